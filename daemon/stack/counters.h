@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counters.h - one counter for every drop reason and every error path
+ *
+ * The list is an X-macro so that the struct, the names printed by the
+ * daemon (and later ustackctl stats) and the docs come from one place.
+ * X(group, name, description)
+ */
+#ifndef USTACK_COUNTERS_H
+#define USTACK_COUNTERS_H
+
+#include <stdint.h>
+
+#define STACK_COUNTERS(X)                                                     \
+	X(eth, rx_frames, "frames received")                                  \
+	X(eth, rx_bytes, "bytes received")                                    \
+	X(eth, tx_frames, "frames sent")                                      \
+	X(eth, tx_bytes, "bytes sent")                                        \
+	X(eth, rx_short, "dropped: frame shorter than an Ethernet header")    \
+	X(eth, rx_not_for_us, "dropped: destination MAC not ours")            \
+	X(eth, rx_vlan, "dropped: VLAN-tagged frame")                         \
+	X(eth, rx_unknown_type, "dropped: EtherType not handled")             \
+	X(eth, rx_nomem, "dropped: no buffer for a received frame")           \
+	X(eth, tx_link_err, "dropped: the link refused a frame (queue full)") \
+	X(eth, tx_nomem, "dropped: no headroom or buffer to send a frame")    \
+	X(arp, rx, "ARP packets received")                                    \
+	X(arp, rx_malformed, "dropped: ARP packet malformed or not IPv4/Ethernet") \
+	X(arp, rx_bad_sender, "dropped: ARP sender address invalid")          \
+	X(arp, rx_requests, "ARP requests for our address")                   \
+	X(arp, rx_replies, "ARP replies received")                            \
+	X(arp, rx_other_target, "ARP packets for another host (learned only)") \
+	X(arp, tx_requests, "ARP requests sent")                              \
+	X(arp, tx_replies, "ARP replies sent")                                \
+	X(arp, tx_announce, "gratuitous ARP announcements sent")              \
+	X(arp, conflict, "ARP packets claiming one of our addresses")         \
+	X(arp, evicted, "cache entries evicted because the cache was full")   \
+	X(arp, expired, "cache entries expired by age")                       \
+	X(arp, queue_drop, "dropped: packet waiting for resolution (queue full)") \
+	X(arp, resolve_fail, "dropped: packet whose next hop never answered")  \
+	X(arp, nomem, "dropped: no memory for an ARP entry or packet")        \
+	X(ip, rx, "IPv4 datagrams received")                                  \
+	X(ip, rx_short, "dropped: shorter than an IPv4 header")               \
+	X(ip, rx_bad_version, "dropped: version field not 4")                 \
+	X(ip, rx_bad_hlen, "dropped: header length field invalid")            \
+	X(ip, rx_bad_len, "dropped: total length field invalid")              \
+	X(ip, rx_bad_cksum, "dropped: header checksum wrong")                 \
+	X(ip, rx_bad_options, "dropped: malformed IP options")                \
+	X(ip, rx_bad_src, "dropped: source address invalid (martian)")        \
+	X(ip, rx_not_for_us, "dropped: destination is not ours (no forwarding)") \
+	X(ip, rx_unknown_proto, "datagrams for a protocol not handled")        \
+	X(ip, rx_delivered, "datagrams delivered to a protocol")              \
+	X(ip, tx, "IPv4 datagrams sent")                                      \
+	X(ip, tx_no_route, "dropped: no route to the destination")            \
+	X(ip, tx_frag_needed, "refused: larger than the MTU with DF set")     \
+	X(ip, tx_fragmented, "datagrams sent in fragments")                   \
+	X(ip, tx_fragments, "fragments sent")                                 \
+	X(ip, tx_nomem, "dropped: no buffer to build a datagram or fragment") \
+	X(frag, rx, "fragments received")                                     \
+	X(frag, reassembled, "datagrams reassembled")                         \
+	X(frag, dup, "dropped: duplicate fragment")                           \
+	X(frag, overlap, "datagrams dropped: overlapping fragments")          \
+	X(frag, bad_len, "dropped: fragment length invalid or beyond 64 KiB") \
+	X(frag, conflict, "datagrams dropped: fragments disagree on the end") \
+	X(frag, timeout, "datagrams dropped: reassembly timed out")           \
+	X(frag, too_many, "dropped: too many datagrams in reassembly")        \
+	X(frag, nomem, "dropped: reassembly memory bound reached")            \
+	X(icmp, rx, "ICMP messages received")                                 \
+	X(icmp, rx_short, "dropped: ICMP message truncated")                  \
+	X(icmp, rx_bad_cksum, "dropped: ICMP checksum wrong")                 \
+	X(icmp, rx_echo_req, "echo requests received")                        \
+	X(icmp, rx_echo_bcast, "echo requests to broadcast ignored")          \
+	X(icmp, rx_echo_reply, "echo replies received")                       \
+	X(icmp, rx_unreach, "destination unreachable received")               \
+	X(icmp, rx_time_exceeded, "time exceeded received")                   \
+	X(icmp, rx_other, "other ICMP types received (ignored)")              \
+	X(icmp, tx_echo_reply, "echo replies sent")                           \
+	X(icmp, tx_unreach, "destination unreachable sent")                   \
+	X(icmp, tx_time_exceeded, "time exceeded sent")                       \
+	X(icmp, tx_ratelimited, "ICMP errors not sent: rate limit")           \
+	X(icmp, tx_err, "ICMP messages that could not be sent")
+
+struct stack_counters {
+#define X(group, name, desc) uint64_t group##_##name;
+	STACK_COUNTERS(X)
+#undef X
+};
+
+struct counter_desc {
+	const char *group;
+	const char *name;
+	const char *desc;
+	size_t offset;
+};
+
+extern const struct counter_desc stack_counter_desc[];
+extern const unsigned stack_counter_count;
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * eth.c - Ethernet II: parse, build, demultiplex by EtherType
+ *
+ * Accepted: frames to our MAC and to the broadcast address. Multicast
+ * frames are counted and dropped until a protocol joins a group (IPv6
+ * neighbour discovery will). 802.1Q tagged frames are counted and dropped:
+ * ustack has no VLAN interfaces.
+ */
+#include "eth.h"
+
+#include <string.h>
+
+#include "stack_impl.h"
+
+const uint8_t eth_broadcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/**
+ * eth_parse() - read an Ethernet II header
+ * @buf: frame
+ * @len: frame length
+ * @h: filled in, host order
+ *
+ * Return: 0, or -1 if the frame is shorter than the header
+ */
+int eth_parse(const uint8_t *buf, size_t len, struct eth_hdr *h)
+{
+	if (len < ETH_HLEN)
+		return -1;
+	memcpy(h->dst, buf, ETH_ALEN);
+	memcpy(h->src, buf + 6, ETH_ALEN);
+	h->type = get16(buf + 12);
+	return 0;
+}
+
+/**
+ * eth_build() - write an Ethernet II header
+ * @buf: ETH_HLEN bytes
+ * @h: the header, host order
+ */
+void eth_build(uint8_t *buf, const struct eth_hdr *h)
+{
+	memcpy(buf, h->dst, ETH_ALEN);
+	memcpy(buf + 6, h->src, ETH_ALEN);
+	put16(buf + 12, h->type);
+}
+
+/**
+ * eth_input() - handle one received frame; consumes @p
+ * @s: the stack
+ * @nif: interface it came in on
+ * @p: the frame, data at the Ethernet header
+ */
+void eth_input(struct stack *s, struct netif *nif, struct pbuf *p)
+{
+	struct eth_hdr h;
+	bool bcast;
+
+	CNT(s, eth_rx_frames);
+	s->cnt.eth_rx_bytes += p->len;
+	if (eth_parse(p->data, p->len, &h)) {
+		CNT(s, eth_rx_short);
+		goto drop;
+	}
+	bcast = !memcmp(h.dst, eth_broadcast, ETH_ALEN);
+	if (!bcast && memcmp(h.dst, nif->mac, ETH_ALEN)) {
+		CNT(s, eth_rx_not_for_us);
+		goto drop;
+	}
+	pbuf_pull(p, ETH_HLEN);
+	switch (h.type) {
+	case ETH_P_ARP:
+		arp_input(s, nif, p);
+		return;
+	case ETH_P_IP:
+		ipv4_input(s, nif, p, bcast);
+		return;
+	case ETH_P_8021Q:
+	case ETH_P_8021AD:
+		CNT(s, eth_rx_vlan);
+		goto drop;
+	default:
+		CNT(s, eth_rx_unknown_type);
+		goto drop;
+	}
+drop:
+	pbuf_free(p);
+}
+
+/**
+ * eth_output() - prepend an Ethernet header and hand the frame to the host
+ * @s: the stack
+ * @nif: interface to send on
+ * @dst: destination MAC
+ * @type: EtherType
+ * @p: payload; consumed
+ *
+ * Return: 0, or a negative errno from the link (-ENOBUFS: queue full)
+ */
+int eth_output(struct stack *s, struct netif *nif, const uint8_t *dst,
+	       uint16_t type, struct pbuf *p)
+{
+	struct eth_hdr h;
+	uint8_t *hdr = pbuf_push(p, ETH_HLEN);
+	int rc;
+
+	if (!hdr) {
+		CNT(s, eth_tx_nomem);
+		pbuf_free(p);
+		return -ENOBUFS;
+	}
+	memcpy(h.dst, dst, ETH_ALEN);
+	memcpy(h.src, nif->mac, ETH_ALEN);
+	h.type = type;
+	eth_build(hdr, &h);
+	rc = s->ops->link_output(s->ctx, nif->index, p->data, p->len);
+	if (rc < 0) {
+		CNT(s, eth_tx_link_err);
+	} else {
+		CNT(s, eth_tx_frames);
+		s->cnt.eth_tx_bytes += p->len;
+	}
+	pbuf_free(p);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * icmp.c - ICMP for IPv4 (RFC 792, RFC 1122 3.2.2, RFC 1812 4.3.2)
+ *
+ * Theory of operation: echo requests to one of our addresses are answered
+ * with the same identifier, sequence and data (RFC 1122 3.2.2.6); requests
+ * to a broadcast address are ignored, as Linux does by default. Errors we
+ * originate (protocol and port unreachable, reassembly time exceeded)
+ * follow RFC 1122 3.2.2: never about an ICMP error, a broadcast or
+ * multicast datagram, a non-initial fragment, or a source that is not a
+ * unicast host; they quote the offending header and as much data as fits
+ * in 576 bytes (RFC 1812 4.3.2.3) and pass a token bucket (RFC 1812
+ * 4.3.2.8: icmp_rate per second, bursts of icmp_burst). Echo replies are
+ * not rate limited, as in Linux.
+ *
+ * Errors received are counted; delivering them to the transport that
+ * caused them (ECONNREFUSED, path MTU) comes with UDP and TCP.
+ */
+#include "icmp.h"
+
+#include <string.h>
+
+#include "ipv4.h"
+#include "stack_impl.h"
+
+/**
+ * icmp_parse() - read and verify an ICMP header
+ * @buf: the ICMP message
+ * @len: its length
+ * @h: filled in, host order
+ *
+ * Return: 0, -1 if shorter than a header, -2 if the checksum is wrong
+ */
+int icmp_parse(const uint8_t *buf, size_t len, struct icmp_hdr *h)
+{
+	if (len < ICMP_HLEN)
+		return -1;
+	h->type = buf[0];
+	h->code = buf[1];
+	h->cksum = get16(buf + 2);
+	h->rest = get32(buf + 4);
+	if (inet_cksum(buf, len))
+		return -2;
+	return 0;
+}
+
+/**
+ * icmp_build() - write an ICMP header and checksum the whole message
+ * @buf: the message, @len bytes, body already in place after the header
+ * @len: message length
+ * @h: the header; @h->cksum is computed
+ */
+void icmp_build(uint8_t *buf, size_t len, const struct icmp_hdr *h)
+{
+	buf[0] = h->type;
+	buf[1] = h->code;
+	put16(buf + 2, 0);
+	put32(buf + 4, h->rest);
+	put16(buf + 2, inet_cksum(buf, len));
+}
+
+/**
+ * icmp_ratelimit_allow() - take a token from the error bucket
+ * @s: the stack
+ *
+ * Return: 1 if an error may be sent now, 0 if it must be suppressed
+ */
+int icmp_ratelimit_allow(struct stack *s)
+{
+	uint64_t cap = (uint64_t)s->cfg.icmp_burst * NSEC_PER_SEC;
+	uint64_t elapsed = s->now - s->icmp_refill;
+
+	s->icmp_refill = s->now;
+	if (elapsed > cap)
+		elapsed = cap;
+	s->icmp_tokens += elapsed * s->cfg.icmp_rate;
+	if (s->icmp_tokens > cap)
+		s->icmp_tokens = cap;
+	if (s->icmp_tokens < NSEC_PER_SEC) {
+		CNT(s, icmp_tx_ratelimited);
+		return 0;
+	}
+	s->icmp_tokens -= NSEC_PER_SEC;
+	return 1;
+}
+
+static bool icmp_is_error_type(uint8_t type)
+{
+	return type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAM_PROBLEM || type == 4 /* source quench */ ||
+	       type == 5 /* redirect */;
+}
+
+/**
+ * icmp_send_error() - report a problem with a received datagram
+ * @s: the stack
+ * @type: ICMP type
+ * @code: ICMP code
+ * @rest: the 32-bit field after the checksum (next-hop MTU, pointer)
+ * @orig: the offending datagram from its IPv4 header on
+ * @orig_len: bytes available at @orig
+ *
+ * Return: 0 sent, 1 suppressed by RFC 1122 3.2.2 or the rate limit,
+ * or a negative errno from output
+ */
+int icmp_send_error(struct stack *s, uint8_t type, uint8_t code,
+		    uint32_t rest, const uint8_t *orig, size_t orig_len)
+{
+	struct ipv4_hdr oh;
+	struct icmp_hdr h = { .type = type, .code = code, .rest = rest };
+	struct pbuf *p;
+	size_t quote;
+	int rc;
+
+	if (orig_len < IPV4_HLEN)
+		return 1;
+	oh.hlen = (uint8_t)((orig[0] & 0xf) * 4);
+	oh.frag = get16(orig + 6);
+	oh.proto = orig[9];
+	oh.src = get32(orig + 12);
+	oh.dst = get32(orig + 16);
+	if (oh.hlen < IPV4_HLEN || oh.hlen > orig_len)
+		return 1;
+	if (oh.frag & IP_OFFMASK)
+		return 1;
+	if (oh.src == 0 || stack_is_broadcast(s, oh.src) ||
+	    ipv4_is_multicast(oh.src) || ipv4_is_multicast(oh.dst) ||
+	    stack_is_broadcast(s, oh.dst))
+		return 1;
+	if (oh.proto == IP_PROTO_ICMP &&
+	    (orig_len <= oh.hlen || icmp_is_error_type(orig[oh.hlen])))
+		return 1;
+	if (!icmp_ratelimit_allow(s))
+		return 1;
+	quote = orig_len;
+	if (quote > ICMP_ERR_MAX_LEN - IPV4_HLEN - ICMP_HLEN)
+		quote = ICMP_ERR_MAX_LEN - IPV4_HLEN - ICMP_HLEN;
+	p = pbuf_alloc(&s->pool, PBUF_HEADROOM, ICMP_HLEN + quote);
+	if (!p) {
+		CNT(s, icmp_tx_err);
+		return -ENOBUFS;
+	}
+	memcpy(p->data + ICMP_HLEN, orig, quote);
+	icmp_build(p->data, p->len, &h);
+	if (type == ICMP_UNREACH)
+		CNT(s, icmp_tx_unreach);
+	else if (type == ICMP_TIME_EXCEEDED)
+		CNT(s, icmp_tx_time_exceeded);
+	/* from the address the datagram was sent to, if it is ours */
+	rc = ipv4_output(s, p, stack_is_local_addr(s, oh.dst) ? oh.dst : 0,
+			 oh.src, IP_PROTO_ICMP, 0xc0, false);
+	if (rc < 0)
+		CNT(s, icmp_tx_err);
+	return rc;
+}
+
+static void icmp_echo_reply(struct stack *s, struct pbuf *req,
+			    const struct ipv4_rx *rx, const struct icmp_hdr *h)
+{
+	struct icmp_hdr rh = { .type = ICMP_ECHO_REPLY, .rest = h->rest };
+	struct pbuf *p;
+
+	if (rx->to_bcast || rx->l2_bcast) {
+		CNT(s, icmp_rx_echo_bcast);
+		return;
+	}
+	p = pbuf_copy(&s->pool, PBUF_HEADROOM, req->data, req->len);
+	if (!p) {
+		CNT(s, icmp_tx_err);
+		return;
+	}
+	icmp_build(p->data, p->len, &rh);
+	CNT(s, icmp_tx_echo_reply);
+	if (ipv4_output(s, p, rx->h.dst, rx->h.src, IP_PROTO_ICMP, rx->h.tos,
+			false) < 0)
+		CNT(s, icmp_tx_err);
+}
+
+/**
+ * icmp_input() - handle one ICMP message; consumes @p
+ * @s: the stack
+ * @p: the message, data at the ICMP header
+ * @rx: what IPv4 learned about the datagram
+ */
+void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
+{
+	struct icmp_hdr h;
+	int rc;
+
+	CNT(s, icmp_rx);
+	rc = icmp_parse(p->data, p->len, &h);
+	if (rc == -1) {
+		CNT(s, icmp_rx_short);
+		goto out;
+	}
+	if (rc == -2) {
+		CNT(s, icmp_rx_bad_cksum);
+		goto out;
+	}
+	switch (h.type) {
+	case ICMP_ECHO:
+		CNT(s, icmp_rx_echo_req);
+		icmp_echo_reply(s, p, rx, &h);
+		break;
+	case ICMP_ECHO_REPLY:
+		CNT(s, icmp_rx_echo_reply);
+		break;
+	case ICMP_UNREACH:
+		CNT(s, icmp_rx_unreach);
+		break;
+	case ICMP_TIME_EXCEEDED:
+		CNT(s, icmp_rx_time_exceeded);
+		break;
+	default:
+		CNT(s, icmp_rx_other);
+		break;
+	}
+out:
+	pbuf_free(p);
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/* inet.c - the Internet checksum (RFC 1071) and address text forms */
+#include "inet.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/**
+ * inet_sum() - add @data to a one's complement running sum
+ * @data: bytes, in network order
+ * @len: their count; an odd last byte is padded with zero
+ * @sum: the sum so far
+ *
+ * Return: the unfolded sum
+ */
+uint32_t inet_sum(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+	uint64_t acc = sum;
+
+	while (len >= 8) {
+		acc += (uint64_t)get32(p) + get32(p + 4);
+		p += 8;
+		len -= 8;
+	}
+	while (len >= 2) {
+		acc += get16(p);
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		acc += (uint32_t)p[0] << 8;
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+/**
+ * inet_fold() - fold a running sum into the 16-bit checksum field value
+ * @sum: unfolded sum
+ *
+ * Return: the one's complement of the folded sum, host order
+ */
+uint16_t inet_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/**
+ * inet_cksum() - the Internet checksum of @data
+ * @data: bytes
+ * @len: their count
+ *
+ * Return: checksum, host order; 0 when verifying a block that includes it
+ */
+uint16_t inet_cksum(const void *data, size_t len)
+{
+	return inet_fold(inet_sum(data, len, 0));
+}
+
+/**
+ * inet_pseudo_sum() - running sum of the IPv4 pseudo-header (RFC 793 3.1)
+ * @src: source address
+ * @dst: destination address
+ * @proto: IP protocol number
+ * @len: transport header plus payload length
+ *
+ * Return: unfolded sum to pass on to inet_sum()
+ */
+uint32_t inet_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
+			 uint16_t len)
+{
+	uint32_t sum = (src >> 16) + (src & 0xffff) + (dst >> 16) +
+		       (dst & 0xffff) + proto + len;
+
+	return sum;
+}
+
+char *ipv4_ntop(uint32_t addr, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
+		 (addr >> 8) & 0xff, addr & 0xff);
+	return buf;
+}
+
+int ipv4_pton(const char *s, uint32_t *addr)
+{
+	uint32_t a = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+
+		while (*s >= '0' && *s <= '9') {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			if (++digits > 3 || v > 255)
+				return -1;
+		}
+		if (!digits)
+			return -1;
+		a = a << 8 | v;
+		if (i < 3 && *s++ != '.')
+			return -1;
+	}
+	if (*s)
+		return -1;
+	*addr = a;
+	return 0;
+}
+
+char *mac_ntop(const uint8_t *mac, char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int mac_pton(const char *s, uint8_t *mac)
+{
+	for (int i = 0; i < ETH_ALEN; i++) {
+		int hi = hexval(s[0]), lo = hexval(s[1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (i < ETH_ALEN - 1 && *s++ != ':')
+			return -1;
+	}
+	return *s ? -1 : 0;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipv4.c - IPv4 input and output (RFC 791, RFC 1122 3.2.1)
+ *
+ * Theory of operation. Input: validate the header the way RFC 1122 3.2.1
+ * asks (version, header length, total length against the frame, checksum),
+ * walk the options only to check that they are well formed (none is acted
+ * on: a host may ignore them, and source routes are refused by ignoring
+ * them), drop martian sources, keep what is addressed to us (our
+ * addresses, the limited broadcast and our subnets' broadcasts), trim
+ * link-layer padding, reassemble fragments (reass.c), then hand the
+ * payload to its protocol. Every refusal bumps its own counter.
+ *
+ * Output: route, pick a source address, and fragment when the datagram
+ * exceeds the interface MTU (unless DF is set: -EMSGSIZE). We send no
+ * options, so no option copying is needed when fragmenting. The TTL of a
+ * received datagram is not checked: a host is the final destination
+ * (RFC 1122 3.2.1.7) and we do not forward.
+ */
+#include "ipv4.h"
+
+#include <string.h>
+
+#include "arp.h"
+#include "eth.h"
+#include "icmp.h"
+#include "stack_impl.h"
+
+/**
+ * ipv4_parse() - read and validate an IPv4 header
+ * @buf: datagram
+ * @len: bytes available (may include link padding)
+ * @h: filled in, host order
+ *
+ * Return: IPV4_OK, or the enum ipv4_err reason for refusing it
+ */
+int ipv4_parse(const uint8_t *buf, size_t len, struct ipv4_hdr *h)
+{
+	unsigned i;
+
+	if (len < IPV4_HLEN)
+		return IPV4_ERR_SHORT;
+	if (buf[0] >> 4 != 4)
+		return IPV4_ERR_VERSION;
+	h->hlen = (uint8_t)((buf[0] & 0xf) * 4);
+	if (h->hlen < IPV4_HLEN || h->hlen > len)
+		return IPV4_ERR_HLEN;
+	h->tos = buf[1];
+	h->total_len = get16(buf + 2);
+	if (h->total_len < h->hlen || h->total_len > len)
+		return IPV4_ERR_LEN;
+	h->id = get16(buf + 4);
+	h->frag = get16(buf + 6);
+	h->ttl = buf[8];
+	h->proto = buf[9];
+	h->cksum = get16(buf + 10);
+	h->src = get32(buf + 12);
+	h->dst = get32(buf + 16);
+	if (inet_cksum(buf, h->hlen))
+		return IPV4_ERR_CKSUM;
+	/* RFC 791 3.1: EOL ends the list, NOP is one byte, others are TLV */
+	for (i = IPV4_HLEN; i < h->hlen;) {
+		uint8_t type = buf[i];
+
+		if (type == 0)
+			break;
+		if (type == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= h->hlen || buf[i + 1] < 2 ||
+		    buf[i + 1] > h->hlen - i)
+			return IPV4_ERR_OPTIONS;
+		i += buf[i + 1];
+	}
+	return IPV4_OK;
+}
+
+/**
+ * ipv4_build() - write a 20-byte IPv4 header with its checksum
+ * @buf: IPV4_HLEN bytes
+ * @h: the header; @h->hlen and @h->cksum are ignored
+ */
+void ipv4_build(uint8_t *buf, const struct ipv4_hdr *h)
+{
+	buf[0] = 0x45;
+	buf[1] = h->tos;
+	put16(buf + 2, h->total_len);
+	put16(buf + 4, h->id);
+	put16(buf + 6, h->frag);
+	buf[8] = h->ttl;
+	buf[9] = h->proto;
+	put16(buf + 10, 0);
+	put32(buf + 12, h->src);
+	put32(buf + 16, h->dst);
+	put16(buf + 10, inet_cksum(buf, IPV4_HLEN));
+}
+
+static void ipv4_count_err(struct stack *s, int err)
+{
+	switch (err) {
+	case IPV4_ERR_SHORT:
+		CNT(s, ip_rx_short);
+		break;
+	case IPV4_ERR_VERSION:
+		CNT(s, ip_rx_bad_version);
+		break;
+	case IPV4_ERR_HLEN:
+		CNT(s, ip_rx_bad_hlen);
+		break;
+	case IPV4_ERR_LEN:
+		CNT(s, ip_rx_bad_len);
+		break;
+	case IPV4_ERR_CKSUM:
+		CNT(s, ip_rx_bad_cksum);
+		break;
+	default:
+		CNT(s, ip_rx_bad_options);
+		break;
+	}
+}
+
+/* RFC 1122 3.2.1.3: sources a host must not accept. */
+static bool ipv4_martian_src(const struct stack *s, uint32_t src)
+{
+	return src == 0 || ipv4_is_multicast(src) || ipv4_is_loopback(src) ||
+	       stack_is_broadcast(s, src) || stack_is_local_addr(s, src) ||
+	       (src >> 28) == 0xf;
+}
+
+static void ipv4_deliver(struct stack *s, struct pbuf *p,
+			 const struct ipv4_rx *rx)
+{
+	switch (rx->h.proto) {
+	case IP_PROTO_ICMP:
+		CNT(s, ip_rx_delivered);
+		icmp_input(s, p, rx);
+		return;
+	default:
+		/* RFC 1122 3.2.2.1: protocol unreachable, unless broadcast */
+		CNT(s, ip_rx_unknown_proto);
+		if (!rx->to_bcast && !rx->l2_bcast)
+			icmp_send_error(s, ICMP_UNREACH, ICMP_UNREACH_PROTO, 0,
+					rx->hdr, rx->h.hlen + p->len);
+		pbuf_free(p);
+		return;
+	}
+}
+
+/**
+ * ipv4_input() - handle one received IPv4 datagram; consumes @p
+ * @s: the stack
+ * @nif: interface it came in on
+ * @p: the datagram, data at the IPv4 header
+ * @l2_bcast: it was sent to the Ethernet broadcast address
+ */
+void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
+		bool l2_bcast)
+{
+	struct ipv4_rx rx = { .l2_bcast = l2_bcast, .ifindex = nif->index };
+	int err;
+
+	CNT(s, ip_rx);
+	err = ipv4_parse(p->data, p->len, &rx.h);
+	if (err) {
+		ipv4_count_err(s, err);
+		goto drop;
+	}
+	if (ipv4_martian_src(s, rx.h.src)) {
+		CNT(s, ip_rx_bad_src);
+		goto drop;
+	}
+	rx.to_bcast = stack_is_broadcast(s, rx.h.dst);
+	if (!rx.to_bcast && !stack_is_local_addr(s, rx.h.dst)) {
+		CNT(s, ip_rx_not_for_us);
+		goto drop;
+	}
+	pbuf_trim(p, rx.h.total_len);
+	if (ipv4_is_fragment(&rx.h)) {
+		p = reass_input(s, p, &rx.h);
+		if (!p)
+			return;
+		/* the reassembled datagram was validated piece by piece */
+		ipv4_parse(p->data, p->len, &rx.h);
+	}
+	rx.hdr = p->data;
+	pbuf_pull(p, rx.h.hlen);
+	ipv4_deliver(s, p, &rx);
+	return;
+drop:
+	pbuf_free(p);
+}
+
+static int ipv4_send_one(struct stack *s, struct netif *nif,
+			 uint32_t nexthop, struct pbuf *p,
+			 const struct ipv4_hdr *h)
+{
+	uint8_t *hdr = pbuf_push(p, IPV4_HLEN);
+
+	if (!hdr) {
+		CNT(s, ip_tx_nomem);
+		pbuf_free(p);
+		return -ENOBUFS;
+	}
+	ipv4_build(hdr, h);
+	return arp_output(s, nif, nexthop, p);
+}
+
+/*
+ * RFC 791 3.2 fragmentation: every fragment but the last carries a
+ * multiple of 8 payload bytes; all share the id; MF on all but the last.
+ */
+static int ipv4_fragment(struct stack *s, struct netif *nif, uint32_t nexthop,
+			 struct pbuf *p, struct ipv4_hdr *h)
+{
+	size_t chunk = (nif->mtu - IPV4_HLEN) & ~7u;
+	size_t off;
+	int rc = 0;
+
+	CNT(s, ip_tx_fragmented);
+	for (off = 0; off < p->len && rc == 0; off += chunk) {
+		size_t n = p->len - off < chunk ? p->len - off : chunk;
+		struct pbuf *f = pbuf_copy(&s->pool, PBUF_HEADROOM,
+					   p->data + off, n);
+
+		if (!f) {
+			CNT(s, ip_tx_nomem);
+			rc = -ENOBUFS;
+			break;
+		}
+		h->frag = (uint16_t)(off / 8) |
+			  (off + n < p->len ? IP_FLAG_MF : 0);
+		h->total_len = (uint16_t)(IPV4_HLEN + n);
+		CNT(s, ip_tx_fragments);
+		rc = ipv4_send_one(s, nif, nexthop, f, h);
+	}
+	pbuf_free(p);
+	return rc;
+}
+
+/**
+ * ipv4_output() - send a datagram
+ * @s: the stack
+ * @p: transport header and payload, with headroom; consumed
+ * @src: source address, or 0 to pick the route's
+ * @dst: destination address
+ * @proto: IP protocol number
+ * @tos: type of service byte
+ * @df: set Don't Fragment (then -EMSGSIZE instead of fragmenting)
+ *
+ * Return: 0 (sent, or queued until the next hop resolves), or
+ * -ENETUNREACH (no route), -EMSGSIZE, -ENOBUFS (no memory, link full)
+ */
+int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
+		uint8_t proto, uint8_t tos, bool df)
+{
+	struct ipv4_hdr h = { .tos = tos, .ttl = s->cfg.ttl, .proto = proto };
+	const struct route *r = NULL;
+	struct netif *nif;
+	uint32_t nexthop = dst;
+
+	if (dst != IPV4_BROADCAST) {
+		r = route_lookup(s, dst);
+		if (!r) {
+			CNT(s, ip_tx_no_route);
+			pbuf_free(p);
+			return -ENETUNREACH;
+		}
+		if (r->gateway)
+			nexthop = r->gateway;
+	}
+	nif = stack_netif(s, r ? r->ifindex : 1);
+	h.src = src ? src : (r ? route_source(s, r, dst) : nif->addr[0].addr);
+	h.dst = dst;
+	h.id = s->ip_id++;
+	CNT(s, ip_tx);
+	if (p->len + IPV4_HLEN <= nif->mtu) {
+		h.total_len = (uint16_t)(p->len + IPV4_HLEN);
+		h.frag = df ? IP_FLAG_DF : 0;
+		return ipv4_send_one(s, nif, nexthop, p, &h);
+	}
+	if (df || p->len + IPV4_HLEN > IPV4_MAX_LEN) {
+		CNT(s, ip_tx_frag_needed);
+		pbuf_free(p);
+		return -EMSGSIZE;
+	}
+	return ipv4_fragment(s, nif, nexthop, p, &h);
+}

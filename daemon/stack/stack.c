@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stack.c - the engine's entry points: configuration, input, time
+ *
+ * See stack.h for how a host drives the engine. Every entry point records
+ * the time it was given in s->now, so that the modules below never need a
+ * clock of their own.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eth.h"
+#include "icmp.h"
+#include "stack_impl.h"
+
+const struct counter_desc stack_counter_desc[] = {
+#define X(g, n, d) { #g, #n, d, offsetof(struct stack_counters, g##_##n) },
+	STACK_COUNTERS(X)
+#undef X
+};
+const unsigned stack_counter_count =
+	sizeof(stack_counter_desc) / sizeof(stack_counter_desc[0]);
+
+/**
+ * stack_config_defaults() - fill @cfg with the documented defaults
+ * @cfg: the configuration
+ *
+ * The MAC and addresses are left empty; the host sets them.
+ */
+void stack_config_defaults(struct stack_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mtu = 1500;
+	cfg->ttl = 64;
+	cfg->mem_budget = 64u << 20;
+	cfg->arp_max_entries = 512;
+	cfg->arp_max_age = 120 * NSEC_PER_SEC;
+	cfg->arp_retry = 1 * NSEC_PER_SEC;
+	cfg->arp_retries = 3;
+	cfg->arp_queue_len = 16;
+	cfg->reass_max = 64;
+	cfg->reass_max_bytes = 4u << 20;
+	cfg->reass_timeout = 30 * NSEC_PER_SEC;
+	cfg->icmp_rate = 1000;
+	cfg->icmp_burst = 50;
+}
+
+/**
+ * stack_config_check() - validate a configuration
+ * @cfg: the configuration
+ * @why: set to a sentence naming the problem
+ *
+ * Return: 0, or -EINVAL
+ */
+int stack_config_check(const struct stack_config *cfg, const char **why)
+{
+	static const uint8_t zero[ETH_ALEN];
+
+	if (!memcmp(cfg->mac, zero, ETH_ALEN) || (cfg->mac[0] & 1))
+		*why = "the MAC address must be a non-zero unicast address";
+	else if (cfg->mtu < 576 || cfg->mtu > 65535)
+		*why = "the MTU must be between 576 and 65535";
+	else if (cfg->naddr == 0 || cfg->naddr > STACK_MAX_ADDRS)
+		*why = "between 1 and 8 IPv4 addresses are needed";
+	else if (cfg->ttl == 0)
+		*why = "the TTL must be at least 1";
+	else if (cfg->arp_max_entries < 1 || cfg->arp_max_entries > 65536)
+		*why = "arp_max_entries must be between 1 and 65536";
+	else if (cfg->arp_queue_len < 1 || cfg->arp_retries < 1)
+		*why = "arp_queue_len and arp_retries must be at least 1";
+	else if (cfg->arp_retry == 0 || cfg->arp_max_age == 0 ||
+		 cfg->reass_timeout == 0)
+		*why = "timeouts must be longer than zero";
+	else if (cfg->mem_budget < (1u << 20))
+		*why = "the memory budget must be at least 1 MiB";
+	else if (cfg->icmp_burst < 1)
+		*why = "icmp_burst must be at least 1";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+static int stack_check_addrs(const struct stack_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->naddr; i++) {
+		uint32_t a = cfg->addr[i].addr;
+
+		if (cfg->addr[i].prefix > 32 || a == 0 ||
+		    ipv4_is_multicast(a) || ipv4_is_loopback(a) || a >> 28 == 0xf)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * stack_new() - create an engine
+ * @out: set to the new engine
+ * @cfg: its configuration, copied
+ * @ops: callbacks to the host; must outlive the engine
+ * @ctx: passed to every callback
+ * @now: current time
+ *
+ * Return: 0, -EINVAL for a bad configuration, -ENETUNREACH for a gateway
+ * off every subnet, or -ENOMEM
+ */
+int stack_new(struct stack **out, const struct stack_config *cfg,
+	      const struct stack_ops *ops, void *ctx, uint64_t now)
+{
+	struct stack *s;
+	const char *why;
+	int rc;
+
+	if (stack_config_check(cfg, &why) || stack_check_addrs(cfg))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->now = now;
+	pbuf_pool_init(&s->pool, cfg->mem_budget);
+	timer_heap_init(&s->timers);
+	s->nif.index = 1;
+	memcpy(s->nif.mac, cfg->mac, ETH_ALEN);
+	s->nif.mtu = cfg->mtu;
+	s->nif.naddr = cfg->naddr;
+	memcpy(s->nif.addr, cfg->addr, sizeof(cfg->addr));
+	s->icmp_tokens = (uint64_t)cfg->icmp_burst * NSEC_PER_SEC;
+	s->icmp_refill = now;
+	ops->random(ctx, &s->ip_id, sizeof(s->ip_id));
+	rc = arp_init(s);
+	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
+		uint32_t mask = ipv4_mask(cfg->addr[i].prefix);
+
+		rc = stack_route_add(s, cfg->addr[i].addr & mask,
+				     cfg->addr[i].prefix, 0, 0);
+		if (rc == -EEXIST)
+			rc = 0;
+	}
+	if (rc == 0 && cfg->gateway)
+		rc = stack_route_add(s, 0, 0, cfg->gateway, 0);
+	if (rc) {
+		stack_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/**
+ * stack_free() - destroy an engine and everything it holds
+ * @s: the engine, or NULL
+ */
+void stack_free(struct stack *s)
+{
+	if (!s)
+		return;
+	reass_fini(s);
+	arp_fini(s);
+	timer_heap_free(&s->timers);
+	pbuf_pool_drain(&s->pool);
+	free(s);
+}
+
+/**
+ * stack_start() - announce ourselves on the link (gratuitous ARP)
+ * @s: the engine
+ * @now: current time
+ */
+void stack_start(struct stack *s, uint64_t now)
+{
+	s->now = now;
+	arp_announce(s, &s->nif);
+}
+
+/**
+ * stack_rx_buf() - a buffer for the host to receive one frame into
+ * @s: the engine
+ * @maxlen: the largest frame the host may put there
+ *
+ * Return: a pbuf with @maxlen bytes at data (set len to what arrived),
+ * or NULL when the memory budget is spent (counted)
+ */
+struct pbuf *stack_rx_buf(struct stack *s, size_t maxlen)
+{
+	struct pbuf *p = pbuf_alloc(&s->pool, 0, maxlen);
+
+	if (!p)
+		CNT(s, eth_rx_nomem);
+	return p;
+}
+
+/**
+ * stack_input() - a frame arrived; consumes @p
+ * @s: the engine
+ * @ifindex: the interface (1)
+ * @p: the frame, from stack_rx_buf(), data at the Ethernet header
+ * @now: current time
+ */
+void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
+		 uint64_t now)
+{
+	struct netif *nif = stack_netif(s, ifindex);
+
+	s->now = now;
+	if (!nif) {
+		pbuf_free(p);
+		return;
+	}
+	eth_input(s, nif, p);
+}
+
+/**
+ * stack_input_copy() - stack_input() for a frame in the host's memory
+ * @s: the engine
+ * @ifindex: the interface (1)
+ * @frame: the frame
+ * @len: its length
+ * @now: current time
+ */
+void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
+		      size_t len, uint64_t now)
+{
+	struct pbuf *p = stack_rx_buf(s, len);
+
+	if (!p)
+		return;
+	memcpy(p->data, frame, len);
+	stack_input(s, ifindex, p, now);
+}
+
+/**
+ * stack_timeout() - run what is due and say when to call again
+ * @s: the engine
+ * @now: current time
+ *
+ * Return: the next deadline, or STACK_NO_DEADLINE if nothing is armed
+ */
+uint64_t stack_timeout(struct stack *s, uint64_t now)
+{
+	s->now = now;
+	timer_run(&s->timers, now);
+	return timer_next(&s->timers);
+}
+
+const struct stack_counters *stack_counters(const struct stack *s)
+{
+	return &s->cnt;
+}
+
+const struct pbuf_pool *stack_pool(const struct stack *s)
+{
+	return &s->pool;
+}
+
+void stack_log(struct stack *s, int level, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!s->ops->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->ops->log(s->ctx, level, msg);
+}
+
+uint32_t stack_random32(struct stack *s)
+{
+	uint32_t v;
+
+	s->ops->random(s->ctx, &v, sizeof(v));
+	return v;
+}
+
+struct netif *stack_netif(struct stack *s, unsigned ifindex)
+{
+	return ifindex == s->nif.index ? &s->nif : NULL;
+}
+
+bool stack_is_local_addr(const struct stack *s, uint32_t addr)
+{
+	for (unsigned i = 0; i < s->nif.naddr; i++)
+		if (s->nif.addr[i].addr == addr)
+			return true;
+	return false;
+}
+
+/* The limited broadcast, or the directed broadcast of one of our subnets. */
+bool stack_is_broadcast(const struct stack *s, uint32_t addr)
+{
+	if (addr == IPV4_BROADCAST)
+		return true;
+	for (unsigned i = 0; i < s->nif.naddr; i++) {
+		uint32_t mask = ipv4_mask(s->nif.addr[i].prefix);
+
+		if (s->nif.addr[i].prefix < 31 &&
+		    (addr & mask) == (s->nif.addr[i].addr & mask) &&
+		    (addr | mask) == IPV4_BROADCAST)
+			return true;
+	}
+	return false;
+}
+
+/* Arm a timer of the engine; a failure to grow the heap is reported. */
+int stack_arm(struct stack *s, struct timer *t, uint64_t when)
+{
+	int rc = timer_arm(&s->timers, t, when);
+
+	if (rc)
+		stack_log(s, STACK_LOG_ERR, "timer: out of memory");
+	return rc;
+}
+
+void stack_disarm(struct stack *s, struct timer *t)
+{
+	timer_cancel(&s->timers, t);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stack_impl.h - the engine's internal state, shared by its modules
+ *
+ * Nothing outside daemon/stack includes this; hosts use stack.h.
+ */
+#ifndef USTACK_STACK_IMPL_H
+#define USTACK_STACK_IMPL_H
+
+#include <errno.h>
+
+#include "arp.h"
+#include "ipv4.h"
+#include "stack.h"
+#include "timer.h"
+
+#define CNT(s, name) ((s)->cnt.name++)
+
+struct netif {
+	unsigned index;
+	uint8_t mac[ETH_ALEN];
+	uint32_t mtu;
+	unsigned naddr;
+	struct stack_addr addr[STACK_MAX_ADDRS];
+};
+
+struct route {
+	uint32_t dst;
+	uint8_t prefix;
+	uint32_t gateway;            /* 0: destination is on link */
+	uint32_t metric;
+	unsigned ifindex;
+};
+
+struct stack {
+	struct stack_config cfg;
+	const struct stack_ops *ops;
+	void *ctx;
+	uint64_t now;                /* time of the call being handled */
+
+	struct pbuf_pool pool;
+	struct timer_heap timers;
+	struct stack_counters cnt;
+
+	struct netif nif;            /* one interface for now: index 1 */
+	struct route routes[STACK_MAX_ROUTES];
+	unsigned nroutes;
+
+	struct arp_table arp;
+	struct reass_table reass;
+	uint16_t ip_id;
+
+	/* ICMP error rate limit: a token bucket (RFC 1812 4.3.2.8) */
+	uint64_t icmp_tokens;        /* in units of 1/NSEC_PER_SEC token */
+	uint64_t icmp_refill;        /* time of the last refill */
+};
+
+void stack_log(struct stack *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+uint32_t stack_random32(struct stack *s);
+struct netif *stack_netif(struct stack *s, unsigned ifindex);
+bool stack_is_local_addr(const struct stack *s, uint32_t addr);
+bool stack_is_broadcast(const struct stack *s, uint32_t addr);
+int stack_arm(struct stack *s, struct timer *t, uint64_t when);
+void stack_disarm(struct stack *s, struct timer *t);
+
+const struct route *route_lookup(const struct stack *s, uint32_t dst);
+uint32_t route_source(const struct stack *s, const struct route *r,
+		      uint32_t dst);
+
+#endif
