@@ -15,7 +15,8 @@
  * gives up after arp_retries and drops what waited (counted).
  *
  * When the table is full, the least recently confirmed REACHABLE entry is
- * recycled, or failing that the oldest INCOMPLETE one (counted as evicted).
+ * recycled, or failing that the oldest INCOMPLETE one (counted as evicted;
+ * the packets that waited on it count as queue drops).
  *
  * Answers: only requests whose target is one of our addresses. Learning
  * follows RFC 826's merge rule: the sender of any valid packet updates an
@@ -195,7 +196,9 @@ static struct arp_entry *arp_create(struct stack *s, unsigned ifindex,
 	if (t->used == t->cap) {
 		e = arp_victim(s);
 		if (e) {
+			/* an INCOMPLETE victim's waiting packets die with it */
 			CNT(s, arp_evicted);
+			s->cnt.arp_queue_drop += e->qlen;
 			arp_release(s, e);
 		}
 	} else {

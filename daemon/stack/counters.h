@@ -35,7 +35,7 @@
 	X(arp, conflict, "ARP packets claiming one of our addresses")         \
 	X(arp, evicted, "cache entries evicted because the cache was full")   \
 	X(arp, expired, "cache entries expired by age")                       \
-	X(arp, queue_drop, "dropped: packet waiting for resolution (queue full)") \
+	X(arp, queue_drop, "dropped: packet waiting for resolution (queue full, entry evicted)") \
 	X(arp, resolve_fail, "dropped: packet whose next hop never answered")  \
 	X(arp, nomem, "dropped: no memory for an ARP entry or packet")        \
 	X(ip, rx, "IPv4 datagrams received")                                  \

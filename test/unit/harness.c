@@ -309,3 +309,29 @@ void th_learn(struct th *t, uint32_t ip, const uint8_t *mac)
 	th_input(t, f, n);
 	th_check_arp(th_pop(t), mac, ARP_OP_REPLY, mac, TH_IP, ip);
 }
+
+int th_output(struct th *t, uint32_t dst, size_t len, uint8_t tag, bool df)
+{
+	struct pbuf *p = pbuf_alloc(&t->s->pool, PBUF_HEADROOM, len);
+
+	cr_assert_not_null(p);
+	memset(p->data, tag, len);
+	t->s->now = t->now;     /* as every entry point of the engine does */
+	return ipv4_output(t->s, p, 0, dst, 253, 0, df);
+}
+
+void th_expect_output(struct th *t, const uint8_t *mac, uint32_t dst,
+		      size_t len, uint8_t tag)
+{
+	struct th_frame *f = th_pop(t);
+	struct ipv4_hdr h;
+	size_t plen;
+	const uint8_t *d = th_check_ipv4(f, mac, &h, &plen);
+
+	cr_assert_eq(h.dst, dst);
+	cr_assert_eq(h.proto, 253);
+	cr_assert_eq(plen, len);
+	for (size_t i = 0; i < plen; i++)
+		cr_assert_eq(d[i], tag, "datagram %#x expected, got %#x", tag,
+			     d[i]);
+}

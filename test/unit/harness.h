@@ -107,6 +107,15 @@ void th_check_arp(const struct th_frame *f, const uint8_t *eth_dst,
 const uint8_t *th_check_ipv4(const struct th_frame *f, const uint8_t *eth_dst,
 			     struct ipv4_hdr *h, size_t *plen);
 
+/*
+ * Send a datagram of @len bytes, each @tag, with protocol 253 (RFC 3692
+ * experimentation) through ipv4_output() at th->now. Return: its result
+ */
+int th_output(struct th *t, uint32_t dst, size_t len, uint8_t tag, bool df);
+/* Pop a frame: the datagram th_output(@dst, @len, @tag) sent to @mac. */
+void th_expect_output(struct th *t, const uint8_t *mac, uint32_t dst,
+		      size_t len, uint8_t tag);
+
 /* Teach the stack that TH_PEER (or @ip) is at @mac, by a request to us. */
 void th_learn(struct th *t, uint32_t ip, const uint8_t *mac);
 
