@@ -266,7 +266,9 @@ int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 			pbuf_free(p);
 			return -ENETUNREACH;
 		}
-		if (r->gateway)
+		/* a group is reached on the link itself (RFC 1112 6.4),
+		 * even when the route that matched it has a gateway */
+		if (r->gateway && !ipv4_is_multicast(dst))
 			nexthop = r->gateway;
 	}
 	nif = stack_netif(s, r ? r->ifindex : 1);
