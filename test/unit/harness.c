@@ -335,3 +335,46 @@ void th_expect_output(struct th *t, const uint8_t *mac, uint32_t dst,
 		cr_assert_eq(d[i], tag, "datagram %#x expected, got %#x", tag,
 			     d[i]);
 }
+
+size_t th_collect(struct th *t, const uint8_t *mac, uint8_t *out, size_t cap,
+		  struct ipv4_hdr *h, unsigned *nfrag)
+{
+	size_t off = 0;
+	unsigned n = 0;
+
+	for (;;) {
+		struct ipv4_hdr fh;
+		size_t plen;
+		const uint8_t *d = th_check_ipv4(th_pop(t), mac, &fh, &plen);
+		bool more = fh.frag & IP_FLAG_MF;
+
+		if (n == 0)
+			*h = fh;
+		cr_assert_eq(fh.id, h->id, "fragments of one datagram");
+		cr_assert_eq(ipv4_frag_off(&fh), off, "fragment out of order");
+		cr_assert(!more || plen % 8 == 0, "fragment of %zu bytes", plen);
+		cr_assert_leq(off + plen, cap);
+		memcpy(out + off, d, plen);
+		off += plen;
+		n++;
+		if (!more)
+			break;
+	}
+	*nfrag = n;
+	return off;
+}
+
+void th_inject_frag(struct th *t, const struct th_ip *ip, const uint8_t *pl,
+		    size_t off, size_t len, bool more)
+{
+	static uint8_t f[TH_FRAME_MAX];
+	struct th_ip fip = *ip;
+
+	cr_assert_eq(off % 8, 0);
+	if (off) {              /* options travel in the first fragment */
+		fip.opt = NULL;
+		fip.optlen = 0;
+	}
+	fip.frag = (uint16_t)(ip->frag | off / 8 | (more ? IP_FLAG_MF : 0));
+	th_input(t, f, th_ipv4(f, TH_MAC, &fip, pl + off, len));
+}

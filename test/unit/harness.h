@@ -116,6 +116,18 @@ int th_output(struct th *t, uint32_t dst, size_t len, uint8_t tag, bool df);
 void th_expect_output(struct th *t, const uint8_t *mac, uint32_t dst,
 		      size_t len, uint8_t tag);
 
+/*
+ * Pop the frames of one datagram sent to @mac, whole or in fragments (in
+ * order, each checked against RFC 791 3.2), and put its payload together
+ * in @out (@cap bytes). @h gets the first frame's header, @nfrag the
+ * number of frames. Return: the payload length
+ */
+size_t th_collect(struct th *t, const uint8_t *mac, uint8_t *out, size_t cap,
+		  struct ipv4_hdr *h, unsigned *nfrag);
+/* Fragment an IPv4 payload and inject bytes [off, off + len) of it. */
+void th_inject_frag(struct th *t, const struct th_ip *ip, const uint8_t *pl,
+		    size_t off, size_t len, bool more);
+
 /* Teach the stack that TH_PEER (or @ip) is at @mac, by a request to us. */
 void th_learn(struct th *t, uint32_t ip, const uint8_t *mac);
 
