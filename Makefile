@@ -45,7 +45,7 @@ LIBS_DAEMON := -levent -lpcap
 LIBS_UNIT := -lcriterion
 
 .PHONY: all check check-unit check-asan check-clang check-integration \
-	deps demo install clean
+	check-man check-install deps demo install clean
 
 all: $(BUILD)/ustackd
 
@@ -67,6 +67,8 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-asan
 	$(MAKE) check-clang
+	$(MAKE) check-man
+	$(MAKE) check-install
 	$(MAKE) check-integration
 
 check-unit: $(BUILD)/unit-tests
@@ -80,6 +82,22 @@ check-asan:
 check-clang:
 	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests
 
+MAN := $(wildcard man/*.[1-8])
+
+check-man:
+	mandoc -Tlint -W warning $(MAN)
+	@echo "man: $(words $(MAN)) pages lint-clean"
+
+# install into a scratch root and check that every file landed
+check-install:
+	rm -rf $(BUILD)/inst
+	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/inst PREFIX=/usr
+	test -x $(BUILD)/inst/usr/sbin/ustackd
+	for m in $(MAN); do s=$${m##*.}; \
+		test -f $(BUILD)/inst/usr/share/man/man$$s/$${m##*/} || exit 1; done
+	$(BUILD)/inst/usr/sbin/ustackd --version
+	@echo "install: ok"
+
 check-integration: all
 	bash test/integration/run.sh $(BUILD)
 
@@ -91,11 +109,12 @@ demo: deps
 	bash tools/demo.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
+	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(BUILD)/ustackd $(DESTDIR)$(PREFIX)/sbin/ustackd
-	install -m 644 man/ustackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 644 man/ustackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	for m in $(MAN); do s=$${m##*.}; \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; \
+	done
 
 clean:
 	rm -rf build
