@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-static uint8_t msg[IPV4_MAX_LEN], got[IPV4_MAX_LEN];
+static uint8_t msg[IPV4_MAX_LEN + 64], got[IPV4_MAX_LEN];
 
 /* An echo request of @n bytes in all (header included) in msg. */
 static size_t make_echo(size_t n, unsigned seed)
