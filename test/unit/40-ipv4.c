@@ -486,3 +486,87 @@ Test(ipv4, output_broadcast_multicast)
 	cr_expect_eq(t.s->arp.used, 0);
 	th_fini(&t);
 }
+
+/* Our own fragments, fed to a second engine, come back together there:
+ * output and reassembly agree. The second engine answers the echo, and
+ * its fragmented reply reassembles in the first. */
+Test(ipv4, fragments_reassemble_in_a_peer_engine)
+{
+	static uint8_t data[5000];
+	struct stack_config cfg;
+	struct th a, b;
+	struct pbuf *p;
+	uint8_t f[64];
+	size_t n;
+
+	th_init(&a);
+	th_config(&cfg);
+	memcpy(cfg.mac, TH_PEER_MAC, ETH_ALEN);
+	cfg.addr[0].addr = TH_PEER;
+	th_init_cfg(&b, &cfg);
+	/* each learns the other */
+	n = th_arp(f, eth_broadcast, ARP_OP_REQUEST, TH_PEER_MAC, TH_PEER,
+		   TH_ZERO_MAC, TH_IP);
+	th_input(&a, f, n);
+	th_pop(&a);
+	n = th_arp(f, eth_broadcast, ARP_OP_REQUEST, TH_MAC, TH_IP,
+		   TH_ZERO_MAC, TH_PEER);
+	th_input(&b, f, n);
+	th_pop(&b);
+
+	th_pattern(data, sizeof(data), 17);
+	n = th_echo(fbuf, 0xabcd, 1, data, sizeof(data));
+	p = pbuf_copy(&a.s->pool, PBUF_HEADROOM, fbuf, n);
+	a.s->now = a.now;
+	cr_assert_eq(ipv4_output(a.s, p, 0, TH_PEER, IP_PROTO_ICMP, 0, false), 0);
+	cr_assert_eq(th_pending(&a), 4, "5008 bytes: 3 x 1480 + 568");
+	while (th_pending(&a)) {
+		struct th_frame *fr = th_pop(&a);
+
+		th_input(&b, fr->data, fr->len);
+	}
+	cr_expect_eq(th_cnt(&b)->frag_reassembled, 1);
+	cr_expect_eq(th_cnt(&b)->icmp_tx_echo_reply, 1);
+	cr_assert_eq(th_pending(&b), 4);
+	while (th_pending(&b)) {
+		struct th_frame *fr = th_pop(&b);
+
+		th_input(&a, fr->data, fr->len);
+	}
+	cr_expect_eq(th_cnt(&a)->frag_reassembled, 1);
+	cr_expect_eq(th_cnt(&a)->icmp_rx_echo_reply, 1);
+	cr_expect_eq(th_cnt(&a)->icmp_rx_bad_cksum, 0);
+	th_fini(&b);
+	th_fini(&a);
+}
+
+static void zero_random(void *ctx, void *buf, size_t len)
+{
+	memset(buf, 0, len);
+}
+
+/* A configuration the engine refuses leaves nothing behind. */
+Test(ipv4, stack_new_refuses_bad_config)
+{
+	static const struct stack_ops ops = { .random = zero_random };
+	struct stack_config cfg;
+	struct stack *s = NULL;
+
+	th_config(&cfg);
+	cfg.gateway = IPV4(10, 0, 0, 1);
+	cr_expect_eq(stack_new(&s, &cfg, &ops, NULL, 0), -ENETUNREACH,
+		     "the gateway must be on a connected subnet");
+	th_config(&cfg);
+	cfg.addr[0].addr = IPV4(127, 0, 0, 1);
+	cr_expect_eq(stack_new(&s, &cfg, &ops, NULL, 0), -EINVAL);
+	th_config(&cfg);
+	cfg.addr[0].prefix = 33;
+	cr_expect_eq(stack_new(&s, &cfg, &ops, NULL, 0), -EINVAL);
+	th_config(&cfg);
+	cfg.mac[0] = 0x03;
+	cr_expect_eq(stack_new(&s, &cfg, &ops, NULL, 0), -EINVAL);
+	th_config(&cfg);
+	cfg.mtu = 575;
+	cr_expect_eq(stack_new(&s, &cfg, &ops, NULL, 0), -EINVAL);
+	cr_expect_null(s);
+}
