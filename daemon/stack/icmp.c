@@ -63,19 +63,24 @@ void icmp_build(uint8_t *buf, size_t len, const struct icmp_hdr *h)
  * icmp_ratelimit_allow() - take a token from the error bucket
  * @s: the stack
  *
+ * The refill, elapsed ns times icmp_rate, is only computed when it cannot
+ * pass the room left in the bucket: for a large icmp_rate the product
+ * would overflow 64 bits and wrap to an almost empty bucket.
+ *
  * Return: 1 if an error may be sent now, 0 if it must be suppressed
  */
 int icmp_ratelimit_allow(struct stack *s)
 {
 	uint64_t cap = (uint64_t)s->cfg.icmp_burst * NSEC_PER_SEC;
 	uint64_t elapsed = s->now - s->icmp_refill;
+	uint64_t room = cap - s->icmp_tokens;
+	uint64_t rate = s->cfg.icmp_rate;
 
 	s->icmp_refill = s->now;
-	if (elapsed > cap)
-		elapsed = cap;
-	s->icmp_tokens += elapsed * s->cfg.icmp_rate;
-	if (s->icmp_tokens > cap)
+	if (rate && elapsed > room / rate)
 		s->icmp_tokens = cap;
+	else
+		s->icmp_tokens += elapsed * rate;
 	if (s->icmp_tokens < NSEC_PER_SEC) {
 		CNT(s, icmp_tx_ratelimited);
 		return 0;

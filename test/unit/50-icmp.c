@@ -311,6 +311,59 @@ Test(icmp, error_rate_limit)
 	th_fini(&t);
 }
 
+/* A large icmp_rate: the refill must saturate, not wrap around. After
+ * 9223372037 ns at 4e9 tokens per second the product passes 2^65 and
+ * would wrap to 0.58 token. */
+Test(icmp, rate_limit_large_rate_no_overflow)
+{
+	struct stack_config cfg;
+	struct th t;
+	int sent = 0;
+
+	th_config(&cfg);
+	cfg.icmp_rate = 4000000000u;
+	cfg.icmp_burst = 10;
+	cfg.arp_max_age = 3600 * NSEC_PER_SEC;
+	th_init_cfg(&t, &cfg);
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	for (int i = 0; i < 12; i++)
+		sent += poke(&t);
+	cr_expect_eq(sent, 10);
+	t.now += 9223372037ull;
+	sent = 0;
+	for (int i = 0; i < 12; i++)
+		sent += poke(&t);
+	cr_expect_eq(sent, 10, "the bucket refilled to its burst");
+	t.now += 1;                     /* 1 ns: 4 tokens */
+	sent = 0;
+	for (int i = 0; i < 6; i++)
+		sent += poke(&t);
+	cr_expect_eq(sent, 4);
+	th_fini(&t);
+}
+
+/* icmp_rate 0: the burst, and never more. */
+Test(icmp, rate_limit_zero_rate)
+{
+	struct stack_config cfg;
+	struct th t;
+	int sent = 0;
+
+	th_config(&cfg);
+	cfg.icmp_rate = 0;
+	cfg.icmp_burst = 2;
+	cfg.arp_max_age = 7200 * NSEC_PER_SEC;
+	th_init_cfg(&t, &cfg);
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	for (int i = 0; i < 4; i++)
+		sent += poke(&t);
+	t.now += 3600 * NSEC_PER_SEC;
+	for (int i = 0; i < 4; i++)
+		sent += poke(&t);
+	cr_expect_eq(sent, 2);
+	th_fini(&t);
+}
+
 /* Build a datagram from the peer (or as @ip says) with an ICMP message or
  * a payload in fbuf; return its length from the IPv4 header on. */
 static size_t orig_datagram(const struct th_ip *ip, const void *pl, size_t n)
