@@ -507,3 +507,98 @@ Test(arp, gateway_resolved_for_off_link)
 	cr_expect_null(arp_find(t.s, TH_FAR));
 	th_fini(&t);
 }
+
+/* Many neighbours through a small cache: hash chains stay consistent as
+ * entries are recycled from their middle, and the newest are all found. */
+Test(arp, cache_churn)
+{
+	struct stack_config cfg;
+	struct th t;
+
+	th_config(&cfg);
+	cfg.addr[0].prefix = 16;
+	cfg.gateway = 0;
+	cfg.arp_max_entries = 64;
+	th_init_cfg(&t, &cfg);
+	for (unsigned i = 0; i < 300; i++) {
+		uint32_t ip = IPV4(192, 0, 0, 0) | ((i * 97 + 5) & 0xffff);
+		uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 0, (uint8_t)(i >> 8),
+					  (uint8_t)i };
+		uint8_t f[64];
+		size_t n;
+
+		if (ip == TH_IP)
+			continue;
+		t.now += NSEC_PER_MSEC;
+		n = th_arp(f, eth_broadcast, ARP_OP_REQUEST, mac, ip,
+			   TH_ZERO_MAC, TH_IP);
+		th_input(&t, f, n);
+		th_check_arp(th_pop(&t), mac, ARP_OP_REPLY, mac, TH_IP, ip);
+	}
+	cr_expect_eq(t.s->arp.used, 64);
+	cr_expect_eq(th_cnt(&t)->arp_evicted, 300 - 64);
+	for (unsigned i = 0; i < 300; i++) {
+		uint32_t ip = IPV4(192, 0, 0, 0) | ((i * 97 + 5) & 0xffff);
+		const struct arp_entry *e = arp_find(t.s, ip);
+
+		if (i < 300 - 64) {
+			cr_expect_null(e, "entry %u should be gone", i);
+		} else {
+			cr_assert_not_null(e, "entry %u lost", i);
+			cr_expect_eq(e->mac[5], (uint8_t)i);
+			cr_expect_eq(e->ip, ip);
+		}
+	}
+	th_fini(&t);
+}
+
+/* A neighbour we are resolving asks for us: what waited goes first, then
+ * our answer. */
+Test(arp, request_from_incomplete_neighbour)
+{
+	struct th t;
+	uint8_t f[64];
+	size_t n;
+
+	th_init(&t);
+	th_output(&t, TH_PEER, 10, 1, false);
+	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
+		     TH_IP, TH_PEER);
+	n = th_arp(f, eth_broadcast, ARP_OP_REQUEST, TH_PEER_MAC, TH_PEER,
+		   TH_ZERO_MAC, TH_IP);
+	th_input(&t, f, n);
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 1);
+	th_check_arp(th_pop(&t), TH_PEER_MAC, ARP_OP_REPLY, TH_PEER_MAC,
+		     TH_IP, TH_PEER);
+	th_expect_none(&t);
+	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
+	th_fini(&t);
+}
+
+/* Several neighbours resolving at once, each on its own schedule. */
+Test(arp, independent_retry_timers)
+{
+	struct th t;
+	uint64_t t0;
+
+	th_init(&t);
+	t0 = t.now;
+	th_output(&t, TH_PEER, 10, 1, false);
+	t.now += 300 * NSEC_PER_MSEC;
+	th_output(&t, PEER3, 10, 2, false);
+	th_pop(&t);
+	th_pop(&t);
+	cr_expect_eq(th_deadline(&t), t0 + NSEC_PER_SEC);
+	cr_expect_eq(th_advance(&t, t0 + NSEC_PER_SEC - t.now),
+		     t0 + 1300 * NSEC_PER_MSEC);
+	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
+		     TH_IP, TH_PEER);
+	reply_from(&t, TH_PEER, TH_PEER_MAC);
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 1);
+	cr_expect_eq(th_advance(&t, 300 * NSEC_PER_MSEC),
+		     t0 + 2300 * NSEC_PER_MSEC);
+	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
+		     TH_IP, PEER3);
+	th_expect_none(&t);
+	th_fini(&t);
+}

@@ -449,3 +449,48 @@ Test(reass, options_push_past_64k)
 	cr_expect_eq(t.s->reass.count, 0);
 	th_fini(&t);
 }
+
+/* reass_max datagrams in flight at once, interleaved, all complete. */
+Test(reass, many_at_once)
+{
+	struct th t;
+	struct th_ip ip;
+	size_t n = make_echo(1200, 13);
+
+	setup(&t);
+	th_ip_default(&ip, IP_PROTO_ICMP);
+	for (size_t off = 0; off < n; off += 400)
+		for (unsigned id = 0; id < 64; id++) {
+			ip.id = (uint16_t)(id * 1000);
+			th_inject_frag(&t, &ip, msg, off, 400, off + 400 < n);
+			if (off == 0)
+				cr_assert_eq(t.s->reass.count, id + 1);
+		}
+	cr_expect_eq(th_cnt(&t)->frag_too_many, 0);
+	cr_expect_eq(th_cnt(&t)->frag_reassembled, 64);
+	for (unsigned id = 0; id < 64; id++)
+		expect_reply(&t, n);
+	cr_expect_eq(t.s->reass.count, 0);
+	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
+	th_fini(&t);
+}
+
+/* The key is (source, destination, protocol, id): the same id from
+ * another protocol is another datagram. */
+Test(reass, key_includes_protocol)
+{
+	struct th t;
+	struct th_ip a, b;
+	size_t n = make_echo(800, 14);
+
+	setup(&t);
+	th_ip_default(&a, IP_PROTO_ICMP);
+	th_ip_default(&b, 253);
+	th_inject_frag(&t, &a, msg, 0, 400, true);
+	th_inject_frag(&t, &b, msg, 400, 400, false);
+	th_expect_none(&t);
+	cr_expect_eq(t.s->reass.count, 2);
+	th_inject_frag(&t, &a, msg, 400, 400, false);
+	expect_reply(&t, n);
+	th_fini(&t);
+}
