@@ -298,9 +298,13 @@ static void arp_resolve_start(struct stack *s, struct arp_entry *e)
 	stack_arm(s, &e->retry, s->now + s->cfg.arp_retry);
 }
 
+/*
+ * Append @p, dropping the oldest first while the queue is full: "while",
+ * because arp_queue_len may have been lowered since the queue filled.
+ */
 static void arp_enqueue(struct stack *s, struct arp_entry *e, struct pbuf *p)
 {
-	if (e->qlen >= s->cfg.arp_queue_len) {
+	while (e->qlen && e->qlen >= s->cfg.arp_queue_len) {
 		struct pbuf *old = e->q_head;
 
 		e->q_head = old->next;

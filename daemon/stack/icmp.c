@@ -73,11 +73,12 @@ int icmp_ratelimit_allow(struct stack *s)
 {
 	uint64_t cap = (uint64_t)s->cfg.icmp_burst * NSEC_PER_SEC;
 	uint64_t elapsed = s->now - s->icmp_refill;
-	uint64_t room = cap - s->icmp_tokens;
 	uint64_t rate = s->cfg.icmp_rate;
 
 	s->icmp_refill = s->now;
-	if (rate && elapsed > room / rate)
+	/* the bucket may hold more than a burst that was lowered since */
+	if (s->icmp_tokens >= cap ||
+	    (rate && elapsed > (cap - s->icmp_tokens) / rate))
 		s->icmp_tokens = cap;
 	else
 		s->icmp_tokens += elapsed * rate;

@@ -302,6 +302,27 @@ Test(arp, queue_bound_drops_oldest)
 	th_fini(&t);
 }
 
+/* A queue length lowered while packets wait (what stack_reconfigure()
+ * does): the next packet brings the queue down to the new bound. */
+Test(arp, queue_bound_lowered)
+{
+	struct th t;
+
+	th_init(&t);
+	for (uint8_t i = 1; i <= 5; i++)
+		th_output(&t, TH_PEER, 10, i, false);
+	th_pop(&t);
+	t.s->cfg.arp_queue_len = 2;
+	th_output(&t, TH_PEER, 10, 6, false);
+	cr_expect_eq(arp_find(t.s, TH_PEER)->qlen, 2);
+	cr_expect_eq(th_cnt(&t)->arp_queue_drop, 4);
+	reply_from(&t, TH_PEER, TH_PEER_MAC);
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 5);
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 6);
+	th_expect_none(&t);
+	th_fini(&t);
+}
+
 /* A full cache recycles the least recently confirmed entry, counted. */
 Test(arp, cache_bound_evicts_oldest)
 {

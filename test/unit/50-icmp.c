@@ -342,6 +342,31 @@ Test(icmp, rate_limit_large_rate_no_overflow)
 	th_fini(&t);
 }
 
+/* A burst lowered while running (what stack_reconfigure() does) takes
+ * effect at once: a fuller bucket is cut down to the new burst. */
+Test(icmp, rate_limit_burst_lowered)
+{
+	struct stack_config cfg;
+	struct th t;
+	int sent = 0;
+
+	th_config(&cfg);
+	cfg.icmp_rate = 10;
+	cfg.icmp_burst = 10;
+	th_init_cfg(&t, &cfg);
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	t.s->cfg.icmp_burst = 2;
+	for (int i = 0; i < 5; i++)
+		sent += poke(&t);
+	cr_expect_eq(sent, 2);
+	t.now += 10 * NSEC_PER_SEC;
+	sent = 0;
+	for (int i = 0; i < 5; i++)
+		sent += poke(&t);
+	cr_expect_eq(sent, 2, "refills to the new burst only");
+	th_fini(&t);
+}
+
 /* icmp_rate 0: the burst, and never more. */
 Test(icmp, rate_limit_zero_rate)
 {
