@@ -9,6 +9,8 @@
 #   make clean
 
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
@@ -45,7 +47,7 @@ LIBS_DAEMON := -levent -lpcap
 LIBS_UNIT := -lcriterion
 
 .PHONY: all check check-unit check-asan check-clang check-integration \
-	check-man check-install deps demo install clean
+	check-man check-install check-service deps demo install clean
 
 all: $(BUILD)/ustackd
 
@@ -69,6 +71,7 @@ check: deps
 	$(MAKE) check-clang
 	$(MAKE) check-man
 	$(MAKE) check-install
+	$(MAKE) check-service
 	$(MAKE) check-integration
 
 check-unit: $(BUILD)/unit-tests
@@ -93,10 +96,23 @@ check-install:
 	rm -rf $(BUILD)/inst
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/inst PREFIX=/usr
 	test -x $(BUILD)/inst/usr/sbin/ustackd
+	test -f $(BUILD)/inst/usr/lib/systemd/system/ustackd.service
+	test -f $(BUILD)/inst/etc/ustack/ustackd.conf
+	$(BUILD)/inst/usr/sbin/ustackd --config $(BUILD)/inst/etc/ustack/ustackd.conf \
+		--print-config >/dev/null
 	for m in $(MAN); do s=$${m##*.}; \
 		test -f $(BUILD)/inst/usr/share/man/man$$s/$${m##*/} || exit 1; done
 	$(BUILD)/inst/usr/sbin/ustackd --version
 	@echo "install: ok"
+
+# the unit as installed, but pointing at this build so that its
+# ExecStart exists; --man=no: the man pages are not installed here
+check-service: all
+	mkdir -p $(BUILD)/verify
+	sed -e 's|@SBINDIR@|$(CURDIR)/$(BUILD)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		daemon/ustackd.service.in >$(BUILD)/verify/ustackd.service
+	systemd-analyze verify --man=no $(BUILD)/verify/ustackd.service
+	@echo "service: systemd-analyze verify passes"
 
 check-integration: all
 	bash test/integration/run.sh $(BUILD)
@@ -108,9 +124,18 @@ demo: deps
 	$(MAKE) all
 	bash tools/demo.sh $(BUILD)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin
+$(BUILD)/ustackd.service: daemon/ustackd.service.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+
+install: all $(BUILD)/ustackd.service
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/ustack
 	install -m 755 $(BUILD)/ustackd $(DESTDIR)$(PREFIX)/sbin/ustackd
+	install -m 644 $(BUILD)/ustackd.service $(DESTDIR)$(UNITDIR)/ustackd.service
+	# an existing configuration is the administrator's: never overwritten
+	test -e $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf || \
+		install -m 644 daemon/ustackd.conf $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf
 	for m in $(MAN); do s=$${m##*.}; \
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; \

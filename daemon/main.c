@@ -40,6 +40,8 @@
 #include "link/impair.h"
 #include "link/link.h"
 #include "log.h"
+#include "notify.h"
+#include "privs.h"
 #include "rpc/ctl.h"
 #include "stack.h"
 #include "version.h"
@@ -54,7 +56,10 @@ struct daemon {
 	struct impair *imp;
 	struct ctl *ctl;
 	struct event_base *base;
-	struct event *link_ev, *timer_ev, *sig_ev[3];
+	struct event *link_ev, *timer_ev, *sig_ev[3], *watchdog_ev;
+	int argc;
+	char **argv;
+	struct privs_target user;
 	uint64_t now;
 	uint64_t armed;                 /* deadline the timer is set for */
 	int ready_fd;                   /* pipe to the waiting parent, or -1 */
@@ -136,6 +141,20 @@ static void impair_drain(struct daemon *d)
 	}
 }
 
+/* Let every frame still held by the impairment out, due or not. */
+static void impair_drain_all(struct daemon *d)
+{
+	struct impair_frame *f;
+
+	while ((f = impair_pop(d->imp, UINT64_MAX - 1))) {
+		if (f->dir == IMPAIR_RX)
+			deliver(d, f->data, f->len);
+		else
+			d->link.ops->send(&d->link, f->data, f->len);
+		free(f);
+	}
+}
+
 /* Run the engine's due timers, then arm ours for what comes next. */
 static void settle(struct daemon *d)
 {
@@ -205,13 +224,102 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	settle(d);
 }
 
+static void reload_changed(const char *name, bool live, void *arg)
+{
+	(void)arg;
+	if (live)
+		log_info("reload: %s changed", name);
+	else
+		log_warn("reload: %s changed; it takes effect at the next start",
+			 name);
+}
+
+/* Apply a live setting that the daemon itself owns: capture, impair. */
+static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
+{
+	char err[512];
+
+	if (strcmp(nc->capture, d->cfg.capture)) {
+		capture_close(d->cap);
+		d->cap = NULL;
+		if (*nc->capture && !(d->cap = capture_open(nc->capture, err,
+							      sizeof(err))))
+			log_err("reload: %s; capture stopped", err);
+	}
+	if (memcmp(&nc->impair, &d->cfg.impair, sizeof(nc->impair))) {
+		if (d->imp) {
+			/* what is in flight leaves now, then the new rules apply */
+			impair_drain_all(d);
+			impair_fini(d->imp);
+		}
+		if (nc->impair.enabled) {
+			if (!d->imp)
+				d->imp = malloc(sizeof(*d->imp));
+			if (d->imp)
+				impair_init(d->imp, &nc->impair);
+		} else {
+			free(d->imp);
+			d->imp = NULL;
+		}
+	}
+}
+
+/*
+ * SIGHUP: read the configuration file and command line again, apply what
+ * can change live (each setting's `live` flag in config.c) and name the rest.
+ */
+static void reload(struct daemon *d)
+{
+	struct daemon_config nc;
+	char err[512];
+
+	notify_send("RELOADING=1\nSTATUS=reloading the configuration");
+	if (config_parse_args(&nc, d->argc, d->argv) != CONFIG_RUN ||
+	    config_finish(&nc, err, sizeof(err)) ||
+	    stack_reconfigure(d->stack, &nc.stack)) {
+		log_err("reload: the configuration is invalid; keeping the running one");
+		notify_send("READY=1\nSTATUS=reload failed; running as before");
+		return;
+	}
+	config_diff(&d->cfg, &nc, reload_changed, d);
+	log_init(d->cfg.foreground, nc.log_level);
+	reload_link_side(d, &nc);
+	/* settings that need a restart keep their running values */
+	d->cfg.log_level = nc.log_level;
+	memcpy(d->cfg.capture, nc.capture, sizeof(nc.capture));
+	d->cfg.impair = nc.impair;
+	d->cfg.stack.ttl = nc.stack.ttl;
+	d->cfg.stack.mem_budget = nc.stack.mem_budget;
+	d->cfg.stack.arp_max_age = nc.stack.arp_max_age;
+	d->cfg.stack.arp_retries = nc.stack.arp_retries;
+	d->cfg.stack.arp_queue_len = nc.stack.arp_queue_len;
+	d->cfg.stack.reass_max = nc.stack.reass_max;
+	d->cfg.stack.reass_max_bytes = nc.stack.reass_max_bytes;
+	d->cfg.stack.reass_timeout = nc.stack.reass_timeout;
+	d->cfg.stack.icmp_rate = nc.stack.icmp_rate;
+	d->cfg.stack.icmp_burst = nc.stack.icmp_burst;
+	log_info("reload: done");
+	notify_send("READY=1\nSTATUS=serving; configuration reloaded");
+	settle(d);
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	notify_send("WATCHDOG=1");
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_warn("SIGHUP: reloading the configuration is not supported yet; ignored");
+		log_info("SIGHUP: reloading the configuration");
+		d->now = now_ns();
+		reload(d);
 		return;
 	}
 	log_info("%s: shutting down", strsignal((int)sig));
@@ -380,6 +488,17 @@ static int setup(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
+	if (*d->cfg.user) {
+		if (ctl_chown(d->ctl, d->user.uid, d->user.gid))
+			log_warn("control socket: cannot hand it to %s: %s",
+				 d->cfg.user, strerror(errno));
+		if (privs_drop(&d->user, err, sizeof(err))) {
+			log_err("%s", err);
+			return -1;
+		}
+		log_info("running as user %s (uid %u), without capabilities",
+			 d->cfg.user, (unsigned)d->user.uid);
+	}
 	log_info("ready: %s %s%s, %s/%u, mac %s, mtu %u, control socket %s",
 		 d->link.kind, d->link.name, d->link.created ? " (created)" : "",
 		 ipv4_ntop(d->cfg.stack.addr[0].addr, ip),
@@ -390,6 +509,9 @@ static int setup(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
+	notify_send("STOPPING=1");
+	if (d->watchdog_ev)
+		event_free(d->watchdog_ev);
 	if (d->stack)
 		log_counters(d);
 	ctl_close(d->ctl);
@@ -409,6 +531,29 @@ static void teardown(struct daemon *d)
 	}
 	capture_close(d->cap);
 	link_close(&d->link);
+	notify_close();
+}
+
+/* Tell a service manager we serve; keep its watchdog fed if it has one. */
+static void announce_service(struct daemon *d)
+{
+	uint64_t usec = notify_watchdog_usec();
+	char ip[16];
+
+	notify_send("READY=1\nMAINPID=%d\nSTATUS=serving on %s %s, %s/%u",
+		    (int)getpid(), d->link.kind, d->link.name,
+		    ipv4_ntop(d->cfg.stack.addr[0].addr, ip),
+		    d->cfg.stack.addr[0].prefix);
+	if (usec) {
+		/* the only periodic wake-up, and only when systemd asks */
+		struct timeval tv = { (time_t)(usec / 2 / 1000000),
+				      (suseconds_t)(usec / 2 % 1000000) };
+
+		d->watchdog_ev = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		if (d->watchdog_ev)
+			event_add(d->watchdog_ev, &tv);
+		notify_send("WATCHDOG=1");
+	}
 }
 
 int main(int argc, char **argv)
@@ -418,6 +563,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	d.ready_fd = -1;
+	d.argc = argc;
+	d.argv = argv;
 	rc = config_parse_args(&d.cfg, argc, argv);
 	if (rc == CONFIG_EXIT_OK)
 		return 0;
@@ -431,12 +578,19 @@ int main(int argc, char **argv)
 		config_print(&d.cfg, stdout);
 		return 0;
 	}
+	if (*d.cfg.user && privs_lookup(d.cfg.user, &d.user, err, sizeof(err))) {
+		fprintf(stderr, "ustackd: %s\n", err);
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (!d.cfg.foreground && daemonize(&d))
 		return 1;
 	log_init(d.cfg.foreground || d.ready_fd >= 0, d.cfg.log_level);
+	if (notify_init() < 0)
+		log_warn("NOTIFY_SOCKET is not a usable socket path; not notifying");
 	rc = setup(&d);
 	if (rc == 0) {
+		announce_service(&d);
 		if (!d.cfg.foreground) {
 			announce_ready(&d);
 			log_init(false, d.cfg.log_level);

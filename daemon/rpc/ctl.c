@@ -45,6 +45,7 @@ struct ctl {
 	struct event_base *base;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char made_dir[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* or "" */
 	struct event *accept_ev;
 	struct event *backoff_ev;
 	struct ctl_client *clients;
@@ -205,7 +206,8 @@ static void ctl_accept(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int mkdir_parent(const char *path, char *err, size_t errlen)
+/* Create the socket's missing parent directories; @made: the last one, if new */
+static int mkdir_parent(const char *path, char *made, char *err, size_t errlen)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
@@ -223,7 +225,9 @@ static int mkdir_parent(const char *path, char *err, size_t errlen)
 			goto fail;
 		*p = '/';
 	}
-	if (mkdir(dir, 0755) && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		strcpy(made, dir);
+	else if (errno != EEXIST)
 		goto fail;
 	return 0;
 fail:
@@ -281,11 +285,14 @@ struct ctl *ctl_open(struct event_base *base, const char *path, mode_t mode,
 		return NULL;
 	}
 	strcpy(sa.sun_path, path);
-	if (mkdir_parent(path, err, errlen) || claim_path(&sa, err, errlen))
-		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (mkdir_parent(path, c->made_dir, err, errlen) ||
+	    claim_path(&sa, err, errlen)) {
+		free(c);
 		return NULL;
 	}
 	c->base = base;
@@ -331,6 +338,25 @@ void ctl_close(struct ctl *c)
 	close(c->fd);
 	unlink(c->path);
 	free(c);
+}
+
+/**
+ * ctl_chown() - hand the socket (and a directory we made for it) to a user
+ * @c: the control server
+ * @uid: new owner
+ * @gid: new group
+ *
+ * So that a daemon that dropped root can still remove its socket at exit.
+ *
+ * Return: 0, or -errno
+ */
+int ctl_chown(struct ctl *c, uid_t uid, gid_t gid)
+{
+	if (*c->made_dir && chown(c->made_dir, uid, gid))
+		return -errno;
+	if (chown(c->path, uid, gid))
+		return -errno;
+	return 0;
 }
 
 const struct ctl_stats *ctl_get_stats(const struct ctl *c)

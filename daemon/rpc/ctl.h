@@ -25,6 +25,7 @@ struct ctl_stats {
 struct ctl *ctl_open(struct event_base *base, const char *path, mode_t mode,
 		     char *err, size_t errlen);
 void ctl_close(struct ctl *c);
+int ctl_chown(struct ctl *c, uid_t uid, gid_t gid);
 const struct ctl_stats *ctl_get_stats(const struct ctl *c);
 unsigned ctl_clients(const struct ctl *c);
 

@@ -84,6 +84,7 @@ int stack_config_check(const struct stack_config *cfg, const char **why);
 int stack_new(struct stack **out, const struct stack_config *cfg,
 	      const struct stack_ops *ops, void *ctx, uint64_t now);
 void stack_free(struct stack *s);
+int stack_reconfigure(struct stack *s, const struct stack_config *cfg);
 void stack_start(struct stack *s, uint64_t now);
 
 struct pbuf *stack_rx_buf(struct stack *s, size_t maxlen);
