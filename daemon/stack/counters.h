@@ -74,6 +74,7 @@
 	X(icmp, rx_time_exceeded, "time exceeded received")                   \
 	X(icmp, rx_other, "other ICMP types received (ignored)")              \
 	X(icmp, tx_echo_reply, "echo replies sent")                           \
+	X(icmp, tx_echo_req, "echo requests sent (ustackctl ping)")          \
 	X(icmp, tx_unreach, "destination unreachable sent")                   \
 	X(icmp, tx_time_exceeded, "time exceeded sent")                       \
 	X(icmp, tx_ratelimited, "ICMP errors not sent: rate limit")           \

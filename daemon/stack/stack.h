@@ -48,6 +48,9 @@ struct stack_ops {
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* One log line, without newline. May be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);
+	/* An echo reply to stack_ping() arrived (@len: data bytes). May be NULL. */
+	void (*echo_reply)(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
+			   size_t len, uint8_t ttl);
 };
 
 struct stack_addr {
@@ -96,6 +99,34 @@ uint64_t stack_timeout(struct stack *s, uint64_t now);
 
 const struct stack_counters *stack_counters(const struct stack *s);
 const struct pbuf_pool *stack_pool(const struct stack *s);
+
+/* Inspection, for ustackctl: each fills at most @max entries from @start
+ * and returns how many there are in all. */
+struct stack_neigh {
+	uint32_t ip;
+	uint8_t mac[ETH_ALEN];
+	uint8_t state;               /* enum arp_state: 1 incomplete, 2 reachable */
+	bool expired;                /* reachable, but older than arp_max_age */
+	uint64_t age;                /* ns since confirmed (or asked, if incomplete) */
+	unsigned queued;             /* packets waiting for resolution */
+};
+struct stack_route {
+	uint32_t dst;
+	uint8_t prefix;
+	uint32_t gateway;
+	uint32_t metric;
+};
+unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
+			  struct stack_neigh *out, unsigned max);
+unsigned stack_route_list(const struct stack *s, unsigned start,
+			  struct stack_route *out, unsigned max);
+unsigned stack_addr_list(const struct stack *s, struct stack_addr *out,
+			 unsigned max);
+int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
+		   uint64_t now);
+int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix);
+int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
+	       size_t len, uint64_t now);
 
 /* Routing table. Return 0 or a negative errno. */
 int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,
