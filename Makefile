@@ -49,7 +49,7 @@ LIBS_UNIT := -lcriterion
 .PHONY: all check check-unit check-asan check-clang check-integration \
 	check-man check-install check-service deps demo install clean
 
-all: $(BUILD)/ustackd
+all: $(BUILD)/ustackd $(BUILD)/ustackctl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,6 +61,9 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 
 $(BUILD)/ustackd: $(DAEMON_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON)
+
+$(BUILD)/ustackctl: $(BUILD)/tools/ustackctl.o $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_UNIT)
@@ -96,6 +99,7 @@ check-install:
 	rm -rf $(BUILD)/inst
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/inst PREFIX=/usr
 	test -x $(BUILD)/inst/usr/sbin/ustackd
+	test -x $(BUILD)/inst/usr/bin/ustackctl
 	test -f $(BUILD)/inst/usr/lib/systemd/system/ustackd.service
 	test -f $(BUILD)/inst/etc/ustack/ustackd.conf
 	$(BUILD)/inst/usr/sbin/ustackd --config $(BUILD)/inst/etc/ustack/ustackd.conf \
@@ -129,9 +133,10 @@ $(BUILD)/ustackd.service: daemon/ustackd.service.in
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
 
 install: all $(BUILD)/ustackd.service
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNITDIR) \
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/ustack
 	install -m 755 $(BUILD)/ustackd $(DESTDIR)$(PREFIX)/sbin/ustackd
+	install -m 755 $(BUILD)/ustackctl $(DESTDIR)$(PREFIX)/bin/ustackctl
 	install -m 644 $(BUILD)/ustackd.service $(DESTDIR)$(UNITDIR)/ustackd.service
 	# an existing configuration is the administrator's: never overwritten
 	test -e $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf || \

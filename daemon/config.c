@@ -66,6 +66,8 @@ static const struct opt opts[] = {
 	{ "impair", T_IMPAIR, OFF(impair), 0, 0, 0,
 	  "loss=P,dup=P,reorder=P,corrupt=P,delay=MS,seed=N",
 	  "impair the link in both directions, deterministically for a seed", true },
+	{ "admin-group", T_STR, OFF(admin_group), SZ(admin_group), 0, 0, "GROUP",
+	  "members of GROUP may change state through ustackctl (root always may)", false },
 	{ "user", T_STR, OFF(user), SZ(user), 0, 0, "NAME",
 	  "once the link is open, become user NAME, keeping no capability", false },
 	{ "mem-budget", T_BYTES, SOFF(mem_budget), 0, 1u << 20, 1ul << 40, "BYTES",

@@ -26,6 +26,7 @@ struct daemon_config {
 	char config_file[PATH_MAX];
 	bool print_config;
 	char user[64];
+	char admin_group[64];
 };
 
 /* Called for each setting that differs; @live: applied without restart */

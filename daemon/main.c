@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,7 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "config.h"
+#include "daemon.h"
 #include "link/capture.h"
 #include "link/impair.h"
 #include "link/link.h"
@@ -46,27 +49,8 @@
 #include "stack.h"
 #include "version.h"
 
-#define LINK_BATCH 64
 
-struct daemon {
-	struct daemon_config cfg;
-	struct stack *stack;
-	struct link link;
-	struct capture *cap;
-	struct impair *imp;
-	struct ctl *ctl;
-	struct event_base *base;
-	struct event *link_ev, *timer_ev, *sig_ev[3], *watchdog_ev;
-	int argc;
-	char **argv;
-	struct privs_target user;
-	uint64_t now;
-	uint64_t armed;                 /* deadline the timer is set for */
-	int ready_fd;                   /* pipe to the waiting parent, or -1 */
-	uint8_t rxbuf[LINK_FRAME_MAX];
-};
-
-static uint64_t now_ns(void)
+uint64_t daemon_now(void)
 {
 	struct timespec ts;
 
@@ -118,6 +102,7 @@ static const struct stack_ops host_ops = {
 	.link_output = host_link_output,
 	.random = host_random,
 	.log = host_log,
+	.echo_reply = admin_echo_reply,
 };
 
 static void deliver(struct daemon *d, const uint8_t *frame, size_t len)
@@ -156,7 +141,7 @@ static void impair_drain_all(struct daemon *d)
 }
 
 /* Run the engine's due timers, then arm ours for what comes next. */
-static void settle(struct daemon *d)
+void daemon_settle(struct daemon *d)
 {
 	uint64_t next;
 
@@ -195,7 +180,7 @@ static void on_link(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	d->now = now_ns();
+	d->now = daemon_now();
 	for (int i = 0; i < LINK_BATCH; i++) {
 		int n = d->link.ops->recv(&d->link, d->rxbuf, sizeof(d->rxbuf));
 
@@ -210,7 +195,7 @@ static void on_link(evutil_socket_t fd, short what, void *arg)
 		else
 			deliver(d, d->rxbuf, (size_t)n);
 	}
-	settle(d);
+	daemon_settle(d);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -219,9 +204,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	d->now = now_ns();
+	d->now = daemon_now();
 	d->armed = STACK_NO_DEADLINE;
-	settle(d);
+	daemon_settle(d);
 }
 
 static void reload_changed(const char *name, bool live, void *arg)
@@ -300,7 +285,7 @@ static void reload(struct daemon *d)
 	d->cfg.stack.icmp_burst = nc.stack.icmp_burst;
 	log_info("reload: done");
 	notify_send("READY=1\nSTATUS=serving; configuration reloaded");
-	settle(d);
+	daemon_settle(d);
 }
 
 static void on_watchdog(evutil_socket_t fd, short what, void *arg)
@@ -318,7 +303,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: reloading the configuration");
-		d->now = now_ns();
+		d->now = daemon_now();
 		reload(d);
 		return;
 	}
@@ -454,7 +439,7 @@ static int setup(struct daemon *d)
 		impair_format(&d->cfg.impair, err, sizeof(err));
 		log_info("impairing the link: %s", err);
 	}
-	d->now = now_ns();
+	d->now = daemon_now();
 	rc = stack_new(&d->stack, &d->cfg.stack, &host_ops, d, d->now);
 	if (rc) {
 		log_err("starting the stack: %s", strerror(-rc));
@@ -481,12 +466,26 @@ static int setup(struct daemon *d)
 	}
 	d->armed = STACK_NO_DEADLINE;
 	stack_start(d->stack, d->now);
-	settle(d);
+	daemon_settle(d);
 	d->ctl = ctl_open(d->base, d->cfg.socket_path, d->cfg.socket_mode,
 			  err, sizeof(err));
 	if (!d->ctl) {
 		log_err("%s", err);
 		return -1;
+	}
+	d->admin = admin_new(d);
+	if (!d->admin) {
+		log_err("control socket: cannot serve ustackctl");
+		return -1;
+	}
+	if (*d->cfg.admin_group) {
+		struct group *gr = getgrnam(d->cfg.admin_group);
+
+		if (!gr) {
+			log_err("admin-group %s: no such group", d->cfg.admin_group);
+			return -1;
+		}
+		ctl_set_admin_gid(d->ctl, gr->gr_gid);
 	}
 	if (*d->cfg.user) {
 		if (ctl_chown(d->ctl, d->user.uid, d->user.gid))
@@ -514,6 +513,7 @@ static void teardown(struct daemon *d)
 		event_free(d->watchdog_ev);
 	if (d->stack)
 		log_counters(d);
+	admin_free(d->admin);
 	ctl_close(d->ctl);
 	for (int i = 0; i < 3; i++)
 		if (d->sig_ev[i])

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ustack_admin.h"
+
 #define USTACK_PROTO_MAGIC 0x75737463u      /* "ustc" */
 #define USTACK_PROTO_VERSION 1
 #define USTACK_MSG_MAX 65536                 /* header and body */

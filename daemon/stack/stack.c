@@ -285,6 +285,25 @@ const struct stack_counters *stack_counters(const struct stack *s)
 	return &s->cnt;
 }
 
+/**
+ * stack_mem() - memory in use per kind of object, against its bound
+ * @s: the engine
+ * @m: filled in
+ */
+void stack_mem(const struct stack *s, struct stack_mem *m)
+{
+	m->pbuf_bytes = s->pool.in_use;
+	m->pbuf_peak = s->pool.peak;
+	m->pbuf_budget = s->pool.budget;
+	m->pbufs = s->pool.live;
+	m->pbuf_refused = s->pool.alloc_fail;
+	m->arp_entries = s->arp.used;
+	m->arp_max_entries = s->arp.cap;
+	m->reass_datagrams = s->reass.count;
+	m->reass_bytes = s->reass.bytes;
+	m->reass_max_bytes = s->cfg.reass_max_bytes;
+}
+
 const struct pbuf_pool *stack_pool(const struct stack *s)
 {
 	return &s->pool;

@@ -98,6 +98,14 @@ void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 uint64_t stack_timeout(struct stack *s, uint64_t now);
 
 const struct stack_counters *stack_counters(const struct stack *s);
+
+/* Memory in use per kind of object, against its bound. */
+struct stack_mem {
+	uint64_t pbuf_bytes, pbuf_peak, pbuf_budget, pbufs, pbuf_refused;
+	uint64_t arp_entries, arp_max_entries;
+	uint64_t reass_datagrams, reass_bytes, reass_max_bytes;
+};
+void stack_mem(const struct stack *s, struct stack_mem *m);
 const struct pbuf_pool *stack_pool(const struct stack *s);
 
 /* Inspection, for ustackctl: each fills at most @max entries from @start
