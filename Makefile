@@ -27,7 +27,7 @@ CPPFLAGS += -Idaemon/stack -Idaemon -Iproto
 
 # The engine and the pure parts of the daemon: everything the unit tests
 # and the simulator link against. No libevent, no libpcap here.
-CORE_SRC := $(wildcard daemon/stack/*.c) daemon/link/impair.c \
+CORE_SRC := $(wildcard daemon/stack/*.c) $(wildcard daemon/link/impair.c) \
 	$(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
