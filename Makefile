@@ -32,15 +32,17 @@ CORE_SRC := $(wildcard daemon/stack/*.c) $(wildcard daemon/link/impair.c) \
 DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
+SIM_SRC := $(wildcard test/sim/*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 
 LIBS_DAEMON := -levent -lpcap
 LIBS_UNIT := -lcriterion
 
-.PHONY: all check check-unit check-asan check-clang check-integration \
+.PHONY: all check check-unit check-asan check-clang check-integration check-sim \
 	deps demo install clean
 
 all: $(BUILD)/ustackd
@@ -59,10 +61,15 @@ $(BUILD)/ustackd: $(DAEMON_OBJ) $(BUILD)/libcore.a
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_UNIT)
 
+# the deterministic network simulator (test/sim): plain and ASan+UBSan
+$(BUILD)/sim-tests: $(SIM_OBJ) $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
 check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-asan
 	$(MAKE) check-clang
+	$(MAKE) check-sim
 	$(MAKE) check-integration
 
 check-unit: $(BUILD)/unit-tests
@@ -74,7 +81,14 @@ check-asan:
 		build/asan/unit-tests
 
 check-clang:
-	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests
+	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests \
+		build/clang/sim-tests
+
+check-sim: $(BUILD)/sim-tests
+	$(BUILD)/sim-tests
+	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/sim-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		build/asan/sim-tests
 
 check-integration: all
 	bash test/integration/run.sh $(BUILD)

@@ -99,8 +99,6 @@ static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
 			start = sk->snd_una;
 		sk->nsacked = tcp_range_add(sk->sacked, sk->nsacked,
 					    TCP_MAX_SACK, start, end);
-		if (SEQ_GT(end, sk->high_sacked))
-			sk->high_sacked = end;
 	}
 }
 
@@ -137,6 +135,8 @@ static void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
 	uint8_t flags = TCP_ACK;
 
+	if (len > tcp_cur_mss(sk))
+		len = tcp_cur_mss(sk);
 	if (SEQ_GT(seq + len, data_end))
 		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
 	if (sk->fin_sent && seq + len == data_end)
@@ -146,26 +146,26 @@ static void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 	tcp_xmit(sk, seq, flags, seq - sk->sndq_seq, len);
 }
 
-/* The next hole at or after rtx_next below high_sacked; false if none. */
+/* The next hole at or after rtx_next below the highest SACKed byte. */
 static bool tcp_next_hole(const struct tcp_sock *sk, uint32_t *start,
 			  uint32_t *end)
 {
 	uint32_t at = SEQ_GT(sk->rtx_next, sk->snd_una) ? sk->rtx_next :
 							  sk->snd_una;
 
-	for (unsigned i = 0; i <= sk->nsacked; i++) {
-		uint32_t hs = i < sk->nsacked ? sk->sacked[i].start :
-						sk->high_sacked;
+	if (!sk->nsacked)
+		return false;
+	for (unsigned i = 0; i < sk->nsacked; i++) {
+		uint32_t hs = sk->sacked[i].start;
 
-		if (i < sk->nsacked && SEQ_LEQ(sk->sacked[i].end, at))
+		if (SEQ_LEQ(sk->sacked[i].end, at))
 			continue;
 		if (SEQ_LT(at, hs)) {
 			*start = at;
 			*end = hs;
 			return true;
 		}
-		if (i < sk->nsacked)
-			at = sk->sacked[i].end;
+		at = sk->sacked[i].end;
 	}
 	return false;
 }
@@ -176,7 +176,8 @@ static void tcp_sack_recovery_send(struct tcp_sock *sk)
 	uint32_t start, end;
 
 	while (tcp_pipe(sk) < sk->cwnd && tcp_next_hole(sk, &start, &end)) {
-		uint32_t len = end - start < sk->mss ? end - start : sk->mss;
+		uint32_t mss = tcp_cur_mss(sk);
+		uint32_t len = end - start < mss ? end - start : mss;
 
 		tcp_retransmit_at(sk, start, len);
 		sk->rtx_next = start + len;
@@ -386,8 +387,6 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
 		sk->snd_nxt = sk->snd_una;
 	sk->nsacked = tcp_range_trim(sk->sacked, sk->nsacked, sk->snd_una);
-	if (SEQ_LT(sk->high_sacked, sk->snd_una))
-		sk->high_sacked = sk->snd_una;
 	sk->backoff = 0;
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);

@@ -157,7 +157,7 @@ struct tcp_sock {
 	unsigned nsacked;
 
 	/* loss recovery, RFC 5681/6582/6675 */
-	uint32_t cwnd, ssthresh, recover, rtx_next, high_sacked;
+	uint32_t cwnd, ssthresh, recover, rtx_next;
 	unsigned dupacks;
 	const struct tcp_cc_ops *cc;
 	uint64_t cc_priv[TCP_CC_PRIV / 8];
@@ -263,6 +263,7 @@ uint32_t tcp_rcv_window(struct tcp_sock *sk);
 uint32_t tcp_tsval(const struct tcp_sock *sk);
 uint16_t tcp_mss_for_route(struct stack *s, uint32_t dst);
 void tcp_enter_loss(struct tcp_sock *sk);
+uint32_t tcp_cur_mss(const struct tcp_sock *sk);
 
 /* tcp_ack.c: ACKs, SACK scoreboard, loss recovery, received data */
 int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg);

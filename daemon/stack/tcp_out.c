@@ -275,7 +275,10 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
  */
 void tcp_send_ack(struct tcp_sock *sk)
 {
-	tcp_xmit(sk, sk->snd_nxt, TCP_ACK, 0, 0);
+	/* snd_max, not snd_nxt: after a timeout snd_nxt goes back, but a
+	 * bare ACK must stay acceptable to the peer (Linux's
+	 * tcp_acceptable_seq()) */
+	tcp_xmit(sk, sk->snd_max, TCP_ACK, 0, 0);
 }
 
 /**
@@ -328,7 +331,7 @@ void tcp_send_syn(struct tcp_sock *sk)
  */
 void tcp_send_active_rst(struct tcp_sock *sk)
 {
-	tcp_xmit(sk, sk->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+	tcp_xmit(sk, sk->snd_max, TCP_RST | TCP_ACK, 0, 0);
 }
 
 /**
@@ -372,6 +375,25 @@ static bool tcp_output_state(enum tcp_state st)
 	       st == TCP_FIN_WAIT_1 || st == TCP_CLOSING || st == TCP_LAST_ACK;
 }
 
+/**
+ * tcp_cur_mss() - payload bytes that fit in a segment sent now
+ * @sk: the socket
+ *
+ * sk->mss already leaves room for timestamps; SACK blocks, when we have
+ * out-of-order data to report, take more (as Linux's tcp_current_mss()).
+ *
+ * Return: bytes
+ */
+uint32_t tcp_cur_mss(const struct tcp_sock *sk)
+{
+	unsigned nb;
+
+	if (!sk->sack_ok || !sk->nooo)
+		return sk->mss;
+	nb = sk->nooo < (sk->ts_ok ? 3u : 4u) ? sk->nooo : (sk->ts_ok ? 3u : 4u);
+	return sk->mss - (2 + 2 + 8 * nb);
+}
+
 /* Bytes the window and cwnd still allow beyond snd_nxt. */
 static uint32_t tcp_usable(const struct tcp_sock *sk)
 {
@@ -388,9 +410,9 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
  * window the peer has offered. TCP_CORK holds everything short.
  */
 static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
-			 uint32_t avail, bool fin)
+			 uint32_t avail, bool fin, uint32_t mss)
 {
-	if (len >= sk->mss || fin)
+	if (len >= mss || fin)
 		return true;
 	if (sk->cork)
 		return false;
@@ -417,19 +439,19 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	uint32_t off = sk->snd_nxt - sk->sndq_seq;
 	uint32_t avail = SEQ_GT(data_end, sk->snd_nxt) ?
 			 data_end - sk->snd_nxt : 0;
-	uint32_t len = avail;
+	uint32_t len = avail, mss = tcp_cur_mss(sk);
 	bool fin;
 	uint8_t flags = TCP_ACK;
 
-	if (len > sk->mss)
-		len = sk->mss;
+	if (len > mss)
+		len = mss;
 	if (len > limit)
 		len = limit;
 	/* a FIN alone goes even into a closed window, as in BSD */
 	fin = sk->shut_wr && sk->snd_nxt + len == data_end;
 	if (len == 0 && !fin)
 		return false;
-	if (!tcp_nagle_ok(sk, len, avail, fin))
+	if (!tcp_nagle_ok(sk, len, avail, fin, mss))
 		return false;
 	if (fin)
 		flags |= TCP_FIN;
@@ -616,7 +638,6 @@ void tcp_enter_loss(struct tcp_sock *sk)
 	sk->in_recovery = false;
 	sk->dupacks = 0;
 	sk->nsacked = 0;   /* RFC 2018 8: the receiver may renege */
-	sk->high_sacked = sk->snd_una;
 	sk->rtt_time = 0;  /* Karn */
 	sk->recover = sk->snd_max;
 }
