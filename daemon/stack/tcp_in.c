@@ -713,6 +713,18 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_SYN) &&
 	    tcp_tw_syn(sk, seg))
 		return;
+	if (sk->state == TCP_SYN_RECEIVED && !sk->parent &&
+	    (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
+	    seg->seq + 1 == sk->rcv_nxt && seg->ack == sk->snd_nxt) {
+		/* simultaneous open (RFC 9293 figure 8): the peer's SYN-ACK
+		 * acknowledges our SYN; as Linux, it completes the handshake */
+		if (tcp_synrecv_ack(sk, seg)) {
+			sk->snd_una = seg->ack;
+			stack_disarm(s, &sk->rtx);
+			sk->rtx_kind = TCP_TIMER_NONE;
+		}
+		return;
+	}
 	if (tcp_paws_reject(sk, seg)) {
 		CNT(s, tcp_drop_paws);
 		tcp_send_ack(sk);
