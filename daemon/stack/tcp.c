@@ -202,14 +202,17 @@ void tcp_bufs_release(struct tcp_sock *sk)
 int tcp_bufs_alloc(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
-	size_t need = (size_t)sk->sndbuf + sk->rcvbuf;
+	/* the receive ring has 1 << rcv_wscale bytes of slack, so that a
+	 * window rounded up to the scale (never shrinking it) always fits */
+	uint32_t rcap = sk->rcvbuf + (1u << sk->rcv_wscale);
+	size_t need = (size_t)sk->sndbuf + rcap;
 
 	if (sk->mem)
 		return 0;
 	if (s->tcp.mem + need > s->cfg.tcp_mem_budget)
 		goto fail;
 	sk->sndq.buf = malloc(sk->sndbuf);
-	sk->rcvq.buf = malloc(sk->rcvbuf);
+	sk->rcvq.buf = malloc(rcap);
 	if (!sk->sndq.buf || !sk->rcvq.buf) {
 		free(sk->sndq.buf);
 		free(sk->rcvq.buf);
@@ -217,7 +220,7 @@ int tcp_bufs_alloc(struct tcp_sock *sk)
 		goto fail;
 	}
 	sk->sndq.cap = sk->sndbuf;
-	sk->rcvq.cap = sk->rcvbuf;
+	sk->rcvq.cap = rcap;
 	sk->mem = need;
 	s->tcp.mem += need;
 	return 0;

@@ -196,7 +196,8 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 	sk->in_recovery = true;
 	sk->rtt_time = 0;
 	sk->rtx_next = sk->snd_una;
-	if (sk->sack_ok && sk->nsacked) {
+	sk->rec_sack = sk->sack_ok && sk->nsacked;
+	if (sk->rec_sack) {
 		CNT(s, tcp_sack_recoveries);
 		sk->cwnd = sk->ssthresh;
 		tcp_retransmit_at(sk, sk->snd_una, sk->mss);
@@ -230,7 +231,7 @@ static void tcp_dupack(struct tcp_sock *sk)
 			tcp_enter_recovery(sk);
 		return;
 	}
-	if (sk->sack_ok && sk->nsacked)
+	if (sk->rec_sack)
 		tcp_sack_recovery_send(sk);
 	else
 		sk->cwnd += sk->mss;  /* RFC 5681 3.2 step 4: inflate */
@@ -251,7 +252,7 @@ static void tcp_recovery_ack(struct tcp_sock *sk, uint32_t acked)
 		sk->dupacks = 0;
 		return;
 	}
-	if (sk->sack_ok && sk->nsacked) {
+	if (sk->rec_sack) {
 		tcp_sack_recovery_send(sk);
 		return;
 	}

@@ -122,7 +122,7 @@ struct tcp_sock {
 	bool bound, in_conn_hash, held, listening;
 	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
 	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
-	bool ts_ok, sack_ok, ws_ok, in_recovery, eof_reported;
+	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;
 	bool on_accept_q, dead;
 	int linger;
 	int err;                                /* pending SO_ERROR */

@@ -157,7 +157,9 @@ static uint8_t tcp_data_options(const struct tcp_sock *sk, uint8_t *o)
  */
 uint32_t tcp_rcv_window(struct tcp_sock *sk)
 {
-	uint32_t free_sp = sk->rcvq.buf ? tcp_ring_free(&sk->rcvq) : sk->rcvbuf;
+	uint32_t slack = sk->rcvq.buf ? sk->rcvq.cap - sk->rcvbuf : 0;
+	uint32_t room = sk->rcvq.buf ? tcp_ring_free(&sk->rcvq) : sk->rcvbuf;
+	uint32_t free_sp = room > slack ? room - slack : 0;
 	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 		       sk->rcv_adv - sk->rcv_nxt : 0;
 	uint32_t step = sk->rcvbuf / 2 < sk->rcv_mss ? sk->rcvbuf / 2 :
@@ -170,9 +172,16 @@ uint32_t tcp_rcv_window(struct tcp_sock *sk)
 	if (free_sp > max)
 		free_sp = max;
 	w = free_sp >> sk->rcv_wscale << sk->rcv_wscale;
-	if (w < cur) /* never shrink: round the old edge up instead */
-		w = (cur + (1u << sk->rcv_wscale) - 1) >> sk->rcv_wscale <<
-		    sk->rcv_wscale;
+	if (w < cur) {
+		/* never shrink: round the old edge up instead, into the
+		 * ring's slack; if even that is used up, the edge moves back
+		 * by less than one unit of scale */
+		uint32_t up = (cur + (1u << sk->rcv_wscale) - 1) >>
+			      sk->rcv_wscale << sk->rcv_wscale;
+
+		if (up <= room && up <= max)
+			w = up;
+	}
 	return w;
 }
 

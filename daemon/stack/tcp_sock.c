@@ -236,15 +236,15 @@ int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 		rc = -EADDRNOTAVAIL;
 		goto fail;
 	}
+	sk->iss = tcp_isn(s, sk->laddr, sk->lport, addr, port);
+	sk->snd_una = sk->snd_nxt = sk->snd_max = sk->iss;
+	sk->mss = tcp_mss_for_route(s, addr);
+	tcp_prepare_active(sk);
 	rc = tcp_bufs_alloc(sk);
 	if (rc)
 		goto fail;
 	sk->err = 0;
-	sk->iss = tcp_isn(s, sk->laddr, sk->lport, addr, port);
-	sk->snd_una = sk->snd_nxt = sk->snd_max = sk->iss;
 	sk->ts_offset = stack_random32(s);
-	sk->mss = tcp_mss_for_route(s, addr);
-	tcp_prepare_active(sk);
 	tcp_cc_set(sk, sk->cc_algo);
 	tcp_hash_conn(sk);
 	tcp_set_state(sk, TCP_SYN_SENT);
