@@ -384,7 +384,8 @@ static void tcp_cookie_ack(struct tcp_sock *l, const struct tcp_seg *seg)
 	tcp_child_ready(c);
 }
 
-static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg)
+static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
+			     const uint32_t *iss)
 {
 	struct stack *s = l->s;
 	struct tcp_sock *c;
@@ -423,6 +424,11 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg)
 	c = tcp_child_new(l, seg);
 	if (!c)
 		return;
+	if (iss) {
+		c->iss = *iss;
+		c->snd_una = c->snd_nxt = c->snd_max = *iss;
+		c->sndq_seq = *iss + 1;
+	}
 	c->qnext = l->syn_q;
 	l->syn_q = c;
 	l->syn_qlen++;
@@ -587,22 +593,11 @@ static bool tcp_tw_syn(struct tcp_sock *sk, const struct tcp_seg *seg)
 	/* the new ISN lies beyond anything the old incarnation used */
 	iss = sk->snd_nxt + 65535 + 2;
 	tcp_done(sk, 0);
-	tcp_listen_input(l, seg);
-	if (l->syn_q && l->syn_q->rport == seg->sport &&
-	    l->syn_q->raddr == seg->src && l->syn_q->state == TCP_SYN_RECEIVED) {
-		struct tcp_sock *c = l->syn_q;
-
-		c->iss = iss;
-		c->snd_una = iss;
-		c->sndq_seq = iss + 1;
-		c->snd_nxt = c->snd_max = iss;
-		stack_disarm(s, &c->rtx);
-		tcp_send_syn(c);
-	}
+	tcp_listen_input(l, seg, &iss);
 	return true;
 }
 
-/* Trimmed copy of the sequence checks' outcome, then ACK/data/FIN. */
+/* RFC 9293 3.10.7.4 eighth check: the FIN bit. */
 static void tcp_fin_input(struct tcp_sock *sk)
 {
 	sk->rcv_nxt++;
@@ -826,7 +821,7 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 	}
 	switch (sk->state) {
 	case TCP_LISTEN:
-		tcp_listen_input(sk, &seg);
+		tcp_listen_input(sk, &seg, NULL);
 		break;
 	case TCP_SYN_SENT:
 		tcp_synsent_input(sk, &seg);
