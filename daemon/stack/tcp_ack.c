@@ -266,11 +266,12 @@ static void tcp_recovery_ack(struct tcp_sock *sk, uint32_t acked)
 		sk->rtx_next = sk->snd_una + sk->mss;
 }
 
-/* Free acknowledged bytes from the send ring; true if our FIN is acked. */
-static bool tcp_clean_sndq(struct tcp_sock *sk, uint32_t ack)
+/* Free acknowledged bytes from the send ring (their number in @freed);
+ * true if our FIN is acked. */
+static bool tcp_clean_sndq(struct tcp_sock *sk, uint32_t ack, uint32_t *freed)
 {
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
-	uint32_t n;
+	uint32_t n = 0;
 
 	if (SEQ_GT(ack, sk->sndq_seq) && sk->sndq.buf) {
 		n = SEQ_GT(ack, data_end) ? sk->sndq.len : ack - sk->sndq_seq;
@@ -279,6 +280,7 @@ static bool tcp_clean_sndq(struct tcp_sock *sk, uint32_t ack)
 		sk->sndq_seq += n;
 		sk->bytes_acked += n;
 	}
+	*freed = n;
 	return sk->fin_sent && SEQ_GT(ack, data_end);
 }
 
@@ -355,7 +357,7 @@ static int tcp_fin_acked(struct tcp_sock *sk)
 int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
-	uint32_t old_wnd = sk->snd_wnd, acked;
+	uint32_t old_wnd = sk->snd_wnd, acked, data;
 	bool fin_acked;
 
 	/* RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =<
@@ -383,7 +385,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	acked = seg->ack - sk->snd_una;
 	tcp_take_rtt(sk, seg);
-	fin_acked = tcp_clean_sndq(sk, seg->ack);
+	fin_acked = tcp_clean_sndq(sk, seg->ack, &data);
 	sk->snd_una = seg->ack;
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
 		sk->snd_nxt = sk->snd_una;
@@ -392,7 +394,8 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);
 	} else {
-		sk->cc->on_ack(sk, acked, s->now);
+		if (data)  /* SYN and FIN take no congestion window */
+			sk->cc->on_ack(sk, data, s->now);
 		sk->dupacks = 0;
 	}
 	tcp_rearm_rtx(sk);

@@ -89,6 +89,8 @@ void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
 {
 	struct stack_config cfg;
 
+	if (T.s)  /* a test that wants its own configuration */
+		stack_free(T.s);
 	memset(&T, 0, sizeof(T));
 	T.now = 1000 * TH_SEC;
 	T.pport = TH_PEER_PORT;
