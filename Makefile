@@ -2,7 +2,9 @@
 #
 #   make            build everything into build/
 #   make check      every test: unit (also under ASan+UBSan), clang build,
-#                   integration in network namespaces (needs root)
+#                   a short fuzz run, integration in network namespaces
+#                   (needs root)
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make demo       install what is missing, build, run the demo
 #   make deps       apt-get install what the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -27,27 +29,35 @@ CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
+# libFuzzer targets: clang instruments everything it builds for coverage
+ifdef FUZZ
+CFLAGS := -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC -D_GNU_SOURCE \
 	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -MMD -MP
 CPPFLAGS += -Idaemon/stack -Idaemon -Iproto
 
 # The engine and the pure parts of the daemon: everything the unit tests
 # and the simulator link against. No libevent, no libpcap here.
-CORE_SRC := $(wildcard daemon/stack/*.c) daemon/link/impair.c \
+CORE_SRC := $(wildcard daemon/stack/*.c) $(wildcard daemon/link/impair.c) \
 	$(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
+SIM_SRC := $(wildcard test/sim/*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 
 LIBS_DAEMON := -levent -lpcap
 LIBS_UNIT := -lcriterion
 
 .PHONY: all check check-unit check-asan check-clang check-integration \
-	check-man check-install check-service deps demo install clean
+	check-sim check-man check-install check-service deps demo install clean
 
 all: $(BUILD)/ustackd $(BUILD)/ustackctl
 
@@ -68,10 +78,15 @@ $(BUILD)/ustackctl: $(BUILD)/tools/ustackctl.o $(BUILD)/libcore.a
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_UNIT)
 
+# the deterministic network simulator (test/sim): plain and ASan+UBSan
+$(BUILD)/sim-tests: $(SIM_OBJ) $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
 check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-asan
 	$(MAKE) check-clang
+	$(MAKE) check-sim
 	$(MAKE) check-man
 	$(MAKE) check-install
 	$(MAKE) check-service
@@ -86,7 +101,59 @@ check-asan:
 		build/asan/unit-tests
 
 check-clang:
-	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests
+	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests \
+		build/clang/sim-tests
+
+check-sim: $(BUILD)/sim-tests
+	$(BUILD)/sim-tests
+	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/sim-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		build/asan/sim-tests
+
+# Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and
+# UBSan into build/fuzz. make fuzz runs each for FUZZ_SECONDS and keeps what
+# it finds in build/fuzz/corpus/TARGET; check-fuzz runs each for
+# FUZZ_CHECK_SECONDS from the generated seeds alone, after replaying the
+# seeds through a gcc build of the same targets (build/fuzz-replay).
+FUZZ_TARGETS := fuzz_frames fuzz_proto
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 20
+
+$(FUZZ_TARGETS:%=$(BUILD)/%): $(BUILD)/%: $(BUILD)/test/fuzz/%.o \
+		$(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(FUZZ_TARGETS:%=$(BUILD)/%-replay): $(BUILD)/%-replay: \
+		$(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# seeds are written at build time, never committed: test/fuzz/seeds.c
+$(BUILD)/fuzz-seeds: test/fuzz/seeds.c test/fuzz/fuzz_frames.h proto/proto.c \
+		proto/ustack_proto.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -Iproto -o $@ test/fuzz/seeds.c proto/proto.c
+
+$(BUILD)/seeds/.stamp: $(BUILD)/fuzz-seeds
+	rm -rf $(BUILD)/seeds
+	$(BUILD)/fuzz-seeds $(BUILD)/seeds
+	touch $@
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/%) $(BUILD)/seeds/.stamp
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/%-replay)
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang FUZZ=1 fuzz-build
+	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) corpus $(FUZZ_TARGETS)
+
+check-fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang FUZZ=1 fuzz-build
+	$(MAKE) BUILD=build/fuzz-replay SAN=1 fuzz-replay
+	for t in $(FUZZ_TARGETS); do \
+		build/fuzz-replay/$$t-replay $(FUZZ_BUILD)/seeds/$$t || exit 1; done
+	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS) check \
+		$(FUZZ_TARGETS)
 
 MAN := $(wildcard man/*.[1-8])
 

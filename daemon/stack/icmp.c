@@ -13,8 +13,8 @@
  * 4.3.2.8: icmp_rate per second, bursts of icmp_burst). Echo replies are
  * not rate limited, as in Linux.
  *
- * Errors received are counted; delivering them to the transport that
- * caused them (ECONNREFUSED, path MTU) comes with UDP and TCP.
+ * Errors received are counted; destination unreachable quoting a TCP
+ * segment goes to TCP (tcp_icmp_error: refused connections, path MTU).
  */
 #include "icmp.h"
 
@@ -22,6 +22,7 @@
 
 #include "ipv4.h"
 #include "stack_impl.h"
+#include "tcp_impl.h"
 
 /**
  * icmp_parse() - read and verify an ICMP header
@@ -250,6 +251,9 @@ void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		break;
 	case ICMP_UNREACH:
 		CNT(s, icmp_rx_unreach);
+		if (p->len > ICMP_HLEN)
+			tcp_icmp_error(s, h.type, h.code, h.rest,
+				       p->data + ICMP_HLEN, p->len - ICMP_HLEN);
 		break;
 	case ICMP_TIME_EXCEEDED:
 		CNT(s, icmp_rx_time_exceeded);

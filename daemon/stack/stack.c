@@ -45,6 +45,36 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->reass_timeout = 30 * NSEC_PER_SEC;
 	cfg->icmp_rate = 1000;
 	cfg->icmp_burst = 50;
+	cfg->tcp_msl = 30 * NSEC_PER_SEC;
+	cfg->tcp_fin_timeout = 60 * NSEC_PER_SEC;
+	cfg->tcp_rto_min = 200 * NSEC_PER_MSEC;
+	cfg->tcp_rto_initial = 1 * NSEC_PER_SEC;
+	cfg->tcp_rto_max = 120 * NSEC_PER_SEC;
+	cfg->tcp_delack_max = 40 * NSEC_PER_MSEC;
+	cfg->tcp_syn_retries = 6;
+	cfg->tcp_synack_retries = 5;
+	cfg->tcp_retries2 = 15;
+	cfg->tcp_max_socks = 65536;
+	cfg->tcp_max_time_wait = 4096;
+	cfg->tcp_max_syn_backlog = 256;
+	cfg->tcp_somaxconn = 4096;
+	cfg->tcp_sndbuf = 131072;
+	cfg->tcp_rcvbuf = 131072;
+	cfg->tcp_sndbuf_max = 4u << 20;
+	cfg->tcp_rcvbuf_max = 4u << 20;
+	cfg->tcp_mem_budget = 256u << 20;
+	cfg->tcp_keepidle = 7200 * NSEC_PER_SEC;
+	cfg->tcp_keepintvl = 75 * NSEC_PER_SEC;
+	cfg->tcp_keepcnt = 9;
+	cfg->tcp_challenge_ack_limit = 1000;
+	cfg->tcp_init_cwnd = 10;
+	cfg->tcp_port_lo = 32768;
+	cfg->tcp_port_hi = 60999;
+	cfg->tcp_timestamps = true;
+	cfg->tcp_window_scaling = true;
+	cfg->tcp_sack = true;
+	cfg->tcp_syncookies = true;
+	cfg->tcp_cc = TCP_CC_CUBIC;
 }
 
 /**
@@ -77,6 +107,20 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 		*why = "the memory budget must be at least 1 MiB";
 	else if (cfg->icmp_burst < 1)
 		*why = "icmp_burst must be at least 1";
+	else if (cfg->tcp_rto_min == 0 || cfg->tcp_rto_min > cfg->tcp_rto_initial ||
+		 cfg->tcp_rto_initial > cfg->tcp_rto_max || cfg->tcp_msl == 0 ||
+		 cfg->tcp_delack_max == 0)
+		*why = "TCP timers must be non-zero, rto_min <= rto_initial <= rto_max";
+	else if (cfg->tcp_port_lo == 0 || cfg->tcp_port_lo > cfg->tcp_port_hi)
+		*why = "the ephemeral port range is empty";
+	else if (cfg->tcp_sndbuf < 4608 || cfg->tcp_rcvbuf < 4608 ||
+		 cfg->tcp_sndbuf > cfg->tcp_sndbuf_max ||
+		 cfg->tcp_rcvbuf > cfg->tcp_rcvbuf_max ||
+		 cfg->tcp_rcvbuf_max > (1u << 30))
+		*why = "TCP buffer sizes must be 4608 <= default <= max <= 1 GiB";
+	else if (cfg->tcp_max_socks < 1 || cfg->tcp_init_cwnd < 1 ||
+		 cfg->tcp_keepcnt < 1)
+		*why = "tcp_max_socks, tcp_init_cwnd, tcp_keepcnt must be >= 1";
 	else
 		return 0;
 	return -EINVAL;
@@ -132,6 +176,8 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	s->icmp_refill = now;
 	ops->random(ctx, &s->ip_id, sizeof(s->ip_id));
 	rc = arp_init(s);
+	if (rc == 0)
+		rc = tcp_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
 		uint32_t mask = ipv4_mask(cfg->addr[i].prefix);
 
@@ -158,6 +204,7 @@ void stack_free(struct stack *s)
 {
 	if (!s)
 		return;
+	tcp_fini(s);
 	reass_fini(s);
 	arp_fini(s);
 	timer_heap_free(&s->timers);

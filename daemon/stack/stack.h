@@ -25,6 +25,7 @@
 #include "counters.h"
 #include "inet.h"
 #include "pbuf.h"
+#include "tcp.h"
 
 #define STACK_NO_DEADLINE UINT64_MAX
 #define STACK_MAX_ADDRS 8
@@ -51,6 +52,12 @@ struct stack_ops {
 	/* An echo reply to stack_ping() arrived (@len: data bytes). May be NULL. */
 	void (*echo_reply)(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
 			   size_t len, uint8_t ttl);
+	/*
+	 * A TCP socket's readiness changed: @events is a mask of TCP_EV_*
+	 * (tcp.h). The host may call the socket functions from here, but
+	 * must not close or abort @sk itself inside the callback. May be NULL.
+	 */
+	void (*sock_event)(void *ctx, struct tcp_sock *sk, unsigned events);
 };
 
 struct stack_addr {
@@ -77,6 +84,38 @@ struct stack_config {
 	uint64_t reass_timeout;       /* ns a datagram may take to complete */
 	unsigned icmp_rate;           /* ICMP errors per second, sustained */
 	unsigned icmp_burst;          /* ICMP errors in a burst */
+
+	/* TCP (tcp*.c); Linux's defaults unless said otherwise */
+	uint64_t tcp_msl;             /* ns; TIME_WAIT lasts 2 * MSL */
+	uint64_t tcp_fin_timeout;     /* ns an orphan may sit in FIN_WAIT_2 */
+	uint64_t tcp_rto_min;         /* ns, RFC 6298 2.4 (Linux: 200 ms) */
+	uint64_t tcp_rto_initial;     /* ns, RFC 6298 2.1 (1 s) */
+	uint64_t tcp_rto_max;         /* ns, RFC 6298 2.5 (120 s) */
+	uint64_t tcp_delack_max;      /* ns a delayed ACK may wait (40 ms) */
+	unsigned tcp_syn_retries;     /* SYN retransmissions before ETIMEDOUT */
+	unsigned tcp_synack_retries;  /* SYN-ACK retransmissions */
+	unsigned tcp_retries2;        /* data retransmissions before ETIMEDOUT */
+	unsigned tcp_max_socks;       /* sockets of all kinds, TIME_WAIT too */
+	unsigned tcp_max_time_wait;   /* TIME_WAIT bound; oldest recycled */
+	unsigned tcp_max_syn_backlog; /* half-open per listener, then cookies */
+	unsigned tcp_somaxconn;       /* cap on listen()'s accept backlog */
+	uint32_t tcp_sndbuf;          /* default SO_SNDBUF, bytes */
+	uint32_t tcp_rcvbuf;          /* default SO_RCVBUF, bytes */
+	uint32_t tcp_sndbuf_max;      /* cap on SO_SNDBUF and autotuning */
+	uint32_t tcp_rcvbuf_max;      /* cap on SO_RCVBUF and autotuning */
+	size_t tcp_mem_budget;        /* bytes of socket buffers, all sockets */
+	uint64_t tcp_keepidle;        /* ns idle before the first probe */
+	uint64_t tcp_keepintvl;       /* ns between probes */
+	unsigned tcp_keepcnt;         /* unanswered probes before ETIMEDOUT */
+	unsigned tcp_challenge_ack_limit; /* challenge ACKs per second */
+	unsigned tcp_init_cwnd;       /* segments, RFC 6928 (10) */
+	uint16_t tcp_port_lo;         /* ephemeral range, RFC 6056 */
+	uint16_t tcp_port_hi;
+	bool tcp_timestamps;          /* RFC 7323 */
+	bool tcp_window_scaling;      /* RFC 7323 */
+	bool tcp_sack;                /* RFC 2018 */
+	bool tcp_syncookies;          /* RFC 4987, when the SYN queue is full */
+	enum tcp_cc_algo tcp_cc;      /* default congestion control (CUBIC) */
 };
 
 struct stack;

@@ -40,7 +40,7 @@ Test(icmp, echo_reply_exact)
 	t.now += 5 * NSEC_PER_MSEC;
 	inject(&t, TH_MAC, &ip, msg, n);
 	d = th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &plen);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(h.src, TH_IP);
 	cr_expect_eq(h.dst, TH_PEER);
 	cr_expect_eq(h.proto, IP_PROTO_ICMP);
@@ -100,7 +100,7 @@ Test(icmp, echo_from_unknown_peer_resolves)
 	inject(&t, TH_MAC, &ip, msg, n);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
 		     TH_IP, TH_PEER);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	t.now += NSEC_PER_MSEC;
 	th_input(&t, f, th_arp(f, TH_MAC, ARP_OP_REPLY, TH_PEER_MAC, TH_PEER,
 			       TH_MAC, TH_IP));
@@ -155,7 +155,7 @@ Test(icmp, big_echo_fragmented_both_ways)
 	cr_expect_eq(th_cnt(&t)->frag_rx, 14);
 	cr_expect_eq(th_cnt(&t)->frag_reassembled, 1);
 	len = th_collect(&t, TH_PEER_MAC, got, sizeof(got), &h, &nfrag);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(nfrag, 14, "20008 bytes: 13 x 1480 + 768");
 	cr_assert_eq(len, n);
 	cr_assert_eq(icmp_parse(got, len, &ih), 0, "reply checksum");
@@ -185,7 +185,7 @@ Test(icmp, broadcast_echo_ignored)
 	th_ip_default(&ip, IP_PROTO_ICMP);
 	ip.dst = TH_BCAST;
 	inject(&t, TH_MAC, &ip, msg, n);        /* unicast frame, IP broadcast */
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_echo_req, 4);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_echo_bcast, 4);
 	cr_expect_eq(th_cnt(&t)->icmp_tx_echo_reply, 0);
@@ -208,7 +208,7 @@ Test(icmp, bad_checksum_and_short)
 	cr_expect_eq(th_cnt(&t)->icmp_rx_short, 1);
 	inject(&t, TH_MAC, &ip, msg, 0);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_short, 2);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->icmp_rx, 3);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_echo_req, 0);
 	th_fini(&t);
@@ -230,7 +230,7 @@ Test(icmp, other_types_counted)
 	       th_icmp(msg, ICMP_TIME_EXCEEDED, 0, 0, quote, 28));
 	inject(&t, TH_MAC, &ip, msg, th_icmp(msg, 13, 0, 0, quote, 12));
 	inject(&t, TH_MAC, &ip, msg, th_icmp(msg, 5, 1, TH_GW, quote, 28));
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_echo_reply, 1);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_unreach, 1);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_time_exceeded, 1);
@@ -243,13 +243,13 @@ Test(icmp, other_types_counted)
 static int poke(struct th *t)
 {
 	struct th_ip ip;
-	unsigned before = th_pending(t);
+	unsigned before = th_queued(t);
 
 	th_ip_default(&ip, 253);
 	inject(t, TH_MAC, &ip, "data", 4);
-	if (th_pending(t) == before)
+	if (th_queued(t) == before)
 		return 0;
-	cr_assert_eq(th_pending(t), before + 1);
+	cr_assert_eq(th_queued(t), before + 1);
 	cr_assert_eq(th_pop(t)->data[ETH_HLEN + IPV4_HLEN], ICMP_UNREACH);
 	return 1;
 }
@@ -261,7 +261,7 @@ static void echo_answered(struct th *t)
 
 	th_ip_default(&ip, IP_PROTO_ICMP);
 	inject(t, TH_MAC, &ip, msg, n);
-	cr_assert_eq(th_pending(t), 1, "echo reply");
+	cr_assert_eq(th_queued(t), 1, "echo reply");
 	cr_assert_eq(th_pop(t)->data[ETH_HLEN + IPV4_HLEN], ICMP_ECHO_REPLY);
 }
 
@@ -445,7 +445,7 @@ Test(icmp, errors_never_sent)
 	cr_expect_eq(icmp_send_error(t.s, ICMP_UNREACH, 2, 0, o, n), 1);
 	cr_expect_eq(icmp_send_error(t.s, ICMP_UNREACH, 2, 0, o, 19), 1,
 		     "too short to be a datagram");
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->icmp_tx_ratelimited, 0);
 
 	/* the one token is still there: an error about an echo request, or
@@ -454,12 +454,12 @@ Test(icmp, errors_never_sent)
 	ip.frag = IP_FLAG_MF;
 	n = orig_datagram(&ip, msg, th_echo(msg, 1, 1, "x", 1));
 	cr_expect_eq(icmp_send_error(t.s, ICMP_UNREACH, 2, 0, o, n), 0);
-	cr_expect_eq(th_pending(&t), 1);
+	cr_expect_eq(th_queued(&t), 1);
 	th_pop(&t);
 	cr_expect_eq(icmp_send_error(t.s, ICMP_UNREACH, 2, 0, o, n), 1,
 		     "and that spent the burst");
 	cr_expect_eq(th_cnt(&t)->icmp_tx_ratelimited, 1);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	th_fini(&t);
 }
 
@@ -481,7 +481,7 @@ Test(icmp, deterministic)
 		th_ip_default(&ip, 253);
 		inject(&t, TH_MAC, &ip, msg, n);
 		th_output(&t, TH_FAR, 10, 1, false);
-		cr_assert_eq(th_pending(&t), 3);
+		cr_assert_eq(th_queued(&t), 3);
 		for (int i = 0; i < 3; i++) {
 			struct th_frame *f = th_pop(&t);
 

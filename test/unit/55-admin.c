@@ -28,10 +28,10 @@ Test(admin, neighbour_list_shows_state_age_and_queue)
 	unsigned total;
 
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
-	th_advance(&t, 5 * NSEC_PER_SEC);
+	th_tick(&t, 5 * NSEC_PER_SEC);
 	th_output(&t, IPV4(192, 0, 2, 9), 100, 0xaa, false);	/* asks, queues */
 	th_pop(&t);
-	th_advance(&t, NSEC_PER_SEC / 2);
+	th_tick(&t, NSEC_PER_SEC / 2);
 	total = stack_neigh_list(t.s, t.now, 0, n, 4);
 	cr_assert_eq(total, 2);
 	for (unsigned i = 0; i < 2; i++) {
@@ -50,12 +50,12 @@ Test(admin, neighbour_list_shows_state_age_and_queue)
 	}
 	/* paging: from the second entry on, one at a time */
 	cr_assert_eq(stack_neigh_list(t.s, t.now, 1, n, 1), 2);
-	th_advance(&t, t.cfg.arp_max_age);
+	th_tick(&t, t.cfg.arp_max_age);
 	stack_neigh_list(t.s, t.now, 0, n, 4);
 	for (unsigned i = 0; i < 2; i++)
 		if (n[i].ip == TH_PEER)
 			cr_assert(n[i].expired, "older than arp_max_age");
-	while (th_pending(&t))
+	while (th_queued(&t))
 		th_pop(&t);
 }
 

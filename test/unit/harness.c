@@ -151,13 +151,13 @@ void th_input(struct th *t, const void *frame, size_t len)
 }
 
 /**
- * th_advance() - move the clock on and run what is due
+ * th_tick() - move the clock on and run what is due
  * @t: the test host
  * @ns: nanoseconds to add to th->now
  *
  * Return: the engine's next deadline
  */
-uint64_t th_advance(struct th *t, uint64_t ns)
+uint64_t th_tick(struct th *t, uint64_t ns)
 {
 	t->now += ns;
 	return stack_timeout(t->s, t->now);
@@ -187,24 +187,24 @@ struct th_frame *th_pop(struct th *t)
 }
 
 /**
- * th_pending() - frames sent and not popped yet
+ * th_queued() - frames sent and not popped yet
  * @t: the test host
  *
  * Return: their number
  */
-unsigned th_pending(const struct th *t)
+unsigned th_queued(const struct th *t)
 {
 	return t->nq - t->head;
 }
 
 /**
- * th_expect_none() - fail the test if a frame was sent and not popped
+ * th_expect_silence() - fail the test if a frame was sent and not popped
  * @t: the test host
  */
-void th_expect_none(struct th *t)
+void th_expect_silence(struct th *t)
 {
-	cr_assert_eq(th_pending(t), 0, "expected no frame, %u were sent",
-		     th_pending(t));
+	cr_assert_eq(th_queued(t), 0, "expected no frame, %u were sent",
+		     th_queued(t));
 }
 
 /**
