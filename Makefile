@@ -87,6 +87,7 @@ check: deps
 	$(MAKE) check-asan
 	$(MAKE) check-clang
 	$(MAKE) check-sim
+	$(MAKE) check-fuzz
 	$(MAKE) check-man
 	$(MAKE) check-install
 	$(MAKE) check-service
@@ -190,6 +191,10 @@ check-integration: all
 
 deps:
 	@bash tools/deps.sh
+
+# ustack against the kernel in the same run; ratios, never pass/fail
+bench: deps all
+	bash tools/bench/run.sh $(BUILD)
 
 demo: deps
 	$(MAKE) all
