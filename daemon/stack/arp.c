@@ -422,6 +422,15 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		}
 		goto out;
 	}
+	/*
+	 * A neighbour with our MAC or the zero MAC is a forgery or a loop:
+	 * learning it would send its traffic to ourselves or to nobody.
+	 */
+	if (!memcmp(a.sha, nif->mac, ETH_ALEN) ||
+	    !memcmp(a.sha, zero_mac, ETH_ALEN)) {
+		CNT(s, arp_rx_bad_sender);
+		goto out;
+	}
 	for_us = stack_is_local_addr(s, a.tpa);
 	/* RFC 826 merge: update the sender if we know it... */
 	e = a.spa ? arp_lookup(s, a.spa) : NULL;
