@@ -42,6 +42,8 @@
 #include "ipv4.h"
 #include "stack.h"
 #include "stack_impl.h"
+#include "tcp.h"
+#include "tcp_impl.h"
 
 #define FF_FRAME_MAX 65600      /* a 64 KiB datagram and its Ethernet header */
 #define FF_MAX_FRAGS 1024       /* fragments one FF_FRAGS record sends */
@@ -84,6 +86,14 @@ struct ff {
 	unsigned tx_step;               /* frames sent by the current record */
 	uint64_t icmp_errors;           /* errors sent in this input */
 	unsigned injected;
+
+	/* TCP: the sockets the host holds (sk[0] the listener if any) */
+	struct tcp_sock *sk[8];
+	unsigned nsk;
+	bool tcp_hint;                  /* the engine sent a segment: */
+	uint32_t tcp_next_ack;          /* its seq + length (SYN, FIN) */
+	uint32_t tcp_next_seq;          /* its ack */
+	uint32_t tcp_ports;             /* its source and destination ports */
 
 	size_t heap_base;
 	size_t last_len;
@@ -207,6 +217,53 @@ static void ff_check_icmp_error(struct ff *f, const uint8_t *ip, size_t n)
 		  (unsigned long long)f->icmp_errors, (unsigned long long)secs);
 }
 
+/* One's complement sum of @p (not inverted), for adding up pieces. */
+static uint32_t ff_sum(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* The TCP or UDP checksum field value for @seg (its field zero or not). */
+static uint16_t ff_tcp_cksum(const uint8_t *ip, const uint8_t *seg, size_t n)
+{
+	uint8_t ph[12];
+
+	memcpy(ph, ip + 12, 8);
+	ph[8] = 0;
+	ph[9] = ip[9];
+	put16(ph + 10, (uint16_t)n);
+	return (uint16_t)~ff_sum(seg, n, ff_sum(ph, sizeof(ph), 0));
+}
+
+/* A TCP segment we sent: checksum, header; remember what to answer. */
+static void ff_check_tcp_out(struct ff *f, const uint8_t *ip, size_t n)
+{
+	const uint8_t *t = ip + IPV4_HLEN;
+	size_t tn = n - IPV4_HLEN, doff;
+	uint8_t flags;
+	uint32_t seglen;
+
+	FF_ASSERT(tn >= 20, "TCP segment of %zu bytes", tn);
+	doff = (t[12] >> 4) * 4u;
+	FF_ASSERT(doff >= 20 && doff <= tn, "TCP data offset %zu", doff);
+	FF_ASSERT(ff_tcp_cksum(ip, t, tn) == 0, "TCP checksum");
+	flags = t[13];
+	FF_ASSERT(!((flags & 0x02) && (flags & 0x01)), "SYN and FIN");
+	FF_ASSERT(!((flags & 0x04) && (flags & 0x02)), "SYN and RST");
+	seglen = (uint32_t)(tn - doff) + !!(flags & 0x02) + !!(flags & 0x01);
+	f->tcp_hint = true;
+	f->tcp_ports = get32(t);
+	f->tcp_next_ack = get32(t + 4) + seglen;
+	if (flags & 0x10)
+		f->tcp_next_seq = get32(t + 8);
+}
+
 /* An IPv4 datagram we sent. */
 static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 {
@@ -233,14 +290,13 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	FF_ASSERT(dst && !ff_is_ours(f, dst) && !ff_is_bcast(f, dst) &&
 		  !ipv4_is_multicast(dst) && !ipv4_is_loopback(dst) &&
 		  dst >> 28 != 0xf, "sent to %#x", dst);
-	if (ip[9] != IP_PROTO_ICMP) {
-		/* nothing else originates without a socket */
-		FF_ASSERT(ip[9] == IP_PROTO_TCP || ip[9] == IP_PROTO_UDP,
-			  "protocol %u", ip[9]);
-		return;
-	}
 	if (frag & (IP_FLAG_MF | IP_OFFMASK))
 		return;
+	if (ip[9] == IP_PROTO_TCP) {
+		ff_check_tcp_out(f, ip, n);
+		return;
+	}
+	FF_ASSERT(ip[9] == IP_PROTO_ICMP, "protocol %u", ip[9]);
 	FF_ASSERT(n >= IPV4_HLEN + ICMP_HLEN, "ICMP of %zu bytes", n);
 	FF_ASSERT(ff_cksum(ip + IPV4_HLEN, n - IPV4_HLEN) == 0, "ICMP checksum");
 	if (ip[IPV4_HLEN] == ICMP_ECHO_REPLY)
@@ -298,6 +354,11 @@ static void ff_random(void *ctx, void *buf, size_t len)
 		f->rng ^= f->rng >> 27;
 		b[i] = (uint8_t)((f->rng * 2685821657736338717ull) >> 56);
 	}
+}
+
+static void ff_sock_event(void *ctx, struct tcp_sock *sk, unsigned events)
+{
+	FF_ASSERT(sk && events && !(events & ~0x7fu), "events %#x", events);
 }
 
 static void ff_log(void *ctx, int level, const char *msg)
@@ -439,6 +500,48 @@ static unsigned ff_check_reass(struct ff *f, uint64_t *owned, size_t *bytes,
 	return count;
 }
 
+/*
+ * TCP: sockets within tcp_max_socks, buffers within tcp_mem_budget and
+ * accounted socket by socket, listeners' queues within their bounds, no
+ * socket left to reap. Return: armed TCP timers
+ */
+static unsigned ff_check_tcp(struct ff *f, size_t *heap)
+{
+	struct stack *s = f->s;
+	const struct tcp_table *t = &s->tcp;
+	unsigned n = 0, timers = 0, tw = 0;
+	size_t mem = 0;
+
+	for (const struct tcp_sock *sk = t->all; sk; sk = sk->all_next) {
+		FF_ASSERT(++n <= 65536, "socket list loops");
+		FF_ASSERT(sk->state <= TCP_TIME_WAIT && !sk->dead,
+			  "socket state %d, dead %d", sk->state, sk->dead);
+		timers += timer_armed(&sk->rtx) + timer_armed(&sk->dack) +
+			  timer_armed(&sk->misc);
+		mem += sk->mem;
+		*heap += heap_cost(sizeof(*sk));
+		if (sk->sndq.buf)
+			*heap += heap_cost(sk->sndq.cap);
+		if (sk->rcvq.buf)
+			*heap += heap_cost(sk->rcvq.cap);
+		FF_ASSERT(sk->sndq.len <= sk->sndq.cap &&
+			  sk->rcvq.len <= sk->rcvq.cap, "ring overfull");
+		tw += sk->state == TCP_TIME_WAIT;
+		if (sk->state == TCP_LISTEN)
+			FF_ASSERT(sk->syn_qlen <= f->cfg.tcp_max_syn_backlog &&
+				  sk->accept_qlen <= sk->backlog,
+				  "listener queues %u/%u", sk->syn_qlen,
+				  sk->accept_qlen);
+	}
+	FF_ASSERT(n == t->nsocks && n <= f->cfg.tcp_max_socks,
+		  "%u sockets, %u counted", n, t->nsocks);
+	FF_ASSERT(mem == t->mem && mem <= f->cfg.tcp_mem_budget,
+		  "TCP buffers %zu, counted %zu", mem, t->mem);
+	FF_ASSERT(tw <= f->cfg.tcp_max_time_wait, "%u in TIME_WAIT", tw);
+	FF_ASSERT(!t->reap && !t->busy, "TCP left sockets to reap");
+	return timers;
+}
+
 /**
  * ff_check_state() - every invariant of the engine at rest
  * @f: the fuzzer's host
@@ -450,20 +553,22 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 	const struct pbuf_pool *pool = stack_pool(s);
 	uint64_t owned = 0;
 	size_t bytes = 0, heap = 0;
-	unsigned incomplete, count, qmax = 0;
+	unsigned incomplete, count, tcp_timers, qmax = 0;
 
 	FF_ASSERT(pool->in_use <= zmax(pool->budget, f->prev_in_use),
 		  "pool holds %zu, budget %zu", pool->in_use, pool->budget);
 	FF_ASSERT(pool->budget == f->cfg.mem_budget, "budget");
 	incomplete = ff_check_arp(f, &owned, &bytes, &heap, &qmax);
 	count = ff_check_reass(f, &owned, &bytes, &heap);
+	tcp_timers = ff_check_tcp(f, &heap);
 	FF_ASSERT(pool->live == owned && pool->in_use == bytes,
 		  "%llu pbufs (%zu bytes) live, %llu (%zu) owned",
 		  (unsigned long long)pool->live, pool->in_use,
 		  (unsigned long long)owned, bytes);
 	FF_ASSERT(pool->nfree <= PBUF_FREELIST_MAX, "free list");
-	FF_ASSERT(s->timers.n == incomplete + count,
-		  "%zu timers armed, %u owners", s->timers.n, incomplete + count);
+	FF_ASSERT(s->timers.n == incomplete + count + tcp_timers,
+		  "%zu timers armed, %u owners", s->timers.n,
+		  incomplete + count + tcp_timers);
 	FF_ASSERT(deadline > f->now, "deadline %llu not after now %llu",
 		  (unsigned long long)deadline, (unsigned long long)f->now);
 	FF_ASSERT((deadline == STACK_NO_DEADLINE) == (s->timers.n == 0),
@@ -548,7 +653,20 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->icmp_rate = rates[c[FF_CFG_TIMERS] >> 6];
 	cfg->ttl = c[FF_CFG_TTL] ? c[FF_CFG_TTL] : 64;
 	cfg->icmp_burst = 1 + (c[FF_CFG_ICMP] & 15);
+	if (!(c[FF_CFG_TCP] & FT_BIG)) {
+		cfg->tcp_sndbuf = cfg->tcp_rcvbuf = 8192;
+		cfg->tcp_mem_budget = 64 * 1024;
+		cfg->tcp_max_socks = 12;
+		cfg->tcp_max_time_wait = 3;
+		cfg->tcp_max_syn_backlog = 3;
+	}
+	cfg->tcp_timestamps = !(c[FF_CFG_TCP] & FT_NO_TS);
+	cfg->tcp_window_scaling = !(c[FF_CFG_TCP] & FT_NO_WS);
+	cfg->tcp_sack = !(c[FF_CFG_TCP] & FT_NO_SACK);
+	cfg->tcp_syncookies = !(c[FF_CFG_TCP] & FT_NO_COOKIES);
+	cfg->tcp_cc = c[FF_CFG_TCP] & FT_NEWRENO ? TCP_CC_NEWRENO : TCP_CC_CUBIC;
 	f->ops.link_output = ff_link_output;
+	f->ops.sock_event = ff_sock_event;
 	f->ops.random = ff_random;
 	f->ops.log = ff_log;
 	f->rng = 0x9e3779b97f4a7c15ull;
@@ -565,6 +683,12 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 		return -1;
 	ff_address_table(f);
 	f->ttls[cfg->ttl / 8] |= (uint8_t)(1 << cfg->ttl % 8);
+	if (c[FF_CFG_TCP] & FT_LISTEN) {
+		FF_ASSERT(tcp_open(f->s, &f->sk[0]) == 0, "tcp_open");
+		f->nsk = 1;
+		FF_ASSERT(tcp_bind(f->sk[0], 0, 80) == 0, "tcp_bind");
+		FF_ASSERT(tcp_listen(f->sk[0], 2) == 0, "tcp_listen");
+	}
 	f->icmp_burst_max = cfg->icmp_burst;
 	f->icmp_rate_max = cfg->icmp_rate;
 	return 0;
@@ -594,7 +718,7 @@ static void ff_put_addr(const struct ff *f, uint8_t *p, unsigned idx)
 
 /* IPv4 fixes of an FF_FRAME (the frame is at least 34 bytes). */
 static void ff_fix_ipv4(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
-			uint8_t addrs)
+			uint8_t sel, uint8_t addrs)
 {
 	uint8_t *ip = fr + ETH_HLEN;
 	size_t room = len - ETH_HLEN;
@@ -621,6 +745,26 @@ static void ff_fix_ipv4(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 	if ((fix & FIX_L4) && ip[9] == IP_PROTO_ICMP && tl >= hlen + 4) {
 		put16(ip + hlen + 2, 0);
 		put16(ip + hlen + 2, ff_cksum(ip + hlen, tl - hlen));
+	}
+	if (ip[9] == IP_PROTO_TCP && tl >= hlen + 20 && f->tcp_hint) {
+		if (sel & SEL_TCP_ACK)
+			put32(ip + hlen + 8, f->tcp_next_ack);
+		/* port 0 as destination: the ports of that segment, reversed */
+		if ((sel & SEL_TCP_ACK) && !get16(ip + hlen + 2)) {
+			put16(ip + hlen, (uint16_t)f->tcp_ports);
+			put16(ip + hlen + 2, (uint16_t)(f->tcp_ports >> 16));
+		}
+		if (sel & SEL_TCP_SEQ)
+			put32(ip + hlen + 4, f->tcp_next_seq);
+	}
+	if ((fix & FIX_L4) && ip[9] == IP_PROTO_TCP && tl >= hlen + 20) {
+		put16(ip + hlen + 16, 0);
+		put16(ip + hlen + 16, ff_tcp_cksum(ip, ip + hlen, tl - hlen));
+	}
+	if ((fix & FIX_L4) && ip[9] == IP_PROTO_UDP && tl >= hlen + 8) {
+		put16(ip + hlen + 4, (uint16_t)(tl - hlen));
+		put16(ip + hlen + 6, 0);
+		put16(ip + hlen + 6, ff_tcp_cksum(ip, ip + hlen, tl - hlen) ?: 0xffff);
 	}
 	if (fix & FIX_CSUM) {
 		put16(ip + 10, 0);
@@ -692,7 +836,7 @@ static size_t ff_fix(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 			memset(fr + len, 0, need - len);
 			len = need;
 		}
-		ff_fix_ipv4(f, fr, len, fix, addrs);
+		ff_fix_ipv4(f, fr, len, fix, sel, addrs);
 	}
 	if ((fix & FIX_PAD) && len < 60) {
 		memset(fr + len, 0, 60 - len);
@@ -838,14 +982,9 @@ static void ff_vary(struct ff *f, uint8_t how, unsigned i)
 	default:
 		break;
 	}
-	if (ip && (f->last_fix & FIX_CSUM)) {
-		size_t hlen = (h[0] & 0xf) * 4u;
-
-		if (hlen > f->last_len - ETH_HLEN)
-			hlen = f->last_len - ETH_HLEN;
-		put16(h + 10, 0);
-		put16(h + 10, ff_cksum(h, hlen));
-	}
+	if (ip)
+		ff_fix_ipv4(f, fr, f->last_len,
+			    f->last_fix & (FIX_L4 | FIX_CSUM), 0, 0);
 }
 
 static void ff_rec_repeat(struct ff *f, const uint8_t *rec)
@@ -886,11 +1025,96 @@ static void ff_rec_reconf(struct ff *f, const uint8_t *rec)
 		f->icmp_burst_max = cfg.icmp_burst;
 }
 
+static void ff_sock_drop(struct ff *f, unsigned i)
+{
+	f->sk[i] = f->sk[--f->nsk];
+}
+
+/**
+ * ff_rec_sock() - a socket call of the host
+ * @f: the fuzzer's host
+ * @rec: op (enum ff_sock_op, socket index in bits 3-5), arg
+ *
+ * The calls' results are the host's business; they only have to be sane.
+ */
+static void ff_rec_sock(struct ff *f, const uint8_t *rec)
+{
+	static uint8_t buf[256 * 64];
+	unsigned op = rec[0] & 7, i = f->nsk ? (rec[0] >> 3 & 7) % f->nsk : 0;
+	size_t n = (rec[1] + 1u) * 64;
+	struct tcp_sock *sk = f->nsk ? f->sk[i] : NULL, *child;
+	ssize_t rc;
+
+	switch (op) {
+	case FS_ACCEPT:
+		while (sk && f->nsk < 8 && tcp_accept(sk, &child) == 0)
+			f->sk[f->nsk++] = child;
+		return;
+	case FS_CONNECT:
+		if (f->nsk == 8 || tcp_open(f->s, &child))
+			return;
+		rc = tcp_connect(child, f->addr[rec[1] & 15], 80 + (rec[1] >> 4),
+				 f->now);
+		FF_ASSERT(rc <= 0 && rc > -4096, "tcp_connect: %zd", rc);
+		f->sk[f->nsk++] = child;
+		return;
+	default:
+		break;
+	}
+	if (!sk)
+		return;
+	switch (op) {
+	case FS_SEND:
+		for (size_t k = 0; k < n; k++)
+			buf[k] = (uint8_t)(k * 7 + rec[1]);
+		rc = tcp_send(sk, buf, n, f->now);
+		FF_ASSERT(rc <= (ssize_t)n && rc > -4096, "tcp_send: %zd", rc);
+		break;
+	case FS_RECV:
+		rc = tcp_recv(sk, buf, n, rec[1] & 1 ? TCP_RECV_PEEK : 0, f->now);
+		FF_ASSERT(rc <= (ssize_t)n && rc > -4096, "tcp_recv: %zd", rc);
+		break;
+	case FS_SHUTDOWN:
+		rc = tcp_shutdown(sk, rec[1] % 3, f->now);
+		FF_ASSERT(rc <= 0 && rc > -4096, "tcp_shutdown: %zd", rc);
+		break;
+	case FS_CLOSE:
+		tcp_close(sk, f->now);
+		ff_sock_drop(f, i);
+		break;
+	case FS_ABORT:
+		tcp_abort(sk, f->now);
+		ff_sock_drop(f, i);
+		break;
+	case FS_SETSOCKOPT:
+		rc = tcp_setsockopt(sk, (enum tcp_sockopt)(rec[1] % 13),
+				    (rec[1] >> 4) * (rec[1] % 13 < 2 ? 4096 : 1));
+		FF_ASSERT(rc <= 0 && rc > -4096, "tcp_setsockopt: %zd", rc);
+		break;
+	}
+}
+
 /* Move the clock on; it stops short of where 64 bits would wrap. */
 static void ff_time(struct ff *f, uint64_t ns)
 {
 	if (ns < (1ull << 62) - f->now)
 		f->now += ns;
+}
+
+/* FF_COUNTERS=1 in the environment: what an input did, to write seeds. */
+static void ff_print_counters(const struct ff *f)
+{
+	const struct stack_counters *c = stack_counters(f->s);
+
+	for (unsigned i = 0; i < stack_counter_count; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)c + stack_counter_desc[i].offset,
+		       sizeof(v));
+		if (v)
+			fprintf(stderr, "%s_%s %llu\n", stack_counter_desc[i].group,
+				stack_counter_desc[i].name, (unsigned long long)v);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -909,7 +1133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ff_check_state(f, deadline);
 	while (pos < size && f->injected < FF_MAX_INJECT) {
 		uint8_t k = data[pos];
-		unsigned kind = k & 7;
+		unsigned kind = (k & 15) % FF_KINDS;
 		const uint8_t *rec = data + pos + 1;
 		size_t len = 0;
 
@@ -927,7 +1151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case FF_TIME:
 			ff_time(f, (rec[0] | (uint64_t)rec[1] << 8) *
-				   units[k >> 3 & 3]);
+				   units[k >> 4 & 3]);
 			break;
 		case FF_FRAGS:
 			ff_rec_frags(f, rec);
@@ -944,6 +1168,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case FF_LINK:
 			f->link_fail_every = rec[0] & 7;
 			break;
+		case FF_SOCK:
+			ff_rec_sock(f, rec);
+			break;
 		case FF_DEADLINE:
 			ff_time(f, deadline == STACK_NO_DEADLINE ? NSEC_PER_SEC :
 				   deadline - f->now);
@@ -952,6 +1179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		deadline = stack_timeout(f->s, f->now);
 		ff_check_state(f, deadline);
 	}
+	if (getenv("FF_COUNTERS"))
+		ff_print_counters(f);
 	stack_free(f->s);
 	f->s = NULL;
 	if (__sanitizer_get_current_allocated_bytes)

@@ -19,11 +19,15 @@
  *   FF_START    stack_start(): gratuitous ARP
  *   FF_LINK     n: from now on every (n & 7)th frame sent fails (0: none)
  *   FF_DEADLINE move the clock to the engine's next deadline
+ *   FF_SOCK     op, arg: a TCP socket call of the host (enum ff_sock_op in
+ *               op bits 0-2, the socket in bits 3-5)
  *
+ * The kind is (byte & 15) % FF_KINDS; FF_TIME's unit is in bits 4-5.
  * Configuration bytes (fuzz_frames.c ff_setup() reads them):
  *   [0] MTU  [1] ARP table, queue, retries  [2] reassembly bounds
  *   [3] memory budget  [4] prefixes, second address, gateway
  *   [5] ARP and reassembly timers, ICMP rate  [6] TTL  [7] ICMP burst
+ *   [8] TCP: a listener on port 80, options, SYN cookies, small budget
  *
  * Addresses in addrs bytes index ff_addr (low nibble source, high nibble
  * destination); 15 keeps the bytes as they are.
@@ -36,18 +40,33 @@
 
 enum ff_cfg_byte {
 	FF_CFG_MTU, FF_CFG_ARP, FF_CFG_REASS, FF_CFG_BUDGET, FF_CFG_ADDR,
-	FF_CFG_TIMERS, FF_CFG_TTL, FF_CFG_ICMP, FF_CFG_LEN
+	FF_CFG_TIMERS, FF_CFG_TTL, FF_CFG_ICMP, FF_CFG_TCP, FF_CFG_LEN
 };
 
 enum ff_kind {
 	FF_FRAME, FF_TIME, FF_FRAGS, FF_REPEAT, FF_RECONF, FF_START, FF_LINK,
-	FF_DEADLINE, FF_KINDS
+	FF_DEADLINE, FF_SOCK, FF_KINDS
+};
+
+/* FF_CFG_TCP bits */
+#define FT_LISTEN   0x01   /* a listener on port 80 of every address */
+#define FT_NO_TS    0x02   /* timestamps off */
+#define FT_NO_WS    0x04   /* window scaling off */
+#define FT_NO_SACK  0x08   /* SACK off */
+#define FT_NO_COOKIES 0x10 /* SYN cookies off */
+#define FT_NEWRENO  0x20   /* NewReno instead of CUBIC */
+#define FT_BIG      0x40   /* the default budget and socket bounds */
+
+enum ff_sock_op {
+	FS_ACCEPT, FS_SEND, FS_RECV, FS_SHUTDOWN, FS_CLOSE, FS_ABORT,
+	FS_CONNECT, FS_SETSOCKOPT
 };
 
 /* bytes after the kind byte (FF_FRAME: before the frame itself) */
 static const unsigned char ff_rec_len[FF_KINDS] = {
 	[FF_FRAME] = 5, [FF_TIME] = 2, [FF_FRAGS] = 6, [FF_REPEAT] = 2,
 	[FF_RECONF] = 3, [FF_START] = 0, [FF_LINK] = 1, [FF_DEADLINE] = 0,
+	[FF_SOCK] = 2,
 };
 
 /* FF_FRAME fix bits, applied in this order */
@@ -56,7 +75,7 @@ static const unsigned char ff_rec_len[FF_KINDS] = {
 #define FIX_ADDR 0x04   /* IPv4 or ARP addresses from addrs */
 #define FIX_VER  0x08   /* IPv4 version 4, header length possible */
 #define FIX_LEN  0x10   /* IPv4 total length: what follows Ethernet */
-#define FIX_L4   0x20   /* ICMP checksum over the IPv4 payload */
+#define FIX_L4   0x20   /* ICMP, TCP or UDP checksum of the payload */
 #define FIX_CSUM 0x40   /* IPv4 header checksum */
 #define FIX_PAD  0x80   /* pad to the 60-byte Ethernet minimum */
 
@@ -65,6 +84,10 @@ static const unsigned char ff_rec_len[FF_KINDS] = {
 #define SEL_SRC(s)  (((s) & 3) << 2)  /* peer, peer2, gateway, ours */
 #define SEL_TYPE(t) (((t) & 3) << 4)  /* IPv4, ARP, 802.1Q, IPv6 */
 #define SEL_OP(o)   (((o) & 3) << 6)  /* ARP request, reply, keep, 3 */
+/* for TCP in IPv4, instead of SEL_OP: before the checksum is fixed, */
+#define SEL_TCP_ACK 0x40              /* ack what the engine sent last
+					 * (and its ports, if dport is 0) */
+#define SEL_TCP_SEQ 0x80              /* seq: what the engine acked last */
 
 /* ff_addr indices */
 enum ff_addr_idx {

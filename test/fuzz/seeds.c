@@ -88,6 +88,7 @@ static void cfg(unsigned mtu_byte, unsigned budget_byte)
 	put8(0 | 0 << 2 | 0 << 4 | 2 << 6);
 	put8(64);
 	put8(3);
+	put8(FT_LISTEN);
 }
 
 static void cfg_default(void)
@@ -109,7 +110,7 @@ static void frame(uint8_t fix, uint8_t sel, uint8_t addrs, const uint8_t *fr,
 
 static void advance(unsigned unit, unsigned amount)
 {
-	put8(FF_TIME | unit << 3);
+	put8(FF_TIME | unit << 4);
 	put8(amount & 0xff);
 	put8(amount >> 8);
 }
@@ -207,6 +208,100 @@ static void ping4000_frags(int reverse)
 	}
 }
 
+/* A TCP segment from the peer's port 40000 to our port @dport. */
+static void tcp(uint8_t sel, uint8_t addrs, uint16_t dport, uint8_t flags,
+		uint32_t seq, const uint8_t *opt, size_t optlen,
+		const void *data, size_t len)
+{
+	static uint8_t seg[2048];
+	size_t hl = 20 + optlen;
+
+	memset(seg, 0, hl);
+	be16(seg, 40000);
+	be16(seg + 2, dport);
+	be16(seg + 4, seq >> 16);
+	be16(seg + 6, seq & 0xffff);
+	seg[12] = (uint8_t)(hl / 4 << 4);
+	seg[13] = flags;
+	be16(seg + 14, 65535);
+	if (optlen)
+		memcpy(seg + 20, opt, optlen);
+	if (len)
+		memcpy(seg + hl, data, len);
+	ip(FIX_IP, sel, addrs, 6, NULL, 0, seg, hl + len);
+}
+
+static void sock(unsigned op, unsigned idx, uint8_t arg)
+{
+	put8(FF_SOCK);
+	put8(op | idx << 3);
+	put8(arg);
+}
+
+#define SYN 0x02
+#define RST 0x04
+#define PSH 0x08
+#define ACKF 0x10
+#define FIN 0x01
+#define HINTS (SEL_TCP_ACK | SEL_TCP_SEQ)
+
+static void seeds_tcp(void)
+{
+	static const uint8_t synopt[20] = {
+		2, 4, 0x05, 0xb4,               /* MSS 1460 */
+		4, 2,                           /* SACK permitted */
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 0,  /* timestamps */
+		1, 3, 3, 7,                     /* NOP, window scale 7 */
+	};
+	static const char get[] = "GET / HTTP/1.0\r\n\r\n";
+	uint8_t pl[1400];
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | PSH, 0, NULL,
+	    0, get, sizeof(get) - 1);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_RECV, 1, 3);
+	sock(FS_SEND, 1, 40);
+	advance(1, 300);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | FIN, 0, NULL,
+	    0, NULL, 0);
+	sock(FS_CLOSE, 1, 0);
+	put8(FF_DEADLINE);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "tcp-passive");
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	sock(FS_CONNECT, 0, FA_PEER);
+	tcp(SEL_IP | SEL_TCP_ACK, ADDRS(FA_PEER, FA_OURS0), 0, SYN | ACKF,
+	    5000, synopt, 20, NULL, 0);
+	sock(FS_SEND, 1, 100);
+	memset(pl, 'x', sizeof(pl));
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 0, ACKF, 0, NULL, 0,
+	    pl, sizeof(pl));
+	put8(FF_DEADLINE);
+	sock(FS_RECV, 1, 30);
+	sock(FS_SHUTDOWN, 1, 1);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 0, RST, 0, NULL, 0,
+	    NULL, 0);
+	save("fuzz_frames", "tcp-active");
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 81, SYN, 1, NULL, 0, NULL, 0);
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1, synopt, 20, NULL, 0);
+	repeat(20, FV_SRC);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS1), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_ABORT, 1, 0);
+	save("fuzz_frames", "tcp-syn-flood");
+}
+
 static void seeds_frames(void)
 {
 	static uint8_t pl[70000];
@@ -290,6 +385,7 @@ static void seeds_frames(void)
 	put8(0);
 	put8(64);
 	put8(3);
+	put8(0);
 	ip(FIX_ETH | FIX_ADDR | FIX_VER | FIX_LEN | FIX_CSUM, SEL_IP,
 	   ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
 	sd.b[sd.n - 8 - 20 + 6] = 0x20;
@@ -452,6 +548,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/fuzz_proto", outdir);
 	mkdir(path, 0755);
 	seeds_frames();
+	seeds_tcp();
 	seeds_proto();
 	printf("seeds: %u written to %s\n", nseeds, outdir);
 	return 0;
