@@ -114,8 +114,9 @@ check-sim: $(BUILD)/sim-tests
 # Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and
 # UBSan into build/fuzz. make fuzz runs each for FUZZ_SECONDS and keeps what
 # it finds in build/fuzz/corpus/TARGET; check-fuzz runs each for
-# FUZZ_CHECK_SECONDS from the generated seeds alone, after replaying the
-# seeds through a gcc build of the same targets (build/fuzz-replay).
+# FUZZ_CHECK_SECONDS (fuzz_proto, small, 5 s) from the generated seeds
+# alone, after replaying the seeds through a gcc build of the same targets
+# (build/fuzz-replay).
 FUZZ_TARGETS := fuzz_frames fuzz_proto
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 60
@@ -131,7 +132,7 @@ $(FUZZ_TARGETS:%=$(BUILD)/%-replay): $(BUILD)/%-replay: \
 
 # seeds are written at build time, never committed: test/fuzz/seeds.c
 $(BUILD)/fuzz-seeds: test/fuzz/seeds.c test/fuzz/fuzz_frames.h proto/proto.c \
-		proto/ustack_proto.h
+		$(wildcard proto/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O1 -g -Iproto -o $@ test/fuzz/seeds.c proto/proto.c
 
@@ -154,7 +155,7 @@ check-fuzz:
 	for t in $(FUZZ_TARGETS); do \
 		build/fuzz-replay/$$t-replay $(FUZZ_BUILD)/seeds/$$t || exit 1; done
 	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS) check \
-		$(FUZZ_TARGETS)
+		fuzz_frames fuzz_proto:5
 
 MAN := $(wildcard man/*.[1-8])
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run.sh BUILD SECONDS MODE TARGET... - run each libFuzzer target for a
-# bounded time from the generated seeds, and say how each did.
+# run.sh BUILD SECONDS MODE TARGET[:SECONDS]... - run each libFuzzer target
+# for a bounded time from the generated seeds, and say how each did.
 #
 #   MODE corpus: keep what each target finds in BUILD/corpus/TARGET (make fuzz)
 #   MODE check:  start from the seeds alone, fixed random seed, bounded runs
@@ -17,7 +17,9 @@ shift 3
 passed=0 failed=0
 mkdir -p "$build/logs" "$build/artifacts"
 
-for t in "$@"; do
+for spec in "$@"; do
+	t=${spec%%:*} secs=$seconds
+	[ "$t" != "$spec" ] && secs=${spec#*:}
 	seeds=$build/seeds/$t
 	if [ "$mode" = check ]; then
 		corpus=$build/corpus-check/$t
@@ -31,7 +33,7 @@ for t in "$@"; do
 	log=$build/logs/$t.log
 	# -malloc_limit_mb: no single allocation of the engine comes near it;
 	# -rss_limit_mb bounds the process, ASan's quarantine included
-	"$build/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	"$build/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-malloc_limit_mb=256 -print_final_stats=1 \
 		-artifact_prefix="$build/artifacts/$t-" "${extra[@]}" \
 		"$corpus" "$seeds" >"$log" 2>&1
@@ -40,7 +42,7 @@ for t in "$@"; do
 	cov=$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$log" | tail -n1)
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
-		echo "$t: ok, ${runs:-?} runs in ${seconds} s, ${cov:-no coverage figures}"
+		echo "$t: ok, ${runs:-?} runs in ${secs} s, ${cov:-no coverage figures}"
 	else
 		failed=$((failed + 1))
 		echo "$t: FAILED (exit $rc) after ${runs:-?} runs; log: $log"

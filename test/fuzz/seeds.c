@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "fuzz_frames.h"
+#include "ustack_admin.h"
 #include "ustack_proto.h"
 
 #define SEED_MAX (1 << 20)
@@ -502,6 +503,44 @@ static void proto_msg(unsigned side, uint16_t type, uint32_t seq,
 		       sizeof(v_));                                         \
 	} while (0)
 
+/* ustackctl's messages: lists with entries, fixed bodies, text */
+static void seeds_admin(void)
+{
+	struct ustack_list_req lq = { .start = 1 };
+	struct ustack_route rt = { .dst = 0xc6336400, .prefix = 24,
+				   .gateway = 0xc00002fe };
+	struct ustack_addr ad = { .addr = 0xc0000201, .prefix = 24 };
+	struct ustack_ping_req pq = { .dst = 0xc0000202, .size = 56,
+				      .timeout_ms = 1000, .seq = 1 };
+	struct ustack_ping_reply pr = { .rtt_ns = 1000, .size = 56, .ttl = 64 };
+	struct {
+		struct ustack_list_reply l;
+		struct ustack_neigh n[2];
+	} nl = { .l = { .total = 3, .count = 2 } };
+	uint8_t text[] = "mtu 1500\n";
+
+	proto_msg(0, USTACK_MSG_STATS, 1, 0, NULL, 0);
+	save("fuzz_proto", "admin-stats");
+	proto_msg(0, USTACK_MSG_NEIGH_LIST, 2, 0, &lq, sizeof(lq));
+	save("fuzz_proto", "admin-neigh-list");
+	proto_msg(1, USTACK_MSG_NEIGH_LIST | USTACK_MSG_REPLY, 2, 0, &nl,
+		  sizeof(nl));
+	save("fuzz_proto", "admin-neigh-list-reply");
+	proto_msg(0, USTACK_MSG_ROUTE_ADD, 3, 0, &rt, sizeof(rt));
+	save("fuzz_proto", "admin-route-add");
+	proto_msg(0, USTACK_MSG_ADDR_DEL, 4, 0, &ad, sizeof(ad));
+	save("fuzz_proto", "admin-addr-del");
+	proto_msg(1, USTACK_MSG_CONFIG | USTACK_MSG_REPLY, 5, 0, text,
+		  sizeof(text));
+	save("fuzz_proto", "admin-config-reply");
+	proto_msg(0, USTACK_MSG_PING, 6, 0, &pq, sizeof(pq));
+	save("fuzz_proto", "admin-ping");
+	proto_msg(1, USTACK_MSG_PING | USTACK_MSG_REPLY, 6, 0, &pr, sizeof(pr));
+	save("fuzz_proto", "admin-ping-reply");
+	proto_msg(1, USTACK_MSG_PING | USTACK_MSG_REPLY, 6, -ETIMEDOUT, NULL, 0);
+	save("fuzz_proto", "admin-ping-timeout");
+}
+
 static void seeds_proto(void)
 {
 	struct ustack_hello_reply r = { .proto_version = 1, .pid = 42,
@@ -528,6 +567,7 @@ static void seeds_proto(void)
 	save("fuzz_proto", "bad-type");
 	proto_msg(2, USTACK_MSG_HELLO, 3, 0, NULL, 0);
 	save("fuzz_proto", "built");
+	seeds_admin();
 	put8(0);
 	put("ustc", 4);
 	save("fuzz_proto", "short");
