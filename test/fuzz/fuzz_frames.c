@@ -20,7 +20,9 @@
  *     held may stay, nothing may be added);
  *   - every armed timer belongs to an INCOMPLETE neighbour or a datagram
  *     in reassembly, and the deadline is in the future;
- *   - under ASan, the heap holds no byte that these owners do not explain.
+ *   - under ASan, the heap holds exactly the bytes these owners explain:
+ *     the engine's struct, tables, timer heap, datagrams in reassembly,
+ *     TCP sockets and their rings, packet buffers live or on the free list.
  * Every frame the engine sends is parsed: Ethernet from us, no longer than
  * MTU + 14, ARP well formed, IPv4 with a valid header checksum and a total
  * length equal to the frame, ICMP with a valid checksum, errors that quote
@@ -369,7 +371,7 @@ static void ff_log(void *ctx, int level, const char *msg)
 	FF_ASSERT(strlen(msg) < 256, "log line");
 }
 
-/* ASan allows at most this for one allocation of @n bytes: user bytes. */
+/* What ASan's allocated-bytes count charges for malloc(@n): @n itself. */
 static size_t heap_cost(size_t n)
 {
 	return n;
@@ -578,8 +580,8 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 		size_t now = __sanitizer_get_current_allocated_bytes();
 		size_t want = ff_heap_expected(s, heap);
 
-		FF_ASSERT(now - f->heap_base <= want,
-			  "heap grew by %zu bytes, the engine explains %zu",
+		FF_ASSERT(now - f->heap_base == want,
+			  "heap holds %zu bytes, the engine explains %zu",
 			  now - f->heap_base, want);
 	}
 	f->prev_in_use = pool->in_use;
