@@ -5,10 +5,14 @@
  *
  * Theory of operation: each input is a script (fuzz_frames.h) run on a
  * fresh engine with two addresses and small bounds, so that the ARP cache,
- * its queues, reassembly and the memory budget fill up within a few
- * hundred frames. Frames are mended before injection as the script asks
- * (checksums, lengths, addresses from a table of interesting ones), so
- * that mutations reach past the header checks instead of dying on them.
+ * its queues, reassembly, TCP's sockets and buffers and the memory budget
+ * fill up within a few hundred frames. Frames are mended before injection
+ * as the script asks (checksums, lengths, addresses from a table of
+ * interesting ones, TCP acknowledgments and SACK blocks of what the engine
+ * sent, ICMP errors quoting it), so that mutations reach past the header
+ * checks and into the state machines instead of dying on them. The host's
+ * TCP socket calls (accept, send, recv, shutdown, close, abort, connect,
+ * options) are records too.
  *
  * After every record the engine's state is checked against what the
  * design promises:
@@ -18,16 +22,20 @@
  *     bounds, the ARP table its size and each queue its length (a bound
  *     lowered by stack_reconfigure() is only owed from then on: what was
  *     held may stay, nothing may be added);
- *   - every armed timer belongs to an INCOMPLETE neighbour or a datagram
- *     in reassembly, and the deadline is in the future;
+ *   - TCP holds at most tcp_max_socks sockets, tcp_mem_budget of buffers
+ *     (accounted socket by socket), listeners' queues within their bounds;
+ *   - every armed timer belongs to an INCOMPLETE neighbour, a datagram in
+ *     reassembly or a TCP socket, and the deadline is in the future;
  *   - under ASan, the heap holds exactly the bytes these owners explain:
  *     the engine's struct, tables, timer heap, datagrams in reassembly,
  *     TCP sockets and their rings, packet buffers live or on the free list.
  * Every frame the engine sends is parsed: Ethernet from us, no longer than
  * MTU + 14, ARP well formed, IPv4 with a valid header checksum and a total
- * length equal to the frame, ICMP with a valid checksum, errors that quote
- * a datagram from the one they are sent to and never an error or a later
- * fragment, at the rate the token bucket allows.
+ * length equal to the frame, from one of our addresses and never to a
+ * broadcast, group, loopback or zero address, ICMP and TCP with valid
+ * checksums, ICMP errors that quote a datagram from the one they are sent
+ * to and never an error or a later fragment, at the rate the token bucket
+ * allows.
  * At the end stack_free() must return every byte (LSan and the ASan count).
  */
 #include <errno.h>
