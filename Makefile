@@ -32,7 +32,8 @@ endif
 # libFuzzer targets: clang instruments everything it builds for coverage
 ifdef FUZZ
 CFLAGS := -O1 -g -fno-omit-frame-pointer \
-	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist=test/fuzz/nocov.txt
 LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC -D_GNU_SOURCE \
