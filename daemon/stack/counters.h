@@ -55,6 +55,7 @@
 	X(ip, tx_fragmented, "datagrams sent in fragments")                   \
 	X(ip, tx_fragments, "fragments sent")                                 \
 	X(ip, tx_nomem, "dropped: no buffer to build a datagram or fragment") \
+	X(ip, tx_local, "datagrams sent to one of our own addresses")         \
 	X(frag, rx, "fragments received")                                     \
 	X(frag, reassembled, "datagrams reassembled")                         \
 	X(frag, dup, "dropped: duplicate fragment")                           \

@@ -205,6 +205,7 @@ void stack_free(struct stack *s)
 	if (!s)
 		return;
 	tcp_fini(s);
+	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
 	arp_fini(s);
 	timer_heap_free(&s->timers);
@@ -258,6 +259,7 @@ void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
 		return;
 	}
 	eth_input(s, nif, p);
+	ipv4_loop_drain(s);
 }
 
 /**
@@ -290,6 +292,7 @@ uint64_t stack_timeout(struct stack *s, uint64_t now)
 {
 	s->now = now;
 	timer_run(&s->timers, now);
+	ipv4_loop_drain(s);
 	return timer_next(&s->timers);
 }
 

@@ -119,6 +119,7 @@ void tcp_leave(struct stack *s)
 {
 	if (--s->tcp.busy)
 		return;
+	ipv4_loop_drain(s);
 	while (s->tcp.reap) {
 		struct tcp_sock *sk = s->tcp.reap;
 

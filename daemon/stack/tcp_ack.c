@@ -379,8 +379,6 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
 		if (tcp_is_dupack(sk, seg, old_wnd))
 			tcp_dupack(sk);
-		else if (sk->snd_wnd > old_wnd)
-			tcp_event(sk, 0);
 		return 0;
 	}
 	acked = seg->ack - sk->snd_una;

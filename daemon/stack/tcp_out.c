@@ -640,10 +640,12 @@ static void tcp_backoff(struct tcp_sock *sk)
  */
 void tcp_enter_loss(struct tcp_sock *sk)
 {
-	if (!sk->in_recovery || sk->backoff == 0)
+	/* RFC 5681 3.1: only the first timeout of a segment lowers ssthresh */
+	if (sk->backoff <= 1)
 		sk->ssthresh = sk->cc->ssthresh(sk, sk->s->now);
 	sk->cwnd = sk->mss;
-	sk->snd_nxt = sk->snd_una;
+	sk->snd_nxt = SEQ_LT(sk->snd_una, sk->sndq_seq) ? sk->sndq_seq :
+							  sk->snd_una;
 	sk->in_recovery = false;
 	sk->dupacks = 0;
 	sk->nsacked = 0;   /* RFC 2018 8: the receiver may renege */

@@ -220,8 +220,6 @@ int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 	r = route_lookup(s, addr);
 	if (!r)
 		return -ENETUNREACH;
-	if (stack_is_local_addr(s, addr))
-		return -ECONNREFUSED; /* no loopback path inside the engine yet */
 	tcp_enter(s);
 	sk->raddr = addr;
 	sk->rport = port;

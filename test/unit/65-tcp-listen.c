@@ -327,3 +327,29 @@ Test(tcp_listen, memory_budget_and_socket_limit, .init = NULL)
 	drain();
 	th_teardown();
 }
+
+/* A connection to one of our own addresses never touches the link */
+Test(tcp_listen, loopback_connection)
+{
+	struct tcp_sock *l = listener(8080, 4), *c, *a;
+	char b[16];
+	uint64_t t0 = T.now;
+
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_US, 8080, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED, "handshake done locally");
+	cr_assert_eq(tcp_accept(l, &a), 0);
+	cr_assert_eq(tcp_send(c, "ping", 4, T.now), 4);
+	cr_assert_eq(tcp_recv(a, b, sizeof(b), 0, T.now), 4);
+	cr_assert(!memcmp(b, "ping", 4));
+	cr_assert_eq(tcp_send(a, "pong!", 5, T.now), 5);
+	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 5);
+	tcp_close(c, T.now);
+	cr_assert_eq(tcp_recv(a, b, sizeof(b), 0, T.now), 0, "end of stream");
+	tcp_close(a, T.now);
+	tcp_close(l, T.now);
+	th_expect_none();
+	cr_assert_geq(th_counter("ip_tx_local"), 8);
+	th_advance_to(t0 + 61 * TH_SEC);
+	cr_assert_eq(tcp_sock_count(T.s), 0);
+}
