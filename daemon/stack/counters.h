@@ -132,6 +132,8 @@
 	X(tcp, tw_reused, "TIME_WAIT pairs reused by a newer SYN (RFC 6191)") \
 	X(tcp, nomem_socks, "refused: socket limit reached")                  \
 	X(tcp, nomem_bufs, "refused: socket buffer budget spent")             \
+	X(tcp, buf_grow_denied, "buffer autotuning held back by the budget")   \
+	X(tcp, buf_grown, "socket buffers grown by autotuning or SO_*BUF")   \
 	X(tcp, icmp_rx, "ICMP errors about TCP segments")                     \
 	X(tcp, icmp_abort, "connections aborted by an ICMP error")            \
 	X(tcp, pmtu_updates, "MSS lowered by ICMP fragmentation needed")      \

@@ -230,6 +230,95 @@ fail:
 	return -ENOBUFS;
 }
 
+/**
+ * tcp_ring_grow() - enlarge a ring in place of its contents
+ * @sk: the socket owning it (charged for the growth)
+ * @r: its send or receive ring
+ * @newcap: the new capacity; nothing happens if not larger
+ *
+ * The whole old ring is copied from its head, so offsets from the head
+ * (in-order data and out-of-order data beyond it) keep their meaning.
+ *
+ * Return: 0, or -ENOBUFS when the budget or malloc refuses (counted)
+ */
+int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap)
+{
+	struct stack *s = sk->s;
+	uint32_t delta;
+	uint8_t *nb;
+
+	if (newcap <= r->cap || !r->buf)
+		return 0;
+	delta = newcap - r->cap;
+	nb = s->tcp.mem + delta <= s->cfg.tcp_mem_budget ? malloc(newcap) : NULL;
+	if (!nb) {
+		CNT(s, tcp_buf_grow_denied);
+		return -ENOBUFS;
+	}
+	tcp_ring_copy_out(r, 0, nb, r->cap);
+	free(r->buf);
+	r->buf = nb;
+	r->head = 0;
+	r->cap = newcap;
+	sk->mem += delta;
+	s->tcp.mem += delta;
+	CNT(s, tcp_buf_grown);
+	return 0;
+}
+
+/**
+ * tcp_sndbuf_autotune() - grow the send buffer with cwnd, as Linux's
+ * tcp_sndbuf_expand(): room for two windows, up to tcp_sndbuf_max, unless
+ * the application set SO_SNDBUF
+ * @sk: the socket
+ */
+void tcp_sndbuf_autotune(struct tcp_sock *sk)
+{
+	uint64_t want = 2ull * sk->cwnd;
+	uint32_t max = sk->s->cfg.tcp_sndbuf_max;
+
+	if (sk->sndbuf_locked || want <= sk->sndbuf || sk->sndbuf >= max)
+		return;
+	if (want > max)
+		want = max;
+	if (tcp_ring_grow(sk, &sk->sndq, (uint32_t)want) == 0 && sk->sndq.buf)
+		sk->sndbuf = (uint32_t)want;
+}
+
+/**
+ * tcp_rcvbuf_autotune() - dynamic right-sizing of the receive buffer
+ * @sk: the socket
+ * @copied: bytes the application just read
+ *
+ * Once per RTT, as Linux's tcp_rcv_space_adjust(): if the application
+ * read close to a buffer's worth in that time, the buffer (and with it the
+ * window) becomes twice what was read plus some segments, up to
+ * tcp_rcvbuf_max, unless the application set SO_RCVBUF.
+ */
+void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
+{
+	struct stack *s = sk->s;
+	uint64_t rtt = sk->srtt > NSEC_PER_MSEC ? sk->srtt : NSEC_PER_MSEC;
+	uint64_t want;
+	uint32_t slack;
+
+	sk->rcv_copied += copied;
+	if (s->now - sk->rcv_space_time < rtt)
+		return;
+	want = 2ull * sk->rcv_copied + 16ull * sk->rcv_mss;
+	sk->rcv_copied = 0;
+	sk->rcv_space_time = s->now;
+	if (sk->rcvbuf_locked || want <= sk->rcvbuf || !sk->rcvq.buf)
+		return;
+	if (want > s->cfg.tcp_rcvbuf_max)
+		want = s->cfg.tcp_rcvbuf_max;
+	if (want <= sk->rcvbuf)
+		return;
+	slack = sk->rcvq.cap - sk->rcvbuf;
+	if (tcp_ring_grow(sk, &sk->rcvq, (uint32_t)want + slack) == 0)
+		sk->rcvbuf = (uint32_t)want;
+}
+
 /* -- tables ----------------------------------------------------------- */
 
 static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,

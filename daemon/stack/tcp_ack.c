@@ -395,6 +395,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		if (data)  /* SYN and FIN take no congestion window */
 			sk->cc->on_ack(sk, data, s->now);
 		sk->dupacks = 0;
+		tcp_sndbuf_autotune(sk);
 	}
 	tcp_rearm_rtx(sk);
 	if (sk->sndq.buf && sk->held)

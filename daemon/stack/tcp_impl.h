@@ -123,7 +123,8 @@ struct tcp_sock {
 	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
 	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
 	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;
-	bool on_accept_q, dead;
+	bool on_accept_q, dead, sndbuf_locked, rcvbuf_locked;
+	bool force;                             /* persist: override SWS */
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;
@@ -183,6 +184,8 @@ struct tcp_sock {
 	unsigned syn_qlen, accept_qlen, backlog;
 
 	uint64_t bytes_acked, bytes_received;
+	uint64_t rcv_space_time;                /* autotuning: epoch start */
+	uint32_t rcv_copied;                    /* read by the app in it */
 	size_t mem;                             /* buffer bytes charged */
 };
 
@@ -217,6 +220,9 @@ void tcp_leave(struct stack *s);
 struct tcp_sock *tcp_sock_new(struct stack *s);
 int tcp_bufs_alloc(struct tcp_sock *sk);
 void tcp_bufs_release(struct tcp_sock *sk);
+int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap);
+void tcp_sndbuf_autotune(struct tcp_sock *sk);
+void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied);
 void tcp_hash_conn(struct tcp_sock *sk);
 void tcp_hash_bound(struct tcp_sock *sk);
 struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,

@@ -200,6 +200,7 @@ static void tcp_established(struct tcp_sock *sk)
 	sk->backoff = 0;
 	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
 	sk->last_rcv = sk->s->now;
+	sk->rcv_space_time = sk->s->now;
 	if (sk->keepalive)
 		tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE,
 			     (uint64_t)sk->keepidle_s * NSEC_PER_SEC);
@@ -277,6 +278,8 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->keepcnt = l->keepcnt;
 	c->sndbuf = l->sndbuf;
 	c->rcvbuf = l->rcvbuf;
+	c->sndbuf_locked = l->sndbuf_locked;
+	c->rcvbuf_locked = l->rcvbuf_locked;
 	c->user_mss = l->user_mss;
 	c->cc_algo = l->cc_algo;
 	c->linger_on = l->linger_on;

@@ -421,7 +421,7 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
 static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 			 uint32_t avail, bool fin, uint32_t mss)
 {
-	if (len >= mss || fin)
+	if (len >= mss || fin || sk->force)
 		return true;
 	if (sk->cork)
 		return false;
@@ -497,9 +497,11 @@ void tcp_output(struct tcp_sock *sk)
 	while (tcp_output_one(sk, tcp_usable(sk)))
 		;
 	data_end = sk->sndq_seq + sk->sndq.len;
-	/* RFC 9293 3.8.6.1: probe a zero window while data waits */
-	if (sk->snd_wnd == 0 && SEQ_LT(sk->snd_nxt, data_end) &&
-	    sk->snd_nxt == sk->snd_una && !timer_armed(&sk->rtx))
+	/* RFC 9293 3.8.6.1: probe a zero window while data waits; and, as
+	 * Linux, a window too small to use (RFC 1122 4.2.3.4's override
+	 * timeout), so that a lost window update cannot stall us */
+	if (SEQ_LT(sk->snd_nxt, data_end) && sk->snd_nxt == sk->snd_una &&
+	    !timer_armed(&sk->rtx) && !sk->cork)
 		tcp_arm_persist(sk);
 }
 
@@ -688,7 +690,10 @@ static void tcp_persist_timeout(struct tcp_sock *sk)
 {
 	CNT(sk->s, tcp_persist_probes);
 	if (sk->snd_wnd) {
+		/* the override: send what the window takes, however small */
+		sk->force = true;
 		tcp_output(sk);
+		sk->force = false;
 		return;
 	}
 	tcp_xmit(sk, sk->snd_una - 1, TCP_ACK, 0, 0);

@@ -415,6 +415,7 @@ ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 	tcp_enter(s);
 	sk->rcvq.head = (sk->rcvq.head + n) % sk->rcvq.cap;
 	sk->rcvq.len -= n;
+	tcp_rcvbuf_autotune(sk, n);
 	tcp_window_update(sk);
 	tcp_leave(s);
 	return n;
@@ -575,17 +576,29 @@ static uint32_t tcp_buf_size(int val, uint32_t max)
 	return (uint32_t)v;
 }
 
+/* SO_SNDBUF/SO_RCVBUF: fixes the size (no more autotuning). Before the
+ * buffers exist any size goes; afterwards they can only grow. */
 static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val)
 {
 	struct stack *s = sk->s;
 	uint32_t v = tcp_buf_size(val, snd ? s->cfg.tcp_sndbuf_max :
 					     s->cfg.tcp_rcvbuf_max);
 
-	if (sk->mem)
-		return 0; /* rings are sized once; later changes are ignored */
 	if (snd)
-		sk->sndbuf = v;
+		sk->sndbuf_locked = true;
 	else
+		sk->rcvbuf_locked = true;
+	if (!sk->mem) {
+		if (snd)
+			sk->sndbuf = v;
+		else
+			sk->rcvbuf = v;
+		return 0;
+	}
+	if (snd && v > sk->sndbuf && !tcp_ring_grow(sk, &sk->sndq, v))
+		sk->sndbuf = v;
+	if (!snd && v > sk->rcvbuf &&
+	    !tcp_ring_grow(sk, &sk->rcvq, v + (sk->rcvq.cap - sk->rcvbuf)))
 		sk->rcvbuf = v;
 	return 0;
 }

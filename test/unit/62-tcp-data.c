@@ -424,3 +424,49 @@ Test(tcp_data, paws_drops_old_timestamp)
 	cr_assert_eq(tcp_recv_avail(c), 10);
 	finish(l, c);
 }
+
+/* Linux-like autotuning: the receive buffer grows when the application
+ * reads a window's worth per RTT; the send buffer follows cwnd. */
+Test(tcp_data, buffer_autotuning)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t seq = 1001;
+	struct tcp_info_rec i;
+	static uint8_t sink[200000];
+
+	for (int round = 0; round < 3; round++) {
+		for (int k = 0; k < 60; k++) {
+			struct th_seg d = data_seg(seq, iss + 1, 1460);
+
+			th_inject(&d);
+			seq += 1460;
+		}
+		th_advance(2 * TH_MS);
+		while (tcp_recv_avail(c))
+			tcp_recv(c, sink, sizeof(sink), 0, T.now);
+		while (th_pending())
+			T.head++;
+	}
+	tcp_get_info(c, &i, T.now);
+	cr_assert_gt(i.rcvbuf, 131072, "rcvbuf %u", i.rcvbuf);
+	cr_assert_gt(th_counter("tcp_buf_grown"), 0);
+	/* the send side: cwnd grows past half the buffer */
+	for (uint32_t k = 0; k < 100; k++) {
+		uint32_t una = i.snd_una;
+		ssize_t n = tcp_send(c, buf, sizeof(buf), T.now);
+		struct th_seg a;
+
+		cr_assert_geq(n, 0);
+		tcp_get_info(c, &i, T.now);
+		a = ack_seg(seq, i.snd_nxt);
+		a.wnd = 65535;
+		th_inject(&a);
+		while (th_pending())
+			T.head++;
+		(void)una;
+	}
+	tcp_get_info(c, &i, T.now);
+	cr_assert_gt(i.sndbuf, 131072, "sndbuf %u cwnd %u", i.sndbuf, i.cwnd);
+	finish(l, c);
+}
