@@ -87,8 +87,8 @@ check-clang:
 check-sim: $(BUILD)/sim-tests
 	$(BUILD)/sim-tests
 	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/sim-tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		build/asan/sim-tests
+	ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=8 \
+		UBSAN_OPTIONS=print_stacktrace=1 build/asan/sim-tests
 
 check-integration: all
 	bash test/integration/run.sh $(BUILD)

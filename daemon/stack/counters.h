@@ -108,6 +108,9 @@
 	X(tcp, abort_on_data, "connections reset: data after close")          \
 	X(tcp, close_unread_rst, "connections reset: closed with unread data (RFC 2525)") \
 	X(tcp, listen_drop, "dropped: segment to a listener not a SYN")       \
+	X(tcp, bad_synack, "SYN_SENT: unacceptable ACK, RST sent")           \
+	X(tcp, bad_handshake_ack, "SYN_RECEIVED: unacceptable ACK, RST sent") \
+	X(tcp, icmp_ignored, "ICMP errors quoting no segment in flight")      \
 	X(tcp, listen_overflow, "dropped: accept queue full")                 \
 	X(tcp, syn_q_full, "SYNs while the half-open queue was full")         \
 	X(tcp, syncookies_sent, "SYN cookies sent (RFC 4987)")                \

@@ -110,11 +110,20 @@ uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
 
 static void tcp_sock_free(struct tcp_sock *sk);
 
+/**
+ * tcp_enter() - an entry point begins (a segment, a timer, a call)
+ * @s: the stack
+ */
 void tcp_enter(struct stack *s)
 {
 	s->tcp.busy++;
 }
 
+/**
+ * tcp_leave() - an entry point ends; the outermost one delivers local
+ * datagrams and frees the sockets that died meanwhile
+ * @s: the stack
+ */
 void tcp_leave(struct stack *s)
 {
 	if (--s->tcp.busy)
@@ -158,12 +167,24 @@ void tcp_fini(struct stack *s)
 
 /* -- rings ------------------------------------------------------------ */
 
+/**
+ * tcp_ring_free() - bytes a ring can still take
+ * @r: the ring
+ *
+ * Return: cap - len
+ */
 uint32_t tcp_ring_free(const struct tcp_ring *r)
 {
 	return r->cap - r->len;
 }
 
-/* Copy @n bytes starting @off bytes after the ring's head. */
+/**
+ * tcp_ring_copy_out() - copy @n bytes from @off bytes after the head
+ * @r: the ring
+ * @off: offset from the head
+ * @dst: destination
+ * @n: bytes, at most the capacity
+ */
 void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst,
 		       uint32_t n)
 {
@@ -174,6 +195,13 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst,
 	memcpy((uint8_t *)dst + first, r->buf, n - first);
 }
 
+/**
+ * tcp_ring_copy_in() - copy @n bytes in at @off bytes after the head
+ * @r: the ring
+ * @off: offset from the head
+ * @src: the bytes
+ * @n: their number, at most the capacity
+ */
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 		      uint32_t n)
 {
@@ -184,6 +212,10 @@ void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 	memcpy(r->buf, (const uint8_t *)src + first, n - first);
 }
 
+/**
+ * tcp_bufs_release() - give the rings back to the budget
+ * @sk: the socket
+ */
 void tcp_bufs_release(struct tcp_sock *sk)
 {
 	free(sk->sndq.buf);
@@ -330,6 +362,10 @@ static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,
 	return (h ^ h >> 16) % TCP_HASH;
 }
 
+/**
+ * tcp_hash_conn() - enter @sk in the connection table by its 4-tuple
+ * @sk: the socket
+ */
 void tcp_hash_conn(struct tcp_sock *sk)
 {
 	struct tcp_sock **b = &sk->s->tcp.conn[conn_bucket(
@@ -356,6 +392,10 @@ static void tcp_unhash_conn(struct tcp_sock *sk)
 	sk->in_conn_hash = false;
 }
 
+/**
+ * tcp_hash_bound() - enter @sk in the bound-port table
+ * @sk: the socket (lport set)
+ */
 void tcp_hash_bound(struct tcp_sock *sk)
 {
 	struct tcp_sock **b = &sk->s->tcp.bound[sk->lport % TCP_HASH];
@@ -378,6 +418,16 @@ static void tcp_unhash_bound(struct tcp_sock *sk)
 	sk->bound = false;
 }
 
+/**
+ * tcp_lookup_conn() - the connection with this 4-tuple
+ * @s: the stack
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the socket, or NULL
+ */
 struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
 				 uint16_t lport, uint32_t raddr,
 				 uint16_t rport)

@@ -95,6 +95,12 @@ int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg)
 	return 0;
 }
 
+/**
+ * tcp_snd_buf_seq() - sequence number of the send ring's first byte
+ * @sk: the socket
+ *
+ * Return: it
+ */
 uint32_t tcp_snd_buf_seq(const struct tcp_sock *sk)
 {
 	return sk->sndq_seq;
@@ -451,6 +457,7 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 		/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset
 		 * (unless the RST bit is set, if so drop the segment)" */
 		if (SEQ_LEQ(seg->ack, sk->iss) || SEQ_GT(seg->ack, sk->snd_nxt)) {
+			CNT(s, tcp_bad_synack);
 			tcp_send_rst_for(s, seg);
 			return;
 		}
@@ -678,6 +685,7 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (SEQ_LEQ(seg->ack, sk->snd_una) || SEQ_GT(seg->ack, sk->snd_max)) {
 		/* "If the segment acknowledgment is not acceptable, form a
 		 * reset segment <SEQ=SEG.ACK><CTL=RST> and send it." */
+		CNT(s, tcp_bad_handshake_ack);
 		tcp_send_rst_for(s, seg);
 		return false;
 	}
@@ -873,8 +881,10 @@ void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 	sk = tcp_lookup_conn(s, get32(ip + 12), get16(ip + hl),
 			     get32(ip + 16), get16(ip + hl + 2));
 	seq = get32(ip + hl + 4);
-	if (!sk || SEQ_LT(seq, sk->snd_una) || SEQ_GT(seq, sk->snd_max))
+	if (!sk || SEQ_LT(seq, sk->snd_una) || SEQ_GT(seq, sk->snd_max)) {
+		CNT(s, tcp_icmp_ignored);
 		return;
+	}
 	tcp_enter(s);
 	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
 		uint32_t mtu = info & 0xffff;

@@ -542,6 +542,10 @@ void tcp_ack_flush(struct tcp_sock *sk)
 
 /* -- timers ----------------------------------------------------------- */
 
+/**
+ * tcp_timers_init() - set up a socket's three timers (not armed)
+ * @sk: the socket
+ */
 void tcp_timers_init(struct tcp_sock *sk)
 {
 	timer_init(&sk->rtx, tcp_rtx_fire);
@@ -549,6 +553,10 @@ void tcp_timers_init(struct tcp_sock *sk)
 	timer_init(&sk->misc, tcp_misc_fire);
 }
 
+/**
+ * tcp_timers_stop() - disarm every timer of @sk
+ * @sk: the socket
+ */
 void tcp_timers_stop(struct tcp_sock *sk)
 {
 	stack_disarm(sk->s, &sk->rtx);

@@ -37,11 +37,22 @@ int tcp_open(struct stack *s, struct tcp_sock **out)
 	return 0;
 }
 
+/**
+ * tcp_set_user() - attach the host's own pointer (its channel, say)
+ * @sk: the socket
+ * @user: anything; returned by tcp_user()
+ */
 void tcp_set_user(struct tcp_sock *sk, void *user)
 {
 	sk->user = user;
 }
 
+/**
+ * tcp_user() - the pointer given to tcp_set_user()
+ * @sk: the socket
+ *
+ * Return: it, or NULL
+ */
 void *tcp_user(const struct tcp_sock *sk)
 {
 	return sk->user;
@@ -348,11 +359,23 @@ ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 	return n;
 }
 
+/**
+ * tcp_recv_avail() - bytes tcp_recv() would return now
+ * @sk: the socket
+ *
+ * Return: bytes in order in the receive buffer
+ */
 size_t tcp_recv_avail(const struct tcp_sock *sk)
 {
 	return sk->rcvq.len;
 }
 
+/**
+ * tcp_recv_eof() - the peer's FIN arrived and everything before it was read
+ * @sk: the socket
+ *
+ * Return: true at end of stream
+ */
 bool tcp_recv_eof(const struct tcp_sock *sk)
 {
 	return sk->fin_rcvd && sk->rcvq.len == 0;
@@ -719,11 +742,23 @@ int tcp_sock_error(struct tcp_sock *sk)
 	return err;
 }
 
+/**
+ * tcp_sock_state() - the RFC 9293 state
+ * @sk: the socket
+ *
+ * Return: the state
+ */
 enum tcp_state tcp_sock_state(const struct tcp_sock *sk)
 {
 	return sk->state;
 }
 
+/**
+ * tcp_getsockname() - local address and port (0 while unbound)
+ * @sk: the socket
+ * @addr: set to the address
+ * @port: set to the port
+ */
 void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
 		     uint16_t *port)
 {
@@ -731,6 +766,12 @@ void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
 	*port = sk->lport;
 }
 
+/**
+ * tcp_getpeername() - remote address and port (0 before connect)
+ * @sk: the socket
+ * @addr: set to the address
+ * @port: set to the port
+ */
 void tcp_getpeername(const struct tcp_sock *sk, uint32_t *addr,
 		     uint16_t *port)
 {
@@ -821,16 +862,34 @@ void tcp_foreach(struct stack *s,
 			fn(arg, sk);
 }
 
+/**
+ * tcp_sock_count() - live sockets of every kind (tests: back to zero)
+ * @s: the stack
+ *
+ * Return: the count
+ */
 unsigned tcp_sock_count(const struct stack *s)
 {
 	return s->tcp.nsocks;
 }
 
+/**
+ * tcp_mem_in_use() - socket buffer bytes charged to tcp_mem_budget
+ * @s: the stack
+ *
+ * Return: bytes
+ */
 size_t tcp_mem_in_use(const struct stack *s)
 {
 	return s->tcp.mem;
 }
 
+/**
+ * tcp_state_name() - "ESTABLISHED", "TIME_WAIT", ... for netstat output
+ * @st: the state
+ *
+ * Return: a static string
+ */
 const char *tcp_state_name(enum tcp_state st)
 {
 	static const char *const names[] = {
