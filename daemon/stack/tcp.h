@@ -114,6 +114,7 @@ struct tcp_info_rec {
 	uint32_t sndbuf, rcvbuf;
 	uint64_t bytes_acked, bytes_received;
 	enum tcp_cc_algo cc;
+	size_t mem;                         /* bytes: socket + its buffers */
 };
 
 int tcp_open(struct stack *s, struct tcp_sock **out);

@@ -846,6 +846,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->bytes_acked = sk->bytes_acked;
 	i->bytes_received = sk->bytes_received;
 	i->cc = sk->cc_algo;
+	i->mem = sizeof(*sk) + sk->mem;
 }
 
 /**

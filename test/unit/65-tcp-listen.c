@@ -353,3 +353,57 @@ Test(tcp_listen, loopback_connection)
 	th_advance_to(t0 + 61 * TH_SEC);
 	cr_assert_eq(tcp_sock_count(T.s), 0);
 }
+
+static void tiny_budget(struct stack_config *cfg)
+{
+	cfg->tcp_mem_budget = 1000;
+}
+
+/* A SYN that the buffer budget cannot hold is dropped and counted */
+Test(tcp_listen, budget_refuses_syn, .init = NULL)
+{
+	struct tcp_sock *l;
+	struct th_seg s;
+
+	th_setup_cfg(tiny_budget);
+	l = listener(80, 4);
+	s = syn_from(5001, 100, false);
+	th_inject(&s);
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_nomem_bufs"), 1);
+	tcp_close(l, T.now);
+	th_teardown();
+}
+
+/* Options as programs see them: SO_RCVBUF doubled like Linux, TCP_MAXSEG
+ * lowering the MSS we announce, defaults for keepalive */
+Test(tcp_listen, socket_options)
+{
+	struct tcp_sock *c;
+	int v;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 10000), 0);
+	cr_assert_eq(tcp_getsockopt(c, TCP_SO_RCVBUF, &v), 0);
+	cr_assert_eq(v, 20000);
+	cr_assert_eq(tcp_getsockopt(c, TCP_SO_SNDBUF, &v), 0);
+	cr_assert_eq(v, 131072);
+	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPIDLE, &v), 0);
+	cr_assert_eq(v, 7200);
+	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPCNT, &v), 0);
+	cr_assert_eq(v, 9);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 20), -EINVAL);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 1000), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, 7), -ENOENT);
+	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_CONGESTION, &v), 0);
+	cr_assert_eq(v, TCP_CC_CUBIC);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	syn.mss = 1000;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 19000;  /* 20000 rounded down to the MSS */
+	th_expect(&syn);
+	cr_assert_eq(tcp_send(c, "x", 1, T.now), -EAGAIN, "not yet connected");
+	tcp_close(c, T.now);
+}
