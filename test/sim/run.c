@@ -26,13 +26,19 @@
 #define MSEC NSEC_PER_MSEC
 #define SEC NSEC_PER_SEC
 
+#define LINK .delay_min = 1 * MSEC, .delay_max = 20 * MSEC, .bandwidth = 1250000
+
 static const struct sim_profile profiles[] = {
-	{ "clean", 1 * MSEC, 20 * MSEC, 1250000, 0, 0, 0, 0, 0, 0 },
-	{ "loss1", 1 * MSEC, 20 * MSEC, 1250000, 10000, 0, 0, 0, 64, 0 },
-	{ "loss10-reorder-dup", 1 * MSEC, 20 * MSEC, 1250000, 100000, 20000, 0,
-	  50000, 64, 0 },
-	{ "corrupt", 1 * MSEC, 20 * MSEC, 1250000, 0, 0, 30000, 0, 0, 0 },
-	{ "dead-link", 1 * MSEC, 20 * MSEC, 1250000, 0, 0, 0, 0, 0, 8 * SEC },
+	{ .name = "clean", LINK },
+	{ .name = "loss1", LINK, .loss_ppm = 10000, .queue_limit = 64 },
+	{ .name = "loss10-reorder-dup", LINK, .loss_ppm = 100000,
+	  .dup_ppm = 20000, .reorder_ppm = 50000, .queue_limit = 64 },
+	{ .name = "corrupt", LINK, .corrupt_ppm = 30000 },
+	{ .name = "dead-link", LINK, .dead_max = 8 * SEC },
+	/* a few long transfers: big windows, autotuning, CUBIC, many SACKs */
+	{ .name = "bulk-loss1", .delay_min = 5 * MSEC, .delay_max = 30 * MSEC,
+	  .bandwidth = 12500000, .loss_ppm = 10000, .reorder_ppm = 10000,
+	  .queue_limit = 200, .max_bytes = 4000000, .seeds = 40 },
 };
 #define NPROFILES (sizeof(profiles) / sizeof(profiles[0]))
 
@@ -186,8 +192,12 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 	memset(a, 0, sizeof(a));
 	a[0].seed = seed * 2 + 1;
 	a[1].seed = seed * 2 + 2;
-	a[0].to_send = a[1].to_recv = sim_rand(&sim) % 100000;
-	a[1].to_send = a[0].to_recv = sim_rand(&sim) % 100000;
+	{
+		uint32_t max = prof->max_bytes ? prof->max_bytes : 100000;
+
+		a[0].to_send = a[1].to_recv = sim_rand(&sim) % max;
+		a[1].to_send = a[0].to_recv = sim_rand(&sim) % max;
+	}
 	if (tcp_open(sim.st[1], &l) || tcp_bind(l, 0, 80) || tcp_listen(l, 8) ||
 	    tcp_open(sim.st[0], &a[0].sk) ||
 	    tcp_connect(a[0].sk, sim_addr(1), 80, 0) != -EINPROGRESS) {
@@ -286,9 +296,9 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t p = 0; p < NPROFILES; p++) {
-		unsigned pf = 0;
+		unsigned pf = 0, n = profiles[p].seeds ? profiles[p].seeds : seeds;
 
-		for (uint64_t seed = 1; seed <= seeds; seed++) {
+		for (uint64_t seed = 1; seed <= n; seed++) {
 			if (run_seed(&profiles[p], seed, false, why, sizeof(why))) {
 				if (pf++ < 5)
 					printf("FAIL %s seed %llu: %s (replay: sim-tests %s %llu -v)\n",
@@ -300,7 +310,7 @@ int main(int argc, char **argv)
 			}
 		}
 		printf("profile %-20s %u seeds, %u failed\n", profiles[p].name,
-		       seeds, pf);
+		       n, pf);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("sim: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
