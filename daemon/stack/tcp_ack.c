@@ -317,7 +317,7 @@ static void tcp_update_window(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (old == 0 && sk->snd_wnd && sk->rtx_kind == TCP_TIMER_PERSIST) {
 		stack_disarm(sk->s, &sk->rtx);
 		sk->rtx_kind = TCP_TIMER_NONE;
-		sk->probes = 0;
+		sk->backoff = 0;
 	}
 }
 

@@ -762,7 +762,7 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return;
 	}
 	sk->last_rcv = s->now;
-	sk->probes = sk->rtx_kind == TCP_TIMER_PERSIST ? sk->probes : 0;
+	sk->probes = 0;  /* the peer is alive (keepalive, persist) */
 	if ((seg->flags & TCP_RST) && tcp_rst_input(sk, seg))
 		return;
 	if (seg->flags & TCP_SYN) {

@@ -433,7 +433,7 @@ static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 
 static void tcp_arm_persist(struct tcp_sock *sk)
 {
-	uint64_t t = sk->rto << (sk->probes < 10 ? sk->probes : 10);
+	uint64_t t = sk->rto << (sk->backoff < 10 ? sk->backoff : 10);
 
 	if (t > sk->s->cfg.tcp_rto_max)
 		t = sk->s->cfg.tcp_rto_max;
@@ -704,8 +704,15 @@ static void tcp_persist_timeout(struct tcp_sock *sk)
 		sk->force = false;
 		return;
 	}
+	/* as Linux: give up after tcp_retries2 probes nobody answered */
+	if (sk->probes >= sk->s->cfg.tcp_retries2) {
+		CNT(sk->s, tcp_timeouts);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
 	tcp_xmit(sk, sk->snd_una - 1, TCP_ACK, 0, 0);
 	sk->probes++;
+	sk->backoff++;
 	tcp_arm_persist(sk);
 }
 
