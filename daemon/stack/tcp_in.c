@@ -357,7 +357,7 @@ static void tcp_cookie_ack(struct tcp_sock *l, const struct tcp_seg *seg)
 		tcp_send_rst_for(s, seg);
 		return;
 	}
-	if (l->accept_qlen >= l->backlog) {
+	if (l->accept_qlen > l->backlog) {
 		CNT(s, tcp_listen_overflow);
 		return;
 	}
@@ -418,7 +418,8 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		CNT(s, tcp_listen_drop);
 		return;
 	}
-	if (l->accept_qlen >= l->backlog) {
+	/* Linux's sk_acceptq_is_full(): more than backlog waiting */
+	if (l->accept_qlen > l->backlog) {
 		CNT(s, tcp_listen_overflow);
 		return;
 	}
@@ -694,7 +695,7 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_send_rst_for(s, seg);
 		return false;
 	}
-	if (l && l->accept_qlen >= l->backlog) {
+	if (l && l->accept_qlen > l->backlog) {
 		CNT(s, tcp_listen_overflow);  /* Linux drops the ACK */
 		return false;
 	}

@@ -444,6 +444,8 @@ ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 	return n;
 }
 
+static void tcp_stop_listening(struct tcp_sock *sk);
+
 /* RFC 9293 3.10.4 CLOSE call, the part that sends our FIN. */
 static void tcp_queue_fin(struct tcp_sock *sk)
 {
@@ -482,16 +484,24 @@ int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now)
 	s->now = now;
 	if (how < TCP_SHUT_RD || how > TCP_SHUT_RDWR)
 		return -EINVAL;
-	if (sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ||
-	    sk->state == TCP_SYN_SENT) {
-		if (sk->state == TCP_SYN_SENT) {
-			tcp_enter(s);
-			tcp_done(sk, 0);
-			tcp_leave(s);
-		}
+	if (sk->state == TCP_CLOSED)
 		return -ENOTCONN;
-	}
 	tcp_enter(s);
+	/* as Linux's inet_shutdown(): a connect in progress is abandoned,
+	 * a listener stops listening when its receive side is shut */
+	if (sk->state == TCP_SYN_SENT ||
+	    (sk->state == TCP_LISTEN && how != TCP_SHUT_WR)) {
+		if (sk->state == TCP_LISTEN)
+			tcp_stop_listening(sk);
+		else
+			tcp_done(sk, 0);
+		tcp_leave(s);
+		return 0;
+	}
+	if (sk->state == TCP_LISTEN) {
+		tcp_leave(s);
+		return 0;
+	}
 	if (how != TCP_SHUT_WR) {
 		sk->shut_rd = true;
 		tcp_event(sk, TCP_EV_READABLE);
@@ -520,7 +530,8 @@ static void tcp_reset_conn(struct tcp_sock *sk)
 	tcp_done(sk, 0);
 }
 
-static void tcp_close_listener(struct tcp_sock *sk)
+/* Reset every child nobody accepted and leave TCP_LISTEN. */
+static void tcp_stop_listening(struct tcp_sock *sk)
 {
 	while (sk->syn_q)
 		tcp_reset_conn(sk->syn_q);
@@ -528,6 +539,11 @@ static void tcp_close_listener(struct tcp_sock *sk)
 		tcp_reset_conn(sk->accept_q);
 	sk->listening = false;
 	tcp_done(sk, 0);
+}
+
+static void tcp_close_listener(struct tcp_sock *sk)
+{
+	tcp_stop_listening(sk);
 }
 
 /**

@@ -105,10 +105,11 @@ Test(tcp_listen, syn_cookies, .init = NULL)
 	th_teardown();
 }
 
-/* listen(backlog): SYNs beyond a full accept queue are dropped */
+/* listen(backlog): SYNs beyond a full accept queue are dropped; full
+ * means more than backlog waiting, as Linux (backlog 0 still takes one) */
 Test(tcp_listen, accept_queue_bound)
 {
-	struct tcp_sock *l = listener(80, 1), *c;
+	struct tcp_sock *l = listener(80, 0), *c;
 	struct th_seg s = syn_from(5001, 100, false), a;
 	struct tcp_seg g;
 
@@ -406,4 +407,26 @@ Test(tcp_listen, socket_options)
 	th_expect(&syn);
 	cr_assert_eq(tcp_send(c, "x", 1, T.now), -EAGAIN, "not yet connected");
 	tcp_close(c, T.now);
+}
+
+/* shutdown() as Linux's inet_shutdown(): ENOTCONN when closed, a listener
+ * stops on SHUT_RD, a connect in progress is abandoned */
+Test(tcp_listen, shutdown_semantics)
+{
+	struct tcp_sock *l = listener(80, 4), *c;
+
+	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_WR, T.now), 0);
+	cr_assert_eq(tcp_sock_state(l), TCP_LISTEN);
+	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_RD, T.now), 0);
+	cr_assert_eq(tcp_sock_state(l), TCP_CLOSED);
+	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_RD, T.now), -ENOTCONN);
+	cr_assert_eq(tcp_shutdown(l, 7, T.now), -EINVAL);
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	drain();
+	cr_assert_eq(tcp_shutdown(c, TCP_SHUT_RDWR, T.now), 0);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	th_expect_none();
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
 }
