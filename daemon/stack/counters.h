@@ -128,6 +128,8 @@
 	X(tcp, recoveries, "fast recovery episodes")                          \
 	X(tcp, sack_recoveries, "recoveries driven by SACK (RFC 6675)")       \
 	X(tcp, persist_probes, "zero-window probes sent")                     \
+	X(tcp, tlp_probes, "tail loss probes sent (RFC 8985 7)")              \
+	X(tcp, tlp_recoveries, "tail loss probes answered: loss assumed, cwnd cut") \
 	X(tcp, keepalive_probes, "keepalive probes sent")                     \
 	X(tcp, timeouts, "connections dropped: ETIMEDOUT")                    \
 	X(tcp, fin_wait2_timeouts, "orphans dropped after the FIN_WAIT_2 timeout") \

@@ -74,6 +74,7 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->tcp_window_scaling = true;
 	cfg->tcp_sack = true;
 	cfg->tcp_syncookies = true;
+	cfg->tcp_tlp = true;
 	cfg->tcp_cc = TCP_CC_CUBIC;
 }
 

@@ -90,6 +90,7 @@ enum tcp_timer_kind {
 	TCP_TIMER_FIN_WAIT_2,
 	TCP_TIMER_TIME_WAIT,
 	TCP_TIMER_DELACK,
+	TCP_TIMER_LOSS_PROBE,   /* RFC 8985 tail loss probe */
 };
 
 /* Per-connection record, for ustackctl and TCP_INFO. Times in ns. */

@@ -129,8 +129,13 @@ uint32_t tcp_pipe(const struct tcp_sock *sk)
 	return out > lost ? out - lost : 0;
 }
 
-/* Retransmit @len bytes at @seq (a FIN if it is the FIN's place). */
-static void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
+/**
+ * tcp_retransmit_at() - resend @len bytes at @seq (with FIN at its place)
+ * @sk: the socket
+ * @seq: first sequence number
+ * @len: bytes, cut to the MSS and to the data queued
+ */
+void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 {
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
 	uint8_t flags = TCP_ACK;
@@ -141,6 +146,8 @@ static void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
 	if (sk->fin_sent && seq + len == data_end)
 		flags |= TCP_FIN;
+	if (len && seq + len == data_end)
+		flags |= TCP_PSH;  /* as the original segment had it */
 	if (!len && !(flags & TCP_FIN))
 		return;
 	tcp_xmit(sk, seq, flags, seq - sk->sndq_seq, len);
@@ -388,6 +395,8 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
 		sk->snd_nxt = sk->snd_una;
 	sk->nsacked = tcp_range_trim(sk->sacked, sk->nsacked, sk->snd_una);
+	if (sk->in_loss && SEQ_GEQ(sk->snd_una, sk->recover))
+		sk->in_loss = false;
 	sk->backoff = 0;
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);
@@ -397,6 +406,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->dupacks = 0;
 		tcp_sndbuf_autotune(sk);
 	}
+	tcp_tlp_acked(sk);
 	tcp_rearm_rtx(sk);
 	if (sk->sndq.buf && sk->held)
 		tcp_event(sk, TCP_EV_WRITABLE);

@@ -125,6 +125,9 @@ struct tcp_sock {
 	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;
 	bool on_accept_q, dead, sndbuf_locked, rcvbuf_locked;
 	bool force;                             /* persist: override SWS */
+	bool in_loss;                           /* after an RTO, until recover */
+	bool tlp_out, tlp_retrans;              /* RFC 8985 7: a probe is out */
+	uint32_t tlp_end_seq;
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;
@@ -262,6 +265,9 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 void tcp_timers_init(struct tcp_sock *sk);
 void tcp_timers_stop(struct tcp_sock *sk);
 void tcp_rearm_rtx(struct tcp_sock *sk);
+void tcp_arm_xmit_timer(struct tcp_sock *sk);
+void tcp_tlp_acked(struct tcp_sock *sk);
+void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len);
 void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 		  uint64_t delay);
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);

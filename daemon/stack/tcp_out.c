@@ -18,7 +18,7 @@
  * blocks.
  *
  * Each connection has three timers in the engine's heap: rtx
- * (retransmission or persist), dack (delayed ACK, at most tcp_delack_max,
+ * (retransmission, RFC 8985 tail loss probe, or persist), dack (delayed ACK, at most tcp_delack_max,
  * RFC 1122 4.2.3.2 / RFC 5681 4.2) and misc (keepalive, FIN_WAIT_2,
  * TIME_WAIT; never two at once).
  */
@@ -477,10 +477,11 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 		sk->fin_sent = true;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
-	if (!timer_armed(&sk->rtx) || sk->rtx_kind != TCP_TIMER_RETRANSMIT) {
-		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
-		stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
-	}
+	/* RFC 6298 5.1: start the timer if it is not running; a pending
+	 * loss probe is pushed out by new data, as Linux does */
+	if (!timer_armed(&sk->rtx) || sk->rtx_kind == TCP_TIMER_PERSIST ||
+	    sk->rtx_kind == TCP_TIMER_LOSS_PROBE)
+		tcp_arm_xmit_timer(sk);
 	return !fin;
 }
 
@@ -590,14 +591,102 @@ void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 void tcp_rearm_rtx(struct tcp_sock *sk)
 {
 	if (sk->snd_una == sk->snd_max) {
-		if (sk->rtx_kind == TCP_TIMER_RETRANSMIT) {
+		if (sk->rtx_kind == TCP_TIMER_RETRANSMIT ||
+		    sk->rtx_kind == TCP_TIMER_LOSS_PROBE) {
 			stack_disarm(sk->s, &sk->rtx);
 			sk->rtx_kind = TCP_TIMER_NONE;
 		}
 		return;
 	}
+	tcp_arm_xmit_timer(sk);
+}
+
+/* RFC 8985 7.2: a probe may be scheduled with SACK, outside recovery and
+ * loss, with no probe out, once there is an RTT estimate. */
+static bool tcp_tlp_ok(const struct tcp_sock *sk)
+{
+	return sk->s->cfg.tcp_tlp && sk->sack_ok && sk->srtt && !sk->in_recovery &&
+	       !sk->in_loss && !sk->tlp_out && sk->snd_una != sk->snd_max &&
+	       (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
+		sk->state == TCP_FIN_WAIT_1 || sk->state == TCP_CLOSING ||
+		sk->state == TCP_LAST_ACK);
+}
+
+/*
+ * RFC 8985 7.2: "PTO = 2 * SRTT", plus the worst-case delayed ACK when a
+ * single segment is in flight (Linux: the minimum RTO), never later than
+ * the RTO would fire.
+ */
+static uint64_t tcp_pto(const struct tcp_sock *sk)
+{
+	uint64_t pto = 2 * sk->srtt;
+
+	if (sk->snd_max - sk->snd_una <= sk->mss)
+		pto += sk->s->cfg.tcp_rto_min;
+	else
+		pto += 2 * NSEC_PER_MSEC;
+	return pto < sk->rto ? pto : sk->rto;
+}
+
+/**
+ * tcp_arm_xmit_timer() - arm the loss probe if RFC 8985 allows, else the
+ * retransmission timer (RFC 6298 5.3)
+ * @sk: the socket, with data outstanding
+ */
+void tcp_arm_xmit_timer(struct tcp_sock *sk)
+{
+	if (tcp_tlp_ok(sk)) {
+		sk->rtx_kind = TCP_TIMER_LOSS_PROBE;
+		stack_arm(sk->s, &sk->rtx, sk->s->now + tcp_pto(sk));
+		return;
+	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
 	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+}
+
+/*
+ * RFC 8985 7.3: when the probe timer fires, send one new segment if the
+ * windows allow, else retransmit the last segment sent; then the RTO.
+ */
+static void tcp_tlp_timeout(struct tcp_sock *sk)
+{
+	uint32_t data_end = sk->sndq_seq + sk->sndq.len, before = sk->snd_max;
+	uint32_t sent_end = sk->fin_sent ? data_end : sk->snd_max, len;
+
+	CNT(sk->s, tcp_tlp_probes);
+	if (SEQ_LT(sk->snd_nxt, data_end) && tcp_usable(sk))
+		tcp_output_one(sk, tcp_usable(sk) < sk->mss ? tcp_usable(sk) :
+							      sk->mss);
+	sk->tlp_retrans = sk->snd_max == before;
+	if (sk->tlp_retrans) {
+		len = sent_end - sk->snd_una < tcp_cur_mss(sk) ?
+		      sent_end - sk->snd_una : tcp_cur_mss(sk);
+		if (SEQ_LT(sent_end, sk->sndq_seq))
+			len = 0;
+		tcp_retransmit_at(sk, sent_end - len, len);
+	}
+	sk->tlp_out = true;
+	sk->tlp_end_seq = sk->snd_max;
+	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
+	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+}
+
+/**
+ * tcp_tlp_acked() - RFC 8985 7.4: the episode ends when its end is acked;
+ * a retransmitted probe is taken as a repaired loss (no D-SACK says
+ * otherwise) and congestion control reacts once
+ * @sk: the socket (snd_una just advanced)
+ */
+void tcp_tlp_acked(struct tcp_sock *sk)
+{
+	if (!sk->tlp_out || SEQ_LT(sk->snd_una, sk->tlp_end_seq))
+		return;
+	sk->tlp_out = false;
+	if (!sk->tlp_retrans || sk->in_recovery)
+		return;
+	CNT(sk->s, tcp_tlp_recoveries);
+	sk->ssthresh = sk->cc->ssthresh(sk, sk->s->now);
+	sk->cwnd = sk->ssthresh;
 }
 
 /**
@@ -661,6 +750,8 @@ void tcp_enter_loss(struct tcp_sock *sk)
 	sk->nsacked = 0;   /* RFC 2018 8: the receiver may renege */
 	sk->rtt_time = 0;  /* Karn */
 	sk->recover = sk->snd_max;
+	sk->in_loss = true;
+	sk->tlp_out = false;
 }
 
 static void tcp_rtx_timeout(struct tcp_sock *sk)
@@ -686,10 +777,8 @@ static void tcp_rtx_timeout(struct tcp_sock *sk)
 	}
 	tcp_enter_loss(sk);
 	tcp_output(sk);
-	if (!timer_armed(&sk->rtx) && sk->snd_una != sk->snd_max) {
-		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
-		stack_arm(s, &sk->rtx, s->now + sk->rto);
-	}
+	if (!timer_armed(&sk->rtx) && sk->snd_una != sk->snd_max)
+		tcp_arm_xmit_timer(sk);
 }
 
 /* RFC 9293 3.8.6.1 persist: probe, as Linux, with an already-acked
@@ -725,6 +814,8 @@ static void tcp_rtx_fire(struct timer *t, uint64_t now)
 	tcp_enter(s);
 	if (sk->rtx_kind == TCP_TIMER_PERSIST)
 		tcp_persist_timeout(sk);
+	else if (sk->rtx_kind == TCP_TIMER_LOSS_PROBE)
+		tcp_tlp_timeout(sk);
 	else
 		tcp_rtx_timeout(sk);
 	tcp_leave(s);

@@ -130,11 +130,19 @@ Test(tcp_data, out_of_order_sack_blocks)
 	finish(l, c);
 }
 
+static void no_tlp(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+}
+
 /* RFC 6298: RTO min 200 ms, doubled per timeout, stopped by the ACK */
 Test(tcp_data, retransmission_timeout_and_backoff)
 {
 	struct tcp_sock *l, *c;
-	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t iss;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
 	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
 	struct tcp_info_rec i;
 
@@ -468,5 +476,42 @@ Test(tcp_data, buffer_autotuning)
 	}
 	tcp_get_info(c, &i, T.now);
 	cr_assert_gt(i.sndbuf, 131072, "sndbuf %u cwnd %u", i.sndbuf, i.cwnd);
+	finish(l, c);
+}
+
+/* RFC 8985 7: the tail loss probe fires at PTO = 2 * SRTT (+ 2 ms with
+ * more than one segment out) and resends the last segment; the RTO
+ * follows; the ACK ending the episode counts as a repaired loss. */
+Test(tcp_data, tail_loss_probe)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct tcp_info_rec i;
+	struct th_seg r, a;
+	uint64_t pto;
+
+	send_segments(c, iss, 3, 1460);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_LOSS_PROBE);
+	pto = 2 * i.srtt + 2 * TH_MS;
+	cr_assert_eq(i.timer_left, pto);
+	th_advance(pto - 1);
+	th_expect_none();
+	th_advance(1);
+	r = th_tmpl(TCP_ACK | TCP_PSH, iss + 1 + 2 * 1460, 1001);
+	r.wnd = TH_ANY;
+	r.data = buf + 2 * 1460;
+	r.len = 1460;
+	th_expect(&r);
+	cr_assert_eq(th_counter("tcp_tlp_probes"), 1);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
+	cr_assert_eq(i.timer_left, 200 * TH_MS);
+	a = ack_seg(1001, iss + 1 + 3 * 1460);
+	th_inject(&a);
+	cr_assert_eq(th_counter("tcp_tlp_recoveries"), 1);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_NONE);
+	cr_assert_eq(i.cwnd, i.ssthresh);
 	finish(l, c);
 }

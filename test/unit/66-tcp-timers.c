@@ -93,7 +93,7 @@ Test(tcp_timers, info_record)
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.state, TCP_ESTABLISHED);
 	cr_assert_eq(i.time_in_state, 5 * TH_MS);
-	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
+	cr_assert_eq(i.timer, TCP_TIMER_LOSS_PROBE, "RFC 8985 with SACK");
 	cr_assert_eq(i.laddr, TH_US);
 	cr_assert_eq(i.lport, 80);
 	cr_assert_eq(i.raddr, TH_PEER);
@@ -201,10 +201,18 @@ Test(tcp_timers, icmp_frag_needed_lowers_mss)
 
 /* Slow start: cwnd grows by the bytes acked (RFC 5681 3.1), for both
  * algorithms; a loss sets ssthresh per algorithm (0.5 or 0.7). */
+static void no_tlp(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+}
+
 static void cwnd_growth(enum tcp_cc_algo algo, uint32_t want_ssthresh)
 {
 	struct tcp_sock *l, *c;
-	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t iss;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
 	static uint8_t big[20 * 1460];
 	struct tcp_info_rec i;
 	struct th_seg a = th_tmpl(TCP_ACK, 1001, iss + 1 + 2 * 1460);
