@@ -15,7 +15,9 @@
  * partial ACK retransmits the next hole, the ACK covering "recover" ends
  * it. With SACK it is RFC 6675's conservative scheme: cwnd = ssthresh and
  * the pipe estimate decides when the next hole (or new data) may go.
- * RACK-TLP (RFC 8985) is not implemented.
+ * A tail loss (no duplicate ACKs can come) is found by RFC 8985's tail
+ * loss probe (tcp_out.c); RACK's time-based loss detection is not
+ * implemented: losses are found by DupThresh and SACK as above.
  *
  * Receiver: the receive ring holds in-order data not yet read, followed by
  * room for out-of-order data, which is written straight to its place; up

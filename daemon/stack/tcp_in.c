@@ -878,12 +878,14 @@ void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 	struct tcp_sock *sk;
 	uint32_t seq;
 
-	if (len < IPV4_HLEN)
-		return;
-	hl = (size_t)(ip[0] & 0xf) * 4;
-	if (hl < IPV4_HLEN || len < hl + 8 || ip[9] != IP_PROTO_TCP)
-		return;
+	if (len < IPV4_HLEN || ip[9] != IP_PROTO_TCP)
+		return;  /* not about TCP */
 	CNT(s, tcp_icmp_rx);
+	hl = (size_t)(ip[0] & 0xf) * 4;
+	if (hl < IPV4_HLEN || len < hl + 8) {
+		CNT(s, tcp_icmp_ignored);
+		return;
+	}
 	sk = tcp_lookup_conn(s, get32(ip + 12), get16(ip + hl),
 			     get32(ip + 16), get16(ip + hl + 2));
 	seq = get32(ip + hl + 4);
