@@ -515,3 +515,45 @@ Test(tcp_data, tail_loss_probe)
 	cr_assert_eq(i.cwnd, i.ssthresh);
 	finish(l, c);
 }
+
+/* RFC 1122 4.2.3.4 sender SWS avoidance: a usable window smaller than
+ * an MSS and than half the largest window is not used at once; the
+ * override timer (the persist timer, as Linux) sends into it later. */
+Test(tcp_data, sender_sws_avoidance_and_override)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg a = ack_seg(1001, iss + 1), d;
+
+	a.wnd = 1;  /* << 7: 128 bytes; the handshake offered 64256 */
+	th_inject(&a);
+	cr_assert_eq(tcp_send(c, buf, 1000, T.now), 1000);
+	th_expect_none();
+	th_advance(200 * TH_MS);
+	d = th_tmpl(TCP_ACK, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.data = buf;
+	d.len = 128;
+	th_expect(&d);
+	finish(l, c);
+}
+
+/* Data beyond the window we offered is cut off (counted) and ACKed */
+Test(tcp_data, data_beyond_window_is_trimmed)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d, a;
+	uint32_t edge = 1001 + 64240;  /* the SYN-ACK offered 64240 */
+
+	d = data_seg(edge - 100, iss + 1, 300);
+	th_inject(&d);
+	a = ack_seg(iss + 1, 1001);
+	a.wnd = TH_ANY;
+	a.nsack = 1;
+	a.sack[0][0] = edge - 100;
+	a.sack[0][1] = edge;
+	th_expect(&a);
+	cr_assert_eq(th_counter("tcp_rcv_beyond_wnd"), 200);
+	finish(l, c);
+}
