@@ -2,7 +2,8 @@
 /*
  * run.c - whole transfers over the simulated link, many seeds per profile
  *
- * Each seed: host 1 listens, host 0 connects; both send a seeded amount
+ * Each seed: host 1 listens, host 0 connects (once, or several times at
+ * once in the multi profile); both send a seeded amount
  * of seeded bytes at once, shut down their sending side when done, and
  * read until end of stream. A seed passes when every byte arrived exactly
  * once and in order on both sides, both connections went through
@@ -39,6 +40,9 @@ static const struct sim_profile profiles[] = {
 	{ .name = "bulk-loss1", .delay_min = 5 * MSEC, .delay_max = 30 * MSEC,
 	  .bandwidth = 12500000, .loss_ppm = 10000, .reorder_ppm = 10000,
 	  .queue_limit = 200, .max_bytes = 4000000, .seeds = 40 },
+	/* four connections at once sharing a lossy, reordering link */
+	{ .name = "multi-loss3", LINK, .loss_ppm = 30000, .reorder_ppm = 20000,
+	  .dup_ppm = 10000, .queue_limit = 64, .conns = 4, .max_bytes = 40000 },
 };
 #define NPROFILES (sizeof(profiles) / sizeof(profiles[0]))
 
@@ -168,57 +172,12 @@ static int check_end(struct sim *sim, struct app *a, int side, char *why,
 	return 0;
 }
 
-static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
-		    char *why, size_t whylen)
+#define MAXCONN 4
+
+static void dump_counters(struct sim *sim)
 {
-	struct sim sim;
-	struct tcp_sock *l;
-	struct app a[2];
-	uint64_t limit = 1800 * SEC;
-	int rc = -1;
-
-	struct stack_config cfg;
-
-	/* small initial buffers: autotuning has to grow them, and the
-	 * windows close now and then */
-	stack_config_defaults(&cfg);
-	cfg.tcp_sndbuf = cfg.tcp_rcvbuf = 16384;
-	if (sim_init(&sim, prof, seed, &cfg)) {
-		snprintf(why, whylen, "sim_init failed");
-		sim_fini(&sim);
-		return -1;
-	}
-	sim.verbose = verbose;
-	memset(a, 0, sizeof(a));
-	a[0].seed = seed * 2 + 1;
-	a[1].seed = seed * 2 + 2;
-	{
-		uint32_t max = prof->max_bytes ? prof->max_bytes : 100000;
-
-		a[0].to_send = a[1].to_recv = sim_rand(&sim) % max;
-		a[1].to_send = a[0].to_recv = sim_rand(&sim) % max;
-	}
-	if (tcp_open(sim.st[1], &l) || tcp_bind(l, 0, 80) || tcp_listen(l, 8) ||
-	    tcp_open(sim.st[0], &a[0].sk) ||
-	    tcp_connect(a[0].sk, sim_addr(1), 80, 0) != -EINPROGRESS) {
-		snprintf(why, whylen, "setup failed");
-		goto out;
-	}
-	while (sim_step(&sim, limit)) {
-		if (!a[1].sk && tcp_accept(l, &a[1].sk) == 0) {
-			tcp_close(l, sim.now);
-			l = NULL;
-		}
-		app_pump(&a[0], &a[1], sim.now);
-		app_pump(&a[1], &a[0], sim.now);
-	}
-	if (verbose)
-		printf("end at %.3f s, frames %llu dropped %llu, delay %llu us\n",
-		       sim.now / 1e9, (unsigned long long)sim.frames,
-		       (unsigned long long)sim.dropped,
-		       (unsigned long long)(sim.delay / 1000));
-	for (int i = 0; verbose && i < 2; i++) {
-		const struct stack_counters *c = stack_counters(sim.st[i]);
+	for (int i = 0; i < 2; i++) {
+		const struct stack_counters *c = stack_counters(sim->st[i]);
 
 		printf("host %c:", 'A' + i);
 		for (unsigned k = 0; k < stack_counter_count; k++) {
@@ -232,25 +191,126 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 		}
 		printf("\n");
 	}
-	if (check_end(&sim, &a[0], 0, why, whylen) ||
-	    check_end(&sim, &a[1], 1, why, whylen))
-		goto out;
+}
+
+/* RFC 9293 3.6: the side that closed first went through TIME_WAIT; a
+ * side that did not, through LAST_ACK (both through TIME_WAIT when the
+ * FINs crossed). */
+static int check_pair(struct sim *sim, struct app *a, char *why,
+		      size_t whylen)
+{
+	if (check_end(sim, &a[0], 0, why, whylen) ||
+	    check_end(sim, &a[1], 1, why, whylen))
+		return -1;
 	if (!((a[0].visited | a[1].visited) & (1u << TCP_TIME_WAIT))) {
 		snprintf(why, whylen, "no side went through TIME_WAIT");
-		goto out;
+		return -1;
 	}
 	for (int i = 0; i < 2; i++)
 		if (!(a[i].visited & (1u << TCP_TIME_WAIT)) &&
 		    !(a[i].visited & (1u << TCP_LAST_ACK))) {
 			snprintf(why, whylen, "%s closed without TIME_WAIT or LAST_ACK",
 				 i ? "server" : "client");
+			return -1;
+		}
+	return 0;
+}
+
+/* Hand an accepted child to the server app of its client (by port). */
+static void accept_all(struct tcp_sock *l, struct app (*p)[2], unsigned n)
+{
+	struct tcp_sock *c;
+
+	while (l && tcp_accept(l, &c) == 0) {
+		uint32_t addr;
+		uint16_t port, cport;
+
+		tcp_getpeername(c, &addr, &port);
+		for (unsigned k = 0; k < n; k++) {
+			tcp_getsockname(p[k][0].sk, &addr, &cport);
+			if (cport == port && !p[k][1].sk) {
+				p[k][1].sk = c;
+				c = NULL;
+				break;
+			}
+		}
+		if (c)
+			tcp_abort(c, 0);
+	}
+}
+
+static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
+		    char *why, size_t whylen)
+{
+	struct sim sim;
+	struct tcp_sock *l = NULL;
+	struct app p[MAXCONN][2];
+	unsigned n = prof->conns ? prof->conns : 1, accepted = 0;
+	uint64_t limit = 1800 * SEC;
+	struct stack_config cfg;
+	int rc = -1;
+
+	/* small initial buffers: autotuning has to grow them, and the
+	 * windows close now and then */
+	stack_config_defaults(&cfg);
+	cfg.tcp_sndbuf = cfg.tcp_rcvbuf = 16384;
+	if (sim_init(&sim, prof, seed, &cfg)) {
+		snprintf(why, whylen, "sim_init failed");
+		sim_fini(&sim);
+		return -1;
+	}
+	sim.verbose = verbose;
+	memset(p, 0, sizeof(p));
+	if (tcp_open(sim.st[1], &l) || tcp_bind(l, 0, 80) ||
+	    tcp_listen(l, MAXCONN)) {
+		snprintf(why, whylen, "setup failed");
+		goto out;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		uint32_t max = prof->max_bytes ? prof->max_bytes : 100000;
+
+		p[k][0].seed = seed * 8 + 2 * k + 1;
+		p[k][1].seed = seed * 8 + 2 * k + 2;
+		p[k][0].to_send = p[k][1].to_recv = sim_rand(&sim) % max;
+		p[k][1].to_send = p[k][0].to_recv = sim_rand(&sim) % max;
+		if (tcp_open(sim.st[0], &p[k][0].sk) ||
+		    tcp_connect(p[k][0].sk, sim_addr(1), 80, 0) != -EINPROGRESS) {
+			snprintf(why, whylen, "connect failed");
 			goto out;
 		}
+	}
+	while (sim_step(&sim, limit)) {
+		if (l && accepted < n) {
+			accept_all(l, p, n);
+			accepted = 0;
+			for (unsigned k = 0; k < n; k++)
+				accepted += p[k][1].sk != NULL;
+		}
+		if (l && accepted == n) {
+			tcp_close(l, sim.now);
+			l = NULL;
+		}
+		for (unsigned k = 0; k < n; k++) {
+			app_pump(&p[k][0], &p[k][1], sim.now);
+			app_pump(&p[k][1], &p[k][0], sim.now);
+		}
+	}
+	if (verbose) {
+		printf("end at %.3f s, frames %llu dropped %llu, delay %llu us\n",
+		       sim.now / 1e9, (unsigned long long)sim.frames,
+		       (unsigned long long)sim.dropped,
+		       (unsigned long long)(sim.delay / 1000));
+		dump_counters(&sim);
+	}
+	for (unsigned k = 0; k < n; k++)
+		if (check_pair(&sim, p[k], why, whylen))
+			goto out;
 	rc = 0;
 out:
-	for (int i = 0; i < 2; i++)
-		if (a[i].sk)
-			tcp_close(a[i].sk, sim.now);
+	for (unsigned k = 0; k < n; k++)
+		for (int i = 0; i < 2; i++)
+			if (p[k][i].sk)
+				tcp_close(p[k][i].sk, sim.now);
 	if (l)
 		tcp_close(l, sim.now);
 	for (int i = 0; i < 2 && rc == 0; i++) {
