@@ -206,6 +206,7 @@ struct tcp_table {
 	uint64_t chack_window;                  /* RFC 5961 7 rate limit */
 	unsigned chack_count;
 	struct tcp_sock *reap;                  /* dead, freed on leave */
+	uint64_t last_cookie;                   /* when a SYN cookie went out */
 	unsigned busy;                          /* nesting of entry points */
 };
 

@@ -342,6 +342,7 @@ static void tcp_send_cookie(struct tcp_sock *l, const struct tcp_seg *seg)
 		tmp.ts_offset = v - (uint32_t)(s->now / NSEC_PER_MSEC);
 	}
 	CNT(s, tcp_syncookies_sent);
+	s->tcp.last_cookie = s->now ? s->now : 1;
 	tcp_xmit(&tmp, tmp.iss, TCP_SYN | TCP_ACK, 0, 0);
 }
 
@@ -406,7 +407,11 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 	}
 	/* "second, check for an ACK ... form a reset" (or a SYN cookie) */
 	if (seg->flags & TCP_ACK) {
-		if (s->cfg.tcp_syncookies && !(seg->flags & TCP_SYN)) {
+		/* as Linux: cookies are looked for only while they may be
+		 * out (sent in the last two 64 s periods) */
+		if (s->cfg.tcp_syncookies && !(seg->flags & TCP_SYN) &&
+		    s->tcp.last_cookie &&
+		    s->now - s->tcp.last_cookie < 128 * NSEC_PER_SEC) {
 			tcp_cookie_ack(l, seg);
 			return;
 		}
