@@ -419,6 +419,22 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 
 /* -- receiver ----------------------------------------------------------- */
 
+/**
+ * tcp_dsack() - RFC 2883: remember a duplicate to report in the first
+ * SACK block of the next ACK
+ * @sk: the socket
+ * @start: first duplicate sequence number
+ * @end: one past the last
+ */
+void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end)
+{
+	if (!sk->sack_ok)
+		return;
+	sk->dsack.start = start;
+	sk->dsack.end = end;
+	sk->dsack_pending = true;
+}
+
 /* Pull out-of-order ranges that now continue the in-order data. */
 static void tcp_ooo_collapse(struct tcp_sock *sk)
 {
@@ -456,6 +472,7 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 
 		if (d >= len) {
 			CNT(s, tcp_dup_data);
+			tcp_dsack(sk, seq, seq + len);
 			sk->ack_now = true;
 			return true;
 		}
@@ -491,7 +508,11 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 	 * ACK when an out-of-order segment arrives." */
 	{
 		unsigned before = sk->nooo;
+		bool dup = tcp_range_covers(sk->ooo, sk->nooo, seq) &&
+			   tcp_range_covers(sk->ooo, sk->nooo, seq + len - 1);
 
+		if (dup)
+			tcp_dsack(sk, seq, seq + len);  /* RFC 2883 4.1.2 */
 		sk->nooo = tcp_range_add(sk->ooo, sk->nooo, TCP_MAX_OOO, seq,
 					 seq + len);
 		if (sk->nooo == before && before == TCP_MAX_OOO &&

@@ -137,6 +137,8 @@ struct tcp_sock {
 	uint32_t max_sndwnd;
 	uint32_t sndq_seq;                      /* seq of sndq's first byte */
 	uint32_t ooo_recent;                    /* newest OOO range start */
+	struct tcp_range dsack;                 /* RFC 2883: duplicate to report */
+	bool dsack_pending;
 	uint32_t unacked_bytes;                 /* received, not yet acked */
 	uint8_t snd_wscale, rcv_wscale;
 	/* receive sequence space */
@@ -281,6 +283,7 @@ uint32_t tcp_cur_mss(const struct tcp_sock *sk);
 /* tcp_ack.c: ACKs, SACK scoreboard, loss recovery, received data */
 int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg);
 bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg);
+void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end);
 uint32_t tcp_pipe(const struct tcp_sock *sk);
 void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes);
 void tcp_ack_flush(struct tcp_sock *sk);

@@ -761,6 +761,10 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 			return;
 		}
 		CNT(s, tcp_drop_unacceptable);
+		/* an old duplicate (a retransmission we had): D-SACK it */
+		if (seg->len && SEQ_LEQ(seg->seq + seg->len, sk->rcv_nxt) &&
+		    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvbuf))
+			tcp_dsack(sk, seg->seq, seg->seq + seg->len);
 		tcp_send_ack(sk);
 		/* TIME_WAIT: "Acknowledge it, and restart the 2 MSL timeout" */
 		if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))

@@ -104,14 +104,20 @@ static uint8_t tcp_sack_blocks(const struct tcp_sock *sk, uint8_t *o,
 	unsigned nb = 0, i;
 	uint8_t n = 2;
 
-	if (!sk->sack_ok || sk->nooo == 0)
+	if (!sk->sack_ok || (sk->nooo == 0 && !sk->dsack_pending))
 		return 0;
 	o[0] = TCPOPT_NOP;
 	o[1] = TCPOPT_NOP;
+	/* RFC 2883 4: a duplicate is reported in the first block, once */
+	if (sk->dsack_pending) {
+		put32(o + n + 2, sk->dsack.start);
+		put32(o + n + 6, sk->dsack.end);
+		nb++;
+	}
 	for (i = 0; i < sk->nooo && nb < max; i++)
 		if (sk->ooo[i].start == sk->ooo_recent) {
-			put32(o + n + 2, sk->ooo[i].start);
-			put32(o + n + 6, sk->ooo[i].end);
+			put32(o + n + 2 + 8 * nb, sk->ooo[i].start);
+			put32(o + n + 6 + 8 * nb, sk->ooo[i].end);
 			nb++;
 		}
 	for (i = 0; i < sk->nooo && nb < max; i++) {
@@ -263,6 +269,7 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 	if (len)
 		tcp_ring_copy_out(&sk->sndq, off, p->data + hlen, len);
 	if (flags & TCP_ACK) {
+		sk->dsack_pending = false;
 		sk->rcv_adv = sk->rcv_nxt + wnd;
 		sk->last_ack_sent = sk->rcv_nxt;
 		sk->unacked_bytes = 0;
@@ -397,9 +404,10 @@ uint32_t tcp_cur_mss(const struct tcp_sock *sk)
 {
 	unsigned nb;
 
-	if (!sk->sack_ok || !sk->nooo)
+	nb = sk->nooo + sk->dsack_pending;
+	if (!sk->sack_ok || !nb)
 		return sk->mss;
-	nb = sk->nooo < (sk->ts_ok ? 3u : 4u) ? sk->nooo : (sk->ts_ok ? 3u : 4u);
+	nb = nb < (sk->ts_ok ? 3u : 4u) ? nb : (sk->ts_ok ? 3u : 4u);
 	return sk->mss - (2 + 2 + 8 * nb);
 }
 

@@ -557,3 +557,33 @@ Test(tcp_data, data_beyond_window_is_trimmed)
 	cr_assert_eq(th_counter("tcp_rcv_beyond_wnd"), 200);
 	finish(l, c);
 }
+
+/* RFC 2883: a duplicate segment is reported in the first SACK block */
+Test(tcp_data, dsack_for_duplicates)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = data_seg(1001, iss + 1, 100), a;
+
+	th_inject(&d);
+	a = ack_seg(iss + 1, 1101);
+	a.wnd = TH_ANY;
+	th_expect(&a);
+	th_inject(&d);
+	a.nsack = 1;
+	a.sack[0][0] = 1001;
+	a.sack[0][1] = 1101;
+	th_expect(&a);
+	/* a duplicate of out-of-order data: D-SACK first, then its range */
+	d = data_seg(1301, iss + 1, 100);
+	th_inject(&d);
+	a.sack[0][0] = 1301;
+	a.sack[0][1] = 1401;
+	th_expect(&a);
+	th_inject(&d);
+	a.nsack = 2;
+	a.sack[1][0] = 1301;
+	a.sack[1][1] = 1401;
+	th_expect(&a);
+	finish(l, c);
+}
