@@ -104,6 +104,23 @@ static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 }
 
+/*
+ * RFC 8985 7.4.1: a D-SACK (RFC 2883 4: a first block below the ACK, or
+ * inside the second) for the probe's segment means the original arrived:
+ * the probe repaired nothing and congestion control need not react.
+ */
+static void tcp_tlp_dsack(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t start = seg->sack[0].start, end = seg->sack[0].end;
+	bool dsack = SEQ_LEQ(end, seg->ack) ||
+		     (seg->nsack > 1 && SEQ_GEQ(start, seg->sack[1].start) &&
+		      SEQ_LEQ(end, seg->sack[1].end));
+
+	if (dsack && sk->tlp_out && sk->tlp_retrans &&
+	    SEQ_GEQ(end, sk->tlp_end_seq - tcp_cur_mss(sk)))
+		sk->tlp_retrans = false;
+}
+
 /**
  * tcp_pipe() - RFC 6675 4 "pipe": data outstanding in the network
  * @sk: the socket
@@ -383,8 +400,10 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return -1;
 	}
 	tcp_update_window(sk, seg);
-	if (sk->sack_ok && seg->nsack)
+	if (sk->sack_ok && seg->nsack) {
+		tcp_tlp_dsack(sk, seg);
 		tcp_sack_update(sk, seg);
+	}
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
 		if (tcp_is_dupack(sk, seg, old_wnd))
 			tcp_dupack(sk);

@@ -587,3 +587,31 @@ Test(tcp_data, dsack_for_duplicates)
 	th_expect(&a);
 	finish(l, c);
 }
+
+/* RFC 8985 7.4.1: a D-SACK for the probe says the original arrived: the
+ * tail loss probe repaired nothing and cwnd stays */
+Test(tcp_data, tail_loss_probe_dsack_keeps_cwnd)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct tcp_info_rec i;
+	struct th_seg a;
+	uint32_t cwnd;
+
+	send_segments(c, iss, 3, 1460);
+	tcp_get_info(c, &i, T.now);
+	cwnd = i.cwnd;
+	th_advance(i.timer_left);
+	cr_assert_eq(th_counter("tcp_tlp_probes"), 1);
+	while (th_pending())
+		T.head++;
+	a = ack_seg(1001, iss + 1 + 3 * 1460);
+	a.nsack = 1;
+	a.sack[0][0] = iss + 1 + 2 * 1460;
+	a.sack[0][1] = iss + 1 + 3 * 1460;
+	th_inject(&a);
+	cr_assert_eq(th_counter("tcp_tlp_recoveries"), 0);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_geq(i.cwnd, cwnd);
+	finish(l, c);
+}
