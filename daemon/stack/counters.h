@@ -141,6 +141,7 @@
 	X(tcp, buf_grown, "socket buffers grown by autotuning or SO_*BUF")   \
 	X(tcp, icmp_rx, "ICMP errors about TCP segments")                     \
 	X(tcp, icmp_abort, "connections aborted by an ICMP error")            \
+	X(tcp, neigh_failures, "connections opening failed: ARP got no answer") \
 	X(tcp, pmtu_updates, "MSS lowered by ICMP fragmentation needed")      \
 	X(tcp, zero_wnd_sent, "ACKs advertising a zero window")
 

@@ -252,6 +252,7 @@ void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
 void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 		    uint32_t info, const uint8_t *ip, size_t len);
+void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop);
 int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg);
 uint32_t tcp_snd_buf_seq(const struct tcp_sock *sk);
 void tcp_prepare_active(struct tcp_sock *sk);

@@ -928,3 +928,32 @@ void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 	}
 	tcp_leave(s);
 }
+
+/**
+ * tcp_neigh_unreachable() - the neighbour @nexthop never answered ARP
+ * @s: the stack
+ * @nexthop: the address ARP gave up on
+ *
+ * For arp.c to call when it drops what waited for @nexthop. As in Linux
+ * (where the neighbour failure comes back as a host unreachable error),
+ * connections still opening through @nexthop fail with -EHOSTUNREACH;
+ * established ones keep retransmitting.
+ */
+void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop)
+{
+	tcp_enter(s);
+	for (struct tcp_sock *sk = s->tcp.all; sk; sk = sk->all_next) {
+		const struct route *r;
+
+		if (sk->dead || (sk->state != TCP_SYN_SENT &&
+				 sk->state != TCP_SYN_RECEIVED))
+			continue;
+		r = route_lookup(s, sk->raddr);
+		if (!r || (r->gateway ? r->gateway : sk->raddr) != nexthop)
+			continue;
+		CNT(s, tcp_attempt_fails);
+		CNT(s, tcp_neigh_failures);
+		tcp_done(sk, -EHOSTUNREACH);
+	}
+	tcp_leave(s);
+}

@@ -245,3 +245,25 @@ Test(tcp_timers, cubic_slow_start_and_loss)
 {
 	cwnd_growth(TCP_CC_CUBIC, (uint32_t)(12 * 1460 * 0.7));
 }
+
+/* ARP gives up on the next hop: a connection still opening fails with
+ * EHOSTUNREACH, as in Linux (arp.c calls tcp_neigh_unreachable()) */
+Test(tcp_timers, neighbour_unreachable)
+{
+	struct tcp_sock *c, *l, *e;
+
+	th_passive_open(&l, &e, 1000, false);
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 443, T.now), -EINPROGRESS);
+	drain();
+	tcp_neigh_unreachable(T.s, IPV4(10, 0, 0, 9));
+	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
+	tcp_neigh_unreachable(T.s, TH_PEER);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -EHOSTUNREACH);
+	cr_assert_eq(tcp_sock_state(e), TCP_ESTABLISHED, "only opening ones");
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+	tcp_abort(e, T.now);
+	drain();
+}
