@@ -2,24 +2,38 @@
 #
 #   make            build everything into build/
 #   make check      every test: unit (also under ASan+UBSan), clang build,
-#                   integration in network namespaces (needs root)
+#                   a short fuzz run, integration in network namespaces
+#                   (needs root)
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make demo       install what is missing, build, run the demo
 #   make deps       apt-get install what the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
+# snprintf truncation is intended where we use it; clang has no such warning
+ifneq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n1)),clang)
+WARN += -Wno-format-truncation
+endif
 CFLAGS ?= -O2 -g
 ifdef SAN
 CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
+endif
+# libFuzzer targets: clang instruments everything it builds for coverage
+ifdef FUZZ
+CFLAGS := -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC -D_GNU_SOURCE \
 	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -MMD -MP
@@ -42,10 +56,10 @@ SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 LIBS_DAEMON := -levent -lpcap
 LIBS_UNIT := -lcriterion
 
-.PHONY: all check check-unit check-asan check-clang check-integration check-sim \
-	deps demo install clean
+.PHONY: all check check-unit check-asan check-clang check-integration \
+	check-sim check-man check-install check-service deps demo install clean
 
-all: $(BUILD)/ustackd
+all: $(BUILD)/ustackd $(BUILD)/ustackctl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -57,6 +71,9 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 
 $(BUILD)/ustackd: $(DAEMON_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON)
+
+$(BUILD)/ustackctl: $(BUILD)/tools/ustackctl.o $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_UNIT)
@@ -70,6 +87,10 @@ check: deps
 	$(MAKE) check-asan
 	$(MAKE) check-clang
 	$(MAKE) check-sim
+	$(MAKE) check-fuzz
+	$(MAKE) check-man
+	$(MAKE) check-install
+	$(MAKE) check-service
 	$(MAKE) check-integration
 
 check-unit: $(BUILD)/unit-tests
@@ -90,22 +111,113 @@ check-sim: $(BUILD)/sim-tests
 	ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=8 \
 		UBSAN_OPTIONS=print_stacktrace=1 build/asan/sim-tests
 
+# Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and
+# UBSan into build/fuzz. make fuzz runs each for FUZZ_SECONDS and keeps what
+# it finds in build/fuzz/corpus/TARGET; check-fuzz runs each for
+# FUZZ_CHECK_SECONDS (fuzz_proto, small, 5 s) from the generated seeds
+# alone, after replaying the seeds through a gcc build of the same targets
+# (build/fuzz-replay).
+FUZZ_TARGETS := fuzz_frames fuzz_proto
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 20
+
+$(FUZZ_TARGETS:%=$(BUILD)/%): $(BUILD)/%: $(BUILD)/test/fuzz/%.o \
+		$(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(FUZZ_TARGETS:%=$(BUILD)/%-replay): $(BUILD)/%-replay: \
+		$(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# seeds are written at build time, never committed: test/fuzz/seeds.c
+$(BUILD)/fuzz-seeds: test/fuzz/seeds.c test/fuzz/fuzz_frames.h proto/proto.c \
+		$(wildcard proto/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -Iproto -o $@ test/fuzz/seeds.c proto/proto.c
+
+$(BUILD)/seeds/.stamp: $(BUILD)/fuzz-seeds
+	rm -rf $(BUILD)/seeds
+	$(BUILD)/fuzz-seeds $(BUILD)/seeds
+	touch $@
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/%) $(BUILD)/seeds/.stamp
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/%-replay)
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang FUZZ=1 fuzz-build
+	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) corpus $(FUZZ_TARGETS)
+
+check-fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang FUZZ=1 fuzz-build
+	$(MAKE) BUILD=build/fuzz-replay SAN=1 fuzz-replay
+	for t in $(FUZZ_TARGETS); do \
+		build/fuzz-replay/$$t-replay $(FUZZ_BUILD)/seeds/$$t || exit 1; done
+	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS) check \
+		fuzz_frames fuzz_proto:5
+
+MAN := $(wildcard man/*.[1-8])
+
+check-man:
+	mandoc -Tlint -W warning $(MAN)
+	@echo "man: $(words $(MAN)) pages lint-clean"
+
+# install into a scratch root and check that every file landed
+check-install:
+	rm -rf $(BUILD)/inst
+	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/inst PREFIX=/usr
+	test -x $(BUILD)/inst/usr/sbin/ustackd
+	test -x $(BUILD)/inst/usr/bin/ustackctl
+	test -f $(BUILD)/inst/usr/lib/systemd/system/ustackd.service
+	test -f $(BUILD)/inst/etc/ustack/ustackd.conf
+	$(BUILD)/inst/usr/sbin/ustackd --config $(BUILD)/inst/etc/ustack/ustackd.conf \
+		--print-config >/dev/null
+	for m in $(MAN); do s=$${m##*.}; \
+		test -f $(BUILD)/inst/usr/share/man/man$$s/$${m##*/} || exit 1; done
+	$(BUILD)/inst/usr/sbin/ustackd --version
+	@echo "install: ok"
+
+# the unit as installed, but pointing at this build so that its
+# ExecStart exists; --man=no: the man pages are not installed here
+check-service: all
+	mkdir -p $(BUILD)/verify
+	sed -e 's|@SBINDIR@|$(CURDIR)/$(BUILD)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		daemon/ustackd.service.in >$(BUILD)/verify/ustackd.service
+	systemd-analyze verify --man=no $(BUILD)/verify/ustackd.service
+	@echo "service: systemd-analyze verify passes"
+
 check-integration: all
 	bash test/integration/run.sh $(BUILD)
 
 deps:
 	@bash tools/deps.sh
 
+# ustack against the kernel in the same run; ratios, never pass/fail
+bench: deps all
+	bash tools/bench/run.sh $(BUILD)
+
 demo: deps
 	$(MAKE) all
 	bash tools/demo.sh $(BUILD)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
+$(BUILD)/ustackd.service: daemon/ustackd.service.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+
+install: all $(BUILD)/ustackd.service
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/ustack
 	install -m 755 $(BUILD)/ustackd $(DESTDIR)$(PREFIX)/sbin/ustackd
-	install -m 644 man/ustackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 644 man/ustackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 755 $(BUILD)/ustackctl $(DESTDIR)$(PREFIX)/bin/ustackctl
+	install -m 644 $(BUILD)/ustackd.service $(DESTDIR)$(UNITDIR)/ustackd.service
+	# an existing configuration is the administrator's: never overwritten
+	test -e $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf || \
+		install -m 644 daemon/ustackd.conf $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf
+	for m in $(MAN); do s=$${m##*.}; \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; \
+	done
 
 clean:
 	rm -rf build

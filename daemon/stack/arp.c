@@ -15,7 +15,8 @@
  * gives up after arp_retries and drops what waited (counted).
  *
  * When the table is full, the least recently confirmed REACHABLE entry is
- * recycled, or failing that the oldest INCOMPLETE one (counted as evicted).
+ * recycled, or failing that the oldest INCOMPLETE one (counted as evicted;
+ * the packets that waited on it count as queue drops).
  *
  * Answers: only requests whose target is one of our addresses. Learning
  * follows RFC 826's merge rule: the sender of any valid packet updates an
@@ -195,7 +196,9 @@ static struct arp_entry *arp_create(struct stack *s, unsigned ifindex,
 	if (t->used == t->cap) {
 		e = arp_victim(s);
 		if (e) {
+			/* an INCOMPLETE victim's waiting packets die with it */
 			CNT(s, arp_evicted);
+			s->cnt.arp_queue_drop += e->qlen;
 			arp_release(s, e);
 		}
 	} else {
@@ -295,9 +298,13 @@ static void arp_resolve_start(struct stack *s, struct arp_entry *e)
 	stack_arm(s, &e->retry, s->now + s->cfg.arp_retry);
 }
 
+/*
+ * Append @p, dropping the oldest first while the queue is full: "while",
+ * because arp_queue_len may have been lowered since the queue filled.
+ */
 static void arp_enqueue(struct stack *s, struct arp_entry *e, struct pbuf *p)
 {
-	if (e->qlen >= s->cfg.arp_queue_len) {
+	while (e->qlen && e->qlen >= s->cfg.arp_queue_len) {
 		struct pbuf *old = e->q_head;
 
 		e->q_head = old->next;
@@ -415,6 +422,15 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		}
 		goto out;
 	}
+	/*
+	 * A neighbour with our MAC or the zero MAC is a forgery or a loop:
+	 * learning it would send its traffic to ourselves or to nobody.
+	 */
+	if (!memcmp(a.sha, nif->mac, ETH_ALEN) ||
+	    !memcmp(a.sha, zero_mac, ETH_ALEN)) {
+		CNT(s, arp_rx_bad_sender);
+		goto out;
+	}
 	for_us = stack_is_local_addr(s, a.tpa);
 	/* RFC 826 merge: update the sender if we know it... */
 	e = a.spa ? arp_lookup(s, a.spa) : NULL;
@@ -448,9 +464,57 @@ out:
  */
 void arp_announce(struct stack *s, struct netif *nif)
 {
-	for (unsigned i = 0; i < nif->naddr; i++) {
-		CNT(s, arp_tx_announce);
-		arp_send(s, nif, ARP_OP_REQUEST, eth_broadcast, zero_mac,
-			 nif->addr[i].addr, nif->addr[i].addr);
+	for (unsigned i = 0; i < nif->naddr; i++)
+		arp_announce_one(s, nif, nif->addr[i].addr);
+}
+
+/**
+ * arp_announce_one() - gratuitous ARP for one address
+ * @s: the stack
+ * @nif: interface to announce on
+ * @addr: the address
+ */
+void arp_announce_one(struct stack *s, struct netif *nif, uint32_t addr)
+{
+	CNT(s, arp_tx_announce);
+	arp_send(s, nif, ARP_OP_REQUEST, eth_broadcast, zero_mac, addr, addr);
+}
+
+/**
+ * stack_neigh_list() - the neighbour cache, for inspection
+ * @s: the stack
+ * @now: current time
+ * @start: index of the first entry wanted
+ * @out: filled with up to @max entries
+ * @max: room in @out
+ *
+ * Return: the number of entries in the cache
+ */
+unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
+			  struct stack_neigh *out, unsigned max)
+{
+	struct arp_table *t = &s->arp;
+	unsigned n = 0;
+
+	s->now = now;
+	for (unsigned i = 0; i < t->cap; i++) {
+		const struct arp_entry *e = &t->e[i];
+		struct stack_neigh *o;
+
+		if (e->state == ARP_FREE)
+			continue;
+		if (n >= start && n - start < max) {
+			o = &out[n - start];
+			o->ip = e->ip;
+			memcpy(o->mac, e->mac, ETH_ALEN);
+			o->state = (uint8_t)e->state;
+			o->age = s->now - (e->state == ARP_REACHABLE ?
+					   e->confirmed : e->created);
+			o->expired = e->state == ARP_REACHABLE &&
+				     o->age >= s->cfg.arp_max_age;
+			o->queued = e->qlen;
+		}
+		n++;
 	}
+	return n;
 }

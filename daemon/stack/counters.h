@@ -35,7 +35,7 @@
 	X(arp, conflict, "ARP packets claiming one of our addresses")         \
 	X(arp, evicted, "cache entries evicted because the cache was full")   \
 	X(arp, expired, "cache entries expired by age")                       \
-	X(arp, queue_drop, "dropped: packet waiting for resolution (queue full)") \
+	X(arp, queue_drop, "dropped: packet waiting for resolution (queue full, entry evicted)") \
 	X(arp, resolve_fail, "dropped: packet whose next hop never answered")  \
 	X(arp, nomem, "dropped: no memory for an ARP entry or packet")        \
 	X(ip, rx, "IPv4 datagrams received")                                  \
@@ -75,6 +75,7 @@
 	X(icmp, rx_time_exceeded, "time exceeded received")                   \
 	X(icmp, rx_other, "other ICMP types received (ignored)")              \
 	X(icmp, tx_echo_reply, "echo replies sent")                           \
+	X(icmp, tx_echo_req, "echo requests sent (ustackctl ping)")          \
 	X(icmp, tx_unreach, "destination unreachable sent")                   \
 	X(icmp, tx_time_exceeded, "time exceeded sent")                       \
 	X(icmp, tx_ratelimited, "ICMP errors not sent: rate limit")           \

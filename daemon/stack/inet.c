@@ -85,6 +85,17 @@ char *ipv4_ntop(uint32_t addr, char *buf)
 	return buf;
 }
 
+/**
+ * ipv4_pton() - parse dotted-quad "a.b.c.d", four decimal numbers 0..255
+ * @s: the text
+ * @addr: set to the address, host order, only on success
+ *
+ * A number with a leading zero ("010") is refused, as inet_pton(3) does:
+ * inet_aton(3) reads it as octal, so accepting it as decimal would make
+ * one string name two addresses depending on who parses it.
+ *
+ * Return: 0, or -1 if malformed
+ */
 int ipv4_pton(const char *s, uint32_t *addr)
 {
 	uint32_t a = 0;
@@ -93,6 +104,8 @@ int ipv4_pton(const char *s, uint32_t *addr)
 		unsigned v = 0, digits = 0;
 
 		while (*s >= '0' && *s <= '9') {
+			if (digits && v == 0)
+				return -1;
 			v = v * 10 + (unsigned)(*s++ - '0');
 			if (++digits > 3 || v > 255)
 				return -1;
@@ -127,12 +140,25 @@ static int hexval(char c)
 	return -1;
 }
 
+/**
+ * mac_pton() - parse "xx:xx:xx:xx:xx:xx", hex digits in either case
+ * @s: the text
+ * @mac: ETH_ALEN bytes, written as parsed (undefined on failure)
+ *
+ * The second digit of a pair is read only after the first proved to be a
+ * digit, so that a string ending early is never read past its NUL.
+ *
+ * Return: 0, or -1 if malformed
+ */
 int mac_pton(const char *s, uint8_t *mac)
 {
 	for (int i = 0; i < ETH_ALEN; i++) {
-		int hi = hexval(s[0]), lo = hexval(s[1]);
+		int hi = hexval(s[0]), lo;
 
-		if (hi < 0 || lo < 0)
+		if (hi < 0)
+			return -1;
+		lo = hexval(s[1]);
+		if (lo < 0)
 			return -1;
 		mac[i] = (uint8_t)(hi << 4 | lo);
 		s += 2;

@@ -316,6 +316,14 @@ int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 	struct netif *nif;
 	uint32_t nexthop = dst;
 
+	/* RFC 1122 3.2.1.3: "this network" (0/8), loopback (127/8) and the
+	 * reserved class E never leave a host, whatever route matches them */
+	if (dst >> 24 == 0 || ipv4_is_loopback(dst) ||
+	    (dst >> 28 == 0xf && dst != IPV4_BROADCAST)) {
+		CNT(s, ip_tx_no_route);
+		pbuf_free(p);
+		return -ENETUNREACH;
+	}
 	if (dst != IPV4_BROADCAST) {
 		r = route_lookup(s, dst);
 		if (!r) {
@@ -323,7 +331,9 @@ int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 			pbuf_free(p);
 			return -ENETUNREACH;
 		}
-		if (r->gateway)
+		/* a group is reached on the link itself (RFC 1112 6.4),
+		 * even when the route that matched it has a gateway */
+		if (r->gateway && !ipv4_is_multicast(dst))
 			nexthop = r->gateway;
 	}
 	nif = stack_netif(s, r ? r->ifindex : 1);

@@ -37,14 +37,17 @@ void pbuf_pool_drain(struct pbuf_pool *pool)
  * @headroom: bytes reserved in front of the data for headers
  * @len: valid bytes (content undefined)
  *
- * Return: the pbuf with refcnt 1, or NULL if the budget is spent
+ * Return: the pbuf with refcnt 1, or NULL if the budget is spent or
+ * @headroom + @len does not fit in 32 bits (both counted in alloc_fail)
  */
 struct pbuf *pbuf_alloc(struct pbuf_pool *pool, size_t headroom, size_t len)
 {
 	size_t cap = headroom + len;
 	struct pbuf *p;
 
-	if (cap > UINT32_MAX - sizeof(*p)) {
+	/* both terms bounded first, so that headroom + len cannot wrap */
+	if (headroom > UINT32_MAX || len > UINT32_MAX ||
+	    cap > UINT32_MAX - sizeof(*p)) {
 		pool->alloc_fail++;
 		return NULL;
 	}

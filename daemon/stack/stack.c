@@ -215,6 +215,40 @@ void stack_free(struct stack *s)
 }
 
 /**
+ * stack_reconfigure() - apply the tunables that can change while running
+ * @s: the engine
+ * @cfg: the new configuration
+ *
+ * Live: ttl, mem_budget, the ARP timers and queue length, the reassembly
+ * bounds and timeout, the ICMP rate limit. The link identity (MAC, MTU,
+ * addresses, gateway) and the ARP table size are fixed at stack_new(); a
+ * host that sees them change must restart the engine. A smaller budget
+ * does not free what is in use: new allocations wait for it to drain.
+ *
+ * Return: 0, or -EINVAL if @cfg is invalid (nothing is changed then)
+ */
+int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
+{
+	const char *why;
+
+	if (stack_config_check(cfg, &why))
+		return -EINVAL;
+	s->cfg.ttl = cfg->ttl;
+	s->cfg.mem_budget = cfg->mem_budget;
+	s->pool.budget = cfg->mem_budget;
+	s->cfg.arp_max_age = cfg->arp_max_age;
+	s->cfg.arp_retry = cfg->arp_retry;
+	s->cfg.arp_retries = cfg->arp_retries;
+	s->cfg.arp_queue_len = cfg->arp_queue_len;
+	s->cfg.reass_max = cfg->reass_max;
+	s->cfg.reass_max_bytes = cfg->reass_max_bytes;
+	s->cfg.reass_timeout = cfg->reass_timeout;
+	s->cfg.icmp_rate = cfg->icmp_rate;
+	s->cfg.icmp_burst = cfg->icmp_burst;
+	return 0;
+}
+
+/**
  * stack_start() - announce ourselves on the link (gratuitous ARP)
  * @s: the engine
  * @now: current time
@@ -300,6 +334,25 @@ uint64_t stack_timeout(struct stack *s, uint64_t now)
 const struct stack_counters *stack_counters(const struct stack *s)
 {
 	return &s->cnt;
+}
+
+/**
+ * stack_mem() - memory in use per kind of object, against its bound
+ * @s: the engine
+ * @m: filled in
+ */
+void stack_mem(const struct stack *s, struct stack_mem *m)
+{
+	m->pbuf_bytes = s->pool.in_use;
+	m->pbuf_peak = s->pool.peak;
+	m->pbuf_budget = s->pool.budget;
+	m->pbufs = s->pool.live;
+	m->pbuf_refused = s->pool.alloc_fail;
+	m->arp_entries = s->arp.used;
+	m->arp_max_entries = s->arp.cap;
+	m->reass_datagrams = s->reass.count;
+	m->reass_bytes = s->reass.bytes;
+	m->reass_max_bytes = s->cfg.reass_max_bytes;
 }
 
 const struct pbuf_pool *stack_pool(const struct stack *s)

@@ -49,6 +49,9 @@ struct stack_ops {
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* One log line, without newline. May be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);
+	/* An echo reply to stack_ping() arrived (@len: data bytes). May be NULL. */
+	void (*echo_reply)(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
+			   size_t len, uint8_t ttl);
 	/*
 	 * A TCP socket's readiness changed: @events is a mask of TCP_EV_*
 	 * (tcp.h). The host may call the socket functions from here, but
@@ -124,6 +127,7 @@ int stack_config_check(const struct stack_config *cfg, const char **why);
 int stack_new(struct stack **out, const struct stack_config *cfg,
 	      const struct stack_ops *ops, void *ctx, uint64_t now);
 void stack_free(struct stack *s);
+int stack_reconfigure(struct stack *s, const struct stack_config *cfg);
 void stack_start(struct stack *s, uint64_t now);
 
 struct pbuf *stack_rx_buf(struct stack *s, size_t maxlen);
@@ -134,7 +138,43 @@ void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 uint64_t stack_timeout(struct stack *s, uint64_t now);
 
 const struct stack_counters *stack_counters(const struct stack *s);
+
+/* Memory in use per kind of object, against its bound. */
+struct stack_mem {
+	uint64_t pbuf_bytes, pbuf_peak, pbuf_budget, pbufs, pbuf_refused;
+	uint64_t arp_entries, arp_max_entries;
+	uint64_t reass_datagrams, reass_bytes, reass_max_bytes;
+};
+void stack_mem(const struct stack *s, struct stack_mem *m);
 const struct pbuf_pool *stack_pool(const struct stack *s);
+
+/* Inspection, for ustackctl: each fills at most @max entries from @start
+ * and returns how many there are in all. */
+struct stack_neigh {
+	uint32_t ip;
+	uint8_t mac[ETH_ALEN];
+	uint8_t state;               /* enum arp_state: 1 incomplete, 2 reachable */
+	bool expired;                /* reachable, but older than arp_max_age */
+	uint64_t age;                /* ns since confirmed (or asked, if incomplete) */
+	unsigned queued;             /* packets waiting for resolution */
+};
+struct stack_route {
+	uint32_t dst;
+	uint8_t prefix;
+	uint32_t gateway;
+	uint32_t metric;
+};
+unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
+			  struct stack_neigh *out, unsigned max);
+unsigned stack_route_list(const struct stack *s, unsigned start,
+			  struct stack_route *out, unsigned max);
+unsigned stack_addr_list(const struct stack *s, struct stack_addr *out,
+			 unsigned max);
+int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
+		   uint64_t now);
+int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix);
+int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
+	       size_t len, uint64_t now);
 
 /* Routing table. Return 0 or a negative errno. */
 int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,

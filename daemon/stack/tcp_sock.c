@@ -226,7 +226,8 @@ int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 	if (rc)
 		return rc;
 	if (addr == 0 || port == 0 || stack_is_broadcast(s, addr) ||
-	    ipv4_is_multicast(addr))
+	    ipv4_is_multicast(addr) || ipv4_is_loopback(addr) ||
+	    addr >> 24 == 0 || addr >> 28 == 0xf)
 		return addr == 0 ? -ECONNREFUSED : -ENETUNREACH;
 	r = route_lookup(s, addr);
 	if (!r)

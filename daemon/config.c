@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - ustackd's command-line options and configuration file
+ *
+ * One table names every setting once: its option (--name), its key in
+ * ustackd.conf (the same name; '_' may stand for '-'), its type, default
+ * and help. The command line is read twice: first only for --config, then,
+ * after the file, for everything else, so options override the file.
+ * --print-config prints the effective values in the file's own syntax.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "version.h"
+#include "ustack_proto.h"
+
+enum opt_type {
+	T_STR, T_IFNAME, T_ADDR, T_IPV4, T_MAC, T_UINT, T_U8, T_SECONDS,
+	T_BYTES, T_LOGLEVEL, T_IMPAIR, T_BOOL, T_MODE, T_PATH_ONLY_CLI
+};
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t off;           /* into struct daemon_config */
+	size_t size;          /* for strings */
+	unsigned long min, max;
+	const char *arg;      /* argument name in --help; NULL: a flag */
+	const char *help;
+	bool live;            /* SIGHUP applies it to the running daemon */
+};
+
+#define OFF(f) offsetof(struct daemon_config, f)
+#define SOFF(f) (offsetof(struct daemon_config, stack) + offsetof(struct stack_config, f))
+#define SZ(f) sizeof(((struct daemon_config *)0)->f)
+
+static const struct opt opts[] = {
+	{ "tap", T_IFNAME, OFF(tap), SZ(tap), 0, 0, "NAME",
+	  "create (or attach to) the TAP interface NAME (default ustack0)", false },
+	{ "pcap", T_IFNAME, OFF(pcap), SZ(pcap), 0, 0, "IFNAME",
+	  "attach to the existing interface IFNAME through libpcap", false },
+	{ "addr", T_ADDR, 0, 0, 0, 0, "A.B.C.D/N",
+	  "our IPv4 address and prefix length (repeat for more, up to 8)", false },
+	{ "gateway", T_IPV4, SOFF(gateway), 0, 0, 0, "A.B.C.D",
+	  "default gateway; must be on one of our subnets", false },
+	{ "mac", T_MAC, SOFF(mac), 0, 0, 0, "XX:XX:XX:XX:XX:XX",
+	  "our MAC address (default: a stable locally administered one)", false },
+	{ "mtu", T_UINT, SOFF(mtu), sizeof(uint32_t), 576, 65535, "N",
+	  "IP MTU of the link (default 1500)", false },
+	{ "socket", T_STR, OFF(socket_path), SZ(socket_path), 0, 0, "PATH",
+	  "control socket (default " USTACK_DEFAULT_SOCKET ")", false },
+	{ "socket-mode", T_MODE, OFF(socket_mode), 0, 0, 07777, "MODE",
+	  "permission bits of the control socket, octal (default 0666)", false },
+	{ "foreground", T_BOOL, OFF(foreground), 0, 0, 0, NULL,
+	  "stay in the foreground and log to stderr", false },
+	{ "log-level", T_LOGLEVEL, OFF(log_level), 0, 0, 0, "LEVEL",
+	  "error, warn, info (default) or debug", true },
+	{ "capture", T_STR, OFF(capture), SZ(capture), 0, 0, "FILE",
+	  "write every frame in and out to FILE (pcap)", true },
+	{ "impair", T_IMPAIR, OFF(impair), 0, 0, 0,
+	  "loss=P,dup=P,reorder=P,corrupt=P,delay=MS,seed=N",
+	  "impair the link in both directions, deterministically for a seed", true },
+	{ "admin-group", T_STR, OFF(admin_group), SZ(admin_group), 0, 0, "GROUP",
+	  "members of GROUP may change state through ustackctl (root always may)", false },
+	{ "user", T_STR, OFF(user), SZ(user), 0, 0, "NAME",
+	  "once the link is open, become user NAME, keeping no capability", false },
+	{ "mem-budget", T_BYTES, SOFF(mem_budget), 0, 1u << 20, 1ul << 40, "BYTES",
+	  "packet buffer memory, all uses together (default 64M)", true },
+	{ "ttl", T_U8, SOFF(ttl), 0, 1, 255, "N",
+	  "TTL of the datagrams we send (default 64)", true },
+	{ "arp-max-entries", T_UINT, SOFF(arp_max_entries), sizeof(unsigned), 1, 65536, "N",
+	  "neighbour cache size (default 512)", false },
+	{ "arp-max-age", T_SECONDS, SOFF(arp_max_age), 0, 1, 86400, "SECONDS",
+	  "how long an ARP answer is trusted (default 120)", true },
+	{ "arp-retries", T_UINT, SOFF(arp_retries), sizeof(unsigned), 1, 100, "N",
+	  "ARP requests before a neighbour is unreachable (default 3)", true },
+	{ "arp-queue-len", T_UINT, SOFF(arp_queue_len), sizeof(unsigned), 1, 4096, "N",
+	  "packets held per neighbour being resolved (default 16)", true },
+	{ "reass-max", T_UINT, SOFF(reass_max), sizeof(unsigned), 1, 65536, "N",
+	  "datagrams in reassembly at once (default 64)", true },
+	{ "reass-max-bytes", T_BYTES, SOFF(reass_max_bytes), 0, 65536, 1ul << 32, "BYTES",
+	  "memory for reassembly (default 4M)", true },
+	{ "reass-timeout", T_SECONDS, SOFF(reass_timeout), 0, 1, 600, "SECONDS",
+	  "time a fragmented datagram has to complete (default 30)", true },
+	{ "icmp-rate", T_UINT, SOFF(icmp_rate), sizeof(unsigned), 0, 1000000, "N",
+	  "ICMP errors per second, sustained (default 1000)", true },
+	{ "icmp-burst", T_UINT, SOFF(icmp_burst), sizeof(unsigned), 1, 1000000, "N",
+	  "ICMP errors in a burst (default 50)", true },
+};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+void config_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ustackd [OPTION]...\n"
+		"A user-space TCP/IP stack: owns a TAP device (or an interface through\n"
+		"libpcap) and serves programs over a control socket.\n\n"
+		"  -c, --config FILE            read settings from FILE (ustackd.conf(5));\n"
+		"                               options given here override it\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "    --%s%s%s", opts[i].name,
+			 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		if (!strcmp(opts[i].name, "foreground"))
+			snprintf(left, sizeof(left), "-f, --foreground");
+		if (strlen(left) > 27)
+			fprintf(out, "  %s\n  %-28s %s\n", left, "", opts[i].help);
+		else
+			fprintf(out, "  %-28s %s\n", left, opts[i].help);
+	}
+	fprintf(out,
+		"      --print-config           print the effective settings and exit\n"
+		"  -h, --help                   this text\n"
+		"  -V, --version                the version\n\n"
+		"Exit status: 0 after SIGTERM or SIGINT, 1 if it could not start,\n"
+		"2 for a usage error. See ustackd(8).\n");
+}
+
+static int parse_uint(const char *v, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || *v == '-' || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int parse_bytes(const char *v, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	char *end;
+	unsigned long long n;
+	unsigned shift = 0;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || *v == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || n > (max >> shift) || (n << shift) < min)
+		return -1;
+	*out = (unsigned long)(n << shift);
+	return 0;
+}
+
+struct parse_ctx {
+	bool addrs_from_cli;
+	bool cli;
+};
+
+static int opt_set(struct daemon_config *cfg, struct parse_ctx *pc,
+		   const struct opt *o, const char *v, char *err, size_t errlen)
+{
+	char *base = (char *)cfg + o->off;
+	unsigned long n;
+
+	switch (o->type) {
+	case T_STR:
+	case T_IFNAME:
+	case T_PATH_ONLY_CLI:
+		if (strlen(v) >= o->size || !*v) {
+			snprintf(err, errlen, "%s: '%s' is empty or longer than %zu",
+				 o->name, v, o->size - 1);
+			return -1;
+		}
+		strcpy(base, v);
+		return 0;
+	case T_ADDR: {
+		struct stack_config *sc = &cfg->stack;
+		char ip[32], *slash;
+		uint32_t a;
+
+		if (pc->cli && !pc->addrs_from_cli) {
+			pc->addrs_from_cli = true;
+			sc->naddr = 0;
+		}
+		snprintf(ip, sizeof(ip), "%s", v);
+		slash = strchr(ip, '/');
+		if (!slash || parse_uint(slash + 1, 0, 32, &n) ||
+		    (*slash = '\0', ipv4_pton(ip, &a))) {
+			snprintf(err, errlen,
+				 "addr: '%s' is not an address with a prefix length, like 192.0.2.2/24",
+				 v);
+			return -1;
+		}
+		if (sc->naddr == STACK_MAX_ADDRS) {
+			snprintf(err, errlen, "addr: at most %d addresses",
+				 STACK_MAX_ADDRS);
+			return -1;
+		}
+		sc->addr[sc->naddr].addr = a;
+		sc->addr[sc->naddr++].prefix = (uint8_t)n;
+		return 0;
+	}
+	case T_IPV4:
+		if (ipv4_pton(v, (uint32_t *)(void *)base)) {
+			snprintf(err, errlen, "%s: '%s' is not an IPv4 address",
+				 o->name, v);
+			return -1;
+		}
+		return 0;
+	case T_MAC:
+		if (mac_pton(v, (uint8_t *)base) || (base[0] & 1)) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not a unicast MAC like 02:00:00:00:00:01",
+				 o->name, v);
+			return -1;
+		}
+		cfg->mac_set = true;
+		return 0;
+	case T_UINT:
+	case T_U8:
+		if (parse_uint(v, o->min, o->max, &n)) {
+			snprintf(err, errlen, "%s: '%s' is not a number from %lu to %lu",
+				 o->name, v, o->min, o->max);
+			return -1;
+		}
+		if (o->type == T_U8)
+			*(uint8_t *)base = (uint8_t)n;
+		else
+			*(unsigned *)(void *)base = (unsigned)n;
+		return 0;
+	case T_SECONDS:
+		if (parse_uint(v, o->min, o->max, &n)) {
+			snprintf(err, errlen, "%s: '%s' is not a number of seconds from %lu to %lu",
+				 o->name, v, o->min, o->max);
+			return -1;
+		}
+		*(uint64_t *)(void *)base = n * NSEC_PER_SEC;
+		return 0;
+	case T_BYTES:
+		if (parse_bytes(v, o->min, o->max, &n)) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not a size from %lu to %lu bytes (suffixes K, M, G)",
+				 o->name, v, o->min, o->max);
+			return -1;
+		}
+		*(size_t *)(void *)base = n;
+		return 0;
+	case T_LOGLEVEL:
+		if ((*(int *)(void *)base = log_level_parse(v)) < 0) {
+			snprintf(err, errlen,
+				 "log-level: '%s' is not error, warn, info or debug", v);
+			return -1;
+		}
+		return 0;
+	case T_IMPAIR:
+		return impair_parse(v, (struct impair_config *)(void *)base, err,
+				    errlen) ? -1 : 0;
+	case T_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+			*(bool *)base = true;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+			*(bool *)base = false;
+		else {
+			snprintf(err, errlen, "%s: '%s' is not yes or no", o->name, v);
+			return -1;
+		}
+		return 0;
+	case T_MODE: {
+		char *end;
+		unsigned long m = strtoul(v, &end, 8);
+
+		if (end == v || *end || m > o->max) {
+			snprintf(err, errlen, "%s: '%s' is not an octal mode", o->name, v);
+			return -1;
+		}
+		*(unsigned *)(void *)base = (unsigned)m;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static const struct opt *opt_find(const char *key)
+{
+	char norm[64];
+
+	snprintf(norm, sizeof(norm), "%s", key);
+	for (char *p = norm; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].name, norm))
+			return &opts[i];
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* "key = value" lines; '#' starts a comment; blank lines are ignored. */
+static int config_load(struct daemon_config *cfg, const char *path,
+		       char *err, size_t errlen)
+{
+	struct parse_ctx pc = { 0 };
+	char line[1024], msg[512];
+	unsigned lineno = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq, *key, *val, *hash;
+		const struct opt *o;
+
+		lineno++;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		s = trim(line);
+		if (!*s)
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		o = opt_find(key);
+		if (!o) {
+			snprintf(err, errlen, "%s:%u: unknown key '%s'", path, lineno, key);
+			goto fail;
+		}
+		if (opt_set(cfg, &pc, o, val, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			goto fail;
+		}
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	return -1;
+}
+
+static void config_defaults(struct daemon_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	stack_config_defaults(&cfg->stack);
+	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
+		 USTACK_DEFAULT_SOCKET);
+	cfg->socket_mode = 0666;
+	cfg->log_level = LOG_LVL_INFO;
+}
+
+enum { OPT_PRINT_CONFIG = 1000, OPT_TABLE = 2000 };
+
+/**
+ * config_parse_args() - defaults, then the config file, then the options
+ * @cfg: filled in
+ * @argc: argument count
+ * @argv: arguments
+ *
+ * Return: enum config_result: run, or exit with the given meaning
+ */
+int config_parse_args(struct daemon_config *cfg, int argc, char **argv)
+{
+	struct option lo[NOPTS + 6];
+	struct parse_ctx pc = { .cli = true };
+	char err[512];
+	int c, n = 0;
+
+	config_defaults(cfg);
+	optind = 0;	/* reinitialise getopt: SIGHUP parses again */
+	for (size_t i = 0; i < NOPTS; i++)
+		lo[n++] = (struct option){ opts[i].name,
+			opts[i].arg ? required_argument : no_argument, NULL,
+			OPT_TABLE + (int)i };
+	lo[n++] = (struct option){ "config", required_argument, NULL, 'c' };
+	lo[n++] = (struct option){ "print-config", no_argument, NULL, OPT_PRINT_CONFIG };
+	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	lo[n] = (struct option){ 0 };
+
+	/* pass 1: only --config, help and version */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:fhV", lo, NULL)) != -1) {
+		if (c == 'h') {
+			config_usage(stdout);
+			return CONFIG_EXIT_OK;
+		}
+		if (c == 'V') {
+			printf("ustackd %s\n", USTACK_VERSION);
+			return CONFIG_EXIT_OK;
+		}
+		if (c == 'c')
+			snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", optarg);
+	}
+	if (*cfg->config_file && config_load(cfg, cfg->config_file, err, sizeof(err))) {
+		fprintf(stderr, "ustackd: %s\n", err);
+		return CONFIG_EXIT_USAGE;
+	}
+	/* pass 2: everything else, overriding the file */
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "c:fhV", lo, NULL)) != -1) {
+		const struct opt *o;
+
+		switch (c) {
+		case 'c':
+			break;
+		case 'f':
+			cfg->foreground = true;
+			break;
+		case OPT_PRINT_CONFIG:
+			cfg->print_config = true;
+			break;
+		case '?':
+			fprintf(stderr, "Try 'ustackd --help'.\n");
+			return CONFIG_EXIT_USAGE;
+		default:
+			o = &opts[c - OPT_TABLE];
+			if (o->type == T_BOOL) {
+				*(bool *)((char *)cfg + o->off) = true;
+				break;
+			}
+			if (opt_set(cfg, &pc, o, optarg, err, sizeof(err))) {
+				fprintf(stderr, "ustackd: %s\n", err);
+				return CONFIG_EXIT_USAGE;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ustackd: unexpected argument '%s'\nTry 'ustackd --help'.\n",
+			argv[optind]);
+		return CONFIG_EXIT_USAGE;
+	}
+	return CONFIG_RUN;
+}
+
+/* FNV-1a: a stable hash for the default MAC */
+static uint32_t fnv1a(const void *data, size_t len, uint32_t h)
+{
+	const uint8_t *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+/**
+ * config_finish() - fill in derived defaults and check the whole
+ * @cfg: the configuration
+ * @err: set to a sentence naming the problem
+ * @errlen: its size
+ *
+ * The default MAC is locally administered (02:...) and derived from the
+ * interface name and first address, so it stays the same across restarts.
+ *
+ * Return: 0, or -1
+ */
+int config_finish(struct daemon_config *cfg, char *err, size_t errlen)
+{
+	const char *why;
+
+	if (*cfg->tap && *cfg->pcap) {
+		snprintf(err, errlen, "--tap and --pcap exclude each other");
+		return -1;
+	}
+	if (!*cfg->tap && !*cfg->pcap)
+		snprintf(cfg->tap, sizeof(cfg->tap), "ustack0");
+	if (cfg->stack.naddr == 0) {
+		snprintf(err, errlen, "no address: give --addr A.B.C.D/N");
+		return -1;
+	}
+	if (!cfg->mac_set) {
+		const char *ifn = *cfg->tap ? cfg->tap : cfg->pcap;
+		uint32_t h = fnv1a(ifn, strlen(ifn), 2166136261u);
+		uint32_t h2;
+
+		h = fnv1a(&cfg->stack.addr[0].addr, 4, h);
+		h2 = fnv1a(&h, sizeof(h), h ^ 0x75737463u);
+		cfg->stack.mac[0] = 0x02;
+		cfg->stack.mac[1] = (uint8_t)(h >> 24);
+		cfg->stack.mac[2] = (uint8_t)(h >> 16);
+		cfg->stack.mac[3] = (uint8_t)(h >> 8);
+		cfg->stack.mac[4] = (uint8_t)h;
+		cfg->stack.mac[5] = (uint8_t)h2;
+	}
+	if (stack_config_check(&cfg->stack, &why)) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (cfg->stack.gateway) {
+		bool on_link = false;
+
+		for (unsigned i = 0; i < cfg->stack.naddr; i++) {
+			uint32_t m = ipv4_mask(cfg->stack.addr[i].prefix);
+
+			on_link |= (cfg->stack.gateway & m) ==
+				   (cfg->stack.addr[i].addr & m);
+		}
+		if (!on_link) {
+			snprintf(err, errlen,
+				 "gateway is not on any of our subnets");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/**
+ * config_print() - the effective settings, as ustackd.conf lines
+ * @cfg: the configuration
+ * @out: where to write
+ */
+void config_print(const struct daemon_config *cfg, FILE *out)
+{
+	fprintf(out, "# ustackd %s effective configuration\n", USTACK_VERSION);
+	if (*cfg->config_file)
+		fprintf(out, "# read from %s and the command line\n", cfg->config_file);
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		const char *base = (const char *)cfg + o->off;
+		char buf[128];
+
+		switch (o->type) {
+		case T_STR:
+		case T_IFNAME:
+		case T_PATH_ONLY_CLI:
+			if (*base)
+				fprintf(out, "%s = %s\n", o->name, base);
+			else
+				fprintf(out, "# %s is not set\n", o->name);
+			break;
+		case T_ADDR:
+			for (unsigned a = 0; a < cfg->stack.naddr; a++)
+				fprintf(out, "addr = %s/%u\n",
+					ipv4_ntop(cfg->stack.addr[a].addr, buf),
+					cfg->stack.addr[a].prefix);
+			break;
+		case T_IPV4:
+			if (*(const uint32_t *)(const void *)base)
+				fprintf(out, "%s = %s\n", o->name,
+					ipv4_ntop(*(const uint32_t *)(const void *)base, buf));
+			else
+				fprintf(out, "# %s is not set\n", o->name);
+			break;
+		case T_MAC:
+			fprintf(out, "%s = %s\n", o->name,
+				mac_ntop((const uint8_t *)base, buf));
+			break;
+		case T_UINT:
+			fprintf(out, "%s = %u\n", o->name, *(const unsigned *)(const void *)base);
+			break;
+		case T_U8:
+			fprintf(out, "%s = %u\n", o->name, *(const uint8_t *)base);
+			break;
+		case T_SECONDS:
+			fprintf(out, "%s = %llu\n", o->name, (unsigned long long)
+				(*(const uint64_t *)(const void *)base / NSEC_PER_SEC));
+			break;
+		case T_BYTES:
+			fprintf(out, "%s = %zu\n", o->name, *(const size_t *)(const void *)base);
+			break;
+		case T_LOGLEVEL:
+			fprintf(out, "%s = %s\n", o->name,
+				log_level_name(*(const int *)(const void *)base));
+			break;
+		case T_IMPAIR:
+			if (cfg->impair.enabled) {
+				impair_format(&cfg->impair, buf, sizeof(buf));
+				fprintf(out, "%s = %s\n", o->name, buf);
+			} else {
+				fprintf(out, "# %s is not set\n", o->name);
+			}
+			break;
+		case T_BOOL:
+			fprintf(out, "%s = %s\n", o->name,
+				*(const bool *)base ? "yes" : "no");
+			break;
+		case T_MODE:
+			fprintf(out, "%s = %04o\n", o->name, *(const unsigned *)(const void *)base);
+			break;
+		}
+	}
+}
+
+static size_t opt_size(const struct opt *o)
+{
+	switch (o->type) {
+	case T_STR:
+	case T_IFNAME:
+	case T_PATH_ONLY_CLI:
+		return o->size;
+	case T_IPV4:
+		return sizeof(uint32_t);
+	case T_MAC:
+		return ETH_ALEN;
+	case T_UINT:
+	case T_MODE:
+		return sizeof(unsigned);
+	case T_U8:
+		return sizeof(uint8_t);
+	case T_SECONDS:
+		return sizeof(uint64_t);
+	case T_BYTES:
+		return sizeof(size_t);
+	case T_LOGLEVEL:
+		return sizeof(int);
+	case T_IMPAIR:
+		return sizeof(struct impair_config);
+	case T_BOOL:
+		return sizeof(bool);
+	case T_ADDR:
+		return 0;
+	}
+	return 0;
+}
+
+/**
+ * config_diff() - report every setting that differs between two configs
+ * @old: the running configuration
+ * @cur: the one just read
+ * @changed: called with each differing setting's name and liveness
+ * @arg: passed to @changed
+ */
+void config_diff(const struct daemon_config *old, const struct daemon_config *cur,
+		 config_changed_fn *changed, void *arg)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		bool differs;
+
+		if (o->type == T_ADDR)
+			differs = old->stack.naddr != cur->stack.naddr ||
+				  memcmp(old->stack.addr, cur->stack.addr,
+					 sizeof(old->stack.addr));
+		else
+			differs = memcmp((const char *)old + o->off,
+					 (const char *)cur + o->off, opt_size(o));
+		if (differs)
+			changed(o->name, o->live, arg);
+	}
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * link.h - the daemon's network interface: a TAP device or a libpcap handle
+ *
+ * A link moves whole Ethernet frames. recv() returns one frame per call and
+ * 0 when nothing is waiting (the fd is non-blocking); the daemon calls it in
+ * batches of up to LINK_BATCH when link->fd is readable, and runs the
+ * engine's timers once per batch. send() writes one frame at once: a TAP
+ * and pcap_inject() take one frame per call anyway, and writing at once
+ * gives the engine the link's answer (-ENOBUFS: transmit queue full) for
+ * the very datagram that caused it, which the socket layer reports to the
+ * sender instead of losing data silently.
+ *
+ * Offloads: a TAP opened with IFF_VNET_HDR prefixes each frame with a
+ * struct virtio_net_hdr (checksum and segmentation offload). The seam is
+ * @vnet_hdr_len: 0 today (plain frames), and the one place the driver
+ * would add or strip that header when the performance work turns it on.
+ */
+#ifndef USTACK_LINK_H
+#define USTACK_LINK_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct link;
+
+struct link_ops {
+	/* Return: frame length, 0 if none waits, or a negative errno */
+	int (*recv)(struct link *l, uint8_t *buf, size_t cap);
+	/* Return: 0, -ENOBUFS if the transmit queue is full, or -errno */
+	int (*send)(struct link *l, const uint8_t *frame, size_t len);
+	void (*close)(struct link *l);
+};
+
+struct link {
+	const struct link_ops *ops;
+	const char *kind;          /* "tap" or "pcap" */
+	int fd;                    /* readable when frames wait */
+	char name[IFNAMSIZ];
+	unsigned mtu;
+	bool created;              /* we created the device (TAP) */
+	size_t vnet_hdr_len;       /* see above; 0 */
+	void *priv;
+	uint64_t rx_frames, tx_frames, rx_errors, tx_errors, tx_full,
+		rx_truncated;
+};
+
+int link_tap_open(struct link *l, const char *name, unsigned mtu, char *err,
+		  size_t errlen);
+int link_pcap_open(struct link *l, const char *ifname, unsigned mtu,
+		   char *err, size_t errlen);
+
+static inline void link_close(struct link *l)
+{
+	if (l->ops)
+		l->ops->close(l);
+	l->ops = NULL;
+}
+
+/* The largest frame a link hands over: 64 KiB plus headers. */
+#define LINK_FRAME_MAX (65536 + 64)
+
+#endif

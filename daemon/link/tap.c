@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tap.c - the TAP link driver
+ *
+ * Opens /dev/net/tun with IFF_TAP | IFF_NO_PI: each read() is one whole
+ * Ethernet frame the kernel sends out of the TAP interface, each write()
+ * one frame the kernel receives on it. If no interface of that name exists
+ * we create it, and it disappears when we close it (it is not persistent);
+ * an existing persistent TAP is attached to and left in place. The
+ * interface is brought up and given our MTU; its addresses belong to the
+ * kernel side and are not ours to set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "link.h"
+
+static int tap_recv(struct link *l, uint8_t *buf, size_t cap)
+{
+	ssize_t n = read(l->fd, buf, cap);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		l->rx_errors++;
+		return -errno;
+	}
+	l->rx_frames++;
+	return (int)n;
+}
+
+static int tap_send(struct link *l, const uint8_t *frame, size_t len)
+{
+	ssize_t n = write(l->fd, frame, len);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			l->tx_full++;
+			return -ENOBUFS;
+		}
+		l->tx_errors++;
+		return -errno;
+	}
+	l->tx_frames++;
+	return 0;
+}
+
+static void tap_close(struct link *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+static const struct link_ops tap_ops = {
+	.recv = tap_recv,
+	.send = tap_send,
+	.close = tap_close,
+};
+
+static int tap_configure(const char *name, unsigned mtu, char *err,
+			 size_t errlen)
+{
+	struct ifreq ifr;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (sock < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	ifr.ifr_mtu = (int)mtu;
+	if (ioctl(sock, SIOCSIFMTU, &ifr) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "setting MTU %u on %s: %s", mtu, name,
+			 strerror(errno));
+		goto out;
+	}
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)) {
+		rc = -errno;
+		snprintf(err, errlen, "bringing %s up: %s", name,
+			 strerror(errno));
+	}
+out:
+	close(sock);
+	return rc;
+}
+
+/**
+ * link_tap_open() - create or attach to a TAP interface
+ * @l: the link, filled in
+ * @name: interface name; "" lets the kernel choose (tap%d)
+ * @mtu: IP MTU to set on it
+ * @err: set to a sentence naming the problem
+ * @errlen: its size
+ *
+ * Return: 0 or a negative errno
+ */
+int link_tap_open(struct link *l, const char *name, unsigned mtu, char *err,
+		  size_t errlen)
+{
+	struct ifreq ifr;
+	int fd, rc;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	if (strlen(name) >= IFNAMSIZ) {
+		snprintf(err, errlen, "interface name '%s' is longer than %d",
+			 name, IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	l->created = !*name || if_nametoindex(name) == 0;
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "/dev/net/tun: %s%s", strerror(errno),
+			 errno == EACCES || errno == EPERM ?
+				 " (needs CAP_NET_ADMIN)" : "");
+		return rc;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", *name ? name : "tap%d");
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "TUNSETIFF %s: %s%s", ifr.ifr_name,
+			 strerror(errno),
+			 errno == EINVAL ? " (is it a TUN, not a TAP?)" :
+			 errno == EBUSY ? " (another process holds it)" : "");
+		close(fd);
+		return rc;
+	}
+	snprintf(l->name, IFNAMSIZ, "%s", ifr.ifr_name);
+	rc = tap_configure(l->name, mtu, err, errlen);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	l->ops = &tap_ops;
+	l->kind = "tap";
+	l->fd = fd;
+	l->mtu = mtu;
+	return 0;
+}

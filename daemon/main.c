@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - ustackd: the host around the protocol engine
+ *
+ * Theory of operation: one libevent loop watches the link fd, the control
+ * socket and its clients, signals, and one timer set to the earliest of the
+ * engine's deadline and the impairment queue's. Callbacks only drain,
+ * hand off and re-arm:
+ *
+ *   link readable  read up to LINK_BATCH frames, feed each to the engine
+ *                  (through --impair if set), then run the engine's due
+ *                  timers once and re-arm the timer for its next deadline;
+ *   timer          the same, without frames;
+ *   engine output  capture, then impair or write to the link at once.
+ *
+ * An idle engine has no deadline, so an idle daemon sits in epoll_wait
+ * with no timeout and makes no system call at all.
+ *
+ * Start-up order matters to whoever waits for us: the link is opened and
+ * the engine announced before the control socket appears, so the socket's
+ * existence means "ready". Without --foreground the daemon forks, and the
+ * parent exits 0 only once the child is ready (1 if it failed, with the
+ * reason on stderr).
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "config.h"
+#include "daemon.h"
+#include "link/capture.h"
+#include "link/impair.h"
+#include "link/link.h"
+#include "log.h"
+#include "notify.h"
+#include "privs.h"
+#include "rpc/ctl.h"
+#include "stack.h"
+#include "version.h"
+
+
+uint64_t daemon_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void host_random(void *ctx, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	(void)ctx;
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("getrandom: %s", strerror(errno));
+			abort();
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void host_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	log_msg(level, "%s", msg);
+}
+
+static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
+			    size_t len)
+{
+	struct daemon *d = ctx;
+
+	(void)ifindex;
+	if (d->cap)
+		capture_frame(d->cap, frame, len);
+	if (d->imp) {
+		impair_push(d->imp, IMPAIR_TX, frame, len, d->now);
+		return 0;
+	}
+	return d->link.ops->send(&d->link, frame, len);
+}
+
+static const struct stack_ops host_ops = {
+	.link_output = host_link_output,
+	.random = host_random,
+	.log = host_log,
+	.echo_reply = admin_echo_reply,
+};
+
+static void deliver(struct daemon *d, const uint8_t *frame, size_t len)
+{
+	if (d->cap)
+		capture_frame(d->cap, frame, len);
+	stack_input_copy(d->stack, 1, frame, len, d->now);
+}
+
+/* Move what the impairment queue has due: in to the engine, out to the link. */
+static void impair_drain(struct daemon *d)
+{
+	struct impair_frame *f;
+
+	while ((f = impair_pop(d->imp, d->now))) {
+		if (f->dir == IMPAIR_RX)
+			deliver(d, f->data, f->len);
+		else
+			d->link.ops->send(&d->link, f->data, f->len);
+		free(f);
+	}
+}
+
+/* Let every frame still held by the impairment out, due or not. */
+static void impair_drain_all(struct daemon *d)
+{
+	struct impair_frame *f;
+
+	while ((f = impair_pop(d->imp, UINT64_MAX - 1))) {
+		if (f->dir == IMPAIR_RX)
+			deliver(d, f->data, f->len);
+		else
+			d->link.ops->send(&d->link, f->data, f->len);
+		free(f);
+	}
+}
+
+/* Run the engine's due timers, then arm ours for what comes next. */
+void daemon_settle(struct daemon *d)
+{
+	uint64_t next;
+
+	if (d->imp)
+		impair_drain(d);
+	next = stack_timeout(d->stack, d->now);
+	if (d->imp) {
+		impair_drain(d);
+		if (impair_next(d->imp) < next)
+			next = impair_next(d->imp);
+	}
+	if (d->cap)
+		capture_flush(d->cap);
+	if (next == STACK_NO_DEADLINE) {
+		if (d->armed != STACK_NO_DEADLINE)
+			evtimer_del(d->timer_ev);
+	} else if (next != d->armed || !evtimer_pending(d->timer_ev, NULL)) {
+		uint64_t delta = next > d->now ? next - d->now : 0;
+		struct timeval tv = {
+			.tv_sec = (time_t)(delta / NSEC_PER_SEC),
+			.tv_usec = (suseconds_t)((delta % NSEC_PER_SEC + 999) / 1000),
+		};
+
+		if (tv.tv_usec >= 1000000) {
+			tv.tv_sec++;
+			tv.tv_usec -= 1000000;
+		}
+		evtimer_add(d->timer_ev, &tv);
+	}
+	d->armed = next;
+}
+
+static void on_link(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->now = daemon_now();
+	for (int i = 0; i < LINK_BATCH; i++) {
+		int n = d->link.ops->recv(&d->link, d->rxbuf, sizeof(d->rxbuf));
+
+		if (n <= 0) {
+			if (n < 0)
+				log_warn("%s %s: receive failed: %s", d->link.kind,
+					 d->link.name, strerror(-n));
+			break;
+		}
+		if (d->imp)
+			impair_push(d->imp, IMPAIR_RX, d->rxbuf, (size_t)n, d->now);
+		else
+			deliver(d, d->rxbuf, (size_t)n);
+	}
+	daemon_settle(d);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->now = daemon_now();
+	d->armed = STACK_NO_DEADLINE;
+	daemon_settle(d);
+}
+
+static void reload_changed(const char *name, bool live, void *arg)
+{
+	(void)arg;
+	if (live)
+		log_info("reload: %s changed", name);
+	else
+		log_warn("reload: %s changed; it takes effect at the next start",
+			 name);
+}
+
+/* Apply a live setting that the daemon itself owns: capture, impair. */
+static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
+{
+	char err[512];
+
+	if (strcmp(nc->capture, d->cfg.capture)) {
+		capture_close(d->cap);
+		d->cap = NULL;
+		if (*nc->capture && !(d->cap = capture_open(nc->capture, err,
+							      sizeof(err))))
+			log_err("reload: %s; capture stopped", err);
+	}
+	if (memcmp(&nc->impair, &d->cfg.impair, sizeof(nc->impair))) {
+		if (d->imp) {
+			/* what is in flight leaves now, then the new rules apply */
+			impair_drain_all(d);
+			impair_fini(d->imp);
+		}
+		if (nc->impair.enabled) {
+			if (!d->imp)
+				d->imp = malloc(sizeof(*d->imp));
+			if (d->imp)
+				impair_init(d->imp, &nc->impair);
+		} else {
+			free(d->imp);
+			d->imp = NULL;
+		}
+	}
+}
+
+/*
+ * SIGHUP: read the configuration file and command line again, apply what
+ * can change live (each setting's `live` flag in config.c) and name the rest.
+ */
+static void reload(struct daemon *d)
+{
+	struct daemon_config nc;
+	char err[512];
+
+	notify_send("RELOADING=1\nSTATUS=reloading the configuration");
+	if (config_parse_args(&nc, d->argc, d->argv) != CONFIG_RUN ||
+	    config_finish(&nc, err, sizeof(err)) ||
+	    stack_reconfigure(d->stack, &nc.stack)) {
+		log_err("reload: the configuration is invalid; keeping the running one");
+		notify_send("READY=1\nSTATUS=reload failed; running as before");
+		return;
+	}
+	config_diff(&d->cfg, &nc, reload_changed, d);
+	log_init(d->cfg.foreground, nc.log_level);
+	reload_link_side(d, &nc);
+	/* settings that need a restart keep their running values */
+	d->cfg.log_level = nc.log_level;
+	memcpy(d->cfg.capture, nc.capture, sizeof(nc.capture));
+	d->cfg.impair = nc.impair;
+	d->cfg.stack.ttl = nc.stack.ttl;
+	d->cfg.stack.mem_budget = nc.stack.mem_budget;
+	d->cfg.stack.arp_max_age = nc.stack.arp_max_age;
+	d->cfg.stack.arp_retries = nc.stack.arp_retries;
+	d->cfg.stack.arp_queue_len = nc.stack.arp_queue_len;
+	d->cfg.stack.reass_max = nc.stack.reass_max;
+	d->cfg.stack.reass_max_bytes = nc.stack.reass_max_bytes;
+	d->cfg.stack.reass_timeout = nc.stack.reass_timeout;
+	d->cfg.stack.icmp_rate = nc.stack.icmp_rate;
+	d->cfg.stack.icmp_burst = nc.stack.icmp_burst;
+	log_info("reload: done");
+	notify_send("READY=1\nSTATUS=serving; configuration reloaded");
+	daemon_settle(d);
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	notify_send("WATCHDOG=1");
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading the configuration");
+		d->now = daemon_now();
+		reload(d);
+		return;
+	}
+	log_info("%s: shutting down", strsignal((int)sig));
+	event_base_loopbreak(d->base);
+}
+
+static void log_counters(struct daemon *d)
+{
+	const struct stack_counters *c = stack_counters(d->stack);
+	const char *group = NULL;
+	char line[1024];
+	size_t len = 0;
+
+	for (unsigned i = 0; i <= stack_counter_count; i++) {
+		const struct counter_desc *cd = &stack_counter_desc[i];
+		uint64_t v;
+
+		if (i == stack_counter_count || (group && strcmp(group, cd->group))) {
+			if (len)
+				log_info("counters %s:%s", group, line);
+			len = 0;
+			if (i == stack_counter_count)
+				break;
+		}
+		group = cd->group;
+		v = *(const uint64_t *)(const void *)((const char *)c + cd->offset);
+		if (v && len < sizeof(line) - 64)
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+						" %s=%" PRIu64, cd->name, v);
+	}
+	if (d->imp) {
+		for (int dir = 0; dir < 2; dir++) {
+			const struct impair_stats *st = &d->imp->st[dir];
+
+			log_info("impair %s: seen=%" PRIu64 " lost=%" PRIu64
+				 " duplicated=%" PRIu64 " reordered=%" PRIu64
+				 " corrupted=%" PRIu64 " queue_drop=%" PRIu64,
+				 dir == IMPAIR_RX ? "rx" : "tx", st->seen,
+				 st->lost, st->duplicated, st->reordered,
+				 st->corrupted, st->queue_drop);
+		}
+	}
+	log_info("link %s: rx=%" PRIu64 " tx=%" PRIu64 " rx_errors=%" PRIu64
+		 " tx_errors=%" PRIu64 " tx_full=%" PRIu64 " rx_truncated=%" PRIu64,
+		 d->link.name, d->link.rx_frames, d->link.tx_frames,
+		 d->link.rx_errors, d->link.tx_errors, d->link.tx_full,
+		 d->link.rx_truncated);
+	if (d->cap)
+		log_info("capture %s: %" PRIu64 " frames", d->cfg.capture,
+			 capture_count(d->cap));
+}
+
+/* Fork; the parent waits until the child says it is ready, then exits. */
+static int daemonize(struct daemon *d)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC)) {
+		fprintf(stderr, "ustackd: pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "ustackd: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) == 1 && c == 'R')
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
+	close(fds[0]);
+	setsid();
+	d->ready_fd = fds[1];
+	return 0;
+}
+
+static void announce_ready(struct daemon *d)
+{
+	int null;
+
+	if (d->ready_fd < 0)
+		return;
+	/* startup errors went to stderr; from now on the log is syslog */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	if (write(d->ready_fd, "R", 1) != 1)
+		log_warn("could not tell the parent we are ready");
+	close(d->ready_fd);
+	d->ready_fd = -1;
+}
+
+static int setup(struct daemon *d)
+{
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	char err[512], mac[18], ip[16];
+	int rc;
+
+	if (*d->cfg.pcap)
+		rc = link_pcap_open(&d->link, d->cfg.pcap, d->cfg.stack.mtu,
+				    err, sizeof(err));
+	else
+		rc = link_tap_open(&d->link, d->cfg.tap, d->cfg.stack.mtu, err,
+				   sizeof(err));
+	if (rc) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (*d->cfg.capture) {
+		d->cap = capture_open(d->cfg.capture, err, sizeof(err));
+		if (!d->cap) {
+			log_err("%s", err);
+			return -1;
+		}
+	}
+	if (d->cfg.impair.enabled) {
+		d->imp = malloc(sizeof(*d->imp));
+		if (!d->imp) {
+			log_err("out of memory");
+			return -1;
+		}
+		impair_init(d->imp, &d->cfg.impair);
+		impair_format(&d->cfg.impair, err, sizeof(err));
+		log_info("impairing the link: %s", err);
+	}
+	d->now = daemon_now();
+	rc = stack_new(&d->stack, &d->cfg.stack, &host_ops, d, d->now);
+	if (rc) {
+		log_err("starting the stack: %s", strerror(-rc));
+		return -1;
+	}
+	d->base = event_base_new();
+	if (!d->base) {
+		log_err("libevent: event_base_new failed");
+		return -1;
+	}
+	d->link_ev = event_new(d->base, d->link.fd, EV_READ | EV_PERSIST,
+			       on_link, d);
+	d->timer_ev = evtimer_new(d->base, on_timer, d);
+	if (!d->link_ev || !d->timer_ev || event_add(d->link_ev, NULL)) {
+		log_err("libevent: cannot watch the link");
+		return -1;
+	}
+	for (int i = 0; i < 3; i++) {
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		if (!d->sig_ev[i] || event_add(d->sig_ev[i], NULL)) {
+			log_err("libevent: cannot watch signals");
+			return -1;
+		}
+	}
+	d->armed = STACK_NO_DEADLINE;
+	stack_start(d->stack, d->now);
+	daemon_settle(d);
+	d->ctl = ctl_open(d->base, d->cfg.socket_path, d->cfg.socket_mode,
+			  err, sizeof(err));
+	if (!d->ctl) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->admin = admin_new(d);
+	if (!d->admin) {
+		log_err("control socket: cannot serve ustackctl");
+		return -1;
+	}
+	if (*d->cfg.admin_group) {
+		struct group *gr = getgrnam(d->cfg.admin_group);
+
+		if (!gr) {
+			log_err("admin-group %s: no such group", d->cfg.admin_group);
+			return -1;
+		}
+		ctl_set_admin_gid(d->ctl, gr->gr_gid);
+	}
+	if (*d->cfg.user) {
+		if (ctl_chown(d->ctl, d->user.uid, d->user.gid))
+			log_warn("control socket: cannot hand it to %s: %s",
+				 d->cfg.user, strerror(errno));
+		if (privs_drop(&d->user, err, sizeof(err))) {
+			log_err("%s", err);
+			return -1;
+		}
+		log_info("running as user %s (uid %u), without capabilities",
+			 d->cfg.user, (unsigned)d->user.uid);
+	}
+	log_info("ready: %s %s%s, %s/%u, mac %s, mtu %u, control socket %s",
+		 d->link.kind, d->link.name, d->link.created ? " (created)" : "",
+		 ipv4_ntop(d->cfg.stack.addr[0].addr, ip),
+		 d->cfg.stack.addr[0].prefix, mac_ntop(d->cfg.stack.mac, mac),
+		 d->cfg.stack.mtu, d->cfg.socket_path);
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	notify_send("STOPPING=1");
+	if (d->watchdog_ev)
+		event_free(d->watchdog_ev);
+	if (d->stack)
+		log_counters(d);
+	admin_free(d->admin);
+	ctl_close(d->ctl);
+	for (int i = 0; i < 3; i++)
+		if (d->sig_ev[i])
+			event_free(d->sig_ev[i]);
+	if (d->link_ev)
+		event_free(d->link_ev);
+	if (d->timer_ev)
+		event_free(d->timer_ev);
+	if (d->base)
+		event_base_free(d->base);
+	stack_free(d->stack);
+	if (d->imp) {
+		impair_fini(d->imp);
+		free(d->imp);
+	}
+	capture_close(d->cap);
+	link_close(&d->link);
+	notify_close();
+}
+
+/* Tell a service manager we serve; keep its watchdog fed if it has one. */
+static void announce_service(struct daemon *d)
+{
+	uint64_t usec = notify_watchdog_usec();
+	char ip[16];
+
+	notify_send("READY=1\nMAINPID=%d\nSTATUS=serving on %s %s, %s/%u",
+		    (int)getpid(), d->link.kind, d->link.name,
+		    ipv4_ntop(d->cfg.stack.addr[0].addr, ip),
+		    d->cfg.stack.addr[0].prefix);
+	if (usec) {
+		/* the only periodic wake-up, and only when systemd asks */
+		struct timeval tv = { (time_t)(usec / 2 / 1000000),
+				      (suseconds_t)(usec / 2 % 1000000) };
+
+		d->watchdog_ev = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		if (d->watchdog_ev)
+			event_add(d->watchdog_ev, &tv);
+		notify_send("WATCHDOG=1");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	char err[512];
+	int rc;
+
+	d.ready_fd = -1;
+	d.argc = argc;
+	d.argv = argv;
+	rc = config_parse_args(&d.cfg, argc, argv);
+	if (rc == CONFIG_EXIT_OK)
+		return 0;
+	if (rc != CONFIG_RUN)
+		return 2;
+	if (config_finish(&d.cfg, err, sizeof(err))) {
+		fprintf(stderr, "ustackd: %s\n", err);
+		return 2;
+	}
+	if (d.cfg.print_config) {
+		config_print(&d.cfg, stdout);
+		return 0;
+	}
+	if (*d.cfg.user && privs_lookup(d.cfg.user, &d.user, err, sizeof(err))) {
+		fprintf(stderr, "ustackd: %s\n", err);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!d.cfg.foreground && daemonize(&d))
+		return 1;
+	log_init(d.cfg.foreground || d.ready_fd >= 0, d.cfg.log_level);
+	if (notify_init() < 0)
+		log_warn("NOTIFY_SOCKET is not a usable socket path; not notifying");
+	rc = setup(&d);
+	if (rc == 0) {
+		announce_service(&d);
+		if (!d.cfg.foreground) {
+			announce_ready(&d);
+			log_init(false, d.cfg.log_level);
+		}
+		event_base_dispatch(d.base);
+	}
+	teardown(&d);
+	return rc ? 1 : 0;
+}

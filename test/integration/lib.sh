@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# Helpers for ustack's integration tests. Each test script sources this,
+# creates its own network namespace(s) with names unique to its pid, and
+# deletes everything it created on exit (trap), whatever happens.
+# All traffic stays inside those namespaces, on 192.0.2.0/24 (TEST-NET-1,
+# RFC 5737), an address range that exists nowhere else.
+
+set -u
+BUILD=${BUILD:-build}
+USTACKD=${USTACKD:-$PWD/$BUILD/ustackd}
+PASS=0
+FAIL=0
+NETNS=()
+PIDS=()
+TMP=$(mktemp -d /tmp/ustack-test.XXXXXX)
+
+ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+# check DESCRIPTION COMMAND...: pass if the command succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+
+cleanup() {
+	local pid ns
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null && sleep 0.2
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in "${NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+summary() {
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		fail "$1 needs root (network namespaces, TAP devices): run make check as root"
+		summary
+		exit 1
+	fi
+}
+
+# new_netns VAR: create a namespace, store its name in VAR
+new_netns() {
+	local name="ustk-$$-${#NETNS[@]}"
+	ip netns add "$name" || return 1
+	NETNS+=("$name")
+	ip netns exec "$name" ip link set lo up
+	# no IPv6 chatter from the kernel side: an idle link must stay idle
+	ip netns exec "$name" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$name" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	printf -v "$1" '%s' "$name"
+}
+
+# wait_for TIMEOUT_S COMMAND...: poll until the command succeeds
+wait_for() {
+	local t=$1 i; shift
+	for ((i = 0; i < t * 20; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_ustackd NS LOG SOCKET ARGS...: foreground daemon in NS; sets DPID
+start_ustackd() {
+	local ns=$1 log=$2 sock=$3; shift 3
+	ip netns exec "$ns" "$USTACKD" --foreground --socket "$sock" "$@" 2>"$log" &
+	DPID=$!
+	PIDS+=("$DPID")
+	if ! wait_for 5 test -S "$sock"; then
+		echo "ustackd did not become ready; its log:"; cat "$log"
+		return 1
+	fi
+}
+
+# stop_ustackd PID: SIGTERM, wait; returns the daemon's exit status
+stop_ustackd() {
+	local pid=$1 rc
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	local i
+	for i in "${!PIDS[@]}"; do [ "${PIDS[$i]}" = "$pid" ] && unset "PIDS[$i]"; done
+	return $rc
+}
+
+# log_value LOG "impair rx:" KEY: a key=value figure from the exit log
+log_value() {
+	grep -- "$2" "$1" | tail -n1 | tr ' ' '\n' | sed -n "s/^$3=//p"
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Run every integration test script; print each one's result and a total.
+# Usage: run.sh [BUILD_DIR]
+set -u
+export BUILD=${1:-build}
+cd "$(dirname "$0")/../.."
+passed=0 failed=0 scripts_failed=0
+for t in test/integration/[0-9]*.sh; do
+	echo "=== $t"
+	out=$(bash "$t" 2>&1)
+	rc=$?
+	echo "$out"
+	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1)
+	if [ -z "$line" ]; then
+		echo "FAIL - $t printed no summary (exit $rc)"
+		failed=$((failed + 1))
+		scripts_failed=$((scripts_failed + 1))
+		continue
+	fi
+	p=${line%% passed*}
+	f=${line#*, }; f=${f%% failed}
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL - $t exited $rc"
+		failed=$((failed + 1))
+	fi
+	[ "$rc" -ne 0 ] && scripts_failed=$((scripts_failed + 1))
+done
+echo "=== integration: $scripts_failed script(s) failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

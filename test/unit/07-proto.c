@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* 07-proto: control message framing and validation */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ustack_proto.h"
+
+Test(proto, hello_round_trip)
+{
+	uint8_t buf[256];
+	struct ustack_msg_hdr h;
+	struct ustack_hello_reply r = { .proto_version = 1, .pid = 42, .version = "0.1.0" };
+	size_t n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_HELLO, 7, 0, NULL, 0);
+
+	cr_assert_eq(n, sizeof(h));
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_OK);
+	cr_assert_eq(h.type, USTACK_MSG_HELLO);
+	cr_assert_eq(h.seq, 7);
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_HELLO | USTACK_MSG_REPLY,
+			     7, 0, &r, sizeof(r));
+	cr_assert_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_OK);
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_TYPE,
+		     "a reply is not a request");
+}
+
+Test(proto, every_framing_error)
+{
+	uint8_t buf[256];
+	struct ustack_msg_hdr h, *w = (struct ustack_msg_hdr *)(void *)buf;
+	size_t n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_HELLO, 1, 0, NULL, 0);
+
+	cr_assert_eq(ustack_msg_check(buf, n - 1, 0, &h), USTACK_CHECK_SHORT);
+	w->magic ^= 1;
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_MAGIC);
+	w->magic ^= 1;
+	w->len = (uint32_t)n + 4;
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_LEN);
+	w->len = (uint32_t)n;
+	w->version = 2;
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_VERSION);
+	w->version = USTACK_PROTO_VERSION;
+	w->flags = 1;
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_FLAGS);
+	w->flags = 0;
+	w->type = 0;
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_TYPE);
+	w->type = USTACK_MSG_TYPE_MAX;
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_TYPE);
+	w->type = USTACK_MSG_HELLO;
+	/* a HELLO request has no body */
+	memset(buf + n, 0, 4);
+	w->len = (uint32_t)n + 4;
+	cr_assert_eq(ustack_msg_check(buf, n + 4, 0, &h), USTACK_CHECK_BODY);
+	cr_assert_str_eq(ustack_check_str(USTACK_CHECK_BODY), "wrong body size for the type");
+}
+
+Test(proto, error_reply_has_no_body)
+{
+	uint8_t buf[256];
+	struct ustack_msg_hdr h;
+	size_t n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_HELLO | USTACK_MSG_REPLY,
+				    3, -EINVAL, NULL, 0);
+
+	cr_assert_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_OK);
+	cr_assert_eq(h.status, -EINVAL);
+}
+
+Test(proto, build_refuses_what_does_not_fit)
+{
+	uint8_t buf[16];
+
+	cr_assert_eq(ustack_msg_build(buf, sizeof(buf), USTACK_MSG_HELLO, 1, 0, NULL, 0), 0);
+}
