@@ -116,6 +116,8 @@ struct tcp_info_rec {
 	uint64_t bytes_acked, bytes_received;
 	enum tcp_cc_algo cc;
 	size_t mem;                         /* bytes: socket + its buffers */
+	unsigned syn_qlen, accept_qlen;     /* listener: half-open, ready */
+	unsigned backlog;                   /* listener: accept queue bound */
 };
 
 int tcp_open(struct stack *s, struct tcp_sock **out);

@@ -864,6 +864,9 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->bytes_received = sk->bytes_received;
 	i->cc = sk->cc_algo;
 	i->mem = sizeof(*sk) + sk->mem;
+	i->syn_qlen = sk->syn_qlen;
+	i->accept_qlen = sk->accept_qlen;
+	i->backlog = sk->backlog;
 }
 
 /**

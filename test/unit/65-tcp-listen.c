@@ -126,6 +126,15 @@ Test(tcp_listen, accept_queue_bound)
 	th_inject(&s);
 	th_expect_none();
 	cr_assert_eq(th_counter("tcp_listen_overflow"), 1);
+	{
+		struct tcp_info_rec i;
+
+		tcp_get_info(l, &i, T.now);
+		cr_assert_eq(i.state, TCP_LISTEN);
+		cr_assert_eq(i.accept_qlen, 1);
+		cr_assert_eq(i.syn_qlen, 0);
+		cr_assert_eq(i.backlog, 0);
+	}
 	cr_assert_eq(tcp_accept(l, &c), 0);
 	cr_assert_eq(tcp_accept(l, &c), -EAGAIN);
 	tcp_close(l, T.now);
