@@ -471,6 +471,30 @@ static void tcp_ooo_collapse(struct tcp_sock *sk)
 	}
 }
 
+/* Out-of-order data is already in place in the ring: remember its range. */
+static void tcp_data_ooo(struct tcp_sock *sk, uint32_t seq, uint32_t len)
+{
+	struct stack *s = sk->s;
+	unsigned before = sk->nooo;
+	bool dup = tcp_range_covers(sk->ooo, sk->nooo, seq) &&
+		   tcp_range_covers(sk->ooo, sk->nooo, seq + len - 1);
+
+	if (dup)
+		tcp_dsack(sk, seq, seq + len);  /* RFC 2883 4.1.2 */
+	sk->nooo = tcp_range_add(sk->ooo, sk->nooo, TCP_MAX_OOO, seq, seq + len);
+	if (sk->nooo == before && before == TCP_MAX_OOO &&
+	    !tcp_range_covers(sk->ooo, sk->nooo, seq))
+		CNT(s, tcp_ooo_dropped);
+	else
+		CNT(s, tcp_ooo_segs);
+	for (unsigned i = 0; i < sk->nooo; i++)
+		if (SEQ_LEQ(sk->ooo[i].start, seq) && SEQ_GT(sk->ooo[i].end, seq))
+			sk->ooo_recent = sk->ooo[i].start;
+	/* RFC 5681 4.2: "A TCP receiver SHOULD send an immediate duplicate
+	 * ACK when an out-of-order segment arrives." */
+	sk->ack_now = true;
+}
+
 /**
  * tcp_data() - place a segment's payload in the receive ring
  * @sk: the socket
@@ -523,27 +547,6 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_event(sk, TCP_EV_READABLE);
 		return whole;
 	}
-	/* RFC 5681 4.2: "A TCP receiver SHOULD send an immediate duplicate
-	 * ACK when an out-of-order segment arrives." */
-	{
-		unsigned before = sk->nooo;
-		bool dup = tcp_range_covers(sk->ooo, sk->nooo, seq) &&
-			   tcp_range_covers(sk->ooo, sk->nooo, seq + len - 1);
-
-		if (dup)
-			tcp_dsack(sk, seq, seq + len);  /* RFC 2883 4.1.2 */
-		sk->nooo = tcp_range_add(sk->ooo, sk->nooo, TCP_MAX_OOO, seq,
-					 seq + len);
-		if (sk->nooo == before && before == TCP_MAX_OOO &&
-		    !tcp_range_covers(sk->ooo, sk->nooo, seq))
-			CNT(s, tcp_ooo_dropped);
-		else
-			CNT(s, tcp_ooo_segs);
-		for (unsigned i = 0; i < sk->nooo; i++)
-			if (SEQ_LEQ(sk->ooo[i].start, seq) &&
-			    SEQ_GT(sk->ooo[i].end, seq))
-				sk->ooo_recent = sk->ooo[i].start;
-	}
-	sk->ack_now = true;
+	tcp_data_ooo(sk, seq, len);
 	return false;
 }

@@ -721,15 +721,47 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	return true;
 }
 
-static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
+/* RFC 9293 3.10.7.4 first check failed: answer as the RFC and Linux do. */
+static void tcp_unacceptable(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
+
+	/* "If an incoming segment is not acceptable, an acknowledgment
+	 * should be sent in reply (unless the RST bit is set, if so drop
+	 * the segment and return)" */
+	if (seg->flags & TCP_RST) {
+		CNT(s, tcp_rst_ignored);
+		return;
+	}
+	if (sk->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) &&
+	    seg->seq == sk->irs) {
+		tcp_send_syn(sk);  /* retransmitted SYN */
+		return;
+	}
+	CNT(s, tcp_drop_unacceptable);
+	/* an old duplicate (a retransmission we had): D-SACK it */
+	if (seg->len && SEQ_LEQ(seg->seq + seg->len, sk->rcv_nxt) &&
+	    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvbuf))
+		tcp_dsack(sk, seg->seq, seg->seq + seg->len);
+	tcp_send_ack(sk);
+	/* TIME_WAIT: "Acknowledge it, and restart the 2 MSL timeout" */
+	if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
+		tcp_enter_time_wait(sk);
+}
+
+/*
+ * What comes before the sequence test: a SYN reopening TIME_WAIT (RFC
+ * 6191), the SYN-ACK of a simultaneous open, PAWS (RFC 7323 5.3), then
+ * the test itself. Return: true if the segment was dealt with here.
+ */
+static bool tcp_rcv_early(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
 	uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) +
 			  !!(seg->flags & TCP_FIN);
 
 	if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_SYN) &&
 	    tcp_tw_syn(sk, seg))
-		return;
+		return true;
 	if (sk->state == TCP_SYN_RECEIVED && !sk->parent &&
 	    (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
 	    seg->seq + 1 == sk->rcv_nxt && seg->ack == sk->snd_nxt) {
@@ -737,40 +769,29 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 		 * acknowledges our SYN; as Linux, it completes the handshake */
 		if (tcp_synrecv_ack(sk, seg)) {
 			sk->snd_una = seg->ack;
-			stack_disarm(s, &sk->rtx);
+			stack_disarm(sk->s, &sk->rtx);
 			sk->rtx_kind = TCP_TIMER_NONE;
 		}
-		return;
+		return true;
 	}
 	if (tcp_paws_reject(sk, seg)) {
-		CNT(s, tcp_drop_paws);
+		CNT(sk->s, tcp_drop_paws);
 		tcp_send_ack(sk);
-		return;
+		return true;
 	}
 	if (!tcp_acceptable(sk, seg, seglen)) {
-		/* "If an incoming segment is not acceptable, an
-		 * acknowledgment should be sent in reply (unless the RST bit
-		 * is set, if so drop the segment and return)" */
-		if (seg->flags & TCP_RST) {
-			CNT(s, tcp_rst_ignored);
-			return;
-		}
-		if (sk->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) &&
-		    seg->seq == sk->irs) {
-			tcp_send_syn(sk);  /* retransmitted SYN */
-			return;
-		}
-		CNT(s, tcp_drop_unacceptable);
-		/* an old duplicate (a retransmission we had): D-SACK it */
-		if (seg->len && SEQ_LEQ(seg->seq + seg->len, sk->rcv_nxt) &&
-		    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvbuf))
-			tcp_dsack(sk, seg->seq, seg->seq + seg->len);
-		tcp_send_ack(sk);
-		/* TIME_WAIT: "Acknowledge it, and restart the 2 MSL timeout" */
-		if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
-			tcp_enter_time_wait(sk);
-		return;
+		tcp_unacceptable(sk, seg);
+		return true;
 	}
+	return false;
+}
+
+static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+
+	if (tcp_rcv_early(sk, seg))
+		return;
 	sk->last_rcv = s->now;
 	sk->probes = 0;  /* the peer is alive (keepalive, persist) */
 	if ((seg->flags & TCP_RST) && tcp_rst_input(sk, seg))
