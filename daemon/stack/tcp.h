@@ -120,6 +120,12 @@ struct tcp_info_rec {
 	unsigned backlog;                   /* listener: accept queue bound */
 };
 
+/* A piece of a socket's buffer, for the zero-copy calls */
+struct tcp_span {
+	uint8_t *base;
+	size_t len;
+};
+
 int tcp_open(struct stack *s, struct tcp_sock **out);
 void tcp_set_user(struct tcp_sock *sk, void *user);
 void *tcp_user(const struct tcp_sock *sk);
@@ -132,6 +138,11 @@ ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 		 uint64_t now);
 ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 		 uint64_t now);
+/* zero-copy: fill/drain the rings in place, then commit/consume */
+size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2]);
+ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now);
+size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2]);
+int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now);
 int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now);
 void tcp_close(struct tcp_sock *sk, uint64_t now);
 void tcp_abort(struct tcp_sock *sk, uint64_t now);

@@ -315,6 +315,81 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 	return tcp_ring_free(&sk->sndq);
 }
 
+/* The errors tcp_send() reports before looking at space; 0 if none. */
+static int tcp_send_check(struct tcp_sock *sk)
+{
+	int err;
+
+	if (sk->err) {
+		err = sk->err;
+		sk->err = 0;
+		return err;
+	}
+	if (sk->shut_wr)
+		return -EPIPE;
+	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
+		return -EAGAIN;
+	if (!tcp_can_send_state(sk->state))
+		return sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ?
+		       (sk->in_conn_hash || sk->bytes_acked ? -EPIPE : -ENOTCONN) :
+		       -EPIPE;
+	return 0;
+}
+
+/**
+ * tcp_send_spans() - the free send space, for the host to fill in place
+ * @sk: the socket
+ * @sp: set to up to two spans (the ring may wrap); unused ones empty
+ *
+ * A host that reads its channel straight into these spans then calls
+ * tcp_send_commit() with what it put there: no copy in between.
+ *
+ * Return: total bytes in @sp (tcp_send_space())
+ */
+size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2])
+{
+	struct tcp_ring *r = &sk->sndq;
+	size_t room = tcp_send_space(sk), pos, first;
+
+	sp[0].base = sp[1].base = NULL;
+	sp[0].len = sp[1].len = 0;
+	if (!room)
+		return 0;
+	pos = (r->head + r->len) % r->cap;
+	first = r->cap - pos < room ? r->cap - pos : room;
+	sp[0].base = r->buf + pos;
+	sp[0].len = first;
+	sp[1].base = r->buf;
+	sp[1].len = room - first;
+	return room;
+}
+
+/**
+ * tcp_send_commit() - queue @n bytes the host wrote into tcp_send_spans()
+ * @sk: the socket
+ * @n: bytes written there
+ * @now: current time
+ *
+ * Return: @n, or an error as tcp_send(), or -EINVAL if @n exceeds the space
+ */
+ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
+{
+	struct stack *s = sk->s;
+	int err;
+
+	s->now = now;
+	err = tcp_send_check(sk);
+	if (err)
+		return err;
+	if (n > tcp_ring_free(&sk->sndq))
+		return -EINVAL;
+	tcp_enter(s);
+	sk->sndq.len += (uint32_t)n;
+	tcp_output(sk);
+	tcp_leave(s);
+	return (ssize_t)n;
+}
+
 /**
  * tcp_send() - queue bytes for sending (copied)
  * @sk: the socket
@@ -329,35 +404,20 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 		 uint64_t now)
 {
-	struct stack *s = sk->s;
-	uint32_t n;
 	int err;
+	uint32_t n;
 
-	s->now = now;
-	if (sk->err) {
-		err = sk->err;
-		sk->err = 0;
+	sk->s->now = now;
+	err = tcp_send_check(sk);
+	if (err)
 		return err;
-	}
-	if (sk->shut_wr)
-		return -EPIPE;
-	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
-		return -EAGAIN;
-	if (!tcp_can_send_state(sk->state))
-		return sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ?
-		       (sk->in_conn_hash || sk->bytes_acked ? -EPIPE : -ENOTCONN) :
-		       -EPIPE;
 	n = tcp_ring_free(&sk->sndq);
 	if (n == 0)
 		return -EAGAIN;
 	if (len < n)
 		n = (uint32_t)len;
-	tcp_enter(s);
 	tcp_ring_copy_in(&sk->sndq, sk->sndq.len, buf, n);
-	sk->sndq.len += n;
-	tcp_output(sk);
-	tcp_leave(s);
-	return n;
+	return tcp_send_commit(sk, n, now);
 }
 
 /**
@@ -398,6 +458,81 @@ static void tcp_window_update(struct tcp_sock *sk)
 		tcp_send_ack(sk);
 }
 
+/* With nothing to read: end of stream (0), an error, or -EAGAIN. */
+static int tcp_recv_empty(struct tcp_sock *sk)
+{
+	int err;
+
+	if (sk->err) {
+		err = sk->err;
+		sk->err = 0;
+		return err;
+	}
+	if (sk->fin_rcvd || sk->shut_rd)
+		return 0;
+	if (sk->state == TCP_LISTEN ||
+	    (sk->state == TCP_CLOSED && !sk->in_conn_hash))
+		return sk->state == TCP_CLOSED && sk->bytes_received ? 0 :
+								       -ENOTCONN;
+	return -EAGAIN;
+}
+
+/**
+ * tcp_recv_spans() - the received in-order bytes, in place
+ * @sk: the socket
+ * @sp: set to up to two spans (the ring may wrap); unused ones empty
+ *
+ * A host that writes these straight to its channel then calls
+ * tcp_recv_consume() with what the channel took: no copy in between.
+ *
+ * Return: total bytes in @sp (tcp_recv_avail())
+ */
+size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2])
+{
+	const struct tcp_ring *r = &sk->rcvq;
+	size_t first;
+
+	sp[0].base = sp[1].base = NULL;
+	sp[0].len = sp[1].len = 0;
+	if (!r->len)
+		return 0;
+	first = r->cap - r->head < r->len ? r->cap - r->head : r->len;
+	sp[0].base = r->buf + r->head;
+	sp[0].len = first;
+	sp[1].base = r->buf;
+	sp[1].len = r->len - first;
+	return r->len;
+}
+
+/**
+ * tcp_recv_consume() - drop @n bytes the host has taken from the front
+ * @sk: the socket
+ * @n: bytes, at most tcp_recv_avail()
+ * @now: current time
+ *
+ * The window opens (and is announced once it is worth it, RFC 1122
+ * 4.2.3.3); autotuning sees the application's pace.
+ *
+ * Return: 0, or -EINVAL if @n exceeds what is queued
+ */
+int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	s->now = now;
+	if (n > sk->rcvq.len)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	tcp_enter(s);
+	sk->rcvq.head = (uint32_t)((sk->rcvq.head + n) % sk->rcvq.cap);
+	sk->rcvq.len -= (uint32_t)n;
+	tcp_rcvbuf_autotune(sk, (uint32_t)n);
+	tcp_window_update(sk);
+	tcp_leave(s);
+	return 0;
+}
+
 /**
  * tcp_recv() - copy received bytes out
  * @sk: the socket
@@ -412,36 +547,16 @@ static void tcp_window_update(struct tcp_sock *sk)
 ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 		 uint64_t now)
 {
-	struct stack *s = sk->s;
 	uint32_t n = sk->rcvq.len;
-	int err;
 
-	s->now = now;
-	if (n == 0) {
-		if (sk->err) {
-			err = sk->err;
-			sk->err = 0;
-			return err;
-		}
-		if (sk->fin_rcvd || sk->shut_rd)
-			return 0;
-		if (sk->state == TCP_LISTEN ||
-		    (sk->state == TCP_CLOSED && !sk->in_conn_hash))
-			return sk->state == TCP_CLOSED && sk->bytes_received ?
-			       0 : -ENOTCONN;
-		return -EAGAIN;
-	}
+	sk->s->now = now;
+	if (n == 0)
+		return tcp_recv_empty(sk);
 	if (len < n)
 		n = (uint32_t)len;
 	tcp_ring_copy_out(&sk->rcvq, 0, buf, n);
-	if (flags & TCP_RECV_PEEK)
-		return n;
-	tcp_enter(s);
-	sk->rcvq.head = (sk->rcvq.head + n) % sk->rcvq.cap;
-	sk->rcvq.len -= n;
-	tcp_rcvbuf_autotune(sk, n);
-	tcp_window_update(sk);
-	tcp_leave(s);
+	if (!(flags & TCP_RECV_PEEK))
+		tcp_recv_consume(sk, n, now);
 	return n;
 }
 

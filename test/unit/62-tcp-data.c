@@ -615,3 +615,51 @@ Test(tcp_data, tail_loss_probe_dsack_keeps_cwnd)
 	cr_assert_geq(i.cwnd, cwnd);
 	finish(l, c);
 }
+
+/* The zero-copy calls: fill the send ring in place and commit; read the
+ * receive ring in place and consume (also across the ring's wrap) */
+Test(tcp_data, zero_copy_spans)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct tcp_span sp[2];
+	struct th_seg d, a;
+	uint32_t seq = 1001;
+	size_t n;
+
+	n = tcp_send_spans(c, sp);
+	cr_assert_eq(n, 131072);
+	cr_assert_eq(sp[0].len, 131072);
+	memcpy(sp[0].base, "span", 4);
+	cr_assert_eq(tcp_send_commit(c, 4, T.now), 4);
+	cr_assert_eq(tcp_send_commit(c, 200000, T.now), -EINVAL);
+	d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.data = "span";
+	d.len = 4;
+	th_expect(&d);
+	/* receive, consume in part, until the data wraps the ring */
+	for (int k = 0; k < 100; k++) {
+		d = data_seg(seq, iss + 5, 1460);
+		for (unsigned i = 0; i < 1460; i++)
+			buf[i] = (uint8_t)(seq + i);
+		th_inject(&d);
+		seq += 1460;
+		n = tcp_recv_spans(c, sp);
+		cr_assert_eq(n, tcp_recv_avail(c));
+		cr_assert_eq(sp[0].len + sp[1].len, n);
+		if (sp[1].len) {
+			cr_assert_eq(sp[1].base[0],
+				     (uint8_t)(seq - n + sp[0].len));
+			break;
+		}
+		cr_assert_eq(tcp_recv_consume(c, n > 1000 ? n - 1000 : 0, T.now), 0);
+	}
+	cr_assert_gt(sp[1].len, 0, "the ring wrapped");
+	cr_assert_eq(tcp_recv_consume(c, n + 1, T.now), -EINVAL);
+	cr_assert_eq(tcp_recv_consume(c, n, T.now), 0);
+	cr_assert_eq(tcp_recv_avail(c), 0);
+	a = ack_seg(seq, iss + 5);
+	(void)a;
+	finish(l, c);
+}
