@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcp.c - TCP sockets: tables, ports, sequence numbers, the calls of tcp.h
+ * tcp.c - TCP sockets: tables, ports, sequence numbers, buffers, lifetime
  *
  * Theory of operation: every socket is on one list (for tcp_foreach and
  * teardown). A socket with a local port is in the bound table, hashed by
@@ -18,7 +18,12 @@
  * Initial sequence numbers follow RFC 6528 and ephemeral ports RFC 6056
  * (algorithm 3), both keyed by a secret drawn from ops->random at start.
  * Socket buffers are byte rings charged against tcp_mem_budget; when it is
- * spent, new connections are refused (counted), never a crash.
+ * spent, new connections are refused (counted), never a crash. Rings only
+ * grow: by autotuning (the receive buffer follows what the application
+ * reads per RTT, the send buffer follows cwnd, as Linux does, up to
+ * tcp_rcvbuf_max/tcp_sndbuf_max) or by SO_SNDBUF/SO_RCVBUF, which also
+ * stop autotuning. Per connection: sizeof(struct tcp_sock) plus its
+ * rings (tcp_get_info()'s mem); a TIME_WAIT orphan keeps no rings.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -17,6 +17,25 @@
  * holds is never freed behind its back: it stays in TCP_CLOSED with its
  * error until closed.
  *
+ * Data: tcp_send() copies in at most tcp_send_space() bytes and
+ * tcp_recv() copies out (or peeks); tcp_send_spans()/tcp_send_commit() and
+ * tcp_recv_spans()/tcp_recv_consume() do the same in place, so a host can
+ * read its channel straight into the send ring and write the receive ring
+ * straight to its channel. The window offered follows what is consumed.
+ *
+ * Events: TCP_EV_READABLE (data or end of stream), TCP_EV_WRITABLE (send
+ * space), TCP_EV_CONNECTED, TCP_EV_ACCEPT (on a listener), TCP_EV_EOF,
+ * TCP_EV_ERROR (tcp_sock_error() then says which), TCP_EV_CLOSED. Only
+ * sockets the host holds get events: a child gets none until accepted, so
+ * the host looks at a fresh child's state (tcp_recv_avail(),
+ * tcp_recv_eof(), tcp_sock_state()) once after tcp_accept().
+ *
+ * Not done in the engine: blocking (SO_LINGER with a timeout is a host
+ * matter: shut down writing, wait for TCP_EV_CLOSED or TIME_WAIT, then
+ * close), a second connect() on a socket whose first attempt failed (the
+ * host opens a new tcp_sock), urgent data (URG is ignored; the byte stays
+ * inline).
+ *
  * Errors are negative errno values, as Linux reports them to programs.
  */
 #ifndef USTACK_TCP_H
