@@ -253,7 +253,9 @@ static void tcp_dupack(struct tcp_sock *sk)
 
 	sk->dupacks++;
 	if (!sk->in_recovery) {
-		if (sk->dupacks >= TCP_DUPTHRESH || lost)
+		/* RFC 6582 3.2 step 1: not for data sent before a timeout
+		 * (it is being resent from snd_una anyway) */
+		if ((sk->dupacks >= TCP_DUPTHRESH || lost) && !sk->in_loss)
 			tcp_enter_recovery(sk);
 		return;
 	}

@@ -411,13 +411,26 @@ uint32_t tcp_cur_mss(const struct tcp_sock *sk)
 	return sk->mss - (2 + 2 + 8 * nb);
 }
 
-/* Bytes the window and cwnd still allow beyond snd_nxt. */
+/*
+ * Bytes the window and cwnd still allow beyond snd_nxt. Data the peer has
+ * SACKed has left the network and does not count against cwnd (RFC 6675
+ * 4's pipe, without its loss marks).
+ */
 static uint32_t tcp_usable(const struct tcp_sock *sk)
 {
-	uint32_t wnd = sk->snd_wnd < sk->cwnd ? sk->snd_wnd : sk->cwnd;
-	uint32_t edge = sk->snd_una + wnd;
+	uint32_t edge = sk->snd_una + sk->snd_wnd;
+	uint32_t room = SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
+	uint32_t flight = sk->snd_nxt - sk->snd_una, cw;
 
-	return SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
+	for (unsigned i = 0; i < sk->nsacked; i++) {
+		const struct tcp_range *r = &sk->sacked[i];
+		uint32_t end = SEQ_LT(r->end, sk->snd_nxt) ? r->end : sk->snd_nxt;
+
+		if (SEQ_LT(r->start, end) && end - r->start <= flight)
+			flight -= end - r->start;
+	}
+	cw = sk->cwnd > flight ? sk->cwnd - flight : 0;
+	return room < cw ? room : cw;
 }
 
 /*
@@ -449,9 +462,29 @@ static void tcp_arm_persist(struct tcp_sock *sk)
 	stack_arm(sk->s, &sk->rtx, sk->s->now + t);
 }
 
+/*
+ * Resending after a timeout: step over what the peer has SACKed, and
+ * return how much may go before the next SACKed range (or UINT32_MAX).
+ */
+static uint32_t tcp_skip_sacked(struct tcp_sock *sk)
+{
+	if (!SEQ_LT(sk->snd_nxt, sk->snd_max))
+		return UINT32_MAX;
+	for (unsigned i = 0; i < sk->nsacked; i++) {
+		const struct tcp_range *r = &sk->sacked[i];
+
+		if (SEQ_LEQ(r->start, sk->snd_nxt) && SEQ_GT(r->end, sk->snd_nxt))
+			sk->snd_nxt = r->end;
+		else if (SEQ_GT(r->start, sk->snd_nxt))
+			return r->start - sk->snd_nxt;
+	}
+	return UINT32_MAX;
+}
+
 /* Send one segment from snd_nxt; false when nothing more may go. */
 static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 {
+	uint32_t nxt = sk->snd_nxt, gap = tcp_skip_sacked(sk);
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
 	uint32_t off = sk->snd_nxt - sk->sndq_seq;
 	uint32_t avail = SEQ_GT(data_end, sk->snd_nxt) ?
@@ -460,8 +493,12 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	bool fin;
 	uint8_t flags = TCP_ACK;
 
+	if (sk->snd_nxt != nxt && limit > tcp_usable(sk))
+		limit = tcp_usable(sk);  /* snd_nxt moved on */
 	if (len > mss)
 		len = mss;
+	if (len > gap)
+		len = gap;
 	if (len > limit)
 		len = limit;
 	/* a FIN alone goes even into a closed window, as in BSD */
@@ -755,7 +792,11 @@ void tcp_enter_loss(struct tcp_sock *sk)
 							  sk->snd_una;
 	sk->in_recovery = false;
 	sk->dupacks = 0;
-	sk->nsacked = 0;   /* RFC 2018 8: the receiver may renege */
+	/* what the peer SACKed is not resent after a first timeout (as
+	 * Linux); a second one forgets it, in case the receiver reneged
+	 * (RFC 2018 8) */
+	if (sk->backoff > 1)
+		sk->nsacked = 0;
 	sk->rtt_time = 0;  /* Karn */
 	sk->recover = sk->snd_max;
 	sk->in_loss = true;

@@ -663,3 +663,42 @@ Test(tcp_data, zero_copy_spans)
 	(void)a;
 	finish(l, c);
 }
+
+/* After a timeout the hole is resent, not what the peer SACKed; a second
+ * timeout forgets the SACKs (the receiver may have reneged) */
+Test(tcp_data, rto_skips_sacked_data)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss;
+	uint32_t b, m = 1460;
+	struct th_seg a, r;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
+	b = iss + 1;
+	send_segments(c, iss, 4, m);
+	a = ack_seg(1001, b);
+	a.nsack = 1;
+	a.sack[0][0] = b + m;
+	a.sack[0][1] = b + 3 * m;
+	th_inject(&a);  /* one duplicate ACK: no fast retransmit yet */
+	th_expect_none();
+	th_advance(200 * TH_MS);
+	r = th_tmpl(TCP_ACK, b, 1001);
+	r.wnd = TH_ANY;
+	r.data = buf;
+	r.len = m;
+	th_expect(&r);
+	th_expect_none();
+	/* its ACK: the window (cwnd 2) now covers the last segment only */
+	a = ack_seg(1001, b + m);
+	a.nsack = 1;
+	a.sack[0][0] = b + m;
+	a.sack[0][1] = b + 3 * m;
+	th_inject(&a);
+	r.flags = TCP_ACK | TCP_PSH;
+	r.seq = b + 3 * m;
+	r.data = buf + 3 * m;
+	th_expect(&r);
+	finish(l, c);
+}
