@@ -93,9 +93,12 @@ struct ff {
 	struct tcp_sock *sk[8];
 	unsigned nsk;
 	bool tcp_hint;                  /* the engine sent a segment: */
-	uint32_t tcp_next_ack;          /* its seq + length (SYN, FIN) */
-	uint32_t tcp_next_seq;          /* its ack */
+	uint32_t tcp_next_seq;          /* the last one's ack */
 	uint32_t tcp_ports;             /* its source and destination ports */
+	struct { uint32_t seq, end; } tcp_sent[8];  /* the last 8, ring */
+	unsigned tcp_nsent;
+	uint8_t last_out[IPV4_HLEN + 40];  /* the last datagram sent: for */
+	size_t last_out_len;               /* ICMP errors to quote it */
 
 	size_t heap_base;
 	size_t last_len;
@@ -261,7 +264,9 @@ static void ff_check_tcp_out(struct ff *f, const uint8_t *ip, size_t n)
 	seglen = (uint32_t)(tn - doff) + !!(flags & 0x02) + !!(flags & 0x01);
 	f->tcp_hint = true;
 	f->tcp_ports = get32(t);
-	f->tcp_next_ack = get32(t + 4) + seglen;
+	f->tcp_sent[f->tcp_nsent % 8].seq = get32(t + 4);
+	f->tcp_sent[f->tcp_nsent % 8].end = get32(t + 4) + seglen;
+	f->tcp_nsent++;
 	if (flags & 0x10)
 		f->tcp_next_seq = get32(t + 8);
 }
@@ -289,6 +294,8 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	src = get32(ip + 12);
 	dst = get32(ip + 16);
 	FF_ASSERT(ff_is_ours(f, src), "source %#x not ours", src);
+	f->last_out_len = n < sizeof(f->last_out) ? n : sizeof(f->last_out);
+	memcpy(f->last_out, ip, f->last_out_len);
 	FF_ASSERT(dst && !ff_is_ours(f, dst) && !ff_is_bcast(f, dst) &&
 		  !ipv4_is_multicast(dst) && !ipv4_is_loopback(dst) &&
 		  dst >> 28 != 0xf, "sent to %#x", dst);
@@ -719,6 +726,48 @@ static void ff_put_addr(const struct ff *f, uint8_t *p, unsigned idx)
 		put32(p, f->addr[idx]);
 }
 
+/*
+ * Write at @out the end of a segment the engine sent: the low 3 bits of the
+ * value at @in say how many segments ago (0: the last), so that mutating
+ * them picks an older one: a duplicate ACK, a partial one.
+ */
+static void ff_tcp_ack_hint(const struct ff *f, const uint8_t *in,
+			    uint8_t *out)
+{
+	unsigned back = get32(in) & 7;
+
+	if (back >= f->tcp_nsent)
+		back = f->tcp_nsent - 1;
+	put32(out, f->tcp_sent[(f->tcp_nsent - 1 - back) % 8].end);
+}
+
+/* SACK blocks (RFC 2018) of a segment: each edge the same way. */
+static void ff_tcp_sack_hint(const struct ff *f, uint8_t *t, size_t n)
+{
+	size_t doff = (t[12] >> 4) * 4u, i = 20;
+
+	if (doff > n)
+		return;
+	while (i + 1 < doff && t[i] != 0) {
+		size_t olen = t[i] == 1 ? 1 : t[i + 1];
+
+		if (olen < 1 || i + olen > doff)
+			return;
+		if (t[i] == 5 && olen >= 10) {
+			for (size_t b = i + 2; b + 8 <= i + olen; b += 8) {
+				unsigned k = (get32(t + b) & 7) % 8;
+
+				if (k >= f->tcp_nsent)
+					k = f->tcp_nsent - 1;
+				k = (f->tcp_nsent - 1 - k) % 8;
+				put32(t + b, f->tcp_sent[k].seq);
+				put32(t + b + 4, f->tcp_sent[k].end);
+			}
+		}
+		i += olen;
+	}
+}
+
 /* IPv4 fixes of an FF_FRAME (the frame is at least 34 bytes). */
 static void ff_fix_ipv4(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 			uint8_t sel, uint8_t addrs)
@@ -745,13 +794,23 @@ static void ff_fix_ipv4(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 	tl = get16(ip + 2);
 	if (tl > room)
 		tl = room;
+	if (ip[9] == IP_PROTO_ICMP && (sel & SEL_TCP_ACK) && tl >= hlen + 8 &&
+	    f->last_out_len && icmp_type_is_error(ip[hlen])) {
+		/* an error about what the engine sent last */
+		size_t q = tl - hlen - 8 < f->last_out_len ? tl - hlen - 8 :
+							     f->last_out_len;
+
+		memcpy(ip + hlen + 8, f->last_out, q);
+	}
 	if ((fix & FIX_L4) && ip[9] == IP_PROTO_ICMP && tl >= hlen + 4) {
 		put16(ip + hlen + 2, 0);
 		put16(ip + hlen + 2, ff_cksum(ip + hlen, tl - hlen));
 	}
 	if (ip[9] == IP_PROTO_TCP && tl >= hlen + 20 && f->tcp_hint) {
-		if (sel & SEL_TCP_ACK)
-			put32(ip + hlen + 8, f->tcp_next_ack);
+		if (sel & SEL_TCP_ACK) {
+			ff_tcp_ack_hint(f, ip + hlen + 8, ip + hlen + 8);
+			ff_tcp_sack_hint(f, ip + hlen, tl - hlen);
+		}
 		/* port 0 as destination: the ports of that segment, reversed */
 		if ((sel & SEL_TCP_ACK) && !get16(ip + hlen + 2)) {
 			put16(ip + hlen, (uint16_t)f->tcp_ports);

@@ -84,10 +84,15 @@ static const unsigned char ff_rec_len[FF_KINDS] = {
 #define SEL_SRC(s)  (((s) & 3) << 2)  /* peer, peer2, gateway, ours */
 #define SEL_TYPE(t) (((t) & 3) << 4)  /* IPv4, ARP, 802.1Q, IPv6 */
 #define SEL_OP(o)   (((o) & 3) << 6)  /* ARP request, reply, keep, 3 */
-/* for TCP in IPv4, instead of SEL_OP: before the checksum is fixed, */
-#define SEL_TCP_ACK 0x40              /* ack what the engine sent last
-					 * (and its ports, if dport is 0) */
-#define SEL_TCP_SEQ 0x80              /* seq: what the engine acked last */
+/*
+ * For IPv4, instead of SEL_OP, before the checksum is fixed:
+ * SEL_TCP_ACK: TCP: ack the end of a segment the engine sent (the ack
+ * field's low 3 bits: how many segments ago), the same for each SACK block
+ * edge, and if dport is 0 use that segment's ports; ICMP error: quote the
+ * datagram the engine sent last. SEL_TCP_SEQ: TCP: seq = the engine's ack.
+ */
+#define SEL_TCP_ACK 0x40
+#define SEL_TCP_SEQ 0x80
 
 /* ff_addr indices */
 enum ff_addr_idx {

@@ -210,9 +210,9 @@ static void ping4000_frags(int reverse)
 }
 
 /* A TCP segment from the peer's port 40000 to our port @dport. */
-static void tcp(uint8_t sel, uint8_t addrs, uint16_t dport, uint8_t flags,
-		uint32_t seq, const uint8_t *opt, size_t optlen,
-		const void *data, size_t len)
+static void tcp_ack(uint8_t sel, uint8_t addrs, uint16_t dport,
+		    uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *opt,
+		    size_t optlen, const void *data, size_t len)
 {
 	static uint8_t seg[2048];
 	size_t hl = 20 + optlen;
@@ -222,6 +222,8 @@ static void tcp(uint8_t sel, uint8_t addrs, uint16_t dport, uint8_t flags,
 	be16(seg + 2, dport);
 	be16(seg + 4, seq >> 16);
 	be16(seg + 6, seq & 0xffff);
+	be16(seg + 8, ack >> 16);
+	be16(seg + 10, ack & 0xffff);
 	seg[12] = (uint8_t)(hl / 4 << 4);
 	seg[13] = flags;
 	be16(seg + 14, 65535);
@@ -230,6 +232,14 @@ static void tcp(uint8_t sel, uint8_t addrs, uint16_t dport, uint8_t flags,
 	if (len)
 		memcpy(seg + hl, data, len);
 	ip(FIX_IP, sel, addrs, 6, NULL, 0, seg, hl + len);
+}
+
+/* ack 0: with SEL_TCP_ACK, the end of the last segment the engine sent */
+static void tcp(uint8_t sel, uint8_t addrs, uint16_t dport, uint8_t flags,
+		uint32_t seq, const uint8_t *opt, size_t optlen,
+		const void *data, size_t len)
+{
+	tcp_ack(sel, addrs, dport, flags, seq, 0, opt, optlen, data, len);
 }
 
 static void sock(unsigned op, unsigned idx, uint8_t arg)
@@ -248,6 +258,7 @@ static void sock(unsigned op, unsigned idx, uint8_t arg)
 
 static void seeds_tcp(void)
 {
+	static uint8_t pl[2048];
 	static const uint8_t synopt[20] = {
 		2, 4, 0x05, 0xb4,               /* MSS 1460 */
 		4, 2,                           /* SACK permitted */
@@ -255,7 +266,6 @@ static void seeds_tcp(void)
 		1, 3, 3, 7,                     /* NOP, window scale 7 */
 	};
 	static const char get[] = "GET / HTTP/1.0\r\n\r\n";
-	uint8_t pl[1400];
 
 	cfg_default();
 	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
@@ -281,9 +291,9 @@ static void seeds_tcp(void)
 	tcp(SEL_IP | SEL_TCP_ACK, ADDRS(FA_PEER, FA_OURS0), 0, SYN | ACKF,
 	    5000, synopt, 20, NULL, 0);
 	sock(FS_SEND, 1, 100);
-	memset(pl, 'x', sizeof(pl));
+	memset(pl, 'x', 1400);
 	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 0, ACKF, 0, NULL, 0,
-	    pl, sizeof(pl));
+	    pl, 1400);
 	put8(FF_DEADLINE);
 	sock(FS_RECV, 1, 30);
 	sock(FS_SHUTDOWN, 1, 1);
@@ -301,6 +311,78 @@ static void seeds_tcp(void)
 	sock(FS_ACCEPT, 0, 0);
 	sock(FS_ABORT, 1, 0);
 	save("fuzz_frames", "tcp-syn-flood");
+
+	/* bulk data out, duplicate ACKs with SACK, recovery, RTO, ICMP */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_SEND, 1, 255);
+	{
+		static const uint8_t sack[12] = { 1, 1, 5, 10, 0, 0, 0, 1,
+						  0, 0, 0, 1 };
+
+		tcp_ack(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, 5,
+			sack, sizeof(sack), NULL, 0);
+		repeat(3, FV_NONE);
+		tcp_ack(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, 3,
+			NULL, 0, NULL, 0);
+	}
+	advance(2, 15);
+	pl[0] = 3;      /* fragmentation needed, next-hop MTU 1000 */
+	pl[1] = 4;
+	pl[6] = 0x03;
+	pl[7] = 0xe8;
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0,
+	   pl, 8 + 48);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	put8(FF_DEADLINE);
+	sock(FS_SEND, 1, 100);
+	put8(FF_DEADLINE);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "tcp-bulk-sack-icmp");
+
+	/* we close first: FIN_WAIT, TIME_WAIT, a new SYN on the same ports */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | PSH, 0, NULL,
+	    0, get, sizeof(get) - 1);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_RECV, 1, 0);
+	sock(FS_SEND, 1, 3);
+	sock(FS_CLOSE, 1, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | FIN, 0, NULL,
+	    0, NULL, 0);
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 900000, synopt, 20,
+	    NULL, 0);
+	advance(3, 7);
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 2000000, NULL, 0, NULL, 0);
+	save("fuzz_frames", "tcp-time-wait");
+
+	/* the peer closes first: CLOSE_WAIT, LAST_ACK; an ICMP port
+	 * unreachable for an active open */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, NULL, 0, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | FIN, 0, NULL,
+	    0, NULL, 0);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_RECV, 1, 0);
+	sock(FS_SEND, 1, 0);
+	sock(FS_SHUTDOWN, 1, 1);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_CONNECT, 0, FA_PEER);
+	memset(pl, 0, 8);
+	pl[0] = 3;
+	pl[1] = 3;
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0,
+	   pl, 8 + 28);
+	save("fuzz_frames", "tcp-passive-close");
 }
 
 static void seeds_frames(void)
