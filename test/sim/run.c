@@ -357,6 +357,9 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t p = 0; p < NPROFILES; p++) {
 		unsigned pf = 0, n = profiles[p].seeds ? profiles[p].seeds : seeds;
+		struct timespec tp;
+
+		clock_gettime(CLOCK_MONOTONIC, &tp);
 
 		for (uint64_t seed = 1; seed <= n; seed++) {
 			if (run_seed(&profiles[p], seed, false, why, sizeof(why))) {
@@ -369,8 +372,11 @@ int main(int argc, char **argv)
 				passed++;
 			}
 		}
-		printf("profile %-20s %u seeds, %u failed\n", profiles[p].name,
-		       n, pf);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("profile %-20s %u seeds, %u failed (%.1f s)\n",
+		       profiles[p].name, n, pf,
+		       (double)(t1.tv_sec - tp.tv_sec) +
+		       (t1.tv_nsec - tp.tv_nsec) / 1e9);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("sim: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
