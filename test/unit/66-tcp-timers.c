@@ -267,3 +267,55 @@ Test(tcp_timers, neighbour_unreachable)
 	tcp_abort(e, T.now);
 	drain();
 }
+
+/* RFC 9438: after a loss at W_max = 100 segments, cwnd = 0.7 * W_max,
+ * then W_cubic(t) = C * (t - K)^3 + W_max with K = cbrt(W_max * 0.3 / C):
+ * concave up to W_max around t = K (4.2 s), convex beyond. Driven
+ * directly, one RTT (100 ms) of ACKs at a time. */
+Test(tcp_timers, cubic_window_follows_rfc9438)
+{
+	struct tcp_sock *l, *c;
+	uint32_t una, seg = 1000;
+	double k = 4.2172;  /* cbrt(100 * 0.3 / 0.4) */
+	uint64_t t0;
+	unsigned rtts = 0;
+	double at_k = 0, past_k = 0, last = 0, first_step = 0, late_step = 0;
+
+	th_passive_open(&l, &c, 1000, false);
+	una = c->snd_una;
+	c->mss = (uint16_t)seg;
+	c->srtt = 100 * TH_MS;
+	c->cwnd = 100 * seg;
+	c->snd_max = una + 100 * seg;   /* a full window in flight */
+	c->ssthresh = c->cc->ssthresh(c, T.now);
+	cr_assert_eq(c->ssthresh, 70 * seg, "beta_cubic = 0.7");
+	c->cwnd = c->ssthresh;
+	c->snd_max = una;
+	t0 = T.now;
+	while (rtts++ < 80) {
+		uint32_t n = c->cwnd / seg;
+		double e = (double)(T.now - t0) / 1e9, w;
+
+		for (uint32_t i = 0; i < n; i++)
+			c->cc->on_ack(c, seg, T.now);
+		w = (double)c->cwnd / seg;
+		if (rtts == 2)
+			first_step = w - last;
+		if (e > k - 0.5 && e < k - 0.35)
+			late_step = w - last;
+		if (e >= k - 0.05 && e < k + 0.05)
+			at_k = w;
+		if (e >= k + 3 && past_k == 0)
+			past_k = w;
+		last = w;
+		T.now += 100 * TH_MS;
+	}
+	cr_assert(first_step > late_step, "concave: %.2f then %.2f", first_step,
+		  late_step);
+	cr_assert(at_k > 97 && at_k < 103, "cwnd %.1f at K, want ~100", at_k);
+	cr_assert(past_k > 108, "convex beyond K: %.1f", past_k);
+	c->cwnd = 10 * seg;
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
