@@ -109,8 +109,8 @@ check-clang:
 check-sim: $(BUILD)/sim-tests
 	$(BUILD)/sim-tests
 	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/sim-tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		build/asan/sim-tests
+	ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=8 \
+		UBSAN_OPTIONS=print_stacktrace=1 build/asan/sim-tests
 
 # Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and
 # UBSan into build/fuzz. make fuzz runs each for FUZZ_SECONDS and keeps what
