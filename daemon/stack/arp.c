@@ -30,6 +30,7 @@
 
 #include "eth.h"
 #include "stack_impl.h"
+#include "tcp_impl.h"
 
 /**
  * arp_parse() - read an ARP packet for IPv4 over Ethernet
@@ -279,6 +280,8 @@ static void arp_retry_fire(struct timer *t, uint64_t now)
 
 	if (e->tries >= s->cfg.arp_retries) {
 		s->cnt.arp_resolve_fail += e->qlen;
+		/* connections still opening through it fail: EHOSTUNREACH */
+		tcp_neigh_unreachable(s, e->ip);
 		stack_log(s, STACK_LOG_DEBUG, "arp: no answer from %u.%u.%u.%u",
 			  e->ip >> 24, e->ip >> 16 & 0xff, e->ip >> 8 & 0xff,
 			  e->ip & 0xff);
