@@ -13,8 +13,8 @@
  * 4.3.2.8: icmp_rate per second, bursts of icmp_burst). Echo replies are
  * not rate limited, as in Linux.
  *
- * Errors received are counted; delivering them to the transport that
- * caused them (ECONNREFUSED, path MTU) comes with UDP and TCP.
+ * Errors received are counted; destination unreachable is handed to the
+ * transport that caused it (UDP: ECONNREFUSED on a connected socket).
  */
 #include "icmp.h"
 
@@ -22,6 +22,7 @@
 
 #include "ipv4.h"
 #include "stack_impl.h"
+#include "udp.h"
 
 /**
  * icmp_parse() - read and verify an ICMP header
@@ -176,6 +177,17 @@ static void icmp_echo_reply(struct stack *s, struct pbuf *req,
 		CNT(s, icmp_tx_err);
 }
 
+/* Hand an error to the transport whose datagram it quotes. */
+static void icmp_error_deliver(struct stack *s, const struct icmp_hdr *h,
+			       const struct pbuf *p)
+{
+	const uint8_t *orig = p->data + ICMP_HLEN;
+	size_t len = p->len - ICMP_HLEN;
+
+	if (len >= IPV4_HLEN && orig[9] == IP_PROTO_UDP)
+		udp_icmp_error(s, h->type, h->code, orig, len);
+}
+
 /**
  * icmp_input() - handle one ICMP message; consumes @p
  * @s: the stack
@@ -207,6 +219,7 @@ void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		break;
 	case ICMP_UNREACH:
 		CNT(s, icmp_rx_unreach);
+		icmp_error_deliver(s, &h, p);
 		break;
 	case ICMP_TIME_EXCEEDED:
 		CNT(s, icmp_rx_time_exceeded);

@@ -158,6 +158,7 @@ void stack_free(struct stack *s)
 {
 	if (!s)
 		return;
+	udp_fini(s);
 	reass_fini(s);
 	arp_fini(s);
 	timer_heap_free(&s->timers);

@@ -26,6 +26,8 @@
 #include "inet.h"
 #include "pbuf.h"
 
+struct udp_sock;
+
 #define STACK_NO_DEADLINE UINT64_MAX
 #define STACK_MAX_ADDRS 8
 #define STACK_MAX_ROUTES 256
@@ -48,6 +50,12 @@ struct stack_ops {
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* One log line, without newline. May be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);
+	/*
+	 * A UDP socket's state changed: @events is a mask of UDP_EV_*
+	 * (udp.h). The host may call the socket's functions from here but
+	 * must not close it. May be NULL.
+	 */
+	void (*udp_event)(void *ctx, struct udp_sock *us, unsigned events);
 };
 
 struct stack_addr {
