@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@
 #include "link/link.h"
 #include "log.h"
 #include "rpc/ctl.h"
+#include "rpc/sock.h"
 #include "stack.h"
 #include "version.h"
 
@@ -53,6 +55,7 @@ struct daemon {
 	struct capture *cap;
 	struct impair *imp;
 	struct ctl *ctl;
+	struct socktab *socks;
 	struct event_base *base;
 	struct event *link_ev, *timer_ev, *sig_ev[3];
 	uint64_t now;
@@ -109,10 +112,19 @@ static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 	return d->link.ops->send(&d->link, frame, len);
 }
 
+static void host_udp_event(void *ctx, struct udp_sock *us, unsigned events)
+{
+	struct daemon *d = ctx;
+
+	if (d->socks)
+		sock_udp_event(d->socks, us, events);
+}
+
 static const struct stack_ops host_ops = {
 	.link_output = host_link_output,
 	.random = host_random,
 	.log = host_log,
+	.udp_event = host_udp_event,
 };
 
 static void deliver(struct daemon *d, const uint8_t *frame, size_t len)
@@ -168,6 +180,36 @@ static void settle(struct daemon *d)
 		evtimer_add(d->timer_ev, &tv);
 	}
 	d->armed = next;
+}
+
+static uint64_t host_now(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	d->now = now_ns();
+	return d->now;
+}
+
+static void host_settle(void *ctx)
+{
+	settle(ctx);
+}
+
+/* Every socket costs the daemon a descriptor: take all we may have. */
+static unsigned raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur > 1u << 20)
+		rl.rlim_cur = 1u << 20;
+	return rl.rlim_cur > 256 ? (unsigned)rl.rlim_cur - 128 : 128;
 }
 
 static void on_link(evutil_socket_t fd, short what, void *arg)
@@ -262,6 +304,28 @@ static void log_counters(struct daemon *d)
 	if (d->cap)
 		log_info("capture %s: %" PRIu64 " frames", d->cfg.capture,
 			 capture_count(d->cap));
+	if (d->socks) {
+		const struct sock_stats *st = socktab_stats(d->socks);
+		char sl[1024];
+		size_t n = 0;
+
+#define X(name, desc) \
+		if (st->name && n < sizeof(sl) - 64) \
+			n += (size_t)snprintf(sl + n, sizeof(sl) - n, " %s=%" PRIu64, \
+					      #name, st->name);
+		SOCK_COUNTERS(X)
+#undef X
+		log_info("sockets: open=%u%s", socktab_count(d->socks), sl);
+	}
+	if (d->ctl) {
+		const struct ctl_stats *cs = ctl_get_stats(d->ctl);
+
+		log_info("control: accepted=%" PRIu64 " requests=%" PRIu64
+			 " bad_request=%" PRIu64 " bad_framing=%" PRIu64
+			 " refused_full=%" PRIu64 " send_fail=%" PRIu64,
+			 cs->accepted, cs->requests, cs->bad_request,
+			 cs->bad_framing, cs->refused_full, cs->send_fail);
+	}
 }
 
 /* Fork; the parent waits until the child says it is ready, then exits. */
@@ -374,9 +438,29 @@ static int setup(struct daemon *d)
 	d->armed = STACK_NO_DEADLINE;
 	stack_start(d->stack, d->now);
 	settle(d);
+	{
+		struct sock_host sh = { d, host_now, host_settle };
+		struct sock_limits lim = {
+			.max_socks_per_uid = d->cfg.sockets_per_uid,
+			.max_mem_per_uid = d->cfg.socket_mem_per_uid,
+			.max_socks = raise_nofile(),
+		};
+
+		d->socks = socktab_new(d->base, d->stack, &sh, &lim);
+		if (!d->socks) {
+			log_err("out of memory");
+			return -1;
+		}
+	}
 	d->ctl = ctl_open(d->base, d->cfg.socket_path, d->cfg.socket_mode,
 			  err, sizeof(err));
 	if (!d->ctl) {
+		log_err("%s", err);
+		return -1;
+	}
+	ctl_set_socktab(d->ctl, d->socks);
+	if (*d->cfg.socket_group &&
+	    ctl_chgrp(d->ctl, d->cfg.socket_group, err, sizeof(err))) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -393,6 +477,7 @@ static void teardown(struct daemon *d)
 	if (d->stack)
 		log_counters(d);
 	ctl_close(d->ctl);
+	socktab_free(d->socks);
 	for (int i = 0; i < 3; i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);

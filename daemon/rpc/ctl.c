@@ -19,6 +19,8 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <stdbool.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sock.h"
 #include "ustack_proto.h"
 #include "version.h"
 
@@ -50,6 +53,7 @@ struct ctl {
 	struct ctl_client *clients;
 	unsigned nclients;
 	struct ctl_stats st;
+	struct socktab *socks;
 	uint8_t buf[USTACK_MSG_MAX];
 };
 
@@ -67,23 +71,49 @@ static void client_free(struct ctl_client *cl)
 	free(cl);
 }
 
-static int client_reply(struct ctl_client *cl, uint16_t type, uint32_t seq,
-			int32_t status, const void *body, size_t body_len)
+static int client_reply_fd(struct ctl_client *cl, uint16_t type, uint32_t seq,
+			   int32_t status, const void *body, size_t body_len,
+			   int fd)
 {
 	uint8_t out[sizeof(struct ustack_msg_hdr) + 256];
 	size_t n = ustack_msg_build(out, sizeof(out), type | USTACK_MSG_REPLY,
 				    seq, status, body, body_len);
+	struct iovec iov = { out, n };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (send(cl->fd, out, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.b;
+		msg.msg_controllen = sizeof(cm.b);
+		cm.h.cmsg_level = SOL_SOCKET;
+		cm.h.cmsg_type = SCM_RIGHTS;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
+	}
+	if (sendmsg(cl->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
 		cl->ctl->st.send_fail++;
 		return -1;
 	}
 	return 0;
 }
 
-static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h)
+static int client_reply(struct ctl_client *cl, uint16_t type, uint32_t seq,
+			int32_t status, const void *body, size_t body_len)
+{
+	return client_reply_fd(cl, type, seq, status, body, body_len, -1);
+}
+
+static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
+			int fd)
 {
 	struct ustack_hello_reply hello;
+	uint8_t reply[USTACK_SOCK_REPLY_MAX];
+	size_t reply_len;
+	int reply_fd, status, rc;
 
 	switch (h->type) {
 	case USTACK_MSG_HELLO:
@@ -95,7 +125,56 @@ static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h)
 		return client_reply(cl, h->type, h->seq, 0, &hello,
 				    sizeof(hello));
 	}
-	return client_reply(cl, h->type, h->seq, -EOPNOTSUPP, NULL, 0);
+	if (!cl->ctl->socks)
+		return client_reply(cl, h->type, h->seq, -EOPNOTSUPP, NULL, 0);
+	status = sock_request(cl->ctl->socks, cl->cred.uid, cl->cred.pid, h,
+			      cl->ctl->buf + sizeof(*h), fd, reply, &reply_len,
+			      &reply_fd);
+	rc = client_reply_fd(cl, h->type, h->seq, status, reply,
+			     status ? 0 : reply_len, status ? -1 : reply_fd);
+	if (reply_fd >= 0)
+		close(reply_fd);
+	return rc;
+}
+
+#define CTL_MAX_FDS 8
+#define USTACK_CHECK_FDS (-100)
+
+/*
+ * One message and the descriptors that came with it (SCM_RIGHTS only;
+ * more fds than fit are closed by the kernel and set *@truncated).
+ */
+static ssize_t ctl_recv(int fd, void *buf, size_t cap, int *fds, int *nfds,
+			bool *truncated)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
+	} cm;
+	struct iovec iov = { buf, cap };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cm.b,
+			      .msg_controllen = sizeof(cm.b) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*nfds = 0;
+	n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k && *nfds < CTL_MAX_FDS; i++)
+			memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(int));
+	}
+	/* more than fitted: the kernel closed the rest; refuse the request */
+	*truncated = (msg.msg_flags & MSG_CTRUNC) != 0;
+	return n;
 }
 
 static void client_read(evutil_socket_t fd, short what, void *arg)
@@ -104,10 +183,12 @@ static void client_read(evutil_socket_t fd, short what, void *arg)
 	struct ctl *c = cl->ctl;
 	struct ustack_msg_hdr h;
 	ssize_t n;
-	int rc;
+	int rc, nfds, sfd;
+	int fds[CTL_MAX_FDS];
+	bool truncated;
 
 	(void)what;
-	n = recv(fd, c->buf, sizeof(c->buf), MSG_DONTWAIT | MSG_TRUNC);
+	n = ctl_recv(fd, c->buf, sizeof(c->buf), fds, &nfds, &truncated);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -118,10 +199,17 @@ static void client_read(evutil_socket_t fd, short what, void *arg)
 		rc = USTACK_CHECK_LEN;
 	else
 		rc = ustack_msg_check(c->buf, (size_t)n, 0, &h);
+	sfd = nfds == 1 ? fds[0] : -1;
+	if (rc == USTACK_CHECK_OK && (nfds > 1 || truncated))
+		rc = USTACK_CHECK_FDS;
 	switch (rc) {
 	case USTACK_CHECK_OK:
 		c->st.requests++;
-		rc = ctl_dispatch(cl, &h);
+		rc = ctl_dispatch(cl, &h, sfd);
+		break;
+	case USTACK_CHECK_FDS:
+		c->st.bad_request++;
+		rc = client_reply(cl, h.type, h.seq, -EINVAL, NULL, 0);
 		break;
 	case USTACK_CHECK_VERSION:
 	case USTACK_CHECK_TYPE:
@@ -142,6 +230,8 @@ static void client_read(evutil_socket_t fd, short what, void *arg)
 		rc = -1;
 		break;
 	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
 	if (rc < 0)
 		client_free(cl);
 }
@@ -331,6 +421,48 @@ void ctl_close(struct ctl *c)
 	close(c->fd);
 	unlink(c->path);
 	free(c);
+}
+
+/**
+ * ctl_set_socktab() - serve socket requests from @t from now on
+ * @c: the control server
+ * @t: the socket table
+ */
+void ctl_set_socktab(struct ctl *c, struct socktab *t)
+{
+	c->socks = t;
+}
+
+/**
+ * ctl_chgrp() - give the control socket to a group (name or number)
+ * @c: the control server
+ * @group: the group
+ * @err: set to a sentence naming the problem
+ * @errlen: its size
+ *
+ * Return: 0, or -1
+ */
+int ctl_chgrp(struct ctl *c, const char *group, char *err, size_t errlen)
+{
+	struct group *g = getgrnam(group);
+	char *end;
+	unsigned long gid;
+
+	if (g) {
+		gid = g->gr_gid;
+	} else {
+		gid = strtoul(group, &end, 10);
+		if (!*group || *end) {
+			snprintf(err, errlen, "socket-group: no group '%s'", group);
+			return -1;
+		}
+	}
+	if (chown(c->path, (uid_t)-1, (gid_t)gid)) {
+		snprintf(err, errlen, "socket-group: chown %s: %s", c->path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 const struct ctl_stats *ctl_get_stats(const struct ctl *c)

@@ -9,6 +9,7 @@
 
 struct event_base;
 struct ctl;
+struct socktab;
 
 struct ctl_stats {
 	uint64_t accepted;        /* connections accepted */
@@ -25,6 +26,8 @@ struct ctl_stats {
 struct ctl *ctl_open(struct event_base *base, const char *path, mode_t mode,
 		     char *err, size_t errlen);
 void ctl_close(struct ctl *c);
+void ctl_set_socktab(struct ctl *c, struct socktab *t);
+int ctl_chgrp(struct ctl *c, const char *group, char *err, size_t errlen);
 const struct ctl_stats *ctl_get_stats(const struct ctl *c);
 unsigned ctl_clients(const struct ctl *c);
 
