@@ -36,6 +36,14 @@ CORE_SRC := $(wildcard daemon/stack/*.c) daemon/link/impair.c \
 DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
+# libustack.so (the ustack_* calls) and libustack-preload.so (libc's names)
+CLIENT_SRC := libclient/client.c
+PRELOAD_SRC := libclient/preload.c
+SOCKTEST_SRC := $(wildcard test/sockets/*.c)
+SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libclient/proto.o
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
+CLIENT_LIBS := $(BUILD)/libustack.so $(BUILD)/libustack-preload.so
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
@@ -47,11 +55,35 @@ LIBS_UNIT := -lcriterion
 .PHONY: all check check-unit check-asan check-clang check-integration \
 	deps demo install clean
 
-all: $(BUILD)/ustackd
+all: $(BUILD)/ustackd $(CLIENT_LIBS) $(BUILD)/ustack-run $(SOCKTEST_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# the client libraries export only their API: everything else is hidden
+$(BUILD)/libclient/%.o: libclient/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ilibclient $(ALL_CFLAGS) -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/libclient/proto.o: proto/proto.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/libustack.so: $(CLIENT_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libustack.so -Wl,-z,defs -o $@ $^ -ldl -lpthread
+
+$(BUILD)/libustack-preload.so: $(CLIENT_OBJ) $(PRELOAD_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libustack-preload.so -Wl,-z,defs -o $@ $^ -ldl -lpthread
+
+$(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DUSTACK_LIBDIR='"$(PREFIX)/lib"' $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a
+
+# socket test programs: plain programs, run under ustack-run and on the kernel
+$(BUILD)/test/sockets/%: test/sockets/%.c test/sockets/common.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
@@ -92,7 +124,14 @@ demo: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 755 $(BUILD)/ustack-run $(DESTDIR)$(PREFIX)/bin/ustack-run
+	install -m 755 $(CLIENT_LIBS) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 libclient/ustack.h $(DESTDIR)$(PREFIX)/include/ustack.h
+	install -m 644 man/ustack-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/libustack.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 755 $(BUILD)/ustackd $(DESTDIR)$(PREFIX)/sbin/ustackd
 	install -m 644 man/ustackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 man/ustackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
