@@ -194,14 +194,17 @@ int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port)
 	return udp_autobind(us);
 }
 
-/* The source address for datagrams to @dst, or 0 if there is no route. */
-static uint32_t udp_source(struct stack *s, uint32_t dst)
+/*
+ * The source address for datagrams to @dst, or 0 if there is no route.
+ * As in Linux, the limited broadcast needs a route (the default one) or a
+ * socket bound to one of our addresses.
+ */
+static uint32_t udp_source(struct stack *s, uint32_t laddr, uint32_t dst)
 {
-	const struct route *r;
+	const struct route *r = route_lookup(s, dst);
 
-	if (dst == IPV4_BROADCAST)
-		return s->nif.addr[0].addr;
-	r = route_lookup(s, dst);
+	if (dst == IPV4_BROADCAST && laddr && stack_is_local_addr(s, laddr))
+		return laddr;
 	return r ? route_source(s, r, dst) : 0;
 }
 
@@ -225,11 +228,11 @@ int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
 
 	if (!addr)
 		addr = s->nif.addr[0].addr;
-	if (stack_is_broadcast(s, addr) && !us->broadcast)
-		return -EACCES;
-	src = udp_source(s, addr);
+	src = udp_source(s, us->laddr, addr);
 	if (!src)
 		return -ENETUNREACH;
+	if (stack_is_broadcast(s, addr) && !us->broadcast)
+		return -EACCES;
 	rc = udp_autobind(us);
 	if (rc)
 		return rc;
@@ -267,7 +270,7 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
 	int rc;
 
 	if (!src || stack_is_broadcast(s, src) || ipv4_is_multicast(src))
-		src = udp_source(s, dst);
+		src = udp_source(s, us->laddr, dst);
 	if (!src) {
 		CNT(s, ip_tx_no_route);
 		return -ENETUNREACH;
@@ -311,7 +314,8 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
  *
  * Return: 0 (the datagram went to the link, or waits for ARP), or
  * -EDESTADDRREQ, -EINVAL (port 0), -EMSGSIZE, -EACCES (broadcast without
- * SO_BROADCAST), -ENETUNREACH, -ENOBUFS (no memory, or the link's transmit
+ * SO_BROADCAST), -ENETUNREACH (no route; checked first, as Linux does),
+ * -ENOBUFS (no memory, or the link's transmit
  * queue is full: not sent, the caller may retry), -EAGAIN (no port)
  */
 int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
@@ -334,6 +338,10 @@ int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
 	}
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
+	if (!udp_source(s, us->laddr, daddr)) {
+		CNT(s, ip_tx_no_route);
+		return -ENETUNREACH;
+	}
 	if (stack_is_broadcast(s, daddr) && !us->broadcast)
 		return -EACCES;
 	rc = udp_autobind(us);
