@@ -293,9 +293,10 @@ static int sock_addr_in(const struct sock *sk, const struct ustack_addr *ua,
 {
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 	static const uint8_t zero[16];
+	int rc = ustack_addr_check(ua);
 
-	if (ustack_addr_check(ua))
-		return -EINVAL;
+	if (rc)
+		return rc;
 	*port = ua->port;
 	if (ua->family == AF_INET) {
 		memcpy(addr, ua->addr, 4);
