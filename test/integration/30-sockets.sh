@@ -31,7 +31,8 @@ ip netns exec "$KB" timeout 120 "$B/test/sockets/udp_peer" $PEER 110 &
 PIDS+=($!)
 ip netns exec "$NS" timeout 120 "$B/test/sockets/udp_peer" $PEER 110 &
 PIDS+=($!)
-sleep 0.3
+bound() { ip netns exec "$1" ss -Huln "sport = :7007" | grep -q .; }
+wait_for 10 bound "$KB" && wait_for 10 bound "$NS" || fail "udp_peer did not start"
 
 for prog in "$B"/test/sockets/*; do
 	name=$(basename "$prog")

@@ -23,6 +23,7 @@ start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $US/24 \
 ip -n "$NS" addr add $KERNEL/24 dev ustk0
 in_ns() { ip netns exec "$NS" "$@"; }
 ur() { in_ns timeout 20 "$RUN" --socket "$SOCK" "$@"; }
+udp_bound() { in_ns ss -Huln "sport = :$1" | grep -q .; }
 
 out=$(ur sh -c 'echo $LD_PRELOAD')
 check "ustack-run sets LD_PRELOAD ($out)" grep -q 'libustack-preload.so' <<<"$out"
@@ -32,14 +33,14 @@ check "ustack-run: a missing program exits 127" test $? -eq 127
 # socat as a UDP server on ustack, the kernel's socat as client
 ur socat -T 5 UDP4-LISTEN:9000,bind=$US EXEC:/bin/cat &
 PIDS+=($!)
-sleep 0.5
+sleep 1
 out=$(echo "hello ustack" | in_ns timeout 10 socat -t 2 - UDP4:$US:9000)
 check "socat UDP server under ustack-run echoes ($out)" test "$out" = "hello ustack"
 
 # the kernel's socat as server, socat on ustack as client
 in_ns timeout 20 socat -T 5 UDP4-LISTEN:9001,bind=$KERNEL EXEC:/bin/cat &
 PIDS+=($!)
-sleep 0.3
+wait_for 10 udp_bound 9001
 out=$(echo "hello kernel" | ur socat -t 2 - UDP4:$KERNEL:9001)
 check "socat UDP client under ustack-run gets the echo ($out)" test "$out" = "hello kernel"
 
@@ -71,12 +72,12 @@ PY
 )
 ur python3 -c "$py_server" $US &
 PIDS+=($!)
-sleep 0.5
+sleep 1.5
 out=$(in_ns timeout 20 python3 -c "$py_client" $US 2>&1)
 check "python3 UDP server under ustack-run: 200 of 200 answers right ($out)" test "$out" = 200
 in_ns timeout 20 python3 -c "$py_server" $KERNEL &
 PIDS+=($!)
-sleep 0.3
+wait_for 10 udp_bound 9100
 out=$(ur python3 -c "$py_client" $KERNEL 2>&1)
 check "python3 UDP client under ustack-run: 200 of 200 answers right ($out)" test "$out" = 200
 

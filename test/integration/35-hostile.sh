@@ -17,6 +17,7 @@ start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $US/24 \
 	--sockets-per-uid 1000 || { fail "ustackd starts"; summary; exit 1; }
 ip -n "$NS" addr add $KERNEL/24 dev ustk0
 in_ns() { ip netns exec "$NS" "$@"; }
+udp_bound() { in_ns ss -Huln "sport = :$1" | grep -q .; }
 
 hostile=$(cat <<'PY'
 import os, random, resource, socket, struct, sys, time
@@ -178,7 +179,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 9200)
 s.settimeout(10)
 d, a = s.recvfrom(100); s.sendto(d, a)' $KERNEL &
 PIDS+=($!)
-sleep 0.3
+wait_for 10 udp_bound 9200
 out=$(in_ns timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$RUN" --socket "$SOCK" python3 -c '
 import socket, sys
