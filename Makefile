@@ -2,13 +2,17 @@
 #
 #   make            build everything into build/
 #   make check      every test: unit (also under ASan+UBSan), clang build,
-#                   integration in network namespaces (needs root)
+#                   a short fuzz run, integration in network namespaces
+#                   (needs root)
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make demo       install what is missing, build, run the demo
 #   make deps       apt-get install what the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
@@ -25,13 +29,19 @@ CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
+# libFuzzer targets: clang instruments everything it builds for coverage
+ifdef FUZZ
+CFLAGS := -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC -D_GNU_SOURCE \
 	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -MMD -MP
 CPPFLAGS += -Idaemon/stack -Idaemon -Iproto
 
 # The engine and the pure parts of the daemon: everything the unit tests
 # and the simulator link against. No libevent, no libpcap here.
-CORE_SRC := $(wildcard daemon/stack/*.c) daemon/link/impair.c \
+CORE_SRC := $(wildcard daemon/stack/*.c) $(wildcard daemon/link/impair.c) \
 	$(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
@@ -44,18 +54,21 @@ SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libclient/proto.o
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 CLIENT_LIBS := $(BUILD)/libustack.so $(BUILD)/libustack-preload.so
+SIM_SRC := $(wildcard test/sim/*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 
 LIBS_DAEMON := -levent -lpcap
 LIBS_UNIT := -lcriterion
 
 .PHONY: all check check-unit check-asan check-clang check-integration \
-	deps demo install clean
+	check-sim check-man check-install check-service deps demo install clean
 
-all: $(BUILD)/ustackd $(CLIENT_LIBS) $(BUILD)/ustack-run $(SOCKTEST_BIN)
+all: $(BUILD)/ustackd $(BUILD)/ustackctl $(CLIENT_LIBS) $(BUILD)/ustack-run \
+	$(SOCKTEST_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,13 +105,24 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 $(BUILD)/ustackd: $(DAEMON_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON)
 
+$(BUILD)/ustackctl: $(BUILD)/tools/ustackctl.o $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_UNIT)
+
+# the deterministic network simulator (test/sim): plain and ASan+UBSan
+$(BUILD)/sim-tests: $(SIM_OBJ) $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
 
 check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-asan
 	$(MAKE) check-clang
+	$(MAKE) check-sim
+	$(MAKE) check-man
+	$(MAKE) check-install
+	$(MAKE) check-service
 	$(MAKE) check-integration
 
 check-unit: $(BUILD)/unit-tests
@@ -110,7 +134,93 @@ check-asan:
 		build/asan/unit-tests
 
 check-clang:
-	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests
+	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests \
+		build/clang/sim-tests
+
+check-sim: $(BUILD)/sim-tests
+	$(BUILD)/sim-tests
+	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/sim-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		build/asan/sim-tests
+
+# Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and
+# UBSan into build/fuzz. make fuzz runs each for FUZZ_SECONDS and keeps what
+# it finds in build/fuzz/corpus/TARGET; check-fuzz runs each for
+# FUZZ_CHECK_SECONDS from the generated seeds alone, after replaying the
+# seeds through a gcc build of the same targets (build/fuzz-replay).
+FUZZ_TARGETS := fuzz_frames fuzz_proto
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 20
+
+$(FUZZ_TARGETS:%=$(BUILD)/%): $(BUILD)/%: $(BUILD)/test/fuzz/%.o \
+		$(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(FUZZ_TARGETS:%=$(BUILD)/%-replay): $(BUILD)/%-replay: \
+		$(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# seeds are written at build time, never committed: test/fuzz/seeds.c
+$(BUILD)/fuzz-seeds: test/fuzz/seeds.c test/fuzz/fuzz_frames.h proto/proto.c \
+		proto/ustack_proto.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -Iproto -o $@ test/fuzz/seeds.c proto/proto.c
+
+$(BUILD)/seeds/.stamp: $(BUILD)/fuzz-seeds
+	rm -rf $(BUILD)/seeds
+	$(BUILD)/fuzz-seeds $(BUILD)/seeds
+	touch $@
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/%) $(BUILD)/seeds/.stamp
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/%-replay)
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang FUZZ=1 fuzz-build
+	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) corpus $(FUZZ_TARGETS)
+
+check-fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang FUZZ=1 fuzz-build
+	$(MAKE) BUILD=build/fuzz-replay SAN=1 fuzz-replay
+	for t in $(FUZZ_TARGETS); do \
+		build/fuzz-replay/$$t-replay $(FUZZ_BUILD)/seeds/$$t || exit 1; done
+	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS) check \
+		$(FUZZ_TARGETS)
+
+MAN := $(wildcard man/*.[1-8])
+
+check-man:
+	mandoc -Tlint -W warning $(MAN)
+	@echo "man: $(words $(MAN)) pages lint-clean"
+
+# install into a scratch root and check that every file landed
+check-install:
+	rm -rf $(BUILD)/inst
+	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/inst PREFIX=/usr
+	test -x $(BUILD)/inst/usr/sbin/ustackd
+	test -x $(BUILD)/inst/usr/bin/ustackctl
+	test -x $(BUILD)/inst/usr/bin/ustack-run
+	test -f $(BUILD)/inst/usr/lib/libustack.so
+	test -f $(BUILD)/inst/usr/lib/libustack-preload.so
+	test -f $(BUILD)/inst/usr/include/ustack.h
+	test -f $(BUILD)/inst/usr/lib/systemd/system/ustackd.service
+	test -f $(BUILD)/inst/etc/ustack/ustackd.conf
+	$(BUILD)/inst/usr/sbin/ustackd --config $(BUILD)/inst/etc/ustack/ustackd.conf \
+		--print-config >/dev/null
+	for m in $(MAN); do s=$${m##*.}; \
+		test -f $(BUILD)/inst/usr/share/man/man$$s/$${m##*/} || exit 1; done
+	$(BUILD)/inst/usr/sbin/ustackd --version
+	@echo "install: ok"
+
+# the unit as installed, but pointing at this build so that its
+# ExecStart exists; --man=no: the man pages are not installed here
+check-service: all
+	mkdir -p $(BUILD)/verify
+	sed -e 's|@SBINDIR@|$(CURDIR)/$(BUILD)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		daemon/ustackd.service.in >$(BUILD)/verify/ustackd.service
+	systemd-analyze verify --man=no $(BUILD)/verify/ustackd.service
+	@echo "service: systemd-analyze verify passes"
 
 check-integration: all
 	bash test/integration/run.sh $(BUILD)
@@ -122,19 +232,27 @@ demo: deps
 	$(MAKE) all
 	bash tools/demo.sh $(BUILD)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/bin \
-		$(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+$(BUILD)/ustackd.service: daemon/ustackd.service.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+
+install: all $(BUILD)/ustackd.service
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/ustack $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include
 	install -m 755 $(BUILD)/ustack-run $(DESTDIR)$(PREFIX)/bin/ustack-run
 	install -m 755 $(CLIENT_LIBS) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 libclient/ustack.h $(DESTDIR)$(PREFIX)/include/ustack.h
-	install -m 644 man/ustack-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 man/libustack.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 755 $(BUILD)/ustackd $(DESTDIR)$(PREFIX)/sbin/ustackd
-	install -m 644 man/ustackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 644 man/ustackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 755 $(BUILD)/ustackctl $(DESTDIR)$(PREFIX)/bin/ustackctl
+	install -m 644 $(BUILD)/ustackd.service $(DESTDIR)$(UNITDIR)/ustackd.service
+	# an existing configuration is the administrator's: never overwritten
+	test -e $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf || \
+		install -m 644 daemon/ustackd.conf $(DESTDIR)$(SYSCONFDIR)/ustack/ustackd.conf
+	for m in $(MAN); do s=$${m##*.}; \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/ || exit 1; \
+	done
 
 clean:
 	rm -rf build

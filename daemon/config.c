@@ -33,6 +33,7 @@ struct opt {
 	unsigned long min, max;
 	const char *arg;      /* argument name in --help; NULL: a flag */
 	const char *help;
+	bool live;            /* SIGHUP applies it to the running daemon */
 };
 
 #define OFF(f) offsetof(struct daemon_config, f)
@@ -41,58 +42,62 @@ struct opt {
 
 static const struct opt opts[] = {
 	{ "tap", T_IFNAME, OFF(tap), SZ(tap), 0, 0, "NAME",
-	  "create (or attach to) the TAP interface NAME (default ustack0)" },
+	  "create (or attach to) the TAP interface NAME (default ustack0)", false },
 	{ "pcap", T_IFNAME, OFF(pcap), SZ(pcap), 0, 0, "IFNAME",
-	  "attach to the existing interface IFNAME through libpcap" },
+	  "attach to the existing interface IFNAME through libpcap", false },
 	{ "addr", T_ADDR, 0, 0, 0, 0, "A.B.C.D/N",
-	  "our IPv4 address and prefix length (repeat for more, up to 8)" },
+	  "our IPv4 address and prefix length (repeat for more, up to 8)", false },
 	{ "gateway", T_IPV4, SOFF(gateway), 0, 0, 0, "A.B.C.D",
-	  "default gateway; must be on one of our subnets" },
+	  "default gateway; must be on one of our subnets", false },
 	{ "mac", T_MAC, SOFF(mac), 0, 0, 0, "XX:XX:XX:XX:XX:XX",
-	  "our MAC address (default: a stable locally administered one)" },
+	  "our MAC address (default: a stable locally administered one)", false },
 	{ "mtu", T_UINT, SOFF(mtu), sizeof(uint32_t), 576, 65535, "N",
-	  "IP MTU of the link (default 1500)" },
+	  "IP MTU of the link (default 1500)", false },
 	{ "socket", T_STR, OFF(socket_path), SZ(socket_path), 0, 0, "PATH",
-	  "control socket (default " USTACK_DEFAULT_SOCKET ")" },
+	  "control socket (default " USTACK_DEFAULT_SOCKET ")", false },
 	{ "socket-mode", T_MODE, OFF(socket_mode), 0, 0, 07777, "MODE",
-	  "permission bits of the control socket, octal (default 0666)" },
+	  "permission bits of the control socket, octal (default 0666)", false },
 	{ "socket-group", T_STR, OFF(socket_group), SZ(socket_group), 0, 0, "GROUP",
-	  "group owning the control socket, a name or a number (default: ours)" },
+	  "group owning the control socket, a name or a number (default: ours)", false },
 	{ "sockets-per-uid", T_UINT, OFF(sockets_per_uid), sizeof(unsigned), 1, 1000000, "N",
-	  "sockets one user may hold; more fail with EMFILE (default 4096)" },
+	  "sockets one user may hold; more fail with EMFILE (default 4096)", false },
 	{ "socket-mem-per-uid", T_BYTES, OFF(socket_mem_per_uid), 0, 1u << 20, 1ul << 40, "BYTES",
-	  "socket buffer memory one user may claim; more fails with ENOBUFS (default 1G)" },
+	  "socket buffer memory one user may claim; more fails with ENOBUFS (default 1G)", false },
 	{ "foreground", T_BOOL, OFF(foreground), 0, 0, 0, NULL,
-	  "stay in the foreground and log to stderr" },
+	  "stay in the foreground and log to stderr", false },
 	{ "log-level", T_LOGLEVEL, OFF(log_level), 0, 0, 0, "LEVEL",
-	  "error, warn, info (default) or debug" },
+	  "error, warn, info (default) or debug", true },
 	{ "capture", T_STR, OFF(capture), SZ(capture), 0, 0, "FILE",
-	  "write every frame in and out to FILE (pcap)" },
+	  "write every frame in and out to FILE (pcap)", true },
 	{ "impair", T_IMPAIR, OFF(impair), 0, 0, 0,
 	  "loss=P,dup=P,reorder=P,corrupt=P,delay=MS,seed=N",
-	  "impair the link in both directions, deterministically for a seed" },
+	  "impair the link in both directions, deterministically for a seed", true },
+	{ "admin-group", T_STR, OFF(admin_group), SZ(admin_group), 0, 0, "GROUP",
+	  "members of GROUP may change state through ustackctl (root always may)", false },
+	{ "user", T_STR, OFF(user), SZ(user), 0, 0, "NAME",
+	  "once the link is open, become user NAME, keeping no capability", false },
 	{ "mem-budget", T_BYTES, SOFF(mem_budget), 0, 1u << 20, 1ul << 40, "BYTES",
-	  "packet buffer memory, all uses together (default 64M)" },
+	  "packet buffer memory, all uses together (default 64M)", true },
 	{ "ttl", T_U8, SOFF(ttl), 0, 1, 255, "N",
-	  "TTL of the datagrams we send (default 64)" },
+	  "TTL of the datagrams we send (default 64)", true },
 	{ "arp-max-entries", T_UINT, SOFF(arp_max_entries), sizeof(unsigned), 1, 65536, "N",
-	  "neighbour cache size (default 512)" },
+	  "neighbour cache size (default 512)", false },
 	{ "arp-max-age", T_SECONDS, SOFF(arp_max_age), 0, 1, 86400, "SECONDS",
-	  "how long an ARP answer is trusted (default 120)" },
+	  "how long an ARP answer is trusted (default 120)", true },
 	{ "arp-retries", T_UINT, SOFF(arp_retries), sizeof(unsigned), 1, 100, "N",
-	  "ARP requests before a neighbour is unreachable (default 3)" },
+	  "ARP requests before a neighbour is unreachable (default 3)", true },
 	{ "arp-queue-len", T_UINT, SOFF(arp_queue_len), sizeof(unsigned), 1, 4096, "N",
-	  "packets held per neighbour being resolved (default 16)" },
+	  "packets held per neighbour being resolved (default 16)", true },
 	{ "reass-max", T_UINT, SOFF(reass_max), sizeof(unsigned), 1, 65536, "N",
-	  "datagrams in reassembly at once (default 64)" },
+	  "datagrams in reassembly at once (default 64)", true },
 	{ "reass-max-bytes", T_BYTES, SOFF(reass_max_bytes), 0, 65536, 1ul << 32, "BYTES",
-	  "memory for reassembly (default 4M)" },
+	  "memory for reassembly (default 4M)", true },
 	{ "reass-timeout", T_SECONDS, SOFF(reass_timeout), 0, 1, 600, "SECONDS",
-	  "time a fragmented datagram has to complete (default 30)" },
+	  "time a fragmented datagram has to complete (default 30)", true },
 	{ "icmp-rate", T_UINT, SOFF(icmp_rate), sizeof(unsigned), 0, 1000000, "N",
-	  "ICMP errors per second, sustained (default 1000)" },
+	  "ICMP errors per second, sustained (default 1000)", true },
 	{ "icmp-burst", T_UINT, SOFF(icmp_burst), sizeof(unsigned), 1, 1000000, "N",
-	  "ICMP errors in a burst (default 50)" },
+	  "ICMP errors in a burst (default 50)", true },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -395,6 +400,7 @@ int config_parse_args(struct daemon_config *cfg, int argc, char **argv)
 	int c, n = 0;
 
 	config_defaults(cfg);
+	optind = 0;	/* reinitialise getopt: SIGHUP parses again */
 	for (size_t i = 0; i < NOPTS; i++)
 		lo[n++] = (struct option){ opts[i].name,
 			opts[i].arg ? required_argument : no_argument, NULL,
@@ -606,5 +612,63 @@ void config_print(const struct daemon_config *cfg, FILE *out)
 			fprintf(out, "%s = %04o\n", o->name, *(const unsigned *)(const void *)base);
 			break;
 		}
+	}
+}
+
+static size_t opt_size(const struct opt *o)
+{
+	switch (o->type) {
+	case T_STR:
+	case T_IFNAME:
+	case T_PATH_ONLY_CLI:
+		return o->size;
+	case T_IPV4:
+		return sizeof(uint32_t);
+	case T_MAC:
+		return ETH_ALEN;
+	case T_UINT:
+	case T_MODE:
+		return sizeof(unsigned);
+	case T_U8:
+		return sizeof(uint8_t);
+	case T_SECONDS:
+		return sizeof(uint64_t);
+	case T_BYTES:
+		return sizeof(size_t);
+	case T_LOGLEVEL:
+		return sizeof(int);
+	case T_IMPAIR:
+		return sizeof(struct impair_config);
+	case T_BOOL:
+		return sizeof(bool);
+	case T_ADDR:
+		return 0;
+	}
+	return 0;
+}
+
+/**
+ * config_diff() - report every setting that differs between two configs
+ * @old: the running configuration
+ * @cur: the one just read
+ * @changed: called with each differing setting's name and liveness
+ * @arg: passed to @changed
+ */
+void config_diff(const struct daemon_config *old, const struct daemon_config *cur,
+		 config_changed_fn *changed, void *arg)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		bool differs;
+
+		if (o->type == T_ADDR)
+			differs = old->stack.naddr != cur->stack.naddr ||
+				  memcmp(old->stack.addr, cur->stack.addr,
+					 sizeof(old->stack.addr));
+		else
+			differs = memcmp((const char *)old + o->off,
+					 (const char *)cur + o->off, opt_size(o));
+		if (differs)
+			changed(o->name, o->live, arg);
 	}
 }

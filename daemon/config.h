@@ -28,7 +28,12 @@ struct daemon_config {
 	struct impair_config impair;
 	char config_file[PATH_MAX];
 	bool print_config;
+	char user[64];
+	char admin_group[64];
 };
+
+/* Called for each setting that differs; @live: applied without restart */
+typedef void config_changed_fn(const char *name, bool live, void *arg);
 
 enum config_result { CONFIG_RUN, CONFIG_EXIT_OK, CONFIG_EXIT_USAGE, CONFIG_EXIT_ERR };
 
@@ -36,5 +41,7 @@ int config_parse_args(struct daemon_config *cfg, int argc, char **argv);
 int config_finish(struct daemon_config *cfg, char *err, size_t errlen);
 void config_print(const struct daemon_config *cfg, FILE *out);
 void config_usage(FILE *out);
+void config_diff(const struct daemon_config *old, const struct daemon_config *cur,
+		 config_changed_fn *changed, void *arg);
 
 #endif

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,35 +37,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "config.h"
+#include "daemon.h"
 #include "link/capture.h"
 #include "link/impair.h"
 #include "link/link.h"
 #include "log.h"
+#include "notify.h"
+#include "privs.h"
 #include "rpc/ctl.h"
 #include "rpc/sock.h"
 #include "stack.h"
 #include "version.h"
 
-#define LINK_BATCH 64
 
-struct daemon {
-	struct daemon_config cfg;
-	struct stack *stack;
-	struct link link;
-	struct capture *cap;
-	struct impair *imp;
-	struct ctl *ctl;
-	struct socktab *socks;
-	struct event_base *base;
-	struct event *link_ev, *timer_ev, *sig_ev[3];
-	uint64_t now;
-	uint64_t armed;                 /* deadline the timer is set for */
-	int ready_fd;                   /* pipe to the waiting parent, or -1 */
-	uint8_t rxbuf[LINK_FRAME_MAX];
-};
-
-static uint64_t now_ns(void)
+uint64_t daemon_now(void)
 {
 	struct timespec ts;
 
@@ -121,10 +109,11 @@ static void host_udp_event(void *ctx, struct udp_sock *us, unsigned events)
 }
 
 static const struct stack_ops host_ops = {
+	.udp_event = host_udp_event,
 	.link_output = host_link_output,
 	.random = host_random,
 	.log = host_log,
-	.udp_event = host_udp_event,
+	.echo_reply = admin_echo_reply,
 };
 
 static void deliver(struct daemon *d, const uint8_t *frame, size_t len)
@@ -148,8 +137,22 @@ static void impair_drain(struct daemon *d)
 	}
 }
 
+/* Let every frame still held by the impairment out, due or not. */
+static void impair_drain_all(struct daemon *d)
+{
+	struct impair_frame *f;
+
+	while ((f = impair_pop(d->imp, UINT64_MAX - 1))) {
+		if (f->dir == IMPAIR_RX)
+			deliver(d, f->data, f->len);
+		else
+			d->link.ops->send(&d->link, f->data, f->len);
+		free(f);
+	}
+}
+
 /* Run the engine's due timers, then arm ours for what comes next. */
-static void settle(struct daemon *d)
+void daemon_settle(struct daemon *d)
 {
 	uint64_t next;
 
@@ -182,17 +185,154 @@ static void settle(struct daemon *d)
 	d->armed = next;
 }
 
+static void on_link(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->now = daemon_now();
+	for (int i = 0; i < LINK_BATCH; i++) {
+		int n = d->link.ops->recv(&d->link, d->rxbuf, sizeof(d->rxbuf));
+
+		if (n <= 0) {
+			if (n < 0)
+				log_warn("%s %s: receive failed: %s", d->link.kind,
+					 d->link.name, strerror(-n));
+			break;
+		}
+		if (d->imp)
+			impair_push(d->imp, IMPAIR_RX, d->rxbuf, (size_t)n, d->now);
+		else
+			deliver(d, d->rxbuf, (size_t)n);
+	}
+	daemon_settle(d);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->now = daemon_now();
+	d->armed = STACK_NO_DEADLINE;
+	daemon_settle(d);
+}
+
+static void reload_changed(const char *name, bool live, void *arg)
+{
+	(void)arg;
+	if (live)
+		log_info("reload: %s changed", name);
+	else
+		log_warn("reload: %s changed; it takes effect at the next start",
+			 name);
+}
+
+/* Apply a live setting that the daemon itself owns: capture, impair. */
+static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
+{
+	char err[512];
+
+	if (strcmp(nc->capture, d->cfg.capture)) {
+		capture_close(d->cap);
+		d->cap = NULL;
+		if (*nc->capture && !(d->cap = capture_open(nc->capture, err,
+							      sizeof(err))))
+			log_err("reload: %s; capture stopped", err);
+	}
+	if (memcmp(&nc->impair, &d->cfg.impair, sizeof(nc->impair))) {
+		if (d->imp) {
+			/* what is in flight leaves now, then the new rules apply */
+			impair_drain_all(d);
+			impair_fini(d->imp);
+		}
+		if (nc->impair.enabled) {
+			if (!d->imp)
+				d->imp = malloc(sizeof(*d->imp));
+			if (d->imp)
+				impair_init(d->imp, &nc->impair);
+		} else {
+			free(d->imp);
+			d->imp = NULL;
+		}
+	}
+}
+
+/*
+ * SIGHUP: read the configuration file and command line again, apply what
+ * can change live (each setting's `live` flag in config.c) and name the rest.
+ */
+static void reload(struct daemon *d)
+{
+	struct daemon_config nc;
+	char err[512];
+
+	notify_send("RELOADING=1\nSTATUS=reloading the configuration");
+	if (config_parse_args(&nc, d->argc, d->argv) != CONFIG_RUN ||
+	    config_finish(&nc, err, sizeof(err)) ||
+	    stack_reconfigure(d->stack, &nc.stack)) {
+		log_err("reload: the configuration is invalid; keeping the running one");
+		notify_send("READY=1\nSTATUS=reload failed; running as before");
+		return;
+	}
+	config_diff(&d->cfg, &nc, reload_changed, d);
+	log_init(d->cfg.foreground, nc.log_level);
+	reload_link_side(d, &nc);
+	/* settings that need a restart keep their running values */
+	d->cfg.log_level = nc.log_level;
+	memcpy(d->cfg.capture, nc.capture, sizeof(nc.capture));
+	d->cfg.impair = nc.impair;
+	d->cfg.stack.ttl = nc.stack.ttl;
+	d->cfg.stack.mem_budget = nc.stack.mem_budget;
+	d->cfg.stack.arp_max_age = nc.stack.arp_max_age;
+	d->cfg.stack.arp_retries = nc.stack.arp_retries;
+	d->cfg.stack.arp_queue_len = nc.stack.arp_queue_len;
+	d->cfg.stack.reass_max = nc.stack.reass_max;
+	d->cfg.stack.reass_max_bytes = nc.stack.reass_max_bytes;
+	d->cfg.stack.reass_timeout = nc.stack.reass_timeout;
+	d->cfg.stack.icmp_rate = nc.stack.icmp_rate;
+	d->cfg.stack.icmp_burst = nc.stack.icmp_burst;
+	log_info("reload: done");
+	notify_send("READY=1\nSTATUS=serving; configuration reloaded");
+	daemon_settle(d);
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	notify_send("WATCHDOG=1");
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading the configuration");
+		d->now = daemon_now();
+		reload(d);
+		return;
+	}
+	log_info("%s: shutting down", strsignal((int)sig));
+	event_base_loopbreak(d->base);
+}
+
 static uint64_t host_now(void *ctx)
 {
 	struct daemon *d = ctx;
 
-	d->now = now_ns();
+	d->now = daemon_now();
 	return d->now;
 }
 
 static void host_settle(void *ctx)
 {
-	settle(ctx);
+	daemon_settle(ctx);
 }
 
 /* Every socket costs the daemon a descriptor: take all we may have. */
@@ -212,52 +352,46 @@ static unsigned raise_nofile(void)
 	return rl.rlim_cur > 256 ? (unsigned)rl.rlim_cur - 128 : 128;
 }
 
-static void on_link(evutil_socket_t fd, short what, void *arg)
+/* The socket table, serving the socket requests on the control socket. */
+static int sockets_start(struct daemon *d)
 {
-	struct daemon *d = arg;
+	struct sock_host sh = { d, host_now, host_settle };
+	struct sock_limits lim = {
+		.max_socks_per_uid = d->cfg.sockets_per_uid,
+		.max_mem_per_uid = d->cfg.socket_mem_per_uid,
+		.max_socks = raise_nofile(),
+	};
 
-	(void)fd;
-	(void)what;
-	d->now = now_ns();
-	for (int i = 0; i < LINK_BATCH; i++) {
-		int n = d->link.ops->recv(&d->link, d->rxbuf, sizeof(d->rxbuf));
-
-		if (n <= 0) {
-			if (n < 0)
-				log_warn("%s %s: receive failed: %s", d->link.kind,
-					 d->link.name, strerror(-n));
-			break;
-		}
-		if (d->imp)
-			impair_push(d->imp, IMPAIR_RX, d->rxbuf, (size_t)n, d->now);
-		else
-			deliver(d, d->rxbuf, (size_t)n);
+	d->socks = socktab_new(d->base, d->stack, &sh, &lim);
+	if (!d->socks || socktab_attach(d->socks, d->ctl)) {
+		log_err("control socket: cannot serve sockets");
+		return -1;
 	}
-	settle(d);
+	return 0;
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+/* --socket-group: a group name or number; (gid_t)-1 when not set */
+static int socket_gid(const struct daemon *d, gid_t *gid)
 {
-	struct daemon *d = arg;
+	struct group *gr;
+	char *end;
+	unsigned long n;
 
-	(void)fd;
-	(void)what;
-	d->now = now_ns();
-	d->armed = STACK_NO_DEADLINE;
-	settle(d);
-}
-
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	struct daemon *d = arg;
-
-	(void)what;
-	if (sig == SIGHUP) {
-		log_warn("SIGHUP: reloading the configuration is not supported yet; ignored");
-		return;
+	*gid = (gid_t)-1;
+	if (!*d->cfg.socket_group)
+		return 0;
+	gr = getgrnam(d->cfg.socket_group);
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
 	}
-	log_info("%s: shutting down", strsignal((int)sig));
-	event_base_loopbreak(d->base);
+	n = strtoul(d->cfg.socket_group, &end, 10);
+	if (*end || end == d->cfg.socket_group) {
+		log_err("socket-group %s: no such group", d->cfg.socket_group);
+		return -1;
+	}
+	*gid = (gid_t)n;
+	return 0;
 }
 
 static void log_counters(struct daemon *d)
@@ -315,6 +449,7 @@ static void log_counters(struct daemon *d)
 					      #name, st->name);
 		SOCK_COUNTERS(X)
 #undef X
+		sl[n] = '\0';
 		log_info("sockets: open=%u%s", socktab_count(d->socks), sl);
 	}
 	if (d->ctl) {
@@ -381,6 +516,7 @@ static int setup(struct daemon *d)
 {
 	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	char err[512], mac[18], ip[16];
+	gid_t sock_gid;
 	int rc;
 
 	if (*d->cfg.pcap)
@@ -410,7 +546,7 @@ static int setup(struct daemon *d)
 		impair_format(&d->cfg.impair, err, sizeof(err));
 		log_info("impairing the link: %s", err);
 	}
-	d->now = now_ns();
+	d->now = daemon_now();
 	rc = stack_new(&d->stack, &d->cfg.stack, &host_ops, d, d->now);
 	if (rc) {
 		log_err("starting the stack: %s", strerror(-rc));
@@ -437,32 +573,45 @@ static int setup(struct daemon *d)
 	}
 	d->armed = STACK_NO_DEADLINE;
 	stack_start(d->stack, d->now);
-	settle(d);
-	{
-		struct sock_host sh = { d, host_now, host_settle };
-		struct sock_limits lim = {
-			.max_socks_per_uid = d->cfg.sockets_per_uid,
-			.max_mem_per_uid = d->cfg.socket_mem_per_uid,
-			.max_socks = raise_nofile(),
-		};
-
-		d->socks = socktab_new(d->base, d->stack, &sh, &lim);
-		if (!d->socks) {
-			log_err("out of memory");
-			return -1;
-		}
-	}
+	daemon_settle(d);
 	d->ctl = ctl_open(d->base, d->cfg.socket_path, d->cfg.socket_mode,
 			  err, sizeof(err));
 	if (!d->ctl) {
 		log_err("%s", err);
 		return -1;
 	}
-	ctl_set_socktab(d->ctl, d->socks);
-	if (*d->cfg.socket_group &&
-	    ctl_chgrp(d->ctl, d->cfg.socket_group, err, sizeof(err))) {
-		log_err("%s", err);
+	d->admin = admin_new(d);
+	if (!d->admin) {
+		log_err("control socket: cannot serve ustackctl");
 		return -1;
+	}
+	if (sockets_start(d) || socket_gid(d, &sock_gid))
+		return -1;
+	if (sock_gid != (gid_t)-1 && !*d->cfg.user &&
+	    ctl_chown(d->ctl, (uid_t)-1, sock_gid)) {
+		log_err("socket-group: %s", strerror(errno));
+		return -1;
+	}
+	if (*d->cfg.admin_group) {
+		struct group *gr = getgrnam(d->cfg.admin_group);
+
+		if (!gr) {
+			log_err("admin-group %s: no such group", d->cfg.admin_group);
+			return -1;
+		}
+		ctl_set_admin_gid(d->ctl, gr->gr_gid);
+	}
+	if (*d->cfg.user) {
+		if (ctl_chown(d->ctl, d->user.uid, sock_gid != (gid_t)-1 ?
+			      sock_gid : d->user.gid))
+			log_warn("control socket: cannot hand it to %s: %s",
+				 d->cfg.user, strerror(errno));
+		if (privs_drop(&d->user, err, sizeof(err))) {
+			log_err("%s", err);
+			return -1;
+		}
+		log_info("running as user %s (uid %u), without capabilities",
+			 d->cfg.user, (unsigned)d->user.uid);
 	}
 	log_info("ready: %s %s%s, %s/%u, mac %s, mtu %u, control socket %s",
 		 d->link.kind, d->link.name, d->link.created ? " (created)" : "",
@@ -474,8 +623,12 @@ static int setup(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
+	notify_send("STOPPING=1");
+	if (d->watchdog_ev)
+		event_free(d->watchdog_ev);
 	if (d->stack)
 		log_counters(d);
+	admin_free(d->admin);
 	ctl_close(d->ctl);
 	socktab_free(d->socks);
 	for (int i = 0; i < 3; i++)
@@ -494,6 +647,29 @@ static void teardown(struct daemon *d)
 	}
 	capture_close(d->cap);
 	link_close(&d->link);
+	notify_close();
+}
+
+/* Tell a service manager we serve; keep its watchdog fed if it has one. */
+static void announce_service(struct daemon *d)
+{
+	uint64_t usec = notify_watchdog_usec();
+	char ip[16];
+
+	notify_send("READY=1\nMAINPID=%d\nSTATUS=serving on %s %s, %s/%u",
+		    (int)getpid(), d->link.kind, d->link.name,
+		    ipv4_ntop(d->cfg.stack.addr[0].addr, ip),
+		    d->cfg.stack.addr[0].prefix);
+	if (usec) {
+		/* the only periodic wake-up, and only when systemd asks */
+		struct timeval tv = { (time_t)(usec / 2 / 1000000),
+				      (suseconds_t)(usec / 2 % 1000000) };
+
+		d->watchdog_ev = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		if (d->watchdog_ev)
+			event_add(d->watchdog_ev, &tv);
+		notify_send("WATCHDOG=1");
+	}
 }
 
 int main(int argc, char **argv)
@@ -503,6 +679,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	d.ready_fd = -1;
+	d.argc = argc;
+	d.argv = argv;
 	rc = config_parse_args(&d.cfg, argc, argv);
 	if (rc == CONFIG_EXIT_OK)
 		return 0;
@@ -516,12 +694,19 @@ int main(int argc, char **argv)
 		config_print(&d.cfg, stdout);
 		return 0;
 	}
+	if (*d.cfg.user && privs_lookup(d.cfg.user, &d.user, err, sizeof(err))) {
+		fprintf(stderr, "ustackd: %s\n", err);
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (!d.cfg.foreground && daemonize(&d))
 		return 1;
 	log_init(d.cfg.foreground || d.ready_fd >= 0, d.cfg.log_level);
+	if (notify_init() < 0)
+		log_warn("NOTIFY_SOCKET is not a usable socket path; not notifying");
 	rc = setup(&d);
 	if (rc == 0) {
+		announce_service(&d);
 		if (!d.cfg.foreground) {
 			announce_ready(&d);
 			log_init(false, d.cfg.log_level);

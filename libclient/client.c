@@ -421,7 +421,7 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 			return ust_r.call; \
 	} while (0)
 
-static int to_ua(struct ustack_addr *ua, const struct sockaddr *sa,
+static int to_ua(struct ustack_sockaddr *ua, const struct sockaddr *sa,
 		 socklen_t len)
 {
 	if (!sa && len)
@@ -431,7 +431,7 @@ static int to_ua(struct ustack_addr *ua, const struct sockaddr *sa,
 
 PUBLIC int ustack_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	struct ustack_addr ua;
+	struct ustack_sockaddr ua;
 	unsigned k;
 	int rc;
 
@@ -490,7 +490,7 @@ PUBLIC int ustack_close(int fd)
 static int getname(uint16_t type, int fd, struct sockaddr *addr,
 		   socklen_t *len)
 {
-	struct ustack_addr ua;
+	struct ustack_sockaddr ua;
 	unsigned k;
 	size_t n = 0, full;
 	int rc;

@@ -7,32 +7,91 @@
 
 #include "ustack_proto.h"
 
-#define SZ(t) sizeof(struct t)
+/*
+ * Body sizes. A body is valid when it is `fixed` bytes plus a whole number
+ * of `entry` bytes (entry 0: exactly fixed). Lists also carry their count.
+ */
+#define BODY_DATAGRAM UINT32_MAX        /* ustack_dgram_hdr + 0..65507 */
 
-/* Body sizes: requests [type][0], replies [type][1]; -1: variable */
-static const long body_size[USTACK_MSG_TYPE_MAX][2] = {
-	[USTACK_MSG_HELLO] = { 0, SZ(ustack_hello_reply) },
-	[USTACK_MSG_SOCKET] = { SZ(ustack_socket_req), SZ(ustack_sock_info) },
-	[USTACK_MSG_QUERY] = { 0, SZ(ustack_sock_info) },
-	[USTACK_MSG_BIND] = { SZ(ustack_addr), 0 },
-	[USTACK_MSG_CONNECT] = { SZ(ustack_connect_req), 0 },
-	[USTACK_MSG_LISTEN] = { SZ(ustack_int), 0 },
-	[USTACK_MSG_GETSOCKNAME] = { 0, SZ(ustack_addr) },
-	[USTACK_MSG_GETPEERNAME] = { 0, SZ(ustack_addr) },
-	[USTACK_MSG_SETSOCKOPT] = { SZ(ustack_sockopt), 0 },
-	[USTACK_MSG_GETSOCKOPT] = { SZ(ustack_sockopt), SZ(ustack_sockopt) },
-	[USTACK_MSG_SHUTDOWN] = { SZ(ustack_int), 0 },
-	[USTACK_MSG_IOCTL] = { SZ(ustack_int), SZ(ustack_int) },
-	[USTACK_MSG_SENDTO] = { -1, SZ(ustack_int) },
+struct body_rule {
+	uint32_t req;                   /* request body, exact (or above) */
+	uint32_t fixed, entry;          /* reply body */
+	int list;                       /* reply starts with ustack_list_reply */
 };
 
-/* A variable body: SENDTO is a datagram header and at most 65507 bytes. */
-static int body_ok(uint16_t type, size_t n)
-{
-	struct ustack_dgram_hdr h;
+static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
+	[USTACK_MSG_HELLO] = { 0, sizeof(struct ustack_hello_reply), 0, 0 },
+#define S(req, reply) { sizeof(struct req), sizeof(struct reply), 0, 0 }
+#define SZ(t) sizeof(struct t)
+	[USTACK_MSG_SOCKET] = S(ustack_socket_req, ustack_sock_info),
+	[USTACK_MSG_QUERY] = { 0, SZ(ustack_sock_info), 0, 0 },
+	[USTACK_MSG_BIND] = { SZ(ustack_sockaddr), 0, 0, 0 },
+	[USTACK_MSG_CONNECT] = { SZ(ustack_connect_req), 0, 0, 0 },
+	[USTACK_MSG_LISTEN] = { SZ(ustack_int), 0, 0, 0 },
+	[USTACK_MSG_GETSOCKNAME] = { 0, SZ(ustack_sockaddr), 0, 0 },
+	[USTACK_MSG_GETPEERNAME] = { 0, SZ(ustack_sockaddr), 0, 0 },
+	[USTACK_MSG_SETSOCKOPT] = { SZ(ustack_sockopt), 0, 0, 0 },
+	[USTACK_MSG_GETSOCKOPT] = S(ustack_sockopt, ustack_sockopt),
+	[USTACK_MSG_SHUTDOWN] = { SZ(ustack_int), 0, 0, 0 },
+	[USTACK_MSG_IOCTL] = S(ustack_int, ustack_int),
+	[USTACK_MSG_SENDTO] = { BODY_DATAGRAM, SZ(ustack_int), 0, 0 },
+#undef S
+#undef SZ
+};
 
-	return type == USTACK_MSG_SENDTO && n >= sizeof(h) &&
-	       n - sizeof(h) <= USTACK_DGRAM_MAX;
+#define LIST(entry) { sizeof(struct ustack_list_req), \
+		      sizeof(struct ustack_list_reply), sizeof(entry), 1 }
+static const struct body_rule admin_rules[USTACK_MSG_ADMIN_MAX -
+					  USTACK_MSG_ADMIN_BASE] = {
+#define A(t) [(t) - USTACK_MSG_ADMIN_BASE]
+	A(USTACK_MSG_STATS) = { 0, sizeof(struct ustack_list_reply),
+				sizeof(struct ustack_counter), 1 },
+	A(USTACK_MSG_NEIGH_LIST) = LIST(struct ustack_neigh),
+	A(USTACK_MSG_ROUTE_LIST) = LIST(struct ustack_route),
+	A(USTACK_MSG_ROUTE_ADD) = { sizeof(struct ustack_route), 0, 0, 0 },
+	A(USTACK_MSG_ROUTE_DEL) = { sizeof(struct ustack_route), 0, 0, 0 },
+	A(USTACK_MSG_ADDR_LIST) = { 0, sizeof(struct ustack_list_reply),
+				    sizeof(struct ustack_addr), 1 },
+	A(USTACK_MSG_ADDR_ADD) = { sizeof(struct ustack_addr), 0, 0, 0 },
+	A(USTACK_MSG_ADDR_DEL) = { sizeof(struct ustack_addr), 0, 0, 0 },
+	A(USTACK_MSG_CONFIG) = { 0, 0, 1, 0 },
+	A(USTACK_MSG_CAPTURE_START) = { 0, 0, 0, 0 },
+	A(USTACK_MSG_CAPTURE_STOP) = { 0, sizeof(struct ustack_capture_reply), 0, 0 },
+	A(USTACK_MSG_PING) = { sizeof(struct ustack_ping_req),
+			       sizeof(struct ustack_ping_reply), 0, 0 },
+#undef A
+};
+
+/* The rule for @type, or NULL if no such type exists */
+static const struct body_rule *body_rule(uint16_t type)
+{
+	if (type > 0 && type < USTACK_MSG_TYPE_MAX)
+		return &rules[type];
+	if (type >= USTACK_MSG_ADMIN_BASE && type < USTACK_MSG_ADMIN_MAX)
+		return &admin_rules[type - USTACK_MSG_ADMIN_BASE];
+	return NULL;
+}
+
+static int body_ok(const struct body_rule *r, const uint8_t *body, size_t len,
+		   int is_reply)
+{
+	struct ustack_list_reply lr;
+
+	if (!is_reply && r->req == BODY_DATAGRAM)
+		return len >= sizeof(struct ustack_dgram_hdr) &&
+		       len - sizeof(struct ustack_dgram_hdr) <= USTACK_DGRAM_MAX;
+	if (!is_reply)
+		return len == r->req;
+	if (len < r->fixed)
+		return 0;
+	if (!r->entry)
+		return len == r->fixed;
+	if ((len - r->fixed) % r->entry)
+		return 0;
+	if (!r->list)
+		return 1;
+	memcpy(&lr, body, sizeof(lr));
+	return lr.count == (len - r->fixed) / r->entry && lr.count <= lr.total;
 }
 
 /**
@@ -47,8 +106,8 @@ static int body_ok(uint16_t type, size_t n)
 int ustack_msg_check(const void *buf, size_t len, int is_reply,
 		     struct ustack_msg_hdr *hdr)
 {
+	const struct body_rule *rule;
 	uint16_t type;
-	long want;
 
 	if (len < sizeof(*hdr))
 		return USTACK_CHECK_SHORT;
@@ -64,14 +123,14 @@ int ustack_msg_check(const void *buf, size_t len, int is_reply,
 	if (!!(hdr->type & USTACK_MSG_REPLY) != !!is_reply)
 		return USTACK_CHECK_TYPE;
 	type = hdr->type & (uint16_t)~USTACK_MSG_REPLY;
-	if (type == 0 || type >= USTACK_MSG_TYPE_MAX)
+	rule = body_rule(type);
+	if (!rule)
 		return USTACK_CHECK_TYPE;
 	/* an error reply carries no body */
 	if (is_reply && hdr->status < 0)
 		return len == sizeof(*hdr) ? USTACK_CHECK_OK : USTACK_CHECK_BODY;
-	want = body_size[type][is_reply ? 1 : 0];
-	if (want >= 0 ? len - sizeof(*hdr) != (size_t)want
-		      : !body_ok(type, len - sizeof(*hdr)))
+	if (!body_ok(rule, (const uint8_t *)buf + sizeof(*hdr),
+		     len - sizeof(*hdr), is_reply))
 		return USTACK_CHECK_BODY;
 	return USTACK_CHECK_OK;
 }
@@ -144,7 +203,7 @@ const char *ustack_check_str(int check)
  *
  * Return: 0, -EINVAL (too short), -EAFNOSUPPORT (another family)
  */
-int ustack_addr_from_sockaddr(struct ustack_addr *ua, const struct sockaddr *sa,
+int ustack_addr_from_sockaddr(struct ustack_sockaddr *ua, const struct sockaddr *sa,
 			      size_t salen)
 {
 	sa_family_t fam;
@@ -193,7 +252,7 @@ int ustack_addr_from_sockaddr(struct ustack_addr *ua, const struct sockaddr *sa,
  *
  * Return: the full length of the address (the kernel's *addrlen result)
  */
-size_t ustack_addr_to_sockaddr(const struct ustack_addr *ua,
+size_t ustack_addr_to_sockaddr(const struct ustack_sockaddr *ua,
 			       struct sockaddr *sa, size_t salen, int domain)
 {
 	union {
@@ -234,7 +293,7 @@ size_t ustack_addr_to_sockaddr(const struct ustack_addr *ua,
  * Return: 0, or -EAFNOSUPPORT (unknown family), -EINVAL (bytes beyond the
  * family's address set)
  */
-int ustack_addr_check(const struct ustack_addr *ua)
+int ustack_addr_check(const struct ustack_sockaddr *ua)
 {
 	static const uint8_t zero[16];
 

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ustack_admin.h"
+
 #define USTACK_PROTO_MAGIC 0x75737463u      /* "ustc" */
 #define USTACK_PROTO_VERSION 1
 /* header and body: room for a whole 65507-byte datagram in a SENDTO */
@@ -52,13 +54,13 @@ enum ustack_msg_type {
 	USTACK_MSG_SOCKET = 2,
 	/* What is this fd? Body: none (fd). Reply: struct ustack_sock_info */
 	USTACK_MSG_QUERY = 3,
-	/* Body: struct ustack_addr. Reply: none */
+	/* Body: struct ustack_sockaddr. Reply: none */
 	USTACK_MSG_BIND = 4,
 	/* Body: struct ustack_connect_req. Reply: none */
 	USTACK_MSG_CONNECT = 5,
 	/* Body: struct ustack_int (backlog). Reply: none */
 	USTACK_MSG_LISTEN = 6,
-	/* Body: none. Reply: struct ustack_addr */
+	/* Body: none. Reply: struct ustack_sockaddr */
 	USTACK_MSG_GETSOCKNAME = 7,
 	USTACK_MSG_GETPEERNAME = 8,
 	/* Body: struct ustack_sockopt. Reply: none */
@@ -85,7 +87,7 @@ struct ustack_hello_reply {
  * port in host order; addr holds 4 bytes for AF_INET, 16 for AF_INET6,
  * in network order (as in the sockaddr).
  */
-struct ustack_addr {
+struct ustack_sockaddr {
 	uint16_t family;
 	uint16_t port;
 	uint32_t flowinfo;
@@ -105,7 +107,7 @@ struct ustack_sock_info {
 };
 
 struct ustack_connect_req {
-	struct ustack_addr addr;
+	struct ustack_sockaddr addr;
 	uint32_t nonblock;   /* 1: the program's fd is O_NONBLOCK */
 };
 
@@ -137,7 +139,7 @@ struct ustack_dgram_hdr {
 	int32_t error;
 	uint32_t len;        /* payload bytes */
 	uint32_t reserved;   /* must be 0 */
-	struct ustack_addr addr;
+	struct ustack_sockaddr addr;
 };
 
 #define USTACK_DGRAM_MAX 65507   /* the largest UDP payload over IPv4 */
@@ -148,7 +150,7 @@ struct ustack_dgram_hdr {
  * channel attached (SCM_RIGHTS).
  */
 struct ustack_accept_msg {
-	struct ustack_addr local, peer;
+	struct ustack_sockaddr local, peer;
 	struct ustack_sock_info info;
 };
 
@@ -170,11 +172,11 @@ size_t ustack_msg_build(void *buf, size_t cap, uint16_t type, uint32_t seq,
 const char *ustack_check_str(int check);
 
 struct sockaddr;
-int ustack_addr_from_sockaddr(struct ustack_addr *ua, const struct sockaddr *sa,
+int ustack_addr_from_sockaddr(struct ustack_sockaddr *ua, const struct sockaddr *sa,
 			      size_t salen);
-size_t ustack_addr_to_sockaddr(const struct ustack_addr *ua,
+size_t ustack_addr_to_sockaddr(const struct ustack_sockaddr *ua,
 			       struct sockaddr *sa, size_t salen, int domain);
-int ustack_addr_check(const struct ustack_addr *ua);
+int ustack_addr_check(const struct ustack_sockaddr *ua);
 int ustack_dgram_check(const void *buf, size_t len,
 		       struct ustack_dgram_hdr *h);
 

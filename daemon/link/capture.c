@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "link.h"
 
@@ -41,6 +42,43 @@ struct capture *capture_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "capture %s: %s", path,
 			 pcap_geterr(c->dead));
 		pcap_close(c->dead);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/**
+ * capture_open_fd() - write the capture to a descriptor someone else opened
+ * @fd: open for writing; owned by the capture from now on (closed at the end)
+ * @err: set to a sentence naming the problem
+ * @errlen: its size
+ *
+ * ustackctl opens the file with its own permissions and passes the fd.
+ *
+ * Return: the capture, or NULL (then @fd is closed)
+ */
+struct capture *capture_open_fd(int fd, char *err, size_t errlen)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	FILE *f = fdopen(fd, "w");
+
+	if (!c || !f) {
+		snprintf(err, errlen, "out of memory or bad descriptor");
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		free(c);
+		return NULL;
+	}
+	c->dead = pcap_open_dead(DLT_EN10MB, LINK_FRAME_MAX);
+	c->dump = c->dead ? pcap_dump_fopen(c->dead, f) : NULL;
+	if (!c->dump) {
+		snprintf(err, errlen, "capture: cannot write a pcap header");
+		if (c->dead)
+			pcap_close(c->dead);
+		fclose(f);
 		free(c);
 		return NULL;
 	}

@@ -9,6 +9,7 @@
 struct capture;
 
 struct capture *capture_open(const char *path, char *err, size_t errlen);
+struct capture *capture_open_fd(int fd, char *err, size_t errlen);
 void capture_frame(struct capture *c, const uint8_t *frame, size_t len);
 void capture_flush(struct capture *c);
 void capture_close(struct capture *c);

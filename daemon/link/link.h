@@ -4,7 +4,12 @@
  *
  * A link moves whole Ethernet frames. recv() returns one frame per call and
  * 0 when nothing is waiting (the fd is non-blocking); the daemon calls it in
- * batches when link->fd is readable. send() writes one frame.
+ * batches of up to LINK_BATCH when link->fd is readable, and runs the
+ * engine's timers once per batch. send() writes one frame at once: a TAP
+ * and pcap_inject() take one frame per call anyway, and writing at once
+ * gives the engine the link's answer (-ENOBUFS: transmit queue full) for
+ * the very datagram that caused it, which the socket layer reports to the
+ * sender instead of losing data silently.
  *
  * Offloads: a TAP opened with IFF_VNET_HDR prefixes each frame with a
  * struct virtio_net_hdr (checksum and segmentation offload). The seam is

@@ -15,12 +15,18 @@
  *
  * Out of descriptors (EMFILE/ENFILE), accepting pauses for 100 ms instead
  * of spinning on a listener that stays readable.
+ *
+ * Requests are dispatched by type range to handlers the daemon registers
+ * (ctl_set_handler). A handler answers at once (ctl_reply) or later: then
+ * it keeps the client's id, and a reply to a client that has gone is
+ * simply dropped. A message may carry one descriptor (SCM_RIGHTS), which
+ * goes to the handler; more than one is refused. "Admin" is uid 0, or a
+ * member of the configured admin group (primary or supplementary group,
+ * from SO_PEERCRED and SO_PEERGROUPS).
  */
 #include "ctl.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <stdbool.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,29 +38,41 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sock.h"
 #include "ustack_proto.h"
 #include "version.h"
 
 struct ctl_client {
 	struct ctl_client *next;
 	struct ctl *ctl;
+	uint64_t id;
 	int fd;
 	struct event *ev;
 	struct ucred cred;
+	bool admin;
+};
+
+struct ctl_handler {
+	uint16_t first, last;
+	ctl_handler_fn *fn;
+	void *arg;
 };
 
 struct ctl {
 	struct event_base *base;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char made_dir[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* or "" */
 	struct event *accept_ev;
 	struct event *backoff_ev;
 	struct ctl_client *clients;
 	unsigned nclients;
+	uint64_t next_id;
+	gid_t admin_gid;                /* (gid_t)-1: only root is admin */
+	struct ctl_handler handlers[CTL_MAX_HANDLERS];
+	unsigned nhandlers;
 	struct ctl_stats st;
-	struct socktab *socks;
 	uint8_t buf[USTACK_MSG_MAX];
+	uint8_t out[USTACK_MSG_MAX];
 };
 
 static void client_free(struct ctl_client *cl)
@@ -71,14 +89,16 @@ static void client_free(struct ctl_client *cl)
 	free(cl);
 }
 
+/* A reply, with @fd attached (SCM_RIGHTS) unless it is -1. */
 static int client_reply_fd(struct ctl_client *cl, uint16_t type, uint32_t seq,
 			   int32_t status, const void *body, size_t body_len,
 			   int fd)
 {
-	uint8_t out[sizeof(struct ustack_msg_hdr) + 256];
-	size_t n = ustack_msg_build(out, sizeof(out), type | USTACK_MSG_REPLY,
-				    seq, status, body, body_len);
-	struct iovec iov = { out, n };
+	struct ctl *c = cl->ctl;
+	size_t n = ustack_msg_build(c->out, sizeof(c->out),
+				    type | USTACK_MSG_REPLY, seq, status, body,
+				    body_len);
+	struct iovec iov = { c->out, n };
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
@@ -94,8 +114,9 @@ static int client_reply_fd(struct ctl_client *cl, uint16_t type, uint32_t seq,
 		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
 	}
-	if (sendmsg(cl->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
-		cl->ctl->st.send_fail++;
+	if (!n || sendmsg(cl->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) !=
+			  (ssize_t)n) {
+		c->st.send_fail++;
 		return -1;
 	}
 	return 0;
@@ -107,14 +128,136 @@ static int client_reply(struct ctl_client *cl, uint16_t type, uint32_t seq,
 	return client_reply_fd(cl, type, seq, status, body, body_len, -1);
 }
 
-static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
-			int fd)
+static struct ctl_client *client_find(struct ctl *c, uint64_t id)
 {
-	struct ustack_hello_reply hello;
-	uint8_t reply[USTACK_SOCK_REPLY_MAX];
-	size_t reply_len;
-	int reply_fd, status, rc;
+	for (struct ctl_client *cl = c->clients; cl; cl = cl->next)
+		if (cl->id == id)
+			return cl;
+	return NULL;
+}
 
+/**
+ * ctl_reply() - answer a request, now or later
+ * @c: the control server
+ * @client: the id from struct ctl_req
+ * @type: the request's type
+ * @seq: the request's seq
+ * @status: 0 or -errno (then @body must be empty)
+ * @body: reply body
+ * @len: its size
+ *
+ * A client that does not take its reply is disconnected.
+ *
+ * Return: 0, -ENOENT if the client has gone, -EPIPE if it was dropped
+ */
+int ctl_reply(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
+	      int32_t status, const void *body, size_t len)
+{
+	return ctl_reply_fd(c, client, type, seq, status, body, len, -1);
+}
+
+/**
+ * ctl_reply_fd() - ctl_reply() with a descriptor attached (SCM_RIGHTS)
+ * @c: the control server
+ * @client: the id from struct ctl_req
+ * @type: the request's type
+ * @seq: the request's seq
+ * @status: 0 or -errno (then @body must be empty)
+ * @body: reply body
+ * @len: its size
+ * @fd: the descriptor to pass (the caller still closes its copy), or -1
+ *
+ * Return: 0, -ENOENT if the client has gone, -EPIPE if it was dropped
+ */
+int ctl_reply_fd(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
+		 int32_t status, const void *body, size_t len, int fd)
+{
+	struct ctl_client *cl = client_find(c, client);
+
+	if (!cl)
+		return -ENOENT;
+	if (client_reply_fd(cl, type, seq, status, body, len, fd)) {
+		client_free(cl);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+/**
+ * ctl_set_handler() - route requests of types @first..@last to @fn
+ * @c: the control server
+ * @first: first type
+ * @last: last type, inclusive
+ * @fn: the handler
+ * @arg: passed to it
+ *
+ * Return: 0, or -ENOSPC
+ */
+int ctl_set_handler(struct ctl *c, uint16_t first, uint16_t last,
+		    ctl_handler_fn *fn, void *arg)
+{
+	if (c->nhandlers == CTL_MAX_HANDLERS)
+		return -ENOSPC;
+	c->handlers[c->nhandlers++] = (struct ctl_handler){ first, last, fn, arg };
+	return 0;
+}
+
+/**
+ * ctl_set_admin_gid() - members of @gid may change state, besides root
+ * @c: the control server
+ * @gid: the group, or (gid_t)-1 for none
+ */
+void ctl_set_admin_gid(struct ctl *c, gid_t gid)
+{
+	c->admin_gid = gid;
+}
+
+/* Is the peer root or in the admin group? Decided once, at accept. */
+static bool client_is_admin(const struct ctl *c, int fd, const struct ucred *cr)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (cr->uid == 0)
+		return true;
+	if (c->admin_gid == (gid_t)-1)
+		return false;
+	if (cr->gid == c->admin_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == c->admin_gid)
+			return true;
+	return false;
+}
+
+static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
+			int *fd)
+{
+	struct ctl *c = cl->ctl;
+	struct ustack_hello_reply hello;
+
+	for (unsigned i = 0; i < c->nhandlers; i++) {
+		struct ctl_handler *hd = &c->handlers[i];
+		struct ctl_req req;
+		uint64_t id = cl->id;
+		int rc;
+
+		if (h->type < hd->first || h->type > hd->last)
+			continue;
+		req = (struct ctl_req){
+			.client = id, .hdr = h, .body = c->buf + sizeof(*h),
+			.len = h->len - sizeof(*h), .fd = *fd,
+			.pid = cl->cred.pid, .uid = cl->cred.uid,
+			.admin = cl->admin,
+		};
+		rc = hd->fn(hd->arg, &req);
+		*fd = req.fd;
+		if (rc >= 0)
+			return client_find(c, id) ? 0 : 1;
+		return client_reply(cl, h->type, h->seq, rc, NULL, 0);
+	}
 	switch (h->type) {
 	case USTACK_MSG_HELLO:
 		memset(&hello, 0, sizeof(hello));
@@ -125,55 +268,48 @@ static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
 		return client_reply(cl, h->type, h->seq, 0, &hello,
 				    sizeof(hello));
 	}
-	if (!cl->ctl->socks)
-		return client_reply(cl, h->type, h->seq, -EOPNOTSUPP, NULL, 0);
-	status = sock_request(cl->ctl->socks, cl->cred.uid, cl->cred.pid, h,
-			      cl->ctl->buf + sizeof(*h), fd, reply, &reply_len,
-			      &reply_fd);
-	rc = client_reply_fd(cl, h->type, h->seq, status, reply,
-			     status ? 0 : reply_len, status ? -1 : reply_fd);
-	if (reply_fd >= 0)
-		close(reply_fd);
-	return rc;
+	return client_reply(cl, h->type, h->seq, -EOPNOTSUPP, NULL, 0);
 }
 
-#define CTL_MAX_FDS 8
-#define USTACK_CHECK_FDS (-100)
-
 /*
- * One message and the descriptors that came with it (SCM_RIGHTS only;
- * more fds than fit are closed by the kernel and set *@truncated).
+ * One message and at most one descriptor. Extra descriptors are closed at
+ * once, and *nfds counts all that came, so the caller can refuse.
  */
-static ssize_t ctl_recv(int fd, void *buf, size_t cap, int *fds, int *nfds,
-			bool *truncated)
+static ssize_t recv_with_fd(int fd, void *buf, size_t len, int *passed,
+			    int *nfds)
 {
 	union {
 		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
-	} cm;
-	struct iovec iov = { buf, cap };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cm.b,
-			      .msg_controllen = sizeof(cm.b) };
-	struct cmsghdr *c;
-	ssize_t n;
+		char space[CMSG_SPACE(sizeof(int) * 8)];
+	} ctrl;
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = &ctrl, .msg_controllen = sizeof(ctrl),
+	};
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
 
-	*nfds = 0;
-	n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return n;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
+	     cm = CMSG_NXTHDR(&msg, cm)) {
+		int fds[8];
 		size_t k;
 
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k && *nfds < CTL_MAX_FDS; i++)
-			memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int),
-			       sizeof(int));
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), k * sizeof(int));
+		for (size_t i = 0; i < k; i++) {
+			if (*passed < 0)
+				*passed = fds[i];
+			else
+				close(fds[i]);
+			(*nfds)++;
+		}
 	}
-	/* more than fitted: the kernel closed the rest; refuse the request */
-	*truncated = (msg.msg_flags & MSG_CTRUNC) != 0;
+	if (msg.msg_flags & MSG_CTRUNC)
+		(*nfds)++;	/* more than we had room for: refuse */
 	return n;
 }
 
@@ -182,16 +318,17 @@ static void client_read(evutil_socket_t fd, short what, void *arg)
 	struct ctl_client *cl = arg;
 	struct ctl *c = cl->ctl;
 	struct ustack_msg_hdr h;
+	int passed = -1, nfds = 0;
 	ssize_t n;
-	int rc, nfds, sfd;
-	int fds[CTL_MAX_FDS];
-	bool truncated;
+	int rc;
 
 	(void)what;
-	n = ctl_recv(fd, c->buf, sizeof(c->buf), fds, &nfds, &truncated);
+	n = recv_with_fd(fd, c->buf, sizeof(c->buf), &passed, &nfds);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		if (passed >= 0)
+			close(passed);
 		client_free(cl);
 		return;
 	}
@@ -199,17 +336,24 @@ static void client_read(evutil_socket_t fd, short what, void *arg)
 		rc = USTACK_CHECK_LEN;
 	else
 		rc = ustack_msg_check(c->buf, (size_t)n, 0, &h);
-	sfd = nfds == 1 ? fds[0] : -1;
-	if (rc == USTACK_CHECK_OK && (nfds > 1 || truncated))
-		rc = USTACK_CHECK_FDS;
+	if (rc == USTACK_CHECK_OK && nfds > 1) {
+		/* one descriptor per message: the extras were closed */
+		c->st.bad_request++;
+		if (passed >= 0)
+			close(passed);
+		if (client_reply(cl, h.type, h.seq, -EINVAL, NULL, 0))
+			client_free(cl);
+		return;
+	}
 	switch (rc) {
 	case USTACK_CHECK_OK:
 		c->st.requests++;
-		rc = ctl_dispatch(cl, &h, sfd);
-		break;
-	case USTACK_CHECK_FDS:
-		c->st.bad_request++;
-		rc = client_reply(cl, h.type, h.seq, -EINVAL, NULL, 0);
+		rc = ctl_dispatch(cl, &h, &passed);
+		if (passed >= 0)
+			close(passed);
+		passed = -1;
+		if (rc > 0)	/* the handler dropped the client */
+			return;
 		break;
 	case USTACK_CHECK_VERSION:
 	case USTACK_CHECK_TYPE:
@@ -230,8 +374,8 @@ static void client_read(evutil_socket_t fd, short what, void *arg)
 		rc = -1;
 		break;
 	}
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
+	if (rc != USTACK_CHECK_OK && passed >= 0)
+		close(passed);
 	if (rc < 0)
 		client_free(cl);
 }
@@ -275,9 +419,14 @@ static void ctl_accept(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		cl->ctl = c;
+		cl->id = ++c->next_id;
 		cl->fd = cfd;
-		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len))
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len)) {
 			cl->cred.pid = -1;
+			cl->cred.uid = (uid_t)-1;
+			cl->cred.gid = (gid_t)-1;
+		}
+		cl->admin = client_is_admin(c, cfd, &cl->cred);
 		cl->ev = event_new(c->base, cfd, EV_READ | EV_PERSIST,
 				   client_read, cl);
 		if (!cl->ev || event_add(cl->ev, NULL)) {
@@ -295,7 +444,8 @@ static void ctl_accept(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int mkdir_parent(const char *path, char *err, size_t errlen)
+/* Create the socket's missing parent directories; @made: the last one, if new */
+static int mkdir_parent(const char *path, char *made, char *err, size_t errlen)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
@@ -313,7 +463,9 @@ static int mkdir_parent(const char *path, char *err, size_t errlen)
 			goto fail;
 		*p = '/';
 	}
-	if (mkdir(dir, 0755) && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		strcpy(made, dir);
+	else if (errno != EEXIST)
 		goto fail;
 	return 0;
 fail:
@@ -371,14 +523,18 @@ struct ctl *ctl_open(struct event_base *base, const char *path, mode_t mode,
 		return NULL;
 	}
 	strcpy(sa.sun_path, path);
-	if (mkdir_parent(path, err, errlen) || claim_path(&sa, err, errlen))
-		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (mkdir_parent(path, c->made_dir, err, errlen) ||
+	    claim_path(&sa, err, errlen)) {
+		free(c);
+		return NULL;
+	}
 	c->base = base;
+	c->admin_gid = (gid_t)-1;
 	strcpy(c->path, path);
 	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 ||
@@ -424,44 +580,21 @@ void ctl_close(struct ctl *c)
 }
 
 /**
- * ctl_set_socktab() - serve socket requests from @t from now on
+ * ctl_chown() - hand the socket (and a directory we made for it) to a user
  * @c: the control server
- * @t: the socket table
- */
-void ctl_set_socktab(struct ctl *c, struct socktab *t)
-{
-	c->socks = t;
-}
-
-/**
- * ctl_chgrp() - give the control socket to a group (name or number)
- * @c: the control server
- * @group: the group
- * @err: set to a sentence naming the problem
- * @errlen: its size
+ * @uid: new owner
+ * @gid: new group
  *
- * Return: 0, or -1
+ * So that a daemon that dropped root can still remove its socket at exit.
+ *
+ * Return: 0, or -errno
  */
-int ctl_chgrp(struct ctl *c, const char *group, char *err, size_t errlen)
+int ctl_chown(struct ctl *c, uid_t uid, gid_t gid)
 {
-	struct group *g = getgrnam(group);
-	char *end;
-	unsigned long gid;
-
-	if (g) {
-		gid = g->gr_gid;
-	} else {
-		gid = strtoul(group, &end, 10);
-		if (!*group || *end) {
-			snprintf(err, errlen, "socket-group: no group '%s'", group);
-			return -1;
-		}
-	}
-	if (chown(c->path, (uid_t)-1, (gid_t)gid)) {
-		snprintf(err, errlen, "socket-group: chown %s: %s", c->path,
-			 strerror(errno));
-		return -1;
-	}
+	if (*c->made_dir && chown(c->made_dir, uid, gid))
+		return -errno;
+	if (chown(c->path, uid, gid))
+		return -errno;
 	return 0;
 }
 

@@ -29,13 +29,14 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "log.h"
 #include "sock_impl.h"
 #include "stack.h"
@@ -288,7 +289,7 @@ static struct sock *sock_lookup(struct socktab *t, int fd)
  * as any and v4-mapped addresses; other IPv6 addresses are not reachable
  * (the engine has no IPv6 yet).
  */
-static int sock_addr_in(const struct sock *sk, const struct ustack_addr *ua,
+static int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
 			uint32_t *addr, uint16_t *port, int not_v4)
 {
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -317,7 +318,7 @@ static int sock_addr_in(const struct sock *sk, const struct ustack_addr *ua,
 }
 
 static void sock_addr_out(const struct sock *sk, uint32_t addr,
-			  uint16_t port, struct ustack_addr *ua)
+			  uint16_t port, struct ustack_sockaddr *ua)
 {
 	uint32_t n = htonl(addr);
 
@@ -331,7 +332,7 @@ static void sock_addr_out(const struct sock *sk, uint32_t addr,
 	memcpy(ua->addr, &n, 4);
 }
 
-static int req_bind(struct sock *sk, uid_t uid, const struct ustack_addr *ua)
+static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua)
 {
 	uint32_t addr;
 	uint16_t port;
@@ -550,7 +551,7 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid,
 		return 0;
 	}
 	case USTACK_MSG_BIND: {
-		struct ustack_addr ua;
+		struct ustack_sockaddr ua;
 
 		memcpy(&ua, body, sizeof(ua));
 		return req_bind(sk, uid, &ua);
@@ -566,7 +567,7 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid,
 		return sk->proto->listen(sk, iv.value);
 	case USTACK_MSG_GETSOCKNAME:
 	case USTACK_MSG_GETPEERNAME: {
-		struct ustack_addr ua;
+		struct ustack_sockaddr ua;
 		uint32_t addr;
 		uint16_t port;
 
@@ -630,6 +631,38 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid,
 	}
 	t->st.bad_request++;
 	return -EINVAL;
+}
+
+/* ctl_handler_fn for the socket requests: answered at once. */
+static int sock_ctl_handler(void *arg, struct ctl_req *req)
+{
+	struct socktab *t = arg;
+	uint8_t reply[USTACK_SOCK_REPLY_MAX];
+	size_t reply_len;
+	int reply_fd, status;
+
+	status = sock_request(t, req->uid, req->pid, req->hdr, req->body,
+			      req->fd, reply, &reply_len, &reply_fd);
+	ctl_reply_fd(t->ctl, req->client, req->hdr->type, req->hdr->seq,
+		     status, reply, status ? 0 : reply_len,
+		     status ? -1 : reply_fd);
+	if (reply_fd >= 0)
+		close(reply_fd);
+	return CTL_REPLIED;
+}
+
+/**
+ * socktab_attach() - serve the socket requests of @c's clients
+ * @t: the socket table
+ * @c: the control server
+ *
+ * Return: 0, or -ENOSPC (no handler slot left)
+ */
+int socktab_attach(struct socktab *t, struct ctl *c)
+{
+	t->ctl = c;
+	return ctl_set_handler(c, USTACK_MSG_SOCKET, USTACK_MSG_TYPE_MAX - 1,
+			       sock_ctl_handler, t);
 }
 
 /**

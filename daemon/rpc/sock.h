@@ -73,6 +73,8 @@ struct socktab *socktab_new(struct event_base *base, struct stack *stack,
 			    const struct sock_host *host,
 			    const struct sock_limits *lim);
 void socktab_free(struct socktab *t);
+struct ctl;
+int socktab_attach(struct socktab *t, struct ctl *c);
 const struct sock_stats *socktab_stats(const struct socktab *t);
 unsigned socktab_count(const struct socktab *t);
 

@@ -81,6 +81,7 @@ struct socktab {
 	struct sock_host host;
 	struct sock_limits lim;
 	struct sock_stats st;
+	struct ctl *ctl;
 	struct sock *all;
 	unsigned count;
 	uint32_t next_id;

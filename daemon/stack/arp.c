@@ -298,9 +298,13 @@ static void arp_resolve_start(struct stack *s, struct arp_entry *e)
 	stack_arm(s, &e->retry, s->now + s->cfg.arp_retry);
 }
 
+/*
+ * Append @p, dropping the oldest first while the queue is full: "while",
+ * because arp_queue_len may have been lowered since the queue filled.
+ */
 static void arp_enqueue(struct stack *s, struct arp_entry *e, struct pbuf *p)
 {
-	if (e->qlen >= s->cfg.arp_queue_len) {
+	while (e->qlen && e->qlen >= s->cfg.arp_queue_len) {
 		struct pbuf *old = e->q_head;
 
 		e->q_head = old->next;
@@ -451,9 +455,57 @@ out:
  */
 void arp_announce(struct stack *s, struct netif *nif)
 {
-	for (unsigned i = 0; i < nif->naddr; i++) {
-		CNT(s, arp_tx_announce);
-		arp_send(s, nif, ARP_OP_REQUEST, eth_broadcast, zero_mac,
-			 nif->addr[i].addr, nif->addr[i].addr);
+	for (unsigned i = 0; i < nif->naddr; i++)
+		arp_announce_one(s, nif, nif->addr[i].addr);
+}
+
+/**
+ * arp_announce_one() - gratuitous ARP for one address
+ * @s: the stack
+ * @nif: interface to announce on
+ * @addr: the address
+ */
+void arp_announce_one(struct stack *s, struct netif *nif, uint32_t addr)
+{
+	CNT(s, arp_tx_announce);
+	arp_send(s, nif, ARP_OP_REQUEST, eth_broadcast, zero_mac, addr, addr);
+}
+
+/**
+ * stack_neigh_list() - the neighbour cache, for inspection
+ * @s: the stack
+ * @now: current time
+ * @start: index of the first entry wanted
+ * @out: filled with up to @max entries
+ * @max: room in @out
+ *
+ * Return: the number of entries in the cache
+ */
+unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
+			  struct stack_neigh *out, unsigned max)
+{
+	struct arp_table *t = &s->arp;
+	unsigned n = 0;
+
+	s->now = now;
+	for (unsigned i = 0; i < t->cap; i++) {
+		const struct arp_entry *e = &t->e[i];
+		struct stack_neigh *o;
+
+		if (e->state == ARP_FREE)
+			continue;
+		if (n >= start && n - start < max) {
+			o = &out[n - start];
+			o->ip = e->ip;
+			memcpy(o->mac, e->mac, ETH_ALEN);
+			o->state = (uint8_t)e->state;
+			o->age = s->now - (e->state == ARP_REACHABLE ?
+					   e->confirmed : e->created);
+			o->expired = e->state == ARP_REACHABLE &&
+				     o->age >= s->cfg.arp_max_age;
+			o->queued = e->qlen;
+		}
+		n++;
 	}
+	return n;
 }

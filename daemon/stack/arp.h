@@ -67,6 +67,7 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p);
 int arp_output(struct stack *s, struct netif *nif, uint32_t nexthop,
 	       struct pbuf *p);
 void arp_announce(struct stack *s, struct netif *nif);
+void arp_announce_one(struct stack *s, struct netif *nif, uint32_t addr);
 const struct arp_entry *arp_find(struct stack *s, uint32_t ip);
 
 #endif

@@ -74,10 +74,68 @@
 	X(icmp, rx_time_exceeded, "time exceeded received")                   \
 	X(icmp, rx_other, "other ICMP types received (ignored)")              \
 	X(icmp, tx_echo_reply, "echo replies sent")                           \
+	X(icmp, tx_echo_req, "echo requests sent (ustackctl ping)")          \
 	X(icmp, tx_unreach, "destination unreachable sent")                   \
 	X(icmp, tx_time_exceeded, "time exceeded sent")                       \
 	X(icmp, tx_ratelimited, "ICMP errors not sent: rate limit")           \
-	X(icmp, tx_err, "ICMP messages that could not be sent")               \
+	X(icmp, tx_err, "ICMP messages that could not be sent")                 \
+	X(tcp, rx, "TCP segments received")                                   \
+	X(tcp, rx_short, "dropped: TCP segment truncated or bad data offset")  \
+	X(tcp, rx_bad_cksum, "dropped: TCP checksum wrong")                   \
+	X(tcp, rx_bcast, "dropped: TCP segment to a broadcast address")       \
+	X(tcp, rx_bad_flags, "dropped: invalid flag combination")             \
+	X(tcp, rx_no_sock, "segments for no socket (RST sent unless RST)")    \
+	X(tcp, tx, "TCP segments sent")                                       \
+	X(tcp, tx_rst, "RSTs sent")                                           \
+	X(tcp, tx_nomem, "segments not sent: no buffer")                      \
+	X(tcp, tx_err, "segments not sent: IP output failed")                 \
+	X(tcp, active_opens, "connections opened by connect")                 \
+	X(tcp, passive_opens, "connections accepted by a listener")           \
+	X(tcp, attempt_fails, "connection attempts failed")                   \
+	X(tcp, estab_resets, "established connections reset")                 \
+	X(tcp, rst_rcvd, "RSTs accepted")                                     \
+	X(tcp, rst_ignored, "dropped: RST out of window (RFC 5961)")          \
+	X(tcp, rst_challenged, "RSTs in window answered by a challenge ACK")  \
+	X(tcp, syn_challenged, "SYNs in sync states answered by a challenge ACK") \
+	X(tcp, ack_challenged, "ACKs of unsent data answered (RFC 5961 5.2)")  \
+	X(tcp, challenge_acks, "challenge ACKs sent")                         \
+	X(tcp, challenge_limited, "challenge ACKs suppressed by the rate limit") \
+	X(tcp, ack_too_old, "dropped: ACK older than the window (RFC 5961)")  \
+	X(tcp, drop_paws, "dropped: timestamp older than ts_recent (PAWS)")   \
+	X(tcp, drop_unacceptable, "dropped: segment not acceptable, ACK sent") \
+	X(tcp, drop_no_ack, "dropped: segment without ACK")                   \
+	X(tcp, drop_after_close, "dropped: data after the receiver shut down") \
+	X(tcp, abort_on_data, "connections reset: data after close")          \
+	X(tcp, close_unread_rst, "connections reset: closed with unread data (RFC 2525)") \
+	X(tcp, listen_drop, "dropped: segment to a listener not a SYN")       \
+	X(tcp, listen_overflow, "dropped: accept queue full")                 \
+	X(tcp, syn_q_full, "SYNs while the half-open queue was full")         \
+	X(tcp, syncookies_sent, "SYN cookies sent (RFC 4987)")                \
+	X(tcp, syncookies_ok, "connections made from a valid SYN cookie")     \
+	X(tcp, syncookies_failed, "ACKs to a listener with an invalid cookie") \
+	X(tcp, dup_data, "segments entirely duplicate")                       \
+	X(tcp, ooo_segs, "segments received out of order and kept")           \
+	X(tcp, ooo_dropped, "dropped: out-of-order segment with no room")     \
+	X(tcp, rcv_beyond_wnd, "bytes trimmed beyond the receive window")     \
+	X(tcp, delayed_acks, "delayed ACKs sent by the timer")                \
+	X(tcp, retrans_segs, "segments retransmitted")                        \
+	X(tcp, rto_timeouts, "retransmission timeouts")                       \
+	X(tcp, syn_retrans, "SYN or SYN-ACK retransmissions")                 \
+	X(tcp, fast_retrans, "fast retransmits (RFC 5681/6675)")              \
+	X(tcp, recoveries, "fast recovery episodes")                          \
+	X(tcp, sack_recoveries, "recoveries driven by SACK (RFC 6675)")       \
+	X(tcp, persist_probes, "zero-window probes sent")                     \
+	X(tcp, keepalive_probes, "keepalive probes sent")                     \
+	X(tcp, timeouts, "connections dropped: ETIMEDOUT")                    \
+	X(tcp, fin_wait2_timeouts, "orphans dropped after the FIN_WAIT_2 timeout") \
+	X(tcp, tw_recycled, "TIME_WAIT entries recycled by the bound")        \
+	X(tcp, tw_reused, "TIME_WAIT pairs reused by a newer SYN (RFC 6191)") \
+	X(tcp, nomem_socks, "refused: socket limit reached")                  \
+	X(tcp, nomem_bufs, "refused: socket buffer budget spent")             \
+	X(tcp, icmp_rx, "ICMP errors about TCP segments")                     \
+	X(tcp, icmp_abort, "connections aborted by an ICMP error")            \
+	X(tcp, pmtu_updates, "MSS lowered by ICMP fragmentation needed")      \
+	X(tcp, zero_wnd_sent, "ACKs advertising a zero window")                \
 	X(udp, rx, "UDP datagrams received")                                  \
 	X(udp, rx_short, "dropped: shorter than a UDP header")                \
 	X(udp, rx_bad_len, "dropped: UDP length field invalid")               \

@@ -14,7 +14,8 @@
  * not rate limited, as in Linux.
  *
  * Errors received are counted; destination unreachable is handed to the
- * transport that caused it (UDP: ECONNREFUSED on a connected socket).
+ * transport whose datagram it quotes (UDP: ECONNREFUSED on a connected
+ * socket; TCP: tcp_icmp_error, refused connections, path MTU).
  */
 #include "icmp.h"
 
@@ -23,6 +24,7 @@
 #include "ipv4.h"
 #include "stack_impl.h"
 #include "udp.h"
+#include "tcp_impl.h"
 
 /**
  * icmp_parse() - read and verify an ICMP header
@@ -64,19 +66,25 @@ void icmp_build(uint8_t *buf, size_t len, const struct icmp_hdr *h)
  * icmp_ratelimit_allow() - take a token from the error bucket
  * @s: the stack
  *
+ * The refill, elapsed ns times icmp_rate, is only computed when it cannot
+ * pass the room left in the bucket: for a large icmp_rate the product
+ * would overflow 64 bits and wrap to an almost empty bucket.
+ *
  * Return: 1 if an error may be sent now, 0 if it must be suppressed
  */
 int icmp_ratelimit_allow(struct stack *s)
 {
 	uint64_t cap = (uint64_t)s->cfg.icmp_burst * NSEC_PER_SEC;
 	uint64_t elapsed = s->now - s->icmp_refill;
+	uint64_t rate = s->cfg.icmp_rate;
 
 	s->icmp_refill = s->now;
-	if (elapsed > cap)
-		elapsed = cap;
-	s->icmp_tokens += elapsed * s->cfg.icmp_rate;
-	if (s->icmp_tokens > cap)
+	/* the bucket may hold more than a burst that was lowered since */
+	if (s->icmp_tokens >= cap ||
+	    (rate && elapsed > (cap - s->icmp_tokens) / rate))
 		s->icmp_tokens = cap;
+	else
+		s->icmp_tokens += elapsed * rate;
 	if (s->icmp_tokens < NSEC_PER_SEC) {
 		CNT(s, icmp_tx_ratelimited);
 		return 0;
@@ -189,6 +197,39 @@ static void icmp_error_deliver(struct stack *s, const struct icmp_hdr *h,
 }
 
 /**
+ * stack_ping() - send an ICMP echo request from the stack itself
+ * @s: the stack
+ * @dst: destination
+ * @id: identifier (the reply carries it back to ops->echo_reply)
+ * @seq: sequence number
+ * @len: data bytes, 0..65507 (a pattern, with no timestamp)
+ * @now: current time
+ *
+ * Return: 0 (sent or waiting for ARP), -EINVAL, -ENETUNREACH, -ENOBUFS
+ */
+int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
+	       size_t len, uint64_t now)
+{
+	struct icmp_hdr h = { .type = ICMP_ECHO, .rest = (uint32_t)id << 16 | seq };
+	struct pbuf *p;
+
+	s->now = now;
+	if (len > IPV4_MAX_LEN - IPV4_HLEN - ICMP_HLEN || dst == 0 ||
+	    ipv4_is_multicast(dst) || stack_is_broadcast(s, dst))
+		return -EINVAL;
+	p = pbuf_alloc(&s->pool, PBUF_HEADROOM, ICMP_HLEN + len);
+	if (!p) {
+		CNT(s, icmp_tx_err);
+		return -ENOBUFS;
+	}
+	for (size_t i = 0; i < len; i++)
+		p->data[ICMP_HLEN + i] = (uint8_t)(0x10 + i % 0x30);
+	icmp_build(p->data, p->len, &h);
+	CNT(s, icmp_tx_echo_req);
+	return ipv4_output(s, p, 0, dst, IP_PROTO_ICMP, 0, false);
+}
+
+/**
  * icmp_input() - handle one ICMP message; consumes @p
  * @s: the stack
  * @p: the message, data at the ICMP header
@@ -216,10 +257,17 @@ void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		break;
 	case ICMP_ECHO_REPLY:
 		CNT(s, icmp_rx_echo_reply);
+		if (s->ops->echo_reply)
+			s->ops->echo_reply(s->ctx, rx->h.src, (uint16_t)(h.rest >> 16),
+					   (uint16_t)h.rest, p->len - ICMP_HLEN,
+					   rx->h.ttl);
 		break;
 	case ICMP_UNREACH:
 		CNT(s, icmp_rx_unreach);
 		icmp_error_deliver(s, &h, p);
+		if (p->len > ICMP_HLEN)
+			tcp_icmp_error(s, h.type, h.code, h.rest,
+				       p->data + ICMP_HLEN, p->len - ICMP_HLEN);
 		break;
 	case ICMP_TIME_EXCEEDED:
 		CNT(s, icmp_rx_time_exceeded);

@@ -26,6 +26,7 @@
 #include "icmp.h"
 #include "stack_impl.h"
 #include "udp.h"
+#include "tcp_impl.h"
 
 /**
  * ipv4_parse() - read and validate an IPv4 header
@@ -140,6 +141,10 @@ static void ipv4_deliver(struct stack *s, struct pbuf *p,
 	case IP_PROTO_UDP:
 		CNT(s, ip_rx_delivered);
 		udp_input(s, p, rx);
+		return;
+	case IP_PROTO_TCP:
+		CNT(s, ip_rx_delivered);
+		tcp_input(s, p, rx);
 		return;
 	default:
 		/* RFC 1122 3.2.2.1: protocol unreachable, unless broadcast */

@@ -7,6 +7,8 @@
  * connected route; the configured gateway is the default route, and it
  * must be on a connected subnet, as Linux requires.
  */
+#include <string.h>
+
 #include "stack_impl.h"
 
 /**
@@ -119,4 +121,130 @@ int stack_route_del(struct stack *s, uint32_t dst, unsigned prefix)
 		}
 	}
 	return found ? 0 : -ESRCH;
+}
+
+/**
+ * stack_route_list() - the routing table, for inspection
+ * @s: the stack
+ * @start: index of the first route wanted
+ * @out: filled with up to @max routes
+ * @max: room in @out
+ *
+ * Return: the number of routes
+ */
+unsigned stack_route_list(const struct stack *s, unsigned start,
+			  struct stack_route *out, unsigned max)
+{
+	for (unsigned i = start; i < s->nroutes && i - start < max; i++) {
+		out[i - start].dst = s->routes[i].dst;
+		out[i - start].prefix = s->routes[i].prefix;
+		out[i - start].gateway = s->routes[i].gateway;
+		out[i - start].metric = s->routes[i].metric;
+	}
+	return s->nroutes;
+}
+
+/* Drop routes whose gateway is no longer on a connected subnet (as Linux). */
+static void route_prune_gateways(struct stack *s)
+{
+	for (unsigned i = 0; i < s->nroutes;) {
+		if (s->routes[i].gateway && !route_on_link(s, s->routes[i].gateway))
+			s->routes[i] = s->routes[--s->nroutes];
+		else
+			i++;
+	}
+}
+
+/**
+ * stack_addr_add() - give the interface another address
+ * @s: the stack
+ * @addr: the address
+ * @prefix: its prefix length
+ * @now: current time
+ *
+ * Adds the connected route and announces the address (gratuitous ARP).
+ *
+ * Return: 0, -EINVAL, -EEXIST (already ours), -ENOSPC (8 already)
+ */
+int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
+		   uint64_t now)
+{
+	struct netif *nif = &s->nif;
+	uint32_t mask = ipv4_mask(prefix);
+	int rc;
+
+	s->now = now;
+	if (prefix > 32 || addr == 0 || ipv4_is_multicast(addr) ||
+	    ipv4_is_loopback(addr) || addr >> 28 == 0xf)
+		return -EINVAL;
+	if (stack_is_local_addr(s, addr))
+		return -EEXIST;
+	if (nif->naddr == STACK_MAX_ADDRS)
+		return -ENOSPC;
+	rc = stack_route_add(s, addr & mask, prefix, 0, 0);
+	if (rc && rc != -EEXIST)
+		return rc;
+	nif->addr[nif->naddr].addr = addr;
+	nif->addr[nif->naddr++].prefix = (uint8_t)prefix;
+	s->cfg.naddr = nif->naddr;
+	memcpy(s->cfg.addr, nif->addr, sizeof(nif->addr));
+	arp_announce_one(s, nif, addr);
+	return 0;
+}
+
+/**
+ * stack_addr_del() - take an address away
+ * @s: the stack
+ * @addr: the address
+ * @prefix: its prefix length, as it was added
+ *
+ * Its connected route goes unless another address shares the subnet, and
+ * with it the routes whose gateway is no longer reachable.
+ *
+ * Return: 0, or -EADDRNOTAVAIL if @addr/@prefix is not ours
+ */
+int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix)
+{
+	struct netif *nif = &s->nif;
+	uint32_t mask = ipv4_mask(prefix);
+	bool shared = false;
+	unsigned i;
+
+	for (i = 0; i < nif->naddr; i++)
+		if (nif->addr[i].addr == addr && nif->addr[i].prefix == prefix)
+			break;
+	if (i == nif->naddr)
+		return -EADDRNOTAVAIL;
+	nif->addr[i] = nif->addr[--nif->naddr];
+	for (i = 0; i < nif->naddr; i++)
+		shared |= nif->addr[i].prefix == prefix &&
+			  (nif->addr[i].addr & mask) == (addr & mask);
+	if (!shared) {
+		for (i = 0; i < s->nroutes; i++)
+			if (s->routes[i].dst == (addr & mask) &&
+			    s->routes[i].prefix == prefix && !s->routes[i].gateway) {
+				s->routes[i] = s->routes[--s->nroutes];
+				break;
+			}
+		route_prune_gateways(s);
+	}
+	s->cfg.naddr = nif->naddr;
+	memcpy(s->cfg.addr, nif->addr, sizeof(nif->addr));
+	return 0;
+}
+
+/**
+ * stack_addr_list() - our addresses
+ * @s: the stack
+ * @out: filled with up to @max addresses
+ * @max: room in @out
+ *
+ * Return: the number of addresses
+ */
+unsigned stack_addr_list(const struct stack *s, struct stack_addr *out,
+			 unsigned max)
+{
+	for (unsigned i = 0; i < s->nif.naddr && i < max; i++)
+		out[i] = s->nif.addr[i];
+	return s->nif.naddr;
 }

@@ -45,6 +45,36 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->reass_timeout = 30 * NSEC_PER_SEC;
 	cfg->icmp_rate = 1000;
 	cfg->icmp_burst = 50;
+	cfg->tcp_msl = 30 * NSEC_PER_SEC;
+	cfg->tcp_fin_timeout = 60 * NSEC_PER_SEC;
+	cfg->tcp_rto_min = 200 * NSEC_PER_MSEC;
+	cfg->tcp_rto_initial = 1 * NSEC_PER_SEC;
+	cfg->tcp_rto_max = 120 * NSEC_PER_SEC;
+	cfg->tcp_delack_max = 40 * NSEC_PER_MSEC;
+	cfg->tcp_syn_retries = 6;
+	cfg->tcp_synack_retries = 5;
+	cfg->tcp_retries2 = 15;
+	cfg->tcp_max_socks = 65536;
+	cfg->tcp_max_time_wait = 4096;
+	cfg->tcp_max_syn_backlog = 256;
+	cfg->tcp_somaxconn = 4096;
+	cfg->tcp_sndbuf = 131072;
+	cfg->tcp_rcvbuf = 131072;
+	cfg->tcp_sndbuf_max = 4u << 20;
+	cfg->tcp_rcvbuf_max = 4u << 20;
+	cfg->tcp_mem_budget = 256u << 20;
+	cfg->tcp_keepidle = 7200 * NSEC_PER_SEC;
+	cfg->tcp_keepintvl = 75 * NSEC_PER_SEC;
+	cfg->tcp_keepcnt = 9;
+	cfg->tcp_challenge_ack_limit = 1000;
+	cfg->tcp_init_cwnd = 10;
+	cfg->tcp_port_lo = 32768;
+	cfg->tcp_port_hi = 60999;
+	cfg->tcp_timestamps = true;
+	cfg->tcp_window_scaling = true;
+	cfg->tcp_sack = true;
+	cfg->tcp_syncookies = true;
+	cfg->tcp_cc = TCP_CC_CUBIC;
 }
 
 /**
@@ -77,6 +107,20 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 		*why = "the memory budget must be at least 1 MiB";
 	else if (cfg->icmp_burst < 1)
 		*why = "icmp_burst must be at least 1";
+	else if (cfg->tcp_rto_min == 0 || cfg->tcp_rto_min > cfg->tcp_rto_initial ||
+		 cfg->tcp_rto_initial > cfg->tcp_rto_max || cfg->tcp_msl == 0 ||
+		 cfg->tcp_delack_max == 0)
+		*why = "TCP timers must be non-zero, rto_min <= rto_initial <= rto_max";
+	else if (cfg->tcp_port_lo == 0 || cfg->tcp_port_lo > cfg->tcp_port_hi)
+		*why = "the ephemeral port range is empty";
+	else if (cfg->tcp_sndbuf < 4608 || cfg->tcp_rcvbuf < 4608 ||
+		 cfg->tcp_sndbuf > cfg->tcp_sndbuf_max ||
+		 cfg->tcp_rcvbuf > cfg->tcp_rcvbuf_max ||
+		 cfg->tcp_rcvbuf_max > (1u << 30))
+		*why = "TCP buffer sizes must be 4608 <= default <= max <= 1 GiB";
+	else if (cfg->tcp_max_socks < 1 || cfg->tcp_init_cwnd < 1 ||
+		 cfg->tcp_keepcnt < 1)
+		*why = "tcp_max_socks, tcp_init_cwnd, tcp_keepcnt must be >= 1";
 	else
 		return 0;
 	return -EINVAL;
@@ -132,6 +176,8 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	s->icmp_refill = now;
 	ops->random(ctx, &s->ip_id, sizeof(s->ip_id));
 	rc = arp_init(s);
+	if (rc == 0)
+		rc = tcp_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
 		uint32_t mask = ipv4_mask(cfg->addr[i].prefix);
 
@@ -159,11 +205,46 @@ void stack_free(struct stack *s)
 	if (!s)
 		return;
 	udp_fini(s);
+	tcp_fini(s);
 	reass_fini(s);
 	arp_fini(s);
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);
 	free(s);
+}
+
+/**
+ * stack_reconfigure() - apply the tunables that can change while running
+ * @s: the engine
+ * @cfg: the new configuration
+ *
+ * Live: ttl, mem_budget, the ARP timers and queue length, the reassembly
+ * bounds and timeout, the ICMP rate limit. The link identity (MAC, MTU,
+ * addresses, gateway) and the ARP table size are fixed at stack_new(); a
+ * host that sees them change must restart the engine. A smaller budget
+ * does not free what is in use: new allocations wait for it to drain.
+ *
+ * Return: 0, or -EINVAL if @cfg is invalid (nothing is changed then)
+ */
+int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
+{
+	const char *why;
+
+	if (stack_config_check(cfg, &why))
+		return -EINVAL;
+	s->cfg.ttl = cfg->ttl;
+	s->cfg.mem_budget = cfg->mem_budget;
+	s->pool.budget = cfg->mem_budget;
+	s->cfg.arp_max_age = cfg->arp_max_age;
+	s->cfg.arp_retry = cfg->arp_retry;
+	s->cfg.arp_retries = cfg->arp_retries;
+	s->cfg.arp_queue_len = cfg->arp_queue_len;
+	s->cfg.reass_max = cfg->reass_max;
+	s->cfg.reass_max_bytes = cfg->reass_max_bytes;
+	s->cfg.reass_timeout = cfg->reass_timeout;
+	s->cfg.icmp_rate = cfg->icmp_rate;
+	s->cfg.icmp_burst = cfg->icmp_burst;
+	return 0;
 }
 
 /**
@@ -250,6 +331,25 @@ uint64_t stack_timeout(struct stack *s, uint64_t now)
 const struct stack_counters *stack_counters(const struct stack *s)
 {
 	return &s->cnt;
+}
+
+/**
+ * stack_mem() - memory in use per kind of object, against its bound
+ * @s: the engine
+ * @m: filled in
+ */
+void stack_mem(const struct stack *s, struct stack_mem *m)
+{
+	m->pbuf_bytes = s->pool.in_use;
+	m->pbuf_peak = s->pool.peak;
+	m->pbuf_budget = s->pool.budget;
+	m->pbufs = s->pool.live;
+	m->pbuf_refused = s->pool.alloc_fail;
+	m->arp_entries = s->arp.used;
+	m->arp_max_entries = s->arp.cap;
+	m->reass_datagrams = s->reass.count;
+	m->reass_bytes = s->reass.bytes;
+	m->reass_max_bytes = s->cfg.reass_max_bytes;
 }
 
 const struct pbuf_pool *stack_pool(const struct stack *s)

@@ -25,6 +25,7 @@
 #include "counters.h"
 #include "inet.h"
 #include "pbuf.h"
+#include "tcp.h"
 
 struct udp_sock;
 
@@ -56,6 +57,15 @@ struct stack_ops {
 	 * must not close it. May be NULL.
 	 */
 	void (*udp_event)(void *ctx, struct udp_sock *us, unsigned events);
+	/* An echo reply to stack_ping() arrived (@len: data bytes). May be NULL. */
+	void (*echo_reply)(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
+			   size_t len, uint8_t ttl);
+	/*
+	 * A TCP socket's readiness changed: @events is a mask of TCP_EV_*
+	 * (tcp.h). The host may call the socket functions from here, but
+	 * must not close or abort @sk itself inside the callback. May be NULL.
+	 */
+	void (*sock_event)(void *ctx, struct tcp_sock *sk, unsigned events);
 };
 
 struct stack_addr {
@@ -82,6 +92,38 @@ struct stack_config {
 	uint64_t reass_timeout;       /* ns a datagram may take to complete */
 	unsigned icmp_rate;           /* ICMP errors per second, sustained */
 	unsigned icmp_burst;          /* ICMP errors in a burst */
+
+	/* TCP (tcp*.c); Linux's defaults unless said otherwise */
+	uint64_t tcp_msl;             /* ns; TIME_WAIT lasts 2 * MSL */
+	uint64_t tcp_fin_timeout;     /* ns an orphan may sit in FIN_WAIT_2 */
+	uint64_t tcp_rto_min;         /* ns, RFC 6298 2.4 (Linux: 200 ms) */
+	uint64_t tcp_rto_initial;     /* ns, RFC 6298 2.1 (1 s) */
+	uint64_t tcp_rto_max;         /* ns, RFC 6298 2.5 (120 s) */
+	uint64_t tcp_delack_max;      /* ns a delayed ACK may wait (40 ms) */
+	unsigned tcp_syn_retries;     /* SYN retransmissions before ETIMEDOUT */
+	unsigned tcp_synack_retries;  /* SYN-ACK retransmissions */
+	unsigned tcp_retries2;        /* data retransmissions before ETIMEDOUT */
+	unsigned tcp_max_socks;       /* sockets of all kinds, TIME_WAIT too */
+	unsigned tcp_max_time_wait;   /* TIME_WAIT bound; oldest recycled */
+	unsigned tcp_max_syn_backlog; /* half-open per listener, then cookies */
+	unsigned tcp_somaxconn;       /* cap on listen()'s accept backlog */
+	uint32_t tcp_sndbuf;          /* default SO_SNDBUF, bytes */
+	uint32_t tcp_rcvbuf;          /* default SO_RCVBUF, bytes */
+	uint32_t tcp_sndbuf_max;      /* cap on SO_SNDBUF and autotuning */
+	uint32_t tcp_rcvbuf_max;      /* cap on SO_RCVBUF and autotuning */
+	size_t tcp_mem_budget;        /* bytes of socket buffers, all sockets */
+	uint64_t tcp_keepidle;        /* ns idle before the first probe */
+	uint64_t tcp_keepintvl;       /* ns between probes */
+	unsigned tcp_keepcnt;         /* unanswered probes before ETIMEDOUT */
+	unsigned tcp_challenge_ack_limit; /* challenge ACKs per second */
+	unsigned tcp_init_cwnd;       /* segments, RFC 6928 (10) */
+	uint16_t tcp_port_lo;         /* ephemeral range, RFC 6056 */
+	uint16_t tcp_port_hi;
+	bool tcp_timestamps;          /* RFC 7323 */
+	bool tcp_window_scaling;      /* RFC 7323 */
+	bool tcp_sack;                /* RFC 2018 */
+	bool tcp_syncookies;          /* RFC 4987, when the SYN queue is full */
+	enum tcp_cc_algo tcp_cc;      /* default congestion control (CUBIC) */
 };
 
 struct stack;
@@ -92,6 +134,7 @@ int stack_config_check(const struct stack_config *cfg, const char **why);
 int stack_new(struct stack **out, const struct stack_config *cfg,
 	      const struct stack_ops *ops, void *ctx, uint64_t now);
 void stack_free(struct stack *s);
+int stack_reconfigure(struct stack *s, const struct stack_config *cfg);
 void stack_start(struct stack *s, uint64_t now);
 
 struct pbuf *stack_rx_buf(struct stack *s, size_t maxlen);
@@ -102,7 +145,43 @@ void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 uint64_t stack_timeout(struct stack *s, uint64_t now);
 
 const struct stack_counters *stack_counters(const struct stack *s);
+
+/* Memory in use per kind of object, against its bound. */
+struct stack_mem {
+	uint64_t pbuf_bytes, pbuf_peak, pbuf_budget, pbufs, pbuf_refused;
+	uint64_t arp_entries, arp_max_entries;
+	uint64_t reass_datagrams, reass_bytes, reass_max_bytes;
+};
+void stack_mem(const struct stack *s, struct stack_mem *m);
 const struct pbuf_pool *stack_pool(const struct stack *s);
+
+/* Inspection, for ustackctl: each fills at most @max entries from @start
+ * and returns how many there are in all. */
+struct stack_neigh {
+	uint32_t ip;
+	uint8_t mac[ETH_ALEN];
+	uint8_t state;               /* enum arp_state: 1 incomplete, 2 reachable */
+	bool expired;                /* reachable, but older than arp_max_age */
+	uint64_t age;                /* ns since confirmed (or asked, if incomplete) */
+	unsigned queued;             /* packets waiting for resolution */
+};
+struct stack_route {
+	uint32_t dst;
+	uint8_t prefix;
+	uint32_t gateway;
+	uint32_t metric;
+};
+unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
+			  struct stack_neigh *out, unsigned max);
+unsigned stack_route_list(const struct stack *s, unsigned start,
+			  struct stack_route *out, unsigned max);
+unsigned stack_addr_list(const struct stack *s, struct stack_addr *out,
+			 unsigned max);
+int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
+		   uint64_t now);
+int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix);
+int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
+	       size_t len, uint64_t now);
 
 /* Routing table. Return 0 or a negative errno. */
 int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,

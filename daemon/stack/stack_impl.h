@@ -12,6 +12,7 @@
 #include "arp.h"
 #include "ipv4.h"
 #include "stack.h"
+#include "tcp_impl.h"
 #include "timer.h"
 #include "udp.h"
 
@@ -56,6 +57,8 @@ struct stack {
 	/* ICMP error rate limit: a token bucket (RFC 1812 4.3.2.8) */
 	uint64_t icmp_tokens;        /* in units of 1/NSEC_PER_SEC token */
 	uint64_t icmp_refill;        /* time of the last refill */
+
+	struct tcp_table tcp;
 };
 
 void stack_log(struct stack *s, int level, const char *fmt, ...)

@@ -34,7 +34,7 @@ static void expect_dropped(const uint8_t *f, size_t n, size_t off_cnt)
 
 	th_init(&t);
 	th_input(&t, f, n);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	c = (const uint64_t *)((const char *)th_cnt(&t) + off_cnt);
 	cr_expect_eq(*c, 1, "the drop is counted");
 	cr_expect_eq(th_cnt(&t)->eth_rx_frames, 1);
@@ -96,7 +96,7 @@ Test(eth, unknown_interface)
 	th_init(&t);
 	th_eth(f, TH_MAC, TH_PEER_MAC, ETH_P_ARP);
 	stack_input_copy(t.s, 2, f, 60, t.now);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->eth_rx_frames, 0);
 	th_fini(&t);
 }
@@ -130,7 +130,7 @@ Test(eth, output_and_link_error)
 	cr_expect_eq(eth_output(t.s, &t.s->nif, TH_PEER_MAC, 0x88b5, p),
 		     -ENOBUFS, "no headroom for the header");
 	cr_expect_eq(th_cnt(&t)->eth_tx_nomem, 1);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	th_fini(&t);
 }
 

@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-static uint8_t msg[IPV4_MAX_LEN], got[IPV4_MAX_LEN];
+static uint8_t msg[IPV4_MAX_LEN + 64], got[IPV4_MAX_LEN];
 
 /* An echo request of @n bytes in all (header included) in msg. */
 static size_t make_echo(size_t n, unsigned seed)
@@ -67,12 +67,12 @@ Test(reass, in_order)
 	setup(&t);
 	th_ip_default(&ip, IP_PROTO_ICMP);
 	inject_pieces(&t, &ip, n, 400, order, 2);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(t.s->reass.count, 1);
 	cr_expect_eq(th_deadline(&t), t.now + t.cfg.reass_timeout);
 	inject_pieces(&t, &ip, n, 400, order + 2, 1);
 	expect_reply(&t, n);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->frag_rx, 3);
 	cr_expect_eq(th_cnt(&t)->frag_reassembled, 1);
 	cr_expect_eq(th_cnt(&t)->icmp_rx_echo_req, 1);
@@ -167,10 +167,10 @@ Test(reass, duplicate_ignored)
 	th_inject_frag(&t, &ip, msg, 800, 408, false);
 	th_inject_frag(&t, &ip, msg, 800, 408, false);
 	cr_expect_eq(th_cnt(&t)->frag_dup, 2);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	th_inject_frag(&t, &ip, msg, 400, 400, true);
 	expect_reply(&t, n);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->frag_reassembled, 1);
 	th_fini(&t);
 }
@@ -193,13 +193,13 @@ Test(reass, overlap_drops_datagram)
 	/* the rest starts a new one that cannot complete without offset 0 */
 	th_inject_frag(&t, &ip, msg, 400, 400, true);
 	th_inject_frag(&t, &ip, msg, 800, n - 800, false);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	/* an overlap from the other side, a piece inside another */
 	th_inject_frag(&t, &ip, msg, 480, 16, true);
 	cr_expect_eq(th_cnt(&t)->frag_overlap, 2);
 	cr_expect_eq(t.s->reass.count, 0);
 	cr_expect_eq(th_cnt(&t)->frag_reassembled, 0);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	th_fini(&t);
 }
 
@@ -227,7 +227,7 @@ Test(reass, conflicting_ends)
 	cr_expect_eq(th_cnt(&t)->frag_conflict, 3);
 	cr_expect_eq(t.s->reass.count, 0);
 	cr_expect_eq(th_cnt(&t)->frag_reassembled, 0);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	(void)n;
 	th_fini(&t);
 }
@@ -259,12 +259,12 @@ Test(reass, timeout_with_first_fragment)
 	th_inject_frag(&t, &ip, msg, 800, n - 800, false);
 	cr_expect_eq(th_deadline(&t), t0 + t.cfg.reass_timeout,
 		     "the clock starts at the first fragment");
-	cr_expect_eq(th_advance(&t, t0 + t.cfg.reass_timeout - 1 - t.now),
+	cr_expect_eq(th_tick(&t, t0 + t.cfg.reass_timeout - 1 - t.now),
 		     t0 + t.cfg.reass_timeout);
-	th_expect_none(&t);
-	cr_expect_eq(th_advance(&t, 1), STACK_NO_DEADLINE);
+	th_expect_silence(&t);
+	cr_expect_eq(th_tick(&t, 1), STACK_NO_DEADLINE);
 	d = th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &plen);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(h.proto, IP_PROTO_ICMP);
 	cr_expect_eq(h.src, TH_IP);
 	cr_expect_eq(h.dst, TH_PEER);
@@ -290,8 +290,8 @@ Test(reass, timeout_without_first_fragment_silent)
 	th_ip_default(&ip, IP_PROTO_ICMP);
 	th_inject_frag(&t, &ip, msg, 400, 400, true);
 	th_inject_frag(&t, &ip, msg, 800, n - 800, false);
-	cr_expect_eq(th_advance(&t, t.cfg.reass_timeout), STACK_NO_DEADLINE);
-	th_expect_none(&t);
+	cr_expect_eq(th_tick(&t, t.cfg.reass_timeout), STACK_NO_DEADLINE);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->frag_timeout, 1);
 	cr_expect_eq(th_cnt(&t)->icmp_tx_time_exceeded, 0);
 	th_fini(&t);
@@ -308,8 +308,8 @@ Test(reass, timeout_of_icmp_error_silent)
 	th_icmp(msg, ICMP_UNREACH, ICMP_UNREACH_PORT, 0, data, sizeof(data));
 	th_ip_default(&ip, IP_PROTO_ICMP);
 	th_inject_frag(&t, &ip, msg, 0, 400, true);
-	th_advance(&t, t.cfg.reass_timeout);
-	th_expect_none(&t);
+	th_tick(&t, t.cfg.reass_timeout);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->frag_timeout, 1);
 	cr_expect_eq(th_cnt(&t)->icmp_tx_time_exceeded, 0);
 	th_fini(&t);
@@ -339,7 +339,7 @@ Test(reass, count_bound)
 	ip.id = 1;
 	th_inject_frag(&t, &ip, msg, 400, n - 400, false);
 	expect_reply(&t, n);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	th_fini(&t);
 }
 
@@ -362,8 +362,8 @@ Test(reass, memory_bound)
 	th_inject_frag(&t, &ip, msg, 1200, n - 1200, false);
 	cr_expect_eq(th_cnt(&t)->frag_nomem, 1);
 	cr_expect_eq(t.s->reass.bytes, 3 * PBUF_SMALL_CAP);
-	th_expect_none(&t);
-	th_advance(&t, t.cfg.reass_timeout);
+	th_expect_silence(&t);
+	th_tick(&t, t.cfg.reass_timeout);
 	cr_expect_eq(t.s->reass.bytes, 0);
 	cr_expect_eq(th_cnt(&t)->icmp_tx_time_exceeded, 1);
 	th_pop(&t);
@@ -404,7 +404,7 @@ Test(reass, bad_fragment_lengths)
 	th_inject_frag(&t, &ip, msg, 8, 0, false);
 	cr_expect_eq(th_cnt(&t)->frag_bad_len, 3);
 	cr_expect_eq(t.s->reass.count, 0);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	th_fini(&t);
 }
 
@@ -443,9 +443,54 @@ Test(reass, options_push_past_64k)
 	for (size_t off = 0; off < n; off += 1480)
 		th_inject_frag(&t, &ip, msg, off, off + 1480 < n ? 1480 : n - off,
 			       off + 1480 < n);
-	th_expect_none(&t);
+	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->frag_bad_len, 1);
 	cr_expect_eq(th_cnt(&t)->frag_reassembled, 0);
 	cr_expect_eq(t.s->reass.count, 0);
+	th_fini(&t);
+}
+
+/* reass_max datagrams in flight at once, interleaved, all complete. */
+Test(reass, many_at_once)
+{
+	struct th t;
+	struct th_ip ip;
+	size_t n = make_echo(1200, 13);
+
+	setup(&t);
+	th_ip_default(&ip, IP_PROTO_ICMP);
+	for (size_t off = 0; off < n; off += 400)
+		for (unsigned id = 0; id < 64; id++) {
+			ip.id = (uint16_t)(id * 1000);
+			th_inject_frag(&t, &ip, msg, off, 400, off + 400 < n);
+			if (off == 0)
+				cr_assert_eq(t.s->reass.count, id + 1);
+		}
+	cr_expect_eq(th_cnt(&t)->frag_too_many, 0);
+	cr_expect_eq(th_cnt(&t)->frag_reassembled, 64);
+	for (unsigned id = 0; id < 64; id++)
+		expect_reply(&t, n);
+	cr_expect_eq(t.s->reass.count, 0);
+	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
+	th_fini(&t);
+}
+
+/* The key is (source, destination, protocol, id): the same id from
+ * another protocol is another datagram. */
+Test(reass, key_includes_protocol)
+{
+	struct th t;
+	struct th_ip a, b;
+	size_t n = make_echo(800, 14);
+
+	setup(&t);
+	th_ip_default(&a, IP_PROTO_ICMP);
+	th_ip_default(&b, 253);
+	th_inject_frag(&t, &a, msg, 0, 400, true);
+	th_inject_frag(&t, &b, msg, 400, 400, false);
+	th_expect_silence(&t);
+	cr_expect_eq(t.s->reass.count, 2);
+	th_inject_frag(&t, &a, msg, 400, 400, false);
+	expect_reply(&t, n);
 	th_fini(&t);
 }

@@ -16,7 +16,7 @@ Test(proto_sock, every_request_has_its_body_size)
 	static const struct { uint16_t type; size_t body; } t[] = {
 		{ USTACK_MSG_SOCKET, sizeof(struct ustack_socket_req) },
 		{ USTACK_MSG_QUERY, 0 },
-		{ USTACK_MSG_BIND, sizeof(struct ustack_addr) },
+		{ USTACK_MSG_BIND, sizeof(struct ustack_sockaddr) },
 		{ USTACK_MSG_CONNECT, sizeof(struct ustack_connect_req) },
 		{ USTACK_MSG_LISTEN, sizeof(struct ustack_int) },
 		{ USTACK_MSG_GETSOCKNAME, 0 },
@@ -65,7 +65,7 @@ Test(proto_sock, sockaddr_round_trips)
 				   .sin_port = htons(53) }, sin_out;
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
 				     .sin6_port = htons(80) }, sin6_out;
-	struct ustack_addr ua;
+	struct ustack_sockaddr ua;
 
 	inet_pton(AF_INET, "192.0.2.1", &sin.sin_addr);
 	cr_assert_eq(ustack_addr_from_sockaddr(&ua, (void *)&sin, sizeof(sin)), 0);

@@ -11,6 +11,15 @@ const uint8_t TH_PEER_MAC[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
 const uint8_t TH_GW_MAC[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xfe };
 const uint8_t TH_ZERO_MAC[ETH_ALEN];
 
+/**
+ * th_link_output() - the link: copy each frame into the capture FIFO
+ * @ctx: the struct th
+ * @ifindex: interface
+ * @frame: the frame, owned by the engine
+ * @len: its length
+ *
+ * Return: th->link_rc, 0 unless a test simulates a full link queue
+ */
 static int th_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 			  size_t len)
 {
@@ -30,7 +39,13 @@ static int th_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 	return 0;
 }
 
-/* xorshift64*: deterministic, so that every run sends the same bytes */
+/**
+ * th_random() - xorshift64*, seeded in th_init_cfg(): every run of a test
+ * sends the same bytes
+ * @ctx: the struct th
+ * @buf: filled
+ * @len: bytes wanted
+ */
 static void th_random(void *ctx, void *buf, size_t len)
 {
 	struct th *t = ctx;
@@ -113,48 +128,94 @@ void th_fini(struct th *t)
 	t->nq = t->head = 0;
 }
 
+/**
+ * th_cnt() - the engine's counters
+ * @t: the test host
+ *
+ * Return: the counters
+ */
 const struct stack_counters *th_cnt(const struct th *t)
 {
 	return stack_counters(t->s);
 }
 
-/* Inject @frame at th->now. */
+/**
+ * th_input() - inject a frame on interface 1 at th->now
+ * @t: the test host
+ * @frame: the frame, copied
+ * @len: its length
+ */
 void th_input(struct th *t, const void *frame, size_t len)
 {
 	stack_input_copy(t->s, 1, frame, len, t->now);
 }
 
-/* Move the clock on by @ns and run what is due. Return: the next deadline */
-uint64_t th_advance(struct th *t, uint64_t ns)
+/**
+ * th_tick() - move the clock on and run what is due
+ * @t: the test host
+ * @ns: nanoseconds to add to th->now
+ *
+ * Return: the engine's next deadline
+ */
+uint64_t th_tick(struct th *t, uint64_t ns)
 {
 	t->now += ns;
 	return stack_timeout(t->s, t->now);
 }
 
-/* The engine's next deadline, without moving the clock. */
+/**
+ * th_deadline() - the next deadline, without moving the clock
+ * @t: the test host
+ *
+ * Return: the deadline, or STACK_NO_DEADLINE
+ */
 uint64_t th_deadline(struct th *t)
 {
 	return stack_timeout(t->s, t->now);
 }
 
-/* The next frame the engine sent; fails the test if there is none. */
+/**
+ * th_pop() - the next frame the engine sent; fails the test if none
+ * @t: the test host
+ *
+ * Return: the frame, owned by the harness until th_fini()
+ */
 struct th_frame *th_pop(struct th *t)
 {
 	cr_assert_lt(t->head, t->nq, "expected a frame, none was sent");
 	return &t->q[t->head++];
 }
 
-unsigned th_pending(const struct th *t)
+/**
+ * th_queued() - frames sent and not popped yet
+ * @t: the test host
+ *
+ * Return: their number
+ */
+unsigned th_queued(const struct th *t)
 {
 	return t->nq - t->head;
 }
 
-void th_expect_none(struct th *t)
+/**
+ * th_expect_silence() - fail the test if a frame was sent and not popped
+ * @t: the test host
+ */
+void th_expect_silence(struct th *t)
 {
-	cr_assert_eq(th_pending(t), 0, "expected no frame, %u were sent",
-		     th_pending(t));
+	cr_assert_eq(th_queued(t), 0, "expected no frame, %u were sent",
+		     th_queued(t));
 }
 
+/**
+ * th_eth() - write an Ethernet II header
+ * @buf: ETH_HLEN bytes
+ * @dst: destination MAC
+ * @src: source MAC
+ * @type: EtherType
+ *
+ * Return: ETH_HLEN
+ */
 size_t th_eth(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
 	      uint16_t type)
 {
@@ -165,7 +226,18 @@ size_t th_eth(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
 	return ETH_HLEN;
 }
 
-/* An ARP frame from the peer's MAC (sha as Ethernet source), 42 bytes. */
+/**
+ * th_arp() - an Ethernet/IPv4 ARP frame from @sha (also the Ethernet source)
+ * @buf: at least 42 bytes
+ * @eth_dst: Ethernet destination
+ * @op: ARP_OP_REQUEST or ARP_OP_REPLY
+ * @sha: sender MAC
+ * @spa: sender address
+ * @tha: target MAC
+ * @tpa: target address
+ *
+ * Return: 42, the frame length without padding
+ */
 size_t th_arp(uint8_t *buf, const uint8_t *eth_dst, uint16_t op,
 	      const uint8_t *sha, uint32_t spa, const uint8_t *tha,
 	      uint32_t tpa)
@@ -186,7 +258,11 @@ size_t th_arp(uint8_t *buf, const uint8_t *eth_dst, uint16_t op,
 	return ETH_HLEN + ARP_LEN;
 }
 
-/* From the peer to us, TTL 64, id 0x1234, no options. */
+/**
+ * th_ip_default() - a header from the peer to us: TTL 64, id 0x1234
+ * @ip: filled in
+ * @proto: IP protocol number
+ */
 void th_ip_default(struct th_ip *ip, uint8_t proto)
 {
 	memset(ip, 0, sizeof(*ip));
@@ -197,8 +273,19 @@ void th_ip_default(struct th_ip *ip, uint8_t proto)
 	ip->dst = TH_IP;
 }
 
-/* An Ethernet + IPv4 frame from the peer's MAC; header checksum computed
- * by hand (RFC 1071 in 16-bit words), independent of inet.c. */
+/**
+ * th_ipv4() - an Ethernet + IPv4 frame from the peer's MAC
+ * @buf: room for the frame
+ * @eth_dst: Ethernet destination
+ * @ip: the header fields
+ * @payload: bytes after the header
+ * @plen: their count
+ *
+ * The header checksum is computed here in plain 16-bit words, apart from
+ * inet.c, so that a checksum bug in the engine cannot hide itself.
+ *
+ * Return: the frame length
+ */
 size_t th_ipv4(uint8_t *buf, const uint8_t *eth_dst, const struct th_ip *ip,
 	       const void *payload, size_t plen)
 {
@@ -228,7 +315,17 @@ size_t th_ipv4(uint8_t *buf, const uint8_t *eth_dst, const struct th_ip *ip,
 	return ETH_HLEN + hlen + plen;
 }
 
-/* An ICMP message with a correct checksum; returns its length. */
+/**
+ * th_icmp() - an ICMP message with its checksum
+ * @buf: room for ICMP_HLEN + @dlen bytes
+ * @type: ICMP type
+ * @code: ICMP code
+ * @rest: the 32 bits after the checksum
+ * @data: the body
+ * @dlen: its length
+ *
+ * Return: the message length
+ */
 size_t th_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
 	       const void *data, size_t dlen)
 {
@@ -249,6 +346,16 @@ size_t th_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
 	return ICMP_HLEN + dlen;
 }
 
+/**
+ * th_echo() - an ICMP echo request
+ * @buf: room for the message
+ * @id: identifier
+ * @seq: sequence number
+ * @data: echo data
+ * @dlen: its length
+ *
+ * Return: the message length
+ */
 size_t th_echo(uint8_t *buf, uint16_t id, uint16_t seq, const void *data,
 	       size_t dlen)
 {
@@ -256,13 +363,25 @@ size_t th_echo(uint8_t *buf, uint16_t id, uint16_t seq, const void *data,
 		       dlen);
 }
 
-/* Bytes that differ from their neighbours, so misplaced data shows. */
+/**
+ * th_pattern() - bytes that differ from their neighbours, so that data
+ * out of place shows
+ * @buf: filled
+ * @len: bytes
+ * @seed: varies the pattern
+ */
 void th_pattern(uint8_t *buf, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
 		buf[i] = (uint8_t)(i * 7 + (i >> 8) * 13 + seed);
 }
 
+/**
+ * th_check_eth() - assert a frame is from us to @dst with EtherType @type
+ * @f: the frame
+ * @dst: expected destination MAC
+ * @type: expected EtherType
+ */
 void th_check_eth(const struct th_frame *f, const uint8_t *dst,
 		  uint16_t type)
 {
@@ -274,7 +393,15 @@ void th_check_eth(const struct th_frame *f, const uint8_t *dst,
 		     get16(f->data + 12), type);
 }
 
-/* An ARP packet from us, exactly: sha is our MAC, the rest as given. */
+/**
+ * th_check_arp() - assert a frame is exactly this ARP packet from us
+ * @f: the frame
+ * @eth_dst: expected Ethernet destination
+ * @op: expected opcode
+ * @tha: expected target MAC
+ * @spa: expected sender address (sender MAC: ours)
+ * @tpa: expected target address
+ */
 void th_check_arp(const struct th_frame *f, const uint8_t *eth_dst,
 		  uint16_t op, const uint8_t *tha, uint32_t spa, uint32_t tpa)
 {
@@ -285,7 +412,15 @@ void th_check_arp(const struct th_frame *f, const uint8_t *eth_dst,
 	cr_assert_arr_eq(f->data, want, sizeof(want), "ARP frame bytes");
 }
 
-/* An IPv4 frame from us to @eth_dst with a valid header; the payload. */
+/**
+ * th_check_ipv4() - assert a frame is a valid unpadded IPv4 datagram from us
+ * @f: the frame
+ * @eth_dst: expected Ethernet destination
+ * @h: filled with the parsed header
+ * @plen: set to the payload length
+ *
+ * Return: the payload
+ */
 const uint8_t *th_check_ipv4(const struct th_frame *f, const uint8_t *eth_dst,
 			     struct ipv4_hdr *h, size_t *plen)
 {
@@ -300,6 +435,12 @@ const uint8_t *th_check_ipv4(const struct th_frame *f, const uint8_t *eth_dst,
 	return f->data + ETH_HLEN + h->hlen;
 }
 
+/**
+ * th_learn() - teach the engine a neighbour: it asks for us, we answer
+ * @t: the test host
+ * @ip: the neighbour's address
+ * @mac: its MAC
+ */
 void th_learn(struct th *t, uint32_t ip, const uint8_t *mac)
 {
 	uint8_t f[64];
@@ -310,6 +451,16 @@ void th_learn(struct th *t, uint32_t ip, const uint8_t *mac)
 	th_check_arp(th_pop(t), mac, ARP_OP_REPLY, mac, TH_IP, ip);
 }
 
+/**
+ * th_output() - send a datagram of protocol 253 (RFC 3692) at th->now
+ * @t: the test host
+ * @dst: destination
+ * @len: payload bytes
+ * @tag: the value of every payload byte
+ * @df: Don't Fragment
+ *
+ * Return: what ipv4_output() returned
+ */
 int th_output(struct th *t, uint32_t dst, size_t len, uint8_t tag, bool df)
 {
 	struct pbuf *p = pbuf_alloc(&t->s->pool, PBUF_HEADROOM, len);
@@ -320,6 +471,14 @@ int th_output(struct th *t, uint32_t dst, size_t len, uint8_t tag, bool df)
 	return ipv4_output(t->s, p, 0, dst, 253, 0, df);
 }
 
+/**
+ * th_expect_output() - pop the datagram th_output() sent
+ * @t: the test host
+ * @mac: expected Ethernet destination
+ * @dst: expected IPv4 destination
+ * @len: expected payload length
+ * @tag: expected payload byte
+ */
 void th_expect_output(struct th *t, const uint8_t *mac, uint32_t dst,
 		      size_t len, uint8_t tag)
 {
@@ -336,6 +495,20 @@ void th_expect_output(struct th *t, const uint8_t *mac, uint32_t dst,
 			     d[i]);
 }
 
+/**
+ * th_collect() - pop one datagram, whole or in fragments, and join it
+ * @t: the test host
+ * @mac: expected Ethernet destination
+ * @out: receives the payload
+ * @cap: room in @out
+ * @h: the first frame's header
+ * @nfrag: set to the number of frames
+ *
+ * Fragments must come in order, all but the last a multiple of 8 bytes
+ * with MF set, all with the same id (RFC 791 3.2).
+ *
+ * Return: the payload length
+ */
 size_t th_collect(struct th *t, const uint8_t *mac, uint8_t *out, size_t cap,
 		  struct ipv4_hdr *h, unsigned *nfrag)
 {
@@ -364,6 +537,15 @@ size_t th_collect(struct th *t, const uint8_t *mac, uint8_t *out, size_t cap,
 	return off;
 }
 
+/**
+ * th_inject_frag() - inject one fragment of an IPv4 payload
+ * @t: the test host
+ * @ip: the header; options go in the first fragment only
+ * @pl: the whole payload
+ * @off: offset of the fragment, a multiple of 8
+ * @len: its length
+ * @more: set MF
+ */
 void th_inject_frag(struct th *t, const struct th_ip *ip, const uint8_t *pl,
 		    size_t off, size_t len, bool more)
 {

@@ -7,7 +7,7 @@
  * seeded deterministic random source, and a capturing link_output that
  * copies every frame the engine sends into a FIFO. A test reads like a
  * trace: at th->now inject this frame (th_input), expect exactly this
- * frame back (th_pop and byte comparisons), move time (th_advance).
+ * frame back (th_pop and byte comparisons), move time (th_tick).
  *
  * th_fini() ends every test: it releases what the engine's modules still
  * hold (ARP queues, fragments in reassembly), asserts that no packet
@@ -69,12 +69,12 @@ void th_fini(struct th *t);
 
 const struct stack_counters *th_cnt(const struct th *t);
 void th_input(struct th *t, const void *frame, size_t len);
-uint64_t th_advance(struct th *t, uint64_t ns);
+uint64_t th_tick(struct th *t, uint64_t ns);
 uint64_t th_deadline(struct th *t);
 
 struct th_frame *th_pop(struct th *t);
-unsigned th_pending(const struct th *t);
-void th_expect_none(struct th *t);
+unsigned th_queued(const struct th *t);
+void th_expect_silence(struct th *t);
 
 /* Frame builders: each writes into @buf and returns the frame length. */
 size_t th_eth(uint8_t *buf, const uint8_t *dst, const uint8_t *src,

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * admin.c - the daemon's side of ustackctl (proto/ustack_admin.h)
+ *
+ * Theory of operation: ctl.c validates each message's framing and body
+ * size and hands USTACK_MSG_ADMIN_* requests here, with the caller's
+ * credentials. Requests that change state are refused with EPERM unless
+ * the caller is admin (uid 0 or the admin group). Field values are checked
+ * here (prefix lengths, padding, sizes) before the engine sees them.
+ *
+ * A capture started by ustackctl writes to a descriptor the client opened
+ * and passed along, so a client can only write where it may write itself.
+ *
+ * Pings are asynchronous: the request is answered when the echo reply
+ * comes back (the engine's echo_reply callback) or when its timeout fires.
+ * At most ADMIN_MAX_PINGS are in flight; each has its own libevent timer.
+ */
+#include "admin.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "ustack_proto.h"
+
+#define ADMIN_MAX_PINGS 64
+
+struct admin_ping {
+	struct admin *a;
+	bool used;
+	uint64_t client;
+	uint32_t msg_seq;
+	uint16_t seq;
+	uint32_t size;
+	uint64_t sent;
+	struct event *timeout;
+};
+
+struct admin {
+	struct daemon *d;
+	uint16_t ping_id;            /* ICMP identifier of our pings */
+	struct admin_ping pings[ADMIN_MAX_PINGS];
+	uint8_t body[USTACK_MSG_MAX];
+};
+
+static size_t body_room(size_t fixed, size_t entry)
+{
+	return (USTACK_MSG_MAX - sizeof(struct ustack_msg_hdr) - fixed) / entry;
+}
+
+static void counter_add(struct ustack_counter *c, unsigned *n, unsigned max,
+			const char *group, const char *name, const char *desc,
+			uint64_t value)
+{
+	struct ustack_counter *o;
+
+	if (*n >= max)
+		return;
+	o = &c[(*n)++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->group, sizeof(o->group), "%s", group);
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	snprintf(o->desc, sizeof(o->desc), "%s", desc);
+	o->value = value;
+}
+
+static int admin_stats(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_list_reply *lr = (void *)a->body;
+	struct ustack_counter *c = (void *)(a->body + sizeof(*lr));
+	unsigned n = 0, max = (unsigned)body_room(sizeof(*lr), sizeof(*c));
+	const struct stack_counters *sc = stack_counters(d->stack);
+	struct stack_mem m;
+	const struct ctl_stats *cs = ctl_get_stats(d->ctl);
+
+	for (unsigned i = 0; i < stack_counter_count; i++) {
+		const struct counter_desc *cd = &stack_counter_desc[i];
+
+		counter_add(c, &n, max, cd->group, cd->name, cd->desc,
+			    *(const uint64_t *)(const void *)((const char *)sc +
+							      cd->offset));
+	}
+	stack_mem(d->stack, &m);
+	counter_add(c, &n, max, "mem", "pbuf_bytes", "packet buffer bytes in use", m.pbuf_bytes);
+	counter_add(c, &n, max, "mem", "pbuf_peak", "most packet buffer bytes ever in use", m.pbuf_peak);
+	counter_add(c, &n, max, "mem", "pbuf_budget", "packet buffer budget (mem-budget)", m.pbuf_budget);
+	counter_add(c, &n, max, "mem", "pbufs", "packet buffers in use", m.pbufs);
+	counter_add(c, &n, max, "mem", "pbuf_refused", "buffer allocations refused: budget spent", m.pbuf_refused);
+	counter_add(c, &n, max, "mem", "arp_entries", "neighbour cache entries in use", m.arp_entries);
+	counter_add(c, &n, max, "mem", "arp_max_entries", "neighbour cache size", m.arp_max_entries);
+	counter_add(c, &n, max, "mem", "reass_datagrams", "datagrams in reassembly", m.reass_datagrams);
+	counter_add(c, &n, max, "mem", "reass_bytes", "bytes held by reassembly", m.reass_bytes);
+	counter_add(c, &n, max, "mem", "reass_max_bytes", "reassembly bound (reass-max-bytes)", m.reass_max_bytes);
+	counter_add(c, &n, max, "link", "rx_frames", "frames read from the link", d->link.rx_frames);
+	counter_add(c, &n, max, "link", "tx_frames", "frames written to the link", d->link.tx_frames);
+	counter_add(c, &n, max, "link", "rx_errors", "link read errors", d->link.rx_errors);
+	counter_add(c, &n, max, "link", "tx_errors", "link write errors", d->link.tx_errors);
+	counter_add(c, &n, max, "link", "tx_full", "frames refused: transmit queue full", d->link.tx_full);
+	counter_add(c, &n, max, "link", "rx_truncated", "frames dropped: larger than we read", d->link.rx_truncated);
+	if (d->imp) {
+		static const char *const dir[2] = { "impair_rx", "impair_tx" };
+
+		for (int i = 0; i < 2; i++) {
+			const struct impair_stats *st = &d->imp->st[i];
+
+			counter_add(c, &n, max, dir[i], "seen", "frames through the impairment", st->seen);
+			counter_add(c, &n, max, dir[i], "lost", "frames lost on purpose", st->lost);
+			counter_add(c, &n, max, dir[i], "duplicated", "frames duplicated", st->duplicated);
+			counter_add(c, &n, max, dir[i], "reordered", "frames held back", st->reordered);
+			counter_add(c, &n, max, dir[i], "corrupted", "frames with a bit flipped", st->corrupted);
+			counter_add(c, &n, max, dir[i], "queue_drop", "frames dropped: delay queue full", st->queue_drop);
+		}
+	}
+	counter_add(c, &n, max, "ctl", "clients", "control connections open", ctl_clients(d->ctl));
+	counter_add(c, &n, max, "ctl", "accepted", "control connections accepted", cs->accepted);
+	counter_add(c, &n, max, "ctl", "refused_full", "connections refused: too many clients", cs->refused_full);
+	counter_add(c, &n, max, "ctl", "accept_backoff", "accept paused: out of descriptors", cs->accept_backoff);
+	counter_add(c, &n, max, "ctl", "requests", "requests received", cs->requests);
+	counter_add(c, &n, max, "ctl", "bad_framing", "clients dropped: broken framing", cs->bad_framing);
+	counter_add(c, &n, max, "ctl", "bad_request", "requests refused: invalid", cs->bad_request);
+	counter_add(c, &n, max, "ctl", "send_fail", "clients dropped: reply not taken", cs->send_fail);
+	counter_add(c, &n, max, "capture", "frames", "frames written to the capture",
+		    d->cap ? capture_count(d->cap) : 0);
+	lr->total = lr->count = n;
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*lr) + n * sizeof(*c));
+}
+
+static int admin_neigh(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_list_req lq;
+	struct ustack_list_reply *lr = (void *)a->body;
+	struct ustack_neigh *out = (void *)(a->body + sizeof(*lr));
+	unsigned max = (unsigned)body_room(sizeof(*lr), sizeof(*out));
+	struct stack_neigh *tmp = malloc(max * sizeof(*tmp));
+	unsigned total, count;
+
+	if (!tmp)
+		return -ENOMEM;
+	memcpy(&lq, req->body, sizeof(lq));
+	total = stack_neigh_list(d->stack, daemon_now(), lq.start, tmp, max);
+	count = lq.start < total ? total - lq.start : 0;
+	if (count > max)
+		count = max;
+	for (unsigned i = 0; i < count; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].ip = tmp[i].ip;
+		memcpy(out[i].mac, tmp[i].mac, sizeof(out[i].mac));
+		out[i].state = tmp[i].state;
+		out[i].expired = tmp[i].expired;
+		out[i].age_ms = tmp[i].age / NSEC_PER_MSEC;
+		out[i].queued = tmp[i].queued;
+	}
+	free(tmp);
+	lr->total = total;
+	lr->count = count;
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*lr) + count * sizeof(*out));
+}
+
+static int admin_routes(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_list_req lq;
+	struct ustack_list_reply *lr = (void *)a->body;
+	struct ustack_route *out = (void *)(a->body + sizeof(*lr));
+	struct stack_route r[STACK_MAX_ROUTES];
+	unsigned total, count;
+
+	memcpy(&lq, req->body, sizeof(lq));
+	total = stack_route_list(d->stack, lq.start, r, STACK_MAX_ROUTES);
+	count = lq.start < total ? total - lq.start : 0;
+	for (unsigned i = 0; i < count; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].dst = r[i].dst;
+		out[i].prefix = r[i].prefix;
+		out[i].gateway = r[i].gateway;
+		out[i].metric = r[i].metric;
+	}
+	lr->total = total;
+	lr->count = count;
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*lr) + count * sizeof(*out));
+}
+
+static int admin_addrs(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_list_reply *lr = (void *)a->body;
+	struct ustack_addr *out = (void *)(a->body + sizeof(*lr));
+	struct stack_addr sa[STACK_MAX_ADDRS];
+	unsigned n = stack_addr_list(d->stack, sa, STACK_MAX_ADDRS);
+
+	for (unsigned i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].addr = sa[i].addr;
+		out[i].prefix = sa[i].prefix;
+	}
+	lr->total = lr->count = n;
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*lr) + n * sizeof(*out));
+}
+
+static int admin_route_change(struct admin *a, struct ctl_req *req)
+{
+	struct ustack_route r;
+
+	memcpy(&r, req->body, sizeof(r));
+	if (r.prefix > 32 || r.pad[0] || r.pad[1] || r.pad[2])
+		return -EINVAL;
+	if (req->hdr->type == USTACK_MSG_ROUTE_DEL)
+		return stack_route_del(a->d->stack, r.dst, r.prefix);
+	return stack_route_add(a->d->stack, r.dst, r.prefix, r.gateway, r.metric);
+}
+
+static int admin_addr_change(struct admin *a, struct ctl_req *req)
+{
+	struct ustack_addr ad;
+	int rc;
+
+	memcpy(&ad, req->body, sizeof(ad));
+	if (ad.prefix > 32 || ad.pad[0] || ad.pad[1] || ad.pad[2])
+		return -EINVAL;
+	if (req->hdr->type == USTACK_MSG_ADDR_DEL)
+		return stack_addr_del(a->d->stack, ad.addr, ad.prefix);
+	rc = stack_addr_add(a->d->stack, ad.addr, ad.prefix, daemon_now());
+	daemon_settle(a->d);
+	return rc;
+}
+
+static int admin_config(struct admin *a, struct ctl_req *req)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	config_print(&a->d->cfg, f);
+	fclose(f);
+	if (len > USTACK_MSG_MAX - sizeof(struct ustack_msg_hdr))
+		len = USTACK_MSG_MAX - sizeof(struct ustack_msg_hdr);
+	rc = ctl_reply(a->d->ctl, req->client, req->hdr->type, req->hdr->seq,
+		       0, text, len);
+	free(text);
+	return rc;
+}
+
+static int admin_capture(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_capture_reply cr;
+	char err[256];
+
+	if (req->hdr->type == USTACK_MSG_CAPTURE_STOP) {
+		if (!d->cap)
+			return -ENOENT;
+		cr.frames = capture_count(d->cap);
+		capture_close(d->cap);
+		d->cap = NULL;
+		log_info("capture stopped by uid %u: %" PRIu64 " frames",
+			 (unsigned)req->uid, cr.frames);
+		return ctl_reply(d->ctl, req->client, req->hdr->type,
+				 req->hdr->seq, 0, &cr, sizeof(cr));
+	}
+	if (req->fd < 0)
+		return -EBADF;
+	if (d->cap)
+		return -EBUSY;
+	d->cap = capture_open_fd(req->fd, err, sizeof(err));
+	if (!d->cap) {
+		log_warn("capture: %s", err);
+		return -EIO;
+	}
+	req->fd = -1;	/* the capture owns it now */
+	log_info("capture started by uid %u", (unsigned)req->uid);
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq,
+			 0, NULL, 0);
+}
+
+static void ping_finish(struct admin_ping *p, int status, uint8_t ttl)
+{
+	struct admin *a = p->a;
+	struct ustack_ping_reply r = {
+		.rtt_ns = daemon_now() - p->sent, .size = p->size,
+		.seq = p->seq, .ttl = ttl,
+	};
+
+	ctl_reply(a->d->ctl, p->client, USTACK_MSG_PING, p->msg_seq, status,
+		  status ? NULL : &r, status ? 0 : sizeof(r));
+	event_del(p->timeout);
+	p->used = false;
+}
+
+static void ping_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ping_finish(arg, -ETIMEDOUT, 0);
+}
+
+/* The engine's ops->echo_reply: an answer to one of our pings? */
+void admin_echo_reply(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
+		      size_t len, uint8_t ttl)
+{
+	struct daemon *d = ctx;
+	struct admin *a = d->admin;
+
+	(void)src;
+	if (!a || id != a->ping_id)
+		return;
+	for (unsigned i = 0; i < ADMIN_MAX_PINGS; i++) {
+		struct admin_ping *p = &a->pings[i];
+
+		if (p->used && p->seq == seq && p->size == len) {
+			ping_finish(p, 0, ttl);
+			return;
+		}
+	}
+}
+
+static int admin_ping(struct admin *a, struct ctl_req *req)
+{
+	struct ustack_ping_req pr;
+	struct admin_ping *p = NULL;
+	struct timeval tv;
+	int rc;
+
+	memcpy(&pr, req->body, sizeof(pr));
+	if (pr.pad || pr.timeout_ms == 0 || pr.timeout_ms > 60000 ||
+	    pr.size > 65507)
+		return -EINVAL;
+	for (unsigned i = 0; i < ADMIN_MAX_PINGS && !p; i++)
+		if (!a->pings[i].used)
+			p = &a->pings[i];
+	if (!p)
+		return -EAGAIN;
+	p->sent = daemon_now();
+	rc = stack_ping(a->d->stack, pr.dst, a->ping_id, pr.seq, pr.size,
+			p->sent);
+	daemon_settle(a->d);
+	if (rc)
+		return rc;
+	p->used = true;
+	p->client = req->client;
+	p->msg_seq = req->hdr->seq;
+	p->seq = pr.seq;
+	p->size = pr.size;
+	tv.tv_sec = pr.timeout_ms / 1000;
+	tv.tv_usec = (suseconds_t)(pr.timeout_ms % 1000) * 1000;
+	event_add(p->timeout, &tv);
+	return CTL_PENDING;
+}
+
+static int admin_handle(void *arg, struct ctl_req *req)
+{
+	struct admin *a = arg;
+
+	switch (req->hdr->type) {
+	case USTACK_MSG_ROUTE_ADD:
+	case USTACK_MSG_ROUTE_DEL:
+	case USTACK_MSG_ADDR_ADD:
+	case USTACK_MSG_ADDR_DEL:
+	case USTACK_MSG_CAPTURE_START:
+	case USTACK_MSG_CAPTURE_STOP:
+		if (!req->admin)
+			return -EPERM;
+		break;
+	}
+	switch (req->hdr->type) {
+	case USTACK_MSG_STATS:
+		return admin_stats(a, req);
+	case USTACK_MSG_NEIGH_LIST:
+		return admin_neigh(a, req);
+	case USTACK_MSG_ROUTE_LIST:
+		return admin_routes(a, req);
+	case USTACK_MSG_ADDR_LIST:
+		return admin_addrs(a, req);
+	case USTACK_MSG_ROUTE_ADD:
+	case USTACK_MSG_ROUTE_DEL: {
+		int rc = admin_route_change(a, req);
+
+		return rc ? rc : ctl_reply(a->d->ctl, req->client, req->hdr->type,
+					   req->hdr->seq, 0, NULL, 0);
+	}
+	case USTACK_MSG_ADDR_ADD:
+	case USTACK_MSG_ADDR_DEL: {
+		int rc = admin_addr_change(a, req);
+
+		return rc ? rc : ctl_reply(a->d->ctl, req->client, req->hdr->type,
+					   req->hdr->seq, 0, NULL, 0);
+	}
+	case USTACK_MSG_CONFIG:
+		return admin_config(a, req);
+	case USTACK_MSG_CAPTURE_START:
+	case USTACK_MSG_CAPTURE_STOP:
+		return admin_capture(a, req);
+	case USTACK_MSG_PING:
+		return admin_ping(a, req);
+	}
+	return -EOPNOTSUPP;
+}
+
+/**
+ * admin_new() - serve ustackctl's requests on the daemon's control socket
+ * @d: the daemon, with its control socket open
+ *
+ * Return: the admin state, or NULL
+ */
+struct admin *admin_new(struct daemon *d)
+{
+	struct admin *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->d = d;
+	if (getrandom(&a->ping_id, sizeof(a->ping_id), 0) != sizeof(a->ping_id))
+		a->ping_id = (uint16_t)getpid();
+	for (unsigned i = 0; i < ADMIN_MAX_PINGS; i++) {
+		a->pings[i].a = a;
+		a->pings[i].timeout = evtimer_new(d->base, ping_timeout, &a->pings[i]);
+		if (!a->pings[i].timeout) {
+			admin_free(a);
+			return NULL;
+		}
+	}
+	if (ctl_set_handler(d->ctl, USTACK_MSG_ADMIN_BASE,
+			    USTACK_MSG_ADMIN_MAX - 1, admin_handle, a)) {
+		admin_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void admin_free(struct admin *a)
+{
+	if (!a)
+		return;
+	for (unsigned i = 0; i < ADMIN_MAX_PINGS; i++)
+		if (a->pings[i].timeout)
+			event_free(a->pings[i].timeout);
+	free(a);
+}

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp.c - TCP sockets: tables, ports, sequence numbers, the calls of tcp.h
+ *
+ * Theory of operation: every socket is on one list (for tcp_foreach and
+ * teardown). A socket with a local port is in the bound table, hashed by
+ * port, which is what bind conflicts and listener lookups walk; a socket
+ * with a peer is also in the connection table, hashed by its 4-tuple. A
+ * listener keeps its half-open children on syn_q and its established,
+ * not yet accepted ones on accept_q; both are bounded.
+ *
+ * Freeing is deferred: a connection that ends while a segment or timer is
+ * being handled is marked dead and freed when the outermost entry point
+ * returns (tcp_enter/tcp_leave), so no caller is left holding a freed
+ * socket. The host's pointer stays valid until it calls tcp_close() or
+ * tcp_abort().
+ *
+ * Initial sequence numbers follow RFC 6528 and ephemeral ports RFC 6056
+ * (algorithm 3), both keyed by a secret drawn from ops->random at start.
+ * Socket buffers are byte rings charged against tcp_mem_budget; when it is
+ * spent, new connections are refused (counted), never a crash.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack_impl.h"
+#include "tcp_impl.h"
+
+/* -- SipHash-2-4, the keyed hash behind RFC 6528 and RFC 6056 -------- */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                          \
+	do {                                                              \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                    \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                    \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+	} while (0)
+
+/**
+ * tcp_siphash() - SipHash-2-4 of @data under @key
+ * @key: 128-bit key
+ * @data: bytes to hash
+ * @len: their number
+ *
+ * Return: the 64-bit hash
+ */
+uint64_t tcp_siphash(const uint64_t key[2], const void *data, size_t len)
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0];
+	uint64_t v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0];
+	uint64_t v3 = 0x7465646279746573ull ^ key[1];
+	const uint8_t *p = data;
+	uint64_t m, b = (uint64_t)len << 56;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, p + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		b |= (uint64_t)p[i + j] << (8 * j);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static uint64_t tcp_tuple_hash(const uint64_t key[2], uint32_t laddr,
+			       uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	uint32_t t[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+
+	return tcp_siphash(key, t, sizeof(t));
+}
+
+/**
+ * tcp_isn() - an initial sequence number, RFC 6528
+ * @s: the stack
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * RFC 6528 3: "ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey)" where M is a timer ticking every 4 microseconds.
+ *
+ * Return: the ISN
+ */
+uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
+		 uint32_t raddr, uint16_t rport)
+{
+	uint32_t m = (uint32_t)(s->now / 4000);
+
+	return m + (uint32_t)tcp_tuple_hash(s->tcp.secret, laddr, lport, raddr,
+					    rport);
+}
+
+/* -- entry points and deferred freeing -------------------------------- */
+
+static void tcp_sock_free(struct tcp_sock *sk);
+
+void tcp_enter(struct stack *s)
+{
+	s->tcp.busy++;
+}
+
+void tcp_leave(struct stack *s)
+{
+	if (--s->tcp.busy)
+		return;
+	while (s->tcp.reap) {
+		struct tcp_sock *sk = s->tcp.reap;
+
+		s->tcp.reap = sk->reap_next;
+		tcp_sock_free(sk);
+	}
+}
+
+/**
+ * tcp_init() - set up the TCP tables of a new engine
+ * @s: the stack
+ *
+ * Return: 0
+ */
+int tcp_init(struct stack *s)
+{
+	s->ops->random(s->ctx, s->tcp.secret, sizeof(s->tcp.secret));
+	s->tcp.next_ephemeral = stack_random32(s);
+	return 0;
+}
+
+/**
+ * tcp_fini() - free every socket (the host's handles die with the engine)
+ * @s: the stack
+ */
+void tcp_fini(struct stack *s)
+{
+	while (s->tcp.all) {
+		struct tcp_sock *sk = s->tcp.all;
+
+		sk->dead = true;
+		tcp_sock_free(sk);
+	}
+	s->tcp.reap = NULL;
+}
+
+/* -- rings ------------------------------------------------------------ */
+
+uint32_t tcp_ring_free(const struct tcp_ring *r)
+{
+	return r->cap - r->len;
+}
+
+/* Copy @n bytes starting @off bytes after the ring's head. */
+void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst,
+		       uint32_t n)
+{
+	uint32_t pos = (r->head + off) % r->cap;
+	uint32_t first = r->cap - pos < n ? r->cap - pos : n;
+
+	memcpy(dst, r->buf + pos, first);
+	memcpy((uint8_t *)dst + first, r->buf, n - first);
+}
+
+void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
+		      uint32_t n)
+{
+	uint32_t pos = (r->head + off) % r->cap;
+	uint32_t first = r->cap - pos < n ? r->cap - pos : n;
+
+	memcpy(r->buf + pos, src, first);
+	memcpy(r->buf, (const uint8_t *)src + first, n - first);
+}
+
+void tcp_bufs_release(struct tcp_sock *sk)
+{
+	free(sk->sndq.buf);
+	free(sk->rcvq.buf);
+	memset(&sk->sndq, 0, sizeof(sk->sndq));
+	memset(&sk->rcvq, 0, sizeof(sk->rcvq));
+	sk->s->tcp.mem -= sk->mem;
+	sk->mem = 0;
+}
+
+/**
+ * tcp_bufs_alloc() - give a connection its send and receive rings
+ * @sk: the socket
+ *
+ * Return: 0, or -ENOBUFS when the budget is spent (counted)
+ */
+int tcp_bufs_alloc(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+	/* the receive ring has 1 << rcv_wscale bytes of slack, so that a
+	 * window rounded up to the scale (never shrinking it) always fits */
+	uint32_t rcap = sk->rcvbuf + (1u << sk->rcv_wscale);
+	size_t need = (size_t)sk->sndbuf + rcap;
+
+	if (sk->mem)
+		return 0;
+	if (s->tcp.mem + need > s->cfg.tcp_mem_budget)
+		goto fail;
+	sk->sndq.buf = malloc(sk->sndbuf);
+	sk->rcvq.buf = malloc(rcap);
+	if (!sk->sndq.buf || !sk->rcvq.buf) {
+		free(sk->sndq.buf);
+		free(sk->rcvq.buf);
+		sk->sndq.buf = sk->rcvq.buf = NULL;
+		goto fail;
+	}
+	sk->sndq.cap = sk->sndbuf;
+	sk->rcvq.cap = rcap;
+	sk->mem = need;
+	s->tcp.mem += need;
+	return 0;
+fail:
+	CNT(s, tcp_nomem_bufs);
+	return -ENOBUFS;
+}
+
+/* -- tables ----------------------------------------------------------- */
+
+static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,
+			    uint16_t rport)
+{
+	uint32_t h = laddr * 2654435761u ^ raddr * 40503u ^
+		     ((uint32_t)lport << 16 | rport) * 2246822519u;
+
+	return (h ^ h >> 16) % TCP_HASH;
+}
+
+void tcp_hash_conn(struct tcp_sock *sk)
+{
+	struct tcp_sock **b = &sk->s->tcp.conn[conn_bucket(
+		sk->laddr, sk->lport, sk->raddr, sk->rport)];
+
+	if (sk->in_conn_hash)
+		return;
+	sk->hnext = *b;
+	*b = sk;
+	sk->in_conn_hash = true;
+}
+
+static void tcp_unhash_conn(struct tcp_sock *sk)
+{
+	struct tcp_sock **pp;
+
+	if (!sk->in_conn_hash)
+		return;
+	pp = &sk->s->tcp.conn[conn_bucket(sk->laddr, sk->lport, sk->raddr,
+					   sk->rport)];
+	while (*pp != sk)
+		pp = &(*pp)->hnext;
+	*pp = sk->hnext;
+	sk->in_conn_hash = false;
+}
+
+void tcp_hash_bound(struct tcp_sock *sk)
+{
+	struct tcp_sock **b = &sk->s->tcp.bound[sk->lport % TCP_HASH];
+
+	sk->bnext = *b;
+	*b = sk;
+	sk->bound = true;
+}
+
+static void tcp_unhash_bound(struct tcp_sock *sk)
+{
+	struct tcp_sock **pp;
+
+	if (!sk->bound)
+		return;
+	pp = &sk->s->tcp.bound[sk->lport % TCP_HASH];
+	while (*pp != sk)
+		pp = &(*pp)->bnext;
+	*pp = sk->bnext;
+	sk->bound = false;
+}
+
+struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
+				 uint16_t lport, uint32_t raddr,
+				 uint16_t rport)
+{
+	struct tcp_sock *sk = s->tcp.conn[conn_bucket(laddr, lport, raddr,
+						      rport)];
+
+	for (; sk; sk = sk->hnext)
+		if (sk->laddr == laddr && sk->lport == lport &&
+		    sk->raddr == raddr && sk->rport == rport && !sk->dead)
+			return sk;
+	return NULL;
+}
+
+/**
+ * tcp_lookup_listener() - the listener for a SYN to @laddr:@lport
+ * @s: the stack
+ * @laddr: local address of the segment
+ * @lport: local port
+ * @raddr: remote address (SO_REUSEPORT spreads by the 4-tuple)
+ * @rport: remote port
+ *
+ * An exact address beats the wildcard; among SO_REUSEPORT listeners of the
+ * same rank one is chosen by a hash of the 4-tuple, as Linux does.
+ *
+ * Return: the listener, or NULL
+ */
+struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
+				     uint16_t lport, uint32_t raddr,
+				     uint16_t rport)
+{
+	struct tcp_sock *sk, *cand[16];
+	unsigned n = 0, best = 0;
+
+	for (sk = s->tcp.bound[lport % TCP_HASH]; sk; sk = sk->bnext) {
+		unsigned rank;
+
+		if (sk->state != TCP_LISTEN || sk->lport != lport || sk->dead)
+			continue;
+		if (sk->laddr != laddr && sk->laddr != 0)
+			continue;
+		rank = sk->laddr == laddr ? 2 : 1;
+		if (rank > best) {
+			best = rank;
+			n = 0;
+		}
+		if (rank == best && n < 16)
+			cand[n++] = sk;
+	}
+	if (n == 0)
+		return NULL;
+	if (n == 1)
+		return cand[0];
+	return cand[tcp_tuple_hash(s->tcp.secret, laddr, lport, raddr, rport) %
+		    n];
+}
+
+/* -- socket life ------------------------------------------------------ */
+
+/**
+ * tcp_sock_new() - allocate a socket with the stack's defaults
+ * @s: the stack
+ *
+ * Return: the socket in TCP_CLOSED, or NULL at the socket limit (counted)
+ */
+struct tcp_sock *tcp_sock_new(struct stack *s)
+{
+	struct tcp_sock *sk;
+
+	if (s->tcp.nsocks >= s->cfg.tcp_max_socks) {
+		CNT(s, tcp_nomem_socks);
+		return NULL;
+	}
+	sk = calloc(1, sizeof(*sk));
+	if (!sk) {
+		CNT(s, tcp_nomem_socks);
+		return NULL;
+	}
+	sk->s = s;
+	sk->state = TCP_CLOSED;
+	sk->state_since = s->now;
+	sk->sndbuf = s->cfg.tcp_sndbuf;
+	sk->rcvbuf = s->cfg.tcp_rcvbuf;
+	sk->linger = -1;
+	sk->keepidle_s = (unsigned)(s->cfg.tcp_keepidle / NSEC_PER_SEC);
+	sk->keepintvl_s = (unsigned)(s->cfg.tcp_keepintvl / NSEC_PER_SEC);
+	sk->keepcnt = s->cfg.tcp_keepcnt;
+	sk->rto = s->cfg.tcp_rto_initial;
+	sk->cc_algo = s->cfg.tcp_cc;
+	tcp_timers_init(sk);
+	sk->all_next = s->tcp.all;
+	if (s->tcp.all)
+		s->tcp.all->all_prev = sk;
+	s->tcp.all = sk;
+	s->tcp.nsocks++;
+	return sk;
+}
+
+static void tcp_tw_unlink(struct tcp_sock *sk)
+{
+	struct tcp_table *t = &sk->s->tcp;
+	struct tcp_sock **pp = &t->tw_head, *prev = NULL;
+
+	while (*pp && *pp != sk) {
+		prev = *pp;
+		pp = &(*pp)->tw_next;
+	}
+	if (!*pp)
+		return;
+	*pp = sk->tw_next;
+	if (t->tw_tail == sk)
+		t->tw_tail = prev;
+	t->ntw--;
+}
+
+static void tcp_sock_free(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+
+	tcp_timers_stop(sk);
+	tcp_unhash_conn(sk);
+	tcp_unhash_bound(sk);
+	if (sk->state == TCP_TIME_WAIT)
+		tcp_tw_unlink(sk);
+	tcp_bufs_release(sk);
+	if (sk->all_prev)
+		sk->all_prev->all_next = sk->all_next;
+	else
+		s->tcp.all = sk->all_next;
+	if (sk->all_next)
+		sk->all_next->all_prev = sk->all_prev;
+	s->tcp.nsocks--;
+	free(sk);
+}
+
+/* Queue @sk for freeing when the outermost entry point returns. */
+static void tcp_kill(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+
+	if (sk->dead)
+		return;
+	sk->dead = true;
+	tcp_timers_stop(sk);
+	tcp_unhash_conn(sk);
+	tcp_unhash_bound(sk);
+	if (sk->state == TCP_TIME_WAIT)
+		tcp_tw_unlink(sk);
+	sk->reap_next = s->tcp.reap;
+	s->tcp.reap = sk;
+}
+
+static void tcp_unlink_child(struct tcp_sock *sk)
+{
+	struct tcp_sock *l = sk->parent, **pp, *prev = NULL;
+
+	if (!l)
+		return;
+	pp = sk->on_accept_q ? &l->accept_q : &l->syn_q;
+	while (*pp && *pp != sk) {
+		prev = *pp;
+		pp = &(*pp)->qnext;
+	}
+	if (*pp) {
+		*pp = sk->qnext;
+		if (sk->on_accept_q) {
+			l->accept_qlen--;
+			if (l->accept_tail == sk)
+				l->accept_tail = prev;
+		} else {
+			l->syn_qlen--;
+		}
+	}
+	sk->parent = NULL;
+	sk->qnext = NULL;
+	sk->on_accept_q = false;
+}
+
+/**
+ * tcp_event() - tell the host that @sk's readiness changed
+ * @sk: the socket
+ * @ev: TCP_EV_* mask
+ */
+void tcp_event(struct tcp_sock *sk, unsigned ev)
+{
+	struct stack *s = sk->s;
+
+	if (sk->held && !sk->dead && s->ops->sock_event)
+		s->ops->sock_event(s->ctx, sk, ev);
+}
+
+/**
+ * tcp_set_state() - move to @st, remembering when
+ * @sk: the socket
+ * @st: the new state
+ */
+void tcp_set_state(struct tcp_sock *sk, enum tcp_state st)
+{
+	if (sk->state == TCP_TIME_WAIT && st != TCP_TIME_WAIT)
+		tcp_tw_unlink(sk);
+	sk->state = st;
+	sk->state_since = sk->s->now;
+}
+
+/**
+ * tcp_done() - the connection is over: TCP_CLOSED, report, maybe free
+ * @sk: the socket
+ * @err: negative errno to report (ECONNRESET, ETIMEDOUT...), or 0
+ *
+ * A socket the host holds stays, in TCP_CLOSED, until tcp_close(); an
+ * orphan, or a child nobody accepted, is freed.
+ */
+void tcp_done(struct tcp_sock *sk, int err)
+{
+	struct tcp_sock *parent = sk->parent;
+
+	if (err)
+		sk->err = err;
+	tcp_set_state(sk, TCP_CLOSED);
+	tcp_timers_stop(sk);
+	tcp_unhash_conn(sk);
+	tcp_unlink_child(sk);
+	if (parent)
+		sk->held = false;
+	if (!sk->held) {
+		tcp_kill(sk);
+		return;
+	}
+	tcp_unhash_bound(sk);
+	tcp_event(sk, TCP_EV_CLOSED | TCP_EV_READABLE | TCP_EV_WRITABLE |
+			      (err ? TCP_EV_ERROR : 0));
+}
+
+/**
+ * tcp_enter_time_wait() - RFC 9293: "Enter the TIME-WAIT state. Start the
+ * time-wait timer, turn off the other timers."
+ * @sk: the socket
+ *
+ * TIME_WAIT entries are bounded by tcp_max_time_wait: the oldest is
+ * recycled (counted) to make room, as Linux's tw_buckets limit does. An
+ * orphan gives its buffers back at once.
+ */
+void tcp_enter_time_wait(struct tcp_sock *sk)
+{
+	struct tcp_table *t = &sk->s->tcp;
+
+	if (sk->state == TCP_TIME_WAIT) {
+		tcp_arm_misc(sk, TCP_TIMER_TIME_WAIT, 2 * sk->s->cfg.tcp_msl);
+		return;
+	}
+	while (t->ntw >= sk->s->cfg.tcp_max_time_wait && t->tw_head) {
+		CNT(sk->s, tcp_tw_recycled);
+		tcp_done(t->tw_head, 0);
+	}
+	tcp_set_state(sk, TCP_TIME_WAIT);
+	tcp_timers_stop(sk);
+	sk->tw_next = NULL;
+	if (t->tw_tail)
+		t->tw_tail->tw_next = sk;
+	else
+		t->tw_head = sk;
+	t->tw_tail = sk;
+	t->ntw++;
+	if (!sk->held)
+		tcp_bufs_release(sk);
+	tcp_arm_misc(sk, TCP_TIMER_TIME_WAIT, 2 * sk->s->cfg.tcp_msl);
+}
+
+/**
+ * tcp_child_ready() - a passive child reached ESTABLISHED: accept queue
+ * @sk: the child
+ */
+void tcp_child_ready(struct tcp_sock *sk)
+{
+	struct tcp_sock *l = sk->parent;
+
+	if (!l || sk->on_accept_q)
+		return;
+	tcp_unlink_child(sk);
+	sk->parent = l;
+	sk->on_accept_q = true;
+	if (l->accept_tail)
+		l->accept_tail->qnext = sk;
+	else
+		l->accept_q = sk;
+	l->accept_tail = sk;
+	l->accept_qlen++;
+	tcp_event(l, TCP_EV_ACCEPT | TCP_EV_READABLE);
+}

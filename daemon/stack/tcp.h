@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp.h - the engine's TCP socket calls, for the host's socket layer
+ *
+ * Theory of operation: a host opens a struct tcp_sock with tcp_open() and
+ * drives it with calls shaped like the BSD socket calls (bind, listen,
+ * connect, accept, send, recv, shutdown, close, abort, options). None of
+ * them blocks: each does what it can now and returns. What happens later
+ * (data arrived, send space freed, the handshake completed, an error, the
+ * connection is gone) is reported through stack_ops.sock_event with a mask
+ * of TCP_EV_* bits; the host then calls tcp_recv(), tcp_send(), ...
+ *
+ * Ownership: the host holds a socket from tcp_open() (or tcp_accept()) until
+ * tcp_close() or tcp_abort(); after that the engine owns it and frees it
+ * when the connection is done (after FIN exchange, TIME_WAIT, or a reset),
+ * and the host must not touch the pointer again. A socket the host still
+ * holds is never freed behind its back: it stays in TCP_CLOSED with its
+ * error until closed.
+ *
+ * Errors are negative errno values, as Linux reports them to programs.
+ */
+#ifndef USTACK_TCP_H
+#define USTACK_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct stack;
+struct tcp_sock;
+
+/* RFC 9293 3.3.2, spelled as the RFC does */
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+};
+
+/* Events reported to stack_ops.sock_event (a mask) */
+#define TCP_EV_READABLE   0x01u  /* data to read, or end of stream */
+#define TCP_EV_WRITABLE   0x02u  /* send space opened */
+#define TCP_EV_CONNECTED  0x04u  /* handshake completed (connect) */
+#define TCP_EV_ACCEPT     0x08u  /* listener: a connection is ready */
+#define TCP_EV_EOF        0x10u  /* peer sent FIN: recv returns 0 at end */
+#define TCP_EV_ERROR      0x20u  /* tcp_sock_error() has an error */
+#define TCP_EV_CLOSED     0x40u  /* reached TCP_CLOSED */
+
+/* tcp_recv() flags */
+#define TCP_RECV_PEEK 0x1
+
+/* tcp_shutdown() how, as SHUT_RD/SHUT_WR/SHUT_RDWR */
+#define TCP_SHUT_RD 0
+#define TCP_SHUT_WR 1
+#define TCP_SHUT_RDWR 2
+
+/* Socket options: the SOL_SOCKET and IPPROTO_TCP ones the engine keeps */
+enum tcp_sockopt {
+	TCP_SO_SNDBUF,       /* bytes; set doubles like Linux */
+	TCP_SO_RCVBUF,
+	TCP_SO_REUSEADDR,    /* bool */
+	TCP_SO_REUSEPORT,    /* bool */
+	TCP_SO_KEEPALIVE,    /* bool */
+	TCP_SO_LINGER,       /* -1 off, else seconds; 0 = abort on close */
+	TCP_OPT_NODELAY,     /* bool */
+	TCP_OPT_CORK,        /* bool */
+	TCP_OPT_KEEPIDLE,    /* seconds */
+	TCP_OPT_KEEPINTVL,   /* seconds */
+	TCP_OPT_KEEPCNT,     /* probes */
+	TCP_OPT_MAXSEG,      /* bytes */
+	TCP_OPT_CONGESTION,  /* enum tcp_cc_algo */
+};
+
+enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
+
+/* Which timer of a connection runs, for the info record */
+enum tcp_timer_kind {
+	TCP_TIMER_NONE,
+	TCP_TIMER_RETRANSMIT,   /* data, SYN or FIN retransmission */
+	TCP_TIMER_PERSIST,      /* zero-window probe */
+	TCP_TIMER_KEEPALIVE,
+	TCP_TIMER_FIN_WAIT_2,
+	TCP_TIMER_TIME_WAIT,
+	TCP_TIMER_DELACK,
+};
+
+/* Per-connection record, for ustackctl and TCP_INFO. Times in ns. */
+struct tcp_info_rec {
+	enum tcp_state state;
+	uint64_t time_in_state;
+	enum tcp_timer_kind timer;
+	uint64_t timer_left;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t iss, irs;
+	uint32_t snd_una, snd_nxt, rcv_nxt;
+	uint32_t snd_wnd, rcv_wnd;          /* bytes, unscaled */
+	uint8_t snd_wscale, rcv_wscale;
+	bool ts, sack;
+	uint32_t snd_mss, rcv_mss;
+	uint32_t cwnd, ssthresh;            /* bytes */
+	uint64_t srtt, rttvar, rto;
+	uint32_t retransmits;               /* consecutive timeouts now */
+	uint64_t total_retrans;             /* segments retransmitted */
+	uint32_t snd_queued, rcv_queued;    /* bytes in the buffers */
+	uint32_t sndbuf, rcvbuf;
+	uint64_t bytes_acked, bytes_received;
+	enum tcp_cc_algo cc;
+};
+
+int tcp_open(struct stack *s, struct tcp_sock **out);
+void tcp_set_user(struct tcp_sock *sk, void *user);
+void *tcp_user(const struct tcp_sock *sk);
+int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port);
+int tcp_listen(struct tcp_sock *sk, int backlog);
+int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
+		uint64_t now);
+int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child);
+ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
+		 uint64_t now);
+ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
+		 uint64_t now);
+int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now);
+void tcp_close(struct tcp_sock *sk, uint64_t now);
+void tcp_abort(struct tcp_sock *sk, uint64_t now);
+int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val);
+int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
+		   int *val);
+int tcp_sock_error(struct tcp_sock *sk);
+enum tcp_state tcp_sock_state(const struct tcp_sock *sk);
+size_t tcp_send_space(const struct tcp_sock *sk);
+size_t tcp_recv_avail(const struct tcp_sock *sk);
+bool tcp_recv_eof(const struct tcp_sock *sk);
+void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
+		     uint16_t *port);
+void tcp_getpeername(const struct tcp_sock *sk, uint32_t *addr,
+		     uint16_t *port);
+void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *info,
+		  uint64_t now);
+void tcp_foreach(struct stack *s,
+		 void (*fn)(void *arg, const struct tcp_sock *sk), void *arg);
+unsigned tcp_sock_count(const struct stack *s);
+size_t tcp_mem_in_use(const struct stack *s);
+const char *tcp_state_name(enum tcp_state st);
+
+#endif

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_ack.c - what an ACK does to the sender, and where received data goes
+ *
+ * Theory of operation, sender: an ACK is first checked against RFC 5961
+ * 5.2 (not beyond what we sent, not older than the largest window); then
+ * the send window is updated (RFC 9293 SND.WL1/SND.WL2 rule), SACK blocks
+ * enter the scoreboard (RFC 2018), and new data acked frees the send ring,
+ * takes an RTT sample (RFC 7323 timestamps, else Karn's timed segment,
+ * RFC 6298) and grows cwnd through the congestion control table.
+ *
+ * Loss recovery: three duplicate ACKs, or SACKed data three segments
+ * beyond snd_una (RFC 6675 IsLost), start fast retransmit. Without SACK
+ * recovery is NewReno (RFC 6582): cwnd inflated by each duplicate ACK, a
+ * partial ACK retransmits the next hole, the ACK covering "recover" ends
+ * it. With SACK it is RFC 6675's conservative scheme: cwnd = ssthresh and
+ * the pipe estimate decides when the next hole (or new data) may go.
+ * RACK-TLP (RFC 8985) is not implemented.
+ *
+ * Receiver: the receive ring holds in-order data not yet read, followed by
+ * room for out-of-order data, which is written straight to its place; up
+ * to TCP_MAX_OOO ranges are remembered and reported as SACK blocks. The
+ * window offered never exceeds the ring's free space.
+ */
+#include <string.h>
+
+#include "stack_impl.h"
+#include "tcp_impl.h"
+
+/* -- SACK scoreboard (sender) ---------------------------------------- */
+
+static uint32_t tcp_sacked_bytes(const struct tcp_sock *sk)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < sk->nsacked; i++)
+		n += sk->sacked[i].end - sk->sacked[i].start;
+	return n;
+}
+
+/* Insert [start, end) into the sorted, disjoint range list @r of @n. */
+static unsigned tcp_range_add(struct tcp_range *r, unsigned n,
+			      unsigned max, uint32_t start, uint32_t end)
+{
+	unsigned i = 0, j;
+
+	while (i < n && SEQ_LT(r[i].end, start))
+		i++;
+	/* merge every range overlapping or touching [start, end) */
+	j = i;
+	while (j < n && SEQ_LEQ(r[j].start, end)) {
+		if (SEQ_LT(r[j].start, start))
+			start = r[j].start;
+		if (SEQ_GT(r[j].end, end))
+			end = r[j].end;
+		j++;
+	}
+	if (j == i && n == max)
+		return n;  /* full, and nothing to merge with: forget it */
+	memmove(&r[i + 1], &r[j], (n - j) * sizeof(*r));
+	r[i].start = start;
+	r[i].end = end;
+	return n - (j - i) + 1;
+}
+
+static bool tcp_range_covers(const struct tcp_range *r, unsigned n,
+			     uint32_t seq)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (SEQ_LEQ(r[i].start, seq) && SEQ_GT(r[i].end, seq))
+			return true;
+	return false;
+}
+
+/* Drop what lies below @una. */
+static unsigned tcp_range_trim(struct tcp_range *r, unsigned n, uint32_t una)
+{
+	unsigned i = 0;
+
+	while (i < n && SEQ_LEQ(r[i].end, una))
+		i++;
+	memmove(r, r + i, (n - i) * sizeof(*r));
+	n -= i;
+	if (n && SEQ_LT(r[0].start, una))
+		r[0].start = una;
+	return n;
+}
+
+/* RFC 2018 / RFC 6675: take valid SACK blocks into the scoreboard. */
+static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	for (unsigned b = 0; b < seg->nsack; b++) {
+		uint32_t start = seg->sack[b].start, end = seg->sack[b].end;
+
+		if (!SEQ_LT(start, end) || SEQ_LEQ(end, sk->snd_una) ||
+		    SEQ_GT(end, sk->snd_max))
+			continue;  /* D-SACK or bogus */
+		if (SEQ_LT(start, sk->snd_una))
+			start = sk->snd_una;
+		sk->nsacked = tcp_range_add(sk->sacked, sk->nsacked,
+					    TCP_MAX_SACK, start, end);
+	}
+}
+
+/**
+ * tcp_pipe() - RFC 6675 4 "pipe": data outstanding in the network
+ * @sk: the socket
+ *
+ * Approximated as everything sent and not acked, minus SACKed bytes, minus
+ * the holes below the highest SACK that are deemed lost and not yet
+ * retransmitted in this recovery.
+ *
+ * Return: bytes
+ */
+uint32_t tcp_pipe(const struct tcp_sock *sk)
+{
+	uint32_t out = sk->snd_max - sk->snd_una - tcp_sacked_bytes(sk);
+	uint32_t lost = 0, from = SEQ_GT(sk->rtx_next, sk->snd_una) ?
+				  sk->rtx_next : sk->snd_una;
+
+	for (unsigned i = 0; i < sk->nsacked; i++) {
+		const struct tcp_range *r = &sk->sacked[i];
+
+		if (SEQ_GT(r->start, from))
+			lost += r->start - from;
+		if (SEQ_GT(r->end, from))
+			from = r->end;
+	}
+	return out > lost ? out - lost : 0;
+}
+
+/* Retransmit @len bytes at @seq (a FIN if it is the FIN's place). */
+static void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
+{
+	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
+	uint8_t flags = TCP_ACK;
+
+	if (len > tcp_cur_mss(sk))
+		len = tcp_cur_mss(sk);
+	if (SEQ_GT(seq + len, data_end))
+		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
+	if (sk->fin_sent && seq + len == data_end)
+		flags |= TCP_FIN;
+	if (!len && !(flags & TCP_FIN))
+		return;
+	tcp_xmit(sk, seq, flags, seq - sk->sndq_seq, len);
+}
+
+/* The next hole at or after rtx_next below the highest SACKed byte. */
+static bool tcp_next_hole(const struct tcp_sock *sk, uint32_t *start,
+			  uint32_t *end)
+{
+	uint32_t at = SEQ_GT(sk->rtx_next, sk->snd_una) ? sk->rtx_next :
+							  sk->snd_una;
+
+	if (!sk->nsacked)
+		return false;
+	for (unsigned i = 0; i < sk->nsacked; i++) {
+		uint32_t hs = sk->sacked[i].start;
+
+		if (SEQ_LEQ(sk->sacked[i].end, at))
+			continue;
+		if (SEQ_LT(at, hs)) {
+			*start = at;
+			*end = hs;
+			return true;
+		}
+		at = sk->sacked[i].end;
+	}
+	return false;
+}
+
+/* RFC 6675 5 (NextSeg rule 1, then new data): send while pipe < cwnd. */
+static void tcp_sack_recovery_send(struct tcp_sock *sk)
+{
+	uint32_t start, end;
+
+	while (tcp_pipe(sk) < sk->cwnd && tcp_next_hole(sk, &start, &end)) {
+		uint32_t mss = tcp_cur_mss(sk);
+		uint32_t len = end - start < mss ? end - start : mss;
+
+		tcp_retransmit_at(sk, start, len);
+		sk->rtx_next = start + len;
+	}
+}
+
+/* RFC 5681 3.2 step 2-4 / RFC 6675 5 step 4: start fast recovery. */
+static void tcp_enter_recovery(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+
+	CNT(s, tcp_fast_retrans);
+	CNT(s, tcp_recoveries);
+	sk->recover = sk->snd_max;
+	sk->ssthresh = sk->cc->ssthresh(sk, s->now);
+	sk->in_recovery = true;
+	sk->rtt_time = 0;
+	sk->rtx_next = sk->snd_una;
+	sk->rec_sack = sk->sack_ok && sk->nsacked;
+	if (sk->rec_sack) {
+		CNT(s, tcp_sack_recoveries);
+		sk->cwnd = sk->ssthresh;
+		tcp_retransmit_at(sk, sk->snd_una, sk->mss);
+		sk->rtx_next = sk->snd_una + sk->mss;
+		tcp_sack_recovery_send(sk);
+	} else {
+		/* "cwnd = ssthresh + 3*SMSS" */
+		sk->cwnd = sk->ssthresh + TCP_DUPTHRESH * sk->mss;
+		tcp_retransmit_at(sk, sk->snd_una, sk->mss);
+	}
+	tcp_rearm_rtx(sk);
+}
+
+static bool tcp_is_dupack(const struct tcp_sock *sk, const struct tcp_seg *seg,
+			  uint32_t old_wnd)
+{
+	/* RFC 5681 2 DUPLICATE ACKNOWLEDGMENT (a)-(e) */
+	return seg->ack == sk->snd_una && sk->snd_una != sk->snd_max &&
+	       seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
+	       (sk->snd_wnd == old_wnd || seg->nsack);
+}
+
+static void tcp_dupack(struct tcp_sock *sk)
+{
+	bool lost = sk->sack_ok &&
+		    tcp_sacked_bytes(sk) >= TCP_DUPTHRESH * (uint32_t)sk->mss;
+
+	sk->dupacks++;
+	if (!sk->in_recovery) {
+		if (sk->dupacks >= TCP_DUPTHRESH || lost)
+			tcp_enter_recovery(sk);
+		return;
+	}
+	if (sk->rec_sack)
+		tcp_sack_recovery_send(sk);
+	else
+		sk->cwnd += sk->mss;  /* RFC 5681 3.2 step 4: inflate */
+}
+
+/* New data acknowledged while in recovery. */
+static void tcp_recovery_ack(struct tcp_sock *sk, uint32_t acked)
+{
+	if (SEQ_GEQ(sk->snd_una, sk->recover)) {
+		/* RFC 6582 3.2 step 3 full ACK: "Set cwnd to either (1)
+		 * min (ssthresh, max(FlightSize, SMSS) + SMSS) or (2)
+		 * ssthresh" -- (1), which avoids a burst */
+		uint32_t flight = sk->snd_max - sk->snd_una;
+		uint32_t alt = (flight > sk->mss ? flight : sk->mss) + sk->mss;
+
+		sk->cwnd = sk->ssthresh < alt ? sk->ssthresh : alt;
+		sk->in_recovery = false;
+		sk->dupacks = 0;
+		return;
+	}
+	if (sk->rec_sack) {
+		tcp_sack_recovery_send(sk);
+		return;
+	}
+	/* RFC 6582 3.2 step 3 partial ACK: "retransmit the first unacknowledged
+	 * segment ... deflate the congestion window by the amount of new data
+	 * acknowledged ..., then add back SMSS bytes" */
+	tcp_retransmit_at(sk, sk->snd_una, sk->mss);
+	sk->cwnd = sk->cwnd > acked ? sk->cwnd - acked : 0;
+	sk->cwnd += sk->mss;
+	if (SEQ_LT(sk->rtx_next, sk->snd_una + sk->mss))
+		sk->rtx_next = sk->snd_una + sk->mss;
+}
+
+/* Free acknowledged bytes from the send ring (their number in @freed);
+ * true if our FIN is acked. */
+static bool tcp_clean_sndq(struct tcp_sock *sk, uint32_t ack, uint32_t *freed)
+{
+	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
+	uint32_t n = 0;
+
+	if (SEQ_GT(ack, sk->sndq_seq) && sk->sndq.buf) {
+		n = SEQ_GT(ack, data_end) ? sk->sndq.len : ack - sk->sndq_seq;
+		sk->sndq.head = (sk->sndq.head + n) % sk->sndq.cap;
+		sk->sndq.len -= n;
+		sk->sndq_seq += n;
+		sk->bytes_acked += n;
+	}
+	*freed = n;
+	return sk->fin_sent && SEQ_GT(ack, data_end);
+}
+
+static void tcp_take_rtt(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+
+	/* RFC 7323 4.1: with timestamps every ACK of new data is a sample
+	 * ("RTTM"); RFC 6298 3 Karn otherwise */
+	if (sk->ts_ok && seg->has_ts && seg->tsecr) {
+		uint32_t ms = tcp_tsval(sk) - seg->tsecr;
+
+		if (ms < 600000)
+			tcp_rtt_sample(sk, (uint64_t)(ms ? ms : 1) * NSEC_PER_MSEC);
+	} else if (sk->rtt_time && SEQ_GT(seg->ack, sk->rtt_seq)) {
+		tcp_rtt_sample(sk, s->now - sk->rtt_time);
+		sk->rtt_time = 0;
+	}
+}
+
+/* RFC 9293 3.10.7.4 fifth check, SND.WL1/SND.WL2 window update. */
+static void tcp_update_window(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t old = sk->snd_wnd;
+
+	if (!(SEQ_LT(sk->snd_wl1, seg->seq) ||
+	      (sk->snd_wl1 == seg->seq && SEQ_LEQ(sk->snd_wl2, seg->ack))))
+		return;
+	sk->snd_wnd = (uint32_t)seg->wnd << sk->snd_wscale;
+	sk->snd_wl1 = seg->seq;
+	sk->snd_wl2 = seg->ack;
+	if (sk->snd_wnd > sk->max_sndwnd)
+		sk->max_sndwnd = sk->snd_wnd;
+	if (old == 0 && sk->snd_wnd && sk->rtx_kind == TCP_TIMER_PERSIST) {
+		stack_disarm(sk->s, &sk->rtx);
+		sk->rtx_kind = TCP_TIMER_NONE;
+		sk->probes = 0;
+	}
+}
+
+/* ACK-driven state changes for our FIN (RFC 9293 3.10.7.4 fifth). */
+static int tcp_fin_acked(struct tcp_sock *sk)
+{
+	switch (sk->state) {
+	case TCP_FIN_WAIT_1:
+		/* "if the FIN segment is now acknowledged, then enter
+		 * FIN-WAIT-2 and continue processing" */
+		tcp_set_state(sk, TCP_FIN_WAIT_2);
+		if (!sk->held)
+			tcp_arm_misc(sk, TCP_TIMER_FIN_WAIT_2,
+				     sk->s->cfg.tcp_fin_timeout);
+		return 0;
+	case TCP_CLOSING:
+		/* "if the ACK acknowledges our FIN, then enter TIME-WAIT" */
+		tcp_enter_time_wait(sk);
+		return 0;
+	case TCP_LAST_ACK:
+		/* "If our FIN is now acknowledged, delete the TCB, enter the
+		 * CLOSED state, and return" */
+		tcp_done(sk, 0);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * tcp_ack() - process the ACK field in a synchronized state
+ * @sk: the socket
+ * @seg: the segment (acceptable, ACK set)
+ *
+ * Return: 0 to go on with data and FIN, -1 if the segment is done with
+ */
+int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	uint32_t old_wnd = sk->snd_wnd, acked, data;
+	bool fin_acked;
+
+	/* RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =<
+	 * SND.NXT; "All incoming segments whose ACK value doesn't satisfy
+	 * the above condition MUST be discarded and an ACK sent back." */
+	if (SEQ_GT(seg->ack, sk->snd_max)) {
+		CNT(s, tcp_ack_challenged);
+		tcp_send_challenge_ack(sk);
+		return -1;
+	}
+	if (SEQ_LT(seg->ack, sk->snd_una - sk->max_sndwnd)) {
+		CNT(s, tcp_ack_too_old);
+		tcp_send_challenge_ack(sk);
+		return -1;
+	}
+	tcp_update_window(sk, seg);
+	if (sk->sack_ok && seg->nsack)
+		tcp_sack_update(sk, seg);
+	if (!SEQ_GT(seg->ack, sk->snd_una)) {
+		if (tcp_is_dupack(sk, seg, old_wnd))
+			tcp_dupack(sk);
+		else if (sk->snd_wnd > old_wnd)
+			tcp_event(sk, 0);
+		return 0;
+	}
+	acked = seg->ack - sk->snd_una;
+	tcp_take_rtt(sk, seg);
+	fin_acked = tcp_clean_sndq(sk, seg->ack, &data);
+	sk->snd_una = seg->ack;
+	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
+		sk->snd_nxt = sk->snd_una;
+	sk->nsacked = tcp_range_trim(sk->sacked, sk->nsacked, sk->snd_una);
+	sk->backoff = 0;
+	if (sk->in_recovery) {
+		tcp_recovery_ack(sk, acked);
+	} else {
+		if (data)  /* SYN and FIN take no congestion window */
+			sk->cc->on_ack(sk, data, s->now);
+		sk->dupacks = 0;
+	}
+	tcp_rearm_rtx(sk);
+	if (sk->sndq.buf && sk->held)
+		tcp_event(sk, TCP_EV_WRITABLE);
+	if (fin_acked)
+		return tcp_fin_acked(sk);
+	return 0;
+}
+
+/* -- receiver ----------------------------------------------------------- */
+
+/* Pull out-of-order ranges that now continue the in-order data. */
+static void tcp_ooo_collapse(struct tcp_sock *sk)
+{
+	while (sk->nooo && SEQ_LEQ(sk->ooo[0].start, sk->rcv_nxt)) {
+		if (SEQ_GT(sk->ooo[0].end, sk->rcv_nxt)) {
+			uint32_t extra = sk->ooo[0].end - sk->rcv_nxt;
+
+			sk->rcvq.len += extra;
+			sk->rcv_nxt += extra;
+			sk->bytes_received += extra;
+		}
+		memmove(sk->ooo, sk->ooo + 1, (sk->nooo - 1) * sizeof(sk->ooo[0]));
+		sk->nooo--;
+		sk->ack_now = true;  /* RFC 5681 4.2: a hole was filled */
+	}
+}
+
+/**
+ * tcp_data() - place a segment's payload in the receive ring
+ * @sk: the socket
+ * @seg: the segment (acceptable)
+ *
+ * Return: false if the end of the segment was cut off by the window (a
+ * FIN it carries must then be ignored)
+ */
+bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	uint32_t seq = seg->seq, len = seg->len, room, limit;
+	const uint8_t *data = seg->data;
+	bool whole = true;
+
+	if (SEQ_LT(seq, sk->rcv_nxt)) {
+		uint32_t d = sk->rcv_nxt - seq;
+
+		if (d >= len) {
+			CNT(s, tcp_dup_data);
+			sk->ack_now = true;
+			return true;
+		}
+		data += d;
+		len -= d;
+		seq = sk->rcv_nxt;
+	}
+	room = tcp_ring_free(&sk->rcvq);
+	limit = SEQ_LT(sk->rcv_adv, sk->rcv_nxt + room) ? sk->rcv_adv :
+							  sk->rcv_nxt + room;
+	if (SEQ_GT(seq + len, limit)) {
+		uint32_t cut = SEQ_GT(seq, limit) ? len : seq + len - limit;
+
+		s->cnt.tcp_rcv_beyond_wnd += cut;
+		len -= cut;
+		whole = false;
+		sk->ack_now = true;
+	}
+	if (len == 0)
+		return whole;
+	tcp_ring_copy_in(&sk->rcvq, sk->rcvq.len + (seq - sk->rcv_nxt), data,
+			 len);
+	if (seq == sk->rcv_nxt) {
+		sk->rcvq.len += len;
+		sk->rcv_nxt += len;
+		sk->bytes_received += len;
+		tcp_ooo_collapse(sk);
+		tcp_ack_decide(sk, len);
+		tcp_event(sk, TCP_EV_READABLE);
+		return whole;
+	}
+	/* RFC 5681 4.2: "A TCP receiver SHOULD send an immediate duplicate
+	 * ACK when an out-of-order segment arrives." */
+	{
+		unsigned before = sk->nooo;
+
+		sk->nooo = tcp_range_add(sk->ooo, sk->nooo, TCP_MAX_OOO, seq,
+					 seq + len);
+		if (sk->nooo == before && before == TCP_MAX_OOO &&
+		    !tcp_range_covers(sk->ooo, sk->nooo, seq))
+			CNT(s, tcp_ooo_dropped);
+		else
+			CNT(s, tcp_ooo_segs);
+		for (unsigned i = 0; i < sk->nooo; i++)
+			if (SEQ_LEQ(sk->ooo[i].start, seq) &&
+			    SEQ_GT(sk->ooo[i].end, seq))
+				sk->ooo_recent = sk->ooo[i].start;
+	}
+	sk->ack_now = true;
+	return false;
+}

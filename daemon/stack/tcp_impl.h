@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_impl.h - TCP's internal state, shared by tcp*.c (and white-box tests)
+ *
+ * Per-state rules (RFC 9293 3.3.2), as this engine keeps them:
+ *   TCP_CLOSED        no connection; a held socket waits here for close
+ *   TCP_LISTEN        in the listener table; children in syn_q / accept_q
+ *   TCP_SYN_SENT      SYN out, retransmitted syn_retries times
+ *   TCP_SYN_RECEIVED  SYN-ACK out; a passive child sits on parent's syn_q
+ *   TCP_ESTABLISHED   data both ways
+ *   TCP_FIN_WAIT_1    our FIN sent, not acknowledged
+ *   TCP_FIN_WAIT_2    our FIN acknowledged; an orphan times out after
+ *                     tcp_fin_timeout (Linux's tcp_fin_timeout)
+ *   TCP_CLOSE_WAIT    peer's FIN received, we may still send
+ *   TCP_CLOSING       both FINs crossed, ours not acknowledged
+ *   TCP_LAST_ACK      we sent FIN after the peer's, waiting for its ACK
+ *   TCP_TIME_WAIT     2 * MSL; buffers released, bounded in number
+ */
+#ifndef USTACK_TCP_IMPL_H
+#define USTACK_TCP_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pbuf.h"
+#include "tcp.h"
+#include "timer.h"
+
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+#define TCP_HLEN 20
+#define TCP_MAX_HLEN 60
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WS 3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_SACK 5
+#define TCPOPT_TS 8
+
+#define TCP_DEFAULT_MSS 536      /* RFC 9293 3.7.1, when none is sent */
+#define TCP_MIN_MSS 88           /* Linux's floor for a clamped MSS */
+#define TCP_MAX_WSCALE 14        /* RFC 7323 2.3 */
+#define TCP_MAX_OOO 8            /* out-of-order ranges held */
+#define TCP_MAX_SACK 8           /* SACKed ranges remembered (scoreboard) */
+#define TCP_DUPTHRESH 3          /* RFC 5681 */
+#define TCP_QUICKACKS 16         /* segments acked at once at start */
+#define TCP_PAWS_IDLE (24ull * 86400 * 1000000000ull) /* RFC 7323 5.5 */
+#define TCP_CC_PRIV 64
+
+/* A parsed TCP header with its options, host order. */
+struct tcp_seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t hlen, flags;
+	uint16_t wnd, cksum, urp;
+	/* options */
+	bool has_mss, has_ws, sack_perm, has_ts;
+	uint16_t mss;
+	uint8_t ws;
+	uint32_t tsval, tsecr;
+	uint8_t nsack;
+	struct { uint32_t start, end; } sack[4];
+	/* payload */
+	const uint8_t *data;
+	uint32_t len;          /* payload bytes */
+	uint32_t src, dst;     /* IP addresses */
+};
+
+/* A byte ring: the send queue, or the receive queue plus its OOO space. */
+struct tcp_ring {
+	uint8_t *buf;
+	uint32_t cap, head, len;
+};
+
+struct tcp_range {
+	uint32_t start, end;   /* sequence numbers, [start, end) */
+};
+
+struct tcp_sock;
+
+/* Congestion control, RFC 5681's hooks behind a table */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcp_sock *sk);
+	/* new data acked outside recovery: grow cwnd */
+	void (*on_ack)(struct tcp_sock *sk, uint32_t acked, uint64_t now);
+	/* a loss was detected (fast retransmit or RTO): new ssthresh */
+	uint32_t (*ssthresh)(struct tcp_sock *sk, uint64_t now);
+};
+
+extern const struct tcp_cc_ops tcp_newreno_ops;
+extern const struct tcp_cc_ops tcp_cubic_ops;
+
+struct tcp_sock {
+	struct stack *s;
+	struct tcp_sock *all_next, *all_prev;   /* every socket */
+	struct tcp_sock *hnext;                 /* conn hash chain */
+	struct tcp_sock *bnext;                 /* bound-port hash chain */
+	struct tcp_sock *reap_next;             /* waiting to be freed */
+	struct tcp_sock *parent;                /* listener of a child */
+	struct tcp_sock *qnext;                 /* on parent's syn_q/accept_q */
+	struct tcp_sock *tw_next;               /* TIME_WAIT age list */
+	void *user;
+
+	enum tcp_state state;
+	uint64_t state_since;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	bool bound, in_conn_hash, held, listening;
+	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
+	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
+	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;
+	bool on_accept_q, dead;
+	int linger;
+	int err;                                /* pending SO_ERROR */
+	enum tcp_cc_algo cc_algo;
+
+	/* send sequence space, RFC 9293 3.3.1 */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_sndwnd;
+	uint32_t sndq_seq;                      /* seq of sndq's first byte */
+	uint32_t ooo_recent;                    /* newest OOO range start */
+	uint32_t unacked_bytes;                 /* received, not yet acked */
+	uint8_t snd_wscale, rcv_wscale;
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv;         /* rcv_adv: right edge sent */
+	uint16_t mss;                           /* send MSS (payload bytes) */
+	uint16_t rcv_mss;                       /* what we announced */
+	uint16_t user_mss;                      /* TCP_MAXSEG, 0: none */
+	uint16_t peer_mss;
+
+	/* RFC 7323 timestamps */
+	uint32_t ts_recent, ts_offset;
+	uint64_t ts_recent_age;
+	uint32_t last_ack_sent;
+
+	/* buffers */
+	struct tcp_ring sndq;                   /* from snd_buf_seq() on */
+	struct tcp_ring rcvq;                   /* in order, then OOO space */
+	uint32_t sndbuf, rcvbuf;
+	struct tcp_range ooo[TCP_MAX_OOO];      /* out-of-order held */
+	unsigned nooo;
+	struct tcp_range sacked[TCP_MAX_SACK];  /* peer's SACK scoreboard */
+	unsigned nsacked;
+
+	/* loss recovery, RFC 5681/6582/6675 */
+	uint32_t cwnd, ssthresh, recover, rtx_next;
+	unsigned dupacks;
+	const struct tcp_cc_ops *cc;
+	uint64_t cc_priv[TCP_CC_PRIV / 8];
+
+	/* RTT and RTO, RFC 6298 (ns) */
+	uint64_t srtt, rttvar, rto;
+	uint32_t rtt_seq;
+	uint64_t rtt_time;                      /* 0: nothing timed */
+	unsigned backoff;                       /* consecutive timeouts */
+	unsigned probes;                        /* persist/keepalive */
+	uint64_t total_retrans;
+	uint64_t last_rcv;                      /* for keepalive */
+	unsigned quickacks;
+	unsigned unacked_segs;                  /* full segments not acked */
+
+	/* timers: rtx (retransmit or persist), dack, misc */
+	struct timer rtx, dack, misc;
+	enum tcp_timer_kind rtx_kind, misc_kind;
+	unsigned keepidle_s, keepintvl_s, keepcnt;
+
+	/* listener */
+	struct tcp_sock *syn_q, *accept_q, *accept_tail;
+	unsigned syn_qlen, accept_qlen, backlog;
+
+	uint64_t bytes_acked, bytes_received;
+	size_t mem;                             /* buffer bytes charged */
+};
+
+#define TCP_HASH 1024
+
+struct tcp_table {
+	struct tcp_sock *all;                   /* every socket */
+	struct tcp_sock *conn[TCP_HASH];        /* by 4-tuple, connected */
+	struct tcp_sock *bound[TCP_HASH];       /* by local port, not conn */
+	struct tcp_sock *tw_head, *tw_tail;     /* TIME_WAIT, oldest first */
+	unsigned nsocks, ntw;
+	size_t mem;                             /* buffer bytes charged */
+	uint64_t secret[2];                     /* RFC 6528 / 6056 key */
+	uint32_t next_ephemeral;                /* RFC 6056 alg. 3 */
+	uint64_t chack_window;                  /* RFC 5961 7 rate limit */
+	unsigned chack_count;
+	struct tcp_sock *reap;                  /* dead, freed on leave */
+	unsigned busy;                          /* nesting of entry points */
+};
+
+struct stack;
+struct ipv4_rx;
+
+/* tcp.c: sockets, tables, the calls of tcp.h */
+int tcp_init(struct stack *s);
+void tcp_fini(struct stack *s);
+void tcp_set_state(struct tcp_sock *sk, enum tcp_state st);
+void tcp_event(struct tcp_sock *sk, unsigned ev);
+void tcp_done(struct tcp_sock *sk, int err);
+void tcp_enter(struct stack *s);
+void tcp_leave(struct stack *s);
+struct tcp_sock *tcp_sock_new(struct stack *s);
+int tcp_bufs_alloc(struct tcp_sock *sk);
+void tcp_bufs_release(struct tcp_sock *sk);
+void tcp_hash_conn(struct tcp_sock *sk);
+void tcp_hash_bound(struct tcp_sock *sk);
+struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
+				 uint16_t lport, uint32_t raddr,
+				 uint16_t rport);
+struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
+				     uint16_t lport, uint32_t raddr,
+				     uint16_t rport);
+uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
+		 uint32_t raddr, uint16_t rport);
+uint64_t tcp_siphash(const uint64_t key[2], const void *data, size_t len);
+void tcp_enter_time_wait(struct tcp_sock *sk);
+void tcp_child_ready(struct tcp_sock *sk);
+uint32_t tcp_ring_free(const struct tcp_ring *r);
+void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst,
+		       uint32_t n);
+void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
+		      uint32_t n);
+
+/* tcp_in.c */
+void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
+void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
+		    uint32_t info, const uint8_t *ip, size_t len);
+int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg);
+uint32_t tcp_snd_buf_seq(const struct tcp_sock *sk);
+void tcp_prepare_active(struct tcp_sock *sk);
+
+/* tcp_out.c */
+void tcp_output(struct tcp_sock *sk);
+void tcp_send_ack(struct tcp_sock *sk);
+void tcp_send_syn(struct tcp_sock *sk);
+void tcp_send_rst_for(struct stack *s, const struct tcp_seg *seg);
+void tcp_send_active_rst(struct tcp_sock *sk);
+void tcp_send_challenge_ack(struct tcp_sock *sk);
+int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
+	     uint32_t off, uint32_t len);
+void tcp_timers_init(struct tcp_sock *sk);
+void tcp_timers_stop(struct tcp_sock *sk);
+void tcp_rearm_rtx(struct tcp_sock *sk);
+void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
+		  uint64_t delay);
+void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);
+uint32_t tcp_rcv_window(struct tcp_sock *sk);
+uint32_t tcp_tsval(const struct tcp_sock *sk);
+uint16_t tcp_mss_for_route(struct stack *s, uint32_t dst);
+void tcp_enter_loss(struct tcp_sock *sk);
+uint32_t tcp_cur_mss(const struct tcp_sock *sk);
+
+/* tcp_ack.c: ACKs, SACK scoreboard, loss recovery, received data */
+int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg);
+bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg);
+uint32_t tcp_pipe(const struct tcp_sock *sk);
+void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes);
+void tcp_ack_flush(struct tcp_sock *sk);
+
+/* tcp_cc.c */
+void tcp_cc_set(struct tcp_sock *sk, enum tcp_cc_algo algo);
+
+#endif

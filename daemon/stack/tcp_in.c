@@ -1,0 +1,900 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_in.c - segment arrival: RFC 9293 3.10.7 as a switch on the state
+ *
+ * Theory of operation: tcp_input() validates the segment (checksum, data
+ * offset, flags), finds its connection (4-tuple first, then a listener)
+ * and hands it to the code for that state:
+ *
+ *   no socket         RST per RFC 9293 3.10.7.1
+ *   TCP_LISTEN        tcp_listen_input(): a SYN makes a child in
+ *                     SYN_RECEIVED, or a SYN cookie (RFC 4987) when the
+ *                     half-open queue is full; an ACK may carry a cookie
+ *   TCP_SYN_SENT      tcp_synsent_input(): RFC 9293 3.10.7.3
+ *   other states      tcp_rcv(): the checks in RFC order: PAWS (RFC 7323
+ *                     5.3), sequence acceptability, RST (RFC 5961 3),
+ *                     SYN (RFC 5961 4), ACK (tcp_ack.c, RFC 5961 5),
+ *                     data (tcp_ack.c), FIN.
+ *
+ * Each refusal bumps a counter. ICMP errors quoting one of our segments
+ * reach tcp_icmp_error() (RFC 5927 checks, RFC 1122 4.2.3.9 actions).
+ */
+#include <string.h>
+
+#include "icmp.h"
+#include "ipv4.h"
+#include "stack_impl.h"
+#include "tcp_impl.h"
+
+static void tcp_parse_options(const uint8_t *o, size_t n, struct tcp_seg *seg)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t kind = o[i], len;
+
+		if (kind == TCPOPT_EOL)
+			return;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || o[i + 1] < 2 || o[i + 1] > n - i)
+			return; /* malformed: ignore the rest, as Linux */
+		len = o[i + 1];
+		if (kind == TCPOPT_MSS && len == 4) {
+			seg->has_mss = true;
+			seg->mss = get16(o + i + 2);
+		} else if (kind == TCPOPT_WS && len == 3) {
+			seg->has_ws = true;
+			seg->ws = o[i + 2];
+		} else if (kind == TCPOPT_SACK_PERM && len == 2) {
+			seg->sack_perm = true;
+		} else if (kind == TCPOPT_TS && len == 10) {
+			seg->has_ts = true;
+			seg->tsval = get32(o + i + 2);
+			seg->tsecr = get32(o + i + 6);
+		} else if (kind == TCPOPT_SACK && len >= 10 && (len - 2) % 8 == 0) {
+			for (unsigned b = 0; b < (len - 2u) / 8 && b < 4; b++) {
+				seg->sack[b].start = get32(o + i + 2 + 8 * b);
+				seg->sack[b].end = get32(o + i + 6 + 8 * b);
+				seg->nsack = (uint8_t)(b + 1);
+			}
+		}
+		i += len;
+	}
+}
+
+/**
+ * tcp_parse() - read a TCP header and its options
+ * @buf: the segment
+ * @len: its length
+ * @seg: filled in, host order; data/len point at the payload
+ *
+ * Return: 0, or -1 if truncated or the data offset is invalid
+ */
+int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg)
+{
+	memset(seg, 0, sizeof(*seg));
+	if (len < TCP_HLEN)
+		return -1;
+	seg->sport = get16(buf);
+	seg->dport = get16(buf + 2);
+	seg->seq = get32(buf + 4);
+	seg->ack = get32(buf + 8);
+	seg->hlen = (uint8_t)((buf[12] >> 4) * 4);
+	seg->flags = buf[13];
+	seg->wnd = get16(buf + 14);
+	seg->cksum = get16(buf + 16);
+	seg->urp = get16(buf + 18);
+	if (seg->hlen < TCP_HLEN || seg->hlen > len)
+		return -1;
+	tcp_parse_options(buf + TCP_HLEN, seg->hlen - TCP_HLEN, seg);
+	seg->data = buf + seg->hlen;
+	seg->len = (uint32_t)(len - seg->hlen);
+	return 0;
+}
+
+uint32_t tcp_snd_buf_seq(const struct tcp_sock *sk)
+{
+	return sk->sndq_seq;
+}
+
+/* -- option negotiation ---------------------------------------------- */
+
+static uint8_t tcp_wscale_for(const struct stack *s)
+{
+	uint8_t ws = 0;
+
+	/* the smallest shift that lets the largest buffer be announced */
+	while (ws < TCP_MAX_WSCALE && (s->cfg.tcp_rcvbuf_max >> ws) > 65535)
+		ws++;
+	return ws;
+}
+
+/* The MSS we announce: the route's, or TCP_MAXSEG if smaller. */
+static void tcp_set_rcv_mss(struct tcp_sock *sk)
+{
+	sk->rcv_mss = tcp_mss_for_route(sk->s, sk->raddr);
+	if (sk->user_mss && sk->user_mss < sk->rcv_mss)
+		sk->rcv_mss = sk->user_mss;
+}
+
+/* RFC 9293 3.7.1 and RFC 7323: the send MSS once the peer's SYN is in. */
+static void tcp_set_snd_mss(struct tcp_sock *sk)
+{
+	uint32_t mss = sk->peer_mss ? sk->peer_mss : TCP_DEFAULT_MSS;
+	uint32_t route = tcp_mss_for_route(sk->s, sk->raddr);
+
+	if (mss > route)
+		mss = route;
+	if (sk->user_mss && mss > sk->user_mss)
+		mss = sk->user_mss;
+	if (sk->ts_ok)
+		mss -= 12;  /* the timestamp option rides on every segment */
+	if (mss < TCP_MIN_MSS - 12)
+		mss = TCP_MIN_MSS - 12;
+	sk->mss = (uint16_t)mss;
+}
+
+/* Take the peer's SYN options; ours were offered as the flags say. */
+static void tcp_negotiate(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	sk->ts_ok = sk->ts_ok && seg->has_ts;
+	sk->sack_ok = sk->sack_ok && seg->sack_perm;
+	/* RFC 7323 2.2: scaling only if both sent the option */
+	sk->ws_ok = sk->ws_ok && seg->has_ws;
+	if (sk->ws_ok) {
+		/* RFC 7323 2.3: "If a Window Scale option is received with
+		 * a shift.cnt value larger than 14, the TCP SHOULD log the
+		 * error but MUST use 14 instead" */
+		sk->snd_wscale = seg->ws > TCP_MAX_WSCALE ? TCP_MAX_WSCALE :
+							     seg->ws;
+	} else {
+		sk->snd_wscale = 0;
+		sk->rcv_wscale = 0;
+	}
+	if (sk->ts_ok) {
+		sk->ts_recent = seg->tsval;
+		sk->ts_recent_age = sk->s->now;
+	}
+	sk->peer_mss = seg->has_mss ? seg->mss : 0;
+	tcp_set_snd_mss(sk);
+	sk->irs = seg->seq;
+	sk->rcv_nxt = seg->seq + 1;
+	sk->rcv_adv = sk->rcv_nxt;
+	/* RFC 7323 2.2: the window field of a SYN is never scaled */
+	sk->snd_wnd = seg->wnd;
+	sk->max_sndwnd = seg->wnd;
+	sk->snd_wl1 = seg->seq;
+	sk->snd_wl2 = seg->ack;
+}
+
+/* Offer what the configuration enables (called before our SYN). */
+static void tcp_offer_options(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+
+	sk->ts_ok = s->cfg.tcp_timestamps;
+	sk->sack_ok = s->cfg.tcp_sack;
+	sk->ws_ok = s->cfg.tcp_window_scaling;
+	sk->rcv_wscale = sk->ws_ok ? tcp_wscale_for(s) : 0;
+	tcp_set_rcv_mss(sk);
+	sk->quickacks = TCP_QUICKACKS;
+}
+
+/**
+ * tcp_prepare_active() - option offer for tcp_connect()
+ * @sk: the socket
+ */
+void tcp_prepare_active(struct tcp_sock *sk)
+{
+	tcp_offer_options(sk);
+	sk->sndq_seq = sk->iss + 1;
+}
+
+/* Both ends of the handshake arrive here on entering ESTABLISHED. */
+static void tcp_established(struct tcp_sock *sk)
+{
+	tcp_set_state(sk, TCP_ESTABLISHED);
+	sk->backoff = 0;
+	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
+	sk->last_rcv = sk->s->now;
+	if (sk->keepalive)
+		tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE,
+			     (uint64_t)sk->keepidle_s * NSEC_PER_SEC);
+}
+
+/* -- SYN cookies, RFC 4987 3.6 --------------------------------------- */
+
+static const uint16_t tcp_cookie_mss[4] = { 536, 1300, 1440, 1460 };
+
+static uint32_t tcp_cookie_hash(struct stack *s, const struct tcp_seg *seg,
+				uint32_t t)
+{
+	uint32_t v[5] = { seg->dst, seg->src,
+			  (uint32_t)seg->dport << 16 | seg->sport, 0, t };
+
+	return (uint32_t)tcp_siphash(s->tcp.secret, v, sizeof(v));
+}
+
+/* The cookie: 24 bits of keyed hash, 5 bits of time (64 s units), 3 of
+ * MSS index. @irs is the peer's ISN, included in the hash. */
+static uint32_t tcp_cookie_make(struct stack *s, const struct tcp_seg *seg,
+				uint32_t irs, unsigned mss_idx, uint32_t t)
+{
+	uint32_t h = tcp_cookie_hash(s, seg, t) + irs;
+
+	return (h & 0xffffff00u) | (t & 0x1f) << 3 | mss_idx;
+}
+
+static int tcp_cookie_check(struct stack *s, const struct tcp_seg *seg,
+			    unsigned *mss_idx)
+{
+	uint32_t cookie = seg->ack - 1, irs = seg->seq - 1;
+	uint32_t now_t = (uint32_t)(s->now / (64 * NSEC_PER_SEC));
+
+	for (uint32_t age = 0; age < 2; age++) {
+		uint32_t t = now_t - age;
+
+		if ((t & 0x1f) != (cookie >> 3 & 0x1f))
+			continue;
+		if ((cookie & 7) > 3)
+			return -1;
+		if (tcp_cookie_make(s, seg, irs, cookie & 7, t) == cookie) {
+			*mss_idx = cookie & 7;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The per-tuple TS offset of cookie connections, so that a child made
+ * from a cookie continues the TSvals its SYN-ACK carried. */
+static uint32_t tcp_cookie_tsoff(struct stack *s, const struct tcp_seg *seg)
+{
+	return tcp_cookie_hash(s, seg, 0xffffffffu);
+}
+
+/* -- listener ---------------------------------------------------------- */
+
+static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
+				      const struct tcp_seg *seg)
+{
+	struct stack *s = l->s;
+	struct tcp_sock *c = tcp_sock_new(s);
+
+	if (!c)
+		return NULL;
+	c->laddr = seg->dst;
+	c->lport = seg->dport;
+	c->raddr = seg->src;
+	c->rport = seg->sport;
+	c->nodelay = l->nodelay;
+	c->keepalive = l->keepalive;
+	c->keepidle_s = l->keepidle_s;
+	c->keepintvl_s = l->keepintvl_s;
+	c->keepcnt = l->keepcnt;
+	c->sndbuf = l->sndbuf;
+	c->rcvbuf = l->rcvbuf;
+	c->user_mss = l->user_mss;
+	c->cc_algo = l->cc_algo;
+	c->linger_on = l->linger_on;
+	c->linger = l->linger;
+	c->reuseaddr = l->reuseaddr;
+	c->reuseport = l->reuseport;
+	tcp_offer_options(c);
+	tcp_negotiate(c, seg);
+	c->ts_offset = stack_random32(s);
+	c->iss = tcp_isn(s, c->laddr, c->lport, c->raddr, c->rport);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->sndq_seq = c->iss + 1;
+	tcp_cc_set(c, c->cc_algo);
+	tcp_hash_conn(c);
+	tcp_hash_bound(c);
+	c->parent = l;
+	return c;
+}
+
+static void tcp_send_cookie(struct tcp_sock *l, const struct tcp_seg *seg)
+{
+	struct stack *s = l->s;
+	struct tcp_sock tmp;
+	unsigned idx = 0;
+	uint32_t t = (uint32_t)(s->now / (64 * NSEC_PER_SEC));
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.s = s;
+	tmp.raddr = seg->src;
+	tmp.laddr = seg->dst;
+	tmp.lport = seg->dport;
+	tmp.rport = seg->sport;
+	tmp.rcvbuf = l->rcvbuf;
+	tmp.user_mss = l->user_mss;
+	tmp.state = TCP_SYN_RECEIVED;
+	tcp_timers_init(&tmp);
+	tcp_offer_options(&tmp);
+	tcp_negotiate(&tmp, seg);
+	for (unsigned i = 0; i < 4; i++)
+		if (seg->has_mss && tcp_cookie_mss[i] <= seg->mss)
+			idx = i;
+	tmp.iss = tcp_cookie_make(s, seg, seg->seq, idx, t);
+	if (tmp.ts_ok) {
+		/* the options that no state remembers ride in TSval's low
+		 * 6 bits: window scale (4), SACK (1), scaling on (1) */
+		uint32_t bits = (tmp.ws_ok ? 0x20u | tmp.snd_wscale : 0) |
+				(tmp.sack_ok ? 0x10u : 0);
+		uint32_t off = tcp_cookie_tsoff(s, seg);
+		uint32_t x = (uint32_t)(s->now / NSEC_PER_MSEC) + off;
+		uint32_t v = (x & ~0x3fu) | bits;
+
+		if (v > x)
+			v -= 64;
+		tmp.ts_offset = v - (uint32_t)(s->now / NSEC_PER_MSEC);
+	}
+	CNT(s, tcp_syncookies_sent);
+	tcp_xmit(&tmp, tmp.iss, TCP_SYN | TCP_ACK, 0, 0);
+}
+
+static void tcp_cookie_ack(struct tcp_sock *l, const struct tcp_seg *seg)
+{
+	struct stack *s = l->s;
+	struct tcp_seg syn = *seg;
+	struct tcp_sock *c;
+	unsigned idx;
+
+	if (tcp_cookie_check(s, seg, &idx)) {
+		CNT(s, tcp_syncookies_failed);
+		tcp_send_rst_for(s, seg);
+		return;
+	}
+	if (l->accept_qlen >= l->backlog) {
+		CNT(s, tcp_listen_overflow);
+		return;
+	}
+	syn.seq = seg->seq - 1;
+	syn.has_mss = true;
+	syn.mss = tcp_cookie_mss[idx];
+	syn.has_ws = seg->has_ts && (seg->tsecr & 0x20);
+	syn.ws = (uint8_t)(seg->tsecr & 0xf);
+	syn.sack_perm = seg->has_ts && (seg->tsecr & 0x10);
+	c = tcp_child_new(l, &syn);
+	if (!c)
+		return;
+	c->iss = seg->ack - 1;
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss + 1;
+	c->sndq_seq = c->iss + 1;
+	if (!c->ws_ok)
+		c->rcv_wscale = 0;
+	if (c->ts_ok)
+		c->ts_offset = tcp_cookie_tsoff(s, seg);
+	c->snd_wnd = (uint32_t)seg->wnd << c->snd_wscale;
+	c->max_sndwnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	c->rcv_adv = c->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535);
+	if (tcp_bufs_alloc(c)) {
+		tcp_send_active_rst(c);
+		tcp_done(c, 0);
+		return;
+	}
+	CNT(s, tcp_syncookies_ok);
+	CNT(s, tcp_passive_opens);
+	tcp_established(c);
+	tcp_child_ready(c);
+}
+
+static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
+			     const uint32_t *iss)
+{
+	struct stack *s = l->s;
+	struct tcp_sock *c;
+
+	/* RFC 9293 3.10.7.2: "first, check for a RST ... should be ignored" */
+	if (seg->flags & TCP_RST) {
+		CNT(s, tcp_listen_drop);
+		return;
+	}
+	/* "second, check for an ACK ... form a reset" (or a SYN cookie) */
+	if (seg->flags & TCP_ACK) {
+		if (s->cfg.tcp_syncookies && !(seg->flags & TCP_SYN)) {
+			tcp_cookie_ack(l, seg);
+			return;
+		}
+		CNT(s, tcp_listen_drop);
+		tcp_send_rst_for(s, seg);
+		return;
+	}
+	if (!(seg->flags & TCP_SYN)) {
+		CNT(s, tcp_listen_drop);
+		return;
+	}
+	if (l->accept_qlen >= l->backlog) {
+		CNT(s, tcp_listen_overflow);
+		return;
+	}
+	if (l->syn_qlen >= s->cfg.tcp_max_syn_backlog) {
+		CNT(s, tcp_syn_q_full);
+		if (s->cfg.tcp_syncookies)
+			tcp_send_cookie(l, seg);
+		return;
+	}
+	/* "third, check for a SYN ... Set RCV.NXT to SEG.SEQ+1, IRS is set
+	 * to SEG.SEQ ... ISS should be selected and a SYN segment sent" */
+	c = tcp_child_new(l, seg);
+	if (!c)
+		return;
+	if (iss) {
+		c->iss = *iss;
+		c->snd_una = c->snd_nxt = c->snd_max = *iss;
+		c->sndq_seq = *iss + 1;
+	}
+	c->qnext = l->syn_q;
+	l->syn_q = c;
+	l->syn_qlen++;
+	tcp_set_state(c, TCP_SYN_RECEIVED);
+	CNT(s, tcp_passive_opens);
+	tcp_send_syn(c);
+}
+
+/* -- SYN_SENT, RFC 9293 3.10.7.3 -------------------------------------- */
+
+static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	bool ack_ok = false;
+
+	if (seg->flags & TCP_ACK) {
+		/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset
+		 * (unless the RST bit is set, if so drop the segment)" */
+		if (SEQ_LEQ(seg->ack, sk->iss) || SEQ_GT(seg->ack, sk->snd_nxt)) {
+			tcp_send_rst_for(s, seg);
+			return;
+		}
+		ack_ok = true;
+	}
+	if (seg->flags & TCP_RST) {
+		/* "If the ACK was acceptable, then signal to the user
+		 * 'error: connection reset', drop the segment, enter CLOSED" */
+		if (ack_ok) {
+			CNT(s, tcp_rst_rcvd);
+			CNT(s, tcp_attempt_fails);
+			tcp_done(sk, -ECONNREFUSED);
+		} else {
+			CNT(s, tcp_rst_ignored);
+		}
+		return;
+	}
+	if (!(seg->flags & TCP_SYN)) {
+		CNT(s, tcp_drop_no_ack);
+		return;
+	}
+	tcp_negotiate(sk, seg);
+	if (!ack_ok) {
+		/* simultaneous open: "Otherwise, enter SYN-RECEIVED, form a
+		 * SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>" */
+		tcp_set_state(sk, TCP_SYN_RECEIVED);
+		sk->backoff = 0;
+		tcp_send_syn(sk);
+		return;
+	}
+	/* "If SND.UNA > ISS (our SYN has been ACKed), change the connection
+	 * state to ESTABLISHED, form an ACK segment <SEQ=SND.NXT>
+	 * <ACK=RCV.NXT><CTL=ACK> and send it." */
+	sk->snd_una = seg->ack;
+	if (sk->ts_ok && seg->tsecr && !sk->backoff)
+		tcp_rtt_sample(sk, (uint64_t)(tcp_tsval(sk) - seg->tsecr) *
+					   NSEC_PER_MSEC);
+	else if (sk->rtt_time && !sk->backoff)
+		tcp_rtt_sample(sk, s->now - sk->rtt_time);
+	sk->rtt_time = 0;
+	stack_disarm(s, &sk->rtx);
+	sk->rtx_kind = TCP_TIMER_NONE;
+	tcp_established(sk);
+	tcp_send_ack(sk);
+	tcp_event(sk, TCP_EV_CONNECTED | TCP_EV_WRITABLE);
+	tcp_output(sk);
+}
+
+/* -- synchronized states ---------------------------------------------- */
+
+/* RFC 9293 3.10.7.4 first check, with Linux's tcp_sequence() leniency
+ * for a zero window (an in-order segment is looked at for its ACK). */
+static bool tcp_acceptable(const struct tcp_sock *sk,
+			   const struct tcp_seg *seg, uint32_t seglen)
+{
+	uint32_t wnd = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
+		       sk->rcv_adv - sk->rcv_nxt : 0;
+
+	if (seglen == 0)
+		return wnd == 0 ? seg->seq == sk->rcv_nxt :
+		       SEQ_GEQ(seg->seq, sk->rcv_nxt) &&
+		       SEQ_LEQ(seg->seq, sk->rcv_nxt + wnd);
+	return SEQ_GT(seg->seq + seglen, sk->rcv_nxt) &&
+	       SEQ_LEQ(seg->seq, sk->rcv_nxt + wnd);
+}
+
+/* RFC 7323 5.3 R1 (PAWS): true if the segment must be dropped. */
+static bool tcp_paws_reject(const struct tcp_sock *sk,
+			    const struct tcp_seg *seg)
+{
+	if (!sk->ts_ok || !seg->has_ts || (seg->flags & TCP_RST))
+		return false;
+	if (!SEQ_LT(seg->tsval, sk->ts_recent))
+		return false;
+	/* 5.5: a ts_recent idle for 24 days is invalid */
+	return sk->s->now - sk->ts_recent_age < TCP_PAWS_IDLE;
+}
+
+/* RFC 5961 3.2 and RFC 9293 3.10.7.4 second check: true if consumed. */
+static bool tcp_rst_input(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	bool exact = seg->seq == sk->rcv_nxt ||
+		     (sk->fin_rcvd && seg->seq == sk->rcv_nxt - 1);
+
+	if (!exact) {
+		/* "If the RST bit is set and the sequence number does not
+		 * exactly match the next expected sequence value, yet is
+		 * within the current receive window, TCP MUST send an
+		 * acknowledgment (challenge ACK)" */
+		CNT(s, tcp_rst_challenged);
+		tcp_send_challenge_ack(sk);
+		return true;
+	}
+	CNT(s, tcp_rst_rcvd);
+	switch (sk->state) {
+	case TCP_SYN_RECEIVED:
+		/* passive: "return this connection to LISTEN state";
+		 * active (simultaneous open): "connection refused" */
+		tcp_done(sk, sk->parent ? 0 : -ECONNREFUSED);
+		break;
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+		CNT(s, tcp_estab_resets);
+		tcp_done(sk, -ECONNRESET);
+		break;
+	case TCP_CLOSE_WAIT:
+		CNT(s, tcp_estab_resets);
+		tcp_done(sk, -EPIPE);  /* as Linux's tcp_reset() */
+		break;
+	default:
+		/* CLOSING, LAST_ACK, TIME_WAIT: "enter the CLOSED state,
+		 * delete the TCB, and return" */
+		tcp_done(sk, 0);
+		break;
+	}
+	return true;
+}
+
+/* RFC 6191 3: a SYN may reopen a TIME_WAIT pair if it is newer. */
+static bool tcp_tw_reuse_ok(const struct tcp_sock *sk,
+			    const struct tcp_seg *seg)
+{
+	if (sk->ts_ok && seg->has_ts)
+		return SEQ_GT(seg->tsval, sk->ts_recent);
+	return SEQ_GT(seg->seq, sk->rcv_nxt);
+}
+
+static bool tcp_tw_syn(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	struct tcp_sock *l;
+	uint32_t iss;
+
+	if ((seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
+	    !tcp_tw_reuse_ok(sk, seg))
+		return false;
+	l = tcp_lookup_listener(s, seg->dst, seg->dport, seg->src, seg->sport);
+	if (!l)
+		return false;
+	CNT(s, tcp_tw_reused);
+	/* the new ISN lies beyond anything the old incarnation used */
+	iss = sk->snd_nxt + 65535 + 2;
+	tcp_done(sk, 0);
+	tcp_listen_input(l, seg, &iss);
+	return true;
+}
+
+/* RFC 9293 3.10.7.4 eighth check: the FIN bit. */
+static void tcp_fin_input(struct tcp_sock *sk)
+{
+	sk->rcv_nxt++;
+	sk->fin_rcvd = true;
+	sk->ack_now = true;
+	tcp_event(sk, TCP_EV_READABLE | TCP_EV_EOF);
+	switch (sk->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		/* "Enter the CLOSE-WAIT state" */
+		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT_1:
+		/* "If our FIN has been ACKed (perhaps in this segment), then
+		 * enter TIME-WAIT ...; otherwise, enter the CLOSING state" */
+		tcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT_2:
+		/* "Enter the TIME-WAIT state. Start the time-wait timer" */
+		tcp_send_ack(sk);
+		tcp_enter_time_wait(sk);
+		break;
+	case TCP_TIME_WAIT:
+		/* "Restart the 2 MSL time-wait timeout" */
+		tcp_enter_time_wait(sk);
+		break;
+	default:
+		/* CLOSE_WAIT, CLOSING, LAST_ACK: "Remain in the state" */
+		break;
+	}
+}
+
+/* The part of RFC 9293 3.10.7.4 after the ACK check: data and FIN. */
+static void tcp_rcv_data(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	bool fin_ok = true;
+
+	switch (sk->state) {
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+		if (seg->len && !sk->held && !sk->parent) {
+			/* Linux: data for a closed socket resets it */
+			CNT(s, tcp_abort_on_data);
+			tcp_send_active_rst(sk);
+			tcp_done(sk, 0);
+			return;
+		}
+		if (seg->len)
+			fin_ok = tcp_data(sk, seg);
+		break;
+	default:
+		/* "This should not occur since a FIN has been received from
+		 * the remote side. Ignore the segment text." */
+		if (seg->len) {
+			CNT(s, tcp_drop_after_close);
+			sk->ack_now = true;
+		}
+		break;
+	}
+	/* a FIN counts only in order, after all the data before it */
+	if ((seg->flags & TCP_FIN) && fin_ok && !sk->fin_rcvd &&
+	    seg->seq + seg->len == sk->rcv_nxt)
+		tcp_fin_input(sk);
+}
+
+/* SYN_RECEIVED: RFC 9293 "If SND.UNA < SEG.ACK =< SND.NXT, then enter
+ * ESTABLISHED state and continue processing". True to continue. */
+static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	struct tcp_sock *l = sk->parent;
+
+	if (SEQ_LEQ(seg->ack, sk->snd_una) || SEQ_GT(seg->ack, sk->snd_max)) {
+		/* "If the segment acknowledgment is not acceptable, form a
+		 * reset segment <SEQ=SEG.ACK><CTL=RST> and send it." */
+		tcp_send_rst_for(s, seg);
+		return false;
+	}
+	if (l && l->accept_qlen >= l->backlog) {
+		CNT(s, tcp_listen_overflow);  /* Linux drops the ACK */
+		return false;
+	}
+	if (tcp_bufs_alloc(sk)) {
+		tcp_send_active_rst(sk);
+		tcp_done(sk, 0);
+		return false;
+	}
+	sk->snd_wnd = (uint32_t)seg->wnd << sk->snd_wscale;
+	sk->max_sndwnd = sk->snd_wnd;
+	sk->snd_wl1 = seg->seq;
+	sk->snd_wl2 = seg->ack;
+	tcp_established(sk);
+	if (l)
+		tcp_child_ready(sk);
+	else
+		tcp_event(sk, TCP_EV_CONNECTED | TCP_EV_WRITABLE);
+	return true;
+}
+
+static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+	uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) +
+			  !!(seg->flags & TCP_FIN);
+
+	if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_SYN) &&
+	    tcp_tw_syn(sk, seg))
+		return;
+	if (sk->state == TCP_SYN_RECEIVED && !sk->parent &&
+	    (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
+	    seg->seq + 1 == sk->rcv_nxt && seg->ack == sk->snd_nxt) {
+		/* simultaneous open (RFC 9293 figure 8): the peer's SYN-ACK
+		 * acknowledges our SYN; as Linux, it completes the handshake */
+		if (tcp_synrecv_ack(sk, seg)) {
+			sk->snd_una = seg->ack;
+			stack_disarm(s, &sk->rtx);
+			sk->rtx_kind = TCP_TIMER_NONE;
+		}
+		return;
+	}
+	if (tcp_paws_reject(sk, seg)) {
+		CNT(s, tcp_drop_paws);
+		tcp_send_ack(sk);
+		return;
+	}
+	if (!tcp_acceptable(sk, seg, seglen)) {
+		/* "If an incoming segment is not acceptable, an
+		 * acknowledgment should be sent in reply (unless the RST bit
+		 * is set, if so drop the segment and return)" */
+		if (seg->flags & TCP_RST) {
+			CNT(s, tcp_rst_ignored);
+			return;
+		}
+		if (sk->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) &&
+		    seg->seq == sk->irs) {
+			tcp_send_syn(sk);  /* retransmitted SYN */
+			return;
+		}
+		CNT(s, tcp_drop_unacceptable);
+		tcp_send_ack(sk);
+		/* TIME_WAIT: "Acknowledge it, and restart the 2 MSL timeout" */
+		if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
+			tcp_enter_time_wait(sk);
+		return;
+	}
+	sk->last_rcv = s->now;
+	sk->probes = sk->rtx_kind == TCP_TIMER_PERSIST ? sk->probes : 0;
+	if ((seg->flags & TCP_RST) && tcp_rst_input(sk, seg))
+		return;
+	if (seg->flags & TCP_SYN) {
+		/* RFC 5961 4.2: "send an ACK ... and drop the segment" */
+		CNT(s, tcp_syn_challenged);
+		tcp_send_challenge_ack(sk);
+		return;
+	}
+	if (!(seg->flags & TCP_ACK)) {
+		CNT(s, tcp_drop_no_ack);
+		return;
+	}
+	/* RFC 7323 4.3: remember the timestamp to echo */
+	if (sk->ts_ok && seg->has_ts && SEQ_LEQ(seg->seq, sk->last_ack_sent) &&
+	    SEQ_GEQ(seg->tsval, sk->ts_recent)) {
+		sk->ts_recent = seg->tsval;
+		sk->ts_recent_age = s->now;
+	}
+	if (sk->state == TCP_SYN_RECEIVED && !tcp_synrecv_ack(sk, seg))
+		return;
+	if (tcp_ack(sk, seg) < 0 || sk->dead || sk->state == TCP_CLOSED)
+		return;
+	tcp_rcv_data(sk, seg);
+	if (sk->dead || sk->state == TCP_CLOSED)
+		return;
+	tcp_output(sk);
+	tcp_ack_flush(sk);
+}
+
+/**
+ * tcp_input() - handle one TCP segment; consumes @p
+ * @s: the stack
+ * @p: the segment, data at the TCP header
+ * @rx: what IPv4 learned about the datagram
+ */
+void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
+{
+	struct tcp_seg seg;
+	struct tcp_sock *sk;
+	uint32_t sum;
+
+	CNT(s, tcp_rx);
+	tcp_enter(s);
+	if (rx->to_bcast || rx->l2_bcast) {
+		CNT(s, tcp_rx_bcast);
+		goto out;
+	}
+	sum = inet_pseudo_sum(rx->h.src, rx->h.dst, IP_PROTO_TCP,
+			      (uint16_t)p->len);
+	if (inet_fold(inet_sum(p->data, p->len, sum)) != 0) {
+		CNT(s, tcp_rx_bad_cksum);
+		goto out;
+	}
+	if (tcp_parse(p->data, p->len, &seg)) {
+		CNT(s, tcp_rx_short);
+		goto out;
+	}
+	seg.src = rx->h.src;
+	seg.dst = rx->h.dst;
+	if ((seg.flags & TCP_SYN) && (seg.flags & (TCP_RST | TCP_FIN))) {
+		CNT(s, tcp_rx_bad_flags);
+		goto out;
+	}
+	sk = tcp_lookup_conn(s, seg.dst, seg.dport, seg.src, seg.sport);
+	if (!sk)
+		sk = tcp_lookup_listener(s, seg.dst, seg.dport, seg.src,
+					 seg.sport);
+	if (!sk) {
+		CNT(s, tcp_rx_no_sock);
+		tcp_send_rst_for(s, &seg);
+		goto out;
+	}
+	switch (sk->state) {
+	case TCP_LISTEN:
+		tcp_listen_input(sk, &seg, NULL);
+		break;
+	case TCP_SYN_SENT:
+		tcp_synsent_input(sk, &seg);
+		break;
+	case TCP_CLOSED:
+		CNT(s, tcp_rx_no_sock);
+		tcp_send_rst_for(s, &seg);
+		break;
+	default:
+		tcp_rcv(sk, &seg);
+		break;
+	}
+out:
+	pbuf_free(p);
+	tcp_leave(s);
+}
+
+/**
+ * tcp_icmp_error() - an ICMP error quoting one of our segments
+ * @s: the stack
+ * @type: ICMP type (destination unreachable)
+ * @code: ICMP code
+ * @info: the 32-bit field after the checksum (next-hop MTU)
+ * @ip: the quoted IPv4 header and at least 8 bytes of TCP
+ * @len: bytes at @ip
+ *
+ * RFC 5927 4.1: only if the quoted sequence number is in flight.
+ * Fragmentation needed lowers the MSS (RFC 1191); other unreachables abort
+ * a connection still opening (as Linux: ECONNREFUSED for port and
+ * protocol, EHOSTUNREACH/ENETUNREACH otherwise) and are soft otherwise
+ * (RFC 1122 4.2.3.9).
+ */
+void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
+		    uint32_t info, const uint8_t *ip, size_t len)
+{
+	size_t hl;
+	struct tcp_sock *sk;
+	uint32_t seq;
+
+	if (len < IPV4_HLEN)
+		return;
+	hl = (size_t)(ip[0] & 0xf) * 4;
+	if (hl < IPV4_HLEN || len < hl + 8 || ip[9] != IP_PROTO_TCP)
+		return;
+	CNT(s, tcp_icmp_rx);
+	sk = tcp_lookup_conn(s, get32(ip + 12), get16(ip + hl),
+			     get32(ip + 16), get16(ip + hl + 2));
+	seq = get32(ip + hl + 4);
+	if (!sk || SEQ_LT(seq, sk->snd_una) || SEQ_GT(seq, sk->snd_max))
+		return;
+	tcp_enter(s);
+	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
+		uint32_t mtu = info & 0xffff;
+
+		if (mtu >= 68 && mtu - IPV4_HLEN - TCP_HLEN < sk->mss +
+		    (sk->ts_ok ? 12u : 0u)) {
+			uint32_t mss = mtu - IPV4_HLEN - TCP_HLEN -
+				       (sk->ts_ok ? 12 : 0);
+
+			sk->mss = (uint16_t)(mss < TCP_MIN_MSS ? TCP_MIN_MSS : mss);
+			CNT(s, tcp_pmtu_updates);
+			sk->snd_nxt = sk->snd_una;
+			tcp_output(sk);
+		}
+	} else if (type == ICMP_UNREACH && (sk->state == TCP_SYN_SENT ||
+					     sk->state == TCP_SYN_RECEIVED)) {
+		int err = code == ICMP_UNREACH_PORT || code == ICMP_UNREACH_PROTO ?
+			  -ECONNREFUSED : code == ICMP_UNREACH_NET ?
+			  -ENETUNREACH : -EHOSTUNREACH;
+
+		CNT(s, tcp_icmp_abort);
+		CNT(s, tcp_attempt_fails);
+		tcp_done(sk, err);
+	}
+	tcp_leave(s);
+}

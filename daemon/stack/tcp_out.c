@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_out.c - building and sending segments, and TCP's timers
+ *
+ * Theory of operation: tcp_output() is the one place that decides what new
+ * or retransmitted data goes out. It sends from snd_nxt while the usable
+ * window (min of the peer's window and cwnd, RFC 5681) allows, a full MSS
+ * at a time; a short segment goes only when Nagle (RFC 896, RFC 1122
+ * 4.2.3.4) and the sender side of silly-window avoidance allow it, never
+ * while TCP_CORK holds it. The FIN rides on the last data segment. When the
+ * peer's window is zero with data waiting and nothing in flight, the
+ * persist timer takes over (RFC 9293 3.8.6.1).
+ *
+ * Segments are built straight from the send ring (the bytes stay there
+ * until acknowledged, so retransmission re-reads them). Options go in the
+ * order Linux sends them: SYN: MSS, SACK-permitted, timestamps, NOP,
+ * window scale; other segments: NOP, NOP, timestamps, then NOP, NOP, SACK
+ * blocks.
+ *
+ * Each connection has three timers in the engine's heap: rtx
+ * (retransmission or persist), dack (delayed ACK, at most tcp_delack_max,
+ * RFC 1122 4.2.3.2 / RFC 5681 4.2) and misc (keepalive, FIN_WAIT_2,
+ * TIME_WAIT; never two at once).
+ */
+#include <string.h>
+
+#include "ipv4.h"
+#include "stack_impl.h"
+#include "tcp_impl.h"
+
+static void tcp_rtx_fire(struct timer *t, uint64_t now);
+static void tcp_dack_fire(struct timer *t, uint64_t now);
+static void tcp_misc_fire(struct timer *t, uint64_t now);
+
+/**
+ * tcp_tsval() - our timestamp clock: milliseconds plus a per-connection
+ * random offset (RFC 7323 5.4, as Linux)
+ * @sk: the socket
+ *
+ * Return: TSval
+ */
+uint32_t tcp_tsval(const struct tcp_sock *sk)
+{
+	return (uint32_t)(sk->s->now / NSEC_PER_MSEC) + sk->ts_offset;
+}
+
+/**
+ * tcp_mss_for_route() - the MSS the route's interface allows
+ * @s: the stack
+ * @dst: the destination
+ *
+ * Return: MTU minus IPv4 and TCP headers
+ */
+uint16_t tcp_mss_for_route(struct stack *s, uint32_t dst)
+{
+	const struct route *r = route_lookup(s, dst);
+	struct netif *nif = stack_netif(s, r ? r->ifindex : 1);
+	uint32_t mtu = nif ? nif->mtu : 576;
+
+	return (uint16_t)(mtu - IPV4_HLEN - TCP_HLEN);
+}
+
+static uint8_t tcp_syn_options(const struct tcp_sock *sk, uint8_t *o)
+{
+	uint8_t n = 0;
+
+	o[n++] = TCPOPT_MSS;
+	o[n++] = 4;
+	put16(o + n, sk->rcv_mss);
+	n += 2;
+	if (sk->sack_ok && sk->ts_ok) {
+		o[n++] = TCPOPT_SACK_PERM;
+		o[n++] = 2;
+	} else if (sk->sack_ok) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_SACK_PERM;
+		o[n++] = 2;
+	} else if (sk->ts_ok) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+	}
+	if (sk->ts_ok) {
+		o[n++] = TCPOPT_TS;
+		o[n++] = 10;
+		put32(o + n, tcp_tsval(sk));
+		put32(o + n + 4, sk->state == TCP_SYN_SENT ? 0 : sk->ts_recent);
+		n += 8;
+	}
+	if (sk->ws_ok) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_WS;
+		o[n++] = 3;
+		o[n++] = sk->rcv_wscale;
+	}
+	return n;
+}
+
+/* RFC 2018 4: "the first SACK block ... MUST specify the contiguous block
+ * of data containing the segment which triggered this ACK", then others. */
+static uint8_t tcp_sack_blocks(const struct tcp_sock *sk, uint8_t *o,
+			       unsigned max)
+{
+	unsigned nb = 0, i;
+	uint8_t n = 2;
+
+	if (!sk->sack_ok || sk->nooo == 0)
+		return 0;
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	for (i = 0; i < sk->nooo && nb < max; i++)
+		if (sk->ooo[i].start == sk->ooo_recent) {
+			put32(o + n + 2, sk->ooo[i].start);
+			put32(o + n + 6, sk->ooo[i].end);
+			nb++;
+		}
+	for (i = 0; i < sk->nooo && nb < max; i++) {
+		if (sk->ooo[i].start == sk->ooo_recent)
+			continue;
+		put32(o + n + 2 + 8 * nb, sk->ooo[i].start);
+		put32(o + n + 6 + 8 * nb, sk->ooo[i].end);
+		nb++;
+	}
+	if (nb == 0)
+		return 0;
+	o[n] = TCPOPT_SACK;
+	o[n + 1] = (uint8_t)(2 + 8 * nb);
+	return (uint8_t)(n + 2 + 8 * nb);
+}
+
+static uint8_t tcp_data_options(const struct tcp_sock *sk, uint8_t *o)
+{
+	uint8_t n = 0;
+
+	if (sk->ts_ok) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_TS;
+		o[n++] = 10;
+		put32(o + n, tcp_tsval(sk));
+		put32(o + n + 4, sk->ts_recent);
+		n += 8;
+	}
+	return (uint8_t)(n + tcp_sack_blocks(sk, o + n, sk->ts_ok ? 3 : 4));
+}
+
+/**
+ * tcp_rcv_window() - the window to advertise now, in bytes
+ * @sk: the socket
+ *
+ * Free receive space, but (RFC 1122 4.2.3.3, receiver-side SWS avoidance)
+ * the right edge only moves on by at least min(buffer/2, MSS), and it
+ * never moves back (RFC 9293 3.8.6.2.2 "shrinking the window ... is
+ * strongly discouraged").
+ *
+ * Return: bytes, a multiple of 1 << rcv_wscale
+ */
+uint32_t tcp_rcv_window(struct tcp_sock *sk)
+{
+	uint32_t slack = sk->rcvq.buf ? sk->rcvq.cap - sk->rcvbuf : 0;
+	uint32_t room = sk->rcvq.buf ? tcp_ring_free(&sk->rcvq) : sk->rcvbuf;
+	uint32_t free_sp = room > slack ? room - slack : 0;
+	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
+		       sk->rcv_adv - sk->rcv_nxt : 0;
+	uint32_t step = sk->rcvbuf / 2 < sk->rcv_mss ? sk->rcvbuf / 2 :
+							sk->rcv_mss;
+	uint32_t max = 65535u << sk->rcv_wscale;
+	uint32_t w;
+
+	if (free_sp < cur + step && free_sp < sk->rcvbuf)
+		free_sp = cur;
+	if (free_sp > max)
+		free_sp = max;
+	w = free_sp >> sk->rcv_wscale << sk->rcv_wscale;
+	if (w < cur) {
+		/* never shrink: round the old edge up instead, into the
+		 * ring's slack; if even that is used up, the edge moves back
+		 * by less than one unit of scale */
+		uint32_t up = (cur + (1u << sk->rcv_wscale) - 1) >>
+			      sk->rcv_wscale << sk->rcv_wscale;
+
+		if (up <= room && up <= max)
+			w = up;
+	}
+	return w;
+}
+
+static void tcp_fill_hdr(uint8_t *h, uint16_t sport, uint16_t dport,
+			 uint32_t seq, uint32_t ack, uint8_t hlen,
+			 uint8_t flags, uint16_t wnd)
+{
+	put16(h, sport);
+	put16(h + 2, dport);
+	put32(h + 4, seq);
+	put32(h + 8, ack);
+	h[12] = (uint8_t)(hlen / 4 << 4);
+	h[13] = flags;
+	put16(h + 14, wnd);
+	put16(h + 16, 0);
+	put16(h + 18, 0);
+}
+
+static int tcp_send_pbuf(struct stack *s, struct pbuf *p, uint32_t src,
+			 uint32_t dst, uint8_t flags)
+{
+	uint32_t sum = inet_pseudo_sum(src, dst, IP_PROTO_TCP,
+				       (uint16_t)p->len);
+	int rc;
+
+	put16(p->data + 16, inet_fold(inet_sum(p->data, p->len, sum)));
+	CNT(s, tcp_tx);
+	if (flags & TCP_RST)
+		CNT(s, tcp_tx_rst);
+	rc = ipv4_output(s, p, src, dst, IP_PROTO_TCP, 0, true);
+	if (rc < 0)
+		CNT(s, tcp_tx_err);
+	return rc;
+}
+
+/**
+ * tcp_xmit() - build and send one segment of @sk
+ * @sk: the socket
+ * @seq: its sequence number
+ * @flags: TCP_SYN, TCP_ACK, ...
+ * @off: offset of the payload in the send ring
+ * @len: payload bytes
+ *
+ * Every segment but a bare SYN carries ACK = rcv_nxt and the current
+ * window; sending one cancels a pending delayed ACK.
+ *
+ * Return: 0 or a negative errno (counted)
+ */
+int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
+	     uint32_t len)
+{
+	struct stack *s = sk->s;
+	uint8_t opt[TCP_MAX_HLEN - TCP_HLEN];
+	uint8_t olen = (flags & TCP_SYN) ? tcp_syn_options(sk, opt) :
+					   tcp_data_options(sk, opt);
+	uint8_t hlen = (uint8_t)(TCP_HLEN + olen);
+	uint32_t wnd = tcp_rcv_window(sk);
+	struct pbuf *p = pbuf_alloc(&s->pool, PBUF_HEADROOM, hlen + len);
+
+	if (!p) {
+		CNT(s, tcp_tx_nomem);
+		return -ENOBUFS;
+	}
+	if (flags & TCP_SYN) {
+		/* RFC 7323 2.2: the window in a SYN is never scaled */
+		uint32_t w = wnd > 65535 ? 65535 : wnd;
+
+		if (sk->rcv_mss)
+			w = w / sk->rcv_mss * sk->rcv_mss;
+		wnd = w;
+		tcp_fill_hdr(p->data, sk->lport, sk->rport, seq,
+			     flags & TCP_ACK ? sk->rcv_nxt : 0, hlen, flags,
+			     (uint16_t)w);
+	} else {
+		tcp_fill_hdr(p->data, sk->lport, sk->rport, seq, sk->rcv_nxt,
+			     hlen, flags, (uint16_t)(wnd >> sk->rcv_wscale));
+	}
+	memcpy(p->data + TCP_HLEN, opt, olen);
+	if (len)
+		tcp_ring_copy_out(&sk->sndq, off, p->data + hlen, len);
+	if (flags & TCP_ACK) {
+		sk->rcv_adv = sk->rcv_nxt + wnd;
+		sk->last_ack_sent = sk->rcv_nxt;
+		sk->unacked_bytes = 0;
+		sk->ack_now = false;
+		stack_disarm(s, &sk->dack);
+		if (wnd == 0)
+			CNT(s, tcp_zero_wnd_sent);
+	}
+	if ((len || (flags & (TCP_SYN | TCP_FIN))) && SEQ_LT(seq, sk->snd_max)) {
+		sk->total_retrans++;
+		CNT(s, tcp_retrans_segs);
+	}
+	return tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
+}
+
+/**
+ * tcp_send_ack() - send a bare ACK now
+ * @sk: the socket
+ */
+void tcp_send_ack(struct tcp_sock *sk)
+{
+	/* snd_max, not snd_nxt: after a timeout snd_nxt goes back, but a
+	 * bare ACK must stay acceptable to the peer (Linux's
+	 * tcp_acceptable_seq()) */
+	tcp_xmit(sk, sk->snd_max, TCP_ACK, 0, 0);
+}
+
+/**
+ * tcp_send_challenge_ack() - RFC 5961 7: an ACK, at most
+ * tcp_challenge_ack_limit per second for the whole stack
+ * @sk: the socket
+ */
+void tcp_send_challenge_ack(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+	struct tcp_table *t = &s->tcp;
+
+	if (s->now - t->chack_window >= NSEC_PER_SEC || !t->chack_window) {
+		t->chack_window = s->now ? s->now : 1;
+		t->chack_count = 0;
+	}
+	if (t->chack_count >= s->cfg.tcp_challenge_ack_limit) {
+		CNT(s, tcp_challenge_limited);
+		return;
+	}
+	t->chack_count++;
+	CNT(s, tcp_challenge_acks);
+	tcp_send_ack(sk);
+}
+
+/**
+ * tcp_send_syn() - send (or resend) our SYN or SYN-ACK and time it
+ * @sk: the socket, in TCP_SYN_SENT or TCP_SYN_RECEIVED
+ */
+void tcp_send_syn(struct tcp_sock *sk)
+{
+	uint8_t flags = sk->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+
+	tcp_xmit(sk, sk->iss, flags, 0, 0);
+	sk->snd_nxt = sk->iss + 1;
+	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
+		sk->snd_max = sk->snd_nxt;
+	if (!sk->backoff) {
+		sk->rtt_seq = sk->iss;
+		sk->rtt_time = sk->s->now;
+	}
+	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
+	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+}
+
+/**
+ * tcp_send_active_rst() - RFC 9293 ABORT: <SEQ=SND.NXT><CTL=RST>, with
+ * ACK as Linux sends it
+ * @sk: the socket
+ */
+void tcp_send_active_rst(struct tcp_sock *sk)
+{
+	tcp_xmit(sk, sk->snd_max, TCP_RST | TCP_ACK, 0, 0);
+}
+
+/**
+ * tcp_send_rst_for() - answer a segment that has no connection
+ * @s: the stack
+ * @seg: the segment (not itself a RST)
+ *
+ * RFC 9293 3.10.7.1: "If the incoming segment has the ACK bit set, the
+ * reset takes its sequence number from the ACK field of the segment;
+ * otherwise, the reset has sequence number zero and the ACK field is set
+ * to the sum of the sequence number and segment length of the incoming
+ * segment."
+ */
+void tcp_send_rst_for(struct stack *s, const struct tcp_seg *seg)
+{
+	struct pbuf *p;
+	uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) +
+			  !!(seg->flags & TCP_FIN);
+
+	if (seg->flags & TCP_RST)
+		return;
+	p = pbuf_alloc(&s->pool, PBUF_HEADROOM, TCP_HLEN);
+	if (!p) {
+		CNT(s, tcp_tx_nomem);
+		return;
+	}
+	if (seg->flags & TCP_ACK)
+		tcp_fill_hdr(p->data, seg->dport, seg->sport, seg->ack, 0,
+			     TCP_HLEN, TCP_RST, 0);
+	else
+		tcp_fill_hdr(p->data, seg->dport, seg->sport, 0,
+			     seg->seq + seglen, TCP_HLEN, TCP_RST | TCP_ACK, 0);
+	tcp_send_pbuf(s, p, seg->dst, seg->src, TCP_RST);
+}
+
+/* -- the sender ------------------------------------------------------- */
+
+static bool tcp_output_state(enum tcp_state st)
+{
+	return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT ||
+	       st == TCP_FIN_WAIT_1 || st == TCP_CLOSING || st == TCP_LAST_ACK;
+}
+
+/**
+ * tcp_cur_mss() - payload bytes that fit in a segment sent now
+ * @sk: the socket
+ *
+ * sk->mss already leaves room for timestamps; SACK blocks, when we have
+ * out-of-order data to report, take more (as Linux's tcp_current_mss()).
+ *
+ * Return: bytes
+ */
+uint32_t tcp_cur_mss(const struct tcp_sock *sk)
+{
+	unsigned nb;
+
+	if (!sk->sack_ok || !sk->nooo)
+		return sk->mss;
+	nb = sk->nooo < (sk->ts_ok ? 3u : 4u) ? sk->nooo : (sk->ts_ok ? 3u : 4u);
+	return sk->mss - (2 + 2 + 8 * nb);
+}
+
+/* Bytes the window and cwnd still allow beyond snd_nxt. */
+static uint32_t tcp_usable(const struct tcp_sock *sk)
+{
+	uint32_t wnd = sk->snd_wnd < sk->cwnd ? sk->snd_wnd : sk->cwnd;
+	uint32_t edge = sk->snd_una + wnd;
+
+	return SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
+}
+
+/*
+ * RFC 1122 4.2.3.4 (Nagle, RFC 896, and sender SWS avoidance): send if a
+ * maximum-sized segment can go, or if all queued data fits and nothing is
+ * unacknowledged (or TCP_NODELAY), or if it is at least half the largest
+ * window the peer has offered. TCP_CORK holds everything short.
+ */
+static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
+			 uint32_t avail, bool fin, uint32_t mss)
+{
+	if (len >= mss || fin)
+		return true;
+	if (sk->cork)
+		return false;
+	if (len == avail && (sk->nodelay || sk->snd_nxt == sk->snd_una))
+		return true;
+	return sk->max_sndwnd && len >= sk->max_sndwnd / 2 &&
+	       sk->snd_nxt == sk->snd_una;
+}
+
+static void tcp_arm_persist(struct tcp_sock *sk)
+{
+	uint64_t t = sk->rto << (sk->probes < 10 ? sk->probes : 10);
+
+	if (t > sk->s->cfg.tcp_rto_max)
+		t = sk->s->cfg.tcp_rto_max;
+	sk->rtx_kind = TCP_TIMER_PERSIST;
+	stack_arm(sk->s, &sk->rtx, sk->s->now + t);
+}
+
+/* Send one segment from snd_nxt; false when nothing more may go. */
+static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
+{
+	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
+	uint32_t off = sk->snd_nxt - sk->sndq_seq;
+	uint32_t avail = SEQ_GT(data_end, sk->snd_nxt) ?
+			 data_end - sk->snd_nxt : 0;
+	uint32_t len = avail, mss = tcp_cur_mss(sk);
+	bool fin;
+	uint8_t flags = TCP_ACK;
+
+	if (len > mss)
+		len = mss;
+	if (len > limit)
+		len = limit;
+	/* a FIN alone goes even into a closed window, as in BSD */
+	fin = sk->shut_wr && sk->snd_nxt + len == data_end;
+	if (len == 0 && !fin)
+		return false;
+	if (!tcp_nagle_ok(sk, len, avail, fin, mss))
+		return false;
+	if (fin)
+		flags |= TCP_FIN;
+	if (len && len == avail)
+		flags |= TCP_PSH;
+	if (!sk->rtt_time && !sk->ts_ok && SEQ_GEQ(sk->snd_nxt, sk->snd_max)) {
+		sk->rtt_seq = sk->snd_nxt;  /* Karn: time new data only */
+		sk->rtt_time = sk->s->now;
+	}
+	if (tcp_xmit(sk, sk->snd_nxt, flags, off, len) == -ENOBUFS)
+		return false;
+	sk->snd_nxt += len + fin;
+	if (fin)
+		sk->fin_sent = true;
+	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
+		sk->snd_max = sk->snd_nxt;
+	if (!timer_armed(&sk->rtx) || sk->rtx_kind != TCP_TIMER_RETRANSMIT) {
+		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
+		stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+	}
+	return !fin;
+}
+
+/**
+ * tcp_output() - send what the windows, Nagle and cork allow
+ * @sk: the socket
+ */
+void tcp_output(struct tcp_sock *sk)
+{
+	uint32_t data_end;
+
+	if (!tcp_output_state(sk->state) || !sk->sndq.buf)
+		return;
+	while (tcp_output_one(sk, tcp_usable(sk)))
+		;
+	data_end = sk->sndq_seq + sk->sndq.len;
+	/* RFC 9293 3.8.6.1: probe a zero window while data waits */
+	if (sk->snd_wnd == 0 && SEQ_LT(sk->snd_nxt, data_end) &&
+	    sk->snd_nxt == sk->snd_una && !timer_armed(&sk->rtx))
+		tcp_arm_persist(sk);
+}
+
+/**
+ * tcp_ack_decide() - note received bytes and whether to ACK at once
+ * @sk: the socket
+ * @bytes: sequence space just received (data, FIN)
+ *
+ * RFC 5681 4.2 / RFC 1122 4.2.3.2: "an ACK SHOULD be generated for at
+ * least every second full-sized segment", and a delayed ACK waits at most
+ * tcp_delack_max (Linux: 40 ms). The first TCP_QUICKACKS segments are
+ * acknowledged at once (Linux's quick-ack mode), and so is anything that
+ * fills or creates a hole (the caller sets ack_now).
+ */
+void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes)
+{
+	sk->unacked_bytes += bytes;
+	if (sk->quickacks) {
+		sk->quickacks--;
+		sk->ack_now = true;
+	}
+	if (sk->unacked_bytes >= 2u * sk->rcv_mss)
+		sk->ack_now = true;
+}
+
+/**
+ * tcp_ack_flush() - after output had its chance to piggyback: send the
+ * ACK that is due, or arm the delayed-ACK timer
+ * @sk: the socket
+ */
+void tcp_ack_flush(struct tcp_sock *sk)
+{
+	if (sk->ack_now)
+		tcp_send_ack(sk);
+	else if (sk->unacked_bytes && !timer_armed(&sk->dack))
+		stack_arm(sk->s, &sk->dack, sk->s->now + sk->s->cfg.tcp_delack_max);
+}
+
+/* -- timers ----------------------------------------------------------- */
+
+void tcp_timers_init(struct tcp_sock *sk)
+{
+	timer_init(&sk->rtx, tcp_rtx_fire);
+	timer_init(&sk->dack, tcp_dack_fire);
+	timer_init(&sk->misc, tcp_misc_fire);
+}
+
+void tcp_timers_stop(struct tcp_sock *sk)
+{
+	stack_disarm(sk->s, &sk->rtx);
+	stack_disarm(sk->s, &sk->dack);
+	stack_disarm(sk->s, &sk->misc);
+	sk->rtx_kind = TCP_TIMER_NONE;
+	sk->misc_kind = TCP_TIMER_NONE;
+}
+
+/**
+ * tcp_arm_misc() - arm the keepalive, FIN_WAIT_2 or TIME_WAIT timer
+ * @sk: the socket
+ * @kind: which; TCP_TIMER_NONE stops it
+ * @delay: ns from now
+ */
+void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
+		  uint64_t delay)
+{
+	sk->misc_kind = kind;
+	if (kind == TCP_TIMER_NONE)
+		stack_disarm(sk->s, &sk->misc);
+	else
+		stack_arm(sk->s, &sk->misc, sk->s->now + delay);
+}
+
+/**
+ * tcp_rearm_rtx() - RFC 6298 5.2/5.3 after an ACK: stop the timer when
+ * everything is acknowledged, else restart it
+ * @sk: the socket
+ */
+void tcp_rearm_rtx(struct tcp_sock *sk)
+{
+	if (sk->snd_una == sk->snd_max) {
+		if (sk->rtx_kind == TCP_TIMER_RETRANSMIT) {
+			stack_disarm(sk->s, &sk->rtx);
+			sk->rtx_kind = TCP_TIMER_NONE;
+		}
+		return;
+	}
+	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
+	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+}
+
+/**
+ * tcp_rtt_sample() - RFC 6298 2.2/2.3: fold one RTT measurement in
+ * @sk: the socket
+ * @rtt: the measurement, ns
+ */
+void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
+{
+	struct stack *s = sk->s;
+	uint64_t rto;
+
+	if (rtt == 0)
+		rtt = 1;
+	if (!sk->srtt) {
+		/* "SRTT <- R, RTTVAR <- R/2" */
+		sk->srtt = rtt;
+		sk->rttvar = rtt / 2;
+	} else {
+		/* "RTTVAR <- (1 - beta) * RTTVAR + beta * |SRTT - R'|,
+		 *  SRTT <- (1 - alpha) * SRTT + alpha * R'", 1/4 and 1/8 */
+		uint64_t d = sk->srtt > rtt ? sk->srtt - rtt : rtt - sk->srtt;
+
+		sk->rttvar = (3 * sk->rttvar + d) / 4;
+		sk->srtt = (7 * sk->srtt + rtt) / 8;
+	}
+	/* "RTO <- SRTT + max (G, K*RTTVAR)", bounded (2.4, 2.5) */
+	rto = sk->srtt + (4 * sk->rttvar > NSEC_PER_MSEC ? 4 * sk->rttvar :
+							   NSEC_PER_MSEC);
+	if (rto < s->cfg.tcp_rto_min)
+		rto = s->cfg.tcp_rto_min;
+	if (rto > s->cfg.tcp_rto_max)
+		rto = s->cfg.tcp_rto_max;
+	sk->rto = rto;
+}
+
+static void tcp_backoff(struct tcp_sock *sk)
+{
+	/* RFC 6298 5.5: "The host MUST set RTO <- RTO * 2 ("back off") */
+	sk->rto *= 2;
+	if (sk->rto > sk->s->cfg.tcp_rto_max)
+		sk->rto = sk->s->cfg.tcp_rto_max;
+	sk->backoff++;
+}
+
+/**
+ * tcp_enter_loss() - RFC 5681 3.1 after a retransmission timeout:
+ * ssthresh from the flight, cwnd to one segment, resend from snd_una
+ * @sk: the socket
+ */
+void tcp_enter_loss(struct tcp_sock *sk)
+{
+	if (!sk->in_recovery || sk->backoff == 0)
+		sk->ssthresh = sk->cc->ssthresh(sk, sk->s->now);
+	sk->cwnd = sk->mss;
+	sk->snd_nxt = sk->snd_una;
+	sk->in_recovery = false;
+	sk->dupacks = 0;
+	sk->nsacked = 0;   /* RFC 2018 8: the receiver may renege */
+	sk->rtt_time = 0;  /* Karn */
+	sk->recover = sk->snd_max;
+}
+
+static void tcp_rtx_timeout(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+	unsigned limit = sk->state == TCP_SYN_SENT ? s->cfg.tcp_syn_retries :
+			 sk->state == TCP_SYN_RECEIVED ? s->cfg.tcp_synack_retries :
+			 s->cfg.tcp_retries2;
+
+	if (sk->backoff >= limit) {
+		CNT(s, tcp_timeouts);
+		if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
+			CNT(s, tcp_attempt_fails);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
+	CNT(s, tcp_rto_timeouts);
+	tcp_backoff(sk);
+	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED) {
+		CNT(s, tcp_syn_retrans);
+		tcp_send_syn(sk);
+		return;
+	}
+	tcp_enter_loss(sk);
+	tcp_output(sk);
+	if (!timer_armed(&sk->rtx) && sk->snd_una != sk->snd_max) {
+		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
+		stack_arm(s, &sk->rtx, s->now + sk->rto);
+	}
+}
+
+/* RFC 9293 3.8.6.1 persist: probe, as Linux, with an already-acked
+ * sequence number so that the peer answers with its window. */
+static void tcp_persist_timeout(struct tcp_sock *sk)
+{
+	CNT(sk->s, tcp_persist_probes);
+	if (sk->snd_wnd) {
+		tcp_output(sk);
+		return;
+	}
+	tcp_xmit(sk, sk->snd_una - 1, TCP_ACK, 0, 0);
+	sk->probes++;
+	tcp_arm_persist(sk);
+}
+
+static void tcp_rtx_fire(struct timer *t, uint64_t now)
+{
+	struct tcp_sock *sk = container_of(t, struct tcp_sock, rtx);
+	struct stack *s = sk->s;
+
+	s->now = now;
+	tcp_enter(s);
+	if (sk->rtx_kind == TCP_TIMER_PERSIST)
+		tcp_persist_timeout(sk);
+	else
+		tcp_rtx_timeout(sk);
+	tcp_leave(s);
+}
+
+static void tcp_dack_fire(struct timer *t, uint64_t now)
+{
+	struct tcp_sock *sk = container_of(t, struct tcp_sock, dack);
+
+	sk->s->now = now;
+	CNT(sk->s, tcp_delayed_acks);
+	tcp_send_ack(sk);
+}
+
+/* RFC 1122 4.2.3.6 keep-alives, with Linux's idle/interval/count. */
+static void tcp_keepalive_timeout(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+	uint64_t idle = s->now - sk->last_rcv;
+	uint64_t kidle = (uint64_t)sk->keepidle_s * NSEC_PER_SEC;
+	uint64_t kintvl = (uint64_t)sk->keepintvl_s * NSEC_PER_SEC;
+
+	if (!sk->keepalive)
+		return;
+	if (sk->snd_una != sk->snd_max || sk->sndq.len) {
+		tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE, kidle);
+		return;
+	}
+	if (idle < kidle + (uint64_t)sk->probes * kintvl &&
+	    idle < kidle) {
+		tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE, kidle - idle);
+		return;
+	}
+	if (sk->probes >= sk->keepcnt) {
+		CNT(s, tcp_timeouts);
+		tcp_send_active_rst(sk);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
+	CNT(s, tcp_keepalive_probes);
+	tcp_xmit(sk, sk->snd_una - 1, TCP_ACK, 0, 0);
+	sk->probes++;
+	tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE, kintvl);
+}
+
+static void tcp_misc_fire(struct timer *t, uint64_t now)
+{
+	struct tcp_sock *sk = container_of(t, struct tcp_sock, misc);
+	struct stack *s = sk->s;
+	enum tcp_timer_kind kind = sk->misc_kind;
+
+	s->now = now;
+	tcp_enter(s);
+	sk->misc_kind = TCP_TIMER_NONE;
+	switch (kind) {
+	case TCP_TIMER_KEEPALIVE:
+		tcp_keepalive_timeout(sk);
+		break;
+	case TCP_TIMER_FIN_WAIT_2:
+		CNT(s, tcp_fin_wait2_timeouts);
+		tcp_done(sk, 0);
+		break;
+	case TCP_TIMER_TIME_WAIT:
+		/* RFC 9293: "If the time-wait timeout expires on a
+		 * connection, delete the TCB, enter the CLOSED state" */
+		tcp_done(sk, 0);
+		break;
+	default:
+		break;
+	}
+	tcp_leave(s);
+}

@@ -1,0 +1,833 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_sock.c - the socket calls of tcp.h
+ *
+ * Theory of operation: each call checks the state the way Linux's
+ * inet/tcp code does and returns the errno a program would see, then
+ * hands over to the protocol (tcp_output, the state changes). Nothing
+ * blocks: a call that would wait returns -EAGAIN (send, recv, accept) or
+ * -EINPROGRESS (connect), and sock_event says when to try again.
+ *
+ * Address reuse follows Linux's bind conflict rules: a bind to a port that
+ * another socket owns (listener, connection, or plain bound socket, on the
+ * same or a wildcard address) fails with -EADDRINUSE, unless both sockets
+ * set SO_REUSEPORT, or both set SO_REUSEADDR and the other is only in
+ * TIME_WAIT. Ephemeral ports follow RFC 6056 algorithm 3.
+ */
+#include <string.h>
+
+#include "stack_impl.h"
+#include "tcp_impl.h"
+
+/**
+ * tcp_open() - a new, unbound socket
+ * @s: the stack
+ * @out: set to the socket, which the host holds until tcp_close()
+ *
+ * Return: 0, or -ENOBUFS at the socket limit
+ */
+int tcp_open(struct stack *s, struct tcp_sock **out)
+{
+	struct tcp_sock *sk = tcp_sock_new(s);
+
+	if (!sk)
+		return -ENOBUFS;
+	sk->held = true;
+	*out = sk;
+	return 0;
+}
+
+void tcp_set_user(struct tcp_sock *sk, void *user)
+{
+	sk->user = user;
+}
+
+void *tcp_user(const struct tcp_sock *sk)
+{
+	return sk->user;
+}
+
+/* Linux's inet_csk_bind_conflict(), for one other socket @o. */
+static bool tcp_bind_conflict(const struct tcp_sock *sk,
+			      const struct tcp_sock *o, uint32_t addr)
+{
+	if (o == sk || o->dead)
+		return false;
+	if (o->laddr != addr && o->laddr != 0 && addr != 0)
+		return false;
+	if (sk->reuseport && o->reuseport)
+		return false;
+	if (sk->reuseaddr && o->reuseaddr &&
+	    (o->state == TCP_TIME_WAIT || o->state == TCP_CLOSED))
+		return false;
+	return true;
+}
+
+static bool tcp_port_conflict(struct tcp_sock *sk, uint32_t addr,
+			      uint16_t port)
+{
+	struct tcp_sock *o;
+
+	for (o = sk->s->tcp.bound[port % TCP_HASH]; o; o = o->bnext)
+		if (o->lport == port && tcp_bind_conflict(sk, o, addr))
+			return true;
+	return false;
+}
+
+/**
+ * tcp_bind() - give @sk a local address and port
+ * @sk: the socket
+ * @addr: one of our addresses, or 0 for any
+ * @port: the port, or 0 for an ephemeral one
+ *
+ * Return: 0, -EINVAL if already bound, -EADDRNOTAVAIL for an address not
+ * ours, -EADDRINUSE
+ */
+int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port)
+{
+	struct stack *s = sk->s;
+
+	if (sk->bound || sk->state != TCP_CLOSED || sk->lport)
+		return -EINVAL;
+	if (addr && !stack_is_local_addr(s, addr))
+		return -EADDRNOTAVAIL;
+	if (port == 0) {
+		unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
+		uint32_t off = stack_random32(s);
+
+		for (unsigned i = 0; i < n; i++) {
+			uint16_t p = (uint16_t)(s->cfg.tcp_port_lo +
+						(off + i) % n);
+
+			if (!tcp_port_conflict(sk, addr, p)) {
+				port = p;
+				break;
+			}
+		}
+		if (port == 0)
+			return -EADDRINUSE;
+	} else if (tcp_port_conflict(sk, addr, port)) {
+		return -EADDRINUSE;
+	}
+	sk->laddr = addr;
+	sk->lport = port;
+	tcp_hash_bound(sk);
+	return 0;
+}
+
+/**
+ * tcp_listen() - accept connections on @sk's address
+ * @sk: the socket (bound; an unbound one gets an ephemeral port)
+ * @backlog: established-not-accepted bound, capped by tcp_somaxconn
+ *
+ * Return: 0, -EINVAL if connected, -EADDRINUSE if another listener has
+ * the port without SO_REUSEPORT on both
+ */
+int tcp_listen(struct tcp_sock *sk, int backlog)
+{
+	struct stack *s = sk->s;
+	int rc;
+
+	if (sk->state == TCP_LISTEN) {
+		sk->backlog = backlog < 0 ? 0 : (unsigned)backlog;
+		if (sk->backlog > s->cfg.tcp_somaxconn)
+			sk->backlog = s->cfg.tcp_somaxconn;
+		return 0;
+	}
+	if (sk->state != TCP_CLOSED || sk->in_conn_hash)
+		return -EINVAL;
+	if (!sk->bound) {
+		rc = tcp_bind(sk, 0, 0);
+		if (rc)
+			return rc;
+	}
+	/* a listener may not share the port with another non-reuseport one */
+	for (struct tcp_sock *o = s->tcp.bound[sk->lport % TCP_HASH]; o;
+	     o = o->bnext)
+		if (o != sk && o->lport == sk->lport &&
+		    o->state == TCP_LISTEN && tcp_bind_conflict(sk, o, sk->laddr))
+			return -EADDRINUSE;
+	sk->backlog = backlog < 0 ? 0 : (unsigned)backlog;
+	if (sk->backlog > s->cfg.tcp_somaxconn)
+		sk->backlog = s->cfg.tcp_somaxconn;
+	sk->listening = true;
+	tcp_set_state(sk, TCP_LISTEN);
+	return 0;
+}
+
+/* RFC 6056 3.3.3 (algorithm 3): port = min + (next + F(addrs, key)) % n */
+static int tcp_pick_ephemeral(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+	unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
+	uint32_t t[3] = { sk->laddr, sk->raddr, sk->rport };
+	uint32_t off = (uint32_t)tcp_siphash(s->tcp.secret, t, sizeof(t));
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t port = (uint16_t)(s->cfg.tcp_port_lo +
+					   (off + s->tcp.next_ephemeral + i) % n);
+
+		if (tcp_lookup_conn(s, sk->laddr, port, sk->raddr, sk->rport))
+			continue;
+		if (tcp_port_conflict(sk, 0, port) &&
+		    !sk->reuseaddr)
+			continue;
+		s->tcp.next_ephemeral += i + 1;
+		sk->lport = port;
+		return 0;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+static int tcp_connect_check(struct tcp_sock *sk)
+{
+	switch (sk->state) {
+	case TCP_CLOSED:
+		return sk->in_conn_hash || sk->rport ? -EISCONN : 0;
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECEIVED:
+		return -EALREADY;
+	case TCP_LISTEN:
+		return -EINVAL;
+	default:
+		return -EISCONN;
+	}
+}
+
+/**
+ * tcp_connect() - start an active open (RFC 9293 3.10.1, OPEN call)
+ * @sk: the socket
+ * @addr: remote address
+ * @port: remote port
+ * @now: current time
+ *
+ * Return: -EINPROGRESS (the SYN is out; TCP_EV_CONNECTED or TCP_EV_ERROR
+ * follows), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS
+ */
+int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
+		uint64_t now)
+{
+	struct stack *s = sk->s;
+	const struct route *r;
+	int rc = tcp_connect_check(sk);
+
+	s->now = now;
+	if (rc)
+		return rc;
+	if (addr == 0 || port == 0 || stack_is_broadcast(s, addr) ||
+	    ipv4_is_multicast(addr))
+		return addr == 0 ? -ECONNREFUSED : -ENETUNREACH;
+	r = route_lookup(s, addr);
+	if (!r)
+		return -ENETUNREACH;
+	if (stack_is_local_addr(s, addr))
+		return -ECONNREFUSED; /* no loopback path inside the engine yet */
+	tcp_enter(s);
+	sk->raddr = addr;
+	sk->rport = port;
+	if (!sk->laddr)
+		sk->laddr = route_source(s, r, addr);
+	if (!sk->lport) {
+		rc = tcp_pick_ephemeral(sk);
+		if (rc)
+			goto fail;
+		tcp_hash_bound(sk);
+	} else if (tcp_lookup_conn(s, sk->laddr, sk->lport, addr, port)) {
+		rc = -EADDRNOTAVAIL;
+		goto fail;
+	}
+	sk->iss = tcp_isn(s, sk->laddr, sk->lport, addr, port);
+	sk->snd_una = sk->snd_nxt = sk->snd_max = sk->iss;
+	sk->mss = tcp_mss_for_route(s, addr);
+	tcp_prepare_active(sk);
+	rc = tcp_bufs_alloc(sk);
+	if (rc)
+		goto fail;
+	sk->err = 0;
+	sk->ts_offset = stack_random32(s);
+	tcp_cc_set(sk, sk->cc_algo);
+	tcp_hash_conn(sk);
+	tcp_set_state(sk, TCP_SYN_SENT);
+	CNT(s, tcp_active_opens);
+	tcp_send_syn(sk);
+	tcp_leave(s);
+	return -EINPROGRESS;
+fail:
+	sk->raddr = 0;
+	sk->rport = 0;
+	tcp_leave(s);
+	return rc;
+}
+
+/**
+ * tcp_accept() - take an established connection from a listener
+ * @sk: the listener
+ * @child: set to the connection, which the host now holds
+ *
+ * Return: 0, -EAGAIN if none is ready, -EINVAL if @sk is not listening
+ */
+int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child)
+{
+	struct tcp_sock *c;
+
+	if (sk->state != TCP_LISTEN)
+		return -EINVAL;
+	c = sk->accept_q;
+	if (!c)
+		return -EAGAIN;
+	sk->accept_q = c->qnext;
+	if (sk->accept_tail == c)
+		sk->accept_tail = NULL;
+	sk->accept_qlen--;
+	c->qnext = NULL;
+	c->parent = NULL;
+	c->on_accept_q = false;
+	c->held = true;
+	*child = c;
+	return 0;
+}
+
+static bool tcp_can_send_state(enum tcp_state st)
+{
+	return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT;
+}
+
+/**
+ * tcp_send_space() - bytes tcp_send() would take now
+ * @sk: the socket
+ *
+ * Return: free send buffer space, 0 when the state does not allow sending
+ */
+size_t tcp_send_space(const struct tcp_sock *sk)
+{
+	if (!tcp_can_send_state(sk->state) || sk->shut_wr || !sk->sndq.buf)
+		return 0;
+	return tcp_ring_free(&sk->sndq);
+}
+
+/**
+ * tcp_send() - queue bytes for sending (copied)
+ * @sk: the socket
+ * @buf: the bytes
+ * @len: their number
+ * @now: current time
+ *
+ * Return: bytes accepted (at most tcp_send_space()), -EAGAIN if none fit,
+ * a pending error (-ECONNRESET...), -EPIPE after shutdown or FIN,
+ * -ENOTCONN before a connection
+ */
+ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
+		 uint64_t now)
+{
+	struct stack *s = sk->s;
+	uint32_t n;
+	int err;
+
+	s->now = now;
+	if (sk->err) {
+		err = sk->err;
+		sk->err = 0;
+		return err;
+	}
+	if (sk->shut_wr)
+		return -EPIPE;
+	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
+		return -EAGAIN;
+	if (!tcp_can_send_state(sk->state))
+		return sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ?
+		       (sk->in_conn_hash || sk->bytes_acked ? -EPIPE : -ENOTCONN) :
+		       -EPIPE;
+	n = tcp_ring_free(&sk->sndq);
+	if (n == 0)
+		return -EAGAIN;
+	if (len < n)
+		n = (uint32_t)len;
+	tcp_enter(s);
+	tcp_ring_copy_in(&sk->sndq, sk->sndq.len, buf, n);
+	sk->sndq.len += n;
+	tcp_output(sk);
+	tcp_leave(s);
+	return n;
+}
+
+size_t tcp_recv_avail(const struct tcp_sock *sk)
+{
+	return sk->rcvq.len;
+}
+
+bool tcp_recv_eof(const struct tcp_sock *sk)
+{
+	return sk->fin_rcvd && sk->rcvq.len == 0;
+}
+
+/* After the application read: announce a window that opened enough. */
+static void tcp_window_update(struct tcp_sock *sk)
+{
+	uint32_t old = sk->rcv_adv - sk->rcv_nxt;
+	uint32_t now_wnd = tcp_ring_free(&sk->rcvq);
+	uint32_t thresh = sk->rcvbuf / 2 < sk->rcv_mss ? sk->rcvbuf / 2 :
+							  sk->rcv_mss;
+
+	if (sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT_1 &&
+	    sk->state != TCP_FIN_WAIT_2)
+		return;
+	/* RFC 1122 4.2.3.3: only when it grows by min(buffer/2, MSS) */
+	if (now_wnd >= old + thresh)
+		tcp_send_ack(sk);
+}
+
+/**
+ * tcp_recv() - copy received bytes out
+ * @sk: the socket
+ * @buf: destination
+ * @len: its size
+ * @flags: TCP_RECV_PEEK to leave the bytes queued
+ * @now: current time
+ *
+ * Return: bytes copied, 0 at end of stream (peer's FIN, all read),
+ * -EAGAIN if nothing yet, a pending error, -ENOTCONN
+ */
+ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
+		 uint64_t now)
+{
+	struct stack *s = sk->s;
+	uint32_t n = sk->rcvq.len;
+	int err;
+
+	s->now = now;
+	if (n == 0) {
+		if (sk->err) {
+			err = sk->err;
+			sk->err = 0;
+			return err;
+		}
+		if (sk->fin_rcvd || sk->shut_rd)
+			return 0;
+		if (sk->state == TCP_LISTEN ||
+		    (sk->state == TCP_CLOSED && !sk->in_conn_hash))
+			return sk->state == TCP_CLOSED && sk->bytes_received ?
+			       0 : -ENOTCONN;
+		return -EAGAIN;
+	}
+	if (len < n)
+		n = (uint32_t)len;
+	tcp_ring_copy_out(&sk->rcvq, 0, buf, n);
+	if (flags & TCP_RECV_PEEK)
+		return n;
+	tcp_enter(s);
+	sk->rcvq.head = (sk->rcvq.head + n) % sk->rcvq.cap;
+	sk->rcvq.len -= n;
+	tcp_window_update(sk);
+	tcp_leave(s);
+	return n;
+}
+
+/* RFC 9293 3.10.4 CLOSE call, the part that sends our FIN. */
+static void tcp_queue_fin(struct tcp_sock *sk)
+{
+	switch (sk->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		/* "Queue this until all preceding SENDs have been
+		 * segmentized, then form a FIN segment and send it. In any
+		 * case, enter FIN-WAIT-1 state." */
+		tcp_set_state(sk, TCP_FIN_WAIT_1);
+		break;
+	case TCP_CLOSE_WAIT:
+		/* "Queue this request until all preceding SENDs have been
+		 * segmentized; then send a FIN segment, enter LAST-ACK." */
+		tcp_set_state(sk, TCP_LAST_ACK);
+		break;
+	default:
+		return;
+	}
+	sk->shut_wr = true;
+	tcp_output(sk);
+}
+
+/**
+ * tcp_shutdown() - shut one or both directions
+ * @sk: the socket
+ * @how: TCP_SHUT_RD, TCP_SHUT_WR or TCP_SHUT_RDWR
+ * @now: current time
+ *
+ * Return: 0, -EINVAL for a bad @how, -ENOTCONN when not connected
+ */
+int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	s->now = now;
+	if (how < TCP_SHUT_RD || how > TCP_SHUT_RDWR)
+		return -EINVAL;
+	if (sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ||
+	    sk->state == TCP_SYN_SENT) {
+		if (sk->state == TCP_SYN_SENT) {
+			tcp_enter(s);
+			tcp_done(sk, 0);
+			tcp_leave(s);
+		}
+		return -ENOTCONN;
+	}
+	tcp_enter(s);
+	if (how != TCP_SHUT_WR) {
+		sk->shut_rd = true;
+		tcp_event(sk, TCP_EV_READABLE);
+	}
+	if (how != TCP_SHUT_RD)
+		tcp_queue_fin(sk);
+	tcp_leave(s);
+	return 0;
+}
+
+/* Reset the connection (RFC 9293 ABORT call) and finish it. */
+static void tcp_reset_conn(struct tcp_sock *sk)
+{
+	switch (sk->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		/* "Send a reset segment: <SEQ=SND.NXT><CTL=RST>" */
+		tcp_send_active_rst(sk);
+		break;
+	default:
+		break;
+	}
+	tcp_done(sk, 0);
+}
+
+static void tcp_close_listener(struct tcp_sock *sk)
+{
+	while (sk->syn_q)
+		tcp_reset_conn(sk->syn_q);
+	while (sk->accept_q)
+		tcp_reset_conn(sk->accept_q);
+	sk->listening = false;
+	tcp_done(sk, 0);
+}
+
+/**
+ * tcp_close() - the host lets go of @sk; the connection closes gracefully
+ * @sk: the socket; the host must not use it afterwards
+ * @now: current time
+ *
+ * Sends FIN after queued data (RFC 9293 CLOSE). With unread received data
+ * it resets instead (RFC 2525 2.17, as Linux); with SO_LINGER {1, 0} it
+ * aborts.
+ */
+void tcp_close(struct tcp_sock *sk, uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	s->now = now;
+	tcp_enter(s);
+	sk->held = false;
+	if (sk->state == TCP_LISTEN) {
+		tcp_close_listener(sk);
+	} else if (sk->state == TCP_CLOSED || sk->state == TCP_SYN_SENT) {
+		tcp_done(sk, 0);
+	} else if (sk->rcvq.len && sk->state != TCP_TIME_WAIT) {
+		CNT(s, tcp_close_unread_rst);
+		tcp_reset_conn(sk);
+	} else if (sk->linger_on && sk->linger == 0) {
+		tcp_reset_conn(sk);
+	} else {
+		sk->shut_rd = true;
+		tcp_queue_fin(sk);
+		if (sk->state == TCP_FIN_WAIT_2)
+			tcp_arm_misc(sk, TCP_TIMER_FIN_WAIT_2,
+				     s->cfg.tcp_fin_timeout);
+		if (sk->state == TCP_TIME_WAIT)
+			tcp_bufs_release(sk);
+	}
+	tcp_leave(s);
+}
+
+/**
+ * tcp_abort() - reset the connection and let go of @sk (SO_LINGER {1, 0})
+ * @sk: the socket; the host must not use it afterwards
+ * @now: current time
+ */
+void tcp_abort(struct tcp_sock *sk, uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	s->now = now;
+	tcp_enter(s);
+	sk->held = false;
+	if (sk->state == TCP_LISTEN)
+		tcp_close_listener(sk);
+	else
+		tcp_reset_conn(sk);
+	tcp_leave(s);
+}
+
+/* Linux doubles SO_SNDBUF/SO_RCVBUF for its bookkeeping; we do the same
+ * so getsockopt() reads back what a program expects. */
+static uint32_t tcp_buf_size(int val, uint32_t max)
+{
+	uint64_t v = val < 0 ? 0 : (uint64_t)val * 2;
+
+	if (v < 4608)
+		v = 4608;
+	if (v > max)
+		v = max;
+	return (uint32_t)v;
+}
+
+static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val)
+{
+	struct stack *s = sk->s;
+	uint32_t v = tcp_buf_size(val, snd ? s->cfg.tcp_sndbuf_max :
+					     s->cfg.tcp_rcvbuf_max);
+
+	if (sk->mem)
+		return 0; /* rings are sized once; later changes are ignored */
+	if (snd)
+		sk->sndbuf = v;
+	else
+		sk->rcvbuf = v;
+	return 0;
+}
+
+/**
+ * tcp_setsockopt() - set one option
+ * @sk: the socket
+ * @opt: which
+ * @val: the value (see enum tcp_sockopt)
+ *
+ * Return: 0, -EINVAL for a value Linux refuses, -ENOPROTOOPT
+ */
+int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val)
+{
+	switch (opt) {
+	case TCP_SO_SNDBUF:
+	case TCP_SO_RCVBUF:
+		return tcp_set_bufsize(sk, opt == TCP_SO_SNDBUF, val);
+	case TCP_SO_REUSEADDR:
+		sk->reuseaddr = val != 0;
+		return 0;
+	case TCP_SO_REUSEPORT:
+		sk->reuseport = val != 0;
+		return 0;
+	case TCP_SO_KEEPALIVE:
+		sk->keepalive = val != 0;
+		if (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT)
+			tcp_arm_misc(sk, val ? TCP_TIMER_KEEPALIVE : TCP_TIMER_NONE,
+				     (uint64_t)sk->keepidle_s * NSEC_PER_SEC);
+		return 0;
+	case TCP_SO_LINGER:
+		sk->linger_on = val >= 0;
+		sk->linger = val;
+		return 0;
+	case TCP_OPT_NODELAY:
+		sk->nodelay = val != 0;
+		if (sk->nodelay)
+			tcp_output(sk);
+		return 0;
+	case TCP_OPT_CORK:
+		sk->cork = val != 0;
+		if (!sk->cork)
+			tcp_output(sk);
+		return 0;
+	case TCP_OPT_KEEPIDLE:
+	case TCP_OPT_KEEPINTVL:
+		if (val < 1 || val > 32767)
+			return -EINVAL;
+		if (opt == TCP_OPT_KEEPIDLE)
+			sk->keepidle_s = (unsigned)val;
+		else
+			sk->keepintvl_s = (unsigned)val;
+		return 0;
+	case TCP_OPT_KEEPCNT:
+		if (val < 1 || val > 127)
+			return -EINVAL;
+		sk->keepcnt = (unsigned)val;
+		return 0;
+	case TCP_OPT_MAXSEG:
+		if (val && (val < TCP_MIN_MSS || val > 65535 - 40))
+			return -EINVAL;
+		sk->user_mss = (uint16_t)val;
+		return 0;
+	case TCP_OPT_CONGESTION:
+		if (val != TCP_CC_NEWRENO && val != TCP_CC_CUBIC)
+			return -ENOENT;
+		sk->cc_algo = (enum tcp_cc_algo)val;
+		if (sk->cc)
+			tcp_cc_set(sk, sk->cc_algo);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * tcp_getsockopt() - read one option
+ * @sk: the socket
+ * @opt: which
+ * @val: set to the value
+ *
+ * Return: 0, or -ENOPROTOOPT
+ */
+int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
+		   int *val)
+{
+	switch (opt) {
+	case TCP_SO_SNDBUF: *val = (int)sk->sndbuf; return 0;
+	case TCP_SO_RCVBUF: *val = (int)sk->rcvbuf; return 0;
+	case TCP_SO_REUSEADDR: *val = sk->reuseaddr; return 0;
+	case TCP_SO_REUSEPORT: *val = sk->reuseport; return 0;
+	case TCP_SO_KEEPALIVE: *val = sk->keepalive; return 0;
+	case TCP_SO_LINGER: *val = sk->linger_on ? sk->linger : -1; return 0;
+	case TCP_OPT_NODELAY: *val = sk->nodelay; return 0;
+	case TCP_OPT_CORK: *val = sk->cork; return 0;
+	case TCP_OPT_KEEPIDLE: *val = (int)sk->keepidle_s; return 0;
+	case TCP_OPT_KEEPINTVL: *val = (int)sk->keepintvl_s; return 0;
+	case TCP_OPT_KEEPCNT: *val = (int)sk->keepcnt; return 0;
+	case TCP_OPT_MAXSEG:
+		*val = sk->mss ? sk->mss : (sk->user_mss ? sk->user_mss :
+						     TCP_DEFAULT_MSS);
+		return 0;
+	case TCP_OPT_CONGESTION: *val = sk->cc_algo; return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * tcp_sock_error() - SO_ERROR: the pending error, cleared by reading
+ * @sk: the socket
+ *
+ * Return: 0 or a negative errno
+ */
+int tcp_sock_error(struct tcp_sock *sk)
+{
+	int err = sk->err;
+
+	sk->err = 0;
+	return err;
+}
+
+enum tcp_state tcp_sock_state(const struct tcp_sock *sk)
+{
+	return sk->state;
+}
+
+void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
+		     uint16_t *port)
+{
+	*addr = sk->laddr;
+	*port = sk->lport;
+}
+
+void tcp_getpeername(const struct tcp_sock *sk, uint32_t *addr,
+		     uint16_t *port)
+{
+	*addr = sk->raddr;
+	*port = sk->rport;
+}
+
+static void tcp_info_timer(const struct tcp_sock *sk, struct tcp_info_rec *i,
+			   uint64_t now)
+{
+	const struct timer *t = NULL;
+
+	if (timer_armed(&sk->rtx)) {
+		t = &sk->rtx;
+		i->timer = sk->rtx_kind;
+	}
+	if (timer_armed(&sk->misc) && (!t || sk->misc.when < t->when)) {
+		t = &sk->misc;
+		i->timer = sk->misc_kind;
+	}
+	if (timer_armed(&sk->dack) && (!t || sk->dack.when < t->when)) {
+		t = &sk->dack;
+		i->timer = TCP_TIMER_DELACK;
+	}
+	if (!t)
+		i->timer = TCP_TIMER_NONE;
+	else
+		i->timer_left = t->when > now ? t->when - now : 0;
+}
+
+/**
+ * tcp_get_info() - the per-connection record (ustackctl, TCP_INFO)
+ * @sk: the socket
+ * @i: filled in
+ * @now: current time
+ */
+void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
+		  uint64_t now)
+{
+	memset(i, 0, sizeof(*i));
+	i->state = sk->state;
+	i->time_in_state = now - sk->state_since;
+	tcp_info_timer(sk, i, now);
+	i->laddr = sk->laddr;
+	i->raddr = sk->raddr;
+	i->lport = sk->lport;
+	i->rport = sk->rport;
+	i->iss = sk->iss;
+	i->irs = sk->irs;
+	i->snd_una = sk->snd_una;
+	i->snd_nxt = sk->snd_nxt;
+	i->rcv_nxt = sk->rcv_nxt;
+	i->snd_wnd = sk->snd_wnd;
+	i->rcv_wnd = sk->rcv_adv - sk->rcv_nxt;
+	i->snd_wscale = sk->snd_wscale;
+	i->rcv_wscale = sk->rcv_wscale;
+	i->ts = sk->ts_ok;
+	i->sack = sk->sack_ok;
+	i->snd_mss = sk->mss;
+	i->rcv_mss = sk->rcv_mss;
+	i->cwnd = sk->cwnd;
+	i->ssthresh = sk->ssthresh;
+	i->srtt = sk->srtt;
+	i->rttvar = sk->rttvar;
+	i->rto = sk->rto;
+	i->retransmits = sk->backoff;
+	i->total_retrans = sk->total_retrans;
+	i->snd_queued = sk->sndq.len;
+	i->rcv_queued = sk->rcvq.len;
+	i->sndbuf = sk->sndbuf;
+	i->rcvbuf = sk->rcvbuf;
+	i->bytes_acked = sk->bytes_acked;
+	i->bytes_received = sk->bytes_received;
+	i->cc = sk->cc_algo;
+}
+
+/**
+ * tcp_foreach() - call @fn for every socket (a netstat)
+ * @s: the stack
+ * @fn: called with @arg and each live socket; must not close any
+ * @arg: passed through
+ */
+void tcp_foreach(struct stack *s,
+		 void (*fn)(void *arg, const struct tcp_sock *sk), void *arg)
+{
+	for (struct tcp_sock *sk = s->tcp.all; sk; sk = sk->all_next)
+		if (!sk->dead)
+			fn(arg, sk);
+}
+
+unsigned tcp_sock_count(const struct stack *s)
+{
+	return s->tcp.nsocks;
+}
+
+size_t tcp_mem_in_use(const struct stack *s)
+{
+	return s->tcp.mem;
+}
+
+const char *tcp_state_name(enum tcp_state st)
+{
+	static const char *const names[] = {
+		"CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
+		"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
+		"TIME_WAIT",
+	};
+
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] :
+								 "?";
+}

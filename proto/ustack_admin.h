@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ustack_admin.h - control messages of ustackctl: inspect and steer ustackd
+ *
+ * Same framing as every control message (ustack_proto.h); types from
+ * USTACK_MSG_ADMIN_BASE on. Requests that change state (route and address
+ * changes, capture) need uid 0 or the daemon's admin group; the others
+ * need only access to the control socket. Lists are paged: a list request
+ * names the first entry it wants, the reply says how many there are in
+ * all and carries as many as fit. Strings are NUL-terminated within their
+ * fields. Durations are milliseconds unless the name says otherwise.
+ */
+#ifndef USTACK_ADMIN_H
+#define USTACK_ADMIN_H
+
+#include <stdint.h>
+
+#define USTACK_MSG_ADMIN_BASE 0x100
+
+enum ustack_admin_type {
+	/* req: -                  reply: list + struct ustack_counter[] */
+	USTACK_MSG_STATS = USTACK_MSG_ADMIN_BASE,
+	/* req: ustack_list_req    reply: list + struct ustack_neigh[] */
+	USTACK_MSG_NEIGH_LIST,
+	/* req: ustack_list_req    reply: list + struct ustack_route[] */
+	USTACK_MSG_ROUTE_LIST,
+	/* req: ustack_route       reply: - (admin) */
+	USTACK_MSG_ROUTE_ADD,
+	/* req: ustack_route       reply: - (admin; gateway and metric ignored) */
+	USTACK_MSG_ROUTE_DEL,
+	/* req: -                  reply: list + struct ustack_addr[] */
+	USTACK_MSG_ADDR_LIST,
+	/* req: ustack_addr        reply: - (admin) */
+	USTACK_MSG_ADDR_ADD,
+	/* req: ustack_addr        reply: - (admin) */
+	USTACK_MSG_ADDR_DEL,
+	/* req: -                  reply: the configuration as ustackd.conf text */
+	USTACK_MSG_CONFIG,
+	/* req: -, and one fd open for writing (SCM_RIGHTS)   reply: - (admin) */
+	USTACK_MSG_CAPTURE_START,
+	/* req: -                  reply: ustack_capture_reply (admin) */
+	USTACK_MSG_CAPTURE_STOP,
+	/* req: ustack_ping_req    reply, when the echo returns or times out:
+	 * ustack_ping_reply, or -ETIMEDOUT, -ENETUNREACH, -EAGAIN (too many) */
+	USTACK_MSG_PING,
+	USTACK_MSG_ADMIN_MAX
+};
+
+struct ustack_list_req {
+	uint32_t start;
+};
+
+struct ustack_list_reply {
+	uint32_t total;         /* entries in all */
+	uint32_t count;         /* entries in this reply */
+};
+
+struct ustack_counter {
+	char group[16];
+	char name[32];
+	char desc[80];
+	uint64_t value;
+};
+
+struct ustack_neigh {
+	uint32_t ip;
+	uint8_t mac[6];
+	uint8_t state;          /* 1 incomplete, 2 reachable */
+	uint8_t expired;        /* reachable but past arp-max-age */
+	uint64_t age_ms;        /* since confirmed, or since asked */
+	uint32_t queued;        /* packets waiting for it */
+	uint32_t pad;
+};
+
+struct ustack_route {
+	uint32_t dst;
+	uint32_t gateway;       /* 0: on link */
+	uint32_t metric;
+	uint8_t prefix;
+	uint8_t pad[3];
+};
+
+struct ustack_addr {
+	uint32_t addr;
+	uint8_t prefix;
+	uint8_t pad[3];
+};
+
+struct ustack_capture_reply {
+	uint64_t frames;        /* written to the capture just stopped */
+};
+
+struct ustack_ping_req {
+	uint32_t dst;
+	uint32_t size;          /* data bytes, 0..65507 */
+	uint32_t timeout_ms;    /* 1..60000 */
+	uint16_t seq;
+	uint16_t pad;
+};
+
+struct ustack_ping_reply {
+	uint64_t rtt_ns;
+	uint32_t size;
+	uint16_t seq;
+	uint8_t ttl;
+	uint8_t pad;
+};
+
+#endif

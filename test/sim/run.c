@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.c - whole transfers over the simulated link, many seeds per profile
+ *
+ * Each seed: host 1 listens, host 0 connects; both send a seeded amount
+ * of seeded bytes at once, shut down their sending side when done, and
+ * read until end of stream. A seed passes when every byte arrived exactly
+ * once and in order on both sides, both connections went through
+ * ESTABLISHED and ended in CLOSED without an error, at least one side
+ * passed through TIME_WAIT and a side that did not went through LAST_ACK
+ * (RFC 9293 3.6), and nothing is left: no socket, no buffer memory, no
+ * packet buffer.
+ *
+ *   sim-tests                     every profile, SIM_SEEDS seeds (1000)
+ *   sim-tests PROFILE SEED [-v]   replay one seed
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim.h"
+#include "tcp.h"
+
+#define MSEC NSEC_PER_MSEC
+#define SEC NSEC_PER_SEC
+
+static const struct sim_profile profiles[] = {
+	{ "clean", 1 * MSEC, 20 * MSEC, 1250000, 0, 0, 0, 0, 0, 0 },
+	{ "loss1", 1 * MSEC, 20 * MSEC, 1250000, 10000, 0, 0, 0, 64, 0 },
+	{ "loss10-reorder-dup", 1 * MSEC, 20 * MSEC, 1250000, 100000, 20000, 0,
+	  50000, 64, 0 },
+	{ "corrupt", 1 * MSEC, 20 * MSEC, 1250000, 0, 0, 30000, 0, 0, 0 },
+	{ "dead-link", 1 * MSEC, 20 * MSEC, 1250000, 0, 0, 0, 0, 0, 8 * SEC },
+};
+#define NPROFILES (sizeof(profiles) / sizeof(profiles[0]))
+
+struct app {
+	struct tcp_sock *sk;
+	uint64_t seed;
+	size_t to_send, sent, to_recv, recvd;
+	bool shut, eof, failed;
+	unsigned visited;                /* bit per enum tcp_state */
+	char why[128];
+};
+
+static uint8_t pattern(uint64_t seed, size_t i)
+{
+	uint64_t z = seed * 0x9e3779b97f4a7c15ull + i / 8;
+
+	z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ull;
+	return (uint8_t)(z >> (8 * (i % 8)));
+}
+
+static void app_fail(struct app *a, const char *why, long v)
+{
+	if (!a->failed)
+		snprintf(a->why, sizeof(a->why), "%s (%ld)", why, v);
+	a->failed = true;
+}
+
+static void app_pump(struct app *a, struct app *peer, uint64_t now)
+{
+	uint8_t buf[8192];
+	ssize_t n;
+
+	if (!a->sk || a->failed)
+		return;
+	a->visited |= 1u << tcp_sock_state(a->sk);
+	while (a->sent < a->to_send) {
+		size_t want = a->to_send - a->sent;
+
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		for (size_t i = 0; i < want; i++)
+			buf[i] = pattern(a->seed, a->sent + i);
+		n = tcp_send(a->sk, buf, want, now);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			app_fail(a, "send failed", n);
+			return;
+		}
+		a->sent += (size_t)n;
+	}
+	if (a->sent == a->to_send && !a->shut &&
+	    tcp_sock_state(a->sk) >= TCP_ESTABLISHED) {
+		if (tcp_shutdown(a->sk, TCP_SHUT_WR, now))
+			app_fail(a, "shutdown failed", 0);
+		a->shut = true;
+	}
+	while (!a->eof) {
+		n = tcp_recv(a->sk, buf, sizeof(buf), 0, now);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			app_fail(a, "recv failed", n);
+			return;
+		}
+		if (n == 0) {
+			a->eof = true;
+			if (a->recvd != a->to_recv)
+				app_fail(a, "early end of stream at", (long)a->recvd);
+			break;
+		}
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != pattern(peer->seed, a->recvd + (size_t)i)) {
+				app_fail(a, "wrong byte at", (long)(a->recvd + i));
+				return;
+			}
+		a->recvd += (size_t)n;
+		if (a->recvd > a->to_recv)
+			app_fail(a, "too many bytes", (long)a->recvd);
+	}
+	a->visited |= 1u << tcp_sock_state(a->sk);
+}
+
+static int check_end(struct sim *sim, struct app *a, int side, char *why,
+		     size_t whylen)
+{
+	const char *name = side ? "server" : "client";
+
+	if (a->failed) {
+		snprintf(why, whylen, "%s: %s", name, a->why);
+		return -1;
+	}
+	if (!a->sk) {
+		snprintf(why, whylen, "%s: never connected", name);
+		return -1;
+	}
+	if (!a->eof || a->recvd != a->to_recv || a->sent != a->to_send) {
+		snprintf(why, whylen, "%s: incomplete: sent %zu/%zu recvd %zu/%zu eof %d state %s",
+			 name, a->sent, a->to_send, a->recvd, a->to_recv, a->eof,
+			 tcp_state_name(tcp_sock_state(a->sk)));
+		return -1;
+	}
+	if (tcp_sock_state(a->sk) != TCP_CLOSED || tcp_sock_error(a->sk)) {
+		snprintf(why, whylen, "%s: ended in %s", name,
+			 tcp_state_name(tcp_sock_state(a->sk)));
+		return -1;
+	}
+	if (!(a->visited & (1u << TCP_ESTABLISHED))) {
+		snprintf(why, whylen, "%s: never ESTABLISHED", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
+		    char *why, size_t whylen)
+{
+	struct sim sim;
+	struct tcp_sock *l;
+	struct app a[2];
+	uint64_t limit = 1800 * SEC;
+	int rc = -1;
+
+	if (sim_init(&sim, prof, seed, NULL)) {
+		snprintf(why, whylen, "sim_init failed");
+		sim_fini(&sim);
+		return -1;
+	}
+	sim.verbose = verbose;
+	memset(a, 0, sizeof(a));
+	a[0].seed = seed * 2 + 1;
+	a[1].seed = seed * 2 + 2;
+	a[0].to_send = a[1].to_recv = sim_rand(&sim) % 60000;
+	a[1].to_send = a[0].to_recv = sim_rand(&sim) % 60000;
+	if (tcp_open(sim.st[1], &l) || tcp_bind(l, 0, 80) || tcp_listen(l, 8) ||
+	    tcp_open(sim.st[0], &a[0].sk) ||
+	    tcp_connect(a[0].sk, sim_addr(1), 80, 0) != -EINPROGRESS) {
+		snprintf(why, whylen, "setup failed");
+		goto out;
+	}
+	while (sim_step(&sim, limit)) {
+		if (!a[1].sk && tcp_accept(l, &a[1].sk) == 0) {
+			tcp_close(l, sim.now);
+			l = NULL;
+		}
+		app_pump(&a[0], &a[1], sim.now);
+		app_pump(&a[1], &a[0], sim.now);
+	}
+	if (verbose)
+		printf("end at %.3f s, frames %llu dropped %llu, delay %llu us\n",
+		       sim.now / 1e9, (unsigned long long)sim.frames,
+		       (unsigned long long)sim.dropped,
+		       (unsigned long long)(sim.delay / 1000));
+	for (int i = 0; verbose && i < 2; i++) {
+		const struct stack_counters *c = stack_counters(sim.st[i]);
+
+		printf("host %c:", 'A' + i);
+		for (unsigned k = 0; k < stack_counter_count; k++) {
+			uint64_t v = *(const uint64_t *)(const void *)
+				((const char *)c + stack_counter_desc[k].offset);
+
+			if (v)
+				printf(" %s_%s=%llu", stack_counter_desc[k].group,
+				       stack_counter_desc[k].name,
+				       (unsigned long long)v);
+		}
+		printf("\n");
+	}
+	if (check_end(&sim, &a[0], 0, why, whylen) ||
+	    check_end(&sim, &a[1], 1, why, whylen))
+		goto out;
+	if (!((a[0].visited | a[1].visited) & (1u << TCP_TIME_WAIT))) {
+		snprintf(why, whylen, "no side went through TIME_WAIT");
+		goto out;
+	}
+	for (int i = 0; i < 2; i++)
+		if (!(a[i].visited & (1u << TCP_TIME_WAIT)) &&
+		    !(a[i].visited & (1u << TCP_LAST_ACK))) {
+			snprintf(why, whylen, "%s closed without TIME_WAIT or LAST_ACK",
+				 i ? "server" : "client");
+			goto out;
+		}
+	rc = 0;
+out:
+	for (int i = 0; i < 2; i++)
+		if (a[i].sk)
+			tcp_close(a[i].sk, sim.now);
+	if (l)
+		tcp_close(l, sim.now);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		const struct pbuf_pool *pool = stack_pool(sim.st[i]);
+
+		stack_timeout(sim.st[i], sim.now);
+		if (tcp_sock_count(sim.st[i]) || tcp_mem_in_use(sim.st[i]) ||
+		    pool->live) {
+			snprintf(why, whylen, "host %d left %u sockets, %zu buffer bytes, %llu pbufs",
+				 i, tcp_sock_count(sim.st[i]), tcp_mem_in_use(sim.st[i]),
+				 (unsigned long long)pool->live);
+			rc = -1;
+		}
+	}
+	sim_fini(&sim);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned seeds = 1000, passed = 0, failed = 0;
+	const char *env = getenv("SIM_SEEDS");
+	struct timespec t0, t1;
+	char why[256];
+
+	if (env)
+		seeds = (unsigned)strtoul(env, NULL, 10);
+	if (argc >= 3) {
+		for (size_t p = 0; p < NPROFILES; p++) {
+			if (strcmp(profiles[p].name, argv[1]))
+				continue;
+			if (run_seed(&profiles[p], strtoull(argv[2], NULL, 10),
+				     argc > 3, why, sizeof(why))) {
+				printf("FAIL %s seed %s: %s\n", argv[1], argv[2], why);
+				printf("0 passed, 1 failed\n");
+				return 1;
+			}
+			printf("1 passed, 0 failed\n");
+			return 0;
+		}
+		fprintf(stderr, "unknown profile %s\n", argv[1]);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t p = 0; p < NPROFILES; p++) {
+		unsigned pf = 0;
+
+		for (uint64_t seed = 1; seed <= seeds; seed++) {
+			if (run_seed(&profiles[p], seed, false, why, sizeof(why))) {
+				if (pf++ < 5)
+					printf("FAIL %s seed %llu: %s (replay: sim-tests %s %llu -v)\n",
+					       profiles[p].name, (unsigned long long)seed, why,
+					       profiles[p].name, (unsigned long long)seed);
+				failed++;
+			} else {
+				passed++;
+			}
+		}
+		printf("profile %-20s %u seeds, %u failed\n", profiles[p].name,
+		       seeds, pf);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("sim: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
+				(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

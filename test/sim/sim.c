@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* sim.c - the simulated link and virtual clock: see sim.h */
+#include "sim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* splitmix64: small, fast, and good enough for fault injection */
+uint64_t sim_rand(struct sim *sim)
+{
+	uint64_t z = (sim->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static bool chance(struct sim *sim, unsigned ppm)
+{
+	return ppm && sim_rand(sim) % 1000000 < ppm;
+}
+
+uint32_t sim_addr(unsigned i)
+{
+	return IPV4(10, 0, 0, 1 + i);
+}
+
+struct sim_host {
+	struct sim *sim;
+	unsigned idx;
+};
+
+static struct sim_host hosts[2];
+
+static void sim_random(void *ctx, void *buf, size_t len)
+{
+	struct sim *sim = ((struct sim_host *)ctx)->sim;
+	uint8_t *b = buf;
+
+	for (size_t i = 0; i < len; i++)
+		b[i] = (uint8_t)sim_rand(sim);
+}
+
+static void sim_enqueue(struct sim *sim, unsigned to, const uint8_t *frame,
+			size_t len, uint64_t at)
+{
+	struct sim_frame *f;
+
+	if (sim->nq == sim->capq) {
+		size_t cap = sim->capq ? sim->capq * 2 : 64;
+		struct sim_frame **q = realloc(sim->q, cap * sizeof(*q));
+
+		if (!q)
+			abort();
+		sim->q = q;
+		sim->capq = cap;
+	}
+	f = malloc(sizeof(*f));
+	if (!f)
+		abort();
+	f->at = at;
+	f->order = sim->order++;
+	f->to = to;
+	f->len = len;
+	memcpy(f->data, frame, len);
+	sim->q[sim->nq++] = f;
+	sim->inflight[to]++;
+}
+
+/* One line per TCP segment when replaying a seed with -v. */
+static void sim_trace(struct sim *sim, unsigned from, const uint8_t *f,
+		      size_t len, const char *what)
+{
+	size_t ihl;
+	const uint8_t *t;
+	static const char fl[] = "FSRPAUEC";
+	char flags[9];
+	unsigned n = 0;
+
+	if (!sim->verbose || len < 14 + 20 || f[12] != 8 || f[13] != 0 ||
+	    f[14 + 9] != 6)
+		return;
+	ihl = (size_t)(f[14] & 0xf) * 4;
+	if (len < 14 + ihl + 20)
+		return;
+	t = f + 14 + ihl;
+	for (int i = 0; i < 8; i++)
+		if (t[13] & (1 << i))
+			flags[n++] = fl[i];
+	flags[n] = 0;
+	printf("%10.6f %s %c>%c %-4s seq %u ack %u win %u len %zu\n",
+	       sim->now / 1e9, what, 'A' + from, 'A' + !from, flags,
+	       get32(t + 4), get32(t + 8), get16(t + 14),
+	       (size_t)(get16(f + 16) - ihl - (size_t)(t[12] >> 4) * 4));
+}
+
+static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
+			   size_t len)
+{
+	struct sim_host *h = ctx;
+	struct sim *sim = h->sim;
+	const struct sim_profile *p = sim->prof;
+	unsigned to = !h->idx;
+	uint64_t at, ser;
+	uint8_t buf[1600];
+
+	sim->frames++;
+	if (len > sizeof(buf))
+		return -EMSGSIZE;
+	if (sim->now >= sim->dead_from && sim->now < sim->dead_until)
+		goto drop;
+	if (chance(sim, p->loss_ppm))
+		goto drop;
+	if (p->queue_limit && sim->inflight[to] >= p->queue_limit)
+		goto drop;
+	sim_trace(sim, h->idx, frame, len, "send");
+	memcpy(buf, frame, len);
+	/* corruption past the Ethernet header of IPv4 frames only: a real
+	 * link's FCS drops the rest, and ARP has no checksum of its own */
+	if (len > 14 && buf[12] == 8 && buf[13] == 0 &&
+	    chance(sim, p->corrupt_ppm))
+		buf[14 + sim_rand(sim) % (len - 14)] ^=
+			(uint8_t)(1 + sim_rand(sim) % 255);
+	ser = len * 1000000000ull / p->bandwidth;
+	if (sim->tx_free[h->idx] < sim->now)
+		sim->tx_free[h->idx] = sim->now;
+	sim->tx_free[h->idx] += ser;
+	at = sim->tx_free[h->idx] + sim->delay;
+	if (chance(sim, p->reorder_ppm))
+		at += sim_rand(sim) % (2 * sim->delay + 1);
+	sim_enqueue(sim, to, buf, len, at);
+	if (chance(sim, p->dup_ppm))
+		sim_enqueue(sim, to, buf, len, at + sim_rand(sim) % (sim->delay + 1));
+	return 0;
+drop:
+	sim_trace(sim, h->idx, frame, len, "LOST");
+	sim->dropped++;
+	return 0;
+}
+
+static void sim_sock_event(void *ctx, struct tcp_sock *sk, unsigned events)
+{
+	struct sim_host *h = ctx;
+
+	h->sim->events[h->idx]++;
+}
+
+static const struct stack_ops sim_ops = {
+	.link_output = sim_link_output,
+	.random = sim_random,
+	.sock_event = sim_sock_event,
+};
+
+/**
+ * sim_init() - two engines on one simulated link
+ * @sim: zeroed by the caller or not; set up here
+ * @prof: the fault profile
+ * @seed: the seed everything derives from
+ * @tmpl: engine configuration to start from (NULL: defaults)
+ *
+ * Return: 0 or a negative errno
+ */
+int sim_init(struct sim *sim, const struct sim_profile *prof, uint64_t seed,
+	     const struct stack_config *tmpl)
+{
+	struct stack_config cfg;
+	int rc;
+
+	memset(sim, 0, sizeof(*sim));
+	sim->rng = seed * 0x2545f4914f6cdd1dull + 1;
+	sim->prof = prof;
+	sim->delay = prof->delay_min +
+		     sim_rand(sim) % (prof->delay_max - prof->delay_min + 1);
+	sim->dead_from = sim->dead_until = 0;
+	if (prof->dead_max) {
+		sim->dead_from = sim_rand(sim) % (2 * NSEC_PER_SEC);
+		sim->dead_until = sim->dead_from + NSEC_PER_SEC +
+				  sim_rand(sim) % prof->dead_max;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		if (tmpl)
+			cfg = *tmpl;
+		else
+			stack_config_defaults(&cfg);
+		cfg.mac[0] = 0x02;
+		cfg.mac[5] = (uint8_t)(i + 1);
+		cfg.naddr = 1;
+		cfg.addr[0].addr = sim_addr(i);
+		cfg.addr[0].prefix = 24;
+		hosts[i].sim = sim;
+		hosts[i].idx = i;
+		rc = stack_new(&sim->st[i], &cfg, &sim_ops, &hosts[i], 0);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void sim_fini(struct sim *sim)
+{
+	for (size_t i = 0; i < sim->nq; i++)
+		free(sim->q[i]);
+	free(sim->q);
+	sim->q = NULL;
+	sim->nq = sim->capq = 0;
+	for (unsigned i = 0; i < 2; i++) {
+		stack_free(sim->st[i]);
+		sim->st[i] = NULL;
+	}
+}
+
+static size_t sim_next_frame(const struct sim *sim)
+{
+	size_t best = 0;
+
+	for (size_t i = 1; i < sim->nq; i++)
+		if (sim->q[i]->at < sim->q[best]->at ||
+		    (sim->q[i]->at == sim->q[best]->at &&
+		     sim->q[i]->order < sim->q[best]->order))
+			best = i;
+	return best;
+}
+
+/**
+ * sim_step() - run the earliest pending event
+ * @sim: the simulation
+ * @limit: do nothing later than this
+ *
+ * Return: true if something ran
+ */
+bool sim_step(struct sim *sim, uint64_t limit)
+{
+	uint64_t t0 = stack_timeout(sim->st[0], sim->now);
+	uint64_t t1 = stack_timeout(sim->st[1], sim->now);
+	uint64_t tf = UINT64_MAX, t;
+	size_t fi = 0;
+
+	if (sim->nq) {
+		fi = sim_next_frame(sim);
+		tf = sim->q[fi]->at;
+	}
+	t = tf < t0 ? tf : t0;
+	t = t < t1 ? t : t1;
+	if (t == UINT64_MAX || t > limit)
+		return false;
+	if (t > sim->now)
+		sim->now = t;
+	if (t == tf) {
+		struct sim_frame *f = sim->q[fi];
+
+		sim->q[fi] = sim->q[--sim->nq];
+		sim->inflight[f->to]--;
+		stack_input_copy(sim->st[f->to], 1, f->data, f->len, sim->now);
+		free(f);
+	} else {
+		stack_timeout(sim->st[t == t0 ? 0 : 1], sim->now);
+	}
+	return true;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim.h - a deterministic network for two engines
+ *
+ * Theory of operation: one virtual clock, two engines (stack_new with
+ * different MACs and addresses on 10.0.0.0/24) and one simulated link
+ * between them. Every frame an engine sends goes through the link's
+ * faults (loss, duplication, corruption, reordering, a dead period, a
+ * queue limit) and is delivered after its serialisation time at the
+ * link's bandwidth plus the propagation delay. Every random choice, the
+ * engines' own randomness included, comes from one PRNG seeded by the
+ * test, so a seed replays exactly.
+ */
+#ifndef USTACK_SIM_H
+#define USTACK_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stack.h"
+
+struct sim_profile {
+	const char *name;
+	uint64_t delay_min, delay_max;    /* one-way, ns, chosen per seed */
+	uint64_t bandwidth;               /* bytes per second */
+	unsigned loss_ppm;                /* per million frames */
+	unsigned dup_ppm;
+	unsigned corrupt_ppm;
+	unsigned reorder_ppm;             /* delayed by up to 2 * delay */
+	unsigned queue_limit;             /* frames in flight per direction */
+	uint64_t dead_max;                /* 0: never; else dead up to this */
+};
+
+struct sim_frame {
+	uint64_t at;
+	uint64_t order;                   /* ties keep sending order */
+	unsigned to;
+	size_t len;
+	uint8_t data[1600];
+};
+
+struct sim {
+	uint64_t now;
+	uint64_t rng;
+	const struct sim_profile *prof;
+	uint64_t delay;
+	uint64_t dead_from, dead_until;
+	struct stack *st[2];
+	uint64_t tx_free[2];              /* when each direction's wire frees */
+	unsigned inflight[2];
+	struct sim_frame **q;
+	size_t nq, capq;
+	uint64_t order;
+	unsigned events[2];
+	uint64_t frames, dropped;
+	bool verbose;
+};
+
+uint64_t sim_rand(struct sim *sim);
+uint32_t sim_addr(unsigned i);
+int sim_init(struct sim *sim, const struct sim_profile *prof, uint64_t seed,
+	     const struct stack_config *tmpl);
+void sim_fini(struct sim *sim);
+/* Advance to the next event (frame or timer) not after @limit.
+ * Return: false if nothing is pending before @limit. */
+bool sim_step(struct sim *sim, uint64_t limit);
+
+#endif

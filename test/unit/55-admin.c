@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 55-admin: what ustackctl asks of the engine: the neighbour, route and
+ * address tables, adding and removing addresses, pings from the stack.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "harness.h"
+
+static struct th t;
+
+static void setup(void)
+{
+	th_init(&t);
+}
+
+static void teardown(void)
+{
+	th_fini(&t);
+}
+
+TestSuite(admin, .init = setup, .fini = teardown);
+
+Test(admin, neighbour_list_shows_state_age_and_queue)
+{
+	struct stack_neigh n[4];
+	unsigned total;
+
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	th_tick(&t, 5 * NSEC_PER_SEC);
+	th_output(&t, IPV4(192, 0, 2, 9), 100, 0xaa, false);	/* asks, queues */
+	th_pop(&t);
+	th_tick(&t, NSEC_PER_SEC / 2);
+	total = stack_neigh_list(t.s, t.now, 0, n, 4);
+	cr_assert_eq(total, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		if (n[i].ip == TH_PEER) {
+			cr_assert_eq(n[i].state, ARP_REACHABLE);
+			cr_assert_eq(memcmp(n[i].mac, TH_PEER_MAC, ETH_ALEN), 0);
+			cr_assert_eq(n[i].age, 5 * NSEC_PER_SEC + NSEC_PER_SEC / 2);
+			cr_assert_not(n[i].expired);
+			cr_assert_eq(n[i].queued, 0);
+		} else {
+			cr_assert_eq(n[i].ip, IPV4(192, 0, 2, 9));
+			cr_assert_eq(n[i].state, ARP_INCOMPLETE);
+			cr_assert_eq(n[i].queued, 1);
+			cr_assert_eq(n[i].age, NSEC_PER_SEC / 2);
+		}
+	}
+	/* paging: from the second entry on, one at a time */
+	cr_assert_eq(stack_neigh_list(t.s, t.now, 1, n, 1), 2);
+	th_tick(&t, t.cfg.arp_max_age);
+	stack_neigh_list(t.s, t.now, 0, n, 4);
+	for (unsigned i = 0; i < 2; i++)
+		if (n[i].ip == TH_PEER)
+			cr_assert(n[i].expired, "older than arp_max_age");
+	while (th_queued(&t))
+		th_pop(&t);
+}
+
+Test(admin, route_list_add_del)
+{
+	struct stack_route r[8];
+	unsigned n = stack_route_list(t.s, 0, r, 8);
+
+	cr_assert_eq(n, 2, "connected and default");
+	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), 0);
+	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), -EEXIST);
+	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 1), 24, TH_PEER, 5), -EINVAL,
+		     "host bits set");
+	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_FAR, 5), -ENETUNREACH,
+		     "gateway not on link");
+	n = stack_route_list(t.s, 2, r, 8);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(r[0].dst, IPV4(203, 0, 113, 0));
+	cr_assert_eq(r[0].prefix, 24);
+	cr_assert_eq(r[0].gateway, TH_PEER);
+	cr_assert_eq(r[0].metric, 5);
+	/* traffic to 203.0.113.x now goes to TH_PEER's MAC */
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	cr_assert_eq(th_output(&t, IPV4(203, 0, 113, 50), 64, 0x11, false), 0);
+	th_expect_output(&t, TH_PEER_MAC, IPV4(203, 0, 113, 50), 64, 0x11);
+	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), 0);
+	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), -ESRCH);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 2);
+}
+
+Test(admin, address_add_announces_and_routes)
+{
+	struct stack_addr a[STACK_MAX_ADDRS];
+	struct stack_route r[8];
+	uint32_t extra = IPV4(198, 51, 100, 1);
+
+	cr_assert_eq(stack_addr_add(t.s, extra, 25, t.now), 0);
+	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC, extra, extra);
+	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 2);
+	cr_assert_eq(a[1].addr, extra);
+	cr_assert_eq(a[1].prefix, 25);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3, "its connected route");
+	cr_assert_eq(stack_addr_add(t.s, extra, 25, t.now), -EEXIST);
+	cr_assert_eq(stack_addr_add(t.s, IPV4(127, 0, 0, 2), 8, t.now), -EINVAL);
+	cr_assert_eq(stack_addr_add(t.s, IPV4(224, 0, 0, 5), 8, t.now), -EINVAL);
+	/* the new address answers ARP */
+	{
+		uint8_t f[64];
+		size_t len = th_arp(f, eth_broadcast, ARP_OP_REQUEST, TH_PEER_MAC,
+				    IPV4(198, 51, 100, 2), TH_ZERO_MAC, extra);
+
+		th_input(&t, f, len);
+		th_check_arp(th_pop(&t), TH_PEER_MAC, ARP_OP_REPLY, TH_PEER_MAC,
+			     extra, IPV4(198, 51, 100, 2));
+	}
+	cr_assert_eq(stack_addr_del(t.s, extra, 24), -EADDRNOTAVAIL, "wrong prefix");
+	cr_assert_eq(stack_addr_del(t.s, extra, 25), 0);
+	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 1);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 2);
+}
+
+Test(admin, deleting_the_gateways_subnet_drops_its_routes)
+{
+	struct stack_route r[8];
+
+	cr_assert_eq(stack_addr_del(t.s, TH_IP, 24), 0);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 0,
+		     "connected route and the default via 192.0.2.254 are gone");
+	cr_assert_eq(th_output(&t, TH_FAR, 10, 1, false), -ENETUNREACH);
+	cr_assert_eq(stack_addr_add(t.s, TH_IP, 24, t.now), 0);
+	th_pop(&t);
+}
+
+static struct {
+	unsigned calls;
+	uint32_t src;
+	uint16_t id, seq;
+	size_t len;
+	uint8_t ttl;
+} echo;
+
+static void on_echo(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
+		    size_t len, uint8_t ttl)
+{
+	(void)ctx;
+	echo.calls++;
+	echo.src = src;
+	echo.id = id;
+	echo.seq = seq;
+	echo.len = len;
+	echo.ttl = ttl;
+}
+
+Test(admin, ping_from_the_stack)
+{
+	uint8_t buf[256], reply[256];
+	struct th_frame *f;
+	struct ipv4_hdr h;
+	struct th_ip ip;
+	size_t plen, len;
+	const uint8_t *icmp;
+
+	t.ops.echo_reply = on_echo;
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	cr_assert_eq(stack_ping(t.s, TH_PEER, 0x1234, 7, 56, t.now), 0);
+	f = th_pop(&t);
+	icmp = th_check_ipv4(f, TH_PEER_MAC, &h, &plen);
+	cr_assert_eq(h.proto, IP_PROTO_ICMP);
+	cr_assert_eq(h.src, TH_IP);
+	cr_assert_eq(plen, ICMP_HLEN + 56);
+	cr_assert_eq(icmp[0], ICMP_ECHO);
+	cr_assert_eq(get16(icmp + 4), 0x1234);
+	cr_assert_eq(get16(icmp + 6), 7);
+	cr_assert_eq(inet_cksum(icmp, plen), 0);
+	/* the peer answers with the same data */
+	memcpy(buf, icmp, plen);
+	len = th_icmp(reply, ICMP_ECHO_REPLY, 0, get32(buf + 4), buf + ICMP_HLEN, 56);
+	th_ip_default(&ip, IP_PROTO_ICMP);
+	ip.src = TH_PEER;
+	ip.ttl = 61;
+	len = th_ipv4(buf, TH_MAC, &ip, reply, len);
+	th_input(&t, buf, len);
+	cr_assert_eq(echo.calls, 1);
+	cr_assert_eq(echo.src, TH_PEER);
+	cr_assert_eq(echo.id, 0x1234);
+	cr_assert_eq(echo.seq, 7);
+	cr_assert_eq(echo.len, 56);
+	cr_assert_eq(echo.ttl, 61);
+	cr_assert_eq(th_cnt(&t)->icmp_tx_echo_req, 1);
+	cr_assert_eq(stack_ping(t.s, TH_BCAST, 1, 1, 8, t.now), -EINVAL);
+	cr_assert_eq(stack_ping(t.s, TH_PEER, 1, 1, 70000, t.now), -EINVAL);
+	t.ops.echo_reply = NULL;
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/* 60-tcp-harness.c - the fake peer of the scripted TCP tests */
+#include "60-tcp-harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "eth.h"
+#include "ipv4.h"
+
+struct th T;
+
+static const uint8_t us_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+
+static int th_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
+			  size_t len)
+{
+	struct th_frame *f;
+
+	if (len < 14 || frame[12] != 8 || frame[13] != 0)
+		return 0;  /* ARP: the peer is known, nothing to check */
+	cr_assert_lt(T.tail - T.head, TH_MAXOUT, "too many frames queued");
+	f = &T.out[T.tail++ % TH_MAXOUT];
+	cr_assert_leq(len, sizeof(f->data));
+	memcpy(f->data, frame, len);
+	f->len = len;
+	return 0;
+}
+
+static void th_random(void *ctx, void *buf, size_t len)
+{
+	uint8_t *b = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		T.rnd = T.rnd * 1103515245u + 12345u;
+		b[i] = (uint8_t)(T.rnd >> 16);
+	}
+}
+
+static void th_sock_event(void *ctx, struct tcp_sock *sk, unsigned events)
+{
+	T.events |= events;
+	T.ev_sk = sk;
+}
+
+static const struct stack_ops th_ops = {
+	.link_output = th_link_output,
+	.random = th_random,
+	.sock_event = th_sock_event,
+};
+
+static void th_inject_frame(const uint8_t *ip, size_t len)
+{
+	uint8_t f[1600];
+
+	memcpy(f, us_mac, 6);
+	memcpy(f + 6, peer_mac, 6);
+	f[12] = 8;
+	f[13] = 0;
+	memcpy(f + 14, ip, len);
+	stack_input_copy(T.s, 1, f, len + 14, T.now);
+}
+
+/* Teach the engine the peer's MAC the way a peer would: an ARP request. */
+static void th_arp_prime(void)
+{
+	uint8_t f[42];
+
+	memcpy(f, eth_broadcast, 6);
+	memcpy(f + 6, peer_mac, 6);
+	f[12] = 8;
+	f[13] = 6;
+	put16(f + 14, 1);
+	put16(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	put16(f + 20, 1);
+	memcpy(f + 22, peer_mac, 6);
+	put32(f + 28, TH_PEER);
+	memset(f + 32, 0, 6);
+	put32(f + 38, TH_US);
+	stack_input_copy(T.s, 1, f, sizeof(f), T.now);
+}
+
+void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
+{
+	struct stack_config cfg;
+
+	if (T.s)  /* a test that wants its own configuration */
+		stack_free(T.s);
+	memset(&T, 0, sizeof(T));
+	T.now = 1000 * TH_SEC;
+	T.pport = TH_PEER_PORT;
+	stack_config_defaults(&cfg);
+	memcpy(cfg.mac, us_mac, 6);
+	cfg.naddr = 1;
+	cfg.addr[0].addr = TH_US;
+	cfg.addr[0].prefix = 24;
+	if (tweak)
+		tweak(&cfg);
+	cr_assert_eq(stack_new(&T.s, &cfg, &th_ops, NULL, T.now), 0);
+	th_arp_prime();
+	T.head = T.tail = 0;
+}
+
+void th_setup(void)
+{
+	th_setup_cfg(NULL);
+}
+
+/* Every test ends with nothing left behind: run the clock out first. */
+void th_teardown(void)
+{
+	if (!T.s)
+		return;
+	th_advance(3600 * TH_SEC);
+	cr_expect_eq(tcp_sock_count(T.s), 0, "sockets left: %u",
+		     tcp_sock_count(T.s));
+	cr_expect_eq(tcp_mem_in_use(T.s), 0, "buffer bytes left");
+	cr_expect_eq(stack_pool(T.s)->live, 0, "pbufs left: %llu",
+		     (unsigned long long)stack_pool(T.s)->live);
+	stack_free(T.s);
+	T.s = NULL;
+}
+
+static size_t th_opts(const struct th_seg *sg, uint8_t *o)
+{
+	size_t n = 0;
+
+	if (sg->mss >= 0) {
+		o[n++] = TCPOPT_MSS;
+		o[n++] = 4;
+		put16(o + n, (uint16_t)sg->mss);
+		n += 2;
+	}
+	if (sg->sackok) {
+		o[n++] = TCPOPT_SACK_PERM;
+		o[n++] = 2;
+	}
+	if (sg->ts) {
+		o[n++] = TCPOPT_TS;
+		o[n++] = 10;
+		put32(o + n, sg->tsval);
+		put32(o + n + 4, sg->tsecr == TH_ANY ? 0 : sg->tsecr);
+		n += 8;
+	}
+	if (sg->ws >= 0) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_WS;
+		o[n++] = 3;
+		o[n++] = (uint8_t)sg->ws;
+	}
+	if (sg->nsack) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_SACK;
+		o[n++] = (uint8_t)(2 + 8 * sg->nsack);
+		for (unsigned i = 0; i < sg->nsack; i++) {
+			put32(o + n, sg->sack[i][0]);
+			put32(o + n + 4, sg->sack[i][1]);
+			n += 8;
+		}
+	}
+	while (n % 4)
+		o[n++] = TCPOPT_EOL;
+	return n;
+}
+
+void th_inject(const struct th_seg *sg)
+{
+	uint8_t ip[1600], *t = ip + IPV4_HLEN;
+	size_t olen = th_opts(sg, t + TCP_HLEN);
+	size_t tl = TCP_HLEN + olen + sg->len;
+	struct ipv4_hdr h = { .ttl = 64, .proto = IP_PROTO_TCP, .src = TH_PEER,
+			      .dst = TH_US };
+	uint32_t sum;
+
+	put16(t, sg->sport ? sg->sport : T.pport);
+	put16(t + 2, sg->dport ? sg->dport : T.lport);
+	put32(t + 4, sg->seq);
+	put32(t + 8, sg->ack);
+	t[12] = (uint8_t)((TCP_HLEN + olen) / 4 << 4);
+	t[13] = sg->flags;
+	put16(t + 14, (uint16_t)(sg->wnd == TH_ANY ? 65535 : sg->wnd));
+	put16(t + 16, 0);
+	put16(t + 18, 0);
+	if (sg->len)
+		memcpy(t + TCP_HLEN + olen, sg->data, sg->len);
+	sum = inet_pseudo_sum(TH_PEER, TH_US, IP_PROTO_TCP, (uint16_t)tl);
+	put16(t + 16, inet_fold(inet_sum(t, tl, sum)));
+	h.total_len = (uint16_t)(IPV4_HLEN + tl);
+	ipv4_build(ip, &h);
+	th_inject_frame(ip, IPV4_HLEN + tl);
+}
+
+unsigned th_pending(void)
+{
+	return T.tail - T.head;
+}
+
+struct tcp_seg th_expect(const struct th_seg *w)
+{
+	struct tcp_seg g;
+	struct th_frame *f;
+	struct ipv4_hdr ih;
+	const uint8_t *ip;
+
+	cr_assert_gt(th_pending(), 0, "expected a segment (flags 0x%x seq %u), got nothing",
+		     w->flags, w->seq);
+	f = &T.out[T.head++ % TH_MAXOUT];
+	ip = f->data + 14;
+	cr_assert_eq(ipv4_parse(ip, f->len - 14, &ih), 0);
+	cr_assert_eq(ih.proto, IP_PROTO_TCP);
+	cr_assert_eq(ih.dst, TH_PEER);
+	cr_assert(ih.frag & IP_FLAG_DF, "TCP is sent with DF");
+	cr_assert_eq(inet_fold(inet_sum(ip + ih.hlen, ih.total_len - ih.hlen,
+					inet_pseudo_sum(ih.src, ih.dst, IP_PROTO_TCP,
+							(uint16_t)(ih.total_len - ih.hlen)))),
+		     0, "TCP checksum");
+	cr_assert_eq(tcp_parse(ip + ih.hlen, ih.total_len - ih.hlen, &g), 0);
+	cr_assert_eq(g.flags, w->flags, "flags 0x%x, want 0x%x (seq %u ack %u len %u)",
+		     g.flags, w->flags, g.seq, g.ack, g.len);
+	if (w->seq != TH_ANY)
+		cr_assert_eq(g.seq, w->seq, "seq %u, want %u", g.seq, w->seq);
+	if (w->ack != TH_ANY && (w->flags & TCP_ACK))
+		cr_assert_eq(g.ack, w->ack, "ack %u, want %u", g.ack, w->ack);
+	if (w->wnd != TH_ANY)
+		cr_assert_eq(g.wnd, w->wnd, "window %u, want %u", g.wnd, w->wnd);
+	cr_assert_eq(g.len, w->len, "payload %u, want %u", g.len, w->len);
+	if (w->data && w->len)
+		cr_assert(!memcmp(g.data, w->data, w->len), "payload differs");
+	if (w->mss >= 0)
+		cr_assert(g.has_mss && g.mss == w->mss, "mss %d, want %d",
+			  g.has_mss ? g.mss : -1, w->mss);
+	if (w->ws >= 0)
+		cr_assert(g.has_ws && g.ws == w->ws, "wscale");
+	else
+		cr_assert(!g.has_ws, "unexpected window scale");
+	cr_assert_eq(g.sack_perm, w->sackok, "SACK-permitted");
+	cr_assert_eq(g.has_ts, w->ts, "timestamps %d, want %d", g.has_ts, w->ts);
+	if (w->ts && w->tsecr != TH_ANY)
+		cr_assert_eq(g.tsecr, w->tsecr, "tsecr %u, want %u", g.tsecr, w->tsecr);
+	cr_assert_eq(g.nsack, w->nsack, "%u SACK blocks, want %u", g.nsack, w->nsack);
+	for (unsigned i = 0; i < w->nsack; i++) {
+		cr_assert_eq(g.sack[i].start, w->sack[i][0], "SACK %u start", i);
+		cr_assert_eq(g.sack[i].end, w->sack[i][1], "SACK %u end", i);
+	}
+	return g;
+}
+
+/* The next segment's raw TCP bytes, without consuming it. */
+const uint8_t *th_peek_tcp(size_t *len)
+{
+	struct th_frame *f = &T.out[T.head % TH_MAXOUT];
+	struct ipv4_hdr ih;
+
+	cr_assert_gt(th_pending(), 0);
+	cr_assert_eq(ipv4_parse(f->data + 14, f->len - 14, &ih), 0);
+	*len = ih.total_len - ih.hlen;
+	return f->data + 14 + ih.hlen;
+}
+
+void th_expect_none(void)
+{
+	if (th_pending()) {
+		struct tcp_seg g;
+		struct th_frame *f = &T.out[T.head % TH_MAXOUT];
+		struct ipv4_hdr ih;
+
+		ipv4_parse(f->data + 14, f->len - 14, &ih);
+		tcp_parse(f->data + 14 + ih.hlen, ih.total_len - ih.hlen, &g);
+		cr_assert_fail("expected nothing, got flags 0x%x seq %u ack %u len %u",
+			       g.flags, g.seq, g.ack, g.len);
+	}
+}
+
+void th_advance_to(uint64_t t)
+{
+	for (;;) {
+		uint64_t next = stack_timeout(T.s, T.now);
+
+		if (next == STACK_NO_DEADLINE || next > t)
+			break;
+		T.now = next;
+	}
+	T.now = t;
+	stack_timeout(T.s, T.now);
+}
+
+void th_advance(uint64_t ns)
+{
+	th_advance_to(T.now + ns);
+}
+
+struct th_seg th_tmpl(uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct th_seg s = { .flags = flags, .seq = seq, .ack = ack,
+			    .wnd = TH_ANY, .mss = -1, .ws = -1,
+			    .tsecr = TH_ANY };
+
+	return s;
+}
+
+uint64_t th_counter(const char *name)
+{
+	const struct stack_counters *c = stack_counters(T.s);
+
+	for (unsigned i = 0; i < stack_counter_count; i++) {
+		char full[96];
+
+		snprintf(full, sizeof(full), "%s_%s", stack_counter_desc[i].group,
+			 stack_counter_desc[i].name);
+		if (!strcmp(full, name))
+			return *(const uint64_t *)(const void *)
+				((const char *)c + stack_counter_desc[i].offset);
+	}
+	cr_assert_fail("no counter %s", name);
+	return 0;
+}
+
+/*
+ * Peer SYN (MSS 1460, SACK-permitted, TS if @ts, WS 7) to port 80, our
+ * SYN-ACK, peer ACK; the connection is accepted.
+ */
+uint32_t th_passive_open(struct tcp_sock **l, struct tcp_sock **c,
+			 uint32_t peer_isn, bool ts)
+{
+	struct th_seg syn = th_tmpl(TCP_SYN, peer_isn, 0), sa, ack;
+	struct tcp_seg g;
+
+	cr_assert_eq(tcp_open(T.s, l), 0);
+	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(*l, 16), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	syn.sackok = true;
+	syn.ts = ts;
+	syn.tsval = 1000;
+	syn.tsecr = 0;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	th_inject(&syn);
+	sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, peer_isn + 1);
+	sa.mss = 1460;
+	sa.sackok = true;
+	sa.ts = ts;
+	sa.tsecr = ts ? 1000 : TH_ANY;
+	sa.ws = 7;
+	sa.wnd = 64240;
+	g = th_expect(&sa);
+	ack = th_tmpl(TCP_ACK, peer_isn + 1, g.seq + 1);
+	ack.ts = ts;
+	ack.tsval = 1001;
+	ack.tsecr = g.tsval;
+	ack.wnd = 502;  /* scaled by 7: 64256 */
+	th_inject(&ack);
+	th_expect_none();
+	cr_assert_eq(tcp_accept(*l, c), 0);
+	cr_assert_eq(tcp_sock_state(*c), TCP_ESTABLISHED);
+	return g.seq;
+}
+
+/* connect() to the peer's port 80; the peer answers SYN-ACK. */
+uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
+{
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0), sa, ack;
+	struct tcp_seg g;
+
+	cr_assert_eq(tcp_open(T.s, c), 0);
+	cr_assert_eq(tcp_connect(*c, TH_PEER, 80, T.now), -EINPROGRESS);
+	syn.mss = 1460;
+	syn.sackok = true;
+	syn.ts = true;
+	syn.tsecr = 0;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	g = th_expect(&syn);
+	{
+		uint32_t a;
+
+		tcp_getsockname(*c, &a, &T.lport);
+	}
+	sa = th_tmpl(TCP_SYN | TCP_ACK, peer_isn, g.seq + 1);
+	T.pport = 80;
+	sa.mss = 1460;
+	sa.sackok = true;
+	sa.ts = ts;
+	sa.tsval = 5000;
+	sa.tsecr = g.tsval;
+	sa.ws = 7;
+	sa.wnd = 65160;
+	th_inject(&sa);
+	ack = th_tmpl(TCP_ACK, g.seq + 1, peer_isn + 1);
+	ack.ts = ts;
+	ack.tsecr = ts ? 5000 : TH_ANY;
+	ack.wnd = 1024;
+	th_expect(&ack);
+	cr_assert_eq(tcp_sock_state(*c), TCP_ESTABLISHED);
+	cr_assert(T.events & TCP_EV_CONNECTED);
+	return g.seq;
+}

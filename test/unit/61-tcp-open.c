@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 61-tcp-open.c - connection establishment (RFC 9293 3.5), options
+ * (RFC 7323, RFC 2018, MSS), RST for closed ports, SYN retries
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "60-tcp-harness.h"
+
+TestSuite(tcp_open, .init = th_setup, .fini = th_teardown);
+
+Test(tcp_open, passive_open_three_way_handshake)
+{
+	struct tcp_sock *l, *c;
+
+	th_passive_open(&l, &c, 1000, true);
+	cr_assert_eq(th_counter("tcp_passive_opens"), 1);
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+}
+
+/* Linux's SYN-ACK: MSS, SACK-permitted, timestamps, NOP, window scale */
+Test(tcp_open, synack_options_in_linux_order)
+{
+	struct tcp_sock *l;
+	struct th_seg syn = th_tmpl(TCP_SYN, 77, 0);
+	const uint8_t *t;
+	size_t len;
+	static const uint8_t head[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10 };
+	static const uint8_t tail[] = { 1, 3, 3, 7 };
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	syn.sackok = true;
+	syn.ts = true;
+	syn.tsval = 42;
+	syn.ws = 2;
+	th_inject(&syn);
+	t = th_peek_tcp(&len);
+	cr_assert_eq(len, 40);
+	cr_assert_eq(t[12] >> 4, 10);
+	cr_assert(!memcmp(t + 20, head, sizeof(head)));
+	cr_assert_eq(get32(t + 32), 42, "TSecr echoes the SYN's TSval");
+	cr_assert(!memcmp(t + 36, tail, sizeof(tail)));
+	T.head++;
+	tcp_close(l, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = TH_ANY,
+				    .ack = 78, .wnd = TH_ANY, .mss = -1, .ws = -1,
+				    .ts = true, .tsecr = TH_ANY });
+}
+
+/* Without timestamps: MSS, NOP, NOP, SACK-permitted, NOP, window scale */
+Test(tcp_open, synack_without_timestamps)
+{
+	struct tcp_sock *l;
+	struct th_seg syn = th_tmpl(TCP_SYN, 77, 0);
+	const uint8_t *t;
+	size_t len;
+	static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	syn.sackok = true;
+	syn.ws = 0;
+	th_inject(&syn);
+	t = th_peek_tcp(&len);
+	cr_assert_eq(len, 32);
+	cr_assert(!memcmp(t + 20, opts, sizeof(opts)));
+	T.head++;
+	tcp_close(l, T.now);
+	th_advance(1);
+	while (th_pending())
+		T.head++;
+}
+
+Test(tcp_open, active_open)
+{
+	struct tcp_sock *c;
+
+	th_active_open(&c, 5555, true);
+	cr_assert_eq(th_counter("tcp_active_opens"), 1);
+	tcp_abort(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = TH_ANY,
+				    .ack = 5556, .wnd = TH_ANY, .mss = -1, .ws = -1,
+				    .ts = true, .tsecr = TH_ANY });
+}
+
+/* RFC 7323 2.3: a shift above 14 is used as 14; MSS is clamped to the
+ * route; without WS from the peer neither side scales. */
+Test(tcp_open, window_scale_edges)
+{
+	struct tcp_sock *l, *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, 100, 0), ack;
+	struct tcp_seg g;
+	struct tcp_info_rec i;
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	syn.mss = 9000;
+	syn.ws = 15;
+	th_inject(&syn);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 101, .wnd = 64240, .mss = 1460,
+					.ws = 7, .tsecr = TH_ANY });
+	ack = th_tmpl(TCP_ACK, 101, g.seq + 1);
+	ack.wnd = 4;  /* << 14 = 65536 */
+	th_inject(&ack);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.snd_wscale, 14);
+	cr_assert_eq(i.snd_wnd, 65536);
+	cr_assert_eq(i.snd_mss, 1460, "no timestamps: full MSS, clamped");
+	tcp_close(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = g.seq + 1,
+				    .ack = 101, .wnd = 1024, .mss = -1, .ws = -1,
+				    .tsecr = TH_ANY });
+	tcp_close(l, T.now);
+	th_inject(&(struct th_seg){ .flags = TCP_RST, .seq = 101, .wnd = 0,
+				    .mss = -1, .ws = -1 });
+}
+
+Test(tcp_open, no_window_scale_from_peer)
+{
+	struct tcp_sock *l, *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, 100, 0), ack;
+	struct tcp_seg g;
+	struct tcp_info_rec i;
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	syn.mss = 1000;
+	th_inject(&syn);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 101, .wnd = 64240, .mss = 1460,
+					.tsecr = TH_ANY, .ws = -1 });
+	ack = th_tmpl(TCP_ACK, 101, g.seq + 1);
+	ack.wnd = 8000;
+	th_inject(&ack);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.snd_wscale, 0);
+	cr_assert_eq(i.rcv_wscale, 0);
+	cr_assert_eq(i.snd_mss, 1000);
+	cr_assert_eq(i.snd_wnd, 8000);
+	cr_assert_eq(tcp_send(c, "x", 1, T.now), 1);
+	th_expect(&(struct th_seg){ .flags = TCP_ACK | TCP_PSH, .seq = g.seq + 1,
+				    .ack = 101, .wnd = 65535, .mss = -1, .ws = -1,
+				    .data = "x", .len = 1 });
+	tcp_abort(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = g.seq + 2,
+				    .ack = 101, .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	tcp_close(l, T.now);
+}
+
+/* RFC 9293 3.10.7.1: SYN to a closed port: <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
+ * <CTL=RST,ACK>; an ACK segment: <SEQ=SEG.ACK><CTL=RST>; a RST: nothing */
+Test(tcp_open, rst_for_closed_port)
+{
+	T.lport = 81;
+	th_inject(&(struct th_seg){ .flags = TCP_SYN, .seq = 1000, .wnd = 100,
+				    .mss = -1, .ws = -1 });
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = 0,
+				    .ack = 1001, .wnd = 0, .mss = -1, .ws = -1 });
+	th_inject(&(struct th_seg){ .flags = TCP_ACK, .seq = 1000, .ack = 777,
+				    .wnd = 100, .mss = -1, .ws = -1 });
+	th_expect(&(struct th_seg){ .flags = TCP_RST, .seq = 777, .wnd = 0,
+				    .mss = -1, .ws = -1 });
+	th_inject(&(struct th_seg){ .flags = TCP_RST, .seq = 1000, .wnd = 100,
+				    .mss = -1, .ws = -1 });
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_rx_no_sock"), 3);
+}
+
+/* SYN retransmitted at 1, 3, 7, 15, 31, 63 s (RTO doubling from 1 s,
+ * RFC 6298 5.5), ETIMEDOUT at 127 s after 6 retries, as Linux. */
+Test(tcp_open, syn_retries_then_etimedout)
+{
+	struct tcp_sock *c;
+	uint64_t t0 = T.now;
+	static const unsigned at[] = { 1, 3, 7, 15, 31, 63 };
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EALREADY);
+	th_expect(&syn);
+	for (unsigned i = 0; i < 6; i++) {
+		th_advance_to(t0 + at[i] * TH_SEC - 1);
+		th_expect_none();
+		th_advance(1);
+		th_expect(&syn);
+	}
+	th_advance_to(t0 + 127 * TH_SEC - 1);
+	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
+	th_advance(1);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert(T.events & TCP_EV_ERROR);
+	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
+	th_expect_none();
+	tcp_close(c, T.now);
+}
+
+/* RFC 9293 3.10.7.3: RST with an acceptable ACK in SYN_SENT refuses */
+Test(tcp_open, connection_refused)
+{
+	struct tcp_sock *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct tcp_seg g;
+
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	g = th_expect(&syn);
+	tcp_getsockname(c, &(uint32_t){ 0 }, &T.lport);
+	T.pport = 80;
+	/* unacceptable ACK: RST back, connection unaffected */
+	th_inject(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = 9,
+				    .ack = g.seq + 5, .wnd = 100, .mss = -1, .ws = -1 });
+	th_expect(&(struct th_seg){ .flags = TCP_RST, .seq = g.seq + 5, .wnd = 0,
+				    .mss = -1, .ws = -1 });
+	th_inject(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = 0,
+				    .ack = g.seq + 1, .wnd = 0, .mss = -1, .ws = -1 });
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
+	tcp_close(c, T.now);
+}
+
+/* RFC 9293 3.5 figure 8: simultaneous open */
+Test(tcp_open, simultaneous_open)
+{
+	struct tcp_sock *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct tcp_seg g;
+
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	g = th_expect(&syn);
+	tcp_getsockname(c, &(uint32_t){ 0 }, &T.lport);
+	T.pport = 80;
+	/* the peer's own SYN crosses ours */
+	th_inject(&(struct th_seg){ .flags = TCP_SYN, .seq = 300, .wnd = 1000,
+				    .mss = 1200, .ws = -1 });
+	th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = g.seq,
+				    .ack = 301, .wnd = TH_ANY, .mss = 1460, .ws = -1,
+				    .tsecr = TH_ANY });
+	cr_assert_eq(tcp_sock_state(c), TCP_SYN_RECEIVED);
+	/* and its SYN-ACK arrives */
+	th_inject(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = 300,
+				    .ack = g.seq + 1, .wnd = 1000, .mss = 1200,
+				    .ws = -1 });
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	cr_assert(T.events & TCP_EV_CONNECTED);
+	tcp_abort(c, T.now);
+	while (th_pending())
+		T.head++;
+}

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 62-tcp-data.c - data transfer: delayed and quick ACKs (RFC 1122 4.2.3.2,
+ * RFC 5681 4.2), out-of-order data and SACK generation (RFC 2018),
+ * retransmission timeout (RFC 6298), fast retransmit and NewReno
+ * (RFC 5681, RFC 6582), SACK recovery (RFC 6675), zero window and persist
+ * (RFC 9293 3.8.6.1), Nagle and TCP_CORK (RFC 896), PAWS (RFC 7323 5)
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "60-tcp-harness.h"
+
+TestSuite(tcp_data, .init = th_setup, .fini = th_teardown);
+
+static uint8_t buf[65536];
+
+static struct th_seg data_seg(uint32_t seq, uint32_t ack, uint32_t len)
+{
+	struct th_seg s = th_tmpl(TCP_ACK, seq, ack);
+
+	s.wnd = 502;
+	s.data = buf;
+	s.len = len;
+	return s;
+}
+
+static struct th_seg ack_seg(uint32_t seq, uint32_t ack)
+{
+	struct th_seg s = th_tmpl(TCP_ACK, seq, ack);
+
+	s.wnd = 502;
+	return s;
+}
+
+static void finish(struct tcp_sock *l, struct tcp_sock *c)
+{
+	tcp_abort(c, T.now);
+	tcp_close(l, T.now);
+	while (th_pending())
+		T.head++;
+}
+
+Test(tcp_data, quick_acks_then_delayed_ack_at_40ms)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t seq = 1001;
+	struct th_seg a = ack_seg(iss + 1, 0);
+
+	for (unsigned i = 0; i < TCP_QUICKACKS; i++) {
+		struct th_seg d = data_seg(seq, iss + 1, 100);
+
+		th_inject(&d);
+		seq += 100;
+		a.ack = seq;
+		a.wnd = TH_ANY;
+		th_expect(&a);
+	}
+	struct th_seg d = data_seg(seq, iss + 1, 100);
+
+	th_inject(&d);
+	seq += 100;
+	th_advance(39 * TH_MS);
+	th_expect_none();
+	th_advance(1 * TH_MS);
+	a.ack = seq;
+	th_expect(&a);
+	cr_assert_eq(th_counter("tcp_delayed_acks"), 1);
+	/* two full-sized segments: ACK at once (RFC 5681 4.2) */
+	d = data_seg(seq, iss + 1, 1460);
+	th_inject(&d);
+	th_expect_none();
+	d = data_seg(seq + 1460, iss + 1, 1460);
+	th_inject(&d);
+	a.ack = seq + 2920;
+	th_expect(&a);
+	cr_assert_eq(tcp_recv_avail(c), 17 * 100 + 2920);
+	finish(l, c);
+}
+
+Test(tcp_data, out_of_order_sack_blocks)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d, a;
+	uint8_t got[400];
+
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)i;
+	d = data_seg(1101, iss + 1, 100);
+	d.data = buf + 100;
+	th_inject(&d);
+	/* RFC 5681 4.2: immediate duplicate ACK; RFC 2018: SACK block */
+	a = ack_seg(iss + 1, 1001);
+	a.wnd = TH_ANY;
+	a.nsack = 1;
+	a.sack[0][0] = 1101;
+	a.sack[0][1] = 1201;
+	th_expect(&a);
+	d = data_seg(1301, iss + 1, 100);
+	d.data = buf + 300;
+	th_inject(&d);
+	/* the newest block first */
+	a.nsack = 2;
+	a.sack[0][0] = 1301;
+	a.sack[0][1] = 1401;
+	a.sack[1][0] = 1101;
+	a.sack[1][1] = 1201;
+	th_expect(&a);
+	cr_assert_eq(tcp_recv_avail(c), 0);
+	d = data_seg(1001, iss + 1, 100);
+	th_inject(&d);
+	a.ack = 1201;
+	a.nsack = 1;
+	a.sack[0][0] = 1301;
+	a.sack[0][1] = 1401;
+	th_expect(&a);
+	d = data_seg(1201, iss + 1, 100);
+	d.data = buf + 200;
+	th_inject(&d);
+	a.ack = 1401;
+	a.nsack = 0;
+	th_expect(&a);
+	cr_assert_eq(tcp_recv(c, got, sizeof(got), 0, T.now), 400);
+	cr_assert(!memcmp(got, buf, 400));
+	finish(l, c);
+}
+
+/* RFC 6298: RTO min 200 ms, doubled per timeout, stopped by the ACK */
+Test(tcp_data, retransmission_timeout_and_backoff)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
+	struct tcp_info_rec i;
+
+	d.wnd = TH_ANY;
+	d.data = "hello";
+	d.len = 5;
+	cr_assert_eq(tcp_send(c, "hello", 5, T.now), 5);
+	th_expect(&d);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
+	cr_assert_eq(i.rto, 200 * TH_MS);
+	cr_assert_eq(i.timer_left, 200 * TH_MS);
+	th_advance(200 * TH_MS - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&d);
+	th_advance(400 * TH_MS - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&d);
+	cr_assert_eq(th_counter("tcp_rto_timeouts"), 2);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.retransmits, 2);
+	cr_assert_eq(i.cwnd, 1460, "RFC 5681 3.1: loss window is one segment");
+	struct th_seg a = ack_seg(1001, iss + 6);
+
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_NONE);
+	cr_assert_eq(i.snd_una, iss + 6);
+	finish(l, c);
+}
+
+static void send_segments(struct tcp_sock *c, uint32_t iss, unsigned n,
+			  uint32_t mss)
+{
+	for (unsigned i = 0; i < n * mss; i++)
+		buf[i] = (uint8_t)(i * 7);
+	cr_assert_eq(tcp_send(c, buf, n * mss, T.now), n * mss);
+	for (unsigned k = 0; k < n; k++) {
+		struct th_seg d = th_tmpl(TCP_ACK | (k == n - 1 ? TCP_PSH : 0),
+					  iss + 1 + k * mss, 1001);
+
+		d.wnd = TH_ANY;
+		d.data = buf + k * mss;
+		d.len = mss;
+		th_expect(&d);
+	}
+}
+
+/* RFC 5681 3.2 and RFC 6582 (NewReno): three duplicate ACKs retransmit
+ * the first segment; a partial ACK the next; the full ACK ends it. */
+Test(tcp_data, fast_retransmit_newreno)
+{
+	struct tcp_sock *l, *c;
+	struct stack_config dummy;
+	uint32_t iss;
+	struct th_seg a, r;
+	struct tcp_info_rec i;
+
+	(void)dummy;
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	tcp_close(l, T.now);
+	iss = th_passive_open(&l, &c, 1000, false);
+	tcp_setsockopt(c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO);
+	send_segments(c, iss, 6, 1460);
+	a = ack_seg(1001, iss + 1);
+	th_inject(&a);
+	th_inject(&a);
+	th_expect_none();
+	th_inject(&a);
+	r = th_tmpl(TCP_ACK, iss + 1, 1001);
+	r.wnd = TH_ANY;
+	r.data = buf;
+	r.len = 1460;
+	th_expect(&r);
+	tcp_get_info(c, &i, T.now);
+	/* ssthresh = FlightSize / 2; cwnd = ssthresh + 3 * SMSS */
+	cr_assert_eq(i.ssthresh, 6 * 1460 / 2);
+	cr_assert_eq(i.cwnd, 6 * 1460 / 2 + 3 * 1460);
+	cr_assert_eq(th_counter("tcp_fast_retrans"), 1);
+	/* partial ACK: segment 3 is lost too */
+	a.ack = iss + 1 + 2 * 1460;
+	th_inject(&a);
+	r.seq = iss + 1 + 2 * 1460;
+	r.data = buf + 2 * 1460;
+	th_expect(&r);
+	/* full ACK */
+	a.ack = iss + 1 + 6 * 1460;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 1460 * 2, "RFC 6582: min(ssthresh, FlightSize + SMSS)");
+	cr_assert_eq(i.timer, TCP_TIMER_NONE);
+	finish(l, c);
+}
+
+/* RFC 6675: SACKed data three segments past snd_una starts recovery at
+ * once; the holes are retransmitted, not the SACKed segments. */
+Test(tcp_data, sack_recovery)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t b = iss + 1, m = 1460;
+	struct th_seg a, r;
+
+	send_segments(c, iss, 6, m);
+	a = ack_seg(1001, b);
+	a.nsack = 1;
+	a.sack[0][0] = b + m;
+	a.sack[0][1] = b + 2 * m;
+	th_inject(&a);
+	th_expect_none();
+	/* IsLost(SND.UNA): more than (DupThresh - 1) * SMSS SACKed above */
+	a.sack[0][1] = b + 4 * m;
+	th_inject(&a);
+	r = th_tmpl(TCP_ACK, b, 1001);
+	r.wnd = TH_ANY;
+	r.data = buf;
+	r.len = m;
+	th_expect(&r);
+	a.sack[0][1] = b + 5 * m;
+	th_inject(&a);
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_sack_recoveries"), 1);
+	th_expect_none();
+	/* the ACK for the hole: segment 6 is in flight, not lost (RFC
+	 * 6675: no SACK above it), so nothing is retransmitted */
+	a.ack = b + 5 * m;
+	a.nsack = 0;
+	th_inject(&a);
+	th_expect_none();
+	a.ack = b + 6 * m;
+	th_inject(&a);
+	th_expect_none();
+	finish(l, c);
+}
+
+/* RFC 9293 3.8.6.1: a zero window is probed on the persist timer with
+ * the RTO's backoff; the probe is Linux's (SEQ=SND.UNA-1, no data). */
+Test(tcp_data, zero_window_persist)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg z = ack_seg(1001, iss + 1), probe, d;
+	struct tcp_info_rec i;
+
+	z.wnd = 0;
+	th_inject(&z);
+	cr_assert_eq(tcp_send(c, "abc", 3, T.now), 3);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_PERSIST);
+	probe = th_tmpl(TCP_ACK, iss, 1001);
+	probe.wnd = TH_ANY;
+	th_advance(200 * TH_MS);
+	th_expect(&probe);
+	th_advance(400 * TH_MS - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&probe);
+	cr_assert_eq(th_counter("tcp_persist_probes"), 2);
+	/* the window opens */
+	z.wnd = 502;
+	th_inject(&z);
+	d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.data = "abc";
+	d.len = 3;
+	th_expect(&d);
+	finish(l, c);
+}
+
+/* We advertise a zero window when the buffer is full, and a window
+ * update once the application has read enough. */
+Test(tcp_data, receiver_zero_window_and_update)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq = 1001, got = 0;
+	struct th_seg d, a;
+	static uint8_t sink[70000];
+
+	iss = th_passive_open(&l, &c, 1000, false);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 1), 0, "too late: ignored");
+	uint32_t edge = seq + 131072;
+
+	(void)got;
+	while (seq != edge) {
+		uint32_t n = edge - seq < 1460 ? edge - seq : 1460;
+
+		d = data_seg(seq, iss + 1, n);
+		th_inject(&d);
+		seq += n;
+		while (th_pending()) {
+			a = ack_seg(iss + 1, TH_ANY);
+			a.wnd = TH_ANY;
+			struct tcp_seg g = th_expect(&a);
+
+			cr_assert(SEQ_GEQ(g.ack + ((uint32_t)g.wnd << 7), edge) ||
+				  g.ack == seq);
+			edge = g.ack + ((uint32_t)g.wnd << 7);
+		}
+	}
+	th_advance(40 * TH_MS);
+	while (th_pending())
+		T.head++;
+	a = ack_seg(iss + 1, seq);
+	a.wnd = 0;
+	/* more data is out of window: dropped, ACKed */
+	d = data_seg(seq, iss + 1, 100);
+	th_inject(&d);
+	th_expect(&a);
+	cr_assert_geq(th_counter("tcp_zero_wnd_sent"), 1);
+	cr_assert_eq(tcp_recv(c, sink, 100, 0, T.now), 100);
+	th_expect_none();  /* SWS avoidance: 100 bytes is not worth it */
+	while (tcp_recv_avail(c))
+		cr_assert_gt(tcp_recv(c, sink, sizeof(sink), 0, T.now), 0);
+	a.wnd = TH_ANY;
+	struct tcp_seg g = th_expect(&a);
+
+	cr_assert_geq(g.wnd, 512);
+	finish(l, c);
+}
+
+/* RFC 896 / RFC 1122 4.2.3.4: one small segment in flight at a time */
+Test(tcp_data, nagle_nodelay_cork)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001), a;
+
+	d.wnd = TH_ANY;
+	cr_assert_eq(tcp_send(c, "a", 1, T.now), 1);
+	d.data = "a";
+	d.len = 1;
+	th_expect(&d);
+	cr_assert_eq(tcp_send(c, "b", 1, T.now), 1);
+	cr_assert_eq(tcp_send(c, "c", 1, T.now), 1);
+	th_expect_none();
+	a = ack_seg(1001, iss + 2);
+	th_inject(&a);
+	d.seq = iss + 2;
+	d.data = "bc";
+	d.len = 2;
+	th_expect(&d);
+	/* TCP_NODELAY: no waiting for the ACK */
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1), 0);
+	cr_assert_eq(tcp_send(c, "d", 1, T.now), 1);
+	d.seq = iss + 4;
+	d.data = "d";
+	d.len = 1;
+	th_expect(&d);
+	/* TCP_CORK holds short segments until uncorked */
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 1), 0);
+	a.ack = iss + 5;
+	th_inject(&a);
+	cr_assert_eq(tcp_send(c, "e", 1, T.now), 1);
+	th_expect_none();
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 0), 0);
+	d.seq = iss + 5;
+	d.data = "e";
+	th_expect(&d);
+	finish(l, c);
+}
+
+/* RFC 7323 5.3: a segment with an older timestamp is dropped (and
+ * acknowledged); ts_recent follows in-order segments. */
+Test(tcp_data, paws_drops_old_timestamp)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, true);
+	struct th_seg d = data_seg(1001, iss + 1, 10), a;
+
+	d.ts = true;
+	d.tsval = 2000;
+	d.tsecr = 0;
+	th_inject(&d);
+	a = ack_seg(iss + 1, 1011);
+	a.wnd = TH_ANY;
+	a.ts = true;
+	a.tsecr = 2000;
+	th_expect(&a);
+	d.seq = 1011;
+	d.tsval = 1999;  /* older than ts_recent: a wrapped old duplicate */
+	th_inject(&d);
+	th_expect(&a);
+	cr_assert_eq(th_counter("tcp_drop_paws"), 1);
+	cr_assert_eq(tcp_recv_avail(c), 10);
+	finish(l, c);
+}

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 65-tcp-listen.c - listeners: SYN cookies (RFC 4987), the half-open and
+ * accept bounds, address reuse as Linux (EADDRINUSE, SO_REUSEADDR with
+ * TIME_WAIT, SO_REUSEPORT), ephemeral ports (RFC 6056), ISNs (RFC 6528),
+ * the socket and memory bounds
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "60-tcp-harness.h"
+
+TestSuite(tcp_listen, .init = th_setup, .fini = th_teardown);
+
+static struct tcp_sock *listener(uint16_t port, int backlog)
+{
+	struct tcp_sock *l;
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_bind(l, 0, port), 0);
+	cr_assert_eq(tcp_listen(l, backlog), 0);
+	T.lport = port;
+	return l;
+}
+
+static struct th_seg syn_from(uint16_t sport, uint32_t isn, bool opts)
+{
+	struct th_seg s = th_tmpl(TCP_SYN, isn, 0);
+
+	s.sport = sport;
+	s.wnd = 64240;
+	s.mss = 1460;
+	if (opts) {
+		s.sackok = true;
+		s.ts = true;
+		s.tsval = 777;
+		s.tsecr = 0;
+		s.ws = 7;
+	}
+	return s;
+}
+
+static void drain(void)
+{
+	while (th_pending())
+		T.head++;
+}
+
+static void backlog_one(struct stack_config *cfg)
+{
+	cfg->tcp_max_syn_backlog = 1;
+}
+
+/* RFC 4987 3.6: with the SYN queue full, answer with a cookie and keep
+ * no state; the ACK that returns it makes the connection, with MSS,
+ * window scale and SACK recovered (the last two from the timestamp). */
+Test(tcp_listen, syn_cookies, .init = NULL)
+{
+	struct tcp_sock *l, *c;
+	struct th_seg s, a;
+	struct tcp_seg g;
+	struct tcp_info_rec i;
+
+	th_setup_cfg(backlog_one);
+	l = listener(80, 8);
+	s = syn_from(5001, 100, true);
+	th_inject(&s);
+	drain();
+	cr_assert_eq(th_counter("tcp_syncookies_sent"), 0);
+	s = syn_from(5002, 200, true);
+	th_inject(&s);
+	cr_assert_eq(th_counter("tcp_syncookies_sent"), 1);
+	cr_assert_eq(tcp_sock_count(T.s), 2, "no state for the cookie");
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 201, .wnd = 64240, .mss = 1460,
+					.sackok = true, .ts = true, .tsecr = 777,
+					.ws = 7 });
+	a = th_tmpl(TCP_ACK, 201, g.seq + 1);
+	a.sport = 5002;
+	a.wnd = 502;
+	a.ts = true;
+	a.tsval = 778;
+	a.tsecr = g.tsval;
+	th_inject(&a);
+	cr_assert_eq(th_counter("tcp_syncookies_ok"), 1);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.state, TCP_ESTABLISHED);
+	cr_assert_eq(i.snd_wscale, 7);
+	cr_assert(i.sack);
+	cr_assert(i.ts);
+	cr_assert_eq(i.snd_mss, 1448);
+	cr_assert_eq(i.snd_wnd, 502 << 7);
+	/* a forged cookie is refused with RST */
+	a.sport = 5003;
+	a.ack = g.seq + 12345;
+	th_inject(&a);
+	cr_assert_eq(th_counter("tcp_syncookies_failed"), 1);
+	th_expect(&(struct th_seg){ .flags = TCP_RST, .seq = g.seq + 12345,
+				    .wnd = 0, .mss = -1, .ws = -1 });
+	tcp_abort(c, T.now);
+	tcp_close(l, T.now);
+	drain();
+	th_teardown();
+}
+
+/* listen(backlog): SYNs beyond a full accept queue are dropped */
+Test(tcp_listen, accept_queue_bound)
+{
+	struct tcp_sock *l = listener(80, 1), *c;
+	struct th_seg s = syn_from(5001, 100, false), a;
+	struct tcp_seg g;
+
+	th_inject(&s);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 101, .wnd = TH_ANY, .mss = 1460,
+					.ws = -1 });
+	a = th_tmpl(TCP_ACK, 101, g.seq + 1);
+	a.sport = 5001;
+	a.wnd = 1000;
+	th_inject(&a);
+	cr_assert(T.events & TCP_EV_ACCEPT);
+	s = syn_from(5002, 300, false);
+	th_inject(&s);
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_listen_overflow"), 1);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	cr_assert_eq(tcp_accept(l, &c), -EAGAIN);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/* Closing a listener resets the connections nobody accepted */
+Test(tcp_listen, close_listener_resets_children)
+{
+	struct tcp_sock *l = listener(80, 4);
+	struct th_seg s = syn_from(5001, 100, false);
+	struct tcp_seg g;
+
+	th_inject(&s);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 101, .wnd = TH_ANY, .mss = 1460,
+					.ws = -1 });
+	tcp_close(l, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = g.seq + 1,
+				    .ack = 101, .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	cr_assert_eq(tcp_sock_count(T.s), 0);
+}
+
+/* SYN-ACK retransmission, then the half-open child gives up */
+Test(tcp_listen, synack_retries)
+{
+	struct tcp_sock *l = listener(80, 4);
+	struct th_seg s = syn_from(5001, 100, false);
+	struct th_seg sa = { .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY, .ack = 101,
+			     .wnd = TH_ANY, .mss = 1460, .ws = -1 };
+	uint64_t t0 = T.now;
+
+	th_inject(&s);
+	th_expect(&sa);
+	for (unsigned i = 1; i <= 5; i++) {
+		th_advance_to(t0 + ((1ull << i) - 1) * TH_SEC);
+		th_expect(&sa);
+	}
+	cr_assert_eq(tcp_sock_count(T.s), 2);
+	th_advance_to(t0 + 63 * TH_SEC);
+	cr_assert_eq(tcp_sock_count(T.s), 1);
+	cr_assert_eq(th_counter("tcp_syn_retrans"), 5);
+	th_expect_none();
+	tcp_close(l, T.now);
+}
+
+Test(tcp_listen, bind_conflicts)
+{
+	struct tcp_sock *a, *b;
+
+	cr_assert_eq(tcp_open(T.s, &a), 0);
+	cr_assert_eq(tcp_open(T.s, &b), 0);
+	cr_assert_eq(tcp_bind(a, 0, 80), 0);
+	cr_assert_eq(tcp_bind(a, 0, 81), -EINVAL, "already bound");
+	cr_assert_eq(tcp_bind(b, 0, 80), -EADDRINUSE);
+	cr_assert_eq(tcp_bind(b, TH_US, 80), -EADDRINUSE, "wildcard owns it");
+	cr_assert_eq(tcp_bind(b, IPV4(10, 0, 0, 9), 80), -EADDRNOTAVAIL);
+	cr_assert_eq(tcp_setsockopt(a, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_setsockopt(b, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_listen(a, 4), 0);
+	cr_assert_eq(tcp_bind(b, 0, 80), -EADDRINUSE,
+		     "SO_REUSEADDR does not share with a listener");
+	cr_assert_eq(tcp_bind(b, 0, 0), 0, "ephemeral");
+	tcp_close(a, T.now);
+	tcp_close(b, T.now);
+}
+
+/* SO_REUSEADDR on both lets a bind through while only TIME_WAIT holds
+ * the port; without it, EADDRINUSE, as Linux. */
+Test(tcp_listen, reuseaddr_with_time_wait)
+{
+	struct tcp_sock *l, *c, *n;
+	uint32_t iss;
+	struct th_seg a;
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_setsockopt(l, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	{
+		struct th_seg s = syn_from(TH_PEER_PORT, 1000, false);
+		struct tcp_seg g;
+
+		th_inject(&s);
+		g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK,
+						.seq = TH_ANY, .ack = 1001,
+						.wnd = TH_ANY, .mss = 1460, .ws = -1 });
+		iss = g.seq;
+		a = th_tmpl(TCP_ACK, 1001, iss + 1);
+		a.wnd = 1000;
+		th_inject(&a);
+		cr_assert_eq(tcp_accept(l, &c), 0);
+	}
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_open(T.s, &n), 0);
+	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "a connection owns it");
+	tcp_close(c, T.now);
+	drain();
+	a = th_tmpl(TCP_FIN | TCP_ACK, 1001, iss + 2);
+	a.wnd = 1000;
+	th_inject(&a);
+	drain();
+	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "no SO_REUSEADDR");
+	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_bind(n, 0, 80), 0, "only TIME_WAIT is left");
+	tcp_close(n, T.now);
+}
+
+/* SO_REUSEPORT: listeners share a port; SYNs are spread by 4-tuple */
+Test(tcp_listen, reuseport_spreads)
+{
+	struct tcp_sock *l[2], *c;
+	unsigned got[2] = { 0, 0 };
+
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(tcp_open(T.s, &l[i]), 0);
+		cr_assert_eq(tcp_setsockopt(l[i], TCP_SO_REUSEPORT, 1), 0);
+		cr_assert_eq(tcp_bind(l[i], 0, 80), 0);
+		cr_assert_eq(tcp_listen(l[i], 64), 0);
+	}
+	T.lport = 80;
+	for (uint16_t p = 0; p < 16; p++) {
+		struct th_seg s = syn_from((uint16_t)(6000 + p), 100, false);
+
+		th_inject(&s);
+	}
+	drain();
+	for (int i = 0; i < 2; i++)
+		got[i] = l[i]->syn_qlen;
+	cr_assert_eq(got[0] + got[1], 16);
+	cr_assert(got[0] > 0 && got[1] > 0, "spread %u/%u", got[0], got[1]);
+	for (int i = 0; i < 2; i++)
+		tcp_close(l[i], T.now);
+	drain();
+	(void)c;
+}
+
+/* RFC 6056: ephemeral ports in Linux's range, distinct per connection */
+Test(tcp_listen, ephemeral_ports)
+{
+	struct tcp_sock *c[3];
+	uint32_t a;
+	uint16_t p[3];
+
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(tcp_open(T.s, &c[i]), 0);
+		cr_assert_eq(tcp_connect(c[i], TH_PEER, 80, T.now), -EINPROGRESS);
+		tcp_getsockname(c[i], &a, &p[i]);
+		cr_assert_eq(a, TH_US);
+		cr_assert(p[i] >= 32768 && p[i] <= 60999);
+	}
+	cr_assert(p[0] != p[1] && p[1] != p[2] && p[0] != p[2]);
+	cr_assert_eq(tcp_connect(c[0], TH_PEER, 80, T.now), -EALREADY);
+	for (int i = 0; i < 3; i++)
+		tcp_close(c[i], T.now);
+	drain();
+}
+
+/* RFC 6528: ISN = M + F(4-tuple, key), M ticking every 4 us */
+Test(tcp_listen, isn_clock_and_tuple)
+{
+	uint32_t a, b, d;
+
+	stack_timeout(T.s, T.now);
+	a = tcp_isn(T.s, TH_US, 1, TH_PEER, 2);
+	d = tcp_isn(T.s, TH_US, 1, TH_PEER, 3);
+	T.now += TH_SEC;
+	stack_timeout(T.s, T.now);
+	b = tcp_isn(T.s, TH_US, 1, TH_PEER, 2);
+	cr_assert_eq(b - a, 250000);
+	cr_assert_neq(a, d);
+}
+
+static void small_budget(struct stack_config *cfg)
+{
+	cfg->tcp_mem_budget = 300000;
+	cfg->tcp_max_socks = 3;
+}
+
+/* Memory: buffers come from a budget; when it is spent, new connections
+ * are refused (counted), never a crash. Sockets are bounded too. */
+Test(tcp_listen, memory_budget_and_socket_limit, .init = NULL)
+{
+	struct tcp_sock *a, *b, *c, *d;
+
+	th_setup_cfg(small_budget);
+	cr_assert_eq(tcp_open(T.s, &a), 0);
+	cr_assert_eq(tcp_open(T.s, &b), 0);
+	cr_assert_eq(tcp_connect(a, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_connect(b, TH_PEER, 80, T.now), -ENOBUFS);
+	cr_assert_eq(th_counter("tcp_nomem_bufs"), 1);
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_open(T.s, &d), -ENOBUFS);
+	cr_assert_eq(th_counter("tcp_nomem_socks"), 1);
+	tcp_close(a, T.now);
+	tcp_close(b, T.now);
+	tcp_close(c, T.now);
+	drain();
+	th_teardown();
+}

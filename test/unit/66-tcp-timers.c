@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 66-tcp-timers.c - keepalive (RFC 1122 4.2.3.6 with Linux's idle,
+ * interval and count), no deadline when idle, the per-connection record,
+ * ICMP errors (RFC 5927, RFC 1191), congestion window growth (RFC 6928,
+ * RFC 5681, RFC 9438)
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "60-tcp-harness.h"
+#include "icmp.h"
+#include "ipv4.h"
+
+TestSuite(tcp_timers, .init = th_setup, .fini = th_teardown);
+
+static void drain(void)
+{
+	while (th_pending())
+		T.head++;
+}
+
+Test(tcp_timers, keepalive_probes_then_reset)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg probe = th_tmpl(TCP_ACK, iss, 1001), a;
+	uint64_t t0 = T.now;
+
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPIDLE, 10), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPINTVL, 2), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPCNT, 3), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPCNT, 0), -EINVAL);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_KEEPALIVE, 1), 0);
+	th_advance_to(t0 + 10 * TH_SEC - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&probe);
+	/* answered: the connection is alive, the idle time starts over */
+	a = th_tmpl(TCP_ACK, 1001, iss + 1);
+	a.wnd = 502;
+	th_inject(&a);
+	t0 = T.now;
+	th_advance_to(t0 + 10 * TH_SEC - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&probe);
+	th_advance(2 * TH_SEC);
+	th_expect(&probe);
+	th_advance(2 * TH_SEC);
+	th_expect(&probe);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	th_advance(2 * TH_SEC);
+	/* count probes unanswered: reset, ETIMEDOUT */
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = iss + 1,
+				    .ack = 1001, .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
+	cr_assert_eq(th_counter("tcp_keepalive_probes"), 4);
+	tcp_close(c, T.now);
+}
+
+/* Timers on demand: an idle connection leaves the engine no deadline */
+Test(tcp_timers, idle_connection_has_no_deadline)
+{
+	struct tcp_sock *l, *c;
+
+	th_passive_open(&l, &c, 1000, false);
+	cr_assert_eq(stack_timeout(T.s, T.now), STACK_NO_DEADLINE);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+static void record_fn(void *arg, const struct tcp_sock *sk)
+{
+	(*(unsigned *)arg)++;
+}
+
+/* The record ustackctl and TCP_INFO read */
+Test(tcp_timers, info_record)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, true);
+	struct tcp_info_rec i;
+	unsigned n = 0;
+
+	th_advance(5 * TH_MS);
+	cr_assert_eq(tcp_send(c, "abcdef", 6, T.now), 6);
+	drain();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.state, TCP_ESTABLISHED);
+	cr_assert_eq(i.time_in_state, 5 * TH_MS);
+	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
+	cr_assert_eq(i.laddr, TH_US);
+	cr_assert_eq(i.lport, 80);
+	cr_assert_eq(i.raddr, TH_PEER);
+	cr_assert_eq(i.rport, TH_PEER_PORT);
+	cr_assert_eq(i.iss, iss);
+	cr_assert_eq(i.irs, 1000);
+	cr_assert_eq(i.snd_una, iss + 1);
+	cr_assert_eq(i.snd_nxt, iss + 7);
+	cr_assert_eq(i.rcv_nxt, 1001);
+	cr_assert_eq(i.snd_wnd, 502 << 7);
+	cr_assert_eq(i.rcv_wnd, 1024 << 7);
+	cr_assert_eq(i.snd_wscale, 7);
+	cr_assert_eq(i.rcv_wscale, 7);
+	cr_assert(i.ts && i.sack);
+	cr_assert_eq(i.snd_mss, 1448);
+	cr_assert_eq(i.rcv_mss, 1460);
+	cr_assert_eq(i.cwnd, 10 * 1448, "RFC 6928 initial window");
+	cr_assert_eq(i.rto, 200 * TH_MS);
+	cr_assert_eq(i.snd_queued, 6);
+	cr_assert_eq(i.rcv_queued, 0);
+	cr_assert_eq(i.sndbuf, 131072);
+	cr_assert_eq(i.cc, TCP_CC_CUBIC);
+	tcp_foreach(T.s, record_fn, &n);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(tcp_state_name(TCP_CLOSE_WAIT), "CLOSE_WAIT");
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/* Build an ICMP error quoting a segment we sent (from 10.0.0.1). */
+static void inject_icmp(uint8_t type, uint8_t code, uint32_t rest,
+			uint16_t sport, uint16_t dport, uint32_t seq)
+{
+	uint8_t f[14 + 20 + 8 + 28];
+	uint8_t *ip = f + 14, *ic = ip + 20, *q = ic + 8;
+	struct ipv4_hdr h = { .ttl = 64, .proto = IP_PROTO_ICMP, .src = TH_PEER,
+			      .dst = TH_US, .total_len = 20 + 8 + 28 };
+	struct ipv4_hdr qh = { .ttl = 64, .proto = IP_PROTO_TCP, .src = TH_US,
+			       .dst = TH_PEER, .total_len = 40 };
+	struct icmp_hdr ih = { .type = type, .code = code, .rest = rest };
+
+	memcpy(f, (uint8_t[]){ 2, 0, 0, 0, 0, 1 }, 6);
+	memcpy(f + 6, (uint8_t[]){ 2, 0, 0, 0, 0, 2 }, 6);
+	f[12] = 8;
+	f[13] = 0;
+	ipv4_build(q, &qh);
+	put16(q + 20, sport);
+	put16(q + 22, dport);
+	put32(q + 24, seq);
+	icmp_build(ic, 8 + 28, &ih);
+	ipv4_build(ip, &h);
+	stack_input_copy(T.s, 1, f, sizeof(f), T.now);
+}
+
+/* RFC 1122 4.2.3.9 / Linux: port unreachable refuses a connecting socket */
+Test(tcp_timers, icmp_port_unreachable_refuses)
+{
+	struct tcp_sock *c;
+	uint32_t a;
+	uint16_t port;
+	struct tcp_seg g;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	g = th_expect(&syn);
+	tcp_getsockname(c, &a, &port);
+	/* RFC 5927: a quoted sequence number not in flight is ignored */
+	inject_icmp(ICMP_UNREACH, ICMP_UNREACH_PORT, 0, port, 80, g.seq + 99);
+	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
+	inject_icmp(ICMP_UNREACH, ICMP_UNREACH_PORT, 0, port, 80, g.seq);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
+	tcp_close(c, T.now);
+}
+
+/* RFC 1191: fragmentation needed lowers the MSS and resends smaller */
+Test(tcp_timers, icmp_frag_needed_lowers_mss)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	static uint8_t big[3000];
+	struct tcp_info_rec i;
+	struct th_seg d = th_tmpl(TCP_ACK, iss + 1, 1001);
+
+	cr_assert_eq(tcp_send(c, big, 1460, T.now), 1460);
+	drain();
+	inject_icmp(ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, 1000, 80, TH_PEER_PORT,
+		    iss + 1);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.snd_mss, 960);
+	cr_assert_eq(th_counter("tcp_pmtu_updates"), 1);
+	d.wnd = TH_ANY;
+	d.len = 960;
+	th_expect(&d);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/* Slow start: cwnd grows by the bytes acked (RFC 5681 3.1), for both
+ * algorithms; a loss sets ssthresh per algorithm (0.5 or 0.7). */
+static void cwnd_growth(enum tcp_cc_algo algo, uint32_t want_ssthresh)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	static uint8_t big[20 * 1460];
+	struct tcp_info_rec i;
+	struct th_seg a = th_tmpl(TCP_ACK, 1001, iss + 1 + 2 * 1460);
+
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, algo), 0);
+	cr_assert_eq(tcp_send(c, big, sizeof(big), T.now), sizeof(big));
+	cr_assert_eq(th_pending(), 10, "initial window: 10 segments");
+	drain();
+	a.wnd = 502;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 12 * 1460);
+	cr_assert_eq(th_pending(), 4, "2 acked + 2 growth");
+	drain();
+	th_advance(200 * TH_MS);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.ssthresh, want_ssthresh);
+	cr_assert_eq(i.cwnd, 1460);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+Test(tcp_timers, newreno_slow_start_and_loss)
+{
+	cwnd_growth(TCP_CC_NEWRENO, 12 * 1460 / 2);
+}
+
+Test(tcp_timers, cubic_slow_start_and_loss)
+{
+	cwnd_growth(TCP_CC_CUBIC, (uint32_t)(12 * 1460 * 0.7));
+}
