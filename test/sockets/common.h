@@ -39,7 +39,7 @@ static inline void report(const char *name, long rc)
 	fflush(stdout);
 }
 
-static inline void line(const char *fmt, ...)
+static inline __attribute__((format(printf, 1, 2))) void line(const char *fmt, ...)
 {
 	va_list ap;
 
