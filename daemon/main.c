@@ -108,8 +108,17 @@ static void host_udp_event(void *ctx, struct udp_sock *us, unsigned events)
 		sock_udp_event(d->socks, us, events);
 }
 
+static void host_tcp_event(void *ctx, struct tcp_sock *ts, unsigned events)
+{
+	struct daemon *d = ctx;
+
+	if (d->socks)
+		sock_tcp_event(d->socks, ts, events);
+}
+
 static const struct stack_ops host_ops = {
 	.udp_event = host_udp_event,
+	.sock_event = host_tcp_event,
 	.link_output = host_link_output,
 	.random = host_random,
 	.log = host_log,

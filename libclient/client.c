@@ -372,6 +372,69 @@ void ust_forget_range(unsigned lo, unsigned hi)
 		set_kind((int)i, 0);
 }
 
+static void set_flags(int fd, unsigned set, unsigned clear)
+{
+	if (fd >= 0 && (unsigned)fd < fdtab_size) {
+		uint32_t v = atomic_load(&fdtab[fd]);
+
+		if (v & UST_OURS)
+			atomic_store(&fdtab[fd], (v | set) & ~clear);
+	}
+}
+
+/*
+ * A non-blocking connect lowered the fd's SO_SNDBUF and filled it so that
+ * it stays unwritable until the handshake ends (see ustack_connect). Once
+ * the daemon has drained the filler, the fd is writable: restore it.
+ */
+static void stream_settle(int fd, unsigned k)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int v = 212992 / 2;
+
+	if (!(k & UST_SMALLBUF) || ust_r.poll(&p, 1, 0) != 1 ||
+	    !(p.revents & POLLOUT))
+		return;
+	ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	set_flags(fd, 0, UST_SMALLBUF);
+}
+
+static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
+		    void *reply, size_t rcap, size_t *rlen);
+
+/* The daemon's SO_ERROR for a stream whose channel ended (a reset). */
+static int stream_error(int fd)
+{
+	struct ustack_sockopt o, out;
+	size_t n = 0;
+	int e = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.level = SOL_SOCKET;
+	o.name = SO_ERROR;
+	o.len = sizeof(int);
+	if (ctl_call(USTACK_MSG_GETSOCKOPT, &o, sizeof(o), fd, &out,
+		     sizeof(out), &n) == 0 && n == sizeof(out) &&
+	    out.len == sizeof(int))
+		memcpy(&e, out.val, sizeof(int));
+	return e;
+}
+
+/* A stream read gave 0: end of stream, or the reset that ended it? */
+static ssize_t stream_eof(int fd, size_t len)
+{
+	int e;
+
+	if (len == 0)
+		return 0;
+	e = stream_error(fd);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 void ust_copy(int from, int to)
 {
 	if (from < 0 || (unsigned)from >= fdtab_size)
@@ -464,6 +527,29 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return fail(rc);
 	fl = ust_r.fcntl(fd, F_GETFL);
 	r.nonblock = fl >= 0 && (fl & O_NONBLOCK);
+	r.filler = 0;
+	if (ust_is_stream(k) && r.nonblock && !(k & UST_CONNECT_TRIED) &&
+	    r.addr.family != AF_UNSPEC) {
+		/*
+		 * Keep the fd unwritable until the handshake ends, as the
+		 * kernel does: fill its small send buffer; the daemon
+		 * discards exactly these bytes when the outcome is known.
+		 */
+		static const char fill[512];
+		int v = 1;
+
+		ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+		for (int i = 0; i < 64; i++) {
+			ssize_t n = ust_r.send(fd, fill, sizeof(fill),
+					       MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n <= 0)
+				break;
+			r.filler += (uint32_t)n;
+		}
+		set_flags(fd, UST_SMALLBUF, 0);
+	}
+	set_flags(fd, UST_CONNECT_TRIED, 0);
 	rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0, NULL);
 	return rc ? fail(rc) : 0;
 }
@@ -475,8 +561,11 @@ PUBLIC int ustack_shutdown(int fd, int how)
 	int rc;
 
 	PASS_UNLESS_OURS(k, fd, shutdown(fd, how));
-	rc = ctl_call(USTACK_MSG_SHUTDOWN, &v, sizeof(v), fd, NULL, 0,
-			      NULL);
+	rc = ctl_call(USTACK_MSG_SHUTDOWN, &v, sizeof(v), fd, NULL, 0, NULL);
+	/* a stream's FIN follows the bytes already written: it travels
+	 * in the channel, as end of file */
+	if (rc == 0 && ust_is_stream(k) && how != SHUT_RD)
+		ust_r.shutdown(fd, SHUT_WR);
 	return rc ? fail(rc) : 0;
 }
 
@@ -556,6 +645,8 @@ PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
 		return ust_r.getsockopt(fd, level, name, val, len);
 	if (!len || (int)*len < 0)
 		return fail(-EINVAL);
+	if (ust_is_stream(k) && level == SOL_SOCKET && name == SO_ERROR)
+		stream_settle(fd, k);
 	if (ust_is_dgram(k) && level == SOL_SOCKET && name == SO_ERROR &&
 	    *len >= sizeof(int)) {
 		int e = dgram_take_error(fd);
@@ -692,6 +783,7 @@ PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
 		return dgram_sendmsg(fd, k, msg, flags);
 	if (msg->msg_name && msg->msg_namelen)
 		return fail(-EISCONN);
+	stream_settle(fd, k);
 	return ust_r.sendmsg(fd, msg, flags);
 }
 
@@ -708,6 +800,7 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 		return dgram_sendmsg(fd, k, &m, flags);
 	if (addr && alen)
 		return fail(-EISCONN);
+	stream_settle(fd, k);
 	return ust_r.send(fd, buf, len, flags);
 }
 
@@ -724,7 +817,14 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	if (ust_is_dgram(k))
 		return dgram_recvmsg(fd, msg, flags);
 	msg->msg_namelen = 0;
-	return ust_r.recvmsg(fd, msg, flags);
+	{
+		ssize_t n = ust_r.recvmsg(fd, msg, flags);
+		size_t len = 0;
+
+		for (size_t i = 0; n == 0 && i < msg->msg_iovlen; i++)
+			len += msg->msg_iov[i].iov_len;
+		return n == 0 ? stream_eof(fd, len) : n;
+	}
 }
 
 PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
@@ -740,7 +840,8 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 	if (!ust_is_dgram(k)) {
 		if (alen)
 			*alen = 0;
-		return ust_r.recv(fd, buf, len, flags);
+		n = ust_r.recv(fd, buf, len, flags);
+		return n == 0 ? stream_eof(fd, len) : n;
 	}
 	if (!addr)
 		m.msg_namelen = 0;
@@ -759,9 +860,12 @@ PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 {
 	unsigned k = ust_kind(fd);
 
+	ssize_t n;
+
 	if (ust_is_dgram(k))
 		return ustack_recvfrom(fd, buf, len, 0, NULL, NULL);
-	return ust_r.read(fd, buf, len);
+	n = ust_r.read(fd, buf, len);
+	return n == 0 && k ? stream_eof(fd, len) : n;
 }
 
 PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
@@ -770,6 +874,8 @@ PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
 
 	if (ust_is_dgram(k))
 		return ustack_sendto(fd, buf, len, 0, NULL, 0);
+	if (k & UST_SMALLBUF)
+		stream_settle(fd, k);
 	return ust_r.write(fd, buf, len);
 }
 
@@ -779,9 +885,19 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 			    .msg_iovlen = iovcnt < 0 ? 0 : (size_t)iovcnt };
 	unsigned k = ust_kind(fd);
 
+	ssize_t n;
+
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_recvmsg(fd, &m, 0);
-	return ust_r.readv(fd, iov, iovcnt);
+	n = ust_r.readv(fd, iov, iovcnt);
+	if (n == 0 && k) {
+		size_t len = 0;
+
+		for (int i = 0; i < iovcnt; i++)
+			len += iov[i].iov_len;
+		return stream_eof(fd, len);
+	}
+	return n;
 }
 
 PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
@@ -792,6 +908,8 @@ PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
 
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_sendmsg(fd, k, &m, 0);
+	if (k & UST_SMALLBUF)
+		stream_settle(fd, k);
 	return ust_r.writev(fd, iov, iovcnt);
 }
 

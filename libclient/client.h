@@ -55,6 +55,8 @@ void ust_init(void);
 #define UST_NOT_OURS 1u
 #define UST_OURS 0x100u
 #define UST_V6 0x10u
+#define UST_CONNECT_TRIED 0x20u      /* stream: connect() was called */
+#define UST_SMALLBUF 0x40u           /* stream: SO_SNDBUF lowered (filler) */
 #define UST_TYPE_MASK 0xfu
 
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
@@ -65,6 +67,11 @@ void ust_forget_range(unsigned lo, unsigned hi);
 static inline int ust_is_dgram(unsigned k)
 {
 	return k && (k & UST_TYPE_MASK) == SOCK_DGRAM;
+}
+
+static inline int ust_is_stream(unsigned k)
+{
+	return k && (k & UST_TYPE_MASK) == SOCK_STREAM;
 }
 
 #endif

@@ -109,6 +109,9 @@ struct ustack_sock_info {
 struct ustack_connect_req {
 	struct ustack_sockaddr addr;
 	uint32_t nonblock;   /* 1: the program's fd is O_NONBLOCK */
+	uint32_t filler;     /* stream: bytes written to the channel before
+			      * this request that the daemon discards (they
+			      * keep the fd unwritable until connected) */
 };
 
 struct ustack_int {

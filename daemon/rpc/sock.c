@@ -168,49 +168,63 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 		*protocol = IPPROTO_UDP;
 		return &sock_udp_proto;
 	}
+	if (type == SOCK_STREAM && (*protocol == 0 || *protocol == IPPROTO_TCP)) {
+		*protocol = IPPROTO_TCP;
+		return &sock_tcp_proto;
+	}
 	return NULL;
 }
 
-static int sock_create(struct socktab *t, uid_t uid,
-		       const struct ustack_socket_req *req,
-		       struct ustack_sock_info *info, int *client_fd)
+/**
+ * sock_alloc() - a socket with its channel, charged to @q
+ * @t: the table
+ * @q: the uid that pays for it
+ * @domain: AF_INET or AF_INET6
+ * @type: SOCK_DGRAM or SOCK_STREAM
+ * @protocol: IPPROTO_UDP or IPPROTO_TCP
+ * @proto: the protocol glue
+ * @engine: an engine socket to adopt (an accepted connection), or NULL
+ * @client_fd: set to the program's end, for the caller to pass and close
+ * @err: set to a negative errno on failure
+ *
+ * Return: the socket, or NULL
+ */
+struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
+			int type, int protocol, const struct sock_proto *proto,
+			void *engine, int *client_fd, int *err)
 {
-	const struct sock_proto *proto;
-	struct uid_quota *q;
 	struct sock *sk;
-	int protocol = req->protocol, fds[2], rc;
+	int fds[2], rc;
+	short rflags = EV_READ | EV_PERSIST;
 	socklen_t len = sizeof(uint64_t);
 
-	if (req->domain != AF_INET && req->domain != AF_INET6)
-		return -EAFNOSUPPORT;
-	proto = proto_for(req->domain, req->type, &protocol);
-	if (!proto)
-		return req->type == SOCK_STREAM || req->type == SOCK_DGRAM ||
-		       req->type == SOCK_RAW ? -EPROTONOSUPPORT : -EINVAL;
 	if (t->count >= t->lim.max_socks) {
 		t->st.limit_socks++;
-		return -ENFILE;
+		*err = -ENFILE;
+		return NULL;
 	}
-	q = quota_get(t, uid);
-	if (!q)
-		return -ENOMEM;
 	if (q->socks >= t->lim.max_socks_per_uid) {
 		t->st.quota_socks++;
-		return -EMFILE;
+		*err = -EMFILE;
+		return NULL;
 	}
 	sk = calloc(1, sizeof(*sk));
-	if (!sk)
-		return -ENOMEM;
+	if (!sk) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	sk->t = t;
 	sk->q = q;
-	sk->domain = req->domain;
-	sk->type = req->type;
+	sk->domain = domain;
+	sk->type = type;
 	sk->protocol = protocol;
+	sk->pend_child_fd = -1;
 	sk->kept[KEPT_RCVLOWAT] = 1;
 	sk->kept[KEPT_IP_TTL] = 64;
 	if (sock_charge(sk, 0)) {
 		free(sk);
-		return -ENOBUFS;
+		*err = -ENOBUFS;
+		return NULL;
 	}
 	q->socks++;
 	if (socketpair(AF_UNIX, proto->chan_type | SOCK_CLOEXEC, 0, fds)) {
@@ -223,16 +237,19 @@ static int sock_create(struct socktab *t, uid_t uid,
 		goto fail_fds;
 	}
 	sk->chan = fds[0];
-	sk->rev = event_new(t->base, sk->chan, EV_READ | EV_PERSIST,
-			    on_chan_read, sk);
+	/* a stream channel is read only while the engine has room: edges */
+	if (proto->chan_type == SOCK_STREAM)
+		rflags |= EV_ET;
+	sk->rev = event_new(t->base, sk->chan, rflags, on_chan_read, sk);
 	sk->wev = event_new(t->base, sk->chan, EV_WRITE, on_chan_write, sk);
 	if (!sk->rev || !sk->wev || event_add(sk->rev, NULL)) {
 		rc = -ENOMEM;
 		goto fail_fds;
 	}
 	sk->proto = proto;
-	rc = proto->open(sk);
+	rc = proto->open(sk, engine);
 	if (rc) {
+		proto->close(sk);
 		sk->proto = NULL;
 		goto fail_fds;
 	}
@@ -245,12 +262,8 @@ static int sock_create(struct socktab *t, uid_t uid,
 	sk->hnext = t->hash[hash_of(t, sk->cookie)];
 	t->hash[hash_of(t, sk->cookie)] = sk;
 	t->st.created++;
-	info->domain = sk->domain;
-	info->type = sk->type;
-	info->protocol = sk->protocol;
-	info->id = sk->id;
 	*client_fd = fds[1];
-	return 0;
+	return sk;
 fail_fds:
 	if (sk->rev)
 		event_free(sk->rev);
@@ -262,7 +275,37 @@ fail_pair:
 	q->socks--;
 	q->mem -= sk->charged;
 	free(sk);
-	return rc;
+	*err = rc;
+	return NULL;
+}
+
+static int sock_create(struct socktab *t, uid_t uid,
+		       const struct ustack_socket_req *req,
+		       struct ustack_sock_info *info, int *client_fd)
+{
+	const struct sock_proto *proto;
+	struct uid_quota *q;
+	struct sock *sk;
+	int protocol = req->protocol, rc;
+
+	if (req->domain != AF_INET && req->domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	proto = proto_for(req->domain, req->type, &protocol);
+	if (!proto)
+		return req->type == SOCK_STREAM || req->type == SOCK_DGRAM ||
+		       req->type == SOCK_RAW ? -EPROTONOSUPPORT : -EINVAL;
+	q = quota_get(t, uid);
+	if (!q)
+		return -ENOMEM;
+	sk = sock_alloc(t, q, req->domain, req->type, protocol, proto, NULL,
+			client_fd, &rc);
+	if (!sk)
+		return rc;
+	info->domain = sk->domain;
+	info->type = sk->type;
+	info->protocol = sk->protocol;
+	info->id = sk->id;
+	return 0;
 }
 
 /* The socket whose program end @fd is, or NULL (counted). */
@@ -317,8 +360,8 @@ static int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
 	return 0;
 }
 
-static void sock_addr_out(const struct sock *sk, uint32_t addr,
-			  uint16_t port, struct ustack_sockaddr *ua)
+void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
+		   struct ustack_sockaddr *ua)
 {
 	uint32_t n = htonl(addr);
 
@@ -353,18 +396,30 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 	return sk->proto->bind(sk, addr, port);
 }
 
-static int req_connect(struct sock *sk, const struct ustack_connect_req *r)
+static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
+		       uint64_t client, uint32_t seq)
 {
 	uint32_t addr;
 	uint16_t port;
 	int rc;
 
+	if (r->filler > (1u << 20))
+		return -EINVAL;
+	if (sk->type == SOCK_STREAM)
+		sk->filler += r->filler;
 	if (r->addr.family == AF_UNSPEC)
 		return sk->proto->disconnect(sk);
 	rc = sock_addr_in(sk, &r->addr, &addr, &port, -ENETUNREACH);
 	if (rc)
 		return rc;
+	if (sk->pend_connect)
+		return -EALREADY;
 	rc = sk->proto->connect(sk, addr, port, r->nonblock != 0);
+	if (rc == SOCK_PENDING) {
+		sk->pend_connect = true;
+		sk->pend_client = client;
+		sk->pend_seq = seq;
+	}
 	sock_settle(sk);
 	return rc;
 }
@@ -475,6 +530,11 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 	}
 	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
 		return -EOPNOTSUPP;
+	if (o->level == IPPROTO_TCP && o->name == TCP_INFO &&
+	    sk->type == SOCK_STREAM) {
+		out->len = (uint32_t)sock_tcp_info(sk, out->val, o->len);
+		return 0;
+	}
 	rc = sk->proto->getopt(sk, o->level, o->name, &val);
 	if (rc == -ENOPROTOOPT && (k = kept_index(o->level, o->name)) >= 0) {
 		val = sk->kept[k];
@@ -516,7 +576,7 @@ static int req_sendto(struct sock *sk, const void *body, size_t len)
 /**
  * sock_request() - see sock.h
  */
-int sock_request(struct socktab *t, uid_t uid, pid_t pid,
+int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		 const struct ustack_msg_hdr *h, const void *body, int fd,
 		 void *reply, size_t *reply_len, int *reply_fd)
 {
@@ -560,7 +620,7 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid,
 		struct ustack_connect_req r;
 
 		memcpy(&r, body, sizeof(r));
-		return req_connect(sk, &r);
+		return req_connect(sk, &r, client, h->seq);
 	}
 	case USTACK_MSG_LISTEN:
 		memcpy(&iv, body, sizeof(iv));
@@ -633,7 +693,22 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid,
 	return -EINVAL;
 }
 
-/* ctl_handler_fn for the socket requests: answered at once. */
+/**
+ * sock_reply_pending() - answer the CONNECT that waits for its outcome
+ * @sk: the socket
+ * @status: 0 or -errno
+ */
+void sock_reply_pending(struct sock *sk, int status)
+{
+	if (!sk->pend_connect)
+		return;
+	sk->pend_connect = false;
+	ctl_reply(sk->t->ctl, sk->pend_client, USTACK_MSG_CONNECT,
+		  sk->pend_seq, status, NULL, 0);
+}
+
+/* ctl_handler_fn for the socket requests: answered at once, but for a
+ * blocking connect, answered when it completes. */
 static int sock_ctl_handler(void *arg, struct ctl_req *req)
 {
 	struct socktab *t = arg;
@@ -641,8 +716,10 @@ static int sock_ctl_handler(void *arg, struct ctl_req *req)
 	size_t reply_len;
 	int reply_fd, status;
 
-	status = sock_request(t, req->uid, req->pid, req->hdr, req->body,
-			      req->fd, reply, &reply_len, &reply_fd);
+	status = sock_request(t, req->uid, req->pid, req->client, req->hdr,
+			      req->body, req->fd, reply, &reply_len, &reply_fd);
+	if (status == SOCK_PENDING)
+		return CTL_PENDING;
 	ctl_reply_fd(t->ctl, req->client, req->hdr->type, req->hdr->seq,
 		     status, reply, status ? 0 : reply_len,
 		     status ? -1 : reply_fd);

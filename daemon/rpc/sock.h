@@ -61,7 +61,9 @@ struct sock_limits {
 	X(chan_full, "datagrams held: the program's channel was full")        \
 	X(chan_err, "channel errors (socket closed)")                         \
 	X(dgram_out, "datagrams moved from programs to the engine")           \
-	X(dgram_in, "datagrams moved from the engine to programs")
+	X(dgram_in, "datagrams moved from the engine to programs")            \
+	X(stream_out, "stream bytes moved from programs to the engine")       \
+	X(stream_in, "stream bytes moved from the engine to programs")
 
 struct sock_stats {
 #define X(name, desc) uint64_t name;
@@ -86,11 +88,14 @@ unsigned socktab_count(const struct socktab *t);
  * Return: 0 or a negative errno for the reply's status.
  */
 #define USTACK_SOCK_REPLY_MAX 256
-int sock_request(struct socktab *t, uid_t uid, pid_t pid,
+int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		 const struct ustack_msg_hdr *h, const void *body, int fd,
 		 void *reply, size_t *reply_len, int *reply_fd);
 
 /* stack_ops.udp_event: the engine has news for a UDP socket. */
 void sock_udp_event(struct socktab *t, struct udp_sock *us, unsigned events);
+/* stack_ops.sock_event: the engine has news for a TCP socket. */
+struct tcp_sock;
+void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events);
 
 #endif

@@ -40,6 +40,19 @@ struct sock {
 	bool wev_armed;
 	int pending_err;                /* to post on the channel, positive */
 	bool shut_rd, shut_wr;
+	/* stream sockets (sock_tcp.c) */
+	struct event *kick;             /* deferred work after engine events */
+	bool listening;
+	bool connecting;                /* the handshake is under way */
+	bool conn_done;                 /* connect finished (or failed) */
+	bool prog_eof;                  /* the program shut down writing */
+	bool chan_wr_shut;              /* we shut the channel for writing */
+	uint32_t filler;                /* channel bytes to discard (connect) */
+	bool pend_connect;              /* a blocking CONNECT awaits its reply */
+	uint64_t pend_client;
+	uint32_t pend_seq;
+	struct sock *pend_child;        /* accepted, not yet handed over */
+	int pend_child_fd;
 	int kept[KEPT_MAX];
 	union {
 		struct udp_sock *udp;
@@ -53,9 +66,10 @@ struct sock {
  */
 struct sock_proto {
 	int chan_type;                  /* SOCK_SEQPACKET or SOCK_STREAM */
-	int (*open)(struct sock *sk);
+	int (*open)(struct sock *sk, void *engine); /* engine: adopt it */
 	void (*close)(struct sock *sk);
 	int (*bind)(struct sock *sk, uint32_t addr, uint16_t port);
+	/* may return SOCK_PENDING: the reply follows (sock_reply_pending) */
 	int (*connect)(struct sock *sk, uint32_t addr, uint16_t port,
 		       bool nonblock);
 	int (*disconnect)(struct sock *sk);
@@ -73,7 +87,10 @@ struct sock_proto {
 	void (*chan_write)(struct sock *sk);
 };
 
+#define SOCK_PENDING 1
+
 extern const struct sock_proto sock_udp_proto;
+extern const struct sock_proto sock_tcp_proto;
 
 struct socktab {
 	struct event_base *base;
@@ -95,5 +112,12 @@ void sock_settle(struct sock *sk);
 void sock_close(struct sock *sk);
 void sock_want_write(struct sock *sk, bool on);
 int sock_charge(struct sock *sk, size_t bytes);
+struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
+			int type, int protocol, const struct sock_proto *proto,
+			void *engine, int *client_fd, int *err);
+void sock_reply_pending(struct sock *sk, int status);
+int sock_tcp_info(struct sock *sk, void *out, size_t len);
+void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
+		   struct ustack_sockaddr *ua);
 
 #endif

@@ -48,10 +48,11 @@ static void udp_chan_sndbuf(struct sock *sk)
 	setsockopt(sk->chan, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
-static int su_open(struct sock *sk)
+static int su_open(struct sock *sk, void *engine)
 {
 	int rc = udp_open(sk->t->stack, &sk->e.udp);
 
+	(void)engine;
 	if (rc)
 		return rc;
 	udp_set_user(sk->e.udp, sk);
