@@ -429,6 +429,9 @@ static ssize_t stream_eof(int fd, size_t len)
 		return 0;
 	e = stream_error(fd);
 	if (e) {
+		/* as after a reset in the kernel, later writes fail with
+		 * EPIPE (and SIGPIPE unless MSG_NOSIGNAL) */
+		ust_r.shutdown(fd, SHUT_WR);
 		errno = e;
 		return -1;
 	}
@@ -513,6 +516,8 @@ PUBLIC int ustack_listen(int fd, int backlog)
 
 	PASS_UNLESS_OURS(k, fd, listen(fd, backlog));
 	rc = ctl_call(USTACK_MSG_LISTEN, &v, sizeof(v), fd, NULL, 0, NULL);
+	if (rc == 0)
+		set_flags(fd, UST_LISTENING, 0);
 	return rc ? fail(rc) : 0;
 }
 
@@ -939,6 +944,16 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 		return fail(-EINVAL);
 	if ((k & UST_TYPE_MASK) != SOCK_STREAM)
 		return fail(-EOPNOTSUPP);
+	if (!(k & UST_LISTENING)) {
+		int v = 0;
+		socklen_t vl = sizeof(v);
+
+		if (ustack_getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl))
+			return -1;
+		if (!v)
+			return fail(-EINVAL);
+		set_flags(fd, UST_LISTENING, 0);
+	}
 	n = ust_r.recvmsg(fd, &m, flags & SOCK_CLOEXEC ? MSG_CMSG_CLOEXEC : 0);
 	if (n < 0)
 		return -1;

@@ -57,6 +57,7 @@ void ust_init(void);
 #define UST_V6 0x10u
 #define UST_CONNECT_TRIED 0x20u      /* stream: connect() was called */
 #define UST_SMALLBUF 0x40u           /* stream: SO_SNDBUF lowered (filler) */
+#define UST_LISTENING 0x80u          /* stream: listen() succeeded */
 #define UST_TYPE_MASK 0xfu
 
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */

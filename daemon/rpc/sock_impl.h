@@ -44,6 +44,8 @@ struct sock {
 	struct event *kick;             /* deferred work after engine events */
 	bool listening;
 	bool connecting;                /* the handshake is under way */
+	bool nb_connect;                /* non-blocking connect not yet
+					 * confirmed by a second connect() */
 	bool conn_done;                 /* connect finished (or failed) */
 	bool prog_eof;                  /* the program shut down writing */
 	bool chan_wr_shut;              /* we shut the channel for writing */

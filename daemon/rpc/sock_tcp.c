@@ -136,11 +136,28 @@ static int st_connect(struct sock *sk, uint32_t addr, uint16_t port,
 
 	if (sk->listening)
 		return -EISCONN;
+	if (sk->nb_connect) {
+		/* Linux: the first connect() after a non-blocking one has
+		 * ended reports how it ended: 0, or the error */
+		enum tcp_state st = tcp_sock_state(T(sk));
+
+		if (st == TCP_SYN_SENT)
+			return -EALREADY;
+		sk->nb_connect = false;
+		if (st == TCP_CLOSED) {
+			rc = sk->pending_err ? -sk->pending_err
+					     : tcp_sock_error(T(sk));
+			sk->pending_err = 0;
+			return rc ? rc : -ECONNABORTED;
+		}
+		return 0;
+	}
 	rc = tcp_connect(T(sk), addr, port, sock_now(sk));
 	if (rc == -EINPROGRESS) {
 		sk->connecting = true;
 		if (!nonblock)
 			return SOCK_PENDING;
+		sk->nb_connect = true;
 		return rc;
 	}
 	if (rc == 0 || rc == -EISCONN)

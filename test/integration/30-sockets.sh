@@ -27,16 +27,16 @@ start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $SELF/24 \
 	|| { fail "ustackd starts"; summary; exit 1; }
 ip -n "$NS" addr add $PEER/24 dev ustk0
 
-ip netns exec "$KB" timeout 120 "$B/test/sockets/udp_peer" $PEER 110 &
+ip netns exec "$KB" timeout 120 "$B/test/sockets/peer" $PEER 110 &
 PIDS+=($!)
-ip netns exec "$NS" timeout 120 "$B/test/sockets/udp_peer" $PEER 110 &
+ip netns exec "$NS" timeout 120 "$B/test/sockets/peer" $PEER 110 &
 PIDS+=($!)
 bound() { ip netns exec "$1" ss -Huln "sport = :7007" | grep -q .; }
-wait_for 10 bound "$KB" && wait_for 10 bound "$NS" || fail "udp_peer did not start"
+wait_for 10 bound "$KB" && wait_for 10 bound "$NS" || fail "peer did not start"
 
 for prog in "$B"/test/sockets/*; do
 	name=$(basename "$prog")
-	case $name in udp_peer|*.d) continue ;; esac
+	case $name in peer|*.d) continue ;; esac
 	ip netns exec "$KA" timeout 60 "$prog" $PEER $SELF >"$TMP/$name.kernel" 2>&1
 	krc=$?
 	ip netns exec "$NS" timeout 60 "$RUN" --socket "$SOCK" "$prog" $PEER $SELF \

@@ -4,7 +4,7 @@
  * ICMP port unreachable as ECONNREFUSED, bind errors, names, MSG_TRUNC,
  * the largest datagram, SO_BROADCAST, IPv4-mapped AF_INET6 sockets, ports
  * below 1024 for root only.
- *   udp_basic PEER SELF   (udp_peer echoes on PEER:7007)
+ *   udp_basic PEER SELF   (peer echoes on PEER:7007)
  */
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -3,7 +3,7 @@
  * udp_io - blocking and non-blocking UDP, timeouts, readiness with
  * select/poll/epoll over ustack and kernel fds mixed, ioctls, options,
  * shutdown waking a blocked thread, dup and fork sharing a socket.
- *   udp_io PEER SELF   (udp_peer echoes on PEER:7007)
+ *   udp_io PEER SELF   (peer echoes on PEER:7007)
  */
 #include <fcntl.h>
 #include <linux/sockios.h>
