@@ -118,10 +118,28 @@ void ust_init(void)
 
 /* ---- the control connection ---- */
 
-static const char *ctl_path(void)
+/*
+ * The control socket's path, read once when the library loads: programs
+ * such as nginx rebuild their environment before forking workers, and the
+ * workers still need the daemon.
+ */
+static char ctl_path_buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+__attribute__((constructor)) static void ctl_path_init(void)
 {
 	const char *p = getenv("USTACK_SOCKET");
 
+	if (p && *p && strlen(p) < sizeof(ctl_path_buf))
+		strcpy(ctl_path_buf, p);
+}
+
+static const char *ctl_path(void)
+{
+	const char *p;
+
+	if (*ctl_path_buf)
+		return ctl_path_buf;
+	p = getenv("USTACK_SOCKET");
 	return p && *p ? p : USTACK_DEFAULT_SOCKET;
 }
 
