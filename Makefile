@@ -47,8 +47,8 @@ DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
 # libustack.so (the ustack_* calls) and libustack-preload.so (libc's names)
-CLIENT_SRC := libclient/client.c
-PRELOAD_SRC := libclient/preload.c
+CLIENT_SRC := libclient/client.c libclient/rawsys.c
+PRELOAD_SRC := libclient/preload.c libclient/trap.c
 SOCKTEST_SRC := $(wildcard test/sockets/*.c)
 SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libclient/proto.o

@@ -51,6 +51,11 @@ struct ust_real {
 extern struct ust_real ust_r;
 void ust_init(void);
 
+/* The mark on libustack's own socket system calls (rawsys.c, trap.c) */
+#define UST_MAGIC 0x75737463534b4f31ull
+void ust_use_raw(void);
+int ust_trap_install(void);
+
 /* What the descriptor table knows about an fd */
 #define UST_NOT_OURS 1u
 #define UST_OURS 0x100u

@@ -12,14 +12,15 @@
  * untouched. The work is in client.c (the ustack_* calls, which already
  * pass foreign descriptors to libc); here are only the names.
  *
- * Not reached: calls that libc makes to itself (its resolver calls
- * __socket directly); see proto/README.md.
+ * Calls that libc makes to itself (its resolver calls __socket directly)
+ * are caught by the seccomp trap of trap.c.
  */
 #undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -30,6 +31,21 @@
 #include "ustack.h"
 
 #define PUBLIC __attribute__((visibility("default")))
+
+/*
+ * Loaded: unless USTACK_TRAP=0, libustack's own socket calls take the
+ * marked system calls and libc's internal ones are trapped (trap.c).
+ */
+__attribute__((constructor)) static void preload_init(void)
+{
+	const char *t = getenv("USTACK_TRAP");
+
+	ust_init();
+	if (t && !strcmp(t, "0"))
+		return;
+	ust_use_raw();
+	ust_trap_install();
+}
 
 PUBLIC int socket(int domain, int type, int protocol)
 {
