@@ -438,6 +438,18 @@ static int stream_error(int fd)
 	return e;
 }
 
+/*
+ * A stream socket that was never connected: Linux answers sends with EPIPE
+ * (and SIGPIPE unless MSG_NOSIGNAL) and receives with ENOTCONN. Its channel
+ * would take the bytes, so say it here.
+ */
+static ssize_t stream_unconnected_send(int flags)
+{
+	if (!(flags & MSG_NOSIGNAL))
+		raise(SIGPIPE);
+	return fail(-EPIPE);
+}
+
 /* A stream read gave 0: end of stream, or the reset that ended it? */
 static ssize_t stream_eof(int fd, size_t len)
 {
@@ -493,7 +505,7 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 		return fail(-EPROTO);
 	if (type & SOCK_NONBLOCK)
 		ust_r.fcntl(fd, F_SETFL, O_NONBLOCK | ust_r.fcntl(fd, F_GETFL));
-	set_kind(fd, kind_of(&info));
+	set_kind(fd, kind_of(&info) | (info.type == SOCK_STREAM ? UST_FRESH : 0));
 	return fd;
 }
 
@@ -535,7 +547,7 @@ PUBLIC int ustack_listen(int fd, int backlog)
 	PASS_UNLESS_OURS(k, fd, listen(fd, backlog));
 	rc = ctl_call(USTACK_MSG_LISTEN, &v, sizeof(v), fd, NULL, 0, NULL);
 	if (rc == 0)
-		set_flags(fd, UST_LISTENING, 0);
+		set_flags(fd, UST_LISTENING, UST_FRESH);
 	return rc ? fail(rc) : 0;
 }
 
@@ -572,7 +584,7 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		}
 		set_flags(fd, UST_SMALLBUF, 0);
 	}
-	set_flags(fd, UST_CONNECT_TRIED, 0);
+	set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
 	rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0, NULL);
 	return rc ? fail(rc) : 0;
 }
@@ -804,6 +816,8 @@ PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
 	PASS_UNLESS_OURS(k, fd, sendmsg(fd, msg, flags));
 	if (ust_is_dgram(k))
 		return dgram_sendmsg(fd, k, msg, flags);
+	if (k & UST_FRESH)
+		return stream_unconnected_send(flags);
 	if (msg->msg_name && msg->msg_namelen)
 		return fail(-EISCONN);
 	stream_settle(fd, k);
@@ -821,6 +835,8 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 	PASS_UNLESS_OURS(k, fd, sendto(fd, buf, len, flags, addr, alen));
 	if (ust_is_dgram(k))
 		return dgram_sendmsg(fd, k, &m, flags);
+	if (k & UST_FRESH)
+		return stream_unconnected_send(flags);
 	if (addr && alen)
 		return fail(-EISCONN);
 	stream_settle(fd, k);
@@ -839,6 +855,8 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	PASS_UNLESS_OURS(k, fd, recvmsg(fd, msg, flags));
 	if (ust_is_dgram(k))
 		return dgram_recvmsg(fd, msg, flags);
+	if (k & UST_FRESH)
+		return fail(-ENOTCONN);
 	msg->msg_namelen = 0;
 	{
 		ssize_t n = ust_r.recvmsg(fd, msg, flags);
@@ -861,6 +879,8 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 
 	PASS_UNLESS_OURS(k, fd, recvfrom(fd, buf, len, flags, addr, alen));
 	if (!ust_is_dgram(k)) {
+		if (k & UST_FRESH)
+			return fail(-ENOTCONN);
 		if (alen)
 			*alen = 0;
 		n = ust_r.recv(fd, buf, len, flags);
@@ -887,6 +907,8 @@ PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 
 	if (ust_is_dgram(k))
 		return ustack_recvfrom(fd, buf, len, 0, NULL, NULL);
+	if (k & UST_FRESH)
+		return fail(-ENOTCONN);
 	n = ust_r.read(fd, buf, len);
 	return n == 0 && k ? stream_eof(fd, len) : n;
 }
@@ -897,6 +919,8 @@ PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
 
 	if (ust_is_dgram(k))
 		return ustack_sendto(fd, buf, len, 0, NULL, 0);
+	if (k & UST_FRESH)
+		return stream_unconnected_send(0);
 	if (k & UST_SMALLBUF)
 		stream_settle(fd, k);
 	return ust_r.write(fd, buf, len);
@@ -912,6 +936,8 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_recvmsg(fd, &m, 0);
+	if (k & UST_FRESH)
+		return fail(-ENOTCONN);
 	n = ust_r.readv(fd, iov, iovcnt);
 	if (n == 0 && k) {
 		size_t len = 0;
@@ -931,6 +957,8 @@ PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
 
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_sendmsg(fd, k, &m, 0);
+	if (k & UST_FRESH)
+		return stream_unconnected_send(0);
 	if (k & UST_SMALLBUF)
 		stream_settle(fd, k);
 	return ust_r.writev(fd, iov, iovcnt);

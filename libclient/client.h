@@ -63,6 +63,7 @@ int ust_trap_install(void);
 #define UST_CONNECT_TRIED 0x20u      /* stream: connect() was called */
 #define UST_SMALLBUF 0x40u           /* stream: SO_SNDBUF lowered (filler) */
 #define UST_LISTENING 0x80u          /* stream: listen() succeeded */
+#define UST_FRESH 0x200u             /* stream: made here, never connected */
 #define UST_TYPE_MASK 0xfu
 
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */

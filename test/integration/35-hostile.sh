@@ -195,4 +195,29 @@ open=$(sed -n 's/.*sockets: open=\([0-9]*\).*/\1/p' "$TMP/ustackd.log")
 check "the hostile client's 1000 sockets closed when it died (open=$open)" test "${open:-1}" -eq 0
 check "refusals counted (quota_socks, not_ours, no_proof, chan_bad_msg)" \
 	grep -q 'quota_socks=99001 .*not_ours=4 .*chan_bad_msg=50' "$TMP/ustackd.log"
+
+# the memory quota: socket buffers one uid may claim (--socket-mem-per-uid)
+start_ustackd "$NS" "$TMP/ustackd-mem.log" "$SOCK" --tap ustk0 --addr $US/24 \
+	--socket-mem-per-uid 1M || { fail "ustackd starts with a memory quota"; summary; exit 1; }
+out=$(in_ns timeout 20 "$RUN" --socket "$SOCK" python3 -c '
+import socket
+socks, err = [], None
+for i in range(10):
+    try:
+        socks.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    except OSError as e:
+        err = e.errno
+        break
+print(len(socks), err)
+try:
+    socks[0].setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    print("setsockopt ok")
+except OSError as e:
+    print("setsockopt", e.errno)
+' 2>&1)
+check "memory quota: sockets refused with ENOBUFS once 1 MiB is claimed ($(head -n1 <<<"$out"))" \
+	grep -q '^2 105$' <<<"$out"
+check "memory quota: a larger SO_RCVBUF refused with ENOBUFS" grep -q '^setsockopt 105$' <<<"$out"
+stop_ustackd "$DPID"
+check "quota refusals counted" grep -q 'quota_mem=' "$TMP/ustackd-mem.log"
 summary

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -49,6 +50,50 @@ static int conn(int port)
 	if (connect(fd, (void *)&to, sizeof(to)))
 		line("connect %d: %s", port, errname(errno));
 	return fd;
+}
+
+static void unconnected(void)
+{
+	struct sockaddr_in far = sin_of("198.51.100.9", 7400), me;
+	socklen_t l = sizeof(me);
+	int fd = tcp();
+
+	report("send, never connected", send(fd, "x", 1, MSG_NOSIGNAL));
+	report("recv, never connected", recv(fd, buf, 1, MSG_DONTWAIT));
+	report("getpeername, never connected", getpeername(fd, (void *)&me, &l));
+	report("shutdown, never connected", shutdown(fd, SHUT_RDWR));
+	report("bind to an address not ours", bind(fd, (void *)&far, sizeof(far)));
+	l = sizeof(me);
+	getsockname(fd, (void *)&me, &l);
+	line("getsockname unbound: %s:%d", inet_ntoa(me.sin_addr), ntohs(me.sin_port));
+	close(fd);
+}
+
+static long blocked_n;
+static int blocked_errno;
+
+static void *blocked_reader(void *arg)
+{
+	blocked_n = recv(*(int *)arg, buf, sizeof(buf), 0);
+	blocked_errno = errno;
+	return NULL;
+}
+
+static void shutdown_wakes(void)
+{
+	int fd = conn(7007);
+	pthread_t th;
+	long rc;
+
+	pthread_create(&th, NULL, blocked_reader, &fd);
+	usleep(200000);
+	rc = shutdown(fd, SHUT_RDWR);
+	pthread_join(th, NULL);
+	report("shutdown SHUT_RDWR with a thread blocked in recv", rc);
+	line("the blocked recv returned %ld (%s)", blocked_n,
+	     blocked_n < 0 ? errname(blocked_errno) : "ok");
+	report("send after SHUT_RDWR", send(fd, "x", 1, MSG_NOSIGNAL));
+	close(fd);
 }
 
 static void refused(void)
@@ -317,6 +362,7 @@ int main(int argc, char **argv)
 	}
 	peer = argv[1];
 	self = argv[2];
+	unconnected();
 	refused();
 	nonblocking_connect();
 	data();
@@ -325,5 +371,6 @@ int main(int argc, char **argv)
 	shared();
 	readiness();
 	timeouts();
+	shutdown_wakes();
 	return 0;
 }
