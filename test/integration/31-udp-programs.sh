@@ -81,6 +81,30 @@ wait_for 10 udp_bound 9100
 out=$(ur python3 -c "$py_client" $KERNEL 2>&1)
 check "python3 UDP client under ustack-run: 200 of 200 answers right ($out)" test "$out" = 200
 
+# a socket survives exec: the new program finds it by asking the daemon
+py_exec=$(cat <<'PY'
+import os, socket, sys
+if len(sys.argv) == 4:
+    s = socket.socket(fileno=int(sys.argv[2]))
+    print(s.type == socket.SOCK_DGRAM, s.family == socket.AF_INET, s.getpeername()[1])
+    s.send(b"after exec")
+    print(s.recv(100).decode())
+    sys.exit(0)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.connect((sys.argv[1], 9100))
+os.set_inheritable(s.fileno(), True)
+os.execv(sys.executable, [sys.executable, "-c", sys.argv[2], sys.argv[1],
+                          str(s.fileno()), "exec'd"])
+PY
+)
+in_ns timeout 20 python3 -c "$py_server" $KERNEL >/dev/null 2>&1 &
+PIDS+=($!)
+wait_for 10 udp_bound 9100
+out=$(ur python3 -c "$py_exec" $KERNEL "$py_exec" 2>&1 | tr '\n' ' ')
+check "a socket survives exec (type, family, peer, data: $out)" \
+	test "$out" = "True True 9100 cexe retfa "
+
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
 check "no datagram dropped at a full channel" \
