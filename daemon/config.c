@@ -57,6 +57,12 @@ static const struct opt opts[] = {
 	  "control socket (default " USTACK_DEFAULT_SOCKET ")", false },
 	{ "socket-mode", T_MODE, OFF(socket_mode), 0, 0, 07777, "MODE",
 	  "permission bits of the control socket, octal (default 0666)", false },
+	{ "socket-group", T_STR, OFF(socket_group), SZ(socket_group), 0, 0, "GROUP",
+	  "group owning the control socket, a name or a number (default: ours)", false },
+	{ "sockets-per-uid", T_UINT, OFF(sockets_per_uid), sizeof(unsigned), 1, 1000000, "N",
+	  "sockets one user may hold; more fail with EMFILE (default 4096)", false },
+	{ "socket-mem-per-uid", T_BYTES, OFF(socket_mem_per_uid), 0, 1u << 20, 1ul << 40, "BYTES",
+	  "socket buffer memory one user may claim; more fails with ENOBUFS (default 1G)", false },
 	{ "foreground", T_BOOL, OFF(foreground), 0, 0, 0, NULL,
 	  "stay in the foreground and log to stderr", false },
 	{ "log-level", T_LOGLEVEL, OFF(log_level), 0, 0, 0, "LEVEL",
@@ -371,6 +377,8 @@ static void config_defaults(struct daemon_config *cfg)
 	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
 		 USTACK_DEFAULT_SOCKET);
 	cfg->socket_mode = 0666;
+	cfg->sockets_per_uid = 4096;
+	cfg->socket_mem_per_uid = 1ul << 30;
 	cfg->log_level = LOG_LVL_INFO;
 }
 

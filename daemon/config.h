@@ -19,6 +19,9 @@ struct daemon_config {
 	bool mac_set;
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned socket_mode;
+	char socket_group[64];
+	unsigned sockets_per_uid;
+	size_t socket_mem_per_uid;
 	bool foreground;
 	int log_level;
 	char capture[PATH_MAX];
