@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include "fuzz_frames.h"
@@ -623,6 +625,38 @@ static void seeds_admin(void)
 	save("fuzz_proto", "admin-ping-timeout");
 }
 
+/* datagram-channel messages and sockaddrs of both families */
+static void seeds_dgram(void)
+{
+	struct ustack_dgram_hdr h = { .kind = USTACK_DG_DATA, .len = 4 };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(53) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(53) };
+
+	h.addr.family = AF_INET;
+	h.addr.port = 53;
+	h.addr.addr[0] = 192;
+	put8(4);
+	put(&h, sizeof(h));
+	put("abcd", 4);
+	save("fuzz_proto", "dgram-data");
+	memset(&h, 0, sizeof(h));
+	h.kind = USTACK_DG_ERROR;
+	h.error = ECONNREFUSED;
+	put8(4);
+	put(&h, sizeof(h));
+	save("fuzz_proto", "dgram-error");
+	sin.sin_addr.s_addr = htonl(0xc0000201);
+	put8(6);
+	put(&sin, sizeof(sin));
+	save("fuzz_proto", "sockaddr-in");
+	sin6.sin6_addr.s6_addr[15] = 1;
+	put8(6);
+	put(&sin6, sizeof(sin6));
+	save("fuzz_proto", "sockaddr-in6");
+}
+
 static void seeds_proto(void)
 {
 	struct ustack_hello_reply r = { .proto_version = 1, .pid = 42,
@@ -649,6 +683,7 @@ static void seeds_proto(void)
 	save("fuzz_proto", "bad-type");
 	proto_msg(2, USTACK_MSG_HELLO, 3, 0, NULL, 0);
 	save("fuzz_proto", "built");
+	seeds_dgram();
 	seeds_admin();
 	put8(0);
 	put("ustc", 4);
