@@ -387,6 +387,42 @@ static void seeds_tcp(void)
 	save("fuzz_frames", "tcp-passive-close");
 }
 
+/* A UDP datagram from the peer's port 5353 to our port @dport. */
+static void udp(uint8_t sel, uint8_t addrs, uint16_t dport, size_t len)
+{
+	static uint8_t d[2048];
+
+	memset(d, 0, 8);
+	be16(d, 5353);
+	be16(d + 2, dport);
+	memset(d + 8, 'u', len);
+	ip(FIX_IP, sel, addrs, 17, NULL, 0, d, 8 + len);
+}
+
+static void seeds_udp(void)
+{
+	uint8_t pl[64] = { 3, 3 };
+
+	cfg_default();
+	sd.b[8] |= FT_UDP;
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	udp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 53, 40);
+	udp(SEL_IP, ADDRS(FA_PEER, FA_OURS1), 54, 40);     /* port unreachable */
+	udp(SEL_IP | SEL_DST(1), ADDRS(FA_PEER, FA_BCAST0), 53, 10);
+	sock(FS_RECV, 8, 7);
+	sock(FS_SEND, 8, 0x23);
+	sock(FS_CONNECT, 8, FA_FAR);
+	sock(FS_SEND, 8 | 1, 0x81);
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_GW, FA_OURS0), 1, NULL, 0,
+	   pl, 8 + 28);                                    /* about it */
+	sock(FS_SETSOCKOPT, 8, 0x50);                      /* small rcvbuf */
+	udp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 53, 1000);
+	repeat(40, FV_ID);
+	sock(FS_RECV, 8, 3);
+	sock(FS_CLOSE, 8 | 1, 0);
+	save("fuzz_frames", "udp");
+}
+
 static void seeds_frames(void)
 {
 	static uint8_t pl[70000];
@@ -706,6 +742,7 @@ int main(int argc, char **argv)
 	mkdir(path, 0755);
 	seeds_frames();
 	seeds_tcp();
+	seeds_udp();
 	seeds_proto();
 	printf("seeds: %u written to %s\n", nseeds, outdir);
 	return 0;
