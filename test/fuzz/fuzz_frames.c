@@ -592,9 +592,10 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 		FF_ASSERT(sk->sndq.len <= sk->sndq.cap &&
 			  sk->rcvq.len <= sk->rcvq.cap, "ring overfull");
 		tw += sk->state == TCP_TIME_WAIT;
+		/* Linux's sk_acceptq_is_full(): backlog + 1 may wait */
 		if (sk->state == TCP_LISTEN)
 			FF_ASSERT(sk->syn_qlen <= f->cfg.tcp_max_syn_backlog &&
-				  sk->accept_qlen <= sk->backlog,
+				  sk->accept_qlen <= sk->backlog + 1,
 				  "listener queues %u/%u", sk->syn_qlen,
 				  sk->accept_qlen);
 	}
