@@ -112,7 +112,7 @@ c = socket.create_connection(('$US', 8080), timeout=2); c.sendall(b'x'); print('
 check "the next client connects at once" test "$out" = connected
 
 # an active closer: the ustack side closes first and keeps TIME_WAIT
-in_ns python3 -c "
+in_ns timeout 30 python3 -c "
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('$KERNEL', 9000)); s.listen(1)
