@@ -387,20 +387,26 @@ void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
  */
 static unsigned sock_reap(struct socktab *t)
 {
-	struct sock *sk, *next;
 	unsigned n = 0;
+	bool again = true;
 
-	for (sk = t->all; sk; sk = next) {
-		struct pollfd p = { .fd = sk->chan, .events = POLLIN };
+	/* closing one may free others (a listener's pending child): start
+	 * over after each */
+	while (again) {
+		again = false;
+		for (struct sock *sk = t->all; sk; sk = sk->next) {
+			struct pollfd p = { .fd = sk->chan, .events = POLLIN };
 
-		next = sk->next;
-		if (sk->type == SOCK_STREAM && !sk->listening &&
-		    (sk->conn_done || sk->connecting))
-			continue;
-		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
-			if (next == NULL || next != sk)
+			if (sk->type == SOCK_STREAM && !sk->listening &&
+			    (sk->conn_done || sk->connecting))
+				continue;
+			if (poll(&p, 1, 0) == 1 &&
+			    (p.revents & (POLLHUP | POLLERR))) {
 				sock_close(sk);
-			n++;
+				n++;
+				again = true;
+				break;
+			}
 		}
 	}
 	return n;
