@@ -32,7 +32,8 @@ endif
 # libFuzzer targets: clang instruments everything it builds for coverage
 ifdef FUZZ
 CFLAGS := -O1 -g -fno-omit-frame-pointer \
-	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist=test/fuzz/nocov.txt
 LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fPIC -D_GNU_SOURCE \
@@ -126,6 +127,7 @@ check: deps
 	$(MAKE) check-asan
 	$(MAKE) check-clang
 	$(MAKE) check-sim
+	$(MAKE) check-fuzz
 	$(MAKE) check-man
 	$(MAKE) check-install
 	$(MAKE) check-service
@@ -146,14 +148,15 @@ check-clang:
 check-sim: $(BUILD)/sim-tests
 	$(BUILD)/sim-tests
 	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/sim-tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		build/asan/sim-tests
+	ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=8 \
+		UBSAN_OPTIONS=print_stacktrace=1 build/asan/sim-tests
 
 # Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and
 # UBSan into build/fuzz. make fuzz runs each for FUZZ_SECONDS and keeps what
 # it finds in build/fuzz/corpus/TARGET; check-fuzz runs each for
-# FUZZ_CHECK_SECONDS from the generated seeds alone, after replaying the
-# seeds through a gcc build of the same targets (build/fuzz-replay).
+# FUZZ_CHECK_SECONDS (fuzz_proto, small, 5 s) from the generated seeds
+# alone, after replaying the seeds through a gcc build of the same targets
+# (build/fuzz-replay).
 FUZZ_TARGETS := fuzz_frames fuzz_proto
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 60
@@ -169,7 +172,7 @@ $(FUZZ_TARGETS:%=$(BUILD)/%-replay): $(BUILD)/%-replay: \
 
 # seeds are written at build time, never committed: test/fuzz/seeds.c
 $(BUILD)/fuzz-seeds: test/fuzz/seeds.c test/fuzz/fuzz_frames.h proto/proto.c \
-		proto/ustack_proto.h
+		$(wildcard proto/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O1 -g -Iproto -o $@ test/fuzz/seeds.c proto/proto.c
 
@@ -192,7 +195,7 @@ check-fuzz:
 	for t in $(FUZZ_TARGETS); do \
 		build/fuzz-replay/$$t-replay $(FUZZ_BUILD)/seeds/$$t || exit 1; done
 	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS) check \
-		$(FUZZ_TARGETS)
+		fuzz_frames fuzz_proto:5
 
 MAN := $(wildcard man/*.[1-8])
 
@@ -233,6 +236,10 @@ check-integration: all
 
 deps:
 	@bash tools/deps.sh
+
+# ustack against the kernel in the same run; ratios, never pass/fail
+bench: deps all
+	bash tools/bench/run.sh $(BUILD)
 
 demo: deps
 	$(MAKE) all

@@ -30,6 +30,7 @@
 
 #include "eth.h"
 #include "stack_impl.h"
+#include "tcp_impl.h"
 
 /**
  * arp_parse() - read an ARP packet for IPv4 over Ethernet
@@ -279,6 +280,8 @@ static void arp_retry_fire(struct timer *t, uint64_t now)
 
 	if (e->tries >= s->cfg.arp_retries) {
 		s->cnt.arp_resolve_fail += e->qlen;
+		/* connections still opening through it fail: EHOSTUNREACH */
+		tcp_neigh_unreachable(s, e->ip);
 		stack_log(s, STACK_LOG_DEBUG, "arp: no answer from %u.%u.%u.%u",
 			  e->ip >> 24, e->ip >> 16 & 0xff, e->ip >> 8 & 0xff,
 			  e->ip & 0xff);
@@ -420,6 +423,15 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p)
 				  "arp: %s claims our address %s",
 				  mac_ntop(a.sha, mac), ipv4_ntop(a.spa, ip));
 		}
+		goto out;
+	}
+	/*
+	 * A neighbour with our MAC or the zero MAC is a forgery or a loop:
+	 * learning it would send its traffic to ourselves or to nobody.
+	 */
+	if (!memcmp(a.sha, nif->mac, ETH_ALEN) ||
+	    !memcmp(a.sha, zero_mac, ETH_ALEN)) {
+		CNT(s, arp_rx_bad_sender);
 		goto out;
 	}
 	for_us = stack_is_local_addr(s, a.tpa);

@@ -55,6 +55,7 @@
 	X(ip, tx_fragmented, "datagrams sent in fragments")                   \
 	X(ip, tx_fragments, "fragments sent")                                 \
 	X(ip, tx_nomem, "dropped: no buffer to build a datagram or fragment") \
+	X(ip, tx_local, "datagrams sent to one of our own addresses")         \
 	X(frag, rx, "fragments received")                                     \
 	X(frag, reassembled, "datagrams reassembled")                         \
 	X(frag, dup, "dropped: duplicate fragment")                           \
@@ -108,6 +109,9 @@
 	X(tcp, abort_on_data, "connections reset: data after close")          \
 	X(tcp, close_unread_rst, "connections reset: closed with unread data (RFC 2525)") \
 	X(tcp, listen_drop, "dropped: segment to a listener not a SYN")       \
+	X(tcp, bad_synack, "SYN_SENT: unacceptable ACK, RST sent")           \
+	X(tcp, bad_handshake_ack, "SYN_RECEIVED: unacceptable ACK, RST sent") \
+	X(tcp, icmp_ignored, "ICMP errors quoting no segment in flight")      \
 	X(tcp, listen_overflow, "dropped: accept queue full")                 \
 	X(tcp, syn_q_full, "SYNs while the half-open queue was full")         \
 	X(tcp, syncookies_sent, "SYN cookies sent (RFC 4987)")                \
@@ -125,6 +129,8 @@
 	X(tcp, recoveries, "fast recovery episodes")                          \
 	X(tcp, sack_recoveries, "recoveries driven by SACK (RFC 6675)")       \
 	X(tcp, persist_probes, "zero-window probes sent")                     \
+	X(tcp, tlp_probes, "tail loss probes sent (RFC 8985 7)")              \
+	X(tcp, tlp_recoveries, "tail loss probes answered: loss assumed, cwnd cut") \
 	X(tcp, keepalive_probes, "keepalive probes sent")                     \
 	X(tcp, timeouts, "connections dropped: ETIMEDOUT")                    \
 	X(tcp, fin_wait2_timeouts, "orphans dropped after the FIN_WAIT_2 timeout") \
@@ -132,8 +138,11 @@
 	X(tcp, tw_reused, "TIME_WAIT pairs reused by a newer SYN (RFC 6191)") \
 	X(tcp, nomem_socks, "refused: socket limit reached")                  \
 	X(tcp, nomem_bufs, "refused: socket buffer budget spent")             \
+	X(tcp, buf_grow_denied, "buffer autotuning held back by the budget")   \
+	X(tcp, buf_grown, "socket buffers grown by autotuning or SO_*BUF")   \
 	X(tcp, icmp_rx, "ICMP errors about TCP segments")                     \
 	X(tcp, icmp_abort, "connections aborted by an ICMP error")            \
+	X(tcp, neigh_failures, "connections opening failed: ARP got no answer") \
 	X(tcp, pmtu_updates, "MSS lowered by ICMP fragmentation needed")      \
 	X(tcp, zero_wnd_sent, "ACKs advertising a zero window")                \
 	X(udp, rx, "UDP datagrams received")                                  \

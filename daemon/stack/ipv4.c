@@ -12,7 +12,10 @@
  * payload to its protocol. Every refusal bumps its own counter.
  *
  * Output: route, pick a source address, and fragment when the datagram
- * exceeds the interface MTU (unless DF is set: -EMSGSIZE). We send no
+ * exceeds the interface MTU (unless DF is set: -EMSGSIZE). A datagram to
+ * one of our own addresses never reaches the link: it is queued on
+ * s->loop_q and delivered by ipv4_loop_drain() once the current entry
+ * point has finished (never recursively), as a loopback interface would. We send no
  * options, so no option copying is needed when fragmenting. The TTL of a
  * received datagram is not checked: a host is the final destination
  * (RFC 1122 3.2.1.7) and we do not forward.
@@ -176,7 +179,7 @@ void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		ipv4_count_err(s, err);
 		goto drop;
 	}
-	if (ipv4_martian_src(s, rx.h.src)) {
+	if (!p->stamp && ipv4_martian_src(s, rx.h.src)) {
 		CNT(s, ip_rx_bad_src);
 		goto drop;
 	}
@@ -248,6 +251,55 @@ static int ipv4_fragment(struct stack *s, struct netif *nif, uint32_t nexthop,
 	return rc;
 }
 
+/* Queue a datagram for one of our own addresses (see the top comment). */
+static int ipv4_output_local(struct stack *s, struct pbuf *p,
+			     struct ipv4_hdr *h)
+{
+	uint8_t *hdr = pbuf_push(p, IPV4_HLEN);
+
+	if (!hdr || p->len > IPV4_MAX_LEN) {
+		CNT(s, ip_tx_nomem);
+		pbuf_free(p);
+		return -ENOBUFS;
+	}
+	h->total_len = (uint16_t)p->len;
+	h->frag = IP_FLAG_DF;
+	ipv4_build(hdr, h);
+	CNT(s, ip_tx_local);
+	p->stamp = 1;        /* marks it local: no martian check on input */
+	p->next = NULL;
+	if (s->loop_tail)
+		s->loop_tail->next = p;
+	else
+		s->loop_q = p;
+	s->loop_tail = p;
+	return 0;
+}
+
+/**
+ * ipv4_loop_drain() - deliver what we sent to ourselves
+ * @s: the stack
+ *
+ * Called when an entry point is about to return. Deliveries may queue
+ * more; they are handled in the same loop, never by recursion.
+ */
+void ipv4_loop_drain(struct stack *s)
+{
+	if (s->loop_draining)
+		return;
+	s->loop_draining = true;
+	while (s->loop_q) {
+		struct pbuf *p = s->loop_q;
+
+		s->loop_q = p->next;
+		if (!s->loop_q)
+			s->loop_tail = NULL;
+		p->next = NULL;
+		ipv4_input(s, &s->nif, p, false);
+	}
+	s->loop_draining = false;
+}
+
 /**
  * ipv4_output() - send a datagram
  * @s: the stack
@@ -269,6 +321,14 @@ int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 	struct netif *nif;
 	uint32_t nexthop = dst;
 
+	/* RFC 1122 3.2.1.3: "this network" (0/8), loopback (127/8) and the
+	 * reserved class E never leave a host, whatever route matches them */
+	if (dst >> 24 == 0 || ipv4_is_loopback(dst) ||
+	    (dst >> 28 == 0xf && dst != IPV4_BROADCAST)) {
+		CNT(s, ip_tx_no_route);
+		pbuf_free(p);
+		return -ENETUNREACH;
+	}
 	if (dst != IPV4_BROADCAST) {
 		r = route_lookup(s, dst);
 		if (!r) {
@@ -286,6 +346,8 @@ int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 	h.dst = dst;
 	h.id = s->ip_id++;
 	CNT(s, ip_tx);
+	if (stack_is_local_addr(s, dst))
+		return ipv4_output_local(s, p, &h);
 	if (p->len + IPV4_HLEN <= nif->mtu) {
 		h.total_len = (uint16_t)(p->len + IPV4_HLEN);
 		h.frag = df ? IP_FLAG_DF : 0;

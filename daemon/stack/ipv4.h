@@ -71,6 +71,7 @@ void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		bool l2_bcast);
 int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 		uint8_t proto, uint8_t tos, bool df);
+void ipv4_loop_drain(struct stack *s);
 
 /* Reassembly of fragments (reass.c) */
 struct reass {

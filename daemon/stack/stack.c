@@ -74,6 +74,7 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->tcp_window_scaling = true;
 	cfg->tcp_sack = true;
 	cfg->tcp_syncookies = true;
+	cfg->tcp_tlp = true;
 	cfg->tcp_cc = TCP_CC_CUBIC;
 }
 
@@ -206,6 +207,7 @@ void stack_free(struct stack *s)
 		return;
 	udp_fini(s);
 	tcp_fini(s);
+	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
 	arp_fini(s);
 	timer_heap_free(&s->timers);
@@ -293,6 +295,7 @@ void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
 		return;
 	}
 	eth_input(s, nif, p);
+	ipv4_loop_drain(s);
 }
 
 /**
@@ -325,6 +328,7 @@ uint64_t stack_timeout(struct stack *s, uint64_t now)
 {
 	s->now = now;
 	timer_run(&s->timers, now);
+	ipv4_loop_drain(s);
 	return timer_next(&s->timers);
 }
 

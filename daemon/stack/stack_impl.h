@@ -59,6 +59,10 @@ struct stack {
 	uint64_t icmp_refill;        /* time of the last refill */
 
 	struct tcp_table tcp;
+
+	/* datagrams to our own addresses, delivered by ipv4_loop_drain() */
+	struct pbuf *loop_q, *loop_tail;
+	bool loop_draining;
 };
 
 void stack_log(struct stack *s, int level, const char *fmt, ...)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcp.c - TCP sockets: tables, ports, sequence numbers, the calls of tcp.h
+ * tcp.c - TCP sockets: tables, ports, sequence numbers, buffers, lifetime
  *
  * Theory of operation: every socket is on one list (for tcp_foreach and
  * teardown). A socket with a local port is in the bound table, hashed by
@@ -18,7 +18,12 @@
  * Initial sequence numbers follow RFC 6528 and ephemeral ports RFC 6056
  * (algorithm 3), both keyed by a secret drawn from ops->random at start.
  * Socket buffers are byte rings charged against tcp_mem_budget; when it is
- * spent, new connections are refused (counted), never a crash.
+ * spent, new connections are refused (counted), never a crash. Rings only
+ * grow: by autotuning (the receive buffer follows what the application
+ * reads per RTT, the send buffer follows cwnd, as Linux does, up to
+ * tcp_rcvbuf_max/tcp_sndbuf_max) or by SO_SNDBUF/SO_RCVBUF, which also
+ * stop autotuning. Per connection: sizeof(struct tcp_sock) plus its
+ * rings (tcp_get_info()'s mem); a TIME_WAIT orphan keeps no rings.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -110,15 +115,25 @@ uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
 
 static void tcp_sock_free(struct tcp_sock *sk);
 
+/**
+ * tcp_enter() - an entry point begins (a segment, a timer, a call)
+ * @s: the stack
+ */
 void tcp_enter(struct stack *s)
 {
 	s->tcp.busy++;
 }
 
+/**
+ * tcp_leave() - an entry point ends; the outermost one delivers local
+ * datagrams and frees the sockets that died meanwhile
+ * @s: the stack
+ */
 void tcp_leave(struct stack *s)
 {
 	if (--s->tcp.busy)
 		return;
+	ipv4_loop_drain(s);
 	while (s->tcp.reap) {
 		struct tcp_sock *sk = s->tcp.reap;
 
@@ -157,12 +172,24 @@ void tcp_fini(struct stack *s)
 
 /* -- rings ------------------------------------------------------------ */
 
+/**
+ * tcp_ring_free() - bytes a ring can still take
+ * @r: the ring
+ *
+ * Return: cap - len
+ */
 uint32_t tcp_ring_free(const struct tcp_ring *r)
 {
 	return r->cap - r->len;
 }
 
-/* Copy @n bytes starting @off bytes after the ring's head. */
+/**
+ * tcp_ring_copy_out() - copy @n bytes from @off bytes after the head
+ * @r: the ring
+ * @off: offset from the head
+ * @dst: destination
+ * @n: bytes, at most the capacity
+ */
 void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst,
 		       uint32_t n)
 {
@@ -173,6 +200,13 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst,
 	memcpy((uint8_t *)dst + first, r->buf, n - first);
 }
 
+/**
+ * tcp_ring_copy_in() - copy @n bytes in at @off bytes after the head
+ * @r: the ring
+ * @off: offset from the head
+ * @src: the bytes
+ * @n: their number, at most the capacity
+ */
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 		      uint32_t n)
 {
@@ -183,6 +217,10 @@ void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 	memcpy(r->buf, (const uint8_t *)src + first, n - first);
 }
 
+/**
+ * tcp_bufs_release() - give the rings back to the budget
+ * @sk: the socket
+ */
 void tcp_bufs_release(struct tcp_sock *sk)
 {
 	free(sk->sndq.buf);
@@ -229,6 +267,95 @@ fail:
 	return -ENOBUFS;
 }
 
+/**
+ * tcp_ring_grow() - enlarge a ring in place of its contents
+ * @sk: the socket owning it (charged for the growth)
+ * @r: its send or receive ring
+ * @newcap: the new capacity; nothing happens if not larger
+ *
+ * The whole old ring is copied from its head, so offsets from the head
+ * (in-order data and out-of-order data beyond it) keep their meaning.
+ *
+ * Return: 0, or -ENOBUFS when the budget or malloc refuses (counted)
+ */
+int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap)
+{
+	struct stack *s = sk->s;
+	uint32_t delta;
+	uint8_t *nb;
+
+	if (newcap <= r->cap || !r->buf)
+		return 0;
+	delta = newcap - r->cap;
+	nb = s->tcp.mem + delta <= s->cfg.tcp_mem_budget ? malloc(newcap) : NULL;
+	if (!nb) {
+		CNT(s, tcp_buf_grow_denied);
+		return -ENOBUFS;
+	}
+	tcp_ring_copy_out(r, 0, nb, r->cap);
+	free(r->buf);
+	r->buf = nb;
+	r->head = 0;
+	r->cap = newcap;
+	sk->mem += delta;
+	s->tcp.mem += delta;
+	CNT(s, tcp_buf_grown);
+	return 0;
+}
+
+/**
+ * tcp_sndbuf_autotune() - grow the send buffer with cwnd, as Linux's
+ * tcp_sndbuf_expand(): room for two windows, up to tcp_sndbuf_max, unless
+ * the application set SO_SNDBUF
+ * @sk: the socket
+ */
+void tcp_sndbuf_autotune(struct tcp_sock *sk)
+{
+	uint64_t want = 2ull * sk->cwnd;
+	uint32_t max = sk->s->cfg.tcp_sndbuf_max;
+
+	if (sk->sndbuf_locked || want <= sk->sndbuf || sk->sndbuf >= max)
+		return;
+	if (want > max)
+		want = max;
+	if (tcp_ring_grow(sk, &sk->sndq, (uint32_t)want) == 0 && sk->sndq.buf)
+		sk->sndbuf = (uint32_t)want;
+}
+
+/**
+ * tcp_rcvbuf_autotune() - dynamic right-sizing of the receive buffer
+ * @sk: the socket
+ * @copied: bytes the application just read
+ *
+ * Once per RTT, as Linux's tcp_rcv_space_adjust(): if the application
+ * read close to a buffer's worth in that time, the buffer (and with it the
+ * window) becomes twice what was read plus some segments, up to
+ * tcp_rcvbuf_max, unless the application set SO_RCVBUF.
+ */
+void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
+{
+	struct stack *s = sk->s;
+	uint64_t rtt = sk->srtt > NSEC_PER_MSEC ? sk->srtt : NSEC_PER_MSEC;
+	uint64_t want;
+	uint32_t slack;
+
+	sk->rcv_copied += copied;
+	if (s->now - sk->rcv_space_time < rtt)
+		return;
+	want = 2ull * sk->rcv_copied + 16ull * sk->rcv_mss;
+	sk->rcv_copied = 0;
+	sk->rcv_space_time = s->now;
+	if (sk->rcvbuf_locked || want <= sk->rcvbuf || !sk->rcvq.buf)
+		return;
+	if (want > s->cfg.tcp_rcvbuf_max)
+		want = s->cfg.tcp_rcvbuf_max;
+	if (want <= sk->rcvbuf)
+		return;
+	slack = sk->rcvq.cap - sk->rcvbuf;
+	if (tcp_ring_grow(sk, &sk->rcvq, (uint32_t)want + slack) == 0)
+		sk->rcvbuf = (uint32_t)want;
+}
+
 /* -- tables ----------------------------------------------------------- */
 
 static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,
@@ -240,6 +367,10 @@ static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,
 	return (h ^ h >> 16) % TCP_HASH;
 }
 
+/**
+ * tcp_hash_conn() - enter @sk in the connection table by its 4-tuple
+ * @sk: the socket
+ */
 void tcp_hash_conn(struct tcp_sock *sk)
 {
 	struct tcp_sock **b = &sk->s->tcp.conn[conn_bucket(
@@ -266,6 +397,10 @@ static void tcp_unhash_conn(struct tcp_sock *sk)
 	sk->in_conn_hash = false;
 }
 
+/**
+ * tcp_hash_bound() - enter @sk in the bound-port table
+ * @sk: the socket (lport set)
+ */
 void tcp_hash_bound(struct tcp_sock *sk)
 {
 	struct tcp_sock **b = &sk->s->tcp.bound[sk->lport % TCP_HASH];
@@ -288,6 +423,16 @@ static void tcp_unhash_bound(struct tcp_sock *sk)
 	sk->bound = false;
 }
 
+/**
+ * tcp_lookup_conn() - the connection with this 4-tuple
+ * @s: the stack
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the socket, or NULL
+ */
 struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
 				 uint16_t lport, uint32_t raddr,
 				 uint16_t rport)

@@ -17,6 +17,25 @@
  * holds is never freed behind its back: it stays in TCP_CLOSED with its
  * error until closed.
  *
+ * Data: tcp_send() copies in at most tcp_send_space() bytes and
+ * tcp_recv() copies out (or peeks); tcp_send_spans()/tcp_send_commit() and
+ * tcp_recv_spans()/tcp_recv_consume() do the same in place, so a host can
+ * read its channel straight into the send ring and write the receive ring
+ * straight to its channel. The window offered follows what is consumed.
+ *
+ * Events: TCP_EV_READABLE (data or end of stream), TCP_EV_WRITABLE (send
+ * space), TCP_EV_CONNECTED, TCP_EV_ACCEPT (on a listener), TCP_EV_EOF,
+ * TCP_EV_ERROR (tcp_sock_error() then says which), TCP_EV_CLOSED. Only
+ * sockets the host holds get events: a child gets none until accepted, so
+ * the host looks at a fresh child's state (tcp_recv_avail(),
+ * tcp_recv_eof(), tcp_sock_state()) once after tcp_accept().
+ *
+ * Not done in the engine: blocking (SO_LINGER with a timeout is a host
+ * matter: shut down writing, wait for TCP_EV_CLOSED or TIME_WAIT, then
+ * close), a second connect() on a socket whose first attempt failed (the
+ * host opens a new tcp_sock), urgent data (URG is ignored; the byte stays
+ * inline).
+ *
  * Errors are negative errno values, as Linux reports them to programs.
  */
 #ifndef USTACK_TCP_H
@@ -90,6 +109,7 @@ enum tcp_timer_kind {
 	TCP_TIMER_FIN_WAIT_2,
 	TCP_TIMER_TIME_WAIT,
 	TCP_TIMER_DELACK,
+	TCP_TIMER_LOSS_PROBE,   /* RFC 8985 tail loss probe */
 };
 
 /* Per-connection record, for ustackctl and TCP_INFO. Times in ns. */
@@ -114,6 +134,15 @@ struct tcp_info_rec {
 	uint32_t sndbuf, rcvbuf;
 	uint64_t bytes_acked, bytes_received;
 	enum tcp_cc_algo cc;
+	size_t mem;                         /* bytes: socket + its buffers */
+	unsigned syn_qlen, accept_qlen;     /* listener: half-open, ready */
+	unsigned backlog;                   /* listener: accept queue bound */
+};
+
+/* A piece of a socket's buffer, for the zero-copy calls */
+struct tcp_span {
+	uint8_t *base;
+	size_t len;
 };
 
 int tcp_open(struct stack *s, struct tcp_sock **out);
@@ -128,6 +157,11 @@ ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 		 uint64_t now);
 ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 		 uint64_t now);
+/* zero-copy: fill/drain the rings in place, then commit/consume */
+size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2]);
+ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now);
+size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2]);
+int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now);
 int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now);
 void tcp_close(struct tcp_sock *sk, uint64_t now);
 void tcp_abort(struct tcp_sock *sk, uint64_t now);

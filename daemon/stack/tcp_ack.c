@@ -15,7 +15,9 @@
  * partial ACK retransmits the next hole, the ACK covering "recover" ends
  * it. With SACK it is RFC 6675's conservative scheme: cwnd = ssthresh and
  * the pipe estimate decides when the next hole (or new data) may go.
- * RACK-TLP (RFC 8985) is not implemented.
+ * A tail loss (no duplicate ACKs can come) is found by RFC 8985's tail
+ * loss probe (tcp_out.c); RACK's time-based loss detection is not
+ * implemented: losses are found by DupThresh and SACK as above.
  *
  * Receiver: the receive ring holds in-order data not yet read, followed by
  * room for out-of-order data, which is written straight to its place; up
@@ -102,6 +104,23 @@ static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 }
 
+/*
+ * RFC 8985 7.4.1: a D-SACK (RFC 2883 4: a first block below the ACK, or
+ * inside the second) for the probe's segment means the original arrived:
+ * the probe repaired nothing and congestion control need not react.
+ */
+static void tcp_tlp_dsack(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t start = seg->sack[0].start, end = seg->sack[0].end;
+	bool dsack = SEQ_LEQ(end, seg->ack) ||
+		     (seg->nsack > 1 && SEQ_GEQ(start, seg->sack[1].start) &&
+		      SEQ_LEQ(end, seg->sack[1].end));
+
+	if (dsack && sk->tlp_out && sk->tlp_retrans &&
+	    SEQ_GEQ(end, sk->tlp_end_seq - tcp_cur_mss(sk)))
+		sk->tlp_retrans = false;
+}
+
 /**
  * tcp_pipe() - RFC 6675 4 "pipe": data outstanding in the network
  * @sk: the socket
@@ -129,8 +148,13 @@ uint32_t tcp_pipe(const struct tcp_sock *sk)
 	return out > lost ? out - lost : 0;
 }
 
-/* Retransmit @len bytes at @seq (a FIN if it is the FIN's place). */
-static void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
+/**
+ * tcp_retransmit_at() - resend @len bytes at @seq (with FIN at its place)
+ * @sk: the socket
+ * @seq: first sequence number
+ * @len: bytes, cut to the MSS and to the data queued
+ */
+void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 {
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
 	uint8_t flags = TCP_ACK;
@@ -141,6 +165,8 @@ static void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
 	if (sk->fin_sent && seq + len == data_end)
 		flags |= TCP_FIN;
+	if (len && seq + len == data_end)
+		flags |= TCP_PSH;  /* as the original segment had it */
 	if (!len && !(flags & TCP_FIN))
 		return;
 	tcp_xmit(sk, seq, flags, seq - sk->sndq_seq, len);
@@ -227,7 +253,9 @@ static void tcp_dupack(struct tcp_sock *sk)
 
 	sk->dupacks++;
 	if (!sk->in_recovery) {
-		if (sk->dupacks >= TCP_DUPTHRESH || lost)
+		/* RFC 6582 3.2 step 1: not for data sent before a timeout
+		 * (it is being resent from snd_una anyway) */
+		if ((sk->dupacks >= TCP_DUPTHRESH || lost) && !sk->in_loss)
 			tcp_enter_recovery(sk);
 		return;
 	}
@@ -317,7 +345,7 @@ static void tcp_update_window(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (old == 0 && sk->snd_wnd && sk->rtx_kind == TCP_TIMER_PERSIST) {
 		stack_disarm(sk->s, &sk->rtx);
 		sk->rtx_kind = TCP_TIMER_NONE;
-		sk->probes = 0;
+		sk->backoff = 0;
 	}
 }
 
@@ -374,13 +402,13 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return -1;
 	}
 	tcp_update_window(sk, seg);
-	if (sk->sack_ok && seg->nsack)
+	if (sk->sack_ok && seg->nsack) {
+		tcp_tlp_dsack(sk, seg);
 		tcp_sack_update(sk, seg);
+	}
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
 		if (tcp_is_dupack(sk, seg, old_wnd))
 			tcp_dupack(sk);
-		else if (sk->snd_wnd > old_wnd)
-			tcp_event(sk, 0);
 		return 0;
 	}
 	acked = seg->ack - sk->snd_una;
@@ -390,6 +418,8 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
 		sk->snd_nxt = sk->snd_una;
 	sk->nsacked = tcp_range_trim(sk->sacked, sk->nsacked, sk->snd_una);
+	if (sk->in_loss && SEQ_GEQ(sk->snd_una, sk->recover))
+		sk->in_loss = false;
 	sk->backoff = 0;
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);
@@ -397,7 +427,9 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		if (data)  /* SYN and FIN take no congestion window */
 			sk->cc->on_ack(sk, data, s->now);
 		sk->dupacks = 0;
+		tcp_sndbuf_autotune(sk);
 	}
+	tcp_tlp_acked(sk);
 	tcp_rearm_rtx(sk);
 	if (sk->sndq.buf && sk->held)
 		tcp_event(sk, TCP_EV_WRITABLE);
@@ -407,6 +439,22 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 }
 
 /* -- receiver ----------------------------------------------------------- */
+
+/**
+ * tcp_dsack() - RFC 2883: remember a duplicate to report in the first
+ * SACK block of the next ACK
+ * @sk: the socket
+ * @start: first duplicate sequence number
+ * @end: one past the last
+ */
+void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end)
+{
+	if (!sk->sack_ok)
+		return;
+	sk->dsack.start = start;
+	sk->dsack.end = end;
+	sk->dsack_pending = true;
+}
 
 /* Pull out-of-order ranges that now continue the in-order data. */
 static void tcp_ooo_collapse(struct tcp_sock *sk)
@@ -423,6 +471,30 @@ static void tcp_ooo_collapse(struct tcp_sock *sk)
 		sk->nooo--;
 		sk->ack_now = true;  /* RFC 5681 4.2: a hole was filled */
 	}
+}
+
+/* Out-of-order data is already in place in the ring: remember its range. */
+static void tcp_data_ooo(struct tcp_sock *sk, uint32_t seq, uint32_t len)
+{
+	struct stack *s = sk->s;
+	unsigned before = sk->nooo;
+	bool dup = tcp_range_covers(sk->ooo, sk->nooo, seq) &&
+		   tcp_range_covers(sk->ooo, sk->nooo, seq + len - 1);
+
+	if (dup)
+		tcp_dsack(sk, seq, seq + len);  /* RFC 2883 4.1.2 */
+	sk->nooo = tcp_range_add(sk->ooo, sk->nooo, TCP_MAX_OOO, seq, seq + len);
+	if (sk->nooo == before && before == TCP_MAX_OOO &&
+	    !tcp_range_covers(sk->ooo, sk->nooo, seq))
+		CNT(s, tcp_ooo_dropped);
+	else
+		CNT(s, tcp_ooo_segs);
+	for (unsigned i = 0; i < sk->nooo; i++)
+		if (SEQ_LEQ(sk->ooo[i].start, seq) && SEQ_GT(sk->ooo[i].end, seq))
+			sk->ooo_recent = sk->ooo[i].start;
+	/* RFC 5681 4.2: "A TCP receiver SHOULD send an immediate duplicate
+	 * ACK when an out-of-order segment arrives." */
+	sk->ack_now = true;
 }
 
 /**
@@ -445,6 +517,7 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 
 		if (d >= len) {
 			CNT(s, tcp_dup_data);
+			tcp_dsack(sk, seq, seq + len);
 			sk->ack_now = true;
 			return true;
 		}
@@ -476,23 +549,6 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_event(sk, TCP_EV_READABLE);
 		return whole;
 	}
-	/* RFC 5681 4.2: "A TCP receiver SHOULD send an immediate duplicate
-	 * ACK when an out-of-order segment arrives." */
-	{
-		unsigned before = sk->nooo;
-
-		sk->nooo = tcp_range_add(sk->ooo, sk->nooo, TCP_MAX_OOO, seq,
-					 seq + len);
-		if (sk->nooo == before && before == TCP_MAX_OOO &&
-		    !tcp_range_covers(sk->ooo, sk->nooo, seq))
-			CNT(s, tcp_ooo_dropped);
-		else
-			CNT(s, tcp_ooo_segs);
-		for (unsigned i = 0; i < sk->nooo; i++)
-			if (SEQ_LEQ(sk->ooo[i].start, seq) &&
-			    SEQ_GT(sk->ooo[i].end, seq))
-				sk->ooo_recent = sk->ooo[i].start;
-	}
-	sk->ack_now = true;
+	tcp_data_ooo(sk, seq, len);
 	return false;
 }

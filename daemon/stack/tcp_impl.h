@@ -123,7 +123,11 @@ struct tcp_sock {
 	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
 	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
 	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;
-	bool on_accept_q, dead;
+	bool on_accept_q, dead, sndbuf_locked, rcvbuf_locked;
+	bool force;                             /* persist: override SWS */
+	bool in_loss;                           /* after an RTO, until recover */
+	bool tlp_out, tlp_retrans;              /* RFC 8985 7: a probe is out */
+	uint32_t tlp_end_seq;
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;
@@ -133,6 +137,8 @@ struct tcp_sock {
 	uint32_t max_sndwnd;
 	uint32_t sndq_seq;                      /* seq of sndq's first byte */
 	uint32_t ooo_recent;                    /* newest OOO range start */
+	struct tcp_range dsack;                 /* RFC 2883: duplicate to report */
+	bool dsack_pending;
 	uint32_t unacked_bytes;                 /* received, not yet acked */
 	uint8_t snd_wscale, rcv_wscale;
 	/* receive sequence space */
@@ -183,6 +189,8 @@ struct tcp_sock {
 	unsigned syn_qlen, accept_qlen, backlog;
 
 	uint64_t bytes_acked, bytes_received;
+	uint64_t rcv_space_time;                /* autotuning: epoch start */
+	uint32_t rcv_copied;                    /* read by the app in it */
 	size_t mem;                             /* buffer bytes charged */
 };
 
@@ -200,6 +208,7 @@ struct tcp_table {
 	uint64_t chack_window;                  /* RFC 5961 7 rate limit */
 	unsigned chack_count;
 	struct tcp_sock *reap;                  /* dead, freed on leave */
+	uint64_t last_cookie;                   /* when a SYN cookie went out */
 	unsigned busy;                          /* nesting of entry points */
 };
 
@@ -217,6 +226,9 @@ void tcp_leave(struct stack *s);
 struct tcp_sock *tcp_sock_new(struct stack *s);
 int tcp_bufs_alloc(struct tcp_sock *sk);
 void tcp_bufs_release(struct tcp_sock *sk);
+int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap);
+void tcp_sndbuf_autotune(struct tcp_sock *sk);
+void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied);
 void tcp_hash_conn(struct tcp_sock *sk);
 void tcp_hash_bound(struct tcp_sock *sk);
 struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
@@ -240,6 +252,7 @@ void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
 void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 		    uint32_t info, const uint8_t *ip, size_t len);
+void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop);
 int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg);
 uint32_t tcp_snd_buf_seq(const struct tcp_sock *sk);
 void tcp_prepare_active(struct tcp_sock *sk);
@@ -256,6 +269,9 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 void tcp_timers_init(struct tcp_sock *sk);
 void tcp_timers_stop(struct tcp_sock *sk);
 void tcp_rearm_rtx(struct tcp_sock *sk);
+void tcp_arm_xmit_timer(struct tcp_sock *sk);
+void tcp_tlp_acked(struct tcp_sock *sk);
+void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len);
 void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 		  uint64_t delay);
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);
@@ -268,6 +284,7 @@ uint32_t tcp_cur_mss(const struct tcp_sock *sk);
 /* tcp_ack.c: ACKs, SACK scoreboard, loss recovery, received data */
 int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg);
 bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg);
+void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end);
 uint32_t tcp_pipe(const struct tcp_sock *sk);
 void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes);
 void tcp_ack_flush(struct tcp_sock *sk);

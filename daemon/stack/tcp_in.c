@@ -95,6 +95,12 @@ int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg)
 	return 0;
 }
 
+/**
+ * tcp_snd_buf_seq() - sequence number of the send ring's first byte
+ * @sk: the socket
+ *
+ * Return: it
+ */
 uint32_t tcp_snd_buf_seq(const struct tcp_sock *sk)
 {
 	return sk->sndq_seq;
@@ -200,6 +206,7 @@ static void tcp_established(struct tcp_sock *sk)
 	sk->backoff = 0;
 	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
 	sk->last_rcv = sk->s->now;
+	sk->rcv_space_time = sk->s->now;
 	if (sk->keepalive)
 		tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE,
 			     (uint64_t)sk->keepidle_s * NSEC_PER_SEC);
@@ -277,6 +284,8 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->keepcnt = l->keepcnt;
 	c->sndbuf = l->sndbuf;
 	c->rcvbuf = l->rcvbuf;
+	c->sndbuf_locked = l->sndbuf_locked;
+	c->rcvbuf_locked = l->rcvbuf_locked;
 	c->user_mss = l->user_mss;
 	c->cc_algo = l->cc_algo;
 	c->linger_on = l->linger_on;
@@ -333,6 +342,7 @@ static void tcp_send_cookie(struct tcp_sock *l, const struct tcp_seg *seg)
 		tmp.ts_offset = v - (uint32_t)(s->now / NSEC_PER_MSEC);
 	}
 	CNT(s, tcp_syncookies_sent);
+	s->tcp.last_cookie = s->now ? s->now : 1;
 	tcp_xmit(&tmp, tmp.iss, TCP_SYN | TCP_ACK, 0, 0);
 }
 
@@ -348,7 +358,7 @@ static void tcp_cookie_ack(struct tcp_sock *l, const struct tcp_seg *seg)
 		tcp_send_rst_for(s, seg);
 		return;
 	}
-	if (l->accept_qlen >= l->backlog) {
+	if (l->accept_qlen > l->backlog) {
 		CNT(s, tcp_listen_overflow);
 		return;
 	}
@@ -397,7 +407,11 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 	}
 	/* "second, check for an ACK ... form a reset" (or a SYN cookie) */
 	if (seg->flags & TCP_ACK) {
-		if (s->cfg.tcp_syncookies && !(seg->flags & TCP_SYN)) {
+		/* as Linux: cookies are looked for only while they may be
+		 * out (sent in the last two 64 s periods) */
+		if (s->cfg.tcp_syncookies && !(seg->flags & TCP_SYN) &&
+		    s->tcp.last_cookie &&
+		    s->now - s->tcp.last_cookie < 128 * NSEC_PER_SEC) {
 			tcp_cookie_ack(l, seg);
 			return;
 		}
@@ -409,8 +423,14 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		CNT(s, tcp_listen_drop);
 		return;
 	}
-	if (l->accept_qlen >= l->backlog) {
+	/* Linux's sk_acceptq_is_full(): more than backlog waiting */
+	if (l->accept_qlen > l->backlog) {
 		CNT(s, tcp_listen_overflow);
+		return;
+	}
+	/* the budget must still hold this connection's buffers */
+	if (s->tcp.mem + l->sndbuf + l->rcvbuf > s->cfg.tcp_mem_budget) {
+		CNT(s, tcp_nomem_bufs);
 		return;
 	}
 	if (l->syn_qlen >= s->cfg.tcp_max_syn_backlog) {
@@ -448,6 +468,7 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 		/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset
 		 * (unless the RST bit is set, if so drop the segment)" */
 		if (SEQ_LEQ(seg->ack, sk->iss) || SEQ_GT(seg->ack, sk->snd_nxt)) {
+			CNT(s, tcp_bad_synack);
 			tcp_send_rst_for(s, seg);
 			return;
 		}
@@ -675,10 +696,11 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (SEQ_LEQ(seg->ack, sk->snd_una) || SEQ_GT(seg->ack, sk->snd_max)) {
 		/* "If the segment acknowledgment is not acceptable, form a
 		 * reset segment <SEQ=SEG.ACK><CTL=RST> and send it." */
+		CNT(s, tcp_bad_handshake_ack);
 		tcp_send_rst_for(s, seg);
 		return false;
 	}
-	if (l && l->accept_qlen >= l->backlog) {
+	if (l && l->accept_qlen > l->backlog) {
 		CNT(s, tcp_listen_overflow);  /* Linux drops the ACK */
 		return false;
 	}
@@ -699,15 +721,47 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	return true;
 }
 
-static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
+/* RFC 9293 3.10.7.4 first check failed: answer as the RFC and Linux do. */
+static void tcp_unacceptable(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
+
+	/* "If an incoming segment is not acceptable, an acknowledgment
+	 * should be sent in reply (unless the RST bit is set, if so drop
+	 * the segment and return)" */
+	if (seg->flags & TCP_RST) {
+		CNT(s, tcp_rst_ignored);
+		return;
+	}
+	if (sk->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) &&
+	    seg->seq == sk->irs) {
+		tcp_send_syn(sk);  /* retransmitted SYN */
+		return;
+	}
+	CNT(s, tcp_drop_unacceptable);
+	/* an old duplicate (a retransmission we had): D-SACK it */
+	if (seg->len && SEQ_LEQ(seg->seq + seg->len, sk->rcv_nxt) &&
+	    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvbuf))
+		tcp_dsack(sk, seg->seq, seg->seq + seg->len);
+	tcp_send_ack(sk);
+	/* TIME_WAIT: "Acknowledge it, and restart the 2 MSL timeout" */
+	if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
+		tcp_enter_time_wait(sk);
+}
+
+/*
+ * What comes before the sequence test: a SYN reopening TIME_WAIT (RFC
+ * 6191), the SYN-ACK of a simultaneous open, PAWS (RFC 7323 5.3), then
+ * the test itself. Return: true if the segment was dealt with here.
+ */
+static bool tcp_rcv_early(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
 	uint32_t seglen = seg->len + !!(seg->flags & TCP_SYN) +
 			  !!(seg->flags & TCP_FIN);
 
 	if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_SYN) &&
 	    tcp_tw_syn(sk, seg))
-		return;
+		return true;
 	if (sk->state == TCP_SYN_RECEIVED && !sk->parent &&
 	    (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
 	    seg->seq + 1 == sk->rcv_nxt && seg->ack == sk->snd_nxt) {
@@ -715,38 +769,31 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 		 * acknowledges our SYN; as Linux, it completes the handshake */
 		if (tcp_synrecv_ack(sk, seg)) {
 			sk->snd_una = seg->ack;
-			stack_disarm(s, &sk->rtx);
+			stack_disarm(sk->s, &sk->rtx);
 			sk->rtx_kind = TCP_TIMER_NONE;
 		}
-		return;
+		return true;
 	}
 	if (tcp_paws_reject(sk, seg)) {
-		CNT(s, tcp_drop_paws);
+		CNT(sk->s, tcp_drop_paws);
 		tcp_send_ack(sk);
-		return;
+		return true;
 	}
 	if (!tcp_acceptable(sk, seg, seglen)) {
-		/* "If an incoming segment is not acceptable, an
-		 * acknowledgment should be sent in reply (unless the RST bit
-		 * is set, if so drop the segment and return)" */
-		if (seg->flags & TCP_RST) {
-			CNT(s, tcp_rst_ignored);
-			return;
-		}
-		if (sk->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) &&
-		    seg->seq == sk->irs) {
-			tcp_send_syn(sk);  /* retransmitted SYN */
-			return;
-		}
-		CNT(s, tcp_drop_unacceptable);
-		tcp_send_ack(sk);
-		/* TIME_WAIT: "Acknowledge it, and restart the 2 MSL timeout" */
-		if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))
-			tcp_enter_time_wait(sk);
-		return;
+		tcp_unacceptable(sk, seg);
+		return true;
 	}
+	return false;
+}
+
+static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+
+	if (tcp_rcv_early(sk, seg))
+		return;
 	sk->last_rcv = s->now;
-	sk->probes = sk->rtx_kind == TCP_TIMER_PERSIST ? sk->probes : 0;
+	sk->probes = 0;  /* the peer is alive (keepalive, persist) */
 	if ((seg->flags & TCP_RST) && tcp_rst_input(sk, seg))
 		return;
 	if (seg->flags & TCP_SYN) {
@@ -861,17 +908,21 @@ void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 	struct tcp_sock *sk;
 	uint32_t seq;
 
-	if (len < IPV4_HLEN)
-		return;
-	hl = (size_t)(ip[0] & 0xf) * 4;
-	if (hl < IPV4_HLEN || len < hl + 8 || ip[9] != IP_PROTO_TCP)
-		return;
+	if (len < IPV4_HLEN || ip[9] != IP_PROTO_TCP)
+		return;  /* not about TCP */
 	CNT(s, tcp_icmp_rx);
+	hl = (size_t)(ip[0] & 0xf) * 4;
+	if (hl < IPV4_HLEN || len < hl + 8) {
+		CNT(s, tcp_icmp_ignored);
+		return;
+	}
 	sk = tcp_lookup_conn(s, get32(ip + 12), get16(ip + hl),
 			     get32(ip + 16), get16(ip + hl + 2));
 	seq = get32(ip + hl + 4);
-	if (!sk || SEQ_LT(seq, sk->snd_una) || SEQ_GT(seq, sk->snd_max))
+	if (!sk || SEQ_LT(seq, sk->snd_una) || SEQ_GT(seq, sk->snd_max)) {
+		CNT(s, tcp_icmp_ignored);
 		return;
+	}
 	tcp_enter(s);
 	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
 		uint32_t mtu = info & 0xffff;
@@ -895,6 +946,35 @@ void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 		CNT(s, tcp_icmp_abort);
 		CNT(s, tcp_attempt_fails);
 		tcp_done(sk, err);
+	}
+	tcp_leave(s);
+}
+
+/**
+ * tcp_neigh_unreachable() - the neighbour @nexthop never answered ARP
+ * @s: the stack
+ * @nexthop: the address ARP gave up on
+ *
+ * For arp.c to call when it drops what waited for @nexthop. As in Linux
+ * (where the neighbour failure comes back as a host unreachable error),
+ * connections still opening through @nexthop fail with -EHOSTUNREACH;
+ * established ones keep retransmitting.
+ */
+void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop)
+{
+	tcp_enter(s);
+	for (struct tcp_sock *sk = s->tcp.all; sk; sk = sk->all_next) {
+		const struct route *r;
+
+		if (sk->dead || (sk->state != TCP_SYN_SENT &&
+				 sk->state != TCP_SYN_RECEIVED))
+			continue;
+		r = route_lookup(s, sk->raddr);
+		if (!r || (r->gateway ? r->gateway : sk->raddr) != nexthop)
+			continue;
+		CNT(s, tcp_attempt_fails);
+		CNT(s, tcp_neigh_failures);
+		tcp_done(sk, -EHOSTUNREACH);
 	}
 	tcp_leave(s);
 }

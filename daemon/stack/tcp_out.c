@@ -18,7 +18,7 @@
  * blocks.
  *
  * Each connection has three timers in the engine's heap: rtx
- * (retransmission or persist), dack (delayed ACK, at most tcp_delack_max,
+ * (retransmission, RFC 8985 tail loss probe, or persist), dack (delayed ACK, at most tcp_delack_max,
  * RFC 1122 4.2.3.2 / RFC 5681 4.2) and misc (keepalive, FIN_WAIT_2,
  * TIME_WAIT; never two at once).
  */
@@ -104,14 +104,20 @@ static uint8_t tcp_sack_blocks(const struct tcp_sock *sk, uint8_t *o,
 	unsigned nb = 0, i;
 	uint8_t n = 2;
 
-	if (!sk->sack_ok || sk->nooo == 0)
+	if (!sk->sack_ok || (sk->nooo == 0 && !sk->dsack_pending))
 		return 0;
 	o[0] = TCPOPT_NOP;
 	o[1] = TCPOPT_NOP;
+	/* RFC 2883 4: a duplicate is reported in the first block, once */
+	if (sk->dsack_pending) {
+		put32(o + n + 2, sk->dsack.start);
+		put32(o + n + 6, sk->dsack.end);
+		nb++;
+	}
 	for (i = 0; i < sk->nooo && nb < max; i++)
 		if (sk->ooo[i].start == sk->ooo_recent) {
-			put32(o + n + 2, sk->ooo[i].start);
-			put32(o + n + 6, sk->ooo[i].end);
+			put32(o + n + 2 + 8 * nb, sk->ooo[i].start);
+			put32(o + n + 6 + 8 * nb, sk->ooo[i].end);
 			nb++;
 		}
 	for (i = 0; i < sk->nooo && nb < max; i++) {
@@ -263,6 +269,7 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 	if (len)
 		tcp_ring_copy_out(&sk->sndq, off, p->data + hlen, len);
 	if (flags & TCP_ACK) {
+		sk->dsack_pending = false;
 		sk->rcv_adv = sk->rcv_nxt + wnd;
 		sk->last_ack_sent = sk->rcv_nxt;
 		sk->unacked_bytes = 0;
@@ -397,19 +404,33 @@ uint32_t tcp_cur_mss(const struct tcp_sock *sk)
 {
 	unsigned nb;
 
-	if (!sk->sack_ok || !sk->nooo)
+	nb = sk->nooo + sk->dsack_pending;
+	if (!sk->sack_ok || !nb)
 		return sk->mss;
-	nb = sk->nooo < (sk->ts_ok ? 3u : 4u) ? sk->nooo : (sk->ts_ok ? 3u : 4u);
+	nb = nb < (sk->ts_ok ? 3u : 4u) ? nb : (sk->ts_ok ? 3u : 4u);
 	return sk->mss - (2 + 2 + 8 * nb);
 }
 
-/* Bytes the window and cwnd still allow beyond snd_nxt. */
+/*
+ * Bytes the window and cwnd still allow beyond snd_nxt. Data the peer has
+ * SACKed has left the network and does not count against cwnd (RFC 6675
+ * 4's pipe, without its loss marks).
+ */
 static uint32_t tcp_usable(const struct tcp_sock *sk)
 {
-	uint32_t wnd = sk->snd_wnd < sk->cwnd ? sk->snd_wnd : sk->cwnd;
-	uint32_t edge = sk->snd_una + wnd;
+	uint32_t edge = sk->snd_una + sk->snd_wnd;
+	uint32_t room = SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
+	uint32_t flight = sk->snd_nxt - sk->snd_una, cw;
 
-	return SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
+	for (unsigned i = 0; i < sk->nsacked; i++) {
+		const struct tcp_range *r = &sk->sacked[i];
+		uint32_t end = SEQ_LT(r->end, sk->snd_nxt) ? r->end : sk->snd_nxt;
+
+		if (SEQ_LT(r->start, end) && end - r->start <= flight)
+			flight -= end - r->start;
+	}
+	cw = sk->cwnd > flight ? sk->cwnd - flight : 0;
+	return room < cw ? room : cw;
 }
 
 /*
@@ -421,7 +442,7 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
 static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 			 uint32_t avail, bool fin, uint32_t mss)
 {
-	if (len >= mss || fin)
+	if (len >= mss || fin || sk->force)
 		return true;
 	if (sk->cork)
 		return false;
@@ -433,7 +454,7 @@ static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 
 static void tcp_arm_persist(struct tcp_sock *sk)
 {
-	uint64_t t = sk->rto << (sk->probes < 10 ? sk->probes : 10);
+	uint64_t t = sk->rto << (sk->backoff < 10 ? sk->backoff : 10);
 
 	if (t > sk->s->cfg.tcp_rto_max)
 		t = sk->s->cfg.tcp_rto_max;
@@ -441,9 +462,29 @@ static void tcp_arm_persist(struct tcp_sock *sk)
 	stack_arm(sk->s, &sk->rtx, sk->s->now + t);
 }
 
+/*
+ * Resending after a timeout: step over what the peer has SACKed, and
+ * return how much may go before the next SACKed range (or UINT32_MAX).
+ */
+static uint32_t tcp_skip_sacked(struct tcp_sock *sk)
+{
+	if (!SEQ_LT(sk->snd_nxt, sk->snd_max))
+		return UINT32_MAX;
+	for (unsigned i = 0; i < sk->nsacked; i++) {
+		const struct tcp_range *r = &sk->sacked[i];
+
+		if (SEQ_LEQ(r->start, sk->snd_nxt) && SEQ_GT(r->end, sk->snd_nxt))
+			sk->snd_nxt = r->end;
+		else if (SEQ_GT(r->start, sk->snd_nxt))
+			return r->start - sk->snd_nxt;
+	}
+	return UINT32_MAX;
+}
+
 /* Send one segment from snd_nxt; false when nothing more may go. */
 static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 {
+	uint32_t nxt = sk->snd_nxt, gap = tcp_skip_sacked(sk);
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
 	uint32_t off = sk->snd_nxt - sk->sndq_seq;
 	uint32_t avail = SEQ_GT(data_end, sk->snd_nxt) ?
@@ -452,8 +493,12 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	bool fin;
 	uint8_t flags = TCP_ACK;
 
+	if (sk->snd_nxt != nxt && limit > tcp_usable(sk))
+		limit = tcp_usable(sk);  /* snd_nxt moved on */
 	if (len > mss)
 		len = mss;
+	if (len > gap)
+		len = gap;
 	if (len > limit)
 		len = limit;
 	/* a FIN alone goes even into a closed window, as in BSD */
@@ -477,10 +522,11 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 		sk->fin_sent = true;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
-	if (!timer_armed(&sk->rtx) || sk->rtx_kind != TCP_TIMER_RETRANSMIT) {
-		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
-		stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
-	}
+	/* RFC 6298 5.1: start the timer if it is not running; a pending
+	 * loss probe is pushed out by new data, as Linux does */
+	if (!timer_armed(&sk->rtx) || sk->rtx_kind == TCP_TIMER_PERSIST ||
+	    sk->rtx_kind == TCP_TIMER_LOSS_PROBE)
+		tcp_arm_xmit_timer(sk);
 	return !fin;
 }
 
@@ -497,9 +543,11 @@ void tcp_output(struct tcp_sock *sk)
 	while (tcp_output_one(sk, tcp_usable(sk)))
 		;
 	data_end = sk->sndq_seq + sk->sndq.len;
-	/* RFC 9293 3.8.6.1: probe a zero window while data waits */
-	if (sk->snd_wnd == 0 && SEQ_LT(sk->snd_nxt, data_end) &&
-	    sk->snd_nxt == sk->snd_una && !timer_armed(&sk->rtx))
+	/* RFC 9293 3.8.6.1: probe a zero window while data waits; and, as
+	 * Linux, a window too small to use (RFC 1122 4.2.3.4's override
+	 * timeout), so that a lost window update cannot stall us */
+	if (SEQ_LT(sk->snd_nxt, data_end) && sk->snd_nxt == sk->snd_una &&
+	    !timer_armed(&sk->rtx) && !sk->cork)
 		tcp_arm_persist(sk);
 }
 
@@ -540,6 +588,10 @@ void tcp_ack_flush(struct tcp_sock *sk)
 
 /* -- timers ----------------------------------------------------------- */
 
+/**
+ * tcp_timers_init() - set up a socket's three timers (not armed)
+ * @sk: the socket
+ */
 void tcp_timers_init(struct tcp_sock *sk)
 {
 	timer_init(&sk->rtx, tcp_rtx_fire);
@@ -547,6 +599,10 @@ void tcp_timers_init(struct tcp_sock *sk)
 	timer_init(&sk->misc, tcp_misc_fire);
 }
 
+/**
+ * tcp_timers_stop() - disarm every timer of @sk
+ * @sk: the socket
+ */
 void tcp_timers_stop(struct tcp_sock *sk)
 {
 	stack_disarm(sk->s, &sk->rtx);
@@ -580,14 +636,102 @@ void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 void tcp_rearm_rtx(struct tcp_sock *sk)
 {
 	if (sk->snd_una == sk->snd_max) {
-		if (sk->rtx_kind == TCP_TIMER_RETRANSMIT) {
+		if (sk->rtx_kind == TCP_TIMER_RETRANSMIT ||
+		    sk->rtx_kind == TCP_TIMER_LOSS_PROBE) {
 			stack_disarm(sk->s, &sk->rtx);
 			sk->rtx_kind = TCP_TIMER_NONE;
 		}
 		return;
 	}
+	tcp_arm_xmit_timer(sk);
+}
+
+/* RFC 8985 7.2: a probe may be scheduled with SACK, outside recovery and
+ * loss, with no probe out, once there is an RTT estimate. */
+static bool tcp_tlp_ok(const struct tcp_sock *sk)
+{
+	return sk->s->cfg.tcp_tlp && sk->sack_ok && sk->srtt && !sk->in_recovery &&
+	       !sk->in_loss && !sk->tlp_out && sk->snd_una != sk->snd_max &&
+	       (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
+		sk->state == TCP_FIN_WAIT_1 || sk->state == TCP_CLOSING ||
+		sk->state == TCP_LAST_ACK);
+}
+
+/*
+ * RFC 8985 7.2: "PTO = 2 * SRTT", plus the worst-case delayed ACK when a
+ * single segment is in flight (Linux: the minimum RTO), never later than
+ * the RTO would fire.
+ */
+static uint64_t tcp_pto(const struct tcp_sock *sk)
+{
+	uint64_t pto = 2 * sk->srtt;
+
+	if (sk->snd_max - sk->snd_una <= sk->mss)
+		pto += sk->s->cfg.tcp_rto_min;
+	else
+		pto += 2 * NSEC_PER_MSEC;
+	return pto < sk->rto ? pto : sk->rto;
+}
+
+/**
+ * tcp_arm_xmit_timer() - arm the loss probe if RFC 8985 allows, else the
+ * retransmission timer (RFC 6298 5.3)
+ * @sk: the socket, with data outstanding
+ */
+void tcp_arm_xmit_timer(struct tcp_sock *sk)
+{
+	if (tcp_tlp_ok(sk)) {
+		sk->rtx_kind = TCP_TIMER_LOSS_PROBE;
+		stack_arm(sk->s, &sk->rtx, sk->s->now + tcp_pto(sk));
+		return;
+	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
 	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+}
+
+/*
+ * RFC 8985 7.3: when the probe timer fires, send one new segment if the
+ * windows allow, else retransmit the last segment sent; then the RTO.
+ */
+static void tcp_tlp_timeout(struct tcp_sock *sk)
+{
+	uint32_t data_end = sk->sndq_seq + sk->sndq.len, before = sk->snd_max;
+	uint32_t sent_end = sk->fin_sent ? data_end : sk->snd_max, len;
+
+	CNT(sk->s, tcp_tlp_probes);
+	if (SEQ_LT(sk->snd_nxt, data_end) && tcp_usable(sk))
+		tcp_output_one(sk, tcp_usable(sk) < sk->mss ? tcp_usable(sk) :
+							      sk->mss);
+	sk->tlp_retrans = sk->snd_max == before;
+	if (sk->tlp_retrans) {
+		len = sent_end - sk->snd_una < tcp_cur_mss(sk) ?
+		      sent_end - sk->snd_una : tcp_cur_mss(sk);
+		if (SEQ_LT(sent_end, sk->sndq_seq))
+			len = 0;
+		tcp_retransmit_at(sk, sent_end - len, len);
+	}
+	sk->tlp_out = true;
+	sk->tlp_end_seq = sk->snd_max;
+	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
+	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+}
+
+/**
+ * tcp_tlp_acked() - RFC 8985 7.4: the episode ends when its end is acked;
+ * a retransmitted probe is taken as a repaired loss (no D-SACK says
+ * otherwise) and congestion control reacts once
+ * @sk: the socket (snd_una just advanced)
+ */
+void tcp_tlp_acked(struct tcp_sock *sk)
+{
+	if (!sk->tlp_out || SEQ_LT(sk->snd_una, sk->tlp_end_seq))
+		return;
+	sk->tlp_out = false;
+	if (!sk->tlp_retrans || sk->in_recovery)
+		return;
+	CNT(sk->s, tcp_tlp_recoveries);
+	sk->ssthresh = sk->cc->ssthresh(sk, sk->s->now);
+	sk->cwnd = sk->ssthresh;
 }
 
 /**
@@ -640,15 +784,23 @@ static void tcp_backoff(struct tcp_sock *sk)
  */
 void tcp_enter_loss(struct tcp_sock *sk)
 {
-	if (!sk->in_recovery || sk->backoff == 0)
+	/* RFC 5681 3.1: only the first timeout of a segment lowers ssthresh */
+	if (sk->backoff <= 1)
 		sk->ssthresh = sk->cc->ssthresh(sk, sk->s->now);
 	sk->cwnd = sk->mss;
-	sk->snd_nxt = sk->snd_una;
+	sk->snd_nxt = SEQ_LT(sk->snd_una, sk->sndq_seq) ? sk->sndq_seq :
+							  sk->snd_una;
 	sk->in_recovery = false;
 	sk->dupacks = 0;
-	sk->nsacked = 0;   /* RFC 2018 8: the receiver may renege */
+	/* what the peer SACKed is not resent after a first timeout (as
+	 * Linux); a second one forgets it, in case the receiver reneged
+	 * (RFC 2018 8) */
+	if (sk->backoff > 1)
+		sk->nsacked = 0;
 	sk->rtt_time = 0;  /* Karn */
 	sk->recover = sk->snd_max;
+	sk->in_loss = true;
+	sk->tlp_out = false;
 }
 
 static void tcp_rtx_timeout(struct tcp_sock *sk)
@@ -674,10 +826,8 @@ static void tcp_rtx_timeout(struct tcp_sock *sk)
 	}
 	tcp_enter_loss(sk);
 	tcp_output(sk);
-	if (!timer_armed(&sk->rtx) && sk->snd_una != sk->snd_max) {
-		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
-		stack_arm(s, &sk->rtx, s->now + sk->rto);
-	}
+	if (!timer_armed(&sk->rtx) && sk->snd_una != sk->snd_max)
+		tcp_arm_xmit_timer(sk);
 }
 
 /* RFC 9293 3.8.6.1 persist: probe, as Linux, with an already-acked
@@ -686,11 +836,21 @@ static void tcp_persist_timeout(struct tcp_sock *sk)
 {
 	CNT(sk->s, tcp_persist_probes);
 	if (sk->snd_wnd) {
+		/* the override: send what the window takes, however small */
+		sk->force = true;
 		tcp_output(sk);
+		sk->force = false;
+		return;
+	}
+	/* as Linux: give up after tcp_retries2 probes nobody answered */
+	if (sk->probes >= sk->s->cfg.tcp_retries2) {
+		CNT(sk->s, tcp_timeouts);
+		tcp_done(sk, -ETIMEDOUT);
 		return;
 	}
 	tcp_xmit(sk, sk->snd_una - 1, TCP_ACK, 0, 0);
 	sk->probes++;
+	sk->backoff++;
 	tcp_arm_persist(sk);
 }
 
@@ -703,6 +863,8 @@ static void tcp_rtx_fire(struct timer *t, uint64_t now)
 	tcp_enter(s);
 	if (sk->rtx_kind == TCP_TIMER_PERSIST)
 		tcp_persist_timeout(sk);
+	else if (sk->rtx_kind == TCP_TIMER_LOSS_PROBE)
+		tcp_tlp_timeout(sk);
 	else
 		tcp_rtx_timeout(sk);
 	tcp_leave(s);

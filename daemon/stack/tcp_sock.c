@@ -37,11 +37,22 @@ int tcp_open(struct stack *s, struct tcp_sock **out)
 	return 0;
 }
 
+/**
+ * tcp_set_user() - attach the host's own pointer (its channel, say)
+ * @sk: the socket
+ * @user: anything; returned by tcp_user()
+ */
 void tcp_set_user(struct tcp_sock *sk, void *user)
 {
 	sk->user = user;
 }
 
+/**
+ * tcp_user() - the pointer given to tcp_set_user()
+ * @sk: the socket
+ *
+ * Return: it, or NULL
+ */
 void *tcp_user(const struct tcp_sock *sk)
 {
 	return sk->user;
@@ -215,13 +226,12 @@ int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 	if (rc)
 		return rc;
 	if (addr == 0 || port == 0 || stack_is_broadcast(s, addr) ||
-	    ipv4_is_multicast(addr))
+	    ipv4_is_multicast(addr) || ipv4_is_loopback(addr) ||
+	    addr >> 24 == 0 || addr >> 28 == 0xf)
 		return addr == 0 ? -ECONNREFUSED : -ENETUNREACH;
 	r = route_lookup(s, addr);
 	if (!r)
 		return -ENETUNREACH;
-	if (stack_is_local_addr(s, addr))
-		return -ECONNREFUSED; /* no loopback path inside the engine yet */
 	tcp_enter(s);
 	sk->raddr = addr;
 	sk->rport = port;
@@ -305,6 +315,81 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 	return tcp_ring_free(&sk->sndq);
 }
 
+/* The errors tcp_send() reports before looking at space; 0 if none. */
+static int tcp_send_check(struct tcp_sock *sk)
+{
+	int err;
+
+	if (sk->err) {
+		err = sk->err;
+		sk->err = 0;
+		return err;
+	}
+	if (sk->shut_wr)
+		return -EPIPE;
+	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
+		return -EAGAIN;
+	if (!tcp_can_send_state(sk->state))
+		return sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ?
+		       (sk->in_conn_hash || sk->bytes_acked ? -EPIPE : -ENOTCONN) :
+		       -EPIPE;
+	return 0;
+}
+
+/**
+ * tcp_send_spans() - the free send space, for the host to fill in place
+ * @sk: the socket
+ * @sp: set to up to two spans (the ring may wrap); unused ones empty
+ *
+ * A host that reads its channel straight into these spans then calls
+ * tcp_send_commit() with what it put there: no copy in between.
+ *
+ * Return: total bytes in @sp (tcp_send_space())
+ */
+size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2])
+{
+	struct tcp_ring *r = &sk->sndq;
+	size_t room = tcp_send_space(sk), pos, first;
+
+	sp[0].base = sp[1].base = NULL;
+	sp[0].len = sp[1].len = 0;
+	if (!room)
+		return 0;
+	pos = (r->head + r->len) % r->cap;
+	first = r->cap - pos < room ? r->cap - pos : room;
+	sp[0].base = r->buf + pos;
+	sp[0].len = first;
+	sp[1].base = r->buf;
+	sp[1].len = room - first;
+	return room;
+}
+
+/**
+ * tcp_send_commit() - queue @n bytes the host wrote into tcp_send_spans()
+ * @sk: the socket
+ * @n: bytes written there
+ * @now: current time
+ *
+ * Return: @n, or an error as tcp_send(), or -EINVAL if @n exceeds the space
+ */
+ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
+{
+	struct stack *s = sk->s;
+	int err;
+
+	s->now = now;
+	err = tcp_send_check(sk);
+	if (err)
+		return err;
+	if (n > tcp_ring_free(&sk->sndq))
+		return -EINVAL;
+	tcp_enter(s);
+	sk->sndq.len += (uint32_t)n;
+	tcp_output(sk);
+	tcp_leave(s);
+	return (ssize_t)n;
+}
+
 /**
  * tcp_send() - queue bytes for sending (copied)
  * @sk: the socket
@@ -319,42 +404,39 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 		 uint64_t now)
 {
-	struct stack *s = sk->s;
-	uint32_t n;
 	int err;
+	uint32_t n;
 
-	s->now = now;
-	if (sk->err) {
-		err = sk->err;
-		sk->err = 0;
+	sk->s->now = now;
+	err = tcp_send_check(sk);
+	if (err)
 		return err;
-	}
-	if (sk->shut_wr)
-		return -EPIPE;
-	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
-		return -EAGAIN;
-	if (!tcp_can_send_state(sk->state))
-		return sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ?
-		       (sk->in_conn_hash || sk->bytes_acked ? -EPIPE : -ENOTCONN) :
-		       -EPIPE;
 	n = tcp_ring_free(&sk->sndq);
 	if (n == 0)
 		return -EAGAIN;
 	if (len < n)
 		n = (uint32_t)len;
-	tcp_enter(s);
 	tcp_ring_copy_in(&sk->sndq, sk->sndq.len, buf, n);
-	sk->sndq.len += n;
-	tcp_output(sk);
-	tcp_leave(s);
-	return n;
+	return tcp_send_commit(sk, n, now);
 }
 
+/**
+ * tcp_recv_avail() - bytes tcp_recv() would return now
+ * @sk: the socket
+ *
+ * Return: bytes in order in the receive buffer
+ */
 size_t tcp_recv_avail(const struct tcp_sock *sk)
 {
 	return sk->rcvq.len;
 }
 
+/**
+ * tcp_recv_eof() - the peer's FIN arrived and everything before it was read
+ * @sk: the socket
+ *
+ * Return: true at end of stream
+ */
 bool tcp_recv_eof(const struct tcp_sock *sk)
 {
 	return sk->fin_rcvd && sk->rcvq.len == 0;
@@ -376,6 +458,81 @@ static void tcp_window_update(struct tcp_sock *sk)
 		tcp_send_ack(sk);
 }
 
+/* With nothing to read: end of stream (0), an error, or -EAGAIN. */
+static int tcp_recv_empty(struct tcp_sock *sk)
+{
+	int err;
+
+	if (sk->err) {
+		err = sk->err;
+		sk->err = 0;
+		return err;
+	}
+	if (sk->fin_rcvd || sk->shut_rd)
+		return 0;
+	if (sk->state == TCP_LISTEN ||
+	    (sk->state == TCP_CLOSED && !sk->in_conn_hash))
+		return sk->state == TCP_CLOSED && sk->bytes_received ? 0 :
+								       -ENOTCONN;
+	return -EAGAIN;
+}
+
+/**
+ * tcp_recv_spans() - the received in-order bytes, in place
+ * @sk: the socket
+ * @sp: set to up to two spans (the ring may wrap); unused ones empty
+ *
+ * A host that writes these straight to its channel then calls
+ * tcp_recv_consume() with what the channel took: no copy in between.
+ *
+ * Return: total bytes in @sp (tcp_recv_avail())
+ */
+size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2])
+{
+	const struct tcp_ring *r = &sk->rcvq;
+	size_t first;
+
+	sp[0].base = sp[1].base = NULL;
+	sp[0].len = sp[1].len = 0;
+	if (!r->len)
+		return 0;
+	first = r->cap - r->head < r->len ? r->cap - r->head : r->len;
+	sp[0].base = r->buf + r->head;
+	sp[0].len = first;
+	sp[1].base = r->buf;
+	sp[1].len = r->len - first;
+	return r->len;
+}
+
+/**
+ * tcp_recv_consume() - drop @n bytes the host has taken from the front
+ * @sk: the socket
+ * @n: bytes, at most tcp_recv_avail()
+ * @now: current time
+ *
+ * The window opens (and is announced once it is worth it, RFC 1122
+ * 4.2.3.3); autotuning sees the application's pace.
+ *
+ * Return: 0, or -EINVAL if @n exceeds what is queued
+ */
+int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	s->now = now;
+	if (n > sk->rcvq.len)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	tcp_enter(s);
+	sk->rcvq.head = (uint32_t)((sk->rcvq.head + n) % sk->rcvq.cap);
+	sk->rcvq.len -= (uint32_t)n;
+	tcp_rcvbuf_autotune(sk, (uint32_t)n);
+	tcp_window_update(sk);
+	tcp_leave(s);
+	return 0;
+}
+
 /**
  * tcp_recv() - copy received bytes out
  * @sk: the socket
@@ -390,37 +547,20 @@ static void tcp_window_update(struct tcp_sock *sk)
 ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 		 uint64_t now)
 {
-	struct stack *s = sk->s;
 	uint32_t n = sk->rcvq.len;
-	int err;
 
-	s->now = now;
-	if (n == 0) {
-		if (sk->err) {
-			err = sk->err;
-			sk->err = 0;
-			return err;
-		}
-		if (sk->fin_rcvd || sk->shut_rd)
-			return 0;
-		if (sk->state == TCP_LISTEN ||
-		    (sk->state == TCP_CLOSED && !sk->in_conn_hash))
-			return sk->state == TCP_CLOSED && sk->bytes_received ?
-			       0 : -ENOTCONN;
-		return -EAGAIN;
-	}
+	sk->s->now = now;
+	if (n == 0)
+		return tcp_recv_empty(sk);
 	if (len < n)
 		n = (uint32_t)len;
 	tcp_ring_copy_out(&sk->rcvq, 0, buf, n);
-	if (flags & TCP_RECV_PEEK)
-		return n;
-	tcp_enter(s);
-	sk->rcvq.head = (sk->rcvq.head + n) % sk->rcvq.cap;
-	sk->rcvq.len -= n;
-	tcp_window_update(sk);
-	tcp_leave(s);
+	if (!(flags & TCP_RECV_PEEK))
+		tcp_recv_consume(sk, n, now);
 	return n;
 }
+
+static void tcp_stop_listening(struct tcp_sock *sk);
 
 /* RFC 9293 3.10.4 CLOSE call, the part that sends our FIN. */
 static void tcp_queue_fin(struct tcp_sock *sk)
@@ -460,16 +600,24 @@ int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now)
 	s->now = now;
 	if (how < TCP_SHUT_RD || how > TCP_SHUT_RDWR)
 		return -EINVAL;
-	if (sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ||
-	    sk->state == TCP_SYN_SENT) {
-		if (sk->state == TCP_SYN_SENT) {
-			tcp_enter(s);
-			tcp_done(sk, 0);
-			tcp_leave(s);
-		}
+	if (sk->state == TCP_CLOSED)
 		return -ENOTCONN;
-	}
 	tcp_enter(s);
+	/* as Linux's inet_shutdown(): a connect in progress is abandoned,
+	 * a listener stops listening when its receive side is shut */
+	if (sk->state == TCP_SYN_SENT ||
+	    (sk->state == TCP_LISTEN && how != TCP_SHUT_WR)) {
+		if (sk->state == TCP_LISTEN)
+			tcp_stop_listening(sk);
+		else
+			tcp_done(sk, 0);
+		tcp_leave(s);
+		return 0;
+	}
+	if (sk->state == TCP_LISTEN) {
+		tcp_leave(s);
+		return 0;
+	}
 	if (how != TCP_SHUT_WR) {
 		sk->shut_rd = true;
 		tcp_event(sk, TCP_EV_READABLE);
@@ -498,7 +646,8 @@ static void tcp_reset_conn(struct tcp_sock *sk)
 	tcp_done(sk, 0);
 }
 
-static void tcp_close_listener(struct tcp_sock *sk)
+/* Reset every child nobody accepted and leave TCP_LISTEN. */
+static void tcp_stop_listening(struct tcp_sock *sk)
 {
 	while (sk->syn_q)
 		tcp_reset_conn(sk->syn_q);
@@ -506,6 +655,11 @@ static void tcp_close_listener(struct tcp_sock *sk)
 		tcp_reset_conn(sk->accept_q);
 	sk->listening = false;
 	tcp_done(sk, 0);
+}
+
+static void tcp_close_listener(struct tcp_sock *sk)
+{
+	tcp_stop_listening(sk);
 }
 
 /**
@@ -577,17 +731,29 @@ static uint32_t tcp_buf_size(int val, uint32_t max)
 	return (uint32_t)v;
 }
 
+/* SO_SNDBUF/SO_RCVBUF: fixes the size (no more autotuning). Before the
+ * buffers exist any size goes; afterwards they can only grow. */
 static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val)
 {
 	struct stack *s = sk->s;
 	uint32_t v = tcp_buf_size(val, snd ? s->cfg.tcp_sndbuf_max :
 					     s->cfg.tcp_rcvbuf_max);
 
-	if (sk->mem)
-		return 0; /* rings are sized once; later changes are ignored */
 	if (snd)
-		sk->sndbuf = v;
+		sk->sndbuf_locked = true;
 	else
+		sk->rcvbuf_locked = true;
+	if (!sk->mem) {
+		if (snd)
+			sk->sndbuf = v;
+		else
+			sk->rcvbuf = v;
+		return 0;
+	}
+	if (snd && v > sk->sndbuf && !tcp_ring_grow(sk, &sk->sndq, v))
+		sk->sndbuf = v;
+	if (!snd && v > sk->rcvbuf &&
+	    !tcp_ring_grow(sk, &sk->rcvq, v + (sk->rcvq.cap - sk->rcvbuf)))
 		sk->rcvbuf = v;
 	return 0;
 }
@@ -708,11 +874,23 @@ int tcp_sock_error(struct tcp_sock *sk)
 	return err;
 }
 
+/**
+ * tcp_sock_state() - the RFC 9293 state
+ * @sk: the socket
+ *
+ * Return: the state
+ */
 enum tcp_state tcp_sock_state(const struct tcp_sock *sk)
 {
 	return sk->state;
 }
 
+/**
+ * tcp_getsockname() - local address and port (0 while unbound)
+ * @sk: the socket
+ * @addr: set to the address
+ * @port: set to the port
+ */
 void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
 		     uint16_t *port)
 {
@@ -720,6 +898,12 @@ void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
 	*port = sk->lport;
 }
 
+/**
+ * tcp_getpeername() - remote address and port (0 before connect)
+ * @sk: the socket
+ * @addr: set to the address
+ * @port: set to the port
+ */
 void tcp_getpeername(const struct tcp_sock *sk, uint32_t *addr,
 		     uint16_t *port)
 {
@@ -794,6 +978,10 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->bytes_acked = sk->bytes_acked;
 	i->bytes_received = sk->bytes_received;
 	i->cc = sk->cc_algo;
+	i->mem = sizeof(*sk) + sk->mem;
+	i->syn_qlen = sk->syn_qlen;
+	i->accept_qlen = sk->accept_qlen;
+	i->backlog = sk->backlog;
 }
 
 /**
@@ -810,16 +998,34 @@ void tcp_foreach(struct stack *s,
 			fn(arg, sk);
 }
 
+/**
+ * tcp_sock_count() - live sockets of every kind (tests: back to zero)
+ * @s: the stack
+ *
+ * Return: the count
+ */
 unsigned tcp_sock_count(const struct stack *s)
 {
 	return s->tcp.nsocks;
 }
 
+/**
+ * tcp_mem_in_use() - socket buffer bytes charged to tcp_mem_budget
+ * @s: the stack
+ *
+ * Return: bytes
+ */
 size_t tcp_mem_in_use(const struct stack *s)
 {
 	return s->tcp.mem;
 }
 
+/**
+ * tcp_state_name() - "ESTABLISHED", "TIME_WAIT", ... for netstat output
+ * @st: the state
+ *
+ * Return: a static string
+ */
 const char *tcp_state_name(enum tcp_state st)
 {
 	static const char *const names[] = {

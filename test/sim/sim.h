@@ -30,6 +30,9 @@ struct sim_profile {
 	unsigned reorder_ppm;             /* delayed by up to 2 * delay */
 	unsigned queue_limit;             /* frames in flight per direction */
 	uint64_t dead_max;                /* 0: never; else dead up to this */
+	uint32_t max_bytes;               /* per direction; 0: the default */
+	unsigned seeds;                   /* 0: SIM_SEEDS (1000) */
+	unsigned conns;                   /* connections at once; 0: 1 */
 };
 
 struct sim_frame {

@@ -543,7 +543,8 @@ Test(arp, cache_churn)
 	th_init_cfg(&t, &cfg);
 	for (unsigned i = 0; i < 300; i++) {
 		uint32_t ip = IPV4(192, 0, 0, 0) | ((i * 97 + 5) & 0xffff);
-		uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 0, (uint8_t)(i >> 8),
+		/* 02:00:00:01:..: never our own MAC, which is refused */
+		uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 1, (uint8_t)(i >> 8),
 					  (uint8_t)i };
 		uint8_t f[64];
 		size_t n;

@@ -288,6 +288,7 @@ void th_advance_to(uint64_t t)
 	}
 	T.now = t;
 	stack_timeout(T.s, T.now);
+	th_arp_prime();  /* the peer keeps its ARP entry fresh */
 }
 
 void th_advance(uint64_t ns)

@@ -277,3 +277,99 @@ Test(tcp_open, simultaneous_open)
 	while (th_pending())
 		T.head++;
 }
+
+/* RFC 9293 3.10.7.4: a RST in SYN_RECEIVED (passive) "return this
+ * connection to LISTEN state": the child goes, the listener stays */
+Test(tcp_open, rst_in_syn_received)
+{
+	struct tcp_sock *l, *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, 500, 0), r;
+	struct tcp_seg g;
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	th_inject(&syn);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 501, .wnd = TH_ANY, .mss = 1460,
+					.ws = -1 });
+	cr_assert_eq(tcp_sock_count(T.s), 2);
+	r = th_tmpl(TCP_RST, 501, 0);
+	r.wnd = 0;
+	th_inject(&r);
+	cr_assert_eq(tcp_sock_count(T.s), 1);
+	cr_assert_eq(tcp_accept(l, &c), -EAGAIN);
+	/* a new SYN from the same port is a new connection */
+	syn.seq = 900;
+	th_inject(&syn);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 901, .wnd = TH_ANY, .mss = 1460,
+					.ws = -1 });
+	/* a retransmitted SYN gets the SYN-ACK again */
+	th_inject(&syn);
+	th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = g.seq,
+				    .ack = 901, .wnd = TH_ANY, .mss = 1460,
+				    .ws = -1 });
+	/* an ACK that does not acknowledge our SYN: RST <SEQ=SEG.ACK> */
+	r = th_tmpl(TCP_ACK, 901, g.seq + 7);
+	r.wnd = 100;
+	th_inject(&r);
+	th_expect(&(struct th_seg){ .flags = TCP_RST, .seq = g.seq + 7,
+				    .wnd = 0, .mss = -1, .ws = -1 });
+	tcp_close(l, T.now);
+	while (th_pending())
+		T.head++;
+}
+
+/* Closing in SYN_SENT just forgets the attempt */
+Test(tcp_open, close_in_syn_sent)
+{
+	struct tcp_sock *c;
+
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	T.head++;
+	tcp_close(c, T.now);
+	th_expect_none();
+	cr_assert_eq(tcp_sock_count(T.s), 0);
+}
+
+/* The handshake's ACK lost, the peer's first data completes it; data
+ * with FIN goes straight on to CLOSE_WAIT */
+Test(tcp_open, data_and_fin_complete_handshake)
+{
+	struct tcp_sock *l, *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, 500, 0), d;
+	struct tcp_seg g;
+	char b[8];
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	th_inject(&syn);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 501, .wnd = TH_ANY, .mss = 1460,
+					.ws = -1 });
+	d = th_tmpl(TCP_ACK | TCP_PSH | TCP_FIN, 501, g.seq + 1);
+	d.wnd = 1000;
+	d.data = "hi";
+	d.len = 2;
+	th_inject(&d);
+	th_expect(&(struct th_seg){ .flags = TCP_ACK, .seq = g.seq + 1, .ack = 504,
+				    .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSE_WAIT);
+	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 2);
+	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 0);
+	tcp_close(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = g.seq + 1,
+				    .ack = 504, .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	tcp_close(l, T.now);
+	th_advance(3600 * TH_SEC);
+	while (th_pending())
+		T.head++;
+}

@@ -130,11 +130,19 @@ Test(tcp_data, out_of_order_sack_blocks)
 	finish(l, c);
 }
 
+static void no_tlp(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+}
+
 /* RFC 6298: RTO min 200 ms, doubled per timeout, stopped by the ACK */
 Test(tcp_data, retransmission_timeout_and_backoff)
 {
 	struct tcp_sock *l, *c;
-	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t iss;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
 	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
 	struct tcp_info_rec i;
 
@@ -422,5 +430,275 @@ Test(tcp_data, paws_drops_old_timestamp)
 	th_expect(&a);
 	cr_assert_eq(th_counter("tcp_drop_paws"), 1);
 	cr_assert_eq(tcp_recv_avail(c), 10);
+	finish(l, c);
+}
+
+/* Linux-like autotuning: the receive buffer grows when the application
+ * reads a window's worth per RTT; the send buffer follows cwnd. */
+Test(tcp_data, buffer_autotuning)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t seq = 1001;
+	struct tcp_info_rec i;
+	static uint8_t sink[200000];
+
+	for (int round = 0; round < 3; round++) {
+		for (int k = 0; k < 60; k++) {
+			struct th_seg d = data_seg(seq, iss + 1, 1460);
+
+			th_inject(&d);
+			seq += 1460;
+		}
+		th_advance(2 * TH_MS);
+		while (tcp_recv_avail(c))
+			tcp_recv(c, sink, sizeof(sink), 0, T.now);
+		while (th_pending())
+			T.head++;
+	}
+	tcp_get_info(c, &i, T.now);
+	cr_assert_gt(i.rcvbuf, 131072, "rcvbuf %u", i.rcvbuf);
+	cr_assert_gt(th_counter("tcp_buf_grown"), 0);
+	/* the send side: cwnd grows past half the buffer */
+	for (uint32_t k = 0; k < 100; k++) {
+		uint32_t una = i.snd_una;
+		ssize_t n = tcp_send(c, buf, sizeof(buf), T.now);
+		struct th_seg a;
+
+		cr_assert_geq(n, 0);
+		tcp_get_info(c, &i, T.now);
+		a = ack_seg(seq, i.snd_nxt);
+		a.wnd = 65535;
+		th_inject(&a);
+		while (th_pending())
+			T.head++;
+		(void)una;
+	}
+	tcp_get_info(c, &i, T.now);
+	cr_assert_gt(i.sndbuf, 131072, "sndbuf %u cwnd %u", i.sndbuf, i.cwnd);
+	finish(l, c);
+}
+
+/* RFC 8985 7: the tail loss probe fires at PTO = 2 * SRTT (+ 2 ms with
+ * more than one segment out) and resends the last segment; the RTO
+ * follows; the ACK ending the episode counts as a repaired loss. */
+Test(tcp_data, tail_loss_probe)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct tcp_info_rec i;
+	struct th_seg r, a;
+	uint64_t pto;
+
+	send_segments(c, iss, 3, 1460);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_LOSS_PROBE);
+	pto = 2 * i.srtt + 2 * TH_MS;
+	cr_assert_eq(i.timer_left, pto);
+	th_advance(pto - 1);
+	th_expect_none();
+	th_advance(1);
+	r = th_tmpl(TCP_ACK | TCP_PSH, iss + 1 + 2 * 1460, 1001);
+	r.wnd = TH_ANY;
+	r.data = buf + 2 * 1460;
+	r.len = 1460;
+	th_expect(&r);
+	cr_assert_eq(th_counter("tcp_tlp_probes"), 1);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
+	cr_assert_eq(i.timer_left, 200 * TH_MS);
+	a = ack_seg(1001, iss + 1 + 3 * 1460);
+	th_inject(&a);
+	cr_assert_eq(th_counter("tcp_tlp_recoveries"), 1);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_NONE);
+	cr_assert_eq(i.cwnd, i.ssthresh);
+	finish(l, c);
+}
+
+/* RFC 1122 4.2.3.4 sender SWS avoidance: a usable window smaller than
+ * an MSS and than half the largest window is not used at once; the
+ * override timer (the persist timer, as Linux) sends into it later. */
+Test(tcp_data, sender_sws_avoidance_and_override)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg a = ack_seg(1001, iss + 1), d;
+
+	a.wnd = 1;  /* << 7: 128 bytes; the handshake offered 64256 */
+	th_inject(&a);
+	cr_assert_eq(tcp_send(c, buf, 1000, T.now), 1000);
+	th_expect_none();
+	th_advance(200 * TH_MS);
+	d = th_tmpl(TCP_ACK, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.data = buf;
+	d.len = 128;
+	th_expect(&d);
+	finish(l, c);
+}
+
+/* Data beyond the window we offered is cut off (counted) and ACKed */
+Test(tcp_data, data_beyond_window_is_trimmed)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d, a;
+	uint32_t edge = 1001 + 64240;  /* the SYN-ACK offered 64240 */
+
+	d = data_seg(edge - 100, iss + 1, 300);
+	th_inject(&d);
+	a = ack_seg(iss + 1, 1001);
+	a.wnd = TH_ANY;
+	a.nsack = 1;
+	a.sack[0][0] = edge - 100;
+	a.sack[0][1] = edge;
+	th_expect(&a);
+	cr_assert_eq(th_counter("tcp_rcv_beyond_wnd"), 200);
+	finish(l, c);
+}
+
+/* RFC 2883: a duplicate segment is reported in the first SACK block */
+Test(tcp_data, dsack_for_duplicates)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = data_seg(1001, iss + 1, 100), a;
+
+	th_inject(&d);
+	a = ack_seg(iss + 1, 1101);
+	a.wnd = TH_ANY;
+	th_expect(&a);
+	th_inject(&d);
+	a.nsack = 1;
+	a.sack[0][0] = 1001;
+	a.sack[0][1] = 1101;
+	th_expect(&a);
+	/* a duplicate of out-of-order data: D-SACK first, then its range */
+	d = data_seg(1301, iss + 1, 100);
+	th_inject(&d);
+	a.sack[0][0] = 1301;
+	a.sack[0][1] = 1401;
+	th_expect(&a);
+	th_inject(&d);
+	a.nsack = 2;
+	a.sack[1][0] = 1301;
+	a.sack[1][1] = 1401;
+	th_expect(&a);
+	finish(l, c);
+}
+
+/* RFC 8985 7.4.1: a D-SACK for the probe says the original arrived: the
+ * tail loss probe repaired nothing and cwnd stays */
+Test(tcp_data, tail_loss_probe_dsack_keeps_cwnd)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct tcp_info_rec i;
+	struct th_seg a;
+	uint32_t cwnd;
+
+	send_segments(c, iss, 3, 1460);
+	tcp_get_info(c, &i, T.now);
+	cwnd = i.cwnd;
+	th_advance(i.timer_left);
+	cr_assert_eq(th_counter("tcp_tlp_probes"), 1);
+	while (th_pending())
+		T.head++;
+	a = ack_seg(1001, iss + 1 + 3 * 1460);
+	a.nsack = 1;
+	a.sack[0][0] = iss + 1 + 2 * 1460;
+	a.sack[0][1] = iss + 1 + 3 * 1460;
+	th_inject(&a);
+	cr_assert_eq(th_counter("tcp_tlp_recoveries"), 0);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_geq(i.cwnd, cwnd);
+	finish(l, c);
+}
+
+/* The zero-copy calls: fill the send ring in place and commit; read the
+ * receive ring in place and consume (also across the ring's wrap) */
+Test(tcp_data, zero_copy_spans)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct tcp_span sp[2];
+	struct th_seg d, a;
+	uint32_t seq = 1001;
+	size_t n;
+
+	n = tcp_send_spans(c, sp);
+	cr_assert_eq(n, 131072);
+	cr_assert_eq(sp[0].len, 131072);
+	memcpy(sp[0].base, "span", 4);
+	cr_assert_eq(tcp_send_commit(c, 4, T.now), 4);
+	cr_assert_eq(tcp_send_commit(c, 200000, T.now), -EINVAL);
+	d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.data = "span";
+	d.len = 4;
+	th_expect(&d);
+	/* receive, consume in part, until the data wraps the ring */
+	for (int k = 0; k < 100; k++) {
+		d = data_seg(seq, iss + 5, 1460);
+		for (unsigned i = 0; i < 1460; i++)
+			buf[i] = (uint8_t)(seq + i);
+		th_inject(&d);
+		seq += 1460;
+		n = tcp_recv_spans(c, sp);
+		cr_assert_eq(n, tcp_recv_avail(c));
+		cr_assert_eq(sp[0].len + sp[1].len, n);
+		if (sp[1].len) {
+			cr_assert_eq(sp[1].base[0],
+				     (uint8_t)(seq - n + sp[0].len));
+			break;
+		}
+		cr_assert_eq(tcp_recv_consume(c, n > 1000 ? n - 1000 : 0, T.now), 0);
+	}
+	cr_assert_gt(sp[1].len, 0, "the ring wrapped");
+	cr_assert_eq(tcp_recv_consume(c, n + 1, T.now), -EINVAL);
+	cr_assert_eq(tcp_recv_consume(c, n, T.now), 0);
+	cr_assert_eq(tcp_recv_avail(c), 0);
+	a = ack_seg(seq, iss + 5);
+	(void)a;
+	finish(l, c);
+}
+
+/* After a timeout the hole is resent, not what the peer SACKed; a second
+ * timeout forgets the SACKs (the receiver may have reneged) */
+Test(tcp_data, rto_skips_sacked_data)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss;
+	uint32_t b, m = 1460;
+	struct th_seg a, r;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
+	b = iss + 1;
+	send_segments(c, iss, 4, m);
+	a = ack_seg(1001, b);
+	a.nsack = 1;
+	a.sack[0][0] = b + m;
+	a.sack[0][1] = b + 3 * m;
+	th_inject(&a);  /* one duplicate ACK: no fast retransmit yet */
+	th_expect_none();
+	th_advance(200 * TH_MS);
+	r = th_tmpl(TCP_ACK, b, 1001);
+	r.wnd = TH_ANY;
+	r.data = buf;
+	r.len = m;
+	th_expect(&r);
+	th_expect_none();
+	/* its ACK: the window (cwnd 2) now covers the last segment only */
+	a = ack_seg(1001, b + m);
+	a.nsack = 1;
+	a.sack[0][0] = b + m;
+	a.sack[0][1] = b + 3 * m;
+	th_inject(&a);
+	r.flags = TCP_ACK | TCP_PSH;
+	r.seq = b + 3 * m;
+	r.data = buf + 3 * m;
+	th_expect(&r);
 	finish(l, c);
 }

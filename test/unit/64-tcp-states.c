@@ -17,7 +17,7 @@ enum seg_kind {
 	RST_OUTSIDE,    /* RST beyond the window */
 	SYN_IN_WINDOW,  /* SYN in a synchronized state */
 	ACK_UNSENT,     /* ACK of data never sent */
-	OLD_DUPLICATE,  /* data entirely before RCV.NXT */
+	OLD_DUPLICATE,  /* data entirely before RCV.NXT: ACK with D-SACK */
 	NO_ACK_BIT,     /* data without ACK */
 };
 
@@ -137,6 +137,12 @@ ParameterizedTest(struct row *r, tcp_states, table, .init = th_setup,
 	if (r->reply == ACK_SNDNXT_RCVNXT) {
 		struct th_seg w = th_tmpl(TCP_ACK, snd, rcv);
 
+		if (r->kind == OLD_DUPLICATE) {
+			/* RFC 2883: the duplicate is reported (D-SACK) */
+			w.nsack = 1;
+			w.sack[0][0] = rcv - 2000;
+			w.sack[0][1] = rcv - 1990;
+		}
 		th_expect(&w);
 	}
 	th_expect_none();

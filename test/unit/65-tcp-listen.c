@@ -105,10 +105,11 @@ Test(tcp_listen, syn_cookies, .init = NULL)
 	th_teardown();
 }
 
-/* listen(backlog): SYNs beyond a full accept queue are dropped */
+/* listen(backlog): SYNs beyond a full accept queue are dropped; full
+ * means more than backlog waiting, as Linux (backlog 0 still takes one) */
 Test(tcp_listen, accept_queue_bound)
 {
-	struct tcp_sock *l = listener(80, 1), *c;
+	struct tcp_sock *l = listener(80, 0), *c;
 	struct th_seg s = syn_from(5001, 100, false), a;
 	struct tcp_seg g;
 
@@ -125,6 +126,15 @@ Test(tcp_listen, accept_queue_bound)
 	th_inject(&s);
 	th_expect_none();
 	cr_assert_eq(th_counter("tcp_listen_overflow"), 1);
+	{
+		struct tcp_info_rec i;
+
+		tcp_get_info(l, &i, T.now);
+		cr_assert_eq(i.state, TCP_LISTEN);
+		cr_assert_eq(i.accept_qlen, 1);
+		cr_assert_eq(i.syn_qlen, 0);
+		cr_assert_eq(i.backlog, 0);
+	}
 	cr_assert_eq(tcp_accept(l, &c), 0);
 	cr_assert_eq(tcp_accept(l, &c), -EAGAIN);
 	tcp_close(l, T.now);
@@ -326,4 +336,106 @@ Test(tcp_listen, memory_budget_and_socket_limit, .init = NULL)
 	tcp_close(c, T.now);
 	drain();
 	th_teardown();
+}
+
+/* A connection to one of our own addresses never touches the link */
+Test(tcp_listen, loopback_connection)
+{
+	struct tcp_sock *l = listener(8080, 4), *c, *a;
+	char b[16];
+	uint64_t t0 = T.now;
+
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_US, 8080, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED, "handshake done locally");
+	cr_assert_eq(tcp_accept(l, &a), 0);
+	cr_assert_eq(tcp_send(c, "ping", 4, T.now), 4);
+	cr_assert_eq(tcp_recv(a, b, sizeof(b), 0, T.now), 4);
+	cr_assert(!memcmp(b, "ping", 4));
+	cr_assert_eq(tcp_send(a, "pong!", 5, T.now), 5);
+	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 5);
+	tcp_close(c, T.now);
+	cr_assert_eq(tcp_recv(a, b, sizeof(b), 0, T.now), 0, "end of stream");
+	tcp_close(a, T.now);
+	tcp_close(l, T.now);
+	th_expect_none();
+	cr_assert_geq(th_counter("ip_tx_local"), 8);
+	th_advance_to(t0 + 61 * TH_SEC);
+	cr_assert_eq(tcp_sock_count(T.s), 0);
+}
+
+static void tiny_budget(struct stack_config *cfg)
+{
+	cfg->tcp_mem_budget = 1000;
+}
+
+/* A SYN that the buffer budget cannot hold is dropped and counted */
+Test(tcp_listen, budget_refuses_syn, .init = NULL)
+{
+	struct tcp_sock *l;
+	struct th_seg s;
+
+	th_setup_cfg(tiny_budget);
+	l = listener(80, 4);
+	s = syn_from(5001, 100, false);
+	th_inject(&s);
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_nomem_bufs"), 1);
+	tcp_close(l, T.now);
+	th_teardown();
+}
+
+/* Options as programs see them: SO_RCVBUF doubled like Linux, TCP_MAXSEG
+ * lowering the MSS we announce, defaults for keepalive */
+Test(tcp_listen, socket_options)
+{
+	struct tcp_sock *c;
+	int v;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 10000), 0);
+	cr_assert_eq(tcp_getsockopt(c, TCP_SO_RCVBUF, &v), 0);
+	cr_assert_eq(v, 20000);
+	cr_assert_eq(tcp_getsockopt(c, TCP_SO_SNDBUF, &v), 0);
+	cr_assert_eq(v, 131072);
+	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPIDLE, &v), 0);
+	cr_assert_eq(v, 7200);
+	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPCNT, &v), 0);
+	cr_assert_eq(v, 9);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 20), -EINVAL);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 1000), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, 7), -ENOENT);
+	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_CONGESTION, &v), 0);
+	cr_assert_eq(v, TCP_CC_CUBIC);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	syn.mss = 1000;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 19000;  /* 20000 rounded down to the MSS */
+	th_expect(&syn);
+	cr_assert_eq(tcp_send(c, "x", 1, T.now), -EAGAIN, "not yet connected");
+	tcp_close(c, T.now);
+}
+
+/* shutdown() as Linux's inet_shutdown(): ENOTCONN when closed, a listener
+ * stops on SHUT_RD, a connect in progress is abandoned */
+Test(tcp_listen, shutdown_semantics)
+{
+	struct tcp_sock *l = listener(80, 4), *c;
+
+	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_WR, T.now), 0);
+	cr_assert_eq(tcp_sock_state(l), TCP_LISTEN);
+	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_RD, T.now), 0);
+	cr_assert_eq(tcp_sock_state(l), TCP_CLOSED);
+	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_RD, T.now), -ENOTCONN);
+	cr_assert_eq(tcp_shutdown(l, 7, T.now), -EINVAL);
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	drain();
+	cr_assert_eq(tcp_shutdown(c, TCP_SHUT_RDWR, T.now), 0);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	th_expect_none();
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
 }

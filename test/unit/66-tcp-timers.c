@@ -93,7 +93,7 @@ Test(tcp_timers, info_record)
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.state, TCP_ESTABLISHED);
 	cr_assert_eq(i.time_in_state, 5 * TH_MS);
-	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
+	cr_assert_eq(i.timer, TCP_TIMER_LOSS_PROBE, "RFC 8985 with SACK");
 	cr_assert_eq(i.laddr, TH_US);
 	cr_assert_eq(i.lport, 80);
 	cr_assert_eq(i.raddr, TH_PEER);
@@ -201,10 +201,18 @@ Test(tcp_timers, icmp_frag_needed_lowers_mss)
 
 /* Slow start: cwnd grows by the bytes acked (RFC 5681 3.1), for both
  * algorithms; a loss sets ssthresh per algorithm (0.5 or 0.7). */
+static void no_tlp(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+}
+
 static void cwnd_growth(enum tcp_cc_algo algo, uint32_t want_ssthresh)
 {
 	struct tcp_sock *l, *c;
-	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t iss;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
 	static uint8_t big[20 * 1460];
 	struct tcp_info_rec i;
 	struct th_seg a = th_tmpl(TCP_ACK, 1001, iss + 1 + 2 * 1460);
@@ -236,4 +244,78 @@ Test(tcp_timers, newreno_slow_start_and_loss)
 Test(tcp_timers, cubic_slow_start_and_loss)
 {
 	cwnd_growth(TCP_CC_CUBIC, (uint32_t)(12 * 1460 * 0.7));
+}
+
+/* ARP gives up on the next hop: a connection still opening fails with
+ * EHOSTUNREACH, as in Linux (arp.c calls tcp_neigh_unreachable()) */
+Test(tcp_timers, neighbour_unreachable)
+{
+	struct tcp_sock *c, *l, *e;
+
+	th_passive_open(&l, &e, 1000, false);
+	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER, 443, T.now), -EINPROGRESS);
+	drain();
+	tcp_neigh_unreachable(T.s, IPV4(10, 0, 0, 9));
+	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
+	tcp_neigh_unreachable(T.s, TH_PEER);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -EHOSTUNREACH);
+	cr_assert_eq(tcp_sock_state(e), TCP_ESTABLISHED, "only opening ones");
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+	tcp_abort(e, T.now);
+	drain();
+}
+
+/* RFC 9438: after a loss at W_max = 100 segments, cwnd = 0.7 * W_max,
+ * then W_cubic(t) = C * (t - K)^3 + W_max with K = cbrt(W_max * 0.3 / C):
+ * concave up to W_max around t = K (4.2 s), convex beyond. Driven
+ * directly, one RTT (100 ms) of ACKs at a time. */
+Test(tcp_timers, cubic_window_follows_rfc9438)
+{
+	struct tcp_sock *l, *c;
+	uint32_t una, seg = 1000;
+	double k = 4.2172;  /* cbrt(100 * 0.3 / 0.4) */
+	uint64_t t0;
+	unsigned rtts = 0;
+	double at_k = 0, past_k = 0, last = 0, first_step = 0, late_step = 0;
+
+	th_passive_open(&l, &c, 1000, false);
+	una = c->snd_una;
+	c->mss = (uint16_t)seg;
+	c->srtt = 100 * TH_MS;
+	c->cwnd = 100 * seg;
+	c->snd_max = una + 100 * seg;   /* a full window in flight */
+	c->ssthresh = c->cc->ssthresh(c, T.now);
+	cr_assert_eq(c->ssthresh, 70 * seg, "beta_cubic = 0.7");
+	c->cwnd = c->ssthresh;
+	c->snd_max = una;
+	t0 = T.now;
+	while (rtts++ < 80) {
+		uint32_t n = c->cwnd / seg;
+		double e = (double)(T.now - t0) / 1e9, w;
+
+		for (uint32_t i = 0; i < n; i++)
+			c->cc->on_ack(c, seg, T.now);
+		w = (double)c->cwnd / seg;
+		if (rtts == 2)
+			first_step = w - last;
+		if (e > k - 0.5 && e < k - 0.35)
+			late_step = w - last;
+		if (e >= k - 0.05 && e < k + 0.05)
+			at_k = w;
+		if (e >= k + 3 && past_k == 0)
+			past_k = w;
+		last = w;
+		T.now += 100 * TH_MS;
+	}
+	cr_assert(first_step > late_step, "concave: %.2f then %.2f", first_step,
+		  late_step);
+	cr_assert(at_k > 97 && at_k < 103, "cwnd %.1f at K, want ~100", at_k);
+	cr_assert(past_k > 108, "convex beyond K: %.1f", past_k);
+	c->cwnd = 10 * seg;
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
 }

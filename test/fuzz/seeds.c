@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seeds.c - write the fuzzers' seed corpora: seeds DIR
+ *
+ * DIR/fuzz_frames: scripts (fuzz_frames.h) that each walk one path a fuzzer
+ * would take long to find alone: ARP requests and replies, echo requests to
+ * both addresses, the fragments of a 4000-byte echo, a 65000-byte echo,
+ * the ping of death, overlapping and missing fragments timing out, floods
+ * that fill the ARP cache, reassembly and the memory budget, malformed
+ * headers of every kind, bounds lowered at run time, a failing link.
+ * DIR/fuzz_proto: each control message and each framing error.
+ *
+ * Seeds are generated at build time, so that no binary blob is committed
+ * and the seeds follow the script format when it changes.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fuzz_frames.h"
+#include "ustack_admin.h"
+#include "ustack_proto.h"
+
+#define SEED_MAX (1 << 20)
+
+struct seed {
+	uint8_t b[SEED_MAX];
+	size_t n;
+};
+
+static struct seed sd;
+static const char *outdir;
+static unsigned nseeds;
+
+static void put(const void *p, size_t n)
+{
+	if (sd.n + n > SEED_MAX) {
+		fprintf(stderr, "seeds: seed too long\n");
+		exit(1);
+	}
+	memcpy(sd.b + sd.n, p, n);
+	sd.n += n;
+}
+
+static void put8(unsigned v)
+{
+	uint8_t b = (uint8_t)v;
+
+	put(&b, 1);
+}
+
+static void be16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void save(const char *target, const char *name)
+{
+	char path[4096];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", outdir, target, name);
+	fp = fopen(path, "wb");
+	if (!fp || fwrite(sd.b, 1, sd.n, fp) != sd.n || fclose(fp)) {
+		fprintf(stderr, "seeds: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	nseeds++;
+	sd.n = 0;
+}
+
+/*
+ * Configuration: MTU 1500, 8 neighbours with queues of 2, 4 datagrams and
+ * 64 KiB in reassembly, a 1 MiB budget, 192.0.2.1/24 and 198.51.100.1/24,
+ * gateway .254, 250 ms ARP retries, 10 s ARP age, 5 s reassembly timeout,
+ * 10 ICMP errors a second in bursts of 4.
+ */
+static void cfg(unsigned mtu_byte, unsigned budget_byte)
+{
+	put8(mtu_byte);
+	put8(7 | 1 << 4 | 1 << 6);      /* 8 entries, queue 2, 2 retries */
+	put8(3 | 15 << 3);              /* 4 datagrams, 64 KiB */
+	put8(budget_byte);
+	put8(0 | 0 << 3);               /* /24 and /24, two addresses, gateway */
+	put8(0 | 0 << 2 | 0 << 4 | 2 << 6);
+	put8(64);
+	put8(3);
+	put8(FT_LISTEN);
+}
+
+static void cfg_default(void)
+{
+	cfg(1, 0);
+}
+
+static void frame(uint8_t fix, uint8_t sel, uint8_t addrs, const uint8_t *fr,
+		  size_t len)
+{
+	put8(FF_FRAME);
+	put8(fix);
+	put8(sel);
+	put8(addrs);
+	put8(len & 0xff);
+	put8(len >> 8);
+	put(fr, len);
+}
+
+static void advance(unsigned unit, unsigned amount)
+{
+	put8(FF_TIME | unit << 4);
+	put8(amount & 0xff);
+	put8(amount >> 8);
+}
+
+static void frags(uint8_t flags, uint8_t addrs, unsigned size, uint8_t chunk,
+		  uint8_t id)
+{
+	put8(FF_FRAGS);
+	put8(flags);
+	put8(addrs);
+	put8(size & 0xff);
+	put8(size >> 8);
+	put8(chunk);
+	put8(id);
+}
+
+static void repeat(uint8_t count, uint8_t how)
+{
+	put8(FF_REPEAT);
+	put8(count);
+	put8(how);
+}
+
+#define FIX_IP (FIX_ETH | FIX_ADDR | FIX_VER | FIX_LEN | FIX_L4 | FIX_CSUM)
+#define SEL_IP (SEL_DST(0) | SEL_SRC(0) | SEL_TYPE(0))
+
+/* An ARP packet; the fuzzer fills in every field from sel and addrs. */
+static void arp(unsigned op, unsigned eth_dst, unsigned src_mac, uint8_t addrs)
+{
+	uint8_t fr[42] = { 0 };
+
+	frame(FIX_ETH | FIX_ARP | FIX_ADDR,
+	      (uint8_t)(SEL_DST(eth_dst) | SEL_SRC(src_mac) | SEL_TYPE(1) |
+			SEL_OP(op - 1)), addrs, fr, sizeof(fr));
+}
+
+/* An IPv4 datagram of protocol @proto carrying @pl; fixes make it valid. */
+static void ip(uint8_t fix, uint8_t sel, uint8_t addrs, uint8_t proto,
+	       const uint8_t *opt, size_t optlen, const uint8_t *pl, size_t plen)
+{
+	static uint8_t fr[70000];
+	size_t hlen = 20 + optlen;
+
+	memset(fr, 0, 14 + hlen);
+	fr[14] = (uint8_t)(0x40 | hlen / 4);
+	fr[14 + 8] = 64;
+	fr[14 + 9] = proto;
+	be16(fr + 14 + 4, 0x1234);
+	if (optlen)
+		memcpy(fr + 14 + 20, opt, optlen);
+	memcpy(fr + 14 + hlen, pl, plen);
+	frame(fix, sel, addrs, fr, 14 + hlen + plen);
+}
+
+static size_t echo(uint8_t *buf, size_t dlen, unsigned seq)
+{
+	buf[0] = 8;
+	buf[1] = 0;
+	be16(buf + 2, 0);
+	be16(buf + 4, 0x77);
+	be16(buf + 6, seq);
+	for (size_t i = 0; i < dlen; i++)
+		buf[8 + i] = (uint8_t)(i * 7 + seq);
+	return 8 + dlen;
+}
+
+static void ping(uint8_t sel, uint8_t addrs, size_t dlen)
+{
+	static uint8_t pl[70000];
+
+	ip(FIX_IP, sel, addrs, 1, NULL, 0, pl, echo(pl, dlen, 1));
+}
+
+/* The fragments of a 4000-byte echo, as three explicit frames. */
+static void ping4000_frags(int reverse)
+{
+	static uint8_t pl[4008], fr[1600];
+	size_t len = echo(pl, 4000, 9), chunk = 1480;
+	size_t offs[3] = { 0, 1480, 2960 };
+
+	be16(pl + 2, ff_cksum(pl, len));
+	for (int k = 0; k < 3; k++) {
+		size_t off = offs[reverse ? 2 - k : k];
+		size_t n = off + chunk > len ? len - off : chunk;
+
+		memset(fr, 0, sizeof(fr));
+		fr[14] = 0x45;
+		be16(fr + 14 + 4, 0xbeef);
+		be16(fr + 14 + 6, (unsigned)(off / 8 | (off + n < len ? 0x2000 : 0)));
+		fr[14 + 8] = 64;
+		fr[14 + 9] = 1;
+		memcpy(fr + 34, pl + off, n);
+		frame(FIX_ETH | FIX_ADDR | FIX_VER | FIX_LEN | FIX_CSUM, SEL_IP,
+		      ADDRS(FA_PEER, FA_OURS0), fr, 34 + n);
+	}
+}
+
+/* A TCP segment from the peer's port 40000 to our port @dport. */
+static void tcp_ack(uint8_t sel, uint8_t addrs, uint16_t dport,
+		    uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *opt,
+		    size_t optlen, const void *data, size_t len)
+{
+	static uint8_t seg[2048];
+	size_t hl = 20 + optlen;
+
+	memset(seg, 0, hl);
+	be16(seg, 40000);
+	be16(seg + 2, dport);
+	be16(seg + 4, seq >> 16);
+	be16(seg + 6, seq & 0xffff);
+	be16(seg + 8, ack >> 16);
+	be16(seg + 10, ack & 0xffff);
+	seg[12] = (uint8_t)(hl / 4 << 4);
+	seg[13] = flags;
+	be16(seg + 14, 65535);
+	if (optlen)
+		memcpy(seg + 20, opt, optlen);
+	if (len)
+		memcpy(seg + hl, data, len);
+	ip(FIX_IP, sel, addrs, 6, NULL, 0, seg, hl + len);
+}
+
+/* ack 0: with SEL_TCP_ACK, the end of the last segment the engine sent */
+static void tcp(uint8_t sel, uint8_t addrs, uint16_t dport, uint8_t flags,
+		uint32_t seq, const uint8_t *opt, size_t optlen,
+		const void *data, size_t len)
+{
+	tcp_ack(sel, addrs, dport, flags, seq, 0, opt, optlen, data, len);
+}
+
+static void sock(unsigned op, unsigned idx, uint8_t arg)
+{
+	put8(FF_SOCK);
+	put8(op | idx << 3);
+	put8(arg);
+}
+
+#define SYN 0x02
+#define RST 0x04
+#define PSH 0x08
+#define ACKF 0x10
+#define FIN 0x01
+#define HINTS (SEL_TCP_ACK | SEL_TCP_SEQ)
+
+static void seeds_tcp(void)
+{
+	static uint8_t pl[2048];
+	static const uint8_t synopt[20] = {
+		2, 4, 0x05, 0xb4,               /* MSS 1460 */
+		4, 2,                           /* SACK permitted */
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 0,  /* timestamps */
+		1, 3, 3, 7,                     /* NOP, window scale 7 */
+	};
+	static const char get[] = "GET / HTTP/1.0\r\n\r\n";
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | PSH, 0, NULL,
+	    0, get, sizeof(get) - 1);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_RECV, 1, 3);
+	sock(FS_SEND, 1, 40);
+	advance(1, 300);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | FIN, 0, NULL,
+	    0, NULL, 0);
+	sock(FS_CLOSE, 1, 0);
+	put8(FF_DEADLINE);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "tcp-passive");
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	sock(FS_CONNECT, 0, FA_PEER);
+	tcp(SEL_IP | SEL_TCP_ACK, ADDRS(FA_PEER, FA_OURS0), 0, SYN | ACKF,
+	    5000, synopt, 20, NULL, 0);
+	sock(FS_SEND, 1, 100);
+	memset(pl, 'x', 1400);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 0, ACKF, 0, NULL, 0,
+	    pl, 1400);
+	put8(FF_DEADLINE);
+	sock(FS_RECV, 1, 30);
+	sock(FS_SHUTDOWN, 1, 1);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 0, RST, 0, NULL, 0,
+	    NULL, 0);
+	save("fuzz_frames", "tcp-active");
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 81, SYN, 1, NULL, 0, NULL, 0);
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1, synopt, 20, NULL, 0);
+	repeat(20, FV_SRC);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS1), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_ABORT, 1, 0);
+	save("fuzz_frames", "tcp-syn-flood");
+
+	/* bulk data out, duplicate ACKs with SACK, recovery, RTO, ICMP */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_SEND, 1, 255);
+	{
+		static const uint8_t sack[12] = { 1, 1, 5, 10, 0, 0, 0, 1,
+						  0, 0, 0, 1 };
+
+		tcp_ack(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, 5,
+			sack, sizeof(sack), NULL, 0);
+		repeat(3, FV_NONE);
+		tcp_ack(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, 3,
+			NULL, 0, NULL, 0);
+	}
+	advance(2, 15);
+	pl[0] = 3;      /* fragmentation needed, next-hop MTU 1000 */
+	pl[1] = 4;
+	pl[6] = 0x03;
+	pl[7] = 0xe8;
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0,
+	   pl, 8 + 48);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	put8(FF_DEADLINE);
+	sock(FS_SEND, 1, 100);
+	put8(FF_DEADLINE);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "tcp-bulk-sack-icmp");
+
+	/* we close first: FIN_WAIT, TIME_WAIT, a new SYN on the same ports */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | PSH, 0, NULL,
+	    0, get, sizeof(get) - 1);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_RECV, 1, 0);
+	sock(FS_SEND, 1, 3);
+	sock(FS_CLOSE, 1, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | FIN, 0, NULL,
+	    0, NULL, 0);
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 900000, synopt, 20,
+	    NULL, 0);
+	advance(3, 7);
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 2000000, NULL, 0, NULL, 0);
+	save("fuzz_frames", "tcp-time-wait");
+
+	/* the peer closes first: CLOSE_WAIT, LAST_ACK; an ICMP port
+	 * unreachable for an active open */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, NULL, 0, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF | FIN, 0, NULL,
+	    0, NULL, 0);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_RECV, 1, 0);
+	sock(FS_SEND, 1, 0);
+	sock(FS_SHUTDOWN, 1, 1);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_CONNECT, 0, FA_PEER);
+	memset(pl, 0, 8);
+	pl[0] = 3;
+	pl[1] = 3;
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0,
+	   pl, 8 + 28);
+	save("fuzz_frames", "tcp-passive-close");
+}
+
+static void seeds_frames(void)
+{
+	static uint8_t pl[70000];
+	uint8_t opt[40];
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	save("fuzz_frames", "arp-request");
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER1, FA_OURS1));
+	arp(2, 0, 1, ADDRS(FA_PEER2, FA_OURS0));
+	arp(1, 1, 2, ADDRS(FA_GW, FA_PEER));    /* for someone else */
+	arp(1, 1, 0, ADDRS(FA_ZERO, FA_OURS0)); /* a probe */
+	arp(2, 1, 1, ADDRS(FA_OURS0, FA_OURS0)); /* a conflict */
+	put8(FF_START);
+	save("fuzz_frames", "arp-mixed");
+
+	/* echo to an unknown neighbour: resolve, answer, reply goes out */
+	cfg_default();
+	ping(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 56);
+	arp(2, 0, 0, ADDRS(FA_PEER, FA_OURS0));
+	ping(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 56);
+	save("fuzz_frames", "echo-request");
+
+	cfg_default();
+	ping(SEL_IP, ADDRS(FA_PEER1, FA_OURS1), 100);
+	ping(SEL_IP, ADDRS(FA_FAR, FA_OURS0), 100);   /* via the gateway */
+	put8(FF_DEADLINE);
+	put8(FF_DEADLINE);
+	put8(FF_DEADLINE);
+	ping(SEL_IP | SEL_DST(1), ADDRS(FA_PEER, FA_BCAST0), 8);
+	ping(SEL_IP, ADDRS(FA_PEER, FA_LIMITED_BCAST), 8);
+	save("fuzz_frames", "echo-both-addresses");
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	ping4000_frags(0);
+	ping4000_frags(1);
+	save("fuzz_frames", "echo-4000-fragments");
+
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	frags(0, ADDRS(FA_PEER, FA_OURS0), 4000, 184, 1);
+	frags(FR_REVERSE | FR_DUP | FR_OPTS, ADDRS(FA_PEER, FA_OURS0), 4000, 99, 2);
+	frags(0, ADDRS(FA_PEER, FA_OURS0), 65000, 255, 3);
+	save("fuzz_frames", "echo-fragments-generated");
+
+	cfg(3, 0x80);   /* MTU 9000, 64 MiB budget */
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	frags(0, ADDRS(FA_PEER, FA_OURS0), 30000, 255, 4);
+	ping(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 8000);
+	save("fuzz_frames", "jumbo");
+
+	cfg_default();
+	frags(FR_OVER, ADDRS(FA_PEER, FA_OURS0), 100, 255, 5);
+	frags(FR_OVERLAP, ADDRS(FA_PEER, FA_OURS0), 3000, 100, 6);
+	frags(FR_DROP, ADDRS(FA_PEER, FA_OURS0), 3000, 100, 7);
+	frags(FR_DROP | FR_PROTO, ADDRS(FA_PEER1, FA_OURS1), 1000, 10, 8);
+	frags(FR_BCAST, ADDRS(FA_PEER, FA_BCAST0), 2000, 50, 9);
+	advance(3, 1);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "fragments-bad-and-timeout");
+
+	/* many tiny fragments: reassembly bounds, then the budget */
+	cfg(1, 0);
+	pl[0] = 0;
+	memset(pl, 0xab, 8);
+	ip(FIX_ETH | FIX_ADDR | FIX_VER | FIX_LEN | FIX_CSUM, SEL_IP,
+	   ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	sd.b[sd.n - 8 - 20 + 6] = 0x20;  /* MF */
+	repeat(255, 0x80 | FV_ID_OFFSET);
+	save("fuzz_frames", "fragment-flood");
+
+	sd.n = 0;
+	put8(1);
+	put8(7 | 3 << 4);
+	put8(7 | 0x80);                 /* 8 datagrams, 4 MiB: only the budget */
+	put8(0);
+	put8(0);
+	put8(0);
+	put8(64);
+	put8(3);
+	put8(0);
+	ip(FIX_ETH | FIX_ADDR | FIX_VER | FIX_LEN | FIX_CSUM, SEL_IP,
+	   ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	sd.b[sd.n - 8 - 20 + 6] = 0x20;
+	repeat(255, 0x80 | FV_OFFSET);
+	repeat(255, 0x80 | FV_ID_OFFSET);
+	save("fuzz_frames", "budget-flood");
+
+	/* ARP cache churn: requests from ever new senders, then echoes */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	repeat(40, FV_SRC);
+	ping(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 10);
+	repeat(40, FV_SRC);
+	advance(2, 5);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "arp-churn");
+
+	/* malformed headers: each refusal path of eth, arp, ipv4, icmp */
+	cfg_default();
+	frame(0, 0, 0, (const uint8_t *)"\x02\0\0\0\0\x01", 6);          /* runt */
+	ip(FIX_IP & ~FIX_VER, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	sd.b[sd.n - 8 - 20] = 0x65;                                     /* version 6 */
+	ip(FIX_ETH | FIX_ADDR | FIX_LEN | FIX_CSUM, SEL_IP,
+	   ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	sd.b[sd.n - 8 - 20] = 0x44;                                     /* IHL 4 */
+	ip(FIX_ETH | FIX_ADDR | FIX_LEN | FIX_CSUM, SEL_IP,
+	   ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	sd.b[sd.n - 8 - 20] = 0x4f;                                     /* IHL past the end */
+	ip(FIX_ETH | FIX_ADDR | FIX_VER | FIX_CSUM, SEL_IP,
+	   ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	be16(sd.b + sd.n - 8 - 20 + 2, 2000);                           /* total length */
+	ip(FIX_ETH | FIX_ADDR | FIX_VER | FIX_LEN, SEL_IP,
+	   ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);                /* checksum */
+	memset(opt, 0, sizeof(opt));
+	opt[0] = 7;                                                     /* record route, len 0 */
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, opt, 4, pl, 8);
+	opt[0] = 0x83;                                                  /* LSRR past the end */
+	opt[1] = 40;
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, opt, 8, pl, 8);
+	opt[0] = 1;
+	opt[1] = 7;                                                     /* NOP, RR of 7 */
+	opt[2] = 7;
+	opt[3] = 4;
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, opt, 8, pl, echo(pl, 16, 3));
+	ip(FIX_IP, SEL_IP, ADDRS(FA_ZERO, FA_OURS0), 1, NULL, 0, pl, 8);
+	ip(FIX_IP, SEL_IP, ADDRS(FA_LOOPBACK, FA_OURS0), 1, NULL, 0, pl, 8);
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_FAR), 1, NULL, 0, pl, 8);
+	ip(FIX_IP, SEL_IP | SEL_TYPE(2), ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	ip(FIX_IP, SEL_IP | SEL_TYPE(3), ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	ip(FIX_IP, SEL_IP | SEL_DST(2), ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 8);
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 4); /* short ICMP */
+	ip(FIX_IP & ~FIX_L4, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl,
+	   echo(pl, 8, 4));                                             /* ICMP checksum */
+	frame(FIX_ETH | FIX_PAD, SEL_DST(0) | SEL_TYPE(1), 0, pl, 20);  /* runt ARP */
+	frame(FIX_ETH | FIX_ADDR, SEL_DST(1) | SEL_TYPE(1),
+	      ADDRS(FA_PEER, FA_OURS0), pl, 42);                        /* ARP hlen */
+	arp(1, 1, 3, ADDRS(FA_BCAST0, FA_OURS0));                       /* bad sender */
+	save("fuzz_frames", "malformed");
+
+	/* errors we send and the ones we must not */
+	cfg_default();
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	ip(FIX_IP | FIX_PAD, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 17, NULL, 0, pl, 8);
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS1), 6, NULL, 0, pl, 600);
+	ip(FIX_IP, SEL_IP | SEL_DST(1), ADDRS(FA_PEER, FA_LIMITED_BCAST), 17,
+	   NULL, 0, pl, 8);
+	pl[0] = 3;
+	pl[1] = 3;
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 36);
+	pl[0] = 11;
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 36);
+	pl[0] = 13;
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, pl, 20);
+	repeat(20, FV_ID);
+	advance(2, 20);
+	repeat(20, FV_ID);
+	save("fuzz_frames", "icmp-errors");
+
+	/* bounds lowered while full; a link that refuses frames */
+	cfg_default();
+	ping(SEL_IP, ADDRS(FA_FAR, FA_OURS0), 1000);
+	repeat(10, FV_ID);
+	frags(FR_DROP, ADDRS(FA_PEER, FA_OURS0), 20000, 100, 10);
+	put8(FF_RECONF);
+	put8(0);
+	put8(0);
+	put8(0xc0);
+	ping(SEL_IP, ADDRS(FA_FAR, FA_OURS0), 1000);
+	frags(FR_DROP, ADDRS(FA_PEER1, FA_OURS1), 20000, 100, 11);
+	put8(FF_LINK);
+	put8(2);
+	arp(2, 0, 2, ADDRS(FA_GW, FA_OURS0));
+	ping(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 3000);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "reconfigure-link-fail");
+}
+
+static void proto_msg(unsigned side, uint16_t type, uint32_t seq,
+		      int32_t status, const void *body, size_t len)
+{
+	uint8_t buf[512];
+	size_t n = ustack_msg_build(buf, sizeof(buf), type, seq, status, body,
+				    len);
+
+	put8(side);
+	put(buf, n);
+}
+
+/* Overwrite a header field of the message in the seed (after its byte). */
+#define PATCH(field, value)                                                 \
+	do {                                                                \
+		__typeof__(((struct ustack_msg_hdr *)0)->field) v_ = (value); \
+		memcpy(sd.b + 1 + offsetof(struct ustack_msg_hdr, field), &v_, \
+		       sizeof(v_));                                         \
+	} while (0)
+
+/* ustackctl's messages: lists with entries, fixed bodies, text */
+static void seeds_admin(void)
+{
+	struct ustack_list_req lq = { .start = 1 };
+	struct ustack_route rt = { .dst = 0xc6336400, .prefix = 24,
+				   .gateway = 0xc00002fe };
+	struct ustack_addr ad = { .addr = 0xc0000201, .prefix = 24 };
+	struct ustack_ping_req pq = { .dst = 0xc0000202, .size = 56,
+				      .timeout_ms = 1000, .seq = 1 };
+	struct ustack_ping_reply pr = { .rtt_ns = 1000, .size = 56, .ttl = 64 };
+	struct {
+		struct ustack_list_reply l;
+		struct ustack_neigh n[2];
+	} nl = { .l = { .total = 3, .count = 2 } };
+	uint8_t text[] = "mtu 1500\n";
+
+	proto_msg(0, USTACK_MSG_STATS, 1, 0, NULL, 0);
+	save("fuzz_proto", "admin-stats");
+	proto_msg(0, USTACK_MSG_NEIGH_LIST, 2, 0, &lq, sizeof(lq));
+	save("fuzz_proto", "admin-neigh-list");
+	proto_msg(1, USTACK_MSG_NEIGH_LIST | USTACK_MSG_REPLY, 2, 0, &nl,
+		  sizeof(nl));
+	save("fuzz_proto", "admin-neigh-list-reply");
+	proto_msg(0, USTACK_MSG_ROUTE_ADD, 3, 0, &rt, sizeof(rt));
+	save("fuzz_proto", "admin-route-add");
+	proto_msg(0, USTACK_MSG_ADDR_DEL, 4, 0, &ad, sizeof(ad));
+	save("fuzz_proto", "admin-addr-del");
+	proto_msg(1, USTACK_MSG_CONFIG | USTACK_MSG_REPLY, 5, 0, text,
+		  sizeof(text));
+	save("fuzz_proto", "admin-config-reply");
+	proto_msg(0, USTACK_MSG_PING, 6, 0, &pq, sizeof(pq));
+	save("fuzz_proto", "admin-ping");
+	proto_msg(1, USTACK_MSG_PING | USTACK_MSG_REPLY, 6, 0, &pr, sizeof(pr));
+	save("fuzz_proto", "admin-ping-reply");
+	proto_msg(1, USTACK_MSG_PING | USTACK_MSG_REPLY, 6, -ETIMEDOUT, NULL, 0);
+	save("fuzz_proto", "admin-ping-timeout");
+}
+
+static void seeds_proto(void)
+{
+	struct ustack_hello_reply r = { .proto_version = 1, .pid = 42,
+					.version = "0.1.0" };
+
+	proto_msg(0, USTACK_MSG_HELLO, 1, 0, NULL, 0);
+	save("fuzz_proto", "hello");
+	proto_msg(1, USTACK_MSG_HELLO | USTACK_MSG_REPLY, 1, 0, &r, sizeof(r));
+	save("fuzz_proto", "hello-reply");
+	proto_msg(1, USTACK_MSG_HELLO | USTACK_MSG_REPLY, 1, -EINVAL, NULL, 0);
+	save("fuzz_proto", "error-reply");
+	proto_msg(0, USTACK_MSG_HELLO, 2, 0, &r, 4);
+	save("fuzz_proto", "hello-with-body");
+	proto_msg(0, USTACK_MSG_HELLO, 3, 0, NULL, 0);
+	PATCH(version, 2);
+	save("fuzz_proto", "bad-version");
+	proto_msg(0, USTACK_MSG_HELLO, 3, 0, NULL, 0);
+	PATCH(flags, 1);
+	save("fuzz_proto", "bad-flags");
+	proto_msg(0, USTACK_MSG_HELLO, 3, 0, NULL, 0);
+	PATCH(len, 100);
+	save("fuzz_proto", "bad-len");
+	proto_msg(0, USTACK_MSG_TYPE_MAX, 3, 0, NULL, 0);
+	save("fuzz_proto", "bad-type");
+	proto_msg(2, USTACK_MSG_HELLO, 3, 0, NULL, 0);
+	save("fuzz_proto", "built");
+	seeds_admin();
+	put8(0);
+	put("ustc", 4);
+	save("fuzz_proto", "short");
+}
+
+int main(int argc, char **argv)
+{
+	char path[4096];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: seeds DIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+	mkdir(outdir, 0755);
+	snprintf(path, sizeof(path), "%s/fuzz_frames", outdir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fuzz_proto", outdir);
+	mkdir(path, 0755);
+	seeds_frames();
+	seeds_tcp();
+	seeds_proto();
+	printf("seeds: %u written to %s\n", nseeds, outdir);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 19-fuzz-regress.c - one test for each bug that test/fuzz found, as the
+ * trace that shows it, so that it stays fixed without the fuzzer
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "harness.h"
+
+/*
+ * fuzz_frames: an ARP request for our address whose sender MAC was our
+ * own taught us that the peer lives at our MAC, and the reply and every
+ * later datagram went out to ourselves. The zero MAC did the same.
+ */
+Test(fuzz_regress, arp_sender_with_our_mac_or_none)
+{
+	const uint8_t *bad[] = { TH_MAC, TH_ZERO_MAC };
+	struct th t;
+	uint8_t f[64];
+
+	th_init(&t);
+	for (unsigned i = 0; i < 2; i++) {
+		size_t n = th_arp(f, eth_broadcast, ARP_OP_REQUEST, bad[i],
+				  TH_PEER, TH_ZERO_MAC, TH_IP);
+
+		th_input(&t, f, n);
+		th_expect_silence(&t);
+		cr_expect_null(arp_find(t.s, TH_PEER));
+		cr_expect_eq(th_cnt(&t)->arp_rx_bad_sender, i + 1);
+	}
+	/* a real neighbour is still learned and answered */
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	th_fini(&t);
+}
+
+/*
+ * fuzz_frames: a connect() to 127.0.0.1 went out to the gateway. RFC 1122
+ * 3.2.1.3: 0/8, 127/8 and class E never leave a host, whoever sends.
+ */
+Test(fuzz_regress, martian_destinations_never_sent)
+{
+	const uint32_t bad[] = { IPV4(127, 0, 0, 1), IPV4(0, 1, 2, 3),
+				 IPV4(240, 0, 0, 1) };
+	struct tcp_sock *sk;
+	struct th t;
+
+	th_init(&t);
+	for (unsigned i = 0; i < 3; i++) {
+		cr_expect_eq(th_output(&t, bad[i], 100, 0xaa, false),
+			     -ENETUNREACH);
+		cr_expect_eq(stack_ping(t.s, bad[i], 1, 1, 56, t.now),
+			     -ENETUNREACH);
+		cr_assert_eq(tcp_open(t.s, &sk), 0);
+		cr_expect_eq(tcp_connect(sk, bad[i], 80, t.now), -ENETUNREACH);
+		tcp_close(sk, t.now);
+		th_expect_silence(&t);
+	}
+	cr_expect_eq(th_cnt(&t)->ip_tx_no_route, 6);
+	th_tick(&t, 10 * NSEC_PER_SEC);
+	th_expect_silence(&t);
+	th_fini(&t);
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# make bench: ustack against the Linux kernel, measured in the same run.
+#
+# Two paths, each in namespaces of our own, each driven by the same kernel
+# tools from the same side:
+#   ustack:  kernel --TAP--> ustackd           (192.0.2.0/24)
+#   kernel:  kernel --veth--> kernel namespace (198.51.100.0/24)
+# Every figure is printed with its ratio ustack/kernel (for times, lower is
+# better; for rates, higher). Loads are bounded in count and time.
+# Usage: run.sh [BUILD_DIR]
+set -u
+BUILD=${1:-build}
+USTACKD=$PWD/$BUILD/ustackd
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (namespaces)" >&2; exit 1; }
+TMP=$(mktemp -d /tmp/ustack-bench.XXXXXX)
+NS_U=ustk-bu-$$ NS_K1=ustk-bk1-$$ NS_K2=ustk-bk2-$$
+DPID=
+cleanup() {
+	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	for ns in $NS_U $NS_K1 $NS_K2; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+quiet_ns() {
+	ip netns add "$1" && ip netns exec "$1" ip link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+}
+
+quiet_ns $NS_U
+ip netns exec $NS_U "$USTACKD" -f --tap ustk0 --addr 192.0.2.2/24 \
+	--socket "$TMP/ctl.sock" 2>"$TMP/ustackd.log" &
+DPID=$!
+for _ in $(seq 100); do [ -S "$TMP/ctl.sock" ] && break; sleep 0.05; done
+ip netns exec $NS_U ip addr add 192.0.2.1/24 dev ustk0
+
+quiet_ns $NS_K1; quiet_ns $NS_K2
+ip link add ustk-bv1 netns $NS_K1 type veth peer name ustk-bv2 netns $NS_K2
+ip netns exec $NS_K1 ip addr add 198.51.100.1/24 dev ustk-bv1
+ip netns exec $NS_K2 ip addr add 198.51.100.2/24 dev ustk-bv2
+ip netns exec $NS_K1 ip link set ustk-bv1 up
+ip netns exec $NS_K2 ip link set ustk-bv2 up
+# the kernel peer answers pings as ustack does: no rate limit on echo
+ip netns exec $NS_K2 sysctl -qw net.ipv4.icmp_ratelimit=0
+
+U() { ip netns exec $NS_U "$@"; }
+K() { ip netns exec $NS_K1 "$@"; }
+U ping -c 3 -q 192.0.2.2 >/dev/null; K ping -c 3 -q 198.51.100.2 >/dev/null
+
+# avg RTT in microseconds of COUNT pings of SIZE bytes, back to back
+rtt() { # ns-runner dst size count
+	"$1" ping -n -q -A -c "$4" -s "$3" -W 1 "$2" |
+		awk -F'[/ ]' '/^rtt/ {printf "%.1f", $8 * 1000}'
+}
+# echo requests per second, flooding COUNT of SIZE bytes
+rate() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$1" ping -n -q -f -c "$4" -s "$3" -W 1 "$2" >"$TMP/flood" 2>&1
+	t1=$(date +%s.%N)
+	local recv
+	recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flood")
+	awk -v n="${recv:-0}" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}'
+}
+row() { # name unit ustack kernel better(lower|higher)
+	awk -v n="$1" -v u="$2" -v x="$3" -v k="$4" -v b="$5" 'BEGIN {
+		r = (k > 0) ? x / k : 0
+		printf "%-42s %10s %10s %7.2f  (%s is better)\n", n " (" u ")", x, k, r, b }'
+}
+
+printf '%-42s %10s %10s %7s\n' "benchmark" "ustack" "kernel" "ratio"
+row "ping RTT, 56 bytes" "us" "$(rtt U 192.0.2.2 56 2000)" "$(rtt K 198.51.100.2 56 2000)" lower
+row "ping RTT, 1472 bytes" "us" "$(rtt U 192.0.2.2 1472 2000)" "$(rtt K 198.51.100.2 1472 2000)" lower
+row "ping RTT, 20000 bytes (fragments)" "us" "$(rtt U 192.0.2.2 20000 500)" "$(rtt K 198.51.100.2 20000 500)" lower
+row "echo rate, 56 bytes" "req/s" "$(rate U 192.0.2.2 56 50000)" "$(rate K 198.51.100.2 56 50000)" higher
+row "echo rate, 20000 bytes" "req/s" "$(rate U 192.0.2.2 20000 5000)" "$(rate K 198.51.100.2 20000 5000)" higher
+rss=$(awk '/^VmRSS/ {print $2}' /proc/$DPID/status)
+hwm=$(awk '/^VmHWM/ {print $2}' /proc/$DPID/status)
+printf '%-42s %10s\n' "ustackd resident memory (KiB)" "$rss"
+printf '%-42s %10s\n' "ustackd peak resident (KiB)" "$hwm"
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+grep -E 'counters (eth|frag|icmp)' "$TMP/ustackd.log" | sed 's/^[^ ]* ustackd info: /  /'
