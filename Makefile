@@ -134,12 +134,12 @@ check: deps
 	$(MAKE) check-integration
 
 check-unit: $(BUILD)/unit-tests
-	$(BUILD)/unit-tests
+	bash test/unit/run.sh $(BUILD)/unit-tests
 
 check-asan:
 	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		build/asan/unit-tests
+		bash test/unit/run.sh build/asan/unit-tests
 
 check-clang:
 	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests \

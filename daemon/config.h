@@ -41,6 +41,8 @@ int config_parse_args(struct daemon_config *cfg, int argc, char **argv);
 int config_finish(struct daemon_config *cfg, char *err, size_t errlen);
 void config_print(const struct daemon_config *cfg, FILE *out);
 void config_usage(FILE *out);
+void config_apply_live(struct daemon_config *cur,
+		       const struct daemon_config *from);
 void config_diff(const struct daemon_config *old, const struct daemon_config *cur,
 		 config_changed_fn *changed, void *arg);
 

@@ -290,19 +290,7 @@ static void reload(struct daemon *d)
 	log_init(d->cfg.foreground, nc.log_level);
 	reload_link_side(d, &nc);
 	/* settings that need a restart keep their running values */
-	d->cfg.log_level = nc.log_level;
-	memcpy(d->cfg.capture, nc.capture, sizeof(nc.capture));
-	d->cfg.impair = nc.impair;
-	d->cfg.stack.ttl = nc.stack.ttl;
-	d->cfg.stack.mem_budget = nc.stack.mem_budget;
-	d->cfg.stack.arp_max_age = nc.stack.arp_max_age;
-	d->cfg.stack.arp_retries = nc.stack.arp_retries;
-	d->cfg.stack.arp_queue_len = nc.stack.arp_queue_len;
-	d->cfg.stack.reass_max = nc.stack.reass_max;
-	d->cfg.stack.reass_max_bytes = nc.stack.reass_max_bytes;
-	d->cfg.stack.reass_timeout = nc.stack.reass_timeout;
-	d->cfg.stack.icmp_rate = nc.stack.icmp_rate;
-	d->cfg.stack.icmp_burst = nc.stack.icmp_burst;
+	config_apply_live(&d->cfg, &nc);
 	log_info("reload: done");
 	notify_send("READY=1\nSTATUS=serving; configuration reloaded");
 	daemon_settle(d);

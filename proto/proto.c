@@ -59,6 +59,9 @@ static const struct body_rule admin_rules[USTACK_MSG_ADMIN_MAX -
 	A(USTACK_MSG_CAPTURE_STOP) = { 0, sizeof(struct ustack_capture_reply), 0, 0 },
 	A(USTACK_MSG_PING) = { sizeof(struct ustack_ping_req),
 			       sizeof(struct ustack_ping_reply), 0, 0 },
+	A(USTACK_MSG_NETSTAT) = LIST(struct ustack_netsock),
+	A(USTACK_MSG_KILL) = { sizeof(struct ustack_kill_req),
+			       sizeof(struct ustack_kill_reply), 0, 0 },
 #undef A
 };
 

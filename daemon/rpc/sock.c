@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -41,6 +42,7 @@
 #include "log.h"
 #include "sock_impl.h"
 #include "stack.h"
+#include "udp.h"
 
 #define SOCK_OVERHEAD 4096          /* charged per socket: structs, events */
 
@@ -280,7 +282,76 @@ fail_pair:
 	return NULL;
 }
 
-static int sock_create(struct socktab *t, uid_t uid,
+/*
+ * Record who holds @sk: the process that created it or made the latest
+ * request on it (after a fork, the one that still uses it). Its command
+ * is read from /proc only when the pid changes.
+ */
+static void sock_set_owner(struct sock *sk, uid_t uid, pid_t pid)
+{
+	char path[32];
+	FILE *f;
+
+	sk->uid = uid;
+	if (sk->pid == pid && *sk->comm)
+		return;
+	sk->pid = pid;
+	snprintf(sk->comm, sizeof(sk->comm), "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(sk->comm, sizeof(sk->comm), f))
+		sk->comm[strcspn(sk->comm, "\n")] = '\0';
+	fclose(f);
+}
+
+/**
+ * sock_owner_of() - the owner of the socket an engine socket belongs to
+ * @user: what tcp_user()/udp_user() returns (a struct sock), or NULL
+ * @o: filled in
+ *
+ * Return: true, or false for an engine socket no program holds (an orphan)
+ */
+bool sock_owner_of(const void *user, struct sock_owner *o)
+{
+	const struct sock *sk = user;
+
+	if (!sk)
+		return false;
+	o->id = sk->id;
+	o->pid = sk->pid;
+	o->uid = sk->uid;
+	memcpy(o->comm, sk->comm, sizeof(o->comm));
+	return true;
+}
+
+/**
+ * socktab_foreach_udp() - call @fn for every UDP socket programs hold
+ * @t: the table
+ * @fn: called with @arg and a view of each socket
+ * @arg: passed through
+ */
+void socktab_foreach_udp(struct socktab *t,
+			 void (*fn)(void *arg, const struct sock_udp_view *v),
+			 void *arg)
+{
+	for (struct sock *sk = t->all; sk; sk = sk->next) {
+		struct sock_udp_view v = { .recv_q = 0 };
+
+		if (sk->protocol != IPPROTO_UDP || !sk->proto)
+			continue;
+		sock_owner_of(sk, &v.owner);
+		sk->proto->getname(sk, false, &v.laddr, &v.lport);
+		v.connected = sk->proto->getname(sk, true, &v.raddr, &v.rport) == 0;
+		if (!v.connected)
+			v.raddr = v.rport = 0;
+		v.recv_q = udp_recv_queued(sk->e.udp);
+		fn(arg, &v);
+	}
+}
+
+static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 		       const struct ustack_socket_req *req,
 		       struct ustack_sock_info *info, int *client_fd)
 {
@@ -302,6 +373,7 @@ static int sock_create(struct socktab *t, uid_t uid,
 			client_fd, &rc);
 	if (!sk)
 		return rc;
+	sock_set_owner(sk, uid, pid);
 	info->domain = sk->domain;
 	info->type = sk->type;
 	info->protocol = sk->protocol;
@@ -625,14 +697,13 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 	struct sock *sk;
 	int rc;
 
-	(void)pid;
 	*reply_len = 0;
 	*reply_fd = -1;
 	if (h->type == USTACK_MSG_SOCKET) {
 		struct ustack_socket_req req;
 
 		memcpy(&req, body, sizeof(req));
-		rc = sock_create(t, uid, &req, reply, reply_fd);
+		rc = sock_create(t, uid, pid, &req, reply, reply_fd);
 		if (rc == 0)
 			*reply_len = sizeof(struct ustack_sock_info);
 		return rc;
@@ -640,6 +711,7 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 	sk = sock_lookup(t, fd);
 	if (!sk)
 		return fd < 0 ? -EBADF : -ENOTSOCK;
+	sock_set_owner(sk, uid, pid);
 	sock_now(sk);
 	switch (h->type) {
 	case USTACK_MSG_QUERY: {

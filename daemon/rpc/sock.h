@@ -80,6 +80,27 @@ int socktab_attach(struct socktab *t, struct ctl *c);
 const struct sock_stats *socktab_stats(const struct socktab *t);
 unsigned socktab_count(const struct socktab *t);
 
+/* Who holds a socket, for ustackctl netstat. */
+struct sock_owner {
+	uint32_t id;
+	pid_t pid;
+	uid_t uid;
+	char comm[16];
+};
+bool sock_owner_of(const void *user, struct sock_owner *o);
+
+/* A UDP socket as netstat shows it. */
+struct sock_udp_view {
+	struct sock_owner owner;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	bool connected;
+	size_t recv_q;
+};
+void socktab_foreach_udp(struct socktab *t,
+			 void (*fn)(void *arg, const struct sock_udp_view *v),
+			 void *arg);
+
 /*
  * Handle one control request other than HELLO. @fd: the descriptor the
  * request carried, or -1 (the caller closes it). On success the reply body

@@ -32,6 +32,9 @@ struct sock {
 	const struct sock_proto *proto;
 	uint32_t id;
 	int domain, type, protocol;
+	pid_t pid;                      /* owner: creator, or last caller */
+	uid_t uid;
+	char comm[16];                  /* its command, from /proc */
 	struct uid_quota *q;
 	size_t charged;                 /* bytes charged to q */
 	int chan;                       /* the daemon's end */

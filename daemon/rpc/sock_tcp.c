@@ -565,6 +565,10 @@ static void st_accept(struct sock *l)
 				sock_settle(l);
 				continue;
 			}
+			/* the listener's holder will accept it */
+			c->pid = l->pid;
+			c->uid = l->uid;
+			memcpy(c->comm, l->comm, sizeof(c->comm));
 			l->pend_child = c;
 			l->pend_child_fd = cfd;
 		}

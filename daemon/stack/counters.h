@@ -80,6 +80,7 @@
 	X(icmp, tx_time_exceeded, "time exceeded sent")                       \
 	X(icmp, tx_ratelimited, "ICMP errors not sent: rate limit")           \
 	X(icmp, tx_err, "ICMP messages that could not be sent")                 \
+	X(tcp, terminated, "connections aborted from outside (ustackctl kill)") \
 	X(tcp, rx, "TCP segments received")                                   \
 	X(tcp, rx_short, "dropped: TCP segment truncated or bad data offset")  \
 	X(tcp, rx_bad_cksum, "dropped: TCP checksum wrong")                   \
