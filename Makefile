@@ -69,7 +69,7 @@ LIBS_UNIT := -lcriterion
 	check-sim check-man check-install check-service deps demo install clean
 
 all: $(BUILD)/ustackd $(BUILD)/ustackctl $(CLIENT_LIBS) $(BUILD)/ustack-run \
-	$(SOCKTEST_BIN)
+	$(SOCKTEST_BIN) $(BUILD)/test/libustack/api
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -98,6 +98,12 @@ $(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libcore.a
 $(BUILD)/test/sockets/%: test/sockets/%.c test/sockets/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+# the explicit API, linked against libustack.so (found next to the build)
+$(BUILD)/test/libustack/api: test/libustack/api.c $(BUILD)/libustack.so
+	@mkdir -p $(dir $@)
+	$(CC) -Ilibclient $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -L$(BUILD) -lustack \
+		-Wl,-rpath,'$$ORIGIN/../..'
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
 #include <stdio.h>
@@ -447,6 +448,42 @@ void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
 	memcpy(ua->addr, &n, 4);
 }
 
+/*
+ * A program closes a socket and binds its port again at once (iperf3 -s,
+ * restarting servers): the kernel has freed the port by then, but the
+ * end-of-file on our channel may still wait in the event loop. Before
+ * answering EADDRINUSE, close every socket whose program end is gone and
+ * that holds a port without a connection in flight (datagram sockets,
+ * listeners, never-connected streams); a connected stream keeps its
+ * channel until every byte in it is sent.
+ */
+static unsigned sock_reap(struct socktab *t)
+{
+	unsigned n = 0;
+	bool again = true;
+
+	/* closing one may free others (a listener's pending child): start
+	 * over after each */
+	while (again) {
+		again = false;
+		for (struct sock *sk = t->all; sk; sk = sk->next) {
+			struct pollfd p = { .fd = sk->chan, .events = POLLIN };
+
+			if (sk->type == SOCK_STREAM && !sk->listening &&
+			    (sk->conn_done || sk->connecting))
+				continue;
+			if (poll(&p, 1, 0) == 1 &&
+			    (p.revents & (POLLHUP | POLLERR))) {
+				sock_close(sk);
+				n++;
+				again = true;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua)
 {
 	uint32_t addr;
@@ -465,7 +502,10 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 		sk->t->st.eacces_port++;
 		return -EACCES;
 	}
-	return sk->proto->bind(sk, addr, port);
+	rc = sk->proto->bind(sk, addr, port);
+	if (rc == -EADDRINUSE && sock_reap(sk->t))
+		rc = sk->proto->bind(sk, addr, port);
+	return rc;
 }
 
 static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
@@ -696,7 +736,10 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 	}
 	case USTACK_MSG_LISTEN:
 		memcpy(&iv, body, sizeof(iv));
-		return sk->proto->listen(sk, iv.value);
+		rc = sk->proto->listen(sk, iv.value);
+		if (rc == -EADDRINUSE && sock_reap(t))
+			rc = sk->proto->listen(sk, iv.value);
+		return rc;
 	case USTACK_MSG_GETSOCKNAME:
 	case USTACK_MSG_GETPEERNAME: {
 		struct ustack_sockaddr ua;

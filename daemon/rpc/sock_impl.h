@@ -43,6 +43,7 @@ struct sock {
 	bool wev_armed;
 	int pending_err;                /* to post on the channel, positive */
 	bool shut_rd, shut_wr;
+	bool abort;                     /* close with RST (sock_tcp.c) */
 	/* stream sockets (sock_tcp.c) */
 	struct event *kick;             /* deferred work after engine events */
 	bool listening;

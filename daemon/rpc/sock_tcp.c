@@ -22,6 +22,9 @@
  * End of file on the channel: when the program's end is gone entirely
  * (POLLHUP: every holder closed it) the connection is closed (tcp_close:
  * FIN, or RST with unread data or SO_LINGER {1, 0}) and the socket freed;
+ * when it went away with bytes still unread in the channel (the kernel
+ * reports ECONNRESET on our end) the connection is reset, as the kernel
+ * resets one closed with unread data;
  * when the program only shut down writing, after the bytes before it,
  * tcp_shutdown(SHUT_WR) sends our FIN.
  *
@@ -112,7 +115,10 @@ static void st_close(struct sock *sk)
 	sk->kick = NULL;
 	if (T(sk)) {
 		tcp_set_user(T(sk), NULL);
-		tcp_close(T(sk), sock_now(sk));
+		if (sk->abort)
+			tcp_abort(T(sk), sock_now(sk));
+		else
+			tcp_close(T(sk), sock_now(sk));
 		sock_settle(sk);
 	}
 	sk->e.tcp = NULL;
@@ -402,12 +408,15 @@ static void st_drain(struct sock *sk)
 	}
 }
 
-/* End of file on the channel: closed everywhere, or shut for writing? */
+/*
+ * End of file on the channel: closed everywhere, or shut for writing?
+ * (POLLERR: the program's end closed with unread bytes, ECONNRESET.)
+ */
 static bool chan_gone(struct sock *sk)
 {
 	struct pollfd p = { .fd = sk->chan, .events = POLLIN };
 
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
 }
 
 /* Return: true if the socket was freed */
@@ -439,6 +448,11 @@ static bool st_discard_filler(struct sock *sk)
 		}
 		if (n == 0)
 			return st_eof(sk);
+		if (errno == ECONNRESET) {
+			sk->abort = true;
+			sock_close(sk);
+			return true;
+		}
 		break;
 	}
 	return false;
@@ -481,6 +495,13 @@ static void st_pull(struct sock *sk)
 			if (st_eof(sk))
 				return;
 			break;
+		}
+		if (errno == ECONNRESET) {
+			/* the program's end went away with bytes it never
+			 * read: the kernel would reset the connection */
+			sk->abort = true;
+			sock_close(sk);
+			return;
 		}
 		if (errno != EAGAIN && errno != EINTR)
 			sk->t->st.chan_err++;
@@ -574,7 +595,7 @@ static void st_chan_read(struct sock *sk)
 		ssize_t n = recv(sk->chan, scratch, sizeof(scratch),
 				 MSG_DONTWAIT);
 
-		if (n == 0 && chan_gone(sk))
+		if ((n == 0 || (n < 0 && errno != EAGAIN)) && chan_gone(sk))
 			sock_close(sk);
 		return;
 	}

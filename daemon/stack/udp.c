@@ -347,7 +347,9 @@ int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
 	rc = udp_autobind(us);
 	if (rc)
 		return rc;
-	return udp_output(us, buf, len, daddr, dport);
+	rc = udp_output(us, buf, len, daddr, dport);
+	ipv4_loop_drain(s);      /* a datagram to ourselves arrives now */
+	return rc;
 }
 
 /**

@@ -338,3 +338,26 @@ Test(udp, receive_buffer_bound)
 	udp_close(us);   /* frees what is queued */
 	th_fini(&t);
 }
+
+Test(udp, datagram_to_ourselves_is_delivered_locally)
+{
+	struct th t;
+	struct udp_sock *a, *b;
+	struct udp_meta m;
+	uint32_t self = TH_IP;
+	const uint8_t *d;
+
+	setup(&t);
+	udp_open(t.s, &a);
+	udp_open(t.s, &b);
+	cr_assert_eq(udp_bind(a, 0, 9500), 0);
+	cr_assert_eq(udp_sendto(b, "me", 2, &self, 9500, t.now), 0);
+	th_expect_silence(&t);
+	d = udp_recv_peek(a, &m);
+	cr_assert_not_null(d, "delivered through the loopback queue");
+	cr_expect_arr_eq(d, "me", 2);
+	cr_expect_eq(m.src, TH_IP);
+	udp_close(a);
+	udp_close(b);
+	th_fini(&t);
+}
