@@ -68,8 +68,14 @@ static bool tcp_bind_conflict(const struct tcp_sock *sk,
 		return false;
 	if (sk->reuseport && o->reuseport)
 		return false;
-	if (sk->reuseaddr && o->reuseaddr &&
-	    (o->state == TCP_TIME_WAIT || o->state == TCP_CLOSED))
+	/*
+	 * Linux (inet_csk_bind_conflict, relaxed as bind() asks): with
+	 * SO_REUSEADDR on both, only a listener conflicts; connections in any
+	 * other state (TIME_WAIT, FIN_WAIT, even ESTABLISHED) have their own
+	 * 4-tuple and let a new socket bind, so a restarted server gets its
+	 * port back while its old connections still close.
+	 */
+	if (sk->reuseaddr && o->reuseaddr && o->state != TCP_LISTEN)
 		return false;
 	return true;
 }

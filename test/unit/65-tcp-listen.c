@@ -245,6 +245,57 @@ Test(tcp_listen, reuseaddr_with_time_wait)
 	tcp_close(n, T.now);
 }
 
+/*
+ * A server restarts while its old connection still closes: with
+ * SO_REUSEADDR on both, Linux lets the new socket bind and listen (only a
+ * listener conflicts); iperf3 -s does this between tests.
+ */
+Test(tcp_listen, reuseaddr_while_old_connections_close)
+{
+	struct tcp_sock *l, *c, *n, *n2;
+	uint32_t iss;
+	struct th_seg a;
+
+	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_setsockopt(l, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4), 0);
+	T.lport = 80;
+	{
+		struct th_seg s = syn_from(TH_PEER_PORT, 1000, false);
+		struct tcp_seg g;
+
+		th_inject(&s);
+		g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK,
+						.seq = TH_ANY, .ack = 1001,
+						.wnd = TH_ANY, .mss = 1460, .ws = -1 });
+		iss = g.seq;
+		a = th_tmpl(TCP_ACK, 1001, iss + 1);
+		a.wnd = 1000;
+		th_inject(&a);
+		cr_assert_eq(tcp_accept(l, &c), 0);
+	}
+	cr_assert_eq(tcp_open(T.s, &n), 0);
+	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "the listener is there");
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_bind(n, 0, 80), 0,
+		     "an ESTABLISHED child with SO_REUSEADDR does not conflict");
+	cr_assert_eq(tcp_listen(n, 4), 0);
+	/* the old connection closes on its own (FIN_WAIT_1 now) */
+	tcp_close(c, T.now);
+	drain();
+	cr_assert_eq(tcp_open(T.s, &n2), 0);
+	cr_assert_eq(tcp_setsockopt(n2, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_bind(n2, 0, 80), -EADDRINUSE, "but the new listener does");
+	tcp_close(n2, T.now);
+	a = th_tmpl(TCP_FIN | TCP_ACK, 1001, iss + 2);
+	a.wnd = 1000;
+	th_inject(&a);
+	drain();
+	tcp_close(n, T.now);
+}
+
 /* SO_REUSEPORT: listeners share a port; SYNs are spread by 4-tuple */
 Test(tcp_listen, reuseport_spreads)
 {
