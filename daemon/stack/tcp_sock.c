@@ -982,6 +982,10 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->syn_qlen = sk->syn_qlen;
 	i->accept_qlen = sk->accept_qlen;
 	i->backlog = sk->backlog;
+	i->rack_reo_wnd = tcp_rack_on(sk) ? tcp_rack_reo_wnd(sk) : 0;
+	i->rack_min_rtt = sk->rack_min_rtt;
+	i->rack_reord = sk->rack_reord;
+	i->rack_lost = sk->rack_lost;
 }
 
 /**
