@@ -194,6 +194,7 @@ void tcp_sack_recovery_send(struct tcp_sock *sk)
 static void tcp_enter_recovery(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
+	uint32_t start, end;
 
 	CNT(s, tcp_fast_retrans);
 	CNT(s, tcp_recoveries);
@@ -208,10 +209,13 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 	if (sk->rec_sack) {
 		CNT(s, tcp_sack_recoveries);
 		sk->cwnd = sk->ssthresh;
-		/* RFC 6675 5 (4.3): "retransmit the first data segment
-		 * presumed dropped" (with RACK, the ones it marked) */
+		/* RFC 6675 5 (4.3): "The TCP MUST retransmit the first data
+		 * segment presumed dropped" (with RACK, the first it
+		 * marked), whatever pipe says; then (4.5), NextSeg */
 		if (!tcp_rack_on(sk))
 			tcp_mark_head_lost(sk);
+		if (tcp_next_seg(sk, 1, &start, &end))
+			tcp_resend_range(sk, start, end);
 		tcp_sack_recovery_send(sk);
 	} else {
 		/* "cwnd = ssthresh + 3*SMSS" */

@@ -205,6 +205,7 @@ static void tcp_established(struct tcp_sock *sk)
 	tcp_set_state(sk, TCP_ESTABLISHED);
 	sk->backoff = 0;
 	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
+	sk->rack_fack = sk->snd_una;  /* RFC 8985 RACK.fack starts here */
 	sk->last_rcv = sk->s->now;
 	sk->rcv_space_time = sk->s->now;
 	if (sk->keepalive)
