@@ -82,9 +82,22 @@ static unsigned tcp_range_trim(struct tcp_range *r, unsigned n, uint32_t una)
 	return n;
 }
 
-/* RFC 2018 / RFC 6675: take valid SACK blocks into the scoreboard. */
-static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
+/* SACKed bytes in the scoreboard. */
+static uint32_t tcp_sacked_bytes(const struct tcp_sock *sk)
 {
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < sk->nsacked; i++)
+		n += sk->sacked[i].end - sk->sacked[i].start;
+	return n;
+}
+
+/* RFC 2018 / RFC 6675: take valid SACK blocks into the scoreboard.
+ * Return: true if they SACKed data not SACKed before. */
+static bool tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t before = tcp_sacked_bytes(sk);
+
 	for (unsigned b = 0; b < seg->nsack; b++) {
 		uint32_t start = seg->sack[b].start, end = seg->sack[b].end;
 
@@ -95,7 +108,9 @@ static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
 			start = sk->snd_una;
 		sk->nsacked = tcp_range_add(sk->sacked, sk->nsacked,
 					    TCP_MAX_SACK, start, end);
+		sk->sack_seen = true;
 	}
+	return tcp_sacked_bytes(sk) != before;
 }
 
 /* RFC 2883 4: a first block below the cumulative ACK, or inside the
@@ -160,9 +175,9 @@ static void tcp_resend_range(struct tcp_sock *sk, uint32_t start,
 /**
  * tcp_sack_recovery_send() - RFC 6675 5 (C): "If cwnd - pipe >= 1 SMSS
  * the sender SHOULD transmit one or more segments", each chosen by
- * NextSeg(): (1) a lost hole, (2) new data, (3) a hole below a SACK not
- * yet deemed lost, (4) once per recovery, a rescue retransmission of the
- * highest unSACKed segment
+ * NextSeg(): (1) a lost hole, (2) new data, (3) without RACK, a hole
+ * below a SACK not yet deemed lost, (4) once per recovery, a rescue
+ * retransmission of the highest unSACKed segment
  * @sk: the socket, in SACK recovery
  */
 void tcp_sack_recovery_send(struct tcp_sock *sk)
@@ -178,7 +193,11 @@ void tcp_sack_recovery_send(struct tcp_sock *sk)
 			tcp_resend_range(sk, start, end);
 		} else if (tcp_output_new(sk)) {
 			continue;
-		} else if (tcp_next_seg(sk, 3, &start, &end)) {
+		} else if (!tcp_rack_on(sk) &&
+			   tcp_next_seg(sk, 3, &start, &end)) {
+			/* rule 3 "SHOULD": with RACK, a hole not marked lost
+			 * is within its reordering window (RFC 8985 2.2), so
+			 * resending it is what RACK is there to avoid */
 			tcp_resend_range(sk, start, end);
 		} else if (tcp_next_seg(sk, 4, &start, &end)) {
 			CNT(sk->s, tcp_rescue_rtx);
@@ -226,8 +245,14 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 }
 
 static bool tcp_is_dupack(const struct tcp_sock *sk, const struct tcp_seg *seg,
-			  uint32_t old_wnd)
+			  uint32_t old_wnd, bool new_sack)
 {
+	/* RFC 6675 2: "we define a 'duplicate acknowledgment' as a
+	 * segment that arrives carrying a SACK block that identifies
+	 * previously unacknowledged and un-SACKed octets between HighACK
+	 * and HighData" -- once the peer has sent SACK blocks at all */
+	if (sk->sack_seen)
+		return new_sack && sk->snd_una != sk->snd_max;
 	/* RFC 5681 2 DUPLICATE ACKNOWLEDGMENT (a)-(e) */
 	return seg->ack == sk->snd_una && sk->snd_una != sk->snd_max &&
 	       seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
@@ -423,7 +448,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
 	uint32_t old_wnd = sk->snd_wnd, acked, data;
-	bool fin_acked;
+	bool fin_acked, new_sack = false;
 
 	/* RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =<
 	 * SND.NXT; "All incoming segments whose ACK value doesn't satisfy
@@ -441,11 +466,11 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	tcp_update_window(sk, seg);
 	if (sk->sack_ok && seg->nsack) {
 		tcp_dsack_rcvd(sk, seg);
-		tcp_sack_update(sk, seg);
+		new_sack = tcp_sack_update(sk, seg);
 		tcp_txrec_sacked(sk);
 	}
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
-		bool dup = tcp_is_dupack(sk, seg, old_wnd);
+		bool dup = tcp_is_dupack(sk, seg, old_wnd, new_sack);
 
 		sk->dupacks += dup;
 		if (dup || seg->nsack)

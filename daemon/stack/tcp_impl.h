@@ -136,6 +136,7 @@ struct tcp_sock {
 	bool on_accept_q, dead, sndbuf_locked, rcvbuf_locked;
 	bool force;                             /* persist: override SWS */
 	bool in_loss;                           /* after an RTO, until recover */
+	bool sack_seen;                         /* the peer sent SACK blocks */
 	bool tlp_out, tlp_retrans;              /* RFC 8985 7: a probe is out */
 	uint32_t tlp_end_seq;
 	int linger;

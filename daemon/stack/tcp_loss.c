@@ -257,6 +257,12 @@ void tcp_rack_min_rtt(struct tcp_sock *sk, uint64_t rtt)
 void tcp_rack_dsack(struct tcp_sock *sk)
 {
 	CNT(sk->s, tcp_dsack_rcvd);
+	/* a retransmission was spurious: its original came late, which is
+	 * reordering that step 3 cannot see (the segment was resent), as
+	 * Linux counts it when it undoes a recovery */
+	if (!sk->rack_reord)
+		CNT(sk->s, tcp_rack_reorder);
+	sk->rack_reord = true;
 	/* "If RACK.dsack_round is None and any DSACK: RACK.dsack_round =
 	 * SND.NXT; RACK.reo_wnd_mult += 1; RACK.reo_wnd_persist = 16" */
 	if (sk->rack_dsack_round_set)
