@@ -493,3 +493,101 @@ Test(tcp_recovery, records_follow_the_flight)
 	cr_assert_eq(tcp_pipe(c), 0);
 	finish(l, c);
 }
+
+/* RFC 6675 2: once the peer sends SACK blocks, a duplicate ACK is one
+ * that SACKs something new; ACKs repeating old SACK information, or
+ * carrying only a D-SACK (RFC 2883), do not start a recovery */
+Test(tcp_recovery, repeated_sack_is_not_a_duplicate_ack)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b = open_newreno(&l, &c);
+	static const unsigned s1[] = { 2, 3 };
+	struct th_seg a = th_tmpl(TCP_ACK, 1001, b);
+
+	queue_data(c, b, 6, 6);
+	sack(b, b, 1, s1);
+	for (int k = 0; k < 3; k++)
+		sack(b, b, 1, s1);
+	a.wnd = 502;
+	a.nsack = 1;
+	a.sack[0][0] = b - 100;  /* a D-SACK: below the cumulative ACK */
+	a.sack[0][1] = b;
+	for (int k = 0; k < 3; k++)
+		th_inject(&a);
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_fast_retrans"), 0);
+	cr_assert_eq(c->dupacks, 1);
+	finish(l, c);
+}
+
+/* As Linux's tcp_disordered_ack(): a pure ACK overtaken by a later
+ * segment (older TSval, at rcv_nxt, acknowledging nothing new) is not a
+ * PAWS drop, and is not answered (the answer would be a duplicate ACK) */
+Test(tcp_recovery, paws_spares_a_disordered_pure_ack)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, true);
+	struct th_seg d = th_tmpl(TCP_ACK, 1001, iss + 1), a;
+
+	d.wnd = 502;
+	d.ts = true;
+	d.tsval = 2000;
+	d.tsecr = 0;
+	d.data = buf;
+	d.len = 10;
+	th_inject(&d);
+	a = th_tmpl(TCP_ACK, iss + 1, 1011);
+	a.wnd = TH_ANY;
+	a.ts = true;
+	a.tsecr = 2000;
+	th_expect(&a);
+	d.seq = 1011;
+	d.tsval = 1999;
+	d.len = 0;
+	th_inject(&d);
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_drop_paws"), 0);
+	/* with data it is still PAWS's (RFC 7323 5.3 R1) */
+	d.len = 10;
+	th_inject(&d);
+	th_expect(&a);
+	cr_assert_eq(th_counter("tcp_drop_paws"), 1);
+	finish(l, c);
+}
+
+/* A window update goes only when the window it carries grew by
+ * min(buffer / 2, MSS) (RFC 1122 4.2.3.3); the ring's slack, never
+ * offered, does not count */
+Test(tcp_recovery, window_update_only_when_the_window_grows)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	uint32_t seq = 1001, old, room, slack, r;
+	static uint8_t sink[70000];
+
+	for (int k = 0; k < 30; k++) {
+		struct th_seg d = th_tmpl(TCP_ACK, seq, iss + 1);
+
+		d.wnd = 502;
+		d.data = buf;
+		d.len = 1460;
+		th_inject(&d);
+		seq += 1460;
+	}
+	th_advance(40 * TH_MS);
+	while (th_pending())
+		T.head++;
+	old = c->rcv_adv - c->rcv_nxt;
+	room = tcp_ring_free(&c->rcvq);
+	slack = c->rcvq.cap - c->rcvbuf;
+	cr_assert_gt(slack, 2);
+	/* read so that the free space, slack included, passes old + MSS,
+	 * but the window offered (without the slack) does not */
+	r = old + c->rcv_mss - room + slack / 2;
+	cr_assert_lt(r, sizeof(sink));
+	cr_assert_eq(tcp_recv(c, sink, r, 0, T.now), (ssize_t)r);
+	th_expect_none();
+	cr_assert_eq(tcp_recv(c, sink, c->rcv_mss, 0, T.now), c->rcv_mss);
+	cr_assert_eq(th_pending(), 1, "the window grew: an update");
+	finish(l, c);
+}
