@@ -148,12 +148,14 @@ static void tcp_dsack_rcvd(struct tcp_sock *sk, const struct tcp_seg *seg)
 void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 {
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
+	/* only what was sent: data beyond snd_max is tcp_output's */
+	uint32_t limit = SEQ_LT(sk->snd_max, data_end) ? sk->snd_max : data_end;
 	uint8_t flags = TCP_ACK;
 
 	if (len > tcp_cur_mss(sk))
 		len = tcp_cur_mss(sk);
-	if (SEQ_GT(seq + len, data_end))
-		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
+	if (SEQ_GT(seq + len, limit))
+		len = SEQ_GT(limit, seq) ? limit - seq : 0;
 	if (sk->fin_sent && seq + len == data_end)
 		flags |= TCP_FIN;
 	if (len && seq + len == data_end)
@@ -437,6 +439,17 @@ static int tcp_fin_acked(struct tcp_sock *sk)
 	}
 }
 
+/* An ACK that acknowledges no new data: a duplicate, SACK news, or
+ * neither; RACK may have a reorder timer to arm. */
+static void tcp_ack_nothing_new(struct tcp_sock *sk, const struct tcp_seg *seg,
+				bool dup)
+{
+	sk->dupacks += dup;
+	if (dup || seg->nsack)
+		tcp_loss_step(sk, dup);
+	tcp_rack_arm(sk);
+}
+
 /**
  * tcp_ack() - process the ACK field in a synchronized state
  * @sk: the socket
@@ -470,12 +483,8 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_txrec_sacked(sk);
 	}
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
-		bool dup = tcp_is_dupack(sk, seg, old_wnd, new_sack);
-
-		sk->dupacks += dup;
-		if (dup || seg->nsack)
-			tcp_loss_step(sk, dup);
-		tcp_rack_arm(sk);
+		tcp_ack_nothing_new(sk, seg, tcp_is_dupack(sk, seg, old_wnd,
+							   new_sack));
 		return 0;
 	}
 	acked = seg->ack - sk->snd_una;

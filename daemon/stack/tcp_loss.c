@@ -568,6 +568,33 @@ static uint32_t tcp_high_sacked(const struct tcp_sock *sk)
 	return sk->nsacked ? sk->sacked[sk->nsacked - 1].end : sk->snd_una;
 }
 
+/*
+ * NextSeg rule 4: "If HighACK is greater than RescueRxt (or RescueRxt is
+ * undefined), then one segment of upto SMSS octets that MUST include the
+ * highest outstanding unSACKed sequence number SHOULD be returned, and
+ * RescueRxt set to RecoveryPoint. HighRxt MUST NOT be updated."
+ */
+static bool tcp_next_seg_rescue(struct tcp_sock *sk, uint32_t *start,
+				uint32_t *end)
+{
+	if (sk->rescue_set && !SEQ_GT(sk->snd_una, sk->rescue_rxt))
+		return false;
+	for (unsigned i = sk->ntx; i-- > 0;) {
+		const struct tcp_txrec *r = &sk->txq[i];
+
+		if (r->flags & (TXR_SACKED | TXR_RETRANS))
+			continue;
+		*start = r->start;
+		*end = r->end;
+		if (sk->fin_sent && *end == sk->snd_max)
+			(*end)--;  /* the FIN rides along */
+		sk->rescue_set = true;
+		sk->rescue_rxt = sk->recover;
+		return true;
+	}
+	return false;
+}
+
 /**
  * tcp_next_seg() - RFC 6675 4 NextSeg(), the retransmission rules
  * @sk: the socket
@@ -583,29 +610,8 @@ bool tcp_next_seg(struct tcp_sock *sk, int rule, uint32_t *start,
 {
 	uint32_t high = tcp_high_sacked(sk);
 
-	if (rule == 4) {
-		/* "If HighACK is greater than RescueRxt (or RescueRxt is
-		 * undefined), then one segment of upto SMSS octets that MUST
-		 * include the highest outstanding unSACKed sequence number
-		 * SHOULD be returned, and RescueRxt set to RecoveryPoint.
-		 * HighRxt MUST NOT be updated." */
-		if (sk->rescue_set && !SEQ_GT(sk->snd_una, sk->rescue_rxt))
-			return false;
-		for (unsigned i = sk->ntx; i-- > 0;) {
-			const struct tcp_txrec *r = &sk->txq[i];
-
-			if (r->flags & (TXR_SACKED | TXR_RETRANS))
-				continue;
-			*start = r->start;
-			*end = r->end;
-			if (sk->fin_sent && *end == sk->snd_max)
-				(*end)--;  /* the FIN rides along */
-			sk->rescue_set = true;
-			sk->rescue_rxt = sk->recover;
-			return true;
-		}
-		return false;
-	}
+	if (rule == 4)
+		return tcp_next_seg_rescue(sk, start, end);
 	for (unsigned i = 0; i < sk->ntx; i++) {
 		const struct tcp_txrec *r = &sk->txq[i];
 

@@ -247,6 +247,7 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 	uint8_t hlen = (uint8_t)(TCP_HLEN + olen);
 	uint32_t wnd = tcp_rcv_window(sk);
 	struct pbuf *p = pbuf_alloc(&s->pool, PBUF_HEADROOM, hlen + len);
+	int rc;
 
 	if (!p) {
 		CNT(s, tcp_tx_nomem);
@@ -283,9 +284,12 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 		sk->total_retrans++;
 		CNT(s, tcp_retrans_segs);
 	}
-	if (!(flags & (TCP_SYN | TCP_RST)))
+	rc = tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
+	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
+	 * transmit records */
+	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS)
 		tcp_txrec_sent(sk, seq, len + !!(flags & TCP_FIN));
-	return tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
+	return rc;
 }
 
 /**
