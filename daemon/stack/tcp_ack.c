@@ -477,6 +477,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return -1;
 	}
 	tcp_update_window(sk, seg);
+	sk->rack_tsecr = sk->ts_ok && seg->has_ts ? seg->tsecr : 0;
 	if (sk->sack_ok && seg->nsack) {
 		tcp_dsack_rcvd(sk, seg);
 		new_sack = tcp_sack_update(sk, seg);

@@ -185,6 +185,7 @@ struct tcp_sock {
 	uint64_t rack_xmit_ts, rack_rtt, rack_min_rtt;
 	uint64_t rack_reo_at;                   /* reorder timer due, 0: none */
 	uint32_t rack_end_seq, rack_fack, rack_dsack_round;
+	uint32_t rack_tsecr;                    /* the ACK's TSecr, 0: none */
 	bool rack_reord, rack_dsack_round_set;
 	unsigned rack_reo_mult, rack_reo_persist;
 	uint64_t rack_lost;                     /* segments RACK found lost */

@@ -211,7 +211,8 @@ bool tcp_rack_on(const struct tcp_sock *sk)
  * Steps 2 and 3 for one segment newly delivered (cumulatively or
  * selectively): the most recently sent delivered segment, and reordering.
  */
-static void tcp_rack_delivered(struct tcp_sock *sk, const struct tcp_txrec *r)
+static void tcp_rack_delivered(struct tcp_sock *sk, const struct tcp_txrec *r,
+			       bool sacked)
 {
 	struct stack *s = sk->s;
 	uint64_t rtt = s->now - r->ts;
@@ -225,10 +226,17 @@ static void tcp_rack_delivered(struct tcp_sock *sk, const struct tcp_txrec *r)
 			CNT(s, tcp_rack_reorder);
 		sk->rack_reord = true;
 	}
-	/* step 2: "If Segment.retransmitted is TRUE and ... Now() -
-	 * Segment.xmit_ts < RACK.min_RTT: continue" (which copy arrived is
-	 * not known) */
-	if ((r->flags & TXR_EVER_RTX) && rtt < sk->rack_min_rtt)
+	/* step 2: "If Segment.retransmitted is TRUE and
+	 * (ACK.ts_option.echo_reply < Segment.xmit_ts or Now() -
+	 * Segment.xmit_ts < RACK.min_RTT): continue" -- the ACK is for an
+	 * earlier copy (our TSval clock counts milliseconds). Not for a
+	 * SACK: an out-of-order segment does not move TS.Recent (RFC 7323
+	 * 4.3), so the echo is older than any retransmission it SACKs */
+	if ((r->flags & TXR_EVER_RTX) &&
+	    (rtt < sk->rack_min_rtt ||
+	     (!sacked && sk->rack_tsecr && SEQ_LT(sk->rack_tsecr,
+				       (uint32_t)(r->ts / NSEC_PER_MSEC) +
+				       sk->ts_offset))))
 		return;
 	if (tcp_rack_sent_after(r->ts, r->end, sk->rack_xmit_ts,
 				sk->rack_end_seq)) {
@@ -382,7 +390,7 @@ void tcp_txrec_ack(struct tcp_sock *sk)
 		sk->rack_dsack_round_set = false;
 	while (n < sk->ntx && SEQ_LEQ(sk->txq[n].end, sk->snd_una)) {
 		if (!(sk->txq[n].flags & TXR_SACKED))
-			tcp_rack_delivered(sk, &sk->txq[n]);
+			tcp_rack_delivered(sk, &sk->txq[n], false);
 		n++;
 	}
 	if (n < sk->ntx && SEQ_LT(sk->txq[n].start, sk->snd_una))
@@ -409,7 +417,7 @@ void tcp_txrec_sacked(struct tcp_sock *sk)
 			continue;
 		if (SEQ_LEQ(sk->sacked[j].start, r->start) &&
 		    SEQ_GEQ(sk->sacked[j].end, r->end)) {
-			tcp_rack_delivered(sk, r);
+			tcp_rack_delivered(sk, r, true);
 			r->flags = (uint8_t)((r->flags & ~(TXR_LOST | TXR_RETRANS)) |
 					     TXR_SACKED);
 		}
