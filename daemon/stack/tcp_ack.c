@@ -198,8 +198,8 @@ void tcp_sack_recovery_send(struct tcp_sock *sk)
 		} else if (!tcp_rack_on(sk) &&
 			   tcp_next_seg(sk, 3, &start, &end)) {
 			/* rule 3 "SHOULD": with RACK, a hole not marked lost
-			 * is within its reordering window (RFC 8985 2.2), so
-			 * resending it is what RACK is there to avoid */
+			 * is within its reordering window, so resending it
+			 * is what RACK is there to avoid */
 			tcp_resend_range(sk, start, end);
 		} else if (tcp_next_seg(sk, 4, &start, &end)) {
 			CNT(sk->s, tcp_rescue_rtx);
@@ -230,13 +230,23 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 	if (sk->rec_sack) {
 		CNT(s, tcp_sack_recoveries);
 		sk->cwnd = sk->ssthresh;
-		/* RFC 6675 5 (4.3): "The TCP MUST retransmit the first data
-		 * segment presumed dropped" (with RACK, the first it
-		 * marked), whatever pipe says; then (4.5), NextSeg */
+		/* RFC 6675 5 (4.3): "Retransmit the first data segment
+		 * presumed dropped" (with RACK, the first it marked),
+		 * whatever pipe says; then (4.5), NextSeg */
 		if (!tcp_rack_on(sk))
 			tcp_mark_head_lost(sk);
-		if (tcp_next_seg(sk, 1, &start, &end))
+		if (tcp_next_seg(sk, 1, &start, &end)) {
+			uint32_t len = end - start < tcp_cur_mss(sk) ?
+				       end - start : tcp_cur_mss(sk);
+
 			tcp_resend_range(sk, start, end);
+			/* "To prevent repeated retransmission of the same
+			 * data or a premature rescue retransmission, set
+			 * both HighRxt and RescueRxt to the highest sequence
+			 * number in the retransmitted segment." */
+			sk->rescue_set = true;
+			sk->rescue_rxt = start + len - 1;
+		}
 		tcp_sack_recovery_send(sk);
 	} else {
 		/* "cwnd = ssthresh + 3*SMSS" */

@@ -25,9 +25,11 @@
  *     when it is. RACK.reo_wnd is min_RTT / 4 times a multiplier that a
  *     D-SACK raises (RFC 8985 6.2 step 4), zero before any reordering was
  *     seen once in recovery or with DupThresh segments SACKed.
- * Either way the lost marks replace IsLost() in RFC 6675's SetPipe and
- * NextSeg (RFC 8985 9.2), which drive recovery in tcp_ack.c: pipe counts
- * each unSACKed record not lost, plus each retransmission in flight.
+ * Either way the lost marks stand for IsLost() in RFC 6675's SetPipe and
+ * NextSeg (RACK-TLP "is intended to be an alternative to the DupAck
+ * threshold approach"), which drive recovery in tcp_ack.c: pipe counts
+ * each unSACKed record not lost, plus each retransmission in flight
+ * (once: a lost mark stays on a retransmitted record, as in Linux).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -547,7 +549,8 @@ void tcp_txrec_rescued(struct tcp_sock *sk, uint32_t start)
  * "(a) If IsLost (S1) returns false: pipe is incremented by 1 octet.
  *  (b) If S1 <= HighRxt: pipe is incremented by 1 octet." over every
  * octet not SACKed, with the records' lost marks standing for IsLost()
- * (RFC 8985 9.2) and their retransmitted marks for S1 <= HighRxt.
+ * (RACK's, or DupThresh's) and their retransmitted marks for S1 <=
+ * HighRxt.
  *
  * Return: bytes
  */

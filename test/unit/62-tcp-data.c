@@ -252,8 +252,9 @@ static void no_rack(struct stack_config *cfg)
 
 /* RFC 6675 (DupThresh, RACK off): SACKed data three segments past
  * snd_una starts recovery at once; the hole is retransmitted, not the
- * SACKed segments; then, with room in cwnd - pipe and nothing else to
- * send, the rescue retransmission of the last segment (NextSeg rule 4). */
+ * SACKed segments; once the hole is acknowledged (HighACK passes
+ * RescueRxt), the rescue retransmission of the last segment (NextSeg
+ * rule 4), the only segment that no SACK can show lost. */
 Test(tcp_data, sack_recovery)
 {
 	struct tcp_sock *l, *c;
@@ -278,22 +279,23 @@ Test(tcp_data, sack_recovery)
 	r.data = buf;
 	r.len = m;
 	th_expect(&r);
-	r.flags = TCP_ACK | TCP_PSH;
-	r.seq = b + 5 * m;
-	r.data = buf + 5 * m;
-	th_expect(&r);
-	cr_assert_eq(th_counter("tcp_rescue_rtx"), 1);
+	th_expect_none();
 	a.sack[0][1] = b + 5 * m;
 	th_inject(&a);
 	th_expect_none();
 	cr_assert_eq(th_counter("tcp_sack_recoveries"), 1);
-	th_expect_none();
+	cr_assert_eq(th_counter("tcp_rescue_rtx"), 0);
 	/* the ACK for the hole: segment 6 is in flight, not lost (RFC
-	 * 6675: no SACK above it), and rescued once already */
+	 * 6675: no SACK above it): the rescue */
 	a.ack = b + 5 * m;
 	a.nsack = 0;
 	th_inject(&a);
+	r.flags = TCP_ACK | TCP_PSH;
+	r.seq = b + 5 * m;
+	r.data = buf + 5 * m;
+	th_expect(&r);
 	th_expect_none();
+	cr_assert_eq(th_counter("tcp_rescue_rtx"), 1);
 	a.ack = b + 6 * m;
 	th_inject(&a);
 	th_expect_none();

@@ -228,7 +228,9 @@ Test(tcp_recovery, rule3_hole_not_yet_lost)
 
 /* RFC 6675 4 NextSeg rule 4: nothing lost, nothing new, no hole below a
  * SACK: one rescue retransmission of the highest unSACKed segment per
- * recovery (CUBIC: cwnd = 0.7 * 5 M leaves room for it) */
+ * recovery, once HighACK passes RescueRxt (set at entry to the end of
+ * the first retransmission, 5 (4.3)); CUBIC: cwnd = 0.7 * 5 M leaves
+ * room for it */
 Test(tcp_recovery, rule4_rescue_once_per_recovery)
 {
 	struct tcp_sock *l, *c;
@@ -240,13 +242,14 @@ Test(tcp_recovery, rule4_rescue_once_per_recovery)
 	queue_data(c, b, 5, 5);
 	sack(b, b, 1, s1);
 	expect_seg(b, 0, false);
+	th_expect_none();           /* "a premature rescue retransmission" */
+	cr_assert_eq(th_counter("tcp_rescue_rtx"), 0);
+	/* the hole's ACK (partial: RecoveryPoint is beyond): the rescue */
+	sack(b, b + M, 1, s1);
 	expect_seg(b, 4, true);
 	th_expect_none();
 	cr_assert_eq(th_counter("tcp_rescue_rtx"), 1);
-	sack(b, b, 1, s1);
-	sack(b, b, 1, s1);
-	th_expect_none();
-	/* the hole's ACK (partial: RecoveryPoint is beyond): no second one */
+	/* RescueRxt = RecoveryPoint now: no second one */
 	sack(b, b + M, 1, s1);
 	th_expect_none();
 	cr_assert_eq(th_counter("tcp_rescue_rtx"), 1);
