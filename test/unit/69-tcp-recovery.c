@@ -594,3 +594,30 @@ Test(tcp_recovery, window_update_only_when_the_window_grows)
 	cr_assert_eq(th_pending(), 1, "the window grew: an update");
 	finish(l, c);
 }
+
+/* RFC 8985 6.2 step 4: "RACK.reo_wnd_mult += 1" once per round trip of
+ * D-SACKs (until SND.UNA passes RACK.dsack_round), and back to 1 after
+ * RACK.reo_wnd_persist = 16 recoveries without another */
+Test(tcp_recovery, rack_reo_wnd_mult_per_round_and_decay)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b = open_rtt(&l, &c, no_tlp);
+
+	queue_data(c, b, 2, 2);
+	tcp_rack_dsack(c);
+	tcp_rack_dsack(c);          /* the same round: no second step */
+	cr_assert_eq(c->rack_reo_mult, 2);
+	th_advance(RTT);
+	sack(b, b + 2 * M, 0, NULL);  /* SND.UNA passes the round */
+	tcp_rack_dsack(c);
+	cr_assert_eq(c->rack_reo_mult, 3);
+	cr_assert_eq(tcp_rack_reo_wnd(c), 3 * (RTT / 4));
+	for (int k = 0; k < 15; k++)
+		tcp_rack_recovery_done(c);
+	cr_assert_eq(c->rack_reo_mult, 3);
+	tcp_rack_recovery_done(c);
+	cr_assert_eq(c->rack_reo_mult, 1);
+	cr_assert_eq(th_counter("tcp_rack_reo_widened"), 2);
+	cr_assert_eq(th_counter("tcp_dsack_rcvd"), 3);
+	finish(l, c);
+}
