@@ -47,6 +47,14 @@ CORE_SRC := $(wildcard daemon/stack/*.c) $(wildcard daemon/link/impair.c) \
 DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
+# libustack.so (the ustack_* calls) and libustack-preload.so (libc's names)
+CLIENT_SRC := libclient/client.c libclient/rawsys.c
+PRELOAD_SRC := libclient/preload.c libclient/trap.c
+SOCKTEST_SRC := $(wildcard test/sockets/*.c)
+SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libclient/proto.o
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
+CLIENT_LIBS := $(BUILD)/libustack.so $(BUILD)/libustack-preload.so
 SIM_SRC := $(wildcard test/sim/*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -60,11 +68,42 @@ LIBS_UNIT := -lcriterion
 .PHONY: all check check-unit check-asan check-clang check-integration \
 	check-sim check-man check-install check-service deps demo install clean
 
-all: $(BUILD)/ustackd $(BUILD)/ustackctl
+all: $(BUILD)/ustackd $(BUILD)/ustackctl $(CLIENT_LIBS) $(BUILD)/ustack-run \
+	$(SOCKTEST_BIN) $(BUILD)/test/libustack/api
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# the client libraries export only their API: everything else is hidden
+$(BUILD)/libclient/%.o: libclient/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ilibclient $(ALL_CFLAGS) -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/libclient/proto.o: proto/proto.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/libustack.so: $(CLIENT_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libustack.so -Wl,-z,defs -o $@ $^ -ldl -lpthread
+
+$(BUILD)/libustack-preload.so: $(CLIENT_OBJ) $(PRELOAD_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libustack-preload.so -Wl,-z,defs -o $@ $^ -ldl -lpthread
+
+$(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DUSTACK_LIBDIR='"$(PREFIX)/lib"' $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a
+
+# socket test programs: plain programs, run under ustack-run and on the kernel
+$(BUILD)/test/sockets/%: test/sockets/%.c test/sockets/common.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+# the explicit API, linked against libustack.so (found next to the build)
+$(BUILD)/test/libustack/api: test/libustack/api.c $(BUILD)/libustack.so
+	@mkdir -p $(dir $@)
+	$(CC) -Ilibclient $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -L$(BUILD) -lustack \
+		-Wl,-rpath,'$$ORIGIN/../..'
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	@rm -f $@
@@ -95,12 +134,12 @@ check: deps
 	$(MAKE) check-integration
 
 check-unit: $(BUILD)/unit-tests
-	$(BUILD)/unit-tests
+	bash test/unit/run.sh $(BUILD)/unit-tests
 
 check-asan:
 	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		build/asan/unit-tests
+		bash test/unit/run.sh build/asan/unit-tests
 
 check-clang:
 	$(MAKE) BUILD=build/clang CC=clang all build/clang/unit-tests \
@@ -170,6 +209,10 @@ check-install:
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/inst PREFIX=/usr
 	test -x $(BUILD)/inst/usr/sbin/ustackd
 	test -x $(BUILD)/inst/usr/bin/ustackctl
+	test -x $(BUILD)/inst/usr/bin/ustack-run
+	test -f $(BUILD)/inst/usr/lib/libustack.so
+	test -f $(BUILD)/inst/usr/lib/libustack-preload.so
+	test -f $(BUILD)/inst/usr/include/ustack.h
 	test -f $(BUILD)/inst/usr/lib/systemd/system/ustackd.service
 	test -f $(BUILD)/inst/etc/ustack/ustackd.conf
 	$(BUILD)/inst/usr/sbin/ustackd --config $(BUILD)/inst/etc/ustack/ustackd.conf \
@@ -208,7 +251,11 @@ $(BUILD)/ustackd.service: daemon/ustackd.service.in
 
 install: all $(BUILD)/ustackd.service
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/ustack
+		$(DESTDIR)$(SYSCONFDIR)/ustack $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/ustack-run $(DESTDIR)$(PREFIX)/bin/ustack-run
+	install -m 755 $(CLIENT_LIBS) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 libclient/ustack.h $(DESTDIR)$(PREFIX)/include/ustack.h
 	install -m 755 $(BUILD)/ustackd $(DESTDIR)$(PREFIX)/sbin/ustackd
 	install -m 755 $(BUILD)/ustackctl $(DESTDIR)$(PREFIX)/bin/ustackctl
 	install -m 644 $(BUILD)/ustackd.service $(DESTDIR)$(UNITDIR)/ustackd.service

@@ -27,6 +27,8 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "rpc/sock.h"
+#include "tcp.h"
 #include "ustack_proto.h"
 
 #define ADMIN_MAX_PINGS 64
@@ -287,6 +289,149 @@ static int admin_capture(struct admin *a, struct ctl_req *req)
 			 0, NULL, 0);
 }
 
+/* Paging over every socket: skip @start, keep up to @max, count all. */
+struct netstat_walk {
+	struct ustack_netsock *out;
+	unsigned start, max, total, count;
+	uint64_t now;
+};
+
+static struct ustack_netsock *netstat_slot(struct netstat_walk *w)
+{
+	struct ustack_netsock *n = NULL;
+
+	if (w->total >= w->start && w->count < w->max) {
+		n = &w->out[w->count++];
+		memset(n, 0, sizeof(*n));
+	}
+	w->total++;
+	return n;
+}
+
+static void netstat_owner(struct ustack_netsock *n, const struct sock_owner *o,
+			  bool held)
+{
+	if (!held) {
+		n->orphan = 1;
+		n->pid = -1;
+		snprintf(n->comm, sizeof(n->comm), "-");
+		return;
+	}
+	n->pid = o->pid;
+	n->uid = o->uid;
+	memcpy(n->comm, o->comm, sizeof(n->comm));
+}
+
+static void netstat_tcp(void *arg, const struct tcp_sock *sk)
+{
+	struct netstat_walk *w = arg;
+	struct ustack_netsock *n = netstat_slot(w);
+	struct tcp_info_rec i;
+	struct sock_owner o;
+
+	if (!n)
+		return;
+	tcp_get_info(sk, &i, w->now);
+	n->id = i.id;
+	n->proto = 6;
+	n->state = (uint8_t)i.state;	/* enum tcp_state == USTACK_SS_* */
+	n->timer = (uint8_t)i.timer;	/* enum tcp_timer_kind == USTACK_TIMER_* */
+	n->laddr = i.laddr;
+	n->raddr = i.raddr;
+	n->lport = i.lport;
+	n->rport = i.rport;
+	if (i.state == TCP_LISTEN) {
+		n->recv_q = i.accept_qlen;
+		n->send_q = i.backlog;
+		n->syn_q = i.syn_qlen;
+	} else {
+		n->recv_q = i.rcv_queued;
+		n->send_q = i.snd_queued;
+	}
+	n->timer_ms = i.timer ? (i.timer_left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC : 0;
+	n->state_ms = i.time_in_state / NSEC_PER_MSEC;
+	netstat_owner(n, &o, sock_owner_of(tcp_user(sk), &o));
+	n->cwnd = i.cwnd;
+	n->ssthresh = i.ssthresh;
+	n->snd_wnd = i.snd_wnd;
+	n->rcv_wnd = i.rcv_wnd;
+	n->snd_mss = i.snd_mss;
+	n->rcv_mss = i.rcv_mss;
+	n->srtt_us = (uint32_t)(i.srtt / 1000);
+	n->rttvar_us = (uint32_t)(i.rttvar / 1000);
+	n->rto_ms = (uint32_t)(i.rto / NSEC_PER_MSEC);
+	n->retransmits = i.retransmits;
+	n->total_retrans = i.total_retrans;
+}
+
+static void netstat_udp(void *arg, const struct sock_udp_view *v)
+{
+	struct netstat_walk *w = arg;
+	struct ustack_netsock *n = netstat_slot(w);
+
+	if (!n)
+		return;
+	/* UDP ids live above TCP's, so the two never meet */
+	n->id = (uint64_t)1 << 32 | v->owner.id;
+	n->proto = 17;
+	n->state = v->connected ? USTACK_SS_CONNECTED : USTACK_SS_UNCONN;
+	n->laddr = v->laddr;
+	n->lport = v->lport;
+	n->raddr = v->raddr;
+	n->rport = v->rport;
+	n->recv_q = (uint32_t)v->recv_q;
+	netstat_owner(n, &v->owner, true);
+}
+
+static int admin_netstat(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_list_req lq;
+	struct ustack_list_reply *lr = (void *)a->body;
+	struct netstat_walk w = {
+		.out = (void *)(a->body + sizeof(*lr)),
+		.max = (unsigned)body_room(sizeof(*lr), sizeof(struct ustack_netsock)),
+		.now = daemon_now(),
+	};
+
+	memcpy(&lq, req->body, sizeof(lq));
+	w.start = lq.start;
+	tcp_foreach(d->stack, netstat_tcp, &w);
+	if (d->socks)
+		socktab_foreach_udp(d->socks, netstat_udp, &w);
+	lr->total = w.total;
+	lr->count = w.count;
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*lr) + w.count * sizeof(*w.out));
+}
+
+static int admin_kill(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_kill_req kr;
+	struct ustack_kill_reply rep = { 0 };
+	struct tcp_sock *sk;
+	int rc;
+
+	memcpy(&kr, req->body, sizeof(kr));
+	if (kr.pad || (!kr.id && (!kr.lport || !kr.rport)))
+		return -EINVAL;
+	if (kr.id >> 32)
+		return -EOPNOTSUPP;	/* a UDP socket: nothing to abort */
+	sk = tcp_find(d->stack, kr.id, kr.laddr, kr.lport, kr.raddr, kr.rport);
+	if (!sk)
+		return -ENOENT;
+	rc = tcp_terminate(sk, daemon_now());
+	if (rc)
+		return rc;
+	rep.killed = 1;
+	log_info("kill: connection %" PRIu64 " aborted by uid %u", kr.id ? kr.id :
+		 (uint64_t)0, (unsigned)req->uid);
+	daemon_settle(d);
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 &rep, sizeof(rep));
+}
+
 static void ping_finish(struct admin_ping *p, int status, uint8_t ttl)
 {
 	struct admin *a = p->a;
@@ -372,6 +517,7 @@ static int admin_handle(void *arg, struct ctl_req *req)
 	case USTACK_MSG_ADDR_DEL:
 	case USTACK_MSG_CAPTURE_START:
 	case USTACK_MSG_CAPTURE_STOP:
+	case USTACK_MSG_KILL:
 		if (!req->admin)
 			return -EPERM;
 		break;
@@ -406,6 +552,10 @@ static int admin_handle(void *arg, struct ctl_req *req)
 		return admin_capture(a, req);
 	case USTACK_MSG_PING:
 		return admin_ping(a, req);
+	case USTACK_MSG_NETSTAT:
+		return admin_netstat(a, req);
+	case USTACK_MSG_KILL:
+		return admin_kill(a, req);
 	}
 	return -EOPNOTSUPP;
 }
@@ -450,3 +600,12 @@ void admin_free(struct admin *a)
 			event_free(a->pings[i].timeout);
 	free(a);
 }
+
+/* The wire enums mirror the engine's: keep them in step. */
+_Static_assert((int)USTACK_SS_TIME_WAIT == (int)TCP_TIME_WAIT &&
+	       (int)USTACK_SS_LISTEN == (int)TCP_LISTEN &&
+	       (int)USTACK_SS_CLOSE_WAIT == (int)TCP_CLOSE_WAIT,
+	       "ustack_netsock_state must follow enum tcp_state");
+_Static_assert((int)USTACK_TIMER_LOSS_PROBE == (int)TCP_TIMER_LOSS_PROBE &&
+	       (int)USTACK_TIMER_TIME_WAIT == (int)TCP_TIMER_TIME_WAIT,
+	       "ustack_netsock_timer must follow enum tcp_timer_kind");

@@ -22,7 +22,12 @@
 
 enum opt_type {
 	T_STR, T_IFNAME, T_ADDR, T_IPV4, T_MAC, T_UINT, T_U8, T_SECONDS,
-	T_BYTES, T_LOGLEVEL, T_IMPAIR, T_BOOL, T_MODE, T_PATH_ONLY_CLI
+	T_BYTES, T_LOGLEVEL, T_IMPAIR, T_BOOL, T_MODE, T_PATH_ONLY_CLI,
+	T_MSEC,               /* milliseconds, stored as uint64_t ns */
+	T_BYTES32,            /* a size in a uint32_t */
+	T_U16,
+	T_YESNO,              /* a bool that takes yes or no, also as an option */
+	T_CC,                 /* congestion control: cubic or newreno */
 };
 
 struct opt {
@@ -57,6 +62,12 @@ static const struct opt opts[] = {
 	  "control socket (default " USTACK_DEFAULT_SOCKET ")", false },
 	{ "socket-mode", T_MODE, OFF(socket_mode), 0, 0, 07777, "MODE",
 	  "permission bits of the control socket, octal (default 0666)", false },
+	{ "socket-group", T_STR, OFF(socket_group), SZ(socket_group), 0, 0, "GROUP",
+	  "group owning the control socket, a name or a number (default: ours)", false },
+	{ "sockets-per-uid", T_UINT, OFF(sockets_per_uid), sizeof(unsigned), 1, 1000000, "N",
+	  "sockets one user may hold; more fail with EMFILE (default 4096)", false },
+	{ "socket-mem-per-uid", T_BYTES, OFF(socket_mem_per_uid), 0, 1u << 20, 1ul << 40, "BYTES",
+	  "socket buffer memory one user may claim; more fails with ENOBUFS (default 1G)", false },
 	{ "foreground", T_BOOL, OFF(foreground), 0, 0, 0, NULL,
 	  "stay in the foreground and log to stderr", false },
 	{ "log-level", T_LOGLEVEL, OFF(log_level), 0, 0, 0, "LEVEL",
@@ -92,6 +103,64 @@ static const struct opt opts[] = {
 	  "ICMP errors per second, sustained (default 1000)", true },
 	{ "icmp-burst", T_UINT, SOFF(icmp_burst), sizeof(unsigned), 1, 1000000, "N",
 	  "ICMP errors in a burst (default 50)", true },
+	{ "tcp-max-sockets", T_UINT, SOFF(tcp_max_socks), sizeof(unsigned), 1, 1048576, "N",
+	  "TCP sockets of all kinds, TIME_WAIT included (default 65536)", true },
+	{ "tcp-msl", T_SECONDS, SOFF(tcp_msl), 0, 1, 600, "SECONDS",
+	  "maximum segment lifetime: TIME_WAIT lasts twice it (default 30)", true },
+	{ "tcp-fin-timeout", T_SECONDS, SOFF(tcp_fin_timeout), 0, 1, 3600, "SECONDS",
+	  "how long a closed socket may wait in FIN_WAIT_2 (default 60)", true },
+	{ "tcp-max-time-wait", T_UINT, SOFF(tcp_max_time_wait), sizeof(unsigned), 1, 1048576, "N",
+	  "TIME_WAIT entries; the oldest is recycled beyond (default 4096)", true },
+	{ "tcp-max-syn-backlog", T_UINT, SOFF(tcp_max_syn_backlog), sizeof(unsigned), 1, 65536, "N",
+	  "half-open connections per listener, then SYN cookies (default 256)", true },
+	{ "tcp-somaxconn", T_UINT, SOFF(tcp_somaxconn), sizeof(unsigned), 1, 65536, "N",
+	  "cap on listen()'s backlog (default 4096)", true },
+	{ "tcp-syncookies", T_YESNO, SOFF(tcp_syncookies), 0, 0, 0, "yes|no",
+	  "answer with SYN cookies when the SYN queue is full (default yes)", true },
+	{ "tcp-sndbuf", T_BYTES32, SOFF(tcp_sndbuf), 0, 4608, 1ul << 30, "BYTES",
+	  "default send buffer (default 128K)", true },
+	{ "tcp-rcvbuf", T_BYTES32, SOFF(tcp_rcvbuf), 0, 4608, 1ul << 30, "BYTES",
+	  "default receive buffer (default 128K)", true },
+	{ "tcp-sndbuf-max", T_BYTES32, SOFF(tcp_sndbuf_max), 0, 4608, 1ul << 30, "BYTES",
+	  "cap on SO_SNDBUF and autotuning (default 4M)", true },
+	{ "tcp-rcvbuf-max", T_BYTES32, SOFF(tcp_rcvbuf_max), 0, 4608, 1ul << 30, "BYTES",
+	  "cap on SO_RCVBUF and autotuning (default 4M)", true },
+	{ "tcp-mem-budget", T_BYTES, SOFF(tcp_mem_budget), 0, 1u << 20, 1ul << 40, "BYTES",
+	  "socket buffers of all connections; new ones refused beyond (default 256M)", true },
+	{ "tcp-rto-min", T_MSEC, SOFF(tcp_rto_min), 0, 1, 60000, "MS",
+	  "smallest retransmission timeout (default 200)", true },
+	{ "tcp-rto-initial", T_MSEC, SOFF(tcp_rto_initial), 0, 1, 60000, "MS",
+	  "retransmission timeout before an RTT is measured (default 1000)", true },
+	{ "tcp-rto-max", T_MSEC, SOFF(tcp_rto_max), 0, 1, 600000, "MS",
+	  "largest retransmission timeout (default 120000)", true },
+	{ "tcp-delack-max", T_MSEC, SOFF(tcp_delack_max), 0, 1, 500, "MS",
+	  "longest an ACK is delayed (default 40)", true },
+	{ "tcp-syn-retries", T_UINT, SOFF(tcp_syn_retries), sizeof(unsigned), 1, 127, "N",
+	  "SYN retransmissions before connect() fails (default 6)", true },
+	{ "tcp-synack-retries", T_UINT, SOFF(tcp_synack_retries), sizeof(unsigned), 1, 127, "N",
+	  "SYN-ACK retransmissions (default 5)", true },
+	{ "tcp-retries2", T_UINT, SOFF(tcp_retries2), sizeof(unsigned), 1, 255, "N",
+	  "data retransmissions before a connection times out (default 15)", true },
+	{ "tcp-keepidle", T_SECONDS, SOFF(tcp_keepidle), 0, 1, 32767, "SECONDS",
+	  "SO_KEEPALIVE: idle time before the first probe (default 7200)", true },
+	{ "tcp-keepintvl", T_SECONDS, SOFF(tcp_keepintvl), 0, 1, 32767, "SECONDS",
+	  "SO_KEEPALIVE: time between probes (default 75)", true },
+	{ "tcp-keepcnt", T_UINT, SOFF(tcp_keepcnt), sizeof(unsigned), 1, 127, "N",
+	  "SO_KEEPALIVE: unanswered probes before the connection drops (default 9)", true },
+	{ "tcp-init-cwnd", T_UINT, SOFF(tcp_init_cwnd), sizeof(unsigned), 1, 100, "SEGMENTS",
+	  "initial congestion window (default 10, RFC 6928)", true },
+	{ "tcp-congestion", T_CC, SOFF(tcp_cc), 0, 0, 0, "cubic|newreno",
+	  "default congestion control (default cubic)", true },
+	{ "tcp-timestamps", T_YESNO, SOFF(tcp_timestamps), 0, 0, 0, "yes|no",
+	  "RFC 7323 timestamps (default yes)", true },
+	{ "tcp-window-scaling", T_YESNO, SOFF(tcp_window_scaling), 0, 0, 0, "yes|no",
+	  "RFC 7323 window scaling (default yes)", true },
+	{ "tcp-sack", T_YESNO, SOFF(tcp_sack), 0, 0, 0, "yes|no",
+	  "RFC 2018 selective acknowledgements (default yes)", true },
+	{ "tcp-port-lo", T_U16, SOFF(tcp_port_lo), 0, 1, 65535, "PORT",
+	  "first ephemeral port (default 32768)", true },
+	{ "tcp-port-hi", T_U16, SOFF(tcp_port_hi), 0, 1, 65535, "PORT",
+	  "last ephemeral port (default 60999)", true },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -263,6 +332,42 @@ static int opt_set(struct daemon_config *cfg, struct parse_ctx *pc,
 	case T_IMPAIR:
 		return impair_parse(v, (struct impair_config *)(void *)base, err,
 				    errlen) ? -1 : 0;
+	case T_MSEC:
+		if (parse_uint(v, o->min, o->max, &n)) {
+			snprintf(err, errlen, "%s: '%s' is not a number of milliseconds from %lu to %lu",
+				 o->name, v, o->min, o->max);
+			return -1;
+		}
+		*(uint64_t *)(void *)base = n * NSEC_PER_MSEC;
+		return 0;
+	case T_BYTES32:
+		if (parse_bytes(v, o->min, o->max, &n)) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not a size from %lu to %lu bytes (suffixes K, M, G)",
+				 o->name, v, o->min, o->max);
+			return -1;
+		}
+		*(uint32_t *)(void *)base = (uint32_t)n;
+		return 0;
+	case T_U16:
+		if (parse_uint(v, o->min, o->max, &n)) {
+			snprintf(err, errlen, "%s: '%s' is not a number from %lu to %lu",
+				 o->name, v, o->min, o->max);
+			return -1;
+		}
+		*(uint16_t *)(void *)base = (uint16_t)n;
+		return 0;
+	case T_CC:
+		if (!strcmp(v, "cubic"))
+			*(enum tcp_cc_algo *)(void *)base = TCP_CC_CUBIC;
+		else if (!strcmp(v, "newreno") || !strcmp(v, "reno"))
+			*(enum tcp_cc_algo *)(void *)base = TCP_CC_NEWRENO;
+		else {
+			snprintf(err, errlen, "%s: '%s' is not cubic or newreno", o->name, v);
+			return -1;
+		}
+		return 0;
+	case T_YESNO:
 	case T_BOOL:
 		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
 			*(bool *)base = true;
@@ -371,6 +476,8 @@ static void config_defaults(struct daemon_config *cfg)
 	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
 		 USTACK_DEFAULT_SOCKET);
 	cfg->socket_mode = 0666;
+	cfg->sockets_per_uid = 4096;
+	cfg->socket_mem_per_uid = 1ul << 30;
 	cfg->log_level = LOG_LVL_INFO;
 }
 
@@ -596,6 +703,22 @@ void config_print(const struct daemon_config *cfg, FILE *out)
 				fprintf(out, "# %s is not set\n", o->name);
 			}
 			break;
+		case T_MSEC:
+			fprintf(out, "%s = %llu\n", o->name, (unsigned long long)
+				(*(const uint64_t *)(const void *)base / NSEC_PER_MSEC));
+			break;
+		case T_BYTES32:
+			fprintf(out, "%s = %u\n", o->name, *(const uint32_t *)(const void *)base);
+			break;
+		case T_U16:
+			fprintf(out, "%s = %u\n", o->name, *(const uint16_t *)(const void *)base);
+			break;
+		case T_CC:
+			fprintf(out, "%s = %s\n", o->name,
+				*(const enum tcp_cc_algo *)(const void *)base == TCP_CC_NEWRENO ?
+				"newreno" : "cubic");
+			break;
+		case T_YESNO:
 		case T_BOOL:
 			fprintf(out, "%s = %s\n", o->name,
 				*(const bool *)base ? "yes" : "no");
@@ -632,7 +755,16 @@ static size_t opt_size(const struct opt *o)
 	case T_IMPAIR:
 		return sizeof(struct impair_config);
 	case T_BOOL:
+	case T_YESNO:
 		return sizeof(bool);
+	case T_MSEC:
+		return sizeof(uint64_t);
+	case T_BYTES32:
+		return sizeof(uint32_t);
+	case T_U16:
+		return sizeof(uint16_t);
+	case T_CC:
+		return sizeof(enum tcp_cc_algo);
 	case T_ADDR:
 		return 0;
 	}
@@ -663,4 +795,20 @@ void config_diff(const struct daemon_config *old, const struct daemon_config *cu
 		if (differs)
 			changed(o->name, o->live, arg);
 	}
+}
+
+/**
+ * config_apply_live() - take over the settings marked live from @from
+ * @cur: the running configuration
+ * @from: the one just read
+ *
+ * The others keep their running values: they take effect at a restart.
+ */
+void config_apply_live(struct daemon_config *cur,
+		       const struct daemon_config *from)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].live && opts[i].type != T_ADDR)
+			memcpy((char *)cur + opts[i].off,
+			       (const char *)from + opts[i].off, opt_size(&opts[i]));
 }

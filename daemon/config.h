@@ -19,6 +19,9 @@ struct daemon_config {
 	bool mac_set;
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned socket_mode;
+	char socket_group[64];
+	unsigned sockets_per_uid;
+	size_t socket_mem_per_uid;
 	bool foreground;
 	int log_level;
 	char capture[PATH_MAX];
@@ -38,6 +41,8 @@ int config_parse_args(struct daemon_config *cfg, int argc, char **argv);
 int config_finish(struct daemon_config *cfg, char *err, size_t errlen);
 void config_print(const struct daemon_config *cfg, FILE *out);
 void config_usage(FILE *out);
+void config_apply_live(struct daemon_config *cur,
+		       const struct daemon_config *from);
 void config_diff(const struct daemon_config *old, const struct daemon_config *cur,
 		 config_changed_fn *changed, void *arg);
 

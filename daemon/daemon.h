@@ -23,6 +23,7 @@ struct daemon {
 	struct capture *cap;
 	struct impair *imp;
 	struct ctl *ctl;
+	struct socktab *socks;          /* programs' sockets (rpc/sock.c) */
 	struct event_base *base;
 	struct event *link_ev, *timer_ev, *sig_ev[3], *watchdog_ev;
 	int argc;

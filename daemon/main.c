@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@
 #include "notify.h"
 #include "privs.h"
 #include "rpc/ctl.h"
+#include "rpc/sock.h"
 #include "stack.h"
 #include "version.h"
 
@@ -98,7 +100,25 @@ static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 	return d->link.ops->send(&d->link, frame, len);
 }
 
+static void host_udp_event(void *ctx, struct udp_sock *us, unsigned events)
+{
+	struct daemon *d = ctx;
+
+	if (d->socks)
+		sock_udp_event(d->socks, us, events);
+}
+
+static void host_tcp_event(void *ctx, struct tcp_sock *ts, unsigned events)
+{
+	struct daemon *d = ctx;
+
+	if (d->socks)
+		sock_tcp_event(d->socks, ts, events);
+}
+
 static const struct stack_ops host_ops = {
+	.udp_event = host_udp_event,
+	.sock_event = host_tcp_event,
 	.link_output = host_link_output,
 	.random = host_random,
 	.log = host_log,
@@ -270,19 +290,7 @@ static void reload(struct daemon *d)
 	log_init(d->cfg.foreground, nc.log_level);
 	reload_link_side(d, &nc);
 	/* settings that need a restart keep their running values */
-	d->cfg.log_level = nc.log_level;
-	memcpy(d->cfg.capture, nc.capture, sizeof(nc.capture));
-	d->cfg.impair = nc.impair;
-	d->cfg.stack.ttl = nc.stack.ttl;
-	d->cfg.stack.mem_budget = nc.stack.mem_budget;
-	d->cfg.stack.arp_max_age = nc.stack.arp_max_age;
-	d->cfg.stack.arp_retries = nc.stack.arp_retries;
-	d->cfg.stack.arp_queue_len = nc.stack.arp_queue_len;
-	d->cfg.stack.reass_max = nc.stack.reass_max;
-	d->cfg.stack.reass_max_bytes = nc.stack.reass_max_bytes;
-	d->cfg.stack.reass_timeout = nc.stack.reass_timeout;
-	d->cfg.stack.icmp_rate = nc.stack.icmp_rate;
-	d->cfg.stack.icmp_burst = nc.stack.icmp_burst;
+	config_apply_live(&d->cfg, &nc);
 	log_info("reload: done");
 	notify_send("READY=1\nSTATUS=serving; configuration reloaded");
 	daemon_settle(d);
@@ -309,6 +317,78 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("%s: shutting down", strsignal((int)sig));
 	event_base_loopbreak(d->base);
+}
+
+static uint64_t host_now(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	d->now = daemon_now();
+	return d->now;
+}
+
+static void host_settle(void *ctx)
+{
+	daemon_settle(ctx);
+}
+
+/* Every socket costs the daemon a descriptor: take all we may have. */
+static unsigned raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur > 1u << 20)
+		rl.rlim_cur = 1u << 20;
+	return rl.rlim_cur > 256 ? (unsigned)rl.rlim_cur - 128 : 128;
+}
+
+/* The socket table, serving the socket requests on the control socket. */
+static int sockets_start(struct daemon *d)
+{
+	struct sock_host sh = { d, host_now, host_settle };
+	struct sock_limits lim = {
+		.max_socks_per_uid = d->cfg.sockets_per_uid,
+		.max_mem_per_uid = d->cfg.socket_mem_per_uid,
+		.max_socks = raise_nofile(),
+	};
+
+	d->socks = socktab_new(d->base, d->stack, &sh, &lim);
+	if (!d->socks || socktab_attach(d->socks, d->ctl)) {
+		log_err("control socket: cannot serve sockets");
+		return -1;
+	}
+	return 0;
+}
+
+/* --socket-group: a group name or number; (gid_t)-1 when not set */
+static int socket_gid(const struct daemon *d, gid_t *gid)
+{
+	struct group *gr;
+	char *end;
+	unsigned long n;
+
+	*gid = (gid_t)-1;
+	if (!*d->cfg.socket_group)
+		return 0;
+	gr = getgrnam(d->cfg.socket_group);
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	n = strtoul(d->cfg.socket_group, &end, 10);
+	if (*end || end == d->cfg.socket_group) {
+		log_err("socket-group %s: no such group", d->cfg.socket_group);
+		return -1;
+	}
+	*gid = (gid_t)n;
+	return 0;
 }
 
 static void log_counters(struct daemon *d)
@@ -355,6 +435,29 @@ static void log_counters(struct daemon *d)
 	if (d->cap)
 		log_info("capture %s: %" PRIu64 " frames", d->cfg.capture,
 			 capture_count(d->cap));
+	if (d->socks) {
+		const struct sock_stats *st = socktab_stats(d->socks);
+		char sl[1024];
+		size_t n = 0;
+
+#define X(name, desc) \
+		if (st->name && n < sizeof(sl) - 64) \
+			n += (size_t)snprintf(sl + n, sizeof(sl) - n, " %s=%" PRIu64, \
+					      #name, st->name);
+		SOCK_COUNTERS(X)
+#undef X
+		sl[n] = '\0';
+		log_info("sockets: open=%u%s", socktab_count(d->socks), sl);
+	}
+	if (d->ctl) {
+		const struct ctl_stats *cs = ctl_get_stats(d->ctl);
+
+		log_info("control: accepted=%" PRIu64 " requests=%" PRIu64
+			 " bad_request=%" PRIu64 " bad_framing=%" PRIu64
+			 " refused_full=%" PRIu64 " send_fail=%" PRIu64,
+			 cs->accepted, cs->requests, cs->bad_request,
+			 cs->bad_framing, cs->refused_full, cs->send_fail);
+	}
 }
 
 /* Fork; the parent waits until the child says it is ready, then exits. */
@@ -410,6 +513,7 @@ static int setup(struct daemon *d)
 {
 	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	char err[512], mac[18], ip[16];
+	gid_t sock_gid;
 	int rc;
 
 	if (*d->cfg.pcap)
@@ -478,6 +582,13 @@ static int setup(struct daemon *d)
 		log_err("control socket: cannot serve ustackctl");
 		return -1;
 	}
+	if (sockets_start(d) || socket_gid(d, &sock_gid))
+		return -1;
+	if (sock_gid != (gid_t)-1 && !*d->cfg.user &&
+	    ctl_chown(d->ctl, (uid_t)-1, sock_gid)) {
+		log_err("socket-group: %s", strerror(errno));
+		return -1;
+	}
 	if (*d->cfg.admin_group) {
 		struct group *gr = getgrnam(d->cfg.admin_group);
 
@@ -488,7 +599,8 @@ static int setup(struct daemon *d)
 		ctl_set_admin_gid(d->ctl, gr->gr_gid);
 	}
 	if (*d->cfg.user) {
-		if (ctl_chown(d->ctl, d->user.uid, d->user.gid))
+		if (ctl_chown(d->ctl, d->user.uid, sock_gid != (gid_t)-1 ?
+			      sock_gid : d->user.gid))
 			log_warn("control socket: cannot hand it to %s: %s",
 				 d->cfg.user, strerror(errno));
 		if (privs_drop(&d->user, err, sizeof(err))) {
@@ -515,6 +627,7 @@ static void teardown(struct daemon *d)
 		log_counters(d);
 	admin_free(d->admin);
 	ctl_close(d->ctl);
+	socktab_free(d->socks);
 	for (int i = 0; i < 3; i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* proto.c - encode and validate control messages: see ustack_proto.h */
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ustack_proto.h"
 
@@ -8,14 +11,32 @@
  * Body sizes. A body is valid when it is `fixed` bytes plus a whole number
  * of `entry` bytes (entry 0: exactly fixed). Lists also carry their count.
  */
+#define BODY_DATAGRAM UINT32_MAX        /* ustack_dgram_hdr + 0..65507 */
+
 struct body_rule {
-	uint32_t req;                   /* request body, exact */
+	uint32_t req;                   /* request body, exact (or above) */
 	uint32_t fixed, entry;          /* reply body */
 	int list;                       /* reply starts with ustack_list_reply */
 };
 
 static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
 	[USTACK_MSG_HELLO] = { 0, sizeof(struct ustack_hello_reply), 0, 0 },
+#define S(req, reply) { sizeof(struct req), sizeof(struct reply), 0, 0 }
+#define SZ(t) sizeof(struct t)
+	[USTACK_MSG_SOCKET] = S(ustack_socket_req, ustack_sock_info),
+	[USTACK_MSG_QUERY] = { 0, SZ(ustack_sock_info), 0, 0 },
+	[USTACK_MSG_BIND] = { SZ(ustack_sockaddr), 0, 0, 0 },
+	[USTACK_MSG_CONNECT] = { SZ(ustack_connect_req), 0, 0, 0 },
+	[USTACK_MSG_LISTEN] = { SZ(ustack_int), 0, 0, 0 },
+	[USTACK_MSG_GETSOCKNAME] = { 0, SZ(ustack_sockaddr), 0, 0 },
+	[USTACK_MSG_GETPEERNAME] = { 0, SZ(ustack_sockaddr), 0, 0 },
+	[USTACK_MSG_SETSOCKOPT] = { SZ(ustack_sockopt), 0, 0, 0 },
+	[USTACK_MSG_GETSOCKOPT] = S(ustack_sockopt, ustack_sockopt),
+	[USTACK_MSG_SHUTDOWN] = { SZ(ustack_int), 0, 0, 0 },
+	[USTACK_MSG_IOCTL] = S(ustack_int, ustack_int),
+	[USTACK_MSG_SENDTO] = { BODY_DATAGRAM, SZ(ustack_int), 0, 0 },
+#undef S
+#undef SZ
 };
 
 #define LIST(entry) { sizeof(struct ustack_list_req), \
@@ -38,6 +59,9 @@ static const struct body_rule admin_rules[USTACK_MSG_ADMIN_MAX -
 	A(USTACK_MSG_CAPTURE_STOP) = { 0, sizeof(struct ustack_capture_reply), 0, 0 },
 	A(USTACK_MSG_PING) = { sizeof(struct ustack_ping_req),
 			       sizeof(struct ustack_ping_reply), 0, 0 },
+	A(USTACK_MSG_NETSTAT) = LIST(struct ustack_netsock),
+	A(USTACK_MSG_KILL) = { sizeof(struct ustack_kill_req),
+			       sizeof(struct ustack_kill_reply), 0, 0 },
 #undef A
 };
 
@@ -56,6 +80,9 @@ static int body_ok(const struct body_rule *r, const uint8_t *body, size_t len,
 {
 	struct ustack_list_reply lr;
 
+	if (!is_reply && r->req == BODY_DATAGRAM)
+		return len >= sizeof(struct ustack_dgram_hdr) &&
+		       len - sizeof(struct ustack_dgram_hdr) <= USTACK_DGRAM_MAX;
 	if (!is_reply)
 		return len == r->req;
 	if (len < r->fixed)
@@ -165,4 +192,149 @@ const char *ustack_check_str(int check)
 		return "reserved flags set";
 	}
 	return "?";
+}
+
+/**
+ * ustack_addr_from_sockaddr() - a program's sockaddr into the wire form
+ * @ua: filled in
+ * @sa: the address (may be NULL with @salen 0: AF_UNSPEC)
+ * @salen: its length as the program gave it
+ *
+ * Linux's rules: AF_INET needs 16 bytes, AF_INET6 at least 24 (RFC 2133's
+ * size, without scope id); AF_UNSPEC is "none" (used to dissolve a
+ * connected datagram socket).
+ *
+ * Return: 0, -EINVAL (too short), -EAFNOSUPPORT (another family)
+ */
+int ustack_addr_from_sockaddr(struct ustack_sockaddr *ua, const struct sockaddr *sa,
+			      size_t salen)
+{
+	sa_family_t fam;
+
+	memset(ua, 0, sizeof(*ua));
+	if (!sa || salen < sizeof(fam))
+		return -EINVAL;
+	memcpy(&fam, sa, sizeof(fam));
+	switch (fam) {
+	case AF_UNSPEC:
+		return 0;
+	case AF_INET: {
+		struct sockaddr_in sin;
+
+		if (salen < sizeof(sin))
+			return -EINVAL;
+		memcpy(&sin, sa, sizeof(sin));
+		ua->family = AF_INET;
+		ua->port = ntohs(sin.sin_port);
+		memcpy(ua->addr, &sin.sin_addr, 4);
+		return 0;
+	}
+	case AF_INET6: {
+		struct sockaddr_in6 sin6 = { 0 };
+
+		if (salen < 24)
+			return -EINVAL;
+		memcpy(&sin6, sa, salen < sizeof(sin6) ? salen : sizeof(sin6));
+		ua->family = AF_INET6;
+		ua->port = ntohs(sin6.sin6_port);
+		ua->flowinfo = sin6.sin6_flowinfo;
+		ua->scope_id = sin6.sin6_scope_id;
+		memcpy(ua->addr, &sin6.sin6_addr, 16);
+		return 0;
+	}
+	}
+	return -EAFNOSUPPORT;
+}
+
+/**
+ * ustack_addr_to_sockaddr() - the wire form into a program's sockaddr
+ * @ua: the address; AF_INET is shown v4-mapped to an AF_INET6 socket
+ * @sa: destination, @salen bytes (truncated as the kernel truncates)
+ * @salen: room at @sa
+ * @domain: the socket's domain
+ *
+ * Return: the full length of the address (the kernel's *addrlen result)
+ */
+size_t ustack_addr_to_sockaddr(const struct ustack_sockaddr *ua,
+			       struct sockaddr *sa, size_t salen, int domain)
+{
+	union {
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} u;
+	size_t n;
+
+	memset(&u, 0, sizeof(u));
+	if (domain == AF_INET6) {
+		u.sin6.sin6_family = AF_INET6;
+		u.sin6.sin6_port = htons(ua->port);
+		if (ua->family == AF_INET) {
+			u.sin6.sin6_addr.s6_addr[10] = 0xff;
+			u.sin6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&u.sin6.sin6_addr.s6_addr[12], ua->addr, 4);
+		} else {
+			memcpy(&u.sin6.sin6_addr, ua->addr, 16);
+			u.sin6.sin6_flowinfo = ua->flowinfo;
+			u.sin6.sin6_scope_id = ua->scope_id;
+		}
+		n = sizeof(u.sin6);
+	} else {
+		u.sin.sin_family = AF_INET;
+		u.sin.sin_port = htons(ua->port);
+		memcpy(&u.sin.sin_addr, ua->addr, 4);
+		n = sizeof(u.sin);
+	}
+	if (sa)
+		memcpy(sa, &u, salen < n ? salen : n);
+	return n;
+}
+
+/**
+ * ustack_addr_check() - validate an address received from the other end
+ * @ua: the address
+ *
+ * Return: 0, or -EAFNOSUPPORT (unknown family), -EINVAL (bytes beyond the
+ * family's address set)
+ */
+int ustack_addr_check(const struct ustack_sockaddr *ua)
+{
+	static const uint8_t zero[16];
+
+	switch (ua->family) {
+	case AF_UNSPEC:
+		return memcmp(ua->addr, zero, 16) || ua->port ? -EINVAL : 0;
+	case AF_INET:
+		return memcmp(ua->addr + 4, zero, 12) || ua->flowinfo ||
+		       ua->scope_id ? -EINVAL : 0;
+	case AF_INET6:
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+/**
+ * ustack_dgram_check() - validate one datagram-channel message
+ * @buf: the message
+ * @len: its length as received
+ * @h: the header, copied out
+ *
+ * Return: 0, or -EINVAL (short, bad kind, reserved bits, length lies,
+ * bad address), -EMSGSIZE (payload over 65507 bytes)
+ */
+int ustack_dgram_check(const void *buf, size_t len,
+		       struct ustack_dgram_hdr *h)
+{
+	if (len < sizeof(*h))
+		return -EINVAL;
+	memcpy(h, buf, sizeof(*h));
+	if (h->flags || h->reserved || h->len != len - sizeof(*h))
+		return -EINVAL;
+	if (h->kind == USTACK_DG_ERROR)
+		return h->len == 0 && h->error > 0 && h->error < 4096 ?
+		       0 : -EINVAL;
+	if (h->kind != USTACK_DG_DATA || h->error)
+		return -EINVAL;
+	if (h->len > USTACK_DGRAM_MAX)
+		return -EMSGSIZE;
+	return ustack_addr_check(&h->addr);
 }

@@ -43,6 +43,10 @@ enum ustack_admin_type {
 	/* req: ustack_ping_req    reply, when the echo returns or times out:
 	 * ustack_ping_reply, or -ETIMEDOUT, -ENETUNREACH, -EAGAIN (too many) */
 	USTACK_MSG_PING,
+	/* req: ustack_list_req    reply: list + struct ustack_netsock[] */
+	USTACK_MSG_NETSTAT,
+	/* req: ustack_kill_req    reply: ustack_kill_reply (admin) */
+	USTACK_MSG_KILL,
 	USTACK_MSG_ADMIN_MAX
 };
 
@@ -104,6 +108,58 @@ struct ustack_ping_reply {
 	uint16_t seq;
 	uint8_t ttl;
 	uint8_t pad;
+};
+
+/* Socket states in ustack_netsock.state: RFC 9293's, then UDP's two */
+enum ustack_netsock_state {
+	USTACK_SS_CLOSED, USTACK_SS_LISTEN, USTACK_SS_SYN_SENT,
+	USTACK_SS_SYN_RECEIVED, USTACK_SS_ESTABLISHED, USTACK_SS_FIN_WAIT_1,
+	USTACK_SS_FIN_WAIT_2, USTACK_SS_CLOSE_WAIT, USTACK_SS_CLOSING,
+	USTACK_SS_LAST_ACK, USTACK_SS_TIME_WAIT,
+	USTACK_SS_UNCONN,       /* UDP, no peer */
+	USTACK_SS_CONNECTED,    /* UDP with a peer */
+	USTACK_SS_MAX
+};
+
+/* The running timer in ustack_netsock.timer */
+enum ustack_netsock_timer {
+	USTACK_TIMER_NONE, USTACK_TIMER_RETRANSMIT, USTACK_TIMER_PERSIST,
+	USTACK_TIMER_KEEPALIVE, USTACK_TIMER_FIN_WAIT_2, USTACK_TIMER_TIME_WAIT,
+	USTACK_TIMER_DELACK, USTACK_TIMER_LOSS_PROBE, USTACK_TIMER_MAX
+};
+
+struct ustack_netsock {
+	uint64_t id;            /* for ustackctl kill ID */
+	uint8_t proto;          /* 6 TCP, 17 UDP */
+	uint8_t state;          /* enum ustack_netsock_state */
+	uint8_t timer;          /* enum ustack_netsock_timer */
+	uint8_t orphan;         /* closed by its program, kept by the stack */
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t recv_q, send_q;    /* listeners: accept queue, backlog */
+	uint64_t timer_ms;          /* time left on the timer */
+	uint64_t state_ms;          /* time in this state */
+	int32_t pid;                /* owner; -1 for an orphan */
+	uint32_t uid;
+	char comm[16];
+	/* TCP only (netstat -e) */
+	uint32_t cwnd, ssthresh, snd_wnd, rcv_wnd, snd_mss, rcv_mss;
+	uint32_t srtt_us, rttvar_us, rto_ms, retransmits;
+	uint64_t total_retrans;
+	uint32_t syn_q;             /* listeners: half-open connections */
+	uint32_t pad;
+};
+
+struct ustack_kill_req {
+	uint64_t id;                /* a socket id from netstat, or 0: */
+	uint32_t laddr, raddr;      /* ...the connection with this 4-tuple */
+	uint16_t lport, rport;
+	uint32_t pad;
+};
+
+struct ustack_kill_reply {
+	uint32_t killed;
+	uint32_t pad;
 };
 
 #endif

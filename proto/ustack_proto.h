@@ -25,7 +25,8 @@
 
 #define USTACK_PROTO_MAGIC 0x75737463u      /* "ustc" */
 #define USTACK_PROTO_VERSION 1
-#define USTACK_MSG_MAX 65536                 /* header and body */
+/* header and body: room for a whole 65507-byte datagram in a SENDTO */
+#define USTACK_MSG_MAX (65536 + 1024)
 #define USTACK_MSG_REPLY 0x8000u
 #define USTACK_DEFAULT_SOCKET "/run/ustack/ustackd.sock"
 
@@ -39,9 +40,39 @@ struct ustack_msg_hdr {
 	uint32_t flags;      /* none defined yet: must be 0 */
 };
 
+/*
+ * Requests that name a socket (every type but HELLO and SOCKET) carry that
+ * socket's descriptor in an SCM_RIGHTS control message: exactly one fd.
+ * The daemon knows its channels by the SO_COOKIE of the program's end, so
+ * a request proves that its sender holds the socket. proto/README.md
+ * documents each message, its body and its errors.
+ */
 enum ustack_msg_type {
 	/* Who are you? Body: none. Reply body: struct ustack_hello_reply. */
 	USTACK_MSG_HELLO = 1,
+	/* New socket. Body: struct ustack_socket_req. Reply: sock_info + fd */
+	USTACK_MSG_SOCKET = 2,
+	/* What is this fd? Body: none (fd). Reply: struct ustack_sock_info */
+	USTACK_MSG_QUERY = 3,
+	/* Body: struct ustack_sockaddr. Reply: none */
+	USTACK_MSG_BIND = 4,
+	/* Body: struct ustack_connect_req. Reply: none */
+	USTACK_MSG_CONNECT = 5,
+	/* Body: struct ustack_int (backlog). Reply: none */
+	USTACK_MSG_LISTEN = 6,
+	/* Body: none. Reply: struct ustack_sockaddr */
+	USTACK_MSG_GETSOCKNAME = 7,
+	USTACK_MSG_GETPEERNAME = 8,
+	/* Body: struct ustack_sockopt. Reply: none */
+	USTACK_MSG_SETSOCKOPT = 9,
+	/* Body: struct ustack_sockopt (len: room). Reply: struct ustack_sockopt */
+	USTACK_MSG_GETSOCKOPT = 10,
+	/* Body: struct ustack_int (SHUT_RD/WR/RDWR). Reply: none */
+	USTACK_MSG_SHUTDOWN = 11,
+	/* Body: struct ustack_int (request). Reply: struct ustack_int */
+	USTACK_MSG_IOCTL = 12,
+	/* Body: struct ustack_dgram_hdr + payload. Reply: struct ustack_int */
+	USTACK_MSG_SENDTO = 13,
 	USTACK_MSG_TYPE_MAX
 };
 
@@ -49,6 +80,81 @@ struct ustack_hello_reply {
 	uint32_t proto_version;
 	uint32_t pid;
 	char version[32];    /* NUL-terminated */
+};
+
+/*
+ * A socket address. family: AF_INET or AF_INET6 (or 0: none / AF_UNSPEC).
+ * port in host order; addr holds 4 bytes for AF_INET, 16 for AF_INET6,
+ * in network order (as in the sockaddr).
+ */
+struct ustack_sockaddr {
+	uint16_t family;
+	uint16_t port;
+	uint32_t flowinfo;
+	uint32_t scope_id;
+	uint8_t addr[16];
+};
+
+struct ustack_socket_req {
+	int32_t domain;      /* AF_INET, AF_INET6 */
+	int32_t type;        /* SOCK_STREAM, SOCK_DGRAM; no SOCK_* flags */
+	int32_t protocol;
+};
+
+struct ustack_sock_info {
+	int32_t domain, type, protocol;
+	uint32_t id;         /* the daemon's number for the socket (ustackctl) */
+};
+
+struct ustack_connect_req {
+	struct ustack_sockaddr addr;
+	uint32_t nonblock;   /* 1: the program's fd is O_NONBLOCK */
+	uint32_t filler;     /* stream: bytes written to the channel before
+			      * this request that the daemon discards (they
+			      * keep the fd unwritable until connected) */
+};
+
+struct ustack_int {
+	int32_t value;
+};
+
+#define USTACK_OPT_MAX 128
+struct ustack_sockopt {
+	int32_t level, name;
+	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */
+	uint8_t val[USTACK_OPT_MAX];
+};
+
+/*
+ * Datagram channels (SOCK_SEQPACKET): every message is this header and the
+ * payload. Daemon to program: kind DATA (addr = source, len = the whole
+ * datagram's length) or ERROR (error = a positive errno, no payload: the
+ * socket's pending error, ECONNREFUSED after an ICMP port unreachable).
+ * Program to daemon: kind DATA (addr = destination, family 0 for the
+ * connected peer); the shim sends through USTACK_MSG_SENDTO instead, which
+ * reports errors synchronously.
+ */
+enum ustack_dgram_kind { USTACK_DG_DATA = 1, USTACK_DG_ERROR = 2 };
+
+struct ustack_dgram_hdr {
+	uint16_t kind;
+	uint16_t flags;      /* must be 0 */
+	int32_t error;
+	uint32_t len;        /* payload bytes */
+	uint32_t reserved;   /* must be 0 */
+	struct ustack_sockaddr addr;
+};
+
+#define USTACK_DGRAM_MAX 65507   /* the largest UDP payload over IPv4 */
+
+/*
+ * Listening channels (TCP, when it lands): one message per connection
+ * ready to accept: struct ustack_accept_msg, with the new connection's
+ * channel attached (SCM_RIGHTS).
+ */
+struct ustack_accept_msg {
+	struct ustack_sockaddr local, peer;
+	struct ustack_sock_info info;
 };
 
 enum ustack_check {
@@ -67,5 +173,14 @@ int ustack_msg_check(const void *buf, size_t len, int is_reply,
 size_t ustack_msg_build(void *buf, size_t cap, uint16_t type, uint32_t seq,
 			int32_t status, const void *body, size_t body_len);
 const char *ustack_check_str(int check);
+
+struct sockaddr;
+int ustack_addr_from_sockaddr(struct ustack_sockaddr *ua, const struct sockaddr *sa,
+			      size_t salen);
+size_t ustack_addr_to_sockaddr(const struct ustack_sockaddr *ua,
+			       struct sockaddr *sa, size_t salen, int domain);
+int ustack_addr_check(const struct ustack_sockaddr *ua);
+int ustack_dgram_check(const void *buf, size_t len,
+		       struct ustack_dgram_hdr *h);
 
 #endif

@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -117,6 +119,9 @@ static const void *call(uint16_t type, const void *req, size_t req_len, int fd,
 	if (rc < 0)
 		die(EXIT_REFUSED, "%s: %s%s", what,
 		    rc == -ESRCH ? "no such route" :
+		    rc == -ENOENT && type == USTACK_MSG_KILL ? "no such connection" :
+		    rc == -EOPNOTSUPP && type == USTACK_MSG_KILL ?
+			"only TCP connections can be killed" :
 		    rc == -EADDRNOTAVAIL ? "no such address" : strerror(-rc),
 		    rc == -EPERM ? " (needs root or the admin group)" : "");
 	if (len)
@@ -698,6 +703,304 @@ static int cmd_ping(int argc, char **argv)
 	return received ? EXIT_OK : EXIT_REFUSED;
 }
 
+/* ---- netstat ---------------------------------------------------------- */
+
+static const char netstat_usage[] =
+	"Usage: ustackctl netstat [-n] [-e] [--state STATE] [--port N] [--json]\n"
+	"       ustackctl ss ...\n"
+	"One line per socket: protocol, Recv-Q, Send-Q, local and remote\n"
+	"address:port, state, the running timer and its time left, time in the\n"
+	"state, the owner (pid/command, uid); for listeners Recv-Q/Send-Q are\n"
+	"the accept queue and the backlog. A summary line counts each state.\n"
+	"  -n, --numeric     ports as numbers (addresses are always numeric)\n"
+	"  -e, --extended    TCP internals: cwnd, ssthresh, srtt, rttvar, rto,\n"
+	"                    retransmits, windows, MSS\n"
+	"  --state STATE     only sockets in STATE: listen, syn-sent,\n"
+	"                    syn-received, established, fin-wait-1, fin-wait-2,\n"
+	"                    close-wait, closing, last-ack, time-wait, unconn,\n"
+	"                    connected\n"
+	"  --port N          only sockets with N as local or remote port\n";
+
+static const char *const ss_names[USTACK_SS_MAX] = {
+	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
+	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
+	"TIME_WAIT", "UNCONN", "CONNECTED",
+};
+
+static const char *const timer_names[USTACK_TIMER_MAX] = {
+	"off", "retransmit", "persist", "keepalive", "fin-wait-2",
+	"time-wait", "delack", "loss-probe",
+};
+
+/* "close-wait" or "CLOSE_WAIT" -> the state, or -1 */
+static int state_parse(const char *s)
+{
+	for (int i = 0; i < USTACK_SS_MAX; i++) {
+		const char *n = ss_names[i];
+		size_t k;
+
+		for (k = 0; n[k] && s[k]; k++) {
+			char c = s[k] == '-' ? '_' : s[k];
+
+			if ((c >= 'a' && c <= 'z' ? c - 32 : c) != n[k])
+				break;
+		}
+		if (!n[k] && !s[k])
+			return i;
+	}
+	return -1;
+}
+
+static const char *endpoint(uint32_t a, uint16_t port, bool numeric,
+			    uint8_t proto, char *buf, size_t len)
+{
+	char ip[16];
+
+	ipv4_ntop(a, ip);
+	if (a == 0 && port == 0)
+		snprintf(buf, len, "*:*");
+	else if (port == 0)
+		snprintf(buf, len, "%s:*", a ? ip : "*");
+	else {
+		struct servent *se = numeric ? NULL :
+			getservbyport(htons(port), proto == 6 ? "tcp" : "udp");
+
+		if (se)
+			snprintf(buf, len, "%s:%s", a ? ip : "*", se->s_name);
+		else
+			snprintf(buf, len, "%s:%u", a ? ip : "*", port);
+	}
+	return buf;
+}
+
+static void duration(uint64_t ms, char *buf, size_t len)
+{
+	if (ms < 10000)
+		snprintf(buf, len, "%" PRIu64 ".%01" PRIu64 "s", ms / 1000, ms % 1000 / 100);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", ms / 60000, ms / 1000 % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", ms / 3600000, ms / 60000 % 60);
+}
+
+static void netsock_json(const struct ustack_netsock *n, bool first, bool ext)
+{
+	char l[64], r[64];
+
+	endpoint(n->laddr, n->lport, true, n->proto, l, sizeof(l));
+	endpoint(n->raddr, n->rport, true, n->proto, r, sizeof(r));
+	printf("%s{\"id\": %" PRIu64 ", \"proto\": \"%s\", \"local\": \"%s\", "
+	       "\"remote\": \"%s\", \"state\": \"%s\", \"recv_q\": %u, "
+	       "\"send_q\": %u, \"timer\": \"%s\", \"timer_ms\": %" PRIu64 ", "
+	       "\"state_ms\": %" PRIu64 ", \"pid\": %d, \"uid\": %d, \"comm\": ",
+	       first ? "" : ", ", n->id, n->proto == 6 ? "tcp" : "udp", l, r,
+	       ss_names[n->state], n->recv_q, n->send_q, timer_names[n->timer],
+	       n->timer_ms, n->state_ms, n->pid, n->orphan ? -1 : (int)n->uid);
+	json_str(n->comm);
+	if (n->state == USTACK_SS_LISTEN)
+		printf(", \"accept_q\": %u, \"backlog\": %u, \"syn_q\": %u",
+		       n->recv_q, n->send_q, n->syn_q);
+	if (ext && n->proto == 6)
+		printf(", \"cwnd\": %u, \"ssthresh\": %u, \"srtt_us\": %u, "
+		       "\"rttvar_us\": %u, \"rto_ms\": %u, \"retransmits\": %u, "
+		       "\"total_retrans\": %" PRIu64 ", \"snd_wnd\": %u, "
+		       "\"rcv_wnd\": %u, \"snd_mss\": %u, \"rcv_mss\": %u",
+		       n->cwnd, n->ssthresh, n->srtt_us, n->rttvar_us, n->rto_ms,
+		       n->retransmits, n->total_retrans, n->snd_wnd, n->rcv_wnd,
+		       n->snd_mss, n->rcv_mss);
+	printf("}");
+}
+
+static void netsock_line(const struct ustack_netsock *n, bool numeric, bool ext)
+{
+	char l[64], r[64], timer[48], age[16], owner[40], left[16];
+
+	endpoint(n->laddr, n->lport, numeric, n->proto, l, sizeof(l));
+	endpoint(n->raddr, n->rport, numeric, n->proto, r, sizeof(r));
+	if (n->timer) {
+		duration(n->timer_ms, left, sizeof(left));
+		snprintf(timer, sizeof(timer), "%s (%s)", timer_names[n->timer], left);
+	} else {
+		snprintf(timer, sizeof(timer), "off");
+	}
+	duration(n->state_ms, age, sizeof(age));
+	if (n->orphan)
+		snprintf(owner, sizeof(owner), "-");
+	else
+		snprintf(owner, sizeof(owner), "%d/%s (%u)", n->pid, n->comm, n->uid);
+	printf("%-5s %6u %6u  %-21s %-21s %-12s %-20s %7s  %s\n",
+	       n->proto == 6 ? "tcp" : "udp", n->recv_q, n->send_q, l, r,
+	       n->state == USTACK_SS_UNCONN || n->state == USTACK_SS_CONNECTED ?
+		       "" : ss_names[n->state],
+	       timer, age, owner);
+	if (ext && n->proto == 6 && n->state != USTACK_SS_LISTEN)
+		printf("      cwnd %u ssthresh %u srtt %.3fms rttvar %.3fms rto %ums "
+		       "retrans %u/%" PRIu64 " wnd %u/%u mss %u/%u\n",
+		       n->cwnd, n->ssthresh, n->srtt_us / 1000.0,
+		       n->rttvar_us / 1000.0, n->rto_ms, n->retransmits,
+		       n->total_retrans, n->snd_wnd, n->rcv_wnd, n->snd_mss,
+		       n->rcv_mss);
+}
+
+static int cmd_netstat(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "numeric", no_argument, NULL, 'n' },
+		{ "extended", no_argument, NULL, 'e' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "port", required_argument, NULL, 'P' },
+		{ 0 },
+	};
+	struct ustack_list_req lq = { 0 };
+	unsigned per_state[USTACK_SS_MAX] = { 0 }, shown = 0, tcp = 0, udp = 0;
+	bool numeric = false, ext = false;
+	int want_state = -1, want_port = -1, opt;
+	uint32_t total;
+
+	while (cmd_opts(argc, argv, netstat_usage, "ne", lo, &opt) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'n':
+			numeric = true;
+			break;
+		case 'e':
+			ext = true;
+			break;
+		case 'S':
+			want_state = state_parse(optarg);
+			if (want_state < 0)
+				die(EXIT_USAGE, "netstat: unknown state '%s' (see --help)", optarg);
+			break;
+		case 'P':
+			want_port = (int)strtol(optarg, &end, 10);
+			if (*end || want_port < 0 || want_port > 65535)
+				die(EXIT_USAGE, "netstat: bad port '%s'", optarg);
+			break;
+		}
+	}
+	no_more_args(argc, argv, netstat_usage);
+	if (json)
+		printf("{\"sockets\": [");
+	else
+		printf("%-5s %6s %6s  %-21s %-21s %-12s %-20s %7s  %s\n", "Proto",
+		       "Recv-Q", "Send-Q", "Local Address", "Foreign Address",
+		       "State", "Timer", "Age", "PID/Program (UID)");
+	do {
+		const struct ustack_list_reply *lr =
+			call(USTACK_MSG_NETSTAT, &lq, sizeof(lq), -1, NULL, "netstat");
+		const struct ustack_netsock *n = (const void *)(lr + 1);
+
+		total = lr->total;
+		for (unsigned i = 0; i < lr->count; i++) {
+			if (n[i].state >= USTACK_SS_MAX || n[i].timer >= USTACK_TIMER_MAX)
+				continue;
+			if (want_state >= 0 && n[i].state != want_state)
+				continue;
+			if (want_port >= 0 && n[i].lport != want_port &&
+			    n[i].rport != want_port)
+				continue;
+			if (json)
+				netsock_json(&n[i], !shown, ext);
+			else
+				netsock_line(&n[i], numeric, ext);
+			per_state[n[i].state]++;
+			if (n[i].proto == 6)
+				tcp++;
+			else
+				udp++;
+			shown++;
+		}
+		lq.start += lr->count;
+		if (!lr->count)
+			break;
+	} while (lq.start < total);
+	if (json) {
+		printf("], \"summary\": {\"total\": %u, \"tcp\": %u, \"udp\": %u", shown, tcp, udp);
+		for (int i = 0; i < USTACK_SS_MAX; i++)
+			if (per_state[i])
+				printf(", \"%s\": %u", ss_names[i], per_state[i]);
+		printf("}}\n");
+		return EXIT_OK;
+	}
+	printf("%u socket%s: tcp %u, udp %u", shown, shown == 1 ? "" : "s", tcp, udp);
+	for (int i = 0; i < USTACK_SS_MAX; i++)
+		if (per_state[i] && i != USTACK_SS_UNCONN && i != USTACK_SS_CONNECTED)
+			printf(", %s %u", ss_names[i], per_state[i]);
+	printf("\n");
+	return EXIT_OK;
+}
+
+/* ---- kill ------------------------------------------------------------- */
+
+static const char kill_usage[] =
+	"Usage: ustackctl kill --local A.B.C.D:PORT --remote A.B.C.D:PORT [--json]\n"
+	"       ustackctl kill ID\n"
+	"Abort a TCP connection now with a reset, as SO_LINGER {1, 0} would:\n"
+	"the peer reads ECONNRESET, the local program ECONNABORTED, and the\n"
+	"address pair is free at once (no TIME_WAIT). ID is the id shown by\n"
+	"netstat --json. Needs root or the admin group.\n";
+
+static int parse_endpoint(const char *s, uint32_t *a, uint16_t *port)
+{
+	char buf[32], *colon, *end;
+	unsigned long p;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strrchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	p = strtoul(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || p == 0 || p > 65535 || ipv4_pton(buf, a))
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "local", required_argument, NULL, 'L' },
+		{ "remote", required_argument, NULL, 'R' },
+		{ 0 },
+	};
+	struct ustack_kill_req kr = { 0 };
+	const struct ustack_kill_reply *rep;
+	bool local = false, remote = false;
+	int opt;
+
+	while (cmd_opts(argc, argv, kill_usage, NULL, lo, &opt) != -1) {
+		if (opt == 'L') {
+			if (parse_endpoint(optarg, &kr.laddr, &kr.lport))
+				die(EXIT_USAGE, "kill: bad --local '%s' (A.B.C.D:PORT)", optarg);
+			local = true;
+		} else if (opt == 'R') {
+			if (parse_endpoint(optarg, &kr.raddr, &kr.rport))
+				die(EXIT_USAGE, "kill: bad --remote '%s' (A.B.C.D:PORT)", optarg);
+			remote = true;
+		}
+	}
+	if (optind < argc) {
+		char *end;
+
+		kr.id = strtoull(argv[optind++], &end, 10);
+		if (*end || !kr.id)
+			die(EXIT_USAGE, "kill: bad socket id '%s'", argv[optind - 1]);
+	}
+	no_more_args(argc, argv, kill_usage);
+	if (!kr.id && !(local && remote))
+		die(EXIT_USAGE, "kill: give --local and --remote, or a socket ID");
+	if (kr.id && (local || remote))
+		die(EXIT_USAGE, "kill: give a socket ID or the addresses, not both");
+	rep = call(USTACK_MSG_KILL, &kr, sizeof(kr), -1, NULL, "kill");
+	if (json)
+		printf("{\"killed\": %u}\n", rep->killed);
+	else
+		printf("killed %u connection%s\n", rep->killed, rep->killed == 1 ? "" : "s");
+	return rep->killed ? EXIT_OK : EXIT_REFUSED;
+}
+
 /* ---- version ---------------------------------------------------------- */
 
 static const char version_usage[] =
@@ -729,6 +1032,9 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "netstat", cmd_netstat, "every socket: state, queues, timers, owner" },
+	{ "ss", cmd_netstat, "the same as netstat" },
+	{ "kill", cmd_kill, "abort a connection now with a reset" },
 	{ "stats", cmd_stats, "every counter, memory against its budget" },
 	{ "neigh", cmd_neigh, "the neighbour (ARP) cache" },
 	{ "route", cmd_route, "show, add, del routes" },

@@ -89,20 +89,43 @@ static void client_free(struct ctl_client *cl)
 	free(cl);
 }
 
-static int client_reply(struct ctl_client *cl, uint16_t type, uint32_t seq,
-			int32_t status, const void *body, size_t body_len)
+/* A reply, with @fd attached (SCM_RIGHTS) unless it is -1. */
+static int client_reply_fd(struct ctl_client *cl, uint16_t type, uint32_t seq,
+			   int32_t status, const void *body, size_t body_len,
+			   int fd)
 {
 	struct ctl *c = cl->ctl;
 	size_t n = ustack_msg_build(c->out, sizeof(c->out),
 				    type | USTACK_MSG_REPLY, seq, status, body,
 				    body_len);
+	struct iovec iov = { c->out, n };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (!n || send(cl->fd, c->out, n, MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.b;
+		msg.msg_controllen = sizeof(cm.b);
+		cm.h.cmsg_level = SOL_SOCKET;
+		cm.h.cmsg_type = SCM_RIGHTS;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
+	}
+	if (!n || sendmsg(cl->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) !=
 			  (ssize_t)n) {
 		c->st.send_fail++;
 		return -1;
 	}
 	return 0;
+}
+
+static int client_reply(struct ctl_client *cl, uint16_t type, uint32_t seq,
+			int32_t status, const void *body, size_t body_len)
+{
+	return client_reply_fd(cl, type, seq, status, body, body_len, -1);
 }
 
 static struct ctl_client *client_find(struct ctl *c, uint64_t id)
@@ -130,11 +153,30 @@ static struct ctl_client *client_find(struct ctl *c, uint64_t id)
 int ctl_reply(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
 	      int32_t status, const void *body, size_t len)
 {
+	return ctl_reply_fd(c, client, type, seq, status, body, len, -1);
+}
+
+/**
+ * ctl_reply_fd() - ctl_reply() with a descriptor attached (SCM_RIGHTS)
+ * @c: the control server
+ * @client: the id from struct ctl_req
+ * @type: the request's type
+ * @seq: the request's seq
+ * @status: 0 or -errno (then @body must be empty)
+ * @body: reply body
+ * @len: its size
+ * @fd: the descriptor to pass (the caller still closes its copy), or -1
+ *
+ * Return: 0, -ENOENT if the client has gone, -EPIPE if it was dropped
+ */
+int ctl_reply_fd(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
+		 int32_t status, const void *body, size_t len, int fd)
+{
 	struct ctl_client *cl = client_find(c, client);
 
 	if (!cl)
 		return -ENOENT;
-	if (client_reply(cl, type, seq, status, body, len)) {
+	if (client_reply_fd(cl, type, seq, status, body, len, fd)) {
 		client_free(cl);
 		return -EPIPE;
 	}

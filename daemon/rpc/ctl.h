@@ -52,6 +52,8 @@ int ctl_set_handler(struct ctl *c, uint16_t first, uint16_t last,
 void ctl_set_admin_gid(struct ctl *c, gid_t gid);
 int ctl_reply(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
 	      int32_t status, const void *body, size_t len);
+int ctl_reply_fd(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
+		 int32_t status, const void *body, size_t len, int fd);
 const struct ctl_stats *ctl_get_stats(const struct ctl *c);
 unsigned ctl_clients(const struct ctl *c);
 

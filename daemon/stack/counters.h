@@ -80,6 +80,7 @@
 	X(icmp, tx_time_exceeded, "time exceeded sent")                       \
 	X(icmp, tx_ratelimited, "ICMP errors not sent: rate limit")           \
 	X(icmp, tx_err, "ICMP messages that could not be sent")                 \
+	X(tcp, terminated, "connections aborted from outside (ustackctl kill)") \
 	X(tcp, rx, "TCP segments received")                                   \
 	X(tcp, rx_short, "dropped: TCP segment truncated or bad data offset")  \
 	X(tcp, rx_bad_cksum, "dropped: TCP checksum wrong")                   \
@@ -151,7 +152,23 @@
 	X(tcp, icmp_abort, "connections aborted by an ICMP error")            \
 	X(tcp, neigh_failures, "connections opening failed: ARP got no answer") \
 	X(tcp, pmtu_updates, "MSS lowered by ICMP fragmentation needed")      \
-	X(tcp, zero_wnd_sent, "ACKs advertising a zero window")
+	X(tcp, zero_wnd_sent, "ACKs advertising a zero window")                \
+	X(udp, rx, "UDP datagrams received")                                  \
+	X(udp, rx_short, "dropped: shorter than a UDP header")                \
+	X(udp, rx_bad_len, "dropped: UDP length field invalid")               \
+	X(udp, rx_bad_cksum, "dropped: UDP checksum wrong")                   \
+	X(udp, rx_no_port, "datagrams for a closed port (port unreachable)")  \
+	X(udp, rx_no_port_bcast, "dropped: broadcast for a closed port")      \
+	X(udp, rx_rcvbuf, "dropped: socket receive buffer full")              \
+	X(udp, rx_nomem, "dropped: no buffer to queue a datagram")            \
+	X(udp, rx_delivered, "datagrams queued on a socket")                  \
+	X(udp, tx, "UDP datagrams sent")                                      \
+	X(udp, tx_nobufs, "not sent: link queue full or no buffer (ENOBUFS)") \
+	X(udp, tx_nomem, "not sent: no buffer for the datagram")              \
+	X(udp, tx_err, "not sent: IP output failed")                          \
+	X(udp, no_ports, "refused: no ephemeral port left")                   \
+	X(udp, icmp_rx, "ICMP errors about UDP datagrams")                    \
+	X(udp, icmp_err, "ICMP errors reported to a connected socket")
 
 struct stack_counters {
 #define X(group, name, desc) uint64_t group##_##name;

@@ -13,8 +13,9 @@
  * 4.3.2.8: icmp_rate per second, bursts of icmp_burst). Echo replies are
  * not rate limited, as in Linux.
  *
- * Errors received are counted; destination unreachable quoting a TCP
- * segment goes to TCP (tcp_icmp_error: refused connections, path MTU).
+ * Errors received are counted; destination unreachable is handed to the
+ * transport whose datagram it quotes (UDP: ECONNREFUSED on a connected
+ * socket; TCP: tcp_icmp_error, refused connections, path MTU).
  */
 #include "icmp.h"
 
@@ -22,6 +23,7 @@
 
 #include "ipv4.h"
 #include "stack_impl.h"
+#include "udp.h"
 #include "tcp_impl.h"
 
 /**
@@ -183,6 +185,17 @@ static void icmp_echo_reply(struct stack *s, struct pbuf *req,
 		CNT(s, icmp_tx_err);
 }
 
+/* Hand an error to the transport whose datagram it quotes. */
+static void icmp_error_deliver(struct stack *s, const struct icmp_hdr *h,
+			       const struct pbuf *p)
+{
+	const uint8_t *orig = p->data + ICMP_HLEN;
+	size_t len = p->len - ICMP_HLEN;
+
+	if (len >= IPV4_HLEN && orig[9] == IP_PROTO_UDP)
+		udp_icmp_error(s, h->type, h->code, orig, len);
+}
+
 /**
  * stack_ping() - send an ICMP echo request from the stack itself
  * @s: the stack
@@ -251,6 +264,7 @@ void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		break;
 	case ICMP_UNREACH:
 		CNT(s, icmp_rx_unreach);
+		icmp_error_deliver(s, &h, p);
 		if (p->len > ICMP_HLEN)
 			tcp_icmp_error(s, h.type, h.code, h.rest,
 				       p->data + ICMP_HLEN, p->len - ICMP_HLEN);

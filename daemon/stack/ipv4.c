@@ -28,6 +28,7 @@
 #include "eth.h"
 #include "icmp.h"
 #include "stack_impl.h"
+#include "udp.h"
 #include "tcp_impl.h"
 
 /**
@@ -139,6 +140,10 @@ static void ipv4_deliver(struct stack *s, struct pbuf *p,
 	case IP_PROTO_ICMP:
 		CNT(s, ip_rx_delivered);
 		icmp_input(s, p, rx);
+		return;
+	case IP_PROTO_UDP:
+		CNT(s, ip_rx_delivered);
+		udp_input(s, p, rx);
 		return;
 	case IP_PROTO_TCP:
 		CNT(s, ip_rx_delivered);

@@ -206,6 +206,7 @@ void stack_free(struct stack *s)
 {
 	if (!s)
 		return;
+	udp_fini(s);
 	tcp_fini(s);
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
@@ -213,6 +214,45 @@ void stack_free(struct stack *s)
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);
 	free(s);
+}
+
+/*
+ * Every TCP tunable is read where it is used (new sockets, new timers,
+ * new bindings), so all of them may change live; connections keep the
+ * values they started with where they copied them (buffers, keepalive).
+ */
+static void stack_reconfigure_tcp(struct stack_config *to,
+				  const struct stack_config *from)
+{
+	to->tcp_msl = from->tcp_msl;
+	to->tcp_fin_timeout = from->tcp_fin_timeout;
+	to->tcp_rto_min = from->tcp_rto_min;
+	to->tcp_rto_initial = from->tcp_rto_initial;
+	to->tcp_rto_max = from->tcp_rto_max;
+	to->tcp_delack_max = from->tcp_delack_max;
+	to->tcp_syn_retries = from->tcp_syn_retries;
+	to->tcp_synack_retries = from->tcp_synack_retries;
+	to->tcp_retries2 = from->tcp_retries2;
+	to->tcp_max_socks = from->tcp_max_socks;
+	to->tcp_max_time_wait = from->tcp_max_time_wait;
+	to->tcp_max_syn_backlog = from->tcp_max_syn_backlog;
+	to->tcp_somaxconn = from->tcp_somaxconn;
+	to->tcp_sndbuf = from->tcp_sndbuf;
+	to->tcp_rcvbuf = from->tcp_rcvbuf;
+	to->tcp_sndbuf_max = from->tcp_sndbuf_max;
+	to->tcp_rcvbuf_max = from->tcp_rcvbuf_max;
+	to->tcp_mem_budget = from->tcp_mem_budget;
+	to->tcp_keepidle = from->tcp_keepidle;
+	to->tcp_keepintvl = from->tcp_keepintvl;
+	to->tcp_keepcnt = from->tcp_keepcnt;
+	to->tcp_init_cwnd = from->tcp_init_cwnd;
+	to->tcp_port_lo = from->tcp_port_lo;
+	to->tcp_port_hi = from->tcp_port_hi;
+	to->tcp_timestamps = from->tcp_timestamps;
+	to->tcp_window_scaling = from->tcp_window_scaling;
+	to->tcp_sack = from->tcp_sack;
+	to->tcp_syncookies = from->tcp_syncookies;
+	to->tcp_cc = from->tcp_cc;
 }
 
 /**
@@ -246,6 +286,7 @@ int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
 	s->cfg.reass_timeout = cfg->reass_timeout;
 	s->cfg.icmp_rate = cfg->icmp_rate;
 	s->cfg.icmp_burst = cfg->icmp_burst;
+	stack_reconfigure_tcp(&s->cfg, cfg);
 	return 0;
 }
 

@@ -27,6 +27,8 @@
 #include "pbuf.h"
 #include "tcp.h"
 
+struct udp_sock;
+
 #define STACK_NO_DEADLINE UINT64_MAX
 #define STACK_MAX_ADDRS 8
 #define STACK_MAX_ROUTES 256
@@ -49,6 +51,12 @@ struct stack_ops {
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* One log line, without newline. May be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);
+	/*
+	 * A UDP socket's state changed: @events is a mask of UDP_EV_*
+	 * (udp.h). The host may call the socket's functions from here but
+	 * must not close it. May be NULL.
+	 */
+	void (*udp_event)(void *ctx, struct udp_sock *us, unsigned events);
 	/* An echo reply to stack_ping() arrived (@len: data bytes). May be NULL. */
 	void (*echo_reply)(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
 			   size_t len, uint8_t ttl);

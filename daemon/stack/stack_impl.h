@@ -14,6 +14,7 @@
 #include "stack.h"
 #include "tcp_impl.h"
 #include "timer.h"
+#include "udp.h"
 
 #define CNT(s, name) ((s)->cnt.name++)
 
@@ -50,6 +51,8 @@ struct stack {
 	struct arp_table arp;
 	struct reass_table reass;
 	uint16_t ip_id;
+
+	struct udp_table udp;
 
 	/* ICMP error rate limit: a token bucket (RFC 1812 4.3.2.8) */
 	uint64_t icmp_tokens;        /* in units of 1/NSEC_PER_SEC token */

@@ -516,6 +516,7 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 		return NULL;
 	}
 	sk->s = s;
+	sk->id = ++s->tcp.next_id;
 	sk->state = TCP_CLOSED;
 	sk->state_since = s->now;
 	sk->sndbuf = s->cfg.tcp_sndbuf;

@@ -115,6 +115,7 @@ enum tcp_timer_kind {
 
 /* Per-connection record, for ustackctl and TCP_INFO. Times in ns. */
 struct tcp_info_rec {
+	uint64_t id;                        /* unique for the engine's life */
 	enum tcp_state state;
 	uint64_t time_in_state;
 	enum tcp_timer_kind timer;
@@ -187,6 +188,9 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *info,
 void tcp_foreach(struct stack *s,
 		 void (*fn)(void *arg, const struct tcp_sock *sk), void *arg);
 unsigned tcp_sock_count(const struct stack *s);
+struct tcp_sock *tcp_find(struct stack *s, uint64_t id, uint32_t laddr,
+			  uint16_t lport, uint32_t raddr, uint16_t rport);
+int tcp_terminate(struct tcp_sock *sk, uint64_t now);
 size_t tcp_mem_in_use(const struct stack *s);
 const char *tcp_state_name(enum tcp_state st);
 

@@ -124,6 +124,7 @@ struct tcp_sock {
 	struct tcp_sock *qnext;                 /* on parent's syn_q/accept_q */
 	struct tcp_sock *tw_next;               /* TIME_WAIT age list */
 	void *user;
+	uint64_t id;                            /* for netstat and kill */
 
 	enum tcp_state state;
 	uint64_t state_since;
@@ -234,6 +235,7 @@ struct tcp_table {
 	struct tcp_sock *reap;                  /* dead, freed on leave */
 	uint64_t last_cookie;                   /* when a SYN cookie went out */
 	unsigned busy;                          /* nesting of entry points */
+	uint64_t next_id;                       /* last socket id given */
 };
 
 struct stack;

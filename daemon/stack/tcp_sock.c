@@ -947,6 +947,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 		  uint64_t now)
 {
 	memset(i, 0, sizeof(*i));
+	i->id = sk->id;
 	i->state = sk->state;
 	i->time_in_state = now - sk->state_since;
 	tcp_info_timer(sk, i, now);
@@ -989,6 +990,74 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->rack_min_rtt = sk->rack_min_rtt;
 	i->rack_reord = sk->rack_reord;
 	i->rack_lost = sk->rack_lost;
+}
+
+/**
+ * tcp_find() - a connection by its id, or by its 4-tuple
+ * @s: the stack
+ * @id: the id from the info record, or 0 to match the 4-tuple instead
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the live socket, or NULL (a linear walk: for ustackctl, not
+ * for the data path). A closed socket its program has not closed yet is
+ * no connection any more, and is not found.
+ */
+struct tcp_sock *tcp_find(struct stack *s, uint64_t id, uint32_t laddr,
+			  uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	for (struct tcp_sock *sk = s->tcp.all; sk; sk = sk->all_next) {
+		if (sk->dead || sk->state == TCP_CLOSED)
+			continue;
+		if (id ? sk->id == id :
+			 sk->laddr == laddr && sk->lport == lport &&
+			 sk->raddr == raddr && sk->rport == rport &&
+			 sk->state != TCP_LISTEN)
+			return sk;
+	}
+	return NULL;
+}
+
+/**
+ * tcp_terminate() - abort a connection from outside (ustackctl kill)
+ * @sk: the connection, held by the host or not
+ * @now: current time
+ *
+ * What Linux's SOCK_DESTROY (ss -K) does: a reset to the peer in the
+ * states where RFC 9293 3.10.7 would send one on ABORT, then the socket
+ * closes with -ECONNABORTED. A socket the host holds stays in TCP_CLOSED
+ * with that error, and the host hears TCP_EV_ERROR | TCP_EV_CLOSED, so the
+ * program's next call fails with ECONNABORTED; an orphan is freed. Either
+ * way the address pair is free at once, without TIME_WAIT.
+ *
+ * Return: 0, or -EINVAL for a listener or a closed socket
+ */
+int tcp_terminate(struct tcp_sock *sk, uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	if (sk->state == TCP_LISTEN || sk->state == TCP_CLOSED)
+		return -EINVAL;
+	s->now = now;
+	tcp_enter(s);
+	CNT(s, tcp_terminated);
+	switch (sk->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		/* "Send a reset segment: <SEQ=SND.NXT><CTL=RST>" */
+		tcp_send_active_rst(sk);
+		break;
+	default:
+		break;
+	}
+	tcp_done(sk, -ECONNABORTED);
+	tcp_leave(s);
+	return 0;
 }
 
 /**

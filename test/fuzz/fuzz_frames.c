@@ -54,6 +54,7 @@
 #include "stack_impl.h"
 #include "tcp.h"
 #include "tcp_impl.h"
+#include "udp.h"
 
 #define FF_FRAME_MAX 65600      /* a 64 KiB datagram and its Ethernet header */
 #define FF_MAX_FRAGS 1024       /* fragments one FF_FRAGS record sends */
@@ -62,8 +63,32 @@
 #define FRAG_OFF(p) ((uint32_t)((p)->stamp >> 32))
 #define FRAG_LEN(p) ((uint32_t)(p)->stamp)
 
-/* Heap bytes in live allocations; only ASan provides it. */
-size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+/*
+ * The sanitizers' malloc and free hooks (ASan, under clang and gcc): the
+ * heap this thread holds, counted while an input runs, so that libFuzzer's
+ * own threads (its RSS watcher) never blur the figure.
+ */
+int __sanitizer_install_malloc_and_free_hooks(
+	void (*malloc_hook)(const volatile void *, size_t),
+	void (*free_hook)(const volatile void *)) __attribute__((weak));
+size_t __sanitizer_get_allocated_size(const volatile void *p)
+	__attribute__((weak));
+
+static __thread bool heap_counting;
+static __thread size_t heap_bytes;
+static bool heap_known;         /* the hooks are in */
+
+static void ff_malloc_hook(const volatile void *p, size_t n)
+{
+	if (heap_counting && p)
+		heap_bytes += n;
+}
+
+static void ff_free_hook(const volatile void *p)
+{
+	if (heap_counting && p)
+		heap_bytes -= __sanitizer_get_allocated_size(p);
+}
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t mac_ours[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -100,6 +125,10 @@ struct ff {
 	/* TCP: the sockets the host holds (sk[0] the listener if any) */
 	struct tcp_sock *sk[8];
 	unsigned nsk;
+	/* UDP: the sockets the host holds (us[0] on port 53 if any) */
+	struct udp_sock *us[4];
+	unsigned nus;
+	size_t udp_sock_size;           /* heap of one, seen at udp_open() */
 	bool tcp_hint;                  /* the engine sent a segment: */
 	uint32_t tcp_next_seq;          /* the last one's ack */
 	uint32_t tcp_ports;             /* its source and destination ports */
@@ -108,13 +137,13 @@ struct ff {
 	uint8_t last_out[IPV4_HLEN + 40];  /* the last datagram sent: for */
 	size_t last_out_len;               /* ICMP errors to quote it */
 
-	size_t heap_base;
 	size_t last_len;
 	uint8_t last_fix;
 	uint8_t last[FF_FRAME_MAX];     /* the last FF_FRAME, as injected */
 };
 
 static struct ff ff;
+static void ff_udp_open(struct ff *f);
 static uint8_t frame_buf[FF_FRAME_MAX];
 static uint8_t pl_buf[2 * 65536];
 
@@ -302,15 +331,27 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	src = get32(ip + 12);
 	dst = get32(ip + 16);
 	FF_ASSERT(ff_is_ours(f, src), "source %#x not ours", src);
+	if (ip[9] == IP_PROTO_UDP)      /* SO_BROADCAST: the host asked */
+		FF_ASSERT(dst && !ff_is_ours(f, dst) && !ipv4_is_loopback(dst),
+			  "UDP to %#x", dst);
+	else
+		FF_ASSERT(dst && !ff_is_ours(f, dst) && !ff_is_bcast(f, dst) &&
+			  !ipv4_is_multicast(dst) && !ipv4_is_loopback(dst) &&
+			  dst >> 28 != 0xf, "sent to %#x", dst);
 	f->last_out_len = n < sizeof(f->last_out) ? n : sizeof(f->last_out);
 	memcpy(f->last_out, ip, f->last_out_len);
-	FF_ASSERT(dst && !ff_is_ours(f, dst) && !ff_is_bcast(f, dst) &&
-		  !ipv4_is_multicast(dst) && !ipv4_is_loopback(dst) &&
-		  dst >> 28 != 0xf, "sent to %#x", dst);
 	if (frag & (IP_FLAG_MF | IP_OFFMASK))
 		return;
 	if (ip[9] == IP_PROTO_TCP) {
 		ff_check_tcp_out(f, ip, n);
+		return;
+	}
+	if (ip[9] == IP_PROTO_UDP) {
+		FF_ASSERT(n >= IPV4_HLEN + 8 && get16(ip + 24) == n - IPV4_HLEN,
+			  "UDP length");
+		FF_ASSERT(!get16(ip + 26) ||
+			  ff_tcp_cksum(ip, ip + IPV4_HLEN, n - IPV4_HLEN) == 0,
+			  "UDP checksum");
 		return;
 	}
 	FF_ASSERT(ip[9] == IP_PROTO_ICMP, "protocol %u", ip[9]);
@@ -377,6 +418,12 @@ static void ff_sock_event(void *ctx, struct tcp_sock *sk, unsigned events)
 {
 	/* events 0: tcp_ack() pokes the host when the peer's window opens */
 	FF_ASSERT(sk && !(events & ~0x7fu), "events %#x", events);
+}
+
+static void ff_udp_event(void *ctx, struct udp_sock *us, unsigned events)
+{
+	FF_ASSERT(us && events && !(events & ~(UDP_EV_READABLE | UDP_EV_ERROR)),
+		  "UDP events %#x", events);
 }
 
 static void ff_log(void *ctx, int level, const char *msg)
@@ -554,9 +601,10 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 		FF_ASSERT(sk->sndq.len <= sk->sndq.cap &&
 			  sk->rcvq.len <= sk->rcvq.cap, "ring overfull");
 		tw += sk->state == TCP_TIME_WAIT;
+		/* Linux's sk_acceptq_is_full(): backlog + 1 may wait */
 		if (sk->state == TCP_LISTEN)
 			FF_ASSERT(sk->syn_qlen <= f->cfg.tcp_max_syn_backlog &&
-				  sk->accept_qlen <= sk->backlog,
+				  sk->accept_qlen <= sk->backlog + 1,
 				  "listener queues %u/%u", sk->syn_qlen,
 				  sk->accept_qlen);
 	}
@@ -567,6 +615,46 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 	FF_ASSERT(tw <= f->cfg.tcp_max_time_wait, "%u in TIME_WAIT", tw);
 	FF_ASSERT(!t->reap && !t->busy, "TCP left sockets to reap");
 	return timers;
+}
+
+/*
+ * UDP: struct udp_sock is udp.c's own, so its receive queues are seen
+ * through what they charge: udp_truesize() is a buffer's cap plus
+ * sizeof(struct pbuf) + 64. What the pool holds beyond ARP and reassembly
+ * must be exactly those datagrams: n buffers of these caps, with
+ *   sum(udp_recv_queued) == extra bytes + n * (sizeof(struct pbuf) + 64).
+ * Each queue stays within its SO_RCVBUF plus one datagram.
+ */
+static void ff_check_udp(struct ff *f, uint64_t *owned, size_t *bytes,
+			 size_t *heap)
+{
+	const struct pbuf_pool *pool = stack_pool(f->s);
+	size_t charged = 0, n, extra;
+
+	FF_ASSERT(udp_sock_count(f->s) == f->nus, "%u UDP sockets, %u held",
+		  udp_sock_count(f->s), f->nus);
+	for (unsigned i = 0; i < f->nus; i++) {
+		size_t q = udp_recv_queued(f->us[i]);
+		int rcvbuf = 0;
+
+		FF_ASSERT(udp_getsockopt(f->us[i], UDP_SO_RCVBUF, &rcvbuf) == 0,
+			  "SO_RCVBUF");
+		FF_ASSERT(q <= (size_t)rcvbuf + 65536 + PBUF_HEADROOM +
+			  sizeof(struct pbuf) + 64, "UDP queue of %zu, rcvbuf %d",
+			  q, rcvbuf);
+		charged += q;
+		*heap += f->udp_sock_size;
+	}
+	FF_ASSERT(pool->live >= *owned && pool->in_use >= *bytes,
+		  "pool below its owners");
+	n = (size_t)(pool->live - *owned);
+	extra = pool->in_use - *bytes;
+	FF_ASSERT(charged == extra + n * (sizeof(struct pbuf) + 64),
+		  "UDP charges %zu for %zu buffers of %zu bytes", charged, n,
+		  extra);
+	*owned += n;
+	*bytes += extra;
+	*heap += extra + n * sizeof(struct pbuf);
 }
 
 /**
@@ -588,6 +676,7 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 	incomplete = ff_check_arp(f, &owned, &bytes, &heap, &qmax);
 	count = ff_check_reass(f, &owned, &bytes, &heap);
 	tcp_timers = ff_check_tcp(f, &heap);
+	ff_check_udp(f, &owned, &bytes, &heap);
 	FF_ASSERT(pool->live == owned && pool->in_use == bytes,
 		  "%llu pbufs (%zu bytes) live, %llu (%zu) owned",
 		  (unsigned long long)pool->live, pool->in_use,
@@ -600,13 +689,12 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 		  (unsigned long long)deadline, (unsigned long long)f->now);
 	FF_ASSERT((deadline == STACK_NO_DEADLINE) == (s->timers.n == 0),
 		  "idle engine with a deadline, or timers without one");
-	if (__sanitizer_get_current_allocated_bytes) {
-		size_t now = __sanitizer_get_current_allocated_bytes();
+	if (heap_known) {
 		size_t want = ff_heap_expected(s, heap);
 
-		FF_ASSERT(now - f->heap_base == want,
+		FF_ASSERT(heap_bytes == want,
 			  "heap holds %zu bytes, the engine explains %zu",
-			  now - f->heap_base, want);
+			  heap_bytes, want);
 	}
 	f->prev_in_use = pool->in_use;
 	f->prev_reass_bytes = s->reass.bytes;
@@ -694,12 +782,11 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->tcp_cc = c[FF_CFG_TCP] & FT_NEWRENO ? TCP_CC_NEWRENO : TCP_CC_CUBIC;
 	f->ops.link_output = ff_link_output;
 	f->ops.sock_event = ff_sock_event;
+	f->ops.udp_event = ff_udp_event;
 	f->ops.random = ff_random;
 	f->ops.log = ff_log;
 	f->rng = 0x9e3779b97f4a7c15ull;
 	f->start = f->now = 1000 * NSEC_PER_SEC;
-	if (__sanitizer_get_current_allocated_bytes)
-		f->heap_base = __sanitizer_get_current_allocated_bytes();
 	rc = stack_new(&f->s, cfg, &f->ops, f, f->now);
 	if (rc && cfg->gateway) {
 		/* the gateway is off every subnet the prefixes make */
@@ -715,6 +802,11 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 		f->nsk = 1;
 		FF_ASSERT(tcp_bind(f->sk[0], 0, 80) == 0, "tcp_bind");
 		FF_ASSERT(tcp_listen(f->sk[0], 2) == 0, "tcp_listen");
+	}
+	if (c[FF_CFG_TCP] & FT_UDP) {
+		ff_udp_open(f);
+		if (f->nus)
+			FF_ASSERT(udp_bind(f->us[0], 0, 53) == 0, "udp_bind");
 	}
 	f->icmp_burst_max = cfg->icmp_burst;
 	f->icmp_rate_max = cfg->icmp_rate;
@@ -1104,6 +1196,75 @@ static void ff_rec_reconf(struct ff *f, const uint8_t *rec)
 		f->icmp_burst_max = cfg.icmp_burst;
 }
 
+/* A UDP socket for the host; the first teaches what one costs. */
+static void ff_udp_open(struct ff *f)
+{
+	size_t before = 0;
+
+	if (f->nus == 4)
+		return;
+	before = heap_bytes;
+	if (udp_open(f->s, &f->us[f->nus]))
+		return;
+	if (!f->udp_sock_size)
+		f->udp_sock_size = heap_bytes -
+				   before;
+	f->nus++;
+}
+
+/**
+ * ff_rec_udp() - a UDP socket call of the host
+ * @f: the fuzzer's host
+ * @rec: op (enum ff_sock_op, socket index in bits 3-4), arg
+ */
+static void ff_rec_udp(struct ff *f, const uint8_t *rec)
+{
+	static uint8_t buf[4096];
+	unsigned op = rec[0] & 7, i = f->nus ? (rec[0] >> 3 & 3) % f->nus : 0;
+	struct udp_sock *us = f->nus ? f->us[i] : NULL;
+	uint32_t dst = f->addr[rec[1] & 15];
+	struct udp_meta m;
+	int rc;
+
+	if (op == FS_CONNECT || op == FS_ACCEPT) {
+		ff_udp_open(f);
+		if (op == FS_CONNECT && f->nus && f->us[f->nus - 1] != us) {
+			rc = udp_connect(f->us[f->nus - 1], dst, 53);
+			FF_ASSERT(rc <= 0 && rc > -4096, "udp_connect: %d", rc);
+		}
+		return;
+	}
+	if (!us)
+		return;
+	switch (op) {
+	case FS_SEND:
+		memset(buf, rec[1], sizeof(buf));
+		rc = udp_sendto(us, buf, (rec[1] & 15) * 256u,
+				rec[1] & 0x80 ? NULL : &dst, 53, f->now);
+		FF_ASSERT(rc <= 4096 && rc > -4096, "udp_sendto: %d", rc);
+		break;
+	case FS_RECV:
+		for (unsigned k = 0; k <= (rec[1] & 7u) &&
+				     udp_recv_peek(us, &m); k++)
+			udp_recv_next(us);
+		break;
+	case FS_SHUTDOWN:
+		rc = udp_disconnect(us);
+		FF_ASSERT(rc <= 0 && rc > -4096, "udp_disconnect: %d", rc);
+		break;
+	case FS_CLOSE:
+	case FS_ABORT:
+		udp_close(us);
+		f->us[i] = f->us[--f->nus];
+		break;
+	case FS_SETSOCKOPT:
+		rc = udp_setsockopt(us, (enum udp_sockopt)(rec[1] % 5),
+				    (rec[1] >> 4) * (rec[1] % 5 < 2 ? 1024 : 1));
+		FF_ASSERT(rc <= 0 && rc > -4096, "udp_setsockopt: %d", rc);
+		break;
+	}
+}
+
 static void ff_sock_drop(struct ff *f, unsigned i)
 {
 	f->sk[i] = f->sk[--f->nsk];
@@ -1185,6 +1346,8 @@ static void ff_print_counters(const struct ff *f)
 {
 	const struct stack_counters *c = stack_counters(f->s);
 
+	if (heap_known)
+		fprintf(stderr, "heap %zu bytes\n", heap_bytes);
 	for (unsigned i = 0; i < stack_counter_count; i++) {
 		uint64_t v;
 
@@ -1206,9 +1369,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t deadline = STACK_NO_DEADLINE;
 	size_t pos = size < FF_CFG_LEN ? size : FF_CFG_LEN;
 
+	if (!heap_known && __sanitizer_install_malloc_and_free_hooks &&
+	    __sanitizer_get_allocated_size)
+		heap_known = __sanitizer_install_malloc_and_free_hooks(
+			ff_malloc_hook, ff_free_hook) != 0;
+	heap_bytes = 0;
+	heap_counting = true;
 	memcpy(cfg, data, pos);
-	if (ff_setup(f, cfg))
+	if (ff_setup(f, cfg)) {
+		heap_counting = false;
 		return 0;
+	}
 	ff_check_state(f, deadline);
 	while (pos < size && f->injected < FF_MAX_INJECT) {
 		uint8_t k = data[pos];
@@ -1248,7 +1419,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f->link_fail_every = rec[0] & 7;
 			break;
 		case FF_SOCK:
-			ff_rec_sock(f, rec);
+			if (rec[0] & 0x40)
+				ff_rec_udp(f, rec);
+			else
+				ff_rec_sock(f, rec);
 			break;
 		case FF_DEADLINE:
 			ff_time(f, deadline == STACK_NO_DEADLINE ? NSEC_PER_SEC :
@@ -1262,9 +1436,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ff_print_counters(f);
 	stack_free(f->s);
 	f->s = NULL;
-	if (__sanitizer_get_current_allocated_bytes)
-		FF_ASSERT(__sanitizer_get_current_allocated_bytes() == f->heap_base,
-			  "stack_free() left %zu bytes",
-			  __sanitizer_get_current_allocated_bytes() - f->heap_base);
+	FF_ASSERT(!heap_bytes, "stack_free() left %zu bytes", heap_bytes);
+	heap_counting = false;
 	return 0;
 }

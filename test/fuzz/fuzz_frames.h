@@ -19,15 +19,17 @@
  *   FF_START    stack_start(): gratuitous ARP
  *   FF_LINK     n: from now on every (n & 7)th frame sent fails (0: none)
  *   FF_DEADLINE move the clock to the engine's next deadline
- *   FF_SOCK     op, arg: a TCP socket call of the host (enum ff_sock_op in
- *               op bits 0-2, the socket in bits 3-5)
+ *   FF_SOCK     op, arg: a socket call of the host (enum ff_sock_op in op
+ *               bits 0-2, the socket in bits 3-5; bit 6: UDP, where
+ *               FS_ACCEPT opens a socket and FS_CONNECT connects a new one)
  *
  * The kind is (byte & 15) % FF_KINDS; FF_TIME's unit is in bits 4-5.
  * Configuration bytes (fuzz_frames.c ff_setup() reads them):
  *   [0] MTU  [1] ARP table, queue, retries  [2] reassembly bounds
  *   [3] memory budget  [4] prefixes, second address, gateway
  *   [5] ARP and reassembly timers, ICMP rate  [6] TTL  [7] ICMP burst
- *   [8] TCP: a listener on port 80, options, SYN cookies, small budget
+ *   [8] TCP: a listener on port 80, options, SYN cookies, small budget;
+ *       a UDP socket on port 53
  *
  * Addresses in addrs bytes index ff_addr (low nibble source, high nibble
  * destination); 15 keeps the bytes as they are.
@@ -56,6 +58,7 @@ enum ff_kind {
 #define FT_NO_COOKIES 0x10 /* SYN cookies off */
 #define FT_NEWRENO  0x20   /* NewReno instead of CUBIC */
 #define FT_BIG      0x40   /* the default budget and socket bounds */
+#define FT_UDP      0x80   /* a UDP socket on port 53 of every address */
 
 enum ff_sock_op {
 	FS_ACCEPT, FS_SEND, FS_RECV, FS_SHUTDOWN, FS_CLOSE, FS_ABORT,

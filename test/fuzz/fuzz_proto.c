@@ -2,10 +2,11 @@
 /*
  * fuzz_proto.c - libFuzzer target: control messages
  *
- * Theory of operation: the first byte picks the side (bit 0: validate as a
- * reply, as a client does; else as a request, as the daemon does), the rest
- * is one received packet, copied into an allocation of exactly its size so
- * that ASan sees any read past it. ustack_msg_check() must then
+ * Theory of operation: the first byte picks what the rest is (bits 1-2)
+ * and, for a control message, the side (bit 0: validate as a reply, as a
+ * client does; else as a request, as the daemon does). The rest is copied
+ * into an allocation of exactly its size so that ASan sees any read past
+ * it. For a received control message, ustack_msg_check() must
  *   - never read out of bounds (ASan) nor invoke undefined behaviour;
  *   - accept only what ustack_msg_build() rebuilds byte for byte from the
  *     header fields and body it accepted;
@@ -14,11 +15,19 @@
  * In the other direction, a message that ustack_msg_build() writes from
  * fuzzed fields is never refused for its framing (length, magic, version,
  * flags): only for its type or body size.
+ * A datagram-channel message accepted by ustack_dgram_check() has the
+ * length it says and an address ustack_addr_check() accepts; a sockaddr
+ * of any bytes and length is read within its length by
+ * ustack_addr_from_sockaddr(), and what that accepts comes back the same
+ * through ustack_addr_to_sockaddr().
  */
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ustack_proto.h"
 
@@ -99,6 +108,50 @@ static void fp_built(const uint8_t *data, size_t size)
 	FP_ASSERT(ustack_msg_check(buf, n, !is_reply, &h) == USTACK_CHECK_TYPE);
 }
 
+/* sockaddr -> wire -> sockaddr -> wire: the same address twice */
+static void fp_sockaddr(const uint8_t *sa, size_t len)
+{
+	struct ustack_sockaddr ua, ub;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in6 sin6;
+	} out;
+	size_t n;
+	int rc;
+
+	rc = ustack_addr_from_sockaddr(&ua, (const struct sockaddr *)(const void *)sa,
+				       len);
+	FP_ASSERT(rc == 0 || rc == -EINVAL || rc == -EAFNOSUPPORT);
+	if (rc || ua.family == AF_UNSPEC)
+		return;
+	FP_ASSERT(ustack_addr_check(&ua) == 0);
+	n = ustack_addr_to_sockaddr(&ua, &out.sa, sizeof(out), ua.family);
+	FP_ASSERT(n <= sizeof(out));
+	FP_ASSERT(ustack_addr_from_sockaddr(&ub, &out.sa, n) == 0);
+	FP_ASSERT(!memcmp(&ua, &ub, sizeof(ua)));
+}
+
+/* A datagram-channel message: accepted only if it says what it holds. */
+static void fp_dgram(const uint8_t *msg, size_t len)
+{
+	struct ustack_dgram_hdr h;
+	int rc = ustack_dgram_check(msg, len, &h);
+
+	/* an unknown address family comes back as ustack_addr_check()'s
+	 * -EAFNOSUPPORT */
+	FP_ASSERT(rc == 0 || rc == -EINVAL || rc == -EMSGSIZE ||
+		  rc == -EAFNOSUPPORT);
+	if (rc)
+		return;
+	FP_ASSERT(len == sizeof(h) + h.len && !h.flags && !h.reserved);
+	if (h.kind == USTACK_DG_ERROR) {
+		FP_ASSERT(h.len == 0 && h.error > 0);
+		return;
+	}
+	FP_ASSERT(h.kind == USTACK_DG_DATA && h.len <= USTACK_DGRAM_MAX);
+	FP_ASSERT(ustack_addr_check(&h.addr) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *msg;
@@ -109,10 +162,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!msg)
 		return 0;
 	memcpy(msg, data + 1, size - 1);
-	if (data[0] & 2)
-		fp_built(msg, size - 1);
-	else
+	switch (data[0] >> 1 & 3) {
+	case 0:
 		fp_received(msg, size - 1, data[0] & 1);
+		break;
+	case 1:
+		fp_built(msg, size - 1);
+		break;
+	case 2:
+		fp_dgram(msg, size - 1);
+		break;
+	default:
+		fp_sockaddr(msg, size - 1);
+		break;
+	}
 	free(msg);
 	return 0;
 }

@@ -39,7 +39,7 @@ for spec in "$@"; do
 		"$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
-	cov=$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$log" | tail -n1)
+	cov=$(grep -ao 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$log" | tail -n1)
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
 		echo "$t: ok, ${runs:-?} runs in ${secs} s, ${cov:-no coverage figures}"

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include "fuzz_frames.h"
@@ -385,6 +387,42 @@ static void seeds_tcp(void)
 	save("fuzz_frames", "tcp-passive-close");
 }
 
+/* A UDP datagram from the peer's port 5353 to our port @dport. */
+static void udp(uint8_t sel, uint8_t addrs, uint16_t dport, size_t len)
+{
+	static uint8_t d[2048];
+
+	memset(d, 0, 8);
+	be16(d, 5353);
+	be16(d + 2, dport);
+	memset(d + 8, 'u', len);
+	ip(FIX_IP, sel, addrs, 17, NULL, 0, d, 8 + len);
+}
+
+static void seeds_udp(void)
+{
+	uint8_t pl[64] = { 3, 3 };
+
+	cfg_default();
+	sd.b[8] |= FT_UDP;
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	udp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 53, 40);
+	udp(SEL_IP, ADDRS(FA_PEER, FA_OURS1), 54, 40);     /* port unreachable */
+	udp(SEL_IP | SEL_DST(1), ADDRS(FA_PEER, FA_BCAST0), 53, 10);
+	sock(FS_RECV, 8, 7);
+	sock(FS_SEND, 8, 0x23);
+	sock(FS_CONNECT, 8, FA_FAR);
+	sock(FS_SEND, 8 | 1, 0x81);
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_GW, FA_OURS0), 1, NULL, 0,
+	   pl, 8 + 28);                                    /* about it */
+	sock(FS_SETSOCKOPT, 8, 0x50);                      /* small rcvbuf */
+	udp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 53, 1000);
+	repeat(40, FV_ID);
+	sock(FS_RECV, 8, 3);
+	sock(FS_CLOSE, 8 | 1, 0);
+	save("fuzz_frames", "udp");
+}
+
 static void seeds_frames(void)
 {
 	static uint8_t pl[70000];
@@ -623,6 +661,38 @@ static void seeds_admin(void)
 	save("fuzz_proto", "admin-ping-timeout");
 }
 
+/* datagram-channel messages and sockaddrs of both families */
+static void seeds_dgram(void)
+{
+	struct ustack_dgram_hdr h = { .kind = USTACK_DG_DATA, .len = 4 };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(53) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(53) };
+
+	h.addr.family = AF_INET;
+	h.addr.port = 53;
+	h.addr.addr[0] = 192;
+	put8(4);
+	put(&h, sizeof(h));
+	put("abcd", 4);
+	save("fuzz_proto", "dgram-data");
+	memset(&h, 0, sizeof(h));
+	h.kind = USTACK_DG_ERROR;
+	h.error = ECONNREFUSED;
+	put8(4);
+	put(&h, sizeof(h));
+	save("fuzz_proto", "dgram-error");
+	sin.sin_addr.s_addr = htonl(0xc0000201);
+	put8(6);
+	put(&sin, sizeof(sin));
+	save("fuzz_proto", "sockaddr-in");
+	sin6.sin6_addr.s6_addr[15] = 1;
+	put8(6);
+	put(&sin6, sizeof(sin6));
+	save("fuzz_proto", "sockaddr-in6");
+}
+
 static void seeds_proto(void)
 {
 	struct ustack_hello_reply r = { .proto_version = 1, .pid = 42,
@@ -649,6 +719,7 @@ static void seeds_proto(void)
 	save("fuzz_proto", "bad-type");
 	proto_msg(2, USTACK_MSG_HELLO, 3, 0, NULL, 0);
 	save("fuzz_proto", "built");
+	seeds_dgram();
 	seeds_admin();
 	put8(0);
 	put("ustc", 4);
@@ -671,6 +742,7 @@ int main(int argc, char **argv)
 	mkdir(path, 0755);
 	seeds_frames();
 	seeds_tcp();
+	seeds_udp();
 	seeds_proto();
 	printf("seeds: %u written to %s\n", nseeds, outdir);
 	return 0;

@@ -63,6 +63,7 @@ struct sim {
 	unsigned events[2];
 	uint64_t frames, dropped;
 	bool verbose;
+	bool warmup;                      /* sim_init: frames sent go nowhere */
 };
 
 uint64_t sim_rand(struct sim *sim);

@@ -72,3 +72,35 @@ Test(proto, build_refuses_what_does_not_fit)
 
 	cr_assert_eq(ustack_msg_build(buf, sizeof(buf), USTACK_MSG_HELLO, 1, 0, NULL, 0), 0);
 }
+
+Test(proto, list_replies_carry_their_count)
+{
+	uint8_t buf[1024], body[sizeof(struct ustack_list_reply) +
+				2 * sizeof(struct ustack_netsock)] = { 0 };
+	struct ustack_list_reply lr = { .total = 5, .count = 2 };
+	struct ustack_msg_hdr h;
+	size_t n;
+
+	memcpy(body, &lr, sizeof(lr));
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_NETSTAT | USTACK_MSG_REPLY,
+			     1, 0, body, sizeof(body));
+	cr_assert_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_OK);
+	lr.count = 3;	/* says three, carries two */
+	memcpy(body, &lr, sizeof(lr));
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_NETSTAT | USTACK_MSG_REPLY,
+			     1, 0, body, sizeof(body));
+	cr_assert_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_BODY);
+	lr.total = 1;	/* a page larger than the whole */
+	lr.count = 2;
+	memcpy(body, &lr, sizeof(lr));
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_NETSTAT | USTACK_MSG_REPLY,
+			     1, 0, body, sizeof(body));
+	cr_assert_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_BODY);
+	/* a kill request is exactly its struct */
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_KILL, 2, 0, body,
+			     sizeof(struct ustack_kill_req));
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_OK);
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_KILL, 2, 0, body,
+			     sizeof(struct ustack_kill_req) - 1);
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_BODY);
+}

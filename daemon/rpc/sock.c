@@ -1,0 +1,914 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock.c - the socket table and the control requests that act on sockets
+ *
+ * Theory of operation: see sock.h. A request that names a socket carries
+ * its descriptor; SO_COOKIE of that descriptor is looked up in a hash of
+ * the cookies of the program ends this daemon handed out. Anything else
+ * (a file, another process's socket, a forged number) is ENOTSOCK; a
+ * request without a descriptor is EBADF. The reply status is what Linux
+ * would return from the call, so libclient maps it to errno once.
+ *
+ * Quotas are per uid (the SO_PEERCRED uid of the control connection that
+ * created the socket): a number of sockets (EMFILE beyond, as a process
+ * out of descriptors) and bytes charged for socket buffers (ENOBUFS).
+ *
+ * For TCP: a struct sock_proto with chan_type SOCK_STREAM. Its chan_read
+ * reads the channel only while the engine's send buffer has room (and
+ * turns end-of-file into shutdown(SHUT_WR) or close, unless the program's
+ * end is still open elsewhere: end-of-file on a stream channel comes only
+ * when every holder has closed or shut down writing); engine data goes
+ * into the channel only as far as it takes it (chan_write resumes); a FIN
+ * from the peer becomes shutdown(chan, SHUT_WR); a reset stores the error
+ * (SO_ERROR, ECONNRESET) and shuts the channel both ways; a listener's
+ * channel carries struct ustack_accept_msg with the new channel attached.
+ */
+#include "sock.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "sock_impl.h"
+#include "stack.h"
+#include "udp.h"
+
+#define SOCK_OVERHEAD 4096          /* charged per socket: structs, events */
+
+uint64_t sock_now(struct sock *sk)
+{
+	return sk->t->host.now(sk->t->host.ctx);
+}
+
+void sock_settle(struct sock *sk)
+{
+	sk->t->host.settle(sk->t->host.ctx);
+}
+
+static unsigned hash_of(const struct socktab *t, uint64_t cookie)
+{
+	return (unsigned)((cookie * 0x9e3779b97f4a7c15ull) >> 40) &
+	       (t->hash_size - 1);
+}
+
+static struct uid_quota *quota_get(struct socktab *t, uid_t uid)
+{
+	struct uid_quota *q;
+
+	for (q = t->quotas; q; q = q->next)
+		if (q->uid == uid)
+			return q;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->uid = uid;
+	q->next = t->quotas;
+	t->quotas = q;
+	return q;
+}
+
+/**
+ * sock_charge() - change what a socket charges to its uid's memory quota
+ * @sk: the socket
+ * @bytes: the new charge for its buffers (the overhead is added)
+ *
+ * Return: 0, or -ENOBUFS (the quota would be exceeded; nothing changed)
+ */
+int sock_charge(struct sock *sk, size_t bytes)
+{
+	struct uid_quota *q = sk->q;
+	size_t want = bytes + SOCK_OVERHEAD;
+
+	if (want > sk->charged &&
+	    q->mem - sk->charged + want > sk->t->lim.max_mem_per_uid) {
+		sk->t->st.quota_mem++;
+		return -ENOBUFS;
+	}
+	q->mem = q->mem - sk->charged + want;
+	sk->charged = want;
+	return 0;
+}
+
+static void on_chan_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock *sk = arg;
+
+	(void)fd;
+	(void)what;
+	sk->proto->chan_read(sk);
+}
+
+static void on_chan_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock *sk = arg;
+
+	(void)fd;
+	(void)what;
+	sk->wev_armed = false;
+	sk->proto->chan_write(sk);
+}
+
+void sock_want_write(struct sock *sk, bool on)
+{
+	if (on == sk->wev_armed)
+		return;
+	if (on)
+		event_add(sk->wev, NULL);
+	else
+		event_del(sk->wev);
+	sk->wev_armed = on;
+}
+
+/**
+ * sock_close() - the last holder closed the program's end: free it all
+ * @sk: the socket
+ */
+void sock_close(struct sock *sk)
+{
+	struct socktab *t = sk->t;
+	struct sock **pp = &t->hash[hash_of(t, sk->cookie)];
+
+	while (*pp && *pp != sk)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = sk->hnext;
+	if (sk->prev)
+		sk->prev->next = sk->next;
+	else
+		t->all = sk->next;
+	if (sk->next)
+		sk->next->prev = sk->prev;
+	t->count--;
+	if (sk->proto)
+		sk->proto->close(sk);
+	if (sk->rev)
+		event_free(sk->rev);
+	if (sk->wev)
+		event_free(sk->wev);
+	close(sk->chan);
+	sk->q->socks--;
+	sk->q->mem -= sk->charged;
+	t->st.closed++;
+	free(sk);
+}
+
+static const struct sock_proto *proto_for(int domain, int type, int *protocol)
+{
+	if (domain != AF_INET && domain != AF_INET6)
+		return NULL;
+	if (type == SOCK_DGRAM && (*protocol == 0 || *protocol == IPPROTO_UDP)) {
+		*protocol = IPPROTO_UDP;
+		return &sock_udp_proto;
+	}
+	if (type == SOCK_STREAM && (*protocol == 0 || *protocol == IPPROTO_TCP)) {
+		*protocol = IPPROTO_TCP;
+		return &sock_tcp_proto;
+	}
+	return NULL;
+}
+
+/**
+ * sock_alloc() - a socket with its channel, charged to @q
+ * @t: the table
+ * @q: the uid that pays for it
+ * @domain: AF_INET or AF_INET6
+ * @type: SOCK_DGRAM or SOCK_STREAM
+ * @protocol: IPPROTO_UDP or IPPROTO_TCP
+ * @proto: the protocol glue
+ * @engine: an engine socket to adopt (an accepted connection), or NULL
+ * @client_fd: set to the program's end, for the caller to pass and close
+ * @err: set to a negative errno on failure
+ *
+ * Return: the socket, or NULL
+ */
+struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
+			int type, int protocol, const struct sock_proto *proto,
+			void *engine, int *client_fd, int *err)
+{
+	struct sock *sk;
+	int fds[2], rc;
+	short rflags = EV_READ | EV_PERSIST;
+	socklen_t len = sizeof(uint64_t);
+
+	if (t->count >= t->lim.max_socks) {
+		t->st.limit_socks++;
+		*err = -ENFILE;
+		return NULL;
+	}
+	if (q->socks >= t->lim.max_socks_per_uid) {
+		t->st.quota_socks++;
+		*err = -EMFILE;
+		return NULL;
+	}
+	sk = calloc(1, sizeof(*sk));
+	if (!sk) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	sk->t = t;
+	sk->q = q;
+	sk->domain = domain;
+	sk->type = type;
+	sk->protocol = protocol;
+	sk->pend_child_fd = -1;
+	sk->kept[KEPT_RCVLOWAT] = 1;
+	sk->kept[KEPT_IP_TTL] = 64;
+	if (sock_charge(sk, 0)) {
+		free(sk);
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	q->socks++;
+	if (socketpair(AF_UNIX, proto->chan_type | SOCK_CLOEXEC, 0, fds)) {
+		rc = -errno;
+		goto fail_pair;
+	}
+	if (getsockopt(fds[1], SOL_SOCKET, SO_COOKIE, &sk->cookie, &len) ||
+	    fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
+		rc = -errno;
+		goto fail_fds;
+	}
+	sk->chan = fds[0];
+	/* a stream channel is read only while the engine has room: edges */
+	if (proto->chan_type == SOCK_STREAM)
+		rflags |= EV_ET;
+	sk->rev = event_new(t->base, sk->chan, rflags, on_chan_read, sk);
+	sk->wev = event_new(t->base, sk->chan, EV_WRITE, on_chan_write, sk);
+	if (!sk->rev || !sk->wev || event_add(sk->rev, NULL)) {
+		rc = -ENOMEM;
+		goto fail_fds;
+	}
+	sk->proto = proto;
+	rc = proto->open(sk, engine);
+	if (rc) {
+		proto->close(sk);
+		sk->proto = NULL;
+		goto fail_fds;
+	}
+	sk->id = ++t->next_id;
+	sk->next = t->all;
+	if (t->all)
+		t->all->prev = sk;
+	t->all = sk;
+	t->count++;
+	sk->hnext = t->hash[hash_of(t, sk->cookie)];
+	t->hash[hash_of(t, sk->cookie)] = sk;
+	t->st.created++;
+	*client_fd = fds[1];
+	return sk;
+fail_fds:
+	if (sk->rev)
+		event_free(sk->rev);
+	if (sk->wev)
+		event_free(sk->wev);
+	close(fds[0]);
+	close(fds[1]);
+fail_pair:
+	q->socks--;
+	q->mem -= sk->charged;
+	free(sk);
+	*err = rc;
+	return NULL;
+}
+
+/*
+ * Record who holds @sk: the process that created it or made the latest
+ * request on it (after a fork, the one that still uses it). Its command
+ * is read from /proc only when the pid changes.
+ */
+static void sock_set_owner(struct sock *sk, uid_t uid, pid_t pid)
+{
+	char path[32];
+	FILE *f;
+
+	sk->uid = uid;
+	if (sk->pid == pid && *sk->comm)
+		return;
+	sk->pid = pid;
+	snprintf(sk->comm, sizeof(sk->comm), "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(sk->comm, sizeof(sk->comm), f))
+		sk->comm[strcspn(sk->comm, "\n")] = '\0';
+	fclose(f);
+}
+
+/**
+ * sock_owner_of() - the owner of the socket an engine socket belongs to
+ * @user: what tcp_user()/udp_user() returns (a struct sock), or NULL
+ * @o: filled in
+ *
+ * Return: true, or false for an engine socket no program holds (an orphan)
+ */
+bool sock_owner_of(const void *user, struct sock_owner *o)
+{
+	const struct sock *sk = user;
+
+	if (!sk)
+		return false;
+	o->id = sk->id;
+	o->pid = sk->pid;
+	o->uid = sk->uid;
+	memcpy(o->comm, sk->comm, sizeof(o->comm));
+	return true;
+}
+
+/**
+ * socktab_foreach_udp() - call @fn for every UDP socket programs hold
+ * @t: the table
+ * @fn: called with @arg and a view of each socket
+ * @arg: passed through
+ */
+void socktab_foreach_udp(struct socktab *t,
+			 void (*fn)(void *arg, const struct sock_udp_view *v),
+			 void *arg)
+{
+	for (struct sock *sk = t->all; sk; sk = sk->next) {
+		struct sock_udp_view v = { .recv_q = 0 };
+
+		if (sk->protocol != IPPROTO_UDP || !sk->proto)
+			continue;
+		sock_owner_of(sk, &v.owner);
+		sk->proto->getname(sk, false, &v.laddr, &v.lport);
+		v.connected = sk->proto->getname(sk, true, &v.raddr, &v.rport) == 0;
+		if (!v.connected)
+			v.raddr = v.rport = 0;
+		v.recv_q = udp_recv_queued(sk->e.udp);
+		fn(arg, &v);
+	}
+}
+
+static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
+		       const struct ustack_socket_req *req,
+		       struct ustack_sock_info *info, int *client_fd)
+{
+	const struct sock_proto *proto;
+	struct uid_quota *q;
+	struct sock *sk;
+	int protocol = req->protocol, rc;
+
+	if (req->domain != AF_INET && req->domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	proto = proto_for(req->domain, req->type, &protocol);
+	if (!proto)
+		return req->type == SOCK_STREAM || req->type == SOCK_DGRAM ||
+		       req->type == SOCK_RAW ? -EPROTONOSUPPORT : -EINVAL;
+	q = quota_get(t, uid);
+	if (!q)
+		return -ENOMEM;
+	sk = sock_alloc(t, q, req->domain, req->type, protocol, proto, NULL,
+			client_fd, &rc);
+	if (!sk)
+		return rc;
+	sock_set_owner(sk, uid, pid);
+	info->domain = sk->domain;
+	info->type = sk->type;
+	info->protocol = sk->protocol;
+	info->id = sk->id;
+	return 0;
+}
+
+/* The socket whose program end @fd is, or NULL (counted). */
+static struct sock *sock_lookup(struct socktab *t, int fd)
+{
+	uint64_t cookie;
+	socklen_t len = sizeof(cookie);
+	struct sock *sk;
+
+	if (fd < 0) {
+		t->st.no_proof++;
+		return NULL;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) == 0)
+		for (sk = t->hash[hash_of(t, cookie)]; sk; sk = sk->hnext)
+			if (sk->cookie == cookie)
+				return sk;
+	t->st.not_ours++;
+	return NULL;
+}
+
+/*
+ * The IPv4 address in @ua for socket @sk. An AF_INET6 socket takes "::"
+ * as any and v4-mapped addresses; other IPv6 addresses are not reachable
+ * (the engine has no IPv6 yet).
+ */
+static int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
+			uint32_t *addr, uint16_t *port, int not_v4)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16];
+	int rc = ustack_addr_check(ua);
+
+	if (rc)
+		return rc;
+	*port = ua->port;
+	if (ua->family == AF_INET) {
+		memcpy(addr, ua->addr, 4);
+		*addr = ntohl(*addr);
+		return 0;
+	}
+	if (ua->family != AF_INET6 || sk->domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (!memcmp(ua->addr, zero, 16)) {
+		*addr = 0;
+		return 0;
+	}
+	if (memcmp(ua->addr, mapped, 12) || sk->kept[KEPT_V6ONLY])
+		return not_v4;
+	memcpy(addr, ua->addr + 12, 4);
+	*addr = ntohl(*addr);
+	return 0;
+}
+
+void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
+		   struct ustack_sockaddr *ua)
+{
+	uint32_t n = htonl(addr);
+
+	memset(ua, 0, sizeof(*ua));
+	ua->port = port;
+	if (sk->domain == AF_INET6 && addr == 0) {
+		ua->family = AF_INET6;
+		return;
+	}
+	ua->family = AF_INET;
+	memcpy(ua->addr, &n, 4);
+}
+
+/*
+ * A program closes a socket and binds its port again at once (iperf3 -s,
+ * restarting servers): the kernel has freed the port by then, but the
+ * end-of-file on our channel may still wait in the event loop. Before
+ * answering EADDRINUSE, close every socket whose program end is gone and
+ * that holds a port without a connection in flight (datagram sockets,
+ * listeners, never-connected streams); a connected stream keeps its
+ * channel until every byte in it is sent.
+ */
+static unsigned sock_reap(struct socktab *t)
+{
+	unsigned n = 0;
+	bool again = true;
+
+	/* closing one may free others (a listener's pending child): start
+	 * over after each */
+	while (again) {
+		again = false;
+		for (struct sock *sk = t->all; sk; sk = sk->next) {
+			struct pollfd p = { .fd = sk->chan, .events = POLLIN };
+
+			if (sk->type == SOCK_STREAM && !sk->listening &&
+			    (sk->conn_done || sk->connecting))
+				continue;
+			if (poll(&p, 1, 0) == 1 &&
+			    (p.revents & (POLLHUP | POLLERR))) {
+				sock_close(sk);
+				n++;
+				again = true;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua)
+{
+	uint32_t addr;
+	uint16_t port;
+	int rc;
+
+	if (sk->domain == AF_INET6 && ua->family == AF_INET)
+		return -EINVAL;         /* shorter than a sockaddr_in6 */
+	if (sk->domain == AF_INET && ua->family == AF_UNSPEC)
+		rc = 0, addr = 0, port = ua->port;
+	else
+		rc = sock_addr_in(sk, ua, &addr, &port, -EADDRNOTAVAIL);
+	if (rc)
+		return rc;
+	if (port && port < 1024 && uid != 0) {
+		sk->t->st.eacces_port++;
+		return -EACCES;
+	}
+	rc = sk->proto->bind(sk, addr, port);
+	if (rc == -EADDRINUSE && sock_reap(sk->t))
+		rc = sk->proto->bind(sk, addr, port);
+	return rc;
+}
+
+static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
+		       uint64_t client, uint32_t seq)
+{
+	uint32_t addr;
+	uint16_t port;
+	int rc;
+
+	if (r->filler > (1u << 20))
+		return -EINVAL;
+	if (sk->type == SOCK_STREAM)
+		sk->filler += r->filler;
+	if (r->addr.family == AF_UNSPEC)
+		return sk->proto->disconnect(sk);
+	rc = sock_addr_in(sk, &r->addr, &addr, &port, -ENETUNREACH);
+	if (rc)
+		return rc;
+	if (sk->pend_connect)
+		return -EALREADY;
+	rc = sk->proto->connect(sk, addr, port, r->nonblock != 0);
+	if (rc == SOCK_PENDING) {
+		sk->pend_connect = true;
+		sk->pend_client = client;
+		sk->pend_seq = seq;
+	}
+	sock_settle(sk);
+	return rc;
+}
+
+/* Options every protocol shares, kept here; others go to the protocol. */
+static int kept_index(int level, int name)
+{
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_KEEPALIVE: return KEPT_KEEPALIVE;
+		case SO_DONTROUTE: return KEPT_DONTROUTE;
+		case SO_OOBINLINE: return KEPT_OOBINLINE;
+		case SO_PRIORITY: return KEPT_PRIORITY;
+		case SO_RCVLOWAT: return KEPT_RCVLOWAT;
+		case SO_NO_CHECK: return KEPT_NO_CHECK;
+		case SO_TIMESTAMP: return KEPT_TIMESTAMP;
+		}
+	} else if (level == IPPROTO_IP) {
+		switch (name) {
+		case IP_TOS: return KEPT_IP_TOS;
+		case IP_TTL: return KEPT_IP_TTL;
+		case IP_RECVERR: return KEPT_IP_RECVERR;
+		case IP_MTU_DISCOVER: return KEPT_IP_MTU_DISCOVER;
+		case IP_PKTINFO: return KEPT_IP_PKTINFO;
+		}
+	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
+		return KEPT_V6ONLY;
+	}
+	return -1;
+}
+
+static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
+{
+	int val = 0, k;
+
+	if (o->len > USTACK_OPT_MAX)
+		return -EINVAL;
+	if (o->level == SOL_SOCKET && o->name == SO_LINGER) {
+		struct linger l;
+
+		if (o->len < sizeof(l))
+			return -EINVAL;
+		memcpy(&l, o->val, sizeof(l));
+		sk->kept[KEPT_LINGER_ON] = l.l_onoff != 0;
+		sk->kept[KEPT_LINGER_SECS] = l.l_linger;
+		/* TCP acts on it; for others it is only kept */
+		sk->proto->setopt(sk, SOL_SOCKET, SO_LINGER,
+				  l.l_onoff ? l.l_linger : -1);
+		return 0;
+	}
+	if (o->len < sizeof(int)) {
+		if (o->len == 0)
+			return -EINVAL;
+		val = o->val[0];        /* Linux takes a byte for some */
+	} else {
+		memcpy(&val, o->val, sizeof(int));
+	}
+	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
+		return -ENOPROTOOPT;
+	k = kept_index(o->level, o->name);
+	if (k == KEPT_IP_TTL && (val < -1 || val == 0 || val > 255))
+		return -EINVAL;
+	if (k == KEPT_IP_TTL && val == -1)
+		val = 64;
+	if (k >= 0) {
+		int rc = sk->proto->setopt(sk, o->level, o->name, val);
+
+		if (rc && rc != -ENOPROTOOPT)
+			return rc;
+		sk->kept[k] = k == KEPT_KEEPALIVE || k == KEPT_DONTROUTE ||
+			      k == KEPT_OOBINLINE || k == KEPT_NO_CHECK ||
+			      k == KEPT_TIMESTAMP || k == KEPT_V6ONLY ||
+			      k == KEPT_IP_RECVERR || k == KEPT_IP_PKTINFO ?
+			      val != 0 : val;
+		if (k == KEPT_RCVLOWAT && val < 1)
+			sk->kept[k] = 1;
+		return 0;
+	}
+	return sk->proto->setopt(sk, o->level, o->name, val);
+}
+
+static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
+			  struct ustack_sockopt *out)
+{
+	int val, k, rc;
+
+	*out = *o;
+	if (o->level == SOL_SOCKET) {
+		switch (o->name) {
+		case SO_TYPE:
+			val = sk->type;
+			goto give;
+		case SO_DOMAIN:
+			val = sk->domain;
+			goto give;
+		case SO_PROTOCOL:
+			val = sk->protocol;
+			goto give;
+		case SO_LINGER: {
+			struct linger l = { sk->kept[KEPT_LINGER_ON],
+					    sk->kept[KEPT_LINGER_SECS] };
+
+			out->len = o->len < sizeof(l) ? o->len : sizeof(l);
+			memcpy(out->val, &l, out->len);
+			return 0;
+		}
+		}
+	}
+	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
+		return -EOPNOTSUPP;
+	if (o->level == IPPROTO_TCP && o->name == TCP_INFO &&
+	    sk->type == SOCK_STREAM) {
+		out->len = (uint32_t)sock_tcp_info(sk, out->val, o->len);
+		return 0;
+	}
+	rc = sk->proto->getopt(sk, o->level, o->name, &val);
+	if (rc == -ENOPROTOOPT && (k = kept_index(o->level, o->name)) >= 0) {
+		val = sk->kept[k];
+		rc = 0;
+	}
+	if (rc)
+		return rc;
+give:
+	out->len = o->len < sizeof(int) ? o->len : sizeof(int);
+	memcpy(out->val, &val, out->len);
+	return 0;
+}
+
+static int req_sendto(struct sock *sk, const void *body, size_t len)
+{
+	struct ustack_dgram_hdr h;
+	uint32_t addr;
+	uint16_t port;
+	int rc = ustack_dgram_check(body, len, &h);
+
+	if (rc == -EINVAL || (rc == 0 && h.kind != USTACK_DG_DATA))
+		return -EINVAL;
+	if (rc)
+		return rc;
+	if (h.addr.family == AF_UNSPEC) {
+		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),
+				       h.len, NULL, 0);
+	} else {
+		rc = sock_addr_in(sk, &h.addr, &addr, &port, -ENETUNREACH);
+		if (rc)
+			return rc;
+		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),
+				       h.len, &addr, port);
+	}
+	sock_settle(sk);
+	return rc < 0 ? rc : (int)h.len;
+}
+
+/**
+ * sock_request() - see sock.h
+ */
+int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
+		 const struct ustack_msg_hdr *h, const void *body, int fd,
+		 void *reply, size_t *reply_len, int *reply_fd)
+{
+	size_t blen = h->len - sizeof(*h);
+	struct ustack_int iv;
+	struct sock *sk;
+	int rc;
+
+	*reply_len = 0;
+	*reply_fd = -1;
+	if (h->type == USTACK_MSG_SOCKET) {
+		struct ustack_socket_req req;
+
+		memcpy(&req, body, sizeof(req));
+		rc = sock_create(t, uid, pid, &req, reply, reply_fd);
+		if (rc == 0)
+			*reply_len = sizeof(struct ustack_sock_info);
+		return rc;
+	}
+	sk = sock_lookup(t, fd);
+	if (!sk)
+		return fd < 0 ? -EBADF : -ENOTSOCK;
+	sock_set_owner(sk, uid, pid);
+	sock_now(sk);
+	switch (h->type) {
+	case USTACK_MSG_QUERY: {
+		struct ustack_sock_info info = { sk->domain, sk->type,
+						 sk->protocol, sk->id };
+
+		memcpy(reply, &info, sizeof(info));
+		*reply_len = sizeof(info);
+		return 0;
+	}
+	case USTACK_MSG_BIND: {
+		struct ustack_sockaddr ua;
+
+		memcpy(&ua, body, sizeof(ua));
+		return req_bind(sk, uid, &ua);
+	}
+	case USTACK_MSG_CONNECT: {
+		struct ustack_connect_req r;
+
+		memcpy(&r, body, sizeof(r));
+		return req_connect(sk, &r, client, h->seq);
+	}
+	case USTACK_MSG_LISTEN:
+		memcpy(&iv, body, sizeof(iv));
+		rc = sk->proto->listen(sk, iv.value);
+		if (rc == -EADDRINUSE && sock_reap(t))
+			rc = sk->proto->listen(sk, iv.value);
+		return rc;
+	case USTACK_MSG_GETSOCKNAME:
+	case USTACK_MSG_GETPEERNAME: {
+		struct ustack_sockaddr ua;
+		uint32_t addr;
+		uint16_t port;
+
+		rc = sk->proto->getname(sk, h->type == USTACK_MSG_GETPEERNAME,
+					&addr, &port);
+		if (rc)
+			return rc;
+		sock_addr_out(sk, addr, port, &ua);
+		memcpy(reply, &ua, sizeof(ua));
+		*reply_len = sizeof(ua);
+		return 0;
+	}
+	case USTACK_MSG_SETSOCKOPT: {
+		struct ustack_sockopt o;
+
+		memcpy(&o, body, sizeof(o));
+		return req_setsockopt(sk, &o);
+	}
+	case USTACK_MSG_GETSOCKOPT: {
+		struct ustack_sockopt o, out;
+
+		memcpy(&o, body, sizeof(o));
+		if (o.len > USTACK_OPT_MAX)
+			return -EINVAL;
+		rc = req_getsockopt(sk, &o, &out);
+		if (rc == 0) {
+			memcpy(reply, &out, sizeof(out));
+			*reply_len = sizeof(out);
+		}
+		return rc;
+	}
+	case USTACK_MSG_SHUTDOWN:
+		memcpy(&iv, body, sizeof(iv));
+		if (iv.value < SHUT_RD || iv.value > SHUT_RDWR)
+			return -EINVAL;
+		rc = sk->proto->shutdown(sk, iv.value);
+		sock_settle(sk);
+		return rc;
+	case USTACK_MSG_IOCTL: {
+		int val = 0;
+
+		memcpy(&iv, body, sizeof(iv));
+		rc = sk->proto->ioctl(sk, (unsigned long)(unsigned)iv.value,
+				      &val);
+		if (rc == 0) {
+			iv.value = val;
+			memcpy(reply, &iv, sizeof(iv));
+			*reply_len = sizeof(iv);
+		}
+		return rc;
+	}
+	case USTACK_MSG_SENDTO:
+		rc = req_sendto(sk, body, blen);
+		if (rc >= 0) {
+			iv.value = rc;
+			memcpy(reply, &iv, sizeof(iv));
+			*reply_len = sizeof(iv);
+			rc = 0;
+		}
+		return rc;
+	}
+	t->st.bad_request++;
+	return -EINVAL;
+}
+
+/**
+ * sock_reply_pending() - answer the CONNECT that waits for its outcome
+ * @sk: the socket
+ * @status: 0 or -errno
+ */
+void sock_reply_pending(struct sock *sk, int status)
+{
+	if (!sk->pend_connect)
+		return;
+	sk->pend_connect = false;
+	ctl_reply(sk->t->ctl, sk->pend_client, USTACK_MSG_CONNECT,
+		  sk->pend_seq, status, NULL, 0);
+}
+
+/* ctl_handler_fn for the socket requests: answered at once, but for a
+ * blocking connect, answered when it completes. */
+static int sock_ctl_handler(void *arg, struct ctl_req *req)
+{
+	struct socktab *t = arg;
+	uint8_t reply[USTACK_SOCK_REPLY_MAX];
+	size_t reply_len;
+	int reply_fd, status;
+
+	status = sock_request(t, req->uid, req->pid, req->client, req->hdr,
+			      req->body, req->fd, reply, &reply_len, &reply_fd);
+	if (status == SOCK_PENDING)
+		return CTL_PENDING;
+	ctl_reply_fd(t->ctl, req->client, req->hdr->type, req->hdr->seq,
+		     status, reply, status ? 0 : reply_len,
+		     status ? -1 : reply_fd);
+	if (reply_fd >= 0)
+		close(reply_fd);
+	return CTL_REPLIED;
+}
+
+/**
+ * socktab_attach() - serve the socket requests of @c's clients
+ * @t: the socket table
+ * @c: the control server
+ *
+ * Return: 0, or -ENOSPC (no handler slot left)
+ */
+int socktab_attach(struct socktab *t, struct ctl *c)
+{
+	t->ctl = c;
+	return ctl_set_handler(c, USTACK_MSG_SOCKET, USTACK_MSG_TYPE_MAX - 1,
+			       sock_ctl_handler, t);
+}
+
+/**
+ * socktab_new() - an empty socket table
+ * @base: the event loop that watches channels
+ * @stack: the engine
+ * @host: clock and settle callbacks
+ * @lim: quotas
+ *
+ * Return: the table, or NULL
+ */
+struct socktab *socktab_new(struct event_base *base, struct stack *stack,
+			    const struct sock_host *host,
+			    const struct sock_limits *lim)
+{
+	struct socktab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->base = base;
+	t->stack = stack;
+	t->host = *host;
+	t->lim = *lim;
+	t->hash_size = 16384;
+	t->hash = calloc(t->hash_size, sizeof(*t->hash));
+	if (!t->hash) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void socktab_free(struct socktab *t)
+{
+	struct uid_quota *q;
+
+	if (!t)
+		return;
+	while (t->all)
+		sock_close(t->all);
+	while ((q = t->quotas)) {
+		t->quotas = q->next;
+		free(q);
+	}
+	free(t->hash);
+	free(t);
+}
+
+const struct sock_stats *socktab_stats(const struct socktab *t)
+{
+	return &t->st;
+}
+
+unsigned socktab_count(const struct socktab *t)
+{
+	return t->count;
+}

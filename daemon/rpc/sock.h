@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock.h - the daemon's sockets: channels, control requests, quotas
+ *
+ * Theory of operation: every socket a program holds is one end of an
+ * AF_UNIX socketpair whose other end (the channel) the daemon watches
+ * (DESIGN.md). The table here owns the sockets: it creates them for
+ * USTACK_MSG_SOCKET, finds them for every other request by the SO_COOKIE
+ * of the descriptor the request carries (the proof that the caller holds
+ * it: cookies are never reused), applies per-uid quotas, and closes a
+ * socket when its channel reports end-of-file, which the kernel does only
+ * once the last holder of the program's end closed it (fork, dup, exit).
+ *
+ * Protocol specifics sit behind struct sock_proto: sock_udp.c moves
+ * datagrams between SOCK_SEQPACKET channels and the engine's UDP; TCP
+ * plugs in the same way with SOCK_STREAM channels (sock.c's comment says
+ * what a TCP implementation must do).
+ */
+#ifndef USTACK_SOCK_H
+#define USTACK_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ustack_proto.h"
+
+struct event_base;
+struct event;
+struct stack;
+struct socktab;
+struct sock;
+struct udp_sock;
+
+/* What the table needs from its host (main.c). */
+struct sock_host {
+	void *ctx;
+	uint64_t (*now)(void *ctx);     /* update and return the clock */
+	void (*settle)(void *ctx);      /* after engine calls: timers, impair */
+};
+
+struct sock_limits {
+	unsigned max_socks_per_uid;     /* EMFILE beyond */
+	size_t max_mem_per_uid;         /* ENOBUFS beyond */
+	unsigned max_socks;             /* all uids together: ENFILE beyond */
+};
+
+/* Counters for ustackctl stats; one per refusal and failure path. */
+#define SOCK_COUNTERS(X)                                                      \
+	X(created, "sockets created")                                         \
+	X(closed, "sockets closed")                                           \
+	X(quota_socks, "refused: per-uid socket quota (EMFILE)")              \
+	X(quota_mem, "refused: per-uid memory quota (ENOBUFS)")               \
+	X(limit_socks, "refused: daemon socket limit (ENFILE)")               \
+	X(no_proof, "refused: request without a socket fd (EBADF)")           \
+	X(not_ours, "refused: fd is not a ustack socket (ENOTSOCK)")          \
+	X(eacces_port, "refused: port below 1024 for a non-root uid")         \
+	X(bad_request, "refused: malformed request body")                     \
+	X(chan_bad_msg, "dropped: malformed message from a program's channel") \
+	X(chan_full, "datagrams held: the program's channel was full")        \
+	X(chan_err, "channel errors (socket closed)")                         \
+	X(dgram_out, "datagrams moved from programs to the engine")           \
+	X(dgram_in, "datagrams moved from the engine to programs")            \
+	X(stream_out, "stream bytes moved from programs to the engine")       \
+	X(stream_in, "stream bytes moved from the engine to programs")
+
+struct sock_stats {
+#define X(name, desc) uint64_t name;
+	SOCK_COUNTERS(X)
+#undef X
+};
+
+struct socktab *socktab_new(struct event_base *base, struct stack *stack,
+			    const struct sock_host *host,
+			    const struct sock_limits *lim);
+void socktab_free(struct socktab *t);
+struct ctl;
+int socktab_attach(struct socktab *t, struct ctl *c);
+const struct sock_stats *socktab_stats(const struct socktab *t);
+unsigned socktab_count(const struct socktab *t);
+
+/* Who holds a socket, for ustackctl netstat. */
+struct sock_owner {
+	uint32_t id;
+	pid_t pid;
+	uid_t uid;
+	char comm[16];
+};
+bool sock_owner_of(const void *user, struct sock_owner *o);
+
+/* A UDP socket as netstat shows it. */
+struct sock_udp_view {
+	struct sock_owner owner;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	bool connected;
+	size_t recv_q;
+};
+void socktab_foreach_udp(struct socktab *t,
+			 void (*fn)(void *arg, const struct sock_udp_view *v),
+			 void *arg);
+
+/*
+ * Handle one control request other than HELLO. @fd: the descriptor the
+ * request carried, or -1 (the caller closes it). On success the reply body
+ * is in @reply (*@reply_len bytes, at most USTACK_SOCK_REPLY_MAX) and,
+ * for SOCKET, *@reply_fd is a descriptor to attach and then close.
+ * Return: 0 or a negative errno for the reply's status.
+ */
+#define USTACK_SOCK_REPLY_MAX 256
+int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
+		 const struct ustack_msg_hdr *h, const void *body, int fd,
+		 void *reply, size_t *reply_len, int *reply_fd);
+
+/* stack_ops.udp_event: the engine has news for a UDP socket. */
+void sock_udp_event(struct socktab *t, struct udp_sock *us, unsigned events);
+/* stack_ops.sock_event: the engine has news for a TCP socket. */
+struct tcp_sock;
+void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events);
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* sock_impl.h - what sock.c shares with the per-protocol glue (sock_*.c) */
+#ifndef USTACK_SOCK_IMPL_H
+#define USTACK_SOCK_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sock.h"
+
+struct uid_quota {
+	struct uid_quota *next;
+	uid_t uid;
+	unsigned socks;
+	size_t mem;
+};
+
+/* SOL_SOCKET and IP options the daemon keeps without acting on them */
+enum sock_kept_opt {
+	KEPT_KEEPALIVE, KEPT_DONTROUTE, KEPT_OOBINLINE, KEPT_PRIORITY,
+	KEPT_RCVLOWAT, KEPT_NO_CHECK, KEPT_IP_TOS, KEPT_IP_TTL,
+	KEPT_IP_RECVERR, KEPT_IP_MTU_DISCOVER, KEPT_IP_PKTINFO,
+	KEPT_V6ONLY, KEPT_LINGER_ON, KEPT_LINGER_SECS, KEPT_TIMESTAMP,
+	KEPT_MAX
+};
+
+struct sock {
+	struct sock *next, *prev;       /* all sockets */
+	struct sock *hnext;             /* cookie hash chain */
+	struct socktab *t;
+	const struct sock_proto *proto;
+	uint32_t id;
+	int domain, type, protocol;
+	pid_t pid;                      /* owner: creator, or last caller */
+	uid_t uid;
+	char comm[16];                  /* its command, from /proc */
+	struct uid_quota *q;
+	size_t charged;                 /* bytes charged to q */
+	int chan;                       /* the daemon's end */
+	uint64_t cookie;                /* SO_COOKIE of the program's end */
+	struct event *rev, *wev;
+	bool wev_armed;
+	int pending_err;                /* to post on the channel, positive */
+	bool shut_rd, shut_wr;
+	bool abort;                     /* close with RST (sock_tcp.c) */
+	/* stream sockets (sock_tcp.c) */
+	struct event *kick;             /* deferred work after engine events */
+	bool listening;
+	bool connecting;                /* the handshake is under way */
+	bool nb_connect;                /* non-blocking connect not yet
+					 * confirmed by a second connect() */
+	bool conn_done;                 /* connect finished (or failed) */
+	bool prog_eof;                  /* the program shut down writing */
+	bool chan_wr_shut;              /* we shut the channel for writing */
+	uint32_t filler;                /* channel bytes to discard (connect) */
+	bool pend_connect;              /* a blocking CONNECT awaits its reply */
+	uint64_t pend_client;
+	uint32_t pend_seq;
+	struct sock *pend_child;        /* accepted, not yet handed over */
+	int pend_child_fd;
+	int kept[KEPT_MAX];
+	union {
+		struct udp_sock *udp;
+		void *tcp;
+	} e;
+};
+
+/*
+ * A protocol's half of a socket. Each returns 0 or a negative errno,
+ * as Linux reports to the program. Addresses are IPv4, host order.
+ */
+struct sock_proto {
+	int chan_type;                  /* SOCK_SEQPACKET or SOCK_STREAM */
+	int (*open)(struct sock *sk, void *engine); /* engine: adopt it */
+	void (*close)(struct sock *sk);
+	int (*bind)(struct sock *sk, uint32_t addr, uint16_t port);
+	/* may return SOCK_PENDING: the reply follows (sock_reply_pending) */
+	int (*connect)(struct sock *sk, uint32_t addr, uint16_t port,
+		       bool nonblock);
+	int (*disconnect)(struct sock *sk);
+	int (*listen)(struct sock *sk, int backlog);
+	int (*getname)(struct sock *sk, bool peer, uint32_t *addr,
+		       uint16_t *port);
+	int (*setopt)(struct sock *sk, int level, int name, int val);
+	int (*getopt)(struct sock *sk, int level, int name, int *val);
+	int (*shutdown)(struct sock *sk, int how);
+	int (*ioctl)(struct sock *sk, unsigned long req, int *val);
+	int (*sendto)(struct sock *sk, const void *buf, size_t len,
+		      const uint32_t *dst, uint16_t dport);
+	/* the channel is readable (data or end of file) / writable again */
+	void (*chan_read)(struct sock *sk);
+	void (*chan_write)(struct sock *sk);
+};
+
+#define SOCK_PENDING 1
+
+extern const struct sock_proto sock_udp_proto;
+extern const struct sock_proto sock_tcp_proto;
+
+struct socktab {
+	struct event_base *base;
+	struct stack *stack;
+	struct sock_host host;
+	struct sock_limits lim;
+	struct sock_stats st;
+	struct ctl *ctl;
+	struct sock *all;
+	unsigned count;
+	uint32_t next_id;
+	struct uid_quota *quotas;
+	struct sock **hash;             /* by cookie */
+	unsigned hash_size;
+};
+
+uint64_t sock_now(struct sock *sk);
+void sock_settle(struct sock *sk);
+void sock_close(struct sock *sk);
+void sock_want_write(struct sock *sk, bool on);
+int sock_charge(struct sock *sk, size_t bytes);
+struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
+			int type, int protocol, const struct sock_proto *proto,
+			void *engine, int *client_fd, int *err);
+void sock_reply_pending(struct sock *sk, int status);
+int sock_tcp_info(struct sock *sk, void *out, size_t len);
+void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
+		   struct ustack_sockaddr *ua);
+
+#endif

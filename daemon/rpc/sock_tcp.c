@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock_tcp.c - TCP sockets: bytes between SOCK_STREAM channels and the
+ * engine's TCP (daemon/stack/tcp.h)
+ *
+ * Theory of operation. The channel carries exactly the payload bytes.
+ *
+ * Program to peer: the channel is read only while the engine's send
+ * buffer has room (tcp_send_space), so a program that writes faster than
+ * the network takes fills its channel and blocks, or gets EAGAIN, as with
+ * a kernel socket. The read event is edge-triggered; it is re-armed by
+ * hand when the engine frees room (TCP_EV_WRITABLE).
+ *
+ * Peer to program: received bytes go into the channel as far as it takes
+ * them (peeked, written, then consumed); the rest waits in the engine's
+ * receive buffer, and the window closes. The peer's FIN, once everything
+ * before it is in the channel, becomes shutdown(channel, SHUT_WR): the
+ * program reads 0. A reset or a timeout is kept for SO_ERROR and ends the
+ * channel the same way; libustack asks for the error when a read returns
+ * 0, so the program reads ECONNRESET.
+ *
+ * End of file on the channel: when the program's end is gone entirely
+ * (POLLHUP: every holder closed it) the connection is closed (tcp_close:
+ * FIN, or RST with unread data or SO_LINGER {1, 0}) and the socket freed;
+ * when it went away with bytes still unread in the channel (the kernel
+ * reports ECONNRESET on our end) the connection is reset, as the kernel
+ * resets one closed with unread data;
+ * when the program only shut down writing, after the bytes before it,
+ * tcp_shutdown(SHUT_WR) sends our FIN.
+ *
+ * connect: a blocking one is answered when the handshake ends
+ * (SOCK_PENDING). For a non-blocking one, libustack fills the program's
+ * end before asking (the filler), so that it is not writable; the daemon
+ * discards exactly those bytes when the handshake ends, which makes the
+ * fd writable at that moment, as Linux does. SO_ERROR then tells how it
+ * went.
+ *
+ * Listening: each connection the engine has ready is given its own socket
+ * and channel, and the listener's channel carries a struct
+ * ustack_accept_msg with the new channel attached; accept() is one
+ * recvmsg. A connection the program's listener channel cannot take now
+ * waits in one slot; the rest wait in the engine's accept queue.
+ *
+ * Engine callbacks never close anything: they activate a per-socket
+ * "kick" event, and the work happens from the event loop.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sock_impl.h"
+#include "stack.h"
+
+#define TCP_KEEPALIVE_MS 0x7501        /* libustack's TCP_KEEPALIVE (ms) */
+
+static uint8_t scratch[256 * 1024];
+
+static void st_kick_cb(evutil_socket_t fd, short what, void *arg);
+
+static struct tcp_sock *T(const struct sock *sk)
+{
+	return sk->e.tcp;
+}
+
+/* Charge what the engine's buffers may hold for this socket. */
+static int st_charge(struct sock *sk)
+{
+	int snd = 0, rcv = 0;
+
+	tcp_getsockopt(T(sk), TCP_SO_SNDBUF, &snd);
+	tcp_getsockopt(T(sk), TCP_SO_RCVBUF, &rcv);
+	return sock_charge(sk, (size_t)snd + (size_t)rcv);
+}
+
+static int st_open(struct sock *sk, void *engine)
+{
+	struct tcp_sock *ts = engine;
+	int rc;
+
+	sk->kick = event_new(sk->t->base, -1, 0, st_kick_cb, sk);
+	if (!sk->kick)
+		return -ENOMEM;
+	if (!ts) {
+		rc = tcp_open(sk->t->stack, &ts);
+		if (rc)
+			return rc;
+	}
+	sk->e.tcp = ts;
+	tcp_set_user(ts, sk);
+	if (engine)
+		sk->conn_done = true;
+	return st_charge(sk);
+}
+
+static void st_close(struct sock *sk)
+{
+	if (sk->pend_child) {
+		close(sk->pend_child_fd);
+		sk->pend_child_fd = -1;
+		sock_close(sk->pend_child);
+		sk->pend_child = NULL;
+	}
+	sock_reply_pending(sk, -EBADF);
+	if (sk->kick)
+		event_free(sk->kick);
+	sk->kick = NULL;
+	if (T(sk)) {
+		tcp_set_user(T(sk), NULL);
+		if (sk->abort)
+			tcp_abort(T(sk), sock_now(sk));
+		else
+			tcp_close(T(sk), sock_now(sk));
+		sock_settle(sk);
+	}
+	sk->e.tcp = NULL;
+}
+
+static void st_kick(struct sock *sk)
+{
+	if (sk->kick)
+		event_active(sk->kick, 0, 0);
+}
+
+static int st_bind(struct sock *sk, uint32_t addr, uint16_t port)
+{
+	return tcp_bind(T(sk), addr, port);
+}
+
+static int st_connect(struct sock *sk, uint32_t addr, uint16_t port,
+		      bool nonblock)
+{
+	int rc;
+
+	if (sk->listening)
+		return -EISCONN;
+	if (sk->nb_connect) {
+		/* Linux: the first connect() after a non-blocking one has
+		 * ended reports how it ended: 0, or the error */
+		enum tcp_state st = tcp_sock_state(T(sk));
+
+		if (st == TCP_SYN_SENT)
+			return -EALREADY;
+		sk->nb_connect = false;
+		if (st == TCP_CLOSED) {
+			rc = sk->pending_err ? -sk->pending_err
+					     : tcp_sock_error(T(sk));
+			sk->pending_err = 0;
+			return rc ? rc : -ECONNABORTED;
+		}
+		return 0;
+	}
+	rc = tcp_connect(T(sk), addr, port, sock_now(sk));
+	if (rc == -EINPROGRESS) {
+		sk->connecting = true;
+		if (!nonblock)
+			return SOCK_PENDING;
+		sk->nb_connect = true;
+		return rc;
+	}
+	if (rc == 0 || rc == -EISCONN)
+		sk->conn_done = true;
+	if (rc != -EALREADY && rc != -EISCONN)
+		st_kick(sk);    /* discard the filler of a failed attempt */
+	return rc;
+}
+
+static int st_disconnect(struct sock *sk)
+{
+	(void)sk;
+	return -EOPNOTSUPP;     /* connect(AF_UNSPEC) on TCP: not supported */
+}
+
+static int st_listen(struct sock *sk, int backlog)
+{
+	int rc = tcp_listen(T(sk), backlog);
+
+	if (rc == 0)
+		sk->listening = true;
+	return rc;
+}
+
+static int st_getname(struct sock *sk, bool peer, uint32_t *addr,
+		      uint16_t *port)
+{
+	enum tcp_state st = tcp_sock_state(T(sk));
+
+	if (peer) {
+		if (st == TCP_CLOSED || st == TCP_LISTEN || st == TCP_SYN_SENT)
+			return -ENOTCONN;
+		tcp_getpeername(T(sk), addr, port);
+		return 0;
+	}
+	tcp_getsockname(T(sk), addr, port);
+	return 0;
+}
+
+static int st_opt(int level, int name)
+{
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_SNDBUF: return TCP_SO_SNDBUF;
+		case SO_RCVBUF: return TCP_SO_RCVBUF;
+		case SO_REUSEADDR: return TCP_SO_REUSEADDR;
+		case SO_REUSEPORT: return TCP_SO_REUSEPORT;
+		case SO_KEEPALIVE: return TCP_SO_KEEPALIVE;
+		case SO_LINGER: return TCP_SO_LINGER;
+		}
+	} else if (level == IPPROTO_TCP) {
+		switch (name) {
+		case TCP_NODELAY: return TCP_OPT_NODELAY;
+		case TCP_CORK: return TCP_OPT_CORK;
+		case TCP_KEEPIDLE: return TCP_OPT_KEEPIDLE;
+		case TCP_KEEPINTVL: return TCP_OPT_KEEPINTVL;
+		case TCP_KEEPCNT: return TCP_OPT_KEEPCNT;
+		case TCP_MAXSEG: return TCP_OPT_MAXSEG;
+		}
+	}
+	return -1;
+}
+
+static int st_setopt(struct sock *sk, int level, int name, int val)
+{
+	int o = st_opt(level, name), rc;
+
+	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
+		/* lwIP's TCP_KEEPALIVE: idle time in milliseconds */
+		if (val < 1)
+			return -EINVAL;
+		return tcp_setsockopt(T(sk), TCP_OPT_KEEPIDLE,
+				      (val + 999) / 1000);
+	}
+	if (o < 0)
+		return level == IPPROTO_TCP ? -ENOPROTOOPT : -ENOPROTOOPT;
+	rc = tcp_setsockopt(T(sk), (enum tcp_sockopt)o, val);
+	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_RCVBUF))
+		rc = st_charge(sk);
+	if (rc == 0 && o == TCP_OPT_NODELAY)
+		st_kick(sk);
+	return rc;
+}
+
+static int st_getopt(struct sock *sk, int level, int name, int *val)
+{
+	int o = st_opt(level, name);
+
+	if (level == SOL_SOCKET && name == SO_ERROR) {
+		*val = sk->pending_err ? sk->pending_err
+				       : -tcp_sock_error(T(sk));
+		sk->pending_err = 0;
+		return 0;
+	}
+	if (level == SOL_SOCKET && name == SO_ACCEPTCONN) {
+		*val = sk->listening;
+		return 0;
+	}
+	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
+		int s = 0;
+
+		tcp_getsockopt(T(sk), TCP_OPT_KEEPIDLE, &s);
+		*val = s * 1000;
+		return 0;
+	}
+	if (o < 0)
+		return -ENOPROTOOPT;
+	return tcp_getsockopt(T(sk), (enum tcp_sockopt)o, val);
+}
+
+/* TCP_INFO, as much of struct tcp_info as the reply carries. */
+int sock_tcp_info(struct sock *sk, void *out, size_t len)
+{
+	struct tcp_info_rec r;
+	struct tcp_info ti;
+
+	tcp_get_info(T(sk), &r, sock_now(sk));
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = r.state == TCP_ESTABLISHED ? 1 : (uint8_t)r.state;
+	ti.tcpi_retransmits = (uint8_t)r.retransmits;
+	ti.tcpi_snd_wscale = r.snd_wscale & 15;
+	ti.tcpi_rcv_wscale = r.rcv_wscale & 15;
+	ti.tcpi_options = (r.ts ? TCPI_OPT_TIMESTAMPS : 0) |
+			  (r.sack ? TCPI_OPT_SACK : 0) |
+			  (r.snd_wscale || r.rcv_wscale ? TCPI_OPT_WSCALE : 0);
+	ti.tcpi_rto = (uint32_t)(r.rto / 1000);
+	ti.tcpi_snd_mss = r.snd_mss;
+	ti.tcpi_rcv_mss = r.rcv_mss;
+	ti.tcpi_unacked = r.snd_mss ? (r.snd_nxt - r.snd_una) / r.snd_mss : 0;
+	ti.tcpi_rtt = (uint32_t)(r.srtt / 1000);
+	ti.tcpi_rttvar = (uint32_t)(r.rttvar / 1000);
+	ti.tcpi_snd_ssthresh = r.snd_mss ? r.ssthresh / r.snd_mss : 0;
+	ti.tcpi_snd_cwnd = r.snd_mss ? r.cwnd / r.snd_mss : 0;
+	ti.tcpi_advmss = r.rcv_mss;
+	ti.tcpi_total_retrans = (uint32_t)r.total_retrans;
+	if (len > sizeof(ti))
+		len = sizeof(ti);
+	memcpy(out, &ti, len);
+	return (int)len;
+}
+
+static int st_shutdown(struct sock *sk, int how)
+{
+	enum tcp_state st = tcp_sock_state(T(sk));
+	int rc = 0;
+
+	if (sk->listening) {
+		/* Linux: shutting a listener down stops it; accept gets EINVAL */
+		shutdown(sk->chan, SHUT_WR);
+		sk->chan_wr_shut = true;
+		return 0;
+	}
+	if (st == TCP_CLOSED || st == TCP_SYN_SENT)
+		return -ENOTCONN;
+	/* SHUT_WR travels in the channel (libustack shuts its end after
+	 * this reply), behind the bytes written before it */
+	if (how != SHUT_WR) {
+		rc = tcp_shutdown(T(sk), TCP_SHUT_RD, sock_now(sk));
+		if (!sk->chan_wr_shut) {
+			shutdown(sk->chan, SHUT_WR);
+			sk->chan_wr_shut = true;
+		}
+	}
+	return rc;
+}
+
+static int st_ioctl(struct sock *sk, unsigned long req, int *val)
+{
+	struct tcp_info_rec r;
+
+	switch (req) {
+	case SIOCOUTQ:
+		tcp_get_info(T(sk), &r, sock_now(sk));
+		*val = (int)r.snd_queued;
+		return 0;
+	case SIOCINQ:
+		*val = (int)tcp_recv_avail(T(sk));
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+static int st_sendto(struct sock *sk, const void *buf, size_t len,
+		     const uint32_t *dst, uint16_t dport)
+{
+	(void)sk;
+	(void)buf;
+	(void)len;
+	(void)dst;
+	(void)dport;
+	return -EOPNOTSUPP;      /* stream bytes travel in the channel */
+}
+
+/* The engine's error for a dead connection, kept for SO_ERROR. */
+static void st_fail(struct sock *sk, int err)
+{
+	if (!sk->pending_err && err)
+		sk->pending_err = err;
+	if (!sk->chan_wr_shut) {
+		shutdown(sk->chan, SHUT_WR);
+		sk->chan_wr_shut = true;
+	}
+}
+
+/* Engine to program, as far as the channel takes it. */
+static void st_drain(struct sock *sk)
+{
+	uint64_t now = sock_now(sk);
+
+	while (!sk->chan_wr_shut) {
+		ssize_t n = tcp_recv(T(sk), scratch, sizeof(scratch),
+				     TCP_RECV_PEEK, now);
+		ssize_t k;
+
+		if (n == -EAGAIN || n == -ENOTCONN)
+			return;
+		if (n == 0) {
+			/* the peer's FIN, everything before it delivered */
+			shutdown(sk->chan, SHUT_WR);
+			sk->chan_wr_shut = true;
+			return;
+		}
+		if (n < 0) {
+			st_fail(sk, (int)-n);
+			return;
+		}
+		k = send(sk->chan, scratch, (size_t)n,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k < 0) {
+			if (errno == EAGAIN) {
+				sock_want_write(sk, true);
+				sk->t->st.chan_full++;
+			}
+			return;   /* EPIPE: the program is gone; EOF follows */
+		}
+		tcp_recv(T(sk), scratch, (size_t)k, 0, now);
+		sk->t->st.stream_in += (uint64_t)k;
+		if (k < n) {
+			sock_want_write(sk, true);
+			return;
+		}
+	}
+}
+
+/*
+ * End of file on the channel: closed everywhere, or shut for writing?
+ * (POLLERR: the program's end closed with unread bytes, ECONNRESET.)
+ */
+static bool chan_gone(struct sock *sk)
+{
+	struct pollfd p = { .fd = sk->chan, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/* Return: true if the socket was freed */
+static bool st_eof(struct sock *sk)
+{
+	if (chan_gone(sk)) {
+		sock_close(sk);
+		return true;
+	}
+	if (!sk->prog_eof) {
+		sk->prog_eof = true;
+		tcp_shutdown(T(sk), TCP_SHUT_WR, sock_now(sk));
+		sock_settle(sk);
+	}
+	return false;
+}
+
+/* Return: true if the socket was freed */
+static bool st_discard_filler(struct sock *sk)
+{
+	while (sk->filler) {
+		size_t want = sk->filler < sizeof(scratch) ? sk->filler
+							   : sizeof(scratch);
+		ssize_t n = recv(sk->chan, scratch, want, MSG_DONTWAIT);
+
+		if (n > 0) {
+			sk->filler -= (uint32_t)n;
+			continue;
+		}
+		if (n == 0)
+			return st_eof(sk);
+		if (errno == ECONNRESET) {
+			sk->abort = true;
+			sock_close(sk);
+			return true;
+		}
+		break;
+	}
+	return false;
+}
+
+/* Program to engine, while the engine has room. */
+static void st_pull(struct sock *sk)
+{
+	uint64_t now = sock_now(sk);
+	enum tcp_state st;
+
+	if (st_discard_filler(sk) || sk->filler)
+		return;
+	for (;;) {
+		size_t space = tcp_send_space(T(sk));
+		size_t want = space < sizeof(scratch) ? space : sizeof(scratch);
+		ssize_t n;
+
+		st = tcp_sock_state(T(sk));
+		if (!want) {
+			/* a dead connection still drains its channel, to
+			 * see the program close it */
+			if (!(sk->conn_done && (st == TCP_CLOSED ||
+						sk->prog_eof || sk->shut_wr)))
+				break;
+			want = sizeof(scratch);
+		}
+		n = recv(sk->chan, scratch, want, MSG_DONTWAIT);
+		if (n > 0) {
+			if (space) {
+				ssize_t acc = tcp_send(T(sk), scratch,
+						       (size_t)n, now);
+
+				if (acc > 0)
+					sk->t->st.stream_out += (uint64_t)acc;
+			}
+			continue;
+		}
+		if (n == 0) {
+			if (st_eof(sk))
+				return;
+			break;
+		}
+		if (errno == ECONNRESET) {
+			/* the program's end went away with bytes it never
+			 * read: the kernel would reset the connection */
+			sk->abort = true;
+			sock_close(sk);
+			return;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			sk->t->st.chan_err++;
+		break;
+	}
+	sock_settle(sk);
+}
+
+static int st_hand_over(struct sock *l, struct sock *c, int cfd)
+{
+	struct ustack_accept_msg am;
+	struct iovec iov = { &am, sizeof(am) };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cm.b,
+			      .msg_controllen = sizeof(cm.b) };
+	uint32_t a;
+	uint16_t p;
+
+	memset(&am, 0, sizeof(am));
+	tcp_getsockname(T(c), &a, &p);
+	sock_addr_out(l, a, p, &am.local);
+	tcp_getpeername(T(c), &a, &p);
+	sock_addr_out(l, a, p, &am.peer);
+	if (l->domain == AF_INET6 && am.peer.family == AF_INET6)
+		am.peer.family = AF_INET;   /* v4 peer of a v6 listener */
+	am.info = (struct ustack_sock_info){ c->domain, c->type, c->protocol,
+					     c->id };
+	memset(&cm, 0, sizeof(cm));
+	cm.h.cmsg_level = SOL_SOCKET;
+	cm.h.cmsg_type = SCM_RIGHTS;
+	cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cm.h), &cfd, sizeof(int));
+	if (sendmsg(l->chan, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(am))
+		return 1;
+	return errno == EAGAIN ? 0 : -1;
+}
+
+static void st_accept(struct sock *l)
+{
+	for (;;) {
+		struct tcp_sock *ts;
+		struct sock *c;
+		int cfd, rc;
+
+		if (l->chan_wr_shut)
+			return;
+		if (!l->pend_child) {
+			if (tcp_accept(T(l), &ts))
+				return;
+			c = sock_alloc(l->t, l->q, l->domain, SOCK_STREAM,
+				       IPPROTO_TCP, &sock_tcp_proto, ts, &cfd,
+				       &rc);
+			if (!c) {
+				/* over quota: the connection is refused */
+				tcp_abort(ts, sock_now(l));
+				sock_settle(l);
+				continue;
+			}
+			/* the listener's holder will accept it */
+			c->pid = l->pid;
+			c->uid = l->uid;
+			memcpy(c->comm, l->comm, sizeof(c->comm));
+			l->pend_child = c;
+			l->pend_child_fd = cfd;
+		}
+		rc = st_hand_over(l, l->pend_child, l->pend_child_fd);
+		if (rc == 0) {
+			sock_want_write(l, true);
+			return;
+		}
+		c = l->pend_child;
+		close(l->pend_child_fd);
+		l->pend_child = NULL;
+		l->pend_child_fd = -1;
+		if (rc < 0) {
+			sock_close(c);
+			return;
+		}
+		st_kick(c);      /* bytes may have arrived before accept */
+	}
+}
+
+static void st_chan_read(struct sock *sk)
+{
+	if (sk->listening) {
+		ssize_t n = recv(sk->chan, scratch, sizeof(scratch),
+				 MSG_DONTWAIT);
+
+		if ((n == 0 || (n < 0 && errno != EAGAIN)) && chan_gone(sk))
+			sock_close(sk);
+		return;
+	}
+	if (!sk->conn_done) {
+		/* not connected: bytes (the filler) wait; only a close counts */
+		if (chan_gone(sk))
+			sock_close(sk);
+		return;
+	}
+	st_pull(sk);
+}
+
+static void st_chan_write(struct sock *sk)
+{
+	if (sk->listening)
+		st_accept(sk);
+	else
+		st_drain(sk);
+	sock_settle(sk);
+}
+
+static void st_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock *sk = arg;
+	enum tcp_state st;
+
+	(void)fd;
+	(void)what;
+	if (sk->listening) {
+		if (!sk->wev_armed)
+			st_accept(sk);
+		sock_settle(sk);
+		return;
+	}
+	st = tcp_sock_state(T(sk));
+	if (sk->connecting && st != TCP_SYN_SENT) {
+		sk->connecting = false;
+		sk->conn_done = true;
+		if (sk->pend_connect) {
+			int err = 0;
+
+			if (st != TCP_ESTABLISHED && st != TCP_CLOSE_WAIT) {
+				err = tcp_sock_error(T(sk));
+				if (!err)
+					err = -ECONNREFUSED;
+			}
+			sock_reply_pending(sk, err);
+		}
+	}
+	if (!sk->wev_armed)
+		st_drain(sk);
+	if (sk->conn_done)
+		st_pull(sk);    /* may free sk */
+}
+
+const struct sock_proto sock_tcp_proto = {
+	.chan_type = SOCK_STREAM,
+	.open = st_open,
+	.close = st_close,
+	.bind = st_bind,
+	.connect = st_connect,
+	.disconnect = st_disconnect,
+	.listen = st_listen,
+	.getname = st_getname,
+	.setopt = st_setopt,
+	.getopt = st_getopt,
+	.shutdown = st_shutdown,
+	.ioctl = st_ioctl,
+	.sendto = st_sendto,
+	.chan_read = st_chan_read,
+	.chan_write = st_chan_write,
+};
+
+/**
+ * sock_tcp_event() - stack_ops.sock_event: schedule the socket's work
+ * @t: the socket table
+ * @ts: the engine's socket
+ * @events: TCP_EV_* bits
+ */
+void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events)
+{
+	struct sock *sk = tcp_user(ts);
+
+	(void)t;
+	(void)events;
+	if (sk)
+		st_kick(sk);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udp.h - the engine's UDP sockets (RFC 768, RFC 1122 4.1), for the host's
+ * socket layer: see udp.c
+ *
+ * Calls are shaped like the BSD socket calls and never block. What happens
+ * later (a datagram queued, an ICMP error for a connected socket) is told
+ * through stack_ops.udp_event with a mask of UDP_EV_* bits. The host owns
+ * a socket from udp_open() until udp_close(). Errors are negative errno
+ * values, as Linux gives them to programs.
+ */
+#ifndef USTACK_UDP_H
+#define USTACK_UDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UDP_HLEN 8
+#define UDP_MAX_PAYLOAD 65507        /* 65535 - IPv4 header - UDP header */
+#define UDP_PORT_LO 32768            /* Linux's ephemeral range */
+#define UDP_PORT_HI 60999
+#define UDP_RCVBUF_DEFAULT 212992    /* Linux: net.core.rmem_default */
+#define UDP_SNDBUF_DEFAULT 212992
+#define UDP_BUF_MAX 425984           /* twice net.core.[rw]mem_max */
+#define UDP_RCVBUF_MIN 2304          /* Linux: SOCK_MIN_RCVBUF */
+#define UDP_SNDBUF_MIN 4608          /* Linux: SOCK_MIN_SNDBUF */
+
+#define UDP_EV_READABLE 0x01u        /* a datagram was queued */
+#define UDP_EV_ERROR 0x20u           /* udp_sock_error() has an error */
+
+enum udp_sockopt {
+	UDP_SO_RCVBUF,       /* bytes; set doubles like Linux */
+	UDP_SO_SNDBUF,
+	UDP_SO_BROADCAST,    /* bool */
+	UDP_SO_REUSEADDR,    /* bool */
+	UDP_SO_REUSEPORT,    /* bool */
+};
+
+/* Where a received datagram came from and went to. */
+struct udp_meta {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint32_t len;                /* payload bytes */
+};
+
+struct stack;
+struct udp_sock;
+struct pbuf;
+struct ipv4_rx;
+
+struct udp_table {
+	struct udp_sock *head;
+	unsigned count;
+};
+
+int udp_open(struct stack *s, struct udp_sock **out);
+void udp_close(struct udp_sock *us);
+void udp_set_user(struct udp_sock *us, void *user);
+void *udp_user(const struct udp_sock *us);
+int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port);
+int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port);
+int udp_disconnect(struct udp_sock *us);
+int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
+	       const uint32_t *dst, uint16_t dport, uint64_t now);
+const uint8_t *udp_recv_peek(struct udp_sock *us, struct udp_meta *m);
+void udp_recv_next(struct udp_sock *us);
+size_t udp_recv_queued(const struct udp_sock *us);
+int udp_sock_error(struct udp_sock *us);
+int udp_setsockopt(struct udp_sock *us, enum udp_sockopt opt, int val);
+int udp_getsockopt(const struct udp_sock *us, enum udp_sockopt opt, int *val);
+void udp_getsockname(const struct udp_sock *us, uint32_t *addr,
+		     uint16_t *port);
+int udp_getpeername(const struct udp_sock *us, uint32_t *addr,
+		    uint16_t *port);
+unsigned udp_sock_count(const struct stack *s);
+
+/* For the engine's own modules */
+void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
+void udp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
+		    const uint8_t *orig, size_t len);
+void udp_fini(struct stack *s);
+
+#endif

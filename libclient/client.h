@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* client.h - libustack's insides, shared by the explicit API and the shim */
+#ifndef USTACK_CLIENT_H
+#define USTACK_CLIENT_H
+
+#include <poll.h>
+#include <stdarg.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+/* libc's own functions, found with dlsym(RTLD_NEXT) */
+struct ust_real {
+	int (*socket)(int, int, int);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*shutdown)(int, int);
+	int (*close)(int);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int,
+			  const struct sockaddr *, socklen_t);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
+			    socklen_t *);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	int (*fcntl)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
+	int (*close_range)(unsigned, unsigned, int);
+};
+
+extern struct ust_real ust_r;
+void ust_init(void);
+
+/* The mark on libustack's own socket system calls (rawsys.c, trap.c) */
+#define UST_MAGIC 0x75737463534b4f31ull
+void ust_use_raw(void);
+int ust_trap_install(void);
+
+/* What the descriptor table knows about an fd */
+#define UST_NOT_OURS 1u
+#define UST_OURS 0x100u
+#define UST_V6 0x10u
+#define UST_CONNECT_TRIED 0x20u      /* stream: connect() was called */
+#define UST_SMALLBUF 0x40u           /* stream: SO_SNDBUF lowered (filler) */
+#define UST_LISTENING 0x80u          /* stream: listen() succeeded */
+#define UST_FRESH 0x200u             /* stream: made here, never connected */
+#define UST_TYPE_MASK 0xfu
+
+unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
+void ust_forget(int fd);
+void ust_copy(int from, int to);
+void ust_forget_range(unsigned lo, unsigned hi);
+
+static inline int ust_is_dgram(unsigned k)
+{
+	return k && (k & UST_TYPE_MASK) == SOCK_DGRAM;
+}
+
+static inline int ust_is_stream(unsigned k)
+{
+	return k && (k & UST_TYPE_MASK) == SOCK_STREAM;
+}
+
+#endif

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * preload.c - libustack-preload: the libc names, for unmodified programs
+ *
+ * Theory of operation: loaded with LD_PRELOAD (ustack-run does that), this
+ * library defines the socket calls under libc's own names, and every other
+ * name through which a program reaches them (accept4, recvmmsg, sendmmsg,
+ * the _chk variants that _FORTIFY_SOURCE compiles calls into, the dup
+ * family, close, close_range, fcntl, ioctl, sendfile). socket() with
+ * AF_INET or AF_INET6 makes a ustack socket; everything else, and every
+ * call on a descriptor that is not a ustack socket, goes to libc
+ * untouched. The work is in client.c (the ustack_* calls, which already
+ * pass foreign descriptors to libc); here are only the names.
+ *
+ * Calls that libc makes to itself (its resolver calls __socket directly)
+ * are caught by the seccomp trap of trap.c.
+ */
+#undef _FORTIFY_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "ustack.h"
+
+#define PUBLIC __attribute__((visibility("default")))
+
+/*
+ * Loaded: unless USTACK_TRAP=0, libustack's own socket calls take the
+ * marked system calls and libc's internal ones are trapped (trap.c).
+ */
+__attribute__((constructor)) static void preload_init(void)
+{
+	const char *t = getenv("USTACK_TRAP");
+
+	ust_init();
+	if (t && !strcmp(t, "0"))
+		return;
+	ust_use_raw();
+	ust_trap_install();
+}
+
+PUBLIC int socket(int domain, int type, int protocol)
+{
+	return ustack_socket(domain, type, protocol);
+}
+
+PUBLIC int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	return ustack_bind(fd, addr.__sockaddr__, len);
+}
+
+PUBLIC int listen(int fd, int backlog)
+{
+	return ustack_listen(fd, backlog);
+}
+
+PUBLIC int accept(int fd, __SOCKADDR_ARG addr, socklen_t *len)
+{
+	return ustack_accept4(fd, addr.__sockaddr__, len, 0);
+}
+
+PUBLIC int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags)
+{
+	return ustack_accept4(fd, addr.__sockaddr__, len, flags);
+}
+
+PUBLIC int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	return ustack_connect(fd, addr.__sockaddr__, len);
+}
+
+PUBLIC int shutdown(int fd, int how)
+{
+	return ustack_shutdown(fd, how);
+}
+
+PUBLIC int getsockname(int fd, __SOCKADDR_ARG addr, socklen_t *len)
+{
+	return ustack_getsockname(fd, addr.__sockaddr__, len);
+}
+
+PUBLIC int getpeername(int fd, __SOCKADDR_ARG addr, socklen_t *len)
+{
+	return ustack_getpeername(fd, addr.__sockaddr__, len);
+}
+
+PUBLIC int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	return ustack_getsockopt(fd, level, name, val, len);
+}
+
+PUBLIC int setsockopt(int fd, int level, int name, const void *val,
+		      socklen_t len)
+{
+	return ustack_setsockopt(fd, level, name, val, len);
+}
+
+PUBLIC ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	return ustack_send(fd, buf, len, flags);
+}
+
+PUBLIC ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+		      __CONST_SOCKADDR_ARG addr, socklen_t alen)
+{
+	return ustack_sendto(fd, buf, len, flags, addr.__sockaddr__, alen);
+}
+
+PUBLIC ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	return ustack_sendmsg(fd, msg, flags);
+}
+
+/* Descriptors that arrive from elsewhere are not known yet. */
+static void forget_received(const struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
+	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(f));
+			ust_forget(f);
+		}
+	}
+}
+
+PUBLIC ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t n = ustack_recvmsg(fd, msg, flags);
+
+	if (n >= 0 && msg->msg_controllen)
+		forget_received(msg);
+	return n;
+}
+
+PUBLIC ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	return ustack_recv(fd, buf, len, flags);
+}
+
+PUBLIC ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+			__SOCKADDR_ARG addr, socklen_t *alen)
+{
+	return ustack_recvfrom(fd, buf, len, flags, addr.__sockaddr__, alen);
+}
+
+PUBLIC ssize_t read(int fd, void *buf, size_t len)
+{
+	return ustack_read(fd, buf, len);
+}
+
+PUBLIC ssize_t write(int fd, const void *buf, size_t len)
+{
+	return ustack_write(fd, buf, len);
+}
+
+PUBLIC ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	return ustack_readv(fd, iov, iovcnt);
+}
+
+PUBLIC ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	return ustack_writev(fd, iov, iovcnt);
+}
+
+/* _FORTIFY_SOURCE turns these calls into the _chk names. */
+void __chk_fail(void) __attribute__((noreturn));
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
+		       int flags, struct sockaddr *addr, socklen_t *alen);
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
+
+PUBLIC ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
+			  int flags)
+{
+	if (len > buflen)
+		__chk_fail();
+	return ustack_recv(fd, buf, len, flags);
+}
+
+PUBLIC ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
+			      int flags, struct sockaddr *addr,
+			      socklen_t *alen)
+{
+	if (len > buflen)
+		__chk_fail();
+	return ustack_recvfrom(fd, buf, len, flags, addr, alen);
+}
+
+PUBLIC ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		__chk_fail();
+	return ustack_read(fd, buf, len);
+}
+
+PUBLIC int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
+		    struct timespec *timeout)
+{
+	unsigned i;
+
+	if (!ust_kind(fd))
+		return ust_r.recvmmsg(fd, vec, vlen, flags, timeout);
+	for (i = 0; i < vlen; i++) {
+		int f = flags & ~MSG_WAITFORONE;
+		ssize_t n;
+
+		if (i > 0 && (flags & MSG_WAITFORONE))
+			f |= MSG_DONTWAIT;
+		n = ustack_recvmsg(fd, &vec[i].msg_hdr, f);
+		if (n < 0) {
+			if (i == 0)
+				return -1;
+			break;
+		}
+		vec[i].msg_len = (unsigned)n;
+	}
+	return (int)i;
+}
+
+PUBLIC int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+	unsigned i;
+
+	if (!ust_kind(fd))
+		return ust_r.sendmmsg(fd, vec, vlen, flags);
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = ustack_sendmsg(fd, &vec[i].msg_hdr, flags);
+
+		if (n < 0) {
+			if (i == 0)
+				return -1;
+			break;
+		}
+		vec[i].msg_len = (unsigned)n;
+	}
+	return (int)i;
+}
+
+PUBLIC int close(int fd)
+{
+	return ustack_close(fd);
+}
+
+PUBLIC int close_range(unsigned lo, unsigned hi, int flags)
+{
+	int rc;
+
+	ust_init();
+	rc = ust_r.close_range(lo, hi, flags);
+	if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+		ust_forget_range(lo, hi);
+	return rc;
+}
+
+PUBLIC int dup(int fd)
+{
+	int nfd;
+
+	ust_init();
+	nfd = ust_r.dup(fd);
+	if (nfd >= 0)
+		ust_copy(fd, nfd);
+	return nfd;
+}
+
+PUBLIC int dup2(int fd, int nfd)
+{
+	int rc;
+
+	ust_init();
+	rc = ust_r.dup2(fd, nfd);
+	if (rc >= 0 && fd != nfd)
+		ust_copy(fd, nfd);
+	return rc;
+}
+
+PUBLIC int dup3(int fd, int nfd, int flags)
+{
+	int rc;
+
+	ust_init();
+	rc = ust_r.dup3(fd, nfd, flags);
+	if (rc >= 0)
+		ust_copy(fd, nfd);
+	return rc;
+}
+
+PUBLIC int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	return ustack_fcntl(fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...);
+PUBLIC int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	return ustack_fcntl(fd, cmd, arg);
+}
+
+PUBLIC int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return ustack_ioctl(fd, req, arg);
+}
+
+/*
+ * sendfile into a stream socket is the kernel's (the channel is an
+ * AF_UNIX stream); into a datagram socket, one datagram per call.
+ */
+PUBLIC ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	static __thread char buf[8192];
+	unsigned k = ust_kind(out);
+	ssize_t n;
+
+	if (!ust_is_dgram(k))
+		return ust_r.sendfile(out, in, off, count);
+	if (count > sizeof(buf))
+		count = sizeof(buf);
+	n = off ? pread(in, buf, count, *off) : ust_r.read(in, buf, count);
+	if (n <= 0)
+		return n;
+	n = ustack_send(out, buf, (size_t)n, 0);
+	if (n > 0 && off)
+		*off += n;
+	return n;
+}
+
+ssize_t sendfile64(int out, int in, off_t *off, size_t count);
+PUBLIC ssize_t sendfile64(int out, int in, off_t *off, size_t count)
+{
+	return sendfile(out, in, off, count);
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The socket test programs (test/sockets), run twice: under ustack-run
+# against ustackd on a TAP, and on a kernel-to-kernel path (two namespaces
+# and a veth). Their outputs must match line for line.
+source "$(dirname "$0")/lib.sh"
+need_root "30-sockets"
+
+B=$PWD/$BUILD
+RUN=$B/ustack-run
+PEER=192.0.2.1
+SELF=192.0.2.2
+chmod 711 "$TMP"     # the programs drop to uid 65534 for one check
+
+# kernel to kernel
+new_netns KA || { fail "create namespace"; summary; exit 1; }
+new_netns KB || { fail "create namespace"; summary; exit 1; }
+ip link add ustkva netns "$KA" type veth peer name ustkvb netns "$KB"
+ip -n "$KA" addr add $SELF/24 dev ustkva
+ip -n "$KB" addr add $PEER/24 dev ustkvb
+ip -n "$KA" link set ustkva up
+ip -n "$KB" link set ustkvb up
+
+# ustack: ustackd on a TAP, the kernel on the other side of it
+new_netns NS || { fail "create namespace"; summary; exit 1; }
+SOCK=$TMP/ctl.sock
+start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $SELF/24 \
+	|| { fail "ustackd starts"; summary; exit 1; }
+ip -n "$NS" addr add $PEER/24 dev ustk0
+
+ip netns exec "$KB" timeout 120 "$B/test/sockets/peer" $PEER 110 &
+PIDS+=($!)
+ip netns exec "$NS" timeout 120 "$B/test/sockets/peer" $PEER 110 &
+PIDS+=($!)
+bound() { ip netns exec "$1" ss -Huln "sport = :7007" | grep -q .; }
+wait_for 10 bound "$KB" && wait_for 10 bound "$NS" || fail "peer did not start"
+
+for prog in "$B"/test/sockets/*; do
+	name=$(basename "$prog")
+	case $name in peer|*.d) continue ;; esac
+	ip netns exec "$KA" timeout 60 "$prog" $PEER $SELF >"$TMP/$name.kernel" 2>&1
+	krc=$?
+	ip netns exec "$NS" timeout 60 "$RUN" --socket "$SOCK" "$prog" $PEER $SELF \
+		>"$TMP/$name.ustack" 2>&1
+	urc=$?
+	n=$(wc -l <"$TMP/$name.kernel")
+	if diff -u "$TMP/$name.kernel" "$TMP/$name.ustack" >"$TMP/$name.diff"; then
+		ok "$name: $n lines, same output on ustack and on the kernel"
+	else
+		fail "$name: outputs differ (kernel -, ustack +):"
+		cat "$TMP/$name.diff"
+	fi
+	check "$name: same exit status (kernel $krc, ustack $urc)" test "$krc" -eq "$urc"
+done
+
+kill -0 "$DPID" 2>/dev/null
+check "ustackd still running" test $? -eq 0
+stop_ustackd "$DPID"
+check "ustackd exits 0" test $? -eq 0
+open=$(sed -n 's/.*sockets: open=\([0-9]*\).*/\1/p' "$TMP/ustackd.log")
+check "every socket closed when its programs exited (open=${open:-?})" test "${open:-1}" -eq 0
+summary

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peer - the kernel-side partner of the socket test programs, for at most
+ * SECONDS seconds:
+ *   UDP 7007  echoes every datagram to its sender
+ *   TCP 7007  echoes every connection until its end of stream
+ *   TCP 7010  reads what comes for 300 ms, then resets (SO_LINGER {1, 0})
+ *   TCP 7012  reads "A.B.C.D PORT\n", connects there, writes "hi", closes
+ *   peer ADDR SECONDS
+ */
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static char buf[65536];
+
+static int listener(const char *addr, int type, int port)
+{
+	struct sockaddr_in sa = sin_of(addr, port);
+	int fd = socket(AF_INET, type, 0), one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (type == SOCK_STREAM && listen(fd, 64))) {
+		perror("peer");
+		exit(1);
+	}
+	return fd;
+}
+
+static void tcp_echo(int c)
+{
+	ssize_t n;
+
+	while ((n = read(c, buf, sizeof(buf))) > 0)
+		if (write(c, buf, (size_t)n) != n)
+			break;
+}
+
+static void tcp_reset(int c)
+{
+	struct linger lg = { 1, 0 };
+	struct pollfd p = { .fd = c, .events = POLLIN };
+
+	if (poll(&p, 1, 300) == 1 && read(c, buf, sizeof(buf)) < 0)
+		perror("peer: read");
+	usleep(300000);
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+static void tcp_connect_back(int c)
+{
+	char ip[64];
+	int port, fd;
+	ssize_t n = read(c, buf, sizeof(buf) - 1);
+	struct sockaddr_in sa;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (sscanf(buf, "%63s %d", ip, &port) != 2)
+		return;
+	sa = sin_of(ip, port);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    write(fd, "hi", 2) != 2)
+		perror("peer: write");
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *addr = argc > 1 ? argv[1] : "0.0.0.0";
+	time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 30);
+	struct pollfd p[4];
+
+	signal(SIGCHLD, SIG_IGN);
+	p[0] = (struct pollfd){ .fd = listener(addr, SOCK_DGRAM, 7007), .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7007), .events = POLLIN };
+	p[2] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7010), .events = POLLIN };
+	p[3] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7012), .events = POLLIN };
+	while (time(NULL) < end) {
+		if (poll(p, 4, 200) < 1)
+			continue;
+		if (p[0].revents) {
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(p[0].fd, buf, sizeof(buf), 0,
+					     (struct sockaddr *)&from, &fl);
+
+			if (n >= 0)
+				sendto(p[0].fd, buf, (size_t)n, 0,
+				       (struct sockaddr *)&from, fl);
+		}
+		for (int i = 1; i < 4; i++) {
+			int c;
+
+			if (!p[i].revents)
+				continue;
+			c = accept(p[i].fd, NULL, NULL);
+			if (c < 0)
+				continue;
+			if (fork() == 0) {
+				alarm(30);
+				if (i == 1)
+					tcp_echo(c);
+				else if (i == 2)
+					tcp_reset(c);
+				else
+					tcp_connect_back(c);
+				close(c);
+				_exit(0);
+			}
+			close(c);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 63-tcp-kill.c - aborting a connection from outside (ustackctl kill):
+ * tcp_find() by id and by 4-tuple, tcp_terminate() in the states where a
+ * reset goes out and in those where it does not, held and orphan sockets.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "60-tcp-harness.h"
+
+TestSuite(tcp_kill, .init = th_setup, .fini = th_teardown);
+
+static struct th_seg seg(uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct th_seg s = th_tmpl(flags, seq, ack);
+
+	s.wnd = 502;
+	return s;
+}
+
+Test(tcp_kill, find_by_id_and_tuple)
+{
+	struct tcp_sock *l, *c;
+	struct tcp_info_rec i;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg rst = th_tmpl(TCP_RST | TCP_ACK, iss + 1, 1001);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_neq(i.id, 0);
+	tcp_getsockname(c, &laddr, &lport);
+	tcp_getpeername(c, &raddr, &rport);
+	cr_assert_eq(tcp_find(T.s, i.id, 0, 0, 0, 0), c);
+	cr_assert_eq(tcp_find(T.s, 0, laddr, lport, raddr, rport), c);
+	cr_assert_null(tcp_find(T.s, 0, laddr, lport, raddr, rport + 1));
+	cr_assert_null(tcp_find(T.s, i.id + 1000, 0, 0, 0, 0));
+	tcp_get_info(l, &i, T.now);
+	cr_assert_eq(tcp_find(T.s, i.id, 0, 0, 0, 0), l, "a listener by id");
+	cr_assert_eq(tcp_terminate(l, T.now), -EINVAL, "but never killed");
+	cr_assert_eq(tcp_terminate(c, T.now), 0);
+	rst.wnd = TH_ANY;
+	th_expect(&rst);
+	cr_assert_eq(tcp_terminate(c, T.now), -EINVAL, "already closed");
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+	th_expect_none();
+}
+
+/* The FreeRTOS case: the peer left, the program never closes */
+Test(tcp_kill, close_wait_held_by_a_program)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg f = seg(TCP_FIN | TCP_ACK, 1001, iss + 1);
+	struct th_seg rst = th_tmpl(TCP_RST | TCP_ACK, iss + 1, 1002);
+	char b[4];
+
+	th_inject(&f);
+	th_expect(&(struct th_seg){ .flags = TCP_ACK, .seq = iss + 1, .ack = 1002,
+				    .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSE_WAIT);
+	T.events = 0;
+	cr_assert_eq(tcp_terminate(c, T.now), 0);
+	/* RFC 9293 3.10.7 ABORT: "<SEQ=SND.NXT><CTL=RST>" */
+	rst.wnd = TH_ANY;
+	th_expect(&rst);
+	th_expect_none();
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert(T.events & TCP_EV_ERROR, "the holder is told");
+	cr_assert(T.events & TCP_EV_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -ECONNABORTED);
+	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 0,
+		     "after the error: end of stream");
+	cr_assert_null(tcp_find(T.s, 0, TH_US, T.lport, TH_PEER, T.pport),
+		       "no connection any more");
+	cr_assert_eq(th_counter("tcp_terminated"), 1);
+	/* the pair is free at once: no TIME_WAIT */
+	tcp_close(c, T.now);
+	cr_assert_eq(tcp_sock_count(T.s), 1, "only the listener");
+	tcp_close(l, T.now);
+}
+
+Test(tcp_kill, established_orphan_and_time_wait)
+{
+	struct tcp_sock *c, *sk;
+	uint32_t iss = th_active_open(&c, 5000, false);
+	struct th_seg rst = th_tmpl(TCP_RST | TCP_ACK, iss + 2, 5001);
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+
+	tcp_getsockname(c, &laddr, &lport);
+	tcp_getpeername(c, &raddr, &rport);
+	/* close: FIN out; the program lets go, the engine keeps an orphan */
+	tcp_close(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = iss + 1,
+				    .ack = 5001, .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	sk = tcp_find(T.s, 0, laddr, lport, raddr, rport);
+	cr_assert_not_null(sk, "FIN_WAIT_1 orphan");
+	cr_assert_eq(tcp_sock_state(sk), TCP_FIN_WAIT_1);
+	cr_assert_eq(tcp_terminate(sk, T.now), 0);
+	rst.seq = iss + 2;
+	rst.wnd = TH_ANY;
+	th_expect(&rst);
+	cr_assert_eq(tcp_sock_count(T.s), 0, "the orphan is freed");
+
+	/* TIME_WAIT: freed, and no reset (RFC 9293 3.10.7 sends none there) */
+	iss = th_active_open(&c, 9000, false);
+	tcp_getsockname(c, &laddr, &lport);
+	tcp_close(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = iss + 1,
+				    .ack = 9001, .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	{
+		struct th_seg fa = seg(TCP_FIN | TCP_ACK, 9001, iss + 2);
+
+		fa.dport = lport;
+		th_inject(&fa);
+	}
+	th_expect(&(struct th_seg){ .flags = TCP_ACK, .seq = iss + 2, .ack = 9002,
+				    .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	sk = tcp_find(T.s, 0, laddr, lport, raddr, rport);
+	cr_assert_not_null(sk);
+	cr_assert_eq(tcp_sock_state(sk), TCP_TIME_WAIT);
+	cr_assert_eq(tcp_terminate(sk, T.now), 0);
+	th_expect_none();
+	cr_assert_eq(tcp_sock_count(T.s), 0);
+}

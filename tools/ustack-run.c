@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ustack-run - run a program with its sockets on ustack
+ *
+ *   ustack-run [--socket PATH] CMD [ARGS...]
+ *
+ * Checks that ustackd answers on its control socket (a HELLO), then runs
+ * CMD with LD_PRELOAD=libustack-preload.so and USTACK_SOCKET=PATH, so that
+ * CMD's AF_INET and AF_INET6 sockets are ustack's. Exit status: CMD's, or
+ * 125 if ustackd is not reachable or the shim is missing, 126 if CMD
+ * cannot be run, 127 if it is not found (as env(1) does).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ustack_proto.h"
+
+#ifndef USTACK_LIBDIR
+#define USTACK_LIBDIR "/usr/local/lib"
+#endif
+#define PRELOAD_NAME "libustack-preload.so"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ustack-run [--socket PATH] CMD [ARGS...]\n"
+		"Run CMD with its TCP and UDP sockets on ustackd.\n\n"
+		"  -s, --socket PATH  ustackd's control socket (default: $USTACK_SOCKET,\n"
+		"                     else " USTACK_DEFAULT_SOCKET ")\n"
+		"  -h, --help         this text\n\n"
+		"Exit status: CMD's; 125 if ustackd is not reachable; 126 if CMD cannot\n"
+		"be run; 127 if CMD is not found. See ustack-run(1).\n");
+}
+
+/* Return: 0 if ustackd answered HELLO, else a negative errno */
+static int hello(const char *path, char *version, size_t vlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t buf[256];
+	struct ustack_msg_hdr h;
+	struct ustack_hello_reply r;
+	struct pollfd pfd;
+	size_t n;
+	ssize_t got;
+	int fd, rc = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		rc = -errno;
+		goto out;
+	}
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_HELLO, 1, 0, NULL, 0);
+	if (send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n) {
+		rc = -errno;
+		goto out;
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, 3000) != 1) {
+		rc = -ETIMEDOUT;
+		goto out;
+	}
+	got = recv(fd, buf, sizeof(buf), 0);
+	if (got <= 0 || ustack_msg_check(buf, (size_t)got, 1, &h) ||
+	    h.status || (size_t)got != sizeof(h) + sizeof(r)) {
+		rc = -EPROTO;
+		goto out;
+	}
+	memcpy(&r, buf + sizeof(h), sizeof(r));
+	r.version[sizeof(r.version) - 1] = '\0';
+	snprintf(version, vlen, "%s", r.version);
+out:
+	close(fd);
+	return rc;
+}
+
+/* The shim: $USTACK_PRELOAD, next to us (the build tree), or installed. */
+static int find_preload(char *out, size_t len)
+{
+	const char *env = getenv("USTACK_PRELOAD");
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return access(out, R_OK);
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(out, len, "%s/%s", self, PRELOAD_NAME);
+			if (access(out, R_OK) == 0)
+				return 0;
+			snprintf(out, len, "%s/../lib/%s", self, PRELOAD_NAME);
+			if (access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, len, "%s/%s", USTACK_LIBDIR, PRELOAD_NAME);
+	return access(out, R_OK);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("USTACK_SOCKET");
+	char preload[PATH_MAX], abspath[PATH_MAX], version[64], *ld;
+	const char *old;
+	int i = 1, rc;
+
+	if (!path || !*path)
+		path = USTACK_DEFAULT_SOCKET;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) &&
+		    i + 1 < argc) {
+			path = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--socket=", 9)) {
+			path = argv[i] + 9;
+			continue;
+		}
+		fprintf(stderr, "ustack-run: unknown option '%s'\n", argv[i]);
+		usage(stderr);
+		return 125;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 125;
+	}
+	rc = hello(path, version, sizeof(version));
+	if (rc) {
+		fprintf(stderr,
+			"ustack-run: ustackd is not reachable at %s: %s\n"
+			"ustack-run: start it (ustackd --tap ... --addr ...) or give --socket PATH\n",
+			path, strerror(-rc));
+		return 125;
+	}
+	if (find_preload(preload, sizeof(preload))) {
+		fprintf(stderr, "ustack-run: %s not found (set USTACK_PRELOAD)\n",
+			PRELOAD_NAME);
+		return 125;
+	}
+	if (path[0] != '/' && getcwd(abspath, sizeof(abspath)) &&
+	    strlen(abspath) + strlen(path) + 2 <= sizeof(abspath)) {
+		strcat(abspath, "/");
+		strcat(abspath, path);
+		path = abspath;
+	}
+	setenv("USTACK_SOCKET", path, 1);
+	old = getenv("LD_PRELOAD");
+	if (old && *old) {
+		size_t n = strlen(preload) + strlen(old) + 2;
+
+		ld = malloc(n);
+		if (!ld)
+			return 125;
+		snprintf(ld, n, "%s:%s", preload, old);
+	} else {
+		ld = preload;
+	}
+	setenv("LD_PRELOAD", ld, 1);
+	execvp(argv[i], &argv[i]);
+	rc = errno;
+	fprintf(stderr, "ustack-run: %s: %s\n", argv[i], strerror(rc));
+	return rc == ENOENT ? 127 : 126;
+}
