@@ -99,11 +99,6 @@ static void sim_trace(struct sim *sim, unsigned from, const uint8_t *f,
 	       (size_t)(get16(f + 16) - ihl - (size_t)(t[12] >> 4) * 4));
 }
 
-static bool sim_is_arp(const uint8_t *frame, size_t len)
-{
-	return len >= 14 && frame[12] == 0x08 && frame[13] == 0x06;
-}
-
 static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 			   size_t len)
 {
@@ -119,13 +114,6 @@ static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 	sim->frames++;
 	if (len > sizeof(buf))
 		return -EMSGSIZE;
-	if (sim_is_arp(frame, len)) {
-		/* ARP crosses unharmed: the profiles test TCP, and a lost
-		 * exchange would fail the connect with EHOSTUNREACH, as in
-		 * Linux (tested in test/unit/68-tcp-arp.c) */
-		sim_enqueue(sim, to, frame, len, sim->now + sim->delay);
-		return 0;
-	}
 	if (sim->now >= sim->dead_from && sim->now < sim->dead_until)
 		goto drop;
 	if (chance(sim, p->loss_ppm))

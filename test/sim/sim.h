@@ -7,8 +7,7 @@
  * between them. Every frame an engine sends goes through the link's
  * faults (loss, duplication, corruption, reordering, a dead period, a
  * queue limit) and is delivered after its serialisation time at the
- * link's bandwidth plus the propagation delay (ARP frames cross
- * unharmed, after the delay alone). Every random choice, the
+ * link's bandwidth plus the propagation delay. Every random choice, the
  * engines' own randomness included, comes from one PRNG seeded by the
  * test, so a seed replays exactly.
  */
