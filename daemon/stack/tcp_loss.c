@@ -128,6 +128,8 @@ static void tcp_txrec_append(struct tcp_sock *sk, uint32_t seq, uint32_t end)
 		if (last) {  /* coarser, but every byte stays covered */
 			last->end = end;
 			last->ts = sk->s->now;
+			/* not SACKed, lost or resent as a whole any more */
+			last->flags &= TXR_EVER_RTX;
 		}
 		return;
 	}

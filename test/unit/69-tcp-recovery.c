@@ -621,3 +621,35 @@ Test(tcp_recovery, rack_reo_wnd_mult_per_round_and_decay)
 	cr_assert_eq(th_counter("tcp_dsack_rcvd"), 3);
 	finish(l, c);
 }
+
+static void tight_budget(struct stack_config *cfg)
+{
+	/* one connection's rings and first transmit records, no more */
+	cfg->tcp_mem_budget = 2 * 131072 + 128 +
+			      TCP_TXREC_INIT * sizeof(struct tcp_txrec);
+}
+
+/* When the records cannot grow (the memory budget), new data joins the
+ * last one (counted): coarser, but every byte in flight stays covered */
+Test(tcp_recovery, records_merge_when_they_cannot_grow)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b;
+	struct th_seg a;
+
+	th_setup_cfg(tight_budget);
+	b = th_passive_open(&l, &c, 1000, false) + 1;
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1), 0);
+	for (unsigned k = 0; k < TCP_TXREC_INIT + 6; k++)
+		cr_assert_eq(tcp_send(c, buf + k, 1, T.now), 1);
+	cr_assert_eq(c->snd_max - b, TCP_TXREC_INIT + 6);
+	cr_assert_eq(c->ntx, TCP_TXREC_INIT);
+	cr_assert_eq(c->txq[0].start, b);
+	cr_assert_eq(c->txq[c->ntx - 1].end, c->snd_max);
+	cr_assert_eq(th_counter("tcp_txrec_full"), 6);
+	a = th_tmpl(TCP_ACK, 1001, c->snd_max);
+	a.wnd = 502;
+	th_inject(&a);
+	cr_assert_eq(c->ntx, 0);
+	finish(l, c);
+}
