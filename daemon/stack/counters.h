@@ -132,6 +132,13 @@
 	X(tcp, persist_probes, "zero-window probes sent")                     \
 	X(tcp, tlp_probes, "tail loss probes sent (RFC 8985 7)")              \
 	X(tcp, tlp_recoveries, "tail loss probes answered: loss assumed, cwnd cut") \
+	X(tcp, rack_lost, "segments marked lost by RACK (RFC 8985 6.2)")    \
+	X(tcp, rack_reorder, "connections that saw reordering (RFC 8985 6.2 step 3)") \
+	X(tcp, rack_reo_widened, "reordering windows widened by a D-SACK (RFC 8985 6.2 step 4)") \
+	X(tcp, rack_timeouts, "RACK reorder timer expirations (RFC 8985 6.3)") \
+	X(tcp, rescue_rtx, "rescue retransmissions (RFC 6675 4 NextSeg rule 4)") \
+	X(tcp, dsack_rcvd, "D-SACKs received: data was sent twice (RFC 2883)") \
+	X(tcp, txrec_full, "transmit records merged: none could be added")   \
 	X(tcp, keepalive_probes, "keepalive probes sent")                     \
 	X(tcp, timeouts, "connections dropped: ETIMEDOUT")                    \
 	X(tcp, fin_wait2_timeouts, "orphans dropped after the FIN_WAIT_2 timeout") \

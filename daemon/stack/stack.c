@@ -75,6 +75,7 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->tcp_sack = true;
 	cfg->tcp_syncookies = true;
 	cfg->tcp_tlp = true;
+	cfg->tcp_rack = true;
 	cfg->tcp_cc = TCP_CC_CUBIC;
 }
 

@@ -124,6 +124,7 @@ struct stack_config {
 	bool tcp_sack;                /* RFC 2018 */
 	bool tcp_syncookies;          /* RFC 4987, when the SYN queue is full */
 	bool tcp_tlp;                 /* RFC 8985 7 tail loss probe (with SACK) */
+	bool tcp_rack;                /* RFC 8985 RACK loss detection (with SACK) */
 	enum tcp_cc_algo tcp_cc;      /* default congestion control (CUBIC) */
 };
 

@@ -23,7 +23,8 @@
  * reads per RTT, the send buffer follows cwnd, as Linux does, up to
  * tcp_rcvbuf_max/tcp_sndbuf_max) or by SO_SNDBUF/SO_RCVBUF, which also
  * stop autotuning. Per connection: sizeof(struct tcp_sock) plus its
- * rings (tcp_get_info()'s mem); a TIME_WAIT orphan keeps no rings.
+ * rings and transmit records (tcp_loss.c), tcp_get_info()'s mem; a
+ * TIME_WAIT orphan keeps none of them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,7 @@ void tcp_bufs_release(struct tcp_sock *sk)
 {
 	free(sk->sndq.buf);
 	free(sk->rcvq.buf);
+	tcp_txrec_free(sk);
 	memset(&sk->sndq, 0, sizeof(sk->sndq));
 	memset(&sk->rcvq, 0, sizeof(sk->rcvq));
 	sk->s->tcp.mem -= sk->mem;
@@ -243,7 +245,8 @@ int tcp_bufs_alloc(struct tcp_sock *sk)
 	/* the receive ring has 1 << rcv_wscale bytes of slack, so that a
 	 * window rounded up to the scale (never shrinking it) always fits */
 	uint32_t rcap = sk->rcvbuf + (1u << sk->rcv_wscale);
-	size_t need = (size_t)sk->sndbuf + rcap;
+	size_t need = (size_t)sk->sndbuf + rcap +
+		      TCP_TXREC_INIT * sizeof(struct tcp_txrec);
 
 	if (sk->mem)
 		return 0;
@@ -251,9 +254,10 @@ int tcp_bufs_alloc(struct tcp_sock *sk)
 		goto fail;
 	sk->sndq.buf = malloc(sk->sndbuf);
 	sk->rcvq.buf = malloc(rcap);
-	if (!sk->sndq.buf || !sk->rcvq.buf) {
+	if (!sk->sndq.buf || !sk->rcvq.buf || !tcp_txrec_init(sk)) {
 		free(sk->sndq.buf);
 		free(sk->rcvq.buf);
+		tcp_txrec_free(sk);
 		sk->sndq.buf = sk->rcvq.buf = NULL;
 		goto fail;
 	}
@@ -522,6 +526,7 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 	sk->keepintvl_s = (unsigned)(s->cfg.tcp_keepintvl / NSEC_PER_SEC);
 	sk->keepcnt = s->cfg.tcp_keepcnt;
 	sk->rto = s->cfg.tcp_rto_initial;
+	sk->rack_reo_mult = 1;
 	sk->cc_algo = s->cfg.tcp_cc;
 	tcp_timers_init(sk);
 	sk->all_next = s->tcp.all;

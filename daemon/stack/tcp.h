@@ -110,6 +110,7 @@ enum tcp_timer_kind {
 	TCP_TIMER_TIME_WAIT,
 	TCP_TIMER_DELACK,
 	TCP_TIMER_LOSS_PROBE,   /* RFC 8985 tail loss probe */
+	TCP_TIMER_REORDER,      /* RFC 8985 6.3 RACK reorder timer */
 };
 
 /* Per-connection record, for ustackctl and TCP_INFO. Times in ns. */
@@ -138,6 +139,10 @@ struct tcp_info_rec {
 	size_t mem;                         /* bytes: socket + its buffers */
 	unsigned syn_qlen, accept_qlen;     /* listener: half-open, ready */
 	unsigned backlog;                   /* listener: accept queue bound */
+	uint64_t rack_reo_wnd;              /* RFC 8985 reordering window now */
+	uint64_t rack_min_rtt;
+	bool rack_reord;                    /* reordering seen */
+	uint64_t rack_lost;                 /* segments RACK marked lost */
 };
 
 /* A piece of a socket's buffer, for the zero-copy calls */

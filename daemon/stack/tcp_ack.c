@@ -9,15 +9,18 @@
  * takes an RTT sample (RFC 7323 timestamps, else Karn's timed segment,
  * RFC 6298) and grows cwnd through the congestion control table.
  *
- * Loss recovery: three duplicate ACKs, or SACKed data three segments
- * beyond snd_una (RFC 6675 IsLost), start fast retransmit. Without SACK
- * recovery is NewReno (RFC 6582): cwnd inflated by each duplicate ACK, a
- * partial ACK retransmits the next hole, the ACK covering "recover" ends
- * it. With SACK it is RFC 6675's conservative scheme: cwnd = ssthresh and
- * the pipe estimate decides when the next hole (or new data) may go.
- * A tail loss (no duplicate ACKs can come) is found by RFC 8985's tail
- * loss probe (tcp_out.c); RACK's time-based loss detection is not
- * implemented: losses are found by DupThresh and SACK as above.
+ * Loss recovery without SACK is NewReno (RFC 6582): three duplicate ACKs
+ * start it, cwnd is inflated by each duplicate ACK, a partial ACK
+ * retransmits the next hole, the ACK covering "recover" ends it. With
+ * SACK it is RFC 6675's conservative scheme: the loss detector of
+ * tcp_loss.c (RACK, RFC 8985, by default; else IsLost and DupThresh)
+ * marks segments lost, recovery starts with the first mark, cwnd =
+ * ssthresh, and while cwnd - pipe (SetPipe) leaves a segment's room,
+ * NextSeg's rules choose what goes: a lost hole, new data, a hole not yet
+ * deemed lost, a rescue retransmission. A tail loss (no ACK can come) is
+ * found by RFC 8985's tail loss probe (tcp_out.c), whose ACK lets RACK
+ * find the losses before it; RACK's reorder timer finds the ones whose
+ * time is not up when the ACK comes.
  *
  * Receiver: the receive ring holds in-order data not yet read, followed by
  * room for out-of-order data, which is written straight to its place; up
@@ -30,15 +33,6 @@
 #include "tcp_impl.h"
 
 /* -- SACK scoreboard (sender) ---------------------------------------- */
-
-static uint32_t tcp_sacked_bytes(const struct tcp_sock *sk)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < sk->nsacked; i++)
-		n += sk->sacked[i].end - sk->sacked[i].start;
-	return n;
-}
 
 /* Insert [start, end) into the sorted, disjoint range list @r of @n. */
 static unsigned tcp_range_add(struct tcp_range *r, unsigned n,
@@ -88,9 +82,22 @@ static unsigned tcp_range_trim(struct tcp_range *r, unsigned n, uint32_t una)
 	return n;
 }
 
-/* RFC 2018 / RFC 6675: take valid SACK blocks into the scoreboard. */
-static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
+/* SACKed bytes in the scoreboard. */
+static uint32_t tcp_sacked_bytes(const struct tcp_sock *sk)
 {
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < sk->nsacked; i++)
+		n += sk->sacked[i].end - sk->sacked[i].start;
+	return n;
+}
+
+/* RFC 2018 / RFC 6675: take valid SACK blocks into the scoreboard.
+ * Return: true if they SACKed data not SACKed before. */
+static bool tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t before = tcp_sacked_bytes(sk);
+
 	for (unsigned b = 0; b < seg->nsack; b++) {
 		uint32_t start = seg->sack[b].start, end = seg->sack[b].end;
 
@@ -101,51 +108,35 @@ static void tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
 			start = sk->snd_una;
 		sk->nsacked = tcp_range_add(sk->sacked, sk->nsacked,
 					    TCP_MAX_SACK, start, end);
+		sk->sack_seen = true;
 	}
+	return tcp_sacked_bytes(sk) != before;
+}
+
+/* RFC 2883 4: a first block below the cumulative ACK, or inside the
+ * second block, reports a duplicate (D-SACK). */
+static bool tcp_is_dsack(const struct tcp_seg *seg)
+{
+	uint32_t start = seg->sack[0].start, end = seg->sack[0].end;
+
+	return SEQ_LEQ(end, seg->ack) ||
+	       (seg->nsack > 1 && SEQ_GEQ(start, seg->sack[1].start) &&
+		SEQ_LEQ(end, seg->sack[1].end));
 }
 
 /*
- * RFC 8985 7.4.1: a D-SACK (RFC 2883 4: a first block below the ACK, or
- * inside the second) for the probe's segment means the original arrived:
- * the probe repaired nothing and congestion control need not react.
+ * RFC 8985 7.4.1: a D-SACK for the probe's segment means the original
+ * arrived: the probe repaired nothing and congestion control need not
+ * react. Any D-SACK also widens RACK's reordering window (6.2 step 4).
  */
-static void tcp_tlp_dsack(struct tcp_sock *sk, const struct tcp_seg *seg)
+static void tcp_dsack_rcvd(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
-	uint32_t start = seg->sack[0].start, end = seg->sack[0].end;
-	bool dsack = SEQ_LEQ(end, seg->ack) ||
-		     (seg->nsack > 1 && SEQ_GEQ(start, seg->sack[1].start) &&
-		      SEQ_LEQ(end, seg->sack[1].end));
-
-	if (dsack && sk->tlp_out && sk->tlp_retrans &&
-	    SEQ_GEQ(end, sk->tlp_end_seq - tcp_cur_mss(sk)))
+	if (!tcp_is_dsack(seg))
+		return;
+	tcp_rack_dsack(sk);
+	if (sk->tlp_out && sk->tlp_retrans &&
+	    SEQ_GEQ(seg->sack[0].end, sk->tlp_end_seq - tcp_cur_mss(sk)))
 		sk->tlp_retrans = false;
-}
-
-/**
- * tcp_pipe() - RFC 6675 4 "pipe": data outstanding in the network
- * @sk: the socket
- *
- * Approximated as everything sent and not acked, minus SACKed bytes, minus
- * the holes below the highest SACK that are deemed lost and not yet
- * retransmitted in this recovery.
- *
- * Return: bytes
- */
-uint32_t tcp_pipe(const struct tcp_sock *sk)
-{
-	uint32_t out = sk->snd_max - sk->snd_una - tcp_sacked_bytes(sk);
-	uint32_t lost = 0, from = SEQ_GT(sk->rtx_next, sk->snd_una) ?
-				  sk->rtx_next : sk->snd_una;
-
-	for (unsigned i = 0; i < sk->nsacked; i++) {
-		const struct tcp_range *r = &sk->sacked[i];
-
-		if (SEQ_GT(r->start, from))
-			lost += r->start - from;
-		if (SEQ_GT(r->end, from))
-			from = r->end;
-	}
-	return out > lost ? out - lost : 0;
 }
 
 /**
@@ -157,12 +148,14 @@ uint32_t tcp_pipe(const struct tcp_sock *sk)
 void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 {
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
+	/* only what was sent: data beyond snd_max is tcp_output's */
+	uint32_t limit = SEQ_LT(sk->snd_max, data_end) ? sk->snd_max : data_end;
 	uint8_t flags = TCP_ACK;
 
 	if (len > tcp_cur_mss(sk))
 		len = tcp_cur_mss(sk);
-	if (SEQ_GT(seq + len, data_end))
-		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
+	if (SEQ_GT(seq + len, limit))
+		len = SEQ_GT(limit, seq) ? limit - seq : 0;
 	if (sk->fin_sent && seq + len == data_end)
 		flags |= TCP_FIN;
 	if (len && seq + len == data_end)
@@ -172,41 +165,49 @@ void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 	tcp_xmit(sk, seq, flags, seq - sk->sndq_seq, len);
 }
 
-/* The next hole at or after rtx_next below the highest SACKed byte. */
-static bool tcp_next_hole(const struct tcp_sock *sk, uint32_t *start,
-			  uint32_t *end)
+/* Resend [start, end) of NextSeg (one segment; the records split). */
+static void tcp_resend_range(struct tcp_sock *sk, uint32_t start,
+			     uint32_t end)
 {
-	uint32_t at = SEQ_GT(sk->rtx_next, sk->snd_una) ? sk->rtx_next :
-							  sk->snd_una;
-
-	if (!sk->nsacked)
-		return false;
-	for (unsigned i = 0; i < sk->nsacked; i++) {
-		uint32_t hs = sk->sacked[i].start;
-
-		if (SEQ_LEQ(sk->sacked[i].end, at))
-			continue;
-		if (SEQ_LT(at, hs)) {
-			*start = at;
-			*end = hs;
-			return true;
-		}
-		at = sk->sacked[i].end;
-	}
-	return false;
+	tcp_retransmit_at(sk, start, end - start);
+	if (SEQ_GT(start + tcp_cur_mss(sk), sk->rtx_next))
+		sk->rtx_next = start + tcp_cur_mss(sk);
 }
 
-/* RFC 6675 5 (NextSeg rule 1, then new data): send while pipe < cwnd. */
-static void tcp_sack_recovery_send(struct tcp_sock *sk)
+/**
+ * tcp_sack_recovery_send() - RFC 6675 5 (C): "If cwnd - pipe >= 1 SMSS
+ * the sender SHOULD transmit one or more segments", each chosen by
+ * NextSeg(): (1) a lost hole, (2) new data, (3) without RACK, a hole
+ * below a SACK not yet deemed lost, (4) once per recovery, a rescue
+ * retransmission of the highest unSACKed segment
+ * @sk: the socket, in SACK recovery
+ */
+void tcp_sack_recovery_send(struct tcp_sock *sk)
 {
 	uint32_t start, end;
 
-	while (tcp_pipe(sk) < sk->cwnd && tcp_next_hole(sk, &start, &end)) {
-		uint32_t mss = tcp_cur_mss(sk);
-		uint32_t len = end - start < mss ? end - start : mss;
+	for (unsigned guard = 0; guard < 4 * TCP_MAX_TXREC; guard++) {
+		uint32_t pipe = tcp_pipe(sk);
 
-		tcp_retransmit_at(sk, start, len);
-		sk->rtx_next = start + len;
+		if (pipe >= sk->cwnd || sk->cwnd - pipe < sk->mss)
+			return;
+		if (tcp_next_seg(sk, 1, &start, &end)) {
+			tcp_resend_range(sk, start, end);
+		} else if (tcp_output_new(sk)) {
+			continue;
+		} else if (!tcp_rack_on(sk) &&
+			   tcp_next_seg(sk, 3, &start, &end)) {
+			/* rule 3 "SHOULD": with RACK, a hole not marked lost
+			 * is within its reordering window, so resending it
+			 * is what RACK is there to avoid */
+			tcp_resend_range(sk, start, end);
+		} else if (tcp_next_seg(sk, 4, &start, &end)) {
+			CNT(sk->s, tcp_rescue_rtx);
+			tcp_retransmit_at(sk, start, end - start);
+			tcp_txrec_rescued(sk, start);
+		} else {
+			return;
+		}
 	}
 }
 
@@ -214,6 +215,7 @@ static void tcp_sack_recovery_send(struct tcp_sock *sk)
 static void tcp_enter_recovery(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
+	uint32_t start, end;
 
 	CNT(s, tcp_fast_retrans);
 	CNT(s, tcp_recoveries);
@@ -222,12 +224,29 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 	sk->in_recovery = true;
 	sk->rtt_time = 0;
 	sk->rtx_next = sk->snd_una;
+	sk->rescue_set = false;
+	/* a peer that sends no SACK blocks gets NewReno (RFC 6582) */
 	sk->rec_sack = sk->sack_ok && sk->nsacked;
 	if (sk->rec_sack) {
 		CNT(s, tcp_sack_recoveries);
 		sk->cwnd = sk->ssthresh;
-		tcp_retransmit_at(sk, sk->snd_una, sk->mss);
-		sk->rtx_next = sk->snd_una + sk->mss;
+		/* RFC 6675 5 (4.3): "Retransmit the first data segment
+		 * presumed dropped" (with RACK, the first it marked),
+		 * whatever pipe says; then (4.5), NextSeg */
+		if (!tcp_rack_on(sk))
+			tcp_mark_head_lost(sk);
+		if (tcp_next_seg(sk, 1, &start, &end)) {
+			uint32_t len = end - start < tcp_cur_mss(sk) ?
+				       end - start : tcp_cur_mss(sk);
+
+			tcp_resend_range(sk, start, end);
+			/* "To prevent repeated retransmission of the same
+			 * data or a premature rescue retransmission, set
+			 * both HighRxt and RescueRxt to the highest sequence
+			 * number in the retransmitted segment." */
+			sk->rescue_set = true;
+			sk->rescue_rxt = start + len - 1;
+		}
 		tcp_sack_recovery_send(sk);
 	} else {
 		/* "cwnd = ssthresh + 3*SMSS" */
@@ -238,37 +257,94 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 }
 
 static bool tcp_is_dupack(const struct tcp_sock *sk, const struct tcp_seg *seg,
-			  uint32_t old_wnd)
+			  uint32_t old_wnd, bool new_sack)
 {
+	/* RFC 6675 2: "we define a 'duplicate acknowledgment' as a
+	 * segment that arrives carrying a SACK block that identifies
+	 * previously unacknowledged and un-SACKed octets between HighACK
+	 * and HighData" -- once the peer has sent SACK blocks at all */
+	if (sk->sack_seen)
+		return new_sack && sk->snd_una != sk->snd_max;
 	/* RFC 5681 2 DUPLICATE ACKNOWLEDGMENT (a)-(e) */
 	return seg->ack == sk->snd_una && sk->snd_una != sk->snd_max &&
 	       seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN)) &&
 	       (sk->snd_wnd == old_wnd || seg->nsack);
 }
 
-static void tcp_dupack(struct tcp_sock *sk)
+/*
+ * Loss detection after an ACK: mark lost records (RACK, or RFC 6675
+ * IsLost), then start recovery -- RFC 6675 5: "upon the receipt of the
+ * DupThresh duplicate ACK or IsLost (HighACK + 1)", RFC 8985: a loss
+ * RACK marked; RFC 5681 3.2 without SACK -- or go on with it.
+ */
+static void tcp_loss_step(struct tcp_sock *sk, bool dup)
 {
-	bool lost = sk->sack_ok &&
-		    tcp_sacked_bytes(sk) >= TCP_DUPTHRESH * (uint32_t)sk->mss;
+	bool lost = false;
 
-	sk->dupacks++;
+	if (sk->sack_ok) {
+		tcp_mark_lost(sk);
+		lost = tcp_txrec_lost_out(sk) > 0;
+	}
 	if (!sk->in_recovery) {
 		/* RFC 6582 3.2 step 1: not for data sent before a timeout
 		 * (it is being resent from snd_una anyway) */
-		if ((sk->dupacks >= TCP_DUPTHRESH || lost) && !sk->in_loss)
+		if (sk->in_loss)
+			return;
+		/* with RACK, DupThresh only counts for a peer that sends
+		 * no SACK blocks (RFC 8985 6.2 subsumes it otherwise) */
+		if (lost || (dup && sk->dupacks >= TCP_DUPTHRESH &&
+			     (!tcp_rack_on(sk) || !sk->nsacked)))
 			tcp_enter_recovery(sk);
 		return;
 	}
 	if (sk->rec_sack)
 		tcp_sack_recovery_send(sk);
-	else
+	else if (dup)
 		sk->cwnd += sk->mss;  /* RFC 5681 3.2 step 4: inflate */
+}
+
+/**
+ * tcp_loss_detected() - RACK's reorder timer marked losses: start
+ * recovery, or send in it
+ * @sk: the socket
+ */
+void tcp_loss_detected(struct tcp_sock *sk)
+{
+	tcp_loss_step(sk, false);
+}
+
+/**
+ * tcp_reorder_timeout() - RFC 8985 6.3: RACK's reorder timer fired: "call
+ * RACK_detect_loss_and_arm_timer()", then recover what it marked
+ * @sk: the socket
+ */
+void tcp_reorder_timeout(struct tcp_sock *sk)
+{
+	CNT(sk->s, tcp_rack_timeouts);
+	sk->rtx_kind = TCP_TIMER_NONE;
+	sk->rack_reo_at = 0;
+	if (tcp_rack_detect(sk))
+		tcp_loss_detected(sk);
+	if (sk->snd_una != sk->snd_max)
+		tcp_arm_xmit_timer(sk);
+}
+
+/* RFC 8985 6.3: a reorder timeout due before the timer now set. */
+static void tcp_rack_arm(struct tcp_sock *sk)
+{
+	if (!sk->rack_reo_at || sk->snd_una == sk->snd_max)
+		return;
+	if (timer_armed(&sk->rtx) && sk->rtx_kind != TCP_TIMER_LOSS_PROBE &&
+	    sk->rtx.when <= sk->rack_reo_at)
+		return;
+	tcp_arm_xmit_timer(sk);
 }
 
 /* New data acknowledged while in recovery. */
 static void tcp_recovery_ack(struct tcp_sock *sk, uint32_t acked)
 {
 	if (SEQ_GEQ(sk->snd_una, sk->recover)) {
+		tcp_rack_recovery_done(sk);
 		/* RFC 6582 3.2 step 3 full ACK: "Set cwnd to either (1)
 		 * min (ssthresh, max(FlightSize, SMSS) + SMSS) or (2)
 		 * ssthresh" -- (1), which avoids a burst */
@@ -280,10 +356,8 @@ static void tcp_recovery_ack(struct tcp_sock *sk, uint32_t acked)
 		sk->dupacks = 0;
 		return;
 	}
-	if (sk->rec_sack) {
-		tcp_sack_recovery_send(sk);
-		return;
-	}
+	if (sk->rec_sack)
+		return;  /* tcp_loss_step() sends */
 	/* RFC 6582 3.2 step 3 partial ACK: "retransmit the first unacknowledged
 	 * segment ... deflate the congestion window by the amount of new data
 	 * acknowledged ..., then add back SMSS bytes" */
@@ -375,6 +449,17 @@ static int tcp_fin_acked(struct tcp_sock *sk)
 	}
 }
 
+/* An ACK that acknowledges no new data: a duplicate, SACK news, or
+ * neither; RACK may have a reorder timer to arm. */
+static void tcp_ack_nothing_new(struct tcp_sock *sk, const struct tcp_seg *seg,
+				bool dup)
+{
+	sk->dupacks += dup;
+	if (dup || seg->nsack)
+		tcp_loss_step(sk, dup);
+	tcp_rack_arm(sk);
+}
+
 /**
  * tcp_ack() - process the ACK field in a synchronized state
  * @sk: the socket
@@ -386,7 +471,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
 	uint32_t old_wnd = sk->snd_wnd, acked, data;
-	bool fin_acked;
+	bool fin_acked, new_sack = false;
 
 	/* RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =<
 	 * SND.NXT; "All incoming segments whose ACK value doesn't satisfy
@@ -402,13 +487,15 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return -1;
 	}
 	tcp_update_window(sk, seg);
+	sk->rack_tsecr = sk->ts_ok && seg->has_ts ? seg->tsecr : 0;
 	if (sk->sack_ok && seg->nsack) {
-		tcp_tlp_dsack(sk, seg);
-		tcp_sack_update(sk, seg);
+		tcp_dsack_rcvd(sk, seg);
+		new_sack = tcp_sack_update(sk, seg);
+		tcp_txrec_sacked(sk);
 	}
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
-		if (tcp_is_dupack(sk, seg, old_wnd))
-			tcp_dupack(sk);
+		tcp_ack_nothing_new(sk, seg, tcp_is_dupack(sk, seg, old_wnd,
+							   new_sack));
 		return 0;
 	}
 	acked = seg->ack - sk->snd_una;
@@ -418,8 +505,11 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
 		sk->snd_nxt = sk->snd_una;
 	sk->nsacked = tcp_range_trim(sk->sacked, sk->nsacked, sk->snd_una);
-	if (sk->in_loss && SEQ_GEQ(sk->snd_una, sk->recover))
+	tcp_txrec_ack(sk);
+	if (sk->in_loss && SEQ_GEQ(sk->snd_una, sk->recover)) {
 		sk->in_loss = false;
+		tcp_rack_recovery_done(sk);
+	}
 	sk->backoff = 0;
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);
@@ -429,6 +519,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->dupacks = 0;
 		tcp_sndbuf_autotune(sk);
 	}
+	tcp_loss_step(sk, false);
 	tcp_tlp_acked(sk);
 	tcp_rearm_rtx(sk);
 	if (sk->sndq.buf && sk->held)

@@ -59,6 +59,9 @@
 #define TCP_QUICKACKS 16         /* segments acked at once at start */
 #define TCP_PAWS_IDLE (24ull * 86400 * 1000000000ull) /* RFC 7323 5.5 */
 #define TCP_CC_PRIV 64
+#define TCP_TXREC_INIT 64        /* transmit records at first */
+#define TCP_MAX_TXREC 8192       /* ... and at most (then they merge) */
+#define TCP_RACK_MAX_MULT 16     /* RFC 8985 6.2: reo_wnd_mult bound */
 
 /* A parsed TCP header with its options, host order. */
 struct tcp_seg {
@@ -87,6 +90,13 @@ struct tcp_ring {
 
 struct tcp_range {
 	uint32_t start, end;   /* sequence numbers, [start, end) */
+};
+
+/* One segment sent (tcp_loss.c): its range, last send time, marks. */
+struct tcp_txrec {
+	uint32_t start, end;
+	uint64_t ts;
+	uint8_t flags;
 };
 
 struct tcp_sock;
@@ -127,6 +137,7 @@ struct tcp_sock {
 	bool on_accept_q, dead, sndbuf_locked, rcvbuf_locked;
 	bool force;                             /* persist: override SWS */
 	bool in_loss;                           /* after an RTO, until recover */
+	bool sack_seen;                         /* the peer sent SACK blocks */
 	bool tlp_out, tlp_retrans;              /* RFC 8985 7: a probe is out */
 	uint32_t tlp_end_seq;
 	int linger;
@@ -165,7 +176,20 @@ struct tcp_sock {
 
 	/* loss recovery, RFC 5681/6582/6675 */
 	uint32_t cwnd, ssthresh, recover, rtx_next;
+	uint32_t rescue_rxt;                    /* RFC 6675 RescueRxt */
+	bool rescue_set;
 	unsigned dupacks;
+	struct tcp_txrec *txq;                  /* [snd_una, snd_max) */
+	unsigned ntx, txcap;
+
+	/* RFC 8985 RACK (tcp_loss.c) */
+	uint64_t rack_xmit_ts, rack_rtt, rack_min_rtt;
+	uint64_t rack_reo_at;                   /* reorder timer due, 0: none */
+	uint32_t rack_end_seq, rack_fack, rack_dsack_round;
+	uint32_t rack_tsecr;                    /* the ACK's TSecr, 0: none */
+	bool rack_reord, rack_dsack_round_set;
+	unsigned rack_reo_mult, rack_reo_persist;
+	uint64_t rack_lost;                     /* segments RACK found lost */
 	const struct tcp_cc_ops *cc;
 	uint64_t cc_priv[TCP_CC_PRIV / 8];
 
@@ -282,6 +306,8 @@ uint32_t tcp_tsval(const struct tcp_sock *sk);
 uint16_t tcp_mss_for_route(struct stack *s, uint32_t dst);
 void tcp_enter_loss(struct tcp_sock *sk);
 uint32_t tcp_cur_mss(const struct tcp_sock *sk);
+bool tcp_output_new(struct tcp_sock *sk);
+void tcp_reorder_timeout(struct tcp_sock *sk);
 
 /* tcp_ack.c: ACKs, SACK scoreboard, loss recovery, received data */
 int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg);
@@ -290,6 +316,31 @@ void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end);
 uint32_t tcp_pipe(const struct tcp_sock *sk);
 void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes);
 void tcp_ack_flush(struct tcp_sock *sk);
+void tcp_sack_recovery_send(struct tcp_sock *sk);
+void tcp_loss_detected(struct tcp_sock *sk);
+
+/* tcp_loss.c: transmit records, RFC 6675 scoreboard, RFC 8985 RACK */
+size_t tcp_txrec_init(struct tcp_sock *sk);
+void tcp_txrec_free(struct tcp_sock *sk);
+size_t tcp_txrec_bytes(const struct tcp_sock *sk);
+void tcp_txrec_sent(struct tcp_sock *sk, uint32_t seq, uint32_t len);
+void tcp_txrec_ack(struct tcp_sock *sk);
+void tcp_txrec_sacked(struct tcp_sock *sk);
+void tcp_txrec_forget_sacks(struct tcp_sock *sk);
+void tcp_txrec_mark_all_lost(struct tcp_sock *sk);
+unsigned tcp_txrec_lost_out(const struct tcp_sock *sk);
+unsigned tcp_sacked_segs(const struct tcp_sock *sk);
+bool tcp_rack_on(const struct tcp_sock *sk);
+void tcp_rack_min_rtt(struct tcp_sock *sk, uint64_t rtt);
+void tcp_rack_dsack(struct tcp_sock *sk);
+void tcp_rack_recovery_done(struct tcp_sock *sk);
+uint64_t tcp_rack_reo_wnd(const struct tcp_sock *sk);
+unsigned tcp_rack_detect(struct tcp_sock *sk);
+unsigned tcp_mark_lost(struct tcp_sock *sk);
+void tcp_mark_head_lost(struct tcp_sock *sk);
+void tcp_txrec_rescued(struct tcp_sock *sk, uint32_t start);
+bool tcp_next_seg(struct tcp_sock *sk, int rule, uint32_t *start,
+		  uint32_t *end);
 
 /* tcp_cc.c */
 void tcp_cc_set(struct tcp_sock *sk, enum tcp_cc_algo algo);

@@ -205,6 +205,7 @@ static void tcp_established(struct tcp_sock *sk)
 	tcp_set_state(sk, TCP_ESTABLISHED);
 	sk->backoff = 0;
 	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
+	sk->rack_fack = sk->snd_una;  /* RFC 8985 RACK.fack starts here */
 	sk->last_rcv = sk->s->now;
 	sk->rcv_space_time = sk->s->now;
 	if (sk->keepalive)
@@ -535,13 +536,32 @@ static bool tcp_acceptable(const struct tcp_sock *sk,
 	       SEQ_LEQ(seg->seq, sk->rcv_nxt + wnd);
 }
 
+/*
+ * As Linux's tcp_disordered_ack(): a pure ACK overtaken by a later
+ * segment of the peer carries an older TSval but no news that could be
+ * stale -- it sits at rcv_nxt, acknowledges nothing new, and its TSval is
+ * within an RTO of ts_recent. Rejecting it would answer it with an ACK,
+ * and a few of those look like duplicate ACKs to the peer (a spurious
+ * fast retransmit under reordering).
+ */
+static bool tcp_disordered_ack(const struct tcp_sock *sk,
+			       const struct tcp_seg *seg)
+{
+	uint64_t rto_ms = sk->rto / NSEC_PER_MSEC;
+
+	return seg->len == 0 && (seg->flags & (TCP_SYN | TCP_FIN | TCP_ACK)) ==
+				TCP_ACK &&
+	       seg->seq == sk->rcv_nxt && seg->ack == sk->snd_una &&
+	       (uint32_t)(sk->ts_recent - seg->tsval) <= rto_ms;
+}
+
 /* RFC 7323 5.3 R1 (PAWS): true if the segment must be dropped. */
 static bool tcp_paws_reject(const struct tcp_sock *sk,
 			    const struct tcp_seg *seg)
 {
 	if (!sk->ts_ok || !seg->has_ts || (seg->flags & TCP_RST))
 		return false;
-	if (!SEQ_LT(seg->tsval, sk->ts_recent))
+	if (!SEQ_LT(seg->tsval, sk->ts_recent) || tcp_disordered_ack(sk, seg))
 		return false;
 	/* 5.5: a ts_recent idle for 24 days is invalid */
 	return sk->s->now - sk->ts_recent_age < TCP_PAWS_IDLE;

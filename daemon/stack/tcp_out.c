@@ -18,7 +18,8 @@
  * blocks.
  *
  * Each connection has three timers in the engine's heap: rtx
- * (retransmission, RFC 8985 tail loss probe, or persist), dack (delayed ACK, at most tcp_delack_max,
+ * (retransmission, RFC 8985 tail loss probe or RACK reorder timer, or
+ * persist), dack (delayed ACK, at most tcp_delack_max,
  * RFC 1122 4.2.3.2 / RFC 5681 4.2) and misc (keepalive, FIN_WAIT_2,
  * TIME_WAIT; never two at once).
  */
@@ -246,6 +247,7 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 	uint8_t hlen = (uint8_t)(TCP_HLEN + olen);
 	uint32_t wnd = tcp_rcv_window(sk);
 	struct pbuf *p = pbuf_alloc(&s->pool, PBUF_HEADROOM, hlen + len);
+	int rc;
 
 	if (!p) {
 		CNT(s, tcp_tx_nomem);
@@ -282,7 +284,12 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 		sk->total_retrans++;
 		CNT(s, tcp_retrans_segs);
 	}
-	return tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
+	rc = tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
+	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
+	 * transmit records */
+	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS)
+		tcp_txrec_sent(sk, seq, len + !!(flags & TCP_FIN));
+	return rc;
 }
 
 /**
@@ -411,16 +418,10 @@ uint32_t tcp_cur_mss(const struct tcp_sock *sk)
 	return sk->mss - (2 + 2 + 8 * nb);
 }
 
-/*
- * Bytes the window and cwnd still allow beyond snd_nxt. Data the peer has
- * SACKed has left the network and does not count against cwnd (RFC 6675
- * 4's pipe, without its loss marks).
- */
-static uint32_t tcp_usable(const struct tcp_sock *sk)
+/* Flight minus what the peer has SACKed (it has left the network). */
+static uint32_t tcp_flight_unsacked(const struct tcp_sock *sk)
 {
-	uint32_t edge = sk->snd_una + sk->snd_wnd;
-	uint32_t room = SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
-	uint32_t flight = sk->snd_nxt - sk->snd_una, cw;
+	uint32_t flight = sk->snd_nxt - sk->snd_una;
 
 	for (unsigned i = 0; i < sk->nsacked; i++) {
 		const struct tcp_range *r = &sk->sacked[i];
@@ -429,7 +430,22 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
 		if (SEQ_LT(r->start, end) && end - r->start <= flight)
 			flight -= end - r->start;
 	}
-	cw = sk->cwnd > flight ? sk->cwnd - flight : 0;
+	return flight;
+}
+
+/*
+ * Bytes the window and cwnd still allow beyond snd_nxt. SACKed data does
+ * not count against cwnd; in SACK recovery what may go is cwnd - pipe
+ * (RFC 6675 5 (C), SetPipe).
+ */
+static uint32_t tcp_usable(const struct tcp_sock *sk)
+{
+	uint32_t edge = sk->snd_una + sk->snd_wnd;
+	uint32_t room = SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
+	uint32_t flight = sk->in_recovery && sk->rec_sack ? tcp_pipe(sk) :
+			  tcp_flight_unsacked(sk);
+	uint32_t cw = sk->cwnd > flight ? sk->cwnd - flight : 0;
+
 	return room < cw ? room : cw;
 }
 
@@ -528,6 +544,24 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	    sk->rtx_kind == TCP_TIMER_LOSS_PROBE)
 		tcp_arm_xmit_timer(sk);
 	return !fin;
+}
+
+/**
+ * tcp_output_new() - RFC 6675 NextSeg rule 2: one segment of new data,
+ * if the windows, Nagle and cork allow
+ * @sk: the socket
+ *
+ * Return: true if a segment went
+ */
+bool tcp_output_new(struct tcp_sock *sk)
+{
+	uint32_t before = sk->snd_nxt;
+
+	if (!tcp_output_state(sk->state) || !sk->sndq.buf ||
+	    sk->snd_nxt != sk->snd_max)
+		return false;
+	tcp_output_one(sk, tcp_usable(sk));
+	return sk->snd_nxt != before;
 }
 
 /**
@@ -636,8 +670,10 @@ void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 void tcp_rearm_rtx(struct tcp_sock *sk)
 {
 	if (sk->snd_una == sk->snd_max) {
+		sk->rack_reo_at = 0;
 		if (sk->rtx_kind == TCP_TIMER_RETRANSMIT ||
-		    sk->rtx_kind == TCP_TIMER_LOSS_PROBE) {
+		    sk->rtx_kind == TCP_TIMER_LOSS_PROBE ||
+		    sk->rtx_kind == TCP_TIMER_REORDER) {
 			stack_disarm(sk->s, &sk->rtx);
 			sk->rtx_kind = TCP_TIMER_NONE;
 		}
@@ -674,12 +710,19 @@ static uint64_t tcp_pto(const struct tcp_sock *sk)
 }
 
 /**
- * tcp_arm_xmit_timer() - arm the loss probe if RFC 8985 allows, else the
+ * tcp_arm_xmit_timer() - arm RACK's reorder timer if it is due (RFC 8985
+ * 6.3), else the loss probe if RFC 8985 7.2 allows, else the
  * retransmission timer (RFC 6298 5.3)
  * @sk: the socket, with data outstanding
  */
 void tcp_arm_xmit_timer(struct tcp_sock *sk)
 {
+	if (sk->rack_reo_at && sk->rack_reo_at < sk->s->now + sk->rto) {
+		sk->rtx_kind = TCP_TIMER_REORDER;
+		stack_arm(sk->s, &sk->rtx, sk->rack_reo_at > sk->s->now ?
+					   sk->rack_reo_at : sk->s->now);
+		return;
+	}
 	if (tcp_tlp_ok(sk)) {
 		sk->rtx_kind = TCP_TIMER_LOSS_PROBE;
 		stack_arm(sk->s, &sk->rtx, sk->s->now + tcp_pto(sk));
@@ -758,6 +801,7 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 		sk->rttvar = (3 * sk->rttvar + d) / 4;
 		sk->srtt = (7 * sk->srtt + rtt) / 8;
 	}
+	tcp_rack_min_rtt(sk, rtt);
 	/* "RTO <- SRTT + max (G, K*RTTVAR)", bounded (2.4, 2.5) */
 	rto = sk->srtt + (4 * sk->rttvar > NSEC_PER_MSEC ? 4 * sk->rttvar :
 							   NSEC_PER_MSEC);
@@ -795,12 +839,16 @@ void tcp_enter_loss(struct tcp_sock *sk)
 	/* what the peer SACKed is not resent after a first timeout (as
 	 * Linux); a second one forgets it, in case the receiver reneged
 	 * (RFC 2018 8) */
-	if (sk->backoff > 1)
+	if (sk->backoff > 1) {
 		sk->nsacked = 0;
+		tcp_txrec_forget_sacks(sk);
+	}
 	sk->rtt_time = 0;  /* Karn */
 	sk->recover = sk->snd_max;
 	sk->in_loss = true;
 	sk->tlp_out = false;
+	sk->rescue_set = false;
+	tcp_txrec_mark_all_lost(sk);
 }
 
 static void tcp_rtx_timeout(struct tcp_sock *sk)
@@ -865,6 +913,8 @@ static void tcp_rtx_fire(struct timer *t, uint64_t now)
 		tcp_persist_timeout(sk);
 	else if (sk->rtx_kind == TCP_TIMER_LOSS_PROBE)
 		tcp_tlp_timeout(sk);
+	else if (sk->rtx_kind == TCP_TIMER_REORDER)
+		tcp_reorder_timeout(sk);
 	else
 		tcp_rtx_timeout(sk);
 	tcp_leave(s);

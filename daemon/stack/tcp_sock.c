@@ -452,7 +452,10 @@ bool tcp_recv_eof(const struct tcp_sock *sk)
 static void tcp_window_update(struct tcp_sock *sk)
 {
 	uint32_t old = sk->rcv_adv - sk->rcv_nxt;
-	uint32_t now_wnd = tcp_ring_free(&sk->rcvq);
+	/* the window the ACK would carry, not the ring's free space (its
+	 * slack is never offered): an update that repeats the window is a
+	 * duplicate ACK to the peer, and three make a fast retransmit */
+	uint32_t now_wnd = tcp_rcv_window(sk);
 	uint32_t thresh = sk->rcvbuf / 2 < sk->rcv_mss ? sk->rcvbuf / 2 :
 							  sk->rcv_mss;
 
@@ -989,6 +992,10 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->syn_qlen = sk->syn_qlen;
 	i->accept_qlen = sk->accept_qlen;
 	i->backlog = sk->backlog;
+	i->rack_reo_wnd = tcp_rack_on(sk) ? tcp_rack_reo_wnd(sk) : 0;
+	i->rack_min_rtt = sk->rack_min_rtt;
+	i->rack_reord = sk->rack_reord;
+	i->rack_lost = sk->rack_lost;
 }
 
 /**

@@ -590,6 +590,15 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 			*heap += heap_cost(sk->sndq.cap);
 		if (sk->rcvq.buf)
 			*heap += heap_cost(sk->rcvq.cap);
+		if (sk->txq)
+			*heap += heap_cost(sk->txcap * sizeof(*sk->txq));
+		/* transmit records: in order, contiguous, within the flight */
+		for (unsigned i = 0; i < sk->ntx; i++)
+			FF_ASSERT(SEQ_LT(sk->txq[i].start, sk->txq[i].end) &&
+				  (i ? sk->txq[i].start == sk->txq[i - 1].end :
+				       SEQ_GEQ(sk->txq[i].start, sk->snd_una)) &&
+				  SEQ_LEQ(sk->txq[i].end, sk->snd_max),
+				  "transmit record %u of %u: [%u, %u) prev end %u una %u max %u", i, sk->ntx, sk->txq[i].start, sk->txq[i].end, i ? sk->txq[i - 1].end : 0, sk->snd_una, sk->snd_max);
 		FF_ASSERT(sk->sndq.len <= sk->sndq.cap &&
 			  sk->rcvq.len <= sk->rcvq.cap, "ring overfull");
 		tw += sk->state == TCP_TIME_WAIT;

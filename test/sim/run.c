@@ -10,7 +10,11 @@
  * ESTABLISHED and ended in CLOSED without an error, at least one side
  * passed through TIME_WAIT and a side that did not went through LAST_ACK
  * (RFC 9293 3.6), and nothing is left: no socket, no buffer memory, no
- * packet buffer.
+ * packet buffer. Each profile's line sums the loss-recovery counters of
+ * its seeds (retransmissions, fast retransmits, RTOs, D-SACKs, RACK
+ * marks, rescues); a profile that names another in .compare (RACK
+ * against DupThresh, on reordering without loss) fails unless it
+ * retransmitted less in all.
  *
  *   sim-tests                     every profile, SIM_SEEDS seeds (1000)
  *   sim-tests PROFILE SEED [-v]   replay one seed
@@ -43,8 +47,42 @@ static const struct sim_profile profiles[] = {
 	/* four connections at once sharing a lossy, reordering link */
 	{ .name = "multi-loss3", LINK, .loss_ppm = 30000, .reorder_ppm = 20000,
 	  .dup_ppm = 10000, .queue_limit = 64, .conns = 4, .max_bytes = 40000 },
+	/* reordering and no loss: every retransmission is spurious; RACK
+	 * (RFC 8985) must make fewer of them than DupThresh does. Mild: on
+	 * a fast link, one frame in 20 late by up to a quarter of the
+	 * one-way delay (within RACK's reo_wnd, min_RTT / 4, but many
+	 * segments deep); heavy: one in 5 late by up to an RTT */
+	{ .name = "reorder-mild-dupthresh", .delay_min = 5 * MSEC,
+	  .delay_max = 30 * MSEC, .bandwidth = 12500000, .reorder_ppm = 50000,
+	  .reorder_pct = 25, .queue_limit = 400, .max_bytes = 2000000,
+	  .seeds = 40, .no_rack = true },
+	{ .name = "reorder-mild-rack", .delay_min = 5 * MSEC,
+	  .delay_max = 30 * MSEC, .bandwidth = 12500000, .reorder_ppm = 50000,
+	  .reorder_pct = 25, .queue_limit = 400, .max_bytes = 2000000,
+	  .seeds = 40, .compare = "reorder-mild-dupthresh" },
+	{ .name = "reorder-dupthresh", LINK, .reorder_ppm = 200000,
+	  .queue_limit = 200, .max_bytes = 300000, .seeds = 200,
+	  .no_rack = true },
+	{ .name = "reorder-rack", LINK, .reorder_ppm = 200000,
+	  .queue_limit = 200, .max_bytes = 300000, .seeds = 200,
+	  .compare = "reorder-dupthresh" },
+	/* heavy reordering with some loss, both ways, for the figures (a
+	 * retransmission can be needed here, so nothing is compared) */
+	{ .name = "reorder-loss-dupthresh", LINK, .reorder_ppm = 200000,
+	  .loss_ppm = 10000, .queue_limit = 200, .max_bytes = 300000,
+	  .seeds = 200, .no_rack = true },
+	{ .name = "reorder-loss-rack", LINK, .reorder_ppm = 200000,
+	  .loss_ppm = 10000, .queue_limit = 200, .max_bytes = 300000,
+	  .seeds = 200 },
 };
 #define NPROFILES (sizeof(profiles) / sizeof(profiles[0]))
+
+/* Per profile, summed over its seeds and both hosts. */
+struct totals {
+	uint64_t retrans, dsacks, rack_lost, fast_retrans, rto, rescues;
+};
+
+static struct totals totals[NPROFILES];
 
 struct app {
 	struct tcp_sock *sk;
@@ -239,8 +277,36 @@ static void accept_all(struct tcp_sock *l, struct app (*p)[2], unsigned n)
 	}
 }
 
+static uint64_t counter(struct sim *sim, int host, const char *name)
+{
+	const struct stack_counters *c = stack_counters(sim->st[host]);
+
+	for (unsigned k = 0; k < stack_counter_count; k++) {
+		char full[96];
+
+		snprintf(full, sizeof(full), "%s_%s", stack_counter_desc[k].group,
+			 stack_counter_desc[k].name);
+		if (!strcmp(full, name))
+			return *(const uint64_t *)(const void *)
+				((const char *)c + stack_counter_desc[k].offset);
+	}
+	return 0;
+}
+
+static void add_totals(struct sim *sim, struct totals *t)
+{
+	for (int i = 0; i < 2; i++) {
+		t->retrans += counter(sim, i, "tcp_retrans_segs");
+		t->dsacks += counter(sim, i, "tcp_dsack_rcvd");
+		t->rack_lost += counter(sim, i, "tcp_rack_lost");
+		t->fast_retrans += counter(sim, i, "tcp_fast_retrans");
+		t->rto += counter(sim, i, "tcp_rto_timeouts");
+		t->rescues += counter(sim, i, "tcp_rescue_rtx");
+	}
+}
+
 static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
-		    char *why, size_t whylen)
+		    char *why, size_t whylen, struct totals *tot)
 {
 	struct sim sim;
 	struct tcp_sock *l = NULL;
@@ -254,6 +320,7 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 	 * windows close now and then */
 	stack_config_defaults(&cfg);
 	cfg.tcp_sndbuf = cfg.tcp_rcvbuf = 16384;
+	cfg.tcp_rack = !prof->no_rack;
 	if (sim_init(&sim, prof, seed, &cfg)) {
 		snprintf(why, whylen, "sim_init failed");
 		sim_fini(&sim);
@@ -302,6 +369,8 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 		       (unsigned long long)(sim.delay / 1000));
 		dump_counters(&sim);
 	}
+	if (tot)
+		add_totals(&sim, tot);
 	for (unsigned k = 0; k < n; k++)
 		if (check_pair(&sim, p[k], why, whylen))
 			goto out;
@@ -329,6 +398,22 @@ out:
 	return rc;
 }
 
+/* A profile that names another must retransmit less than it did. */
+static unsigned compare(size_t p)
+{
+	for (size_t q = 0; q < p && profiles[p].compare; q++) {
+		if (strcmp(profiles[q].name, profiles[p].compare))
+			continue;
+		if (totals[p].retrans < totals[q].retrans)
+			return 0;
+		printf("FAIL %s: %llu retransmissions, not fewer than %s's %llu\n",
+		       profiles[p].name, (unsigned long long)totals[p].retrans,
+		       profiles[q].name, (unsigned long long)totals[q].retrans);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned seeds = 1000, passed = 0, failed = 0;
@@ -343,7 +428,7 @@ int main(int argc, char **argv)
 			if (strcmp(profiles[p].name, argv[1]))
 				continue;
 			if (run_seed(&profiles[p], strtoull(argv[2], NULL, 10),
-				     argc > 3, why, sizeof(why))) {
+				     argc > 3, why, sizeof(why), NULL)) {
 				printf("FAIL %s seed %s: %s\n", argv[1], argv[2], why);
 				printf("0 passed, 1 failed\n");
 				return 1;
@@ -362,7 +447,8 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &tp);
 
 		for (uint64_t seed = 1; seed <= n; seed++) {
-			if (run_seed(&profiles[p], seed, false, why, sizeof(why))) {
+			if (run_seed(&profiles[p], seed, false, why, sizeof(why),
+				     &totals[p])) {
 				if (pf++ < 5)
 					printf("FAIL %s seed %llu: %s (replay: sim-tests %s %llu -v)\n",
 					       profiles[p].name, (unsigned long long)seed, why,
@@ -373,10 +459,17 @@ int main(int argc, char **argv)
 			}
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		printf("profile %-20s %u seeds, %u failed (%.1f s)\n",
+		printf("profile %-22s %4u seeds, %u failed (%.1f s): %llu retransmitted, %llu fast retransmits, %llu RTOs, %llu D-SACKs, %llu RACK-lost, %llu rescues\n",
 		       profiles[p].name, n, pf,
 		       (double)(t1.tv_sec - tp.tv_sec) +
-		       (t1.tv_nsec - tp.tv_nsec) / 1e9);
+		       (t1.tv_nsec - tp.tv_nsec) / 1e9,
+		       (unsigned long long)totals[p].retrans,
+		       (unsigned long long)totals[p].fast_retrans,
+		       (unsigned long long)totals[p].rto,
+		       (unsigned long long)totals[p].dsacks,
+		       (unsigned long long)totals[p].rack_lost,
+		       (unsigned long long)totals[p].rescues);
+		failed += compare(p);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("sim: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +

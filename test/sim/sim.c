@@ -134,7 +134,8 @@ static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 	sim->tx_free[h->idx] += ser;
 	at = sim->tx_free[h->idx] + sim->delay;
 	if (chance(sim, p->reorder_ppm))
-		at += sim_rand(sim) % (2 * sim->delay + 1);
+		at += sim_rand(sim) % ((p->reorder_pct ? sim->delay *
+					p->reorder_pct / 100 : 2 * sim->delay) + 1);
 	sim_enqueue(sim, to, buf, len, at);
 	if (chance(sim, p->dup_ppm))
 		sim_enqueue(sim, to, buf, len, at + sim_rand(sim) % (sim->delay + 1));

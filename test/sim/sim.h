@@ -28,11 +28,15 @@ struct sim_profile {
 	unsigned dup_ppm;
 	unsigned corrupt_ppm;
 	unsigned reorder_ppm;             /* delayed by up to 2 * delay */
+	unsigned reorder_pct;             /* ... or by up to this % of delay */
 	unsigned queue_limit;             /* frames in flight per direction */
 	uint64_t dead_max;                /* 0: never; else dead up to this */
 	uint32_t max_bytes;               /* per direction; 0: the default */
 	unsigned seeds;                   /* 0: SIM_SEEDS (1000) */
 	unsigned conns;                   /* connections at once; 0: 1 */
+	bool no_rack;                     /* RFC 8985 RACK off (DupThresh) */
+	const char *compare;              /* a profile to beat: fewer
+					   * retransmissions in all */
 };
 
 struct sim_frame {

@@ -135,6 +135,12 @@ static void no_tlp(struct stack_config *cfg)
 	cfg->tcp_tlp = false;
 }
 
+static void no_tlp_rack(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+	cfg->tcp_rack = false;
+}
+
 /* RFC 6298: RTO min 200 ms, doubled per timeout, stopped by the ACK */
 Test(tcp_data, retransmission_timeout_and_backoff)
 {
@@ -239,15 +245,25 @@ Test(tcp_data, fast_retransmit_newreno)
 	finish(l, c);
 }
 
-/* RFC 6675: SACKed data three segments past snd_una starts recovery at
- * once; the holes are retransmitted, not the SACKed segments. */
+static void no_rack(struct stack_config *cfg)
+{
+	cfg->tcp_rack = false;
+}
+
+/* RFC 6675 (DupThresh, RACK off): SACKed data three segments past
+ * snd_una starts recovery at once; the hole is retransmitted, not the
+ * SACKed segments; once the hole is acknowledged (HighACK passes
+ * RescueRxt), the rescue retransmission of the last segment (NextSeg
+ * rule 4), the only segment that no SACK can show lost. */
 Test(tcp_data, sack_recovery)
 {
 	struct tcp_sock *l, *c;
-	uint32_t iss = th_passive_open(&l, &c, 1000, false);
-	uint32_t b = iss + 1, m = 1460;
+	uint32_t iss, b, m = 1460;
 	struct th_seg a, r;
 
+	th_setup_cfg(no_rack);
+	iss = th_passive_open(&l, &c, 1000, false);
+	b = iss + 1;
 	send_segments(c, iss, 6, m);
 	a = ack_seg(1001, b);
 	a.nsack = 1;
@@ -263,17 +279,23 @@ Test(tcp_data, sack_recovery)
 	r.data = buf;
 	r.len = m;
 	th_expect(&r);
+	th_expect_none();
 	a.sack[0][1] = b + 5 * m;
 	th_inject(&a);
 	th_expect_none();
 	cr_assert_eq(th_counter("tcp_sack_recoveries"), 1);
-	th_expect_none();
+	cr_assert_eq(th_counter("tcp_rescue_rtx"), 0);
 	/* the ACK for the hole: segment 6 is in flight, not lost (RFC
-	 * 6675: no SACK above it), so nothing is retransmitted */
+	 * 6675: no SACK above it): the rescue */
 	a.ack = b + 5 * m;
 	a.nsack = 0;
 	th_inject(&a);
+	r.flags = TCP_ACK | TCP_PSH;
+	r.seq = b + 5 * m;
+	r.data = buf + 5 * m;
+	th_expect(&r);
 	th_expect_none();
+	cr_assert_eq(th_counter("tcp_rescue_rtx"), 1);
 	a.ack = b + 6 * m;
 	th_inject(&a);
 	th_expect_none();
@@ -673,7 +695,7 @@ Test(tcp_data, rto_skips_sacked_data)
 	uint32_t b, m = 1460;
 	struct th_seg a, r;
 
-	th_setup_cfg(no_tlp);
+	th_setup_cfg(no_tlp_rack);
 	iss = th_passive_open(&l, &c, 1000, false);
 	b = iss + 1;
 	send_segments(c, iss, 4, m);
