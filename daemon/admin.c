@@ -72,6 +72,51 @@ static void counter_add(struct ustack_counter *c, unsigned *n, unsigned max,
 	o->value = value;
 }
 
+struct state_count {
+	unsigned tcp[TCP_TIME_WAIT + 1];
+	unsigned udp;
+};
+
+static void count_tcp_state(void *arg, const struct tcp_sock *sk)
+{
+	struct state_count *sc = arg;
+	enum tcp_state st = tcp_sock_state(sk);
+
+	if (st <= TCP_TIME_WAIT)
+		sc->tcp[st]++;
+}
+
+static void count_udp(void *arg, const struct sock_udp_view *v)
+{
+	(void)v;
+	((struct state_count *)arg)->udp++;
+}
+
+/* Sockets per state, as netstat's summary counts them. */
+static void stats_sockets(struct daemon *d, struct ustack_counter *c,
+			  unsigned *n, unsigned max)
+{
+	struct state_count sc = { { 0 }, 0 };
+	char name[32], desc[64];
+
+	tcp_foreach(d->stack, count_tcp_state, &sc);
+	if (d->socks)
+		socktab_foreach_udp(d->socks, count_udp, &sc);
+	for (int st = TCP_CLOSED; st <= TCP_TIME_WAIT; st++) {
+		const char *sn = tcp_state_name((enum tcp_state)st);
+
+		snprintf(name, sizeof(name), "tcp_%s", sn);
+		for (char *p = name; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		snprintf(desc, sizeof(desc), "TCP sockets in %s", sn);
+		counter_add(c, n, max, "sockets", name, desc, sc.tcp[st]);
+	}
+	counter_add(c, n, max, "sockets", "udp", "UDP sockets", sc.udp);
+	counter_add(c, n, max, "sockets", "tcp_memory", "bytes of TCP buffers in use",
+		    tcp_mem_in_use(d->stack));
+}
+
 static int admin_stats(struct admin *a, struct ctl_req *req)
 {
 	struct daemon *d = a->d;
@@ -100,6 +145,7 @@ static int admin_stats(struct admin *a, struct ctl_req *req)
 	counter_add(c, &n, max, "mem", "reass_datagrams", "datagrams in reassembly", m.reass_datagrams);
 	counter_add(c, &n, max, "mem", "reass_bytes", "bytes held by reassembly", m.reass_bytes);
 	counter_add(c, &n, max, "mem", "reass_max_bytes", "reassembly bound (reass-max-bytes)", m.reass_max_bytes);
+	stats_sockets(d, c, &n, max);
 	counter_add(c, &n, max, "link", "rx_frames", "frames read from the link", d->link.rx_frames);
 	counter_add(c, &n, max, "link", "tx_frames", "frames written to the link", d->link.tx_frames);
 	counter_add(c, &n, max, "link", "rx_errors", "link read errors", d->link.rx_errors);

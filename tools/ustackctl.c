@@ -220,8 +220,8 @@ static void no_more_args(int argc, char **argv, const char *usage)
 static const char stats_usage[] =
 	"Usage: ustackctl stats [-a] [--json]\n"
 	"Every counter of the stack (a counter for every drop reason and error\n"
-	"path), memory in use per kind of object against its bound, and the\n"
-	"link, impairment and control-socket counters.\n"
+	"path), memory in use per kind of object against its bound, sockets per\n"
+	"state, and the link, impairment and control-socket counters.\n"
 	"  -a, --all   show counters that are zero too\n";
 
 static int cmd_stats(int argc, char **argv)
@@ -257,7 +257,8 @@ static int cmd_stats(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (unsigned i = 0; i < lr->count; i++) {
-		bool mem = !strcmp(c[i].group, "mem");
+		/* memory and sockets per state are shown even when zero */
+		bool mem = !strcmp(c[i].group, "mem") || !strcmp(c[i].group, "sockets");
 
 		if (!all && !c[i].value && !mem)
 			continue;

@@ -251,6 +251,8 @@ static void stack_reconfigure_tcp(struct stack_config *to,
 	to->tcp_timestamps = from->tcp_timestamps;
 	to->tcp_window_scaling = from->tcp_window_scaling;
 	to->tcp_sack = from->tcp_sack;
+	to->tcp_rack = from->tcp_rack;
+	to->tcp_tlp = from->tcp_tlp;
 	to->tcp_syncookies = from->tcp_syncookies;
 	to->tcp_cc = from->tcp_cc;
 }

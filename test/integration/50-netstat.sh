@@ -61,6 +61,10 @@ for p in "${ports[@]}"; do
 done
 check "...owned by python3" test "$(grep -c '/python3 (0)' <<<"$out")" -eq 3
 check "the summary line counts them" grep -q '^3 sockets: tcp 3, udp 0, CLOSE_WAIT 3$' <<<"$out"
+check "stats counts sockets per state too" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])["counters"]["sockets"]
+assert s["tcp_close_wait"] == 3 and s["tcp_listen"] == 1, s' "$(C stats --json)"
 json=$(J --state close-wait)
 check "netstat --json: every socket has the documented keys, ages grow" python3 -c '
 import json, sys

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make bench: ustack against the Linux kernel, measured in the same run.
+# make bench: ustack against the Linux kernel, measured in the same run:
+# ICMP echo latency and rate, TCP bulk throughput (iperf3) and connection
+# setup rate.
 #
 # Two paths, each in namespaces of our own, each driven by the same kernel
 # tools from the same side:
@@ -45,6 +47,7 @@ ip netns exec $NS_K2 sysctl -qw net.ipv4.icmp_ratelimit=0
 
 U() { ip netns exec $NS_U "$@"; }
 K() { ip netns exec $NS_K1 "$@"; }
+K2() { ip netns exec $NS_K2 "$@"; }
 U ping -c 3 -q 192.0.2.2 >/dev/null; K ping -c 3 -q 198.51.100.2 >/dev/null
 
 # avg RTT in microseconds of COUNT pings of SIZE bytes, back to back
@@ -74,9 +77,57 @@ row "ping RTT, 1472 bytes" "us" "$(rtt U 192.0.2.2 1472 2000)" "$(rtt K 198.51.1
 row "ping RTT, 20000 bytes (fragments)" "us" "$(rtt U 192.0.2.2 20000 500)" "$(rtt K 198.51.100.2 20000 500)" lower
 row "echo rate, 56 bytes" "req/s" "$(rate U 192.0.2.2 56 50000)" "$(rate K 198.51.100.2 56 50000)" higher
 row "echo rate, 20000 bytes" "req/s" "$(rate U 192.0.2.2 20000 5000)" "$(rate K 198.51.100.2 20000 5000)" higher
+# TCP bulk: iperf3 for 5 s each way, ustack's client against the kernel's
+# server over the TAP; the kernel's own client over the veth
+RUN=$PWD/$BUILD/ustack-run
+iperf_srv() { # ns-runner addr port
+	"$1" timeout 30 iperf3 -s -1 -B "$2" -p "$3" >/dev/null 2>&1 &
+	for _ in $(seq 100); do "$1" ss -Htln "sport = :$3" | grep -q . && return; sleep 0.05; done
+}
+gbits() { python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' 2>/dev/null || echo 0; }
+iperf_srv U 192.0.2.1 5201
+u_up=$(U timeout 30 "$RUN" --socket "$TMP/ctl.sock" iperf3 -c 192.0.2.1 -p 5201 -t 5 -J 2>/dev/null | gbits)
+iperf_srv U 192.0.2.1 5202
+u_down=$(U timeout 30 "$RUN" --socket "$TMP/ctl.sock" iperf3 -c 192.0.2.1 -p 5202 -t 5 -R -J 2>/dev/null | gbits)
+iperf_srv K2 198.51.100.2 5201
+k_up=$(K timeout 30 iperf3 -c 198.51.100.2 -p 5201 -t 5 -J 2>/dev/null | gbits)
+iperf_srv K2 198.51.100.2 5202
+k_down=$(K timeout 30 iperf3 -c 198.51.100.2 -p 5202 -t 5 -R -J 2>/dev/null | gbits)
+row "TCP bulk send, iperf3 5 s" "Gbit/s" "$u_up" "$k_up" higher
+row "TCP bulk receive, iperf3 -R 5 s" "Gbit/s" "$u_down" "$k_down" higher
+
+# TCP connection setup: 2000 connect/send/close from a python3 client
+cps_py=$(cat <<'PY'
+import socket, sys, time
+dst = (sys.argv[1], int(sys.argv[2])); n = 2000
+t = time.time()
+for _ in range(n):
+    c = socket.create_connection(dst); c.sendall(b"x"); c.close()
+print("%.0f" % (n / (time.time() - t)))
+PY
+)
+sink_py=$(cat <<'PY'
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4096); s.settimeout(30)
+for _ in range(2000):
+    c, _ = s.accept(); c.recv(10); c.close()
+PY
+)
+U timeout 60 python3 -c "$sink_py" 192.0.2.1 7000 &
+SINKS=($!)
+sleep 0.3
+u_cps=$(U timeout 60 "$RUN" --socket "$TMP/ctl.sock" python3 -c "$cps_py" 192.0.2.1 7000)
+ip netns exec $NS_K2 timeout 60 python3 -c "$sink_py" 198.51.100.2 7000 &
+SINKS+=($!)
+sleep 0.3
+k_cps=$(K timeout 60 python3 -c "$cps_py" 198.51.100.2 7000)
+row "TCP connections, connect+send+close" "conn/s" "${u_cps:-0}" "${k_cps:-0}" higher
+wait "${SINKS[@]}"	# not a bare wait: ustackd is a background job too
+
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$DPID/status)
 hwm=$(awk '/^VmHWM/ {print $2}' /proc/$DPID/status)
 printf '%-42s %10s\n' "ustackd resident memory (KiB)" "$rss"
 printf '%-42s %10s\n' "ustackd peak resident (KiB)" "$hwm"
 kill -TERM "$DPID"; wait "$DPID"; DPID=
-grep -E 'counters (eth|frag|icmp)' "$TMP/ustackd.log" | sed 's/^[^ ]* ustackd info: /  /'
+grep -E 'counters (eth|frag|icmp|tcp)' "$TMP/ustackd.log" | sed 's/^[^ ]* ustackd info: /  /' | cut -c1-200
