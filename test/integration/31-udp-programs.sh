@@ -87,6 +87,9 @@ import os, socket, sys
 if len(sys.argv) == 4:
     s = socket.socket(fileno=int(sys.argv[2]))
     print(s.type == socket.SOCK_DGRAM, s.family == socket.AF_INET, s.getpeername()[1])
+    # O_NONBLOCK (from settimeout before exec) survives exec, and python
+    # takes such an fd as non-blocking: wait for the answer explicitly
+    s.settimeout(5)
     s.send(b"after exec")
     print(s.recv(100).decode())
     sys.exit(0)
