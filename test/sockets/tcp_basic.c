@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tcp_basic - TCP as Linux has it: connect (refused, blocking,
- * non-blocking with EINPROGRESS then SO_ERROR), EISCONN/EALREADY-free
+ * non-blocking with EINPROGRESS then SO_ERROR, EHOSTUNREACH from a
+ * neighbour that never answers ARP), EISCONN/EALREADY-free
  * retries, data both ways with MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT,
  * FIONREAD, names, options, half-close, ECONNRESET then EPIPE with and
  * without SIGPIPE, listening and accept4, EADDRINUSE, a socket shared by
@@ -111,6 +112,29 @@ static void refused(void)
 	e = poll(&p, 1, 5000);
 	line("poll: %d POLLOUT=%d", e, !!(p.revents & POLLOUT));
 	e = -1;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l);
+	line("SO_ERROR: %s", errname(e));
+	close(fd);
+}
+
+/*
+ * A neighbour on our subnet that never answers ARP: after the ARP
+ * requests run out (3 s here and in Linux) the connection fails with
+ * EHOSTUNREACH, reported through POLLOUT and SO_ERROR.
+ */
+static void host_unreachable(void)
+{
+	struct sockaddr_in to = sin_of(peer, 7007);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), e = -1;
+	socklen_t l = sizeof(e);
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int rc;
+
+	((uint8_t *)&to.sin_addr.s_addr)[3] = 77;	/* nobody holds .77 */
+	report("non-blocking connect to a silent neighbour",
+	       connect(fd, (void *)&to, sizeof(to)));
+	rc = poll(&p, 1, 10000);
+	line("poll: %d POLLOUT=%d", rc, !!(p.revents & POLLOUT));
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l);
 	line("SO_ERROR: %s", errname(e));
 	close(fd);
@@ -364,6 +388,7 @@ int main(int argc, char **argv)
 	self = argv[2];
 	unconnected();
 	refused();
+	host_unreachable();
 	nonblocking_connect();
 	data();
 	reset();
