@@ -637,8 +637,11 @@ int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now)
 	return 0;
 }
 
-/* Reset the connection (RFC 9293 ABORT call) and finish it. */
-static void tcp_reset_conn(struct tcp_sock *sk)
+/*
+ * Reset the connection (RFC 9293 ABORT call) and finish it with @err for a
+ * holder to read (0: none, as for the host's own abort or close).
+ */
+static void tcp_reset_conn(struct tcp_sock *sk, int err)
 {
 	switch (sk->state) {
 	case TCP_SYN_RECEIVED:
@@ -652,16 +655,16 @@ static void tcp_reset_conn(struct tcp_sock *sk)
 	default:
 		break;
 	}
-	tcp_done(sk, 0);
+	tcp_done(sk, err);
 }
 
 /* Reset every child nobody accepted and leave TCP_LISTEN. */
 static void tcp_stop_listening(struct tcp_sock *sk)
 {
 	while (sk->syn_q)
-		tcp_reset_conn(sk->syn_q);
+		tcp_reset_conn(sk->syn_q, 0);
 	while (sk->accept_q)
-		tcp_reset_conn(sk->accept_q);
+		tcp_reset_conn(sk->accept_q, 0);
 	sk->listening = false;
 	tcp_done(sk, 0);
 }
@@ -693,9 +696,9 @@ void tcp_close(struct tcp_sock *sk, uint64_t now)
 		tcp_done(sk, 0);
 	} else if (sk->rcvq.len && sk->state != TCP_TIME_WAIT) {
 		CNT(s, tcp_close_unread_rst);
-		tcp_reset_conn(sk);
+		tcp_reset_conn(sk, 0);
 	} else if (sk->linger_on && sk->linger == 0) {
-		tcp_reset_conn(sk);
+		tcp_reset_conn(sk, 0);
 	} else {
 		sk->shut_rd = true;
 		tcp_queue_fin(sk);
@@ -723,7 +726,7 @@ void tcp_abort(struct tcp_sock *sk, uint64_t now)
 	if (sk->state == TCP_LISTEN)
 		tcp_close_listener(sk);
 	else
-		tcp_reset_conn(sk);
+		tcp_reset_conn(sk, 0);
 	tcp_leave(s);
 }
 
@@ -1049,19 +1052,7 @@ int tcp_terminate(struct tcp_sock *sk, uint64_t now)
 	s->now = now;
 	tcp_enter(s);
 	CNT(s, tcp_terminated);
-	switch (sk->state) {
-	case TCP_SYN_RECEIVED:
-	case TCP_ESTABLISHED:
-	case TCP_FIN_WAIT_1:
-	case TCP_FIN_WAIT_2:
-	case TCP_CLOSE_WAIT:
-		/* "Send a reset segment: <SEQ=SND.NXT><CTL=RST>" */
-		tcp_send_active_rst(sk);
-		break;
-	default:
-		break;
-	}
-	tcp_done(sk, -ECONNABORTED);
+	tcp_reset_conn(sk, -ECONNABORTED);
 	tcp_leave(s);
 	return 0;
 }

@@ -205,31 +205,36 @@ Test(tcp_listen, bind_conflicts)
 
 /* SO_REUSEADDR on both lets a bind through while only TIME_WAIT holds
  * the port; without it, EADDRINUSE, as Linux. */
+/* A listener on port 80 with SO_REUSEADDR and one accepted connection. */
+static uint32_t reuse_listener_with_child(struct tcp_sock **l,
+					  struct tcp_sock **c)
+{
+	struct th_seg s = syn_from(TH_PEER_PORT, 1000, false), a;
+	struct tcp_seg g;
+
+	cr_assert_eq(tcp_open(T.s, l), 0);
+	cr_assert_eq(tcp_setsockopt(*l, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(*l, 4), 0);
+	T.lport = 80;
+	th_inject(&s);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK,
+					.seq = TH_ANY, .ack = 1001,
+					.wnd = TH_ANY, .mss = 1460, .ws = -1 });
+	a = th_tmpl(TCP_ACK, 1001, g.seq + 1);
+	a.wnd = 1000;
+	th_inject(&a);
+	cr_assert_eq(tcp_accept(*l, c), 0);
+	return g.seq;
+}
+
 Test(tcp_listen, reuseaddr_with_time_wait)
 {
 	struct tcp_sock *l, *c, *n;
 	uint32_t iss;
 	struct th_seg a;
 
-	cr_assert_eq(tcp_open(T.s, &l), 0);
-	cr_assert_eq(tcp_setsockopt(l, TCP_SO_REUSEADDR, 1), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
-	cr_assert_eq(tcp_listen(l, 4), 0);
-	T.lport = 80;
-	{
-		struct th_seg s = syn_from(TH_PEER_PORT, 1000, false);
-		struct tcp_seg g;
-
-		th_inject(&s);
-		g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK,
-						.seq = TH_ANY, .ack = 1001,
-						.wnd = TH_ANY, .mss = 1460, .ws = -1 });
-		iss = g.seq;
-		a = th_tmpl(TCP_ACK, 1001, iss + 1);
-		a.wnd = 1000;
-		th_inject(&a);
-		cr_assert_eq(tcp_accept(l, &c), 0);
-	}
+	iss = reuse_listener_with_child(&l, &c);
 	tcp_close(l, T.now);
 	cr_assert_eq(tcp_open(T.s, &n), 0);
 	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "a connection owns it");
@@ -256,25 +261,7 @@ Test(tcp_listen, reuseaddr_while_old_connections_close)
 	uint32_t iss;
 	struct th_seg a;
 
-	cr_assert_eq(tcp_open(T.s, &l), 0);
-	cr_assert_eq(tcp_setsockopt(l, TCP_SO_REUSEADDR, 1), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
-	cr_assert_eq(tcp_listen(l, 4), 0);
-	T.lport = 80;
-	{
-		struct th_seg s = syn_from(TH_PEER_PORT, 1000, false);
-		struct tcp_seg g;
-
-		th_inject(&s);
-		g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK,
-						.seq = TH_ANY, .ack = 1001,
-						.wnd = TH_ANY, .mss = 1460, .ws = -1 });
-		iss = g.seq;
-		a = th_tmpl(TCP_ACK, 1001, iss + 1);
-		a.wnd = 1000;
-		th_inject(&a);
-		cr_assert_eq(tcp_accept(l, &c), 0);
-	}
+	iss = reuse_listener_with_child(&l, &c);
 	cr_assert_eq(tcp_open(T.s, &n), 0);
 	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1), 0);
 	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "the listener is there");
