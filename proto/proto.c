@@ -319,7 +319,8 @@ int ustack_addr_check(const struct ustack_sockaddr *ua)
  * @h: the header, copied out
  *
  * Return: 0, or -EINVAL (short, bad kind, reserved bits, length lies,
- * bad address), -EMSGSIZE (payload over 65507 bytes)
+ * bytes beyond the address), -EAFNOSUPPORT (an address of an unknown
+ * family), -EMSGSIZE (payload over 65507 bytes)
  */
 int ustack_dgram_check(const void *buf, size_t len,
 		       struct ustack_dgram_hdr *h)
