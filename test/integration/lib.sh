@@ -25,6 +25,14 @@ cleanup() {
 		kill -TERM "$pid" 2>/dev/null && sleep 0.2
 		kill -KILL "$pid" 2>/dev/null
 	done
+	# whatever still runs inside our own namespaces was started by this
+	# test (servers started through a shell function leave a subshell's
+	# pid in PIDS): stop it by its pid before the namespace goes
+	for ns in "${NETNS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -TERM "$pid" 2>/dev/null
+		done
+	done
 	for ns in "${NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
