@@ -216,79 +216,36 @@ void stack_free(struct stack *s)
 	free(s);
 }
 
-/*
- * Every TCP tunable is read where it is used (new sockets, new timers,
- * new bindings), so all of them may change live; connections keep the
- * values they started with where they copied them (buffers, keepalive).
- */
-static void stack_reconfigure_tcp(struct stack_config *to,
-				  const struct stack_config *from)
-{
-	to->tcp_msl = from->tcp_msl;
-	to->tcp_fin_timeout = from->tcp_fin_timeout;
-	to->tcp_rto_min = from->tcp_rto_min;
-	to->tcp_rto_initial = from->tcp_rto_initial;
-	to->tcp_rto_max = from->tcp_rto_max;
-	to->tcp_delack_max = from->tcp_delack_max;
-	to->tcp_syn_retries = from->tcp_syn_retries;
-	to->tcp_synack_retries = from->tcp_synack_retries;
-	to->tcp_retries2 = from->tcp_retries2;
-	to->tcp_max_socks = from->tcp_max_socks;
-	to->tcp_max_time_wait = from->tcp_max_time_wait;
-	to->tcp_max_syn_backlog = from->tcp_max_syn_backlog;
-	to->tcp_somaxconn = from->tcp_somaxconn;
-	to->tcp_sndbuf = from->tcp_sndbuf;
-	to->tcp_rcvbuf = from->tcp_rcvbuf;
-	to->tcp_sndbuf_max = from->tcp_sndbuf_max;
-	to->tcp_rcvbuf_max = from->tcp_rcvbuf_max;
-	to->tcp_mem_budget = from->tcp_mem_budget;
-	to->tcp_keepidle = from->tcp_keepidle;
-	to->tcp_keepintvl = from->tcp_keepintvl;
-	to->tcp_keepcnt = from->tcp_keepcnt;
-	to->tcp_init_cwnd = from->tcp_init_cwnd;
-	to->tcp_port_lo = from->tcp_port_lo;
-	to->tcp_port_hi = from->tcp_port_hi;
-	to->tcp_timestamps = from->tcp_timestamps;
-	to->tcp_window_scaling = from->tcp_window_scaling;
-	to->tcp_sack = from->tcp_sack;
-	to->tcp_rack = from->tcp_rack;
-	to->tcp_tlp = from->tcp_tlp;
-	to->tcp_syncookies = from->tcp_syncookies;
-	to->tcp_cc = from->tcp_cc;
-}
-
 /**
  * stack_reconfigure() - apply the tunables that can change while running
  * @s: the engine
  * @cfg: the new configuration
  *
- * Live: ttl, mem_budget, the ARP timers and queue length, the reassembly
- * bounds and timeout, the ICMP rate limit. The link identity (MAC, MTU,
- * addresses, gateway) and the ARP table size are fixed at stack_new(); a
- * host that sees them change must restart the engine. A smaller budget
+ * Live: every tunable, each read where it is used (new sockets, timers,
+ * bindings; connections keep what they copied at their start). Fixed at
+ * stack_new(): the link identity (MAC, MTU), the addresses and gateway
+ * (changed only through stack_addr_add/del and the route calls) and the
+ * ARP table size; a host that sees those change must restart the engine. A smaller budget
  * does not free what is in use: new allocations wait for it to drain.
  *
  * Return: 0, or -EINVAL if @cfg is invalid (nothing is changed then)
  */
 int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
 {
+	struct stack_config fixed = s->cfg;
 	const char *why;
 
 	if (stack_config_check(cfg, &why))
 		return -EINVAL;
-	s->cfg.ttl = cfg->ttl;
-	s->cfg.mem_budget = cfg->mem_budget;
+	/* everything is read where it is used, except what stack_new() built */
+	s->cfg = *cfg;
+	memcpy(s->cfg.mac, fixed.mac, ETH_ALEN);
+	s->cfg.mtu = fixed.mtu;
+	s->cfg.naddr = fixed.naddr;
+	memcpy(s->cfg.addr, fixed.addr, sizeof(fixed.addr));
+	s->cfg.gateway = fixed.gateway;
+	s->cfg.arp_max_entries = fixed.arp_max_entries;
 	s->pool.budget = cfg->mem_budget;
-	s->cfg.arp_max_age = cfg->arp_max_age;
-	s->cfg.arp_retry = cfg->arp_retry;
-	s->cfg.arp_retries = cfg->arp_retries;
-	s->cfg.arp_queue_len = cfg->arp_queue_len;
-	s->cfg.reass_max = cfg->reass_max;
-	s->cfg.reass_max_bytes = cfg->reass_max_bytes;
-	s->cfg.reass_timeout = cfg->reass_timeout;
-	s->cfg.icmp_rate = cfg->icmp_rate;
-	s->cfg.icmp_burst = cfg->icmp_burst;
-	stack_reconfigure_tcp(&s->cfg, cfg);
 	return 0;
 }
 

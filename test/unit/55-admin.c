@@ -189,3 +189,32 @@ Test(admin, ping_from_the_stack)
 	cr_assert_eq(stack_ping(t.s, TH_PEER, 1, 1, 70000, t.now), -EINVAL);
 	t.ops.echo_reply = NULL;
 }
+
+Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
+{
+	struct stack_config c = t.cfg;
+	struct stack_addr a[STACK_MAX_ADDRS];
+
+	cr_assert_eq(stack_addr_add(t.s, IPV4(198, 51, 100, 1), 25, t.now), 0);
+	th_pop(&t);
+	c.ttl = 17;
+	c.tcp_msl = 5 * NSEC_PER_SEC;
+	c.tcp_rack = false;
+	c.mem_budget = 8u << 20;
+	c.mtu = 9000;				/* fixed: ignored */
+	c.mac[5] ^= 1;
+	c.arp_max_entries = 7;
+	cr_assert_eq(stack_reconfigure(t.s, &c), 0);
+	cr_assert_eq(t.s->cfg.ttl, 17);
+	cr_assert_eq(t.s->cfg.tcp_msl, 5 * NSEC_PER_SEC);
+	cr_assert_not(t.s->cfg.tcp_rack);
+	cr_assert_eq(t.s->pool.budget, 8u << 20);
+	cr_assert_eq(t.s->cfg.mtu, t.cfg.mtu);
+	cr_assert_eq(t.s->cfg.mac[5], t.cfg.mac[5]);
+	cr_assert_eq(t.s->cfg.arp_max_entries, t.cfg.arp_max_entries);
+	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 2,
+		     "an address added at run time survives a reload");
+	c.ttl = 0;
+	cr_assert_eq(stack_reconfigure(t.s, &c), -EINVAL);
+	cr_assert_eq(t.s->cfg.ttl, 17, "an invalid configuration changes nothing");
+}
