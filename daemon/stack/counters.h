@@ -105,6 +105,7 @@
 	X(tcp, ack_too_old, "dropped: ACK older than the window (RFC 5961)")  \
 	X(tcp, drop_paws, "dropped: timestamp older than ts_recent (PAWS)")   \
 	X(tcp, drop_unacceptable, "dropped: segment not acceptable, ACK sent") \
+	X(tcp, oow_acks_taken, "ACK fields taken from segments outside the window (RFC 9293 3.10.7.4)") \
 	X(tcp, drop_no_ack, "dropped: segment without ACK")                   \
 	X(tcp, drop_after_close, "dropped: data after the receiver shut down") \
 	X(tcp, abort_on_data, "connections reset: data after close")          \
@@ -122,6 +123,8 @@
 	X(tcp, ooo_segs, "segments received out of order and kept")           \
 	X(tcp, ooo_dropped, "dropped: out-of-order segment with no room")     \
 	X(tcp, rcv_beyond_wnd, "bytes trimmed beyond the receive window")     \
+	X(tcp, rcv_ring_full, "bytes dropped inside the window: receive ring full") \
+	X(tcp, rcv_wnd_overcommit, "windows offered beyond the receive ring (never shrunk)") \
 	X(tcp, delayed_acks, "delayed ACKs sent by the timer")                \
 	X(tcp, retrans_segs, "segments retransmitted")                        \
 	X(tcp, rto_timeouts, "retransmission timeouts")                       \

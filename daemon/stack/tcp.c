@@ -22,7 +22,9 @@
  * grow: by autotuning (the receive buffer follows what the application
  * reads per RTT, the send buffer follows cwnd, as Linux does, up to
  * tcp_rcvbuf_max/tcp_sndbuf_max) or by SO_SNDBUF/SO_RCVBUF, which also
- * stop autotuning. Per connection: sizeof(struct tcp_sock) plus its
+ * stop autotuning. The receive ring holds up to a quarter more than the
+ * buffer, for the window's right edge, which never moves back (see
+ * tcp_rcv_window()). Per connection: sizeof(struct tcp_sock) plus its
  * rings and transmit records (tcp_loss.c), tcp_get_info()'s mem; a
  * TIME_WAIT orphan keeps none of them.
  */
@@ -243,7 +245,8 @@ int tcp_bufs_alloc(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
 	/* the receive ring has 1 << rcv_wscale bytes of slack, so that a
-	 * window rounded up to the scale (never shrinking it) always fits */
+	 * window rounded up to the scale (never shrinking it) fits; a run of
+	 * such roundings grows it (tcp_rcv_window()) */
 	uint32_t rcap = sk->rcvbuf + (1u << sk->rcv_wscale);
 	size_t need = (size_t)sk->sndbuf + rcap +
 		      TCP_TXREC_INIT * sizeof(struct tcp_txrec);
@@ -312,6 +315,10 @@ int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap)
  * tcp_sndbuf_expand(): room for two windows, up to tcp_sndbuf_max, unless
  * the application set SO_SNDBUF
  * @sk: the socket
+ *
+ * cwnd grows by a segment or so per ACK; the ring, which is copied when it
+ * grows, grows by half at least, so that it is copied a few times in all,
+ * not at every ACK of a slow start.
  */
 void tcp_sndbuf_autotune(struct tcp_sock *sk)
 {
@@ -320,6 +327,8 @@ void tcp_sndbuf_autotune(struct tcp_sock *sk)
 
 	if (sk->sndbuf_locked || want <= sk->sndbuf || sk->sndbuf >= max)
 		return;
+	if (want < sk->sndbuf + sk->sndbuf / 2ull)
+		want = sk->sndbuf + sk->sndbuf / 2ull;
 	if (want > max)
 		want = max;
 	if (tcp_ring_grow(sk, &sk->sndq, (uint32_t)want) == 0 && sk->sndq.buf)

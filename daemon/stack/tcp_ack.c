@@ -25,7 +25,9 @@
  * Receiver: the receive ring holds in-order data not yet read, followed by
  * room for out-of-order data, which is written straight to its place; up
  * to TCP_MAX_OOO ranges are remembered and reported as SACK blocks. The
- * window offered never exceeds the ring's free space.
+ * window offered is the ring's free space, but its right edge never moves
+ * back (tcp_rcv_window()): the ring grows to hold it when rounding to the
+ * window scale moved it on.
  */
 #include <string.h>
 
@@ -621,8 +623,14 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 							  sk->rcv_nxt + room;
 	if (SEQ_GT(seq + len, limit)) {
 		uint32_t cut = SEQ_GT(seq, limit) ? len : seq + len - limit;
+		uint32_t beyond = SEQ_GT(seq + len, sk->rcv_adv) ?
+				  seq + len - sk->rcv_adv : 0;
 
-		s->cnt.tcp_rcv_beyond_wnd += cut;
+		/* beyond the edge we offered, or (only if the ring could not
+		 * grow to the edge, see tcp_rcv_window()) inside it */
+		beyond = beyond < cut ? beyond : cut;
+		s->cnt.tcp_rcv_beyond_wnd += beyond;
+		s->cnt.tcp_rcv_ring_full += cut - beyond;
 		len -= cut;
 		whole = false;
 		sk->ack_now = true;

@@ -741,6 +741,51 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	return true;
 }
 
+/*
+ * The ACK of a segment that failed only the sequence test. RFC 9293
+ * 3.10.7.4: "If the RCV.WND is zero, no segments will be acceptable, but
+ * special allowance should be made to accept valid ACKs, URG, and RST
+ * bits." We take the ACK field and the window of any such segment (not
+ * its data, SYN or FIN): the ACK passes RFC 5961 5.2's range check in
+ * tcp_ack() like any other, and SND.WL1/WL2 keep an old segment from
+ * moving the window back. Linux 6.1 does not (tcp_validate_incoming()
+ * only sends a duplicate ACK when tcp_sequence() fails): it never shrinks
+ * its own window, so its peers' ACKs stay inside it. A peer whose view of
+ * our edge is ahead of ours (a window we shrank, as ustack did before
+ * issue 8; or its own bug) sends pure ACKs with SEQ beyond RCV.NXT once
+ * our window is zero: dropping them froze our sending side for good.
+ * Return: true if the ACK was taken (and the reply sent).
+ */
+static bool tcp_unacceptable_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	struct stack *s = sk->s;
+
+	if ((seg->flags & (TCP_ACK | TCP_SYN | TCP_RST)) != TCP_ACK)
+		return false;
+	switch (sk->state) {
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		break;
+	default:
+		return false;
+	}
+	CNT(s, tcp_oow_acks_taken);
+	sk->last_rcv = s->now;
+	sk->probes = 0;
+	if (tcp_ack(sk, seg) < 0 || sk->dead || sk->state == TCP_CLOSED)
+		return true;  /* challenged, or the connection is done */
+	/* "an acknowledgment should be sent in reply": on data if the ACK
+	 * let some go, else alone */
+	sk->ack_now = true;
+	tcp_output(sk);
+	tcp_ack_flush(sk);
+	return true;
+}
+
 /* RFC 9293 3.10.7.4 first check failed: answer as the RFC and Linux do. */
 static void tcp_unacceptable(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
@@ -763,6 +808,8 @@ static void tcp_unacceptable(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (seg->len && SEQ_LEQ(seg->seq + seg->len, sk->rcv_nxt) &&
 	    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvbuf))
 		tcp_dsack(sk, seg->seq, seg->seq + seg->len);
+	if (tcp_unacceptable_ack(sk, seg))
+		return;
 	tcp_send_ack(sk);
 	/* TIME_WAIT: "Acknowledge it, and restart the 2 MSL timeout" */
 	if (sk->state == TCP_TIME_WAIT && (seg->flags & TCP_FIN))

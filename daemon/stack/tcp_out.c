@@ -151,14 +151,46 @@ static uint8_t tcp_data_options(const struct tcp_sock *sk, uint8_t *o)
 	return (uint8_t)(n + tcp_sack_blocks(sk, o + n, sk->ts_ok ? 3 : 4));
 }
 
+/*
+ * The ring must hold every byte up to the edge we offer. Rounding the
+ * window up to the scale (below) moves the edge on by less than one unit
+ * at a time, into the ring's slack; when a run of such ACKs has used the
+ * slack up, the ring grows by a step (at most to rcvbuf + rcvbuf / 4 +
+ * a unit: a peer sending tiny segments cannot make it grow without end).
+ * If it cannot grow, the edge is offered anyway, and data beyond the ring
+ * is dropped (counted) as Linux drops what its memory cannot take.
+ */
+static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
+{
+	uint32_t unit = 1u << sk->rcv_wscale;
+	uint32_t step = (sk->rcvbuf / 16 + unit - 1) & ~(unit - 1);
+	uint32_t limit = sk->rcvbuf + sk->rcvbuf / 4 + unit;
+
+	if (!sk->rcvq.buf)
+		return;
+	if (step < need)
+		step = need;
+	if (sk->rcvq.cap + step > limit)
+		step = limit > sk->rcvq.cap ? limit - sk->rcvq.cap : 0;
+	if (step < need || tcp_ring_grow(sk, &sk->rcvq, sk->rcvq.cap + step))
+		CNT(sk->s, tcp_rcv_wnd_overcommit);
+}
+
 /**
  * tcp_rcv_window() - the window to advertise now, in bytes
  * @sk: the socket
  *
  * Free receive space, but (RFC 1122 4.2.3.3, receiver-side SWS avoidance)
  * the right edge only moves on by at least min(buffer/2, MSS), and it
- * never moves back (RFC 9293 3.8.6.2.2 "shrinking the window ... is
- * strongly discouraged").
+ * never moves back: RFC 9293 3.8.6 "A TCP receiver SHOULD NOT shrink the
+ * window, i.e., move the right window edge to the left (SHLD-14)". With
+ * window scaling the field cannot say every edge (RFC 7323 2.4 and its
+ * appendix F): after data that is not a multiple of the unit, the window
+ * left is rounded up, never down, as Linux's tcp_select_window() does
+ * (new_win = ALIGN(cur_win, 1 << rcv_wscale)). Rounding down would move
+ * the edge back by up to a unit, below data the peer may already have
+ * sent: cut off here, and beyond the window its pure ACKs then seem to
+ * lie (issue 8 item 6: a bulk transfer both ways stalled on it).
  *
  * Return: bytes, a multiple of 1 << rcv_wscale
  */
@@ -171,6 +203,7 @@ uint32_t tcp_rcv_window(struct tcp_sock *sk)
 		       sk->rcv_adv - sk->rcv_nxt : 0;
 	uint32_t step = sk->rcvbuf / 2 < sk->rcv_mss ? sk->rcvbuf / 2 :
 							sk->rcv_mss;
+	uint32_t unit = 1u << sk->rcv_wscale;
 	uint32_t max = 65535u << sk->rcv_wscale;
 	uint32_t w;
 
@@ -178,16 +211,12 @@ uint32_t tcp_rcv_window(struct tcp_sock *sk)
 		free_sp = cur;
 	if (free_sp > max)
 		free_sp = max;
-	w = free_sp >> sk->rcv_wscale << sk->rcv_wscale;
+	w = free_sp & ~(unit - 1);
 	if (w < cur) {
-		/* never shrink: round the old edge up instead, into the
-		 * ring's slack; if even that is used up, the edge moves back
-		 * by less than one unit of scale */
-		uint32_t up = (cur + (1u << sk->rcv_wscale) - 1) >>
-			      sk->rcv_wscale << sk->rcv_wscale;
-
-		if (up <= room && up <= max)
-			w = up;
+		/* cur <= max, a multiple of the unit: so is the result */
+		w = (cur + unit - 1) & ~(unit - 1);
+		if (w > room)
+			tcp_rcv_reserve(sk, w - room);
 	}
 	return w;
 }

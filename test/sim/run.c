@@ -5,12 +5,16 @@
  * Each seed: host 1 listens, host 0 connects (once, or several times at
  * once in the multi profile); both send a seeded amount
  * of seeded bytes at once, shut down their sending side when done, and
- * read until end of stream. A seed passes when every byte arrived exactly
+ * read until end of stream. In the echo profiles the server sends back
+ * what it reads, reading only what its send buffer takes (an asyncio
+ * echo that awaits drain()), while the client sends and reads at once:
+ * bulk both ways with both receive rings full (issue 8 item 6). A seed passes when every byte arrived exactly
  * once and in order on both sides, both connections went through
  * ESTABLISHED and ended in CLOSED without an error, at least one side
  * passed through TIME_WAIT and a side that did not went through LAST_ACK
  * (RFC 9293 3.6), and nothing is left: no socket, no buffer memory, no
- * packet buffer. Each profile's line sums the loss-recovery counters of
+ * packet buffer; and no host ever moved the right edge of the window it
+ * offers back (RFC 9293 3.8.6 SHLD-14; sim.c watches every segment). Each profile's line sums the loss-recovery counters of
  * its seeds (retransmissions, fast retransmits, RTOs, D-SACKs, RACK
  * marks, rescues); a profile that names another in .compare (RACK
  * against DupThresh, on reordering without loss) fails unless it
@@ -74,6 +78,16 @@ static const struct sim_profile profiles[] = {
 	{ .name = "reorder-loss-rack", LINK, .reorder_ppm = 200000,
 	  .loss_ppm = 10000, .queue_limit = 200, .max_bytes = 300000,
 	  .seeds = 200 },
+	/* an echo of up to 1 MB, sent and read at once: both rings fill,
+	 * the windows close and open both ways (issue 8 item 6); clean,
+	 * and with some loss and reordering */
+	{ .name = "echo-bulk", .delay_min = 1 * MSEC, .delay_max = 10 * MSEC,
+	  .bandwidth = 12500000, .queue_limit = 200, .max_bytes = 1000000,
+	  .echo = true },
+	{ .name = "echo-bulk-loss1", .delay_min = 1 * MSEC,
+	  .delay_max = 10 * MSEC, .bandwidth = 12500000, .loss_ppm = 10000,
+	  .reorder_ppm = 10000, .queue_limit = 200, .max_bytes = 1000000,
+	  .echo = true },
 };
 #define NPROFILES (sizeof(profiles) / sizeof(profiles[0]))
 
@@ -88,7 +102,7 @@ struct app {
 	struct tcp_sock *sk;
 	uint64_t seed;
 	size_t to_send, sent, to_recv, recvd;
-	bool shut, eof, failed;
+	bool shut, eof, failed, echo;
 	unsigned visited;                /* bit per enum tcp_state */
 	char why[128];
 };
@@ -117,14 +131,79 @@ static void app_fail(struct app *a, const char *why, long v)
 	a->failed = true;
 }
 
+/* Check @n bytes read at the stream offset a->recvd against the peer's
+ * pattern. Return: false (and the app failed) if one differs. */
+static bool app_check(struct app *a, const struct app *peer,
+		      const uint8_t *buf, size_t n)
+{
+	uint8_t expect[8192];
+
+	pattern(peer->seed, a->recvd, expect, n);
+	for (size_t i = 0; memcmp(buf, expect, n) && i < n; i++)
+		if (buf[i] != expect[i]) {
+			app_fail(a, "wrong byte at", (long)(a->recvd + i));
+			return false;
+		}
+	a->recvd += n;
+	if (a->recvd > a->to_recv)
+		app_fail(a, "too many bytes", (long)a->recvd);
+	return !a->failed;
+}
+
+/* The echo server: read what the send buffer can take, send it back. */
+static void app_echo(struct app *a, struct app *peer, uint64_t now)
+{
+	uint8_t buf[8192];
+	ssize_t n;
+
+	while (!a->eof) {
+		size_t room = tcp_send_space(a->sk);
+
+		if (room > sizeof(buf))
+			room = sizeof(buf);
+		if (room == 0 && tcp_recv_avail(a->sk))
+			break;  /* drain() waits: nothing read meanwhile */
+		n = tcp_recv(a->sk, buf, room ? room : 1, 0, now);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			app_fail(a, "recv failed", n);
+			return;
+		}
+		if (n == 0) {
+			a->eof = true;
+			if (a->recvd != a->to_recv)
+				app_fail(a, "early end of stream at", (long)a->recvd);
+			break;
+		}
+		if (!app_check(a, peer, buf, (size_t)n))
+			return;
+		if (tcp_send(a->sk, buf, (size_t)n, now) != n) {
+			app_fail(a, "echo send short", n);
+			return;
+		}
+		a->sent += (size_t)n;
+	}
+	if (a->eof && !a->shut) {
+		if (tcp_shutdown(a->sk, TCP_SHUT_WR, now))
+			app_fail(a, "shutdown failed", 0);
+		a->shut = true;
+	}
+	a->visited |= 1u << tcp_sock_state(a->sk);
+}
+
 static void app_pump(struct app *a, struct app *peer, uint64_t now)
 {
-	uint8_t buf[8192], expect[8192];
+	uint8_t buf[8192];
 	ssize_t n;
 
 	if (!a->sk || a->failed)
 		return;
 	a->visited |= 1u << tcp_sock_state(a->sk);
+	if (a->echo) {
+		app_echo(a, peer, now);
+		return;
+	}
 	while (a->sent < a->to_send) {
 		size_t want = a->to_send - a->sent, room = tcp_send_space(a->sk);
 
@@ -164,15 +243,8 @@ static void app_pump(struct app *a, struct app *peer, uint64_t now)
 				app_fail(a, "early end of stream at", (long)a->recvd);
 			break;
 		}
-		pattern(peer->seed, a->recvd, expect, (size_t)n);
-		for (ssize_t i = 0; memcmp(buf, expect, (size_t)n) && i < n; i++)
-			if (buf[i] != expect[i]) {
-				app_fail(a, "wrong byte at", (long)(a->recvd + i));
-				return;
-			}
-		a->recvd += (size_t)n;
-		if (a->recvd > a->to_recv)
-			app_fail(a, "too many bytes", (long)a->recvd);
+		if (!app_check(a, peer, buf, (size_t)n))
+			return;
 	}
 	a->visited |= 1u << tcp_sock_state(a->sk);
 }
@@ -340,6 +412,12 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 		p[k][1].seed = seed * 8 + 2 * k + 2;
 		p[k][0].to_send = p[k][1].to_recv = sim_rand(&sim) % max;
 		p[k][1].to_send = p[k][0].to_recv = sim_rand(&sim) % max;
+		if (prof->echo) {
+			/* the server sends back the client's own bytes */
+			p[k][1].to_send = p[k][0].to_recv = p[k][0].to_send;
+			p[k][1].seed = p[k][0].seed;
+			p[k][1].echo = true;
+		}
 		if (tcp_open(sim.st[0], &p[k][0].sk) ||
 		    tcp_connect(p[k][0].sk, sim_addr(1), 80, 0) != -EINPROGRESS) {
 			snprintf(why, whylen, "connect failed");
@@ -374,6 +452,11 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 	for (unsigned k = 0; k < n; k++)
 		if (check_pair(&sim, p[k], why, whylen))
 			goto out;
+	if (sim.shrinks) {
+		snprintf(why, whylen, "%u windows shrunk: %s", sim.shrinks,
+			 sim.shrink_why);
+		goto out;
+	}
 	rc = 0;
 out:
 	for (unsigned k = 0; k < n; k++)

@@ -99,6 +99,90 @@ static void sim_trace(struct sim *sim, unsigned from, const uint8_t *f,
 	       (size_t)(get16(f + 16) - ihl - (size_t)(t[12] >> 4) * 4));
 }
 
+static struct sim_flow *sim_flow_find(struct sim *sim, uint32_t sa,
+				       uint16_t sp, uint32_t da, uint16_t dp)
+{
+	for (unsigned i = 0; i < sim->nflows; i++) {
+		struct sim_flow *fl = &sim->flows[i];
+
+		if (fl->saddr == sa && fl->sport == sp && fl->daddr == da &&
+		    fl->dport == dp)
+			return fl;
+	}
+	return NULL;
+}
+
+static int sim_syn_wscale(const uint8_t *t, size_t hl)
+{
+	for (size_t i = 20; i < hl;) {
+		if (t[i] == 0)
+			break;
+		if (t[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || t[i + 1] < 2)
+			break;
+		if (t[i] == 3 && t[i + 1] == 3 && i + 2 < hl)
+			return t[i + 2];
+		i += t[i + 1];
+	}
+	return -1;
+}
+
+/* Every TCP segment a host sends: a SYN notes its window scale; any
+ * other ACK must not move the right edge left of the last one. */
+static void sim_watch_window(struct sim *sim, unsigned from, const uint8_t *f,
+			     size_t len)
+{
+	size_t ihl, hl;
+	const uint8_t *t;
+	uint32_t sa, da, edge;
+	uint16_t sp, dp;
+	struct sim_flow *fl, *rev;
+	unsigned shift;
+
+	if (len < 14 + 20 || f[12] != 8 || f[13] != 0 || f[14 + 9] != 6)
+		return;
+	ihl = (size_t)(f[14] & 0xf) * 4;
+	if (len < 14 + ihl + 20)
+		return;
+	t = f + 14 + ihl;
+	hl = (size_t)(t[12] >> 4) * 4;
+	if (hl < 20 || len < 14 + ihl + hl)
+		return;
+	sa = get32(f + 14 + 12);
+	da = get32(f + 14 + 16);
+	sp = get16(t);
+	dp = get16(t + 2);
+	fl = sim_flow_find(sim, sa, sp, da, dp);
+	if (t[13] & 0x02) {  /* SYN: a new incarnation of the pair */
+		if (!fl && sim->nflows < SIM_MAX_FLOWS)
+			fl = &sim->flows[sim->nflows++];
+		if (!fl)
+			return;
+		*fl = (struct sim_flow){ .saddr = sa, .daddr = da, .sport = sp,
+					 .dport = dp,
+					 .ws = sim_syn_wscale(t, hl) };
+		return;
+	}
+	rev = sim_flow_find(sim, da, dp, sa, sp);
+	if (!fl || !rev || (t[13] & 0x04) || !(t[13] & 0x10))
+		return;
+	/* RFC 7323 2.2: scaled only if both SYNs carried the option */
+	shift = fl->ws >= 0 && rev->ws >= 0 ? (unsigned)fl->ws : 0;
+	edge = get32(t + 8) + ((uint32_t)get16(t + 14) << shift);
+	if (fl->has_edge && (int32_t)(edge - fl->edge) < 0) {
+		if (!sim->shrinks++)
+			snprintf(sim->shrink_why, sizeof(sim->shrink_why),
+				 "host %c moved its right edge back from %u to %u at %.6f s",
+				 'A' + from, fl->edge, edge, sim->now / 1e9);
+		return;
+	}
+	fl->edge = edge;
+	fl->has_edge = true;
+}
+
 static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 			   size_t len)
 {
@@ -114,6 +198,7 @@ static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 	sim->frames++;
 	if (len > sizeof(buf))
 		return -EMSGSIZE;
+	sim_watch_window(sim, h->idx, frame, len);
 	if (sim->now >= sim->dead_from && sim->now < sim->dead_until)
 		goto drop;
 	if (chance(sim, p->loss_ppm))

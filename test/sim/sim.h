@@ -35,9 +35,24 @@ struct sim_profile {
 	unsigned seeds;                   /* 0: SIM_SEEDS (1000) */
 	unsigned conns;                   /* connections at once; 0: 1 */
 	bool no_rack;                     /* RFC 8985 RACK off (DupThresh) */
+	bool echo;                        /* the server echoes what it reads,
+					   * reading only what it can send */
 	const char *compare;              /* a profile to beat: fewer
 					   * retransmissions in all */
 };
+
+/* What a host has offered on one connection: its SYN's window scale
+ * and the right edge of its last window (the watch on RFC 9293 3.8.6
+ * SHLD-14: a receiver does not move its right edge back). */
+struct sim_flow {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	int ws;                           /* -1: no option in its SYN */
+	bool has_edge;
+	uint32_t edge;
+};
+
+#define SIM_MAX_FLOWS 16
 
 struct sim_frame {
 	uint64_t at;
@@ -63,6 +78,10 @@ struct sim {
 	uint64_t frames, dropped;
 	bool verbose;
 	bool warmup;                      /* sim_init: frames sent go nowhere */
+	struct sim_flow flows[SIM_MAX_FLOWS];
+	unsigned nflows;
+	unsigned shrinks;                 /* right edges moved back */
+	char shrink_why[128];             /* the first of them */
 };
 
 uint64_t sim_rand(struct sim *sim);

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 62-tcp-window.c - the receive window under a full ring, with bulk data
+ * both ways (issue 8 item 6): the right edge we offer never moves back
+ * (RFC 9293 3.8.6 SHLD-14; with window scaling, RFC 7323 2.4 and its
+ * appendix F: round the window left up, as Linux's tcp_select_window()),
+ * and the ACK and window of a segment that fails only the sequence test
+ * are still taken (RFC 9293 3.10.7.4, "special allowance should be made
+ * to accept valid ACKs"; RFC 5961 5.2 bounds the ACK).
+ *
+ * The engine has an 8192-byte receive buffer and window scale 7 (units
+ * of 128 bytes); the peer sends 1448-byte segments, as the kernel with
+ * timestamps does, so that every ACK leaves a window that is not a
+ * multiple of the unit.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "60-tcp-harness.h"
+
+static void small_rcvbuf(struct stack_config *cfg)
+{
+	cfg->tcp_rcvbuf = 8192;
+}
+
+static void setup(void)
+{
+	th_setup_cfg(small_rcvbuf);
+}
+
+TestSuite(tcp_window, .init = setup, .fini = th_teardown);
+
+#define SEG 1448u
+
+static uint8_t buf[16384];
+static uint32_t edge;           /* the right edge we offered last */
+
+/* The handshake of th_passive_open(), without timestamps, with the
+ * window an 8192-byte buffer gives: min(8192, 65535) cut to MSS units. */
+static uint32_t open_conn(struct tcp_sock **l, struct tcp_sock **c)
+{
+	struct th_seg syn = th_tmpl(TCP_SYN, 1000, 0), sa, ack;
+	struct tcp_seg g;
+
+	cr_assert_eq(tcp_open(T.s, l), 0);
+	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
+	cr_assert_eq(tcp_listen(*l, 16), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	syn.sackok = true;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	th_inject(&syn);
+	sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 1001);
+	sa.mss = 1460;
+	sa.sackok = true;
+	sa.ws = 7;
+	sa.wnd = 7300;
+	g = th_expect(&sa);
+	edge = 1001 + 7300;
+	ack = th_tmpl(TCP_ACK, 1001, g.seq + 1);
+	ack.wnd = 502;
+	th_inject(&ack);
+	th_expect_none();
+	cr_assert_eq(tcp_accept(*l, c), 0);
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7);
+	return g.seq;
+}
+
+/* The peer's segment [@seq, @seq + @len), acknowledging @ack. */
+static void peer_data(uint32_t seq, uint32_t ack, uint32_t len)
+{
+	struct th_seg d = th_tmpl(TCP_ACK, seq, ack);
+
+	d.wnd = 502;
+	d.data = buf;
+	d.len = len;
+	th_inject(&d);
+}
+
+/* Our ACK of @ack offering @wnd (in units of 128): its right edge is
+ * never left of the one before. */
+static void expect_ack(uint32_t seq, uint32_t ack, uint32_t wnd)
+{
+	struct th_seg a = th_tmpl(TCP_ACK, seq, ack);
+	struct tcp_seg g;
+
+	a.wnd = TH_ANY;
+	g = th_expect(&a);
+	cr_assert(SEQ_GEQ(g.ack + ((uint32_t)g.wnd << 7), edge),
+		  "right edge moved back from %u to %u (ack %u wnd %u)", edge,
+		  g.ack + ((uint32_t)g.wnd << 7), g.ack, g.wnd);
+	cr_assert_eq(g.wnd, wnd, "ack %u: window %u units, want %u", g.ack,
+		     g.wnd, wnd);
+	edge = g.ack + ((uint32_t)g.wnd << 7);
+}
+
+static void finish(struct tcp_sock *l, struct tcp_sock *c)
+{
+	tcp_abort(c, T.now);
+	tcp_close(l, T.now);
+	while (th_pending())
+		T.head++;
+}
+
+/* Our segment of @len bytes of the ring from @off at @seq. */
+static void expect_data(uint32_t seq, uint32_t ack, uint32_t wnd,
+			const uint8_t *data, uint32_t len, bool psh)
+{
+	struct th_seg d = th_tmpl(TCP_ACK | (psh ? TCP_PSH : 0), seq, ack);
+
+	d.wnd = wnd;
+	d.data = data;
+	d.len = len;
+	th_expect(&d);
+}
+
+/*
+ * The trace of issue 8 item 6 (an asyncio echo of 20 MB, both directions
+ * at once, stalled every time). Both sides send; our application reads
+ * nothing for a while, so the ring fills. Every quick ACK leaves a window
+ * that is not a multiple of 128: the edge creeps on by 40 bytes (9233,
+ * 9273, 9313: 8 bytes short of the ring's end, 9321). The fourth ACK
+ * used to round the window down (19 units: the edge back at 9225); the
+ * peer, which had already seen 9313, filled to it, the last 48 bytes were
+ * cut, and its pure ACKs then carried SEQ = RCV.NXT + 48 into a zero
+ * window: unacceptable, dropped, our data retransmitted until the RTO
+ * backed off for good. Now the edge only moves on (the ring grows by a
+ * step to hold it), the peer's data up to the edge it saw is all taken,
+ * its ACK of our data arrives in window, and nothing is retransmitted.
+ */
+Test(tcp_window, both_ways_bulk_edge_never_moves_back)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c);
+	struct th_seg a;
+	struct tcp_info_rec i;
+
+	/* we send 2000 bytes: 1460 go, Nagle holds 540 while they fly; the
+	 * window grows from the SYN-ACK's 7300 to the buffer, 8192: the edge
+	 * is 9193, a unit below the ring's end (1001 + 8192 + 128) */
+	cr_assert_eq(tcp_send(c, buf, 2000, T.now), 2000);
+	expect_data(iss + 1, 1001, 64, buf, 1460, false);
+	edge = 1001 + 64 * 128;
+	th_expect_none();
+	/* the peer's data, back to back, each segment ACKed at once */
+	peer_data(1001, iss + 1, SEG);
+	expect_ack(iss + 1461, 2449, 53);        /* edge 9233 */
+	peer_data(2449, iss + 1, SEG);
+	expect_ack(iss + 1461, 3897, 42);        /* edge 9273 */
+	peer_data(3897, iss + 1, SEG);
+	expect_ack(iss + 1461, 5345, 31);        /* edge 9313 */
+	peer_data(5345, iss + 1, SEG);
+	expect_ack(iss + 1461, 6793, 20);        /* 9353, was 19: 9225 */
+	peer_data(6793, iss + 1, SEG);
+	expect_ack(iss + 1461, 8241, 9);         /* edge 9393 */
+	/* the peer fills to the edge it knew when it sent: 9313 */
+	peer_data(8241, iss + 1, 9313 - 8241);
+	expect_ack(iss + 1461, 9313, 1);         /* edge 9441 */
+	cr_assert_eq(tcp_recv_avail(c), 9313 - 1001);
+	/* its pure ACK of our 1460 bytes sits at RCV.NXT: taken, and Nagle
+	 * lets the last 540 go */
+	a = th_tmpl(TCP_ACK, 9313, iss + 1461);
+	a.wnd = 502;
+	th_inject(&a);
+	expect_data(iss + 1461, 9313, 1, buf + 1460, 540, true);
+	a.ack = iss + 2001;
+	th_inject(&a);
+	th_advance(5 * TH_SEC);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.snd_una, iss + 2001);
+	cr_assert_eq(th_counter("tcp_retrans_segs"), 0);
+	cr_assert_eq(th_counter("tcp_rcv_beyond_wnd"), 0);
+	cr_assert_eq(th_counter("tcp_rcv_ring_full"), 0);
+	cr_assert_eq(th_counter("tcp_rcv_wnd_overcommit"), 0);
+	finish(l, c);
+}
+
+/* Peer data filling the window we offer, until it is zero; the peer's
+ * own window is closed (@peer_wnd 0). Return: RCV.NXT */
+static uint32_t fill_window(uint32_t iss, uint16_t peer_wnd)
+{
+	uint32_t seq = 1001;
+	struct tcp_seg g;
+
+	for (unsigned k = 0; k < 32; k++) {
+		struct th_seg d = th_tmpl(TCP_ACK, seq, iss + 1), a;
+		uint32_t n = edge - seq < SEG ? edge - seq : SEG;
+
+		d.wnd = peer_wnd;
+		d.data = buf;
+		d.len = n;
+		th_inject(&d);
+		seq += n;
+		a = th_tmpl(TCP_ACK, iss + 1, seq);
+		a.wnd = TH_ANY;
+		g = th_expect(&a);
+		cr_assert(SEQ_GEQ(g.ack + ((uint32_t)g.wnd << 7), edge),
+			  "right edge moved back");
+		edge = g.ack + ((uint32_t)g.wnd << 7);
+		if (g.wnd == 0)
+			return seq;
+	}
+	cr_assert_fail("the window never closed");
+	return seq;
+}
+
+/*
+ * The other half of the trace: at zero window a pure ACK whose SEQ lies
+ * beyond RCV.NXT (the kernel's, with SEQ = RCV.NXT + 60 in the capture)
+ * is not acceptable (RFC 9293 3.10.7.4: only SEQ = RCV.NXT is), but its
+ * ACK and window are taken: it acknowledges our data and opens the
+ * peer's window, and our waiting data goes at once, carrying the ACK the
+ * RFC asks for. Linux would only send the duplicate ACK.
+ */
+Test(tcp_window, ack_beyond_zero_window_is_taken)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c), nxt;
+	struct th_seg a;
+	struct tcp_info_rec i;
+
+	nxt = fill_window(iss, 0);
+	/* the peer's window is closed too: what we write waits */
+	cr_assert_eq(tcp_send(c, buf, 3000, T.now), 3000);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.timer, TCP_TIMER_PERSIST);
+	/* the peer reads, and its window update lies 60 bytes beyond ours */
+	a = th_tmpl(TCP_ACK, nxt + 60, iss + 1);
+	a.wnd = 502;
+	th_inject(&a);
+	expect_data(iss + 1, nxt, 0, buf, 1460, false);
+	expect_data(iss + 1461, nxt, 0, buf + 1460, 1460, false);
+	th_expect_none();  /* Nagle holds the last 80 */
+	cr_assert_eq(th_counter("tcp_oow_acks_taken"), 1);
+	/* its next ACKs, still beyond: the last 80 go, nothing is resent */
+	a.ack = iss + 2921;
+	th_inject(&a);
+	expect_data(iss + 2921, nxt, 0, buf + 2920, 80, true);
+	a.ack = iss + 3001;
+	th_inject(&a);
+	expect_ack(iss + 3001, nxt, 0);
+	th_advance(5 * TH_SEC);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.snd_una, iss + 3001);
+	cr_assert_eq(i.snd_wnd, 502u << 7);
+	cr_assert_eq(th_counter("tcp_retrans_segs"), 0);
+	finish(l, c);
+}
+
+/* An ACK beyond what we sent, on a segment beyond the window, is still
+ * refused as RFC 5961 5.2 says: a challenge ACK, nothing taken. */
+Test(tcp_window, ack_beyond_window_checked_as_rfc5961)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c), nxt;
+	struct th_seg a;
+	struct tcp_info_rec i;
+
+	nxt = fill_window(iss, 502);
+	a = th_tmpl(TCP_ACK, nxt + 60, iss + 1 + 100000);
+	a.wnd = 502;
+	th_inject(&a);
+	expect_ack(iss + 1, nxt, 0);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.snd_una, iss + 1);
+	cr_assert_eq(th_counter("tcp_ack_challenged"), 1);
+	finish(l, c);
+}
+
+/* A retransmission of data we have, carrying a newer ACK: D-SACKed
+ * (RFC 2883), and its ACK taken. */
+Test(tcp_window, old_duplicate_ack_is_taken)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c);
+	struct th_seg a;
+	struct tcp_info_rec i;
+
+	cr_assert_eq(tcp_send(c, buf, 1000, T.now), 1000);
+	expect_data(iss + 1, 1001, 64, buf, 1000, true);
+	peer_data(1001, iss + 1, SEG);
+	expect_ack(iss + 1001, 2449, 53);
+	peer_data(1001, iss + 1001, SEG);
+	a = th_tmpl(TCP_ACK, iss + 1001, 2449);
+	a.wnd = 53;
+	a.nsack = 1;
+	a.sack[0][0] = 1001;
+	a.sack[0][1] = 2449;
+	th_expect(&a);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.snd_una, iss + 1001);
+	th_advance(5 * TH_SEC);
+	th_expect_none();
+	cr_assert_eq(th_counter("tcp_retrans_segs"), 0);
+	finish(l, c);
+}
