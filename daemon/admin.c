@@ -214,6 +214,9 @@ static int admin_neigh(struct admin *a, struct ctl_req *req)
 			 a->body, sizeof(*lr) + count * sizeof(*out));
 }
 
+_Static_assert(USTACK_IF_LINK == STACK_IF_LINK &&
+	       USTACK_IF_LOOPBACK == STACK_IF_LOOPBACK, "interface numbers");
+
 static int admin_routes(struct admin *a, struct ctl_req *req)
 {
 	struct daemon *d = a->d;
@@ -232,6 +235,7 @@ static int admin_routes(struct admin *a, struct ctl_req *req)
 		out[i].prefix = r[i].prefix;
 		out[i].gateway = r[i].gateway;
 		out[i].metric = r[i].metric;
+		out[i].ifindex = (uint8_t)r[i].ifindex;
 	}
 	lr->total = total;
 	lr->count = count;
@@ -244,13 +248,16 @@ static int admin_addrs(struct admin *a, struct ctl_req *req)
 	struct daemon *d = a->d;
 	struct ustack_list_reply *lr = (void *)a->body;
 	struct ustack_addr *out = (void *)(a->body + sizeof(*lr));
-	struct stack_addr sa[STACK_MAX_ADDRS];
-	unsigned n = stack_addr_list(d->stack, sa, STACK_MAX_ADDRS);
+	struct stack_ifaddr sa[2 * STACK_MAX_ADDRS];
+	unsigned n = stack_addr_list(d->stack, sa, 2 * STACK_MAX_ADDRS);
 
+	if (n > 2 * STACK_MAX_ADDRS)
+		n = 2 * STACK_MAX_ADDRS;
 	for (unsigned i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].addr = sa[i].addr;
 		out[i].prefix = sa[i].prefix;
+		out[i].ifindex = (uint8_t)sa[i].ifindex;
 	}
 	lr->total = lr->count = n;
 	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
@@ -262,7 +269,7 @@ static int admin_route_change(struct admin *a, struct ctl_req *req)
 	struct ustack_route r;
 
 	memcpy(&r, req->body, sizeof(r));
-	if (r.prefix > 32 || r.pad[0] || r.pad[1] || r.pad[2])
+	if (r.prefix > 32 || r.ifindex || r.pad[0] || r.pad[1])
 		return -EINVAL;
 	if (req->hdr->type == USTACK_MSG_ROUTE_DEL)
 		return stack_route_del(a->d->stack, r.dst, r.prefix);
@@ -275,7 +282,7 @@ static int admin_addr_change(struct admin *a, struct ctl_req *req)
 	int rc;
 
 	memcpy(&ad, req->body, sizeof(ad));
-	if (ad.prefix > 32 || ad.pad[0] || ad.pad[1] || ad.pad[2])
+	if (ad.prefix > 32 || ad.ifindex || ad.pad[0] || ad.pad[1])
 		return -EINVAL;
 	if (req->hdr->type == USTACK_MSG_ADDR_DEL)
 		return stack_addr_del(a->d->stack, ad.addr, ad.prefix);
@@ -535,12 +542,9 @@ static int admin_ping(struct admin *a, struct ctl_req *req)
 			p = &a->pings[i];
 	if (!p)
 		return -EAGAIN;
+	/* waiting before it goes: a ping of one of our own addresses (the
+	 * loopback's) is answered within daemon_settle() */
 	p->sent = daemon_now();
-	rc = stack_ping(a->d->stack, pr.dst, a->ping_id, pr.seq, pr.size,
-			p->sent);
-	daemon_settle(a->d);
-	if (rc)
-		return rc;
 	p->used = true;
 	p->client = req->client;
 	p->msg_seq = req->hdr->seq;
@@ -549,7 +553,14 @@ static int admin_ping(struct admin *a, struct ctl_req *req)
 	tv.tv_sec = pr.timeout_ms / 1000;
 	tv.tv_usec = (suseconds_t)(pr.timeout_ms % 1000) * 1000;
 	event_add(p->timeout, &tv);
-	return CTL_PENDING;
+	rc = stack_ping(a->d->stack, pr.dst, a->ping_id, pr.seq, pr.size,
+			p->sent);
+	if (rc) {
+		event_del(p->timeout);
+		p->used = false;
+	}
+	daemon_settle(a->d);
+	return rc ? rc : CTL_PENDING;
 }
 
 static int admin_handle(void *arg, struct ctl_req *req)

@@ -76,18 +76,25 @@ struct ustack_neigh {
 	uint32_t pad;
 };
 
+/* ifindex: in lists, USTACK_IF_LINK or USTACK_IF_LOOPBACK (0 from a
+ * daemon older than the loopback: the link); 0 in requests */
+#define USTACK_IF_LINK 1
+#define USTACK_IF_LOOPBACK 2
+
 struct ustack_route {
 	uint32_t dst;
 	uint32_t gateway;       /* 0: on link */
 	uint32_t metric;
 	uint8_t prefix;
-	uint8_t pad[3];
+	uint8_t ifindex;
+	uint8_t pad[2];
 };
 
 struct ustack_addr {
 	uint32_t addr;
 	uint8_t prefix;
-	uint8_t pad[3];
+	uint8_t ifindex;
+	uint8_t pad[2];
 };
 
 struct ustack_capture_reply {

@@ -325,28 +325,60 @@ static int cmd_neigh(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- interfaces ------------------------------------------------------- */
+
+/* The name of the stack's link, its TAP or pcap interface, from the
+ * running configuration (@buf, @len bytes). */
+static void link_name(char *buf, size_t len)
+{
+	size_t tlen;
+	const char *text = call(USTACK_MSG_CONFIG, NULL, 0, -1, &tlen, "config");
+	char *copy = strndup(text, tlen), *line, *save = NULL;
+
+	snprintf(buf, len, "link");
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		if ((!strncmp(line, "tap = ", 6) || !strncmp(line, "pcap = ", 7)) &&
+		    strchr(line, '=')[2])
+			snprintf(buf, len, "%s", strchr(line, '=') + 2);
+	free(copy);
+}
+
+/* The stack's own loopback is "lo" (not the host kernel's lo). */
+static const char *dev_name(unsigned ifindex, const char *link)
+{
+	return ifindex == USTACK_IF_LOOPBACK ? "lo" : link;
+}
+
 /* ---- route ------------------------------------------------------------ */
 
 static const char route_usage[] =
 	"Usage: ustackctl route [show] [--json]\n"
 	"       ustackctl route add DEST/N [via GATEWAY] [metric M]\n"
 	"       ustackctl route del DEST/N\n"
-	"The IPv4 routing table; add and del need root or the admin group.\n"
+	"The IPv4 routes, with their interface: 127.0.0.0/8 on the stack's own\n"
+	"loopback (lo), fixed, then the routing table of the link; add and del\n"
+	"need root or the admin group.\n"
 	"DEST/N 0.0.0.0/0 is the default route. Without 'via' the destination\n"
 	"is on the link.\n";
 
 static int route_show(void)
 {
 	struct ustack_list_req lq = { 0 };
-	const struct ustack_list_reply *lr =
-		call(USTACK_MSG_ROUTE_LIST, &lq, sizeof(lq), -1, NULL, "route");
-	const struct ustack_route *r = (const void *)(lr + 1);
+	const struct ustack_list_reply *lr;
+	const struct ustack_route *r;
+	char link[64];
 
+	link_name(link, sizeof(link));
+	lr = call(USTACK_MSG_ROUTE_LIST, &lq, sizeof(lq), -1, NULL, "route");
+	r = (const void *)(lr + 1);
 	if (json)
 		printf("{\"routes\": [");
 	else
-		printf("%-19s %-16s %6s\n", "DESTINATION", "GATEWAY", "METRIC");
+		printf("%-19s %-16s %6s %s\n", "DESTINATION", "GATEWAY", "METRIC",
+		       "DEV");
 	for (unsigned i = 0; i < lr->count; i++) {
+		const char *dev = dev_name(r[i].ifindex, link);
 		char dst[32], gw[16];
 
 		addr_prefix(r[i].dst, r[i].prefix, dst);
@@ -354,11 +386,14 @@ static int route_show(void)
 			ipv4_ntop(r[i].gateway, gw);
 		else
 			strcpy(gw, json ? "" : "on-link");
-		if (json)
-			printf("%s{\"dst\": \"%s\", \"gateway\": \"%s\", \"metric\": %u}",
+		if (json) {
+			printf("%s{\"dst\": \"%s\", \"gateway\": \"%s\", \"metric\": %u, \"dev\": ",
 			       i ? ", " : "", dst, gw, r[i].metric);
-		else
-			printf("%-19s %-16s %6u\n", dst, gw, r[i].metric);
+			json_str(dev);
+			printf("}");
+		} else {
+			printf("%-19s %-16s %6u %s\n", dst, gw, r[i].metric, dev);
+		}
 	}
 	if (json)
 		printf("]}\n");
@@ -410,7 +445,58 @@ static int cmd_route(int argc, char **argv)
 static const char addr_usage[] =
 	"Usage: ustackctl addr [show] [--json]\n"
 	"       ustackctl addr add|del A.B.C.D/N\n"
-	"The stack's IPv4 addresses; add and del need root or the admin group.\n";
+	"The stack's IPv4 addresses and their interface: 127.0.0.1/8 on its own\n"
+	"loopback (lo), fixed, then the link's; add and del (of the link's)\n"
+	"need root or the admin group.\n";
+
+/* --json: every address, then the same by interface */
+static void addr_json(const struct ustack_addr *ad, unsigned n,
+		      const char *link)
+{
+	char buf[32];
+
+	printf("{\"addresses\": [");
+	for (unsigned i = 0; i < n; i++)
+		printf("%s\"%s\"", i ? ", " : "",
+		       addr_prefix(ad[i].addr, ad[i].prefix, buf));
+	printf("], \"interfaces\": [");
+	for (unsigned k = 0; k < 2; k++) {
+		bool lo = k == 0, first = true;
+
+		printf("%s{\"name\": ", k ? ", " : "");
+		json_str(lo ? "lo" : link);
+		printf(", \"loopback\": %s, \"addresses\": [", lo ? "true" : "false");
+		for (unsigned i = 0; i < n; i++) {
+			if ((ad[i].ifindex == USTACK_IF_LOOPBACK) != lo)
+				continue;
+			printf("%s\"%s\"", first ? "" : ", ",
+			       addr_prefix(ad[i].addr, ad[i].prefix, buf));
+			first = false;
+		}
+		printf("]}");
+	}
+	printf("]}\n");
+}
+
+static int addr_show(void)
+{
+	const struct ustack_list_reply *lr;
+	const struct ustack_addr *ad;
+	char link[64], buf[32];
+
+	link_name(link, sizeof(link));
+	lr = call(USTACK_MSG_ADDR_LIST, NULL, 0, -1, NULL, "addr");
+	ad = (const void *)(lr + 1);
+	if (json) {
+		addr_json(ad, lr->count, link);
+		return EXIT_OK;
+	}
+	printf("%-19s %s\n", "ADDRESS", "DEV");
+	for (unsigned i = 0; i < lr->count; i++)
+		printf("%-19s %s\n", addr_prefix(ad[i].addr, ad[i].prefix, buf),
+		       dev_name(ad[i].ifindex, link));
+	return EXIT_OK;
+}
 
 static int cmd_addr(int argc, char **argv)
 {
@@ -422,26 +508,8 @@ static int cmd_addr(int argc, char **argv)
 		;
 	verb = optind < argc ? argv[optind++] : "show";
 	if (!strcmp(verb, "show")) {
-		const struct ustack_list_reply *lr;
-		const struct ustack_addr *ad;
-
 		no_more_args(argc, argv, addr_usage);
-		lr = call(USTACK_MSG_ADDR_LIST, NULL, 0, -1, NULL, "addr");
-		ad = (const void *)(lr + 1);
-		if (json)
-			printf("{\"addresses\": [");
-		for (unsigned i = 0; i < lr->count; i++) {
-			char buf[32];
-
-			addr_prefix(ad[i].addr, ad[i].prefix, buf);
-			if (json)
-				printf("%s\"%s\"", i ? ", " : "", buf);
-			else
-				printf("%s\n", buf);
-		}
-		if (json)
-			printf("]}\n");
-		return EXIT_OK;
+		return addr_show();
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		die(EXIT_USAGE, "addr: unknown '%s' (show, add, del)", verb);

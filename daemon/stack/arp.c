@@ -409,11 +409,11 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		goto out;
 	}
 	if (eth_is_multicast(a.sha) || stack_is_broadcast(s, a.spa) ||
-	    ipv4_is_multicast(a.spa)) {
+	    ipv4_is_multicast(a.spa) || ipv4_is_loopback(a.spa)) {
 		CNT(s, arp_rx_bad_sender);
 		goto out;
 	}
-	if (a.spa && stack_is_local_addr(s, a.spa)) {
+	if (a.spa && netif_has_addr(nif, a.spa)) {
 		/* Someone else claims our address: keep it, and say so. */
 		if (memcmp(a.sha, nif->mac, ETH_ALEN)) {
 			char ip[16], mac[18];
@@ -434,7 +434,7 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		CNT(s, arp_rx_bad_sender);
 		goto out;
 	}
-	for_us = stack_is_local_addr(s, a.tpa);
+	for_us = netif_has_addr(nif, a.tpa);  /* not 127/8: the loopback's */
 	/* RFC 826 merge: update the sender if we know it... */
 	e = a.spa ? arp_lookup(s, a.spa) : NULL;
 	if (e)

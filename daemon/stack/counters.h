@@ -47,10 +47,12 @@
 	X(ip, rx_bad_options, "dropped: malformed IP options")                \
 	X(ip, rx_bad_src, "dropped: source address invalid (martian)")        \
 	X(ip, rx_not_for_us, "dropped: destination is not ours (no forwarding)") \
+	X(ip, rx_bad_dst, "dropped: 127/8 destination from the link (martian)") \
 	X(ip, rx_unknown_proto, "datagrams for a protocol not handled")        \
 	X(ip, rx_delivered, "datagrams delivered to a protocol")              \
 	X(ip, tx, "IPv4 datagrams sent")                                      \
 	X(ip, tx_no_route, "dropped: no route to the destination")            \
+	X(ip, tx_bad_src, "refused: a 127/8 source to the link (EINVAL)")     \
 	X(ip, tx_frag_needed, "refused: larger than the MTU with DF set")     \
 	X(ip, tx_fragmented, "datagrams sent in fragments")                   \
 	X(ip, tx_fragments, "fragments sent")                                 \

@@ -13,12 +13,15 @@
  *
  * Output: route, pick a source address, and fragment when the datagram
  * exceeds the interface MTU (unless DF is set: -EMSGSIZE). A datagram to
- * one of our own addresses never reaches the link: it is queued on
- * s->loop_q and delivered by ipv4_loop_drain() once the current entry
- * point has finished (never recursively), as a loopback interface would. We send no
- * options, so no option copying is needed when fragmenting. The TTL of a
- * received datagram is not checked: a host is the final destination
- * (RFC 1122 3.2.1.7) and we do not forward.
+ * one of our own addresses (the link's, or any of 127/8) never reaches
+ * the link: it goes out on the loopback interface, which queues it on
+ * s->loop_q, and ipv4_loop_drain() delivers it, as arrived on the
+ * loopback, once the current entry point has finished (never
+ * recursively). A loopback source never goes to the link either (Linux:
+ * EINVAL), and a loopback destination never comes from it (a martian). We
+ * send no options, so no option copying is needed when fragmenting. The
+ * TTL of a received datagram is not checked: a host is the final
+ * destination (RFC 1122 3.2.1.7) and we do not forward.
  */
 #include "ipv4.h"
 
@@ -179,8 +182,14 @@ void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		ipv4_count_err(s, err);
 		goto drop;
 	}
-	if (!p->stamp && ipv4_martian_src(s, rx.h.src)) {
+	if (!nif->loopback && ipv4_martian_src(s, rx.h.src)) {
 		CNT(s, ip_rx_bad_src);
+		goto drop;
+	}
+	/* RFC 1122 3.2.1.3: 127/8 "MUST NOT appear outside a host" (Linux's
+	 * martian destination); only our loopback delivers it */
+	if (!nif->loopback && ipv4_is_loopback(rx.h.dst)) {
+		CNT(s, ip_rx_bad_dst);
 		goto drop;
 	}
 	rx.to_bcast = stack_is_broadcast(s, rx.h.dst);
@@ -251,7 +260,8 @@ static int ipv4_fragment(struct stack *s, struct netif *nif, uint32_t nexthop,
 	return rc;
 }
 
-/* Queue a datagram for one of our own addresses (see the top comment). */
+/* The loopback interface's output: queue the datagram for delivery to
+ * ourselves (see the top comment). */
 static int ipv4_output_local(struct stack *s, struct pbuf *p,
 			     struct ipv4_hdr *h)
 {
@@ -266,7 +276,6 @@ static int ipv4_output_local(struct stack *s, struct pbuf *p,
 	h->frag = IP_FLAG_DF;
 	ipv4_build(hdr, h);
 	CNT(s, ip_tx_local);
-	p->stamp = 1;        /* marks it local: no martian check on input */
 	p->next = NULL;
 	if (s->loop_tail)
 		s->loop_tail->next = p;
@@ -277,7 +286,8 @@ static int ipv4_output_local(struct stack *s, struct pbuf *p,
 }
 
 /**
- * ipv4_loop_drain() - deliver what we sent to ourselves
+ * ipv4_loop_drain() - deliver what we sent to ourselves, as received on
+ * the loopback interface
  * @s: the stack
  *
  * Called when an entry point is about to return. Deliveries may queue
@@ -295,7 +305,7 @@ void ipv4_loop_drain(struct stack *s)
 		if (!s->loop_q)
 			s->loop_tail = NULL;
 		p->next = NULL;
-		ipv4_input(s, &s->nif, p, false);
+		ipv4_input(s, &s->lo, p, false);
 	}
 	s->loop_draining = false;
 }
@@ -311,7 +321,8 @@ void ipv4_loop_drain(struct stack *s)
  * @df: set Don't Fragment (then -EMSGSIZE instead of fragmenting)
  *
  * Return: 0 (sent, or queued until the next hop resolves), or
- * -ENETUNREACH (no route), -EMSGSIZE, -ENOBUFS (no memory, link full)
+ * -ENETUNREACH (no route), -EINVAL (a loopback source to the link),
+ * -EMSGSIZE, -ENOBUFS (no memory, link full)
  */
 int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 		uint8_t proto, uint8_t tos, bool df)
@@ -321,13 +332,20 @@ int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 	struct netif *nif;
 	uint32_t nexthop = dst;
 
-	/* RFC 1122 3.2.1.3: "this network" (0/8), loopback (127/8) and the
-	 * reserved class E never leave a host, whatever route matches them */
-	if (dst >> 24 == 0 || ipv4_is_loopback(dst) ||
-	    (dst >> 28 == 0xf && dst != IPV4_BROADCAST)) {
+	/* RFC 1122 3.2.1.3: "this network" (0/8) and the reserved class E
+	 * never leave a host, whatever route matches them (127/8 goes to
+	 * our loopback, below) */
+	if (dst >> 24 == 0 || (dst >> 28 == 0xf && dst != IPV4_BROADCAST)) {
 		CNT(s, ip_tx_no_route);
 		pbuf_free(p);
 		return -ENETUNREACH;
+	}
+	/* nor does a loopback source: Linux's ip_route_output_key_hash()
+	 * refuses it (EINVAL) unless the route is to a local address */
+	if (ipv4_is_loopback(src) && !stack_is_local_addr(s, dst)) {
+		CNT(s, ip_tx_bad_src);
+		pbuf_free(p);
+		return -EINVAL;
 	}
 	if (dst != IPV4_BROADCAST) {
 		r = route_lookup(s, dst);
@@ -341,11 +359,12 @@ int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 		if (r->gateway && !ipv4_is_multicast(dst))
 			nexthop = r->gateway;
 	}
-	nif = stack_netif(s, r ? r->ifindex : 1);
+	nif = stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
 	h.src = src ? src : (r ? route_source(s, r, dst) : nif->addr[0].addr);
 	h.dst = dst;
 	h.id = s->ip_id++;
 	CNT(s, ip_tx);
+	/* to ourselves: through the loopback, whatever the route says */
 	if (stack_is_local_addr(s, dst))
 		return ipv4_output_local(s, p, &h);
 	if (p->len + IPV4_HLEN <= nif->mtu) {

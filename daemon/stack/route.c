@@ -5,7 +5,9 @@
  * A bounded table (STACK_MAX_ROUTES) searched for the longest matching
  * prefix, ties broken by the lower metric. Each address brings its
  * connected route; the configured gateway is the default route, and it
- * must be on a connected subnet, as Linux requires.
+ * must be on a connected subnet, as Linux requires. Before the table
+ * comes the loopback's fixed route, 127.0.0.0/8 (Linux's local table):
+ * routes into that block cannot be added or removed.
  */
 #include <string.h>
 
@@ -22,6 +24,8 @@ const struct route *route_lookup(const struct stack *s, uint32_t dst)
 {
 	const struct route *best = NULL;
 
+	if (ipv4_is_loopback(dst))
+		return &s->lo_route;
 	for (unsigned i = 0; i < s->nroutes; i++) {
 		const struct route *r = &s->routes[i];
 
@@ -40,14 +44,20 @@ const struct route *route_lookup(const struct stack *s, uint32_t dst)
  * @r: the route
  * @dst: destination address
  *
- * Return: the interface address on the subnet of the next hop, or its
- * first address
+ * Return: for 127/8, 127.0.0.1; for another of our addresses, itself (as
+ * Linux's local routes say); else the interface address on the subnet of
+ * the next hop, or its first address
  */
 uint32_t route_source(const struct stack *s, const struct route *r,
 		      uint32_t dst)
 {
 	const struct netif *nif = &s->nif;
 	uint32_t hop = r->gateway ? r->gateway : dst;
+
+	if (r->ifindex == STACK_IF_LOOPBACK)
+		return s->lo.addr[0].addr;
+	if (netif_has_addr(nif, dst))
+		return dst;
 
 	for (unsigned i = 0; i < nif->naddr; i++) {
 		uint32_t mask = ipv4_mask(nif->addr[i].prefix);
@@ -58,11 +68,12 @@ uint32_t route_source(const struct stack *s, const struct route *r,
 	return nif->naddr ? nif->addr[0].addr : 0;
 }
 
+/* A gateway must be a neighbour on the link (not 127/8, not via another) */
 static bool route_on_link(const struct stack *s, uint32_t addr)
 {
 	const struct route *r = route_lookup(s, addr);
 
-	return r && !r->gateway;
+	return r && !r->gateway && r->ifindex == STACK_IF_LINK;
 }
 
 /**
@@ -73,15 +84,17 @@ static bool route_on_link(const struct stack *s, uint32_t addr)
  * @gateway: next hop, 0 for a directly connected destination
  * @metric: preference among equal prefixes, lower wins
  *
- * Return: 0, -EINVAL (bad prefix or host bits), -ENETUNREACH (gateway not
- * on a connected subnet), -EEXIST, -ENOSPC (table full)
+ * Return: 0, -EINVAL (bad prefix or host bits, or inside 127/8, the
+ * loopback's), -ENETUNREACH (gateway not on a connected subnet), -EEXIST,
+ * -ENOSPC (table full)
  */
 int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,
 		    uint32_t gateway, uint32_t metric)
 {
 	struct route *r;
 
-	if (prefix > 32 || (dst & ~ipv4_mask(prefix)))
+	if (prefix > 32 || (dst & ~ipv4_mask(prefix)) ||
+	    (prefix >= 8 && ipv4_is_loopback(dst)))
 		return -EINVAL;
 	if (gateway && !route_on_link(s, gateway))
 		return -ENETUNREACH;
@@ -106,11 +119,15 @@ int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,
  * @dst: destination network
  * @prefix: prefix length
  *
- * Return: 0, or -ESRCH if there is none (as Linux answers)
+ * Return: 0, -EINVAL for the loopback's routes, or -ESRCH if there is none
+ * (as Linux answers)
  */
 int stack_route_del(struct stack *s, uint32_t dst, unsigned prefix)
 {
 	int found = 0;
+
+	if (prefix >= 8 && prefix <= 32 && ipv4_is_loopback(dst))
+		return -EINVAL;
 
 	for (unsigned i = 0; i < s->nroutes;) {
 		if (s->routes[i].dst == dst && s->routes[i].prefix == prefix) {
@@ -124,7 +141,8 @@ int stack_route_del(struct stack *s, uint32_t dst, unsigned prefix)
 }
 
 /**
- * stack_route_list() - the routing table, for inspection
+ * stack_route_list() - the routes, for inspection: the loopback's first,
+ * then the routing table
  * @s: the stack
  * @start: index of the first route wanted
  * @out: filled with up to @max routes
@@ -135,13 +153,16 @@ int stack_route_del(struct stack *s, uint32_t dst, unsigned prefix)
 unsigned stack_route_list(const struct stack *s, unsigned start,
 			  struct stack_route *out, unsigned max)
 {
-	for (unsigned i = start; i < s->nroutes && i - start < max; i++) {
-		out[i - start].dst = s->routes[i].dst;
-		out[i - start].prefix = s->routes[i].prefix;
-		out[i - start].gateway = s->routes[i].gateway;
-		out[i - start].metric = s->routes[i].metric;
+	for (unsigned i = start; i < s->nroutes + 1 && i - start < max; i++) {
+		const struct route *r = i ? &s->routes[i - 1] : &s->lo_route;
+
+		out[i - start].dst = r->dst;
+		out[i - start].prefix = r->prefix;
+		out[i - start].gateway = r->gateway;
+		out[i - start].metric = r->metric;
+		out[i - start].ifindex = r->ifindex;
 	}
-	return s->nroutes;
+	return s->nroutes + 1;
 }
 
 /* Drop routes whose gateway is no longer on a connected subnet (as Linux). */
@@ -234,17 +255,26 @@ int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix)
 }
 
 /**
- * stack_addr_list() - our addresses
+ * stack_addr_list() - our addresses, with their interface: the loopback's,
+ * then the link's
  * @s: the stack
  * @out: filled with up to @max addresses
  * @max: room in @out
  *
  * Return: the number of addresses
  */
-unsigned stack_addr_list(const struct stack *s, struct stack_addr *out,
+unsigned stack_addr_list(const struct stack *s, struct stack_ifaddr *out,
 			 unsigned max)
 {
-	for (unsigned i = 0; i < s->nif.naddr && i < max; i++)
-		out[i] = s->nif.addr[i];
-	return s->nif.naddr;
+	const struct netif *ifs[2] = { &s->lo, &s->nif };
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < ifs[k]->naddr; i++, n++)
+			if (n < max)
+				out[n] = (struct stack_ifaddr){
+					.addr = ifs[k]->addr[i].addr,
+					.prefix = ifs[k]->addr[i].prefix,
+					.ifindex = ifs[k]->index };
+	return n;
 }

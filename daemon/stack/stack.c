@@ -128,6 +128,24 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 	return -EINVAL;
 }
 
+/*
+ * The loopback interface and its route, as Linux's local table has it
+ * ("local 127.0.0.0/8 dev lo src 127.0.0.1"): fixed, looked at before the
+ * routing table, never changed by route or address calls.
+ */
+static void stack_loopback_init(struct stack *s)
+{
+	s->lo.index = STACK_IF_LOOPBACK;
+	s->lo.loopback = true;
+	s->lo.mtu = STACK_LOOPBACK_MTU;
+	s->lo.naddr = 1;
+	s->lo.addr[0].addr = IPV4(127, 0, 0, 1);
+	s->lo.addr[0].prefix = 8;
+	s->lo_route.dst = IPV4(127, 0, 0, 0);
+	s->lo_route.prefix = 8;
+	s->lo_route.ifindex = STACK_IF_LOOPBACK;
+}
+
 static int stack_check_addrs(const struct stack_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->naddr; i++) {
@@ -169,11 +187,12 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	s->now = now;
 	pbuf_pool_init(&s->pool, cfg->mem_budget);
 	timer_heap_init(&s->timers);
-	s->nif.index = 1;
+	s->nif.index = STACK_IF_LINK;
 	memcpy(s->nif.mac, cfg->mac, ETH_ALEN);
 	s->nif.mtu = cfg->mtu;
 	s->nif.naddr = cfg->naddr;
 	memcpy(s->nif.addr, cfg->addr, sizeof(cfg->addr));
+	stack_loopback_init(s);
 	s->icmp_tokens = (uint64_t)cfg->icmp_burst * NSEC_PER_SEC;
 	s->icmp_refill = now;
 	ops->random(ctx, &s->ip_id, sizeof(s->ip_id));
@@ -280,7 +299,7 @@ struct pbuf *stack_rx_buf(struct stack *s, size_t maxlen)
 /**
  * stack_input() - a frame arrived; consumes @p
  * @s: the engine
- * @ifindex: the interface (1)
+ * @ifindex: the interface (STACK_IF_LINK)
  * @p: the frame, from stack_rx_buf(), data at the Ethernet header
  * @now: current time
  */
@@ -290,7 +309,7 @@ void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
 	struct netif *nif = stack_netif(s, ifindex);
 
 	s->now = now;
-	if (!nif) {
+	if (!nif || nif->loopback) {
 		pbuf_free(p);
 		return;
 	}
@@ -301,7 +320,7 @@ void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
 /**
  * stack_input_copy() - stack_input() for a frame in the host's memory
  * @s: the engine
- * @ifindex: the interface (1)
+ * @ifindex: the interface (STACK_IF_LINK)
  * @frame: the frame
  * @len: its length
  * @now: current time
@@ -384,15 +403,39 @@ uint32_t stack_random32(struct stack *s)
 
 struct netif *stack_netif(struct stack *s, unsigned ifindex)
 {
-	return ifindex == s->nif.index ? &s->nif : NULL;
+	if (ifindex == s->nif.index)
+		return &s->nif;
+	return ifindex == s->lo.index ? &s->lo : NULL;
 }
 
-bool stack_is_local_addr(const struct stack *s, uint32_t addr)
+/**
+ * netif_has_addr() - @addr is one of @nif's own addresses
+ * @nif: the interface
+ * @addr: the address
+ *
+ * Return: true if so (what ARP answers for, on the link)
+ */
+bool netif_has_addr(const struct netif *nif, uint32_t addr)
 {
-	for (unsigned i = 0; i < s->nif.naddr; i++)
-		if (s->nif.addr[i].addr == addr)
+	for (unsigned i = 0; i < nif->naddr; i++)
+		if (nif->addr[i].addr == addr)
 			return true;
 	return false;
+}
+
+/**
+ * stack_is_local_addr() - a datagram to @addr is for this host
+ * @s: the engine
+ * @addr: the address
+ *
+ * Our link's addresses, and every address of 127/8: as in Linux, whose
+ * local route "local 127.0.0.0/8 dev lo" makes the whole block ours.
+ *
+ * Return: true if so
+ */
+bool stack_is_local_addr(const struct stack *s, uint32_t addr)
+{
+	return ipv4_is_loopback(addr) || netif_has_addr(&s->nif, addr);
 }
 
 /* The limited broadcast, or the directed broadcast of one of our subnets. */

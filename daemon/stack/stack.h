@@ -33,6 +33,18 @@ struct udp_sock;
 #define STACK_MAX_ADDRS 8
 #define STACK_MAX_ROUTES 256
 
+/*
+ * Interfaces. The host drives one link (stack_input(), link_output());
+ * besides it the engine has its own loopback, as every kernel has (and
+ * lwIP's loopif): 127.0.0.1/8, where every address of the block is ours
+ * and what is sent there is delivered to our own sockets, never to the
+ * link. It is not the host kernel's loopback. The host never gives it a
+ * frame. Each interface holds its addresses (IPv6 ones, later, too).
+ */
+#define STACK_IF_LINK 1
+#define STACK_IF_LOOPBACK 2
+#define STACK_LOOPBACK_MTU 65535  /* Linux: 65536, capped at IP_MAX_MTU */
+
 #define NSEC_PER_MSEC 1000000ull
 #define NSEC_PER_SEC 1000000000ull
 
@@ -172,12 +184,18 @@ struct stack_route {
 	uint8_t prefix;
 	uint32_t gateway;
 	uint32_t metric;
+	unsigned ifindex;            /* STACK_IF_LINK or STACK_IF_LOOPBACK */
+};
+struct stack_ifaddr {
+	uint32_t addr;
+	uint8_t prefix;
+	unsigned ifindex;            /* STACK_IF_LINK or STACK_IF_LOOPBACK */
 };
 unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
 			  struct stack_neigh *out, unsigned max);
 unsigned stack_route_list(const struct stack *s, unsigned start,
 			  struct stack_route *out, unsigned max);
-unsigned stack_addr_list(const struct stack *s, struct stack_addr *out,
+unsigned stack_addr_list(const struct stack *s, struct stack_ifaddr *out,
 			 unsigned max);
 int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
 		   uint64_t now);

@@ -20,6 +20,7 @@
 
 struct netif {
 	unsigned index;
+	bool loopback;               /* our own: no link, no ARP */
 	uint8_t mac[ETH_ALEN];
 	uint32_t mtu;
 	unsigned naddr;
@@ -44,7 +45,9 @@ struct stack {
 	struct timer_heap timers;
 	struct stack_counters cnt;
 
-	struct netif nif;            /* one interface for now: index 1 */
+	struct netif nif;            /* the link: STACK_IF_LINK */
+	struct netif lo;             /* our loopback: STACK_IF_LOOPBACK */
+	struct route lo_route;       /* 127/8: fixed, before the table */
 	struct route routes[STACK_MAX_ROUTES];
 	unsigned nroutes;
 
@@ -70,6 +73,7 @@ void stack_log(struct stack *s, int level, const char *fmt, ...)
 uint32_t stack_random32(struct stack *s);
 struct netif *stack_netif(struct stack *s, unsigned ifindex);
 bool stack_is_local_addr(const struct stack *s, uint32_t addr);
+bool netif_has_addr(const struct netif *nif, uint32_t addr);
 bool stack_is_broadcast(const struct stack *s, uint32_t addr);
 int stack_arm(struct stack *s, struct timer *t, uint64_t when);
 void stack_disarm(struct stack *s, struct timer *t);

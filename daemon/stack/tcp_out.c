@@ -50,12 +50,15 @@ uint32_t tcp_tsval(const struct tcp_sock *sk)
  * @s: the stack
  * @dst: the destination
  *
+ * Our own addresses are reached through the loopback, and have its MTU.
+ *
  * Return: MTU minus IPv4 and TCP headers
  */
 uint16_t tcp_mss_for_route(struct stack *s, uint32_t dst)
 {
 	const struct route *r = route_lookup(s, dst);
-	struct netif *nif = stack_netif(s, r ? r->ifindex : 1);
+	struct netif *nif = stack_is_local_addr(s, dst) ? &s->lo :
+			    stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
 	uint32_t mtu = nif ? nif->mtu : 576;
 
 	return (uint16_t)(mtu - IPV4_HLEN - TCP_HLEN);

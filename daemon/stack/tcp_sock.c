@@ -218,8 +218,12 @@ static int tcp_connect_check(struct tcp_sock *sk)
  * @port: remote port
  * @now: current time
  *
+ * 0.0.0.0 is our bound address, or 127.0.0.1 (Linux's ip_route_output:
+ * "if (!fl4->daddr) ... daddr = saddr = INADDR_LOOPBACK").
+ *
  * Return: -EINPROGRESS (the SYN is out; TCP_EV_CONNECTED or TCP_EV_ERROR
- * follows), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS
+ * follows), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS,
+ * -EINVAL (bound to 127/8, to a peer not ours)
  */
 int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 		uint64_t now)
@@ -231,10 +235,13 @@ int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 	s->now = now;
 	if (rc)
 		return rc;
-	if (addr == 0 || port == 0 || stack_is_broadcast(s, addr) ||
-	    ipv4_is_multicast(addr) || ipv4_is_loopback(addr) ||
-	    addr >> 24 == 0 || addr >> 28 == 0xf)
-		return addr == 0 ? -ECONNREFUSED : -ENETUNREACH;
+	if (addr == 0)
+		addr = sk->laddr ? sk->laddr : s->lo.addr[0].addr;
+	if (port == 0 || stack_is_broadcast(s, addr) ||
+	    ipv4_is_multicast(addr) || addr >> 24 == 0 || addr >> 28 == 0xf)
+		return -ENETUNREACH;
+	if (ipv4_is_loopback(sk->laddr) && !stack_is_local_addr(s, addr))
+		return -EINVAL;
 	r = route_lookup(s, addr);
 	if (!r)
 		return -ENETUNREACH;

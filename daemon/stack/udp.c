@@ -208,17 +208,27 @@ static uint32_t udp_source(struct stack *s, uint32_t laddr, uint32_t dst)
 	return r ? route_source(s, r, dst) : 0;
 }
 
+/* Linux's ip_route_output(): a destination of 0.0.0.0 is the bound
+ * address, or 127.0.0.1. */
+static uint32_t udp_any_dst(const struct udp_sock *us)
+{
+	if (us->laddr && stack_is_local_addr(us->s, us->laddr))
+		return us->laddr;
+	return IPV4(127, 0, 0, 1);
+}
+
 /**
  * udp_connect() - set the only peer to and from which datagrams go
  * @us: the socket
- * @addr: peer address (0 means our own first address, as in Linux)
+ * @addr: peer address (0 means our bound address or 127.0.0.1, as Linux)
  * @port: peer port, not 0
  *
  * Binds an unbound socket to an ephemeral port and fixes its source
  * address from the route, as Linux does.
  *
- * Return: 0, -EINVAL (port 0), -ENETUNREACH, -EACCES (broadcast without
- * SO_BROADCAST), -EAGAIN (no ephemeral port)
+ * Return: 0, -EINVAL (port 0; bound to 127/8, to a peer not ours),
+ * -ENETUNREACH, -EACCES (broadcast without SO_BROADCAST), -EAGAIN (no
+ * ephemeral port)
  */
 int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
 {
@@ -227,7 +237,9 @@ int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
 	int rc;
 
 	if (!addr)
-		addr = s->nif.addr[0].addr;
+		addr = udp_any_dst(us);
+	if (ipv4_is_loopback(us->laddr) && !stack_is_local_addr(s, addr))
+		return -EINVAL;
 	src = udp_source(s, us->laddr, addr);
 	if (!src)
 		return -ENETUNREACH;
@@ -313,7 +325,8 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
  * @now: current time
  *
  * Return: 0 (the datagram went to the link, or waits for ARP), or
- * -EDESTADDRREQ, -EINVAL (port 0), -EMSGSIZE, -EACCES (broadcast without
+ * -EDESTADDRREQ, -EINVAL (port 0; bound to 127/8, to a peer not ours),
+ * -EMSGSIZE, -EACCES (broadcast without
  * SO_BROADCAST), -ENETUNREACH (no route; checked first, as Linux does),
  * -ENOBUFS (no memory, or the link's transmit
  * queue is full: not sent, the caller may retry), -EAGAIN (no port)
@@ -332,7 +345,7 @@ int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
 		daddr = us->raddr;
 		dport = us->rport;
 	} else {
-		daddr = *dst ? *dst : s->nif.addr[0].addr;
+		daddr = *dst ? *dst : udp_any_dst(us);
 		if (!dport)
 			return -EINVAL;
 	}

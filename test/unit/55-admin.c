@@ -64,15 +64,19 @@ Test(admin, route_list_add_del)
 	struct stack_route r[8];
 	unsigned n = stack_route_list(t.s, 0, r, 8);
 
-	cr_assert_eq(n, 2, "connected and default");
+	cr_assert_eq(n, 3, "loopback, connected and default");
+	cr_assert_eq(r[0].dst, IPV4(127, 0, 0, 0));
+	cr_assert_eq(r[0].prefix, 8);
+	cr_assert_eq(r[0].ifindex, STACK_IF_LOOPBACK);
+	cr_assert_eq(r[1].ifindex, STACK_IF_LINK);
 	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), 0);
 	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), -EEXIST);
 	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 1), 24, TH_PEER, 5), -EINVAL,
 		     "host bits set");
 	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_FAR, 5), -ENETUNREACH,
 		     "gateway not on link");
-	n = stack_route_list(t.s, 2, r, 8);
-	cr_assert_eq(n, 3);
+	n = stack_route_list(t.s, 3, r, 8);
+	cr_assert_eq(n, 4);
 	cr_assert_eq(r[0].dst, IPV4(203, 0, 113, 0));
 	cr_assert_eq(r[0].prefix, 24);
 	cr_assert_eq(r[0].gateway, TH_PEER);
@@ -83,21 +87,32 @@ Test(admin, route_list_add_del)
 	th_expect_output(&t, TH_PEER_MAC, IPV4(203, 0, 113, 50), 64, 0x11);
 	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), 0);
 	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), -ESRCH);
-	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 2);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3);
+	/* 127/8 is the loopback's: its route stays, none goes inside it,
+	 * and no gateway is there */
+	cr_assert_eq(stack_route_del(t.s, IPV4(127, 0, 0, 0), 8), -EINVAL);
+	cr_assert_eq(stack_route_add(t.s, IPV4(127, 1, 0, 0), 16, 0, 0), -EINVAL);
+	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24,
+				     IPV4(127, 0, 0, 1), 0), -ENETUNREACH);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3);
 }
 
 Test(admin, address_add_announces_and_routes)
 {
-	struct stack_addr a[STACK_MAX_ADDRS];
+	struct stack_ifaddr a[STACK_MAX_ADDRS];
 	struct stack_route r[8];
 	uint32_t extra = IPV4(198, 51, 100, 1);
 
 	cr_assert_eq(stack_addr_add(t.s, extra, 25, t.now), 0);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC, extra, extra);
-	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 2);
-	cr_assert_eq(a[1].addr, extra);
-	cr_assert_eq(a[1].prefix, 25);
-	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3, "its connected route");
+	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 3);
+	cr_assert_eq(a[0].addr, IPV4(127, 0, 0, 1), "the loopback's first");
+	cr_assert_eq(a[0].prefix, 8);
+	cr_assert_eq(a[0].ifindex, STACK_IF_LOOPBACK);
+	cr_assert_eq(a[2].addr, extra);
+	cr_assert_eq(a[2].prefix, 25);
+	cr_assert_eq(a[2].ifindex, STACK_IF_LINK);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 4, "its connected route");
 	cr_assert_eq(stack_addr_add(t.s, extra, 25, t.now), -EEXIST);
 	cr_assert_eq(stack_addr_add(t.s, IPV4(127, 0, 0, 2), 8, t.now), -EINVAL);
 	cr_assert_eq(stack_addr_add(t.s, IPV4(224, 0, 0, 5), 8, t.now), -EINVAL);
@@ -113,8 +128,10 @@ Test(admin, address_add_announces_and_routes)
 	}
 	cr_assert_eq(stack_addr_del(t.s, extra, 24), -EADDRNOTAVAIL, "wrong prefix");
 	cr_assert_eq(stack_addr_del(t.s, extra, 25), 0);
-	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 1);
-	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 2);
+	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 2);
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3);
+	cr_assert_eq(stack_addr_del(t.s, IPV4(127, 0, 0, 1), 8), -EADDRNOTAVAIL,
+		     "the loopback's address stays");
 }
 
 Test(admin, deleting_the_gateways_subnet_drops_its_routes)
@@ -122,8 +139,9 @@ Test(admin, deleting_the_gateways_subnet_drops_its_routes)
 	struct stack_route r[8];
 
 	cr_assert_eq(stack_addr_del(t.s, TH_IP, 24), 0);
-	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 0,
-		     "connected route and the default via 192.0.2.254 are gone");
+	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 1,
+		     "connected route and the default via 192.0.2.254 are gone; "
+		     "the loopback's stays");
 	cr_assert_eq(th_output(&t, TH_FAR, 10, 1, false), -ENETUNREACH);
 	cr_assert_eq(stack_addr_add(t.s, TH_IP, 24, t.now), 0);
 	th_pop(&t);
@@ -193,7 +211,7 @@ Test(admin, ping_from_the_stack)
 Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
 {
 	struct stack_config c = t.cfg;
-	struct stack_addr a[STACK_MAX_ADDRS];
+	struct stack_ifaddr a[STACK_MAX_ADDRS];
 
 	cr_assert_eq(stack_addr_add(t.s, IPV4(198, 51, 100, 1), 25, t.now), 0);
 	th_pop(&t);
@@ -212,7 +230,7 @@ Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
 	cr_assert_eq(t.s->cfg.mtu, t.cfg.mtu);
 	cr_assert_eq(t.s->cfg.mac[5], t.cfg.mac[5]);
 	cr_assert_eq(t.s->cfg.arp_max_entries, t.cfg.arp_max_entries);
-	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 2,
+	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 3,
 		     "an address added at run time survives a reload");
 	c.ttl = 0;
 	cr_assert_eq(stack_reconfigure(t.s, &c), -EINVAL);
