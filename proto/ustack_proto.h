@@ -118,7 +118,7 @@ struct ustack_int {
 	int32_t value;
 };
 
-#define USTACK_OPT_MAX 128
+#define USTACK_OPT_MAX 256  /* TCP_INFO: Linux 6.1's 232 bytes */
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */

@@ -763,6 +763,7 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 	}
 	case USTACK_MSG_GETSOCKOPT: {
 		struct ustack_sockopt o, out;
+		_Static_assert(sizeof(out) <= USTACK_SOCK_REPLY_MAX, "reply room");
 
 		memcpy(&o, body, sizeof(o));
 		if (o.len > USTACK_OPT_MAX)

@@ -108,7 +108,7 @@ void socktab_foreach_udp(struct socktab *t,
  * for SOCKET, *@reply_fd is a descriptor to attach and then close.
  * Return: 0 or a negative errno for the reply's status.
  */
-#define USTACK_SOCK_REPLY_MAX 256
+#define USTACK_SOCK_REPLY_MAX 512  /* > struct ustack_sockopt */
 int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		 const struct ustack_msg_hdr *h, const void *body, int fd,
 		 void *reply, size_t *reply_len, int *reply_fd);

@@ -274,33 +274,26 @@ static int st_getopt(struct sock *sk, int level, int name, int *val)
 	return tcp_getsockopt(T(sk), (enum tcp_sockopt)o, val);
 }
 
-/* TCP_INFO, as much of struct tcp_info as the reply carries. */
+/* TCP_INFO: Linux 6.1's struct tcp_info (tcp_info_to_linux()), at most
+ * its 232 bytes, as 6.1 gives. */
 int sock_tcp_info(struct sock *sk, void *out, size_t len)
 {
 	struct tcp_info_rec r;
-	struct tcp_info ti;
+	struct tcp_linux_info ti;
 
+	_Static_assert(offsetof(struct tcp_linux_info, snd_wnd) + 4 ==
+		       TCP_LINUX_INFO_LEN &&
+		       offsetof(struct tcp_linux_info, snd_wnd) ==
+		       offsetof(struct tcp_info, tcpi_snd_wnd) &&
+		       offsetof(struct tcp_linux_info, rto) ==
+		       offsetof(struct tcp_info, tcpi_rto) &&
+		       offsetof(struct tcp_linux_info, pacing_rate) ==
+		       offsetof(struct tcp_info, tcpi_pacing_rate),
+		       "struct tcp_info of Linux 6.1");
 	tcp_get_info(T(sk), &r, sock_now(sk));
-	memset(&ti, 0, sizeof(ti));
-	ti.tcpi_state = r.state == TCP_ESTABLISHED ? 1 : (uint8_t)r.state;
-	ti.tcpi_retransmits = (uint8_t)r.retransmits;
-	ti.tcpi_snd_wscale = r.snd_wscale & 15;
-	ti.tcpi_rcv_wscale = r.rcv_wscale & 15;
-	ti.tcpi_options = (r.ts ? TCPI_OPT_TIMESTAMPS : 0) |
-			  (r.sack ? TCPI_OPT_SACK : 0) |
-			  (r.snd_wscale || r.rcv_wscale ? TCPI_OPT_WSCALE : 0);
-	ti.tcpi_rto = (uint32_t)(r.rto / 1000);
-	ti.tcpi_snd_mss = r.snd_mss;
-	ti.tcpi_rcv_mss = r.rcv_mss;
-	ti.tcpi_unacked = r.snd_mss ? (r.snd_nxt - r.snd_una) / r.snd_mss : 0;
-	ti.tcpi_rtt = (uint32_t)(r.srtt / 1000);
-	ti.tcpi_rttvar = (uint32_t)(r.rttvar / 1000);
-	ti.tcpi_snd_ssthresh = r.snd_mss ? r.ssthresh / r.snd_mss : 0;
-	ti.tcpi_snd_cwnd = r.snd_mss ? r.cwnd / r.snd_mss : 0;
-	ti.tcpi_advmss = r.rcv_mss;
-	ti.tcpi_total_retrans = (uint32_t)r.total_retrans;
-	if (len > sizeof(ti))
-		len = sizeof(ti);
+	tcp_info_to_linux(&r, &ti);
+	if (len > TCP_LINUX_INFO_LEN)
+		len = TCP_LINUX_INFO_LEN;
 	memcpy(out, &ti, len);
 	return (int)len;
 }

@@ -356,6 +356,8 @@ void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
 	if (s->now - sk->rcv_space_time < rtt)
 		return;
 	want = 2ull * sk->rcv_copied + 16ull * sk->rcv_mss;
+	if (sk->rcv_copied > sk->rcv_space)
+		sk->rcv_space = sk->rcv_copied;  /* Linux's rcvq_space */
 	sk->rcv_copied = 0;
 	sk->rcv_space_time = s->now;
 	if (sk->rcvbuf_locked || want <= sk->rcvbuf || !sk->rcvq.buf)

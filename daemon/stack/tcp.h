@@ -143,7 +143,62 @@ struct tcp_info_rec {
 	uint64_t rack_min_rtt;
 	bool rack_reord;                    /* reordering seen */
 	uint64_t rack_lost;                 /* segments RACK marked lost */
+
+	/* the rest of TCP_INFO, as Linux 6.1 counts it (see
+	 * tcp_info_to_linux()); times ns, *_ago since then */
+	bool active;                        /* we sent the first SYN */
+	bool ws;                            /* window scaling in use */
+	bool fin_acked, fin_rcvd;
+	uint8_t ca_state;                   /* TCP_CA_* as Linux's */
+	uint32_t probes, backoff;           /* persist/keepalive; RTO shift */
+	uint64_t ato;                       /* delayed ACK timeout */
+	uint32_t rcv_mss_seen;              /* largest segment seen (Linux) */
+	uint32_t advmss;                    /* MSS we announced, less TS */
+	uint32_t packets_out, sacked_out, lost_out, retrans_out; /* segments */
+	uint64_t last_data_sent_ago, last_data_recv_ago, last_ack_recv_ago;
+	uint32_t pmtu, rcv_ssthresh, reordering, rcv_space;
+	uint64_t rcv_rtt;
+	uint32_t notsent;                   /* bytes queued, never sent */
+	uint64_t busy_time, rwnd_limited, sndbuf_limited;
+	uint64_t segs_in, segs_out, data_segs_in, data_segs_out;
+	uint64_t bytes_sent, bytes_retrans;
+	uint32_t delivered, dsack_dups, reord_seen, rcv_ooopack;
+	uint64_t delivery_rate;             /* bytes/s of the last sample */
+	bool app_limited;                   /* ... taken while app-limited */
+	uint64_t pacing_rate;               /* bytes/s, UINT64_MAX: none */
+	uint32_t init_cwnd;                 /* segments */
 };
+
+/* TCP_CA_* of Linux's tcpi_ca_state */
+#define TCP_CA_STATE_OPEN 0
+#define TCP_CA_STATE_DISORDER 1
+#define TCP_CA_STATE_RECOVERY 3
+#define TCP_CA_STATE_LOSS 4
+
+/*
+ * struct tcp_info as Linux 6.1 lays it out (include/uapi/linux/tcp.h; the
+ * ABI only grows at the end), and getsockopt(TCP_INFO) gives at most
+ * TCP_LINUX_INFO_LEN bytes of it, as 6.1 does.
+ */
+struct tcp_linux_info {
+	uint8_t state, ca_state, retransmits, probes, backoff, options;
+	uint8_t wscale;                     /* snd low 4 bits, rcv high 4 */
+	uint8_t app_limited;                /* bit 0; fastopen_client_fail 1-2 */
+	uint32_t rto, ato, snd_mss, rcv_mss;
+	uint32_t unacked, sacked, lost, retrans, fackets;
+	uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
+	uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd;
+	uint32_t advmss, reordering, rcv_rtt, rcv_space, total_retrans;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt;
+	uint32_t data_segs_in, data_segs_out;
+	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+	uint32_t delivered, delivered_ce;
+	uint64_t bytes_sent, bytes_retrans;
+	uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
+};
+
+#define TCP_LINUX_INFO_LEN 232u
 
 /* A piece of a socket's buffer, for the zero-copy calls */
 struct tcp_span {
@@ -185,6 +240,8 @@ void tcp_getpeername(const struct tcp_sock *sk, uint32_t *addr,
 		     uint16_t *port);
 void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *info,
 		  uint64_t now);
+void tcp_info_to_linux(const struct tcp_info_rec *r,
+		       struct tcp_linux_info *ti);
 void tcp_foreach(struct stack *s,
 		 void (*fn)(void *arg, const struct tcp_sock *sk), void *arg);
 unsigned tcp_sock_count(const struct stack *s);

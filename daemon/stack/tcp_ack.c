@@ -489,6 +489,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return -1;
 	}
 	tcp_update_window(sk, seg);
+	sk->last_ack_recv = s->now;
 	sk->rack_tsecr = sk->ts_ok && seg->has_ts ? seg->tsecr : 0;
 	if (sk->sack_ok && seg->nsack) {
 		tcp_dsack_rcvd(sk, seg);
@@ -504,6 +505,9 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	tcp_take_rtt(sk, seg);
 	fin_acked = tcp_clean_sndq(sk, seg->ack, &data);
 	sk->snd_una = seg->ack;
+	/* room again: no longer limited by the send buffer; nothing left:
+	 * no longer busy */
+	tcp_chrono_stop(sk, data ? TCP_CHRONO_SNDBUF : TCP_CHRONO_NONE);
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
 		sk->snd_nxt = sk->snd_una;
 	sk->nsacked = tcp_range_trim(sk->sacked, sk->nsacked, sk->snd_una);
@@ -640,6 +644,7 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 	tcp_ring_copy_in(&sk->rcvq, sk->rcvq.len + (seq - sk->rcv_nxt), data,
 			 len);
 	if (seq == sk->rcv_nxt) {
+		tcp_info_data_rcvd(sk, seg, len);
 		sk->rcvq.len += len;
 		sk->rcv_nxt += len;
 		sk->bytes_received += len;
@@ -648,6 +653,7 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_event(sk, TCP_EV_READABLE);
 		return whole;
 	}
+	sk->rcv_ooopack++;
 	tcp_data_ooo(sk, seq, len);
 	return false;
 }

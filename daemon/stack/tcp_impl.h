@@ -96,8 +96,11 @@ struct tcp_range {
 struct tcp_txrec {
 	uint32_t start, end;
 	uint64_t ts;
-	uint8_t flags;
+	uint32_t delivered;    /* bytes delivered when sent (delivery rate) */
+	uint8_t flags;         /* TXR_* of tcp_loss.c, TCP_TXR_APP_LIMITED */
 };
+
+#define TCP_TXR_APP_LIMITED 0x20  /* sent with nothing more to send */
 
 struct tcp_sock;
 
@@ -217,6 +220,31 @@ struct tcp_sock {
 	uint64_t rcv_space_time;                /* autotuning: epoch start */
 	uint32_t rcv_copied;                    /* read by the app in it */
 	size_t mem;                             /* buffer bytes charged */
+
+	/* what TCP_INFO reports, counted as Linux 6.1 does (tcp_info.c) */
+	bool active;                            /* we sent the first SYN */
+	uint64_t segs_in, segs_out, data_segs_in, data_segs_out;
+	uint64_t bytes_sent, bytes_retrans;     /* data, resent included */
+	uint64_t delivered_bytes;               /* acked or SACKed */
+	uint32_t delivered;                     /* segments, the SYN too */
+	uint32_t dsack_dups, reord_seen, rcv_ooopack;
+	uint64_t last_data_sent, last_data_recv, last_ack_recv;
+	uint32_t rcv_mss_seen;                  /* Linux's icsk_ack.rcv_mss */
+	uint32_t rcv_space;                     /* most read in one RTT */
+	uint64_t rcv_rtt;                       /* ns, from TSecr; 0: none */
+	uint32_t rcv_rtt_tsecr;
+	uint64_t rate_bytes, rate_interval;     /* last delivery sample */
+	bool rate_app_limited;
+	uint8_t chrono;                         /* enum tcp_chrono running */
+	uint64_t chrono_start, chrono_stat[3];  /* ns per enum tcp_chrono */
+};
+
+/* Linux's chrono types: why the sender was stuck, timed for TCP_INFO */
+enum tcp_chrono {
+	TCP_CHRONO_NONE,        /* nothing to send or in flight */
+	TCP_CHRONO_BUSY,        /* sending, or waiting for ACKs */
+	TCP_CHRONO_RWND,        /* held back by the peer's window */
+	TCP_CHRONO_SNDBUF,      /* the program filled the send buffer */
 };
 
 #define TCP_HASH 1024
@@ -329,6 +357,7 @@ void tcp_txrec_sacked(struct tcp_sock *sk);
 void tcp_txrec_forget_sacks(struct tcp_sock *sk);
 void tcp_txrec_mark_all_lost(struct tcp_sock *sk);
 unsigned tcp_txrec_lost_out(const struct tcp_sock *sk);
+unsigned tcp_txrec_retrans_out(const struct tcp_sock *sk);
 unsigned tcp_sacked_segs(const struct tcp_sock *sk);
 bool tcp_rack_on(const struct tcp_sock *sk);
 void tcp_rack_min_rtt(struct tcp_sock *sk, uint64_t rtt);
@@ -344,5 +373,17 @@ bool tcp_next_seg(struct tcp_sock *sk, int rule, uint32_t *start,
 
 /* tcp_cc.c */
 void tcp_cc_set(struct tcp_sock *sk, enum tcp_cc_algo algo);
+
+/* tcp_info.c: TCP_INFO's accounting */
+void tcp_chrono_start(struct tcp_sock *sk, enum tcp_chrono type);
+void tcp_chrono_stop(struct tcp_sock *sk, enum tcp_chrono type);
+void tcp_chrono_after_output(struct tcp_sock *sk);
+void tcp_info_data_rcvd(struct tcp_sock *sk, const struct tcp_seg *seg,
+			uint32_t len);
+void tcp_info_delivered(struct tcp_sock *sk, const struct tcp_txrec *r,
+			uint32_t bytes);
+void tcp_info_established(struct tcp_sock *sk);
+void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
+		   uint64_t now);
 
 #endif

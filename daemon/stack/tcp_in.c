@@ -208,6 +208,7 @@ static void tcp_established(struct tcp_sock *sk)
 	sk->rack_fack = sk->snd_una;  /* RFC 8985 RACK.fack starts here */
 	sk->last_rcv = sk->s->now;
 	sk->rcv_space_time = sk->s->now;
+	tcp_info_established(sk);
 	if (sk->keepalive)
 		tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE,
 			     (uint64_t)sk->keepidle_s * NSEC_PER_SEC);
@@ -293,6 +294,7 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->linger = l->linger;
 	c->reuseaddr = l->reuseaddr;
 	c->reuseport = l->reuseport;
+	c->segs_in = 1;  /* the SYN, as Linux's tcp_create_openreq_child() */
 	tcp_offer_options(c);
 	tcp_negotiate(c, seg);
 	c->ts_offset = stack_random32(s);
@@ -933,6 +935,8 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		tcp_send_rst_for(s, &seg);
 		goto out;
 	}
+	sk->segs_in++;
+	sk->data_segs_in += seg.len != 0;
 	switch (sk->state) {
 	case TCP_LISTEN:
 		tcp_listen_input(sk, &seg, NULL);

@@ -42,6 +42,7 @@
 #define TXR_RETRANS 0x4   /* a retransmission of it is in flight */
 #define TXR_EVER_RTX 0x8  /* retransmitted at least once (RACK 6.2) */
 #define TXR_RESCUE 0x10   /* that retransmission was RFC 6675's rescue */
+/* 0x20: TCP_TXR_APP_LIMITED (tcp_impl.h), for the delivery rate */
 
 /* -- the records ------------------------------------------------------ */
 
@@ -119,6 +120,17 @@ static bool tcp_txrec_split(struct tcp_sock *sk, unsigned i, uint32_t seq)
 	return true;
 }
 
+/* Linux's tcp_rate_check_app_limited(): less than a segment left to
+ * send and the window not full -- a delivery rate measured now says how
+ * fast the program writes, not how fast the path goes */
+static uint8_t tcp_txrec_app_limited(const struct tcp_sock *sk, uint32_t end)
+{
+	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
+
+	return SEQ_LT(data_end, end + sk->mss) &&
+	       end - sk->snd_una < sk->cwnd ? TCP_TXR_APP_LIMITED : 0;
+}
+
 static void tcp_txrec_append(struct tcp_sock *sk, uint32_t seq, uint32_t end)
 {
 	struct tcp_txrec *last = sk->ntx ? &sk->txq[sk->ntx - 1] : NULL;
@@ -136,7 +148,8 @@ static void tcp_txrec_append(struct tcp_sock *sk, uint32_t seq, uint32_t end)
 	sk->txq[sk->ntx].start = seq;
 	sk->txq[sk->ntx].end = end;
 	sk->txq[sk->ntx].ts = sk->s->now;
-	sk->txq[sk->ntx].flags = 0;
+	sk->txq[sk->ntx].delivered = (uint32_t)sk->delivered_bytes;
+	sk->txq[sk->ntx].flags = tcp_txrec_app_limited(sk, end);
 	sk->ntx++;
 }
 
@@ -158,6 +171,7 @@ static void tcp_txrec_resent(struct tcp_sock *sk, uint32_t seq, uint32_t end)
 			tcp_txrec_split(sk, i, end);
 		r = &sk->txq[i];
 		r->ts = sk->s->now;
+		r->delivered = (uint32_t)sk->delivered_bytes;
 		/* a lost mark stays: pipe counts the retransmission once,
 		 * as RFC 6675 SetPipe's (b) without (a) */
 		r->flags = (uint8_t)((r->flags & ~TXR_RESCUE) | TXR_RETRANS |
@@ -229,6 +243,7 @@ static void tcp_rack_delivered(struct tcp_sock *sk, const struct tcp_txrec *r,
 		if (!sk->rack_reord)
 			CNT(s, tcp_rack_reorder);
 		sk->rack_reord = true;
+		sk->reord_seen++;
 	}
 	/* step 2: "If Segment.retransmitted is TRUE and
 	 * (ACK.ts_option.echo_reply < Segment.xmit_ts or Now() -
@@ -269,6 +284,7 @@ void tcp_rack_min_rtt(struct tcp_sock *sk, uint64_t rtt)
 void tcp_rack_dsack(struct tcp_sock *sk)
 {
 	CNT(sk->s, tcp_dsack_rcvd);
+	sk->dsack_dups++;
 	/* a retransmission was spurious: its original came late, which is
 	 * reordering that step 3 cannot see (the segment was resent), as
 	 * Linux counts it when it undoes a recovery */
@@ -393,8 +409,11 @@ void tcp_txrec_ack(struct tcp_sock *sk)
 	if (sk->rack_dsack_round_set && SEQ_GEQ(sk->snd_una, sk->rack_dsack_round))
 		sk->rack_dsack_round_set = false;
 	while (n < sk->ntx && SEQ_LEQ(sk->txq[n].end, sk->snd_una)) {
-		if (!(sk->txq[n].flags & TXR_SACKED))
+		if (!(sk->txq[n].flags & TXR_SACKED)) {
 			tcp_rack_delivered(sk, &sk->txq[n], false);
+			tcp_info_delivered(sk, &sk->txq[n],
+					   sk->txq[n].end - sk->txq[n].start);
+		}
 		n++;
 	}
 	if (n < sk->ntx && SEQ_LT(sk->txq[n].start, sk->snd_una))
@@ -422,6 +441,7 @@ void tcp_txrec_sacked(struct tcp_sock *sk)
 		if (SEQ_LEQ(sk->sacked[j].start, r->start) &&
 		    SEQ_GEQ(sk->sacked[j].end, r->end)) {
 			tcp_rack_delivered(sk, r, true);
+			tcp_info_delivered(sk, r, r->end - r->start);
 			r->flags = (uint8_t)((r->flags & ~(TXR_LOST | TXR_RETRANS)) |
 					     TXR_SACKED);
 		}
@@ -659,5 +679,21 @@ unsigned tcp_txrec_lost_out(const struct tcp_sock *sk)
 
 	for (unsigned i = 0; i < sk->ntx; i++)
 		n += (sk->txq[i].flags & (TXR_LOST | TXR_SACKED)) == TXR_LOST;
+	return n;
+}
+
+/**
+ * tcp_txrec_retrans_out() - retransmissions in flight (Linux's
+ * retrans_out)
+ * @sk: the socket
+ *
+ * Return: their number
+ */
+unsigned tcp_txrec_retrans_out(const struct tcp_sock *sk)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < sk->ntx; i++)
+		n += (sk->txq[i].flags & (TXR_RETRANS | TXR_SACKED)) == TXR_RETRANS;
 	return n;
 }

@@ -314,7 +314,16 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 	}
 	if ((len || (flags & (TCP_SYN | TCP_FIN))) && SEQ_LT(seq, sk->snd_max)) {
 		sk->total_retrans++;
+		sk->bytes_retrans += len;
 		CNT(s, tcp_retrans_segs);
+	}
+	/* Linux sends a SYN-ACK from the request, not from the child */
+	if ((flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK))
+		sk->segs_out++;
+	if (len) {
+		sk->data_segs_out++;
+		sk->bytes_sent += len;
+		sk->last_data_sent = s->now;
 	}
 	rc = tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
 	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
@@ -615,6 +624,7 @@ void tcp_output(struct tcp_sock *sk)
 	if (SEQ_LT(sk->snd_nxt, data_end) && sk->snd_nxt == sk->snd_una &&
 	    !timer_armed(&sk->rtx) && !sk->cork)
 		tcp_arm_persist(sk);
+	tcp_chrono_after_output(sk);
 }
 
 /**
@@ -819,8 +829,10 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 	struct stack *s = sk->s;
 	uint64_t rto;
 
-	if (rtt == 0)
-		rtt = 1;
+	/* as Linux's tcp_rtt_tsopt_us(): a sample is at least 1 us (a
+	 * timestamp echoed within the same millisecond reads 0) */
+	if (rtt < 1000)
+		rtt = 1000;
 	if (!sk->srtt) {
 		/* "SRTT <- R, RTTVAR <- R/2" */
 		sk->srtt = rtt;

@@ -246,6 +246,7 @@ int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 	if (!r)
 		return -ENETUNREACH;
 	tcp_enter(s);
+	sk->active = true;
 	sk->raddr = addr;
 	sk->rport = port;
 	if (!sk->laddr)
@@ -399,6 +400,10 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 	tcp_enter(s);
 	sk->sndq.len += (uint32_t)n;
 	tcp_output(sk);
+	/* the program filled the buffer: limited by it (Linux starts this
+	 * chrono when tcp_sendmsg() waits for memory) */
+	if (!tcp_ring_free(&sk->sndq))
+		tcp_chrono_start(sk, TCP_CHRONO_SNDBUF);
 	tcp_leave(s);
 	return (ssize_t)n;
 }
@@ -1006,6 +1011,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->rack_min_rtt = sk->rack_min_rtt;
 	i->rack_reord = sk->rack_reord;
 	i->rack_lost = sk->rack_lost;
+	tcp_info_fill(sk, i, now);
 }
 
 /**
