@@ -90,7 +90,7 @@ static int st_open(struct sock *sk, void *engine)
 	if (!sk->kick)
 		return -ENOMEM;
 	if (!ts) {
-		rc = tcp_open(sk->t->stack, &ts);
+		rc = tcp_open(sk->t->stack, &ts, sock_now(sk));
 		if (rc)
 			return rc;
 	}
@@ -181,7 +181,7 @@ static int st_disconnect(struct sock *sk)
 
 static int st_listen(struct sock *sk, int backlog)
 {
-	int rc = tcp_listen(T(sk), backlog);
+	int rc = tcp_listen(T(sk), backlog, sock_now(sk));
 
 	if (rc == 0)
 		sk->listening = true;
@@ -236,11 +236,11 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 		if (val < 1)
 			return -EINVAL;
 		return tcp_setsockopt(T(sk), TCP_OPT_KEEPIDLE,
-				      (val + 999) / 1000);
+				      (val + 999) / 1000, sock_now(sk));
 	}
 	if (o < 0)
 		return level == IPPROTO_TCP ? -ENOPROTOOPT : -ENOPROTOOPT;
-	rc = tcp_setsockopt(T(sk), (enum tcp_sockopt)o, val);
+	rc = tcp_setsockopt(T(sk), (enum tcp_sockopt)o, val, sock_now(sk));
 	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_RCVBUF))
 		rc = st_charge(sk);
 	if (rc == 0 && o == TCP_OPT_NODELAY)

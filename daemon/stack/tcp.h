@@ -151,11 +151,11 @@ struct tcp_span {
 	size_t len;
 };
 
-int tcp_open(struct stack *s, struct tcp_sock **out);
+int tcp_open(struct stack *s, struct tcp_sock **out, uint64_t now);
 void tcp_set_user(struct tcp_sock *sk, void *user);
 void *tcp_user(const struct tcp_sock *sk);
 int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port);
-int tcp_listen(struct tcp_sock *sk, int backlog);
+int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now);
 int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 		uint64_t now);
 int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child);
@@ -171,7 +171,8 @@ int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now);
 int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now);
 void tcp_close(struct tcp_sock *sk, uint64_t now);
 void tcp_abort(struct tcp_sock *sk, uint64_t now);
-int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val);
+int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
+		   uint64_t now);
 int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		   int *val);
 int tcp_sock_error(struct tcp_sock *sk);

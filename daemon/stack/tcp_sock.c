@@ -23,13 +23,16 @@
  * tcp_open() - a new, unbound socket
  * @s: the stack
  * @out: set to the socket, which the host holds until tcp_close()
+ * @now: current time (the socket's state starts then)
  *
  * Return: 0, or -ENOBUFS at the socket limit
  */
-int tcp_open(struct stack *s, struct tcp_sock **out)
+int tcp_open(struct stack *s, struct tcp_sock **out, uint64_t now)
 {
-	struct tcp_sock *sk = tcp_sock_new(s);
+	struct tcp_sock *sk;
 
+	s->now = now;           /* the socket's age starts now */
+	sk = tcp_sock_new(s);
 	if (!sk)
 		return -ENOBUFS;
 	sk->held = true;
@@ -136,14 +139,17 @@ int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port)
  * tcp_listen() - accept connections on @sk's address
  * @sk: the socket (bound; an unbound one gets an ephemeral port)
  * @backlog: established-not-accepted bound, capped by tcp_somaxconn
+ * @now: current time (LISTEN starts then)
  *
  * Return: 0, -EINVAL if connected, -EADDRINUSE if another listener has
  * the port without SO_REUSEPORT on both
  */
-int tcp_listen(struct tcp_sock *sk, int backlog)
+int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 {
 	struct stack *s = sk->s;
 	int rc;
+
+	s->now = now;
 
 	if (sk->state == TCP_LISTEN) {
 		sk->backlog = backlog < 0 ? 0 : (unsigned)backlog;
@@ -775,11 +781,14 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val)
  * @sk: the socket
  * @opt: which
  * @val: the value (see enum tcp_sockopt)
+ * @now: current time (SO_KEEPALIVE arms a timer, TCP_NODELAY may send)
  *
  * Return: 0, -EINVAL for a value Linux refuses, -ENOPROTOOPT
  */
-int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val)
+int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
+		   uint64_t now)
 {
+	sk->s->now = now;
 	switch (opt) {
 	case TCP_SO_SNDBUF:
 	case TCP_SO_RCVBUF:

@@ -51,7 +51,7 @@ Test(fuzz_regress, martian_destinations_never_sent)
 			     -ENETUNREACH);
 		cr_expect_eq(stack_ping(t.s, bad[i], 1, 1, 56, t.now),
 			     -ENETUNREACH);
-		cr_assert_eq(tcp_open(t.s, &sk), 0);
+		cr_assert_eq(tcp_open(t.s, &sk, t.now), 0);
 		cr_expect_eq(tcp_connect(sk, bad[i], 80, t.now), -ENETUNREACH);
 		tcp_close(sk, t.now);
 		th_expect_silence(&t);
