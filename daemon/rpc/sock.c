@@ -591,6 +591,10 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	}
 	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
 		return -ENOPROTOOPT;
+	/* Linux: CAP_NET_ADMIN, which here is root's */
+	if (o->level == SOL_SOCKET && sk->uid != 0 &&
+	    (o->name == SO_RCVBUFFORCE || o->name == SO_SNDBUFFORCE))
+		return -EPERM;
 	k = kept_index(o->level, o->name);
 	if (k == KEPT_IP_TTL && (val < -1 || val == 0 || val > 255))
 		return -EINVAL;

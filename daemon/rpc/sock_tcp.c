@@ -209,6 +209,8 @@ static int st_opt(int level, int name)
 		switch (name) {
 		case SO_SNDBUF: return TCP_SO_SNDBUF;
 		case SO_RCVBUF: return TCP_SO_RCVBUF;
+		case SO_SNDBUFFORCE: return TCP_SO_SNDBUFFORCE;
+		case SO_RCVBUFFORCE: return TCP_SO_RCVBUFFORCE;
 		case SO_REUSEADDR: return TCP_SO_REUSEADDR;
 		case SO_REUSEPORT: return TCP_SO_REUSEPORT;
 		case SO_KEEPALIVE: return TCP_SO_KEEPALIVE;
@@ -241,7 +243,8 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 	if (o < 0)
 		return level == IPPROTO_TCP ? -ENOPROTOOPT : -ENOPROTOOPT;
 	rc = tcp_setsockopt(T(sk), (enum tcp_sockopt)o, val, sock_now(sk));
-	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_RCVBUF))
+	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_RCVBUF ||
+			o == TCP_SO_SNDBUFFORCE || o == TCP_SO_RCVBUFFORCE))
 		rc = st_charge(sk);
 	if (rc == 0 && o == TCP_OPT_NODELAY)
 		st_kick(sk);

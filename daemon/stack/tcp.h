@@ -83,7 +83,7 @@ enum tcp_state {
 
 /* Socket options: the SOL_SOCKET and IPPROTO_TCP ones the engine keeps */
 enum tcp_sockopt {
-	TCP_SO_SNDBUF,       /* bytes; set doubles like Linux */
+	TCP_SO_SNDBUF,       /* bytes; set: stack_sockbuf_size() */
 	TCP_SO_RCVBUF,
 	TCP_SO_REUSEADDR,    /* bool */
 	TCP_SO_REUSEPORT,    /* bool */
@@ -96,6 +96,8 @@ enum tcp_sockopt {
 	TCP_OPT_KEEPCNT,     /* probes */
 	TCP_OPT_MAXSEG,      /* bytes */
 	TCP_OPT_CONGESTION,  /* enum tcp_cc_algo */
+	TCP_SO_SNDBUFFORCE,  /* as SO_SNDBUF, beyond wmem_max; set only */
+	TCP_SO_RCVBUFFORCE,
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };

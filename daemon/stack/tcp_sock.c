@@ -736,26 +736,12 @@ void tcp_abort(struct tcp_sock *sk, uint64_t now)
 	tcp_leave(s);
 }
 
-/* Linux doubles SO_SNDBUF/SO_RCVBUF for its bookkeeping; we do the same
- * so getsockopt() reads back what a program expects. */
-static uint32_t tcp_buf_size(int val, uint32_t max)
+/* SO_SNDBUF/SO_RCVBUF (stack_sockbuf_size(): Linux's rule) fix the size:
+ * no more autotuning. Before the buffers exist any size goes; afterwards
+ * they can only grow. */
+static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 {
-	uint64_t v = val < 0 ? 0 : (uint64_t)val * 2;
-
-	if (v < 4608)
-		v = 4608;
-	if (v > max)
-		v = max;
-	return (uint32_t)v;
-}
-
-/* SO_SNDBUF/SO_RCVBUF: fixes the size (no more autotuning). Before the
- * buffers exist any size goes; afterwards they can only grow. */
-static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val)
-{
-	struct stack *s = sk->s;
-	uint32_t v = tcp_buf_size(val, snd ? s->cfg.tcp_sndbuf_max :
-					     s->cfg.tcp_rcvbuf_max);
+	uint32_t v = stack_sockbuf_size(sk->s, val, snd, force);
 
 	if (snd)
 		sk->sndbuf_locked = true;
@@ -792,7 +778,11 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 	switch (opt) {
 	case TCP_SO_SNDBUF:
 	case TCP_SO_RCVBUF:
-		return tcp_set_bufsize(sk, opt == TCP_SO_SNDBUF, val);
+		return tcp_set_bufsize(sk, opt == TCP_SO_SNDBUF, val, false);
+	case TCP_SO_SNDBUFFORCE:
+	case TCP_SO_RCVBUFFORCE:
+		return tcp_set_bufsize(sk, opt == TCP_SO_SNDBUFFORCE, val,
+				       true);
 	case TCP_SO_REUSEADDR:
 		sk->reuseaddr = val != 0;
 		return 0;
@@ -877,6 +867,9 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 						     TCP_DEFAULT_MSS);
 		return 0;
 	case TCP_OPT_CONGESTION: *val = sk->cc_algo; return 0;
+	case TCP_SO_SNDBUFFORCE:
+	case TCP_SO_RCVBUFFORCE:
+		break;               /* Linux: set only */
 	}
 	return -ENOPROTOOPT;
 }

@@ -20,10 +20,15 @@ ip -n "$KB" addr add $PEER/24 dev ustkvb
 ip -n "$KA" link set ustkva up
 ip -n "$KB" link set ustkvb up
 
-# ustack: ustackd on a TAP, the kernel on the other side of it
+# ustack: ustackd on a TAP, the kernel on the other side of it. Its caps on
+# SO_RCVBUF/SO_SNDBUF are the kernel's (net.core.rmem_max/wmem_max are the
+# host's, not a namespace's, and are not ours to change): test/sockets/sockbuf
+# compares what both give
 new_netns NS || { fail "create namespace"; summary; exit 1; }
 SOCK=$TMP/ctl.sock
 start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $SELF/24 \
+	--rmem-max "$(cat /proc/sys/net/core/rmem_max)" \
+	--wmem-max "$(cat /proc/sys/net/core/wmem_max)" \
 	|| { fail "ustackd starts"; summary; exit 1; }
 ip -n "$NS" addr add $PEER/24 dev ustk0
 

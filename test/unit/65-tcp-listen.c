@@ -424,8 +424,8 @@ Test(tcp_listen, budget_refuses_syn, .init = NULL)
 	th_teardown();
 }
 
-/* Options as programs see them: SO_RCVBUF doubled like Linux, TCP_MAXSEG
- * lowering the MSS we announce, defaults for keepalive */
+/* Options as programs see them: SO_RCVBUF capped and doubled like Linux,
+ * TCP_MAXSEG lowering the MSS we announce, defaults for keepalive */
 Test(tcp_listen, socket_options)
 {
 	struct tcp_sock *c;
@@ -436,8 +436,12 @@ Test(tcp_listen, socket_options)
 	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 10000, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_SO_RCVBUF, &v), 0);
 	cr_assert_eq(v, 20000);
+	/* capped at rmem_max (212992) before doubling, as Linux */
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_SNDBUF, 4 << 20, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_SO_SNDBUF, &v), 0);
-	cr_assert_eq(v, 131072);
+	cr_assert_eq(v, 425984);
+	cr_assert_eq(tcp_getsockopt(c, TCP_SO_SNDBUFFORCE, &v), -ENOPROTOOPT);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_SNDBUF, 65536, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPIDLE, &v), 0);
 	cr_assert_eq(v, 7200);
 	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPCNT, &v), 0);
