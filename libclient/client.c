@@ -95,7 +95,7 @@ static void init_real(void)
 	REAL(read); REAL(write); REAL(readv); REAL(writev); REAL(fcntl);
 	REAL(ioctl); REAL(dup); REAL(dup2); REAL(dup3); REAL(poll);
 	REAL(select); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
-	REAL(close_range);
+	REAL(close_range); REAL(socketpair);
 	fdtab_size = 1u << 16;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max > fdtab_size)
 		fdtab_size = rl.rlim_max > (1u << 22) ? 1u << 22
@@ -507,6 +507,26 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 		ust_r.fcntl(fd, F_SETFL, O_NONBLOCK | ust_r.fcntl(fd, F_GETFL));
 	set_kind(fd, kind_of(&info) | (info.type == SOCK_STREAM ? UST_FRESH : 0));
 	return fd;
+}
+
+/*
+ * socketpair(): AF_INET and AF_INET6 have none (EOPNOTSUPP) where the
+ * family exists. Whether AF_INET6 exists is ustack's to say, not the host
+ * kernel's (until IPv6 it does not: EAFNOSUPPORT, as on a kernel booted
+ * with ipv6.disable=1), so a socket of that kind is asked of the daemon.
+ */
+int ust_socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int fd;
+
+	ust_init();
+	if (domain != AF_INET6)
+		return ust_r.socketpair(domain, type, protocol, sv);
+	fd = ustack_socket(domain, type, protocol);
+	if (fd < 0)
+		return -1;
+	ustack_close(fd);
+	return fail(-EOPNOTSUPP);
 }
 
 /* Not a ustack socket: the call is libc's. */

@@ -46,6 +46,7 @@ struct ust_real {
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
 	int (*close_range)(unsigned, unsigned, int);
+	int (*socketpair)(int, int, int, int *);
 };
 
 extern struct ust_real ust_r;
@@ -66,6 +67,7 @@ int ust_trap_install(void);
 #define UST_FRESH 0x200u             /* stream: made here, never connected */
 #define UST_TYPE_MASK 0xfu
 
+int ust_socketpair(int domain, int type, int protocol, int sv[2]);
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
 void ust_forget(int fd);
 void ust_copy(int from, int to);

@@ -45,6 +45,7 @@
 #include "udp.h"
 
 #define SOCK_OVERHEAD 4096          /* charged per socket: structs, events */
+#define SOCK_TYPE_MAX 11            /* Linux's SOCK_MAX: SOCK_PACKET + 1 */
 
 uint64_t sock_now(struct sock *sk)
 {
@@ -165,7 +166,7 @@ void sock_close(struct sock *sk)
 
 static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 {
-	if (domain != AF_INET && domain != AF_INET6)
+	if (domain != AF_INET)
 		return NULL;
 	if (type == SOCK_DGRAM && (*protocol == 0 || *protocol == IPPROTO_UDP)) {
 		*protocol = IPPROTO_UDP;
@@ -182,7 +183,7 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
  * sock_alloc() - a socket with its channel, charged to @q
  * @t: the table
  * @q: the uid that pays for it
- * @domain: AF_INET or AF_INET6
+ * @domain: AF_INET
  * @type: SOCK_DGRAM or SOCK_STREAM
  * @protocol: IPPROTO_UDP or IPPROTO_TCP
  * @proto: the protocol glue
@@ -360,7 +361,18 @@ static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 	struct sock *sk;
 	int protocol = req->protocol, rc;
 
-	if (req->domain != AF_INET && req->domain != AF_INET6)
+	/*
+	 * Until the engine has IPv6, AF_INET6 does not exist here, as on a
+	 * kernel booted with ipv6.disable=1 (inet6_init() never registers the
+	 * family): socket() fails with EAFNOSUPPORT, after the type check
+	 * that __sock_create() makes first. That is what makes getaddrinfo()
+	 * sort "::" last and servers that bind both "::" and 0.0.0.0 (redis,
+	 * mosquitto, sshd, asyncio) go on with IPv4 alone.
+	 */
+	if (req->domain == AF_INET6)
+		return req->type < 0 || req->type >= SOCK_TYPE_MAX ? -EINVAL :
+		       -EAFNOSUPPORT;
+	if (req->domain != AF_INET)
 		return -EAFNOSUPPORT;
 	proto = proto_for(req->domain, req->type, &protocol);
 	if (!proto)
@@ -401,34 +413,21 @@ static struct sock *sock_lookup(struct socktab *t, int fd)
 }
 
 /*
- * The IPv4 address in @ua for socket @sk. An AF_INET6 socket takes "::"
- * as any and v4-mapped addresses; other IPv6 addresses are not reachable
- * (the engine has no IPv6 yet).
+ * The IPv4 address in @ua, for an AF_INET socket (the only kind until
+ * IPv6): any other family is EAFNOSUPPORT, as from Linux's inet_bind(),
+ * tcp_v4_connect() and udp_sendmsg().
  */
-static int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
-			uint32_t *addr, uint16_t *port, int not_v4)
+static int sock_addr_in(const struct ustack_sockaddr *ua, uint32_t *addr,
+			uint16_t *port)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const uint8_t zero[16];
 	int rc = ustack_addr_check(ua);
 
 	if (rc)
 		return rc;
-	*port = ua->port;
-	if (ua->family == AF_INET) {
-		memcpy(addr, ua->addr, 4);
-		*addr = ntohl(*addr);
-		return 0;
-	}
-	if (ua->family != AF_INET6 || sk->domain != AF_INET6)
+	if (ua->family != AF_INET)
 		return -EAFNOSUPPORT;
-	if (!memcmp(ua->addr, zero, 16)) {
-		*addr = 0;
-		return 0;
-	}
-	if (memcmp(ua->addr, mapped, 12) || sk->kept[KEPT_V6ONLY])
-		return not_v4;
-	memcpy(addr, ua->addr + 12, 4);
+	*port = ua->port;
+	memcpy(addr, ua->addr, 4);
 	*addr = ntohl(*addr);
 	return 0;
 }
@@ -438,12 +437,9 @@ void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
 {
 	uint32_t n = htonl(addr);
 
+	(void)sk;
 	memset(ua, 0, sizeof(*ua));
 	ua->port = port;
-	if (sk->domain == AF_INET6 && addr == 0) {
-		ua->family = AF_INET6;
-		return;
-	}
 	ua->family = AF_INET;
 	memcpy(ua->addr, &n, 4);
 }
@@ -490,12 +486,10 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 	uint16_t port;
 	int rc;
 
-	if (sk->domain == AF_INET6 && ua->family == AF_INET)
-		return -EINVAL;         /* shorter than a sockaddr_in6 */
-	if (sk->domain == AF_INET && ua->family == AF_UNSPEC)
+	if (ua->family == AF_UNSPEC)
 		rc = 0, addr = 0, port = ua->port;
 	else
-		rc = sock_addr_in(sk, ua, &addr, &port, -EADDRNOTAVAIL);
+		rc = sock_addr_in(ua, &addr, &port);
 	if (rc)
 		return rc;
 	if (port && port < 1024 && uid != 0) {
@@ -521,7 +515,7 @@ static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 		sk->filler += r->filler;
 	if (r->addr.family == AF_UNSPEC)
 		return sk->proto->disconnect(sk);
-	rc = sock_addr_in(sk, &r->addr, &addr, &port, -ENETUNREACH);
+	rc = sock_addr_in(&r->addr, &addr, &port);
 	if (rc)
 		return rc;
 	if (sk->pend_connect)
@@ -557,8 +551,6 @@ static int kept_index(int level, int name)
 		case IP_MTU_DISCOVER: return KEPT_IP_MTU_DISCOVER;
 		case IP_PKTINFO: return KEPT_IP_PKTINFO;
 		}
-	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
-		return KEPT_V6ONLY;
 	}
 	return -1;
 }
@@ -589,8 +581,8 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	} else {
 		memcpy(&val, o->val, sizeof(int));
 	}
-	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
-		return -ENOPROTOOPT;
+	if (o->level == IPPROTO_IPV6)
+		return -ENOPROTOOPT;    /* an AF_INET socket: ip_setsockopt() */
 	/* Linux: CAP_NET_ADMIN, which here is root's */
 	if (o->level == SOL_SOCKET && sk->uid != 0 &&
 	    (o->name == SO_RCVBUFFORCE || o->name == SO_SNDBUFFORCE))
@@ -607,7 +599,7 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 			return rc;
 		sk->kept[k] = k == KEPT_KEEPALIVE || k == KEPT_DONTROUTE ||
 			      k == KEPT_OOBINLINE || k == KEPT_NO_CHECK ||
-			      k == KEPT_TIMESTAMP || k == KEPT_V6ONLY ||
+			      k == KEPT_TIMESTAMP ||
 			      k == KEPT_IP_RECVERR || k == KEPT_IP_PKTINFO ?
 			      val != 0 : val;
 		if (k == KEPT_RCVLOWAT && val < 1)
@@ -644,8 +636,8 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		}
 		}
 	}
-	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
-		return -EOPNOTSUPP;
+	if (o->level == IPPROTO_IPV6)
+		return -EOPNOTSUPP;     /* an AF_INET socket: ip_getsockopt() */
 	if (o->level == IPPROTO_TCP && o->name == TCP_INFO &&
 	    sk->type == SOCK_STREAM) {
 		out->len = (uint32_t)sock_tcp_info(sk, out->val, o->len);
@@ -679,7 +671,7 @@ static int req_sendto(struct sock *sk, const void *body, size_t len)
 		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),
 				       h.len, NULL, 0);
 	} else {
-		rc = sock_addr_in(sk, &h.addr, &addr, &port, -ENETUNREACH);
+		rc = sock_addr_in(&h.addr, &addr, &port);
 		if (rc)
 			return rc;
 		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),

@@ -532,8 +532,6 @@ static int st_hand_over(struct sock *l, struct sock *c, int cfd)
 	sock_addr_out(l, a, p, &am.local);
 	tcp_getpeername(T(c), &a, &p);
 	sock_addr_out(l, a, p, &am.peer);
-	if (l->domain == AF_INET6 && am.peer.family == AF_INET6)
-		am.peer.family = AF_INET;   /* v4 peer of a v6 listener */
 	am.info = (struct ustack_sock_info){ c->domain, c->type, c->protocol,
 					     c->id };
 	memset(&cm, 0, sizeof(cm));
