@@ -64,7 +64,9 @@ int ust_trap_install(void);
 #define UST_CONNECT_TRIED 0x20u      /* stream: connect() was called */
 #define UST_SMALLBUF 0x40u           /* stream: SO_SNDBUF lowered (filler) */
 #define UST_LISTENING 0x80u          /* stream: listen() succeeded */
-#define UST_FRESH 0x200u             /* stream: made here, never connected */
+#define UST_FRESH 0x200u             /* stream: not connected (never, or
+					* no more: failed, disconnected) */
+#define UST_LINGER 0x400u            /* stream: SO_LINGER with a timeout */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -132,10 +133,11 @@ void sock_want_write(struct sock *sk, bool on)
 }
 
 /**
- * sock_close() - the last holder closed the program's end: free it all
+ * sock_detach() - drop @sk's channel and take it out of the cookie table:
+ * no request reaches it any more (a lingering close, or on the way out)
  * @sk: the socket
  */
-void sock_close(struct sock *sk)
+void sock_detach(struct sock *sk)
 {
 	struct socktab *t = sk->t;
 	struct sock **pp = &t->hash[hash_of(t, sk->cookie)];
@@ -144,6 +146,33 @@ void sock_close(struct sock *sk)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = sk->hnext;
+	sk->hnext = NULL;
+	if (sk->rev)
+		event_free(sk->rev);
+	if (sk->wev)
+		event_free(sk->wev);
+	sk->rev = sk->wev = NULL;
+	sk->wev_armed = false;
+	if (sk->chan >= 0)
+		close(sk->chan);
+	sk->chan = -1;
+}
+
+/**
+ * sock_close() - the last holder closed the program's end: free it all,
+ * unless the protocol keeps it for SO_LINGER (sock_end.c)
+ * @sk: the socket
+ */
+void sock_close(struct sock *sk)
+{
+	struct socktab *t = sk->t;
+
+	if (!sk->lingering && sk->linger_close && sk->proto &&
+	    sk->proto->linger && sk->proto->linger(sk)) {
+		sock_detach(sk);
+		return;
+	}
+	sock_detach(sk);
 	if (sk->prev)
 		sk->prev->next = sk->next;
 	else
@@ -153,11 +182,9 @@ void sock_close(struct sock *sk)
 	t->count--;
 	if (sk->proto)
 		sk->proto->close(sk);
-	if (sk->rev)
-		event_free(sk->rev);
-	if (sk->wev)
-		event_free(sk->wev);
-	close(sk->chan);
+	sock_linger_reply(sk);
+	if (sk->linger_timer)
+		event_free(sk->linger_timer);
 	sk->q->socks--;
 	sk->q->mem -= sk->charged;
 	t->st.closed++;
@@ -198,6 +225,7 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			void *engine, int *client_fd, int *err)
 {
 	struct sock *sk;
+	struct stat st;
 	int fds[2], rc;
 	short rflags = EV_READ | EV_PERSIST;
 	socklen_t len = sizeof(uint64_t);
@@ -236,11 +264,12 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 		goto fail_pair;
 	}
 	if (getsockopt(fds[1], SOL_SOCKET, SO_COOKIE, &sk->cookie, &len) ||
-	    fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
+	    fstat(fds[1], &st) || fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
 		rc = -errno;
 		goto fail_fds;
 	}
 	sk->chan = fds[0];
+	sk->prog_ino = st.st_ino;
 	/* a stream channel is read only while the engine has room: edges */
 	if (proto->chan_type == SOCK_STREAM)
 		rflags |= EV_ET;
@@ -318,8 +347,8 @@ bool sock_owner_of(const void *user, struct sock_owner *o)
 {
 	const struct sock *sk = user;
 
-	if (!sk)
-		return false;
+	if (!sk || sk->lingering)
+		return false;   /* an orphan; a lingering one: closed */
 	o->id = sk->id;
 	o->pid = sk->pid;
 	o->uid = sk->uid;
@@ -465,8 +494,8 @@ static unsigned sock_reap(struct socktab *t)
 		for (struct sock *sk = t->all; sk; sk = sk->next) {
 			struct pollfd p = { .fd = sk->chan, .events = POLLIN };
 
-			if (sk->type == SOCK_STREAM && !sk->listening &&
-			    (sk->conn_done || sk->connecting))
+			if (sk->chan < 0 || (sk->type == SOCK_STREAM &&
+			    !sk->listening && (sk->conn_done || sk->connecting)))
 				continue;
 			if (poll(&p, 1, 0) == 1 &&
 			    (p.revents & (POLLHUP | POLLERR))) {
@@ -704,12 +733,35 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 			*reply_len = sizeof(struct ustack_sock_info);
 		return rc;
 	}
+	if (h->type == USTACK_MSG_LINGER) {
+		struct ustack_linger_req lr;
+
+		memcpy(&lr, body, sizeof(lr));
+		if (lr.phase > 1)
+			return -EINVAL;
+		iv.value = 0;
+		memcpy(reply, &iv, sizeof(iv));
+		*reply_len = sizeof(iv);
+		if (lr.phase == 1)      /* after the close: no fd any more */
+			return sock_linger_wait(t, uid, client, h->seq, lr.id);
+	}
 	sk = sock_lookup(t, fd);
 	if (!sk)
 		return fd < 0 ? -EBADF : -ENOTSOCK;
 	sock_set_owner(sk, uid, pid);
 	sock_now(sk);
 	switch (h->type) {
+	case USTACK_MSG_LINGER:
+		/* phase 0: the program is about to close it; wait only for a
+		 * stream that lingers with a timeout */
+		if (sk->type == SOCK_STREAM && sk->proto->linger &&
+		    sk->kept[KEPT_LINGER_ON] &&
+		    sk->kept[KEPT_LINGER_SECS] > 0 && !sk->dead) {
+			sk->linger_close = true;
+			iv.value = (int32_t)sk->id;
+			memcpy(reply, &iv, sizeof(iv));
+		}
+		return 0;
 	case USTACK_MSG_QUERY: {
 		struct ustack_sock_info info = { sk->domain, sk->type,
 						 sk->protocol, sk->id };
@@ -875,6 +927,7 @@ struct socktab *socktab_new(struct event_base *base, struct stack *stack,
 	t->host = *host;
 	t->lim = *lim;
 	t->hash_size = 16384;
+	t->diag_fd = -1;
 	t->hash = calloc(t->hash_size, sizeof(*t->hash));
 	if (!t->hash) {
 		free(t);
@@ -889,13 +942,17 @@ void socktab_free(struct socktab *t)
 
 	if (!t)
 		return;
-	while (t->all)
+	while (t->all) {
+		t->all->linger_close = false;   /* no lingering at exit */
 		sock_close(t->all);
+	}
 	while ((q = t->quotas)) {
 		t->quotas = q->next;
 		free(q);
 	}
 	free(t->hash);
+	if (t->diag_fd >= 0)
+		close(t->diag_fd);
 	free(t);
 }
 
