@@ -444,13 +444,14 @@ static int stream_error(int fd)
  * or timeout, the program shut it down, or it is not connected), as
  * Linux's tcp_sendmsg() -> sk_stream_error() answers: the pending error
  * first, without SIGPIPE (ECONNRESET after a reset, the error of a failed
- * connect), then EPIPE, with SIGPIPE unless MSG_NOSIGNAL.
+ * connect), then EPIPE, with SIGPIPE unless MSG_NOSIGNAL; SIGPIPE also
+ * when the pending error is EPIPE itself (a reset in CLOSE_WAIT).
  */
 static ssize_t stream_send_error(int fd, int flags)
 {
 	int e = stream_error(fd);
 
-	if (e)
+	if (e && e != EPIPE)    /* EPIPE: a reset in CLOSE_WAIT */
 		return fail(-e);
 	if (!(flags & MSG_NOSIGNAL))
 		raise(SIGPIPE);

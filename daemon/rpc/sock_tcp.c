@@ -886,6 +886,14 @@ static void st_kick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!sk->wev_armed)
 		st_drain(sk);
+	if (sk->chan_wr_shut && !sk->dead &&
+	    tcp_sock_state(T(sk)) == TCP_CLOSED) {
+		/* a reset after the peer's FIN (st_drain() stopped at it) */
+		int err = tcp_sock_error(T(sk));
+
+		if (err)
+			st_fail(sk, -err);
+	}
 	if (!sk->dead)
 		st_pull(sk);    /* may free sk */
 }

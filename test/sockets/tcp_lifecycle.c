@@ -131,6 +131,41 @@ static void write_after_reset(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* The peer's FIN, then its reset (it closed; our write draws the RST):
+ * Linux's tcp_reset() leaves EPIPE in CLOSE_WAIT, and with it SIGPIPE */
+static void reset_in_close_wait(void)
+{
+	struct sockaddr_in sa = sin_of("0.0.0.0", 7305);
+	int l = tcp(0), c, a, one = 1;
+	char req[64];
+	ssize_t n;
+
+	signal(SIGPIPE, on_sigpipe);
+	sigpipes = 0;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (void *)&sa, sizeof(sa)) || listen(l, 4)) {
+		line("listen 7305: %s", errname(errno));
+		return;
+	}
+	c = conn(7012);
+	snprintf(req, sizeof(req), "%s 7305\n", self);
+	send(c, req, strlen(req), 0);
+	a = accept(l, NULL, NULL);
+	n = recv(a, buf, 2, MSG_WAITALL);
+	line("close-wait: read %zd, then %zd", n, recv(a, buf, 10, 0));
+	send(a, "x", 1, 0);             /* the peer has closed: RST */
+	usleep(300000);
+	report("close-wait: send after the reset", send(a, "x", 1, 0));
+	line("SIGPIPE: %d", (int)sigpipes);
+	report("close-wait: send again", send(a, "x", 1, 0));
+	line("SIGPIPE: %d", (int)sigpipes);
+	line("close-wait: recv %zd", recv(a, buf, 10, 0));
+	close(a);
+	close(c);
+	close(l);
+	signal(SIGPIPE, SIG_DFL);
+}
+
 static void port_set(const char *what, int fd)
 {
 	struct sockaddr_in me;
@@ -378,6 +413,7 @@ int main(int argc, char **argv)
 	peer = argv[1];
 	self = argv[2];
 	write_after_reset();
+	reset_in_close_wait();
 	connect_again();
 	udp_disconnect();
 	tcp_disconnect();
