@@ -115,6 +115,15 @@ static void stats_sockets(struct daemon *d, struct ustack_counter *c,
 	counter_add(c, n, max, "sockets", "udp", "UDP sockets", sc.udp);
 	counter_add(c, n, max, "sockets", "tcp_memory", "bytes of TCP buffers in use",
 		    tcp_mem_in_use(d->stack));
+	if (d->socks) {
+		const struct sock_stats *st = socktab_stats(d->socks);
+
+		/* the socket table's refusals and failure paths */
+#define X(cname, cdesc) \
+		counter_add(c, n, max, "sockets", #cname, cdesc, st->cname);
+		SOCK_COUNTERS(X)
+#undef X
+	}
 }
 
 static int admin_stats(struct admin *a, struct ctl_req *req)

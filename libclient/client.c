@@ -30,6 +30,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -95,7 +96,7 @@ static void init_real(void)
 	REAL(read); REAL(write); REAL(readv); REAL(writev); REAL(fcntl);
 	REAL(ioctl); REAL(dup); REAL(dup2); REAL(dup3); REAL(poll);
 	REAL(select); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
-	REAL(close_range);
+	REAL(close_range); REAL(socketpair);
 	fdtab_size = 1u << 16;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max > fdtab_size)
 		fdtab_size = rl.rlim_max > (1u << 22) ? 1u << 22
@@ -439,15 +440,59 @@ static int stream_error(int fd)
 }
 
 /*
- * A stream socket that was never connected: Linux answers sends with EPIPE
- * (and SIGPIPE unless MSG_NOSIGNAL) and receives with ENOTCONN. Its channel
- * would take the bytes, so say it here.
+ * A stream send that cannot go (the daemon shut the channel after a reset
+ * or timeout, the program shut it down, or it is not connected), as
+ * Linux's tcp_sendmsg() -> sk_stream_error() answers: the pending error
+ * first, without SIGPIPE (ECONNRESET after a reset, the error of a failed
+ * connect), then EPIPE, with SIGPIPE unless MSG_NOSIGNAL; SIGPIPE also
+ * when the pending error is EPIPE itself (a reset in CLOSE_WAIT).
  */
-static ssize_t stream_unconnected_send(int flags)
+static ssize_t stream_send_error(int fd, int flags)
 {
+	int e = stream_error(fd);
+
+	if (e && e != EPIPE)    /* EPIPE: a reset in CLOSE_WAIT */
+		return fail(-e);
 	if (!(flags & MSG_NOSIGNAL))
 		raise(SIGPIPE);
 	return fail(-EPIPE);
+}
+
+/*
+ * A stream socket that is not connected (never, or no more after a failed
+ * connect or connect(AF_UNSPEC)): its channel would take the bytes, so
+ * answer here: sends as above, receives the pending error or ENOTCONN.
+ */
+static ssize_t stream_unconnected_send(int fd, int flags)
+{
+	return stream_send_error(fd, flags);
+}
+
+static ssize_t stream_unconnected_recv(int fd)
+{
+	int e = stream_error(fd);
+
+	return fail(e ? -e : -ENOTCONN);
+}
+
+/* Send on a connected stream's channel, with the kernel's SIGPIPE kept
+ * out of it: the daemon's error decides. */
+static ssize_t stream_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	ssize_t n = ust_r.sendmsg(fd, m, flags | MSG_NOSIGNAL);
+
+	if (n < 0 && errno == EPIPE)
+		return stream_send_error(fd, flags);
+	return n;
+}
+
+static ssize_t stream_send(int fd, const void *buf, size_t len, int flags)
+{
+	ssize_t n = ust_r.send(fd, buf, len, flags | MSG_NOSIGNAL);
+
+	if (n < 0 && errno == EPIPE)
+		return stream_send_error(fd, flags);
+	return n;
 }
 
 /* A stream read gave 0: end of stream, or the reset that ended it? */
@@ -509,6 +554,26 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 	return fd;
 }
 
+/*
+ * socketpair(): AF_INET and AF_INET6 have none (EOPNOTSUPP) where the
+ * family exists. Whether AF_INET6 exists is ustack's to say, not the host
+ * kernel's (until IPv6 it does not: EAFNOSUPPORT, as on a kernel booted
+ * with ipv6.disable=1), so a socket of that kind is asked of the daemon.
+ */
+int ust_socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int fd;
+
+	ust_init();
+	if (domain != AF_INET6)
+		return ust_r.socketpair(domain, type, protocol, sv);
+	fd = ustack_socket(domain, type, protocol);
+	if (fd < 0)
+		return -1;
+	ustack_close(fd);
+	return fail(-EOPNOTSUPP);
+}
+
 /* Not a ustack socket: the call is libc's. */
 #define PASS_UNLESS_OURS(k, fd, call) \
 	do { \
@@ -551,6 +616,62 @@ PUBLIC int ustack_listen(int fd, int backlog)
 	return rc ? fail(rc) : 0;
 }
 
+/*
+ * connect(AF_UNSPEC) on a stream disconnected it (Linux's
+ * tcp_disconnect()): what was received and not read goes, and so do a
+ * listener's connections not yet accepted (their channels arrive here).
+ * Bounded: at most 4 MiB are dropped.
+ */
+static void stream_flush(int fd)
+{
+	static char sink[4096];
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+	} cm;
+
+	for (int i = 0; i < 1024; i++) {
+		struct iovec iov = { sink, sizeof(sink) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cm.b,
+				    .msg_controllen = sizeof(cm.b) };
+		struct cmsghdr *c;
+
+		if (ust_r.recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+			break;
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (size_t j = 0; j < (c->cmsg_len - CMSG_LEN(0)) /
+					       sizeof(int); j++) {
+				int f;
+
+				memcpy(&f, CMSG_DATA(c) + j * sizeof(int),
+				       sizeof(f));
+				ust_r.close(f);
+			}
+		}
+	}
+}
+
+/*
+ * After a stream's connect(): a failed one (Linux leaves the socket
+ * unconnected, to try again; EINPROGRESS, EALREADY, EISCONN and EINTR
+ * leave a connection going) and a disconnect make it unconnected, with a
+ * new filler for the next non-blocking attempt.
+ */
+static void stream_connected(int fd, int rc, bool unspec)
+{
+	if (unspec && rc == 0) {
+		stream_flush(fd);
+		set_flags(fd, UST_FRESH, UST_CONNECT_TRIED | UST_LISTENING);
+	} else if (rc && rc != -EINPROGRESS && rc != -EALREADY &&
+		   rc != -EISCONN && rc != -EINTR) {
+		set_flags(fd, UST_FRESH, UST_CONNECT_TRIED);
+	}
+}
+
 PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct ustack_connect_req r;
@@ -586,6 +707,8 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
 	rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0, NULL);
+	if (ust_is_stream(k))
+		stream_connected(fd, rc, r.addr.family == AF_UNSPEC);
 	return rc ? fail(rc) : 0;
 }
 
@@ -604,10 +727,43 @@ PUBLIC int ustack_shutdown(int fd, int how)
 	return rc ? fail(rc) : 0;
 }
 
+/*
+ * close() of a stream that lingers (SO_LINGER on, with a timeout): Linux
+ * waits, in the close of the last descriptor, until the FIN is
+ * acknowledged or the time is up (sk_stream_wait_close()), blocking or
+ * not. Phase 0 tells the daemon, with the fd, which is then closed; phase
+ * 1 waits for the daemon's answer (daemon/rpc/sock_end.c). close()'s
+ * result is the kernel's, as in Linux, where the wait changes nothing.
+ */
+static int linger_close(int fd)
+{
+	struct ustack_linger_req r = { 0, 0 };
+	struct ustack_int id = { 0 };
+	size_t n = 0;
+	int rc = ctl_call(USTACK_MSG_LINGER, &r, sizeof(r), fd, &id,
+			  sizeof(id), &n);
+	int cr = ust_r.close(fd), e = errno;
+
+	if (cr == 0 && rc == 0 && n == sizeof(id) && id.value > 0) {
+		r.phase = 1;
+		r.id = (uint32_t)id.value;
+		ctl_call(USTACK_MSG_LINGER, &r, sizeof(r), -1, &id,
+			 sizeof(id), &n);
+	}
+	errno = e;
+	return cr;
+}
+
 PUBLIC int ustack_close(int fd)
 {
+	uint32_t v = 0;
+
 	ust_init();
+	if (fd >= 0 && (unsigned)fd < fdtab_size)
+		v = atomic_load(&fdtab[fd]);
 	ust_forget(fd);
+	if ((v & UST_OURS) && (v & UST_LINGER))
+		return linger_close(fd);
 	return ust_r.close(fd);
 }
 
@@ -728,6 +884,16 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 	if (o.len)
 		memcpy(o.val, val, o.len);
 	rc = ctl_call(USTACK_MSG_SETSOCKOPT, &o, sizeof(o), fd, NULL, 0, NULL);
+	if (rc == 0 && ust_is_stream(k) && level == SOL_SOCKET &&
+	    name == SO_LINGER && len >= sizeof(struct linger)) {
+		const struct linger *lg = val;
+
+		/* close() will wait (linger_close()) */
+		if (lg->l_onoff && lg->l_linger > 0)
+			set_flags(fd, UST_LINGER, 0);
+		else
+			set_flags(fd, 0, UST_LINGER);
+	}
 	return rc ? fail(rc) : 0;
 }
 
@@ -817,11 +983,11 @@ PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (ust_is_dgram(k))
 		return dgram_sendmsg(fd, k, msg, flags);
 	if (k & UST_FRESH)
-		return stream_unconnected_send(flags);
+		return stream_unconnected_send(fd, flags);
 	if (msg->msg_name && msg->msg_namelen)
 		return fail(-EISCONN);
 	stream_settle(fd, k);
-	return ust_r.sendmsg(fd, msg, flags);
+	return stream_sendmsg(fd, msg, flags);
 }
 
 PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
@@ -836,11 +1002,11 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 	if (ust_is_dgram(k))
 		return dgram_sendmsg(fd, k, &m, flags);
 	if (k & UST_FRESH)
-		return stream_unconnected_send(flags);
+		return stream_unconnected_send(fd, flags);
 	if (addr && alen)
 		return fail(-EISCONN);
 	stream_settle(fd, k);
-	return ust_r.send(fd, buf, len, flags);
+	return stream_send(fd, buf, len, flags);
 }
 
 PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
@@ -856,7 +1022,7 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	if (ust_is_dgram(k))
 		return dgram_recvmsg(fd, msg, flags);
 	if (k & UST_FRESH)
-		return fail(-ENOTCONN);
+		return stream_unconnected_recv(fd);
 	msg->msg_namelen = 0;
 	{
 		ssize_t n = ust_r.recvmsg(fd, msg, flags);
@@ -880,7 +1046,7 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 	PASS_UNLESS_OURS(k, fd, recvfrom(fd, buf, len, flags, addr, alen));
 	if (!ust_is_dgram(k)) {
 		if (k & UST_FRESH)
-			return fail(-ENOTCONN);
+			return stream_unconnected_recv(fd);
 		if (alen)
 			*alen = 0;
 		n = ust_r.recv(fd, buf, len, flags);
@@ -908,7 +1074,7 @@ PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 	if (ust_is_dgram(k))
 		return ustack_recvfrom(fd, buf, len, 0, NULL, NULL);
 	if (k & UST_FRESH)
-		return fail(-ENOTCONN);
+		return stream_unconnected_recv(fd);
 	n = ust_r.read(fd, buf, len);
 	return n == 0 && k ? stream_eof(fd, len) : n;
 }
@@ -920,10 +1086,10 @@ PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
 	if (ust_is_dgram(k))
 		return ustack_sendto(fd, buf, len, 0, NULL, 0);
 	if (k & UST_FRESH)
-		return stream_unconnected_send(0);
+		return stream_unconnected_send(fd, 0);
 	if (k & UST_SMALLBUF)
 		stream_settle(fd, k);
-	return ust_r.write(fd, buf, len);
+	return k ? stream_send(fd, buf, len, 0) : ust_r.write(fd, buf, len);
 }
 
 PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
@@ -937,7 +1103,7 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_recvmsg(fd, &m, 0);
 	if (k & UST_FRESH)
-		return fail(-ENOTCONN);
+		return stream_unconnected_recv(fd);
 	n = ust_r.readv(fd, iov, iovcnt);
 	if (n == 0 && k) {
 		size_t len = 0;
@@ -958,9 +1124,11 @@ PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_sendmsg(fd, k, &m, 0);
 	if (k & UST_FRESH)
-		return stream_unconnected_send(0);
+		return stream_unconnected_send(fd, 0);
 	if (k & UST_SMALLBUF)
 		stream_settle(fd, k);
+	if (k && iovcnt >= 0 && iovcnt <= IOV_MAX)
+		return stream_sendmsg(fd, &m, 0);
 	return ust_r.writev(fd, iov, iovcnt);
 }
 
@@ -1015,7 +1183,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	}
 	if (flags & SOCK_NONBLOCK)
 		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
-	set_kind(nfd, kind_of(&am.info));
+	set_kind(nfd, kind_of(&am.info) | (k & UST_LINGER));
 	if (addr && len)
 		*len = (socklen_t)ustack_addr_to_sockaddr(&am.peer, addr, *len,
 			k & UST_V6 ? AF_INET6 : AF_INET);

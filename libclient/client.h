@@ -46,6 +46,7 @@ struct ust_real {
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
 	int (*close_range)(unsigned, unsigned, int);
+	int (*socketpair)(int, int, int, int *);
 };
 
 extern struct ust_real ust_r;
@@ -63,9 +64,12 @@ int ust_trap_install(void);
 #define UST_CONNECT_TRIED 0x20u      /* stream: connect() was called */
 #define UST_SMALLBUF 0x40u           /* stream: SO_SNDBUF lowered (filler) */
 #define UST_LISTENING 0x80u          /* stream: listen() succeeded */
-#define UST_FRESH 0x200u             /* stream: made here, never connected */
+#define UST_FRESH 0x200u             /* stream: not connected (never, or
+					* no more: failed, disconnected) */
+#define UST_LINGER 0x400u            /* stream: SO_LINGER with a timeout */
 #define UST_TYPE_MASK 0xfu
 
+int ust_socketpair(int domain, int type, int protocol, int sv[2]);
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
 void ust_forget(int fd);
 void ust_copy(int from, int to);

@@ -7,9 +7,10 @@
  * name through which a program reaches them (accept4, recvmmsg, sendmmsg,
  * the _chk variants that _FORTIFY_SOURCE compiles calls into, the dup
  * family, close, close_range, fcntl, ioctl, sendfile). socket() with
- * AF_INET or AF_INET6 makes a ustack socket; everything else, and every
- * call on a descriptor that is not a ustack socket, goes to libc
- * untouched. The work is in client.c (the ustack_* calls, which already
+ * AF_INET or AF_INET6 asks ustack (which answers AF_INET6 with
+ * EAFNOSUPPORT until it has IPv6, and so does socketpair()); everything
+ * else, and every call on a descriptor that is not a ustack socket, goes
+ * to libc untouched. The work is in client.c (the ustack_* calls, which already
  * pass foreign descriptors to libc); here are only the names.
  *
  * Calls that libc makes to itself (its resolver calls __socket directly)
@@ -50,6 +51,11 @@ __attribute__((constructor)) static void preload_init(void)
 PUBLIC int socket(int domain, int type, int protocol)
 {
 	return ustack_socket(domain, type, protocol);
+}
+
+PUBLIC int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	return ust_socketpair(domain, type, protocol, sv);
 }
 
 PUBLIC int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)

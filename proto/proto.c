@@ -35,6 +35,7 @@ static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
 	[USTACK_MSG_SHUTDOWN] = { SZ(ustack_int), 0, 0, 0 },
 	[USTACK_MSG_IOCTL] = S(ustack_int, ustack_int),
 	[USTACK_MSG_SENDTO] = { BODY_DATAGRAM, SZ(ustack_int), 0, 0 },
+	[USTACK_MSG_LINGER] = S(ustack_linger_req, ustack_int),
 #undef S
 #undef SZ
 };

@@ -73,6 +73,8 @@ enum ustack_msg_type {
 	USTACK_MSG_IOCTL = 12,
 	/* Body: struct ustack_dgram_hdr + payload. Reply: struct ustack_int */
 	USTACK_MSG_SENDTO = 13,
+	/* close() with SO_LINGER: ustack_linger_req. Reply: ustack_int */
+	USTACK_MSG_LINGER = 14,
 	USTACK_MSG_TYPE_MAX
 };
 
@@ -116,6 +118,18 @@ struct ustack_connect_req {
 
 struct ustack_int {
 	int32_t value;
+};
+
+/*
+ * close() of a stream with SO_LINGER on and a timeout: phase 0 (with the
+ * fd, before the program closes it) answers the socket's id, or 0 when
+ * there is nothing to wait for; phase 1 (no fd, after the close) is
+ * answered when the connection's FIN is acknowledged or the linger time
+ * is up, at once if the program's end is still open elsewhere.
+ */
+struct ustack_linger_req {
+	uint32_t phase;      /* 0 or 1 */
+	uint32_t id;         /* phase 1: the id phase 0 gave */
 };
 
 #define USTACK_OPT_MAX 256  /* TCP_INFO: Linux 6.1's 232 bytes */

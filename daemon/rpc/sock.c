@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -45,6 +46,7 @@
 #include "udp.h"
 
 #define SOCK_OVERHEAD 4096          /* charged per socket: structs, events */
+#define SOCK_TYPE_MAX 11            /* Linux's SOCK_MAX: SOCK_PACKET + 1 */
 
 uint64_t sock_now(struct sock *sk)
 {
@@ -131,10 +133,11 @@ void sock_want_write(struct sock *sk, bool on)
 }
 
 /**
- * sock_close() - the last holder closed the program's end: free it all
+ * sock_detach() - drop @sk's channel and take it out of the cookie table:
+ * no request reaches it any more (a lingering close, or on the way out)
  * @sk: the socket
  */
-void sock_close(struct sock *sk)
+void sock_detach(struct sock *sk)
 {
 	struct socktab *t = sk->t;
 	struct sock **pp = &t->hash[hash_of(t, sk->cookie)];
@@ -143,6 +146,33 @@ void sock_close(struct sock *sk)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = sk->hnext;
+	sk->hnext = NULL;
+	if (sk->rev)
+		event_free(sk->rev);
+	if (sk->wev)
+		event_free(sk->wev);
+	sk->rev = sk->wev = NULL;
+	sk->wev_armed = false;
+	if (sk->chan >= 0)
+		close(sk->chan);
+	sk->chan = -1;
+}
+
+/**
+ * sock_close() - the last holder closed the program's end: free it all,
+ * unless the protocol keeps it for SO_LINGER (sock_end.c)
+ * @sk: the socket
+ */
+void sock_close(struct sock *sk)
+{
+	struct socktab *t = sk->t;
+
+	if (!sk->lingering && sk->linger_close && sk->proto &&
+	    sk->proto->linger && sk->proto->linger(sk)) {
+		sock_detach(sk);
+		return;
+	}
+	sock_detach(sk);
 	if (sk->prev)
 		sk->prev->next = sk->next;
 	else
@@ -152,11 +182,9 @@ void sock_close(struct sock *sk)
 	t->count--;
 	if (sk->proto)
 		sk->proto->close(sk);
-	if (sk->rev)
-		event_free(sk->rev);
-	if (sk->wev)
-		event_free(sk->wev);
-	close(sk->chan);
+	sock_linger_reply(sk);
+	if (sk->linger_timer)
+		event_free(sk->linger_timer);
 	sk->q->socks--;
 	sk->q->mem -= sk->charged;
 	t->st.closed++;
@@ -165,7 +193,7 @@ void sock_close(struct sock *sk)
 
 static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 {
-	if (domain != AF_INET && domain != AF_INET6)
+	if (domain != AF_INET)
 		return NULL;
 	if (type == SOCK_DGRAM && (*protocol == 0 || *protocol == IPPROTO_UDP)) {
 		*protocol = IPPROTO_UDP;
@@ -182,7 +210,7 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
  * sock_alloc() - a socket with its channel, charged to @q
  * @t: the table
  * @q: the uid that pays for it
- * @domain: AF_INET or AF_INET6
+ * @domain: AF_INET
  * @type: SOCK_DGRAM or SOCK_STREAM
  * @protocol: IPPROTO_UDP or IPPROTO_TCP
  * @proto: the protocol glue
@@ -197,6 +225,7 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			void *engine, int *client_fd, int *err)
 {
 	struct sock *sk;
+	struct stat st;
 	int fds[2], rc;
 	short rflags = EV_READ | EV_PERSIST;
 	socklen_t len = sizeof(uint64_t);
@@ -235,11 +264,12 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 		goto fail_pair;
 	}
 	if (getsockopt(fds[1], SOL_SOCKET, SO_COOKIE, &sk->cookie, &len) ||
-	    fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
+	    fstat(fds[1], &st) || fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
 		rc = -errno;
 		goto fail_fds;
 	}
 	sk->chan = fds[0];
+	sk->prog_ino = st.st_ino;
 	/* a stream channel is read only while the engine has room: edges */
 	if (proto->chan_type == SOCK_STREAM)
 		rflags |= EV_ET;
@@ -317,8 +347,8 @@ bool sock_owner_of(const void *user, struct sock_owner *o)
 {
 	const struct sock *sk = user;
 
-	if (!sk)
-		return false;
+	if (!sk || sk->lingering)
+		return false;   /* an orphan; a lingering one: closed */
 	o->id = sk->id;
 	o->pid = sk->pid;
 	o->uid = sk->uid;
@@ -360,7 +390,18 @@ static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 	struct sock *sk;
 	int protocol = req->protocol, rc;
 
-	if (req->domain != AF_INET && req->domain != AF_INET6)
+	/*
+	 * Until the engine has IPv6, AF_INET6 does not exist here, as on a
+	 * kernel booted with ipv6.disable=1 (inet6_init() never registers the
+	 * family): socket() fails with EAFNOSUPPORT, after the type check
+	 * that __sock_create() makes first. That is what makes getaddrinfo()
+	 * sort "::" last and servers that bind both "::" and 0.0.0.0 (redis,
+	 * mosquitto, sshd, asyncio) go on with IPv4 alone.
+	 */
+	if (req->domain == AF_INET6)
+		return req->type < 0 || req->type >= SOCK_TYPE_MAX ? -EINVAL :
+		       -EAFNOSUPPORT;
+	if (req->domain != AF_INET)
 		return -EAFNOSUPPORT;
 	proto = proto_for(req->domain, req->type, &protocol);
 	if (!proto)
@@ -401,34 +442,21 @@ static struct sock *sock_lookup(struct socktab *t, int fd)
 }
 
 /*
- * The IPv4 address in @ua for socket @sk. An AF_INET6 socket takes "::"
- * as any and v4-mapped addresses; other IPv6 addresses are not reachable
- * (the engine has no IPv6 yet).
+ * The IPv4 address in @ua, for an AF_INET socket (the only kind until
+ * IPv6): any other family is EAFNOSUPPORT, as from Linux's inet_bind(),
+ * tcp_v4_connect() and udp_sendmsg().
  */
-static int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
-			uint32_t *addr, uint16_t *port, int not_v4)
+static int sock_addr_in(const struct ustack_sockaddr *ua, uint32_t *addr,
+			uint16_t *port)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const uint8_t zero[16];
 	int rc = ustack_addr_check(ua);
 
 	if (rc)
 		return rc;
-	*port = ua->port;
-	if (ua->family == AF_INET) {
-		memcpy(addr, ua->addr, 4);
-		*addr = ntohl(*addr);
-		return 0;
-	}
-	if (ua->family != AF_INET6 || sk->domain != AF_INET6)
+	if (ua->family != AF_INET)
 		return -EAFNOSUPPORT;
-	if (!memcmp(ua->addr, zero, 16)) {
-		*addr = 0;
-		return 0;
-	}
-	if (memcmp(ua->addr, mapped, 12) || sk->kept[KEPT_V6ONLY])
-		return not_v4;
-	memcpy(addr, ua->addr + 12, 4);
+	*port = ua->port;
+	memcpy(addr, ua->addr, 4);
 	*addr = ntohl(*addr);
 	return 0;
 }
@@ -438,12 +466,9 @@ void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
 {
 	uint32_t n = htonl(addr);
 
+	(void)sk;
 	memset(ua, 0, sizeof(*ua));
 	ua->port = port;
-	if (sk->domain == AF_INET6 && addr == 0) {
-		ua->family = AF_INET6;
-		return;
-	}
 	ua->family = AF_INET;
 	memcpy(ua->addr, &n, 4);
 }
@@ -469,8 +494,8 @@ static unsigned sock_reap(struct socktab *t)
 		for (struct sock *sk = t->all; sk; sk = sk->next) {
 			struct pollfd p = { .fd = sk->chan, .events = POLLIN };
 
-			if (sk->type == SOCK_STREAM && !sk->listening &&
-			    (sk->conn_done || sk->connecting))
+			if (sk->chan < 0 || (sk->type == SOCK_STREAM &&
+			    !sk->listening && (sk->conn_done || sk->connecting)))
 				continue;
 			if (poll(&p, 1, 0) == 1 &&
 			    (p.revents & (POLLHUP | POLLERR))) {
@@ -490,12 +515,10 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 	uint16_t port;
 	int rc;
 
-	if (sk->domain == AF_INET6 && ua->family == AF_INET)
-		return -EINVAL;         /* shorter than a sockaddr_in6 */
-	if (sk->domain == AF_INET && ua->family == AF_UNSPEC)
+	if (ua->family == AF_UNSPEC)
 		rc = 0, addr = 0, port = ua->port;
 	else
-		rc = sock_addr_in(sk, ua, &addr, &port, -EADDRNOTAVAIL);
+		rc = sock_addr_in(ua, &addr, &port);
 	if (rc)
 		return rc;
 	if (port && port < 1024 && uid != 0) {
@@ -521,7 +544,7 @@ static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 		sk->filler += r->filler;
 	if (r->addr.family == AF_UNSPEC)
 		return sk->proto->disconnect(sk);
-	rc = sock_addr_in(sk, &r->addr, &addr, &port, -ENETUNREACH);
+	rc = sock_addr_in(&r->addr, &addr, &port);
 	if (rc)
 		return rc;
 	if (sk->pend_connect)
@@ -557,8 +580,6 @@ static int kept_index(int level, int name)
 		case IP_MTU_DISCOVER: return KEPT_IP_MTU_DISCOVER;
 		case IP_PKTINFO: return KEPT_IP_PKTINFO;
 		}
-	} else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
-		return KEPT_V6ONLY;
 	}
 	return -1;
 }
@@ -589,8 +610,12 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	} else {
 		memcpy(&val, o->val, sizeof(int));
 	}
-	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
-		return -ENOPROTOOPT;
+	if (o->level == IPPROTO_IPV6)
+		return -ENOPROTOOPT;    /* an AF_INET socket: ip_setsockopt() */
+	/* Linux: CAP_NET_ADMIN, which here is root's */
+	if (o->level == SOL_SOCKET && sk->uid != 0 &&
+	    (o->name == SO_RCVBUFFORCE || o->name == SO_SNDBUFFORCE))
+		return -EPERM;
 	k = kept_index(o->level, o->name);
 	if (k == KEPT_IP_TTL && (val < -1 || val == 0 || val > 255))
 		return -EINVAL;
@@ -603,7 +628,7 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 			return rc;
 		sk->kept[k] = k == KEPT_KEEPALIVE || k == KEPT_DONTROUTE ||
 			      k == KEPT_OOBINLINE || k == KEPT_NO_CHECK ||
-			      k == KEPT_TIMESTAMP || k == KEPT_V6ONLY ||
+			      k == KEPT_TIMESTAMP ||
 			      k == KEPT_IP_RECVERR || k == KEPT_IP_PKTINFO ?
 			      val != 0 : val;
 		if (k == KEPT_RCVLOWAT && val < 1)
@@ -640,8 +665,8 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		}
 		}
 	}
-	if (o->level == IPPROTO_IPV6 && sk->domain != AF_INET6)
-		return -EOPNOTSUPP;
+	if (o->level == IPPROTO_IPV6)
+		return -EOPNOTSUPP;     /* an AF_INET socket: ip_getsockopt() */
 	if (o->level == IPPROTO_TCP && o->name == TCP_INFO &&
 	    sk->type == SOCK_STREAM) {
 		out->len = (uint32_t)sock_tcp_info(sk, out->val, o->len);
@@ -675,7 +700,7 @@ static int req_sendto(struct sock *sk, const void *body, size_t len)
 		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),
 				       h.len, NULL, 0);
 	} else {
-		rc = sock_addr_in(sk, &h.addr, &addr, &port, -ENETUNREACH);
+		rc = sock_addr_in(&h.addr, &addr, &port);
 		if (rc)
 			return rc;
 		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),
@@ -708,12 +733,35 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 			*reply_len = sizeof(struct ustack_sock_info);
 		return rc;
 	}
+	if (h->type == USTACK_MSG_LINGER) {
+		struct ustack_linger_req lr;
+
+		memcpy(&lr, body, sizeof(lr));
+		if (lr.phase > 1)
+			return -EINVAL;
+		iv.value = 0;
+		memcpy(reply, &iv, sizeof(iv));
+		*reply_len = sizeof(iv);
+		if (lr.phase == 1)      /* after the close: no fd any more */
+			return sock_linger_wait(t, uid, client, h->seq, lr.id);
+	}
 	sk = sock_lookup(t, fd);
 	if (!sk)
 		return fd < 0 ? -EBADF : -ENOTSOCK;
 	sock_set_owner(sk, uid, pid);
 	sock_now(sk);
 	switch (h->type) {
+	case USTACK_MSG_LINGER:
+		/* phase 0: the program is about to close it; wait only for a
+		 * stream that lingers with a timeout */
+		if (sk->type == SOCK_STREAM && sk->proto->linger &&
+		    sk->kept[KEPT_LINGER_ON] &&
+		    sk->kept[KEPT_LINGER_SECS] > 0 && !sk->dead) {
+			sk->linger_close = true;
+			iv.value = (int32_t)sk->id;
+			memcpy(reply, &iv, sizeof(iv));
+		}
+		return 0;
 	case USTACK_MSG_QUERY: {
 		struct ustack_sock_info info = { sk->domain, sk->type,
 						 sk->protocol, sk->id };
@@ -880,6 +928,7 @@ struct socktab *socktab_new(struct event_base *base, struct stack *stack,
 	t->host = *host;
 	t->lim = *lim;
 	t->hash_size = 16384;
+	t->diag_fd = -1;
 	t->hash = calloc(t->hash_size, sizeof(*t->hash));
 	if (!t->hash) {
 		free(t);
@@ -894,13 +943,17 @@ void socktab_free(struct socktab *t)
 
 	if (!t)
 		return;
-	while (t->all)
+	while (t->all) {
+		t->all->linger_close = false;   /* no lingering at exit */
 		sock_close(t->all);
+	}
 	while ((q = t->quotas)) {
 		t->quotas = q->next;
 		free(q);
 	}
 	free(t->hash);
+	if (t->diag_fd >= 0)
+		close(t->diag_fd);
 	free(t);
 }
 

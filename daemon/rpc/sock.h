@@ -63,7 +63,12 @@ struct sock_limits {
 	X(dgram_out, "datagrams moved from programs to the engine")           \
 	X(dgram_in, "datagrams moved from the engine to programs")            \
 	X(stream_out, "stream bytes moved from programs to the engine")       \
-	X(stream_in, "stream bytes moved from the engine to programs")
+	X(stream_in, "stream bytes moved from the engine to programs")        \
+	X(dead_freed, "dead connections freed once their program let go")    \
+	X(diag_fail, "program-end lookups (sock_diag) without an answer")   \
+	X(lingered, "closes that waited as SO_LINGER asks")                  \
+	X(linger_timeouts, "SO_LINGER waits that ran out of time")           \
+	X(renewed, "streams made new: failed connect, connect(AF_UNSPEC)")
 
 struct sock_stats {
 #define X(name, desc) uint64_t name;

@@ -21,7 +21,7 @@ enum sock_kept_opt {
 	KEPT_KEEPALIVE, KEPT_DONTROUTE, KEPT_OOBINLINE, KEPT_PRIORITY,
 	KEPT_RCVLOWAT, KEPT_NO_CHECK, KEPT_IP_TOS, KEPT_IP_TTL,
 	KEPT_IP_RECVERR, KEPT_IP_MTU_DISCOVER, KEPT_IP_PKTINFO,
-	KEPT_V6ONLY, KEPT_LINGER_ON, KEPT_LINGER_SECS, KEPT_TIMESTAMP,
+	KEPT_LINGER_ON, KEPT_LINGER_SECS, KEPT_TIMESTAMP,
 	KEPT_MAX
 };
 
@@ -39,6 +39,7 @@ struct sock {
 	size_t charged;                 /* bytes charged to q */
 	int chan;                       /* the daemon's end */
 	uint64_t cookie;                /* SO_COOKIE of the program's end */
+	ino_t prog_ino;                 /* and its inode (sock_end.c) */
 	struct event *rev, *wev;
 	bool wev_armed;
 	int pending_err;                /* to post on the channel, positive */
@@ -59,6 +60,22 @@ struct sock {
 	uint32_t pend_seq;
 	struct sock *pend_child;        /* accepted, not yet handed over */
 	int pend_child_fd;
+	/* the connection died (reset, timeout): the channel is shut both
+	 * ways, so only sock_end.c can tell when the program lets go */
+	bool dead;
+	/* SO_LINGER close (sock_end.c): the program said it closes; the
+	 * connection waits for its FIN's ACK without a channel; a program
+	 * waits for that */
+	bool linger_close, lingering, linger_waiter;
+	uint64_t linger_client;
+	uint32_t linger_seq;
+	struct event *linger_timer;
+	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
+	uint32_t bound_addr;            /* bind()'s address and port */
+	uint16_t bound_port;
+	uint16_t old_lport;             /* getsockname after a disconnect */
+	int user_mss;                   /* TCP_MAXSEG set, 0: none */
+	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
 	int kept[KEPT_MAX];
 	union {
 		struct udp_sock *udp;
@@ -88,6 +105,9 @@ struct sock_proto {
 	int (*ioctl)(struct sock *sk, unsigned long req, int *val);
 	int (*sendto)(struct sock *sk, const void *buf, size_t len,
 		      const uint32_t *dst, uint16_t dport);
+	/* may be NULL: the program closed a socket it had asked to linger
+	 * on; true if the protocol keeps @sk until the close is done */
+	bool (*linger)(struct sock *sk);
 	/* the channel is readable (data or end of file) / writable again */
 	void (*chan_read)(struct sock *sk);
 	void (*chan_write)(struct sock *sk);
@@ -111,11 +131,22 @@ struct socktab {
 	struct uid_quota *quotas;
 	struct sock **hash;             /* by cookie */
 	unsigned hash_size;
+	int diag_fd;                    /* NETLINK_SOCK_DIAG, or -1 */
+	int diag_state;                 /* 0 unknown, 1 usable, -1 not */
+	uint32_t diag_seq;
 };
 
 uint64_t sock_now(struct sock *sk);
 void sock_settle(struct sock *sk);
 void sock_close(struct sock *sk);
+void sock_detach(struct sock *sk);
+bool sock_chan_gone(struct sock *sk);
+int sock_prog_alive(struct sock *sk);
+bool sock_diag_usable(struct sock *sk);
+int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
+		     uint32_t seq, uint32_t id);
+void sock_linger_reply(struct sock *sk);
+void sock_linger_arm(struct sock *sk);
 void sock_want_write(struct sock *sk, bool on);
 int sock_charge(struct sock *sk, size_t bytes);
 struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,

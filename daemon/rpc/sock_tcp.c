@@ -41,6 +41,23 @@
  * recvmsg. A connection the program's listener channel cannot take now
  * waits in one slot; the rest wait in the engine's accept queue.
  *
+ * A connection that dies (reset, timeout) shuts its channel both ways:
+ * the program reads end of file, its writes fail, and libustack makes the
+ * first failure the error (ECONNRESET), as Linux's do; sock_end.c tells
+ * when the program lets go.
+ *
+ * A socket's engine half can be made new (st_renew()) with its options
+ * and its bound address: after a failed connect, so that connect() tries
+ * again (Linux disconnects a socket whose connect failed), and for
+ * connect(AF_UNSPEC), Linux's tcp_disconnect(): a reset to a connected
+ * peer, ECONNRESET for SO_ERROR, and a socket that can connect or listen
+ * again. Its channel stays (bytes the program wrote and the daemon had
+ * not sent are dropped; libustack drops those not yet read).
+ *
+ * SO_LINGER with a timeout (sock_end.c): a close that would send a FIN
+ * keeps the socket, shut both ways in the engine, until the FIN is
+ * acknowledged or the time is up.
+ *
  * Engine callbacks never close anything: they activate a per-socket
  * "kick" event, and the work happens from the event loop.
  */
@@ -90,7 +107,7 @@ static int st_open(struct sock *sk, void *engine)
 	if (!sk->kick)
 		return -ENOMEM;
 	if (!ts) {
-		rc = tcp_open(sk->t->stack, &ts);
+		rc = tcp_open(sk->t->stack, &ts, sock_now(sk));
 		if (rc)
 			return rc;
 	}
@@ -132,7 +149,97 @@ static void st_kick(struct sock *sk)
 
 static int st_bind(struct sock *sk, uint32_t addr, uint16_t port)
 {
-	return tcp_bind(T(sk), addr, port);
+	int rc = tcp_bind(T(sk), addr, port);
+
+	if (rc == 0) {
+		/* kept by st_renew(); a port bind() chose is not */
+		sk->bound_addr = addr;
+		sk->bound_port = port;
+		sk->old_lport = 0;
+	}
+	return rc;
+}
+
+/* Options a new engine socket takes over, as Linux's tcp_disconnect()
+ * keeps them */
+static const enum tcp_sockopt renew_opts[] = {
+	TCP_SO_REUSEADDR, TCP_SO_REUSEPORT, TCP_SO_KEEPALIVE, TCP_SO_LINGER,
+	TCP_OPT_NODELAY, TCP_OPT_CORK, TCP_OPT_KEEPIDLE, TCP_OPT_KEEPINTVL,
+	TCP_OPT_KEEPCNT, TCP_OPT_CONGESTION,
+};
+
+/**
+ * st_renew() - give @sk a new engine socket, unconnected
+ * @sk: the socket
+ *
+ * The old one is aborted: a reset if it was synchronized (RFC 9293 ABORT,
+ * Linux's tcp_need_reset()), nothing if it was connecting or closed. The
+ * new one has its options and bind()'s address and port; getsockname()
+ * goes on showing the old port until the socket has a new one, as Linux's
+ * does (inet_sport stays).
+ *
+ * Return: 0, or -ENOBUFS (no engine socket left; nothing changed)
+ */
+static int st_renew(struct sock *sk)
+{
+	struct tcp_sock *old = T(sk), *nw;
+	uint64_t now = sock_now(sk);
+	uint32_t a;
+	uint16_t p;
+	int v;
+
+	if (tcp_open(sk->t->stack, &nw, now))
+		return -ENOBUFS;
+	for (size_t i = 0; i < sizeof(renew_opts) / sizeof(renew_opts[0]); i++)
+		if (tcp_getsockopt(old, renew_opts[i], &v) == 0)
+			tcp_setsockopt(nw, renew_opts[i], v, now);
+	if (sk->user_mss)
+		tcp_setsockopt(nw, TCP_OPT_MAXSEG, sk->user_mss, now);
+	if (sk->user_sndbuf)
+		tcp_setsockopt(nw, TCP_SO_SNDBUFFORCE, sk->user_sndbuf / 2,
+			       now);
+	if (sk->user_rcvbuf)
+		tcp_setsockopt(nw, TCP_SO_RCVBUFFORCE, sk->user_rcvbuf / 2,
+			       now);
+	tcp_getsockname(old, &a, &p);
+	if (p)
+		sk->old_lport = p;
+	tcp_set_user(old, NULL);
+	tcp_abort(old, now);
+	sk->e.tcp = nw;
+	tcp_set_user(nw, sk);
+	if ((sk->bound_addr || sk->bound_port) &&
+	    tcp_bind(nw, sk->bound_addr, sk->bound_port))
+		log_warn("socket %u: its address is gone after a disconnect",
+			 sk->id);
+	sk->connecting = sk->nb_connect = sk->conn_done = false;
+	sk->listening = false;
+	sk->t->st.renewed++;
+	st_charge(sk);
+	sock_settle(sk);
+	return 0;
+}
+
+/* Bytes waiting in the channel that were written for a connection that
+ * is gone, or before there was one: dropped, all but @keep (a connect's
+ * filler, written just before it). Linux fails such writes (EPIPE). */
+static void st_drop_unsent(struct sock *sk, uint32_t keep)
+{
+	int q = 0;
+
+	if (ioctl(sk->chan, SIOCINQ, &q) || q <= (int)keep)
+		return;
+	q -= (int)keep;
+	while (q > 0) {
+		ssize_t n = recv(sk->chan, scratch,
+				 (size_t)q < sizeof(scratch) ? (size_t)q
+							     : sizeof(scratch),
+				 MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		q -= (int)n;
+	}
 }
 
 static int st_connect(struct sock *sk, uint32_t addr, uint16_t port,
@@ -144,7 +251,9 @@ static int st_connect(struct sock *sk, uint32_t addr, uint16_t port,
 		return -EISCONN;
 	if (sk->nb_connect) {
 		/* Linux: the first connect() after a non-blocking one has
-		 * ended reports how it ended: 0, or the error */
+		 * ended reports how it ended: 0, or the error (ECONNABORTED
+		 * if SO_ERROR took it), and a failed one leaves the socket
+		 * unconnected, to try again */
 		enum tcp_state st = tcp_sock_state(T(sk));
 
 		if (st == TCP_SYN_SENT)
@@ -154,10 +263,14 @@ static int st_connect(struct sock *sk, uint32_t addr, uint16_t port,
 			rc = sk->pending_err ? -sk->pending_err
 					     : tcp_sock_error(T(sk));
 			sk->pending_err = 0;
+			if (!sk->dead)
+				st_renew(sk);
 			return rc ? rc : -ECONNABORTED;
 		}
 		return 0;
 	}
+	if (!sk->conn_done && tcp_sock_state(T(sk)) == TCP_CLOSED)
+		st_drop_unsent(sk, sk->filler);
 	rc = tcp_connect(T(sk), addr, port, sock_now(sk));
 	if (rc == -EINPROGRESS) {
 		sk->connecting = true;
@@ -173,15 +286,43 @@ static int st_connect(struct sock *sk, uint32_t addr, uint16_t port,
 	return rc;
 }
 
+/*
+ * connect(AF_UNSPEC): Linux's tcp_disconnect(). A listener stops (its
+ * pending connections are reset; libustack drops the ones its channel
+ * holds); a connection is aborted, with a reset if it was synchronized,
+ * and SO_ERROR then reads ECONNRESET (also for one still connecting).
+ * The socket can connect or listen again.
+ */
 static int st_disconnect(struct sock *sk)
 {
-	(void)sk;
-	return -EOPNOTSUPP;     /* connect(AF_UNSPEC) on TCP: not supported */
+	enum tcp_state st = tcp_sock_state(T(sk));
+	bool reset = st == TCP_SYN_SENT || st == TCP_SYN_RECEIVED ||
+		     st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT ||
+		     st == TCP_FIN_WAIT_1 || st == TCP_FIN_WAIT_2;
+
+	if (sk->dead)
+		return 0;
+	if (sk->pend_child) {
+		close(sk->pend_child_fd);
+		sk->pend_child_fd = -1;
+		sock_close(sk->pend_child);
+		sk->pend_child = NULL;
+	}
+	if (st_renew(sk))
+		return -ENOBUFS;
+	if (reset)
+		sk->pending_err = ECONNRESET;
+	sock_reply_pending(sk, -ECONNRESET);
+	sock_want_write(sk, false);
+	st_drop_unsent(sk, 0);
+	sk->filler = 0;
+	sk->prog_eof = false;
+	return 0;
 }
 
 static int st_listen(struct sock *sk, int backlog)
 {
-	int rc = tcp_listen(T(sk), backlog);
+	int rc = tcp_listen(T(sk), backlog, sock_now(sk));
 
 	if (rc == 0)
 		sk->listening = true;
@@ -200,6 +341,8 @@ static int st_getname(struct sock *sk, bool peer, uint32_t *addr,
 		return 0;
 	}
 	tcp_getsockname(T(sk), addr, port);
+	if (!*port)
+		*port = sk->old_lport;  /* after a disconnect, as Linux */
 	return 0;
 }
 
@@ -209,6 +352,8 @@ static int st_opt(int level, int name)
 		switch (name) {
 		case SO_SNDBUF: return TCP_SO_SNDBUF;
 		case SO_RCVBUF: return TCP_SO_RCVBUF;
+		case SO_SNDBUFFORCE: return TCP_SO_SNDBUFFORCE;
+		case SO_RCVBUFFORCE: return TCP_SO_RCVBUFFORCE;
 		case SO_REUSEADDR: return TCP_SO_REUSEADDR;
 		case SO_REUSEPORT: return TCP_SO_REUSEPORT;
 		case SO_KEEPALIVE: return TCP_SO_KEEPALIVE;
@@ -236,12 +381,19 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 		if (val < 1)
 			return -EINVAL;
 		return tcp_setsockopt(T(sk), TCP_OPT_KEEPIDLE,
-				      (val + 999) / 1000);
+				      (val + 999) / 1000, sock_now(sk));
 	}
 	if (o < 0)
 		return level == IPPROTO_TCP ? -ENOPROTOOPT : -ENOPROTOOPT;
-	rc = tcp_setsockopt(T(sk), (enum tcp_sockopt)o, val);
-	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_RCVBUF))
+	rc = tcp_setsockopt(T(sk), (enum tcp_sockopt)o, val, sock_now(sk));
+	if (rc == 0 && o == TCP_OPT_MAXSEG)
+		sk->user_mss = val;     /* for st_renew() */
+	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_SNDBUFFORCE))
+		tcp_getsockopt(T(sk), TCP_SO_SNDBUF, &sk->user_sndbuf);
+	if (rc == 0 && (o == TCP_SO_RCVBUF || o == TCP_SO_RCVBUFFORCE))
+		tcp_getsockopt(T(sk), TCP_SO_RCVBUF, &sk->user_rcvbuf);
+	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_RCVBUF ||
+			o == TCP_SO_SNDBUFFORCE || o == TCP_SO_RCVBUFFORCE))
 		rc = st_charge(sk);
 	if (rc == 0 && o == TCP_OPT_NODELAY)
 		st_kick(sk);
@@ -351,10 +503,28 @@ static int st_sendto(struct sock *sk, const void *buf, size_t len,
 }
 
 /* The engine's error for a dead connection, kept for SO_ERROR. */
+/*
+ * The connection died (reset, timeout): keep the engine's error for
+ * SO_ERROR and shut the channel both ways, so that the program reads end
+ * of file (libustack then takes the error: ECONNRESET) and its writes fail
+ * (libustack: the error once, without SIGPIPE, then EPIPE), as after a
+ * reset in Linux (tcp_sendmsg() -> sk_stream_error()). Only the read side
+ * where sock_end.c cannot tell when the program lets go of a channel shut
+ * both ways.
+ */
 static void st_fail(struct sock *sk, int err)
 {
 	if (!sk->pending_err && err)
 		sk->pending_err = err;
+	if (sk->dead)
+		return;
+	if (sock_diag_usable(sk)) {
+		shutdown(sk->chan, SHUT_RDWR);
+		sk->dead = true;
+		sk->chan_wr_shut = true;
+		sock_want_write(sk, false);
+		return;
+	}
 	if (!sk->chan_wr_shut) {
 		shutdown(sk->chan, SHUT_WR);
 		sk->chan_wr_shut = true;
@@ -401,21 +571,10 @@ static void st_drain(struct sock *sk)
 	}
 }
 
-/*
- * End of file on the channel: closed everywhere, or shut for writing?
- * (POLLERR: the program's end closed with unread bytes, ECONNRESET.)
- */
-static bool chan_gone(struct sock *sk)
-{
-	struct pollfd p = { .fd = sk->chan, .events = POLLIN };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
-}
-
 /* Return: true if the socket was freed */
 static bool st_eof(struct sock *sk)
 {
-	if (chan_gone(sk)) {
+	if (sock_chan_gone(sk)) {
 		sock_close(sk);
 		return true;
 	}
@@ -457,6 +616,8 @@ static void st_pull(struct sock *sk)
 	uint64_t now = sock_now(sk);
 	enum tcp_state st;
 
+	if (sk->dead)
+		return;         /* shut both ways: sock_end.c sees the close */
 	if (st_discard_filler(sk) || sk->filler)
 		return;
 	for (;;) {
@@ -522,8 +683,6 @@ static int st_hand_over(struct sock *l, struct sock *c, int cfd)
 	sock_addr_out(l, a, p, &am.local);
 	tcp_getpeername(T(c), &a, &p);
 	sock_addr_out(l, a, p, &am.peer);
-	if (l->domain == AF_INET6 && am.peer.family == AF_INET6)
-		am.peer.family = AF_INET;   /* v4 peer of a v6 listener */
 	am.info = (struct ustack_sock_info){ c->domain, c->type, c->protocol,
 					     c->id };
 	memset(&cm, 0, sizeof(cm));
@@ -558,10 +717,15 @@ static void st_accept(struct sock *l)
 				sock_settle(l);
 				continue;
 			}
-			/* the listener's holder will accept it */
+			/* the listener's holder will accept it, with the
+			 * options it set (Linux's sk_clone_lock()) */
 			c->pid = l->pid;
 			c->uid = l->uid;
 			memcpy(c->comm, l->comm, sizeof(c->comm));
+			memcpy(c->kept, l->kept, sizeof(c->kept));
+			c->user_mss = l->user_mss;
+			c->user_sndbuf = l->user_sndbuf;
+			c->user_rcvbuf = l->user_rcvbuf;
 			l->pend_child = c;
 			l->pend_child_fd = cfd;
 		}
@@ -582,19 +746,87 @@ static void st_accept(struct sock *l)
 	}
 }
 
+/*
+ * The handshake failed. Linux's connect() reports the error and leaves
+ * the socket unconnected (__inet_stream_connect(): sock_error, then
+ * disconnect), so that the next connect() tries again: a blocking one is
+ * answered and the socket made new; for a non-blocking one the error waits
+ * for SO_ERROR or the next connect() (st_connect()). The filler goes: the
+ * program's end becomes writable, the outcome is known.
+ */
+static void st_connect_failed(struct sock *sk)
+{
+	if (sk->pend_connect) {
+		int err = tcp_sock_error(T(sk));
+
+		sock_reply_pending(sk, err ? err : -ECONNREFUSED);
+		st_renew(sk);
+	}
+	st_discard_filler(sk);          /* may free sk */
+}
+
+/*
+ * sock_proto.linger: the program closed a socket that lingers with a
+ * timeout (sock_end.c). If the close sends a FIN, shut the engine socket
+ * both ways and keep it until the FIN is acknowledged or the time is up;
+ * a close that resets (unread data, SO_LINGER {1, 0}, the program's end
+ * gone with bytes unread) waits for nothing, as in Linux's tcp_close().
+ */
+static bool st_linger(struct sock *sk)
+{
+	enum tcp_state st;
+
+	if (!T(sk) || sk->listening || sk->abort || sk->dead ||
+	    !sk->conn_done || sk->pend_child)
+		return false;
+	st = tcp_sock_state(T(sk));
+	if (st != TCP_ESTABLISHED && st != TCP_CLOSE_WAIT &&
+	    st != TCP_SYN_RECEIVED && st != TCP_FIN_WAIT_1 &&
+	    st != TCP_CLOSING && st != TCP_LAST_ACK)
+		return false;
+	if (tcp_recv_avail(T(sk)) || (sk->kept[KEPT_LINGER_ON] &&
+				      sk->kept[KEPT_LINGER_SECS] == 0))
+		return false;
+	tcp_shutdown(T(sk), TCP_SHUT_RDWR, sock_now(sk));
+	sock_settle(sk);
+	sk->lingering = true;
+	sock_linger_arm(sk);
+	return true;
+}
+
+/* Lingering: done once FIN_WAIT_1, CLOSING and LAST_ACK are over
+ * (Linux's sk_stream_closing()); then the socket goes, and its waiter
+ * with it */
+static void st_linger_check(struct sock *sk)
+{
+	enum tcp_state st = tcp_sock_state(T(sk));
+
+	if (st != TCP_FIN_WAIT_1 && st != TCP_CLOSING && st != TCP_LAST_ACK)
+		sock_close(sk);
+}
+
 static void st_chan_read(struct sock *sk)
 {
+	if (sk->dead) {
+		/* shut both ways: an edge here may be the program's close */
+		if (sock_prog_alive(sk) == 0) {
+			sk->t->st.dead_freed++;
+			sock_close(sk);
+		}
+		return;
+	}
 	if (sk->listening) {
 		ssize_t n = recv(sk->chan, scratch, sizeof(scratch),
 				 MSG_DONTWAIT);
 
-		if ((n == 0 || (n < 0 && errno != EAGAIN)) && chan_gone(sk))
+		if ((n == 0 || (n < 0 && errno != EAGAIN)) &&
+		    sock_chan_gone(sk))
 			sock_close(sk);
 		return;
 	}
 	if (!sk->conn_done) {
 		/* not connected: bytes (the filler) wait; only a close counts */
-		if (chan_gone(sk))
+		if (sock_chan_gone(sk))
 			sock_close(sk);
 		return;
 	}
@@ -605,7 +837,7 @@ static void st_chan_write(struct sock *sk)
 {
 	if (sk->listening)
 		st_accept(sk);
-	else
+	else if (sk->conn_done)
 		st_drain(sk);
 	sock_settle(sk);
 }
@@ -617,6 +849,12 @@ static void st_kick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (sk->lingering) {
+		st_linger_check(sk);    /* may free sk */
+		return;
+	}
+	if (sk->dead)
+		return;
 	if (sk->listening) {
 		if (!sk->wev_armed)
 			st_accept(sk);
@@ -626,21 +864,30 @@ static void st_kick_cb(evutil_socket_t fd, short what, void *arg)
 	st = tcp_sock_state(T(sk));
 	if (sk->connecting && st != TCP_SYN_SENT) {
 		sk->connecting = false;
-		sk->conn_done = true;
-		if (sk->pend_connect) {
-			int err = 0;
-
-			if (st != TCP_ESTABLISHED && st != TCP_CLOSE_WAIT) {
-				err = tcp_sock_error(T(sk));
-				if (!err)
-					err = -ECONNREFUSED;
-			}
-			sock_reply_pending(sk, err);
+		if (st == TCP_CLOSED) {
+			st_connect_failed(sk);  /* may free sk */
+			return;
 		}
+		sk->conn_done = true;
+		sock_reply_pending(sk, 0);
+	}
+	if (!sk->conn_done) {
+		/* a connect that failed at once: its filler goes */
+		if (!sk->connecting && sk->filler)
+			st_discard_filler(sk);  /* may free sk */
+		return;
 	}
 	if (!sk->wev_armed)
 		st_drain(sk);
-	if (sk->conn_done)
+	if (sk->chan_wr_shut && !sk->dead &&
+	    tcp_sock_state(T(sk)) == TCP_CLOSED) {
+		/* a reset after the peer's FIN (st_drain() stopped at it) */
+		int err = tcp_sock_error(T(sk));
+
+		if (err)
+			st_fail(sk, -err);
+	}
+	if (!sk->dead)
 		st_pull(sk);    /* may free sk */
 }
 
@@ -658,6 +905,7 @@ const struct sock_proto sock_tcp_proto = {
 	.shutdown = st_shutdown,
 	.ioctl = st_ioctl,
 	.sendto = st_sendto,
+	.linger = st_linger,
 	.chan_read = st_chan_read,
 	.chan_write = st_chan_write,
 };

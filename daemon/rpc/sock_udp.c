@@ -107,6 +107,8 @@ static int su_opt(int level, int name)
 	switch (name) {
 	case SO_RCVBUF: return UDP_SO_RCVBUF;
 	case SO_SNDBUF: return UDP_SO_SNDBUF;
+	case SO_RCVBUFFORCE: return UDP_SO_RCVBUFFORCE;
+	case SO_SNDBUFFORCE: return UDP_SO_SNDBUFFORCE;
 	case SO_BROADCAST: return UDP_SO_BROADCAST;
 	case SO_REUSEADDR: return UDP_SO_REUSEADDR;
 	case SO_REUSEPORT: return UDP_SO_REUSEPORT;
@@ -114,25 +116,33 @@ static int su_opt(int level, int name)
 	return -1;
 }
 
+/* SO_RCVBUF, SO_SNDBUF (and FORCE): charged to the quota before set */
+static int su_setbuf(struct sock *sk, enum udp_sockopt o, int val)
+{
+	bool snd = o == UDP_SO_SNDBUF || o == UDP_SO_SNDBUFFORCE;
+	uint32_t v = stack_sockbuf_size(sk->t->stack, val, snd,
+					o == UDP_SO_RCVBUFFORCE ||
+					o == UDP_SO_SNDBUFFORCE);
+	int other = 0, rc;
+
+	udp_getsockopt(sk->e.udp, snd ? UDP_SO_RCVBUF : UDP_SO_SNDBUF, &other);
+	rc = sock_charge(sk, (size_t)v + (size_t)other);
+	if (rc)
+		return rc;
+	udp_setsockopt(sk->e.udp, o, val);
+	udp_chan_sndbuf(sk);
+	return 0;
+}
+
 static int su_setopt(struct sock *sk, int level, int name, int val)
 {
-	int o = su_opt(level, name), rcv, snd, old, rc;
+	int o = su_opt(level, name);
 
 	if (o < 0)
 		return -ENOPROTOOPT;
-	if (o == UDP_SO_RCVBUF || o == UDP_SO_SNDBUF) {
-		udp_getsockopt(sk->e.udp, (enum udp_sockopt)o, &old);
-		udp_setsockopt(sk->e.udp, (enum udp_sockopt)o, val);
-		udp_getsockopt(sk->e.udp, UDP_SO_RCVBUF, &rcv);
-		udp_getsockopt(sk->e.udp, UDP_SO_SNDBUF, &snd);
-		rc = sock_charge(sk, (size_t)rcv + (size_t)snd);
-		if (rc) {
-			udp_setsockopt(sk->e.udp, (enum udp_sockopt)o, old / 2);
-			return rc;
-		}
-		udp_chan_sndbuf(sk);
-		return 0;
-	}
+	if (o == UDP_SO_RCVBUF || o == UDP_SO_SNDBUF ||
+	    o == UDP_SO_RCVBUFFORCE || o == UDP_SO_SNDBUFFORCE)
+		return su_setbuf(sk, (enum udp_sockopt)o, val);
 	return udp_setsockopt(sk->e.udp, (enum udp_sockopt)o, val);
 }
 

@@ -6,6 +6,7 @@
  * the time it was given in s->now, so that the modules below never need a
  * clock of their own.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->reass_timeout = 30 * NSEC_PER_SEC;
 	cfg->icmp_rate = 1000;
 	cfg->icmp_burst = 50;
+	cfg->rmem_max = 212992;       /* Linux's defaults */
+	cfg->wmem_max = 212992;
 	cfg->tcp_msl = 30 * NSEC_PER_SEC;
 	cfg->tcp_fin_timeout = 60 * NSEC_PER_SEC;
 	cfg->tcp_rto_min = 200 * NSEC_PER_MSEC;
@@ -115,6 +118,10 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 		*why = "TCP timers must be non-zero, rto_min <= rto_initial <= rto_max";
 	else if (cfg->tcp_port_lo == 0 || cfg->tcp_port_lo > cfg->tcp_port_hi)
 		*why = "the ephemeral port range is empty";
+	else if (cfg->rmem_max < SOCK_MIN_RCVBUF ||
+		 cfg->wmem_max < SOCK_MIN_SNDBUF ||
+		 cfg->rmem_max > (1u << 30) || cfg->wmem_max > (1u << 30))
+		*why = "rmem_max must be 2304 to 1 GiB, wmem_max 4608 to 1 GiB";
 	else if (cfg->tcp_sndbuf < 4608 || cfg->tcp_rcvbuf < 4608 ||
 		 cfg->tcp_sndbuf > cfg->tcp_sndbuf_max ||
 		 cfg->tcp_rcvbuf > cfg->tcp_rcvbuf_max ||
@@ -354,6 +361,37 @@ uint64_t stack_timeout(struct stack *s, uint64_t now)
 const struct stack_counters *stack_counters(const struct stack *s)
 {
 	return &s->cnt;
+}
+
+/**
+ * stack_sockbuf_size() - SO_RCVBUF/SO_SNDBUF as Linux's sk_setsockopt()
+ * @s: the engine (its rmem_max/wmem_max)
+ * @val: the value the program gave
+ * @snd: SO_SNDBUF (else SO_RCVBUF)
+ * @force: SO_SNDBUFFORCE/SO_RCVBUFFORCE (the caller checked the privilege)
+ *
+ * The value, taken as unsigned (so a negative one is huge), is capped at
+ * rmem_max or wmem_max, unless forced (then a negative one is 0), then
+ * doubled for the kernel's bookkeeping overhead, and raised to the
+ * minimum; getsockopt() reads back exactly this.
+ *
+ * Return: the buffer size in bytes
+ */
+uint32_t stack_sockbuf_size(const struct stack *s, int val, bool snd,
+			    bool force)
+{
+	uint32_t max = snd ? s->cfg.wmem_max : s->cfg.rmem_max;
+	uint32_t min = snd ? SOCK_MIN_SNDBUF : SOCK_MIN_RCVBUF;
+	uint64_t v;
+
+	if (force)
+		v = val < 0 ? 0 : (uint32_t)val;
+	else
+		v = (uint32_t)val < max ? (uint32_t)val : max;
+	if (v > INT_MAX / 2)
+		v = INT_MAX / 2;
+	v *= 2;
+	return v < min ? min : (uint32_t)v;
 }
 
 /**

@@ -105,6 +105,10 @@ struct stack_config {
 	unsigned icmp_rate;           /* ICMP errors per second, sustained */
 	unsigned icmp_burst;          /* ICMP errors in a burst */
 
+	/* socket buffers, TCP and UDP alike (Linux's net.core sysctls) */
+	uint32_t rmem_max;            /* SO_RCVBUF cap, before doubling */
+	uint32_t wmem_max;            /* SO_SNDBUF cap, before doubling */
+
 	/* TCP (tcp*.c); Linux's defaults unless said otherwise */
 	uint64_t tcp_msl;             /* ns; TIME_WAIT lasts 2 * MSL */
 	uint64_t tcp_fin_timeout;     /* ns an orphan may sit in FIN_WAIT_2 */
@@ -121,8 +125,8 @@ struct stack_config {
 	unsigned tcp_somaxconn;       /* cap on listen()'s accept backlog */
 	uint32_t tcp_sndbuf;          /* default SO_SNDBUF, bytes */
 	uint32_t tcp_rcvbuf;          /* default SO_RCVBUF, bytes */
-	uint32_t tcp_sndbuf_max;      /* cap on SO_SNDBUF and autotuning */
-	uint32_t tcp_rcvbuf_max;      /* cap on SO_RCVBUF and autotuning */
+	uint32_t tcp_sndbuf_max;      /* cap on autotuning (tcp_wmem[2]) */
+	uint32_t tcp_rcvbuf_max;      /* cap on autotuning (tcp_rmem[2]) */
 	size_t tcp_mem_budget;        /* bytes of socket buffers, all sockets */
 	uint64_t tcp_keepidle;        /* ns idle before the first probe */
 	uint64_t tcp_keepintvl;       /* ns between probes */
@@ -142,6 +146,10 @@ struct stack_config {
 
 struct stack;
 
+/* Linux's floors for a socket's buffers (SOCK_MIN_RCVBUF/SNDBUF) */
+#define SOCK_MIN_RCVBUF 2304
+#define SOCK_MIN_SNDBUF 4608
+
 void stack_config_defaults(struct stack_config *cfg);
 int stack_config_check(const struct stack_config *cfg, const char **why);
 
@@ -159,6 +167,8 @@ void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 uint64_t stack_timeout(struct stack *s, uint64_t now);
 
 const struct stack_counters *stack_counters(const struct stack *s);
+uint32_t stack_sockbuf_size(const struct stack *s, int val, bool snd,
+			    bool force);
 
 /* Memory in use per kind of object, against its bound. */
 struct stack_mem {

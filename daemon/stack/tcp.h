@@ -83,7 +83,7 @@ enum tcp_state {
 
 /* Socket options: the SOL_SOCKET and IPPROTO_TCP ones the engine keeps */
 enum tcp_sockopt {
-	TCP_SO_SNDBUF,       /* bytes; set doubles like Linux */
+	TCP_SO_SNDBUF,       /* bytes; set: stack_sockbuf_size() */
 	TCP_SO_RCVBUF,
 	TCP_SO_REUSEADDR,    /* bool */
 	TCP_SO_REUSEPORT,    /* bool */
@@ -96,6 +96,8 @@ enum tcp_sockopt {
 	TCP_OPT_KEEPCNT,     /* probes */
 	TCP_OPT_MAXSEG,      /* bytes */
 	TCP_OPT_CONGESTION,  /* enum tcp_cc_algo */
+	TCP_SO_SNDBUFFORCE,  /* as SO_SNDBUF, beyond wmem_max; set only */
+	TCP_SO_RCVBUFFORCE,
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
@@ -206,11 +208,11 @@ struct tcp_span {
 	size_t len;
 };
 
-int tcp_open(struct stack *s, struct tcp_sock **out);
+int tcp_open(struct stack *s, struct tcp_sock **out, uint64_t now);
 void tcp_set_user(struct tcp_sock *sk, void *user);
 void *tcp_user(const struct tcp_sock *sk);
 int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port);
-int tcp_listen(struct tcp_sock *sk, int backlog);
+int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now);
 int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 		uint64_t now);
 int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child);
@@ -226,7 +228,8 @@ int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now);
 int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now);
 void tcp_close(struct tcp_sock *sk, uint64_t now);
 void tcp_abort(struct tcp_sock *sk, uint64_t now);
-int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val);
+int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
+		   uint64_t now);
 int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		   int *val);
 int tcp_sock_error(struct tcp_sock *sk);

@@ -23,13 +23,16 @@
  * tcp_open() - a new, unbound socket
  * @s: the stack
  * @out: set to the socket, which the host holds until tcp_close()
+ * @now: current time (the socket's state starts then)
  *
  * Return: 0, or -ENOBUFS at the socket limit
  */
-int tcp_open(struct stack *s, struct tcp_sock **out)
+int tcp_open(struct stack *s, struct tcp_sock **out, uint64_t now)
 {
-	struct tcp_sock *sk = tcp_sock_new(s);
+	struct tcp_sock *sk;
 
+	s->now = now;           /* the socket's age starts now */
+	sk = tcp_sock_new(s);
 	if (!sk)
 		return -ENOBUFS;
 	sk->held = true;
@@ -136,14 +139,17 @@ int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port)
  * tcp_listen() - accept connections on @sk's address
  * @sk: the socket (bound; an unbound one gets an ephemeral port)
  * @backlog: established-not-accepted bound, capped by tcp_somaxconn
+ * @now: current time (LISTEN starts then)
  *
  * Return: 0, -EINVAL if connected, -EADDRINUSE if another listener has
  * the port without SO_REUSEPORT on both
  */
-int tcp_listen(struct tcp_sock *sk, int backlog)
+int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 {
 	struct stack *s = sk->s;
 	int rc;
+
+	s->now = now;
 
 	if (sk->state == TCP_LISTEN) {
 		sk->backlog = backlog < 0 ? 0 : (unsigned)backlog;
@@ -742,26 +748,12 @@ void tcp_abort(struct tcp_sock *sk, uint64_t now)
 	tcp_leave(s);
 }
 
-/* Linux doubles SO_SNDBUF/SO_RCVBUF for its bookkeeping; we do the same
- * so getsockopt() reads back what a program expects. */
-static uint32_t tcp_buf_size(int val, uint32_t max)
+/* SO_SNDBUF/SO_RCVBUF (stack_sockbuf_size(): Linux's rule) fix the size:
+ * no more autotuning. Before the buffers exist any size goes; afterwards
+ * they can only grow. */
+static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 {
-	uint64_t v = val < 0 ? 0 : (uint64_t)val * 2;
-
-	if (v < 4608)
-		v = 4608;
-	if (v > max)
-		v = max;
-	return (uint32_t)v;
-}
-
-/* SO_SNDBUF/SO_RCVBUF: fixes the size (no more autotuning). Before the
- * buffers exist any size goes; afterwards they can only grow. */
-static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val)
-{
-	struct stack *s = sk->s;
-	uint32_t v = tcp_buf_size(val, snd ? s->cfg.tcp_sndbuf_max :
-					     s->cfg.tcp_rcvbuf_max);
+	uint32_t v = stack_sockbuf_size(sk->s, val, snd, force);
 
 	if (snd)
 		sk->sndbuf_locked = true;
@@ -787,15 +779,22 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val)
  * @sk: the socket
  * @opt: which
  * @val: the value (see enum tcp_sockopt)
+ * @now: current time (SO_KEEPALIVE arms a timer, TCP_NODELAY may send)
  *
  * Return: 0, -EINVAL for a value Linux refuses, -ENOPROTOOPT
  */
-int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val)
+int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
+		   uint64_t now)
 {
+	sk->s->now = now;
 	switch (opt) {
 	case TCP_SO_SNDBUF:
 	case TCP_SO_RCVBUF:
-		return tcp_set_bufsize(sk, opt == TCP_SO_SNDBUF, val);
+		return tcp_set_bufsize(sk, opt == TCP_SO_SNDBUF, val, false);
+	case TCP_SO_SNDBUFFORCE:
+	case TCP_SO_RCVBUFFORCE:
+		return tcp_set_bufsize(sk, opt == TCP_SO_SNDBUFFORCE, val,
+				       true);
 	case TCP_SO_REUSEADDR:
 		sk->reuseaddr = val != 0;
 		return 0;
@@ -880,6 +879,9 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 						     TCP_DEFAULT_MSS);
 		return 0;
 	case TCP_OPT_CONGESTION: *val = sk->cc_algo; return 0;
+	case TCP_SO_SNDBUFFORCE:
+	case TCP_SO_RCVBUFFORCE:
+		break;               /* Linux: set only */
 	}
 	return -ENOPROTOOPT;
 }

@@ -423,15 +423,6 @@ int udp_sock_error(struct udp_sock *us)
 	return -e;
 }
 
-static uint32_t udp_buf_set(int val, uint32_t min)
-{
-	uint64_t v = val < 0 ? 0 : (uint64_t)val * 2;
-
-	if (v > UDP_BUF_MAX)
-		v = UDP_BUF_MAX;
-	return v < min ? min : (uint32_t)v;
-}
-
 /**
  * udp_setsockopt() - set an option
  * @us: the socket
@@ -444,10 +435,14 @@ int udp_setsockopt(struct udp_sock *us, enum udp_sockopt opt, int val)
 {
 	switch (opt) {
 	case UDP_SO_RCVBUF:
-		us->rcvbuf = udp_buf_set(val, UDP_RCVBUF_MIN);
+	case UDP_SO_RCVBUFFORCE:
+		us->rcvbuf = stack_sockbuf_size(us->s, val, false,
+						opt == UDP_SO_RCVBUFFORCE);
 		return 0;
 	case UDP_SO_SNDBUF:
-		us->sndbuf = udp_buf_set(val, UDP_SNDBUF_MIN);
+	case UDP_SO_SNDBUFFORCE:
+		us->sndbuf = stack_sockbuf_size(us->s, val, true,
+						opt == UDP_SO_SNDBUFFORCE);
 		return 0;
 	case UDP_SO_BROADCAST:
 		us->broadcast = val != 0;
@@ -480,6 +475,9 @@ int udp_getsockopt(const struct udp_sock *us, enum udp_sockopt opt, int *val)
 	case UDP_SO_REUSEPORT:
 		*val = us->reuseport;
 		return 0;
+	case UDP_SO_RCVBUFFORCE:
+	case UDP_SO_SNDBUFFORCE:
+		break;               /* Linux: set only */
 	}
 	return -ENOPROTOOPT;
 }

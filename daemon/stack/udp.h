@@ -22,7 +22,6 @@
 #define UDP_PORT_HI 60999
 #define UDP_RCVBUF_DEFAULT 212992    /* Linux: net.core.rmem_default */
 #define UDP_SNDBUF_DEFAULT 212992
-#define UDP_BUF_MAX 425984           /* twice net.core.[rw]mem_max */
 #define UDP_RCVBUF_MIN 2304          /* Linux: SOCK_MIN_RCVBUF */
 #define UDP_SNDBUF_MIN 4608          /* Linux: SOCK_MIN_SNDBUF */
 
@@ -30,11 +29,13 @@
 #define UDP_EV_ERROR 0x20u           /* udp_sock_error() has an error */
 
 enum udp_sockopt {
-	UDP_SO_RCVBUF,       /* bytes; set doubles like Linux */
+	UDP_SO_RCVBUF,       /* bytes; set: stack_sockbuf_size() */
 	UDP_SO_SNDBUF,
 	UDP_SO_BROADCAST,    /* bool */
 	UDP_SO_REUSEADDR,    /* bool */
 	UDP_SO_REUSEPORT,    /* bool */
+	UDP_SO_RCVBUFFORCE,  /* as SO_RCVBUF, beyond rmem_max; set only */
+	UDP_SO_SNDBUFFORCE,
 };
 
 /* Where a received datagram came from and went to. */

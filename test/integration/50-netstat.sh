@@ -144,6 +144,24 @@ wait_for 8 bash -c "! '$USTACKCTL' --socket '$SOCK' netstat --state time-wait | 
 check "TIME_WAIT disappears when its 2 MSL are over" \
 	bash -c "! '$USTACKCTL' --socket '$SOCK' netstat --state time-wait | grep -q TIME_WAIT"
 
+# ages after an idle period: the engine has had no call for a while (the
+# TIME_WAIT above was its last timer); a listener made now must show the
+# age of its listen(), not the time since the engine's last call
+sleep 2
+t0=$(date +%s%N)
+ip netns exec "$NS" "$RUN" --socket "$SOCK" python3 -c "
+import socket, time
+s = socket.socket(); s.bind(('', 8181)); s.listen(1); time.sleep(60)" &
+IDLER=$!	# ip netns exec and ustack-run exec: this is python's pid
+PIDS+=("$IDLER")
+wait_for 10 tcp_bound 8181
+age=$(J --port 8181 --state listen | python3 -c '
+import json, sys; print(json.load(sys.stdin)["sockets"][0]["state_ms"])')
+since=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "after an idle period a new listener's age (${age:-?} ms) is within the ${since} ms since it was started" \
+	test -n "$age" -a "${age:-99999}" -le "$since"
+kill "$IDLER"
+
 out=$(C netstat --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin); print(d["summary"]["total"], d["summary"]["tcp"])')

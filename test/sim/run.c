@@ -400,8 +400,8 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 	}
 	sim.verbose = verbose;
 	memset(p, 0, sizeof(p));
-	if (tcp_open(sim.st[1], &l) || tcp_bind(l, 0, 80) ||
-	    tcp_listen(l, MAXCONN)) {
+	if (tcp_open(sim.st[1], &l, sim.now) || tcp_bind(l, 0, 80) ||
+	    tcp_listen(l, MAXCONN, sim.now)) {
 		snprintf(why, whylen, "setup failed");
 		goto out;
 	}
@@ -418,7 +418,7 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 			p[k][1].seed = p[k][0].seed;
 			p[k][1].echo = true;
 		}
-		if (tcp_open(sim.st[0], &p[k][0].sk) ||
+		if (tcp_open(sim.st[0], &p[k][0].sk, sim.now) ||
 		    tcp_connect(p[k][0].sk, sim_addr(1), 80, 0) != -EINPROGRESS) {
 			snprintf(why, whylen, "connect failed");
 			goto out;

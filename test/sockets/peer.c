@@ -6,6 +6,7 @@
  *   TCP 7007  echoes every connection until its end of stream
  *   TCP 7010  reads what comes for 300 ms, then resets (SO_LINGER {1, 0})
  *   TCP 7012  reads "A.B.C.D PORT\n", connects there, writes "hi", closes
+ *   TCP 7014  reads nothing for 10 s (its window closes), then closes
  *   peer ADDR SECONDS
  */
 #include <poll.h>
@@ -53,6 +54,12 @@ static void tcp_reset(int c)
 	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 }
 
+static void tcp_stall(int c)
+{
+	(void)c;
+	sleep(10);
+}
+
 static void tcp_connect_back(int c)
 {
 	char ip[64];
@@ -77,15 +84,16 @@ int main(int argc, char **argv)
 {
 	const char *addr = argc > 1 ? argv[1] : "0.0.0.0";
 	time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 30);
-	struct pollfd p[4];
+	struct pollfd p[5];
 
 	signal(SIGCHLD, SIG_IGN);
 	p[0] = (struct pollfd){ .fd = listener(addr, SOCK_DGRAM, 7007), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7007), .events = POLLIN };
 	p[2] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7010), .events = POLLIN };
 	p[3] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7012), .events = POLLIN };
+	p[4] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7014), .events = POLLIN };
 	while (time(NULL) < end) {
-		if (poll(p, 4, 200) < 1)
+		if (poll(p, 5, 200) < 1)
 			continue;
 		if (p[0].revents) {
 			struct sockaddr_storage from;
@@ -97,7 +105,7 @@ int main(int argc, char **argv)
 				sendto(p[0].fd, buf, (size_t)n, 0,
 				       (struct sockaddr *)&from, fl);
 		}
-		for (int i = 1; i < 4; i++) {
+		for (int i = 1; i < 5; i++) {
 			int c;
 
 			if (!p[i].revents)
@@ -111,8 +119,10 @@ int main(int argc, char **argv)
 					tcp_echo(c);
 				else if (i == 2)
 					tcp_reset(c);
-				else
+				else if (i == 3)
 					tcp_connect_back(c);
+				else
+					tcp_stall(c);
 				close(c);
 				_exit(0);
 			}

@@ -2,8 +2,8 @@
 /*
  * udp_basic - UDP as Linux has it: sendto/recvfrom, connected sockets,
  * ICMP port unreachable as ECONNREFUSED, bind errors, names, MSG_TRUNC,
- * the largest datagram, SO_BROADCAST, IPv4-mapped AF_INET6 sockets, ports
- * below 1024 for root only.
+ * the largest datagram, SO_BROADCAST, ports below 1024 for root only.
+ * (AF_INET6: inet6.c, as on a kernel booted with ipv6.disable=1.)
  *   udp_basic PEER SELF   (peer echoes on PEER:7007)
  */
 #include <netinet/in.h>
@@ -184,24 +184,6 @@ static void broadcast(void)
 	close(fd);
 }
 
-static void mapped(void)
-{
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(7007) }, from;
-	socklen_t fl = sizeof(from);
-	char a[80], m[64];
-	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
-	struct timeval tv = { 3, 0 };
-	ssize_t n;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	snprintf(m, sizeof(m), "::ffff:%s", peer);
-	inet_pton(AF_INET6, m, &to.sin6_addr);
-	report("AF_INET6 sendto v4-mapped", sendto(fd, "six", 3, 0, (void *)&to, sizeof(to)));
-	n = recvfrom(fd, buf, sizeof(buf), 0, (void *)&from, &fl);
-	line("AF_INET6 recvfrom: %zd from %s addrlen %u", n, ntop((void *)&from, a, sizeof(a)), fl);
-	close(fd);
-}
-
 static void low_port(void)
 {
 	pid_t pid = fork();
@@ -238,7 +220,6 @@ int main(int argc, char **argv)
 	largest();
 	binds();
 	broadcast();
-	mapped();
 	low_port();
 	report("socket AF_INET SOCK_DGRAM IPPROTO_TCP", socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP));
 	return 0;

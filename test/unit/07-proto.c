@@ -104,3 +104,23 @@ Test(proto, list_replies_carry_their_count)
 			     sizeof(struct ustack_kill_req) - 1);
 	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_BODY);
 }
+
+/* LINGER: a fixed request {phase, id} and an int reply, as close() with
+ * SO_LINGER uses them */
+Test(proto, linger_sizes)
+{
+	uint8_t buf[256];
+	struct ustack_msg_hdr h;
+	struct ustack_linger_req r = { 1, 42 };
+	struct ustack_int v = { 0 };
+	size_t n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_LINGER, 5, 0,
+				    &r, sizeof(r));
+
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_OK);
+	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_LINGER, 5, 0, &r, 4);
+	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_BODY);
+	n = ustack_msg_build(buf, sizeof(buf),
+			     USTACK_MSG_LINGER | USTACK_MSG_REPLY, 5, 0, &v,
+			     sizeof(v));
+	cr_assert_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_OK);
+}

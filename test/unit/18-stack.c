@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * 18-stack.c - the host interface: configuration, the counter table, the
- * zero-copy input path, an idle engine
+ * zero-copy input path, an idle engine, socket buffer sizes
  */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <string.h>
 
 #include "harness.h"
@@ -82,5 +83,32 @@ Test(stack, idle_engine_sleeps)
 	cr_expect_eq(th_tick(&t, 86400 * NSEC_PER_SEC), STACK_NO_DEADLINE);
 	th_expect_silence(&t);
 	stack_free(NULL);
+	th_fini(&t);
+}
+
+/* SO_RCVBUF/SO_SNDBUF as Linux's sk_setsockopt(): capped at
+ * rmem_max/wmem_max (a negative value is huge), doubled, raised to the
+ * minimum; FORCE goes beyond the cap (a negative value is 0) */
+Test(stack, socket_buffer_sizes)
+{
+	struct th t;
+
+	th_init(&t);
+	cr_expect_eq(t.s->cfg.rmem_max, 212992, "Linux's default");
+	cr_expect_eq(t.s->cfg.wmem_max, 212992, "Linux's default");
+	cr_expect_eq(stack_sockbuf_size(t.s, 4096, false, false), 8192);
+	cr_expect_eq(stack_sockbuf_size(t.s, 4 << 20, false, false), 425984,
+		     "iperf3 -w 4M: capped, then doubled");
+	cr_expect_eq(stack_sockbuf_size(t.s, -1, false, false), 425984);
+	cr_expect_eq(stack_sockbuf_size(t.s, 0, false, false), SOCK_MIN_RCVBUF);
+	cr_expect_eq(stack_sockbuf_size(t.s, 0, true, false), SOCK_MIN_SNDBUF);
+	cr_expect_eq(stack_sockbuf_size(t.s, 4 << 20, true, true), 8 << 20);
+	cr_expect_eq(stack_sockbuf_size(t.s, -1, false, true), SOCK_MIN_RCVBUF);
+	cr_expect_eq(stack_sockbuf_size(t.s, INT_MAX, true, true),
+		     (uint32_t)(INT_MAX / 2) * 2);
+	t.s->cfg.rmem_max = 4 << 20;
+	cr_expect_eq(stack_sockbuf_size(t.s, 4 << 20, false, false), 8 << 20);
+	cr_expect_eq(stack_sockbuf_size(t.s, 4 << 20, true, false), 425984,
+		     "wmem_max is separate");
 	th_fini(&t);
 }

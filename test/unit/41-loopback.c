@@ -37,9 +37,9 @@ static struct tcp_sock *listener(uint32_t addr, uint16_t port)
 {
 	struct tcp_sock *l;
 
-	cr_assert_eq(tcp_open(t.s, &l), 0);
+	cr_assert_eq(tcp_open(t.s, &l, t.now), 0);
 	cr_assert_eq(tcp_bind(l, addr, port), 0);
-	cr_assert_eq(tcp_listen(l, 8), 0);
+	cr_assert_eq(tcp_listen(l, 8, t.now), 0);
 	return l;
 }
 
@@ -50,7 +50,7 @@ static void pair(struct tcp_sock *l, uint32_t dst, uint32_t want_src,
 	uint32_t addr;
 	uint16_t port, cport;
 
-	cr_assert_eq(tcp_open(t.s, c), 0);
+	cr_assert_eq(tcp_open(t.s, c, t.now), 0);
 	cr_assert_eq(tcp_connect(*c, dst, 80, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_state(*c), TCP_ESTABLISHED,
 		     "the handshake is done within the call");
@@ -120,7 +120,7 @@ Test(loopback, any_127_address)
 	tcp_abort(c, t.now);
 	tcp_abort(a, t.now);
 	tcp_close(l5, t.now);
-	cr_assert_eq(tcp_open(t.s, &b), 0);
+	cr_assert_eq(tcp_open(t.s, &b, t.now), 0);
 	cr_assert_eq(tcp_bind(b, IPV4(127, 200, 0, 1), 0), 0);
 	tcp_close(b, t.now);
 	cr_assert_eq(udp_open(t.s, &us), 0);
@@ -142,7 +142,7 @@ Test(loopback, zero_destination_is_the_loopback)
 	pair(l, 0, LO, LO, &c, &a);
 	tcp_abort(c, t.now);
 	tcp_abort(a, t.now);
-	cr_assert_eq(tcp_open(t.s, &c), 0);
+	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
 	cr_assert_eq(tcp_bind(c, TH_IP, 0), 0);
 	cr_assert_eq(tcp_connect(c, 0, 80, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_accept(l, &a), 0);
@@ -170,7 +170,7 @@ Test(loopback, closed_ports_refuse)
 	struct tcp_sock *c;
 	struct udp_sock *us;
 
-	cr_assert_eq(tcp_open(t.s, &c), 0);
+	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
 	cr_assert_eq(tcp_connect(c, LO, 81, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
 	tcp_close(c, t.now);
@@ -187,7 +187,7 @@ Test(loopback, link_listener_is_not_the_loopbacks)
 {
 	struct tcp_sock *l = listener(TH_IP, 80), *c, *a;
 
-	cr_assert_eq(tcp_open(t.s, &c), 0);
+	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
 	cr_assert_eq(tcp_connect(c, LO, 80, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
 	tcp_close(c, t.now);
@@ -211,7 +211,7 @@ Test(loopback, loopback_source_never_reaches_the_link)
 	cr_assert_eq(udp_sendto(us, "x", 1, &peer, 7, t.now), -EINVAL);
 	cr_assert_eq(udp_connect(us, TH_PEER, 7), -EINVAL);
 	udp_close(us);
-	cr_assert_eq(tcp_open(t.s, &c), 0);
+	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
 	cr_assert_eq(tcp_bind(c, LO, 0), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER, 80, t.now), -EINVAL);
 	tcp_close(c, t.now);

@@ -332,9 +332,9 @@ uint32_t th_passive_open(struct tcp_sock **l, struct tcp_sock **c,
 	struct th_seg syn = th_tmpl(TCP_SYN, peer_isn, 0), sa, ack;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, l), 0);
+	cr_assert_eq(tcp_open(T.s, l, T.now), 0);
 	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
-	cr_assert_eq(tcp_listen(*l, 16), 0);
+	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;
 	syn.sackok = true;
@@ -370,7 +370,7 @@ uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0), sa, ack;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, c), 0);
+	cr_assert_eq(tcp_open(T.s, c, T.now), 0);
 	cr_assert_eq(tcp_connect(*c, TH_PEER, 80, T.now), -EINPROGRESS);
 	syn.mss = 1460;
 	syn.sackok = true;

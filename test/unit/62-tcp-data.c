@@ -210,10 +210,10 @@ Test(tcp_data, fast_retransmit_newreno)
 	struct tcp_info_rec i;
 
 	(void)dummy;
-	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
 	tcp_close(l, T.now);
 	iss = th_passive_open(&l, &c, 1000, false);
-	tcp_setsockopt(c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO);
+	tcp_setsockopt(c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO, T.now);
 	send_segments(c, iss, 6, 1460);
 	a = ack_seg(1001, iss + 1);
 	th_inject(&a);
@@ -348,7 +348,8 @@ Test(tcp_data, receiver_zero_window_and_update)
 	static uint8_t sink[70000];
 
 	iss = th_passive_open(&l, &c, 1000, false);
-	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 1), 0, "too late: ignored");
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 1, T.now), 0,
+		     "too late: ignored");
 	uint32_t edge = seq + 64240;  /* the SYN-ACK's window */
 
 	(void)got;
@@ -416,19 +417,19 @@ Test(tcp_data, nagle_nodelay_cork)
 	d.len = 2;
 	th_expect(&d);
 	/* TCP_NODELAY: no waiting for the ACK */
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1, T.now), 0);
 	cr_assert_eq(tcp_send(c, "d", 1, T.now), 1);
 	d.seq = iss + 4;
 	d.data = "d";
 	d.len = 1;
 	th_expect(&d);
 	/* TCP_CORK holds short segments until uncorked */
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 1), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 1, T.now), 0);
 	a.ack = iss + 5;
 	th_inject(&a);
 	cr_assert_eq(tcp_send(c, "e", 1, T.now), 1);
 	th_expect_none();
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 0), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 0, T.now), 0);
 	d.seq = iss + 5;
 	d.data = "e";
 	th_expect(&d);

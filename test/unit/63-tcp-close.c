@@ -210,7 +210,7 @@ Test(tcp_close, linger_zero_aborts)
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
 
-	cr_assert_eq(tcp_setsockopt(c, TCP_SO_LINGER, 0), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_LINGER, 0, T.now), 0);
 	tcp_close(c, T.now);
 	EXPECT(TCP_RST | TCP_ACK, iss + 1, 1001);
 	tcp_close(l, T.now);
@@ -260,9 +260,9 @@ Test(tcp_close, time_wait_bound_recycles_oldest,
 	uint32_t i1, i2;
 
 	th_setup_cfg(tw_bound_one);
-	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
 	cr_assert_eq(tcp_bind(l, 0, 80), 0);
-	cr_assert_eq(tcp_listen(l, 4), 0);
+	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	c1 = conn_on(l, 5001, 100, &i1);
 	c2 = conn_on(l, 5002, 200, &i2);

@@ -17,9 +17,9 @@ static struct tcp_sock *listener(uint16_t port, int backlog)
 {
 	struct tcp_sock *l;
 
-	cr_assert_eq(tcp_open(T.s, &l), 0);
+	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
 	cr_assert_eq(tcp_bind(l, 0, port), 0);
-	cr_assert_eq(tcp_listen(l, backlog), 0);
+	cr_assert_eq(tcp_listen(l, backlog, T.now), 0);
 	T.lport = port;
 	return l;
 }
@@ -186,16 +186,16 @@ Test(tcp_listen, bind_conflicts)
 {
 	struct tcp_sock *a, *b;
 
-	cr_assert_eq(tcp_open(T.s, &a), 0);
-	cr_assert_eq(tcp_open(T.s, &b), 0);
+	cr_assert_eq(tcp_open(T.s, &a, T.now), 0);
+	cr_assert_eq(tcp_open(T.s, &b, T.now), 0);
 	cr_assert_eq(tcp_bind(a, 0, 80), 0);
 	cr_assert_eq(tcp_bind(a, 0, 81), -EINVAL, "already bound");
 	cr_assert_eq(tcp_bind(b, 0, 80), -EADDRINUSE);
 	cr_assert_eq(tcp_bind(b, TH_US, 80), -EADDRINUSE, "wildcard owns it");
 	cr_assert_eq(tcp_bind(b, IPV4(10, 0, 0, 9), 80), -EADDRNOTAVAIL);
-	cr_assert_eq(tcp_setsockopt(a, TCP_SO_REUSEADDR, 1), 0);
-	cr_assert_eq(tcp_setsockopt(b, TCP_SO_REUSEADDR, 1), 0);
-	cr_assert_eq(tcp_listen(a, 4), 0);
+	cr_assert_eq(tcp_setsockopt(a, TCP_SO_REUSEADDR, 1, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(b, TCP_SO_REUSEADDR, 1, T.now), 0);
+	cr_assert_eq(tcp_listen(a, 4, T.now), 0);
 	cr_assert_eq(tcp_bind(b, 0, 80), -EADDRINUSE,
 		     "SO_REUSEADDR does not share with a listener");
 	cr_assert_eq(tcp_bind(b, 0, 0), 0, "ephemeral");
@@ -212,10 +212,10 @@ static uint32_t reuse_listener_with_child(struct tcp_sock **l,
 	struct th_seg s = syn_from(TH_PEER_PORT, 1000, false), a;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, l), 0);
-	cr_assert_eq(tcp_setsockopt(*l, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_open(T.s, l, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(*l, TCP_SO_REUSEADDR, 1, T.now), 0);
 	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
-	cr_assert_eq(tcp_listen(*l, 4), 0);
+	cr_assert_eq(tcp_listen(*l, 4, T.now), 0);
 	T.lport = 80;
 	th_inject(&s);
 	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK,
@@ -236,7 +236,7 @@ Test(tcp_listen, reuseaddr_with_time_wait)
 
 	iss = reuse_listener_with_child(&l, &c);
 	tcp_close(l, T.now);
-	cr_assert_eq(tcp_open(T.s, &n), 0);
+	cr_assert_eq(tcp_open(T.s, &n, T.now), 0);
 	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "a connection owns it");
 	tcp_close(c, T.now);
 	drain();
@@ -245,7 +245,7 @@ Test(tcp_listen, reuseaddr_with_time_wait)
 	th_inject(&a);
 	drain();
 	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "no SO_REUSEADDR");
-	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1, T.now), 0);
 	cr_assert_eq(tcp_bind(n, 0, 80), 0, "only TIME_WAIT is left");
 	tcp_close(n, T.now);
 }
@@ -262,18 +262,18 @@ Test(tcp_listen, reuseaddr_while_old_connections_close)
 	struct th_seg a;
 
 	iss = reuse_listener_with_child(&l, &c);
-	cr_assert_eq(tcp_open(T.s, &n), 0);
-	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_open(T.s, &n, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1, T.now), 0);
 	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "the listener is there");
 	tcp_close(l, T.now);
 	cr_assert_eq(tcp_bind(n, 0, 80), 0,
 		     "an ESTABLISHED child with SO_REUSEADDR does not conflict");
-	cr_assert_eq(tcp_listen(n, 4), 0);
+	cr_assert_eq(tcp_listen(n, 4, T.now), 0);
 	/* the old connection closes on its own (FIN_WAIT_1 now) */
 	tcp_close(c, T.now);
 	drain();
-	cr_assert_eq(tcp_open(T.s, &n2), 0);
-	cr_assert_eq(tcp_setsockopt(n2, TCP_SO_REUSEADDR, 1), 0);
+	cr_assert_eq(tcp_open(T.s, &n2, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(n2, TCP_SO_REUSEADDR, 1, T.now), 0);
 	cr_assert_eq(tcp_bind(n2, 0, 80), -EADDRINUSE, "but the new listener does");
 	tcp_close(n2, T.now);
 	a = th_tmpl(TCP_FIN | TCP_ACK, 1001, iss + 2);
@@ -290,10 +290,11 @@ Test(tcp_listen, reuseport_spreads)
 	unsigned got[2] = { 0, 0 };
 
 	for (int i = 0; i < 2; i++) {
-		cr_assert_eq(tcp_open(T.s, &l[i]), 0);
-		cr_assert_eq(tcp_setsockopt(l[i], TCP_SO_REUSEPORT, 1), 0);
+		cr_assert_eq(tcp_open(T.s, &l[i], T.now), 0);
+		cr_assert_eq(tcp_setsockopt(l[i], TCP_SO_REUSEPORT, 1, T.now),
+			     0);
 		cr_assert_eq(tcp_bind(l[i], 0, 80), 0);
-		cr_assert_eq(tcp_listen(l[i], 64), 0);
+		cr_assert_eq(tcp_listen(l[i], 64, T.now), 0);
 	}
 	T.lport = 80;
 	for (uint16_t p = 0; p < 16; p++) {
@@ -320,7 +321,7 @@ Test(tcp_listen, ephemeral_ports)
 	uint16_t p[3];
 
 	for (int i = 0; i < 3; i++) {
-		cr_assert_eq(tcp_open(T.s, &c[i]), 0);
+		cr_assert_eq(tcp_open(T.s, &c[i], T.now), 0);
 		cr_assert_eq(tcp_connect(c[i], TH_PEER, 80, T.now), -EINPROGRESS);
 		tcp_getsockname(c[i], &a, &p[i]);
 		cr_assert_eq(a, TH_US);
@@ -361,13 +362,13 @@ Test(tcp_listen, memory_budget_and_socket_limit, .init = NULL)
 	struct tcp_sock *a, *b, *c, *d;
 
 	th_setup_cfg(small_budget);
-	cr_assert_eq(tcp_open(T.s, &a), 0);
-	cr_assert_eq(tcp_open(T.s, &b), 0);
+	cr_assert_eq(tcp_open(T.s, &a, T.now), 0);
+	cr_assert_eq(tcp_open(T.s, &b, T.now), 0);
 	cr_assert_eq(tcp_connect(a, TH_PEER, 80, T.now), -EINPROGRESS);
 	cr_assert_eq(tcp_connect(b, TH_PEER, 80, T.now), -ENOBUFS);
 	cr_assert_eq(th_counter("tcp_nomem_bufs"), 1);
-	cr_assert_eq(tcp_open(T.s, &c), 0);
-	cr_assert_eq(tcp_open(T.s, &d), -ENOBUFS);
+	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
+	cr_assert_eq(tcp_open(T.s, &d, T.now), -ENOBUFS);
 	cr_assert_eq(th_counter("tcp_nomem_socks"), 1);
 	tcp_close(a, T.now);
 	tcp_close(b, T.now);
@@ -383,7 +384,7 @@ Test(tcp_listen, loopback_connection)
 	char b[16];
 	uint64_t t0 = T.now;
 
-	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
 	cr_assert_eq(tcp_connect(c, TH_US, 8080, T.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED, "handshake done locally");
 	cr_assert_eq(tcp_accept(l, &a), 0);
@@ -423,27 +424,31 @@ Test(tcp_listen, budget_refuses_syn, .init = NULL)
 	th_teardown();
 }
 
-/* Options as programs see them: SO_RCVBUF doubled like Linux, TCP_MAXSEG
- * lowering the MSS we announce, defaults for keepalive */
+/* Options as programs see them: SO_RCVBUF capped and doubled like Linux,
+ * TCP_MAXSEG lowering the MSS we announce, defaults for keepalive */
 Test(tcp_listen, socket_options)
 {
 	struct tcp_sock *c;
 	int v;
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
 
-	cr_assert_eq(tcp_open(T.s, &c), 0);
-	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 10000), 0);
+	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 10000, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_SO_RCVBUF, &v), 0);
 	cr_assert_eq(v, 20000);
+	/* capped at rmem_max (212992) before doubling, as Linux */
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_SNDBUF, 4 << 20, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_SO_SNDBUF, &v), 0);
-	cr_assert_eq(v, 131072);
+	cr_assert_eq(v, 425984);
+	cr_assert_eq(tcp_getsockopt(c, TCP_SO_SNDBUFFORCE, &v), -ENOPROTOOPT);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_SNDBUF, 65536, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPIDLE, &v), 0);
 	cr_assert_eq(v, 7200);
 	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_KEEPCNT, &v), 0);
 	cr_assert_eq(v, 9);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 20), -EINVAL);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 1000), 0);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, 7), -ENOENT);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 20, T.now), -EINVAL);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_MAXSEG, 1000, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, 7, T.now), -ENOENT);
 	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_CONGESTION, &v), 0);
 	cr_assert_eq(v, TCP_CC_CUBIC);
 	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
@@ -468,12 +473,33 @@ Test(tcp_listen, shutdown_semantics)
 	cr_assert_eq(tcp_sock_state(l), TCP_CLOSED);
 	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_RD, T.now), -ENOTCONN);
 	cr_assert_eq(tcp_shutdown(l, 7, T.now), -EINVAL);
-	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
 	drain();
 	cr_assert_eq(tcp_shutdown(c, TCP_SHUT_RDWR, T.now), 0);
 	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
 	th_expect_none();
 	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+}
+
+/* The time a socket call happens is an argument: after an idle period in
+ * which the engine was not called, a new listener's age (netstat's Age,
+ * TCP_INFO time in state) starts at its listen(), not at the engine's
+ * last call, and SO_KEEPALIVE set on an idle connection arms its timer
+ * from the time of the call. */
+Test(tcp_listen, calls_take_their_time)
+{
+	struct tcp_sock *l;
+	struct tcp_info_rec i;
+
+	T.now += 3700 * TH_MS;          /* idle: no engine call */
+	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
+	T.now += 100 * TH_MS;
+	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
+	T.now += 200 * TH_MS;
+	tcp_get_info(l, &i, T.now);
+	cr_assert_eq(i.time_in_state, 200 * TH_MS, "LISTEN for %llu ns",
+		     (unsigned long long)i.time_in_state);
 	tcp_close(l, T.now);
 }

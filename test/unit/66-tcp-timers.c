@@ -29,11 +29,11 @@ Test(tcp_timers, keepalive_probes_then_reset)
 	uint64_t t0 = T.now;
 
 	tcp_close(l, T.now);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPIDLE, 10), 0);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPINTVL, 2), 0);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPCNT, 3), 0);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPCNT, 0), -EINVAL);
-	cr_assert_eq(tcp_setsockopt(c, TCP_SO_KEEPALIVE, 1), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPIDLE, 10, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPINTVL, 2, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPCNT, 3, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPCNT, 0, T.now), -EINVAL);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_KEEPALIVE, 1, T.now), 0);
 	th_advance_to(t0 + 10 * TH_SEC - 1);
 	th_expect_none();
 	th_advance(1);
@@ -60,6 +60,30 @@ Test(tcp_timers, keepalive_probes_then_reset)
 	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
 	cr_assert_eq(th_counter("tcp_keepalive_probes"), 4);
 	tcp_close(c, T.now);
+}
+
+/* SO_KEEPALIVE set after an idle hour (no engine call in between: no
+ * deadline) arms the timer from the time of the call, not from the
+ * engine's last call */
+Test(tcp_timers, keepalive_after_idle_counts_from_the_call)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg probe = th_tmpl(TCP_ACK, iss, 1001);
+	uint64_t t0;
+
+	tcp_close(l, T.now);
+	cr_assert_eq(stack_timeout(T.s, T.now), STACK_NO_DEADLINE);
+	T.now += 3600 * TH_SEC;
+	t0 = T.now;
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPIDLE, 10, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_KEEPALIVE, 1, T.now), 0);
+	th_advance_to(t0 + 10 * TH_SEC - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&probe);
+	tcp_abort(c, T.now);
+	drain();
 }
 
 /* Timers on demand: an idle connection leaves the engine no deadline */
@@ -162,7 +186,7 @@ Test(tcp_timers, icmp_port_unreachable_refuses)
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
 	syn.wnd = 64240;
-	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
 	tcp_getsockname(c, &a, &port);
@@ -217,7 +241,7 @@ static void cwnd_growth(enum tcp_cc_algo algo, uint32_t want_ssthresh)
 	struct tcp_info_rec i;
 	struct th_seg a = th_tmpl(TCP_ACK, 1001, iss + 1 + 2 * 1460);
 
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, algo), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, algo, T.now), 0);
 	cr_assert_eq(tcp_send(c, big, sizeof(big), T.now), sizeof(big));
 	cr_assert_eq(th_pending(), 10, "initial window: 10 segments");
 	drain();
@@ -253,7 +277,7 @@ Test(tcp_timers, neighbour_unreachable)
 	struct tcp_sock *c, *l, *e;
 
 	th_passive_open(&l, &e, 1000, false);
-	cr_assert_eq(tcp_open(T.s, &c), 0);
+	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER, 443, T.now), -EINPROGRESS);
 	drain();
 	tcp_neigh_unreachable(T.s, IPV4(10, 0, 0, 9));

@@ -92,7 +92,8 @@ static uint32_t open_newreno(struct tcp_sock **l, struct tcp_sock **c)
 
 	th_setup_cfg(rack_off);
 	iss = th_passive_open(l, c, 1000, false);
-	cr_assert_eq(tcp_setsockopt(*c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO), 0);
+	cr_assert_eq(tcp_setsockopt(*c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO,
+				    T.now), 0);
 	return iss + 1;
 }
 
@@ -125,7 +126,7 @@ Test(tcp_recovery, is_lost_by_three_discontiguous_ranges)
 	struct th_seg a = th_tmpl(TCP_ACK, 1001, b);
 	struct th_seg r;
 
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1, T.now), 0);
 	for (unsigned k = 0; k < 7; k++) {
 		struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, b + 100 * k, 1001);
 
@@ -266,7 +267,8 @@ Test(tcp_recovery, no_sack_blocks_is_newreno)
 
 	th_setup_cfg(no_tlp);
 	b = th_passive_open(&l, &c, 1000, false) + 1;
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO,
+				    T.now), 0);
 	queue_data(c, b, 6, 6);
 	for (int k = 0; k < 3; k++)
 		sack(b, b, 0, NULL);
@@ -289,9 +291,9 @@ static uint32_t open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 	struct tcp_info_rec i;
 
 	th_setup_cfg(tweak);
-	cr_assert_eq(tcp_open(T.s, l), 0);
+	cr_assert_eq(tcp_open(T.s, l, T.now), 0);
 	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
-	cr_assert_eq(tcp_listen(*l, 16), 0);
+	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;
 	syn.sackok = true;
@@ -358,7 +360,7 @@ Test(tcp_recovery, rack_marks_lost_by_send_time)
 
 	for (unsigned i = 0; i < 3 * M; i++)
 		buf[i] = (uint8_t)(i * 13);
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1, T.now), 0);
 	for (unsigned k = 0; k < 3; k++) {
 		cr_assert_eq(tcp_send(c, buf + k * M, M, T.now), M);
 		expect_seg(b, k, true);
@@ -641,7 +643,7 @@ Test(tcp_recovery, records_merge_when_they_cannot_grow)
 
 	th_setup_cfg(tight_budget);
 	b = th_passive_open(&l, &c, 1000, false) + 1;
-	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1, T.now), 0);
 	for (unsigned k = 0; k < TCP_TXREC_INIT + 6; k++)
 		cr_assert_eq(tcp_send(c, buf + k, 1, T.now), 1);
 	cr_assert_eq(c->snd_max - b, TCP_TXREC_INIT + 6);
