@@ -38,6 +38,8 @@ struct sock_host {
 	void *ctx;
 	uint64_t (*now)(void *ctx);     /* update and return the clock */
 	void (*settle)(void *ctx);      /* after engine calls: timers, impair */
+	/* the engine's time @mono as CLOCK_REALTIME ns (SO_TIMESTAMP) */
+	uint64_t (*realtime)(void *ctx, uint64_t mono);
 };
 
 struct sock_limits {
@@ -108,13 +110,14 @@ void socktab_foreach_udp(struct socktab *t,
  * for SOCKET, *@reply_fd is a descriptor to attach and then close.
  * Return: 0 or a negative errno for the reply's status.
  */
-#define USTACK_SOCK_REPLY_MAX 256
+#define USTACK_SOCK_REPLY_MAX 2048   /* a DGERR reply and its bytes */
 int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		 const struct ustack_msg_hdr *h, const void *body, int fd,
 		 void *reply, size_t *reply_len, int *reply_fd);
 
-/* stack_ops.udp_event: the engine has news for a UDP socket. */
-void sock_udp_event(struct socktab *t, struct udp_sock *us, unsigned events);
+/* stack_ops.dgram_event: the engine has news for a datagram socket. */
+struct dgram;
+void sock_dgram_event(struct socktab *t, struct dgram *dg, unsigned events);
 /* stack_ops.sock_event: the engine has news for a TCP socket. */
 struct tcp_sock;
 void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events);

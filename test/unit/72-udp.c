@@ -12,20 +12,20 @@
 
 static uint8_t fbuf[70000], pl[70000];
 static unsigned events, ev_count;
-static struct udp_sock *ev_sock;
+static struct dgram *ev_sock;
 
-static void on_udp(void *ctx, struct udp_sock *us, unsigned ev)
+static void on_udp(void *ctx, struct dgram *dg, unsigned ev)
 {
 	(void)ctx;
 	events |= ev;
 	ev_count++;
-	ev_sock = us;
+	ev_sock = dg;
 }
 
 static void setup(struct th *t)
 {
 	th_init(t);
-	t->ops.udp_event = on_udp;
+	t->ops.dgram_event = on_udp;
 	events = ev_count = 0;
 	ev_sock = NULL;
 	th_learn(t, TH_PEER, TH_PEER_MAC);
@@ -80,7 +80,7 @@ Test(udp, bind_receive_and_reply)
 	cr_assert_eq(udp_bind(us, 0, 5353), 0);
 	inject(&t, TH_PEER, 4000, TH_IP, 5353, "hello");
 	cr_expect_eq(events, UDP_EV_READABLE);
-	cr_expect_eq(ev_sock, us);
+	cr_expect_eq(ev_sock, udp_dgram(us));
 	d = udp_recv_peek(us, &m);
 	cr_assert_not_null(d);
 	cr_expect_eq(m.len, 5);
