@@ -30,6 +30,7 @@ static int sp_open(struct sock *sk, void *engine)
 	(void)engine;
 	if (rc)
 		return rc;
+	sk->dg_flags |= DG_REUSEADDR;    /* as Linux's INET_PROTOSW_REUSE */
 	return dg_open(sk, ping_dgram(sk->e.ping));
 }
 
@@ -148,6 +149,7 @@ static int sr_open(struct sock *sk, void *engine)
 	(void)engine;
 	if (rc)
 		return rc;
+	sk->dg_flags |= DG_REUSEADDR;
 	return dg_open(sk, raw_dgram(sk->e.raw));
 }
 

@@ -56,6 +56,7 @@ int ping_open(struct stack *s, struct ping_sock **out)
 	if (!ps)
 		return -ENOMEM;
 	dgram_init(&ps->dg, s, DGRAM_PING);
+	ps->reuseaddr = true;        /* INET_PROTOSW_REUSE: sk_reuse by default */
 	ps->next = s->ping.head;
 	s->ping.head = ps;
 	s->ping.count++;
