@@ -123,6 +123,7 @@ Test(raw, send_takes_what_follows_the_header)
 	struct dgram_tx tx = { .ttl = 1, .tos = -1, .src = 0 };
 	struct ipv4_hdr h;
 	uint32_t peer = TH_PEER, bcast = TH_BCAST;
+	static uint8_t big[65516];
 	const uint8_t *p;
 	size_t plen, n;
 
@@ -138,7 +139,8 @@ Test(raw, send_takes_what_follows_the_header)
 	cr_expect_arr_eq(p, msg, n, "the program's bytes, checksum and all");
 	cr_expect_eq(raw_sendmsg(rs, msg, n, NULL, NULL, t.now), -EDESTADDRREQ);
 	cr_expect_eq(raw_sendmsg(rs, msg, n, &bcast, NULL, t.now), -EACCES);
-	cr_expect_eq(raw_sendmsg(rs, msg, 65516, &peer, NULL, t.now), -EMSGSIZE);
+	cr_expect_eq(raw_sendmsg(rs, big, sizeof(big), &peer, NULL, t.now),
+		     -EMSGSIZE, "65516 bytes and the header: over 64 KiB");
 	cr_expect_eq(th_cnt(&t)->raw_tx, 1);
 	raw_close(rs);
 	th_fini(&t);
