@@ -53,37 +53,58 @@ static int dg_fail(int negerr)
 
 /* ---- the link's interface index, in this namespace ---- */
 
-static _Atomic int link_ifindex;     /* 0: not asked yet; -1: none here */
+static _Atomic int link_ifindex, lo_ifindex;   /* 0: not asked yet;
+						 * -1: none here */
+
+/* The index of interface @name in this namespace, or -1 */
+static int if_index(const char *name)
+{
+	struct ifreq ifr;
+	int s, idx = -1;
+
+	if (!name || !*name)
+		return -1;
+	s = ust_r.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, sizeof(ifr.ifr_name) - 1);
+	if (ust_r.ioctl(s, SIOCGIFINDEX, &ifr) == 0)
+		idx = ifr.ifr_ifindex;
+	ust_r.close(s);
+	return idx;
+}
 
 static int link_index(void)
 {
 	int idx = atomic_load(&link_ifindex);
-	struct ifreq ifr;
-	const char *name;
-	int s;
 
-	if (idx)
-		return idx;
-	idx = -1;
-	name = ust_link_name();
-	s = name && *name ? ust_r.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)
-			  : -1;
-	if (s >= 0) {
-		memset(&ifr, 0, sizeof(ifr));
-		strncpy(ifr.ifr_name, name, sizeof(ifr.ifr_name) - 1);
-		if (ust_r.ioctl(s, SIOCGIFINDEX, &ifr) == 0)
-			idx = ifr.ifr_ifindex;
-		ust_r.close(s);
+	if (!idx) {
+		idx = if_index(ust_link_name());
+		atomic_store(&link_ifindex, idx);
 	}
-	atomic_store(&link_ifindex, idx);
 	return idx;
 }
 
-/* The stack's interface number as this program knows the interface. */
+/*
+ * The stack's interface number as this program knows the interface: the
+ * link, by its name; what the stack sent itself came through a loopback,
+ * shown as this namespace's lo (Linux shows lo). Without such an
+ * interface here, the stack's own number.
+ */
 static int ifindex_here(unsigned stack_index)
 {
-	int idx = stack_index == 1 ? link_index() : -1;
+	int idx = -1;
 
+	if (stack_index == 1) {
+		idx = link_index();
+	} else if (stack_index == 0) {
+		idx = atomic_load(&lo_ifindex);
+		if (!idx) {
+			idx = if_index("lo");
+			atomic_store(&lo_ifindex, idx);
+		}
+	}
 	return idx > 0 ? idx : (int)stack_index;
 }
 

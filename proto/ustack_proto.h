@@ -174,7 +174,9 @@ struct ustack_dgram_hdr {
 struct ustack_dgram_meta {
 	uint32_t cmsg;       /* USTACK_CM_* */
 	uint8_t ttl, tos;
-	uint16_t ifindex;    /* the stack's interface: 1, its link */
+	uint16_t ifindex;    /* the stack's interface: 1, its link; 0, a
+			      * loopback (an ICMP error the stack made
+			      * about its own datagram) */
 	uint8_t spec_dst[4]; /* IP_PKTINFO ipi_spec_dst, network order */
 	uint8_t dst[4];      /* ipi_addr: the IP header's destination */
 	int64_t sec;         /* arrival, CLOCK_REALTIME */

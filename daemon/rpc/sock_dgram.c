@@ -375,7 +375,9 @@ static void dg_describe(struct sock *sk, const struct dgram_info *in,
 			size_t len, struct ustack_dgram_hdr *h,
 			struct ustack_dgram_meta *m)
 {
-	uint64_t rt = sock_realtime(sk, in->time);
+	/* the wall clock only when SO_TIMESTAMP asks for it */
+	uint64_t rt = sk->dg_cmsg & USTACK_CM_TIMESTAMP ?
+		      sock_realtime(sk, in->time) : 0;
 	uint32_t a;
 
 	memset(h, 0, sizeof(*h));

@@ -131,6 +131,25 @@ static uint32_t dgram_spec_dst(struct stack *s, const struct ipv4_rx *rx)
 	return s->nif.naddr ? s->nif.addr[0].addr : 0;
 }
 
+/*
+ * The interface IP_PKTINFO names. What we send ourselves shows, as in
+ * Linux, the interface of our address, but for the ICMP errors the stack
+ * makes about its own datagrams (host unreachable when ARP gets no
+ * answer), which Linux shows arriving on lo.
+ */
+static uint16_t dgram_ifindex(struct stack *s, const struct ipv4_rx *rx)
+{
+	uint8_t type;
+
+	if (rx->h.proto != IP_PROTO_ICMP || !stack_is_local_addr(s, rx->h.src) ||
+	    rx->h.total_len <= rx->h.hlen)
+		return (uint16_t)rx->ifindex;
+	type = rx->hdr[rx->h.hlen];
+	return type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAM_PROBLEM ? DGRAM_IF_LOOPBACK :
+	       (uint16_t)rx->ifindex;
+}
+
 /**
  * dgram_info_rx() - what recvmsg may tell about a datagram IPv4 delivered
  * @s: the engine
@@ -146,7 +165,7 @@ void dgram_info_rx(struct stack *s, const struct ipv4_rx *rx,
 	in->spec_dst = dgram_spec_dst(s, rx);
 	in->ttl = rx->h.ttl;
 	in->tos = rx->h.tos;
-	in->ifindex = (uint16_t)rx->ifindex;
+	in->ifindex = dgram_ifindex(s, rx);
 	in->time = s->now;
 }
 

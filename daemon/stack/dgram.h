@@ -27,6 +27,9 @@ enum dgram_pmtu {
 	DGRAM_PMTU_INTERFACE, DGRAM_PMTU_OMIT,
 };
 
+/* dgram_info.ifindex of the ICMP errors the stack sends itself (Linux: lo) */
+#define DGRAM_IF_LOOPBACK 0
+
 /* sock_extended_err's ee_origin values the engine produces */
 #define DGRAM_EE_LOCAL 1
 #define DGRAM_EE_ICMP 2
@@ -37,7 +40,8 @@ struct dgram_info {
 	uint32_t spec_dst;           /* IP_PKTINFO ipi_spec_dst; 0 for errors */
 	uint16_t sport, dport;       /* UDP ports, else 0 */
 	uint8_t ttl, tos;
-	uint16_t ifindex;            /* the engine's interface */
+	uint16_t ifindex;            /* the engine's interface, or
+				      * DGRAM_IF_LOOPBACK (dgram.c) */
 	uint64_t time;               /* arrival, on the engine's clock */
 };
 

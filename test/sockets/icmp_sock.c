@@ -8,10 +8,11 @@
  *   icmp_sock PEER SELF   (the kernel peer answers pings)
  * On the kernel, net.ipv4.ping_group_range must admit root and nobody.
  */
+#include <net/if.h>
+#include <netinet/in.h>
 #include <time.h>
 #include <linux/errqueue.h>
 #include <linux/icmp.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -175,6 +176,7 @@ static void unreachable(void)
 
 	((uint8_t *)&to.sin_addr.s_addr)[3] = 99;
 	setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+	setsockopt(fd, SOL_IP, IP_PKTINFO, &one, sizeof(one));
 	report("sendto .99", sendto(fd, req, echo(req, 8, 3, 8), 0, (void *)&to,
 				   sizeof(to)));
 	p = (struct pollfd){ .fd = fd, .events = POLLIN };
@@ -183,11 +185,19 @@ static void unreachable(void)
 	report("recv", recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
 	n = recvmsg(fd, &m, MSG_ERRQUEUE);
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); n >= 0 && c;
-	     c = CMSG_NXTHDR(&m, c))
+	     c = CMSG_NXTHDR(&m, c)) {
 		if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) {
 			memcpy(&eh, CMSG_DATA(c), sizeof(eh));
 			got = 1;
 		}
+		if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			line("  IP_PKTINFO: through lo %d",
+			     pi.ipi_ifindex == (int)if_nametoindex("lo"));
+		}
+	}
 	line("error queue: %zd bytes, MSG_ERRQUEUE %d, to %s, entry %d", n,
 	     !!(m.msg_flags & MSG_ERRQUEUE), ntop((void *)&from, a, sizeof(a)),
 	     got);

@@ -91,8 +91,9 @@ static void show_cmsgs(struct msghdr *m)
 			memcpy(&pi, d, sizeof(pi));
 			inet_ntop(AF_INET, &pi.ipi_spec_dst, sd, sizeof(sd));
 			inet_ntop(AF_INET, &pi.ipi_addr, ad, sizeof(ad));
-			line("  IP_PKTINFO on the link %d, spec_dst %s, addr %s",
-			     pi.ipi_ifindex == link_index(), sd, ad);
+			line("  IP_PKTINFO on the link %d (lo %d), spec_dst %s, addr %s",
+			     pi.ipi_ifindex == link_index(),
+			     pi.ipi_ifindex == (int)if_nametoindex("lo"), sd, ad);
 		} else if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_TTL) {
 			line("  IP_TTL %d", *(const int *)d);
 		} else if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_TOS) {
@@ -189,6 +190,17 @@ static void receive_options(void)
 	recv_show(fd, 0, "echo, small control buffer",
 		  CMSG_SPACE(sizeof(struct timespec)) +
 		  CMSG_SPACE(sizeof(struct in_pktinfo)) + 4);
+	/* to ourselves: Linux names the interface of the address */
+	{
+		struct sockaddr_in me = sin_of(self, 7300);
+		int s2 = udp(), one = 1;
+
+		bind(s2, (void *)&me, sizeof(me));
+		setsockopt(s2, SOL_IP, IP_PKTINFO, &one, sizeof(one));
+		sendto(s2, "self", 4, 0, (void *)&me, sizeof(me));
+		recv_show(s2, 0, "to ourselves", 1024);
+		close(s2);
+	}
 	set(fd, SOL_IP, IP_PKTINFO, 0, "IP_PKTINFO off");
 	set(fd, SOL_SOCKET, SO_TIMESTAMPNS, 0, "SO_TIMESTAMPNS off");
 	sendto(fd, "four", 4, 0, (void *)&to, sizeof(to));
