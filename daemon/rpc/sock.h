@@ -11,8 +11,9 @@
  * socket when its channel reports end-of-file, which the kernel does only
  * once the last holder of the program's end closed it (fork, dup, exit).
  *
- * Protocol specifics sit behind struct sock_proto: sock_udp.c moves
- * datagrams between SOCK_SEQPACKET channels and the engine's UDP; TCP
+ * Protocol specifics sit behind struct sock_proto: sock_dgram.c moves
+ * datagrams between SOCK_SEQPACKET channels and the engine's datagram
+ * sockets (UDP in sock_udp.c, ping and raw ICMP in sock_icmp.c); TCP
  * plugs in the same way with SOCK_STREAM channels (sock.c's comment says
  * what a TCP implementation must do).
  */

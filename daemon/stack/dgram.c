@@ -22,8 +22,8 @@
  * it after the last one (sock_dequeue_err_skb). Both queues together are
  * bounded by SO_RCVBUF, charged as Linux charges sk_rmem_alloc.
  *
- * Output (dgram_output) picks TTL, TOS and DF from the socket's options
- * and the sendmsg's control messages. IP_MTU_DISCOVER as Linux: DO,
+ * Output (dgram_output) picks TTL (IP_MULTICAST_TTL for a group), TOS and
+ * DF from the socket's options and the sendmsg's control messages. IP_MTU_DISCOVER as Linux: DO,
  * PROBE and INTERFACE refuse a datagram larger than the path MTU with
  * EMSGSIZE and, with IP_RECVERR, queue a local error carrying the MTU
  * (ip_local_error); WANT, the default, sets DF on what fits and
@@ -72,6 +72,8 @@ void dgram_init(struct dgram *dg, struct stack *s, enum dgram_kind kind)
 	dg->s = s;
 	dg->kind = (uint8_t)kind;
 	dg->pmtudisc = DGRAM_PMTU_WANT;
+	dg->mc_ttl = 1;
+	dg->mc_loop = true;
 	dg->rcvbuf = UDP_RCVBUF_DEFAULT;
 	dg->sndbuf = UDP_SNDBUF_DEFAULT;
 	dg->rxtail = &dg->rxq;
@@ -458,6 +460,16 @@ int dgram_setopt(struct dgram *dg, enum dgram_opt opt, int val)
 			return -EINVAL;
 		dg->pmtudisc = (uint8_t)val;
 		return 0;
+	case DGRAM_IP_MULTICAST_TTL:
+		if (val == -1)
+			val = 1;
+		if (val < 0 || val > 255)
+			return -EINVAL;
+		dg->mc_ttl = (uint8_t)val;
+		return 0;
+	case DGRAM_IP_MULTICAST_LOOP:
+		dg->mc_loop = val != 0;
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -493,6 +505,12 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
 		return 0;
 	case DGRAM_IP_MTU_DISCOVER:
 		*val = dg->pmtudisc;
+		return 0;
+	case DGRAM_IP_MULTICAST_TTL:
+		*val = dg->mc_ttl;
+		return 0;
+	case DGRAM_IP_MULTICAST_LOOP:
+		*val = dg->mc_loop;
 		return 0;
 	}
 	return -ENOPROTOOPT;
@@ -546,6 +564,9 @@ int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
 			       .tos = dg->tos, .ttl = dg->ttl };
 	uint8_t pm = dg->pmtudisc;
 
+	if (ipv4_is_multicast(dst))
+		itx.ttl = dg->mc_ttl;
+
 	if (tx && tx->ttl > 0)
 		itx.ttl = (uint8_t)tx->ttl;
 	if (tx && tx->tos >= 0)
@@ -570,6 +591,12 @@ int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
 	}
 	itx.df = pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
 		 (pm == DGRAM_PMTU_WANT && total <= mtu);
+	if (ipv4_is_multicast(dst) && !itx.ttl) {
+		/* IP_MULTICAST_TTL 0: for this host's members only, and
+		 * ustack has none */
+		pbuf_free(p);
+		return 0;
+	}
 	return ipv4_send(s, p, &itx);
 }
 

@@ -70,6 +70,8 @@ enum dgram_opt {
 	DGRAM_IP_TOS,                /* 0..255 */
 	DGRAM_IP_RECVERR,            /* bool; off purges the error queue */
 	DGRAM_IP_MTU_DISCOVER,       /* enum dgram_pmtu */
+	DGRAM_IP_MULTICAST_TTL,      /* 0..255 (1); -1 restores the default */
+	DGRAM_IP_MULTICAST_LOOP,     /* bool (1); kept: no group is joined */
 };
 
 struct stack;
@@ -83,6 +85,8 @@ struct dgram {
 	uint8_t ttl;                 /* 0: the stack's default */
 	uint8_t tos;
 	uint8_t pmtudisc;            /* enum dgram_pmtu */
+	uint8_t mc_ttl;              /* TTL of what goes to a group */
+	bool mc_loop;
 	bool recverr, broadcast;
 	int err;                     /* pending error, positive errno */
 	uint32_t rcvbuf, sndbuf;     /* as getsockopt shows them */

@@ -338,9 +338,12 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	src = get32(ip + 12);
 	dst = get32(ip + 16);
 	FF_ASSERT(ff_is_ours(f, src), "source %#x not ours", src);
-	if (ip[9] == IP_PROTO_UDP)      /* SO_BROADCAST: the host asked */
+	/* SO_BROADCAST, groups: the host's UDP, ping, raw sockets asked */
+	if (ip[9] == IP_PROTO_UDP ||
+	    (ip[9] == IP_PROTO_ICMP && f->icmp_socks && n > IPV4_HLEN &&
+	     ip[IPV4_HLEN] == ICMP_ECHO))
 		FF_ASSERT(dst && !ff_is_ours(f, dst) && !ipv4_is_loopback(dst),
-			  "UDP to %#x", dst);
+			  "UDP or echo request to %#x", dst);
 	else
 		FF_ASSERT(dst && !ff_is_ours(f, dst) && !ff_is_bcast(f, dst) &&
 			  !ipv4_is_multicast(dst) && !ipv4_is_loopback(dst) &&

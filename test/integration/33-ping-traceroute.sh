@@ -96,6 +96,7 @@ stat_of() {     # stat_of GROUP NAME: one of ustackd's counters
 }
 
 same "ping -c 3" ping -c 3 -i 0.2 $H
+same "ping -t 1: time exceeded from the router" ping -c 1 -t 1 $H
 check "ping went through ustack's ping sockets ($(stat_of ping tx) sent)" \
 	test "$(stat_of ping tx)" -ge 3
 # ping has file capabilities: ustack-run runs it through its loader

@@ -245,6 +245,13 @@ static void send_options(void)
 	set(fd, SOL_IP, IP_TTL, -1, "IP_TTL -1");
 	line("IP_TTL: %d", get(fd, SOL_IP, IP_TTL));
 	set(fd, SOL_IP, IP_MTU_DISCOVER, 9, "IP_MTU_DISCOVER 9");
+	line("IP_MULTICAST_TTL default: %d, IP_MULTICAST_LOOP %d",
+	     get(fd, SOL_IP, IP_MULTICAST_TTL), get(fd, SOL_IP, IP_MULTICAST_LOOP));
+	set(fd, SOL_IP, IP_MULTICAST_TTL, 7, "IP_MULTICAST_TTL 7");
+	set(fd, SOL_IP, IP_MULTICAST_TTL, 256, "IP_MULTICAST_TTL 256");
+	line("IP_MULTICAST_TTL: %d", get(fd, SOL_IP, IP_MULTICAST_TTL));
+	set(fd, SOL_IP, IP_MULTICAST_TTL, -1, "IP_MULTICAST_TTL -1");
+	line("IP_MULTICAST_TTL: %d", get(fd, SOL_IP, IP_MULTICAST_TTL));
 	v = 7;
 	report("sendmsg IP_TTL 7", send_cmsg(fd, &to, SOL_IP, IP_TTL, &v, sizeof(v)));
 	v = 0;
