@@ -470,13 +470,14 @@ void dg_chan_write(struct sock *sk)
 /* Send one message a program wrote into the channel itself. */
 static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
 {
-	const struct ustack_dgram_meta *m = NULL;
+	struct ustack_dgram_meta meta, *m = NULL;
 	size_t off = sizeof(*h);
 	uint32_t addr;
 
 	if (h->flags & USTACK_DG_META) {
-		m = (const void *)(chan_buf + off);
-		off += sizeof(*m);
+		memcpy(&meta, chan_buf + off, sizeof(meta));
+		m = &meta;
+		off += sizeof(meta);
 	}
 	if (h->addr.family == AF_UNSPEC)
 		return sk->proto->sendto(sk, chan_buf + off, h->len, NULL, 0, m);
