@@ -208,6 +208,8 @@ int raw_sendmsg(struct raw_sock *rs, const void *buf, size_t len,
 	daddr = dst ? *dst : rs->raddr;
 	if (!daddr)
 		daddr = s->nif.addr[0].addr;
+	if (tx && tx->src && !stack_is_local_addr(s, tx->src))
+		return -ENETUNREACH;     /* IP_PKTINFO: not our address */
 	src = tx && tx->src ? tx->src : rs->laddr;
 	if (src && !stack_is_local_addr(s, src))
 		src = 0;                 /* bound to a broadcast address */
