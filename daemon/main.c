@@ -100,12 +100,12 @@ static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 	return d->link.ops->send(&d->link, frame, len);
 }
 
-static void host_udp_event(void *ctx, struct udp_sock *us, unsigned events)
+static void host_dgram_event(void *ctx, struct dgram *dg, unsigned events)
 {
 	struct daemon *d = ctx;
 
 	if (d->socks)
-		sock_udp_event(d->socks, us, events);
+		sock_dgram_event(d->socks, dg, events);
 }
 
 static void host_tcp_event(void *ctx, struct tcp_sock *ts, unsigned events)
@@ -117,7 +117,7 @@ static void host_tcp_event(void *ctx, struct tcp_sock *ts, unsigned events)
 }
 
 static const struct stack_ops host_ops = {
-	.udp_event = host_udp_event,
+	.dgram_event = host_dgram_event,
 	.sock_event = host_tcp_event,
 	.link_output = host_link_output,
 	.random = host_random,
@@ -332,6 +332,18 @@ static void host_settle(void *ctx)
 	daemon_settle(ctx);
 }
 
+/* The engine's monotonic @mono on CLOCK_REALTIME: SO_TIMESTAMP's clock. */
+static uint64_t host_realtime(void *ctx, uint64_t mono)
+{
+	struct timespec ts;
+	uint64_t rt, now = daemon_now();
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rt = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return now >= mono ? rt - (now - mono) : rt + (mono - now);
+}
+
 /* Every socket costs the daemon a descriptor: take all we may have. */
 static unsigned raise_nofile(void)
 {
@@ -352,7 +364,7 @@ static unsigned raise_nofile(void)
 /* The socket table, serving the socket requests on the control socket. */
 static int sockets_start(struct daemon *d)
 {
-	struct sock_host sh = { d, host_now, host_settle };
+	struct sock_host sh = { d, host_now, host_settle, host_realtime };
 	struct sock_limits lim = {
 		.max_socks_per_uid = d->cfg.sockets_per_uid,
 		.max_mem_per_uid = d->cfg.socket_mem_per_uid,
@@ -577,6 +589,7 @@ static int setup(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
+	ctl_set_link(d->ctl, d->link.name);
 	d->admin = admin_new(d);
 	if (!d->admin) {
 		log_err("control socket: cannot serve ustackctl");

@@ -95,6 +95,7 @@ static void init_real(void)
 	REAL(send); REAL(recv); REAL(sendto); REAL(recvfrom);
 	REAL(read); REAL(write); REAL(readv); REAL(writev); REAL(fcntl);
 	REAL(ioctl); REAL(dup); REAL(dup2); REAL(dup3); REAL(poll);
+	REAL(ppoll);
 	REAL(select); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
 	REAL(close_range); REAL(socketpair);
 	fdtab_size = 1u << 16;
@@ -189,7 +190,9 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 0 };
-	uint8_t rbuf[sizeof(h) + USTACK_OPT_MAX + 64];
+	/* the largest reply: a DGERR with its bytes */
+	uint8_t rbuf[sizeof(h) + sizeof(struct ustack_dgerr_reply) +
+		     USTACK_DGERR_PAYLOAD_MAX];
 	size_t total = sizeof(h) + blen;
 	int c = ctl_get(), attempt;
 	ssize_t n;
@@ -297,6 +300,15 @@ static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
 			    NULL, 0);
 }
 
+/* ctl_call_iov() for dgram.c */
+int ust_call(uint16_t type, const void *body, size_t blen,
+	     const struct iovec *iov2, int niov2, int fd, void *reply,
+	     size_t rcap, size_t *rlen)
+{
+	return ctl_call_iov(type, body, blen, iov2, niov2, fd, reply, rcap,
+			    rlen, NULL, 0);
+}
+
 static int fail(int negerr)
 {
 	errno = -negerr;
@@ -304,6 +316,8 @@ static int fail(int negerr)
 }
 
 /* ---- the descriptor table ---- */
+
+static char daemon_link[sizeof(((struct ustack_hello_reply *)0)->link)];
 
 static pid_t get_daemon_pid(void)
 {
@@ -316,13 +330,22 @@ static pid_t get_daemon_pid(void)
 	if (ctl_call(USTACK_MSG_HELLO, NULL, 0, -1, &r, sizeof(r), &n) ||
 	    n != sizeof(r))
 		return -1;
+	r.link[sizeof(r.link) - 1] = '\0';
+	memcpy(daemon_link, r.link, sizeof(daemon_link));
 	atomic_store(&daemon_pid, (pid_t)r.pid);
 	return (pid_t)r.pid;
+}
+
+/* The daemon's interface name (for IP_PKTINFO), or NULL if unreachable */
+const char *ust_link_name(void)
+{
+	return get_daemon_pid() > 0 ? daemon_link : NULL;
 }
 
 static unsigned kind_of(const struct ustack_sock_info *info)
 {
 	return UST_OURS | (info->domain == AF_INET6 ? UST_V6 : 0) |
+	       (info->protocol == IPPROTO_ICMP ? UST_ICMP : 0) |
 	       ((unsigned)info->type & UST_TYPE_MASK);
 }
 
@@ -810,19 +833,6 @@ static bool opt_is_local(int level, int name)
 		name == SO_PASSCRED || name == SO_PEERCRED);
 }
 
-/* A datagram socket's pending error waits at the channel's head. */
-static int dgram_take_error(int fd)
-{
-	struct ustack_dgram_hdr h;
-	ssize_t n = ust_r.recv(fd, &h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
-
-	if (n == (ssize_t)sizeof(h) && h.kind == USTACK_DG_ERROR) {
-		ust_r.recv(fd, &h, sizeof(h), MSG_DONTWAIT);
-		return h.error;
-	}
-	return 0;
-}
-
 PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
 			     socklen_t *len)
 {
@@ -840,13 +850,14 @@ PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
 		stream_settle(fd, k);
 	if (ust_is_dgram(k) && level == SOL_SOCKET && name == SO_ERROR &&
 	    *len >= sizeof(int)) {
-		int e = dgram_take_error(fd);
+		int e = 0;
 
-		if (e) {
-			memcpy(val, &e, sizeof(int));
-			*len = sizeof(int);
-			return 0;
-		}
+		rc = ust_dgram_so_error(fd, &e);
+		if (rc)
+			return fail(rc);
+		memcpy(val, &e, sizeof(int));
+		*len = sizeof(int);
+		return 0;
 	}
 	memset(&o, 0, sizeof(o));
 	o.level = level;
@@ -899,80 +910,16 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 
 /* ---- data ---- */
 
+/* Datagram sockets: dgram.c */
 static ssize_t dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 			     int flags)
 {
-	struct ustack_dgram_hdr h;
-	struct ustack_int res;
-	size_t len = 0, n = 0;
-	int rc;
-
-	(void)k;
-	memset(&h, 0, sizeof(h));
-	h.kind = USTACK_DG_DATA;
-	if (m->msg_name && m->msg_namelen) {
-		rc = ustack_addr_from_sockaddr(&h.addr, m->msg_name,
-					       m->msg_namelen);
-		if (rc)
-			return fail(rc);
-	}
-	if (m->msg_iovlen > 64)
-		return fail(-EMSGSIZE);
-	for (size_t i = 0; i < m->msg_iovlen; i++)
-		len += m->msg_iov[i].iov_len;
-	if (len > USTACK_DGRAM_MAX)
-		return fail(-EMSGSIZE);
-	h.len = (uint32_t)len;
-	rc = ctl_call_iov(USTACK_MSG_SENDTO, &h, sizeof(h), m->msg_iov,
-			  (int)m->msg_iovlen, fd, &res, sizeof(res), &n, NULL, 0);
-	/* EPIPE after shutdown(SHUT_WR): UDP raises no SIGPIPE in Linux */
-	if (rc)
-		return fail(rc);
-	return res.value;
+	return ust_dgram_sendmsg(fd, k, m, flags);
 }
 
 static ssize_t dgram_recvmsg(int fd, struct msghdr *m, int flags)
 {
-	struct ustack_dgram_hdr h;
-	struct iovec iov[1 + 64];
-	struct msghdr km = { .msg_iov = iov };
-	ssize_t n;
-
-	if (m->msg_iovlen > 64)
-		return fail(-EMSGSIZE);
-	iov[0] = (struct iovec){ &h, sizeof(h) };
-	for (size_t i = 0; i < m->msg_iovlen; i++)
-		iov[1 + i] = m->msg_iov[i];
-	km.msg_iovlen = 1 + m->msg_iovlen;
-	n = ust_r.recvmsg(fd, &km, flags & (MSG_PEEK | MSG_DONTWAIT |
-					    MSG_CMSG_CLOEXEC));
-	if (n < 0)
-		return -1;
-	m->msg_controllen = 0;
-	m->msg_flags = 0;
-	if (n == 0)
-		return 0;                /* shut down for reading */
-	if ((size_t)n < sizeof(h))
-		return fail(-EIO);
-	if (h.kind == USTACK_DG_ERROR) {
-		if (flags & MSG_PEEK)    /* an error is reported once */
-			ust_r.recv(fd, &h, sizeof(h), MSG_DONTWAIT);
-		return fail(-h.error);
-	}
-	if (km.msg_flags & MSG_TRUNC)
-		m->msg_flags |= MSG_TRUNC;
-	if (m->msg_name) {
-		unsigned k = ust_kind(fd);
-
-		m->msg_namelen = (socklen_t)ustack_addr_to_sockaddr(&h.addr,
-			m->msg_name, m->msg_namelen,
-			k & UST_V6 ? AF_INET6 : AF_INET);
-	} else {
-		m->msg_namelen = 0;
-	}
-	if (flags & MSG_TRUNC)
-		return h.len;
-	return n - (ssize_t)sizeof(h);
+	return ust_dgram_recvmsg(fd, ust_kind(fd), m, flags);
 }
 
 PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -1266,10 +1213,24 @@ PUBLIC int ustack_ioctl(int fd, unsigned long req, ...)
 	return ust_r.ioctl(fd, req, arg);
 }
 
+/* poll is the kernel's; a datagram socket with an error gets POLLERR */
 PUBLIC int ustack_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
+	int n;
+
 	ust_init();
-	return ust_r.poll(fds, nfds, timeout);
+	n = ust_r.poll(fds, nfds, timeout);
+	return n > 0 ? ust_poll_fix(fds, nfds, n) : n;
+}
+
+int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+	      const sigset_t *sigmask)
+{
+	int n;
+
+	ust_init();
+	n = ust_r.ppoll(fds, nfds, timeout, sigmask);
+	return n > 0 ? ust_poll_fix(fds, nfds, n) : n;
 }
 
 PUBLIC int ustack_select(int nfds, fd_set *r, fd_set *w, fd_set *e,

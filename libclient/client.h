@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -41,6 +42,8 @@ struct ust_real {
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+		     const sigset_t *);
 	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
@@ -67,17 +70,36 @@ int ust_trap_install(void);
 #define UST_FRESH 0x200u             /* stream: not connected (never, or
 					* no more: failed, disconnected) */
 #define UST_LINGER 0x400u            /* stream: SO_LINGER with a timeout */
+#define UST_ICMP 0x800u              /* datagram: protocol ICMP (ping, raw) */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);
+/* One control request and its reply (client.c): 0 or -errno */
+struct iovec;
+int ust_call(uint16_t type, const void *body, size_t blen,
+	     const struct iovec *iov2, int niov2, int fd, void *reply,
+	     size_t rcap, size_t *rlen);
+const char *ust_link_name(void);     /* the daemon's interface (HELLO) */
+
+/* Datagram sockets (dgram.c) */
+ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
+			  int flags);
+ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags);
+int ust_dgram_so_error(int fd, int *err);
+int ust_poll_fix(struct pollfd *fds, nfds_t nfds, int n);
+int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+	      const sigset_t *sigmask);
+
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
 void ust_forget(int fd);
 void ust_copy(int from, int to);
 void ust_forget_range(unsigned lo, unsigned hi);
 
+/* Datagram channels: UDP, ping and raw sockets */
 static inline int ust_is_dgram(unsigned k)
 {
-	return k && (k & UST_TYPE_MASK) == SOCK_DGRAM;
+	return k && ((k & UST_TYPE_MASK) == SOCK_DGRAM ||
+		     (k & UST_TYPE_MASK) == SOCK_RAW);
 }
 
 static inline int ust_is_stream(unsigned k)

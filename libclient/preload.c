@@ -19,6 +19,7 @@
 #undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -253,6 +254,39 @@ PUBLIC int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 		vec[i].msg_len = (unsigned)n;
 	}
 	return (int)i;
+}
+
+/* poll: a datagram socket with an error to report shows POLLERR (dgram.c) */
+PUBLIC int poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	return ustack_poll(fds, nfds, timeout);
+}
+
+int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
+PUBLIC int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout,
+		      size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < nfds)
+		__chk_fail();
+	return ustack_poll(fds, nfds, timeout);
+}
+
+PUBLIC int ppoll(struct pollfd *fds, nfds_t nfds,
+		 const struct timespec *timeout, const sigset_t *sigmask)
+{
+	return ust_ppoll(fds, nfds, timeout, sigmask);
+}
+
+int __ppoll_chk(struct pollfd *fds, nfds_t nfds,
+		const struct timespec *timeout, const sigset_t *sigmask,
+		size_t fdslen);
+PUBLIC int __ppoll_chk(struct pollfd *fds, nfds_t nfds,
+		       const struct timespec *timeout, const sigset_t *sigmask,
+		       size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < nfds)
+		__chk_fail();
+	return ust_ppoll(fds, nfds, timeout, sigmask);
 }
 
 PUBLIC int close(int fd)

@@ -11,13 +11,16 @@
  * Body sizes. A body is valid when it is `fixed` bytes plus a whole number
  * of `entry` bytes (entry 0: exactly fixed). Lists also carry their count.
  */
-#define BODY_DATAGRAM UINT32_MAX        /* ustack_dgram_hdr + 0..65507 */
+#define BODY_DATAGRAM UINT32_MAX        /* ustack_dgram_hdr [meta] 0..65535 */
 
 struct body_rule {
 	uint32_t req;                   /* request body, exact (or above) */
 	uint32_t fixed, entry;          /* reply body */
-	int list;                       /* reply starts with ustack_list_reply */
+	int list;                       /* LIST_*: what follows the fixed part */
 };
+
+#define LIST_LIST 1     /* reply starts with ustack_list_reply */
+#define LIST_ENTRY 2    /* a DGERR entry: at most USTACK_DGERR_PAYLOAD_MAX */
 
 static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
 	[USTACK_MSG_HELLO] = { 0, sizeof(struct ustack_hello_reply), 0, 0 },
@@ -36,6 +39,8 @@ static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
 	[USTACK_MSG_IOCTL] = S(ustack_int, ustack_int),
 	[USTACK_MSG_SENDTO] = { BODY_DATAGRAM, SZ(ustack_int), 0, 0 },
 	[USTACK_MSG_LINGER] = S(ustack_linger_req, ustack_int),
+	[USTACK_MSG_DGERR] = { SZ(ustack_dgerr_req), SZ(ustack_dgerr_reply), 1,
+			       LIST_ENTRY },
 #undef S
 #undef SZ
 };
@@ -83,7 +88,8 @@ static int body_ok(const struct body_rule *r, const uint8_t *body, size_t len,
 
 	if (!is_reply && r->req == BODY_DATAGRAM)
 		return len >= sizeof(struct ustack_dgram_hdr) &&
-		       len - sizeof(struct ustack_dgram_hdr) <= USTACK_DGRAM_MAX;
+		       len - sizeof(struct ustack_dgram_hdr) <=
+		       sizeof(struct ustack_dgram_meta) + USTACK_DGRAM_MAX;
 	if (!is_reply)
 		return len == r->req;
 	if (len < r->fixed)
@@ -92,6 +98,8 @@ static int body_ok(const struct body_rule *r, const uint8_t *body, size_t len,
 		return len == r->fixed;
 	if ((len - r->fixed) % r->entry)
 		return 0;
+	if (r->list == LIST_ENTRY)
+		return len - r->fixed <= USTACK_DGERR_PAYLOAD_MAX;
 	if (!r->list)
 		return 1;
 	memcpy(&lr, body, sizeof(lr));
@@ -314,29 +322,54 @@ int ustack_addr_check(const struct ustack_sockaddr *ua)
 }
 
 /**
+ * ustack_meta_check() - validate a datagram's ancillary data
+ * @m: the meta block
+ *
+ * Return: 0, or -EINVAL (unknown control message bits, reserved bits,
+ * nanoseconds out of range)
+ */
+int ustack_meta_check(const struct ustack_dgram_meta *m)
+{
+	if ((m->cmsg & ~USTACK_CM_ALL) || m->reserved || m->nsec >= 1000000000u)
+		return -EINVAL;
+	return 0;
+}
+
+/**
  * ustack_dgram_check() - validate one datagram-channel message
  * @buf: the message
  * @len: its length as received
  * @h: the header, copied out
  *
  * Return: 0, or -EINVAL (short, bad kind, reserved bits, length lies,
- * bytes beyond the address), -EAFNOSUPPORT (an address of an unknown
- * family), -EMSGSIZE (payload over 65507 bytes)
+ * bad meta block, bytes beyond the address), -EAFNOSUPPORT (an address
+ * of an unknown family), -EMSGSIZE (payload over 65535 bytes)
  */
 int ustack_dgram_check(const void *buf, size_t len,
 		       struct ustack_dgram_hdr *h)
 {
+	struct ustack_dgram_meta m;
+	size_t meta;
+
 	if (len < sizeof(*h))
 		return -EINVAL;
 	memcpy(h, buf, sizeof(*h));
-	if (h->flags || h->reserved || h->len != len - sizeof(*h))
+	if ((h->flags & ~USTACK_DG_META) || h->reserved)
+		return -EINVAL;
+	meta = h->flags & USTACK_DG_META ? sizeof(m) : 0;
+	if (len < sizeof(*h) + meta || h->len != len - sizeof(*h) - meta)
 		return -EINVAL;
 	if (h->kind == USTACK_DG_ERROR)
-		return h->len == 0 && h->error > 0 && h->error < 4096 ?
-		       0 : -EINVAL;
+		return h->len == 0 && !meta && h->error > 0 &&
+		       h->error < 4096 ? 0 : -EINVAL;
 	if (h->kind != USTACK_DG_DATA || h->error)
 		return -EINVAL;
 	if (h->len > USTACK_DGRAM_MAX)
 		return -EMSGSIZE;
+	if (meta) {
+		memcpy(&m, (const uint8_t *)buf + sizeof(*h), sizeof(m));
+		if (ustack_meta_check(&m))
+			return -EINVAL;
+	}
 	return ustack_addr_check(&h->addr);
 }

@@ -24,7 +24,9 @@
 #include "ustack_admin.h"
 
 #define USTACK_PROTO_MAGIC 0x75737463u      /* "ustc" */
-#define USTACK_PROTO_VERSION 1
+/* 2: datagram ancillary data (struct ustack_dgram_meta), the error queue
+ * (USTACK_MSG_DGERR), the link's name in HELLO */
+#define USTACK_PROTO_VERSION 2
 /* header and body: room for a whole 65507-byte datagram in a SENDTO */
 #define USTACK_MSG_MAX (65536 + 1024)
 #define USTACK_MSG_REPLY 0x8000u
@@ -75,6 +77,9 @@ enum ustack_msg_type {
 	USTACK_MSG_SENDTO = 13,
 	/* close() with SO_LINGER: ustack_linger_req. Reply: ustack_int */
 	USTACK_MSG_LINGER = 14,
+	/* A datagram socket's errors. Body: struct ustack_dgerr_req.
+	 * Reply: struct ustack_dgerr_reply + the entry's bytes */
+	USTACK_MSG_DGERR = 15,
 	USTACK_MSG_TYPE_MAX
 };
 
@@ -82,6 +87,9 @@ struct ustack_hello_reply {
 	uint32_t proto_version;
 	uint32_t pid;
 	char version[32];    /* NUL-terminated */
+	char link[16];       /* the stack's interface (IFNAMSIZ), NUL-terminated:
+			      * IP_PKTINFO shows its index in the program's
+			      * namespace */
 };
 
 /*
@@ -140,26 +148,100 @@ struct ustack_sockopt {
 };
 
 /*
- * Datagram channels (SOCK_SEQPACKET): every message is this header and the
- * payload. Daemon to program: kind DATA (addr = source, len = the whole
- * datagram's length) or ERROR (error = a positive errno, no payload: the
- * socket's pending error, ECONNREFUSED after an ICMP port unreachable).
- * Program to daemon: kind DATA (addr = destination, family 0 for the
- * connected peer); the shim sends through USTACK_MSG_SENDTO instead, which
- * reports errors synchronously.
+ * Datagram channels (SOCK_SEQPACKET): every message is this header, then
+ * (flag USTACK_DG_META) a struct ustack_dgram_meta, then the payload.
+ * Daemon to program: kind DATA (addr = source, len = the whole datagram's
+ * length, always with META: what recvmsg's control messages report), or
+ * ERROR (error = a positive errno, no payload): a notification that the
+ * socket has an error pending or queued, which the program asks for with
+ * USTACK_MSG_DGERR. Program to daemon: kind DATA (addr = destination,
+ * family 0 for the connected peer; META optional: per-datagram IP_TTL,
+ * IP_TOS, IP_PKTINFO); the shim sends through USTACK_MSG_SENDTO instead,
+ * with the same body, which reports errors synchronously.
  */
 enum ustack_dgram_kind { USTACK_DG_DATA = 1, USTACK_DG_ERROR = 2 };
 
+#define USTACK_DG_META 0x1u      /* flags: a struct ustack_dgram_meta follows */
+
 struct ustack_dgram_hdr {
 	uint16_t kind;
-	uint16_t flags;      /* must be 0 */
+	uint16_t flags;      /* USTACK_DG_META or 0 */
 	int32_t error;
 	uint32_t len;        /* payload bytes */
 	uint32_t reserved;   /* must be 0 */
 	struct ustack_sockaddr addr;
 };
 
-#define USTACK_DGRAM_MAX 65507   /* the largest UDP payload over IPv4 */
+/*
+ * Ancillary data of one datagram. @cmsg, daemon to program: the control
+ * messages recvmsg gives (the socket's options when the datagram was
+ * written), in Linux's order; program to daemon: which fields are set.
+ */
+#define USTACK_CM_TIMESTAMP 0x01u    /* SO_TIMESTAMP: struct timeval */
+#define USTACK_CM_TIMESTAMPNS 0x02u  /* SO_TIMESTAMPNS: struct timespec */
+#define USTACK_CM_TS_NEW 0x04u       /* ... as SO_TIMESTAMP(NS)_NEW, 64-bit */
+#define USTACK_CM_PKTINFO 0x08u      /* IP_PKTINFO */
+#define USTACK_CM_TTL 0x10u          /* IP_TTL (IP_RECVTTL) */
+#define USTACK_CM_TOS 0x20u          /* IP_TOS (IP_RECVTOS) */
+#define USTACK_CM_ALL 0x3fu
+
+struct ustack_dgram_meta {
+	uint32_t cmsg;       /* USTACK_CM_* */
+	uint8_t ttl, tos;
+	uint16_t ifindex;    /* the stack's interface: 1, its link; 0, a
+			      * loopback (an ICMP error the stack made
+			      * about its own datagram) */
+	uint8_t spec_dst[4]; /* IP_PKTINFO ipi_spec_dst, network order */
+	uint8_t dst[4];      /* ipi_addr: the IP header's destination */
+	int64_t sec;         /* arrival, CLOCK_REALTIME */
+	uint32_t nsec;
+	uint32_t reserved;   /* must be 0 */
+};
+
+#define USTACK_DGRAM_MAX 65535   /* payload bytes: a raw socket's IP datagram */
+
+/*
+ * USTACK_MSG_DGERR: what a datagram socket's ERROR notification is about
+ * (proto/README.md). The reply is always status 0 with a body: @error is
+ * the pending error taken (TAKE, RECV), or EAGAIN when ERRQUEUE finds the
+ * queue empty; an ERRQUEUE entry fills @ee, @name, @meta and @len bytes.
+ * The flag USTACK_DGERR_STALE tells the program to remove the notification
+ * from the channel's head: nothing is pending any more.
+ */
+enum ustack_dgerr_op {
+	USTACK_DGERR_TAKE = 1,       /* SO_ERROR */
+	USTACK_DGERR_ERRQUEUE = 2,   /* recvmsg(MSG_ERRQUEUE) */
+	USTACK_DGERR_SYNC = 3,       /* nothing: is the notification void? */
+	USTACK_DGERR_RECV = 4,       /* a receive met the notification: TAKE,
+				      * and it is void if nothing was taken */
+};
+
+#define USTACK_DGERR_STALE 0x1u      /* reply: the notification is void */
+
+struct ustack_dgerr_req {
+	uint32_t op;         /* enum ustack_dgerr_op */
+	uint32_t reserved;   /* must be 0 */
+};
+
+/* struct sock_extended_err and its offender, host order but @offender */
+struct ustack_sock_ee {
+	uint32_t err;        /* ee_errno */
+	uint8_t origin, type, code, pad;
+	uint32_t info;
+	uint8_t offender[4]; /* network order; 0 for a local error */
+};
+
+#define USTACK_DGERR_PAYLOAD_MAX 1024   /* bytes of the quoted datagram */
+
+struct ustack_dgerr_reply {
+	int32_t error;       /* TAKE: the error taken (positive), or 0 */
+	uint32_t flags;      /* USTACK_DGERR_STALE */
+	struct ustack_sock_ee ee;       /* ERRQUEUE: the entry */
+	struct ustack_sockaddr name;    /* its msg_name */
+	struct ustack_dgram_meta meta;  /* the ICMP message's ancillary data */
+	uint32_t len;        /* the entry's bytes, which follow */
+	uint32_t full_len;   /* before truncation to DGERR_PAYLOAD_MAX */
+};
 
 /*
  * Listening channels (TCP, when it lands): one message per connection
@@ -196,5 +278,6 @@ size_t ustack_addr_to_sockaddr(const struct ustack_sockaddr *ua,
 int ustack_addr_check(const struct ustack_sockaddr *ua);
 int ustack_dgram_check(const void *buf, size_t len,
 		       struct ustack_dgram_hdr *h);
+int ustack_meta_check(const struct ustack_dgram_meta *m);
 
 #endif

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
 	gcc make clang libclang-rt-14-dev pkg-config
 	libevent-dev libpcap-dev libcriterion-dev
-	iproute2 iputils-ping arping tshark tcpdump ethtool strace
+	iproute2 iputils-ping iputils-tracepath traceroute arping tshark tcpdump
+	ethtool strace
 	mandoc procps systemd socat dnsmasq python3 curl wget iperf3 nginx-light redis-server wrk
 )
 

@@ -9,8 +9,18 @@
  * CMD's AF_INET and AF_INET6 sockets are ustack's. Exit status: CMD's, or
  * 125 if ustackd is not reachable or the shim is missing, 126 if CMD
  * cannot be run, 127 if it is not found (as env(1) does).
+ *
+ * A CMD with file capabilities (Debian's ping has cap_net_raw) that a
+ * user other than root runs is a secure execution: the dynamic loader
+ * would ignore LD_PRELOAD, and CMD would quietly use the kernel's stack.
+ * ustack-run runs it through the loader its ELF header names instead (the
+ * loader is no privileged file): CMD keeps the shim and runs without
+ * those capabilities, which ustack's sockets do not need (ping then opens
+ * an ICMP datagram socket, which ustack gives every user).
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "ustack_proto.h"
@@ -114,6 +125,85 @@ static int find_preload(char *out, size_t len)
 	return access(out, R_OK);
 }
 
+/* execvp()'s search: @cmd's file, into @out. Return: 0, or -1 */
+static int find_cmd(const char *cmd, char *out, size_t len)
+{
+	const char *p = getenv("PATH");
+	char dirs[4096], *save = NULL;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return 0;
+	}
+	snprintf(dirs, sizeof(dirs), "%s", p && *p ? p : "/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *d ? d : ".", cmd);
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The ELF interpreter (PT_INTERP) of the 64-bit program @file, or -1. */
+static int elf_interp(const char *file, char *out, size_t len)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(file, O_RDONLY | O_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph))
+		goto out;
+	for (unsigned k = 0; k < eh.e_phnum; k++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + k * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type != PT_INTERP || ph.p_filesz == 0 ||
+		    ph.p_filesz > len)
+			continue;
+		if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) ==
+		    (ssize_t)ph.p_filesz && out[ph.p_filesz - 1] == '\0')
+			rc = 0;
+		break;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * Run a CMD that has file capabilities through its loader when we are not
+ * root (see the top comment); return only if that is not the case or
+ * fails, to run it the usual way.
+ */
+static void exec_without_caps(char **argv)
+{
+	char file[PATH_MAX], interp[PATH_MAX];
+	char **av;
+	int n = 0;
+
+	if (getuid() == 0 || find_cmd(argv[0], file, sizeof(file)) ||
+	    getxattr(file, "security.capability", NULL, 0) <= 0 ||
+	    elf_interp(file, interp, sizeof(interp)))
+		return;
+	while (argv[n])
+		n++;
+	av = calloc((size_t)n + 5, sizeof(*av));
+	if (!av)
+		return;
+	av[0] = interp;
+	av[1] = "--argv0";
+	av[2] = argv[0];
+	av[3] = file;
+	memcpy(av + 4, argv + 1, (size_t)n * sizeof(*av));
+	execv(interp, av);
+	free(av);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("USTACK_SOCKET");
@@ -181,6 +271,7 @@ int main(int argc, char **argv)
 		ld = preload;
 	}
 	setenv("LD_PRELOAD", ld, 1);
+	exec_without_caps(&argv[i]);
 	execvp(argv[i], &argv[i]);
 	rc = errno;
 	fprintf(stderr, "ustack-run: %s: %s\n", argv[i], strerror(rc));

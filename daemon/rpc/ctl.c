@@ -68,6 +68,7 @@ struct ctl {
 	unsigned nclients;
 	uint64_t next_id;
 	gid_t admin_gid;                /* (gid_t)-1: only root is admin */
+	char link[16];                  /* HELLO: the stack's interface */
 	struct ctl_handler handlers[CTL_MAX_HANDLERS];
 	unsigned nhandlers;
 	struct ctl_stats st;
@@ -212,6 +213,16 @@ void ctl_set_admin_gid(struct ctl *c, gid_t gid)
 	c->admin_gid = gid;
 }
 
+/**
+ * ctl_set_link() - the interface name HELLO tells programs (IP_PKTINFO)
+ * @c: the control server
+ * @name: the link's name, as the kernel knows it
+ */
+void ctl_set_link(struct ctl *c, const char *name)
+{
+	snprintf(c->link, sizeof(c->link), "%s", name);
+}
+
 /* Is the peer root or in the admin group? Decided once, at accept. */
 static bool client_is_admin(const struct ctl *c, int fd, const struct ucred *cr)
 {
@@ -265,6 +276,7 @@ static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
 		hello.pid = (uint32_t)getpid();
 		snprintf(hello.version, sizeof(hello.version), "%s",
 			 USTACK_VERSION);
+		memcpy(hello.link, c->link, sizeof(hello.link));
 		return client_reply(cl, h->type, h->seq, 0, &hello,
 				    sizeof(hello));
 	}

@@ -50,6 +50,7 @@ int ctl_chown(struct ctl *c, uid_t uid, gid_t gid);
 int ctl_set_handler(struct ctl *c, uint16_t first, uint16_t last,
 		    ctl_handler_fn *fn, void *arg);
 void ctl_set_admin_gid(struct ctl *c, gid_t gid);
+void ctl_set_link(struct ctl *c, const char *name);
 int ctl_reply(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
 	      int32_t status, const void *body, size_t len);
 int ctl_reply_fd(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,

@@ -53,6 +53,12 @@ uint64_t sock_now(struct sock *sk)
 	return sk->t->host.now(sk->t->host.ctx);
 }
 
+/* The engine's time @mono on the wall clock (SO_TIMESTAMP). */
+uint64_t sock_realtime(struct sock *sk, uint64_t mono)
+{
+	return sk->t->host.realtime(sk->t->host.ctx, mono);
+}
+
 void sock_settle(struct sock *sk)
 {
 	sk->t->host.settle(sk->t->host.ctx);
@@ -203,6 +209,10 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 		*protocol = IPPROTO_TCP;
 		return &sock_tcp_proto;
 	}
+	/* ICMP sockets (sock_icmp.c): IPv4 only */
+	if (domain == AF_INET && *protocol == IPPROTO_ICMP)
+		return type == SOCK_DGRAM ? &sock_ping_proto :
+		       type == SOCK_RAW ? &sock_raw_proto : NULL;
 	return NULL;
 }
 
@@ -403,6 +413,9 @@ static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 		       -EAFNOSUPPORT;
 	if (req->domain != AF_INET)
 		return -EAFNOSUPPORT;
+	/* inet_create(): a raw socket needs a protocol, then CAP_NET_RAW */
+	if (req->type == SOCK_RAW && protocol > 0 && protocol < 256 && uid != 0)
+		return -EPERM;
 	proto = proto_for(req->domain, req->type, &protocol);
 	if (!proto)
 		return req->type == SOCK_STREAM || req->type == SOCK_DGRAM ||
@@ -521,7 +534,8 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 		rc = sock_addr_in(ua, &addr, &port);
 	if (rc)
 		return rc;
-	if (port && port < 1024 && uid != 0) {
+	/* a ping socket's identifier and a raw socket's port are no ports */
+	if (port && port < 1024 && uid != 0 && sk->protocol != IPPROTO_ICMP) {
 		sk->t->st.eacces_port++;
 		return -EACCES;
 	}
@@ -687,6 +701,8 @@ give:
 
 static int req_sendto(struct sock *sk, const void *body, size_t len)
 {
+	const uint8_t *data = (const uint8_t *)body + sizeof(struct ustack_dgram_hdr);
+	struct ustack_dgram_meta m, *mp = NULL;
 	struct ustack_dgram_hdr h;
 	uint32_t addr;
 	uint16_t port;
@@ -696,15 +712,18 @@ static int req_sendto(struct sock *sk, const void *body, size_t len)
 		return -EINVAL;
 	if (rc)
 		return rc;
+	if (h.flags & USTACK_DG_META) {      /* sendmsg's control messages */
+		memcpy(&m, data, sizeof(m));
+		data += sizeof(m);
+		mp = &m;
+	}
 	if (h.addr.family == AF_UNSPEC) {
-		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),
-				       h.len, NULL, 0);
+		rc = sk->proto->sendto(sk, data, h.len, NULL, 0, mp);
 	} else {
 		rc = sock_addr_in(&h.addr, &addr, &port);
 		if (rc)
 			return rc;
-		rc = sk->proto->sendto(sk, (const uint8_t *)body + sizeof(h),
-				       h.len, &addr, port);
+		rc = sk->proto->sendto(sk, data, h.len, &addr, port, mp);
 	}
 	sock_settle(sk);
 	return rc < 0 ? rc : (int)h.len;
@@ -842,6 +861,12 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 			*reply_len = sizeof(iv);
 		}
 		return rc;
+	}
+	case USTACK_MSG_DGERR: {
+		struct ustack_dgerr_req r;
+
+		memcpy(&r, body, sizeof(r));
+		return sock_dgram_dgerr(sk, &r, reply, reply_len);
 	}
 	case USTACK_MSG_SENDTO:
 		rc = req_sendto(sk, body, blen);

@@ -11,8 +11,9 @@
  * socket when its channel reports end-of-file, which the kernel does only
  * once the last holder of the program's end closed it (fork, dup, exit).
  *
- * Protocol specifics sit behind struct sock_proto: sock_udp.c moves
- * datagrams between SOCK_SEQPACKET channels and the engine's UDP; TCP
+ * Protocol specifics sit behind struct sock_proto: sock_dgram.c moves
+ * datagrams between SOCK_SEQPACKET channels and the engine's datagram
+ * sockets (UDP in sock_udp.c, ping and raw ICMP in sock_icmp.c); TCP
  * plugs in the same way with SOCK_STREAM channels (sock.c's comment says
  * what a TCP implementation must do).
  */
@@ -38,6 +39,8 @@ struct sock_host {
 	void *ctx;
 	uint64_t (*now)(void *ctx);     /* update and return the clock */
 	void (*settle)(void *ctx);      /* after engine calls: timers, impair */
+	/* the engine's time @mono as CLOCK_REALTIME ns (SO_TIMESTAMP) */
+	uint64_t (*realtime)(void *ctx, uint64_t mono);
 };
 
 struct sock_limits {
@@ -113,13 +116,14 @@ void socktab_foreach_udp(struct socktab *t,
  * for SOCKET, *@reply_fd is a descriptor to attach and then close.
  * Return: 0 or a negative errno for the reply's status.
  */
-#define USTACK_SOCK_REPLY_MAX 512  /* > struct ustack_sockopt */
+#define USTACK_SOCK_REPLY_MAX 2048   /* a DGERR reply and its bytes */
 int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		 const struct ustack_msg_hdr *h, const void *body, int fd,
 		 void *reply, size_t *reply_len, int *reply_fd);
 
-/* stack_ops.udp_event: the engine has news for a UDP socket. */
-void sock_udp_event(struct socktab *t, struct udp_sock *us, unsigned events);
+/* stack_ops.dgram_event: the engine has news for a datagram socket. */
+struct dgram;
+void sock_dgram_event(struct socktab *t, struct dgram *dg, unsigned events);
 /* stack_ops.sock_event: the engine has news for a TCP socket. */
 struct tcp_sock;
 void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events);

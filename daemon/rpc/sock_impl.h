@@ -77,8 +77,14 @@ struct sock {
 	int user_mss;                   /* TCP_MAXSEG set, 0: none */
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
 	int kept[KEPT_MAX];
+	/* datagram sockets (sock_dgram.c) */
+	struct dgram *dg;               /* the engine socket's common part */
+	uint32_t dg_cmsg;               /* USTACK_CM_* the program asked for */
+	unsigned dg_flags;              /* DG_* (sock_dgram.h) */
 	union {
 		struct udp_sock *udp;
+		struct ping_sock *ping;
+		struct raw_sock *raw;
 		void *tcp;
 	} e;
 };
@@ -103,8 +109,10 @@ struct sock_proto {
 	int (*getopt)(struct sock *sk, int level, int name, int *val);
 	int (*shutdown)(struct sock *sk, int how);
 	int (*ioctl)(struct sock *sk, unsigned long req, int *val);
+	/* @meta: the datagram's IP_TTL, IP_TOS, IP_PKTINFO, or NULL */
 	int (*sendto)(struct sock *sk, const void *buf, size_t len,
-		      const uint32_t *dst, uint16_t dport);
+		      const uint32_t *dst, uint16_t dport,
+		      const struct ustack_dgram_meta *meta);
 	/* may be NULL: the program closed a socket it had asked to linger
 	 * on; true if the protocol keeps @sk until the close is done */
 	bool (*linger)(struct sock *sk);
@@ -116,6 +124,8 @@ struct sock_proto {
 #define SOCK_PENDING 1
 
 extern const struct sock_proto sock_udp_proto;
+extern const struct sock_proto sock_ping_proto;
+extern const struct sock_proto sock_raw_proto;
 extern const struct sock_proto sock_tcp_proto;
 
 struct socktab {
@@ -137,6 +147,7 @@ struct socktab {
 };
 
 uint64_t sock_now(struct sock *sk);
+uint64_t sock_realtime(struct sock *sk, uint64_t mono);
 void sock_settle(struct sock *sk);
 void sock_close(struct sock *sk);
 void sock_detach(struct sock *sk);
@@ -156,5 +167,7 @@ void sock_reply_pending(struct sock *sk, int status);
 int sock_tcp_info(struct sock *sk, void *out, size_t len);
 void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
 		   struct ustack_sockaddr *ua);
+int sock_dgram_dgerr(struct sock *sk, const struct ustack_dgerr_req *req,
+		     void *reply, size_t *reply_len);
 
 #endif

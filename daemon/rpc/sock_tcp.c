@@ -492,8 +492,10 @@ static int st_ioctl(struct sock *sk, unsigned long req, int *val)
 }
 
 static int st_sendto(struct sock *sk, const void *buf, size_t len,
-		     const uint32_t *dst, uint16_t dport)
+		     const uint32_t *dst, uint16_t dport,
+		     const struct ustack_dgram_meta *meta)
 {
+	(void)meta;
 	(void)sk;
 	(void)buf;
 	(void)len;

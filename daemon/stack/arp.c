@@ -12,7 +12,10 @@
  * again. An entry used in the last quarter of its life is refreshed with a
  * unicast request first, so a busy flow does not stall on expiry. The only
  * timer is the retransmission of requests for INCOMPLETE entries, which
- * gives up after arp_retries and drops what waited (counted).
+ * gives up after arp_retries and drops what waited (counted). As Linux's
+ * arp_error_report(), each datagram dropped so comes back to its sender
+ * (here, to ourselves) as an ICMP host unreachable, which is how ping
+ * says "Destination Host Unreachable"; TCP hears of it directly.
  *
  * When the table is full, the least recently confirmed REACHABLE entry is
  * recycled, or failing that the oldest INCOMPLETE one (counted as evicted;
@@ -29,6 +32,7 @@
 #include <string.h>
 
 #include "eth.h"
+#include "icmp.h"
 #include "stack_impl.h"
 #include "tcp_impl.h"
 
@@ -82,6 +86,15 @@ void arp_build(uint8_t *buf, const struct arp_pkt *a)
 static unsigned arp_hash(const struct arp_table *t, uint32_t ip)
 {
 	return (ip * 2654435761u) >> 7 & (t->nbuckets - 1);
+}
+
+/* ipv4_link_failure(): host unreachable for what waited, but TCP. */
+static void arp_report_failure(struct stack *s, const struct arp_entry *e)
+{
+	for (const struct pbuf *p = e->q_head; p; p = p->next)
+		if (p->len >= IPV4_HLEN && p->data[9] != IP_PROTO_TCP)
+			icmp_send_error(s, ICMP_UNREACH, ICMP_UNREACH_HOST, 0,
+					p->data, p->len);
 }
 
 static void arp_retry_fire(struct timer *t, uint64_t now);
@@ -280,6 +293,7 @@ static void arp_retry_fire(struct timer *t, uint64_t now)
 
 	if (e->tries >= s->cfg.arp_retries) {
 		s->cnt.arp_resolve_fail += e->qlen;
+		arp_report_failure(s, e);
 		/* connections still opening through it fail: EHOSTUNREACH */
 		tcp_neigh_unreachable(s, e->ip);
 		stack_log(s, STACK_LOG_DEBUG, "arp: no answer from %u.%u.%u.%u",

@@ -75,7 +75,8 @@
 	X(icmp, rx_echo_reply, "echo replies received")                       \
 	X(icmp, rx_unreach, "destination unreachable received")               \
 	X(icmp, rx_time_exceeded, "time exceeded received")                   \
-	X(icmp, rx_other, "other ICMP types received (ignored)")              \
+	X(icmp, rx_other, "other ICMP types received (errors go to their sockets)") \
+	X(icmp, rx_err_short, "ICMP errors quoting less than an IP header and 8 bytes") \
 	X(icmp, tx_echo_reply, "echo replies sent")                           \
 	X(icmp, tx_echo_req, "echo requests sent (ustackctl ping)")          \
 	X(icmp, tx_unreach, "destination unreachable sent")                   \
@@ -173,7 +174,22 @@
 	X(udp, tx_err, "not sent: IP output failed")                          \
 	X(udp, no_ports, "refused: no ephemeral port left")                   \
 	X(udp, icmp_rx, "ICMP errors about UDP datagrams")                    \
-	X(udp, icmp_err, "ICMP errors reported to a connected socket")
+	X(udp, icmp_err, "ICMP errors reported to a socket")                 \
+	X(dgram, errq_queued, "errors queued for MSG_ERRQUEUE (IP_RECVERR)")  \
+	X(dgram, errq_full, "errors not queued: receive buffer full or no buffer") \
+	X(dgram, tx_pending_err, "sends that reported a pending error instead") \
+	X(ping, tx, "echo requests sent by ping sockets")                    \
+	X(ping, rx_delivered, "echo replies queued on a ping socket")         \
+	X(ping, rx_rcvbuf, "dropped: ping socket receive buffer full")        \
+	X(ping, rx_nomem, "dropped: no buffer to queue an echo reply")        \
+	X(ping, icmp_err, "ICMP errors reported to a ping socket")            \
+	X(ping, no_idents, "refused: no echo identifier left")                \
+	X(raw, tx, "datagrams sent by raw sockets")                           \
+	X(raw, tx_err, "raw sends that failed")                               \
+	X(raw, rx_delivered, "copies queued on raw sockets")                  \
+	X(raw, rx_filtered, "copies not queued: ICMP_FILTER")                 \
+	X(raw, rx_rcvbuf, "dropped: raw socket receive buffer full")          \
+	X(raw, rx_nomem, "dropped: no buffer for a raw socket's copy")
 
 struct stack_counters {
 #define X(group, name, desc) uint64_t group##_##name;

@@ -13,15 +13,23 @@
  * 4.3.2.8: icmp_rate per second, bursts of icmp_burst). Echo replies are
  * not rate limited, as in Linux.
  *
- * Errors received are counted; destination unreachable is handed to the
- * transport whose datagram it quotes (UDP: ECONNREFUSED on a connected
- * socket; TCP: tcp_icmp_error, refused connections, path MTU).
+ * Every ICMP message goes first to the raw ICMP sockets (raw.c), as
+ * Linux's raw_local_deliver does; echo replies then go to the ping
+ * socket whose identifier they carry (ping.c) and to the stack's own
+ * pings (ustackctl ping). An error (destination unreachable, time
+ * exceeded, parameter problem, source quench, redirect) that quotes a
+ * whole IP header and the 8 bytes after it (RFC 792; Linux checks the
+ * same) goes to the raw sockets of the quoted protocol and to that
+ * protocol: UDP and ping sockets (their error queues, IP_RECVERR), TCP
+ * (destination unreachable only: refused connections, path MTU).
  */
 #include "icmp.h"
 
 #include <string.h>
 
 #include "ipv4.h"
+#include "ping.h"
+#include "raw.h"
 #include "stack_impl.h"
 #include "udp.h"
 #include "tcp_impl.h"
@@ -185,15 +193,59 @@ static void icmp_echo_reply(struct stack *s, struct pbuf *req,
 		CNT(s, icmp_tx_err);
 }
 
-/* Hand an error to the transport whose datagram it quotes. */
-static void icmp_error_deliver(struct stack *s, const struct icmp_hdr *h,
-			       const struct pbuf *p)
+/* What an error says besides type and code (RFC 792, RFC 1191). */
+static uint32_t icmp_err_info(const struct icmp_hdr *h)
 {
-	const uint8_t *orig = p->data + ICMP_HLEN;
-	size_t len = p->len - ICMP_HLEN;
+	if (h->type == ICMP_UNREACH && h->code == ICMP_UNREACH_NEEDFRAG)
+		return h->rest & 0xffff;         /* next-hop MTU */
+	if (h->type == ICMP_PARAM_PROBLEM)
+		return h->rest >> 24;            /* the pointer */
+	return 0;
+}
 
-	if (len >= IPV4_HLEN && orig[9] == IP_PROTO_UDP)
-		udp_icmp_error(s, h->type, h->code, orig, len);
+/* Hand an error to the sockets whose datagram it quotes. */
+static void icmp_error_deliver(struct stack *s, const struct icmp_hdr *h,
+			       const struct pbuf *p, const struct ipv4_rx *rx)
+{
+	struct icmp_err e = {
+		.type = h->type, .code = h->code, .info = icmp_err_info(h),
+		.orig = p->data + ICMP_HLEN, .len = p->len - ICMP_HLEN,
+		.rx = rx,
+	};
+
+	if (e.len < IPV4_HLEN || e.orig[0] >> 4 != 4 ||
+	    (e.hlen = (e.orig[0] & 0xfu) * 4) < IPV4_HLEN ||
+	    e.len < e.hlen + 8) {
+		CNT(s, icmp_rx_err_short);
+		return;
+	}
+	raw_icmp_error(s, &e);
+	switch (e.orig[9]) {
+	case IP_PROTO_UDP:
+		udp_icmp_error(s, &e);
+		break;
+	case IP_PROTO_ICMP:
+		ping_icmp_error(s, &e);
+		break;
+	case IP_PROTO_TCP:
+		if (h->type == ICMP_UNREACH)
+			tcp_icmp_error(s, h->type, h->code, h->rest, e.orig,
+				       e.len);
+		break;
+	}
+}
+
+/* An echo reply: to its ping socket, and to the stack's own pings. */
+static void icmp_echo_reply_in(struct stack *s, const struct pbuf *p,
+			       const struct ipv4_rx *rx,
+			       const struct icmp_hdr *h)
+{
+	CNT(s, icmp_rx_echo_reply);
+	ping_input(s, (struct pbuf *)p, rx);
+	if (h->type == ICMP_ECHO_REPLY && s->ops->echo_reply)
+		s->ops->echo_reply(s->ctx, rx->h.src, (uint16_t)(h->rest >> 16),
+				   (uint16_t)h->rest, p->len - ICMP_HLEN,
+				   rx->h.ttl);
 }
 
 /**
@@ -241,6 +293,8 @@ void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 	int rc;
 
 	CNT(s, icmp_rx);
+	if (p->len >= ICMP_HLEN)
+		raw_input(s, p, rx);
 	rc = icmp_parse(p->data, p->len, &h);
 	if (rc == -1) {
 		CNT(s, icmp_rx_short);
@@ -256,21 +310,22 @@ void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		icmp_echo_reply(s, p, rx, &h);
 		break;
 	case ICMP_ECHO_REPLY:
-		CNT(s, icmp_rx_echo_reply);
-		if (s->ops->echo_reply)
-			s->ops->echo_reply(s->ctx, rx->h.src, (uint16_t)(h.rest >> 16),
-					   (uint16_t)h.rest, p->len - ICMP_HLEN,
-					   rx->h.ttl);
+	case ICMP_EXT_ECHO_REPLY:
+		icmp_echo_reply_in(s, p, rx, &h);
 		break;
 	case ICMP_UNREACH:
 		CNT(s, icmp_rx_unreach);
-		icmp_error_deliver(s, &h, p);
-		if (p->len > ICMP_HLEN)
-			tcp_icmp_error(s, h.type, h.code, h.rest,
-				       p->data + ICMP_HLEN, p->len - ICMP_HLEN);
+		icmp_error_deliver(s, &h, p, rx);
 		break;
 	case ICMP_TIME_EXCEEDED:
 		CNT(s, icmp_rx_time_exceeded);
+		icmp_error_deliver(s, &h, p, rx);
+		break;
+	case ICMP_PARAM_PROBLEM:
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_REDIRECT:
+		CNT(s, icmp_rx_other);
+		icmp_error_deliver(s, &h, p, rx);
 		break;
 	default:
 		CNT(s, icmp_rx_other);

@@ -11,9 +11,13 @@
 #define ICMP_HLEN 8
 #define ICMP_ECHO_REPLY 0
 #define ICMP_UNREACH 3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_REDIRECT 5
 #define ICMP_ECHO 8
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_PARAM_PROBLEM 12
+#define ICMP_EXT_ECHO 42          /* RFC 8335 */
+#define ICMP_EXT_ECHO_REPLY 43
 
 #define ICMP_UNREACH_NET 0
 #define ICMP_UNREACH_HOST 1
@@ -37,6 +41,21 @@ void icmp_build(uint8_t *buf, size_t len, const struct icmp_hdr *h);
 
 struct stack;
 struct ipv4_rx;
+
+/*
+ * An ICMP error as the transports see it: icmp_input() checked that it
+ * quotes a whole IP header and the 8 bytes after it (RFC 792).
+ */
+struct icmp_err {
+	uint8_t type, code;
+	uint32_t info;          /* next-hop MTU (frag needed), pointer
+				 * (parameter problem), else 0 */
+	const uint8_t *orig;    /* the quoted datagram, from its IP header */
+	size_t len;             /* bytes quoted */
+	unsigned hlen;          /* the quoted IP header's length */
+	const struct ipv4_rx *rx;   /* the ICMP message's own IPv4 info */
+};
+
 void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
 int icmp_send_error(struct stack *s, uint8_t type, uint8_t code,
 		    uint32_t rest, const uint8_t *orig, size_t orig_len);

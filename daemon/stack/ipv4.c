@@ -327,10 +327,28 @@ void ipv4_loop_drain(struct stack *s)
 int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 		uint8_t proto, uint8_t tos, bool df)
 {
-	struct ipv4_hdr h = { .tos = tos, .ttl = s->cfg.ttl, .proto = proto };
+	struct ipv4_tx tx = { .src = src, .dst = dst, .proto = proto,
+			      .tos = tos, .df = df };
+
+	return ipv4_send(s, p, &tx);
+}
+
+/**
+ * ipv4_send() - ipv4_output() with the TTL a socket asked for (IP_TTL)
+ * @s: the stack
+ * @p: transport header and payload, with headroom; consumed
+ * @tx: addresses, protocol, TOS, TTL (0: the default), DF
+ *
+ * Return: as ipv4_output()
+ */
+int ipv4_send(struct stack *s, struct pbuf *p, const struct ipv4_tx *tx)
+{
+	struct ipv4_hdr h = { .tos = tx->tos, .proto = tx->proto,
+			      .ttl = tx->ttl ? tx->ttl : s->cfg.ttl };
 	const struct route *r = NULL;
 	struct netif *nif;
-	uint32_t nexthop = dst;
+	uint32_t src = tx->src, dst = tx->dst, nexthop = dst;
+	bool df = tx->df;
 
 	/* RFC 1122 3.2.1.3: "this network" (0/8) and the reserved class E
 	 * never leave a host, whatever route matches them (127/8 goes to

@@ -71,6 +71,15 @@ void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		bool l2_bcast);
 int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
 		uint8_t proto, uint8_t tos, bool df);
+
+/* ipv4_send()'s arguments: ipv4_output()'s, and the TTL a socket chose. */
+struct ipv4_tx {
+	uint32_t src, dst;
+	uint8_t proto, tos;
+	uint8_t ttl;            /* 0: the configured default */
+	bool df;
+};
+int ipv4_send(struct stack *s, struct pbuf *p, const struct ipv4_tx *tx);
 void ipv4_loop_drain(struct stack *s);
 
 /* Reassembly of fragments (reass.c) */

@@ -233,6 +233,8 @@ void stack_free(struct stack *s)
 	if (!s)
 		return;
 	udp_fini(s);
+	ping_fini(s);
+	raw_fini(s);
 	tcp_fini(s);
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);

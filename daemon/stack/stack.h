@@ -27,7 +27,7 @@
 #include "pbuf.h"
 #include "tcp.h"
 
-struct udp_sock;
+struct dgram;
 
 #define STACK_NO_DEADLINE UINT64_MAX
 #define STACK_MAX_ADDRS 8
@@ -64,11 +64,11 @@ struct stack_ops {
 	/* One log line, without newline. May be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);
 	/*
-	 * A UDP socket's state changed: @events is a mask of UDP_EV_*
-	 * (udp.h). The host may call the socket's functions from here but
-	 * must not close it. May be NULL.
+	 * A datagram socket's state changed (UDP, ping or raw: @dg->kind):
+	 * @events is a mask of DGRAM_EV_* (dgram.h). The host may call the
+	 * socket's functions from here but must not close it. May be NULL.
 	 */
-	void (*udp_event)(void *ctx, struct udp_sock *us, unsigned events);
+	void (*dgram_event)(void *ctx, struct dgram *dg, unsigned events);
 	/* An echo reply to stack_ping() arrived (@len: data bytes). May be NULL. */
 	void (*echo_reply)(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
 			   size_t len, uint8_t ttl);

@@ -11,6 +11,8 @@
 
 #include "arp.h"
 #include "ipv4.h"
+#include "ping.h"
+#include "raw.h"
 #include "stack.h"
 #include "tcp_impl.h"
 #include "timer.h"
@@ -56,6 +58,8 @@ struct stack {
 	uint16_t ip_id;
 
 	struct udp_table udp;
+	struct ping_table ping;
+	struct raw_table raw;
 
 	/* ICMP error rate limit: a token bucket (RFC 1812 4.3.2.8) */
 	uint64_t icmp_tokens;        /* in units of 1/NSEC_PER_SEC token */

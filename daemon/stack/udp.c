@@ -11,16 +11,20 @@
  * bound to the port (on any address or on that broadcast address). No
  * socket: ICMP port unreachable (RFC 1122 4.1.3.1), never for broadcasts.
  *
- * A datagram is queued on its socket while the queue holds at most
- * SO_RCVBUF bytes of buffers (Linux's rule: admit while what is charged
- * does not exceed the limit); beyond, it is dropped and counted. The host
- * is told with UDP_EV_READABLE and takes datagrams out with
- * udp_recv_peek()/udp_recv_next().
+ * A datagram is queued on its socket (dgram.c: with its TTL, TOS,
+ * addresses and time of arrival) while the queues hold at most SO_RCVBUF
+ * bytes of buffers (Linux's rule: admit while what is charged does not
+ * exceed the limit); beyond, it is dropped and counted. The host is told
+ * with DGRAM_EV_READABLE and takes datagrams out through udp_dgram().
  *
- * An ICMP destination unreachable about a datagram we sent is an error
- * for the socket only if it is connected to where that datagram went
- * (Linux without IP_RECVERR): port unreachable becomes ECONNREFUSED, and
- * so on, reported once through udp_sock_error() and UDP_EV_ERROR.
+ * An ICMP error quoting one of our datagrams goes to the socket that
+ * would receive a reply from where that datagram went (Linux's
+ * __udp4_lib_err looks it up like input). What it means (dgram.c):
+ * without IP_RECVERR only a hard error on a connected socket, e.g. port
+ * unreachable as ECONNREFUSED; with IP_RECVERR every error, queued for
+ * MSG_ERRQUEUE with what the ICMP message quoted of our payload. The
+ * pending error is reported once by the next call: SO_ERROR, a receive,
+ * or a send, which then sends nothing (as sock_alloc_send_skb does).
  *
  * Output never queues: a datagram goes to IPv4 at once, fragmented if it
  * exceeds the MTU, and a full link transmit queue is reported to the
@@ -35,37 +39,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dgram.h"
 #include "icmp.h"
 #include "ipv4.h"
 #include "stack_impl.h"
 
 struct udp_sock {
 	struct udp_sock *next;
-	struct stack *s;
-	void *user;
+	struct dgram dg;             /* queues, pending error, IP options */
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	bool connected;
-	bool broadcast, reuseaddr, reuseport;
-	int err;                     /* pending error, positive errno */
-	uint32_t rcvbuf, sndbuf;     /* as getsockopt shows them */
-	size_t rx_bytes;             /* charged for queued datagrams */
-	struct pbuf *rxq, **rxtail;  /* stamp: src << 32 | sport << 16 | dport */
+	bool reuseaddr, reuseport;
 };
-
-/* What a queued datagram is charged: its buffer and bookkeeping. */
-static size_t udp_truesize(const struct pbuf *p)
-{
-	return p->cap + sizeof(*p) + 64;
-}
-
-static void udp_event(struct udp_sock *us, unsigned events)
-{
-	struct stack *s = us->s;
-
-	if (s->ops->udp_event)
-		s->ops->udp_event(s->ctx, us, events);
-}
 
 /**
  * udp_open() - a new, unbound UDP socket
@@ -80,21 +66,12 @@ int udp_open(struct stack *s, struct udp_sock **out)
 
 	if (!us)
 		return -ENOMEM;
-	us->s = s;
-	us->rcvbuf = UDP_RCVBUF_DEFAULT;
-	us->sndbuf = UDP_SNDBUF_DEFAULT;
-	us->rxtail = &us->rxq;
+	dgram_init(&us->dg, s, DGRAM_UDP);
 	us->next = s->udp.head;
 	s->udp.head = us;
 	s->udp.count++;
 	*out = us;
 	return 0;
-}
-
-static void udp_flush(struct udp_sock *us)
-{
-	while (us->rxq)
-		udp_recv_next(us);
 }
 
 /**
@@ -103,25 +80,31 @@ static void udp_flush(struct udp_sock *us)
  */
 void udp_close(struct udp_sock *us)
 {
-	struct stack *s = us->s;
+	struct stack *s = us->dg.s;
 	struct udp_sock **pp = &s->udp.head;
 
 	while (*pp != us)
 		pp = &(*pp)->next;
 	*pp = us->next;
 	s->udp.count--;
-	udp_flush(us);
+	dgram_fini(&us->dg);
 	free(us);
+}
+
+/* The common part: queues, errors, IP options (dgram.h). */
+struct dgram *udp_dgram(struct udp_sock *us)
+{
+	return &us->dg;
 }
 
 void udp_set_user(struct udp_sock *us, void *user)
 {
-	us->user = user;
+	dgram_set_user(&us->dg, user);
 }
 
 void *udp_user(const struct udp_sock *us)
 {
-	return us->user;
+	return dgram_user(&us->dg);
 }
 
 static bool udp_addrs_overlap(uint32_t a, uint32_t b)
@@ -148,7 +131,7 @@ static bool udp_port_free(const struct stack *s, const struct udp_sock *us,
 
 static int udp_autobind(struct udp_sock *us)
 {
-	struct stack *s = us->s;
+	struct stack *s = us->dg.s;
 	unsigned range = UDP_PORT_HI - UDP_PORT_LO + 1;
 	unsigned start = stack_random32(s) % range;
 
@@ -177,7 +160,7 @@ static int udp_autobind(struct udp_sock *us)
  */
 int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port)
 {
-	struct stack *s = us->s;
+	struct stack *s = us->dg.s;
 
 	if (us->lport)
 		return -EINVAL;
@@ -212,7 +195,7 @@ static uint32_t udp_source(struct stack *s, uint32_t laddr, uint32_t dst)
  * address, or 127.0.0.1. */
 static uint32_t udp_any_dst(const struct udp_sock *us)
 {
-	if (us->laddr && stack_is_local_addr(us->s, us->laddr))
+	if (us->laddr && stack_is_local_addr(us->dg.s, us->laddr))
 		return us->laddr;
 	return IPV4(127, 0, 0, 1);
 }
@@ -232,7 +215,7 @@ static uint32_t udp_any_dst(const struct udp_sock *us)
  */
 int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
 {
-	struct stack *s = us->s;
+	struct stack *s = us->dg.s;
 	uint32_t src;
 	int rc;
 
@@ -243,7 +226,7 @@ int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
 	src = udp_source(s, us->laddr, addr);
 	if (!src)
 		return -ENETUNREACH;
-	if (stack_is_broadcast(s, addr) && !us->broadcast)
+	if (stack_is_broadcast(s, addr) && !us->dg.broadcast)
 		return -EACCES;
 	rc = udp_autobind(us);
 	if (rc)
@@ -272,10 +255,10 @@ int udp_disconnect(struct udp_sock *us)
 }
 
 static int udp_output(struct udp_sock *us, const void *buf, size_t len,
-		      uint32_t dst, uint16_t dport)
+		      uint32_t dst, uint16_t dport, const struct dgram_tx *tx)
 {
-	struct stack *s = us->s;
-	uint32_t src = us->laddr;
+	struct stack *s = us->dg.s;
+	uint32_t src = tx && tx->src ? tx->src : us->laddr;
 	struct pbuf *p;
 	uint8_t *h;
 	uint16_t ck;
@@ -303,7 +286,8 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
 				inet_pseudo_sum(src, dst, IP_PROTO_UDP,
 						(uint16_t)(UDP_HLEN + len))));
 	put16(h + 6, ck ? ck : 0xffff);
-	rc = ipv4_output(s, p, src, dst, IP_PROTO_UDP, 0, false);
+	rc = dgram_output(&us->dg, p, src, dst, IP_PROTO_UDP,
+			  us->connected ? us->rport : 0, tx);
 	if (rc < 0) {
 		if (rc == -ENOBUFS)
 			CNT(s, udp_tx_nobufs);
@@ -324,17 +308,48 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
  * @dport: destination port (ignored with @dst NULL)
  * @now: current time
  *
- * Return: 0 (the datagram went to the link, or waits for ARP), or
- * -EDESTADDRREQ, -EINVAL (port 0; bound to 127/8, to a peer not ours),
- * -EMSGSIZE, -EACCES (broadcast without
- * SO_BROADCAST), -ENETUNREACH (no route; checked first, as Linux does),
- * -ENOBUFS (no memory, or the link's transmit
- * queue is full: not sent, the caller may retry), -EAGAIN (no port)
+ * Return: as udp_sendmsg()
  */
 int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
 	       const uint32_t *dst, uint16_t dport, uint64_t now)
 {
-	struct stack *s = us->s;
+	return udp_sendmsg(us, buf, len, dst, dport, NULL, now);
+}
+
+/* An IP_PKTINFO source must be one of our addresses (Linux: no route). */
+static int udp_check_tx(struct stack *s, const struct dgram_tx *tx)
+{
+	if (tx && tx->src && !stack_is_local_addr(s, tx->src)) {
+		CNT(s, ip_tx_no_route);
+		return -ENETUNREACH;
+	}
+	return 0;
+}
+
+/**
+ * udp_sendmsg() - send one datagram, with per-datagram IP options
+ * @us: the socket
+ * @buf: payload
+ * @len: its length, at most 65507
+ * @dst: destination address, or NULL for the connected peer
+ * @dport: destination port (ignored with @dst NULL)
+ * @tx: TTL, TOS and source from the sendmsg's control messages, or NULL
+ * @now: current time
+ *
+ * A pending error (an ICMP error since the last call) is returned
+ * instead of sending, and cleared, as Linux reports it.
+ *
+ * Return: 0 (the datagram went to the link, or waits for ARP), or
+ * -EDESTADDRREQ, -EINVAL (port 0), -EMSGSIZE, -EACCES (broadcast without
+ * SO_BROADCAST), -ENETUNREACH (no route; checked first, as Linux does),
+ * -ENOBUFS (no memory, or the link's transmit queue is full: not sent,
+ * the caller may retry), -EAGAIN (no port), or the pending error
+ */
+int udp_sendmsg(struct udp_sock *us, const void *buf, size_t len,
+		const uint32_t *dst, uint16_t dport,
+		const struct dgram_tx *tx, uint64_t now)
+{
+	struct stack *s = us->dg.s;
 	uint32_t daddr;
 	int rc;
 
@@ -355,12 +370,15 @@ int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
 		CNT(s, ip_tx_no_route);
 		return -ENETUNREACH;
 	}
-	if (stack_is_broadcast(s, daddr) && !us->broadcast)
+	rc = udp_check_tx(s, tx);
+	if (rc)
+		return rc;
+	if (stack_is_broadcast(s, daddr) && !us->dg.broadcast)
 		return -EACCES;
 	rc = udp_autobind(us);
 	if (rc)
 		return rc;
-	rc = udp_output(us, buf, len, daddr, dport);
+	rc = udp_output(us, buf, len, daddr, dport, tx);
 	ipv4_loop_drain(s);      /* a datagram to ourselves arrives now */
 	return rc;
 }
@@ -374,16 +392,19 @@ int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
  */
 const uint8_t *udp_recv_peek(struct udp_sock *us, struct udp_meta *m)
 {
-	struct pbuf *p = us->rxq;
+	struct dgram_info in;
+	const uint8_t *d;
+	size_t len;
 
-	if (!p)
+	d = dgram_recv_peek(&us->dg, &in, &len);
+	if (!d)
 		return NULL;
-	m->src = (uint32_t)(p->stamp >> 32);
-	m->sport = (uint16_t)(p->stamp >> 16);
-	m->dport = (uint16_t)p->stamp;
-	m->dst = get32(p->buf);      /* kept in the headroom, see udp_queue */
-	m->len = p->len;
-	return p->data;
+	m->src = in.src;
+	m->dst = in.dst;
+	m->sport = in.sport;
+	m->dport = in.dport;
+	m->len = (uint32_t)len;
+	return d;
 }
 
 /**
@@ -392,21 +413,12 @@ const uint8_t *udp_recv_peek(struct udp_sock *us, struct udp_meta *m)
  */
 void udp_recv_next(struct udp_sock *us)
 {
-	struct pbuf *p = us->rxq;
-
-	if (!p)
-		return;
-	us->rxq = p->next;
-	if (!us->rxq)
-		us->rxtail = &us->rxq;
-	us->rx_bytes -= udp_truesize(p);
-	p->next = NULL;
-	pbuf_free(p);
+	dgram_recv_next(&us->dg);
 }
 
 size_t udp_recv_queued(const struct udp_sock *us)
 {
-	return us->rx_bytes;
+	return dgram_recv_queued(&us->dg);
 }
 
 /**
@@ -417,10 +429,7 @@ size_t udp_recv_queued(const struct udp_sock *us)
  */
 int udp_sock_error(struct udp_sock *us)
 {
-	int e = us->err;
-
-	us->err = 0;
-	return -e;
+	return dgram_take_error(&us->dg);
 }
 
 /**
@@ -435,18 +444,15 @@ int udp_setsockopt(struct udp_sock *us, enum udp_sockopt opt, int val)
 {
 	switch (opt) {
 	case UDP_SO_RCVBUF:
+		return dgram_setopt(&us->dg, DGRAM_SO_RCVBUF, val);
 	case UDP_SO_RCVBUFFORCE:
-		us->rcvbuf = stack_sockbuf_size(us->s, val, false,
-						opt == UDP_SO_RCVBUFFORCE);
-		return 0;
+		return dgram_setopt(&us->dg, DGRAM_SO_RCVBUFFORCE, val);
 	case UDP_SO_SNDBUF:
+		return dgram_setopt(&us->dg, DGRAM_SO_SNDBUF, val);
 	case UDP_SO_SNDBUFFORCE:
-		us->sndbuf = stack_sockbuf_size(us->s, val, true,
-						opt == UDP_SO_SNDBUFFORCE);
-		return 0;
+		return dgram_setopt(&us->dg, DGRAM_SO_SNDBUFFORCE, val);
 	case UDP_SO_BROADCAST:
-		us->broadcast = val != 0;
-		return 0;
+		return dgram_setopt(&us->dg, DGRAM_SO_BROADCAST, val);
 	case UDP_SO_REUSEADDR:
 		us->reuseaddr = val != 0;
 		return 0;
@@ -461,14 +467,11 @@ int udp_getsockopt(const struct udp_sock *us, enum udp_sockopt opt, int *val)
 {
 	switch (opt) {
 	case UDP_SO_RCVBUF:
-		*val = (int)us->rcvbuf;
-		return 0;
+		return dgram_getopt(&us->dg, DGRAM_SO_RCVBUF, val);
 	case UDP_SO_SNDBUF:
-		*val = (int)us->sndbuf;
-		return 0;
+		return dgram_getopt(&us->dg, DGRAM_SO_SNDBUF, val);
 	case UDP_SO_BROADCAST:
-		*val = us->broadcast;
-		return 0;
+		return dgram_getopt(&us->dg, DGRAM_SO_BROADCAST, val);
 	case UDP_SO_REUSEADDR:
 		*val = us->reuseaddr;
 		return 0;
@@ -506,30 +509,22 @@ unsigned udp_sock_count(const struct stack *s)
 
 /* Queue a datagram (payload in @p) on @us; consumes @p. */
 static void udp_queue(struct udp_sock *us, struct pbuf *p,
-		      const struct udp_meta *m)
+		      const struct udp_meta *m, const struct ipv4_rx *rx)
 {
-	struct stack *s = us->s;
+	struct stack *s = us->dg.s;
+	struct dgram_info in;
+	int rc;
 
-	if (us->rx_bytes > us->rcvbuf) {
+	dgram_info_rx(s, rx, &in);
+	in.sport = m->sport;
+	in.dport = m->dport;
+	rc = dgram_queue(&us->dg, p, &in);
+	if (rc == -ENOBUFS)
 		CNT(s, udp_rx_rcvbuf);
-		pbuf_free(p);
-		return;
-	}
-	/* the destination rides in the buffer's first bytes: the headers
-	 * in front of the payload are not needed any more */
-	if (pbuf_headroom(p) < 4) {
+	else if (rc)
 		CNT(s, udp_rx_nomem);
-		pbuf_free(p);
-		return;
-	}
-	put32(p->buf, m->dst);
-	p->stamp = (uint64_t)m->src << 32 | (uint64_t)m->sport << 16 | m->dport;
-	p->next = NULL;
-	*us->rxtail = p;
-	us->rxtail = &p->next;
-	us->rx_bytes += udp_truesize(p);
-	CNT(s, udp_rx_delivered);
-	udp_event(us, UDP_EV_READABLE);
+	else
+		CNT(s, udp_rx_delivered);
 }
 
 /* 0: no match; otherwise higher is more specific (Linux's scoring). */
@@ -586,7 +581,8 @@ static int udp_parse(struct stack *s, struct pbuf *p,
 
 /* A broadcast goes to every socket on the port; each gets a copy. */
 static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
-			      const struct udp_meta *m)
+			      const struct udp_meta *m,
+			      const struct ipv4_rx *rx)
 {
 	struct udp_sock *last = NULL;
 
@@ -596,20 +592,38 @@ static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
 		if (!udp_match(us, m, true))
 			continue;
 		if (last) {
-			c = pbuf_copy(&s->pool, 4, p->data, p->len);
+			c = pbuf_copy(&s->pool, sizeof(struct dgram_info),
+				      p->data, p->len);
 			if (c)
-				udp_queue(last, c, m);
+				udp_queue(last, c, m, rx);
 			else
 				CNT(s, udp_rx_nomem);
 		}
 		last = us;
 	}
 	if (last) {
-		udp_queue(last, p, m);
+		udp_queue(last, p, m, rx);
 		return;
 	}
 	CNT(s, udp_rx_no_port_bcast);
 	pbuf_free(p);
+}
+
+/* The socket a unicast datagram @m is for, the most specific one. */
+static struct udp_sock *udp_lookup(struct stack *s, const struct udp_meta *m)
+{
+	struct udp_sock *best = NULL;
+	int best_score = 0;
+
+	for (struct udp_sock *us = s->udp.head; us; us = us->next) {
+		int sc = udp_match(us, m, false);
+
+		if (sc > best_score) {
+			best = us;
+			best_score = sc;
+		}
+	}
+	return best;
 }
 
 /**
@@ -620,9 +634,8 @@ static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
  */
 void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 {
-	struct udp_sock *best = NULL;
+	struct udp_sock *us;
 	struct udp_meta m;
-	int best_score = 0;
 
 	CNT(s, udp_rx);
 	if (udp_parse(s, p, rx, &m)) {
@@ -631,19 +644,12 @@ void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 	}
 	pbuf_pull(p, UDP_HLEN);
 	if (rx->to_bcast || rx->l2_bcast || ipv4_is_multicast(m.dst)) {
-		udp_deliver_bcast(s, p, &m);
+		udp_deliver_bcast(s, p, &m, rx);
 		return;
 	}
-	for (struct udp_sock *us = s->udp.head; us; us = us->next) {
-		int sc = udp_match(us, &m, false);
-
-		if (sc > best_score) {
-			best = us;
-			best_score = sc;
-		}
-	}
-	if (best) {
-		udp_queue(best, p, &m);
+	us = udp_lookup(s, &m);
+	if (us) {
+		udp_queue(us, p, &m, rx);
 		return;
 	}
 	/* RFC 1122 4.1.3.1: port unreachable, quoting the datagram */
@@ -654,63 +660,42 @@ void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 	pbuf_free(p);
 }
 
-/* RFC 1122 4.1.3.3 and Linux's icmp_err_convert for the codes we see */
-static int udp_icmp_errno(uint8_t type, uint8_t code)
-{
-	if (type != ICMP_UNREACH)
-		return 0;
-	switch (code) {
-	case ICMP_UNREACH_NET:
-		return ENETUNREACH;
-	case ICMP_UNREACH_PROTO:
-		return ENOPROTOOPT;
-	case ICMP_UNREACH_PORT:
-		return ECONNREFUSED;
-	case ICMP_UNREACH_NEEDFRAG:
-		return 0;            /* not a hard error */
-	default:
-		return EHOSTUNREACH;
-	}
-}
-
 /**
  * udp_icmp_error() - an ICMP error quoted one of our datagrams
  * @s: the engine
- * @type: ICMP type
- * @code: ICMP code
- * @orig: the quoted datagram, from its IPv4 header
- * @len: bytes quoted
+ * @e: the error (icmp.c checked its quoted header and 8 bytes)
+ *
+ * RFC 1122 4.1.3.3: UDP passes ICMP errors to the application. The
+ * socket is the one a reply from the quoted destination would reach.
  */
-void udp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
-		    const uint8_t *orig, size_t len)
+void udp_icmp_error(struct stack *s, const struct icmp_err *e)
 {
-	uint32_t src, dst;
-	uint16_t sport, dport;
-	unsigned hlen;
-	int err = udp_icmp_errno(type, code);
+	const uint8_t *u = e->orig + e->hlen;
+	struct udp_meta m = {
+		.src = get32(e->orig + 16), .dst = get32(e->orig + 12),
+		.sport = get16(u + 2), .dport = get16(u),
+	};
+	struct dgram_ee ee = {
+		.origin = DGRAM_EE_ICMP, .type = e->type, .code = e->code,
+		.info = e->info, .offender = e->rx->h.src, .addr = m.src,
+		.port = m.sport,
+	};
+	struct dgram_info in;
+	struct udp_sock *us;
+	bool hard;
 
-	if (len < IPV4_HLEN)
-		return;
-	hlen = (orig[0] & 0xfu) * 4;
-	if (hlen < IPV4_HLEN || len < hlen + UDP_HLEN)
-		return;
-	src = get32(orig + 12);
-	dst = get32(orig + 16);
-	sport = get16(orig + hlen);
-	dport = get16(orig + hlen + 2);
 	CNT(s, udp_icmp_rx);
-	if (!err)
+	us = udp_lookup(s, &m);
+	if (!us)
 		return;
-	for (struct udp_sock *us = s->udp.head; us; us = us->next) {
-		if (us->lport != sport || !us->connected ||
-		    us->raddr != dst || us->rport != dport ||
-		    (us->laddr && us->laddr != src))
-			continue;
-		us->err = err;
+	ee.err = (uint32_t)dgram_icmp_errno(&us->dg, e->type, e->code, &hard);
+	if (!ee.err)
+		return;
+	dgram_info_rx(s, e->rx, &in);
+	in.spec_dst = 0;         /* Linux leaves it unset for errors */
+	if (dgram_report(&us->dg, &ee, hard, us->connected, &in,
+			 u + UDP_HLEN, e->len - e->hlen - UDP_HLEN))
 		CNT(s, udp_icmp_err);
-		udp_event(us, UDP_EV_ERROR);
-		return;
-	}
 }
 
 /* Free every socket: the host is gone (stack_free). */

@@ -4,8 +4,9 @@
  * socket layer: see udp.c
  *
  * Calls are shaped like the BSD socket calls and never block. What happens
- * later (a datagram queued, an ICMP error for a connected socket) is told
- * through stack_ops.udp_event with a mask of UDP_EV_* bits. The host owns
+ * later (a datagram queued, an ICMP error) is told through
+ * stack_ops.dgram_event with a mask of DGRAM_EV_* bits; the receive and
+ * error queues are read through udp_dgram() and dgram.h. The host owns
  * a socket from udp_open() until udp_close(). Errors are negative errno
  * values, as Linux gives them to programs.
  */
@@ -16,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dgram.h"
+
 #define UDP_HLEN 8
 #define UDP_MAX_PAYLOAD 65507        /* 65535 - IPv4 header - UDP header */
 #define UDP_PORT_LO 32768            /* Linux's ephemeral range */
@@ -25,8 +28,8 @@
 #define UDP_RCVBUF_MIN 2304          /* Linux: SOCK_MIN_RCVBUF */
 #define UDP_SNDBUF_MIN 4608          /* Linux: SOCK_MIN_SNDBUF */
 
-#define UDP_EV_READABLE 0x01u        /* a datagram was queued */
-#define UDP_EV_ERROR 0x20u           /* udp_sock_error() has an error */
+#define UDP_EV_READABLE DGRAM_EV_READABLE   /* a datagram was queued */
+#define UDP_EV_ERROR DGRAM_EV_ERROR         /* an error is pending */
 
 enum udp_sockopt {
 	UDP_SO_RCVBUF,       /* bytes; set: stack_sockbuf_size() */
@@ -49,6 +52,7 @@ struct stack;
 struct udp_sock;
 struct pbuf;
 struct ipv4_rx;
+struct icmp_err;
 
 struct udp_table {
 	struct udp_sock *head;
@@ -57,6 +61,7 @@ struct udp_table {
 
 int udp_open(struct stack *s, struct udp_sock **out);
 void udp_close(struct udp_sock *us);
+struct dgram *udp_dgram(struct udp_sock *us);
 void udp_set_user(struct udp_sock *us, void *user);
 void *udp_user(const struct udp_sock *us);
 int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port);
@@ -64,6 +69,9 @@ int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port);
 int udp_disconnect(struct udp_sock *us);
 int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
 	       const uint32_t *dst, uint16_t dport, uint64_t now);
+int udp_sendmsg(struct udp_sock *us, const void *buf, size_t len,
+		const uint32_t *dst, uint16_t dport,
+		const struct dgram_tx *tx, uint64_t now);
 const uint8_t *udp_recv_peek(struct udp_sock *us, struct udp_meta *m);
 void udp_recv_next(struct udp_sock *us);
 size_t udp_recv_queued(const struct udp_sock *us);
@@ -78,8 +86,7 @@ unsigned udp_sock_count(const struct stack *s);
 
 /* For the engine's own modules */
 void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
-void udp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
-		    const uint8_t *orig, size_t len);
+void udp_icmp_error(struct stack *s, const struct icmp_err *e);
 void udp_fini(struct stack *s);
 
 #endif

@@ -130,6 +130,12 @@ struct ff {
 	size_t us_queued[4];            /* after the previous record */
 	unsigned nus;
 	size_t udp_sock_size;           /* heap of one, seen at udp_open() */
+	/* ICMP sockets: one ping socket, one raw (FF_SOCK bit 7) */
+	struct ping_sock *ps;
+	struct raw_sock *rs;
+	size_t ps_queued, rs_queued;
+	size_t ping_sock_size, raw_sock_size;
+	bool icmp_socks;                /* the host opened one */
 	bool tcp_hint;                  /* the engine sent a segment: */
 	uint32_t tcp_next_seq;          /* the last one's ack */
 	uint32_t tcp_ports;             /* its source and destination ports */
@@ -332,9 +338,12 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	src = get32(ip + 12);
 	dst = get32(ip + 16);
 	FF_ASSERT(ff_is_ours(f, src), "source %#x not ours", src);
-	if (ip[9] == IP_PROTO_UDP)      /* SO_BROADCAST: the host asked */
+	/* SO_BROADCAST, groups: the host's UDP, ping, raw sockets asked */
+	if (ip[9] == IP_PROTO_UDP ||
+	    (ip[9] == IP_PROTO_ICMP && f->icmp_socks && n > IPV4_HLEN &&
+	     ip[IPV4_HLEN] == ICMP_ECHO))
 		FF_ASSERT(dst && !ff_is_ours(f, dst) && !ipv4_is_loopback(dst),
-			  "UDP to %#x", dst);
+			  "UDP or echo request to %#x", dst);
 	else
 		FF_ASSERT(dst && !ff_is_ours(f, dst) && !ff_is_bcast(f, dst) &&
 			  !ipv4_is_multicast(dst) && !ipv4_is_loopback(dst) &&
@@ -359,6 +368,10 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	FF_ASSERT(n >= IPV4_HLEN + ICMP_HLEN, "ICMP of %zu bytes", n);
 	FF_ASSERT(ff_cksum(ip + IPV4_HLEN, n - IPV4_HLEN) == 0, "ICMP checksum");
 	if (ip[IPV4_HLEN] == ICMP_ECHO_REPLY)
+		return;
+	/* the host's ping and raw sockets send echo requests (perhaps
+	 * after they closed, once ARP has resolved) */
+	if (ip[IPV4_HLEN] == ICMP_ECHO && f->icmp_socks)
 		return;
 	FF_ASSERT(ip[IPV4_HLEN] == ICMP_UNREACH ||
 		  ip[IPV4_HLEN] == ICMP_TIME_EXCEEDED,
@@ -421,10 +434,11 @@ static void ff_sock_event(void *ctx, struct tcp_sock *sk, unsigned events)
 	FF_ASSERT(sk && !(events & ~0x7fu), "events %#x", events);
 }
 
-static void ff_udp_event(void *ctx, struct udp_sock *us, unsigned events)
+static void ff_dgram_event(void *ctx, struct dgram *dg, unsigned events)
 {
-	FF_ASSERT(us && events && !(events & ~(UDP_EV_READABLE | UDP_EV_ERROR)),
-		  "UDP events %#x", events);
+	FF_ASSERT(dg && events &&
+		  !(events & ~(DGRAM_EV_READABLE | DGRAM_EV_ERROR)),
+		  "datagram socket events %#x", events);
 }
 
 static void ff_log(void *ctx, int level, const char *msg)
@@ -618,13 +632,27 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 	return timers;
 }
 
+/* One datagram socket's queues: within SO_RCVBUF plus one datagram. */
+static size_t ff_check_dq(struct dgram *dg, size_t *prev)
+{
+	size_t q = dgram_recv_queued(dg);
+	int rcvbuf = 0;
+
+	FF_ASSERT(dgram_getopt(dg, DGRAM_SO_RCVBUF, &rcvbuf) == 0, "SO_RCVBUF");
+	/* a SO_RCVBUF lowered since only stops the queue growing */
+	FF_ASSERT(q <= zmax((size_t)rcvbuf + 65536 + PBUF_HEADROOM +
+			    sizeof(struct pbuf) + 64, *prev),
+		  "datagram queues of %zu, rcvbuf %d", q, rcvbuf);
+	*prev = q;
+	return q;
+}
+
 /*
- * UDP: struct udp_sock is udp.c's own, so its receive queues are seen
- * through what they charge: udp_truesize() is a buffer's cap plus
- * sizeof(struct pbuf) + 64. What the pool holds beyond ARP and reassembly
- * must be exactly those datagrams: n buffers of these caps, with
- *   sum(udp_recv_queued) == extra bytes + n * (sizeof(struct pbuf) + 64).
- * Each queue stays within its SO_RCVBUF plus one datagram.
+ * Datagram sockets (UDP, ping, raw): their structs are the engine's own,
+ * so their receive and error queues are seen through what they charge:
+ * a buffer's cap plus sizeof(struct pbuf) + 64. What the pool holds
+ * beyond ARP and reassembly must be exactly those buffers: n of them,
+ *   sum(dgram_recv_queued) == extra bytes + n * (sizeof(struct pbuf) + 64).
  */
 static void ff_check_udp(struct ff *f, uint64_t *owned, size_t *bytes,
 			 size_t *heap)
@@ -634,19 +662,19 @@ static void ff_check_udp(struct ff *f, uint64_t *owned, size_t *bytes,
 
 	FF_ASSERT(udp_sock_count(f->s) == f->nus, "%u UDP sockets, %u held",
 		  udp_sock_count(f->s), f->nus);
+	FF_ASSERT(ping_sock_count(f->s) == !!f->ps &&
+		  raw_sock_count(f->s) == !!f->rs, "ICMP sockets");
 	for (unsigned i = 0; i < f->nus; i++) {
-		size_t q = udp_recv_queued(f->us[i]);
-		int rcvbuf = 0;
-
-		FF_ASSERT(udp_getsockopt(f->us[i], UDP_SO_RCVBUF, &rcvbuf) == 0,
-			  "SO_RCVBUF");
-		/* a SO_RCVBUF lowered since only stops the queue growing */
-		FF_ASSERT(q <= zmax((size_t)rcvbuf + 65536 + PBUF_HEADROOM +
-				    sizeof(struct pbuf) + 64, f->us_queued[i]),
-			  "UDP queue of %zu, rcvbuf %d", q, rcvbuf);
-		f->us_queued[i] = q;
-		charged += q;
+		charged += ff_check_dq(udp_dgram(f->us[i]), &f->us_queued[i]);
 		*heap += f->udp_sock_size;
+	}
+	if (f->ps) {
+		charged += ff_check_dq(ping_dgram(f->ps), &f->ps_queued);
+		*heap += f->ping_sock_size;
+	}
+	if (f->rs) {
+		charged += ff_check_dq(raw_dgram(f->rs), &f->rs_queued);
+		*heap += f->raw_sock_size;
 	}
 	FF_ASSERT(pool->live >= *owned && pool->in_use >= *bytes,
 		  "pool below its owners");
@@ -785,7 +813,7 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->tcp_cc = c[FF_CFG_TCP] & FT_NEWRENO ? TCP_CC_NEWRENO : TCP_CC_CUBIC;
 	f->ops.link_output = ff_link_output;
 	f->ops.sock_event = ff_sock_event;
-	f->ops.udp_event = ff_udp_event;
+	f->ops.dgram_event = ff_dgram_event;
 	f->ops.random = ff_random;
 	f->ops.log = ff_log;
 	f->rng = 0x9e3779b97f4a7c15ull;
@@ -1199,6 +1227,46 @@ static void ff_rec_reconf(struct ff *f, const uint8_t *rec)
 		f->icmp_burst_max = cfg.icmp_burst;
 }
 
+/* Take up to @n entries off an error queue, as MSG_ERRQUEUE would. */
+static void ff_drain_errq(struct dgram *dg, unsigned n)
+{
+	struct dgram_info in;
+	struct dgram_ee ee;
+	size_t len;
+
+	for (unsigned k = 0; k < n && dgram_errq_peek(dg, &in, &ee, &len); k++) {
+		FF_ASSERT(ee.err > 0 && ee.err < 4096 &&
+			  (ee.origin == DGRAM_EE_ICMP || ee.origin == DGRAM_EE_LOCAL),
+			  "error queue entry");
+		dgram_errq_next(dg);
+	}
+	if (n & 8)
+		dgram_take_error(dg);
+}
+
+/* A TTL a socket may send with from now on (the frame checks know it). */
+static void ff_ttl_seen(struct ff *f, int ttl)
+{
+	if (ttl > 0 && ttl < 256)
+		f->ttls[ttl / 8] |= (uint8_t)(1 << ttl % 8);
+}
+
+/* An IP option every datagram socket has, from a fuzzed byte. */
+static void ff_dgram_opt(struct ff *f, struct dgram *dg, uint8_t b)
+{
+	static const enum dgram_opt opts[4] = {
+		DGRAM_IP_RECVERR, DGRAM_IP_MTU_DISCOVER, DGRAM_IP_TTL,
+		DGRAM_IP_TOS,
+	};
+	int v = (b >> 4 & 3) * (b & 7);
+	int rc;
+
+	if (opts[b >> 6] == DGRAM_IP_TTL)
+		ff_ttl_seen(f, v);
+	rc = dgram_setopt(dg, opts[b >> 6], v);
+	FF_ASSERT(rc == 0 || rc == -EINVAL, "dgram_setopt: %d", rc);
+}
+
 /* A UDP socket for the host; the first teaches what one costs. */
 static void ff_udp_open(struct ff *f)
 {
@@ -1251,6 +1319,7 @@ static void ff_rec_udp(struct ff *f, const uint8_t *rec)
 		for (unsigned k = 0; k <= (rec[1] & 7u) &&
 				     udp_recv_peek(us, &m); k++)
 			udp_recv_next(us);
+		ff_drain_errq(udp_dgram(us), rec[1] >> 4);
 		break;
 	case FS_SHUTDOWN:
 		rc = udp_disconnect(us);
@@ -1263,11 +1332,111 @@ static void ff_rec_udp(struct ff *f, const uint8_t *rec)
 		f->us_queued[i] = f->us_queued[f->nus];
 		break;
 	case FS_SETSOCKOPT:
+		if (rec[1] & 8) {
+			ff_dgram_opt(f, udp_dgram(us), rec[1]);
+			break;
+		}
 		rc = udp_setsockopt(us, (enum udp_sockopt)(rec[1] % 5),
 				    (rec[1] >> 4) * (rec[1] % 5 < 2 ? 1024 : 1));
 		FF_ASSERT(rc <= 0 && rc > -4096, "udp_setsockopt: %d", rc);
 		break;
 	}
+}
+
+/* A ping or raw socket for the host; the first of each teaches its cost. */
+static void ff_icmp_open(struct ff *f, bool raw)
+{
+	size_t before = heap_bytes;
+
+	f->icmp_socks = true;
+	if (raw && !f->rs && raw_open(f->s, IP_PROTO_ICMP, &f->rs) == 0) {
+		f->rs_queued = 0;
+		if (!f->raw_sock_size)
+			f->raw_sock_size = heap_bytes - before;
+	} else if (!raw && !f->ps && ping_open(f->s, &f->ps) == 0) {
+		f->ps_queued = 0;
+		if (!f->ping_sock_size)
+			f->ping_sock_size = heap_bytes - before;
+	}
+}
+
+/* An echo request of @len bytes (ICMP checksum set for raw sockets). */
+static int ff_icmp_send(struct ff *f, bool raw, uint32_t dst, size_t len,
+			bool connected)
+{
+	static uint8_t buf[1024];
+	struct icmp_hdr h = { .type = ICMP_ECHO, .rest = 0x12340001 };
+	struct dgram_tx tx = { .ttl = (int)(len & 3) + 1, .tos = -1 };
+
+	memset(buf, (int)len, len);
+	icmp_build(buf, len, &h);
+	if (len & 4)
+		ff_ttl_seen(f, tx.ttl);
+	if (raw)
+		return raw_sendmsg(f->rs, buf, len, connected ? NULL : &dst,
+				   len & 4 ? &tx : NULL, f->now);
+	return ping_sendmsg(f->ps, buf, len, connected ? NULL : &dst,
+			    len & 4 ? &tx : NULL, f->now);
+}
+
+/**
+ * ff_rec_icmp() - a call on the host's ping socket (bit 3 clear) or raw
+ * ICMP socket (bit 3 set)
+ * @f: the fuzzer's host
+ * @rec: op (enum ff_sock_op), arg
+ */
+static void ff_rec_icmp(struct ff *f, const uint8_t *rec)
+{
+	unsigned op = rec[0] & 7;
+	bool raw = rec[0] & 8;
+	struct dgram *dg = raw ? (f->rs ? raw_dgram(f->rs) : NULL)
+			       : (f->ps ? ping_dgram(f->ps) : NULL);
+	uint32_t dst = f->addr[rec[1] & 15];
+	struct dgram_info in;
+	size_t len;
+	int rc = 0;
+
+	if (op == FS_ACCEPT) {
+		ff_icmp_open(f, raw);
+		return;
+	}
+	if (!dg)
+		return;
+	switch (op) {
+	case FS_CONNECT:
+		rc = raw ? raw_connect(f->rs, dst, 0) : ping_connect(f->ps, dst, 0);
+		break;
+	case FS_SEND:
+		rc = ff_icmp_send(f, raw, dst, 8 + (rec[1] >> 4) * 60u,
+				  rec[1] & 0x80);
+		break;
+	case FS_RECV:
+		for (unsigned k = 0; k <= (rec[1] & 7u) &&
+				     dgram_recv_peek(dg, &in, &len); k++)
+			dgram_recv_next(dg);
+		ff_drain_errq(dg, rec[1] >> 4);
+		break;
+	case FS_SHUTDOWN:
+		rc = raw ? raw_disconnect(f->rs) : ping_disconnect(f->ps);
+		break;
+	case FS_CLOSE:
+	case FS_ABORT:
+		if (raw) {
+			raw_close(f->rs);
+			f->rs = NULL;
+		} else {
+			ping_close(f->ps);
+			f->ps = NULL;
+		}
+		break;
+	case FS_SETSOCKOPT:
+		if (raw && (rec[1] & 8))
+			rc = raw_set_icmp_filter(f->rs, rec[1] * 0x01010101u);
+		else
+			ff_dgram_opt(f, dg, rec[1]);
+		break;
+	}
+	FF_ASSERT(rc <= 0 && rc > -4096, "ICMP socket op %u: %d", op, rc);
 }
 
 static void ff_sock_drop(struct ff *f, unsigned i)
@@ -1425,7 +1594,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f->link_fail_every = rec[0] & 7;
 			break;
 		case FF_SOCK:
-			if (rec[0] & 0x40)
+			if (rec[0] & 0x80)
+				ff_rec_icmp(f, rec);
+			else if (rec[0] & 0x40)
 				ff_rec_udp(f, rec);
 			else
 				ff_rec_sock(f, rec);

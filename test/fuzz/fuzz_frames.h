@@ -21,7 +21,9 @@
  *   FF_DEADLINE move the clock to the engine's next deadline
  *   FF_SOCK     op, arg: a socket call of the host (enum ff_sock_op in op
  *               bits 0-2, the socket in bits 3-5; bit 6: UDP, where
- *               FS_ACCEPT opens a socket and FS_CONNECT connects a new one)
+ *               FS_ACCEPT opens a socket and FS_CONNECT connects a new one;
+ *               bit 7: the ping socket, or with bit 3 the raw ICMP socket,
+ *               where FS_ACCEPT opens it)
  *
  * The kind is (byte & 15) % FF_KINDS; FF_TIME's unit is in bits 4-5.
  * Configuration bytes (fuzz_frames.c ff_setup() reads them):

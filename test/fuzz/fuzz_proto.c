@@ -16,7 +16,8 @@
  * fuzzed fields is never refused for its framing (length, magic, version,
  * flags): only for its type or body size.
  * A datagram-channel message accepted by ustack_dgram_check() has the
- * length it says and an address ustack_addr_check() accepts; a sockaddr
+ * length it says (with its meta block, whose control-message bits are
+ * known ones) and an address ustack_addr_check() accepts; a sockaddr
  * of any bytes and length is read within its length by
  * ustack_addr_from_sockaddr(), and what that accepts comes back the same
  * through ustack_addr_to_sockaddr().
@@ -134,7 +135,9 @@ static void fp_sockaddr(const uint8_t *sa, size_t len)
 /* A datagram-channel message: accepted only if it says what it holds. */
 static void fp_dgram(const uint8_t *msg, size_t len)
 {
+	struct ustack_dgram_meta m;
 	struct ustack_dgram_hdr h;
+	size_t meta;
 	int rc = ustack_dgram_check(msg, len, &h);
 
 	/* an unknown address family comes back as ustack_addr_check()'s
@@ -143,13 +146,20 @@ static void fp_dgram(const uint8_t *msg, size_t len)
 		  rc == -EAFNOSUPPORT);
 	if (rc)
 		return;
-	FP_ASSERT(len == sizeof(h) + h.len && !h.flags && !h.reserved);
+	FP_ASSERT(!(h.flags & ~USTACK_DG_META) && !h.reserved);
+	meta = h.flags & USTACK_DG_META ? sizeof(m) : 0;
+	FP_ASSERT(len == sizeof(h) + meta + h.len);
 	if (h.kind == USTACK_DG_ERROR) {
-		FP_ASSERT(h.len == 0 && h.error > 0);
+		FP_ASSERT(h.len == 0 && h.error > 0 && !meta);
 		return;
 	}
 	FP_ASSERT(h.kind == USTACK_DG_DATA && h.len <= USTACK_DGRAM_MAX);
 	FP_ASSERT(ustack_addr_check(&h.addr) == 0);
+	if (meta) {
+		memcpy(&m, msg + sizeof(h), sizeof(m));
+		FP_ASSERT(ustack_meta_check(&m) == 0);
+		FP_ASSERT(!(m.cmsg & ~USTACK_CM_ALL) && m.nsec < 1000000000u);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

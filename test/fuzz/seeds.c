@@ -423,6 +423,44 @@ static void seeds_udp(void)
 	save("fuzz_frames", "udp");
 }
 
+/*
+ * IP_RECVERR on the UDP socket, a ping socket and a raw ICMP socket: their
+ * echo requests, an echo reply for the first identifier (1), errors
+ * quoting what was sent last, the error queues drained.
+ */
+static void seeds_icmp(void)
+{
+	uint8_t err[64] = { 11, 0 }, reply[16] = { 0, 0, 0, 0, 0, 1, 0, 1 };
+
+	cfg_default();
+	sd.b[8] |= FT_UDP;
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	sock(FS_SETSOCKOPT, 8, 0x19);                      /* IP_RECVERR */
+	sock(FS_SEND, 8, FA_PEER);
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_GW, FA_OURS0), 1, NULL, 0,
+	   err, 8 + 28);                                   /* time exceeded */
+	sock(FS_RECV, 8, 0x10);
+	sock(FS_ACCEPT, 16, 0);                            /* ping socket */
+	sock(FS_ACCEPT, 17, 0);                            /* raw socket */
+	sock(FS_SETSOCKOPT, 16, 0x19);
+	sock(FS_SETSOCKOPT, 17, 0x19);
+	sock(FS_SEND, 16, 0x10 | FA_PEER);
+	ip(FIX_IP, SEL_IP, ADDRS(FA_PEER, FA_OURS0), 1, NULL, 0, reply, 16);
+	err[0] = 3;
+	err[1] = 1;
+	ip(FIX_IP, SEL_IP | SEL_TCP_ACK, ADDRS(FA_GW, FA_OURS0), 1, NULL, 0,
+	   err, 8 + 28);                                   /* host unreachable */
+	sock(FS_SEND, 17, 0x24 | FA_FAR);
+	sock(FS_SETSOCKOPT, 17, 0x0c);                     /* ICMP_FILTER */
+	ping(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 16);
+	sock(FS_RECV, 16, 0x17);
+	sock(FS_RECV, 17, 0x17);
+	sock(FS_CONNECT, 16, FA_FAR);
+	sock(FS_SHUTDOWN, 16, 0);
+	sock(FS_CLOSE, 17, 0);
+	save("fuzz_frames", "icmp-sockets");
+}
+
 static void seeds_frames(void)
 {
 	static uint8_t pl[70000];
@@ -661,6 +699,42 @@ static void seeds_admin(void)
 	save("fuzz_proto", "admin-ping-timeout");
 }
 
+/* a datagram with its ancillary data; the error-queue request and reply */
+static void seeds_dgram_meta(void)
+{
+	struct ustack_dgram_hdr h = { .kind = USTACK_DG_DATA, .len = 3,
+				      .flags = USTACK_DG_META };
+	struct ustack_dgram_meta m = {
+		.cmsg = USTACK_CM_TIMESTAMP | USTACK_CM_PKTINFO | USTACK_CM_TTL |
+			USTACK_CM_TOS, .ttl = 63, .tos = 0xc0, .ifindex = 1,
+		.spec_dst = { 192, 0, 2, 2 }, .dst = { 192, 0, 2, 2 },
+		.sec = 1700000000, .nsec = 123456789,
+	};
+	struct ustack_dgerr_req rq = { .op = USTACK_DGERR_ERRQUEUE };
+	static uint8_t body[sizeof(struct ustack_dgerr_reply) + 28];
+	struct ustack_dgerr_reply r = {
+		.ee = { .err = EHOSTUNREACH, .origin = 2, .type = 11,
+			.offender = { 192, 0, 2, 1 } },
+		.meta = m, .len = 28, .full_len = 28,
+	};
+
+	h.addr.family = AF_INET;
+	h.addr.addr[0] = 192;
+	put8(4);
+	put(&h, sizeof(h));
+	put(&m, sizeof(m));
+	put("abc", 3);
+	save("fuzz_proto", "dgram-data-meta");
+	proto_msg(0, USTACK_MSG_DGERR, 7, 0, &rq, sizeof(rq));
+	save("fuzz_proto", "dgerr-errqueue");
+	r.name.family = AF_INET;
+	r.name.port = 33434;
+	memcpy(body, &r, sizeof(r));
+	proto_msg(1, USTACK_MSG_DGERR | USTACK_MSG_REPLY, 7, 0, body,
+		  sizeof(body));
+	save("fuzz_proto", "dgerr-reply");
+}
+
 /* datagram-channel messages and sockaddrs of both families */
 static void seeds_dgram(void)
 {
@@ -683,6 +757,7 @@ static void seeds_dgram(void)
 	put8(4);
 	put(&h, sizeof(h));
 	save("fuzz_proto", "dgram-error");
+	seeds_dgram_meta();
 	sin.sin_addr.s_addr = htonl(0xc0000201);
 	put8(6);
 	put(&sin, sizeof(sin));
@@ -743,6 +818,7 @@ int main(int argc, char **argv)
 	seeds_frames();
 	seeds_tcp();
 	seeds_udp();
+	seeds_icmp();
 	seeds_proto();
 	printf("seeds: %u written to %s\n", nseeds, outdir);
 	return 0;

@@ -59,7 +59,7 @@ check "background start: the socket exists as the parent returns" test -S "$SOCK
 pid=$(python3 -c '
 import socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
-s.send(struct.pack("<IHHIIiI", 0x75737463, 1, 1, 24, 1, 0, 0))
+s.send(struct.pack("<IHHIIiI", 0x75737463, 2, 1, 24, 1, 0, 0))
 print(struct.unpack("<II", s.recv(4096)[24:32])[1])' "$SOCK")
 if [ -n "$pid" ]; then
 	PIDS+=("$pid")

@@ -78,14 +78,14 @@ def conn():
     s.connect(sys.argv[1])
     return s
 def hello(s):
-    s.send(struct.pack(HDR, 0x75737463, 1, 1, 24, 7, 0, 0))
+    s.send(struct.pack(HDR, 0x75737463, 2, 1, 24, 7, 0, 0))
     r = s.recv(65536)
     magic, ver, typ, ln, seq, status, flags = struct.unpack(HDR, r[:24])
     pv, pid = struct.unpack('<II', r[24:32])
     return typ, seq, status, pid, r[32:].split(b'\0')[0].decode()
 s = conn()
 print('hello', *hello(s))
-s.send(struct.pack(HDR, 0x75737463, 1, 999, 24, 8, 0, 0))
+s.send(struct.pack(HDR, 0x75737463, 2, 999, 24, 8, 0, 0))
 r = s.recv(65536)
 print('unknown-type-status', struct.unpack(HDR, r[:24])[5])
 s.send(b'garbage that is not a message at all')

@@ -20,6 +20,8 @@ ip -n "$KA" addr add $SELF/24 dev ustkva
 ip -n "$KB" addr add $PEER/24 dev ustkvb
 ip -n "$KA" link set ustkva up
 ip -n "$KB" link set ustkvb up
+# ping sockets for every group, as ustack gives them (ustack(7))
+ip netns exec "$KA" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 
 # ustack: ustackd on a TAP, the kernel on the other side of it. Its caps on
 # SO_RCVBUF/SO_SNDBUF are the kernel's (net.core.rmem_max/wmem_max are the

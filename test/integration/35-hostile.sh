@@ -33,7 +33,7 @@ def conn():
     s.connect(path)
     return s
 
-def msg(typ, body=b'', seq=1, ver=1, magic=MAGIC, ln=None, flags=0, status=0):
+def msg(typ, body=b'', seq=1, ver=2, magic=MAGIC, ln=None, flags=0, status=0):
     if ln is None:
         ln = 24 + len(body)
     return struct.pack(HDR, magic, ver, typ, ln, seq, status, flags) + body
@@ -81,7 +81,7 @@ out['flags set'] = status(s, msg(2, sock_req, flags=4))
 out['version 9'] = status(s, msg(2, sock_req, ver=9))
 out['bad domain'] = status(s, msg(2, struct.pack('<iii', 1234, 2, 0)))
 out['AF_UNIX asked'] = status(s, msg(2, struct.pack('<iii', socket.AF_UNIX, 2, 0)))
-out['raw asked'] = status(s, msg(2, struct.pack('<iii', socket.AF_INET, socket.SOCK_RAW, 1)))
+out['raw asked'] = status(s, msg(2, struct.pack('<iii', socket.AF_INET, socket.SOCK_RAW, 17)))
 # 3. requests naming sockets it does not hold
 getname = msg(7)
 out['no fd'] = status(s, getname)
@@ -154,7 +154,7 @@ done
 check "another protocol version: EPROTONOSUPPORT" test "$(val 'version 9')" = -93
 check "an unknown domain: EAFNOSUPPORT" test "$(val 'bad domain')" = -97
 check "AF_UNIX asked: EAFNOSUPPORT" test "$(val 'AF_UNIX asked')" = -97
-check "raw socket asked: EPROTONOSUPPORT" test "$(val 'raw asked')" = -93
+check "raw socket of another protocol than ICMP asked: EPROTONOSUPPORT" test "$(val 'raw asked')" = -93
 check "a request without an fd: EBADF" test "$(val 'no fd')" = -9
 for k in 'a pipe' 'dev null' 'its own unix socket' 'the control socket itself'; do
 	check "fd not held ($k): ENOTSOCK" test "$(val "$k")" = -88

@@ -37,7 +37,7 @@ Test(proto, every_framing_error)
 	w->len = (uint32_t)n + 4;
 	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_LEN);
 	w->len = (uint32_t)n;
-	w->version = 2;
+	w->version = USTACK_PROTO_VERSION + 1;
 	cr_assert_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_VERSION);
 	w->version = USTACK_PROTO_VERSION;
 	w->flags = 1;

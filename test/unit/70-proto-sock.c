@@ -25,6 +25,7 @@ Test(proto_sock, every_request_has_its_body_size)
 		{ USTACK_MSG_GETSOCKOPT, sizeof(struct ustack_sockopt) },
 		{ USTACK_MSG_SHUTDOWN, sizeof(struct ustack_int) },
 		{ USTACK_MSG_IOCTL, sizeof(struct ustack_int) },
+		{ USTACK_MSG_DGERR, sizeof(struct ustack_dgerr_req) },
 	};
 	static uint8_t body[512];
 	struct ustack_msg_hdr h;
@@ -42,21 +43,46 @@ Test(proto_sock, every_request_has_its_body_size)
 	}
 }
 
-Test(proto_sock, sendto_body_is_a_datagram_up_to_65507)
+Test(proto_sock, sendto_body_is_a_datagram_up_to_65535_with_meta)
 {
-	static uint8_t body[sizeof(struct ustack_dgram_hdr) + 65508];
+	enum { HM = sizeof(struct ustack_dgram_hdr) +
+		    sizeof(struct ustack_dgram_meta) };
+	static uint8_t body[HM + 65536];
 	struct ustack_msg_hdr h;
 	size_t n;
 
 	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_SENDTO, 1, 0, body,
-			     sizeof(struct ustack_dgram_hdr) + 65507);
+			     HM + 65535);
 	cr_assert_neq(n, 0);
 	cr_expect_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_OK);
 	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_SENDTO, 1, 0, body,
-			     sizeof(struct ustack_dgram_hdr) + 65508);
+			     HM + 65536);
 	cr_expect_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_BODY);
 	n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_SENDTO, 1, 0, body, 3);
 	cr_expect_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_BODY);
+}
+
+/* A DGERR reply: its fixed part, then at most 1024 bytes of the entry */
+Test(proto_sock, dgerr_reply_carries_the_entry)
+{
+	static uint8_t body[sizeof(struct ustack_dgerr_reply) +
+			    USTACK_DGERR_PAYLOAD_MAX + 1];
+	uint16_t type = USTACK_MSG_DGERR | USTACK_MSG_REPLY;
+	struct ustack_msg_hdr h;
+	size_t n, fixed = sizeof(struct ustack_dgerr_reply);
+
+	n = ustack_msg_build(buf, sizeof(buf), type, 1, 0, body, fixed);
+	cr_expect_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_OK);
+	n = ustack_msg_build(buf, sizeof(buf), type, 1, 0, body, fixed + 28);
+	cr_expect_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_OK);
+	n = ustack_msg_build(buf, sizeof(buf), type, 1, 0, body,
+			     fixed + USTACK_DGERR_PAYLOAD_MAX);
+	cr_expect_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_OK);
+	n = ustack_msg_build(buf, sizeof(buf), type, 1, 0, body,
+			     fixed + USTACK_DGERR_PAYLOAD_MAX + 1);
+	cr_expect_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_BODY);
+	n = ustack_msg_build(buf, sizeof(buf), type, 1, 0, body, fixed - 1);
+	cr_expect_eq(ustack_msg_check(buf, n, 1, &h), USTACK_CHECK_BODY);
 }
 
 Test(proto_sock, sockaddr_round_trips)
@@ -124,4 +150,48 @@ Test(proto_sock, datagram_channel_framing)
 	h.error = -1;
 	memcpy(m, &h, sizeof(h));
 	cr_expect_eq(ustack_dgram_check(m, sizeof(h), &out), -EINVAL);
+}
+
+/* DATA with its ancillary data: the meta block is checked too */
+Test(proto_sock, datagram_meta_block)
+{
+	struct ustack_dgram_hdr h = { .kind = USTACK_DG_DATA, .len = 2,
+				      .flags = USTACK_DG_META }, out;
+	struct ustack_dgram_meta meta = { .cmsg = USTACK_CM_TTL | USTACK_CM_PKTINFO,
+					  .ttl = 63, .nsec = 999999999 };
+	uint8_t m[sizeof(h) + sizeof(meta) + 2];
+
+	h.addr.family = AF_INET;
+	memcpy(m, &h, sizeof(h));
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	memcpy(m + sizeof(h) + sizeof(meta), "ab", 2);
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), 0);
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m) - 1, &out), -EINVAL);
+	meta.cmsg = USTACK_CM_ALL + 1;
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL,
+		     "unknown control message");
+	meta.cmsg = USTACK_CM_TTL;
+	meta.nsec = 1000000000;
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL,
+		     "a second of nanoseconds");
+	meta.nsec = 0;
+	meta.reserved = 1;
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL);
+	h.flags = 2;
+	memcpy(m, &h, sizeof(h));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL,
+		     "unknown flag");
+	/* a notification carries nothing */
+	h.kind = USTACK_DG_ERROR;
+	h.flags = USTACK_DG_META;
+	h.len = 0;
+	h.error = EHOSTUNREACH;
+	meta.reserved = 0;
+	memcpy(m, &h, sizeof(h));
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(h) + sizeof(meta), &out),
+		     -EINVAL);
 }

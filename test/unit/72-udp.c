@@ -2,7 +2,9 @@
 /*
  * 72-udp.c - UDP: input checks and delivery, port unreachable, bind rules,
  * connected sockets and ICMP errors, broadcast, big datagrams in
- * fragments, ENOBUFS from a full link, receive buffer bound
+ * fragments, ENOBUFS from a full link, receive buffer bound; what
+ * recvmsg's control messages report, the error queue (IP_RECVERR), the
+ * pending error on the next send, IP_MTU_DISCOVER, per-datagram options
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -12,20 +14,20 @@
 
 static uint8_t fbuf[70000], pl[70000];
 static unsigned events, ev_count;
-static struct udp_sock *ev_sock;
+static struct dgram *ev_sock;
 
-static void on_udp(void *ctx, struct udp_sock *us, unsigned ev)
+static void on_udp(void *ctx, struct dgram *dg, unsigned ev)
 {
 	(void)ctx;
 	events |= ev;
 	ev_count++;
-	ev_sock = us;
+	ev_sock = dg;
 }
 
 static void setup(struct th *t)
 {
 	th_init(t);
-	t->ops.udp_event = on_udp;
+	t->ops.dgram_event = on_udp;
 	events = ev_count = 0;
 	ev_sock = NULL;
 	th_learn(t, TH_PEER, TH_PEER_MAC);
@@ -80,7 +82,7 @@ Test(udp, bind_receive_and_reply)
 	cr_assert_eq(udp_bind(us, 0, 5353), 0);
 	inject(&t, TH_PEER, 4000, TH_IP, 5353, "hello");
 	cr_expect_eq(events, UDP_EV_READABLE);
-	cr_expect_eq(ev_sock, us);
+	cr_expect_eq(ev_sock, udp_dgram(us));
 	d = udp_recv_peek(us, &m);
 	cr_assert_not_null(d);
 	cr_expect_eq(m.len, 5);
@@ -359,5 +361,253 @@ Test(udp, datagram_to_ourselves_is_delivered_locally)
 	cr_expect_eq(m.src, TH_IP);
 	udp_close(a);
 	udp_close(b);
+	th_fini(&t);
+}
+
+/* What a received datagram comes with: recvmsg's control messages. */
+Test(udp, datagram_info_for_control_messages)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct dgram_info in;
+	struct th_ip ip;
+	size_t len;
+
+	setup(&t);
+	udp_open(t.s, &us);
+	udp_bind(us, 0, 5000);
+	th_ip_default(&ip, IP_PROTO_UDP);
+	ip.ttl = 17;
+	ip.tos = 0x28;
+	t.now += 12345;
+	/* the UDP datagram udp_frame() leaves in pl, with this TTL and TOS */
+	udp_frame(TH_PEER, 40, TH_IP, 5000, "ab", 2, true);
+	th_input(&t, fbuf, th_ipv4(fbuf, TH_MAC, &ip, pl, UDP_HLEN + 2));
+	cr_assert_not_null(dgram_recv_peek(udp_dgram(us), &in, &len));
+	cr_expect_eq(len, 2);
+	cr_expect_eq(in.ttl, 17);
+	cr_expect_eq(in.tos, 0x28);
+	cr_expect_eq(in.src, TH_PEER);
+	cr_expect_eq(in.dst, TH_IP);
+	cr_expect_eq(in.spec_dst, TH_IP, "ours: the destination itself");
+	cr_expect_eq(in.sport, 40);
+	cr_expect_eq(in.dport, 5000);
+	cr_expect_eq(in.ifindex, 1);
+	cr_expect_eq(in.time, t.now, "the time of arrival, the host's clock");
+	udp_recv_next(us);
+	/* a broadcast: the address a reply would come from */
+	inject(&t, TH_PEER, 41, TH_BCAST, 5000, "bc");
+	cr_assert_not_null(dgram_recv_peek(udp_dgram(us), &in, &len));
+	cr_expect_eq(in.dst, TH_BCAST);
+	cr_expect_eq(in.spec_dst, TH_IP);
+	udp_close(us);
+	th_fini(&t);
+}
+
+/* IP_RECVERR: every error is queued with what it quoted, and pending. */
+Test(udp, recverr_queues_errors_and_the_next_send_reports_one)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct dgram *dg;
+	struct dgram_info in;
+	struct dgram_ee ee;
+	uint32_t far = TH_FAR;
+	const uint8_t *d;
+	size_t len;
+
+	setup(&t);
+	th_learn(&t, TH_GW, TH_GW_MAC);
+	udp_open(t.s, &us);
+	dg = udp_dgram(us);
+	cr_assert_eq(dgram_setopt(dg, DGRAM_IP_RECVERR, 1), 0);
+	cr_assert_eq(udp_sendto(us, "probe", 5, &far, 33434, t.now), 0);
+	events = 0;
+	th_icmp_error(&t, th_pop(&t), ICMP_TIME_EXCEEDED, 0, 0, TH_GW, 576);
+	cr_expect(events & DGRAM_EV_ERROR);
+	cr_expect_eq(dgram_errq_len(dg), 1);
+	d = dgram_errq_peek(dg, &in, &ee, &len);
+	cr_assert_not_null(d);
+	cr_expect_eq(ee.err, EHOSTUNREACH);
+	cr_expect_eq(ee.origin, DGRAM_EE_ICMP);
+	cr_expect_eq(ee.type, ICMP_TIME_EXCEEDED);
+	cr_expect_eq(ee.offender, TH_GW);
+	cr_expect_eq(ee.addr, TH_FAR);
+	cr_expect_eq(ee.port, 33434);
+	cr_expect_eq(len, 5, "the quoted payload");
+	cr_expect_arr_eq(d, "probe", 5);
+	cr_expect_eq(in.ttl, 60, "the ICMP message's own TTL");
+	cr_expect_eq(in.tos, 0xc0);
+	cr_expect_eq(in.spec_dst, 0);
+	/* the error is pending too: the next send reports it, sends nothing */
+	cr_expect_eq(udp_sendto(us, "x", 1, &far, 33434, t.now), -EHOSTUNREACH);
+	th_expect_silence(&t);
+	cr_expect_eq(th_cnt(&t)->dgram_tx_pending_err, 1);
+	cr_expect_eq(udp_sendto(us, "x", 1, &far, 33434, t.now), 0);
+	th_icmp_error(&t, th_pop(&t), ICMP_UNREACH, ICMP_UNREACH_PORT, 0,
+		      TH_FAR, 28);
+	/* taking an entry off the queue makes the next one's errno pending */
+	cr_expect_eq(dgram_errq_len(dg), 2);
+	dgram_take_error(dg);
+	dgram_errq_next(dg);
+	cr_expect_eq(dgram_take_error(dg), -ECONNREFUSED);
+	dgram_errq_next(dg);
+	cr_expect_eq(dgram_take_error(dg), 0);
+	cr_expect_eq(dgram_errq_len(dg), 0);
+	cr_expect_eq(th_cnt(&t)->dgram_errq_queued, 2);
+	/* IP_RECVERR off empties the queue */
+	udp_sendto(us, "y", 1, &far, 33434, t.now);
+	th_icmp_error(&t, th_pop(&t), ICMP_TIME_EXCEEDED, 0, 0, TH_GW, 28);
+	cr_expect_eq(dgram_errq_len(dg), 1);
+	dgram_setopt(dg, DGRAM_IP_RECVERR, 0);
+	cr_expect_eq(dgram_errq_len(dg), 0);
+	udp_close(us);
+	th_fini(&t);
+}
+
+/* Without IP_RECVERR, only a hard error on a connected socket (Linux). */
+Test(udp, soft_errors_and_unconnected_sockets_hear_nothing)
+{
+	static const struct { uint8_t type, code; int err; } t_[] = {
+		{ ICMP_UNREACH, ICMP_UNREACH_NET, 0 },
+		{ ICMP_UNREACH, ICMP_UNREACH_HOST, 0 },
+		{ ICMP_UNREACH, ICMP_UNREACH_PROTO, -ENOPROTOOPT },
+		{ ICMP_UNREACH, ICMP_UNREACH_PORT, -ECONNREFUSED },
+		{ ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, -EMSGSIZE },
+		{ ICMP_UNREACH, 10, -EHOSTUNREACH },     /* host prohibited */
+		{ ICMP_TIME_EXCEEDED, 0, 0 },
+		{ ICMP_PARAM_PROBLEM, 0, -EPROTO },
+		{ ICMP_SOURCE_QUENCH, 0, 0 },
+	};
+	struct th t;
+	struct udp_sock *c, *u;
+	uint32_t peer = TH_PEER;
+
+	setup(&t);
+	udp_open(t.s, &c);
+	udp_open(t.s, &u);
+	udp_connect(c, TH_PEER, 53);
+	for (size_t i = 0; i < sizeof(t_) / sizeof(t_[0]); i++) {
+		cr_assert_eq(udp_sendto(c, "q", 1, NULL, 0, t.now), 0);
+		th_icmp_error(&t, th_pop(&t), t_[i].type, t_[i].code, 1400,
+			      TH_PEER, 28);
+		cr_expect_eq(udp_sock_error(c), t_[i].err, "type %u code %u",
+			     t_[i].type, t_[i].code);
+		cr_assert_eq(udp_sendto(u, "q", 1, &peer, 53, t.now), 0);
+		th_icmp_error(&t, th_pop(&t), t_[i].type, t_[i].code, 1400,
+			      TH_PEER, 28);
+		cr_expect_eq(udp_sock_error(u), 0, "unconnected");
+	}
+	/* IP_PMTUDISC_DONT: fragmentation needed means nothing */
+	dgram_setopt(udp_dgram(c), DGRAM_IP_MTU_DISCOVER, DGRAM_PMTU_DONT);
+	udp_sendto(c, "q", 1, NULL, 0, t.now);
+	th_icmp_error(&t, th_pop(&t), ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, 1400,
+		      TH_PEER, 28);
+	cr_expect_eq(udp_sock_error(c), 0);
+	udp_close(c);
+	udp_close(u);
+	th_fini(&t);
+}
+
+/* IP_MTU_DISCOVER: DF on what fits (WANT), EMSGSIZE and a local error. */
+Test(udp, mtu_discovery_and_the_local_error)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct dgram *dg;
+	struct dgram_info in;
+	struct dgram_ee ee;
+	struct ipv4_hdr h;
+	static uint8_t big[2000];
+	uint32_t peer = TH_PEER;
+	unsigned nfrag;
+	size_t len;
+
+	setup(&t);
+	udp_open(t.s, &us);
+	dg = udp_dgram(us);
+	udp_sendto(us, "a", 1, &peer, 9, t.now);
+	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
+	cr_expect(h.frag & IP_FLAG_DF, "WANT, the default: DF when it fits");
+	udp_sendto(us, big, sizeof(big), &peer, 9, t.now);
+	th_collect(&t, TH_PEER_MAC, pl, sizeof(pl), &h, &nfrag);
+	cr_expect_eq(nfrag, 2, "too big: fragments without DF");
+	dgram_setopt(dg, DGRAM_IP_MTU_DISCOVER, DGRAM_PMTU_DONT);
+	udp_sendto(us, "a", 1, &peer, 9, t.now);
+	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
+	cr_expect(!(h.frag & IP_FLAG_DF));
+	dgram_setopt(dg, DGRAM_IP_MTU_DISCOVER, DGRAM_PMTU_DO);
+	dgram_setopt(dg, DGRAM_IP_RECVERR, 1);
+	cr_expect_eq(udp_sendto(us, big, sizeof(big), &peer, 9, t.now),
+		     -EMSGSIZE);
+	th_expect_silence(&t);
+	cr_assert_not_null(dgram_errq_peek(dg, &in, &ee, &len));
+	cr_expect_eq(ee.origin, DGRAM_EE_LOCAL);
+	cr_expect_eq(ee.err, EMSGSIZE);
+	cr_expect_eq(ee.info, 1500, "the MTU");
+	cr_expect_eq(ee.addr, TH_PEER);
+	cr_expect_eq(ee.port, 0, "unconnected: no port, as Linux's inet_dport");
+	cr_expect_eq(len, 0);
+	cr_expect_eq(dgram_take_error(dg), 0, "a local error is not pending");
+	cr_expect_eq(dgram_setopt(dg, DGRAM_IP_MTU_DISCOVER, 6), -EINVAL);
+	udp_close(us);
+	th_fini(&t);
+}
+
+/* sendmsg's IP_TTL, IP_TOS and IP_PKTINFO source; the socket's IP_TTL */
+Test(udp, per_datagram_options)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct dgram_tx tx = { .ttl = 3, .tos = 0x10, .src = 0 };
+	struct ipv4_hdr h;
+	uint32_t peer = TH_PEER;
+	size_t len;
+
+	setup(&t);
+	udp_open(t.s, &us);
+	cr_assert_eq(udp_sendmsg(us, "a", 1, &peer, 9, &tx, t.now), 0);
+	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
+	cr_expect_eq(h.ttl, 3);
+	cr_expect_eq(h.tos, 0x10);
+	cr_expect_eq(dgram_setopt(udp_dgram(us), DGRAM_IP_TTL, 0), -EINVAL);
+	cr_expect_eq(dgram_setopt(udp_dgram(us), DGRAM_IP_TTL, 9), 0);
+	cr_assert_eq(udp_sendto(us, "a", 1, &peer, 9, t.now), 0);
+	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
+	cr_expect_eq(h.ttl, 9);
+	tx.src = TH_FAR;
+	cr_expect_eq(udp_sendmsg(us, "a", 1, &peer, 9, &tx, t.now),
+		     -ENETUNREACH, "a source that is not ours");
+	udp_close(us);
+	th_fini(&t);
+}
+
+/* ARP gets no answer: ICMP host unreachable, from ourselves (Linux). */
+Test(udp, neighbour_that_never_answers_is_host_unreachable)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct dgram_info in;
+	struct dgram_ee ee;
+	uint32_t nobody = IPV4(192, 0, 2, 99);
+	size_t len;
+
+	setup(&t);
+	udp_open(t.s, &us);
+	dgram_setopt(udp_dgram(us), DGRAM_IP_RECVERR, 1);
+	cr_assert_eq(udp_sendto(us, "a", 1, &nobody, 9, t.now), 0);
+	for (unsigned i = 0; i < t.cfg.arp_retries; i++) {
+		th_pop(&t);                  /* the ARP request */
+		th_tick(&t, t.cfg.arp_retry);
+	}
+	th_expect_silence(&t);
+	cr_assert_not_null(dgram_errq_peek(udp_dgram(us), &in, &ee, &len));
+	cr_expect_eq(ee.err, EHOSTUNREACH);
+	cr_expect_eq(ee.type, ICMP_UNREACH);
+	cr_expect_eq(ee.code, ICMP_UNREACH_HOST);
+	cr_expect_eq(ee.offender, TH_IP, "from ourselves");
+	cr_expect_eq(ee.addr, nobody);
+	cr_expect_eq(th_cnt(&t)->arp_resolve_fail, 1);
+	udp_close(us);
 	th_fini(&t);
 }

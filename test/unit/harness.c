@@ -436,6 +436,34 @@ const uint8_t *th_check_ipv4(const struct th_frame *f, const uint8_t *eth_dst,
 }
 
 /**
+ * th_icmp_error() - an ICMP error about a datagram the engine sent
+ * @t: the test host
+ * @f: the frame that carried it
+ * @type: ICMP type
+ * @code: ICMP code
+ * @rest: the 32 bits after the checksum (next-hop MTU...)
+ * @src: who sends the error (a router, the peer)
+ * @quote: bytes of the datagram to quote, from its IP header
+ */
+void th_icmp_error(struct th *t, const struct th_frame *f, uint8_t type,
+		   uint8_t code, uint32_t rest, uint32_t src, size_t quote)
+{
+	static uint8_t msg[1600], fr[1700];
+	struct th_ip ip;
+	size_t have = f->len - ETH_HLEN, n;
+
+	if (quote > have)
+		quote = have;
+	cr_assert_leq(quote, sizeof(msg) - ICMP_HLEN);
+	n = th_icmp(msg, type, code, rest, f->data + ETH_HLEN, quote);
+	th_ip_default(&ip, IP_PROTO_ICMP);
+	ip.src = src;
+	ip.ttl = 60;
+	ip.tos = 0xc0;
+	th_input(t, fr, th_ipv4(fr, TH_MAC, &ip, msg, n));
+}
+
+/**
  * th_learn() - teach the engine a neighbour: it asks for us, we answer
  * @t: the test host
  * @ip: the neighbour's address

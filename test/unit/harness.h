@@ -128,6 +128,13 @@ size_t th_collect(struct th *t, const uint8_t *mac, uint8_t *out, size_t cap,
 void th_inject_frag(struct th *t, const struct th_ip *ip, const uint8_t *pl,
 		    size_t off, size_t len, bool more);
 
+/*
+ * Inject an ICMP error from @src (type, code, rest) quoting the first
+ * @quote bytes (or all, if fewer) of the IPv4 datagram frame @f carries.
+ */
+void th_icmp_error(struct th *t, const struct th_frame *f, uint8_t type,
+		   uint8_t code, uint32_t rest, uint32_t src, size_t quote);
+
 /* Teach the stack that TH_PEER (or @ip) is at @mac, by a request to us. */
 void th_learn(struct th *t, uint32_t ip, const uint8_t *mac);
 

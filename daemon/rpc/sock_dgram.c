@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock_dgram.c - datagram sockets (UDP, ping, raw) between SOCK_SEQPACKET
+ * channels and the engine: what the three kinds share
+ *
+ * Theory of operation. Engine to program: when the engine queues a
+ * datagram (DGRAM_EV_READABLE) it is written to the channel at once as
+ * one message: struct ustack_dgram_hdr, struct ustack_dgram_meta (what
+ * recvmsg's control messages will say: the options the program had set
+ * when the datagram was written, its TTL, TOS, addresses, interface and
+ * arrival time on the wall clock) and the payload. When the channel is
+ * full (the program does not read), the datagram stays in the engine's
+ * queue, which is bounded by SO_RCVBUF and drops beyond it as the kernel
+ * does, and the channel is watched for room. The daemon's end has
+ * SO_SNDBUF set from SO_RCVBUF, so the kernel bounds what waits in the
+ * channel the same way.
+ *
+ * Errors: the engine keeps the pending error and the error queue (they
+ * are answered in order with the socket's other calls). The channel only
+ * carries a notification, a USTACK_DG_ERROR message written when the
+ * socket gets an error and none is outstanding (DG_NOTIFIED): it wakes a
+ * program that waits to read, and libustack turns it into POLLERR, or
+ * into the errno of the receive that meets it, after asking
+ * USTACK_MSG_DGERR what is pending. A DGERR reply says when nothing is
+ * pending any more, and the program then removes the notification.
+ *
+ * Program to program's peer: the shim sends with USTACK_MSG_SENDTO on the
+ * control connection, so errors (EACCES, EMSGSIZE, ENOBUFS, ...) come back
+ * synchronously as from the kernel. Datagrams written straight into the
+ * channel (a program writing without the shim) are sent too; their errors
+ * become the socket's pending error.
+ */
+#include "sock_dgram.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <linux/sockios.h>
+
+#include "stack.h"
+#include "udp.h"
+
+#define CHAN_BATCH 64
+
+static uint8_t chan_buf[sizeof(struct ustack_dgram_hdr) +
+			sizeof(struct ustack_dgram_meta) + 65536];
+
+/* The daemon's end holds what SO_RCVBUF allows (the kernel doubles it). */
+static void dg_chan_sndbuf(struct sock *sk)
+{
+	int v = 0;
+
+	dgram_getopt(sk->dg, DGRAM_SO_RCVBUF, &v);
+	v /= 2;
+	setsockopt(sk->chan, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+/**
+ * dg_open() - adopt a new engine socket's common part
+ * @sk: the socket
+ * @dg: its engine socket's common part
+ *
+ * Return: 0, or -ENOBUFS (the uid's memory quota)
+ */
+int dg_open(struct sock *sk, struct dgram *dg)
+{
+	sk->dg = dg;
+	dgram_set_user(dg, sk);
+	dg_chan_sndbuf(sk);
+	return sock_charge(sk, 2 * UDP_RCVBUF_DEFAULT) ? -ENOBUFS : 0;
+}
+
+/* SO_RCVBUF, SO_SNDBUF (and FORCE): charged to the uid before they are set */
+static int dg_setbuf(struct sock *sk, enum dgram_opt o, int val)
+{
+	bool snd = o == DGRAM_SO_SNDBUF || o == DGRAM_SO_SNDBUFFORCE;
+	uint32_t v = stack_sockbuf_size(sk->t->stack, val, snd,
+					o == DGRAM_SO_RCVBUFFORCE ||
+					o == DGRAM_SO_SNDBUFFORCE);
+	int other = 0, rc;
+
+	dgram_getopt(sk->dg, snd ? DGRAM_SO_RCVBUF : DGRAM_SO_SNDBUF, &other);
+	rc = sock_charge(sk, (size_t)v + (size_t)other);
+	if (rc)
+		return rc;
+	dgram_setopt(sk->dg, o, val);
+	dg_chan_sndbuf(sk);
+	return 0;
+}
+
+/* sock_set_timestamp(): SO_TIMESTAMP(NS) old and new, as Linux's flags. */
+static void dg_set_timestamp(struct sock *sk, int name, int val)
+{
+	uint32_t *f = &sk->dg_cmsg;
+
+	if (!val) {
+		*f &= ~(USTACK_CM_TIMESTAMP | USTACK_CM_TIMESTAMPNS);
+		return;
+	}
+	if (name == SO_TIMESTAMP_NEW || name == SO_TIMESTAMPNS_NEW)
+		*f |= USTACK_CM_TS_NEW;
+	else
+		*f &= ~USTACK_CM_TS_NEW;
+	if (name == SO_TIMESTAMP_OLD || name == SO_TIMESTAMP_NEW)
+		*f &= ~USTACK_CM_TIMESTAMPNS;
+	else
+		*f |= USTACK_CM_TIMESTAMPNS;
+	*f |= USTACK_CM_TIMESTAMP;
+}
+
+static int dg_get_timestamp(const struct sock *sk, int name)
+{
+	uint32_t f = sk->dg_cmsg;
+	bool on = f & USTACK_CM_TIMESTAMP, ns = f & USTACK_CM_TIMESTAMPNS;
+	bool nw = f & USTACK_CM_TS_NEW;
+
+	switch (name) {
+	case SO_TIMESTAMP_OLD:
+		return on && !nw && !ns;
+	case SO_TIMESTAMP_NEW:
+		return on && nw && !ns;
+	case SO_TIMESTAMPNS_OLD:
+		return ns && !nw;
+	default:
+		return ns && nw;
+	}
+}
+
+static void dg_flag(uint32_t *f, uint32_t bit, int val)
+{
+	if (val)
+		*f |= bit;
+	else
+		*f &= ~bit;
+}
+
+static int dg_setopt_socket(struct sock *sk, int name, int val)
+{
+	switch (name) {
+	case SO_RCVBUF:
+		return dg_setbuf(sk, DGRAM_SO_RCVBUF, val);
+	case SO_SNDBUF:
+		return dg_setbuf(sk, DGRAM_SO_SNDBUF, val);
+	case SO_RCVBUFFORCE:
+		return dg_setbuf(sk, DGRAM_SO_RCVBUFFORCE, val);
+	case SO_SNDBUFFORCE:
+		return dg_setbuf(sk, DGRAM_SO_SNDBUFFORCE, val);
+	case SO_BROADCAST:
+		return dgram_setopt(sk->dg, DGRAM_SO_BROADCAST, val);
+	case SO_TIMESTAMP_OLD:
+	case SO_TIMESTAMP_NEW:
+	case SO_TIMESTAMPNS_OLD:
+	case SO_TIMESTAMPNS_NEW:
+		dg_set_timestamp(sk, name, val);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int dg_setopt_ip(struct sock *sk, int name, int val)
+{
+	switch (name) {
+	case IP_TTL:
+		return dgram_setopt(sk->dg, DGRAM_IP_TTL, val);
+	case IP_TOS:
+		return dgram_setopt(sk->dg, DGRAM_IP_TOS, val);
+	case IP_RECVERR:
+		return dgram_setopt(sk->dg, DGRAM_IP_RECVERR, val);
+	case IP_MTU_DISCOVER:
+		return dgram_setopt(sk->dg, DGRAM_IP_MTU_DISCOVER, val);
+	case IP_MULTICAST_TTL:
+		return dgram_setopt(sk->dg, DGRAM_IP_MULTICAST_TTL, val);
+	case IP_MULTICAST_LOOP:
+		return dgram_setopt(sk->dg, DGRAM_IP_MULTICAST_LOOP, val);
+	case IP_PKTINFO:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_PKTINFO, val);
+		return 0;
+	case IP_RECVTTL:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_TTL, val);
+		return 0;
+	case IP_RECVTOS:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_TOS, val);
+		return 0;
+	case IP_RECVOPTS:
+	case IP_RETOPTS:
+		/* accepted: no datagram delivered carries IP options */
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * dg_setopt() - the options every datagram socket has
+ * @sk: the socket
+ * @level: SOL_SOCKET or IPPROTO_IP
+ * @name: the option
+ * @val: its value
+ *
+ * Return: 0, -EINVAL, -ENOBUFS (quota), or -ENOPROTOOPT (not one of them)
+ */
+int dg_setopt(struct sock *sk, int level, int name, int val)
+{
+	if (level == SOL_SOCKET)
+		return dg_setopt_socket(sk, name, val);
+	if (level == IPPROTO_IP)
+		return dg_setopt_ip(sk, name, val);
+	return -ENOPROTOOPT;
+}
+
+static int dg_getopt_ip(struct sock *sk, int name, int *val)
+{
+	switch (name) {
+	case IP_TTL:
+		return dgram_getopt(sk->dg, DGRAM_IP_TTL, val);
+	case IP_TOS:
+		return dgram_getopt(sk->dg, DGRAM_IP_TOS, val);
+	case IP_RECVERR:
+		return dgram_getopt(sk->dg, DGRAM_IP_RECVERR, val);
+	case IP_MTU_DISCOVER:
+		return dgram_getopt(sk->dg, DGRAM_IP_MTU_DISCOVER, val);
+	case IP_MULTICAST_TTL:
+		return dgram_getopt(sk->dg, DGRAM_IP_MULTICAST_TTL, val);
+	case IP_MULTICAST_LOOP:
+		return dgram_getopt(sk->dg, DGRAM_IP_MULTICAST_LOOP, val);
+	case IP_PKTINFO:
+		*val = !!(sk->dg_cmsg & USTACK_CM_PKTINFO);
+		return 0;
+	case IP_RECVTTL:
+		*val = !!(sk->dg_cmsg & USTACK_CM_TTL);
+		return 0;
+	case IP_RECVTOS:
+		*val = !!(sk->dg_cmsg & USTACK_CM_TOS);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * dg_getopt() - read an option every datagram socket has
+ * @sk: the socket
+ * @level: SOL_SOCKET or IPPROTO_IP
+ * @name: the option
+ * @val: set to its value
+ *
+ * SO_ERROR takes the pending error, as in Linux.
+ *
+ * Return: 0, or -ENOPROTOOPT (not one of them)
+ */
+int dg_getopt(struct sock *sk, int level, int name, int *val)
+{
+	if (level == IPPROTO_IP)
+		return dg_getopt_ip(sk, name, val);
+	if (level != SOL_SOCKET)
+		return -ENOPROTOOPT;
+	switch (name) {
+	case SO_ERROR:
+		*val = sk->pending_err ? sk->pending_err
+				       : -dgram_take_error(sk->dg);
+		sk->pending_err = 0;
+		return 0;
+	case SO_ACCEPTCONN:
+		*val = 0;
+		return 0;
+	case SO_RCVBUF:
+		return dgram_getopt(sk->dg, DGRAM_SO_RCVBUF, val);
+	case SO_SNDBUF:
+		return dgram_getopt(sk->dg, DGRAM_SO_SNDBUF, val);
+	case SO_BROADCAST:
+		return dgram_getopt(sk->dg, DGRAM_SO_BROADCAST, val);
+	case SO_TIMESTAMP_OLD:
+	case SO_TIMESTAMP_NEW:
+	case SO_TIMESTAMPNS_OLD:
+	case SO_TIMESTAMPNS_NEW:
+		*val = dg_get_timestamp(sk, name);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * dg_shutdown() - shutdown(): Linux marks it shut even without a peer
+ * @sk: the socket
+ * @how: SHUT_RD, SHUT_WR or SHUT_RDWR
+ *
+ * Return: 0, or -ENOTCONN (not connected; the socket is shut anyway)
+ */
+int dg_shutdown(struct sock *sk, int how)
+{
+	uint32_t a;
+	uint16_t p;
+	int rc = sk->proto->getname(sk, true, &a, &p) == -ENOTCONN ?
+		 -ENOTCONN : 0;
+
+	if (how != SHUT_WR) {
+		sk->shut_rd = true;
+		shutdown(sk->chan, SHUT_WR);
+	}
+	if (how != SHUT_RD)
+		sk->shut_wr = true;
+	return rc;
+}
+
+/**
+ * dg_ioctl() - SIOCINQ (the datagram at the head), SIOCOUTQ (0: sends
+ * are synchronous, nothing waits)
+ * @sk: the socket
+ * @req: the request
+ * @val: set to the answer
+ *
+ * Return: 0, or -ENOTTY
+ */
+int dg_ioctl(struct sock *sk, unsigned long req, int *val)
+{
+	struct dgram_info in;
+	size_t len;
+
+	switch (req) {
+	case SIOCOUTQ:
+		*val = 0;
+		return 0;
+	case SIOCINQ:
+		*val = dgram_recv_peek(sk->dg, &in, &len) ? (int)len : 0;
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+/**
+ * dg_tx() - a datagram's sendmsg control messages for the engine
+ * @m: the meta block the program sent, or NULL
+ * @tx: filled in
+ *
+ * Return: 0, -EINVAL (TTL out of range), -ENODEV (IP_PKTINFO names an
+ * interface other than the stack's)
+ */
+int dg_tx(const struct ustack_dgram_meta *m, struct dgram_tx *tx)
+{
+	uint32_t a;
+
+	tx->ttl = -1;
+	tx->tos = -1;
+	tx->src = 0;
+	if (!m)
+		return 0;
+	if (m->cmsg & USTACK_CM_TTL) {
+		if (m->ttl < 1)
+			return -EINVAL;
+		tx->ttl = m->ttl;
+	}
+	if (m->cmsg & USTACK_CM_TOS)
+		tx->tos = m->tos;
+	if (m->cmsg & USTACK_CM_PKTINFO) {
+		if (m->ifindex > 1)
+			return -ENODEV;
+		memcpy(&a, m->spec_dst, 4);
+		tx->src = ntohl(a);
+	}
+	return 0;
+}
+
+/* Write one message to the channel. Return: 1 sent, 0 full, -1 gone */
+static int chan_put(struct sock *sk, const struct ustack_dgram_hdr *h,
+		    const struct ustack_dgram_meta *m, const void *data,
+		    size_t len)
+{
+	struct iovec iov[3] = { { (void *)h, sizeof(*h) } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1 };
+
+	if (m)
+		iov[msg.msg_iovlen++] = (struct iovec){ (void *)m, sizeof(*m) };
+	if (len)
+		iov[msg.msg_iovlen++] = (struct iovec){ (void *)data, len };
+	if (sendmsg(sk->chan, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return 1;
+	if (errno == EAGAIN || errno == ENOBUFS) {
+		sk->t->st.chan_full++;
+		return 0;
+	}
+	return -1;
+}
+
+/* A received datagram's header and ancillary data, as the program sees it. */
+static void dg_describe(struct sock *sk, const struct dgram_info *in,
+			size_t len, struct ustack_dgram_hdr *h,
+			struct ustack_dgram_meta *m)
+{
+	/* the wall clock only when SO_TIMESTAMP asks for it */
+	uint64_t rt = sk->dg_cmsg & USTACK_CM_TIMESTAMP ?
+		      sock_realtime(sk, in->time) : 0;
+	uint32_t a;
+
+	memset(h, 0, sizeof(*h));
+	h->kind = USTACK_DG_DATA;
+	h->flags = USTACK_DG_META;
+	h->len = (uint32_t)len;
+	h->addr.family = AF_INET;
+	h->addr.port = in->sport;       /* 0 for ping and raw: no port */
+	a = htonl(in->src);
+	memcpy(h->addr.addr, &a, 4);
+	memset(m, 0, sizeof(*m));
+	m->cmsg = sk->dg_cmsg;
+	m->ttl = in->ttl;
+	m->tos = in->tos;
+	m->ifindex = in->ifindex;
+	a = htonl(in->spec_dst);
+	memcpy(m->spec_dst, &a, 4);
+	a = htonl(in->dst);
+	memcpy(m->dst, &a, 4);
+	m->sec = (int64_t)(rt / 1000000000u);
+	m->nsec = (uint32_t)(rt % 1000000000u);
+}
+
+/* Post the error notification, if one is due and none is out. */
+static int dg_notify(struct sock *sk)
+{
+	struct ustack_dgram_hdr h;
+	int err = sk->pending_err ? sk->pending_err : sk->dg->err;
+	int rc;
+
+	if (sk->dg_flags & DG_NOTIFIED)
+		return 1;
+	if (!err && dgram_errq_len(sk->dg))
+		err = EAGAIN;            /* only local errors are queued */
+	if (!err)
+		return 1;
+	memset(&h, 0, sizeof(h));
+	h.kind = USTACK_DG_ERROR;
+	h.error = err;
+	rc = chan_put(sk, &h, NULL, NULL, 0);
+	if (rc > 0)
+		sk->dg_flags |= DG_NOTIFIED;
+	return rc;
+}
+
+/**
+ * dg_drain() - move what the engine queued into the channel, as far as it
+ * takes it, then the error notification if one is due
+ * @sk: the socket
+ */
+void dg_drain(struct sock *sk)
+{
+	struct ustack_dgram_hdr h;
+	struct ustack_dgram_meta m;
+	struct dgram_info in;
+	const uint8_t *d;
+	size_t len;
+	int rc;
+
+	while (!sk->shut_rd && (d = dgram_recv_peek(sk->dg, &in, &len))) {
+		dg_describe(sk, &in, len, &h, &m);
+		rc = chan_put(sk, &h, &m, d, len);
+		if (rc == 0) {
+			sock_want_write(sk, true);
+			return;
+		}
+		if (rc > 0)
+			sk->t->st.dgram_in++;
+		dgram_recv_next(sk->dg);
+	}
+	while (sk->shut_rd && dgram_recv_peek(sk->dg, &in, &len))
+		dgram_recv_next(sk->dg);
+	if (dg_notify(sk) == 0)
+		sock_want_write(sk, true);
+}
+
+void dg_chan_write(struct sock *sk)
+{
+	dg_drain(sk);
+}
+
+/* Send one message a program wrote into the channel itself. */
+static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
+{
+	struct ustack_dgram_meta meta, *m = NULL;
+	size_t off = sizeof(*h);
+	uint32_t addr;
+
+	if (h->flags & USTACK_DG_META) {
+		memcpy(&meta, chan_buf + off, sizeof(meta));
+		m = &meta;
+		off += sizeof(meta);
+	}
+	if (h->addr.family == AF_UNSPEC)
+		return sk->proto->sendto(sk, chan_buf + off, h->len, NULL, 0, m);
+	if (h->addr.family != AF_INET)
+		return -ENETUNREACH;
+	memcpy(&addr, h->addr.addr, 4);
+	addr = ntohl(addr);
+	return sk->proto->sendto(sk, chan_buf + off, h->len, &addr,
+				 h->addr.port, m);
+}
+
+/**
+ * dg_chan_read() - the channel is readable: datagrams a program wrote
+ * into it, or end of file (every holder closed it: close the socket)
+ * @sk: the socket
+ */
+void dg_chan_read(struct sock *sk)
+{
+	struct ustack_dgram_hdr h;
+	int i, rc;
+
+	for (i = 0; i < CHAN_BATCH; i++) {
+		ssize_t n = recv(sk->chan, chan_buf, sizeof(chan_buf),
+				 MSG_DONTWAIT);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			if (n < 0)
+				sk->t->st.chan_err++;
+			sock_close(sk);
+			return;
+		}
+		if (ustack_dgram_check(chan_buf, (size_t)n, &h) ||
+		    h.kind != USTACK_DG_DATA) {
+			sk->t->st.chan_bad_msg++;
+			continue;
+		}
+		sock_now(sk);
+		rc = dg_chan_send(sk, &h);
+		if (rc < 0)
+			sk->pending_err = -rc;
+		else
+			sk->t->st.dgram_out++;
+	}
+	sock_settle(sk);
+	if (sk->pending_err)
+		dg_drain(sk);
+}
+
+/* Is anything still pending, so that the notification must stay? */
+static bool dg_pending(const struct sock *sk)
+{
+	return sk->pending_err || sk->dg->err || dgram_errq_len(sk->dg);
+}
+
+/* The head of the error queue, into a DGERR reply. */
+static void dg_errq_entry(struct sock *sk, struct ustack_dgerr_reply *r,
+			  uint8_t *bytes)
+{
+	struct dgram_info in;
+	struct dgram_ee ee;
+	struct ustack_dgram_hdr h;
+	const uint8_t *d;
+	size_t len;
+	uint32_t a;
+
+	d = dgram_errq_peek(sk->dg, &in, &ee, &len);
+	if (!d) {
+		r->error = EAGAIN;
+		return;
+	}
+	dg_describe(sk, &in, len, &h, &r->meta);
+	/* Linux: the ICMP message's control messages, a local error's time */
+	if (ee.origin != DGRAM_EE_ICMP)
+		r->meta.cmsg &= USTACK_CM_TIMESTAMP | USTACK_CM_TIMESTAMPNS |
+				USTACK_CM_TS_NEW;
+	r->ee.err = ee.err;
+	r->ee.origin = ee.origin;
+	r->ee.type = ee.type;
+	r->ee.code = ee.code;
+	r->ee.info = ee.info;
+	a = htonl(ee.offender);
+	memcpy(r->ee.offender, &a, 4);
+	sock_addr_out(sk, ee.addr, ee.port, &r->name);
+	r->full_len = (uint32_t)len;
+	r->len = (uint32_t)(len < USTACK_DGERR_PAYLOAD_MAX ?
+			    len : USTACK_DGERR_PAYLOAD_MAX);
+	memcpy(bytes, d, r->len);
+	dgram_errq_next(sk->dg);
+}
+
+/**
+ * sock_dgram_dgerr() - USTACK_MSG_DGERR: what the error notification is
+ * about (proto/README.md)
+ * @sk: the socket
+ * @req: the request
+ * @reply: room for the reply and the entry's bytes
+ * @reply_len: set to what is in @reply
+ *
+ * Return: 0, or -EINVAL (unknown op), -EOPNOTSUPP (not a datagram socket)
+ */
+int sock_dgram_dgerr(struct sock *sk, const struct ustack_dgerr_req *req,
+		     void *reply, size_t *reply_len)
+{
+	struct ustack_dgerr_reply r;
+	uint8_t *bytes = (uint8_t *)reply + sizeof(r);
+	bool taken = false;
+
+	if (!sk->dg)
+		return -EOPNOTSUPP;
+	if (req->reserved)
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	switch (req->op) {
+	case USTACK_DGERR_TAKE:
+	case USTACK_DGERR_RECV:
+		dg_getopt(sk, SOL_SOCKET, SO_ERROR, &r.error);
+		taken = r.error != 0;
+		break;
+	case USTACK_DGERR_ERRQUEUE:
+		dg_errq_entry(sk, &r, bytes);
+		break;
+	case USTACK_DGERR_SYNC:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (req->op == USTACK_DGERR_RECV) {
+		/* the receive removed the notification: a new one while
+		 * errors remain queued, unless this receive took nothing
+		 * (it would meet the new one at once, again and again) */
+		sk->dg_flags &= ~DG_NOTIFIED;
+		if (taken)
+			dg_notify(sk);
+	} else if (!dg_pending(sk)) {
+		r.flags |= USTACK_DGERR_STALE;
+		sk->dg_flags &= ~DG_NOTIFIED;
+	}
+	memcpy(reply, &r, sizeof(r));
+	*reply_len = sizeof(r) + r.len;
+	return 0;
+}
+
+/**
+ * sock_dgram_event() - stack_ops.dgram_event: move datagrams, post errors
+ * @t: the socket table
+ * @dg: the engine socket's common part
+ * @events: DGRAM_EV_* bits
+ */
+void sock_dgram_event(struct socktab *t, struct dgram *dg, unsigned events)
+{
+	struct sock *sk = dgram_user(dg);
+
+	(void)t;
+	(void)events;
+	if (!sk)
+		return;
+	if (!sk->wev_armed)
+		dg_drain(sk);
+}

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dgram.c - the parts every datagram socket shares (UDP, ping, raw)
+ *
+ * Theory of operation. A received datagram is queued with a struct
+ * dgram_info written into its buffer's first bytes (the headroom once
+ * held the headers in front of the payload; without room, the datagram
+ * is copied into a buffer that has it). The info is what recvmsg's
+ * ancillary data may report: source and destination, TTL and TOS of the
+ * IP header (IP_RECVTTL, IP_RECVTOS), interface and ipi_spec_dst
+ * (IP_PKTINFO), the time of arrival on the engine's clock (SO_TIMESTAMP:
+ * the host turns it into wall-clock time, the engine reads no clock).
+ *
+ * ICMP errors follow Linux (net/ipv4/udp.c __udp4_lib_err, ping.c
+ * ping_err, ip_sockglue.c): without IP_RECVERR only a hard error on a
+ * connected socket is kept, as the pending error that the next call
+ * reports once (SO_ERROR, recv, send); with IP_RECVERR every error is
+ * queued on the socket's error queue (struct dgram_ee: the extended
+ * error, the offender, where the offending datagram went, the bytes it
+ * quoted) and becomes the pending error too. Taking an entry off the
+ * error queue makes the next entry's errno the pending error, or clears
+ * it after the last one (sock_dequeue_err_skb). Both queues together are
+ * bounded by SO_RCVBUF, charged as Linux charges sk_rmem_alloc.
+ *
+ * Output (dgram_output) picks TTL (IP_MULTICAST_TTL for a group), TOS and
+ * DF from the socket's options and the sendmsg's control messages. IP_MTU_DISCOVER as Linux: DO,
+ * PROBE and INTERFACE refuse a datagram larger than the path MTU with
+ * EMSGSIZE and, with IP_RECVERR, queue a local error carrying the MTU
+ * (ip_local_error); WANT, the default, sets DF on what fits and
+ * fragments the rest; DONT and OMIT never set DF.
+ */
+#include "dgram.h"
+
+#include <string.h>
+
+#include "icmp.h"
+#include "ipv4.h"
+#include "stack_impl.h"
+
+/* What each queued datagram or error carries in front of its bytes. */
+struct dgram_rec {
+	struct dgram_info in;
+	struct dgram_ee ee;          /* error queue only */
+};
+
+#define DGRAM_RX_HEADROOM sizeof(struct dgram_info)
+#define DGRAM_ERR_HEADROOM sizeof(struct dgram_rec)
+
+/* What a queued buffer is charged: its size and bookkeeping (truesize). */
+static size_t dgram_truesize(const struct pbuf *p)
+{
+	return p->cap + sizeof(*p) + 64;
+}
+
+static void dgram_event(struct dgram *dg, unsigned events)
+{
+	struct stack *s = dg->s;
+
+	if (s->ops->dgram_event)
+		s->ops->dgram_event(s->ctx, dg, events);
+}
+
+/**
+ * dgram_init() - a socket's common part, with Linux's defaults
+ * @dg: the common part of a new socket
+ * @s: the engine
+ * @kind: UDP, ping or raw
+ */
+void dgram_init(struct dgram *dg, struct stack *s, enum dgram_kind kind)
+{
+	memset(dg, 0, sizeof(*dg));
+	dg->s = s;
+	dg->kind = (uint8_t)kind;
+	dg->pmtudisc = DGRAM_PMTU_WANT;
+	dg->mc_ttl = 1;
+	dg->mc_loop = true;
+	dg->rcvbuf = UDP_RCVBUF_DEFAULT;
+	dg->sndbuf = UDP_SNDBUF_DEFAULT;
+	dg->rxtail = &dg->rxq;
+	dg->errtail = &dg->errq;
+}
+
+static void dgram_purge_errq(struct dgram *dg)
+{
+	while (dg->errq) {
+		struct pbuf *p = dg->errq;
+
+		dg->errq = p->next;
+		dg->rmem -= dgram_truesize(p);
+		p->next = NULL;
+		pbuf_free(p);
+	}
+	dg->errtail = &dg->errq;
+	dg->nerr = 0;
+}
+
+/**
+ * dgram_fini() - free what the socket has queued
+ * @dg: the common part of a socket being closed
+ */
+void dgram_fini(struct dgram *dg)
+{
+	while (dg->rxq)
+		dgram_recv_next(dg);
+	dgram_purge_errq(dg);
+}
+
+void dgram_set_user(struct dgram *dg, void *user)
+{
+	dg->user = user;
+}
+
+void *dgram_user(const struct dgram *dg)
+{
+	return dg->user;
+}
+
+/*
+ * The address a reply to this datagram would come from, as Linux's
+ * fib_compute_spec_dst(): the destination itself when it is ours, else
+ * (a broadcast) the source the route back to the sender would pick.
+ */
+static uint32_t dgram_spec_dst(struct stack *s, const struct ipv4_rx *rx)
+{
+	const struct route *r;
+
+	if (!rx->to_bcast && !ipv4_is_multicast(rx->h.dst) &&
+	    stack_is_local_addr(s, rx->h.dst))
+		return rx->h.dst;
+	r = rx->h.src ? route_lookup(s, rx->h.src) : NULL;
+	if (r)
+		return route_source(s, r, rx->h.src);
+	return s->nif.naddr ? s->nif.addr[0].addr : 0;
+}
+
+/*
+ * The interface IP_PKTINFO names. What we send ourselves shows, as in
+ * Linux, the interface of our address, but for the ICMP errors the stack
+ * makes about its own datagrams (host unreachable when ARP gets no
+ * answer), which Linux shows arriving on lo.
+ */
+static uint16_t dgram_ifindex(struct stack *s, const struct ipv4_rx *rx)
+{
+	uint8_t type;
+
+	if (rx->h.proto != IP_PROTO_ICMP || !stack_is_local_addr(s, rx->h.src) ||
+	    rx->h.total_len <= rx->h.hlen)
+		return (uint16_t)rx->ifindex;
+	type = rx->hdr[rx->h.hlen];
+	return type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAM_PROBLEM ? DGRAM_IF_LOOPBACK :
+	       (uint16_t)rx->ifindex;
+}
+
+/**
+ * dgram_info_rx() - what recvmsg may tell about a datagram IPv4 delivered
+ * @s: the engine
+ * @rx: what IPv4 learned about it
+ * @in: filled in (ports left 0)
+ */
+void dgram_info_rx(struct stack *s, const struct ipv4_rx *rx,
+		   struct dgram_info *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->src = rx->h.src;
+	in->dst = rx->h.dst;
+	in->spec_dst = dgram_spec_dst(s, rx);
+	in->ttl = rx->h.ttl;
+	in->tos = rx->h.tos;
+	in->ifindex = dgram_ifindex(s, rx);
+	in->time = s->now;
+}
+
+/*
+ * @p with at least @room bytes of headroom: itself, or a copy (then @p is
+ * freed). NULL when no memory.
+ */
+static struct pbuf *dgram_room(struct stack *s, struct pbuf *p, size_t room)
+{
+	struct pbuf *c;
+
+	if (pbuf_headroom(p) >= room)
+		return p;
+	c = pbuf_copy(&s->pool, room, p->data, p->len);
+	pbuf_free(p);
+	return c;
+}
+
+/* Linux's admission rule: while what is charged does not pass the limit */
+static bool dgram_room_for(const struct dgram *dg)
+{
+	return dg->rmem <= dg->rcvbuf;
+}
+
+/**
+ * dgram_queue() - queue a received datagram; consumes @p
+ * @dg: the socket
+ * @p: the datagram (what recv returns), data at its first byte
+ * @in: what came with it
+ *
+ * Return: 0, -ENOBUFS (receive buffer full: dropped), -ENOMEM (no buffer)
+ */
+int dgram_queue(struct dgram *dg, struct pbuf *p, const struct dgram_info *in)
+{
+	if (!dgram_room_for(dg)) {
+		pbuf_free(p);
+		return -ENOBUFS;
+	}
+	p = dgram_room(dg->s, p, DGRAM_RX_HEADROOM);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->buf, in, sizeof(*in));
+	p->next = NULL;
+	*dg->rxtail = p;
+	dg->rxtail = &p->next;
+	dg->rmem += dgram_truesize(p);
+	dgram_event(dg, DGRAM_EV_READABLE);
+	return 0;
+}
+
+/**
+ * dgram_recv_peek() - the datagram at the head of the receive queue
+ * @dg: the socket
+ * @in: set to what came with it
+ * @len: set to its length
+ *
+ * Return: its bytes (valid until dgram_recv_next()), or NULL if none
+ */
+const uint8_t *dgram_recv_peek(struct dgram *dg, struct dgram_info *in,
+			       size_t *len)
+{
+	struct pbuf *p = dg->rxq;
+
+	if (!p)
+		return NULL;
+	memcpy(in, p->buf, sizeof(*in));
+	*len = p->len;
+	return p->data;
+}
+
+/**
+ * dgram_recv_next() - drop the datagram at the head of the receive queue
+ * @dg: the socket
+ */
+void dgram_recv_next(struct dgram *dg)
+{
+	struct pbuf *p = dg->rxq;
+
+	if (!p)
+		return;
+	dg->rxq = p->next;
+	if (!dg->rxq)
+		dg->rxtail = &dg->rxq;
+	dg->rmem -= dgram_truesize(p);
+	p->next = NULL;
+	pbuf_free(p);
+}
+
+/* Bytes charged for both queues (netstat's Recv-Q). */
+size_t dgram_recv_queued(const struct dgram *dg)
+{
+	return dg->rmem;
+}
+
+/* Queue one error-queue entry, if it fits (sock_queue_err_skb). */
+static void dgram_queue_error(struct dgram *dg, const struct dgram_ee *ee,
+			      const struct dgram_info *in, const void *payload,
+			      size_t len)
+{
+	struct stack *s = dg->s;
+	struct dgram_rec rec = { .in = *in, .ee = *ee };
+	struct pbuf *p;
+
+	if (!dgram_room_for(dg)) {
+		CNT(s, dgram_errq_full);
+		return;
+	}
+	p = pbuf_copy(&s->pool, DGRAM_ERR_HEADROOM, payload, len);
+	if (!p) {
+		CNT(s, dgram_errq_full);
+		return;
+	}
+	memcpy(p->buf, &rec, sizeof(rec));
+	p->next = NULL;
+	*dg->errtail = p;
+	dg->errtail = &p->next;
+	dg->rmem += dgram_truesize(p);
+	dg->nerr++;
+	CNT(s, dgram_errq_queued);
+}
+
+/**
+ * dgram_report() - an error for the socket, reported as Linux does
+ * @dg: the socket
+ * @ee: the extended error (@ee->err is the errno)
+ * @harderr: the error is hard (icmp_err_convert's "fatal")
+ * @connected: the socket is connected
+ * @in: the ICMP message's info (ancillary data of the error-queue entry)
+ * @payload: the bytes the entry returns (what the ICMP message quoted)
+ * @len: their count
+ *
+ * RFC 1122 4.1.3.3 passes ICMP errors to the application; Linux keeps a
+ * soft error, or one for an unconnected socket, only with IP_RECVERR.
+ *
+ * Return: true if the socket has the error now
+ */
+bool dgram_report(struct dgram *dg, const struct dgram_ee *ee, bool harderr,
+		  bool connected, const struct dgram_info *in,
+		  const void *payload, size_t len)
+{
+	if (!dg->recverr) {
+		if (!harderr || !connected)
+			return false;
+	} else {
+		dgram_queue_error(dg, ee, in, payload, len);
+	}
+	dg->err = (int)ee->err;
+	dgram_event(dg, DGRAM_EV_ERROR);
+	return true;
+}
+
+/* ip_local_error(): a send refused here, on the error queue too. */
+static void dgram_local_error(struct dgram *dg, int err, uint32_t addr,
+			      uint16_t port, uint32_t info)
+{
+	struct dgram_ee ee = { .err = (uint32_t)err, .origin = DGRAM_EE_LOCAL,
+			       .info = info, .addr = addr, .port = port };
+	struct dgram_info in = { .time = dg->s->now };
+
+	if (!dg->recverr)
+		return;
+	dgram_queue_error(dg, &ee, &in, NULL, 0);
+	dgram_event(dg, DGRAM_EV_ERROR);
+}
+
+/**
+ * dgram_errq_peek() - the entry at the head of the error queue
+ * @dg: the socket
+ * @in: set to the ICMP message's info (zero but the time for local ones)
+ * @ee: set to the extended error
+ * @len: set to the length of what it quoted
+ *
+ * Return: the quoted bytes (valid until dgram_errq_next()), or NULL
+ */
+const uint8_t *dgram_errq_peek(struct dgram *dg, struct dgram_info *in,
+			       struct dgram_ee *ee, size_t *len)
+{
+	struct dgram_rec rec;
+	struct pbuf *p = dg->errq;
+
+	if (!p)
+		return NULL;
+	memcpy(&rec, p->buf, sizeof(rec));
+	*in = rec.in;
+	*ee = rec.ee;
+	*len = p->len;
+	return p->data;
+}
+
+/**
+ * dgram_errq_next() - drop the head entry of the error queue
+ * @dg: the socket
+ *
+ * As sock_dequeue_err_skb(): the next ICMP entry's errno becomes the
+ * pending error; after the last ICMP entry, none is pending.
+ */
+void dgram_errq_next(struct dgram *dg)
+{
+	struct pbuf *p = dg->errq;
+	struct dgram_rec rec;
+	bool icmp;
+
+	if (!p)
+		return;
+	memcpy(&rec, p->buf, sizeof(rec));
+	icmp = rec.ee.origin == DGRAM_EE_ICMP;
+	dg->errq = p->next;
+	if (!dg->errq)
+		dg->errtail = &dg->errq;
+	dg->nerr--;
+	dg->rmem -= dgram_truesize(p);
+	p->next = NULL;
+	pbuf_free(p);
+	if (dg->errq) {
+		memcpy(&rec, dg->errq->buf, sizeof(rec));
+		if (rec.ee.origin == DGRAM_EE_ICMP) {
+			dg->err = (int)rec.ee.err;
+			return;
+		}
+	}
+	if (icmp)
+		dg->err = 0;
+}
+
+unsigned dgram_errq_len(const struct dgram *dg)
+{
+	return dg->nerr;
+}
+
+/**
+ * dgram_take_error() - take the pending error (SO_ERROR, or the next call)
+ * @dg: the socket
+ *
+ * Return: 0, or the negative errno pending, which is then cleared
+ */
+int dgram_take_error(struct dgram *dg)
+{
+	int e = dg->err;
+
+	dg->err = 0;
+	return -e;
+}
+
+/**
+ * dgram_setopt() - set a socket option every datagram socket has
+ * @dg: the socket
+ * @opt: which
+ * @val: its value
+ *
+ * Return: 0, -EINVAL (out of range, as Linux), or -ENOPROTOOPT
+ */
+int dgram_setopt(struct dgram *dg, enum dgram_opt opt, int val)
+{
+	switch (opt) {
+	case DGRAM_SO_RCVBUF:
+	case DGRAM_SO_RCVBUFFORCE:
+		dg->rcvbuf = stack_sockbuf_size(dg->s, val, false,
+						opt == DGRAM_SO_RCVBUFFORCE);
+		return 0;
+	case DGRAM_SO_SNDBUF:
+	case DGRAM_SO_SNDBUFFORCE:
+		dg->sndbuf = stack_sockbuf_size(dg->s, val, true,
+						opt == DGRAM_SO_SNDBUFFORCE);
+		return 0;
+	case DGRAM_SO_BROADCAST:
+		dg->broadcast = val != 0;
+		return 0;
+	case DGRAM_IP_TTL:
+		if (val == -1)
+			val = 0;
+		else if (val < 1 || val > 255)
+			return -EINVAL;
+		dg->ttl = (uint8_t)val;
+		return 0;
+	case DGRAM_IP_TOS:
+		dg->tos = (uint8_t)val;
+		return 0;
+	case DGRAM_IP_RECVERR:
+		dg->recverr = val != 0;
+		if (!dg->recverr)
+			dgram_purge_errq(dg);
+		return 0;
+	case DGRAM_IP_MTU_DISCOVER:
+		if (val < DGRAM_PMTU_DONT || val > DGRAM_PMTU_OMIT)
+			return -EINVAL;
+		dg->pmtudisc = (uint8_t)val;
+		return 0;
+	case DGRAM_IP_MULTICAST_TTL:
+		if (val == -1)
+			val = 1;
+		if (val < 0 || val > 255)
+			return -EINVAL;
+		dg->mc_ttl = (uint8_t)val;
+		return 0;
+	case DGRAM_IP_MULTICAST_LOOP:
+		dg->mc_loop = val != 0;
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * dgram_getopt() - read an option every datagram socket has
+ * @dg: the socket
+ * @opt: which
+ * @val: set to its value (IP_TTL: the TTL that will be used)
+ *
+ * Return: 0, or -ENOPROTOOPT
+ */
+int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
+{
+	switch (opt) {
+	case DGRAM_SO_RCVBUF:
+		*val = (int)dg->rcvbuf;
+		return 0;
+	case DGRAM_SO_SNDBUF:
+		*val = (int)dg->sndbuf;
+		return 0;
+	case DGRAM_SO_BROADCAST:
+		*val = dg->broadcast;
+		return 0;
+	case DGRAM_IP_TTL:
+		*val = dg->ttl ? dg->ttl : dg->s->cfg.ttl;
+		return 0;
+	case DGRAM_IP_TOS:
+		*val = dg->tos;
+		return 0;
+	case DGRAM_IP_RECVERR:
+		*val = dg->recverr;
+		return 0;
+	case DGRAM_IP_MTU_DISCOVER:
+		*val = dg->pmtudisc;
+		return 0;
+	case DGRAM_IP_MULTICAST_TTL:
+		*val = dg->mc_ttl;
+		return 0;
+	case DGRAM_IP_MULTICAST_LOOP:
+		*val = dg->mc_loop;
+		return 0;
+	case DGRAM_SO_RCVBUFFORCE:
+	case DGRAM_SO_SNDBUFFORCE:
+		break;                  /* Linux: set only */
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * dgram_path_mtu() - the largest datagram that leaves for @dst unfragmented
+ * @s: the engine
+ * @dst: destination
+ *
+ * Return: the MTU of the interface its route uses (our own addresses:
+ * the largest datagram, as through a loopback)
+ */
+uint32_t dgram_path_mtu(struct stack *s, uint32_t dst)
+{
+	const struct route *r;
+	struct netif *nif;
+
+	if (stack_is_local_addr(s, dst))
+		return IPV4_MAX_LEN;
+	r = route_lookup(s, dst);
+	nif = stack_netif(s, r ? r->ifindex : 1);
+	return nif ? nif->mtu : s->cfg.mtu;
+}
+
+/**
+ * dgram_output() - send one datagram with the socket's IP options
+ * @dg: the socket
+ * @p: the transport header and payload; consumed
+ * @src: source address, or 0 for the route's
+ * @dst: destination
+ * @proto: IP protocol
+ * @dport: destination port, for a local error's msg_name (or 0)
+ * @tx: this datagram's own TTL, TOS (sendmsg control messages), or NULL
+ *
+ * UDP and ping sockets report a pending error here instead of sending,
+ * after the size checks, where Linux's sock_alloc_send_skb() does.
+ *
+ * Return: 0, or -EMSGSIZE (over 64 KiB, or larger than the path MTU when
+ * IP_MTU_DISCOVER forbids fragments: a local error is queued with
+ * IP_RECVERR), the pending error, or what ipv4_send() returns
+ */
+int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
+		 uint32_t dst, uint8_t proto, uint16_t dport,
+		 const struct dgram_tx *tx)
+{
+	struct stack *s = dg->s;
+	uint32_t mtu = dgram_path_mtu(s, dst);
+	size_t total = IPV4_HLEN + p->len;
+	struct ipv4_tx itx = { .src = src, .dst = dst, .proto = proto,
+			       .tos = dg->tos, .ttl = dg->ttl };
+	uint8_t pm = dg->pmtudisc;
+
+	if (ipv4_is_multicast(dst))
+		itx.ttl = dg->mc_ttl;
+
+	if (tx && tx->ttl > 0)
+		itx.ttl = (uint8_t)tx->ttl;
+	if (tx && tx->tos >= 0)
+		itx.tos = (uint8_t)tx->tos;
+	if (total > IPV4_MAX_LEN ||
+	    (total > mtu && (pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
+			     pm == DGRAM_PMTU_INTERFACE))) {
+		pbuf_free(p);
+		CNT(s, ip_tx_frag_needed);
+		dgram_local_error(dg, EMSGSIZE, dst, dport, mtu);
+		return -EMSGSIZE;
+	}
+	if (dg->kind != DGRAM_RAW) {
+		/* sock_alloc_send_skb(): the pending error, and no datagram */
+		int e = dgram_take_error(dg);
+
+		if (e) {
+			pbuf_free(p);
+			CNT(s, dgram_tx_pending_err);
+			return e;
+		}
+	}
+	itx.df = pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
+		 (pm == DGRAM_PMTU_WANT && total <= mtu);
+	if (ipv4_is_multicast(dst) && !itx.ttl) {
+		/* IP_MULTICAST_TTL 0: for this host's members only, and
+		 * ustack has none */
+		pbuf_free(p);
+		return 0;
+	}
+	return ipv4_send(s, p, &itx);
+}
+
+/**
+ * dgram_icmp_errno() - the errno an ICMP error means for a socket
+ * @dg: the socket (its IP_MTU_DISCOVER)
+ * @type: ICMP type
+ * @code: ICMP code
+ * @harderr: set when the error is hard (icmp_err_convert's "fatal")
+ *
+ * As __udp4_lib_err() and ping_err(): destination unreachable by
+ * icmp_err_convert (RFC 1122 4.1.3.3), fragmentation needed is EMSGSIZE
+ * unless IP_PMTUDISC_DONT, parameter problem EPROTO, time exceeded and
+ * unknown types EHOSTUNREACH.
+ *
+ * Return: a positive errno, or 0 when the error means nothing here
+ * (source quench, redirect, fragmentation needed with DONT)
+ */
+int dgram_icmp_errno(const struct dgram *dg, uint8_t type, uint8_t code,
+		     bool *harderr)
+{
+	static const struct { uint8_t err, fatal; } unreach[] = {
+		{ ENETUNREACH, 0 }, { EHOSTUNREACH, 0 }, { ENOPROTOOPT, 1 },
+		{ ECONNREFUSED, 1 }, { EMSGSIZE, 0 }, { EOPNOTSUPP, 0 },
+		{ ENETUNREACH, 1 }, { EHOSTDOWN, 1 }, { ENONET, 1 },
+		{ ENETUNREACH, 1 }, { EHOSTUNREACH, 1 }, { ENETUNREACH, 0 },
+		{ EHOSTUNREACH, 0 }, { EHOSTUNREACH, 1 }, { EHOSTUNREACH, 1 },
+		{ EHOSTUNREACH, 1 },
+	};
+
+	*harderr = false;
+	switch (type) {
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_REDIRECT:
+		return 0;
+	case ICMP_PARAM_PROBLEM:
+		*harderr = true;
+		return EPROTO;
+	case ICMP_UNREACH:
+		if (code == ICMP_UNREACH_NEEDFRAG) {
+			if (dg->pmtudisc == DGRAM_PMTU_DONT)
+				return 0;
+			*harderr = true;
+			return EMSGSIZE;
+		}
+		if (code < sizeof(unreach) / sizeof(unreach[0])) {
+			*harderr = unreach[code].fatal;
+			return unreach[code].err;
+		}
+		return EHOSTUNREACH;
+	default:
+		return EHOSTUNREACH;
+	}
+}

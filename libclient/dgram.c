@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dgram.c - libustack's datagram sockets (UDP, ping, raw): sendmsg and
+ * recvmsg with their control messages, the error queue, POLLERR
+ *
+ * Theory of operation. A datagram socket's channel carries one message
+ * per datagram: struct ustack_dgram_hdr, struct ustack_dgram_meta, the
+ * payload (proto/README.md). recvmsg is one recvmsg on the channel with
+ * the header and meta block as its first iovecs; the meta block says
+ * which control messages to write (the socket's options when the daemon
+ * wrote the datagram) and what they hold, and they are written as Linux's
+ * put_cmsg() writes them: in its order, MSG_CTRUNC when they do not fit.
+ * IP_PKTINFO's interface index is the index, in this program's network
+ * namespace, of the interface the daemon runs on (its name comes in
+ * HELLO); if there is none here, the stack's own number.
+ *
+ * Errors stay in the daemon (the pending error, the error queue). The
+ * channel carries a notification (USTACK_DG_ERROR) that wakes a reader;
+ * a receive that meets it asks the daemon (USTACK_MSG_DGERR) for the
+ * pending error and returns it as errno, as Linux's next receive does,
+ * or goes on reading when there is none. recvmsg(MSG_ERRQUEUE) is a DGERR
+ * request; it never blocks, as in Linux. poll() reports POLLERR for a
+ * socket whose channel has the notification at its head (and POLLIN only
+ * if datagrams follow it). When the daemon says nothing is pending any
+ * more, the notification is removed from the channel's head.
+ *
+ * sendmsg's control messages IP_TTL, IP_TOS and IP_PKTINFO travel in the
+ * SENDTO request's meta block; others are refused as Linux's
+ * ip_cmsg_send() refuses them.
+ */
+#include <errno.h>
+#include <time.h>
+#include <linux/errqueue.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+
+#include "client.h"
+#include "ustack_proto.h"
+
+static int dg_fail(int negerr)
+{
+	errno = -negerr;
+	return -1;
+}
+
+/* ---- the link's interface index, in this namespace ---- */
+
+static _Atomic int link_ifindex, lo_ifindex;   /* 0: not asked yet;
+						 * -1: none here */
+
+/* The index of interface @name in this namespace, or -1 */
+static int if_index(const char *name)
+{
+	struct ifreq ifr;
+	int s, idx = -1;
+
+	if (!name || !*name)
+		return -1;
+	s = ust_r.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, sizeof(ifr.ifr_name) - 1);
+	if (ust_r.ioctl(s, SIOCGIFINDEX, &ifr) == 0)
+		idx = ifr.ifr_ifindex;
+	ust_r.close(s);
+	return idx;
+}
+
+static int link_index(void)
+{
+	int idx = atomic_load(&link_ifindex);
+
+	if (!idx) {
+		idx = if_index(ust_link_name());
+		atomic_store(&link_ifindex, idx);
+	}
+	return idx;
+}
+
+/*
+ * The stack's interface number as this program knows the interface: the
+ * link, by its name; what the stack sent itself came through a loopback,
+ * shown as this namespace's lo (Linux shows lo). Without such an
+ * interface here, the stack's own number.
+ */
+static int ifindex_here(unsigned stack_index)
+{
+	int idx = -1;
+
+	if (stack_index == 1) {
+		idx = link_index();
+	} else if (stack_index == 0) {
+		idx = atomic_load(&lo_ifindex);
+		if (!idx) {
+			idx = if_index("lo");
+			atomic_store(&lo_ifindex, idx);
+		}
+	}
+	return idx > 0 ? idx : (int)stack_index;
+}
+
+/* ---- control messages ---- */
+
+struct cm_out {
+	struct msghdr *m;
+	size_t cap, used;
+};
+
+/* put_cmsg(): one control message, truncated (MSG_CTRUNC) if need be. */
+static void cm_put(struct cm_out *o, int level, int type, const void *data,
+		   size_t len)
+{
+	size_t room = o->cap - o->used, cmlen = CMSG_LEN(len);
+	char *at = (char *)o->m->msg_control + o->used;
+	struct cmsghdr h;
+
+	if (!o->m->msg_control || room < sizeof(h)) {
+		o->m->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	if (room < cmlen) {
+		o->m->msg_flags |= MSG_CTRUNC;
+		cmlen = room;
+	}
+	memset(&h, 0, sizeof(h));
+	h.cmsg_level = level;
+	h.cmsg_type = type;
+	h.cmsg_len = cmlen;
+	memcpy(at, &h, sizeof(h));
+	memcpy(at + CMSG_LEN(0), data, cmlen - CMSG_LEN(0));
+	o->used += CMSG_SPACE(len) < room ? CMSG_SPACE(len) : room;
+}
+
+/* __sock_recv_timestamp(): SO_TIMESTAMP(NS), in the width asked for */
+static void cm_time(struct cm_out *o, const struct ustack_dgram_meta *m)
+{
+	uint32_t f = m->cmsg;
+
+	if (!(f & USTACK_CM_TIMESTAMP))
+		return;
+	if (!(f & USTACK_CM_TS_NEW)) {
+		if (f & USTACK_CM_TIMESTAMPNS) {
+			struct timespec ts = { m->sec, m->nsec };
+
+			cm_put(o, SOL_SOCKET, SO_TIMESTAMPNS_OLD, &ts, sizeof(ts));
+		} else {
+			struct timeval tv = { m->sec, m->nsec / 1000 };
+
+			cm_put(o, SOL_SOCKET, SO_TIMESTAMP_OLD, &tv, sizeof(tv));
+		}
+	} else {
+		int64_t t[2] = { m->sec, f & USTACK_CM_TIMESTAMPNS ?
+				 m->nsec : m->nsec / 1000 };
+
+		cm_put(o, SOL_SOCKET, f & USTACK_CM_TIMESTAMPNS ?
+		       SO_TIMESTAMPNS_NEW : SO_TIMESTAMP_NEW, t, sizeof(t));
+	}
+}
+
+/* ip_cmsg_recv_offset(): IP_PKTINFO, IP_TTL, IP_TOS, in that order */
+static void cm_ip(struct cm_out *o, const struct ustack_dgram_meta *m)
+{
+	if (m->cmsg & USTACK_CM_PKTINFO) {
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_ifindex = ifindex_here(m->ifindex);
+		memcpy(&pi.ipi_spec_dst, m->spec_dst, 4);
+		memcpy(&pi.ipi_addr, m->dst, 4);
+		cm_put(o, SOL_IP, IP_PKTINFO, &pi, sizeof(pi));
+	}
+	if (m->cmsg & USTACK_CM_TTL) {
+		int ttl = m->ttl;
+
+		cm_put(o, SOL_IP, IP_TTL, &ttl, sizeof(ttl));
+	}
+	if (m->cmsg & USTACK_CM_TOS)
+		cm_put(o, SOL_IP, IP_TOS, &m->tos, 1);
+}
+
+static void cm_begin(struct cm_out *o, struct msghdr *m)
+{
+	o->m = m;
+	o->cap = m->msg_control ? m->msg_controllen : 0;
+	o->used = 0;
+}
+
+static void cm_end(struct cm_out *o)
+{
+	o->m->msg_controllen = o->used;
+}
+
+/* ip_cmsg_send(): what sendmsg's control messages ask of one datagram */
+static int cm_parse_ip(const struct cmsghdr *c, struct ustack_dgram_meta *m)
+{
+	size_t dl = c->cmsg_len - CMSG_LEN(0);
+	int v;
+
+	switch (c->cmsg_type) {
+	case IP_TTL:
+		if (dl != sizeof(int))
+			return -EINVAL;
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		if (v < 1 || v > 255)
+			return -EINVAL;
+		m->ttl = (uint8_t)v;
+		m->cmsg |= USTACK_CM_TTL;
+		return 0;
+	case IP_TOS:
+		if (dl == sizeof(int))
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		else if (dl == 1)
+			v = *(const uint8_t *)CMSG_DATA(c);
+		else
+			return -EINVAL;
+		if (v < 0 || v > 255)
+			return -EINVAL;
+		m->tos = (uint8_t)v;
+		m->cmsg |= USTACK_CM_TOS;
+		return 0;
+	case IP_PKTINFO: {
+		struct in_pktinfo pi;
+
+		if (dl != sizeof(pi))
+			return -EINVAL;
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		if (pi.ipi_ifindex && pi.ipi_ifindex != link_index())
+			return -ENODEV;
+		m->ifindex = pi.ipi_ifindex ? 1 : 0;
+		memcpy(m->spec_dst, &pi.ipi_spec_dst, 4);
+		m->cmsg |= USTACK_CM_PKTINFO;
+		return 0;
+	}
+	}
+	return -EINVAL;          /* IP_RETOPTS among them: no IP options */
+}
+
+/* __sock_cmsg_send(): the SOL_SOCKET ones Linux knows are no-ops here */
+static int cm_parse_socket(const struct cmsghdr *c)
+{
+	switch (c->cmsg_type) {
+	case SO_MARK:
+	case SO_PRIORITY:
+	case SO_TIMESTAMPING_OLD:
+	case SO_TIMESTAMPING_NEW:
+	case SCM_TXTIME:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int cm_parse(const struct msghdr *msg, struct ustack_dgram_meta *m)
+{
+	struct msghdr mm = *msg;
+	int rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!msg->msg_control || !msg->msg_controllen)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm); c && !rc;
+	     c = CMSG_NXTHDR(&mm, c)) {
+		if (c->cmsg_len < sizeof(*c) ||
+		    (char *)c + c->cmsg_len >
+		    (char *)msg->msg_control + msg->msg_controllen)
+			return -EINVAL;
+		if (c->cmsg_level == SOL_SOCKET)
+			rc = cm_parse_socket(c);
+		else if (c->cmsg_level == SOL_IP)
+			rc = cm_parse_ip(c, m);
+	}
+	return rc;
+}
+
+/* ---- the error notification ---- */
+
+/* Remove the notification at the channel's head, if it is one. */
+static void notify_drop(int fd)
+{
+	struct ustack_dgram_hdr h;
+	ssize_t n = ust_r.recv(fd, &h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == (ssize_t)sizeof(h) && h.kind == USTACK_DG_ERROR)
+		ust_r.recv(fd, &h, sizeof(h), MSG_DONTWAIT);
+}
+
+static bool notify_at_head(int fd)
+{
+	struct ustack_dgram_hdr h;
+	ssize_t n = ust_r.recv(fd, &h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+
+	return n == (ssize_t)sizeof(h) && h.kind == USTACK_DG_ERROR;
+}
+
+static __thread union {
+	struct ustack_dgerr_reply r;
+	uint8_t b[sizeof(struct ustack_dgerr_reply) + USTACK_DGERR_PAYLOAD_MAX];
+} dgerr_buf;
+
+/* One DGERR request; the reply is in dgerr_buf. Return: 0 or -errno */
+static int dgerr_call(int fd, uint32_t op)
+{
+	struct ustack_dgerr_req req = { .op = op };
+	size_t n = 0;
+	int rc;
+
+	rc = ust_call(USTACK_MSG_DGERR, &req, sizeof(req), NULL, 0, fd,
+		      dgerr_buf.b, sizeof(dgerr_buf.b), &n);
+	if (rc)
+		return rc;
+	if (n < sizeof(dgerr_buf.r) ||
+	    n - sizeof(dgerr_buf.r) != dgerr_buf.r.len ||
+	    dgerr_buf.r.len > dgerr_buf.r.full_len)
+		return -EPROTO;
+	if (dgerr_buf.r.flags & USTACK_DGERR_STALE && op != USTACK_DGERR_RECV)
+		notify_drop(fd);
+	return 0;
+}
+
+/**
+ * ust_dgram_so_error() - SO_ERROR of a datagram socket: take the pending
+ * error
+ * @fd: the socket
+ * @err: set to it (a positive errno) or 0
+ *
+ * Return: 0, or -errno
+ */
+int ust_dgram_so_error(int fd, int *err)
+{
+	int rc = dgerr_call(fd, USTACK_DGERR_TAKE);
+
+	if (rc)
+		return rc;
+	*err = dgerr_buf.r.error;
+	return 0;
+}
+
+/* A send failed: if it took the error the notification was about, the
+ * notification is void. */
+static void dgram_send_failed(int fd)
+{
+	int saved = errno;
+
+	if (notify_at_head(fd))
+		dgerr_call(fd, USTACK_DGERR_SYNC);
+	errno = saved;
+}
+
+/* ---- send ---- */
+
+/**
+ * ust_dgram_sendmsg() - sendmsg on a datagram socket: a SENDTO request
+ * @fd: the socket
+ * @k: its kind (ust_kind)
+ * @m: the message
+ * @flags: MSG_* (MSG_OOB is refused; the rest change nothing here)
+ *
+ * Return: bytes sent, or -1 with errno
+ */
+ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
+			  int flags)
+{
+	struct ustack_dgram_hdr h;
+	struct ustack_dgram_meta meta;
+	struct ustack_int res;
+	struct iovec iov[1 + 64];
+	size_t len = 0, n = 0;
+	int rc, niov = 0;
+
+	(void)k;
+	if (flags & MSG_OOB)
+		return dg_fail(-EOPNOTSUPP);
+	memset(&h, 0, sizeof(h));
+	h.kind = USTACK_DG_DATA;
+	if (m->msg_name && m->msg_namelen) {
+		rc = ustack_addr_from_sockaddr(&h.addr, m->msg_name,
+					       m->msg_namelen);
+		if (rc)
+			return dg_fail(rc);
+	}
+	if (m->msg_iovlen > 64)
+		return dg_fail(-EMSGSIZE);
+	rc = cm_parse(m, &meta);
+	if (rc)
+		return dg_fail(rc);
+	if (meta.cmsg) {
+		h.flags = USTACK_DG_META;
+		iov[niov++] = (struct iovec){ &meta, sizeof(meta) };
+	}
+	for (size_t i = 0; i < m->msg_iovlen; i++) {
+		len += m->msg_iov[i].iov_len;
+		iov[niov++] = m->msg_iov[i];
+	}
+	if (len > USTACK_DGRAM_MAX)
+		return dg_fail(-EMSGSIZE);
+	h.len = (uint32_t)len;
+	rc = ust_call(USTACK_MSG_SENDTO, &h, sizeof(h), iov, niov, fd, &res,
+		      sizeof(res), &n);
+	/* EPIPE after shutdown(SHUT_WR): UDP raises no SIGPIPE in Linux */
+	if (rc) {
+		errno = -rc;
+		dgram_send_failed(fd);
+		return -1;
+	}
+	return res.value;
+}
+
+/* ---- receive ---- */
+
+/* msg_name from the wire form, truncated as the kernel truncates it */
+static void dgram_name(struct msghdr *m, const struct ustack_sockaddr *ua,
+		       unsigned k)
+{
+	if (m->msg_name)
+		m->msg_namelen = (socklen_t)ustack_addr_to_sockaddr(ua,
+			m->msg_name, m->msg_namelen,
+			k & UST_V6 ? AF_INET6 : AF_INET);
+	else
+		m->msg_namelen = 0;
+}
+
+/* Copy @len bytes into the message's iovecs. Return: bytes copied */
+static size_t dgram_copy_out(struct msghdr *m, const uint8_t *d, size_t len)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < m->msg_iovlen && done < len; i++) {
+		size_t c = m->msg_iov[i].iov_len;
+
+		if (c > len - done)
+			c = len - done;
+		memcpy(m->msg_iov[i].iov_base, d + done, c);
+		done += c;
+	}
+	return done;
+}
+
+/* ip_recv_error(): the head of the error queue, never blocking */
+static ssize_t dgram_recverr(int fd, unsigned k, struct msghdr *m)
+{
+	const struct ustack_dgerr_reply *r = &dgerr_buf.r;
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in offender;
+	} eh;
+	struct cm_out o;
+	size_t room = 0, copied;
+	int rc = dgerr_call(fd, USTACK_DGERR_ERRQUEUE);
+
+	if (rc)
+		return dg_fail(rc);
+	if (r->error)
+		return dg_fail(-r->error);
+	m->msg_flags = 0;
+	for (size_t i = 0; i < m->msg_iovlen; i++)
+		room += m->msg_iov[i].iov_len;
+	copied = dgram_copy_out(m, dgerr_buf.b + sizeof(*r), r->len);
+	if (r->full_len > copied || room < r->full_len)
+		m->msg_flags |= MSG_TRUNC;
+	dgram_name(m, &r->name, k);
+	memset(&eh, 0, sizeof(eh));
+	eh.ee.ee_errno = r->ee.err;
+	eh.ee.ee_origin = r->ee.origin;
+	eh.ee.ee_type = r->ee.type;
+	eh.ee.ee_code = r->ee.code;
+	eh.ee.ee_info = r->ee.info;
+	if (r->ee.origin == SO_EE_ORIGIN_ICMP) {
+		eh.offender.sin_family = AF_INET;
+		memcpy(&eh.offender.sin_addr, r->ee.offender, 4);
+	}
+	cm_begin(&o, m);
+	cm_time(&o, &r->meta);
+	cm_ip(&o, &r->meta);
+	cm_put(&o, SOL_IP, IP_RECVERR, &eh, sizeof(eh));
+	cm_end(&o);
+	m->msg_flags |= MSG_ERRQUEUE;
+	return (ssize_t)copied;
+}
+
+/* The receive met the error notification: the pending error, or none. */
+static int dgram_met_notice(int fd, int flags)
+{
+	struct ustack_dgram_hdr h;
+	int rc;
+
+	if (flags & MSG_PEEK)        /* the error is reported once */
+		ust_r.recv(fd, &h, sizeof(h), MSG_DONTWAIT);
+	rc = dgerr_call(fd, USTACK_DGERR_RECV);
+	if (rc)
+		return rc;
+	return -dgerr_buf.r.error;
+}
+
+/**
+ * ust_dgram_recvmsg() - recvmsg on a datagram socket
+ * @fd: the socket
+ * @k: its kind (ust_kind)
+ * @m: the message: iovecs, name, control buffer
+ * @flags: MSG_PEEK, MSG_DONTWAIT, MSG_TRUNC, MSG_ERRQUEUE,
+ *         MSG_CMSG_CLOEXEC
+ *
+ * Return: bytes received (with MSG_TRUNC, UDP and raw give the whole
+ * datagram's length, ping what was copied, as Linux), 0 after
+ * shutdown(SHUT_RD), or -1 with errno
+ */
+ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags)
+{
+	struct ustack_dgram_hdr h;
+	struct ustack_dgram_meta meta;
+	struct iovec iov[2 + 64];
+	struct msghdr km = { .msg_iov = iov };
+	struct cm_out o;
+	ssize_t n;
+	int rc;
+
+	if (m->msg_iovlen > 64)
+		return dg_fail(-EMSGSIZE);
+	if (flags & MSG_ERRQUEUE)
+		return dgram_recverr(fd, k, m);
+	iov[0] = (struct iovec){ &h, sizeof(h) };
+	iov[1] = (struct iovec){ &meta, sizeof(meta) };
+	for (size_t i = 0; i < m->msg_iovlen; i++)
+		iov[2 + i] = m->msg_iov[i];
+	km.msg_iovlen = 2 + m->msg_iovlen;
+	for (;;) {
+		n = ust_r.recvmsg(fd, &km, flags & (MSG_PEEK | MSG_DONTWAIT |
+						    MSG_CMSG_CLOEXEC));
+		if (n < 0)
+			return -1;
+		m->msg_flags = 0;
+		if (n == 0) {
+			m->msg_controllen = 0;
+			return 0;                /* shut down for reading */
+		}
+		if ((size_t)n < sizeof(h))
+			return dg_fail(-EIO);
+		if (h.kind != USTACK_DG_ERROR)
+			break;
+		rc = dgram_met_notice(fd, flags);
+		if (rc)
+			return dg_fail(rc);
+	}
+	if (!(h.flags & USTACK_DG_META) || (size_t)n < sizeof(h) + sizeof(meta))
+		return dg_fail(-EIO);
+	n -= (ssize_t)(sizeof(h) + sizeof(meta));
+	if (km.msg_flags & MSG_TRUNC)
+		m->msg_flags |= MSG_TRUNC;
+	dgram_name(m, &h.addr, k);
+	cm_begin(&o, m);
+	cm_time(&o, &meta);
+	cm_ip(&o, &meta);
+	cm_end(&o);
+	if ((flags & MSG_TRUNC) && !((k & UST_ICMP) &&
+				     (k & UST_TYPE_MASK) == SOCK_DGRAM))
+		return h.len;
+	return n;
+}
+
+/* ---- poll ---- */
+
+/*
+ * A socket whose channel starts with the error notification has an error
+ * for the program to take: POLLERR, and POLLIN only if datagrams follow.
+ */
+static void poll_fix_one(struct pollfd *p)
+{
+	int queued = 0;
+
+	if (!(p->revents & POLLIN) || !ust_is_dgram(ust_kind(p->fd)) ||
+	    !notify_at_head(p->fd))
+		return;
+	p->revents |= POLLERR;
+	if (ust_r.ioctl(p->fd, SIOCINQ, &queued) == 0 &&
+	    queued <= (int)sizeof(struct ustack_dgram_hdr))
+		p->revents &= (short)~(POLLIN | POLLRDNORM);
+}
+
+/**
+ * ust_poll_fix() - after the kernel's poll: POLLERR for datagram sockets
+ * that have an error to report
+ * @fds: what poll filled in
+ * @nfds: their number
+ * @n: poll's result (> 0)
+ *
+ * Return: @n (a socket that had POLLIN has POLLERR instead, still counted)
+ */
+int ust_poll_fix(struct pollfd *fds, nfds_t nfds, int n)
+{
+	int saved = errno;
+
+	for (nfds_t i = 0; i < nfds; i++)
+		if (fds[i].fd >= 0 && fds[i].revents)
+			poll_fix_one(&fds[i]);
+	errno = saved;
+	return n;
+}
