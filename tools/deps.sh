@@ -10,7 +10,8 @@ packages=(
 	mandoc procps systemd socat dnsmasq python3 curl wget iperf3 nginx-light redis-server wrk
 	# stock programs (test/integration/55-stock-programs.sh)
 	openssh-server openssh-client mosquitto mosquitto-clients sockperf
-	traceroute iputils-tracepath util-linux
+	traceroute iputils-tracepath util-linux git nodejs memcached netcat-openbsd
+	bind9-dnsutils
 )
 
 missing=()

@@ -14,6 +14,9 @@
 #         once, every byte compared, both placements;
 #   sockperf TCP ping-pong, both placements;
 #   ping, traceroute and tracepath from the stack to the kernel;
+#   git daemon, node's http server and memcached with their default
+#         addresses, their clients in both placements (nc, git clone);
+#   dig (UDP and TCP), curl --tcp-fastopen and iperf3 -u -w 4M on ustack;
 #   TCP over 127.0.0.1 inside the stack (ustack's loopback, not the kernel's).
 #
 # USTACK_REFERENCE=kernel runs every check with a second kernel namespace
@@ -28,7 +31,8 @@ KERNEL=192.0.2.1
 SOCK=$TMP/ctl.sock
 REFERENCE=${USTACK_REFERENCE:-}
 for p in sshd ssh scp redis-server redis-cli mosquitto mosquitto_pub \
-	mosquitto_sub sockperf traceroute tracepath ping socat; do
+	mosquitto_sub sockperf traceroute tracepath ping socat git node memcached \
+	nc dig dnsmasq iperf3 curl; do
 	PATH=$PATH:/usr/sbin command -v "$p" >/dev/null ||
 		{ fail "$p is installed (make deps)"; summary; exit 1; }
 done
@@ -300,6 +304,108 @@ good=no
 [ $rc -eq 0 ] && grep -q 'hops 1 back 1' <<<"$out" && good=yes
 check "tracepath from ustack: reached in 1 hop, exit $rc ($(tail -n1 <<<"$out" | sed 's/^ *//'))" \
 	test $good = yes
+
+# --- more servers and clients, default settings ------------------------
+# git daemon (binds every address of both families), both placements
+mkdir -p "$TMP/git"
+git init -q --bare "$TMP/git/repo.git"
+git init -q "$TMP/git/src"
+cp "$TMP/1M.bin" "$TMP/git/src/blob"
+git -C "$TMP/git/src" add blob
+git -C "$TMP/git/src" -c user.email=t@example.org -c user.name=t commit -qm blob
+git -C "$TMP/git/src" push -q "$TMP/git/repo.git" HEAD:refs/heads/main
+git -C "$TMP/git/repo.git" symbolic-ref HEAD refs/heads/main
+gitd_args=(daemon --base-path="$TMP/git" --export-all --reuseaddr)
+bg_us "$TMP/gitd-us.log" 60 git "${gitd_args[@]}"
+gitd=$BGPID
+up "$gitd" listening 9418
+kn 30 git clone -q git://$US/repo.git "$TMP/git/c1" >"$TMP/git-c1.log" 2>&1
+check "git daemon on ustack: the kernel's git clone gets the repository" \
+	same "$TMP/1M.bin" "$TMP/git/c1/blob"
+stop "$gitd"
+check "git daemon on ustack logged nothing, as on the kernel ($(last "$TMP/gitd-us.log"))" \
+	test ! -s "$TMP/gitd-us.log"
+bg_kn "$TMP/gitd-k.log" 60 git "${gitd_args[@]}" --listen=$KERNEL
+gitd=$BGPID
+up "$gitd" kn_listening 9418 || fail "the kernel's git daemon starts"
+us 30 git clone -q git://$KERNEL/repo.git "$TMP/git/c2" >"$TMP/git-c2.log" 2>&1
+check "git clone on ustack from the kernel's git daemon ($(last "$TMP/git-c2.log"))" \
+	same "$TMP/1M.bin" "$TMP/git/c2/blob"
+stop "$gitd"
+
+# node's http server with its default host (::, or 0.0.0.0 without IPv6)
+cat >"$TMP/node-http.js" <<'JS'
+const http = require('http');
+if (process.argv[2] === 'server') {
+	const s = http.createServer((q, r) => r.end('hello from node\n'));
+	s.listen(8300, () => console.log('listening on', s.address().address));
+} else {
+	http.get(process.argv[2], r => {
+		let d = '';
+		r.on('data', c => d += c);
+		r.on('end', () => console.log(r.statusCode, d.trim()));
+	}).on('error', e => { console.log('error', e.code); process.exit(1); });
+}
+JS
+bg_us "$TMP/node-us.log" 60 node "$TMP/node-http.js" server
+node=$BGPID
+up "$node" listening 8300
+out=$(kn 10 curl -s -m 5 http://$US:8300/ 2>&1)
+check "node http server on ustack answers the kernel's curl ($out)" test "$out" = "hello from node"
+out=$(us 10 node "$TMP/node-http.js" http://localhost:8300/ 2>&1)
+check "node http client on ustack to localhost ($out)" test "$out" = "200 hello from node"
+stop "$node"
+bg_kn "$TMP/node-k.log" 60 node "$TMP/node-http.js" server
+node=$BGPID
+up "$node" kn_listening 8300 || fail "the kernel's node server starts"
+out=$(us 10 node "$TMP/node-http.js" http://$KERNEL:8300/ 2>&1)
+check "node http client on ustack to the kernel's node server ($out)" test "$out" = "200 hello from node"
+stop "$node"
+
+# memcached with no option but its user; nc as its client
+mc_talk() { printf 'set stock 0 0 3\r\nyes\r\nget stock\r\nquit\r\n'; }
+bg_us "$TMP/memcached.log" 60 memcached -u nobody
+mc=$BGPID
+up "$mc" listening 11211
+out=$(mc_talk | kn 10 nc -q 2 $US 11211 | tr -d '\r' | tr '\n' ' ')
+check "memcached on ustack: nc from the kernel stores and gets ($out)" \
+	test "$out" = "STORED VALUE stock 0 3 yes END "
+out=$(mc_talk | us 10 nc -q 2 localhost 11211 2>&1 | tr -d '\r' | tr '\n' ' ')
+check "memcached on ustack: nc on ustack to localhost ($out)" \
+	test "$out" = "STORED VALUE stock 0 3 yes END "
+stop "$mc"
+
+# dig on ustack against the kernel's dnsmasq (which forwards nothing)
+bg_kn "$TMP/dnsmasq.log" 60 dnsmasq --no-daemon --conf-file=/dev/null --no-resolv \
+	--no-hosts --pid-file= --listen-address=$KERNEL --bind-interfaces \
+	--address=/stock.test/192.0.2.99
+dm=$BGPID
+up "$dm" kn_listening 53 || fail "the kernel's dnsmasq starts ($(last "$TMP/dnsmasq.log"))"
+out=$(us 10 dig +short +time=2 +tries=2 @$KERNEL a.stock.test 2>&1 | tail -n1)
+check "dig on ustack, UDP ($out)" test "$out" = 192.0.2.99
+out=$(us 10 dig +short +tcp +time=2 +tries=2 @$KERNEL b.stock.test 2>&1 | tail -n1)
+check "dig +tcp on ustack ($out)" test "$out" = 192.0.2.99
+stop "$dm"
+
+# curl --tcp-fastopen on ustack (the kernel has no cookie yet: plain SYN)
+mkdir -p "$TMP/www"
+cp "$TMP/1M.bin" "$TMP/www/f.bin"
+bg_kn "$TMP/http-k.log" 60 python3 -m http.server 8400 --bind $KERNEL --directory "$TMP/www"
+http=$BGPID
+up "$http" kn_listening 8400 || fail "the kernel's python3 http.server starts"
+out=$(us 20 curl -s --tcp-fastopen -o "$TMP/tfo.bin" -w '%{http_code}' http://$KERNEL:8400/f.bin 2>&1)
+check "curl --tcp-fastopen on ustack (HTTP $out, 1 MB intact)" same "$TMP/1M.bin" "$TMP/tfo.bin"
+stop "$http"
+
+# iperf3 UDP with a 4 MB socket buffer (-w): it checks what it got
+bg_kn "$TMP/iperf-k.log" 60 iperf3 -s -1 -p 5300 -B $KERNEL
+ip3=$BGPID
+up "$ip3" kn_listening 5300 || fail "the kernel's iperf3 starts"
+out=$(us 30 iperf3 -c $KERNEL -p 5300 -u -b 50M -w 4M -t 2 2>&1)
+rc=$?
+check "iperf3 -u -w 4M on ustack runs (exit $rc: $(grep -E 'receiver|error' <<<"$out" | head -n1 | sed 's/  */ /g'))" \
+	test $rc -eq 0
+stop "$ip3"
 
 # --- TCP over 127.0.0.1 inside the stack -------------------------------
 bg_us "$TMP/lo.log" 30 socat TCP4-LISTEN:9100,bind=127.0.0.1,reuseaddr EXEC:/bin/cat
