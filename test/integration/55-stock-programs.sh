@@ -88,10 +88,11 @@ listening() {
 	fi
 }
 kn_listening() { "${KNS[@]}" ss -Htln "sport = :$1" | grep -q .; }
-# up PID PROBE...: until PROBE succeeds (10 s at most) or PID has exited
+# up PID PROBE...: until PROBE succeeds or PID has exited (a server that
+# dies is seen at once; one that starts slowly on a busy machine has 30 s)
 up() {
-	local pid=$1 i; shift
-	for ((i = 0; i < 200; i++)); do
+	local pid=$1 end=$((SECONDS + 30)); shift
+	while ((SECONDS < end)); do
 		"$@" && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
@@ -184,12 +185,12 @@ up "$mosq" listening 1883
 check "mosquitto with 'listener 1883' on ustack listens ($(last "$TMP/mosquitto.log"))" \
 	listening 1883
 # mqtt_checks WHERE RUNNER HOST...: mosquitto_sub waits for one message,
-# mosquitto_pub publishes until it came (bounded: 20 tries)
+# mosquitto_pub publishes until it came (bounded: 60 tries, 30 s)
 mqtt_checks() {
 	local where=$1 run=$2 i; shift 2
-	$run 15 mosquitto_sub "$@" -t "stock/$run" -C 1 -W 10 >"$TMP/mqtt-$run.out" 2>&1 &
+	$run 40 mosquitto_sub "$@" -t "stock/$run" -C 1 -W 30 >"$TMP/mqtt-$run.out" 2>&1 &
 	local sub=$!
-	for ((i = 0; i < 20; i++)); do
+	for ((i = 0; i < 60; i++)); do
 		$run 5 mosquitto_pub "$@" -t "stock/$run" -m "hello $run" 2>/dev/null
 		sleep 0.3
 		kill -0 $sub 2>/dev/null || break
