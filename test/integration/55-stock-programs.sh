@@ -52,8 +52,14 @@ if [ "$REFERENCE" = kernel ]; then
 	echo "reference run: a kernel namespace stands where ustack would"
 else
 	new_netns NS || { fail "create namespace"; summary; exit 1; }
+	# the socket buffer caps of the kernel it is compared with
+	caps=()
+	if "$USTACKD" --help | grep -q -- --rmem-max; then
+		caps=(--rmem-max "$(cat /proc/sys/net/core/rmem_max)"
+			--wmem-max "$(cat /proc/sys/net/core/wmem_max)")
+	fi
 	start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $US/24 \
-		|| { fail "ustackd starts"; summary; exit 1; }
+		"${caps[@]}" || { fail "ustackd starts"; summary; exit 1; }
 	ip -n "$NS" addr add $KERNEL/24 dev ustk0
 	USNS=(ip netns exec "$NS")
 	USRUN=("$B/ustack-run" --socket "$SOCK")
@@ -398,7 +404,8 @@ out=$(us 20 curl -s --tcp-fastopen -o "$TMP/tfo.bin" -w '%{http_code}' http://$K
 check "curl --tcp-fastopen on ustack (HTTP $out, 1 MB intact)" same "$TMP/1M.bin" "$TMP/tfo.bin"
 stop "$http"
 
-# iperf3 UDP with a 4 MB socket buffer (-w): it checks what it got
+# iperf3 UDP with a 4 MB socket buffer (-w): it checks what it got (the
+# kernel doubles what net.core.wmem_max allows; ustackd has the same cap)
 bg_kn "$TMP/iperf-k.log" 60 iperf3 -s -1 -p 5300 -B $KERNEL
 ip3=$BGPID
 up "$ip3" kn_listening 5300 || fail "the kernel's iperf3 starts"
