@@ -9,6 +9,10 @@ packages=(
 	iproute2 iputils-ping iputils-tracepath traceroute arping tshark tcpdump
 	ethtool strace
 	mandoc procps systemd socat dnsmasq python3 curl wget iperf3 nginx-light redis-server wrk
+	# stock programs (test/integration/55-stock-programs.sh)
+	openssh-server openssh-client mosquitto mosquitto-clients sockperf
+	traceroute iputils-tracepath util-linux git nodejs memcached netcat-openbsd
+	bind9-dnsutils
 )
 
 missing=()
@@ -27,5 +31,15 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The tests run these servers in namespaces of their own: installing them
+# must not start sshd, nginx, redis, mosquitto or dnsmasq on this machine.
+# policy-rc.d(8) answers "not now" to every service start during the
+# install (unless the administrator already has a policy of their own).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	trap 'rm -f "$policy"' EXIT
+	printf '#!/bin/sh\n# make deps: start no service while installing\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

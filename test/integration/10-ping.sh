@@ -29,7 +29,7 @@ check "arping: answer carries a locally administered MAC ($mac)" \
 answered=0
 for i in $(seq 0 99); do
 	size=$((i * 1472 / 99))
-	in_ns ping -n -q -c 1 -W 1 -s $size $US >/dev/null && answered=$((answered + 1))
+	in_ns ping -n -q -c 1 -W 5 -s $size $US >/dev/null && answered=$((answered + 1))
 done
 check "ping: 100 of 100 echo requests of 0..1472 bytes answered ($answered)" \
 	test "$answered" -eq 100

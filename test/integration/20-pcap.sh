@@ -25,7 +25,7 @@ ok "ustackd attaches to ustk-a through libpcap"
 
 out=$(in_ns arping -c 3 -w 5 -I ustk-b $US)
 check "arping over the veth: 3 answered" grep -q '3 packets received' <<<"$out"
-out=$(in_ns ping -n -c 20 -i 0.05 -W 1 $US)
+out=$(in_ns ping -n -c 20 -i 0.05 -W 5 $US)
 check "ping over the veth: 20 of 20 answered" grep -q '20 received' <<<"$out"
 out=$(in_ns ping -n -c 3 -i 0.2 -W 2 -s 20000 $US)
 check "ping -s 20000 over the veth: 3 of 3 answered" grep -q '3 received' <<<"$out"

@@ -72,7 +72,7 @@ check "route del of a missing route: exit 1, 'no such route'" \
 	test $rc -eq 1 -a -n "$(grep 'no such route' <<<"$out")"
 
 check "addr add 192.0.2.3/24" C addr add 192.0.2.3/24
-out=$(in_ns ping -n -c 2 -i 0.2 -W 1 192.0.2.3)
+out=$(in_ns ping -n -c 2 -i 0.2 -W 5 192.0.2.3)
 check "the kernel pings the new address" grep -q '2 received' <<<"$out"
 check "addr --json lists both" \
 	bash -c "'$USTACKCTL' --socket '$SOCK' addr --json | grep -q '\"addresses\": \[\"192.0.2.2/24\", \"192.0.2.3/24\"\]'"

@@ -33,7 +33,7 @@ check "ustack-run: a missing program exits 127" test $? -eq 127
 # socat as a UDP server on ustack, the kernel's socat as client
 ur socat -T 5 UDP4-LISTEN:9000,bind=$US EXEC:/bin/cat &
 PIDS+=($!)
-sleep 1
+wait_for 10 ustack_bound "$SOCK" 9000
 out=$(echo "hello ustack" | in_ns timeout 10 socat -t 2 - UDP4:$US:9000)
 check "socat UDP server under ustack-run echoes ($out)" test "$out" = "hello ustack"
 
@@ -72,7 +72,7 @@ PY
 )
 ur python3 -c "$py_server" $US &
 PIDS+=($!)
-sleep 1.5
+wait_for 10 ustack_bound "$SOCK" 9100
 out=$(in_ns timeout 20 python3 -c "$py_client" $US 2>&1)
 check "python3 UDP server under ustack-run: 200 of 200 answers right ($out)" test "$out" = 200
 in_ns timeout 20 python3 -c "$py_server" $KERNEL &

@@ -180,8 +180,9 @@ s.settimeout(10)
 d, a = s.recvfrom(100); s.sendto(d, a)' $KERNEL &
 PIDS+=($!)
 wait_for 10 udp_bound 9200
+user_copy "$RUN" "$B/libustack-preload.so"
 out=$(in_ns timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$RUN" --socket "$SOCK" python3 -c '
+	"$TMP/bin/ustack-run" --socket "$SOCK" python3 -c '
 import socket, sys
 c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.settimeout(3)
 c.sendto(b"still here", (sys.argv[1], 9200)); print(c.recv(100).decode())' $KERNEL 2>&1)

@@ -122,7 +122,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('$KERNEL', 9000)); s.listen(1)
 c, _ = s.accept(); c.recv(10); c.recv(10); c.close()" &
 KSERVER=$!
-sleep 0.3
+wait_for 10 bash -c "ip netns exec $NS ss -Htln 'sport = :9000' | grep -q ."
 in_ns "$RUN" --socket "$SOCK" python3 -c "
 import socket
 c = socket.create_connection(('$KERNEL', 9000)); c.sendall(b'bye')

@@ -98,6 +98,24 @@ stop_ustackd() {
 	return $rc
 }
 
+# ustack_bound SOCK PORT: the ustackd serving SOCK has a socket bound to
+# local PORT (a server under ustack-run is up: wait_for it, never sleep)
+ustack_bound() {
+	"$PWD/$BUILD/ustackctl" --socket "$1" netstat -n --port "$2" |
+		awk -v p=":$2" '$4 ~ p"$" { found = 1 } END { exit !found }'
+}
+
+# user_copy FILE...: copies of build files, for a program run as another
+# user. The clone may lie where that user cannot read (root's 0700 home):
+# the copies go to $TMP/bin, which any user can reach (ustack-run finds the
+# shim next to itself, so copy both). Prints nothing; use "$TMP/bin/NAME".
+user_copy() {
+	chmod 711 "$TMP"
+	mkdir -p "$TMP/bin"
+	chmod 755 "$TMP/bin"
+	cp "$@" "$TMP/bin/"
+}
+
 # log_value LOG "impair rx:" KEY: a key=value figure from the exit log
 log_value() {
 	grep -- "$2" "$1" | tail -n1 | tr ' ' '\n' | sed -n "s/^$3=//p"
