@@ -140,8 +140,8 @@ static int admin_stats(struct admin *a, struct ctl_req *req)
 	counter_add(c, &n, max, "mem", "pbuf_budget", "packet buffer budget (mem-budget)", m.pbuf_budget);
 	counter_add(c, &n, max, "mem", "pbufs", "packet buffers in use", m.pbufs);
 	counter_add(c, &n, max, "mem", "pbuf_refused", "buffer allocations refused: budget spent", m.pbuf_refused);
-	counter_add(c, &n, max, "mem", "arp_entries", "neighbour cache entries in use", m.arp_entries);
-	counter_add(c, &n, max, "mem", "arp_max_entries", "neighbour cache size", m.arp_max_entries);
+	counter_add(c, &n, max, "mem", "neigh_entries", "neighbour cache entries in use", m.neigh_entries);
+	counter_add(c, &n, max, "mem", "neigh_max_entries", "neighbour cache size", m.neigh_max_entries);
 	counter_add(c, &n, max, "mem", "reass_datagrams", "datagrams in reassembly", m.reass_datagrams);
 	counter_add(c, &n, max, "mem", "reass_bytes", "bytes held by reassembly", m.reass_bytes);
 	counter_add(c, &n, max, "mem", "reass_max_bytes", "reassembly bound (reass-max-bytes)", m.reass_max_bytes);
@@ -181,6 +181,17 @@ static int admin_stats(struct admin *a, struct ctl_req *req)
 			 a->body, sizeof(*lr) + n * sizeof(*c));
 }
 
+/* An engine address on the wire of the admin protocol */
+static void admin_ip_out(struct ustack_ip *o, const struct ip_addr *a)
+{
+	memset(o, 0, sizeof(*o));
+	o->family = a->family;
+	if (a->family == IP_V4)
+		put32(o->addr, a->v4);
+	else
+		memcpy(o->addr, a->v6, 16);
+}
+
 static int admin_neigh(struct admin *a, struct ctl_req *req)
 {
 	struct daemon *d = a->d;
@@ -200,12 +211,13 @@ static int admin_neigh(struct admin *a, struct ctl_req *req)
 		count = max;
 	for (unsigned i = 0; i < count; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].ip = tmp[i].ip;
+		admin_ip_out(&out[i].ip, &tmp[i].ip);
 		memcpy(out[i].mac, tmp[i].mac, sizeof(out[i].mac));
 		out[i].state = tmp[i].state;
-		out[i].expired = tmp[i].expired;
+		out[i].router = tmp[i].is_router;
 		out[i].age_ms = tmp[i].age / NSEC_PER_MSEC;
 		out[i].queued = tmp[i].queued;
+		out[i].probes = tmp[i].probes;
 	}
 	free(tmp);
 	lr->total = total;

@@ -85,13 +85,19 @@ static const struct opt opts[] = {
 	  "packet buffer memory, all uses together (default 64M)", true },
 	{ "ttl", T_U8, SOFF(ttl), 0, 1, 255, "N",
 	  "TTL of the datagrams we send (default 64)", true },
-	{ "arp-max-entries", T_UINT, SOFF(arp_max_entries), sizeof(unsigned), 1, 65536, "N",
-	  "neighbour cache size (default 512)", false },
-	{ "arp-max-age", T_SECONDS, SOFF(arp_max_age), 0, 1, 86400, "SECONDS",
-	  "how long an ARP answer is trusted (default 120)", true },
-	{ "arp-retries", T_UINT, SOFF(arp_retries), sizeof(unsigned), 1, 100, "N",
-	  "ARP requests before a neighbour is unreachable (default 3)", true },
-	{ "arp-queue-len", T_UINT, SOFF(arp_queue_len), sizeof(unsigned), 1, 4096, "N",
+	{ "neigh-max-entries", T_UINT, SOFF(neigh_max_entries), sizeof(unsigned), 1, 65536, "N",
+	  "neighbour cache size, ARP and IPv6 ND together (default 512)", false },
+	{ "neigh-reachable-time", T_SECONDS, SOFF(neigh_reachable), 0, 1, 86400, "SECONDS",
+	  "a neighbour's answer counts as fresh this long, randomized x0.5-1.5 (default 30)", true },
+	{ "neigh-retrans-time", T_MSEC, SOFF(neigh_retrans), 0, 10, 60000, "MS",
+	  "time between solicitations of a neighbour (default 1000)", true },
+	{ "neigh-delay-probe", T_SECONDS, SOFF(neigh_delay_probe), 0, 1, 600, "SECONDS",
+	  "wait before probing a stale neighbour in use (default 5)", true },
+	{ "neigh-mcast-solicit", T_UINT, SOFF(neigh_mcast_solicit), sizeof(unsigned), 1, 100, "N",
+	  "broadcast/multicast solicitations before a neighbour is unreachable (default 3)", true },
+	{ "neigh-ucast-solicit", T_UINT, SOFF(neigh_ucast_solicit), sizeof(unsigned), 1, 100, "N",
+	  "unicast probes of a stale neighbour before it is forgotten (default 3)", true },
+	{ "neigh-queue-len", T_UINT, SOFF(neigh_queue_len), sizeof(unsigned), 1, 4096, "N",
 	  "packets held per neighbour being resolved (default 16)", true },
 	{ "reass-max", T_UINT, SOFF(reass_max), sizeof(unsigned), 1, 65536, "N",
 	  "datagrams in reassembly at once (default 64)", true },
@@ -397,6 +403,17 @@ static int opt_set(struct daemon_config *cfg, struct parse_ctx *pc,
 	return -1;
 }
 
+/*
+ * Names from before the neighbour cache served IPv6 too. arp-max-age was
+ * how long an answer was trusted, which ReachableTime now is.
+ */
+static const struct { const char *old, *now; } renamed[] = {
+	{ "arp-max-entries", "neigh-max-entries" },
+	{ "arp-max-age", "neigh-reachable-time" },
+	{ "arp-retries", "neigh-mcast-solicit" },
+	{ "arp-queue-len", "neigh-queue-len" },
+};
+
 static const struct opt *opt_find(const char *key)
 {
 	char norm[64];
@@ -405,6 +422,12 @@ static const struct opt *opt_find(const char *key)
 	for (char *p = norm; *p; p++)
 		if (*p == '_')
 			*p = '-';
+	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (!strcmp(renamed[i].old, norm)) {
+			log_warn("config: '%s' is now called '%s'",
+				norm, renamed[i].now);
+			snprintf(norm, sizeof(norm), "%s", renamed[i].now);
+		}
 	for (size_t i = 0; i < NOPTS; i++)
 		if (!strcmp(opts[i].name, norm))
 			return &opts[i];

@@ -66,14 +66,27 @@ struct ustack_counter {
 	uint64_t value;
 };
 
+/* An IP address of either family: 4 or 16 bytes in network order */
+struct ustack_ip {
+	uint8_t family;         /* 4 or 6 */
+	uint8_t pad[3];
+	uint8_t addr[16];
+};
+
+/* Neighbour states, RFC 4861 7.3.2 (ARP's entries go through them too) */
+enum ustack_neigh_state {
+	USTACK_NEIGH_INCOMPLETE = 1, USTACK_NEIGH_REACHABLE, USTACK_NEIGH_STALE,
+	USTACK_NEIGH_DELAY, USTACK_NEIGH_PROBE,
+};
+
 struct ustack_neigh {
-	uint32_t ip;
+	struct ustack_ip ip;
 	uint8_t mac[6];
-	uint8_t state;          /* 1 incomplete, 2 reachable */
-	uint8_t expired;        /* reachable but past arp-max-age */
-	uint64_t age_ms;        /* since confirmed, or since asked */
+	uint8_t state;          /* enum ustack_neigh_state */
+	uint8_t router;         /* IPv6: the neighbour said it is a router */
+	uint64_t age_ms;        /* since confirmed, or since created */
 	uint32_t queued;        /* packets waiting for it */
-	uint32_t pad;
+	uint32_t probes;        /* solicitations sent in this state */
 };
 
 struct ustack_route {

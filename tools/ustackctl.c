@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "inet.h"
+#include "ip.h"
 #include "ustack_proto.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
@@ -275,7 +276,24 @@ static int cmd_stats(int argc, char **argv)
 
 static const char neigh_usage[] =
 	"Usage: ustackctl neigh [--json]\n"
-	"The neighbour (ARP) cache: address, MAC, state, age, packets waiting.\n";
+	"The neighbour cache (ARP and IPv6 Neighbor Discovery): address, MAC,\n"
+	"state (incomplete, reachable, stale, delay, probe), age, packets waiting.\n";
+
+/* A wire address as text (RFC 5952 for IPv6) */
+static char *ustack_ip_ntop(const struct ustack_ip *u, char *buf)
+{
+	struct ip_addr a = u->family == 6 ? ip6(u->addr) : ip4(get32(u->addr));
+
+	return ip_ntop(&a, buf);
+}
+
+static const char *neigh_state_str(uint8_t st)
+{
+	static const char *const names[] = { "?", "incomplete", "reachable",
+					     "stale", "delay", "probe" };
+
+	return st <= USTACK_NEIGH_PROBE ? names[st] : "?";
+}
 
 static int cmd_neigh(int argc, char **argv)
 {
@@ -289,7 +307,7 @@ static int cmd_neigh(int argc, char **argv)
 	if (json)
 		printf("{\"neighbours\": [");
 	else
-		printf("%-16s %-18s %-11s %10s %7s\n", "ADDRESS", "MAC", "STATE",
+		printf("%-26s %-18s %-11s %10s %7s\n", "ADDRESS", "MAC", "STATE",
 		       "AGE", "QUEUED");
 	do {
 		const struct ustack_list_reply *lr =
@@ -298,22 +316,26 @@ static int cmd_neigh(int argc, char **argv)
 
 		total = lr->total;
 		for (unsigned i = 0; i < lr->count; i++, shown++) {
-			char ip[16], mac[18], age[32];
-			const char *state = n[i].state == 1 ? "incomplete" :
-					    n[i].expired ? "stale" : "reachable";
+			char ip[IP_STRLEN], mac[18], age[32];
+			const char *state = neigh_state_str(n[i].state);
+			bool known = n[i].state != USTACK_NEIGH_INCOMPLETE;
 
-			ipv4_ntop(n[i].ip, ip);
+			ustack_ip_ntop(&n[i].ip, ip);
 			mac_ntop(n[i].mac, mac);
 			if (json) {
-				printf("%s{\"ip\": \"%s\", \"mac\": \"%s\", \"state\": \"%s\", "
-				       "\"age_ms\": %" PRIu64 ", \"queued\": %u}",
-				       shown ? ", " : "", ip, n[i].state == 1 ? "" : mac,
-				       state, n[i].age_ms, n[i].queued);
+				printf("%s{\"ip\": \"%s\", \"family\": %u, \"mac\": \"%s\", "
+				       "\"state\": \"%s\", \"router\": %s, \"age_ms\": %" PRIu64
+				       ", \"queued\": %u, \"probes\": %u}",
+				       shown ? ", " : "", ip, n[i].ip.family,
+				       known ? mac : "", state,
+				       n[i].router ? "true" : "false", n[i].age_ms,
+				       n[i].queued, n[i].probes);
 			} else {
 				snprintf(age, sizeof(age), "%" PRIu64 ".%01" PRIu64 "s",
 					 n[i].age_ms / 1000, n[i].age_ms % 1000 / 100);
-				printf("%-16s %-18s %-11s %10s %7u\n", ip,
-				       n[i].state == 1 ? "-" : mac, state, age, n[i].queued);
+				printf("%-26s %-18s %-11s %10s %7u%s\n", ip,
+				       known ? mac : "-", state, age, n[i].queued,
+				       n[i].router ? "  router" : "");
 			}
 		}
 		lq.start += lr->count;
@@ -1037,7 +1059,7 @@ static const struct command {
 	{ "ss", cmd_netstat, "the same as netstat" },
 	{ "kill", cmd_kill, "abort a connection now with a reset" },
 	{ "stats", cmd_stats, "every counter, memory against its budget" },
-	{ "neigh", cmd_neigh, "the neighbour (ARP) cache" },
+	{ "neigh", cmd_neigh, "the neighbour cache (ARP, IPv6 ND)" },
 	{ "route", cmd_route, "show, add, del routes" },
 	{ "addr", cmd_addr, "show, add, del addresses" },
 	{ "config", cmd_config, "the running configuration" },

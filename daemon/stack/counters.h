@@ -33,11 +33,13 @@
 	X(arp, tx_replies, "ARP replies sent")                                \
 	X(arp, tx_announce, "gratuitous ARP announcements sent")              \
 	X(arp, conflict, "ARP packets claiming one of our addresses")         \
-	X(arp, evicted, "cache entries evicted because the cache was full")   \
-	X(arp, expired, "cache entries expired by age")                       \
-	X(arp, queue_drop, "dropped: packet waiting for resolution (queue full, entry evicted)") \
-	X(arp, resolve_fail, "dropped: packet whose next hop never answered")  \
-	X(arp, nomem, "dropped: no memory for an ARP entry or packet")        \
+	X(arp, nomem, "dropped: no memory for an ARP packet")                 \
+	X(neigh, evicted, "cache entries evicted because the cache was full") \
+	X(neigh, stale, "entries that went stale (not confirmed in ReachableTime)") \
+	X(neigh, probe_fail, "stale entries removed: unicast probes unanswered") \
+	X(neigh, queue_drop, "dropped: packet waiting for resolution (queue full, entry evicted)") \
+	X(neigh, resolve_fail, "dropped: packet whose next hop never answered") \
+	X(neigh, nomem, "dropped: no memory for a neighbour entry")           \
 	X(ip, rx, "IPv4 datagrams received")                                  \
 	X(ip, rx_short, "dropped: shorter than an IPv4 header")               \
 	X(ip, rx_bad_version, "dropped: version field not 4")                 \

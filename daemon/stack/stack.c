@@ -35,11 +35,13 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->mtu = 1500;
 	cfg->ttl = 64;
 	cfg->mem_budget = 64u << 20;
-	cfg->arp_max_entries = 512;
-	cfg->arp_max_age = 120 * NSEC_PER_SEC;
-	cfg->arp_retry = 1 * NSEC_PER_SEC;
-	cfg->arp_retries = 3;
-	cfg->arp_queue_len = 16;
+	cfg->neigh_max_entries = 512;
+	cfg->neigh_reachable = 30 * NSEC_PER_SEC;
+	cfg->neigh_retrans = 1 * NSEC_PER_SEC;
+	cfg->neigh_delay_probe = 5 * NSEC_PER_SEC;
+	cfg->neigh_mcast_solicit = 3;
+	cfg->neigh_ucast_solicit = 3;
+	cfg->neigh_queue_len = 16;
 	cfg->reass_max = 64;
 	cfg->reass_max_bytes = 4u << 20;
 	cfg->reass_timeout = 30 * NSEC_PER_SEC;
@@ -98,12 +100,13 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 		*why = "between 1 and 8 IPv4 addresses are needed";
 	else if (cfg->ttl == 0)
 		*why = "the TTL must be at least 1";
-	else if (cfg->arp_max_entries < 1 || cfg->arp_max_entries > 65536)
-		*why = "arp_max_entries must be between 1 and 65536";
-	else if (cfg->arp_queue_len < 1 || cfg->arp_retries < 1)
-		*why = "arp_queue_len and arp_retries must be at least 1";
-	else if (cfg->arp_retry == 0 || cfg->arp_max_age == 0 ||
-		 cfg->reass_timeout == 0)
+	else if (cfg->neigh_max_entries < 1 || cfg->neigh_max_entries > 65536)
+		*why = "neigh_max_entries must be between 1 and 65536";
+	else if (cfg->neigh_queue_len < 1 || cfg->neigh_mcast_solicit < 1 ||
+		 cfg->neigh_ucast_solicit < 1)
+		*why = "neigh_queue_len and the solicitation counts must be at least 1";
+	else if (cfg->neigh_retrans == 0 || cfg->neigh_reachable == 0 ||
+		 cfg->neigh_delay_probe == 0 || cfg->reass_timeout == 0)
 		*why = "timeouts must be longer than zero";
 	else if (cfg->mem_budget < (1u << 20))
 		*why = "the memory budget must be at least 1 MiB";
@@ -138,6 +141,20 @@ static int stack_check_addrs(const struct stack_config *cfg)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* The neighbour cache's timing, from the configuration (both families;
+ * router advertisements may change IPv6's later) */
+static void stack_neigh_timing(struct stack *s)
+{
+	for (uint8_t f = IP_V4; f <= IP_V6; f += 2) {
+		struct neigh_params *np = &s->neigh_params[f == IP_V6];
+
+		np->retrans = s->cfg.neigh_retrans;
+		np->delay_probe = s->cfg.neigh_delay_probe;
+		if (np->base_reachable != s->cfg.neigh_reachable)
+			neigh_set_reachable(s, f, s->cfg.neigh_reachable);
+	}
 }
 
 /**
@@ -177,7 +194,9 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	s->icmp_tokens = (uint64_t)cfg->icmp_burst * NSEC_PER_SEC;
 	s->icmp_refill = now;
 	ops->random(ctx, &s->ip_id, sizeof(s->ip_id));
-	rc = arp_init(s);
+	rc = neigh_init(s);
+	stack_neigh_timing(s);
+	arp_init(s);
 	if (rc == 0)
 		rc = tcp_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
@@ -210,7 +229,7 @@ void stack_free(struct stack *s)
 	tcp_fini(s);
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
-	arp_fini(s);
+	neigh_fini(s);
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);
 	free(s);
@@ -225,7 +244,7 @@ void stack_free(struct stack *s)
  * bindings; connections keep what they copied at their start). Fixed at
  * stack_new(): the link identity (MAC, MTU), the addresses and gateway
  * (changed only through stack_addr_add/del and the route calls) and the
- * ARP table size; a host that sees those change must restart the engine. A smaller budget
+ * neighbour cache size; a host that sees those change must restart the engine. A smaller budget
  * does not free what is in use: new allocations wait for it to drain.
  *
  * Return: 0, or -EINVAL if @cfg is invalid (nothing is changed then)
@@ -244,8 +263,9 @@ int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
 	s->cfg.naddr = fixed.naddr;
 	memcpy(s->cfg.addr, fixed.addr, sizeof(fixed.addr));
 	s->cfg.gateway = fixed.gateway;
-	s->cfg.arp_max_entries = fixed.arp_max_entries;
+	s->cfg.neigh_max_entries = fixed.neigh_max_entries;
 	s->pool.budget = cfg->mem_budget;
+	stack_neigh_timing(s);
 	return 0;
 }
 
@@ -349,8 +369,8 @@ void stack_mem(const struct stack *s, struct stack_mem *m)
 	m->pbuf_budget = s->pool.budget;
 	m->pbufs = s->pool.live;
 	m->pbuf_refused = s->pool.alloc_fail;
-	m->arp_entries = s->arp.used;
-	m->arp_max_entries = s->arp.cap;
+	m->neigh_entries = s->neigh.used;
+	m->neigh_max_entries = s->neigh.cap;
 	m->reass_datagrams = s->reass.count;
 	m->reass_bytes = s->reass.bytes;
 	m->reass_max_bytes = s->cfg.reass_max_bytes;
@@ -359,6 +379,17 @@ void stack_mem(const struct stack *s, struct stack_mem *m)
 const struct pbuf_pool *stack_pool(const struct stack *s)
 {
 	return &s->pool;
+}
+
+/**
+ * stack_unreachable() - tell the transports that @nexthop never answered
+ * @s: the stack
+ * @nexthop: the neighbour that resolution gave up on
+ */
+void stack_unreachable(struct stack *s, const struct ip_addr *nexthop)
+{
+	if (ip_is_v4(nexthop))
+		tcp_neigh_unreachable(s, nexthop->v4);
 }
 
 void stack_log(struct stack *s, int level, const char *fmt, ...)

@@ -24,6 +24,7 @@
 
 #include "counters.h"
 #include "inet.h"
+#include "ip.h"
 #include "pbuf.h"
 #include "tcp.h"
 
@@ -82,11 +83,14 @@ struct stack_config {
 	uint32_t gateway;             /* 0: no default route */
 	uint8_t ttl;                  /* TTL of datagrams we originate */
 	size_t mem_budget;            /* bytes of packet buffers, all uses */
-	unsigned arp_max_entries;     /* neighbour cache bound */
-	uint64_t arp_max_age;         /* ns an answer is trusted */
-	uint64_t arp_retry;           /* ns between requests while resolving */
-	unsigned arp_retries;         /* requests before giving up */
-	unsigned arp_queue_len;       /* packets held per unresolved neighbour */
+	/* neighbour cache, ARP and ND alike (neigh.c); Linux's defaults */
+	unsigned neigh_max_entries;   /* cache bound (gc_thresh3-like) */
+	uint64_t neigh_reachable;     /* ns, base_reachable_time (30 s) */
+	uint64_t neigh_retrans;       /* ns between solicitations (1 s) */
+	uint64_t neigh_delay_probe;   /* ns, delay_first_probe_time (5 s) */
+	unsigned neigh_mcast_solicit; /* broadcast/multicast tries (3) */
+	unsigned neigh_ucast_solicit; /* unicast probes of a stale entry (3) */
+	unsigned neigh_queue_len;     /* packets held per unresolved neighbour */
 	unsigned reass_max;           /* datagrams in reassembly at once */
 	size_t reass_max_bytes;       /* bytes held by reassembly at most */
 	uint64_t reass_timeout;       /* ns a datagram may take to complete */
@@ -151,7 +155,7 @@ const struct stack_counters *stack_counters(const struct stack *s);
 /* Memory in use per kind of object, against its bound. */
 struct stack_mem {
 	uint64_t pbuf_bytes, pbuf_peak, pbuf_budget, pbufs, pbuf_refused;
-	uint64_t arp_entries, arp_max_entries;
+	uint64_t neigh_entries, neigh_max_entries;
 	uint64_t reass_datagrams, reass_bytes, reass_max_bytes;
 };
 void stack_mem(const struct stack *s, struct stack_mem *m);
@@ -160,12 +164,13 @@ const struct pbuf_pool *stack_pool(const struct stack *s);
 /* Inspection, for ustackctl: each fills at most @max entries from @start
  * and returns how many there are in all. */
 struct stack_neigh {
-	uint32_t ip;
+	struct ip_addr ip;
 	uint8_t mac[ETH_ALEN];
-	uint8_t state;               /* enum arp_state: 1 incomplete, 2 reachable */
-	bool expired;                /* reachable, but older than arp_max_age */
-	uint64_t age;                /* ns since confirmed (or asked, if incomplete) */
+	uint8_t state;               /* enum neigh_state (neigh.h) */
+	bool is_router;              /* ND: the neighbour is a router */
+	uint64_t age;                /* ns since confirmed (or since created) */
 	unsigned queued;             /* packets waiting for resolution */
+	unsigned probes;             /* solicitations sent in this state */
 };
 struct stack_route {
 	uint32_t dst;

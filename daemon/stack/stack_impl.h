@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "arp.h"
+#include "neigh.h"
 #include "ipv4.h"
 #include "stack.h"
 #include "tcp_impl.h"
@@ -48,7 +49,9 @@ struct stack {
 	struct route routes[STACK_MAX_ROUTES];
 	unsigned nroutes;
 
-	struct arp_table arp;
+	struct neigh_table neigh;
+	const struct neigh_ops *neigh_ops[2];      /* [0] ARP, [1] ND */
+	struct neigh_params neigh_params[2];
 	struct reass_table reass;
 	uint16_t ip_id;
 
@@ -65,6 +68,7 @@ struct stack {
 	bool loop_draining;
 };
 
+void stack_unreachable(struct stack *s, const struct ip_addr *nexthop);
 void stack_log(struct stack *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint32_t stack_random32(struct stack *s);

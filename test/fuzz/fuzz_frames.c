@@ -16,10 +16,10 @@
  *
  * After every record the engine's state is checked against what the
  * design promises:
- *   - every live packet buffer is owned by an ARP queue or a datagram in
+ *   - every live packet buffer is owned by a neighbour queue or a datagram in
  *     reassembly, and the pool's byte count is exactly theirs;
  *   - the pool never passes its budget, reassembly never passes its
- *     bounds, the ARP table its size and each queue its length (a bound
+ *     bounds, the neighbour table its size and each queue its length (a bound
  *     lowered by stack_reconfigure() is only owed from then on: what was
  *     held may stay, nothing may be added);
  *   - TCP holds at most tcp_max_socks sockets, tcp_mem_budget of buffers
@@ -450,9 +450,9 @@ static size_t ff_heap_expected(const struct stack *s, size_t pbuf_bytes)
 	const struct pbuf_pool *pool = &s->pool;
 	size_t n = heap_cost(sizeof(*s));
 
-	if (s->arp.e) {
-		n += heap_cost(s->arp.cap * sizeof(*s->arp.e));
-		n += heap_cost(s->arp.nbuckets * sizeof(*s->arp.bucket));
+	if (s->neigh.e) {
+		n += heap_cost(s->neigh.cap * sizeof(*s->neigh.e));
+		n += heap_cost(s->neigh.nbuckets * sizeof(*s->neigh.bucket));
 	}
 	if (s->timers.v)
 		n += heap_cost(s->timers.cap * sizeof(*s->timers.v));
@@ -467,56 +467,67 @@ static size_t ff_pbuf_heap(const struct pbuf *p)
 	return heap_cost(sizeof(*p) + p->cap);
 }
 
-/* The ARP table: see the theory of operation. Return: INCOMPLETE count */
-static unsigned ff_check_arp(struct ff *f, uint64_t *owned, size_t *bytes,
-			     size_t *heap, unsigned *qmax)
+/* The neighbour cache: see the theory of operation. Return: entries with a
+ * timer armed (INCOMPLETE, DELAY, PROBE) */
+static unsigned ff_check_neigh(struct ff *f, uint64_t *owned, size_t *bytes,
+			       size_t *heap, unsigned *qmax)
 {
 	struct stack *s = f->s;
-	const struct arp_table *t = &s->arp;
-	unsigned used = 0, incomplete = 0;
+	const struct neigh_table *t = &s->neigh;
+	unsigned used = 0, timed = 0;
 
 	for (unsigned i = 0; i < t->cap; i++) {
-		const struct arp_entry *e = &t->e[i];
+		const struct neigh_entry *e = &t->e[i];
 		const struct pbuf *p, *tail = NULL;
 		unsigned n = 0;
 
-		if (e->state == ARP_FREE) {
-			FF_ASSERT(!e->q_head && !e->qlen && !timer_armed(&e->retry),
-				  "free ARP slot %u holds something", i);
+		if (e->state == NEIGH_FREE) {
+			FF_ASSERT(!e->q_head && !e->qlen && !timer_armed(&e->timer),
+				  "free neighbour slot %u holds something", i);
 			continue;
 		}
 		used++;
 		for (p = e->q_head; p; p = p->next) {
-			FF_ASSERT(++n <= 65536, "ARP queue loops");
+			FF_ASSERT(++n <= 65536, "neighbour queue loops");
 			*bytes += p->cap;
 			*heap += ff_pbuf_heap(p);
 			FF_ASSERT(p->refcnt == 1, "queued pbuf refcnt %u", p->refcnt);
 			tail = p;
 		}
 		FF_ASSERT(n == e->qlen && tail == e->q_tail,
-			  "ARP queue of %u counted %u", n, e->qlen);
-		FF_ASSERT(n <= zmax(f->cfg.arp_queue_len, f->prev_qlen),
-			  "ARP queue of %u, bound %u", n, f->cfg.arp_queue_len);
+			  "neighbour queue of %u counted %u", n, e->qlen);
+		FF_ASSERT(n <= zmax(f->cfg.neigh_queue_len, f->prev_qlen),
+			  "neighbour queue of %u, bound %u", n, f->cfg.neigh_queue_len);
 		*owned += n;
 		if (n > *qmax)
 			*qmax = n;
-		if (e->state == ARP_INCOMPLETE) {
-			incomplete++;
-			FF_ASSERT(timer_armed(&e->retry),
-				  "INCOMPLETE entry without a retry timer");
-		} else {
-			FF_ASSERT(e->state == ARP_REACHABLE, "ARP state %d", e->state);
-			FF_ASSERT(!n && !timer_armed(&e->retry),
-				  "REACHABLE entry with a queue or timer");
+		switch (e->state) {
+		case NEIGH_INCOMPLETE:
+		case NEIGH_DELAY:
+		case NEIGH_PROBE:
+			timed++;
+			FF_ASSERT(timer_armed(&e->timer), "%s entry without a timer",
+				  neigh_state_name(e->state));
+			FF_ASSERT(e->state == NEIGH_INCOMPLETE || !n,
+				  "resolved entry with a queue");
+			break;
+		default:
+			FF_ASSERT(e->state == NEIGH_REACHABLE ||
+				  e->state == NEIGH_STALE, "neighbour state %d",
+				  e->state);
+			FF_ASSERT(!n && !timer_armed(&e->timer),
+				  "%s entry with a queue or timer",
+				  neigh_state_name(e->state));
 		}
-		FF_ASSERT(arp_find(s, e->ip) == e, "entry %#x not found", e->ip);
-		FF_ASSERT(e->ip && !ff_is_ours(f, e->ip) && !ff_is_bcast(f, e->ip) &&
-			  !ipv4_is_multicast(e->ip), "ARP entry for %#x", e->ip);
+		FF_ASSERT(neigh_find(s, &e->ip) == e, "entry %#x not found", e->ip.v4);
+		FF_ASSERT(e->ip.family == IP_V4 && e->ip.v4 && !ff_is_ours(f, e->ip.v4) &&
+			  !ff_is_bcast(f, e->ip.v4) && !ipv4_is_multicast(e->ip.v4),
+			  "neighbour entry for %#x", e->ip.v4);
 	}
 	FF_ASSERT(used == t->used && used <= t->cap && t->cap ==
-		  f->cfg.arp_max_entries, "ARP table: %u used, %u counted, cap %u",
+		  f->cfg.neigh_max_entries, "neighbour table: %u used, %u counted, cap %u",
 		  used, t->used, t->cap);
-	return incomplete;
+	return timed;
 }
 
 /* Reassembly: see the theory of operation. Return: datagrams held */
@@ -676,7 +687,7 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 	FF_ASSERT(pool->in_use <= zmax(pool->budget, f->prev_in_use),
 		  "pool holds %zu, budget %zu", pool->in_use, pool->budget);
 	FF_ASSERT(pool->budget == f->cfg.mem_budget, "budget");
-	incomplete = ff_check_arp(f, &owned, &bytes, &heap, &qmax);
+	incomplete = ff_check_neigh(f, &owned, &bytes, &heap, &qmax);
 	count = ff_check_reass(f, &owned, &bytes, &heap);
 	tcp_timers = ff_check_tcp(f, &heap);
 	ff_check_udp(f, &owned, &bytes, &heap);
@@ -751,9 +762,10 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->mtu = mtus[c[FF_CFG_MTU] & 7] + (c[FF_CFG_MTU] >> 3);
 	if (cfg->mtu > 65535)
 		cfg->mtu = 65535;
-	cfg->arp_max_entries = 1 + (c[FF_CFG_ARP] & 15);
-	cfg->arp_queue_len = 1 + (c[FF_CFG_ARP] >> 4 & 3);
-	cfg->arp_retries = 1 + (c[FF_CFG_ARP] >> 6);
+	cfg->neigh_max_entries = 1 + (c[FF_CFG_ARP] & 15);
+	cfg->neigh_queue_len = 1 + (c[FF_CFG_ARP] >> 4 & 3);
+	cfg->neigh_mcast_solicit = 1 + (c[FF_CFG_ARP] >> 6);
+	cfg->neigh_ucast_solicit = 1 + (c[FF_CFG_ARP] >> 6);
 	cfg->reass_max = 1 + (c[FF_CFG_REASS] & 7);
 	cfg->reass_max_bytes = c[FF_CFG_REASS] & 0x80 ? 4u << 20 :
 			       (1 + (c[FF_CFG_REASS] >> 3 & 15)) * 4096u;
@@ -765,8 +777,9 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->addr[1].addr = IPV4(198, 51, 100, 1);
 	cfg->addr[1].prefix = prefixes[c[FF_CFG_ADDR] >> 3 & 7];
 	cfg->gateway = c[FF_CFG_ADDR] & 0x80 ? 0 : IPV4(192, 0, 2, 254);
-	cfg->arp_retry = (1 + (c[FF_CFG_TIMERS] & 3)) * 250 * NSEC_PER_MSEC;
-	cfg->arp_max_age = (1 + (c[FF_CFG_TIMERS] >> 2 & 3)) * 10 * NSEC_PER_SEC;
+	cfg->neigh_retrans = (1 + (c[FF_CFG_TIMERS] & 3)) * 250 * NSEC_PER_MSEC;
+	cfg->neigh_reachable = (1 + (c[FF_CFG_TIMERS] >> 2 & 3)) * 10 * NSEC_PER_SEC;
+	cfg->neigh_delay_probe = (1 + (c[FF_CFG_TIMERS] >> 2 & 1)) * NSEC_PER_SEC;
 	cfg->reass_timeout = (1 + (c[FF_CFG_TIMERS] >> 4 & 3)) * 5 * NSEC_PER_SEC;
 	cfg->icmp_rate = rates[c[FF_CFG_TIMERS] >> 6];
 	cfg->ttl = c[FF_CFG_TTL] ? c[FF_CFG_TTL] : 64;
@@ -1183,12 +1196,12 @@ static void ff_rec_reconf(struct ff *f, const uint8_t *rec)
 
 	cfg.mem_budget = rec[0] & 0x80 ? 64u << 20 :
 			 (1u << 20) + (rec[0] & 0x7f) * 16384u;
-	cfg.arp_queue_len = 1 + (rec[1] & 7);
+	cfg.neigh_queue_len = 1 + (rec[1] & 7);
 	cfg.reass_max = 1 + (rec[1] >> 3 & 7);
-	cfg.arp_retries = 1 + (rec[1] >> 6);
+	cfg.neigh_mcast_solicit = 1 + (rec[1] >> 6);
 	cfg.reass_max_bytes = rec[2] & 0x20 ? 4u << 20 :
 			      (1 + (rec[2] & 0x1f)) * 4096u;
-	cfg.arp_max_age = rec[2] & 0x40 ? NSEC_PER_SEC : 120 * NSEC_PER_SEC;
+	cfg.neigh_reachable = rec[2] & 0x40 ? NSEC_PER_SEC : 30 * NSEC_PER_SEC;
 	cfg.icmp_burst = rec[2] & 0x80 ? 1 : 50;
 	cfg.ttl = (uint8_t)(rec[0] | 1);
 	rc = stack_reconfigure(f->s, &cfg);

@@ -483,7 +483,7 @@ Test(ipv4, output_broadcast_multicast)
 	th_expect_output(&t, mdns, IPV4(239, 128, 0, 251), 10, 4);
 	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->arp_tx_requests, 0);
-	cr_expect_eq(t.s->arp.used, 0);
+	cr_expect_eq(t.s->neigh.used, 0);
 	th_fini(&t);
 }
 

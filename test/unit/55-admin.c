@@ -35,26 +35,28 @@ Test(admin, neighbour_list_shows_state_age_and_queue)
 	total = stack_neigh_list(t.s, t.now, 0, n, 4);
 	cr_assert_eq(total, 2);
 	for (unsigned i = 0; i < 2; i++) {
-		if (n[i].ip == TH_PEER) {
-			cr_assert_eq(n[i].state, ARP_REACHABLE);
+		cr_assert_eq(n[i].ip.family, IP_V4);
+		if (n[i].ip.v4 == TH_PEER) {
+			cr_assert_eq(n[i].state, NEIGH_REACHABLE);
 			cr_assert_eq(memcmp(n[i].mac, TH_PEER_MAC, ETH_ALEN), 0);
 			cr_assert_eq(n[i].age, 5 * NSEC_PER_SEC + NSEC_PER_SEC / 2);
-			cr_assert_not(n[i].expired);
 			cr_assert_eq(n[i].queued, 0);
 		} else {
-			cr_assert_eq(n[i].ip, IPV4(192, 0, 2, 9));
-			cr_assert_eq(n[i].state, ARP_INCOMPLETE);
+			cr_assert_eq(n[i].ip.v4, IPV4(192, 0, 2, 9));
+			cr_assert_eq(n[i].state, NEIGH_INCOMPLETE);
 			cr_assert_eq(n[i].queued, 1);
+			cr_assert_eq(n[i].probes, 1);
 			cr_assert_eq(n[i].age, NSEC_PER_SEC / 2);
 		}
 	}
 	/* paging: from the second entry on, one at a time */
 	cr_assert_eq(stack_neigh_list(t.s, t.now, 1, n, 1), 2);
-	th_tick(&t, t.cfg.arp_max_age);
+	th_tick(&t, t.s->neigh_params[0].reachable);
 	stack_neigh_list(t.s, t.now, 0, n, 4);
 	for (unsigned i = 0; i < 2; i++)
-		if (n[i].ip == TH_PEER)
-			cr_assert(n[i].expired, "older than arp_max_age");
+		if (n[i].ip.v4 == TH_PEER)
+			cr_assert_eq(n[i].state, NEIGH_STALE,
+				     "not confirmed for ReachableTime");
 	while (th_queued(&t))
 		th_pop(&t);
 }
@@ -203,7 +205,7 @@ Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
 	c.mem_budget = 8u << 20;
 	c.mtu = 9000;				/* fixed: ignored */
 	c.mac[5] ^= 1;
-	c.arp_max_entries = 7;
+	c.neigh_max_entries = 7;
 	cr_assert_eq(stack_reconfigure(t.s, &c), 0);
 	cr_assert_eq(t.s->cfg.ttl, 17);
 	cr_assert_eq(t.s->cfg.tcp_msl, 5 * NSEC_PER_SEC);
@@ -211,7 +213,7 @@ Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
 	cr_assert_eq(t.s->pool.budget, 8u << 20);
 	cr_assert_eq(t.s->cfg.mtu, t.cfg.mtu);
 	cr_assert_eq(t.s->cfg.mac[5], t.cfg.mac[5]);
-	cr_assert_eq(t.s->cfg.arp_max_entries, t.cfg.arp_max_entries);
+	cr_assert_eq(t.s->cfg.neigh_max_entries, t.cfg.neigh_max_entries);
 	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 2,
 		     "an address added at run time survives a reload");
 	c.ttl = 0;

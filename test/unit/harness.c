@@ -72,6 +72,9 @@ void th_config(struct stack_config *cfg)
 	cfg->addr[0].addr = TH_IP;
 	cfg->addr[0].prefix = 24;
 	cfg->gateway = TH_GW;
+	/* neighbours stay confirmed for the length of any test; the ARP and
+	 * ND tests that are about aging set realistic times themselves */
+	cfg->neigh_reachable = 30ull * 86400 * NSEC_PER_SEC;
 }
 
 /**
@@ -117,7 +120,7 @@ void th_fini(struct th *t)
 	const struct pbuf_pool *pool = stack_pool(t->s);
 
 	reass_fini(t->s);
-	arp_fini(t->s);
+	neigh_fini(t->s);
 	cr_expect_eq(pool->live, 0, "%llu packet buffers leaked",
 		     (unsigned long long)pool->live);
 	cr_expect_eq(pool->in_use, 0, "%zu buffer bytes leaked", pool->in_use);
@@ -436,7 +439,8 @@ const uint8_t *th_check_ipv4(const struct th_frame *f, const uint8_t *eth_dst,
 }
 
 /**
- * th_learn() - teach the engine a neighbour: it asks for us, we answer
+ * th_learn() - teach the engine a neighbour: it asks for us (the engine
+ * answers and holds it STALE), then answers as if asked (REACHABLE)
  * @t: the test host
  * @ip: the neighbour's address
  * @mac: its MAC
@@ -449,6 +453,8 @@ void th_learn(struct th *t, uint32_t ip, const uint8_t *mac)
 
 	th_input(t, f, n);
 	th_check_arp(th_pop(t), mac, ARP_OP_REPLY, mac, TH_IP, ip);
+	n = th_arp(f, TH_MAC, ARP_OP_REPLY, mac, ip, TH_MAC, TH_IP);
+	th_input(t, f, n);
 }
 
 /**
@@ -559,4 +565,18 @@ void th_inject_frag(struct th *t, const struct th_ip *ip, const uint8_t *pl,
 	}
 	fip.frag = (uint16_t)(ip->frag | off / 8 | (more ? IP_FLAG_MF : 0));
 	th_input(t, f, th_ipv4(f, TH_MAC, &fip, pl + off, len));
+}
+
+/**
+ * th_neigh() - the engine's neighbour entry for an IPv4 address
+ * @t: the test host
+ * @ip: the address
+ *
+ * Return: the entry, or NULL
+ */
+const struct neigh_entry *th_neigh(struct th *t, uint32_t ip)
+{
+	struct ip_addr a = ip4(ip);
+
+	return neigh_find(t->s, &a);
 }

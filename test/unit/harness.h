@@ -129,6 +129,7 @@ void th_inject_frag(struct th *t, const struct th_ip *ip, const uint8_t *pl,
 		    size_t off, size_t len, bool more);
 
 /* Teach the stack that TH_PEER (or @ip) is at @mac, by a request to us. */
+const struct neigh_entry *th_neigh(struct th *t, uint32_t ip);
 void th_learn(struct th *t, uint32_t ip, const uint8_t *mac);
 
 #endif
