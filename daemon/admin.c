@@ -192,6 +192,23 @@ static void admin_ip_out(struct ustack_ip *o, const struct ip_addr *a)
 		memcpy(o->addr, a->v6, 16);
 }
 
+/* An address from the admin protocol; -EINVAL if the family is neither */
+static int admin_ip_in(const struct ustack_ip *u, struct ip_addr *a, bool none_ok)
+{
+	if (u->pad[0] || u->pad[1] || u->pad[2])
+		return -EINVAL;
+	if (u->family == 4) {
+		*a = ip4(get32(u->addr));
+		return 0;
+	}
+	if (u->family == 6) {
+		*a = ip6(u->addr);
+		return 0;
+	}
+	*a = ip_any(IP_NONE);
+	return none_ok && u->family == 0 ? 0 : -EINVAL;
+}
+
 static int admin_neigh(struct admin *a, struct ctl_req *req)
 {
 	struct daemon *d = a->d;
@@ -240,9 +257,11 @@ static int admin_routes(struct admin *a, struct ctl_req *req)
 	count = lq.start < total ? total - lq.start : 0;
 	for (unsigned i = 0; i < count; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].dst = r[i].dst;
+		admin_ip_out(&out[i].dst, &r[i].dst);
 		out[i].prefix = r[i].prefix;
-		out[i].gateway = r[i].gateway;
+		out[i].origin = r[i].origin;
+		if (r[i].gateway.family != IP_NONE)
+			admin_ip_out(&out[i].gateway, &r[i].gateway);
 		out[i].metric = r[i].metric;
 	}
 	lr->total = total;
@@ -272,13 +291,16 @@ static int admin_addrs(struct admin *a, struct ctl_req *req)
 static int admin_route_change(struct admin *a, struct ctl_req *req)
 {
 	struct ustack_route r;
+	struct ip_addr dst, gw;
 
 	memcpy(&r, req->body, sizeof(r));
-	if (r.prefix > 32 || r.pad[0] || r.pad[1] || r.pad[2])
+	if (r.origin || r.pad[0] || r.pad[1] ||
+	    admin_ip_in(&r.dst, &dst, false) ||
+	    admin_ip_in(&r.gateway, &gw, true))
 		return -EINVAL;
 	if (req->hdr->type == USTACK_MSG_ROUTE_DEL)
-		return stack_route_del(a->d->stack, r.dst, r.prefix);
-	return stack_route_add(a->d->stack, r.dst, r.prefix, r.gateway, r.metric);
+		return stack_route_del(a->d->stack, &dst, r.prefix);
+	return stack_route_add(a->d->stack, &dst, r.prefix, &gw, r.metric);
 }
 
 static int admin_addr_change(struct admin *a, struct ctl_req *req)

@@ -90,11 +90,12 @@ struct ustack_neigh {
 };
 
 struct ustack_route {
-	uint32_t dst;
-	uint32_t gateway;       /* 0: on link */
+	struct ustack_ip dst;
+	struct ustack_ip gateway;       /* family 0: on link */
 	uint32_t metric;
 	uint8_t prefix;
-	uint8_t pad[3];
+	uint8_t origin;         /* replies: 0 static, 1 connected, 2 router advert */
+	uint8_t pad[2];
 };
 
 struct ustack_addr {

@@ -154,6 +154,49 @@ static const char *addr_prefix(uint32_t a, unsigned prefix, char *buf)
 	return buf;
 }
 
+/* A wire address as text (RFC 5952 for IPv6) */
+static char *ustack_ip_ntop(const struct ustack_ip *u, char *buf)
+{
+	struct ip_addr a = u->family == 6 ? ip6(u->addr) : ip4(get32(u->addr));
+
+	return ip_ntop(&a, buf);
+}
+
+/* Either family's text into a wire address. Return: 0, or -1 */
+static int ustack_ip_pton(const char *s, struct ustack_ip *u)
+{
+	struct ip_addr a;
+
+	if (ip_pton(s, &a))
+		return -1;
+	memset(u, 0, sizeof(*u));
+	u->family = a.family;
+	if (a.family == IP_V4)
+		put32(u->addr, a.v4);
+	else
+		memcpy(u->addr, a.v6, 16);
+	return 0;
+}
+
+/* "ADDR/N" of either family. Return: 0, or -1 */
+static int parse_ip_prefix(const char *s, struct ustack_ip *u, uint8_t *prefix)
+{
+	char ip[64], *slash, *end;
+	unsigned long n;
+
+	snprintf(ip, sizeof(ip), "%s", s);
+	slash = strchr(ip, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	n = strtoul(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || ustack_ip_pton(ip, u) ||
+	    n > (u->family == 6 ? 128u : 32u))
+		return -1;
+	*prefix = (uint8_t)n;
+	return 0;
+}
+
 static int parse_prefix(const char *s, uint32_t *addr, uint8_t *prefix)
 {
 	char ip[32], *slash, *end;
@@ -279,14 +322,6 @@ static const char neigh_usage[] =
 	"The neighbour cache (ARP and IPv6 Neighbor Discovery): address, MAC,\n"
 	"state (incomplete, reachable, stale, delay, probe), age, packets waiting.\n";
 
-/* A wire address as text (RFC 5952 for IPv6) */
-static char *ustack_ip_ntop(const struct ustack_ip *u, char *buf)
-{
-	struct ip_addr a = u->family == 6 ? ip6(u->addr) : ip4(get32(u->addr));
-
-	return ip_ntop(&a, buf);
-}
-
 static const char *neigh_state_str(uint8_t st)
 {
 	static const char *const names[] = { "?", "incomplete", "reachable",
@@ -353,35 +388,57 @@ static const char route_usage[] =
 	"Usage: ustackctl route [show] [--json]\n"
 	"       ustackctl route add DEST/N [via GATEWAY] [metric M]\n"
 	"       ustackctl route del DEST/N\n"
-	"The IPv4 routing table; add and del need root or the admin group.\n"
-	"DEST/N 0.0.0.0/0 is the default route. Without 'via' the destination\n"
-	"is on the link.\n";
+	"The routing table, IPv4 and IPv6; add and del need root or the admin\n"
+	"group. DEST/N 0.0.0.0/0 (::/0) is the default route. Without 'via' the\n"
+	"destination is on the link; an IPv6 gateway may be link-local.\n"
+	"ORIGIN says where a route came from: static, connected (an address's\n"
+	"network), ra (a router advertisement).\n";
+
+static const char *route_origin_str(uint8_t o)
+{
+	return o == 1 ? "connected" : o == 2 ? "ra" : "static";
+}
 
 static int route_show(void)
 {
 	struct ustack_list_req lq = { 0 };
-	const struct ustack_list_reply *lr =
-		call(USTACK_MSG_ROUTE_LIST, &lq, sizeof(lq), -1, NULL, "route");
-	const struct ustack_route *r = (const void *)(lr + 1);
+	unsigned shown = 0, total;
 
 	if (json)
 		printf("{\"routes\": [");
 	else
-		printf("%-19s %-16s %6s\n", "DESTINATION", "GATEWAY", "METRIC");
-	for (unsigned i = 0; i < lr->count; i++) {
-		char dst[32], gw[16];
+		printf("%-30s %-26s %6s  %s\n", "DESTINATION", "GATEWAY", "METRIC",
+		       "ORIGIN");
+	do {
+		const struct ustack_list_reply *lr =
+			call(USTACK_MSG_ROUTE_LIST, &lq, sizeof(lq), -1, NULL,
+			     "route");
+		const struct ustack_route *r = (const void *)(lr + 1);
 
-		addr_prefix(r[i].dst, r[i].prefix, dst);
-		if (r[i].gateway)
-			ipv4_ntop(r[i].gateway, gw);
-		else
-			strcpy(gw, json ? "" : "on-link");
-		if (json)
-			printf("%s{\"dst\": \"%s\", \"gateway\": \"%s\", \"metric\": %u}",
-			       i ? ", " : "", dst, gw, r[i].metric);
-		else
-			printf("%-19s %-16s %6u\n", dst, gw, r[i].metric);
-	}
+		total = lr->total;
+		for (unsigned i = 0; i < lr->count; i++, shown++) {
+			char ip[IP_STRLEN], dst[IP_STRLEN + 5], gw[IP_STRLEN];
+
+			snprintf(dst, sizeof(dst), "%s/%u",
+				 ustack_ip_ntop(&r[i].dst, ip), r[i].prefix);
+			if (r[i].gateway.family)
+				ustack_ip_ntop(&r[i].gateway, gw);
+			else
+				strcpy(gw, json ? "" : "on-link");
+			if (json)
+				printf("%s{\"dst\": \"%s\", \"family\": %u, "
+				       "\"gateway\": \"%s\", \"metric\": %u, "
+				       "\"origin\": \"%s\"}", shown ? ", " : "",
+				       dst, r[i].dst.family, gw, r[i].metric,
+				       route_origin_str(r[i].origin));
+			else
+				printf("%-30s %-26s %6u  %s\n", dst, gw,
+				       r[i].metric, route_origin_str(r[i].origin));
+		}
+		lq.start += lr->count;
+		if (!lr->count)
+			break;
+	} while (lq.start < total);
 	if (json)
 		printf("]}\n");
 	return EXIT_OK;
@@ -402,15 +459,17 @@ static int cmd_route(int argc, char **argv)
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		die(EXIT_USAGE, "route: unknown '%s' (show, add, del)", verb);
-	if (optind >= argc || parse_prefix(argv[optind++], &r.dst, &r.prefix))
-		die(EXIT_USAGE, "route %s: give DEST/N, like 198.51.100.0/24", verb);
+	if (optind >= argc || parse_ip_prefix(argv[optind++], &r.dst, &r.prefix))
+		die(EXIT_USAGE, "route %s: give DEST/N, like 198.51.100.0/24 "
+		    "or 2001:db8:1::/48", verb);
 	while (optind < argc) {
 		const char *k = argv[optind++];
 
 		if (optind >= argc)
 			die(EXIT_USAGE, "route: '%s' needs a value", k);
 		if (!strcmp(k, "via") && !strcmp(verb, "add")) {
-			if (ipv4_pton(argv[optind++], &r.gateway))
+			if (ustack_ip_pton(argv[optind++], &r.gateway) ||
+			    r.gateway.family != r.dst.family)
 				die(EXIT_USAGE, "route: bad gateway '%s'", argv[optind - 1]);
 		} else if (!strcmp(k, "metric") && !strcmp(verb, "add")) {
 			char *end;

@@ -59,6 +59,14 @@ static inline bool icmp6_is_error(uint8_t type)
 	return type < 128;
 }
 
+struct stack;
+struct ipv6_chain;
+void icmp6_init(struct stack *s);
+int icmp6_send_error(struct stack *s, uint8_t type, uint8_t code,
+		     uint32_t info, const uint8_t *orig, size_t len);
+int icmp6_param_problem(struct stack *s, const struct ipv6_chain *c,
+			const uint8_t *orig, size_t len);
+
 int icmp6_parse(const uint8_t *buf, size_t len, const struct ip_addr *src,
 		const struct ip_addr *dst, struct icmp6_hdr *h);
 void icmp6_build(uint8_t *buf, size_t len, const struct ip_addr *src,

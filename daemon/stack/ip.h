@@ -121,6 +121,20 @@ struct ip_rx {
 	unsigned ifindex;
 };
 
+/* What a transport asks of a network layer's output */
+struct ip_tx {
+	struct ip_addr src;     /* family IP_NONE: the route's choice */
+	struct ip_addr dst;
+	uint8_t proto;
+	uint8_t tos;            /* TOS or Traffic Class */
+	uint8_t ttl;            /* TTL or Hop Limit; 0: the default */
+	unsigned flags;         /* IP_TX_* */
+};
+
+#define IP_TX_DONTFRAG 0x1u     /* -EMSGSIZE rather than fragment */
+#define IP_TX_ROUTER_ALERT 0x2u /* IPv6: Hop-by-Hop Router Alert (MLD) */
+#define IP_TX_UNSPEC_SRC 0x4u   /* IPv6: sending from :: is meant (DAD) */
+
 /*
  * An ICMP or ICMPv6 error about a datagram we sent, as the transport that
  * sent it sees it.

@@ -16,6 +16,10 @@
 
 #include <string.h>
 
+#include "eth.h"
+#include "icmp6.h"
+#include "stack_impl.h"
+
 int ipv6_parse(const uint8_t *buf, size_t len, struct ipv6_hdr *h)
 {
 	if (len < IPV6_HLEN)
@@ -148,6 +152,7 @@ int ipv6_walk(const uint8_t *pkt, size_t len, bool stop_at_frag,
 				return IPV6_ERR_EXT;
 			c->frag = true;
 			c->frag_hdr_off = (uint16_t)off;
+			c->frag_nh_off = (uint16_t)nh_off;
 			c->frag_off = get16(pkt + off + 2) & 0xfff8;
 			c->frag_more = pkt[off + 3] & 1;
 			c->frag_id = get32(pkt + off + 4);
@@ -168,4 +173,441 @@ int ipv6_walk(const uint8_t *pkt, size_t len, bool stop_at_frag,
 		nh_off = off;
 		off += hlen;
 	}
+}
+
+/* ---- input ---------------------------------------------------------- */
+
+static void ipv6_count_err(struct stack *s, int err)
+{
+	switch (err) {
+	case IPV6_ERR_SHORT:
+		CNT(s, ip6_rx_short);
+		break;
+	case IPV6_ERR_VERSION:
+		CNT(s, ip6_rx_bad_version);
+		break;
+	case IPV6_ERR_LEN:
+		CNT(s, ip6_rx_bad_len);
+		break;
+	case IPV6_ERR_EXT:
+		CNT(s, ip6_rx_bad_ext);
+		break;
+	case IPV6_ERR_PARAM:
+		CNT(s, ip6_rx_param_prob);
+		break;
+	case IPV6_ERR_DISCARD:
+		CNT(s, ip6_rx_discard_opt);
+		break;
+	default:
+		CNT(s, ip6_rx_no_next);
+		break;
+	}
+}
+
+/* Is @dst ours: one of our addresses (tentative ones too: ND needs them)
+ * or a group we are in? */
+static bool ipv6_for_us(struct stack *s, const struct ip_addr *dst)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+
+	if (ip_addr_is_multicast(dst))
+		return !memcmp(dst->v6, all_nodes, 16) ||
+		       mld_is_member(s, dst->v6);
+	return addrconf_find(s, dst->v6) != NULL;
+}
+
+/* Bytes of an upper-layer header a first fragment must hold (RFC 7112,
+ * as Linux checks: the transports it knows) */
+static size_t ipv6_l4_min(uint8_t proto)
+{
+	switch (proto) {
+	case IP_PROTO_TCP:
+		return 20;
+	case IP_PROTO_UDP:
+	case IP6_NH_ICMPV6:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+/* RFC 7112: does the first fragment carry the whole header chain? */
+static bool ipv6_first_frag_complete(const uint8_t *pkt, size_t len,
+				     const struct ipv6_chain *c)
+{
+	size_t off = c->l4_off;
+	uint8_t nh = c->proto;
+
+	while (nh == IP6_NH_DSTOPTS || nh == IP6_NH_ROUTING ||
+	       nh == IP6_NH_HOPOPTS) {
+		if (off + 8 > len || off + (pkt[off + 1] + 1u) * 8 > len)
+			return false;
+		nh = pkt[off];
+		off += (pkt[off + 1] + 1u) * 8;
+	}
+	return off + ipv6_l4_min(nh) <= len;
+}
+
+/*
+ * A fragment: RFC 8200 4.5's checks, then reassembly. Return: the whole
+ * datagram walked again (in *c), or NULL (consumed)
+ */
+static struct pbuf *ipv6_defrag(struct stack *s, struct pbuf *p,
+				struct ipv6_chain *c)
+{
+	uint32_t len = (uint32_t)(p->len - c->l4_off);
+	struct ipv6_chain pc = *c;
+	struct reass_frag f;
+	int rc;
+
+	pc.param_code = ICMP6_PARAM_HEADER;
+	pc.param_mcast_ok = false;
+	if (c->frag_more && len % 8) {
+		pc.param_ptr = 4;               /* the Payload Length */
+		goto param;
+	}
+	if (c->frag_off + len > IPV6_MAX_PAYLOAD) {
+		pc.param_ptr = c->frag_hdr_off + 2u;    /* the offset */
+		goto param;
+	}
+	if (c->frag_off == 0 && !ipv6_first_frag_complete(p->data, p->len, c)) {
+		pc.param_code = ICMP6_PARAM_CHAIN;
+		pc.param_ptr = 0;
+		goto param;
+	}
+	f = (struct reass_frag){
+		.src = ip6(p->data + 8), .dst = ip6(p->data + 24),
+		.id = c->frag_id, .off = c->frag_off, .len = len,
+		.more = c->frag_more, .hlen = c->l4_off,
+		.unfrag = c->frag_hdr_off, .nh_off = c->frag_nh_off,
+		.next = c->proto,
+	};
+	p = reass_input(s, p, &f);
+	if (!p)
+		return NULL;
+	rc = ipv6_walk(p->data, p->len, true, c);
+	if (rc == IPV6_ERR_PARAM)
+		icmp6_param_problem(s, c, p->data, p->len);
+	if (rc) {
+		ipv6_count_err(s, rc);
+		pbuf_free(p);
+		return NULL;
+	}
+	return p;
+param:
+	CNT(s, ip6_rx_param_prob);
+	icmp6_param_problem(s, &pc, p->data, p->len);
+	pbuf_free(p);
+	return NULL;
+}
+
+/**
+ * ipv6_input() - handle one received IPv6 datagram; consumes @p
+ * @s: the stack
+ * @nif: interface it came in on
+ * @p: the datagram, data at the IPv6 header
+ * @l2_mcast: it came to a link-layer group address
+ */
+void ipv6_input(struct stack *s, struct netif *nif, struct pbuf *p,
+		bool l2_mcast)
+{
+	struct ip_rx rx = { .l2_bcast = l2_mcast, .ifindex = nif->index };
+	const struct ip_proto *pr;
+	struct ipv6_hdr h;
+	struct ipv6_chain c;
+	int rc;
+
+	CNT(s, ip6_rx);
+	if (!nif->in6.enabled) {
+		CNT(s, ip6_rx_disabled);
+		goto drop;
+	}
+	rc = ipv6_parse(p->data, p->len, &h);
+	if (rc) {
+		ipv6_count_err(s, rc);
+		goto drop;
+	}
+	rx.src = ip6(h.src);
+	rx.dst = ip6(h.dst);
+	rx.ttl = h.hlim;
+	rx.tos = h.tclass;
+	/* RFC 4291 2.5.3, 2.7: never from a group, nor ::1 off the wire */
+	if (ip_addr_is_multicast(&rx.src) ||
+	    (!p->stamp && (ip_addr_is_loopback(&rx.src) ||
+			   ip_addr_is_loopback(&rx.dst)))) {
+		CNT(s, ip6_rx_bad_src);
+		goto drop;
+	}
+	if (!ipv6_for_us(s, &rx.dst)) {
+		CNT(s, ip6_rx_not_for_us);
+		goto drop;
+	}
+	rx.to_bcast = ip_addr_is_multicast(&rx.dst);
+	pbuf_trim(p, IPV6_HLEN + h.plen);
+	rc = ipv6_walk(p->data, p->len, true, &c);
+	if (rc == IPV6_ERR_PARAM)
+		icmp6_param_problem(s, &c, p->data, p->len);
+	if (rc) {
+		ipv6_count_err(s, rc);
+		goto drop;
+	}
+	if (c.frag && !ipv6_is_atomic_frag(&c)) {
+		p = ipv6_defrag(s, p, &c);
+		if (!p)
+			return;
+	}
+	pr = s->protos.v6[c.proto];
+	if (!pr) {
+		/* RFC 8200 4: an unknown Next Header, pointed at */
+		CNT(s, ip6_rx_unknown_proto);
+		c.param_code = ICMP6_PARAM_NEXTHDR;
+		c.param_ptr = c.nh_off;
+		c.param_mcast_ok = false;
+		icmp6_param_problem(s, &c, p->data, p->len);
+		goto drop;
+	}
+	rx.proto = c.proto;
+	rx.hdr = p->data;
+	rx.hdr_len = c.l4_off;
+	CNT(s, ip6_rx_delivered);
+	pbuf_pull(p, c.l4_off);
+	pr->input(s, p, &rx);
+	return;
+drop:
+	pbuf_free(p);
+}
+
+/* ---- output --------------------------------------------------------- */
+
+/**
+ * ipv6_pmtu() - the path MTU towards @dst
+ * @s: the stack
+ * @dst: the destination
+ *
+ * Return: the link MTU, or less if a Packet Too Big said so in the last
+ * ten minutes (RFC 8201 4: then it is tried again)
+ */
+uint32_t ipv6_pmtu(struct stack *s, const struct ip_addr *dst)
+{
+	uint32_t mtu = s->nif.in6.mtu;
+
+	for (unsigned i = 0; i < PMTU_CACHE; i++) {
+		const struct pmtu_entry *e = &s->pmtu[i];
+
+		if (e->learned && !memcmp(e->dst, dst->v6, 16) &&
+		    s->now - e->learned < PMTU_EXPIRES && e->mtu < mtu)
+			return e->mtu;
+	}
+	return mtu;
+}
+
+/**
+ * ipv6_pmtu_update() - a Packet Too Big said @mtu towards @dst
+ * @s: the stack
+ * @dst: the destination of the datagram that was too big
+ * @mtu: the MTU it reported; below 1280 counts as 1280 (RFC 8201 4,
+ *       RFC 8021: no atomic fragments)
+ */
+void ipv6_pmtu_update(struct stack *s, const struct ip_addr *dst, uint32_t mtu)
+{
+	struct pmtu_entry *slot = NULL;
+
+	if (mtu < IPV6_MIN_MTU)
+		mtu = IPV6_MIN_MTU;
+	if (mtu >= ipv6_pmtu(s, dst))
+		return;                 /* RFC 8201 4: never raised by one */
+	for (unsigned i = 0; i < PMTU_CACHE; i++) {
+		struct pmtu_entry *e = &s->pmtu[i];
+
+		if (e->learned && !memcmp(e->dst, dst->v6, 16)) {
+			slot = e;
+			break;
+		}
+		if (!slot || e->learned < slot->learned)
+			slot = e;       /* the oldest, or a free one */
+	}
+	memcpy(slot->dst, dst->v6, 16);
+	slot->mtu = mtu;
+	slot->learned = s->now ? s->now : 1;
+	CNT(s, ip6_pmtu_updates);
+}
+
+/* Push the IPv6 header (and a Hop-by-Hop Router Alert when asked) */
+static int ipv6_push_header(struct stack *s, struct pbuf *p,
+			    const struct ipv6_hdr *h, bool router_alert)
+{
+	struct ipv6_hdr hh = *h;
+	uint8_t *b;
+
+	if (router_alert) {
+		static const uint8_t ra[6] = { IP6_OPT_ROUTER_ALERT, 2, 0, 0,
+					       IP6_OPT_PADN, 0 };
+
+		b = pbuf_push(p, 8);
+		if (!b)
+			return -ENOBUFS;
+		b[0] = hh.nh;
+		b[1] = 0;
+		memcpy(b + 2, ra, sizeof(ra));
+		hh.nh = IP6_NH_HOPOPTS;
+	}
+	b = pbuf_push(p, IPV6_HLEN);
+	if (!b)
+		return -ENOBUFS;
+	hh.plen = (uint16_t)(p->len - IPV6_HLEN);
+	ipv6_build(b, &hh);
+	return 0;
+}
+
+static int ipv6_send_one(struct stack *s, struct netif *nif,
+			 const struct ip_addr *nexthop, struct pbuf *p)
+{
+	uint8_t mac[ETH_ALEN];
+
+	if (ip_addr_is_multicast(nexthop)) {
+		ip6_mcast_mac(nexthop->v6, mac);
+		return eth_output(s, nif, mac, ETH_P_IPV6, p);
+	}
+	return neigh_output(s, nif, nexthop, p);
+}
+
+/*
+ * RFC 8200 4.5: the unfragmentable part (the header, and Hop-by-Hop) in
+ * every fragment, then a Fragment header and a multiple of 8 bytes of the
+ * rest, the last fragment taking what is left. The identification is
+ * random (RFC 7739).
+ */
+static int ipv6_fragment(struct stack *s, struct netif *nif,
+			 const struct ip_addr *nexthop, struct pbuf *p,
+			 const struct ipv6_hdr *h, bool router_alert,
+			 uint32_t mtu)
+{
+	size_t unfrag = IPV6_HLEN + (router_alert ? 8 : 0);
+	size_t chunk = (mtu - unfrag - IPV6_FRAG_HLEN) & ~7u;
+	uint32_t id = stack_random32(s);
+	struct ipv6_hdr fh = *h;
+	size_t off;
+	int rc = 0;
+
+	CNT(s, ip6_tx_fragmented);
+	fh.nh = IP6_NH_FRAGMENT;
+	for (off = 0; off < p->len && rc == 0; off += chunk) {
+		size_t n = p->len - off < chunk ? p->len - off : chunk;
+		struct pbuf *f = pbuf_copy(&s->pool, PBUF_HEADROOM,
+					   p->data + off, n);
+		uint8_t *fr;
+
+		if (!f || !(fr = pbuf_push(f, IPV6_FRAG_HLEN))) {
+			pbuf_free(f);
+			CNT(s, ip6_tx_nomem);
+			rc = -ENOBUFS;
+			break;
+		}
+		fr[0] = h->nh;
+		fr[1] = 0;
+		put16(fr + 2, (uint16_t)(off | (off + n < p->len ? 1 : 0)));
+		put32(fr + 4, id);
+		if (ipv6_push_header(s, f, &fh, router_alert)) {
+			pbuf_free(f);
+			CNT(s, ip6_tx_nomem);
+			rc = -ENOBUFS;
+			break;
+		}
+		CNT(s, ip6_tx_fragments);
+		rc = ipv6_send_one(s, nif, nexthop, f);
+	}
+	pbuf_free(p);
+	return rc;
+}
+
+/* Queue a datagram for one of our own addresses, as ipv4_output_local. */
+static int ipv6_output_local(struct stack *s, struct pbuf *p,
+			     const struct ipv6_hdr *h, bool router_alert)
+{
+	if (p->len + IPV6_HLEN > IPV6_HLEN + IPV6_MAX_PAYLOAD ||
+	    ipv6_push_header(s, p, h, router_alert)) {
+		CNT(s, ip6_tx_nomem);
+		pbuf_free(p);
+		return -ENOBUFS;
+	}
+	CNT(s, ip6_tx_local);
+	p->stamp = 1;
+	p->next = NULL;
+	if (s->loop_tail)
+		s->loop_tail->next = p;
+	else
+		s->loop_q = p;
+	s->loop_tail = p;
+	return 0;
+}
+
+/**
+ * ipv6_output() - send a datagram
+ * @s: the stack
+ * @p: upper-layer header and payload, with headroom; consumed
+ * @tx: addresses (src IP_NONE: chosen by RFC 6724), protocol, traffic
+ *      class, hop limit (0: the interface's, 1 to a group), flags
+ *
+ * Return: 0 (sent, or queued until the next hop resolves), or
+ * -ENETUNREACH (no route, IPv6 off), -EADDRNOTAVAIL (no source address),
+ * -EMSGSIZE (larger than the path MTU with IP_TX_DONTFRAG), -ENOBUFS
+ */
+int ipv6_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx)
+{
+	struct netif *nif = &s->nif;
+	struct ipv6_hdr h = { .tclass = tx->tos, .nh = tx->proto };
+	bool ra = tx->flags & IP_TX_ROUTER_ALERT;
+	struct ip_addr src = tx->src, nexthop = tx->dst;
+	const struct route *r = NULL;
+	size_t total;
+	uint32_t mtu;
+
+	if (!nif->in6.enabled) {
+		CNT(s, ip6_tx_no_route);
+		goto fail_unreach;
+	}
+	if (!ip_addr_is_multicast(&tx->dst) && !addrconf_is_local(s, tx->dst.v6)) {
+		r = route_find(s, &tx->dst);
+		if (r)
+			nexthop = route_nexthop(r, &tx->dst);
+		else if (!ip_addr_is_linklocal(&tx->dst)) {
+			CNT(s, ip6_tx_no_route);
+			goto fail_unreach;
+		}
+	}
+	if (tx->flags & IP_TX_UNSPEC_SRC)
+		src = ip_any(IP_V6);
+	else if (src.family == IP_NONE &&
+		 addrconf_select_source(s, &tx->dst, &src)) {
+		CNT(s, ip6_tx_no_src);
+		pbuf_free(p);
+		return -EADDRNOTAVAIL;
+	}
+	memcpy(h.src, src.v6, 16);
+	memcpy(h.dst, tx->dst.v6, 16);
+	h.hlim = tx->ttl ? tx->ttl :
+		 ip_addr_is_multicast(&tx->dst) ? 1 : nif->in6.hop_limit;
+	CNT(s, ip6_tx);
+	if (addrconf_is_local(s, tx->dst.v6))
+		return ipv6_output_local(s, p, &h, ra);
+	total = IPV6_HLEN + (ra ? 8 : 0) + p->len;
+	mtu = ipv6_pmtu(s, &tx->dst);
+	if (total <= mtu) {
+		if (ipv6_push_header(s, p, &h, ra)) {
+			CNT(s, ip6_tx_nomem);
+			pbuf_free(p);
+			return -ENOBUFS;
+		}
+		return ipv6_send_one(s, nif, &nexthop, p);
+	}
+	if ((tx->flags & IP_TX_DONTFRAG) ||
+	    total - IPV6_HLEN > IPV6_MAX_PAYLOAD) {
+		CNT(s, ip6_tx_too_big);
+		pbuf_free(p);
+		return -EMSGSIZE;
+	}
+	return ipv6_fragment(s, nif, &nexthop, p, &h, ra, mtu);
+fail_unreach:
+	pbuf_free(p);
+	return -ENETUNREACH;
 }

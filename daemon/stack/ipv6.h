@@ -69,6 +69,7 @@ struct ipv6_chain {
 	/* fragment header, when present */
 	bool frag;
 	uint16_t frag_hdr_off;  /* its offset: the unfragmentable part ends */
+	uint16_t frag_nh_off;   /* the Next Header field that named it */
 	uint16_t frag_off;      /* fragment offset in bytes */
 	bool frag_more;         /* M flag */
 	uint32_t frag_id;
@@ -82,6 +83,15 @@ int ipv6_parse(const uint8_t *buf, size_t len, struct ipv6_hdr *h);
 void ipv6_build(uint8_t *buf, const struct ipv6_hdr *h);
 int ipv6_walk(const uint8_t *pkt, size_t len, bool stop_at_frag,
 	      struct ipv6_chain *c);
+
+struct stack;
+struct netif;
+void ipv6_input(struct stack *s, struct netif *nif, struct pbuf *p,
+		bool l2_mcast);
+int ipv6_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx);
+uint32_t ipv6_pmtu(struct stack *s, const struct ip_addr *dst);
+void ipv6_pmtu_update(struct stack *s, const struct ip_addr *dst,
+		      uint32_t mtu);
 
 static inline bool ipv6_is_atomic_frag(const struct ipv6_chain *c)
 {

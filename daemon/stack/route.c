@@ -1,31 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * route.c - the IPv4 routing table
+ * route.c - the routing table, both families in one
  *
- * A bounded table (STACK_MAX_ROUTES) searched for the longest matching
- * prefix, ties broken by the lower metric. Each address brings its
- * connected route; the configured gateway is the default route, and it
- * must be on a connected subnet, as Linux requires.
+ * A bounded table (STACK_MAX_ROUTES) searched for the longest prefix of
+ * the destination's family, ties broken by the lower metric. Each address
+ * brings its connected route (IPv6: the on-link prefixes router
+ * advertisements announce, too); the configured gateways and the default
+ * routers advertised are default routes. An IPv4 gateway, or a global IPv6
+ * one, must be on a connected subnet, as Linux requires; an IPv6
+ * link-local gateway is on the link by definition.
  */
 #include <string.h>
 
 #include "stack_impl.h"
 
 /**
- * route_lookup() - the route for @dst
+ * route_find() - the route for @dst
  * @s: the stack
  * @dst: destination address
  *
  * Return: the best route, or NULL if none matches
  */
-const struct route *route_lookup(const struct stack *s, uint32_t dst)
+const struct route *route_find(const struct stack *s,
+			       const struct ip_addr *dst)
 {
 	const struct route *best = NULL;
 
 	for (unsigned i = 0; i < s->nroutes; i++) {
 		const struct route *r = &s->routes[i];
 
-		if ((dst & ipv4_mask(r->prefix)) != r->dst)
+		if (!ip_prefix_match(dst, &r->dst, r->prefix))
 			continue;
 		if (!best || r->prefix > best->prefix ||
 		    (r->prefix == best->prefix && r->metric < best->metric))
@@ -35,19 +39,21 @@ const struct route *route_lookup(const struct stack *s, uint32_t dst)
 }
 
 /**
- * route_source() - the source address for a datagram sent along @r
- * @s: the stack
+ * route_nexthop() - the neighbour a datagram to @dst goes to along @r
  * @r: the route
  * @dst: destination address
  *
- * Return: the interface address on the subnet of the next hop, or its
- * first address
+ * Return: the gateway, or @dst itself on a connected network
  */
-uint32_t route_source(const struct stack *s, const struct route *r,
-		      uint32_t dst)
+struct ip_addr route_nexthop(const struct route *r, const struct ip_addr *dst)
+{
+	return route_has_gateway(r) ? r->gateway : *dst;
+}
+
+/* IPv4: the interface address on the subnet of the next hop, or the first */
+static uint32_t route_source4(const struct stack *s, uint32_t hop)
 {
 	const struct netif *nif = &s->nif;
-	uint32_t hop = r->gateway ? r->gateway : dst;
 
 	for (unsigned i = 0; i < nif->naddr; i++) {
 		uint32_t mask = ipv4_mask(nif->addr[i].prefix);
@@ -58,46 +64,150 @@ uint32_t route_source(const struct stack *s, const struct route *r,
 	return nif->naddr ? nif->addr[0].addr : 0;
 }
 
-static bool route_on_link(const struct stack *s, uint32_t addr)
+/**
+ * route_src() - the source address for a datagram to @dst along @r
+ * @s: the stack
+ * @r: the route
+ * @dst: destination address
+ * @src: set to the source
+ *
+ * IPv4: the address on the next hop's subnet; IPv6: RFC 6724 section 5's
+ * choice among our usable addresses (addrconf.c).
+ *
+ * Return: 0, or -EADDRNOTAVAIL when we have no address to send from
+ */
+int route_src(const struct stack *s, const struct route *r,
+	      const struct ip_addr *dst, struct ip_addr *src)
 {
-	const struct route *r = route_lookup(s, addr);
+	struct ip_addr hop = route_nexthop(r, dst);
 
-	return r && !r->gateway;
+	if (ip_is_v6(dst))
+		return addrconf_select_source(s, dst, src);
+	*src = ip4(route_source4(s, hop.v4));
+	return src->v4 ? 0 : -EADDRNOTAVAIL;
+}
+
+const struct route *route_lookup(const struct stack *s, uint32_t dst)
+{
+	struct ip_addr d = ip4(dst);
+
+	return route_find(s, &d);
+}
+
+uint32_t route_source(const struct stack *s, const struct route *r,
+		      uint32_t dst)
+{
+	return route_source4(s, route_has_gateway(r) ? r->gateway.v4 : dst);
+}
+
+static bool route_on_link(const struct stack *s, const struct ip_addr *addr)
+{
+	const struct route *r;
+
+	if (ip_is_v6(addr) && ip_addr_is_linklocal(addr))
+		return true;
+	r = route_find(s, addr);
+	return r && !route_has_gateway(r);
+}
+
+/* Host bits set beyond @prefix? */
+static bool route_host_bits(const struct ip_addr *dst, unsigned prefix)
+{
+	struct ip_addr net = *dst;
+
+	if (dst->family == IP_V4)
+		return prefix > 32 || (dst->v4 & ~ipv4_mask(prefix));
+	if (prefix > 128)
+		return true;
+	for (unsigned i = prefix; i < 128; i++)
+		if (net.v6[i / 8] & (0x80 >> (i % 8)))
+			return true;
+	return false;
 }
 
 /**
- * stack_route_add() - add a route
+ * route_insert() - add a route of any origin
  * @s: the stack
- * @dst: destination network (host bits must be zero)
- * @prefix: prefix length, 0..32
- * @gateway: next hop, 0 for a directly connected destination
- * @metric: preference among equal prefixes, lower wins
+ * @tmpl: the route (dst, prefix, gateway, metric, origin, ifindex)
  *
- * Return: 0, -EINVAL (bad prefix or host bits), -ENETUNREACH (gateway not
- * on a connected subnet), -EEXIST, -ENOSPC (table full)
+ * Return: 0, -EINVAL (bad prefix, host bits, families that differ),
+ * -ENETUNREACH (gateway not on a connected network), -EEXIST, -ENOSPC
  */
-int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,
-		    uint32_t gateway, uint32_t metric)
+int route_insert(struct stack *s, const struct route *tmpl)
 {
-	struct route *r;
-
-	if (prefix > 32 || (dst & ~ipv4_mask(prefix)))
+	if ((tmpl->dst.family != IP_V4 && tmpl->dst.family != IP_V6) ||
+	    route_host_bits(&tmpl->dst, tmpl->prefix))
 		return -EINVAL;
-	if (gateway && !route_on_link(s, gateway))
-		return -ENETUNREACH;
+	if (route_has_gateway(tmpl)) {
+		if (tmpl->gateway.family != tmpl->dst.family ||
+		    ip_addr_is_any(&tmpl->gateway) ||
+		    ip_addr_is_multicast(&tmpl->gateway))
+			return -EINVAL;
+		if (!route_on_link(s, &tmpl->gateway))
+			return -ENETUNREACH;
+	}
 	for (unsigned i = 0; i < s->nroutes; i++)
-		if (s->routes[i].dst == dst && s->routes[i].prefix == prefix &&
-		    s->routes[i].metric == metric)
+		if (ip_addr_eq(&s->routes[i].dst, &tmpl->dst) &&
+		    s->routes[i].prefix == tmpl->prefix &&
+		    s->routes[i].metric == tmpl->metric)
 			return -EEXIST;
 	if (s->nroutes == STACK_MAX_ROUTES)
 		return -ENOSPC;
-	r = &s->routes[s->nroutes++];
-	r->dst = dst;
-	r->prefix = (uint8_t)prefix;
-	r->gateway = gateway;
-	r->metric = metric;
-	r->ifindex = 1;
+	s->routes[s->nroutes] = *tmpl;
+	if (!s->routes[s->nroutes].ifindex)
+		s->routes[s->nroutes].ifindex = 1;
+	s->nroutes++;
 	return 0;
+}
+
+/**
+ * route_remove() - remove the routes to @dst/@prefix
+ * @s: the stack
+ * @dst: destination network
+ * @prefix: prefix length
+ * @origin: only routes of this enum route_origin, or -1 for any
+ *
+ * Return: 0, or -ESRCH if there is none (as Linux answers)
+ */
+int route_remove(struct stack *s, const struct ip_addr *dst, unsigned prefix,
+		 int origin)
+{
+	int found = 0;
+
+	for (unsigned i = 0; i < s->nroutes;) {
+		const struct route *r = &s->routes[i];
+
+		if (ip_addr_eq(&r->dst, dst) && r->prefix == prefix &&
+		    (origin < 0 || r->origin == origin)) {
+			s->routes[i] = s->routes[--s->nroutes];
+			found = 1;
+		} else {
+			i++;
+		}
+	}
+	return found ? 0 : -ESRCH;
+}
+
+/**
+ * stack_route_add() - add a static route
+ * @s: the stack
+ * @dst: destination network (host bits must be zero)
+ * @prefix: prefix length
+ * @gateway: next hop, or NULL (or family IP_NONE) for on link
+ * @metric: preference among equal prefixes, lower wins
+ *
+ * Return: as route_insert()
+ */
+int stack_route_add(struct stack *s, const struct ip_addr *dst,
+		    unsigned prefix, const struct ip_addr *gateway,
+		    uint32_t metric)
+{
+	struct route r = { .dst = *dst, .prefix = (uint8_t)prefix,
+			   .metric = metric, .origin = ROUTE_STATIC };
+
+	if (gateway)
+		r.gateway = *gateway;
+	return route_insert(s, &r);
 }
 
 /**
@@ -108,19 +218,10 @@ int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,
  *
  * Return: 0, or -ESRCH if there is none (as Linux answers)
  */
-int stack_route_del(struct stack *s, uint32_t dst, unsigned prefix)
+int stack_route_del(struct stack *s, const struct ip_addr *dst,
+		    unsigned prefix)
 {
-	int found = 0;
-
-	for (unsigned i = 0; i < s->nroutes;) {
-		if (s->routes[i].dst == dst && s->routes[i].prefix == prefix) {
-			s->routes[i] = s->routes[--s->nroutes];
-			found = 1;
-		} else {
-			i++;
-		}
-	}
-	return found ? 0 : -ESRCH;
+	return route_remove(s, dst, prefix, -1);
 }
 
 /**
@@ -136,19 +237,24 @@ unsigned stack_route_list(const struct stack *s, unsigned start,
 			  struct stack_route *out, unsigned max)
 {
 	for (unsigned i = start; i < s->nroutes && i - start < max; i++) {
-		out[i - start].dst = s->routes[i].dst;
-		out[i - start].prefix = s->routes[i].prefix;
-		out[i - start].gateway = s->routes[i].gateway;
-		out[i - start].metric = s->routes[i].metric;
+		const struct route *r = &s->routes[i];
+
+		out[i - start].dst = r->dst;
+		out[i - start].prefix = r->prefix;
+		out[i - start].origin = r->origin;
+		out[i - start].gateway = r->gateway;
+		out[i - start].metric = r->metric;
 	}
 	return s->nroutes;
 }
 
-/* Drop routes whose gateway is no longer on a connected subnet (as Linux). */
+/* Drop routes whose gateway is no longer on a connected network (as Linux). */
 static void route_prune_gateways(struct stack *s)
 {
 	for (unsigned i = 0; i < s->nroutes;) {
-		if (s->routes[i].gateway && !route_on_link(s, s->routes[i].gateway))
+		const struct route *r = &s->routes[i];
+
+		if (route_has_gateway(r) && !route_on_link(s, &r->gateway))
 			s->routes[i] = s->routes[--s->nroutes];
 		else
 			i++;
@@ -181,7 +287,9 @@ int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
 		return -EEXIST;
 	if (nif->naddr == STACK_MAX_ADDRS)
 		return -ENOSPC;
-	rc = stack_route_add(s, addr & mask, prefix, 0, 0);
+	rc = route_insert(s, &(struct route){ .dst = ip4(addr & mask),
+					      .prefix = (uint8_t)prefix,
+					      .origin = ROUTE_CONNECTED });
 	if (rc && rc != -EEXIST)
 		return rc;
 	nif->addr[nif->naddr].addr = addr;
@@ -220,12 +328,15 @@ int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix)
 		shared |= nif->addr[i].prefix == prefix &&
 			  (nif->addr[i].addr & mask) == (addr & mask);
 	if (!shared) {
-		for (i = 0; i < s->nroutes; i++)
-			if (s->routes[i].dst == (addr & mask) &&
-			    s->routes[i].prefix == prefix && !s->routes[i].gateway) {
+		for (i = 0; i < s->nroutes; i++) {
+			const struct route *r = &s->routes[i];
+
+			if (ip_is_v4(&r->dst) && r->dst.v4 == (addr & mask) &&
+			    r->prefix == prefix && !route_has_gateway(r)) {
 				s->routes[i] = s->routes[--s->nroutes];
 				break;
 			}
+		}
 		route_prune_gateways(s);
 	}
 	s->cfg.naddr = nif->naddr;

@@ -13,6 +13,7 @@
 
 #include "eth.h"
 #include "icmp.h"
+#include "icmp6.h"
 #include "stack_impl.h"
 
 const struct counter_desc stack_counter_desc[] = {
@@ -42,6 +43,11 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->neigh_mcast_solicit = 3;
 	cfg->neigh_ucast_solicit = 3;
 	cfg->neigh_queue_len = 16;
+	cfg->ipv6 = true;
+	cfg->slaac = true;
+	cfg->dad_transmits = 1;
+	cfg->rtr_solicits = 3;
+	cfg->rtr_solicit_interval = 4 * NSEC_PER_SEC;
 	cfg->reass_max = 64;
 	cfg->reass_max_bytes = 4u << 20;
 	cfg->reass_timeout = 30 * NSEC_PER_SEC;
@@ -197,18 +203,25 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	rc = neigh_init(s);
 	stack_neigh_timing(s);
 	arp_init(s);
+	icmp6_init(s);
+	addrconf_init(s);
 	if (rc == 0)
 		rc = tcp_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
 		uint32_t mask = ipv4_mask(cfg->addr[i].prefix);
 
-		rc = stack_route_add(s, cfg->addr[i].addr & mask,
-				     cfg->addr[i].prefix, 0, 0);
+		rc = route_insert(s, &(struct route){
+			.dst = ip4(cfg->addr[i].addr & mask),
+			.prefix = cfg->addr[i].prefix,
+			.origin = ROUTE_CONNECTED });
 		if (rc == -EEXIST)
 			rc = 0;
 	}
-	if (rc == 0 && cfg->gateway)
-		rc = stack_route_add(s, 0, 0, cfg->gateway, 0);
+	if (rc == 0 && cfg->gateway) {
+		struct ip_addr any = ip_any(IP_V4), gw = ip4(cfg->gateway);
+
+		rc = stack_route_add(s, &any, 0, &gw, 0);
+	}
 	if (rc) {
 		stack_free(s);
 		return rc;
@@ -229,6 +242,7 @@ void stack_free(struct stack *s)
 	tcp_fini(s);
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
+	addrconf_fini(s);
 	neigh_fini(s);
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);
@@ -263,6 +277,11 @@ int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
 	s->cfg.naddr = fixed.naddr;
 	memcpy(s->cfg.addr, fixed.addr, sizeof(fixed.addr));
 	s->cfg.gateway = fixed.gateway;
+	s->cfg.ipv6 = fixed.ipv6;
+	s->cfg.naddr6 = fixed.naddr6;
+	memcpy(s->cfg.addr6, fixed.addr6, sizeof(fixed.addr6));
+	memcpy(s->cfg.gateway6, fixed.gateway6, sizeof(fixed.gateway6));
+	memcpy(s->cfg.ipv6_secret, fixed.ipv6_secret, sizeof(fixed.ipv6_secret));
 	s->cfg.neigh_max_entries = fixed.neigh_max_entries;
 	s->pool.budget = cfg->mem_budget;
 	stack_neigh_timing(s);
@@ -278,6 +297,7 @@ void stack_start(struct stack *s, uint64_t now)
 {
 	s->now = now;
 	arp_announce(s, &s->nif);
+	addrconf_start(s);
 }
 
 /**

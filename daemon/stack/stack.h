@@ -74,6 +74,11 @@ struct stack_addr {
 	uint8_t prefix;
 };
 
+struct stack_addr6 {
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
 /* Every tunable of the engine, with its default in stack_config_defaults(). */
 struct stack_config {
 	uint8_t mac[ETH_ALEN];
@@ -81,7 +86,18 @@ struct stack_config {
 	unsigned naddr;
 	struct stack_addr addr[STACK_MAX_ADDRS];
 	uint32_t gateway;             /* 0: no default route */
-	uint8_t ttl;                  /* TTL of datagrams we originate */
+	uint8_t ttl;                  /* TTL (hop limit) of datagrams we originate */
+
+	/* IPv6 (ipv6.c, addrconf.c, nd.c, mld.c) */
+	bool ipv6;                    /* on (default), with a link-local address */
+	bool slaac;                   /* addresses from RA prefixes (RFC 4862) */
+	unsigned naddr6;
+	struct stack_addr6 addr6[STACK_MAX_ADDRS];
+	uint8_t gateway6[16];         /* :: for none; a link-local one is usual */
+	uint8_t ipv6_secret[16];      /* RFC 7217 secret_key: set by the host */
+	unsigned dad_transmits;       /* RFC 4862 DupAddrDetectTransmits (1) */
+	unsigned rtr_solicits;        /* RFC 4861 MAX_RTR_SOLICITATIONS (3) */
+	uint64_t rtr_solicit_interval;/* ns, RTR_SOLICITATION_INTERVAL (4 s) */
 	size_t mem_budget;            /* bytes of packet buffers, all uses */
 	/* neighbour cache, ARP and ND alike (neigh.c); Linux's defaults */
 	unsigned neigh_max_entries;   /* cache bound (gc_thresh3-like) */
@@ -173,9 +189,10 @@ struct stack_neigh {
 	unsigned probes;             /* solicitations sent in this state */
 };
 struct stack_route {
-	uint32_t dst;
+	struct ip_addr dst;
 	uint8_t prefix;
-	uint32_t gateway;
+	uint8_t origin;              /* 0 static, 1 connected, 2 router advert */
+	struct ip_addr gateway;      /* family IP_NONE: on link */
 	uint32_t metric;
 };
 unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
@@ -191,8 +208,10 @@ int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
 	       size_t len, uint64_t now);
 
 /* Routing table. Return 0 or a negative errno. */
-int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,
-		    uint32_t gateway, uint32_t metric);
-int stack_route_del(struct stack *s, uint32_t dst, unsigned prefix);
+int stack_route_add(struct stack *s, const struct ip_addr *dst,
+		    unsigned prefix, const struct ip_addr *gateway,
+		    uint32_t metric);
+int stack_route_del(struct stack *s, const struct ip_addr *dst,
+		    unsigned prefix);
 
 #endif

@@ -67,24 +67,25 @@ Test(admin, route_list_add_del)
 	unsigned n = stack_route_list(t.s, 0, r, 8);
 
 	cr_assert_eq(n, 2, "connected and default");
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), 0);
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), -EEXIST);
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 1), 24, TH_PEER, 5), -EINVAL,
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), 0);
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), -EEXIST);
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 1), 24, TH_PEER, 5), -EINVAL,
 		     "host bits set");
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_FAR, 5), -ENETUNREACH,
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 0), 24, TH_FAR, 5), -ENETUNREACH,
 		     "gateway not on link");
 	n = stack_route_list(t.s, 2, r, 8);
 	cr_assert_eq(n, 3);
-	cr_assert_eq(r[0].dst, IPV4(203, 0, 113, 0));
+	cr_assert_eq(r[0].dst.v4, IPV4(203, 0, 113, 0));
 	cr_assert_eq(r[0].prefix, 24);
-	cr_assert_eq(r[0].gateway, TH_PEER);
+	cr_assert_eq(r[0].gateway.v4, TH_PEER);
+	cr_assert_eq(r[0].origin, ROUTE_STATIC);
 	cr_assert_eq(r[0].metric, 5);
 	/* traffic to 203.0.113.x now goes to TH_PEER's MAC */
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
 	cr_assert_eq(th_output(&t, IPV4(203, 0, 113, 50), 64, 0x11, false), 0);
 	th_expect_output(&t, TH_PEER_MAC, IPV4(203, 0, 113, 50), 64, 0x11);
-	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), 0);
-	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), -ESRCH);
+	cr_assert_eq(th_route_del(&t, IPV4(203, 0, 113, 0), 24), 0);
+	cr_assert_eq(th_route_del(&t, IPV4(203, 0, 113, 0), 24), -ESRCH);
 	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 2);
 }
 
