@@ -8,6 +8,7 @@ packages=(
 	libevent-dev libpcap-dev libcriterion-dev
 	iproute2 iputils-ping arping tshark tcpdump ethtool strace
 	mandoc procps systemd socat dnsmasq python3 curl wget iperf3 nginx-light redis-server wrk
+	radvd
 )
 
 missing=()
