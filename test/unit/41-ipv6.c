@@ -32,7 +32,8 @@ static size_t opts(size_t off, uint8_t nh, const uint8_t *opt, size_t n)
 
 	pkt[off] = nh;
 	pkt[off + 1] = (uint8_t)(len / 8 - 1);
-	memcpy(pkt + off + 2, opt, n);
+	if (n)
+		memcpy(pkt + off + 2, opt, n);
 	if (len - 2 - n == 1)
 		pkt[off + 2 + n] = IP6_OPT_PAD1;
 	else if (len - 2 - n >= 2) {
