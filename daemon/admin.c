@@ -149,8 +149,8 @@ static int admin_stats(struct admin *a, struct ctl_req *req)
 	counter_add(c, &n, max, "mem", "pbuf_budget", "packet buffer budget (mem-budget)", m.pbuf_budget);
 	counter_add(c, &n, max, "mem", "pbufs", "packet buffers in use", m.pbufs);
 	counter_add(c, &n, max, "mem", "pbuf_refused", "buffer allocations refused: budget spent", m.pbuf_refused);
-	counter_add(c, &n, max, "mem", "arp_entries", "neighbour cache entries in use", m.arp_entries);
-	counter_add(c, &n, max, "mem", "arp_max_entries", "neighbour cache size", m.arp_max_entries);
+	counter_add(c, &n, max, "mem", "neigh_entries", "neighbour cache entries in use", m.neigh_entries);
+	counter_add(c, &n, max, "mem", "neigh_max_entries", "neighbour cache size", m.neigh_max_entries);
 	counter_add(c, &n, max, "mem", "reass_datagrams", "datagrams in reassembly", m.reass_datagrams);
 	counter_add(c, &n, max, "mem", "reass_bytes", "bytes held by reassembly", m.reass_bytes);
 	counter_add(c, &n, max, "mem", "reass_max_bytes", "reassembly bound (reass-max-bytes)", m.reass_max_bytes);
@@ -190,6 +190,34 @@ static int admin_stats(struct admin *a, struct ctl_req *req)
 			 a->body, sizeof(*lr) + n * sizeof(*c));
 }
 
+/* An engine address on the wire of the admin protocol */
+static void admin_ip_out(struct ustack_ip *o, const struct ip_addr *a)
+{
+	memset(o, 0, sizeof(*o));
+	o->family = a->family;
+	if (a->family == IP_V4)
+		put32(o->addr, a->v4);
+	else
+		memcpy(o->addr, a->v6, 16);
+}
+
+/* An address from the admin protocol; -EINVAL if the family is neither */
+static int admin_ip_in(const struct ustack_ip *u, struct ip_addr *a, bool none_ok)
+{
+	if (u->pad[0] || u->pad[1] || u->pad[2])
+		return -EINVAL;
+	if (u->family == 4) {
+		*a = ip4(get32(u->addr));
+		return 0;
+	}
+	if (u->family == 6) {
+		*a = ip6(u->addr);
+		return 0;
+	}
+	*a = ip_any(IP_NONE);
+	return none_ok && u->family == 0 ? 0 : -EINVAL;
+}
+
 static int admin_neigh(struct admin *a, struct ctl_req *req)
 {
 	struct daemon *d = a->d;
@@ -209,12 +237,13 @@ static int admin_neigh(struct admin *a, struct ctl_req *req)
 		count = max;
 	for (unsigned i = 0; i < count; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].ip = tmp[i].ip;
+		admin_ip_out(&out[i].ip, &tmp[i].ip);
 		memcpy(out[i].mac, tmp[i].mac, sizeof(out[i].mac));
 		out[i].state = tmp[i].state;
-		out[i].expired = tmp[i].expired;
+		out[i].router = tmp[i].is_router;
 		out[i].age_ms = tmp[i].age / NSEC_PER_MSEC;
 		out[i].queued = tmp[i].queued;
+		out[i].probes = tmp[i].probes;
 	}
 	free(tmp);
 	lr->total = total;
@@ -240,9 +269,11 @@ static int admin_routes(struct admin *a, struct ctl_req *req)
 	count = lq.start < total ? total - lq.start : 0;
 	for (unsigned i = 0; i < count; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].dst = r[i].dst;
+		admin_ip_out(&out[i].dst, &r[i].dst);
 		out[i].prefix = r[i].prefix;
-		out[i].gateway = r[i].gateway;
+		out[i].origin = r[i].origin;
+		if (r[i].gateway.family != IP_NONE)
+			admin_ip_out(&out[i].gateway, &r[i].gateway);
 		out[i].metric = r[i].metric;
 		out[i].ifindex = (uint8_t)r[i].ifindex;
 	}
@@ -254,19 +285,38 @@ static int admin_routes(struct admin *a, struct ctl_req *req)
 
 static int admin_addrs(struct admin *a, struct ctl_req *req)
 {
+	static const uint8_t states[] = {
+		[IFA6_TENTATIVE] = USTACK_ADDR_TENTATIVE,
+		[IFA6_PREFERRED] = USTACK_ADDR_PREFERRED,
+		[IFA6_DEPRECATED] = USTACK_ADDR_DEPRECATED,
+		[IFA6_DUPLICATE] = USTACK_ADDR_DUPLICATE,
+	};
+	static const uint8_t origins[] = {
+		[IFA6_STATIC] = USTACK_ADDR_STATIC,
+		[IFA6_LINKLOCAL] = USTACK_ADDR_LINKLOCAL,
+		[IFA6_SLAAC] = USTACK_ADDR_SLAAC,
+	};
 	struct daemon *d = a->d;
 	struct ustack_list_reply *lr = (void *)a->body;
 	struct ustack_addr *out = (void *)(a->body + sizeof(*lr));
-	struct stack_ifaddr sa[2 * STACK_MAX_ADDRS];
-	unsigned n = stack_addr_list(d->stack, sa, 2 * STACK_MAX_ADDRS);
+	struct stack_ifaddr sa[STACK_MAX_IFADDRS];
+	unsigned n = stack_addr_list(d->stack, daemon_now(), sa,
+				     STACK_MAX_IFADDRS);
 
-	if (n > 2 * STACK_MAX_ADDRS)
-		n = 2 * STACK_MAX_ADDRS;
+	if (n > STACK_MAX_IFADDRS)
+		n = STACK_MAX_IFADDRS;
 	for (unsigned i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].addr = sa[i].addr;
+		admin_ip_out(&out[i].addr, &sa[i].addr);
 		out[i].prefix = sa[i].prefix;
 		out[i].ifindex = (uint8_t)sa[i].ifindex;
+		out[i].state = states[sa[i].state];
+		out[i].origin = origins[sa[i].origin];
+		out[i].preferred_s = sa[i].preferred_left == UINT64_MAX ?
+				     UINT32_MAX : (uint32_t)(sa[i].preferred_left /
+							     NSEC_PER_SEC);
+		out[i].valid_s = sa[i].valid_left == UINT64_MAX ? UINT32_MAX :
+				 (uint32_t)(sa[i].valid_left / NSEC_PER_SEC);
 	}
 	lr->total = lr->count = n;
 	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
@@ -276,26 +326,40 @@ static int admin_addrs(struct admin *a, struct ctl_req *req)
 static int admin_route_change(struct admin *a, struct ctl_req *req)
 {
 	struct ustack_route r;
+	struct ip_addr dst, gw;
 
 	memcpy(&r, req->body, sizeof(r));
-	if (r.prefix > 32 || r.ifindex || r.pad[0] || r.pad[1])
+	if (r.ifindex || r.origin || r.pad ||
+	    admin_ip_in(&r.dst, &dst, false) ||
+	    admin_ip_in(&r.gateway, &gw, true))
 		return -EINVAL;
 	if (req->hdr->type == USTACK_MSG_ROUTE_DEL)
-		return stack_route_del(a->d->stack, r.dst, r.prefix);
-	return stack_route_add(a->d->stack, r.dst, r.prefix, r.gateway, r.metric);
+		return stack_route_del(a->d->stack, &dst, r.prefix);
+	return stack_route_add(a->d->stack, &dst, r.prefix, &gw, r.metric);
 }
 
 static int admin_addr_change(struct admin *a, struct ctl_req *req)
 {
 	struct ustack_addr ad;
+	struct ip_addr x;
+	bool del;
 	int rc;
 
 	memcpy(&ad, req->body, sizeof(ad));
-	if (ad.prefix > 32 || ad.ifindex || ad.pad[0] || ad.pad[1])
+	if (ad.ifindex || ad.state || ad.origin || ad.preferred_s ||
+	    ad.valid_s || admin_ip_in(&ad.addr, &x, false) ||
+	    ad.prefix > (x.family == IP_V6 ? 128 : 32))
 		return -EINVAL;
-	if (req->hdr->type == USTACK_MSG_ADDR_DEL)
-		return stack_addr_del(a->d->stack, ad.addr, ad.prefix);
-	rc = stack_addr_add(a->d->stack, ad.addr, ad.prefix, daemon_now());
+	del = req->hdr->type == USTACK_MSG_ADDR_DEL;
+	if (x.family == IP_V6)
+		rc = del ? stack_addr6_del(a->d->stack, x.v6, ad.prefix,
+					   daemon_now()) :
+			   stack_addr6_add(a->d->stack, x.v6, ad.prefix,
+					   daemon_now());
+	else if (del)
+		rc = stack_addr_del(a->d->stack, x.v4, ad.prefix);
+	else
+		rc = stack_addr_add(a->d->stack, x.v4, ad.prefix, daemon_now());
 	daemon_settle(a->d);
 	return rc;
 }

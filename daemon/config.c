@@ -10,12 +10,15 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ip.h"
 #include "log.h"
 #include "version.h"
 #include "ustack_proto.h"
@@ -28,6 +31,8 @@ enum opt_type {
 	T_U16,
 	T_YESNO,              /* a bool that takes yes or no, also as an option */
 	T_CC,                 /* congestion control: cubic or newreno */
+	T_GATEWAY,            /* an IPv4 or an IPv6 router, one of each */
+	T_SECRET,             /* 128 bits as 32 hex digits */
 };
 
 struct opt {
@@ -50,10 +55,18 @@ static const struct opt opts[] = {
 	  "create (or attach to) the TAP interface NAME (default ustack0)", false },
 	{ "pcap", T_IFNAME, OFF(pcap), SZ(pcap), 0, 0, "IFNAME",
 	  "attach to the existing interface IFNAME through libpcap", false },
-	{ "addr", T_ADDR, 0, 0, 0, 0, "A.B.C.D/N",
-	  "our IPv4 address and prefix length (repeat for more, up to 8)", false },
-	{ "gateway", T_IPV4, SOFF(gateway), 0, 0, 0, "A.B.C.D",
-	  "default gateway; must be on one of our subnets", false },
+	{ "addr", T_ADDR, 0, 0, 0, 0, "ADDR/N",
+	  "an IPv4 (A.B.C.D/N, one needed) or IPv6 (X::Y/N) address; repeat for more, up to 8 of each", false },
+	{ "gateway", T_GATEWAY, SOFF(gateway), 0, 0, 0, "ADDR",
+	  "default router, IPv4 on one of our subnets or IPv6 (link-local too); one of each family", false },
+	{ "ipv6", T_YESNO, SOFF(ipv6), 0, 0, 0, "yes|no",
+	  "IPv6 on the link: link-local address, ND, MLD (default yes)", false },
+	{ "slaac", T_YESNO, SOFF(slaac), 0, 0, 0, "yes|no",
+	  "IPv6 addresses from the prefixes routers advertise (default yes)", false },
+	{ "dad-transmits", T_UINT, SOFF(dad_transmits), sizeof(unsigned), 0, 10, "N",
+	  "duplicate address detection probes per IPv6 address, 0: none (default 1)", false },
+	{ "ipv6-stable-secret", T_SECRET, SOFF(ipv6_secret), 0, 0, 0, "HEX32",
+	  "RFC 7217 secret for stable IPv6 identifiers (default: from /etc/machine-id)", false },
 	{ "mac", T_MAC, SOFF(mac), 0, 0, 0, "XX:XX:XX:XX:XX:XX",
 	  "our MAC address (default: a stable locally administered one)", false },
 	{ "mtu", T_UINT, SOFF(mtu), sizeof(uint32_t), 576, 65535, "N",
@@ -89,13 +102,19 @@ static const struct opt opts[] = {
 	  "packet buffer memory, all uses together (default 64M)", true },
 	{ "ttl", T_U8, SOFF(ttl), 0, 1, 255, "N",
 	  "TTL of the datagrams we send (default 64)", true },
-	{ "arp-max-entries", T_UINT, SOFF(arp_max_entries), sizeof(unsigned), 1, 65536, "N",
-	  "neighbour cache size (default 512)", false },
-	{ "arp-max-age", T_SECONDS, SOFF(arp_max_age), 0, 1, 86400, "SECONDS",
-	  "how long an ARP answer is trusted (default 120)", true },
-	{ "arp-retries", T_UINT, SOFF(arp_retries), sizeof(unsigned), 1, 100, "N",
-	  "ARP requests before a neighbour is unreachable (default 3)", true },
-	{ "arp-queue-len", T_UINT, SOFF(arp_queue_len), sizeof(unsigned), 1, 4096, "N",
+	{ "neigh-max-entries", T_UINT, SOFF(neigh_max_entries), sizeof(unsigned), 1, 65536, "N",
+	  "neighbour cache size, ARP and IPv6 ND together (default 512)", false },
+	{ "neigh-reachable-time", T_SECONDS, SOFF(neigh_reachable), 0, 1, 86400, "SECONDS",
+	  "a neighbour's answer counts as fresh this long, randomized x0.5-1.5 (default 30)", true },
+	{ "neigh-retrans-time", T_MSEC, SOFF(neigh_retrans), 0, 10, 60000, "MS",
+	  "time between solicitations of a neighbour (default 1000)", true },
+	{ "neigh-delay-probe", T_SECONDS, SOFF(neigh_delay_probe), 0, 1, 600, "SECONDS",
+	  "wait before probing a stale neighbour in use (default 5)", true },
+	{ "neigh-mcast-solicit", T_UINT, SOFF(neigh_mcast_solicit), sizeof(unsigned), 1, 100, "N",
+	  "broadcast/multicast solicitations before a neighbour is unreachable (default 3)", true },
+	{ "neigh-ucast-solicit", T_UINT, SOFF(neigh_ucast_solicit), sizeof(unsigned), 1, 100, "N",
+	  "unicast probes of a stale neighbour before it is forgotten (default 3)", true },
+	{ "neigh-queue-len", T_UINT, SOFF(neigh_queue_len), sizeof(unsigned), 1, 4096, "N",
 	  "packets held per neighbour being resolved (default 16)", true },
 	{ "reass-max", T_UINT, SOFF(reass_max), sizeof(unsigned), 1, 65536, "N",
 	  "datagrams in reassembly at once (default 64)", true },
@@ -260,29 +279,69 @@ static int opt_set(struct daemon_config *cfg, struct parse_ctx *pc,
 		return 0;
 	case T_ADDR: {
 		struct stack_config *sc = &cfg->stack;
-		char ip[32], *slash;
-		uint32_t a;
+		char ip[64], *slash;
+		struct ip_addr a;
 
 		if (pc->cli && !pc->addrs_from_cli) {
 			pc->addrs_from_cli = true;
 			sc->naddr = 0;
+			sc->naddr6 = 0;
 		}
 		snprintf(ip, sizeof(ip), "%s", v);
 		slash = strchr(ip, '/');
-		if (!slash || parse_uint(slash + 1, 0, 32, &n) ||
-		    (*slash = '\0', ipv4_pton(ip, &a))) {
+		if (!slash || (*slash = '\0', ip_pton(ip, &a)) ||
+		    parse_uint(slash + 1, 0, a.family == IP_V6 ? 128 : 32, &n)) {
 			snprintf(err, errlen,
-				 "addr: '%s' is not an address with a prefix length, like 192.0.2.2/24",
+				 "addr: '%s' is not an address with a prefix length, like 192.0.2.2/24 or 2001:db8::2/64",
 				 v);
 			return -1;
 		}
-		if (sc->naddr == STACK_MAX_ADDRS) {
-			snprintf(err, errlen, "addr: at most %d addresses",
+		if ((a.family == IP_V4 ? sc->naddr : sc->naddr6) == STACK_MAX_ADDRS) {
+			snprintf(err, errlen, "addr: at most %d addresses of a family",
 				 STACK_MAX_ADDRS);
 			return -1;
 		}
-		sc->addr[sc->naddr].addr = a;
-		sc->addr[sc->naddr++].prefix = (uint8_t)n;
+		if (a.family == IP_V4) {
+			sc->addr[sc->naddr].addr = a.v4;
+			sc->addr[sc->naddr++].prefix = (uint8_t)n;
+		} else {
+			memcpy(sc->addr6[sc->naddr6].addr, a.v6, 16);
+			sc->addr6[sc->naddr6++].prefix = (uint8_t)n;
+		}
+		return 0;
+	}
+	case T_GATEWAY: {
+		struct ip_addr a;
+
+		if (ip_pton(v, &a) || ip_addr_is_any(&a) ||
+		    ip_addr_is_multicast(&a)) {
+			snprintf(err, errlen, "%s: '%s' is not a unicast IPv4 or IPv6 address",
+				 o->name, v);
+			return -1;
+		}
+		if (a.family == IP_V4)
+			cfg->stack.gateway = a.v4;
+		else
+			memcpy(cfg->stack.gateway6, a.v6, 16);
+		return 0;
+	}
+	case T_SECRET: {
+		uint8_t *b = (uint8_t *)base;
+
+		if (strlen(v) != 32) {
+			snprintf(err, errlen, "%s: give 32 hexadecimal digits", o->name);
+			return -1;
+		}
+		for (int i = 0; i < 16; i++) {
+			unsigned x;
+
+			if (sscanf(v + 2 * i, "%2x", &x) != 1 || !isxdigit((unsigned char)v[2 * i + 1])) {
+				snprintf(err, errlen, "%s: give 32 hexadecimal digits", o->name);
+				return -1;
+			}
+			b[i] = (uint8_t)x;
+		}
+		cfg->secret_set = true;
 		return 0;
 	}
 	case T_IPV4:
@@ -401,6 +460,17 @@ static int opt_set(struct daemon_config *cfg, struct parse_ctx *pc,
 	return -1;
 }
 
+/*
+ * Names from before the neighbour cache served IPv6 too. arp-max-age was
+ * how long an answer was trusted, which ReachableTime now is.
+ */
+static const struct { const char *old, *now; } renamed[] = {
+	{ "arp-max-entries", "neigh-max-entries" },
+	{ "arp-max-age", "neigh-reachable-time" },
+	{ "arp-retries", "neigh-mcast-solicit" },
+	{ "arp-queue-len", "neigh-queue-len" },
+};
+
 static const struct opt *opt_find(const char *key)
 {
 	char norm[64];
@@ -409,6 +479,12 @@ static const struct opt *opt_find(const char *key)
 	for (char *p = norm; *p; p++)
 		if (*p == '_')
 			*p = '-';
+	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (!strcmp(renamed[i].old, norm)) {
+			log_warn("config: '%s' is now called '%s'",
+				norm, renamed[i].now);
+			snprintf(norm, sizeof(norm), "%s", renamed[i].now);
+		}
 	for (size_t i = 0; i < NOPTS; i++)
 		if (!strcmp(opts[i].name, norm))
 			return &opts[i];
@@ -584,6 +660,40 @@ static uint32_t fnv1a(const void *data, size_t len, uint32_t h)
 	return h;
 }
 
+/*
+ * RFC 7217's secret_key, when none is configured: from the machine's
+ * identity (systemd's /etc/machine-id), so the addresses stay stable over
+ * restarts; without one, random for this run (and the log says so).
+ */
+static void config_derive_secret(struct daemon_config *cfg)
+{
+	static const uint64_t key[2] = { 0x75737461636b2d37ull,
+					 0x3231372d73656372ull };
+	char id[64] = "";
+	FILE *f = fopen("/etc/machine-id", "r");
+	uint64_t h[2];
+
+	if (f) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = '\0';
+		fclose(f);
+	}
+	id[strcspn(id, "\n")] = '\0';
+	if (strlen(id) < 16) {
+		FILE *r = fopen("/dev/urandom", "r");
+
+		log_info("ipv6: no /etc/machine-id: stable addresses last as long as this run");
+		if (!r || fread(cfg->stack.ipv6_secret, 16, 1, r) != 1)
+			memset(cfg->stack.ipv6_secret, 0x5a, 16);
+		if (r)
+			fclose(r);
+		return;
+	}
+	h[0] = inet_siphash(key, id, strlen(id));
+	h[1] = inet_siphash(h, id, strlen(id));
+	memcpy(cfg->stack.ipv6_secret, h, 16);
+}
+
 /**
  * config_finish() - fill in derived defaults and check the whole
  * @cfg: the configuration
@@ -623,6 +733,8 @@ int config_finish(struct daemon_config *cfg, char *err, size_t errlen)
 		cfg->stack.mac[4] = (uint8_t)h;
 		cfg->stack.mac[5] = (uint8_t)h2;
 	}
+	if (!cfg->secret_set)
+		config_derive_secret(cfg);
 	if (stack_config_check(&cfg->stack, &why)) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
@@ -674,6 +786,30 @@ void config_print(const struct daemon_config *cfg, FILE *out)
 				fprintf(out, "addr = %s/%u\n",
 					ipv4_ntop(cfg->stack.addr[a].addr, buf),
 					cfg->stack.addr[a].prefix);
+			for (unsigned a = 0; a < cfg->stack.naddr6; a++) {
+				struct ip_addr x = ip6(cfg->stack.addr6[a].addr);
+
+				fprintf(out, "addr = %s/%u\n", ip_ntop(&x, buf),
+					cfg->stack.addr6[a].prefix);
+			}
+			break;
+		case T_GATEWAY: {
+			static const uint8_t zero[16];
+			struct ip_addr x = ip6(cfg->stack.gateway6);
+
+			if (cfg->stack.gateway)
+				fprintf(out, "gateway = %s\n",
+					ipv4_ntop(cfg->stack.gateway, buf));
+			if (memcmp(cfg->stack.gateway6, zero, 16))
+				fprintf(out, "gateway = %s\n", ip_ntop(&x, buf));
+			if (!cfg->stack.gateway && !memcmp(cfg->stack.gateway6, zero, 16))
+				fprintf(out, "# gateway is not set\n");
+			break;
+		}
+		case T_SECRET:
+			/* a secret is not printed: ustackctl config shows this */
+			fprintf(out, "# %s is %s\n", o->name, cfg->secret_set ?
+				"set" : "derived from /etc/machine-id");
 			break;
 		case T_IPV4:
 			if (*(const uint32_t *)(const void *)base)
@@ -775,6 +911,10 @@ static size_t opt_size(const struct opt *o)
 		return sizeof(enum tcp_cc_algo);
 	case T_ADDR:
 		return 0;
+	case T_GATEWAY:
+		return sizeof(uint32_t);
+	case T_SECRET:
+		return 16;
 	}
 	return 0;
 }
@@ -796,7 +936,13 @@ void config_diff(const struct daemon_config *old, const struct daemon_config *cu
 		if (o->type == T_ADDR)
 			differs = old->stack.naddr != cur->stack.naddr ||
 				  memcmp(old->stack.addr, cur->stack.addr,
-					 sizeof(old->stack.addr));
+					 sizeof(old->stack.addr)) ||
+				  old->stack.naddr6 != cur->stack.naddr6 ||
+				  memcmp(old->stack.addr6, cur->stack.addr6,
+					 sizeof(old->stack.addr6));
+		else if (o->type == T_GATEWAY)
+			differs = old->stack.gateway != cur->stack.gateway ||
+				  memcmp(old->stack.gateway6, cur->stack.gateway6, 16);
 		else
 			differs = memcmp((const char *)old + o->off,
 					 (const char *)cur + o->off, opt_size(o));

@@ -17,6 +17,7 @@ struct daemon_config {
 	char pcap[IFNAMSIZ];
 	struct stack_config stack;
 	bool mac_set;
+	bool secret_set;        /* ipv6-stable-secret given */
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned socket_mode;
 	char socket_group[64];

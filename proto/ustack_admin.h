@@ -66,14 +66,27 @@ struct ustack_counter {
 	uint64_t value;
 };
 
+/* An IP address of either family: 4 or 16 bytes in network order */
+struct ustack_ip {
+	uint8_t family;         /* 4 or 6 */
+	uint8_t pad[3];
+	uint8_t addr[16];
+};
+
+/* Neighbour states, RFC 4861 7.3.2 (ARP's entries go through them too) */
+enum ustack_neigh_state {
+	USTACK_NEIGH_INCOMPLETE = 1, USTACK_NEIGH_REACHABLE, USTACK_NEIGH_STALE,
+	USTACK_NEIGH_DELAY, USTACK_NEIGH_PROBE,
+};
+
 struct ustack_neigh {
-	uint32_t ip;
+	struct ustack_ip ip;
 	uint8_t mac[6];
-	uint8_t state;          /* 1 incomplete, 2 reachable */
-	uint8_t expired;        /* reachable but past arp-max-age */
-	uint64_t age_ms;        /* since confirmed, or since asked */
+	uint8_t state;          /* enum ustack_neigh_state */
+	uint8_t router;         /* IPv6: the neighbour said it is a router */
+	uint64_t age_ms;        /* since confirmed, or since created */
 	uint32_t queued;        /* packets waiting for it */
-	uint32_t pad;
+	uint32_t probes;        /* solicitations sent in this state */
 };
 
 /* ifindex: in lists, USTACK_IF_LINK or USTACK_IF_LOOPBACK (0 from a
@@ -82,19 +95,33 @@ struct ustack_neigh {
 #define USTACK_IF_LOOPBACK 2
 
 struct ustack_route {
-	uint32_t dst;
-	uint32_t gateway;       /* 0: on link */
+	struct ustack_ip dst;
+	struct ustack_ip gateway;       /* family 0: on link */
 	uint32_t metric;
 	uint8_t prefix;
-	uint8_t ifindex;
-	uint8_t pad[2];
+	uint8_t ifindex;        /* USTACK_IF_LINK or USTACK_IF_LOOPBACK */
+	uint8_t origin;         /* replies: 0 static, 1 connected, 2 router advert */
+	uint8_t pad;
+};
+
+/* Address states (IPv6: RFC 4862; an IPv4 address is always preferred)
+ * and origins */
+enum ustack_addr_state {
+	USTACK_ADDR_TENTATIVE = 1, USTACK_ADDR_PREFERRED, USTACK_ADDR_DEPRECATED,
+	USTACK_ADDR_DUPLICATE,
+};
+enum ustack_addr_origin {
+	USTACK_ADDR_STATIC, USTACK_ADDR_LINKLOCAL, USTACK_ADDR_SLAAC,
 };
 
 struct ustack_addr {
-	uint32_t addr;
+	struct ustack_ip addr;
 	uint8_t prefix;
-	uint8_t ifindex;
-	uint8_t pad[2];
+	uint8_t ifindex;        /* replies: USTACK_IF_LINK or USTACK_IF_LOOPBACK */
+	uint8_t state;          /* replies: enum ustack_addr_state */
+	uint8_t origin;         /* replies: enum ustack_addr_origin */
+	uint32_t preferred_s;   /* replies: seconds left, 0xffffffff: forever */
+	uint32_t valid_s;
 };
 
 struct ustack_capture_reply {

@@ -13,6 +13,7 @@ packages=(
 	openssh-server openssh-client mosquitto mosquitto-clients sockperf
 	traceroute iputils-tracepath util-linux git nodejs memcached netcat-openbsd
 	bind9-dnsutils
+	radvd
 )
 
 missing=()

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "inet.h"
+#include "ip.h"
 #include "ustack_proto.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
@@ -145,17 +146,34 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static const char *addr_prefix(uint32_t a, unsigned prefix, char *buf)
+/* A wire address as text (RFC 5952 for IPv6) */
+static char *ustack_ip_ntop(const struct ustack_ip *u, char *buf)
 {
-	char ip[16];
+	struct ip_addr a = u->family == 6 ? ip6(u->addr) : ip4(get32(u->addr));
 
-	sprintf(buf, "%s/%u", ipv4_ntop(a, ip), prefix);
-	return buf;
+	return ip_ntop(&a, buf);
 }
 
-static int parse_prefix(const char *s, uint32_t *addr, uint8_t *prefix)
+/* Either family's text into a wire address. Return: 0, or -1 */
+static int ustack_ip_pton(const char *s, struct ustack_ip *u)
 {
-	char ip[32], *slash, *end;
+	struct ip_addr a;
+
+	if (ip_pton(s, &a))
+		return -1;
+	memset(u, 0, sizeof(*u));
+	u->family = a.family;
+	if (a.family == IP_V4)
+		put32(u->addr, a.v4);
+	else
+		memcpy(u->addr, a.v6, 16);
+	return 0;
+}
+
+/* "ADDR/N" of either family. Return: 0, or -1 */
+static int parse_ip_prefix(const char *s, struct ustack_ip *u, uint8_t *prefix)
+{
+	char ip[64], *slash, *end;
 	unsigned long n;
 
 	snprintf(ip, sizeof(ip), "%s", s);
@@ -164,7 +182,8 @@ static int parse_prefix(const char *s, uint32_t *addr, uint8_t *prefix)
 		return -1;
 	*slash = '\0';
 	n = strtoul(slash + 1, &end, 10);
-	if (*end || end == slash + 1 || n > 32 || ipv4_pton(ip, addr))
+	if (*end || end == slash + 1 || ustack_ip_pton(ip, u) ||
+	    n > (u->family == 6 ? 128u : 32u))
 		return -1;
 	*prefix = (uint8_t)n;
 	return 0;
@@ -275,7 +294,16 @@ static int cmd_stats(int argc, char **argv)
 
 static const char neigh_usage[] =
 	"Usage: ustackctl neigh [--json]\n"
-	"The neighbour (ARP) cache: address, MAC, state, age, packets waiting.\n";
+	"The neighbour cache (ARP and IPv6 Neighbor Discovery): address, MAC,\n"
+	"state (incomplete, reachable, stale, delay, probe), age, packets waiting.\n";
+
+static const char *neigh_state_str(uint8_t st)
+{
+	static const char *const names[] = { "?", "incomplete", "reachable",
+					     "stale", "delay", "probe" };
+
+	return st <= USTACK_NEIGH_PROBE ? names[st] : "?";
+}
 
 static int cmd_neigh(int argc, char **argv)
 {
@@ -289,7 +317,7 @@ static int cmd_neigh(int argc, char **argv)
 	if (json)
 		printf("{\"neighbours\": [");
 	else
-		printf("%-16s %-18s %-11s %10s %7s\n", "ADDRESS", "MAC", "STATE",
+		printf("%-26s %-18s %-11s %10s %7s\n", "ADDRESS", "MAC", "STATE",
 		       "AGE", "QUEUED");
 	do {
 		const struct ustack_list_reply *lr =
@@ -298,22 +326,26 @@ static int cmd_neigh(int argc, char **argv)
 
 		total = lr->total;
 		for (unsigned i = 0; i < lr->count; i++, shown++) {
-			char ip[16], mac[18], age[32];
-			const char *state = n[i].state == 1 ? "incomplete" :
-					    n[i].expired ? "stale" : "reachable";
+			char ip[IP_STRLEN], mac[18], age[32];
+			const char *state = neigh_state_str(n[i].state);
+			bool known = n[i].state != USTACK_NEIGH_INCOMPLETE;
 
-			ipv4_ntop(n[i].ip, ip);
+			ustack_ip_ntop(&n[i].ip, ip);
 			mac_ntop(n[i].mac, mac);
 			if (json) {
-				printf("%s{\"ip\": \"%s\", \"mac\": \"%s\", \"state\": \"%s\", "
-				       "\"age_ms\": %" PRIu64 ", \"queued\": %u}",
-				       shown ? ", " : "", ip, n[i].state == 1 ? "" : mac,
-				       state, n[i].age_ms, n[i].queued);
+				printf("%s{\"ip\": \"%s\", \"family\": %u, \"mac\": \"%s\", "
+				       "\"state\": \"%s\", \"router\": %s, \"age_ms\": %" PRIu64
+				       ", \"queued\": %u, \"probes\": %u}",
+				       shown ? ", " : "", ip, n[i].ip.family,
+				       known ? mac : "", state,
+				       n[i].router ? "true" : "false", n[i].age_ms,
+				       n[i].queued, n[i].probes);
 			} else {
 				snprintf(age, sizeof(age), "%" PRIu64 ".%01" PRIu64 "s",
 					 n[i].age_ms / 1000, n[i].age_ms % 1000 / 100);
-				printf("%-16s %-18s %-11s %10s %7u\n", ip,
-				       n[i].state == 1 ? "-" : mac, state, age, n[i].queued);
+				printf("%-26s %-18s %-11s %10s %7u%s\n", ip,
+				       known ? mac : "-", state, age, n[i].queued,
+				       n[i].router ? "  router" : "");
 			}
 		}
 		lq.start += lr->count;
@@ -356,45 +388,66 @@ static const char route_usage[] =
 	"Usage: ustackctl route [show] [--json]\n"
 	"       ustackctl route add DEST/N [via GATEWAY] [metric M]\n"
 	"       ustackctl route del DEST/N\n"
-	"The IPv4 routes, with their interface: 127.0.0.0/8 on the stack's own\n"
-	"loopback (lo), fixed, then the routing table of the link; add and del\n"
-	"need root or the admin group.\n"
-	"DEST/N 0.0.0.0/0 is the default route. Without 'via' the destination\n"
-	"is on the link.\n";
+	"The routes, IPv4 and IPv6, with their interface: 127.0.0.0/8 and ::1 on\n"
+	"the stack's own loopback (lo), fixed, then the routing table of the\n"
+	"link; add and del need root or the admin group. DEST/N 0.0.0.0/0 (::/0)\n"
+	"is the default route. Without 'via' the destination is on the link; an\n"
+	"IPv6 gateway may be link-local. ORIGIN says where a route came from:\n"
+	"static, connected (an address's network, or the loopback's), ra (a\n"
+	"router advertisement).\n";
+
+static const char *route_origin_str(uint8_t o)
+{
+	return o == 1 ? "connected" : o == 2 ? "ra" : "static";
+}
 
 static int route_show(void)
 {
 	struct ustack_list_req lq = { 0 };
-	const struct ustack_list_reply *lr;
-	const struct ustack_route *r;
+	unsigned shown = 0, total;
 	char link[64];
 
 	link_name(link, sizeof(link));
-	lr = call(USTACK_MSG_ROUTE_LIST, &lq, sizeof(lq), -1, NULL, "route");
-	r = (const void *)(lr + 1);
 	if (json)
 		printf("{\"routes\": [");
 	else
-		printf("%-19s %-16s %6s %s\n", "DESTINATION", "GATEWAY", "METRIC",
-		       "DEV");
-	for (unsigned i = 0; i < lr->count; i++) {
-		const char *dev = dev_name(r[i].ifindex, link);
-		char dst[32], gw[16];
+		printf("%-30s %-26s %6s %-10s %s\n", "DESTINATION", "GATEWAY",
+		       "METRIC", "ORIGIN", "DEV");
+	do {
+		const struct ustack_list_reply *lr =
+			call(USTACK_MSG_ROUTE_LIST, &lq, sizeof(lq), -1, NULL,
+			     "route");
+		const struct ustack_route *r = (const void *)(lr + 1);
 
-		addr_prefix(r[i].dst, r[i].prefix, dst);
-		if (r[i].gateway)
-			ipv4_ntop(r[i].gateway, gw);
-		else
-			strcpy(gw, json ? "" : "on-link");
-		if (json) {
-			printf("%s{\"dst\": \"%s\", \"gateway\": \"%s\", \"metric\": %u, \"dev\": ",
-			       i ? ", " : "", dst, gw, r[i].metric);
-			json_str(dev);
-			printf("}");
-		} else {
-			printf("%-19s %-16s %6u %s\n", dst, gw, r[i].metric, dev);
+		total = lr->total;
+		for (unsigned i = 0; i < lr->count; i++, shown++) {
+			char ip[IP_STRLEN], dst[IP_STRLEN + 5], gw[IP_STRLEN];
+			const char *dev = dev_name(r[i].ifindex, link);
+
+			snprintf(dst, sizeof(dst), "%s/%u",
+				 ustack_ip_ntop(&r[i].dst, ip), r[i].prefix);
+			if (r[i].gateway.family)
+				ustack_ip_ntop(&r[i].gateway, gw);
+			else
+				strcpy(gw, json ? "" : "on-link");
+			if (json) {
+				printf("%s{\"dst\": \"%s\", \"family\": %u, "
+				       "\"gateway\": \"%s\", \"metric\": %u, "
+				       "\"origin\": \"%s\", \"dev\": ",
+				       shown ? ", " : "", dst, r[i].dst.family, gw,
+				       r[i].metric, route_origin_str(r[i].origin));
+				json_str(dev);
+				printf("}");
+			} else {
+				printf("%-30s %-26s %6u %-10s %s\n", dst, gw,
+				       r[i].metric, route_origin_str(r[i].origin),
+				       dev);
+			}
 		}
-	}
+		lq.start += lr->count;
+		if (!lr->count)
+			break;
+	} while (lq.start < total);
 	if (json)
 		printf("]}\n");
 	return EXIT_OK;
@@ -415,15 +468,17 @@ static int cmd_route(int argc, char **argv)
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		die(EXIT_USAGE, "route: unknown '%s' (show, add, del)", verb);
-	if (optind >= argc || parse_prefix(argv[optind++], &r.dst, &r.prefix))
-		die(EXIT_USAGE, "route %s: give DEST/N, like 198.51.100.0/24", verb);
+	if (optind >= argc || parse_ip_prefix(argv[optind++], &r.dst, &r.prefix))
+		die(EXIT_USAGE, "route %s: give DEST/N, like 198.51.100.0/24 "
+		    "or 2001:db8:1::/48", verb);
 	while (optind < argc) {
 		const char *k = argv[optind++];
 
 		if (optind >= argc)
 			die(EXIT_USAGE, "route: '%s' needs a value", k);
 		if (!strcmp(k, "via") && !strcmp(verb, "add")) {
-			if (ipv4_pton(argv[optind++], &r.gateway))
+			if (ustack_ip_pton(argv[optind++], &r.gateway) ||
+			    r.gateway.family != r.dst.family)
 				die(EXIT_USAGE, "route: bad gateway '%s'", argv[optind - 1]);
 		} else if (!strcmp(k, "metric") && !strcmp(verb, "add")) {
 			char *end;
@@ -444,21 +499,59 @@ static int cmd_route(int argc, char **argv)
 
 static const char addr_usage[] =
 	"Usage: ustackctl addr [show] [--json]\n"
-	"       ustackctl addr add|del A.B.C.D/N\n"
-	"The stack's IPv4 addresses and their interface: 127.0.0.1/8 on its own\n"
-	"loopback (lo), fixed, then the link's; add and del (of the link's)\n"
-	"need root or the admin group.\n";
+	"       ustackctl addr add|del ADDR/N\n"
+	"The stack's addresses and their interface: 127.0.0.1/8 and ::1 on its\n"
+	"own loopback (lo), fixed, then the link's, IPv4 and IPv6. An IPv6\n"
+	"address shows its state (tentative while duplicate address detection\n"
+	"runs, preferred, deprecated, duplicate), its origin (static, link-local,\n"
+	"slaac) and its preferred and valid lifetimes. add and del (of the\n"
+	"link's) need root or the admin group.\n";
 
-/* --json: every address, then the same by interface */
+static const char *addr_state_str(uint8_t st)
+{
+	static const char *const names[] = { "?", "tentative", "preferred",
+					     "deprecated", "duplicate" };
+
+	return st <= USTACK_ADDR_DUPLICATE ? names[st] : "?";
+}
+
+static const char *addr_origin_str(uint8_t o)
+{
+	return o == USTACK_ADDR_LINKLOCAL ? "link-local" :
+	       o == USTACK_ADDR_SLAAC ? "slaac" : "static";
+}
+
+/* "forever" or seconds, for a lifetime */
+static const char *lifetime_str(uint32_t sec, char *buf, size_t len)
+{
+	if (sec == UINT32_MAX)
+		snprintf(buf, len, "forever");
+	else
+		snprintf(buf, len, "%us", sec);
+	return buf;
+}
+
+/* --json: every address with its details, then the same by interface */
 static void addr_json(const struct ustack_addr *ad, unsigned n,
 		      const char *link)
 {
-	char buf[32];
+	char ip[IP_STRLEN], buf[IP_STRLEN + 5];
 
 	printf("{\"addresses\": [");
-	for (unsigned i = 0; i < n; i++)
-		printf("%s\"%s\"", i ? ", " : "",
-		       addr_prefix(ad[i].addr, ad[i].prefix, buf));
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s/%u", ustack_ip_ntop(&ad[i].addr, ip),
+			 ad[i].prefix);
+		printf("%s{\"addr\": \"%s\", \"prefix\": %u, \"family\": %u, "
+		       "\"dev\": ", i ? ", " : "", ip, ad[i].prefix,
+		       ad[i].addr.family);
+		json_str(dev_name(ad[i].ifindex, link));
+		printf(", \"state\": \"%s\", \"origin\": \"%s\", "
+		       "\"preferred_s\": %lld, \"valid_s\": %lld}",
+		       addr_state_str(ad[i].state), addr_origin_str(ad[i].origin),
+		       ad[i].preferred_s == UINT32_MAX ? -1LL :
+		       (long long)ad[i].preferred_s,
+		       ad[i].valid_s == UINT32_MAX ? -1LL : (long long)ad[i].valid_s);
+	}
 	printf("], \"interfaces\": [");
 	for (unsigned k = 0; k < 2; k++) {
 		bool lo = k == 0, first = true;
@@ -469,8 +562,9 @@ static void addr_json(const struct ustack_addr *ad, unsigned n,
 		for (unsigned i = 0; i < n; i++) {
 			if ((ad[i].ifindex == USTACK_IF_LOOPBACK) != lo)
 				continue;
-			printf("%s\"%s\"", first ? "" : ", ",
-			       addr_prefix(ad[i].addr, ad[i].prefix, buf));
+			snprintf(buf, sizeof(buf), "%s/%u",
+				 ustack_ip_ntop(&ad[i].addr, ip), ad[i].prefix);
+			printf("%s\"%s\"", first ? "" : ", ", buf);
 			first = false;
 		}
 		printf("]}");
@@ -482,7 +576,7 @@ static int addr_show(void)
 {
 	const struct ustack_list_reply *lr;
 	const struct ustack_addr *ad;
-	char link[64], buf[32];
+	char link[64], ip[IP_STRLEN], buf[IP_STRLEN + 5], p[16], v[16];
 
 	link_name(link, sizeof(link));
 	lr = call(USTACK_MSG_ADDR_LIST, NULL, 0, -1, NULL, "addr");
@@ -491,10 +585,17 @@ static int addr_show(void)
 		addr_json(ad, lr->count, link);
 		return EXIT_OK;
 	}
-	printf("%-19s %s\n", "ADDRESS", "DEV");
-	for (unsigned i = 0; i < lr->count; i++)
-		printf("%-19s %s\n", addr_prefix(ad[i].addr, ad[i].prefix, buf),
-		       dev_name(ad[i].ifindex, link));
+	printf("%-44s %-6s %-10s %-10s %10s %10s\n", "ADDRESS", "DEV", "STATE",
+	       "ORIGIN", "PREFERRED", "VALID");
+	for (unsigned i = 0; i < lr->count; i++) {
+		snprintf(buf, sizeof(buf), "%s/%u", ustack_ip_ntop(&ad[i].addr, ip),
+			 ad[i].prefix);
+		printf("%-44s %-6s %-10s %-10s %10s %10s\n", buf,
+		       dev_name(ad[i].ifindex, link), addr_state_str(ad[i].state),
+		       addr_origin_str(ad[i].origin),
+		       lifetime_str(ad[i].preferred_s, p, sizeof(p)),
+		       lifetime_str(ad[i].valid_s, v, sizeof(v)));
+	}
 	return EXIT_OK;
 }
 
@@ -513,8 +614,9 @@ static int cmd_addr(int argc, char **argv)
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "del"))
 		die(EXIT_USAGE, "addr: unknown '%s' (show, add, del)", verb);
-	if (optind >= argc || parse_prefix(argv[optind++], &a.addr, &a.prefix))
-		die(EXIT_USAGE, "addr %s: give A.B.C.D/N, like 192.0.2.3/24", verb);
+	if (optind >= argc || parse_ip_prefix(argv[optind++], &a.addr, &a.prefix))
+		die(EXIT_USAGE, "addr %s: give ADDR/N, like 192.0.2.3/24 or "
+		    "2001:db8::3/64", verb);
 	no_more_args(argc, argv, addr_usage);
 	call(!strcmp(verb, "add") ? USTACK_MSG_ADDR_ADD : USTACK_MSG_ADDR_DEL,
 	     &a, sizeof(a), -1, NULL, !strcmp(verb, "add") ? "addr add" : "addr del");
@@ -1105,7 +1207,7 @@ static const struct command {
 	{ "ss", cmd_netstat, "the same as netstat" },
 	{ "kill", cmd_kill, "abort a connection now with a reset" },
 	{ "stats", cmd_stats, "every counter, memory against its budget" },
-	{ "neigh", cmd_neigh, "the neighbour (ARP) cache" },
+	{ "neigh", cmd_neigh, "the neighbour cache (ARP, IPv6 ND)" },
 	{ "route", cmd_route, "show, add, del routes" },
 	{ "addr", cmd_addr, "show, add, del addresses" },
 	{ "config", cmd_config, "the running configuration" },

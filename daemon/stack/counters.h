@@ -33,11 +33,13 @@
 	X(arp, tx_replies, "ARP replies sent")                                \
 	X(arp, tx_announce, "gratuitous ARP announcements sent")              \
 	X(arp, conflict, "ARP packets claiming one of our addresses")         \
-	X(arp, evicted, "cache entries evicted because the cache was full")   \
-	X(arp, expired, "cache entries expired by age")                       \
-	X(arp, queue_drop, "dropped: packet waiting for resolution (queue full, entry evicted)") \
-	X(arp, resolve_fail, "dropped: packet whose next hop never answered")  \
-	X(arp, nomem, "dropped: no memory for an ARP entry or packet")        \
+	X(arp, nomem, "dropped: no memory for an ARP packet")                 \
+	X(neigh, evicted, "cache entries evicted because the cache was full") \
+	X(neigh, stale, "entries that went stale (not confirmed in ReachableTime)") \
+	X(neigh, probe_fail, "stale entries removed: unicast probes unanswered") \
+	X(neigh, queue_drop, "dropped: packet waiting for resolution (queue full, entry evicted)") \
+	X(neigh, resolve_fail, "dropped: packet whose next hop never answered") \
+	X(neigh, nomem, "dropped: no memory for a neighbour entry")           \
 	X(ip, rx, "IPv4 datagrams received")                                  \
 	X(ip, rx_short, "dropped: shorter than an IPv4 header")               \
 	X(ip, rx_bad_version, "dropped: version field not 4")                 \
@@ -67,6 +69,83 @@
 	X(frag, timeout, "datagrams dropped: reassembly timed out")           \
 	X(frag, too_many, "dropped: too many datagrams in reassembly")        \
 	X(frag, nomem, "dropped: reassembly memory bound reached")            \
+	X(ip6, rx, "IPv6 datagrams received")                                 \
+	X(ip6, rx_disabled, "dropped: IPv6 is off on the interface")          \
+	X(ip6, rx_short, "dropped: shorter than an IPv6 header")              \
+	X(ip6, rx_bad_version, "dropped: version field not 6")                \
+	X(ip6, rx_bad_len, "dropped: payload length beyond the frame")        \
+	X(ip6, rx_bad_ext, "dropped: an extension header runs past the end")  \
+	X(ip6, rx_param_prob, "dropped: a header field or option refused (Parameter Problem owed)") \
+	X(ip6, rx_discard_opt, "dropped: an unknown option that asks to be discarded") \
+	X(ip6, rx_no_next, "datagrams with No Next Header (nothing to deliver)") \
+	X(ip6, rx_bad_src, "dropped: source a group, or ::1 off the link")    \
+	X(ip6, rx_not_for_us, "dropped: neither our address nor a group we are in") \
+	X(ip6, rx_unknown_proto, "datagrams for a Next Header not handled")    \
+	X(ip6, rx_delivered, "datagrams delivered to a protocol")             \
+	X(ip6, tx, "IPv6 datagrams sent")                                     \
+	X(ip6, tx_no_route, "not sent: no route (or IPv6 off)")               \
+	X(ip6, tx_no_src, "not sent: no usable source address")               \
+	X(ip6, tx_too_big, "refused: beyond the path MTU, fragmenting not allowed") \
+	X(ip6, tx_fragmented, "datagrams sent in fragments")                  \
+	X(ip6, tx_fragments, "fragments sent")                                \
+	X(ip6, tx_nomem, "dropped: no buffer to build a datagram or fragment") \
+	X(ip6, tx_local, "datagrams sent to one of our own addresses")        \
+	X(ip6, pmtu_updates, "path MTUs lowered by Packet Too Big")           \
+	X(icmp6, rx, "ICMPv6 messages received")                              \
+	X(icmp6, rx_short, "dropped: shorter than an ICMPv6 header")          \
+	X(icmp6, rx_bad_cksum, "dropped: ICMPv6 checksum wrong")              \
+	X(icmp6, rx_to_tentative, "dropped: for an address still in DAD (RFC 4862 5.4)") \
+	X(icmp6, rx_echo_req, "echo requests received")                       \
+	X(icmp6, rx_echo_reply, "echo replies received")                      \
+	X(icmp6, rx_unreach, "destination unreachable received")              \
+	X(icmp6, rx_pkt_too_big, "packet too big received")                   \
+	X(icmp6, rx_time_exceeded, "time exceeded received")                  \
+	X(icmp6, rx_param_prob, "parameter problem received")                 \
+	X(icmp6, rx_err_short, "errors whose quote is too short to use")      \
+	X(icmp6, rx_err_not_ours, "errors about a datagram we did not send")  \
+	X(icmp6, rx_other, "ICMPv6 messages of other types (ignored)")        \
+	X(icmp6, tx_echo_reply, "echo replies sent")                          \
+	X(icmp6, tx_unreach, "destination unreachable sent")                  \
+	X(icmp6, tx_time_exceeded, "time exceeded sent (reassembly)")         \
+	X(icmp6, tx_param_prob, "parameter problem sent")                     \
+	X(icmp6, tx_err, "ICMPv6 messages not sent: no buffer or no route")   \
+	X(nd, rx_ns, "neighbor solicitations received")                       \
+	X(nd, rx_na, "neighbor advertisements received")                      \
+	X(nd, rx_rs, "router solicitations received (ignored: we are a host)") \
+	X(nd, rx_ra, "router advertisements received")                        \
+	X(nd, rx_redirect, "redirects received")                              \
+	X(nd, rx_bad_hoplimit, "dropped: ND message with a hop limit other than 255") \
+	X(nd, rx_bad_code, "dropped: ND message with a code other than 0")    \
+	X(nd, rx_short, "dropped: ND message too short")                      \
+	X(nd, rx_bad_option, "dropped: ND option of length 0 or too long")    \
+	X(nd, rx_invalid, "dropped: ND message RFC 4861 forbids (source, target, flags)") \
+	X(nd, rx_ns_not_ours, "solicitations for an address not ours")        \
+	X(nd, conflict, "advertisements claiming one of our addresses")       \
+	X(nd, redirect_refused, "redirects not from our router for that destination") \
+	X(nd, ra_bad_mtu, "RA MTU options outside 1280..link MTU (ignored)")  \
+	X(nd, ra_prefix_ignored, "RA prefixes ignored (link-local, bad length)") \
+	X(nd, list_full, "routers or prefixes not recorded: list full")       \
+	X(nd, lifetime_expired, "default routers and prefixes expired")       \
+	X(nd, tx_ns, "neighbor solicitations sent")                           \
+	X(nd, tx_dad, "DAD probes sent")                                      \
+	X(nd, tx_na, "neighbor advertisements sent")                          \
+	X(nd, tx_rs, "router solicitations sent")                             \
+	X(nd, tx_no_src, "solicitations not sent: no source address")         \
+	X(nd, tx_nomem, "ND messages not sent: no buffer")                    \
+	X(addr6, dad_ok, "addresses that passed DAD")                         \
+	X(addr6, dad_duplicate, "addresses found duplicate by DAD (not used)") \
+	X(addr6, slaac, "addresses made from advertised prefixes")            \
+	X(addr6, prefix_ignored, "prefixes not used for SLAAC (length not 64, lifetimes)") \
+	X(addr6, deprecated, "addresses deprecated (preferred lifetime over)") \
+	X(addr6, expired, "addresses removed (valid lifetime over)")          \
+	X(addr6, full, "addresses refused: the table is full")                \
+	X(mld, rx_query, "MLD queries received")                              \
+	X(mld, rx_report, "MLD reports of other listeners (ignored)")         \
+	X(mld, rx_bad, "dropped: MLD query malformed or not link-local/hop limit 1") \
+	X(mld, tx_report, "MLDv2 reports sent")                               \
+	X(mld, tx_v1, "MLDv1 reports and dones sent (an MLDv1 querier is present)") \
+	X(mld, tx_nomem, "MLD reports not sent: no buffer")                   \
+	X(mld, groups_full, "groups refused: the table is full")              \
 	X(icmp, rx, "ICMP messages received")                                 \
 	X(icmp, rx_short, "dropped: ICMP message truncated")                  \
 	X(icmp, rx_bad_cksum, "dropped: ICMP checksum wrong")                 \

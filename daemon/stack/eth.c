@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "ipv6.h"
 #include "stack_impl.h"
 
 const uint8_t eth_broadcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -45,6 +46,22 @@ void eth_build(uint8_t *buf, const struct eth_hdr *h)
 	put16(buf + 12, h->type);
 }
 
+/* 33:33 and the low 32 bits of an IPv6 group we are in (RFC 2464 7) */
+static bool eth_group_member(const struct stack *s, const uint8_t *mac)
+{
+	const struct inet6_if *in6 = &s->nif.in6;
+
+	if (mac[0] != 0x33 || mac[1] != 0x33 || !in6->enabled)
+		return false;
+	if (!memcmp(mac + 2, "\0\0\0\1", 4))
+		return true;            /* all nodes */
+	for (unsigned i = 0; i < MLD_MAX_GROUPS; i++)
+		if (in6->groups[i].used && !memcmp(mac + 2,
+						   in6->groups[i].group + 12, 4))
+			return true;
+	return false;
+}
+
 /**
  * eth_input() - handle one received frame; consumes @p
  * @s: the stack
@@ -63,10 +80,12 @@ void eth_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		goto drop;
 	}
 	bcast = !memcmp(h.dst, eth_broadcast, ETH_ALEN);
-	if (!bcast && memcmp(h.dst, nif->mac, ETH_ALEN)) {
+	if (!bcast && memcmp(h.dst, nif->mac, ETH_ALEN) &&
+	    !eth_group_member(s, h.dst)) {
 		CNT(s, eth_rx_not_for_us);
 		goto drop;
 	}
+	bcast |= eth_is_multicast(h.dst);
 	pbuf_pull(p, ETH_HLEN);
 	switch (h.type) {
 	case ETH_P_ARP:
@@ -74,6 +93,9 @@ void eth_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		return;
 	case ETH_P_IP:
 		ipv4_input(s, nif, p, bcast);
+		return;
+	case ETH_P_IPV6:
+		ipv6_input(s, nif, p, bcast);
 		return;
 	case ETH_P_8021Q:
 	case ETH_P_8021AD:

@@ -167,3 +167,53 @@ int mac_pton(const char *s, uint8_t *mac)
 	}
 	return *s ? -1 : 0;
 }
+
+/* -- SipHash-2-4: TCP's ISNs and ports (RFC 6528, 6056), RFC 7217 IIDs -- */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                          \
+	do {                                                              \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                    \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                    \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+	} while (0)
+
+/**
+ * inet_siphash() - SipHash-2-4 of @data under @key
+ * @key: 128-bit key
+ * @data: bytes to hash
+ * @len: their number
+ *
+ * Return: the 64-bit hash
+ */
+uint64_t inet_siphash(const uint64_t key[2], const void *data, size_t len)
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0];
+	uint64_t v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0];
+	uint64_t v3 = 0x7465646279746573ull ^ key[1];
+	const uint8_t *p = data;
+	uint64_t m, b = (uint64_t)len << 56;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, p + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		b |= (uint64_t)p[i + j] << (8 * j);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}

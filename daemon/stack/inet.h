@@ -40,6 +40,7 @@ static inline void put32(uint8_t *p, uint32_t v)
 uint32_t inet_sum(const void *data, size_t len, uint32_t sum);
 uint16_t inet_fold(uint32_t sum);
 uint16_t inet_cksum(const void *data, size_t len);
+uint64_t inet_siphash(const uint64_t key[2], const void *data, size_t len);
 uint32_t inet_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
 			 uint16_t len);
 

@@ -30,6 +30,7 @@
 #include "arp.h"
 #include "eth.h"
 #include "icmp.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 #include "udp.h"
 #include "tcp_impl.h"
@@ -199,7 +200,15 @@ void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 	}
 	pbuf_trim(p, rx.h.total_len);
 	if (ipv4_is_fragment(&rx.h)) {
-		p = reass_input(s, p, &rx.h);
+		struct reass_frag f = {
+			.src = ip4(rx.h.src), .dst = ip4(rx.h.dst),
+			.id = rx.h.id, .proto = rx.h.proto,
+			.off = ipv4_frag_off(&rx.h),
+			.len = rx.h.total_len - rx.h.hlen,
+			.more = rx.h.frag & IP_FLAG_MF, .hlen = rx.h.hlen,
+		};
+
+		p = reass_input(s, p, &f);
 		if (!p)
 			return;
 		/* the reassembled datagram was validated piece by piece */
@@ -305,7 +314,10 @@ void ipv4_loop_drain(struct stack *s)
 		if (!s->loop_q)
 			s->loop_tail = NULL;
 		p->next = NULL;
-		ipv4_input(s, &s->lo, p, false);
+		if (p->data[0] >> 4 == 6)
+			ipv6_input(s, &s->lo, p, false);
+		else
+			ipv4_input(s, &s->lo, p, false);
 	}
 	s->loop_draining = false;
 }
@@ -374,8 +386,8 @@ int ipv4_send(struct stack *s, struct pbuf *p, const struct ipv4_tx *tx)
 		}
 		/* a group is reached on the link itself (RFC 1112 6.4),
 		 * even when the route that matched it has a gateway */
-		if (r->gateway && !ipv4_is_multicast(dst))
-			nexthop = r->gateway;
+		if (route_has_gateway(r) && !ipv4_is_multicast(dst))
+			nexthop = r->gateway.v4;
 	}
 	nif = stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
 	h.src = src ? src : (r ? route_source(s, r, dst) : nif->addr[0].addr);

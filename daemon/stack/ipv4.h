@@ -82,30 +82,6 @@ struct ipv4_tx {
 int ipv4_send(struct stack *s, struct pbuf *p, const struct ipv4_tx *tx);
 void ipv4_loop_drain(struct stack *s);
 
-/* Reassembly of fragments (reass.c) */
-struct reass {
-	struct reass *next;
-	struct stack *s;
-	uint32_t src, dst;
-	uint16_t id;
-	uint8_t proto;
-	uint8_t hlen;           /* of the first fragment's header; 0 if unseen */
-	uint8_t hdr[IPV4_MAX_HLEN];
-	uint32_t total;         /* payload bytes; 0 until the last fragment */
-	uint32_t received;      /* payload bytes held */
-	size_t bytes;           /* memory charged */
-	struct pbuf *frags;     /* sorted by offset; stamp = off << 32 | len */
-	struct timer timer;
-};
-
-struct reass_table {
-	struct reass *head;
-	unsigned count;
-	size_t bytes;
-};
-
-struct pbuf *reass_input(struct stack *s, struct pbuf *p,
-			 const struct ipv4_hdr *h);
-void reass_fini(struct stack *s);
+#include "reass.h"
 
 #endif

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reass.c - IPv4 reassembly (RFC 791 3.2, RFC 1122 3.3.2)
+ * reass.c - reassembly of IPv4 (RFC 791 3.2, RFC 1122 3.3.2) and IPv6
+ * (RFC 8200 4.5) fragments
  *
  * Theory of operation: datagrams in reassembly are keyed by (source,
- * destination, protocol, id). Each holds its fragments as pbufs sorted by
- * offset, and completes when the last fragment has fixed the length and
- * the bytes held add up to it. Then one new pbuf receives the first
- * fragment's header and every piece, and goes on up as if it had arrived
- * whole.
+ * destination, protocol, id) for IPv4 and (source, destination, id) for
+ * IPv6. Each holds its fragments as pbufs sorted by offset, and completes
+ * when the last fragment has fixed the length and the bytes held add up to
+ * it. Then one new pbuf receives the first fragment's header (IPv4) or
+ * unfragmentable part without the Fragment header (IPv6) and every piece,
+ * and goes on up as if it had arrived whole. One mechanism for both
+ * families; only the key and the rebuilt header differ.
  *
  * Bounds: at most reass_max datagrams and reass_max_bytes of buffers in
  * reassembly; a fragment that would pass either is dropped (counted), as
@@ -26,7 +29,9 @@
 #include <string.h>
 
 #include "icmp.h"
+#include "icmp6.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 
 #define FRAG_OFF(p) ((uint32_t)((p)->stamp >> 32))
@@ -60,27 +65,34 @@ static void reass_expire(struct timer *t, uint64_t now)
 	(void)now;
 	CNT(s, frag_timeout);
 	if (r->hlen && r->frags && FRAG_OFF(r->frags) == 0) {
-		uint8_t quote[IPV4_MAX_HLEN + 8];
+		uint8_t quote[REASS_MAX_HDR + 8];
 		size_t n = FRAG_LEN(r->frags) < 8 ? FRAG_LEN(r->frags) : 8;
 
 		memcpy(quote, r->hdr, r->hlen);
 		memcpy(quote + r->hlen, r->frags->data, n);
-		icmp_send_error(s, ICMP_TIME_EXCEEDED, ICMP_TIMXCEED_REASS, 0,
-				quote, r->hlen + n);
+		if (ip_is_v4(&r->src))
+			icmp_send_error(s, ICMP_TIME_EXCEEDED,
+					ICMP_TIMXCEED_REASS, 0, quote,
+					r->hlen + n);
+		else
+			icmp6_send_error(s, ICMP6_TIME_EXCEEDED,
+					 ICMP6_TIME_EXCEED_REASS, 0, quote,
+					 r->hlen + n);
 	}
 	reass_free(s, r);
 }
 
-static struct reass *reass_find(struct stack *s, const struct ipv4_hdr *h)
+static struct reass *reass_find(struct stack *s, const struct reass_frag *f)
 {
 	for (struct reass *r = s->reass.head; r; r = r->next)
-		if (r->src == h->src && r->dst == h->dst && r->id == h->id &&
-		    r->proto == h->proto)
+		if (ip_addr_eq(&r->src, &f->src) &&
+		    ip_addr_eq(&r->dst, &f->dst) && r->id == f->id &&
+		    r->proto == f->proto)
 			return r;
 	return NULL;
 }
 
-static struct reass *reass_new(struct stack *s, const struct ipv4_hdr *h)
+static struct reass *reass_new(struct stack *s, const struct reass_frag *f)
 {
 	struct reass *r;
 
@@ -94,10 +106,10 @@ static struct reass *reass_new(struct stack *s, const struct ipv4_hdr *h)
 		return NULL;
 	}
 	r->s = s;
-	r->src = h->src;
-	r->dst = h->dst;
-	r->id = h->id;
-	r->proto = h->proto;
+	r->src = f->src;
+	r->dst = f->dst;
+	r->id = f->id;
+	r->proto = f->proto;
 	timer_init(&r->timer, reass_expire);
 	if (stack_arm(s, &r->timer, s->now + s->cfg.reass_timeout)) {
 		free(r);
@@ -110,14 +122,30 @@ static struct reass *reass_new(struct stack *s, const struct ipv4_hdr *h)
 	return r;
 }
 
+/* The whole datagram's header: lengths, and no fragment left in it */
+static void reass_fix_header(const struct reass *r, uint8_t *hdr)
+{
+	if (ip_is_v4(&r->src)) {
+		put16(hdr + 2, (uint16_t)(r->hlen + r->total));
+		put16(hdr + 6, 0);
+		put16(hdr + 10, 0);
+		put16(hdr + 10, inet_cksum(hdr, r->hlen));
+		return;
+	}
+	put16(hdr + 4, (uint16_t)(r->hlen - IPV6_HLEN + r->total));
+	hdr[r->nh_off] = r->nh;
+}
+
 /* One buffer holding the first fragment's header and all the payload. */
 static struct pbuf *reass_join(struct stack *s, struct reass *r)
 {
+	size_t max = ip_is_v4(&r->src) ? IPV4_MAX_LEN :
+		     IPV6_HLEN + IPV6_MAX_PAYLOAD;
 	struct pbuf *out;
 	uint8_t *hdr;
 
-	if (r->hlen + r->total > IPV4_MAX_LEN) {
-		/* options in the first fragment pushed it past 64 KiB */
+	if (r->hlen + r->total > max) {
+		/* the first fragment's header pushed it past 64 KiB */
 		CNT(s, frag_bad_len);
 		reass_free(s, r);
 		return NULL;
@@ -132,10 +160,7 @@ static struct pbuf *reass_join(struct stack *s, struct reass *r)
 	memcpy(hdr, r->hdr, r->hlen);
 	for (struct pbuf *f = r->frags; f; f = f->next)
 		memcpy(hdr + r->hlen + FRAG_OFF(f), f->data, FRAG_LEN(f));
-	put16(hdr + 2, (uint16_t)(r->hlen + r->total));
-	put16(hdr + 6, 0);
-	put16(hdr + 10, 0);
-	put16(hdr + 10, inet_cksum(hdr, r->hlen));
+	reass_fix_header(r, hdr);
 	CNT(s, frag_reassembled);
 	reass_free(s, r);
 	return out;
@@ -144,23 +169,24 @@ static struct pbuf *reass_join(struct stack *s, struct reass *r)
 /**
  * reass_input() - add a fragment; consumes @p
  * @s: the stack
- * @p: the fragment, data at its IPv4 header, trimmed to total_len
- * @h: its parsed header
+ * @p: the fragment, data at its network header, trimmed to its length
+ * @f: what its network layer read from it
  *
  * Return: the whole datagram (data at its header) once complete, else NULL
  */
 struct pbuf *reass_input(struct stack *s, struct pbuf *p,
-			 const struct ipv4_hdr *h)
+			 const struct reass_frag *f)
 {
-	uint32_t off = ipv4_frag_off(h);
-	uint32_t len = h->total_len - h->hlen;
-	bool more = h->frag & IP_FLAG_MF;
+	uint32_t off = f->off, len = f->len;
+	bool more = f->more;
+	uint32_t limit = ip_is_v4(&f->src) ? IPV4_MAX_LEN - f->hlen :
+			 IPV6_MAX_PAYLOAD;
 	struct pbuf **pp, *prev = NULL;
 	struct reass *r;
 
 	CNT(s, frag_rx);
-	if (len == 0 || (more && len % 8) ||
-	    off + len > (uint32_t)IPV4_MAX_LEN - h->hlen) {
+	if (len == 0 || (more && len % 8) || off + len > limit ||
+	    (ip_is_v6(&f->src) && f->unfrag > REASS_MAX_HDR)) {
 		CNT(s, frag_bad_len);
 		goto drop;
 	}
@@ -168,15 +194,15 @@ struct pbuf *reass_input(struct stack *s, struct pbuf *p,
 		CNT(s, frag_nomem);
 		goto drop;
 	}
-	r = reass_find(s, h);
-	if (!r && !(r = reass_new(s, h)))
+	r = reass_find(s, f);
+	if (!r && !(r = reass_new(s, f)))
 		goto drop;
 	/* the end of the datagram is fixed by the last fragment (MF clear) */
 	if (!more) {
 		if (r->total && r->total != off + len)
 			goto conflict;
-		for (struct pbuf *f = r->frags; f; f = f->next)
-			if (FRAG_OFF(f) + FRAG_LEN(f) > off + len)
+		for (struct pbuf *q = r->frags; q; q = q->next)
+			if (FRAG_OFF(q) + FRAG_LEN(q) > off + len)
 				goto conflict;
 		r->total = off + len;
 	} else if (r->total && off + len > r->total) {
@@ -195,10 +221,13 @@ struct pbuf *reass_input(struct stack *s, struct pbuf *p,
 		goto drop;
 	}
 	if (off == 0) {
-		memcpy(r->hdr, p->data, h->hlen);
-		r->hlen = h->hlen;
+		/* IPv6: the unfragmentable part, without the Fragment header */
+		r->hlen = ip_is_v4(&f->src) ? f->hlen : f->unfrag;
+		memcpy(r->hdr, p->data, r->hlen);
+		r->nh_off = f->nh_off;
+		r->nh = f->next;
 	}
-	pbuf_pull(p, h->hlen);
+	pbuf_pull(p, f->hlen);
 	p->stamp = (uint64_t)off << 32 | len;
 	p->next = *pp;
 	*pp = p;

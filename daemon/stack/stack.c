@@ -14,6 +14,7 @@
 
 #include "eth.h"
 #include "icmp.h"
+#include "icmp6.h"
 #include "stack_impl.h"
 
 const struct counter_desc stack_counter_desc[] = {
@@ -36,11 +37,18 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->mtu = 1500;
 	cfg->ttl = 64;
 	cfg->mem_budget = 64u << 20;
-	cfg->arp_max_entries = 512;
-	cfg->arp_max_age = 120 * NSEC_PER_SEC;
-	cfg->arp_retry = 1 * NSEC_PER_SEC;
-	cfg->arp_retries = 3;
-	cfg->arp_queue_len = 16;
+	cfg->neigh_max_entries = 512;
+	cfg->neigh_reachable = 30 * NSEC_PER_SEC;
+	cfg->neigh_retrans = 1 * NSEC_PER_SEC;
+	cfg->neigh_delay_probe = 5 * NSEC_PER_SEC;
+	cfg->neigh_mcast_solicit = 3;
+	cfg->neigh_ucast_solicit = 3;
+	cfg->neigh_queue_len = 16;
+	cfg->ipv6 = true;
+	cfg->slaac = true;
+	cfg->dad_transmits = 1;
+	cfg->rtr_solicits = 3;
+	cfg->rtr_solicit_interval = 4 * NSEC_PER_SEC;
 	cfg->reass_max = 64;
 	cfg->reass_max_bytes = 4u << 20;
 	cfg->reass_timeout = 30 * NSEC_PER_SEC;
@@ -101,12 +109,13 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 		*why = "between 1 and 8 IPv4 addresses are needed";
 	else if (cfg->ttl == 0)
 		*why = "the TTL must be at least 1";
-	else if (cfg->arp_max_entries < 1 || cfg->arp_max_entries > 65536)
-		*why = "arp_max_entries must be between 1 and 65536";
-	else if (cfg->arp_queue_len < 1 || cfg->arp_retries < 1)
-		*why = "arp_queue_len and arp_retries must be at least 1";
-	else if (cfg->arp_retry == 0 || cfg->arp_max_age == 0 ||
-		 cfg->reass_timeout == 0)
+	else if (cfg->neigh_max_entries < 1 || cfg->neigh_max_entries > 65536)
+		*why = "neigh_max_entries must be between 1 and 65536";
+	else if (cfg->neigh_queue_len < 1 || cfg->neigh_mcast_solicit < 1 ||
+		 cfg->neigh_ucast_solicit < 1)
+		*why = "neigh_queue_len and the solicitation counts must be at least 1";
+	else if (cfg->neigh_retrans == 0 || cfg->neigh_reachable == 0 ||
+		 cfg->neigh_delay_probe == 0 || cfg->reass_timeout == 0)
 		*why = "timeouts must be longer than zero";
 	else if (cfg->mem_budget < (1u << 20))
 		*why = "the memory budget must be at least 1 MiB";
@@ -148,9 +157,14 @@ static void stack_loopback_init(struct stack *s)
 	s->lo.naddr = 1;
 	s->lo.addr[0].addr = IPV4(127, 0, 0, 1);
 	s->lo.addr[0].prefix = 8;
-	s->lo_route.dst = IPV4(127, 0, 0, 0);
+	s->lo_route.dst = ip4(IPV4(127, 0, 0, 0));
 	s->lo_route.prefix = 8;
 	s->lo_route.ifindex = STACK_IF_LOOPBACK;
+	s->lo_route.origin = ROUTE_CONNECTED;
+	s->lo_route6.dst = ip6((const uint8_t[16]){ [15] = 1 });
+	s->lo_route6.prefix = 128;
+	s->lo_route6.ifindex = STACK_IF_LOOPBACK;
+	s->lo_route6.origin = ROUTE_CONNECTED;
 }
 
 static int stack_check_addrs(const struct stack_config *cfg)
@@ -163,6 +177,20 @@ static int stack_check_addrs(const struct stack_config *cfg)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* The neighbour cache's timing, from the configuration (both families;
+ * router advertisements may change IPv6's later) */
+static void stack_neigh_timing(struct stack *s)
+{
+	for (uint8_t f = IP_V4; f <= IP_V6; f += 2) {
+		struct neigh_params *np = &s->neigh_params[f == IP_V6];
+
+		np->retrans = s->cfg.neigh_retrans;
+		np->delay_probe = s->cfg.neigh_delay_probe;
+		if (np->base_reachable != s->cfg.neigh_reachable)
+			neigh_set_reachable(s, f, s->cfg.neigh_reachable);
+	}
 }
 
 /**
@@ -203,19 +231,28 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	s->icmp_tokens = (uint64_t)cfg->icmp_burst * NSEC_PER_SEC;
 	s->icmp_refill = now;
 	ops->random(ctx, &s->ip_id, sizeof(s->ip_id));
-	rc = arp_init(s);
+	rc = neigh_init(s);
+	stack_neigh_timing(s);
+	arp_init(s);
+	icmp6_init(s);
+	addrconf_init(s);
 	if (rc == 0)
 		rc = tcp_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
 		uint32_t mask = ipv4_mask(cfg->addr[i].prefix);
 
-		rc = stack_route_add(s, cfg->addr[i].addr & mask,
-				     cfg->addr[i].prefix, 0, 0);
+		rc = route_insert(s, &(struct route){
+			.dst = ip4(cfg->addr[i].addr & mask),
+			.prefix = cfg->addr[i].prefix,
+			.origin = ROUTE_CONNECTED });
 		if (rc == -EEXIST)
 			rc = 0;
 	}
-	if (rc == 0 && cfg->gateway)
-		rc = stack_route_add(s, 0, 0, cfg->gateway, 0);
+	if (rc == 0 && cfg->gateway) {
+		struct ip_addr any = ip_any(IP_V4), gw = ip4(cfg->gateway);
+
+		rc = stack_route_add(s, &any, 0, &gw, 0);
+	}
 	if (rc) {
 		stack_free(s);
 		return rc;
@@ -238,7 +275,8 @@ void stack_free(struct stack *s)
 	tcp_fini(s);
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
-	arp_fini(s);
+	addrconf_fini(s);
+	neigh_fini(s);
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);
 	free(s);
@@ -253,7 +291,7 @@ void stack_free(struct stack *s)
  * bindings; connections keep what they copied at their start). Fixed at
  * stack_new(): the link identity (MAC, MTU), the addresses and gateway
  * (changed only through stack_addr_add/del and the route calls) and the
- * ARP table size; a host that sees those change must restart the engine. A smaller budget
+ * neighbour cache size; a host that sees those change must restart the engine. A smaller budget
  * does not free what is in use: new allocations wait for it to drain.
  *
  * Return: 0, or -EINVAL if @cfg is invalid (nothing is changed then)
@@ -272,8 +310,14 @@ int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
 	s->cfg.naddr = fixed.naddr;
 	memcpy(s->cfg.addr, fixed.addr, sizeof(fixed.addr));
 	s->cfg.gateway = fixed.gateway;
-	s->cfg.arp_max_entries = fixed.arp_max_entries;
+	s->cfg.ipv6 = fixed.ipv6;
+	s->cfg.naddr6 = fixed.naddr6;
+	memcpy(s->cfg.addr6, fixed.addr6, sizeof(fixed.addr6));
+	memcpy(s->cfg.gateway6, fixed.gateway6, sizeof(fixed.gateway6));
+	memcpy(s->cfg.ipv6_secret, fixed.ipv6_secret, sizeof(fixed.ipv6_secret));
+	s->cfg.neigh_max_entries = fixed.neigh_max_entries;
 	s->pool.budget = cfg->mem_budget;
+	stack_neigh_timing(s);
 	return 0;
 }
 
@@ -286,6 +330,7 @@ void stack_start(struct stack *s, uint64_t now)
 {
 	s->now = now;
 	arp_announce(s, &s->nif);
+	addrconf_start(s);
 }
 
 /**
@@ -408,8 +453,8 @@ void stack_mem(const struct stack *s, struct stack_mem *m)
 	m->pbuf_budget = s->pool.budget;
 	m->pbufs = s->pool.live;
 	m->pbuf_refused = s->pool.alloc_fail;
-	m->arp_entries = s->arp.used;
-	m->arp_max_entries = s->arp.cap;
+	m->neigh_entries = s->neigh.used;
+	m->neigh_max_entries = s->neigh.cap;
 	m->reass_datagrams = s->reass.count;
 	m->reass_bytes = s->reass.bytes;
 	m->reass_max_bytes = s->cfg.reass_max_bytes;
@@ -418,6 +463,17 @@ void stack_mem(const struct stack *s, struct stack_mem *m)
 const struct pbuf_pool *stack_pool(const struct stack *s)
 {
 	return &s->pool;
+}
+
+/**
+ * stack_unreachable() - tell the transports that @nexthop never answered
+ * @s: the stack
+ * @nexthop: the neighbour that resolution gave up on
+ */
+void stack_unreachable(struct stack *s, const struct ip_addr *nexthop)
+{
+	if (ip_is_v4(nexthop))
+		tcp_neigh_unreachable(s, nexthop->v4);
 }
 
 void stack_log(struct stack *s, int level, const char *fmt, ...)

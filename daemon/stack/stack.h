@@ -24,6 +24,7 @@
 
 #include "counters.h"
 #include "inet.h"
+#include "ip.h"
 #include "pbuf.h"
 #include "tcp.h"
 
@@ -32,6 +33,8 @@ struct dgram;
 #define STACK_NO_DEADLINE UINT64_MAX
 #define STACK_MAX_ADDRS 8
 #define STACK_MAX_ROUTES 256
+/* stack_addr_list(): both interfaces, both families */
+#define STACK_MAX_IFADDRS (2 * STACK_MAX_ADDRS + 1 + 16)
 
 /*
  * Interfaces. The host drives one link (stack_input(), link_output());
@@ -85,6 +88,11 @@ struct stack_addr {
 	uint8_t prefix;
 };
 
+struct stack_addr6 {
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
 /* Every tunable of the engine, with its default in stack_config_defaults(). */
 struct stack_config {
 	uint8_t mac[ETH_ALEN];
@@ -92,13 +100,27 @@ struct stack_config {
 	unsigned naddr;
 	struct stack_addr addr[STACK_MAX_ADDRS];
 	uint32_t gateway;             /* 0: no default route */
-	uint8_t ttl;                  /* TTL of datagrams we originate */
+	uint8_t ttl;                  /* TTL (hop limit) of datagrams we originate */
+
+	/* IPv6 (ipv6.c, addrconf.c, nd.c, mld.c) */
+	bool ipv6;                    /* on (default), with a link-local address */
+	bool slaac;                   /* addresses from RA prefixes (RFC 4862) */
+	unsigned naddr6;
+	struct stack_addr6 addr6[STACK_MAX_ADDRS];
+	uint8_t gateway6[16];         /* :: for none; a link-local one is usual */
+	uint8_t ipv6_secret[16];      /* RFC 7217 secret_key: set by the host */
+	unsigned dad_transmits;       /* RFC 4862 DupAddrDetectTransmits (1) */
+	unsigned rtr_solicits;        /* RFC 4861 MAX_RTR_SOLICITATIONS (3) */
+	uint64_t rtr_solicit_interval;/* ns, RTR_SOLICITATION_INTERVAL (4 s) */
 	size_t mem_budget;            /* bytes of packet buffers, all uses */
-	unsigned arp_max_entries;     /* neighbour cache bound */
-	uint64_t arp_max_age;         /* ns an answer is trusted */
-	uint64_t arp_retry;           /* ns between requests while resolving */
-	unsigned arp_retries;         /* requests before giving up */
-	unsigned arp_queue_len;       /* packets held per unresolved neighbour */
+	/* neighbour cache, ARP and ND alike (neigh.c); Linux's defaults */
+	unsigned neigh_max_entries;   /* cache bound (gc_thresh3-like) */
+	uint64_t neigh_reachable;     /* ns, base_reachable_time (30 s) */
+	uint64_t neigh_retrans;       /* ns between solicitations (1 s) */
+	uint64_t neigh_delay_probe;   /* ns, delay_first_probe_time (5 s) */
+	unsigned neigh_mcast_solicit; /* broadcast/multicast tries (3) */
+	unsigned neigh_ucast_solicit; /* unicast probes of a stale entry (3) */
+	unsigned neigh_queue_len;     /* packets held per unresolved neighbour */
 	unsigned reass_max;           /* datagrams in reassembly at once */
 	size_t reass_max_bytes;       /* bytes held by reassembly at most */
 	uint64_t reass_timeout;       /* ns a datagram may take to complete */
@@ -173,7 +195,7 @@ uint32_t stack_sockbuf_size(const struct stack *s, int val, bool snd,
 /* Memory in use per kind of object, against its bound. */
 struct stack_mem {
 	uint64_t pbuf_bytes, pbuf_peak, pbuf_budget, pbufs, pbuf_refused;
-	uint64_t arp_entries, arp_max_entries;
+	uint64_t neigh_entries, neigh_max_entries;
 	uint64_t reass_datagrams, reass_bytes, reass_max_bytes;
 };
 void stack_mem(const struct stack *s, struct stack_mem *m);
@@ -182,31 +204,56 @@ const struct pbuf_pool *stack_pool(const struct stack *s);
 /* Inspection, for ustackctl: each fills at most @max entries from @start
  * and returns how many there are in all. */
 struct stack_neigh {
-	uint32_t ip;
+	struct ip_addr ip;
 	uint8_t mac[ETH_ALEN];
-	uint8_t state;               /* enum arp_state: 1 incomplete, 2 reachable */
-	bool expired;                /* reachable, but older than arp_max_age */
-	uint64_t age;                /* ns since confirmed (or asked, if incomplete) */
+	uint8_t state;               /* enum neigh_state (neigh.h) */
+	bool is_router;              /* ND: the neighbour is a router */
+	uint64_t age;                /* ns since confirmed (or since created) */
 	unsigned queued;             /* packets waiting for resolution */
+	unsigned probes;             /* solicitations sent in this state */
 };
 struct stack_route {
-	uint32_t dst;
+	struct ip_addr dst;
 	uint8_t prefix;
-	uint32_t gateway;
+	uint8_t origin;              /* 0 static, 1 connected, 2 router advert */
+	struct ip_addr gateway;      /* family IP_NONE: on link */
 	uint32_t metric;
 	unsigned ifindex;            /* STACK_IF_LINK or STACK_IF_LOOPBACK */
 };
+/* An IPv6 address's state (RFC 4862) and origin, as stack_addr_list() says */
+enum ifa6_state {
+	IFA6_FREE,
+	IFA6_TENTATIVE,         /* DAD in progress: not used yet */
+	IFA6_PREFERRED,
+	IFA6_DEPRECATED,        /* preferred lifetime over: kept, not chosen */
+	IFA6_DUPLICATE,         /* DAD found another node using it */
+};
+
+enum ifa6_origin {
+	IFA6_LINKLOCAL,         /* fe80::/64, made at start */
+	IFA6_STATIC,            /* --addr */
+	IFA6_SLAAC,             /* from a router advertisement's prefix */
+};
+
 struct stack_ifaddr {
-	uint32_t addr;
+	struct ip_addr addr;
 	uint8_t prefix;
 	unsigned ifindex;            /* STACK_IF_LINK or STACK_IF_LOOPBACK */
+	uint8_t state;               /* enum ifa6_state (IPv4: preferred) */
+	uint8_t origin;              /* enum ifa6_origin (IPv4: static) */
+	uint64_t preferred_left;     /* ns; UINT64_MAX: forever */
+	uint64_t valid_left;
 };
 unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
 			  struct stack_neigh *out, unsigned max);
 unsigned stack_route_list(const struct stack *s, unsigned start,
 			  struct stack_route *out, unsigned max);
-unsigned stack_addr_list(const struct stack *s, struct stack_ifaddr *out,
-			 unsigned max);
+unsigned stack_addr_list(const struct stack *s, uint64_t now,
+			 struct stack_ifaddr *out, unsigned max);
+int stack_addr6_add(struct stack *s, const uint8_t addr[16], unsigned prefix,
+		    uint64_t now);
+int stack_addr6_del(struct stack *s, const uint8_t addr[16], unsigned prefix,
+		    uint64_t now);
 int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
 		   uint64_t now);
 int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix);
@@ -214,8 +261,10 @@ int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
 	       size_t len, uint64_t now);
 
 /* Routing table. Return 0 or a negative errno. */
-int stack_route_add(struct stack *s, uint32_t dst, unsigned prefix,
-		    uint32_t gateway, uint32_t metric);
-int stack_route_del(struct stack *s, uint32_t dst, unsigned prefix);
+int stack_route_add(struct stack *s, const struct ip_addr *dst,
+		    unsigned prefix, const struct ip_addr *gateway,
+		    uint32_t metric);
+int stack_route_del(struct stack *s, const struct ip_addr *dst,
+		    unsigned prefix);
 
 #endif

@@ -9,7 +9,9 @@
 
 #include <errno.h>
 
+#include "addrconf.h"
 #include "arp.h"
+#include "neigh.h"
 #include "ipv4.h"
 #include "ping.h"
 #include "raw.h"
@@ -27,15 +29,39 @@ struct netif {
 	uint32_t mtu;
 	unsigned naddr;
 	struct stack_addr addr[STACK_MAX_ADDRS];
+	struct inet6_if in6;
 };
 
+/* Path MTU learned from Packet Too Big (RFC 8201), per destination */
+#define PMTU_CACHE 64
+#define PMTU_EXPIRES (600ull * NSEC_PER_SEC)    /* RFC 8201 4: 10 min */
+struct pmtu_entry {
+	uint8_t dst[16];
+	uint32_t mtu;
+	uint64_t learned;       /* 0: slot free */
+};
+
+/* Where a route came from (RTPROT_* in Linux's terms) */
+enum route_origin {
+	ROUTE_STATIC,           /* configured: --gateway, ustackctl route add */
+	ROUTE_CONNECTED,        /* the subnet of one of our addresses */
+	ROUTE_RA,               /* a router advertisement (prefix or default) */
+};
+
+/* One routing table for both families (route.c) */
 struct route {
-	uint32_t dst;
+	struct ip_addr dst;          /* the network: host bits zero */
 	uint8_t prefix;
-	uint32_t gateway;            /* 0: destination is on link */
+	uint8_t origin;              /* enum route_origin */
+	struct ip_addr gateway;      /* family IP_NONE: on link */
 	uint32_t metric;
 	unsigned ifindex;
 };
+
+static inline bool route_has_gateway(const struct route *r)
+{
+	return r->gateway.family != IP_NONE;
+}
 
 struct stack {
 	struct stack_config cfg;
@@ -50,16 +76,21 @@ struct stack {
 	struct netif nif;            /* the link: STACK_IF_LINK */
 	struct netif lo;             /* our loopback: STACK_IF_LOOPBACK */
 	struct route lo_route;       /* 127/8: fixed, before the table */
+	struct route lo_route6;      /* ::1/128, likewise */
 	struct route routes[STACK_MAX_ROUTES];
 	unsigned nroutes;
 
-	struct arp_table arp;
+	struct neigh_table neigh;
+	const struct neigh_ops *neigh_ops[2];      /* [0] ARP, [1] ND */
+	struct neigh_params neigh_params[2];
 	struct reass_table reass;
 	uint16_t ip_id;
 
 	struct udp_table udp;
 	struct ping_table ping;
 	struct raw_table raw;
+	struct ip_proto_table protos;
+	struct pmtu_entry pmtu[PMTU_CACHE];
 
 	/* ICMP error rate limit: a token bucket (RFC 1812 4.3.2.8) */
 	uint64_t icmp_tokens;        /* in units of 1/NSEC_PER_SEC token */
@@ -72,6 +103,7 @@ struct stack {
 	bool loop_draining;
 };
 
+void stack_unreachable(struct stack *s, const struct ip_addr *nexthop);
 void stack_log(struct stack *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint32_t stack_random32(struct stack *s);
@@ -82,6 +114,15 @@ bool stack_is_broadcast(const struct stack *s, uint32_t addr);
 int stack_arm(struct stack *s, struct timer *t, uint64_t when);
 void stack_disarm(struct stack *s, struct timer *t);
 
+const struct route *route_find(const struct stack *s,
+			       const struct ip_addr *dst);
+struct ip_addr route_nexthop(const struct route *r, const struct ip_addr *dst);
+int route_src(const struct stack *s, const struct route *r,
+	      const struct ip_addr *dst, struct ip_addr *src);
+int route_insert(struct stack *s, const struct route *tmpl);
+int route_remove(struct stack *s, const struct ip_addr *dst, unsigned prefix,
+		 int origin);
+/* IPv4 shorthands, for the callers that still hold uint32_t addresses */
 const struct route *route_lookup(const struct stack *s, uint32_t dst);
 uint32_t route_source(const struct stack *s, const struct route *r,
 		      uint32_t dst);

@@ -293,7 +293,6 @@ struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
 				     uint16_t rport);
 uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport);
-uint64_t tcp_siphash(const uint64_t key[2], const void *data, size_t len);
 void tcp_enter_time_wait(struct tcp_sock *sk);
 void tcp_child_ready(struct tcp_sock *sk);
 uint32_t tcp_ring_free(const struct tcp_ring *r);

@@ -224,7 +224,7 @@ static uint32_t tcp_cookie_hash(struct stack *s, const struct tcp_seg *seg,
 	uint32_t v[5] = { seg->dst, seg->src,
 			  (uint32_t)seg->dport << 16 | seg->sport, 0, t };
 
-	return (uint32_t)tcp_siphash(s->tcp.secret, v, sizeof(v));
+	return (uint32_t)inet_siphash(s->tcp.secret, v, sizeof(v));
 }
 
 /* The cookie: 24 bits of keyed hash, 5 bits of time (64 s units), 3 of
@@ -1041,7 +1041,8 @@ void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop)
 				 sk->state != TCP_SYN_RECEIVED))
 			continue;
 		r = route_lookup(s, sk->raddr);
-		if (!r || (r->gateway ? r->gateway : sk->raddr) != nexthop)
+		if (!r || (route_has_gateway(r) ? r->gateway.v4 : sk->raddr) !=
+			  nexthop)
 			continue;
 		CNT(s, tcp_attempt_fails);
 		CNT(s, tcp_neigh_failures);

@@ -184,7 +184,7 @@ static int tcp_pick_ephemeral(struct tcp_sock *sk)
 	struct stack *s = sk->s;
 	unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
 	uint32_t t[3] = { sk->laddr, sk->raddr, sk->rport };
-	uint32_t off = (uint32_t)tcp_siphash(s->tcp.secret, t, sizeof(t));
+	uint32_t off = (uint32_t)inet_siphash(s->tcp.secret, t, sizeof(t));
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(s->cfg.tcp_port_lo +

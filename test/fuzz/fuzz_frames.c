@@ -16,16 +16,18 @@
  *
  * After every record the engine's state is checked against what the
  * design promises:
- *   - every live packet buffer is owned by an ARP queue or a datagram in
+ *   - every live packet buffer is owned by a neighbour queue or a datagram in
  *     reassembly, and the pool's byte count is exactly theirs;
  *   - the pool never passes its budget, reassembly never passes its
- *     bounds, the ARP table its size and each queue its length (a bound
+ *     bounds, the neighbour table its size and each queue its length (a bound
  *     lowered by stack_reconfigure() is only owed from then on: what was
  *     held may stay, nothing may be added);
  *   - TCP holds at most tcp_max_socks sockets, tcp_mem_budget of buffers
  *     (accounted socket by socket), listeners' queues within their bounds;
- *   - every armed timer belongs to an INCOMPLETE neighbour, a datagram in
- *     reassembly or a TCP socket, and the deadline is in the future;
+ *   - every armed timer belongs to a neighbour being resolved or probed, a
+ *     datagram in reassembly, a TCP socket, or IPv6's addresses (DAD,
+ *     lifetimes), router solicitation, routers and prefixes, MLD reports;
+ *     the deadline is in the future;
  *   - under ASan, the heap holds exactly the bytes these owners explain:
  *     the engine's struct, tables, timer heap, datagrams in reassembly,
  *     TCP sockets and their rings, packet buffers live or on the free list.
@@ -35,7 +37,9 @@
  * broadcast, group, loopback or zero address, ICMP and TCP with valid
  * checksums, ICMP errors that quote a datagram from the one they are sent
  * to and never an error or a later fragment, at the rate the token bucket
- * allows.
+ * allows; IPv6 with a length equal to the frame, from one of our addresses
+ * (or :: for DAD, MLD and router solicitation), ND at hop limit 255, MLD at
+ * 1 behind a Router Alert, ICMPv6 checksummed, errors within 1280 bytes.
  * At the end stack_free() must return every byte (LSan and the ASan count).
  */
 #include <errno.h>
@@ -50,6 +54,8 @@
 #include "fuzz_frames.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "ipv6.h"
+#include "icmp6.h"
 #include "stack.h"
 #include "stack_impl.h"
 #include "tcp.h"
@@ -99,6 +105,9 @@ static const uint8_t mac_other[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x99 };
 static const uint8_t mac_mcast[ETH_ALEN] = { 0x01, 0, 0x5e, 0, 0, 0x01 };
 static const uint8_t mac_bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t mac_zero[ETH_ALEN];
+static const uint8_t mac_all_nodes[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+static const uint8_t ff_v6_static[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t ff_v6_router[16] = { 0xfe, 0x80, [15] = 0xfe };
 
 struct ff {
 	struct stack *s;
@@ -379,6 +388,90 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	ff_check_icmp_error(f, ip, n);
 }
 
+/* Is @a one of the engine's IPv6 addresses (any state but free)? */
+static bool ff_is_ours6(const struct ff *f, const uint8_t *a)
+{
+	for (unsigned i = 0; i < STACK_MAX_ADDRS6; i++) {
+		const struct ifaddr6 *x = &f->s->nif.in6.addr[i];
+
+		if (x->state != IFA6_FREE && !memcmp(x->addr, a, 16))
+			return true;
+	}
+	return false;
+}
+
+static uint32_t ff_pseudo6(const uint8_t *ip, uint8_t nh, size_t len)
+{
+	uint8_t tail[8] = { 0 };
+
+	put32(tail, (uint32_t)len);
+	tail[7] = nh;
+	return ff_sum(tail, 8, ff_sum(ip + 8, 32, 0));
+}
+
+/*
+ * An IPv6 datagram we sent: version, length, a source of ours (or :: for
+ * DAD, MLD and router solicitations only), never to ::, ::1 or a mapped
+ * address, Hop-by-Hop only for MLD, hop limit 255 on ND and 1 on MLD,
+ * ICMPv6 checksummed, errors never about an error.
+ */
+static void ff_check_ip6_out(struct ff *f, const uint8_t *ip, size_t n)
+{
+	static const uint8_t zero[16], one[16] = { [15] = 1 };
+	size_t off = IPV6_HLEN;
+	uint8_t nh, type;
+	bool unspec;
+
+	FF_ASSERT(n >= IPV6_HLEN, "IPv6 datagram of %zu bytes", n);
+	FF_ASSERT(ip[0] >> 4 == 6, "version %u", ip[0] >> 4);
+	FF_ASSERT(get16(ip + 4) + (size_t)IPV6_HLEN == n, "payload length %u in %zu",
+		  get16(ip + 4), n);
+	unspec = !memcmp(ip + 8, zero, 16);
+	FF_ASSERT(unspec || ff_is_ours6(f, ip + 8), "IPv6 source not ours");
+	FF_ASSERT(memcmp(ip + 24, zero, 16) && memcmp(ip + 24, one, 16) &&
+		  !(get32(ip + 24) == 0 && get32(ip + 28) == 0 &&
+		    get32(ip + 32) == 0xffff), "sent to ::, ::1 or mapped");
+	nh = ip[6];
+	if (nh == IP6_NH_HOPOPTS) {
+		FF_ASSERT(n >= off + 8 && ip[off] == IP6_NH_ICMPV6,
+			  "Hop-by-Hop other than MLD's");
+		nh = ip[off];
+		off += (ip[off + 1] + 1u) * 8;
+	}
+	if (nh == IP6_NH_FRAGMENT) {
+		FF_ASSERT(n > off + 8 && !unspec, "IPv6 fragment");
+		FF_ASSERT(!(ip[off + 3] & 1) || (n - off - 8) % 8 == 0,
+			  "fragment of %zu bytes", n - off - 8);
+		return;
+	}
+	FF_ASSERT(nh == IP6_NH_ICMPV6, "IPv6 next header %u", nh);
+	FF_ASSERT(n >= off + ICMP6_HLEN, "ICMPv6 of %zu bytes", n - off);
+	FF_ASSERT((uint16_t)~ff_sum(ip + off, n - off,
+				    ff_pseudo6(ip, IP6_NH_ICMPV6, n - off)) == 0,
+		  "ICMPv6 checksum");
+	type = ip[off];
+	if (type >= ND_ROUTER_SOLICIT && type <= ND_REDIRECT)
+		FF_ASSERT(ip[7] == 255, "ND with hop limit %u", ip[7]);
+	if (type == ICMP6_MLD2_REPORT || type == ICMP6_MLD1_REPORT ||
+	    type == ICMP6_MLD1_DONE)
+		FF_ASSERT(ip[7] == 1 && off > IPV6_HLEN, "MLD hop limit, alert");
+	if (unspec)
+		FF_ASSERT(type == ND_NEIGHBOR_SOLICIT ||
+			  type == ND_ROUTER_SOLICIT ||
+			  type == ICMP6_MLD2_REPORT || type == ICMP6_MLD1_REPORT ||
+			  type == ICMP6_MLD1_DONE, "ICMPv6 %u from ::", type);
+	if (icmp6_is_error(type)) {
+		size_t q = off + ICMP6_HLEN;
+
+		FF_ASSERT(n >= q + IPV6_HLEN, "ICMPv6 error quotes %zu bytes",
+			  n - q);
+		FF_ASSERT(n <= 1280, "ICMPv6 error of %zu bytes", n);
+		FF_ASSERT(!memcmp(ip + q + 8, ip + 24, 16),
+			  "error not to the quoted datagram's source");
+		f->icmp_errors++;
+	}
+}
+
 /**
  * ff_link_output() - the link: check every frame the engine sends
  * @ctx: the struct ff
@@ -407,6 +500,8 @@ static int ff_link_output(void *ctx, unsigned ifindex, const uint8_t *fr,
 		ff_check_arp_out(f, fr, len);
 	else if (type == ETH_P_IP)
 		ff_check_ip_out(f, fr + ETH_HLEN, len - ETH_HLEN);
+	else if (type == ETH_P_IPV6)
+		ff_check_ip6_out(f, fr + ETH_HLEN, len - ETH_HLEN);
 	else
 		ff_fail(__FILE__, __LINE__, "type", "EtherType %#x", type);
 	if (f->link_fail_every && f->tx_total % f->link_fail_every == 0)
@@ -464,9 +559,9 @@ static size_t ff_heap_expected(const struct stack *s, size_t pbuf_bytes)
 	const struct pbuf_pool *pool = &s->pool;
 	size_t n = heap_cost(sizeof(*s));
 
-	if (s->arp.e) {
-		n += heap_cost(s->arp.cap * sizeof(*s->arp.e));
-		n += heap_cost(s->arp.nbuckets * sizeof(*s->arp.bucket));
+	if (s->neigh.e) {
+		n += heap_cost(s->neigh.cap * sizeof(*s->neigh.e));
+		n += heap_cost(s->neigh.nbuckets * sizeof(*s->neigh.bucket));
 	}
 	if (s->timers.v)
 		n += heap_cost(s->timers.cap * sizeof(*s->timers.v));
@@ -481,56 +576,119 @@ static size_t ff_pbuf_heap(const struct pbuf *p)
 	return heap_cost(sizeof(*p) + p->cap);
 }
 
-/* The ARP table: see the theory of operation. Return: INCOMPLETE count */
-static unsigned ff_check_arp(struct ff *f, uint64_t *owned, size_t *bytes,
-			     size_t *heap, unsigned *qmax)
+/* The neighbour cache: see the theory of operation. Return: entries with a
+ * timer armed (INCOMPLETE, DELAY, PROBE) */
+static unsigned ff_check_neigh(struct ff *f, uint64_t *owned, size_t *bytes,
+			       size_t *heap, unsigned *qmax)
 {
 	struct stack *s = f->s;
-	const struct arp_table *t = &s->arp;
-	unsigned used = 0, incomplete = 0;
+	const struct neigh_table *t = &s->neigh;
+	unsigned used = 0, timed = 0;
 
 	for (unsigned i = 0; i < t->cap; i++) {
-		const struct arp_entry *e = &t->e[i];
+		const struct neigh_entry *e = &t->e[i];
 		const struct pbuf *p, *tail = NULL;
 		unsigned n = 0;
 
-		if (e->state == ARP_FREE) {
-			FF_ASSERT(!e->q_head && !e->qlen && !timer_armed(&e->retry),
-				  "free ARP slot %u holds something", i);
+		if (e->state == NEIGH_FREE) {
+			FF_ASSERT(!e->q_head && !e->qlen && !timer_armed(&e->timer),
+				  "free neighbour slot %u holds something", i);
 			continue;
 		}
 		used++;
 		for (p = e->q_head; p; p = p->next) {
-			FF_ASSERT(++n <= 65536, "ARP queue loops");
+			FF_ASSERT(++n <= 65536, "neighbour queue loops");
 			*bytes += p->cap;
 			*heap += ff_pbuf_heap(p);
 			FF_ASSERT(p->refcnt == 1, "queued pbuf refcnt %u", p->refcnt);
 			tail = p;
 		}
 		FF_ASSERT(n == e->qlen && tail == e->q_tail,
-			  "ARP queue of %u counted %u", n, e->qlen);
-		FF_ASSERT(n <= zmax(f->cfg.arp_queue_len, f->prev_qlen),
-			  "ARP queue of %u, bound %u", n, f->cfg.arp_queue_len);
+			  "neighbour queue of %u counted %u", n, e->qlen);
+		FF_ASSERT(n <= zmax(f->cfg.neigh_queue_len, f->prev_qlen),
+			  "neighbour queue of %u, bound %u", n, f->cfg.neigh_queue_len);
 		*owned += n;
 		if (n > *qmax)
 			*qmax = n;
-		if (e->state == ARP_INCOMPLETE) {
-			incomplete++;
-			FF_ASSERT(timer_armed(&e->retry),
-				  "INCOMPLETE entry without a retry timer");
-		} else {
-			FF_ASSERT(e->state == ARP_REACHABLE, "ARP state %d", e->state);
-			FF_ASSERT(!n && !timer_armed(&e->retry),
-				  "REACHABLE entry with a queue or timer");
+		switch (e->state) {
+		case NEIGH_INCOMPLETE:
+		case NEIGH_DELAY:
+		case NEIGH_PROBE:
+			timed++;
+			FF_ASSERT(timer_armed(&e->timer), "%s entry without a timer",
+				  neigh_state_name(e->state));
+			FF_ASSERT(e->state == NEIGH_INCOMPLETE || !n,
+				  "resolved entry with a queue");
+			break;
+		default:
+			FF_ASSERT(e->state == NEIGH_REACHABLE ||
+				  e->state == NEIGH_STALE, "neighbour state %d",
+				  e->state);
+			FF_ASSERT(!n && !timer_armed(&e->timer),
+				  "%s entry with a queue or timer",
+				  neigh_state_name(e->state));
 		}
-		FF_ASSERT(arp_find(s, e->ip) == e, "entry %#x not found", e->ip);
-		FF_ASSERT(e->ip && !ff_is_ours(f, e->ip) && !ff_is_bcast(f, e->ip) &&
-			  !ipv4_is_multicast(e->ip), "ARP entry for %#x", e->ip);
+		FF_ASSERT(neigh_find(s, &e->ip) == e, "entry %#x not found", e->ip.v4);
+		if (e->ip.family == IP_V6)
+			FF_ASSERT(!ip_addr_is_any(&e->ip) &&
+				  !ip_addr_is_multicast(&e->ip) &&
+				  !ip_addr_is_loopback(&e->ip) &&
+				  !ip_addr_is_v4mapped(&e->ip) &&
+				  !ff_is_ours6(f, e->ip.v6), "IPv6 neighbour entry");
+		else
+			FF_ASSERT(e->ip.family == IP_V4 && e->ip.v4 &&
+				  !ff_is_ours(f, e->ip.v4) &&
+				  !ff_is_bcast(f, e->ip.v4) &&
+				  !ipv4_is_multicast(e->ip.v4),
+				  "neighbour entry for %#x", e->ip.v4);
 	}
 	FF_ASSERT(used == t->used && used <= t->cap && t->cap ==
-		  f->cfg.arp_max_entries, "ARP table: %u used, %u counted, cap %u",
+		  f->cfg.neigh_max_entries, "neighbour table: %u used, %u counted, cap %u",
 		  used, t->used, t->cap);
-	return incomplete;
+	return timed;
+}
+
+/* IPv6's per-interface state. Return: the timers it has armed */
+static unsigned ff_check_ipv6(struct ff *f)
+{
+	const struct inet6_if *in6 = &f->s->nif.in6;
+	unsigned timers = 0;
+
+	for (unsigned i = 0; i < STACK_MAX_ADDRS6; i++) {
+		const struct ifaddr6 *a = &in6->addr[i];
+
+		if (a->state == IFA6_FREE || a->state == IFA6_DUPLICATE) {
+			FF_ASSERT(!timer_armed(&a->timer), "%s address with a timer",
+				  a->state ? "duplicate" : "free");
+			continue;
+		}
+		FF_ASSERT(a->state != IFA6_TENTATIVE || timer_armed(&a->timer),
+			  "tentative address without its DAD timer");
+		FF_ASSERT(a->valid_until > f->now || a->state == IFA6_TENTATIVE,
+			  "address past its valid lifetime");
+		timers += timer_armed(&a->timer);
+	}
+	timers += timer_armed(&in6->rs_timer);
+	for (unsigned i = 0; i < ND_MAX_ROUTERS; i++) {
+		FF_ASSERT(in6->routers[i].used || !timer_armed(&in6->routers[i].timer),
+			  "unused router with a timer");
+		timers += timer_armed(&in6->routers[i].timer);
+	}
+	for (unsigned i = 0; i < ND_MAX_ONLINK; i++) {
+		FF_ASSERT(in6->onlink[i].used || !timer_armed(&in6->onlink[i].timer),
+			  "unused prefix with a timer");
+		timers += timer_armed(&in6->onlink[i].timer);
+	}
+	for (unsigned i = 0; i < MLD_MAX_GROUPS; i++) {
+		const struct mld_group *g = &in6->groups[i];
+
+		FF_ASSERT(g->used || !timer_armed(&g->timer),
+			  "unused group with a timer");
+		FF_ASSERT(!g->used || g->leaving || g->users,
+			  "a group nobody uses");
+		timers += g->used && timer_armed(&g->timer);
+	}
+	return timers;
 }
 
 /* Reassembly: see the theory of operation. Return: datagrams held */
@@ -699,23 +857,24 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 	const struct pbuf_pool *pool = stack_pool(s);
 	uint64_t owned = 0;
 	size_t bytes = 0, heap = 0;
-	unsigned incomplete, count, tcp_timers, qmax = 0;
+	unsigned incomplete, count, tcp_timers, v6_timers, qmax = 0;
 
 	FF_ASSERT(pool->in_use <= zmax(pool->budget, f->prev_in_use),
 		  "pool holds %zu, budget %zu", pool->in_use, pool->budget);
 	FF_ASSERT(pool->budget == f->cfg.mem_budget, "budget");
-	incomplete = ff_check_arp(f, &owned, &bytes, &heap, &qmax);
+	incomplete = ff_check_neigh(f, &owned, &bytes, &heap, &qmax);
 	count = ff_check_reass(f, &owned, &bytes, &heap);
 	tcp_timers = ff_check_tcp(f, &heap);
+	v6_timers = ff_check_ipv6(f);
 	ff_check_udp(f, &owned, &bytes, &heap);
 	FF_ASSERT(pool->live == owned && pool->in_use == bytes,
 		  "%llu pbufs (%zu bytes) live, %llu (%zu) owned",
 		  (unsigned long long)pool->live, pool->in_use,
 		  (unsigned long long)owned, bytes);
 	FF_ASSERT(pool->nfree <= PBUF_FREELIST_MAX, "free list");
-	FF_ASSERT(s->timers.n == incomplete + count + tcp_timers,
+	FF_ASSERT(s->timers.n == incomplete + count + tcp_timers + v6_timers,
 		  "%zu timers armed, %u owners", s->timers.n,
-		  incomplete + count + tcp_timers);
+		  incomplete + count + tcp_timers + v6_timers);
 	FF_ASSERT(deadline > f->now, "deadline %llu not after now %llu",
 		  (unsigned long long)deadline, (unsigned long long)f->now);
 	FF_ASSERT((deadline == STACK_NO_DEADLINE) == (s->timers.n == 0),
@@ -779,9 +938,10 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->mtu = mtus[c[FF_CFG_MTU] & 7] + (c[FF_CFG_MTU] >> 3);
 	if (cfg->mtu > 65535)
 		cfg->mtu = 65535;
-	cfg->arp_max_entries = 1 + (c[FF_CFG_ARP] & 15);
-	cfg->arp_queue_len = 1 + (c[FF_CFG_ARP] >> 4 & 3);
-	cfg->arp_retries = 1 + (c[FF_CFG_ARP] >> 6);
+	cfg->neigh_max_entries = 1 + (c[FF_CFG_ARP] & 15);
+	cfg->neigh_queue_len = 1 + (c[FF_CFG_ARP] >> 4 & 3);
+	cfg->neigh_mcast_solicit = 1 + (c[FF_CFG_ARP] >> 6);
+	cfg->neigh_ucast_solicit = 1 + (c[FF_CFG_ARP] >> 6);
 	cfg->reass_max = 1 + (c[FF_CFG_REASS] & 7);
 	cfg->reass_max_bytes = c[FF_CFG_REASS] & 0x80 ? 4u << 20 :
 			       (1 + (c[FF_CFG_REASS] >> 3 & 15)) * 4096u;
@@ -793,8 +953,18 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->addr[1].addr = IPV4(198, 51, 100, 1);
 	cfg->addr[1].prefix = prefixes[c[FF_CFG_ADDR] >> 3 & 7];
 	cfg->gateway = c[FF_CFG_ADDR] & 0x80 ? 0 : IPV4(192, 0, 2, 254);
-	cfg->arp_retry = (1 + (c[FF_CFG_TIMERS] & 3)) * 250 * NSEC_PER_MSEC;
-	cfg->arp_max_age = (1 + (c[FF_CFG_TIMERS] >> 2 & 3)) * 10 * NSEC_PER_SEC;
+	/* IPv6 starts with FF_START: a link-local address, 2001:db8::1/64 */
+	cfg->ipv6 = true;
+	cfg->naddr6 = 1;
+	memcpy(cfg->addr6[0].addr, ff_v6_static, 16);
+	cfg->addr6[0].prefix = 64;
+	if (cfg->gateway)
+		memcpy(cfg->gateway6, ff_v6_router, 16);
+	cfg->dad_transmits = c[FF_CFG_ICMP] & 0x10 ? 0 : 1;
+	cfg->slaac = !(c[FF_CFG_ICMP] & 0x20);
+	cfg->neigh_retrans = (1 + (c[FF_CFG_TIMERS] & 3)) * 250 * NSEC_PER_MSEC;
+	cfg->neigh_reachable = (1 + (c[FF_CFG_TIMERS] >> 2 & 3)) * 10 * NSEC_PER_SEC;
+	cfg->neigh_delay_probe = (1 + (c[FF_CFG_TIMERS] >> 2 & 1)) * NSEC_PER_SEC;
 	cfg->reass_timeout = (1 + (c[FF_CFG_TIMERS] >> 4 & 3)) * 5 * NSEC_PER_SEC;
 	cfg->icmp_rate = rates[c[FF_CFG_TIMERS] >> 6];
 	cfg->ttl = c[FF_CFG_TTL] ? c[FF_CFG_TTL] : 64;
@@ -974,6 +1144,105 @@ static void ff_fix_ipv4(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 	}
 }
 
+/*
+ * IPv6 addresses for FIX_ADDR, by the same index bytes as IPv4's: the
+ * engine's own (its link-local address read from it, as it depends on the
+ * MAC and the secret), neighbours, groups, and the ones it must refuse.
+ */
+static void ff_put_addr6(const struct ff *f, uint8_t *p, unsigned idx)
+{
+	static const uint8_t table[16][16] = {
+		[FA_OURS1] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+		[FA_PEER] = { 0xfe, 0x80, [15] = 2 },
+		[FA_PEER1] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+		[FA_GW] = { 0xfe, 0x80, [15] = 0xfe },
+		[FA_FAR] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 7 },
+		[FA_BCAST0] = { 0xff, 0x02, [15] = 1 },
+		[FA_LIMITED_BCAST] = { 0xff, 0x02, [15] = 2 },
+		[FA_ZERO] = { 0 },
+		[FA_MCAST] = { 0xff, 0x02, [15] = 0xfb },
+		[FA_LOOPBACK] = { [15] = 1 },
+		[FA_CLASS_E] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 2 },
+		[FA_BCAST1] = { 0xff, 0x02, [11] = 1, 0xff },
+		[FA_PEER2] = { 0xfe, 0x80, [15] = 3 },
+		[FA_NET0] = { 0xff, 0x02, [15] = 0x16 },
+	};
+	const struct ifaddr6 *ll = &f->s->nif.in6.addr[0];
+
+	if (idx == FA_KEEP)
+		return;
+	if (idx == FA_OURS0) {
+		memcpy(p, ll->addr, 16);
+		return;
+	}
+	memcpy(p, table[idx], 16);
+	if (idx == FA_BCAST1)           /* our link-local's solicited-node */
+		memcpy(p + 13, ll->addr + 13, 3);
+}
+
+/* IPv6 fixes of an FF_FRAME (the frame holds at least the header). The
+ * SEL_OP bits pick the hop limit: kept, 255 (for ND), 1 (MLD), 64. */
+static void ff_fix_ipv6(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
+			uint8_t sel, uint8_t addrs)
+{
+	static const uint8_t hlims[4] = { 0, 255, 1, 64 };
+	uint8_t *ip = fr + ETH_HLEN;
+	size_t room = len - ETH_HLEN, off = IPV6_HLEN, pl;
+	uint8_t nh;
+
+	if (fix & FIX_VER)
+		ip[0] = (uint8_t)(0x60 | (ip[0] & 0x0f));
+	if (hlims[sel >> 6])
+		ip[7] = hlims[sel >> 6];
+	if (fix & FIX_ADDR) {
+		ff_put_addr6(f, ip + 8, addrs & 15);
+		ff_put_addr6(f, ip + 24, addrs >> 4);
+	}
+	if (fix & FIX_LEN)
+		put16(ip + 4, (uint16_t)(room - IPV6_HLEN > 65535 ? 65535 :
+					 room - IPV6_HLEN));
+	pl = get16(ip + 4) + (size_t)IPV6_HLEN;
+	if (pl > room)
+		pl = room;
+	/* walk the options headers to the upper layer (not past a fragment) */
+	nh = ip[6];
+	while ((nh == IP6_NH_HOPOPTS || nh == IP6_NH_DSTOPTS ||
+		nh == IP6_NH_ROUTING) && off + 8 <= pl) {
+		nh = ip[off];
+		off += (ip[off + 1] + 1u) * 8;
+	}
+	if (!(fix & FIX_L4) || off > pl)
+		return;
+	if (nh == IP6_NH_ICMPV6 && pl >= off + 24 &&
+	    (ip[off] == ND_NEIGHBOR_SOLICIT || ip[off] == ND_NEIGHBOR_ADVERT) &&
+	    !get32(ip + off + 8) && !get32(ip + off + 12))
+		/* a target of :: stands for our link-local address */
+		memcpy(ip + off + 8, f->s->nif.in6.addr[0].addr, 16);
+	if (nh == IP6_NH_ICMPV6 && pl >= off + 4) {
+		if ((sel & SEL_TCP_ACK) && f->last_out_len && pl >= off + 8 &&
+		    icmp6_is_error(ip[off])) {
+			size_t q = pl - off - 8 < f->last_out_len ?
+				   pl - off - 8 : f->last_out_len;
+
+			memcpy(ip + off + 8, f->last_out, q);
+		}
+		put16(ip + off + 2, 0);
+		put16(ip + off + 2, (uint16_t)~ff_sum(ip + off, pl - off,
+				ff_pseudo6(ip, nh, pl - off)));
+	} else if ((nh == IP_PROTO_TCP && pl >= off + 20) ||
+		   (nh == IP_PROTO_UDP && pl >= off + 8)) {
+		size_t at = nh == IP_PROTO_TCP ? 16 : 6;
+		uint16_t c;
+
+		if (nh == IP_PROTO_UDP)
+			put16(ip + off + 4, (uint16_t)(pl - off));
+		put16(ip + off + at, 0);
+		c = (uint16_t)~ff_sum(ip + off, pl - off,
+				      ff_pseudo6(ip, nh, pl - off));
+		put16(ip + off + at, nh == IP_PROTO_UDP && !c ? 0xffff : c);
+	}
+}
+
 /* ARP fixes of an FF_FRAME (the frame is at least 42 bytes). */
 static void ff_fix_arp(struct ff *f, uint8_t *fr, uint8_t fix, uint8_t sel,
 		       uint8_t addrs)
@@ -1022,6 +1291,8 @@ static size_t ff_fix(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 		memcpy(fr, ff_sel_mac(sel, false), ETH_ALEN);
 		memcpy(fr + 6, ff_sel_mac(sel, true), ETH_ALEN);
 		put16(fr + 12, types[sel >> 4 & 3]);
+		if (types[sel >> 4 & 3] == ETH_P_IPV6 && (sel & 3) == 3)
+			memcpy(fr, mac_all_nodes, ETH_ALEN);
 	}
 	type = len >= ETH_HLEN ? get16(fr + 12) : 0;
 	if (type == ETH_P_ARP && (fix & (FIX_ARP | FIX_ADDR))) {
@@ -1039,6 +1310,14 @@ static size_t ff_fix(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 			len = need;
 		}
 		ff_fix_ipv4(f, fr, len, fix, sel, addrs);
+	} else if (type == ETH_P_IPV6 &&
+		   (fix & (FIX_ADDR | FIX_VER | FIX_LEN | FIX_L4))) {
+		need = ETH_HLEN + IPV6_HLEN;
+		if (len < need) {
+			memset(fr + len, 0, need - len);
+			len = need;
+		}
+		ff_fix_ipv6(f, fr, len, fix, sel, addrs);
 	}
 	if ((fix & FIX_PAD) && len < 60) {
 		memset(fr + len, 0, 60 - len);
@@ -1211,12 +1490,12 @@ static void ff_rec_reconf(struct ff *f, const uint8_t *rec)
 
 	cfg.mem_budget = rec[0] & 0x80 ? 64u << 20 :
 			 (1u << 20) + (rec[0] & 0x7f) * 16384u;
-	cfg.arp_queue_len = 1 + (rec[1] & 7);
+	cfg.neigh_queue_len = 1 + (rec[1] & 7);
 	cfg.reass_max = 1 + (rec[1] >> 3 & 7);
-	cfg.arp_retries = 1 + (rec[1] >> 6);
+	cfg.neigh_mcast_solicit = 1 + (rec[1] >> 6);
 	cfg.reass_max_bytes = rec[2] & 0x20 ? 4u << 20 :
 			      (1 + (rec[2] & 0x1f)) * 4096u;
-	cfg.arp_max_age = rec[2] & 0x40 ? NSEC_PER_SEC : 120 * NSEC_PER_SEC;
+	cfg.neigh_reachable = rec[2] & 0x40 ? NSEC_PER_SEC : 30 * NSEC_PER_SEC;
 	cfg.icmp_burst = rec[2] & 0x80 ? 1 : 50;
 	cfg.ttl = (uint8_t)(rec[0] | 1);
 	rc = stack_reconfigure(f->s, &cfg);

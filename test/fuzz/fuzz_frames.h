@@ -34,7 +34,11 @@
  *       a UDP socket on port 53
  *
  * Addresses in addrs bytes index ff_addr (low nibble source, high nibble
- * destination); 15 keeps the bytes as they are.
+ * destination); 15 keeps the bytes as they are. In IPv6 frames the same
+ * indexes name IPv6 addresses (fuzz_frames.c ff_put_addr6: ours, link-local
+ * and global neighbours, a router, groups, ::, ::1, a mapped address), the
+ * SEL_OP bits choose the hop limit (kept, 255, 1, 64), and a Neighbor
+ * Solicitation or Advertisement whose target is :: asks for ours.
  */
 #ifndef USTACK_FUZZ_FRAMES_H
 #define USTACK_FUZZ_FRAMES_H

@@ -665,9 +665,12 @@ static void proto_msg(unsigned side, uint16_t type, uint32_t seq,
 static void seeds_admin(void)
 {
 	struct ustack_list_req lq = { .start = 1 };
-	struct ustack_route rt = { .dst = 0xc6336400, .prefix = 24,
-				   .gateway = 0xc00002fe };
-	struct ustack_addr ad = { .addr = 0xc0000201, .prefix = 24 };
+	struct ustack_route rt = {
+		.dst = { .family = 4, .addr = { 198, 51, 100, 0 } },
+		.gateway = { .family = 4, .addr = { 192, 0, 2, 254 } },
+		.prefix = 24 };
+	struct ustack_addr ad = {
+		.addr = { .family = 4, .addr = { 192, 0, 2, 1 } }, .prefix = 24 };
 	struct ustack_ping_req pq = { .dst = 0xc0000202, .size = 56,
 				      .timeout_ms = 1000, .seq = 1 };
 	struct ustack_ping_reply pr = { .rtt_ns = 1000, .size = 56, .ttl = 64 };
@@ -801,6 +804,170 @@ static void seeds_proto(void)
 	save("fuzz_proto", "short");
 }
 
+/* ---- IPv6 ---- */
+
+#define FIX_IP6 (FIX_ETH | FIX_ADDR | FIX_VER | FIX_LEN | FIX_L4)
+#define SEL_IP6(dst, hl) ((uint8_t)(SEL_DST(dst) | SEL_SRC(0) | SEL_TYPE(3) | \
+				    SEL_OP(hl)))
+
+/* An IPv6 datagram: next header @nh, extension bytes then @pl */
+static void ip6(uint8_t sel, uint8_t addrs, uint8_t nh, const uint8_t *ext,
+		size_t extlen, const uint8_t *pl, size_t plen)
+{
+	static uint8_t fr[70000];
+
+	memset(fr, 0, 14 + 40);
+	fr[14] = 0x60;
+	fr[14 + 6] = nh;
+	fr[14 + 7] = 64;
+	memcpy(fr + 54, ext, extlen);
+	memcpy(fr + 54 + extlen, pl, plen);
+	frame(FIX_IP6, sel, addrs, fr, 54 + extlen + plen);
+}
+
+static void icmp6(uint8_t sel, uint8_t addrs, uint8_t type, const uint8_t *body,
+		  size_t blen)
+{
+	uint8_t m[1500] = { type };
+
+	memcpy(m + 8, body, blen);
+	ip6(sel, addrs, 58, NULL, 0, m, 8 + blen);
+}
+
+/* the engine is up: IPv6 started and DAD over (3 s) */
+static void v6_start(void)
+{
+	put8(FF_START);
+	advance(2, 30);
+}
+
+static void seeds_ipv6(void)
+{
+	static const uint8_t na_peer[24] = { 0xfe, 0x80, [15] = 2, 2, 1,
+					     2, 0, 0, 0, 0, 2 };
+	uint8_t body[200] = { 0 }, pl[1600];
+
+	/* echo to the link-local address, to all nodes, to the static one;
+	 * the engine solicits the peer, the peer answers */
+	cfg_default();
+	v6_start();
+	icmp6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 128, (const uint8_t *)"ping", 4);
+	icmp6(SEL_IP6(0, 1), ADDRS(FA_PEER, FA_OURS0), 136, na_peer, 24);
+	icmp6(SEL_IP6(3, 1), ADDRS(FA_PEER, FA_BCAST0), 128, (const uint8_t *)"all", 3);
+	icmp6(SEL_IP6(0, 3), ADDRS(FA_PEER1, FA_OURS1), 128, (const uint8_t *)"glob", 4);
+	advance(3, 10);
+	save("fuzz_frames", "ipv6-echo");
+
+	/* a solicitation for our address (target :: stands for it), DAD
+	 * probes from :: before and after DAD, an advertisement of ours */
+	cfg_default();
+	put8(FF_START);
+	memset(body, 0, 24);
+	body[16] = 1;
+	body[17] = 1;
+	body[23] = 2;
+	icmp6(SEL_IP6(3, 1), ADDRS(FA_ZERO, FA_BCAST1), 135, body, 16);
+	advance(2, 30);
+	icmp6(SEL_IP6(3, 1), ADDRS(FA_PEER, FA_BCAST1), 135, body, 24);
+	icmp6(SEL_IP6(3, 1), ADDRS(FA_ZERO, FA_BCAST1), 135, body, 16);
+	icmp6(SEL_IP6(3, 1), ADDRS(FA_PEER, FA_BCAST0), 136, body, 24);
+	save("fuzz_frames", "ipv6-nd");
+
+	/* a router advertisement with every option read, then time passes
+	 * through the lifetimes */
+	cfg_default();
+	v6_start();
+	memset(body, 0, sizeof(body));
+	body[0] = 64;                   /* hop limit, M/O, lifetime 60 */
+	body[3] = 60;
+	be16(body + 6, 30000 >> 16);
+	be16(body + 8, 1000 & 0xffff);
+	{
+		uint8_t *o = body + 12;
+
+		o[0] = 3; o[1] = 4; o[2] = 64; o[3] = 0xc0;
+		o[7] = 120; o[11] = 60;
+		o[16] = 0x20; o[17] = 0x01; o[18] = 0x0d; o[19] = 0xb8; o[21] = 7;
+		o += 32;
+		o[0] = 5; o[1] = 1; be16(o + 6, 1400);
+		o += 8;
+		o[0] = 25; o[1] = 3; o[7] = 100; o[8] = 0x20; o[9] = 0x01; o[23] = 0x53;
+		o += 24;
+		o[0] = 31; o[1] = 2; o[7] = 100; memcpy(o + 8, "\3lab\4test\0", 10);
+		o += 16;
+		o[0] = 1; o[1] = 1; o[7] = 0xfe;
+		o += 8;
+		icmp6(SEL_IP6(3, 1), ADDRS(FA_GW, FA_BCAST0), 134, body,
+		      (size_t)(o - body));
+	}
+	advance(2, 30);
+	advance(3, 7);
+	advance(3, 7);
+	save("fuzz_frames", "ipv6-ra");
+
+	/* an echo in two fragments, then overlapping ones, then a fragment
+	 * whose length is not a multiple of 8 */
+	cfg_default();
+	v6_start();
+	{
+		uint8_t ext[8] = { 58, 0, 0, 1, 0, 0, 0, 9 };
+
+		memset(pl, 0, sizeof(pl));
+		pl[0] = 128;
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 44, ext, 8, pl, 1448);
+		be16(ext + 2, 1448);
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 44, ext, 8, pl, 200);
+		be16(ext + 2, 1);
+		ext[7] = 10;
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 44, ext, 8, pl, 1024);
+		be16(ext + 2, 1016);
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 44, ext, 8, pl, 100);
+		be16(ext + 2, 1);
+		ext[7] = 11;
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 44, ext, 8, pl, 100);
+	}
+	advance(3, 7);
+	save("fuzz_frames", "ipv6-frags");
+
+	/* extension headers: options of each action, a routing header with
+	 * segments left, an unknown next header, no next header */
+	cfg_default();
+	v6_start();
+	{
+		uint8_t hbh[8] = { 60, 0, 5, 2, 0, 0, 1, 0 };
+		uint8_t dst[8] = { 58, 0, 0x87, 2, 0, 0, 1, 0 };
+		uint8_t both[16];
+		uint8_t rh[8] = { 58, 0, 0, 1 };
+
+		memcpy(both, hbh, 8);
+		memcpy(both + 8, dst, 8);
+		memset(pl, 0, 16);
+		pl[0] = 128;
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 0, both, 16, pl, 16);
+		dst[2] = 0x47;
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 60, dst, 8, pl, 16);
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 43, rh, 8, pl, 16);
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 253, NULL, 0, pl, 16);
+		ip6(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 59, NULL, 0, pl, 16);
+		ip6(SEL_IP6(0, 3), ADDRS(FA_LOOPBACK, FA_OURS0), 58, NULL, 0, pl, 16);
+	}
+	save("fuzz_frames", "ipv6-ext");
+
+	/* MLD queries, v2 then v1, from the router at hop limit 1 */
+	cfg_default();
+	v6_start();
+	memset(body, 0, 20);
+	body[0] = 0x03;
+	body[1] = 0xe8;
+	body[18] = 2;
+	body[19] = 125;
+	icmp6(SEL_IP6(3, 2), ADDRS(FA_GW, FA_BCAST0), 130, body + 0, 20);
+	advance(3, 1);
+	icmp6(SEL_IP6(3, 2), ADDRS(FA_GW, FA_BCAST0), 130, body + 0, 16);
+	advance(3, 1);
+	save("fuzz_frames", "ipv6-mld");
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -819,6 +986,7 @@ int main(int argc, char **argv)
 	seeds_tcp();
 	seeds_udp();
 	seeds_icmp();
+	seeds_ipv6();
 	seeds_proto();
 	printf("seeds: %u written to %s\n", nseeds, outdir);
 	return 0;

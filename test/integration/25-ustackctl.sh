@@ -57,13 +57,15 @@ assert e["age_ms"] >= 0 and e["queued"] == 0' "$out" $KERNEL "$kmac"
 
 check "route add (root)" C route add 198.51.100.0/24 via $KERNEL metric 7
 out=$(C route)
-check "route shows it" grep -qE '^198.51.100.0/24 +192.0.2.1 +7 +ustk0$' <<<"$out"
+check "route shows it" grep -qE '^198.51.100.0/24 +192.0.2.1 +7 +static +ustk0$' <<<"$out"
 out=$(C route --json)
 check "route --json" python3 -c '
 import json, sys
 r = json.loads(sys.argv[1])["routes"]
-assert {"dst": "198.51.100.0/24", "gateway": "192.0.2.1", "metric": 7, "dev": "ustk0"} in r
-assert {"dst": "0.0.0.0/0", "gateway": "192.0.2.1", "metric": 0, "dev": "ustk0"} in r' "$out"
+assert {"dst": "198.51.100.0/24", "family": 4, "gateway": "192.0.2.1", "metric": 7, "origin": "static", "dev": "ustk0"} in r
+assert {"dst": "0.0.0.0/0", "family": 4, "gateway": "192.0.2.1", "metric": 0, "origin": "static", "dev": "ustk0"} in r
+assert {"dst": "192.0.2.0/24", "family": 4, "gateway": "", "metric": 0, "origin": "connected", "dev": "ustk0"} in r
+assert {"dst": "127.0.0.0/8", "family": 4, "gateway": "", "metric": 0, "origin": "connected", "dev": "lo"} in r' "$out"
 C route add 198.51.100.0/24 via 203.0.113.1 2>/dev/null
 check "route add via an off-link gateway: exit 1" test $? -eq 1
 check "route del" C route del 198.51.100.0/24

@@ -21,7 +21,7 @@ Test(stack, defaults_need_only_mac_and_address)
 	cr_expect_eq(stack_config_check(&cfg, &why), 0);
 	cr_expect_eq(cfg.mtu, 1500);
 	cr_expect_eq(cfg.ttl, 64);
-	cr_expect_eq(cfg.arp_retries, 3);
+	cr_expect_eq(cfg.neigh_mcast_solicit, 3);
 	cr_expect_eq(cfg.reass_timeout, 30 * NSEC_PER_SEC);
 }
 

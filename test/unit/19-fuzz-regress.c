@@ -26,7 +26,7 @@ Test(fuzz_regress, arp_sender_with_our_mac_or_none)
 
 		th_input(&t, f, n);
 		th_expect_silence(&t);
-		cr_expect_null(arp_find(t.s, TH_PEER));
+		cr_expect_null(th_neigh(&t, TH_PEER));
 		cr_expect_eq(th_cnt(&t)->arp_rx_bad_sender, i + 1);
 	}
 	/* a real neighbour is still learned and answered */

@@ -79,7 +79,7 @@ Test(eth, unknown_type)
 {
 	uint8_t f[64] = { 0 };
 
-	th_eth(f, TH_MAC, TH_PEER_MAC, ETH_P_IPV6);
+	th_eth(f, TH_MAC, TH_PEER_MAC, 0x88b5);   /* IEEE local experimental */
 	expect_dropped(f, 60, offsetof(struct stack_counters,
 				       eth_rx_unknown_type));
 	th_eth(f, TH_MAC, TH_PEER_MAC, 0x0060);   /* an 802.3 length */

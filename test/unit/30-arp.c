@@ -65,7 +65,7 @@ Test(arp, request_for_us_answered)
 {
 	struct th t;
 	uint8_t f[60] = { 0 };
-	const struct arp_entry *e;
+	const struct neigh_entry *e;
 
 	th_init(&t);
 	th_arp(f, eth_broadcast, ARP_OP_REQUEST, TH_PEER_MAC, TH_PEER,
@@ -78,11 +78,12 @@ Test(arp, request_for_us_answered)
 	cr_expect_eq(th_cnt(&t)->arp_rx_requests, 1);
 	cr_expect_eq(th_cnt(&t)->arp_tx_replies, 1);
 	cr_expect_eq(th_cnt(&t)->eth_tx_frames, 1);
-	e = arp_find(t.s, TH_PEER);
+	/* learned as Linux does: heard from, not confirmed (STALE) */
+	e = th_neigh(&t, TH_PEER);
 	cr_assert_not_null(e);
-	cr_expect_eq(e->state, ARP_REACHABLE);
+	cr_expect_eq(e->state, NEIGH_STALE);
 	cr_expect_arr_eq(e->mac, TH_PEER_MAC, ETH_ALEN);
-	cr_expect_eq(e->confirmed, t.now);
+	cr_expect_eq(e->updated, t.now);
 	/* and a datagram to the peer goes out at once */
 	cr_expect_eq(th_output(&t, TH_PEER, 8, 0xa1, false), 0);
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 8, 0xa1);
@@ -124,7 +125,7 @@ Test(arp, probe_answered_not_learned)
 	th_input(&t, f, n);
 	th_check_arp(th_pop(&t), TH_PEER_MAC, ARP_OP_REPLY, TH_PEER_MAC,
 		     TH_IP, 0);
-	cr_expect_eq(t.s->arp.used, 0);
+	cr_expect_eq(t.s->neigh.used, 0);
 	cr_expect_eq(th_cnt(&t)->arp_conflict, 0);
 	th_fini(&t);
 }
@@ -136,7 +137,7 @@ Test(arp, request_for_others_merge_only)
 	struct th t;
 	uint8_t f[64];
 	size_t n;
-	const struct arp_entry *e;
+	const struct neigh_entry *e;
 
 	th_init(&t);
 	n = th_arp(f, eth_broadcast, ARP_OP_REQUEST, TH_PEER_MAC, TH_PEER,
@@ -144,7 +145,7 @@ Test(arp, request_for_others_merge_only)
 	th_input(&t, f, n);
 	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->arp_rx_other_target, 1);
-	cr_expect_null(arp_find(t.s, TH_PEER), "not learned: not for us");
+	cr_expect_null(th_neigh(&t, TH_PEER), "not learned: not for us");
 
 	/* we start resolving the peer... */
 	th_output(&t, TH_PEER, 8, 0xa1, false);
@@ -154,9 +155,9 @@ Test(arp, request_for_others_merge_only)
 	th_input(&t, f, n);
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 8, 0xa1);
 	th_expect_silence(&t);
-	e = arp_find(t.s, TH_PEER);
+	e = th_neigh(&t, TH_PEER);
 	cr_assert_not_null(e);
-	cr_expect_eq(e->state, ARP_REACHABLE);
+	cr_expect_eq(e->state, NEIGH_STALE, "heard from, not an answer to us");
 	cr_expect_eq(th_cnt(&t)->arp_rx_other_target, 2);
 	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
 
@@ -165,7 +166,7 @@ Test(arp, request_for_others_merge_only)
 		   TH_ZERO_MAC, TH_PEER);
 	th_input(&t, f, n);
 	th_expect_silence(&t);
-	cr_expect_arr_eq(arp_find(t.s, TH_PEER)->mac, MAC3, ETH_ALEN);
+	cr_expect_arr_eq(th_neigh(&t, TH_PEER)->mac, MAC3, ETH_ALEN);
 	th_fini(&t);
 }
 
@@ -212,16 +213,16 @@ Test(arp, own_announce_ignored)
 Test(arp, resolution_flushes_queue_in_order)
 {
 	struct th t;
-	const struct arp_entry *e;
+	const struct neigh_entry *e;
 
 	th_init(&t);
 	cr_expect_eq(th_output(&t, TH_PEER, 10, 1, false), 0);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
 		     TH_IP, TH_PEER);
 	th_expect_silence(&t);
-	e = arp_find(t.s, TH_PEER);
+	e = th_neigh(&t, TH_PEER);
 	cr_assert_not_null(e);
-	cr_expect_eq(e->state, ARP_INCOMPLETE);
+	cr_expect_eq(e->state, NEIGH_INCOMPLETE);
 	cr_expect_eq(th_deadline(&t), t.now + NSEC_PER_SEC);
 	t.now += 200 * NSEC_PER_MSEC;
 	cr_expect_eq(th_output(&t, TH_PEER, 20, 2, false), 0);
@@ -236,7 +237,7 @@ Test(arp, resolution_flushes_queue_in_order)
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 20, 2);
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 30, 3);
 	th_expect_silence(&t);
-	cr_expect_eq(e->state, ARP_REACHABLE);
+	cr_expect_eq(e->state, NEIGH_REACHABLE);
 	cr_expect_eq(e->qlen, 0);
 	cr_expect_eq(th_cnt(&t)->arp_rx_replies, 1);
 	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
@@ -265,13 +266,13 @@ Test(arp, retries_then_gives_up)
 	cr_expect_eq(th_tick(&t, NSEC_PER_SEC), t0 + 3 * NSEC_PER_SEC);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
 		     TH_IP, TH_PEER);
-	cr_expect_eq(th_cnt(&t)->arp_resolve_fail, 0);
+	cr_expect_eq(th_cnt(&t)->neigh_resolve_fail, 0);
 	cr_expect_eq(th_tick(&t, NSEC_PER_SEC), STACK_NO_DEADLINE);
 	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->arp_tx_requests, 3);
-	cr_expect_eq(th_cnt(&t)->arp_resolve_fail, 2);
-	cr_expect_null(arp_find(t.s, TH_PEER));
-	cr_expect_eq(t.s->arp.used, 0);
+	cr_expect_eq(th_cnt(&t)->neigh_resolve_fail, 2);
+	cr_expect_null(th_neigh(&t, TH_PEER));
+	cr_expect_eq(t.s->neigh.used, 0);
 	cr_expect_eq(t.s->pool.live, 0, "the queue was freed");
 	/* a later datagram starts over */
 	th_output(&t, TH_PEER, 10, 3, false);
@@ -287,13 +288,13 @@ Test(arp, queue_bound_drops_oldest)
 	struct th t;
 
 	th_config(&cfg);
-	cfg.arp_queue_len = 3;
+	cfg.neigh_queue_len = 3;
 	th_init_cfg(&t, &cfg);
 	for (uint8_t i = 1; i <= 5; i++)
 		cr_expect_eq(th_output(&t, TH_PEER, 10, i, false), 0);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
 		     TH_IP, TH_PEER);
-	cr_expect_eq(th_cnt(&t)->arp_queue_drop, 2);
+	cr_expect_eq(th_cnt(&t)->neigh_queue_drop, 2);
 	reply_from(&t, TH_PEER, TH_PEER_MAC);
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 3);
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 4);
@@ -312,10 +313,10 @@ Test(arp, queue_bound_lowered)
 	for (uint8_t i = 1; i <= 5; i++)
 		th_output(&t, TH_PEER, 10, i, false);
 	th_pop(&t);
-	t.s->cfg.arp_queue_len = 2;
+	t.s->cfg.neigh_queue_len = 2;
 	th_output(&t, TH_PEER, 10, 6, false);
-	cr_expect_eq(arp_find(t.s, TH_PEER)->qlen, 2);
-	cr_expect_eq(th_cnt(&t)->arp_queue_drop, 4);
+	cr_expect_eq(th_neigh(&t, TH_PEER)->qlen, 2);
+	cr_expect_eq(th_cnt(&t)->neigh_queue_drop, 4);
 	reply_from(&t, TH_PEER, TH_PEER_MAC);
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 5);
 	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 6);
@@ -330,7 +331,7 @@ Test(arp, cache_bound_evicts_oldest)
 	struct th t;
 
 	th_config(&cfg);
-	cfg.arp_max_entries = 2;
+	cfg.neigh_max_entries = 2;
 	th_init_cfg(&t, &cfg);
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
 	t.now += NSEC_PER_SEC;
@@ -338,13 +339,13 @@ Test(arp, cache_bound_evicts_oldest)
 	t.now += NSEC_PER_SEC;
 	th_learn(&t, TH_PEER, TH_PEER_MAC);     /* .2 confirmed again */
 	t.now += NSEC_PER_SEC;
-	cr_expect_eq(th_cnt(&t)->arp_evicted, 0);
+	cr_expect_eq(th_cnt(&t)->neigh_evicted, 0);
 	th_learn(&t, PEER4, MAC4);
-	cr_expect_eq(th_cnt(&t)->arp_evicted, 1);
-	cr_expect_null(arp_find(t.s, PEER3), ".3 was confirmed longest ago");
-	cr_expect_not_null(arp_find(t.s, TH_PEER));
-	cr_expect_not_null(arp_find(t.s, PEER4));
-	cr_expect_eq(t.s->arp.used, 2);
+	cr_expect_eq(th_cnt(&t)->neigh_evicted, 1);
+	cr_expect_null(th_neigh(&t, PEER3), ".3 was confirmed longest ago");
+	cr_expect_not_null(th_neigh(&t, TH_PEER));
+	cr_expect_not_null(th_neigh(&t, PEER4));
+	cr_expect_eq(t.s->neigh.used, 2);
 	th_fini(&t);
 }
 
@@ -355,7 +356,7 @@ Test(arp, evicting_incomplete_counts_its_queue)
 	struct th t;
 
 	th_config(&cfg);
-	cfg.arp_max_entries = 1;
+	cfg.neigh_max_entries = 1;
 	th_init_cfg(&t, &cfg);
 	th_output(&t, TH_PEER, 10, 1, false);
 	th_output(&t, TH_PEER, 10, 2, false);
@@ -364,68 +365,149 @@ Test(arp, evicting_incomplete_counts_its_queue)
 	th_output(&t, PEER3, 10, 3, false);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
 		     TH_IP, PEER3);
-	cr_expect_eq(th_cnt(&t)->arp_evicted, 1);
-	cr_expect_eq(th_cnt(&t)->arp_queue_drop, 2,
+	cr_expect_eq(th_cnt(&t)->neigh_evicted, 1);
+	cr_expect_eq(th_cnt(&t)->neigh_queue_drop, 2,
 		     "the two datagrams for .2 were dropped");
-	cr_expect_null(arp_find(t.s, TH_PEER));
+	cr_expect_null(th_neigh(&t, TH_PEER));
 	reply_from(&t, PEER3, MAC3);
 	th_expect_output(&t, MAC3, PEER3, 10, 3);
 	th_expect_silence(&t);
 	th_fini(&t);
 }
 
-/* Lazy aging: an answer older than arp_max_age is asked for again. */
-Test(arp, aged_entry_resolves_again)
+/* A test host whose neighbours age as they would by default (30 s) */
+static void init_aging(struct th *t)
+{
+	struct stack_config cfg;
+
+	th_config(&cfg);
+	cfg.neigh_reachable = 30 * NSEC_PER_SEC;
+	th_init_cfg(t, &cfg);
+}
+
+static uint64_t reachable_time(struct th *t)
+{
+	return t->s->neigh_params[0].reachable;
+}
+
+/* RFC 4861 6.3.2: ReachableTime is drawn from [0.5, 1.5) x the base */
+Test(arp, reachable_time_randomized)
 {
 	struct th t;
 
-	th_init(&t);
+	init_aging(&t);
+	cr_expect_geq(reachable_time(&t), 15 * NSEC_PER_SEC);
+	cr_expect_lt(reachable_time(&t), 45 * NSEC_PER_SEC);
+	th_fini(&t);
+}
+
+/* Lazy aging (RFC 4861 7.3.3): REACHABLE turns STALE without a timer;
+ * the first datagram after it goes out at once and starts DELAY; with no
+ * confirmation in 5 s, three unicast probes a second apart; unanswered,
+ * the entry goes and the next datagram asks by broadcast again. */
+Test(arp, stale_entry_delays_probes_then_fails)
+{
+	struct th t;
+
+	init_aging(&t);
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
-	t.now += t.cfg.arp_max_age;
+	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
+	t.now += reachable_time(&t);
 	cr_expect_eq(th_output(&t, TH_PEER, 10, 1, false), 0);
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 1);
+	th_expect_silence(&t);
+	cr_expect_eq(th_cnt(&t)->neigh_stale, 1);
+	cr_expect_eq(th_neigh(&t, TH_PEER)->state, NEIGH_DELAY);
+	cr_expect_eq(th_deadline(&t), t.now + 5 * NSEC_PER_SEC);
+	th_output(&t, TH_PEER, 10, 2, false);   /* used again: still delayed */
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 2);
+	cr_expect_eq(th_deadline(&t), t.now + 5 * NSEC_PER_SEC);
+	for (int i = 0; i < 3; i++) {
+		th_tick(&t, i ? NSEC_PER_SEC : 5 * NSEC_PER_SEC);
+		th_check_arp(th_pop(&t), TH_PEER_MAC, ARP_OP_REQUEST, TH_ZERO_MAC,
+			     TH_IP, TH_PEER);
+		th_expect_silence(&t);
+		cr_expect_eq(th_neigh(&t, TH_PEER)->state, NEIGH_PROBE);
+	}
+	th_tick(&t, NSEC_PER_SEC);
+	th_expect_silence(&t);
+	cr_expect_null(th_neigh(&t, TH_PEER), "unanswered probes: forgotten");
+	cr_expect_eq(th_cnt(&t)->neigh_probe_fail, 1);
+	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
+	th_output(&t, TH_PEER, 10, 3, false);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC,
 		     TH_IP, TH_PEER);
-	th_expect_silence(&t);
-	cr_expect_eq(th_cnt(&t)->arp_expired, 1);
-	cr_expect_eq(arp_find(t.s, TH_PEER)->state, ARP_INCOMPLETE);
-	cr_expect_eq(th_deadline(&t), t.now + NSEC_PER_SEC);
 	reply_from(&t, TH_PEER, MAC3);          /* it moved meanwhile */
-	th_expect_output(&t, MAC3, TH_PEER, 10, 1);
+	th_expect_output(&t, MAC3, TH_PEER, 10, 3);
+	th_fini(&t);
+}
+
+/* A probe answered makes the entry REACHABLE again, with no timer left. */
+Test(arp, probe_answered)
+{
+	struct th t;
+
+	init_aging(&t);
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	t.now += reachable_time(&t);
+	th_output(&t, TH_PEER, 10, 1, false);
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 1);
+	th_tick(&t, 5 * NSEC_PER_SEC);
+	th_check_arp(th_pop(&t), TH_PEER_MAC, ARP_OP_REQUEST, TH_ZERO_MAC,
+		     TH_IP, TH_PEER);
+	reply_from(&t, TH_PEER, TH_PEER_MAC);
+	cr_expect_eq(th_neigh(&t, TH_PEER)->state, NEIGH_REACHABLE);
+	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
+	th_tick(&t, 10 * NSEC_PER_SEC);
+	th_expect_silence(&t);
+	th_fini(&t);
+}
+
+/* RFC 4861 7.3.1: a hint from an upper layer (TCP saw new data acked)
+ * while DELAY makes the entry REACHABLE without a probe. */
+Test(arp, upper_layer_hint_spares_the_probe)
+{
+	struct th t;
+	struct ip_addr peer = ip4(TH_PEER);
+
+	init_aging(&t);
+	th_learn(&t, TH_PEER, TH_PEER_MAC);
+	t.now += reachable_time(&t);
+	th_output(&t, TH_PEER, 10, 1, false);
+	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 1);
+	t.now += NSEC_PER_SEC;
+	neigh_confirm(t.s, &peer);
+	th_tick(&t, 5 * NSEC_PER_SEC);
+	th_expect_silence(&t);
+	cr_expect_eq(th_neigh(&t, TH_PEER)->state, NEIGH_REACHABLE);
 	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
 	th_fini(&t);
 }
 
-/* In the last quarter of its life a used entry is refreshed by one
- * unicast request, while datagrams keep flowing. */
-Test(arp, refresh_in_last_quarter)
+/* A known neighbour that announces a new MAC (a request for us from it)
+ * is updated and STALE: used, then checked by a unicast probe. */
+Test(arp, new_mac_makes_entry_stale)
 {
 	struct th t;
-	uint64_t t0;
+	uint8_t f[64];
+	size_t n;
 
-	th_init(&t);
+	init_aging(&t);
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
-	t0 = t.now;
-	t.now = t0 + t.cfg.arp_max_age / 4 * 3 - 1;
+	n = th_arp(f, eth_broadcast, ARP_OP_REQUEST, MAC3, TH_PEER,
+		   TH_ZERO_MAC, TH_IP);
+	th_input(&t, f, n);
+	th_check_arp(th_pop(&t), MAC3, ARP_OP_REPLY, MAC3, TH_IP, TH_PEER);
+	cr_expect_eq(th_neigh(&t, TH_PEER)->state, NEIGH_STALE);
+	cr_expect_arr_eq(th_neigh(&t, TH_PEER)->mac, MAC3, ETH_ALEN);
 	th_output(&t, TH_PEER, 10, 1, false);
-	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 1);
-	th_expect_silence(&t);
-	t.now += 1;
-	th_output(&t, TH_PEER, 10, 2, false);
-	th_check_arp(th_pop(&t), TH_PEER_MAC, ARP_OP_REQUEST, TH_ZERO_MAC,
-		     TH_IP, TH_PEER);
-	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 2);
-	th_output(&t, TH_PEER, 10, 3, false);
-	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 3);
-	th_expect_silence(&t);
-	cr_expect_eq(th_cnt(&t)->arp_tx_requests, 1, "one refresh only");
-	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE);
-	/* the answer renews the entry for a whole life */
-	reply_from(&t, TH_PEER, TH_PEER_MAC);
-	th_expect_silence(&t);
-	t.now += t.cfg.arp_max_age / 4 * 3 - 1;
-	th_output(&t, TH_PEER, 10, 4, false);
-	th_expect_output(&t, TH_PEER_MAC, TH_PEER, 10, 4);
-	th_expect_silence(&t);
+	th_expect_output(&t, MAC3, TH_PEER, 10, 1);
+	cr_expect_eq(th_neigh(&t, TH_PEER)->state, NEIGH_DELAY);
+	th_tick(&t, 5 * NSEC_PER_SEC);
+	th_check_arp(th_pop(&t), MAC3, ARP_OP_REQUEST, TH_ZERO_MAC, TH_IP,
+		     TH_PEER);
+	reply_from(&t, TH_PEER, MAC3);
+	cr_expect_eq(th_neigh(&t, TH_PEER)->state, NEIGH_REACHABLE);
 	th_fini(&t);
 }
 
@@ -444,7 +526,7 @@ Test(arp, conflict_counted)
 	th_input(&t, f, n);
 	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->arp_conflict, 2);
-	cr_expect_eq(t.s->arp.used, 0);
+	cr_expect_eq(t.s->neigh.used, 0);
 	cr_expect_eq(th_cnt(&t)->arp_tx_replies, 0);
 	th_fini(&t);
 }
@@ -460,7 +542,7 @@ static void expect_malformed(uint8_t *f, size_t n, size_t off_cnt)
 		     1);
 	cr_expect_eq(th_cnt(&t)->arp_rx, 1);
 	cr_expect_eq(th_cnt(&t)->arp_tx_replies, 0);
-	cr_expect_eq(t.s->arp.used, 0);
+	cr_expect_eq(t.s->neigh.used, 0);
 	th_fini(&t);
 }
 
@@ -525,7 +607,7 @@ Test(arp, gateway_resolved_for_off_link)
 		     TH_IP, TH_GW);
 	reply_from(&t, TH_GW, TH_GW_MAC);
 	th_expect_output(&t, TH_GW_MAC, TH_FAR, 10, 1);
-	cr_expect_null(arp_find(t.s, TH_FAR));
+	cr_expect_null(th_neigh(&t, TH_FAR));
 	th_fini(&t);
 }
 
@@ -539,7 +621,7 @@ Test(arp, cache_churn)
 	th_config(&cfg);
 	cfg.addr[0].prefix = 16;
 	cfg.gateway = 0;
-	cfg.arp_max_entries = 64;
+	cfg.neigh_max_entries = 64;
 	th_init_cfg(&t, &cfg);
 	for (unsigned i = 0; i < 300; i++) {
 		uint32_t ip = IPV4(192, 0, 0, 0) | ((i * 97 + 5) & 0xffff);
@@ -557,18 +639,18 @@ Test(arp, cache_churn)
 		th_input(&t, f, n);
 		th_check_arp(th_pop(&t), mac, ARP_OP_REPLY, mac, TH_IP, ip);
 	}
-	cr_expect_eq(t.s->arp.used, 64);
-	cr_expect_eq(th_cnt(&t)->arp_evicted, 300 - 64);
+	cr_expect_eq(t.s->neigh.used, 64);
+	cr_expect_eq(th_cnt(&t)->neigh_evicted, 300 - 64);
 	for (unsigned i = 0; i < 300; i++) {
 		uint32_t ip = IPV4(192, 0, 0, 0) | ((i * 97 + 5) & 0xffff);
-		const struct arp_entry *e = arp_find(t.s, ip);
+		const struct neigh_entry *e = th_neigh(&t, ip);
 
 		if (i < 300 - 64) {
 			cr_expect_null(e, "entry %u should be gone", i);
 		} else {
 			cr_assert_not_null(e, "entry %u lost", i);
 			cr_expect_eq(e->mac[5], (uint8_t)i);
-			cr_expect_eq(e->ip, ip);
+			cr_expect_eq(e->ip.v4, ip);
 		}
 	}
 	th_fini(&t);

@@ -450,16 +450,16 @@ Test(ipv4, gateway_routes)
 	th_learn(&t, IPV4(192, 0, 2, 253), gw2_mac);
 	th_output(&t, TH_FAR, 10, 1, false);
 	th_expect_output(&t, TH_GW_MAC, TH_FAR, 10, 1);
-	cr_assert_eq(stack_route_add(t.s, IPV4(198, 51, 100, 0), 24,
+	cr_assert_eq(th_route_add(&t, IPV4(198, 51, 100, 0), 24,
 				     IPV4(192, 0, 2, 253), 0), 0);
 	th_output(&t, TH_FAR, 10, 2, false);
 	th_expect_output(&t, gw2_mac, TH_FAR, 10, 2);
 	th_output(&t, IPV4(203, 0, 113, 1), 10, 3, false);
 	th_expect_output(&t, TH_GW_MAC, IPV4(203, 0, 113, 1), 10, 3);
-	cr_expect_eq(stack_route_add(t.s, IPV4(10, 0, 0, 0), 8,
+	cr_expect_eq(th_route_add(&t, IPV4(10, 0, 0, 0), 8,
 				     IPV4(10, 0, 0, 1), 0), -ENETUNREACH,
 		     "a gateway must be on link");
-	cr_assert_eq(stack_route_del(t.s, IPV4(198, 51, 100, 0), 24), 0);
+	cr_assert_eq(th_route_del(&t, IPV4(198, 51, 100, 0), 24), 0);
 	th_output(&t, TH_FAR, 10, 4, false);
 	th_expect_output(&t, TH_GW_MAC, TH_FAR, 10, 4);
 	th_fini(&t);
@@ -483,7 +483,7 @@ Test(ipv4, output_broadcast_multicast)
 	th_expect_output(&t, mdns, IPV4(239, 128, 0, 251), 10, 4);
 	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->arp_tx_requests, 0);
-	cr_expect_eq(t.s->arp.used, 0);
+	cr_expect_eq(t.s->neigh.used, 0);
 	th_fini(&t);
 }
 

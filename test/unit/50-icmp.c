@@ -323,7 +323,6 @@ Test(icmp, rate_limit_large_rate_no_overflow)
 	th_config(&cfg);
 	cfg.icmp_rate = 4000000000u;
 	cfg.icmp_burst = 10;
-	cfg.arp_max_age = 3600 * NSEC_PER_SEC;
 	th_init_cfg(&t, &cfg);
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
 	for (int i = 0; i < 12; i++)
@@ -377,7 +376,6 @@ Test(icmp, rate_limit_zero_rate)
 	th_config(&cfg);
 	cfg.icmp_rate = 0;
 	cfg.icmp_burst = 2;
-	cfg.arp_max_age = 7200 * NSEC_PER_SEC;
 	th_init_cfg(&t, &cfg);
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
 	for (int i = 0; i < 4; i++)

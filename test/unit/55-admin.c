@@ -35,26 +35,28 @@ Test(admin, neighbour_list_shows_state_age_and_queue)
 	total = stack_neigh_list(t.s, t.now, 0, n, 4);
 	cr_assert_eq(total, 2);
 	for (unsigned i = 0; i < 2; i++) {
-		if (n[i].ip == TH_PEER) {
-			cr_assert_eq(n[i].state, ARP_REACHABLE);
+		cr_assert_eq(n[i].ip.family, IP_V4);
+		if (n[i].ip.v4 == TH_PEER) {
+			cr_assert_eq(n[i].state, NEIGH_REACHABLE);
 			cr_assert_eq(memcmp(n[i].mac, TH_PEER_MAC, ETH_ALEN), 0);
 			cr_assert_eq(n[i].age, 5 * NSEC_PER_SEC + NSEC_PER_SEC / 2);
-			cr_assert_not(n[i].expired);
 			cr_assert_eq(n[i].queued, 0);
 		} else {
-			cr_assert_eq(n[i].ip, IPV4(192, 0, 2, 9));
-			cr_assert_eq(n[i].state, ARP_INCOMPLETE);
+			cr_assert_eq(n[i].ip.v4, IPV4(192, 0, 2, 9));
+			cr_assert_eq(n[i].state, NEIGH_INCOMPLETE);
 			cr_assert_eq(n[i].queued, 1);
+			cr_assert_eq(n[i].probes, 1);
 			cr_assert_eq(n[i].age, NSEC_PER_SEC / 2);
 		}
 	}
 	/* paging: from the second entry on, one at a time */
 	cr_assert_eq(stack_neigh_list(t.s, t.now, 1, n, 1), 2);
-	th_tick(&t, t.cfg.arp_max_age);
+	th_tick(&t, t.s->neigh_params[0].reachable);
 	stack_neigh_list(t.s, t.now, 0, n, 4);
 	for (unsigned i = 0; i < 2; i++)
-		if (n[i].ip == TH_PEER)
-			cr_assert(n[i].expired, "older than arp_max_age");
+		if (n[i].ip.v4 == TH_PEER)
+			cr_assert_eq(n[i].state, NEIGH_STALE,
+				     "not confirmed for ReachableTime");
 	while (th_queued(&t))
 		th_pop(&t);
 }
@@ -65,51 +67,52 @@ Test(admin, route_list_add_del)
 	unsigned n = stack_route_list(t.s, 0, r, 8);
 
 	cr_assert_eq(n, 3, "loopback, connected and default");
-	cr_assert_eq(r[0].dst, IPV4(127, 0, 0, 0));
+	cr_assert_eq(r[0].dst.v4, IPV4(127, 0, 0, 0));
 	cr_assert_eq(r[0].prefix, 8);
 	cr_assert_eq(r[0].ifindex, STACK_IF_LOOPBACK);
 	cr_assert_eq(r[1].ifindex, STACK_IF_LINK);
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), 0);
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), -EEXIST);
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 1), 24, TH_PEER, 5), -EINVAL,
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), 0);
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 0), 24, TH_PEER, 5), -EEXIST);
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 1), 24, TH_PEER, 5), -EINVAL,
 		     "host bits set");
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24, TH_FAR, 5), -ENETUNREACH,
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 0), 24, TH_FAR, 5), -ENETUNREACH,
 		     "gateway not on link");
 	n = stack_route_list(t.s, 3, r, 8);
 	cr_assert_eq(n, 4);
-	cr_assert_eq(r[0].dst, IPV4(203, 0, 113, 0));
+	cr_assert_eq(r[0].dst.v4, IPV4(203, 0, 113, 0));
 	cr_assert_eq(r[0].prefix, 24);
-	cr_assert_eq(r[0].gateway, TH_PEER);
+	cr_assert_eq(r[0].gateway.v4, TH_PEER);
+	cr_assert_eq(r[0].origin, ROUTE_STATIC);
 	cr_assert_eq(r[0].metric, 5);
 	/* traffic to 203.0.113.x now goes to TH_PEER's MAC */
 	th_learn(&t, TH_PEER, TH_PEER_MAC);
 	cr_assert_eq(th_output(&t, IPV4(203, 0, 113, 50), 64, 0x11, false), 0);
 	th_expect_output(&t, TH_PEER_MAC, IPV4(203, 0, 113, 50), 64, 0x11);
-	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), 0);
-	cr_assert_eq(stack_route_del(t.s, IPV4(203, 0, 113, 0), 24), -ESRCH);
+	cr_assert_eq(th_route_del(&t, IPV4(203, 0, 113, 0), 24), 0);
+	cr_assert_eq(th_route_del(&t, IPV4(203, 0, 113, 0), 24), -ESRCH);
 	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3);
 	/* 127/8 is the loopback's: its route stays, none goes inside it,
 	 * and no gateway is there */
-	cr_assert_eq(stack_route_del(t.s, IPV4(127, 0, 0, 0), 8), -EINVAL);
-	cr_assert_eq(stack_route_add(t.s, IPV4(127, 1, 0, 0), 16, 0, 0), -EINVAL);
-	cr_assert_eq(stack_route_add(t.s, IPV4(203, 0, 113, 0), 24,
-				     IPV4(127, 0, 0, 1), 0), -ENETUNREACH);
+	cr_assert_eq(th_route_del(&t, IPV4(127, 0, 0, 0), 8), -EINVAL);
+	cr_assert_eq(th_route_add(&t, IPV4(127, 1, 0, 0), 16, 0, 0), -EINVAL);
+	cr_assert_eq(th_route_add(&t, IPV4(203, 0, 113, 0), 24,
+				  IPV4(127, 0, 0, 1), 0), -ENETUNREACH);
 	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3);
 }
 
 Test(admin, address_add_announces_and_routes)
 {
-	struct stack_ifaddr a[STACK_MAX_ADDRS];
+	struct stack_ifaddr a[STACK_MAX_IFADDRS];
 	struct stack_route r[8];
 	uint32_t extra = IPV4(198, 51, 100, 1);
 
 	cr_assert_eq(stack_addr_add(t.s, extra, 25, t.now), 0);
 	th_check_arp(th_pop(&t), eth_broadcast, ARP_OP_REQUEST, TH_ZERO_MAC, extra, extra);
-	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 3);
-	cr_assert_eq(a[0].addr, IPV4(127, 0, 0, 1), "the loopback's first");
+	cr_assert_eq(stack_addr_list(t.s, t.now, a, STACK_MAX_IFADDRS), 3);
+	cr_assert_eq(a[0].addr.v4, IPV4(127, 0, 0, 1), "the loopback's first");
 	cr_assert_eq(a[0].prefix, 8);
 	cr_assert_eq(a[0].ifindex, STACK_IF_LOOPBACK);
-	cr_assert_eq(a[2].addr, extra);
+	cr_assert_eq(a[2].addr.v4, extra);
 	cr_assert_eq(a[2].prefix, 25);
 	cr_assert_eq(a[2].ifindex, STACK_IF_LINK);
 	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 4, "its connected route");
@@ -128,7 +131,7 @@ Test(admin, address_add_announces_and_routes)
 	}
 	cr_assert_eq(stack_addr_del(t.s, extra, 24), -EADDRNOTAVAIL, "wrong prefix");
 	cr_assert_eq(stack_addr_del(t.s, extra, 25), 0);
-	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 2);
+	cr_assert_eq(stack_addr_list(t.s, t.now, a, STACK_MAX_IFADDRS), 2);
 	cr_assert_eq(stack_route_list(t.s, 0, r, 8), 3);
 	cr_assert_eq(stack_addr_del(t.s, IPV4(127, 0, 0, 1), 8), -EADDRNOTAVAIL,
 		     "the loopback's address stays");
@@ -211,7 +214,7 @@ Test(admin, ping_from_the_stack)
 Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
 {
 	struct stack_config c = t.cfg;
-	struct stack_ifaddr a[STACK_MAX_ADDRS];
+	struct stack_ifaddr a[STACK_MAX_IFADDRS];
 
 	cr_assert_eq(stack_addr_add(t.s, IPV4(198, 51, 100, 1), 25, t.now), 0);
 	th_pop(&t);
@@ -221,7 +224,7 @@ Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
 	c.mem_budget = 8u << 20;
 	c.mtu = 9000;				/* fixed: ignored */
 	c.mac[5] ^= 1;
-	c.arp_max_entries = 7;
+	c.neigh_max_entries = 7;
 	cr_assert_eq(stack_reconfigure(t.s, &c), 0);
 	cr_assert_eq(t.s->cfg.ttl, 17);
 	cr_assert_eq(t.s->cfg.tcp_msl, 5 * NSEC_PER_SEC);
@@ -229,8 +232,8 @@ Test(admin, reconfigure_takes_the_live_settings_and_keeps_the_link)
 	cr_assert_eq(t.s->pool.budget, 8u << 20);
 	cr_assert_eq(t.s->cfg.mtu, t.cfg.mtu);
 	cr_assert_eq(t.s->cfg.mac[5], t.cfg.mac[5]);
-	cr_assert_eq(t.s->cfg.arp_max_entries, t.cfg.arp_max_entries);
-	cr_assert_eq(stack_addr_list(t.s, a, STACK_MAX_ADDRS), 3,
+	cr_assert_eq(t.s->cfg.neigh_max_entries, t.cfg.neigh_max_entries);
+	cr_assert_eq(stack_addr_list(t.s, t.now, a, STACK_MAX_IFADDRS), 3,
 		     "an address added at run time survives a reload");
 	c.ttl = 0;
 	cr_assert_eq(stack_reconfigure(t.s, &c), -EINVAL);

@@ -596,9 +596,9 @@ Test(udp, neighbour_that_never_answers_is_host_unreachable)
 	udp_open(t.s, &us);
 	dgram_setopt(udp_dgram(us), DGRAM_IP_RECVERR, 1);
 	cr_assert_eq(udp_sendto(us, "a", 1, &nobody, 9, t.now), 0);
-	for (unsigned i = 0; i < t.cfg.arp_retries; i++) {
+	for (unsigned i = 0; i < t.cfg.neigh_mcast_solicit; i++) {
 		th_pop(&t);                  /* the ARP request */
-		th_tick(&t, t.cfg.arp_retry);
+		th_tick(&t, t.cfg.neigh_retrans);
 	}
 	th_expect_silence(&t);
 	cr_assert_not_null(dgram_errq_peek(udp_dgram(us), &in, &ee, &len));
@@ -607,7 +607,7 @@ Test(udp, neighbour_that_never_answers_is_host_unreachable)
 	cr_expect_eq(ee.code, ICMP_UNREACH_HOST);
 	cr_expect_eq(ee.offender, TH_IP, "from ourselves");
 	cr_expect_eq(ee.addr, nobody);
-	cr_expect_eq(th_cnt(&t)->arp_resolve_fail, 1);
+	cr_expect_eq(th_cnt(&t)->neigh_resolve_fail, 1);
 	udp_close(us);
 	th_fini(&t);
 }

@@ -72,6 +72,11 @@ void th_config(struct stack_config *cfg)
 	cfg->addr[0].addr = TH_IP;
 	cfg->addr[0].prefix = 24;
 	cfg->gateway = TH_GW;
+	/* IPv4 tests see only their own traffic: the IPv6 tests (42-ipv6-io
+	 * on) turn IPv6 on; neighbours stay confirmed for the length of any
+	 * test, and the tests about aging set realistic times themselves */
+	cfg->ipv6 = false;
+	cfg->neigh_reachable = 30ull * 86400 * NSEC_PER_SEC;
 }
 
 /**
@@ -117,7 +122,7 @@ void th_fini(struct th *t)
 	const struct pbuf_pool *pool = stack_pool(t->s);
 
 	reass_fini(t->s);
-	arp_fini(t->s);
+	neigh_fini(t->s);
 	cr_expect_eq(pool->live, 0, "%llu packet buffers leaked",
 		     (unsigned long long)pool->live);
 	cr_expect_eq(pool->in_use, 0, "%zu buffer bytes leaked", pool->in_use);
@@ -464,7 +469,8 @@ void th_icmp_error(struct th *t, const struct th_frame *f, uint8_t type,
 }
 
 /**
- * th_learn() - teach the engine a neighbour: it asks for us, we answer
+ * th_learn() - teach the engine a neighbour: it asks for us (the engine
+ * answers and holds it STALE), then answers as if asked (REACHABLE)
  * @t: the test host
  * @ip: the neighbour's address
  * @mac: its MAC
@@ -477,6 +483,8 @@ void th_learn(struct th *t, uint32_t ip, const uint8_t *mac)
 
 	th_input(t, f, n);
 	th_check_arp(th_pop(t), mac, ARP_OP_REPLY, mac, TH_IP, ip);
+	n = th_arp(f, TH_MAC, ARP_OP_REPLY, mac, ip, TH_MAC, TH_IP);
+	th_input(t, f, n);
 }
 
 /**
@@ -587,4 +595,124 @@ void th_inject_frag(struct th *t, const struct th_ip *ip, const uint8_t *pl,
 	}
 	fip.frag = (uint16_t)(ip->frag | off / 8 | (more ? IP_FLAG_MF : 0));
 	th_input(t, f, th_ipv4(f, TH_MAC, &fip, pl + off, len));
+}
+
+/**
+ * th_neigh() - the engine's neighbour entry for an IPv4 address
+ * @t: the test host
+ * @ip: the address
+ *
+ * Return: the entry, or NULL
+ */
+const struct neigh_entry *th_neigh(struct th *t, uint32_t ip)
+{
+	struct ip_addr a = ip4(ip);
+
+	return neigh_find(t->s, &a);
+}
+
+/**
+ * th_route_add() - stack_route_add() for IPv4 (@gw 0: on link)
+ * @t: the test host
+ * @dst: network
+ * @prefix: prefix length
+ * @gw: gateway, or 0
+ * @metric: metric
+ *
+ * Return: what stack_route_add() returns
+ */
+int th_route_add(struct th *t, uint32_t dst, unsigned prefix, uint32_t gw,
+		 uint32_t metric)
+{
+	struct ip_addr d = ip4(dst), g = gw ? ip4(gw) : ip_any(IP_NONE);
+
+	return stack_route_add(t->s, &d, prefix, &g, metric);
+}
+
+/**
+ * th_route_del() - stack_route_del() for IPv4
+ * @t: the test host
+ * @dst: network
+ * @prefix: prefix length
+ *
+ * Return: what stack_route_del() returns
+ */
+int th_route_del(struct th *t, uint32_t dst, unsigned prefix)
+{
+	struct ip_addr d = ip4(dst);
+
+	return stack_route_del(t->s, &d, prefix);
+}
+
+/**
+ * th_a6() - an address from its text
+ * @text: IPv4 or IPv6 text
+ *
+ * Return: the address (the test fails if it does not parse)
+ */
+struct ip_addr th_a6(const char *text)
+{
+	struct ip_addr a;
+
+	cr_assert_eq(ip_pton(text, &a), 0, "bad address %s", text);
+	return a;
+}
+
+/**
+ * th_ipv6() - an Ethernet frame with an IPv6 datagram
+ * @buf: where to write it
+ * @eth_src: source MAC
+ * @eth_dst: destination MAC
+ * @ip: header fields and extension headers
+ * @payload: upper-layer bytes
+ * @plen: their count
+ *
+ * Return: the frame length
+ */
+size_t th_ipv6(uint8_t *buf, const uint8_t *eth_src, const uint8_t *eth_dst,
+	       const struct th_ip6 *ip, const void *payload, size_t plen)
+{
+	struct ipv6_hdr h = { .tclass = ip->tclass, .nh = ip->nh,
+			      .hlim = ip->hlim ? ip->hlim : 64,
+			      .plen = (uint16_t)(ip->extlen + plen) };
+	size_t n = th_eth(buf, eth_dst, eth_src, ETH_P_IPV6);
+
+	memcpy(h.src, ip->src.v6, 16);
+	memcpy(h.dst, ip->dst.v6, 16);
+	ipv6_build(buf + n, &h);
+	n += IPV6_HLEN;
+	if (ip->extlen)
+		memcpy(buf + n, ip->ext, ip->extlen);
+	n += ip->extlen;
+	memcpy(buf + n, payload, plen);
+	return n + plen;
+}
+
+size_t th_icmp6(uint8_t *buf, const uint8_t *eth_src, const uint8_t *eth_dst,
+		const struct ip_addr *src, const struct ip_addr *dst,
+		uint8_t hlim, uint8_t type, uint8_t code, uint32_t rest,
+		const void *body, size_t blen)
+{
+	static uint8_t msg[70000];
+	struct icmp6_hdr h = { .type = type, .code = code, .rest = rest };
+	struct th_ip6 ip = { .src = *src, .dst = *dst, .nh = IP6_NH_ICMPV6,
+			     .hlim = hlim };
+
+	memcpy(msg + ICMP6_HLEN, body, blen);
+	icmp6_build(msg, ICMP6_HLEN + blen, src, dst, &h);
+	return th_ipv6(buf, eth_src, eth_dst, &ip, msg, ICMP6_HLEN + blen);
+}
+
+const uint8_t *th_check_ipv6(const struct th_frame *f, struct ipv6_hdr *h,
+			     size_t *plen)
+{
+	cr_assert_geq(f->len, ETH_HLEN + IPV6_HLEN, "frame too short for IPv6");
+	cr_assert_eq(get16(f->data + 12), ETH_P_IPV6, "not IPv6: %#x",
+		     get16(f->data + 12));
+	cr_assert_eq(ipv6_parse(f->data + ETH_HLEN, f->len - ETH_HLEN, h),
+		     IPV6_OK);
+	cr_assert_eq(f->len, ETH_HLEN + IPV6_HLEN + h->plen,
+		     "frame length %zu for payload %u", f->len, h->plen);
+	*plen = h->plen;
+	return f->data + ETH_HLEN + IPV6_HLEN;
 }

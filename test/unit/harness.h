@@ -27,6 +27,8 @@
 #include "eth.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "ipv6.h"
+#include "icmp6.h"
 #include "stack.h"
 #include "stack_impl.h"
 
@@ -99,6 +101,28 @@ size_t th_echo(uint8_t *buf, uint16_t id, uint16_t seq, const void *data,
 	       size_t dlen);
 void th_pattern(uint8_t *buf, size_t len, unsigned seed);
 
+/* IPv6 (2001:db8::/32 and fe80::/64 addresses; MACs as above) */
+#define TH_LL "fe80::2"                /* the peer's link-local address */
+#define TH_RTR_LL "fe80::1"            /* a router's */
+#define TH_RTR_MAC TH_GW_MAC
+struct th_ip6 {
+	struct ip_addr src, dst;
+	uint8_t nh, hlim, tclass;
+	const uint8_t *ext;             /* extension headers, before payload */
+	size_t extlen;
+};
+struct ip_addr th_a6(const char *text);
+size_t th_ipv6(uint8_t *buf, const uint8_t *eth_src, const uint8_t *eth_dst,
+	       const struct th_ip6 *ip, const void *payload, size_t plen);
+/* An ICMPv6 message from @src to @dst (checksum done) in a whole frame */
+size_t th_icmp6(uint8_t *buf, const uint8_t *eth_src, const uint8_t *eth_dst,
+		const struct ip_addr *src, const struct ip_addr *dst,
+		uint8_t hlim, uint8_t type, uint8_t code, uint32_t rest,
+		const void *body, size_t blen);
+/* Assert @f is an IPv6 frame; its IPv6 header, ICMPv6 message (if nh 58) */
+const uint8_t *th_check_ipv6(const struct th_frame *f, struct ipv6_hdr *h,
+			     size_t *plen);
+
 /* Frame readers: assert the frame is what they say, fill the out values. */
 void th_check_eth(const struct th_frame *f, const uint8_t *dst,
 		  uint16_t type);
@@ -136,6 +160,10 @@ void th_icmp_error(struct th *t, const struct th_frame *f, uint8_t type,
 		   uint8_t code, uint32_t rest, uint32_t src, size_t quote);
 
 /* Teach the stack that TH_PEER (or @ip) is at @mac, by a request to us. */
+int th_route_add(struct th *t, uint32_t dst, unsigned prefix, uint32_t gw,
+		 uint32_t metric);
+int th_route_del(struct th *t, uint32_t dst, unsigned prefix);
+const struct neigh_entry *th_neigh(struct th *t, uint32_t ip);
 void th_learn(struct th *t, uint32_t ip, const uint8_t *mac);
 
 #endif

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ip.h - what IPv4 and IPv6 share: one address type, the record of a
+ * received datagram, the protocol table, the ICMP error record
+ *
+ * Theory of operation: above the network layer nothing knows which IP
+ * version carried a segment. TCP, UDP and the ping sockets keep their
+ * addresses as struct ip_addr (a family tag and 16 bytes, as smoltcp's
+ * IpAddress), check sums with ip_pseudo_sum(), and send with ip_output().
+ * IPv4 (ipv4.c) and IPv6 (ipv6.c) hand a datagram up through the protocol
+ * table of its family, indexed by the protocol number (as Linux's
+ * inet_protos and inet6_protos), so a network layer never names a
+ * transport: a transport registers its struct ip_proto at start.
+ * An ICMP or ICMPv6 error that quotes one of our datagrams reaches the
+ * transport that sent it the same way, as a struct ip_err whose meaning
+ * (an errno, an MTU) the ICMP module of its family has already worked out.
+ */
+#ifndef USTACK_IP_H
+#define USTACK_IP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "inet.h"
+
+enum ip_family {
+	IP_NONE = 0,
+	IP_V4 = 4,
+	IP_V6 = 6,
+};
+
+/*
+ * An IP address of either family. IPv4 is a host-order uint32_t, as in
+ * the rest of the engine; IPv6 is the 16 bytes in wire order. Build them
+ * with ip4()/ip6() so that the bytes not used by an IPv4 address are zero.
+ */
+struct ip_addr {
+	uint8_t family;                 /* enum ip_family */
+	union {
+		uint8_t v6[16];         /* first: zeroing it zeroes all */
+		uint32_t v4;
+	};
+};
+
+#define IP_STRLEN 46                    /* INET6_ADDRSTRLEN */
+
+static inline struct ip_addr ip4(uint32_t a)
+{
+	struct ip_addr r = { .family = IP_V4 };
+
+	r.v4 = a;
+	return r;
+}
+
+static inline struct ip_addr ip6(const uint8_t b[16])
+{
+	struct ip_addr r = { .family = IP_V6 };
+
+	memcpy(r.v6, b, 16);
+	return r;
+}
+
+/* The unspecified address of @family (0.0.0.0 or ::). */
+static inline struct ip_addr ip_any(uint8_t family)
+{
+	struct ip_addr r = { .family = family };
+
+	return r;
+}
+
+static inline bool ip_is_v4(const struct ip_addr *a)
+{
+	return a->family == IP_V4;
+}
+
+static inline bool ip_is_v6(const struct ip_addr *a)
+{
+	return a->family == IP_V6;
+}
+
+bool ip_addr_eq(const struct ip_addr *a, const struct ip_addr *b);
+bool ip_addr_is_any(const struct ip_addr *a);
+bool ip_addr_is_multicast(const struct ip_addr *a);
+bool ip_addr_is_loopback(const struct ip_addr *a);
+/* fe80::/10 (IPv6) or 169.254/16 (IPv4) */
+bool ip_addr_is_linklocal(const struct ip_addr *a);
+/* ::ffff:0:0/96 */
+bool ip_addr_is_v4mapped(const struct ip_addr *a);
+/* Does @a fall in @prefix/@plen (same family)? */
+bool ip_prefix_match(const struct ip_addr *a, const struct ip_addr *prefix,
+		     unsigned plen);
+/* The IPv4 address inside ::ffff:a.b.c.d, or @a itself otherwise. */
+struct ip_addr ip_unmap(const struct ip_addr *a);
+/* ::ffff:a.b.c.d for an IPv4 address, or @a itself otherwise. */
+struct ip_addr ip_map(const struct ip_addr *a);
+uint32_t ip_addr_hash(const struct ip_addr *a, uint32_t seed);
+
+/* RFC 5952 text ("2001:db8::1", "::ffff:192.0.2.1") or dotted quad into
+ * @buf of at least IP_STRLEN bytes. Return: @buf */
+char *ip_ntop(const struct ip_addr *a, char *buf);
+/* Parse either family. Return: 0, or -1 if malformed */
+int ip_pton(const char *s, struct ip_addr *a);
+
+/* Running sum of the pseudo-header for @proto (RFC 9293 3.1 for IPv4,
+ * RFC 8200 8.1 for IPv6), @len bytes of upper-layer packet. */
+uint32_t ip_pseudo_sum(const struct ip_addr *src, const struct ip_addr *dst,
+		       uint8_t proto, uint32_t len);
+
+/* What a network layer learned about a received datagram. */
+struct ip_rx {
+	struct ip_addr src, dst;
+	const uint8_t *hdr;     /* the network header as received */
+	uint16_t hdr_len;       /* bytes from @hdr to the transport header */
+	uint8_t proto;          /* transport protocol */
+	uint8_t ttl;            /* TTL or Hop Limit */
+	uint8_t tos;            /* TOS or Traffic Class */
+	bool l2_bcast;          /* came to a link broadcast/multicast address */
+	bool to_bcast;          /* IP destination is broadcast or multicast */
+	unsigned ifindex;
+};
+
+/* What a transport asks of a network layer's output */
+struct ip_tx {
+	struct ip_addr src;     /* family IP_NONE: the route's choice */
+	struct ip_addr dst;
+	uint8_t proto;
+	uint8_t tos;            /* TOS or Traffic Class */
+	uint8_t ttl;            /* TTL or Hop Limit; 0: the default */
+	unsigned flags;         /* IP_TX_* */
+};
+
+#define IP_TX_DONTFRAG 0x1u     /* -EMSGSIZE rather than fragment */
+#define IP_TX_ROUTER_ALERT 0x2u /* IPv6: Hop-by-Hop Router Alert (MLD) */
+#define IP_TX_UNSPEC_SRC 0x4u   /* IPv6: sending from :: is meant (DAD) */
+
+/*
+ * An ICMP or ICMPv6 error about a datagram we sent, as the transport that
+ * sent it sees it.
+ */
+struct ip_err {
+	int err;                        /* positive errno: ECONNREFUSED... */
+	bool hard;                      /* RFC 1122 4.2.3.9: abort a connection */
+	uint8_t origin;                 /* IP_V4 (ICMP) or IP_V6 (ICMPv6) */
+	uint8_t type, code;             /* as received, for IP_RECVERR */
+	uint32_t info;                  /* MTU (frag needed, too big), pointer */
+	struct ip_addr offender;        /* who sent the ICMP message */
+	struct ip_addr src, dst;        /* of the quoted datagram */
+	uint8_t proto;                  /* of the quoted datagram */
+	const uint8_t *l4;              /* quoted transport header on */
+	size_t l4_len;
+};
+
+struct stack;
+struct pbuf;
+
+/* A transport, as the network layers see it (one per protocol number). */
+struct ip_proto {
+	const char *name;
+	/* a datagram for us; consumes @p, data at the transport header */
+	void (*input)(struct stack *s, struct pbuf *p, const struct ip_rx *rx);
+	/* an ICMP error quoting one of our datagrams; may be NULL */
+	void (*error)(struct stack *s, const struct ip_err *e);
+	/* the link layer gave up resolving @nexthop; may be NULL */
+	void (*unreachable)(struct stack *s, const struct ip_addr *nexthop);
+};
+
+#define IP_PROTO_MAX 256
+
+struct ip_proto_table {
+	const struct ip_proto *v4[IP_PROTO_MAX];
+	const struct ip_proto *v6[IP_PROTO_MAX];
+};
+
+#endif
