@@ -372,6 +372,12 @@ static void client_read(evutil_socket_t fd, short what, void *arg)
 	case USTACK_CHECK_BODY:
 	case USTACK_CHECK_FLAGS:
 		c->st.bad_request++;
+		/* before rc becomes the reply's result: a descriptor that came
+		 * with a refused request must not stay open here (it held a
+		 * program's socket open after the program died) */
+		if (passed >= 0)
+			close(passed);
+		passed = -1;
 		log_debug("ctl: pid %d: %s", (int)cl->cred.pid,
 			  ustack_check_str(rc));
 		rc = client_reply(cl, h.type & (uint16_t)~USTACK_MSG_REPLY,

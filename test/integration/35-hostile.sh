@@ -102,8 +102,11 @@ mine = fds[0]
 out['socket'] = struct.unpack(HDR, rep[:24])[5]
 bad_addr = struct.pack('<HHII16s', 99, 80, 0, 0, b'')
 out['bind bad family'] = status(s, msg(4, bad_addr), [mine])
-sockopt = struct.pack('<iiI128s', socket.SOL_SOCKET, socket.SO_RCVBUF, 4096, b'')
+sockopt = struct.pack('<iiI256s', socket.SOL_SOCKET, socket.SO_RCVBUF, 4096, b'')
 out['setsockopt len 4096'] = status(s, msg(9, sockopt), [mine])
+# a body of the wrong size, with the socket attached: refused, and the
+# descriptor not kept by the daemon (the last check would see it open)
+out['setsockopt short body'] = status(s, msg(9, sockopt[:140]), [mine])
 dgram = struct.pack('<HHiII', 1, 0, 0, 100, 0) + bytes(28)
 out['sendto length lies'] = status(s, msg(13, dgram + b'x' * 5), [mine])
 # garbage written straight into the socket's channel
@@ -148,7 +151,7 @@ for i in $(seq 1200); do grep -q '^asked:' "$TMP/hostile.out" && break; sleep 0.
 cat "$TMP/hostile.out"
 val() { sed -n "s/^$1: //p" "$TMP/hostile.out"; }
 check "random garbage: every message refused or disconnected" test "$(val garbage)" = True
-for k in 'short body' 'long body' 'unknown type' 'reply flag' 'flags set' 'twenty fds' 'setsockopt len 4096'; do
+for k in 'short body' 'long body' 'unknown type' 'reply flag' 'flags set' 'twenty fds' 'setsockopt len 4096' 'setsockopt short body'; do
 	check "$k: EINVAL ($(val "$k"))" test "$(val "$k")" = -22
 done
 check "another protocol version: EPROTONOSUPPORT" test "$(val 'version 9')" = -93

@@ -78,15 +78,15 @@ static const struct sim_profile profiles[] = {
 	{ .name = "reorder-loss-rack", LINK, .reorder_ppm = 200000,
 	  .loss_ppm = 10000, .queue_limit = 200, .max_bytes = 300000,
 	  .seeds = 200 },
-	/* an echo of up to 1 MB, sent and read at once: both rings fill,
+	/* an echo of up to 200 KB, sent and read at once: both rings fill,
 	 * the windows close and open both ways (issue 8 item 6); clean,
 	 * and with some loss and reordering */
 	{ .name = "echo-bulk", .delay_min = 1 * MSEC, .delay_max = 10 * MSEC,
-	  .bandwidth = 12500000, .queue_limit = 200, .max_bytes = 1000000,
+	  .bandwidth = 12500000, .queue_limit = 200, .max_bytes = 200000,
 	  .echo = true },
 	{ .name = "echo-bulk-loss1", .delay_min = 1 * MSEC,
 	  .delay_max = 10 * MSEC, .bandwidth = 12500000, .loss_ppm = 10000,
-	  .reorder_ppm = 10000, .queue_limit = 200, .max_bytes = 1000000,
+	  .reorder_ppm = 10000, .queue_limit = 200, .max_bytes = 200000,
 	  .echo = true },
 };
 #define NPROFILES (sizeof(profiles) / sizeof(profiles[0]))
