@@ -29,24 +29,28 @@ tap_rx() { in_ns cat /sys/class/net/ustk0/statistics/rx_packets; }
 ustack_listens() { C netstat -n | grep -qE "^tcp .* 127\.0\.0\.1:$1 .* LISTEN"; }
 
 out=$(C addr)
-check "addr shows 127.0.0.1/8 on lo" grep -qE '^127\.0\.0\.1/8 +lo$' <<<"$out"
-check "addr shows $US/24 on the TAP" grep -qE "^$US/24 +ustk0$" <<<"$out"
+check "addr shows 127.0.0.1/8 on lo" grep -qE '^127\.0\.0\.1/8 +lo +preferred +static +forever +forever$' <<<"$out"
+check "addr shows ::1/128 on lo" grep -qE '^::1/128 +lo ' <<<"$out"
+check "addr shows $US/24 on the TAP" grep -qE "^$US/24 +ustk0 +preferred" <<<"$out"
 out=$(C addr --json)
 check "addr --json: addresses and interfaces" python3 -c '
 import json, sys
 a = json.loads(sys.argv[1])
-assert a["addresses"] == ["127.0.0.1/8", sys.argv[2] + "/24"], a
+v4 = [x["addr"] + "/" + str(x["prefix"]) for x in a["addresses"] if x["family"] == 4]
+assert v4 == ["127.0.0.1/8", sys.argv[2] + "/24"], a
+assert a["addresses"][0]["dev"] == "lo" and a["addresses"][0]["state"] == "preferred"
 i = {x["name"]: x for x in a["interfaces"]}
-assert i["lo"] == {"name": "lo", "loopback": True, "addresses": ["127.0.0.1/8"]}, i
-assert i["ustk0"]["addresses"] == [sys.argv[2] + "/24"] and not i["ustk0"]["loopback"]' "$out" $US
+assert i["lo"] == {"name": "lo", "loopback": True, "addresses": ["127.0.0.1/8", "::1/128"]}, i
+assert i["ustk0"]["addresses"][0] == sys.argv[2] + "/24" and not i["ustk0"]["loopback"]' "$out" $US
 out=$(C route)
-check "route shows 127.0.0.0/8 on lo" grep -qE '^127\.0\.0\.0/8 +on-link +0 lo$' <<<"$out"
+check "route shows 127.0.0.0/8 on lo" grep -qE '^127\.0\.0\.0/8 +on-link +0 +connected +lo$' <<<"$out"
 out=$(C route --json)
 check "route --json: the loopback's route with its dev" python3 -c '
 import json, sys
 r = json.loads(sys.argv[1])["routes"]
-assert {"dst": "127.0.0.0/8", "gateway": "", "metric": 0, "dev": "lo"} in r, r
-assert {"dst": "192.0.2.0/24", "gateway": "", "metric": 0, "dev": "ustk0"} in r, r' "$out"
+assert {"dst": "127.0.0.0/8", "family": 4, "gateway": "", "metric": 0, "origin": "connected", "dev": "lo"} in r, r
+assert {"dst": "::1/128", "family": 6, "gateway": "", "metric": 0, "origin": "connected", "dev": "lo"} in r, r
+assert {"dst": "192.0.2.0/24", "family": 4, "gateway": "", "metric": 0, "origin": "connected", "dev": "ustk0"} in r, r' "$out"
 C route del 127.0.0.0/8 2>/dev/null
 check "route del 127.0.0.0/8 is refused (exit 1)" test $? -eq 1
 out=$(C ping -c 2 127.0.0.1 2>&1)
