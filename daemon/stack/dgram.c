@@ -34,8 +34,10 @@
 #include <string.h>
 
 #include "icmp.h"
+#include "ip.h"
 #include "ipv4.h"
 #include "stack_impl.h"
+#include "udp.h"
 
 /* What each queued datagram or error carries in front of its bytes. */
 struct dgram_rec {
@@ -120,16 +122,16 @@ void *dgram_user(const struct dgram *dg)
  * fib_compute_spec_dst(): the destination itself when it is ours, else
  * (a broadcast) the source the route back to the sender would pick.
  */
-static uint32_t dgram_spec_dst(struct stack *s, const struct ipv4_rx *rx)
+static uint32_t dgram_spec_dst(struct stack *s, const struct ip_rx *rx)
 {
 	const struct route *r;
 
-	if (!rx->to_bcast && !ipv4_is_multicast(rx->h.dst) &&
-	    stack_is_local_addr(s, rx->h.dst))
-		return rx->h.dst;
-	r = rx->h.src ? route_lookup(s, rx->h.src) : NULL;
+	if (!rx->to_bcast && !ipv4_is_multicast(rx->dst.v4) &&
+	    stack_is_local_addr(s, rx->dst.v4))
+		return rx->dst.v4;
+	r = rx->src.v4 ? route_lookup(s, rx->src.v4) : NULL;
 	if (r)
-		return route_source(s, r, rx->h.src);
+		return route_source(s, r, rx->src.v4);
 	return s->nif.naddr ? s->nif.addr[0].addr : 0;
 }
 
@@ -137,16 +139,16 @@ static uint32_t dgram_spec_dst(struct stack *s, const struct ipv4_rx *rx)
  * The interface IP_PKTINFO names. What we send ourselves shows, as in
  * Linux, the interface of our address, but for the ICMP errors the stack
  * makes about its own datagrams (host unreachable when ARP gets no
- * answer), which Linux shows arriving on lo.
+ * answer), which Linux shows arriving on lo. Every ICMP message handed
+ * here has at least its header, so its type byte is there to read.
  */
-static uint16_t dgram_ifindex(struct stack *s, const struct ipv4_rx *rx)
+static uint16_t dgram_ifindex(struct stack *s, const struct ip_rx *rx)
 {
 	uint8_t type;
 
-	if (rx->h.proto != IP_PROTO_ICMP || !stack_is_local_addr(s, rx->h.src) ||
-	    rx->h.total_len <= rx->h.hlen)
+	if (rx->proto != IP_PROTO_ICMP || !stack_is_local_addr(s, rx->src.v4))
 		return (uint16_t)rx->ifindex;
-	type = rx->hdr[rx->h.hlen];
+	type = rx->hdr[rx->hdr_len];
 	return type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED ||
 	       type == ICMP_PARAM_PROBLEM ? DGRAM_IF_LOOPBACK :
 	       (uint16_t)rx->ifindex;
@@ -158,15 +160,15 @@ static uint16_t dgram_ifindex(struct stack *s, const struct ipv4_rx *rx)
  * @rx: what IPv4 learned about it
  * @in: filled in (ports left 0)
  */
-void dgram_info_rx(struct stack *s, const struct ipv4_rx *rx,
+void dgram_info_rx(struct stack *s, const struct ip_rx *rx,
 		   struct dgram_info *in)
 {
 	memset(in, 0, sizeof(*in));
-	in->src = rx->h.src;
-	in->dst = rx->h.dst;
+	in->src = rx->src.v4;
+	in->dst = rx->dst.v4;
 	in->spec_dst = dgram_spec_dst(s, rx);
-	in->ttl = rx->h.ttl;
-	in->tos = rx->h.tos;
+	in->ttl = rx->ttl;
+	in->tos = rx->tos;
 	in->ifindex = dgram_ifindex(s, rx);
 	in->time = s->now;
 }
@@ -549,7 +551,7 @@ uint32_t dgram_path_mtu(struct stack *s, uint32_t dst)
  *
  * Return: 0, or -EMSGSIZE (over 64 KiB, or larger than the path MTU when
  * IP_MTU_DISCOVER forbids fragments: a local error is queued with
- * IP_RECVERR), the pending error, or what ipv4_send() returns
+ * IP_RECVERR), the pending error, or what ip_output() returns
  */
 int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
 		 uint32_t dst, uint8_t proto, uint16_t dport,
@@ -558,8 +560,9 @@ int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
 	struct stack *s = dg->s;
 	uint32_t mtu = dgram_path_mtu(s, dst);
 	size_t total = IPV4_HLEN + p->len;
-	struct ipv4_tx itx = { .src = src, .dst = dst, .proto = proto,
-			       .tos = dg->tos, .ttl = dg->ttl };
+	struct ip_tx itx = { .src = src ? ip4(src) : ip_any(IP_V4),
+			     .dst = ip4(dst), .proto = proto,
+			     .tos = dg->tos, .ttl = dg->ttl };
 	uint8_t pm = dg->pmtudisc;
 
 	if (ipv4_is_multicast(dst))
@@ -587,65 +590,40 @@ int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
 			return e;
 		}
 	}
-	itx.df = pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
-		 (pm == DGRAM_PMTU_WANT && total <= mtu);
+	if (pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
+	    (pm == DGRAM_PMTU_WANT && total <= mtu))
+		itx.flags |= IP_TX_DONTFRAG;
 	if (ipv4_is_multicast(dst) && !itx.ttl) {
 		/* IP_MULTICAST_TTL 0: for this host's members only, and
 		 * ustack has none */
 		pbuf_free(p);
 		return 0;
 	}
-	return ipv4_send(s, p, &itx);
+	return ip_output(s, p, &itx);
 }
 
 /**
  * dgram_icmp_errno() - the errno an ICMP error means for a socket
  * @dg: the socket (its IP_MTU_DISCOVER)
- * @type: ICMP type
- * @code: ICMP code
+ * @e: the error, with the errno and fatality its ICMP module worked out
  * @harderr: set when the error is hard (icmp_err_convert's "fatal")
  *
- * As __udp4_lib_err() and ping_err(): destination unreachable by
- * icmp_err_convert (RFC 1122 4.1.3.3), fragmentation needed is EMSGSIZE
- * unless IP_PMTUDISC_DONT, parameter problem EPROTO, time exceeded and
- * unknown types EHOSTUNREACH.
+ * As __udp4_lib_err() and ping_err(): the ICMP module's conversion
+ * (RFC 1122 4.1.3.3), but fragmentation needed is EMSGSIZE, hard, unless
+ * IP_PMTUDISC_DONT, where it means nothing.
  *
  * Return: a positive errno, or 0 when the error means nothing here
  * (source quench, redirect, fragmentation needed with DONT)
  */
-int dgram_icmp_errno(const struct dgram *dg, uint8_t type, uint8_t code,
+int dgram_icmp_errno(const struct dgram *dg, const struct ip_err *e,
 		     bool *harderr)
 {
-	static const struct { uint8_t err, fatal; } unreach[] = {
-		{ ENETUNREACH, 0 }, { EHOSTUNREACH, 0 }, { ENOPROTOOPT, 1 },
-		{ ECONNREFUSED, 1 }, { EMSGSIZE, 0 }, { EOPNOTSUPP, 0 },
-		{ ENETUNREACH, 1 }, { EHOSTDOWN, 1 }, { ENONET, 1 },
-		{ ENETUNREACH, 1 }, { EHOSTUNREACH, 1 }, { ENETUNREACH, 0 },
-		{ EHOSTUNREACH, 0 }, { EHOSTUNREACH, 1 }, { EHOSTUNREACH, 1 },
-		{ EHOSTUNREACH, 1 },
-	};
-
-	*harderr = false;
-	switch (type) {
-	case ICMP_SOURCE_QUENCH:
-	case ICMP_REDIRECT:
-		return 0;
-	case ICMP_PARAM_PROBLEM:
+	*harderr = e->hard;
+	if (e->origin == IP_V4 && e->type == ICMP_UNREACH &&
+	    e->code == ICMP_UNREACH_NEEDFRAG) {
+		if (dg->pmtudisc == DGRAM_PMTU_DONT)
+			return 0;
 		*harderr = true;
-		return EPROTO;
-	case ICMP_UNREACH:
-		if (code == ICMP_UNREACH_NEEDFRAG) {
-			if (dg->pmtudisc == DGRAM_PMTU_DONT)
-				return 0;
-			*harderr = true;
-			return EMSGSIZE;
-		}
-		if (code < sizeof(unreach) / sizeof(unreach[0])) {
-			*harderr = unreach[code].fatal;
-			return unreach[code].err;
-		}
-		return EHOSTUNREACH;
-	default:
-		return EHOSTUNREACH;
 	}
+	return e->err;
 }

@@ -78,7 +78,8 @@ enum dgram_opt {
 
 struct stack;
 struct pbuf;
-struct ipv4_rx;
+struct ip_rx;
+struct ip_err;
 
 struct dgram {
 	struct stack *s;
@@ -116,7 +117,7 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val);
 /* For the engine's socket modules */
 void dgram_init(struct dgram *dg, struct stack *s, enum dgram_kind kind);
 void dgram_fini(struct dgram *dg);
-void dgram_info_rx(struct stack *s, const struct ipv4_rx *rx,
+void dgram_info_rx(struct stack *s, const struct ip_rx *rx,
 		   struct dgram_info *in);
 int dgram_queue(struct dgram *dg, struct pbuf *p, const struct dgram_info *in);
 bool dgram_report(struct dgram *dg, const struct dgram_ee *ee, bool harderr,
@@ -126,7 +127,7 @@ int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
 		 uint32_t dst, uint8_t proto, uint16_t dport,
 		 const struct dgram_tx *tx);
 uint32_t dgram_path_mtu(struct stack *s, uint32_t dst);
-int dgram_icmp_errno(const struct dgram *dg, uint8_t type, uint8_t code,
+int dgram_icmp_errno(const struct dgram *dg, const struct ip_err *e,
 		     bool *harderr);
 
 #endif

@@ -13,26 +13,26 @@
  * 4.3.2.8: icmp_rate per second, bursts of icmp_burst). Echo replies are
  * not rate limited, as in Linux.
  *
- * Every ICMP message goes first to the raw ICMP sockets (raw.c), as
- * Linux's raw_local_deliver does; echo replies then go to the ping
- * socket whose identifier they carry (ping.c) and to the stack's own
- * pings (ustackctl ping). An error (destination unreachable, time
- * exceeded, parameter problem, source quench, redirect) that quotes a
- * whole IP header and the 8 bytes after it (RFC 792; Linux checks the
- * same) goes to the raw sockets of the quoted protocol and to that
- * protocol: UDP and ping sockets (their error queues, IP_RECVERR), TCP
- * (destination unreachable only: refused connections, path MTU).
+ * Every ICMP message goes first to the raw ICMP sockets, as Linux's
+ * raw_local_deliver does; echo replies then go to the ping sockets and
+ * to the stack's own pings (ustackctl ping). An error (destination
+ * unreachable, time exceeded, parameter problem, source quench,
+ * redirect) that quotes a whole IP header and the 8 bytes after it (RFC
+ * 792; Linux checks the same) becomes a struct ip_err, with the errno
+ * and fatality of Linux's icmp_err_convert, and goes to the raw sockets,
+ * then through the protocol table to the quoted protocol (UDP, TCP, or
+ * ICMP itself, whose own handler passes errors about echo requests to
+ * the ping sockets). Raw and ping sockets are reached through the hooks
+ * they registered (s->protos.raw, s->protos.ping): this module names no
+ * transport.
  */
 #include "icmp.h"
 
 #include <string.h>
 
+#include "ip.h"
 #include "ipv4.h"
-#include "ping.h"
-#include "raw.h"
 #include "stack_impl.h"
-#include "udp.h"
-#include "tcp_impl.h"
 
 /**
  * icmp_parse() - read and verify an ICMP header
@@ -125,6 +125,7 @@ int icmp_send_error(struct stack *s, uint8_t type, uint8_t code,
 {
 	struct ipv4_hdr oh;
 	struct icmp_hdr h = { .type = type, .code = code, .rest = rest };
+	struct ip_tx tx = { .proto = IP_PROTO_ICMP, .tos = 0xc0 };
 	struct pbuf *p;
 	size_t quote;
 	int rc;
@@ -164,17 +165,21 @@ int icmp_send_error(struct stack *s, uint8_t type, uint8_t code,
 	else if (type == ICMP_TIME_EXCEEDED)
 		CNT(s, icmp_tx_time_exceeded);
 	/* from the address the datagram was sent to, if it is ours */
-	rc = ipv4_output(s, p, stack_is_local_addr(s, oh.dst) ? oh.dst : 0,
-			 oh.src, IP_PROTO_ICMP, 0xc0, false);
+	if (stack_is_local_addr(s, oh.dst))
+		tx.src = ip4(oh.dst);
+	tx.dst = ip4(oh.src);
+	rc = ipv4_output(s, p, &tx);
 	if (rc < 0)
 		CNT(s, icmp_tx_err);
 	return rc;
 }
 
 static void icmp_echo_reply(struct stack *s, struct pbuf *req,
-			    const struct ipv4_rx *rx, const struct icmp_hdr *h)
+			    const struct ip_rx *rx, const struct icmp_hdr *h)
 {
 	struct icmp_hdr rh = { .type = ICMP_ECHO_REPLY, .rest = h->rest };
+	struct ip_tx tx = { .src = rx->dst, .dst = rx->src,
+			    .proto = IP_PROTO_ICMP, .tos = rx->tos };
 	struct pbuf *p;
 
 	if (rx->to_bcast || rx->l2_bcast) {
@@ -188,8 +193,7 @@ static void icmp_echo_reply(struct stack *s, struct pbuf *req,
 	}
 	icmp_build(p->data, p->len, &rh);
 	CNT(s, icmp_tx_echo_reply);
-	if (ipv4_output(s, p, rx->h.dst, rx->h.src, IP_PROTO_ICMP, rx->h.tos,
-			false) < 0)
+	if (ipv4_output(s, p, &tx) < 0)
 		CNT(s, icmp_tx_err);
 }
 
@@ -203,49 +207,87 @@ static uint32_t icmp_err_info(const struct icmp_hdr *h)
 	return 0;
 }
 
-/* Hand an error to the sockets whose datagram it quotes. */
-static void icmp_error_deliver(struct stack *s, const struct icmp_hdr *h,
-			       const struct pbuf *p, const struct ipv4_rx *rx)
+/*
+ * The errno an error means and whether it is fatal: Linux's
+ * icmp_err_convert table for destination unreachable (RFC 1122 4.2.3.9:
+ * protocol and port unreachable, and the administrative ones, are hard),
+ * EPROTO (hard) for a parameter problem, EHOSTUNREACH (soft) for the
+ * rest; source quench (RFC 6633) and redirect mean nothing to a socket.
+ */
+static void icmp_err_convert(uint8_t type, uint8_t code, struct ip_err *e)
 {
-	struct icmp_err e = {
-		.type = h->type, .code = h->code, .info = icmp_err_info(h),
-		.orig = p->data + ICMP_HLEN, .len = p->len - ICMP_HLEN,
-		.rx = rx,
+	static const struct { uint8_t err, fatal; } unreach[] = {
+		{ ENETUNREACH, 0 }, { EHOSTUNREACH, 0 }, { ENOPROTOOPT, 1 },
+		{ ECONNREFUSED, 1 }, { EMSGSIZE, 0 }, { EOPNOTSUPP, 0 },
+		{ ENETUNREACH, 1 }, { EHOSTDOWN, 1 }, { ENONET, 1 },
+		{ ENETUNREACH, 1 }, { EHOSTUNREACH, 1 }, { ENETUNREACH, 0 },
+		{ EHOSTUNREACH, 0 }, { EHOSTUNREACH, 1 }, { EHOSTUNREACH, 1 },
+		{ EHOSTUNREACH, 1 },
 	};
 
-	if (e.len < IPV4_HLEN || e.orig[0] >> 4 != 4 ||
-	    (e.hlen = (e.orig[0] & 0xfu) * 4) < IPV4_HLEN ||
-	    e.len < e.hlen + 8) {
-		CNT(s, icmp_rx_err_short);
-		return;
-	}
-	raw_icmp_error(s, &e);
-	switch (e.orig[9]) {
-	case IP_PROTO_UDP:
-		udp_icmp_error(s, &e);
+	e->err = EHOSTUNREACH;
+	e->hard = false;
+	switch (type) {
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_REDIRECT:
+		e->err = 0;
 		break;
-	case IP_PROTO_ICMP:
-		ping_icmp_error(s, &e);
+	case ICMP_PARAM_PROBLEM:
+		e->err = EPROTO;
+		e->hard = true;
 		break;
-	case IP_PROTO_TCP:
-		if (h->type == ICMP_UNREACH)
-			tcp_icmp_error(s, h->type, h->code, h->rest, e.orig,
-				       e.len);
+	case ICMP_UNREACH:
+		if (code < sizeof(unreach) / sizeof(unreach[0])) {
+			e->err = unreach[code].err;
+			e->hard = unreach[code].fatal;
+		}
+		break;
+	default:
 		break;
 	}
 }
 
+/* Hand an error to the sockets whose datagram it quotes. */
+static void icmp_error_deliver(struct stack *s, const struct icmp_hdr *h,
+			       const struct pbuf *p, const struct ip_rx *rx)
+{
+	const uint8_t *orig = p->data + ICMP_HLEN;
+	size_t len = p->len - ICMP_HLEN, hlen;
+	struct ip_err e = { .origin = IP_V4, .type = h->type, .code = h->code,
+			    .info = icmp_err_info(h), .offender = rx->src,
+			    .rx = rx };
+	const struct ip_proto *pr;
+
+	if (len < IPV4_HLEN || orig[0] >> 4 != 4 ||
+	    (hlen = (orig[0] & 0xfu) * 4) < IPV4_HLEN || len < hlen + 8) {
+		CNT(s, icmp_rx_err_short);
+		return;
+	}
+	icmp_err_convert(h->type, h->code, &e);
+	e.src = ip4(get32(orig + 12));
+	e.dst = ip4(get32(orig + 16));
+	e.proto = orig[9];
+	e.l4 = orig + hlen;
+	e.l4_len = len - hlen;
+	if (s->protos.raw)
+		s->protos.raw->error(s, &e);
+	pr = s->protos.v4[e.proto];
+	if (pr && pr->error)
+		pr->error(s, &e);
+}
+
 /* An echo reply: to its ping socket, and to the stack's own pings. */
 static void icmp_echo_reply_in(struct stack *s, const struct pbuf *p,
-			       const struct ipv4_rx *rx,
+			       const struct ip_rx *rx,
 			       const struct icmp_hdr *h)
 {
 	CNT(s, icmp_rx_echo_reply);
-	ping_input(s, (struct pbuf *)p, rx);
+	if (s->protos.ping)
+		s->protos.ping->input(s, p, rx);
 	if (h->type == ICMP_ECHO_REPLY && s->ops->echo_reply)
-		s->ops->echo_reply(s->ctx, rx->h.src, (uint16_t)(h->rest >> 16),
+		s->ops->echo_reply(s->ctx, rx->src.v4, (uint16_t)(h->rest >> 16),
 				   (uint16_t)h->rest, p->len - ICMP_HLEN,
-				   rx->h.ttl);
+				   rx->ttl);
 }
 
 /**
@@ -278,7 +320,8 @@ int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
 		p->data[ICMP_HLEN + i] = (uint8_t)(0x10 + i % 0x30);
 	icmp_build(p->data, p->len, &h);
 	CNT(s, icmp_tx_echo_req);
-	return ipv4_output(s, p, 0, dst, IP_PROTO_ICMP, 0, false);
+	return ipv4_output(s, p, &(struct ip_tx){ .dst = ip4(dst),
+						  .proto = IP_PROTO_ICMP });
 }
 
 /**
@@ -287,14 +330,14 @@ int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
  * @p: the message, data at the ICMP header
  * @rx: what IPv4 learned about the datagram
  */
-void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
+static void icmp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 {
 	struct icmp_hdr h;
 	int rc;
 
 	CNT(s, icmp_rx);
-	if (p->len >= ICMP_HLEN)
-		raw_input(s, p, rx);
+	if (p->len >= ICMP_HLEN && s->protos.raw)
+		s->protos.raw->input(s, p, rx);
 	rc = icmp_parse(p->data, p->len, &h);
 	if (rc == -1) {
 		CNT(s, icmp_rx_short);
@@ -333,4 +376,27 @@ void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 	}
 out:
 	pbuf_free(p);
+}
+
+/* An error quoting one of our ICMP messages: an echo request of a ping
+ * socket (Linux's ICMP error handler hands those to its ping sockets). */
+static void icmp_quoted_error(struct stack *s, const struct ip_err *e)
+{
+	if (s->protos.ping)
+		s->protos.ping->error(s, e);
+}
+
+static const struct ip_proto icmp_proto = {
+	.name = "icmp",
+	.input = icmp_input,
+	.error = icmp_quoted_error,
+};
+
+/**
+ * icmp_init() - register ICMP with IPv4's protocol table
+ * @s: the stack
+ */
+void icmp_init(struct stack *s)
+{
+	s->protos.v4[IP_PROTO_ICMP] = &icmp_proto;
 }

@@ -40,23 +40,8 @@ int icmp_parse(const uint8_t *buf, size_t len, struct icmp_hdr *h);
 void icmp_build(uint8_t *buf, size_t len, const struct icmp_hdr *h);
 
 struct stack;
-struct ipv4_rx;
 
-/*
- * An ICMP error as the transports see it: icmp_input() checked that it
- * quotes a whole IP header and the 8 bytes after it (RFC 792).
- */
-struct icmp_err {
-	uint8_t type, code;
-	uint32_t info;          /* next-hop MTU (frag needed), pointer
-				 * (parameter problem), else 0 */
-	const uint8_t *orig;    /* the quoted datagram, from its IP header */
-	size_t len;             /* bytes quoted */
-	unsigned hlen;          /* the quoted IP header's length */
-	const struct ipv4_rx *rx;   /* the ICMP message's own IPv4 info */
-};
-
-void icmp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
+void icmp_init(struct stack *s);
 int icmp_send_error(struct stack *s, uint8_t type, uint8_t code,
 		    uint32_t rest, const uint8_t *orig, size_t orig_len);
 int icmp_ratelimit_allow(struct stack *s);

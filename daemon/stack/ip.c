@@ -10,24 +10,6 @@
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 					     0xff, 0xff };
 
-bool ip_addr_eq(const struct ip_addr *a, const struct ip_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == IP_V4)
-		return a->v4 == b->v4;
-	return !memcmp(a->v6, b->v6, 16);
-}
-
-bool ip_addr_is_any(const struct ip_addr *a)
-{
-	static const uint8_t zero[16];
-
-	if (a->family == IP_V4)
-		return a->v4 == 0;
-	return !memcmp(a->v6, zero, 16);
-}
-
 bool ip_addr_is_multicast(const struct ip_addr *a)
 {
 	if (a->family == IP_V4)

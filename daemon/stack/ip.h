@@ -80,8 +80,41 @@ static inline bool ip_is_v6(const struct ip_addr *a)
 	return a->family == IP_V6;
 }
 
-bool ip_addr_eq(const struct ip_addr *a, const struct ip_addr *b);
-bool ip_addr_is_any(const struct ip_addr *a);
+/* Inline: the transports compare addresses for every segment. */
+static inline bool ip_addr_eq(const struct ip_addr *a, const struct ip_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == IP_V4)
+		return a->v4 == b->v4;
+	return !memcmp(a->v6, b->v6, 16);
+}
+
+static inline bool ip_addr_is_any(const struct ip_addr *a)
+{
+	static const uint8_t zero[16];
+
+	if (a->family == IP_V4)
+		return a->v4 == 0;
+	return !memcmp(a->v6, zero, 16);
+}
+
+/*
+ * 32 bits standing for @a in a cheap table hash (the caller mixes them
+ * with its key): the IPv4 address itself, or the four words of an IPv6
+ * address folded, each rotated so that equal words do not cancel.
+ */
+static inline uint32_t ip_addr_fold(const struct ip_addr *a)
+{
+	uint32_t w[4];
+
+	if (a->family != IP_V6)
+		return a->v4;
+	memcpy(w, a->v6, 16);
+	return w[0] ^ (w[1] << 7 | w[1] >> 25) ^ (w[2] << 13 | w[2] >> 19) ^
+	       (w[3] << 21 | w[3] >> 11);
+}
+
 bool ip_addr_is_multicast(const struct ip_addr *a);
 bool ip_addr_is_loopback(const struct ip_addr *a);
 /* fe80::/10 (IPv6) or 169.254/16 (IPv4) */
@@ -140,7 +173,9 @@ struct ip_tx {
  * sent it sees it.
  */
 struct ip_err {
-	int err;                        /* positive errno: ECONNREFUSED... */
+	int err;                        /* positive errno: ECONNREFUSED...;
+					 * 0: nothing to report (quench,
+					 * redirect) */
 	bool hard;                      /* RFC 1122 4.2.3.9: abort a connection */
 	uint8_t origin;                 /* IP_V4 (ICMP) or IP_V6 (ICMPv6) */
 	uint8_t type, code;             /* as received, for IP_RECVERR */
@@ -148,8 +183,10 @@ struct ip_err {
 	struct ip_addr offender;        /* who sent the ICMP message */
 	struct ip_addr src, dst;        /* of the quoted datagram */
 	uint8_t proto;                  /* of the quoted datagram */
-	const uint8_t *l4;              /* quoted transport header on */
+	const uint8_t *l4;              /* quoted transport header on: at
+					 * least 8 bytes of it */
 	size_t l4_len;
+	const struct ip_rx *rx;         /* the ICMP message's own datagram */
 };
 
 struct stack;
@@ -168,9 +205,31 @@ struct ip_proto {
 
 #define IP_PROTO_MAX 256
 
+/*
+ * Sockets that take ICMP or ICMPv6 messages themselves, beside the
+ * protocols (Linux's ping_rcv and raw_local_deliver): the ICMP modules
+ * hand them a copy before acting on a message.
+ */
+struct ip_icmp_socks {
+	/* a message for us (ping: an echo reply; raw: any); @p is the
+	 * message from its ICMP header, not consumed */
+	void (*input)(struct stack *s, const struct pbuf *p,
+		      const struct ip_rx *rx);
+	/* an error quoting a datagram one of these sockets may have sent */
+	void (*error)(struct stack *s, const struct ip_err *e);
+};
+
 struct ip_proto_table {
 	const struct ip_proto *v4[IP_PROTO_MAX];
 	const struct ip_proto *v6[IP_PROTO_MAX];
+	const struct ip_icmp_socks *ping;       /* ping.c */
+	const struct ip_icmp_socks *raw;        /* raw.c */
 };
+
+/* ip_out.c: the one output call of the transports, and the loopback's
+ * queue both network layers share */
+int ip_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx);
+void ip_loop_queue(struct stack *s, struct pbuf *p);
+void ip_loop_drain(struct stack *s);
 
 #endif

@@ -9,13 +9,15 @@
  * them), drop martian sources, keep what is addressed to us (our
  * addresses, the limited broadcast and our subnets' broadcasts), trim
  * link-layer padding, reassemble fragments (reass.c), then hand the
- * payload to its protocol. Every refusal bumps its own counter.
+ * payload to its protocol through the protocol table (s->protos.v4,
+ * where ICMP, UDP and TCP registered themselves): no transport is named
+ * here. Every refusal bumps its own counter.
  *
  * Output: route, pick a source address, and fragment when the datagram
  * exceeds the interface MTU (unless DF is set: -EMSGSIZE). A datagram to
  * one of our own addresses (the link's, or any of 127/8) never reaches
- * the link: it goes out on the loopback interface, which queues it on
- * s->loop_q, and ipv4_loop_drain() delivers it, as arrived on the
+ * the link: it goes out on the loopback interface, which queues it
+ * (ip_loop_queue()), and ip_loop_drain() delivers it, as arrived on the
  * loopback, once the current entry point has finished (never
  * recursively). A loopback source never goes to the link either (Linux:
  * EINVAL), and a loopback destination never comes from it (a martian). We
@@ -30,10 +32,8 @@
 #include "arp.h"
 #include "eth.h"
 #include "icmp.h"
-#include "ipv6.h"
+#include "ip.h"
 #include "stack_impl.h"
-#include "udp.h"
-#include "tcp_impl.h"
 
 /**
  * ipv4_parse() - read and validate an IPv4 header
@@ -137,31 +137,36 @@ static bool ipv4_martian_src(const struct stack *s, uint32_t src)
 	       (src >> 28) == 0xf;
 }
 
+/* RFC 1122 3.2.1: hand the payload to its protocol, through the table */
 static void ipv4_deliver(struct stack *s, struct pbuf *p,
-			 const struct ipv4_rx *rx)
+			 const struct ip_rx *rx)
 {
-	switch (rx->h.proto) {
-	case IP_PROTO_ICMP:
+	const struct ip_proto *pr = s->protos.v4[rx->proto];
+
+	if (pr) {
 		CNT(s, ip_rx_delivered);
-		icmp_input(s, p, rx);
-		return;
-	case IP_PROTO_UDP:
-		CNT(s, ip_rx_delivered);
-		udp_input(s, p, rx);
-		return;
-	case IP_PROTO_TCP:
-		CNT(s, ip_rx_delivered);
-		tcp_input(s, p, rx);
-		return;
-	default:
-		/* RFC 1122 3.2.2.1: protocol unreachable, unless broadcast */
-		CNT(s, ip_rx_unknown_proto);
-		if (!rx->to_bcast && !rx->l2_bcast)
-			icmp_send_error(s, ICMP_UNREACH, ICMP_UNREACH_PROTO, 0,
-					rx->hdr, rx->h.hlen + p->len);
-		pbuf_free(p);
+		pr->input(s, p, rx);
 		return;
 	}
+	/* RFC 1122 3.2.2.1: protocol unreachable, unless broadcast */
+	CNT(s, ip_rx_unknown_proto);
+	if (!rx->to_bcast && !rx->l2_bcast)
+		icmp_send_error(s, ICMP_UNREACH, ICMP_UNREACH_PROTO, 0,
+				rx->hdr, rx->hdr_len + p->len);
+	pbuf_free(p);
+}
+
+/* What the protocols learn of a datagram (struct ip_rx) */
+static void ipv4_rx_fill(struct ip_rx *rx, const struct ipv4_hdr *h,
+			 const uint8_t *hdr)
+{
+	rx->src = ip4(h->src);
+	rx->dst = ip4(h->dst);
+	rx->hdr = hdr;
+	rx->hdr_len = h->hlen;
+	rx->proto = h->proto;
+	rx->ttl = h->ttl;
+	rx->tos = h->tos;
 }
 
 /**
@@ -174,48 +179,49 @@ static void ipv4_deliver(struct stack *s, struct pbuf *p,
 void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		bool l2_bcast)
 {
-	struct ipv4_rx rx = { .l2_bcast = l2_bcast, .ifindex = nif->index };
+	struct ip_rx rx = { .l2_bcast = l2_bcast, .ifindex = nif->index };
+	struct ipv4_hdr h;
 	int err;
 
 	CNT(s, ip_rx);
-	err = ipv4_parse(p->data, p->len, &rx.h);
+	err = ipv4_parse(p->data, p->len, &h);
 	if (err) {
 		ipv4_count_err(s, err);
 		goto drop;
 	}
-	if (!nif->loopback && ipv4_martian_src(s, rx.h.src)) {
+	if (!nif->loopback && ipv4_martian_src(s, h.src)) {
 		CNT(s, ip_rx_bad_src);
 		goto drop;
 	}
 	/* RFC 1122 3.2.1.3: 127/8 "MUST NOT appear outside a host" (Linux's
 	 * martian destination); only our loopback delivers it */
-	if (!nif->loopback && ipv4_is_loopback(rx.h.dst)) {
+	if (!nif->loopback && ipv4_is_loopback(h.dst)) {
 		CNT(s, ip_rx_bad_dst);
 		goto drop;
 	}
-	rx.to_bcast = stack_is_broadcast(s, rx.h.dst);
-	if (!rx.to_bcast && !stack_is_local_addr(s, rx.h.dst)) {
+	rx.to_bcast = stack_is_broadcast(s, h.dst);
+	if (!rx.to_bcast && !stack_is_local_addr(s, h.dst)) {
 		CNT(s, ip_rx_not_for_us);
 		goto drop;
 	}
-	pbuf_trim(p, rx.h.total_len);
-	if (ipv4_is_fragment(&rx.h)) {
+	pbuf_trim(p, h.total_len);
+	if (ipv4_is_fragment(&h)) {
 		struct reass_frag f = {
-			.src = ip4(rx.h.src), .dst = ip4(rx.h.dst),
-			.id = rx.h.id, .proto = rx.h.proto,
-			.off = ipv4_frag_off(&rx.h),
-			.len = rx.h.total_len - rx.h.hlen,
-			.more = rx.h.frag & IP_FLAG_MF, .hlen = rx.h.hlen,
+			.src = ip4(h.src), .dst = ip4(h.dst),
+			.id = h.id, .proto = h.proto,
+			.off = ipv4_frag_off(&h),
+			.len = h.total_len - h.hlen,
+			.more = h.frag & IP_FLAG_MF, .hlen = h.hlen,
 		};
 
 		p = reass_input(s, p, &f);
 		if (!p)
 			return;
 		/* the reassembled datagram was validated piece by piece */
-		ipv4_parse(p->data, p->len, &rx.h);
+		ipv4_parse(p->data, p->len, &h);
 	}
-	rx.hdr = p->data;
-	pbuf_pull(p, rx.h.hlen);
+	ipv4_rx_fill(&rx, &h, p->data);
+	pbuf_pull(p, h.hlen);
 	ipv4_deliver(s, p, &rx);
 	return;
 drop:
@@ -285,82 +291,52 @@ static int ipv4_output_local(struct stack *s, struct pbuf *p,
 	h->frag = IP_FLAG_DF;
 	ipv4_build(hdr, h);
 	CNT(s, ip_tx_local);
-	p->next = NULL;
-	if (s->loop_tail)
-		s->loop_tail->next = p;
-	else
-		s->loop_q = p;
-	s->loop_tail = p;
+	ip_loop_queue(s, p);
 	return 0;
 }
 
-/**
- * ipv4_loop_drain() - deliver what we sent to ourselves, as received on
- * the loopback interface
- * @s: the stack
- *
- * Called when an entry point is about to return. Deliveries may queue
- * more; they are handled in the same loop, never by recursion.
+/*
+ * The route for @dst and the neighbour to hand the datagram to. Return:
+ * 0 (@r NULL for the limited broadcast), or -ENETUNREACH
  */
-void ipv4_loop_drain(struct stack *s)
+static int ipv4_route(struct stack *s, uint32_t dst, const struct route **r,
+		      uint32_t *nexthop)
 {
-	if (s->loop_draining)
-		return;
-	s->loop_draining = true;
-	while (s->loop_q) {
-		struct pbuf *p = s->loop_q;
-
-		s->loop_q = p->next;
-		if (!s->loop_q)
-			s->loop_tail = NULL;
-		p->next = NULL;
-		if (p->data[0] >> 4 == 6)
-			ipv6_input(s, &s->lo, p, false);
-		else
-			ipv4_input(s, &s->lo, p, false);
-	}
-	s->loop_draining = false;
+	*r = NULL;
+	*nexthop = dst;
+	if (dst == IPV4_BROADCAST)
+		return 0;
+	*r = route_lookup(s, dst);
+	if (!*r)
+		return -ENETUNREACH;
+	/* a group is reached on the link itself (RFC 1112 6.4), even when
+	 * the route that matched it has a gateway */
+	if (route_has_gateway(*r) && !ipv4_is_multicast(dst))
+		*nexthop = (*r)->gateway.v4;
+	return 0;
 }
 
 /**
  * ipv4_output() - send a datagram
  * @s: the stack
  * @p: transport header and payload, with headroom; consumed
- * @src: source address, or 0 to pick the route's
- * @dst: destination address
- * @proto: IP protocol number
- * @tos: type of service byte
- * @df: set Don't Fragment (then -EMSGSIZE instead of fragmenting)
+ * @tx: addresses (@tx->src of family IP_NONE or 0.0.0.0: the route's),
+ *      protocol, TOS, TTL (0: the configured default), IP_TX_DONTFRAG
+ *      (Don't Fragment: then -EMSGSIZE instead of fragments)
  *
  * Return: 0 (sent, or queued until the next hop resolves), or
  * -ENETUNREACH (no route), -EINVAL (a loopback source to the link),
  * -EMSGSIZE, -ENOBUFS (no memory, link full)
  */
-int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
-		uint8_t proto, uint8_t tos, bool df)
-{
-	struct ipv4_tx tx = { .src = src, .dst = dst, .proto = proto,
-			      .tos = tos, .df = df };
-
-	return ipv4_send(s, p, &tx);
-}
-
-/**
- * ipv4_send() - ipv4_output() with the TTL a socket asked for (IP_TTL)
- * @s: the stack
- * @p: transport header and payload, with headroom; consumed
- * @tx: addresses, protocol, TOS, TTL (0: the default), DF
- *
- * Return: as ipv4_output()
- */
-int ipv4_send(struct stack *s, struct pbuf *p, const struct ipv4_tx *tx)
+int ipv4_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx)
 {
 	struct ipv4_hdr h = { .tos = tx->tos, .proto = tx->proto,
 			      .ttl = tx->ttl ? tx->ttl : s->cfg.ttl };
-	const struct route *r = NULL;
+	const struct route *r;
 	struct netif *nif;
-	uint32_t src = tx->src, dst = tx->dst, nexthop = dst;
-	bool df = tx->df;
+	uint32_t src = tx->src.family == IP_V4 ? tx->src.v4 : 0;
+	uint32_t dst = tx->dst.v4, nexthop;
+	bool df = tx->flags & IP_TX_DONTFRAG;
 
 	/* RFC 1122 3.2.1.3: "this network" (0/8) and the reserved class E
 	 * never leave a host, whatever route matches them (127/8 goes to
@@ -377,17 +353,10 @@ int ipv4_send(struct stack *s, struct pbuf *p, const struct ipv4_tx *tx)
 		pbuf_free(p);
 		return -EINVAL;
 	}
-	if (dst != IPV4_BROADCAST) {
-		r = route_lookup(s, dst);
-		if (!r) {
-			CNT(s, ip_tx_no_route);
-			pbuf_free(p);
-			return -ENETUNREACH;
-		}
-		/* a group is reached on the link itself (RFC 1112 6.4),
-		 * even when the route that matched it has a gateway */
-		if (route_has_gateway(r) && !ipv4_is_multicast(dst))
-			nexthop = r->gateway.v4;
+	if (ipv4_route(s, dst, &r, &nexthop)) {
+		CNT(s, ip_tx_no_route);
+		pbuf_free(p);
+		return -ENETUNREACH;
 	}
 	nif = stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
 	h.src = src ? src : (r ? route_source(s, r, dst) : nif->addr[0].addr);

@@ -53,34 +53,15 @@ static inline bool ipv4_is_fragment(const struct ipv4_hdr *h)
 	return (h->frag & (IP_FLAG_MF | IP_OFFMASK)) != 0;
 }
 
-/* What the upper layers learn about a received datagram. */
-struct ipv4_rx {
-	struct ipv4_hdr h;
-	const uint8_t *hdr;     /* the header bytes, options included */
-	bool l2_bcast;          /* came to the Ethernet broadcast address */
-	bool to_bcast;          /* IP destination is a broadcast address */
-	unsigned ifindex;
-};
-
 int ipv4_parse(const uint8_t *buf, size_t len, struct ipv4_hdr *h);
 void ipv4_build(uint8_t *buf, const struct ipv4_hdr *h);
 
 struct stack;
 struct netif;
+struct ip_tx;
 void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		bool l2_bcast);
-int ipv4_output(struct stack *s, struct pbuf *p, uint32_t src, uint32_t dst,
-		uint8_t proto, uint8_t tos, bool df);
-
-/* ipv4_send()'s arguments: ipv4_output()'s, and the TTL a socket chose. */
-struct ipv4_tx {
-	uint32_t src, dst;
-	uint8_t proto, tos;
-	uint8_t ttl;            /* 0: the configured default */
-	bool df;
-};
-int ipv4_send(struct stack *s, struct pbuf *p, const struct ipv4_tx *tx);
-void ipv4_loop_drain(struct stack *s);
+int ipv4_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx);
 
 #include "reass.h"
 

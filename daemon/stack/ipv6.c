@@ -521,7 +521,7 @@ static int ipv6_fragment(struct stack *s, struct netif *nif,
 	return rc;
 }
 
-/* Queue a datagram for one of our own addresses, as ipv4_output_local. */
+/* Queue a datagram for one of our own addresses (ip_out.c). */
 static int ipv6_output_local(struct stack *s, struct pbuf *p,
 			     const struct ipv6_hdr *h, bool router_alert)
 {
@@ -533,12 +533,7 @@ static int ipv6_output_local(struct stack *s, struct pbuf *p,
 	}
 	CNT(s, ip6_tx_local);
 	p->stamp = 1;
-	p->next = NULL;
-	if (s->loop_tail)
-		s->loop_tail->next = p;
-	else
-		s->loop_q = p;
-	s->loop_tail = p;
+	ip_loop_queue(s, p);
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 
 #include "dgram.h"
 #include "icmp.h"
+#include "ip.h"
 #include "ipv4.h"
 #include "stack_impl.h"
 
@@ -57,9 +58,9 @@ int ping_open(struct stack *s, struct ping_sock **out)
 		return -ENOMEM;
 	dgram_init(&ps->dg, s, DGRAM_PING);
 	ps->reuseaddr = true;        /* INET_PROTOSW_REUSE: sk_reuse by default */
-	ps->next = s->ping.head;
-	s->ping.head = ps;
-	s->ping.count++;
+	ps->next = s->ping->head;
+	s->ping->head = ps;
+	s->ping->count++;
 	*out = ps;
 	return 0;
 }
@@ -71,12 +72,12 @@ int ping_open(struct stack *s, struct ping_sock **out)
 void ping_close(struct ping_sock *ps)
 {
 	struct stack *s = ps->dg.s;
-	struct ping_sock **pp = &s->ping.head;
+	struct ping_sock **pp = &s->ping->head;
 
 	while (*pp != ps)
 		pp = &(*pp)->next;
 	*pp = ps->next;
-	s->ping.count--;
+	s->ping->count--;
 	dgram_fini(&ps->dg);
 	free(ps);
 }
@@ -88,7 +89,7 @@ struct dgram *ping_dgram(struct ping_sock *ps)
 
 unsigned ping_sock_count(const struct stack *s)
 {
-	return s->ping.count;
+	return s->ping->count;
 }
 
 /* Another socket holds @ident (and they do not both allow reuse). */
@@ -96,7 +97,7 @@ static bool ping_ident_taken(const struct stack *s,
 			     const struct ping_sock *ps, uint16_t ident,
 			     bool reuse_ok)
 {
-	for (const struct ping_sock *o = s->ping.head; o; o = o->next)
+	for (const struct ping_sock *o = s->ping->head; o; o = o->next)
 		if (o != ps && o->ident == ident &&
 		    !(reuse_ok && o->reuseaddr && ps->reuseaddr))
 			return true;
@@ -107,7 +108,7 @@ static bool ping_ident_taken(const struct stack *s,
 static int ping_get_ident(struct ping_sock *ps, uint16_t ident)
 {
 	struct stack *s = ps->dg.s;
-	uint16_t id = (uint16_t)(s->ping.rover + 1);
+	uint16_t id = (uint16_t)(s->ping->rover + 1);
 
 	if (ident) {
 		if (ping_ident_taken(s, ps, ident, true))
@@ -120,7 +121,7 @@ static int ping_get_ident(struct ping_sock *ps, uint16_t ident)
 			id++;
 		if (ping_ident_taken(s, ps, id, false))
 			continue;
-		s->ping.rover = id;
+		s->ping->rover = id;
 		ps->ident = id;
 		return 0;
 	}
@@ -346,7 +347,7 @@ int ping_sendmsg(struct ping_sock *ps, const void *buf, size_t len,
 	if (rc)
 		return rc;
 	rc = ping_output(ps, buf, len, daddr, tx);
-	ipv4_loop_drain(s);
+	ip_loop_drain(s);
 	return rc;
 }
 
@@ -354,7 +355,7 @@ int ping_sendmsg(struct ping_sock *ps, const void *buf, size_t len,
 static struct ping_sock *ping_lookup(struct stack *s, uint16_t ident,
 				     uint32_t dst)
 {
-	for (struct ping_sock *ps = s->ping.head; ps; ps = ps->next)
+	for (struct ping_sock *ps = s->ping->head; ps; ps = ps->next)
 		if (ps->ident == ident && (!ps->laddr || ps->laddr == dst))
 			return ps;
 	return NULL;
@@ -365,22 +366,21 @@ static struct ping_sock *ping_lookup(struct stack *s, uint16_t ident,
  * @s: the engine
  * @p: the ICMP message (not consumed)
  * @rx: what IPv4 learned about it
- *
- * Return: true if a socket took it
  */
-bool ping_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
+static void ping_input(struct stack *s, const struct pbuf *p,
+		       const struct ip_rx *rx)
 {
-	struct ping_sock *ps = ping_lookup(s, get16(p->data + 4), rx->h.dst);
+	struct ping_sock *ps = ping_lookup(s, get16(p->data + 4), rx->dst.v4);
 	struct dgram_info in;
 	struct pbuf *c;
 	int rc;
 
 	if (!ps)
-		return false;
+		return;
 	c = pbuf_copy(&s->pool, sizeof(in), p->data, p->len);
 	if (!c) {
 		CNT(s, ping_rx_nomem);
-		return true;
+		return;
 	}
 	dgram_info_rx(s, rx, &in);
 	rc = dgram_queue(&ps->dg, c, &in);
@@ -390,18 +390,18 @@ bool ping_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		CNT(s, ping_rx_nomem);
 	else
 		CNT(s, ping_rx_delivered);
-	return true;
 }
 
 /* ping_err()'s errno: UDP's, but quench and redirect are seen. */
-static int ping_errno(const struct ping_sock *ps, uint8_t type, uint8_t code,
+static int ping_errno(const struct ping_sock *ps, const struct ip_err *e,
 		      bool *hard)
 {
-	if (type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT) {
+	if (e->origin == IP_V4 && (e->type == ICMP_SOURCE_QUENCH ||
+				   e->type == ICMP_REDIRECT)) {
 		*hard = false;
 		return EREMOTEIO;
 	}
-	return dgram_icmp_errno(&ps->dg, type, code, hard);
+	return dgram_icmp_errno(&ps->dg, e, hard);
 }
 
 /**
@@ -409,13 +409,13 @@ static int ping_errno(const struct ping_sock *ps, uint8_t type, uint8_t code,
  * @s: the engine
  * @e: the error, quoting an ICMP message (icmp.c checked 8 bytes of it)
  */
-void ping_icmp_error(struct stack *s, const struct icmp_err *e)
+static void ping_icmp_error(struct stack *s, const struct ip_err *e)
 {
-	const uint8_t *q = e->orig + e->hlen;
+	const uint8_t *q = e->l4;
 	struct dgram_ee ee = {
 		.origin = DGRAM_EE_ICMP, .type = e->type, .code = e->code,
-		.info = e->info, .offender = e->rx->h.src,
-		.addr = get32(e->orig + 16),
+		.info = e->info, .offender = e->offender.v4,
+		.addr = e->dst.v4,
 	};
 	struct dgram_info in;
 	struct ping_sock *ps;
@@ -423,22 +423,47 @@ void ping_icmp_error(struct stack *s, const struct icmp_err *e)
 
 	if (!ping_type_ok(q[0], q[1]))
 		return;
-	ps = ping_lookup(s, get16(q + 4), e->rx->h.dst);
+	ps = ping_lookup(s, get16(q + 4), e->rx->dst.v4);
 	if (!ps)
 		return;
-	ee.err = (uint32_t)ping_errno(ps, e->type, e->code, &hard);
+	ee.err = (uint32_t)ping_errno(ps, e, &hard);
 	if (!ee.err)
 		return;
 	dgram_info_rx(s, e->rx, &in);
 	in.spec_dst = 0;
 	if (dgram_report(&ps->dg, &ee, hard, ps->connected, &in, q,
-			 e->len - e->hlen))
+			 e->l4_len))
 		CNT(s, ping_icmp_err);
+}
+
+static const struct ip_icmp_socks ping_hooks = {
+	.input = ping_input,
+	.error = ping_icmp_error,
+};
+
+/**
+ * ping_init() - let the ICMP modules hand echo replies and errors to the
+ * ping sockets
+ * @s: the engine
+ *
+ * Return: 0, or -ENOMEM
+ */
+int ping_init(struct stack *s)
+{
+	s->ping = calloc(1, sizeof(*s->ping));
+	if (!s->ping)
+		return -ENOMEM;
+	s->protos.ping = &ping_hooks;
+	return 0;
 }
 
 /* Free every socket: the host is gone (stack_free). */
 void ping_fini(struct stack *s)
 {
-	while (s->ping.head)
-		ping_close(s->ping.head);
+	if (!s->ping)
+		return;
+	while (s->ping->head)
+		ping_close(s->ping->head);
+	free(s->ping);
+	s->ping = NULL;
 }

@@ -22,8 +22,6 @@
 struct stack;
 struct ping_sock;
 struct pbuf;
-struct ipv4_rx;
-struct icmp_err;
 
 struct ping_table {
 	struct ping_sock *head;
@@ -48,8 +46,7 @@ int ping_set_reuseaddr(struct ping_sock *ps, bool on);
 unsigned ping_sock_count(const struct stack *s);
 
 /* For the engine's own modules */
-bool ping_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
-void ping_icmp_error(struct stack *s, const struct icmp_err *e);
+int ping_init(struct stack *s);
 void ping_fini(struct stack *s);
 
 #endif

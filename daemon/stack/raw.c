@@ -28,6 +28,7 @@
 
 #include "dgram.h"
 #include "icmp.h"
+#include "ip.h"
 #include "ipv4.h"
 #include "stack_impl.h"
 
@@ -60,9 +61,9 @@ int raw_open(struct stack *s, uint8_t proto, struct raw_sock **out)
 		return -ENOMEM;
 	dgram_init(&rs->dg, s, DGRAM_RAW);
 	rs->proto = proto;
-	rs->next = s->raw.head;
-	s->raw.head = rs;
-	s->raw.count++;
+	rs->next = s->raw->head;
+	s->raw->head = rs;
+	s->raw->count++;
 	*out = rs;
 	return 0;
 }
@@ -74,12 +75,12 @@ int raw_open(struct stack *s, uint8_t proto, struct raw_sock **out)
 void raw_close(struct raw_sock *rs)
 {
 	struct stack *s = rs->dg.s;
-	struct raw_sock **pp = &s->raw.head;
+	struct raw_sock **pp = &s->raw->head;
 
 	while (*pp != rs)
 		pp = &(*pp)->next;
 	*pp = rs->next;
-	s->raw.count--;
+	s->raw->count--;
 	dgram_fini(&rs->dg);
 	free(rs);
 }
@@ -91,7 +92,7 @@ struct dgram *raw_dgram(struct raw_sock *rs)
 
 unsigned raw_sock_count(const struct stack *s)
 {
-	return s->raw.count;
+	return s->raw->count;
 }
 
 /**
@@ -232,7 +233,7 @@ int raw_sendmsg(struct raw_sock *rs, const void *buf, size_t len,
 		CNT(s, raw_tx_err);
 	else
 		CNT(s, raw_tx);
-	ipv4_loop_drain(s);
+	ip_loop_drain(s);
 	return rc;
 }
 
@@ -252,19 +253,19 @@ static bool raw_filtered(const struct raw_sock *rs, const struct pbuf *p)
  * @p: its payload (not consumed); the header is @rx->hdr, right before
  * @rx: what IPv4 learned about it
  */
-void raw_input(struct stack *s, const struct pbuf *p,
-	       const struct ipv4_rx *rx)
+static void raw_input(struct stack *s, const struct pbuf *p,
+		      const struct ip_rx *rx)
 {
 	struct dgram_info in;
 	bool info = false;
 
-	for (struct raw_sock *rs = s->raw.head; rs; rs = rs->next) {
+	for (struct raw_sock *rs = s->raw->head; rs; rs = rs->next) {
 		struct pbuf *c;
 		int rc;
 
-		if (rs->proto != rx->h.proto ||
-		    (rs->laddr && rs->laddr != rx->h.dst) ||
-		    (rs->connected && rs->raddr != rx->h.src))
+		if (rs->proto != rx->proto ||
+		    (rs->laddr && rs->laddr != rx->dst.v4) ||
+		    (rs->connected && rs->raddr != rx->src.v4))
 			continue;
 		if (raw_filtered(rs, p)) {
 			CNT(s, raw_rx_filtered);
@@ -275,7 +276,7 @@ void raw_input(struct stack *s, const struct pbuf *p,
 			info = true;
 		}
 		c = pbuf_copy(&s->pool, sizeof(in), rx->hdr,
-			      rx->h.hlen + p->len);
+			      rx->hdr_len + p->len);
 		if (!c) {
 			CNT(s, raw_rx_nomem);
 			continue;
@@ -291,14 +292,15 @@ void raw_input(struct stack *s, const struct pbuf *p,
 }
 
 /* raw_err()'s errno: as UDP's, but fragmentation needed is EMSGSIZE. */
-static int raw_errno(const struct raw_sock *rs, uint8_t type, uint8_t code,
+static int raw_errno(const struct raw_sock *rs, const struct ip_err *e,
 		     bool *hard)
 {
-	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
+	if (e->origin == IP_V4 && e->type == ICMP_UNREACH &&
+	    e->code == ICMP_UNREACH_NEEDFRAG) {
 		*hard = rs->dg.pmtudisc != DGRAM_PMTU_DONT;
 		return EMSGSIZE;
 	}
-	return dgram_icmp_errno(&rs->dg, type, code, hard);
+	return dgram_icmp_errno(&rs->dg, e, hard);
 }
 
 /**
@@ -309,35 +311,63 @@ static int raw_errno(const struct raw_sock *rs, uint8_t type, uint8_t code,
  * Every raw socket of that protocol that could have sent the datagram
  * (bound to its source, connected to its destination) hears of it.
  */
-void raw_icmp_error(struct stack *s, const struct icmp_err *e)
+static void raw_icmp_error(struct stack *s, const struct ip_err *e)
 {
-	uint32_t qsrc = get32(e->orig + 12), qdst = get32(e->orig + 16);
 	struct dgram_ee ee = {
 		.origin = DGRAM_EE_ICMP, .type = e->type, .code = e->code,
-		.info = e->info, .offender = e->rx->h.src, .addr = qdst,
+		.info = e->info, .offender = e->offender.v4, .addr = e->dst.v4,
 	};
 	struct dgram_info in;
+	bool info = false;
 
-	dgram_info_rx(s, e->rx, &in);
-	in.spec_dst = 0;
-	for (struct raw_sock *rs = s->raw.head; rs; rs = rs->next) {
+	for (struct raw_sock *rs = s->raw->head; rs; rs = rs->next) {
 		bool hard;
 
-		if (rs->proto != e->orig[9] ||
-		    (rs->laddr && rs->laddr != qsrc) ||
-		    (rs->connected && rs->raddr != qdst))
+		if (rs->proto != e->proto ||
+		    (rs->laddr && rs->laddr != e->src.v4) ||
+		    (rs->connected && rs->raddr != e->dst.v4))
 			continue;
-		ee.err = (uint32_t)raw_errno(rs, e->type, e->code, &hard);
+		ee.err = (uint32_t)raw_errno(rs, e, &hard);
 		if (!ee.err)
 			continue;
-		dgram_report(&rs->dg, &ee, hard, rs->connected, &in,
-			     e->orig + e->hlen, e->len - e->hlen);
+		if (!info) {
+			dgram_info_rx(s, e->rx, &in);
+			in.spec_dst = 0;
+			info = true;
+		}
+		dgram_report(&rs->dg, &ee, hard, rs->connected, &in, e->l4,
+			     e->l4_len);
 	}
+}
+
+static const struct ip_icmp_socks raw_hooks = {
+	.input = raw_input,
+	.error = raw_icmp_error,
+};
+
+/**
+ * raw_init() - let the ICMP modules hand every message, and every error,
+ * to the raw sockets first
+ * @s: the engine
+ *
+ * Return: 0, or -ENOMEM
+ */
+int raw_init(struct stack *s)
+{
+	s->raw = calloc(1, sizeof(*s->raw));
+	if (!s->raw)
+		return -ENOMEM;
+	s->protos.raw = &raw_hooks;
+	return 0;
 }
 
 /* Free every socket: the host is gone (stack_free). */
 void raw_fini(struct stack *s)
 {
-	while (s->raw.head)
-		raw_close(s->raw.head);
+	if (!s->raw)
+		return;
+	while (s->raw->head)
+		raw_close(s->raw->head);
+	free(s->raw);
+	s->raw = NULL;
 }

@@ -19,8 +19,6 @@
 struct stack;
 struct raw_sock;
 struct pbuf;
-struct ipv4_rx;
-struct icmp_err;
 
 struct raw_table {
 	struct raw_sock *head;
@@ -44,9 +42,7 @@ int raw_get_icmp_filter(const struct raw_sock *rs, uint32_t *mask);
 unsigned raw_sock_count(const struct stack *s);
 
 /* For the engine's own modules */
-void raw_input(struct stack *s, const struct pbuf *p,
-	       const struct ipv4_rx *rx);
-void raw_icmp_error(struct stack *s, const struct icmp_err *e);
+int raw_init(struct stack *s);
 void raw_fini(struct stack *s);
 
 #endif

@@ -234,10 +234,11 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	rc = neigh_init(s);
 	stack_neigh_timing(s);
 	arp_init(s);
+	icmp_init(s);
 	icmp6_init(s);
 	addrconf_init(s);
 	if (rc == 0)
-		rc = tcp_init(s);
+		rc = transport_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
 		uint32_t mask = ipv4_mask(cfg->addr[i].prefix);
 
@@ -269,10 +270,7 @@ void stack_free(struct stack *s)
 {
 	if (!s)
 		return;
-	udp_fini(s);
-	ping_fini(s);
-	raw_fini(s);
-	tcp_fini(s);
+	transport_fini(s);
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
 	addrconf_fini(s);
@@ -368,7 +366,7 @@ void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
 		return;
 	}
 	eth_input(s, nif, p);
-	ipv4_loop_drain(s);
+	ip_loop_drain(s);
 }
 
 /**
@@ -401,7 +399,7 @@ uint64_t stack_timeout(struct stack *s, uint64_t now)
 {
 	s->now = now;
 	timer_run(&s->timers, now);
-	ipv4_loop_drain(s);
+	ip_loop_drain(s);
 	return timer_next(&s->timers);
 }
 
@@ -469,11 +467,18 @@ const struct pbuf_pool *stack_pool(const struct stack *s)
  * stack_unreachable() - tell the transports that @nexthop never answered
  * @s: the stack
  * @nexthop: the neighbour that resolution gave up on
+ *
+ * Every protocol of @nexthop's family that registered an unreachable
+ * hook hears of it (a rare event: the walk of the table is no cost).
  */
 void stack_unreachable(struct stack *s, const struct ip_addr *nexthop)
 {
-	if (ip_is_v4(nexthop))
-		tcp_neigh_unreachable(s, nexthop->v4);
+	const struct ip_proto *const *t = ip_is_v4(nexthop) ? s->protos.v4 :
+					  s->protos.v6;
+
+	for (unsigned i = 0; i < IP_PROTO_MAX; i++)
+		if (t[i] && t[i]->unreachable)
+			t[i]->unreachable(s, nexthop);
 }
 
 void stack_log(struct stack *s, int level, const char *fmt, ...)

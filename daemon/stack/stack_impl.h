@@ -2,7 +2,10 @@
 /*
  * stack_impl.h - the engine's internal state, shared by its modules
  *
- * Nothing outside daemon/stack includes this; hosts use stack.h.
+ * Nothing outside daemon/stack includes this; hosts use stack.h. It names
+ * no transport's header: the network layers below never see the
+ * transports' state, only the protocol table they registered in
+ * (s->protos); each transport keeps its own table behind a pointer.
  */
 #ifndef USTACK_STACK_IMPL_H
 #define USTACK_STACK_IMPL_H
@@ -11,14 +14,11 @@
 
 #include "addrconf.h"
 #include "arp.h"
+#include "ip.h"
 #include "neigh.h"
 #include "ipv4.h"
-#include "ping.h"
-#include "raw.h"
 #include "stack.h"
-#include "tcp_impl.h"
 #include "timer.h"
-#include "udp.h"
 
 #define CNT(s, name) ((s)->cnt.name++)
 
@@ -86,9 +86,11 @@ struct stack {
 	struct reass_table reass;
 	uint16_t ip_id;
 
-	struct udp_table udp;
-	struct ping_table ping;
-	struct raw_table raw;
+	/* the transports' own tables (transport.c makes them) */
+	struct udp_table *udp;
+	struct ping_table *ping;
+	struct raw_table *raw;
+	struct tcp_table *tcp;
 	struct ip_proto_table protos;
 	struct pmtu_entry pmtu[PMTU_CACHE];
 
@@ -96,14 +98,15 @@ struct stack {
 	uint64_t icmp_tokens;        /* in units of 1/NSEC_PER_SEC token */
 	uint64_t icmp_refill;        /* time of the last refill */
 
-	struct tcp_table tcp;
-
-	/* datagrams to our own addresses, delivered by ipv4_loop_drain() */
+	/* datagrams to our own addresses, delivered by ip_loop_drain() */
 	struct pbuf *loop_q, *loop_tail;
 	bool loop_draining;
 };
 
 void stack_unreachable(struct stack *s, const struct ip_addr *nexthop);
+/* transport.c: every transport registers itself, and goes */
+int transport_init(struct stack *s);
+void transport_fini(struct stack *s);
 void stack_log(struct stack *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint32_t stack_random32(struct stack *s);

@@ -60,7 +60,7 @@ uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
 {
 	uint32_t m = (uint32_t)(s->now / 4000);
 
-	return m + (uint32_t)tcp_tuple_hash(s->tcp.secret, laddr, lport, raddr,
+	return m + (uint32_t)tcp_tuple_hash(s->tcp->secret, laddr, lport, raddr,
 					    rport);
 }
 
@@ -74,7 +74,7 @@ static void tcp_sock_free(struct tcp_sock *sk);
  */
 void tcp_enter(struct stack *s)
 {
-	s->tcp.busy++;
+	s->tcp->busy++;
 }
 
 /**
@@ -84,27 +84,39 @@ void tcp_enter(struct stack *s)
  */
 void tcp_leave(struct stack *s)
 {
-	if (--s->tcp.busy)
+	if (--s->tcp->busy)
 		return;
-	ipv4_loop_drain(s);
-	while (s->tcp.reap) {
-		struct tcp_sock *sk = s->tcp.reap;
+	ip_loop_drain(s);
+	while (s->tcp->reap) {
+		struct tcp_sock *sk = s->tcp->reap;
 
-		s->tcp.reap = sk->reap_next;
+		s->tcp->reap = sk->reap_next;
 		tcp_sock_free(sk);
 	}
 }
 
+static const struct ip_proto tcp_proto = {
+	.name = "tcp",
+	.input = tcp_input,
+	.error = tcp_err,
+	.unreachable = tcp_neigh_unreachable,
+};
+
 /**
- * tcp_init() - set up the TCP tables of a new engine
+ * tcp_init() - set up the TCP tables of a new engine, and register TCP
+ * with the network layers' protocol table
  * @s: the stack
  *
- * Return: 0
+ * Return: 0, or -ENOMEM
  */
 int tcp_init(struct stack *s)
 {
-	s->ops->random(s->ctx, s->tcp.secret, sizeof(s->tcp.secret));
-	s->tcp.next_ephemeral = stack_random32(s);
+	s->tcp = calloc(1, sizeof(*s->tcp));
+	if (!s->tcp)
+		return -ENOMEM;
+	s->ops->random(s->ctx, s->tcp->secret, sizeof(s->tcp->secret));
+	s->tcp->next_ephemeral = stack_random32(s);
+	s->protos.v4[IP_PROTO_TCP] = &tcp_proto;
 	return 0;
 }
 
@@ -114,13 +126,16 @@ int tcp_init(struct stack *s)
  */
 void tcp_fini(struct stack *s)
 {
-	while (s->tcp.all) {
-		struct tcp_sock *sk = s->tcp.all;
+	if (!s->tcp)
+		return;
+	while (s->tcp->all) {
+		struct tcp_sock *sk = s->tcp->all;
 
 		sk->dead = true;
 		tcp_sock_free(sk);
 	}
-	s->tcp.reap = NULL;
+	free(s->tcp);
+	s->tcp = NULL;
 }
 
 /* -- rings ------------------------------------------------------------ */
@@ -181,7 +196,7 @@ void tcp_bufs_release(struct tcp_sock *sk)
 	tcp_txrec_free(sk);
 	memset(&sk->sndq, 0, sizeof(sk->sndq));
 	memset(&sk->rcvq, 0, sizeof(sk->rcvq));
-	sk->s->tcp.mem -= sk->mem;
+	sk->s->tcp->mem -= sk->mem;
 	sk->mem = 0;
 }
 
@@ -203,7 +218,7 @@ int tcp_bufs_alloc(struct tcp_sock *sk)
 
 	if (sk->mem)
 		return 0;
-	if (s->tcp.mem + need > s->cfg.tcp_mem_budget)
+	if (s->tcp->mem + need > s->cfg.tcp_mem_budget)
 		goto fail;
 	sk->sndq.buf = malloc(sk->sndbuf);
 	sk->rcvq.buf = malloc(rcap);
@@ -217,7 +232,7 @@ int tcp_bufs_alloc(struct tcp_sock *sk)
 	sk->sndq.cap = sk->sndbuf;
 	sk->rcvq.cap = rcap;
 	sk->mem = need;
-	s->tcp.mem += need;
+	s->tcp->mem += need;
 	return 0;
 fail:
 	CNT(s, tcp_nomem_bufs);
@@ -244,7 +259,7 @@ int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap)
 	if (newcap <= r->cap || !r->buf)
 		return 0;
 	delta = newcap - r->cap;
-	nb = s->tcp.mem + delta <= s->cfg.tcp_mem_budget ? malloc(newcap) : NULL;
+	nb = s->tcp->mem + delta <= s->cfg.tcp_mem_budget ? malloc(newcap) : NULL;
 	if (!nb) {
 		CNT(s, tcp_buf_grow_denied);
 		return -ENOBUFS;
@@ -255,7 +270,7 @@ int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap)
 	r->head = 0;
 	r->cap = newcap;
 	sk->mem += delta;
-	s->tcp.mem += delta;
+	s->tcp->mem += delta;
 	CNT(s, tcp_buf_grown);
 	return 0;
 }
@@ -338,7 +353,7 @@ static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,
  */
 void tcp_hash_conn(struct tcp_sock *sk)
 {
-	struct tcp_sock **b = &sk->s->tcp.conn[conn_bucket(
+	struct tcp_sock **b = &sk->s->tcp->conn[conn_bucket(
 		sk->laddr, sk->lport, sk->raddr, sk->rport)];
 
 	if (sk->in_conn_hash)
@@ -354,7 +369,7 @@ static void tcp_unhash_conn(struct tcp_sock *sk)
 
 	if (!sk->in_conn_hash)
 		return;
-	pp = &sk->s->tcp.conn[conn_bucket(sk->laddr, sk->lport, sk->raddr,
+	pp = &sk->s->tcp->conn[conn_bucket(sk->laddr, sk->lport, sk->raddr,
 					   sk->rport)];
 	while (*pp != sk)
 		pp = &(*pp)->hnext;
@@ -368,7 +383,7 @@ static void tcp_unhash_conn(struct tcp_sock *sk)
  */
 void tcp_hash_bound(struct tcp_sock *sk)
 {
-	struct tcp_sock **b = &sk->s->tcp.bound[sk->lport % TCP_HASH];
+	struct tcp_sock **b = &sk->s->tcp->bound[sk->lport % TCP_HASH];
 
 	sk->bnext = *b;
 	*b = sk;
@@ -381,7 +396,7 @@ static void tcp_unhash_bound(struct tcp_sock *sk)
 
 	if (!sk->bound)
 		return;
-	pp = &sk->s->tcp.bound[sk->lport % TCP_HASH];
+	pp = &sk->s->tcp->bound[sk->lport % TCP_HASH];
 	while (*pp != sk)
 		pp = &(*pp)->bnext;
 	*pp = sk->bnext;
@@ -402,7 +417,7 @@ struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
 				 uint16_t lport, uint32_t raddr,
 				 uint16_t rport)
 {
-	struct tcp_sock *sk = s->tcp.conn[conn_bucket(laddr, lport, raddr,
+	struct tcp_sock *sk = s->tcp->conn[conn_bucket(laddr, lport, raddr,
 						      rport)];
 
 	for (; sk; sk = sk->hnext)
@@ -432,7 +447,7 @@ struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
 	struct tcp_sock *sk, *cand[16];
 	unsigned n = 0, best = 0;
 
-	for (sk = s->tcp.bound[lport % TCP_HASH]; sk; sk = sk->bnext) {
+	for (sk = s->tcp->bound[lport % TCP_HASH]; sk; sk = sk->bnext) {
 		unsigned rank;
 
 		if (sk->state != TCP_LISTEN || sk->lport != lport || sk->dead)
@@ -451,7 +466,7 @@ struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
 		return NULL;
 	if (n == 1)
 		return cand[0];
-	return cand[tcp_tuple_hash(s->tcp.secret, laddr, lport, raddr, rport) %
+	return cand[tcp_tuple_hash(s->tcp->secret, laddr, lport, raddr, rport) %
 		    n];
 }
 
@@ -467,7 +482,7 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 {
 	struct tcp_sock *sk;
 
-	if (s->tcp.nsocks >= s->cfg.tcp_max_socks) {
+	if (s->tcp->nsocks >= s->cfg.tcp_max_socks) {
 		CNT(s, tcp_nomem_socks);
 		return NULL;
 	}
@@ -477,7 +492,7 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 		return NULL;
 	}
 	sk->s = s;
-	sk->id = ++s->tcp.next_id;
+	sk->id = ++s->tcp->next_id;
 	sk->state = TCP_CLOSED;
 	sk->state_since = s->now;
 	sk->sndbuf = s->cfg.tcp_sndbuf;
@@ -490,17 +505,17 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 	sk->rack_reo_mult = 1;
 	sk->cc_algo = s->cfg.tcp_cc;
 	tcp_timers_init(sk);
-	sk->all_next = s->tcp.all;
-	if (s->tcp.all)
-		s->tcp.all->all_prev = sk;
-	s->tcp.all = sk;
-	s->tcp.nsocks++;
+	sk->all_next = s->tcp->all;
+	if (s->tcp->all)
+		s->tcp->all->all_prev = sk;
+	s->tcp->all = sk;
+	s->tcp->nsocks++;
 	return sk;
 }
 
 static void tcp_tw_unlink(struct tcp_sock *sk)
 {
-	struct tcp_table *t = &sk->s->tcp;
+	struct tcp_table *t = sk->s->tcp;
 	struct tcp_sock **pp = &t->tw_head, *prev = NULL;
 
 	while (*pp && *pp != sk) {
@@ -528,10 +543,10 @@ static void tcp_sock_free(struct tcp_sock *sk)
 	if (sk->all_prev)
 		sk->all_prev->all_next = sk->all_next;
 	else
-		s->tcp.all = sk->all_next;
+		s->tcp->all = sk->all_next;
 	if (sk->all_next)
 		sk->all_next->all_prev = sk->all_prev;
-	s->tcp.nsocks--;
+	s->tcp->nsocks--;
 	free(sk);
 }
 
@@ -548,8 +563,8 @@ static void tcp_kill(struct tcp_sock *sk)
 	tcp_unhash_bound(sk);
 	if (sk->state == TCP_TIME_WAIT)
 		tcp_tw_unlink(sk);
-	sk->reap_next = s->tcp.reap;
-	s->tcp.reap = sk;
+	sk->reap_next = s->tcp->reap;
+	s->tcp->reap = sk;
 }
 
 static void tcp_unlink_child(struct tcp_sock *sk)
@@ -644,7 +659,7 @@ void tcp_done(struct tcp_sock *sk, int err)
  */
 void tcp_enter_time_wait(struct tcp_sock *sk)
 {
-	struct tcp_table *t = &sk->s->tcp;
+	struct tcp_table *t = sk->s->tcp;
 
 	if (sk->state == TCP_TIME_WAIT) {
 		tcp_arm_misc(sk, TCP_TIMER_TIME_WAIT, 2 * sk->s->cfg.tcp_msl);

@@ -267,7 +267,9 @@ struct tcp_table {
 };
 
 struct stack;
-struct ipv4_rx;
+struct ip_rx;
+struct ip_err;
+struct ip_addr;
 
 /* tcp.c: sockets, tables, the calls of tcp.h */
 int tcp_init(struct stack *s);
@@ -302,10 +304,9 @@ void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 		      uint32_t n);
 
 /* tcp_in.c */
-void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
-void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
-		    uint32_t info, const uint8_t *ip, size_t len);
-void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop);
+void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx);
+void tcp_err(struct stack *s, const struct ip_err *e);
+void tcp_neigh_unreachable(struct stack *s, const struct ip_addr *nexthop);
 int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg);
 uint32_t tcp_snd_buf_seq(const struct tcp_sock *sk);
 void tcp_prepare_active(struct tcp_sock *sk);

@@ -17,7 +17,8 @@
  *                     data (tcp_ack.c), FIN.
  *
  * Each refusal bumps a counter. ICMP errors quoting one of our segments
- * reach tcp_icmp_error() (RFC 5927 checks, RFC 1122 4.2.3.9 actions).
+ * reach tcp_err() through the protocol table (RFC 5927 checks, RFC 1122
+ * 4.2.3.9 actions).
  */
 #include <string.h>
 
@@ -224,7 +225,7 @@ static uint32_t tcp_cookie_hash(struct stack *s, const struct tcp_seg *seg,
 	uint32_t v[5] = { seg->dst, seg->src,
 			  (uint32_t)seg->dport << 16 | seg->sport, 0, t };
 
-	return (uint32_t)inet_siphash(s->tcp.secret, v, sizeof(v));
+	return (uint32_t)inet_siphash(s->tcp->secret, v, sizeof(v));
 }
 
 /* The cookie: 24 bits of keyed hash, 5 bits of time (64 s units), 3 of
@@ -345,7 +346,7 @@ static void tcp_send_cookie(struct tcp_sock *l, const struct tcp_seg *seg)
 		tmp.ts_offset = v - (uint32_t)(s->now / NSEC_PER_MSEC);
 	}
 	CNT(s, tcp_syncookies_sent);
-	s->tcp.last_cookie = s->now ? s->now : 1;
+	s->tcp->last_cookie = s->now ? s->now : 1;
 	tcp_xmit(&tmp, tmp.iss, TCP_SYN | TCP_ACK, 0, 0);
 }
 
@@ -413,8 +414,8 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		/* as Linux: cookies are looked for only while they may be
 		 * out (sent in the last two 64 s periods) */
 		if (s->cfg.tcp_syncookies && !(seg->flags & TCP_SYN) &&
-		    s->tcp.last_cookie &&
-		    s->now - s->tcp.last_cookie < 128 * NSEC_PER_SEC) {
+		    s->tcp->last_cookie &&
+		    s->now - s->tcp->last_cookie < 128 * NSEC_PER_SEC) {
 			tcp_cookie_ack(l, seg);
 			return;
 		}
@@ -432,7 +433,7 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		return;
 	}
 	/* the budget must still hold this connection's buffers */
-	if (s->tcp.mem + l->sndbuf + l->rcvbuf > s->cfg.tcp_mem_budget) {
+	if (s->tcp->mem + l->sndbuf + l->rcvbuf > s->cfg.tcp_mem_budget) {
 		CNT(s, tcp_nomem_bufs);
 		return;
 	}
@@ -898,7 +899,7 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
  * @p: the segment, data at the TCP header
  * @rx: what IPv4 learned about the datagram
  */
-void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
+void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 {
 	struct tcp_seg seg;
 	struct tcp_sock *sk;
@@ -910,8 +911,7 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		CNT(s, tcp_rx_bcast);
 		goto out;
 	}
-	sum = inet_pseudo_sum(rx->h.src, rx->h.dst, IP_PROTO_TCP,
-			      (uint16_t)p->len);
+	sum = ip_pseudo_sum(&rx->src, &rx->dst, IP_PROTO_TCP, (uint32_t)p->len);
 	if (inet_fold(inet_sum(p->data, p->len, sum)) != 0) {
 		CNT(s, tcp_rx_bad_cksum);
 		goto out;
@@ -920,8 +920,8 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 		CNT(s, tcp_rx_short);
 		goto out;
 	}
-	seg.src = rx->h.src;
-	seg.dst = rx->h.dst;
+	seg.src = rx->src.v4;
+	seg.dst = rx->dst.v4;
 	if ((seg.flags & TCP_SYN) && (seg.flags & (TCP_RST | TCP_FIN))) {
 		CNT(s, tcp_rx_bad_flags);
 		goto out;
@@ -958,13 +958,10 @@ out:
 }
 
 /**
- * tcp_icmp_error() - an ICMP error quoting one of our segments
+ * tcp_err() - an ICMP error quoting one of our segments
  * @s: the stack
- * @type: ICMP type (destination unreachable)
- * @code: ICMP code
- * @info: the 32-bit field after the checksum (next-hop MTU)
- * @ip: the quoted IPv4 header and at least 8 bytes of TCP
- * @len: bytes at @ip
+ * @e: the error (the ICMP module checked 8 bytes of the quoted TCP
+ *     header: ports and sequence number)
  *
  * RFC 5927 4.1: only if the quoted sequence number is in flight.
  * Fragmentation needed lowers the MSS (RFC 1191); other unreachables abort
@@ -972,31 +969,24 @@ out:
  * protocol, EHOSTUNREACH/ENETUNREACH otherwise) and are soft otherwise
  * (RFC 1122 4.2.3.9).
  */
-void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
-		    uint32_t info, const uint8_t *ip, size_t len)
+void tcp_err(struct stack *s, const struct ip_err *e)
 {
-	size_t hl;
 	struct tcp_sock *sk;
 	uint32_t seq;
 
-	if (len < IPV4_HLEN || ip[9] != IP_PROTO_TCP)
-		return;  /* not about TCP */
+	if (e->type != ICMP_UNREACH)
+		return;  /* not an error TCP acts on */
 	CNT(s, tcp_icmp_rx);
-	hl = (size_t)(ip[0] & 0xf) * 4;
-	if (hl < IPV4_HLEN || len < hl + 8) {
-		CNT(s, tcp_icmp_ignored);
-		return;
-	}
-	sk = tcp_lookup_conn(s, get32(ip + 12), get16(ip + hl),
-			     get32(ip + 16), get16(ip + hl + 2));
-	seq = get32(ip + hl + 4);
+	sk = tcp_lookup_conn(s, e->src.v4, get16(e->l4), e->dst.v4,
+			     get16(e->l4 + 2));
+	seq = get32(e->l4 + 4);
 	if (!sk || SEQ_LT(seq, sk->snd_una) || SEQ_GT(seq, sk->snd_max)) {
 		CNT(s, tcp_icmp_ignored);
 		return;
 	}
 	tcp_enter(s);
-	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
-		uint32_t mtu = info & 0xffff;
+	if (e->code == ICMP_UNREACH_NEEDFRAG) {
+		uint32_t mtu = e->info;
 
 		if (mtu >= 68 && mtu - IPV4_HLEN - TCP_HLEN < sk->mss +
 		    (sk->ts_ok ? 12u : 0u)) {
@@ -1008,11 +998,11 @@ void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 			sk->snd_nxt = sk->snd_una;
 			tcp_output(sk);
 		}
-	} else if (type == ICMP_UNREACH && (sk->state == TCP_SYN_SENT ||
-					     sk->state == TCP_SYN_RECEIVED)) {
-		int err = code == ICMP_UNREACH_PORT || code == ICMP_UNREACH_PROTO ?
-			  -ECONNREFUSED : code == ICMP_UNREACH_NET ?
-			  -ENETUNREACH : -EHOSTUNREACH;
+	} else if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED) {
+		int err = e->code == ICMP_UNREACH_PORT ||
+			  e->code == ICMP_UNREACH_PROTO ? -ECONNREFUSED :
+			  e->code == ICMP_UNREACH_NET ? -ENETUNREACH :
+			  -EHOSTUNREACH;
 
 		CNT(s, tcp_icmp_abort);
 		CNT(s, tcp_attempt_fails);
@@ -1022,19 +1012,22 @@ void tcp_icmp_error(struct stack *s, uint8_t type, uint8_t code,
 }
 
 /**
- * tcp_neigh_unreachable() - the neighbour @nexthop never answered ARP
+ * tcp_neigh_unreachable() - the neighbour @nexthop never answered
  * @s: the stack
- * @nexthop: the address ARP gave up on
+ * @nexthop: the address the neighbour cache gave up on
  *
- * For arp.c to call when it drops what waited for @nexthop. As in Linux
- * (where the neighbour failure comes back as a host unreachable error),
- * connections still opening through @nexthop fail with -EHOSTUNREACH;
- * established ones keep retransmitting.
+ * The unreachable hook of the protocol table, called when the neighbour
+ * cache drops what waited for @nexthop. As in Linux (where the neighbour
+ * failure comes back as a host unreachable error), connections still
+ * opening through @nexthop fail with -EHOSTUNREACH; established ones
+ * keep retransmitting.
  */
-void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop)
+void tcp_neigh_unreachable(struct stack *s, const struct ip_addr *nexthop)
 {
+	if (!ip_is_v4(nexthop))
+		return;
 	tcp_enter(s);
-	for (struct tcp_sock *sk = s->tcp.all; sk; sk = sk->all_next) {
+	for (struct tcp_sock *sk = s->tcp->all; sk; sk = sk->all_next) {
 		const struct route *r;
 
 		if (sk->dead || (sk->state != TCP_SYN_SENT &&
@@ -1042,7 +1035,7 @@ void tcp_neigh_unreachable(struct stack *s, uint32_t nexthop)
 			continue;
 		r = route_lookup(s, sk->raddr);
 		if (!r || (route_has_gateway(r) ? r->gateway.v4 : sk->raddr) !=
-			  nexthop)
+			  nexthop->v4)
 			continue;
 		CNT(s, tcp_attempt_fails);
 		CNT(s, tcp_neigh_failures);

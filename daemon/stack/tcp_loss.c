@@ -94,7 +94,7 @@ static bool tcp_txrec_room(struct tcp_sock *sk)
 	if (sk->ntx < sk->txcap)
 		return true;
 	if (!sk->txq || sk->txcap >= TCP_MAX_TXREC ||
-	    s->tcp.mem + add > s->cfg.tcp_mem_budget)
+	    s->tcp->mem + add > s->cfg.tcp_mem_budget)
 		return false;
 	n = realloc(sk->txq, 2 * add);
 	if (!n)
@@ -102,7 +102,7 @@ static bool tcp_txrec_room(struct tcp_sock *sk)
 	sk->txq = n;
 	sk->txcap *= 2;
 	sk->mem += add;
-	s->tcp.mem += add;
+	s->tcp->mem += add;
 	return true;
 }
 

@@ -25,6 +25,7 @@
  */
 #include <string.h>
 
+#include "ip.h"
 #include "ipv4.h"
 #include "stack_impl.h"
 #include "tcp_impl.h"
@@ -242,15 +243,17 @@ static void tcp_fill_hdr(uint8_t *h, uint16_t sport, uint16_t dport,
 static int tcp_send_pbuf(struct stack *s, struct pbuf *p, uint32_t src,
 			 uint32_t dst, uint8_t flags)
 {
-	uint32_t sum = inet_pseudo_sum(src, dst, IP_PROTO_TCP,
-				       (uint16_t)p->len);
+	struct ip_tx tx = { .src = ip4(src), .dst = ip4(dst),
+			    .proto = IP_PROTO_TCP, .flags = IP_TX_DONTFRAG };
+	uint32_t sum = ip_pseudo_sum(&tx.src, &tx.dst, IP_PROTO_TCP,
+				     (uint32_t)p->len);
 	int rc;
 
 	put16(p->data + 16, inet_fold(inet_sum(p->data, p->len, sum)));
 	CNT(s, tcp_tx);
 	if (flags & TCP_RST)
 		CNT(s, tcp_tx_rst);
-	rc = ipv4_output(s, p, src, dst, IP_PROTO_TCP, 0, true);
+	rc = ip_output(s, p, &tx);
 	if (rc < 0)
 		CNT(s, tcp_tx_err);
 	return rc;
@@ -353,7 +356,7 @@ void tcp_send_ack(struct tcp_sock *sk)
 void tcp_send_challenge_ack(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
-	struct tcp_table *t = &s->tcp;
+	struct tcp_table *t = s->tcp;
 
 	if (s->now - t->chack_window >= NSEC_PER_SEC || !t->chack_window) {
 		t->chack_window = s->now ? s->now : 1;

@@ -88,7 +88,7 @@ static bool tcp_port_conflict(struct tcp_sock *sk, uint32_t addr,
 {
 	struct tcp_sock *o;
 
-	for (o = sk->s->tcp.bound[port % TCP_HASH]; o; o = o->bnext)
+	for (o = sk->s->tcp->bound[port % TCP_HASH]; o; o = o->bnext)
 		if (o->lport == port && tcp_bind_conflict(sk, o, addr))
 			return true;
 	return false;
@@ -165,7 +165,7 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 			return rc;
 	}
 	/* a listener may not share the port with another non-reuseport one */
-	for (struct tcp_sock *o = s->tcp.bound[sk->lport % TCP_HASH]; o;
+	for (struct tcp_sock *o = s->tcp->bound[sk->lport % TCP_HASH]; o;
 	     o = o->bnext)
 		if (o != sk && o->lport == sk->lport &&
 		    o->state == TCP_LISTEN && tcp_bind_conflict(sk, o, sk->laddr))
@@ -184,18 +184,18 @@ static int tcp_pick_ephemeral(struct tcp_sock *sk)
 	struct stack *s = sk->s;
 	unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
 	uint32_t t[3] = { sk->laddr, sk->raddr, sk->rport };
-	uint32_t off = (uint32_t)inet_siphash(s->tcp.secret, t, sizeof(t));
+	uint32_t off = (uint32_t)inet_siphash(s->tcp->secret, t, sizeof(t));
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(s->cfg.tcp_port_lo +
-					   (off + s->tcp.next_ephemeral + i) % n);
+					   (off + s->tcp->next_ephemeral + i) % n);
 
 		if (tcp_lookup_conn(s, sk->laddr, port, sk->raddr, sk->rport))
 			continue;
 		if (tcp_port_conflict(sk, 0, port) &&
 		    !sk->reuseaddr)
 			continue;
-		s->tcp.next_ephemeral += i + 1;
+		s->tcp->next_ephemeral += i + 1;
 		sk->lport = port;
 		return 0;
 	}
@@ -1032,7 +1032,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 struct tcp_sock *tcp_find(struct stack *s, uint64_t id, uint32_t laddr,
 			  uint16_t lport, uint32_t raddr, uint16_t rport)
 {
-	for (struct tcp_sock *sk = s->tcp.all; sk; sk = sk->all_next) {
+	for (struct tcp_sock *sk = s->tcp->all; sk; sk = sk->all_next) {
 		if (sk->dead || sk->state == TCP_CLOSED)
 			continue;
 		if (id ? sk->id == id :
@@ -1081,7 +1081,7 @@ int tcp_terminate(struct tcp_sock *sk, uint64_t now)
 void tcp_foreach(struct stack *s,
 		 void (*fn)(void *arg, const struct tcp_sock *sk), void *arg)
 {
-	for (struct tcp_sock *sk = s->tcp.all; sk; sk = sk->all_next)
+	for (struct tcp_sock *sk = s->tcp->all; sk; sk = sk->all_next)
 		if (!sk->dead)
 			fn(arg, sk);
 }
@@ -1094,7 +1094,7 @@ void tcp_foreach(struct stack *s,
  */
 unsigned tcp_sock_count(const struct stack *s)
 {
-	return s->tcp.nsocks;
+	return s->tcp->nsocks;
 }
 
 /**
@@ -1105,7 +1105,7 @@ unsigned tcp_sock_count(const struct stack *s)
  */
 size_t tcp_mem_in_use(const struct stack *s)
 {
-	return s->tcp.mem;
+	return s->tcp->mem;
 }
 
 /**

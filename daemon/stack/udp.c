@@ -41,6 +41,7 @@
 
 #include "dgram.h"
 #include "icmp.h"
+#include "ip.h"
 #include "ipv4.h"
 #include "stack_impl.h"
 
@@ -67,9 +68,9 @@ int udp_open(struct stack *s, struct udp_sock **out)
 	if (!us)
 		return -ENOMEM;
 	dgram_init(&us->dg, s, DGRAM_UDP);
-	us->next = s->udp.head;
-	s->udp.head = us;
-	s->udp.count++;
+	us->next = s->udp->head;
+	s->udp->head = us;
+	s->udp->count++;
 	*out = us;
 	return 0;
 }
@@ -81,12 +82,12 @@ int udp_open(struct stack *s, struct udp_sock **out)
 void udp_close(struct udp_sock *us)
 {
 	struct stack *s = us->dg.s;
-	struct udp_sock **pp = &s->udp.head;
+	struct udp_sock **pp = &s->udp->head;
 
 	while (*pp != us)
 		pp = &(*pp)->next;
 	*pp = us->next;
-	s->udp.count--;
+	s->udp->count--;
 	dgram_fini(&us->dg);
 	free(us);
 }
@@ -116,7 +117,7 @@ static bool udp_addrs_overlap(uint32_t a, uint32_t b)
 static bool udp_port_free(const struct stack *s, const struct udp_sock *us,
 			  uint32_t addr, uint16_t port)
 {
-	for (const struct udp_sock *o = s->udp.head; o; o = o->next) {
+	for (const struct udp_sock *o = s->udp->head; o; o = o->next) {
 		if (o == us || o->lport != port ||
 		    !udp_addrs_overlap(o->laddr, addr))
 			continue;
@@ -379,7 +380,7 @@ int udp_sendmsg(struct udp_sock *us, const void *buf, size_t len,
 	if (rc)
 		return rc;
 	rc = udp_output(us, buf, len, daddr, dport, tx);
-	ipv4_loop_drain(s);      /* a datagram to ourselves arrives now */
+	ip_loop_drain(s);      /* a datagram to ourselves arrives now */
 	return rc;
 }
 
@@ -504,12 +505,12 @@ int udp_getpeername(const struct udp_sock *us, uint32_t *addr,
 
 unsigned udp_sock_count(const struct stack *s)
 {
-	return s->udp.count;
+	return s->udp->count;
 }
 
 /* Queue a datagram (payload in @p) on @us; consumes @p. */
 static void udp_queue(struct udp_sock *us, struct pbuf *p,
-		      const struct udp_meta *m, const struct ipv4_rx *rx)
+		      const struct udp_meta *m, const struct ip_rx *rx)
 {
 	struct stack *s = us->dg.s;
 	struct dgram_info in;
@@ -550,7 +551,7 @@ static int udp_match(const struct udp_sock *us, const struct udp_meta *m,
 }
 
 static int udp_parse(struct stack *s, struct pbuf *p,
-		     const struct ipv4_rx *rx, struct udp_meta *m)
+		     const struct ip_rx *rx, struct udp_meta *m)
 {
 	uint16_t ulen, ck;
 
@@ -566,13 +567,13 @@ static int udp_parse(struct stack *s, struct pbuf *p,
 	pbuf_trim(p, ulen);
 	ck = get16(p->data + 6);
 	if (ck && inet_fold(inet_sum(p->data, ulen,
-				     inet_pseudo_sum(rx->h.src, rx->h.dst,
+				     inet_pseudo_sum(rx->src.v4, rx->dst.v4,
 						     IP_PROTO_UDP, ulen))) != 0) {
 		CNT(s, udp_rx_bad_cksum);
 		return -1;
 	}
-	m->src = rx->h.src;
-	m->dst = rx->h.dst;
+	m->src = rx->src.v4;
+	m->dst = rx->dst.v4;
 	m->sport = get16(p->data);
 	m->dport = get16(p->data + 2);
 	m->len = ulen - UDP_HLEN;
@@ -582,11 +583,11 @@ static int udp_parse(struct stack *s, struct pbuf *p,
 /* A broadcast goes to every socket on the port; each gets a copy. */
 static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
 			      const struct udp_meta *m,
-			      const struct ipv4_rx *rx)
+			      const struct ip_rx *rx)
 {
 	struct udp_sock *last = NULL;
 
-	for (struct udp_sock *us = s->udp.head; us; us = us->next) {
+	for (struct udp_sock *us = s->udp->head; us; us = us->next) {
 		struct pbuf *c;
 
 		if (!udp_match(us, m, true))
@@ -615,7 +616,7 @@ static struct udp_sock *udp_lookup(struct stack *s, const struct udp_meta *m)
 	struct udp_sock *best = NULL;
 	int best_score = 0;
 
-	for (struct udp_sock *us = s->udp.head; us; us = us->next) {
+	for (struct udp_sock *us = s->udp->head; us; us = us->next) {
 		int sc = udp_match(us, m, false);
 
 		if (sc > best_score) {
@@ -632,7 +633,8 @@ static struct udp_sock *udp_lookup(struct stack *s, const struct udp_meta *m)
  * @p: the datagram, data at the UDP header
  * @rx: what IPv4 learned about it
  */
-void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
+static void udp_input(struct stack *s, struct pbuf *p,
+		      const struct ip_rx *rx)
 {
 	struct udp_sock *us;
 	struct udp_meta m;
@@ -656,28 +658,27 @@ void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx)
 	CNT(s, udp_rx_no_port);
 	pbuf_push(p, UDP_HLEN);
 	icmp_send_error(s, ICMP_UNREACH, ICMP_UNREACH_PORT, 0, rx->hdr,
-			rx->h.hlen + p->len);
+			rx->hdr_len + p->len);
 	pbuf_free(p);
 }
 
 /**
  * udp_icmp_error() - an ICMP error quoted one of our datagrams
  * @s: the engine
- * @e: the error (icmp.c checked its quoted header and 8 bytes)
+ * @e: the error (the ICMP module checked its quoted header and 8 bytes)
  *
  * RFC 1122 4.1.3.3: UDP passes ICMP errors to the application. The
  * socket is the one a reply from the quoted destination would reach.
  */
-void udp_icmp_error(struct stack *s, const struct icmp_err *e)
+static void udp_icmp_error(struct stack *s, const struct ip_err *e)
 {
-	const uint8_t *u = e->orig + e->hlen;
 	struct udp_meta m = {
-		.src = get32(e->orig + 16), .dst = get32(e->orig + 12),
-		.sport = get16(u + 2), .dport = get16(u),
+		.src = e->dst.v4, .dst = e->src.v4,
+		.sport = get16(e->l4 + 2), .dport = get16(e->l4),
 	};
 	struct dgram_ee ee = {
 		.origin = DGRAM_EE_ICMP, .type = e->type, .code = e->code,
-		.info = e->info, .offender = e->rx->h.src, .addr = m.src,
+		.info = e->info, .offender = e->offender.v4, .addr = m.src,
 		.port = m.sport,
 	};
 	struct dgram_info in;
@@ -688,19 +689,44 @@ void udp_icmp_error(struct stack *s, const struct icmp_err *e)
 	us = udp_lookup(s, &m);
 	if (!us)
 		return;
-	ee.err = (uint32_t)dgram_icmp_errno(&us->dg, e->type, e->code, &hard);
+	ee.err = (uint32_t)dgram_icmp_errno(&us->dg, e, &hard);
 	if (!ee.err)
 		return;
 	dgram_info_rx(s, e->rx, &in);
 	in.spec_dst = 0;         /* Linux leaves it unset for errors */
 	if (dgram_report(&us->dg, &ee, hard, us->connected, &in,
-			 u + UDP_HLEN, e->len - e->hlen - UDP_HLEN))
+			 e->l4 + UDP_HLEN, e->l4_len - UDP_HLEN))
 		CNT(s, udp_icmp_err);
+}
+
+static const struct ip_proto udp_proto = {
+	.name = "udp",
+	.input = udp_input,
+	.error = udp_icmp_error,
+};
+
+/**
+ * udp_init() - register UDP with the network layers' protocol table
+ * @s: the engine
+ *
+ * Return: 0, or -ENOMEM
+ */
+int udp_init(struct stack *s)
+{
+	s->udp = calloc(1, sizeof(*s->udp));
+	if (!s->udp)
+		return -ENOMEM;
+	s->protos.v4[IP_PROTO_UDP] = &udp_proto;
+	return 0;
 }
 
 /* Free every socket: the host is gone (stack_free). */
 void udp_fini(struct stack *s)
 {
-	while (s->udp.head)
-		udp_close(s->udp.head);
+	if (!s->udp)
+		return;
+	while (s->udp->head)
+		udp_close(s->udp->head);
+	free(s->udp);
+	s->udp = NULL;
 }

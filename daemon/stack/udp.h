@@ -51,8 +51,6 @@ struct udp_meta {
 struct stack;
 struct udp_sock;
 struct pbuf;
-struct ipv4_rx;
-struct icmp_err;
 
 struct udp_table {
 	struct udp_sock *head;
@@ -85,8 +83,7 @@ int udp_getpeername(const struct udp_sock *us, uint32_t *addr,
 unsigned udp_sock_count(const struct stack *s);
 
 /* For the engine's own modules */
-void udp_input(struct stack *s, struct pbuf *p, const struct ipv4_rx *rx);
-void udp_icmp_error(struct stack *s, const struct icmp_err *e);
+int udp_init(struct stack *s);
 void udp_fini(struct stack *s);
 
 #endif

@@ -55,6 +55,8 @@
 #include "icmp.h"
 #include "ipv4.h"
 #include "ipv6.h"
+#include "ping.h"
+#include "raw.h"
 #include "icmp6.h"
 #include "stack.h"
 #include "stack_impl.h"
@@ -559,6 +561,9 @@ static size_t ff_heap_expected(const struct stack *s, size_t pbuf_bytes)
 	const struct pbuf_pool *pool = &s->pool;
 	size_t n = heap_cost(sizeof(*s));
 
+	/* the transports' tables (transport.c) */
+	n += heap_cost(sizeof(*s->tcp)) + heap_cost(sizeof(*s->udp)) +
+	     heap_cost(sizeof(*s->ping)) + heap_cost(sizeof(*s->raw));
 	if (s->neigh.e) {
 		n += heap_cost(s->neigh.cap * sizeof(*s->neigh.e));
 		n += heap_cost(s->neigh.nbuckets * sizeof(*s->neigh.bucket));
@@ -746,7 +751,7 @@ static unsigned ff_check_reass(struct ff *f, uint64_t *owned, size_t *bytes,
 static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 {
 	struct stack *s = f->s;
-	const struct tcp_table *t = &s->tcp;
+	const struct tcp_table *t = s->tcp;
 	unsigned n = 0, timers = 0, tw = 0;
 	size_t mem = 0;
 

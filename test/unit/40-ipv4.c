@@ -518,7 +518,9 @@ Test(ipv4, fragments_reassemble_in_a_peer_engine)
 	n = th_echo(fbuf, 0xabcd, 1, data, sizeof(data));
 	p = pbuf_copy(&a.s->pool, PBUF_HEADROOM, fbuf, n);
 	a.s->now = a.now;
-	cr_assert_eq(ipv4_output(a.s, p, 0, TH_PEER, IP_PROTO_ICMP, 0, false), 0);
+	cr_assert_eq(ipv4_output(a.s, p, &(struct ip_tx){
+				 .dst = ip4(TH_PEER), .proto = IP_PROTO_ICMP }),
+		     0);
 	cr_assert_eq(th_queued(&a), 4, "5008 bytes: 3 x 1480 + 568");
 	while (th_queued(&a)) {
 		struct th_frame *fr = th_pop(&a);

@@ -12,6 +12,7 @@
 #include "60-tcp-harness.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "stack_impl.h"
 
 TestSuite(tcp_timers, .init = th_setup, .fini = th_teardown);
 
@@ -271,18 +272,20 @@ Test(tcp_timers, cubic_slow_start_and_loss)
 }
 
 /* ARP gives up on the next hop: a connection still opening fails with
- * EHOSTUNREACH, as in Linux (arp.c calls tcp_neigh_unreachable()) */
+ * EHOSTUNREACH, as in Linux (the neighbour cache calls
+ * stack_unreachable(), which reaches TCP's hook in the protocol table) */
 Test(tcp_timers, neighbour_unreachable)
 {
 	struct tcp_sock *c, *l, *e;
+	struct ip_addr other = ip4(IPV4(10, 0, 0, 9)), peer = ip4(TH_PEER);
 
 	th_passive_open(&l, &e, 1000, false);
 	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER, 443, T.now), -EINPROGRESS);
 	drain();
-	tcp_neigh_unreachable(T.s, IPV4(10, 0, 0, 9));
+	stack_unreachable(T.s, &other);
 	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
-	tcp_neigh_unreachable(T.s, TH_PEER);
+	stack_unreachable(T.s, &peer);
 	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
 	cr_assert_eq(tcp_sock_error(c), -EHOSTUNREACH);
 	cr_assert_eq(tcp_sock_state(e), TCP_ESTABLISHED, "only opening ones");

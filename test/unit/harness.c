@@ -504,7 +504,9 @@ int th_output(struct th *t, uint32_t dst, size_t len, uint8_t tag, bool df)
 	cr_assert_not_null(p);
 	memset(p->data, tag, len);
 	t->s->now = t->now;     /* as every entry point of the engine does */
-	return ipv4_output(t->s, p, 0, dst, 253, 0, df);
+	return ipv4_output(t->s, p, &(struct ip_tx){
+		.dst = ip4(dst), .proto = 253,
+		.flags = df ? IP_TX_DONTFRAG : 0 });
 }
 
 /**
