@@ -462,8 +462,8 @@ static void netstat_tcp(void *arg, const struct tcp_sock *sk)
 	n->proto = 6;
 	n->state = (uint8_t)i.state;	/* enum tcp_state == USTACK_SS_* */
 	n->timer = (uint8_t)i.timer;	/* enum tcp_timer_kind == USTACK_TIMER_* */
-	n->laddr = i.laddr;
-	n->raddr = i.raddr;
+	n->laddr = i.laddr.v4;	/* IPv4 only until programs get AF_INET6 */
+	n->raddr = i.raddr.v4;
 	n->lport = i.lport;
 	n->rport = i.rport;
 	if (i.state == TCP_LISTEN) {
@@ -501,9 +501,9 @@ static void netstat_udp(void *arg, const struct sock_udp_view *v)
 	n->id = (uint64_t)1 << 32 | v->owner.id;
 	n->proto = 17;
 	n->state = v->connected ? USTACK_SS_CONNECTED : USTACK_SS_UNCONN;
-	n->laddr = v->laddr;
+	n->laddr = v->laddr.v4;	/* IPv4 only until programs get AF_INET6 */
 	n->lport = v->lport;
-	n->raddr = v->raddr;
+	n->raddr = v->raddr.v4;
 	n->rport = v->rport;
 	n->recv_q = (uint32_t)v->recv_q;
 	netstat_owner(n, &v->owner, true);
@@ -536,6 +536,7 @@ static int admin_kill(struct admin *a, struct ctl_req *req)
 	struct daemon *d = a->d;
 	struct ustack_kill_req kr;
 	struct ustack_kill_reply rep = { 0 };
+	struct ip_addr la, ra;
 	struct tcp_sock *sk;
 	int rc;
 
@@ -544,7 +545,9 @@ static int admin_kill(struct admin *a, struct ctl_req *req)
 		return -EINVAL;
 	if (kr.id >> 32)
 		return -EOPNOTSUPP;	/* a UDP socket: nothing to abort */
-	sk = tcp_find(d->stack, kr.id, kr.laddr, kr.lport, kr.raddr, kr.rport);
+	la = ip4(kr.laddr);
+	ra = ip4(kr.raddr);
+	sk = tcp_find(d->stack, kr.id, &la, kr.lport, &ra, kr.rport);
 	if (!sk)
 		return -ENOENT;
 	rc = tcp_terminate(sk, daemon_now());

@@ -384,8 +384,10 @@ void socktab_foreach_udp(struct socktab *t,
 		sock_owner_of(sk, &v.owner);
 		sk->proto->getname(sk, false, &v.laddr, &v.lport);
 		v.connected = sk->proto->getname(sk, true, &v.raddr, &v.rport) == 0;
-		if (!v.connected)
-			v.raddr = v.rport = 0;
+		if (!v.connected) {
+			v.raddr = ip_any(v.laddr.family);
+			v.rport = 0;
+		}
 		v.recv_q = udp_recv_queued(sk->e.udp);
 		fn(arg, &v);
 	}
@@ -454,36 +456,71 @@ static struct sock *sock_lookup(struct socktab *t, int fd)
 	return NULL;
 }
 
-/*
- * The IPv4 address in @ua, for an AF_INET socket (the only kind until
- * IPv6): any other family is EAFNOSUPPORT, as from Linux's inet_bind(),
- * tcp_v4_connect() and udp_sendmsg().
+/**
+ * sock_addr_in() - a program's address as the engine takes it
+ * @sk: the socket (its domain)
+ * @ua: the address the program gave
+ * @addr: set to it
+ * @port: set to its port
+ *
+ * The one place a sockaddr becomes a struct ip_addr. An AF_INET socket
+ * takes AF_INET addresses only, an AF_INET6 one AF_INET6 addresses only
+ * (::ffff:a.b.c.d included, which the engine turns into IPv4): any other
+ * family is EAFNOSUPPORT, as from Linux's inet_bind(), tcp_v4_connect(),
+ * tcp_v6_connect() and udp_sendmsg(). (AF_INET6 sockets are refused at
+ * socket() still; their sin6_scope_id is not passed down yet.)
+ *
+ * Return: 0, or -EAFNOSUPPORT, -EINVAL (a malformed address)
  */
-static int sock_addr_in(const struct ustack_sockaddr *ua, uint32_t *addr,
-			uint16_t *port)
+static int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
+			struct ip_addr *addr, uint16_t *port)
 {
 	int rc = ustack_addr_check(ua);
+	uint32_t a;
 
 	if (rc)
 		return rc;
-	if (ua->family != AF_INET)
+	if (ua->family != sk->domain)
 		return -EAFNOSUPPORT;
 	*port = ua->port;
-	memcpy(addr, ua->addr, 4);
-	*addr = ntohl(*addr);
+	if (ua->family == AF_INET6) {
+		*addr = ip6(ua->addr);
+		return 0;
+	}
+	memcpy(&a, ua->addr, 4);
+	*addr = ip4(ntohl(a));
 	return 0;
 }
 
-void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
-		   struct ustack_sockaddr *ua)
+/**
+ * sock_addr_out() - an engine address as the program sees it
+ * @sk: the socket (its domain)
+ * @addr: the engine's address (IPv4 for an AF_INET6 socket's IPv4
+ *        traffic; family IP_NONE: unspecified)
+ * @port: its port
+ * @ua: set to the sockaddr: AF_INET, or AF_INET6 with IPv4 addresses
+ *      shown as ::ffff:a.b.c.d, as Linux shows them
+ */
+void sock_addr_out(const struct sock *sk, const struct ip_addr *addr,
+		   uint16_t port, struct ustack_sockaddr *ua)
 {
-	uint32_t n = htonl(addr);
-
-	(void)sk;
 	memset(ua, 0, sizeof(*ua));
 	ua->port = port;
+	if (sk->domain == AF_INET6) {
+		struct ip_addr m = addr->family == IP_V4 ? ip_map(addr) :
+				   addr->family == IP_V6 ? *addr :
+				   ip_any(IP_V6);
+
+		ua->family = AF_INET6;
+		memcpy(ua->addr, m.v6, 16);
+		return;
+	}
 	ua->family = AF_INET;
-	memcpy(ua->addr, &n, 4);
+	if (addr->family == IP_V4) {
+		uint32_t n = htonl(addr->v4);
+
+		memcpy(ua->addr, &n, 4);
+	}
 }
 
 /*
@@ -524,14 +561,16 @@ static unsigned sock_reap(struct socktab *t)
 
 static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua)
 {
-	uint32_t addr;
+	struct ip_addr addr;
 	uint16_t port;
 	int rc;
 
+	/* AF_UNSPEC with INADDR_ANY: Linux's inet_bind() compatibility */
 	if (ua->family == AF_UNSPEC)
-		rc = 0, addr = 0, port = ua->port;
+		rc = 0, addr = ip_any(sk->domain == AF_INET6 ? IP_V6 : IP_V4),
+		port = ua->port;
 	else
-		rc = sock_addr_in(ua, &addr, &port);
+		rc = sock_addr_in(sk, ua, &addr, &port);
 	if (rc)
 		return rc;
 	/* a ping socket's identifier and a raw socket's port are no ports */
@@ -539,16 +578,16 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 		sk->t->st.eacces_port++;
 		return -EACCES;
 	}
-	rc = sk->proto->bind(sk, addr, port);
+	rc = sk->proto->bind(sk, &addr, port);
 	if (rc == -EADDRINUSE && sock_reap(sk->t))
-		rc = sk->proto->bind(sk, addr, port);
+		rc = sk->proto->bind(sk, &addr, port);
 	return rc;
 }
 
 static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 		       uint64_t client, uint32_t seq)
 {
-	uint32_t addr;
+	struct ip_addr addr;
 	uint16_t port;
 	int rc;
 
@@ -558,12 +597,12 @@ static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 		sk->filler += r->filler;
 	if (r->addr.family == AF_UNSPEC)
 		return sk->proto->disconnect(sk);
-	rc = sock_addr_in(&r->addr, &addr, &port);
+	rc = sock_addr_in(sk, &r->addr, &addr, &port);
 	if (rc)
 		return rc;
 	if (sk->pend_connect)
 		return -EALREADY;
-	rc = sk->proto->connect(sk, addr, port, r->nonblock != 0);
+	rc = sk->proto->connect(sk, &addr, port, r->nonblock != 0);
 	if (rc == SOCK_PENDING) {
 		sk->pend_connect = true;
 		sk->pend_client = client;
@@ -704,7 +743,7 @@ static int req_sendto(struct sock *sk, const void *body, size_t len)
 	const uint8_t *data = (const uint8_t *)body + sizeof(struct ustack_dgram_hdr);
 	struct ustack_dgram_meta m, *mp = NULL;
 	struct ustack_dgram_hdr h;
-	uint32_t addr;
+	struct ip_addr addr;
 	uint16_t port;
 	int rc = ustack_dgram_check(body, len, &h);
 
@@ -720,7 +759,7 @@ static int req_sendto(struct sock *sk, const void *body, size_t len)
 	if (h.addr.family == AF_UNSPEC) {
 		rc = sk->proto->sendto(sk, data, h.len, NULL, 0, mp);
 	} else {
-		rc = sock_addr_in(&h.addr, &addr, &port);
+		rc = sock_addr_in(sk, &h.addr, &addr, &port);
 		if (rc)
 			return rc;
 		rc = sk->proto->sendto(sk, data, h.len, &addr, port, mp);
@@ -810,14 +849,14 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 	case USTACK_MSG_GETSOCKNAME:
 	case USTACK_MSG_GETPEERNAME: {
 		struct ustack_sockaddr ua;
-		uint32_t addr;
+		struct ip_addr addr;
 		uint16_t port;
 
 		rc = sk->proto->getname(sk, h->type == USTACK_MSG_GETPEERNAME,
 					&addr, &port);
 		if (rc)
 			return rc;
-		sock_addr_out(sk, addr, port, &ua);
+		sock_addr_out(sk, &addr, port, &ua);
 		memcpy(reply, &ua, sizeof(ua));
 		*reply_len = sizeof(ua);
 		return 0;

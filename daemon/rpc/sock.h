@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ip.h"
 #include "ustack_proto.h"
 
 struct event_base;
@@ -100,7 +101,7 @@ bool sock_owner_of(const void *user, struct sock_owner *o);
 /* A UDP socket as netstat shows it. */
 struct sock_udp_view {
 	struct sock_owner owner;
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr;    /* the engine's (IPv4 or IPv6) */
 	uint16_t lport, rport;
 	bool connected;
 	size_t recv_q;

@@ -289,7 +289,7 @@ int dg_getopt(struct sock *sk, int level, int name, int *val)
  */
 int dg_shutdown(struct sock *sk, int how)
 {
-	uint32_t a;
+	struct ip_addr a;
 	uint16_t p;
 	int rc = sk->proto->getname(sk, true, &a, &p) == -ENOTCONN ?
 		 -ENOTCONN : 0;
@@ -476,7 +476,8 @@ static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
 {
 	struct ustack_dgram_meta meta, *m = NULL;
 	size_t off = sizeof(*h);
-	uint32_t addr;
+	struct ip_addr addr;
+	uint32_t a;
 
 	if (h->flags & USTACK_DG_META) {
 		memcpy(&meta, chan_buf + off, sizeof(meta));
@@ -487,8 +488,8 @@ static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
 		return sk->proto->sendto(sk, chan_buf + off, h->len, NULL, 0, m);
 	if (h->addr.family != AF_INET)
 		return -ENETUNREACH;
-	memcpy(&addr, h->addr.addr, 4);
-	addr = ntohl(addr);
+	memcpy(&a, h->addr.addr, 4);
+	addr = ip4(ntohl(a));
 	return sk->proto->sendto(sk, chan_buf + off, h->len, &addr,
 				 h->addr.port, m);
 }
@@ -566,7 +567,9 @@ static void dg_errq_entry(struct sock *sk, struct ustack_dgerr_reply *r,
 	r->ee.info = ee.info;
 	a = htonl(ee.offender);
 	memcpy(r->ee.offender, &a, 4);
-	sock_addr_out(sk, ee.addr, ee.port, &r->name);
+	sock_addr_out(sk, &(struct ip_addr){ .family = IP_V4,
+					      .v4 = ee.addr }, ee.port,
+		      &r->name);
 	r->full_len = (uint32_t)len;
 	r->len = (uint32_t)(len < USTACK_DGERR_PAYLOAD_MAX ?
 			    len : USTACK_DGERR_PAYLOAD_MAX);

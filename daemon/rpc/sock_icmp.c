@@ -42,16 +42,17 @@ static void sp_close(struct sock *sk)
 	sk->dg = NULL;
 }
 
-static int sp_bind(struct sock *sk, uint32_t addr, uint16_t port)
+static int sp_bind(struct sock *sk, const struct ip_addr *addr,
+		   uint16_t port)
 {
-	return ping_bind(sk->e.ping, addr, port);
+	return ping_bind(sk->e.ping, addr->v4, port);
 }
 
-static int sp_connect(struct sock *sk, uint32_t addr, uint16_t port,
-		      bool nonblock)
+static int sp_connect(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port, bool nonblock)
 {
 	(void)nonblock;
-	return ping_connect(sk->e.ping, addr, port);
+	return ping_connect(sk->e.ping, addr->v4, port);
 }
 
 static int sp_disconnect(struct sock *sk)
@@ -66,12 +67,13 @@ static int si_listen(struct sock *sk, int backlog)
 	return -EOPNOTSUPP;
 }
 
-static int sp_getname(struct sock *sk, bool peer, uint32_t *addr,
+static int sp_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 		      uint16_t *port)
 {
+	*addr = ip4(0);
 	if (peer)
-		return ping_getpeername(sk->e.ping, addr, port);
-	ping_getsockname(sk->e.ping, addr, port);
+		return ping_getpeername(sk->e.ping, &addr->v4, port);
+	ping_getsockname(sk->e.ping, &addr->v4, port);
 	return 0;
 }
 
@@ -109,7 +111,7 @@ static int sp_getopt(struct sock *sk, int level, int name, int *val)
 }
 
 static int sp_sendto(struct sock *sk, const void *buf, size_t len,
-		     const uint32_t *dst, uint16_t dport,
+		     const struct ip_addr *dst, uint16_t dport,
 		     const struct ustack_dgram_meta *meta)
 {
 	struct dgram_tx tx;
@@ -121,7 +123,8 @@ static int sp_sendto(struct sock *sk, const void *buf, size_t len,
 	rc = dg_tx(meta, &tx);
 	if (rc)
 		return rc;
-	return ping_sendmsg(sk->e.ping, buf, len, dst, &tx, sock_now(sk));
+	return ping_sendmsg(sk->e.ping, buf, len, dst ? &dst->v4 : NULL, &tx,
+			    sock_now(sk));
 }
 
 const struct sock_proto sock_ping_proto = {
@@ -161,17 +164,18 @@ static void sr_close(struct sock *sk)
 	sk->dg = NULL;
 }
 
-static int sr_bind(struct sock *sk, uint32_t addr, uint16_t port)
+static int sr_bind(struct sock *sk, const struct ip_addr *addr,
+		   uint16_t port)
 {
 	(void)port;
-	return raw_bind(sk->e.raw, addr);
+	return raw_bind(sk->e.raw, addr->v4);
 }
 
-static int sr_connect(struct sock *sk, uint32_t addr, uint16_t port,
-		      bool nonblock)
+static int sr_connect(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port, bool nonblock)
 {
 	(void)nonblock;
-	return raw_connect(sk->e.raw, addr, port);
+	return raw_connect(sk->e.raw, addr->v4, port);
 }
 
 static int sr_disconnect(struct sock *sk)
@@ -179,12 +183,13 @@ static int sr_disconnect(struct sock *sk)
 	return raw_disconnect(sk->e.raw);
 }
 
-static int sr_getname(struct sock *sk, bool peer, uint32_t *addr,
+static int sr_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 		      uint16_t *port)
 {
+	*addr = ip4(0);
 	if (peer)
-		return raw_getpeername(sk->e.raw, addr, port);
-	raw_getsockname(sk->e.raw, addr, port);
+		return raw_getpeername(sk->e.raw, &addr->v4, port);
+	raw_getsockname(sk->e.raw, &addr->v4, port);
 	return 0;
 }
 
@@ -220,7 +225,7 @@ static int sr_getopt(struct sock *sk, int level, int name, int *val)
 }
 
 static int sr_sendto(struct sock *sk, const void *buf, size_t len,
-		     const uint32_t *dst, uint16_t dport,
+		     const struct ip_addr *dst, uint16_t dport,
 		     const struct ustack_dgram_meta *meta)
 {
 	struct dgram_tx tx;
@@ -232,7 +237,8 @@ static int sr_sendto(struct sock *sk, const void *buf, size_t len,
 	rc = dg_tx(meta, &tx);
 	if (rc)
 		return rc;
-	return raw_sendmsg(sk->e.raw, buf, len, dst, &tx, sock_now(sk));
+	return raw_sendmsg(sk->e.raw, buf, len, dst ? &dst->v4 : NULL, &tx,
+			   sock_now(sk));
 }
 
 const struct sock_proto sock_raw_proto = {

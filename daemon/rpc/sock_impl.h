@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ip.h"
 #include "sock.h"
 
 struct uid_quota {
@@ -71,7 +72,7 @@ struct sock {
 	uint32_t linger_seq;
 	struct event *linger_timer;
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
-	uint32_t bound_addr;            /* bind()'s address and port */
+	struct ip_addr bound_addr;      /* bind()'s address and port */
 	uint16_t bound_port;
 	uint16_t old_lport;             /* getsockname after a disconnect */
 	int user_mss;                   /* TCP_MAXSEG set, 0: none */
@@ -91,19 +92,20 @@ struct sock {
 
 /*
  * A protocol's half of a socket. Each returns 0 or a negative errno,
- * as Linux reports to the program. Addresses are IPv4, host order.
+ * as Linux reports to the program. Addresses are the engine's (struct
+ * ip_addr): sock_addr_in() and sock_addr_out() convert them.
  */
 struct sock_proto {
 	int chan_type;                  /* SOCK_SEQPACKET or SOCK_STREAM */
 	int (*open)(struct sock *sk, void *engine); /* engine: adopt it */
 	void (*close)(struct sock *sk);
-	int (*bind)(struct sock *sk, uint32_t addr, uint16_t port);
+	int (*bind)(struct sock *sk, const struct ip_addr *addr, uint16_t port);
 	/* may return SOCK_PENDING: the reply follows (sock_reply_pending) */
-	int (*connect)(struct sock *sk, uint32_t addr, uint16_t port,
-		       bool nonblock);
+	int (*connect)(struct sock *sk, const struct ip_addr *addr,
+		       uint16_t port, bool nonblock);
 	int (*disconnect)(struct sock *sk);
 	int (*listen)(struct sock *sk, int backlog);
-	int (*getname)(struct sock *sk, bool peer, uint32_t *addr,
+	int (*getname)(struct sock *sk, bool peer, struct ip_addr *addr,
 		       uint16_t *port);
 	int (*setopt)(struct sock *sk, int level, int name, int val);
 	int (*getopt)(struct sock *sk, int level, int name, int *val);
@@ -111,7 +113,7 @@ struct sock_proto {
 	int (*ioctl)(struct sock *sk, unsigned long req, int *val);
 	/* @meta: the datagram's IP_TTL, IP_TOS, IP_PKTINFO, or NULL */
 	int (*sendto)(struct sock *sk, const void *buf, size_t len,
-		      const uint32_t *dst, uint16_t dport,
+		      const struct ip_addr *dst, uint16_t dport,
 		      const struct ustack_dgram_meta *meta);
 	/* may be NULL: the program closed a socket it had asked to linger
 	 * on; true if the protocol keeps @sk until the close is done */
@@ -165,8 +167,8 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			void *engine, int *client_fd, int *err);
 void sock_reply_pending(struct sock *sk, int status);
 int sock_tcp_info(struct sock *sk, void *out, size_t len);
-void sock_addr_out(const struct sock *sk, uint32_t addr, uint16_t port,
-		   struct ustack_sockaddr *ua);
+void sock_addr_out(const struct sock *sk, const struct ip_addr *addr,
+		   uint16_t port, struct ustack_sockaddr *ua);
 int sock_dgram_dgerr(struct sock *sk, const struct ustack_dgerr_req *req,
 		     void *reply, size_t *reply_len);
 

@@ -107,7 +107,8 @@ static int st_open(struct sock *sk, void *engine)
 	if (!sk->kick)
 		return -ENOMEM;
 	if (!ts) {
-		rc = tcp_open(sk->t->stack, &ts, sock_now(sk));
+		rc = tcp_open(sk->t->stack, sk->domain == AF_INET6 ? IP_V6 :
+			      IP_V4, &ts, sock_now(sk));
 		if (rc)
 			return rc;
 	}
@@ -147,13 +148,14 @@ static void st_kick(struct sock *sk)
 		event_active(sk->kick, 0, 0);
 }
 
-static int st_bind(struct sock *sk, uint32_t addr, uint16_t port)
+static int st_bind(struct sock *sk, const struct ip_addr *addr,
+		   uint16_t port)
 {
 	int rc = tcp_bind(T(sk), addr, port);
 
 	if (rc == 0) {
 		/* kept by st_renew(); a port bind() chose is not */
-		sk->bound_addr = addr;
+		sk->bound_addr = *addr;
 		sk->bound_port = port;
 		sk->old_lport = 0;
 	}
@@ -184,11 +186,11 @@ static int st_renew(struct sock *sk)
 {
 	struct tcp_sock *old = T(sk), *nw;
 	uint64_t now = sock_now(sk);
-	uint32_t a;
+	struct ip_addr a;
 	uint16_t p;
 	int v;
 
-	if (tcp_open(sk->t->stack, &nw, now))
+	if (tcp_open(sk->t->stack, tcp_family(old), &nw, now))
 		return -ENOBUFS;
 	for (size_t i = 0; i < sizeof(renew_opts) / sizeof(renew_opts[0]); i++)
 		if (tcp_getsockopt(old, renew_opts[i], &v) == 0)
@@ -208,8 +210,8 @@ static int st_renew(struct sock *sk)
 	tcp_abort(old, now);
 	sk->e.tcp = nw;
 	tcp_set_user(nw, sk);
-	if ((sk->bound_addr || sk->bound_port) &&
-	    tcp_bind(nw, sk->bound_addr, sk->bound_port))
+	if ((!ip_addr_is_any(&sk->bound_addr) || sk->bound_port) &&
+	    tcp_bind(nw, &sk->bound_addr, sk->bound_port))
 		log_warn("socket %u: its address is gone after a disconnect",
 			 sk->id);
 	sk->connecting = sk->nb_connect = sk->conn_done = false;
@@ -242,7 +244,8 @@ static void st_drop_unsent(struct sock *sk, uint32_t keep)
 	}
 }
 
-static int st_connect(struct sock *sk, uint32_t addr, uint16_t port,
+static int st_connect(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port,
 		      bool nonblock)
 {
 	int rc;
@@ -329,7 +332,7 @@ static int st_listen(struct sock *sk, int backlog)
 	return rc;
 }
 
-static int st_getname(struct sock *sk, bool peer, uint32_t *addr,
+static int st_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 		      uint16_t *port)
 {
 	enum tcp_state st = tcp_sock_state(T(sk));
@@ -492,7 +495,7 @@ static int st_ioctl(struct sock *sk, unsigned long req, int *val)
 }
 
 static int st_sendto(struct sock *sk, const void *buf, size_t len,
-		     const uint32_t *dst, uint16_t dport,
+		     const struct ip_addr *dst, uint16_t dport,
 		     const struct ustack_dgram_meta *meta)
 {
 	(void)meta;
@@ -677,14 +680,14 @@ static int st_hand_over(struct sock *l, struct sock *c, int cfd)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cm.b,
 			      .msg_controllen = sizeof(cm.b) };
-	uint32_t a;
+	struct ip_addr a;
 	uint16_t p;
 
 	memset(&am, 0, sizeof(am));
 	tcp_getsockname(T(c), &a, &p);
-	sock_addr_out(l, a, p, &am.local);
+	sock_addr_out(l, &a, p, &am.local);
 	tcp_getpeername(T(c), &a, &p);
-	sock_addr_out(l, a, p, &am.peer);
+	sock_addr_out(l, &a, p, &am.peer);
 	am.info = (struct ustack_sock_info){ c->domain, c->type, c->protocol,
 					     c->id };
 	memset(&cm, 0, sizeof(cm));

@@ -33,16 +33,17 @@ static void su_close(struct sock *sk)
 	sk->dg = NULL;
 }
 
-static int su_bind(struct sock *sk, uint32_t addr, uint16_t port)
+static int su_bind(struct sock *sk, const struct ip_addr *addr,
+		   uint16_t port)
 {
-	return udp_bind(sk->e.udp, addr, port);
+	return udp_bind(sk->e.udp, addr->v4, port);
 }
 
-static int su_connect(struct sock *sk, uint32_t addr, uint16_t port,
-		      bool nonblock)
+static int su_connect(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port, bool nonblock)
 {
 	(void)nonblock;
-	return udp_connect(sk->e.udp, addr, port);
+	return udp_connect(sk->e.udp, addr->v4, port);
 }
 
 static int su_disconnect(struct sock *sk)
@@ -57,12 +58,13 @@ static int su_listen(struct sock *sk, int backlog)
 	return -EOPNOTSUPP;
 }
 
-static int su_getname(struct sock *sk, bool peer, uint32_t *addr,
+static int su_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 		      uint16_t *port)
 {
+	*addr = ip4(0);
 	if (peer)
-		return udp_getpeername(sk->e.udp, addr, port);
-	udp_getsockname(sk->e.udp, addr, port);
+		return udp_getpeername(sk->e.udp, &addr->v4, port);
+	udp_getsockname(sk->e.udp, &addr->v4, port);
 	return 0;
 }
 
@@ -85,7 +87,7 @@ static int su_getopt(struct sock *sk, int level, int name, int *val)
 }
 
 static int su_sendto(struct sock *sk, const void *buf, size_t len,
-		     const uint32_t *dst, uint16_t dport,
+		     const struct ip_addr *dst, uint16_t dport,
 		     const struct ustack_dgram_meta *meta)
 {
 	struct dgram_tx tx;
@@ -96,8 +98,8 @@ static int su_sendto(struct sock *sk, const void *buf, size_t len,
 	rc = dg_tx(meta, &tx);
 	if (rc)
 		return rc;
-	return udp_sendmsg(sk->e.udp, buf, len, dst, dport, &tx,
-			   sock_now(sk));
+	return udp_sendmsg(sk->e.udp, buf, len, dst ? &dst->v4 : NULL, dport,
+			   &tx, sock_now(sk));
 }
 
 const struct sock_proto sock_udp_proto = {

@@ -105,6 +105,71 @@ uint32_t ip_addr_hash(const struct ip_addr *a, uint32_t seed)
 	return h ^ h >> 15;
 }
 
+/**
+ * ip_sock_addr_conflict() - may two sockets not share a port?
+ * @a: one socket's local address (see ip.h)
+ * @a_v6only: its IPV6_V6ONLY
+ * @b: the other's
+ * @b_v6only: its IPV6_V6ONLY
+ *
+ * Linux's inet_rcv_saddr_equal() with wildcards matching, as bind
+ * conflicts use it: two IPv4 addresses overlap when equal or either is
+ * 0.0.0.0; two :: always do, V6ONLY or not; :: overlaps every IPv4
+ * address unless it is V6ONLY; two IPv6 addresses when equal. The
+ * SO_REUSEADDR and SO_REUSEPORT exceptions are the caller's.
+ *
+ * Return: true if their addresses overlap
+ */
+bool ip_sock_addr_conflict(const struct ip_addr *a, bool a_v6only,
+			   const struct ip_addr *b, bool b_v6only)
+{
+	bool a_any6 = a->family == IP_V6 && ip_addr_is_any(a);
+	bool b_any6 = b->family == IP_V6 && ip_addr_is_any(b);
+
+	if (a->family == IP_V4 && b->family == IP_V4)
+		return !a->v4 || !b->v4 || a->v4 == b->v4;
+	if (a_any6 && b_any6)
+		return true;
+	if (b_any6 && !(b_v6only && a->family == IP_V4))
+		return true;
+	if (a_any6 && !(a_v6only && b->family == IP_V4))
+		return true;
+	return ip_addr_eq(a, b);
+}
+
+/**
+ * ip_sock_match() - how well a socket's local address takes a datagram
+ * @laddr: the socket's local address (see ip.h)
+ * @domain: its family, IP_V4 (AF_INET) or IP_V6 (AF_INET6)
+ * @v6only: its IPV6_V6ONLY
+ * @dst: the datagram's destination
+ *
+ * Linux's compute_score(), the address part: an exact address beats a
+ * wildcard; for an IPv4 datagram an AF_INET socket beats an AF_INET6 one
+ * at the same rank, and an AF_INET6 socket takes it only bound to :: and
+ * without V6ONLY, or bound to its ::ffff: form.
+ *
+ * Return: 0 if the socket does not take it, else higher is better (1..6)
+ */
+unsigned ip_sock_match(const struct ip_addr *laddr, uint8_t domain,
+		       bool v6only, const struct ip_addr *dst)
+{
+	unsigned fam = domain == IP_V4 ? 2 : 1;
+
+	if (dst->family == IP_V4) {
+		if (laddr->family == IP_V6)
+			return ip_addr_is_any(laddr) && !v6only ? 1 : 0;
+		if (!laddr->v4)
+			return fam;
+		return laddr->v4 == dst->v4 ? fam + 4 : 0;
+	}
+	if (laddr->family != IP_V6)
+		return 0;
+	if (ip_addr_is_any(laddr))
+		return 1;
+	return ip_addr_eq(laddr, dst) ? 5 : 0;
+}
+
 /* RFC 5952 4.2: the longest run of two or more zero groups, first if tied */
 static void ip6_zero_run(const uint16_t g[8], int *start, int *len)
 {

@@ -130,6 +130,18 @@ struct ip_addr ip_unmap(const struct ip_addr *a);
 struct ip_addr ip_map(const struct ip_addr *a);
 uint32_t ip_addr_hash(const struct ip_addr *a, uint32_t seed);
 
+/*
+ * Sockets of both families share one port space (ip.c). A socket's local
+ * address, as the transports keep it, is of the family its datagrams
+ * have: IPv4 for an AF_INET socket and for an AF_INET6 one bound to
+ * ::ffff:a.b.c.d, IPv6 otherwise (:: until bound); @v6only is
+ * IPV6_V6ONLY, which binding to a specific IPv6 address sets, as Linux.
+ */
+bool ip_sock_addr_conflict(const struct ip_addr *a, bool a_v6only,
+			   const struct ip_addr *b, bool b_v6only);
+unsigned ip_sock_match(const struct ip_addr *laddr, uint8_t domain,
+		       bool v6only, const struct ip_addr *dst);
+
 /* RFC 5952 text ("2001:db8::1", "::ffff:192.0.2.1") or dotted quad into
  * @buf of at least IP_STRLEN bytes. Return: @buf */
 char *ip_ntop(const struct ip_addr *a, char *buf);

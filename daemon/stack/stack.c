@@ -539,6 +539,60 @@ bool stack_is_local_addr(const struct stack *s, uint32_t addr)
 	return ipv4_is_loopback(addr) || netif_has_addr(&s->nif, addr);
 }
 
+/**
+ * stack_addr_is_local() - is @a one of ours, of either family?
+ * @s: the engine
+ * @a: the address
+ *
+ * IPv4: stack_is_local_addr(); IPv6: ::1, or an address of the link past
+ * DAD (a tentative one is not usable yet, RFC 4862 5.4).
+ *
+ * Return: true if so
+ */
+bool stack_addr_is_local(const struct stack *s, const struct ip_addr *a)
+{
+	if (a->family == IP_V4)
+		return stack_is_local_addr(s, a->v4);
+	return a->family == IP_V6 &&
+	       (ip_addr_is_loopback(a) || addrconf_is_local(s, a->v6));
+}
+
+/**
+ * stack_addr_is_bcast() - is @a a broadcast (IPv4) or a group (either)?
+ * @s: the engine
+ * @a: the address
+ *
+ * Return: true if a datagram to @a may reach more than one host
+ */
+bool stack_addr_is_bcast(const struct stack *s, const struct ip_addr *a)
+{
+	return ip_addr_is_multicast(a) ||
+	       (a->family == IP_V4 && stack_is_broadcast(s, a->v4));
+}
+
+/**
+ * stack_source_for() - the source address for datagrams to @dst
+ * @s: the engine
+ * @dst: the destination
+ * @src: set to the source the route picks (RFC 6724 for IPv6)
+ *
+ * Return: 0, -ENETUNREACH (no route), -EADDRNOTAVAIL (no address)
+ */
+int stack_source_for(const struct stack *s, const struct ip_addr *dst,
+		     struct ip_addr *src)
+{
+	const struct route *r = route_find(s, dst);
+
+	if (!r) {
+		/* IPv6: a link-local destination is on the link */
+		if (dst->family == IP_V6 && ip_addr_is_linklocal(dst))
+			return addrconf_select_source(s, dst, src) ?
+			       -EADDRNOTAVAIL : 0;
+		return -ENETUNREACH;
+	}
+	return route_src(s, r, dst, src);
+}
+
 /* The limited broadcast, or the directed broadcast of one of our subnets. */
 bool stack_is_broadcast(const struct stack *s, uint32_t addr)
 {

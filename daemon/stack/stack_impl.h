@@ -114,6 +114,10 @@ struct netif *stack_netif(struct stack *s, unsigned ifindex);
 bool stack_is_local_addr(const struct stack *s, uint32_t addr);
 bool netif_has_addr(const struct netif *nif, uint32_t addr);
 bool stack_is_broadcast(const struct stack *s, uint32_t addr);
+bool stack_addr_is_local(const struct stack *s, const struct ip_addr *a);
+bool stack_addr_is_bcast(const struct stack *s, const struct ip_addr *a);
+int stack_source_for(const struct stack *s, const struct ip_addr *dst,
+		     struct ip_addr *src);
 int stack_arm(struct stack *s, struct timer *t, uint64_t when);
 void stack_disarm(struct stack *s, struct timer *t);
 

@@ -34,12 +34,56 @@
 #include "stack_impl.h"
 #include "tcp_impl.h"
 
-static uint64_t tcp_tuple_hash(const uint64_t key[2], uint32_t laddr,
-			       uint16_t lport, uint32_t raddr, uint16_t rport)
+/**
+ * tcp_tuple_bytes() - a 4-tuple as the bytes a keyed hash takes
+ * @b: at least TCP_TUPLE_MAX bytes
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address (the same family)
+ * @rport: remote port
+ *
+ * An IPv4 pair is three words (their layout before IPv6 came, so IPv4
+ * ISNs, ports and cookies did not move), an IPv6 pair its 32 address
+ * bytes and the ports.
+ *
+ * Return: the length written to @b
+ */
+size_t tcp_tuple_bytes(uint8_t *b, const struct ip_addr *laddr,
+			      uint16_t lport, const struct ip_addr *raddr,
+			      uint16_t rport)
 {
-	uint32_t t[3] = { laddr, raddr, (uint32_t)lport << 16 | rport };
+	uint32_t ports = (uint32_t)lport << 16 | rport;
 
-	return inet_siphash(key, t, sizeof(t));
+	if (laddr->family != IP_V6) {
+		uint32_t t[3] = { laddr->v4, raddr->v4, ports };
+
+		memcpy(b, t, sizeof(t));
+		return sizeof(t);
+	}
+	memcpy(b, laddr->v6, 16);
+	memcpy(b + 16, raddr->v6, 16);
+	memcpy(b + 32, &ports, 4);
+	return 36;
+}
+
+/**
+ * tcp_tuple_hash() - SipHash of a 4-tuple under the stack's TCP secret
+ * @s: the stack
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address (the same family)
+ * @rport: remote port
+ *
+ * Return: 64 bits no peer can predict
+ */
+uint64_t tcp_tuple_hash(const struct stack *s, const struct ip_addr *laddr,
+			uint16_t lport, const struct ip_addr *raddr,
+			uint16_t rport)
+{
+	uint8_t b[TCP_TUPLE_MAX];
+	size_t n = tcp_tuple_bytes(b, laddr, lport, raddr, rport);
+
+	return inet_siphash(s->tcp->secret, b, n);
 }
 
 /**
@@ -51,17 +95,17 @@ static uint64_t tcp_tuple_hash(const uint64_t key[2], uint32_t laddr,
  * @rport: remote port
  *
  * RFC 6528 3: "ISN = M + F(localip, localport, remoteip, remoteport,
- * secretkey)" where M is a timer ticking every 4 microseconds.
+ * secretkey)" where M is a timer ticking every 4 microseconds; F is
+ * SipHash over the whole addresses, 4 or 16 bytes each.
  *
  * Return: the ISN
  */
-uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
-		 uint32_t raddr, uint16_t rport)
+uint32_t tcp_isn(struct stack *s, const struct ip_addr *laddr, uint16_t lport,
+		 const struct ip_addr *raddr, uint16_t rport)
 {
 	uint32_t m = (uint32_t)(s->now / 4000);
 
-	return m + (uint32_t)tcp_tuple_hash(s->tcp->secret, laddr, lport, raddr,
-					    rport);
+	return m + (uint32_t)tcp_tuple_hash(s, laddr, lport, raddr, rport);
 }
 
 /* -- entry points and deferred freeing -------------------------------- */
@@ -338,10 +382,13 @@ void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
 
 /* -- tables ----------------------------------------------------------- */
 
-static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,
-			    uint16_t rport)
+/* Cheap: a multiplicative mix of the folded addresses and the ports
+ * (IPv4: the mix this table always had) */
+static unsigned conn_bucket(const struct ip_addr *laddr, uint16_t lport,
+			    const struct ip_addr *raddr, uint16_t rport)
 {
-	uint32_t h = laddr * 2654435761u ^ raddr * 40503u ^
+	uint32_t h = ip_addr_fold(laddr) * 2654435761u ^
+		     ip_addr_fold(raddr) * 40503u ^
 		     ((uint32_t)lport << 16 | rport) * 2246822519u;
 
 	return (h ^ h >> 16) % TCP_HASH;
@@ -354,7 +401,7 @@ static unsigned conn_bucket(uint32_t laddr, uint16_t lport, uint32_t raddr,
 void tcp_hash_conn(struct tcp_sock *sk)
 {
 	struct tcp_sock **b = &sk->s->tcp->conn[conn_bucket(
-		sk->laddr, sk->lport, sk->raddr, sk->rport)];
+		&sk->laddr, sk->lport, &sk->raddr, sk->rport)];
 
 	if (sk->in_conn_hash)
 		return;
@@ -369,8 +416,8 @@ static void tcp_unhash_conn(struct tcp_sock *sk)
 
 	if (!sk->in_conn_hash)
 		return;
-	pp = &sk->s->tcp->conn[conn_bucket(sk->laddr, sk->lport, sk->raddr,
-					   sk->rport)];
+	pp = &sk->s->tcp->conn[conn_bucket(&sk->laddr, sk->lport, &sk->raddr,
+					    sk->rport)];
 	while (*pp != sk)
 		pp = &(*pp)->hnext;
 	*pp = sk->hnext;
@@ -411,18 +458,22 @@ static void tcp_unhash_bound(struct tcp_sock *sk)
  * @raddr: remote address
  * @rport: remote port
  *
+ * An IPv4 connection of an AF_INET6 socket has IPv4 addresses here, as
+ * every IPv4 one: a segment finds it whatever the socket's domain.
+ *
  * Return: the socket, or NULL
  */
-struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
-				 uint16_t lport, uint32_t raddr,
+struct tcp_sock *tcp_lookup_conn(struct stack *s, const struct ip_addr *laddr,
+				 uint16_t lport, const struct ip_addr *raddr,
 				 uint16_t rport)
 {
 	struct tcp_sock *sk = s->tcp->conn[conn_bucket(laddr, lport, raddr,
-						      rport)];
+						       rport)];
 
 	for (; sk; sk = sk->hnext)
-		if (sk->laddr == laddr && sk->lport == lport &&
-		    sk->raddr == raddr && sk->rport == rport && !sk->dead)
+		if (sk->lport == lport && sk->rport == rport &&
+		    ip_addr_eq(&sk->raddr, raddr) &&
+		    ip_addr_eq(&sk->laddr, laddr) && !sk->dead)
 			return sk;
 	return NULL;
 }
@@ -435,13 +486,17 @@ struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
  * @raddr: remote address (SO_REUSEPORT spreads by the 4-tuple)
  * @rport: remote port
  *
- * An exact address beats the wildcard; among SO_REUSEPORT listeners of the
- * same rank one is chosen by a hash of the 4-tuple, as Linux does.
+ * As Linux's compute_score(): an exact address beats a wildcard, and for
+ * an IPv4 segment an AF_INET wildcard beats a dual-stack AF_INET6 one
+ * (ip_sock_match()); among SO_REUSEPORT listeners of the same rank one is
+ * chosen by a hash of the 4-tuple, as Linux does.
  *
  * Return: the listener, or NULL
  */
-struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
-				     uint16_t lport, uint32_t raddr,
+struct tcp_sock *tcp_lookup_listener(struct stack *s,
+				     const struct ip_addr *laddr,
+				     uint16_t lport,
+				     const struct ip_addr *raddr,
 				     uint16_t rport)
 {
 	struct tcp_sock *sk, *cand[16];
@@ -452,9 +507,9 @@ struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
 
 		if (sk->state != TCP_LISTEN || sk->lport != lport || sk->dead)
 			continue;
-		if (sk->laddr != laddr && sk->laddr != 0)
+		rank = ip_sock_match(&sk->laddr, sk->family, sk->v6only, laddr);
+		if (!rank)
 			continue;
-		rank = sk->laddr == laddr ? 2 : 1;
 		if (rank > best) {
 			best = rank;
 			n = 0;
@@ -466,8 +521,7 @@ struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
 		return NULL;
 	if (n == 1)
 		return cand[0];
-	return cand[tcp_tuple_hash(s->tcp->secret, laddr, lport, raddr, rport) %
-		    n];
+	return cand[tcp_tuple_hash(s, laddr, lport, raddr, rport) % n];
 }
 
 /* -- socket life ------------------------------------------------------ */

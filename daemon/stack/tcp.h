@@ -36,6 +36,11 @@
  * host opens a new tcp_sock), urgent data (URG is ignored; the byte stays
  * inline).
  *
+ * Addresses are struct ip_addr (ip.h). A socket has a family, IP_V4
+ * (AF_INET) or IP_V6 (AF_INET6); an IP_V6 socket speaks IPv4 too, as
+ * Linux's do (see tcp_sock.c): its IPv4 connections hold IPv4 addresses,
+ * which the host shows as ::ffff:a.b.c.d.
+ *
  * Errors are negative errno values, as Linux reports them to programs.
  */
 #ifndef USTACK_TCP_H
@@ -45,6 +50,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "ip.h"
 
 struct stack;
 struct tcp_sock;
@@ -98,6 +105,9 @@ enum tcp_sockopt {
 	TCP_OPT_CONGESTION,  /* enum tcp_cc_algo */
 	TCP_SO_SNDBUFFORCE,  /* as SO_SNDBUF, beyond wmem_max; set only */
 	TCP_SO_RCVBUFFORCE,
+	TCP_SO_BINDTOIFINDEX,/* interface (STACK_IF_*), 0: none; a link-local
+			      * IPv6 bind or connect needs one */
+	TCP_IP6_V6ONLY,      /* bool, AF_INET6 only, not once bound */
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
@@ -122,8 +132,10 @@ struct tcp_info_rec {
 	uint64_t time_in_state;
 	enum tcp_timer_kind timer;
 	uint64_t timer_left;
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr;        /* IPv4 for an IPv4 connection,
+					     * whatever the socket's family */
 	uint16_t lport, rport;
+	uint8_t family;                     /* the socket's: IP_V4, IP_V6 */
 	uint32_t iss, irs;
 	uint32_t snd_una, snd_nxt, rcv_nxt;
 	uint32_t snd_wnd, rcv_wnd;          /* bytes, unscaled */
@@ -208,13 +220,14 @@ struct tcp_span {
 	size_t len;
 };
 
-int tcp_open(struct stack *s, struct tcp_sock **out, uint64_t now);
+int tcp_open(struct stack *s, uint8_t family, struct tcp_sock **out,
+	     uint64_t now);
 void tcp_set_user(struct tcp_sock *sk, void *user);
 void *tcp_user(const struct tcp_sock *sk);
-int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port);
+int tcp_bind(struct tcp_sock *sk, const struct ip_addr *addr, uint16_t port);
 int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now);
-int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
-		uint64_t now);
+int tcp_connect(struct tcp_sock *sk, const struct ip_addr *addr,
+		uint16_t port, uint64_t now);
 int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child);
 ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 		 uint64_t now);
@@ -237,9 +250,10 @@ enum tcp_state tcp_sock_state(const struct tcp_sock *sk);
 size_t tcp_send_space(const struct tcp_sock *sk);
 size_t tcp_recv_avail(const struct tcp_sock *sk);
 bool tcp_recv_eof(const struct tcp_sock *sk);
-void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
+uint8_t tcp_family(const struct tcp_sock *sk);
+void tcp_getsockname(const struct tcp_sock *sk, struct ip_addr *addr,
 		     uint16_t *port);
-void tcp_getpeername(const struct tcp_sock *sk, uint32_t *addr,
+void tcp_getpeername(const struct tcp_sock *sk, struct ip_addr *addr,
 		     uint16_t *port);
 void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *info,
 		  uint64_t now);
@@ -248,8 +262,9 @@ void tcp_info_to_linux(const struct tcp_info_rec *r,
 void tcp_foreach(struct stack *s,
 		 void (*fn)(void *arg, const struct tcp_sock *sk), void *arg);
 unsigned tcp_sock_count(const struct stack *s);
-struct tcp_sock *tcp_find(struct stack *s, uint64_t id, uint32_t laddr,
-			  uint16_t lport, uint32_t raddr, uint16_t rport);
+struct tcp_sock *tcp_find(struct stack *s, uint64_t id,
+			  const struct ip_addr *laddr, uint16_t lport,
+			  const struct ip_addr *raddr, uint16_t rport);
 int tcp_terminate(struct tcp_sock *sk, uint64_t now);
 size_t tcp_mem_in_use(const struct stack *s);
 const char *tcp_state_name(enum tcp_state st);

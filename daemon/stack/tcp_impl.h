@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ip.h"
 #include "pbuf.h"
 #include "tcp.h"
 #include "timer.h"
@@ -79,7 +80,7 @@ struct tcp_seg {
 	/* payload */
 	const uint8_t *data;
 	uint32_t len;          /* payload bytes */
-	uint32_t src, dst;     /* IP addresses */
+	struct ip_addr src, dst;
 };
 
 /* A byte ring: the send queue, or the receive queue plus its OOO space. */
@@ -131,8 +132,14 @@ struct tcp_sock {
 
 	enum tcp_state state;
 	uint64_t state_since;
-	uint32_t laddr, raddr;
+	/* a connection's addresses are of the family its segments have:
+	 * an AF_INET6 socket's IPv4 connection holds IPv4 ones (ip.h) */
+	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
+	uint8_t family;                         /* domain: IP_V4 or IP_V6 */
+	bool v6only;                            /* IPV6_V6ONLY */
+	uint8_t bound_if;                       /* SO_BINDTOIFINDEX, 0: none */
+	uint64_t confirmed;                     /* next hop last confirmed */
 	bool bound, in_conn_hash, held, listening;
 	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
 	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
@@ -267,9 +274,6 @@ struct tcp_table {
 };
 
 struct stack;
-struct ip_rx;
-struct ip_err;
-struct ip_addr;
 
 /* tcp.c: sockets, tables, the calls of tcp.h */
 int tcp_init(struct stack *s);
@@ -287,14 +291,23 @@ void tcp_sndbuf_autotune(struct tcp_sock *sk);
 void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied);
 void tcp_hash_conn(struct tcp_sock *sk);
 void tcp_hash_bound(struct tcp_sock *sk);
-struct tcp_sock *tcp_lookup_conn(struct stack *s, uint32_t laddr,
-				 uint16_t lport, uint32_t raddr,
+struct tcp_sock *tcp_lookup_conn(struct stack *s, const struct ip_addr *laddr,
+				 uint16_t lport, const struct ip_addr *raddr,
 				 uint16_t rport);
-struct tcp_sock *tcp_lookup_listener(struct stack *s, uint32_t laddr,
-				     uint16_t lport, uint32_t raddr,
+struct tcp_sock *tcp_lookup_listener(struct stack *s,
+				     const struct ip_addr *laddr,
+				     uint16_t lport,
+				     const struct ip_addr *raddr,
 				     uint16_t rport);
-uint32_t tcp_isn(struct stack *s, uint32_t laddr, uint16_t lport,
-		 uint32_t raddr, uint16_t rport);
+#define TCP_TUPLE_MAX 36
+size_t tcp_tuple_bytes(uint8_t *b, const struct ip_addr *laddr,
+		       uint16_t lport, const struct ip_addr *raddr,
+		       uint16_t rport);
+uint64_t tcp_tuple_hash(const struct stack *s, const struct ip_addr *laddr,
+			uint16_t lport, const struct ip_addr *raddr,
+			uint16_t rport);
+uint32_t tcp_isn(struct stack *s, const struct ip_addr *laddr, uint16_t lport,
+		 const struct ip_addr *raddr, uint16_t rport);
 void tcp_enter_time_wait(struct tcp_sock *sk);
 void tcp_child_ready(struct tcp_sock *sk);
 uint32_t tcp_ring_free(const struct tcp_ring *r);
@@ -331,7 +344,7 @@ void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);
 uint32_t tcp_rcv_window(struct tcp_sock *sk);
 uint32_t tcp_tsval(const struct tcp_sock *sk);
-uint16_t tcp_mss_for_route(struct stack *s, uint32_t dst);
+uint16_t tcp_mss_for_route(struct stack *s, const struct ip_addr *dst);
 void tcp_enter_loss(struct tcp_sock *sk);
 uint32_t tcp_cur_mss(const struct tcp_sock *sk);
 bool tcp_output_new(struct tcp_sock *sk);

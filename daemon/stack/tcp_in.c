@@ -23,7 +23,9 @@
 #include <string.h>
 
 #include "icmp.h"
+#include "icmp6.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 #include "tcp_impl.h"
 
@@ -122,7 +124,7 @@ static uint8_t tcp_wscale_for(const struct stack *s)
 /* The MSS we announce: the route's, or TCP_MAXSEG if smaller. */
 static void tcp_set_rcv_mss(struct tcp_sock *sk)
 {
-	sk->rcv_mss = tcp_mss_for_route(sk->s, sk->raddr);
+	sk->rcv_mss = tcp_mss_for_route(sk->s, &sk->raddr);
 	if (sk->user_mss && sk->user_mss < sk->rcv_mss)
 		sk->rcv_mss = sk->user_mss;
 }
@@ -131,7 +133,7 @@ static void tcp_set_rcv_mss(struct tcp_sock *sk)
 static void tcp_set_snd_mss(struct tcp_sock *sk)
 {
 	uint32_t mss = sk->peer_mss ? sk->peer_mss : TCP_DEFAULT_MSS;
-	uint32_t route = tcp_mss_for_route(sk->s, sk->raddr);
+	uint32_t route = tcp_mss_for_route(sk->s, &sk->raddr);
 
 	if (mss > route)
 		mss = route;
@@ -222,10 +224,13 @@ static const uint16_t tcp_cookie_mss[4] = { 536, 1300, 1440, 1460 };
 static uint32_t tcp_cookie_hash(struct stack *s, const struct tcp_seg *seg,
 				uint32_t t)
 {
-	uint32_t v[5] = { seg->dst, seg->src,
-			  (uint32_t)seg->dport << 16 | seg->sport, 0, t };
+	uint8_t b[TCP_TUPLE_MAX + 8];
+	uint32_t tail[2] = { 0, t };
+	size_t n = tcp_tuple_bytes(b, &seg->dst, seg->dport, &seg->src,
+				   seg->sport);
 
-	return (uint32_t)inet_siphash(s->tcp->secret, v, sizeof(v));
+	memcpy(b + n, tail, sizeof(tail));
+	return (uint32_t)inet_siphash(s->tcp->secret, b, n + sizeof(tail));
 }
 
 /* The cookie: 24 bits of keyed hash, 5 bits of time (64 s units), 3 of
@@ -280,6 +285,9 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->lport = seg->dport;
 	c->raddr = seg->src;
 	c->rport = seg->sport;
+	c->family = l->family;
+	c->v6only = l->v6only;
+	c->bound_if = l->bound_if;
 	c->nodelay = l->nodelay;
 	c->keepalive = l->keepalive;
 	c->keepidle_s = l->keepidle_s;
@@ -299,7 +307,7 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	tcp_offer_options(c);
 	tcp_negotiate(c, seg);
 	c->ts_offset = stack_random32(s);
-	c->iss = tcp_isn(s, c->laddr, c->lport, c->raddr, c->rport);
+	c->iss = tcp_isn(s, &c->laddr, c->lport, &c->raddr, c->rport);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->sndq_seq = c->iss + 1;
 	tcp_cc_set(c, c->cc_algo);
@@ -320,6 +328,7 @@ static void tcp_send_cookie(struct tcp_sock *l, const struct tcp_seg *seg)
 	tmp.s = s;
 	tmp.raddr = seg->src;
 	tmp.laddr = seg->dst;
+	tmp.family = l->family;
 	tmp.lport = seg->dport;
 	tmp.rport = seg->sport;
 	tmp.rcvbuf = l->rcvbuf;
@@ -630,7 +639,8 @@ static bool tcp_tw_syn(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if ((seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
 	    !tcp_tw_reuse_ok(sk, seg))
 		return false;
-	l = tcp_lookup_listener(s, seg->dst, seg->dport, seg->src, seg->sport);
+	l = tcp_lookup_listener(s, &seg->dst, seg->dport, &seg->src,
+				seg->sport);
 	if (!l)
 		return false;
 	CNT(s, tcp_tw_reused);
@@ -920,15 +930,15 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 		CNT(s, tcp_rx_short);
 		goto out;
 	}
-	seg.src = rx->src.v4;
-	seg.dst = rx->dst.v4;
+	seg.src = rx->src;
+	seg.dst = rx->dst;
 	if ((seg.flags & TCP_SYN) && (seg.flags & (TCP_RST | TCP_FIN))) {
 		CNT(s, tcp_rx_bad_flags);
 		goto out;
 	}
-	sk = tcp_lookup_conn(s, seg.dst, seg.dport, seg.src, seg.sport);
+	sk = tcp_lookup_conn(s, &seg.dst, seg.dport, &seg.src, seg.sport);
 	if (!sk)
-		sk = tcp_lookup_listener(s, seg.dst, seg.dport, seg.src,
+		sk = tcp_lookup_listener(s, &seg.dst, seg.dport, &seg.src,
 					 seg.sport);
 	if (!sk) {
 		CNT(s, tcp_rx_no_sock);
@@ -957,27 +967,73 @@ out:
 	tcp_leave(s);
 }
 
+/* Is this an error about the path MTU: fragmentation needed (RFC 1191)
+ * or Packet Too Big (RFC 8201)? */
+static bool tcp_err_is_mtu(const struct ip_err *e)
+{
+	if (e->origin == IP_V4)
+		return e->type == ICMP_UNREACH &&
+		       e->code == ICMP_UNREACH_NEEDFRAG;
+	return e->type == ICMP6_PACKET_TOO_BIG;
+}
+
+/* A smaller path MTU: a smaller MSS, and what was in flight again. An
+ * MTU below 68 (IPv4) or 1280 (IPv6) is not taken, as Linux's. */
+static void tcp_pmtu_reduce(struct tcp_sock *sk, uint32_t mtu)
+{
+	bool v6 = sk->raddr.family == IP_V6;
+	uint32_t hdr = (v6 ? IPV6_HLEN : IPV4_HLEN) + TCP_HLEN +
+		       (sk->ts_ok ? 12u : 0u);
+	uint32_t mss;
+
+	if (mtu < (v6 ? IPV6_MIN_MTU : 68u) || mtu - hdr >= sk->mss)
+		return;
+	mss = mtu - hdr;
+	sk->mss = (uint16_t)(mss < TCP_MIN_MSS ? TCP_MIN_MSS : mss);
+	CNT(sk->s, tcp_pmtu_updates);
+	sk->snd_nxt = sk->snd_una;
+	tcp_output(sk);
+}
+
+/*
+ * The error a connection still opening fails with: for IPv4 ECONNREFUSED
+ * for port and protocol unreachable, ENETUNREACH for a network, else
+ * EHOSTUNREACH; for IPv6 icmpv6_err_convert()'s (tcp_v6_err()).
+ * Return: the negative errno, or 0 if the error does not abort
+ */
+static int tcp_err_abort(const struct ip_err *e)
+{
+	if (e->origin == IP_V6)
+		return e->type < 128 ? -e->err : 0;
+	if (e->type != ICMP_UNREACH)
+		return 0;
+	return e->code == ICMP_UNREACH_PORT || e->code == ICMP_UNREACH_PROTO ?
+	       -ECONNREFUSED : e->code == ICMP_UNREACH_NET ? -ENETUNREACH :
+	       -EHOSTUNREACH;
+}
+
 /**
- * tcp_err() - an ICMP error quoting one of our segments
+ * tcp_err() - an ICMP or ICMPv6 error quoting one of our segments
  * @s: the stack
  * @e: the error (the ICMP module checked 8 bytes of the quoted TCP
  *     header: ports and sequence number)
  *
  * RFC 5927 4.1: only if the quoted sequence number is in flight.
- * Fragmentation needed lowers the MSS (RFC 1191); other unreachables abort
- * a connection still opening (as Linux: ECONNREFUSED for port and
- * protocol, EHOSTUNREACH/ENETUNREACH otherwise) and are soft otherwise
- * (RFC 1122 4.2.3.9).
+ * Fragmentation needed (RFC 1191) or Packet Too Big (RFC 8201) lowers
+ * the MSS; an IPv4 destination unreachable, or any IPv6 error, aborts a
+ * connection still opening (as Linux); other errors are soft (RFC 1122
+ * 4.2.3.9) and change nothing.
  */
 void tcp_err(struct stack *s, const struct ip_err *e)
 {
 	struct tcp_sock *sk;
 	uint32_t seq;
+	int err;
 
-	if (e->type != ICMP_UNREACH)
+	if (e->origin == IP_V4 ? e->type != ICMP_UNREACH : e->type >= 128)
 		return;  /* not an error TCP acts on */
 	CNT(s, tcp_icmp_rx);
-	sk = tcp_lookup_conn(s, e->src.v4, get16(e->l4), e->dst.v4,
+	sk = tcp_lookup_conn(s, &e->src, get16(e->l4), &e->dst,
 			     get16(e->l4 + 2));
 	seq = get32(e->l4 + 4);
 	if (!sk || SEQ_LT(seq, sk->snd_una) || SEQ_GT(seq, sk->snd_max)) {
@@ -985,25 +1041,10 @@ void tcp_err(struct stack *s, const struct ip_err *e)
 		return;
 	}
 	tcp_enter(s);
-	if (e->code == ICMP_UNREACH_NEEDFRAG) {
-		uint32_t mtu = e->info;
-
-		if (mtu >= 68 && mtu - IPV4_HLEN - TCP_HLEN < sk->mss +
-		    (sk->ts_ok ? 12u : 0u)) {
-			uint32_t mss = mtu - IPV4_HLEN - TCP_HLEN -
-				       (sk->ts_ok ? 12 : 0);
-
-			sk->mss = (uint16_t)(mss < TCP_MIN_MSS ? TCP_MIN_MSS : mss);
-			CNT(s, tcp_pmtu_updates);
-			sk->snd_nxt = sk->snd_una;
-			tcp_output(sk);
-		}
-	} else if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED) {
-		int err = e->code == ICMP_UNREACH_PORT ||
-			  e->code == ICMP_UNREACH_PROTO ? -ECONNREFUSED :
-			  e->code == ICMP_UNREACH_NET ? -ENETUNREACH :
-			  -EHOSTUNREACH;
-
+	if (tcp_err_is_mtu(e)) {
+		tcp_pmtu_reduce(sk, e->info);
+	} else if ((sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED) &&
+		   (err = tcp_err_abort(e)) != 0) {
 		CNT(s, tcp_icmp_abort);
 		CNT(s, tcp_attempt_fails);
 		tcp_done(sk, err);
@@ -1017,25 +1058,24 @@ void tcp_err(struct stack *s, const struct ip_err *e)
  * @nexthop: the address the neighbour cache gave up on
  *
  * The unreachable hook of the protocol table, called when the neighbour
- * cache drops what waited for @nexthop. As in Linux (where the neighbour
- * failure comes back as a host unreachable error), connections still
- * opening through @nexthop fail with -EHOSTUNREACH; established ones
- * keep retransmitting.
+ * cache (ARP or ND) drops what waited for @nexthop. As in Linux (where
+ * the neighbour failure comes back as a host unreachable error),
+ * connections still opening through @nexthop fail with -EHOSTUNREACH;
+ * established ones keep retransmitting.
  */
 void tcp_neigh_unreachable(struct stack *s, const struct ip_addr *nexthop)
 {
-	if (!ip_is_v4(nexthop))
-		return;
 	tcp_enter(s);
 	for (struct tcp_sock *sk = s->tcp->all; sk; sk = sk->all_next) {
 		const struct route *r;
+		struct ip_addr hop;
 
-		if (sk->dead || (sk->state != TCP_SYN_SENT &&
-				 sk->state != TCP_SYN_RECEIVED))
+		if (sk->dead || sk->raddr.family != nexthop->family ||
+		    (sk->state != TCP_SYN_SENT && sk->state != TCP_SYN_RECEIVED))
 			continue;
-		r = route_lookup(s, sk->raddr);
-		if (!r || (route_has_gateway(r) ? r->gateway.v4 : sk->raddr) !=
-			  nexthop->v4)
+		r = route_find(s, &sk->raddr);
+		hop = r ? route_nexthop(r, &sk->raddr) : sk->raddr;
+		if (!ip_addr_eq(&hop, nexthop))
 			continue;
 		CNT(s, tcp_attempt_fails);
 		CNT(s, tcp_neigh_failures);

@@ -31,6 +31,7 @@
  */
 #include <string.h>
 
+#include "ipv6.h"
 #include "stack_impl.h"
 #include "tcp_impl.h"
 
@@ -261,8 +262,9 @@ void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->last_data_sent_ago = now - sk->last_data_sent;
 	i->last_data_recv_ago = now - sk->last_data_recv;
 	i->last_ack_recv_ago = now - sk->last_ack_recv;
-	i->pmtu = sk->mss ? sk->mss + IPV4_HLEN + TCP_HLEN +
-			    (sk->ts_ok ? 12u : 0u) : 0;
+	i->pmtu = sk->mss ? sk->mss + (sk->raddr.family == IP_V6 ? IPV6_HLEN :
+							       IPV4_HLEN) +
+			    TCP_HLEN + (sk->ts_ok ? 12u : 0u) : 0;
 	i->rcv_ssthresh = sk->rcvbuf < max ? sk->rcvbuf : max;
 	i->reordering = TCP_DUPTHRESH;
 	i->rcv_space = sk->rcv_space;

@@ -27,6 +27,7 @@
 
 #include "ip.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 #include "tcp_impl.h"
 
@@ -47,21 +48,32 @@ uint32_t tcp_tsval(const struct tcp_sock *sk)
 }
 
 /**
- * tcp_mss_for_route() - the MSS the route's interface allows
+ * tcp_mss_for_route() - the MSS the path to @dst allows
  * @s: the stack
  * @dst: the destination
  *
- * Our own addresses are reached through the loopback, and have its MTU.
+ * IPv4: the MTU of the route's interface less 40 bytes of headers; IPv6:
+ * the path MTU (ipv6_pmtu(), lowered by Packet Too Big, RFC 8201) less
+ * 60. Our own addresses are reached through the loopback, and have its
+ * MTU.
  *
- * Return: MTU minus IPv4 and TCP headers
+ * Return: the MSS
  */
-uint16_t tcp_mss_for_route(struct stack *s, uint32_t dst)
+uint16_t tcp_mss_for_route(struct stack *s, const struct ip_addr *dst)
 {
-	const struct route *r = route_lookup(s, dst);
-	struct netif *nif = stack_is_local_addr(s, dst) ? &s->lo :
-			    stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
-	uint32_t mtu = nif ? nif->mtu : 576;
+	const struct route *r;
+	struct netif *nif;
+	uint32_t mtu;
 
+	if (dst->family == IP_V6) {
+		mtu = stack_addr_is_local(s, dst) ? s->lo.mtu :
+		      ipv6_pmtu(s, dst);
+		return (uint16_t)(mtu - IPV6_HLEN - TCP_HLEN);
+	}
+	r = route_find(s, dst);
+	nif = stack_is_local_addr(s, dst->v4) ? &s->lo :
+	      stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
+	mtu = nif ? nif->mtu : 576;
 	return (uint16_t)(mtu - IPV4_HLEN - TCP_HLEN);
 }
 
@@ -240,10 +252,11 @@ static void tcp_fill_hdr(uint8_t *h, uint16_t sport, uint16_t dport,
 	put16(h + 18, 0);
 }
 
-static int tcp_send_pbuf(struct stack *s, struct pbuf *p, uint32_t src,
-			 uint32_t dst, uint8_t flags)
+static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
+			 const struct ip_addr *src, const struct ip_addr *dst,
+			 uint8_t flags)
 {
-	struct ip_tx tx = { .src = ip4(src), .dst = ip4(dst),
+	struct ip_tx tx = { .src = *src, .dst = *dst,
 			    .proto = IP_PROTO_TCP, .flags = IP_TX_DONTFRAG };
 	uint32_t sum = ip_pseudo_sum(&tx.src, &tx.dst, IP_PROTO_TCP,
 				     (uint32_t)p->len);
@@ -328,7 +341,7 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 		sk->bytes_sent += len;
 		sk->last_data_sent = s->now;
 	}
-	rc = tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
+	rc = tcp_send_pbuf(s, p, &sk->laddr, &sk->raddr, flags);
 	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
 	 * transmit records */
 	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS)
@@ -431,7 +444,7 @@ void tcp_send_rst_for(struct stack *s, const struct tcp_seg *seg)
 	else
 		tcp_fill_hdr(p->data, seg->dport, seg->sport, 0,
 			     seg->seq + seglen, TCP_HLEN, TCP_RST | TCP_ACK, 0);
-	tcp_send_pbuf(s, p, seg->dst, seg->src, TCP_RST);
+	tcp_send_pbuf(s, p, &seg->dst, &seg->src, TCP_RST);
 }
 
 /* -- the sender ------------------------------------------------------- */

@@ -8,11 +8,20 @@
  * blocks: a call that would wait returns -EAGAIN (send, recv, accept) or
  * -EINPROGRESS (connect), and sock_event says when to try again.
  *
- * Address reuse follows Linux's bind conflict rules: a bind to a port that
- * another socket owns (listener, connection, or plain bound socket, on the
- * same or a wildcard address) fails with -EADDRINUSE, unless both sockets
- * set SO_REUSEPORT, or both set SO_REUSEADDR and the other is only in
- * TIME_WAIT. Ephemeral ports follow RFC 6056 algorithm 3.
+ * A socket has a family (AF_INET or AF_INET6, IP_V4 or IP_V6 here). An
+ * AF_INET6 socket speaks IPv4 too, as Linux's do: bound to :: without
+ * IPV6_V6ONLY it accepts IPv4 connections, and connecting to
+ * ::ffff:a.b.c.d opens one; such a connection holds IPv4 addresses in
+ * the engine (the host shows them mapped). Binding to ::ffff:a.b.c.d
+ * binds to the IPv4 address; binding to another specific IPv6 address
+ * sets IPV6_V6ONLY, as Linux's inet6_bind() does.
+ *
+ * Address reuse follows Linux's bind conflict rules over the one port
+ * space of both families (ip_sock_addr_conflict()): a bind to a port that
+ * another socket owns (listener, connection, or plain bound socket, on
+ * the same or a wildcard address) fails with -EADDRINUSE, unless both
+ * sockets set SO_REUSEPORT, or both set SO_REUSEADDR and the other is not
+ * listening. Ephemeral ports follow RFC 6056 algorithm 3.
  */
 #include <string.h>
 
@@ -22,19 +31,26 @@
 /**
  * tcp_open() - a new, unbound socket
  * @s: the stack
+ * @family: IP_V4 (AF_INET) or IP_V6 (AF_INET6)
  * @out: set to the socket, which the host holds until tcp_close()
  * @now: current time (the socket's state starts then)
  *
- * Return: 0, or -ENOBUFS at the socket limit
+ * Return: 0, -EAFNOSUPPORT for another family, -ENOBUFS at the socket
+ * limit
  */
-int tcp_open(struct stack *s, struct tcp_sock **out, uint64_t now)
+int tcp_open(struct stack *s, uint8_t family, struct tcp_sock **out,
+	     uint64_t now)
 {
 	struct tcp_sock *sk;
 
+	if (family != IP_V4 && family != IP_V6)
+		return -EAFNOSUPPORT;
 	s->now = now;           /* the socket's age starts now */
 	sk = tcp_sock_new(s);
 	if (!sk)
 		return -ENOBUFS;
+	sk->family = family;
+	sk->laddr = sk->raddr = ip_any(family);
 	sk->held = true;
 	*out = sk;
 	return 0;
@@ -61,13 +77,25 @@ void *tcp_user(const struct tcp_sock *sk)
 	return sk->user;
 }
 
+/**
+ * tcp_family() - the socket's family
+ * @sk: the socket
+ *
+ * Return: IP_V4 or IP_V6
+ */
+uint8_t tcp_family(const struct tcp_sock *sk)
+{
+	return sk->family;
+}
+
 /* Linux's inet_csk_bind_conflict(), for one other socket @o. */
 static bool tcp_bind_conflict(const struct tcp_sock *sk,
-			      const struct tcp_sock *o, uint32_t addr)
+			      const struct tcp_sock *o,
+			      const struct ip_addr *addr, bool v6only)
 {
 	if (o == sk || o->dead)
 		return false;
-	if (o->laddr != addr && o->laddr != 0 && addr != 0)
+	if (!ip_sock_addr_conflict(addr, v6only, &o->laddr, o->v6only))
 		return false;
 	if (sk->reuseport && o->reuseport)
 		return false;
@@ -83,53 +111,96 @@ static bool tcp_bind_conflict(const struct tcp_sock *sk,
 	return true;
 }
 
-static bool tcp_port_conflict(struct tcp_sock *sk, uint32_t addr,
-			      uint16_t port)
+static bool tcp_port_conflict(struct tcp_sock *sk, const struct ip_addr *addr,
+			      bool v6only, uint16_t port)
 {
 	struct tcp_sock *o;
 
 	for (o = sk->s->tcp->bound[port % TCP_HASH]; o; o = o->bnext)
-		if (o->lport == port && tcp_bind_conflict(sk, o, addr))
+		if (o->lport == port && tcp_bind_conflict(sk, o, addr, v6only))
 			return true;
 	return false;
+}
+
+/*
+ * The address @sk would be bound to, as the engine keeps it (ip.h), and
+ * its IPV6_V6ONLY then: inet_bind()'s and inet6_bind()'s checks.
+ * Return: 0, -EAFNOSUPPORT, -EINVAL, -EADDRNOTAVAIL
+ */
+static int tcp_bind_addr(const struct tcp_sock *sk, const struct ip_addr *in,
+			 struct ip_addr *a, bool *v6only)
+{
+	struct stack *s = sk->s;
+
+	*a = in ? *in : ip_any(sk->family);
+	*v6only = sk->v6only;
+	if (a->family != sk->family)
+		return -EAFNOSUPPORT;
+	if (ip_addr_is_v4mapped(a)) {
+		if (sk->v6only)
+			return -EINVAL;
+		*a = ip_unmap(a);
+	} else if (a->family == IP_V6 && !ip_addr_is_any(a)) {
+		/* a link-local address needs its interface (scope id) */
+		if (ip_addr_is_linklocal(a) && !sk->bound_if)
+			return -EINVAL;
+		*v6only = true;
+		if (ip_addr_is_multicast(a))
+			return 0;
+	}
+	if (!ip_addr_is_any(a) && !stack_addr_is_local(s, a))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+/* An ephemeral port for bind(), that no overlapping socket holds. */
+static uint16_t tcp_bind_ephemeral(struct tcp_sock *sk,
+				   const struct ip_addr *a, bool v6only)
+{
+	struct stack *s = sk->s;
+	unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
+	uint32_t off = stack_random32(s);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t p = (uint16_t)(s->cfg.tcp_port_lo + (off + i) % n);
+
+		if (!tcp_port_conflict(sk, a, v6only, p))
+			return p;
+	}
+	return 0;
 }
 
 /**
  * tcp_bind() - give @sk a local address and port
  * @sk: the socket
- * @addr: one of our addresses, or 0 for any
+ * @addr: one of our addresses of the socket's family (an AF_INET6
+ *        socket's may be ::ffff:a.b.c.d), or NULL or the wildcard
  * @port: the port, or 0 for an ephemeral one
  *
- * Return: 0, -EINVAL if already bound, -EADDRNOTAVAIL for an address not
- * ours, -EADDRINUSE
+ * Return: 0, -EINVAL if already bound (or link-local without an
+ * interface, mapped with IPV6_V6ONLY), -EAFNOSUPPORT for an address of
+ * the other family, -EADDRNOTAVAIL for an address not ours, -EADDRINUSE
  */
-int tcp_bind(struct tcp_sock *sk, uint32_t addr, uint16_t port)
+int tcp_bind(struct tcp_sock *sk, const struct ip_addr *addr, uint16_t port)
 {
-	struct stack *s = sk->s;
+	struct ip_addr a;
+	bool v6only;
+	int rc;
 
 	if (sk->bound || sk->state != TCP_CLOSED || sk->lport)
 		return -EINVAL;
-	if (addr && !stack_is_local_addr(s, addr))
-		return -EADDRNOTAVAIL;
+	rc = tcp_bind_addr(sk, addr, &a, &v6only);
+	if (rc)
+		return rc;
 	if (port == 0) {
-		unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
-		uint32_t off = stack_random32(s);
-
-		for (unsigned i = 0; i < n; i++) {
-			uint16_t p = (uint16_t)(s->cfg.tcp_port_lo +
-						(off + i) % n);
-
-			if (!tcp_port_conflict(sk, addr, p)) {
-				port = p;
-				break;
-			}
-		}
+		port = tcp_bind_ephemeral(sk, &a, v6only);
 		if (port == 0)
 			return -EADDRINUSE;
-	} else if (tcp_port_conflict(sk, addr, port)) {
+	} else if (tcp_port_conflict(sk, &a, v6only, port)) {
 		return -EADDRINUSE;
 	}
-	sk->laddr = addr;
+	sk->laddr = a;
+	sk->v6only = v6only;
 	sk->lport = port;
 	tcp_hash_bound(sk);
 	return 0;
@@ -160,7 +231,7 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 	if (sk->state != TCP_CLOSED || sk->in_conn_hash)
 		return -EINVAL;
 	if (!sk->bound) {
-		rc = tcp_bind(sk, 0, 0);
+		rc = tcp_bind(sk, NULL, 0);
 		if (rc)
 			return rc;
 	}
@@ -168,7 +239,8 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 	for (struct tcp_sock *o = s->tcp->bound[sk->lport % TCP_HASH]; o;
 	     o = o->bnext)
 		if (o != sk && o->lport == sk->lport &&
-		    o->state == TCP_LISTEN && tcp_bind_conflict(sk, o, sk->laddr))
+		    o->state == TCP_LISTEN &&
+		    tcp_bind_conflict(sk, o, &sk->laddr, sk->v6only))
 			return -EADDRINUSE;
 	sk->backlog = backlog < 0 ? 0 : (unsigned)backlog;
 	if (sk->backlog > s->cfg.tcp_somaxconn)
@@ -183,17 +255,17 @@ static int tcp_pick_ephemeral(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
 	unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
-	uint32_t t[3] = { sk->laddr, sk->raddr, sk->rport };
-	uint32_t off = (uint32_t)inet_siphash(s->tcp->secret, t, sizeof(t));
+	struct ip_addr any = ip_any(sk->laddr.family);
+	uint32_t off = (uint32_t)tcp_tuple_hash(s, &sk->laddr, 0, &sk->raddr,
+						sk->rport);
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(s->cfg.tcp_port_lo +
 					   (off + s->tcp->next_ephemeral + i) % n);
 
-		if (tcp_lookup_conn(s, sk->laddr, port, sk->raddr, sk->rport))
+		if (tcp_lookup_conn(s, &sk->laddr, port, &sk->raddr, sk->rport))
 			continue;
-		if (tcp_port_conflict(sk, 0, port) &&
-		    !sk->reuseaddr)
+		if (tcp_port_conflict(sk, &any, false, port) && !sk->reuseaddr)
 			continue;
 		s->tcp->next_ephemeral += i + 1;
 		sk->lport = port;
@@ -217,58 +289,109 @@ static int tcp_connect_check(struct tcp_sock *sk)
 	}
 }
 
+/* connect() to the unspecified address: the loopback, or the bound IPv4
+ * address (Linux's ip_route_connect(); tcp_v6_connect()'s "BSD'ism") */
+static struct ip_addr tcp_any_peer(const struct tcp_sock *sk, uint8_t family)
+{
+	if (family == IP_V6)
+		return sk->laddr.family == IP_V4 ? ip4(IPV4(127, 0, 0, 1)) :
+		       ip6((const uint8_t[16]){ [15] = 1 });
+	if (sk->laddr.family == IP_V4 && sk->laddr.v4)
+		return sk->laddr;
+	return ip4(IPV4(127, 0, 0, 1));
+}
+
+/*
+ * The peer and the source of a connection from @sk to @in, with Linux's
+ * checks (tcp_v4_connect(), tcp_v6_connect()). An AF_INET6 socket
+ * reaches ::ffff:a.b.c.d over IPv4, unless IPV6_V6ONLY. Return: 0, or
+ * -EAFNOSUPPORT, -ENETUNREACH, -EINVAL, -EADDRNOTAVAIL
+ */
+static int tcp_connect_addrs(const struct tcp_sock *sk,
+			     const struct ip_addr *in, uint16_t port,
+			     struct ip_addr *dst, struct ip_addr *src)
+{
+	struct stack *s = sk->s;
+	uint32_t d4;
+	int rc;
+
+	*dst = *in;
+	if (dst->family != sk->family)
+		return -EAFNOSUPPORT;
+	if (ip_addr_is_v4mapped(dst)) {
+		if (sk->v6only)
+			return -ENETUNREACH;
+		*dst = ip_unmap(dst);
+	}
+	if (ip_addr_is_any(dst))
+		*dst = tcp_any_peer(sk, dst->family);
+	if (port == 0 || stack_addr_is_bcast(s, dst))
+		return -ENETUNREACH;
+	d4 = dst->v4;
+	if (dst->family == IP_V4 && (d4 >> 24 == 0 || d4 >> 28 == 0xf))
+		return -ENETUNREACH;
+	/* a socket bound to an address of the other family */
+	if (!ip_addr_is_any(&sk->laddr) && sk->laddr.family != dst->family)
+		return -ENETUNREACH;
+	if (dst->family == IP_V6 && ip_addr_is_linklocal(dst) && !sk->bound_if)
+		return -EINVAL;
+	if (ip_addr_is_loopback(&sk->laddr) && !stack_addr_is_local(s, dst))
+		return -EINVAL;
+	rc = stack_source_for(s, dst, src);
+	if (rc)
+		return rc;
+	if (!ip_addr_is_any(&sk->laddr))
+		*src = sk->laddr;
+	return 0;
+}
+
 /**
  * tcp_connect() - start an active open (RFC 9293 3.10.1, OPEN call)
  * @sk: the socket
- * @addr: remote address
+ * @addr: remote address, of the socket's family (an AF_INET6 socket's
+ *        may be ::ffff:a.b.c.d: then the connection is IPv4)
  * @port: remote port
  * @now: current time
  *
- * 0.0.0.0 is our bound address, or 127.0.0.1 (Linux's ip_route_output:
- * "if (!fl4->daddr) ... daddr = saddr = INADDR_LOOPBACK").
+ * The unspecified address is our bound address, or the loopback (Linux's
+ * ip_route_output: "if (!fl4->daddr) ... daddr = saddr = INADDR_LOOPBACK",
+ * and tcp_v6_connect()).
  *
  * Return: -EINPROGRESS (the SYN is out; TCP_EV_CONNECTED or TCP_EV_ERROR
  * follows), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS,
- * -EINVAL (bound to 127/8, to a peer not ours)
+ * -EAFNOSUPPORT, -EINVAL (bound to 127/8, to a peer not ours; IPv6
+ * link-local without an interface)
  */
-int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
-		uint64_t now)
+int tcp_connect(struct tcp_sock *sk, const struct ip_addr *addr,
+		uint16_t port, uint64_t now)
 {
 	struct stack *s = sk->s;
-	const struct route *r;
+	struct ip_addr dst, src;
 	int rc = tcp_connect_check(sk);
 
 	s->now = now;
 	if (rc)
 		return rc;
-	if (addr == 0)
-		addr = sk->laddr ? sk->laddr : s->lo.addr[0].addr;
-	if (port == 0 || stack_is_broadcast(s, addr) ||
-	    ipv4_is_multicast(addr) || addr >> 24 == 0 || addr >> 28 == 0xf)
-		return -ENETUNREACH;
-	if (ipv4_is_loopback(sk->laddr) && !stack_is_local_addr(s, addr))
-		return -EINVAL;
-	r = route_lookup(s, addr);
-	if (!r)
-		return -ENETUNREACH;
+	rc = tcp_connect_addrs(sk, addr, port, &dst, &src);
+	if (rc)
+		return rc;
 	tcp_enter(s);
 	sk->active = true;
-	sk->raddr = addr;
+	sk->raddr = dst;
 	sk->rport = port;
-	if (!sk->laddr)
-		sk->laddr = route_source(s, r, addr);
+	sk->laddr = src;
 	if (!sk->lport) {
 		rc = tcp_pick_ephemeral(sk);
 		if (rc)
 			goto fail;
 		tcp_hash_bound(sk);
-	} else if (tcp_lookup_conn(s, sk->laddr, sk->lport, addr, port)) {
+	} else if (tcp_lookup_conn(s, &sk->laddr, sk->lport, &dst, port)) {
 		rc = -EADDRNOTAVAIL;
 		goto fail;
 	}
-	sk->iss = tcp_isn(s, sk->laddr, sk->lport, addr, port);
+	sk->iss = tcp_isn(s, &sk->laddr, sk->lport, &dst, port);
 	sk->snd_una = sk->snd_nxt = sk->snd_max = sk->iss;
-	sk->mss = tcp_mss_for_route(s, addr);
+	sk->mss = tcp_mss_for_route(s, &dst);
 	tcp_prepare_active(sk);
 	rc = tcp_bufs_alloc(sk);
 	if (rc)
@@ -283,7 +406,7 @@ int tcp_connect(struct tcp_sock *sk, uint32_t addr, uint16_t port,
 	tcp_leave(s);
 	return -EINPROGRESS;
 fail:
-	sk->raddr = 0;
+	sk->raddr = ip_any(sk->laddr.family);
 	sk->rport = 0;
 	tcp_leave(s);
 	return rc;
@@ -774,6 +897,15 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 	return 0;
 }
 
+/* SO_BINDTOIFINDEX: one of the engine's interfaces, or 0 for none */
+static int tcp_set_bound_if(struct tcp_sock *sk, int val)
+{
+	if (val && !stack_netif(sk->s, (unsigned)val))
+		return -ENODEV;
+	sk->bound_if = (uint8_t)val;
+	return 0;
+}
+
 /**
  * tcp_setsockopt() - set one option
  * @sk: the socket
@@ -847,6 +979,16 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 		if (sk->cc)
 			tcp_cc_set(sk, sk->cc_algo);
 		return 0;
+	case TCP_SO_BINDTOIFINDEX:
+		return tcp_set_bound_if(sk, val);
+	case TCP_IP6_V6ONLY:
+		/* do_ipv6_setsockopt(): not once a port is bound */
+		if (sk->family != IP_V6)
+			return -ENOPROTOOPT;
+		if (sk->lport)
+			return -EINVAL;
+		sk->v6only = val != 0;
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -879,6 +1021,12 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 						     TCP_DEFAULT_MSS);
 		return 0;
 	case TCP_OPT_CONGESTION: *val = sk->cc_algo; return 0;
+	case TCP_SO_BINDTOIFINDEX: *val = sk->bound_if; return 0;
+	case TCP_IP6_V6ONLY:
+		if (sk->family != IP_V6)
+			return -ENOPROTOOPT;
+		*val = sk->v6only;
+		return 0;
 	case TCP_SO_SNDBUFFORCE:
 	case TCP_SO_RCVBUFFORCE:
 		break;               /* Linux: set only */
@@ -913,11 +1061,12 @@ enum tcp_state tcp_sock_state(const struct tcp_sock *sk)
 
 /**
  * tcp_getsockname() - local address and port (0 while unbound)
- * @sk: the socket
+ * @sk: the socket (an AF_INET6 socket's IPv4 connection gives IPv4
+ *      addresses, which the host shows as ::ffff:a.b.c.d)
  * @addr: set to the address
  * @port: set to the port
  */
-void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
+void tcp_getsockname(const struct tcp_sock *sk, struct ip_addr *addr,
 		     uint16_t *port)
 {
 	*addr = sk->laddr;
@@ -930,7 +1079,7 @@ void tcp_getsockname(const struct tcp_sock *sk, uint32_t *addr,
  * @addr: set to the address
  * @port: set to the port
  */
-void tcp_getpeername(const struct tcp_sock *sk, uint32_t *addr,
+void tcp_getpeername(const struct tcp_sock *sk, struct ip_addr *addr,
 		     uint16_t *port)
 {
 	*addr = sk->raddr;
@@ -976,6 +1125,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	tcp_info_timer(sk, i, now);
 	i->laddr = sk->laddr;
 	i->raddr = sk->raddr;
+	i->family = sk->family;
 	i->lport = sk->lport;
 	i->rport = sk->rport;
 	i->iss = sk->iss;
@@ -1029,15 +1179,16 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
  * for the data path). A closed socket its program has not closed yet is
  * no connection any more, and is not found.
  */
-struct tcp_sock *tcp_find(struct stack *s, uint64_t id, uint32_t laddr,
-			  uint16_t lport, uint32_t raddr, uint16_t rport)
+struct tcp_sock *tcp_find(struct stack *s, uint64_t id,
+			  const struct ip_addr *laddr, uint16_t lport,
+			  const struct ip_addr *raddr, uint16_t rport)
 {
 	for (struct tcp_sock *sk = s->tcp->all; sk; sk = sk->all_next) {
 		if (sk->dead || sk->state == TCP_CLOSED)
 			continue;
 		if (id ? sk->id == id :
-			 sk->laddr == laddr && sk->lport == lport &&
-			 sk->raddr == raddr && sk->rport == rport &&
+			 ip_addr_eq(&sk->laddr, laddr) && sk->lport == lport &&
+			 ip_addr_eq(&sk->raddr, raddr) && sk->rport == rport &&
 			 sk->state != TCP_LISTEN)
 			return sk;
 	}

@@ -1004,9 +1004,10 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	ff_address_table(f);
 	f->ttls[cfg->ttl / 8] |= (uint8_t)(1 << cfg->ttl % 8);
 	if (c[FF_CFG_TCP] & FT_LISTEN) {
-		FF_ASSERT(tcp_open(f->s, &f->sk[0], f->now) == 0, "tcp_open");
+		FF_ASSERT(tcp_open(f->s, IP_V4, &f->sk[0], f->now) == 0,
+			  "tcp_open");
 		f->nsk = 1;
-		FF_ASSERT(tcp_bind(f->sk[0], 0, 80) == 0, "tcp_bind");
+		FF_ASSERT(tcp_bind(f->sk[0], NULL, 80) == 0, "tcp_bind");
 		FF_ASSERT(tcp_listen(f->sk[0], 2, f->now) == 0, "tcp_listen");
 	}
 	if (c[FF_CFG_TCP] & FT_UDP) {
@@ -1749,10 +1750,12 @@ static void ff_rec_sock(struct ff *f, const uint8_t *rec)
 			f->sk[f->nsk++] = child;
 		return;
 	case FS_CONNECT:
-		if (f->nsk == 8 || tcp_open(f->s, &child, f->now))
+		if (f->nsk == 8 || tcp_open(f->s, IP_V4, &child, f->now))
 			return;
-		rc = tcp_connect(child, f->addr[rec[1] & 15], 80 + (rec[1] >> 4),
-				 f->now);
+		rc = tcp_connect(child, &(struct ip_addr){
+					 .family = IP_V4,
+					 .v4 = f->addr[rec[1] & 15] },
+				 80 + (rec[1] >> 4), f->now);
 		FF_ASSERT(rc <= 0 && rc > -4096, "tcp_connect: %zd", rc);
 		f->sk[f->nsk++] = child;
 		return;

@@ -332,7 +332,7 @@ static void accept_all(struct tcp_sock *l, struct app (*p)[2], unsigned n)
 	struct tcp_sock *c;
 
 	while (l && tcp_accept(l, &c) == 0) {
-		uint32_t addr;
+		struct ip_addr addr;
 		uint16_t port, cport;
 
 		tcp_getpeername(c, &addr, &port);
@@ -400,13 +400,15 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 	}
 	sim.verbose = verbose;
 	memset(p, 0, sizeof(p));
-	if (tcp_open(sim.st[1], &l, sim.now) || tcp_bind(l, 0, 80) ||
+	if (tcp_open(sim.st[1], IP_V4, &l, sim.now) ||
+	    tcp_bind(l, NULL, 80) ||
 	    tcp_listen(l, MAXCONN, sim.now)) {
 		snprintf(why, whylen, "setup failed");
 		goto out;
 	}
 	for (unsigned k = 0; k < n; k++) {
 		uint32_t max = prof->max_bytes ? prof->max_bytes : 100000;
+		struct ip_addr dst = ip4(sim_addr(1));
 
 		p[k][0].seed = seed * 8 + 2 * k + 1;
 		p[k][1].seed = seed * 8 + 2 * k + 2;
@@ -418,8 +420,8 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 			p[k][1].seed = p[k][0].seed;
 			p[k][1].echo = true;
 		}
-		if (tcp_open(sim.st[0], &p[k][0].sk, sim.now) ||
-		    tcp_connect(p[k][0].sk, sim_addr(1), 80, 0) != -EINPROGRESS) {
+		if (tcp_open(sim.st[0], IP_V4, &p[k][0].sk, sim.now) ||
+		    tcp_connect(p[k][0].sk, &dst, 80, 0) != -EINPROGRESS) {
 			snprintf(why, whylen, "connect failed");
 			goto out;
 		}

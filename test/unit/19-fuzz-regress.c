@@ -51,8 +51,8 @@ Test(fuzz_regress, martian_destinations_never_sent)
 			     -ENETUNREACH);
 		cr_expect_eq(stack_ping(t.s, bad[i], 1, 1, 56, t.now),
 			     -ENETUNREACH);
-		cr_assert_eq(tcp_open(t.s, &sk, t.now), 0);
-		cr_expect_eq(tcp_connect(sk, bad[i], 80, t.now), -ENETUNREACH);
+		cr_assert_eq(tcp_open(t.s, IP_V4, &sk, t.now), 0);
+		cr_expect_eq(tcp_connect(sk, TH_A4(bad[i]), 80, t.now), -ENETUNREACH);
 		tcp_close(sk, t.now);
 		th_expect_silence(&t);
 	}
@@ -60,8 +60,8 @@ Test(fuzz_regress, martian_destinations_never_sent)
 	/* to 127.0.0.1: delivered to ourselves, nothing on the link */
 	cr_expect_eq(th_output(&t, IPV4(127, 0, 0, 1), 100, 0xaa, false), 0);
 	cr_expect_eq(stack_ping(t.s, IPV4(127, 0, 0, 1), 1, 1, 56, t.now), 0);
-	cr_assert_eq(tcp_open(t.s, &sk, t.now), 0);
-	cr_expect_eq(tcp_connect(sk, IPV4(127, 0, 0, 1), 80, t.now),
+	cr_assert_eq(tcp_open(t.s, IP_V4, &sk, t.now), 0);
+	cr_expect_eq(tcp_connect(sk, TH_A4(IPV4(127, 0, 0, 1)), 80, t.now),
 		     -EINPROGRESS);
 	cr_expect_eq(tcp_sock_error(sk), -ECONNREFUSED, "nobody listens");
 	tcp_close(sk, t.now);

@@ -37,8 +37,8 @@ static struct tcp_sock *listener(uint32_t addr, uint16_t port)
 {
 	struct tcp_sock *l;
 
-	cr_assert_eq(tcp_open(t.s, &l, t.now), 0);
-	cr_assert_eq(tcp_bind(l, addr, port), 0);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &l, t.now), 0);
+	cr_assert_eq(tcp_bind(l, TH_A4(addr), port), 0);
 	cr_assert_eq(tcp_listen(l, 8, t.now), 0);
 	return l;
 }
@@ -47,23 +47,23 @@ static struct tcp_sock *listener(uint32_t addr, uint16_t port)
 static void pair(struct tcp_sock *l, uint32_t dst, uint32_t want_src,
 		 uint32_t want_dst, struct tcp_sock **c, struct tcp_sock **a)
 {
-	uint32_t addr;
+	struct ip_addr addr;
 	uint16_t port, cport;
 
-	cr_assert_eq(tcp_open(t.s, c, t.now), 0);
-	cr_assert_eq(tcp_connect(*c, dst, 80, t.now), -EINPROGRESS);
+	cr_assert_eq(tcp_open(t.s, IP_V4, c, t.now), 0);
+	cr_assert_eq(tcp_connect(*c, TH_A4(dst), 80, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_state(*c), TCP_ESTABLISHED,
 		     "the handshake is done within the call");
 	cr_assert_eq(tcp_accept(l, a), 0);
 	tcp_getsockname(*c, &addr, &cport);
-	cr_assert_eq(addr, want_src, "source %#x", addr);
+	cr_assert_eq(addr.v4, want_src, "source %#x", addr.v4);
 	tcp_getpeername(*c, &addr, &port);
-	cr_assert_eq(addr, want_dst, "peer %#x", addr);
+	cr_assert_eq(addr.v4, want_dst, "peer %#x", addr.v4);
 	cr_assert_eq(port, 80);
 	tcp_getsockname(*a, &addr, &port);
-	cr_assert_eq(addr, want_dst);
+	cr_assert_eq(addr.v4, want_dst);
 	tcp_getpeername(*a, &addr, &port);
-	cr_assert_eq(addr, want_src);
+	cr_assert_eq(addr.v4, want_src);
 	cr_assert_eq(port, cport);
 }
 
@@ -120,8 +120,8 @@ Test(loopback, any_127_address)
 	tcp_abort(c, t.now);
 	tcp_abort(a, t.now);
 	tcp_close(l5, t.now);
-	cr_assert_eq(tcp_open(t.s, &b, t.now), 0);
-	cr_assert_eq(tcp_bind(b, IPV4(127, 200, 0, 1), 0), 0);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &b, t.now), 0);
+	cr_assert_eq(tcp_bind(b, TH_A4(IPV4(127, 200, 0, 1)), 0), 0);
 	tcp_close(b, t.now);
 	cr_assert_eq(udp_open(t.s, &us), 0);
 	cr_assert_eq(udp_bind(us, IPV4(127, 1, 2, 3), 0), 0);
@@ -136,18 +136,19 @@ Test(loopback, zero_destination_is_the_loopback)
 	struct tcp_sock *l = listener(0, 80), *c, *a;
 	struct udp_sock *r, *s;
 	struct udp_meta m;
+	struct ip_addr name;
 	uint32_t zero = 0;
 	uint16_t port;
 
 	pair(l, 0, LO, LO, &c, &a);
 	tcp_abort(c, t.now);
 	tcp_abort(a, t.now);
-	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
-	cr_assert_eq(tcp_bind(c, TH_IP, 0), 0);
-	cr_assert_eq(tcp_connect(c, 0, 80, t.now), -EINPROGRESS);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &c, t.now), 0);
+	cr_assert_eq(tcp_bind(c, TH_A4(TH_IP), 0), 0);
+	cr_assert_eq(tcp_connect(c, TH_A4(0), 80, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_accept(l, &a), 0);
-	tcp_getpeername(c, &zero, &port);
-	cr_assert_eq(zero, TH_IP, "bound: to its own address");
+	tcp_getpeername(c, &name, &port);
+	cr_assert_eq(name.v4, TH_IP, "bound: to its own address");
 	tcp_abort(c, t.now);
 	tcp_abort(a, t.now);
 	tcp_close(l, t.now);
@@ -170,8 +171,8 @@ Test(loopback, closed_ports_refuse)
 	struct tcp_sock *c;
 	struct udp_sock *us;
 
-	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
-	cr_assert_eq(tcp_connect(c, LO, 81, t.now), -EINPROGRESS);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &c, t.now), 0);
+	cr_assert_eq(tcp_connect(c, TH_A4(LO), 81, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
 	tcp_close(c, t.now);
 	cr_assert_eq(udp_open(t.s, &us), 0);
@@ -187,8 +188,8 @@ Test(loopback, link_listener_is_not_the_loopbacks)
 {
 	struct tcp_sock *l = listener(TH_IP, 80), *c, *a;
 
-	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
-	cr_assert_eq(tcp_connect(c, LO, 80, t.now), -EINPROGRESS);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &c, t.now), 0);
+	cr_assert_eq(tcp_connect(c, TH_A4(LO), 80, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
 	tcp_close(c, t.now);
 	/* but our own link address, through the loopback too */
@@ -211,9 +212,9 @@ Test(loopback, loopback_source_never_reaches_the_link)
 	cr_assert_eq(udp_sendto(us, "x", 1, &peer, 7, t.now), -EINVAL);
 	cr_assert_eq(udp_connect(us, TH_PEER, 7), -EINVAL);
 	udp_close(us);
-	cr_assert_eq(tcp_open(t.s, &c, t.now), 0);
-	cr_assert_eq(tcp_bind(c, LO, 0), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, t.now), -EINVAL);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &c, t.now), 0);
+	cr_assert_eq(tcp_bind(c, TH_A4(LO), 0), 0);
+	cr_assert_eq(tcp_connect(c, TH_A4(TH_PEER), 80, t.now), -EINVAL);
 	tcp_close(c, t.now);
 	th_expect_silence(&t);
 	cr_assert_eq(th_cnt(&t)->ip_tx_bad_src, 1);

@@ -97,6 +97,26 @@ static void th_arp_prime(void)
 	th_arp_from_peer(2);
 }
 
+struct ip_addr th_us(void)
+{
+	return ip4(TH_US);
+}
+
+struct ip_addr th_peer(void)
+{
+	return ip4(TH_PEER);
+}
+
+struct ip_addr th_other(void)
+{
+	return ip4(IPV4(10, 0, 0, 9));
+}
+
+int th_open(struct tcp_sock **sk)
+{
+	return tcp_open(T.s, T.family, sk, T.now);
+}
+
 void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
 {
 	struct stack_config cfg;
@@ -104,6 +124,7 @@ void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
 	if (T.s)  /* a test that wants its own configuration */
 		stack_free(T.s);
 	memset(&T, 0, sizeof(T));
+	T.family = IP_V4;
 	T.now = 1000 * TH_SEC;
 	T.pport = TH_PEER_PORT;
 	stack_config_defaults(&cfg);
@@ -345,8 +366,8 @@ uint32_t th_passive_open(struct tcp_sock **l, struct tcp_sock **c,
 	struct th_seg syn = th_tmpl(TCP_SYN, peer_isn, 0), sa, ack;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, l, T.now), 0);
-	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
+	cr_assert_eq(th_open(l), 0);
+	cr_assert_eq(tcp_bind(*l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;
@@ -383,8 +404,8 @@ uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0), sa, ack;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, c, T.now), 0);
-	cr_assert_eq(tcp_connect(*c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(c), 0);
+	cr_assert_eq(tcp_connect(*c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	syn.mss = 1460;
 	syn.sackok = true;
 	syn.ts = true;
@@ -393,7 +414,7 @@ uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
 	syn.wnd = 64240;
 	g = th_expect(&syn);
 	{
-		uint32_t a;
+		struct ip_addr a;
 
 		tcp_getsockname(*c, &a, &T.lport);
 	}

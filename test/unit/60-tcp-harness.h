@@ -52,6 +52,7 @@ struct th_frame {
 
 struct th {
 	struct stack *s;
+	uint8_t family;             /* the engine and peer speak IP_V4/IP_V6 */
 	uint64_t now;
 	uint32_t rnd;
 	uint16_t lport;             /* our port in the connection under test */
@@ -63,6 +64,17 @@ struct th {
 };
 
 extern struct th T;
+
+/* Our address, the peer's, and one on the link that is neither, in the
+ * family of the run */
+struct ip_addr th_us(void);
+struct ip_addr th_peer(void);
+struct ip_addr th_other(void);
+#define TH_US_A ((const struct ip_addr *)(struct ip_addr[]){ th_us() })
+#define TH_PEER_A ((const struct ip_addr *)(struct ip_addr[]){ th_peer() })
+#define TH_OTHER_A ((const struct ip_addr *)(struct ip_addr[]){ th_other() })
+/* tcp_open() of a socket of the run's family */
+int th_open(struct tcp_sock **sk);
 
 void th_setup_cfg(void (*tweak)(struct stack_config *cfg));
 void th_setup(void);

@@ -31,8 +31,8 @@ Test(tcp_open, synack_options_in_linux_order)
 	static const uint8_t head[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10 };
 	static const uint8_t tail[] = { 1, 3, 3, 7 };
 
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;
@@ -63,8 +63,8 @@ Test(tcp_open, synack_without_timestamps)
 	size_t len;
 	static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
 
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;
@@ -102,8 +102,8 @@ Test(tcp_open, window_scale_edges)
 	struct tcp_seg g;
 	struct tcp_info_rec i;
 
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	syn.mss = 9000;
@@ -136,8 +136,8 @@ Test(tcp_open, no_window_scale_from_peer)
 	struct tcp_seg g;
 	struct tcp_info_rec i;
 
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1000;
@@ -196,9 +196,9 @@ Test(tcp_open, syn_retries_then_etimedout)
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
 	syn.wnd = 64240;
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EALREADY);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EALREADY);
 	th_expect(&syn);
 	for (unsigned i = 0; i < 6; i++) {
 		th_advance_to(t0 + at[i] * TH_SEC - 1);
@@ -227,10 +227,10 @@ Test(tcp_open, connection_refused)
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
 	syn.wnd = 64240;
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
-	tcp_getsockname(c, &(uint32_t){ 0 }, &T.lport);
+	tcp_getsockname(c, &(struct ip_addr){ 0 }, &T.lport);
 	T.pport = 80;
 	/* unacceptable ACK: RST back, connection unaffected */
 	th_inject(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = 9,
@@ -255,10 +255,10 @@ Test(tcp_open, simultaneous_open)
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
 	syn.wnd = 64240;
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
-	tcp_getsockname(c, &(uint32_t){ 0 }, &T.lport);
+	tcp_getsockname(c, &(struct ip_addr){ 0 }, &T.lport);
 	T.pport = 80;
 	/* the peer's own SYN crosses ours */
 	th_inject(&(struct th_seg){ .flags = TCP_SYN, .seq = 300, .wnd = 1000,
@@ -286,8 +286,8 @@ Test(tcp_open, rst_in_syn_received)
 	struct th_seg syn = th_tmpl(TCP_SYN, 500, 0), r;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;
@@ -328,8 +328,8 @@ Test(tcp_open, close_in_syn_sent)
 {
 	struct tcp_sock *c;
 
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	T.head++;
 	tcp_close(c, T.now);
 	th_expect_none();
@@ -345,8 +345,8 @@ Test(tcp_open, data_and_fin_complete_handshake)
 	struct tcp_seg g;
 	char b[8];
 
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;

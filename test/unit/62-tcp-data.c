@@ -210,7 +210,7 @@ Test(tcp_data, fast_retransmit_newreno)
 	struct tcp_info_rec i;
 
 	(void)dummy;
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
+	cr_assert_eq(th_open(&l), 0);
 	tcp_close(l, T.now);
 	iss = th_passive_open(&l, &c, 1000, false);
 	tcp_setsockopt(c, TCP_OPT_CONGESTION, TCP_CC_NEWRENO, T.now);

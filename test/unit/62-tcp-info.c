@@ -79,7 +79,7 @@ Test(tcp_info, unconnected)
 	struct tcp_sock *sk;
 	struct tcp_linux_info ti;
 
-	cr_assert_eq(tcp_open(T.s, &sk, T.now), 0);
+	cr_assert_eq(th_open(&sk), 0);
 	ti = info(sk);
 	cr_assert_eq(ti.state, 7);              /* TCP_CLOSE */
 	cr_assert_eq(ti.options, 0);

@@ -42,8 +42,8 @@ static uint32_t open_conn(struct tcp_sock **l, struct tcp_sock **c)
 	struct th_seg syn = th_tmpl(TCP_SYN, 1000, 0), sa, ack;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, l, T.now), 0);
-	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
+	cr_assert_eq(th_open(l), 0);
+	cr_assert_eq(tcp_bind(*l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;

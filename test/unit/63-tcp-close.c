@@ -260,8 +260,8 @@ Test(tcp_close, time_wait_bound_recycles_oldest,
 	uint32_t i1, i2;
 
 	th_setup_cfg(tw_bound_one);
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, 80), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.lport = 80;
 	c1 = conn_on(l, 5001, 100, &i1);

@@ -24,7 +24,7 @@ Test(tcp_kill, find_by_id_and_tuple)
 {
 	struct tcp_sock *l, *c;
 	struct tcp_info_rec i;
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
 	struct th_seg rst = th_tmpl(TCP_RST | TCP_ACK, iss + 1, 1001);
@@ -32,12 +32,12 @@ Test(tcp_kill, find_by_id_and_tuple)
 	cr_assert_neq(i.id, 0);
 	tcp_getsockname(c, &laddr, &lport);
 	tcp_getpeername(c, &raddr, &rport);
-	cr_assert_eq(tcp_find(T.s, i.id, 0, 0, 0, 0), c);
-	cr_assert_eq(tcp_find(T.s, 0, laddr, lport, raddr, rport), c);
-	cr_assert_null(tcp_find(T.s, 0, laddr, lport, raddr, rport + 1));
-	cr_assert_null(tcp_find(T.s, i.id + 1000, 0, 0, 0, 0));
+	cr_assert_eq(tcp_find(T.s, i.id, NULL, 0, NULL, 0), c);
+	cr_assert_eq(tcp_find(T.s, 0, &laddr, lport, &raddr, rport), c);
+	cr_assert_null(tcp_find(T.s, 0, &laddr, lport, &raddr, rport + 1));
+	cr_assert_null(tcp_find(T.s, i.id + 1000, NULL, 0, NULL, 0));
 	tcp_get_info(l, &i, T.now);
-	cr_assert_eq(tcp_find(T.s, i.id, 0, 0, 0, 0), l, "a listener by id");
+	cr_assert_eq(tcp_find(T.s, i.id, NULL, 0, NULL, 0), l, "a listener by id");
 	cr_assert_eq(tcp_terminate(l, T.now), -EINVAL, "but never killed");
 	cr_assert_eq(tcp_terminate(c, T.now), 0);
 	rst.wnd = TH_ANY;
@@ -73,7 +73,7 @@ Test(tcp_kill, close_wait_held_by_a_program)
 	cr_assert_eq(tcp_sock_error(c), -ECONNABORTED);
 	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 0,
 		     "after the error: end of stream");
-	cr_assert_null(tcp_find(T.s, 0, TH_US, T.lport, TH_PEER, T.pport),
+	cr_assert_null(tcp_find(T.s, 0, TH_US_A, T.lport, TH_PEER_A, T.pport),
 		       "no connection any more");
 	cr_assert_eq(th_counter("tcp_terminated"), 1);
 	/* the pair is free at once: no TIME_WAIT */
@@ -87,7 +87,7 @@ Test(tcp_kill, established_orphan_and_time_wait)
 	struct tcp_sock *c, *sk;
 	uint32_t iss = th_active_open(&c, 5000, false);
 	struct th_seg rst = th_tmpl(TCP_RST | TCP_ACK, iss + 2, 5001);
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
 
 	tcp_getsockname(c, &laddr, &lport);
@@ -96,7 +96,7 @@ Test(tcp_kill, established_orphan_and_time_wait)
 	tcp_close(c, T.now);
 	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = iss + 1,
 				    .ack = 5001, .wnd = TH_ANY, .mss = -1, .ws = -1 });
-	sk = tcp_find(T.s, 0, laddr, lport, raddr, rport);
+	sk = tcp_find(T.s, 0, &laddr, lport, &raddr, rport);
 	cr_assert_not_null(sk, "FIN_WAIT_1 orphan");
 	cr_assert_eq(tcp_sock_state(sk), TCP_FIN_WAIT_1);
 	cr_assert_eq(tcp_terminate(sk, T.now), 0);
@@ -119,7 +119,7 @@ Test(tcp_kill, established_orphan_and_time_wait)
 	}
 	th_expect(&(struct th_seg){ .flags = TCP_ACK, .seq = iss + 2, .ack = 9002,
 				    .wnd = TH_ANY, .mss = -1, .ws = -1 });
-	sk = tcp_find(T.s, 0, laddr, lport, raddr, rport);
+	sk = tcp_find(T.s, 0, &laddr, lport, &raddr, rport);
 	cr_assert_not_null(sk);
 	cr_assert_eq(tcp_sock_state(sk), TCP_TIME_WAIT);
 	cr_assert_eq(tcp_terminate(sk, T.now), 0);

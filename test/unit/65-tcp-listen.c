@@ -17,8 +17,8 @@ static struct tcp_sock *listener(uint16_t port, int backlog)
 {
 	struct tcp_sock *l;
 
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
-	cr_assert_eq(tcp_bind(l, 0, port), 0);
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, port), 0);
 	cr_assert_eq(tcp_listen(l, backlog, T.now), 0);
 	T.lport = port;
 	return l;
@@ -186,19 +186,19 @@ Test(tcp_listen, bind_conflicts)
 {
 	struct tcp_sock *a, *b;
 
-	cr_assert_eq(tcp_open(T.s, &a, T.now), 0);
-	cr_assert_eq(tcp_open(T.s, &b, T.now), 0);
-	cr_assert_eq(tcp_bind(a, 0, 80), 0);
-	cr_assert_eq(tcp_bind(a, 0, 81), -EINVAL, "already bound");
-	cr_assert_eq(tcp_bind(b, 0, 80), -EADDRINUSE);
-	cr_assert_eq(tcp_bind(b, TH_US, 80), -EADDRINUSE, "wildcard owns it");
-	cr_assert_eq(tcp_bind(b, IPV4(10, 0, 0, 9), 80), -EADDRNOTAVAIL);
+	cr_assert_eq(th_open(&a), 0);
+	cr_assert_eq(th_open(&b), 0);
+	cr_assert_eq(tcp_bind(a, NULL, 80), 0);
+	cr_assert_eq(tcp_bind(a, NULL, 81), -EINVAL, "already bound");
+	cr_assert_eq(tcp_bind(b, NULL, 80), -EADDRINUSE);
+	cr_assert_eq(tcp_bind(b, TH_US_A, 80), -EADDRINUSE, "wildcard owns it");
+	cr_assert_eq(tcp_bind(b, TH_OTHER_A, 80), -EADDRNOTAVAIL);
 	cr_assert_eq(tcp_setsockopt(a, TCP_SO_REUSEADDR, 1, T.now), 0);
 	cr_assert_eq(tcp_setsockopt(b, TCP_SO_REUSEADDR, 1, T.now), 0);
 	cr_assert_eq(tcp_listen(a, 4, T.now), 0);
-	cr_assert_eq(tcp_bind(b, 0, 80), -EADDRINUSE,
+	cr_assert_eq(tcp_bind(b, NULL, 80), -EADDRINUSE,
 		     "SO_REUSEADDR does not share with a listener");
-	cr_assert_eq(tcp_bind(b, 0, 0), 0, "ephemeral");
+	cr_assert_eq(tcp_bind(b, NULL, 0), 0, "ephemeral");
 	tcp_close(a, T.now);
 	tcp_close(b, T.now);
 }
@@ -212,9 +212,9 @@ static uint32_t reuse_listener_with_child(struct tcp_sock **l,
 	struct th_seg s = syn_from(TH_PEER_PORT, 1000, false), a;
 	struct tcp_seg g;
 
-	cr_assert_eq(tcp_open(T.s, l, T.now), 0);
+	cr_assert_eq(th_open(l), 0);
 	cr_assert_eq(tcp_setsockopt(*l, TCP_SO_REUSEADDR, 1, T.now), 0);
-	cr_assert_eq(tcp_bind(*l, 0, 80), 0);
+	cr_assert_eq(tcp_bind(*l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(*l, 4, T.now), 0);
 	T.lport = 80;
 	th_inject(&s);
@@ -236,17 +236,17 @@ Test(tcp_listen, reuseaddr_with_time_wait)
 
 	iss = reuse_listener_with_child(&l, &c);
 	tcp_close(l, T.now);
-	cr_assert_eq(tcp_open(T.s, &n, T.now), 0);
-	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "a connection owns it");
+	cr_assert_eq(th_open(&n), 0);
+	cr_assert_eq(tcp_bind(n, NULL, 80), -EADDRINUSE, "a connection owns it");
 	tcp_close(c, T.now);
 	drain();
 	a = th_tmpl(TCP_FIN | TCP_ACK, 1001, iss + 2);
 	a.wnd = 1000;
 	th_inject(&a);
 	drain();
-	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "no SO_REUSEADDR");
+	cr_assert_eq(tcp_bind(n, NULL, 80), -EADDRINUSE, "no SO_REUSEADDR");
 	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1, T.now), 0);
-	cr_assert_eq(tcp_bind(n, 0, 80), 0, "only TIME_WAIT is left");
+	cr_assert_eq(tcp_bind(n, NULL, 80), 0, "only TIME_WAIT is left");
 	tcp_close(n, T.now);
 }
 
@@ -262,19 +262,19 @@ Test(tcp_listen, reuseaddr_while_old_connections_close)
 	struct th_seg a;
 
 	iss = reuse_listener_with_child(&l, &c);
-	cr_assert_eq(tcp_open(T.s, &n, T.now), 0);
+	cr_assert_eq(th_open(&n), 0);
 	cr_assert_eq(tcp_setsockopt(n, TCP_SO_REUSEADDR, 1, T.now), 0);
-	cr_assert_eq(tcp_bind(n, 0, 80), -EADDRINUSE, "the listener is there");
+	cr_assert_eq(tcp_bind(n, NULL, 80), -EADDRINUSE, "the listener is there");
 	tcp_close(l, T.now);
-	cr_assert_eq(tcp_bind(n, 0, 80), 0,
+	cr_assert_eq(tcp_bind(n, NULL, 80), 0,
 		     "an ESTABLISHED child with SO_REUSEADDR does not conflict");
 	cr_assert_eq(tcp_listen(n, 4, T.now), 0);
 	/* the old connection closes on its own (FIN_WAIT_1 now) */
 	tcp_close(c, T.now);
 	drain();
-	cr_assert_eq(tcp_open(T.s, &n2, T.now), 0);
+	cr_assert_eq(th_open(&n2), 0);
 	cr_assert_eq(tcp_setsockopt(n2, TCP_SO_REUSEADDR, 1, T.now), 0);
-	cr_assert_eq(tcp_bind(n2, 0, 80), -EADDRINUSE, "but the new listener does");
+	cr_assert_eq(tcp_bind(n2, NULL, 80), -EADDRINUSE, "but the new listener does");
 	tcp_close(n2, T.now);
 	a = th_tmpl(TCP_FIN | TCP_ACK, 1001, iss + 2);
 	a.wnd = 1000;
@@ -290,10 +290,10 @@ Test(tcp_listen, reuseport_spreads)
 	unsigned got[2] = { 0, 0 };
 
 	for (int i = 0; i < 2; i++) {
-		cr_assert_eq(tcp_open(T.s, &l[i], T.now), 0);
+		cr_assert_eq(th_open(&l[i]), 0);
 		cr_assert_eq(tcp_setsockopt(l[i], TCP_SO_REUSEPORT, 1, T.now),
 			     0);
-		cr_assert_eq(tcp_bind(l[i], 0, 80), 0);
+		cr_assert_eq(tcp_bind(l[i], NULL, 80), 0);
 		cr_assert_eq(tcp_listen(l[i], 64, T.now), 0);
 	}
 	T.lport = 80;
@@ -317,18 +317,18 @@ Test(tcp_listen, reuseport_spreads)
 Test(tcp_listen, ephemeral_ports)
 {
 	struct tcp_sock *c[3];
-	uint32_t a;
+	struct ip_addr a;
 	uint16_t p[3];
 
 	for (int i = 0; i < 3; i++) {
-		cr_assert_eq(tcp_open(T.s, &c[i], T.now), 0);
-		cr_assert_eq(tcp_connect(c[i], TH_PEER, 80, T.now), -EINPROGRESS);
+		cr_assert_eq(th_open(&c[i]), 0);
+		cr_assert_eq(tcp_connect(c[i], TH_PEER_A, 80, T.now), -EINPROGRESS);
 		tcp_getsockname(c[i], &a, &p[i]);
-		cr_assert_eq(a, TH_US);
+		cr_assert(ip_addr_eq(&a, TH_US_A));
 		cr_assert(p[i] >= 32768 && p[i] <= 60999);
 	}
 	cr_assert(p[0] != p[1] && p[1] != p[2] && p[0] != p[2]);
-	cr_assert_eq(tcp_connect(c[0], TH_PEER, 80, T.now), -EALREADY);
+	cr_assert_eq(tcp_connect(c[0], TH_PEER_A, 80, T.now), -EALREADY);
 	for (int i = 0; i < 3; i++)
 		tcp_close(c[i], T.now);
 	drain();
@@ -340,11 +340,11 @@ Test(tcp_listen, isn_clock_and_tuple)
 	uint32_t a, b, d;
 
 	stack_timeout(T.s, T.now);
-	a = tcp_isn(T.s, TH_US, 1, TH_PEER, 2);
-	d = tcp_isn(T.s, TH_US, 1, TH_PEER, 3);
+	a = tcp_isn(T.s, TH_US_A, 1, TH_PEER_A, 2);
+	d = tcp_isn(T.s, TH_US_A, 1, TH_PEER_A, 3);
 	T.now += TH_SEC;
 	stack_timeout(T.s, T.now);
-	b = tcp_isn(T.s, TH_US, 1, TH_PEER, 2);
+	b = tcp_isn(T.s, TH_US_A, 1, TH_PEER_A, 2);
 	cr_assert_eq(b - a, 250000);
 	cr_assert_neq(a, d);
 }
@@ -362,13 +362,13 @@ Test(tcp_listen, memory_budget_and_socket_limit, .init = NULL)
 	struct tcp_sock *a, *b, *c, *d;
 
 	th_setup_cfg(small_budget);
-	cr_assert_eq(tcp_open(T.s, &a, T.now), 0);
-	cr_assert_eq(tcp_open(T.s, &b, T.now), 0);
-	cr_assert_eq(tcp_connect(a, TH_PEER, 80, T.now), -EINPROGRESS);
-	cr_assert_eq(tcp_connect(b, TH_PEER, 80, T.now), -ENOBUFS);
+	cr_assert_eq(th_open(&a), 0);
+	cr_assert_eq(th_open(&b), 0);
+	cr_assert_eq(tcp_connect(a, TH_PEER_A, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_connect(b, TH_PEER_A, 80, T.now), -ENOBUFS);
 	cr_assert_eq(th_counter("tcp_nomem_bufs"), 1);
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_open(T.s, &d, T.now), -ENOBUFS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(th_open(&d), -ENOBUFS);
 	cr_assert_eq(th_counter("tcp_nomem_socks"), 1);
 	tcp_close(a, T.now);
 	tcp_close(b, T.now);
@@ -384,8 +384,8 @@ Test(tcp_listen, loopback_connection)
 	char b[16];
 	uint64_t t0 = T.now;
 
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_US, 8080, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_US_A, 8080, T.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED, "handshake done locally");
 	cr_assert_eq(tcp_accept(l, &a), 0);
 	cr_assert_eq(tcp_send(c, "ping", 4, T.now), 4);
@@ -432,7 +432,7 @@ Test(tcp_listen, socket_options)
 	int v;
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
 
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
+	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 10000, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_SO_RCVBUF, &v), 0);
 	cr_assert_eq(v, 20000);
@@ -451,7 +451,7 @@ Test(tcp_listen, socket_options)
 	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CONGESTION, 7, T.now), -ENOENT);
 	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_CONGESTION, &v), 0);
 	cr_assert_eq(v, TCP_CC_CUBIC);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	syn.mss = 1000;
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
@@ -473,8 +473,8 @@ Test(tcp_listen, shutdown_semantics)
 	cr_assert_eq(tcp_sock_state(l), TCP_CLOSED);
 	cr_assert_eq(tcp_shutdown(l, TCP_SHUT_RD, T.now), -ENOTCONN);
 	cr_assert_eq(tcp_shutdown(l, 7, T.now), -EINVAL);
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	drain();
 	cr_assert_eq(tcp_shutdown(c, TCP_SHUT_RDWR, T.now), 0);
 	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
@@ -494,7 +494,7 @@ Test(tcp_listen, calls_take_their_time)
 	struct tcp_info_rec i;
 
 	T.now += 3700 * TH_MS;          /* idle: no engine call */
-	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
+	cr_assert_eq(th_open(&l), 0);
 	T.now += 100 * TH_MS;
 	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
 	T.now += 200 * TH_MS;

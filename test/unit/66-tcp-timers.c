@@ -119,9 +119,9 @@ Test(tcp_timers, info_record)
 	cr_assert_eq(i.state, TCP_ESTABLISHED);
 	cr_assert_eq(i.time_in_state, 5 * TH_MS);
 	cr_assert_eq(i.timer, TCP_TIMER_LOSS_PROBE, "RFC 8985 with SACK");
-	cr_assert_eq(i.laddr, TH_US);
+	cr_assert(ip_addr_eq(&i.laddr, TH_US_A));
 	cr_assert_eq(i.lport, 80);
-	cr_assert_eq(i.raddr, TH_PEER);
+	cr_assert(ip_addr_eq(&i.raddr, TH_PEER_A));
 	cr_assert_eq(i.rport, TH_PEER_PORT);
 	cr_assert_eq(i.iss, iss);
 	cr_assert_eq(i.irs, 1000);
@@ -178,7 +178,7 @@ static void inject_icmp(uint8_t type, uint8_t code, uint32_t rest,
 Test(tcp_timers, icmp_port_unreachable_refuses)
 {
 	struct tcp_sock *c;
-	uint32_t a;
+	struct ip_addr a;
 	uint16_t port;
 	struct tcp_seg g;
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
@@ -187,8 +187,8 @@ Test(tcp_timers, icmp_port_unreachable_refuses)
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
 	syn.wnd = 64240;
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
 	tcp_getsockname(c, &a, &port);
 	/* RFC 5927: a quoted sequence number not in flight is ignored */
@@ -277,11 +277,11 @@ Test(tcp_timers, cubic_slow_start_and_loss)
 Test(tcp_timers, neighbour_unreachable)
 {
 	struct tcp_sock *c, *l, *e;
-	struct ip_addr other = ip4(IPV4(10, 0, 0, 9)), peer = ip4(TH_PEER);
+	struct ip_addr other = th_other(), peer = th_peer();
 
 	th_passive_open(&l, &e, 1000, false);
-	cr_assert_eq(tcp_open(T.s, &c, T.now), 0);
-	cr_assert_eq(tcp_connect(c, TH_PEER, 443, T.now), -EINPROGRESS);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 443, T.now), -EINPROGRESS);
 	drain();
 	stack_unreachable(T.s, &other);
 	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);

@@ -17,8 +17,8 @@ Test(tcp_arp, connect_to_a_silent_neighbour_is_host_unreachable)
 	unsigned requests = 0;
 
 	th_init(&t);
-	cr_assert_eq(tcp_open(t.s, &sk, t.now), 0);
-	cr_assert_eq(tcp_connect(sk, silent, 80, t.now), -EINPROGRESS);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &sk, t.now), 0);
+	cr_assert_eq(tcp_connect(sk, TH_A4(silent), 80, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_state(sk), TCP_SYN_SENT);
 	/* at t=0 and every neigh_retrans: who has 192.0.2.77? */
 	for (unsigned i = 0; i < t.cfg.neigh_mcast_solicit; i++) {

@@ -46,6 +46,9 @@ extern const uint8_t TH_ZERO_MAC[ETH_ALEN];
 #define TH_FAR IPV4(198, 51, 100, 7)    /* off-link, via the gateway */
 #define TH_BCAST IPV4(192, 0, 2, 255)   /* our subnet's broadcast */
 
+/* An engine address argument from an IPv4 one, for the socket calls */
+#define TH_A4(x) ((const struct ip_addr *)(struct ip_addr[]){ ip4(x) })
+
 struct th_frame {
 	uint8_t *data;
 	size_t len;
