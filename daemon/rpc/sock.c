@@ -472,8 +472,8 @@ static struct sock *sock_lookup(struct socktab *t, int fd)
  *
  * Return: 0, or -EAFNOSUPPORT, -EINVAL (a malformed address)
  */
-static int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
-			struct ip_addr *addr, uint16_t *port)
+int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
+		 struct ip_addr *addr, uint16_t *port)
 {
 	int rc = ustack_addr_check(ua);
 	uint32_t a;

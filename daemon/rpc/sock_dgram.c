@@ -342,7 +342,7 @@ int dg_tx(const struct ustack_dgram_meta *m, struct dgram_tx *tx)
 
 	tx->ttl = -1;
 	tx->tos = -1;
-	tx->src = 0;
+	tx->src = ip_any(IP_NONE);
 	if (!m)
 		return 0;
 	if (m->cmsg & USTACK_CM_TTL) {
@@ -356,7 +356,8 @@ int dg_tx(const struct ustack_dgram_meta *m, struct dgram_tx *tx)
 		if (m->ifindex > 1)
 			return -ENODEV;
 		memcpy(&a, m->spec_dst, 4);
-		tx->src = ntohl(a);
+		if (a)
+			tx->src = ip4(ntohl(a));
 	}
 	return 0;
 }
@@ -382,6 +383,17 @@ static int chan_put(struct sock *sk, const struct ustack_dgram_hdr *h,
 	return -1;
 }
 
+/* The 4 bytes, network order, of an IPv4 address the protocol carries as
+ * such (ipi_spec_dst, ipi_addr, ee_offender); 0.0.0.0 for another: the
+ * protocol has no room for an IPv6 one yet (AF_INET6 sockets are not
+ * open to programs) */
+static void dg_v4_bytes(const struct ip_addr *a, uint8_t out[4])
+{
+	uint32_t n = a->family == IP_V4 ? htonl(a->v4) : 0;
+
+	memcpy(out, &n, 4);
+}
+
 /* A received datagram's header and ancillary data, as the program sees it. */
 static void dg_describe(struct sock *sk, const struct dgram_info *in,
 			size_t len, struct ustack_dgram_hdr *h,
@@ -390,25 +402,20 @@ static void dg_describe(struct sock *sk, const struct dgram_info *in,
 	/* the wall clock only when SO_TIMESTAMP asks for it */
 	uint64_t rt = sk->dg_cmsg & USTACK_CM_TIMESTAMP ?
 		      sock_realtime(sk, in->time) : 0;
-	uint32_t a;
 
 	memset(h, 0, sizeof(*h));
 	h->kind = USTACK_DG_DATA;
 	h->flags = USTACK_DG_META;
 	h->len = (uint32_t)len;
-	h->addr.family = AF_INET;
-	h->addr.port = in->sport;       /* 0 for ping and raw: no port */
-	a = htonl(in->src);
-	memcpy(h->addr.addr, &a, 4);
+	/* the port is 0 for ping and raw: no port */
+	sock_addr_out(sk, &in->src, in->sport, &h->addr);
 	memset(m, 0, sizeof(*m));
 	m->cmsg = sk->dg_cmsg;
 	m->ttl = in->ttl;
 	m->tos = in->tos;
 	m->ifindex = in->ifindex;
-	a = htonl(in->spec_dst);
-	memcpy(m->spec_dst, &a, 4);
-	a = htonl(in->dst);
-	memcpy(m->dst, &a, 4);
+	dg_v4_bytes(&in->spec_dst, m->spec_dst);
+	dg_v4_bytes(&in->dst, m->dst);
 	m->sec = (int64_t)(rt / 1000000000u);
 	m->nsec = (uint32_t)(rt % 1000000000u);
 }
@@ -477,7 +484,8 @@ static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
 	struct ustack_dgram_meta meta, *m = NULL;
 	size_t off = sizeof(*h);
 	struct ip_addr addr;
-	uint32_t a;
+	uint16_t port;
+	int rc;
 
 	if (h->flags & USTACK_DG_META) {
 		memcpy(&meta, chan_buf + off, sizeof(meta));
@@ -486,12 +494,10 @@ static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
 	}
 	if (h->addr.family == AF_UNSPEC)
 		return sk->proto->sendto(sk, chan_buf + off, h->len, NULL, 0, m);
-	if (h->addr.family != AF_INET)
-		return -ENETUNREACH;
-	memcpy(&a, h->addr.addr, 4);
-	addr = ip4(ntohl(a));
-	return sk->proto->sendto(sk, chan_buf + off, h->len, &addr,
-				 h->addr.port, m);
+	rc = sock_addr_in(sk, &h->addr, &addr, &port);
+	if (rc)
+		return rc == -EAFNOSUPPORT ? -ENETUNREACH : rc;
+	return sk->proto->sendto(sk, chan_buf + off, h->len, &addr, port, m);
 }
 
 /**
@@ -548,7 +554,6 @@ static void dg_errq_entry(struct sock *sk, struct ustack_dgerr_reply *r,
 	struct ustack_dgram_hdr h;
 	const uint8_t *d;
 	size_t len;
-	uint32_t a;
 
 	d = dgram_errq_peek(sk->dg, &in, &ee, &len);
 	if (!d) {
@@ -557,7 +562,7 @@ static void dg_errq_entry(struct sock *sk, struct ustack_dgerr_reply *r,
 	}
 	dg_describe(sk, &in, len, &h, &r->meta);
 	/* Linux: the ICMP message's control messages, a local error's time */
-	if (ee.origin != DGRAM_EE_ICMP)
+	if (ee.origin == DGRAM_EE_LOCAL)
 		r->meta.cmsg &= USTACK_CM_TIMESTAMP | USTACK_CM_TIMESTAMPNS |
 				USTACK_CM_TS_NEW;
 	r->ee.err = ee.err;
@@ -565,11 +570,8 @@ static void dg_errq_entry(struct sock *sk, struct ustack_dgerr_reply *r,
 	r->ee.type = ee.type;
 	r->ee.code = ee.code;
 	r->ee.info = ee.info;
-	a = htonl(ee.offender);
-	memcpy(r->ee.offender, &a, 4);
-	sock_addr_out(sk, &(struct ip_addr){ .family = IP_V4,
-					      .v4 = ee.addr }, ee.port,
-		      &r->name);
+	dg_v4_bytes(&ee.offender, r->ee.offender);
+	sock_addr_out(sk, &ee.addr, ee.port, &r->name);
 	r->full_len = (uint32_t)len;
 	r->len = (uint32_t)(len < USTACK_DGERR_PAYLOAD_MAX ?
 			    len : USTACK_DGERR_PAYLOAD_MAX);

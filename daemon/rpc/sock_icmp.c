@@ -25,7 +25,8 @@
 
 static int sp_open(struct sock *sk, void *engine)
 {
-	int rc = ping_open(sk->t->stack, &sk->e.ping);
+	int rc = ping_open(sk->t->stack, sk->domain == AF_INET6 ? IP_V6 : IP_V4,
+			   &sk->e.ping);
 
 	(void)engine;
 	if (rc)
@@ -45,14 +46,14 @@ static void sp_close(struct sock *sk)
 static int sp_bind(struct sock *sk, const struct ip_addr *addr,
 		   uint16_t port)
 {
-	return ping_bind(sk->e.ping, addr->v4, port);
+	return ping_bind(sk->e.ping, addr, port);
 }
 
 static int sp_connect(struct sock *sk, const struct ip_addr *addr,
 		      uint16_t port, bool nonblock)
 {
 	(void)nonblock;
-	return ping_connect(sk->e.ping, addr->v4, port);
+	return ping_connect(sk->e.ping, addr, port);
 }
 
 static int sp_disconnect(struct sock *sk)
@@ -70,10 +71,9 @@ static int si_listen(struct sock *sk, int backlog)
 static int sp_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 		      uint16_t *port)
 {
-	*addr = ip4(0);
 	if (peer)
-		return ping_getpeername(sk->e.ping, &addr->v4, port);
-	ping_getsockname(sk->e.ping, &addr->v4, port);
+		return ping_getpeername(sk->e.ping, addr, port);
+	ping_getsockname(sk->e.ping, addr, port);
 	return 0;
 }
 
@@ -123,8 +123,7 @@ static int sp_sendto(struct sock *sk, const void *buf, size_t len,
 	rc = dg_tx(meta, &tx);
 	if (rc)
 		return rc;
-	return ping_sendmsg(sk->e.ping, buf, len, dst ? &dst->v4 : NULL, &tx,
-			    sock_now(sk));
+	return ping_sendmsg(sk->e.ping, buf, len, dst, &tx, sock_now(sk));
 }
 
 const struct sock_proto sock_ping_proto = {
@@ -147,7 +146,8 @@ const struct sock_proto sock_ping_proto = {
 
 static int sr_open(struct sock *sk, void *engine)
 {
-	int rc = raw_open(sk->t->stack, (uint8_t)sk->protocol, &sk->e.raw);
+	int rc = raw_open(sk->t->stack, sk->domain == AF_INET6 ? IP_V6 : IP_V4,
+			  (uint8_t)sk->protocol, &sk->e.raw);
 
 	(void)engine;
 	if (rc)
@@ -168,14 +168,14 @@ static int sr_bind(struct sock *sk, const struct ip_addr *addr,
 		   uint16_t port)
 {
 	(void)port;
-	return raw_bind(sk->e.raw, addr->v4);
+	return raw_bind(sk->e.raw, addr);
 }
 
 static int sr_connect(struct sock *sk, const struct ip_addr *addr,
 		      uint16_t port, bool nonblock)
 {
 	(void)nonblock;
-	return raw_connect(sk->e.raw, addr->v4, port);
+	return raw_connect(sk->e.raw, addr, port);
 }
 
 static int sr_disconnect(struct sock *sk)
@@ -186,10 +186,9 @@ static int sr_disconnect(struct sock *sk)
 static int sr_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 		      uint16_t *port)
 {
-	*addr = ip4(0);
 	if (peer)
-		return raw_getpeername(sk->e.raw, &addr->v4, port);
-	raw_getsockname(sk->e.raw, &addr->v4, port);
+		return raw_getpeername(sk->e.raw, addr, port);
+	raw_getsockname(sk->e.raw, addr, port);
 	return 0;
 }
 
@@ -237,8 +236,7 @@ static int sr_sendto(struct sock *sk, const void *buf, size_t len,
 	rc = dg_tx(meta, &tx);
 	if (rc)
 		return rc;
-	return raw_sendmsg(sk->e.raw, buf, len, dst ? &dst->v4 : NULL, &tx,
-			   sock_now(sk));
+	return raw_sendmsg(sk->e.raw, buf, len, dst, &tx, sock_now(sk));
 }
 
 const struct sock_proto sock_raw_proto = {

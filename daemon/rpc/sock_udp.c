@@ -17,7 +17,8 @@
 
 static int su_open(struct sock *sk, void *engine)
 {
-	int rc = udp_open(sk->t->stack, &sk->e.udp);
+	int rc = udp_open(sk->t->stack, sk->domain == AF_INET6 ? IP_V6 : IP_V4,
+			  &sk->e.udp);
 
 	(void)engine;
 	if (rc)
@@ -36,14 +37,14 @@ static void su_close(struct sock *sk)
 static int su_bind(struct sock *sk, const struct ip_addr *addr,
 		   uint16_t port)
 {
-	return udp_bind(sk->e.udp, addr->v4, port);
+	return udp_bind(sk->e.udp, addr, port);
 }
 
 static int su_connect(struct sock *sk, const struct ip_addr *addr,
 		      uint16_t port, bool nonblock)
 {
 	(void)nonblock;
-	return udp_connect(sk->e.udp, addr->v4, port);
+	return udp_connect(sk->e.udp, addr, port);
 }
 
 static int su_disconnect(struct sock *sk)
@@ -61,10 +62,9 @@ static int su_listen(struct sock *sk, int backlog)
 static int su_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 		      uint16_t *port)
 {
-	*addr = ip4(0);
 	if (peer)
-		return udp_getpeername(sk->e.udp, &addr->v4, port);
-	udp_getsockname(sk->e.udp, &addr->v4, port);
+		return udp_getpeername(sk->e.udp, addr, port);
+	udp_getsockname(sk->e.udp, addr, port);
 	return 0;
 }
 
@@ -98,8 +98,7 @@ static int su_sendto(struct sock *sk, const void *buf, size_t len,
 	rc = dg_tx(meta, &tx);
 	if (rc)
 		return rc;
-	return udp_sendmsg(sk->e.udp, buf, len, dst ? &dst->v4 : NULL, dport,
-			   &tx, sock_now(sk));
+	return udp_sendmsg(sk->e.udp, buf, len, dst, dport, &tx, sock_now(sk));
 }
 
 const struct sock_proto sock_udp_proto = {

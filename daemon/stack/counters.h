@@ -242,6 +242,7 @@
 	X(udp, rx_short, "dropped: shorter than a UDP header")                \
 	X(udp, rx_bad_len, "dropped: UDP length field invalid")               \
 	X(udp, rx_bad_cksum, "dropped: UDP checksum wrong")                   \
+	X(udp, rx_no_cksum6, "dropped: UDP over IPv6 without a checksum")     \
 	X(udp, rx_no_port, "datagrams for a closed port (port unreachable)")  \
 	X(udp, rx_no_port_bcast, "dropped: broadcast for a closed port")      \
 	X(udp, rx_rcvbuf, "dropped: socket receive buffer full")              \

@@ -11,8 +11,9 @@
  * (IP_PKTINFO), the time of arrival on the engine's clock (SO_TIMESTAMP:
  * the host turns it into wall-clock time, the engine reads no clock).
  *
- * ICMP errors follow Linux (net/ipv4/udp.c __udp4_lib_err, ping.c
- * ping_err, ip_sockglue.c): without IP_RECVERR only a hard error on a
+ * Addresses are of either family (struct ip_addr), as the datagram came.
+ * ICMP and ICMPv6 errors follow Linux (net/ipv4/udp.c __udp4_lib_err,
+ * net/ipv6/udp.c __udp6_lib_err, ping.c ping_err, ip_sockglue.c): without IP_RECVERR only a hard error on a
  * connected socket is kept, as the pending error that the next call
  * reports once (SO_ERROR, recv, send); with IP_RECVERR every error is
  * queued on the socket's error queue (struct dgram_ee: the extended
@@ -23,19 +24,23 @@
  * bounded by SO_RCVBUF, charged as Linux charges sk_rmem_alloc.
  *
  * Output (dgram_output) picks TTL (IP_MULTICAST_TTL for a group), TOS and
- * DF from the socket's options and the sendmsg's control messages. IP_MTU_DISCOVER as Linux: DO,
- * PROBE and INTERFACE refuse a datagram larger than the path MTU with
- * EMSGSIZE and, with IP_RECVERR, queue a local error carrying the MTU
- * (ip_local_error); WANT, the default, sets DF on what fits and
- * fragments the rest; DONT and OMIT never set DF.
+ * DF from the socket's options and the sendmsg's control messages.
+ * IP_MTU_DISCOVER as Linux: DO, PROBE and INTERFACE refuse a datagram
+ * larger than the path MTU with EMSGSIZE and, with IP_RECVERR, queue a
+ * local error carrying the MTU (ip_local_error); WANT, the default, sets
+ * DF on what fits and fragments the rest; DONT and OMIT never set DF.
+ * IPv6 has no DF: what exceeds the path MTU is fragmented at the source
+ * (RFC 8200 4.5) unless the socket refuses it as above.
  */
 #include "dgram.h"
 
 #include <string.h>
 
 #include "icmp.h"
+#include "icmp6.h"
 #include "ip.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 #include "udp.h"
 
@@ -119,20 +124,22 @@ void *dgram_user(const struct dgram *dg)
 
 /*
  * The address a reply to this datagram would come from, as Linux's
- * fib_compute_spec_dst(): the destination itself when it is ours, else
- * (a broadcast) the source the route back to the sender would pick.
+ * fib_compute_spec_dst() (and, for IPv6, the datagram's destination when
+ * it is ours): the destination itself when it is ours, else (a broadcast
+ * or a group) the source the route back to the sender would pick.
  */
-static uint32_t dgram_spec_dst(struct stack *s, const struct ip_rx *rx)
+static struct ip_addr dgram_spec_dst(struct stack *s, const struct ip_rx *rx)
 {
-	const struct route *r;
+	struct ip_addr src;
 
-	if (!rx->to_bcast && !ipv4_is_multicast(rx->dst.v4) &&
-	    stack_is_local_addr(s, rx->dst.v4))
-		return rx->dst.v4;
-	r = rx->src.v4 ? route_lookup(s, rx->src.v4) : NULL;
-	if (r)
-		return route_source(s, r, rx->src.v4);
-	return s->nif.naddr ? s->nif.addr[0].addr : 0;
+	if (!rx->to_bcast && !ip_addr_is_multicast(&rx->dst) &&
+	    stack_addr_is_local(s, &rx->dst))
+		return rx->dst;
+	if (!ip_addr_is_any(&rx->src) && stack_source_for(s, &rx->src, &src) == 0)
+		return src;
+	if (rx->dst.family == IP_V4)
+		return ip4(s->nif.naddr ? s->nif.addr[0].addr : 0);
+	return ip_any(rx->dst.family);
 }
 
 /*
@@ -146,26 +153,30 @@ static uint16_t dgram_ifindex(struct stack *s, const struct ip_rx *rx)
 {
 	uint8_t type;
 
-	if (rx->proto != IP_PROTO_ICMP || !stack_is_local_addr(s, rx->src.v4))
+	if ((rx->proto != IP_PROTO_ICMP && rx->proto != IP6_NH_ICMPV6) ||
+	    !stack_addr_is_local(s, &rx->src))
 		return (uint16_t)rx->ifindex;
 	type = rx->hdr[rx->hdr_len];
+	if (rx->proto == IP6_NH_ICMPV6)
+		return icmp6_is_error(type) ? DGRAM_IF_LOOPBACK :
+		       (uint16_t)rx->ifindex;
 	return type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED ||
 	       type == ICMP_PARAM_PROBLEM ? DGRAM_IF_LOOPBACK :
 	       (uint16_t)rx->ifindex;
 }
 
 /**
- * dgram_info_rx() - what recvmsg may tell about a datagram IPv4 delivered
+ * dgram_info_rx() - what recvmsg may tell about a datagram delivered
  * @s: the engine
- * @rx: what IPv4 learned about it
+ * @rx: what the network layer learned about it
  * @in: filled in (ports left 0)
  */
 void dgram_info_rx(struct stack *s, const struct ip_rx *rx,
 		   struct dgram_info *in)
 {
 	memset(in, 0, sizeof(*in));
-	in->src = rx->src.v4;
-	in->dst = rx->dst.v4;
+	in->src = rx->src;
+	in->dst = rx->dst;
 	in->spec_dst = dgram_spec_dst(s, rx);
 	in->ttl = rx->ttl;
 	in->tos = rx->tos;
@@ -322,11 +333,12 @@ bool dgram_report(struct dgram *dg, const struct dgram_ee *ee, bool harderr,
 }
 
 /* ip_local_error(): a send refused here, on the error queue too. */
-static void dgram_local_error(struct dgram *dg, int err, uint32_t addr,
-			      uint16_t port, uint32_t info)
+static void dgram_local_error(struct dgram *dg, int err,
+			      const struct ip_addr *addr, uint16_t port,
+			      uint32_t info)
 {
 	struct dgram_ee ee = { .err = (uint32_t)err, .origin = DGRAM_EE_LOCAL,
-			       .info = info, .addr = addr, .port = port };
+			       .info = info, .addr = *addr, .port = port };
 	struct dgram_info in = { .time = dg->s->now };
 
 	if (!dg->recverr)
@@ -363,8 +375,8 @@ const uint8_t *dgram_errq_peek(struct dgram *dg, struct dgram_info *in,
  * dgram_errq_next() - drop the head entry of the error queue
  * @dg: the socket
  *
- * As sock_dequeue_err_skb(): the next ICMP entry's errno becomes the
- * pending error; after the last ICMP entry, none is pending.
+ * As sock_dequeue_err_skb(): the next ICMP (or ICMPv6) entry's errno
+ * becomes the pending error; after the last one, none is pending.
  */
 void dgram_errq_next(struct dgram *dg)
 {
@@ -375,7 +387,7 @@ void dgram_errq_next(struct dgram *dg)
 	if (!p)
 		return;
 	memcpy(&rec, p->buf, sizeof(rec));
-	icmp = rec.ee.origin == DGRAM_EE_ICMP;
+	icmp = rec.ee.origin != DGRAM_EE_LOCAL;
 	dg->errq = p->next;
 	if (!dg->errq)
 		dg->errtail = &dg->errq;
@@ -385,7 +397,7 @@ void dgram_errq_next(struct dgram *dg)
 	pbuf_free(p);
 	if (dg->errq) {
 		memcpy(&rec, dg->errq->buf, sizeof(rec));
-		if (rec.ee.origin == DGRAM_EE_ICMP) {
+		if (rec.ee.origin != DGRAM_EE_LOCAL) {
 			dg->err = (int)rec.ee.err;
 			return;
 		}
@@ -521,60 +533,80 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
  * @s: the engine
  * @dst: destination
  *
- * Return: the MTU of the interface its route uses (our own addresses:
- * the largest datagram, as through a loopback)
+ * Return: the MTU of the interface its route uses (IPv6: the path MTU
+ * Packet Too Big taught, RFC 8201); our own addresses: the loopback's
  */
-uint32_t dgram_path_mtu(struct stack *s, uint32_t dst)
+uint32_t dgram_path_mtu(struct stack *s, const struct ip_addr *dst)
 {
 	const struct route *r;
 	struct netif *nif;
 
-	if (stack_is_local_addr(s, dst))
+	if (dst->family == IP_V6)
+		return stack_addr_is_local(s, dst) ? s->lo.mtu :
+		       ipv6_pmtu(s, dst);
+	if (stack_is_local_addr(s, dst->v4))
 		return IPV4_MAX_LEN;
-	r = route_lookup(s, dst);
+	r = route_find(s, dst);
 	nif = stack_netif(s, r ? r->ifindex : 1);
 	return nif ? nif->mtu : s->cfg.mtu;
+}
+
+/* The TTL (Hop Limit) and TOS of one datagram: the socket's, the group's
+ * for multicast, the sendmsg's over both. IPv6 has its defaults (the
+ * interface's hop limit, 1 to a group, class 0): the IPv6 options come
+ * with AF_INET6 sockets for programs. */
+static void dgram_tx_ip(const struct dgram *dg, const struct ip_addr *dst,
+			const struct dgram_tx *tx, struct ip_tx *itx)
+{
+	bool v6 = dst->family == IP_V6;
+
+	itx->ttl = v6 ? 0 : dg->ttl;
+	itx->tos = v6 ? 0 : dg->tos;
+	if (ip_addr_is_multicast(dst))
+		itx->ttl = dg->mc_ttl;
+	if (tx && tx->ttl > 0)
+		itx->ttl = (uint8_t)tx->ttl;
+	if (tx && tx->tos >= 0)
+		itx->tos = (uint8_t)tx->tos;
 }
 
 /**
  * dgram_output() - send one datagram with the socket's IP options
  * @dg: the socket
  * @p: the transport header and payload; consumed
- * @src: source address, or 0 for the route's
+ * @src: source address, or NULL (or the unspecified one) for the route's
  * @dst: destination
  * @proto: IP protocol
  * @dport: destination port, for a local error's msg_name (or 0)
  * @tx: this datagram's own TTL, TOS (sendmsg control messages), or NULL
  *
  * UDP and ping sockets report a pending error here instead of sending,
- * after the size checks, where Linux's sock_alloc_send_skb() does.
+ * after the size checks, where Linux's sock_alloc_send_skb() does. IPv6
+ * fragments at the source when the path MTU asks (RFC 8200 4.5), unless
+ * IP_MTU_DISCOVER forbids it; IPv4 sets DF as IP_MTU_DISCOVER says.
  *
  * Return: 0, or -EMSGSIZE (over 64 KiB, or larger than the path MTU when
  * IP_MTU_DISCOVER forbids fragments: a local error is queued with
  * IP_RECVERR), the pending error, or what ip_output() returns
  */
-int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
-		 uint32_t dst, uint8_t proto, uint16_t dport,
+int dgram_output(struct dgram *dg, struct pbuf *p, const struct ip_addr *src,
+		 const struct ip_addr *dst, uint8_t proto, uint16_t dport,
 		 const struct dgram_tx *tx)
 {
 	struct stack *s = dg->s;
 	uint32_t mtu = dgram_path_mtu(s, dst);
-	size_t total = IPV4_HLEN + p->len;
-	struct ip_tx itx = { .src = src ? ip4(src) : ip_any(IP_V4),
-			     .dst = ip4(dst), .proto = proto,
-			     .tos = dg->tos, .ttl = dg->ttl };
+	bool v6 = dst->family == IP_V6;
+	size_t total = (v6 ? IPV6_HLEN : IPV4_HLEN) + p->len;
+	struct ip_tx itx = { .dst = *dst, .proto = proto };
 	uint8_t pm = dg->pmtudisc;
+	bool nofrag = pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
+		      pm == DGRAM_PMTU_INTERFACE;
 
-	if (ipv4_is_multicast(dst))
-		itx.ttl = dg->mc_ttl;
-
-	if (tx && tx->ttl > 0)
-		itx.ttl = (uint8_t)tx->ttl;
-	if (tx && tx->tos >= 0)
-		itx.tos = (uint8_t)tx->tos;
-	if (total > IPV4_MAX_LEN ||
-	    (total > mtu && (pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
-			     pm == DGRAM_PMTU_INTERFACE))) {
+	if (src)
+		itx.src = *src;
+	dgram_tx_ip(dg, dst, tx, &itx);
+	if (p->len > (v6 ? IPV6_MAX_PAYLOAD : IPV4_MAX_LEN - IPV4_HLEN) ||
+	    (total > mtu && nofrag)) {
 		pbuf_free(p);
 		CNT(s, ip_tx_frag_needed);
 		dgram_local_error(dg, EMSGSIZE, dst, dport, mtu);
@@ -590,10 +622,9 @@ int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
 			return e;
 		}
 	}
-	if (pm == DGRAM_PMTU_DO || pm == DGRAM_PMTU_PROBE ||
-	    (pm == DGRAM_PMTU_WANT && total <= mtu))
+	if (nofrag || (!v6 && pm == DGRAM_PMTU_WANT && total <= mtu))
 		itx.flags |= IP_TX_DONTFRAG;
-	if (ipv4_is_multicast(dst) && !itx.ttl) {
+	if (ip_addr_is_multicast(dst) && !itx.ttl) {
 		/* IP_MULTICAST_TTL 0: for this host's members only, and
 		 * ustack has none */
 		pbuf_free(p);
@@ -608,9 +639,10 @@ int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
  * @e: the error, with the errno and fatality its ICMP module worked out
  * @harderr: set when the error is hard (icmp_err_convert's "fatal")
  *
- * As __udp4_lib_err() and ping_err(): the ICMP module's conversion
- * (RFC 1122 4.1.3.3), but fragmentation needed is EMSGSIZE, hard, unless
- * IP_PMTUDISC_DONT, where it means nothing.
+ * As __udp4_lib_err(), __udp6_lib_err() and ping_err(): the ICMP module's
+ * conversion (RFC 1122 4.1.3.3), but fragmentation needed is EMSGSIZE,
+ * hard, unless IP_PMTUDISC_DONT, where it means nothing; Packet Too Big
+ * is EMSGSIZE, hard unless IP_PMTUDISC_DONT.
  *
  * Return: a positive errno, or 0 when the error means nothing here
  * (source quench, redirect, fragmentation needed with DONT)
@@ -625,5 +657,7 @@ int dgram_icmp_errno(const struct dgram *dg, const struct ip_err *e,
 			return 0;
 		*harderr = true;
 	}
+	if (e->origin == IP_V6 && e->type == ICMP6_PACKET_TOO_BIG)
+		*harderr = dg->pmtudisc != DGRAM_PMTU_DONT;
 	return e->err;
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip.h"
+
 #define DGRAM_EV_READABLE 0x01u      /* a datagram was queued */
 #define DGRAM_EV_ERROR 0x20u         /* an error is pending or queued */
 
@@ -33,13 +35,18 @@ enum dgram_pmtu {
 /* sock_extended_err's ee_origin values the engine produces */
 #define DGRAM_EE_LOCAL 1
 #define DGRAM_EE_ICMP 2
+#define DGRAM_EE_ICMP6 3
 
-/* What a received datagram (or ICMP error) came with. Host order. */
+/*
+ * What a received datagram (or ICMP error) came with. Its addresses are
+ * of the family it came in (an AF_INET6 socket's IPv4 datagrams: IPv4).
+ */
 struct dgram_info {
-	uint32_t src, dst;           /* its IP header's addresses */
-	uint32_t spec_dst;           /* IP_PKTINFO ipi_spec_dst; 0 for errors */
+	struct ip_addr src, dst;     /* its IP header's addresses */
+	struct ip_addr spec_dst;     /* IP_PKTINFO ipi_spec_dst; family
+				      * IP_NONE for errors */
 	uint16_t sport, dport;       /* UDP ports, else 0 */
-	uint8_t ttl, tos;
+	uint8_t ttl, tos;            /* TTL or Hop Limit, TOS or Class */
 	uint16_t ifindex;            /* the engine's interface, or
 				      * DGRAM_IF_LOOPBACK (dgram.c) */
 	uint64_t time;               /* arrival, on the engine's clock */
@@ -48,10 +55,10 @@ struct dgram_info {
 /* One error-queue entry: struct sock_extended_err and msg_name. */
 struct dgram_ee {
 	uint32_t err;                /* positive errno */
-	uint8_t origin, type, code;
+	uint8_t origin, type, code;  /* origin: DGRAM_EE_* */
 	uint32_t info;               /* next-hop MTU, pointer, local MTU */
-	uint32_t offender;           /* ICMP: who sent it; LOCAL: 0 */
-	uint32_t addr;               /* where the offending datagram went */
+	struct ip_addr offender;     /* ICMP: who sent it; LOCAL: IP_NONE */
+	struct ip_addr addr;         /* where the offending datagram went */
 	uint16_t port;               /* its destination port, or 0 */
 };
 
@@ -59,8 +66,15 @@ struct dgram_ee {
 struct dgram_tx {
 	int ttl;                     /* IP_TTL 1..255, or -1 */
 	int tos;                     /* IP_TOS 0..255, or -1 */
-	uint32_t src;                /* IP_PKTINFO ipi_spec_dst, or 0 */
+	struct ip_addr src;          /* IP_PKTINFO ipi_spec_dst; IP_NONE:
+				      * none */
 };
+
+/* Has the sendmsg a source of its own (IP_PKTINFO)? */
+static inline bool dgram_tx_src(const struct dgram_tx *tx)
+{
+	return tx && tx->src.family != IP_NONE && !ip_addr_is_any(&tx->src);
+}
 
 enum dgram_opt {
 	DGRAM_SO_RCVBUF,             /* bytes; set: stack_sockbuf_size() */
@@ -78,8 +92,6 @@ enum dgram_opt {
 
 struct stack;
 struct pbuf;
-struct ip_rx;
-struct ip_err;
 
 struct dgram {
 	struct stack *s;
@@ -123,10 +135,10 @@ int dgram_queue(struct dgram *dg, struct pbuf *p, const struct dgram_info *in);
 bool dgram_report(struct dgram *dg, const struct dgram_ee *ee, bool harderr,
 		  bool connected, const struct dgram_info *in,
 		  const void *payload, size_t len);
-int dgram_output(struct dgram *dg, struct pbuf *p, uint32_t src,
-		 uint32_t dst, uint8_t proto, uint16_t dport,
+int dgram_output(struct dgram *dg, struct pbuf *p, const struct ip_addr *src,
+		 const struct ip_addr *dst, uint8_t proto, uint16_t dport,
 		 const struct dgram_tx *tx);
-uint32_t dgram_path_mtu(struct stack *s, uint32_t dst);
+uint32_t dgram_path_mtu(struct stack *s, const struct ip_addr *dst);
 int dgram_icmp_errno(const struct dgram *dg, const struct ip_err *e,
 		     bool *harderr);
 

@@ -3,7 +3,11 @@
  * ping.c - ICMP echo datagram sockets ("ping sockets", Linux's
  * net/ipv4/ping.c), so that ping and traceroute -I work without root
  *
- * Theory of operation. The socket owns an echo identifier, its "port"
+ * Theory of operation. A socket has a family: AF_INET sends ICMP echo
+ * requests (RFC 792), AF_INET6 ICMPv6 ones (RFC 4443 4.1, type 128, the
+ * checksum over the pseudo-header done here); the identifiers are one
+ * space for both, as Linux's ping table, and a reply reaches the sockets
+ * of its own family only. The socket owns an echo identifier, its "port"
  * (getsockname shows it in sin_port): the one bind gives, or else the
  * next free one after the last handed out (Linux's ping_port_rover) at
  * the first connect or send. The program sends an ICMP echo request,
@@ -28,14 +32,18 @@
 
 #include "dgram.h"
 #include "icmp.h"
+#include "icmp6.h"
 #include "ip.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 
 struct ping_sock {
 	struct ping_sock *next;
 	struct dgram dg;
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr;
+	uint8_t family;              /* IP_V4 (ICMP) or IP_V6 (ICMPv6) */
+	uint8_t bound_if;            /* SO_BINDTOIFINDEX, 0: none */
 	uint16_t ident;              /* 0 until bound */
 	uint16_t rport;              /* as connect gave it (getpeername) */
 	bool connected;
@@ -46,17 +54,24 @@ struct ping_sock {
 /**
  * ping_open() - a new ping socket, without an identifier yet
  * @s: the engine
+ * @family: IP_V4 (socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) or IP_V6
+ *          (AF_INET6, IPPROTO_ICMPV6)
  * @out: set to the socket
  *
- * Return: 0, or -ENOMEM
+ * Return: 0, -EAFNOSUPPORT, or -ENOMEM
  */
-int ping_open(struct stack *s, struct ping_sock **out)
+int ping_open(struct stack *s, uint8_t family, struct ping_sock **out)
 {
-	struct ping_sock *ps = calloc(1, sizeof(*ps));
+	struct ping_sock *ps;
 
+	if (family != IP_V4 && family != IP_V6)
+		return -EAFNOSUPPORT;
+	ps = calloc(1, sizeof(*ps));
 	if (!ps)
 		return -ENOMEM;
 	dgram_init(&ps->dg, s, DGRAM_PING);
+	ps->family = family;
+	ps->laddr = ps->raddr = ip_any(family);
 	ps->reuseaddr = true;        /* INET_PROTOSW_REUSE: sk_reuse by default */
 	ps->next = s->ping->head;
 	s->ping->head = ps;
@@ -134,75 +149,108 @@ static int ping_autobind(struct ping_sock *ps)
 	return ps->ident ? 0 : ping_get_ident(ps, 0);
 }
 
+/* ping_check_bind_addr(): one of our unicast addresses of the family */
+static int ping_bind_check(const struct ping_sock *ps, const struct ip_addr *a)
+{
+	if (a->family != ps->family)
+		return -EAFNOSUPPORT;
+	if (ip_addr_is_any(a))
+		return 0;
+	if (a->family == IP_V6 && (ip_addr_is_multicast(a) ||
+				   (ip_addr_is_linklocal(a) && !ps->bound_if)))
+		return -EINVAL;
+	return stack_addr_is_local(ps->dg.s, a) ? 0 : -EADDRNOTAVAIL;
+}
+
 /**
  * ping_bind() - give the socket its address and identifier
  * @ps: the socket
- * @addr: one of our addresses, or 0
+ * @addr: one of our addresses of the socket's family, or NULL or the
+ *        unspecified one
  * @ident: the identifier, or 0 for the next free one
  *
  * Any identifier, even below 1024, for any uid, as in Linux.
  *
  * Return: 0, -EADDRNOTAVAIL (not our unicast address), -EINVAL (already
- * bound), -EADDRINUSE, -EAGAIN (no identifier left)
+ * bound; an IPv6 group, or link-local without an interface),
+ * -EAFNOSUPPORT, -EADDRINUSE, -EAGAIN (no identifier left)
  */
-int ping_bind(struct ping_sock *ps, uint32_t addr, uint16_t ident)
+int ping_bind(struct ping_sock *ps, const struct ip_addr *addr,
+	      uint16_t ident)
 {
-	struct stack *s = ps->dg.s;
-	int rc;
+	struct ip_addr a = addr ? *addr : ip_any(ps->family);
+	int rc = ping_bind_check(ps, &a);
 
-	if (addr && !stack_is_local_addr(s, addr))
-		return -EADDRNOTAVAIL;
+	if (rc)
+		return rc;
 	if (ps->ident)
 		return -EINVAL;
 	rc = ping_get_ident(ps, ident);
 	if (rc)
 		return rc == -EAGAIN ? -EADDRINUSE : rc;
-	ps->laddr = addr;
-	ps->bound_addr = addr != 0;
+	ps->laddr = a;
+	ps->bound_addr = !ip_addr_is_any(&a);
 	ps->bound_ident = ident != 0;
 	ps->connected = false;
-	ps->raddr = 0;
+	ps->raddr = ip_any(ps->family);
 	ps->rport = 0;
 	return 0;
 }
 
-/* The source for @dst, or 0 without a route. */
-static uint32_t ping_source(struct stack *s, uint32_t dst)
+/* The source for @dst: @dst itself when it is ours. Return: 0, or
+ * -ENETUNREACH (no route) */
+static int ping_source(struct stack *s, const struct ip_addr *dst,
+		       struct ip_addr *src)
 {
-	const struct route *r = route_lookup(s, dst);
+	if (stack_addr_is_local(s, dst)) {
+		*src = *dst;
+		return 0;
+	}
+	return stack_source_for(s, dst, src) ? -ENETUNREACH : 0;
+}
 
-	return r ? route_source(s, r, dst) : 0;
+/* The unspecified destination: our own first address (IPv4), as Linux,
+ * or ::1 (IPv6) */
+static struct ip_addr ping_any_dst(const struct ping_sock *ps)
+{
+	struct stack *s = ps->dg.s;
+
+	if (ps->family == IP_V6)
+		return ip6((const uint8_t[16]){ [15] = 1 });
+	return ip4(s->nif.addr[0].addr);
 }
 
 /**
  * ping_connect() - the default destination of send
  * @ps: the socket
- * @addr: the peer (0: our own first address, as in Linux)
+ * @addr: the peer (the unspecified one: our own first address, as Linux)
  * @port: kept for getpeername, as Linux keeps it
  *
  * Return: 0, -ENETUNREACH, -EACCES (broadcast without SO_BROADCAST),
- * -EAGAIN (no identifier left)
+ * -EAFNOSUPPORT, -EAGAIN (no identifier left)
  */
-int ping_connect(struct ping_sock *ps, uint32_t addr, uint16_t port)
+int ping_connect(struct ping_sock *ps, const struct ip_addr *addr,
+		 uint16_t port)
 {
 	struct stack *s = ps->dg.s;
-	uint32_t src;
+	struct ip_addr dst = *addr, src;
 	int rc;
 
+	if (dst.family != ps->family)
+		return -EAFNOSUPPORT;
 	rc = ping_autobind(ps);
 	if (rc)
 		return rc;
-	if (!addr)
-		addr = s->nif.addr[0].addr;
-	src = stack_is_local_addr(s, addr) ? addr : ping_source(s, addr);
-	if (!src)
+	if (ip_addr_is_any(&dst))
+		dst = ping_any_dst(ps);
+	if (ping_source(s, &dst, &src))
 		return -ENETUNREACH;
-	if (stack_is_broadcast(s, addr) && !ps->dg.broadcast)
+	if (dst.family == IP_V4 && stack_is_broadcast(s, dst.v4) &&
+	    !ps->dg.broadcast)
 		return -EACCES;
-	if (!ps->laddr && !stack_is_broadcast(s, addr) &&
-	    !ipv4_is_multicast(addr))
+	if (ip_addr_is_any(&ps->laddr) && !stack_addr_is_bcast(s, &dst))
 		ps->laddr = src;
-	ps->raddr = addr;
+	ps->raddr = dst;
 	ps->rport = port;
 	ps->connected = true;
 	return 0;
@@ -220,16 +268,16 @@ int ping_connect(struct ping_sock *ps, uint32_t addr, uint16_t port)
 int ping_disconnect(struct ping_sock *ps)
 {
 	ps->connected = false;
-	ps->raddr = 0;
+	ps->raddr = ip_any(ps->family);
 	ps->rport = 0;
 	if (!ps->bound_addr)
-		ps->laddr = 0;
+		ps->laddr = ip_any(ps->family);
 	if (!ps->bound_ident)
 		ps->ident = 0;
 	return 0;
 }
 
-void ping_getsockname(const struct ping_sock *ps, uint32_t *addr,
+void ping_getsockname(const struct ping_sock *ps, struct ip_addr *addr,
 		      uint16_t *ident)
 {
 	*addr = ps->laddr;
@@ -237,7 +285,7 @@ void ping_getsockname(const struct ping_sock *ps, uint32_t *addr,
 }
 
 /* As inet_getname(): a peer connected with port 0 is no peer to show. */
-int ping_getpeername(const struct ping_sock *ps, uint32_t *addr,
+int ping_getpeername(const struct ping_sock *ps, struct ip_addr *addr,
 		     uint16_t *port)
 {
 	if (!ps->connected || !ps->rport)
@@ -253,33 +301,68 @@ int ping_set_reuseaddr(struct ping_sock *ps, bool on)
 	return 0;
 }
 
-/* ping_supported(): an echo request (RFC 792) or extended (RFC 8335). */
-static bool ping_type_ok(uint8_t type, uint8_t code)
+/**
+ * ping_set_bound_if() - SO_BINDTOIFINDEX
+ * @ps: the socket
+ * @ifindex: one of the engine's interfaces, or 0 for none
+ *
+ * Return: 0, or -ENODEV
+ */
+int ping_set_bound_if(struct ping_sock *ps, unsigned ifindex)
 {
+	if (ifindex && !stack_netif(ps->dg.s, ifindex))
+		return -ENODEV;
+	ps->bound_if = (uint8_t)ifindex;
+	return 0;
+}
+
+uint8_t ping_family(const struct ping_sock *ps)
+{
+	return ps->family;
+}
+
+/* ping_supported(): an echo request (RFC 792), extended (RFC 8335), or
+ * an ICMPv6 echo request (RFC 4443 4.1), of the socket's family. */
+static bool ping_type_ok(uint8_t family, uint8_t type, uint8_t code)
+{
+	if (family == IP_V6)
+		return type == ICMP6_ECHO_REQUEST && code == 0;
 	return (type == ICMP_ECHO || type == ICMP_EXT_ECHO) && code == 0;
 }
 
-/* Build the request: the program's header, our identifier, a checksum. */
+/* Build the request: the program's header, our identifier, a checksum
+ * (ICMPv6's over the pseudo-header, RFC 4443 2.3). */
 static int ping_output(struct ping_sock *ps, const uint8_t *buf, size_t len,
-		       uint32_t dst, const struct dgram_tx *tx)
+		       const struct ip_addr *dst, const struct dgram_tx *tx)
 {
 	struct stack *s = ps->dg.s;
-	struct icmp_hdr h = { .type = buf[0], .code = buf[1],
-			      .rest = (uint32_t)ps->ident << 16 | get16(buf + 6) };
-	uint32_t src = tx && tx->src ? tx->src : ps->laddr;
+	uint32_t rest = (uint32_t)ps->ident << 16 | get16(buf + 6);
+	struct ip_addr src = dgram_tx_src(tx) ? tx->src : ps->laddr;
+	uint8_t proto = IP_PROTO_ICMP;
 	struct pbuf *p;
 	int rc;
 
-	if (!src || stack_is_broadcast(s, src) || ipv4_is_multicast(src))
-		src = stack_is_local_addr(s, dst) ? dst : ping_source(s, dst);
+	if (ip_addr_is_any(&src) || stack_addr_is_bcast(s, &src))
+		ping_source(s, dst, &src);
 	p = pbuf_alloc(&s->pool, PBUF_HEADROOM, len);
 	if (!p) {
 		CNT(s, icmp_tx_err);
 		return -ENOBUFS;
 	}
 	memcpy(p->data + ICMP_HLEN, buf + ICMP_HLEN, len - ICMP_HLEN);
-	icmp_build(p->data, p->len, &h);
-	rc = dgram_output(&ps->dg, p, src, dst, IP_PROTO_ICMP, 0, tx);
+	if (ps->family == IP_V6) {
+		struct icmp6_hdr h = { .type = buf[0], .code = buf[1],
+				       .rest = rest };
+
+		icmp6_build(p->data, p->len, &src, dst, &h);
+		proto = IP6_NH_ICMPV6;
+	} else {
+		struct icmp_hdr h = { .type = buf[0], .code = buf[1],
+				      .rest = rest };
+
+		icmp_build(p->data, p->len, &h);
+	}
+	rc = dgram_output(&ps->dg, p, &src, dst, proto, 0, tx);
 	if (rc < 0) {
 		CNT(s, icmp_tx_err);
 		return rc;
@@ -288,31 +371,52 @@ static int ping_output(struct ping_sock *ps, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* The destination ping_v4_sendmsg() and ping_v6_sendmsg() take: the
+ * named or the connected one, the unspecified one made ours; an IPv6
+ * socket takes no ::ffff:a.b.c.d and needs an interface for link-local */
+static int ping_dst(const struct ping_sock *ps, const struct ip_addr *dst,
+		    struct ip_addr *daddr)
+{
+	if (!dst && !ps->connected)
+		return -EDESTADDRREQ;
+	*daddr = dst ? *dst : ps->raddr;
+	if (daddr->family != ps->family)
+		return -EAFNOSUPPORT;
+	if (ip_addr_is_any(daddr))
+		*daddr = ping_any_dst(ps);
+	if (daddr->family == IP_V6 &&
+	    (ip_addr_is_v4mapped(daddr) ||
+	     (ip_addr_is_linklocal(daddr) && !ps->bound_if)))
+		return -EINVAL;
+	return 0;
+}
+
 /* ping_v4_sendmsg()'s checks, in its order, before anything is built. */
 static int ping_check(struct ping_sock *ps, const uint8_t *buf, size_t len,
-		      const uint32_t *dst, const struct dgram_tx *tx,
-		      uint32_t *daddr)
+		      const struct ip_addr *dst, const struct dgram_tx *tx,
+		      struct ip_addr *daddr)
 {
 	struct stack *s = ps->dg.s;
+	struct ip_addr src;
+	int rc;
 
 	if (len > 0xffff)
 		return -EMSGSIZE;
 	if (len < ICMP_HLEN)
 		return -EINVAL;
-	if (!ping_type_ok(buf[0], buf[1]))
+	if (!ping_type_ok(ps->family, buf[0], buf[1]))
 		return -EINVAL;
-	if (!dst && !ps->connected)
-		return -EDESTADDRREQ;
-	*daddr = dst ? *dst : ps->raddr;
-	if (!*daddr)
-		*daddr = s->nif.addr[0].addr;
-	if (tx && tx->src && !stack_is_local_addr(s, tx->src))
+	rc = ping_dst(ps, dst, daddr);
+	if (rc)
+		return rc;
+	if (dgram_tx_src(tx) && !stack_addr_is_local(s, &tx->src))
 		return -ENETUNREACH;
-	if (!stack_is_local_addr(s, *daddr) && !ping_source(s, *daddr)) {
+	if (ping_source(s, daddr, &src)) {
 		CNT(s, ip_tx_no_route);
 		return -ENETUNREACH;
 	}
-	if (stack_is_broadcast(s, *daddr) && !ps->dg.broadcast)
+	if (daddr->family == IP_V4 && stack_is_broadcast(s, daddr->v4) &&
+	    !ps->dg.broadcast)
 		return -EACCES;
 	return 0;
 }
@@ -320,23 +424,24 @@ static int ping_check(struct ping_sock *ps, const uint8_t *buf, size_t len,
 /**
  * ping_sendmsg() - send one echo request
  * @ps: the socket
- * @buf: the ICMP message: echo header (identifier and checksum ignored)
- *       and data
- * @len: its length, 8..65515
- * @dst: destination, or NULL for the connected peer
+ * @buf: the ICMP or ICMPv6 message: echo header (identifier and checksum
+ *       ignored) and data
+ * @len: its length, 8..65535
+ * @dst: destination of the socket's family, or NULL for the connected peer
  * @tx: TTL, TOS and source from the sendmsg's control messages, or NULL
  * @now: current time
  *
  * Return: 0, or -EAGAIN (no identifier left), -EMSGSIZE, -EINVAL (short,
- * not an echo request), -EDESTADDRREQ, -ENETUNREACH, -EACCES (broadcast
- * without SO_BROADCAST), -ENOBUFS, or the pending error (sent nothing)
+ * not an echo request; IPv6: mapped, or link-local without interface),
+ * -EDESTADDRREQ, -ENETUNREACH, -EACCES (broadcast without SO_BROADCAST),
+ * -EAFNOSUPPORT, -ENOBUFS, or the pending error (sent nothing)
  */
 int ping_sendmsg(struct ping_sock *ps, const void *buf, size_t len,
-		 const uint32_t *dst, const struct dgram_tx *tx,
+		 const struct ip_addr *dst, const struct dgram_tx *tx,
 		 uint64_t now)
 {
 	struct stack *s = ps->dg.s;
-	uint32_t daddr;
+	struct ip_addr daddr;
 	int rc;
 
 	s->now = now;
@@ -346,17 +451,20 @@ int ping_sendmsg(struct ping_sock *ps, const void *buf, size_t len,
 	rc = ping_check(ps, buf, len, dst, tx, &daddr);
 	if (rc)
 		return rc;
-	rc = ping_output(ps, buf, len, daddr, tx);
+	rc = ping_output(ps, buf, len, &daddr, tx);
 	ip_loop_drain(s);
 	return rc;
 }
 
-/* The socket for identifier @ident reached at our address @dst. */
+/* The socket of @dst's family for identifier @ident reached at our
+ * address @dst. */
 static struct ping_sock *ping_lookup(struct stack *s, uint16_t ident,
-				     uint32_t dst)
+				     const struct ip_addr *dst)
 {
 	for (struct ping_sock *ps = s->ping->head; ps; ps = ps->next)
-		if (ps->ident == ident && (!ps->laddr || ps->laddr == dst))
+		if (ps->ident == ident && ps->family == dst->family &&
+		    (ip_addr_is_any(&ps->laddr) ||
+		     ip_addr_eq(&ps->laddr, dst)))
 			return ps;
 	return NULL;
 }
@@ -364,13 +472,13 @@ static struct ping_sock *ping_lookup(struct stack *s, uint16_t ident,
 /**
  * ping_input() - an echo reply arrived: queue a copy for its socket
  * @s: the engine
- * @p: the ICMP message (not consumed)
- * @rx: what IPv4 learned about it
+ * @p: the ICMP or ICMPv6 message (not consumed)
+ * @rx: what the network layer learned about it
  */
 static void ping_input(struct stack *s, const struct pbuf *p,
 		       const struct ip_rx *rx)
 {
-	struct ping_sock *ps = ping_lookup(s, get16(p->data + 4), rx->dst.v4);
+	struct ping_sock *ps = ping_lookup(s, get16(p->data + 4), &rx->dst);
 	struct dgram_info in;
 	struct pbuf *c;
 	int rc;
@@ -405,32 +513,33 @@ static int ping_errno(const struct ping_sock *ps, const struct ip_err *e,
 }
 
 /**
- * ping_icmp_error() - an ICMP error quoted one of our echo requests
+ * ping_icmp_error() - an ICMP or ICMPv6 error quoted one of our echo
+ * requests
  * @s: the engine
- * @e: the error, quoting an ICMP message (icmp.c checked 8 bytes of it)
+ * @e: the error, quoting an ICMP message (its module checked 8 bytes)
  */
 static void ping_icmp_error(struct stack *s, const struct ip_err *e)
 {
 	const uint8_t *q = e->l4;
 	struct dgram_ee ee = {
-		.origin = DGRAM_EE_ICMP, .type = e->type, .code = e->code,
-		.info = e->info, .offender = e->offender.v4,
-		.addr = e->dst.v4,
+		.origin = e->origin == IP_V6 ? DGRAM_EE_ICMP6 : DGRAM_EE_ICMP,
+		.type = e->type, .code = e->code, .info = e->info,
+		.offender = e->offender, .addr = e->dst,
 	};
 	struct dgram_info in;
 	struct ping_sock *ps;
 	bool hard;
 
-	if (!ping_type_ok(q[0], q[1]))
+	if (!ping_type_ok(e->origin, q[0], q[1]))
 		return;
-	ps = ping_lookup(s, get16(q + 4), e->rx->dst.v4);
+	ps = ping_lookup(s, get16(q + 4), &e->rx->dst);
 	if (!ps)
 		return;
 	ee.err = (uint32_t)ping_errno(ps, e, &hard);
 	if (!ee.err)
 		return;
 	dgram_info_rx(s, e->rx, &in);
-	in.spec_dst = 0;
+	in.spec_dst = ip_any(IP_NONE);
 	if (dgram_report(&ps->dg, &ee, hard, ps->connected, &in, q,
 			 e->l4_len))
 		CNT(s, ping_icmp_err);

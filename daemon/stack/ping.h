@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ping.h - ICMP echo ("ping") datagram sockets, as Linux's
- * socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP): see ping.c
+ * socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) and socket(AF_INET6,
+ * SOCK_DGRAM, IPPROTO_ICMPV6): see ping.c
  *
  * The host drives them like UDP sockets (udp.h); their receive and error
  * queues are read through ping_dgram() and dgram.h. The echo identifier
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "dgram.h"
+#include "ip.h"
 
 #define PING_MAX_LEN (65535 - 20) /* an ICMP message in one IPv4 datagram */
 
@@ -29,20 +31,24 @@ struct ping_table {
 	uint16_t rover;              /* the last identifier handed out */
 };
 
-int ping_open(struct stack *s, struct ping_sock **out);
+int ping_open(struct stack *s, uint8_t family, struct ping_sock **out);
 void ping_close(struct ping_sock *ps);
 struct dgram *ping_dgram(struct ping_sock *ps);
-int ping_bind(struct ping_sock *ps, uint32_t addr, uint16_t ident);
-int ping_connect(struct ping_sock *ps, uint32_t addr, uint16_t port);
+int ping_bind(struct ping_sock *ps, const struct ip_addr *addr,
+	      uint16_t ident);
+int ping_connect(struct ping_sock *ps, const struct ip_addr *addr,
+		 uint16_t port);
 int ping_disconnect(struct ping_sock *ps);
 int ping_sendmsg(struct ping_sock *ps, const void *buf, size_t len,
-		 const uint32_t *dst, const struct dgram_tx *tx,
+		 const struct ip_addr *dst, const struct dgram_tx *tx,
 		 uint64_t now);
-void ping_getsockname(const struct ping_sock *ps, uint32_t *addr,
+uint8_t ping_family(const struct ping_sock *ps);
+void ping_getsockname(const struct ping_sock *ps, struct ip_addr *addr,
 		      uint16_t *ident);
-int ping_getpeername(const struct ping_sock *ps, uint32_t *addr,
+int ping_getpeername(const struct ping_sock *ps, struct ip_addr *addr,
 		     uint16_t *port);
 int ping_set_reuseaddr(struct ping_sock *ps, bool on);
+int ping_set_bound_if(struct ping_sock *ps, unsigned ifindex);
 unsigned ping_sock_count(const struct stack *s);
 
 /* For the engine's own modules */

@@ -331,6 +331,13 @@ void stack_start(struct stack *s, uint64_t now)
 	addrconf_start(s);
 }
 
+/*
+ * Room in front of a received frame: with the headers it carried, a UDP
+ * datagram's payload then has room for the record its socket queues it
+ * with (struct dgram_info, dgram.c), so it is queued without a copy.
+ */
+#define STACK_RX_HEADROOM 64
+
 /**
  * stack_rx_buf() - a buffer for the host to receive one frame into
  * @s: the engine
@@ -341,7 +348,7 @@ void stack_start(struct stack *s, uint64_t now)
  */
 struct pbuf *stack_rx_buf(struct stack *s, size_t maxlen)
 {
-	struct pbuf *p = pbuf_alloc(&s->pool, 0, maxlen);
+	struct pbuf *p = pbuf_alloc(&s->pool, STACK_RX_HEADROOM, maxlen);
 
 	if (!p)
 		CNT(s, eth_rx_nomem);
@@ -581,15 +588,19 @@ bool stack_addr_is_bcast(const struct stack *s, const struct ip_addr *a)
 int stack_source_for(const struct stack *s, const struct ip_addr *dst,
 		     struct ip_addr *src)
 {
-	const struct route *r = route_find(s, dst);
+	const struct route *r;
 
-	if (!r) {
-		/* IPv6: a link-local destination is on the link */
-		if (dst->family == IP_V6 && ip_addr_is_linklocal(dst))
-			return addrconf_select_source(s, dst, src) ?
-			       -EADDRNOTAVAIL : 0;
-		return -ENETUNREACH;
+	/* IPv6: groups and link-local destinations are on the link, route
+	 * or not, as ipv6_output() sends them */
+	if (dst->family == IP_V6 && (ip_addr_is_multicast(dst) ||
+				     ip_addr_is_linklocal(dst))) {
+		if (!s->nif.in6.enabled)
+			return -ENETUNREACH;
+		return addrconf_select_source(s, dst, src) ? -EADDRNOTAVAIL : 0;
 	}
+	r = route_find(s, dst);
+	if (!r)
+		return -ENETUNREACH;
 	return route_src(s, r, dst, src);
 }
 

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * udp.c - UDP (RFC 768, RFC 1122 4.1.3)
+ * udp.c - UDP (RFC 768, RFC 1122 4.1.3), over IPv4 and IPv6 (RFC 8200 8)
  *
- * Theory of operation. A socket is bound to a local (address, port), where
- * address 0 means any of ours, and may be connected to one peer. Input:
- * check the header and the checksum (zero means none over IPv4, RFC 768),
- * then find the socket as Linux does: for a unicast datagram the one that
- * matches most specifically (connected to this source beats bound to this
- * address beats bound to any); a broadcast datagram goes to every socket
- * bound to the port (on any address or on that broadcast address). No
- * socket: ICMP port unreachable (RFC 1122 4.1.3.1), never for broadcasts.
+ * Theory of operation. A socket has a family (AF_INET or AF_INET6); an
+ * AF_INET6 socket without IPV6_V6ONLY takes and sends IPv4 too, as
+ * Linux's do (then its addresses are IPv4 in the engine). It is bound to
+ * a local (address, port), where the unspecified address means any of
+ * ours, in the one port space both families share (ip.h), and may be
+ * connected to one peer. Input: check the header and the checksum (zero
+ * means none over IPv4, RFC 768; over IPv6 a zero checksum is dropped,
+ * RFC 8200 8.1), then find the socket as Linux does: for a unicast
+ * datagram the one that matches most specifically (connected to this
+ * source beats bound to this address beats bound to any, an AF_INET
+ * wildcard beats a dual-stack one: ip_sock_match()); a broadcast or
+ * multicast datagram goes to every socket bound to the port (on any
+ * address or on that group or broadcast address). No socket: ICMP port
+ * unreachable (RFC 1122 4.1.3.1) or ICMPv6's (RFC 4443 3.1), never for
+ * broadcasts or groups.
  *
  * A datagram is queued on its socket (dgram.c: with its TTL, TOS,
  * addresses and time of arrival) while the queues hold at most SO_RCVBUF
@@ -17,22 +24,23 @@
  * exceed the limit); beyond, it is dropped and counted. The host is told
  * with DGRAM_EV_READABLE and takes datagrams out through udp_dgram().
  *
- * An ICMP error quoting one of our datagrams goes to the socket that
- * would receive a reply from where that datagram went (Linux's
- * __udp4_lib_err looks it up like input). What it means (dgram.c):
- * without IP_RECVERR only a hard error on a connected socket, e.g. port
- * unreachable as ECONNREFUSED; with IP_RECVERR every error, queued for
- * MSG_ERRQUEUE with what the ICMP message quoted of our payload. The
+ * An ICMP or ICMPv6 error quoting one of our datagrams goes to the socket
+ * that would receive a reply from where that datagram went (Linux's
+ * __udp4_lib_err and __udp6_lib_err look it up like input). What it
+ * means (dgram.c): without IP_RECVERR only a hard error on a connected
+ * socket, e.g. port unreachable as ECONNREFUSED; with IP_RECVERR every
+ * error, queued for MSG_ERRQUEUE with what the ICMP message quoted of our
+ * payload (SO_EE_ORIGIN_ICMP6 and the IPv6 offender for ICMPv6). The
  * pending error is reported once by the next call: SO_ERROR, a receive,
  * or a send, which then sends nothing (as sock_alloc_send_skb does).
  *
- * Output never queues: a datagram goes to IPv4 at once, fragmented if it
- * exceeds the MTU, and a full link transmit queue is reported to the
- * caller as -ENOBUFS (the lwIP guide's warning, and never silent loss).
- * Binding follows Linux: ports below 1024 are the host's to police (it
- * knows the caller's uid), SO_REUSEADDR or SO_REUSEPORT on both sockets
- * lets them share a port, an unbound socket gets an ephemeral port from
- * 32768..60999 on its first send or connect.
+ * Output never queues: a datagram goes to the network layer at once,
+ * fragmented if it exceeds the MTU, and a full link transmit queue is
+ * reported to the caller as -ENOBUFS (the lwIP guide's warning, and
+ * never silent loss). Binding follows Linux: ports below 1024 are the
+ * host's to police (it knows the caller's uid), SO_REUSEADDR or
+ * SO_REUSEPORT on both sockets lets them share a port, an unbound socket
+ * gets an ephemeral port from 32768..60999 on its first send or connect.
  */
 #include "udp.h"
 
@@ -41,15 +49,20 @@
 
 #include "dgram.h"
 #include "icmp.h"
+#include "icmp6.h"
 #include "ip.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 
 struct udp_sock {
 	struct udp_sock *next;
 	struct dgram dg;             /* queues, pending error, IP options */
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr; /* see ip.h: IPv4 for IPv4 traffic */
 	uint16_t lport, rport;
+	uint8_t family;              /* IP_V4 (AF_INET) or IP_V6 (AF_INET6) */
+	uint8_t bound_if;            /* SO_BINDTOIFINDEX, 0: none */
+	bool v6only;                 /* IPV6_V6ONLY */
 	bool connected;
 	bool reuseaddr, reuseport;
 };
@@ -57,17 +70,23 @@ struct udp_sock {
 /**
  * udp_open() - a new, unbound UDP socket
  * @s: the engine
+ * @family: IP_V4 (AF_INET) or IP_V6 (AF_INET6)
  * @out: set to the socket
  *
- * Return: 0, or -ENOMEM
+ * Return: 0, -EAFNOSUPPORT, or -ENOMEM
  */
-int udp_open(struct stack *s, struct udp_sock **out)
+int udp_open(struct stack *s, uint8_t family, struct udp_sock **out)
 {
-	struct udp_sock *us = calloc(1, sizeof(*us));
+	struct udp_sock *us;
 
+	if (family != IP_V4 && family != IP_V6)
+		return -EAFNOSUPPORT;
+	us = calloc(1, sizeof(*us));
 	if (!us)
 		return -ENOMEM;
 	dgram_init(&us->dg, s, DGRAM_UDP);
+	us->family = family;
+	us->laddr = us->raddr = ip_any(family);
 	us->next = s->udp->head;
 	s->udp->head = us;
 	s->udp->count++;
@@ -108,18 +127,15 @@ void *udp_user(const struct udp_sock *us)
 	return dgram_user(&us->dg);
 }
 
-static bool udp_addrs_overlap(uint32_t a, uint32_t b)
-{
-	return a == 0 || b == 0 || a == b;
-}
-
-/* May @us take (@addr, @port)? Linux's rules for UDP, without uids. */
+/* May @us take (@addr, @port)? Linux's rules for UDP, without uids, over
+ * the port space both families share (ip_sock_addr_conflict()). */
 static bool udp_port_free(const struct stack *s, const struct udp_sock *us,
-			  uint32_t addr, uint16_t port)
+			  const struct ip_addr *addr, bool v6only,
+			  uint16_t port)
 {
 	for (const struct udp_sock *o = s->udp->head; o; o = o->next) {
 		if (o == us || o->lport != port ||
-		    !udp_addrs_overlap(o->laddr, addr))
+		    !ip_sock_addr_conflict(addr, v6only, &o->laddr, o->v6only))
 			continue;
 		if (us->reuseaddr && o->reuseaddr)
 			continue;
@@ -141,7 +157,7 @@ static int udp_autobind(struct udp_sock *us)
 	for (unsigned i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(UDP_PORT_LO + (start + i) % range);
 
-		if (udp_port_free(s, us, us->laddr, port)) {
+		if (udp_port_free(s, us, &us->laddr, us->v6only, port)) {
 			us->lport = port;
 			return 0;
 		}
@@ -150,27 +166,64 @@ static int udp_autobind(struct udp_sock *us)
 	return -EAGAIN;
 }
 
-/**
- * udp_bind() - give the socket its local address and port
- * @us: the socket
- * @addr: one of our addresses, a broadcast or multicast address, or 0
- * @port: the port, or 0 for an ephemeral one
- *
- * Return: 0, -EINVAL (already bound), -EADDRNOTAVAIL (not our address),
- * -EADDRINUSE, -EAGAIN (no ephemeral port left)
+/*
+ * The address @us would be bound to, as the engine keeps it (ip.h), and
+ * its IPV6_V6ONLY then (inet_bind(), inet6_bind()). Return: 0,
+ * -EAFNOSUPPORT, -EINVAL, -EADDRNOTAVAIL
  */
-int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port)
+static int udp_bind_addr(const struct udp_sock *us, const struct ip_addr *in,
+			 struct ip_addr *a, bool *v6only)
 {
 	struct stack *s = us->dg.s;
 
+	*a = in ? *in : ip_any(us->family);
+	*v6only = us->v6only;
+	if (a->family != us->family)
+		return -EAFNOSUPPORT;
+	if (ip_addr_is_v4mapped(a)) {
+		if (us->v6only)
+			return -EINVAL;
+		*a = ip_unmap(a);
+	} else if (a->family == IP_V6 && !ip_addr_is_any(a)) {
+		/* a link-local address needs its interface (scope id) */
+		if (ip_addr_is_linklocal(a) && !us->bound_if)
+			return -EINVAL;
+		*v6only = true;
+	}
+	if (!ip_addr_is_any(a) && !stack_addr_is_local(s, a) &&
+	    !stack_addr_is_bcast(s, a))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+/**
+ * udp_bind() - give the socket its local address and port
+ * @us: the socket
+ * @addr: one of our addresses, a broadcast or group address of the
+ *        socket's family (an AF_INET6 socket's may be ::ffff:a.b.c.d), or
+ *        NULL or the unspecified address
+ * @port: the port, or 0 for an ephemeral one
+ *
+ * Return: 0, -EINVAL (already bound; link-local without an interface;
+ * mapped with IPV6_V6ONLY), -EAFNOSUPPORT, -EADDRNOTAVAIL (not our
+ * address), -EADDRINUSE, -EAGAIN (no ephemeral port left)
+ */
+int udp_bind(struct udp_sock *us, const struct ip_addr *addr, uint16_t port)
+{
+	struct stack *s = us->dg.s;
+	struct ip_addr a;
+	bool v6only;
+	int rc;
+
 	if (us->lport)
 		return -EINVAL;
-	if (addr && !stack_is_local_addr(s, addr) &&
-	    !stack_is_broadcast(s, addr) && !ipv4_is_multicast(addr))
-		return -EADDRNOTAVAIL;
-	if (port && !udp_port_free(s, us, addr, port))
+	rc = udp_bind_addr(us, addr, &a, &v6only);
+	if (rc)
+		return rc;
+	if (port && !udp_port_free(s, us, &a, v6only, port))
 		return -EADDRINUSE;
-	us->laddr = addr;
+	us->laddr = a;
+	us->v6only = v6only;
 	if (port) {
 		us->lport = port;
 		return 0;
@@ -179,63 +232,108 @@ int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port)
 }
 
 /*
- * The source address for datagrams to @dst, or 0 if there is no route.
- * As in Linux, the limited broadcast needs a route (the default one) or a
- * socket bound to one of our addresses.
+ * The source address for datagrams to @dst. As in Linux, the limited
+ * broadcast needs a route (the default one) or a socket bound to one of
+ * our addresses. Return: 0, or -ENETUNREACH (no route)
  */
-static uint32_t udp_source(struct stack *s, uint32_t laddr, uint32_t dst)
+static int udp_source(const struct udp_sock *us, const struct ip_addr *dst,
+		      struct ip_addr *src)
 {
-	const struct route *r = route_lookup(s, dst);
+	struct stack *s = us->dg.s;
 
-	if (dst == IPV4_BROADCAST && laddr && stack_is_local_addr(s, laddr))
-		return laddr;
-	return r ? route_source(s, r, dst) : 0;
+	if (dst->family == IP_V4 && dst->v4 == IPV4_BROADCAST &&
+	    us->laddr.family == IP_V4 && stack_addr_is_local(s, &us->laddr)) {
+		*src = us->laddr;
+		return 0;
+	}
+	return stack_source_for(s, dst, src) ? -ENETUNREACH : 0;
 }
 
-/* Linux's ip_route_output(): a destination of 0.0.0.0 is the bound
- * address, or 127.0.0.1. */
-static uint32_t udp_any_dst(const struct udp_sock *us)
+/*
+ * The peer a program names, as the engine keeps it: an AF_INET6
+ * socket's ::ffff:a.b.c.d is IPv4 (unless IPV6_V6ONLY: ENETUNREACH, as
+ * Linux's udpv6_sendmsg()); the unspecified address is the bound address
+ * or the loopback (Linux's ip_route_output(), ip6_datagram_connect()).
+ * Return: 0, -EAFNOSUPPORT, -ENETUNREACH
+ */
+static int udp_peer(const struct udp_sock *us, const struct ip_addr *in,
+		    struct ip_addr *dst)
 {
-	if (us->laddr && stack_is_local_addr(us->dg.s, us->laddr))
-		return us->laddr;
-	return IPV4(127, 0, 0, 1);
+	*dst = *in;
+	if (dst->family != us->family)
+		return -EAFNOSUPPORT;
+	if (ip_addr_is_v4mapped(dst)) {
+		if (us->v6only)
+			return -ENETUNREACH;
+		*dst = ip_unmap(dst);
+	}
+	if (!ip_addr_is_any(dst))
+		return 0;
+	if (dst->family == IP_V6)
+		*dst = us->laddr.family == IP_V4 ? ip4(IPV4(127, 0, 0, 1)) :
+		       ip6((const uint8_t[16]){ [15] = 1 });
+	else if (us->laddr.family == IP_V4 &&
+		 stack_addr_is_local(us->dg.s, &us->laddr))
+		*dst = us->laddr;
+	else
+		*dst = ip4(IPV4(127, 0, 0, 1));
+	return 0;
+}
+
+/* What sending to @dst asks of @us beyond a route: the address families
+ * agree, SO_BROADCAST, an interface for an IPv6 link-local peer. */
+static int udp_dst_check(const struct udp_sock *us, const struct ip_addr *dst)
+{
+	struct stack *s = us->dg.s;
+
+	if (!ip_addr_is_any(&us->laddr) && !stack_addr_is_bcast(s, &us->laddr) &&
+	    us->laddr.family != dst->family)
+		return -ENETUNREACH;
+	if (dst->family == IP_V4 && stack_is_broadcast(s, dst->v4) &&
+	    !us->dg.broadcast)
+		return -EACCES;
+	if (dst->family == IP_V6 && ip_addr_is_linklocal(dst) && !us->bound_if)
+		return -EINVAL;
+	return 0;
 }
 
 /**
  * udp_connect() - set the only peer to and from which datagrams go
  * @us: the socket
- * @addr: peer address (0 means our bound address or 127.0.0.1, as Linux)
+ * @addr: peer address, of the socket's family (the unspecified one means
+ *        our bound address or the loopback, as Linux)
  * @port: peer port, not 0
  *
  * Binds an unbound socket to an ephemeral port and fixes its source
  * address from the route, as Linux does.
  *
- * Return: 0, -EINVAL (port 0; bound to 127/8, to a peer not ours),
- * -ENETUNREACH, -EACCES (broadcast without SO_BROADCAST), -EAGAIN (no
- * ephemeral port)
+ * Return: 0, -EINVAL (bound to the loopback, to a peer not ours; an IPv6
+ * link-local peer without an interface), -ENETUNREACH, -EAFNOSUPPORT,
+ * -EACCES (broadcast without SO_BROADCAST), -EAGAIN (no ephemeral port)
  */
-int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
+int udp_connect(struct udp_sock *us, const struct ip_addr *addr,
+		uint16_t port)
 {
 	struct stack *s = us->dg.s;
-	uint32_t src;
+	struct ip_addr dst, src;
 	int rc;
 
-	if (!addr)
-		addr = udp_any_dst(us);
-	if (ipv4_is_loopback(us->laddr) && !stack_is_local_addr(s, addr))
+	rc = udp_peer(us, addr, &dst);
+	if (rc)
+		return rc;
+	if (ip_addr_is_loopback(&us->laddr) && !stack_addr_is_local(s, &dst))
 		return -EINVAL;
-	src = udp_source(s, us->laddr, addr);
-	if (!src)
+	if (udp_source(us, &dst, &src))
 		return -ENETUNREACH;
-	if (stack_is_broadcast(s, addr) && !us->dg.broadcast)
-		return -EACCES;
+	rc = udp_dst_check(us, &dst);
+	if (rc)
+		return rc;
 	rc = udp_autobind(us);
 	if (rc)
 		return rc;
-	if (!us->laddr && !stack_is_broadcast(s, addr) &&
-	    !ipv4_is_multicast(addr))
+	if (ip_addr_is_any(&us->laddr) && !stack_addr_is_bcast(s, &dst))
 		us->laddr = src;
-	us->raddr = addr;
+	us->raddr = dst;
 	us->rport = port;
 	us->connected = true;
 	return 0;
@@ -250,26 +348,28 @@ int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
 int udp_disconnect(struct udp_sock *us)
 {
 	us->connected = false;
-	us->raddr = 0;
+	us->raddr = ip_any(us->laddr.family);
 	us->rport = 0;
 	return 0;
 }
 
 static int udp_output(struct udp_sock *us, const void *buf, size_t len,
-		      uint32_t dst, uint16_t dport, const struct dgram_tx *tx)
+		      const struct ip_addr *dst, uint16_t dport,
+		      const struct dgram_tx *tx)
 {
 	struct stack *s = us->dg.s;
-	uint32_t src = tx && tx->src ? tx->src : us->laddr;
+	struct ip_addr src = dgram_tx_src(tx) ? tx->src : us->laddr;
 	struct pbuf *p;
 	uint8_t *h;
 	uint16_t ck;
 	int rc;
 
-	if (!src || stack_is_broadcast(s, src) || ipv4_is_multicast(src))
-		src = udp_source(s, us->laddr, dst);
-	if (!src) {
-		CNT(s, ip_tx_no_route);
-		return -ENETUNREACH;
+	if (ip_addr_is_any(&src) || stack_addr_is_bcast(s, &src) ||
+	    src.family != dst->family) {
+		if (udp_source(us, dst, &src)) {
+			CNT(s, ip_tx_no_route);
+			return -ENETUNREACH;
+		}
 	}
 	p = pbuf_alloc(&s->pool, PBUF_HEADROOM, UDP_HLEN + len);
 	if (!p) {
@@ -283,11 +383,12 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
 	put16(h + 6, 0);
 	if (len)
 		memcpy(h + UDP_HLEN, buf, len);
+	/* RFC 768: a sum of zero is sent as all ones (zero means none) */
 	ck = inet_fold(inet_sum(h, UDP_HLEN + len,
-				inet_pseudo_sum(src, dst, IP_PROTO_UDP,
-						(uint16_t)(UDP_HLEN + len))));
+				ip_pseudo_sum(&src, dst, IP_PROTO_UDP,
+					      (uint32_t)(UDP_HLEN + len))));
 	put16(h + 6, ck ? ck : 0xffff);
-	rc = dgram_output(&us->dg, p, src, dst, IP_PROTO_UDP,
+	rc = dgram_output(&us->dg, p, &src, dst, IP_PROTO_UDP,
 			  us->connected ? us->rport : 0, tx);
 	if (rc < 0) {
 		if (rc == -ENOBUFS)
@@ -304,7 +405,7 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
  * udp_sendto() - send one datagram
  * @us: the socket
  * @buf: payload
- * @len: its length, at most 65507
+ * @len: its length, at most 65507 (IPv4) or 65527 (IPv6)
  * @dst: destination address, or NULL for the connected peer
  * @dport: destination port (ignored with @dst NULL)
  * @now: current time
@@ -312,7 +413,7 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
  * Return: as udp_sendmsg()
  */
 int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
-	       const uint32_t *dst, uint16_t dport, uint64_t now)
+	       const struct ip_addr *dst, uint16_t dport, uint64_t now)
 {
 	return udp_sendmsg(us, buf, len, dst, dport, NULL, now);
 }
@@ -320,19 +421,36 @@ int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
 /* An IP_PKTINFO source must be one of our addresses (Linux: no route). */
 static int udp_check_tx(struct stack *s, const struct dgram_tx *tx)
 {
-	if (tx && tx->src && !stack_is_local_addr(s, tx->src)) {
+	if (dgram_tx_src(tx) && !stack_addr_is_local(s, &tx->src)) {
 		CNT(s, ip_tx_no_route);
 		return -ENETUNREACH;
 	}
 	return 0;
 }
 
+/* The destination of a send: the connected peer, or the one named. */
+static int udp_send_dst(const struct udp_sock *us, const struct ip_addr *dst,
+			uint16_t *dport, struct ip_addr *daddr)
+{
+	if (!dst) {
+		if (!us->connected)
+			return -EDESTADDRREQ;
+		*daddr = us->raddr;
+		*dport = us->rport;
+		return 0;
+	}
+	if (!*dport)
+		return -EINVAL;
+	return udp_peer(us, dst, daddr);
+}
+
 /**
  * udp_sendmsg() - send one datagram, with per-datagram IP options
  * @us: the socket
  * @buf: payload
- * @len: its length, at most 65507
- * @dst: destination address, or NULL for the connected peer
+ * @len: its length, at most 65507 (IPv4) or 65527 (IPv6)
+ * @dst: destination address of the socket's family, or NULL for the
+ *       connected peer
  * @dport: destination port (ignored with @dst NULL)
  * @tx: TTL, TOS and source from the sendmsg's control messages, or NULL
  * @now: current time
@@ -340,46 +458,41 @@ static int udp_check_tx(struct stack *s, const struct dgram_tx *tx)
  * A pending error (an ICMP error since the last call) is returned
  * instead of sending, and cleared, as Linux reports it.
  *
- * Return: 0 (the datagram went to the link, or waits for ARP), or
- * -EDESTADDRREQ, -EINVAL (port 0), -EMSGSIZE, -EACCES (broadcast without
- * SO_BROADCAST), -ENETUNREACH (no route; checked first, as Linux does),
+ * Return: 0 (the datagram went to the link, or waits for the neighbour),
+ * or -EDESTADDRREQ, -EINVAL (port 0; an IPv6 link-local peer without an
+ * interface), -EMSGSIZE, -EACCES (broadcast without SO_BROADCAST),
+ * -ENETUNREACH (no route; checked first, as Linux does), -EAFNOSUPPORT,
  * -ENOBUFS (no memory, or the link's transmit queue is full: not sent,
  * the caller may retry), -EAGAIN (no port), or the pending error
  */
 int udp_sendmsg(struct udp_sock *us, const void *buf, size_t len,
-		const uint32_t *dst, uint16_t dport,
+		const struct ip_addr *dst, uint16_t dport,
 		const struct dgram_tx *tx, uint64_t now)
 {
 	struct stack *s = us->dg.s;
-	uint32_t daddr;
+	struct ip_addr daddr, src;
 	int rc;
 
 	s->now = now;
-	if (!dst) {
-		if (!us->connected)
-			return -EDESTADDRREQ;
-		daddr = us->raddr;
-		dport = us->rport;
-	} else {
-		daddr = *dst ? *dst : udp_any_dst(us);
-		if (!dport)
-			return -EINVAL;
-	}
-	if (len > UDP_MAX_PAYLOAD)
+	rc = udp_send_dst(us, dst, &dport, &daddr);
+	if (rc)
+		return rc;
+	if (len > (daddr.family == IP_V6 ? UDP6_MAX_PAYLOAD : UDP_MAX_PAYLOAD))
 		return -EMSGSIZE;
-	if (!udp_source(s, us->laddr, daddr)) {
+	if (udp_source(us, &daddr, &src)) {
 		CNT(s, ip_tx_no_route);
 		return -ENETUNREACH;
 	}
 	rc = udp_check_tx(s, tx);
 	if (rc)
 		return rc;
-	if (stack_is_broadcast(s, daddr) && !us->dg.broadcast)
-		return -EACCES;
+	rc = udp_dst_check(us, &daddr);
+	if (rc)
+		return rc;
 	rc = udp_autobind(us);
 	if (rc)
 		return rc;
-	rc = udp_output(us, buf, len, daddr, dport, tx);
+	rc = udp_output(us, buf, len, &daddr, dport, tx);
 	ip_loop_drain(s);      /* a datagram to ourselves arrives now */
 	return rc;
 }
@@ -439,7 +552,8 @@ int udp_sock_error(struct udp_sock *us)
  * @opt: which
  * @val: its value
  *
- * Return: 0, or -ENOPROTOOPT
+ * Return: 0, -EINVAL (IPV6_V6ONLY once bound), -ENODEV (no such
+ * interface), or -ENOPROTOOPT
  */
 int udp_setsockopt(struct udp_sock *us, enum udp_sockopt opt, int val)
 {
@@ -460,6 +574,19 @@ int udp_setsockopt(struct udp_sock *us, enum udp_sockopt opt, int val)
 	case UDP_SO_REUSEPORT:
 		us->reuseport = val != 0;
 		return 0;
+	case UDP_SO_BINDTOIFINDEX:
+		if (val && !stack_netif(us->dg.s, (unsigned)val))
+			return -ENODEV;
+		us->bound_if = (uint8_t)val;
+		return 0;
+	case UDP_IP6_V6ONLY:
+		/* do_ipv6_setsockopt(): not once a port is bound */
+		if (us->family != IP_V6)
+			return -ENOPROTOOPT;
+		if (us->lport)
+			return -EINVAL;
+		us->v6only = val != 0;
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -479,6 +606,14 @@ int udp_getsockopt(const struct udp_sock *us, enum udp_sockopt opt, int *val)
 	case UDP_SO_REUSEPORT:
 		*val = us->reuseport;
 		return 0;
+	case UDP_SO_BINDTOIFINDEX:
+		*val = us->bound_if;
+		return 0;
+	case UDP_IP6_V6ONLY:
+		if (us->family != IP_V6)
+			return -ENOPROTOOPT;
+		*val = us->v6only;
+		return 0;
 	case UDP_SO_RCVBUFFORCE:
 	case UDP_SO_SNDBUFFORCE:
 		break;               /* Linux: set only */
@@ -486,14 +621,21 @@ int udp_getsockopt(const struct udp_sock *us, enum udp_sockopt opt, int *val)
 	return -ENOPROTOOPT;
 }
 
-void udp_getsockname(const struct udp_sock *us, uint32_t *addr,
+uint8_t udp_family(const struct udp_sock *us)
+{
+	return us->family;
+}
+
+/* The local address and port; for an AF_INET6 socket's IPv4 traffic an
+ * IPv4 address, which the host shows as ::ffff:a.b.c.d. */
+void udp_getsockname(const struct udp_sock *us, struct ip_addr *addr,
 		     uint16_t *port)
 {
 	*addr = us->laddr;
 	*port = us->lport;
 }
 
-int udp_getpeername(const struct udp_sock *us, uint32_t *addr,
+int udp_getpeername(const struct udp_sock *us, struct ip_addr *addr,
 		    uint16_t *port)
 {
 	if (!us->connected)
@@ -528,28 +670,26 @@ static void udp_queue(struct udp_sock *us, struct pbuf *p,
 		CNT(s, udp_rx_delivered);
 }
 
-/* 0: no match; otherwise higher is more specific (Linux's scoring). */
-static int udp_match(const struct udp_sock *us, const struct udp_meta *m,
-		     bool bcast)
+/* 0: no match; otherwise higher is more specific (Linux's scoring: the
+ * address part is ip_sock_match()'s, a connected peer outranks it). */
+static unsigned udp_match(const struct udp_sock *us, const struct udp_meta *m)
 {
-	int score = 1;
+	unsigned score;
 
 	if (us->lport != m->dport)
 		return 0;
-	if (us->laddr) {
-		if (us->laddr != m->dst)
-			return 0;
-		score += 2;
-	}
+	score = ip_sock_match(&us->laddr, us->family, us->v6only, &m->dst);
+	if (!score)
+		return 0;
 	if (us->connected) {
-		if (us->raddr != m->src || us->rport != m->sport)
+		if (us->rport != m->sport || !ip_addr_eq(&us->raddr, &m->src))
 			return 0;
-		score += 4;
+		score += 8;
 	}
-	(void)bcast;
 	return score;
 }
 
+/* The header and the checksum; RFC 8200 8.1: IPv6 makes it mandatory */
 static int udp_parse(struct stack *s, struct pbuf *p,
 		     const struct ip_rx *rx, struct udp_meta *m)
 {
@@ -566,21 +706,26 @@ static int udp_parse(struct stack *s, struct pbuf *p,
 	}
 	pbuf_trim(p, ulen);
 	ck = get16(p->data + 6);
+	if (!ck && rx->src.family == IP_V6) {
+		CNT(s, udp_rx_no_cksum6);
+		return -1;
+	}
 	if (ck && inet_fold(inet_sum(p->data, ulen,
-				     inet_pseudo_sum(rx->src.v4, rx->dst.v4,
-						     IP_PROTO_UDP, ulen))) != 0) {
+				     ip_pseudo_sum(&rx->src, &rx->dst,
+						   IP_PROTO_UDP, ulen))) != 0) {
 		CNT(s, udp_rx_bad_cksum);
 		return -1;
 	}
-	m->src = rx->src.v4;
-	m->dst = rx->dst.v4;
+	m->src = rx->src;
+	m->dst = rx->dst;
 	m->sport = get16(p->data);
 	m->dport = get16(p->data + 2);
 	m->len = ulen - UDP_HLEN;
 	return 0;
 }
 
-/* A broadcast goes to every socket on the port; each gets a copy. */
+/* A broadcast or multicast datagram goes to every socket on the port;
+ * each gets a copy. */
 static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
 			      const struct udp_meta *m,
 			      const struct ip_rx *rx)
@@ -590,7 +735,7 @@ static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
 	for (struct udp_sock *us = s->udp->head; us; us = us->next) {
 		struct pbuf *c;
 
-		if (!udp_match(us, m, true))
+		if (!udp_match(us, m))
 			continue;
 		if (last) {
 			c = pbuf_copy(&s->pool, sizeof(struct dgram_info),
@@ -614,10 +759,10 @@ static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
 static struct udp_sock *udp_lookup(struct stack *s, const struct udp_meta *m)
 {
 	struct udp_sock *best = NULL;
-	int best_score = 0;
+	unsigned best_score = 0;
 
 	for (struct udp_sock *us = s->udp->head; us; us = us->next) {
-		int sc = udp_match(us, m, false);
+		unsigned sc = udp_match(us, m);
 
 		if (sc > best_score) {
 			best = us;
@@ -627,11 +772,27 @@ static struct udp_sock *udp_lookup(struct stack *s, const struct udp_meta *m)
 	return best;
 }
 
+/* RFC 1122 4.1.3.1, RFC 4443 3.1: no socket, port unreachable, quoting
+ * the datagram from its IP header */
+static void udp_unreachable(struct stack *s, struct pbuf *p,
+			    const struct ip_rx *rx)
+{
+	CNT(s, udp_rx_no_port);
+	pbuf_push(p, UDP_HLEN);
+	if (rx->src.family == IP_V6)
+		icmp6_send_error(s, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT,
+				 0, rx->hdr, rx->hdr_len + p->len);
+	else
+		icmp_send_error(s, ICMP_UNREACH, ICMP_UNREACH_PORT, 0, rx->hdr,
+				rx->hdr_len + p->len);
+	pbuf_free(p);
+}
+
 /**
  * udp_input() - a UDP datagram arrived; consumes @p
  * @s: the engine
  * @p: the datagram, data at the UDP header
- * @rx: what IPv4 learned about it
+ * @rx: what the network layer learned about it
  */
 static void udp_input(struct stack *s, struct pbuf *p,
 		      const struct ip_rx *rx)
@@ -645,7 +806,7 @@ static void udp_input(struct stack *s, struct pbuf *p,
 		return;
 	}
 	pbuf_pull(p, UDP_HLEN);
-	if (rx->to_bcast || rx->l2_bcast || ipv4_is_multicast(m.dst)) {
+	if (rx->to_bcast || rx->l2_bcast || ip_addr_is_multicast(&m.dst)) {
 		udp_deliver_bcast(s, p, &m, rx);
 		return;
 	}
@@ -654,16 +815,11 @@ static void udp_input(struct stack *s, struct pbuf *p,
 		udp_queue(us, p, &m, rx);
 		return;
 	}
-	/* RFC 1122 4.1.3.1: port unreachable, quoting the datagram */
-	CNT(s, udp_rx_no_port);
-	pbuf_push(p, UDP_HLEN);
-	icmp_send_error(s, ICMP_UNREACH, ICMP_UNREACH_PORT, 0, rx->hdr,
-			rx->hdr_len + p->len);
-	pbuf_free(p);
+	udp_unreachable(s, p, rx);
 }
 
 /**
- * udp_icmp_error() - an ICMP error quoted one of our datagrams
+ * udp_icmp_error() - an ICMP or ICMPv6 error quoted one of our datagrams
  * @s: the engine
  * @e: the error (the ICMP module checked its quoted header and 8 bytes)
  *
@@ -673,13 +829,13 @@ static void udp_input(struct stack *s, struct pbuf *p,
 static void udp_icmp_error(struct stack *s, const struct ip_err *e)
 {
 	struct udp_meta m = {
-		.src = e->dst.v4, .dst = e->src.v4,
+		.src = e->dst, .dst = e->src,
 		.sport = get16(e->l4 + 2), .dport = get16(e->l4),
 	};
 	struct dgram_ee ee = {
-		.origin = DGRAM_EE_ICMP, .type = e->type, .code = e->code,
-		.info = e->info, .offender = e->offender.v4, .addr = m.src,
-		.port = m.sport,
+		.origin = e->origin == IP_V6 ? DGRAM_EE_ICMP6 : DGRAM_EE_ICMP,
+		.type = e->type, .code = e->code, .info = e->info,
+		.offender = e->offender, .addr = m.src, .port = m.sport,
 	};
 	struct dgram_info in;
 	struct udp_sock *us;
@@ -693,7 +849,7 @@ static void udp_icmp_error(struct stack *s, const struct ip_err *e)
 	if (!ee.err)
 		return;
 	dgram_info_rx(s, e->rx, &in);
-	in.spec_dst = 0;         /* Linux leaves it unset for errors */
+	in.spec_dst = ip_any(IP_NONE);   /* Linux leaves it unset for errors */
 	if (dgram_report(&us->dg, &ee, hard, us->connected, &in,
 			 e->l4 + UDP_HLEN, e->l4_len - UDP_HLEN))
 		CNT(s, udp_icmp_err);

@@ -18,9 +18,11 @@
 #include <stdint.h>
 
 #include "dgram.h"
+#include "ip.h"
 
 #define UDP_HLEN 8
 #define UDP_MAX_PAYLOAD 65507        /* 65535 - IPv4 header - UDP header */
+#define UDP6_MAX_PAYLOAD 65527       /* 65535 - UDP header (no jumbograms) */
 #define UDP_PORT_LO 32768            /* Linux's ephemeral range */
 #define UDP_PORT_HI 60999
 #define UDP_RCVBUF_DEFAULT 212992    /* Linux: net.core.rmem_default */
@@ -39,11 +41,14 @@ enum udp_sockopt {
 	UDP_SO_REUSEPORT,    /* bool */
 	UDP_SO_RCVBUFFORCE,  /* as SO_RCVBUF, beyond rmem_max; set only */
 	UDP_SO_SNDBUFFORCE,
+	UDP_SO_BINDTOIFINDEX,/* interface (STACK_IF_*), 0: none; an IPv6
+			      * link-local bind or peer needs one */
+	UDP_IP6_V6ONLY,      /* bool, AF_INET6 only, not once bound */
 };
 
 /* Where a received datagram came from and went to. */
 struct udp_meta {
-	uint32_t src, dst;
+	struct ip_addr src, dst;
 	uint16_t sport, dport;
 	uint32_t len;                /* payload bytes */
 };
@@ -57,18 +62,19 @@ struct udp_table {
 	unsigned count;
 };
 
-int udp_open(struct stack *s, struct udp_sock **out);
+int udp_open(struct stack *s, uint8_t family, struct udp_sock **out);
 void udp_close(struct udp_sock *us);
 struct dgram *udp_dgram(struct udp_sock *us);
 void udp_set_user(struct udp_sock *us, void *user);
 void *udp_user(const struct udp_sock *us);
-int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port);
-int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port);
+int udp_bind(struct udp_sock *us, const struct ip_addr *addr, uint16_t port);
+int udp_connect(struct udp_sock *us, const struct ip_addr *addr,
+		uint16_t port);
 int udp_disconnect(struct udp_sock *us);
 int udp_sendto(struct udp_sock *us, const void *buf, size_t len,
-	       const uint32_t *dst, uint16_t dport, uint64_t now);
+	       const struct ip_addr *dst, uint16_t dport, uint64_t now);
 int udp_sendmsg(struct udp_sock *us, const void *buf, size_t len,
-		const uint32_t *dst, uint16_t dport,
+		const struct ip_addr *dst, uint16_t dport,
 		const struct dgram_tx *tx, uint64_t now);
 const uint8_t *udp_recv_peek(struct udp_sock *us, struct udp_meta *m);
 void udp_recv_next(struct udp_sock *us);
@@ -76,9 +82,10 @@ size_t udp_recv_queued(const struct udp_sock *us);
 int udp_sock_error(struct udp_sock *us);
 int udp_setsockopt(struct udp_sock *us, enum udp_sockopt opt, int val);
 int udp_getsockopt(const struct udp_sock *us, enum udp_sockopt opt, int *val);
-void udp_getsockname(const struct udp_sock *us, uint32_t *addr,
+uint8_t udp_family(const struct udp_sock *us);
+void udp_getsockname(const struct udp_sock *us, struct ip_addr *addr,
 		     uint16_t *port);
-int udp_getpeername(const struct udp_sock *us, uint32_t *addr,
+int udp_getpeername(const struct udp_sock *us, struct ip_addr *addr,
 		    uint16_t *port);
 unsigned udp_sock_count(const struct stack *s);
 

@@ -1560,7 +1560,7 @@ static void ff_udp_open(struct ff *f)
 	if (f->nus == 4)
 		return;
 	before = heap_bytes;
-	if (udp_open(f->s, &f->us[f->nus]))
+	if (udp_open(f->s, IP_V4, &f->us[f->nus]))
 		return;
 	f->us_queued[f->nus] = 0;
 	if (!f->udp_sock_size)
@@ -1579,14 +1579,14 @@ static void ff_rec_udp(struct ff *f, const uint8_t *rec)
 	static uint8_t buf[4096];
 	unsigned op = rec[0] & 7, i = f->nus ? (rec[0] >> 3 & 3) % f->nus : 0;
 	struct udp_sock *us = f->nus ? f->us[i] : NULL;
-	uint32_t dst = f->addr[rec[1] & 15];
+	struct ip_addr dst = ip4(f->addr[rec[1] & 15]);
 	struct udp_meta m;
 	int rc;
 
 	if (op == FS_CONNECT || op == FS_ACCEPT) {
 		ff_udp_open(f);
 		if (op == FS_CONNECT && f->nus && f->us[f->nus - 1] != us) {
-			rc = udp_connect(f->us[f->nus - 1], dst, 53);
+			rc = udp_connect(f->us[f->nus - 1], &dst, 53);
 			FF_ASSERT(rc <= 0 && rc > -4096, "udp_connect: %d", rc);
 		}
 		return;
@@ -1634,11 +1634,12 @@ static void ff_icmp_open(struct ff *f, bool raw)
 	size_t before = heap_bytes;
 
 	f->icmp_socks = true;
-	if (raw && !f->rs && raw_open(f->s, IP_PROTO_ICMP, &f->rs) == 0) {
+	if (raw && !f->rs &&
+	    raw_open(f->s, IP_V4, IP_PROTO_ICMP, &f->rs) == 0) {
 		f->rs_queued = 0;
 		if (!f->raw_sock_size)
 			f->raw_sock_size = heap_bytes - before;
-	} else if (!raw && !f->ps && ping_open(f->s, &f->ps) == 0) {
+	} else if (!raw && !f->ps && ping_open(f->s, IP_V4, &f->ps) == 0) {
 		f->ps_queued = 0;
 		if (!f->ping_sock_size)
 			f->ping_sock_size = heap_bytes - before;
@@ -1646,8 +1647,8 @@ static void ff_icmp_open(struct ff *f, bool raw)
 }
 
 /* An echo request of @len bytes (ICMP checksum set for raw sockets). */
-static int ff_icmp_send(struct ff *f, bool raw, uint32_t dst, size_t len,
-			bool connected)
+static int ff_icmp_send(struct ff *f, bool raw, const struct ip_addr *dst,
+			size_t len, bool connected)
 {
 	static uint8_t buf[1024];
 	struct icmp_hdr h = { .type = ICMP_ECHO, .rest = 0x12340001 };
@@ -1658,9 +1659,9 @@ static int ff_icmp_send(struct ff *f, bool raw, uint32_t dst, size_t len,
 	if (len & 4)
 		ff_ttl_seen(f, tx.ttl);
 	if (raw)
-		return raw_sendmsg(f->rs, buf, len, connected ? NULL : &dst,
+		return raw_sendmsg(f->rs, buf, len, connected ? NULL : dst,
 				   len & 4 ? &tx : NULL, f->now);
-	return ping_sendmsg(f->ps, buf, len, connected ? NULL : &dst,
+	return ping_sendmsg(f->ps, buf, len, connected ? NULL : dst,
 			    len & 4 ? &tx : NULL, f->now);
 }
 
@@ -1676,7 +1677,7 @@ static void ff_rec_icmp(struct ff *f, const uint8_t *rec)
 	bool raw = rec[0] & 8;
 	struct dgram *dg = raw ? (f->rs ? raw_dgram(f->rs) : NULL)
 			       : (f->ps ? ping_dgram(f->ps) : NULL);
-	uint32_t dst = f->addr[rec[1] & 15];
+	struct ip_addr dst = ip4(f->addr[rec[1] & 15]);
 	struct dgram_info in;
 	size_t len;
 	int rc = 0;
@@ -1689,10 +1690,11 @@ static void ff_rec_icmp(struct ff *f, const uint8_t *rec)
 		return;
 	switch (op) {
 	case FS_CONNECT:
-		rc = raw ? raw_connect(f->rs, dst, 0) : ping_connect(f->ps, dst, 0);
+		rc = raw ? raw_connect(f->rs, &dst, 0) :
+			   ping_connect(f->ps, &dst, 0);
 		break;
 	case FS_SEND:
-		rc = ff_icmp_send(f, raw, dst, 8 + (rec[1] >> 4) * 60u,
+		rc = ff_icmp_send(f, raw, &dst, 8 + (rec[1] >> 4) * 60u,
 				  rec[1] & 0x80);
 		break;
 	case FS_RECV:

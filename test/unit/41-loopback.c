@@ -123,8 +123,8 @@ Test(loopback, any_127_address)
 	cr_assert_eq(tcp_open(t.s, IP_V4, &b, t.now), 0);
 	cr_assert_eq(tcp_bind(b, TH_A4(IPV4(127, 200, 0, 1)), 0), 0);
 	tcp_close(b, t.now);
-	cr_assert_eq(udp_open(t.s, &us), 0);
-	cr_assert_eq(udp_bind(us, IPV4(127, 1, 2, 3), 0), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	cr_assert_eq(udp_bind(us, TH_A4(IPV4(127, 1, 2, 3)), 0), 0);
 	udp_close(us);
 	th_expect_silence(&t);
 }
@@ -152,13 +152,13 @@ Test(loopback, zero_destination_is_the_loopback)
 	tcp_abort(c, t.now);
 	tcp_abort(a, t.now);
 	tcp_close(l, t.now);
-	cr_assert_eq(udp_open(t.s, &r), 0);
-	cr_assert_eq(udp_open(t.s, &s), 0);
-	cr_assert_eq(udp_bind(r, 0, 9000), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &r), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &s), 0);
+	cr_assert_eq(udp_bind(r, NULL, 9000), 0);
 	zero = 0;
-	cr_assert_eq(udp_sendto(s, "hi", 2, &zero, 9000, t.now), 0);
+	cr_assert_eq(udp_sendto(s, "hi", 2, TH_A4(zero), 9000, t.now), 0);
 	cr_assert_not_null(udp_recv_peek(r, &m));
-	cr_assert_eq(m.src, LO);
+	cr_assert_eq(m.src.v4, LO);
 	udp_close(r);
 	udp_close(s);
 	th_expect_silence(&t);
@@ -175,8 +175,8 @@ Test(loopback, closed_ports_refuse)
 	cr_assert_eq(tcp_connect(c, TH_A4(LO), 81, t.now), -EINPROGRESS);
 	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
 	tcp_close(c, t.now);
-	cr_assert_eq(udp_open(t.s, &us), 0);
-	cr_assert_eq(udp_connect(us, LO, 81), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	cr_assert_eq(udp_connect(us, TH_A4(LO), 81), 0);
 	cr_assert_eq(udp_sendto(us, "x", 1, NULL, 0, t.now), 0);
 	cr_assert_eq(udp_sock_error(us), -ECONNREFUSED);
 	udp_close(us);
@@ -207,10 +207,10 @@ Test(loopback, loopback_source_never_reaches_the_link)
 	struct udp_sock *us;
 	uint32_t peer = TH_PEER;
 
-	cr_assert_eq(udp_open(t.s, &us), 0);
-	cr_assert_eq(udp_bind(us, LO, 0), 0);
-	cr_assert_eq(udp_sendto(us, "x", 1, &peer, 7, t.now), -EINVAL);
-	cr_assert_eq(udp_connect(us, TH_PEER, 7), -EINVAL);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	cr_assert_eq(udp_bind(us, TH_A4(LO), 0), 0);
+	cr_assert_eq(udp_sendto(us, "x", 1, TH_A4(peer), 7, t.now), -EINVAL);
+	cr_assert_eq(udp_connect(us, TH_A4(TH_PEER), 7), -EINVAL);
 	udp_close(us);
 	cr_assert_eq(tcp_open(t.s, IP_V4, &c, t.now), 0);
 	cr_assert_eq(tcp_bind(c, TH_A4(LO), 0), 0);
@@ -244,8 +244,8 @@ Test(loopback, link_cannot_reach_the_loopback)
 	uint8_t f[64];
 	size_t len;
 
-	cr_assert_eq(udp_open(t.s, &us), 0);
-	cr_assert_eq(udp_bind(us, 0, 9000), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	cr_assert_eq(udp_bind(us, NULL, 9000), 0);
 	th_input(&t, fbuf, udp_frame(TH_PEER, LO, 9000));
 	cr_assert_eq(th_cnt(&t)->ip_rx_bad_dst, 1);
 	th_input(&t, fbuf, udp_frame(LO, TH_IP, 9000));

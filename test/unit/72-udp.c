@@ -78,24 +78,24 @@ Test(udp, bind_receive_and_reply)
 	uint32_t peer = TH_PEER;
 
 	setup(&t);
-	cr_assert_eq(udp_open(t.s, &us), 0);
-	cr_assert_eq(udp_bind(us, 0, 5353), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	cr_assert_eq(udp_bind(us, NULL, 5353), 0);
 	inject(&t, TH_PEER, 4000, TH_IP, 5353, "hello");
 	cr_expect_eq(events, UDP_EV_READABLE);
 	cr_expect_eq(ev_sock, udp_dgram(us));
 	d = udp_recv_peek(us, &m);
 	cr_assert_not_null(d);
 	cr_expect_eq(m.len, 5);
-	cr_expect_eq(m.src, TH_PEER);
+	cr_expect_eq(m.src.v4, TH_PEER);
 	cr_expect_eq(m.sport, 4000);
-	cr_expect_eq(m.dst, TH_IP);
+	cr_expect_eq(m.dst.v4, TH_IP);
 	cr_expect_eq(m.dport, 5353);
 	cr_expect_arr_eq(d, "hello", 5);
 	udp_recv_next(us);
 	cr_expect_null(udp_recv_peek(us, &m));
 	cr_expect_eq(udp_recv_queued(us), 0);
 
-	cr_assert_eq(udp_sendto(us, "world", 5, &peer, 4000, t.now), 0);
+	cr_assert_eq(udp_sendto(us, "world", 5, TH_A4(peer), 4000, t.now), 0);
 	u = th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &plen);
 	cr_expect_eq(h.proto, IP_PROTO_UDP);
 	cr_expect_eq(h.src, TH_IP);
@@ -119,8 +119,8 @@ Test(udp, malformed_counted_and_dropped)
 	size_t n;
 
 	setup(&t);
-	cr_assert_eq(udp_open(t.s, &us), 0);
-	cr_assert_eq(udp_bind(us, 0, 7), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	cr_assert_eq(udp_bind(us, NULL, 7), 0);
 	n = udp_frame(TH_PEER, 1, TH_IP, 7, "abcd", 4, true);
 	fbuf[n - 1] ^= 0xff;               /* payload corrupted */
 	th_input(&t, fbuf, n);
@@ -163,29 +163,29 @@ Test(udp, bind_rules)
 {
 	struct th t;
 	struct udp_sock *a, *b, *c;
-	uint32_t addr;
+	struct ip_addr addr;
 	uint16_t port;
 
 	setup(&t);
-	udp_open(t.s, &a);
-	udp_open(t.s, &b);
-	udp_open(t.s, &c);
-	cr_expect_eq(udp_bind(a, TH_PEER, 1000), -EADDRNOTAVAIL);
-	cr_expect_eq(udp_bind(a, TH_IP, 1000), 0);
-	cr_expect_eq(udp_bind(a, 0, 1001), -EINVAL, "already bound");
-	cr_expect_eq(udp_bind(b, 0, 1000), -EADDRINUSE);
-	cr_expect_eq(udp_bind(b, 0, 0), 0);
+	udp_open(t.s, IP_V4, &a);
+	udp_open(t.s, IP_V4, &b);
+	udp_open(t.s, IP_V4, &c);
+	cr_expect_eq(udp_bind(a, TH_A4(TH_PEER), 1000), -EADDRNOTAVAIL);
+	cr_expect_eq(udp_bind(a, TH_A4(TH_IP), 1000), 0);
+	cr_expect_eq(udp_bind(a, NULL, 1001), -EINVAL, "already bound");
+	cr_expect_eq(udp_bind(b, NULL, 1000), -EADDRINUSE);
+	cr_expect_eq(udp_bind(b, NULL, 0), 0);
 	udp_getsockname(b, &addr, &port);
-	cr_expect_eq(addr, 0);
+	cr_expect(addr.family == IP_V4 && addr.v4 == 0);
 	cr_expect(port >= UDP_PORT_LO && port <= UDP_PORT_HI);
 	cr_expect_eq(udp_getpeername(b, &addr, &port), -ENOTCONN);
 	udp_close(a);
 	/* SO_REUSEADDR on both: a shared port */
-	udp_open(t.s, &a);
+	udp_open(t.s, IP_V4, &a);
 	udp_setsockopt(a, UDP_SO_REUSEADDR, 1);
 	udp_setsockopt(c, UDP_SO_REUSEADDR, 1);
-	cr_expect_eq(udp_bind(a, 0, 2000), 0);
-	cr_expect_eq(udp_bind(c, 0, 2000), 0);
+	cr_expect_eq(udp_bind(a, NULL, 2000), 0);
+	cr_expect_eq(udp_bind(c, NULL, 2000), 0);
 	udp_close(a);
 	udp_close(b);
 	udp_close(c);
@@ -200,17 +200,17 @@ Test(udp, connected_socket_gets_econnrefused)
 	struct th_frame *f;
 	uint8_t icmp[8 + 60];
 	struct th_ip ip;
-	uint32_t addr;
+	struct ip_addr addr;
 	uint16_t port;
 
 	setup(&t);
-	udp_open(t.s, &us);
-	cr_assert_eq(udp_connect(us, TH_PEER, 53), 0);
+	udp_open(t.s, IP_V4, &us);
+	cr_assert_eq(udp_connect(us, TH_A4(TH_PEER), 53), 0);
 	udp_getsockname(us, &addr, &port);
-	cr_expect_eq(addr, TH_IP, "source fixed by connect");
+	cr_expect_eq(addr.v4, TH_IP, "source fixed by connect");
 	cr_expect_neq(port, 0, "autobound");
 	cr_expect_eq(udp_getpeername(us, &addr, &port), 0);
-	cr_expect_eq(addr, TH_PEER);
+	cr_expect_eq(addr.v4, TH_PEER);
 	cr_expect_eq(port, 53);
 	cr_assert_eq(udp_sendto(us, "q", 1, NULL, 0, t.now), 0);
 	f = th_pop(&t);
@@ -246,22 +246,22 @@ Test(udp, broadcast_needs_so_broadcast)
 	struct udp_meta m;
 
 	setup(&t);
-	udp_open(t.s, &a);
-	udp_open(t.s, &b);
-	cr_expect_eq(udp_sendto(a, "x", 1, &bc, 67, t.now), -EACCES);
-	cr_expect_eq(udp_sendto(a, "x", 1, &all, 67, t.now), -EACCES);
+	udp_open(t.s, IP_V4, &a);
+	udp_open(t.s, IP_V4, &b);
+	cr_expect_eq(udp_sendto(a, "x", 1, TH_A4(bc), 67, t.now), -EACCES);
+	cr_expect_eq(udp_sendto(a, "x", 1, TH_A4(all), 67, t.now), -EACCES);
 	udp_setsockopt(a, UDP_SO_BROADCAST, 1);
-	cr_expect_eq(udp_sendto(a, "x", 1, &all, 67, t.now), 0);
+	cr_expect_eq(udp_sendto(a, "x", 1, TH_A4(all), 67, t.now), 0);
 	th_check_eth(th_pop(&t), (const uint8_t[]){ 0xff, 0xff, 0xff, 0xff,
 		     0xff, 0xff }, ETH_P_IP);
 	/* a received broadcast reaches every socket on the port */
 	udp_setsockopt(a, UDP_SO_REUSEADDR, 1);
 	udp_setsockopt(b, UDP_SO_REUSEADDR, 1);
 	udp_close(a);
-	udp_open(t.s, &a);
+	udp_open(t.s, IP_V4, &a);
 	udp_setsockopt(a, UDP_SO_REUSEADDR, 1);
-	cr_assert_eq(udp_bind(a, 0, 520), 0);
-	cr_assert_eq(udp_bind(b, 0, 520), 0);
+	cr_assert_eq(udp_bind(a, NULL, 520), 0);
+	cr_assert_eq(udp_bind(b, NULL, 520), 0);
 	inject(&t, TH_PEER, 520, TH_BCAST, 520, "rip");
 	cr_expect_not_null(udp_recv_peek(a, &m));
 	cr_expect_not_null(udp_recv_peek(b, &m));
@@ -281,11 +281,11 @@ Test(udp, largest_datagram_goes_in_fragments)
 	size_t n;
 
 	setup(&t);
-	udp_open(t.s, &us);
+	udp_open(t.s, IP_V4, &us);
 	th_pattern(big, sizeof(big), 3);
-	cr_expect_eq(udp_sendto(us, big, UDP_MAX_PAYLOAD + 1, &peer, 9, t.now),
+	cr_expect_eq(udp_sendto(us, big, UDP_MAX_PAYLOAD + 1, TH_A4(peer), 9, t.now),
 		     -EMSGSIZE);
-	cr_assert_eq(udp_sendto(us, big, UDP_MAX_PAYLOAD, &peer, 9, t.now), 0);
+	cr_assert_eq(udp_sendto(us, big, UDP_MAX_PAYLOAD, TH_A4(peer), 9, t.now), 0);
 	n = th_collect(&t, TH_PEER_MAC, out, sizeof(out), &h, &nfrag);
 	cr_expect_eq(n, UDP_HLEN + UDP_MAX_PAYLOAD);
 	cr_expect_eq(nfrag, 45);
@@ -301,13 +301,13 @@ Test(udp, full_link_is_enobufs_not_silent)
 	uint32_t peer = TH_PEER;
 
 	setup(&t);
-	udp_open(t.s, &us);
+	udp_open(t.s, IP_V4, &us);
 	t.link_rc = -ENOBUFS;
-	cr_expect_eq(udp_sendto(us, "x", 1, &peer, 9, t.now), -ENOBUFS);
+	cr_expect_eq(udp_sendto(us, "x", 1, TH_A4(peer), 9, t.now), -ENOBUFS);
 	cr_expect_eq(th_cnt(&t)->udp_tx_nobufs, 1);
 	cr_expect_eq(th_cnt(&t)->udp_tx, 0);
 	t.link_rc = 0;
-	cr_expect_eq(udp_sendto(us, "x", 1, &peer, 9, t.now), 0);
+	cr_expect_eq(udp_sendto(us, "x", 1, TH_A4(peer), 9, t.now), 0);
 	th_pop(&t);
 	udp_close(us);
 	th_fini(&t);
@@ -322,8 +322,8 @@ Test(udp, receive_buffer_bound)
 	char msg[1000];
 
 	setup(&t);
-	udp_open(t.s, &us);
-	udp_bind(us, 0, 9);
+	udp_open(t.s, IP_V4, &us);
+	udp_bind(us, NULL, 9);
 	cr_expect_eq(udp_setsockopt(us, UDP_SO_RCVBUF, 1), 0);
 	udp_getsockopt(us, UDP_SO_RCVBUF, &v);
 	cr_expect_eq(v, UDP_RCVBUF_MIN, "Linux's minimum");
@@ -350,15 +350,15 @@ Test(udp, datagram_to_ourselves_is_delivered_locally)
 	const uint8_t *d;
 
 	setup(&t);
-	udp_open(t.s, &a);
-	udp_open(t.s, &b);
-	cr_assert_eq(udp_bind(a, 0, 9500), 0);
-	cr_assert_eq(udp_sendto(b, "me", 2, &self, 9500, t.now), 0);
+	udp_open(t.s, IP_V4, &a);
+	udp_open(t.s, IP_V4, &b);
+	cr_assert_eq(udp_bind(a, NULL, 9500), 0);
+	cr_assert_eq(udp_sendto(b, "me", 2, TH_A4(self), 9500, t.now), 0);
 	th_expect_silence(&t);
 	d = udp_recv_peek(a, &m);
 	cr_assert_not_null(d, "delivered through the loopback queue");
 	cr_expect_arr_eq(d, "me", 2);
-	cr_expect_eq(m.src, TH_IP);
+	cr_expect_eq(m.src.v4, TH_IP);
 	udp_close(a);
 	udp_close(b);
 	th_fini(&t);
@@ -374,8 +374,8 @@ Test(udp, datagram_info_for_control_messages)
 	size_t len;
 
 	setup(&t);
-	udp_open(t.s, &us);
-	udp_bind(us, 0, 5000);
+	udp_open(t.s, IP_V4, &us);
+	udp_bind(us, NULL, 5000);
 	th_ip_default(&ip, IP_PROTO_UDP);
 	ip.ttl = 17;
 	ip.tos = 0x28;
@@ -387,9 +387,9 @@ Test(udp, datagram_info_for_control_messages)
 	cr_expect_eq(len, 2);
 	cr_expect_eq(in.ttl, 17);
 	cr_expect_eq(in.tos, 0x28);
-	cr_expect_eq(in.src, TH_PEER);
-	cr_expect_eq(in.dst, TH_IP);
-	cr_expect_eq(in.spec_dst, TH_IP, "ours: the destination itself");
+	cr_expect_eq(in.src.v4, TH_PEER);
+	cr_expect_eq(in.dst.v4, TH_IP);
+	cr_expect_eq(in.spec_dst.v4, TH_IP, "ours: the destination itself");
 	cr_expect_eq(in.sport, 40);
 	cr_expect_eq(in.dport, 5000);
 	cr_expect_eq(in.ifindex, 1);
@@ -398,8 +398,8 @@ Test(udp, datagram_info_for_control_messages)
 	/* a broadcast: the address a reply would come from */
 	inject(&t, TH_PEER, 41, TH_BCAST, 5000, "bc");
 	cr_assert_not_null(dgram_recv_peek(udp_dgram(us), &in, &len));
-	cr_expect_eq(in.dst, TH_BCAST);
-	cr_expect_eq(in.spec_dst, TH_IP);
+	cr_expect_eq(in.dst.v4, TH_BCAST);
+	cr_expect_eq(in.spec_dst.v4, TH_IP);
 	udp_close(us);
 	th_fini(&t);
 }
@@ -418,10 +418,10 @@ Test(udp, recverr_queues_errors_and_the_next_send_reports_one)
 
 	setup(&t);
 	th_learn(&t, TH_GW, TH_GW_MAC);
-	udp_open(t.s, &us);
+	udp_open(t.s, IP_V4, &us);
 	dg = udp_dgram(us);
 	cr_assert_eq(dgram_setopt(dg, DGRAM_IP_RECVERR, 1), 0);
-	cr_assert_eq(udp_sendto(us, "probe", 5, &far, 33434, t.now), 0);
+	cr_assert_eq(udp_sendto(us, "probe", 5, TH_A4(far), 33434, t.now), 0);
 	events = 0;
 	th_icmp_error(&t, th_pop(&t), ICMP_TIME_EXCEEDED, 0, 0, TH_GW, 576);
 	cr_expect(events & DGRAM_EV_ERROR);
@@ -431,19 +431,19 @@ Test(udp, recverr_queues_errors_and_the_next_send_reports_one)
 	cr_expect_eq(ee.err, EHOSTUNREACH);
 	cr_expect_eq(ee.origin, DGRAM_EE_ICMP);
 	cr_expect_eq(ee.type, ICMP_TIME_EXCEEDED);
-	cr_expect_eq(ee.offender, TH_GW);
-	cr_expect_eq(ee.addr, TH_FAR);
+	cr_expect_eq(ee.offender.v4, TH_GW);
+	cr_expect_eq(ee.addr.v4, TH_FAR);
 	cr_expect_eq(ee.port, 33434);
 	cr_expect_eq(len, 5, "the quoted payload");
 	cr_expect_arr_eq(d, "probe", 5);
 	cr_expect_eq(in.ttl, 60, "the ICMP message's own TTL");
 	cr_expect_eq(in.tos, 0xc0);
-	cr_expect_eq(in.spec_dst, 0);
+	cr_expect_eq(in.spec_dst.v4, 0);
 	/* the error is pending too: the next send reports it, sends nothing */
-	cr_expect_eq(udp_sendto(us, "x", 1, &far, 33434, t.now), -EHOSTUNREACH);
+	cr_expect_eq(udp_sendto(us, "x", 1, TH_A4(far), 33434, t.now), -EHOSTUNREACH);
 	th_expect_silence(&t);
 	cr_expect_eq(th_cnt(&t)->dgram_tx_pending_err, 1);
-	cr_expect_eq(udp_sendto(us, "x", 1, &far, 33434, t.now), 0);
+	cr_expect_eq(udp_sendto(us, "x", 1, TH_A4(far), 33434, t.now), 0);
 	th_icmp_error(&t, th_pop(&t), ICMP_UNREACH, ICMP_UNREACH_PORT, 0,
 		      TH_FAR, 28);
 	/* taking an entry off the queue makes the next one's errno pending */
@@ -456,7 +456,7 @@ Test(udp, recverr_queues_errors_and_the_next_send_reports_one)
 	cr_expect_eq(dgram_errq_len(dg), 0);
 	cr_expect_eq(th_cnt(&t)->dgram_errq_queued, 2);
 	/* IP_RECVERR off empties the queue */
-	udp_sendto(us, "y", 1, &far, 33434, t.now);
+	udp_sendto(us, "y", 1, TH_A4(far), 33434, t.now);
 	th_icmp_error(&t, th_pop(&t), ICMP_TIME_EXCEEDED, 0, 0, TH_GW, 28);
 	cr_expect_eq(dgram_errq_len(dg), 1);
 	dgram_setopt(dg, DGRAM_IP_RECVERR, 0);
@@ -484,16 +484,16 @@ Test(udp, soft_errors_and_unconnected_sockets_hear_nothing)
 	uint32_t peer = TH_PEER;
 
 	setup(&t);
-	udp_open(t.s, &c);
-	udp_open(t.s, &u);
-	udp_connect(c, TH_PEER, 53);
+	udp_open(t.s, IP_V4, &c);
+	udp_open(t.s, IP_V4, &u);
+	udp_connect(c, TH_A4(TH_PEER), 53);
 	for (size_t i = 0; i < sizeof(t_) / sizeof(t_[0]); i++) {
 		cr_assert_eq(udp_sendto(c, "q", 1, NULL, 0, t.now), 0);
 		th_icmp_error(&t, th_pop(&t), t_[i].type, t_[i].code, 1400,
 			      TH_PEER, 28);
 		cr_expect_eq(udp_sock_error(c), t_[i].err, "type %u code %u",
 			     t_[i].type, t_[i].code);
-		cr_assert_eq(udp_sendto(u, "q", 1, &peer, 53, t.now), 0);
+		cr_assert_eq(udp_sendto(u, "q", 1, TH_A4(peer), 53, t.now), 0);
 		th_icmp_error(&t, th_pop(&t), t_[i].type, t_[i].code, 1400,
 			      TH_PEER, 28);
 		cr_expect_eq(udp_sock_error(u), 0, "unconnected");
@@ -524,28 +524,28 @@ Test(udp, mtu_discovery_and_the_local_error)
 	size_t len;
 
 	setup(&t);
-	udp_open(t.s, &us);
+	udp_open(t.s, IP_V4, &us);
 	dg = udp_dgram(us);
-	udp_sendto(us, "a", 1, &peer, 9, t.now);
+	udp_sendto(us, "a", 1, TH_A4(peer), 9, t.now);
 	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
 	cr_expect(h.frag & IP_FLAG_DF, "WANT, the default: DF when it fits");
-	udp_sendto(us, big, sizeof(big), &peer, 9, t.now);
+	udp_sendto(us, big, sizeof(big), TH_A4(peer), 9, t.now);
 	th_collect(&t, TH_PEER_MAC, pl, sizeof(pl), &h, &nfrag);
 	cr_expect_eq(nfrag, 2, "too big: fragments without DF");
 	dgram_setopt(dg, DGRAM_IP_MTU_DISCOVER, DGRAM_PMTU_DONT);
-	udp_sendto(us, "a", 1, &peer, 9, t.now);
+	udp_sendto(us, "a", 1, TH_A4(peer), 9, t.now);
 	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
 	cr_expect(!(h.frag & IP_FLAG_DF));
 	dgram_setopt(dg, DGRAM_IP_MTU_DISCOVER, DGRAM_PMTU_DO);
 	dgram_setopt(dg, DGRAM_IP_RECVERR, 1);
-	cr_expect_eq(udp_sendto(us, big, sizeof(big), &peer, 9, t.now),
+	cr_expect_eq(udp_sendto(us, big, sizeof(big), TH_A4(peer), 9, t.now),
 		     -EMSGSIZE);
 	th_expect_silence(&t);
 	cr_assert_not_null(dgram_errq_peek(dg, &in, &ee, &len));
 	cr_expect_eq(ee.origin, DGRAM_EE_LOCAL);
 	cr_expect_eq(ee.err, EMSGSIZE);
 	cr_expect_eq(ee.info, 1500, "the MTU");
-	cr_expect_eq(ee.addr, TH_PEER);
+	cr_expect_eq(ee.addr.v4, TH_PEER);
 	cr_expect_eq(ee.port, 0, "unconnected: no port, as Linux's inet_dport");
 	cr_expect_eq(len, 0);
 	cr_expect_eq(dgram_take_error(dg), 0, "a local error is not pending");
@@ -559,24 +559,24 @@ Test(udp, per_datagram_options)
 {
 	struct th t;
 	struct udp_sock *us;
-	struct dgram_tx tx = { .ttl = 3, .tos = 0x10, .src = 0 };
+	struct dgram_tx tx = { .ttl = 3, .tos = 0x10, .src = { 0 } };
 	struct ipv4_hdr h;
 	uint32_t peer = TH_PEER;
 	size_t len;
 
 	setup(&t);
-	udp_open(t.s, &us);
-	cr_assert_eq(udp_sendmsg(us, "a", 1, &peer, 9, &tx, t.now), 0);
+	udp_open(t.s, IP_V4, &us);
+	cr_assert_eq(udp_sendmsg(us, "a", 1, TH_A4(peer), 9, &tx, t.now), 0);
 	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
 	cr_expect_eq(h.ttl, 3);
 	cr_expect_eq(h.tos, 0x10);
 	cr_expect_eq(dgram_setopt(udp_dgram(us), DGRAM_IP_TTL, 0), -EINVAL);
 	cr_expect_eq(dgram_setopt(udp_dgram(us), DGRAM_IP_TTL, 9), 0);
-	cr_assert_eq(udp_sendto(us, "a", 1, &peer, 9, t.now), 0);
+	cr_assert_eq(udp_sendto(us, "a", 1, TH_A4(peer), 9, t.now), 0);
 	th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &len);
 	cr_expect_eq(h.ttl, 9);
-	tx.src = TH_FAR;
-	cr_expect_eq(udp_sendmsg(us, "a", 1, &peer, 9, &tx, t.now),
+	tx.src = ip4(TH_FAR);
+	cr_expect_eq(udp_sendmsg(us, "a", 1, TH_A4(peer), 9, &tx, t.now),
 		     -ENETUNREACH, "a source that is not ours");
 	udp_close(us);
 	th_fini(&t);
@@ -593,9 +593,9 @@ Test(udp, neighbour_that_never_answers_is_host_unreachable)
 	size_t len;
 
 	setup(&t);
-	udp_open(t.s, &us);
+	udp_open(t.s, IP_V4, &us);
 	dgram_setopt(udp_dgram(us), DGRAM_IP_RECVERR, 1);
-	cr_assert_eq(udp_sendto(us, "a", 1, &nobody, 9, t.now), 0);
+	cr_assert_eq(udp_sendto(us, "a", 1, TH_A4(nobody), 9, t.now), 0);
 	for (unsigned i = 0; i < t.cfg.neigh_mcast_solicit; i++) {
 		th_pop(&t);                  /* the ARP request */
 		th_tick(&t, t.cfg.neigh_retrans);
@@ -605,8 +605,8 @@ Test(udp, neighbour_that_never_answers_is_host_unreachable)
 	cr_expect_eq(ee.err, EHOSTUNREACH);
 	cr_expect_eq(ee.type, ICMP_UNREACH);
 	cr_expect_eq(ee.code, ICMP_UNREACH_HOST);
-	cr_expect_eq(ee.offender, TH_IP, "from ourselves");
-	cr_expect_eq(ee.addr, nobody);
+	cr_expect_eq(ee.offender.v4, TH_IP, "from ourselves");
+	cr_expect_eq(ee.addr.v4, nobody);
 	cr_expect_eq(th_cnt(&t)->neigh_resolve_fail, 1);
 	udp_close(us);
 	th_fini(&t);
