@@ -13,12 +13,19 @@
  * even then); they quote as much of the datagram as fits in 1280 bytes and
  * pass the same token bucket as ICMP's (RFC 4443 2.4 (f)).
  *
+ * Every message whose checksum is right goes first to the raw ICMPv6
+ * sockets (their hook, s->protos.raw), echo replies then to the ping
+ * sockets (s->protos.ping).
  * Errors received are turned into a struct ip_err (RFC 4443 3, with
- * Linux's errno for each, icmpv6_err_convert) and handed through the
- * protocol table to the transport whose datagram they quote. A Packet Too
- * Big lowers the path MTU to that destination first (RFC 8201). Messages
- * to an address still tentative are discarded unless they are Neighbor
- * Solicitations or Advertisements (RFC 4862 5.4).
+ * Linux's errno for each, icmpv6_err_convert) and handed, when they quote
+ * an upper-layer header and the 8 bytes after it (as Linux's
+ * icmpv6_notify() asks), to the raw sockets and then through the
+ * protocol table to the transport whose datagram they quote: TCP, UDP,
+ * or ICMPv6 itself, whose handler passes errors about echo requests to
+ * the ping sockets. A Packet Too Big lowers the path MTU to that
+ * destination first (RFC 8201). Messages to an address still tentative
+ * are discarded unless they are Neighbor Solicitations or Advertisements
+ * (RFC 4862 5.4). This module names no transport.
  */
 #include "icmp6.h"
 
@@ -204,7 +211,7 @@ static void icmp6_error_deliver(struct stack *s, const struct icmp6_hdr *h,
 	const uint8_t *orig = p->data + ICMP6_HLEN;
 	size_t len = p->len - ICMP6_HLEN;
 	struct ip_err e = { .origin = IP_V6, .type = h->type, .code = h->code,
-			    .info = h->rest, .offender = rx->src };
+			    .info = h->rest, .offender = rx->src, .rx = rx };
 	const struct ip_proto *pr;
 	struct ipv6_chain c;
 
@@ -221,15 +228,18 @@ static void icmp6_error_deliver(struct stack *s, const struct icmp6_hdr *h,
 	if (h->type == ICMP6_PACKET_TOO_BIG)
 		ipv6_pmtu_update(s, &e.dst, h->rest);
 	/* the quote may be cut anywhere: a walk that runs out is fine as
-	 * long as it found the upper layer */
-	if (ipv6_walk(orig, len, true, &c) != IPV6_OK || c.frag) {
+	 * long as it found the upper layer and 8 bytes of its header */
+	if (ipv6_walk(orig, len, true, &c) != IPV6_OK || c.frag ||
+	    len < c.l4_off + 8u) {
 		CNT(s, icmp6_rx_err_short);
 		return;
 	}
 	icmp6_err_convert(h->type, h->code, &e);
 	e.proto = c.proto;
 	e.l4 = orig + c.l4_off;
-	e.l4_len = len > c.l4_off ? len - c.l4_off : 0;
+	e.l4_len = len - c.l4_off;
+	if (s->protos.raw)
+		s->protos.raw->error(s, &e);
 	pr = s->protos.v6[c.proto];
 	if (pr && pr->error)
 		pr->error(s, &e);
@@ -273,6 +283,9 @@ static void icmp6_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 		CNT(s, icmp6_rx_to_tentative);
 		goto out;
 	}
+	/* raw sockets see what passed the checksum (Linux's rawv6_rcv()) */
+	if (s->protos.raw)
+		s->protos.raw->input(s, p, rx);
 	switch (h.type) {
 	case ICMP6_ECHO_REQUEST:
 		CNT(s, icmp6_rx_echo_req);
@@ -280,6 +293,8 @@ static void icmp6_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 		break;
 	case ICMP6_ECHO_REPLY:
 		CNT(s, icmp6_rx_echo_reply);
+		if (s->protos.ping)
+			s->protos.ping->input(s, p, rx);
 		break;
 	case ICMP6_DST_UNREACH:
 		CNT(s, icmp6_rx_unreach);
@@ -320,9 +335,18 @@ out:
 	pbuf_free(p);
 }
 
+/* An error quoting one of our ICMPv6 messages: an echo request of a ping
+ * socket (Linux's ICMPv6 error handler hands those to its ping sockets) */
+static void icmp6_quoted_error(struct stack *s, const struct ip_err *e)
+{
+	if (s->protos.ping)
+		s->protos.ping->error(s, e);
+}
+
 static const struct ip_proto icmp6_proto = {
 	.name = "icmp6",
 	.input = icmp6_input,
+	.error = icmp6_quoted_error,
 };
 
 /**

@@ -161,6 +161,7 @@ int tcp_init(struct stack *s)
 	s->ops->random(s->ctx, s->tcp->secret, sizeof(s->tcp->secret));
 	s->tcp->next_ephemeral = stack_random32(s);
 	s->protos.v4[IP_PROTO_TCP] = &tcp_proto;
+	s->protos.v6[IP_PROTO_TCP] = &tcp_proto;
 	return 0;
 }
 

@@ -370,6 +370,28 @@ static void tcp_recovery_ack(struct tcp_sock *sk, uint32_t acked)
 		sk->rtx_next = sk->snd_una + sk->mss;
 }
 
+/*
+ * RFC 4861 7.3.1: new data acknowledged is an upper layer's proof that the
+ * next hop forwards, so a busy connection never needs the neighbour cache
+ * to probe it. At most once a second per connection: the route lookup is
+ * not for every ACK.
+ */
+static void tcp_confirm_nexthop(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+	const struct route *r;
+	struct ip_addr hop;
+
+	if (sk->confirmed && s->now - sk->confirmed < NSEC_PER_SEC)
+		return;
+	sk->confirmed = s->now ? s->now : 1;
+	r = route_find(s, &sk->raddr);
+	if (!r || r->ifindex != STACK_IF_LINK)
+		return;
+	hop = route_nexthop(r, &sk->raddr);
+	neigh_confirm(s, &hop);
+}
+
 /* Free acknowledged bytes from the send ring (their number in @freed);
  * true if our FIN is acked. */
 static bool tcp_clean_sndq(struct tcp_sock *sk, uint32_t ack, uint32_t *freed)
@@ -505,6 +527,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	tcp_take_rtt(sk, seg);
 	fin_acked = tcp_clean_sndq(sk, seg->ack, &data);
 	sk->snd_una = seg->ack;
+	tcp_confirm_nexthop(sk);
 	/* room again: no longer limited by the send buffer; nothing left:
 	 * no longer busy */
 	tcp_chrono_stop(sk, data ? TCP_CHRONO_SNDBUF : TCP_CHRONO_NONE);

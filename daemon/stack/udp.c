@@ -862,7 +862,7 @@ static const struct ip_proto udp_proto = {
 };
 
 /**
- * udp_init() - register UDP with the network layers' protocol table
+ * udp_init() - register UDP with both network layers' protocol tables
  * @s: the engine
  *
  * Return: 0, or -ENOMEM
@@ -873,6 +873,7 @@ int udp_init(struct stack *s)
 	if (!s->udp)
 		return -ENOMEM;
 	s->protos.v4[IP_PROTO_UDP] = &udp_proto;
+	s->protos.v6[IP_PROTO_UDP] = &udp_proto;
 	return 0;
 }
 
