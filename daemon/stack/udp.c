@@ -50,6 +50,7 @@ struct udp_sock {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	bool connected;
+	bool bound_addr, bound_port; /* bind fixed them: disconnect keeps them */
 	bool reuseaddr, reuseport;
 };
 
@@ -170,8 +171,10 @@ int udp_bind(struct udp_sock *us, uint32_t addr, uint16_t port)
 	if (port && !udp_port_free(s, us, addr, port))
 		return -EADDRINUSE;
 	us->laddr = addr;
+	us->bound_addr = addr != 0;
 	if (port) {
 		us->lport = port;
+		us->bound_port = true;
 		return 0;
 	}
 	return udp_autobind(us);
@@ -244,6 +247,10 @@ int udp_connect(struct udp_sock *us, uint32_t addr, uint16_t port)
  * udp_disconnect() - connect to AF_UNSPEC: forget the peer
  * @us: the socket
  *
+ * As Linux's __udp_disconnect(): what bind did not fix goes too, the
+ * source address connect chose and the ephemeral port (the next send or
+ * connect takes a new one).
+ *
  * Return: 0
  */
 int udp_disconnect(struct udp_sock *us)
@@ -251,6 +258,10 @@ int udp_disconnect(struct udp_sock *us)
 	us->connected = false;
 	us->raddr = 0;
 	us->rport = 0;
+	if (!us->bound_addr)
+		us->laddr = 0;
+	if (!us->bound_port)
+		us->lport = 0;
 	return 0;
 }
 
