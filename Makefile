@@ -48,7 +48,7 @@ DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
 # libustack.so (the ustack_* calls) and libustack-preload.so (libc's names)
-CLIENT_SRC := libclient/client.c libclient/rawsys.c
+CLIENT_SRC := libclient/client.c libclient/fdtab.c libclient/rawsys.c
 PRELOAD_SRC := libclient/preload.c libclient/trap.c
 SOCKTEST_SRC := $(wildcard test/sockets/*.c)
 SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)

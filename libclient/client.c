@@ -18,12 +18,21 @@
  * the kernel's own on the program's end; the options that concern the
  * descriptor itself are set on it directly.
  *
- * The descriptor table: one 32-bit word per fd number, 0 while unknown,
- * UST_NOT_OURS, or UST_OURS with the domain and type. A socket we create
- * or accept is entered at once; an fd we have not seen (inherited across
- * exec, received from another process) is asked about once: an AF_UNIX
- * socket whose peer is the daemon's process is looked up with a QUERY.
- * close and the dup family keep the table right.
+ * The descriptor table (fdtab.c) says which fds are ours. A socket we
+ * create or accept is entered at once; an fd we have not seen (inherited
+ * across exec, received from another process) is asked about once: an
+ * AF_UNIX socket whose peer is the daemon's process is looked up with a
+ * QUERY. close and the dup family keep the table right, and an entry is
+ * confirmed (the socket's identity) before anything but a plain stream
+ * read or write relies on it, because libc closes sockets we never see
+ * closed. The control connection is confirmed the same way before each
+ * use: a program may close it with closefrom().
+ *
+ * A call made while the thread waits on its connection (from a signal
+ * handler) uses a connection of its own. A blocking connect is the one
+ * request whose reply may take long: a signal or SO_SNDTIMEO ends the
+ * wait as in Linux, and its reply is then awaited by the next connect()
+ * or noted when it passes by (struct pend_connect).
  */
 #include "client.h"
 
@@ -40,8 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -55,17 +62,31 @@ struct ust_real ust_r;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_key_t ctl_key;
 static __thread int ctl_fd = -1;
+static __thread uint32_t ctl_id;        /* ctl_fd's identity */
 static __thread uint32_t ctl_seq;
 static _Atomic pid_t daemon_pid;
 
-static _Atomic uint32_t *fdtab;
-static unsigned fdtab_size;
+/*
+ * Blocking connects of this thread that a signal or SO_SNDTIMEO cut short:
+ * their replies will come on this thread's control connection.
+ */
+struct pend_connect {
+	int fd;
+	uint32_t id;                    /* the socket's identity */
+	uint32_t seq;                   /* the CONNECT request's */
+	int status;                     /* its outcome, once done */
+	bool live, done;
+};
+#define NPEND 4
+static __thread struct pend_connect pendc[NPEND];
 
+/* Forget the connection, closing it only if the number is still ours. */
 static void ctl_drop(void)
 {
-	if (ctl_fd >= 0)
+	if (ctl_fd >= 0 && ust_identity(ctl_fd) == ctl_id)
 		ust_r.close(ctl_fd);
 	ctl_fd = -1;
+	memset(pendc, 0, sizeof(pendc));
 }
 
 static void ctl_key_free(void *p)
@@ -84,10 +105,6 @@ static void atfork_child(void)
 
 static void init_real(void)
 {
-	struct rlimit rl;
-	size_t bytes;
-	void *p;
-
 	REAL(socket); REAL(bind); REAL(listen); REAL(accept4); REAL(connect);
 	REAL(shutdown); REAL(close); REAL(getsockname); REAL(getpeername);
 	REAL(getsockopt); REAL(setsockopt); REAL(sendmsg); REAL(recvmsg);
@@ -96,17 +113,7 @@ static void init_real(void)
 	REAL(ioctl); REAL(dup); REAL(dup2); REAL(dup3); REAL(poll);
 	REAL(select); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
 	REAL(close_range);
-	fdtab_size = 1u << 16;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max > fdtab_size)
-		fdtab_size = rl.rlim_max > (1u << 22) ? 1u << 22
-						      : (unsigned)rl.rlim_max;
-	bytes = (size_t)fdtab_size * sizeof(*fdtab);
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		fdtab_size = 0;
-	else
-		fdtab = p;
+	ust_fdtab_init();
 	pthread_key_create(&ctl_key, ctl_key_free);
 	pthread_atfork(NULL, NULL, atfork_child);
 }
@@ -143,14 +150,26 @@ static const char *ctl_path(void)
 	return p && *p ? p : USTACK_DEFAULT_SOCKET;
 }
 
-static int ctl_get(void)
+/* Is this thread's control descriptor still the connection it opened? */
+static bool ctl_alive(void)
+{
+	if (ctl_fd < 0)
+		return false;
+	if (ust_identity(ctl_fd) == ctl_id)
+		return true;
+	/* closed behind our back (closefrom, a raw close): the number may
+	 * be another object now; leave it alone */
+	ctl_fd = -1;
+	memset(pendc, 0, sizeof(pendc));
+	return false;
+}
+
+static int ctl_open(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = ctl_path();
 	int fd;
 
-	if (ctl_fd >= 0)
-		return ctl_fd;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -163,40 +182,63 @@ static int ctl_get(void)
 		ust_r.close(fd);
 		return -e;
 	}
+	return fd;
+}
+
+static int ctl_get(void)
+{
+	int fd;
+
+	if (ctl_alive())
+		return ctl_fd;
+	fd = ctl_open();
+	if (fd < 0)
+		return fd;
 	ctl_fd = fd;
+	ctl_id = ust_identity(fd);
 	pthread_setspecific(ctl_key, (void *)1);
 	return fd;
 }
 
 /*
- * One request and its reply. @fd: sent with SCM_RIGHTS, or -1. @iov2: an
- * extra body part (a datagram's payload), or NULL. @rfd: set to an fd
- * that came with the reply (or -1). Return: the reply's status (0 or
- * -errno), or -ENETDOWN if the daemon is not there.
+ * Set while this thread waits for a reply on its connection. A call made
+ * meanwhile (from a signal handler, also the SIGSYS one of trap.c) takes
+ * a connection of its own, so that it neither reads the reply the outer
+ * call waits for nor leaves its own behind.
  */
-static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
-			const struct iovec *iov2, int niov2, int fd,
-			void *reply, size_t rcap, size_t *rlen, int *rfd,
-			int rflags)
+static __thread bool ctl_busy;
+/* Set when a connection failed (not a reply's status): it is dropped */
+static __thread bool ctl_broken;
+
+/* A reply for a request nobody waits for: an interrupted connect's? */
+static void pend_note(const struct ustack_msg_hdr *rh)
+{
+	if ((rh->type & ~USTACK_MSG_REPLY) != USTACK_MSG_CONNECT)
+		return;
+	for (int i = 0; i < NPEND; i++) {
+		if (pendc[i].live && !pendc[i].done && pendc[i].seq == rh->seq) {
+			pendc[i].done = true;
+			pendc[i].status = rh->status;
+		}
+	}
+}
+
+/* Send a request on connection @c. Return: 0, or -errno */
+static int ctl_send(int c, uint16_t type, const void *body, size_t blen,
+		    const struct iovec *iov2, int niov2, int fd, uint32_t seq)
 {
 	struct ustack_msg_hdr h = { .magic = USTACK_PROTO_MAGIC,
 				    .version = USTACK_PROTO_VERSION,
-				    .type = type };
+				    .type = type, .seq = seq };
 	struct iovec iov[3 + 64];
 	union {
 		struct cmsghdr c;
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 0 };
-	uint8_t rbuf[sizeof(h) + USTACK_OPT_MAX + 64];
 	size_t total = sizeof(h) + blen;
-	int c = ctl_get(), attempt;
 	ssize_t n;
 
-	if (rfd)
-		*rfd = -1;
-	if (c < 0)
-		return -ENETDOWN;
 	if (niov2 > 64)
 		return -EMSGSIZE;
 	iov[msg.msg_iovlen++] = (struct iovec){ &h, sizeof(h) };
@@ -209,7 +251,6 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 	if (total > USTACK_MSG_MAX)
 		return -EMSGSIZE;
 	h.len = (uint32_t)total;
-	h.seq = ++ctl_seq;
 	if (fd >= 0) {
 		memset(&cm, 0, sizeof(cm));
 		msg.msg_control = cm.b;
@@ -219,17 +260,86 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 		cm.c.cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(&cm.c), &fd, sizeof(int));
 	}
-	for (attempt = 0;; attempt++) {
+	do
 		n = ust_r.sendmsg(c, &msg, MSG_NOSIGNAL);
-		if (n >= 0 || errno != EINTR)
-			break;
-	}
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EBADF && fd >= 0)
+		return -EBADF;          /* @fd is not open */
 	if (n < 0) {
-		int e = errno;
-
-		ctl_drop();
-		return e == EBADF ? -EBADF : -ENETDOWN;
+		ctl_broken = true;
+		return -ENETDOWN;
 	}
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until connection @c can be read. @deadline: CLOCK_MONOTONIC ms, or
+ * -1 for none. @intr: a signal ends the wait. Return: 0, -EINTR, -EAGAIN
+ * (the deadline passed)
+ */
+static int ctl_readable(int c, int64_t deadline, bool intr)
+{
+	for (;;) {
+		struct pollfd p = { .fd = c, .events = POLLIN };
+		int64_t left = deadline - mono_ms();
+		int n;
+
+		if (left < 0)
+			left = 0;
+		n = ust_r.poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == 0 && left < INT32_MAX)
+			return -EAGAIN;
+		if (n < 0 && errno == EINTR && intr)
+			return -EINTR;
+	}
+}
+
+/* Take the fds that came with a reply: the first in *got, close the rest */
+static void ctl_take_fds(struct msghdr *m, int *got)
+{
+	for (struct cmsghdr *cp = CMSG_FIRSTHDR(m); cp; cp = CMSG_NXTHDR(m, cp)) {
+		if (cp->cmsg_level != SOL_SOCKET || cp->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cp->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cp) + i * sizeof(int), sizeof(f));
+			if (*got < 0)
+				*got = f;
+			else
+				ust_r.close(f);
+		}
+	}
+}
+
+/* How ctl_wait() waits */
+struct ctl_how {
+	int64_t deadline;       /* CLOCK_MONOTONIC ms, or -1: none */
+	bool intr;              /* a signal ends the wait (-EINTR) */
+	bool main;              /* @c is the thread's own connection */
+};
+
+/*
+ * Wait on connection @c for the reply to request @seq of @type. Other
+ * replies on the way are stale (an interrupted connect's: noted). Return:
+ * its status, or -EINTR/-EAGAIN as @how allows, -ENETDOWN, -EPROTO
+ */
+static int ctl_wait(int c, uint16_t type, uint32_t seq, void *reply,
+		    size_t rcap, size_t *rlen, int *rfd, int rflags,
+		    const struct ctl_how *how)
+{
+	uint8_t rbuf[sizeof(struct ustack_msg_hdr) + USTACK_OPT_MAX + 64];
+
 	for (;;) {
 		struct iovec riov = { rbuf, sizeof(rbuf) };
 		union {
@@ -240,40 +350,39 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 				       .msg_control = rcm.b,
 				       .msg_controllen = sizeof(rcm.b) };
 		struct ustack_msg_hdr rh;
-		struct cmsghdr *cp;
-		int got = -1;
+		int got = -1, rc;
+		ssize_t n;
 
-		n = ust_r.recvmsg(c, &rmsg, rflags);
-		if (n < 0 && errno == EINTR)
+		if (how->deadline >= 0) {
+			rc = ctl_readable(c, how->deadline, how->intr);
+			if (rc)
+				return rc;
+		}
+		n = ust_r.recvmsg(c, &rmsg, rflags |
+				  (how->deadline >= 0 ? MSG_DONTWAIT : 0));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+			if (errno == EINTR && how->intr)
+				return -EINTR;
 			continue;
+		}
 		if (n <= 0) {
-			ctl_drop();
+			ctl_broken = true;
 			return -ENETDOWN;
 		}
-		for (cp = CMSG_FIRSTHDR(&rmsg); cp; cp = CMSG_NXTHDR(&rmsg, cp)) {
-			if (cp->cmsg_level != SOL_SOCKET ||
-			    cp->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (cp->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int f;
-
-				memcpy(&f, CMSG_DATA(cp) + i * sizeof(int), sizeof(f));
-				if (got < 0)
-					got = f;
-				else
-					ust_r.close(f);
-			}
-		}
+		ctl_take_fds(&rmsg, &got);
 		if (ustack_msg_check(rbuf, (size_t)n, 1, &rh) ||
-		    (rh.type & ~USTACK_MSG_REPLY) != type || rh.seq != h.seq) {
-			/* not our reply: a stale one after EINTR; skip it */
+		    ((rh.type & ~USTACK_MSG_REPLY) != type && rh.seq == seq)) {
 			if (got >= 0)
 				ust_r.close(got);
-			if (ustack_msg_check(rbuf, (size_t)n, 1, &rh) == 0 &&
-			    rh.seq != h.seq)
-				continue;
-			ctl_drop();
+			ctl_broken = true;
 			return -EPROTO;
+		}
+		if (rh.seq != seq) {
+			if (got >= 0)
+				ust_r.close(got);
+			if (how->main)
+				pend_note(&rh);
+			continue;
 		}
 		if (rh.status == 0 && rlen) {
 			*rlen = (size_t)n - sizeof(rh);
@@ -287,6 +396,61 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 			ust_r.close(got);
 		return rh.status;
 	}
+}
+
+/* A call made while this thread already waits: on a connection of its own */
+static int ctl_call_nested(uint16_t type, const void *body, size_t blen,
+			   const struct iovec *iov2, int niov2, int fd,
+			   void *reply, size_t rcap, size_t *rlen, int *rfd,
+			   int rflags)
+{
+	const struct ctl_how how = { .deadline = -1 };
+	bool broken = ctl_broken;       /* the outer call's */
+	int c = ctl_open(), rc;
+
+	if (c < 0)
+		return -ENETDOWN;
+	rc = ctl_send(c, type, body, blen, iov2, niov2, fd, 1);
+	if (rc == 0)
+		rc = ctl_wait(c, type, 1, reply, rcap, rlen, rfd, rflags, &how);
+	ust_r.close(c);
+	ctl_broken = broken;
+	return rc;
+}
+
+/*
+ * One request and its reply. @fd: sent with SCM_RIGHTS, or -1. @iov2: an
+ * extra body part (a datagram's payload), or NULL. @rfd: set to an fd
+ * that came with the reply (or -1). Return: the reply's status (0 or
+ * -errno), or -ENETDOWN if the daemon is not there.
+ */
+static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
+			const struct iovec *iov2, int niov2, int fd,
+			void *reply, size_t rcap, size_t *rlen, int *rfd,
+			int rflags)
+{
+	const struct ctl_how how = { .deadline = -1, .main = true };
+	uint32_t seq;
+	int c, rc;
+
+	if (rfd)
+		*rfd = -1;
+	if (ctl_busy)
+		return ctl_call_nested(type, body, blen, iov2, niov2, fd,
+				       reply, rcap, rlen, rfd, rflags);
+	c = ctl_get();
+	if (c < 0)
+		return -ENETDOWN;
+	ctl_busy = true;
+	seq = ++ctl_seq;
+	rc = ctl_send(c, type, body, blen, iov2, niov2, fd, seq);
+	if (rc == 0)
+		rc = ctl_wait(c, type, seq, reply, rcap, rlen, rfd, rflags, &how);
+	ctl_busy = false;
+	if (ctl_broken)
+		ctl_drop();
+	ctl_broken = false;
+	return rc;
 }
 
 static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
@@ -325,12 +489,18 @@ static unsigned kind_of(const struct ustack_sock_info *info)
 	       ((unsigned)info->type & UST_TYPE_MASK);
 }
 
-/* An fd we have not seen: is it one of ours (inherited across exec)? */
-static unsigned resolve(int fd)
+/**
+ * ust_resolve() - an fd not seen before: is it one of ours?
+ * @fd: the descriptor (inherited across exec, received from elsewhere, or
+ *      whose object changed since we learnt it)
+ * @id: set to its identity (ust_identity()), or 0
+ *
+ * Return: UST_NOT_OURS, or UST_OURS|domain|type
+ */
+unsigned ust_resolve(int fd, uint32_t *id)
 {
 	struct ustack_sock_info info;
 	struct ucred cr;
-	struct stat st;
 	socklen_t len = sizeof(int);
 	int dom = 0;
 	size_t n = 0;
@@ -338,7 +508,8 @@ static unsigned resolve(int fd)
 	int saved = errno;
 	unsigned k = UST_NOT_OURS;
 
-	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+	*id = ust_identity(fd);
+	if (!*id)
 		goto out;
 	if (ust_r.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) ||
 	    dom != AF_UNIX)
@@ -358,45 +529,24 @@ out:
 	return k;
 }
 
-unsigned ust_kind(int fd)
+/**
+ * ust_forget_received() - descriptors that came with a message are new
+ * @msg: a message just received, with its control data
+ */
+void ust_forget_received(const struct msghdr *msg)
 {
-	uint32_t v;
+	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
+	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
 
-	ust_init();
-	if (fd < 0 || (unsigned)fd >= fdtab_size)
-		return 0;
-	v = atomic_load_explicit(&fdtab[fd], memory_order_acquire);
-	if (v == 0) {
-		v = resolve(fd);
-		atomic_store_explicit(&fdtab[fd], v, memory_order_release);
-	}
-	return v & UST_OURS ? v : 0;
-}
-
-static void set_kind(int fd, unsigned k)
-{
-	if (fd >= 0 && (unsigned)fd < fdtab_size)
-		atomic_store_explicit(&fdtab[fd], k, memory_order_release);
-}
-
-void ust_forget(int fd)
-{
-	set_kind(fd, 0);
-}
-
-void ust_forget_range(unsigned lo, unsigned hi)
-{
-	for (unsigned i = lo; i <= hi && i < fdtab_size; i++)
-		set_kind((int)i, 0);
-}
-
-static void set_flags(int fd, unsigned set, unsigned clear)
-{
-	if (fd >= 0 && (unsigned)fd < fdtab_size) {
-		uint32_t v = atomic_load(&fdtab[fd]);
-
-		if (v & UST_OURS)
-			atomic_store(&fdtab[fd], (v | set) & ~clear);
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(f));
+			ust_forget(f);
+		}
 	}
 }
 
@@ -414,7 +564,7 @@ static void stream_settle(int fd, unsigned k)
 	    !(p.revents & POLLOUT))
 		return;
 	ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	set_flags(fd, 0, UST_SMALLBUF);
+	ust_set_flags(fd, 0, UST_SMALLBUF);
 }
 
 static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
@@ -438,24 +588,13 @@ static int stream_error(int fd)
 	return e;
 }
 
-/*
- * A stream socket that was never connected: Linux answers sends with EPIPE
- * (and SIGPIPE unless MSG_NOSIGNAL) and receives with ENOTCONN. Its channel
- * would take the bytes, so say it here.
- */
-static ssize_t stream_unconnected_send(int flags)
-{
-	if (!(flags & MSG_NOSIGNAL))
-		raise(SIGPIPE);
-	return fail(-EPIPE);
-}
-
 /* A stream read gave 0: end of stream, or the reset that ended it? */
 static ssize_t stream_eof(int fd, size_t len)
 {
 	int e;
 
-	if (len == 0)
+	/* an fd that names another object now: its own end of file */
+	if (len == 0 || !ust_kind_checked(fd))
 		return 0;
 	e = stream_error(fd);
 	if (e) {
@@ -468,16 +607,9 @@ static ssize_t stream_eof(int fd, size_t len)
 	return 0;
 }
 
-void ust_copy(int from, int to)
-{
-	if (from < 0 || (unsigned)from >= fdtab_size)
-		return;
-	set_kind(to, atomic_load(&fdtab[from]));
-}
-
 PUBLIC int ustack_is_socket(int fd)
 {
-	return ust_kind(fd) != 0;
+	return ust_kind_checked(fd) != 0;
 }
 
 /* ---- socket calls ---- */
@@ -492,8 +624,11 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 	int fd, rc;
 
 	ust_init();
-	if (domain != AF_INET && domain != AF_INET6)
-		return ust_r.socket(domain, type, protocol);
+	if (domain != AF_INET && domain != AF_INET6) {
+		fd = ust_r.socket(domain, type, protocol);
+		ust_set(fd, UST_NOT_OURS);
+		return fd;
+	}
 	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
 		return fail(-EINVAL);
 	rc = ctl_call_iov(USTACK_MSG_SOCKET, &req, sizeof(req), NULL, 0, -1,
@@ -505,17 +640,35 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 		return fail(-EPROTO);
 	if (type & SOCK_NONBLOCK)
 		ust_r.fcntl(fd, F_SETFL, O_NONBLOCK | ust_r.fcntl(fd, F_GETFL));
-	set_kind(fd, kind_of(&info) | (info.type == SOCK_STREAM ? UST_FRESH : 0));
+	ust_set(fd, kind_of(&info) | (info.type == SOCK_STREAM ? UST_FRESH : 0));
 	return fd;
 }
 
-/* Not a ustack socket: the call is libc's. */
+/* Not a ustack socket (confirmed): the call is libc's. */
 #define PASS_UNLESS_OURS(k, fd, call) \
 	do { \
-		(k) = ust_kind(fd); \
+		(k) = ust_kind_checked(fd); \
 		if (!(k)) \
 			return ust_r.call; \
 	} while (0)
+
+/*
+ * The same, where the entry needs confirming only if @need(k): elsewhere
+ * the call is the kernel's on the channel, as on any other descriptor.
+ */
+#define PASS_UNLESS_OURS_IF(k, fd, need, call) \
+	do { \
+		(k) = ust_kind(fd); \
+		if ((k) && (need)) \
+			(k) = ust_check(fd, (k)); \
+		if (!(k)) \
+			return ust_r.call; \
+	} while (0)
+
+/* What only a confirmed entry may decide: a datagram channel, answers
+ * without the kernel (never connected, listening), the filler */
+#define UST_DECIDES_STREAM (UST_FRESH | UST_LISTENING | UST_SMALLBUF)
+#define UST_DECIDES(k) (ust_is_dgram(k) || ((k) & UST_DECIDES_STREAM))
 
 static int to_ua(struct ustack_sockaddr *ua, const struct sockaddr *sa,
 		 socklen_t len)
@@ -547,8 +700,190 @@ PUBLIC int ustack_listen(int fd, int backlog)
 	PASS_UNLESS_OURS(k, fd, listen(fd, backlog));
 	rc = ctl_call(USTACK_MSG_LISTEN, &v, sizeof(v), fd, NULL, 0, NULL);
 	if (rc == 0)
-		set_flags(fd, UST_LISTENING, UST_FRESH);
+		ust_set_flags(fd, UST_LISTENING, UST_FRESH);
 	return rc ? fail(rc) : 0;
+}
+
+/*
+ * Keep a stream's fd unwritable until its handshake ends, as the kernel
+ * does: lower its send buffer and fill it; the daemon discards exactly
+ * these bytes (the count goes with the CONNECT) when the outcome is known.
+ * Return: the number of bytes written
+ */
+static uint32_t stream_fill(int fd)
+{
+	static const char fill[512];
+	uint32_t filler = 0;
+	int v = 1;
+
+	ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = ust_r.send(fd, fill, sizeof(fill),
+				       MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		filler += (uint32_t)n;
+	}
+	ust_set_flags(fd, UST_SMALLBUF, 0);
+	return filler;
+}
+
+/* SO_SNDTIMEO of @fd (kept on the channel) as a deadline, or -1: none */
+static int64_t sndtimeo_deadline(int fd)
+{
+	struct timeval tv = { 0, 0 };
+	socklen_t l = sizeof(tv);
+
+	if (ust_r.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) ||
+	    (tv.tv_sec == 0 && tv.tv_usec == 0))
+		return -1;
+	return mono_ms() + (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+}
+
+static struct pend_connect *pend_find(int fd)
+{
+	uint32_t id = ust_entry_id(fd);
+
+	for (int i = 0; i < NPEND; i++)
+		if (pendc[i].live && pendc[i].fd == fd && pendc[i].id == id)
+			return &pendc[i];
+	return NULL;
+}
+
+/* Remember connect request @seq, cut short, whose reply is still to come */
+static void pend_add(int fd, uint32_t seq)
+{
+	struct pend_connect *p = &pendc[0];
+
+	for (int i = 0; i < NPEND; i++) {
+		if (!pendc[i].live) {
+			p = &pendc[i];
+			break;
+		}
+		if (pendc[i].seq < p->seq)
+			p = &pendc[i];  /* else the oldest gives way */
+	}
+	*p = (struct pend_connect){ .fd = fd, .id = ust_entry_id(fd),
+				    .seq = seq, .live = true };
+	ust_set_flags(fd, UST_CONNECT_PEND, 0);
+}
+
+/*
+ * A blocking stream connect: the daemon answers when the handshake ends.
+ * Linux's rules for the wait (inet_stream_connect): a signal whose handler
+ * has SA_RESTART restarts it (the kernel restarts our recvmsg), one
+ * without ends it with EINTR; SO_SNDTIMEO bounds it (EINPROGRESS), and
+ * with a bound any signal ends it (EINTR). Cut short, the handshake goes
+ * on: its reply is awaited by the next connect() (connect_resume()).
+ */
+static int stream_connect_wait(int fd, const struct ustack_connect_req *r)
+{
+	struct ctl_how how = { .deadline = sndtimeo_deadline(fd),
+			       .intr = true, .main = true };
+	uint32_t seq;
+	int c, rc;
+
+	if (ctl_busy)   /* in a signal handler: wait on a connection of its own */
+		return ctl_call(USTACK_MSG_CONNECT, r, sizeof(*r), fd, NULL, 0,
+				NULL);
+	c = ctl_get();
+	if (c < 0)
+		return -ENETDOWN;
+	ctl_busy = true;
+	seq = ++ctl_seq;
+	rc = ctl_send(c, USTACK_MSG_CONNECT, r, sizeof(*r), NULL, 0, fd, seq);
+	if (rc == 0)
+		rc = ctl_wait(c, USTACK_MSG_CONNECT, seq, NULL, 0, NULL, NULL,
+			      0, &how);
+	ctl_busy = false;
+	if (ctl_broken) {
+		ctl_drop();
+		ctl_broken = false;
+	}
+	if (rc == -EINTR || rc == -EAGAIN) {
+		pend_add(fd, seq);
+		return rc == -EINTR ? -EINTR : -EINPROGRESS;
+	}
+	return rc;
+}
+
+/*
+ * connect() on a socket whose blocking connect was cut short: as Linux in
+ * SS_CONNECTING, wait for the outcome (blocking), or EALREADY (not
+ * blocking, or SO_SNDTIMEO passed); once it has ended, report it (0 or the
+ * error) once. Return: 0 or -errno, or 1 if this thread does not hold the
+ * outcome (another thread's connect, or lost): then the daemon answers.
+ */
+static int connect_resume(int fd, bool nonblock)
+{
+	struct ctl_how how = { .deadline = nonblock ? 0 : sndtimeo_deadline(fd),
+			       .intr = true, .main = true };
+	struct pend_connect *p = pend_find(fd);
+	int rc;
+
+	if (!p) {
+		ust_set_flags(fd, 0, UST_CONNECT_PEND);
+		return 1;
+	}
+	if (!p->done) {
+		if (ctl_busy || !ctl_alive())
+			return ctl_busy ? -EALREADY : 1;
+		ctl_busy = true;
+		rc = ctl_wait(ctl_fd, USTACK_MSG_CONNECT, p->seq, NULL, 0, NULL,
+			      NULL, 0, &how);
+		ctl_busy = false;
+		if (ctl_broken) {
+			ctl_drop();
+			ctl_broken = false;
+			return 1;
+		}
+		if (rc == -EINTR)
+			return rc;
+		if (rc == -EAGAIN)
+			return -EALREADY;
+		p->status = rc;
+	}
+	rc = p->status;
+	p->live = false;
+	ust_set_flags(fd, 0, UST_CONNECT_PEND);
+	return rc;
+}
+
+/*
+ * SO_ERROR of a stream whose blocking connect was cut short: a failure
+ * comes as the reply to that connect, which the daemon does not keep for
+ * SO_ERROR. Linux reports it once, here or to the next connect (which
+ * then says ECONNABORTED). Return: the error, or 0 (the daemon answers)
+ */
+static int connect_pending_error(int fd)
+{
+	struct ctl_how how = { .deadline = 0, .intr = true, .main = true };
+	struct pend_connect *p = pend_find(fd);
+	int rc;
+
+	if (!p)
+		return 0;
+	if (!p->done && !ctl_busy && ctl_alive()) {
+		ctl_busy = true;
+		rc = ctl_wait(ctl_fd, USTACK_MSG_CONNECT, p->seq, NULL, 0, NULL,
+			      NULL, 0, &how);
+		ctl_busy = false;
+		if (ctl_broken) {
+			ctl_drop();
+			ctl_broken = false;
+			return 0;
+		}
+		if (rc != -EAGAIN && rc != -EINTR) {
+			p->done = true;
+			p->status = rc;
+		}
+	}
+	if (!p->done || p->status == 0 || p->status == -ECONNABORTED)
+		return 0;
+	rc = -p->status;
+	p->status = -ECONNABORTED;
+	return rc;
 }
 
 PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
@@ -556,6 +891,7 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct ustack_connect_req r;
 	unsigned k;
 	int rc, fl;
+	bool stream;
 
 	PASS_UNLESS_OURS(k, fd, connect(fd, addr, len));
 	if ((rc = to_ua(&r.addr, addr, len)))
@@ -563,29 +899,20 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	fl = ust_r.fcntl(fd, F_GETFL);
 	r.nonblock = fl >= 0 && (fl & O_NONBLOCK);
 	r.filler = 0;
-	if (ust_is_stream(k) && r.nonblock && !(k & UST_CONNECT_TRIED) &&
-	    r.addr.family != AF_UNSPEC) {
-		/*
-		 * Keep the fd unwritable until the handshake ends, as the
-		 * kernel does: fill its small send buffer; the daemon
-		 * discards exactly these bytes when the outcome is known.
-		 */
-		static const char fill[512];
-		int v = 1;
-
-		ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-		for (int i = 0; i < 64; i++) {
-			ssize_t n = ust_r.send(fd, fill, sizeof(fill),
-					       MSG_DONTWAIT | MSG_NOSIGNAL);
-
-			if (n <= 0)
-				break;
-			r.filler += (uint32_t)n;
-		}
-		set_flags(fd, UST_SMALLBUF, 0);
+	stream = ust_is_stream(k) && r.addr.family != AF_UNSPEC;
+	if (stream && (k & UST_CONNECT_PEND)) {
+		rc = connect_resume(fd, r.nonblock);
+		if (rc <= 0)
+			return rc ? fail(rc) : 0;
 	}
-	set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
-	rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0, NULL);
+	if (stream && !(k & UST_CONNECT_TRIED))
+		r.filler = stream_fill(fd);
+	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
+	if (stream && !r.nonblock)
+		rc = stream_connect_wait(fd, &r);
+	else
+		rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0,
+			      NULL);
 	return rc ? fail(rc) : 0;
 }
 
@@ -619,7 +946,7 @@ static int getname(uint16_t type, int fd, struct sockaddr *addr,
 	size_t n = 0, full;
 	int rc;
 
-	k = ust_kind(fd);
+	k = ust_kind_checked(fd);
 	if (!k)
 		return type == USTACK_MSG_GETSOCKNAME ?
 		       ust_r.getsockname(fd, addr, len) :
@@ -680,8 +1007,16 @@ PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
 		return ust_r.getsockopt(fd, level, name, val, len);
 	if (!len || (int)*len < 0)
 		return fail(-EINVAL);
-	if (ust_is_stream(k) && level == SOL_SOCKET && name == SO_ERROR)
+	if (ust_is_stream(k) && level == SOL_SOCKET && name == SO_ERROR) {
+		int e = k & UST_CONNECT_PEND ? connect_pending_error(fd) : 0;
+
 		stream_settle(fd, k);
+		if (e && *len >= sizeof(int)) {
+			memcpy(val, &e, sizeof(int));
+			*len = sizeof(int);
+			return 0;
+		}
+	}
 	if (ust_is_dgram(k) && level == SOL_SOCKET && name == SO_ERROR &&
 	    *len >= sizeof(int)) {
 		int e = dgram_take_error(fd);
@@ -765,6 +1100,27 @@ static ssize_t dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	return res.value;
 }
 
+/* dgram_send(): the descriptor turned out not to be ours */
+#define NOT_OURS_NOW (-2)
+
+/*
+ * A datagram send on an fd whose entry says "ours", not checked first:
+ * the request carries the fd and the daemon finds its socket by SO_COOKIE,
+ * so a send that succeeds was a ustack socket's. Only a failure needs the
+ * check: the fd may name something else now (NOT_OURS_NOW: the caller
+ * makes its libc call).
+ */
+static ssize_t dgram_send(int fd, unsigned k, const struct msghdr *m,
+			  int flags)
+{
+	ssize_t n = dgram_sendmsg(fd, k, m, flags);
+	int e = errno;
+
+	if (n >= 0 || ust_check(fd, k))
+		return (errno = e, n);
+	return NOT_OURS_NOW;
+}
+
 static ssize_t dgram_recvmsg(int fd, struct msghdr *m, int flags)
 {
 	struct ustack_dgram_hdr h;
@@ -809,19 +1165,99 @@ static ssize_t dgram_recvmsg(int fd, struct msghdr *m, int flags)
 	return n - (ssize_t)sizeof(h);
 }
 
-PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
+/*
+ * A stream that cannot carry data: never connected, or listening. Linux
+ * (tcp_sendmsg, tcp_recvmsg) answers sends with EPIPE, and SIGPIPE unless
+ * MSG_NOSIGNAL, and receives with ENOTCONN. Its channel would take the
+ * bytes or wait, so say it here. Return: -1, or 0 if the stream is usable
+ */
+static int stream_unusable(unsigned k, bool send, int flags)
 {
-	unsigned k;
+	if (!(k & (UST_FRESH | UST_LISTENING)))
+		return 0;
+	if (!send)
+		return fail(-ENOTCONN);
+	if (!(flags & MSG_NOSIGNAL))
+		raise(SIGPIPE);
+	return fail(-EPIPE);
+}
 
-	PASS_UNLESS_OURS(k, fd, sendmsg(fd, msg, flags));
-	if (ust_is_dgram(k))
-		return dgram_sendmsg(fd, k, msg, flags);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(flags);
-	if (msg->msg_name && msg->msg_namelen)
+/*
+ * An address given to a send on a stream. Linux checks it as it copies it
+ * in (EINVAL for a length over sizeof(struct sockaddr_storage) with
+ * sendto, EFAULT for an unreadable one) and TCP then ignores it (but
+ * MSG_FASTOPEN on a connected socket: EISCONN). The channel's kernel
+ * makes the same checks and then refuses any address with EISCONN, so an
+ * empty send with the address checks it exactly. Return: 0, or -errno
+ */
+static int stream_check_addr(int fd, const struct msghdr *m)
+{
+	struct msghdr probe = { .msg_name = m->msg_name,
+				.msg_namelen = m->msg_namelen };
+
+	if (ust_r.sendmsg(fd, &probe, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno != EISCONN)
+		return -errno;
+	return 0;
+}
+
+/*
+ * sendmsg on a stream: the kernel's, on the channel, once an address is
+ * checked and dropped and the stream known to be connected
+ */
+static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
+			      int flags)
+{
+	struct msghdr m = *msg;
+	int rc;
+
+	if (m.msg_name && m.msg_namelen) {
+		if ((rc = stream_check_addr(fd, &m)))
+			return fail(rc);
+		m.msg_name = NULL;
+		m.msg_namelen = 0;
+	}
+	if (stream_unusable(k, true, flags))
+		return -1;
+	if (flags & MSG_FASTOPEN)
 		return fail(-EISCONN);
 	stream_settle(fd, k);
-	return ust_r.sendmsg(fd, msg, flags);
+	return ust_r.sendmsg(fd, &m, flags);
+}
+
+/* What a stream read of @len bytes that gave @n means */
+static ssize_t stream_read_result(int fd, ssize_t n, size_t len)
+{
+	return n == 0 ? stream_eof(fd, len) : n;
+}
+
+/*
+ * The kind of @fd for a send: a datagram socket's is checked by the daemon
+ * (dgram_send), a stream's here where only a confirmed entry may decide
+ */
+static unsigned send_kind(int fd, bool addr)
+{
+	unsigned k = ust_kind(fd);
+
+	if (k && !ust_is_dgram(k) && ((k & UST_DECIDES_STREAM) || addr))
+		k = ust_check(fd, k);
+	return k;
+}
+
+PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	unsigned k = send_kind(fd, msg->msg_name != NULL);
+	ssize_t n;
+
+	if (ust_is_dgram(k)) {
+		n = dgram_send(fd, k, msg, flags);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	if (!k)
+		return ust_r.sendmsg(fd, msg, flags);
+	return stream_sendmsg(fd, k, msg, flags);
 }
 
 PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
@@ -830,17 +1266,25 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = alen,
 			    .msg_iov = &iov, .msg_iovlen = 1 };
-	unsigned k;
+	unsigned k = send_kind(fd, addr != NULL);
+	ssize_t n;
 
-	PASS_UNLESS_OURS(k, fd, sendto(fd, buf, len, flags, addr, alen));
-	if (ust_is_dgram(k))
-		return dgram_sendmsg(fd, k, &m, flags);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(flags);
-	if (addr && alen)
-		return fail(-EISCONN);
-	stream_settle(fd, k);
-	return ust_r.send(fd, buf, len, flags);
+	if (ust_is_dgram(k)) {
+		n = dgram_send(fd, k, &m, flags);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	if (!k)
+		return ust_r.sendto(fd, buf, len, flags, addr, alen);
+	/* sendto, unlike sendmsg, refuses an address longer than any */
+	if (addr && alen > sizeof(struct sockaddr_storage))
+		return fail(-EINVAL);
+	if (!addr && !(flags & MSG_FASTOPEN) && !(k & UST_DECIDES_STREAM))
+		return ust_r.send(fd, buf, len, flags);
+	if (!addr)
+		m.msg_namelen = 0;
+	return stream_sendmsg(fd, k, &m, flags);
 }
 
 PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
@@ -851,21 +1295,28 @@ PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
 PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	unsigned k;
+	ssize_t n;
+	size_t len = 0;
 
-	PASS_UNLESS_OURS(k, fd, recvmsg(fd, msg, flags));
+	k = ust_kind(fd);
+	if (k && UST_DECIDES(k))
+		k = ust_check(fd, k);
+	if (!k) {
+		/* descriptors may come with it: the numbers are new */
+		n = ust_r.recvmsg(fd, msg, flags);
+		if (n >= 0)
+			ust_forget_received(msg);
+		return n;
+	}
 	if (ust_is_dgram(k))
 		return dgram_recvmsg(fd, msg, flags);
-	if (k & UST_FRESH)
-		return fail(-ENOTCONN);
-	msg->msg_namelen = 0;
-	{
-		ssize_t n = ust_r.recvmsg(fd, msg, flags);
-		size_t len = 0;
-
-		for (size_t i = 0; n == 0 && i < msg->msg_iovlen; i++)
-			len += msg->msg_iov[i].iov_len;
-		return n == 0 ? stream_eof(fd, len) : n;
-	}
+	if (stream_unusable(k, false, flags))
+		return -1;
+	/* the channel's kernel sets msg_namelen to 0, as TCP's does */
+	n = ust_r.recvmsg(fd, msg, flags);
+	for (size_t i = 0; n == 0 && i < msg->msg_iovlen; i++)
+		len += msg->msg_iov[i].iov_len;
+	return stream_read_result(fd, n, len);
 }
 
 PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
@@ -877,14 +1328,14 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 	unsigned k;
 	ssize_t n;
 
-	PASS_UNLESS_OURS(k, fd, recvfrom(fd, buf, len, flags, addr, alen));
+	PASS_UNLESS_OURS_IF(k, fd, UST_DECIDES(k),
+			    recvfrom(fd, buf, len, flags, addr, alen));
 	if (!ust_is_dgram(k)) {
-		if (k & UST_FRESH)
-			return fail(-ENOTCONN);
-		if (alen)
-			*alen = 0;
-		n = ust_r.recv(fd, buf, len, flags);
-		return n == 0 ? stream_eof(fd, len) : n;
+		if (stream_unusable(k, false, flags))
+			return -1;
+		/* the channel's kernel gives *alen 0, as TCP's does */
+		n = ust_r.recvfrom(fd, buf, len, flags, addr, alen);
+		return stream_read_result(fd, n, len);
 	}
 	if (!addr)
 		m.msg_namelen = 0;
@@ -902,25 +1353,35 @@ PUBLIC ssize_t ustack_recv(int fd, void *buf, size_t len, int flags)
 PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 {
 	unsigned k = ust_kind(fd);
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	ssize_t n;
-
+	if (k && UST_DECIDES(k))
+		k = ust_check(fd, k);
+	if (!k)
+		return ust_r.read(fd, buf, len);
 	if (ust_is_dgram(k))
-		return ustack_recvfrom(fd, buf, len, 0, NULL, NULL);
-	if (k & UST_FRESH)
-		return fail(-ENOTCONN);
-	n = ust_r.read(fd, buf, len);
-	return n == 0 && k ? stream_eof(fd, len) : n;
+		return dgram_recvmsg(fd, &m, 0);
+	if (stream_unusable(k, false, 0))
+		return -1;
+	return stream_read_result(fd, ust_r.read(fd, buf, len), len);
 }
 
 PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
 {
-	unsigned k = ust_kind(fd);
+	unsigned k = send_kind(fd, false);
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
 
-	if (ust_is_dgram(k))
-		return ustack_sendto(fd, buf, len, 0, NULL, 0);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(0);
+	if (ust_is_dgram(k)) {
+		n = dgram_send(fd, k, &m, 0);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	if (k && stream_unusable(k, true, 0))
+		return -1;
 	if (k & UST_SMALLBUF)
 		stream_settle(fd, k);
 	return ust_r.write(fd, buf, len);
@@ -931,34 +1392,38 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 	struct msghdr m = { .msg_iov = (struct iovec *)iov,
 			    .msg_iovlen = iovcnt < 0 ? 0 : (size_t)iovcnt };
 	unsigned k = ust_kind(fd);
-
+	size_t len = 0;
 	ssize_t n;
 
+	if (k && UST_DECIDES(k))
+		k = ust_check(fd, k);
+	if (!k)
+		return ust_r.readv(fd, iov, iovcnt);
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_recvmsg(fd, &m, 0);
-	if (k & UST_FRESH)
-		return fail(-ENOTCONN);
+	if (stream_unusable(k, false, 0))
+		return -1;
 	n = ust_r.readv(fd, iov, iovcnt);
-	if (n == 0 && k) {
-		size_t len = 0;
-
-		for (int i = 0; i < iovcnt; i++)
-			len += iov[i].iov_len;
-		return stream_eof(fd, len);
-	}
-	return n;
+	for (int i = 0; n == 0 && i < iovcnt; i++)
+		len += iov[i].iov_len;
+	return stream_read_result(fd, n, len);
 }
 
 PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov,
 			    .msg_iovlen = iovcnt < 0 ? 0 : (size_t)iovcnt };
-	unsigned k = ust_kind(fd);
+	unsigned k = send_kind(fd, false);
+	ssize_t n;
 
-	if (ust_is_dgram(k))
-		return iovcnt < 0 ? fail(-EINVAL) : dgram_sendmsg(fd, k, &m, 0);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(0);
+	if (ust_is_dgram(k) && iovcnt >= 0) {
+		n = dgram_send(fd, k, &m, 0);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	if (k && stream_unusable(k, true, 0))
+		return -1;
 	if (k & UST_SMALLBUF)
 		stream_settle(fd, k);
 	return ust_r.writev(fd, iov, iovcnt);
@@ -998,7 +1463,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 			return -1;
 		if (!v)
 			return fail(-EINVAL);
-		set_flags(fd, UST_LISTENING, 0);
+		ust_set_flags(fd, UST_LISTENING, 0);
 	}
 	n = ust_r.recvmsg(fd, &m, flags & SOCK_CLOEXEC ? MSG_CMSG_CLOEXEC : 0);
 	if (n < 0)
@@ -1015,7 +1480,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	}
 	if (flags & SOCK_NONBLOCK)
 		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
-	set_kind(nfd, kind_of(&am.info));
+	ust_set(nfd, kind_of(&am.info));
 	if (addr && len)
 		*len = (socklen_t)ustack_addr_to_sockaddr(&am.peer, addr, *len,
 			k & UST_V6 ? AF_INET6 : AF_INET);
@@ -1083,6 +1548,8 @@ PUBLIC int ustack_ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	k = ust_kind(fd);
+	if (k && (req == FIONREAD || req == SIOCOUTQ))
+		k = ust_check(fd, k);
 	if (k && (req == FIONREAD || req == SIOCOUTQ)) {
 		if (ust_is_dgram(k))
 			rc = dgram_ioctl(fd, req, &val);

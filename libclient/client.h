@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -55,8 +56,9 @@ void ust_init(void);
 #define UST_MAGIC 0x75737463534b4f31ull
 void ust_use_raw(void);
 int ust_trap_install(void);
+int ust_aslr_off(void);
 
-/* What the descriptor table knows about an fd */
+/* What the descriptor table knows about an fd (fdtab.c) */
 #define UST_NOT_OURS 1u
 #define UST_OURS 0x100u
 #define UST_V6 0x10u
@@ -64,12 +66,24 @@ int ust_trap_install(void);
 #define UST_SMALLBUF 0x40u           /* stream: SO_SNDBUF lowered (filler) */
 #define UST_LISTENING 0x80u          /* stream: listen() succeeded */
 #define UST_FRESH 0x200u             /* stream: made here, never connected */
+#define UST_CONNECT_PEND 0x400u      /* stream: a blocking connect was
+				      * interrupted; its outcome is awaited */
 #define UST_TYPE_MASK 0xfu
 
+void ust_fdtab_init(void);
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
+unsigned ust_check(int fd, unsigned k);
+unsigned ust_kind_checked(int fd);
+void ust_set(int fd, unsigned k);
+void ust_set_flags(int fd, unsigned set, unsigned clear);
+uint32_t ust_identity(int fd);
+uint32_t ust_entry_id(int fd);
 void ust_forget(int fd);
 void ust_copy(int from, int to);
 void ust_forget_range(unsigned lo, unsigned hi);
+/* client.c: what an fd not seen before is; sets *id to its identity */
+unsigned ust_resolve(int fd, uint32_t *id);
+void ust_forget_received(const struct msghdr *msg);
 
 static inline int ust_is_dgram(unsigned k)
 {

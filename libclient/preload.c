@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -119,29 +120,9 @@ PUBLIC ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return ustack_sendmsg(fd, msg, flags);
 }
 
-/* Descriptors that arrive from elsewhere are not known yet. */
-static void forget_received(const struct msghdr *msg)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
-	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int f;
-
-			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(f));
-			ust_forget(f);
-		}
-	}
-}
-
 PUBLIC ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t n = ustack_recvmsg(fd, msg, flags);
-
-	if (n >= 0 && msg->msg_controllen)
-		forget_received(msg);
-	return n;
+	return ustack_recvmsg(fd, msg, flags);
 }
 
 PUBLIC ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -206,35 +187,84 @@ PUBLIC ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 	return ustack_read(fd, buf, len);
 }
 
+/* CLOCK_MONOTONIC now plus @t; Return: -1 if @t is not a valid time */
+static int deadline_of(const struct timespec *t, struct timespec *end)
+{
+	if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000L)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += t->tv_sec;
+	end->tv_nsec += t->tv_nsec;
+	if (end->tv_nsec >= 1000000000L) {
+		end->tv_sec++;
+		end->tv_nsec -= 1000000000L;
+	}
+	return 0;
+}
+
+/* Set *@t to the time left until @end, at least 0. Return: 1 if none is */
+static int time_left(const struct timespec *end, struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t->tv_sec = end->tv_sec - now.tv_sec;
+	t->tv_nsec = end->tv_nsec - now.tv_nsec;
+	if (t->tv_nsec < 0) {
+		t->tv_sec--;
+		t->tv_nsec += 1000000000L;
+	}
+	if (t->tv_sec < 0)
+		t->tv_sec = t->tv_nsec = 0;
+	return t->tv_sec == 0 && t->tv_nsec == 0;
+}
+
+/*
+ * recvmmsg as Linux's do_recvmmsg: one receive per message; after the
+ * first, MSG_WAITFORONE turns on MSG_DONTWAIT; the timeout is looked at
+ * after each datagram (a receive that blocks is not cut short by it), and
+ * what is left of it is written back when messages were received. An
+ * error after the first message ends the call with what was received.
+ */
 PUBLIC int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 		    struct timespec *timeout)
 {
+	struct timespec end;
 	unsigned i;
+	int rc;
 
-	if (!ust_kind(fd))
-		return ust_r.recvmmsg(fd, vec, vlen, flags, timeout);
+	if (!ust_kind_checked(fd)) {
+		rc = ust_r.recvmmsg(fd, vec, vlen, flags, timeout);
+		for (int j = 0; j < rc; j++)
+			ust_forget_received(&vec[j].msg_hdr);
+		return rc;
+	}
+	if (timeout && deadline_of(timeout, &end)) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (i = 0; i < vlen; i++) {
-		int f = flags & ~MSG_WAITFORONE;
-		ssize_t n;
+		ssize_t n = ustack_recvmsg(fd, &vec[i].msg_hdr,
+					   flags & ~MSG_WAITFORONE);
 
-		if (i > 0 && (flags & MSG_WAITFORONE))
-			f |= MSG_DONTWAIT;
-		n = ustack_recvmsg(fd, &vec[i].msg_hdr, f);
-		if (n < 0) {
-			if (i == 0)
-				return -1;
+		if (n < 0)
+			break;
+		vec[i].msg_len = (unsigned)n;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+		if (timeout && time_left(&end, timeout)) {
+			i++;
 			break;
 		}
-		vec[i].msg_len = (unsigned)n;
 	}
-	return (int)i;
+	return i ? (int)i : -1;
 }
 
 PUBLIC int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 {
 	unsigned i;
 
-	if (!ust_kind(fd))
+	if (!ust_kind_checked(fd))
 		return ust_r.sendmmsg(fd, vec, vlen, flags);
 	for (i = 0; i < vlen; i++) {
 		ssize_t n = ustack_sendmsg(fd, &vec[i].msg_hdr, flags);
@@ -342,6 +372,8 @@ PUBLIC ssize_t sendfile(int out, int in, off_t *off, size_t count)
 	unsigned k = ust_kind(out);
 	ssize_t n;
 
+	if (ust_is_dgram(k))
+		k = ust_check(out, k);
 	if (!ust_is_dgram(k))
 		return ust_r.sendfile(out, in, off, count);
 	if (count > sizeof(buf))

@@ -6,6 +6,8 @@
  *   TCP 7007  echoes every connection until its end of stream
  *   TCP 7010  reads what comes for 300 ms, then resets (SO_LINGER {1, 0})
  *   TCP 7012  reads "A.B.C.D PORT\n", connects there, writes "hi", closes
+ *   TCP 7014  backlog 0, accepts each connection only 1.5 s after it is
+ *             ready (meanwhile further SYNs are dropped), then echoes
  *   peer ADDR SECONDS
  */
 #include <poll.h>
@@ -31,6 +33,14 @@ static int listener(const char *addr, int type, int port)
 		exit(1);
 	}
 	return fd;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void tcp_echo(int c)
@@ -77,16 +87,28 @@ int main(int argc, char **argv)
 {
 	const char *addr = argc > 1 ? argv[1] : "0.0.0.0";
 	time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 30);
-	struct pollfd p[4];
+	struct pollfd p[5];
+	double ready = 0;       /* when 7014 had a connection ready, or 0 */
 
 	signal(SIGCHLD, SIG_IGN);
 	p[0] = (struct pollfd){ .fd = listener(addr, SOCK_DGRAM, 7007), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7007), .events = POLLIN };
 	p[2] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7010), .events = POLLIN };
 	p[3] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7012), .events = POLLIN };
+	p[4] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7014), .events = POLLIN };
+	listen(p[4].fd, 0);
 	while (time(NULL) < end) {
-		if (poll(p, 4, 200) < 1)
+		/* 7014: a ready connection waits 1.5 s before accept */
+		p[4].events = ready ? 0 : POLLIN;
+		if (poll(p, 5, ready ? 50 : 200) < 0)
 			continue;
+		if (p[4].revents)
+			ready = now_s();
+		p[4].revents = 0;
+		if (ready && now_s() - ready >= 1.5) {
+			p[4].revents = POLLIN;
+			ready = 0;
+		}
 		if (p[0].revents) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
@@ -97,7 +119,7 @@ int main(int argc, char **argv)
 				sendto(p[0].fd, buf, (size_t)n, 0,
 				       (struct sockaddr *)&from, fl);
 		}
-		for (int i = 1; i < 4; i++) {
+		for (int i = 1; i < 5; i++) {
 			int c;
 
 			if (!p[i].revents)
@@ -107,7 +129,7 @@ int main(int argc, char **argv)
 				continue;
 			if (fork() == 0) {
 				alarm(30);
-				if (i == 1)
+				if (i == 1 || i == 4)
 					tcp_echo(c);
 				else if (i == 2)
 					tcp_reset(c);
