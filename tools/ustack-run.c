@@ -9,13 +9,19 @@
  * CMD's AF_INET and AF_INET6 sockets are ustack's. Exit status: CMD's, or
  * 125 if ustackd is not reachable or the shim is missing, 126 if CMD
  * cannot be run, 127 if it is not found (as env(1) does).
+ *
+ * Without address space randomization the shim does not install its trap
+ * for libc's internal socket calls (see libclient/trap.c); this is where
+ * the user is told, once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -114,6 +120,36 @@ static int find_preload(char *out, size_t len)
 	return access(out, R_OK);
 }
 
+/* Return: 1 if programs we start map their libraries at fixed addresses */
+static int aslr_off(void)
+{
+	int p = personality(0xffffffff), fd;
+	char c = '2';
+
+	if (p != -1 && (p & ADDR_NO_RANDOMIZE))
+		return 1;
+	fd = open("/proc/sys/kernel/randomize_va_space", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '2';
+		close(fd);
+	}
+	return c == '0';
+}
+
+/* The shim will not trap libc's own calls: say so (ustack-run(1)). */
+static void note_trap(void)
+{
+	const char *t = getenv("USTACK_TRAP");
+
+	if ((t && !strcmp(t, "0")) || !aslr_off())
+		return;
+	fprintf(stderr,
+		"ustack-run: address space randomization is off: libc's internal "
+		"socket calls\nustack-run: (name lookups) go to the kernel, not to "
+		"ustack; see ustack-run(1)\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("USTACK_SOCKET");
@@ -181,6 +217,7 @@ int main(int argc, char **argv)
 		ld = preload;
 	}
 	setenv("LD_PRELOAD", ld, 1);
+	note_trap();
 	execvp(argv[i], &argv[i]);
 	rc = errno;
 	fprintf(stderr, "ustack-run: %s: %s\n", argv[i], strerror(rc));
