@@ -458,6 +458,15 @@ static bool st_discard_filler(struct sock *sk)
 	return false;
 }
 
+/*
+ * The filler of a connect that failed at once (no handshake under way,
+ * none done): nothing will discard it at the outcome, so now.
+ */
+static bool st_filler_stale(const struct sock *sk)
+{
+	return sk->filler && !sk->connecting && !sk->conn_done;
+}
+
 /* Program to engine, while the engine has room. */
 static void st_pull(struct sock *sk)
 {
@@ -601,6 +610,8 @@ static void st_chan_read(struct sock *sk)
 	}
 	if (!sk->conn_done) {
 		/* not connected: bytes (the filler) wait; only a close counts */
+		if (st_filler_stale(sk) && st_discard_filler(sk))
+			return;
 		if (chan_gone(sk))
 			sock_close(sk);
 		return;
@@ -645,6 +656,8 @@ static void st_kick_cb(evutil_socket_t fd, short what, void *arg)
 			sock_reply_pending(sk, err);
 		}
 	}
+	if (st_filler_stale(sk) && st_discard_filler(sk))
+		return;
 	if (!sk->wev_armed)
 		st_drain(sk);
 	if (sk->conn_done)

@@ -5,7 +5,8 @@
  * on (a later non-blocking connect says EALREADY, the fd turns writable
  * when it ends, the next connect reports the outcome, the one after that
  * EISCONN); with SA_RESTART the call goes on waiting; SO_SNDTIMEO bounds
- * the wait (EINPROGRESS).
+ * the wait (EINPROGRESS). A connect that fails at once leaves the fd
+ * writable.
  *   tcp_connect_intr PEER SELF   (peer: echo 7007, delayed accept 7014)
  */
 #include <fcntl.h>
@@ -164,6 +165,22 @@ static void send_timeout(void)
 	close(fd);
 }
 
+/* no route to 198.51.100.0/24 on either side: ENETUNREACH at once */
+static void failed_at_once(void)
+{
+	for (int nb = 0; nb < 2; nb++) {
+		int fd = socket(AF_INET, SOCK_STREAM | (nb ? SOCK_NONBLOCK : 0), 0);
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int n;
+
+		report(nb ? "non-blocking connect, no route" : "blocking connect, no route",
+		       connect_to(fd, "198.51.100.7", 7007));
+		n = poll(&p, 1, 2000);
+		line("  poll: %d POLLOUT=%d", n, !!(p.revents & POLLOUT));
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -175,5 +192,6 @@ int main(int argc, char **argv)
 	interrupted_then_failed();
 	restarted();
 	send_timeout();
+	failed_at_once();
 	return 0;
 }
