@@ -67,6 +67,16 @@ static __thread uint32_t ctl_seq;
 static _Atomic pid_t daemon_pid;
 
 /*
+ * Set while this thread waits for a reply on its connection. A call made
+ * meanwhile (from a signal handler, also the SIGSYS one of trap.c) takes
+ * a connection of its own, so that it neither reads the reply the outer
+ * call waits for nor leaves its own behind.
+ */
+static __thread bool ctl_busy;
+/* Set when a connection failed (not a reply's status): it is dropped */
+static __thread bool ctl_broken;
+
+/*
  * Blocking connects of this thread that a signal or SO_SNDTIMEO cut short:
  * their replies will come on this thread's control connection.
  */
@@ -99,6 +109,7 @@ static void ctl_key_free(void *p)
 static void atfork_child(void)
 {
 	ctl_drop();
+	ctl_busy = false;       /* forked from a signal handler: no wait here */
 }
 
 #define REAL(name) ust_r.name = (__typeof__(ust_r.name))dlsym(RTLD_NEXT, #name)
@@ -200,15 +211,6 @@ static int ctl_get(void)
 	return fd;
 }
 
-/*
- * Set while this thread waits for a reply on its connection. A call made
- * meanwhile (from a signal handler, also the SIGSYS one of trap.c) takes
- * a connection of its own, so that it neither reads the reply the outer
- * call waits for nor leaves its own behind.
- */
-static __thread bool ctl_busy;
-/* Set when a connection failed (not a reply's status): it is dropped */
-static __thread bool ctl_broken;
 
 /* A reply for a request nobody waits for: an interrupted connect's? */
 static void pend_note(const struct ustack_msg_hdr *rh)

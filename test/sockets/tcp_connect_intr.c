@@ -5,8 +5,8 @@
  * on (a later non-blocking connect says EALREADY, the fd turns writable
  * when it ends, the next connect reports the outcome, the one after that
  * EISCONN); with SA_RESTART the call goes on waiting; SO_SNDTIMEO bounds
- * the wait (EINPROGRESS). A connect that fails at once leaves the fd
- * writable.
+ * the wait (EINPROGRESS); a handler may use other sockets meanwhile. A
+ * connect that fails at once leaves the fd writable.
  *   tcp_connect_intr PEER SELF   (peer: echo 7007, delayed accept 7014)
  */
 #include <fcntl.h>
@@ -137,6 +137,39 @@ static void restarted(void)
 	close(fd);
 }
 
+/* the handler of a signal that comes during a blocking connect: a UDP echo */
+static int udp_fd = -1;
+static volatile sig_atomic_t echoed;
+
+static void on_alarm_echo(int sig)
+{
+	char b[8];
+
+	(void)sig;
+	if (send(udp_fd, "sig", 3, 0) == 3 && recv(udp_fd, b, sizeof(b), 0) == 3)
+		echoed = 1;
+}
+
+static void handler_uses_sockets(void)
+{
+	struct sockaddr_in to = sin_of(peer, 7007);
+	struct sigaction sa = { .sa_handler = on_alarm_echo, .sa_flags = SA_RESTART };
+	struct itimerval it = { .it_value = { 0, 300000 } };
+	struct timeval tv = { 3, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(udp_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	connect(udp_fd, (struct sockaddr *)&to, sizeof(to));
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	report("blocking connect, the handler echoes over UDP meanwhile",
+	       connect_to(fd, silent(), 7007));
+	line("the handler's echo came back: %d", echoed);
+	close(fd);
+	close(udp_fd);
+}
+
 static void send_timeout(void)
 {
 	struct timeval tv = { 0, 300000 };
@@ -191,6 +224,7 @@ int main(int argc, char **argv)
 	interrupted_then_established();
 	interrupted_then_failed();
 	restarted();
+	handler_uses_sockets();
 	send_timeout();
 	failed_at_once();
 	return 0;
