@@ -52,8 +52,7 @@ struct ust_real {
 extern struct ust_real ust_r;
 void ust_init(void);
 
-/* The mark on libustack's own socket system calls (rawsys.c, trap.c) */
-#define UST_MAGIC 0x75737463534b4f31ull
+#include "trapbpf.h"     /* UST_MAGIC */
 void ust_use_raw(void);
 int ust_trap_install(void);
 int ust_aslr_off(void);
