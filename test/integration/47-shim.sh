@@ -24,8 +24,9 @@ ip -n "$NS" addr add $KERNEL/24 dev ustk0
 in_ns() { ip netns exec "$NS" timeout -k 5 30 "$@"; }
 ur() { in_ns "$RUN" --socket "$SOCK" "$@"; }
 
-# a kernel listener for the children: it accepts and closes
-in_ns python3 -c '
+# a kernel listener for the children, for the whole script: it accepts
+# and closes
+ip netns exec "$NS" timeout 300 python3 -c '
 import socket
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("'$KERNEL'", 7300)); l.listen(16)
