@@ -48,8 +48,9 @@ DAEMON_SRC := $(filter-out daemon/link/impair.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
 # libustack.so (the ustack_* calls) and libustack-preload.so (libc's names)
-CLIENT_SRC := libclient/client.c libclient/dgram.c libclient/rawsys.c
-PRELOAD_SRC := libclient/preload.c libclient/trap.c
+CLIENT_SRC := libclient/client.c libclient/dgram.c libclient/fdtab.c \
+	libclient/rawsys.c
+PRELOAD_SRC := libclient/preload.c libclient/trap.c libclient/trapbpf.c
 SOCKTEST_SRC := $(wildcard test/sockets/*.c)
 SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libclient/proto.o
@@ -115,7 +116,8 @@ $(BUILD)/ustackd: $(DAEMON_OBJ) $(BUILD)/libcore.a
 $(BUILD)/ustackctl: $(BUILD)/tools/ustackctl.o $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcore.a
+# the unit tests also run the libc trap's seccomp filter (libclient/trapbpf.c)
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libclient/trapbpf.o $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_UNIT)
 
 # the deterministic network simulator (test/sim): plain and ASan+UBSan

@@ -114,8 +114,8 @@ static const struct opt opts[] = {
 	  "broadcast/multicast solicitations before a neighbour is unreachable (default 3)", true },
 	{ "neigh-ucast-solicit", T_UINT, SOFF(neigh_ucast_solicit), sizeof(unsigned), 1, 100, "N",
 	  "unicast probes of a stale neighbour before it is forgotten (default 3)", true },
-	{ "neigh-queue-len", T_UINT, SOFF(neigh_queue_len), sizeof(unsigned), 1, 4096, "N",
-	  "packets held per neighbour being resolved (default 16)", true },
+	{ "neigh-queue-bytes", T_BYTES, SOFF(neigh_queue_bytes), 0, 1, 1ul << 30, "BYTES",
+	  "packets held per neighbour being resolved, in bytes (default 212992)", true },
 	{ "reass-max", T_UINT, SOFF(reass_max), sizeof(unsigned), 1, 65536, "N",
 	  "datagrams in reassembly at once (default 64)", true },
 	{ "reass-max-bytes", T_BYTES, SOFF(reass_max_bytes), 0, 65536, 1ul << 32, "BYTES",
@@ -468,7 +468,14 @@ static const struct { const char *old, *now; } renamed[] = {
 	{ "arp-max-entries", "neigh-max-entries" },
 	{ "arp-max-age", "neigh-reachable-time" },
 	{ "arp-retries", "neigh-mcast-solicit" },
-	{ "arp-queue-len", "neigh-queue-len" },
+};
+
+/* opt_find()'s answer for an obsolete key: the file reader skips it */
+static const struct opt ignored_opt = { .name = "" };
+
+/* Names from before that no setting answers any more: read, and ignored */
+static const struct { const char *name, *why; } obsolete[] = {
+	{ "arp-queue-len", "the queue is bounded in bytes now: neigh-queue-bytes" },
 };
 
 static const struct opt *opt_find(const char *key)
@@ -479,6 +486,12 @@ static const struct opt *opt_find(const char *key)
 	for (char *p = norm; *p; p++)
 		if (*p == '_')
 			*p = '-';
+	for (size_t i = 0; i < sizeof(obsolete) / sizeof(obsolete[0]); i++)
+		if (!strcmp(obsolete[i].name, norm)) {
+			log_warn("config: '%s' is ignored: %s", norm,
+				 obsolete[i].why);
+			return &ignored_opt;
+		}
 	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
 		if (!strcmp(renamed[i].old, norm)) {
 			log_warn("config: '%s' is now called '%s'",
@@ -541,6 +554,8 @@ static int config_load(struct daemon_config *cfg, const char *path,
 			snprintf(err, errlen, "%s:%u: unknown key '%s'", path, lineno, key);
 			goto fail;
 		}
+		if (o == &ignored_opt)
+			continue;
 		if (opt_set(cfg, &pc, o, val, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			goto fail;

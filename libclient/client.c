@@ -10,20 +10,32 @@
  * SCM_RIGHTS as proof that we hold it. Replies carry the status Linux
  * would give, mapped to errno here and only here.
  *
- * Data: a UDP socket's channel is SOCK_SEQPACKET; each message is a
- * struct ustack_dgram_hdr and the payload. Receiving is one recvmsg on
- * the channel with the header as the first iovec; sending is a SENDTO
- * request, so that errors come back synchronously as from the kernel.
+ * Data: a datagram socket's channel is SOCK_SEQPACKET (dgram.c). A
+ * stream's channel carries the bytes; a send on it is made with
+ * MSG_NOSIGNAL, so that when the daemon has shut the channel (a reset)
+ * the daemon's error decides, as Linux's tcp_sendmsg() (ECONNRESET once,
+ * then EPIPE and SIGPIPE); write() and writev() stay write(2) and
+ * writev(2) when SIGPIPE is ignored (stream_xmit()). A stream that is not
+ * connected or listens is answered here (stream_unusable()).
  * Blocking, O_NONBLOCK, SO_RCVTIMEO/SO_SNDTIMEO, poll/select/epoll are
  * the kernel's own on the program's end; the options that concern the
  * descriptor itself are set on it directly.
  *
- * The descriptor table: one 32-bit word per fd number, 0 while unknown,
- * UST_NOT_OURS, or UST_OURS with the domain and type. A socket we create
- * or accept is entered at once; an fd we have not seen (inherited across
- * exec, received from another process) is asked about once: an AF_UNIX
- * socket whose peer is the daemon's process is looked up with a QUERY.
- * close and the dup family keep the table right.
+ * The descriptor table (fdtab.c) says which fds are ours. A socket we
+ * create or accept is entered at once; an fd we have not seen (inherited
+ * across exec, received from another process) is asked about once: an
+ * AF_UNIX socket whose peer is the daemon's process is looked up with a
+ * QUERY. close and the dup family keep the table right, and an entry is
+ * confirmed (the socket's identity) before anything but a plain stream
+ * read or write relies on it, because libc closes sockets we never see
+ * closed. The control connection is confirmed the same way before each
+ * use: a program may close it with closefrom().
+ *
+ * A call made while the thread waits on its connection (from a signal
+ * handler) uses a connection of its own. A blocking connect is the one
+ * request whose reply may take long: a signal or SO_SNDTIMEO ends the
+ * wait as in Linux, and its reply is then awaited by the next connect()
+ * or noted when it passes by (struct pend_connect).
  */
 #include "client.h"
 
@@ -41,8 +53,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -56,17 +66,41 @@ struct ust_real ust_r;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_key_t ctl_key;
 static __thread int ctl_fd = -1;
+static __thread uint32_t ctl_id;        /* ctl_fd's identity */
 static __thread uint32_t ctl_seq;
 static _Atomic pid_t daemon_pid;
 
-static _Atomic uint32_t *fdtab;
-static unsigned fdtab_size;
+/*
+ * Set while this thread waits for a reply on its connection. A call made
+ * meanwhile (from a signal handler, also the SIGSYS one of trap.c) takes
+ * a connection of its own, so that it neither reads the reply the outer
+ * call waits for nor leaves its own behind.
+ */
+static __thread bool ctl_busy;
+/* Set when a connection failed (not a reply's status): it is dropped */
+static __thread bool ctl_broken;
 
+/*
+ * Blocking connects of this thread that a signal or SO_SNDTIMEO cut short:
+ * their replies will come on this thread's control connection.
+ */
+struct pend_connect {
+	int fd;
+	uint32_t id;                    /* the socket's identity */
+	uint32_t seq;                   /* the CONNECT request's */
+	int status;                     /* its outcome, once done */
+	bool live, done;
+};
+#define NPEND 4
+static __thread struct pend_connect pendc[NPEND];
+
+/* Forget the connection, closing it only if the number is still ours. */
 static void ctl_drop(void)
 {
-	if (ctl_fd >= 0)
+	if (ctl_fd >= 0 && ust_identity(ctl_fd) == ctl_id)
 		ust_r.close(ctl_fd);
 	ctl_fd = -1;
+	memset(pendc, 0, sizeof(pendc));
 }
 
 static void ctl_key_free(void *p)
@@ -79,16 +113,13 @@ static void ctl_key_free(void *p)
 static void atfork_child(void)
 {
 	ctl_drop();
+	ctl_busy = false;       /* forked from a signal handler: no wait here */
 }
 
 #define REAL(name) ust_r.name = (__typeof__(ust_r.name))dlsym(RTLD_NEXT, #name)
 
 static void init_real(void)
 {
-	struct rlimit rl;
-	size_t bytes;
-	void *p;
-
 	REAL(socket); REAL(bind); REAL(listen); REAL(accept4); REAL(connect);
 	REAL(shutdown); REAL(close); REAL(getsockname); REAL(getpeername);
 	REAL(getsockopt); REAL(setsockopt); REAL(sendmsg); REAL(recvmsg);
@@ -98,17 +129,7 @@ static void init_real(void)
 	REAL(ppoll);
 	REAL(select); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
 	REAL(close_range); REAL(socketpair);
-	fdtab_size = 1u << 16;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max > fdtab_size)
-		fdtab_size = rl.rlim_max > (1u << 22) ? 1u << 22
-						      : (unsigned)rl.rlim_max;
-	bytes = (size_t)fdtab_size * sizeof(*fdtab);
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		fdtab_size = 0;
-	else
-		fdtab = p;
+	ust_fdtab_init();
 	pthread_key_create(&ctl_key, ctl_key_free);
 	pthread_atfork(NULL, NULL, atfork_child);
 }
@@ -145,14 +166,26 @@ static const char *ctl_path(void)
 	return p && *p ? p : USTACK_DEFAULT_SOCKET;
 }
 
-static int ctl_get(void)
+/* Is this thread's control descriptor still the connection it opened? */
+static bool ctl_alive(void)
+{
+	if (ctl_fd < 0)
+		return false;
+	if (ust_identity(ctl_fd) == ctl_id)
+		return true;
+	/* closed behind our back (closefrom, a raw close): the number may
+	 * be another object now; leave it alone */
+	ctl_fd = -1;
+	memset(pendc, 0, sizeof(pendc));
+	return false;
+}
+
+static int ctl_open(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = ctl_path();
 	int fd;
 
-	if (ctl_fd >= 0)
-		return ctl_fd;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -165,42 +198,54 @@ static int ctl_get(void)
 		ust_r.close(fd);
 		return -e;
 	}
+	return fd;
+}
+
+static int ctl_get(void)
+{
+	int fd;
+
+	if (ctl_alive())
+		return ctl_fd;
+	fd = ctl_open();
+	if (fd < 0)
+		return fd;
 	ctl_fd = fd;
+	ctl_id = ust_identity(fd);
 	pthread_setspecific(ctl_key, (void *)1);
 	return fd;
 }
 
-/*
- * One request and its reply. @fd: sent with SCM_RIGHTS, or -1. @iov2: an
- * extra body part (a datagram's payload), or NULL. @rfd: set to an fd
- * that came with the reply (or -1). Return: the reply's status (0 or
- * -errno), or -ENETDOWN if the daemon is not there.
- */
-static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
-			const struct iovec *iov2, int niov2, int fd,
-			void *reply, size_t rcap, size_t *rlen, int *rfd,
-			int rflags)
+
+/* A reply for a request nobody waits for: an interrupted connect's? */
+static void pend_note(const struct ustack_msg_hdr *rh)
+{
+	if ((rh->type & ~USTACK_MSG_REPLY) != USTACK_MSG_CONNECT)
+		return;
+	for (int i = 0; i < NPEND; i++) {
+		if (pendc[i].live && !pendc[i].done && pendc[i].seq == rh->seq) {
+			pendc[i].done = true;
+			pendc[i].status = rh->status;
+		}
+	}
+}
+
+/* Send a request on connection @c. Return: 0, or -errno */
+static int ctl_send(int c, uint16_t type, const void *body, size_t blen,
+		    const struct iovec *iov2, int niov2, int fd, uint32_t seq)
 {
 	struct ustack_msg_hdr h = { .magic = USTACK_PROTO_MAGIC,
 				    .version = USTACK_PROTO_VERSION,
-				    .type = type };
+				    .type = type, .seq = seq };
 	struct iovec iov[3 + 64];
 	union {
 		struct cmsghdr c;
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 0 };
-	/* the largest reply: a DGERR with its bytes */
-	uint8_t rbuf[sizeof(h) + sizeof(struct ustack_dgerr_reply) +
-		     USTACK_DGERR_PAYLOAD_MAX];
 	size_t total = sizeof(h) + blen;
-	int c = ctl_get(), attempt;
 	ssize_t n;
 
-	if (rfd)
-		*rfd = -1;
-	if (c < 0)
-		return -ENETDOWN;
 	if (niov2 > 64)
 		return -EMSGSIZE;
 	iov[msg.msg_iovlen++] = (struct iovec){ &h, sizeof(h) };
@@ -213,7 +258,6 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 	if (total > USTACK_MSG_MAX)
 		return -EMSGSIZE;
 	h.len = (uint32_t)total;
-	h.seq = ++ctl_seq;
 	if (fd >= 0) {
 		memset(&cm, 0, sizeof(cm));
 		msg.msg_control = cm.b;
@@ -223,17 +267,89 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 		cm.c.cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(&cm.c), &fd, sizeof(int));
 	}
-	for (attempt = 0;; attempt++) {
+	do
 		n = ust_r.sendmsg(c, &msg, MSG_NOSIGNAL);
-		if (n >= 0 || errno != EINTR)
-			break;
-	}
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EBADF && fd >= 0)
+		return -EBADF;          /* @fd is not open */
 	if (n < 0) {
-		int e = errno;
-
-		ctl_drop();
-		return e == EBADF ? -EBADF : -ENETDOWN;
+		ctl_broken = true;
+		return -ENETDOWN;
 	}
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until connection @c can be read. @deadline: CLOCK_MONOTONIC ms, or
+ * -1 for none. @intr: a signal ends the wait. Return: 0, -EINTR, -EAGAIN
+ * (the deadline passed)
+ */
+static int ctl_readable(int c, int64_t deadline, bool intr)
+{
+	for (;;) {
+		struct pollfd p = { .fd = c, .events = POLLIN };
+		int64_t left = deadline - mono_ms();
+		int n;
+
+		if (left < 0)
+			left = 0;
+		n = ust_r.poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == 0 && left < INT32_MAX)
+			return -EAGAIN;
+		if (n < 0 && errno == EINTR && intr)
+			return -EINTR;
+	}
+}
+
+/* Take the fds that came with a reply: the first in *got, close the rest */
+static void ctl_take_fds(struct msghdr *m, int *got)
+{
+	for (struct cmsghdr *cp = CMSG_FIRSTHDR(m); cp; cp = CMSG_NXTHDR(m, cp)) {
+		if (cp->cmsg_level != SOL_SOCKET || cp->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cp->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cp) + i * sizeof(int), sizeof(f));
+			if (*got < 0)
+				*got = f;
+			else
+				ust_r.close(f);
+		}
+	}
+}
+
+/* How ctl_wait() waits */
+struct ctl_how {
+	int64_t deadline;       /* CLOCK_MONOTONIC ms, or -1: none */
+	bool intr;              /* a signal ends the wait (-EINTR) */
+	bool main;              /* @c is the thread's own connection */
+};
+
+/*
+ * Wait on connection @c for the reply to request @seq of @type. Other
+ * replies on the way are stale (an interrupted connect's: noted). Return:
+ * its status, or -EINTR/-EAGAIN as @how allows, -ENETDOWN, -EPROTO
+ */
+static int ctl_wait(int c, uint16_t type, uint32_t seq, void *reply,
+		    size_t rcap, size_t *rlen, int *rfd, int rflags,
+		    const struct ctl_how *how)
+{
+	/* the largest reply: a DGERR with its bytes */
+	uint8_t rbuf[sizeof(struct ustack_msg_hdr) +
+		     sizeof(struct ustack_dgerr_reply) +
+		     USTACK_DGERR_PAYLOAD_MAX];
+
 	for (;;) {
 		struct iovec riov = { rbuf, sizeof(rbuf) };
 		union {
@@ -244,40 +360,39 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 				       .msg_control = rcm.b,
 				       .msg_controllen = sizeof(rcm.b) };
 		struct ustack_msg_hdr rh;
-		struct cmsghdr *cp;
-		int got = -1;
+		int got = -1, rc;
+		ssize_t n;
 
-		n = ust_r.recvmsg(c, &rmsg, rflags);
-		if (n < 0 && errno == EINTR)
+		if (how->deadline >= 0) {
+			rc = ctl_readable(c, how->deadline, how->intr);
+			if (rc)
+				return rc;
+		}
+		n = ust_r.recvmsg(c, &rmsg, rflags |
+				  (how->deadline >= 0 ? MSG_DONTWAIT : 0));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+			if (errno == EINTR && how->intr)
+				return -EINTR;
 			continue;
+		}
 		if (n <= 0) {
-			ctl_drop();
+			ctl_broken = true;
 			return -ENETDOWN;
 		}
-		for (cp = CMSG_FIRSTHDR(&rmsg); cp; cp = CMSG_NXTHDR(&rmsg, cp)) {
-			if (cp->cmsg_level != SOL_SOCKET ||
-			    cp->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (cp->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int f;
-
-				memcpy(&f, CMSG_DATA(cp) + i * sizeof(int), sizeof(f));
-				if (got < 0)
-					got = f;
-				else
-					ust_r.close(f);
-			}
-		}
+		ctl_take_fds(&rmsg, &got);
 		if (ustack_msg_check(rbuf, (size_t)n, 1, &rh) ||
-		    (rh.type & ~USTACK_MSG_REPLY) != type || rh.seq != h.seq) {
-			/* not our reply: a stale one after EINTR; skip it */
+		    ((rh.type & ~USTACK_MSG_REPLY) != type && rh.seq == seq)) {
 			if (got >= 0)
 				ust_r.close(got);
-			if (ustack_msg_check(rbuf, (size_t)n, 1, &rh) == 0 &&
-			    rh.seq != h.seq)
-				continue;
-			ctl_drop();
+			ctl_broken = true;
 			return -EPROTO;
+		}
+		if (rh.seq != seq) {
+			if (got >= 0)
+				ust_r.close(got);
+			if (how->main)
+				pend_note(&rh);
+			continue;
 		}
 		if (rh.status == 0 && rlen) {
 			*rlen = (size_t)n - sizeof(rh);
@@ -291,6 +406,61 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 			ust_r.close(got);
 		return rh.status;
 	}
+}
+
+/* A call made while this thread already waits: on a connection of its own */
+static int ctl_call_nested(uint16_t type, const void *body, size_t blen,
+			   const struct iovec *iov2, int niov2, int fd,
+			   void *reply, size_t rcap, size_t *rlen, int *rfd,
+			   int rflags)
+{
+	const struct ctl_how how = { .deadline = -1 };
+	bool broken = ctl_broken;       /* the outer call's */
+	int c = ctl_open(), rc;
+
+	if (c < 0)
+		return -ENETDOWN;
+	rc = ctl_send(c, type, body, blen, iov2, niov2, fd, 1);
+	if (rc == 0)
+		rc = ctl_wait(c, type, 1, reply, rcap, rlen, rfd, rflags, &how);
+	ust_r.close(c);
+	ctl_broken = broken;
+	return rc;
+}
+
+/*
+ * One request and its reply. @fd: sent with SCM_RIGHTS, or -1. @iov2: an
+ * extra body part (a datagram's payload), or NULL. @rfd: set to an fd
+ * that came with the reply (or -1). Return: the reply's status (0 or
+ * -errno), or -ENETDOWN if the daemon is not there.
+ */
+static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
+			const struct iovec *iov2, int niov2, int fd,
+			void *reply, size_t rcap, size_t *rlen, int *rfd,
+			int rflags)
+{
+	const struct ctl_how how = { .deadline = -1, .main = true };
+	uint32_t seq;
+	int c, rc;
+
+	if (rfd)
+		*rfd = -1;
+	if (ctl_busy)
+		return ctl_call_nested(type, body, blen, iov2, niov2, fd,
+				       reply, rcap, rlen, rfd, rflags);
+	c = ctl_get();
+	if (c < 0)
+		return -ENETDOWN;
+	ctl_busy = true;
+	seq = ++ctl_seq;
+	rc = ctl_send(c, type, body, blen, iov2, niov2, fd, seq);
+	if (rc == 0)
+		rc = ctl_wait(c, type, seq, reply, rcap, rlen, rfd, rflags, &how);
+	ctl_busy = false;
+	if (ctl_broken)
+		ctl_drop();
+	ctl_broken = false;
+	return rc;
 }
 
 static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
@@ -349,12 +519,18 @@ static unsigned kind_of(const struct ustack_sock_info *info)
 	       ((unsigned)info->type & UST_TYPE_MASK);
 }
 
-/* An fd we have not seen: is it one of ours (inherited across exec)? */
-static unsigned resolve(int fd)
+/**
+ * ust_resolve() - an fd not seen before: is it one of ours?
+ * @fd: the descriptor (inherited across exec, received from elsewhere, or
+ *      whose object changed since we learnt it)
+ * @id: set to its identity (ust_identity()), or 0
+ *
+ * Return: UST_NOT_OURS, or UST_OURS|domain|type
+ */
+unsigned ust_resolve(int fd, uint32_t *id)
 {
 	struct ustack_sock_info info;
 	struct ucred cr;
-	struct stat st;
 	socklen_t len = sizeof(int);
 	int dom = 0;
 	size_t n = 0;
@@ -362,7 +538,8 @@ static unsigned resolve(int fd)
 	int saved = errno;
 	unsigned k = UST_NOT_OURS;
 
-	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+	*id = ust_identity(fd);
+	if (!*id)
 		goto out;
 	if (ust_r.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) ||
 	    dom != AF_UNIX)
@@ -382,45 +559,24 @@ out:
 	return k;
 }
 
-unsigned ust_kind(int fd)
+/**
+ * ust_forget_received() - descriptors that came with a message are new
+ * @msg: a message just received, with its control data
+ */
+void ust_forget_received(const struct msghdr *msg)
 {
-	uint32_t v;
+	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
+	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
 
-	ust_init();
-	if (fd < 0 || (unsigned)fd >= fdtab_size)
-		return 0;
-	v = atomic_load_explicit(&fdtab[fd], memory_order_acquire);
-	if (v == 0) {
-		v = resolve(fd);
-		atomic_store_explicit(&fdtab[fd], v, memory_order_release);
-	}
-	return v & UST_OURS ? v : 0;
-}
-
-static void set_kind(int fd, unsigned k)
-{
-	if (fd >= 0 && (unsigned)fd < fdtab_size)
-		atomic_store_explicit(&fdtab[fd], k, memory_order_release);
-}
-
-void ust_forget(int fd)
-{
-	set_kind(fd, 0);
-}
-
-void ust_forget_range(unsigned lo, unsigned hi)
-{
-	for (unsigned i = lo; i <= hi && i < fdtab_size; i++)
-		set_kind((int)i, 0);
-}
-
-static void set_flags(int fd, unsigned set, unsigned clear)
-{
-	if (fd >= 0 && (unsigned)fd < fdtab_size) {
-		uint32_t v = atomic_load(&fdtab[fd]);
-
-		if (v & UST_OURS)
-			atomic_store(&fdtab[fd], (v | set) & ~clear);
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(f));
+			ust_forget(f);
+		}
 	}
 }
 
@@ -438,7 +594,7 @@ static void stream_settle(int fd, unsigned k)
 	    !(p.revents & POLLOUT))
 		return;
 	ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	set_flags(fd, 0, UST_SMALLBUF);
+	ust_set_flags(fd, 0, UST_SMALLBUF);
 }
 
 static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
@@ -464,11 +620,12 @@ static int stream_error(int fd)
 
 /*
  * A stream send that cannot go (the daemon shut the channel after a reset
- * or timeout, the program shut it down, or it is not connected), as
- * Linux's tcp_sendmsg() -> sk_stream_error() answers: the pending error
- * first, without SIGPIPE (ECONNRESET after a reset, the error of a failed
- * connect), then EPIPE, with SIGPIPE unless MSG_NOSIGNAL; SIGPIPE also
- * when the pending error is EPIPE itself (a reset in CLOSE_WAIT).
+ * or timeout, the program shut it down, it is not connected or it
+ * listens), as Linux's tcp_sendmsg() -> sk_stream_error() answers: the
+ * pending error first, without SIGPIPE (ECONNRESET after a reset, the
+ * error of a failed connect), then EPIPE, with SIGPIPE unless
+ * MSG_NOSIGNAL; SIGPIPE also when the pending error is EPIPE itself (a
+ * reset in CLOSE_WAIT).
  */
 static ssize_t stream_send_error(int fd, int flags)
 {
@@ -482,40 +639,94 @@ static ssize_t stream_send_error(int fd, int flags)
 }
 
 /*
- * A stream socket that is not connected (never, or no more after a failed
- * connect or connect(AF_UNSPEC)): its channel would take the bytes, so
- * answer here: sends as above, receives the pending error or ENOTCONN.
+ * A stream that cannot carry data: not connected (never, or no more after
+ * a failed connect or connect(AF_UNSPEC)), or listening. Its channel
+ * would take the bytes or wait, so answer here as Linux's tcp_sendmsg()
+ * and tcp_recvmsg() do: sends as stream_send_error(), receives the
+ * pending error or ENOTCONN (a listener: ENOTCONN). @k must be confirmed.
+ * Return: -1, or 0 if the stream is usable
  */
-static ssize_t stream_unconnected_send(int fd, int flags)
+static int stream_unusable(int fd, unsigned k, bool send, int flags)
 {
-	return stream_send_error(fd, flags);
-}
+	int e = 0;
 
-static ssize_t stream_unconnected_recv(int fd)
-{
-	int e = stream_error(fd);
-
+	if (!(k & (UST_FRESH | UST_LISTENING)))
+		return 0;
+	if (send)
+		return (int)stream_send_error(fd, flags);
+	if (k & UST_FRESH)
+		e = stream_error(fd);
 	return fail(e ? -e : -ENOTCONN);
 }
 
-/* Send on a connected stream's channel, with the kernel's SIGPIPE kept
- * out of it: the daemon's error decides. */
-static ssize_t stream_sendmsg(int fd, const struct msghdr *m, int flags)
-{
-	ssize_t n = ust_r.sendmsg(fd, m, flags | MSG_NOSIGNAL);
+/* A send on an fd whose entry said "ours": it turned out not to be */
+#define NOT_OURS_NOW (-2)
 
-	if (n < 0 && errno == EPIPE)
-		return stream_send_error(fd, flags);
-	return n;
+/*
+ * SIGPIPE ignored (SIG_IGN), as far as the shim knows: it reads the
+ * disposition when it loads and whenever the program sets SIGPIPE's
+ * (preload.c); libustack used alone never sets this. See stream_xmit().
+ */
+static atomic_bool sigpipe_ign;
+static bool sigpipe_tracked;
+
+/**
+ * ust_sigpipe_note() - the program set the disposition of signal @sig
+ * @sig: the signal
+ */
+void ust_sigpipe_note(int sig)
+{
+	struct sigaction sa;
+
+	if (sig != SIGPIPE || !sigpipe_tracked ||
+	    sigaction(SIGPIPE, NULL, &sa))
+		return;
+	atomic_store(&sigpipe_ign, !(sa.sa_flags & SA_SIGINFO) &&
+				   sa.sa_handler == SIG_IGN);
 }
 
-static ssize_t stream_send(int fd, const void *buf, size_t len, int flags)
+/* ust_sigpipe_track() - from now on, every change is noted (preload.c) */
+void ust_sigpipe_track(void)
 {
-	ssize_t n = ust_r.send(fd, buf, len, flags | MSG_NOSIGNAL);
+	sigpipe_tracked = true;
+	ust_sigpipe_note(SIGPIPE);
+}
 
-	if (n < 0 && errno == EPIPE)
-		return stream_send_error(fd, flags);
-	return n;
+/*
+ * Send on a connected stream's channel, with the kernel's SIGPIPE kept
+ * out of it: when the daemon shut the channel, its error decides
+ * (stream_send_error()). write() and writev() (@plain) are sent with
+ * MSG_NOSIGNAL too, unless SIGPIPE is ignored: then they stay write(2)
+ * and writev(2), which no signal can come of, and which a program that
+ * confines itself to read and write with seccomp (sshd's privilege
+ * separated child) may still make.
+ *
+ * The entry was not confirmed (fdtab.c): a failure that another object on
+ * the fd could give (EPIPE, ENOTSOCK) confirms it first. Return: as
+ * sendmsg, or NOT_OURS_NOW (the caller makes its libc call, which fails
+ * the same way, with the kernel's signal)
+ */
+static ssize_t stream_xmit(int fd, unsigned k, const struct msghdr *m,
+			   int flags, bool plain)
+{
+	ssize_t n;
+	int e;
+
+	if (plain && atomic_load_explicit(&sigpipe_ign, memory_order_relaxed))
+		n = m->msg_iovlen == 1 ?
+		    ust_r.write(fd, m->msg_iov[0].iov_base,
+				m->msg_iov[0].iov_len) :
+		    ust_r.writev(fd, m->msg_iov, (int)m->msg_iovlen);
+	else
+		n = ust_r.sendmsg(fd, m, flags | MSG_NOSIGNAL);
+	e = errno;
+	if (n >= 0 || (e != EPIPE && e != ENOTSOCK))
+		return n;
+	if (!ust_check(fd, k))
+		return NOT_OURS_NOW;
+	if (e != EPIPE)
+		return (errno = e, -1);
+	return stream_send_error(fd, flags);
 }
 
 /* A stream read gave 0: end of stream, or the reset that ended it? */
@@ -523,7 +734,8 @@ static ssize_t stream_eof(int fd, size_t len)
 {
 	int e;
 
-	if (len == 0)
+	/* an fd that names another object now: its own end of file */
+	if (len == 0 || !ust_kind_checked(fd))
 		return 0;
 	e = stream_error(fd);
 	if (e) {
@@ -536,16 +748,9 @@ static ssize_t stream_eof(int fd, size_t len)
 	return 0;
 }
 
-void ust_copy(int from, int to)
-{
-	if (from < 0 || (unsigned)from >= fdtab_size)
-		return;
-	set_kind(to, atomic_load(&fdtab[from]));
-}
-
 PUBLIC int ustack_is_socket(int fd)
 {
-	return ust_kind(fd) != 0;
+	return ust_kind_checked(fd) != 0;
 }
 
 /* ---- socket calls ---- */
@@ -560,8 +765,11 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 	int fd, rc;
 
 	ust_init();
-	if (domain != AF_INET && domain != AF_INET6)
-		return ust_r.socket(domain, type, protocol);
+	if (domain != AF_INET && domain != AF_INET6) {
+		fd = ust_r.socket(domain, type, protocol);
+		ust_set(fd, UST_NOT_OURS);
+		return fd;
+	}
 	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
 		return fail(-EINVAL);
 	rc = ctl_call_iov(USTACK_MSG_SOCKET, &req, sizeof(req), NULL, 0, -1,
@@ -573,7 +781,7 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 		return fail(-EPROTO);
 	if (type & SOCK_NONBLOCK)
 		ust_r.fcntl(fd, F_SETFL, O_NONBLOCK | ust_r.fcntl(fd, F_GETFL));
-	set_kind(fd, kind_of(&info) | (info.type == SOCK_STREAM ? UST_FRESH : 0));
+	ust_set(fd, kind_of(&info) | (info.type == SOCK_STREAM ? UST_FRESH : 0));
 	return fd;
 }
 
@@ -582,14 +790,22 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
  * family exists. Whether AF_INET6 exists is ustack's to say, not the host
  * kernel's (until IPv6 it does not: EAFNOSUPPORT, as on a kernel booted
  * with ipv6.disable=1), so a socket of that kind is asked of the daemon.
+ * The numbers of a kernel pair are entered as not ours (an entry left by
+ * a socket libc closed would otherwise be checked first).
  */
 int ust_socketpair(int domain, int type, int protocol, int sv[2])
 {
-	int fd;
+	int fd, rc;
 
 	ust_init();
-	if (domain != AF_INET6)
-		return ust_r.socketpair(domain, type, protocol, sv);
+	if (domain != AF_INET6) {
+		rc = ust_r.socketpair(domain, type, protocol, sv);
+		if (rc == 0) {
+			ust_set(sv[0], UST_NOT_OURS);
+			ust_set(sv[1], UST_NOT_OURS);
+		}
+		return rc;
+	}
 	fd = ustack_socket(domain, type, protocol);
 	if (fd < 0)
 		return -1;
@@ -597,13 +813,31 @@ int ust_socketpair(int domain, int type, int protocol, int sv[2])
 	return fail(-EOPNOTSUPP);
 }
 
-/* Not a ustack socket: the call is libc's. */
+/* Not a ustack socket (confirmed): the call is libc's. */
 #define PASS_UNLESS_OURS(k, fd, call) \
 	do { \
-		(k) = ust_kind(fd); \
+		(k) = ust_kind_checked(fd); \
 		if (!(k)) \
 			return ust_r.call; \
 	} while (0)
+
+/*
+ * The same, where the entry needs confirming only if @need(k): elsewhere
+ * the call is the kernel's on the channel, as on any other descriptor.
+ */
+#define PASS_UNLESS_OURS_IF(k, fd, need, call) \
+	do { \
+		(k) = ust_kind(fd); \
+		if ((k) && (need)) \
+			(k) = ust_check(fd, (k)); \
+		if (!(k)) \
+			return ust_r.call; \
+	} while (0)
+
+/* What only a confirmed entry may decide: a datagram channel, answers
+ * without the kernel (never connected, listening), the filler */
+#define UST_DECIDES_STREAM (UST_FRESH | UST_LISTENING | UST_SMALLBUF)
+#define UST_DECIDES(k) (ust_is_dgram(k) || ((k) & UST_DECIDES_STREAM))
 
 static int to_ua(struct ustack_sockaddr *ua, const struct sockaddr *sa,
 		 socklen_t len)
@@ -635,8 +869,190 @@ PUBLIC int ustack_listen(int fd, int backlog)
 	PASS_UNLESS_OURS(k, fd, listen(fd, backlog));
 	rc = ctl_call(USTACK_MSG_LISTEN, &v, sizeof(v), fd, NULL, 0, NULL);
 	if (rc == 0)
-		set_flags(fd, UST_LISTENING, UST_FRESH);
+		ust_set_flags(fd, UST_LISTENING, UST_FRESH);
 	return rc ? fail(rc) : 0;
+}
+
+/*
+ * Keep a stream's fd unwritable until its handshake ends, as the kernel
+ * does: lower its send buffer and fill it; the daemon discards exactly
+ * these bytes (the count goes with the CONNECT) when the outcome is known.
+ * Return: the number of bytes written
+ */
+static uint32_t stream_fill(int fd)
+{
+	static const char fill[512];
+	uint32_t filler = 0;
+	int v = 1;
+
+	ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = ust_r.send(fd, fill, sizeof(fill),
+				       MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		filler += (uint32_t)n;
+	}
+	ust_set_flags(fd, UST_SMALLBUF, 0);
+	return filler;
+}
+
+/* SO_SNDTIMEO of @fd (kept on the channel) as a deadline, or -1: none */
+static int64_t sndtimeo_deadline(int fd)
+{
+	struct timeval tv = { 0, 0 };
+	socklen_t l = sizeof(tv);
+
+	if (ust_r.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) ||
+	    (tv.tv_sec == 0 && tv.tv_usec == 0))
+		return -1;
+	return mono_ms() + (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+}
+
+static struct pend_connect *pend_find(int fd)
+{
+	uint32_t id = ust_entry_id(fd);
+
+	for (int i = 0; i < NPEND; i++)
+		if (pendc[i].live && pendc[i].fd == fd && pendc[i].id == id)
+			return &pendc[i];
+	return NULL;
+}
+
+/* Remember connect request @seq, cut short, whose reply is still to come */
+static void pend_add(int fd, uint32_t seq)
+{
+	struct pend_connect *p = &pendc[0];
+
+	for (int i = 0; i < NPEND; i++) {
+		if (!pendc[i].live) {
+			p = &pendc[i];
+			break;
+		}
+		if (pendc[i].seq < p->seq)
+			p = &pendc[i];  /* else the oldest gives way */
+	}
+	*p = (struct pend_connect){ .fd = fd, .id = ust_entry_id(fd),
+				    .seq = seq, .live = true };
+	ust_set_flags(fd, UST_CONNECT_PEND, 0);
+}
+
+/*
+ * A blocking stream connect: the daemon answers when the handshake ends.
+ * Linux's rules for the wait (inet_stream_connect): a signal whose handler
+ * has SA_RESTART restarts it (the kernel restarts our recvmsg), one
+ * without ends it with EINTR; SO_SNDTIMEO bounds it (EINPROGRESS), and
+ * with a bound any signal ends it (EINTR). Cut short, the handshake goes
+ * on: its reply is awaited by the next connect() (connect_resume()).
+ */
+static int stream_connect_wait(int fd, const struct ustack_connect_req *r)
+{
+	struct ctl_how how = { .deadline = sndtimeo_deadline(fd),
+			       .intr = true, .main = true };
+	uint32_t seq;
+	int c, rc;
+
+	if (ctl_busy)   /* in a signal handler: wait on a connection of its own */
+		return ctl_call(USTACK_MSG_CONNECT, r, sizeof(*r), fd, NULL, 0,
+				NULL);
+	c = ctl_get();
+	if (c < 0)
+		return -ENETDOWN;
+	ctl_busy = true;
+	seq = ++ctl_seq;
+	rc = ctl_send(c, USTACK_MSG_CONNECT, r, sizeof(*r), NULL, 0, fd, seq);
+	if (rc == 0)
+		rc = ctl_wait(c, USTACK_MSG_CONNECT, seq, NULL, 0, NULL, NULL,
+			      0, &how);
+	ctl_busy = false;
+	if (ctl_broken) {
+		ctl_drop();
+		ctl_broken = false;
+	}
+	if (rc == -EINTR || rc == -EAGAIN) {
+		pend_add(fd, seq);
+		return rc == -EINTR ? -EINTR : -EINPROGRESS;
+	}
+	return rc;
+}
+
+/*
+ * connect() on a socket whose blocking connect was cut short: as Linux in
+ * SS_CONNECTING, wait for the outcome (blocking), or EALREADY (not
+ * blocking, or SO_SNDTIMEO passed); once it has ended, report it (0 or the
+ * error) once. Return: 0 or -errno, or 1 if this thread does not hold the
+ * outcome (another thread's connect, or lost): then the daemon answers.
+ */
+static int connect_resume(int fd, bool nonblock)
+{
+	struct ctl_how how = { .deadline = nonblock ? 0 : sndtimeo_deadline(fd),
+			       .intr = true, .main = true };
+	struct pend_connect *p = pend_find(fd);
+	int rc;
+
+	if (!p) {
+		ust_set_flags(fd, 0, UST_CONNECT_PEND);
+		return 1;
+	}
+	if (!p->done) {
+		if (ctl_busy || !ctl_alive())
+			return ctl_busy ? -EALREADY : 1;
+		ctl_busy = true;
+		rc = ctl_wait(ctl_fd, USTACK_MSG_CONNECT, p->seq, NULL, 0, NULL,
+			      NULL, 0, &how);
+		ctl_busy = false;
+		if (ctl_broken) {
+			ctl_drop();
+			ctl_broken = false;
+			return 1;
+		}
+		if (rc == -EINTR)
+			return rc;
+		if (rc == -EAGAIN)
+			return -EALREADY;
+		p->status = rc;
+	}
+	rc = p->status;
+	p->live = false;
+	ust_set_flags(fd, 0, UST_CONNECT_PEND);
+	return rc;
+}
+
+/*
+ * SO_ERROR of a stream whose blocking connect was cut short: a failure
+ * comes as the reply to that connect, which the daemon does not keep for
+ * SO_ERROR. Linux reports it once, here or to the next connect (which
+ * then says ECONNABORTED). Return: the error, or 0 (the daemon answers)
+ */
+static int connect_pending_error(int fd)
+{
+	struct ctl_how how = { .deadline = 0, .intr = true, .main = true };
+	struct pend_connect *p = pend_find(fd);
+	int rc;
+
+	if (!p)
+		return 0;
+	if (!p->done && !ctl_busy && ctl_alive()) {
+		ctl_busy = true;
+		rc = ctl_wait(ctl_fd, USTACK_MSG_CONNECT, p->seq, NULL, 0, NULL,
+			      NULL, 0, &how);
+		ctl_busy = false;
+		if (ctl_broken) {
+			ctl_drop();
+			ctl_broken = false;
+			return 0;
+		}
+		if (rc != -EAGAIN && rc != -EINTR) {
+			p->done = true;
+			p->status = rc;
+		}
+	}
+	if (!p->done || p->status == 0 || p->status == -ECONNABORTED)
+		return 0;
+	rc = -p->status;
+	p->status = -ECONNABORTED;
+	return rc;
 }
 
 /*
@@ -682,16 +1098,22 @@ static void stream_flush(int fd)
  * After a stream's connect(): a failed one (Linux leaves the socket
  * unconnected, to try again; EINPROGRESS, EALREADY, EISCONN and EINTR
  * leave a connection going) and a disconnect make it unconnected, with a
- * new filler for the next non-blocking attempt.
+ * new filler for the next attempt; a disconnect also ends the wait for a
+ * blocking connect cut short (Linux: SS_UNCONNECTED).
  */
 static void stream_connected(int fd, int rc, bool unspec)
 {
 	if (unspec && rc == 0) {
+		struct pend_connect *p = pend_find(fd);
+
+		if (p)          /* its reply, when it comes, is nobody's */
+			p->live = false;
 		stream_flush(fd);
-		set_flags(fd, UST_FRESH, UST_CONNECT_TRIED | UST_LISTENING);
+		ust_set_flags(fd, UST_FRESH, UST_CONNECT_TRIED |
+			      UST_LISTENING | UST_CONNECT_PEND);
 	} else if (rc && rc != -EINPROGRESS && rc != -EALREADY &&
 		   rc != -EISCONN && rc != -EINTR) {
-		set_flags(fd, UST_FRESH, UST_CONNECT_TRIED);
+		ust_set_flags(fd, UST_FRESH, UST_CONNECT_TRIED);
 	}
 }
 
@@ -700,6 +1122,7 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct ustack_connect_req r;
 	unsigned k;
 	int rc, fl;
+	bool stream;
 
 	PASS_UNLESS_OURS(k, fd, connect(fd, addr, len));
 	if ((rc = to_ua(&r.addr, addr, len)))
@@ -707,29 +1130,22 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	fl = ust_r.fcntl(fd, F_GETFL);
 	r.nonblock = fl >= 0 && (fl & O_NONBLOCK);
 	r.filler = 0;
-	if (ust_is_stream(k) && r.nonblock && !(k & UST_CONNECT_TRIED) &&
-	    r.addr.family != AF_UNSPEC) {
-		/*
-		 * Keep the fd unwritable until the handshake ends, as the
-		 * kernel does: fill its small send buffer; the daemon
-		 * discards exactly these bytes when the outcome is known.
-		 */
-		static const char fill[512];
-		int v = 1;
-
-		ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-		for (int i = 0; i < 64; i++) {
-			ssize_t n = ust_r.send(fd, fill, sizeof(fill),
-					       MSG_DONTWAIT | MSG_NOSIGNAL);
-
-			if (n <= 0)
-				break;
-			r.filler += (uint32_t)n;
+	stream = ust_is_stream(k) && r.addr.family != AF_UNSPEC;
+	if (stream && (k & UST_CONNECT_PEND)) {
+		rc = connect_resume(fd, r.nonblock);
+		if (rc <= 0) {
+			stream_connected(fd, rc, false);
+			return rc ? fail(rc) : 0;
 		}
-		set_flags(fd, UST_SMALLBUF, 0);
 	}
-	set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
-	rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0, NULL);
+	if (stream && !(k & UST_CONNECT_TRIED))
+		r.filler = stream_fill(fd);
+	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
+	if (stream && !r.nonblock)
+		rc = stream_connect_wait(fd, &r);
+	else
+		rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0,
+			      NULL);
 	if (ust_is_stream(k))
 		stream_connected(fd, rc, r.addr.family == AF_UNSPEC);
 	return rc ? fail(rc) : 0;
@@ -779,13 +1195,14 @@ static int linger_close(int fd)
 
 PUBLIC int ustack_close(int fd)
 {
-	uint32_t v = 0;
+	unsigned k;
 
 	ust_init();
-	if (fd >= 0 && (unsigned)fd < fdtab_size)
-		v = atomic_load(&fdtab[fd]);
+	k = ust_kind_known(fd);
+	if (k & UST_LINGER)
+		k = ust_check(fd, k);
 	ust_forget(fd);
-	if ((v & UST_OURS) && (v & UST_LINGER))
+	if (ust_is_stream(k) && (k & UST_LINGER))
 		return linger_close(fd);
 	return ust_r.close(fd);
 }
@@ -798,7 +1215,7 @@ static int getname(uint16_t type, int fd, struct sockaddr *addr,
 	size_t n = 0, full;
 	int rc;
 
-	k = ust_kind(fd);
+	k = ust_kind_checked(fd);
 	if (!k)
 		return type == USTACK_MSG_GETSOCKNAME ?
 		       ust_r.getsockname(fd, addr, len) :
@@ -846,8 +1263,16 @@ PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
 		return ust_r.getsockopt(fd, level, name, val, len);
 	if (!len || (int)*len < 0)
 		return fail(-EINVAL);
-	if (ust_is_stream(k) && level == SOL_SOCKET && name == SO_ERROR)
+	if (ust_is_stream(k) && level == SOL_SOCKET && name == SO_ERROR) {
+		int e = k & UST_CONNECT_PEND ? connect_pending_error(fd) : 0;
+
 		stream_settle(fd, k);
+		if (e && *len >= sizeof(int)) {
+			memcpy(val, &e, sizeof(int));
+			*len = sizeof(int);
+			return 0;
+		}
+	}
 	if (ust_is_dgram(k) && level == SOL_SOCKET && name == SO_ERROR &&
 	    *len >= sizeof(int)) {
 		int e = 0;
@@ -901,9 +1326,9 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 
 		/* close() will wait (linger_close()) */
 		if (lg->l_onoff && lg->l_linger > 0)
-			set_flags(fd, UST_LINGER, 0);
+			ust_set_flags(fd, UST_LINGER, 0);
 		else
-			set_flags(fd, 0, UST_LINGER);
+			ust_set_flags(fd, 0, UST_LINGER);
 	}
 	return rc ? fail(rc) : 0;
 }
@@ -917,24 +1342,107 @@ static ssize_t dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	return ust_dgram_sendmsg(fd, k, m, flags);
 }
 
+/*
+ * A datagram send on an fd whose entry says "ours", not checked first:
+ * the request carries the fd and the daemon finds its socket by SO_COOKIE,
+ * so a send that succeeds was a ustack socket's. Only a failure needs the
+ * check: the fd may name something else now (NOT_OURS_NOW: the caller
+ * makes its libc call).
+ */
+static ssize_t dgram_send(int fd, unsigned k, const struct msghdr *m,
+			  int flags)
+{
+	ssize_t n = dgram_sendmsg(fd, k, m, flags);
+	int e = errno;
+
+	if (n >= 0 || ust_check(fd, k))
+		return (errno = e, n);
+	return NOT_OURS_NOW;
+}
+
 static ssize_t dgram_recvmsg(int fd, struct msghdr *m, int flags)
 {
 	return ust_dgram_recvmsg(fd, ust_kind(fd), m, flags);
 }
 
-PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
+/*
+ * An address given to a send on a stream. Linux checks it as it copies it
+ * in (EINVAL for a length over sizeof(struct sockaddr_storage) with
+ * sendto, EFAULT for an unreadable one) and TCP then ignores it (but
+ * MSG_FASTOPEN on a connected socket: EISCONN). The channel's kernel
+ * makes the same checks and then refuses any address with EISCONN, so an
+ * empty send with the address checks it exactly. Return: 0, or -errno
+ */
+static int stream_check_addr(int fd, const struct msghdr *m)
 {
-	unsigned k;
+	struct msghdr probe = { .msg_name = m->msg_name,
+				.msg_namelen = m->msg_namelen };
 
-	PASS_UNLESS_OURS(k, fd, sendmsg(fd, msg, flags));
-	if (ust_is_dgram(k))
-		return dgram_sendmsg(fd, k, msg, flags);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(fd, flags);
-	if (msg->msg_name && msg->msg_namelen)
+	if (ust_r.sendmsg(fd, &probe, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno != EISCONN)
+		return -errno;
+	return 0;
+}
+
+/*
+ * sendmsg on a stream: the kernel's, on the channel, once an address is
+ * checked and dropped and the stream known to be connected
+ */
+static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
+			      int flags)
+{
+	struct msghdr m = *msg;
+	int rc;
+
+	if (m.msg_name && m.msg_namelen) {
+		if ((rc = stream_check_addr(fd, &m)))
+			return fail(rc);
+		m.msg_name = NULL;
+		m.msg_namelen = 0;
+	}
+	if (stream_unusable(fd, k, true, flags))
+		return -1;
+	if (flags & MSG_FASTOPEN)
 		return fail(-EISCONN);
 	stream_settle(fd, k);
-	return stream_sendmsg(fd, msg, flags);
+	return stream_xmit(fd, k, &m, flags, false);
+}
+
+/* What a stream read of @len bytes that gave @n means */
+static ssize_t stream_read_result(int fd, ssize_t n, size_t len)
+{
+	return n == 0 ? stream_eof(fd, len) : n;
+}
+
+/*
+ * The kind of @fd for a send: a datagram socket's is checked by the daemon
+ * (dgram_send), a stream's here where only a confirmed entry may decide
+ */
+static unsigned send_kind(int fd, bool addr)
+{
+	unsigned k = ust_kind(fd);
+
+	if (k && !ust_is_dgram(k) && ((k & UST_DECIDES_STREAM) || addr))
+		k = ust_check(fd, k);
+	return k;
+}
+
+PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	unsigned k = send_kind(fd, msg->msg_name != NULL);
+	ssize_t n;
+
+	if (ust_is_dgram(k)) {
+		n = dgram_send(fd, k, msg, flags);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	if (k)
+		n = stream_sendmsg(fd, k, msg, flags);
+	if (!k || n == NOT_OURS_NOW)
+		return ust_r.sendmsg(fd, msg, flags);
+	return n;
 }
 
 PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
@@ -943,17 +1451,26 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = alen,
 			    .msg_iov = &iov, .msg_iovlen = 1 };
-	unsigned k;
+	unsigned k = send_kind(fd, addr != NULL);
+	ssize_t n;
 
-	PASS_UNLESS_OURS(k, fd, sendto(fd, buf, len, flags, addr, alen));
-	if (ust_is_dgram(k))
-		return dgram_sendmsg(fd, k, &m, flags);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(fd, flags);
-	if (addr && alen)
-		return fail(-EISCONN);
-	stream_settle(fd, k);
-	return stream_send(fd, buf, len, flags);
+	if (ust_is_dgram(k)) {
+		n = dgram_send(fd, k, &m, flags);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	if (!k)
+		return ust_r.sendto(fd, buf, len, flags, addr, alen);
+	/* sendto, unlike sendmsg, refuses an address longer than any */
+	if (addr && alen > sizeof(struct sockaddr_storage))
+		return fail(-EINVAL);
+	if (!addr)
+		m.msg_namelen = 0;
+	n = stream_sendmsg(fd, k, &m, flags);
+	if (n == NOT_OURS_NOW)
+		return ust_r.sendto(fd, buf, len, flags, addr, alen);
+	return n;
 }
 
 PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
@@ -964,21 +1481,28 @@ PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
 PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	unsigned k;
+	ssize_t n;
+	size_t len = 0;
 
-	PASS_UNLESS_OURS(k, fd, recvmsg(fd, msg, flags));
+	k = ust_kind(fd);
+	if (k && UST_DECIDES(k))
+		k = ust_check(fd, k);
+	if (!k) {
+		/* descriptors may come with it: the numbers are new */
+		n = ust_r.recvmsg(fd, msg, flags);
+		if (n >= 0)
+			ust_forget_received(msg);
+		return n;
+	}
 	if (ust_is_dgram(k))
 		return dgram_recvmsg(fd, msg, flags);
-	if (k & UST_FRESH)
-		return stream_unconnected_recv(fd);
-	msg->msg_namelen = 0;
-	{
-		ssize_t n = ust_r.recvmsg(fd, msg, flags);
-		size_t len = 0;
-
-		for (size_t i = 0; n == 0 && i < msg->msg_iovlen; i++)
-			len += msg->msg_iov[i].iov_len;
-		return n == 0 ? stream_eof(fd, len) : n;
-	}
+	if (stream_unusable(fd, k, false, flags))
+		return -1;
+	/* the channel's kernel sets msg_namelen to 0, as TCP's does */
+	n = ust_r.recvmsg(fd, msg, flags);
+	for (size_t i = 0; n == 0 && i < msg->msg_iovlen; i++)
+		len += msg->msg_iov[i].iov_len;
+	return stream_read_result(fd, n, len);
 }
 
 PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
@@ -990,14 +1514,14 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 	unsigned k;
 	ssize_t n;
 
-	PASS_UNLESS_OURS(k, fd, recvfrom(fd, buf, len, flags, addr, alen));
+	PASS_UNLESS_OURS_IF(k, fd, UST_DECIDES(k),
+			    recvfrom(fd, buf, len, flags, addr, alen));
 	if (!ust_is_dgram(k)) {
-		if (k & UST_FRESH)
-			return stream_unconnected_recv(fd);
-		if (alen)
-			*alen = 0;
-		n = ust_r.recv(fd, buf, len, flags);
-		return n == 0 ? stream_eof(fd, len) : n;
+		if (stream_unusable(fd, k, false, flags))
+			return -1;
+		/* the channel's kernel gives *alen 0, as TCP's does */
+		n = ust_r.recvfrom(fd, buf, len, flags, addr, alen);
+		return stream_read_result(fd, n, len);
 	}
 	if (!addr)
 		m.msg_namelen = 0;
@@ -1015,28 +1539,40 @@ PUBLIC ssize_t ustack_recv(int fd, void *buf, size_t len, int flags)
 PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 {
 	unsigned k = ust_kind(fd);
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	ssize_t n;
-
+	if (k && UST_DECIDES(k))
+		k = ust_check(fd, k);
+	if (!k)
+		return ust_r.read(fd, buf, len);
 	if (ust_is_dgram(k))
-		return ustack_recvfrom(fd, buf, len, 0, NULL, NULL);
-	if (k & UST_FRESH)
-		return stream_unconnected_recv(fd);
-	n = ust_r.read(fd, buf, len);
-	return n == 0 && k ? stream_eof(fd, len) : n;
+		return dgram_recvmsg(fd, &m, 0);
+	if (stream_unusable(fd, k, false, 0))
+		return -1;
+	return stream_read_result(fd, ust_r.read(fd, buf, len), len);
 }
 
 PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
 {
-	unsigned k = ust_kind(fd);
+	unsigned k = send_kind(fd, false);
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
 
-	if (ust_is_dgram(k))
-		return ustack_sendto(fd, buf, len, 0, NULL, 0);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(fd, 0);
-	if (k & UST_SMALLBUF)
-		stream_settle(fd, k);
-	return k ? stream_send(fd, buf, len, 0) : ust_r.write(fd, buf, len);
+	if (ust_is_dgram(k)) {
+		n = dgram_send(fd, k, &m, 0);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	if (!k)
+		return ust_r.write(fd, buf, len);
+	if (stream_unusable(fd, k, true, 0))
+		return -1;
+	stream_settle(fd, k);
+	n = stream_xmit(fd, k, &m, 0, true);
+	return n == NOT_OURS_NOW ? ust_r.write(fd, buf, len) : n;
 }
 
 PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
@@ -1044,39 +1580,44 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 	struct msghdr m = { .msg_iov = (struct iovec *)iov,
 			    .msg_iovlen = iovcnt < 0 ? 0 : (size_t)iovcnt };
 	unsigned k = ust_kind(fd);
-
+	size_t len = 0;
 	ssize_t n;
 
+	if (k && UST_DECIDES(k))
+		k = ust_check(fd, k);
+	if (!k)
+		return ust_r.readv(fd, iov, iovcnt);
 	if (ust_is_dgram(k))
 		return iovcnt < 0 ? fail(-EINVAL) : dgram_recvmsg(fd, &m, 0);
-	if (k & UST_FRESH)
-		return stream_unconnected_recv(fd);
+	if (stream_unusable(fd, k, false, 0))
+		return -1;
 	n = ust_r.readv(fd, iov, iovcnt);
-	if (n == 0 && k) {
-		size_t len = 0;
-
-		for (int i = 0; i < iovcnt; i++)
-			len += iov[i].iov_len;
-		return stream_eof(fd, len);
-	}
-	return n;
+	for (int i = 0; n == 0 && i < iovcnt; i++)
+		len += iov[i].iov_len;
+	return stream_read_result(fd, n, len);
 }
 
 PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov,
 			    .msg_iovlen = iovcnt < 0 ? 0 : (size_t)iovcnt };
-	unsigned k = ust_kind(fd);
+	unsigned k = send_kind(fd, false);
+	ssize_t n;
 
-	if (ust_is_dgram(k))
-		return iovcnt < 0 ? fail(-EINVAL) : dgram_sendmsg(fd, k, &m, 0);
-	if (k & UST_FRESH)
-		return stream_unconnected_send(fd, 0);
-	if (k & UST_SMALLBUF)
-		stream_settle(fd, k);
-	if (k && iovcnt >= 0 && iovcnt <= IOV_MAX)
-		return stream_sendmsg(fd, &m, 0);
-	return ust_r.writev(fd, iov, iovcnt);
+	if (ust_is_dgram(k) && iovcnt >= 0) {
+		n = dgram_send(fd, k, &m, 0);
+		if (n != NOT_OURS_NOW)
+			return n;
+		k = 0;
+	}
+	/* an invalid count: the kernel's EINVAL (sendmsg would differ) */
+	if (!k || iovcnt < 0 || iovcnt > IOV_MAX)
+		return ust_r.writev(fd, iov, iovcnt);
+	if (stream_unusable(fd, k, true, 0))
+		return -1;
+	stream_settle(fd, k);
+	n = stream_xmit(fd, k, &m, 0, true);
+	return n == NOT_OURS_NOW ? ust_r.writev(fd, iov, iovcnt) : n;
 }
 
 /*
@@ -1113,7 +1654,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 			return -1;
 		if (!v)
 			return fail(-EINVAL);
-		set_flags(fd, UST_LISTENING, 0);
+		ust_set_flags(fd, UST_LISTENING, 0);
 	}
 	n = ust_r.recvmsg(fd, &m, flags & SOCK_CLOEXEC ? MSG_CMSG_CLOEXEC : 0);
 	if (n < 0)
@@ -1130,7 +1671,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	}
 	if (flags & SOCK_NONBLOCK)
 		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
-	set_kind(nfd, kind_of(&am.info) | (k & UST_LINGER));
+	ust_set(nfd, kind_of(&am.info) | (k & UST_LINGER));
 	if (addr && len)
 		*len = (socklen_t)ustack_addr_to_sockaddr(&am.peer, addr, *len,
 			k & UST_V6 ? AF_INET6 : AF_INET);
@@ -1198,6 +1739,8 @@ PUBLIC int ustack_ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	k = ust_kind(fd);
+	if (k && (req == FIONREAD || req == SIOCOUTQ))
+		k = ust_check(fd, k);
 	if (k && (req == FIONREAD || req == SIOCOUTQ)) {
 		if (ust_is_dgram(k))
 			rc = dgram_ioctl(fd, req, &val);

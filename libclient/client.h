@@ -55,12 +55,12 @@ struct ust_real {
 extern struct ust_real ust_r;
 void ust_init(void);
 
-/* The mark on libustack's own socket system calls (rawsys.c, trap.c) */
-#define UST_MAGIC 0x75737463534b4f31ull
+#include "trapbpf.h"     /* UST_MAGIC */
 void ust_use_raw(void);
 int ust_trap_install(void);
+int ust_aslr_off(void);
 
-/* What the descriptor table knows about an fd */
+/* What the descriptor table knows about an fd (fdtab.c) */
 #define UST_NOT_OURS 1u
 #define UST_OURS 0x100u
 #define UST_V6 0x10u
@@ -71,9 +71,14 @@ int ust_trap_install(void);
 					* no more: failed, disconnected) */
 #define UST_LINGER 0x400u            /* stream: SO_LINGER with a timeout */
 #define UST_ICMP 0x800u              /* datagram: protocol ICMP (ping, raw) */
+#define UST_CONNECT_PEND 0x1000u     /* stream: a blocking connect was
+				      * interrupted; its outcome is awaited */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);
+/* SIGPIPE's disposition, which stream writes follow (client.c) */
+void ust_sigpipe_track(void);
+void ust_sigpipe_note(int sig);
 /* One control request and its reply (client.c): 0 or -errno */
 struct iovec;
 int ust_call(uint16_t type, const void *body, size_t blen,
@@ -90,10 +95,21 @@ int ust_poll_fix(struct pollfd *fds, nfds_t nfds, int n);
 int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	      const sigset_t *sigmask);
 
+void ust_fdtab_init(void);
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
+unsigned ust_check(int fd, unsigned k);
+unsigned ust_kind_checked(int fd);
+unsigned ust_kind_known(int fd);
+void ust_set(int fd, unsigned k);
+void ust_set_flags(int fd, unsigned set, unsigned clear);
+uint32_t ust_identity(int fd);
+uint32_t ust_entry_id(int fd);
 void ust_forget(int fd);
 void ust_copy(int from, int to);
 void ust_forget_range(unsigned lo, unsigned hi);
+/* client.c: what an fd not seen before is; sets *id to its identity */
+unsigned ust_resolve(int fd, uint32_t *id);
+void ust_forget_received(const struct msghdr *msg);
 
 /* Datagram channels: UDP, ping and raw sockets */
 static inline int ust_is_dgram(unsigned k)

@@ -572,10 +572,15 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags)
  */
 static void poll_fix_one(struct pollfd *p)
 {
+	unsigned k;
 	int queued = 0;
 
-	if (!(p->revents & POLLIN) || !ust_is_dgram(ust_kind(p->fd)) ||
-	    !notify_at_head(p->fd))
+	if (!(p->revents & POLLIN))
+		return;
+	k = ust_kind(p->fd);
+	/* the entry is confirmed (fdtab.c) only when it would decide */
+	if (!ust_is_dgram(k) || !notify_at_head(p->fd) ||
+	    !ust_is_dgram(ust_check(p->fd, k)))
 		return;
 	p->revents |= POLLERR;
 	if (ust_r.ioctl(p->fd, SIOCINQ, &queued) == 0 &&

@@ -6,7 +6,9 @@
  * library defines the socket calls under libc's own names, and every other
  * name through which a program reaches them (accept4, recvmmsg, sendmmsg,
  * the _chk variants that _FORTIFY_SOURCE compiles calls into, the dup
- * family, close, close_range, fcntl, ioctl, sendfile). socket() with
+ * family, close, close_range, fcntl, ioctl, sendfile, poll), and the
+ * calls that set SIGPIPE's disposition (signal, sigaction: whether it is
+ * ignored decides how a stream write is made, client.c). socket() with
  * AF_INET or AF_INET6 asks ustack (which answers AF_INET6 with
  * EAFNOSUPPORT until it has IPv6, and so does socketpair()); everything
  * else, and every call on a descriptor that is not a ustack socket, goes
@@ -17,7 +19,9 @@
  * are caught by the seccomp trap of trap.c.
  */
 #undef _FORTIFY_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -27,12 +31,38 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "ustack.h"
 
 #define PUBLIC __attribute__((visibility("default")))
+
+sighandler_t bsd_signal(int sig, sighandler_t h);
+sighandler_t sigset(int sig, sighandler_t h);
+
+static int (*real_sigaction)(int, const struct sigaction *,
+			     struct sigaction *);
+static sighandler_t (*real_signal)(int, sighandler_t);
+static sighandler_t (*real_bsd_signal)(int, sighandler_t);
+static sighandler_t (*real_sysv_signal)(int, sighandler_t);
+static sighandler_t (*real_sigset)(int, sighandler_t);
+
+/* libc's signal calls; also before our constructor (another library's) */
+static void sig_init(void)
+{
+	if (real_sigaction)
+		return;
+	real_signal = (__typeof__(real_signal))dlsym(RTLD_NEXT, "signal");
+	real_bsd_signal = (__typeof__(real_bsd_signal))dlsym(RTLD_NEXT,
+							     "bsd_signal");
+	real_sysv_signal = (__typeof__(real_sysv_signal))dlsym(RTLD_NEXT,
+							       "sysv_signal");
+	real_sigset = (__typeof__(real_sigset))dlsym(RTLD_NEXT, "sigset");
+	real_sigaction = (__typeof__(real_sigaction))dlsym(RTLD_NEXT,
+							   "sigaction");
+}
 
 /*
  * Loaded: unless USTACK_TRAP=0, libustack's own socket calls take the
@@ -43,11 +73,52 @@ __attribute__((constructor)) static void preload_init(void)
 	const char *t = getenv("USTACK_TRAP");
 
 	ust_init();
+	sig_init();
+	ust_sigpipe_track();
 	if (t && !strcmp(t, "0"))
 		return;
 	ust_use_raw();
 	ust_trap_install();
 }
+
+/*
+ * The calls that set a signal's disposition: SIGPIPE's decides how a
+ * stream write is made (client.c, stream_xmit()).
+ */
+PUBLIC int sigaction(int sig, const struct sigaction *act,
+		     struct sigaction *old)
+{
+	int rc;
+
+	sig_init();
+	if (!real_sigaction) {
+		errno = ENOSYS;
+		return -1;
+	}
+	rc = real_sigaction(sig, act, old);
+	if (rc == 0 && act)
+		ust_sigpipe_note(sig);
+	return rc;
+}
+
+#define SIG_SETTER(name) \
+	PUBLIC sighandler_t name(int sig, sighandler_t h) \
+	{ \
+		sighandler_t r; \
+		sig_init(); \
+		if (!real_##name) { \
+			errno = ENOSYS; \
+			return SIG_ERR; \
+		} \
+		r = real_##name(sig, h); \
+		if (r != SIG_ERR) \
+			ust_sigpipe_note(sig); \
+		return r; \
+	}
+SIG_SETTER(signal)
+SIG_SETTER(bsd_signal)
+SIG_SETTER(sysv_signal)
+SIG_SETTER(sigset)
 
 PUBLIC int socket(int domain, int type, int protocol)
 {
@@ -126,29 +197,9 @@ PUBLIC ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return ustack_sendmsg(fd, msg, flags);
 }
 
-/* Descriptors that arrive from elsewhere are not known yet. */
-static void forget_received(const struct msghdr *msg)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
-	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int f;
-
-			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(f));
-			ust_forget(f);
-		}
-	}
-}
-
 PUBLIC ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t n = ustack_recvmsg(fd, msg, flags);
-
-	if (n >= 0 && msg->msg_controllen)
-		forget_received(msg);
-	return n;
+	return ustack_recvmsg(fd, msg, flags);
 }
 
 PUBLIC ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -213,35 +264,84 @@ PUBLIC ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 	return ustack_read(fd, buf, len);
 }
 
+/* CLOCK_MONOTONIC now plus @t; Return: -1 if @t is not a valid time */
+static int deadline_of(const struct timespec *t, struct timespec *end)
+{
+	if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000L)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += t->tv_sec;
+	end->tv_nsec += t->tv_nsec;
+	if (end->tv_nsec >= 1000000000L) {
+		end->tv_sec++;
+		end->tv_nsec -= 1000000000L;
+	}
+	return 0;
+}
+
+/* Set *@t to the time left until @end, at least 0. Return: 1 if none is */
+static int time_left(const struct timespec *end, struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t->tv_sec = end->tv_sec - now.tv_sec;
+	t->tv_nsec = end->tv_nsec - now.tv_nsec;
+	if (t->tv_nsec < 0) {
+		t->tv_sec--;
+		t->tv_nsec += 1000000000L;
+	}
+	if (t->tv_sec < 0)
+		t->tv_sec = t->tv_nsec = 0;
+	return t->tv_sec == 0 && t->tv_nsec == 0;
+}
+
+/*
+ * recvmmsg as Linux's do_recvmmsg: one receive per message; after the
+ * first, MSG_WAITFORONE turns on MSG_DONTWAIT; the timeout is looked at
+ * after each datagram (a receive that blocks is not cut short by it), and
+ * what is left of it is written back when messages were received. An
+ * error after the first message ends the call with what was received.
+ */
 PUBLIC int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 		    struct timespec *timeout)
 {
+	struct timespec end;
 	unsigned i;
+	int rc;
 
-	if (!ust_kind(fd))
-		return ust_r.recvmmsg(fd, vec, vlen, flags, timeout);
+	if (!ust_kind_checked(fd)) {
+		rc = ust_r.recvmmsg(fd, vec, vlen, flags, timeout);
+		for (int j = 0; j < rc; j++)
+			ust_forget_received(&vec[j].msg_hdr);
+		return rc;
+	}
+	if (timeout && deadline_of(timeout, &end)) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (i = 0; i < vlen; i++) {
-		int f = flags & ~MSG_WAITFORONE;
-		ssize_t n;
+		ssize_t n = ustack_recvmsg(fd, &vec[i].msg_hdr,
+					   flags & ~MSG_WAITFORONE);
 
-		if (i > 0 && (flags & MSG_WAITFORONE))
-			f |= MSG_DONTWAIT;
-		n = ustack_recvmsg(fd, &vec[i].msg_hdr, f);
-		if (n < 0) {
-			if (i == 0)
-				return -1;
+		if (n < 0)
+			break;
+		vec[i].msg_len = (unsigned)n;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+		if (timeout && time_left(&end, timeout)) {
+			i++;
 			break;
 		}
-		vec[i].msg_len = (unsigned)n;
 	}
-	return (int)i;
+	return i ? (int)i : -1;
 }
 
 PUBLIC int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 {
 	unsigned i;
 
-	if (!ust_kind(fd))
+	if (!ust_kind_checked(fd))
 		return ust_r.sendmmsg(fd, vec, vlen, flags);
 	for (i = 0; i < vlen; i++) {
 		ssize_t n = ustack_sendmsg(fd, &vec[i].msg_hdr, flags);
@@ -382,6 +482,8 @@ PUBLIC ssize_t sendfile(int out, int in, off_t *off, size_t count)
 	unsigned k = ust_kind(out);
 	ssize_t n;
 
+	if (ust_is_dgram(k))
+		k = ust_check(out, k);
 	if (!ust_is_dgram(k))
 		return ust_r.sendfile(out, in, off, count);
 	if (count > sizeof(buf))

@@ -7,22 +7,50 @@
  * with __socket, sends with __sendmmsg and reads with __recvfrom), so
  * those calls never reach the shim. A seccomp filter closes the gap: it
  * stops every socket() for AF_INET or AF_INET6 and every other socket
- * system call (connect, bind, sendto, recvmsg, ...) whose sixth argument
- * does not carry UST_MAGIC, the mark of libustack's own calls (rawsys.c),
- * and raises SIGSYS; the handler here runs the same libustack call the
- * name would have reached and puts its result where the system call's
- * would have been. Calls on descriptors that are not ustack's end up as
- * the marked system call, so they behave exactly as before, only slower
- * when libc makes them internally.
+ * system call (connect, bind, sendto, recvmsg, ...) that is made from the
+ * text of this process's libc and whose sixth argument does not carry
+ * UST_MAGIC, the mark of libustack's own calls (rawsys.c), and raises
+ * SIGSYS; the handler here runs the same libustack call the name would
+ * have reached and puts its result where the system call's would have
+ * been. Calls on descriptors that are not ustack's end up as the marked
+ * system call, so they behave exactly as before, only slower when libc
+ * makes them internally.
  *
- * The filter needs PR_SET_NO_NEW_PRIVS and stays for the life of the
- * process and its children: a child that execs a program without the shim
- * (static, or with LD_PRELOAD removed) and makes socket calls is killed by
- * SIGSYS. USTACK_TRAP=0 turns the trap off (and with it, libc's internal
- * calls go to the kernel as before).
+ * Where a call comes from: the filter cannot be removed, and it stays
+ * with every child, also one that execs a program without the shim (sshd
+ * gives a session a clean environment; a static program has no loader to
+ * preload anything), which has no SIGSYS handler and would be killed by
+ * its first socket call. So the filter traps only calls whose instruction
+ * pointer (seccomp_data) lies in the executable segment of the libc that
+ * this process mapped, found at install with dl_iterate_phdr(). A new
+ * image maps its libc elsewhere (address space layout randomization), so
+ * its calls pass to the kernel: a program that runs without the shim has
+ * left ustack, and its new sockets are the kernel's (in the network
+ * namespace it runs in), as if it had been started without ustack-run.
+ * Sockets it inherited stay ustack's channels: their data calls work, the
+ * rest is the kernel's AF_UNIX. One with the shim again (LD_PRELOAD kept)
+ * installs a filter of its own and is ustack's. What stays: a child's libc
+ * lands on the parent's libc text only if the randomization picks that
+ * range, about 1.3 MB in the 2^40 bytes (28 bits of pages) it chooses
+ * from, about one exec in 800,000; a shimless child then dies of SIGSYS.
+ * Calls a program makes from its own code (raw system calls, Go's
+ * runtime) are not trapped either: they reach the kernel.
+ *
+ * Without randomization (personality ADDR_NO_RANDOMIZE, setarch -R, or
+ * kernel.randomize_va_space=0) every image maps libc at the same address,
+ * and a shimless child would be caught every time: the filter is then not
+ * installed (ustack-run says so on standard error), and libc's internal
+ * calls (name lookups) go to the kernel.
+ *
+ * The filter needs PR_SET_NO_NEW_PRIVS unless the process may administer
+ * the system (CAP_SYS_ADMIN): it is set only when the filter cannot be
+ * installed without it, so that root's children may still run setuid
+ * programs. USTACK_TRAP=0 turns the trap off.
  */
+#include <dlfcn.h>
 #include <errno.h>
-#include <linux/audit.h>
+#include <fcntl.h>
+#include <link.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -30,6 +58,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -37,15 +66,8 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "trapbpf.h"
 #include "ustack.h"
-
-static const int trapped[] = {
-	SYS_connect, SYS_bind, SYS_listen, SYS_accept, SYS_accept4,
-	SYS_getsockname, SYS_getpeername, SYS_setsockopt, SYS_getsockopt,
-	SYS_shutdown, SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg,
-	SYS_sendmmsg, SYS_recvmmsg,
-};
-#define NTRAPPED (sizeof(trapped) / sizeof(trapped[0]))
 
 static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
 		     long a5)
@@ -111,60 +133,83 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	errno = saved;
 }
 
-#define LD(off) ((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)))
-#define JEQ(k, t, f) \
-	((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f)))
-#define RET(v) ((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (v)))
-#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
-#define ARG_HI(i) (ARG_LO(i) + 4)
+/* ---- where libc's text is ---- */
+
+struct text_range {
+	uintptr_t addr;                 /* an address in libc's text */
+	uint64_t lo, hi;
+};
+
+static int find_segment(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct text_range *r = arg;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) ||
+		    r->addr < lo || r->addr >= lo + ph->p_memsz)
+			continue;
+		r->lo = lo;
+		r->hi = lo + ph->p_memsz;
+		return 1;
+	}
+	return 0;
+}
+
+/* Return: 0 and libc's executable segment in @r, or -1 */
+static int libc_text(struct text_range *r)
+{
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	void *sym = libc ? dlsym(libc, "socket") : NULL;
+
+	if (libc)
+		dlclose(libc);
+	if (!sym)
+		return -1;
+	r->addr = (uintptr_t)sym;
+	return dl_iterate_phdr(find_segment, r) == 1 && r->hi > r->lo ? 0 : -1;
+}
+
+/**
+ * ust_aslr_off() - does every new image map its libraries at the same place?
+ *
+ * Return: 1 if address space randomization is off for this process
+ * (personality ADDR_NO_RANDOMIZE, or kernel.randomize_va_space = 0)
+ */
+int ust_aslr_off(void)
+{
+	int p = personality(0xffffffff), fd;
+	char c = '2';
+
+	if (p != -1 && (p & ADDR_NO_RANDOMIZE))
+		return 1;
+	fd = open("/proc/sys/kernel/randomize_va_space", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '2';
+		close(fd);
+	}
+	return c == '0';
+}
 
 /**
  * ust_trap_install() - stop libc's own socket calls and hand them to us
  *
- * Return: 0, or -1 (the filter could not be installed; nothing changed)
+ * Return: 0, or -1 (the filter was not installed; nothing changed)
  */
 int ust_trap_install(void)
 {
-	struct sock_filter f[64];
+	struct sock_filter f[UST_TRAP_FILTER_MAX];
+	struct text_range r;
 	struct sock_fprog prog;
 	struct sigaction sa;
-	unsigned n = 0, i, allow, trap, magic, sock;
+	int n;
 
-	/* layout: header, socket test, one test per trapped call, the
-	 * socket() family check, the mark check, trap, allow */
-	sock = 4 + NTRAPPED + 1;        /* index of the family check */
-	magic = sock + 3;
-	trap = magic + 4;
-	allow = trap + 1;
-	f[n++] = LD(offsetof(struct seccomp_data, arch));
-	f[n++] = JEQ(AUDIT_ARCH_X86_64, 0, (uint8_t)(allow - 2));
-	f[n++] = LD(offsetof(struct seccomp_data, nr));
-	f[n++] = JEQ(SYS_socket, (uint8_t)(sock - 4), 0);
-	for (i = 0; i < NTRAPPED; i++, n++)
-		f[n] = JEQ((unsigned)trapped[i],
-					       (uint8_t)(magic - n - 1), 0);
-	f[n++] = RET(SECCOMP_RET_ALLOW);
-	/* sock: */
-	f[n++] = LD(ARG_LO(0));
-	f[n] = JEQ(AF_INET, (uint8_t)(magic - n - 1), 0);
-	n++;
-	f[n] = JEQ(AF_INET6, (uint8_t)(magic - n - 1),
-				       (uint8_t)(allow - n - 1));
-	n++;
-	/* magic: */
-	f[n++] = LD(ARG_LO(5));
-	f[n] = JEQ((uint32_t)UST_MAGIC, 0,
-				       (uint8_t)(trap - n - 1));
-	n++;
-	f[n++] = LD(ARG_HI(5));
-	f[n] = JEQ((uint32_t)(UST_MAGIC >> 32),
-				       (uint8_t)(allow - n - 1), 0);
-	n++;
-	/* trap: */
-	f[n++] = RET(SECCOMP_RET_TRAP);
-	/* allow: */
-	f[n++] = RET(SECCOMP_RET_ALLOW);
-	if (n != allow + 1)
+	if (ust_aslr_off() || libc_text(&r) ||
+	    (n = ust_trap_filter(f, r.lo, r.hi)) < 0)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
@@ -173,7 +218,9 @@ int ust_trap_install(void)
 		return -1;
 	prog.len = (unsigned short)n;
 	prog.filter = f;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0)
+		return 0;
+	if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
 		return -1;
 	return 0;

@@ -17,6 +17,10 @@
  * loader is no privileged file): CMD keeps the shim and runs without
  * those capabilities, which ustack's sockets do not need (ping then opens
  * an ICMP datagram socket, which ustack gives every user).
+ *
+ * Without address space randomization the shim does not install its trap
+ * for libc's internal socket calls (see libclient/trap.c); this is where
+ * the user is told, once.
  */
 #include <elf.h>
 #include <errno.h>
@@ -26,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
@@ -204,6 +209,36 @@ static void exec_without_caps(char **argv)
 	free(av);
 }
 
+/* Return: 1 if programs we start map their libraries at fixed addresses */
+static int aslr_off(void)
+{
+	int p = personality(0xffffffff), fd;
+	char c = '2';
+
+	if (p != -1 && (p & ADDR_NO_RANDOMIZE))
+		return 1;
+	fd = open("/proc/sys/kernel/randomize_va_space", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '2';
+		close(fd);
+	}
+	return c == '0';
+}
+
+/* The shim will not trap libc's own calls: say so (ustack-run(1)). */
+static void note_trap(void)
+{
+	const char *t = getenv("USTACK_TRAP");
+
+	if ((t && !strcmp(t, "0")) || !aslr_off())
+		return;
+	fprintf(stderr,
+		"ustack-run: address space randomization is off: libc's internal "
+		"socket calls\nustack-run: (name lookups) go to the kernel, not to "
+		"ustack; see ustack-run(1)\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("USTACK_SOCKET");
@@ -271,6 +306,7 @@ int main(int argc, char **argv)
 		ld = preload;
 	}
 	setenv("LD_PRELOAD", ld, 1);
+	note_trap();
 	exec_without_caps(&argv[i]);
 	execvp(argv[i], &argv[i]);
 	rc = errno;

@@ -598,8 +598,12 @@ static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 	if (r->addr.family == AF_UNSPEC)
 		return sk->proto->disconnect(sk);
 	rc = sock_addr_in(sk, &r->addr, &addr, &port);
-	if (rc)
+	if (rc) {
+		/* the attempt failed at once: its filler goes now */
+		if (sk->type == SOCK_STREAM && r->filler)
+			sk->proto->chan_read(sk);
 		return rc;
+	}
 	if (sk->pend_connect)
 		return -EALREADY;
 	rc = sk->proto->connect(sk, &addr, port, r->nonblock != 0);

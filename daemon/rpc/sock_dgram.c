@@ -620,8 +620,8 @@ int sock_dgram_dgerr(struct sock *sk, const struct ustack_dgerr_req *req,
 		 * errors remain queued, unless this receive took nothing
 		 * (it would meet the new one at once, again and again) */
 		sk->dg_flags &= ~DG_NOTIFIED;
-		if (taken)
-			dg_notify(sk);
+		if (taken && dg_notify(sk) == 0)
+			sock_want_write(sk, true);
 	} else if (!dg_pending(sk)) {
 		r.flags |= USTACK_DGERR_STALE;
 		sk->dg_flags &= ~DG_NOTIFIED;

@@ -615,6 +615,15 @@ static bool st_discard_filler(struct sock *sk)
 	return false;
 }
 
+/*
+ * The filler of a connect that failed at once (no handshake under way,
+ * none done): nothing will discard it at the outcome, so now.
+ */
+static bool st_filler_stale(const struct sock *sk)
+{
+	return sk->filler && !sk->connecting && !sk->conn_done;
+}
+
 /* Program to engine, while the engine has room. */
 static void st_pull(struct sock *sk)
 {
@@ -831,6 +840,8 @@ static void st_chan_read(struct sock *sk)
 	}
 	if (!sk->conn_done) {
 		/* not connected: bytes (the filler) wait; only a close counts */
+		if (st_filler_stale(sk) && st_discard_filler(sk))
+			return;
 		if (sock_chan_gone(sk))
 			sock_close(sk);
 		return;
@@ -878,7 +889,7 @@ static void st_kick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!sk->conn_done) {
 		/* a connect that failed at once: its filler goes */
-		if (!sk->connecting && sk->filler)
+		if (st_filler_stale(sk))
 			st_discard_filler(sk);  /* may free sk */
 		return;
 	}

@@ -12,8 +12,8 @@
  * layer applies to ARP too:
  *
  *   INCOMPLETE  soliciting by broadcast/multicast every RetransTimer;
- *               packets wait in a queue of neigh_queue_len (oldest dropped
- *               first); after neigh_mcast_solicit tries the entry fails:
+ *               packets wait in a queue of neigh_queue_bytes (oldest
+ *               dropped first; Linux's unres_qlen_bytes); after neigh_mcast_solicit tries the entry fails:
  *               what waited is dropped (counted) and the transports are
  *               told the next hop is unreachable (EHOSTUNREACH to a
  *               connect in progress).
@@ -140,6 +140,7 @@ static void neigh_release(struct stack *s, struct neigh_entry *e)
 	pbuf_free_chain(e->q_head);
 	e->q_head = e->q_tail = NULL;
 	e->qlen = 0;
+	e->qbytes = 0;
 	e->state = NEIGH_FREE;
 	t->used--;
 }
@@ -266,6 +267,7 @@ static void neigh_flush_queue(struct stack *s, struct neigh_entry *e)
 
 	e->q_head = e->q_tail = NULL;
 	e->qlen = 0;
+	e->qbytes = 0;
 	while (p) {
 		struct pbuf *next = p->next;
 
@@ -326,22 +328,26 @@ static void neigh_timer_fire(struct timer *t, uint64_t now)
 }
 
 /*
- * Append @p, dropping the oldest first while the queue is full: "while",
- * because neigh_queue_len may have been lowered since the queue filled.
+ * Append @p, dropping the oldest first while the bytes would pass the
+ * bound (as Linux's __neigh_event_send: a packet larger than the bound is
+ * still queued, alone): "while", because neigh_queue_bytes may have been
+ * lowered since the queue filled.
  */
 static void neigh_enqueue(struct stack *s, struct neigh_entry *e,
 			  struct pbuf *p)
 {
-	while (e->qlen && e->qlen >= s->cfg.neigh_queue_len) {
+	while (e->qlen && e->qbytes + p->len > s->cfg.neigh_queue_bytes) {
 		struct pbuf *old = e->q_head;
 
 		e->q_head = old->next;
 		if (!e->q_head)
 			e->q_tail = NULL;
 		e->qlen--;
+		e->qbytes -= old->len;
 		pbuf_free(old);
 		CNT(s, neigh_queue_drop);
 	}
+	e->qbytes += p->len;
 	p->next = NULL;
 	if (e->q_tail)
 		e->q_tail->next = p;

@@ -39,6 +39,7 @@ struct neigh_entry {
 	uint64_t updated;        /* state last changed */
 	struct pbuf *q_head, *q_tail;
 	unsigned qlen;
+	size_t qbytes;           /* IP bytes waiting (the bound is in bytes) */
 	int chain;               /* next slot in the hash bucket, -1 ends */
 	struct timer timer;
 	struct stack *s;

@@ -43,7 +43,7 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->neigh_delay_probe = 5 * NSEC_PER_SEC;
 	cfg->neigh_mcast_solicit = 3;
 	cfg->neigh_ucast_solicit = 3;
-	cfg->neigh_queue_len = 16;
+	cfg->neigh_queue_bytes = 212992;
 	cfg->ipv6 = true;
 	cfg->slaac = true;
 	cfg->dad_transmits = 1;
@@ -111,9 +111,9 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 		*why = "the TTL must be at least 1";
 	else if (cfg->neigh_max_entries < 1 || cfg->neigh_max_entries > 65536)
 		*why = "neigh_max_entries must be between 1 and 65536";
-	else if (cfg->neigh_queue_len < 1 || cfg->neigh_mcast_solicit < 1 ||
+	else if (cfg->neigh_queue_bytes < 1 || cfg->neigh_mcast_solicit < 1 ||
 		 cfg->neigh_ucast_solicit < 1)
-		*why = "neigh_queue_len and the solicitation counts must be at least 1";
+		*why = "neigh_queue_bytes and the solicitation counts must be at least 1";
 	else if (cfg->neigh_retrans == 0 || cfg->neigh_reachable == 0 ||
 		 cfg->neigh_delay_probe == 0 || cfg->reass_timeout == 0)
 		*why = "timeouts must be longer than zero";

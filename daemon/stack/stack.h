@@ -120,7 +120,8 @@ struct stack_config {
 	uint64_t neigh_delay_probe;   /* ns, delay_first_probe_time (5 s) */
 	unsigned neigh_mcast_solicit; /* broadcast/multicast tries (3) */
 	unsigned neigh_ucast_solicit; /* unicast probes of a stale entry (3) */
-	unsigned neigh_queue_len;     /* packets held per unresolved neighbour */
+	size_t neigh_queue_bytes;     /* held per unresolved neighbour (Linux's
+				       * unres_qlen_bytes, 212992) */
 	unsigned reass_max;           /* datagrams in reassembly at once */
 	size_t reass_max_bytes;       /* bytes held by reassembly at most */
 	uint64_t reass_timeout;       /* ns a datagram may take to complete */

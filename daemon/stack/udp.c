@@ -64,6 +64,7 @@ struct udp_sock {
 	uint8_t bound_if;            /* SO_BINDTOIFINDEX, 0: none */
 	bool v6only;                 /* IPV6_V6ONLY */
 	bool connected;
+	bool bound_addr, bound_port; /* bind fixed them: disconnect keeps them */
 	bool reuseaddr, reuseport;
 };
 
@@ -224,8 +225,10 @@ int udp_bind(struct udp_sock *us, const struct ip_addr *addr, uint16_t port)
 		return -EADDRINUSE;
 	us->laddr = a;
 	us->v6only = v6only;
+	us->bound_addr = !ip_addr_is_any(&a);
 	if (port) {
 		us->lport = port;
+		us->bound_port = true;
 		return 0;
 	}
 	return udp_autobind(us);
@@ -343,13 +346,21 @@ int udp_connect(struct udp_sock *us, const struct ip_addr *addr,
  * udp_disconnect() - connect to AF_UNSPEC: forget the peer
  * @us: the socket
  *
+ * As Linux's __udp_disconnect(): what bind did not fix goes too, the
+ * source address connect chose and the ephemeral port (the next send or
+ * connect takes a new one).
+ *
  * Return: 0
  */
 int udp_disconnect(struct udp_sock *us)
 {
 	us->connected = false;
-	us->raddr = ip_any(us->laddr.family);
+	us->raddr = ip_any(us->family);
 	us->rport = 0;
+	if (!us->bound_addr)
+		us->laddr = ip_any(us->family);
+	if (!us->bound_port)
+		us->lport = 0;
 	return 0;
 }
 

@@ -125,7 +125,8 @@ struct ff {
 	unsigned icmp_burst_max, icmp_rate_max;
 	/* state before the record being run */
 	size_t prev_in_use, prev_reass_bytes;
-	unsigned prev_reass_count, prev_qlen;
+	unsigned prev_reass_count;
+	size_t prev_qbytes;
 
 	unsigned link_fail_every;
 	uint64_t tx_total;
@@ -584,7 +585,7 @@ static size_t ff_pbuf_heap(const struct pbuf *p)
 /* The neighbour cache: see the theory of operation. Return: entries with a
  * timer armed (INCOMPLETE, DELAY, PROBE) */
 static unsigned ff_check_neigh(struct ff *f, uint64_t *owned, size_t *bytes,
-			       size_t *heap, unsigned *qmax)
+			       size_t *heap, size_t *qmax)
 {
 	struct stack *s = f->s;
 	const struct neigh_table *t = &s->neigh;
@@ -594,6 +595,7 @@ static unsigned ff_check_neigh(struct ff *f, uint64_t *owned, size_t *bytes,
 		const struct neigh_entry *e = &t->e[i];
 		const struct pbuf *p, *tail = NULL;
 		unsigned n = 0;
+		size_t qb = 0;
 
 		if (e->state == NEIGH_FREE) {
 			FF_ASSERT(!e->q_head && !e->qlen && !timer_armed(&e->timer),
@@ -606,15 +608,19 @@ static unsigned ff_check_neigh(struct ff *f, uint64_t *owned, size_t *bytes,
 			*bytes += p->cap;
 			*heap += ff_pbuf_heap(p);
 			FF_ASSERT(p->refcnt == 1, "queued pbuf refcnt %u", p->refcnt);
+			qb += p->len;
 			tail = p;
 		}
 		FF_ASSERT(n == e->qlen && tail == e->q_tail,
 			  "neighbour queue of %u counted %u", n, e->qlen);
-		FF_ASSERT(n <= zmax(f->cfg.neigh_queue_len, f->prev_qlen),
-			  "neighbour queue of %u, bound %u", n, f->cfg.neigh_queue_len);
+		FF_ASSERT(n == e->qlen && qb == e->qbytes, "queue bytes %zu counted %zu",
+			  qb, e->qbytes);
+		FF_ASSERT(n <= 1 || qb <= zmax(f->cfg.neigh_queue_bytes, f->prev_qbytes),
+			  "neighbour queue of %zu bytes, bound %zu", qb,
+			  f->cfg.neigh_queue_bytes);
 		*owned += n;
-		if (n > *qmax)
-			*qmax = n;
+		if (qb > *qmax)
+			*qmax = qb;
 		switch (e->state) {
 		case NEIGH_INCOMPLETE:
 		case NEIGH_DELAY:
@@ -862,7 +868,8 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 	const struct pbuf_pool *pool = stack_pool(s);
 	uint64_t owned = 0;
 	size_t bytes = 0, heap = 0;
-	unsigned incomplete, count, tcp_timers, v6_timers, qmax = 0;
+	unsigned incomplete, count, tcp_timers, v6_timers;
+	size_t qmax = 0;
 
 	FF_ASSERT(pool->in_use <= zmax(pool->budget, f->prev_in_use),
 		  "pool holds %zu, budget %zu", pool->in_use, pool->budget);
@@ -894,7 +901,7 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 	f->prev_in_use = pool->in_use;
 	f->prev_reass_bytes = s->reass.bytes;
 	f->prev_reass_count = s->reass.count;
-	f->prev_qlen = qmax;
+	f->prev_qbytes = qmax;
 }
 
 static void ff_address_table(struct ff *f)
@@ -944,7 +951,7 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	if (cfg->mtu > 65535)
 		cfg->mtu = 65535;
 	cfg->neigh_max_entries = 1 + (c[FF_CFG_ARP] & 15);
-	cfg->neigh_queue_len = 1 + (c[FF_CFG_ARP] >> 4 & 3);
+	cfg->neigh_queue_bytes = (1 + (c[FF_CFG_ARP] >> 4 & 3)) * 1500;
 	cfg->neigh_mcast_solicit = 1 + (c[FF_CFG_ARP] >> 6);
 	cfg->neigh_ucast_solicit = 1 + (c[FF_CFG_ARP] >> 6);
 	cfg->reass_max = 1 + (c[FF_CFG_REASS] & 7);
@@ -1496,7 +1503,7 @@ static void ff_rec_reconf(struct ff *f, const uint8_t *rec)
 
 	cfg.mem_budget = rec[0] & 0x80 ? 64u << 20 :
 			 (1u << 20) + (rec[0] & 0x7f) * 16384u;
-	cfg.neigh_queue_len = 1 + (rec[1] & 7);
+	cfg.neigh_queue_bytes = (1 + (rec[1] & 7)) * 1500;
 	cfg.reass_max = 1 + (rec[1] >> 3 & 7);
 	cfg.neigh_mcast_solicit = 1 + (rec[1] >> 6);
 	cfg.reass_max_bytes = rec[2] & 0x20 ? 4u << 20 :

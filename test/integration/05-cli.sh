@@ -28,7 +28,8 @@ addr = 198.51.100.7/25
 gateway = 192.0.2.1
 mtu = 9000
 neigh_max_entries = 64    # underscores work too
-arp-queue-len = 7         # a name from before, renamed
+arp-queue-len = 7         # a name from before, now ignored
+arp-retries = 4           # a name from before, renamed
 impair = loss=0.1,seed=3
 CONF
 out=$("$USTACKD" --config "$TMP/ustackd.conf" --mtu 1400 --print-config); rc=$?
@@ -37,7 +38,8 @@ check "file values are used (tap)" grep -qx 'tap = ustk9' <<<"$out"
 check "repeated addr keys give two addresses" test "$(grep -c '^addr = ' <<<"$out")" -eq 2
 check "the command line overrides the file (mtu 1400)" grep -qx 'mtu = 1400' <<<"$out"
 check "underscore keys are accepted" grep -qx 'neigh-max-entries = 64' <<<"$out"
-check "a renamed key is still read (arp-queue-len)" grep -qx 'neigh-queue-len = 7' <<<"$out"
+check "a renamed key is still read (arp-retries)" grep -qx 'neigh-mcast-solicit = 4' <<<"$out"
+check "an obsolete key is ignored (arp-queue-len)" grep -qx 'neigh-queue-bytes = 212992' <<<"$out"
 check "impairment printed canonically" grep -q '^impair = loss=0.1,.*seed=3$' <<<"$out"
 check "a stable default MAC is derived" grep -q '^mac = 02:' <<<"$out"
 out2=$("$USTACKD" --config "$TMP/ustackd.conf" --mtu 1400 --print-config)

@@ -7,6 +7,8 @@
  *   TCP 7010  reads what comes for 300 ms, then resets (SO_LINGER {1, 0})
  *   TCP 7012  reads "A.B.C.D PORT\n", connects there, writes "hi", closes
  *   TCP 7014  reads nothing for 10 s (its window closes), then closes
+ *   TCP 7016  backlog 0, accepts each connection only 1.5 s after it is
+ *             ready (meanwhile further SYNs are dropped), then echoes
  *   peer ADDR SECONDS
  */
 #include <poll.h>
@@ -32,6 +34,14 @@ static int listener(const char *addr, int type, int port)
 		exit(1);
 	}
 	return fd;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void tcp_echo(int c)
@@ -84,7 +94,8 @@ int main(int argc, char **argv)
 {
 	const char *addr = argc > 1 ? argv[1] : "0.0.0.0";
 	time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 30);
-	struct pollfd p[5];
+	struct pollfd p[6];
+	double ready = 0;       /* when 7016 had a connection ready, or 0 */
 
 	signal(SIGCHLD, SIG_IGN);
 	p[0] = (struct pollfd){ .fd = listener(addr, SOCK_DGRAM, 7007), .events = POLLIN };
@@ -92,9 +103,20 @@ int main(int argc, char **argv)
 	p[2] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7010), .events = POLLIN };
 	p[3] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7012), .events = POLLIN };
 	p[4] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7014), .events = POLLIN };
+	p[5] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7016), .events = POLLIN };
+	listen(p[5].fd, 0);
 	while (time(NULL) < end) {
-		if (poll(p, 5, 200) < 1)
+		/* 7016: a ready connection waits 1.5 s before accept */
+		p[5].events = ready ? 0 : POLLIN;
+		if (poll(p, 6, ready ? 50 : 200) < 0)
 			continue;
+		if (p[5].revents)
+			ready = now_s();
+		p[5].revents = 0;
+		if (ready && now_s() - ready >= 1.5) {
+			p[5].revents = POLLIN;
+			ready = 0;
+		}
 		if (p[0].revents) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
@@ -105,7 +127,7 @@ int main(int argc, char **argv)
 				sendto(p[0].fd, buf, (size_t)n, 0,
 				       (struct sockaddr *)&from, fl);
 		}
-		for (int i = 1; i < 5; i++) {
+		for (int i = 1; i < 6; i++) {
 			int c;
 
 			if (!p[i].revents)
@@ -115,7 +137,7 @@ int main(int argc, char **argv)
 				continue;
 			if (fork() == 0) {
 				alarm(30);
-				if (i == 1)
+				if (i == 1 || i == 5)
 					tcp_echo(c);
 				else if (i == 2)
 					tcp_reset(c);

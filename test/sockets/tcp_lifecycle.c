@@ -7,17 +7,27 @@
  * connect(AF_UNSPEC) on UDP and on TCP in every state (Linux's
  * tcp_disconnect(): a reset if connected, the socket reusable); SO_LINGER
  * with a timeout: close() waits until the FIN is acknowledged or the time
- * is up, blocking or not, and only for the last descriptor.
+ * is up, blocking or not, and only for the last descriptor. With SIGPIPE
+ * ignored (sshd), a write after a reset is the same, and a connected
+ * socket's read() and write() stay read(2) and write(2): sshd's
+ * privilege-separated child allows itself nothing else (seccomp).
  *   tcp_lifecycle PEER SELF   (peer: echo 7007, reset 7010, connect-back
  *   7012, a reader that stalls 7014)
  */
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,6 +138,90 @@ static void write_after_reset(void)
 	       send(fd, "x", 1, MSG_NOSIGNAL));
 	line("SIGPIPE: %d", (int)sigpipes);
 	close(fd);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+#if defined(__x86_64__)
+#define TEST_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef TEST_ARCH
+/*
+ * sshd's preauth sandbox, reduced: read, write and exit; fstat fails with
+ * EACCES; any other call kills the process.
+ */
+static int sandbox_rw(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+#ifdef __NR_fstat
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fstat, 4, 0),
+#else
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_newfstatat, 4, 0),
+#endif
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_read, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 2, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* In a child so confined: an echo over a connected socket */
+static void sandboxed_echo(void)
+{
+	int fd = conn(7007), st = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		bool ok = sandbox_rw() == 0 && write(fd, "ping", 4) == 4 &&
+			  read(fd, buf, 4) == 4 && !memcmp(buf, "ping", 4);
+
+		_exit(ok ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st))
+		line("read and write only: killed by signal %d",
+		     WTERMSIG(st));
+	else
+		line("read and write only: echo %s",
+		     WEXITSTATUS(st) ? "failed" : "ok");
+	close(fd);
+}
+#else
+static void sandboxed_echo(void)
+{
+	line("read and write only: not tried on this architecture");
+}
+#endif
+
+/* SIGPIPE ignored: the same errors, and no other system call */
+static void write_sigpipe_ignored(void)
+{
+	int fd = conn(7010);
+
+	signal(SIGPIPE, SIG_IGN);
+	send(fd, "x", 1, 0);
+	wait_readable(fd);
+	report("SIGPIPE ignored: write after the reset", write(fd, "x", 1));
+	report("SIGPIPE ignored: write again", write(fd, "x", 1));
+	close(fd);
+	sandboxed_echo();
 	signal(SIGPIPE, SIG_DFL);
 }
 
@@ -413,6 +507,7 @@ int main(int argc, char **argv)
 	peer = argv[1];
 	self = argv[2];
 	write_after_reset();
+	write_sigpipe_ignored();
 	reset_in_close_wait();
 	connect_again();
 	udp_disconnect();

@@ -74,6 +74,10 @@ static void connected(void)
 	report("connect AF_UNSPEC", connect(fd, (void *)&(struct sockaddr){ .sa_family = AF_UNSPEC },
 					    sizeof(struct sockaddr)));
 	report("getpeername after AF_UNSPEC", getpeername(fd, (void *)&me, &ml));
+	ml = sizeof(me);
+	getsockname(fd, (void *)&me, &ml);
+	line("after AF_UNSPEC: addr %s port %u (connect's choices let go)",
+	     inet_ntoa(me.sin_addr), ntohs(me.sin_port));
 	close(fd);
 }
 

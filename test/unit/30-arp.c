@@ -288,7 +288,7 @@ Test(arp, queue_bound_drops_oldest)
 	struct th t;
 
 	th_config(&cfg);
-	cfg.neigh_queue_len = 3;
+	cfg.neigh_queue_bytes = 3 * 30;      /* three 30-byte datagrams */
 	th_init_cfg(&t, &cfg);
 	for (uint8_t i = 1; i <= 5; i++)
 		cr_expect_eq(th_output(&t, TH_PEER, 10, i, false), 0);
@@ -313,7 +313,7 @@ Test(arp, queue_bound_lowered)
 	for (uint8_t i = 1; i <= 5; i++)
 		th_output(&t, TH_PEER, 10, i, false);
 	th_pop(&t);
-	t.s->cfg.neigh_queue_len = 2;
+	t.s->cfg.neigh_queue_bytes = 2 * 30;
 	th_output(&t, TH_PEER, 10, 6, false);
 	cr_expect_eq(th_neigh(&t, TH_PEER)->qlen, 2);
 	cr_expect_eq(th_cnt(&t)->neigh_queue_drop, 4);

@@ -234,6 +234,14 @@ Test(udp, connected_socket_gets_econnrefused)
 	th_pop(&t);
 	udp_disconnect(us);
 	cr_expect_eq(udp_sendto(us, "q", 1, NULL, 0, t.now), -EDESTADDRREQ);
+	udp_getsockname(us, &addr, &port);
+	cr_expect(ip_addr_is_any(&addr) && port == 0,
+		  "connect's address and port let go");
+	cr_assert_eq(udp_bind(us, NULL, 5300), 0);
+	udp_connect(us, TH_A4(TH_PEER), 53);
+	udp_disconnect(us);
+	udp_getsockname(us, &addr, &port);
+	cr_expect(ip_addr_is_any(&addr) && port == 5300, "the bound port kept");
 	udp_close(us);
 	th_fini(&t);
 }

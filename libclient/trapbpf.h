@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* trapbpf.h - the seccomp filter of the libc trap (trapbpf.c, trap.c) */
+#ifndef USTACK_TRAPBPF_H
+#define USTACK_TRAPBPF_H
+
+#include <linux/filter.h>
+#include <stdint.h>
+
+/* The mark on libustack's own socket system calls (rawsys.c, trap.c) */
+#define UST_MAGIC 0x75737463534b4f31ull
+
+#define UST_TRAP_FILTER_MAX 64
+
+int ust_trap_filter(struct sock_filter *f, uint64_t lo, uint64_t hi);
+
+#endif
