@@ -98,6 +98,7 @@ enum tcp_sockopt {
 	TCP_OPT_CONGESTION,  /* enum tcp_cc_algo */
 	TCP_SO_SNDBUFFORCE,  /* as SO_SNDBUF, beyond wmem_max; set only */
 	TCP_SO_RCVBUFFORCE,
+	TCP_OPT_USER_TIMEOUT, /* ms, 0: the system's bounds; see tcp_out.c */
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
