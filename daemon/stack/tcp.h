@@ -135,6 +135,7 @@ struct tcp_info_rec {
 	uint64_t srtt, rttvar, rto;
 	uint32_t retransmits;               /* consecutive timeouts now */
 	uint64_t total_retrans;             /* segments retransmitted */
+	uint32_t user_timeout_ms;           /* TCP_USER_TIMEOUT, 0: none */
 	uint32_t snd_queued, rcv_queued;    /* bytes in the buffers */
 	uint32_t sndbuf, rcvbuf;
 	uint64_t bytes_acked, bytes_received;

@@ -1006,6 +1006,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->rto = sk->rto;
 	i->retransmits = sk->backoff;
 	i->total_retrans = sk->total_retrans;
+	i->user_timeout_ms = sk->user_timeout_ms;
 	i->snd_queued = sk->sndq.len;
 	i->rcv_queued = sk->rcvq.len;
 	i->sndbuf = sk->sndbuf;

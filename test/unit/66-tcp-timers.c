@@ -109,6 +109,7 @@ static uint64_t run_until_closed(struct tcp_sock *sk, uint64_t limit)
 Test(tcp_timers, user_timeout_option)
 {
 	struct tcp_sock *l;
+	struct tcp_info_rec i;
 	int v = -1;
 
 	cr_assert_eq(tcp_open(T.s, &l, T.now), 0);
@@ -118,6 +119,9 @@ Test(tcp_timers, user_timeout_option)
 	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_USER_TIMEOUT, 0x7fffffff, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(l, TCP_OPT_USER_TIMEOUT, &v), 0);
 	cr_assert_eq(v, 0x7fffffff);
+	/* the record ustackctl netstat -e shows */
+	tcp_get_info(l, &i, T.now);
+	cr_assert_eq(i.user_timeout_ms, 0x7fffffff);
 	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_USER_TIMEOUT, 0, T.now), 0);
 	cr_assert_eq(tcp_getsockopt(l, TCP_OPT_USER_TIMEOUT, &v), 0);
 	cr_assert_eq(v, 0);
