@@ -26,11 +26,13 @@
  * TCP_USER_TIMEOUT (RFC 5482's "user timeout", Linux's semantics): how
  * long data may stay unacknowledged before the connection is aborted with
  * ETIMEDOUT, in place of the tcp_retries2 count. Its clock starts at the
- * first retransmission timeout, from when the oldest unacknowledged data
- * was sent (Linux's retrans_stamp), and stops when an ACK acknowledges new
- * data; from then on the retransmission timer never runs past the end of
- * the user timeout (tcp_clamp_rto_to_user_timeout()), so the abort comes
- * on time. A zero window probed longer than the user timeout since its
+ * first retransmission (of any kind), from when the oldest unacknowledged
+ * data was sent (Linux's retrans_stamp), and stops when an ACK
+ * acknowledges new data (Linux keeps it until no retransmitted data is
+ * outstanding: with partial progress ustack waits longer); it is looked at
+ * only after a retransmission timeout, and from then on the retransmission
+ * timer never runs past the end of the user timeout
+ * (tcp_clamp_rto_to_user_timeout()), so the abort comes on time. A zero window probed longer than the user timeout since its
  * first probe aborts too, answered or not (tcp_probe_timer()); keepalive
  * aborts once probes went out and the connection was idle that long, in
  * place of the tcp_keepcnt count (tcp_keepalive_timer()). SYN-SENT and
@@ -375,14 +377,14 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 		sk->last_data_sent = s->now;
 	}
 	rc = tcp_send_pbuf(s, p, sk->laddr, sk->raddr, flags);
-	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
-	 * transmit records */
 	/* a retransmission (loss probe, fast or timeout): TCP_USER_TIMEOUT
 	 * counts from the oldest unacknowledged send, as Linux's
 	 * retrans_stamp (tcp_retransmit_skb()) */
 	if ((len || (flags & TCP_FIN)) && SEQ_LT(seq, sk->snd_max) &&
 	    !sk->rtx_stamp && !(flags & (TCP_SYN | TCP_RST)))
 		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now;
+	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
+	 * transmit records */
 	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS)
 		tcp_txrec_sent(sk, seq, len + !!(flags & TCP_FIN));
 	return rc;
@@ -440,7 +442,9 @@ void tcp_send_syn(struct tcp_sock *sk)
 		sk->rtt_time = sk->s->now;
 	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
-	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+	stack_arm(sk->s, &sk->rtx,
+		  tcp_user_deadline(sk, sk->rtx_stamp, sk->s->now + sk->rto,
+				    0));
 }
 
 /**
