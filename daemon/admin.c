@@ -488,6 +488,7 @@ static void netstat_tcp(void *arg, const struct tcp_sock *sk)
 	n->rto_ms = (uint32_t)(i.rto / NSEC_PER_MSEC);
 	n->retransmits = i.retransmits;
 	n->total_retrans = i.total_retrans;
+	n->user_timeout_ms = i.user_timeout_ms;
 }
 
 static void netstat_udp(void *arg, const struct sock_udp_view *v)

@@ -181,7 +181,7 @@ struct ustack_netsock {
 	uint32_t srtt_us, rttvar_us, rto_ms, retransmits;
 	uint64_t total_retrans;
 	uint32_t syn_q;             /* listeners: half-open connections */
-	uint32_t pad;
+	uint32_t user_timeout_ms;   /* TCP_USER_TIMEOUT, 0: not set */
 };
 
 struct ustack_kill_req {

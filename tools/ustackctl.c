@@ -885,7 +885,7 @@ static const char netstat_usage[] =
 	"the accept queue and the backlog. A summary line counts each state.\n"
 	"  -n, --numeric     ports as numbers (addresses are always numeric)\n"
 	"  -e, --extended    TCP internals: cwnd, ssthresh, srtt, rttvar, rto,\n"
-	"                    retransmits, windows, MSS\n"
+	"                    retransmits, windows, MSS, TCP_USER_TIMEOUT if set\n"
 	"  --state STATE     only sockets in STATE: listen, syn-sent,\n"
 	"                    syn-received, established, fin-wait-1, fin-wait-2,\n"
 	"                    close-wait, closing, last-ack, time-wait, unconn,\n"
@@ -975,10 +975,11 @@ static void netsock_json(const struct ustack_netsock *n, bool first, bool ext)
 		printf(", \"cwnd\": %u, \"ssthresh\": %u, \"srtt_us\": %u, "
 		       "\"rttvar_us\": %u, \"rto_ms\": %u, \"retransmits\": %u, "
 		       "\"total_retrans\": %" PRIu64 ", \"snd_wnd\": %u, "
-		       "\"rcv_wnd\": %u, \"snd_mss\": %u, \"rcv_mss\": %u",
+		       "\"rcv_wnd\": %u, \"snd_mss\": %u, \"rcv_mss\": %u, "
+		       "\"user_timeout_ms\": %u",
 		       n->cwnd, n->ssthresh, n->srtt_us, n->rttvar_us, n->rto_ms,
 		       n->retransmits, n->total_retrans, n->snd_wnd, n->rcv_wnd,
-		       n->snd_mss, n->rcv_mss);
+		       n->snd_mss, n->rcv_mss, n->user_timeout_ms);
 	printf("}");
 }
 
@@ -1004,13 +1005,17 @@ static void netsock_line(const struct ustack_netsock *n, bool numeric, bool ext)
 	       n->state == USTACK_SS_UNCONN || n->state == USTACK_SS_CONNECTED ?
 		       "" : ss_names[n->state],
 	       timer, age, owner);
-	if (ext && n->proto == 6 && n->state != USTACK_SS_LISTEN)
+	if (ext && n->proto == 6 && n->state != USTACK_SS_LISTEN) {
 		printf("      cwnd %u ssthresh %u srtt %.3fms rttvar %.3fms rto %ums "
-		       "retrans %u/%" PRIu64 " wnd %u/%u mss %u/%u\n",
+		       "retrans %u/%" PRIu64 " wnd %u/%u mss %u/%u",
 		       n->cwnd, n->ssthresh, n->srtt_us / 1000.0,
 		       n->rttvar_us / 1000.0, n->rto_ms, n->retransmits,
 		       n->total_retrans, n->snd_wnd, n->rcv_wnd, n->snd_mss,
 		       n->rcv_mss);
+		if (n->user_timeout_ms)   /* TCP_USER_TIMEOUT, when set */
+			printf(" user-timeout %ums", n->user_timeout_ms);
+		printf("\n");
+	}
 }
 
 static int cmd_netstat(int argc, char **argv)

@@ -223,6 +223,17 @@ void ctl_set_link(struct ctl *c, const char *name)
 	snprintf(c->link, sizeof(c->link), "%s", name);
 }
 
+/**
+ * ctl_link() - the link's name set by ctl_set_link()
+ * @c: the control server
+ *
+ * Return: the name, "" if none was set
+ */
+const char *ctl_link(const struct ctl *c)
+{
+	return c->link;
+}
+
 /* Is the peer root or in the admin group? Decided once, at accept. */
 static bool client_is_admin(const struct ctl *c, int fd, const struct ucred *cr)
 {

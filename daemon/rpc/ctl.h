@@ -51,6 +51,7 @@ int ctl_set_handler(struct ctl *c, uint16_t first, uint16_t last,
 		    ctl_handler_fn *fn, void *arg);
 void ctl_set_admin_gid(struct ctl *c, gid_t gid);
 void ctl_set_link(struct ctl *c, const char *name);
+const char *ctl_link(const struct ctl *c);
 int ctl_reply(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,
 	      int32_t status, const void *body, size_t len);
 int ctl_reply_fd(struct ctl *c, uint64_t client, uint16_t type, uint32_t seq,

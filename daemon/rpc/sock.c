@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
@@ -641,12 +642,88 @@ static int kept_index(int level, int name)
 	return -1;
 }
 
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62
+#endif
+
+/*
+ * SO_BINDTODEVICE and SO_BINDTOIFINDEX, as Linux's sock_setbindtodevice()
+ * and sock_bindtoindex_locked(). The names a program may bind to are the
+ * stack's interfaces as the program sees them: the link (the TAP or pcap
+ * interface, by its kernel name) and "lo" (the stack's own loopback); any
+ * other name is ENODEV. The socket keeps the interface's index in this
+ * namespace, which SO_BINDTOIFINDEX reads; an index is taken as Linux
+ * takes it, unchecked. As Linux since 5.7, any user may bind an unbound
+ * socket; changing or removing a binding takes CAP_NET_RAW (here: root,
+ * from the credentials of the program's connection). The stack has one
+ * link besides its loopback: the binding is kept and read back, and
+ * changes no route (ustack(7)).
+ */
+static int bind_dev_index(struct sock *sk, const struct ustack_sockopt *o)
+{
+	char name[IFNAMSIZ] = "";
+	unsigned idx;
+
+	/* Linux: the name is cut to IFNAMSIZ - 1 bytes, "" or none unbinds */
+	memcpy(name, o->val, o->len < IFNAMSIZ - 1 ? o->len : IFNAMSIZ - 1);
+	if (!name[0])
+		return 0;
+	if (strcmp(name, "lo") && strcmp(name, ctl_link(sk->t->ctl)))
+		return -ENODEV;
+	idx = if_nametoindex(name);
+	return idx ? (int)idx : -ENODEV;
+}
+
+static int req_bindtodevice(struct sock *sk, const struct ustack_sockopt *o)
+{
+	int idx;
+
+	if (o->name == SO_BINDTODEVICE) {
+		idx = bind_dev_index(sk, o);
+		if (idx < 0)
+			return idx;
+	} else {
+		if (o->len < sizeof(int))
+			return -EINVAL;
+		memcpy(&idx, o->val, sizeof(int));
+	}
+	if (sk->bound_ifindex && sk->uid != 0)
+		return -EPERM;          /* CAP_NET_RAW */
+	if (idx < 0)
+		return -EINVAL;
+	sk->bound_ifindex = idx;
+	return 0;
+}
+
+/* getsockopt(SO_BINDTODEVICE): the name, none (length 0) when unbound;
+ * a buffer shorter than IFNAMSIZ is EINVAL, as Linux */
+static int get_bindtodevice(const struct sock *sk,
+			    const struct ustack_sockopt *o,
+			    struct ustack_sockopt *out)
+{
+	char name[IF_NAMESIZE];
+
+	out->len = 0;
+	if (!sk->bound_ifindex)
+		return 0;
+	if (o->len < IFNAMSIZ)
+		return -EINVAL;
+	if (!if_indextoname((unsigned)sk->bound_ifindex, name))
+		return -ENXIO;
+	out->len = (uint32_t)strlen(name) + 1;
+	memcpy(out->val, name, out->len);
+	return 0;
+}
+
 static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 {
 	int val = 0, k;
 
 	if (o->len > USTACK_OPT_MAX)
 		return -EINVAL;
+	if (o->level == SOL_SOCKET &&
+	    (o->name == SO_BINDTODEVICE || o->name == SO_BINDTOIFINDEX))
+		return req_bindtodevice(sk, o);
 	if (o->level == SOL_SOCKET && o->name == SO_LINGER) {
 		struct linger l;
 
@@ -712,6 +789,11 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		case SO_PROTOCOL:
 			val = sk->protocol;
 			goto give;
+		case SO_BINDTOIFINDEX:
+			val = sk->bound_ifindex;
+			goto give;
+		case SO_BINDTODEVICE:
+			return get_bindtodevice(sk, o, out);
 		case SO_LINGER: {
 			struct linger l = { sk->kept[KEPT_LINGER_ON],
 					    sk->kept[KEPT_LINGER_SECS] };

@@ -78,6 +78,9 @@ struct sock {
 	int user_mss;                   /* TCP_MAXSEG set, 0: none */
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
 	int kept[KEPT_MAX];
+	/* SO_BINDTODEVICE/SO_BINDTOIFINDEX: the interface's index in the
+	 * program's namespace, 0: not bound */
+	int bound_ifindex;
 	/* datagram sockets (sock_dgram.c) */
 	struct dgram *dg;               /* the engine socket's common part */
 	uint32_t dg_cmsg;               /* USTACK_CM_* the program asked for */

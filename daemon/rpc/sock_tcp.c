@@ -167,7 +167,7 @@ static int st_bind(struct sock *sk, const struct ip_addr *addr,
 static const enum tcp_sockopt renew_opts[] = {
 	TCP_SO_REUSEADDR, TCP_SO_REUSEPORT, TCP_SO_KEEPALIVE, TCP_SO_LINGER,
 	TCP_OPT_NODELAY, TCP_OPT_CORK, TCP_OPT_KEEPIDLE, TCP_OPT_KEEPINTVL,
-	TCP_OPT_KEEPCNT, TCP_OPT_CONGESTION,
+	TCP_OPT_KEEPCNT, TCP_OPT_CONGESTION, TCP_OPT_USER_TIMEOUT,
 };
 
 /**
@@ -370,6 +370,7 @@ static int st_opt(int level, int name)
 		case TCP_KEEPINTVL: return TCP_OPT_KEEPINTVL;
 		case TCP_KEEPCNT: return TCP_OPT_KEEPCNT;
 		case TCP_MAXSEG: return TCP_OPT_MAXSEG;
+		case TCP_USER_TIMEOUT: return TCP_OPT_USER_TIMEOUT;
 		}
 	}
 	return -1;

@@ -108,6 +108,7 @@ enum tcp_sockopt {
 	TCP_SO_BINDTOIFINDEX,/* interface (STACK_IF_*), 0: none; a link-local
 			      * IPv6 bind or connect needs one */
 	TCP_IP6_V6ONLY,      /* bool, AF_INET6 only, not once bound */
+	TCP_OPT_USER_TIMEOUT, /* ms, 0: the system's bounds; see tcp_out.c */
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
@@ -146,6 +147,7 @@ struct tcp_info_rec {
 	uint64_t srtt, rttvar, rto;
 	uint32_t retransmits;               /* consecutive timeouts now */
 	uint64_t total_retrans;             /* segments retransmitted */
+	uint32_t user_timeout_ms;           /* TCP_USER_TIMEOUT, 0: none */
 	uint32_t snd_queued, rcv_queued;    /* bytes in the buffers */
 	uint32_t sndbuf, rcvbuf;
 	uint64_t bytes_acked, bytes_received;

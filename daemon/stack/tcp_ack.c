@@ -444,6 +444,7 @@ static void tcp_update_window(struct tcp_sock *sk, const struct tcp_seg *seg)
 		stack_disarm(sk->s, &sk->rtx);
 		sk->rtx_kind = TCP_TIMER_NONE;
 		sk->backoff = 0;
+		sk->probe_stamp = 0;  /* the zero-window episode is over */
 	}
 }
 
@@ -540,6 +541,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_rack_recovery_done(sk);
 	}
 	sk->backoff = 0;
+	sk->rtx_stamp = 0;  /* progress: TCP_USER_TIMEOUT's clock stops */
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);
 	} else {

@@ -218,6 +218,12 @@ struct tcp_sock {
 	struct timer rtx, dack, misc;
 	enum tcp_timer_kind rtx_kind, misc_kind;
 	unsigned keepidle_s, keepintvl_s, keepcnt;
+	/* TCP_USER_TIMEOUT (ms, 0: off) and when its clocks started (0: not
+	 * running): the oldest unacknowledged data's send at the first
+	 * retransmission timeout (Linux's retrans_stamp), the first probe of a
+	 * zero window (icsk_probes_tstamp) */
+	unsigned user_timeout_ms;
+	uint64_t rtx_stamp, probe_stamp;
 
 	/* listener */
 	struct tcp_sock *syn_q, *accept_q, *accept_tail;

@@ -207,6 +207,7 @@ static void tcp_established(struct tcp_sock *sk)
 {
 	tcp_set_state(sk, TCP_ESTABLISHED);
 	sk->backoff = 0;
+	sk->rtx_stamp = 0;
 	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
 	sk->rack_fack = sk->snd_una;  /* RFC 8985 RACK.fack starts here */
 	sk->last_rcv = sk->s->now;
@@ -293,6 +294,7 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->keepidle_s = l->keepidle_s;
 	c->keepintvl_s = l->keepintvl_s;
 	c->keepcnt = l->keepcnt;
+	c->user_timeout_ms = l->user_timeout_ms;
 	c->sndbuf = l->sndbuf;
 	c->rcvbuf = l->rcvbuf;
 	c->sndbuf_locked = l->sndbuf_locked;

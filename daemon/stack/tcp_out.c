@@ -22,6 +22,21 @@
  * persist), dack (delayed ACK, at most tcp_delack_max,
  * RFC 1122 4.2.3.2 / RFC 5681 4.2) and misc (keepalive, FIN_WAIT_2,
  * TIME_WAIT; never two at once).
+ *
+ * TCP_USER_TIMEOUT (RFC 5482's "user timeout", Linux's semantics): how
+ * long data may stay unacknowledged before the connection is aborted with
+ * ETIMEDOUT, in place of the tcp_retries2 count. Its clock starts at the
+ * first retransmission (of any kind), from when the oldest unacknowledged
+ * data was sent (Linux's retrans_stamp), and stops when an ACK
+ * acknowledges new data (Linux keeps it until no retransmitted data is
+ * outstanding: with partial progress ustack waits longer); it is looked at
+ * only after a retransmission timeout, and from then on the retransmission
+ * timer never runs past the end of the user timeout
+ * (tcp_clamp_rto_to_user_timeout()), so the abort comes on time. A zero window probed longer than the user timeout since its
+ * first probe aborts too, answered or not (tcp_probe_timer()); keepalive
+ * aborts once probes went out and the connection was idle that long, in
+ * place of the tcp_keepcnt count (tcp_keepalive_timer()). SYN-SENT and
+ * SYN-RECEIVED keep their retry counts and also end at the user timeout.
  */
 #include <string.h>
 
@@ -45,6 +60,42 @@ static void tcp_misc_fire(struct timer *t, uint64_t now);
 uint32_t tcp_tsval(const struct tcp_sock *sk)
 {
 	return (uint32_t)(sk->s->now / NSEC_PER_MSEC) + sk->ts_offset;
+}
+
+/* Linux's TCP_TIMEOUT_MIN: 2 jiffies (HZ=1000) */
+#define TCP_TIMEOUT_MIN (2 * NSEC_PER_MSEC)
+
+/**
+ * tcp_user_deadline() - a timer's due time, no later than the end of
+ * TCP_USER_TIMEOUT (Linux's tcp_clamp_rto_to_user_timeout() and
+ * tcp_clamp_probe0_to_user_timeout())
+ * @sk: the socket
+ * @stamp: when the user timeout's clock started, 0: not running
+ * @due: when the timer would fire
+ * @min: the least delay from now (Linux: none for the retransmission
+ *       timer, TCP_TIMEOUT_MIN for the persist timer)
+ *
+ * Return: the time to arm the timer for
+ */
+static uint64_t tcp_user_deadline(const struct tcp_sock *sk, uint64_t stamp,
+				  uint64_t due, uint64_t min)
+{
+	uint64_t end, now = sk->s->now;
+
+	if (!sk->user_timeout_ms || !stamp)
+		return due;
+	end = stamp + (uint64_t)sk->user_timeout_ms * NSEC_PER_MSEC;
+	if (end < now + min)
+		end = now + min;
+	return end < due ? end : due;
+}
+
+/* Has TCP_USER_TIMEOUT's clock started at @stamp run out? */
+static bool tcp_user_timed_out(const struct tcp_sock *sk, uint64_t stamp)
+{
+	return sk->user_timeout_ms && stamp &&
+	       sk->s->now - stamp >= (uint64_t)sk->user_timeout_ms *
+				     NSEC_PER_MSEC;
 }
 
 /**
@@ -342,6 +393,12 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 		sk->last_data_sent = s->now;
 	}
 	rc = tcp_send_pbuf(s, p, &sk->laddr, &sk->raddr, flags);
+	/* a retransmission (loss probe, fast or timeout): TCP_USER_TIMEOUT
+	 * counts from the oldest unacknowledged send, as Linux's
+	 * retrans_stamp (tcp_retransmit_skb()) */
+	if ((len || (flags & TCP_FIN)) && SEQ_LT(seq, sk->snd_max) &&
+	    !sk->rtx_stamp && !(flags & (TCP_SYN | TCP_RST)))
+		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now;
 	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
 	 * transmit records */
 	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS)
@@ -401,7 +458,9 @@ void tcp_send_syn(struct tcp_sock *sk)
 		sk->rtt_time = sk->s->now;
 	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
-	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+	stack_arm(sk->s, &sk->rtx,
+		  tcp_user_deadline(sk, sk->rtx_stamp, sk->s->now + sk->rto,
+				    0));
 }
 
 /**
@@ -532,7 +591,9 @@ static void tcp_arm_persist(struct tcp_sock *sk)
 	if (t > sk->s->cfg.tcp_rto_max)
 		t = sk->s->cfg.tcp_rto_max;
 	sk->rtx_kind = TCP_TIMER_PERSIST;
-	stack_arm(sk->s, &sk->rtx, sk->s->now + t);
+	stack_arm(sk->s, &sk->rtx,
+		  tcp_user_deadline(sk, sk->probe_stamp, sk->s->now + t,
+				    TCP_TIMEOUT_MIN));
 }
 
 /*
@@ -775,6 +836,7 @@ static uint64_t tcp_pto(const struct tcp_sock *sk)
  */
 void tcp_arm_xmit_timer(struct tcp_sock *sk)
 {
+	sk->probe_stamp = 0;  /* data in flight: no zero-window episode */
 	if (sk->rack_reo_at && sk->rack_reo_at < sk->s->now + sk->rto) {
 		sk->rtx_kind = TCP_TIMER_REORDER;
 		stack_arm(sk->s, &sk->rtx, sk->rack_reo_at > sk->s->now ?
@@ -787,7 +849,9 @@ void tcp_arm_xmit_timer(struct tcp_sock *sk)
 		return;
 	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
-	stack_arm(sk->s, &sk->rtx, sk->s->now + sk->rto);
+	stack_arm(sk->s, &sk->rtx,
+		  tcp_user_deadline(sk, sk->rtx_stamp, sk->s->now + sk->rto,
+				    0));
 }
 
 /*
@@ -911,14 +975,32 @@ void tcp_enter_loss(struct tcp_sock *sk)
 	tcp_txrec_mark_all_lost(sk);
 }
 
-static void tcp_rtx_timeout(struct tcp_sock *sk)
+/*
+ * Linux's tcp_write_timeout(): a handshake ends after its retries, or at
+ * the user timeout; a connection after tcp_retries2 timeouts, or, with
+ * TCP_USER_TIMEOUT, when its clock (started by an earlier timeout) has run
+ * out, however many timeouts that took.
+ */
+static bool tcp_write_timed_out(const struct tcp_sock *sk)
 {
-	struct stack *s = sk->s;
+	const struct stack *s = sk->s;
+	bool syn = sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED;
 	unsigned limit = sk->state == TCP_SYN_SENT ? s->cfg.tcp_syn_retries :
 			 sk->state == TCP_SYN_RECEIVED ? s->cfg.tcp_synack_retries :
 			 s->cfg.tcp_retries2;
 
-	if (sk->backoff >= limit) {
+	if (syn && sk->backoff >= limit)
+		return true;
+	if (sk->user_timeout_ms)  /* Linux: only after a timeout */
+		return sk->backoff && tcp_user_timed_out(sk, sk->rtx_stamp);
+	return sk->backoff >= limit;
+}
+
+static void tcp_rtx_timeout(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+
+	if (tcp_write_timed_out(sk)) {
 		CNT(s, tcp_timeouts);
 		if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
 			CNT(s, tcp_attempt_fails);
@@ -926,6 +1008,10 @@ static void tcp_rtx_timeout(struct tcp_sock *sk)
 		return;
 	}
 	CNT(s, tcp_rto_timeouts);
+	/* the user timeout counts from the oldest unacknowledged send (the
+	 * SYN's: the timer was armed when it went) */
+	if (!sk->rtx_stamp)
+		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now - sk->rto;
 	tcp_backoff(sk);
 	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED) {
 		CNT(s, tcp_syn_retrans);
@@ -942,6 +1028,15 @@ static void tcp_rtx_timeout(struct tcp_sock *sk)
  * sequence number so that the peer answers with its window. */
 static void tcp_persist_timeout(struct tcp_sock *sk)
 {
+	/* TCP_USER_TIMEOUT: a window closed that long since the first probe
+	 * ends the connection, even if the peer answers the probes */
+	if (!sk->probe_stamp) {
+		sk->probe_stamp = sk->s->now;
+	} else if (tcp_user_timed_out(sk, sk->probe_stamp)) {
+		CNT(sk->s, tcp_timeouts);
+		tcp_done(sk, -ETIMEDOUT);
+		return;
+	}
 	CNT(sk->s, tcp_persist_probes);
 	if (sk->snd_wnd) {
 		/* the override: send what the window takes, however small */
@@ -1008,7 +1103,12 @@ static void tcp_keepalive_timeout(struct tcp_sock *sk)
 		tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE, kidle - idle);
 		return;
 	}
-	if (sk->probes >= sk->keepcnt) {
+	/* TCP_USER_TIMEOUT, if set, in place of the count: idle that long
+	 * with a probe unanswered */
+	if (sk->user_timeout_ms ? sk->probes &&
+				  idle >= (uint64_t)sk->user_timeout_ms *
+					  NSEC_PER_MSEC :
+				  sk->probes >= sk->keepcnt) {
 		CNT(s, tcp_timeouts);
 		tcp_send_active_rst(sk);
 		tcp_done(sk, -ETIMEDOUT);

@@ -966,6 +966,13 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 			return -EINVAL;
 		sk->keepcnt = (unsigned)val;
 		return 0;
+	case TCP_OPT_USER_TIMEOUT:
+		/* Linux's do_tcp_setsockopt(): an unsigned int, negative
+		 * refused; it takes effect at the next timer */
+		if (val < 0)
+			return -EINVAL;
+		sk->user_timeout_ms = (unsigned)val;
+		return 0;
 	case TCP_OPT_MAXSEG:
 		if (val && (val < TCP_MIN_MSS || val > 65535 - 40))
 			return -EINVAL;
@@ -1015,6 +1022,7 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 	case TCP_OPT_KEEPIDLE: *val = (int)sk->keepidle_s; return 0;
 	case TCP_OPT_KEEPINTVL: *val = (int)sk->keepintvl_s; return 0;
 	case TCP_OPT_KEEPCNT: *val = (int)sk->keepcnt; return 0;
+	case TCP_OPT_USER_TIMEOUT: *val = (int)sk->user_timeout_ms; return 0;
 	case TCP_OPT_MAXSEG:
 		*val = sk->mss ? sk->mss : (sk->user_mss ? sk->user_mss :
 						     TCP_DEFAULT_MSS);
@@ -1147,6 +1155,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->rto = sk->rto;
 	i->retransmits = sk->backoff;
 	i->total_retrans = sk->total_retrans;
+	i->user_timeout_ms = sk->user_timeout_ms;
 	i->snd_queued = sk->sndq.len;
 	i->rcv_queued = sk->rcvq.len;
 	i->sndbuf = sk->sndbuf;

@@ -157,6 +157,10 @@ up "$sshd_us" listening 2222
 check "sshd (stock config) on ustack listens ($(last "$TMP/sshd-us.log"))" listening 2222
 ssh_checks "ssh from the kernel to sshd on ustack" kn $US 2222
 stop "$sshd_us"
+# sshd reads SO_BINDTODEVICE of each connection (its VRF, sys_get_rdomain())
+vrf=$(grep -m1 "VRF" "$TMP/sshd-us.log")
+check "sshd on ustack reads each connection's device (SO_BINDTODEVICE) ($vrf)" \
+	test -z "$vrf"
 
 # shellcheck disable=SC2046
 bg_kn "$TMP/sshd-k.log" 120 unshare -m --propagation private sh -c "$privrun" sh \

@@ -231,6 +231,30 @@ static void data(void)
 	line("TCP_KEEPCNT: %d", v);
 	v = 0;
 	report("TCP_KEEPIDLE 0", setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)));
+	/* TCP_USER_TIMEOUT: ms, unsigned, negative refused, 0 = default
+	 * (dig +tcp sets it) */
+	l = sizeof(v);
+	v = -7;
+	getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, &l);
+	line("TCP_USER_TIMEOUT default: %d", v);
+	v = 2500;
+	report("TCP_USER_TIMEOUT 2500",
+	       setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)));
+	getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, &l);
+	line("TCP_USER_TIMEOUT: %d", v);
+	v = -1;
+	report("TCP_USER_TIMEOUT -1",
+	       setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)));
+	getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, &l);
+	line("TCP_USER_TIMEOUT after -1: %d", v);
+	v = 0x7fffffff;
+	report("TCP_USER_TIMEOUT INT_MAX",
+	       setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)));
+	v = 0;
+	report("TCP_USER_TIMEOUT 0",
+	       setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)));
+	getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, &l);
+	line("TCP_USER_TIMEOUT after 0: %d", v);
 	{
 		struct tcp_info ti;
 

@@ -216,6 +216,35 @@ TH_TEST(tcp_open, syn_retries_then_etimedout)
 	tcp_close(c, T.now);
 }
 
+/* TCP_USER_TIMEOUT 2500 ms ends an unanswered connect 2.5 s after the
+ * SYN, before its retries: the SYN resent at 1 s, the next timeout cut
+ * short from 3 s to 2.5 s (Linux's tcp_write_timeout() and
+ * tcp_clamp_rto_to_user_timeout()) */
+TH_TEST(tcp_open, syn_ends_at_user_timeout)
+{
+	struct tcp_sock *c;
+	uint64_t t0 = T.now;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_USER_TIMEOUT, 2500, T.now), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
+	th_expect(&syn);
+	th_advance_to(t0 + TH_SEC);
+	th_expect(&syn);
+	th_advance_to(t0 + 2500 * TH_MS - 1);
+	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
+	th_advance(1);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
+	th_expect_none();
+	tcp_close(c, T.now);
+}
+
 /* RFC 9293 3.10.7.3: RST with an acceptable ACK in SYN_SENT refuses */
 TH_TEST(tcp_open, connection_refused)
 {

@@ -142,6 +142,32 @@ TH_TEST(tcp_listen, accept_queue_bound)
 	drain();
 }
 
+/* An accepted connection takes the listener's TCP_USER_TIMEOUT, as
+ * Linux's clone of the listening socket does */
+TH_TEST(tcp_listen, accepted_inherits_user_timeout)
+{
+	struct tcp_sock *l = listener(80, 4), *c;
+	struct th_seg s = syn_from(5001, 100, false), a;
+	struct tcp_seg g;
+	int v = 0;
+
+	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_USER_TIMEOUT, 4321, T.now), 0);
+	th_inject(&s);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = 101, .wnd = TH_ANY, .mss = 1460,
+					.ws = -1 });
+	a = th_tmpl(TCP_ACK, 101, g.seq + 1);
+	a.sport = 5001;
+	a.wnd = 1000;
+	th_inject(&a);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_USER_TIMEOUT, &v), 0);
+	cr_assert_eq(v, 4321);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
 /* Closing a listener resets the connections nobody accepted */
 TH_TEST(tcp_listen, close_listener_resets_children)
 {

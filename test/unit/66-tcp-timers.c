@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * 66-tcp-timers.c - keepalive (RFC 1122 4.2.3.6 with Linux's idle,
- * interval and count), no deadline when idle, the per-connection record,
+ * interval and count), TCP_USER_TIMEOUT (retransmission, keepalive, zero
+ * window, as Linux), no deadline when idle, the per-connection record,
  * ICMP errors (RFC 5927, RFC 1191), congestion window growth (RFC 6928,
  * RFC 5681, RFC 9438)
  */
@@ -87,6 +88,172 @@ TH_TEST(tcp_timers, keepalive_after_idle_counts_from_the_call)
 	th_expect(&probe);
 	tcp_abort(c, T.now);
 	drain();
+}
+
+/*
+ * Run the engine's timers one deadline at a time until @sk is closed or
+ * @limit passes, throwing away what it sends. Return: when it closed, or 0
+ */
+static uint64_t run_until_closed(struct tcp_sock *sk, uint64_t limit)
+{
+	while (tcp_sock_state(sk) != TCP_CLOSED) {
+		uint64_t next = stack_timeout(T.s, T.now);
+
+		if (next == STACK_NO_DEADLINE || next > limit)
+			return 0;
+		th_advance_to(next);
+		drain();
+	}
+	return T.now;
+}
+
+/* TCP_USER_TIMEOUT: the value in ms (an unsigned int), negative refused,
+ * 0 = the default */
+TH_TEST(tcp_timers, user_timeout_option)
+{
+	struct tcp_sock *l;
+	struct tcp_info_rec i;
+	int v = -1;
+
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_getsockopt(l, TCP_OPT_USER_TIMEOUT, &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_USER_TIMEOUT, -1, T.now), -EINVAL);
+	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_USER_TIMEOUT, 0x7fffffff, T.now), 0);
+	cr_assert_eq(tcp_getsockopt(l, TCP_OPT_USER_TIMEOUT, &v), 0);
+	cr_assert_eq(v, 0x7fffffff);
+	/* the record ustackctl netstat -e shows */
+	tcp_get_info(l, &i, T.now);
+	cr_assert_eq(i.user_timeout_ms, 0x7fffffff);
+	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_USER_TIMEOUT, 0, T.now), 0);
+	cr_assert_eq(tcp_getsockopt(l, TCP_OPT_USER_TIMEOUT, &v), 0);
+	cr_assert_eq(v, 0);
+	tcp_close(l, T.now);
+}
+
+/* Data nobody acknowledges: with TCP_USER_TIMEOUT 1000 ms the connection
+ * ends with ETIMEDOUT exactly 1000 ms after the data went (the last
+ * retransmission timer cut short to that moment), not after the 15
+ * timeouts of tcp_retries2 */
+TH_TEST(tcp_timers, user_timeout_aborts_unacked_data_on_time)
+{
+	struct tcp_sock *l, *c;
+	uint64_t t0, end;
+
+	th_passive_open(&l, &c, 1000, false);
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_USER_TIMEOUT, 1000, T.now), 0);
+	th_advance(TH_MS);
+	t0 = T.now;
+	cr_assert_eq(tcp_send(c, "abcdef", 6, T.now), 6);
+	drain();
+	end = run_until_closed(c, t0 + 60 * TH_SEC);
+	cr_assert_eq(end, t0 + 1000 * TH_MS, "closed at +%llu ns",
+		     (unsigned long long)(end - t0));
+	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
+	cr_assert_geq(th_counter("tcp_rto_timeouts"), 2);
+	cr_assert_eq(th_counter("tcp_timeouts"), 1);
+	tcp_close(c, T.now);
+}
+
+/* An ACK of new data stops the clock: the next episode counts from its
+ * own oldest send (counted from "abc", 800 ms earlier, it would end at
+ * the first timeout of "def", 1000 ms after it went) */
+TH_TEST(tcp_timers, user_timeout_restarts_after_progress)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg a = th_tmpl(TCP_ACK, 1001, iss + 4);
+	uint64_t t1, end;
+
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_USER_TIMEOUT, 1500, T.now), 0);
+	cr_assert_eq(tcp_send(c, "abc", 3, T.now), 3);
+	drain();
+	th_advance(800 * TH_MS);  /* retransmitted by now */
+	drain();
+	cr_assert_geq(th_counter("tcp_rto_timeouts"), 1);
+	a.wnd = 502;
+	th_inject(&a);            /* "abc" acknowledged */
+	t1 = T.now;
+	cr_assert_eq(tcp_send(c, "def", 3, T.now), 3);
+	drain();
+	end = run_until_closed(c, t1 + 60 * TH_SEC);
+	cr_assert_eq(end, t1 + 1500 * TH_MS, "closed at +%llu ns",
+		     (unsigned long long)(end - t1));
+	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
+	tcp_close(c, T.now);
+}
+
+/* Keepalive with TCP_USER_TIMEOUT: it, not TCP_KEEPCNT, decides: the
+ * first probe time at which the connection has been idle that long with
+ * a probe unanswered resets it (Linux's tcp_keepalive_timer()) */
+TH_TEST(tcp_timers, keepalive_ends_at_user_timeout)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg probe = th_tmpl(TCP_ACK, iss, 1001);
+	uint64_t t0 = T.now;
+
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPIDLE, 10, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPINTVL, 2, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPCNT, 1, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_USER_TIMEOUT, 13000, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_KEEPALIVE, 1, T.now), 0);
+	th_advance_to(t0 + 10 * TH_SEC);
+	th_expect(&probe);
+	/* TCP_KEEPCNT 1 would end it here; the user timeout has not run out */
+	th_advance_to(t0 + 12 * TH_SEC);
+	th_expect(&probe);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	/* idle 14 s >= 13 s with probes out: reset, ETIMEDOUT */
+	th_advance_to(t0 + 14 * TH_SEC);
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = iss + 1,
+				    .ack = 1001, .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
+	cr_assert_eq(th_counter("tcp_keepalive_probes"), 2);
+	tcp_close(c, T.now);
+}
+
+/* A zero window the peer keeps answering: without a user timeout the
+ * probes go on; with TCP_USER_TIMEOUT 3000 ms the connection ends 3000 ms
+ * after the first probe, the probe timer cut short to it (Linux's
+ * tcp_probe_timer() and tcp_clamp_probe0_to_user_timeout()) */
+TH_TEST(tcp_timers, zero_window_ends_at_user_timeout)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg zw = th_tmpl(TCP_ACK, 1001, iss + 1);
+	uint64_t first = 0, end = 0, limit;
+
+	tcp_close(l, T.now);
+	zw.wnd = 0;
+	th_inject(&zw);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_USER_TIMEOUT, 3000, T.now), 0);
+	cr_assert_eq(tcp_send(c, "abc", 3, T.now), 3);
+	th_expect_none();
+	limit = T.now + 60 * TH_SEC;
+	while (tcp_sock_state(c) != TCP_CLOSED) {
+		uint64_t next = stack_timeout(T.s, T.now);
+
+		cr_assert(next != STACK_NO_DEADLINE && next <= limit);
+		th_advance_to(next);
+		if (th_pending()) {
+			th_expect(&(struct th_seg){ .flags = TCP_ACK, .seq = iss,
+						    .ack = 1001, .wnd = TH_ANY,
+						    .mss = -1, .ws = -1 });
+			if (!first)
+				first = T.now;
+			th_inject(&zw);   /* answered: still closed */
+		}
+		end = T.now;
+	}
+	cr_assert_eq(end, first + 3000 * TH_MS, "closed %llu ns after the first probe",
+		     (unsigned long long)(end - first));
+	cr_assert_eq(tcp_sock_error(c), -ETIMEDOUT);
+	tcp_close(c, T.now);
 }
 
 /* Timers on demand: an idle connection leaves the engine no deadline */
