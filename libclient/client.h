@@ -86,6 +86,19 @@ int ust_call(uint16_t type, const void *body, size_t blen,
 	     size_t rcap, size_t *rlen);
 const char *ust_link_name(void);     /* the daemon's interface (HELLO) */
 
+/* Interface numbers between the program's namespace and the daemon */
+uint32_t ust_ifindex_in(uint32_t idx);
+uint32_t ust_ifindex_out(uint32_t idx);
+
+/* Addresses a call takes (client.c): Linux's rules per family and call */
+enum ust_addr_call { UST_ADDR_BIND, UST_ADDR_CONNECT, UST_ADDR_SEND };
+struct ustack_sockaddr;
+int ust_addr_in(unsigned k, enum ust_addr_call call,
+		struct ustack_sockaddr *ua, const struct sockaddr *sa,
+		socklen_t len);
+socklen_t ust_addr_out(unsigned k, const struct ustack_sockaddr *ua,
+		       struct sockaddr *sa, socklen_t len);
+
 /* Datagram sockets (dgram.c) */
 ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 			  int flags);

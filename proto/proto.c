@@ -330,7 +330,9 @@ int ustack_addr_check(const struct ustack_sockaddr *ua)
  */
 int ustack_meta_check(const struct ustack_dgram_meta *m)
 {
-	if ((m->cmsg & ~USTACK_CM_ALL) || m->reserved || m->nsec >= 1000000000u)
+	if ((m->cmsg & ~USTACK_CM_ALL) || m->reserved || m->reserved0 ||
+	    m->reserved1 || m->nsec >= 1000000000u ||
+	    (m->family && m->family != AF_INET && m->family != AF_INET6))
 		return -EINVAL;
 	return 0;
 }

@@ -361,7 +361,11 @@ static int st_opt(int level, int name)
 		case SO_REUSEPORT: return TCP_SO_REUSEPORT;
 		case SO_KEEPALIVE: return TCP_SO_KEEPALIVE;
 		case SO_LINGER: return TCP_SO_LINGER;
+		case SO_BINDTOIFINDEX: return TCP_SO_BINDTOIFINDEX;
 		}
+	} else if (level == IPPROTO_IPV6) {
+		if (name == IPV6_V6ONLY)
+			return TCP_IP6_V6ONLY;
 	} else if (level == IPPROTO_TCP) {
 		switch (name) {
 		case TCP_NODELAY: return TCP_OPT_NODELAY;
