@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -98,6 +99,10 @@ int ust_addr_in(unsigned k, enum ust_addr_call call,
 		socklen_t len);
 socklen_t ust_addr_out(unsigned k, const struct ustack_sockaddr *ua,
 		       struct sockaddr *sa, socklen_t len);
+
+/* Name lookups (names.c) */
+int ust_addr_families(bool *v4, bool *v6);
+int ust_addrconfig(int family, int *out);
 
 /* Datagram sockets (dgram.c) */
 ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,

@@ -68,6 +68,8 @@ static const struct body_rule admin_rules[USTACK_MSG_ADMIN_MAX -
 	A(USTACK_MSG_NETSTAT) = LIST(struct ustack_netsock),
 	A(USTACK_MSG_KILL) = { sizeof(struct ustack_kill_req),
 			       sizeof(struct ustack_kill_reply), 0, 0 },
+	A(USTACK_MSG_DNS_LIST) = { 0, sizeof(struct ustack_list_reply),
+				   sizeof(struct ustack_dns), 1 },
 #undef A
 };
 

@@ -384,6 +384,7 @@ void socktab_foreach_udp(struct socktab *t,
 
 		if (sk->protocol != IPPROTO_UDP || !sk->proto)
 			continue;
+		v.domain = sk->domain;
 		sock_owner_of(sk, &v.owner);
 		sk->proto->getname(sk, false, &v.laddr, &v.lport);
 		v.connected = sk->proto->getname(sk, true, &v.raddr, &v.rport) == 0;
