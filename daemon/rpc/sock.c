@@ -791,6 +791,8 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 				  l.l_onoff ? l.l_linger : -1);
 		return 0;
 	}
+	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
+		return sock_icmp6_filter(sk, o, NULL);
 	if (o->len < sizeof(int)) {
 		if (o->len == 0)
 			return -EINVAL;
@@ -854,6 +856,8 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		}
 		}
 	}
+	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
+		return sock_icmp6_filter(sk, o, out);
 	if (o->level == IPPROTO_IPV6 && sk->domain == AF_INET6) {
 		rc = sock_inet6_getopt(sk, o->name, &val);
 		if (rc)

@@ -16,6 +16,9 @@
  * group's datagrams to every socket bound to their port, member or not
  * (Linux filters by the socket's membership: inet6_mc_check()).
  *
+ * A raw ICMPv6 socket has ICMP6_FILTER and an IPV6_CHECKSUM it cannot
+ * change (RFC 3542 3.1: the stack computes the checksum at offset 2).
+ *
  * Interface numbers (IPV6_MULTICAST_IF, ipv6mr_interface) are the
  * engine's here: libustack translates the program's (if_nametoindex() of
  * ustack's link in its namespace) before they come.
@@ -27,9 +30,14 @@
 #include <sys/socket.h>
 
 #include "addrconf.h"
+#include "raw.h"
 #include "sock_impl.h"
 #include "stack.h"
 
+#ifndef ICMP6_FILTER
+#define ICMP6_FILTER 1          /* <netinet/icmp6.h>, whose structs the
+				 * engine's icmp6.h defines its own way */
+#endif
 #define SOCK_MAX_GROUPS 20      /* a socket's memberships (IP_MAX_MEMBERSHIPS) */
 #define SOCK_HOP_LIMIT 64       /* net.ipv6.conf.default.hop_limit */
 
@@ -198,6 +206,39 @@ void sock_inet6_fini(struct sock *sk)
 }
 
 /**
+ * sock_icmp6_filter() - ICMP6_FILTER (RFC 3542 3.2) of a raw ICMPv6 socket
+ * @sk: the socket
+ * @o: the request (level IPPROTO_ICMPV6)
+ * @out: NULL to set; else the reply, filled in
+ *
+ * Return: 0, or -EINVAL (short), -ENOPROTOOPT (another option, or not a
+ * raw ICMPv6 socket: Linux's rawv6 answers those only)
+ */
+int sock_icmp6_filter(struct sock *sk, const struct ustack_sockopt *o,
+		      struct ustack_sockopt *out)
+{
+	uint32_t f[8];
+	int rc;
+
+	if (o->name != ICMP6_FILTER || sk->type != SOCK_RAW ||
+	    sk->protocol != IPPROTO_ICMPV6)
+		return -ENOPROTOOPT;
+	if (!out) {
+		/* rawv6_seticmpfilter(): at most the 32 bytes are taken */
+		memset(f, 0, sizeof(f));
+		memcpy(f, o->val, o->len < sizeof(f) ? o->len : sizeof(f));
+		return raw_set_icmp6_filter(sk->e.raw, f);
+	}
+	rc = raw_get_icmp6_filter(sk->e.raw, f);
+	if (rc)
+		return rc;
+	*out = *o;
+	out->len = o->len < sizeof(f) ? o->len : sizeof(f);
+	memcpy(out->val, f, out->len);
+	return 0;
+}
+
+/**
  * sock_inet6_setopt() - setsockopt(IPPROTO_IPV6) of an AF_INET6 socket
  * @sk: the socket
  * @o: the request
@@ -210,6 +251,9 @@ int sock_inet6_setopt(struct sock *sk, const struct ustack_sockopt *o)
 
 	if (o->name == IPV6_JOIN_GROUP || o->name == IPV6_LEAVE_GROUP)
 		return group_change(sk, o);
+	/* RFC 3542 3.1: an ICMPv6 socket's checksum is the stack's, always */
+	if (o->name == IPV6_CHECKSUM)
+		return sk->type == SOCK_RAW ? -EINVAL : -ENOPROTOOPT;
 	k = kept6_index(o->name);
 	if (k < 0)
 		return -ENOPROTOOPT;
@@ -238,6 +282,11 @@ int sock_inet6_getopt(struct sock *sk, int name, int *val)
 {
 	int k = kept6_index(name), rc;
 
+	/* the offset of the checksum the stack computes (rawv6_getsockopt) */
+	if (name == IPV6_CHECKSUM && sk->type == SOCK_RAW) {
+		*val = 2;
+		return 0;
+	}
 	if (k < 0)
 		return -ENOPROTOOPT;
 	rc = sk->proto->getopt(sk, IPPROTO_IPV6, name, val);
