@@ -74,7 +74,8 @@ int ust_addr_families(bool *v4, bool *v6)
  * @out: set to the family libc's lookup is to be asked for
  *
  * Return: 0 (look up @out without AI_ADDRCONFIG), 1 (the daemon cannot be
- * asked: leave the lookup to libc as it is), or EAI_NONAME
+ * asked: leave the lookup to libc as it is), or -1 (a family asked for
+ * that ustack has no address of: EAI_NONAME)
  */
 int ust_addrconfig(int family, int *out)
 {
