@@ -105,8 +105,13 @@ static void arp_solicit(struct stack *s, struct neigh_entry *e,
 {
 	struct netif *nif = stack_netif(s, e->ifindex);
 	uint32_t ip = e->ip.v4;
-	const struct route *r = route_lookup(s, ip);
-	uint32_t spa = r ? route_source(s, r, ip) : nif->addr[0].addr;
+	const struct route *r = route_find(s, &e->ip);
+	struct ip_addr src = ip4(nif->addr[0].addr);
+	uint32_t spa;
+
+	if (r && route_src(s, r, &e->ip, &src))
+		src = ip4(nif->addr[0].addr);
+	spa = src.v4;
 
 	CNT(s, arp_tx_requests);
 	arp_send(s, nif, ARP_OP_REQUEST, mac ? mac : eth_broadcast, zero_mac,

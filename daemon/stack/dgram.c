@@ -602,7 +602,7 @@ uint32_t dgram_path_mtu(struct stack *s, const struct ip_addr *dst)
 	if (dst->family == IP_V6)
 		return stack_addr_is_local(s, dst) ? s->lo.mtu :
 		       ipv6_pmtu(s, dst);
-	if (stack_is_local_addr(s, dst->v4))
+	if (stack_addr_is_local(s, dst))
 		return IPV4_MAX_LEN;
 	r = route_find(s, dst);
 	nif = stack_netif(s, r ? r->ifindex : 1);

@@ -14,7 +14,7 @@
  * not rate limited, as in Linux.
  *
  * Every ICMP message goes first to the raw ICMP sockets, as Linux's
- * raw_local_deliver does; echo replies then go to the ping sockets and
+ * Linux's raw delivery does; echo replies then go to the ping sockets and
  * to the stack's own pings (ustackctl ping). An error (destination
  * unreachable, time exceeded, parameter problem, source quench,
  * redirect) that quotes a whole IP header and the 8 bytes after it (RFC

@@ -302,11 +302,13 @@ static int ipv4_output_local(struct stack *s, struct pbuf *p,
 static int ipv4_route(struct stack *s, uint32_t dst, const struct route **r,
 		      uint32_t *nexthop)
 {
+	struct ip_addr d = ip4(dst);
+
 	*r = NULL;
 	*nexthop = dst;
 	if (dst == IPV4_BROADCAST)
 		return 0;
-	*r = route_lookup(s, dst);
+	*r = route_find(s, &d);
 	if (!*r)
 		return -ENETUNREACH;
 	/* a group is reached on the link itself (RFC 1112 6.4), even when
@@ -359,7 +361,14 @@ int ipv4_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx)
 		return -ENETUNREACH;
 	}
 	nif = stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
-	h.src = src ? src : (r ? route_source(s, r, dst) : nif->addr[0].addr);
+	if (!src) {
+		struct ip_addr chosen = ip4(nif->addr[0].addr);
+
+		if (r)
+			route_src(s, r, &tx->dst, &chosen);
+		src = chosen.v4 ? chosen.v4 : nif->addr[0].addr;
+	}
+	h.src = src;
 	h.dst = dst;
 	h.id = s->ip_id++;
 	CNT(s, ip_tx);

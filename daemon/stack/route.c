@@ -101,19 +101,6 @@ int route_src(const struct stack *s, const struct route *r,
 	return src->v4 ? 0 : -EADDRNOTAVAIL;
 }
 
-const struct route *route_lookup(const struct stack *s, uint32_t dst)
-{
-	struct ip_addr d = ip4(dst);
-
-	return route_find(s, &d);
-}
-
-uint32_t route_source(const struct stack *s, const struct route *r,
-		      uint32_t dst)
-{
-	return route_source4(s, r, dst);
-}
-
 /* A gateway must be a neighbour on the link (not the loopback's, not via
  * another router) */
 static bool route_on_link(const struct stack *s, const struct ip_addr *addr)

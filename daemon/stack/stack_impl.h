@@ -129,9 +129,5 @@ int route_src(const struct stack *s, const struct route *r,
 int route_insert(struct stack *s, const struct route *tmpl);
 int route_remove(struct stack *s, const struct ip_addr *dst, unsigned prefix,
 		 int origin);
-/* IPv4 shorthands, for the callers that still hold uint32_t addresses */
-const struct route *route_lookup(const struct stack *s, uint32_t dst);
-uint32_t route_source(const struct stack *s, const struct route *r,
-		      uint32_t dst);
 
 #endif

@@ -71,7 +71,7 @@ uint16_t tcp_mss_for_route(struct stack *s, const struct ip_addr *dst)
 		return (uint16_t)(mtu - IPV6_HLEN - TCP_HLEN);
 	}
 	r = route_find(s, dst);
-	nif = stack_is_local_addr(s, dst->v4) ? &s->lo :
+	nif = stack_addr_is_local(s, dst) ? &s->lo :
 	      stack_netif(s, r ? r->ifindex : STACK_IF_LINK);
 	mtu = nif ? nif->mtu : 576;
 	return (uint16_t)(mtu - IPV4_HLEN - TCP_HLEN);

@@ -312,7 +312,6 @@ static int tcp_connect_addrs(const struct tcp_sock *sk,
 			     struct ip_addr *dst, struct ip_addr *src)
 {
 	struct stack *s = sk->s;
-	uint32_t d4;
 	int rc;
 
 	*dst = *in;
@@ -327,8 +326,8 @@ static int tcp_connect_addrs(const struct tcp_sock *sk,
 		*dst = tcp_any_peer(sk, dst->family);
 	if (port == 0 || stack_addr_is_bcast(s, dst))
 		return -ENETUNREACH;
-	d4 = dst->v4;
-	if (dst->family == IP_V4 && (d4 >> 24 == 0 || d4 >> 28 == 0xf))
+	/* "this network" and class E (RFC 1122 3.2.1.3) */
+	if (dst->family == IP_V4 && (dst->v4 >> 24 == 0 || dst->v4 >> 28 == 0xf))
 		return -ENETUNREACH;
 	/* a socket bound to an address of the other family */
 	if (!ip_addr_is_any(&sk->laddr) && sk->laddr.family != dst->family)

@@ -12,7 +12,8 @@
  * sent, ICMP errors quoting it), so that mutations reach past the header
  * checks and into the state machines instead of dying on them. The host's
  * TCP socket calls (accept, send, recv, shutdown, close, abort, connect,
- * options) are records too.
+ * options) are records too; its sockets are AF_INET or AF_INET6 (dual
+ * stack on ::, or IPV6_V6ONLY) as the configuration says.
  *
  * After every record the engine's state is checked against what the
  * design promises:
@@ -39,7 +40,8 @@
  * to and never an error or a later fragment, at the rate the token bucket
  * allows; IPv6 with a length equal to the frame, from one of our addresses
  * (or :: for DAD, MLD and router solicitation), ND at hop limit 255, MLD at
- * 1 behind a Router Alert, ICMPv6 checksummed, errors within 1280 bytes.
+ * 1 behind a Router Alert, ICMPv6, TCP and UDP checksummed (UDP never
+ * with 0), errors within 1280 bytes.
  * At the end stack_free() must return every byte (LSan and the ASan count).
  */
 #include <errno.h>
@@ -153,8 +155,10 @@ struct ff {
 	uint32_t tcp_ports;             /* its source and destination ports */
 	struct { uint32_t seq, end; } tcp_sent[8];  /* the last 8, ring */
 	unsigned tcp_nsent;
-	uint8_t last_out[IPV4_HLEN + 40];  /* the last datagram sent: for */
+	uint8_t last_out[IPV6_HLEN + 40];  /* the last datagram sent: for */
 	size_t last_out_len;               /* ICMP errors to quote it */
+	uint8_t sock_family;            /* the host's sockets: IP_V4, IP_V6 */
+	bool sock_v6only;               /* ... with IPV6_V6ONLY */
 
 	size_t last_len;
 	uint8_t last_fix;
@@ -302,18 +306,17 @@ static uint16_t ff_tcp_cksum(const uint8_t *ip, const uint8_t *seg, size_t n)
 	return (uint16_t)~ff_sum(seg, n, ff_sum(ph, sizeof(ph), 0));
 }
 
-/* A TCP segment we sent: checksum, header; remember what to answer. */
-static void ff_check_tcp_out(struct ff *f, const uint8_t *ip, size_t n)
+/* A TCP segment @t of @tn bytes we sent (its checksum checked by the
+ * caller): the header; remember what to answer. */
+static void ff_check_tcp_out(struct ff *f, const uint8_t *t, size_t tn)
 {
-	const uint8_t *t = ip + IPV4_HLEN;
-	size_t tn = n - IPV4_HLEN, doff;
+	size_t doff;
 	uint8_t flags;
 	uint32_t seglen;
 
 	FF_ASSERT(tn >= 20, "TCP segment of %zu bytes", tn);
 	doff = (t[12] >> 4) * 4u;
 	FF_ASSERT(doff >= 20 && doff <= tn, "TCP data offset %zu", doff);
-	FF_ASSERT(ff_tcp_cksum(ip, t, tn) == 0, "TCP checksum");
 	flags = t[13];
 	FF_ASSERT(!((flags & 0x02) && (flags & 0x01)), "SYN and FIN");
 	FF_ASSERT(!((flags & 0x04) && (flags & 0x02)), "SYN and RST");
@@ -365,7 +368,9 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	if (frag & (IP_FLAG_MF | IP_OFFMASK))
 		return;
 	if (ip[9] == IP_PROTO_TCP) {
-		ff_check_tcp_out(f, ip, n);
+		FF_ASSERT(n >= IPV4_HLEN + 20 && ff_tcp_cksum(ip, ip + IPV4_HLEN,
+						n - IPV4_HLEN) == 0, "TCP checksum");
+		ff_check_tcp_out(f, ip + IPV4_HLEN, n - IPV4_HLEN);
 		return;
 	}
 	if (ip[9] == IP_PROTO_UDP) {
@@ -441,10 +446,29 @@ static void ff_check_ip6_out(struct ff *f, const uint8_t *ip, size_t n)
 		nh = ip[off];
 		off += (ip[off + 1] + 1u) * 8;
 	}
+	f->last_out_len = n < sizeof(f->last_out) ? n : sizeof(f->last_out);
+	memcpy(f->last_out, ip, f->last_out_len);
 	if (nh == IP6_NH_FRAGMENT) {
 		FF_ASSERT(n > off + 8 && !unspec, "IPv6 fragment");
 		FF_ASSERT(!(ip[off + 3] & 1) || (n - off - 8) % 8 == 0,
 			  "fragment of %zu bytes", n - off - 8);
+		return;
+	}
+	if (nh == IP_PROTO_TCP || nh == IP_PROTO_UDP) {
+		uint16_t sum;
+
+		FF_ASSERT(off == IPV6_HLEN && !unspec, "TCP or UDP from ::");
+		FF_ASSERT(n >= off + (nh == IP_PROTO_TCP ? 20u : 8u),
+			  "%u of %zu bytes", nh, n - off);
+		sum = (uint16_t)~ff_sum(ip + off, n - off,
+					ff_pseudo6(ip, nh, n - off));
+		FF_ASSERT(sum == 0, "TCP or UDP checksum over IPv6");
+		if (nh == IP_PROTO_TCP) {
+			ff_check_tcp_out(f, ip + off, n - off);
+			return;
+		}
+		FF_ASSERT(get16(ip + off + 4) == n - off, "UDP length");
+		FF_ASSERT(get16(ip + off + 6), "UDP over IPv6 without a checksum");
 		return;
 	}
 	FF_ASSERT(nh == IP6_NH_ICMPV6, "IPv6 next header %u", nh);
@@ -972,8 +996,8 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->addr6[0].prefix = 64;
 	if (cfg->gateway)
 		memcpy(cfg->gateway6, ff_v6_router, 16);
-	cfg->dad_transmits = c[FF_CFG_ICMP] & 0x10 ? 0 : 1;
-	cfg->slaac = !(c[FF_CFG_ICMP] & 0x20);
+	cfg->dad_transmits = c[FF_CFG_ICMP] & FI_NO_DAD ? 0 : 1;
+	cfg->slaac = !(c[FF_CFG_ICMP] & FI_NO_SLAAC);
 	cfg->neigh_retrans = (1 + (c[FF_CFG_TIMERS] & 3)) * 250 * NSEC_PER_MSEC;
 	cfg->neigh_reachable = (1 + (c[FF_CFG_TIMERS] >> 2 & 3)) * 10 * NSEC_PER_SEC;
 	cfg->neigh_delay_probe = (1 + (c[FF_CFG_TIMERS] >> 2 & 1)) * NSEC_PER_SEC;
@@ -1010,10 +1034,15 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 		return -1;
 	ff_address_table(f);
 	f->ttls[cfg->ttl / 8] |= (uint8_t)(1 << cfg->ttl % 8);
+	f->sock_family = c[FF_CFG_ICMP] & FI_SOCK6 ? IP_V6 : IP_V4;
+	f->sock_v6only = f->sock_family == IP_V6 && (c[FF_CFG_ICMP] & FI_V6ONLY);
 	if (c[FF_CFG_TCP] & FT_LISTEN) {
-		FF_ASSERT(tcp_open(f->s, IP_V4, &f->sk[0], f->now) == 0,
+		FF_ASSERT(tcp_open(f->s, f->sock_family, &f->sk[0], f->now) == 0,
 			  "tcp_open");
 		f->nsk = 1;
+		if (f->sock_v6only)
+			FF_ASSERT(tcp_setsockopt(f->sk[0], TCP_IP6_V6ONLY, 1,
+						 f->now) == 0, "V6ONLY");
 		FF_ASSERT(tcp_bind(f->sk[0], NULL, 80) == 0, "tcp_bind");
 		FF_ASSERT(tcp_listen(f->sk[0], 2, f->now) == 0, "tcp_listen");
 	}
@@ -1193,8 +1222,21 @@ static void ff_put_addr6(const struct ff *f, uint8_t *p, unsigned idx)
 		memcpy(p + 13, ll->addr + 13, 3);
 }
 
+/* The address of index @idx for the host's socket calls, in the family
+ * of its sockets (IPv6: ff_put_addr6's, :: for FA_KEEP) */
+static struct ip_addr ff_sock_addr(const struct ff *f, unsigned idx)
+{
+	uint8_t a[16] = { 0 };
+
+	if (f->sock_family == IP_V4)
+		return ip4(f->addr[idx]);
+	ff_put_addr6(f, a, idx);
+	return ip6(a);
+}
+
 /* IPv6 fixes of an FF_FRAME (the frame holds at least the header). The
- * SEL_OP bits pick the hop limit: kept, 255 (for ND), 1 (MLD), 64. */
+ * SEL_OP bits pick the hop limit: kept, 255 (for ND), 1 (MLD), 64; for
+ * TCP they are SEL_TCP_ACK and SEL_TCP_SEQ as well. */
 static void ff_fix_ipv6(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 			uint8_t sel, uint8_t addrs)
 {
@@ -1231,6 +1273,18 @@ static void ff_fix_ipv6(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 	    !get32(ip + off + 8) && !get32(ip + off + 12))
 		/* a target of :: stands for our link-local address */
 		memcpy(ip + off + 8, f->s->nif.in6.addr[0].addr, 16);
+	if (nh == IP_PROTO_TCP && pl >= off + 20 && f->tcp_hint) {
+		if (sel & SEL_TCP_ACK) {
+			ff_tcp_ack_hint(f, ip + off + 8, ip + off + 8);
+			ff_tcp_sack_hint(f, ip + off, pl - off);
+		}
+		if ((sel & SEL_TCP_ACK) && !get16(ip + off + 2)) {
+			put16(ip + off, (uint16_t)f->tcp_ports);
+			put16(ip + off + 2, (uint16_t)(f->tcp_ports >> 16));
+		}
+		if (sel & SEL_TCP_SEQ)
+			put32(ip + off + 4, f->tcp_next_seq);
+	}
 	if (nh == IP6_NH_ICMPV6 && pl >= off + 4) {
 		if ((sel & SEL_TCP_ACK) && f->last_out_len && pl >= off + 8 &&
 		    icmp6_is_error(ip[off])) {
@@ -1527,9 +1581,16 @@ static void ff_drain_errq(struct dgram *dg, unsigned n)
 	size_t len;
 
 	for (unsigned k = 0; k < n && dgram_errq_peek(dg, &in, &ee, &len); k++) {
-		FF_ASSERT(ee.err > 0 && ee.err < 4096 &&
-			  (ee.origin == DGRAM_EE_ICMP || ee.origin == DGRAM_EE_LOCAL),
-			  "error queue entry");
+		FF_ASSERT(ee.err > 0 && ee.err < 4096, "error queue errno %u",
+			  ee.err);
+		/* the offender and the address of the family of the error */
+		FF_ASSERT(ee.origin == DGRAM_EE_LOCAL ||
+			  (ee.origin == DGRAM_EE_ICMP &&
+			   ee.offender.family == IP_V4 && ee.addr.family == IP_V4) ||
+			  (ee.origin == DGRAM_EE_ICMP6 &&
+			   ee.offender.family == IP_V6 && ee.addr.family == IP_V6),
+			  "error queue entry of origin %u, offender family %u",
+			  ee.origin, ee.offender.family);
 		dgram_errq_next(dg);
 	}
 	if (n & 8)
@@ -1567,8 +1628,11 @@ static void ff_udp_open(struct ff *f)
 	if (f->nus == 4)
 		return;
 	before = heap_bytes;
-	if (udp_open(f->s, IP_V4, &f->us[f->nus]))
+	if (udp_open(f->s, f->sock_family, &f->us[f->nus]))
 		return;
+	if (f->sock_v6only)
+		FF_ASSERT(udp_setsockopt(f->us[f->nus], UDP_IP6_V6ONLY, 1) == 0,
+			  "V6ONLY");
 	f->us_queued[f->nus] = 0;
 	if (!f->udp_sock_size)
 		f->udp_sock_size = heap_bytes -
@@ -1586,7 +1650,7 @@ static void ff_rec_udp(struct ff *f, const uint8_t *rec)
 	static uint8_t buf[4096];
 	unsigned op = rec[0] & 7, i = f->nus ? (rec[0] >> 3 & 3) % f->nus : 0;
 	struct udp_sock *us = f->nus ? f->us[i] : NULL;
-	struct ip_addr dst = ip4(f->addr[rec[1] & 15]);
+	struct ip_addr dst = ff_sock_addr(f, rec[1] & 15);
 	struct udp_meta m;
 	int rc;
 
@@ -1642,11 +1706,13 @@ static void ff_icmp_open(struct ff *f, bool raw)
 
 	f->icmp_socks = true;
 	if (raw && !f->rs &&
-	    raw_open(f->s, IP_V4, IP_PROTO_ICMP, &f->rs) == 0) {
+	    raw_open(f->s, f->sock_family, f->sock_family == IP_V6 ?
+		     IP6_NH_ICMPV6 : IP_PROTO_ICMP, &f->rs) == 0) {
 		f->rs_queued = 0;
 		if (!f->raw_sock_size)
 			f->raw_sock_size = heap_bytes - before;
-	} else if (!raw && !f->ps && ping_open(f->s, IP_V4, &f->ps) == 0) {
+	} else if (!raw && !f->ps &&
+		   ping_open(f->s, f->sock_family, &f->ps) == 0) {
 		f->ps_queued = 0;
 		if (!f->ping_sock_size)
 			f->ping_sock_size = heap_bytes - before;
@@ -1658,11 +1724,13 @@ static int ff_icmp_send(struct ff *f, bool raw, const struct ip_addr *dst,
 			size_t len, bool connected)
 {
 	static uint8_t buf[1024];
-	struct icmp_hdr h = { .type = ICMP_ECHO, .rest = 0x12340001 };
+	struct icmp_hdr h = { .type = f->sock_family == IP_V6 ?
+				      ICMP6_ECHO_REQUEST : ICMP_ECHO,
+			      .rest = 0x12340001 };
 	struct dgram_tx tx = { .ttl = (int)(len & 3) + 1, .tos = -1 };
 
 	memset(buf, (int)len, len);
-	icmp_build(buf, len, &h);
+	icmp_build(buf, len, &h);       /* IPv6: the stack's checksum */
 	if (len & 4)
 		ff_ttl_seen(f, tx.ttl);
 	if (raw)
@@ -1684,7 +1752,7 @@ static void ff_rec_icmp(struct ff *f, const uint8_t *rec)
 	bool raw = rec[0] & 8;
 	struct dgram *dg = raw ? (f->rs ? raw_dgram(f->rs) : NULL)
 			       : (f->ps ? ping_dgram(f->ps) : NULL);
-	struct ip_addr dst = ip4(f->addr[rec[1] & 15]);
+	struct ip_addr dst = ff_sock_addr(f, rec[1] & 15);
 	struct dgram_info in;
 	size_t len;
 	int rc = 0;
@@ -1759,11 +1827,13 @@ static void ff_rec_sock(struct ff *f, const uint8_t *rec)
 			f->sk[f->nsk++] = child;
 		return;
 	case FS_CONNECT:
-		if (f->nsk == 8 || tcp_open(f->s, IP_V4, &child, f->now))
+		if (f->nsk == 8 || tcp_open(f->s, f->sock_family, &child, f->now))
 			return;
-		rc = tcp_connect(child, &(struct ip_addr){
-					 .family = IP_V4,
-					 .v4 = f->addr[rec[1] & 15] },
+		if (f->sock_v6only)
+			FF_ASSERT(tcp_setsockopt(child, TCP_IP6_V6ONLY, 1,
+						 f->now) == 0, "V6ONLY");
+		rc = tcp_connect(child, &(struct ip_addr[]){
+					 ff_sock_addr(f, rec[1] & 15) }[0],
 				 80 + (rec[1] >> 4), f->now);
 		FF_ASSERT(rc <= 0 && rc > -4096, "tcp_connect: %zd", rc);
 		f->sk[f->nsk++] = child;

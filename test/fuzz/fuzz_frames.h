@@ -29,7 +29,10 @@
  * Configuration bytes (fuzz_frames.c ff_setup() reads them):
  *   [0] MTU  [1] ARP table, queue, retries  [2] reassembly bounds
  *   [3] memory budget  [4] prefixes, second address, gateway
- *   [5] ARP and reassembly timers, ICMP rate  [6] TTL  [7] ICMP burst
+ *   [5] ARP and reassembly timers, ICMP rate  [6] TTL  [7] ICMP burst,
+ *       DAD, SLAAC, the host's sockets AF_INET6 (FI_SOCK6: the listener
+ *       on [::]:80, UDP on [::]:53, connects, sends and pings to the IPv6
+ *       addresses of the same indexes), IPV6_V6ONLY on them (FI_V6ONLY)
  *   [8] TCP: a listener on port 80, options, SYN cookies, small budget;
  *       a UDP socket on port 53
  *
@@ -55,6 +58,12 @@ enum ff_kind {
 	FF_FRAME, FF_TIME, FF_FRAGS, FF_REPEAT, FF_RECONF, FF_START, FF_LINK,
 	FF_DEADLINE, FF_SOCK, FF_KINDS
 };
+
+/* FF_CFG_ICMP bits above the burst (bits 0-3) */
+#define FI_NO_DAD   0x10   /* DupAddrDetectTransmits 0 */
+#define FI_NO_SLAAC 0x20
+#define FI_SOCK6    0x40   /* the host's sockets are AF_INET6 */
+#define FI_V6ONLY   0x80   /* ... with IPV6_V6ONLY */
 
 /* FF_CFG_TCP bits */
 #define FT_LISTEN   0x01   /* a listener on port 80 of every address */
@@ -94,7 +103,8 @@ static const unsigned char ff_rec_len[FF_KINDS] = {
 #define SEL_TYPE(t) (((t) & 3) << 4)  /* IPv4, ARP, 802.1Q, IPv6 */
 #define SEL_OP(o)   (((o) & 3) << 6)  /* ARP request, reply, keep, 3 */
 /*
- * For IPv4, instead of SEL_OP, before the checksum is fixed:
+ * For TCP and ICMP (IPv4 and IPv6: there as well as the hop limit),
+ * before the checksum is fixed:
  * SEL_TCP_ACK: TCP: ack the end of a segment the engine sent (the ack
  * field's low 3 bits: how many segments ago), the same for each SACK block
  * edge, and if dport is 0 use that segment's ports; ICMP error: quote the

@@ -7,13 +7,16 @@
  * both addresses, the fragments of a 4000-byte echo, a 65000-byte echo,
  * the ping of death, overlapping and missing fragments timing out, floods
  * that fill the ARP cache, reassembly and the memory budget, malformed
- * headers of every kind, bounds lowered at run time, a failing link.
+ * headers of every kind, bounds lowered at run time, a failing link; IPv6
+ * echo, ND, RA, fragments, extension headers, MLD; TCP, UDP and ping over
+ * IPv6 with the host's sockets on :: (and IPv4 to them, and V6ONLY).
  * DIR/fuzz_proto: each control message and each framing error.
  *
  * Seeds are generated at build time, so that no binary blob is committed
  * and the seeds follow the script format when it changes.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +214,11 @@ static void ping4000_frags(int reverse)
 	}
 }
 
-/* A TCP segment from the peer's port 40000 to our port @dport. */
+static void ip6(uint8_t sel, uint8_t addrs, uint8_t nh, const uint8_t *ext,
+		size_t extlen, const uint8_t *pl, size_t plen);
+
+/* A TCP segment from the peer's port 40000 to our port @dport, over IPv4
+ * (over IPv6 with the SEL_TYPE(3) bits of @sel). */
 static void tcp_ack(uint8_t sel, uint8_t addrs, uint16_t dport,
 		    uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *opt,
 		    size_t optlen, const void *data, size_t len)
@@ -233,7 +240,10 @@ static void tcp_ack(uint8_t sel, uint8_t addrs, uint16_t dport,
 		memcpy(seg + 20, opt, optlen);
 	if (len)
 		memcpy(seg + hl, data, len);
-	ip(FIX_IP, sel, addrs, 6, NULL, 0, seg, hl + len);
+	if ((sel & SEL_TYPE(3)) == SEL_TYPE(3))
+		ip6(sel, addrs, 6, NULL, 0, seg, hl + len);
+	else
+		ip(FIX_IP, sel, addrs, 6, NULL, 0, seg, hl + len);
 }
 
 /* ack 0: with SEL_TCP_ACK, the end of the last segment the engine sent */
@@ -968,6 +978,112 @@ static void seeds_ipv6(void)
 	save("fuzz_frames", "ipv6-mld");
 }
 
+/* The host's sockets AF_INET6 (with IPV6_V6ONLY if @v6only): the listener
+ * on [::]:80, UDP on [::]:53 */
+static void cfg_sock6(bool v6only)
+{
+	cfg_default();
+	sd.b[FF_CFG_ICMP] |= FI_SOCK6 | FI_NO_DAD | (v6only ? FI_V6ONLY : 0);
+	sd.b[FF_CFG_TCP] |= FT_UDP;
+	v6_start();
+}
+
+/*
+ * TCP and UDP over IPv6 on sockets of ::, and IPv4 to the same dual-stack
+ * sockets: a passive open from the peer's link-local address, data both
+ * ways, an ICMPv6 error quoting our segment, the close; an active open to
+ * the peer's global address (the engine solicits it first); UDP in and
+ * out, a closed port, the ping socket; and with IPV6_V6ONLY, IPv4 refused.
+ */
+static void seeds_ipv6_sockets(void)
+{
+	static const uint8_t na_peer[24] = { 0xfe, 0x80, [15] = 2, 2, 1,
+					     2, 0, 0, 0, 0, 2 };
+	static const uint8_t na_peer1[24] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2,
+					      2, 1, 2, 0, 0, 0, 0, 2 };
+	static const uint8_t synopt[20] = {
+		2, 4, 0x05, 0xa0,               /* MSS 1440 */
+		4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+	};
+	static const char get[] = "GET / HTTP/1.0\r\n\r\n";
+	uint8_t pl[1500] = { 0 }, err[96] = { 1, 4 };
+
+	cfg_sock6(false);
+	tcp(SEL_IP6(0, 0), ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20,
+	    NULL, 0);
+	/* the SYN-ACK waits for the peer's address: it answers the NS */
+	icmp6(SEL_IP6(0, 1), ADDRS(FA_PEER, FA_OURS0), 136, na_peer, 24);
+	tcp(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	tcp(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 80, ACKF | PSH, 0, NULL,
+	    0, get, sizeof(get) - 1);
+	sock(FS_ACCEPT, 0, 0);
+	sock(FS_RECV, 1, 3);
+	sock(FS_SEND, 1, 40);
+	ip6(SEL_IP6(0, 1), ADDRS(FA_PEER, FA_OURS0), 58, NULL, 0, err, 8 + 60);
+	advance(1, 300);
+	tcp(SEL_IP6(0, 3), ADDRS(FA_PEER, FA_OURS0), 80, ACKF | FIN, 0, NULL,
+	    0, NULL, 0);
+	sock(FS_CLOSE, 1, 0);
+	/* IPv4 to the dual-stack listener */
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 7000, synopt, 20, NULL, 0);
+	tcp(SEL_IP | HINTS, ADDRS(FA_PEER, FA_OURS0), 80, ACKF, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_ACCEPT, 0, 0);
+	put8(FF_DEADLINE);
+	put8(FF_DEADLINE);
+	save("fuzz_frames", "ipv6-tcp-passive");
+
+	cfg_sock6(false);
+	sock(FS_CONNECT, 0, FA_PEER1);
+	icmp6(SEL_IP6(0, 1), ADDRS(FA_PEER1, FA_OURS1), 136, na_peer1, 24);
+	tcp(SEL_IP6(0, 1), ADDRS(FA_PEER1, FA_OURS1), 0, SYN | ACKF, 5000,
+	    synopt, 20, NULL, 0);
+	sock(FS_SEND, 1, 100);
+	memset(pl, 'x', 1400);
+	tcp(SEL_IP6(0, 3), ADDRS(FA_PEER1, FA_OURS1), 0, ACKF, 0, NULL, 0,
+	    pl, 1400);
+	put8(FF_DEADLINE);
+	sock(FS_RECV, 1, 30);
+	tcp(SEL_IP6(0, 3), ADDRS(FA_PEER1, FA_OURS1), 0, RST, 0, NULL, 0,
+	    NULL, 0);
+	sock(FS_CONNECT, 0, FA_CLASS_E);                /* ::ffff:192.0.2.2 */
+	save("fuzz_frames", "ipv6-tcp-active");
+
+	cfg_sock6(false);
+	memset(pl, 0, sizeof(pl));
+	pl[0] = 0x9c;
+	pl[1] = 0x40;
+	pl[3] = 53;
+	ip6(SEL_IP6(0, 0), ADDRS(FA_PEER1, FA_OURS1), 17, NULL, 0, pl, 48);
+	pl[3] = 54;                                     /* port unreachable */
+	ip6(SEL_IP6(0, 0), ADDRS(FA_PEER1, FA_OURS1), 17, NULL, 0, pl, 48);
+	icmp6(SEL_IP6(0, 1), ADDRS(FA_PEER1, FA_OURS1), 136, na_peer1, 24);
+	sock(FS_SETSOCKOPT, 8, 0x19);                   /* IPV6_RECVERR */
+	sock(FS_RECV, 8, 7);
+	sock(FS_SEND, 8, FA_PEER1);
+	err[1] = 4;
+	ip6(SEL_IP6(0, 1), ADDRS(FA_PEER1, FA_OURS1), 58, NULL, 0, err, 8 + 48);
+	sock(FS_RECV, 8, 0x10);
+	sock(FS_CONNECT, 8, FA_CLASS_E);                /* over IPv4 */
+	sock(FS_ACCEPT, 16, 0);                         /* ping socket */
+	sock(FS_SEND, 16, 0x10 | FA_PEER1);
+	sock(FS_ACCEPT, 17, 0);                         /* raw ICMPv6 */
+	sock(FS_SEND, 17, 0x10 | FA_PEER1);
+	advance(2, 20);
+	save("fuzz_frames", "ipv6-udp-ping");
+
+	cfg_sock6(true);
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	tcp(SEL_IP, ADDRS(FA_PEER, FA_OURS0), 80, SYN, 7000, synopt, 20, NULL, 0);
+	tcp(SEL_IP6(0, 0), ADDRS(FA_PEER, FA_OURS0), 80, SYN, 1000, synopt, 20,
+	    NULL, 0);
+	icmp6(SEL_IP6(0, 1), ADDRS(FA_PEER, FA_OURS0), 136, na_peer, 24);
+	sock(FS_CONNECT, 0, FA_CLASS_E);                /* ENETUNREACH */
+	save("fuzz_frames", "ipv6-v6only");
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -987,6 +1103,7 @@ int main(int argc, char **argv)
 	seeds_udp();
 	seeds_icmp();
 	seeds_ipv6();
+	seeds_ipv6_sockets();
 	seeds_proto();
 	printf("seeds: %u written to %s\n", nseeds, outdir);
 	return 0;

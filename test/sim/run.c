@@ -18,10 +18,14 @@
  * its seeds (retransmissions, fast retransmits, RTOs, D-SACKs, RACK
  * marks, rescues); a profile that names another in .compare (RACK
  * against DupThresh, on reordering without loss) fails unless it
- * retransmitted less in all.
+ * retransmitted less in all (in each family).
  *
- *   sim-tests                     every profile, SIM_SEEDS seeds (1000)
- *   sim-tests PROFILE SEED [-v]   replay one seed
+ * Every profile runs over IPv4 and over IPv6, every seed both ways: the
+ * family is a property of the run (sim_init), TCP is the same.
+ *
+ *   sim-tests                          every profile, SIM_SEEDS seeds
+ *                                      (1000) per family
+ *   sim-tests PROFILE SEED [-6] [-v]   replay one seed (-6: over IPv6)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -96,7 +100,7 @@ struct totals {
 	uint64_t retrans, dsacks, rack_lost, fast_retrans, rto, rescues;
 };
 
-static struct totals totals[NPROFILES];
+static struct totals totals[2][NPROFILES];   /* IPv4, IPv6 */
 
 struct app {
 	struct tcp_sock *sk;
@@ -377,8 +381,9 @@ static void add_totals(struct sim *sim, struct totals *t)
 	}
 }
 
-static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
-		    char *why, size_t whylen, struct totals *tot)
+static int run_seed(const struct sim_profile *prof, uint64_t seed,
+		    uint8_t family, bool verbose, char *why, size_t whylen,
+		    struct totals *tot)
 {
 	struct sim sim;
 	struct tcp_sock *l = NULL;
@@ -393,14 +398,14 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 	stack_config_defaults(&cfg);
 	cfg.tcp_sndbuf = cfg.tcp_rcvbuf = 16384;
 	cfg.tcp_rack = !prof->no_rack;
-	if (sim_init(&sim, prof, seed, &cfg)) {
+	if (sim_init(&sim, prof, seed, &cfg, family)) {
 		snprintf(why, whylen, "sim_init failed");
 		sim_fini(&sim);
 		return -1;
 	}
 	sim.verbose = verbose;
 	memset(p, 0, sizeof(p));
-	if (tcp_open(sim.st[1], IP_V4, &l, sim.now) ||
+	if (tcp_open(sim.st[1], family, &l, sim.now) ||
 	    tcp_bind(l, NULL, 80) ||
 	    tcp_listen(l, MAXCONN, sim.now)) {
 		snprintf(why, whylen, "setup failed");
@@ -408,7 +413,7 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 	}
 	for (unsigned k = 0; k < n; k++) {
 		uint32_t max = prof->max_bytes ? prof->max_bytes : 100000;
-		struct ip_addr dst = ip4(sim_addr(1));
+		struct ip_addr dst = sim_addr(&sim, 1);
 
 		p[k][0].seed = seed * 8 + 2 * k + 1;
 		p[k][1].seed = seed * 8 + 2 * k + 2;
@@ -420,7 +425,7 @@ static int run_seed(const struct sim_profile *prof, uint64_t seed, bool verbose,
 			p[k][1].seed = p[k][0].seed;
 			p[k][1].echo = true;
 		}
-		if (tcp_open(sim.st[0], IP_V4, &p[k][0].sk, sim.now) ||
+		if (tcp_open(sim.st[0], family, &p[k][0].sk, sim.now) ||
 		    tcp_connect(p[k][0].sk, &dst, 80, 0) != -EINPROGRESS) {
 			snprintf(why, whylen, "connect failed");
 			goto out;
@@ -483,20 +488,94 @@ out:
 	return rc;
 }
 
-/* A profile that names another must retransmit less than it did. */
-static unsigned compare(size_t p)
+static const char *family_name(unsigned f)
 {
+	return f ? "v6" : "v4";
+}
+
+/* A profile that names another must retransmit less than it did, over
+ * the same family. */
+static unsigned compare(size_t p, unsigned f)
+{
+	const struct totals *t = totals[f];
+
 	for (size_t q = 0; q < p && profiles[p].compare; q++) {
 		if (strcmp(profiles[q].name, profiles[p].compare))
 			continue;
-		if (totals[p].retrans < totals[q].retrans)
+		if (t[p].retrans < t[q].retrans)
 			return 0;
-		printf("FAIL %s: %llu retransmissions, not fewer than %s's %llu\n",
-		       profiles[p].name, (unsigned long long)totals[p].retrans,
-		       profiles[q].name, (unsigned long long)totals[q].retrans);
+		printf("FAIL %s/%s: %llu retransmissions, not fewer than %s's %llu\n",
+		       profiles[p].name, family_name(f),
+		       (unsigned long long)t[p].retrans, profiles[q].name,
+		       (unsigned long long)t[q].retrans);
 		return 1;
 	}
 	return 0;
+}
+
+/* One profile over one family: every seed. Return: seeds failed */
+static unsigned run_profile(size_t p, unsigned f, unsigned seeds,
+			    unsigned *passed)
+{
+	unsigned pf = 0, n = profiles[p].seeds ? profiles[p].seeds : seeds;
+	uint8_t family = f ? IP_V6 : IP_V4;
+	struct timespec tp, t1;
+	struct totals *t = &totals[f][p];
+	char why[256];
+
+	clock_gettime(CLOCK_MONOTONIC, &tp);
+	for (uint64_t seed = 1; seed <= n; seed++) {
+		if (run_seed(&profiles[p], seed, family, false, why,
+			     sizeof(why), t)) {
+			if (pf++ < 5)
+				printf("FAIL %s/%s seed %llu: %s (replay: sim-tests %s %llu%s -v)\n",
+				       profiles[p].name, family_name(f),
+				       (unsigned long long)seed, why,
+				       profiles[p].name, (unsigned long long)seed,
+				       f ? " -6" : "");
+		} else {
+			(*passed)++;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("profile %-22s %s %4u seeds, %u failed (%.1f s): %llu retransmitted, %llu fast retransmits, %llu RTOs, %llu D-SACKs, %llu RACK-lost, %llu rescues\n",
+	       profiles[p].name, family_name(f), n, pf,
+	       (double)(t1.tv_sec - tp.tv_sec) + (t1.tv_nsec - tp.tv_nsec) / 1e9,
+	       (unsigned long long)t->retrans,
+	       (unsigned long long)t->fast_retrans,
+	       (unsigned long long)t->rto, (unsigned long long)t->dsacks,
+	       (unsigned long long)t->rack_lost,
+	       (unsigned long long)t->rescues);
+	return pf + compare(p, f);
+}
+
+/* Replay one seed: PROFILE SEED [-6] [-v]. Return: the exit status */
+static int replay(int argc, char **argv)
+{
+	bool verbose = false;
+	uint8_t family = IP_V4;
+	char why[256];
+
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "-6"))
+			family = IP_V6;
+		else if (!strcmp(argv[i], "-v"))
+			verbose = true;
+	}
+	for (size_t p = 0; p < NPROFILES; p++) {
+		if (strcmp(profiles[p].name, argv[1]))
+			continue;
+		if (run_seed(&profiles[p], strtoull(argv[2], NULL, 10), family,
+			     verbose, why, sizeof(why), NULL)) {
+			printf("FAIL %s seed %s: %s\n", argv[1], argv[2], why);
+			printf("0 passed, 1 failed\n");
+			return 1;
+		}
+		printf("1 passed, 0 failed\n");
+		return 0;
+	}
+	fprintf(stderr, "unknown profile %s\n", argv[1]);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -504,58 +583,15 @@ int main(int argc, char **argv)
 	unsigned seeds = 1000, passed = 0, failed = 0;
 	const char *env = getenv("SIM_SEEDS");
 	struct timespec t0, t1;
-	char why[256];
 
 	if (env)
 		seeds = (unsigned)strtoul(env, NULL, 10);
-	if (argc >= 3) {
-		for (size_t p = 0; p < NPROFILES; p++) {
-			if (strcmp(profiles[p].name, argv[1]))
-				continue;
-			if (run_seed(&profiles[p], strtoull(argv[2], NULL, 10),
-				     argc > 3, why, sizeof(why), NULL)) {
-				printf("FAIL %s seed %s: %s\n", argv[1], argv[2], why);
-				printf("0 passed, 1 failed\n");
-				return 1;
-			}
-			printf("1 passed, 0 failed\n");
-			return 0;
-		}
-		fprintf(stderr, "unknown profile %s\n", argv[1]);
-		return 2;
-	}
+	if (argc >= 3)
+		return replay(argc, argv);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t p = 0; p < NPROFILES; p++) {
-		unsigned pf = 0, n = profiles[p].seeds ? profiles[p].seeds : seeds;
-		struct timespec tp;
-
-		clock_gettime(CLOCK_MONOTONIC, &tp);
-
-		for (uint64_t seed = 1; seed <= n; seed++) {
-			if (run_seed(&profiles[p], seed, false, why, sizeof(why),
-				     &totals[p])) {
-				if (pf++ < 5)
-					printf("FAIL %s seed %llu: %s (replay: sim-tests %s %llu -v)\n",
-					       profiles[p].name, (unsigned long long)seed, why,
-					       profiles[p].name, (unsigned long long)seed);
-				failed++;
-			} else {
-				passed++;
-			}
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		printf("profile %-22s %4u seeds, %u failed (%.1f s): %llu retransmitted, %llu fast retransmits, %llu RTOs, %llu D-SACKs, %llu RACK-lost, %llu rescues\n",
-		       profiles[p].name, n, pf,
-		       (double)(t1.tv_sec - tp.tv_sec) +
-		       (t1.tv_nsec - tp.tv_nsec) / 1e9,
-		       (unsigned long long)totals[p].retrans,
-		       (unsigned long long)totals[p].fast_retrans,
-		       (unsigned long long)totals[p].rto,
-		       (unsigned long long)totals[p].dsacks,
-		       (unsigned long long)totals[p].rack_lost,
-		       (unsigned long long)totals[p].rescues);
-		failed += compare(p);
-	}
+	for (size_t p = 0; p < NPROFILES; p++)
+		for (unsigned f = 0; f < 2; f++)
+			failed += run_profile(p, f, seeds, &passed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("sim: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
 				(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -3,8 +3,9 @@
  * sim.h - a deterministic network for two engines
  *
  * Theory of operation: one virtual clock, two engines (stack_new with
- * different MACs and addresses on 10.0.0.0/24) and one simulated link
- * between them. Every frame an engine sends goes through the link's
+ * different MACs and addresses on 10.0.0.0/24 and 2001:db8::/64) and one
+ * simulated link between them; a run is over IPv4 or over IPv6 (its
+ * family: the addresses the transfers use). Every frame an engine sends goes through the link's
  * faults (loss, duplication, corruption, reordering, a dead period, a
  * queue limit) and is delivered after its serialisation time at the
  * link's bandwidth plus the propagation delay. Every random choice, the
@@ -45,7 +46,7 @@ struct sim_profile {
  * and the right edge of its last window (the watch on RFC 9293 3.8.6
  * SHLD-14: a receiver does not move its right edge back). */
 struct sim_flow {
-	uint32_t saddr, daddr;
+	uint8_t saddr[16], daddr[16];     /* IPv4: the first 4 bytes */
 	uint16_t sport, dport;
 	int ws;                           /* -1: no option in its SYN */
 	bool has_edge;
@@ -66,6 +67,7 @@ struct sim {
 	uint64_t now;
 	uint64_t rng;
 	const struct sim_profile *prof;
+	uint8_t family;                   /* IP_V4 or IP_V6 */
 	uint64_t delay;
 	uint64_t dead_from, dead_until;
 	struct stack *st[2];
@@ -85,9 +87,10 @@ struct sim {
 };
 
 uint64_t sim_rand(struct sim *sim);
-uint32_t sim_addr(unsigned i);
+/* Host @i's address in the run's family */
+struct ip_addr sim_addr(const struct sim *sim, unsigned i);
 int sim_init(struct sim *sim, const struct sim_profile *prof, uint64_t seed,
-	     const struct stack_config *tmpl);
+	     const struct stack_config *tmpl, uint8_t family);
 void sim_fini(struct sim *sim);
 /* Advance to the next event (frame or timer) not after @limit.
  * Return: false if nothing is pending before @limit. */

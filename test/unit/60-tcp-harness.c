@@ -8,20 +8,46 @@
 #include <string.h>
 
 #include "eth.h"
+#include "icmp6.h"
 #include "ipv4.h"
+#include "ipv6.h"
 
 struct th T;
 
 static const uint8_t us_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
+/*
+ * What the peer keeps of the engine's frames: IPv4 and IPv6 datagrams, but
+ * not ARP, Neighbour Discovery or MLD (the peer is known, the groups are
+ * the engine's business): a trace shows only what the transports send.
+ */
+static bool th_frame_kept(const uint8_t *frame, size_t len)
+{
+	uint16_t type;
+
+	if (len < 14)
+		return false;
+	type = get16(frame + 12);
+	if (type == ETH_P_IP)
+		return true;
+	if (type != ETH_P_IPV6 || len < 14 + IPV6_HLEN + 1)
+		return false;
+	if (frame[14 + 6] == 0)
+		return false;           /* hop-by-hop: MLD */
+	if (frame[14 + 6] != IP6_NH_ICMPV6)
+		return true;
+	return !(frame[14 + IPV6_HLEN] >= ICMP6_MLD_QUERY &&
+		 frame[14 + IPV6_HLEN] <= ICMP6_MLD2_REPORT);
+}
+
 static int th_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 			  size_t len)
 {
 	struct th_frame *f;
 
-	if (len < 14 || frame[12] != 8 || frame[13] != 0)
-		return 0;  /* ARP: the peer is known, nothing to check */
+	if (!th_frame_kept(frame, len))
+		return 0;
 	cr_assert_lt(T.tail - T.head, TH_MAXOUT, "too many frames queued");
 	f = &T.out[T.tail++ % TH_MAXOUT];
 	cr_assert_leq(len, sizeof(f->data));
@@ -58,10 +84,69 @@ static void th_inject_frame(const uint8_t *ip, size_t len)
 
 	memcpy(f, us_mac, 6);
 	memcpy(f + 6, peer_mac, 6);
-	f[12] = 8;
-	f[13] = 0;
+	put16(f + 12, (ip[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP);
 	memcpy(f + 14, ip, len);
 	stack_input_copy(T.s, 1, f, len + 14, T.now);
+}
+
+/**
+ * th_inject_ip() - the peer sends a datagram of the run's family to us
+ * @proto: the upper-layer protocol
+ * @l4: its bytes (the checksum done by the caller)
+ * @len: their count
+ */
+void th_inject_ip(uint8_t proto, const void *l4, size_t len)
+{
+	uint8_t ip[1600];
+	size_t hlen = T.family == IP_V6 ? IPV6_HLEN : IPV4_HLEN;
+
+	cr_assert_leq(hlen + len, sizeof(ip));
+	if (T.family == IP_V6) {
+		struct ipv6_hdr h = { .nh = proto, .hlim = 64,
+				      .plen = (uint16_t)len };
+
+		memcpy(h.src, th_peer().v6, 16);
+		memcpy(h.dst, th_us().v6, 16);
+		ipv6_build(ip, &h);
+	} else {
+		struct ipv4_hdr h = { .ttl = 64, .proto = proto,
+				      .src = TH_PEER, .dst = TH_US,
+				      .total_len = (uint16_t)(IPV4_HLEN + len) };
+
+		ipv4_build(ip, &h);
+	}
+	memcpy(ip + hlen, l4, len);
+	th_inject_frame(ip, hlen + len);
+}
+
+/* The peer's Neighbour Solicitation or Advertisement (RFC 4861 4.3, 4.4)
+ * about itself, to our unicast address */
+static void th_nd_from_peer(uint8_t type)
+{
+	uint8_t m[ICMP6_HLEN + 24] = { 0 };
+	struct ip_addr us = th_us(), peer = th_peer();
+	struct icmp6_hdr h = { .type = type };
+
+	memcpy(m + ICMP6_HLEN, type == ND_NEIGHBOR_SOLICIT ? us.v6 : peer.v6,
+	       16);
+	m[ICMP6_HLEN + 16] = type == ND_NEIGHBOR_SOLICIT ? ND_OPT_SLLA :
+							    ND_OPT_TLLA;
+	m[ICMP6_HLEN + 17] = 1;
+	memcpy(m + ICMP6_HLEN + 18, peer_mac, 6);
+	if (type == ND_NEIGHBOR_ADVERT)
+		h.rest = (uint32_t)(ND_NA_SOLICITED | ND_NA_OVERRIDE) << 24;
+	icmp6_build(m, sizeof(m), &peer, &us, &h);
+	{
+		uint8_t ip[IPV6_HLEN + sizeof(m)];
+		struct ipv6_hdr ih = { .nh = IP6_NH_ICMPV6, .hlim = 255,
+				       .plen = sizeof(m) };
+
+		memcpy(ih.src, peer.v6, 16);
+		memcpy(ih.dst, us.v6, 16);
+		ipv6_build(ip, &ih);
+		memcpy(ip + IPV6_HLEN, m, sizeof(m));
+		th_inject_frame(ip, sizeof(ip));
+	}
 }
 
 /* An ARP packet from the peer about itself to us: @op 1 or 2 */
@@ -93,23 +178,51 @@ static void th_arp_from_peer(uint16_t op)
  */
 static void th_arp_prime(void)
 {
+	if (T.family == IP_V6) {
+		th_nd_from_peer(ND_NEIGHBOR_SOLICIT);
+		th_nd_from_peer(ND_NEIGHBOR_ADVERT);
+		return;
+	}
 	th_arp_from_peer(1);
 	th_arp_from_peer(2);
 }
 
+/* The IPv6 run's addresses (2001:db8::/32, RFC 3849) */
+static const uint8_t us6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t peer6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+static const uint8_t other6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 };
+
 struct ip_addr th_us(void)
 {
-	return ip4(TH_US);
+	return T.family == IP_V6 ? ip6(us6) : ip4(TH_US);
 }
 
 struct ip_addr th_peer(void)
 {
-	return ip4(TH_PEER);
+	return T.family == IP_V6 ? ip6(peer6) : ip4(TH_PEER);
 }
 
 struct ip_addr th_other(void)
 {
-	return ip4(IPV4(10, 0, 0, 9));
+	return T.family == IP_V6 ? ip6(other6) : ip4(IPV4(10, 0, 0, 9));
+}
+
+/*
+ * The family of the running test: IPv6 in the suites TH_SUITE() and
+ * TH_TEST() name with "_v6", IPv4 elsewhere.
+ */
+static uint8_t th_run_family(void)
+{
+	const char *c = criterion_current_test ?
+			criterion_current_test->category : NULL;
+	size_t n = c ? strlen(c) : 0;
+
+	return n > 3 && !strcmp(c + n - 3, "_v6") ? IP_V6 : IP_V4;
+}
+
+uint32_t th_mtu(void)
+{
+	return T.family == IP_V6 ? TH_MTU6 : 1500;
 }
 
 int th_open(struct tcp_sock **sk)
@@ -124,7 +237,7 @@ void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
 	if (T.s)  /* a test that wants its own configuration */
 		stack_free(T.s);
 	memset(&T, 0, sizeof(T));
-	T.family = IP_V4;
+	T.family = th_run_family();
 	T.now = 1000 * TH_SEC;
 	T.pport = TH_PEER_PORT;
 	stack_config_defaults(&cfg);
@@ -133,9 +246,27 @@ void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
 	cfg.addr[0].addr = TH_US;
 	cfg.addr[0].prefix = 24;
 	cfg.neigh_reachable = 30ull * 86400 * TH_SEC;
+	if (T.family == IP_V6) {
+		/* the same MSS as IPv4's at 1500: the traces stay the same */
+		cfg.mtu = TH_MTU6;
+		cfg.naddr6 = 1;
+		memcpy(cfg.addr6[0].addr, us6, 16);
+		cfg.addr6[0].prefix = 64;
+		cfg.dad_transmits = 0;  /* usable at once */
+		cfg.rtr_solicits = 0;
+	}
 	if (tweak)
 		tweak(&cfg);
-	cr_assert_eq(stack_new(&T.s, &cfg, &th_ops, NULL, T.now), 0);
+	if (T.family == IP_V6) {
+		/* the start's MLD reports are over before a test begins: an
+		 * idle engine has no deadline */
+		T.now -= 60 * TH_SEC;
+		cr_assert_eq(stack_new(&T.s, &cfg, &th_ops, NULL, T.now), 0);
+		stack_start(T.s, T.now);
+		th_advance_to(T.now + 60 * TH_SEC);
+	} else {
+		cr_assert_eq(stack_new(&T.s, &cfg, &th_ops, NULL, T.now), 0);
+	}
 	th_arp_prime();
 	T.head = T.tail = 0;
 }
@@ -205,11 +336,10 @@ static size_t th_opts(const struct th_seg *sg, uint8_t *o)
 
 void th_inject(const struct th_seg *sg)
 {
-	uint8_t ip[1600], *t = ip + IPV4_HLEN;
+	uint8_t t[1600];
 	size_t olen = th_opts(sg, t + TCP_HLEN);
 	size_t tl = TCP_HLEN + olen + sg->len;
-	struct ipv4_hdr h = { .ttl = 64, .proto = IP_PROTO_TCP, .src = TH_PEER,
-			      .dst = TH_US };
+	struct ip_addr us = th_us(), peer = th_peer();
 	uint32_t sum;
 
 	put16(t, sg->sport ? sg->sport : T.pport);
@@ -223,11 +353,56 @@ void th_inject(const struct th_seg *sg)
 	put16(t + 18, 0);
 	if (sg->len)
 		memcpy(t + TCP_HLEN + olen, sg->data, sg->len);
-	sum = inet_pseudo_sum(TH_PEER, TH_US, IP_PROTO_TCP, (uint16_t)tl);
+	sum = ip_pseudo_sum(&peer, &us, IP_PROTO_TCP, (uint32_t)tl);
 	put16(t + 16, inet_fold(inet_sum(t, tl, sum)));
-	h.total_len = (uint16_t)(IPV4_HLEN + tl);
-	ipv4_build(ip, &h);
-	th_inject_frame(ip, IPV4_HLEN + tl);
+	th_inject_ip(IP_PROTO_TCP, t, tl);
+}
+
+/*
+ * The transport bytes of a frame the engine sent to the peer, after the
+ * checks of its network header: of the run's family, to the peer, of
+ * protocol @proto, whole (IPv4 with DF set, IPv6 without a fragment
+ * header: TCP segments are sized to the path), the checksum right.
+ * Return: the upper-layer bytes (@len set to their count)
+ */
+const uint8_t *th_frame_l4(const struct th_frame *f, uint8_t proto,
+			   size_t *len)
+{
+	const uint8_t *ip = f->data + 14;
+	struct ip_addr src, dst, peer = th_peer();
+	const uint8_t *l4;
+
+	if (T.family == IP_V6) {
+		struct ipv6_hdr h;
+
+		cr_assert_eq(get16(f->data + 12), ETH_P_IPV6, "not IPv6");
+		cr_assert_eq(ipv6_parse(ip, f->len - 14, &h), IPV6_OK);
+		cr_assert_eq(h.nh, proto, "next header %u, want %u", h.nh, proto);
+		cr_assert_eq(f->len, 14 + IPV6_HLEN + h.plen);
+		src = ip6(h.src);
+		dst = ip6(h.dst);
+		l4 = ip + IPV6_HLEN;
+		*len = h.plen;
+	} else {
+		struct ipv4_hdr h;
+
+		cr_assert_eq(get16(f->data + 12), ETH_P_IP, "not IPv4");
+		cr_assert_eq(ipv4_parse(ip, f->len - 14, &h), 0);
+		cr_assert_eq(h.proto, proto, "protocol %u, want %u", h.proto,
+			     proto);
+		if (proto == IP_PROTO_TCP)
+			cr_assert(h.frag & IP_FLAG_DF, "TCP is sent with DF");
+		src = ip4(h.src);
+		dst = ip4(h.dst);
+		l4 = ip + h.hlen;
+		*len = h.total_len - h.hlen;
+	}
+	cr_assert(ip_addr_eq(&dst, &peer), "not to the peer");
+	if (proto != IP_PROTO_ICMP)
+		cr_assert_eq(inet_fold(inet_sum(l4, *len, ip_pseudo_sum(
+				&src, &dst, proto, (uint32_t)*len))), 0,
+			     "checksum");
+	return l4;
 }
 
 unsigned th_pending(void)
@@ -238,23 +413,13 @@ unsigned th_pending(void)
 struct tcp_seg th_expect(const struct th_seg *w)
 {
 	struct tcp_seg g;
-	struct th_frame *f;
-	struct ipv4_hdr ih;
-	const uint8_t *ip;
+	const uint8_t *l4;
+	size_t len;
 
 	cr_assert_gt(th_pending(), 0, "expected a segment (flags 0x%x seq %u), got nothing",
 		     w->flags, w->seq);
-	f = &T.out[T.head++ % TH_MAXOUT];
-	ip = f->data + 14;
-	cr_assert_eq(ipv4_parse(ip, f->len - 14, &ih), 0);
-	cr_assert_eq(ih.proto, IP_PROTO_TCP);
-	cr_assert_eq(ih.dst, TH_PEER);
-	cr_assert(ih.frag & IP_FLAG_DF, "TCP is sent with DF");
-	cr_assert_eq(inet_fold(inet_sum(ip + ih.hlen, ih.total_len - ih.hlen,
-					inet_pseudo_sum(ih.src, ih.dst, IP_PROTO_TCP,
-							(uint16_t)(ih.total_len - ih.hlen)))),
-		     0, "TCP checksum");
-	cr_assert_eq(tcp_parse(ip + ih.hlen, ih.total_len - ih.hlen, &g), 0);
+	l4 = th_frame_l4(&T.out[T.head++ % TH_MAXOUT], IP_PROTO_TCP, &len);
+	cr_assert_eq(tcp_parse(l4, len, &g), 0);
 	cr_assert_eq(g.flags, w->flags, "flags 0x%x, want 0x%x (seq %u ack %u len %u)",
 		     g.flags, w->flags, g.seq, g.ack, g.len);
 	if (w->seq != TH_ANY)
@@ -288,26 +453,23 @@ struct tcp_seg th_expect(const struct th_seg *w)
 /* The next segment's raw TCP bytes, without consuming it. */
 const uint8_t *th_peek_tcp(size_t *len)
 {
-	struct th_frame *f = &T.out[T.head % TH_MAXOUT];
-	struct ipv4_hdr ih;
-
 	cr_assert_gt(th_pending(), 0);
-	cr_assert_eq(ipv4_parse(f->data + 14, f->len - 14, &ih), 0);
-	*len = ih.total_len - ih.hlen;
-	return f->data + 14 + ih.hlen;
+	return th_frame_l4(&T.out[T.head % TH_MAXOUT], IP_PROTO_TCP, len);
 }
 
 void th_expect_none(void)
 {
 	if (th_pending()) {
-		struct tcp_seg g;
-		struct th_frame *f = &T.out[T.head % TH_MAXOUT];
-		struct ipv4_hdr ih;
+		struct tcp_seg g = { 0 };
+		const struct th_frame *f = &T.out[T.head % TH_MAXOUT];
+		uint8_t nh = T.family == IP_V6 ? f->data[14 + 6] : f->data[14 + 9];
+		size_t hl = T.family == IP_V6 ? IPV6_HLEN : IPV4_HLEN;
 
-		ipv4_parse(f->data + 14, f->len - 14, &ih);
-		tcp_parse(f->data + 14 + ih.hlen, ih.total_len - ih.hlen, &g);
-		cr_assert_fail("expected nothing, got flags 0x%x seq %u ack %u len %u",
-			       g.flags, g.seq, g.ack, g.len);
+		if (nh == IP_PROTO_TCP)
+			tcp_parse(f->data + 14 + hl, f->len - 14 - hl, &g);
+		cr_assert_fail("expected nothing, got protocol %u: flags 0x%x "
+			       "seq %u ack %u len %u", nh, g.flags, g.seq,
+			       g.ack, g.len);
 	}
 }
 

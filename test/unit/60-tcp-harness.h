@@ -5,7 +5,8 @@
  * A test reads like a packet trace: at time t inject this segment (built
  * from a template: ports, seq, ack, flags, window, options, payload),
  * expect exactly that segment back, or nothing. The engine under test is
- * 10.0.0.1 with our MAC; the peer is 10.0.0.2, already in the ARP cache.
+ * 10.0.0.1 (2001:db8::1 in the IPv6 run) with our MAC; the peer is
+ * 10.0.0.2 (2001:db8::2), already in the neighbour cache.
  * Randomness is a fixed counter, so ISNs and ports are stable per run,
  * but tests read them from the segments rather than hard-coding them.
  */
@@ -65,6 +66,28 @@ struct th {
 
 extern struct th T;
 
+/*
+ * Every scripted test runs over both families: TH_TEST(suite, name, ...)
+ * is Criterion's Test() twice, in suite over IPv4 and in suite_v6 over
+ * IPv6, with one body; TH_SUITE() declares both suites. The harness takes
+ * the family from the suite's name (th_setup_cfg()), so a test reads the
+ * same trace either way: the addresses are th_us(), th_peer(), th_other();
+ * the IPv6 link's MTU is TH_MTU6, which gives the MSS IPv4 has at 1500
+ * (path MTU - 60 against MTU - 40), so the segment sizes are the same.
+ */
+#define TH_TEST(suite, name, ...)					\
+	static void th_body_##suite##_##name(void);			\
+	Test(suite, name, ##__VA_ARGS__) { th_body_##suite##_##name(); } \
+	Test(suite##_v6, name, ##__VA_ARGS__)				\
+	{ th_body_##suite##_##name(); }					\
+	static void th_body_##suite##_##name(void)
+#define TH_SUITE(suite, ...)						\
+	TestSuite(suite, ##__VA_ARGS__);				\
+	TestSuite(suite##_v6, ##__VA_ARGS__)
+#define TH_MTU6 1520
+/* The link MTU of the run: 1500, or TH_MTU6 */
+uint32_t th_mtu(void);
+
 /* Our address, the peer's, and one on the link that is neither, in the
  * family of the run */
 struct ip_addr th_us(void);
@@ -90,6 +113,11 @@ void th_advance_to(uint64_t t);
 struct th_seg th_tmpl(uint8_t flags, uint32_t seq, uint32_t ack);
 uint64_t th_counter(const char *name);
 const uint8_t *th_peek_tcp(size_t *len);
+/* The peer receives a datagram of the run's family: checks, L4 bytes */
+const uint8_t *th_frame_l4(const struct th_frame *f, uint8_t proto,
+			   size_t *len);
+/* The peer sends one to us */
+void th_inject_ip(uint8_t proto, const void *l4, size_t len);
 
 /* Common handshakes. Return: the engine's ISN */
 uint32_t th_passive_open(struct tcp_sock **listener, struct tcp_sock **conn,

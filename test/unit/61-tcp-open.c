@@ -9,9 +9,9 @@
 
 #include "60-tcp-harness.h"
 
-TestSuite(tcp_open, .init = th_setup, .fini = th_teardown);
+TH_SUITE(tcp_open, .init = th_setup, .fini = th_teardown);
 
-Test(tcp_open, passive_open_three_way_handshake)
+TH_TEST(tcp_open, passive_open_three_way_handshake)
 {
 	struct tcp_sock *l, *c;
 
@@ -22,7 +22,7 @@ Test(tcp_open, passive_open_three_way_handshake)
 }
 
 /* Linux's SYN-ACK: MSS, SACK-permitted, timestamps, NOP, window scale */
-Test(tcp_open, synack_options_in_linux_order)
+TH_TEST(tcp_open, synack_options_in_linux_order)
 {
 	struct tcp_sock *l;
 	struct th_seg syn = th_tmpl(TCP_SYN, 77, 0);
@@ -55,7 +55,7 @@ Test(tcp_open, synack_options_in_linux_order)
 }
 
 /* Without timestamps: MSS, NOP, NOP, SACK-permitted, NOP, window scale */
-Test(tcp_open, synack_without_timestamps)
+TH_TEST(tcp_open, synack_without_timestamps)
 {
 	struct tcp_sock *l;
 	struct th_seg syn = th_tmpl(TCP_SYN, 77, 0);
@@ -81,7 +81,7 @@ Test(tcp_open, synack_without_timestamps)
 		T.head++;
 }
 
-Test(tcp_open, active_open)
+TH_TEST(tcp_open, active_open)
 {
 	struct tcp_sock *c;
 
@@ -95,7 +95,7 @@ Test(tcp_open, active_open)
 
 /* RFC 7323 2.3: a shift above 14 is used as 14; MSS is clamped to the
  * route; without WS from the peer neither side scales. */
-Test(tcp_open, window_scale_edges)
+TH_TEST(tcp_open, window_scale_edges)
 {
 	struct tcp_sock *l, *c;
 	struct th_seg syn = th_tmpl(TCP_SYN, 100, 0), ack;
@@ -129,7 +129,7 @@ Test(tcp_open, window_scale_edges)
 				    .mss = -1, .ws = -1 });
 }
 
-Test(tcp_open, no_window_scale_from_peer)
+TH_TEST(tcp_open, no_window_scale_from_peer)
 {
 	struct tcp_sock *l, *c;
 	struct th_seg syn = th_tmpl(TCP_SYN, 100, 0), ack;
@@ -166,7 +166,7 @@ Test(tcp_open, no_window_scale_from_peer)
 
 /* RFC 9293 3.10.7.1: SYN to a closed port: <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
  * <CTL=RST,ACK>; an ACK segment: <SEQ=SEG.ACK><CTL=RST>; a RST: nothing */
-Test(tcp_open, rst_for_closed_port)
+TH_TEST(tcp_open, rst_for_closed_port)
 {
 	T.lport = 81;
 	th_inject(&(struct th_seg){ .flags = TCP_SYN, .seq = 1000, .wnd = 100,
@@ -185,7 +185,7 @@ Test(tcp_open, rst_for_closed_port)
 
 /* SYN retransmitted at 1, 3, 7, 15, 31, 63 s (RTO doubling from 1 s,
  * RFC 6298 5.5), ETIMEDOUT at 127 s after 6 retries, as Linux. */
-Test(tcp_open, syn_retries_then_etimedout)
+TH_TEST(tcp_open, syn_retries_then_etimedout)
 {
 	struct tcp_sock *c;
 	uint64_t t0 = T.now;
@@ -217,7 +217,7 @@ Test(tcp_open, syn_retries_then_etimedout)
 }
 
 /* RFC 9293 3.10.7.3: RST with an acceptable ACK in SYN_SENT refuses */
-Test(tcp_open, connection_refused)
+TH_TEST(tcp_open, connection_refused)
 {
 	struct tcp_sock *c;
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
@@ -245,7 +245,7 @@ Test(tcp_open, connection_refused)
 }
 
 /* RFC 9293 3.5 figure 8: simultaneous open */
-Test(tcp_open, simultaneous_open)
+TH_TEST(tcp_open, simultaneous_open)
 {
 	struct tcp_sock *c;
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
@@ -280,7 +280,7 @@ Test(tcp_open, simultaneous_open)
 
 /* RFC 9293 3.10.7.4: a RST in SYN_RECEIVED (passive) "return this
  * connection to LISTEN state": the child goes, the listener stays */
-Test(tcp_open, rst_in_syn_received)
+TH_TEST(tcp_open, rst_in_syn_received)
 {
 	struct tcp_sock *l, *c;
 	struct th_seg syn = th_tmpl(TCP_SYN, 500, 0), r;
@@ -324,7 +324,7 @@ Test(tcp_open, rst_in_syn_received)
 }
 
 /* Closing in SYN_SENT just forgets the attempt */
-Test(tcp_open, close_in_syn_sent)
+TH_TEST(tcp_open, close_in_syn_sent)
 {
 	struct tcp_sock *c;
 
@@ -338,7 +338,7 @@ Test(tcp_open, close_in_syn_sent)
 
 /* The handshake's ACK lost, the peer's first data completes it; data
  * with FIN goes straight on to CLOSE_WAIT */
-Test(tcp_open, data_and_fin_complete_handshake)
+TH_TEST(tcp_open, data_and_fin_complete_handshake)
 {
 	struct tcp_sock *l, *c;
 	struct th_seg syn = th_tmpl(TCP_SYN, 500, 0), d;

@@ -14,7 +14,7 @@
 
 #include "60-tcp-harness.h"
 
-TestSuite(tcp_data, .init = th_setup, .fini = th_teardown);
+TH_SUITE(tcp_data, .init = th_setup, .fini = th_teardown);
 
 static uint8_t buf[65536];
 
@@ -44,7 +44,7 @@ static void finish(struct tcp_sock *l, struct tcp_sock *c)
 		T.head++;
 }
 
-Test(tcp_data, quick_acks_then_delayed_ack_at_40ms)
+TH_TEST(tcp_data, quick_acks_then_delayed_ack_at_40ms)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -82,7 +82,7 @@ Test(tcp_data, quick_acks_then_delayed_ack_at_40ms)
 	finish(l, c);
 }
 
-Test(tcp_data, out_of_order_sack_blocks)
+TH_TEST(tcp_data, out_of_order_sack_blocks)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -142,7 +142,7 @@ static void no_tlp_rack(struct stack_config *cfg)
 }
 
 /* RFC 6298: RTO min 200 ms, doubled per timeout, stopped by the ACK */
-Test(tcp_data, retransmission_timeout_and_backoff)
+TH_TEST(tcp_data, retransmission_timeout_and_backoff)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss;
@@ -201,7 +201,7 @@ static void send_segments(struct tcp_sock *c, uint32_t iss, unsigned n,
 
 /* RFC 5681 3.2 and RFC 6582 (NewReno): three duplicate ACKs retransmit
  * the first segment; a partial ACK the next; the full ACK ends it. */
-Test(tcp_data, fast_retransmit_newreno)
+TH_TEST(tcp_data, fast_retransmit_newreno)
 {
 	struct tcp_sock *l, *c;
 	struct stack_config dummy;
@@ -255,7 +255,7 @@ static void no_rack(struct stack_config *cfg)
  * SACKed segments; once the hole is acknowledged (HighACK passes
  * RescueRxt), the rescue retransmission of the last segment (NextSeg
  * rule 4), the only segment that no SACK can show lost. */
-Test(tcp_data, sack_recovery)
+TH_TEST(tcp_data, sack_recovery)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss, b, m = 1460;
@@ -304,7 +304,7 @@ Test(tcp_data, sack_recovery)
 
 /* RFC 9293 3.8.6.1: a zero window is probed on the persist timer with
  * the RTO's backoff; the probe is Linux's (SEQ=SND.UNA-1, no data). */
-Test(tcp_data, zero_window_persist)
+TH_TEST(tcp_data, zero_window_persist)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -339,7 +339,7 @@ Test(tcp_data, zero_window_persist)
 
 /* We advertise a zero window when the buffer is full, and a window
  * update once the application has read enough. */
-Test(tcp_data, receiver_zero_window_and_update)
+TH_TEST(tcp_data, receiver_zero_window_and_update)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss, seq = 1001, got = 0;
@@ -396,7 +396,7 @@ Test(tcp_data, receiver_zero_window_and_update)
 }
 
 /* RFC 896 / RFC 1122 4.2.3.4: one small segment in flight at a time */
-Test(tcp_data, nagle_nodelay_cork)
+TH_TEST(tcp_data, nagle_nodelay_cork)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -438,7 +438,7 @@ Test(tcp_data, nagle_nodelay_cork)
 
 /* RFC 7323 5.3: a segment with an older timestamp is dropped (and
  * acknowledged); ts_recent follows in-order segments. */
-Test(tcp_data, paws_drops_old_timestamp)
+TH_TEST(tcp_data, paws_drops_old_timestamp)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, true);
@@ -464,7 +464,7 @@ Test(tcp_data, paws_drops_old_timestamp)
 
 /* Linux-like autotuning: the receive buffer grows when the application
  * reads a window's worth per RTT; the send buffer follows cwnd. */
-Test(tcp_data, buffer_autotuning)
+TH_TEST(tcp_data, buffer_autotuning)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -511,7 +511,7 @@ Test(tcp_data, buffer_autotuning)
 /* RFC 8985 7: the tail loss probe fires at PTO = 2 * SRTT (+ 2 ms with
  * more than one segment out) and resends the last segment; the RTO
  * follows; the ACK ending the episode counts as a repaired loss. */
-Test(tcp_data, tail_loss_probe)
+TH_TEST(tcp_data, tail_loss_probe)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -548,7 +548,7 @@ Test(tcp_data, tail_loss_probe)
 /* RFC 1122 4.2.3.4 sender SWS avoidance: a usable window smaller than
  * an MSS and than half the largest window is not used at once; the
  * override timer (the persist timer, as Linux) sends into it later. */
-Test(tcp_data, sender_sws_avoidance_and_override)
+TH_TEST(tcp_data, sender_sws_avoidance_and_override)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -568,7 +568,7 @@ Test(tcp_data, sender_sws_avoidance_and_override)
 }
 
 /* Data beyond the window we offered is cut off (counted) and ACKed */
-Test(tcp_data, data_beyond_window_is_trimmed)
+TH_TEST(tcp_data, data_beyond_window_is_trimmed)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -588,7 +588,7 @@ Test(tcp_data, data_beyond_window_is_trimmed)
 }
 
 /* RFC 2883: a duplicate segment is reported in the first SACK block */
-Test(tcp_data, dsack_for_duplicates)
+TH_TEST(tcp_data, dsack_for_duplicates)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -619,7 +619,7 @@ Test(tcp_data, dsack_for_duplicates)
 
 /* RFC 8985 7.4.1: a D-SACK for the probe says the original arrived: the
  * tail loss probe repaired nothing and cwnd stays */
-Test(tcp_data, tail_loss_probe_dsack_keeps_cwnd)
+TH_TEST(tcp_data, tail_loss_probe_dsack_keeps_cwnd)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -647,7 +647,7 @@ Test(tcp_data, tail_loss_probe_dsack_keeps_cwnd)
 
 /* The zero-copy calls: fill the send ring in place and commit; read the
  * receive ring in place and consume (also across the ring's wrap) */
-Test(tcp_data, zero_copy_spans)
+TH_TEST(tcp_data, zero_copy_spans)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -695,7 +695,7 @@ Test(tcp_data, zero_copy_spans)
 
 /* After a timeout the hole is resent, not what the peer SACKed; a second
  * timeout forgets the SACKs (the receiver may have reneged) */
-Test(tcp_data, rto_skips_sacked_data)
+TH_TEST(tcp_data, rto_skips_sacked_data)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss;

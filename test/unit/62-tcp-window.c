@@ -28,7 +28,7 @@ static void setup(void)
 	th_setup_cfg(small_rcvbuf);
 }
 
-TestSuite(tcp_window, .init = setup, .fini = th_teardown);
+TH_SUITE(tcp_window, .init = setup, .fini = th_teardown);
 
 #define SEG 1448u
 
@@ -130,7 +130,7 @@ static void expect_data(uint32_t seq, uint32_t ack, uint32_t wnd,
  * step to hold it), the peer's data up to the edge it saw is all taken,
  * its ACK of our data arrives in window, and nothing is retransmitted.
  */
-Test(tcp_window, both_ways_bulk_edge_never_moves_back)
+TH_TEST(tcp_window, both_ways_bulk_edge_never_moves_back)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = open_conn(&l, &c);
@@ -215,7 +215,7 @@ static uint32_t fill_window(uint32_t iss, uint16_t peer_wnd)
  * peer's window, and our waiting data goes at once, carrying the ACK the
  * RFC asks for. Linux would only send the duplicate ACK.
  */
-Test(tcp_window, ack_beyond_zero_window_is_taken)
+TH_TEST(tcp_window, ack_beyond_zero_window_is_taken)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = open_conn(&l, &c), nxt;
@@ -254,7 +254,7 @@ Test(tcp_window, ack_beyond_zero_window_is_taken)
 
 /* An ACK beyond what we sent, on a segment beyond the window, is still
  * refused as RFC 5961 5.2 says: a challenge ACK, nothing taken. */
-Test(tcp_window, ack_beyond_window_checked_as_rfc5961)
+TH_TEST(tcp_window, ack_beyond_window_checked_as_rfc5961)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = open_conn(&l, &c), nxt;
@@ -275,7 +275,7 @@ Test(tcp_window, ack_beyond_window_checked_as_rfc5961)
 
 /* A retransmission of data we have, carrying a newer ACK: D-SACKed
  * (RFC 2883), and its ACK taken. */
-Test(tcp_window, old_duplicate_ack_is_taken)
+TH_TEST(tcp_window, old_duplicate_ack_is_taken)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = open_conn(&l, &c);

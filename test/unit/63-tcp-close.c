@@ -10,7 +10,7 @@
 
 #include "60-tcp-harness.h"
 
-TestSuite(tcp_close, .init = th_setup, .fini = th_teardown);
+TH_SUITE(tcp_close, .init = th_setup, .fini = th_teardown);
 
 static struct th_seg seg(uint8_t flags, uint32_t seq, uint32_t ack)
 {
@@ -60,7 +60,7 @@ static struct tcp_sock *conn_on(struct tcp_sock *l, uint16_t sport,
 	return c;
 }
 
-Test(tcp_close, active_close_through_time_wait)
+TH_TEST(tcp_close, active_close_through_time_wait)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -109,7 +109,7 @@ Test(tcp_close, active_close_through_time_wait)
 	tcp_close(l, T.now);
 }
 
-Test(tcp_close, passive_close_through_last_ack)
+TH_TEST(tcp_close, passive_close_through_last_ack)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -136,7 +136,7 @@ Test(tcp_close, passive_close_through_last_ack)
 }
 
 /* RFC 9293 figure 13: both FINs cross: CLOSING, then TIME_WAIT */
-Test(tcp_close, simultaneous_close)
+TH_TEST(tcp_close, simultaneous_close)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -153,7 +153,7 @@ Test(tcp_close, simultaneous_close)
 }
 
 /* Our FIN retransmitted on the RTO in FIN_WAIT_1 and in LAST_ACK */
-Test(tcp_close, fin_retransmission)
+TH_TEST(tcp_close, fin_retransmission)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -168,7 +168,7 @@ Test(tcp_close, fin_retransmission)
 }
 
 /* An orphan in FIN_WAIT_2 is dropped after tcp_fin_timeout (60 s) */
-Test(tcp_close, fin_wait_2_timeout)
+TH_TEST(tcp_close, fin_wait_2_timeout)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -187,7 +187,7 @@ Test(tcp_close, fin_wait_2_timeout)
 }
 
 /* RFC 2525 2.17 (as Linux): close with unread data sends RST, not FIN */
-Test(tcp_close, close_with_unread_data_resets)
+TH_TEST(tcp_close, close_with_unread_data_resets)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -205,7 +205,7 @@ Test(tcp_close, close_with_unread_data_resets)
 }
 
 /* SO_LINGER {1, 0}: close aborts with RST */
-Test(tcp_close, linger_zero_aborts)
+TH_TEST(tcp_close, linger_zero_aborts)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -217,7 +217,7 @@ Test(tcp_close, linger_zero_aborts)
 }
 
 /* Data arriving for an orphan in FIN_WAIT_1/2 resets it (Linux) */
-Test(tcp_close, data_after_close_resets)
+TH_TEST(tcp_close, data_after_close_resets)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -253,7 +253,7 @@ static void to_time_wait(struct tcp_sock *c, uint16_t sport, uint32_t isn,
 }
 
 /* The TIME_WAIT bound recycles the oldest entry (counted) */
-Test(tcp_close, time_wait_bound_recycles_oldest,
+TH_TEST(tcp_close, time_wait_bound_recycles_oldest,
      .init = NULL)
 {
 	struct tcp_sock *l, *c1, *c2;
@@ -276,7 +276,7 @@ Test(tcp_close, time_wait_bound_recycles_oldest,
 
 /* RFC 6191: a SYN for a pair in TIME_WAIT with a higher sequence number
  * (no timestamps) opens a new incarnation, its ISN above the old one. */
-Test(tcp_close, time_wait_reuse_rfc6191)
+TH_TEST(tcp_close, time_wait_reuse_rfc6191)
 {
 	struct tcp_sock *l, *c, *c2;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -304,7 +304,7 @@ Test(tcp_close, time_wait_reuse_rfc6191)
 }
 
 /* RFC 6191 with timestamps: the SYN's TSval must be newer */
-Test(tcp_close, time_wait_reuse_needs_newer_timestamp)
+TH_TEST(tcp_close, time_wait_reuse_needs_newer_timestamp)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, true);

@@ -10,7 +10,7 @@
 
 #include "60-tcp-harness.h"
 
-TestSuite(tcp_kill, .init = th_setup, .fini = th_teardown);
+TH_SUITE(tcp_kill, .init = th_setup, .fini = th_teardown);
 
 static struct th_seg seg(uint8_t flags, uint32_t seq, uint32_t ack)
 {
@@ -20,7 +20,7 @@ static struct th_seg seg(uint8_t flags, uint32_t seq, uint32_t ack)
 	return s;
 }
 
-Test(tcp_kill, find_by_id_and_tuple)
+TH_TEST(tcp_kill, find_by_id_and_tuple)
 {
 	struct tcp_sock *l, *c;
 	struct tcp_info_rec i;
@@ -49,7 +49,7 @@ Test(tcp_kill, find_by_id_and_tuple)
 }
 
 /* The FreeRTOS case: the peer left, the program never closes */
-Test(tcp_kill, close_wait_held_by_a_program)
+TH_TEST(tcp_kill, close_wait_held_by_a_program)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -82,7 +82,7 @@ Test(tcp_kill, close_wait_held_by_a_program)
 	tcp_close(l, T.now);
 }
 
-Test(tcp_kill, established_orphan_and_time_wait)
+TH_TEST(tcp_kill, established_orphan_and_time_wait)
 {
 	struct tcp_sock *c, *sk;
 	uint32_t iss = th_active_open(&c, 5000, false);

@@ -50,7 +50,13 @@ static struct row rows[] = {
 	ROWS(TCP_TIME_WAIT, 0),
 };
 
+/* The table runs over both families (see TH_TEST) */
 ParameterizedTestParameters(tcp_states, table)
+{
+	return cr_make_param_array(struct row, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+ParameterizedTestParameters(tcp_states_v6, table)
 {
 	return cr_make_param_array(struct row, rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -103,8 +109,21 @@ static struct tcp_sock *drive(enum tcp_state st, uint32_t *snd, uint32_t *rcv)
 	return c;
 }
 
+static void table_row(const struct row *r);
+
 ParameterizedTest(struct row *r, tcp_states, table, .init = th_setup,
 		  .fini = th_teardown)
+{
+	table_row(r);
+}
+
+ParameterizedTest(struct row *r, tcp_states_v6, table, .init = th_setup,
+		  .fini = th_teardown)
+{
+	table_row(r);
+}
+
+static void table_row(const struct row *r)
 {
 	uint32_t snd, rcv;
 	struct tcp_sock *c = drive(r->state, &snd, &rcv);
@@ -161,7 +180,7 @@ static void chack_limit_two(struct stack_config *cfg)
 }
 
 /* RFC 5961 7: challenge ACKs are rate limited */
-Test(tcp_states, challenge_ack_rate_limit)
+TH_TEST(tcp_states, challenge_ack_rate_limit)
 {
 	uint32_t snd, rcv;
 	struct tcp_sock *c;

@@ -11,10 +11,12 @@
 
 #include "60-tcp-harness.h"
 #include "icmp.h"
+#include "icmp6.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack_impl.h"
 
-TestSuite(tcp_timers, .init = th_setup, .fini = th_teardown);
+TH_SUITE(tcp_timers, .init = th_setup, .fini = th_teardown);
 
 static void drain(void)
 {
@@ -22,7 +24,7 @@ static void drain(void)
 		T.head++;
 }
 
-Test(tcp_timers, keepalive_probes_then_reset)
+TH_TEST(tcp_timers, keepalive_probes_then_reset)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -66,7 +68,7 @@ Test(tcp_timers, keepalive_probes_then_reset)
 /* SO_KEEPALIVE set after an idle hour (no engine call in between: no
  * deadline) arms the timer from the time of the call, not from the
  * engine's last call */
-Test(tcp_timers, keepalive_after_idle_counts_from_the_call)
+TH_TEST(tcp_timers, keepalive_after_idle_counts_from_the_call)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -88,7 +90,7 @@ Test(tcp_timers, keepalive_after_idle_counts_from_the_call)
 }
 
 /* Timers on demand: an idle connection leaves the engine no deadline */
-Test(tcp_timers, idle_connection_has_no_deadline)
+TH_TEST(tcp_timers, idle_connection_has_no_deadline)
 {
 	struct tcp_sock *l, *c;
 
@@ -105,7 +107,7 @@ static void record_fn(void *arg, const struct tcp_sock *sk)
 }
 
 /* The record ustackctl and TCP_INFO read */
-Test(tcp_timers, info_record)
+TH_TEST(tcp_timers, info_record)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, true);
@@ -149,33 +151,56 @@ Test(tcp_timers, info_record)
 	drain();
 }
 
-/* Build an ICMP error quoting a segment we sent (from 10.0.0.1). */
+/* Build an ICMP (IPv4) or ICMPv6 error from the peer, quoting a segment
+ * we sent: the header, 20 bytes of TCP */
 static void inject_icmp(uint8_t type, uint8_t code, uint32_t rest,
 			uint16_t sport, uint16_t dport, uint32_t seq)
 {
-	uint8_t f[14 + 20 + 8 + 28];
-	uint8_t *ip = f + 14, *ic = ip + 20, *q = ic + 8;
-	struct ipv4_hdr h = { .ttl = 64, .proto = IP_PROTO_ICMP, .src = TH_PEER,
-			      .dst = TH_US, .total_len = 20 + 8 + 28 };
-	struct ipv4_hdr qh = { .ttl = 64, .proto = IP_PROTO_TCP, .src = TH_US,
-			       .dst = TH_PEER, .total_len = 40 };
-	struct icmp_hdr ih = { .type = type, .code = code, .rest = rest };
+	uint8_t m[8 + IPV6_HLEN + 20] = { 0 };
+	uint8_t *q = m + 8;
+	struct ip_addr us = th_us(), peer = th_peer();
+	size_t qlen, hl;
 
-	memcpy(f, (uint8_t[]){ 2, 0, 0, 0, 0, 1 }, 6);
-	memcpy(f + 6, (uint8_t[]){ 2, 0, 0, 0, 0, 2 }, 6);
-	f[12] = 8;
-	f[13] = 0;
-	ipv4_build(q, &qh);
-	put16(q + 20, sport);
-	put16(q + 22, dport);
-	put32(q + 24, seq);
-	icmp_build(ic, 8 + 28, &ih);
-	ipv4_build(ip, &h);
-	stack_input_copy(T.s, 1, f, sizeof(f), T.now);
+	if (T.family == IP_V6) {
+		struct ipv6_hdr qh = { .nh = IP_PROTO_TCP, .hlim = 64,
+				       .plen = 20 };
+
+		memcpy(qh.src, us.v6, 16);
+		memcpy(qh.dst, peer.v6, 16);
+		ipv6_build(q, &qh);
+		hl = IPV6_HLEN;
+	} else {
+		struct ipv4_hdr qh = { .ttl = 64, .proto = IP_PROTO_TCP,
+				       .src = us.v4, .dst = peer.v4,
+				       .total_len = 40 };
+
+		ipv4_build(q, &qh);
+		hl = IPV4_HLEN;
+	}
+	put16(q + hl, sport);
+	put16(q + hl + 2, dport);
+	put32(q + hl + 4, seq);
+	qlen = 8 + hl + 20;
+	if (T.family == IP_V6)
+		icmp6_build(m, qlen, &peer, &us, &(struct icmp6_hdr){
+				.type = type, .code = code, .rest = rest });
+	else
+		icmp_build(m, qlen, &(struct icmp_hdr){
+				.type = type, .code = code, .rest = rest });
+	th_inject_ip(T.family == IP_V6 ? IP6_NH_ICMPV6 : IP_PROTO_ICMP, m,
+		     qlen);
 }
 
+/* Port unreachable, Fragmentation needed / Packet Too Big, of the run's
+ * family */
+#define UNREACH_PORT (T.family == IP_V6 ? ICMP6_DST_UNREACH : \
+			   ICMP_UNREACH), (T.family == IP_V6 ? \
+			   ICMP6_DST_UNREACH_NOPORT : ICMP_UNREACH_PORT)
+#define TOO_BIG (T.family == IP_V6 ? ICMP6_PACKET_TOO_BIG : ICMP_UNREACH), \
+		(T.family == IP_V6 ? 0 : ICMP_UNREACH_NEEDFRAG)
+
 /* RFC 1122 4.2.3.9 / Linux: port unreachable refuses a connecting socket */
-Test(tcp_timers, icmp_port_unreachable_refuses)
+TH_TEST(tcp_timers, icmp_port_unreachable_refuses)
 {
 	struct tcp_sock *c;
 	struct ip_addr a;
@@ -192,32 +217,35 @@ Test(tcp_timers, icmp_port_unreachable_refuses)
 	g = th_expect(&syn);
 	tcp_getsockname(c, &a, &port);
 	/* RFC 5927: a quoted sequence number not in flight is ignored */
-	inject_icmp(ICMP_UNREACH, ICMP_UNREACH_PORT, 0, port, 80, g.seq + 99);
+	inject_icmp(UNREACH_PORT, 0, port, 80, g.seq + 99);
 	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
-	inject_icmp(ICMP_UNREACH, ICMP_UNREACH_PORT, 0, port, 80, g.seq);
+	inject_icmp(UNREACH_PORT, 0, port, 80, g.seq);
 	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
 	cr_assert_eq(tcp_sock_error(c), -ECONNREFUSED);
 	tcp_close(c, T.now);
 }
 
-/* RFC 1191: fragmentation needed lowers the MSS and resends smaller */
-Test(tcp_timers, icmp_frag_needed_lowers_mss)
+/* RFC 1191, RFC 8201: fragmentation needed (Packet Too Big) lowers the
+ * MSS to the path MTU less the headers of the family, and resends smaller
+ * (IPv6: to 1280, the least an IPv6 link has) */
+TH_TEST(tcp_timers, icmp_frag_needed_lowers_mss)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
 	static uint8_t big[3000];
 	struct tcp_info_rec i;
 	struct th_seg d = th_tmpl(TCP_ACK, iss + 1, 1001);
+	uint32_t mtu = T.family == IP_V6 ? 1280 : 1000;
+	uint32_t mss = mtu - (T.family == IP_V6 ? 60 : 40);
 
 	cr_assert_eq(tcp_send(c, big, 1460, T.now), 1460);
 	drain();
-	inject_icmp(ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, 1000, 80, TH_PEER_PORT,
-		    iss + 1);
+	inject_icmp(TOO_BIG, mtu, 80, TH_PEER_PORT, iss + 1);
 	tcp_get_info(c, &i, T.now);
-	cr_assert_eq(i.snd_mss, 960);
+	cr_assert_eq(i.snd_mss, mss);
 	cr_assert_eq(th_counter("tcp_pmtu_updates"), 1);
 	d.wnd = TH_ANY;
-	d.len = 960;
+	d.len = mss;
 	th_expect(&d);
 	tcp_close(l, T.now);
 	tcp_abort(c, T.now);
@@ -261,12 +289,12 @@ static void cwnd_growth(enum tcp_cc_algo algo, uint32_t want_ssthresh)
 	drain();
 }
 
-Test(tcp_timers, newreno_slow_start_and_loss)
+TH_TEST(tcp_timers, newreno_slow_start_and_loss)
 {
 	cwnd_growth(TCP_CC_NEWRENO, 12 * 1460 / 2);
 }
 
-Test(tcp_timers, cubic_slow_start_and_loss)
+TH_TEST(tcp_timers, cubic_slow_start_and_loss)
 {
 	cwnd_growth(TCP_CC_CUBIC, (uint32_t)(12 * 1460 * 0.7));
 }
@@ -274,7 +302,7 @@ Test(tcp_timers, cubic_slow_start_and_loss)
 /* ARP gives up on the next hop: a connection still opening fails with
  * EHOSTUNREACH, as in Linux (the neighbour cache calls
  * stack_unreachable(), which reaches TCP's hook in the protocol table) */
-Test(tcp_timers, neighbour_unreachable)
+TH_TEST(tcp_timers, neighbour_unreachable)
 {
 	struct tcp_sock *c, *l, *e;
 	struct ip_addr other = th_other(), peer = th_peer();
@@ -299,7 +327,7 @@ Test(tcp_timers, neighbour_unreachable)
  * then W_cubic(t) = C * (t - K)^3 + W_max with K = cbrt(W_max * 0.3 / C):
  * concave up to W_max around t = K (4.2 s), convex beyond. Driven
  * directly, one RTT (100 ms) of ACKs at a time. */
-Test(tcp_timers, cubic_window_follows_rfc9438)
+TH_TEST(tcp_timers, cubic_window_follows_rfc9438)
 {
 	struct tcp_sock *l, *c;
 	uint32_t una, seg = 1000;

@@ -10,7 +10,7 @@
 
 #include "60-tcp-harness.h"
 
-TestSuite(tcp_fuzz, .init = th_setup, .fini = th_teardown);
+TH_SUITE(tcp_fuzz, .init = th_setup, .fini = th_teardown);
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -55,7 +55,7 @@ static void random_segment(uint32_t rcv, uint32_t snd)
 }
 
 /* FUZZ_ROUNDS and FUZZ_SEED in the environment run it longer */
-Test(tcp_fuzz, random_segments_into_every_state)
+TH_TEST(tcp_fuzz, random_segments_into_every_state)
 {
 	const char *r = getenv("FUZZ_ROUNDS"), *sd = getenv("FUZZ_SEED");
 	int rounds = r ? atoi(r) : 40;

@@ -16,7 +16,7 @@
 
 #include "60-tcp-harness.h"
 
-TestSuite(tcp_recovery, .init = th_setup, .fini = th_teardown);
+TH_SUITE(tcp_recovery, .init = th_setup, .fini = th_teardown);
 
 #define M 1460u
 #define RTT (50 * TH_MS)
@@ -99,7 +99,7 @@ static uint32_t open_newreno(struct tcp_sock **l, struct tcp_sock **c)
 
 /* RFC 6675 5: a hole and three SACKs -- the third duplicate ACK (and
  * IsLost(HighACK + 1): more than 2 * SMSS SACKed above) retransmits it */
-Test(tcp_recovery, hole_and_three_sacks_retransmit_the_hole)
+TH_TEST(tcp_recovery, hole_and_three_sacks_retransmit_the_hole)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_newreno(&l, &c);
@@ -119,7 +119,7 @@ Test(tcp_recovery, hole_and_three_sacks_retransmit_the_hole)
 
 /* RFC 6675 4 IsLost: "DupThresh discontiguous SACKed sequences" above it
  * are enough, however few bytes they hold: one ACK with three blocks */
-Test(tcp_recovery, is_lost_by_three_discontiguous_ranges)
+TH_TEST(tcp_recovery, is_lost_by_three_discontiguous_ranges)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_newreno(&l, &c);
@@ -167,7 +167,7 @@ Test(tcp_recovery, is_lost_by_three_discontiguous_ranges)
  * takes 8 out: pipe = 1 M (0) + 2 M (5, 6) + 1 M (9) = 4 M, and segment
  * 1, the next lost hole (rule 1), goes.
  */
-Test(tcp_recovery, pipe_as_rfc6675_defines_it)
+TH_TEST(tcp_recovery, pipe_as_rfc6675_defines_it)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_newreno(&l, &c);
@@ -190,7 +190,7 @@ Test(tcp_recovery, pipe_as_rfc6675_defines_it)
 
 /* RFC 6675 4 NextSeg rule 2: when no hole is lost and cwnd - pipe leaves
  * room, previously unsent data goes */
-Test(tcp_recovery, rule2_new_data_when_no_hole_is_lost)
+TH_TEST(tcp_recovery, rule2_new_data_when_no_hole_is_lost)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_newreno(&l, &c);
@@ -209,7 +209,7 @@ Test(tcp_recovery, rule2_new_data_when_no_hole_is_lost)
 
 /* RFC 6675 4 NextSeg rule 3: no lost hole, no new data: a hole below the
  * highest SACK that is not (yet) deemed lost goes */
-Test(tcp_recovery, rule3_hole_not_yet_lost)
+TH_TEST(tcp_recovery, rule3_hole_not_yet_lost)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_newreno(&l, &c);
@@ -232,7 +232,7 @@ Test(tcp_recovery, rule3_hole_not_yet_lost)
  * recovery, once HighACK passes RescueRxt (set at entry to the end of
  * the first retransmission, 5 (4.3)); CUBIC: cwnd = 0.7 * 5 M leaves
  * room for it */
-Test(tcp_recovery, rule4_rescue_once_per_recovery)
+TH_TEST(tcp_recovery, rule4_rescue_once_per_recovery)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b;
@@ -259,7 +259,7 @@ Test(tcp_recovery, rule4_rescue_once_per_recovery)
 
 /* Without SACK blocks from the peer, recovery stays NewReno (RFC 6582):
  * three duplicate ACKs, cwnd = ssthresh + 3 * SMSS */
-Test(tcp_recovery, no_sack_blocks_is_newreno)
+TH_TEST(tcp_recovery, no_sack_blocks_is_newreno)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b;
@@ -320,7 +320,7 @@ static uint32_t open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 /* RFC 8985 6.2: segment 1 SACKed one RTT after both were sent: segment 0
  * is lost once RACK.rtt + reo_wnd (min_RTT / 4) have passed since it was
  * sent; the reorder timer (6.3) fires then and it is retransmitted */
-Test(tcp_recovery, rack_marks_lost_after_reo_wnd_by_timer)
+TH_TEST(tcp_recovery, rack_marks_lost_after_reo_wnd_by_timer)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_rtt(&l, &c, no_tlp);
@@ -352,7 +352,7 @@ Test(tcp_recovery, rack_marks_lost_after_reo_wnd_by_timer)
 /* RFC 8985 6.2: sent more than reo_wnd before the delivered segment, a
  * segment is lost at once when the SACK comes; one sent within reo_wnd
  * of it waits for the timer */
-Test(tcp_recovery, rack_marks_lost_by_send_time)
+TH_TEST(tcp_recovery, rack_marks_lost_by_send_time)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_rtt(&l, &c, no_tlp);
@@ -384,7 +384,7 @@ Test(tcp_recovery, rack_marks_lost_by_send_time)
 /* RFC 8985 6.2 step 4: with reordering seen, a D-SACK widens reo_wnd to
  * 2 * min_RTT / 4 ("RACK.reo_wnd_mult += 1"), and the reorder timer of
  * the next loss waits that long */
-Test(tcp_recovery, rack_dsack_widens_reo_wnd)
+TH_TEST(tcp_recovery, rack_dsack_widens_reo_wnd)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_rtt(&l, &c, no_tlp);
@@ -428,7 +428,7 @@ Test(tcp_recovery, rack_dsack_widens_reo_wnd)
 /* RFC 8985 6.2 step 3: a segment cumulatively acknowledged after a later
  * one was SACKed, never retransmitted: reordering, counted, and reo_wnd
  * no longer drops to zero in recovery */
-Test(tcp_recovery, rack_detects_reordering)
+TH_TEST(tcp_recovery, rack_detects_reordering)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_rtt(&l, &c, no_tlp);
@@ -453,7 +453,7 @@ Test(tcp_recovery, rack_detects_reordering)
 /* RFC 8985 7 with 6.2: RACK-TLP. The tail of a flight is lost: no ACK
  * comes for it. The probe (the last segment) is SACKed; RACK then finds
  * the segment before it lost by time and recovery resends it. */
-Test(tcp_recovery, rack_tlp_tail_loss)
+TH_TEST(tcp_recovery, rack_tlp_tail_loss)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_rtt(&l, &c, NULL);
@@ -482,7 +482,7 @@ Test(tcp_recovery, rack_tlp_tail_loss)
 
 /* The transmit records follow what is in flight, and their memory is
  * charged to the socket and returned */
-Test(tcp_recovery, records_follow_the_flight)
+TH_TEST(tcp_recovery, records_follow_the_flight)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_newreno(&l, &c);
@@ -502,7 +502,7 @@ Test(tcp_recovery, records_follow_the_flight)
 /* RFC 6675 2: once the peer sends SACK blocks, a duplicate ACK is one
  * that SACKs something new; ACKs repeating old SACK information, or
  * carrying only a D-SACK (RFC 2883), do not start a recovery */
-Test(tcp_recovery, repeated_sack_is_not_a_duplicate_ack)
+TH_TEST(tcp_recovery, repeated_sack_is_not_a_duplicate_ack)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_newreno(&l, &c);
@@ -528,7 +528,7 @@ Test(tcp_recovery, repeated_sack_is_not_a_duplicate_ack)
 /* As Linux's tcp_disordered_ack(): a pure ACK overtaken by a later
  * segment (older TSval, at rcv_nxt, acknowledging nothing new) is not a
  * PAWS drop, and is not answered (the answer would be a duplicate ACK) */
-Test(tcp_recovery, paws_spares_a_disordered_pure_ack)
+TH_TEST(tcp_recovery, paws_spares_a_disordered_pure_ack)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, true);
@@ -563,7 +563,7 @@ Test(tcp_recovery, paws_spares_a_disordered_pure_ack)
 /* A window update goes only when the window it carries grew by
  * min(buffer / 2, MSS) (RFC 1122 4.2.3.3); the ring's slack, never
  * offered, does not count */
-Test(tcp_recovery, window_update_only_when_the_window_grows)
+TH_TEST(tcp_recovery, window_update_only_when_the_window_grows)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
@@ -602,7 +602,7 @@ Test(tcp_recovery, window_update_only_when_the_window_grows)
 /* RFC 8985 6.2 step 4: "RACK.reo_wnd_mult += 1" once per round trip of
  * D-SACKs (until SND.UNA passes RACK.dsack_round), and back to 1 after
  * RACK.reo_wnd_persist = 16 recoveries without another */
-Test(tcp_recovery, rack_reo_wnd_mult_per_round_and_decay)
+TH_TEST(tcp_recovery, rack_reo_wnd_mult_per_round_and_decay)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = open_rtt(&l, &c, no_tlp);
@@ -635,7 +635,7 @@ static void tight_budget(struct stack_config *cfg)
 
 /* When the records cannot grow (the memory budget), new data joins the
  * last one (counted): coarser, but every byte in flight stays covered */
-Test(tcp_recovery, records_merge_when_they_cannot_grow)
+TH_TEST(tcp_recovery, records_merge_when_they_cannot_grow)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b;

@@ -690,6 +690,55 @@ size_t th_ipv6(uint8_t *buf, const uint8_t *eth_src, const uint8_t *eth_dst,
 	return n + plen;
 }
 
+void th_learn6(struct th *t, const struct ip_addr *peer, const uint8_t *mac)
+{
+	static uint8_t f[200];
+	uint8_t body[24] = { 0 };
+	struct ip_addr us = th_a6(TH_IP6);
+
+	memcpy(body, us.v6, 16);
+	body[16] = ND_OPT_SLLA;
+	body[17] = 1;
+	memcpy(body + 18, mac, ETH_ALEN);
+	th_input(t, f, th_icmp6(f, mac, TH_MAC, peer, &us, 255,
+				ND_NEIGHBOR_SOLICIT, 0, 0, body, 24));
+	memcpy(body, peer->v6, 16);
+	body[16] = ND_OPT_TLLA;
+	th_input(t, f, th_icmp6(f, mac, TH_MAC, peer, &us, 255,
+				ND_NEIGHBOR_ADVERT, 0,
+				(uint32_t)(ND_NA_SOLICITED | ND_NA_OVERRIDE)
+					<< 24, body, 24));
+	/* our answer to the solicitation */
+	while (th_queued(t))
+		th_pop(t);
+}
+
+void th_init6(struct th *t)
+{
+	struct stack_config cfg;
+	struct ip_addr us = th_a6(TH_IP6), peer = th_a6(TH_PEER6);
+
+	th_config(&cfg);
+	cfg.ipv6 = true;
+	cfg.naddr6 = 1;
+	memcpy(cfg.addr6[0].addr, us.v6, 16);
+	cfg.addr6[0].prefix = 64;
+	cfg.dad_transmits = 0;
+	cfg.rtr_solicits = 0;
+	th_init_cfg(t, &cfg);
+	stack_start(t->s, t->now);
+	/* the start's gratuitous ARP and MLD reports */
+	for (int i = 0; i < 5; i++) {
+		while (th_queued(t))
+			th_pop(t);
+		th_tick(t, NSEC_PER_SEC);
+	}
+	while (th_queued(t))
+		th_pop(t);
+	th_learn(t, TH_PEER, TH_PEER_MAC);
+	th_learn6(t, &peer, TH_PEER_MAC);
+}
+
 size_t th_icmp6(uint8_t *buf, const uint8_t *eth_src, const uint8_t *eth_dst,
 		const struct ip_addr *src, const struct ip_addr *dst,
 		uint8_t hlim, uint8_t type, uint8_t code, uint32_t rest,

@@ -115,6 +115,17 @@ struct th_ip6 {
 	size_t extlen;
 };
 struct ip_addr th_a6(const char *text);
+#define TH_IP6 "2001:db8::1"            /* ours, /64, in th_init6() */
+#define TH_PEER6 "2001:db8::2"          /* a neighbour (TH_PEER_MAC) */
+/*
+ * Start a dual-stack test: th_config() with IPv6 on and TH_IP6/64 usable
+ * at once (no DAD, no router solicitation), what the start said popped,
+ * TH_PEER and TH_PEER6 known at TH_PEER_MAC
+ */
+void th_init6(struct th *t);
+/* The peer tells us it is at @mac: a Neighbour Solicitation from @peer to
+ * us (learned STALE), then a solicited Advertisement (REACHABLE) */
+void th_learn6(struct th *t, const struct ip_addr *peer, const uint8_t *mac);
 size_t th_ipv6(uint8_t *buf, const uint8_t *eth_src, const uint8_t *eth_dst,
 	       const struct th_ip6 *ip, const void *payload, size_t plen);
 /* An ICMPv6 message from @src to @dst (checksum done) in a whole frame */
