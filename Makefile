@@ -91,9 +91,9 @@ $(BUILD)/libustack.so: $(CLIENT_OBJ)
 $(BUILD)/libustack-preload.so: $(CLIENT_OBJ) $(PRELOAD_OBJ)
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,libustack-preload.so -Wl,-z,defs -o $@ $^ -ldl -lpthread
 
-$(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libcore.a
+$(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libclient/trapbpf.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DUSTACK_LIBDIR='"$(PREFIX)/lib"' $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Ilibclient -DUSTACK_LIBDIR='"$(PREFIX)/lib"' $(LDFLAGS) -o $@ $< $(BUILD)/libclient/trapbpf.o $(BUILD)/libcore.a
 
 # socket test programs: plain programs, run under ustack-run and on the kernel
 $(BUILD)/test/sockets/%: test/sockets/%.c test/sockets/common.h

@@ -1052,6 +1052,28 @@ static int stream_connect_wait(int fd, const struct ustack_connect_req *r)
 }
 
 /*
+ * Wait, as @how says, for the reply to @p's CONNECT on this thread's
+ * control connection (the caller checked it is alive and not busy).
+ * Return: the connect's outcome (0 or -errno; -EAGAIN or -EINTR: not yet),
+ * or 1 if the control connection broke meanwhile (then dropped)
+ */
+static int pend_wait(struct pend_connect *p, struct ctl_how *how)
+{
+	int rc;
+
+	ctl_busy = true;
+	rc = ctl_wait(ctl_fd, USTACK_MSG_CONNECT, p->seq, NULL, 0, NULL, NULL,
+		      0, how);
+	ctl_busy = false;
+	if (ctl_broken) {
+		ctl_drop();
+		ctl_broken = false;
+		return 1;
+	}
+	return rc;
+}
+
+/*
  * connect() on a socket whose blocking connect was cut short: as Linux in
  * SS_CONNECTING, wait for the outcome (blocking), or EALREADY (not
  * blocking, or SO_SNDTIMEO passed); once it has ended, report it (0 or the
@@ -1072,15 +1094,9 @@ static int connect_resume(int fd, bool nonblock)
 	if (!p->done) {
 		if (ctl_busy || !ctl_alive())
 			return ctl_busy ? -EALREADY : 1;
-		ctl_busy = true;
-		rc = ctl_wait(ctl_fd, USTACK_MSG_CONNECT, p->seq, NULL, 0, NULL,
-			      NULL, 0, &how);
-		ctl_busy = false;
-		if (ctl_broken) {
-			ctl_drop();
-			ctl_broken = false;
+		rc = pend_wait(p, &how);
+		if (rc == 1)
 			return 1;
-		}
 		if (rc == -EINTR)
 			return rc;
 		if (rc == -EAGAIN)
@@ -1108,15 +1124,9 @@ static int connect_pending_error(int fd)
 	if (!p)
 		return 0;
 	if (!p->done && !ctl_busy && ctl_alive()) {
-		ctl_busy = true;
-		rc = ctl_wait(ctl_fd, USTACK_MSG_CONNECT, p->seq, NULL, 0, NULL,
-			      NULL, 0, &how);
-		ctl_busy = false;
-		if (ctl_broken) {
-			ctl_drop();
-			ctl_broken = false;
+		rc = pend_wait(p, &how);
+		if (rc == 1)
 			return 0;
-		}
 		if (rc != -EAGAIN && rc != -EINTR) {
 			p->done = true;
 			p->status = rc;

@@ -59,7 +59,6 @@ void ust_init(void);
 #include "trapbpf.h"     /* UST_MAGIC */
 void ust_use_raw(void);
 int ust_trap_install(void);
-int ust_aslr_off(void);
 
 /* What the descriptor table knows about an fd (fdtab.c) */
 #define UST_NOT_OURS 1u

@@ -174,28 +174,6 @@ static int libc_text(struct text_range *r)
 }
 
 /**
- * ust_aslr_off() - does every new image map its libraries at the same place?
- *
- * Return: 1 if address space randomization is off for this process
- * (personality ADDR_NO_RANDOMIZE, or kernel.randomize_va_space = 0)
- */
-int ust_aslr_off(void)
-{
-	int p = personality(0xffffffff), fd;
-	char c = '2';
-
-	if (p != -1 && (p & ADDR_NO_RANDOMIZE))
-		return 1;
-	fd = open("/proc/sys/kernel/randomize_va_space", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, &c, 1) != 1)
-			c = '2';
-		close(fd);
-	}
-	return c == '0';
-}
-
-/**
  * ust_trap_install() - stop libc's own socket calls and hand them to us
  *
  * Return: 0, or -1 (the filter was not installed; nothing changed)

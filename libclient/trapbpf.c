@@ -10,13 +10,16 @@
  * dependency on the rest of the shim, so the unit tests run it through an
  * interpreter (test/unit/75-trap-filter.c).
  */
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "trapbpf.h"
 
@@ -157,3 +160,24 @@ int ust_trap_filter(struct sock_filter *f, uint64_t lo, uint64_t hi)
 	return (int)b->n;
 }
 
+/**
+ * ust_aslr_off() - does every new image map its libraries at the same place?
+ *
+ * Return: 1 if address space randomization is off for this process
+ * (personality ADDR_NO_RANDOMIZE, or kernel.randomize_va_space = 0)
+ */
+int ust_aslr_off(void)
+{
+	int p = personality(0xffffffff), fd;
+	char c = '2';
+
+	if (p != -1 && (p & ADDR_NO_RANDOMIZE))
+		return 1;
+	fd = open("/proc/sys/kernel/randomize_va_space", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '2';
+		close(fd);
+	}
+	return c == '0';
+}

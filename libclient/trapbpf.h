@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* trapbpf.h - the seccomp filter of the libc trap (trapbpf.c, trap.c) */
+/* trapbpf.h - the seccomp filter of the libc trap (trapbpf.c, trap.c), and
+ * the ASLR check that decides whether the trap can be trusted across exec
+ * (the shim and ustack-run both ask it) */
 #ifndef USTACK_TRAPBPF_H
 #define USTACK_TRAPBPF_H
 
@@ -12,5 +14,6 @@
 #define UST_TRAP_FILTER_MAX 64
 
 int ust_trap_filter(struct sock_filter *f, uint64_t lo, uint64_t hi);
+int ust_aslr_off(void);
 
 #endif

@@ -36,6 +36,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "trapbpf.h"
 #include "ustack_proto.h"
 
 #ifndef USTACK_LIBDIR
@@ -209,29 +210,12 @@ static void exec_without_caps(char **argv)
 	free(av);
 }
 
-/* Return: 1 if programs we start map their libraries at fixed addresses */
-static int aslr_off(void)
-{
-	int p = personality(0xffffffff), fd;
-	char c = '2';
-
-	if (p != -1 && (p & ADDR_NO_RANDOMIZE))
-		return 1;
-	fd = open("/proc/sys/kernel/randomize_va_space", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, &c, 1) != 1)
-			c = '2';
-		close(fd);
-	}
-	return c == '0';
-}
-
 /* The shim will not trap libc's own calls: say so (ustack-run(1)). */
 static void note_trap(void)
 {
 	const char *t = getenv("USTACK_TRAP");
 
-	if ((t && !strcmp(t, "0")) || !aslr_off())
+	if ((t && !strcmp(t, "0")) || !ust_aslr_off())
 		return;
 	fprintf(stderr,
 		"ustack-run: address space randomization is off: libc's internal "

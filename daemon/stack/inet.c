@@ -129,7 +129,8 @@ char *mac_ntop(const uint8_t *mac, char *buf)
 	return buf;
 }
 
-static int hexval(char c)
+/* Return: the value of the hexadecimal digit @c, -1 if it is none */
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -153,11 +154,11 @@ static int hexval(char c)
 int mac_pton(const char *s, uint8_t *mac)
 {
 	for (int i = 0; i < ETH_ALEN; i++) {
-		int hi = hexval(s[0]), lo;
+		int hi = hex_digit(s[0]), lo;
 
 		if (hi < 0)
 			return -1;
-		lo = hexval(s[1]);
+		lo = hex_digit(s[1]);
 		if (lo < 0)
 			return -1;
 		mac[i] = (uint8_t)(hi << 4 | lo);

@@ -74,5 +74,6 @@ int ipv4_pton(const char *s, uint32_t *addr);
 char *mac_ntop(const uint8_t *mac, char *buf);
 /* Parse "xx:xx:xx:xx:xx:xx". Return: 0, or -1 if malformed */
 int mac_pton(const char *s, uint8_t *mac);
+int hex_digit(char c);
 
 #endif

@@ -224,17 +224,6 @@ char *ip_ntop(const struct ip_addr *a, char *buf)
 	return buf;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 4291 2.2 text forms: groups, one "::", a dotted quad at the end */
 static int ip6_pton(const char *s, uint8_t out[16])
 {
@@ -250,8 +239,8 @@ static int ip6_pton(const char *s, uint8_t out[16])
 		int digits = 0;
 		const char *start = s;
 
-		while (hexval(*s) >= 0 && digits < 5) {
-			v = v << 4 | (unsigned)hexval(*s++);
+		while (hex_digit(*s) >= 0 && digits < 5) {
+			v = v << 4 | (unsigned)hex_digit(*s++);
 			digits++;
 		}
 		if (*s == '.' && n <= 12) {
