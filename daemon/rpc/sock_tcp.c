@@ -741,6 +741,8 @@ static void st_accept(struct sock *l)
 			c->uid = l->uid;
 			memcpy(c->comm, l->comm, sizeof(c->comm));
 			memcpy(c->kept, l->kept, sizeof(c->kept));
+			/* and the IPv6 ones (tcp_v6_syn_recv_sock()) */
+			memcpy(c->ip6_kept, l->ip6_kept, sizeof(c->ip6_kept));
 			c->user_mss = l->user_mss;
 			c->user_sndbuf = l->user_sndbuf;
 			c->user_rcvbuf = l->user_rcvbuf;

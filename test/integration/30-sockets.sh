@@ -51,9 +51,10 @@ ip -n "$NS" addr add $PEER/24 dev ustk0
 ip -n "$NS" addr add $PEER6/64 dev ustk0 nodad
 ip -n "$NS" link set ustk0 up
 
-ip netns exec "$KB" timeout 120 "$B/test/sockets/peer" $PEER 110 $PEER6 &
+# the peer outlives every program (together about 150 s)
+ip netns exec "$KB" timeout 330 "$B/test/sockets/peer" $PEER 300 $PEER6 &
 PIDS+=($!)
-ip netns exec "$NS" timeout 120 "$B/test/sockets/peer" $PEER 110 $PEER6 &
+ip netns exec "$NS" timeout 330 "$B/test/sockets/peer" $PEER 300 $PEER6 &
 PIDS+=($!)
 bound() { [ "$(ip netns exec "$1" ss -Huln "sport = :7007" | wc -l)" -eq 2 ]; }
 wait_for 10 bound "$KB" && wait_for 10 bound "$NS" || fail "peer did not start"

@@ -217,6 +217,34 @@ check "mosquitto_sub and mosquitto_pub from the kernel over IPv6 ($(head -n1 "$T
 	grep -qx "hello over ipv6" "$TMP/mqtt.out"
 stop "$mosq"
 
+# --- a multicast group joined by a socket on ustack -------------------------
+bg_us "$TMP/mcast.log" 30 python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 9006))
+idx = socket.if_nametoindex("ustk0")
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP,
+             socket.inet_pton(socket.AF_INET6, "ff02::1:6") + struct.pack("@I", idx))
+print("joined", flush=True)
+s.settimeout(20)
+d, a = s.recvfrom(100)
+print(d.decode(), a[0], a[3] == idx, flush=True)'
+mc=$BGPID
+joined() { grep -q joined "$TMP/mcast.log"; }
+wait_for 10 joined || fail "the multicast listener joins ff02::1:6"
+for ((i = 0; i < 20; i++)); do
+	kn 5 python3 -c 'import socket
+socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b"to the group", ("ff02::1:6%ustk0", 9006))'
+	sleep 0.2
+	kill -0 "$mc" 2>/dev/null || break
+done
+wait "$mc"
+out=$(tail -n1 "$TMP/mcast.log")
+check "IPV6_JOIN_GROUP ff02::1:6 on ustack: the kernel's datagram to the group arrives, from its link-local address with the link's scope id ($out)" \
+	grep -qE '^to the group fe80::[0-9a-f:]+ True$' <<<"$out"
+check "the join was reported with MLD (mld tx_report counted)" bash -c \
+	"$B/ustackctl --socket $SOCK stats --json | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"counters\"][\"mld\"][\"tx_report\"] < 3)'"
+
 # --- ping -6 from the stack ------------------------------------------------
 out=$(us 20 ping -6 -n -c 3 -i 0.2 -W 2 $KERNEL6 2>&1)
 check "ping -6 on ustack (ICMPv6 ping socket): 3 of 3 answered" \
