@@ -324,9 +324,11 @@ bool dgram_report(struct dgram *dg, const struct dgram_ee *ee, bool harderr,
 		  bool connected, const struct dgram_info *in,
 		  const void *payload, size_t len)
 {
-	/* IPv6's errors follow IPV6_RECVERR, IPv4's IP_RECVERR (an AF_INET6
-	 * socket has both, as Linux's ipv6_pinfo and inet_sock) */
-	bool on = ee->origin == DGRAM_EE_ICMP6 ? dg->recverr6 : dg->recverr;
+	/* IPv4's errors follow IP_RECVERR alone, as Linux's inet_sock;
+	 * IPv6's IPV6_RECVERR, or IP_RECVERR too (the engine's own callers
+	 * set only that; Linux would ask IPV6_RECVERR) */
+	bool on = ee->origin == DGRAM_EE_ICMP6 ? dg->recverr6 || dg->recverr :
+		  dg->recverr;
 
 	if (!on) {
 		if (!harderr || !connected)
@@ -348,7 +350,8 @@ static void dgram_local_error(struct dgram *dg, int err,
 			       .info = info, .addr = *addr, .port = port };
 	struct dgram_info in = { .time = dg->s->now };
 
-	if (!(addr->family == IP_V6 ? dg->recverr6 : dg->recverr))
+	if (!(addr->family == IP_V6 ? dg->recverr6 || dg->recverr :
+	      dg->recverr))
 		return;
 	dgram_queue_error(dg, &ee, &in, NULL, 0);
 	dgram_event(dg, DGRAM_EV_ERROR);

@@ -95,7 +95,8 @@ enum dgram_opt {
 	DGRAM_IP6_MULTICAST_HOPS,    /* -1..255; -1: 1 */
 	DGRAM_IP6_MULTICAST_LOOP,    /* bool (1) */
 	DGRAM_IP6_RECVERR,           /* bool; IPv6's errors (IP_RECVERR:
-				      * IPv4's); off purges the error queue */
+				      * both families'); off purges the
+				      * error queue */
 };
 
 struct stack;
