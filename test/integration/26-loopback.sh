@@ -83,7 +83,7 @@ check "nothing crossed the TAP meanwhile ($before, $after frames)" \
 	test $((after - before)) -le 2
 out=$(C netstat -n)
 check "netstat shows the connection's TIME_WAIT on 127.0.0.1" \
-	grep -qE '^tcp .*127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:8000 +TIME_WAIT' <<<"$out"
+	grep -qE '^tcp6? .*(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):[0-9]+ +(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):8000 +TIME_WAIT' <<<"$out"
 
 # UDP: socat echoes under ustack, on 0.0.0.0 (its replies come from
 # 127.0.0.1, as on the kernel) and on 127.9.9.9 (any address of the
