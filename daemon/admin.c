@@ -18,6 +18,7 @@
 #include "admin.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,31 @@ static int admin_addrs(struct admin *a, struct ctl_req *req)
 			 a->body, sizeof(*lr) + n * sizeof(*out));
 }
 
+/* ustackctl dns: what router advertisements said of DNS (RFC 8106) */
+static int admin_dns(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_list_reply *lr = (void *)a->body;
+	struct ustack_dns *out = (void *)(a->body + sizeof(*lr));
+	struct stack_dns sd[16];
+	unsigned n = stack_dns_list(d->stack, daemon_now(), sd, 16);
+
+	if (n > 16)
+		n = 16;
+	for (unsigned i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].ifindex = (uint8_t)sd[i].ifindex;
+		out[i].search = sd[i].search;
+		out[i].left_s = sd[i].left == UINT64_MAX ? UINT32_MAX :
+				(uint32_t)(sd[i].left / NSEC_PER_SEC);
+		memcpy(out[i].addr, sd[i].addr, 16);
+		memcpy(out[i].name, sd[i].name, sizeof(sd[i].name));
+	}
+	lr->total = lr->count = n;
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*lr) + n * sizeof(*out));
+}
+
 static int admin_route_change(struct admin *a, struct ctl_req *req)
 {
 	struct ustack_route r;
@@ -462,8 +488,9 @@ static void netstat_tcp(void *arg, const struct tcp_sock *sk)
 	n->proto = 6;
 	n->state = (uint8_t)i.state;	/* enum tcp_state == USTACK_SS_* */
 	n->timer = (uint8_t)i.timer;	/* enum tcp_timer_kind == USTACK_TIMER_* */
-	n->laddr = i.laddr.v4;	/* IPv4 only until programs get AF_INET6 */
-	n->raddr = i.raddr.v4;
+	n->family = i.family == IP_V6 ? 6 : 4;
+	admin_ip_out(&n->laddr, &i.laddr);
+	admin_ip_out(&n->raddr, &i.raddr);
 	n->lport = i.lport;
 	n->rport = i.rport;
 	if (i.state == TCP_LISTEN) {
@@ -502,9 +529,10 @@ static void netstat_udp(void *arg, const struct sock_udp_view *v)
 	n->id = (uint64_t)1 << 32 | v->owner.id;
 	n->proto = 17;
 	n->state = v->connected ? USTACK_SS_CONNECTED : USTACK_SS_UNCONN;
-	n->laddr = v->laddr.v4;	/* IPv4 only until programs get AF_INET6 */
+	n->family = v->domain == AF_INET6 ? 6 : 4;
+	admin_ip_out(&n->laddr, &v->laddr);
 	n->lport = v->lport;
-	n->raddr = v->raddr.v4;
+	admin_ip_out(&n->raddr, &v->raddr);
 	n->rport = v->rport;
 	n->recv_q = (uint32_t)v->recv_q;
 	netstat_owner(n, &v->owner, true);
@@ -546,8 +574,16 @@ static int admin_kill(struct admin *a, struct ctl_req *req)
 		return -EINVAL;
 	if (kr.id >> 32)
 		return -EOPNOTSUPP;	/* a UDP socket: nothing to abort */
-	la = ip4(kr.laddr);
-	ra = ip4(kr.raddr);
+	if (!kr.id && (admin_ip_in(&kr.laddr, &la, false) ||
+		       admin_ip_in(&kr.raddr, &ra, false)))
+		return -EINVAL;
+	if (kr.id)
+		la = ra = ip_any(IP_V4);
+	/* a dual-stack socket's IPv4 connection: the engine's are IPv4 */
+	if (ip_addr_is_v4mapped(&la) && ip_addr_is_v4mapped(&ra)) {
+		la = ip_unmap(&la);
+		ra = ip_unmap(&ra);
+	}
 	sk = tcp_find(d->stack, kr.id, &la, kr.lport, &ra, kr.rport);
 	if (!sk)
 		return -ENOENT;
@@ -665,6 +701,8 @@ static int admin_handle(void *arg, struct ctl_req *req)
 		return admin_routes(a, req);
 	case USTACK_MSG_ADDR_LIST:
 		return admin_addrs(a, req);
+	case USTACK_MSG_DNS_LIST:
+		return admin_dns(a, req);
 	case USTACK_MSG_ROUTE_ADD:
 	case USTACK_MSG_ROUTE_DEL: {
 		int rc = admin_route_change(a, req);

@@ -515,7 +515,8 @@ const char *ust_link_name(void)
 static unsigned kind_of(const struct ustack_sock_info *info)
 {
 	return UST_OURS | (info->domain == AF_INET6 ? UST_V6 : 0) |
-	       (info->protocol == IPPROTO_ICMP ? UST_ICMP : 0) |
+	       (info->protocol == IPPROTO_ICMP ||
+		info->protocol == IPPROTO_ICMPV6 ? UST_ICMP : 0) |
 	       ((unsigned)info->type & UST_TYPE_MASK);
 }
 
@@ -839,12 +840,85 @@ int ust_socketpair(int domain, int type, int protocol, int sv[2])
 #define UST_DECIDES_STREAM (UST_FRESH | UST_LISTENING | UST_SMALLBUF)
 #define UST_DECIDES(k) (ust_is_dgram(k) || ((k) & UST_DECIDES_STREAM))
 
-static int to_ua(struct ustack_sockaddr *ua, const struct sockaddr *sa,
-		 socklen_t len)
+/*
+ * What an AF_INET6 socket's call takes, checked in Linux's order:
+ * inet6_bind() (at least SIN6_LEN_RFC2133 bytes, then AF_INET6),
+ * tcp_v6_connect() and ping/raw's ip6_datagram_connect_v6_only() (the
+ * same, after AF_UNSPEC), UDP's __ip6_datagram_connect() (AF_INET: an
+ * IPv4 connect) and udpv6_sendmsg() (AF_INET: IPv4; another family
+ * EINVAL). Return: 0 (go on), or -errno
+ */
+static int v6_family_check(unsigned k, enum ust_addr_call call,
+			   const struct sockaddr *sa, socklen_t len)
 {
+	bool udp = (k & UST_TYPE_MASK) == SOCK_DGRAM && !(k & UST_ICMP);
+	sa_family_t fam;
+
+	if (len < sizeof(fam))
+		return -EINVAL;
+	memcpy(&fam, sa, sizeof(fam));
+	if (call == UST_ADDR_SEND) {
+		if (fam == AF_INET && udp)
+			return 0;
+		if (fam == AF_UNSPEC)
+			return 0;
+		if (fam != AF_INET6)
+			return (k & UST_ICMP) ? -EAFNOSUPPORT : -EINVAL;
+		return len < 24 ? -EINVAL : 0;
+	}
+	if (call == UST_ADDR_CONNECT &&
+	    (fam == AF_UNSPEC || (fam == AF_INET && udp)))
+		return 0;
+	if (len < 24)
+		return -EINVAL;
+	return fam == AF_INET6 ? 0 : -EAFNOSUPPORT;
+}
+
+/**
+ * ust_addr_in() - a program's address for a call, in the wire form
+ * @k: the socket's kind
+ * @call: bind, connect or send
+ * @ua: filled in (the scope id as the daemon numbers interfaces)
+ * @sa: the address
+ * @len: its length
+ *
+ * Return: 0, or -errno as the kernel's call would fail
+ */
+int ust_addr_in(unsigned k, enum ust_addr_call call,
+		struct ustack_sockaddr *ua, const struct sockaddr *sa,
+		socklen_t len)
+{
+	int rc;
+
 	if (!sa && len)
 		return -EFAULT;
-	return ustack_addr_from_sockaddr(ua, sa, len);
+	if ((k & UST_V6) && sa && (rc = v6_family_check(k, call, sa, len)))
+		return rc;
+	rc = ustack_addr_from_sockaddr(ua, sa, len);
+	if (rc == 0 && ua->family == AF_INET6)
+		ua->scope_id = ust_ifindex_in(ua->scope_id);
+	return rc;
+}
+
+/**
+ * ust_addr_out() - the daemon's address as the program's sockaddr
+ * @k: the socket's kind (its family)
+ * @ua: the address (the scope id as the daemon numbers interfaces)
+ * @sa: where to write it, @len bytes (truncated as the kernel does)
+ * @len: room at @sa
+ *
+ * Return: the address's full length
+ */
+socklen_t ust_addr_out(unsigned k, const struct ustack_sockaddr *ua,
+		       struct sockaddr *sa, socklen_t len)
+{
+	struct ustack_sockaddr u = *ua;
+
+	if (u.family == AF_INET6)
+		u.scope_id = ust_ifindex_out(u.scope_id);
+	return (socklen_t)ustack_addr_to_sockaddr(&u, sa, len,
+						  k & UST_V6 ? AF_INET6 :
+						  AF_INET);
 }
 
 PUBLIC int ustack_bind(int fd, const struct sockaddr *addr, socklen_t len)
@@ -854,7 +928,7 @@ PUBLIC int ustack_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	int rc;
 
 	PASS_UNLESS_OURS(k, fd, bind(fd, addr, len));
-	if ((rc = to_ua(&ua, addr, len)))
+	if ((rc = ust_addr_in(k, UST_ADDR_BIND, &ua, addr, len)))
 		return fail(rc);
 	rc = ctl_call(USTACK_MSG_BIND, &ua, sizeof(ua), fd, NULL, 0, NULL);
 	return rc ? fail(rc) : 0;
@@ -1135,7 +1209,7 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	bool stream;
 
 	PASS_UNLESS_OURS(k, fd, connect(fd, addr, len));
-	if ((rc = to_ua(&r.addr, addr, len)))
+	if ((rc = ust_addr_in(k, UST_ADDR_CONNECT, &r.addr, addr, len)))
 		return fail(rc);
 	fl = ust_r.fcntl(fd, F_GETFL);
 	r.nonblock = fl >= 0 && (fl & O_NONBLOCK);
@@ -1235,8 +1309,7 @@ static int getname(uint16_t type, int fd, struct sockaddr *addr,
 	rc = ctl_call(type, NULL, 0, fd, &ua, sizeof(ua), &n);
 	if (rc)
 		return fail(rc);
-	full = ustack_addr_to_sockaddr(&ua, addr, *len,
-				       k & UST_V6 ? AF_INET6 : AF_INET);
+	full = ust_addr_out(k, &ua, addr, *len);
 	*len = (socklen_t)full;
 	return 0;
 }
@@ -1258,6 +1331,35 @@ static bool opt_is_local(int level, int name)
 	       (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD ||
 		name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW ||
 		name == SO_PASSCRED || name == SO_PEERCRED);
+}
+
+/*
+ * Options that name an interface (SO_BINDTOIFINDEX, IPV6_MULTICAST_IF,
+ * an ipv6_mreq's interface): the program's index in its namespace going
+ * to the daemon, the daemon's number coming back (ust_ifindex_in/out).
+ */
+static void opt_ifindex(struct ustack_sockopt *o, bool in)
+{
+	size_t at = 0;
+	uint32_t v;
+
+	if ((o->level == SOL_SOCKET && o->name == SO_BINDTOIFINDEX) ||
+	    (o->level == IPPROTO_IPV6 && o->name == IPV6_MULTICAST_IF))
+		at = 0;
+	else if (o->level == IPPROTO_IPV6 && in &&
+		 (o->name == IPV6_JOIN_GROUP || o->name == IPV6_LEAVE_GROUP) &&
+		 o->len >= sizeof(struct ipv6_mreq))
+		at = offsetof(struct ipv6_mreq, ipv6mr_interface);
+	else
+		return;
+	if (o->len < at + sizeof(v))
+		return;
+	memcpy(&v, o->val + at, sizeof(v));
+	/* a negative SO_BINDTOIFINDEX is the daemon's EINVAL, as Linux's */
+	if (o->level == SOL_SOCKET && (int32_t)v < 0)
+		return;
+	v = in ? ust_ifindex_in(v) : ust_ifindex_out(v);
+	memcpy(o->val + at, &v, sizeof(v));
 }
 
 PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
@@ -1304,6 +1406,7 @@ PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
 		return fail(rc);
 	if (n != sizeof(out) || out.len > o.len)
 		return fail(-EPROTO);
+	opt_ifindex(&out, false);
 	memcpy(val, out.val, out.len);
 	*len = out.len;
 	return 0;
@@ -1329,6 +1432,7 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 	o.len = len > USTACK_OPT_MAX ? USTACK_OPT_MAX : len;
 	if (o.len)
 		memcpy(o.val, val, o.len);
+	opt_ifindex(&o, true);
 	rc = ctl_call(USTACK_MSG_SETSOCKOPT, &o, sizeof(o), fd, NULL, 0, NULL);
 	if (rc == 0 && ust_is_stream(k) && level == SOL_SOCKET &&
 	    name == SO_LINGER && len >= sizeof(struct linger)) {
@@ -1683,8 +1787,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
 	ust_set(nfd, kind_of(&am.info) | (k & UST_LINGER));
 	if (addr && len)
-		*len = (socklen_t)ustack_addr_to_sockaddr(&am.peer, addr, *len,
-			k & UST_V6 ? AF_INET6 : AF_INET);
+		*len = ust_addr_out(k, &am.peer, addr, *len);
 	return nfd;
 }
 

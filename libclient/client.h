@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -84,6 +85,23 @@ int ust_call(uint16_t type, const void *body, size_t blen,
 	     const struct iovec *iov2, int niov2, int fd, void *reply,
 	     size_t rcap, size_t *rlen);
 const char *ust_link_name(void);     /* the daemon's interface (HELLO) */
+
+/* Interface numbers between the program's namespace and the daemon */
+uint32_t ust_ifindex_in(uint32_t idx);
+uint32_t ust_ifindex_out(uint32_t idx);
+
+/* Addresses a call takes (client.c): Linux's rules per family and call */
+enum ust_addr_call { UST_ADDR_BIND, UST_ADDR_CONNECT, UST_ADDR_SEND };
+struct ustack_sockaddr;
+int ust_addr_in(unsigned k, enum ust_addr_call call,
+		struct ustack_sockaddr *ua, const struct sockaddr *sa,
+		socklen_t len);
+socklen_t ust_addr_out(unsigned k, const struct ustack_sockaddr *ua,
+		       struct sockaddr *sa, socklen_t len);
+
+/* Name lookups (names.c) */
+int ust_addr_families(bool *v4, bool *v6);
+int ust_addrconfig(int family, int *out);
 
 /* Datagram sockets (dgram.c) */
 ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,

@@ -108,6 +108,50 @@ static int ifindex_here(unsigned stack_index)
 	return idx > 0 ? idx : (int)stack_index;
 }
 
+/* The stack's numbers for its interfaces (proto/ustack_proto.h) */
+#define STACK_LINK 1u
+#define STACK_LOOPBACK 2u
+#define STACK_NONE 0xffffffu     /* an interface the stack does not have */
+
+/**
+ * ust_ifindex_in() - a program's interface index as the daemon numbers it
+ * @idx: the index in the program's namespace (sin6_scope_id,
+ *       ipv6mr_interface, ipi6_ifindex, IPV6_MULTICAST_IF, SO_BINDTOIFINDEX)
+ *
+ * Return: 0 for 0; the link's (ustack's interface, by its name) or the
+ * loopback's (this namespace's lo) number; STACK_NONE for another, which
+ * the daemon answers as an interface that does not exist (ENODEV)
+ */
+uint32_t ust_ifindex_in(uint32_t idx)
+{
+	int lo;
+
+	if (!idx)
+		return 0;
+	if ((int)idx == link_index())
+		return STACK_LINK;
+	lo = atomic_load(&lo_ifindex);
+	if (!lo) {
+		lo = if_index("lo");
+		atomic_store(&lo_ifindex, lo);
+	}
+	return (int)idx == lo ? STACK_LOOPBACK : STACK_NONE;
+}
+
+/**
+ * ust_ifindex_out() - the daemon's interface number as the program knows it
+ * @idx: the daemon's (1 the link, 2 the loopback, 0 none)
+ *
+ * Return: the index in this namespace (the link by its name, lo), or @idx
+ * where no such interface is here
+ */
+uint32_t ust_ifindex_out(uint32_t idx)
+{
+	if (idx == STACK_LOOPBACK)
+		return (uint32_t)ifindex_here(0);
+	return idx ? (uint32_t)ifindex_here(idx) : 0;
+}
+
 /* ---- control messages ---- */
 
 struct cm_out {
@@ -166,6 +210,41 @@ static void cm_time(struct cm_out *o, const struct ustack_dgram_meta *m)
 	}
 }
 
+/* ip6_datagram_recv_common_ctl(): IPV6_PKTINFO, for a datagram of
+ * either family (an IPv4 one's destination v4-mapped) */
+static void cm_ipv6_common(struct cm_out *o, const struct ustack_dgram_meta *m)
+{
+	struct in6_pktinfo pi;
+
+	if (!(m->cmsg & USTACK_CM_PKTINFO6))
+		return;
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi6_ifindex = (unsigned)ifindex_here(m->ifindex);
+	if (m->family == AF_INET6) {
+		memcpy(&pi.ipi6_addr, m->dst, 16);
+	} else {
+		pi.ipi6_addr.s6_addr[10] = 0xff;
+		pi.ipi6_addr.s6_addr[11] = 0xff;
+		memcpy(&pi.ipi6_addr.s6_addr[12], m->dst, 4);
+	}
+	cm_put(o, SOL_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
+}
+
+/* ip6_datagram_recv_specific_ctl(): IPV6_HOPLIMIT, IPV6_TCLASS */
+static void cm_ipv6_specific(struct cm_out *o, const struct ustack_dgram_meta *m)
+{
+	int v;
+
+	if (m->cmsg & USTACK_CM_HOPLIMIT) {
+		v = m->ttl;
+		cm_put(o, SOL_IPV6, IPV6_HOPLIMIT, &v, sizeof(v));
+	}
+	if (m->cmsg & USTACK_CM_TCLASS) {
+		v = m->tos;
+		cm_put(o, SOL_IPV6, IPV6_TCLASS, &v, sizeof(v));
+	}
+}
+
 /* ip_cmsg_recv_offset(): IP_PKTINFO, IP_TTL, IP_TOS, in that order */
 static void cm_ip(struct cm_out *o, const struct ustack_dgram_meta *m)
 {
@@ -185,6 +264,23 @@ static void cm_ip(struct cm_out *o, const struct ustack_dgram_meta *m)
 	}
 	if (m->cmsg & USTACK_CM_TOS)
 		cm_put(o, SOL_IP, IP_TOS, &m->tos, 1);
+}
+
+/* What recvmsg adds after the timestamp: an AF_INET socket's IP_*; an
+ * AF_INET6 socket's IPV6_PKTINFO, then IPV6_HOPLIMIT/IPV6_TCLASS for an
+ * IPv6 datagram or the IP_* ones for an IPv4 one (udpv6_recvmsg()) */
+static void cm_inet(struct cm_out *o, unsigned k,
+		    const struct ustack_dgram_meta *m)
+{
+	if (!(k & UST_V6)) {
+		cm_ip(o, m);
+		return;
+	}
+	cm_ipv6_common(o, m);
+	if (m->family == AF_INET6)
+		cm_ipv6_specific(o, m);
+	else
+		cm_ip(o, m);
 }
 
 static void cm_begin(struct cm_out *o, struct msghdr *m)
@@ -244,6 +340,49 @@ static int cm_parse_ip(const struct cmsghdr *c, struct ustack_dgram_meta *m)
 	return -EINVAL;          /* IP_RETOPTS among them: no IP options */
 }
 
+/* ip6_datagram_send_ctl(): IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS */
+static int cm_parse_ipv6(const struct cmsghdr *c, struct ustack_dgram_meta *m)
+{
+	size_t dl = c->cmsg_len - CMSG_LEN(0);
+	int v;
+
+	switch (c->cmsg_type) {
+	case IPV6_PKTINFO: {
+		struct in6_pktinfo pi;
+
+		if (dl < sizeof(pi))
+			return -EINVAL;
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		m->ifindex = (uint16_t)(ust_ifindex_in(pi.ipi6_ifindex) > 0xffff ?
+					0xffff : ust_ifindex_in(pi.ipi6_ifindex));
+		if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr) && !pi.ipi6_ifindex)
+			return -EINVAL;
+		memcpy(m->spec_dst, &pi.ipi6_addr, 16);
+		m->family = AF_INET6;
+		m->cmsg |= USTACK_CM_PKTINFO6;
+		return 0;
+	}
+	case IPV6_HOPLIMIT:
+	case IPV6_TCLASS:
+		if (dl != sizeof(int))
+			return -EINVAL;
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		if (v < 0)
+			return 0;        /* -1: the socket's */
+		if (c->cmsg_type == IPV6_TCLASS) {
+			m->tos = (uint8_t)v;
+			m->cmsg |= USTACK_CM_TCLASS;
+		} else {
+			m->ttl = (uint8_t)v;
+			m->cmsg |= USTACK_CM_HOPLIMIT;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* __sock_cmsg_send(): the SOL_SOCKET ones Linux knows are no-ops here */
 static int cm_parse_socket(const struct cmsghdr *c)
 {
@@ -258,7 +397,8 @@ static int cm_parse_socket(const struct cmsghdr *c)
 	return -EINVAL;
 }
 
-static int cm_parse(const struct msghdr *msg, struct ustack_dgram_meta *m)
+static int cm_parse(const struct msghdr *msg, unsigned k,
+		    struct ustack_dgram_meta *m)
 {
 	struct msghdr mm = *msg;
 	int rc = 0;
@@ -276,6 +416,8 @@ static int cm_parse(const struct msghdr *msg, struct ustack_dgram_meta *m)
 			rc = cm_parse_socket(c);
 		else if (c->cmsg_level == SOL_IP)
 			rc = cm_parse_ip(c, m);
+		else if (c->cmsg_level == SOL_IPV6 && (k & UST_V6))
+			rc = cm_parse_ipv6(c, m);
 	}
 	return rc;
 }
@@ -375,20 +517,19 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	size_t len = 0, n = 0;
 	int rc, niov = 0;
 
-	(void)k;
 	if (flags & MSG_OOB)
 		return dg_fail(-EOPNOTSUPP);
 	memset(&h, 0, sizeof(h));
 	h.kind = USTACK_DG_DATA;
 	if (m->msg_name && m->msg_namelen) {
-		rc = ustack_addr_from_sockaddr(&h.addr, m->msg_name,
-					       m->msg_namelen);
+		rc = ust_addr_in(k, UST_ADDR_SEND, &h.addr, m->msg_name,
+				 m->msg_namelen);
 		if (rc)
 			return dg_fail(rc);
 	}
 	if (m->msg_iovlen > 64)
 		return dg_fail(-EMSGSIZE);
-	rc = cm_parse(m, &meta);
+	rc = cm_parse(m, k, &meta);
 	if (rc)
 		return dg_fail(rc);
 	if (meta.cmsg) {
@@ -420,9 +561,8 @@ static void dgram_name(struct msghdr *m, const struct ustack_sockaddr *ua,
 		       unsigned k)
 {
 	if (m->msg_name)
-		m->msg_namelen = (socklen_t)ustack_addr_to_sockaddr(ua,
-			m->msg_name, m->msg_namelen,
-			k & UST_V6 ? AF_INET6 : AF_INET);
+		m->msg_namelen = ust_addr_out(k, ua, m->msg_name,
+					      m->msg_namelen);
 	else
 		m->msg_namelen = 0;
 }
@@ -443,14 +583,64 @@ static size_t dgram_copy_out(struct msghdr *m, const uint8_t *d, size_t len)
 	return done;
 }
 
-/* ip_recv_error(): the head of the error queue, never blocking */
+/* The error queue entry's sock_extended_err and offender: AF_INET as
+ * ip_recv_error() gives it, AF_INET6 as ipv6_recv_error() (an ICMP
+ * error's offender v4-mapped) */
+static void errq_cmsg(struct cm_out *o, unsigned k,
+		      const struct ustack_dgerr_reply *r)
+{
+	struct {
+		struct sock_extended_err ee;
+		union {
+			struct sockaddr_in sin;
+			struct sockaddr_in6 sin6;
+		} off;
+	} eh;
+	bool icmp = r->ee.origin == SO_EE_ORIGIN_ICMP;
+	bool icmp6 = r->ee.origin == SO_EE_ORIGIN_ICMP6;
+
+	memset(&eh, 0, sizeof(eh));
+	eh.ee.ee_errno = r->ee.err;
+	eh.ee.ee_origin = r->ee.origin;
+	eh.ee.ee_type = r->ee.type;
+	eh.ee.ee_code = r->ee.code;
+	eh.ee.ee_info = r->ee.info;
+	if (!(k & UST_V6)) {
+		if (icmp) {
+			eh.off.sin.sin_family = AF_INET;
+			memcpy(&eh.off.sin.sin_addr, r->ee.offender, 4);
+		}
+		cm_ip(o, &r->meta);
+		cm_put(o, SOL_IP, IP_RECVERR, &eh,
+		       sizeof(eh.ee) + sizeof(eh.off.sin));
+		return;
+	}
+	if (icmp || icmp6) {
+		struct in6_addr *a = &eh.off.sin6.sin6_addr;
+
+		eh.off.sin6.sin6_family = AF_INET6;
+		cm_ipv6_common(o, &r->meta);
+		if (icmp6) {
+			memcpy(a, r->ee.offender, 16);
+			if (IN6_IS_ADDR_LINKLOCAL(a))
+				eh.off.sin6.sin6_scope_id =
+					(unsigned)ifindex_here(r->meta.ifindex);
+			cm_ipv6_specific(o, &r->meta);
+		} else {
+			a->s6_addr[10] = a->s6_addr[11] = 0xff;
+			memcpy(&a->s6_addr[12], r->ee.offender, 4);
+			cm_ip(o, &r->meta);
+		}
+	}
+	cm_put(o, SOL_IPV6, IPV6_RECVERR, &eh,
+	       sizeof(eh.ee) + sizeof(eh.off.sin6));
+}
+
+/* ip_recv_error(), ipv6_recv_error(): the head of the error queue, never
+ * blocking */
 static ssize_t dgram_recverr(int fd, unsigned k, struct msghdr *m)
 {
 	const struct ustack_dgerr_reply *r = &dgerr_buf.r;
-	struct {
-		struct sock_extended_err ee;
-		struct sockaddr_in offender;
-	} eh;
 	struct cm_out o;
 	size_t room = 0, copied;
 	int rc = dgerr_call(fd, USTACK_DGERR_ERRQUEUE);
@@ -466,20 +656,9 @@ static ssize_t dgram_recverr(int fd, unsigned k, struct msghdr *m)
 	if (r->full_len > copied || room < r->full_len)
 		m->msg_flags |= MSG_TRUNC;
 	dgram_name(m, &r->name, k);
-	memset(&eh, 0, sizeof(eh));
-	eh.ee.ee_errno = r->ee.err;
-	eh.ee.ee_origin = r->ee.origin;
-	eh.ee.ee_type = r->ee.type;
-	eh.ee.ee_code = r->ee.code;
-	eh.ee.ee_info = r->ee.info;
-	if (r->ee.origin == SO_EE_ORIGIN_ICMP) {
-		eh.offender.sin_family = AF_INET;
-		memcpy(&eh.offender.sin_addr, r->ee.offender, 4);
-	}
 	cm_begin(&o, m);
 	cm_time(&o, &r->meta);
-	cm_ip(&o, &r->meta);
-	cm_put(&o, SOL_IP, IP_RECVERR, &eh, sizeof(eh));
+	errq_cmsg(&o, k, r);
 	cm_end(&o);
 	m->msg_flags |= MSG_ERRQUEUE;
 	return (ssize_t)copied;
@@ -556,7 +735,7 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags)
 	dgram_name(m, &h.addr, k);
 	cm_begin(&o, m);
 	cm_time(&o, &meta);
-	cm_ip(&o, &meta);
+	cm_inet(&o, k, &meta);
 	cm_end(&o);
 	if ((flags & MSG_TRUNC) && !((k & UST_ICMP) &&
 				     (k & UST_TYPE_MASK) == SOCK_DGRAM))

@@ -9,20 +9,21 @@
  * family, close, close_range, fcntl, ioctl, sendfile, poll), and the
  * calls that set SIGPIPE's disposition (signal, sigaction: whether it is
  * ignored decides how a stream write is made, client.c). socket() with
- * AF_INET or AF_INET6 asks ustack (which answers AF_INET6 with
- * EAFNOSUPPORT until it has IPv6, and so does socketpair()); everything
+ * AF_INET or AF_INET6 asks ustack; everything
  * else, and every call on a descriptor that is not a ustack socket, goes
  * to libc untouched. The work is in client.c (the ustack_* calls, which already
  * pass foreign descriptors to libc); here are only the names.
  *
  * Calls that libc makes to itself (its resolver calls __socket directly)
- * are caught by the seccomp trap of trap.c.
+ * are caught by the seccomp trap of trap.c. getaddrinfo() is here too:
+ * AI_ADDRCONFIG is decided from ustack's addresses (names.c).
  */
 #undef _FORTIFY_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -40,6 +41,35 @@
 #define PUBLIC __attribute__((visibility("default")))
 
 sighandler_t bsd_signal(int sig, sighandler_t h);
+
+/*
+ * getaddrinfo() with AI_ADDRCONFIG: the families ustack has addresses of
+ * decide (names.c); libc does the lookup and its RFC 6724 sort, whose
+ * probe sockets are ustack's.
+ */
+PUBLIC int getaddrinfo(const char *node, const char *service,
+		       const struct addrinfo *hints, struct addrinfo **res)
+{
+	static int (*real)(const char *, const char *,
+			   const struct addrinfo *, struct addrinfo **);
+	struct addrinfo h;
+	int rc;
+
+	if (!real)
+		real = (__typeof__(real))dlsym(RTLD_NEXT, "getaddrinfo");
+	if (!real)
+		return EAI_SYSTEM;
+	if (!hints || !(hints->ai_flags & AI_ADDRCONFIG))
+		return real(node, service, hints, res);
+	h = *hints;
+	rc = ust_addrconfig(hints->ai_family, &h.ai_family);
+	if (rc > 0)
+		return real(node, service, hints, res);
+	if (rc < 0)
+		return EAI_NONAME;
+	h.ai_flags &= ~AI_ADDRCONFIG;
+	return real(node, service, &h, res);
+}
 sighandler_t sigset(int sig, sighandler_t h);
 
 static int (*real_sigaction)(int, const struct sigaction *,

@@ -68,6 +68,8 @@ static const struct body_rule admin_rules[USTACK_MSG_ADMIN_MAX -
 	A(USTACK_MSG_NETSTAT) = LIST(struct ustack_netsock),
 	A(USTACK_MSG_KILL) = { sizeof(struct ustack_kill_req),
 			       sizeof(struct ustack_kill_reply), 0, 0 },
+	A(USTACK_MSG_DNS_LIST) = { 0, sizeof(struct ustack_list_reply),
+				   sizeof(struct ustack_dns), 1 },
 #undef A
 };
 
@@ -330,7 +332,9 @@ int ustack_addr_check(const struct ustack_sockaddr *ua)
  */
 int ustack_meta_check(const struct ustack_dgram_meta *m)
 {
-	if ((m->cmsg & ~USTACK_CM_ALL) || m->reserved || m->nsec >= 1000000000u)
+	if ((m->cmsg & ~USTACK_CM_ALL) || m->reserved || m->reserved0 ||
+	    m->reserved1 || m->nsec >= 1000000000u ||
+	    (m->family && m->family != AF_INET && m->family != AF_INET6))
 		return -EINVAL;
 	return 0;
 }

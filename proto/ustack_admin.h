@@ -47,6 +47,8 @@ enum ustack_admin_type {
 	USTACK_MSG_NETSTAT,
 	/* req: ustack_kill_req    reply: ustack_kill_reply (admin) */
 	USTACK_MSG_KILL,
+	/* req: -                  reply: list + struct ustack_dns[] */
+	USTACK_MSG_DNS_LIST,
 	USTACK_MSG_ADMIN_MAX
 };
 
@@ -124,6 +126,17 @@ struct ustack_addr {
 	uint32_t valid_s;
 };
 
+/* A DNS server (RDNSS) or search domain (DNSSL) from a router
+ * advertisement (RFC 8106) */
+struct ustack_dns {
+	uint8_t ifindex;        /* USTACK_IF_LINK */
+	uint8_t search;         /* 1: DNSSL, @name; 0: RDNSS, @addr */
+	uint8_t pad[2];
+	uint32_t left_s;        /* lifetime left, seconds; 0xffffffff: forever */
+	uint8_t addr[16];       /* network order */
+	char name[256];         /* NUL-terminated */
+};
+
 struct ustack_capture_reply {
 	uint64_t frames;        /* written to the capture just stopped */
 };
@@ -168,7 +181,10 @@ struct ustack_netsock {
 	uint8_t state;          /* enum ustack_netsock_state */
 	uint8_t timer;          /* enum ustack_netsock_timer */
 	uint8_t orphan;         /* closed by its program, kept by the stack */
-	uint32_t laddr, raddr;
+	uint8_t family;         /* the socket's: 4 (AF_INET), 6 (AF_INET6) */
+	uint8_t pad3[3];
+	struct ustack_ip laddr, raddr;  /* the connection's: IPv4 for an
+					 * AF_INET6 socket's IPv4 traffic */
 	uint16_t lport, rport;
 	uint32_t recv_q, send_q;    /* listeners: accept queue, backlog */
 	uint64_t timer_ms;          /* time left on the timer */
@@ -186,7 +202,8 @@ struct ustack_netsock {
 
 struct ustack_kill_req {
 	uint64_t id;                /* a socket id from netstat, or 0: */
-	uint32_t laddr, raddr;      /* ...the connection with this 4-tuple */
+	struct ustack_ip laddr, raddr;  /* ...the connection with this
+					 * 4-tuple (::ffff:a.b.c.d: IPv4) */
 	uint16_t lport, rport;
 	uint32_t pad;
 };

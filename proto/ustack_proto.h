@@ -25,8 +25,9 @@
 
 #define USTACK_PROTO_MAGIC 0x75737463u      /* "ustc" */
 /* 2: datagram ancillary data (struct ustack_dgram_meta), the error queue
- * (USTACK_MSG_DGERR), the link's name in HELLO */
-#define USTACK_PROTO_VERSION 2
+ * (USTACK_MSG_DGERR), the link's name in HELLO; 3: AF_INET6 sockets (IPv6
+ * addresses in the meta block and the error queue's offender, scope ids) */
+#define USTACK_PROTO_VERSION 3
 /* header and body: room for a whole 65507-byte datagram in a SENDTO */
 #define USTACK_MSG_MAX (65536 + 1024)
 #define USTACK_MSG_REPLY 0x8000u
@@ -95,7 +96,10 @@ struct ustack_hello_reply {
 /*
  * A socket address. family: AF_INET or AF_INET6 (or 0: none / AF_UNSPEC).
  * port in host order; addr holds 4 bytes for AF_INET, 16 for AF_INET6,
- * in network order (as in the sockaddr).
+ * in network order (as in the sockaddr). scope_id is the daemon's number
+ * of the interface (1: its link, 2: its loopback; anything else names
+ * none): libustack translates it from and to the program's interface
+ * index (the link's, by its name in HELLO).
  */
 struct ustack_sockaddr {
 	uint16_t family;
@@ -183,16 +187,30 @@ struct ustack_dgram_hdr {
 #define USTACK_CM_PKTINFO 0x08u      /* IP_PKTINFO */
 #define USTACK_CM_TTL 0x10u          /* IP_TTL (IP_RECVTTL) */
 #define USTACK_CM_TOS 0x20u          /* IP_TOS (IP_RECVTOS) */
-#define USTACK_CM_ALL 0x3fu
+#define USTACK_CM_PKTINFO6 0x40u     /* IPV6_PKTINFO (IPV6_RECVPKTINFO) */
+#define USTACK_CM_HOPLIMIT 0x80u     /* IPV6_HOPLIMIT (IPV6_RECVHOPLIMIT) */
+#define USTACK_CM_TCLASS 0x100u      /* IPV6_TCLASS (IPV6_RECVTCLASS) */
+#define USTACK_CM_ALL 0x1ffu
 
+/*
+ * Program to daemon, an AF_INET6 socket's IPV6_PKTINFO is PKTINFO6 with
+ * @spec_dst the source (family AF_INET6), IPV6_HOPLIMIT is HOPLIMIT in
+ * @ttl, IPV6_TCLASS is TCLASS in @tos.
+ */
 struct ustack_dgram_meta {
 	uint32_t cmsg;       /* USTACK_CM_* */
-	uint8_t ttl, tos;
+	uint8_t ttl, tos;    /* TTL or Hop Limit; TOS or Traffic Class */
 	uint16_t ifindex;    /* the stack's interface: 1, its link; 0, a
 			      * loopback (an ICMP error the stack made
 			      * about its own datagram) */
-	uint8_t spec_dst[4]; /* IP_PKTINFO ipi_spec_dst, network order */
-	uint8_t dst[4];      /* ipi_addr: the IP header's destination */
+	uint16_t family;     /* of the datagram and of spec_dst and dst:
+			      * AF_INET (or 0) or AF_INET6 */
+	uint16_t reserved0;  /* must be 0 */
+	uint32_t reserved1;  /* must be 0 */
+	uint8_t spec_dst[16];/* IP_PKTINFO ipi_spec_dst, network order (4
+			      * bytes for AF_INET) */
+	uint8_t dst[16];     /* ipi_addr, ipi6_addr: the IP header's
+			      * destination */
 	int64_t sec;         /* arrival, CLOCK_REALTIME */
 	uint32_t nsec;
 	uint32_t reserved;   /* must be 0 */
@@ -228,7 +246,9 @@ struct ustack_sock_ee {
 	uint32_t err;        /* ee_errno */
 	uint8_t origin, type, code, pad;
 	uint32_t info;
-	uint8_t offender[4]; /* network order; 0 for a local error */
+	uint8_t offender[16];/* network order: 4 bytes for SO_EE_ORIGIN_ICMP,
+			      * 16 for SO_EE_ORIGIN_ICMP6, 0 for a local
+			      * error */
 };
 
 #define USTACK_DGERR_PAYLOAD_MAX 1024   /* bytes of the quoted datagram */

@@ -879,7 +879,8 @@ static int cmd_ping(int argc, char **argv)
 static const char netstat_usage[] =
 	"Usage: ustackctl netstat [-n] [-e] [--state STATE] [--port N] [--json]\n"
 	"       ustackctl ss ...\n"
-	"One line per socket: protocol, Recv-Q, Send-Q, local and remote\n"
+	"One line per socket: protocol (tcp6, udp6: an AF_INET6 socket, whose\n"
+	"IPv4 peers show as [::ffff:A.B.C.D]), Recv-Q, Send-Q, local and remote\n"
 	"address:port, state, the running timer and its time left, time in the\n"
 	"state, the owner (pid/command, uid); for listeners Recv-Q/Send-Q are\n"
 	"the accept queue and the backlog. A summary line counts each state.\n"
@@ -922,26 +923,45 @@ static int state_parse(const char *s)
 	return -1;
 }
 
-static const char *endpoint(uint32_t a, uint16_t port, bool numeric,
-			    uint8_t proto, char *buf, size_t len)
+/*
+ * ADDR:PORT as ss shows it: IPv6 in brackets, an AF_INET6 socket's IPv4
+ * address v4-mapped, the unspecified address and port as "*" (IPv4) or
+ * "[::]" (IPv6)
+ */
+static const char *endpoint(const struct ustack_ip *u, uint16_t port,
+			    uint8_t family, bool numeric, uint8_t proto,
+			    char *buf, size_t len)
 {
-	char ip[16];
+	static const uint8_t zero[16];
+	struct ip_addr a = u->family == 6 ? ip6(u->addr) : ip4(get32(u->addr));
+	bool any = !memcmp(u->addr, zero, 16);
+	char ip[INET6_ADDRSTRLEN + 2], text[INET6_ADDRSTRLEN];
+	struct servent *se;
 
-	ipv4_ntop(a, ip);
-	if (a == 0 && port == 0)
-		snprintf(buf, len, "*:*");
-	else if (port == 0)
-		snprintf(buf, len, "%s:*", a ? ip : "*");
-	else {
-		struct servent *se = numeric ? NULL :
-			getservbyport(htons(port), proto == 6 ? "tcp" : "udp");
-
-		if (se)
-			snprintf(buf, len, "%s:%s", a ? ip : "*", se->s_name);
-		else
-			snprintf(buf, len, "%s:%u", a ? ip : "*", port);
+	if (family == 6 && a.family == IP_V4)
+		a = ip_map(&a);
+	if (a.family == IP_V6 || family == 6)
+		snprintf(ip, sizeof(ip), "[%s]", any ? "::" : ip_ntop(&a, text));
+	else
+		snprintf(ip, sizeof(ip), "%s", any ? "*" : ip_ntop(&a, text));
+	if (port == 0) {
+		snprintf(buf, len, "%s:*", ip);
+		return buf;
 	}
+	se = numeric ? NULL : getservbyport(htons(port), proto == 6 ? "tcp" : "udp");
+	if (se)
+		snprintf(buf, len, "%s:%s", ip, se->s_name);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
 	return buf;
+}
+
+/* "tcp", "tcp6", "udp", "udp6": the protocol and the socket's family */
+static const char *proto_name(const struct ustack_netsock *n)
+{
+	if (n->proto == 6)
+		return n->family == 6 ? "tcp6" : "tcp";
+	return n->family == 6 ? "udp6" : "udp";
 }
 
 static void duration(uint64_t ms, char *buf, size_t len)
@@ -958,13 +978,13 @@ static void netsock_json(const struct ustack_netsock *n, bool first, bool ext)
 {
 	char l[64], r[64];
 
-	endpoint(n->laddr, n->lport, true, n->proto, l, sizeof(l));
-	endpoint(n->raddr, n->rport, true, n->proto, r, sizeof(r));
+	endpoint(&n->laddr, n->lport, n->family, true, n->proto, l, sizeof(l));
+	endpoint(&n->raddr, n->rport, n->family, true, n->proto, r, sizeof(r));
 	printf("%s{\"id\": %" PRIu64 ", \"proto\": \"%s\", \"local\": \"%s\", "
 	       "\"remote\": \"%s\", \"state\": \"%s\", \"recv_q\": %u, "
 	       "\"send_q\": %u, \"timer\": \"%s\", \"timer_ms\": %" PRIu64 ", "
 	       "\"state_ms\": %" PRIu64 ", \"pid\": %d, \"uid\": %d, \"comm\": ",
-	       first ? "" : ", ", n->id, n->proto == 6 ? "tcp" : "udp", l, r,
+	       first ? "" : ", ", n->id, proto_name(n), l, r,
 	       ss_names[n->state], n->recv_q, n->send_q, timer_names[n->timer],
 	       n->timer_ms, n->state_ms, n->pid, n->orphan ? -1 : (int)n->uid);
 	json_str(n->comm);
@@ -987,8 +1007,8 @@ static void netsock_line(const struct ustack_netsock *n, bool numeric, bool ext)
 {
 	char l[64], r[64], timer[48], age[16], owner[40], left[16];
 
-	endpoint(n->laddr, n->lport, numeric, n->proto, l, sizeof(l));
-	endpoint(n->raddr, n->rport, numeric, n->proto, r, sizeof(r));
+	endpoint(&n->laddr, n->lport, n->family, numeric, n->proto, l, sizeof(l));
+	endpoint(&n->raddr, n->rport, n->family, numeric, n->proto, r, sizeof(r));
 	if (n->timer) {
 		duration(n->timer_ms, left, sizeof(left));
 		snprintf(timer, sizeof(timer), "%s (%s)", timer_names[n->timer], left);
@@ -1001,7 +1021,7 @@ static void netsock_line(const struct ustack_netsock *n, bool numeric, bool ext)
 	else
 		snprintf(owner, sizeof(owner), "%d/%s (%u)", n->pid, n->comm, n->uid);
 	printf("%-5s %6u %6u  %-21s %-21s %-12s %-20s %7s  %s\n",
-	       n->proto == 6 ? "tcp" : "udp", n->recv_q, n->send_q, l, r,
+	       proto_name(n), n->recv_q, n->send_q, l, r,
 	       n->state == USTACK_SS_UNCONN || n->state == USTACK_SS_CONNECTED ?
 		       "" : ss_names[n->state],
 	       timer, age, owner);
@@ -1110,16 +1130,19 @@ static int cmd_netstat(int argc, char **argv)
 /* ---- kill ------------------------------------------------------------- */
 
 static const char kill_usage[] =
-	"Usage: ustackctl kill --local A.B.C.D:PORT --remote A.B.C.D:PORT [--json]\n"
+	"Usage: ustackctl kill --local ADDR:PORT --remote ADDR:PORT [--json]\n"
 	"       ustackctl kill ID\n"
+	"ADDR:PORT is A.B.C.D:PORT or [IPV6]:PORT (a dual-stack socket's IPv4\n"
+	"connection as [::ffff:A.B.C.D]:PORT or A.B.C.D:PORT).\n"
 	"Abort a TCP connection now with a reset, as SO_LINGER {1, 0} would:\n"
 	"the peer reads ECONNRESET, the local program ECONNABORTED, and the\n"
 	"address pair is free at once (no TIME_WAIT). ID is the id shown by\n"
 	"netstat --json. Needs root or the admin group.\n";
 
-static int parse_endpoint(const char *s, uint32_t *a, uint16_t *port)
+/* "A.B.C.D:PORT" or "[IPV6]:PORT". Return: 0, or -1 */
+static int parse_endpoint(const char *s, struct ustack_ip *a, uint16_t *port)
 {
-	char buf[32], *colon, *end;
+	char buf[64], *colon, *end, *ip = buf;
 	unsigned long p;
 
 	snprintf(buf, sizeof(buf), "%s", s);
@@ -1127,8 +1150,16 @@ static int parse_endpoint(const char *s, uint32_t *a, uint16_t *port)
 	if (!colon)
 		return -1;
 	*colon = '\0';
+	if (buf[0] == '[') {
+		if (colon[-1] != ']')
+			return -1;
+		colon[-1] = '\0';
+		ip = buf + 1;
+	}
 	p = strtoul(colon + 1, &end, 10);
-	if (*end || end == colon + 1 || p == 0 || p > 65535 || ipv4_pton(buf, a))
+	if (*end || end == colon + 1 || p == 0 || p > 65535 ||
+	    ustack_ip_pton(ip, a) || (ip == buf && a->family != 4) ||
+	    (ip != buf && a->family != 6))
 		return -1;
 	*port = (uint16_t)p;
 	return 0;
@@ -1149,11 +1180,11 @@ static int cmd_kill(int argc, char **argv)
 	while (cmd_opts(argc, argv, kill_usage, NULL, lo, &opt) != -1) {
 		if (opt == 'L') {
 			if (parse_endpoint(optarg, &kr.laddr, &kr.lport))
-				die(EXIT_USAGE, "kill: bad --local '%s' (A.B.C.D:PORT)", optarg);
+				die(EXIT_USAGE, "kill: bad --local '%s' (A.B.C.D:PORT or [IPV6]:PORT)", optarg);
 			local = true;
 		} else if (opt == 'R') {
 			if (parse_endpoint(optarg, &kr.raddr, &kr.rport))
-				die(EXIT_USAGE, "kill: bad --remote '%s' (A.B.C.D:PORT)", optarg);
+				die(EXIT_USAGE, "kill: bad --remote '%s' (A.B.C.D:PORT or [IPV6]:PORT)", optarg);
 			remote = true;
 		}
 	}
@@ -1175,6 +1206,65 @@ static int cmd_kill(int argc, char **argv)
 	else
 		printf("killed %u connection%s\n", rep->killed, rep->killed == 1 ? "" : "s");
 	return rep->killed ? EXIT_OK : EXIT_REFUSED;
+}
+
+/* ---- dns -------------------------------------------------------------- */
+
+static const char dns_usage[] =
+	"Usage: ustackctl dns [--json]\n"
+	"The DNS servers (RDNSS) and search domains (DNSSL) router\n"
+	"advertisements gave (RFC 8106), per interface, with the lifetime left.\n";
+
+static int cmd_dns(int argc, char **argv)
+{
+	const struct ustack_list_reply *lr;
+	const struct ustack_dns *d;
+	char link[64], ip[IP_STRLEN], left[16];
+	int opt;
+
+	while (cmd_opts(argc, argv, dns_usage, NULL, NULL, &opt) != -1)
+		;
+	no_more_args(argc, argv, dns_usage);
+	link_name(link, sizeof(link));
+	lr = call(USTACK_MSG_DNS_LIST, NULL, 0, -1, NULL, "dns");
+	d = (const void *)(lr + 1);
+	if (json)
+		printf("{\"interfaces\": [{\"name\": ");
+	if (json)
+		json_str(link);
+	for (int search = 0; search < 2; search++) {
+		bool first = true;
+
+		if (json)
+			printf(", \"%s\": [", search ? "search" : "servers");
+		for (unsigned i = 0; i < lr->count; i++) {
+			struct ustack_ip u = { .family = 6 };
+			const char *what;
+
+			if (d[i].search != search)
+				continue;
+			memcpy(u.addr, d[i].addr, 16);
+			what = search ? d[i].name : ustack_ip_ntop(&u, ip);
+			if (json) {
+				printf("%s{\"%s\": ", first ? "" : ", ",
+				       search ? "domain" : "server");
+				json_str(what);
+				printf(", \"lifetime_s\": %lld}",
+				       d[i].left_s == UINT32_MAX ? -1LL :
+				       (long long)d[i].left_s);
+			} else {
+				printf("%-6s %-7s %-40s %10s\n", link,
+				       search ? "search" : "server", what,
+				       lifetime_str(d[i].left_s, left, sizeof(left)));
+			}
+			first = false;
+		}
+		if (json)
+			printf("]");
+	}
+	if (json)
+		printf("}]}\n");
+	return EXIT_OK;
 }
 
 /* ---- version ---------------------------------------------------------- */
@@ -1215,6 +1305,7 @@ static const struct command {
 	{ "neigh", cmd_neigh, "the neighbour cache (ARP, IPv6 ND)" },
 	{ "route", cmd_route, "show, add, del routes" },
 	{ "addr", cmd_addr, "show, add, del addresses" },
+	{ "dns", cmd_dns, "DNS servers and domains router advertisements gave" },
 	{ "config", cmd_config, "the running configuration" },
 	{ "capture", cmd_capture, "start FILE | stop: pcap of everything on the link" },
 	{ "ping", cmd_ping, "ICMP echo sent by the stack itself" },

@@ -187,6 +187,7 @@ void sock_close(struct sock *sk)
 	if (sk->next)
 		sk->next->prev = sk->prev;
 	t->count--;
+	sock_inet6_fini(sk);
 	if (sk->proto)
 		sk->proto->close(sk);
 	sock_linger_reply(sk);
@@ -200,8 +201,8 @@ void sock_close(struct sock *sk)
 
 static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 {
-	if (domain != AF_INET)
-		return NULL;
+	int icmp = domain == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+
 	if (type == SOCK_DGRAM && (*protocol == 0 || *protocol == IPPROTO_UDP)) {
 		*protocol = IPPROTO_UDP;
 		return &sock_udp_proto;
@@ -210,8 +211,8 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 		*protocol = IPPROTO_TCP;
 		return &sock_tcp_proto;
 	}
-	/* ICMP sockets (sock_icmp.c): IPv4 only */
-	if (domain == AF_INET && *protocol == IPPROTO_ICMP)
+	/* ICMP sockets (sock_icmp.c): ICMP for AF_INET, ICMPv6 for AF_INET6 */
+	if (*protocol == icmp)
 		return type == SOCK_DGRAM ? &sock_ping_proto :
 		       type == SOCK_RAW ? &sock_raw_proto : NULL;
 	return NULL;
@@ -221,7 +222,7 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
  * sock_alloc() - a socket with its channel, charged to @q
  * @t: the table
  * @q: the uid that pays for it
- * @domain: AF_INET
+ * @domain: AF_INET or AF_INET6
  * @type: SOCK_DGRAM or SOCK_STREAM
  * @protocol: IPPROTO_UDP or IPPROTO_TCP
  * @proto: the protocol glue
@@ -264,6 +265,8 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 	sk->pend_child_fd = -1;
 	sk->kept[KEPT_RCVLOWAT] = 1;
 	sk->kept[KEPT_IP_TTL] = 64;
+	if (domain == AF_INET6)
+		sock_inet6_init(sk);
 	if (sock_charge(sk, 0)) {
 		free(sk);
 		*err = -ENOBUFS;
@@ -382,6 +385,7 @@ void socktab_foreach_udp(struct socktab *t,
 
 		if (sk->protocol != IPPROTO_UDP || !sk->proto)
 			continue;
+		v.domain = sk->domain;
 		sock_owner_of(sk, &v.owner);
 		sk->proto->getname(sk, false, &v.laddr, &v.lport);
 		v.connected = sk->proto->getname(sk, true, &v.raddr, &v.rport) == 0;
@@ -403,18 +407,7 @@ static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 	struct sock *sk;
 	int protocol = req->protocol, rc;
 
-	/*
-	 * Until the engine has IPv6, AF_INET6 does not exist here, as on a
-	 * kernel booted with ipv6.disable=1 (inet6_init() never registers the
-	 * family): socket() fails with EAFNOSUPPORT, after the type check
-	 * that __sock_create() makes first. That is what makes getaddrinfo()
-	 * sort "::" last and servers that bind both "::" and 0.0.0.0 (redis,
-	 * mosquitto, sshd, asyncio) go on with IPv4 alone.
-	 */
-	if (req->domain == AF_INET6)
-		return req->type < 0 || req->type >= SOCK_TYPE_MAX ? -EINVAL :
-		       -EAFNOSUPPORT;
-	if (req->domain != AF_INET)
+	if (req->domain != AF_INET && req->domain != AF_INET6)
 		return -EAFNOSUPPORT;
 	/* inet_create(): a raw socket needs a protocol, then CAP_NET_RAW */
 	if (req->type == SOCK_RAW && protocol > 0 && protocol < 256 && uid != 0)
@@ -465,11 +458,13 @@ static struct sock *sock_lookup(struct socktab *t, int fd)
  * @port: set to its port
  *
  * The one place a sockaddr becomes a struct ip_addr. An AF_INET socket
- * takes AF_INET addresses only, an AF_INET6 one AF_INET6 addresses only
- * (::ffff:a.b.c.d included, which the engine turns into IPv4): any other
- * family is EAFNOSUPPORT, as from Linux's inet_bind(), tcp_v4_connect(),
- * tcp_v6_connect() and udp_sendmsg(). (AF_INET6 sockets are refused at
- * socket() still; their sin6_scope_id is not passed down yet.)
+ * takes AF_INET addresses only (EAFNOSUPPORT for another, as Linux's
+ * inet_bind(), tcp_v4_connect(), udp_sendmsg()). An AF_INET6 socket takes
+ * AF_INET6 addresses (::ffff:a.b.c.d included, which the engine turns
+ * into IPv4), and the AF_INET ones that libustack lets through where
+ * Linux takes them (a UDP socket's connect and sendto, as
+ * __ip6_datagram_connect() and udpv6_sendmsg()): they become
+ * ::ffff:a.b.c.d here. The scope id is sock_scope()'s.
  *
  * Return: 0, or -EAFNOSUPPORT, -EINVAL (a malformed address)
  */
@@ -481,7 +476,8 @@ int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
 
 	if (rc)
 		return rc;
-	if (ua->family != sk->domain)
+	if (ua->family != sk->domain &&
+	    !(sk->domain == AF_INET6 && ua->family == AF_INET))
 		return -EAFNOSUPPORT;
 	*port = ua->port;
 	if (ua->family == AF_INET6) {
@@ -490,7 +486,103 @@ int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
 	}
 	memcpy(&a, ua->addr, 4);
 	*addr = ip4(ntohl(a));
+	if (sk->domain == AF_INET6)
+		*addr = ip_map(addr);
 	return 0;
+}
+
+/* Does @a need an interface (Linux's __ipv6_addr_needs_scope_id():
+ * link-local unicast, interface- and link-local multicast)? */
+static bool sock_needs_scope(const struct ip_addr *a)
+{
+	return a->family == IP_V6 &&
+	       (ip_addr_is_linklocal(a) ||
+		(a->v6[0] == 0xff && (a->v6[1] & 0x0f) <= 2));
+}
+
+/* The interface a socket is bound to (SO_BINDTOIFINDEX), 0: none */
+static unsigned sock_bound_if(struct sock *sk)
+{
+	int v = 0;
+
+	if (sk->proto->getopt(sk, SOL_SOCKET, SO_BINDTOIFINDEX, &v))
+		return 0;
+	return (unsigned)v;
+}
+
+/**
+ * sock_scope() - a bind or connect's sin6_scope_id
+ * @sk: the socket
+ * @ua: the address the program gave
+ * @addr: it, as sock_addr_in() made it
+ *
+ * As inet6_bind() and tcp_v6_connect()/__ip6_datagram_connect(): an
+ * address that needs a scope and comes with one binds the socket to that
+ * interface (EINVAL if it is bound to another; ENODEV if the stack has no
+ * such interface); without one, the engine answers EINVAL unless the
+ * socket is bound to an interface already. Other addresses ignore it.
+ *
+ * Return: 0, -EINVAL, -ENODEV
+ */
+static int sock_scope(struct sock *sk, const struct ustack_sockaddr *ua,
+		      const struct ip_addr *addr)
+{
+	unsigned bound;
+
+	if (ua->family != AF_INET6 || !ua->scope_id || !sock_needs_scope(addr))
+		return 0;
+	bound = sock_bound_if(sk);
+	if (bound && bound != ua->scope_id)
+		return -EINVAL;
+	if (ua->scope_id > 255)
+		return -ENODEV;
+	return sk->proto->setopt(sk, SOL_SOCKET, SO_BINDTOIFINDEX,
+				 (int)ua->scope_id);
+}
+
+/**
+ * sock_sendto_addr() - send one datagram to an address a program named
+ * @sk: the socket
+ * @data: the payload
+ * @len: its length
+ * @ua: the address as the program gave it (its scope id)
+ * @addr: it, as sock_addr_in() made it
+ * @port: its port
+ * @meta: the datagram's control messages, or NULL
+ *
+ * udpv6_sendmsg() takes a link-local destination's sin6_scope_id as the
+ * interface of this datagram alone (without one, the interface its route
+ * gives: the stack's link): an unbound socket is bound to it for the
+ * send, and unbound again.
+ *
+ * Return: what the protocol's sendto returns
+ */
+int sock_sendto_addr(struct sock *sk, const void *data, size_t len,
+		     const struct ustack_sockaddr *ua,
+		     const struct ip_addr *addr, uint16_t port,
+		     const struct ustack_dgram_meta *meta)
+{
+	bool scoped = ua->family == AF_INET6 && sock_needs_scope(addr) &&
+		      !sock_bound_if(sk);
+	unsigned scope = ua->scope_id;
+	int rc;
+
+	/* UDP without a scope id: the route to fe80::/64, the link's */
+	if (scoped && !scope && sk->protocol == IPPROTO_UDP)
+		scope = STACK_IF_LINK;
+	scoped = scoped && scope;
+	if (scoped) {
+		if (scope > 255)
+			return -ENODEV;
+		rc = sk->proto->setopt(sk, SOL_SOCKET, SO_BINDTOIFINDEX,
+				       (int)scope);
+		if (rc)
+			return rc;
+	}
+	rc = sk->proto->sendto(sk, data, len, addr, port, meta);
+	if (scoped)
+		sk->proto->setopt(sk, SOL_SOCKET, SO_BINDTOIFINDEX, 0);
+	return rc;
 }
 
 /**
@@ -500,9 +592,11 @@ int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
  *        traffic; family IP_NONE: unspecified)
  * @port: its port
  * @ua: set to the sockaddr: AF_INET, or AF_INET6 with IPv4 addresses
- *      shown as ::ffff:a.b.c.d, as Linux shows them
+ *      shown as ::ffff:a.b.c.d, as Linux shows them, and the interface
+ *      the socket is bound to as the scope of an address that needs one
+ *      (inet6_getname()'s ipv6_iface_scope_id())
  */
-void sock_addr_out(const struct sock *sk, const struct ip_addr *addr,
+void sock_addr_out(struct sock *sk, const struct ip_addr *addr,
 		   uint16_t port, struct ustack_sockaddr *ua)
 {
 	memset(ua, 0, sizeof(*ua));
@@ -514,6 +608,8 @@ void sock_addr_out(const struct sock *sk, const struct ip_addr *addr,
 
 		ua->family = AF_INET6;
 		memcpy(ua->addr, m.v6, 16);
+		if (sock_needs_scope(&m))
+			ua->scope_id = sock_bound_if(sk);
 		return;
 	}
 	ua->family = AF_INET;
@@ -560,6 +656,13 @@ static unsigned sock_reap(struct socktab *t)
 	return n;
 }
 
+static bool sock_v6only(struct sock *sk)
+{
+	int v = 0;
+
+	return sk->proto->getopt(sk, IPPROTO_IPV6, IPV6_V6ONLY, &v) == 0 && v;
+}
+
 static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua)
 {
 	struct ip_addr addr;
@@ -572,10 +675,13 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 		port = ua->port;
 	else
 		rc = sock_addr_in(sk, ua, &addr, &port);
+	if (rc == 0)
+		rc = sock_scope(sk, ua, &addr);
 	if (rc)
 		return rc;
 	/* a ping socket's identifier and a raw socket's port are no ports */
-	if (port && port < 1024 && uid != 0 && sk->protocol != IPPROTO_ICMP) {
+	if (port && port < 1024 && uid != 0 && sk->protocol != IPPROTO_ICMP &&
+	    sk->protocol != IPPROTO_ICMPV6) {
 		sk->t->st.eacces_port++;
 		return -EACCES;
 	}
@@ -583,6 +689,27 @@ static int req_bind(struct sock *sk, uid_t uid, const struct ustack_sockaddr *ua
 	if (rc == -EADDRINUSE && sock_reap(sk->t))
 		rc = sk->proto->bind(sk, &addr, port);
 	return rc;
+}
+
+/*
+ * __ip6_datagram_connect()'s refusals the engine does not make first: an
+ * IPv4 peer for a V6ONLY socket; an IPv6 peer for a socket whose address
+ * is IPv4 already (bound or connected v4-mapped), after the check of a
+ * link-local peer's scope.
+ */
+static int sock_dgram_connect6(struct sock *sk, const struct ustack_sockaddr *ua,
+			       const struct ip_addr *addr)
+{
+	struct ip_addr la;
+	uint16_t lp;
+
+	if (ua->family == AF_INET || ip_addr_is_v4mapped(addr))
+		return sock_v6only(sk) && ua->family == AF_INET ?
+		       -EAFNOSUPPORT : 0;
+	if (sock_needs_scope(addr) && !ua->scope_id && !sock_bound_if(sk))
+		return -EINVAL;
+	sk->proto->getname(sk, false, &la, &lp);
+	return la.family == IP_V4 && !ip_addr_is_any(&la) ? -EAFNOSUPPORT : 0;
 }
 
 static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
@@ -599,6 +726,10 @@ static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 	if (r->addr.family == AF_UNSPEC)
 		return sk->proto->disconnect(sk);
 	rc = sock_addr_in(sk, &r->addr, &addr, &port);
+	if (rc == 0 && sk->domain == AF_INET6 && sk->type != SOCK_STREAM)
+		rc = sock_dgram_connect6(sk, &r->addr, &addr);
+	if (rc == 0)
+		rc = sock_scope(sk, &r->addr, &addr);
 	if (rc) {
 		/* the attempt failed at once: its filler goes now */
 		if (sk->type == SOCK_STREAM && r->filler)
@@ -651,27 +782,29 @@ static int kept_index(int level, int name)
  * and sock_bindtoindex_locked(). The names a program may bind to are the
  * stack's interfaces as the program sees them: the link (the TAP or pcap
  * interface, by its kernel name) and "lo" (the stack's own loopback); any
- * other name is ENODEV. The socket keeps the interface's index in this
- * namespace, which SO_BINDTOIFINDEX reads; an index is taken as Linux
- * takes it, unchecked. As Linux since 5.7, any user may bind an unbound
- * socket; changing or removing a binding takes CAP_NET_RAW (here: root,
- * from the credentials of the program's connection). The stack has one
- * link besides its loopback: the binding is kept and read back, and
- * changes no route (ustack(7)).
+ * other name is ENODEV. The engine's socket keeps the interface as the
+ * daemon numbers them (STACK_IF_LINK, STACK_IF_LOOPBACK: libclient maps
+ * the program's SO_BINDTOIFINDEX indexes both ways, as scope ids); an
+ * index of no interface of the stack is ENODEV. As Linux since 5.7, any
+ * user may bind an unbound socket; changing or removing a binding takes
+ * CAP_NET_RAW (here: root, from the credentials of the program's
+ * connection). The stack has one link besides its loopback: the binding
+ * gives link-local addresses their interface and changes no route
+ * (ustack(7)).
  */
 static int bind_dev_index(struct sock *sk, const struct ustack_sockopt *o)
 {
 	char name[IFNAMSIZ] = "";
-	unsigned idx;
 
 	/* Linux: the name is cut to IFNAMSIZ - 1 bytes, "" or none unbinds */
 	memcpy(name, o->val, o->len < IFNAMSIZ - 1 ? o->len : IFNAMSIZ - 1);
 	if (!name[0])
 		return 0;
-	if (strcmp(name, "lo") && strcmp(name, ctl_link(sk->t->ctl)))
-		return -ENODEV;
-	idx = if_nametoindex(name);
-	return idx ? (int)idx : -ENODEV;
+	if (!strcmp(name, "lo"))
+		return STACK_IF_LOOPBACK;
+	if (!strcmp(name, ctl_link(sk->t->ctl)))
+		return STACK_IF_LINK;
+	return -ENODEV;
 }
 
 static int req_bindtodevice(struct sock *sk, const struct ustack_sockopt *o)
@@ -687,29 +820,27 @@ static int req_bindtodevice(struct sock *sk, const struct ustack_sockopt *o)
 			return -EINVAL;
 		memcpy(&idx, o->val, sizeof(int));
 	}
-	if (sk->bound_ifindex && sk->uid != 0)
+	if (sock_bound_if(sk) && sk->uid != 0)
 		return -EPERM;          /* CAP_NET_RAW */
 	if (idx < 0)
 		return -EINVAL;
-	sk->bound_ifindex = idx;
-	return 0;
+	return sk->proto->setopt(sk, SOL_SOCKET, SO_BINDTOIFINDEX, idx);
 }
 
 /* getsockopt(SO_BINDTODEVICE): the name, none (length 0) when unbound;
  * a buffer shorter than IFNAMSIZ is EINVAL, as Linux */
-static int get_bindtodevice(const struct sock *sk,
-			    const struct ustack_sockopt *o,
+static int get_bindtodevice(struct sock *sk, const struct ustack_sockopt *o,
 			    struct ustack_sockopt *out)
 {
-	char name[IF_NAMESIZE];
+	unsigned idx = sock_bound_if(sk);
+	const char *name;
 
 	out->len = 0;
-	if (!sk->bound_ifindex)
+	if (!idx)
 		return 0;
 	if (o->len < IFNAMSIZ)
 		return -EINVAL;
-	if (!if_indextoname((unsigned)sk->bound_ifindex, name))
-		return -ENXIO;
+	name = idx == STACK_IF_LOOPBACK ? "lo" : ctl_link(sk->t->ctl);
 	out->len = (uint32_t)strlen(name) + 1;
 	memcpy(out->val, name, out->len);
 	return 0;
@@ -737,6 +868,8 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 				  l.l_onoff ? l.l_linger : -1);
 		return 0;
 	}
+	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
+		return sock_icmp6_filter(sk, o, NULL);
 	if (o->len < sizeof(int)) {
 		if (o->len == 0)
 			return -EINVAL;
@@ -744,8 +877,9 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	} else {
 		memcpy(&val, o->val, sizeof(int));
 	}
-	if (o->level == IPPROTO_IPV6)
-		return -ENOPROTOOPT;    /* an AF_INET socket: ip_setsockopt() */
+	if (o->level == IPPROTO_IPV6)   /* an AF_INET socket: ip_setsockopt() */
+		return sk->domain == AF_INET6 ? sock_inet6_setopt(sk, o) :
+		       -ENOPROTOOPT;
 	/* Linux: CAP_NET_ADMIN, which here is root's */
 	if (o->level == SOL_SOCKET && sk->uid != 0 &&
 	    (o->name == SO_RCVBUFFORCE || o->name == SO_SNDBUFFORCE))
@@ -789,9 +923,6 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		case SO_PROTOCOL:
 			val = sk->protocol;
 			goto give;
-		case SO_BINDTOIFINDEX:
-			val = sk->bound_ifindex;
-			goto give;
 		case SO_BINDTODEVICE:
 			return get_bindtodevice(sk, o, out);
 		case SO_LINGER: {
@@ -803,6 +934,14 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 			return 0;
 		}
 		}
+	}
+	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
+		return sock_icmp6_filter(sk, o, out);
+	if (o->level == IPPROTO_IPV6 && sk->domain == AF_INET6) {
+		rc = sock_inet6_getopt(sk, o->name, &val);
+		if (rc)
+			return rc;
+		goto give;
 	}
 	if (o->level == IPPROTO_IPV6)
 		return -EOPNOTSUPP;     /* an AF_INET socket: ip_getsockopt() */
@@ -848,7 +987,7 @@ static int req_sendto(struct sock *sk, const void *body, size_t len)
 		rc = sock_addr_in(sk, &h.addr, &addr, &port);
 		if (rc)
 			return rc;
-		rc = sk->proto->sendto(sk, data, h.len, &addr, port, mp);
+		rc = sock_sendto_addr(sk, data, h.len, &h.addr, &addr, port, mp);
 	}
 	sock_settle(sk);
 	return rc < 0 ? rc : (int)h.len;

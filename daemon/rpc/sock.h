@@ -101,6 +101,7 @@ bool sock_owner_of(const void *user, struct sock_owner *o);
 /* A UDP socket as netstat shows it. */
 struct sock_udp_view {
 	struct sock_owner owner;
+	int domain;                     /* AF_INET, AF_INET6 */
 	struct ip_addr laddr, raddr;    /* the engine's (IPv4 or IPv6) */
 	uint16_t lport, rport;
 	bool connected;

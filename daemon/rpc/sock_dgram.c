@@ -192,6 +192,64 @@ static int dg_setopt_ip(struct sock *sk, int name, int val)
 	return -ENOPROTOOPT;
 }
 
+/* do_ipv6_setsockopt(): the IPv6 options of an AF_INET6 datagram socket
+ * (V6ONLY is the protocol's, the rest sock_inet6.c keeps) */
+static int dg_setopt_ipv6(struct sock *sk, int name, int val)
+{
+	switch (name) {
+	case IPV6_UNICAST_HOPS:
+		return dgram_setopt(sk->dg, DGRAM_IP6_UNICAST_HOPS, val);
+	case IPV6_TCLASS:
+		return dgram_setopt(sk->dg, DGRAM_IP6_TCLASS, val);
+	case IPV6_MULTICAST_HOPS:
+		return dgram_setopt(sk->dg, DGRAM_IP6_MULTICAST_HOPS, val);
+	case IPV6_MULTICAST_LOOP:
+		return dgram_setopt(sk->dg, DGRAM_IP6_MULTICAST_LOOP, val);
+	case IPV6_RECVERR:
+		return dgram_setopt(sk->dg, DGRAM_IP6_RECVERR, val);
+	case IPV6_MTU_DISCOVER:
+		return dgram_setopt(sk->dg, DGRAM_IP_MTU_DISCOVER, val);
+	case IPV6_RECVPKTINFO:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_PKTINFO6, val);
+		return 0;
+	case IPV6_RECVHOPLIMIT:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_HOPLIMIT, val);
+		return 0;
+	case IPV6_RECVTCLASS:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_TCLASS, val);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int dg_getopt_ipv6(struct sock *sk, int name, int *val)
+{
+	switch (name) {
+	case IPV6_UNICAST_HOPS:
+		return dgram_getopt(sk->dg, DGRAM_IP6_UNICAST_HOPS, val);
+	case IPV6_TCLASS:
+		return dgram_getopt(sk->dg, DGRAM_IP6_TCLASS, val);
+	case IPV6_MULTICAST_HOPS:
+		return dgram_getopt(sk->dg, DGRAM_IP6_MULTICAST_HOPS, val);
+	case IPV6_MULTICAST_LOOP:
+		return dgram_getopt(sk->dg, DGRAM_IP6_MULTICAST_LOOP, val);
+	case IPV6_RECVERR:
+		return dgram_getopt(sk->dg, DGRAM_IP6_RECVERR, val);
+	case IPV6_MTU_DISCOVER:
+		return dgram_getopt(sk->dg, DGRAM_IP_MTU_DISCOVER, val);
+	case IPV6_RECVPKTINFO:
+		*val = !!(sk->dg_cmsg & USTACK_CM_PKTINFO6);
+		return 0;
+	case IPV6_RECVHOPLIMIT:
+		*val = !!(sk->dg_cmsg & USTACK_CM_HOPLIMIT);
+		return 0;
+	case IPV6_RECVTCLASS:
+		*val = !!(sk->dg_cmsg & USTACK_CM_TCLASS);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
 /**
  * dg_setopt() - the options every datagram socket has
  * @sk: the socket
@@ -207,6 +265,8 @@ int dg_setopt(struct sock *sk, int level, int name, int val)
 		return dg_setopt_socket(sk, name, val);
 	if (level == IPPROTO_IP)
 		return dg_setopt_ip(sk, name, val);
+	if (level == IPPROTO_IPV6)
+		return dg_setopt_ipv6(sk, name, val);
 	return -ENOPROTOOPT;
 }
 
@@ -253,6 +313,8 @@ int dg_getopt(struct sock *sk, int level, int name, int *val)
 {
 	if (level == IPPROTO_IP)
 		return dg_getopt_ip(sk, name, val);
+	if (level == IPPROTO_IPV6)
+		return dg_getopt_ipv6(sk, name, val);
 	if (level != SOL_SOCKET)
 		return -ENOPROTOOPT;
 	switch (name) {
@@ -333,8 +395,11 @@ int dg_ioctl(struct sock *sk, unsigned long req, int *val)
  * @m: the meta block the program sent, or NULL
  * @tx: filled in
  *
- * Return: 0, -EINVAL (TTL out of range), -ENODEV (IP_PKTINFO names an
- * interface other than the stack's)
+ * IP_PKTINFO's and IPV6_PKTINFO's interface must be the stack's (the
+ * link, or for IPv6 the loopback too); an unspecified source means the
+ * route's.
+ *
+ * Return: 0, -EINVAL (TTL out of range), -ENODEV (another interface)
  */
 int dg_tx(const struct ustack_dgram_meta *m, struct dgram_tx *tx)
 {
@@ -350,9 +415,17 @@ int dg_tx(const struct ustack_dgram_meta *m, struct dgram_tx *tx)
 			return -EINVAL;
 		tx->ttl = m->ttl;
 	}
-	if (m->cmsg & USTACK_CM_TOS)
+	if (m->cmsg & USTACK_CM_HOPLIMIT)
+		tx->ttl = m->ttl;
+	if (m->cmsg & (USTACK_CM_TOS | USTACK_CM_TCLASS))
 		tx->tos = m->tos;
-	if (m->cmsg & USTACK_CM_PKTINFO) {
+	if (m->cmsg & USTACK_CM_PKTINFO6) {
+		if (m->ifindex > STACK_IF_LOOPBACK)
+			return -ENODEV;
+		tx->src = ip6(m->spec_dst);
+		if (ip_addr_is_any(&tx->src))
+			tx->src = ip_any(IP_NONE);
+	} else if (m->cmsg & USTACK_CM_PKTINFO) {
 		if (m->ifindex > 1)
 			return -ENODEV;
 		memcpy(&a, m->spec_dst, 4);
@@ -383,15 +456,18 @@ static int chan_put(struct sock *sk, const struct ustack_dgram_hdr *h,
 	return -1;
 }
 
-/* The 4 bytes, network order, of an IPv4 address the protocol carries as
- * such (ipi_spec_dst, ipi_addr, ee_offender); 0.0.0.0 for another: the
- * protocol has no room for an IPv6 one yet (AF_INET6 sockets are not
- * open to programs) */
-static void dg_v4_bytes(const struct ip_addr *a, uint8_t out[4])
+/* An address's bytes, network order, as the protocol carries them
+ * (ipi_spec_dst, ipi_addr, ipi6_addr, ee_offender): 4 for IPv4, 16 for
+ * IPv6, zeros for none */
+static void dg_addr_bytes(const struct ip_addr *a, uint8_t out[16])
 {
 	uint32_t n = a->family == IP_V4 ? htonl(a->v4) : 0;
 
-	memcpy(out, &n, 4);
+	memset(out, 0, 16);
+	if (a->family == IP_V6)
+		memcpy(out, a->v6, 16);
+	else
+		memcpy(out, &n, 4);
 }
 
 /* A received datagram's header and ancillary data, as the program sees it. */
@@ -409,13 +485,19 @@ static void dg_describe(struct sock *sk, const struct dgram_info *in,
 	h->len = (uint32_t)len;
 	/* the port is 0 for ping and raw: no port */
 	sock_addr_out(sk, &in->src, in->sport, &h->addr);
+	/* a link-local source's scope: the interface it came in on */
+	if (h->addr.scope_id || (in->src.family == IP_V6 &&
+				 ip_addr_is_linklocal(&in->src)))
+		h->addr.scope_id = in->ifindex == DGRAM_IF_LOOPBACK ?
+				   STACK_IF_LOOPBACK : in->ifindex;
 	memset(m, 0, sizeof(*m));
 	m->cmsg = sk->dg_cmsg;
 	m->ttl = in->ttl;
 	m->tos = in->tos;
 	m->ifindex = in->ifindex;
-	dg_v4_bytes(&in->spec_dst, m->spec_dst);
-	dg_v4_bytes(&in->dst, m->dst);
+	m->family = in->dst.family == IP_V6 ? AF_INET6 : AF_INET;
+	dg_addr_bytes(&in->spec_dst, m->spec_dst);
+	dg_addr_bytes(&in->dst, m->dst);
 	m->sec = (int64_t)(rt / 1000000000u);
 	m->nsec = (uint32_t)(rt % 1000000000u);
 }
@@ -497,7 +579,8 @@ static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
 	rc = sock_addr_in(sk, &h->addr, &addr, &port);
 	if (rc)
 		return rc == -EAFNOSUPPORT ? -ENETUNREACH : rc;
-	return sk->proto->sendto(sk, chan_buf + off, h->len, &addr, port, m);
+	return sock_sendto_addr(sk, chan_buf + off, h->len, &h->addr, &addr,
+				port, m);
 }
 
 /**
@@ -570,7 +653,7 @@ static void dg_errq_entry(struct sock *sk, struct ustack_dgerr_reply *r,
 	r->ee.type = ee.type;
 	r->ee.code = ee.code;
 	r->ee.info = ee.info;
-	dg_v4_bytes(&ee.offender, r->ee.offender);
+	dg_addr_bytes(&ee.offender, r->ee.offender);
 	sock_addr_out(sk, &ee.addr, ee.port, &r->name);
 	r->full_len = (uint32_t)len;
 	r->len = (uint32_t)(len < USTACK_DGERR_PAYLOAD_MAX ?

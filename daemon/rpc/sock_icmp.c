@@ -96,6 +96,14 @@ static int si_reuse(struct sock *sk, int name, int val, bool set)
 
 static int sp_setopt(struct sock *sk, int level, int name, int val)
 {
+	if (level == SOL_SOCKET && name == SO_BINDTOIFINDEX &&
+	    sk->type == SOCK_DGRAM) {
+		int rc = ping_set_bound_if(sk->e.ping, (unsigned)val);
+
+		if (rc == 0)
+			sk->bound_if = (uint8_t)val;
+		return rc;
+	}
 	if (level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT))
 		return si_reuse(sk, name, val, true);
 	return dg_setopt(sk, level, name, val);
@@ -103,6 +111,11 @@ static int sp_setopt(struct sock *sk, int level, int name, int val)
 
 static int sp_getopt(struct sock *sk, int level, int name, int *val)
 {
+	if (level == SOL_SOCKET && name == SO_BINDTOIFINDEX &&
+	    sk->type == SOCK_DGRAM) {
+		*val = sk->bound_if;
+		return 0;
+	}
 	if (level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT)) {
 		*val = si_reuse(sk, name, 0, false);
 		return 0;

@@ -26,6 +26,17 @@ enum sock_kept_opt {
 	KEPT_MAX
 };
 
+/* IPPROTO_IPV6 options an AF_INET6 socket keeps (sock_inet6.c) */
+enum sock_kept6_opt {
+	KEPT6_UNICAST_HOPS, KEPT6_TCLASS, KEPT6_MULTICAST_HOPS,
+	KEPT6_MULTICAST_LOOP, KEPT6_MULTICAST_IF, KEPT6_RECVERR,
+	KEPT6_RECVPKTINFO, KEPT6_RECVHOPLIMIT, KEPT6_RECVTCLASS,
+	KEPT6_MTU_DISCOVER, KEPT6_V6ONLY,
+	KEPT6_MAX
+};
+
+struct sock_group;
+
 struct sock {
 	struct sock *next, *prev;       /* all sockets */
 	struct sock *hnext;             /* cookie hash chain */
@@ -78,12 +89,12 @@ struct sock {
 	int user_mss;                   /* TCP_MAXSEG set, 0: none */
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
 	int kept[KEPT_MAX];
-	/* SO_BINDTODEVICE/SO_BINDTOIFINDEX: the interface's index in the
-	 * program's namespace, 0: not bound */
-	int bound_ifindex;
+	int ip6_kept[KEPT6_MAX];        /* AF_INET6 (sock_inet6.c) */
+	struct sock_group *groups;      /* IPV6_JOIN_GROUP memberships */
 	/* datagram sockets (sock_dgram.c) */
 	struct dgram *dg;               /* the engine socket's common part */
 	uint32_t dg_cmsg;               /* USTACK_CM_* the program asked for */
+	uint8_t bound_if;               /* ping: SO_BINDTOIFINDEX */
 	unsigned dg_flags;              /* DG_* (sock_dgram.h) */
 	union {
 		struct udp_sock *udp;
@@ -172,8 +183,18 @@ void sock_reply_pending(struct sock *sk, int status);
 int sock_tcp_info(struct sock *sk, void *out, size_t len);
 int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
 		 struct ip_addr *addr, uint16_t *port);
-void sock_addr_out(const struct sock *sk, const struct ip_addr *addr,
+void sock_addr_out(struct sock *sk, const struct ip_addr *addr,
 		   uint16_t port, struct ustack_sockaddr *ua);
+int sock_sendto_addr(struct sock *sk, const void *data, size_t len,
+		     const struct ustack_sockaddr *ua,
+		     const struct ip_addr *addr, uint16_t port,
+		     const struct ustack_dgram_meta *meta);
+void sock_inet6_init(struct sock *sk);
+void sock_inet6_fini(struct sock *sk);
+int sock_inet6_setopt(struct sock *sk, const struct ustack_sockopt *o);
+int sock_inet6_getopt(struct sock *sk, int name, int *val);
+int sock_icmp6_filter(struct sock *sk, const struct ustack_sockopt *o,
+		      struct ustack_sockopt *out);
 int sock_dgram_dgerr(struct sock *sk, const struct ustack_dgerr_req *req,
 		     void *reply, size_t *reply_len);
 

@@ -361,7 +361,11 @@ static int st_opt(int level, int name)
 		case SO_REUSEPORT: return TCP_SO_REUSEPORT;
 		case SO_KEEPALIVE: return TCP_SO_KEEPALIVE;
 		case SO_LINGER: return TCP_SO_LINGER;
+		case SO_BINDTOIFINDEX: return TCP_SO_BINDTOIFINDEX;
 		}
+	} else if (level == IPPROTO_IPV6) {
+		if (name == IPV6_V6ONLY)
+			return TCP_IP6_V6ONLY;
 	} else if (level == IPPROTO_TCP) {
 		switch (name) {
 		case TCP_NODELAY: return TCP_OPT_NODELAY;
@@ -738,6 +742,8 @@ static void st_accept(struct sock *l)
 			c->uid = l->uid;
 			memcpy(c->comm, l->comm, sizeof(c->comm));
 			memcpy(c->kept, l->kept, sizeof(c->kept));
+			/* and the IPv6 ones (tcp_v6_syn_recv_sock()) */
+			memcpy(c->ip6_kept, l->ip6_kept, sizeof(c->ip6_kept));
 			c->user_mss = l->user_mss;
 			c->user_sndbuf = l->user_sndbuf;
 			c->user_rcvbuf = l->user_rcvbuf;

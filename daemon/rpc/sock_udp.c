@@ -70,6 +70,10 @@ static int su_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 
 static int su_setopt(struct sock *sk, int level, int name, int val)
 {
+	if (level == SOL_SOCKET && name == SO_BINDTOIFINDEX)
+		return udp_setsockopt(sk->e.udp, UDP_SO_BINDTOIFINDEX, val);
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+		return udp_setsockopt(sk->e.udp, UDP_IP6_V6ONLY, val);
 	if (level == SOL_SOCKET && name == SO_REUSEADDR)
 		return udp_setsockopt(sk->e.udp, UDP_SO_REUSEADDR, val);
 	if (level == SOL_SOCKET && name == SO_REUSEPORT)
@@ -79,6 +83,10 @@ static int su_setopt(struct sock *sk, int level, int name, int val)
 
 static int su_getopt(struct sock *sk, int level, int name, int *val)
 {
+	if (level == SOL_SOCKET && name == SO_BINDTOIFINDEX)
+		return udp_getsockopt(sk->e.udp, UDP_SO_BINDTOIFINDEX, val);
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+		return udp_getsockopt(sk->e.udp, UDP_IP6_V6ONLY, val);
 	if (level == SOL_SOCKET && name == SO_REUSEADDR)
 		return udp_getsockopt(sk->e.udp, UDP_SO_REUSEADDR, val);
 	if (level == SOL_SOCKET && name == SO_REUSEPORT)

@@ -80,6 +80,9 @@ void dgram_init(struct dgram *dg, struct stack *s, enum dgram_kind kind)
 	dg->kind = (uint8_t)kind;
 	dg->pmtudisc = DGRAM_PMTU_WANT;
 	dg->mc_ttl = 1;
+	dg->hops6 = -1;
+	dg->mc_hops6 = 1;
+	dg->mc_loop6 = true;
 	dg->mc_loop = true;
 	dg->rcvbuf = UDP_RCVBUF_DEFAULT;
 	dg->sndbuf = UDP_SNDBUF_DEFAULT;
@@ -321,7 +324,13 @@ bool dgram_report(struct dgram *dg, const struct dgram_ee *ee, bool harderr,
 		  bool connected, const struct dgram_info *in,
 		  const void *payload, size_t len)
 {
-	if (!dg->recverr) {
+	/* IPv4's errors follow IP_RECVERR alone, as Linux's inet_sock;
+	 * IPv6's IPV6_RECVERR, or IP_RECVERR too (the engine's own callers
+	 * set only that; Linux would ask IPV6_RECVERR) */
+	bool on = ee->origin == DGRAM_EE_ICMP6 ? dg->recverr6 || dg->recverr :
+		  dg->recverr;
+
+	if (!on) {
 		if (!harderr || !connected)
 			return false;
 	} else {
@@ -341,7 +350,8 @@ static void dgram_local_error(struct dgram *dg, int err,
 			       .info = info, .addr = *addr, .port = port };
 	struct dgram_info in = { .time = dg->s->now };
 
-	if (!dg->recverr)
+	if (!(addr->family == IP_V6 ? dg->recverr6 || dg->recverr :
+	      dg->recverr))
 		return;
 	dgram_queue_error(dg, &ee, &in, NULL, 0);
 	dgram_event(dg, DGRAM_EV_ERROR);
@@ -425,6 +435,36 @@ int dgram_take_error(struct dgram *dg)
 	return -e;
 }
 
+/* do_ipv6_setsockopt()'s checks: -1 restores the default, 0 is a hop
+ * limit like another */
+static int dgram_setopt6(struct dgram *dg, enum dgram_opt opt, int val)
+{
+	switch (opt) {
+	case DGRAM_IP6_UNICAST_HOPS:
+		if (val < -1 || val > 255)
+			return -EINVAL;
+		dg->hops6 = (int16_t)val;
+		return 0;
+	case DGRAM_IP6_TCLASS:
+		if (val < -1 || val > 255)
+			return -EINVAL;
+		dg->tclass6 = val < 0 ? 0 : (uint8_t)val;
+		return 0;
+	case DGRAM_IP6_MULTICAST_HOPS:
+		if (val < -1 || val > 255)
+			return -EINVAL;
+		dg->mc_hops6 = val < 0 ? 1 : (uint8_t)val;
+		return 0;
+	case DGRAM_IP6_MULTICAST_LOOP:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		dg->mc_loop6 = val != 0;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
 /**
  * dgram_setopt() - set a socket option every datagram socket has
  * @dg: the socket
@@ -464,6 +504,11 @@ int dgram_setopt(struct dgram *dg, enum dgram_opt opt, int val)
 		if (!dg->recverr)
 			dgram_purge_errq(dg);
 		return 0;
+	case DGRAM_IP6_RECVERR:
+		dg->recverr6 = val != 0;
+		if (!dg->recverr6)
+			dgram_purge_errq(dg);
+		return 0;
 	case DGRAM_IP_MTU_DISCOVER:
 		if (val < DGRAM_PMTU_DONT || val > DGRAM_PMTU_OMIT)
 			return -EINVAL;
@@ -479,8 +524,9 @@ int dgram_setopt(struct dgram *dg, enum dgram_opt opt, int val)
 	case DGRAM_IP_MULTICAST_LOOP:
 		dg->mc_loop = val != 0;
 		return 0;
+	default:
+		return dgram_setopt6(dg, opt, val);
 	}
-	return -ENOPROTOOPT;
 }
 
 /**
@@ -512,6 +558,9 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
 	case DGRAM_IP_RECVERR:
 		*val = dg->recverr;
 		return 0;
+	case DGRAM_IP6_RECVERR:
+		*val = dg->recverr6;
+		return 0;
 	case DGRAM_IP_MTU_DISCOVER:
 		*val = dg->pmtudisc;
 		return 0;
@@ -520,6 +569,18 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
 		return 0;
 	case DGRAM_IP_MULTICAST_LOOP:
 		*val = dg->mc_loop;
+		return 0;
+	case DGRAM_IP6_UNICAST_HOPS:
+		*val = dg->hops6 >= 0 ? dg->hops6 : dg->s->nif.in6.hop_limit;
+		return 0;
+	case DGRAM_IP6_TCLASS:
+		*val = dg->tclass6;
+		return 0;
+	case DGRAM_IP6_MULTICAST_HOPS:
+		*val = dg->mc_hops6;
+		return 0;
+	case DGRAM_IP6_MULTICAST_LOOP:
+		*val = dg->mc_loop6;
 		return 0;
 	case DGRAM_SO_RCVBUFFORCE:
 	case DGRAM_SO_SNDBUFFORCE:
@@ -551,19 +612,19 @@ uint32_t dgram_path_mtu(struct stack *s, const struct ip_addr *dst)
 	return nif ? nif->mtu : s->cfg.mtu;
 }
 
-/* The TTL (Hop Limit) and TOS of one datagram: the socket's, the group's
- * for multicast, the sendmsg's over both. IPv6 has its defaults (the
- * interface's hop limit, 1 to a group, class 0): the IPv6 options come
- * with AF_INET6 sockets for programs. */
+/* The TTL (Hop Limit) and TOS (Traffic Class) of one datagram: the
+ * socket's for its family (IPv6: IPV6_UNICAST_HOPS, IPV6_TCLASS, where a
+ * hop limit of 0 goes out as 0), the group's for multicast, the sendmsg's
+ * over both. */
 static void dgram_tx_ip(const struct dgram *dg, const struct ip_addr *dst,
 			const struct dgram_tx *tx, struct ip_tx *itx)
 {
 	bool v6 = dst->family == IP_V6;
 
-	itx->ttl = v6 ? 0 : dg->ttl;
-	itx->tos = v6 ? 0 : dg->tos;
+	itx->ttl = v6 ? (dg->hops6 > 0 ? (uint8_t)dg->hops6 : 0) : dg->ttl;
+	itx->tos = v6 ? dg->tclass6 : dg->tos;
 	if (ip_addr_is_multicast(dst))
-		itx->ttl = dg->mc_ttl;
+		itx->ttl = v6 ? dg->mc_hops6 : dg->mc_ttl;
 	if (tx && tx->ttl > 0)
 		itx->ttl = (uint8_t)tx->ttl;
 	if (tx && tx->tos >= 0)

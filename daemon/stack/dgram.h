@@ -88,6 +88,15 @@ enum dgram_opt {
 	DGRAM_IP_MTU_DISCOVER,       /* enum dgram_pmtu */
 	DGRAM_IP_MULTICAST_TTL,      /* 0..255 (1); -1 restores the default */
 	DGRAM_IP_MULTICAST_LOOP,     /* bool (1); kept: no group is joined */
+	/* IPv6 has its own, as Linux's ipv6_pinfo (an AF_INET6 socket's
+	 * IPv4 datagrams take the IP_* ones) */
+	DGRAM_IP6_UNICAST_HOPS,      /* -1..255; -1: the interface's */
+	DGRAM_IP6_TCLASS,            /* -1..255; -1: 0 */
+	DGRAM_IP6_MULTICAST_HOPS,    /* -1..255; -1: 1 */
+	DGRAM_IP6_MULTICAST_LOOP,    /* bool (1) */
+	DGRAM_IP6_RECVERR,           /* bool; IPv6's errors (IP_RECVERR:
+				      * both families'); off purges the
+				      * error queue */
 };
 
 struct stack;
@@ -102,7 +111,12 @@ struct dgram {
 	uint8_t pmtudisc;            /* enum dgram_pmtu */
 	uint8_t mc_ttl;              /* TTL of what goes to a group */
 	bool mc_loop;
+	int16_t hops6;               /* IPV6_UNICAST_HOPS, -1: default */
+	uint8_t tclass6;             /* IPV6_TCLASS */
+	uint8_t mc_hops6;            /* IPV6_MULTICAST_HOPS */
+	bool mc_loop6;
 	bool recverr, broadcast;
+	bool recverr6;               /* IPV6_RECVERR */
 	int err;                     /* pending error, positive errno */
 	uint32_t rcvbuf, sndbuf;     /* as getsockopt shows them */
 	size_t rmem;                 /* charged for both queues */

@@ -245,6 +245,16 @@ struct stack_ifaddr {
 	uint64_t preferred_left;     /* ns; UINT64_MAX: forever */
 	uint64_t valid_left;
 };
+/* One RDNSS server or DNSSL domain an RA gave (RFC 8106) */
+struct stack_dns {
+	unsigned ifindex;            /* STACK_IF_LINK */
+	bool search;                 /* DNSSL: @name; RDNSS: @addr */
+	uint8_t addr[16];
+	char name[255];              /* dotted, NUL-terminated */
+	uint64_t left;               /* ns of lifetime left; UINT64_MAX: forever */
+};
+unsigned stack_dns_list(const struct stack *s, uint64_t now,
+			struct stack_dns *out, unsigned max);
 unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
 			  struct stack_neigh *out, unsigned max);
 unsigned stack_route_list(const struct stack *s, unsigned start,

@@ -60,11 +60,13 @@ SOCK=$TMP/bg.sock
 ip netns exec "$NS" "$USTACKD" --tap ustk0 --addr 192.0.2.2/24 --socket "$SOCK"; rc=$?
 check "background start: parent exits 0" test $rc -eq 0
 check "background start: the socket exists as the parent returns" test -S "$SOCK"
+# the control protocol's version, as the daemon speaks it
+PROTO_VERSION=$(sed -n 's/^#define USTACK_PROTO_VERSION \([0-9]*\).*/\1/p' proto/ustack_proto.h)
 pid=$(python3 -c '
 import socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
-s.send(struct.pack("<IHHIIiI", 0x75737463, 2, 1, 24, 1, 0, 0))
-print(struct.unpack("<II", s.recv(4096)[24:32])[1])' "$SOCK")
+s.send(struct.pack("<IHHIIiI", 0x75737463, int(sys.argv[2]), 1, 24, 1, 0, 0))
+print(struct.unpack("<II", s.recv(4096)[24:32])[1])' "$SOCK" "$PROTO_VERSION")
 if [ -n "$pid" ]; then
 	PIDS+=("$pid")
 	kill -TERM "$pid"

@@ -81,14 +81,14 @@ def conn():
     s.connect(sys.argv[1])
     return s
 def hello(s):
-    s.send(struct.pack(HDR, 0x75737463, 2, 1, 24, 7, 0, 0))
+    s.send(struct.pack(HDR, 0x75737463, int(sys.argv[2]), 1, 24, 7, 0, 0))
     r = s.recv(65536)
     magic, ver, typ, ln, seq, status, flags = struct.unpack(HDR, r[:24])
     pv, pid = struct.unpack('<II', r[24:32])
     return typ, seq, status, pid, r[32:].split(b'\0')[0].decode()
 s = conn()
 print('hello', *hello(s))
-s.send(struct.pack(HDR, 0x75737463, 2, 999, 24, 8, 0, 0))
+s.send(struct.pack(HDR, 0x75737463, int(sys.argv[2]), 999, 24, 8, 0, 0))
 r = s.recv(65536)
 print('unknown-type-status', struct.unpack(HDR, r[:24])[5])
 s.send(b'garbage that is not a message at all')
@@ -96,7 +96,9 @@ print('after-garbage', repr(s.recv(65536)))
 print('new-client', *hello(conn()))
 PY
 )
-out=$(python3 -c "$py" "$SOCK" 2>&1)
+# the control protocol's version, as the daemon speaks it
+PROTO_VERSION=$(sed -n 's/^#define USTACK_PROTO_VERSION \([0-9]*\).*/\1/p' proto/ustack_proto.h)
+out=$(python3 -c "$py" "$SOCK" "$PROTO_VERSION" 2>&1)
 check "control: HELLO answered with the daemon's pid" \
 	grep -q "^hello 32769 7 0 $DPID " <<<"$out"
 check "control: unknown request type gets -EINVAL" \

@@ -82,10 +82,11 @@ after=$(tap_rx)
 check "nothing crossed the TAP meanwhile ($before, $after frames)" \
 	test $((after - before)) -le 2
 out=$(C netstat -n)
+LO='(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\])'
 # whichever side closed first holds TIME_WAIT: http.server closes after its
 # reply, curl once it has Content-Length bytes (a race, on a kernel too)
 check "netstat shows the connection's TIME_WAIT on 127.0.0.1" \
-	grep -qE '^tcp .*127\.0\.0\.1:([0-9]+ +127\.0\.0\.1:8000|8000 +127\.0\.0\.1:[0-9]+) +TIME_WAIT' <<<"$out"
+	grep -qE "^tcp6? .*$LO:([0-9]+ +$LO:8000|8000 +$LO:[0-9]+) +TIME_WAIT" <<<"$out"
 
 # UDP: socat echoes under ustack, on 0.0.0.0 (its replies come from
 # 127.0.0.1, as on the kernel) and on 127.9.9.9 (any address of the

@@ -24,6 +24,7 @@ import os, random, resource, socket, struct, sys, time
 HDR = '<IHHIIiI'
 MAGIC = 0x75737463
 path = sys.argv[1]
+VERSION = int(sys.argv[3])
 random.seed(4)
 resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
 
@@ -33,7 +34,9 @@ def conn():
     s.connect(path)
     return s
 
-def msg(typ, body=b'', seq=1, ver=2, magic=MAGIC, ln=None, flags=0, status=0):
+def msg(typ, body=b'', seq=1, ver=None, magic=MAGIC, ln=None, flags=0, status=0):
+    if ver is None:
+        ver = VERSION
     if ln is None:
         ln = 24 + len(body)
     return struct.pack(HDR, magic, ver, typ, ln, seq, status, flags) + body
@@ -144,7 +147,9 @@ time.sleep(float(sys.argv[2]))
 PY
 )
 
-in_ns timeout 150 python3 -c "$hostile" "$SOCK" 6 >"$TMP/hostile.out" 2>&1 &
+# the control protocol's version, as the daemon speaks it
+PROTO_VERSION=$(sed -n 's/^#define USTACK_PROTO_VERSION \([0-9]*\).*/\1/p' proto/ustack_proto.h)
+in_ns timeout 150 python3 -c "$hostile" "$SOCK" 6 "$PROTO_VERSION" >"$TMP/hostile.out" 2>&1 &
 HPID=$!
 PIDS+=($HPID)
 for i in $(seq 1200); do grep -q '^asked:' "$TMP/hostile.out" && break; sleep 0.1; done

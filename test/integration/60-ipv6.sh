@@ -72,6 +72,17 @@ in_ns timeout 60 radvd -n -C "$TMP/radvd.conf" -p "$TMP/radvd.pid" -m stderr \
 PIDS+=($!)
 slaac_ok() { C stats --json | python3 -c 'import json,sys; c=json.load(sys.stdin)["counters"]; sys.exit(0 if c["addr6"]["dad_ok"] >= 3 and c["addr6"]["slaac"] >= 1 else 1)'; }
 check "radvd's prefix gives ustack a SLAAC address that passes DAD" wait_for 20 slaac_ok
+dns_ok() { C dns | grep -q 2001:db8:2::53; }
+check "ustackctl dns: radvd's RDNSS server ($(C dns | awk '$2 == "server" {print $3}'))" \
+	wait_for 10 dns_ok
+out=$(C dns --json)
+check "ustackctl dns --json: the server and the search domain, with lifetimes" python3 -c '
+import json, sys
+i = json.loads(sys.argv[1])["interfaces"][0]
+assert i["name"] == "ustk0", i
+assert [s["server"] for s in i["servers"]] == ["2001:db8:2::53"], i
+assert [d["domain"] for d in i["search"]] == ["lab.example"], i
+assert 0 < i["servers"][0]["lifetime_s"] <= 600, i' "$out"
 out=$(C stats --json)
 check "router advertisements counted" python3 -c '
 import json,sys

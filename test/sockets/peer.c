@@ -9,7 +9,8 @@
  *   TCP 7014  reads nothing for 10 s (its window closes), then closes
  *   TCP 7016  backlog 0, accepts each connection only 1.5 s after it is
  *             ready (meanwhile further SYNs are dropped), then echoes
- *   peer ADDR SECONDS
+ *   peer ADDR SECONDS [ADDR6]
+ * With ADDR6, UDP and TCP 7007 echo there too (IPV6_V6ONLY sockets).
  */
 #include <poll.h>
 #include <signal.h>
@@ -31,6 +32,23 @@ static int listener(const char *addr, int type, int port)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    (type == SOCK_STREAM && listen(fd, 64))) {
 		perror("peer");
+		exit(1);
+	}
+	return fd;
+}
+
+static int listener6(const char *addr, int type, int port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET6, type, 0), one = 1;
+
+	inet_pton(AF_INET6, addr, &sa.sin6_addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (type == SOCK_STREAM && listen(fd, 64))) {
+		perror("peer: IPv6");
 		exit(1);
 	}
 	return fd;
@@ -94,7 +112,8 @@ int main(int argc, char **argv)
 {
 	const char *addr = argc > 1 ? argv[1] : "0.0.0.0";
 	time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 30);
-	struct pollfd p[6];
+	struct pollfd p[8];
+	int np = 6;
 	double ready = 0;       /* when 7016 had a connection ready, or 0 */
 
 	signal(SIGCHLD, SIG_IGN);
@@ -105,10 +124,15 @@ int main(int argc, char **argv)
 	p[4] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7014), .events = POLLIN };
 	p[5] = (struct pollfd){ .fd = listener(addr, SOCK_STREAM, 7016), .events = POLLIN };
 	listen(p[5].fd, 0);
+	if (argc > 3) {
+		p[6] = (struct pollfd){ .fd = listener6(argv[3], SOCK_DGRAM, 7007), .events = POLLIN };
+		p[7] = (struct pollfd){ .fd = listener6(argv[3], SOCK_STREAM, 7007), .events = POLLIN };
+		np = 8;
+	}
 	while (time(NULL) < end) {
 		/* 7016: a ready connection waits 1.5 s before accept */
 		p[5].events = ready ? 0 : POLLIN;
-		if (poll(p, 6, ready ? 50 : 200) < 0)
+		if (poll(p, (nfds_t)np, ready ? 50 : 200) < 0)
 			continue;
 		if (p[5].revents)
 			ready = now_s();
@@ -117,27 +141,30 @@ int main(int argc, char **argv)
 			p[5].revents = POLLIN;
 			ready = 0;
 		}
-		if (p[0].revents) {
+		for (int i = 0; i < np; i += 6) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
-			ssize_t n = recvfrom(p[0].fd, buf, sizeof(buf), 0,
-					     (struct sockaddr *)&from, &fl);
-
-			if (n >= 0)
-				sendto(p[0].fd, buf, (size_t)n, 0,
-				       (struct sockaddr *)&from, fl);
-		}
-		for (int i = 1; i < 6; i++) {
-			int c;
+			ssize_t n;
 
 			if (!p[i].revents)
+				continue;
+			n = recvfrom(p[i].fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &fl);
+			if (n >= 0)
+				sendto(p[i].fd, buf, (size_t)n, 0,
+				       (struct sockaddr *)&from, fl);
+		}
+		for (int i = 1; i < np; i++) {
+			int c;
+
+			if (i == 6 || !p[i].revents)
 				continue;
 			c = accept(p[i].fd, NULL, NULL);
 			if (c < 0)
 				continue;
 			if (fork() == 0) {
 				alarm(30);
-				if (i == 1 || i == 5)
+				if (i == 1 || i == 5 || i == 7)
 					tcp_echo(c);
 				else if (i == 2)
 					tcp_reset(c);
