@@ -341,7 +341,10 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	FF_ASSERT(get16(ip + 2) == n, "total length %u in a frame of %zu",
 		  get16(ip + 2), n);
 	FF_ASSERT(ff_cksum(ip, IPV4_HLEN) == 0, "header checksum");
-	FF_ASSERT(f->ttls[ip[8] / 8] & 1 << ip[8] % 8, "TTL %u", ip[8]);
+	/* a group's datagrams go with IP_MULTICAST_TTL, 1 unless set */
+	FF_ASSERT((f->ttls[ip[8] / 8] & 1 << ip[8] % 8) ||
+		  (ipv4_is_multicast(get32(ip + 16)) && ip[8] == 1),
+		  "TTL %u", ip[8]);
 	frag = get16(ip + 6);
 	off = (frag & IP_OFFMASK) * 8u;
 	FF_ASSERT(!(frag & 0x8000), "reserved flag");
