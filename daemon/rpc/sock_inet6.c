@@ -7,9 +7,10 @@
  * the hop limits, the traffic class, the interface of a link-local
  * address; sock_dgram.c the control messages a datagram comes with).
  * What the protocol does not take is kept here with Linux's checks and
- * defaults (do_ipv6_setsockopt(), do_ipv6_getsockopt()): a TCP socket's
- * IPV6_UNICAST_HOPS and IPV6_TCLASS, like its IP_TOS, are kept without
- * changing its segments. Multicast membership (IPV6_JOIN_GROUP,
+ * defaults (do_ipv6_setsockopt(), do_ipv6_getsockopt()); a TCP socket's
+ * IPV6_UNICAST_HOPS and IPV6_TCLASS (and IP_TOS, IP_TTL for its IPv4
+ * traffic) are kept here for reading and go to the engine, which puts
+ * them in its segments' headers. Multicast membership (IPV6_JOIN_GROUP,
  * IPV6_LEAVE_GROUP) is per socket here and per interface in the engine
  * (mld_join()/mld_leave(), which count their users and report with MLD):
  * a socket's groups are left when it closes. The engine delivers a

@@ -363,9 +363,18 @@ static int st_opt(int level, int name)
 		case SO_LINGER: return TCP_SO_LINGER;
 		case SO_BINDTOIFINDEX: return TCP_SO_BINDTOIFINDEX;
 		}
+	} else if (level == IPPROTO_IP) {
+		if (name == IP_TOS)
+			return TCP_IP_TOS;
+		if (name == IP_TTL)
+			return TCP_IP_TTL;
 	} else if (level == IPPROTO_IPV6) {
 		if (name == IPV6_V6ONLY)
 			return TCP_IP6_V6ONLY;
+		if (name == IPV6_TCLASS)
+			return TCP_IP6_TCLASS;
+		if (name == IPV6_UNICAST_HOPS)
+			return TCP_IP6_HOPS;
 	} else if (level == IPPROTO_TCP) {
 		switch (name) {
 		case TCP_NODELAY: return TCP_OPT_NODELAY;

@@ -109,6 +109,10 @@ enum tcp_sockopt {
 			      * IPv6 bind or connect needs one */
 	TCP_IP6_V6ONLY,      /* bool, AF_INET6 only, not once bound */
 	TCP_OPT_USER_TIMEOUT, /* ms, 0: the system's bounds; see tcp_out.c */
+	TCP_IP_TOS,          /* IP_TOS of IPv4 segments (ECN bits the stack's) */
+	TCP_IP_TTL,          /* IP_TTL of IPv4 segments, 1..255 */
+	TCP_IP6_TCLASS,      /* IPV6_TCLASS of IPv6 segments, -1: 0 */
+	TCP_IP6_HOPS,        /* IPV6_UNICAST_HOPS, -1 (or 0): the default */
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };

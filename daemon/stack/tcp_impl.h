@@ -223,6 +223,11 @@ struct tcp_sock {
 	 * retransmission timeout (Linux's retrans_stamp), the first probe of a
 	 * zero window (icsk_probes_tstamp) */
 	unsigned user_timeout_ms;
+	/* what the network layer puts in the header of our segments, per
+	 * family (a dual-stack socket's IPv4 traffic takes IP_TOS/IP_TTL, as
+	 * Linux's): TOS/traffic class without the ECN bits, TTL/hop limit (0:
+	 * the stack's default) */
+	uint8_t ip_tos, ip_ttl, ip6_tclass, ip6_hops;
 	uint64_t rtx_stamp, probe_stamp;
 
 	/* listener */

@@ -295,6 +295,10 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->keepintvl_s = l->keepintvl_s;
 	c->keepcnt = l->keepcnt;
 	c->user_timeout_ms = l->user_timeout_ms;
+	c->ip_tos = l->ip_tos;
+	c->ip_ttl = l->ip_ttl;
+	c->ip6_tclass = l->ip6_tclass;
+	c->ip6_hops = l->ip6_hops;
 	c->sndbuf = l->sndbuf;
 	c->rcvbuf = l->rcvbuf;
 	c->sndbuf_locked = l->sndbuf_locked;

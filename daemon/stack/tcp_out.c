@@ -303,9 +303,11 @@ static void tcp_fill_hdr(uint8_t *h, uint16_t sport, uint16_t dport,
 	put16(h + 18, 0);
 }
 
+/* Send one segment; @sk (NULL: a reset that answers no socket) gives the
+ * TOS or traffic class and TTL or hop limit of its family */
 static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
-			 const struct ip_addr *src, const struct ip_addr *dst,
-			 uint8_t flags)
+			 const struct tcp_sock *sk, const struct ip_addr *src,
+			 const struct ip_addr *dst, uint8_t flags)
 {
 	struct ip_tx tx = { .src = *src, .dst = *dst,
 			    .proto = IP_PROTO_TCP, .flags = IP_TX_DONTFRAG };
@@ -313,6 +315,13 @@ static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
 				     (uint32_t)p->len);
 	int rc;
 
+	if (sk && dst->family == IP_V4) {
+		tx.tos = sk->ip_tos;
+		tx.ttl = sk->ip_ttl;
+	} else if (sk) {
+		tx.tos = sk->ip6_tclass;
+		tx.ttl = sk->ip6_hops;
+	}
 	put16(p->data + 16, inet_fold(inet_sum(p->data, p->len, sum)));
 	CNT(s, tcp_tx);
 	if (flags & TCP_RST)
@@ -392,7 +401,7 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 		sk->bytes_sent += len;
 		sk->last_data_sent = s->now;
 	}
-	rc = tcp_send_pbuf(s, p, &sk->laddr, &sk->raddr, flags);
+	rc = tcp_send_pbuf(s, p, sk, &sk->laddr, &sk->raddr, flags);
 	/* a retransmission (loss probe, fast or timeout): TCP_USER_TIMEOUT
 	 * counts from the oldest unacknowledged send, as Linux's
 	 * retrans_stamp (tcp_retransmit_skb()) */
@@ -503,7 +512,7 @@ void tcp_send_rst_for(struct stack *s, const struct tcp_seg *seg)
 	else
 		tcp_fill_hdr(p->data, seg->dport, seg->sport, 0,
 			     seg->seq + seglen, TCP_HLEN, TCP_RST | TCP_ACK, 0);
-	tcp_send_pbuf(s, p, &seg->dst, &seg->src, TCP_RST);
+	tcp_send_pbuf(s, p, NULL, &seg->dst, &seg->src, TCP_RST);
 }
 
 /* -- the sender ------------------------------------------------------- */

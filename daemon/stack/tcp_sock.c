@@ -973,6 +973,26 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 			return -EINVAL;
 		sk->user_timeout_ms = (unsigned)val;
 		return 0;
+	case TCP_IP_TOS:
+		/* do_ip_setsockopt(): a stream keeps its ECN bits */
+		sk->ip_tos = (uint8_t)(val & ~3);
+		return 0;
+	case TCP_IP_TTL:
+		if (val < 1 || val > 255)
+			return -EINVAL;
+		sk->ip_ttl = (uint8_t)val;
+		return 0;
+	case TCP_IP6_TCLASS:
+	case TCP_IP6_HOPS:
+		if (sk->family != IP_V6)
+			return -ENOPROTOOPT;
+		if (val < -1 || val > 255)
+			return -EINVAL;
+		if (opt == TCP_IP6_TCLASS)
+			sk->ip6_tclass = val < 0 ? 0 : (uint8_t)(val & ~3);
+		else
+			sk->ip6_hops = val < 0 ? 0 : (uint8_t)val;
+		return 0;
 	case TCP_OPT_MAXSEG:
 		if (val && (val < TCP_MIN_MSS || val > 65535 - 40))
 			return -EINVAL;
@@ -1037,6 +1057,12 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 	case TCP_SO_SNDBUFFORCE:
 	case TCP_SO_RCVBUFFORCE:
 		break;               /* Linux: set only */
+	case TCP_IP_TOS:
+	case TCP_IP_TTL:
+	case TCP_IP6_TCLASS:
+	case TCP_IP6_HOPS:
+		break;               /* the socket layer answers, as it keeps
+				      * Linux's defaults and range checks */
 	}
 	return -ENOPROTOOPT;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "60-tcp-harness.h"
+#include "eth.h"
 #include "icmp6.h"
 #include "ipv4.h"
 #include "ipv6.h"
@@ -260,6 +261,65 @@ Test(tcp_dual_v6, packet_too_big_below_the_minimum_ignored, .init = th_setup,
 	th_expect_none();
 	tcp_close(l, T.now);
 	tcp_abort(c, T.now);
+	while (th_pending())
+		T.head++;
+}
+
+/* The frame the engine sent last, from its IP header on */
+static const uint8_t *last_ip(void)
+{
+	cr_assert(T.tail > 0);
+	return T.out[(T.tail - 1) % TH_MAXOUT].data + ETH_HLEN;
+}
+
+/* IP_TOS and IP_TTL shape a dual-stack socket's IPv4 segments,
+ * IPV6_TCLASS and IPV6_UNICAST_HOPS its IPv6 ones (Linux's inet and ipv6
+ * options), without the ECN bits; accepted connections take the
+ * listener's */
+Test(tcp_dual_v6, tos_ttl_tclass_hops_on_the_wire, .init = th_setup,
+     .fini = th_teardown)
+{
+	struct tcp_sock *l = listener(80, false, false), *a4, *a6;
+	struct tcp_seg sa;
+	const uint8_t *ip;
+
+	cr_assert_eq(tcp_setsockopt(l, TCP_IP_TOS, 0x13, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(l, TCP_IP_TTL, 7, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(l, TCP_IP6_TCLASS, 0x2b, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(l, TCP_IP6_HOPS, 9, T.now), 0);
+	cr_expect_eq(tcp_setsockopt(l, TCP_IP_TTL, 0, T.now), -EINVAL);
+	cr_expect_eq(tcp_setsockopt(l, TCP_IP6_HOPS, 256, T.now), -EINVAL);
+	/* IPv6: traffic class 0x28 across the first two bytes, hop limit 9 */
+	sa = syn_to(40000, 80, 1460);
+	ip = last_ip();
+	cr_expect_eq((ip[0] & 0x0f) << 4 | ip[1] >> 4, 0x28);
+	cr_expect_eq(ip[7], 9);
+	ack_of(40000, 80, &sa);
+	cr_assert_eq(tcp_accept(l, &a6), 0);
+	cr_assert_eq(tcp_send(a6, "x", 1, T.now), 1);
+	th_advance(1);
+	ip = last_ip();
+	cr_expect_eq((ip[0] & 0x0f) << 4 | ip[1] >> 4, 0x28, "inherited");
+	cr_expect_eq(ip[7], 9, "inherited");
+	/* IPv4 to the same listener: TOS 0x10, TTL 7 */
+	speak(IP_V4);
+	sa = syn_to(40001, 80, 1480);
+	ip = last_ip();
+	cr_expect_eq(ip[1], 0x10);
+	cr_expect_eq(ip[8], 7);
+	ack_of(40001, 80, &sa);
+	cr_assert_eq(tcp_accept(l, &a4), 0);
+	/* -1: back to the defaults */
+	cr_assert_eq(tcp_setsockopt(a6, TCP_IP6_HOPS, -1, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(a6, TCP_IP6_TCLASS, -1, T.now), 0);
+	tcp_abort(a6, T.now);
+	ip = last_ip();
+	cr_expect_eq(ip[1] >> 4 | (ip[0] & 0x0f) << 4, 0, "tclass 0 again");
+	cr_expect_eq(ip[7], 64, "the default hop limit again");
+	tcp_abort(a4, T.now);
+	ip = last_ip();
+	cr_expect_eq(ip[1], 0x10, "the RST of an IPv4 connection too");
+	tcp_close(l, T.now);
 	while (th_pending())
 		T.head++;
 }
