@@ -25,28 +25,6 @@
 static const char *peer;
 static char link_name[IFNAMSIZ];
 
-/* The name of the interface whose subnet holds PEER (not lo) */
-static int find_link(void)
-{
-	struct ifaddrs *ifa0, *ifa;
-	struct in_addr p;
-
-	inet_pton(AF_INET, peer, &p);
-	if (getifaddrs(&ifa0))
-		return -1;
-	for (ifa = ifa0; ifa; ifa = ifa->ifa_next) {
-		const struct sockaddr_in *a = (const void *)ifa->ifa_addr;
-		const struct sockaddr_in *m = (const void *)ifa->ifa_netmask;
-
-		if (a && m && a->sin_family == AF_INET &&
-		    !((a->sin_addr.s_addr ^ p.s_addr) & m->sin_addr.s_addr) &&
-		    strcmp(ifa->ifa_name, "lo"))
-			snprintf(link_name, sizeof(link_name), "%s", ifa->ifa_name);
-	}
-	freeifaddrs(ifa0);
-	return link_name[0] ? 0 : -1;
-}
-
 static int bind_dev(int fd, const char *name, socklen_t len)
 {
 	return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, len);
@@ -198,7 +176,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	peer = argv[1];
-	if (find_link()) {
+	if (link_of(peer, link_name)) {
 		line("no interface holds %s", peer);
 		return 1;
 	}

@@ -11,6 +11,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,31 @@ static inline __attribute__((format(printf, 1, 2))) void line(const char *fmt, .
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
+}
+
+/* The name of the interface (not lo) whose IPv4 subnet holds @peer, into
+ * @name (IFNAMSIZ bytes): the link to the peer, whatever the run calls it.
+ * Needs <ifaddrs.h> and <net/if.h>. Return: 0, or -1 if none */
+static inline int link_of(const char *peer, char *name)
+{
+	struct ifaddrs *ifa0, *ifa;
+	struct in_addr p;
+
+	name[0] = 0;
+	inet_pton(AF_INET, peer, &p);
+	if (getifaddrs(&ifa0))
+		return -1;
+	for (ifa = ifa0; ifa; ifa = ifa->ifa_next) {
+		const struct sockaddr_in *a = (const void *)ifa->ifa_addr;
+		const struct sockaddr_in *m = (const void *)ifa->ifa_netmask;
+
+		if (a && m && a->sin_family == AF_INET &&
+		    !((a->sin_addr.s_addr ^ p.s_addr) & m->sin_addr.s_addr) &&
+		    strcmp(ifa->ifa_name, "lo"))
+			snprintf(name, IFNAMSIZ, "%s", ifa->ifa_name);
+	}
+	freeifaddrs(ifa0);
+	return name[0] ? 0 : -1;
 }
 
 static inline struct sockaddr_in sin_of(const char *ip, int port)

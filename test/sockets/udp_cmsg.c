@@ -35,24 +35,9 @@ static int udp(void)
 /* The index of the interface whose subnet holds PEER: the link to it. */
 static int link_index(void)
 {
-	struct ifaddrs *ifa0, *ifa;
-	struct in_addr p;
-	int idx = -1;
+	char name[IFNAMSIZ];
 
-	inet_pton(AF_INET, peer, &p);
-	if (getifaddrs(&ifa0))
-		return -1;
-	for (ifa = ifa0; ifa; ifa = ifa->ifa_next) {
-		const struct sockaddr_in *a = (const void *)ifa->ifa_addr;
-		const struct sockaddr_in *m = (const void *)ifa->ifa_netmask;
-
-		if (a && m && a->sin_family == AF_INET &&
-		    !((a->sin_addr.s_addr ^ p.s_addr) & m->sin_addr.s_addr) &&
-		    strcmp(ifa->ifa_name, "lo"))
-			idx = (int)if_nametoindex(ifa->ifa_name);
-	}
-	freeifaddrs(ifa0);
-	return idx;
+	return link_of(peer, name) ? -1 : (int)if_nametoindex(name);
 }
 
 static double wall(void)
