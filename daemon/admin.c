@@ -116,6 +116,12 @@ static void stats_sockets(struct daemon *d, struct ustack_counter *c,
 	counter_add(c, n, max, "sockets", "udp", "UDP sockets", sc.udp);
 	counter_add(c, n, max, "sockets", "tcp_memory", "bytes of TCP buffers in use",
 		    tcp_mem_in_use(d->stack));
+	counter_add(c, n, max, "sockets", "tcp_memory_budget", "bound on them (tcp-mem-budget)",
+		    d->cfg.stack.tcp_mem_budget);
+	counter_add(c, n, max, "sockets", "tcp_conn_bytes",
+		    "engine bytes per idle TCP connection (no buffers)", tcp_sock_size());
+	counter_add(c, n, max, "sockets", "sock_bytes",
+		    "daemon bytes per socket of a program, engine aside", sock_struct_size());
 	if (d->socks) {
 		const struct sock_stats *st = socktab_stats(d->socks);
 

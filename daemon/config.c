@@ -77,10 +77,10 @@ static const struct opt opts[] = {
 	  "permission bits of the control socket, octal (default 0666)", false },
 	{ "socket-group", T_STR, OFF(socket_group), SZ(socket_group), 0, 0, "GROUP",
 	  "group owning the control socket, a name or a number (default: ours)", false },
-	{ "sockets-per-uid", T_UINT, OFF(sockets_per_uid), sizeof(unsigned), 1, 1000000, "N",
-	  "sockets one user may hold; more fail with EMFILE (default 4096)", false },
+	{ "sockets-per-uid", T_UINT, OFF(sockets_per_uid), sizeof(unsigned), 0, 1000000, "N",
+	  "sockets one user may hold; more fail with EMFILE (default 0: 7/8 of the daemon's descriptors)", false },
 	{ "socket-mem-per-uid", T_BYTES, OFF(socket_mem_per_uid), 0, 1u << 20, 1ul << 40, "BYTES",
-	  "socket buffer memory one user may claim; more fails with ENOBUFS (default 1G)", false },
+	  "datagram socket buffers one user may claim; more fails with ENOBUFS (default 1G)", false },
 	{ "rmem-max", T_BYTES32, SOFF(rmem_max), 0, 2304, 1ul << 30, "BYTES",
 	  "largest SO_RCVBUF a program may set, as net.core.rmem_max (default 212992)", true },
 	{ "wmem-max", T_BYTES32, SOFF(wmem_max), 0, 4608, 1ul << 30, "BYTES",
@@ -149,7 +149,7 @@ static const struct opt opts[] = {
 	{ "tcp-rcvbuf-max", T_BYTES32, SOFF(tcp_rcvbuf_max), 0, 4608, 1ul << 30, "BYTES",
 	  "cap on receive buffer autotuning, as tcp_rmem[2] (default 4M)", true },
 	{ "tcp-mem-budget", T_BYTES, SOFF(tcp_mem_budget), 0, 1u << 20, 1ul << 40, "BYTES",
-	  "socket buffers of all connections; new ones refused beyond (default 256M)", true },
+	  "bytes TCP buffers may hold, charged by use; beyond, windows stop growing and receive buffers are not given (default 256M)", true },
 	{ "tcp-rto-min", T_MSEC, SOFF(tcp_rto_min), 0, 1, 60000, "MS",
 	  "smallest retransmission timeout (default 200)", true },
 	{ "tcp-rto-initial", T_MSEC, SOFF(tcp_rto_initial), 0, 1, 60000, "MS",
@@ -575,7 +575,7 @@ static void config_defaults(struct daemon_config *cfg)
 	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
 		 USTACK_DEFAULT_SOCKET);
 	cfg->socket_mode = 0666;
-	cfg->sockets_per_uid = 4096;
+	cfg->sockets_per_uid = 0;       /* 7/8 of the descriptors */
 	cfg->socket_mem_per_uid = 1ul << 30;
 	cfg->log_level = LOG_LVL_INFO;
 }

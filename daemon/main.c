@@ -361,15 +361,26 @@ static unsigned raise_nofile(void)
 	return rl.rlim_cur > 256 ? (unsigned)rl.rlim_cur - 128 : 128;
 }
 
-/* The socket table, serving the socket requests on the control socket. */
+/*
+ * The socket table, serving the socket requests on the control socket.
+ * sockets-per-uid 0 (the default) lets one user hold seven eighths of
+ * what the daemon can hold (its descriptors, see raise_nofile()): a
+ * server run by one user reaches as many connections as the machine
+ * allows, and the last eighth stays for everybody else.
+ */
 static int sockets_start(struct daemon *d)
 {
 	struct sock_host sh = { d, host_now, host_settle, host_realtime };
+	unsigned max = raise_nofile();
 	struct sock_limits lim = {
-		.max_socks_per_uid = d->cfg.sockets_per_uid,
+		.max_socks_per_uid = d->cfg.sockets_per_uid ?
+				     d->cfg.sockets_per_uid : max / 8 * 7,
 		.max_mem_per_uid = d->cfg.socket_mem_per_uid,
-		.max_socks = raise_nofile(),
+		.max_socks = max,
 	};
+
+	log_info("sockets: at most %u (descriptors), %u per user", max,
+		 lim.max_socks_per_uid);
 
 	d->socks = socktab_new(d->base, d->stack, &sh, &lim);
 	if (!d->socks || socktab_attach(d->socks, d->ctl)) {

@@ -1246,6 +1246,17 @@ void socktab_free(struct socktab *t)
 	free(t);
 }
 
+/**
+ * sock_struct_size() - what a socket costs the daemon besides the engine
+ *
+ * Return: bytes: its struct and its two channel events (the descriptor
+ * and its kernel buffers are not the daemon's memory)
+ */
+size_t sock_struct_size(void)
+{
+	return sizeof(struct sock) + 2 * event_get_struct_event_size();
+}
+
 const struct sock_stats *socktab_stats(const struct socktab *t)
 {
 	return &t->st;

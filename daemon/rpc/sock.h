@@ -87,6 +87,7 @@ void socktab_free(struct socktab *t);
 struct ctl;
 int socktab_attach(struct socktab *t, struct ctl *c);
 const struct sock_stats *socktab_stats(const struct socktab *t);
+size_t sock_struct_size(void);
 unsigned socktab_count(const struct socktab *t);
 
 /* Who holds a socket, for ustackctl netstat. */

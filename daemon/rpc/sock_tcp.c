@@ -88,16 +88,6 @@ static struct tcp_sock *T(const struct sock *sk)
 	return sk->e.tcp;
 }
 
-/* Charge what the engine's buffers may hold for this socket. */
-static int st_charge(struct sock *sk)
-{
-	int snd = 0, rcv = 0;
-
-	tcp_getsockopt(T(sk), TCP_SO_SNDBUF, &snd);
-	tcp_getsockopt(T(sk), TCP_SO_RCVBUF, &rcv);
-	return sock_charge(sk, (size_t)snd + (size_t)rcv);
-}
-
 static int st_open(struct sock *sk, void *engine)
 {
 	struct tcp_sock *ts = engine;
@@ -116,7 +106,9 @@ static int st_open(struct sock *sk, void *engine)
 	tcp_set_user(ts, sk);
 	if (engine)
 		sk->conn_done = true;
-	return st_charge(sk);
+	/* its uid is charged the socket, not its buffer sizes: the engine
+	 * charges the bytes buffers hold, by use, to tcp-mem-budget */
+	return 0;
 }
 
 static void st_close(struct sock *sk)
@@ -217,7 +209,6 @@ static int st_renew(struct sock *sk)
 	sk->connecting = sk->nb_connect = sk->conn_done = false;
 	sk->listening = false;
 	sk->t->st.renewed++;
-	st_charge(sk);
 	sock_settle(sk);
 	return 0;
 }
@@ -409,9 +400,6 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 		tcp_getsockopt(T(sk), TCP_SO_SNDBUF, &sk->user_sndbuf);
 	if (rc == 0 && (o == TCP_SO_RCVBUF || o == TCP_SO_RCVBUFFORCE))
 		tcp_getsockopt(T(sk), TCP_SO_RCVBUF, &sk->user_rcvbuf);
-	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_RCVBUF ||
-			o == TCP_SO_SNDBUFFORCE || o == TCP_SO_RCVBUFFORCE))
-		rc = st_charge(sk);
 	if (rc == 0 && o == TCP_OPT_NODELAY)
 		st_kick(sk);
 	return rc;

@@ -230,7 +230,8 @@
 	X(tcp, tw_recycled, "TIME_WAIT entries recycled by the bound")        \
 	X(tcp, tw_reused, "TIME_WAIT pairs reused by a newer SYN (RFC 6191)") \
 	X(tcp, nomem_socks, "refused: socket limit reached")                  \
-	X(tcp, nomem_bufs, "refused: socket buffer budget spent")             \
+	X(tcp, mem_pressure, "buffer allocations short of tcp-mem-budget")    \
+	X(tcp, rcv_nomem, "segments dropped: no memory for the receive buffer") \
 	X(tcp, buf_grow_denied, "buffer autotuning held back by the budget")   \
 	X(tcp, buf_grown, "socket buffers grown by autotuning or SO_*BUF")   \
 	X(tcp, icmp_rx, "ICMP errors about TCP segments")                     \

@@ -17,16 +17,16 @@
  *
  * Initial sequence numbers follow RFC 6528 and ephemeral ports RFC 6056
  * (algorithm 3), both keyed by a secret drawn from ops->random at start.
- * Socket buffers are byte rings charged against tcp_mem_budget; when it is
- * spent, new connections are refused (counted), never a crash. Rings only
+ * Socket buffers are byte rings charged against tcp_mem_budget by use
+ * (their bytes exist only while they hold data, see "Memory by use"). Rings only
  * grow: by autotuning (the receive buffer follows what the application
  * reads per RTT, the send buffer follows cwnd, as Linux does, up to
  * tcp_rcvbuf_max/tcp_sndbuf_max) or by SO_SNDBUF/SO_RCVBUF, which also
  * stop autotuning. The receive ring holds up to a quarter more than the
  * buffer, for the window's right edge, which never moves back (see
- * tcp_rcv_window()). Per connection: sizeof(struct tcp_sock) plus its
- * rings and transmit records (tcp_loss.c), tcp_get_info()'s mem; a
- * TIME_WAIT orphan keeps none of them.
+ * tcp_rcv_window()). Per connection: sizeof(struct tcp_sock) plus the
+ * rings and transmit records (tcp_loss.c) it uses now, tcp_get_info()'s
+ * mem; an idle connection and a TIME_WAIT orphan keep none of them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +158,13 @@ int tcp_init(struct stack *s)
 	s->tcp = calloc(1, sizeof(*s->tcp));
 	if (!s->tcp)
 		return -ENOMEM;
+	s->tcp->conn = calloc(TCP_HASH, sizeof(*s->tcp->conn));
+	if (!s->tcp->conn) {
+		free(s->tcp);
+		s->tcp = NULL;
+		return -ENOMEM;
+	}
+	s->tcp->conn_size = TCP_HASH;
 	s->ops->random(s->ctx, s->tcp->secret, sizeof(s->tcp->secret));
 	s->tcp->next_ephemeral = stack_random32(s);
 	s->protos.v4[IP_PROTO_TCP] = &tcp_proto;
@@ -179,6 +186,7 @@ void tcp_fini(struct stack *s)
 		sk->dead = true;
 		tcp_sock_free(sk);
 	}
+	free(s->tcp->conn);
 	free(s->tcp);
 	s->tcp = NULL;
 }
@@ -230,8 +238,122 @@ void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src,
 	memcpy(r->buf, (const uint8_t *)src + first, n - first);
 }
 
+/*
+ * Memory by use. A connection's rings have a capacity from the start (what
+ * windows and send space are computed from) but their bytes exist only
+ * while they hold data: a ring is allocated when the first byte comes and
+ * freed when its last byte goes (sent and acknowledged, or read), as are
+ * the transmit records (tcp_loss.c). An idle connection holds none, and
+ * tcp_mem_budget counts what is allocated. When the budget is short
+ * ("pressure", counted and logged once), receive rings are not allocated
+ * (the segment is dropped, as Linux drops what its memory cannot take; the
+ * peer sends it again), no ring grows and autotuning stops, and a send
+ * ring is allocated at TCP_RING_MIN bytes at most, so a connection always
+ * makes progress, as Linux's tcp_wmem[0] guarantee. New connections are
+ * never refused for buffers.
+ */
+
+/* Note a shortage: counted each time, logged once per episode. */
+static void tcp_mem_short(struct stack *s)
+{
+	CNT(s, tcp_mem_pressure);
+	if (!s->tcp->pressure) {
+		s->tcp->pressure = true;
+		stack_log(s, STACK_LOG_WARN,
+			  "tcp: socket buffer memory short (%zu of %zu bytes in use, tcp-mem-budget): windows stop growing",
+			  s->tcp->mem, s->cfg.tcp_mem_budget);
+	}
+}
+
 /**
- * tcp_bufs_release() - give the rings back to the budget
+ * tcp_mem_charge() - a socket allocated (@delta > 0) or freed buffer bytes
+ * @sk: the socket
+ * @delta: bytes
+ */
+void tcp_mem_charge(struct tcp_sock *sk, ssize_t delta)
+{
+	struct stack *s = sk->s;
+
+	sk->mem += (size_t)delta;
+	s->tcp->mem += (size_t)delta;
+	if (delta < 0 && s->tcp->pressure &&
+	    s->tcp->mem < s->cfg.tcp_mem_budget / 4 * 3)
+		s->tcp->pressure = false;   /* the episode is over */
+}
+
+/**
+ * tcp_mem_room() - whether @bytes more fit the budget
+ * @s: the stack
+ * @bytes: what would be allocated
+ *
+ * Return: true if they fit
+ */
+bool tcp_mem_room(const struct stack *s, size_t bytes)
+{
+	return s->tcp->mem + bytes <= s->cfg.tcp_mem_budget;
+}
+
+/**
+ * tcp_ring_ensure() - give a ring its bytes before data goes in
+ * @sk: the socket
+ * @r: its send or receive ring (with a capacity: tcp_bufs_alloc())
+ *
+ * A send ring short of budget is allocated smaller (TCP_RING_MIN), so that
+ * the connection goes on; a receive ring is not.
+ *
+ * Return: 0, or -ENOBUFS (counted)
+ */
+int tcp_ring_ensure(struct tcp_sock *sk, struct tcp_ring *r)
+{
+	struct stack *s = sk->s;
+	uint32_t cap = r->cap;
+
+	if (r->buf)
+		return 0;
+	if (!cap)
+		return -ENOBUFS;
+	if (!tcp_mem_room(s, cap)) {
+		tcp_mem_short(s);
+		if (r != &sk->sndq) {
+			CNT(s, tcp_rcv_nomem);
+			return -ENOBUFS;
+		}
+		if (cap > TCP_RING_MIN)
+			cap = TCP_RING_MIN;
+	}
+	r->buf = malloc(cap);
+	if (!r->buf) {
+		CNT(s, tcp_rcv_nomem);
+		return -ENOBUFS;
+	}
+	r->cap = cap;
+	r->head = 0;
+	tcp_mem_charge(sk, cap);
+	return 0;
+}
+
+/**
+ * tcp_ring_release() - free a ring that holds nothing
+ * @sk: the socket
+ * @r: its send or receive ring
+ *
+ * A receive ring that holds out-of-order data is not empty. A send ring
+ * gets its full capacity (the socket's buffer size) back for next time.
+ */
+void tcp_ring_release(struct tcp_sock *sk, struct tcp_ring *r)
+{
+	if (!r->buf || r->len || (r == &sk->rcvq && sk->nooo))
+		return;
+	tcp_mem_charge(sk, -(ssize_t)r->cap);
+	free(r->buf);
+	r->buf = NULL;
+	r->head = 0;
+	if (r == &sk->sndq)
+		r->cap = sk->sndbuf;
+}
+
+/**
+ * tcp_bufs_release() - the connection has no data path any more
  * @sk: the socket
  */
 void tcp_bufs_release(struct tcp_sock *sk)
@@ -241,47 +363,27 @@ void tcp_bufs_release(struct tcp_sock *sk)
 	tcp_txrec_free(sk);
 	memset(&sk->sndq, 0, sizeof(sk->sndq));
 	memset(&sk->rcvq, 0, sizeof(sk->rcvq));
-	sk->s->tcp->mem -= sk->mem;
-	sk->mem = 0;
+	tcp_mem_charge(sk, -(ssize_t)sk->mem);
 }
 
 /**
  * tcp_bufs_alloc() - give a connection its send and receive rings
  * @sk: the socket
  *
- * Return: 0, or -ENOBUFS when the budget is spent (counted)
+ * Only their capacities: the bytes come with the data (tcp_ring_ensure()).
+ *
+ * Return: 0
  */
 int tcp_bufs_alloc(struct tcp_sock *sk)
 {
-	struct stack *s = sk->s;
+	if (sk->sndq.cap)
+		return 0;
 	/* the receive ring has 1 << rcv_wscale bytes of slack, so that a
 	 * window rounded up to the scale (never shrinking it) fits; a run of
 	 * such roundings grows it (tcp_rcv_window()) */
-	uint32_t rcap = sk->rcvbuf + (1u << sk->rcv_wscale);
-	size_t need = (size_t)sk->sndbuf + rcap +
-		      TCP_TXREC_INIT * sizeof(struct tcp_txrec);
-
-	if (sk->mem)
-		return 0;
-	if (s->tcp->mem + need > s->cfg.tcp_mem_budget)
-		goto fail;
-	sk->sndq.buf = malloc(sk->sndbuf);
-	sk->rcvq.buf = malloc(rcap);
-	if (!sk->sndq.buf || !sk->rcvq.buf || !tcp_txrec_init(sk)) {
-		free(sk->sndq.buf);
-		free(sk->rcvq.buf);
-		tcp_txrec_free(sk);
-		sk->sndq.buf = sk->rcvq.buf = NULL;
-		goto fail;
-	}
 	sk->sndq.cap = sk->sndbuf;
-	sk->rcvq.cap = rcap;
-	sk->mem = need;
-	s->tcp->mem += need;
+	sk->rcvq.cap = sk->rcvbuf + (1u << sk->rcv_wscale);
 	return 0;
-fail:
-	CNT(s, tcp_nomem_bufs);
-	return -ENOBUFS;
 }
 
 /**
@@ -291,7 +393,9 @@ fail:
  * @newcap: the new capacity; nothing happens if not larger
  *
  * The whole old ring is copied from its head, so offsets from the head
- * (in-order data and out-of-order data beyond it) keep their meaning.
+ * (in-order data and out-of-order data beyond it) keep their meaning. A
+ * ring without its bytes only changes its capacity, unless the budget
+ * could not take that much.
  *
  * Return: 0, or -ENOBUFS when the budget or malloc refuses (counted)
  */
@@ -301,11 +405,22 @@ int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap)
 	uint32_t delta;
 	uint8_t *nb;
 
-	if (newcap <= r->cap || !r->buf)
+	if (newcap <= r->cap || !r->cap)
 		return 0;
 	delta = newcap - r->cap;
-	nb = s->tcp->mem + delta <= s->cfg.tcp_mem_budget ? malloc(newcap) : NULL;
+	if (!r->buf) {
+		if (!tcp_mem_room(s, newcap)) {
+			tcp_mem_short(s);
+			CNT(s, tcp_buf_grow_denied);
+			return -ENOBUFS;
+		}
+		r->cap = newcap;
+		CNT(s, tcp_buf_grown);
+		return 0;
+	}
+	nb = tcp_mem_room(s, delta) ? malloc(newcap) : NULL;
 	if (!nb) {
+		tcp_mem_short(s);
 		CNT(s, tcp_buf_grow_denied);
 		return -ENOBUFS;
 	}
@@ -314,8 +429,7 @@ int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap)
 	r->buf = nb;
 	r->head = 0;
 	r->cap = newcap;
-	sk->mem += delta;
-	s->tcp->mem += delta;
+	tcp_mem_charge(sk, delta);
 	CNT(s, tcp_buf_grown);
 	return 0;
 }
@@ -341,7 +455,7 @@ void tcp_sndbuf_autotune(struct tcp_sock *sk)
 		want = sk->sndbuf + sk->sndbuf / 2ull;
 	if (want > max)
 		want = max;
-	if (tcp_ring_grow(sk, &sk->sndq, (uint32_t)want) == 0 && sk->sndq.buf)
+	if (tcp_ring_grow(sk, &sk->sndq, (uint32_t)want) == 0 && sk->sndq.cap)
 		sk->sndbuf = (uint32_t)want;
 }
 
@@ -370,7 +484,7 @@ void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
 		sk->rcv_space = sk->rcv_copied;  /* Linux's rcvq_space */
 	sk->rcv_copied = 0;
 	sk->rcv_space_time = s->now;
-	if (sk->rcvbuf_locked || want <= sk->rcvbuf || !sk->rcvq.buf)
+	if (sk->rcvbuf_locked || want <= sk->rcvbuf || !sk->rcvq.cap)
 		return;
 	if (want > s->cfg.tcp_rcvbuf_max)
 		want = s->cfg.tcp_rcvbuf_max;
@@ -384,15 +498,53 @@ void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
 /* -- tables ----------------------------------------------------------- */
 
 /* Cheap: a multiplicative mix of the folded addresses and the ports
- * (IPv4: the mix this table always had) */
-static unsigned conn_bucket(const struct ip_addr *laddr, uint16_t lport,
-			    const struct ip_addr *raddr, uint16_t rport)
+ * (IPv4: the mix this table always had); the table takes its low bits */
+static uint32_t conn_mix(const struct ip_addr *laddr, uint16_t lport,
+			 const struct ip_addr *raddr, uint16_t rport)
 {
 	uint32_t h = ip_addr_fold(laddr) * 2654435761u ^
 		     ip_addr_fold(raddr) * 40503u ^
 		     ((uint32_t)lport << 16 | rport) * 2246822519u;
 
-	return (h ^ h >> 16) % TCP_HASH;
+	return h ^ h >> 16;
+}
+
+static struct tcp_sock **conn_chain(const struct tcp_table *t,
+				    const struct tcp_sock *sk)
+{
+	return &t->conn[conn_mix(&sk->laddr, sk->lport, &sk->raddr,
+				 sk->rport) & (t->conn_size - 1)];
+}
+
+/*
+ * The connection table doubles when it holds twice as many connections
+ * as buckets, so that a lookup stays a short walk whatever the number of
+ * connections (tens of thousands held, issue 11); if memory refuses, the
+ * chains only get longer.
+ */
+static void conn_table_grow(struct tcp_table *t)
+{
+	unsigned size = t->conn_size * 2;
+	struct tcp_sock **nt = calloc(size, sizeof(*nt));
+
+	if (!nt)
+		return;
+	for (unsigned i = 0; i < t->conn_size; i++) {
+		struct tcp_sock *sk = t->conn[i], *next;
+
+		for (; sk; sk = next) {
+			struct tcp_sock **b = &nt[conn_mix(&sk->laddr, sk->lport,
+							   &sk->raddr, sk->rport) &
+						  (size - 1)];
+
+			next = sk->hnext;
+			sk->hnext = *b;
+			*b = sk;
+		}
+	}
+	free(t->conn);
+	t->conn = nt;
+	t->conn_size = size;
 }
 
 /**
@@ -401,14 +553,18 @@ static unsigned conn_bucket(const struct ip_addr *laddr, uint16_t lport,
  */
 void tcp_hash_conn(struct tcp_sock *sk)
 {
-	struct tcp_sock **b = &sk->s->tcp->conn[conn_bucket(
-		&sk->laddr, sk->lport, &sk->raddr, sk->rport)];
+	struct tcp_table *t = sk->s->tcp;
+	struct tcp_sock **b;
 
 	if (sk->in_conn_hash)
 		return;
+	if (t->nconn >= 2 * t->conn_size && t->conn_size < (1u << 24))
+		conn_table_grow(t);
+	b = conn_chain(t, sk);
 	sk->hnext = *b;
 	*b = sk;
 	sk->in_conn_hash = true;
+	t->nconn++;
 }
 
 static void tcp_unhash_conn(struct tcp_sock *sk)
@@ -417,12 +573,40 @@ static void tcp_unhash_conn(struct tcp_sock *sk)
 
 	if (!sk->in_conn_hash)
 		return;
-	pp = &sk->s->tcp->conn[conn_bucket(&sk->laddr, sk->lport, &sk->raddr,
-					    sk->rport)];
+	pp = conn_chain(sk->s->tcp, sk);
 	while (*pp != sk)
 		pp = &(*pp)->hnext;
 	*pp = sk->hnext;
 	sk->in_conn_hash = false;
+	sk->s->tcp->nconn--;
+}
+
+/* A listener is also in the listen table (its hnext: it has no peer), so
+ * that a SYN finds it without walking the port's connections (Linux's
+ * listening hash) */
+static void tcp_hash_listen(struct tcp_sock *sk)
+{
+	struct tcp_sock **b = &sk->s->tcp->listen[sk->lport % TCP_HASH];
+
+	if (sk->in_listen_hash || sk->in_conn_hash)
+		return;
+	sk->hnext = *b;
+	*b = sk;
+	sk->in_listen_hash = true;
+}
+
+static void tcp_unhash_listen(struct tcp_sock *sk)
+{
+	struct tcp_sock **pp;
+
+	if (!sk->in_listen_hash)
+		return;
+	pp = &sk->s->tcp->listen[sk->lport % TCP_HASH];
+	while (*pp != sk)
+		pp = &(*pp)->hnext;
+	*pp = sk->hnext;
+	sk->hnext = NULL;
+	sk->in_listen_hash = false;
 }
 
 /**
@@ -436,12 +620,15 @@ void tcp_hash_bound(struct tcp_sock *sk)
 	sk->bnext = *b;
 	*b = sk;
 	sk->bound = true;
+	if (sk->state == TCP_LISTEN)
+		tcp_hash_listen(sk);
 }
 
 static void tcp_unhash_bound(struct tcp_sock *sk)
 {
 	struct tcp_sock **pp;
 
+	tcp_unhash_listen(sk);
 	if (!sk->bound)
 		return;
 	pp = &sk->s->tcp->bound[sk->lport % TCP_HASH];
@@ -468,8 +655,8 @@ struct tcp_sock *tcp_lookup_conn(struct stack *s, const struct ip_addr *laddr,
 				 uint16_t lport, const struct ip_addr *raddr,
 				 uint16_t rport)
 {
-	struct tcp_sock *sk = s->tcp->conn[conn_bucket(laddr, lport, raddr,
-						       rport)];
+	struct tcp_sock *sk = s->tcp->conn[conn_mix(laddr, lport, raddr, rport) &
+					   (s->tcp->conn_size - 1)];
 
 	for (; sk; sk = sk->hnext)
 		if (sk->lport == lport && sk->rport == rport &&
@@ -503,7 +690,7 @@ struct tcp_sock *tcp_lookup_listener(struct stack *s,
 	struct tcp_sock *sk, *cand[16];
 	unsigned n = 0, best = 0;
 
-	for (sk = s->tcp->bound[lport % TCP_HASH]; sk; sk = sk->bnext) {
+	for (sk = s->tcp->listen[lport % TCP_HASH]; sk; sk = sk->hnext) {
 		unsigned rank;
 
 		if (sk->state != TCP_LISTEN || sk->lport != lport || sk->dead)
@@ -670,6 +857,10 @@ void tcp_set_state(struct tcp_sock *sk, enum tcp_state st)
 {
 	if (sk->state == TCP_TIME_WAIT && st != TCP_TIME_WAIT)
 		tcp_tw_unlink(sk);
+	if (st == TCP_LISTEN && sk->bound)
+		tcp_hash_listen(sk);
+	else if (st != TCP_LISTEN)
+		tcp_unhash_listen(sk);
 	sk->state = st;
 	sk->state_since = sk->s->now;
 }

@@ -273,6 +273,7 @@ struct tcp_sock *tcp_find(struct stack *s, uint64_t id,
 			  const struct ip_addr *raddr, uint16_t rport);
 int tcp_terminate(struct tcp_sock *sk, uint64_t now);
 size_t tcp_mem_in_use(const struct stack *s);
+size_t tcp_sock_size(void);
 const char *tcp_state_name(enum tcp_state st);
 
 #endif

@@ -399,12 +399,13 @@ static bool tcp_clean_sndq(struct tcp_sock *sk, uint32_t ack, uint32_t *freed)
 	uint32_t data_end = sk->sndq_seq + sk->sndq.len;
 	uint32_t n = 0;
 
-	if (SEQ_GT(ack, sk->sndq_seq) && sk->sndq.buf) {
+	if (SEQ_GT(ack, sk->sndq_seq) && sk->sndq.len) {
 		n = SEQ_GT(ack, data_end) ? sk->sndq.len : ack - sk->sndq_seq;
 		sk->sndq.head = (sk->sndq.head + n) % sk->sndq.cap;
 		sk->sndq.len -= n;
 		sk->sndq_seq += n;
 		sk->bytes_acked += n;
+		tcp_ring_release(sk, &sk->sndq);   /* if all went */
 	}
 	*freed = n;
 	return sk->fin_sent && SEQ_GT(ack, data_end);
@@ -553,7 +554,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	tcp_loss_step(sk, false);
 	tcp_tlp_acked(sk);
 	tcp_rearm_rtx(sk);
-	if (sk->sndq.buf && sk->held)
+	if (sk->sndq.cap && sk->held)
 		tcp_event(sk, TCP_EV_WRITABLE);
 	if (fin_acked)
 		return tcp_fin_acked(sk);
@@ -666,6 +667,8 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	if (len == 0)
 		return whole;
+	if (tcp_ring_ensure(sk, &sk->rcvq))
+		return false;   /* memory short: dropped (counted), sent again */
 	tcp_ring_copy_in(&sk->rcvq, sk->rcvq.len + (seq - sk->rcv_nxt), data,
 			 len);
 	if (seq == sk->rcv_nxt) {

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ip.h"
 #include "pbuf.h"
@@ -60,7 +61,8 @@
 #define TCP_QUICKACKS 16         /* segments acked at once at start */
 #define TCP_PAWS_IDLE (24ull * 86400 * 1000000000ull) /* RFC 7323 5.5 */
 #define TCP_CC_PRIV 64
-#define TCP_TXREC_INIT 64        /* transmit records at first */
+#define TCP_TXREC_INIT 16        /* transmit records at first */
+#define TCP_RING_MIN 4096        /* a send ring when memory is short */
 #define TCP_MAX_TXREC 8192       /* ... and at most (then they merge) */
 #define TCP_RACK_MAX_MULT 16     /* RFC 8985 6.2: reo_wnd_mult bound */
 
@@ -121,7 +123,7 @@ extern const struct tcp_cc_ops tcp_cubic_ops;
 struct tcp_sock {
 	struct stack *s;
 	struct tcp_sock *all_next, *all_prev;   /* every socket */
-	struct tcp_sock *hnext;                 /* conn hash chain */
+	struct tcp_sock *hnext;                 /* conn or listen hash chain */
 	struct tcp_sock *bnext;                 /* bound-port hash chain */
 	struct tcp_sock *reap_next;             /* waiting to be freed */
 	struct tcp_sock *parent;                /* listener of a child */
@@ -140,7 +142,7 @@ struct tcp_sock {
 	bool v6only;                            /* IPV6_V6ONLY */
 	uint8_t bound_if;                       /* SO_BINDTOIFINDEX, 0: none */
 	uint64_t confirmed;                     /* next hop last confirmed */
-	bool bound, in_conn_hash, held, listening;
+	bool bound, in_conn_hash, in_listen_hash, held, listening;
 	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
 	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
 	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;
@@ -265,15 +267,18 @@ enum tcp_chrono {
 	TCP_CHRONO_SNDBUF,      /* the program filled the send buffer */
 };
 
-#define TCP_HASH 1024
+#define TCP_HASH 1024            /* port tables; the first conn table */
 
 struct tcp_table {
 	struct tcp_sock *all;                   /* every socket */
-	struct tcp_sock *conn[TCP_HASH];        /* by 4-tuple, connected */
-	struct tcp_sock *bound[TCP_HASH];       /* by local port, not conn */
+	struct tcp_sock **conn;                 /* by 4-tuple, connected */
+	unsigned conn_size, nconn;              /* buckets (a power of 2) */
+	struct tcp_sock *bound[TCP_HASH];       /* by local port, all */
+	struct tcp_sock *listen[TCP_HASH];      /* by port, listeners only */
 	struct tcp_sock *tw_head, *tw_tail;     /* TIME_WAIT, oldest first */
 	unsigned nsocks, ntw;
-	size_t mem;                             /* buffer bytes charged */
+	size_t mem;                             /* buffer bytes allocated */
+	bool pressure;                          /* mem ran short, logged */
 	uint64_t secret[2];                     /* RFC 6528 / 6056 key */
 	uint32_t next_ephemeral;                /* RFC 6056 alg. 3 */
 	uint64_t chack_window;                  /* RFC 5961 7 rate limit */
@@ -298,6 +303,10 @@ struct tcp_sock *tcp_sock_new(struct stack *s);
 int tcp_bufs_alloc(struct tcp_sock *sk);
 void tcp_bufs_release(struct tcp_sock *sk);
 int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap);
+int tcp_ring_ensure(struct tcp_sock *sk, struct tcp_ring *r);
+void tcp_ring_release(struct tcp_sock *sk, struct tcp_ring *r);
+bool tcp_mem_room(const struct stack *s, size_t bytes);
+void tcp_mem_charge(struct tcp_sock *sk, ssize_t delta);
 void tcp_sndbuf_autotune(struct tcp_sock *sk);
 void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied);
 void tcp_hash_conn(struct tcp_sock *sk);

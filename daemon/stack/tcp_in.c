@@ -447,11 +447,6 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		CNT(s, tcp_listen_overflow);
 		return;
 	}
-	/* the budget must still hold this connection's buffers */
-	if (s->tcp->mem + l->sndbuf + l->rcvbuf > s->cfg.tcp_mem_budget) {
-		CNT(s, tcp_nomem_bufs);
-		return;
-	}
 	if (l->syn_qlen >= s->cfg.tcp_max_syn_backlog) {
 		CNT(s, tcp_syn_q_full);
 		if (s->cfg.tcp_syncookies)

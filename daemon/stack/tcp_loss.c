@@ -93,16 +93,14 @@ static bool tcp_txrec_room(struct tcp_sock *sk)
 
 	if (sk->ntx < sk->txcap)
 		return true;
-	if (!sk->txq || sk->txcap >= TCP_MAX_TXREC ||
-	    s->tcp->mem + add > s->cfg.tcp_mem_budget)
+	if (!sk->txq || sk->txcap >= TCP_MAX_TXREC || !tcp_mem_room(s, add))
 		return false;
 	n = realloc(sk->txq, 2 * add);
 	if (!n)
 		return false;
 	sk->txq = n;
 	sk->txcap *= 2;
-	sk->mem += add;
-	s->tcp->mem += add;
+	tcp_mem_charge(sk, (ssize_t)add);
 	return true;
 }
 
@@ -189,8 +187,17 @@ void tcp_txrec_sent(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 {
 	uint32_t end = seq + len;
 
-	if (!sk->txq || !len)
-		return;
+	if (!len || !sk->sndq.cap)
+		return;         /* no data path: a SYN-ACK's retransmission
+				 * needs no record */
+	if (!sk->txq) {
+		/* the first since the last was acked (tcp_txrec_ack()) */
+		size_t b = tcp_txrec_init(sk);
+
+		if (!b)
+			return;
+		tcp_mem_charge(sk, (ssize_t)b);
+	}
 	if (SEQ_LT(seq, sk->snd_max))
 		tcp_txrec_resent(sk, seq, SEQ_LT(end, sk->snd_max) ? end :
 					  sk->snd_max);
@@ -420,6 +427,11 @@ void tcp_txrec_ack(struct tcp_sock *sk)
 		sk->txq[n].start = sk->snd_una;  /* a partly acked segment */
 	memmove(sk->txq, sk->txq + n, (sk->ntx - n) * sizeof(*sk->txq));
 	sk->ntx -= n;
+	if (!sk->ntx && sk->txq) {
+		/* nothing in flight: an idle connection keeps no records */
+		tcp_mem_charge(sk, -(ssize_t)tcp_txrec_bytes(sk));
+		tcp_txrec_free(sk);
+	}
 }
 
 /**

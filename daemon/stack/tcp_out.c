@@ -233,7 +233,7 @@ static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
 	uint32_t step = (sk->rcvbuf / 16 + unit - 1) & ~(unit - 1);
 	uint32_t limit = sk->rcvbuf + sk->rcvbuf / 4 + unit;
 
-	if (!sk->rcvq.buf)
+	if (!sk->rcvq.cap)
 		return;
 	if (step < need)
 		step = need;
@@ -263,8 +263,8 @@ static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
  */
 uint32_t tcp_rcv_window(struct tcp_sock *sk)
 {
-	uint32_t slack = sk->rcvq.buf ? sk->rcvq.cap - sk->rcvbuf : 0;
-	uint32_t room = sk->rcvq.buf ? tcp_ring_free(&sk->rcvq) : sk->rcvbuf;
+	uint32_t slack = sk->rcvq.cap ? sk->rcvq.cap - sk->rcvbuf : 0;
+	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvbuf;
 	uint32_t free_sp = room > slack ? room - slack : 0;
 	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 		       sk->rcv_adv - sk->rcv_nxt : 0;
@@ -684,7 +684,7 @@ bool tcp_output_new(struct tcp_sock *sk)
 {
 	uint32_t before = sk->snd_nxt;
 
-	if (!tcp_output_state(sk->state) || !sk->sndq.buf ||
+	if (!tcp_output_state(sk->state) || !sk->sndq.cap ||
 	    sk->snd_nxt != sk->snd_max)
 		return false;
 	tcp_output_one(sk, tcp_usable(sk));
@@ -699,7 +699,7 @@ void tcp_output(struct tcp_sock *sk)
 {
 	uint32_t data_end;
 
-	if (!tcp_output_state(sk->state) || !sk->sndq.buf)
+	if (!tcp_output_state(sk->state) || !sk->sndq.cap)
 		return;
 	while (tcp_output_one(sk, tcp_usable(sk)))
 		;

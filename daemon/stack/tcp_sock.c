@@ -236,8 +236,8 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 			return rc;
 	}
 	/* a listener may not share the port with another non-reuseport one */
-	for (struct tcp_sock *o = s->tcp->bound[sk->lport % TCP_HASH]; o;
-	     o = o->bnext)
+	for (struct tcp_sock *o = s->tcp->listen[sk->lport % TCP_HASH]; o;
+	     o = o->hnext)
 		if (o != sk && o->lport == sk->lport &&
 		    o->state == TCP_LISTEN &&
 		    tcp_bind_conflict(sk, o, &sk->laddr, sk->v6only))
@@ -448,13 +448,20 @@ static bool tcp_can_send_state(enum tcp_state st)
  * tcp_send_space() - bytes tcp_send() would take now
  * @sk: the socket
  *
+ * An empty ring without its bytes takes what tcp_ring_ensure() would give
+ * it: its capacity, or TCP_RING_MIN when memory is short.
+ *
  * Return: free send buffer space, 0 when the state does not allow sending
  */
 size_t tcp_send_space(const struct tcp_sock *sk)
 {
-	if (!tcp_can_send_state(sk->state) || sk->shut_wr || !sk->sndq.buf)
+	const struct tcp_ring *r = &sk->sndq;
+
+	if (!tcp_can_send_state(sk->state) || sk->shut_wr || !r->cap)
 		return 0;
-	return tcp_ring_free(&sk->sndq);
+	if (!r->buf && r->cap > TCP_RING_MIN && !tcp_mem_room(sk->s, r->cap))
+		return TCP_RING_MIN;
+	return tcp_ring_free(r);
 }
 
 /* The errors tcp_send() reports before looking at space; 0 if none. */
@@ -495,7 +502,7 @@ size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2])
 
 	sp[0].base = sp[1].base = NULL;
 	sp[0].len = sp[1].len = 0;
-	if (!room)
+	if (!room || tcp_ring_ensure(sk, r))
 		return 0;
 	pos = (r->head + r->len) % r->cap;
 	first = r->cap - pos < room ? r->cap - pos : room;
@@ -557,8 +564,8 @@ ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 	err = tcp_send_check(sk);
 	if (err)
 		return err;
-	n = tcp_ring_free(&sk->sndq);
-	if (n == 0)
+	n = (uint32_t)tcp_send_space(sk);
+	if (n == 0 || tcp_ring_ensure(sk, &sk->sndq))
 		return -EAGAIN;
 	if (len < n)
 		n = (uint32_t)len;
@@ -676,6 +683,7 @@ int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now)
 	tcp_enter(s);
 	sk->rcvq.head = (uint32_t)((sk->rcvq.head + n) % sk->rcvq.cap);
 	sk->rcvq.len -= (uint32_t)n;
+	tcp_ring_release(sk, &sk->rcvq);   /* if all was read */
 	tcp_rcvbuf_autotune(sk, (uint32_t)n);
 	tcp_window_update(sk);
 	tcp_leave(s);
@@ -881,7 +889,7 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 		sk->sndbuf_locked = true;
 	else
 		sk->rcvbuf_locked = true;
-	if (!sk->mem) {
+	if (!sk->sndq.cap) {   /* no connection yet: tcp_bufs_alloc() */
 		if (snd)
 			sk->sndbuf = v;
 		else
@@ -1291,6 +1299,16 @@ unsigned tcp_sock_count(const struct stack *s)
 size_t tcp_mem_in_use(const struct stack *s)
 {
 	return s->tcp->mem;
+}
+
+/**
+ * tcp_sock_size() - what a connection costs the engine while idle
+ *
+ * Return: bytes (its struct: an idle connection has no buffers)
+ */
+size_t tcp_sock_size(void)
+{
+	return sizeof(struct tcp_sock);
 }
 
 /**

@@ -3,13 +3,14 @@
  * 65-tcp-listen.c - listeners: SYN cookies (RFC 4987), the half-open and
  * accept bounds, address reuse as Linux (EADDRINUSE, SO_REUSEADDR with
  * TIME_WAIT, SO_REUSEPORT), ephemeral ports (RFC 6056), ISNs (RFC 6528),
- * the socket and memory bounds
+ * the socket bound and memory by use
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
 #include "60-tcp-harness.h"
+#include "stack_impl.h"
 
 TH_SUITE(tcp_listen, .init = th_setup, .fini = th_teardown);
 
@@ -381,9 +382,10 @@ static void small_budget(struct stack_config *cfg)
 	cfg->tcp_max_socks = 3;
 }
 
-/* Memory: buffers come from a budget; when it is spent, new connections
- * are refused (counted), never a crash. Sockets are bounded too. */
-TH_TEST(tcp_listen, memory_budget_and_socket_limit, .init = NULL)
+/* Memory by use: a connection costs no buffer until data comes, so a
+ * budget smaller than two connections' buffer sizes still opens both;
+ * the number of sockets is what is bounded. */
+TH_TEST(tcp_listen, memory_by_use_and_socket_limit, .init = NULL)
 {
 	struct tcp_sock *a, *b, *c, *d;
 
@@ -391,14 +393,85 @@ TH_TEST(tcp_listen, memory_budget_and_socket_limit, .init = NULL)
 	cr_assert_eq(th_open(&a), 0);
 	cr_assert_eq(th_open(&b), 0);
 	cr_assert_eq(tcp_connect(a, TH_PEER_A, 80, T.now), -EINPROGRESS);
-	cr_assert_eq(tcp_connect(b, TH_PEER_A, 80, T.now), -ENOBUFS);
-	cr_assert_eq(th_counter("tcp_nomem_bufs"), 1);
+	cr_assert_eq(tcp_connect(b, TH_PEER_A, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(th_counter("tcp_mem_pressure"), 0);
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(th_open(&d), -ENOBUFS);
 	cr_assert_eq(th_counter("tcp_nomem_socks"), 1);
 	tcp_close(a, T.now);
 	tcp_close(b, T.now);
 	tcp_close(c, T.now);
+	drain();
+	th_teardown();
+}
+
+/* Buffers exist while they hold bytes: data received and read, data sent
+ * and acknowledged, and the connection is back to no buffer memory */
+TH_TEST(tcp_listen, idle_connection_holds_no_buffers)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, true);
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, 1001, iss + 1), a;
+	char b[16];
+
+	cr_assert_eq(tcp_mem_in_use(T.s), 0, "established, nothing queued");
+	d.data = "hello";
+	d.len = 5;
+	th_inject(&d);
+	cr_assert_gt(tcp_mem_in_use(T.s), 0, "the receive ring holds them");
+	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 5);
+	cr_assert_eq(tcp_mem_in_use(T.s), 0, "read: the ring is gone");
+	cr_assert_eq(tcp_send(c, "world", 5, T.now), 5);
+	cr_assert_gt(tcp_mem_in_use(T.s), 0, "sent, not yet acknowledged");
+	while (th_pending())
+		T.head++;
+	a = th_tmpl(TCP_ACK, 1006, iss + 6);
+	th_inject(&a);
+	cr_assert_eq(tcp_mem_in_use(T.s), 0, "acknowledged: ring and records gone");
+	/* and again: a ring comes back when needed */
+	d.seq = 1006;
+	d.ack = iss + 6;
+	th_inject(&d);
+	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 5);
+	cr_assert(!memcmp(b, "hello", 5));
+	cr_assert_eq(tcp_mem_in_use(T.s), 0);
+	tcp_abort(c, T.now);
+	tcp_close(l, T.now);
+	drain();
+}
+
+static void tiny_budget(struct stack_config *cfg)
+{
+	cfg->tcp_mem_budget = 1000;
+}
+
+/* With the budget spent, a SYN is still answered (no silent refusal);
+ * data that no receive ring can hold is dropped and counted, the peer
+ * sends it again; a send ring is given at TCP_RING_MIN bytes, so the
+ * connection still makes progress; and the shortage is counted. */
+TH_TEST(tcp_listen, budget_short_pressure, .init = NULL)
+{
+	struct tcp_sock *l, *c;
+	struct th_seg d;
+	uint32_t iss;
+	static char big[8192];
+
+	th_setup_cfg(tiny_budget);
+	iss = th_passive_open(&l, &c, 1000, true);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	d = th_tmpl(TCP_ACK | TCP_PSH, 1001, iss + 1);
+	d.data = "hello";
+	d.len = 5;
+	th_inject(&d);
+	cr_assert_eq(th_counter("tcp_rcv_nomem"), 1);
+	cr_assert_geq(th_counter("tcp_mem_pressure"), 1);
+	cr_assert_eq(tcp_recv_avail(c), 0, "dropped, not queued");
+	cr_assert_eq(tcp_send_space(c), TCP_RING_MIN);
+	cr_assert_eq(tcp_send(c, big, sizeof(big), T.now), TCP_RING_MIN);
+	cr_assert_eq(tcp_mem_in_use(T.s), TCP_RING_MIN + TCP_TXREC_INIT *
+		     sizeof(struct tcp_txrec));
+	tcp_abort(c, T.now);
+	tcp_close(l, T.now);
 	drain();
 	th_teardown();
 }
@@ -428,27 +501,6 @@ TH_TEST(tcp_listen, loopback_connection)
 						   "ip_tx_local"), 8);
 	th_advance_to(t0 + 61 * TH_SEC);
 	cr_assert_eq(tcp_sock_count(T.s), 0);
-}
-
-static void tiny_budget(struct stack_config *cfg)
-{
-	cfg->tcp_mem_budget = 1000;
-}
-
-/* A SYN that the buffer budget cannot hold is dropped and counted */
-TH_TEST(tcp_listen, budget_refuses_syn, .init = NULL)
-{
-	struct tcp_sock *l;
-	struct th_seg s;
-
-	th_setup_cfg(tiny_budget);
-	l = listener(80, 4);
-	s = syn_from(5001, 100, false);
-	th_inject(&s);
-	th_expect_none();
-	cr_assert_eq(th_counter("tcp_nomem_bufs"), 1);
-	tcp_close(l, T.now);
-	th_teardown();
 }
 
 /* Options as programs see them: SO_RCVBUF capped and doubled like Linux,
@@ -529,4 +581,52 @@ TH_TEST(tcp_listen, calls_take_their_time)
 	cr_assert_eq(i.time_in_state, 200 * TH_MS, "LISTEN for %llu ns",
 		     (unsigned long long)i.time_in_state);
 	tcp_close(l, T.now);
+}
+
+/* Tens of thousands of connections: the connection table doubles with
+ * them (a lookup stays a short walk), every one is found by its 4-tuple,
+ * and a listener is found in its own table whatever number of connections
+ * share its port */
+TH_TEST(tcp_listen, connection_table_grows)
+{
+	enum { N = 5000 };
+	static struct tcp_sock *c[N];
+	struct tcp_sock *l = listener(80, 4);
+	struct ip_addr any = ip_any(T.family);
+	unsigned longest = 0;
+
+	for (unsigned i = 0; i < N; i++) {
+		cr_assert_eq(th_open(&c[i]), 0);
+		cr_assert_eq(tcp_connect(c[i], TH_PEER_A, (uint16_t)(1000 + i),
+					 T.now), -EINPROGRESS);
+		while (th_pending())
+			T.head++;
+	}
+	cr_assert_geq(T.s->tcp->conn_size, N / 2, "grew from %u", TCP_HASH);
+	cr_assert_eq(T.s->tcp->nconn, N);
+	for (unsigned i = 0; i < T.s->tcp->conn_size; i++) {
+		unsigned n = 0;
+
+		for (struct tcp_sock *k = T.s->tcp->conn[i]; k; k = k->hnext)
+			n++;
+		longest = n > longest ? n : longest;
+	}
+	cr_assert_leq(longest, 16, "chains stay short (longest %u)", longest);
+	for (unsigned i = 0; i < N; i++) {
+		struct ip_addr la;
+		uint16_t lp;
+
+		tcp_getsockname(c[i], &la, &lp);
+		cr_assert_eq(tcp_lookup_conn(T.s, &la, lp, TH_PEER_A,
+					     (uint16_t)(1000 + i)), c[i]);
+	}
+	cr_assert_eq(tcp_lookup_listener(T.s, TH_US_A, 80, TH_PEER_A, 9), l);
+	cr_assert_null(tcp_lookup_listener(T.s, &any, 81, TH_PEER_A, 9));
+	for (unsigned i = 0; i < N; i++)
+		tcp_abort(c[i], T.now);
+	while (th_pending())
+		T.head++;
+	cr_assert_eq(T.s->tcp->nconn, 0);
+	tcp_close(l, T.now);
+	cr_assert_null(tcp_lookup_listener(T.s, TH_US_A, 80, TH_PEER_A, 9));
 }

@@ -628,8 +628,9 @@ TH_TEST(tcp_recovery, rack_reo_wnd_mult_per_round_and_decay)
 
 static void tight_budget(struct stack_config *cfg)
 {
-	/* one connection's rings and first transmit records, no more */
-	cfg->tcp_mem_budget = 2 * 131072 + 128 +
+	/* one send ring and the first transmit records, no more (nothing is
+	 * received: no receive ring) */
+	cfg->tcp_mem_budget = 131072 + 128 +
 			      TCP_TXREC_INIT * sizeof(struct tcp_txrec);
 }
 

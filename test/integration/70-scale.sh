@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Thousands of idle connections: the kernel opens SCALE_CONNS (15,000)
+# connections to a server under ustack-run and holds them; every one must
+# succeed, new connections must be served while they are held, and the
+# daemon's memory growth per connection is printed and bounded; then
+# SCALE_CHURN (100,000) connect/send/close cycles leave the daemon's memory
+# flat. Each phase is bounded in time.
+source "$(dirname "$0")/lib.sh"
+need_root "70-scale"
+
+B=$PWD/$BUILD
+HERE=$(cd "$(dirname "$0")" && pwd)
+RUN=$B/ustack-run
+US=192.0.2.2
+KERNEL=192.0.2.1
+SOCK=$TMP/ctl.sock
+N=${SCALE_CONNS:-15000}
+CHURN=${SCALE_CHURN:-100000}
+# the documented figure (ustack(7) SCALE): daemon bytes per idle connection
+PER_CONN_MAX=${SCALE_PER_CONN_MAX:-1024}
+chmod 711 "$TMP"
+cp "$HERE/scale/hold_server.py" "$HERE/scale/hold_client.py" "$TMP/"
+chmod 644 "$TMP"/*.py
+
+new_netns NS || { fail "create namespace"; summary; exit 1; }
+in_ns() { ip netns exec "$NS" "$@"; }
+# the kernel's side churns through ports: reuse TIME_WAIT ones (timestamps
+# make it safe), and take them from the whole range
+in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1
+in_ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+# each held connection costs a descriptor in the client, the server and
+# the daemon
+ulimit -n 20000 || { fail "raise the descriptor limit to 20000"; summary; exit 1; }
+
+start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $US/24 \
+	|| { fail "ustackd starts"; summary; exit 1; }
+in_ns ip addr add $KERNEL/24 dev ustk0
+rss() { awk '/^VmRSS/ { print $2 * 1024 }' "/proc/$DPID/status"; }
+
+in_ns timeout 900 "$RUN" --socket "$SOCK" python3 "$TMP/hold_server.py" $US 7000 &
+PIDS+=($!)
+wait_for 10 ustack_bound "$SOCK" 7000 || fail "the server under ustack-run listens"
+# one connection first, so that what the first one allocates for good
+# (libevent, tables) is in the baseline
+in_ns python3 "$TMP/hold_client.py" churn $US 7000 10 >/dev/null
+rss0=$(rss)
+
+mkfifo "$TMP/go"
+in_ns python3 "$TMP/hold_client.py" hold $US 7000 "$N" "$TMP/go" >"$TMP/hold.out" 2>&1 &
+HOLD=$!
+PIDS+=($HOLD)
+# until it holds them all, or gives up (it bounds itself)
+held_or_gone() { grep -q held "$TMP/hold.out" || ! kill -0 "$HOLD"; }
+wait_for 300 held_or_gone
+check "the kernel holds $N connections to a server under ustack-run ($(cat "$TMP/hold.out"))" \
+	grep -q "^held $N " "$TMP/hold.out"
+rss1=$(rss)
+per=$(( (rss1 - rss0) / N ))
+echo "# daemon RSS $rss0 -> $rss1 bytes: $per bytes per idle connection"
+check "daemon memory per idle connection: $per bytes (at most $PER_CONN_MAX)" \
+	test "$per" -le "$PER_CONN_MAX"
+out=$(in_ns python3 "$TMP/hold_client.py" churn $US 7000 100 2>&1)
+check "new connections are served while $N are held ($out)" test $? -eq 0
+echo >"$TMP/go"
+wait "$HOLD"
+check "all $N held connections closed cleanly" test $? -eq 0
+
+# churn: memory flat (measured after a first round, as above)
+in_ns python3 "$TMP/hold_client.py" churn $US 7000 2000 >/dev/null
+rss2=$(rss)
+out=$(in_ns python3 "$TMP/hold_client.py" churn $US 7000 "$CHURN" 2>&1)
+check "$CHURN connect/send/close cycles ($out)" test $? -eq 0
+rss3=$(rss)
+echo "# daemon RSS before the churn $rss2, after $rss3 bytes"
+check "daemon memory flat over the churn ($rss2 -> $rss3 bytes)" \
+	test $((rss3 - rss2)) -le $((4 << 20))
+stop_ustackd "$DPID"
+check "ustackd exits 0" test $? -eq 0
+summary
