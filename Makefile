@@ -152,7 +152,7 @@ check-clang:
 check-sim: $(BUILD)/sim-tests
 	$(BUILD)/sim-tests
 	$(MAKE) BUILD=build/asan CC=clang SAN=1 build/asan/sim-tests
-	SIM_SEEDS=500 ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=8 \
+	SIM_SEEDS=500 SIM_SCALE=10000 ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=8 \
 		UBSAN_OPTIONS=print_stacktrace=1 build/asan/sim-tests
 
 # Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and

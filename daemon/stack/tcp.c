@@ -618,7 +618,10 @@ void tcp_hash_bound(struct tcp_sock *sk)
 	struct tcp_sock **b = &sk->s->tcp->bound[sk->lport % TCP_HASH];
 
 	sk->bnext = *b;
+	if (*b)
+		(*b)->bpprev = &sk->bnext;
 	*b = sk;
+	sk->bpprev = b;
 	sk->bound = true;
 	if (sk->state == TCP_LISTEN)
 		tcp_hash_listen(sk);
@@ -631,10 +634,10 @@ static void tcp_unhash_bound(struct tcp_sock *sk)
 	tcp_unhash_listen(sk);
 	if (!sk->bound)
 		return;
-	pp = &sk->s->tcp->bound[sk->lport % TCP_HASH];
-	while (*pp != sk)
-		pp = &(*pp)->bnext;
+	pp = sk->bpprev;
 	*pp = sk->bnext;
+	if (sk->bnext)
+		sk->bnext->bpprev = pp;
 	sk->bound = false;
 }
 

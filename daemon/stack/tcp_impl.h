@@ -125,6 +125,9 @@ struct tcp_sock {
 	struct tcp_sock *all_next, *all_prev;   /* every socket */
 	struct tcp_sock *hnext;                 /* conn or listen hash chain */
 	struct tcp_sock *bnext;                 /* bound-port hash chain */
+	struct tcp_sock **bpprev;               /* what points to us there:
+						 * every connection of a
+						 * server shares its port */
 	struct tcp_sock *reap_next;             /* waiting to be freed */
 	struct tcp_sock *parent;                /* listener of a child */
 	struct tcp_sock *qnext;                 /* on parent's syn_q/accept_q */
@@ -143,6 +146,7 @@ struct tcp_sock {
 	uint8_t bound_if;                       /* SO_BINDTOIFINDEX, 0: none */
 	uint64_t confirmed;                     /* next hop last confirmed */
 	bool bound, in_conn_hash, in_listen_hash, held, listening;
+	bool autobound;                         /* its port came with connect() */
 	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
 	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
 	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;

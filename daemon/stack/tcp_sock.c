@@ -116,9 +116,18 @@ static bool tcp_port_conflict(struct tcp_sock *sk, const struct ip_addr *addr,
 {
 	struct tcp_sock *o;
 
-	for (o = sk->s->tcp->bound[port % TCP_HASH]; o; o = o->bnext)
-		if (o->lport == port && tcp_bind_conflict(sk, o, addr, v6only))
+	for (o = sk->s->tcp->bound[port % TCP_HASH]; o; o = o->bnext) {
+		if (o->lport != port)
+			continue;
+		/* connect() shares a port that only connect() took, as
+		 * Linux's __inet_hash_connect(): the 4-tuple tells them apart
+		 * (the caller checked it), so a client reaches 64,512
+		 * connections per destination, not in all */
+		if (sk->rport && !sk->lport && o->autobound)
+			continue;
+		if (tcp_bind_conflict(sk, o, addr, v6only))
 			return true;
+	}
 	return false;
 }
 
@@ -269,6 +278,7 @@ static int tcp_pick_ephemeral(struct tcp_sock *sk)
 			continue;
 		s->tcp->next_ephemeral += i + 1;
 		sk->lport = port;
+		sk->autobound = true;
 		return 0;
 	}
 	return -EADDRNOTAVAIL;

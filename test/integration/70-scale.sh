@@ -38,7 +38,8 @@ in_ns ip addr add $KERNEL/24 dev ustk0
 rss() { awk '/^VmRSS/ { print $2 * 1024 }' "/proc/$DPID/status"; }
 
 in_ns timeout 900 "$RUN" --socket "$SOCK" python3 "$TMP/hold_server.py" $US 7000 &
-PIDS+=($!)
+SRV=$!
+PIDS+=($SRV)
 wait_for 10 ustack_bound "$SOCK" 7000 || fail "the server under ustack-run listens"
 # one connection first, so that what the first one allocates for good
 # (libevent, tables) is in the baseline
@@ -74,6 +75,9 @@ rss3=$(rss)
 echo "# daemon RSS before the churn $rss2, after $rss3 bytes"
 check "daemon memory flat over the churn ($rss2 -> $rss3 bytes)" \
 	test $((rss3 - rss2)) -le $((4 << 20))
+stats=$("$B/ustackctl" --socket "$SOCK" stats)
+grep -E 'tcp_conn_bytes|sock_bytes|tcp_memory|mem_pressure|rcv_nomem|limit_socks|quota_socks' <<<"$stats" | sed 's/^/# /'
+kill -TERM "$SRV"; wait "$SRV" 2>/dev/null
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
 summary

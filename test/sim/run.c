@@ -24,10 +24,20 @@
  * family is a property of the run (sim_init), TCP is the same.
  *
  *   sim-tests                          every profile, SIM_SEEDS seeds
- *                                      (1000) per family
+ *                                      (1000) per family, then the scale
+ *                                      run (SIM_SCALE connections, 100000)
+ *
+ * The scale run (issue 11): host 0 opens SIM_SCALE connections to two
+ * listeners of host 1 (a port has 64,512 ephemeral ports to come from),
+ * in batches, and holds them idle, each after one byte each way. It
+ * prints the engines' heap growth per connection (mallinfo2(): both
+ * sockets of a connection, divided by two) and the time of a lookup by
+ * 4-tuple, and fails if a connection failed or if the memory per idle
+ * socket exceeds SIM_CONN_BYTES, the figure ustack(7) documents.
  *   sim-tests PROFILE SEED [-6] [-v]   replay one seed (-6: over IPv6)
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +45,7 @@
 
 #include "sim.h"
 #include "tcp.h"
+#include "tcp_impl.h"
 
 #define MSEC NSEC_PER_MSEC
 #define SEC NSEC_PER_SEC
@@ -578,6 +589,122 @@ static int replay(int argc, char **argv)
 	return 2;
 }
 
+#define SIM_CONN_BYTES 1400      /* ustack(7) MEMORY AND SCALE */
+
+static const struct sim_profile scale_prof = {
+	.name = "scale", .delay_min = 100000, .delay_max = 100000,
+	.bandwidth = 125000000,
+};
+
+/* Step until nothing is due within 1 s of simulated time. */
+static void settle(struct sim *sim)
+{
+	uint64_t until = sim->now + SEC;
+
+	while (sim_step(sim, until))
+		;
+}
+
+static unsigned scale_run(unsigned n, unsigned *passed)
+{
+	struct sim sim;
+	struct stack_config cfg;
+	struct tcp_sock *l[2] = { NULL, NULL }, **cl, **sv;
+	unsigned nsv = 0, bad = 0;
+	size_t before, after;
+	struct timespec t0, t1;
+	char b;
+	uint64_t found = 0;
+
+	stack_config_defaults(&cfg);
+	cfg.tcp_max_socks = 2 * n + 16;
+	cfg.tcp_port_lo = 1024;
+	cfg.tcp_port_hi = 65535;
+	cfg.tcp_somaxconn = 4096;
+	cfg.tcp_max_syn_backlog = 4096;
+	cl = calloc(n, sizeof(*cl));
+	sv = calloc(n, sizeof(*sv));
+	if (!cl || !sv || sim_init(&sim, &scale_prof, 1, &cfg, IP_V4)) {
+		printf("FAIL scale: setup\n");
+		return 1;
+	}
+	for (int k = 0; k < 2; k++)
+		if (tcp_open(sim.st[1], IP_V4, &l[k], sim.now) ||
+		    tcp_bind(l[k], NULL, (uint16_t)(80 + k)) ||
+		    tcp_listen(l[k], 4096, sim.now))
+			bad++;
+	before = mallinfo2().uordblks;
+	for (unsigned i = 0; i < n && !bad; i += 1000) {
+		unsigned end = i + 1000 < n ? i + 1000 : n;
+		struct ip_addr dst = sim_addr(&sim, 1);
+
+		for (unsigned k = i; k < end; k++)
+			if (tcp_open(sim.st[0], IP_V4, &cl[k], sim.now) ||
+			    tcp_connect(cl[k], &dst, (uint16_t)(80 + k % 2),
+					sim.now) != -EINPROGRESS)
+				bad++;
+		settle(&sim);
+		for (int k = 0; k < 2; k++)
+			while (nsv < n && tcp_accept(l[k], &sv[nsv]) == 0)
+				nsv++;
+		/* one byte each way, read: the connection has been used */
+		for (unsigned k = i; k < end; k++)
+			if (tcp_send(cl[k], "x", 1, sim.now) != 1)
+				bad++;
+		settle(&sim);
+		for (unsigned k = i; k < nsv; k++)
+			if (tcp_recv(sv[k], &b, 1, 0, sim.now) != 1 ||
+			    tcp_send(sv[k], "y", 1, sim.now) != 1)
+				bad++;
+		settle(&sim);
+		for (unsigned k = i; k < end; k++)
+			if (tcp_recv(cl[k], &b, 1, 0, sim.now) != 1)
+				bad++;
+	}
+	settle(&sim);           /* delayed ACKs out */
+	after = mallinfo2().uordblks;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned k = 0; k < nsv; k++) {
+		struct ip_addr la, ra;
+		uint16_t lp, rp;
+
+		tcp_getsockname(sv[k], &la, &lp);
+		tcp_getpeername(sv[k], &ra, &rp);
+		found += tcp_lookup_conn(sim.st[1], &la, lp, &ra, rp) == sv[k];
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		double per = (double)(after - before) / (2.0 * n);
+		double ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+			     (double)(t1.tv_nsec - t0.tv_nsec)) / (nsv ? nsv : 1);
+		bool sized = after > before;    /* 0 under ASan's malloc */
+
+		printf("scale: %u connections held (%u accepted, %u errors), %.0f bytes per idle socket (at most %d), TCP buffers in use %zu + %zu, lookup %.0f ns\n",
+		       n, nsv, bad, sized ? per : 0.0, SIM_CONN_BYTES,
+		       tcp_mem_in_use(sim.st[0]), tcp_mem_in_use(sim.st[1]), ns);
+		if (bad || nsv != n || found != nsv ||
+		    tcp_mem_in_use(sim.st[0]) || tcp_mem_in_use(sim.st[1]) ||
+		    (sized && per > SIM_CONN_BYTES)) {
+			printf("FAIL scale\n");
+			bad++;
+		} else {
+			(*passed)++;
+		}
+	}
+	for (unsigned k = 0; k < n; k++)
+		if (cl[k])
+			tcp_abort(cl[k], sim.now);
+	for (unsigned k = 0; k < nsv; k++)
+		tcp_abort(sv[k], sim.now);
+	for (int k = 0; k < 2; k++)
+		if (l[k])
+			tcp_close(l[k], sim.now);
+	sim_fini(&sim);
+	free(cl);
+	free(sv);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned seeds = 1000, passed = 0, failed = 0;
@@ -592,6 +719,9 @@ int main(int argc, char **argv)
 	for (size_t p = 0; p < NPROFILES; p++)
 		for (unsigned f = 0; f < 2; f++)
 			failed += run_profile(p, f, seeds, &passed);
+	env = getenv("SIM_SCALE");
+	failed += scale_run(env ? (unsigned)strtoul(env, NULL, 10) : 100000,
+			    &passed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("sim: %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
 				(t1.tv_nsec - t0.tv_nsec) / 1e9);

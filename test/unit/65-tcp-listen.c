@@ -630,3 +630,40 @@ TH_TEST(tcp_listen, connection_table_grows)
 	tcp_close(l, T.now);
 	cr_assert_null(tcp_lookup_listener(T.s, TH_US_A, 80, TH_PEER_A, 9));
 }
+
+static void one_port(struct stack_config *cfg)
+{
+	cfg->tcp_port_lo = cfg->tcp_port_hi = 40000;
+}
+
+/* connect() shares an ephemeral port among connections to different
+ * destinations, as Linux's __inet_hash_connect(): the 4-tuple tells them
+ * apart; not with a socket bound by bind(), and not for the same
+ * destination */
+TH_TEST(tcp_listen, connect_shares_ephemeral_ports, .init = NULL)
+{
+	struct tcp_sock *a, *b, *c, *d;
+	struct ip_addr la;
+	uint16_t pa, pb;
+
+	th_setup_cfg(one_port);
+	cr_assert_eq(th_open(&a), 0);
+	cr_assert_eq(th_open(&b), 0);
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(th_open(&d), 0);
+	cr_assert_eq(tcp_connect(a, TH_PEER_A, 80, T.now), -EINPROGRESS);
+	cr_assert_eq(tcp_connect(b, TH_PEER_A, 81, T.now), -EINPROGRESS);
+	tcp_getsockname(a, &la, &pa);
+	tcp_getsockname(b, &la, &pb);
+	cr_assert_eq(pa, 40000);
+	cr_assert_eq(pb, 40000, "the same port, another destination");
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EADDRNOTAVAIL,
+		     "the same destination: no port left");
+	cr_assert_eq(tcp_bind(d, NULL, 40000), -EADDRINUSE);
+	tcp_abort(a, T.now);
+	tcp_abort(b, T.now);
+	tcp_close(c, T.now);
+	tcp_close(d, T.now);
+	drain();
+	th_teardown();
+}
