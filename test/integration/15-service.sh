@@ -48,9 +48,11 @@ in_ns ip addr add 192.0.2.1/24 dev ustk0
 wait_for 3 grep -q 'READY=1' "$TMP/notify.txt"
 check "notify: READY=1 with MAINPID and STATUS" \
 	grep -q "READY=1 | MAINPID=$DPID | STATUS=serving on tap ustk0, $US/24" "$TMP/notify.txt"
-sleep 0.6
-n=$(grep -c '^WATCHDOG=1$' "$TMP/notify.txt")
-check "notify: the watchdog is fed ($n pings in ~0.6 s)" test "$n" -ge 4
+# a count, not a rate: a loaded machine may delay the daemon, and what
+# matters is that the pings go on after READY
+pings() { [ "$(grep -c '^WATCHDOG=1$' "$TMP/notify.txt")" -ge 4 ]; }
+wait_for 10 pings
+check "notify: the watchdog is fed ($(grep -c '^WATCHDOG=1$' "$TMP/notify.txt") pings)" pings
 
 status=$(cat /proc/$DPID/status)
 check "runs as nobody (uid 65534)" grep -qE '^Uid:\s+65534\s+65534\s+65534\s+65534' <<<"$status"

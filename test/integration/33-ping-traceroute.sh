@@ -15,7 +15,8 @@ need_root "33-ping-traceroute"
 B=$PWD/$BUILD
 RUN=$B/ustack-run
 H=198.51.100.2
-chmod 711 "$TMP"     # uid 65534 runs ping too
+# uid 65534 runs ping too, with copies it can reach wherever the clone lies
+user_copy "$RUN" "$B/libustack-preload.so"
 
 for prog in ping traceroute tracepath; do
 	command -v "$prog" >/dev/null ||
@@ -68,14 +69,15 @@ normalize() {
 # same NAME [--as UID] CMD...: CMD on the kernel client and under
 # ustack-run (as UID: ustack-run itself runs as that user)
 same() {
-	local name=$1 as=(); shift
+	local name=$1 as=() run=$RUN; shift
 	if [ "$1" = --as ]; then
 		as=(setpriv --reuid "$2" --regid "$2" --clear-groups)
+		run=$TMP/bin/ustack-run
 		shift 2
 	fi
 	ip netns exec "$KC" timeout 60 "${as[@]}" "$@" >"$TMP/k.out" 2>&1
 	local krc=$?
-	ip netns exec "$UR" timeout 60 "${as[@]}" "$RUN" --socket "$SOCK" "$@" \
+	ip netns exec "$UR" timeout 60 "${as[@]}" "$run" --socket "$SOCK" "$@" \
 		>"$TMP/u.out" 2>&1
 	local urc=$?
 	normalize <"$TMP/k.out" >"$TMP/k.norm"
