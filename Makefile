@@ -53,6 +53,9 @@ CLIENT_SRC := libclient/client.c libclient/dgram.c libclient/fdtab.c \
 PRELOAD_SRC := libclient/preload.c libclient/trap.c libclient/trapbpf.c
 SOCKTEST_SRC := $(wildcard test/sockets/*.c)
 SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)
+# test/integration's own programs (70-scale's churn client)
+ITEST_SRC := $(wildcard test/integration/*/*.c)
+ITEST_BIN := $(ITEST_SRC:%.c=$(BUILD)/%)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libclient/proto.o
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 CLIENT_LIBS := $(BUILD)/libustack.so $(BUILD)/libustack-preload.so
@@ -70,7 +73,7 @@ LIBS_UNIT := -lcriterion
 	check-sim check-man check-install check-service deps demo install clean
 
 all: $(BUILD)/ustackd $(BUILD)/ustackctl $(CLIENT_LIBS) $(BUILD)/ustack-run \
-	$(SOCKTEST_BIN) $(BUILD)/test/libustack/api
+	$(SOCKTEST_BIN) $(ITEST_BIN) $(BUILD)/test/libustack/api
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -99,6 +102,10 @@ $(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libclient/trapbpf.o $(BUILD)/li
 $(BUILD)/test/sockets/%: test/sockets/%.c test/sockets/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/test/integration/%: test/integration/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # the explicit API, linked against libustack.so (found next to the build)
 $(BUILD)/test/libustack/api: test/libustack/api.c $(BUILD)/libustack.so
