@@ -121,7 +121,7 @@ static void stats_sockets(struct daemon *d, struct ustack_counter *c,
 	counter_add(c, n, max, "sockets", "tcp_conn_bytes",
 		    "engine bytes per idle TCP connection (no buffers)", tcp_sock_size());
 	counter_add(c, n, max, "sockets", "sock_bytes",
-		    "daemon bytes per socket of a program, engine aside", sock_struct_size());
+		    "daemon bytes per TCP socket of a program, engine aside", sock_struct_size());
 	if (d->socks) {
 		const struct sock_stats *st = socktab_stats(d->socks);
 

@@ -1247,14 +1247,16 @@ void socktab_free(struct socktab *t)
 }
 
 /**
- * sock_struct_size() - what a socket costs the daemon besides the engine
+ * sock_struct_size() - what a TCP socket costs the daemon besides the
+ * engine
  *
- * Return: bytes: its struct and its two channel events (the descriptor
- * and its kernel buffers are not the daemon's memory)
+ * Return: bytes: its struct, its two channel events and its kick event
+ * (sock_tcp.c); the descriptor and its kernel buffers are not the
+ * daemon's memory
  */
 size_t sock_struct_size(void)
 {
-	return sizeof(struct sock) + 2 * event_get_struct_event_size();
+	return sizeof(struct sock) + 3 * event_get_struct_event_size();
 }
 
 const struct sock_stats *socktab_stats(const struct socktab *t)

@@ -84,4 +84,43 @@ grep -E 'tcp_conn_bytes|sock_bytes|tcp_memory|mem_pressure|rcv_nomem|limit_socks
 kill -TERM "$SRV"; wait "$SRV" 2>/dev/null
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
+
+# Out of descriptors: a daemon allowed 400 serves 272 sockets (400 - 128),
+# one user 7/8 of them (238); beyond, the socket call fails with EMFILE
+# (the user's share) or ENFILE (the daemon's), counted, never a hang
+cat >"$TMP/ustackd-400" <<EOF2
+#!/bin/sh
+ulimit -n 400
+exec "$USTACKD" "\$@"
+EOF2
+chmod 755 "$TMP/ustackd-400"
+open_until_error='
+import socket
+socks, err = [], None
+for i in range(1000):
+    try:
+        socks.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    except OSError as e:
+        err = e.errno
+        break
+print(len(socks), err)'
+for quota in default 1000; do
+	extra=(); [ $quota = 1000 ] && extra=(--sockets-per-uid 1000)
+	USTACKD=$TMP/ustackd-400 start_ustackd "$NS" "$TMP/ustackd-$quota.log" "$SOCK" \
+		--tap ustk1 --addr 192.0.2.3/24 "${extra[@]}" ||
+		{ fail "ustackd starts with 400 descriptors"; continue; }
+	out=$(in_ns timeout 30 "$RUN" --socket "$SOCK" python3 -c "$open_until_error" 2>&1)
+	if [ $quota = default ]; then
+		check "sockets-per-uid by default: 238 sockets, then EMFILE ($out)" \
+			test "$out" = "238 24"
+		key=quota_socks
+	else
+		check "the daemon's descriptors: 272 sockets, then ENFILE ($out)" \
+			test "$out" = "272 23"
+		key=limit_socks
+	fi
+	n=$("$B/ustackctl" --socket "$SOCK" stats | awk -v k=$key '$1 == k { print $2 }')
+	check "the refusal is counted ($key $n)" test "${n:-0}" -ge 1
+	stop_ustackd "$DPID"
+done
 summary

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: ustack against the Linux kernel, measured in the same run:
-# ICMP echo latency and rate, TCP bulk throughput (iperf3) and connection
-# setup rate.
+# ICMP echo latency and rate, TCP bulk throughput (iperf3), connection
+# setup rate both ways, and the memory of an idle connection.
 #
 # Two paths, each in namespaces of our own, each driven by the same kernel
 # tools from the same side:
@@ -124,6 +124,43 @@ sleep 0.3
 k_cps=$(K timeout 60 python3 -c "$cps_py" 198.51.100.2 7000)
 row "TCP connections, connect+send+close" "conn/s" "${u_cps:-0}" "${k_cps:-0}" higher
 wait "${SINKS[@]}"	# not a bare wait: ustackd is a background job too
+
+# TCP servers: the kernel's clients against a server under ustack-run and
+# the same server on the kernel: new connections per second (connect, one
+# byte echoed, close; churn.c), and the memory of 5000 idle connections
+# (ustack: the daemon's resident growth; kernel: its TCP and socket slab
+# objects, from /proc/slabinfo: root only, 0 if unreadable)
+HOLD=$PWD/test/integration/scale
+CHURN=$PWD/$BUILD/test/integration/scale/churn
+U timeout 300 "$RUN" --socket "$TMP/ctl.sock" python3 "$HOLD/hold_server.py" 192.0.2.2 7100 &
+SRV_U=$!
+K2 timeout 300 python3 "$HOLD/hold_server.py" 198.51.100.2 7100 &
+SRV_K=$!
+sleep 1
+# a first round warms both up; the second is measured
+cps() { "$1" "$CHURN" "$2" 7100 "$3" | sed -n 's/.*(\([0-9]*\) per s).*/\1/p'; }
+cps U 192.0.2.2 500 >/dev/null; cps K 198.51.100.2 500 >/dev/null
+row "TCP server: new connections, echo 1 byte" "conn/s" "$(cps U 192.0.2.2 5000)" "$(cps K 198.51.100.2 5000)" higher
+slab_bytes() { # the kernel's bytes in TCP and socket-inode slab objects
+	awk '$1 == "TCP" || $1 == "sock_inode_cache" { b += $2 * $4 } END { print b + 0 }' /proc/slabinfo 2>/dev/null || echo 0
+}
+mkfifo "$TMP/go_u" "$TMP/go_k"
+r0=$(awk '/^VmRSS/ {print $2 * 1024}' /proc/$DPID/status)
+U timeout 120 python3 "$HOLD/hold_client.py" hold 192.0.2.2 7100 5000 "$TMP/go_u" >"$TMP/hold_u" 2>&1 &
+HU=$!
+for _ in $(seq 1200); do grep -q held "$TMP/hold_u" && break; kill -0 $HU 2>/dev/null || break; sleep 0.1; done
+r1=$(awk '/^VmRSS/ {print $2 * 1024}' /proc/$DPID/status)
+echo >"$TMP/go_u"; wait $HU
+s0=$(slab_bytes)
+K timeout 120 python3 "$HOLD/hold_client.py" hold 198.51.100.2 7100 5000 "$TMP/go_k" >"$TMP/hold_k" 2>&1 &
+HK=$!
+for _ in $(seq 1200); do grep -q held "$TMP/hold_k" && break; kill -0 $HK 2>/dev/null || break; sleep 0.1; done
+s1=$(slab_bytes)
+echo >"$TMP/go_k"; wait $HK
+# the kernel holds both ends of each connection in its slabs (client and
+# server namespaces): half of the growth is the server's
+row "memory per idle connection, server side" "bytes" "$(( (r1 - r0) / 5000 ))" "$(( (s1 - s0) / 2 / 5000 ))" lower
+kill -TERM $SRV_U $SRV_K 2>/dev/null; wait $SRV_U $SRV_K 2>/dev/null
 
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$DPID/status)
 hwm=$(awk '/^VmHWM/ {print $2}' /proc/$DPID/status)
