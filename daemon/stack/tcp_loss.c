@@ -415,6 +415,8 @@ void tcp_txrec_ack(struct tcp_sock *sk)
 
 	if (sk->rack_dsack_round_set && SEQ_GEQ(sk->snd_una, sk->rack_dsack_round))
 		sk->rack_dsack_round_set = false;
+	if (!sk->txq)
+		return;         /* none: nothing was in flight */
 	while (n < sk->ntx && SEQ_LEQ(sk->txq[n].end, sk->snd_una)) {
 		if (!(sk->txq[n].flags & TXR_SACKED)) {
 			tcp_rack_delivered(sk, &sk->txq[n], false);

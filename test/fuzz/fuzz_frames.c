@@ -592,6 +592,7 @@ static size_t ff_heap_expected(const struct stack *s, size_t pbuf_bytes)
 	/* the transports' tables (transport.c) */
 	n += heap_cost(sizeof(*s->tcp)) + heap_cost(sizeof(*s->udp)) +
 	     heap_cost(sizeof(*s->ping)) + heap_cost(sizeof(*s->raw));
+	n += heap_cost(s->tcp->conn_size * sizeof(*s->tcp->conn));
 	if (s->neigh.e) {
 		n += heap_cost(s->neigh.cap * sizeof(*s->neigh.e));
 		n += heap_cost(s->neigh.nbuckets * sizeof(*s->neigh.bucket));
@@ -811,6 +812,12 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 				  "transmit record %u of %u: [%u, %u) prev end %u una %u max %u", i, sk->ntx, sk->txq[i].start, sk->txq[i].end, i ? sk->txq[i - 1].end : 0, sk->snd_una, sk->snd_max);
 		FF_ASSERT(sk->sndq.len <= sk->sndq.cap &&
 			  sk->rcvq.len <= sk->rcvq.cap, "ring overfull");
+		/* memory by use: what holds nothing has no bytes */
+		FF_ASSERT((!sk->sndq.buf || sk->sndq.len) &&
+			  (!sk->rcvq.buf || sk->rcvq.len || sk->nooo) &&
+			  (!sk->txq || sk->ntx),
+			  "empty buffers kept: send %u, receive %u (%u OOO), %u records",
+			  sk->sndq.len, sk->rcvq.len, sk->nooo, sk->ntx);
 		tw += sk->state == TCP_TIME_WAIT;
 		/* Linux's sk_acceptq_is_full(): backlog + 1 may wait */
 		if (sk->state == TCP_LISTEN)
@@ -821,7 +828,10 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 	}
 	FF_ASSERT(n == t->nsocks && n <= f->cfg.tcp_max_socks,
 		  "%u sockets, %u counted", n, t->nsocks);
-	FF_ASSERT(mem == t->mem && mem <= f->cfg.tcp_mem_budget,
+	/* over the budget only by what pressure still gives each socket: a
+	 * small send ring and its first transmit records */
+	FF_ASSERT(mem == t->mem && mem <= f->cfg.tcp_mem_budget +
+		  n * (TCP_RING_MIN + TCP_TXREC_INIT * sizeof(struct tcp_txrec)),
 		  "TCP buffers %zu, counted %zu", mem, t->mem);
 	FF_ASSERT(tw <= f->cfg.tcp_max_time_wait, "%u in TIME_WAIT", tw);
 	FF_ASSERT(!t->reap && !t->busy, "TCP left sockets to reap");
