@@ -132,12 +132,16 @@ wait "${SINKS[@]}"	# not a bare wait: ustackd is a background job too
 # objects, from /proc/slabinfo: root only, 0 if unreadable)
 HOLD=$PWD/test/integration/scale
 CHURN=$PWD/$BUILD/test/integration/scale/churn
-U timeout 300 "$RUN" --socket "$TMP/ctl.sock" python3 "$HOLD/hold_server.py" 192.0.2.2 7100 &
+# not through U/K2: a function in the background is a subshell, and its
+# pid is not the server's
+ip netns exec $NS_U timeout 300 "$RUN" --socket "$TMP/ctl.sock" python3 "$HOLD/hold_server.py" 192.0.2.2 7100 &
 SRV_U=$!
-K2 timeout 300 python3 "$HOLD/hold_server.py" 198.51.100.2 7100 &
+ip netns exec $NS_K2 timeout 300 python3 "$HOLD/hold_server.py" 198.51.100.2 7100 &
 SRV_K=$!
-sleep 1
-# a first round warms both up; the second is measured
+# up when one cycle succeeds (bounded); a first round warms both up, the
+# second is measured
+for _ in $(seq 50); do U "$CHURN" 192.0.2.2 7100 1 >/dev/null 2>&1 && break; sleep 0.2; done
+for _ in $(seq 50); do K "$CHURN" 198.51.100.2 7100 1 >/dev/null 2>&1 && break; sleep 0.2; done
 cps() { "$1" "$CHURN" "$2" 7100 "$3" | sed -n 's/.*(\([0-9]*\) per s).*/\1/p'; }
 cps U 192.0.2.2 500 >/dev/null; cps K 198.51.100.2 500 >/dev/null
 row "TCP server: new connections, echo 1 byte" "conn/s" "$(cps U 192.0.2.2 5000)" "$(cps K 198.51.100.2 5000)" higher
