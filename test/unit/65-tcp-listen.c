@@ -42,6 +42,24 @@ static struct th_seg syn_from(uint16_t sport, uint32_t isn, bool opts)
 	return s;
 }
 
+/* A peer at @sport opens a connection with ISN @isn, no options (the
+ * listener is T.lport's): SYN, our SYN-ACK, its ACK. Return: our ISN */
+static uint32_t handshake(uint16_t sport, uint32_t isn)
+{
+	struct th_seg s = syn_from(sport, isn, false), a;
+	struct tcp_seg g;
+
+	th_inject(&s);
+	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
+					.ack = isn + 1, .wnd = TH_ANY, .mss = 1460,
+					.ws = -1 });
+	a = th_tmpl(TCP_ACK, isn + 1, g.seq + 1);
+	a.sport = sport;
+	a.wnd = 1000;
+	th_inject(&a);
+	return g.seq;
+}
+
 static void drain(void)
 {
 	while (th_pending())
@@ -111,17 +129,9 @@ TH_TEST(tcp_listen, syn_cookies, .init = NULL)
 TH_TEST(tcp_listen, accept_queue_bound)
 {
 	struct tcp_sock *l = listener(80, 0), *c;
-	struct th_seg s = syn_from(5001, 100, false), a;
-	struct tcp_seg g;
+	struct th_seg s;
 
-	th_inject(&s);
-	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
-					.ack = 101, .wnd = TH_ANY, .mss = 1460,
-					.ws = -1 });
-	a = th_tmpl(TCP_ACK, 101, g.seq + 1);
-	a.sport = 5001;
-	a.wnd = 1000;
-	th_inject(&a);
+	handshake(5001, 100);
 	cr_assert(T.events & TCP_EV_ACCEPT);
 	s = syn_from(5002, 300, false);
 	th_inject(&s);
@@ -148,19 +158,10 @@ TH_TEST(tcp_listen, accept_queue_bound)
 TH_TEST(tcp_listen, accepted_inherits_user_timeout)
 {
 	struct tcp_sock *l = listener(80, 4), *c;
-	struct th_seg s = syn_from(5001, 100, false), a;
-	struct tcp_seg g;
 	int v = 0;
 
 	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_USER_TIMEOUT, 4321, T.now), 0);
-	th_inject(&s);
-	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
-					.ack = 101, .wnd = TH_ANY, .mss = 1460,
-					.ws = -1 });
-	a = th_tmpl(TCP_ACK, 101, g.seq + 1);
-	a.sport = 5001;
-	a.wnd = 1000;
-	th_inject(&a);
+	handshake(5001, 100);
 	cr_assert_eq(tcp_accept(l, &c), 0);
 	cr_assert_eq(tcp_getsockopt(c, TCP_OPT_USER_TIMEOUT, &v), 0);
 	cr_assert_eq(v, 4321);
@@ -236,23 +237,16 @@ TH_TEST(tcp_listen, bind_conflicts)
 static uint32_t reuse_listener_with_child(struct tcp_sock **l,
 					  struct tcp_sock **c)
 {
-	struct th_seg s = syn_from(TH_PEER_PORT, 1000, false), a;
-	struct tcp_seg g;
+	uint32_t iss;
 
 	cr_assert_eq(th_open(l), 0);
 	cr_assert_eq(tcp_setsockopt(*l, TCP_SO_REUSEADDR, 1, T.now), 0);
 	cr_assert_eq(tcp_bind(*l, NULL, 80), 0);
 	cr_assert_eq(tcp_listen(*l, 4, T.now), 0);
 	T.lport = 80;
-	th_inject(&s);
-	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK,
-					.seq = TH_ANY, .ack = 1001,
-					.wnd = TH_ANY, .mss = 1460, .ws = -1 });
-	a = th_tmpl(TCP_ACK, 1001, g.seq + 1);
-	a.wnd = 1000;
-	th_inject(&a);
+	iss = handshake(TH_PEER_PORT, 1000);
 	cr_assert_eq(tcp_accept(*l, c), 0);
-	return g.seq;
+	return iss;
 }
 
 TH_TEST(tcp_listen, reuseaddr_with_time_wait)
