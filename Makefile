@@ -131,16 +131,17 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libclient/trapbpf.o $(BUILD)/libcore.a
 $(BUILD)/sim-tests: $(SIM_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
+CHECK_PHASES = check-unit check-asan check-clang check-sim check-fuzz \
+	check-man check-install check-service check-integration
+# each phase in turn, stopping at the first that fails; how long each took
+# is printed as it ends (CI has 30 minutes for all of them)
 check: deps
-	$(MAKE) check-unit
-	$(MAKE) check-asan
-	$(MAKE) check-clang
-	$(MAKE) check-sim
-	$(MAKE) check-fuzz
-	$(MAKE) check-man
-	$(MAKE) check-install
-	$(MAKE) check-service
-	$(MAKE) check-integration
+	@for p in $(CHECK_PHASES); do \
+		t0=$$(date +%s); \
+		$(MAKE) $$p; rc=$$?; \
+		echo "=== make $$p: $$(( $$(date +%s) - t0 )) s, exit $$rc"; \
+		[ $$rc -eq 0 ] || exit $$rc; \
+	done
 
 check-unit: $(BUILD)/unit-tests
 	bash test/unit/run.sh $(BUILD)/unit-tests

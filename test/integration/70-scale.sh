@@ -40,7 +40,10 @@ start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $US/24 \
 in_ns ip addr add $KERNEL/24 dev ustk0
 rss() { awk '/^VmRSS/ { print $2 * 1024 }' "/proc/$DPID/status"; }
 
-in_ns timeout 900 "$RUN" --socket "$SOCK" python3 "$TMP/hold_server.py" $US 7000 &
+# started directly, not through in_ns: $! must be the server's own pid (a
+# backgrounded function's is a subshell's, and killing that left the
+# server running after the daemon it used)
+ip netns exec "$NS" timeout 900 "$RUN" --socket "$SOCK" python3 "$TMP/hold_server.py" $US 7000 &
 SRV=$!
 PIDS+=($SRV)
 wait_for 10 ustack_bound "$SOCK" 7000 || fail "the server under ustack-run listens"
@@ -51,7 +54,7 @@ churn 10 >/dev/null
 rss0=$(rss)
 
 mkfifo "$TMP/go"
-in_ns python3 "$TMP/hold_client.py" hold $US 7000 "$N" "$TMP/go" >"$TMP/hold.out" 2>&1 &
+ip netns exec "$NS" python3 "$TMP/hold_client.py" hold $US 7000 "$N" "$TMP/go" >"$TMP/hold.out" 2>&1 &
 HOLD=$!
 PIDS+=($HOLD)
 # until it holds them all, or gives up (it bounds itself)
@@ -81,7 +84,9 @@ check "daemon memory flat over the churn ($rss2 -> $rss3 bytes)" \
 	test $((rss3 - rss2)) -le $((4 << 20))
 stats=$("$B/ustackctl" --socket "$SOCK" stats)
 grep -E 'tcp_conn_bytes|sock_bytes|tcp_memory|mem_pressure|rcv_nomem|limit_socks|quota_socks' <<<"$stats" | sed 's/^/# /'
-kill -TERM "$SRV"; wait "$SRV" 2>/dev/null
+kill -TERM "$SRV"; wait "$SRV"
+rc=$?
+check "the server ends on SIGTERM, before the daemon (status $rc)" test $rc -eq 143
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
 
