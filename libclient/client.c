@@ -47,6 +47,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1735,6 +1736,90 @@ PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
 }
 
 /*
+ * Is the daemon that made @fd gone? Asked when a listening channel reads
+ * end-of-file: the daemon shuts it when the listener stops listening
+ * (shutdown(), a reset), and the end of the daemon ends it too. Gone: no
+ * daemon answers (ENETDOWN), or a new one that does not know @fd
+ * (ENOTSOCK).
+ */
+static bool daemon_gone(int fd)
+{
+	struct ustack_sockopt o, out;
+	size_t n = 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.level = SOL_SOCKET;
+	o.name = SO_ACCEPTCONN;
+	o.len = sizeof(int);
+	rc = ctl_call(USTACK_MSG_GETSOCKOPT, &o, sizeof(o), fd, &out,
+		      sizeof(out), &n);
+	return rc == -ENETDOWN || rc == -ENOTSOCK;
+}
+
+/* accept() on an orphaned listener: nothing comes; whatever connects to
+ * the quiet socket by its abstract name is turned away */
+static int orphan_accept(int fd, int flags)
+{
+	for (;;) {
+		int c = ust_r.accept4(fd, NULL, NULL, flags | SOCK_CLOEXEC);
+
+		if (c < 0)
+			return -1;
+		ust_r.close(c);
+	}
+}
+
+/*
+ * A listener outlived its daemon (stopped, crashed, restarted). Its
+ * channel reads end-of-file for ever, which poll() reports as readable,
+ * so an event loop would call accept() in a tight loop (asyncio logs an
+ * EINVAL traceback each time, at full CPU, until the program is killed).
+ * A kernel listener whose network went away is quiet instead: nothing
+ * arrives. So put a quiet descriptor in the channel's place, with the
+ * same number and O_NONBLOCK: an AF_UNIX listening socket (autobound, in
+ * the abstract namespace) that nothing connects to. poll() and epoll no
+ * longer wake for it (dup2() drops the old channel's epoll registration),
+ * accept() blocks or says EAGAIN, and close() works as before. Say so
+ * once on stderr: the program's other sockets read end-of-file or fail
+ * with ENETDOWN, and only a restart of the program brings it back to a
+ * daemon. Return: as accept4(), for this call.
+ */
+static int listener_orphan(int fd, unsigned k, int flags)
+{
+	static atomic_bool said;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int q, fl = ust_r.fcntl(fd, F_GETFL);
+
+	if (!atomic_exchange(&said, true)) {
+		char msg[PATH_MAX + 160];
+		int len = snprintf(msg, sizeof(msg), "ustack: ustackd is gone "
+				   "(%s): listening socket %d gets no more "
+				   "connections; restart the program when "
+				   "ustackd runs again\n", ctl_path(), fd);
+
+		if (len > 0 && ust_r.write(STDERR_FILENO, msg,
+					   (size_t)len) < 0)
+			(void)0;    /* nowhere to say it */
+	}
+	q = ust_r.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (q < 0)
+		return fail(-ENETDOWN);
+	if (ust_r.bind(q, (struct sockaddr *)&sa, sizeof(sa_family_t)) ||
+	    ust_r.listen(q, 0) ||
+	    (fl >= 0 && ust_r.fcntl(q, F_SETFL, fl & O_NONBLOCK)) ||
+	    ust_r.dup3(q, fd, ust_r.fcntl(fd, F_GETFD) & FD_CLOEXEC
+			   ? O_CLOEXEC : 0) < 0) {
+		ust_r.close(q);
+		return fail(-ENETDOWN);
+	}
+	ust_r.close(q);
+	ust_set(fd, k | UST_ORPHAN);
+	return fl >= 0 && (fl & O_NONBLOCK) ? fail(-EAGAIN)
+					    : orphan_accept(fd, flags);
+}
+
+/*
  * accept: a listening channel carries one message per connection, a
  * struct ustack_accept_msg with the connection's channel attached.
  */
@@ -1760,6 +1845,8 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 		return fail(-EINVAL);
 	if ((k & UST_TYPE_MASK) != SOCK_STREAM)
 		return fail(-EOPNOTSUPP);
+	if (k & UST_ORPHAN)
+		return orphan_accept(fd, flags);
 	if (!(k & UST_LISTENING)) {
 		int v = 0;
 		socklen_t vl = sizeof(v);
@@ -1776,8 +1863,9 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	c = CMSG_FIRSTHDR(&m);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 		memcpy(&nfd, CMSG_DATA(c), sizeof(int));
-	if (n == 0 && nfd < 0)
-		return fail(-EINVAL);    /* not listening (shut down) */
+	if (n == 0 && nfd < 0)          /* not listening (shut down) */
+		return daemon_gone(fd) ? listener_orphan(fd, k, flags)
+				       : fail(-EINVAL);
 	if (n != (ssize_t)sizeof(am) || nfd < 0) {
 		if (nfd >= 0)
 			ust_r.close(nfd);

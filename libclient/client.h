@@ -73,6 +73,8 @@ int ust_trap_install(void);
 #define UST_ICMP 0x800u              /* datagram: protocol ICMP (ping, raw) */
 #define UST_CONNECT_PEND 0x1000u     /* stream: a blocking connect was
 				      * interrupted; its outcome is awaited */
+#define UST_ORPHAN 0x2000u           /* stream: a listener whose daemon
+				      * is gone (listener_orphan()) */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);

@@ -7,7 +7,8 @@
 #   sockets are the kernel's, while its parent's stay ustack's;
 # - address space randomization off (setarch -R): no trap, said once;
 # - a stock sshd on ustack loads its host key and runs a session command
-#   that opens a socket and looks up a user.
+#   that opens a socket and looks up a user;
+# - servers whose daemon ends: the listener goes quiet, no accept() loop.
 source "$(dirname "$0")/lib.sh"
 need_root "47-shim"
 
@@ -122,6 +123,47 @@ else
 	wait $sshd 2>/dev/null
 fi
 
+# --- 5. servers that outlive the daemon --------------------------------
+# the listening channel reads end-of-file when ustackd ends: a program's
+# event loop must not spin on accept() (asyncio logged an EINVAL
+# traceback each time, at full CPU), a blocking accept() must block
+cat >"$TMP/aserver.py" <<'EOF2'
+import asyncio, sys
+async def main():
+    srv = await asyncio.start_server(lambda r, w: w.close(), sys.argv[1], 7400)
+    print("listening", flush=True)
+    await asyncio.sleep(60)
+asyncio.run(main())
+EOF2
+cat >"$TMP/bserver.py" <<'EOF2'
+import socket, sys
+l = socket.socket(); l.bind((sys.argv[1], 7401)); l.listen(8)
+print("listening", flush=True)
+while True:
+    try:
+        l.accept()[0].close()
+    except OSError as e:
+        print("accept:", e, flush=True)
+EOF2
+chmod 644 "$TMP"/?server.py
+ip netns exec "$NS" timeout -k 5 60 "$RUN" --socket "$SOCK" python3 "$TMP/aserver.py" $US >"$TMP/aserver.log" 2>&1 &
+asrv=$!
+ip netns exec "$NS" timeout -k 5 60 "$RUN" --socket "$SOCK" python3 "$TMP/bserver.py" $US >"$TMP/bserver.log" 2>&1 &
+bsrv=$!
+PIDS+=($asrv $bsrv)
+up() { grep -q listening "$TMP/aserver.log" && grep -q listening "$TMP/bserver.log"; }
+wait_for 10 up || fail "the two servers listen on ustack"
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
+said() { grep -q "ustackd is gone" "$TMP/aserver.log"; }
+wait_for 10 said
+check "asyncio's listener, its daemon gone: said once on stderr ($(grep -c "ustackd is gone" "$TMP/aserver.log"))" \
+	test "$(grep -c "ustackd is gone" "$TMP/aserver.log")" = 1
+# a spinning loop would have written hundreds of tracebacks by now
+sleep 1
+check "asyncio does not spin on accept() ($(grep -c Errno "$TMP/aserver.log") errors logged)" \
+	test "$(grep -c Errno "$TMP/aserver.log")" = 0
+check "a blocking accept() blocks ($(grep -c accept: "$TMP/bserver.log") errors)" \
+	test "$(grep -c accept: "$TMP/bserver.log")" = 0
+check "both servers still run" kill -0 $asrv $bsrv
 summary
