@@ -109,34 +109,134 @@ int sock_charge(struct sock *sk, size_t bytes)
 	return 0;
 }
 
-static void on_chan_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct sock *sk = arg;
+/*
+ * Channels. Every socket's channel is in one epoll set of the daemon's,
+ * which libevent watches as one descriptor: a socket holds no libevent
+ * event of its own (an event is 128 bytes, and libevent keeps a record
+ * per descriptor besides; issue 11, memory per idle connection). A
+ * stream channel is watched for input edge-triggered (it is read only
+ * while the engine has room: chan_read() resumes by itself), a datagram
+ * channel level-triggered, and a channel is watched for room only while
+ * the engine has something the channel did not take (sock_want_write(),
+ * one-shot: the first report of room disarms it).
+ */
+#define SOCK_EV_BATCH 64
 
-	(void)fd;
-	(void)what;
-	sk->proto->chan_read(sk);
+static int chan_watch(struct sock *sk, int op)
+{
+	struct epoll_event ev = { .data.ptr = sk };
+
+	ev.events = EPOLLIN | (sk->proto->chan_type == SOCK_STREAM ?
+			       EPOLLET : 0) | (sk->wev_armed ? EPOLLOUT : 0);
+	return epoll_ctl(sk->t->epfd, op, sk->chan, &ev);
 }
 
-static void on_chan_write(evutil_socket_t fd, short what, void *arg)
+/* the epoll set is readable: dispatch what is ready, a batch at a time
+ * (libevent calls again while more is) */
+static void on_chan_events(evutil_socket_t fd, short what, void *arg)
 {
-	struct sock *sk = arg;
+	struct socktab *t = arg;
+	struct epoll_event evs[SOCK_EV_BATCH];
 
-	(void)fd;
 	(void)what;
-	sk->wev_armed = false;
-	sk->proto->chan_write(sk);
+	t->ev_n = epoll_wait(fd, evs, SOCK_EV_BATCH, 0);
+	t->evs = evs;
+	for (t->ev_i = 0; t->ev_i < t->ev_n; t->ev_i++) {
+		struct sock *sk = evs[t->ev_i].data.ptr;
+		uint32_t e = evs[t->ev_i].events;
+
+		/* room (or an error or hang-up, which the write reports) */
+		if (sk && sk->wev_armed &&
+		    (e & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+			sock_want_write(sk, false);
+			sk->proto->chan_write(sk);
+			sk = evs[t->ev_i].data.ptr;     /* NULL: freed */
+		}
+		if (sk && (e & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+			sk->proto->chan_read(sk);
+	}
+	t->evs = NULL;
+	t->ev_n = t->ev_i = 0;
 }
 
 void sock_want_write(struct sock *sk, bool on)
 {
-	if (on == sk->wev_armed)
+	if (on == sk->wev_armed || !sk->polled)
 		return;
-	if (on)
-		event_add(sk->wev, NULL);
-	else
-		event_del(sk->wev);
 	sk->wev_armed = on;
+	if (chan_watch(sk, EPOLL_CTL_MOD)) {
+		/* only ENOMEM could: the kernel's; the channel reports
+		 * room again when the engine next writes to it */
+		sk->t->st.chan_err++;
+		sk->wev_armed = false;
+	}
+}
+
+/* deferred work: each socket once, in the order they asked, after the
+ * events being dispatched (a loop of libevent's later) */
+static void on_kicks(evutil_socket_t fd, short what, void *arg)
+{
+	struct socktab *t = arg;
+	unsigned n = t->nkick;          /* what asked before this round */
+
+	(void)fd;
+	(void)what;
+	while (n-- && t->kick_head) {
+		struct sock *sk = t->kick_head;
+
+		t->kick_head = sk->kick_next;
+		if (!t->kick_head)
+			t->kick_tail = NULL;
+		sk->kick_next = NULL;
+		sk->kicked = false;
+		t->nkick--;
+		sk->proto->kick(sk);    /* may free sk, or others */
+	}
+	if (t->kick_head)
+		event_active(t->kick_ev, 0, 0);
+}
+
+/**
+ * sock_kick() - run @sk's protocol kick() once the events being handled
+ * are done (engine events come in the middle of other work)
+ * @sk: the socket; nothing if its protocol has no kick()
+ */
+void sock_kick(struct sock *sk)
+{
+	struct socktab *t = sk->t;
+
+	if (sk->kicked || !sk->proto || !sk->proto->kick)
+		return;
+	sk->kicked = true;
+	sk->kick_next = NULL;
+	if (t->kick_tail)
+		t->kick_tail->kick_next = sk;
+	else
+		t->kick_head = sk;
+	t->kick_tail = sk;
+	if (t->nkick++ == 0)
+		event_active(t->kick_ev, 0, 0);
+}
+
+/* @sk goes: out of the kick list */
+static void sock_unkick(struct sock *sk)
+{
+	struct socktab *t = sk->t;
+	struct sock **pp = &t->kick_head, *prev = NULL;
+
+	if (!sk->kicked)
+		return;
+	while (*pp && *pp != sk) {
+		prev = *pp;
+		pp = &(*pp)->kick_next;
+	}
+	if (!*pp)
+		return;
+	*pp = sk->kick_next;
+	if (t->kick_tail == sk)
+		t->kick_tail = prev;
+	sk->kicked = false;
+	t->nkick--;
 }
 
 /**
@@ -154,11 +254,16 @@ void sock_detach(struct sock *sk)
 	if (*pp)
 		*pp = sk->hnext;
 	sk->hnext = NULL;
-	if (sk->rev)
-		event_free(sk->rev);
-	if (sk->wev)
-		event_free(sk->wev);
-	sk->rev = sk->wev = NULL;
+	if (sk->polled) {
+		epoll_ctl(t->epfd, EPOLL_CTL_DEL, sk->chan, NULL);
+		/* a report still to dispatch in this batch is stale */
+		for (int i = t->ev_i + 1; i < t->ev_n; i++)
+			if (t->evs[i].data.ptr == sk)
+				t->evs[i].data.ptr = NULL;
+		if (t->ev_i < t->ev_n && t->evs[t->ev_i].data.ptr == sk)
+			t->evs[t->ev_i].data.ptr = NULL;
+	}
+	sk->polled = false;
 	sk->wev_armed = false;
 	if (sk->chan >= 0)
 		close(sk->chan);
@@ -193,6 +298,7 @@ void sock_close(struct sock *sk)
 	sock_linger_reply(sk);
 	if (sk->linger_timer)
 		event_free(sk->linger_timer);
+	sock_unkick(sk);
 	sk->q->socks--;
 	sk->q->mem -= sk->charged;
 	t->st.closed++;
@@ -239,7 +345,6 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 	struct sock *sk;
 	struct stat st;
 	int fds[2], rc;
-	short rflags = EV_READ | EV_PERSIST;
 	socklen_t len = sizeof(uint64_t);
 
 	if (t->count >= t->lim.max_socks) {
@@ -284,16 +389,13 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 	}
 	sk->chan = fds[0];
 	sk->prog_ino = st.st_ino;
-	/* a stream channel is read only while the engine has room: edges */
-	if (proto->chan_type == SOCK_STREAM)
-		rflags |= EV_ET;
-	sk->rev = event_new(t->base, sk->chan, rflags, on_chan_read, sk);
-	sk->wev = event_new(t->base, sk->chan, EV_WRITE, on_chan_write, sk);
-	if (!sk->rev || !sk->wev || event_add(sk->rev, NULL)) {
-		rc = -ENOMEM;
+	sk->proto = proto;
+	if (chan_watch(sk, EPOLL_CTL_ADD)) {
+		rc = errno == ENOSPC ? -ENFILE : -ENOMEM;  /* max_user_watches */
+		sk->proto = NULL;
 		goto fail_fds;
 	}
-	sk->proto = proto;
+	sk->polled = true;
 	rc = proto->open(sk, engine);
 	if (rc) {
 		proto->close(sk);
@@ -312,10 +414,9 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 	*client_fd = fds[1];
 	return sk;
 fail_fds:
-	if (sk->rev)
-		event_free(sk->rev);
-	if (sk->wev)
-		event_free(sk->wev);
+	if (sk->polled)
+		epoll_ctl(t->epfd, EPOLL_CTL_DEL, fds[0], NULL);
+	sock_unkick(sk);
 	close(fds[0]);
 	close(fds[1]);
 fail_pair:
@@ -1219,8 +1320,14 @@ struct socktab *socktab_new(struct event_base *base, struct stack *stack,
 	t->hash_size = 16384;
 	t->diag_fd = -1;
 	t->hash = calloc(t->hash_size, sizeof(*t->hash));
-	if (!t->hash) {
-		free(t);
+	t->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (t->epfd >= 0)
+		t->ep_ev = event_new(base, t->epfd, EV_READ | EV_PERSIST,
+				     on_chan_events, t);
+	t->kick_ev = event_new(base, -1, 0, on_kicks, t);
+	if (!t->hash || t->epfd < 0 || !t->ep_ev || !t->kick_ev ||
+	    event_add(t->ep_ev, NULL)) {
+		socktab_free(t);
 		return NULL;
 	}
 	return t;
@@ -1241,6 +1348,12 @@ void socktab_free(struct socktab *t)
 		free(q);
 	}
 	free(t->hash);
+	if (t->ep_ev)
+		event_free(t->ep_ev);
+	if (t->kick_ev)
+		event_free(t->kick_ev);
+	if (t->epfd >= 0)
+		close(t->epfd);
 	if (t->diag_fd >= 0)
 		close(t->diag_fd);
 	free(t);
@@ -1250,13 +1363,14 @@ void socktab_free(struct socktab *t)
  * sock_struct_size() - what a TCP socket costs the daemon besides the
  * engine
  *
- * Return: bytes: its struct, its two channel events and its kick event
- * (sock_tcp.c); the descriptor and its kernel buffers are not the
+ * Return: bytes: its struct (its channel is in the table's epoll set, its
+ * deferred work on the table's list: no event of its own); the
+ * descriptor, its epoll entry and its kernel buffers are not the
  * daemon's memory
  */
 size_t sock_struct_size(void)
 {
-	return sizeof(struct sock) + 3 * event_get_struct_event_size();
+	return sizeof(struct sock);
 }
 
 const struct sock_stats *socktab_stats(const struct socktab *t)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/types.h>
 
 #include "ip.h"
@@ -52,13 +53,15 @@ struct sock {
 	int chan;                       /* the daemon's end */
 	uint64_t cookie;                /* SO_COOKIE of the program's end */
 	ino_t prog_ino;                 /* and its inode (sock_end.c) */
-	struct event *rev, *wev;
-	bool wev_armed;
+	bool polled;                    /* the channel is in t->epfd */
+	bool wev_armed;                 /* ... watched for room too */
 	int pending_err;                /* to post on the channel, positive */
 	bool shut_rd, shut_wr;
 	bool abort;                     /* close with RST (sock_tcp.c) */
+	/* deferred work after engine events (sock_kick()) */
+	struct sock *kick_next;
+	bool kicked;
 	/* stream sockets (sock_tcp.c) */
-	struct event *kick;             /* deferred work after engine events */
 	bool listening;
 	bool connecting;                /* the handshake is under way */
 	bool nb_connect;                /* non-blocking connect not yet
@@ -135,6 +138,8 @@ struct sock_proto {
 	/* the channel is readable (data or end of file) / writable again */
 	void (*chan_read)(struct sock *sk);
 	void (*chan_write)(struct sock *sk);
+	/* may be NULL: the work sock_kick() deferred (may free @sk) */
+	void (*kick)(struct sock *sk);
 };
 
 #define SOCK_PENDING 1
@@ -157,6 +162,16 @@ struct socktab {
 	struct uid_quota *quotas;
 	struct sock **hash;             /* by cookie */
 	unsigned hash_size;
+	/* every channel's readiness: the daemon's own epoll set, one
+	 * libevent event for it (an idle socket holds no libevent event) */
+	int epfd;
+	struct event *ep_ev;
+	struct epoll_event *evs;        /* the batch being dispatched */
+	int ev_n, ev_i;
+	/* sockets with deferred work, in the order they asked */
+	struct sock *kick_head, *kick_tail;
+	unsigned nkick;
+	struct event *kick_ev;
 	int diag_fd;                    /* NETLINK_SOCK_DIAG, or -1 */
 	int diag_state;                 /* 0 unknown, 1 usable, -1 not */
 	uint32_t diag_seq;
@@ -175,6 +190,7 @@ int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
 void sock_linger_reply(struct sock *sk);
 void sock_linger_arm(struct sock *sk);
 void sock_want_write(struct sock *sk, bool on);
+void sock_kick(struct sock *sk);
 int sock_charge(struct sock *sk, size_t bytes);
 struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			int type, int protocol, const struct sock_proto *proto,

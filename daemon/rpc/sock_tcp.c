@@ -81,7 +81,7 @@
 
 static uint8_t scratch[256 * 1024];
 
-static void st_kick_cb(evutil_socket_t fd, short what, void *arg);
+static void st_kick_cb(struct sock *sk);
 
 static struct tcp_sock *T(const struct sock *sk)
 {
@@ -93,9 +93,6 @@ static int st_open(struct sock *sk, void *engine)
 	struct tcp_sock *ts = engine;
 	int rc;
 
-	sk->kick = event_new(sk->t->base, -1, 0, st_kick_cb, sk);
-	if (!sk->kick)
-		return -ENOMEM;
 	if (!ts) {
 		rc = tcp_open(sk->t->stack, sk->domain == AF_INET6 ? IP_V6 :
 			      IP_V4, &ts, sock_now(sk));
@@ -120,9 +117,6 @@ static void st_close(struct sock *sk)
 		sk->pend_child = NULL;
 	}
 	sock_reply_pending(sk, -EBADF);
-	if (sk->kick)
-		event_free(sk->kick);
-	sk->kick = NULL;
 	if (T(sk)) {
 		tcp_set_user(T(sk), NULL);
 		if (sk->abort)
@@ -136,8 +130,7 @@ static void st_close(struct sock *sk)
 
 static void st_kick(struct sock *sk)
 {
-	if (sk->kick)
-		event_active(sk->kick, 0, 0);
+	sock_kick(sk);
 }
 
 static int st_bind(struct sock *sk, const struct ip_addr *addr,
@@ -862,13 +855,10 @@ static void st_chan_write(struct sock *sk)
 	sock_settle(sk);
 }
 
-static void st_kick_cb(evutil_socket_t fd, short what, void *arg)
+static void st_kick_cb(struct sock *sk)
 {
-	struct sock *sk = arg;
 	enum tcp_state st;
 
-	(void)fd;
-	(void)what;
 	if (sk->lingering) {
 		st_linger_check(sk);    /* may free sk */
 		return;
@@ -928,6 +918,7 @@ const struct sock_proto sock_tcp_proto = {
 	.linger = st_linger,
 	.chan_read = st_chan_read,
 	.chan_write = st_chan_write,
+	.kick = st_kick_cb,
 };
 
 /**
