@@ -232,6 +232,7 @@
 	X(tcp, nomem_socks, "refused: socket limit reached")                  \
 	X(tcp, mem_pressure, "buffer allocations short of tcp-mem-budget")    \
 	X(tcp, rcv_nomem, "segments dropped: no memory for the receive buffer") \
+	X(tcp, sb_nomem, "no memory for a scoreboard: an out-of-order segment dropped or SACK blocks ignored") \
 	X(tcp, buf_grow_denied, "buffer autotuning held back by the budget")   \
 	X(tcp, buf_grown, "socket buffers grown by autotuning or SO_*BUF")   \
 	X(tcp, icmp_rx, "ICMP errors about TCP segments")                     \

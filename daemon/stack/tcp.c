@@ -353,6 +353,43 @@ void tcp_ring_release(struct tcp_sock *sk, struct tcp_ring *r)
 }
 
 /**
+ * tcp_sb_get() - the connection's scoreboard, allocated if it has none
+ * @sk: the socket
+ *
+ * Charged to tcp-mem-budget as buffers are; it is small, so it is given
+ * under pressure too (the fuzzer's bound counts one per socket).
+ *
+ * Return: the scoreboard, or NULL when malloc failed (the caller does
+ * without: an out-of-order segment is dropped, a SACK block or a D-SACK
+ * ignored, as a peer that does not SACK)
+ */
+struct tcp_sb *tcp_sb_get(struct tcp_sock *sk)
+{
+	if (sk->sb)
+		return sk->sb;
+	sk->sb = malloc(sizeof(*sk->sb));
+	if (!sk->sb) {
+		CNT(sk->s, tcp_sb_nomem);
+		return NULL;
+	}
+	tcp_mem_charge(sk, (ssize_t)sizeof(*sk->sb));
+	return sk->sb;
+}
+
+/**
+ * tcp_sb_settle() - free the scoreboard once nothing is in it
+ * @sk: the socket
+ */
+void tcp_sb_settle(struct tcp_sock *sk)
+{
+	if (!sk->sb || sk->nooo || sk->nsacked || sk->dsack_pending)
+		return;
+	free(sk->sb);
+	sk->sb = NULL;
+	tcp_mem_charge(sk, -(ssize_t)sizeof(*sk->sb));
+}
+
+/**
  * tcp_bufs_release() - the connection has no data path any more
  * @sk: the socket
  */
@@ -361,6 +398,10 @@ void tcp_bufs_release(struct tcp_sock *sk)
 	free(sk->sndq.buf);
 	free(sk->rcvq.buf);
 	tcp_txrec_free(sk);
+	free(sk->sb);
+	sk->sb = NULL;
+	sk->nooo = sk->nsacked = 0;
+	sk->dsack_pending = false;
 	memset(&sk->sndq, 0, sizeof(sk->sndq));
 	memset(&sk->rcvq, 0, sizeof(sk->rcvq));
 	tcp_mem_charge(sk, -(ssize_t)sk->mem);

@@ -90,7 +90,7 @@ static uint32_t tcp_sacked_bytes(const struct tcp_sock *sk)
 	uint32_t n = 0;
 
 	for (unsigned i = 0; i < sk->nsacked; i++)
-		n += sk->sacked[i].end - sk->sacked[i].start;
+		n += sk->sb->sacked[i].end - sk->sb->sacked[i].start;
 	return n;
 }
 
@@ -108,8 +108,11 @@ static bool tcp_sack_update(struct tcp_sock *sk, const struct tcp_seg *seg)
 			continue;  /* D-SACK or bogus */
 		if (SEQ_LT(start, sk->snd_una))
 			start = sk->snd_una;
-		sk->nsacked = tcp_range_add(sk->sacked, sk->nsacked,
-					    TCP_MAX_SACK, start, end);
+		if (!tcp_sb_get(sk))
+			break;
+		sk->nsacked = (uint8_t)tcp_range_add(sk->sb->sacked,
+						     sk->nsacked, TCP_MAX_SACK,
+						     start, end);
 		sk->sack_seen = true;
 	}
 	return tcp_sacked_bytes(sk) != before;
@@ -535,7 +538,11 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	tcp_chrono_stop(sk, data ? TCP_CHRONO_SNDBUF : TCP_CHRONO_NONE);
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
 		sk->snd_nxt = sk->snd_una;
-	sk->nsacked = tcp_range_trim(sk->sacked, sk->nsacked, sk->snd_una);
+	if (sk->nsacked) {
+		sk->nsacked = (uint8_t)tcp_range_trim(sk->sb->sacked,
+						      sk->nsacked, sk->snd_una);
+		tcp_sb_settle(sk);
+	}
 	tcp_txrec_ack(sk);
 	if (sk->in_loss && SEQ_GEQ(sk->snd_una, sk->recover)) {
 		sk->in_loss = false;
@@ -572,28 +579,30 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
  */
 void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end)
 {
-	if (!sk->sack_ok)
+	if (!sk->sack_ok || !tcp_sb_get(sk))
 		return;
-	sk->dsack.start = start;
-	sk->dsack.end = end;
+	sk->sb->dsack.start = start;
+	sk->sb->dsack.end = end;
 	sk->dsack_pending = true;
 }
 
 /* Pull out-of-order ranges that now continue the in-order data. */
 static void tcp_ooo_collapse(struct tcp_sock *sk)
 {
-	while (sk->nooo && SEQ_LEQ(sk->ooo[0].start, sk->rcv_nxt)) {
-		if (SEQ_GT(sk->ooo[0].end, sk->rcv_nxt)) {
-			uint32_t extra = sk->ooo[0].end - sk->rcv_nxt;
+	while (sk->nooo && SEQ_LEQ(sk->sb->ooo[0].start, sk->rcv_nxt)) {
+		if (SEQ_GT(sk->sb->ooo[0].end, sk->rcv_nxt)) {
+			uint32_t extra = sk->sb->ooo[0].end - sk->rcv_nxt;
 
 			sk->rcvq.len += extra;
 			sk->rcv_nxt += extra;
 			sk->bytes_received += extra;
 		}
-		memmove(sk->ooo, sk->ooo + 1, (sk->nooo - 1) * sizeof(sk->ooo[0]));
+		memmove(sk->sb->ooo, sk->sb->ooo + 1,
+			(sk->nooo - 1) * sizeof(sk->sb->ooo[0]));
 		sk->nooo--;
 		sk->ack_now = true;  /* RFC 5681 4.2: a hole was filled */
 	}
+	tcp_sb_settle(sk);
 }
 
 /* Out-of-order data is already in place in the ring: remember its range. */
@@ -601,20 +610,27 @@ static void tcp_data_ooo(struct tcp_sock *sk, uint32_t seq, uint32_t len)
 {
 	struct stack *s = sk->s;
 	unsigned before = sk->nooo;
-	bool dup = tcp_range_covers(sk->ooo, sk->nooo, seq) &&
-		   tcp_range_covers(sk->ooo, sk->nooo, seq + len - 1);
+	bool dup = sk->nooo &&
+		   tcp_range_covers(sk->sb->ooo, sk->nooo, seq) &&
+		   tcp_range_covers(sk->sb->ooo, sk->nooo, seq + len - 1);
 
 	if (dup)
 		tcp_dsack(sk, seq, seq + len);  /* RFC 2883 4.1.2 */
-	sk->nooo = tcp_range_add(sk->ooo, sk->nooo, TCP_MAX_OOO, seq, seq + len);
+	if (!tcp_sb_get(sk)) {
+		CNT(s, tcp_ooo_dropped);        /* as with no range left */
+		sk->ack_now = true;
+		return;
+	}
+	sk->nooo = (uint8_t)tcp_range_add(sk->sb->ooo, sk->nooo, TCP_MAX_OOO,
+					  seq, seq + len);
 	if (sk->nooo == before && before == TCP_MAX_OOO &&
-	    !tcp_range_covers(sk->ooo, sk->nooo, seq))
+	    !tcp_range_covers(sk->sb->ooo, sk->nooo, seq))
 		CNT(s, tcp_ooo_dropped);
 	else
 		CNT(s, tcp_ooo_segs);
 	for (unsigned i = 0; i < sk->nooo; i++)
-		if (SEQ_LEQ(sk->ooo[i].start, seq) && SEQ_GT(sk->ooo[i].end, seq))
-			sk->ooo_recent = sk->ooo[i].start;
+		if (SEQ_LEQ(sk->sb->ooo[i].start, seq) && SEQ_GT(sk->sb->ooo[i].end, seq))
+			sk->sb->ooo_recent = sk->sb->ooo[i].start;
 	/* RFC 5681 4.2: "A TCP receiver SHOULD send an immediate duplicate
 	 * ACK when an out-of-order segment arrives." */
 	sk->ack_now = true;

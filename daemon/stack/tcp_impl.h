@@ -60,7 +60,7 @@
 #define TCP_DUPTHRESH 3          /* RFC 5681 */
 #define TCP_QUICKACKS 16         /* segments acked at once at start */
 #define TCP_PAWS_IDLE (24ull * 86400 * 1000000000ull) /* RFC 7323 5.5 */
-#define TCP_CC_PRIV 64
+#define TCP_CC_PRIV 48            /* cubic_priv (tcp_cc.c) fits */
 #define TCP_TXREC_INIT 16        /* transmit records at first */
 #define TCP_RING_MIN 4096        /* a send ring when memory is short */
 #define TCP_MAX_TXREC 8192       /* ... and at most (then they merge) */
@@ -105,6 +105,20 @@ struct tcp_txrec {
 
 #define TCP_TXR_APP_LIMITED 0x20  /* sent with nothing more to send */
 
+/*
+ * The scoreboard: out-of-order ranges held (nooo), the ranges the peer
+ * SACKed (nsacked), a duplicate to report (dsack_pending). A connection
+ * holds it only while one of them is in use: allocated by tcp_sb_get()
+ * when the first range comes, freed by tcp_sb_settle() when the last goes
+ * (an idle connection has none: issue 11).
+ */
+struct tcp_sb {
+	struct tcp_range ooo[TCP_MAX_OOO];      /* out-of-order held */
+	struct tcp_range sacked[TCP_MAX_SACK];  /* peer's SACK scoreboard */
+	struct tcp_range dsack;                 /* RFC 2883: to report */
+	uint32_t ooo_recent;                    /* newest OOO range start */
+};
+
 struct tcp_sock;
 
 /* Congestion control, RFC 5681's hooks behind a table */
@@ -135,27 +149,35 @@ struct tcp_sock {
 	void *user;
 	uint64_t id;                            /* for netstat and kill */
 
-	enum tcp_state state;
+	enum tcp_state state : 8;
+	uint8_t family;                         /* domain: IP_V4 or IP_V6 */
+	uint8_t bound_if;                       /* SO_BINDTOIFINDEX, 0: none */
+	/* flags, one bit each (an idle connection is small: issue 11) */
+	bool v6only : 1;                        /* IPV6_V6ONLY */
+	bool bound : 1, in_conn_hash : 1, in_listen_hash : 1, held : 1;
+	bool listening : 1;
+	bool autobound : 1;                     /* its port came with connect() */
+	bool reuseaddr : 1, reuseport : 1, keepalive : 1, nodelay : 1;
+	bool cork : 1, linger_on : 1;
+	bool shut_rd : 1, shut_wr : 1, fin_rcvd : 1, fin_sent : 1, ack_now : 1;
+	bool ts_ok : 1, sack_ok : 1, ws_ok : 1, in_recovery : 1, rec_sack : 1;
+	bool on_accept_q : 1, dead : 1, sndbuf_locked : 1, rcvbuf_locked : 1;
+	bool force : 1;                         /* persist: override SWS */
+	bool in_loss : 1;                       /* after an RTO, until recover */
+	bool sack_seen : 1;                     /* the peer sent SACK blocks */
+	bool tlp_out : 1, tlp_retrans : 1;      /* RFC 8985 7: a probe is out */
+	bool dsack_pending : 1;                 /* RFC 2883: sb->dsack to send */
+	bool rescue_set : 1;                    /* rescue_rxt is set */
+	bool rack_reord : 1, rack_dsack_round_set : 1;
+	bool active : 1;                        /* we sent the first SYN */
+	bool rate_app_limited : 1;              /* rate_* sample was */
 	uint64_t state_since;
 	/* a connection's addresses are of the family its segments have:
 	 * an AF_INET6 socket's IPv4 connection holds IPv4 ones (ip.h) */
 	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
-	uint8_t family;                         /* domain: IP_V4 or IP_V6 */
-	bool v6only;                            /* IPV6_V6ONLY */
-	uint8_t bound_if;                       /* SO_BINDTOIFINDEX, 0: none */
-	uint64_t confirmed;                     /* next hop last confirmed */
-	bool bound, in_conn_hash, in_listen_hash, held, listening;
-	bool autobound;                         /* its port came with connect() */
-	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger_on;
-	bool shut_rd, shut_wr, fin_rcvd, fin_sent, ack_now;
-	bool ts_ok, sack_ok, ws_ok, in_recovery, rec_sack;
-	bool on_accept_q, dead, sndbuf_locked, rcvbuf_locked;
-	bool force;                             /* persist: override SWS */
-	bool in_loss;                           /* after an RTO, until recover */
-	bool sack_seen;                         /* the peer sent SACK blocks */
-	bool tlp_out, tlp_retrans;              /* RFC 8985 7: a probe is out */
 	uint32_t tlp_end_seq;
+	uint64_t confirmed;                     /* next hop last confirmed */
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;
@@ -164,11 +186,7 @@ struct tcp_sock {
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
 	uint32_t max_sndwnd;
 	uint32_t sndq_seq;                      /* seq of sndq's first byte */
-	uint32_t ooo_recent;                    /* newest OOO range start */
-	struct tcp_range dsack;                 /* RFC 2883: duplicate to report */
-	bool dsack_pending;
 	uint32_t unacked_bytes;                 /* received, not yet acked */
-	uint8_t snd_wscale, rcv_wscale;
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv;         /* rcv_adv: right edge sent */
 	uint16_t mss;                           /* send MSS (payload bytes) */
@@ -180,21 +198,23 @@ struct tcp_sock {
 	uint32_t ts_recent, ts_offset;
 	uint64_t ts_recent_age;
 	uint32_t last_ack_sent;
+	uint32_t rtt_seq;                       /* the segment timed (rtt_time) */
 
 	/* buffers */
 	struct tcp_ring sndq;                   /* from snd_buf_seq() on */
 	struct tcp_ring rcvq;                   /* in order, then OOO space */
 	uint32_t sndbuf, rcvbuf;
-	struct tcp_range ooo[TCP_MAX_OOO];      /* out-of-order held */
-	unsigned nooo;
-	struct tcp_range sacked[TCP_MAX_SACK];  /* peer's SACK scoreboard */
-	unsigned nsacked;
+	struct tcp_sb *sb;                      /* while nooo, nsacked or
+						 * dsack_pending */
+	uint8_t nooo, nsacked;                  /* ranges in sb */
+	uint8_t snd_wscale, rcv_wscale;
 
 	/* loss recovery, RFC 5681/6582/6675 */
 	uint32_t cwnd, ssthresh, recover, rtx_next;
 	uint32_t rescue_rxt;                    /* RFC 6675 RescueRxt */
-	bool rescue_set;
 	unsigned dupacks;
+	uint32_t rcv_copied;                    /* autotuning: read by the app
+						 * since rcv_space_time */
 	struct tcp_txrec *txq;                  /* [snd_una, snd_max) */
 	unsigned ntx, txcap;
 
@@ -203,7 +223,6 @@ struct tcp_sock {
 	uint64_t rack_reo_at;                   /* reorder timer due, 0: none */
 	uint32_t rack_end_seq, rack_fack, rack_dsack_round;
 	uint32_t rack_tsecr;                    /* the ACK's TSecr, 0: none */
-	bool rack_reord, rack_dsack_round_set;
 	unsigned rack_reo_mult, rack_reo_persist;
 	uint64_t rack_lost;                     /* segments RACK found lost */
 	const struct tcp_cc_ops *cc;
@@ -211,7 +230,6 @@ struct tcp_sock {
 
 	/* RTT and RTO, RFC 6298 (ns) */
 	uint64_t srtt, rttvar, rto;
-	uint32_t rtt_seq;
 	uint64_t rtt_time;                      /* 0: nothing timed */
 	unsigned backoff;                       /* consecutive timeouts */
 	unsigned probes;                        /* persist/keepalive */
@@ -234,19 +252,19 @@ struct tcp_sock {
 	 * Linux's): TOS/traffic class without the ECN bits, TTL/hop limit (0:
 	 * the stack's default) */
 	uint8_t ip_tos, ip_ttl, ip6_tclass, ip6_hops;
+	uint8_t chrono;                         /* enum tcp_chrono running */
 	uint64_t rtx_stamp, probe_stamp;
 
 	/* listener */
 	struct tcp_sock *syn_q, *accept_q, *accept_tail;
 	unsigned syn_qlen, accept_qlen, backlog;
+	uint32_t rcv_rtt_tsecr;                 /* of rcv_rtt (tcp_info.c) */
 
 	uint64_t bytes_acked, bytes_received;
 	uint64_t rcv_space_time;                /* autotuning: epoch start */
-	uint32_t rcv_copied;                    /* read by the app in it */
 	size_t mem;                             /* buffer bytes charged */
 
 	/* what TCP_INFO reports, counted as Linux 6.1 does (tcp_info.c) */
-	bool active;                            /* we sent the first SYN */
 	uint64_t segs_in, segs_out, data_segs_in, data_segs_out;
 	uint64_t bytes_sent, bytes_retrans;     /* data, resent included */
 	uint64_t delivered_bytes;               /* acked or SACKed */
@@ -256,10 +274,7 @@ struct tcp_sock {
 	uint32_t rcv_mss_seen;                  /* Linux's icsk_ack.rcv_mss */
 	uint32_t rcv_space;                     /* most read in one RTT */
 	uint64_t rcv_rtt;                       /* ns, from TSecr; 0: none */
-	uint32_t rcv_rtt_tsecr;
 	uint64_t rate_bytes, rate_interval;     /* last delivery sample */
-	bool rate_app_limited;
-	uint8_t chrono;                         /* enum tcp_chrono running */
 	uint64_t chrono_start, chrono_stat[3];  /* ns per enum tcp_chrono */
 };
 
@@ -306,6 +321,8 @@ void tcp_leave(struct stack *s);
 struct tcp_sock *tcp_sock_new(struct stack *s);
 int tcp_bufs_alloc(struct tcp_sock *sk);
 void tcp_bufs_release(struct tcp_sock *sk);
+struct tcp_sb *tcp_sb_get(struct tcp_sock *sk);
+void tcp_sb_settle(struct tcp_sock *sk);
 int tcp_ring_grow(struct tcp_sock *sk, struct tcp_ring *r, uint32_t newcap);
 int tcp_ring_ensure(struct tcp_sock *sk, struct tcp_ring *r);
 void tcp_ring_release(struct tcp_sock *sk, struct tcp_ring *r);

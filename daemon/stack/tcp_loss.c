@@ -448,12 +448,12 @@ void tcp_txrec_sacked(struct tcp_sock *sk)
 	for (unsigned i = 0; i < sk->ntx && j < sk->nsacked; i++) {
 		struct tcp_txrec *r = &sk->txq[i];
 
-		while (j < sk->nsacked && SEQ_LEQ(sk->sacked[j].end, r->start))
+		while (j < sk->nsacked && SEQ_LEQ(sk->sb->sacked[j].end, r->start))
 			j++;
 		if (j == sk->nsacked || (r->flags & TXR_SACKED))
 			continue;
-		if (SEQ_LEQ(sk->sacked[j].start, r->start) &&
-		    SEQ_GEQ(sk->sacked[j].end, r->end)) {
+		if (SEQ_LEQ(sk->sb->sacked[j].start, r->start) &&
+		    SEQ_GEQ(sk->sb->sacked[j].end, r->end)) {
 			tcp_rack_delivered(sk, r, true);
 			tcp_info_delivered(sk, r, r->end - r->start);
 			r->flags = (uint8_t)((r->flags & ~(TXR_LOST | TXR_RETRANS)) |
@@ -516,7 +516,7 @@ static bool tcp_is_lost(const struct tcp_sock *sk, uint32_t seq)
 	unsigned ranges = 0;
 
 	for (unsigned i = 0; i < sk->nsacked; i++) {
-		const struct tcp_range *r = &sk->sacked[i];
+		const struct tcp_range *r = &sk->sb->sacked[i];
 
 		if (SEQ_LEQ(r->end, seq))
 			continue;
@@ -612,7 +612,7 @@ uint32_t tcp_pipe(const struct tcp_sock *sk)
 /* The highest octet any SACK covers, plus one (snd_una if none). */
 static uint32_t tcp_high_sacked(const struct tcp_sock *sk)
 {
-	return sk->nsacked ? sk->sacked[sk->nsacked - 1].end : sk->snd_una;
+	return sk->nsacked ? sk->sb->sacked[sk->nsacked - 1].end : sk->snd_una;
 }
 
 /*

@@ -178,21 +178,21 @@ static uint8_t tcp_sack_blocks(const struct tcp_sock *sk, uint8_t *o,
 	o[1] = TCPOPT_NOP;
 	/* RFC 2883 4: a duplicate is reported in the first block, once */
 	if (sk->dsack_pending) {
-		put32(o + n + 2, sk->dsack.start);
-		put32(o + n + 6, sk->dsack.end);
+		put32(o + n + 2, sk->sb->dsack.start);
+		put32(o + n + 6, sk->sb->dsack.end);
 		nb++;
 	}
 	for (i = 0; i < sk->nooo && nb < max; i++)
-		if (sk->ooo[i].start == sk->ooo_recent) {
-			put32(o + n + 2 + 8 * nb, sk->ooo[i].start);
-			put32(o + n + 6 + 8 * nb, sk->ooo[i].end);
+		if (sk->sb->ooo[i].start == sk->sb->ooo_recent) {
+			put32(o + n + 2 + 8 * nb, sk->sb->ooo[i].start);
+			put32(o + n + 6 + 8 * nb, sk->sb->ooo[i].end);
 			nb++;
 		}
 	for (i = 0; i < sk->nooo && nb < max; i++) {
-		if (sk->ooo[i].start == sk->ooo_recent)
+		if (sk->sb->ooo[i].start == sk->sb->ooo_recent)
 			continue;
-		put32(o + n + 2 + 8 * nb, sk->ooo[i].start);
-		put32(o + n + 6 + 8 * nb, sk->ooo[i].end);
+		put32(o + n + 2 + 8 * nb, sk->sb->ooo[i].start);
+		put32(o + n + 6 + 8 * nb, sk->sb->ooo[i].end);
 		nb++;
 	}
 	if (nb == 0)
@@ -379,7 +379,10 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 	if (len)
 		tcp_ring_copy_out(&sk->sndq, off, p->data + hlen, len);
 	if (flags & TCP_ACK) {
-		sk->dsack_pending = false;
+		if (sk->dsack_pending) {
+			sk->dsack_pending = false;
+			tcp_sb_settle(sk);
+		}
 		sk->rcv_adv = sk->rcv_nxt + wnd;
 		sk->last_ack_sent = sk->rcv_nxt;
 		sk->unacked_bytes = 0;
@@ -549,7 +552,7 @@ static uint32_t tcp_flight_unsacked(const struct tcp_sock *sk)
 	uint32_t flight = sk->snd_nxt - sk->snd_una;
 
 	for (unsigned i = 0; i < sk->nsacked; i++) {
-		const struct tcp_range *r = &sk->sacked[i];
+		const struct tcp_range *r = &sk->sb->sacked[i];
 		uint32_t end = SEQ_LT(r->end, sk->snd_nxt) ? r->end : sk->snd_nxt;
 
 		if (SEQ_LT(r->start, end) && end - r->start <= flight)
@@ -614,7 +617,7 @@ static uint32_t tcp_skip_sacked(struct tcp_sock *sk)
 	if (!SEQ_LT(sk->snd_nxt, sk->snd_max))
 		return UINT32_MAX;
 	for (unsigned i = 0; i < sk->nsacked; i++) {
-		const struct tcp_range *r = &sk->sacked[i];
+		const struct tcp_range *r = &sk->sb->sacked[i];
 
 		if (SEQ_LEQ(r->start, sk->snd_nxt) && SEQ_GT(r->end, sk->snd_nxt))
 			sk->snd_nxt = r->end;
@@ -974,6 +977,7 @@ void tcp_enter_loss(struct tcp_sock *sk)
 	 * (RFC 2018 8) */
 	if (sk->backoff > 1) {
 		sk->nsacked = 0;
+		tcp_sb_settle(sk);
 		tcp_txrec_forget_sacks(sk);
 	}
 	sk->rtt_time = 0;  /* Karn */

@@ -815,9 +815,14 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 		/* memory by use: what holds nothing has no bytes */
 		FF_ASSERT((!sk->sndq.buf || sk->sndq.len) &&
 			  (!sk->rcvq.buf || sk->rcvq.len || sk->nooo) &&
-			  (!sk->txq || sk->ntx),
-			  "empty buffers kept: send %u, receive %u (%u OOO), %u records",
-			  sk->sndq.len, sk->rcvq.len, sk->nooo, sk->ntx);
+			  (!sk->txq || sk->ntx) &&
+			  (!sk->sb || sk->nooo || sk->nsacked ||
+			   sk->dsack_pending),
+			  "empty buffers kept: send %u, receive %u (%u OOO), %u records, scoreboard %p",
+			  sk->sndq.len, sk->rcvq.len, sk->nooo, sk->ntx,
+			  (void *)sk->sb);
+		FF_ASSERT((!sk->nooo && !sk->nsacked && !sk->dsack_pending) ||
+			  sk->sb, "ranges without a scoreboard");
 		tw += sk->state == TCP_TIME_WAIT;
 		/* Linux's sk_acceptq_is_full(): backlog + 1 may wait */
 		if (sk->state == TCP_LISTEN)
@@ -829,9 +834,10 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 	FF_ASSERT(n == t->nsocks && n <= f->cfg.tcp_max_socks,
 		  "%u sockets, %u counted", n, t->nsocks);
 	/* over the budget only by what pressure still gives each socket: a
-	 * small send ring and its first transmit records */
+	 * small send ring, its first transmit records, a scoreboard */
 	FF_ASSERT(mem == t->mem && mem <= f->cfg.tcp_mem_budget +
-		  n * (TCP_RING_MIN + TCP_TXREC_INIT * sizeof(struct tcp_txrec)),
+		  n * (TCP_RING_MIN + TCP_TXREC_INIT * sizeof(struct tcp_txrec) +
+		       sizeof(struct tcp_sb)),
 		  "TCP buffers %zu, counted %zu", mem, t->mem);
 	FF_ASSERT(tw <= f->cfg.tcp_max_time_wait, "%u in TIME_WAIT", tw);
 	FF_ASSERT(!t->reap && !t->busy, "TCP left sockets to reap");
