@@ -122,6 +122,8 @@ static void stats_sockets(struct daemon *d, struct ustack_counter *c,
 		    "engine bytes per idle TCP connection (no buffers)", tcp_sock_size());
 	counter_add(c, n, max, "sockets", "sock_bytes",
 		    "daemon bytes per TCP socket of a program, engine aside", sock_struct_size());
+	counter_add(c, n, max, "sockets", "heap_trims",
+		    "freed memory given back to the system (malloc_trim)", d->heap_trims);
 	if (d->socks) {
 		const struct sock_stats *st = socktab_stats(d->socks);
 

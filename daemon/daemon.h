@@ -26,6 +26,10 @@ struct daemon {
 	struct socktab *socks;          /* programs' sockets (rpc/sock.c) */
 	struct event_base *base;
 	struct event *link_ev, *timer_ev, *sig_ev[3], *watchdog_ev;
+	/* giving freed memory back (main.c heap_check()) */
+	struct event *trim_ev;
+	size_t heap_free;               /* free in the heap after a trim */
+	uint64_t heap_trims;
 	int argc;
 	char **argv;
 	struct privs_target user;

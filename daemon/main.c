@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,44 @@ static void impair_drain_all(struct daemon *d)
 	}
 }
 
+/*
+ * Freed memory back to the system. glibc keeps in its heap what the
+ * engine and the socket table free (the buffers of connections that went
+ * idle or closed, the sockets themselves), so without this the daemon's
+ * RSS stays at its peak for good: after 15,000 connections that each
+ * exchanged a byte, about 100 bytes per connection more than they hold.
+ * A second after the daemon did something (one timer, armed by its
+ * work: an idle daemon still sleeps), if the heap holds HEAP_TRIM_BYTES
+ * more free memory than after the last trim, its free pages go back
+ * (malloc_trim()).
+ */
+#define HEAP_TRIM_BYTES (1u << 20)
+
+static void heap_check(struct daemon *d)
+{
+	struct timeval tv = { 1, 0 };
+
+	if (d->trim_ev && !evtimer_pending(d->trim_ev, NULL))
+		evtimer_add(d->trim_ev, &tv);
+}
+
+static void on_trim(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct mallinfo2 mi = mallinfo2();
+
+	(void)fd;
+	(void)what;
+	if (mi.fordblks < d->heap_free + HEAP_TRIM_BYTES) {
+		if (mi.fordblks < d->heap_free)
+			d->heap_free = mi.fordblks;   /* reused since */
+		return;
+	}
+	malloc_trim(0);
+	d->heap_trims++;
+	d->heap_free = mallinfo2().fordblks;
+}
+
 /* Run the engine's due timers, then arm ours for what comes next. */
 void daemon_settle(struct daemon *d)
 {
@@ -192,6 +231,7 @@ void daemon_settle(struct daemon *d)
 		evtimer_add(d->timer_ev, &tv);
 	}
 	d->armed = next;
+	heap_check(d);
 }
 
 static void on_link(evutil_socket_t fd, short what, void *arg)
@@ -580,6 +620,7 @@ static int setup(struct daemon *d)
 	d->link_ev = event_new(d->base, d->link.fd, EV_READ | EV_PERSIST,
 			       on_link, d);
 	d->timer_ev = evtimer_new(d->base, on_timer, d);
+	d->trim_ev = evtimer_new(d->base, on_trim, d);
 	if (!d->link_ev || !d->timer_ev || event_add(d->link_ev, NULL)) {
 		log_err("libevent: cannot watch the link");
 		return -1;
@@ -647,6 +688,8 @@ static void teardown(struct daemon *d)
 	notify_send("STOPPING=1");
 	if (d->watchdog_ev)
 		event_free(d->watchdog_ev);
+	if (d->trim_ev)
+		event_free(d->trim_ev);
 	if (d->stack)
 		log_counters(d);
 	admin_free(d->admin);

@@ -51,39 +51,40 @@ struct sock {
 	struct uid_quota *q;
 	size_t charged;                 /* bytes charged to q */
 	int chan;                       /* the daemon's end */
+	int pending_err;                /* to post on the channel, positive */
 	uint64_t cookie;                /* SO_COOKIE of the program's end */
 	ino_t prog_ino;                 /* and its inode (sock_end.c) */
-	bool polled;                    /* the channel is in t->epfd */
-	bool wev_armed;                 /* ... watched for room too */
-	int pending_err;                /* to post on the channel, positive */
-	bool shut_rd, shut_wr;
-	bool abort;                     /* close with RST (sock_tcp.c) */
 	/* deferred work after engine events (sock_kick()) */
 	struct sock *kick_next;
-	bool kicked;
+	/* flags, one bit each (an idle socket is small: issue 11) */
+	bool polled : 1;                /* the channel is in t->epfd */
+	bool wev_armed : 1;             /* ... watched for room too */
+	bool shut_rd : 1, shut_wr : 1;
+	bool abort : 1;                 /* close with RST (sock_tcp.c) */
+	bool kicked : 1;                /* on the kick list */
 	/* stream sockets (sock_tcp.c) */
-	bool listening;
-	bool connecting;                /* the handshake is under way */
-	bool nb_connect;                /* non-blocking connect not yet
+	bool listening : 1;
+	bool connecting : 1;            /* the handshake is under way */
+	bool nb_connect : 1;            /* non-blocking connect not yet
 					 * confirmed by a second connect() */
-	bool conn_done;                 /* connect finished (or failed) */
-	bool prog_eof;                  /* the program shut down writing */
-	bool chan_wr_shut;              /* we shut the channel for writing */
-	uint32_t filler;                /* channel bytes to discard (connect) */
-	bool pend_connect;              /* a blocking CONNECT awaits its reply */
-	uint64_t pend_client;
-	uint32_t pend_seq;
-	struct sock *pend_child;        /* accepted, not yet handed over */
-	int pend_child_fd;
+	bool conn_done : 1;             /* connect finished (or failed) */
+	bool prog_eof : 1;              /* the program shut down writing */
+	bool chan_wr_shut : 1;          /* we shut the channel for writing */
+	bool pend_connect : 1;          /* a blocking CONNECT awaits its reply */
 	/* the connection died (reset, timeout): the channel is shut both
 	 * ways, so only sock_end.c can tell when the program lets go */
-	bool dead;
+	bool dead : 1;
 	/* SO_LINGER close (sock_end.c): the program said it closes; the
 	 * connection waits for its FIN's ACK without a channel; a program
 	 * waits for that */
-	bool linger_close, lingering, linger_waiter;
+	bool linger_close : 1, lingering : 1, linger_waiter : 1;
+	uint8_t bound_if;               /* ping: SO_BINDTOIFINDEX */
+	uint32_t filler;                /* channel bytes to discard (connect) */
+	uint32_t pend_seq;
+	int pend_child_fd;
+	uint64_t pend_client;
+	struct sock *pend_child;        /* accepted, not yet handed over */
 	uint64_t linger_client;
-	uint32_t linger_seq;
 	struct event *linger_timer;
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
 	struct ip_addr bound_addr;      /* bind()'s address and port */
@@ -91,14 +92,14 @@ struct sock {
 	uint16_t old_lport;             /* getsockname after a disconnect */
 	int user_mss;                   /* TCP_MAXSEG set, 0: none */
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
+	uint32_t linger_seq;
 	int kept[KEPT_MAX];
 	int ip6_kept[KEPT6_MAX];        /* AF_INET6 (sock_inet6.c) */
+	uint32_t dg_cmsg;               /* datagram: USTACK_CM_* asked for */
+	unsigned dg_flags;              /* datagram: DG_* (sock_dgram.h) */
 	struct sock_group *groups;      /* IPV6_JOIN_GROUP memberships */
 	/* datagram sockets (sock_dgram.c) */
 	struct dgram *dg;               /* the engine socket's common part */
-	uint32_t dg_cmsg;               /* USTACK_CM_* the program asked for */
-	uint8_t bound_if;               /* ping: SO_BINDTOIFINDEX */
-	unsigned dg_flags;              /* DG_* (sock_dgram.h) */
 	union {
 		struct udp_sock *udp;
 		struct ping_sock *ping;
@@ -106,6 +107,7 @@ struct sock {
 		void *tcp;
 	} e;
 };
+
 
 /*
  * A protocol's half of a socket. Each returns 0 or a negative errno,
