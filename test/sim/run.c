@@ -589,7 +589,7 @@ static int replay(int argc, char **argv)
 	return 2;
 }
 
-#define SIM_CONN_BYTES 1400      /* ustack(7) MEMORY AND SCALE */
+#define SIM_CONN_BYTES 1100      /* ustack(7) MEMORY AND SCALE */
 
 static const struct sim_profile scale_prof = {
 	.name = "scale", .delay_min = 100000, .delay_max = 100000,
