@@ -71,6 +71,8 @@ static const struct opt opts[] = {
 	  "our MAC address (default: a stable locally administered one)", false },
 	{ "mtu", T_UINT, SOFF(mtu), sizeof(uint32_t), 576, 65535, "N",
 	  "IP MTU of the link (default 1500)", false },
+	{ "offload", T_YESNO, OFF(offload), 0, 0, 0, "yes|no",
+	  "a TAP's checksum and segmentation offload: the kernel's TCP segments merged, up to 64 KiB a read (default yes; off while impaired)", false },
 	{ "socket", T_STR, OFF(socket_path), SZ(socket_path), 0, 0, "PATH",
 	  "control socket (default " USTACK_DEFAULT_SOCKET ")", false },
 	{ "socket-mode", T_MODE, OFF(socket_mode), 0, 0, 07777, "MODE",
@@ -578,6 +580,7 @@ static void config_defaults(struct daemon_config *cfg)
 	cfg->sockets_per_uid = 0;       /* 7/8 of the descriptors */
 	cfg->socket_mem_per_uid = 1ul << 30;
 	cfg->log_level = LOG_LVL_INFO;
+	cfg->offload = true;
 }
 
 enum { OPT_PRINT_CONFIG = 1000, OPT_TABLE = 2000 };

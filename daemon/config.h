@@ -24,6 +24,7 @@ struct daemon_config {
 	unsigned sockets_per_uid;
 	size_t socket_mem_per_uid;
 	bool foreground;
+	bool offload;           /* a TAP's offloads (link_set_offload()) */
 	int log_level;
 	char capture[PATH_MAX];
 	struct impair_config impair;

@@ -126,11 +126,14 @@ static const struct stack_ops host_ops = {
 	.echo_reply = admin_echo_reply,
 };
 
-static void deliver(struct daemon *d, const uint8_t *frame, size_t len)
+static void deliver(struct daemon *d, const uint8_t *frame, size_t len,
+		    const struct link_rx *rx)
 {
+	struct stack_rx_meta m = { rx && rx->csum_ok, rx ? rx->gso_size : 0 };
+
 	if (d->cap)
 		capture_frame(d->cap, frame, len);
-	stack_input_copy(d->stack, 1, frame, len, d->now);
+	stack_input_meta(d->stack, 1, frame, len, &m, d->now);
 }
 
 /* Move what the impairment queue has due: in to the engine, out to the link. */
@@ -140,7 +143,7 @@ static void impair_drain(struct daemon *d)
 
 	while ((f = impair_pop(d->imp, d->now))) {
 		if (f->dir == IMPAIR_RX)
-			deliver(d, f->data, f->len);
+			deliver(d, f->data, f->len, NULL);
 		else
 			d->link.ops->send(&d->link, f->data, f->len);
 		free(f);
@@ -154,7 +157,7 @@ static void impair_drain_all(struct daemon *d)
 
 	while ((f = impair_pop(d->imp, UINT64_MAX - 1))) {
 		if (f->dir == IMPAIR_RX)
-			deliver(d, f->data, f->len);
+			deliver(d, f->data, f->len, NULL);
 		else
 			d->link.ops->send(&d->link, f->data, f->len);
 		free(f);
@@ -242,7 +245,9 @@ static void on_link(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	d->now = daemon_now();
 	for (int i = 0; i < LINK_BATCH; i++) {
-		int n = d->link.ops->recv(&d->link, d->rxbuf, sizeof(d->rxbuf));
+		struct link_rx rx;
+		int n = d->link.ops->recv(&d->link, d->rxbuf, sizeof(d->rxbuf),
+					  &rx);
 
 		if (n <= 0) {
 			if (n < 0)
@@ -250,10 +255,14 @@ static void on_link(evutil_socket_t fd, short what, void *arg)
 					 d->link.name, strerror(-n));
 			break;
 		}
-		if (d->imp)
+		if (d->imp) {
+			/* impaired as the wire carries it: whole checksums
+			 * (offloads were turned off; this one came before) */
+			link_csum_complete(d->rxbuf, (size_t)n, &rx);
 			impair_push(d->imp, IMPAIR_RX, d->rxbuf, (size_t)n, d->now);
-		else
-			deliver(d, d->rxbuf, (size_t)n);
+		} else {
+			deliver(d, d->rxbuf, (size_t)n, &rx);
+		}
 	}
 	daemon_settle(d);
 }
@@ -277,6 +286,27 @@ static void reload_changed(const char *name, bool live, void *arg)
 	else
 		log_warn("reload: %s changed; it takes effect at the next start",
 			 name);
+}
+
+/*
+ * Offloads on the link: as configured, but off while the link is
+ * impaired (loss, duplication and corruption apply to frames as the wire
+ * carries them, one MTU each, with whole checksums).
+ */
+static void link_offload_apply(struct daemon *d)
+{
+	bool want = d->cfg.offload && !d->imp;
+	int rc;
+
+	if (!d->link.vnet_hdr_len || want == d->link.offload)
+		return;
+	rc = link_set_offload(&d->link, want);
+	if (rc)
+		log_warn("%s %s: offloads %s: %s", d->link.kind, d->link.name,
+			 want ? "on" : "off", strerror(-rc));
+	else
+		log_info("%s %s: checksum and segmentation offload %s",
+			 d->link.kind, d->link.name, want ? "on" : "off");
 }
 
 /* Apply a live setting that the daemon itself owns: capture, impair. */
@@ -306,6 +336,7 @@ static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
 			free(d->imp);
 			d->imp = NULL;
 		}
+		link_offload_apply(d);
 	}
 }
 
@@ -583,8 +614,8 @@ static int setup(struct daemon *d)
 		rc = link_pcap_open(&d->link, d->cfg.pcap, d->cfg.stack.mtu,
 				    err, sizeof(err));
 	else
-		rc = link_tap_open(&d->link, d->cfg.tap, d->cfg.stack.mtu, err,
-				   sizeof(err));
+		rc = link_tap_open(&d->link, d->cfg.tap, d->cfg.stack.mtu,
+				   d->cfg.offload, err, sizeof(err));
 	if (rc) {
 		log_err("%s", err);
 		return -1;
@@ -606,6 +637,10 @@ static int setup(struct daemon *d)
 		impair_format(&d->cfg.impair, err, sizeof(err));
 		log_info("impairing the link: %s", err);
 	}
+	link_offload_apply(d);
+	if (d->link.vnet_hdr_len && d->link.offload)
+		log_info("%s %s: checksum and segmentation offload on",
+			 d->link.kind, d->link.name);
 	d->now = daemon_now();
 	rc = stack_new(&d->stack, &d->cfg.stack, &host_ops, d, d->now);
 	if (rc) {

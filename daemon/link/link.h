@@ -12,9 +12,12 @@
  * sender instead of losing data silently.
  *
  * Offloads: a TAP opened with IFF_VNET_HDR prefixes each frame with a
- * struct virtio_net_hdr (checksum and segmentation offload). The seam is
- * @vnet_hdr_len: 0 today (plain frames), and the one place the driver
- * would add or strip that header when the performance work turns it on.
+ * struct virtio_net_hdr (@vnet_hdr_len bytes; 0: plain frames, as pcap's
+ * and a TAP's with offloads off). The driver strips it on receive and says
+ * what it said in a struct link_rx: the transport checksum is partial or
+ * verified (the kernel's checksum offload), the frame is TCP segments of
+ * one size merged (its segmentation offload: up to 64 KiB in one read).
+ * On send it puts a header that asks for nothing.
  */
 #ifndef USTACK_LINK_H
 #define USTACK_LINK_H
@@ -26,9 +29,18 @@
 
 struct link;
 
+/* What the link said of a received frame (offloads; zero: nothing) */
+struct link_rx {
+	bool csum_ok;              /* transport checksum partial or verified */
+	uint16_t gso_size;         /* merged TCP segments of this size, or 0 */
+	uint16_t csum_start, csum_offset;   /* where a partial one lies */
+	bool csum_partial;         /* ... and it is partial */
+};
+
 struct link_ops {
 	/* Return: frame length, 0 if none waits, or a negative errno */
-	int (*recv)(struct link *l, uint8_t *buf, size_t cap);
+	int (*recv)(struct link *l, uint8_t *buf, size_t cap,
+		    struct link_rx *rx);
 	/* Return: 0, -ENOBUFS if the transmit queue is full, or -errno */
 	int (*send)(struct link *l, const uint8_t *frame, size_t len);
 	void (*close)(struct link *l);
@@ -41,14 +53,18 @@ struct link {
 	char name[IFNAMSIZ];
 	unsigned mtu;
 	bool created;              /* we created the device (TAP) */
-	size_t vnet_hdr_len;       /* see above; 0 */
+	size_t vnet_hdr_len;       /* see above */
+	bool offload;              /* the kernel may give us partial
+				    * checksums and merged segments */
 	void *priv;
 	uint64_t rx_frames, tx_frames, rx_errors, tx_errors, tx_full,
 		rx_truncated;
 };
 
-int link_tap_open(struct link *l, const char *name, unsigned mtu, char *err,
-		  size_t errlen);
+int link_tap_open(struct link *l, const char *name, unsigned mtu,
+		  bool offload, char *err, size_t errlen);
+int link_set_offload(struct link *l, bool on);
+void link_csum_complete(uint8_t *frame, size_t len, const struct link_rx *rx);
 int link_pcap_open(struct link *l, const char *ifname, unsigned mtu,
 		   char *err, size_t errlen);
 

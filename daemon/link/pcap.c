@@ -16,12 +16,14 @@
 
 #include "link.h"
 
-static int pcap_link_recv(struct link *l, uint8_t *buf, size_t cap)
+static int pcap_link_recv(struct link *l, uint8_t *buf, size_t cap,
+			  struct link_rx *rx)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(l->priv, &h, &data);
 
+	memset(rx, 0, sizeof(*rx));     /* plain frames */
 	if (rc == 0)
 		return 0;
 	if (rc < 0) {

@@ -4,7 +4,14 @@
  *
  * Opens /dev/net/tun with IFF_TAP | IFF_NO_PI: each read() is one whole
  * Ethernet frame the kernel sends out of the TAP interface, each write()
- * one frame the kernel receives on it. If no interface of that name exists
+ * one frame the kernel receives on it. With offloads (the default), also
+ * IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6):
+ * every frame comes after a struct virtio_net_hdr, and the kernel may
+ * hand us TCP and UDP with the checksum left partial (NEEDS_CSUM: only the
+ * pseudo-header's sum is in the field) and its TCP segments merged up to
+ * 64 KiB (gso_type TCPV4/TCPV6, gso_size the segments' size), so one read
+ * moves up to 64 KiB instead of one MTU; what we write carries a header
+ * that asks for nothing. If no interface of that name exists
  * we create it, and it disappears when we close it (it is not persistent);
  * an existing persistent TAP is attached to and left in place. The
  * interface is brought up and given our MTU; its addresses belong to the
@@ -13,18 +20,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "link.h"
 
-static int tap_recv(struct link *l, uint8_t *buf, size_t cap)
+static int tap_recv(struct link *l, uint8_t *buf, size_t cap,
+		    struct link_rx *rx)
 {
-	ssize_t n = read(l->fd, buf, cap);
+	struct virtio_net_hdr h;
+	struct iovec iov[2] = { { &h, l->vnet_hdr_len }, { buf, cap } };
+	ssize_t n;
 
+	memset(rx, 0, sizeof(*rx));
+	n = l->vnet_hdr_len ? readv(l->fd, iov, 2) : read(l->fd, buf, cap);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
@@ -32,12 +46,33 @@ static int tap_recv(struct link *l, uint8_t *buf, size_t cap)
 		return -errno;
 	}
 	l->rx_frames++;
+	if (!l->vnet_hdr_len)
+		return (int)n;
+	if ((size_t)n < l->vnet_hdr_len) {
+		l->rx_truncated++;
+		return 0;
+	}
+	n -= (ssize_t)l->vnet_hdr_len;
+	/* the legacy header is in the host's byte order (no TUNSETVNETLE) */
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		rx->csum_ok = rx->csum_partial = true;
+		rx->csum_start = h.csum_start;
+		rx->csum_offset = h.csum_offset;
+	} else if (h.flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		rx->csum_ok = true;
+	}
+	if ((h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE)
+		rx->gso_size = h.gso_size;
 	return (int)n;
 }
 
 static int tap_send(struct link *l, const uint8_t *frame, size_t len)
 {
-	ssize_t n = write(l->fd, frame, len);
+	static const struct virtio_net_hdr none;   /* asks for nothing */
+	struct iovec iov[2] = { { (void *)&none, l->vnet_hdr_len },
+				{ (void *)frame, len } };
+	ssize_t n = l->vnet_hdr_len ? writev(l->fd, iov, 2)
+				    : write(l->fd, frame, len);
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == ENOBUFS) {
@@ -100,13 +135,14 @@ out:
  * @l: the link, filled in
  * @name: interface name; "" lets the kernel choose (tap%d)
  * @mtu: IP MTU to set on it
+ * @offload: with IFF_VNET_HDR, and offloads on (link_set_offload())
  * @err: set to a sentence naming the problem
  * @errlen: its size
  *
  * Return: 0 or a negative errno
  */
-int link_tap_open(struct link *l, const char *name, unsigned mtu, char *err,
-		  size_t errlen)
+int link_tap_open(struct link *l, const char *name, unsigned mtu,
+		  bool offload, char *err, size_t errlen)
 {
 	struct ifreq ifr;
 	int fd, rc;
@@ -128,7 +164,7 @@ int link_tap_open(struct link *l, const char *name, unsigned mtu, char *err,
 		return rc;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", *name ? name : "tap%d");
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		rc = -errno;
@@ -149,5 +185,46 @@ int link_tap_open(struct link *l, const char *name, unsigned mtu, char *err,
 	l->kind = "tap";
 	l->fd = fd;
 	l->mtu = mtu;
+	if (offload) {
+		int sz = sizeof(struct virtio_net_hdr);
+
+		if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "TUNSETVNETHDRSZ %s: %s",
+				 l->name, strerror(errno));
+			close(fd);
+			l->fd = -1;
+			return rc;
+		}
+		l->vnet_hdr_len = sizeof(struct virtio_net_hdr);
+		link_set_offload(l, true);
+	}
+	return 0;
+}
+
+/**
+ * link_set_offload() - let the kernel give us partial checksums and
+ * merged segments, or stop it
+ * @l: the link
+ * @on: offloads wanted
+ *
+ * Only a TAP opened with offloads can (it has the header to say so);
+ * turned off when the link is impaired, so that loss and corruption
+ * apply to frames as the wire carries them. A kernel that refuses
+ * (TUNSETOFFLOAD) leaves them off.
+ *
+ * Return: 0, or a negative errno
+ */
+int link_set_offload(struct link *l, bool on)
+{
+	unsigned f = on ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
+
+	if (!l->vnet_hdr_len || strcmp(l->kind, "tap"))
+		return on ? -EOPNOTSUPP : 0;
+	if (ioctl(l->fd, TUNSETOFFLOAD, f) < 0) {
+		l->offload = false;
+		return -errno;
+	}
+	l->offload = on;
 	return 0;
 }

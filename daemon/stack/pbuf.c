@@ -72,6 +72,8 @@ struct pbuf *pbuf_alloc(struct pbuf_pool *pool, size_t headroom, size_t len)
 	p->data = p->buf + headroom;
 	p->len = (uint32_t)len;
 	p->refcnt = 1;
+	p->gso_size = 0;
+	p->rx_flags = 0;
 	p->next = NULL;
 	p->pool = pool;
 	p->stamp = 0;

@@ -34,11 +34,18 @@ struct pbuf {
 	uint32_t len;            /* valid bytes from @data */
 	uint32_t cap;            /* bytes in @buf */
 	uint32_t refcnt;
+	/* what the link says of a received frame (stack_input_meta()) */
+	uint16_t gso_size;       /* a segment of segments this long, 0: not */
+	uint8_t rx_flags;        /* PBUF_RX_* */
 	struct pbuf *next;       /* link for whichever queue owns it */
 	struct pbuf_pool *pool;
 	uint64_t stamp;          /* owner's use: arrival time, due time */
 	uint8_t buf[];
 };
+
+/* The link vouches for the transport checksum: the kernel wrote it as
+ * partial (checksum offload) or verified it */
+#define PBUF_RX_CSUM_OK 0x01
 
 struct pbuf_pool {
 	size_t budget;           /* bytes allowed in live pbufs */

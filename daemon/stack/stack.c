@@ -387,11 +387,39 @@ void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
 void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 		      size_t len, uint64_t now)
 {
+	stack_input_meta(s, ifindex, frame, len, NULL, now);
+}
+
+/**
+ * stack_input_meta() - a frame from a link that offloads: copied in,
+ * with what the link says of it
+ * @s: the engine
+ * @ifindex: the interface
+ * @frame: the Ethernet frame
+ * @len: its length (up to 64 KiB of payload when @m->gso_size is set)
+ * @m: the link's word on it, or NULL (none: a plain frame)
+ * @now: current time
+ *
+ * @m->csum_ok: the transport checksum is not to be verified (the kernel
+ * left it partial, or checked it); @m->gso_size: the frame is the kernel's
+ * TCP segments of that size merged (GSO/GRO), taken as one segment.
+ */
+void stack_input_meta(struct stack *s, unsigned ifindex, const void *frame,
+		      size_t len, const struct stack_rx_meta *m, uint64_t now)
+{
 	struct pbuf *p = stack_rx_buf(s, len);
 
 	if (!p)
 		return;
 	memcpy(p->data, frame, len);
+	if (m) {
+		p->rx_flags = m->csum_ok ? PBUF_RX_CSUM_OK : 0;
+		p->gso_size = m->gso_size;
+		if (m->csum_ok)
+			CNT(s, eth_rx_csum_offload);
+		if (m->gso_size)
+			CNT(s, eth_rx_gso);
+	}
 	stack_input(s, ifindex, p, now);
 }
 

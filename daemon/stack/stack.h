@@ -187,6 +187,14 @@ void stack_input(struct stack *s, unsigned ifindex, struct pbuf *p,
 		 uint64_t now);
 void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 		      size_t len, uint64_t now);
+/* What an offloading link (a TAP with IFF_VNET_HDR) says of a frame */
+struct stack_rx_meta {
+	bool csum_ok;           /* transport checksum partial or verified */
+	uint16_t gso_size;      /* merged TCP segments of this size, or 0 */
+};
+void stack_input_meta(struct stack *s, unsigned ifindex, const void *frame,
+		      size_t len, const struct stack_rx_meta *m,
+		      uint64_t now);
 uint64_t stack_timeout(struct stack *s, uint64_t now);
 
 const struct stack_counters *stack_counters(const struct stack *s);

@@ -914,7 +914,7 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 {
 	struct tcp_seg seg;
 	struct tcp_sock *sk;
-	uint32_t sum;
+	uint32_t sum, segs;
 
 	CNT(s, tcp_rx);
 	tcp_enter(s);
@@ -923,7 +923,8 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 		goto out;
 	}
 	sum = ip_pseudo_sum(&rx->src, &rx->dst, IP_PROTO_TCP, (uint32_t)p->len);
-	if (inet_fold(inet_sum(p->data, p->len, sum)) != 0) {
+	if (!(p->rx_flags & PBUF_RX_CSUM_OK) &&
+	    inet_fold(inet_sum(p->data, p->len, sum)) != 0) {
 		CNT(s, tcp_rx_bad_cksum);
 		goto out;
 	}
@@ -946,8 +947,11 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 		tcp_send_rst_for(s, &seg);
 		goto out;
 	}
-	sk->segs_in++;
-	sk->data_segs_in += seg.len != 0;
+	/* merged segments count one by one, as Linux's tcp_segs_in() */
+	segs = p->gso_size && seg.len > p->gso_size ?
+	       (seg.len + p->gso_size - 1u) / p->gso_size : 1;
+	sk->segs_in += segs;
+	sk->data_segs_in += seg.len != 0 ? segs : 0;
 	switch (sk->state) {
 	case TCP_LISTEN:
 		tcp_listen_input(sk, &seg, NULL);

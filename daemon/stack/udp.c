@@ -721,7 +721,8 @@ static int udp_parse(struct stack *s, struct pbuf *p,
 		CNT(s, udp_rx_no_cksum6);
 		return -1;
 	}
-	if (ck && inet_fold(inet_sum(p->data, ulen,
+	if (ck && !(p->rx_flags & PBUF_RX_CSUM_OK) &&
+	    inet_fold(inet_sum(p->data, ulen,
 				     ip_pseudo_sum(&rx->src, &rx->dst,
 						   IP_PROTO_UDP, ulen))) != 0) {
 		CNT(s, udp_rx_bad_cksum);

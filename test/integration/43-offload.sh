@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# A TAP's offloads (ustackd.conf(5) offload): with them on (the default)
+# the kernel hands ustack its TCP segments merged, up to 64 KiB a read,
+# and TCP and UDP with the checksum left partial; data must arrive intact
+# and the counters must show it (eth.rx_gso, eth.rx_csum_offload). With
+# offload no, and while the link is impaired, plain frames with whole
+# checksums; a capture taken with offloads on reads in tshark without a
+# malformed frame.
+source "$(dirname "$0")/lib.sh"
+need_root "43-offload"
+
+B=$PWD/$BUILD
+RUN=$B/ustack-run
+US=192.0.2.2
+KERNEL=192.0.2.1
+SOCK=$TMP/ctl.sock
+chmod 711 "$TMP"
+head -c 20000000 /dev/urandom >"$TMP/f.bin"
+chmod 644 "$TMP/f.bin"
+SUM=$(sha256sum <"$TMP/f.bin" | cut -d' ' -f1)
+
+new_netns NS || { fail "create namespace"; summary; exit 1; }
+in_ns() { ip netns exec "$NS" "$@"; }
+stat_of() { "$B/ustackctl" --socket "$SOCK" stats | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# a server that reads everything and prints its sha256, in the namespace
+sink_py='
+import hashlib, socket, sys
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], int(sys.argv[2]))); l.listen(1)
+c, _ = l.accept(); h = hashlib.sha256()
+while True:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    h.update(d)
+print(h.hexdigest(), flush=True)'
+# a sender of the file
+send_py='
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+with open(sys.argv[3], "rb") as f:
+    s.sendall(f.read())
+s.close()'
+# UDP: an echo server on ustack, the kernel asks
+uecho_py='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 9400))
+print("bound", flush=True)
+d, a = s.recvfrom(65535); s.sendto(d, a)'
+uask_py='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
+s.sendto(b"x" * 3000, (sys.argv[1], 9400))
+print(len(s.recvfrom(65535)[0]))'
+
+# transfer MODE: the kernel sends the file to a server under ustack-run
+transfer() {
+	local port=$1 out
+	in_ns timeout 60 "$RUN" --socket "$SOCK" python3 -c "$sink_py" $US "$port" \
+		>"$TMP/sink-$port.out" 2>&1 &
+	local srv=$!
+	PIDS+=($srv)
+	wait_for 10 ustack_bound "$SOCK" "$port"
+	in_ns timeout 60 python3 -c "$send_py" $US "$port" "$TMP/f.bin"
+	wait $srv
+	out=$(cat "$TMP/sink-$port.out")
+	[ "$out" = "$SUM" ]
+}
+
+# --- offloads on (the default), with a capture ---------------------------
+start_ustackd "$NS" "$TMP/ustackd-on.log" "$SOCK" --tap ustk0 --addr $US/24 \
+	--capture "$TMP/on.pcap" || { fail "ustackd starts"; summary; exit 1; }
+in_ns ip addr add $KERNEL/24 dev ustk0
+check "the log says offloads are on ($(grep -o 'offload on' "$TMP/ustackd-on.log" | head -n1))" \
+	grep -q "segmentation offload on" "$TMP/ustackd-on.log"
+check "20 MB from the kernel to a server on ustack, offloads on: intact" transfer 9401
+gso=$(stat_of rx_gso); cs=$(stat_of rx_csum_offload)
+check "the kernel's segments came merged (eth.rx_gso $gso) with partial checksums (eth.rx_csum_offload $cs)" \
+	test "${gso:-0}" -gt 0 -a "${cs:-0}" -gt 0
+in_ns timeout 20 "$RUN" --socket "$SOCK" python3 -c "$uecho_py" $US >"$TMP/uecho.out" 2>&1 &
+PIDS+=($!)
+wait_for 10 grep -q bound "$TMP/uecho.out"
+out=$(in_ns timeout 10 python3 -c "$uask_py" $US 2>&1)
+check "a 3000-byte UDP datagram from the kernel (partial checksum) echoed by ustack ($out)" \
+	test "$out" = 3000
+stop_ustackd "$DPID"
+check "ustackd exits 0" test $? -eq 0
+if command -v tshark >/dev/null; then
+	bad=$(tshark -r "$TMP/on.pcap" -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l)
+	big=$(tshark -r "$TMP/on.pcap" -Y 'frame.len > 1514' 2>/dev/null | wc -l)
+	check "the capture reads in tshark: no malformed frame ($bad), merged segments as they came ($big over 1514 bytes)" \
+		test "$bad" = 0 -a "$big" -gt 0
+else
+	fail "tshark is installed (make deps)"
+fi
+
+# --- offload no ------------------------------------------------------------
+start_ustackd "$NS" "$TMP/ustackd-off.log" "$SOCK" --tap ustk1 --addr $US/24 \
+	--offload no || { fail "ustackd starts with --offload no"; summary; exit 1; }
+in_ns ip addr add $KERNEL/24 dev ustk1
+check "20 MB from the kernel, offload no: intact" transfer 9402
+gso=$(stat_of rx_gso); cs=$(stat_of rx_csum_offload)
+check "no merged segment, no partial checksum (eth.rx_gso $gso, eth.rx_csum_offload $cs)" \
+	test "${gso:-0}" = 0 -a "${cs:-0}" = 0
+stop_ustackd "$DPID"
+check "ustackd exits 0" test $? -eq 0
+
+# --- impaired: offloads off while it lasts -----------------------------------
+start_ustackd "$NS" "$TMP/ustackd-imp.log" "$SOCK" --tap ustk2 --addr $US/24 \
+	--impair loss=0.01,corrupt=0.01,seed=7 || { fail "ustackd starts impaired"; summary; exit 1; }
+in_ns ip addr add $KERNEL/24 dev ustk2
+check "20 MB from the kernel through 1% loss and 1% corruption: intact" transfer 9403
+gso=$(stat_of rx_gso)
+bad=$("$B/ustackctl" --socket "$SOCK" stats | awk '$1 == "rx_bad_cksum" { n += $2 } END { print n + 0 }')
+check "impaired: plain frames (eth.rx_gso $gso), corruption caught by checksums ($bad)" \
+	test "${gso:-0}" = 0 -a "$bad" -gt 0
+stop_ustackd "$DPID"
+check "ustackd exits 0" test $? -eq 0
+summary
