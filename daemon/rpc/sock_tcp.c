@@ -531,16 +531,25 @@ static void st_fail(struct sock *sk, int err)
 	}
 }
 
-/* Engine to program, as far as the channel takes it. */
+/*
+ * Engine to program, as far as the channel takes it: the receive ring is
+ * written to the channel in place (tcp_recv_spans(), one sendmsg() of up
+ * to two pieces), then what the channel took is consumed. With nothing
+ * queued, tcp_recv() says why (more may come, end of stream, an error).
+ */
 static void st_drain(struct sock *sk)
 {
 	uint64_t now = sock_now(sk);
 
 	while (!sk->chan_wr_shut) {
-		ssize_t n = tcp_recv(T(sk), scratch, sizeof(scratch),
-				     TCP_RECV_PEEK, now);
+		struct tcp_span sp[2];
+		struct iovec iov[2];
+		struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+		ssize_t n = (ssize_t)tcp_recv_spans(T(sk), sp);
 		ssize_t k;
 
+		if (n == 0)
+			n = tcp_recv(T(sk), scratch, 1, TCP_RECV_PEEK, now);
 		if (n == -EAGAIN || n == -ENOTCONN)
 			return;
 		if (n == 0) {
@@ -553,8 +562,10 @@ static void st_drain(struct sock *sk)
 			st_fail(sk, (int)-n);
 			return;
 		}
-		k = send(sk->chan, scratch, (size_t)n,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		iov[0] = (struct iovec){ sp[0].base, sp[0].len };
+		iov[1] = (struct iovec){ sp[1].base, sp[1].len };
+		m.msg_iovlen = sp[1].len ? 2 : 1;
+		k = sendmsg(sk->chan, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (k < 0) {
 			if (errno == EAGAIN) {
 				sock_want_write(sk, true);
@@ -562,7 +573,7 @@ static void st_drain(struct sock *sk)
 			}
 			return;   /* EPIPE: the program is gone; EOF follows */
 		}
-		tcp_recv(T(sk), scratch, (size_t)k, 0, now);
+		tcp_recv_consume(T(sk), (size_t)k, now);
 		sk->t->st.stream_in += (uint64_t)k;
 		if (k < n) {
 			sock_want_write(sk, true);
@@ -630,29 +641,40 @@ static void st_pull(struct sock *sk)
 	if (st_discard_filler(sk) || sk->filler)
 		return;
 	for (;;) {
+		struct tcp_span sp[2];
 		size_t space = tcp_send_space(T(sk));
-		size_t want = space < sizeof(scratch) ? space : sizeof(scratch);
 		ssize_t n;
+		int e;
 
 		st = tcp_sock_state(T(sk));
-		if (!want) {
+		if (space && tcp_send_spans(T(sk), sp)) {
+			/* the channel read straight into the send ring */
+			struct iovec iov[2] = { { sp[0].base, sp[0].len },
+						{ sp[1].base, sp[1].len } };
+
+			n = readv(sk->chan, iov, sp[1].len ? 2 : 1);
+			if (n > 0) {
+				ssize_t acc = tcp_send_commit(T(sk), (size_t)n,
+							      now);
+
+				if (acc > 0)
+					sk->t->st.stream_out += (uint64_t)acc;
+				continue;
+			}
+			/* nothing written: an empty ring goes back */
+			e = errno;
+			tcp_send_commit(T(sk), 0, now);
+			errno = e;
+		} else {
 			/* a dead connection still drains its channel, to
 			 * see the program close it */
 			if (!(sk->conn_done && (st == TCP_CLOSED ||
 						sk->prog_eof || sk->shut_wr)))
 				break;
-			want = sizeof(scratch);
-		}
-		n = recv(sk->chan, scratch, want, MSG_DONTWAIT);
-		if (n > 0) {
-			if (space) {
-				ssize_t acc = tcp_send(T(sk), scratch,
-						       (size_t)n, now);
-
-				if (acc > 0)
-					sk->t->st.stream_out += (uint64_t)acc;
-			}
-			continue;
+			n = recv(sk->chan, scratch, sizeof(scratch),
+				 MSG_DONTWAIT);
+			if (n > 0)
+				continue;
 		}
 		if (n == 0) {
 			if (st_eof(sk))

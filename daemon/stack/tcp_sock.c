@@ -529,6 +529,9 @@ size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2])
  * @n: bytes written there
  * @now: current time
  *
+ * A host that found nothing to put there commits 0: a ring that holds
+ * nothing goes back (memory by use), nothing is sent.
+ *
  * Return: @n, or an error as tcp_send(), or -EINVAL if @n exceeds the space
  */
 ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
@@ -536,6 +539,10 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 	struct stack *s = sk->s;
 	int err;
 
+	if (!n) {
+		tcp_ring_release(sk, &sk->sndq);
+		return 0;
+	}
 	s->now = now;
 	err = tcp_send_check(sk);
 	if (err)

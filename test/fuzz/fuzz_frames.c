@@ -803,6 +803,8 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 			*heap += heap_cost(sk->rcvq.cap);
 		if (sk->txq)
 			*heap += heap_cost(sk->txcap * sizeof(*sk->txq));
+		if (sk->sb)
+			*heap += heap_cost(sizeof(*sk->sb));
 		/* transmit records: in order, contiguous, within the flight */
 		for (unsigned i = 0; i < sk->ntx; i++)
 			FF_ASSERT(SEQ_LT(sk->txq[i].start, sk->txq[i].end) &&
