@@ -239,6 +239,110 @@ static void sock_unkick(struct sock *sk)
 	t->nkick--;
 }
 
+/* The defaults of the kept options, as Linux gives a new socket */
+static int kept_default(int k)
+{
+	return k == KEPT_RCVLOWAT ? 1 : k == KEPT_IP_TTL ? 64 : 0;
+}
+
+static int kept6_default(const struct sock *sk, int k)
+{
+	if (sk->domain != AF_INET6)
+		return 0;
+	switch (k) {
+	case KEPT6_UNICAST_HOPS:
+		return -1;
+	case KEPT6_MULTICAST_HOPS:
+	case KEPT6_MULTICAST_LOOP:
+	case KEPT6_MTU_DISCOVER:        /* IPV6_PMTUDISC_WANT, as net.ipv6 */
+		return 1;
+	}
+	return 0;
+}
+
+/**
+ * sock_opts() - @sk's options, allocated with every default if it has none
+ * @sk: the socket
+ *
+ * Return: them, or NULL (no memory: the caller fails with -ENOMEM)
+ */
+struct sock_opts *sock_opts(struct sock *sk)
+{
+	struct sock_opts *o;
+
+	if (sk->o)
+		return sk->o;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	for (int k = 0; k < KEPT_MAX; k++)
+		o->kept[k] = kept_default(k);
+	for (int k = 0; k < KEPT6_MAX; k++)
+		o->ip6_kept[k] = kept6_default(sk, k);
+	sk->o = o;
+	return o;
+}
+
+/**
+ * sock_opts_inherit() - an accepted connection takes its listener's
+ * options (not its groups, nor its address: the connection has its own)
+ * @c: the connection
+ * @l: the listener
+ *
+ * Return: 0, or -ENOMEM (the connection keeps the defaults)
+ */
+int sock_opts_inherit(struct sock *c, const struct sock *l)
+{
+	struct sock_opts *o;
+
+	if (!l->o || !l->o->set)        /* only bound: nothing to take */
+		return 0;
+	o = sock_opts(c);
+	if (!o)
+		return -ENOMEM;
+	memcpy(o->kept, l->o->kept, sizeof(o->kept));
+	memcpy(o->ip6_kept, l->o->ip6_kept, sizeof(o->ip6_kept));
+	o->user_mss = l->o->user_mss;
+	o->user_sndbuf = l->o->user_sndbuf;
+	o->user_rcvbuf = l->o->user_rcvbuf;
+	o->set = true;
+	return 0;
+}
+
+int sock_kept(const struct sock *sk, int k)
+{
+	return sk->o ? sk->o->kept[k] : kept_default(k);
+}
+
+/* Return: 0, or -ENOMEM */
+int sock_kept_set(struct sock *sk, int k, int val)
+{
+	if (!sk->o && val == kept_default(k))
+		return 0;
+	if (!sock_opts(sk))
+		return -ENOMEM;
+	sk->o->kept[k] = val;
+	sk->o->set = true;
+	return 0;
+}
+
+int sock_kept6(const struct sock *sk, int k)
+{
+	return sk->o ? sk->o->ip6_kept[k] : kept6_default(sk, k);
+}
+
+/* Return: 0, or -ENOMEM */
+int sock_kept6_set(struct sock *sk, int k, int val)
+{
+	if (!sk->o && val == kept6_default(sk, k))
+		return 0;
+	if (!sock_opts(sk))
+		return -ENOMEM;
+	sk->o->ip6_kept[k] = val;
+	sk->o->set = true;
+	return 0;
+}
+
 /**
  * sock_detach() - drop @sk's channel and take it out of the cookie table:
  * no request reaches it any more (a lingering close, or on the way out)
@@ -295,6 +399,7 @@ void sock_close(struct sock *sk)
 	sock_inet6_fini(sk);
 	if (sk->proto)
 		sk->proto->close(sk);
+	free(sk->o);
 	sock_linger_reply(sk);
 	if (sk->linger_timer)
 		event_free(sk->linger_timer);
@@ -368,10 +473,6 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 	sk->type = type;
 	sk->protocol = protocol;
 	sk->pend_child_fd = -1;
-	sk->kept[KEPT_RCVLOWAT] = 1;
-	sk->kept[KEPT_IP_TTL] = 64;
-	if (domain == AF_INET6)
-		sock_inet6_init(sk);
 	if (sock_charge(sk, 0)) {
 		free(sk);
 		*err = -ENOBUFS;
@@ -422,6 +523,7 @@ fail_fds:
 fail_pair:
 	q->socks--;
 	q->mem -= sk->charged;
+	free(sk->o);
 	free(sk);
 	*err = rc;
 	return NULL;
@@ -962,8 +1064,9 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 		if (o->len < sizeof(l))
 			return -EINVAL;
 		memcpy(&l, o->val, sizeof(l));
-		sk->kept[KEPT_LINGER_ON] = l.l_onoff != 0;
-		sk->kept[KEPT_LINGER_SECS] = l.l_linger;
+		if (sock_kept_set(sk, KEPT_LINGER_ON, l.l_onoff != 0) ||
+		    sock_kept_set(sk, KEPT_LINGER_SECS, l.l_linger))
+			return -ENOMEM;
 		/* TCP acts on it; for others it is only kept */
 		sk->proto->setopt(sk, SOL_SOCKET, SO_LINGER,
 				  l.l_onoff ? l.l_linger : -1);
@@ -995,14 +1098,14 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 
 		if (rc && rc != -ENOPROTOOPT)
 			return rc;
-		sk->kept[k] = k == KEPT_KEEPALIVE || k == KEPT_DONTROUTE ||
-			      k == KEPT_OOBINLINE || k == KEPT_NO_CHECK ||
-			      k == KEPT_TIMESTAMP ||
-			      k == KEPT_IP_RECVERR || k == KEPT_IP_PKTINFO ?
-			      val != 0 : val;
+		if (k == KEPT_KEEPALIVE || k == KEPT_DONTROUTE ||
+		    k == KEPT_OOBINLINE || k == KEPT_NO_CHECK ||
+		    k == KEPT_TIMESTAMP || k == KEPT_IP_RECVERR ||
+		    k == KEPT_IP_PKTINFO)
+			val = val != 0;
 		if (k == KEPT_RCVLOWAT && val < 1)
-			sk->kept[k] = 1;
-		return 0;
+			val = 1;
+		return sock_kept_set(sk, k, val);
 	}
 	return sk->proto->setopt(sk, o->level, o->name, val);
 }
@@ -1027,8 +1130,8 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		case SO_BINDTODEVICE:
 			return get_bindtodevice(sk, o, out);
 		case SO_LINGER: {
-			struct linger l = { sk->kept[KEPT_LINGER_ON],
-					    sk->kept[KEPT_LINGER_SECS] };
+			struct linger l = { sock_kept(sk, KEPT_LINGER_ON),
+					    sock_kept(sk, KEPT_LINGER_SECS) };
 
 			out->len = o->len < sizeof(l) ? o->len : sizeof(l);
 			memcpy(out->val, &l, out->len);
@@ -1053,7 +1156,7 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 	}
 	rc = sk->proto->getopt(sk, o->level, o->name, &val);
 	if (rc == -ENOPROTOOPT && (k = kept_index(o->level, o->name)) >= 0) {
-		val = sk->kept[k];
+		val = sock_kept(sk, k);
 		rc = 0;
 	}
 	if (rc)
@@ -1139,8 +1242,8 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		/* phase 0: the program is about to close it; wait only for a
 		 * stream that lingers with a timeout */
 		if (sk->type == SOCK_STREAM && sk->proto->linger &&
-		    sk->kept[KEPT_LINGER_ON] &&
-		    sk->kept[KEPT_LINGER_SECS] > 0 && !sk->dead) {
+		    sock_kept(sk, KEPT_LINGER_ON) &&
+		    sock_kept(sk, KEPT_LINGER_SECS) > 0 && !sk->dead) {
 			sk->linger_close = true;
 			iv.value = (int32_t)sk->id;
 			memcpy(reply, &iv, sizeof(iv));

@@ -196,7 +196,7 @@ static void linger_timeout(evutil_socket_t fd, short what, void *arg)
  */
 void sock_linger_arm(struct sock *sk)
 {
-	struct timeval tv = { sk->kept[KEPT_LINGER_SECS], 0 };
+	struct timeval tv = { sock_kept(sk, KEPT_LINGER_SECS), 0 };
 
 	if (sk->linger_timer)
 		return;

@@ -38,6 +38,27 @@ enum sock_kept6_opt {
 
 struct sock_group;
 
+/*
+ * What a program sets on a socket, apart from the socket: allocated when
+ * it first sets an option to other than its default, binds, joins a
+ * group or disconnects (sock_opts()); a socket without one has every
+ * default (sock_kept(), sock_kept6()). An accepted connection takes its
+ * listener's, as Linux's sk_clone_lock() copies them; one whose listener
+ * set nothing holds none (issue 11: an idle connection is small).
+ */
+struct sock_opts {
+	bool set;                       /* an option set: children inherit */
+	int kept[KEPT_MAX];
+	int ip6_kept[KEPT6_MAX];        /* AF_INET6 (sock_inet6.c) */
+	int user_mss;                   /* TCP_MAXSEG set, 0: none */
+	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
+	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
+	struct ip_addr bound_addr;      /* bind()'s address and port */
+	uint16_t bound_port;
+	uint16_t old_lport;             /* getsockname after a disconnect */
+	struct sock_group *groups;      /* IPV6_JOIN_GROUP memberships */
+};
+
 struct sock {
 	struct sock *next, *prev;       /* all sockets */
 	struct sock *hnext;             /* cookie hash chain */
@@ -86,18 +107,11 @@ struct sock {
 	struct sock *pend_child;        /* accepted, not yet handed over */
 	uint64_t linger_client;
 	struct event *linger_timer;
-	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
-	struct ip_addr bound_addr;      /* bind()'s address and port */
-	uint16_t bound_port;
-	uint16_t old_lport;             /* getsockname after a disconnect */
-	int user_mss;                   /* TCP_MAXSEG set, 0: none */
-	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
 	uint32_t linger_seq;
-	int kept[KEPT_MAX];
-	int ip6_kept[KEPT6_MAX];        /* AF_INET6 (sock_inet6.c) */
+	/* what the program set, once it sets something (sock_opts()) */
+	struct sock_opts *o;
 	uint32_t dg_cmsg;               /* datagram: USTACK_CM_* asked for */
 	unsigned dg_flags;              /* datagram: DG_* (sock_dgram.h) */
-	struct sock_group *groups;      /* IPV6_JOIN_GROUP memberships */
 	/* datagram sockets (sock_dgram.c) */
 	struct dgram *dg;               /* the engine socket's common part */
 	union {
@@ -193,6 +207,12 @@ void sock_linger_reply(struct sock *sk);
 void sock_linger_arm(struct sock *sk);
 void sock_want_write(struct sock *sk, bool on);
 void sock_kick(struct sock *sk);
+struct sock_opts *sock_opts(struct sock *sk);
+int sock_opts_inherit(struct sock *c, const struct sock *l);
+int sock_kept(const struct sock *sk, int k);
+int sock_kept_set(struct sock *sk, int k, int val);
+int sock_kept6(const struct sock *sk, int k);
+int sock_kept6_set(struct sock *sk, int k, int val);
 int sock_charge(struct sock *sk, size_t bytes);
 struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			int type, int protocol, const struct sock_proto *proto,
@@ -207,7 +227,6 @@ int sock_sendto_addr(struct sock *sk, const void *data, size_t len,
 		     const struct ustack_sockaddr *ua,
 		     const struct ip_addr *addr, uint16_t port,
 		     const struct ustack_dgram_meta *meta);
-void sock_inet6_init(struct sock *sk);
 void sock_inet6_fini(struct sock *sk);
 int sock_inet6_setopt(struct sock *sk, const struct ustack_sockopt *o);
 int sock_inet6_getopt(struct sock *sk, int name, int *val);

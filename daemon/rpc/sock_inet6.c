@@ -54,7 +54,7 @@ struct sock_group {
 	unsigned ifindex;
 };
 
-/* The options kept here, and their index in sk->ip6_kept */
+/* The options kept here, and their index in sock_opts.ip6_kept */
 static int kept6_index(int name)
 {
 	switch (name) {
@@ -71,19 +71,6 @@ static int kept6_index(int name)
 	case IPV6_V6ONLY: return KEPT6_V6ONLY;
 	}
 	return -1;
-}
-
-/**
- * sock_inet6_init() - an AF_INET6 socket's defaults, as Linux's
- * @sk: the new socket
- */
-void sock_inet6_init(struct sock *sk)
-{
-	sk->ip6_kept[KEPT6_UNICAST_HOPS] = -1;
-	sk->ip6_kept[KEPT6_MULTICAST_HOPS] = 1;
-	sk->ip6_kept[KEPT6_MULTICAST_LOOP] = 1;
-	/* IPV6_PMTUDISC_WANT, as net.ipv6 gives a new socket */
-	sk->ip6_kept[KEPT6_MTU_DISCOVER] = 1;
 }
 
 /* The range do_ipv6_setsockopt() takes for a kept option */
@@ -135,7 +122,9 @@ static struct sock_group **group_find(struct sock *sk, const uint8_t a[16])
 {
 	struct sock_group **g;
 
-	for (g = &sk->groups; *g; g = &(*g)->next)
+	if (!sk->o)
+		return NULL;
+	for (g = &sk->o->groups; *g; g = &(*g)->next)
 		if (!memcmp((*g)->addr, a, 16))
 			return g;
 	return NULL;
@@ -171,7 +160,9 @@ static int group_change(struct sock *sk, const struct ustack_sockopt *o)
 	}
 	if (gp)
 		return -EADDRINUSE;
-	for (g = sk->groups; g; g = g->next)
+	if (!sock_opts(sk))
+		return -ENOBUFS;
+	for (g = sk->o->groups; g; g = g->next)
 		n++;
 	if (n >= SOCK_MAX_GROUPS)
 		return -ENOBUFS;
@@ -185,8 +176,8 @@ static int group_change(struct sock *sk, const struct ustack_sockopt *o)
 	}
 	memcpy(g->addr, mr.ipv6mr_multiaddr.s6_addr, 16);
 	g->ifindex = mr.ipv6mr_interface;
-	g->next = sk->groups;
-	sk->groups = g;
+	g->next = sk->o->groups;
+	sk->o->groups = g;
 	sock_settle(sk);
 	return 0;
 }
@@ -197,10 +188,10 @@ static int group_change(struct sock *sk, const struct ustack_sockopt *o)
  */
 void sock_inet6_fini(struct sock *sk)
 {
-	while (sk->groups) {
-		struct sock_group *g = sk->groups;
+	while (sk->o && sk->o->groups) {
+		struct sock_group *g = sk->o->groups;
 
-		sk->groups = g->next;
+		sk->o->groups = g->next;
 		mld_leave(sk->t->stack, g->addr);
 		free(g);
 	}
@@ -267,8 +258,7 @@ int sock_inet6_setopt(struct sock *sk, const struct ustack_sockopt *o)
 	rc = sk->proto->setopt(sk, IPPROTO_IPV6, o->name, val);
 	if (rc && rc != -ENOPROTOOPT)
 		return rc;
-	sk->ip6_kept[k] = kept6_store(o->name, val);
-	return 0;
+	return sock_kept6_set(sk, k, kept6_store(o->name, val));
 }
 
 /**
@@ -293,7 +283,7 @@ int sock_inet6_getopt(struct sock *sk, int name, int *val)
 	rc = sk->proto->getopt(sk, IPPROTO_IPV6, name, val);
 	if (rc != -ENOPROTOOPT)
 		return rc;
-	*val = sk->ip6_kept[k];
+	*val = sock_kept6(sk, k);
 	/* -1: the route's hop limit. A TCP socket's: net.ipv6's default
 	 * (the engine's segments take an RA's CurHopLimit, which this
 	 * answer does not show) */

@@ -136,13 +136,17 @@ static void st_kick(struct sock *sk)
 static int st_bind(struct sock *sk, const struct ip_addr *addr,
 		   uint16_t port)
 {
-	int rc = tcp_bind(T(sk), addr, port);
+	struct sock_opts *o = sock_opts(sk);
+	int rc;
 
+	if (!o)
+		return -ENOMEM;
+	rc = tcp_bind(T(sk), addr, port);
 	if (rc == 0) {
 		/* kept by st_renew(); a port bind() chose is not */
-		sk->bound_addr = *addr;
-		sk->bound_port = port;
-		sk->old_lport = 0;
+		o->bound_addr = *addr;
+		o->bound_port = port;
+		o->old_lport = 0;
 	}
 	return rc;
 }
@@ -170,6 +174,7 @@ static const enum tcp_sockopt renew_opts[] = {
 static int st_renew(struct sock *sk)
 {
 	struct tcp_sock *old = T(sk), *nw;
+	struct sock_opts *o = sk->o;
 	uint64_t now = sock_now(sk);
 	struct ip_addr a;
 	uint16_t p;
@@ -180,23 +185,23 @@ static int st_renew(struct sock *sk)
 	for (size_t i = 0; i < sizeof(renew_opts) / sizeof(renew_opts[0]); i++)
 		if (tcp_getsockopt(old, renew_opts[i], &v) == 0)
 			tcp_setsockopt(nw, renew_opts[i], v, now);
-	if (sk->user_mss)
-		tcp_setsockopt(nw, TCP_OPT_MAXSEG, sk->user_mss, now);
-	if (sk->user_sndbuf)
-		tcp_setsockopt(nw, TCP_SO_SNDBUFFORCE, sk->user_sndbuf / 2,
+	if (o && o->user_mss)
+		tcp_setsockopt(nw, TCP_OPT_MAXSEG, o->user_mss, now);
+	if (o && o->user_sndbuf)
+		tcp_setsockopt(nw, TCP_SO_SNDBUFFORCE, o->user_sndbuf / 2,
 			       now);
-	if (sk->user_rcvbuf)
-		tcp_setsockopt(nw, TCP_SO_RCVBUFFORCE, sk->user_rcvbuf / 2,
+	if (o && o->user_rcvbuf)
+		tcp_setsockopt(nw, TCP_SO_RCVBUFFORCE, o->user_rcvbuf / 2,
 			       now);
 	tcp_getsockname(old, &a, &p);
-	if (p)
-		sk->old_lport = p;
+	if (p && (o = sock_opts(sk)))
+		o->old_lport = p;
 	tcp_set_user(old, NULL);
 	tcp_abort(old, now);
 	sk->e.tcp = nw;
 	tcp_set_user(nw, sk);
-	if ((!ip_addr_is_any(&sk->bound_addr) || sk->bound_port) &&
-	    tcp_bind(nw, &sk->bound_addr, sk->bound_port))
+	if (o && (!ip_addr_is_any(&o->bound_addr) || o->bound_port) &&
+	    tcp_bind(nw, &o->bound_addr, o->bound_port))
 		log_warn("socket %u: its address is gone after a disconnect",
 			 sk->id);
 	sk->connecting = sk->nb_connect = sk->conn_done = false;
@@ -329,7 +334,8 @@ static int st_getname(struct sock *sk, bool peer, struct ip_addr *addr,
 	}
 	tcp_getsockname(T(sk), addr, port);
 	if (!*port)
-		*port = sk->old_lport;  /* after a disconnect, as Linux */
+		*port = sk->o ? sk->o->old_lport : 0;  /* after a disconnect,
+							 * as Linux */
 	return 0;
 }
 
@@ -386,13 +392,22 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 	}
 	if (o < 0)
 		return level == IPPROTO_TCP ? -ENOPROTOOPT : -ENOPROTOOPT;
+	/* what st_renew() sets again: room for it first */
+	if ((o == TCP_OPT_MAXSEG || o == TCP_SO_SNDBUF ||
+	     o == TCP_SO_SNDBUFFORCE || o == TCP_SO_RCVBUF ||
+	     o == TCP_SO_RCVBUFFORCE) && !sock_opts(sk))
+		return -ENOMEM;
 	rc = tcp_setsockopt(T(sk), (enum tcp_sockopt)o, val, sock_now(sk));
 	if (rc == 0 && o == TCP_OPT_MAXSEG)
-		sk->user_mss = val;     /* for st_renew() */
+		sk->o->user_mss = val;
 	if (rc == 0 && (o == TCP_SO_SNDBUF || o == TCP_SO_SNDBUFFORCE))
-		tcp_getsockopt(T(sk), TCP_SO_SNDBUF, &sk->user_sndbuf);
+		tcp_getsockopt(T(sk), TCP_SO_SNDBUF, &sk->o->user_sndbuf);
 	if (rc == 0 && (o == TCP_SO_RCVBUF || o == TCP_SO_RCVBUFFORCE))
-		tcp_getsockopt(T(sk), TCP_SO_RCVBUF, &sk->user_rcvbuf);
+		tcp_getsockopt(T(sk), TCP_SO_RCVBUF, &sk->o->user_rcvbuf);
+	if (rc == 0 && (o == TCP_OPT_MAXSEG || o == TCP_SO_SNDBUF ||
+			o == TCP_SO_SNDBUFFORCE || o == TCP_SO_RCVBUF ||
+			o == TCP_SO_RCVBUFFORCE))
+		sk->o->set = true;      /* accepted connections take them */
 	if (rc == 0 && o == TCP_OPT_NODELAY)
 		st_kick(sk);
 	return rc;
@@ -753,12 +768,10 @@ static void st_accept(struct sock *l)
 			c->pid = l->pid;
 			c->uid = l->uid;
 			memcpy(c->comm, l->comm, sizeof(c->comm));
-			memcpy(c->kept, l->kept, sizeof(c->kept));
-			/* and the IPv6 ones (tcp_v6_syn_recv_sock()) */
-			memcpy(c->ip6_kept, l->ip6_kept, sizeof(c->ip6_kept));
-			c->user_mss = l->user_mss;
-			c->user_sndbuf = l->user_sndbuf;
-			c->user_rcvbuf = l->user_rcvbuf;
+			/* and the IPv6 ones (tcp_v6_syn_recv_sock()); with
+			 * no memory for them, the defaults (counted) */
+			if (sock_opts_inherit(c, l))
+				l->t->st.chan_err++;
 			l->pend_child = c;
 			l->pend_child_fd = cfd;
 		}
@@ -817,8 +830,8 @@ static bool st_linger(struct sock *sk)
 	    st != TCP_SYN_RECEIVED && st != TCP_FIN_WAIT_1 &&
 	    st != TCP_CLOSING && st != TCP_LAST_ACK)
 		return false;
-	if (tcp_recv_avail(T(sk)) || (sk->kept[KEPT_LINGER_ON] &&
-				      sk->kept[KEPT_LINGER_SECS] == 0))
+	if (tcp_recv_avail(T(sk)) || (sock_kept(sk, KEPT_LINGER_ON) &&
+				      sock_kept(sk, KEPT_LINGER_SECS) == 0))
 		return false;
 	tcp_shutdown(T(sk), TCP_SHUT_RDWR, sock_now(sk));
 	sock_settle(sk);

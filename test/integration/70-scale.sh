@@ -17,9 +17,9 @@ SOCK=$TMP/ctl.sock
 N=${SCALE_CONNS:-15000}
 CHURN=${SCALE_CHURN:-100000}
 # the documented bound (ustack(7) MEMORY AND SCALE): daemon bytes per idle
-# connection, measured about 1.4 KB at 15,000 (issue 11's target, 1 KB, is
+# connection, measured about 1.3 KB at 15,000 (issue 11's target, 1 KB, is
 # not met yet: the engine's connection is 912 bytes, the daemon's socket
-# 352, the allocator and the tables the rest)
+# 216, the allocator and the tables the rest)
 PER_CONN_MAX=${SCALE_PER_CONN_MAX:-2048}
 chmod 711 "$TMP"
 cp "$HERE/scale/hold_server.py" "$HERE/scale/hold_client.py" "$TMP/"

@@ -472,17 +472,19 @@ static void linger_waits(void)
 	line("the last one: close waited 2.9 to 12 s: %d", dt > 2.9 && dt < 12);
 }
 
-/* SO_LINGER passes from a listener to what it accepts */
+/* SO_LINGER and IP_TTL pass from a listener to what it accepts (the
+ * daemon keeps them apart from the socket, once set: sock_opts) */
 static void linger_inherited(void)
 {
 	struct sockaddr_in sa = sin_of("0.0.0.0", 7304);
 	struct linger lg = { 1, 7 }, got = { -1, -1 };
-	socklen_t l = sizeof(got);
-	int fd = tcp(0), one = 1, c, a;
+	socklen_t l = sizeof(got), tl = sizeof(int);
+	int fd = tcp(0), one = 1, ttl = 33, c, a;
 	char req[64];
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	if (bind(fd, (void *)&sa, sizeof(sa)) || listen(fd, 4)) {
 		line("listen 7304: %s", errname(errno));
 		return;
@@ -493,6 +495,9 @@ static void linger_inherited(void)
 	a = accept(fd, NULL, NULL);
 	getsockopt(a, SOL_SOCKET, SO_LINGER, &got, &l);
 	line("accepted: SO_LINGER %d %d", got.l_onoff, got.l_linger);
+	ttl = -1;
+	getsockopt(a, IPPROTO_IP, IP_TTL, &ttl, &tl);
+	line("accepted: IP_TTL %d", ttl);
 	close(a);
 	close(c);
 	close(fd);
