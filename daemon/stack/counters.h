@@ -120,6 +120,7 @@
 	X(nd, rx_bad_code, "dropped: ND message with a code other than 0")    \
 	X(nd, rx_short, "dropped: ND message too short")                      \
 	X(nd, rx_bad_option, "dropped: ND option of length 0 or too long")    \
+	X(nd, rx_bad_lladdr, "dropped: ND link-layer address ours or zero (a forgery or a loop)") \
 	X(nd, rx_invalid, "dropped: ND message RFC 4861 forbids (source, target, flags)") \
 	X(nd, rx_ns_not_ours, "solicitations for an address not ours")        \
 	X(nd, conflict, "advertisements claiming one of our addresses")       \

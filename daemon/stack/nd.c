@@ -484,6 +484,13 @@ static void nd_redirect(struct stack *s, const struct nd_msg *m,
 						      NEIGH_F_IS_ROUTER));
 }
 
+static bool nd_bad_lladdr(const struct stack *s, const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	return !memcmp(mac, s->nif.mac, 6) || !memcmp(mac, zero, 6);
+}
+
 static void nd_count_err(struct stack *s, int err)
 {
 	switch (err) {
@@ -520,6 +527,16 @@ void nd_input(struct stack *s, const uint8_t *msg, size_t len,
 
 	if (rc) {
 		nd_count_err(s, rc);
+		return;
+	}
+	/*
+	 * A link-layer address option with our MAC or the zero MAC is a
+	 * forgery or a loop, as ARP's sender (arp.c): learning it would send
+	 * the neighbour's traffic to ourselves or to nobody.
+	 */
+	if ((m.has_slla && nd_bad_lladdr(s, m.slla)) ||
+	    (m.has_tlla && nd_bad_lladdr(s, m.tlla))) {
+		CNT(s, nd_rx_bad_lladdr);
 		return;
 	}
 	switch (m.type) {

@@ -69,3 +69,36 @@ Test(fuzz_regress, martian_destinations_never_sent)
 	th_expect_silence(&t);
 	th_fini(&t);
 }
+
+/*
+ * fuzz_frames: the IPv6 twin of arp_sender_with_our_mac_or_none. A
+ * Neighbor Solicitation (or Advertisement) whose link-layer address
+ * option was our own MAC taught us that the neighbour lives there, and
+ * the answer and what was queued for it went out to ourselves; the zero
+ * MAC to nobody. Both are dropped and counted, as ARP's sender is.
+ */
+Test(fuzz_regress, nd_lladdr_ours_or_zero)
+{
+	const uint8_t *bad[] = { TH_MAC, TH_ZERO_MAC };
+	struct ip_addr src = th_a6("2001:db8::9"), us = th_a6(TH_IP6);
+	struct th t;
+	uint8_t f[200], ns[24 + 8];
+
+	th_init6(&t);
+	for (unsigned i = 0; i < 2; i++) {
+		size_t n;
+
+		memcpy(ns, us.v6, 16);          /* the target: our address */
+		ns[16] = 1;                     /* source link-layer address */
+		ns[17] = 1;
+		memcpy(ns + 18, bad[i], ETH_ALEN);
+		n = th_icmp6(f, TH_PEER_MAC, TH_MAC, &src, &us, 255, 135, 0, 0,
+			     ns, 24);
+		th_input(&t, f, n);
+		th_expect_silence(&t);
+		cr_expect_eq(th_cnt(&t)->nd_rx_bad_lladdr, i + 1);
+	}
+	/* a real neighbour is still learned and answered */
+	th_learn6(&t, &src, TH_PEER_MAC);
+	th_fini(&t);
+}
