@@ -58,7 +58,7 @@ CLIENT_SRC := libclient/client.c libclient/dgram.c libclient/fdtab.c \
 PRELOAD_SRC := libclient/preload.c libclient/trap.c libclient/trapbpf.c
 SOCKTEST_SRC := $(wildcard test/sockets/*.c)
 SOCKTEST_BIN := $(SOCKTEST_SRC:%.c=$(BUILD)/%)
-# test/integration's own programs (70-scale's churn client)
+# test/integration's own programs (70-scale's churn client and server)
 ITEST_SRC := $(wildcard test/integration/*/*.c)
 ITEST_BIN := $(ITEST_SRC:%.c=$(BUILD)/%)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libclient/proto.o
