@@ -833,6 +833,7 @@ static void tcp_sock_free(struct tcp_sock *sk)
 	if (sk->all_next)
 		sk->all_next->all_prev = sk->all_prev;
 	s->tcp->nsocks--;
+	free(sk->lq);
 	free(sk);
 }
 
@@ -859,7 +860,7 @@ static void tcp_unlink_child(struct tcp_sock *sk)
 
 	if (!l)
 		return;
-	pp = sk->on_accept_q ? &l->accept_q : &l->syn_q;
+	pp = sk->on_accept_q ? &l->lq->accept_q : &l->lq->syn_q;
 	while (*pp && *pp != sk) {
 		prev = *pp;
 		pp = &(*pp)->qnext;
@@ -867,11 +868,11 @@ static void tcp_unlink_child(struct tcp_sock *sk)
 	if (*pp) {
 		*pp = sk->qnext;
 		if (sk->on_accept_q) {
-			l->accept_qlen--;
-			if (l->accept_tail == sk)
-				l->accept_tail = prev;
+			l->lq->accept_qlen--;
+			if (l->lq->accept_tail == sk)
+				l->lq->accept_tail = prev;
 		} else {
-			l->syn_qlen--;
+			l->lq->syn_qlen--;
 		}
 	}
 	sk->parent = NULL;
@@ -986,11 +987,11 @@ void tcp_child_ready(struct tcp_sock *sk)
 	tcp_unlink_child(sk);
 	sk->parent = l;
 	sk->on_accept_q = true;
-	if (l->accept_tail)
-		l->accept_tail->qnext = sk;
+	if (l->lq->accept_tail)
+		l->lq->accept_tail->qnext = sk;
 	else
-		l->accept_q = sk;
-	l->accept_tail = sk;
-	l->accept_qlen++;
+		l->lq->accept_q = sk;
+	l->lq->accept_tail = sk;
+	l->lq->accept_qlen++;
 	tcp_event(l, TCP_EV_ACCEPT | TCP_EV_READABLE);
 }

@@ -121,6 +121,12 @@ struct tcp_sb {
 
 struct tcp_sock;
 
+/* A listener's queues, allocated by listen(): connections don't carry them */
+struct tcp_listenq {
+	struct tcp_sock *syn_q, *accept_q, *accept_tail;
+	unsigned syn_qlen, accept_qlen, backlog;
+};
+
 /* Congestion control, RFC 5681's hooks behind a table */
 struct tcp_cc_ops {
 	const char *name;
@@ -181,6 +187,7 @@ struct tcp_sock {
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;
+	uint32_t mem;                           /* buffer bytes charged */
 
 	/* send sequence space, RFC 9293 3.3.1 */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -196,6 +203,7 @@ struct tcp_sock {
 
 	/* RFC 7323 timestamps */
 	uint32_t ts_recent, ts_offset;
+	uint32_t rcv_rtt_tsecr;                 /* of rcv_rtt (tcp_info.c) */
 	uint64_t ts_recent_age;
 	uint32_t last_ack_sent;
 	uint32_t rtt_seq;                       /* the segment timed (rtt_time) */
@@ -208,6 +216,12 @@ struct tcp_sock {
 						 * dsack_pending */
 	uint8_t nooo, nsacked;                  /* ranges in sb */
 	uint8_t snd_wscale, rcv_wscale;
+	/* small counters and kinds, together (an idle connection is small) */
+	uint8_t quickacks;                      /* <= TCP_QUICKACKS */
+	uint8_t rack_reo_mult, rack_reo_persist; /* <= 16 each */
+	uint8_t rtx_kind, misc_kind;            /* enum tcp_timer_kind */
+	uint8_t keepcnt;                        /* TCP_KEEPCNT, <= 127 */
+	uint16_t keepidle_s, keepintvl_s;       /* <= 32767, as Linux */
 
 	/* loss recovery, RFC 5681/6582/6675 */
 	uint32_t cwnd, ssthresh, recover, rtx_next;
@@ -215,6 +229,7 @@ struct tcp_sock {
 	unsigned dupacks;
 	uint32_t rcv_copied;                    /* autotuning: read by the app
 						 * since rcv_space_time */
+	unsigned unacked_segs;                  /* full segments not acked */
 	struct tcp_txrec *txq;                  /* [snd_una, snd_max) */
 	unsigned ntx, txcap;
 
@@ -223,7 +238,6 @@ struct tcp_sock {
 	uint64_t rack_reo_at;                   /* reorder timer due, 0: none */
 	uint32_t rack_end_seq, rack_fack, rack_dsack_round;
 	uint32_t rack_tsecr;                    /* the ACK's TSecr, 0: none */
-	unsigned rack_reo_mult, rack_reo_persist;
 	uint64_t rack_lost;                     /* segments RACK found lost */
 	const struct tcp_cc_ops *cc;
 	uint64_t cc_priv[TCP_CC_PRIV / 8];
@@ -233,15 +247,10 @@ struct tcp_sock {
 	uint64_t rtt_time;                      /* 0: nothing timed */
 	unsigned backoff;                       /* consecutive timeouts */
 	unsigned probes;                        /* persist/keepalive */
-	uint64_t total_retrans;
 	uint64_t last_rcv;                      /* for keepalive */
-	unsigned quickacks;
-	unsigned unacked_segs;                  /* full segments not acked */
 
 	/* timers: rtx (retransmit or persist), dack, misc */
 	struct timer rtx, dack, misc;
-	enum tcp_timer_kind rtx_kind, misc_kind;
-	unsigned keepidle_s, keepintvl_s, keepcnt;
 	/* TCP_USER_TIMEOUT (ms, 0: off) and when its clocks started (0: not
 	 * running): the oldest unacknowledged data's send at the first
 	 * retransmission timeout (Linux's retrans_stamp), the first probe of a
@@ -253,19 +262,17 @@ struct tcp_sock {
 	 * the stack's default) */
 	uint8_t ip_tos, ip_ttl, ip6_tclass, ip6_hops;
 	uint8_t chrono;                         /* enum tcp_chrono running */
+	uint32_t total_retrans;                 /* u32, as Linux's */
 	uint64_t rtx_stamp, probe_stamp;
 
-	/* listener */
-	struct tcp_sock *syn_q, *accept_q, *accept_tail;
-	unsigned syn_qlen, accept_qlen, backlog;
-	uint32_t rcv_rtt_tsecr;                 /* of rcv_rtt (tcp_info.c) */
+	struct tcp_listenq *lq;                 /* a listener's (since listen) */
 
 	uint64_t bytes_acked, bytes_received;
 	uint64_t rcv_space_time;                /* autotuning: epoch start */
-	size_t mem;                             /* buffer bytes charged */
 
-	/* what TCP_INFO reports, counted as Linux 6.1 does (tcp_info.c) */
-	uint64_t segs_in, segs_out, data_segs_in, data_segs_out;
+	/* what TCP_INFO reports, counted as Linux 6.1 does (tcp_info.c);
+	 * segments in u32, as Linux's */
+	uint32_t segs_in, segs_out, data_segs_in, data_segs_out;
 	uint64_t bytes_sent, bytes_retrans;     /* data, resent included */
 	uint64_t delivered_bytes;               /* acked or SACKed */
 	uint32_t delivered;                     /* segments, the SYN too */

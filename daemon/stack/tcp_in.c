@@ -377,7 +377,7 @@ static void tcp_cookie_ack(struct tcp_sock *l, const struct tcp_seg *seg)
 		tcp_send_rst_for(s, seg);
 		return;
 	}
-	if (l->accept_qlen > l->backlog) {
+	if (l->lq->accept_qlen > l->lq->backlog) {
 		CNT(s, tcp_listen_overflow);
 		return;
 	}
@@ -443,11 +443,11 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		return;
 	}
 	/* Linux's sk_acceptq_is_full(): more than backlog waiting */
-	if (l->accept_qlen > l->backlog) {
+	if (l->lq->accept_qlen > l->lq->backlog) {
 		CNT(s, tcp_listen_overflow);
 		return;
 	}
-	if (l->syn_qlen >= s->cfg.tcp_max_syn_backlog) {
+	if (l->lq->syn_qlen >= s->cfg.tcp_max_syn_backlog) {
 		CNT(s, tcp_syn_q_full);
 		if (s->cfg.tcp_syncookies)
 			tcp_send_cookie(l, seg);
@@ -463,9 +463,9 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		c->snd_una = c->snd_nxt = c->snd_max = *iss;
 		c->sndq_seq = *iss + 1;
 	}
-	c->qnext = l->syn_q;
-	l->syn_q = c;
-	l->syn_qlen++;
+	c->qnext = l->lq->syn_q;
+	l->lq->syn_q = c;
+	l->lq->syn_qlen++;
 	tcp_set_state(c, TCP_SYN_RECEIVED);
 	CNT(s, tcp_passive_opens);
 	tcp_send_syn(c);
@@ -734,7 +734,7 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_send_rst_for(s, seg);
 		return false;
 	}
-	if (l && l->accept_qlen > l->backlog) {
+	if (l && l->lq->accept_qlen > l->lq->backlog) {
 		CNT(s, tcp_listen_overflow);  /* Linux drops the ACK */
 		return false;
 	}

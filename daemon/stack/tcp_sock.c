@@ -23,6 +23,7 @@
  * sockets set SO_REUSEPORT, or both set SO_REUSEADDR and the other is not
  * listening. Ephemeral ports follow RFC 6056 algorithm 3.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "stack_impl.h"
@@ -215,6 +216,15 @@ int tcp_bind(struct tcp_sock *sk, const struct ip_addr *addr, uint16_t port)
 	return 0;
 }
 
+/* listen()'s backlog, negative as 0, capped at tcp_somaxconn as Linux's */
+static void tcp_set_backlog(struct tcp_sock *sk, int backlog)
+{
+	unsigned b = backlog < 0 ? 0 : (unsigned)backlog;
+
+	sk->lq->backlog = b < sk->s->cfg.tcp_somaxconn ? b :
+			  sk->s->cfg.tcp_somaxconn;
+}
+
 /**
  * tcp_listen() - accept connections on @sk's address
  * @sk: the socket (bound; an unbound one gets an ephemeral port)
@@ -222,7 +232,7 @@ int tcp_bind(struct tcp_sock *sk, const struct ip_addr *addr, uint16_t port)
  * @now: current time (LISTEN starts then)
  *
  * Return: 0, -EINVAL if connected, -EADDRINUSE if another listener has
- * the port without SO_REUSEPORT on both
+ * the port without SO_REUSEPORT on both, -ENOMEM for no room for its queues
  */
 int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 {
@@ -232,13 +242,16 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 	s->now = now;
 
 	if (sk->state == TCP_LISTEN) {
-		sk->backlog = backlog < 0 ? 0 : (unsigned)backlog;
-		if (sk->backlog > s->cfg.tcp_somaxconn)
-			sk->backlog = s->cfg.tcp_somaxconn;
+		tcp_set_backlog(sk, backlog);
 		return 0;
 	}
 	if (sk->state != TCP_CLOSED || sk->in_conn_hash)
 		return -EINVAL;
+	if (!sk->lq) {
+		sk->lq = calloc(1, sizeof(*sk->lq));
+		if (!sk->lq)
+			return -ENOMEM;
+	}
 	if (!sk->bound) {
 		rc = tcp_bind(sk, NULL, 0);
 		if (rc)
@@ -251,9 +264,7 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 		    o->state == TCP_LISTEN &&
 		    tcp_bind_conflict(sk, o, &sk->laddr, sk->v6only))
 			return -EADDRINUSE;
-	sk->backlog = backlog < 0 ? 0 : (unsigned)backlog;
-	if (sk->backlog > s->cfg.tcp_somaxconn)
-		sk->backlog = s->cfg.tcp_somaxconn;
+	tcp_set_backlog(sk, backlog);
 	sk->listening = true;
 	tcp_set_state(sk, TCP_LISTEN);
 	return 0;
@@ -434,13 +445,13 @@ int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child)
 
 	if (sk->state != TCP_LISTEN)
 		return -EINVAL;
-	c = sk->accept_q;
+	c = sk->lq->accept_q;
 	if (!c)
 		return -EAGAIN;
-	sk->accept_q = c->qnext;
-	if (sk->accept_tail == c)
-		sk->accept_tail = NULL;
-	sk->accept_qlen--;
+	sk->lq->accept_q = c->qnext;
+	if (sk->lq->accept_tail == c)
+		sk->lq->accept_tail = NULL;
+	sk->lq->accept_qlen--;
 	c->qnext = NULL;
 	c->parent = NULL;
 	c->on_accept_q = false;
@@ -826,10 +837,10 @@ static void tcp_reset_conn(struct tcp_sock *sk, int err)
 /* Reset every child nobody accepted and leave TCP_LISTEN. */
 static void tcp_stop_listening(struct tcp_sock *sk)
 {
-	while (sk->syn_q)
-		tcp_reset_conn(sk->syn_q, 0);
-	while (sk->accept_q)
-		tcp_reset_conn(sk->accept_q, 0);
+	while (sk->lq->syn_q)
+		tcp_reset_conn(sk->lq->syn_q, 0);
+	while (sk->lq->accept_q)
+		tcp_reset_conn(sk->lq->accept_q, 0);
 	sk->listening = false;
 	tcp_done(sk, 0);
 }
@@ -1215,9 +1226,12 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->bytes_received = sk->bytes_received;
 	i->cc = sk->cc_algo;
 	i->mem = sizeof(*sk) + sk->mem;
-	i->syn_qlen = sk->syn_qlen;
-	i->accept_qlen = sk->accept_qlen;
-	i->backlog = sk->backlog;
+	if (sk->lq) {
+		i->syn_qlen = sk->lq->syn_qlen;
+		i->accept_qlen = sk->lq->accept_qlen;
+		i->backlog = sk->lq->backlog;
+		i->mem += sizeof(*sk->lq);
+	}
 	i->rack_reo_wnd = tcp_rack_on(sk) ? tcp_rack_reo_wnd(sk) : 0;
 	i->rack_min_rtt = sk->rack_min_rtt;
 	i->rack_reord = sk->rack_reord;

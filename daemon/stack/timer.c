@@ -3,13 +3,38 @@
 #include "timer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+/*
+ * Every distinct callback the program arms timers with, in the order first
+ * seen. The set is fixed by the code (a dozen functions), not by the load,
+ * so the table never grows past its size; one that would is a bug caught at
+ * the first timer_init() of the new callback.
+ */
+#define TIMER_FNS 64
+static timer_fn *timer_fns[TIMER_FNS];
+static unsigned timer_nfns;
+
+static uint32_t timer_fn_index(timer_fn *fn)
+{
+	for (unsigned i = 0; i < timer_nfns; i++)
+		if (timer_fns[i] == fn)
+			return i;
+	if (timer_nfns == TIMER_FNS) {
+		fprintf(stderr, "timer: more than %d timer callbacks\n",
+			TIMER_FNS);
+		abort();
+	}
+	timer_fns[timer_nfns] = fn;
+	return timer_nfns++;
+}
 
 void timer_init(struct timer *t, timer_fn *fn)
 {
 	t->when = TIMER_NEVER;
 	t->idx = 0;
-	t->fn = fn;
+	t->fn = timer_fn_index(fn);
 }
 
 void timer_heap_init(struct timer_heap *h)
@@ -88,9 +113,13 @@ int timer_arm(struct timer_heap *h, struct timer *t, uint64_t when)
 		return 0;
 	}
 	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct timer **v = realloc(h->v, cap * sizeof(*v));
+		size_t cap;
+		struct timer **v;
 
+		if (h->n >= UINT32_MAX - 1)     /* idx is 32 bits */
+			return -ENOMEM;
+		cap = h->cap ? h->cap * 2 : 64;
+		v = realloc(h->v, cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		h->v = v;
@@ -155,7 +184,7 @@ unsigned timer_run(struct timer_heap *h, uint64_t now)
 		struct timer *t = h->v[0];
 
 		timer_cancel(h, t);
-		t->fn(t, now);
+		timer_fns[t->fn](t, now);
 		fired++;
 	}
 	return fired;

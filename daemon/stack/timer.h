@@ -7,7 +7,9 @@
  * O(log n); the engine's next deadline is the heap's top, so an engine with
  * nothing armed has no deadline and its host can sleep indefinitely.
  * A timer is embedded in the object that owns it; its callback finds the
- * owner with container_of().
+ * owner with container_of(). A timer is 16 bytes (every TCP connection
+ * holds three, issue 11): it names its callback by a small number, an index
+ * in one table of the program's timer callbacks that timer_init() fills.
  */
 #ifndef USTACK_TIMER_H
 #define USTACK_TIMER_H
@@ -28,8 +30,8 @@ typedef void timer_fn(struct timer *t, uint64_t now);
 
 struct timer {
 	uint64_t when;   /* deadline, valid while armed */
-	size_t idx;      /* heap slot + 1; 0 while not armed */
-	timer_fn *fn;
+	uint32_t idx;    /* heap slot + 1; 0 while not armed */
+	uint32_t fn;     /* its callback's index in timer.c's table */
 };
 
 struct timer_heap {

@@ -325,7 +325,7 @@ TH_TEST(tcp_listen, reuseport_spreads)
 	}
 	drain();
 	for (int i = 0; i < 2; i++)
-		got[i] = l[i]->syn_qlen;
+		got[i] = l[i]->lq->syn_qlen;
 	cr_assert_eq(got[0] + got[1], 16);
 	cr_assert(got[0] > 0 && got[1] > 0, "spread %u/%u", got[0], got[1]);
 	for (int i = 0; i < 2; i++)
