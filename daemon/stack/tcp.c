@@ -349,7 +349,7 @@ void tcp_ring_release(struct tcp_sock *sk, struct tcp_ring *r)
 	r->buf = NULL;
 	r->head = 0;
 	if (r == &sk->sndq)
-		r->cap = sk->sndbuf;
+		r->cap = sk->sndq.size;
 }
 
 /**
@@ -402,8 +402,9 @@ void tcp_bufs_release(struct tcp_sock *sk)
 	sk->sb = NULL;
 	sk->nooo = sk->nsacked = 0;
 	sk->dsack_pending = false;
-	memset(&sk->sndq, 0, sizeof(sk->sndq));
-	memset(&sk->rcvq, 0, sizeof(sk->rcvq));
+	/* empty, their sizes (SO_SNDBUF/SO_RCVBUF) kept */
+	sk->sndq = (struct tcp_ring){ .size = sk->sndq.size };
+	sk->rcvq = (struct tcp_ring){ .size = sk->rcvq.size };
 	tcp_mem_charge(sk, -(ssize_t)sk->mem);
 }
 
@@ -422,8 +423,8 @@ int tcp_bufs_alloc(struct tcp_sock *sk)
 	/* the receive ring has 1 << rcv_wscale bytes of slack, so that a
 	 * window rounded up to the scale (never shrinking it) fits; a run of
 	 * such roundings grows it (tcp_rcv_window()) */
-	sk->sndq.cap = sk->sndbuf;
-	sk->rcvq.cap = sk->rcvbuf + (1u << sk->rcv_wscale);
+	sk->sndq.cap = sk->sndq.size;
+	sk->rcvq.cap = sk->rcvq.size + (1u << sk->rcv_wscale);
 	return 0;
 }
 
@@ -490,14 +491,14 @@ void tcp_sndbuf_autotune(struct tcp_sock *sk)
 	uint64_t want = 2ull * sk->cwnd;
 	uint32_t max = sk->s->cfg.tcp_sndbuf_max;
 
-	if (sk->sndbuf_locked || want <= sk->sndbuf || sk->sndbuf >= max)
+	if (sk->sndbuf_locked || want <= sk->sndq.size || sk->sndq.size >= max)
 		return;
-	if (want < sk->sndbuf + sk->sndbuf / 2ull)
-		want = sk->sndbuf + sk->sndbuf / 2ull;
+	if (want < sk->sndq.size + sk->sndq.size / 2ull)
+		want = sk->sndq.size + sk->sndq.size / 2ull;
 	if (want > max)
 		want = max;
 	if (tcp_ring_grow(sk, &sk->sndq, (uint32_t)want) == 0 && sk->sndq.cap)
-		sk->sndbuf = (uint32_t)want;
+		sk->sndq.size = (uint32_t)want;
 }
 
 /**
@@ -525,15 +526,15 @@ void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
 		sk->rcv_space = sk->rcv_copied;  /* Linux's rcvq_space */
 	sk->rcv_copied = 0;
 	sk->rcv_space_time = s->now;
-	if (sk->rcvbuf_locked || want <= sk->rcvbuf || !sk->rcvq.cap)
+	if (sk->rcvbuf_locked || want <= sk->rcvq.size || !sk->rcvq.cap)
 		return;
 	if (want > s->cfg.tcp_rcvbuf_max)
 		want = s->cfg.tcp_rcvbuf_max;
-	if (want <= sk->rcvbuf)
+	if (want <= sk->rcvq.size)
 		return;
-	slack = sk->rcvq.cap - sk->rcvbuf;
+	slack = sk->rcvq.cap - sk->rcvq.size;
 	if (tcp_ring_grow(sk, &sk->rcvq, (uint32_t)want + slack) == 0)
-		sk->rcvbuf = (uint32_t)want;
+		sk->rcvq.size = (uint32_t)want;
 }
 
 /* -- tables ----------------------------------------------------------- */
@@ -781,8 +782,8 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 	sk->id = ++s->tcp->next_id;
 	sk->state = TCP_CLOSED;
 	sk->state_since = s->now;
-	sk->sndbuf = s->cfg.tcp_sndbuf;
-	sk->rcvbuf = s->cfg.tcp_rcvbuf;
+	sk->sndq.size = s->cfg.tcp_sndbuf;
+	sk->rcvq.size = s->cfg.tcp_rcvbuf;
 	sk->linger = -1;
 	sk->keepidle_s = (unsigned)(s->cfg.tcp_keepidle / NSEC_PER_SEC);
 	sk->keepintvl_s = (unsigned)(s->cfg.tcp_keepintvl / NSEC_PER_SEC);

@@ -385,9 +385,11 @@ static void tcp_confirm_nexthop(struct tcp_sock *sk)
 	const struct route *r;
 	struct ip_addr hop;
 
-	if (sk->confirmed && s->now - sk->confirmed < NSEC_PER_SEC)
+	uint32_t ms = (uint32_t)(s->now / 1000000);
+
+	if (sk->confirmed_ms && ms - sk->confirmed_ms < 1000)
 		return;
-	sk->confirmed = s->now ? s->now : 1;
+	sk->confirmed_ms = ms ? ms : 1;
 	r = route_find(s, &sk->raddr);
 	if (!r || r->ifindex != STACK_IF_LINK)
 		return;

@@ -20,16 +20,18 @@
 #include "tcp_impl.h"
 
 struct reno_priv {
-	uint64_t acc;            /* bytes acked toward the next cwnd step */
+	uint32_t acc;            /* bytes acked toward the next cwnd step */
 };
 
+/* floats: a window in segments (exact to 16M) and K in seconds need no
+ * more, and the connection is 16 bytes smaller (issue 11) */
 struct cubic_priv {
-	uint64_t acc;
 	uint64_t epoch;          /* start of this congestion epoch, 0: none */
-	double w_max;            /* segments */
-	double k;                /* seconds */
-	double origin;           /* segments */
-	double w_est;            /* segments, Reno-friendly estimate */
+	uint32_t acc;            /* bytes toward the next cwnd step */
+	float w_max;             /* segments */
+	float k;                 /* seconds */
+	float origin;            /* segments */
+	float w_est;             /* segments, Reno-friendly estimate */
 };
 
 _Static_assert(sizeof(struct cubic_priv) <= TCP_CC_PRIV, "cc private area");
@@ -154,9 +156,9 @@ static void cubic_on_ack(struct tcp_sock *sk, uint32_t acked, uint64_t now)
 	if (c->w_est > target)
 		target = c->w_est;
 	/* 4.4: cwnd grows by (target - cwnd) / cwnd per acked segment */
-	c->acc += (uint64_t)((target - cwnd) / cwnd * acked);
+	c->acc += (uint32_t)((target - cwnd) / cwnd * acked);
 	if (c->acc >= sk->mss) {
-		uint64_t inc = c->acc / sk->mss * sk->mss;
+		uint32_t inc = c->acc / sk->mss * sk->mss;
 
 		c->acc -= inc;
 		sk->cwnd += (uint32_t)inc;

@@ -59,8 +59,8 @@
 #define TCP_MAX_SACK 8           /* SACKed ranges remembered (scoreboard) */
 #define TCP_DUPTHRESH 3          /* RFC 5681 */
 #define TCP_QUICKACKS 16         /* segments acked at once at start */
-#define TCP_PAWS_IDLE (24ull * 86400 * 1000000000ull) /* RFC 7323 5.5 */
-#define TCP_CC_PRIV 48            /* cubic_priv (tcp_cc.c) fits */
+#define TCP_PAWS_IDLE_S (24u * 86400) /* RFC 7323 5.5, seconds */
+#define TCP_CC_PRIV 32            /* cubic_priv (tcp_cc.c) fits */
 #define TCP_TXREC_INIT 16        /* transmit records at first */
 #define TCP_RING_MIN 4096        /* a send ring when memory is short */
 #define TCP_MAX_TXREC 8192       /* ... and at most (then they merge) */
@@ -89,6 +89,7 @@ struct tcp_seg {
 struct tcp_ring {
 	uint8_t *buf;
 	uint32_t cap, head, len;
+	uint32_t size;          /* SO_SNDBUF/SO_RCVBUF: what it may hold */
 };
 
 struct tcp_range {
@@ -183,7 +184,6 @@ struct tcp_sock {
 	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t tlp_end_seq;
-	uint64_t confirmed;                     /* next hop last confirmed */
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;
@@ -204,14 +204,14 @@ struct tcp_sock {
 	/* RFC 7323 timestamps */
 	uint32_t ts_recent, ts_offset;
 	uint32_t rcv_rtt_tsecr;                 /* of rcv_rtt (tcp_info.c) */
-	uint64_t ts_recent_age;
+	uint32_t ts_recent_s;                   /* when ts_recent came, s */
+	uint32_t confirmed_ms;                  /* next hop last confirmed */
 	uint32_t last_ack_sent;
 	uint32_t rtt_seq;                       /* the segment timed (rtt_time) */
 
 	/* buffers */
 	struct tcp_ring sndq;                   /* from snd_buf_seq() on */
 	struct tcp_ring rcvq;                   /* in order, then OOO space */
-	uint32_t sndbuf, rcvbuf;
 	struct tcp_sb *sb;                      /* while nooo, nsacked or
 						 * dsack_pending */
 	uint8_t nooo, nsacked;                  /* ranges in sb */
@@ -238,7 +238,8 @@ struct tcp_sock {
 	uint64_t rack_reo_at;                   /* reorder timer due, 0: none */
 	uint32_t rack_end_seq, rack_fack, rack_dsack_round;
 	uint32_t rack_tsecr;                    /* the ACK's TSecr, 0: none */
-	uint64_t rack_lost;                     /* segments RACK found lost */
+	uint32_t rack_lost;                     /* segments RACK found lost */
+	uint32_t rate_bytes;                    /* last delivery sample */
 	const struct tcp_cc_ops *cc;
 	uint64_t cc_priv[TCP_CC_PRIV / 8];
 
@@ -281,7 +282,7 @@ struct tcp_sock {
 	uint32_t rcv_mss_seen;                  /* Linux's icsk_ack.rcv_mss */
 	uint32_t rcv_space;                     /* most read in one RTT */
 	uint64_t rcv_rtt;                       /* ns, from TSecr; 0: none */
-	uint64_t rate_bytes, rate_interval;     /* last delivery sample */
+	uint64_t rate_interval;                 /* ... over this long, ns */
 	uint64_t chrono_start, chrono_stat[3];  /* ns per enum tcp_chrono */
 };
 

@@ -165,7 +165,7 @@ static void tcp_negotiate(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	if (sk->ts_ok) {
 		sk->ts_recent = seg->tsval;
-		sk->ts_recent_age = sk->s->now;
+		sk->ts_recent_s = (uint32_t)(sk->s->now / NSEC_PER_SEC);
 	}
 	sk->peer_mss = seg->has_mss ? seg->mss : 0;
 	tcp_set_snd_mss(sk);
@@ -299,8 +299,8 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->ip_ttl = l->ip_ttl;
 	c->ip6_tclass = l->ip6_tclass;
 	c->ip6_hops = l->ip6_hops;
-	c->sndbuf = l->sndbuf;
-	c->rcvbuf = l->rcvbuf;
+	c->sndq.size = l->sndq.size;
+	c->rcvq.size = l->rcvq.size;
 	c->sndbuf_locked = l->sndbuf_locked;
 	c->rcvbuf_locked = l->rcvbuf_locked;
 	c->user_mss = l->user_mss;
@@ -337,7 +337,7 @@ static void tcp_send_cookie(struct tcp_sock *l, const struct tcp_seg *seg)
 	tmp.family = l->family;
 	tmp.lport = seg->dport;
 	tmp.rport = seg->sport;
-	tmp.rcvbuf = l->rcvbuf;
+	tmp.rcvq.size = l->rcvq.size;
 	tmp.user_mss = l->user_mss;
 	tmp.state = TCP_SYN_RECEIVED;
 	tcp_timers_init(&tmp);
@@ -401,7 +401,7 @@ static void tcp_cookie_ack(struct tcp_sock *l, const struct tcp_seg *seg)
 	c->max_sndwnd = c->snd_wnd;
 	c->snd_wl1 = seg->seq;
 	c->snd_wl2 = seg->ack;
-	c->rcv_adv = c->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535);
+	c->rcv_adv = c->rcv_nxt + (c->rcvq.size < 65535 ? c->rcvq.size : 65535);
 	if (tcp_bufs_alloc(c)) {
 		tcp_send_active_rst(c);
 		tcp_done(c, 0);
@@ -577,7 +577,8 @@ static bool tcp_paws_reject(const struct tcp_sock *sk,
 	if (!SEQ_LT(seg->tsval, sk->ts_recent) || tcp_disordered_ack(sk, seg))
 		return false;
 	/* 5.5: a ts_recent idle for 24 days is invalid */
-	return sk->s->now - sk->ts_recent_age < TCP_PAWS_IDLE;
+	return (uint32_t)(sk->s->now / NSEC_PER_SEC) - sk->ts_recent_s <
+	       TCP_PAWS_IDLE_S;
 }
 
 /* RFC 5961 3.2 and RFC 9293 3.10.7.4 second check: true if consumed. */
@@ -820,7 +821,7 @@ static void tcp_unacceptable(struct tcp_sock *sk, const struct tcp_seg *seg)
 	CNT(s, tcp_drop_unacceptable);
 	/* an old duplicate (a retransmission we had): D-SACK it */
 	if (seg->len && SEQ_LEQ(seg->seq + seg->len, sk->rcv_nxt) &&
-	    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvbuf))
+	    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvq.size))
 		tcp_dsack(sk, seg->seq, seg->seq + seg->len);
 	if (tcp_unacceptable_ack(sk, seg))
 		return;
@@ -891,7 +892,7 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (sk->ts_ok && seg->has_ts && SEQ_LEQ(seg->seq, sk->last_ack_sent) &&
 	    SEQ_GEQ(seg->tsval, sk->ts_recent)) {
 		sk->ts_recent = seg->tsval;
-		sk->ts_recent_age = s->now;
+		sk->ts_recent_s = (uint32_t)(s->now / NSEC_PER_SEC);
 	}
 	if (sk->state == TCP_SYN_RECEIVED && !tcp_synrecv_ack(sk, seg))
 		return;

@@ -167,7 +167,7 @@ void tcp_info_data_rcvd(struct tcp_sock *sk, const struct tcp_seg *seg,
 void tcp_info_established(struct tcp_sock *sk)
 {
 	uint32_t adv = sk->rcv_mss - (sk->ts_ok ? 12 : 0);
-	uint32_t wnd = sk->rcvbuf < 65535 ? sk->rcvbuf : 65535;
+	uint32_t wnd = sk->rcvq.size < 65535 ? sk->rcvq.size : 65535;
 	uint32_t hint = adv < sk->mss ? adv : sk->mss;
 
 	sk->delivered = 1;
@@ -265,7 +265,7 @@ void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->pmtu = sk->mss ? sk->mss + (sk->raddr.family == IP_V6 ? IPV6_HLEN :
 							       IPV4_HLEN) +
 			    TCP_HLEN + (sk->ts_ok ? 12u : 0u) : 0;
-	i->rcv_ssthresh = sk->rcvbuf < max ? sk->rcvbuf : max;
+	i->rcv_ssthresh = sk->rcvq.size < max ? sk->rcvq.size : max;
 	i->reordering = TCP_DUPTHRESH;
 	i->rcv_space = sk->rcv_space;
 	i->rcv_rtt = sk->rcv_rtt;

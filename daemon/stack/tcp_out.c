@@ -230,8 +230,8 @@ static uint8_t tcp_data_options(const struct tcp_sock *sk, uint8_t *o)
 static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
 {
 	uint32_t unit = 1u << sk->rcv_wscale;
-	uint32_t step = (sk->rcvbuf / 16 + unit - 1) & ~(unit - 1);
-	uint32_t limit = sk->rcvbuf + sk->rcvbuf / 4 + unit;
+	uint32_t step = (sk->rcvq.size / 16 + unit - 1) & ~(unit - 1);
+	uint32_t limit = sk->rcvq.size + sk->rcvq.size / 4 + unit;
 
 	if (!sk->rcvq.cap)
 		return;
@@ -263,18 +263,18 @@ static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
  */
 uint32_t tcp_rcv_window(struct tcp_sock *sk)
 {
-	uint32_t slack = sk->rcvq.cap ? sk->rcvq.cap - sk->rcvbuf : 0;
-	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvbuf;
+	uint32_t slack = sk->rcvq.cap ? sk->rcvq.cap - sk->rcvq.size : 0;
+	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvq.size;
 	uint32_t free_sp = room > slack ? room - slack : 0;
 	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 		       sk->rcv_adv - sk->rcv_nxt : 0;
-	uint32_t step = sk->rcvbuf / 2 < sk->rcv_mss ? sk->rcvbuf / 2 :
+	uint32_t step = sk->rcvq.size / 2 < sk->rcv_mss ? sk->rcvq.size / 2 :
 							sk->rcv_mss;
 	uint32_t unit = 1u << sk->rcv_wscale;
 	uint32_t max = 65535u << sk->rcv_wscale;
 	uint32_t w;
 
-	if (free_sp < cur + step && free_sp < sk->rcvbuf)
+	if (free_sp < cur + step && free_sp < sk->rcvq.size)
 		free_sp = cur;
 	if (free_sp > max)
 		free_sp = max;

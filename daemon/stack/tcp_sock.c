@@ -631,7 +631,7 @@ static void tcp_window_update(struct tcp_sock *sk)
 	 * slack is never offered): an update that repeats the window is a
 	 * duplicate ACK to the peer, and three make a fast retransmit */
 	uint32_t now_wnd = tcp_rcv_window(sk);
-	uint32_t thresh = sk->rcvbuf / 2 < sk->rcv_mss ? sk->rcvbuf / 2 :
+	uint32_t thresh = sk->rcvq.size / 2 < sk->rcv_mss ? sk->rcvq.size / 2 :
 							  sk->rcv_mss;
 
 	if (sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT_1 &&
@@ -919,16 +919,16 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 		sk->rcvbuf_locked = true;
 	if (!sk->sndq.cap) {   /* no connection yet: tcp_bufs_alloc() */
 		if (snd)
-			sk->sndbuf = v;
+			sk->sndq.size = v;
 		else
-			sk->rcvbuf = v;
+			sk->rcvq.size = v;
 		return 0;
 	}
-	if (snd && v > sk->sndbuf && !tcp_ring_grow(sk, &sk->sndq, v))
-		sk->sndbuf = v;
-	if (!snd && v > sk->rcvbuf &&
-	    !tcp_ring_grow(sk, &sk->rcvq, v + (sk->rcvq.cap - sk->rcvbuf)))
-		sk->rcvbuf = v;
+	if (snd && v > sk->sndq.size && !tcp_ring_grow(sk, &sk->sndq, v))
+		sk->sndq.size = v;
+	if (!snd && v > sk->rcvq.size &&
+	    !tcp_ring_grow(sk, &sk->rcvq, v + (sk->rcvq.cap - sk->rcvq.size)))
+		sk->rcvq.size = v;
 	return 0;
 }
 
@@ -1067,8 +1067,8 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		   int *val)
 {
 	switch (opt) {
-	case TCP_SO_SNDBUF: *val = (int)sk->sndbuf; return 0;
-	case TCP_SO_RCVBUF: *val = (int)sk->rcvbuf; return 0;
+	case TCP_SO_SNDBUF: *val = (int)sk->sndq.size; return 0;
+	case TCP_SO_RCVBUF: *val = (int)sk->rcvq.size; return 0;
 	case TCP_SO_REUSEADDR: *val = sk->reuseaddr; return 0;
 	case TCP_SO_REUSEPORT: *val = sk->reuseport; return 0;
 	case TCP_SO_KEEPALIVE: *val = sk->keepalive; return 0;
@@ -1220,8 +1220,8 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->user_timeout_ms = sk->user_timeout_ms;
 	i->snd_queued = sk->sndq.len;
 	i->rcv_queued = sk->rcvq.len;
-	i->sndbuf = sk->sndbuf;
-	i->rcvbuf = sk->rcvbuf;
+	i->sndbuf = sk->sndq.size;
+	i->rcvbuf = sk->rcvq.size;
 	i->bytes_acked = sk->bytes_acked;
 	i->bytes_received = sk->bytes_received;
 	i->cc = sk->cc_algo;

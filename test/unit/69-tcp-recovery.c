@@ -584,7 +584,7 @@ TH_TEST(tcp_recovery, window_update_only_when_the_window_grows)
 		T.head++;
 	old = c->rcv_adv - c->rcv_nxt;
 	room = tcp_ring_free(&c->rcvq);
-	slack = c->rcvq.cap - c->rcvbuf;
+	slack = c->rcvq.cap - c->rcvq.size;
 	cr_assert_gt(slack, 2);
 	/* read as much as leaves the window offered (free space less the
 	 * slack) just short of old + MSS, while the free space with the
