@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "rpc/sock.h"
+#include "slab.h"
 #include "tcp.h"
 #include "ustack_proto.h"
 
@@ -124,6 +126,16 @@ static void stats_sockets(struct daemon *d, struct ustack_counter *c,
 		    "daemon bytes per TCP socket of a program, engine aside", sock_struct_size());
 	counter_add(c, n, max, "sockets", "heap_trims",
 		    "freed memory given back to the system (malloc_trim)", d->heap_trims);
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		counter_add(c, n, max, "sockets", "heap_in_use",
+			    "bytes the daemon's heap has allocated", mi.uordblks);
+		counter_add(c, n, max, "sockets", "heap_free",
+			    "bytes free in the daemon's heap, not given back", mi.fordblks);
+		counter_add(c, n, max, "sockets", "slab_bytes",
+			    "bytes of the slabs sockets and connections live in", slab_mapped_bytes());
+	}
 	if (d->socks) {
 		const struct sock_stats *st = socktab_stats(d->socks);
 

@@ -173,9 +173,11 @@ static void impair_drain_all(struct daemon *d)
  * A second after the daemon did something (one timer, armed by its
  * work: an idle daemon still sleeps), if the heap holds HEAP_TRIM_BYTES
  * more free memory than after the last trim, its free pages go back
- * (malloc_trim()).
+ * (malloc_trim()). A quarter megabyte: what is never given back is then
+ * under 20 bytes per connection at 15,000 (a trim walks the heap's free
+ * chunks once, a second after work at most).
  */
-#define HEAP_TRIM_BYTES (1u << 20)
+#define HEAP_TRIM_BYTES (256u << 10)
 
 static void heap_check(struct daemon *d)
 {
@@ -293,20 +295,26 @@ static void reload_changed(const char *name, bool live, void *arg)
  * impaired (loss, duplication and corruption apply to frames as the wire
  * carries them, one MTU each, with whole checksums).
  */
-static void link_offload_apply(struct daemon *d)
+static void link_offload_apply(struct daemon *d, bool at_start)
 {
 	bool want = d->cfg.offload && !d->imp;
 	int rc;
 
-	if (!d->link.vnet_hdr_len || want == d->link.offload)
+	if (!d->link.vnet_hdr_len)
 		return;
-	rc = link_set_offload(&d->link, want);
-	if (rc)
-		log_warn("%s %s: offloads %s: %s", d->link.kind, d->link.name,
-			 want ? "on" : "off", strerror(-rc));
-	else
-		log_info("%s %s: checksum and segmentation offload %s",
-			 d->link.kind, d->link.name, want ? "on" : "off");
+	if (want != d->link.offload) {
+		rc = link_set_offload(&d->link, want);
+		if (rc) {
+			log_warn("%s %s: offloads %s: %s", d->link.kind,
+				 d->link.name, want ? "on" : "off",
+				 strerror(-rc));
+			return;
+		}
+	} else if (!at_start) {
+		return;         /* a reload that changes nothing here */
+	}
+	log_info("%s %s: checksum and segmentation offload %s",
+		 d->link.kind, d->link.name, d->link.offload ? "on" : "off");
 }
 
 /* Apply a live setting that the daemon itself owns: capture, impair. */
@@ -336,7 +344,7 @@ static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
 			free(d->imp);
 			d->imp = NULL;
 		}
-		link_offload_apply(d);
+		link_offload_apply(d, false);
 	}
 }
 
@@ -637,10 +645,7 @@ static int setup(struct daemon *d)
 		impair_format(&d->cfg.impair, err, sizeof(err));
 		log_info("impairing the link: %s", err);
 	}
-	link_offload_apply(d);
-	if (d->link.vnet_hdr_len && d->link.offload)
-		log_info("%s %s: checksum and segmentation offload on",
-			 d->link.kind, d->link.name);
+	link_offload_apply(d, true);
 	d->now = daemon_now();
 	rc = stack_new(&d->stack, &d->cfg.stack, &host_ops, d, d->now);
 	if (rc) {

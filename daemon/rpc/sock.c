@@ -42,9 +42,13 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "slab.h"
 #include "sock_impl.h"
 #include "stack.h"
 #include "udp.h"
+
+/* every socket of the table, packed in slabs of their own (slab.h) */
+static struct slab_cache sock_cache = SLAB_CACHE_INIT("sock", struct sock);
 
 #define SOCK_OVERHEAD 4096          /* charged per socket: structs, events */
 #define SOCK_TYPE_MAX 11            /* Linux's SOCK_MAX: SOCK_PACKET + 1 */
@@ -314,16 +318,24 @@ int sock_kept(const struct sock *sk, int k)
 	return sk->o ? sk->o->kept[k] : kept_default(k);
 }
 
-/* Return: 0, or -ENOMEM */
-int sock_kept_set(struct sock *sk, int k, int val)
+/* Keep option @k of the SOL_SOCKET/IP table, or of the IPv6 one (@v6).
+ * Return: 0, or -ENOMEM */
+static int kept_set(struct sock *sk, bool v6, int k, int val)
 {
-	if (!sk->o && val == kept_default(k))
+	int def = v6 ? kept6_default(sk, k) : kept_default(k);
+
+	if (!sk->o && val == def)
 		return 0;
 	if (!sock_opts(sk))
 		return -ENOMEM;
-	sk->o->kept[k] = val;
+	(v6 ? sk->o->ip6_kept : sk->o->kept)[k] = val;
 	sk->o->set = true;
 	return 0;
+}
+
+int sock_kept_set(struct sock *sk, int k, int val)
+{
+	return kept_set(sk, false, k, val);
 }
 
 int sock_kept6(const struct sock *sk, int k)
@@ -331,16 +343,9 @@ int sock_kept6(const struct sock *sk, int k)
 	return sk->o ? sk->o->ip6_kept[k] : kept6_default(sk, k);
 }
 
-/* Return: 0, or -ENOMEM */
 int sock_kept6_set(struct sock *sk, int k, int val)
 {
-	if (!sk->o && val == kept6_default(sk, k))
-		return 0;
-	if (!sock_opts(sk))
-		return -ENOMEM;
-	sk->o->ip6_kept[k] = val;
-	sk->o->set = true;
-	return 0;
+	return kept_set(sk, true, k, val);
 }
 
 /**
@@ -360,18 +365,81 @@ void sock_detach(struct sock *sk)
 	sk->hnext = NULL;
 	if (sk->polled) {
 		epoll_ctl(t->epfd, EPOLL_CTL_DEL, sk->chan, NULL);
-		/* a report still to dispatch in this batch is stale */
-		for (int i = t->ev_i + 1; i < t->ev_n; i++)
+		/* a report still to dispatch in this batch is stale (the
+		 * one being dispatched included) */
+		for (int i = t->ev_i; i < t->ev_n; i++)
 			if (t->evs[i].data.ptr == sk)
 				t->evs[i].data.ptr = NULL;
-		if (t->ev_i < t->ev_n && t->evs[t->ev_i].data.ptr == sk)
-			t->evs[t->ev_i].data.ptr = NULL;
 	}
 	sk->polled = false;
 	sk->wev_armed = false;
 	if (sk->chan >= 0)
 		close(sk->chan);
 	sk->chan = -1;
+}
+
+/* The record of process @pid as @uid, made (its command read from /proc)
+ * if it has none; NULL without memory. */
+static struct sock_prog *prog_get(struct socktab *t, uid_t uid, pid_t pid)
+{
+	struct sock_prog **b = &t->progs[(unsigned)pid % SOCK_PROG_HASH], *p;
+	char path[32];
+	FILE *f;
+
+	for (p = *b; p; p = p->next)
+		if (p->pid == pid && p->uid == uid) {
+			p->refs++;
+			return p;
+		}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->uid = uid;
+	p->refs = 1;
+	snprintf(p->comm, sizeof(p->comm), "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(p->comm, sizeof(p->comm), f))
+			p->comm[strcspn(p->comm, "\n")] = '\0';
+		fclose(f);
+	}
+	p->next = *b;
+	*b = p;
+	return p;
+}
+
+static void prog_put(struct socktab *t, struct sock_prog *p)
+{
+	struct sock_prog **pp;
+
+	if (!p || p == &t->noprog || --p->refs)
+		return;
+	for (pp = &t->progs[(unsigned)p->pid % SOCK_PROG_HASH]; *pp;
+	     pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
+/**
+ * sock_aux() - what only a listener or a lingering close uses, allocated
+ * by the first use
+ * @sk: the socket
+ *
+ * Return: it, or NULL without memory
+ */
+struct sock_aux *sock_aux(struct sock *sk)
+{
+	if (!sk->aux) {
+		sk->aux = calloc(1, sizeof(*sk->aux));
+		if (sk->aux)
+			sk->aux->pend_child_fd = -1;
+	}
+	return sk->aux;
 }
 
 /**
@@ -401,13 +469,15 @@ void sock_close(struct sock *sk)
 		sk->proto->close(sk);
 	free(sk->o);
 	sock_linger_reply(sk);
-	if (sk->linger_timer)
-		event_free(sk->linger_timer);
+	if (sk->aux && sk->aux->linger_timer)
+		event_free(sk->aux->linger_timer);
+	free(sk->aux);
 	sock_unkick(sk);
 	sk->q->socks--;
 	sk->q->mem -= sk->charged;
+	prog_put(t, sk->owner);
 	t->st.closed++;
-	free(sk);
+	slab_free(&sock_cache, sk);
 }
 
 static const struct sock_proto *proto_for(int domain, int type, int *protocol)
@@ -462,19 +532,19 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 		*err = -EMFILE;
 		return NULL;
 	}
-	sk = calloc(1, sizeof(*sk));
+	sk = slab_alloc(&sock_cache);
 	if (!sk) {
 		*err = -ENOMEM;
 		return NULL;
 	}
 	sk->t = t;
 	sk->q = q;
+	sk->owner = &t->noprog;         /* the caller names the holder */
 	sk->domain = domain;
 	sk->type = type;
 	sk->protocol = protocol;
-	sk->pend_child_fd = -1;
 	if (sock_charge(sk, 0)) {
-		free(sk);
+		slab_free(&sock_cache, sk);
 		*err = -ENOBUFS;
 		return NULL;
 	}
@@ -524,33 +594,35 @@ fail_pair:
 	q->socks--;
 	q->mem -= sk->charged;
 	free(sk->o);
-	free(sk);
+	slab_free(&sock_cache, sk);
 	*err = rc;
 	return NULL;
 }
 
 /*
  * Record who holds @sk: the process that created it or made the latest
- * request on it (after a fork, the one that still uses it). Its command
- * is read from /proc only when the pid changes.
+ * request on it (after a fork, the one that still uses it). Without memory
+ * for a new record it keeps the one it has (a new socket's: t->noprog).
  */
 static void sock_set_owner(struct sock *sk, uid_t uid, pid_t pid)
 {
-	char path[32];
-	FILE *f;
+	struct sock_prog *p = sk->owner;
 
-	sk->uid = uid;
-	if (sk->pid == pid && *sk->comm)
+	if (p && p->pid == pid && p->uid == uid)
 		return;
-	sk->pid = pid;
-	snprintf(sk->comm, sizeof(sk->comm), "?");
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	p = prog_get(sk->t, uid, pid);
+	if (!p)
 		return;
-	if (fgets(sk->comm, sizeof(sk->comm), f))
-		sk->comm[strcspn(sk->comm, "\n")] = '\0';
-	fclose(f);
+	prog_put(sk->t, sk->owner);
+	sk->owner = p;
+}
+
+/* An accepted connection is its listener's holder's (sk_clone_lock()). */
+void sock_owner_share(struct sock *c, const struct sock *l)
+{
+	c->owner = l->owner;
+	if (c->owner != &c->t->noprog)
+		c->owner->refs++;
 }
 
 /**
@@ -567,9 +639,9 @@ bool sock_owner_of(const void *user, struct sock_owner *o)
 	if (!sk || sk->lingering)
 		return false;   /* an orphan; a lingering one: closed */
 	o->id = sk->id;
-	o->pid = sk->pid;
-	o->uid = sk->uid;
-	memcpy(o->comm, sk->comm, sizeof(o->comm));
+	o->pid = sk->owner->pid;
+	o->uid = sk->owner->uid;
+	memcpy(o->comm, sk->owner->comm, sizeof(o->comm));
 	return true;
 }
 
@@ -1023,7 +1095,7 @@ static int req_bindtodevice(struct sock *sk, const struct ustack_sockopt *o)
 			return -EINVAL;
 		memcpy(&idx, o->val, sizeof(int));
 	}
-	if (sock_bound_if(sk) && sk->uid != 0)
+	if (sock_bound_if(sk) && sk->owner->uid != 0)
 		return -EPERM;          /* CAP_NET_RAW */
 	if (idx < 0)
 		return -EINVAL;
@@ -1085,7 +1157,7 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 		return sk->domain == AF_INET6 ? sock_inet6_setopt(sk, o) :
 		       -ENOPROTOOPT;
 	/* Linux: CAP_NET_ADMIN, which here is root's */
-	if (o->level == SOL_SOCKET && sk->uid != 0 &&
+	if (o->level == SOL_SOCKET && sk->owner->uid != 0 &&
 	    (o->name == SO_RCVBUFFORCE || o->name == SO_SNDBUFFORCE))
 		return -EPERM;
 	k = kept_index(o->level, o->name);
@@ -1422,6 +1494,9 @@ struct socktab *socktab_new(struct event_base *base, struct stack *stack,
 	t->lim = *lim;
 	t->hash_size = 16384;
 	t->diag_fd = -1;
+	t->noprog.pid = -1;
+	t->noprog.uid = (uid_t)-1;
+	snprintf(t->noprog.comm, sizeof(t->noprog.comm), "?");
 	t->hash = calloc(t->hash_size, sizeof(*t->hash));
 	t->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (t->epfd >= 0)

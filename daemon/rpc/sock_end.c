@@ -169,8 +169,8 @@ void sock_linger_reply(struct sock *sk)
 	if (!sk->linger_waiter)
 		return;
 	sk->linger_waiter = false;
-	ctl_reply(sk->t->ctl, sk->linger_client, USTACK_MSG_LINGER,
-		  sk->linger_seq, 0, &v, sizeof(v));
+	ctl_reply(sk->t->ctl, sk->aux->linger_client, USTACK_MSG_LINGER,
+		  sk->aux->linger_seq, 0, &v, sizeof(v));
 }
 
 /* The linger time is up: close for good (the connection goes on, as an
@@ -193,16 +193,22 @@ static void linger_timeout(evutil_socket_t fd, short what, void *arg)
 /**
  * sock_linger_arm() - start @sk's linger time (SO_LINGER seconds), once
  * @sk: the socket
+ *
+ * Return: 0, or -ENOMEM (no timer: the caller does not linger)
  */
-void sock_linger_arm(struct sock *sk)
+int sock_linger_arm(struct sock *sk)
 {
 	struct timeval tv = { sock_kept(sk, KEPT_LINGER_SECS), 0 };
+	struct sock_aux *a = sock_aux(sk);
 
-	if (sk->linger_timer)
-		return;
-	sk->linger_timer = evtimer_new(sk->t->base, linger_timeout, sk);
-	if (sk->linger_timer)
-		evtimer_add(sk->linger_timer, &tv);
+	if (!a)
+		return -ENOMEM;
+	if (a->linger_timer)
+		return 0;
+	a->linger_timer = evtimer_new(sk->t->base, linger_timeout, sk);
+	if (!a->linger_timer || evtimer_add(a->linger_timer, &tv))
+		return -ENOMEM;
+	return 0;
 }
 
 /**
@@ -223,7 +229,7 @@ int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
 
 	for (sk = t->all; sk; sk = sk->next)
 		if (sk->id == id && sk->linger_close &&
-		    (uid == 0 || uid == sk->uid))
+		    (uid == 0 || uid == sk->owner->uid))
 			break;
 	if (!sk || sk->dead || sk->linger_waiter)
 		return 0;       /* closed already, or nothing to send */
@@ -232,11 +238,15 @@ int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
 		sk->linger_close = false;
 		return 0;
 	}
+	if (sock_linger_arm(sk)) {
+		t->st.chan_err++;       /* no memory: close without waiting */
+		sk->linger_close = false;
+		return 0;
+	}
 	sk->linger_waiter = true;
-	sk->linger_client = client;
-	sk->linger_seq = seq;
+	sk->aux->linger_client = client;
+	sk->aux->linger_seq = seq;
 	t->st.lingered++;
-	sock_linger_arm(sk);
 	/* the channel's end of file may not have been seen yet: see it
 	 * now (this may close @sk, which answers the waiter) */
 	if (!sk->lingering)

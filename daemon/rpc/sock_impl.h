@@ -59,20 +59,43 @@ struct sock_opts {
 	struct sock_group *groups;      /* IPV6_JOIN_GROUP memberships */
 };
 
+/*
+ * Who holds sockets: one record per process (pid and uid), which all the
+ * sockets it holds share (a server's 15,000 connections hold one, not
+ * 15,000 copies of its command: issue 11). Counted; freed with the last.
+ */
+struct sock_prog {
+	struct sock_prog *next;         /* socktab's chain */
+	pid_t pid;
+	uid_t uid;
+	unsigned refs;
+	char comm[16];                  /* its command, from /proc */
+};
+
+#define SOCK_PROG_HASH 64
+
+/* A socket's parts that only a listener or a lingering close uses,
+ * allocated by the first use (sock_aux()) */
+struct sock_aux {
+	struct sock *pend_child;        /* accepted, not yet handed over */
+	int pend_child_fd;
+	uint32_t linger_seq;            /* the close() that waits */
+	uint64_t linger_client;
+	struct event *linger_timer;
+};
+
 struct sock {
 	struct sock *next, *prev;       /* all sockets */
 	struct sock *hnext;             /* cookie hash chain */
 	struct socktab *t;
 	const struct sock_proto *proto;
 	uint32_t id;
-	int domain, type, protocol;
-	pid_t pid;                      /* owner: creator, or last caller */
-	uid_t uid;
-	char comm[16];                  /* its command, from /proc */
+	uint8_t domain, type;           /* AF_*, SOCK_* */
+	uint16_t protocol;              /* IPPROTO_* */
+	struct sock_prog *owner;        /* creator, or last caller */
 	struct uid_quota *q;
-	size_t charged;                 /* bytes charged to q */
+	uint32_t charged;               /* bytes charged to q */
 	int chan;                       /* the daemon's end */
-	int pending_err;                /* to post on the channel, positive */
 	uint64_t cookie;                /* SO_COOKIE of the program's end */
 	ino_t prog_ino;                 /* and its inode (sock_end.c) */
 	/* deferred work after engine events (sock_kick()) */
@@ -100,20 +123,26 @@ struct sock {
 	 * waits for that */
 	bool linger_close : 1, lingering : 1, linger_waiter : 1;
 	uint8_t bound_if;               /* ping: SO_BINDTOIFINDEX */
-	uint32_t filler;                /* channel bytes to discard (connect) */
-	uint32_t pend_seq;
-	int pend_child_fd;
-	uint64_t pend_client;
-	struct sock *pend_child;        /* accepted, not yet handed over */
-	uint64_t linger_client;
-	struct event *linger_timer;
-	uint32_t linger_seq;
+	int pending_err;                /* to post on the channel, positive */
+	/* what a listener or a lingering close needs (sock_aux()) */
+	struct sock_aux *aux;
 	/* what the program set, once it sets something (sock_opts()) */
 	struct sock_opts *o;
-	uint32_t dg_cmsg;               /* datagram: USTACK_CM_* asked for */
-	unsigned dg_flags;              /* datagram: DG_* (sock_dgram.h) */
-	/* datagram sockets (sock_dgram.c) */
-	struct dgram *dg;               /* the engine socket's common part */
+	union {                         /* by kind (type) */
+		struct {                /* stream (sock_tcp.c) */
+			/* channel bytes to discard (connect) */
+			uint32_t filler;
+			/* a blocking CONNECT's request, while pend_connect */
+			uint32_t pend_seq;
+			uint64_t pend_client;
+		};
+		struct {                /* datagram (sock_dgram.c) */
+			uint32_t dg_cmsg;       /* USTACK_CM_* asked for */
+			unsigned dg_flags;      /* DG_* (sock_dgram.h) */
+		};
+	};
+	struct dgram *dg;               /* datagram: the engine socket's
+					 * common part */
 	union {
 		struct udp_sock *udp;
 		struct ping_sock *ping;
@@ -176,6 +205,10 @@ struct socktab {
 	unsigned count;
 	uint32_t next_id;
 	struct uid_quota *quotas;
+	struct sock_prog *progs[SOCK_PROG_HASH];  /* by pid */
+	/* the owner of a socket whose own record found no memory: no
+	 * command, and no root privilege */
+	struct sock_prog noprog;
 	struct sock **hash;             /* by cookie */
 	unsigned hash_size;
 	/* every channel's readiness: the daemon's own epoll set, one
@@ -196,6 +229,8 @@ struct socktab {
 uint64_t sock_now(struct sock *sk);
 uint64_t sock_realtime(struct sock *sk, uint64_t mono);
 void sock_settle(struct sock *sk);
+void sock_owner_share(struct sock *c, const struct sock *l);
+struct sock_aux *sock_aux(struct sock *sk);
 void sock_close(struct sock *sk);
 void sock_detach(struct sock *sk);
 bool sock_chan_gone(struct sock *sk);
@@ -204,7 +239,7 @@ bool sock_diag_usable(struct sock *sk);
 int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
 		     uint32_t seq, uint32_t id);
 void sock_linger_reply(struct sock *sk);
-void sock_linger_arm(struct sock *sk);
+int sock_linger_arm(struct sock *sk);
 void sock_want_write(struct sock *sk, bool on);
 void sock_kick(struct sock *sk);
 struct sock_opts *sock_opts(struct sock *sk);

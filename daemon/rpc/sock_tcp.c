@@ -108,14 +108,22 @@ static int st_open(struct sock *sk, void *engine)
 	return 0;
 }
 
+/* A listener's accepted connection not handed over yet goes (reset). */
+static void st_drop_pend_child(struct sock *sk)
+{
+	struct sock_aux *a = sk->aux;
+
+	if (a && a->pend_child) {
+		close(a->pend_child_fd);
+		a->pend_child_fd = -1;
+		sock_close(a->pend_child);
+		a->pend_child = NULL;
+	}
+}
+
 static void st_close(struct sock *sk)
 {
-	if (sk->pend_child) {
-		close(sk->pend_child_fd);
-		sk->pend_child_fd = -1;
-		sock_close(sk->pend_child);
-		sk->pend_child = NULL;
-	}
+	st_drop_pend_child(sk);
 	sock_reply_pending(sk, -EBADF);
 	if (T(sk)) {
 		tcp_set_user(T(sk), NULL);
@@ -294,12 +302,7 @@ static int st_disconnect(struct sock *sk)
 
 	if (sk->dead)
 		return 0;
-	if (sk->pend_child) {
-		close(sk->pend_child_fd);
-		sk->pend_child_fd = -1;
-		sock_close(sk->pend_child);
-		sk->pend_child = NULL;
-	}
+	st_drop_pend_child(sk);
 	if (st_renew(sk))
 		return -ENOBUFS;
 	if (reset)
@@ -314,7 +317,11 @@ static int st_disconnect(struct sock *sk)
 
 static int st_listen(struct sock *sk, int backlog)
 {
-	int rc = tcp_listen(T(sk), backlog, sock_now(sk));
+	int rc;
+
+	if (!sock_aux(sk))              /* for its accepted connections */
+		return -ENOMEM;
+	rc = tcp_listen(T(sk), backlog, sock_now(sk));
 
 	if (rc == 0)
 		sk->listening = true;
@@ -744,6 +751,10 @@ static int st_hand_over(struct sock *l, struct sock *c, int cfd)
 
 static void st_accept(struct sock *l)
 {
+	struct sock_aux *a = l->aux;    /* st_listen() made it */
+
+	if (!a)
+		return;
 	for (;;) {
 		struct tcp_sock *ts;
 		struct sock *c;
@@ -751,7 +762,7 @@ static void st_accept(struct sock *l)
 
 		if (l->chan_wr_shut)
 			return;
-		if (!l->pend_child) {
+		if (!a->pend_child) {
 			if (tcp_accept(T(l), &ts))
 				return;
 			c = sock_alloc(l->t, l->q, l->domain, SOCK_STREAM,
@@ -765,25 +776,23 @@ static void st_accept(struct sock *l)
 			}
 			/* the listener's holder will accept it, with the
 			 * options it set (Linux's sk_clone_lock()) */
-			c->pid = l->pid;
-			c->uid = l->uid;
-			memcpy(c->comm, l->comm, sizeof(c->comm));
+			sock_owner_share(c, l);
 			/* and the IPv6 ones (tcp_v6_syn_recv_sock()); with
 			 * no memory for them, the defaults (counted) */
 			if (sock_opts_inherit(c, l))
 				l->t->st.chan_err++;
-			l->pend_child = c;
-			l->pend_child_fd = cfd;
+			a->pend_child = c;
+			a->pend_child_fd = cfd;
 		}
-		rc = st_hand_over(l, l->pend_child, l->pend_child_fd);
+		rc = st_hand_over(l, a->pend_child, a->pend_child_fd);
 		if (rc == 0) {
 			sock_want_write(l, true);
 			return;
 		}
-		c = l->pend_child;
-		close(l->pend_child_fd);
-		l->pend_child = NULL;
-		l->pend_child_fd = -1;
+		c = a->pend_child;
+		close(a->pend_child_fd);
+		a->pend_child = NULL;
+		a->pend_child_fd = -1;
 		if (rc < 0) {
 			sock_close(c);
 			return;
@@ -823,7 +832,7 @@ static bool st_linger(struct sock *sk)
 	enum tcp_state st;
 
 	if (!T(sk) || sk->listening || sk->abort || sk->dead ||
-	    !sk->conn_done || sk->pend_child)
+	    !sk->conn_done || (sk->aux && sk->aux->pend_child))
 		return false;
 	st = tcp_sock_state(T(sk));
 	if (st != TCP_ESTABLISHED && st != TCP_CLOSE_WAIT &&
@@ -833,10 +842,13 @@ static bool st_linger(struct sock *sk)
 	if (tcp_recv_avail(T(sk)) || (sock_kept(sk, KEPT_LINGER_ON) &&
 				      sock_kept(sk, KEPT_LINGER_SECS) == 0))
 		return false;
+	if (sock_linger_arm(sk)) {
+		sk->t->st.chan_err++;   /* no memory for its timer */
+		return false;
+	}
 	tcp_shutdown(T(sk), TCP_SHUT_RDWR, sock_now(sk));
 	sock_settle(sk);
 	sk->lingering = true;
-	sock_linger_arm(sk);
 	return true;
 }
 

@@ -31,8 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slab.h"
 #include "stack_impl.h"
 #include "tcp_impl.h"
+
+/* every engine's connections, packed in slabs of their own (slab.h) */
+static struct slab_cache tcp_sock_cache =
+	SLAB_CACHE_INIT("tcp_sock", struct tcp_sock);
 
 /**
  * tcp_tuple_bytes() - a 4-tuple as the bytes a keyed hash takes
@@ -773,7 +778,7 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 		CNT(s, tcp_nomem_socks);
 		return NULL;
 	}
-	sk = calloc(1, sizeof(*sk));
+	sk = slab_alloc(&tcp_sock_cache);
 	if (!sk) {
 		CNT(s, tcp_nomem_socks);
 		return NULL;
@@ -835,7 +840,7 @@ static void tcp_sock_free(struct tcp_sock *sk)
 		sk->all_next->all_prev = sk->all_prev;
 	s->tcp->nsocks--;
 	free(sk->lq);
-	free(sk);
+	slab_free(&tcp_sock_cache, sk);
 }
 
 /* Queue @sk for freeing when the outermost entry point returns. */

@@ -235,3 +235,30 @@ Test(timer, heap_free_disarms)
 		cr_expect_not(timer_armed(&x[i].t));
 	cr_expect_eq(timer_next(&h), TIMER_NEVER);
 }
+
+/* a timer is 16 bytes (issue 11); its callback, an index in one table,
+ * is the one it was initialised with, whatever other callbacks exist */
+static unsigned which;
+static void fn_a(struct timer *t, uint64_t now) { (void)t; (void)now; which = 1; }
+static void fn_b(struct timer *t, uint64_t now) { (void)t; (void)now; which = 2; }
+
+Test(timer, callbacks_by_index)
+{
+	struct timer_heap h;
+	struct timer a, b, a2;
+
+	cr_assert_eq(sizeof(struct timer), 16);
+	timer_heap_init(&h);
+	timer_init(&a, fn_a);
+	timer_init(&b, fn_b);
+	timer_init(&a2, fn_a);
+	cr_assert_eq(a.fn, a2.fn, "one index per callback");
+	cr_assert_neq(a.fn, b.fn);
+	cr_assert_eq(timer_arm(&h, &b, 10), 0);
+	cr_assert_eq(timer_arm(&h, &a, 20), 0);
+	cr_assert_eq(timer_run(&h, 10), 1);
+	cr_assert_eq(which, 2);
+	cr_assert_eq(timer_run(&h, 20), 1);
+	cr_assert_eq(which, 1);
+	timer_heap_free(&h);
+}
