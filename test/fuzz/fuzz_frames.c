@@ -805,6 +805,8 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 			*heap += heap_cost(sk->txcap * sizeof(*sk->txq));
 		if (sk->sb)
 			*heap += heap_cost(sizeof(*sk->sb));
+		if (sk->lq)
+			*heap += heap_cost(sizeof(*sk->lq));
 		/* transmit records: in order, contiguous, within the flight */
 		for (unsigned i = 0; i < sk->ntx; i++)
 			FF_ASSERT(SEQ_LT(sk->txq[i].start, sk->txq[i].end) &&
@@ -828,10 +830,12 @@ static unsigned ff_check_tcp(struct ff *f, size_t *heap)
 		tw += sk->state == TCP_TIME_WAIT;
 		/* Linux's sk_acceptq_is_full(): backlog + 1 may wait */
 		if (sk->state == TCP_LISTEN)
-			FF_ASSERT(sk->syn_qlen <= f->cfg.tcp_max_syn_backlog &&
-				  sk->accept_qlen <= sk->backlog + 1,
-				  "listener queues %u/%u", sk->syn_qlen,
-				  sk->accept_qlen);
+			FF_ASSERT(sk->lq &&
+				  sk->lq->syn_qlen <= f->cfg.tcp_max_syn_backlog &&
+				  sk->lq->accept_qlen <= sk->lq->backlog + 1,
+				  "listener queues %u/%u",
+				  sk->lq ? sk->lq->syn_qlen : 0,
+				  sk->lq ? sk->lq->accept_qlen : 0);
 	}
 	FF_ASSERT(n == t->nsocks && n <= f->cfg.tcp_max_socks,
 		  "%u sockets, %u counted", n, t->nsocks);
