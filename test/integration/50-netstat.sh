@@ -75,7 +75,7 @@ for e in s:
               "timer_ms", "state_ms", "pid", "uid", "comm"):
         assert k in e, k
     assert e["proto"] == "tcp" and e["state"] == "CLOSE_WAIT" and e["comm"] == "python3"
-    # accepted connections share their listener holder's record (sock_prog)
+    # accepted connections share the record of the listener holder (sock_prog)
     assert e["pid"] == int(sys.argv[2]) and e["uid"] == 0, e
     assert e["local"] == "192.0.2.2:8080" and e["state_ms"] >= 0 and e["recv_q"] == 0' "$json" "$SERVER"
 out=$(C netstat --state listen)
