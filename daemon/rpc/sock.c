@@ -1074,6 +1074,8 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	}
 	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
 		return sock_icmp6_filter(sk, o, NULL);
+	if (o->level == IPPROTO_IP && sock_mcast_opt(o->name))
+		return sock_mcast_setopt(sk, o);
 	if (o->len < sizeof(int)) {
 		if (o->len == 0)
 			return -EINVAL;
@@ -1141,6 +1143,8 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 	}
 	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
 		return sock_icmp6_filter(sk, o, out);
+	if (o->level == IPPROTO_IP && o->name == IP_MULTICAST_IF)
+		return sock_mcast_getopt(sk, o, out);
 	if (o->level == IPPROTO_IPV6 && sk->domain == AF_INET6) {
 		rc = sock_inet6_getopt(sk, o->name, &val);
 		if (rc)

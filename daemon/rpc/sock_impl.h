@@ -232,6 +232,10 @@ int sock_inet6_setopt(struct sock *sk, const struct ustack_sockopt *o);
 int sock_inet6_getopt(struct sock *sk, int name, int *val);
 int sock_icmp6_filter(struct sock *sk, const struct ustack_sockopt *o,
 		      struct ustack_sockopt *out);
+bool sock_mcast_opt(int name);
+int sock_mcast_setopt(struct sock *sk, const struct ustack_sockopt *o);
+int sock_mcast_getopt(struct sock *sk, const struct ustack_sockopt *o,
+		      struct ustack_sockopt *out);
 int sock_dgram_dgerr(struct sock *sk, const struct ustack_dgerr_req *req,
 		     void *reply, size_t *reply_len);
 
