@@ -41,7 +41,9 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "dgram.h"
 #include "log.h"
+#include "mcast.h"
 #include "sock_impl.h"
 #include "stack.h"
 #include "udp.h"
@@ -598,6 +600,39 @@ void socktab_foreach_udp(struct socktab *t,
 		}
 		v.recv_q = udp_recv_queued(sk->e.udp);
 		fn(arg, &v);
+	}
+}
+
+/**
+ * socktab_foreach_group() - call @fn for every multicast membership
+ * @t: the table
+ * @fn: called with @arg and a view of each (IPv4 ones from the engine's
+ *      socket, IPv6 ones from sock_inet6.c)
+ * @arg: passed through
+ */
+void socktab_foreach_group(struct socktab *t,
+			   void (*fn)(void *arg,
+				      const struct sock_group_view *v),
+			   void *arg)
+{
+	_Static_assert(MC_MAX_SOURCES <= SOCK_VIEW_SOURCES, "sources shown");
+	for (struct sock *sk = t->all; sk; sk = sk->next) {
+		struct sock_group_view v;
+
+		if (!sk->proto)
+			continue;
+		for (const struct mc_member *m = sk->dg ? mcast_members(sk->dg) :
+		     NULL; m; m = m->next) {
+			memset(&v, 0, sizeof(v));
+			sock_owner_of(sk, &v.owner);
+			v.group = m->group;
+			v.ifindex = m->ifindex;
+			v.include = m->include;
+			v.nsrc = m->nsrc;
+			memcpy(v.src, m->src, m->nsrc * sizeof(m->src[0]));
+			fn(arg, &v);
+		}
+		sock_inet6_foreach_group(sk, fn, arg);
 	}
 }
 

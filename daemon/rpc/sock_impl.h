@@ -228,6 +228,10 @@ int sock_sendto_addr(struct sock *sk, const void *data, size_t len,
 		     const struct ip_addr *addr, uint16_t port,
 		     const struct ustack_dgram_meta *meta);
 void sock_inet6_fini(struct sock *sk);
+void sock_inet6_foreach_group(struct sock *sk,
+			      void (*fn)(void *arg,
+					 const struct sock_group_view *v),
+			      void *arg);
 int sock_inet6_setopt(struct sock *sk, const struct ustack_sockopt *o);
 int sock_inet6_getopt(struct sock *sk, int name, int *val);
 int sock_icmp6_filter(struct sock *sk, const struct ustack_sockopt *o,

@@ -198,6 +198,29 @@ void sock_inet6_fini(struct sock *sk)
 }
 
 /**
+ * sock_inet6_foreach_group() - call @fn for each of the socket's IPv6
+ * memberships (ustackctl maddr)
+ * @sk: the socket
+ * @fn: called with @arg and a view of each
+ * @arg: passed through
+ */
+void sock_inet6_foreach_group(struct sock *sk,
+			      void (*fn)(void *arg,
+					 const struct sock_group_view *v),
+			      void *arg)
+{
+	for (struct sock_group *g = sk->o ? sk->o->groups : NULL; g;
+	     g = g->next) {
+		struct sock_group_view v = { .ifindex = g->ifindex ?
+					     g->ifindex : STACK_IF_LINK };
+
+		sock_owner_of(sk, &v.owner);
+		v.group = ip6(g->addr);
+		fn(arg, &v);
+	}
+}
+
+/**
  * sock_icmp6_filter() - ICMP6_FILTER (RFC 3542 3.2) of a raw ICMPv6 socket
  * @sk: the socket
  * @o: the request (level IPPROTO_ICMPV6)

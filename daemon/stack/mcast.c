@@ -318,3 +318,70 @@ int mcast_find_dev(const struct stack *s, unsigned ifindex, uint32_t addr)
 		return netif_has_addr(&s->nif, addr) ? STACK_IF_LINK : -ENODEV;
 	return STACK_IF_LINK;
 }
+
+_Static_assert(IGMP_MAX_SOURCES <= STACK_MADDR_SOURCES, "sources shown");
+
+/**
+ * stack_maddr_list() - the link's groups: IPv4 (224.0.0.1 first), IPv6
+ * @s: the stack
+ * @out: filled with at most @max
+ * @max: room in @out
+ *
+ * Return: how many there are (may exceed @max; only @max are written)
+ */
+unsigned stack_maddr_list(const struct stack *s, struct stack_maddr *out,
+			  unsigned max)
+{
+	unsigned n = 0;
+
+	if (n < max)
+		out[n] = (struct stack_maddr){ .group = ip4(IGMP_ALL_HOSTS),
+					       .users = 1 };
+	n++;
+	for (unsigned i = 0; i < IGMP_MAX_GROUPS; i++) {
+		const struct igmp_group *g = &s->nif.igmp.groups[i];
+
+		if (!g->used || g->leaving)
+			continue;
+		if (n < max) {
+			struct stack_maddr *m = &out[n];
+
+			memset(m, 0, sizeof(*m));
+			m->group = ip4(g->group);
+			m->users = g->any_users;
+			m->include = !g->any_users;
+			for (unsigned k = 0; k < g->nsrc; k++)
+				m->users += g->src_users[k];
+			if (m->include) {
+				m->nsrc = g->nsrc;
+				memcpy(m->src, g->src, g->nsrc * sizeof(g->src[0]));
+			}
+		}
+		n++;
+	}
+	for (unsigned i = 0; s->nif.in6.enabled && i < MLD_MAX_GROUPS; i++) {
+		const struct mld_group *g = &s->nif.in6.groups[i];
+
+		if (!g->used || g->leaving)
+			continue;
+		if (n < max)
+			out[n] = (struct stack_maddr){ .group = ip6(g->group),
+						       .users = g->users };
+		n++;
+	}
+	return n;
+}
+
+/**
+ * stack_mc_version() - the version of IGMP or MLD our reports take
+ * @s: the stack
+ * @family: IP_V4 or IP_V6
+ *
+ * Return: IGMP 1 to 3, MLD 1 or 2 (an older querier was heard lately)
+ */
+unsigned stack_mc_version(const struct stack *s, uint8_t family)
+{
+	if (family == IP_V4)
+		return igmp_version(s);
+	return s->nif.in6.mld_v1_until > s->now ? 1 : 2;
+}
