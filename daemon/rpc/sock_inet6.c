@@ -14,8 +14,11 @@
  * IPV6_LEAVE_GROUP) is per socket here and per interface in the engine
  * (mld_join()/mld_leave(), which count their users and report with MLD):
  * a socket's groups are left when it closes. The engine delivers a
- * group's datagrams to every socket bound to their port, member or not
- * (Linux filters by the socket's membership: inet6_mc_check()).
+ * group's datagrams to every socket bound to their port, member or not,
+ * as Linux's inet6_mc_check() does with IPV6_MULTICAST_ALL on (its
+ * default; ustack has no way to turn it off). IPv4 memberships live in
+ * the engine's socket instead (mcast.c, sock_mcast.c), which also takes
+ * IPv6 groups: moving these there is what is left.
  *
  * A raw ICMPv6 socket has ICMP6_FILTER and an IPV6_CHECKSUM it cannot
  * change (RFC 3542 3.1: the stack computes the checksum at offset 2).

@@ -24,7 +24,10 @@
  * bounded by SO_RCVBUF, charged as Linux charges sk_rmem_alloc.
  *
  * Output (dgram_output) picks TTL (IP_MULTICAST_TTL for a group), TOS and
- * DF from the socket's options and the sendmsg's control messages.
+ * DF from the socket's options and the sendmsg's control messages; an
+ * IPv4 group's datagram is looped back to our own members with
+ * IP_MULTICAST_LOOP (ipv4.c) and leaves by IP_MULTICAST_IF's interface.
+ * The socket's multicast memberships are mcast.c's, left in dgram_fini().
  * IP_MTU_DISCOVER as Linux: DO, PROBE and INTERFACE refuse a datagram
  * larger than the path MTU with EMSGSIZE and, with IP_RECVERR, queue a
  * local error carrying the MTU (ip_local_error); WANT, the default, sets

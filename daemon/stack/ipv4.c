@@ -7,7 +7,8 @@
  * walk the options only to check that they are well formed (none is acted
  * on: a host may ignore them, and source routes are refused by ignoring
  * them), drop martian sources, keep what is addressed to us (our
- * addresses, the limited broadcast and our subnets' broadcasts), trim
+ * addresses, the limited broadcast and our subnets' broadcasts, a group
+ * the link is in from a source one of its members wants: igmp.c), trim
  * link-layer padding, reassemble fragments (reass.c), then hand the
  * payload to its protocol through the protocol table (s->protos.v4,
  * where ICMP, UDP and TCP registered themselves): no transport is named
@@ -19,9 +20,12 @@
  * the link: it goes out on the loopback interface, which queues it
  * (ip_loop_queue()), and ip_loop_drain() delivers it, as arrived on the
  * loopback, once the current entry point has finished (never
- * recursively). A loopback source never goes to the link either (Linux:
- * EINVAL), and a loopback destination never comes from it (a martian). We
- * send no options, so no option copying is needed when fragmenting. The
+ * recursively). A datagram to a group the link is in goes to the link and,
+ * with IP_TX_MC_LOOP, through the loopback to our own members too (TTL 0:
+ * to them only); IGMP's carry a Router Alert option (RFC 2113), the only
+ * option we send. A loopback source never goes to the link either (Linux:
+ * EINVAL), and a loopback destination never comes from it (a martian).
+ * IGMP messages are never fragmented, so no option copying is needed. The
  * TTL of a received datagram is not checked: a host is the final
  * destination (RFC 1122 3.2.1.7) and we do not forward.
  */

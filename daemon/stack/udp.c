@@ -14,7 +14,8 @@
  * source beats bound to this address beats bound to any, an AF_INET
  * wildcard beats a dual-stack one: ip_sock_match()); a broadcast or
  * multicast datagram goes to every socket bound to the port (on any
- * address or on that group or broadcast address). No socket: ICMP port
+ * address or on that group or broadcast address), a group's only to
+ * those its memberships let have it (mcast_allow()). No socket: ICMP port
  * unreachable (RFC 1122 4.1.3.1) or ICMPv6's (RFC 4443 3.1), never for
  * broadcasts or groups.
  *
