@@ -398,7 +398,6 @@ void sock_close(struct sock *sk)
 	if (sk->next)
 		sk->next->prev = sk->prev;
 	t->count--;
-	sock_inet6_fini(sk);
 	if (sk->proto)
 		sk->proto->close(sk);
 	free(sk->o);
@@ -606,8 +605,8 @@ void socktab_foreach_udp(struct socktab *t,
 /**
  * socktab_foreach_group() - call @fn for every multicast membership
  * @t: the table
- * @fn: called with @arg and a view of each (IPv4 ones from the engine's
- *      socket, IPv6 ones from sock_inet6.c)
+ * @fn: called with @arg and a view of each (the engine socket's, both
+ *      families)
  * @arg: passed through
  */
 void socktab_foreach_group(struct socktab *t,
@@ -632,7 +631,6 @@ void socktab_foreach_group(struct socktab *t,
 			memcpy(v.src, m->src, m->nsrc * sizeof(m->src[0]));
 			fn(arg, &v);
 		}
-		sock_inet6_foreach_group(sk, fn, arg);
 	}
 }
 

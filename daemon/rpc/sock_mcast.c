@@ -76,8 +76,8 @@ static int mc_mreq(struct sock *sk, const struct ustack_sockopt *o)
 	if (dev < 0)
 		return dev;
 	if (o->name == IP_ADD_MEMBERSHIP)
-		return mcast_join(sk->dg, &group, (unsigned)dev);
-	return mcast_leave(sk->dg, &group, (unsigned)dev);
+		return mcast_join(sk->dg, &group, (unsigned)dev, sock_now(sk));
+	return mcast_leave(sk->dg, &group, (unsigned)dev, sock_now(sk));
 }
 
 /* IP_ADD_SOURCE_MEMBERSHIP, IP_DROP_SOURCE_MEMBERSHIP: ip_mreq_source */
@@ -98,7 +98,7 @@ static int mc_mreq_source(struct sock *sk, const struct ustack_sockopt *o)
 	if (dev < 0)
 		return dev;
 	return mcast_source(sk->dg, &group, (unsigned)dev, &src,
-			    o->name == IP_ADD_SOURCE_MEMBERSHIP);
+			    o->name == IP_ADD_SOURCE_MEMBERSHIP, sock_now(sk));
 }
 
 /* An AF_INET sockaddr_storage's address; -EINVAL for another family */
@@ -138,8 +138,9 @@ static int mc_group_req(struct sock *sk, const struct ustack_sockopt *o)
 		if (dev < 0)
 			return dev;
 		if (o->name == MCAST_JOIN_GROUP)
-			return mcast_join(sk->dg, &group, (unsigned)dev);
-		return mcast_leave(sk->dg, &group, (unsigned)dev);
+			return mcast_join(sk->dg, &group, (unsigned)dev,
+					  sock_now(sk));
+		return mcast_leave(sk->dg, &group, (unsigned)dev, sock_now(sk));
 	}
 	if (o->len < sizeof(gsr))
 		return -EINVAL;
@@ -151,7 +152,7 @@ static int mc_group_req(struct sock *sk, const struct ustack_sockopt *o)
 	if (dev < 0)
 		return dev;
 	return mcast_source(sk->dg, &group, (unsigned)dev, &src,
-			    o->name == MCAST_JOIN_SOURCE_GROUP);
+			    o->name == MCAST_JOIN_SOURCE_GROUP, sock_now(sk));
 }
 
 /* IP_MULTICAST_IF: an address, an ip_mreq (its interface address) or an

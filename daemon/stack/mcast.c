@@ -86,16 +86,18 @@ static void mc_link(struct dgram *dg, struct mc_member *m)
  * @dg: the socket
  * @group: a group address
  * @ifindex: the interface (STACK_IF_LINK)
+ * @now: current time (reports are timed from it)
  *
  * Return: 0, or -EINVAL (not a group), -EADDRINUSE (joined already),
  * -ENOBUFS (MC_MAX_MEMBERSHIPS, no memory, the interface's table full)
  */
 int mcast_join(struct dgram *dg, const struct ip_addr *group,
-	       unsigned ifindex)
+	       unsigned ifindex, uint64_t now)
 {
 	struct mc_member *m;
 	int rc;
 
+	dg->s->now = now;
 	if (!ip_addr_is_multicast(group))
 		return -EINVAL;
 	if (mc_find(dg, group, ifindex))
@@ -129,14 +131,16 @@ static void mc_drop(struct dgram *dg, struct mc_member **mp)
  * @dg: the socket
  * @group: the group
  * @ifindex: the interface it was joined on
+ * @now: current time
  *
  * Return: 0, or -EADDRNOTAVAIL (not joined there)
  */
 int mcast_leave(struct dgram *dg, const struct ip_addr *group,
-		unsigned ifindex)
+		unsigned ifindex, uint64_t now)
 {
 	struct mc_member **mp = mc_find(dg, group, ifindex);
 
+	dg->s->now = now;
 	if (!mp)
 		return -EADDRNOTAVAIL;
 	mc_drop(dg, mp);
@@ -219,14 +223,17 @@ static int mc_source_drop(struct dgram *dg, const struct ip_addr *group,
  * @ifindex: the interface
  * @src: the source, of the group's family
  * @add: true to add it (joining if need be), false to drop it
+ * @now: current time
  *
  * Return: 0, or -EINVAL (not a group; dropping from a group not joined),
  * -EADDRNOTAVAIL (added twice; dropping one not there), -ENOBUFS (too
  * many memberships or sources), -EOPNOTSUPP (IPv6)
  */
 int mcast_source(struct dgram *dg, const struct ip_addr *group,
-		 unsigned ifindex, const struct ip_addr *src, bool add)
+		 unsigned ifindex, const struct ip_addr *src, bool add,
+		 uint64_t now)
 {
+	dg->s->now = now;
 	if (!ip_addr_is_multicast(group) || src->family != group->family)
 		return -EINVAL;
 	return add ? mc_source_add(dg, group, ifindex, src) :

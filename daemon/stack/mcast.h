@@ -28,11 +28,12 @@ struct mc_member {
 struct dgram;
 
 int mcast_join(struct dgram *dg, const struct ip_addr *group,
-	       unsigned ifindex);
+	       unsigned ifindex, uint64_t now);
 int mcast_leave(struct dgram *dg, const struct ip_addr *group,
-		unsigned ifindex);
+		unsigned ifindex, uint64_t now);
 int mcast_source(struct dgram *dg, const struct ip_addr *group,
-		 unsigned ifindex, const struct ip_addr *src, bool add);
+		 unsigned ifindex, const struct ip_addr *src, bool add,
+		 uint64_t now);
 bool mcast_allow(const struct dgram *dg, const struct ip_rx *rx);
 void mcast_drop_all(struct dgram *dg);
 const struct mc_member *mcast_members(const struct dgram *dg);

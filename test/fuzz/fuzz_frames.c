@@ -1720,11 +1720,11 @@ static void ff_membership(struct ff *f, struct dgram *dg, uint8_t b)
 	int rc;
 
 	if (b & 0x80)
-		rc = mcast_source(dg, &g, STACK_IF_LINK, &src, join);
+		rc = mcast_source(dg, &g, STACK_IF_LINK, &src, join, f->now);
 	else if (join)
-		rc = mcast_join(dg, &g, STACK_IF_LINK);
+		rc = mcast_join(dg, &g, STACK_IF_LINK, f->now);
 	else
-		rc = mcast_leave(dg, &g, STACK_IF_LINK);
+		rc = mcast_leave(dg, &g, STACK_IF_LINK, f->now);
 	FF_ASSERT(rc == 0 || rc == -EINVAL || rc == -EADDRINUSE ||
 		  rc == -EADDRNOTAVAIL || rc == -ENOBUFS, "membership: %d", rc);
 }

@@ -228,7 +228,7 @@ Test(igmp, join_reported_twice_then_leave_and_close)
 
 	setup(&t);
 	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
-	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK, t.now), 0);
 	expect_v3(&t, IGMP_CHANGE_TO_EXCLUDE, GROUP, NULL, 0);
 	th_expect_silence(&t);
 	cr_expect_leq(th_deadline(&t) - t.now, SEC, "again within 1 s");
@@ -237,23 +237,23 @@ Test(igmp, join_reported_twice_then_leave_and_close)
 	th_tick(&t, 10 * SEC);
 	th_expect_silence(&t);
 	cr_expect(igmp_is_member(t.s, GROUP));
-	cr_expect_eq(mcast_join(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK),
+	cr_expect_eq(mcast_join(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK, t.now),
 		     -EADDRINUSE);
-	cr_expect_eq(mcast_join(udp_dgram(us), TH_A4(TH_PEER), STACK_IF_LINK),
+	cr_expect_eq(mcast_join(udp_dgram(us), TH_A4(TH_PEER), STACK_IF_LINK, t.now),
 		     -EINVAL);
 
-	cr_assert_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK, t.now), 0);
 	expect_v3(&t, IGMP_CHANGE_TO_INCLUDE, GROUP, NULL, 0);
 	cr_expect_not(igmp_is_member(t.s, GROUP), "left at once");
 	th_tick(&t, SEC);
 	expect_v3(&t, IGMP_CHANGE_TO_INCLUDE, GROUP, NULL, 0);
 	th_tick(&t, 10 * SEC);
 	th_expect_silence(&t);
-	cr_expect_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK),
+	cr_expect_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK, t.now),
 		     -EADDRNOTAVAIL);
 
 	/* a closing socket leaves its groups */
-	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP2), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP2), STACK_IF_LINK, t.now), 0);
 	expect_v3(&t, IGMP_CHANGE_TO_EXCLUDE, GROUP2, NULL, 0);
 	udp_close(us);
 	expect_v3(&t, IGMP_CHANGE_TO_INCLUDE, GROUP2, NULL, 0);
@@ -271,11 +271,11 @@ Test(igmp, second_member_reports_nothing_last_one_leaves)
 	setup(&t);
 	cr_assert_eq(udp_open(t.s, IP_V4, &a), 0);
 	cr_assert_eq(udp_open(t.s, IP_V4, &b), 0);
-	cr_assert_eq(mcast_join(udp_dgram(a), TH_A4(GROUP), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(a), TH_A4(GROUP), STACK_IF_LINK, t.now), 0);
 	th_tick(&t, 2 * SEC);
 	while (th_queued(&t))
 		th_pop(&t);
-	cr_assert_eq(mcast_join(udp_dgram(b), TH_A4(GROUP), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(b), TH_A4(GROUP), STACK_IF_LINK, t.now), 0);
 	th_expect_silence(&t);
 	udp_close(a);
 	th_expect_silence(&t);
@@ -295,7 +295,7 @@ Test(igmp, all_hosts_never_reported)
 	setup(&t);
 	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
 	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(IGMP_ALL_HOSTS),
-				STACK_IF_LINK), 0);
+				STACK_IF_LINK, t.now), 0);
 	th_expect_silence(&t);
 	udp_close(us);
 	th_expect_silence(&t);
@@ -309,7 +309,8 @@ static struct udp_sock *joined(struct th *t, uint32_t group)
 	struct udp_sock *us;
 
 	cr_assert_eq(udp_open(t->s, IP_V4, &us), 0);
-	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(group), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(group), STACK_IF_LINK,
+				t->now), 0);
 	th_tick(t, 2 * SEC);
 	while (th_queued(t))
 		th_pop(t);
@@ -355,11 +356,11 @@ Test(igmp, v2_querier_switches_to_v2_reports_and_leave)
 	cr_expect_eq(igmp_version(t.s), 2);
 	th_tick(&t, SEC);
 	expect_v12(&t, IGMP_V2_REPORT, GROUP, GROUP);
-	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP2), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP2), STACK_IF_LINK, t.now), 0);
 	expect_v12(&t, IGMP_V2_REPORT, GROUP2, GROUP2);
 	th_tick(&t, 10 * SEC);
 	expect_v12(&t, IGMP_V2_REPORT, GROUP2, GROUP2);
-	cr_assert_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK, t.now), 0);
 	expect_v12(&t, IGMP_V2_LEAVE, IGMP_ALL_ROUTERS, GROUP);
 	th_tick(&t, 10 * SEC);
 	expect_v12(&t, IGMP_V2_LEAVE, IGMP_ALL_ROUTERS, GROUP);
@@ -478,10 +479,10 @@ Test(igmp, source_specific_join_query_and_filter)
 	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
 	cr_assert_eq(udp_bind(us, NULL, 6000), 0);
 	cr_assert_eq(mcast_source(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK,
-				  TH_A4(SRC1), true), 0);
+				  TH_A4(SRC1), true, t.now), 0);
 	expect_v3(&t, IGMP_CHANGE_TO_INCLUDE, GROUP, &s1, 1);
 	cr_expect_eq(mcast_source(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK,
-				  TH_A4(SRC1), true), -EADDRNOTAVAIL);
+				  TH_A4(SRC1), true, t.now), -EADDRNOTAVAIL);
 	th_tick(&t, 2 * SEC);
 	th_pop(&t);
 	/* only SRC1's datagrams come in */
@@ -501,19 +502,19 @@ Test(igmp, source_specific_join_query_and_filter)
 	th_tick(&t, SEC);
 	expect_v3(&t, IGMP_MODE_IS_INCLUDE, GROUP, &s1, 1);
 	/* an any-source join on top: EXCLUDE {} */
-	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP2), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(us), TH_A4(GROUP2), STACK_IF_LINK, t.now), 0);
 	expect_v3(&t, IGMP_CHANGE_TO_EXCLUDE, GROUP2, NULL, 0);
 	th_tick(&t, 2 * SEC);
 	th_pop(&t);
 	/* the last source dropped leaves the group */
 	cr_expect_eq(mcast_source(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK,
-				  TH_A4(SRC2), false), -EADDRNOTAVAIL);
+				  TH_A4(SRC2), false, t.now), -EADDRNOTAVAIL);
 	cr_expect_eq(mcast_source(udp_dgram(us), TH_A4(GROUP2 + 1),
-				  STACK_IF_LINK, TH_A4(SRC2), false), -EINVAL);
+				  STACK_IF_LINK, TH_A4(SRC2), false, t.now), -EINVAL);
 	cr_assert_eq(mcast_source(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK,
-				  TH_A4(SRC1), false), 0);
+				  TH_A4(SRC1), false, t.now), 0);
 	expect_v3(&t, IGMP_CHANGE_TO_INCLUDE, GROUP, NULL, 0);
-	cr_expect_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK),
+	cr_expect_eq(mcast_leave(udp_dgram(us), TH_A4(GROUP), STACK_IF_LINK, t.now),
 		     -EADDRNOTAVAIL);
 	udp_close(us);
 	th_tick(&t, 3 * SEC);
@@ -540,7 +541,7 @@ Test(igmp, delivery_per_socket_and_multicast_all)
 	inject_udp(&t, TH_PEER, GROUP, 6000, "x");
 	cr_expect_eq(queued(a) + queued(b), 0);
 	cr_expect_eq(th_cnt(&t)->eth_rx_not_for_us, 1, "01:00:5e:01:02:03");
-	cr_assert_eq(mcast_join(udp_dgram(a), TH_A4(GROUP), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(a), TH_A4(GROUP), STACK_IF_LINK, t.now), 0);
 	/* IP_MULTICAST_ALL on (Linux's default): both get a copy */
 	inject_udp(&t, TH_PEER, GROUP, 6000, "y");
 	cr_expect_eq(queued(a), 1);
@@ -551,7 +552,7 @@ Test(igmp, delivery_per_socket_and_multicast_all)
 	inject_udp(&t, TH_PEER, GROUP, 6000, "z");
 	cr_expect_eq(queued(a), 1);
 	cr_expect_eq(queued(b), 0, "did not join, IP_MULTICAST_ALL off");
-	cr_assert_eq(mcast_join(udp_dgram(b), TH_A4(GROUP), STACK_IF_LINK), 0);
+	cr_assert_eq(mcast_join(udp_dgram(b), TH_A4(GROUP), STACK_IF_LINK, t.now), 0);
 	inject_udp(&t, TH_PEER, GROUP, 6000, "w");
 	cr_expect_eq(queued(a), 1);
 	cr_expect_eq(queued(b), 1);
@@ -626,12 +627,13 @@ Test(igmp, group_table_full)
 		for (unsigned i = 0; i < MC_MAX_MEMBERSHIPS && !rc; i++) {
 			rc = mcast_join(udp_dgram(us[k]),
 					TH_A4(GROUP + k * 100 + i),
-					STACK_IF_LINK);
+					STACK_IF_LINK, t.now);
 			ok += rc == 0;
 		}
 		if (k < 3)
 			cr_expect_eq(mcast_join(udp_dgram(us[k]),
-						TH_A4(GROUP2), STACK_IF_LINK) ==
+						TH_A4(GROUP2), STACK_IF_LINK,
+						t.now) ==
 				     -ENOBUFS || rc, 1, "20 per socket");
 	}
 	cr_expect_eq(ok, IGMP_MAX_GROUPS, "the link's table");
@@ -644,5 +646,34 @@ Test(igmp, group_table_full)
 		th_pop(&t);
 	for (unsigned i = 0; i < IGMP_MAX_GROUPS; i++)
 		cr_expect_not(t.s->nif.igmp.groups[i].used);
+	th_fini(&t);
+}
+
+/* IPv6 memberships go through the same per-socket mechanism, over MLD */
+Test(igmp, ipv6_membership_same_mechanism)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct ip_addr g = th_a6("ff0e::1234");
+	uint64_t sent;
+
+	th_init6(&t);
+	cr_assert_eq(udp_open(t.s, IP_V6, &us), 0);
+	sent = th_cnt(&t)->mld_tx_report;
+	cr_assert_eq(mcast_join(udp_dgram(us), &g, STACK_IF_LINK, t.now), 0);
+	cr_expect_eq(th_cnt(&t)->mld_tx_report, sent + 1, "MLDv2 report");
+	cr_expect_eq(mcast_join(udp_dgram(us), &g, STACK_IF_LINK, t.now),
+		     -EADDRINUSE);
+	cr_expect(mld_is_member(t.s, g.v6));
+	cr_expect_eq(mcast_source(udp_dgram(us), &g, STACK_IF_LINK,
+				  TH_A4(SRC1), true, t.now), -EINVAL,
+		     "a source of another family");
+	cr_expect_not_null(mcast_members(udp_dgram(us)));
+	udp_close(us);
+	cr_expect_not(mld_is_member(t.s, g.v6), "left on close");
+	cr_expect_eq(th_cnt(&t)->mld_tx_report, sent + 2, "the leave");
+	th_tick(&t, 3 * SEC);
+	while (th_queued(&t))
+		th_pop(&t);
 	th_fini(&t);
 }
