@@ -1439,6 +1439,12 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 		return fail(-EINVAL);
 	if (len && !val)
 		return fail(-EFAULT);
+	/* a group_source_req is longer than what a request carries: its
+	 * length is checked here, its tail (padding) not sent */
+	if (level == IPPROTO_IP && (name == MCAST_JOIN_SOURCE_GROUP ||
+				    name == MCAST_LEAVE_SOURCE_GROUP) &&
+	    len < sizeof(struct group_source_req))
+		return fail(-EINVAL);
 	memset(&o, 0, sizeof(o));
 	o.level = level;
 	o.name = name;

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -142,9 +143,13 @@ static int mc_group_req(struct sock *sk, const struct ustack_sockopt *o)
 					  sock_now(sk));
 		return mcast_leave(sk->dg, &group, (unsigned)dev, sock_now(sk));
 	}
-	if (o->len < sizeof(gsr))
+	/* libustack checked the full length and sends what the request
+	 * holds: up to the source address at least */
+	if (o->len < offsetof(struct group_source_req, gsr_source) +
+		     sizeof(struct sockaddr_in))
 		return -EINVAL;
-	memcpy(&gsr, o->val, sizeof(gsr));
+	memset(&gsr, 0, sizeof(gsr));
+	memcpy(&gsr, o->val, o->len < sizeof(gsr) ? o->len : sizeof(gsr));
 	if (mc_sockaddr(&gsr.gsr_group, &group) ||
 	    mc_sockaddr(&gsr.gsr_source, &src))
 		return -EINVAL;

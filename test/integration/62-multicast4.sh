@@ -221,6 +221,14 @@ t("mcast_join", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_JOIN_GROUP, gr))
 t("mcast_join_again", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_JOIN_GROUP, gr))
 t("mcast_leave", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_LEAVE_GROUP, gr))
 t("mcast_short", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_JOIN_GROUP, gr[:100]))
+MCAST_JOIN_SOURCE_GROUP, MCAST_LEAVE_SOURCE_GROUP = 46, 47
+sin = lambda a: struct.pack("HH4s", socket.AF_INET, 0, a) + b"\0" * 120
+gsr = struct.pack("I", 0) + b"\0" * 4 + sin(g) + sin(socket.inet_aton("192.0.2.88"))
+t("ssm_join", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, gsr))
+t("ssm_join_again", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, gsr))
+t("ssm_short", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, gsr[:260]))
+t("ssm_leave", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_LEAVE_SOURCE_GROUP, gsr))
+t("ssm_leave_again", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_LEAVE_SOURCE_GROUP, gsr))
 gr6 = struct.pack("I", 0) + b"\0" * 4 + struct.pack("HH", socket.AF_INET6, 0) + b"\0" * 124
 t("mcast_inet6", lambda: s.setsockopt(socket.IPPROTO_IP, MCAST_JOIN_GROUP, gr6))
 t("if_addr", lambda: s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(MYADDR)))
