@@ -677,3 +677,38 @@ Test(igmp, ipv6_membership_same_mechanism)
 		th_pop(&t);
 	th_fini(&t);
 }
+
+/* IP_MULTICAST_IF: without a route to the group, ENETUNREACH (as Linux);
+ * with it set, the link and its address (or the one it names) */
+Test(igmp, multicast_if_without_route)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct ipv4_hdr h;
+	size_t plen;
+	uint8_t mac[6];
+	uint32_t g = GROUP;
+
+	setup(&t);
+	cr_assert_eq(th_route_del(&t, 0, 0), 0);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	cr_expect_eq(udp_sendto(us, "a", 1, TH_A4(g), 6000, t.now),
+		     -ENETUNREACH);
+	cr_expect_eq(mcast_find_dev(t.s, 0, TH_IP), STACK_IF_LINK);
+	cr_expect_eq(mcast_find_dev(t.s, 0, TH_PEER), -ENODEV);
+	cr_expect_eq(mcast_find_dev(t.s, STACK_IF_LOOPBACK, 0), -ENODEV);
+	mcast_set_if(udp_dgram(us), STACK_IF_LINK, 0);
+	cr_assert_eq(udp_sendto(us, "a", 1, TH_A4(g), 6000, t.now), 0);
+	group_mac(GROUP, mac);
+	th_check_ipv4(th_pop(&t), mac, &h, &plen);
+	cr_expect_eq(h.src, TH_IP);
+	cr_expect_eq(h.ttl, 1);
+	mcast_set_if(udp_dgram(us), STACK_IF_LINK, TH_IP);
+	cr_expect_eq(mcast_if_addr(udp_dgram(us)), TH_IP);
+	cr_assert_eq(udp_sendto(us, "b", 1, TH_A4(g), 6000, t.now), 0);
+	th_check_ipv4(th_pop(&t), mac, &h, &plen);
+	cr_expect_eq(h.src, TH_IP);
+	th_expect_silence(&t);
+	udp_close(us);
+	th_fini(&t);
+}
