@@ -580,6 +580,80 @@ static int admin_netstat(struct admin *a, struct ctl_req *req)
 			 a->body, sizeof(*lr) + w.count * sizeof(*w.out));
 }
 
+#define IGMP_TABLE_ROOM 160     /* 224.0.0.1, IGMP's 64 groups, MLD's 64 */
+
+/* ustackctl maddr: the link's groups, then the sockets' memberships,
+ * from entry @start on */
+struct maddr_walk {
+	struct ustack_maddr *out;
+	unsigned start, max, total, count;
+};
+
+static struct ustack_maddr *maddr_slot(struct maddr_walk *w)
+{
+	struct ustack_maddr *m = NULL;
+
+	if (w->total >= w->start && w->count < w->max) {
+		m = &w->out[w->count++];
+		memset(m, 0, sizeof(*m));
+	}
+	w->total++;
+	return m;
+}
+
+static void maddr_sock(void *arg, const struct sock_group_view *v)
+{
+	struct ustack_maddr *m = maddr_slot(arg);
+
+	if (!m)
+		return;
+	admin_ip_out(&m->group, &v->group);
+	m->ifindex = (uint8_t)v->ifindex;
+	m->include = v->include;
+	m->nsrc = (uint8_t)v->nsrc;
+	for (unsigned i = 0; i < v->nsrc && i < USTACK_MADDR_SOURCES; i++)
+		put32(m->src[i], v->src[i].v4);
+	m->pid = v->owner.pid ? v->owner.pid : -1;
+	m->uid = v->owner.uid;
+	memcpy(m->comm, v->owner.comm, sizeof(m->comm));
+}
+
+static int admin_maddr(struct admin *a, struct ctl_req *req)
+{
+	static struct stack_maddr g[IGMP_TABLE_ROOM];
+	struct daemon *d = a->d;
+	struct ustack_list_req lq;
+	struct ustack_list_reply *lr = (void *)a->body;
+	struct maddr_walk w = {
+		.out = (void *)(a->body + sizeof(*lr)),
+		.max = (unsigned)body_room(sizeof(*lr), sizeof(struct ustack_maddr)),
+	};
+	unsigned n = stack_maddr_list(d->stack, g, IGMP_TABLE_ROOM);
+
+	memcpy(&lq, req->body, sizeof(lq));
+	w.start = lq.start;
+	for (unsigned i = 0; i < n && i < IGMP_TABLE_ROOM; i++) {
+		struct ustack_maddr *m = maddr_slot(&w);
+
+		if (!m)
+			continue;
+		admin_ip_out(&m->group, &g[i].group);
+		m->ifindex = USTACK_IF_LINK;
+		m->include = g[i].include;
+		m->nsrc = (uint8_t)g[i].nsrc;
+		for (unsigned k = 0; k < g[i].nsrc && k < USTACK_MADDR_SOURCES; k++)
+			put32(m->src[k], g[i].src[k]);
+		m->version = (uint8_t)stack_mc_version(d->stack, g[i].group.family);
+		m->users = g[i].users;
+	}
+	if (d->socks)
+		socktab_foreach_group(d->socks, maddr_sock, &w);
+	lr->total = w.total;
+	lr->count = w.count;
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*lr) + w.count * sizeof(*w.out));
+}
+
 static int admin_kill(struct admin *a, struct ctl_req *req)
 {
 	struct daemon *d = a->d;
@@ -723,6 +797,8 @@ static int admin_handle(void *arg, struct ctl_req *req)
 		return admin_addrs(a, req);
 	case USTACK_MSG_DNS_LIST:
 		return admin_dns(a, req);
+	case USTACK_MSG_MADDR_LIST:
+		return admin_maddr(a, req);
 	case USTACK_MSG_ROUTE_ADD:
 	case USTACK_MSG_ROUTE_DEL: {
 		int rc = admin_route_change(a, req);

@@ -1336,7 +1336,8 @@ static bool opt_is_local(int level, int name)
 
 /*
  * Options that name an interface (SO_BINDTOIFINDEX, IPV6_MULTICAST_IF,
- * an ipv6_mreq's interface): the program's index in its namespace going
+ * an ipv6_mreq's interface; an ip_mreqn's, a group_req's or a
+ * group_source_req's): the program's index in its namespace going
  * to the daemon, the daemon's number coming back (ust_ifindex_in/out).
  */
 static void opt_ifindex(struct ustack_sockopt *o, bool in)
@@ -1351,6 +1352,17 @@ static void opt_ifindex(struct ustack_sockopt *o, bool in)
 		 (o->name == IPV6_JOIN_GROUP || o->name == IPV6_LEAVE_GROUP) &&
 		 o->len >= sizeof(struct ipv6_mreq))
 		at = offsetof(struct ipv6_mreq, ipv6mr_interface);
+	else if (o->level == IPPROTO_IP && in &&
+		 (o->name == IP_ADD_MEMBERSHIP ||
+		  o->name == IP_DROP_MEMBERSHIP ||
+		  o->name == IP_MULTICAST_IF) &&
+		 o->len >= sizeof(struct ip_mreqn))
+		at = offsetof(struct ip_mreqn, imr_ifindex);
+	else if (o->level == IPPROTO_IP && in &&
+		 (o->name == MCAST_JOIN_GROUP || o->name == MCAST_LEAVE_GROUP ||
+		  o->name == MCAST_JOIN_SOURCE_GROUP ||
+		  o->name == MCAST_LEAVE_SOURCE_GROUP))
+		at = 0;                 /* gr_interface, gsr_interface */
 	else
 		return;
 	if (o->len < at + sizeof(v))
@@ -1427,6 +1439,12 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 		return fail(-EINVAL);
 	if (len && !val)
 		return fail(-EFAULT);
+	/* a group_source_req is longer than what a request carries: its
+	 * length is checked here, its tail (padding) not sent */
+	if (level == IPPROTO_IP && (name == MCAST_JOIN_SOURCE_GROUP ||
+				    name == MCAST_LEAVE_SOURCE_GROUP) &&
+	    len < sizeof(struct group_source_req))
+		return fail(-EINVAL);
 	memset(&o, 0, sizeof(o));
 	o.level = level;
 	o.name = name;

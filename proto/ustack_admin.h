@@ -49,6 +49,9 @@ enum ustack_admin_type {
 	USTACK_MSG_KILL,
 	/* req: -                  reply: list + struct ustack_dns[] */
 	USTACK_MSG_DNS_LIST,
+	/* req: ustack_list_req    reply: list + struct ustack_maddr[]: the
+	 * link's groups, then each socket's memberships */
+	USTACK_MSG_MADDR_LIST,
 	USTACK_MSG_ADMIN_MAX
 };
 
@@ -135,6 +138,22 @@ struct ustack_dns {
 	uint32_t left_s;        /* lifetime left, seconds; 0xffffffff: forever */
 	uint8_t addr[16];       /* network order */
 	char name[256];         /* NUL-terminated */
+};
+
+/* A multicast group: one the link listens to and reports (IGMP, MLD:
+ * pid 0), or one socket's membership (pid its owner's, -1 if none) */
+#define USTACK_MADDR_SOURCES 16
+struct ustack_maddr {
+	struct ustack_ip group;
+	uint8_t ifindex;        /* USTACK_IF_LINK */
+	uint8_t include;        /* 1: INCLUDE (src) only; 0: any source */
+	uint8_t nsrc;           /* IPv4 sources in @src */
+	uint8_t version;        /* the link's: IGMP 1-3 or MLD 1-2 in use */
+	uint32_t users;         /* the link's: members (sockets, addresses) */
+	int32_t pid;
+	uint32_t uid;
+	char comm[16];
+	uint8_t src[USTACK_MADDR_SOURCES][4];   /* network order */
 };
 
 struct ustack_capture_reply {

@@ -1267,6 +1267,111 @@ static int cmd_dns(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- maddr ------------------------------------------------------------ */
+
+static const char maddr_usage[] =
+	"Usage: ustackctl maddr [--json]\n"
+	"The multicast groups the link listens to, with the filter it reports\n"
+	"(IGMP for IPv4, MLD for IPv6: EXCLUDE {} for any source, INCLUDE with\n"
+	"sources) and its members, then every socket's membership with its owner\n"
+	"(command, pid, uid).\n";
+
+/* "EXCLUDE {}" or "INCLUDE {a, b}" */
+static void maddr_filter(const struct ustack_maddr *m, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s {", m->include ? "INCLUDE" :
+				    "EXCLUDE");
+
+	for (unsigned i = 0; i < m->nsrc && i < USTACK_MADDR_SOURCES && n < len; i++) {
+		struct ustack_ip u = { .family = 4 };
+		char ip[IP_STRLEN];
+
+		memcpy(u.addr, m->src[i], 4);
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+				      ustack_ip_ntop(&u, ip));
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "}");
+}
+
+static void maddr_show(const struct ustack_maddr *m, const char *link,
+		       bool first)
+{
+	char ip[IP_STRLEN], filter[256], who[64];
+	const char *proto = m->group.family == 4 ? "IGMP" : "MLD";
+
+	ustack_ip_ntop(&m->group, ip);
+	if (json) {
+		printf("%s{\"group\": \"%s\", \"family\": %u, \"interface\": ",
+		       first ? "" : ", ", ip, m->group.family);
+		json_str(dev_name(m->ifindex, link));
+		printf(", \"filter\": \"%s\", \"sources\": [",
+		       m->include ? "include" : "exclude");
+		for (unsigned i = 0; i < m->nsrc && i < USTACK_MADDR_SOURCES; i++) {
+			struct ustack_ip u = { .family = 4 };
+
+			memcpy(u.addr, m->src[i], 4);
+			printf("%s\"%s\"", i ? ", " : "", ustack_ip_ntop(&u, ip));
+		}
+		if (!m->pid)
+			printf("], \"link\": true, \"protocol\": \"%s\", "
+			       "\"version\": %u, \"users\": %u}", proto,
+			       m->version, m->users);
+		else {
+			printf("], \"link\": false, \"pid\": %d, \"uid\": %u, "
+			       "\"comm\": ", m->pid, m->uid);
+			json_str(m->pid > 0 ? m->comm : "-");
+			printf("}");
+		}
+		return;
+	}
+	maddr_filter(m, filter, sizeof(filter));
+	if (!m->pid)
+		snprintf(who, sizeof(who), "%u  the link (%sv%u)", m->users,
+			 proto, m->version);
+	else if (m->pid > 0)
+		snprintf(who, sizeof(who), "-  %.16s pid %d uid %u", m->comm,
+			 m->pid, m->uid);
+	else
+		snprintf(who, sizeof(who), "-  (no owner)");
+	printf("%-26s %-8s %-24s %s\n", ip, dev_name(m->ifindex, link), filter,
+	       who);
+}
+
+static int cmd_maddr(int argc, char **argv)
+{
+	struct ustack_list_req lq = { 0 };
+	unsigned shown = 0, total;
+	char link[64];
+	int opt;
+
+	while (cmd_opts(argc, argv, maddr_usage, NULL, NULL, &opt) != -1)
+		;
+	no_more_args(argc, argv, maddr_usage);
+	link_name(link, sizeof(link));
+	if (json)
+		printf("{\"groups\": [");
+	else
+		printf("%-26s %-8s %-24s %s\n", "GROUP", "IFACE", "FILTER",
+		       "USERS  WHO");
+	do {
+		const struct ustack_list_reply *lr =
+			call(USTACK_MSG_MADDR_LIST, &lq, sizeof(lq), -1, NULL,
+			     "maddr");
+		const struct ustack_maddr *m = (const void *)(lr + 1);
+
+		total = lr->total;
+		for (unsigned i = 0; i < lr->count; i++, shown++)
+			maddr_show(&m[i], link, !shown);
+		lq.start += lr->count;
+		if (!lr->count)
+			break;
+	} while (lq.start < total);
+	if (json)
+		printf("]}\n");
+	return EXIT_OK;
+}
+
 /* ---- version ---------------------------------------------------------- */
 
 static const char version_usage[] =
@@ -1306,6 +1411,7 @@ static const struct command {
 	{ "route", cmd_route, "show, add, del routes" },
 	{ "addr", cmd_addr, "show, add, del addresses" },
 	{ "dns", cmd_dns, "DNS servers and domains router advertisements gave" },
+	{ "maddr", cmd_maddr, "multicast groups joined, and by whom" },
 	{ "config", cmd_config, "the running configuration" },
 	{ "capture", cmd_capture, "start FILE | stop: pcap of everything on the link" },
 	{ "ping", cmd_ping, "ICMP echo sent by the stack itself" },

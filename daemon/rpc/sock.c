@@ -41,7 +41,9 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "dgram.h"
 #include "log.h"
+#include "mcast.h"
 #include "slab.h"
 #include "sock_impl.h"
 #include "stack.h"
@@ -464,7 +466,6 @@ void sock_close(struct sock *sk)
 	if (sk->next)
 		sk->next->prev = sk->prev;
 	t->count--;
-	sock_inet6_fini(sk);
 	if (sk->proto)
 		sk->proto->close(sk);
 	free(sk->o);
@@ -670,6 +671,38 @@ void socktab_foreach_udp(struct socktab *t,
 		}
 		v.recv_q = udp_recv_queued(sk->e.udp);
 		fn(arg, &v);
+	}
+}
+
+/**
+ * socktab_foreach_group() - call @fn for every multicast membership
+ * @t: the table
+ * @fn: called with @arg and a view of each (the engine socket's, both
+ *      families)
+ * @arg: passed through
+ */
+void socktab_foreach_group(struct socktab *t,
+			   void (*fn)(void *arg,
+				      const struct sock_group_view *v),
+			   void *arg)
+{
+	_Static_assert(MC_MAX_SOURCES <= SOCK_VIEW_SOURCES, "sources shown");
+	for (struct sock *sk = t->all; sk; sk = sk->next) {
+		struct sock_group_view v;
+
+		if (!sk->proto)
+			continue;
+		for (const struct mc_member *m = sk->dg ? mcast_members(sk->dg) :
+		     NULL; m; m = m->next) {
+			memset(&v, 0, sizeof(v));
+			sock_owner_of(sk, &v.owner);
+			v.group = m->group;
+			v.ifindex = m->ifindex;
+			v.include = m->include;
+			v.nsrc = m->nsrc;
+			memcpy(v.src, m->src, m->nsrc * sizeof(m->src[0]));
+			fn(arg, &v);
+		}
 	}
 }
 
@@ -1146,6 +1179,8 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	}
 	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
 		return sock_icmp6_filter(sk, o, NULL);
+	if (o->level == IPPROTO_IP && sock_mcast_opt(o->name))
+		return sock_mcast_setopt(sk, o);
 	if (o->len < sizeof(int)) {
 		if (o->len == 0)
 			return -EINVAL;
@@ -1213,6 +1248,8 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 	}
 	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
 		return sock_icmp6_filter(sk, o, out);
+	if (o->level == IPPROTO_IP && o->name == IP_MULTICAST_IF)
+		return sock_mcast_getopt(sk, o, out);
 	if (o->level == IPPROTO_IPV6 && sk->domain == AF_INET6) {
 		rc = sock_inet6_getopt(sk, o->name, &val);
 		if (rc)

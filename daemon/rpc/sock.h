@@ -112,6 +112,21 @@ void socktab_foreach_udp(struct socktab *t,
 			 void (*fn)(void *arg, const struct sock_udp_view *v),
 			 void *arg);
 
+/* One multicast membership of a socket, as ustackctl maddr shows it */
+#define SOCK_VIEW_SOURCES 10
+struct sock_group_view {
+	struct sock_owner owner;
+	struct ip_addr group;
+	unsigned ifindex;
+	bool include;                   /* INCLUDE (src), else any source */
+	unsigned nsrc;
+	struct ip_addr src[SOCK_VIEW_SOURCES];
+};
+void socktab_foreach_group(struct socktab *t,
+			   void (*fn)(void *arg,
+				      const struct sock_group_view *v),
+			   void *arg);
+
 /*
  * Handle one control request other than HELLO. @fd: the descriptor the
  * request carried, or -1 (the caller closes it). On success the reply body

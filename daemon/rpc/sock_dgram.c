@@ -175,6 +175,8 @@ static int dg_setopt_ip(struct sock *sk, int name, int val)
 		return dgram_setopt(sk->dg, DGRAM_IP_MULTICAST_TTL, val);
 	case IP_MULTICAST_LOOP:
 		return dgram_setopt(sk->dg, DGRAM_IP_MULTICAST_LOOP, val);
+	case IP_MULTICAST_ALL:
+		return dgram_setopt(sk->dg, DGRAM_IP_MULTICAST_ALL, val);
 	case IP_PKTINFO:
 		dg_flag(&sk->dg_cmsg, USTACK_CM_PKTINFO, val);
 		return 0;
@@ -285,6 +287,8 @@ static int dg_getopt_ip(struct sock *sk, int name, int *val)
 		return dgram_getopt(sk->dg, DGRAM_IP_MULTICAST_TTL, val);
 	case IP_MULTICAST_LOOP:
 		return dgram_getopt(sk->dg, DGRAM_IP_MULTICAST_LOOP, val);
+	case IP_MULTICAST_ALL:
+		return dgram_getopt(sk->dg, DGRAM_IP_MULTICAST_ALL, val);
 	case IP_PKTINFO:
 		*val = !!(sk->dg_cmsg & USTACK_CM_PKTINFO);
 		return 0;

@@ -36,12 +36,10 @@ enum sock_kept6_opt {
 	KEPT6_MAX
 };
 
-struct sock_group;
-
 /*
  * What a program sets on a socket, apart from the socket: allocated when
- * it first sets an option to other than its default, binds, joins a
- * group or disconnects (sock_opts()); a socket without one has every
+ * it first sets an option to other than its default, binds or
+ * disconnects (sock_opts()); a socket without one has every
  * default (sock_kept(), sock_kept6()). An accepted connection takes its
  * listener's, as Linux's sk_clone_lock() copies them; one whose listener
  * set nothing holds none (issue 11: an idle connection is small).
@@ -56,7 +54,6 @@ struct sock_opts {
 	struct ip_addr bound_addr;      /* bind()'s address and port */
 	uint16_t bound_port;
 	uint16_t old_lport;             /* getsockname after a disconnect */
-	struct sock_group *groups;      /* IPV6_JOIN_GROUP memberships */
 };
 
 /*
@@ -262,10 +259,13 @@ int sock_sendto_addr(struct sock *sk, const void *data, size_t len,
 		     const struct ustack_sockaddr *ua,
 		     const struct ip_addr *addr, uint16_t port,
 		     const struct ustack_dgram_meta *meta);
-void sock_inet6_fini(struct sock *sk);
 int sock_inet6_setopt(struct sock *sk, const struct ustack_sockopt *o);
 int sock_inet6_getopt(struct sock *sk, int name, int *val);
 int sock_icmp6_filter(struct sock *sk, const struct ustack_sockopt *o,
+		      struct ustack_sockopt *out);
+bool sock_mcast_opt(int name);
+int sock_mcast_setopt(struct sock *sk, const struct ustack_sockopt *o);
+int sock_mcast_getopt(struct sock *sk, const struct ustack_sockopt *o,
 		      struct ustack_sockopt *out);
 int sock_dgram_dgerr(struct sock *sk, const struct ustack_dgerr_req *req,
 		     void *reply, size_t *reply_len);

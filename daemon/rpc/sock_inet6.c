@@ -11,11 +11,12 @@
  * IPV6_UNICAST_HOPS and IPV6_TCLASS (and IP_TOS, IP_TTL for its IPv4
  * traffic) are kept here for reading and go to the engine, which puts
  * them in its segments' headers. Multicast membership (IPV6_JOIN_GROUP,
- * IPV6_LEAVE_GROUP) is per socket here and per interface in the engine
- * (mld_join()/mld_leave(), which count their users and report with MLD):
- * a socket's groups are left when it closes. The engine delivers a
- * group's datagrams to every socket bound to their port, member or not
- * (Linux filters by the socket's membership: inet6_mc_check()).
+ * IPV6_LEAVE_GROUP) is the engine socket's, as IPv4's (mcast.c: one
+ * mechanism for both families, over mld_join()/mld_leave() here, which
+ * count their users and report with MLD); a socket's groups are left
+ * when it closes. A group's datagrams go to every socket bound to their
+ * port, member or not, as Linux's inet6_mc_check() does with
+ * IPV6_MULTICAST_ALL on (its default; ustack has no way to turn it off).
  *
  * A raw ICMPv6 socket has ICMP6_FILTER and an IPV6_CHECKSUM it cannot
  * change (RFC 3542 3.1: the stack computes the checksum at offset 2).
@@ -31,6 +32,8 @@
 #include <sys/socket.h>
 
 #include "addrconf.h"
+#include "dgram.h"
+#include "mcast.h"
 #include "raw.h"
 #include "sock_impl.h"
 #include "stack.h"
@@ -39,7 +42,6 @@
 #define ICMP6_FILTER 1          /* <netinet/icmp6.h>, whose structs the
 				 * engine's icmp6.h defines its own way */
 #endif
-#define SOCK_MAX_GROUPS 20      /* a socket's memberships (IP_MAX_MEMBERSHIPS) */
 #define SOCK_HOP_LIMIT 64       /* net.ipv6.conf.default.hop_limit */
 
 /* One of the engine's interfaces (STACK_IF_LINK, STACK_IF_LOOPBACK)? */
@@ -47,12 +49,6 @@ static bool sock_if_exists(unsigned ifindex)
 {
 	return ifindex == STACK_IF_LINK || ifindex == STACK_IF_LOOPBACK;
 }
-
-struct sock_group {
-	struct sock_group *next;
-	uint8_t addr[16];
-	unsigned ifindex;
-};
 
 /* The options kept here, and their index in sock_opts.ip6_kept */
 static int kept6_index(int name)
@@ -118,29 +114,17 @@ static int kept6_store(int name, int val)
 	return val != 0;
 }
 
-static struct sock_group **group_find(struct sock *sk, const uint8_t a[16])
-{
-	struct sock_group **g;
-
-	if (!sk->o)
-		return NULL;
-	for (g = &sk->o->groups; *g; g = &(*g)->next)
-		if (!memcmp((*g)->addr, a, 16))
-			return g;
-	return NULL;
-}
-
-/* ipv6_sock_mc_join() and ipv6_sock_mc_drop() */
+/* ipv6_sock_mc_join() and ipv6_sock_mc_drop(), through the engine's
+ * socket (mcast.c), as the IPv4 memberships (sock_mcast.c) */
 static int group_change(struct sock *sk, const struct ustack_sockopt *o)
 {
 	struct ipv6_mreq mr;
-	struct sock_group **gp, *g;
-	unsigned n = 0;
-	int rc;
+	struct ip_addr g;
+	unsigned ifindex;
 
 	if (o->len < sizeof(mr))
 		return -EINVAL;
-	if (sk->type == SOCK_STREAM)
+	if (sk->type == SOCK_STREAM || !sk->dg)
 		return -EPROTO;
 	memcpy(&mr, o->val, sizeof(mr));
 	if (mr.ipv6mr_multiaddr.s6_addr[0] != 0xff)
@@ -148,53 +132,12 @@ static int group_change(struct sock *sk, const struct ustack_sockopt *o)
 	if (mr.ipv6mr_interface &&
 	    !sock_if_exists(mr.ipv6mr_interface))
 		return -ENODEV;
-	gp = group_find(sk, mr.ipv6mr_multiaddr.s6_addr);
-	if (o->name == IPV6_LEAVE_GROUP) {
-		if (!gp)
-			return -EADDRNOTAVAIL;
-		g = *gp;
-		*gp = g->next;
-		mld_leave(sk->t->stack, g->addr);
-		free(g);
-		return 0;
-	}
-	if (gp)
-		return -EADDRINUSE;
-	if (!sock_opts(sk))
-		return -ENOBUFS;
-	for (g = sk->o->groups; g; g = g->next)
-		n++;
-	if (n >= SOCK_MAX_GROUPS)
-		return -ENOBUFS;
-	g = calloc(1, sizeof(*g));
-	if (!g)
-		return -ENOBUFS;
-	rc = mld_join(sk->t->stack, mr.ipv6mr_multiaddr.s6_addr);
-	if (rc) {
-		free(g);
-		return rc;
-	}
-	memcpy(g->addr, mr.ipv6mr_multiaddr.s6_addr, 16);
-	g->ifindex = mr.ipv6mr_interface;
-	g->next = sk->o->groups;
-	sk->o->groups = g;
-	sock_settle(sk);
-	return 0;
-}
-
-/**
- * sock_inet6_fini() - leave the groups a closing socket joined
- * @sk: the socket
- */
-void sock_inet6_fini(struct sock *sk)
-{
-	while (sk->o && sk->o->groups) {
-		struct sock_group *g = sk->o->groups;
-
-		sk->o->groups = g->next;
-		mld_leave(sk->t->stack, g->addr);
-		free(g);
-	}
+	/* 0: the route to the group, which is the link */
+	ifindex = mr.ipv6mr_interface ? mr.ipv6mr_interface : STACK_IF_LINK;
+	g = ip6(mr.ipv6mr_multiaddr.s6_addr);
+	if (o->name == IPV6_LEAVE_GROUP)
+		return mcast_leave(sk->dg, &g, ifindex, sock_now(sk));
+	return mcast_join(sk->dg, &g, ifindex, sock_now(sk));
 }
 
 /**

@@ -149,6 +149,19 @@
 	X(mld, tx_v1, "MLDv1 reports and dones sent (an MLDv1 querier is present)") \
 	X(mld, tx_nomem, "MLD reports not sent: no buffer")                   \
 	X(mld, groups_full, "groups refused: the table is full")              \
+	X(igmp, rx, "IGMP messages received")                                 \
+	X(igmp, rx_short, "dropped: IGMP message shorter than 8 bytes")       \
+	X(igmp, rx_bad_cksum, "dropped: IGMP checksum wrong")                 \
+	X(igmp, rx_bad, "dropped: IGMP query of no version's length or with too many sources") \
+	X(igmp, rx_query, "IGMP queries received")                            \
+	X(igmp, rx_report, "IGMP reports and leaves of other members")        \
+	X(igmp, rx_unknown, "IGMP messages of other types (ignored)")         \
+	X(igmp, suppressed, "v1/v2 answers not sent: another member reported") \
+	X(igmp, tx_report, "IGMPv3 reports sent")                             \
+	X(igmp, tx_v12, "IGMPv1/v2 reports and leaves sent (older querier)")  \
+	X(igmp, tx_nomem, "IGMP reports not sent: no buffer")                 \
+	X(igmp, groups_full, "groups refused: the table is full")             \
+	X(igmp, sources_full, "sources refused: a group's list is full")      \
 	X(icmp, rx, "ICMP messages received")                                 \
 	X(icmp, rx_short, "dropped: ICMP message truncated")                  \
 	X(icmp, rx_bad_cksum, "dropped: ICMP checksum wrong")                 \

@@ -24,7 +24,10 @@
  * bounded by SO_RCVBUF, charged as Linux charges sk_rmem_alloc.
  *
  * Output (dgram_output) picks TTL (IP_MULTICAST_TTL for a group), TOS and
- * DF from the socket's options and the sendmsg's control messages.
+ * DF from the socket's options and the sendmsg's control messages; an
+ * IPv4 group's datagram is looped back to our own members with
+ * IP_MULTICAST_LOOP (ipv4.c) and leaves by IP_MULTICAST_IF's interface.
+ * The socket's multicast memberships are mcast.c's, left in dgram_fini().
  * IP_MTU_DISCOVER as Linux: DO, PROBE and INTERFACE refuse a datagram
  * larger than the path MTU with EMSGSIZE and, with IP_RECVERR, queue a
  * local error carrying the MTU (ip_local_error); WANT, the default, sets
@@ -41,6 +44,7 @@
 #include "ip.h"
 #include "ipv4.h"
 #include "ipv6.h"
+#include "mcast.h"
 #include "stack_impl.h"
 #include "udp.h"
 
@@ -84,6 +88,7 @@ void dgram_init(struct dgram *dg, struct stack *s, enum dgram_kind kind)
 	dg->mc_hops6 = 1;
 	dg->mc_loop6 = true;
 	dg->mc_loop = true;
+	dg->mc_all = true;
 	dg->rcvbuf = UDP_RCVBUF_DEFAULT;
 	dg->sndbuf = UDP_SNDBUF_DEFAULT;
 	dg->rxtail = &dg->rxq;
@@ -105,11 +110,12 @@ static void dgram_purge_errq(struct dgram *dg)
 }
 
 /**
- * dgram_fini() - free what the socket has queued
+ * dgram_fini() - free what the socket has queued, leave its groups
  * @dg: the common part of a socket being closed
  */
 void dgram_fini(struct dgram *dg)
 {
+	mcast_drop_all(dg);
 	while (dg->rxq)
 		dgram_recv_next(dg);
 	dgram_purge_errq(dg);
@@ -524,6 +530,11 @@ int dgram_setopt(struct dgram *dg, enum dgram_opt opt, int val)
 	case DGRAM_IP_MULTICAST_LOOP:
 		dg->mc_loop = val != 0;
 		return 0;
+	case DGRAM_IP_MULTICAST_ALL:
+		if (val != 0 && val != 1)
+			return -EINVAL;
+		dg->mc_all = val;
+		return 0;
 	default:
 		return dgram_setopt6(dg, opt, val);
 	}
@@ -569,6 +580,9 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
 		return 0;
 	case DGRAM_IP_MULTICAST_LOOP:
 		*val = dg->mc_loop;
+		return 0;
+	case DGRAM_IP_MULTICAST_ALL:
+		*val = dg->mc_all;
 		return 0;
 	case DGRAM_IP6_UNICAST_HOPS:
 		*val = dg->hops6 >= 0 ? dg->hops6 : dg->s->nif.in6.hop_limit;
@@ -685,9 +699,17 @@ int dgram_output(struct dgram *dg, struct pbuf *p, const struct ip_addr *src,
 	}
 	if (nofrag || (!v6 && pm == DGRAM_PMTU_WANT && total <= mtu))
 		itx.flags |= IP_TX_DONTFRAG;
-	if (ip_addr_is_multicast(dst) && !itx.ttl) {
-		/* IP_MULTICAST_TTL 0: for this host's members only, and
-		 * ustack has none */
+	if (!v6 && ip_addr_is_multicast(dst)) {
+		/* IP_MULTICAST_TTL 0: for this host's members only */
+		if (!itx.ttl)
+			itx.flags |= IP_TX_TTL0;
+		if (dg->mc_loop)
+			itx.flags |= IP_TX_MC_LOOP;
+		if (dg->mc_index || dg->mc_addr)
+			itx.flags |= IP_TX_MC_IF;
+	} else if (ip_addr_is_multicast(dst) && !itx.ttl) {
+		/* IPV6_MULTICAST_HOPS 0: for this host's members only,
+		 * which IPv6 does not loop back to */
 		pbuf_free(p);
 		return 0;
 	}

@@ -87,7 +87,8 @@ enum dgram_opt {
 	DGRAM_IP_RECVERR,            /* bool; off purges the error queue */
 	DGRAM_IP_MTU_DISCOVER,       /* enum dgram_pmtu */
 	DGRAM_IP_MULTICAST_TTL,      /* 0..255 (1); -1 restores the default */
-	DGRAM_IP_MULTICAST_LOOP,     /* bool (1); kept: no group is joined */
+	DGRAM_IP_MULTICAST_LOOP,     /* bool (1): our own members get a copy */
+	DGRAM_IP_MULTICAST_ALL,      /* 0 or 1 (1): groups not joined too */
 	/* IPv6 has its own, as Linux's ipv6_pinfo (an AF_INET6 socket's
 	 * IPv4 datagrams take the IP_* ones) */
 	DGRAM_IP6_UNICAST_HOPS,      /* -1..255; -1: the interface's */
@@ -101,6 +102,7 @@ enum dgram_opt {
 
 struct stack;
 struct pbuf;
+struct mc_member;
 
 struct dgram {
 	struct stack *s;
@@ -111,6 +113,10 @@ struct dgram {
 	uint8_t pmtudisc;            /* enum dgram_pmtu */
 	uint8_t mc_ttl;              /* TTL of what goes to a group */
 	bool mc_loop;
+	bool mc_all;                 /* IP_MULTICAST_ALL */
+	uint8_t mc_index;            /* IP_MULTICAST_IF: interface, or 0 */
+	uint32_t mc_addr;            /* ... and source address, or 0 */
+	struct mc_member *mc;        /* memberships (mcast.c) */
 	int16_t hops6;               /* IPV6_UNICAST_HOPS, -1: default */
 	uint8_t tclass6;             /* IPV6_TCLASS */
 	uint8_t mc_hops6;            /* IPV6_MULTICAST_HOPS */

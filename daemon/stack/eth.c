@@ -2,9 +2,9 @@
 /*
  * eth.c - Ethernet II: parse, build, demultiplex by EtherType
  *
- * Accepted: frames to our MAC and to the broadcast address. Multicast
- * frames are counted and dropped until a protocol joins a group (IPv6
- * neighbour discovery will). 802.1Q tagged frames are counted and dropped:
+ * Accepted: frames to our MAC, to the broadcast address, and to the
+ * link-layer address of a group we are in (IPv6: 33:33, RFC 2464 7; IPv4:
+ * 01:00:5e, RFC 1112 6.4); other multicast frames are counted and dropped. 802.1Q tagged frames are counted and dropped:
  * ustack has no VLAN interfaces.
  */
 #include "eth.h"
@@ -81,7 +81,7 @@ void eth_input(struct stack *s, struct netif *nif, struct pbuf *p)
 	}
 	bcast = !memcmp(h.dst, eth_broadcast, ETH_ALEN);
 	if (!bcast && memcmp(h.dst, nif->mac, ETH_ALEN) &&
-	    !eth_group_member(s, h.dst)) {
+	    !eth_group_member(s, h.dst) && !igmp_mac_member(s, h.dst)) {
 		CNT(s, eth_rx_not_for_us);
 		goto drop;
 	}

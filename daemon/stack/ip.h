@@ -177,8 +177,13 @@ struct ip_tx {
 };
 
 #define IP_TX_DONTFRAG 0x1u     /* -EMSGSIZE rather than fragment */
-#define IP_TX_ROUTER_ALERT 0x2u /* IPv6: Hop-by-Hop Router Alert (MLD) */
+#define IP_TX_ROUTER_ALERT 0x2u /* Router Alert: IPv4 option (IGMP), IPv6
+				 * Hop-by-Hop option (MLD) */
 #define IP_TX_UNSPEC_SRC 0x4u   /* IPv6: sending from :: is meant (DAD) */
+#define IP_TX_MC_IF 0x8u        /* IPv4 group: the link, route or not
+				 * (IP_MULTICAST_IF, IGMP) */
+#define IP_TX_MC_LOOP 0x10u     /* IPv4 group: a copy to our own members */
+#define IP_TX_TTL0 0x20u        /* IPv4 group: TTL 0, our members only */
 
 /*
  * An ICMP or ICMPv6 error about a datagram we sent, as the transport that

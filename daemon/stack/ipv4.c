@@ -7,7 +7,8 @@
  * walk the options only to check that they are well formed (none is acted
  * on: a host may ignore them, and source routes are refused by ignoring
  * them), drop martian sources, keep what is addressed to us (our
- * addresses, the limited broadcast and our subnets' broadcasts), trim
+ * addresses, the limited broadcast and our subnets' broadcasts, a group
+ * the link is in from a source one of its members wants: igmp.c), trim
  * link-layer padding, reassemble fragments (reass.c), then hand the
  * payload to its protocol through the protocol table (s->protos.v4,
  * where ICMP, UDP and TCP registered themselves): no transport is named
@@ -19,9 +20,12 @@
  * the link: it goes out on the loopback interface, which queues it
  * (ip_loop_queue()), and ip_loop_drain() delivers it, as arrived on the
  * loopback, once the current entry point has finished (never
- * recursively). A loopback source never goes to the link either (Linux:
- * EINVAL), and a loopback destination never comes from it (a martian). We
- * send no options, so no option copying is needed when fragmenting. The
+ * recursively). A datagram to a group the link is in goes to the link and,
+ * with IP_TX_MC_LOOP, through the loopback to our own members too (TTL 0:
+ * to them only); IGMP's carry a Router Alert option (RFC 2113), the only
+ * option we send. A loopback source never goes to the link either (Linux:
+ * EINVAL), and a loopback destination never comes from it (a martian).
+ * IGMP messages are never fragmented, so no option copying is needed. The
  * TTL of a received datagram is not checked: a host is the final
  * destination (RFC 1122 3.2.1.7) and we do not forward.
  */
@@ -32,6 +36,7 @@
 #include "arp.h"
 #include "eth.h"
 #include "icmp.h"
+#include "igmp.h"
 #include "ip.h"
 #include "stack_impl.h"
 
@@ -200,7 +205,18 @@ void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		goto drop;
 	}
 	rx.to_bcast = stack_is_broadcast(s, h.dst);
-	if (!rx.to_bcast && !stack_is_local_addr(s, h.dst)) {
+	if (ipv4_is_multicast(h.dst)) {
+		/* a group the link is in, from a source a member wants
+		 * (IGMP itself from any); our own looped-back copy arrives
+		 * as on the link it was sent to, as Linux's does */
+		if (!igmp_accepts(s, h.dst, h.src) &&
+		    !(h.proto == IP_PROTO_IGMP && igmp_is_member(s, h.dst))) {
+			CNT(s, ip_rx_not_for_us);
+			goto drop;
+		}
+		rx.to_bcast = true;
+		rx.ifindex = STACK_IF_LINK;
+	} else if (!rx.to_bcast && !stack_is_local_addr(s, h.dst)) {
 		CNT(s, ip_rx_not_for_us);
 		goto drop;
 	}
@@ -228,18 +244,33 @@ drop:
 	pbuf_free(p);
 }
 
+/* RFC 2113: a Router Alert option after the header (24 bytes in all) */
+static void ipv4_add_router_alert(uint8_t *hdr)
+{
+	memmove(hdr, hdr + 4, IPV4_HLEN);
+	hdr[0] = 0x46;
+	put16(hdr + 2, (uint16_t)(get16(hdr + 2) + 4));
+	hdr[IPV4_HLEN] = 0x94;
+	hdr[IPV4_HLEN + 1] = 4;
+	put16(hdr + IPV4_HLEN + 2, 0);
+	put16(hdr + 10, 0);
+	put16(hdr + 10, inet_cksum(hdr, IPV4_HLEN + 4));
+}
+
 static int ipv4_send_one(struct stack *s, struct netif *nif,
 			 uint32_t nexthop, struct pbuf *p,
-			 const struct ipv4_hdr *h)
+			 const struct ipv4_hdr *h, bool ra)
 {
-	uint8_t *hdr = pbuf_push(p, IPV4_HLEN);
+	uint8_t *hdr = pbuf_push(p, IPV4_HLEN + (ra ? 4 : 0));
 
 	if (!hdr) {
 		CNT(s, ip_tx_nomem);
 		pbuf_free(p);
 		return -ENOBUFS;
 	}
-	ipv4_build(hdr, h);
+	ipv4_build(hdr + (ra ? 4 : 0), h);
+	if (ra)
+		ipv4_add_router_alert(hdr);
 	return arp_output(s, nif, nexthop, p);
 }
 
@@ -269,7 +300,7 @@ static int ipv4_fragment(struct stack *s, struct netif *nif, uint32_t nexthop,
 			  (off + n < p->len ? IP_FLAG_MF : 0);
 		h->total_len = (uint16_t)(IPV4_HLEN + n);
 		CNT(s, ip_tx_fragments);
-		rc = ipv4_send_one(s, nif, nexthop, f, h);
+		rc = ipv4_send_one(s, nif, nexthop, f, h, false);
 	}
 	pbuf_free(p);
 	return rc;
@@ -296,11 +327,40 @@ static int ipv4_output_local(struct stack *s, struct pbuf *p,
 }
 
 /*
- * The route for @dst and the neighbour to hand the datagram to. Return:
- * 0 (@r NULL for the limited broadcast), or -ENETUNREACH
+ * RFC 1112 6.1, IP_MULTICAST_LOOP: a datagram to a group the link is in
+ * is delivered to our own members too, through the loopback (as Linux's
+ * ip_mc_output()); TTL 0 goes to them only. Return: @p to send on the
+ * link, or NULL (consumed: TTL 0)
  */
-static int ipv4_route(struct stack *s, uint32_t dst, const struct route **r,
-		      uint32_t *nexthop)
+static struct pbuf *ipv4_mc_loop(struct stack *s, struct pbuf *p,
+				 struct ipv4_hdr *h, unsigned flags)
+{
+	if (flags & IP_TX_TTL0)
+		h->ttl = 0;
+	if ((flags & IP_TX_MC_LOOP) && igmp_accepts(s, h->dst, h->src)) {
+		struct pbuf *c = pbuf_copy(&s->pool, PBUF_HEADROOM, p->data,
+					   p->len);
+		struct ipv4_hdr lh = *h;
+
+		if (c)
+			ipv4_output_local(s, c, &lh);
+		else
+			CNT(s, ip_tx_nomem);
+	}
+	if (flags & IP_TX_TTL0) {
+		pbuf_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The route for @dst and the neighbour to hand the datagram to. Return:
+ * 0 (@r NULL for the limited broadcast, and for a group without a route
+ * sent with IP_TX_MC_IF: the link), or -ENETUNREACH
+ */
+static int ipv4_route(struct stack *s, uint32_t dst, unsigned flags,
+		      const struct route **r, uint32_t *nexthop)
 {
 	struct ip_addr d = ip4(dst);
 
@@ -310,7 +370,8 @@ static int ipv4_route(struct stack *s, uint32_t dst, const struct route **r,
 		return 0;
 	*r = route_find(s, &d);
 	if (!*r)
-		return -ENETUNREACH;
+		return ipv4_is_multicast(dst) && (flags & IP_TX_MC_IF) ?
+		       0 : -ENETUNREACH;
 	/* a group is reached on the link itself (RFC 1112 6.4), even when
 	 * the route that matched it has a gateway */
 	if (route_has_gateway(*r) && !ipv4_is_multicast(dst))
@@ -355,7 +416,7 @@ int ipv4_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx)
 		pbuf_free(p);
 		return -EINVAL;
 	}
-	if (ipv4_route(s, dst, &r, &nexthop)) {
+	if (ipv4_route(s, dst, tx->flags, &r, &nexthop)) {
 		CNT(s, ip_tx_no_route);
 		pbuf_free(p);
 		return -ENETUNREACH;
@@ -375,10 +436,16 @@ int ipv4_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx)
 	/* to ourselves: through the loopback, whatever the route says */
 	if (stack_is_local_addr(s, dst))
 		return ipv4_output_local(s, p, &h);
+	if (ipv4_is_multicast(dst)) {
+		p = ipv4_mc_loop(s, p, &h, tx->flags);
+		if (!p)
+			return 0;
+	}
 	if (p->len + IPV4_HLEN <= nif->mtu) {
 		h.total_len = (uint16_t)(p->len + IPV4_HLEN);
 		h.frag = df ? IP_FLAG_DF : 0;
-		return ipv4_send_one(s, nif, nexthop, p, &h);
+		return ipv4_send_one(s, nif, nexthop, p, &h,
+				     tx->flags & IP_TX_ROUTER_ALERT);
 	}
 	if (df || p->len + IPV4_HLEN > IPV4_MAX_LEN) {
 		CNT(s, ip_tx_frag_needed);

@@ -235,6 +235,7 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	stack_neigh_timing(s);
 	arp_init(s);
 	icmp_init(s);
+	igmp_init(s);
 	icmp6_init(s);
 	addrconf_init(s);
 	if (rc == 0)
@@ -274,6 +275,7 @@ void stack_free(struct stack *s)
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
 	addrconf_fini(s);
+	igmp_fini(s);
 	neigh_fini(s);
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);

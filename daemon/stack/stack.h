@@ -263,6 +263,18 @@ struct stack_dns {
 };
 unsigned stack_dns_list(const struct stack *s, uint64_t now,
 			struct stack_dns *out, unsigned max);
+/* A group the link listens to (IGMP, MLD), for ustackctl maddr */
+#define STACK_MADDR_SOURCES 16
+struct stack_maddr {
+	struct ip_addr group;
+	unsigned users;              /* its members (sockets; IPv6: addresses) */
+	bool include;                /* INCLUDE (src), else EXCLUDE {} */
+	unsigned nsrc;
+	uint32_t src[STACK_MADDR_SOURCES];
+};
+unsigned stack_maddr_list(const struct stack *s, struct stack_maddr *out,
+			  unsigned max);
+unsigned stack_mc_version(const struct stack *s, uint8_t family);
 unsigned stack_neigh_list(struct stack *s, uint64_t now, unsigned start,
 			  struct stack_neigh *out, unsigned max);
 unsigned stack_route_list(const struct stack *s, unsigned start,

@@ -14,6 +14,7 @@
 
 #include "addrconf.h"
 #include "arp.h"
+#include "igmp.h"
 #include "ip.h"
 #include "neigh.h"
 #include "ipv4.h"
@@ -29,6 +30,7 @@ struct netif {
 	uint32_t mtu;
 	unsigned naddr;
 	struct stack_addr addr[STACK_MAX_ADDRS];
+	struct igmp_if igmp;         /* IPv4 groups (igmp.c) */
 	struct inet6_if in6;
 };
 

@@ -14,7 +14,8 @@
  * source beats bound to this address beats bound to any, an AF_INET
  * wildcard beats a dual-stack one: ip_sock_match()); a broadcast or
  * multicast datagram goes to every socket bound to the port (on any
- * address or on that group or broadcast address). No socket: ICMP port
+ * address or on that group or broadcast address), a group's only to
+ * those its memberships let have it (mcast_allow()). No socket: ICMP port
  * unreachable (RFC 1122 4.1.3.1) or ICMPv6's (RFC 4443 3.1), never for
  * broadcasts or groups.
  *
@@ -53,6 +54,7 @@
 #include "ip.h"
 #include "ipv4.h"
 #include "ipv6.h"
+#include "mcast.h"
 #include "stack_impl.h"
 
 struct udp_sock {
@@ -244,6 +246,14 @@ static int udp_source(const struct udp_sock *us, const struct ip_addr *dst,
 {
 	struct stack *s = us->dg.s;
 
+	/* IP_MULTICAST_IF: its address, or the link's (Linux's
+	 * udp_sendmsg() routes by its interface) */
+	if (dst->family == IP_V4 && ipv4_is_multicast(dst->v4) &&
+	    (us->dg.mc_addr || us->dg.mc_index)) {
+		*src = ip4(us->dg.mc_addr ? us->dg.mc_addr :
+			   s->nif.naddr ? s->nif.addr[0].addr : 0);
+		return 0;
+	}
 	if (dst->family == IP_V4 && dst->v4 == IPV4_BROADCAST &&
 	    us->laddr.family == IP_V4 && stack_addr_is_local(s, &us->laddr)) {
 		*src = us->laddr;
@@ -747,7 +757,7 @@ static void udp_deliver_bcast(struct stack *s, struct pbuf *p,
 	for (struct udp_sock *us = s->udp->head; us; us = us->next) {
 		struct pbuf *c;
 
-		if (!udp_match(us, m))
+		if (!udp_match(us, m) || !mcast_allow(&us->dg, rx))
 			continue;
 		if (last) {
 			c = pbuf_copy(&s->pool, sizeof(struct dgram_info),

@@ -55,7 +55,9 @@
 #include "eth.h"
 #include "fuzz_frames.h"
 #include "icmp.h"
+#include "igmp.h"
 #include "ipv4.h"
+#include "mcast.h"
 #include "ipv6.h"
 #include "ping.h"
 #include "raw.h"
@@ -330,6 +332,34 @@ static void ff_check_tcp_out(struct ff *f, const uint8_t *t, size_t tn)
 		f->tcp_next_seq = get32(t + 8);
 }
 
+/* An IGMP report or leave (igmp.c): a Router Alert, TTL 1, from our
+ * address, to 224.0.0.22 (v3), the group (v1/v2 reports) or 224.0.0.2 */
+static void ff_check_igmp_out(struct ff *f, const uint8_t *ip, size_t n)
+{
+	const uint8_t *m = ip + 24;
+	uint32_t dst = get32(ip + 16);
+
+	FF_ASSERT(n >= 24 + 8 && get16(ip + 2) == n, "IGMP length %zu", n);
+	FF_ASSERT(ff_cksum(ip, 24) == 0, "header checksum");
+	FF_ASSERT(ip[9] == IP_PROTO_IGMP && ip[8] == 1, "IGMP, TTL 1");
+	FF_ASSERT(get32(ip + 20) == 0x94040000u, "Router Alert");
+	FF_ASSERT(ff_is_ours(f, get32(ip + 12)) || !get32(ip + 12),
+		  "IGMP source");
+	FF_ASSERT(ff_cksum(m, n - 24) == 0, "IGMP checksum");
+	if (m[0] == IGMP_V3_REPORT) {
+		FF_ASSERT(dst == IGMP_V3_ROUTERS && n - 24 ==
+			  16 + 4u * get16(m + 10) && get16(m + 6) == 1,
+			  "IGMPv3 report");
+		FF_ASSERT(m[8] >= IGMP_MODE_IS_INCLUDE &&
+			  m[8] <= IGMP_CHANGE_TO_EXCLUDE, "record %u", m[8]);
+		return;
+	}
+	FF_ASSERT(n - 24 == 8 && ipv4_is_multicast(get32(m + 4)), "IGMPv1/2");
+	FF_ASSERT((m[0] == IGMP_V2_LEAVE && dst == IGMP_ALL_ROUTERS) ||
+		  ((m[0] == IGMP_V1_REPORT || m[0] == IGMP_V2_REPORT) &&
+		   dst == get32(m + 4)), "IGMP type %#x to %#x", m[0], dst);
+}
+
 /* An IPv4 datagram we sent. */
 static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 {
@@ -337,6 +367,10 @@ static void ff_check_ip_out(struct ff *f, const uint8_t *ip, size_t n)
 	uint32_t off, src, dst;
 
 	FF_ASSERT(n >= IPV4_HLEN, "IPv4 datagram of %zu bytes", n);
+	if (ip[0] == 0x46) {
+		ff_check_igmp_out(f, ip, n);
+		return;
+	}
 	FF_ASSERT(ip[0] == 0x45, "version/header length %#x", ip[0]);
 	FF_ASSERT(get16(ip + 2) == n, "total length %u in a frame of %zu",
 		  get16(ip + 2), n);
@@ -730,6 +764,27 @@ static unsigned ff_check_ipv6(struct ff *f)
 	return timers;
 }
 
+/* IGMP's groups. Return: the timers they have armed */
+static unsigned ff_check_igmp(struct ff *f)
+{
+	const struct igmp_if *in = &f->s->nif.igmp;
+	unsigned timers = 0;
+
+	for (unsigned i = 0; i < IGMP_MAX_GROUPS; i++) {
+		const struct igmp_group *g = &in->groups[i];
+
+		FF_ASSERT(g->used || !timer_armed(&g->timer),
+			  "unused IPv4 group with a timer");
+		FF_ASSERT(!g->used || g->leaving || g->any_users || g->nsrc,
+			  "an IPv4 group nobody uses");
+		FF_ASSERT(g->nsrc <= IGMP_MAX_SOURCES, "%u sources", g->nsrc);
+		for (unsigned k = 0; g->used && k < g->nsrc; k++)
+			FF_ASSERT(g->src_users[k], "a source nobody wants");
+		timers += g->used && timer_armed(&g->timer);
+	}
+	return timers;
+}
+
 /* Reassembly: see the theory of operation. Return: datagrams held */
 static unsigned ff_check_reass(struct ff *f, uint64_t *owned, size_t *bytes,
 			       size_t *heap)
@@ -883,8 +938,15 @@ static void ff_check_udp(struct ff *f, uint64_t *owned, size_t *bytes,
 	FF_ASSERT(ping_sock_count(f->s) == !!f->ps &&
 		  raw_sock_count(f->s) == !!f->rs, "ICMP sockets");
 	for (unsigned i = 0; i < f->nus; i++) {
+		unsigned groups = 0;
+
 		charged += ff_check_dq(udp_dgram(f->us[i]), &f->us_queued[i]);
 		*heap += f->udp_sock_size;
+		/* its multicast memberships (mcast.c), one allocation each */
+		for (const struct mc_member *m = mcast_members(udp_dgram(f->us[i]));
+		     m; m = m->next, groups++)
+			*heap += heap_cost(sizeof(*m));
+		FF_ASSERT(groups <= MC_MAX_MEMBERSHIPS, "%u memberships", groups);
 	}
 	if (f->ps) {
 		charged += ff_check_dq(ping_dgram(f->ps), &f->ps_queued);
@@ -926,7 +988,7 @@ static void ff_check_state(struct ff *f, uint64_t deadline)
 	incomplete = ff_check_neigh(f, &owned, &bytes, &heap, &qmax);
 	count = ff_check_reass(f, &owned, &bytes, &heap);
 	tcp_timers = ff_check_tcp(f, &heap);
-	v6_timers = ff_check_ipv6(f);
+	v6_timers = ff_check_ipv6(f) + ff_check_igmp(f);
 	ff_check_udp(f, &owned, &bytes, &heap);
 	FF_ASSERT(pool->live == owned && pool->in_use == bytes,
 		  "%llu pbufs (%zu bytes) live, %llu (%zu) owned",
@@ -1179,7 +1241,8 @@ static void ff_fix_ipv4(struct ff *f, uint8_t *fr, size_t len, uint8_t fix,
 
 		memcpy(ip + hlen + 8, f->last_out, q);
 	}
-	if ((fix & FIX_L4) && ip[9] == IP_PROTO_ICMP && tl >= hlen + 4) {
+	if ((fix & FIX_L4) && (ip[9] == IP_PROTO_ICMP ||
+				ip[9] == IP_PROTO_IGMP) && tl >= hlen + 4) {
 		put16(ip + hlen + 2, 0);
 		put16(ip + hlen + 2, ff_cksum(ip + hlen, tl - hlen));
 	}
@@ -1645,6 +1708,31 @@ static void ff_dgram_opt(struct ff *f, struct dgram *dg, uint8_t b)
 	FF_ASSERT(rc == 0 || rc == -EINVAL, "dgram_setopt: %d", rc);
 }
 
+/*
+ * A multicast membership change (arg low nibble 15): bits 4-5 pick one of
+ * four groups (224.0.0.1, 239.0.0.1-3), bit 6 joins (else leaves), bit 7
+ * does it for one source (FA_PEER).
+ */
+static void ff_membership(struct ff *f, struct dgram *dg, uint8_t b)
+{
+	static const uint32_t groups[4] = {
+		IPV4(224, 0, 0, 1), IPV4(239, 0, 0, 1), IPV4(239, 0, 0, 2),
+		IPV4(239, 0, 0, 3),
+	};
+	struct ip_addr g = ip4(groups[b >> 4 & 3]), src = ip4(f->addr[FA_PEER]);
+	bool join = b & 0x40;
+	int rc;
+
+	if (b & 0x80)
+		rc = mcast_source(dg, &g, STACK_IF_LINK, &src, join, f->now);
+	else if (join)
+		rc = mcast_join(dg, &g, STACK_IF_LINK, f->now);
+	else
+		rc = mcast_leave(dg, &g, STACK_IF_LINK, f->now);
+	FF_ASSERT(rc == 0 || rc == -EINVAL || rc == -EADDRINUSE ||
+		  rc == -EADDRNOTAVAIL || rc == -ENOBUFS, "membership: %d", rc);
+}
+
 /* A UDP socket for the host; the first teaches what one costs. */
 static void ff_udp_open(struct ff *f)
 {
@@ -1713,6 +1801,10 @@ static void ff_rec_udp(struct ff *f, const uint8_t *rec)
 		f->us_queued[i] = f->us_queued[f->nus];
 		break;
 	case FS_SETSOCKOPT:
+		if ((rec[1] & 0x0f) == 0x0f) {
+			ff_membership(f, udp_dgram(us), rec[1]);
+			break;
+		}
 		if (rec[1] & 8) {
 			ff_dgram_opt(f, udp_dgram(us), rec[1]);
 			break;

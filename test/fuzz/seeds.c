@@ -434,6 +434,50 @@ static void seeds_udp(void)
 }
 
 /*
+ * IGMP (fuzz_frames.c ff_membership()): the UDP socket joins 239.0.0.1,
+ * and 239.0.0.2 for FA_PEER only; IGMPv3, v2 and v1 queries to 224.0.0.1,
+ * a group-and-source query, a malformed one, datagrams to the groups;
+ * time for the answers and the compatibility modes; leaves and a close.
+ */
+static void seeds_igmp(void)
+{
+	uint8_t q[24] = { 0x11, 10, 0, 0, 0, 0, 0, 0, 2, 125, 0, 0 };
+	uint8_t gsq[20] = { 0x11, 10, 0, 0, 239, 0, 0, 2, 2, 125, 0, 2,
+			    192, 0, 2, 2, 192, 0, 2, 3 };
+
+	cfg_default();
+	sd.b[8] |= FT_UDP;
+	arp(1, 1, 0, ADDRS(FA_PEER, FA_OURS0));
+	sock(FS_SETSOCKOPT, 8, 0x5f);                      /* join 239.0.0.1 */
+	sock(FS_SETSOCKOPT, 8, 0xef);                      /* 239.0.0.2, peer */
+	advance(2, 20);
+	ip(FIX_IP, SEL_DST(3) | SEL_SRC(2), ADDRS(FA_GW, FA_MCAST), 2, NULL, 0,
+	   q, 12);                                         /* v3 general */
+	advance(2, 20);
+	ip(FIX_IP, SEL_DST(3) | SEL_SRC(2), ADDRS(FA_GW, FA_KEEP), 2, NULL, 0,
+	   gsq, 20);                                       /* group and source */
+	advance(2, 20);
+	ip(FIX_IP, SEL_DST(3) | SEL_SRC(2), ADDRS(FA_GW, FA_MCAST), 2, NULL, 0,
+	   q, 10);                                         /* no version */
+	ip(FIX_IP, SEL_DST(3) | SEL_SRC(2), ADDRS(FA_GW, FA_MCAST), 2, NULL, 0,
+	   q, 8);                                          /* v2 */
+	advance(2, 20);
+	sock(FS_SETSOCKOPT, 8, 0x1f);                      /* v2 leave */
+	advance(2, 200);
+	q[1] = 0;
+	ip(FIX_IP, SEL_DST(3) | SEL_SRC(2), ADDRS(FA_GW, FA_MCAST), 2, NULL, 0,
+	   q, 8);                                          /* v1 */
+	advance(3, 2);
+	sock(FS_SETSOCKOPT, 8, 0x5f);
+	udp(SEL_DST(3), ADDRS(FA_PEER, FA_KEEP), 53, 20);
+	sock(FS_SETSOCKOPT, 8, 0xaf);                      /* drop the source */
+	advance(3, 30);
+	sock(FS_CLOSE, 8, 0);
+	advance(3, 2);
+	save("fuzz_frames", "igmp");
+}
+
+/*
  * IP_RECVERR on the UDP socket, a ping socket and a raw ICMP socket: their
  * echo requests, an echo reply for the first identifier (1), errors
  * quoting what was sent last, the error queues drained.
@@ -1101,6 +1145,7 @@ int main(int argc, char **argv)
 	seeds_frames();
 	seeds_tcp();
 	seeds_udp();
+	seeds_igmp();
 	seeds_icmp();
 	seeds_ipv6();
 	seeds_ipv6_sockets();

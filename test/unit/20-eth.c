@@ -56,7 +56,8 @@ Test(eth, short_frame)
 Test(eth, not_for_us)
 {
 	static const uint8_t other[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x77 };
-	static const uint8_t mcast[ETH_ALEN] = { 0x01, 0, 0x5e, 0, 0, 1 };
+	/* a group not joined (all-hosts, 01:00:5e:00:00:01, always is) */
+	static const uint8_t mcast[ETH_ALEN] = { 0x01, 0, 0x5e, 1, 2, 3 };
 	uint8_t f[64] = { 0 };
 
 	th_eth(f, other, TH_PEER_MAC, ETH_P_IP);

@@ -172,7 +172,7 @@ Test(ipv4, martian_sources)
 Test(ipv4, not_for_us)
 {
 	static const uint32_t other[] = {
-		IPV4(192, 0, 2, 77), IPV4(198, 51, 100, 1), IPV4(224, 0, 0, 1),
+		IPV4(192, 0, 2, 77), IPV4(198, 51, 100, 1), IPV4(239, 1, 2, 3),
 		IPV4(192, 0, 3, 255),
 	};
 	static uint8_t f[128];
