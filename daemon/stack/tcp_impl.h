@@ -178,6 +178,9 @@ struct tcp_sock {
 	bool rack_reord : 1, rack_dsack_round_set : 1;
 	bool active : 1;                        /* we sent the first SYN */
 	bool rate_app_limited : 1;              /* rate_* sample was */
+	bool push : 1;                          /* TCP_NODELAY set: what cork
+						 * holds goes, once (Linux's
+						 * TCP_NAGLE_PUSH) */
 	uint64_t state_since;
 	/* a connection's addresses are of the family its segments have:
 	 * an AF_INET6 socket's IPv4 connection holds IPv4 ones (ip.h) */

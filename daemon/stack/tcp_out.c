@@ -581,14 +581,15 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
  * RFC 1122 4.2.3.4 (Nagle, RFC 896, and sender SWS avoidance): send if a
  * maximum-sized segment can go, or if all queued data fits and nothing is
  * unacknowledged (or TCP_NODELAY), or if it is at least half the largest
- * window the peer has offered. TCP_CORK holds everything short.
+ * window the peer has offered. TCP_CORK holds everything short, but for
+ * the push that setting TCP_NODELAY makes.
  */
 static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 			 uint32_t avail, bool fin, uint32_t mss)
 {
 	if (len >= mss || fin || sk->force)
 		return true;
-	if (sk->cork)
+	if (sk->cork && !sk->push)
 		return false;
 	if (len == avail && (sk->nodelay || sk->snd_nxt == sk->snd_una))
 		return true;

@@ -979,9 +979,15 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 		sk->linger = val;
 		return 0;
 	case TCP_OPT_NODELAY:
+		/* as Linux's do_tcp_setsockopt(): setting it pushes what
+		 * is queued, TCP_CORK or not (tcp_push_pending_frames()
+		 * with TCP_NAGLE_PUSH); the cork holds what comes after */
 		sk->nodelay = val != 0;
-		if (sk->nodelay)
+		if (sk->nodelay) {
+			sk->push = true;
 			tcp_output(sk);
+			sk->push = false;
+		}
 		return 0;
 	case TCP_OPT_CORK:
 		sk->cork = val != 0;

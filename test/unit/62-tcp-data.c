@@ -436,6 +436,35 @@ TH_TEST(tcp_data, nagle_nodelay_cork)
 	finish(l, c);
 }
 
+/* Linux's do_tcp_setsockopt(TCP_NODELAY): setting it pushes what TCP_CORK
+ * holds (TCP_NAGLE_PUSH), once: the cork stays and holds what follows */
+TH_TEST(tcp_data, nodelay_pushes_corked)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001), a;
+
+	d.wnd = TH_ANY;
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 1, T.now), 0);
+	cr_assert_eq(tcp_send(c, "ab", 2, T.now), 2);
+	th_expect_none();
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1, T.now), 0);
+	d.data = "ab";
+	d.len = 2;
+	th_expect(&d);
+	a = ack_seg(1001, iss + 3);
+	th_inject(&a);
+	/* still corked: a short write waits */
+	cr_assert_eq(tcp_send(c, "c", 1, T.now), 1);
+	th_expect_none();
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_CORK, 0, T.now), 0);
+	d.seq = iss + 3;
+	d.data = "c";
+	d.len = 1;
+	th_expect(&d);
+	finish(l, c);
+}
+
 /* RFC 7323 5.3: a segment with an older timestamp is dropped (and
  * acknowledged); ts_recent follows in-order segments. */
 TH_TEST(tcp_data, paws_drops_old_timestamp)
