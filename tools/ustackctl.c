@@ -1212,8 +1212,9 @@ static int cmd_kill(int argc, char **argv)
 
 static const char dns_usage[] =
 	"Usage: ustackctl dns [--json]\n"
-	"The DNS servers (RDNSS) and search domains (DNSSL) router\n"
-	"advertisements gave (RFC 8106), per interface, with the lifetime left.\n";
+	"The DNS servers and search domains the interface learned, with the\n"
+	"lifetime left: router advertisements' RDNSS and DNSSL (RFC 8106), then\n"
+	"the DHCP lease's servers (option 6) and domain (option 15).\n";
 
 static int cmd_dns(int argc, char **argv)
 {
@@ -1238,12 +1239,19 @@ static int cmd_dns(int argc, char **argv)
 		if (json)
 			printf(", \"%s\": [", search ? "search" : "servers");
 		for (unsigned i = 0; i < lr->count; i++) {
+			static const uint8_t v4mapped[12] = { [10] = 0xff,
+							      [11] = 0xff };
 			struct ustack_ip u = { .family = 6 };
 			const char *what;
 
 			if (d[i].search != search)
 				continue;
 			memcpy(u.addr, d[i].addr, 16);
+			/* DHCP's IPv4 servers come v4-mapped */
+			if (!memcmp(u.addr, v4mapped, 12)) {
+				u.family = 4;
+				memmove(u.addr, u.addr + 12, 4);
+			}
 			what = search ? d[i].name : ustack_ip_ntop(&u, ip);
 			if (json) {
 				printf("%s{\"%s\": ", first ? "" : ", ",
