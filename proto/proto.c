@@ -70,6 +70,7 @@ static const struct body_rule admin_rules[USTACK_MSG_ADMIN_MAX -
 			       sizeof(struct ustack_kill_reply), 0, 0 },
 	A(USTACK_MSG_DNS_LIST) = { 0, sizeof(struct ustack_list_reply),
 				   sizeof(struct ustack_dns), 1 },
+	A(USTACK_MSG_DHCP_LEASE) = { 0, sizeof(struct ustack_dhcp_lease), 0, 0 },
 #undef A
 };
 

@@ -49,6 +49,8 @@ enum ustack_admin_type {
 	USTACK_MSG_KILL,
 	/* req: -                  reply: list + struct ustack_dns[] */
 	USTACK_MSG_DNS_LIST,
+	/* req: -                  reply: struct ustack_dhcp_lease */
+	USTACK_MSG_DHCP_LEASE,
 	USTACK_MSG_ADMIN_MAX
 };
 
@@ -114,6 +116,7 @@ enum ustack_addr_state {
 };
 enum ustack_addr_origin {
 	USTACK_ADDR_STATIC, USTACK_ADDR_LINKLOCAL, USTACK_ADDR_SLAAC,
+	USTACK_ADDR_DHCP,
 };
 
 struct ustack_addr {
@@ -126,8 +129,9 @@ struct ustack_addr {
 	uint32_t valid_s;
 };
 
-/* A DNS server (RDNSS) or search domain (DNSSL) from a router
- * advertisement (RFC 8106) */
+/* A DNS server or search domain: a router advertisement's (RDNSS, DNSSL,
+ * RFC 8106), or the DHCP lease's (options 6 and 15; an IPv4 server is
+ * given IPv4-mapped, ::ffff:A.B.C.D) */
 struct ustack_dns {
 	uint8_t ifindex;        /* USTACK_IF_LINK */
 	uint8_t search;         /* 1: DNSSL, @name; 0: RDNSS, @addr */
@@ -135,6 +139,23 @@ struct ustack_dns {
 	uint32_t left_s;        /* lifetime left, seconds; 0xffffffff: forever */
 	uint8_t addr[16];       /* network order */
 	char name[256];         /* NUL-terminated */
+};
+
+/* The DHCP client and its lease (ustackctl addr) */
+struct ustack_dhcp_lease {
+	uint8_t enabled;        /* 0: no DHCP client; nothing else is set */
+	uint8_t bound;          /* the address is in force */
+	uint8_t prefix;
+	uint8_t ndns;
+	char state[16];         /* RFC 2131's: "bound", "renewing", ... */
+	uint8_t addr[4], server[4], router[4];   /* network order */
+	uint8_t dns[4][4];
+	uint32_t lease_s;       /* as granted; 0xffffffff: infinite */
+	uint32_t obtained_s;    /* seconds since it was obtained */
+	uint32_t t1_s, t2_s, expiry_s;   /* seconds left; 0xffffffff: never */
+	uint16_t mtu;           /* option 26, 0: none */
+	uint8_t pad[2];
+	char domain[256];
 };
 
 struct ustack_capture_reply {

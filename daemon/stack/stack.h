@@ -253,6 +253,7 @@ enum ifa6_origin {
 	IFA6_LINKLOCAL,         /* fe80::/64, made at start */
 	IFA6_STATIC,            /* --addr */
 	IFA6_SLAAC,             /* from a router advertisement's prefix */
+	IFA6_DHCP,              /* IPv4: a DHCP lease's (dhcp.c) */
 };
 
 struct stack_ifaddr {
