@@ -28,12 +28,13 @@ static unsigned dns_list_dhcp(const struct stack *s, uint64_t now,
 	left = l->expiry == UINT64_MAX ? UINT64_MAX :
 	       l->expiry > now ? l->expiry - now : 0;
 	for (unsigned i = 0; i <= l->ndns; i++) {
-		struct stack_dns *d = &out[n];
+		struct stack_dns *d;
 
 		if (i == l->ndns && !l->domain[0])
 			break;
 		if (n++ >= max)
 			continue;
+		d = &out[n - 1];
 		memset(d, 0, sizeof(*d));
 		d->ifindex = s->nif.index;
 		d->left = left;

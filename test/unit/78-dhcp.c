@@ -541,7 +541,11 @@ Test(dhcp, lease_t1_t2_expiry)
 	nr = stack_route_list(t.s, 0, rt, 8);
 	for (unsigned i = 0; i < nr && i < 8; i++)
 		cr_expect_neq(rt[i].origin, ROUTE_DHCP, "the route is gone");
-	cr_expect_eq(stack_dns_list(t.s, t.now, NULL, 0), 0);
+	{
+		struct stack_dns d[4];
+
+		cr_expect_eq(stack_dns_list(t.s, t.now, d, 4), 0);
+	}
 	/* and it starts over at once */
 	pop_dhcp(&t, eth_broadcast, &h, &m);
 	cr_expect_eq(m.type, DHCPDISCOVER);
