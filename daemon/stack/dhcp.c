@@ -623,7 +623,11 @@ static void dhcp_bind(struct stack *s, const struct dhcp_lease *l)
 	}
 	c->lease = *l;
 	dhcp_set_state(s, DHCP_BOUND);
-	dhcp_arm(s, l->t1);
+	/* an infinite lease (RFC 2131 3.3) is never renewed: no timer */
+	if (l->t1 == UINT64_MAX)
+		stack_disarm(s, &c->timer);
+	else
+		dhcp_arm(s, l->t1);
 	dhcp_notify(s);
 }
 

@@ -131,8 +131,10 @@ static void fd_check(struct fd *f, uint64_t deadline)
 	const struct stack *s = f->s;
 	const struct dhcp_client *c = &s->dhcp;
 
-	if ((c->state != DHCP_OFF) != timer_armed(&c->timer))
-		fd_fail("a state without its timer, or OFF with one");
+	bool forever = c->state == DHCP_BOUND && c->lease.t1 == UINT64_MAX;
+
+	if ((c->state != DHCP_OFF && !forever) != timer_armed(&c->timer))
+		fd_fail("a state without its timer, or OFF (or an infinite lease) with one");
 	if (c->bound != (c->state == DHCP_BOUND || c->state == DHCP_RENEWING ||
 			 c->state == DHCP_REBINDING))
 		fd_fail("bound in a state that holds no lease, or not");

@@ -857,3 +857,19 @@ Test(dhcp, off_leaves_port_68_alone)
 	cr_expect_eq(th_cnt(&t)->udp_rx_no_port_bcast, 1);
 	th_fini(&t);
 }
+
+/* RFC 2131 3.3: an infinite lease (0xffffffff) is never renewed */
+Test(dhcp, infinite_lease)
+{
+	struct th t;
+	struct stack_dhcp_info info;
+
+	dhcp_begin(&t);
+	run_to_bound(&t, 0xffffffffu);
+	cr_expect_eq(th_deadline(&t), STACK_NO_DEADLINE, "nothing armed");
+	stack_dhcp_info(t.s, t.now, &info);
+	cr_expect_eq(info.expiry_left, UINT64_MAX);
+	cr_expect_eq(info.t1_left, UINT64_MAX);
+	cr_expect(netif_has_addr(&t.s->nif, OFFERED));
+	th_fini(&t);
+}
