@@ -316,6 +316,7 @@ static int admin_addrs(struct admin *a, struct ctl_req *req)
 		[IFA6_STATIC] = USTACK_ADDR_STATIC,
 		[IFA6_LINKLOCAL] = USTACK_ADDR_LINKLOCAL,
 		[IFA6_SLAAC] = USTACK_ADDR_SLAAC,
+		[IFA6_DHCP] = USTACK_ADDR_DHCP,
 	};
 	struct daemon *d = a->d;
 	struct ustack_list_reply *lr = (void *)a->body;
@@ -367,6 +368,42 @@ static int admin_dns(struct admin *a, struct ctl_req *req)
 	lr->total = lr->count = n;
 	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
 			 a->body, sizeof(*lr) + n * sizeof(*out));
+}
+
+static uint32_t admin_secs(uint64_t ns)
+{
+	return ns == UINT64_MAX ? UINT32_MAX : (uint32_t)(ns / NSEC_PER_SEC);
+}
+
+/* ustackctl addr: the DHCP client's state and lease */
+static int admin_dhcp(struct admin *a, struct ctl_req *req)
+{
+	struct daemon *d = a->d;
+	struct ustack_dhcp_lease *out = (void *)a->body;
+	struct stack_dhcp_info in;
+
+	memset(out, 0, sizeof(*out));
+	if (stack_dhcp_info(d->stack, daemon_now(), &in) == 0) {
+		out->enabled = 1;
+		out->bound = in.bound;
+		out->prefix = in.prefix;
+		out->ndns = in.ndns;
+		snprintf(out->state, sizeof(out->state), "%s", in.state_name);
+		put32(out->addr, in.addr);
+		put32(out->server, in.server);
+		put32(out->router, in.router);
+		for (unsigned i = 0; i < in.ndns && i < 4; i++)
+			put32(out->dns[i], in.dns[i]);
+		out->lease_s = in.lease_s;
+		out->obtained_s = admin_secs(in.obtained_ago);
+		out->t1_s = admin_secs(in.t1_left);
+		out->t2_s = admin_secs(in.t2_left);
+		out->expiry_s = admin_secs(in.expiry_left);
+		out->mtu = in.mtu;
+		snprintf(out->domain, sizeof(out->domain), "%s", in.domain);
+	}
+	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,
+			 a->body, sizeof(*out));
 }
 
 static int admin_route_change(struct admin *a, struct ctl_req *req)
@@ -799,6 +836,8 @@ static int admin_handle(void *arg, struct ctl_req *req)
 		return admin_dns(a, req);
 	case USTACK_MSG_MADDR_LIST:
 		return admin_maddr(a, req);
+	case USTACK_MSG_DHCP_LEASE:
+		return admin_dhcp(a, req);
 	case USTACK_MSG_ROUTE_ADD:
 	case USTACK_MSG_ROUTE_DEL: {
 		int rc = admin_route_change(a, req);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ip.h"
 #include "log.h"
@@ -57,6 +58,16 @@ static const struct opt opts[] = {
 	  "attach to the existing interface IFNAME through libpcap", false },
 	{ "addr", T_ADDR, 0, 0, 0, 0, "ADDR/N",
 	  "an IPv4 (A.B.C.D/N, one needed) or IPv6 (X::Y/N) address; repeat for more, up to 8 of each", false },
+	{ "dhcp", T_BOOL, SOFF(dhcp), 0, 0, 0, NULL,
+	  "take an IPv4 address, router and DNS servers from DHCP; no --addr is needed then (default no)", false },
+	{ "dhcp-timeout", T_SECONDS, OFF(dhcp_timeout), 0, 0, 86400, "SECONDS",
+	  "with --dhcp, report ready once a lease is held or after this long, logged, trying on; 0: at once (default 30)", false },
+	{ "dhcp-arp-probes", T_UINT, SOFF(dhcp_arp_probes), sizeof(unsigned), 0, 10, "N",
+	  "RFC 5227 ARP probes of an offered address before it is used, 0: none (default 3)", false },
+	{ "dhcp-hostname", T_STR, SOFF(dhcp_hostname), SZ(stack.dhcp_hostname), 0, 0, "NAME",
+	  "host name sent to the DHCP server, option 12 (default: the host's name)", false },
+	{ "dhcp-lease-file", T_STR, OFF(dhcp_lease_file), SZ(dhcp_lease_file), 0, 0, "PATH",
+	  "the last lease, kept for INIT-REBOOT after a restart (default: ustackd-IFNAME.lease beside the control socket)", false },
 	{ "gateway", T_GATEWAY, SOFF(gateway), 0, 0, 0, "ADDR",
 	  "default router, IPv4 on one of our subnets or IPv6 (link-local too); one of each family", false },
 	{ "ipv6", T_YESNO, SOFF(ipv6), 0, 0, 0, "yes|no",
@@ -581,6 +592,7 @@ static void config_defaults(struct daemon_config *cfg)
 	cfg->socket_mem_per_uid = 1ul << 30;
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->offload = true;
+	cfg->dhcp_timeout = 30 * NSEC_PER_SEC;
 }
 
 enum { OPT_PRINT_CONFIG = 1000, OPT_TABLE = 2000 };
@@ -733,9 +745,28 @@ int config_finish(struct daemon_config *cfg, char *err, size_t errlen)
 	}
 	if (!*cfg->tap && !*cfg->pcap)
 		snprintf(cfg->tap, sizeof(cfg->tap), "ustack0");
-	if (cfg->stack.naddr == 0) {
-		snprintf(err, errlen, "no address: give --addr A.B.C.D/N");
+	if (cfg->stack.naddr == 0 && !cfg->stack.dhcp) {
+		snprintf(err, errlen, "no address: give --addr A.B.C.D/N, or --dhcp");
 		return -1;
+	}
+	if (cfg->stack.dhcp && !*cfg->stack.dhcp_hostname) {
+		char hn[256];
+
+		if (gethostname(hn, sizeof(hn)) == 0) {
+			hn[sizeof(hn) - 1] = '\0';
+			hn[strcspn(hn, ".")] = '\0';
+			snprintf(cfg->stack.dhcp_hostname,
+				 sizeof(cfg->stack.dhcp_hostname), "%s", hn);
+		}
+	}
+	if (cfg->stack.dhcp && !*cfg->dhcp_lease_file) {
+		const char *ifn = *cfg->tap ? cfg->tap : cfg->pcap;
+		const char *slash = strrchr(cfg->socket_path, '/');
+		int dirlen = slash ? (int)(slash - cfg->socket_path) : 1;
+
+		snprintf(cfg->dhcp_lease_file, sizeof(cfg->dhcp_lease_file),
+			 "%.*s/ustackd-%s.lease", dirlen,
+			 slash ? cfg->socket_path : ".", ifn);
 	}
 	if (!cfg->mac_set) {
 		const char *ifn = *cfg->tap ? cfg->tap : cfg->pcap;

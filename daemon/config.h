@@ -32,6 +32,8 @@ struct daemon_config {
 	bool print_config;
 	char user[64];
 	char admin_group[64];
+	uint64_t dhcp_timeout;  /* ns to wait for a lease before "ready" */
+	char dhcp_lease_file[PATH_MAX];
 };
 
 /* Called for each setting that differs; @live: applied without restart */

@@ -4,6 +4,7 @@
 #define USTACK_DAEMON_H
 
 #include <event2/event.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -37,6 +38,8 @@ struct daemon {
 	uint64_t now;
 	uint64_t armed;                 /* deadline the timer is set for */
 	int ready_fd;                   /* pipe to the waiting parent, or -1 */
+	bool waiting_lease;             /* --dhcp: not ready until a lease */
+	bool stopping;                  /* SIGTERM while waiting for it */
 	uint8_t rxbuf[LINK_FRAME_MAX];
 };
 

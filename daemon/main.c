@@ -117,7 +117,90 @@ static void host_tcp_event(void *ctx, struct tcp_sock *ts, unsigned events)
 		sock_tcp_event(d->socks, ts, events);
 }
 
+/*
+ * The DHCP lease across restarts (RFC 2131 3.2 INIT-REBOOT): a small text
+ * file, written whole (a temporary file renamed) each time the lease is
+ * put in force or renewed, removed when it is lost or released. The
+ * expiry is wall-clock time, since the engine's clock starts again with
+ * the process.
+ */
+static void lease_save(struct daemon *d, const struct stack_dhcp_info *in)
+{
+	const char *path = d->cfg.dhcp_lease_file;
+	char tmp[PATH_MAX + 8], a[16], sv[16];
+	struct timespec ts;
+	FILE *f;
+
+	if (!in->bound) {
+		if (unlink(path) && errno != ENOENT)
+			log_warn("dhcp: %s: %s", path, strerror(errno));
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		log_warn("dhcp: cannot keep the lease in %s: %s", tmp,
+			 strerror(errno));
+		return;
+	}
+	fprintf(f, "# ustackd DHCP lease, for INIT-REBOOT at the next start\n"
+		"addr = %s/%u\nserver = %s\nexpires = %lld\n",
+		ipv4_ntop(in->addr, a), in->prefix, ipv4_ntop(in->server, sv),
+		in->expiry_left == UINT64_MAX ? -1LL :
+		(long long)(ts.tv_sec + (time_t)(in->expiry_left / NSEC_PER_SEC)));
+	if (fclose(f) || rename(tmp, path)) {
+		log_warn("dhcp: cannot keep the lease in %s: %s", path,
+			 strerror(errno));
+		unlink(tmp);
+	}
+}
+
+/* The last lease, if it has not expired: the engine asks for it first */
+static void lease_load(struct daemon *d)
+{
+	const char *path = d->cfg.dhcp_lease_file;
+	char line[256], a[64] = "";
+	long long expires = 0;
+	struct timespec ts;
+	uint32_t addr;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "addr = %63[0-9.]", a) == 1)
+			continue;
+		sscanf(line, "expires = %lld", &expires);
+	}
+	fclose(f);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ipv4_pton(a, &addr) || (expires != -1 && expires <= ts.tv_sec)) {
+		log_info("dhcp: %s: no lease still valid", path);
+		return;
+	}
+	log_info("dhcp: asking for the last lease, %s (INIT-REBOOT)", a);
+	stack_dhcp_reboot(d->stack, addr);
+}
+
+static void host_dhcp_event(void *ctx, const struct stack_dhcp_info *in)
+{
+	struct daemon *d = ctx;
+	char a[16];
+
+	lease_save(d, in);
+	if (in->bound) {
+		notify_send("STATUS=DHCP %s: %s/%u", in->state_name,
+			    ipv4_ntop(in->addr, a), in->prefix);
+		if (d->waiting_lease)
+			event_base_loopbreak(d->base);
+	} else {
+		notify_send("STATUS=DHCP: no lease (%s)", in->state_name);
+	}
+}
+
 static const struct stack_ops host_ops = {
+	.dhcp_event = host_dhcp_event,
 	.dgram_event = host_dgram_event,
 	.sock_event = host_tcp_event,
 	.link_output = host_link_output,
@@ -388,6 +471,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 
 	(void)what;
+	if (sig == SIGHUP && d->waiting_lease) {
+		log_info("SIGHUP: ignored while waiting for a DHCP lease");
+		return;
+	}
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: reloading the configuration");
 		d->now = daemon_now();
@@ -395,6 +482,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("%s: shutting down", strsignal((int)sig));
+	d->stopping = true;
 	event_base_loopbreak(d->base);
 }
 
@@ -611,11 +699,68 @@ static void announce_ready(struct daemon *d)
 	d->ready_fd = -1;
 }
 
+/* Our first IPv4 address: the configured one, or the lease's */
+static void first_addr(struct daemon *d, uint32_t *addr, unsigned *prefix)
+{
+	struct stack_dhcp_info in;
+
+	*addr = d->cfg.stack.addr[0].addr;
+	*prefix = d->cfg.stack.addr[0].prefix;
+	if (d->cfg.stack.naddr == 0 &&
+	    stack_dhcp_info(d->stack, d->now, &in) == 0 && in.bound) {
+		*addr = in.addr;
+		*prefix = in.prefix;
+	}
+}
+
+static void on_lease_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("dhcp: no lease after %llu s: ready without one, still trying",
+		 (unsigned long long)(d->cfg.dhcp_timeout / NSEC_PER_SEC));
+	event_base_loopbreak(d->base);
+}
+
+/*
+ * --dhcp: the control socket appears (and systemd hears READY) once a
+ * lease is held, or after dhcp-timeout; until then the loop runs only the
+ * link, the engine's timers and the signals.
+ */
+static void wait_for_lease(struct daemon *d)
+{
+	struct timeval tv = { (time_t)(d->cfg.dhcp_timeout / NSEC_PER_SEC),
+			      (suseconds_t)(d->cfg.dhcp_timeout % NSEC_PER_SEC / 1000) };
+	struct stack_dhcp_info in;
+	struct event *ev;
+
+	if (!d->cfg.stack.dhcp || !d->cfg.dhcp_timeout ||
+	    (stack_dhcp_info(d->stack, d->now, &in) == 0 && in.bound))
+		return;
+	ev = evtimer_new(d->base, on_lease_timeout, d);
+	if (!ev || evtimer_add(ev, &tv)) {
+		log_warn("dhcp: cannot wait for a lease; ready at once");
+		if (ev)
+			event_free(ev);
+		return;
+	}
+	log_info("dhcp: waiting up to %llu s for a lease",
+		 (unsigned long long)(d->cfg.dhcp_timeout / NSEC_PER_SEC));
+	d->waiting_lease = true;
+	event_base_dispatch(d->base);
+	d->waiting_lease = false;
+	event_free(ev);
+}
+
 static int setup(struct daemon *d)
 {
 	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	char err[512], mac[18], ip[16];
 	gid_t sock_gid;
+	uint32_t a0;
+	unsigned p0;
 	int rc;
 
 	if (*d->cfg.pcap)
@@ -673,8 +818,13 @@ static int setup(struct daemon *d)
 		}
 	}
 	d->armed = STACK_NO_DEADLINE;
+	if (d->cfg.stack.dhcp)
+		lease_load(d);
 	stack_start(d->stack, d->now);
 	daemon_settle(d);
+	wait_for_lease(d);
+	if (d->stopping)
+		return 0;
 	d->ctl = ctl_open(d->base, d->cfg.socket_path, d->cfg.socket_mode,
 			  err, sizeof(err));
 	if (!d->ctl) {
@@ -715,17 +865,28 @@ static int setup(struct daemon *d)
 		log_info("running as user %s (uid %u), without capabilities",
 			 d->cfg.user, (unsigned)d->user.uid);
 	}
-	log_info("ready: %s %s%s, %s/%u, mac %s, mtu %u, control socket %s",
+	first_addr(d, &a0, &p0);
+	log_info("ready: %s %s%s, %s/%u%s, mac %s, mtu %u, control socket %s",
 		 d->link.kind, d->link.name, d->link.created ? " (created)" : "",
-		 ipv4_ntop(d->cfg.stack.addr[0].addr, ip),
-		 d->cfg.stack.addr[0].prefix, mac_ntop(d->cfg.stack.mac, mac),
-		 d->cfg.stack.mtu, d->cfg.socket_path);
+		 ipv4_ntop(a0, ip), p0, d->cfg.stack.dhcp ? " (dhcp)" : "",
+		 mac_ntop(d->cfg.stack.mac, mac), d->cfg.stack.mtu,
+		 d->cfg.socket_path);
 	return 0;
 }
 
 static void teardown(struct daemon *d)
 {
 	notify_send("STOPPING=1");
+	/* RFC 2131 4.4.6: the lease goes back to the server before we do */
+	if (d->stack && d->cfg.stack.dhcp) {
+		d->now = daemon_now();
+		if (stack_dhcp_release(d->stack, d->now) == 0)
+			log_info("dhcp: lease released");
+		if (d->imp)
+			impair_drain_all(d);
+		if (d->cap)
+			capture_flush(d->cap);
+	}
 	if (d->watchdog_ev)
 		event_free(d->watchdog_ev);
 	if (d->trim_ev)
@@ -759,11 +920,13 @@ static void announce_service(struct daemon *d)
 {
 	uint64_t usec = notify_watchdog_usec();
 	char ip[16];
+	uint32_t a0;
+	unsigned p0;
 
+	first_addr(d, &a0, &p0);
 	notify_send("READY=1\nMAINPID=%d\nSTATUS=serving on %s %s, %s/%u",
 		    (int)getpid(), d->link.kind, d->link.name,
-		    ipv4_ntop(d->cfg.stack.addr[0].addr, ip),
-		    d->cfg.stack.addr[0].prefix);
+		    ipv4_ntop(a0, ip), p0);
 	if (usec) {
 		/* the only periodic wake-up, and only when systemd asks */
 		struct timeval tv = { (time_t)(usec / 2 / 1000000),
@@ -809,7 +972,7 @@ int main(int argc, char **argv)
 	if (notify_init() < 0)
 		log_warn("NOTIFY_SOCKET is not a usable socket path; not notifying");
 	rc = setup(&d);
-	if (rc == 0) {
+	if (rc == 0 && !d.stopping) {
 		announce_service(&d);
 		if (!d.cfg.foreground) {
 			announce_ready(&d);

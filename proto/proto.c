@@ -71,6 +71,7 @@ static const struct body_rule admin_rules[USTACK_MSG_ADMIN_MAX -
 	A(USTACK_MSG_DNS_LIST) = { 0, sizeof(struct ustack_list_reply),
 				   sizeof(struct ustack_dns), 1 },
 	A(USTACK_MSG_MADDR_LIST) = LIST(struct ustack_maddr),
+	A(USTACK_MSG_DHCP_LEASE) = { 0, sizeof(struct ustack_dhcp_lease), 0, 0 },
 #undef A
 };
 

@@ -52,6 +52,8 @@ enum ustack_admin_type {
 	/* req: ustack_list_req    reply: list + struct ustack_maddr[]: the
 	 * link's groups, then each socket's memberships */
 	USTACK_MSG_MADDR_LIST,
+	/* req: -                  reply: struct ustack_dhcp_lease */
+	USTACK_MSG_DHCP_LEASE,
 	USTACK_MSG_ADMIN_MAX
 };
 
@@ -117,6 +119,7 @@ enum ustack_addr_state {
 };
 enum ustack_addr_origin {
 	USTACK_ADDR_STATIC, USTACK_ADDR_LINKLOCAL, USTACK_ADDR_SLAAC,
+	USTACK_ADDR_DHCP,
 };
 
 struct ustack_addr {
@@ -129,8 +132,9 @@ struct ustack_addr {
 	uint32_t valid_s;
 };
 
-/* A DNS server (RDNSS) or search domain (DNSSL) from a router
- * advertisement (RFC 8106) */
+/* A DNS server or search domain: a router advertisement's (RDNSS, DNSSL,
+ * RFC 8106), or the DHCP lease's (options 6 and 15; an IPv4 server is
+ * given IPv4-mapped, ::ffff:A.B.C.D) */
 struct ustack_dns {
 	uint8_t ifindex;        /* USTACK_IF_LINK */
 	uint8_t search;         /* 1: DNSSL, @name; 0: RDNSS, @addr */
@@ -154,6 +158,23 @@ struct ustack_maddr {
 	uint32_t uid;
 	char comm[16];
 	uint8_t src[USTACK_MADDR_SOURCES][4];   /* network order */
+};
+
+/* The DHCP client and its lease (ustackctl addr) */
+struct ustack_dhcp_lease {
+	uint8_t enabled;        /* 0: no DHCP client; nothing else is set */
+	uint8_t bound;          /* the address is in force */
+	uint8_t prefix;
+	uint8_t ndns;
+	char state[16];         /* RFC 2131's: "bound", "renewing", ... */
+	uint8_t addr[4], server[4], router[4];   /* network order */
+	uint8_t dns[4][4];
+	uint32_t lease_s;       /* as granted; 0xffffffff: infinite */
+	uint32_t obtained_s;    /* seconds since it was obtained */
+	uint32_t t1_s, t2_s, expiry_s;   /* seconds left; 0xffffffff: never */
+	uint16_t mtu;           /* option 26, 0: none */
+	uint8_t pad[2];
+	char domain[256];
 };
 
 struct ustack_capture_reply {

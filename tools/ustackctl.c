@@ -504,8 +504,11 @@ static const char addr_usage[] =
 	"own loopback (lo), fixed, then the link's, IPv4 and IPv6. An IPv6\n"
 	"address shows its state (tentative while duplicate address detection\n"
 	"runs, preferred, deprecated, duplicate), its origin (static, link-local,\n"
-	"slaac) and its preferred and valid lifetimes. add and del (of the\n"
-	"link's) need root or the admin group.\n";
+	"slaac, dhcp) and its preferred and valid lifetimes. add and del (of the\n"
+	"link's) need root or the admin group. With a DHCP client (ustackd\n"
+	"--dhcp), its state and lease follow: address, server, router, DNS\n"
+	"servers, when it was obtained, and the time left to T1 (renewal), T2\n"
+	"(rebinding) and expiry.\n";
 
 static const char *addr_state_str(uint8_t st)
 {
@@ -518,7 +521,8 @@ static const char *addr_state_str(uint8_t st)
 static const char *addr_origin_str(uint8_t o)
 {
 	return o == USTACK_ADDR_LINKLOCAL ? "link-local" :
-	       o == USTACK_ADDR_SLAAC ? "slaac" : "static";
+	       o == USTACK_ADDR_SLAAC ? "slaac" :
+	       o == USTACK_ADDR_DHCP ? "dhcp" : "static";
 }
 
 /* "forever" or seconds, for a lifetime */
@@ -532,8 +536,10 @@ static const char *lifetime_str(uint32_t sec, char *buf, size_t len)
 }
 
 /* --json: every address with its details, then the same by interface */
+static void dhcp_json(const struct ustack_dhcp_lease *l);
+
 static void addr_json(const struct ustack_addr *ad, unsigned n,
-		      const char *link)
+		      const char *link, const struct ustack_dhcp_lease *l)
 {
 	char ip[IP_STRLEN], buf[IP_STRLEN + 5];
 
@@ -569,7 +575,91 @@ static void addr_json(const struct ustack_addr *ad, unsigned n,
 		}
 		printf("]}");
 	}
-	printf("]}\n");
+	printf("]");
+	if (l)
+		dhcp_json(l);
+	printf("}\n");
+}
+
+/* "never" or seconds, for a time left */
+static long long secs_json(uint32_t s)
+{
+	return s == UINT32_MAX ? -1LL : (long long)s;
+}
+
+static char *lease_ip(const uint8_t a[4], char *buf)
+{
+	struct ustack_ip u = { .family = 4 };
+
+	memcpy(u.addr, a, 4);
+	return ustack_ip_ntop(&u, buf);
+}
+
+/* , "dhcp": {...}: the client and its lease, times in seconds (-1: never) */
+static void dhcp_json(const struct ustack_dhcp_lease *l)
+{
+	char ip[IP_STRLEN];
+
+	printf(", \"dhcp\": {\"state\": ");
+	json_str(l->state);
+	printf(", \"bound\": %s", l->bound ? "true" : "false");
+	if (l->bound) {
+		printf(", \"addr\": \"%s\", \"prefix\": %u",
+		       lease_ip(l->addr, ip), l->prefix);
+		printf(", \"server\": \"%s\"", lease_ip(l->server, ip));
+		if (get32(l->router))
+			printf(", \"router\": \"%s\"", lease_ip(l->router, ip));
+		printf(", \"dns\": [");
+		for (unsigned i = 0; i < l->ndns && i < 4; i++)
+			printf("%s\"%s\"", i ? ", " : "", lease_ip(l->dns[i], ip));
+		printf("], \"domain\": ");
+		json_str(l->domain);
+		printf(", \"mtu\": %u, \"lease_s\": %lld, \"obtained_s_ago\": %u, "
+		       "\"t1_s\": %lld, \"t2_s\": %lld, \"expiry_s\": %lld",
+		       l->mtu, secs_json(l->lease_s), l->obtained_s,
+		       secs_json(l->t1_s), secs_json(l->t2_s),
+		       secs_json(l->expiry_s));
+	}
+	printf("}");
+}
+
+static void dhcp_text(const struct ustack_dhcp_lease *l)
+{
+	char ip[IP_STRLEN], sv[IP_STRLEN], a[16], b[16], c[16];
+
+	printf("\nDHCP %s", l->state);
+	if (!l->bound) {
+		printf(" (no lease)\n");
+		return;
+	}
+	printf(": %s/%u from server %s, obtained %us ago, lease %s\n",
+	       lease_ip(l->addr, ip), l->prefix, lease_ip(l->server, sv),
+	       l->obtained_s, lifetime_str(l->lease_s, a, sizeof(a)));
+	printf("  T1 (renew) in %s, T2 (rebind) in %s, expires in %s\n",
+	       lifetime_str(l->t1_s, a, sizeof(a)),
+	       lifetime_str(l->t2_s, b, sizeof(b)),
+	       lifetime_str(l->expiry_s, c, sizeof(c)));
+	if (get32(l->router))
+		printf("  router %s\n", lease_ip(l->router, ip));
+	for (unsigned i = 0; i < l->ndns && i < 4; i++)
+		printf("  dns %s\n", lease_ip(l->dns[i], ip));
+	if (l->domain[0])
+		printf("  domain %s\n", l->domain);
+	if (l->mtu)
+		printf("  mtu %u\n", l->mtu);
+}
+
+/* The DHCP lease, or NULL: no client, or a daemon that does not know */
+static const struct ustack_dhcp_lease *dhcp_lease_get(void)
+{
+	const void *body;
+	size_t blen;
+
+	send_req(USTACK_MSG_DHCP_LEASE, NULL, 0, -1);
+	if (recv_reply(USTACK_MSG_DHCP_LEASE, &body, &blen) < 0 ||
+	    blen < sizeof(struct ustack_dhcp_lease))
+		return NULL;
+	return ((const struct ustack_dhcp_lease *)body)->enabled ? body : NULL;
 }
 
 static int addr_show(void)
@@ -577,17 +667,29 @@ static int addr_show(void)
 	const struct ustack_list_reply *lr;
 	const struct ustack_addr *ad;
 	char link[64], ip[IP_STRLEN], buf[IP_STRLEN + 5], p[16], v[16];
+	const struct ustack_dhcp_lease *l;
+	unsigned lr_count;
 
 	link_name(link, sizeof(link));
 	lr = call(USTACK_MSG_ADDR_LIST, NULL, 0, -1, NULL, "addr");
 	ad = (const void *)(lr + 1);
+	{
+		/* the next request reuses the reply buffer: copy first */
+		static struct ustack_addr copy[64];
+		unsigned n = lr->count < 64 ? lr->count : 64;
+
+		memcpy(copy, ad, n * sizeof(*ad));
+		ad = copy;
+		lr_count = n;
+	}
+	l = dhcp_lease_get();
 	if (json) {
-		addr_json(ad, lr->count, link);
+		addr_json(ad, lr_count, link, l);
 		return EXIT_OK;
 	}
 	printf("%-44s %-6s %-10s %-10s %10s %10s\n", "ADDRESS", "DEV", "STATE",
 	       "ORIGIN", "PREFERRED", "VALID");
-	for (unsigned i = 0; i < lr->count; i++) {
+	for (unsigned i = 0; i < lr_count; i++) {
 		snprintf(buf, sizeof(buf), "%s/%u", ustack_ip_ntop(&ad[i].addr, ip),
 			 ad[i].prefix);
 		printf("%-44s %-6s %-10s %-10s %10s %10s\n", buf,
@@ -596,6 +698,8 @@ static int addr_show(void)
 		       lifetime_str(ad[i].preferred_s, p, sizeof(p)),
 		       lifetime_str(ad[i].valid_s, v, sizeof(v)));
 	}
+	if (l)
+		dhcp_text(l);
 	return EXIT_OK;
 }
 
@@ -1212,8 +1316,9 @@ static int cmd_kill(int argc, char **argv)
 
 static const char dns_usage[] =
 	"Usage: ustackctl dns [--json]\n"
-	"The DNS servers (RDNSS) and search domains (DNSSL) router\n"
-	"advertisements gave (RFC 8106), per interface, with the lifetime left.\n";
+	"The DNS servers and search domains the interface learned, with the\n"
+	"lifetime left: router advertisements' RDNSS and DNSSL (RFC 8106), then\n"
+	"the DHCP lease's servers (option 6) and domain (option 15).\n";
 
 static int cmd_dns(int argc, char **argv)
 {
@@ -1238,12 +1343,19 @@ static int cmd_dns(int argc, char **argv)
 		if (json)
 			printf(", \"%s\": [", search ? "search" : "servers");
 		for (unsigned i = 0; i < lr->count; i++) {
+			static const uint8_t v4mapped[12] = { [10] = 0xff,
+							      [11] = 0xff };
 			struct ustack_ip u = { .family = 6 };
 			const char *what;
 
 			if (d[i].search != search)
 				continue;
 			memcpy(u.addr, d[i].addr, 16);
+			/* DHCP's IPv4 servers come v4-mapped */
+			if (!memcmp(u.addr, v4mapped, 12)) {
+				u.family = 4;
+				memmove(u.addr, u.addr + 12, 4);
+			}
 			what = search ? d[i].name : ustack_ip_ntop(&u, ip);
 			if (json) {
 				printf("%s{\"%s\": ", first ? "" : ", ",
@@ -1410,7 +1522,7 @@ static const struct command {
 	{ "neigh", cmd_neigh, "the neighbour cache (ARP, IPv6 ND)" },
 	{ "route", cmd_route, "show, add, del routes" },
 	{ "addr", cmd_addr, "show, add, del addresses" },
-	{ "dns", cmd_dns, "DNS servers and domains router advertisements gave" },
+	{ "dns", cmd_dns, "DNS servers and domains: router advertisements', DHCP's" },
 	{ "maddr", cmd_maddr, "multicast groups joined, and by whom" },
 	{ "config", cmd_config, "the running configuration" },
 	{ "capture", cmd_capture, "start FILE | stop: pcap of everything on the link" },

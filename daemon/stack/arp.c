@@ -185,6 +185,8 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		CNT(s, arp_rx_bad_sender);
 		goto out;
 	}
+	/* a DHCP client probing an offered address hears everything */
+	dhcp_arp_input(s, a.op, a.sha, a.spa, a.tpa);
 	if (a.spa && netif_has_addr(nif, a.spa)) {
 		/* Someone else claims our address: keep it, and say so. */
 		if (memcmp(a.sha, nif->mac, ETH_ALEN)) {
@@ -254,4 +256,17 @@ void arp_announce_one(struct stack *s, struct netif *nif, uint32_t addr)
 {
 	CNT(s, arp_tx_announce);
 	arp_send(s, nif, ARP_OP_REQUEST, eth_broadcast, zero_mac, addr, addr);
+}
+
+/**
+ * arp_probe() - an ARP probe for @addr (RFC 5227 2.1.1): a request from
+ * the sender address 0.0.0.0, broadcast
+ * @s: the stack
+ * @nif: interface to probe on
+ * @addr: the address we would take
+ */
+void arp_probe(struct stack *s, struct netif *nif, uint32_t addr)
+{
+	CNT(s, arp_tx_requests);
+	arp_send(s, nif, ARP_OP_REQUEST, eth_broadcast, zero_mac, 0, addr);
 }

@@ -35,6 +35,7 @@ void arp_input(struct stack *s, struct netif *nif, struct pbuf *p);
 int arp_output(struct stack *s, struct netif *nif, uint32_t nexthop,
 	       struct pbuf *p);
 void arp_announce(struct stack *s, struct netif *nif);
+void arp_probe(struct stack *s, struct netif *nif, uint32_t addr);
 void arp_announce_one(struct stack *s, struct netif *nif, uint32_t addr);
 
 #endif

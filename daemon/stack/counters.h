@@ -179,6 +179,7 @@
 	X(icmp, tx_ratelimited, "ICMP errors not sent: rate limit")           \
 	X(icmp, tx_err, "ICMP messages that could not be sent")                 \
 	X(tcp, terminated, "connections aborted from outside (ustackctl kill)") \
+	X(tcp, addr_gone_resets, "connections reset: their address went (DHCP lease lost)") \
 	X(tcp, rx, "TCP segments received")                                   \
 	X(tcp, rx_short, "dropped: TCP segment truncated or bad data offset")  \
 	X(tcp, rx_bad_cksum, "dropped: TCP checksum wrong")                   \
@@ -287,7 +288,35 @@
 	X(raw, rx_delivered, "copies queued on raw sockets")                  \
 	X(raw, rx_filtered, "copies not queued: ICMP_FILTER")                 \
 	X(raw, rx_rcvbuf, "dropped: raw socket receive buffer full")          \
-	X(raw, rx_nomem, "dropped: no buffer for a raw socket's copy")
+	X(raw, rx_nomem, "dropped: no buffer for a raw socket's copy")        \
+	X(dhcp, rx, "DHCP messages to the client (port 67 to 68)")            \
+	X(dhcp, rx_short, "dropped: DHCP message truncated (shorter than 240 bytes)") \
+	X(dhcp, rx_bad_cookie, "dropped: DHCP magic cookie missing")          \
+	X(dhcp, rx_bad_option, "dropped: DHCP option past the end or of a wrong length") \
+	X(dhcp, rx_no_type, "dropped: DHCP message type missing or unknown")  \
+	X(dhcp, rx_not_reply, "dropped: not a BOOTREPLY for Ethernet")        \
+	X(dhcp, rx_bad_chaddr, "dropped: DHCP reply for another client's MAC") \
+	X(dhcp, rx_bad_xid, "dropped: DHCP reply with a transaction id not ours") \
+	X(dhcp, rx_unexpected, "dropped: DHCP reply of a type not expected in this state") \
+	X(dhcp, rx_other_server, "dropped: reply from a server we did not choose") \
+	X(dhcp, rx_bad_yiaddr, "dropped: OFFER or ACK with an unusable address") \
+	X(dhcp, rx_no_server_id, "dropped: OFFER without a server identifier") \
+	X(dhcp, rx_no_lease, "dropped: ACK without a lease time")             \
+	X(dhcp, rx_offer, "DHCP offers taken")                                \
+	X(dhcp, rx_ack, "DHCP ACKs taken")                                    \
+	X(dhcp, rx_nak, "DHCP NAKs (the lease or request refused)")           \
+	X(dhcp, tx_discover, "DHCPDISCOVERs sent")                            \
+	X(dhcp, tx_request, "DHCPREQUESTs sent")                              \
+	X(dhcp, tx_decline, "DHCPDECLINEs sent (an offered address in use)")  \
+	X(dhcp, tx_release, "DHCPRELEASEs sent")                              \
+	X(dhcp, tx_nomem, "DHCP messages not sent: no buffer")                \
+	X(dhcp, retrans, "DISCOVERs and REQUESTs sent again (no answer)")     \
+	X(dhcp, request_timeouts, "REQUESTs unanswered: back to DISCOVER")   \
+	X(dhcp, conflicts, "offered addresses another host answered for (RFC 5227)") \
+	X(dhcp, leases, "leases put in force (address added)")               \
+	X(dhcp, renewals, "renewals started at T1")                           \
+	X(dhcp, rebinds, "rebindings started at T2")                          \
+	X(dhcp, expired, "leases expired: the address taken away")
 
 struct stack_counters {
 #define X(group, name, desc) uint64_t group##_##name;

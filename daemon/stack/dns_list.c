@@ -8,11 +8,46 @@
  * read: an entry past its time is not shown, and the next RA replaces it).
  * This only reads them out, recursive servers first.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "addrconf.h"
 #include "stack.h"
 #include "stack_impl.h"
+
+/* What the DHCP lease gave (option 6 servers, option 15 domain), for its
+ * time: after the router advertisements' */
+static unsigned dns_list_dhcp(const struct stack *s, uint64_t now,
+			      struct stack_dns *out, unsigned max, unsigned n)
+{
+	const struct dhcp_lease *l = &s->dhcp.lease;
+	uint64_t left;
+
+	if (!s->dhcp.bound)
+		return n;
+	left = l->expiry == UINT64_MAX ? UINT64_MAX :
+	       l->expiry > now ? l->expiry - now : 0;
+	for (unsigned i = 0; i <= l->ndns; i++) {
+		struct stack_dns *d;
+
+		if (i == l->ndns && !l->domain[0])
+			break;
+		if (n++ >= max)
+			continue;
+		d = &out[n - 1];
+		memset(d, 0, sizeof(*d));
+		d->ifindex = s->nif.index;
+		d->left = left;
+		if (i < l->ndns) {
+			d->addr[10] = d->addr[11] = 0xff;  /* v4-mapped */
+			put32(d->addr + 12, l->dns[i]);
+		} else {
+			d->search = true;
+			snprintf(d->name, sizeof(d->name), "%s", l->domain);
+		}
+	}
+	return n;
+}
 
 /**
  * stack_dns_list() - the link's RDNSS servers, then its DNSSL domains
@@ -49,5 +84,6 @@ unsigned stack_dns_list(const struct stack *s, uint64_t now,
 				  tab[i].until - now;
 		}
 	}
+	n = dns_list_dhcp(s, now, out, max, n);
 	return n;
 }

@@ -92,7 +92,7 @@ void eth_input(struct stack *s, struct netif *nif, struct pbuf *p)
 		arp_input(s, nif, p);
 		return;
 	case ETH_P_IP:
-		ipv4_input(s, nif, p, bcast);
+		ipv4_input(s, nif, p, bcast, h.src);
 		return;
 	case ETH_P_IPV6:
 		ipv6_input(s, nif, p, bcast);

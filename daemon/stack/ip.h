@@ -164,6 +164,8 @@ struct ip_rx {
 	bool l2_bcast;          /* came to a link broadcast/multicast address */
 	bool to_bcast;          /* IP destination is broadcast or multicast */
 	unsigned ifindex;
+	uint8_t l2_src[ETH_ALEN];/* the frame's source MAC (IPv4 from the link,
+				  * not reassembled), else zero */
 };
 
 /* What a transport asks of a network layer's output */
@@ -218,6 +220,8 @@ struct ip_proto {
 	void (*error)(struct stack *s, const struct ip_err *e);
 	/* the link layer gave up resolving @nexthop; may be NULL */
 	void (*unreachable)(struct stack *s, const struct ip_addr *nexthop);
+	/* @addr is leaving the interface (a DHCP lease lost); may be NULL */
+	void (*addr_gone)(struct stack *s, const struct ip_addr *addr);
 };
 
 #define IP_PROTO_MAX 256

@@ -81,7 +81,7 @@ void ip_loop_drain(struct stack *s)
 		if (p->data[0] >> 4 == 6)
 			ipv6_input(s, &s->lo, p, false);
 		else
-			ipv4_input(s, &s->lo, p, false);
+			ipv4_input(s, &s->lo, p, false, NULL);
 	}
 	s->loop_draining = false;
 }

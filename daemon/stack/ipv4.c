@@ -180,9 +180,10 @@ static void ipv4_rx_fill(struct ip_rx *rx, const struct ipv4_hdr *h,
  * @nif: interface it came in on
  * @p: the datagram, data at the IPv4 header
  * @l2_bcast: it was sent to the Ethernet broadcast address
+ * @l2_src: the frame's source MAC, or NULL (the loopback)
  */
 void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
-		bool l2_bcast)
+		bool l2_bcast, const uint8_t *l2_src)
 {
 	struct ip_rx rx = { .l2_bcast = l2_bcast, .ifindex = nif->index };
 	struct ipv4_hdr h;
@@ -233,10 +234,13 @@ void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
 		p = reass_input(s, p, &f);
 		if (!p)
 			return;
+		l2_src = NULL;
 		/* the reassembled datagram was validated piece by piece */
 		ipv4_parse(p->data, p->len, &h);
 	}
 	ipv4_rx_fill(&rx, &h, p->data);
+	if (l2_src)
+		memcpy(rx.l2_src, l2_src, ETH_ALEN);
 	pbuf_pull(p, h.hlen);
 	ipv4_deliver(s, p, &rx);
 	return;

@@ -60,7 +60,7 @@ struct stack;
 struct netif;
 struct ip_tx;
 void ipv4_input(struct stack *s, struct netif *nif, struct pbuf *p,
-		bool l2_bcast);
+		bool l2_bcast, const uint8_t *l2_src);
 int ipv4_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx);
 
 #include "reass.h"

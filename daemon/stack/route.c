@@ -386,16 +386,24 @@ unsigned stack_addr_list(const struct stack *s, uint64_t now,
 	unsigned n = 0;
 
 	for (unsigned k = 0; k < 2; k++) {
-		for (unsigned i = 0; i < ifs[k]->naddr; i++, n++)
+		for (unsigned i = 0; i < ifs[k]->naddr; i++, n++) {
+			bool leased = k == 1 && s->dhcp.bound &&
+				      s->dhcp.lease.addr == ifs[k]->addr[i].addr;
+			uint64_t left = !leased ||
+					s->dhcp.lease.expiry == UINT64_MAX ?
+					UINT64_MAX : s->dhcp.lease.expiry > now ?
+					s->dhcp.lease.expiry - now : 0;
+
 			if (n < max)
 				out[n] = (struct stack_ifaddr){
 					.addr = ip4(ifs[k]->addr[i].addr),
 					.prefix = ifs[k]->addr[i].prefix,
 					.ifindex = ifs[k]->index,
 					.state = IFA6_PREFERRED,
-					.origin = IFA6_STATIC,
-					.preferred_left = UINT64_MAX,
-					.valid_left = UINT64_MAX };
+					.origin = leased ? IFA6_DHCP : IFA6_STATIC,
+					.preferred_left = left,
+					.valid_left = left };
+		}
 		if (!s->nif.in6.enabled)
 			continue;
 		if (k == 0) {

@@ -36,6 +36,7 @@ void stack_config_defaults(struct stack_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mtu = 1500;
 	cfg->ttl = 64;
+	cfg->dhcp_arp_probes = 3;
 	cfg->mem_budget = 64u << 20;
 	cfg->neigh_max_entries = 512;
 	cfg->neigh_reachable = 30 * NSEC_PER_SEC;
@@ -105,8 +106,8 @@ int stack_config_check(const struct stack_config *cfg, const char **why)
 		*why = "the MAC address must be a non-zero unicast address";
 	else if (cfg->mtu < 576 || cfg->mtu > 65535)
 		*why = "the MTU must be between 576 and 65535";
-	else if (cfg->naddr == 0 || cfg->naddr > STACK_MAX_ADDRS)
-		*why = "between 1 and 8 IPv4 addresses are needed";
+	else if ((cfg->naddr == 0 && !cfg->dhcp) || cfg->naddr > STACK_MAX_ADDRS)
+		*why = "between 1 and 8 IPv4 addresses are needed (or DHCP)";
 	else if (cfg->ttl == 0)
 		*why = "the TTL must be at least 1";
 	else if (cfg->neigh_max_entries < 1 || cfg->neigh_max_entries > 65536)
@@ -238,6 +239,7 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	igmp_init(s);
 	icmp6_init(s);
 	addrconf_init(s);
+	dhcp_init(s);
 	if (rc == 0)
 		rc = transport_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
@@ -276,6 +278,7 @@ void stack_free(struct stack *s)
 	reass_fini(s);
 	addrconf_fini(s);
 	igmp_fini(s);
+	dhcp_fini(s);
 	neigh_fini(s);
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);
@@ -316,6 +319,7 @@ int stack_reconfigure(struct stack *s, const struct stack_config *cfg)
 	memcpy(s->cfg.gateway6, fixed.gateway6, sizeof(fixed.gateway6));
 	memcpy(s->cfg.ipv6_secret, fixed.ipv6_secret, sizeof(fixed.ipv6_secret));
 	s->cfg.neigh_max_entries = fixed.neigh_max_entries;
+	s->cfg.dhcp = fixed.dhcp;
 	s->pool.budget = cfg->mem_budget;
 	stack_neigh_timing(s);
 	return 0;
@@ -331,6 +335,7 @@ void stack_start(struct stack *s, uint64_t now)
 	s->now = now;
 	arp_announce(s, &s->nif);
 	addrconf_start(s);
+	dhcp_start(s);
 }
 
 /*
@@ -648,6 +653,21 @@ bool stack_is_broadcast(const struct stack *s, uint32_t addr)
 			return true;
 	}
 	return false;
+}
+
+/**
+ * stack_addr_gone() - @addr is about to leave the link: the transports
+ * that hold state on it hear of it first (TCP resets its connections)
+ * @s: the engine
+ * @addr: the IPv4 address
+ */
+void stack_addr_gone(struct stack *s, uint32_t addr)
+{
+	struct ip_addr a = ip4(addr);
+
+	for (unsigned i = 0; i < IP_PROTO_MAX; i++)
+		if (s->protos.v4[i] && s->protos.v4[i]->addr_gone)
+			s->protos.v4[i]->addr_gone(s, &a);
 }
 
 /* Arm a timer of the engine; a failure to grow the heap is reported. */

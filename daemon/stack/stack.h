@@ -29,6 +29,7 @@
 #include "tcp.h"
 
 struct dgram;
+struct stack_dhcp_info;
 
 #define STACK_NO_DEADLINE UINT64_MAX
 #define STACK_MAX_ADDRS 8
@@ -81,6 +82,11 @@ struct stack_ops {
 	 * must not close or abort @sk itself inside the callback. May be NULL.
 	 */
 	void (*sock_event)(void *ctx, struct tcp_sock *sk, unsigned events);
+	/*
+	 * The DHCP client's lease changed: bound, renewed, lost, released
+	 * (@info->state says which; stack_dhcp_info()). May be NULL.
+	 */
+	void (*dhcp_event)(void *ctx, const struct stack_dhcp_info *info);
 };
 
 struct stack_addr {
@@ -101,6 +107,11 @@ struct stack_config {
 	struct stack_addr addr[STACK_MAX_ADDRS];
 	uint32_t gateway;             /* 0: no default route */
 	uint8_t ttl;                  /* TTL (hop limit) of datagrams we originate */
+
+	/* DHCPv4 client (dhcp.c): the address, router and DNS servers */
+	bool dhcp;                    /* on: no --addr is needed */
+	unsigned dhcp_arp_probes;     /* RFC 5227 PROBE_NUM (3), 0: no probing */
+	char dhcp_hostname[64];       /* sent as option 12; empty: none */
 
 	/* IPv6 (ipv6.c, addrconf.c, nd.c, mld.c) */
 	bool ipv6;                    /* on (default), with a link-local address */
@@ -242,6 +253,7 @@ enum ifa6_origin {
 	IFA6_LINKLOCAL,         /* fe80::/64, made at start */
 	IFA6_STATIC,            /* --addr */
 	IFA6_SLAAC,             /* from a router advertisement's prefix */
+	IFA6_DHCP,              /* IPv4: a DHCP lease's (dhcp.c) */
 };
 
 struct stack_ifaddr {
@@ -288,6 +300,25 @@ int stack_addr6_del(struct stack *s, const uint8_t addr[16], unsigned prefix,
 int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
 		   uint64_t now);
 int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix);
+/* The DHCP client's view (dhcp.c); times are ns left (UINT64_MAX: never) */
+struct stack_dhcp_info {
+	uint8_t state;               /* enum dhcp_state (dhcp.h) */
+	const char *state_name;      /* "bound", "selecting", ... */
+	bool bound;                  /* the address is on the interface */
+	uint32_t addr, server, router;
+	uint8_t prefix;
+	uint8_t ndns;
+	uint32_t dns[4];
+	char domain[254];
+	uint16_t mtu;                /* option 26, 0: none */
+	uint32_t lease_s;            /* as granted; 0xffffffff: infinite */
+	uint64_t obtained_ago;       /* ns since the lease was obtained */
+	uint64_t t1_left, t2_left, expiry_left;
+};
+int stack_dhcp_info(const struct stack *s, uint64_t now,
+		    struct stack_dhcp_info *out);
+void stack_dhcp_reboot(struct stack *s, uint32_t addr);
+int stack_dhcp_release(struct stack *s, uint64_t now);
 int stack_ping(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq,
 	       size_t len, uint64_t now);
 

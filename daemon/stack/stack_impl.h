@@ -14,6 +14,7 @@
 
 #include "addrconf.h"
 #include "arp.h"
+#include "dhcp.h"
 #include "igmp.h"
 #include "ip.h"
 #include "neigh.h"
@@ -48,6 +49,7 @@ enum route_origin {
 	ROUTE_STATIC,           /* configured: --gateway, ustackctl route add */
 	ROUTE_CONNECTED,        /* the subnet of one of our addresses */
 	ROUTE_RA,               /* a router advertisement (prefix or default) */
+	ROUTE_DHCP,             /* a DHCP lease's router (option 3) */
 };
 
 /* One routing table for both families (route.c) */
@@ -77,6 +79,7 @@ struct stack {
 
 	struct netif nif;            /* the link: STACK_IF_LINK */
 	struct netif lo;             /* our loopback: STACK_IF_LOOPBACK */
+	struct dhcp_client dhcp;     /* the link's DHCPv4 client (dhcp.c) */
 	struct route lo_route;       /* 127/8: fixed, before the table */
 	struct route lo_route6;      /* ::1/128, likewise */
 	struct route routes[STACK_MAX_ROUTES];
@@ -120,6 +123,7 @@ bool stack_addr_is_local(const struct stack *s, const struct ip_addr *a);
 bool stack_addr_is_bcast(const struct stack *s, const struct ip_addr *a);
 int stack_source_for(const struct stack *s, const struct ip_addr *dst,
 		     struct ip_addr *src);
+void stack_addr_gone(struct stack *s, uint32_t addr);
 int stack_arm(struct stack *s, struct timer *t, uint64_t when);
 void stack_disarm(struct stack *s, struct timer *t);
 

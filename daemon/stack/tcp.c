@@ -149,6 +149,7 @@ static const struct ip_proto tcp_proto = {
 	.input = tcp_input,
 	.error = tcp_err,
 	.unreachable = tcp_neigh_unreachable,
+	.addr_gone = tcp_addr_gone,
 };
 
 /**

@@ -328,6 +328,7 @@ void tcp_set_state(struct tcp_sock *sk, enum tcp_state st);
 void tcp_event(struct tcp_sock *sk, unsigned ev);
 void tcp_done(struct tcp_sock *sk, int err);
 void tcp_enter(struct stack *s);
+void tcp_addr_gone(struct stack *s, const struct ip_addr *addr);
 void tcp_leave(struct stack *s);
 struct tcp_sock *tcp_sock_new(struct stack *s);
 int tcp_bufs_alloc(struct tcp_sock *sk);

@@ -1303,6 +1303,26 @@ int tcp_terminate(struct tcp_sock *sk, uint64_t now)
 }
 
 /**
+ * tcp_addr_gone() - @addr leaves the interface (a DHCP lease lost): every
+ * connection on it is reset, as lwIP's tcp_netif_ip_addr_changed() does;
+ * listeners stay
+ * @s: the stack
+ * @addr: the local address going
+ */
+void tcp_addr_gone(struct stack *s, const struct ip_addr *addr)
+{
+	tcp_enter(s);
+	for (struct tcp_sock *sk = s->tcp->all; sk; sk = sk->all_next) {
+		if (sk->dead || sk->state == TCP_LISTEN ||
+		    sk->state == TCP_CLOSED || !ip_addr_eq(&sk->laddr, addr))
+			continue;
+		CNT(s, tcp_addr_gone_resets);
+		tcp_reset_conn(sk, -ECONNABORTED);
+	}
+	tcp_leave(s);
+}
+
+/**
  * tcp_foreach() - call @fn for every socket (a netstat)
  * @s: the stack
  * @fn: called with @arg and each live socket; must not close any

@@ -828,6 +828,12 @@ static void udp_input(struct stack *s, struct pbuf *p,
 		return;
 	}
 	pbuf_pull(p, UDP_HLEN);
+	/* the engine's own DHCP client, socket or none (dhcp.c) */
+	if (m.sport == DHCP_SERVER_PORT && m.dport == DHCP_CLIENT_PORT &&
+	    dhcp_input(s, p->data, p->len, rx)) {
+		pbuf_free(p);
+		return;
+	}
 	if (rx->to_bcast || rx->l2_bcast || ip_addr_is_multicast(&m.dst)) {
 		udp_deliver_bcast(s, p, &m, rx);
 		return;

@@ -11,6 +11,7 @@
  * echo, ND, RA, fragments, extension headers, MLD; TCP, UDP and ping over
  * IPv6 with the host's sockets on :: (and IPv4 to them, and V6ONLY).
  * DIR/fuzz_proto: each control message and each framing error.
+ * DIR/fuzz_dhcp: leases obtained, renewed, lost, refused, declined.
  *
  * Seeds are generated at build time, so that no binary blob is committed
  * and the seeds follow the script format when it changes.
@@ -1128,6 +1129,74 @@ static void seeds_ipv6_sockets(void)
 	save("fuzz_frames", "ipv6-v6only");
 }
 
+/* ---- fuzz_dhcp: a server's answers to the client ---- */
+
+/* One message record (fuzz_dhcp.c): the client's xid and our MAC put in */
+static void dhcp_msg(unsigned flags, unsigned type, unsigned lease)
+{
+	static const uint8_t cookie[4] = { 99, 130, 83, 99 };
+	uint8_t m[300] = { 2, 1, 6 };
+	uint8_t *p = m + 240;
+
+	m[16] = 192; m[17] = 0; m[18] = 2; m[19] = 50;  /* yiaddr */
+	memcpy(m + 236, cookie, 4);
+	*p++ = 53; *p++ = 1; *p++ = (uint8_t)type;
+	*p++ = 54; *p++ = 4; *p++ = 192; *p++ = 0; *p++ = 2; *p++ = 1;
+	if (type != 6) {
+		*p++ = 51; *p++ = 4; *p++ = (uint8_t)(lease >> 24);
+		*p++ = (uint8_t)(lease >> 16); *p++ = (uint8_t)(lease >> 8);
+		*p++ = (uint8_t)lease;
+		*p++ = 1; *p++ = 4; *p++ = 255; *p++ = 255; *p++ = 255; *p++ = 0;
+		*p++ = 3; *p++ = 4; *p++ = 192; *p++ = 0; *p++ = 2; *p++ = 1;
+		*p++ = 6; *p++ = 8; *p++ = 192; *p++ = 0; *p++ = 2; *p++ = 1;
+		*p++ = 192; *p++ = 0; *p++ = 2; *p++ = 2;
+		*p++ = 15; *p++ = 4; memcpy(p, "test", 4); p += 4;
+		*p++ = 26; *p++ = 2; *p++ = 5; *p++ = 0xdc;
+		*p++ = 58; *p++ = 4; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 10;
+		*p++ = 59; *p++ = 4; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 20;
+	}
+	*p++ = 255;
+	put8(flags);
+	put8(sizeof(m) >> 8);
+	put8(sizeof(m) & 0xff);
+	put(m, sizeof(m));
+}
+
+static void seeds_dhcp(void)
+{
+	/* DISCOVER, OFFER, REQUEST, ACK, one probe, bound; T1, T2, expiry */
+	put8(1);
+	dhcp_msg(0x0c, 2, 60);
+	dhcp_msg(0x0c, 5, 60);
+	for (int i = 0; i < 12; i++)
+		put8(0x05);
+	save("fuzz_dhcp", "lease-expiry");
+	/* bound, renewed by a unicast ACK, then released */
+	put8(0);
+	dhcp_msg(0x0c, 2, 600);
+	dhcp_msg(0x0c, 5, 600);
+	put8(0x05);
+	dhcp_msg(0x1c, 5, 600);
+	put8(3);
+	save("fuzz_dhcp", "renew-release");
+	/* a NAK while requesting; an ARP conflict while probing */
+	put8(3);
+	dhcp_msg(0x0c, 2, 600);
+	dhcp_msg(0x0c, 6, 0);
+	dhcp_msg(0x0c, 2, 600);
+	dhcp_msg(0x0c, 5, 600);
+	put8(0x05);
+	put8(0x12);
+	put8(0x05);
+	save("fuzz_dhcp", "nak-decline");
+	/* INIT-REBOOT, ACKed, then a NAK while renewing */
+	put8(4);
+	dhcp_msg(0x0c, 5, 100);
+	put8(0x05);
+	dhcp_msg(0x0c, 6, 0);
+	save("fuzz_dhcp", "reboot-nak");
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -1142,6 +1211,9 @@ int main(int argc, char **argv)
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/fuzz_proto", outdir);
 	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fuzz_dhcp", outdir);
+	mkdir(path, 0755);
+	seeds_dhcp();
 	seeds_frames();
 	seeds_tcp();
 	seeds_udp();
