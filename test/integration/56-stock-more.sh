@@ -14,7 +14,8 @@
 #         (half-close), both placements;
 #   rsync --daemon --no-detach with one module: a tree copied both ways,
 #         the daemon in both placements;
-#   openssl s_server -www and s_client / curl over TLS, both placements.
+#   openssl s_server -www and s_client / curl over TLS, s_server -WWW
+#         serving 10 MB to curl, both placements.
 #
 # USTACK_REFERENCE=kernel runs every check with a second kernel namespace
 # (over a veth) where ustack stands, as 55 does.
@@ -213,7 +214,7 @@ stop "$rt"
 stop "$ek"
 
 # UDP: an echo (one child per datagram) and a relay in front of it
-bg_kn "$TMP/uecho-k.log" 60 socat UDP4-RECVFROM:8541,fork EXEC:/bin/cat
+bg_kn "$TMP/uecho-k.log" 60 socat -T 0.5 UDP4-RECVFROM:8541,fork EXEC:/bin/cat
 uk=$BGPID
 up "$uk" kn_udp 8541 || fail "the kernel's UDP echo starts"
 bg_us "$TMP/relay-udp.log" 60 socat UDP4-LISTEN:8540 UDP4:$KERNEL:8541
@@ -226,7 +227,9 @@ out=$(echo "from ustack" | us 10 socat -t 3 - UDP4:$KERNEL:8541 2>&1)
 check "socat on ustack, UDP, to the kernel's echo ($out)" test "$out" = "from ustack"
 stop "$ru"
 stop "$uk"
-bg_us "$TMP/uecho-us.log" 60 socat UDP4-RECVFROM:8542,fork EXEC:/bin/cat
+# each child (it shares the bound socket) ends after 0.5 s idle, before
+# the next client sends: a live child would take the next datagram
+bg_us "$TMP/uecho-us.log" 60 socat -T 0.5 UDP4-RECVFROM:8542,fork EXEC:/bin/cat
 uu=$BGPID
 up "$uu" listening 8542 udp
 out=$(for i in 1 2 3; do echo "datagram $i" | kn 10 socat -t 2 - UDP4:$US:8542 2>&1; done | tr '\n' ' ')
@@ -323,6 +326,15 @@ tls_checks() {
 	check "$where: curl -k over TLS gets s_server's page" \
 		grep -q 'Ciphers supported in s_server binary' <<<"$out"
 }
+# tls_file WHERE RUNNER HOST PORT: curl -k gets 10 MB from s_server -WWW
+tls_file() {
+	local where=$1 run=$2 host=$3 port=$4 t rc
+	rm -f "$TMP/got-tls.bin"
+	timed t $run 30 curl -sk -o "$TMP/got-tls.bin" "https://$host:$port/10M.bin"
+	rc=$?
+	check "$where: curl -k gets 10 MB over TLS from s_server -WWW intact (exit $rc, $((t / 10)).$((t % 10)) s)" \
+		same "$TMP/www/10M.bin" "$TMP/got-tls.bin"
+}
 bg_us "$TMP/tls-us.log" 60 openssl s_server -accept 8570 -cert "$TMP/tls.crt" -key "$TMP/tls.key" -www
 tls=$BGPID
 up "$tls" listening 8570
@@ -333,6 +345,19 @@ bg_kn "$TMP/tls-k.log" 60 openssl s_server -accept 8571 -cert "$TMP/tls.crt" -ke
 tls=$BGPID
 up "$tls" kn_listening 8571 || fail "the kernel's s_server starts"
 tls_checks "openssl s_server -www on the kernel, the clients on ustack" us $KERNEL 8571
+stop "$tls"
+# s_server -WWW serves the files of its working directory
+bg_us "$TMP/tlsf-us.log" 60 sh -c 'cd "$1" && shift && exec "$@"' sh "$TMP/www" \
+	openssl s_server -accept 8572 -cert "$TMP/tls.crt" -key "$TMP/tls.key" -WWW -quiet
+tls=$BGPID
+up "$tls" listening 8572
+tls_file "openssl s_server -WWW on ustack, the kernel's curl" kn $US 8572
+stop "$tls"
+bg_kn "$TMP/tlsf-k.log" 60 sh -c 'cd "$1" && shift && exec "$@"' sh "$TMP/www" \
+	openssl s_server -accept 8573 -cert "$TMP/tls.crt" -key "$TMP/tls.key" -WWW -quiet
+tls=$BGPID
+up "$tls" kn_listening 8573 || fail "the kernel's s_server -WWW starts"
+tls_file "openssl s_server -WWW on the kernel, curl on ustack" us $KERNEL 8573
 stop "$tls"
 
 if [ "$REFERENCE" != kernel ]; then
