@@ -6,7 +6,8 @@
 #         fetch a 10 MB file intact, curl fetches three files over one
 #         kept-alive connection; the reverse against a kernel lighttpd;
 #   haproxy in TCP mode between a kernel client and a kernel lighttpd
-#         (keep-alive goes through);
+#         (keep-alive goes through) and a kernel server that answers at
+#         its client's half-close (nc -N);
 #   python3 -m http.server, curl and wget both ways;
 #   socat as a TCP and a UDP relay (kernel -> ustack -> kernel), a UDP
 #         echo (UDP-RECVFROM,fork) both placements;
@@ -184,6 +185,11 @@ frontend f
 	default_backend b
 backend b
 	server s1 $KERNEL:8521
+frontend f2
+	bind :8522
+	default_backend b2
+backend b2
+	server s2 $KERNEL:8523
 CFG
 bg_kn "$TMP/hap-back.log" 120 "$LIGHTTPD" -D -f "$(lighttpd_conf 8521)"
 hb=$BGPID
@@ -193,6 +199,16 @@ hap=$BGPID
 up "$hap" listening 8520
 check "haproxy (mode tcp) on ustack listens ($(last "$TMP/haproxy.log"))" listening 8520
 http_checks "haproxy on ustack between the kernel's client and server" kn http://$US:8520
+# a half-close goes through: the kernel's server answers at EOF
+head -c 500000 /dev/urandom >"$TMP/500k.bin"
+bg_kn "$TMP/hap-hc.log" 60 socat TCP4-LISTEN:8523,bind=$KERNEL,reuseaddr,fork \
+	SYSTEM:'sha256sum | cut -c1-64'
+hh=$BGPID
+up "$hh" kn_listening 8523 || fail "the kernel's half-close server starts"
+out=$(kn 20 nc -N $US 8522 <"$TMP/500k.bin" 2>&1)
+check "haproxy on ustack passes nc -N's half-close on, the answer comes back (${out:0:16})" \
+	test "$out" = "$(sha256sum <"$TMP/500k.bin" | cut -c1-64)"
+stop "$hh"
 stop "$hap"
 stop "$hb"
 
