@@ -13,6 +13,8 @@ packages=(
 	openssh-server openssh-client mosquitto mosquitto-clients sockperf
 	traceroute iputils-tracepath util-linux git nodejs memcached netcat-openbsd
 	bind9-dnsutils
+	# more stock programs (test/integration/56-stock-more.sh)
+	lighttpd haproxy rsync openssl
 	radvd
 )
 
