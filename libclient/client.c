@@ -602,8 +602,9 @@ static void stream_settle(int fd, unsigned k)
 static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
 		    void *reply, size_t rcap, size_t *rlen);
 
-/* The daemon's SO_ERROR for a stream whose channel ended (a reset). */
-static int stream_error(int fd)
+/* The daemon's answer to SOL_SOCKET query @name (SO_ERROR, or
+ * USTACK_SO_READ_ERROR) for a stream whose channel ended. */
+static int stream_error_as(int fd, int name)
 {
 	struct ustack_sockopt o, out;
 	size_t n = 0;
@@ -611,13 +612,19 @@ static int stream_error(int fd)
 
 	memset(&o, 0, sizeof(o));
 	o.level = SOL_SOCKET;
-	o.name = SO_ERROR;
+	o.name = name;
 	o.len = sizeof(int);
 	if (ctl_call(USTACK_MSG_GETSOCKOPT, &o, sizeof(o), fd, &out,
 		     sizeof(out), &n) == 0 && n == sizeof(out) &&
 	    out.len == sizeof(int))
 		memcpy(&e, out.val, sizeof(int));
 	return e;
+}
+
+/* The pending error (SO_ERROR), taken. */
+static int stream_error(int fd)
+{
+	return stream_error_as(fd, SO_ERROR);
 }
 
 /*
@@ -739,7 +746,9 @@ static ssize_t stream_eof(int fd, size_t len)
 	/* an fd that names another object now: its own end of file */
 	if (len == 0 || !ust_kind_checked(fd))
 		return 0;
-	e = stream_error(fd);
+	/* after the peer's FIN, 0 even if a reset came since (the error
+	 * stays pending), as Linux's tcp_recvmsg() */
+	e = stream_error_as(fd, USTACK_SO_READ_ERROR);
 	if (e) {
 		/* as after a reset in the kernel, later writes fail with
 		 * EPIPE (and SIGPIPE unless MSG_NOSIGNAL) */

@@ -145,6 +145,13 @@ struct ustack_linger_req {
 };
 
 #define USTACK_OPT_MAX 256  /* TCP_INFO: Linux 6.1's 232 bytes */
+/*
+ * libustack's own SOL_SOCKET query, a stream's: what a read at end of file
+ * reports, as Linux's tcp_recvmsg(): 0 once the peer's FIN came (SOCK_DONE
+ * is looked at before sk_err: the error stays for a write or SO_ERROR),
+ * else the pending error, taken as SO_ERROR takes it.
+ */
+#define USTACK_SO_READ_ERROR 0x7502
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */

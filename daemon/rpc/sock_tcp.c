@@ -424,7 +424,13 @@ static int st_getopt(struct sock *sk, int level, int name, int *val)
 {
 	int o = st_opt(level, name);
 
-	if (level == SOL_SOCKET && name == SO_ERROR) {
+	if (level == SOL_SOCKET && name == USTACK_SO_READ_ERROR &&
+	    T(sk) && tcp_recv_eof(T(sk))) {
+		*val = 0;       /* the peer's FIN came first: end of file */
+		return 0;
+	}
+	if (level == SOL_SOCKET &&
+	    (name == SO_ERROR || name == USTACK_SO_READ_ERROR)) {
 		*val = sk->pending_err ? sk->pending_err
 				       : -tcp_sock_error(T(sk));
 		sk->pending_err = 0;

@@ -2,7 +2,8 @@
 /*
  * tcp_lifecycle - the edges of a TCP socket's life as Linux has them: a
  * write after the peer's reset (ECONNRESET once, without SIGPIPE, then
- * EPIPE with it); connect() again after a failed one (it retries, blocking
+ * EPIPE with it); a read after the peer's FIN and then a reset (end of
+ * file, the error kept for SO_ERROR); connect() again after a failed one (it retries, blocking
  * or not; after the error was taken by SO_ERROR, ECONNABORTED first);
  * connect(AF_UNSPEC) on UDP and on TCP in every state (Linux's
  * tcp_disconnect(): a reset if connected, the socket reusable); SO_LINGER
@@ -260,6 +261,44 @@ static void reset_in_close_wait(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* Linux's tcp_recvmsg(): after the peer's FIN a read gives end of file,
+ * even once a reset came since (SOCK_DONE is looked at before sk_err); the
+ * reset's EPIPE stays for SO_ERROR (lighttpd logged "read failed: Broken
+ * pipe" for every such connection) */
+static void read_after_fin_and_reset(void)
+{
+	struct sockaddr_in sa = sin_of("0.0.0.0", 7306);
+	int l = tcp(0), c, a, one = 1, e = -1;
+	socklen_t len = sizeof(e);
+	char req[64];
+	ssize_t n;
+
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (void *)&sa, sizeof(sa)) || listen(l, 4)) {
+		line("listen 7306: %s", errname(errno));
+		return;
+	}
+	c = conn(7012);
+	snprintf(req, sizeof(req), "%s 7306\n", self);
+	send(c, req, strlen(req), 0);
+	a = accept(l, NULL, NULL);
+	n = recv(a, buf, 2, MSG_WAITALL);
+	line("fin, reset: read %zd, then %zd", n, recv(a, buf, 10, 0));
+	send(a, "x", 1, MSG_NOSIGNAL);  /* the peer has closed: RST */
+	usleep(300000);
+	n = recv(a, buf, 10, 0);
+	line("fin, reset: recv %zd (%s)", n, n < 0 ? errname(errno) : "-");
+	n = recv(a, buf, 10, 0);
+	line("fin, reset: recv again %zd (%s)", n, n < 0 ? errname(errno) : "-");
+	getsockopt(a, SOL_SOCKET, SO_ERROR, &e, &len);
+	line("fin, reset: SO_ERROR %s", e ? errname(e) : "0");
+	getsockopt(a, SOL_SOCKET, SO_ERROR, &e, &len);
+	line("fin, reset: SO_ERROR again %s", e ? errname(e) : "0");
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void port_set(const char *what, int fd)
 {
 	struct sockaddr_in me;
@@ -514,6 +553,7 @@ int main(int argc, char **argv)
 	write_after_reset();
 	write_sigpipe_ignored();
 	reset_in_close_wait();
+	read_after_fin_and_reset();
 	connect_again();
 	udp_disconnect();
 	tcp_disconnect();
