@@ -982,6 +982,44 @@ static uint32_t stream_fill(int fd)
 	return filler;
 }
 
+/*
+ * A stream whose failed non-blocking connect shut its channel both ways
+ * (POLLHUP, as the kernel's socket shows the failure): before the next
+ * attempt, the daemon makes a new channel (USTACK_MSG_RENEW) and it takes
+ * the old one's place at @fd, with its file flags, close-on-exec and the
+ * options kept on the channel itself (SO_RCVTIMEO, SO_SNDTIMEO).
+ * Return: 0, or a negative errno
+ */
+static int stream_renew(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct timeval rcv, snd;
+	socklen_t l1 = sizeof(rcv), l2 = sizeof(snd);
+	int nfd = -1, fl, rc;
+
+	if (ust_r.poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP))
+		return 0;               /* a channel that still works */
+	rc = ctl_call_iov(USTACK_MSG_RENEW, NULL, 0, NULL, 0, fd, NULL, 0,
+			  NULL, &nfd, MSG_CMSG_CLOEXEC);
+	if (rc || nfd < 0)
+		return rc;
+	fl = ust_r.fcntl(fd, F_GETFL);
+	if (ust_r.getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, &l1) == 0)
+		ust_r.setsockopt(nfd, SOL_SOCKET, SO_RCVTIMEO, &rcv, l1);
+	if (ust_r.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, &l2) == 0)
+		ust_r.setsockopt(nfd, SOL_SOCKET, SO_SNDTIMEO, &snd, l2);
+	if ((fl >= 0 && ust_r.fcntl(nfd, F_SETFL, fl & O_NONBLOCK)) ||
+	    ust_r.dup3(nfd, fd, ust_r.fcntl(fd, F_GETFD) & FD_CLOEXEC ?
+			   O_CLOEXEC : 0) < 0) {
+		rc = -errno;
+		ust_r.close(nfd);
+		return rc;
+	}
+	ust_r.close(nfd);
+	ust_set_flags(fd, 0, UST_SMALLBUF);
+	return 0;
+}
+
 /* SO_SNDTIMEO of @fd (kept on the channel) as a deadline, or -1: none */
 static int64_t sndtimeo_deadline(int fd)
 {
@@ -1232,8 +1270,12 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 			return rc ? fail(rc) : 0;
 		}
 	}
-	if (stream && !(k & UST_CONNECT_TRIED))
+	if (stream && !(k & UST_CONNECT_TRIED)) {
+		rc = stream_renew(fd);
+		if (rc)
+			return fail(rc);
 		r.filler = stream_fill(fd);
+	}
 	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
 	if (stream && !r.nonblock)
 		rc = stream_connect_wait(fd, &r);

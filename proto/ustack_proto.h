@@ -81,6 +81,11 @@ enum ustack_msg_type {
 	/* A datagram socket's errors. Body: struct ustack_dgerr_req.
 	 * Reply: struct ustack_dgerr_reply + the entry's bytes */
 	USTACK_MSG_DGERR = 15,
+	/* A stream whose channel the daemon shut both ways after a failed
+	 * non-blocking connect (POLLHUP for the program), before the next
+	 * attempt. Body: none. Reply: none, with the program's new end (an
+	 * fd) if it was made; libustack puts it at the socket's descriptor */
+	USTACK_MSG_RENEW = 16,
 	USTACK_MSG_TYPE_MAX
 };
 

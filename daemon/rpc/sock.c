@@ -500,6 +500,72 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 	return NULL;
 }
 
+/*
+ * A channel: the daemon's end (fds[0]) non-blocking, the program's end's
+ * cookie and inode (how sock_end.c finds it). Return: 0, or a negative
+ * errno with nothing left open.
+ */
+static int chan_pair(int type, int fds[2], uint64_t *cookie, ino_t *ino)
+{
+	socklen_t len = sizeof(*cookie);
+	struct stat st;
+	int rc;
+
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds))
+		return -errno;
+	if (getsockopt(fds[1], SOL_SOCKET, SO_COOKIE, cookie, &len) ||
+	    fstat(fds[1], &st) || fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
+		rc = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return rc;
+	}
+	*ino = st.st_ino;
+	return 0;
+}
+
+/**
+ * sock_chan_renew() - give a socket whose channel was shut both ways (a
+ * failed non-blocking connect: the program saw POLLHUP, as the kernel's
+ * socket shows) a new one, for the next attempt
+ * @sk: the socket
+ * @client_fd: set to the program's new end, for the caller to pass and
+ * close (libustack puts it at the old one's descriptor)
+ *
+ * Return: 0, or a negative errno (the socket keeps its old channel)
+ */
+int sock_chan_renew(struct sock *sk, int *client_fd)
+{
+	struct socktab *t = sk->t;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = sk };
+	uint64_t cookie;
+	ino_t ino;
+	int fds[2], rc;
+
+	rc = chan_pair(sk->proto->chan_type, fds, &cookie, &ino);
+	if (rc)
+		return rc;
+	if (sk->proto->chan_type == SOCK_STREAM)
+		ev.events |= EPOLLET;
+	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fds[0], &ev)) {
+		rc = errno == ENOSPC ? -ENFILE : -ENOMEM;
+		close(fds[0]);
+		close(fds[1]);
+		return rc;
+	}
+	sock_detach(sk);                /* the old one: hash, epoll, closed */
+	sk->chan = fds[0];
+	sk->cookie = cookie;
+	sk->prog_ino = ino;
+	sk->polled = true;
+	sk->dead = sk->chan_wr_shut = sk->prog_eof = false;
+	sk->hnext = t->hash[hash_of(t, sk->cookie)];
+	t->hash[hash_of(t, sk->cookie)] = sk;
+	t->st.chan_renewed++;
+	*client_fd = fds[1];
+	return 0;
+}
+
 /**
  * sock_alloc() - a socket with its channel, charged to @q
  * @t: the table
@@ -519,9 +585,7 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			void *engine, int *client_fd, int *err)
 {
 	struct sock *sk;
-	struct stat st;
 	int fds[2], rc;
-	socklen_t len = sizeof(uint64_t);
 
 	if (t->count >= t->lim.max_socks) {
 		t->st.limit_socks++;
@@ -550,17 +614,10 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 		return NULL;
 	}
 	q->socks++;
-	if (socketpair(AF_UNIX, proto->chan_type | SOCK_CLOEXEC, 0, fds)) {
-		rc = -errno;
+	rc = chan_pair(proto->chan_type, fds, &sk->cookie, &sk->prog_ino);
+	if (rc)
 		goto fail_pair;
-	}
-	if (getsockopt(fds[1], SOL_SOCKET, SO_COOKIE, &sk->cookie, &len) ||
-	    fstat(fds[1], &st) || fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
-		rc = -errno;
-		goto fail_fds;
-	}
 	sk->chan = fds[0];
-	sk->prog_ino = st.st_ino;
 	sk->proto = proto;
 	if (chan_watch(sk, EPOLL_CTL_ADD)) {
 		rc = errno == ENOSPC ? -ENFILE : -ENOMEM;  /* max_user_watches */
@@ -1439,6 +1496,9 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		}
 		return rc;
 	}
+	case USTACK_MSG_RENEW:
+		return sk->proto->renew ? sk->proto->renew(sk, reply_fd) :
+		       -EOPNOTSUPP;
 	case USTACK_MSG_DGERR: {
 		struct ustack_dgerr_req r;
 

@@ -72,7 +72,8 @@ struct sock_limits {
 	X(diag_fail, "program-end lookups (sock_diag) without an answer")   \
 	X(lingered, "closes that waited as SO_LINGER asks")                  \
 	X(linger_timeouts, "SO_LINGER waits that ran out of time")           \
-	X(renewed, "streams made new: failed connect, connect(AF_UNSPEC)")
+	X(renewed, "streams made new: failed connect, connect(AF_UNSPEC)")   \
+	X(chan_renewed, "channels made new after a failed non-blocking connect")
 
 struct sock_stats {
 #define X(name, desc) uint64_t name;

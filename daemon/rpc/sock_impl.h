@@ -182,6 +182,9 @@ struct sock_proto {
 	void (*chan_write)(struct sock *sk);
 	/* may be NULL: the work sock_kick() deferred (may free @sk) */
 	void (*kick)(struct sock *sk);
+	/* may be NULL: USTACK_MSG_RENEW, a new channel for a socket whose
+	 * one was shut; 0 with *@client_fd -1: nothing to renew */
+	int (*renew)(struct sock *sk, int *client_fd);
 };
 
 #define SOCK_PENDING 1
@@ -228,6 +231,7 @@ uint64_t sock_realtime(struct sock *sk, uint64_t mono);
 void sock_settle(struct sock *sk);
 void sock_owner_share(struct sock *c, const struct sock *l);
 struct sock_aux *sock_aux(struct sock *sk);
+int sock_chan_renew(struct sock *sk, int *client_fd);
 void sock_close(struct sock *sk);
 void sock_detach(struct sock *sk);
 bool sock_chan_gone(struct sock *sk);

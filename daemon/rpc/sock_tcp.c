@@ -817,13 +817,46 @@ static void st_accept(struct sock *l)
  */
 static void st_connect_failed(struct sock *sk)
 {
+	bool nonblock = !sk->pend_connect;
+
 	if (sk->pend_connect) {
 		int err = tcp_sock_error(T(sk));
 
 		sock_reply_pending(sk, err ? err : -ECONNREFUSED);
 		st_renew(sk);
 	}
+	/* the kernel's socket shows the failure as POLLERR and POLLHUP,
+	 * which programs wait for (haproxy takes POLLOUT alone for
+	 * connected): shut the channel both ways, as after a reset, before
+	 * the filler goes (what makes the program's end writable, so that it
+	 * wakes to the hangup too); the next attempt asks for a new channel
+	 * (st_chan_renew()) */
+	if (nonblock && sock_diag_usable(sk))
+		st_fail(sk, 0);
 	st_discard_filler(sk);          /* may free sk */
+}
+
+/*
+ * USTACK_MSG_RENEW: a new channel for a socket whose failed non-blocking
+ * connect shut its one, once that failure was reported (the first
+ * connect() after it, as Linux, tells it), with a new engine socket.
+ */
+static int st_chan_renew(struct sock *sk, int *client_fd)
+{
+	int rc;
+
+	if (!sk->dead || sk->nb_connect || sk->conn_done || sk->listening ||
+	    tcp_sock_state(T(sk)) != TCP_CLOSED)
+		return 0;               /* nothing to renew */
+	rc = st_renew(sk);
+	if (rc)
+		return rc;
+	rc = sock_chan_renew(sk, client_fd);
+	if (rc)
+		return rc;
+	sk->filler = 0;
+	sk->connecting = false;
+	return 0;
 }
 
 /*
@@ -955,6 +988,7 @@ static void st_kick_cb(struct sock *sk)
 }
 
 const struct sock_proto sock_tcp_proto = {
+	.renew = st_chan_renew,
 	.chan_type = SOCK_STREAM,
 	.open = st_open,
 	.close = st_close,

@@ -7,7 +7,8 @@
 #         kept-alive connection; the reverse against a kernel lighttpd;
 #   haproxy in TCP mode between a kernel client and a kernel lighttpd
 #         (keep-alive goes through) and a kernel server that answers at
-#         its client's half-close (nc -N);
+#         its client's half-close (nc -N); with that backend down, the
+#         refused connect seen at once;
 #   python3 -m http.server, curl and wget both ways;
 #   socat as a TCP and a UDP relay (kernel -> ustack -> kernel), a UDP
 #         echo (UDP-RECVFROM,fork) both placements;
@@ -209,8 +210,17 @@ out=$(kn 20 nc -N $US 8522 <"$TMP/500k.bin" 2>&1)
 check "haproxy on ustack passes nc -N's half-close on, the answer comes back (${out:0:16})" \
 	test "$out" = "$(sha256sum <"$TMP/500k.bin" | cut -c1-64)"
 stop "$hh"
-stop "$hap"
+# its backend down: a refused non-blocking connect shows POLLERR/POLLHUP
+# on the kernel, and haproxy takes POLLOUT alone for connected; the
+# kernel's client gets its empty answer after haproxy's retries (about
+# 3.6 s here), not after "timeout server" (30 s)
 stop "$hb"
+t0=$(date +%s)
+kn 40 curl -sS -o /dev/null http://$US:8520/ >/dev/null 2>&1
+dt=$(( $(date +%s) - t0 ))
+check "haproxy on ustack with its backend down answers in $dt s, not after its 30 s server timeout" \
+	test "$dt" -lt 15
+stop "$hap"
 
 # --- socat relays and echoes ----------------------------------------------
 head -c 2000000 /dev/urandom >"$TMP/2M.bin"

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -310,6 +311,20 @@ static void port_set(const char *what, int fd)
 
 /* Linux's __inet_stream_connect(): a failed connect leaves the socket
  * unconnected (disconnect), so the next connect() tries again */
+/* what epoll says of a failed non-blocking connect (EPOLLOUT asked, as
+ * haproxy's checks do) */
+static void epoll_failure(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLRDHUP }, got;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	got.events = 0;
+	line("epoll: %d, error or hangup shown: %s", epoll_wait(ep, &got, 1, 5000),
+	     got.events & (EPOLLERR | EPOLLHUP) ? "yes" : "no");
+	close(ep);
+}
+
 static void connect_again(void)
 {
 	struct sockaddr_in closed = sin_of(peer, 7999), echo = sin_of(peer, 7007);
@@ -330,12 +345,19 @@ static void connect_again(void)
 	       connect(fd, (void *)&closed, sizeof(closed)));
 	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
 	line("poll: %d", poll(&p, 1, 5000));
+	/* the kernel shows the failure as POLLERR and POLLHUP besides
+	 * POLLOUT: haproxy takes POLLOUT alone for connected */
+	line("...error or hangup shown: %s",
+	     p.revents & (POLLERR | POLLHUP) ? "yes" : "no");
+	epoll_failure(fd);
 	report("connect again (reports the outcome)",
 	       connect(fd, (void *)&closed, sizeof(closed)));
 	report("connect a third time (tries again)",
 	       connect(fd, (void *)&closed, sizeof(closed)));
 	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
 	line("poll: %d", poll(&p, 1, 5000));
+	line("...error or hangup shown: %s",
+	     p.revents & (POLLERR | POLLHUP) ? "yes" : "no");
 	line("SO_ERROR: %s", errname(so_error(fd)));
 	report("connect after SO_ERROR took it",
 	       connect(fd, (void *)&closed, sizeof(closed)));
