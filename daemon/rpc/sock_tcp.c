@@ -33,7 +33,10 @@
  * end before asking (the filler), so that it is not writable; the daemon
  * discards exactly those bytes when the handshake ends, which makes the
  * fd writable at that moment, as Linux does. SO_ERROR then tells how it
- * went.
+ * went. One that failed first shuts the channel both ways, so that the
+ * program sees POLLHUP as the kernel's socket shows POLLERR|POLLHUP; a
+ * later attempt gets a new channel at the same fd (st_chan_renew(),
+ * USTACK_MSG_RENEW).
  *
  * Listening: each connection the engine has ready is given its own socket
  * and channel, and the listener's channel carries a struct
