@@ -110,7 +110,12 @@ static void refused(void)
 	report("non-blocking connect to a closed port", connect(fd, (void *)&to, sizeof(to)));
 	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
 	e = poll(&p, 1, 5000);
-	line("poll: %d POLLOUT=%d", e, !!(p.revents & POLLOUT));
+	/* the kernel's tcp_reset() wakes the poller with sk_err set, and
+	 * POLLOUT comes with tcp_done()'s shutdown: a poll that runs between
+	 * the two sees POLLERR alone (seen once in CI), so what is compared is
+	 * that the outcome shows */
+	line("poll: %d POLLOUT or error=%d", e,
+	     !!(p.revents & (POLLOUT | POLLERR | POLLHUP)));
 	e = -1;
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l);
 	line("SO_ERROR: %s", errname(e));
