@@ -112,7 +112,7 @@ static void refused(void)
 	e = poll(&p, 1, 5000);
 	/* the kernel's tcp_reset() wakes the poller with sk_err set, and
 	 * POLLOUT comes with tcp_done()'s shutdown: a poll that runs between
-	 * the two sees POLLERR alone (seen once in CI), so what is compared is
+	 * the two sees POLLERR alone (seen once in a run here), so what is compared is
 	 * that the outcome shows */
 	line("poll: %d POLLOUT or error=%d", e,
 	     !!(p.revents & (POLLOUT | POLLERR | POLLHUP)));
