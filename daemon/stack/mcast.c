@@ -58,10 +58,14 @@ static struct mc_member **mc_find(struct dgram *dg,
 }
 
 /* A new membership, its interface part not yet counted */
+/* A new membership of @dg, its group joined on the link for any source
+ * (@src NULL) or for @src; not linked yet. */
 static int mc_new(struct dgram *dg, const struct ip_addr *group,
-		  unsigned ifindex, struct mc_member **out)
+		  unsigned ifindex, const struct ip_addr *src,
+		  struct mc_member **out)
 {
 	unsigned n = 0;
+	int rc;
 
 	for (struct mc_member *m = dg->mc; m; m = m->next)
 		n++;
@@ -72,7 +76,12 @@ static int mc_new(struct dgram *dg, const struct ip_addr *group,
 		return -ENOBUFS;
 	(*out)->group = *group;
 	(*out)->ifindex = ifindex;
-	return 0;
+	rc = mc_if_join(dg->s, group, src);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static void mc_link(struct dgram *dg, struct mc_member *m)
@@ -102,14 +111,9 @@ int mcast_join(struct dgram *dg, const struct ip_addr *group,
 		return -EINVAL;
 	if (mc_find(dg, group, ifindex))
 		return -EADDRINUSE;
-	rc = mc_new(dg, group, ifindex, &m);
+	rc = mc_new(dg, group, ifindex, NULL, &m);
 	if (rc)
 		return rc;
-	rc = mc_if_join(dg->s, group, NULL);
-	if (rc) {
-		free(m);
-		return rc;
-	}
 	mc_link(dg, m);
 	return 0;
 }
@@ -180,14 +184,9 @@ static int mc_source_add(struct dgram *dg, const struct ip_addr *group,
 		m->src[m->nsrc++] = *src;
 		return 0;
 	}
-	rc = mc_new(dg, group, ifindex, &m);
+	rc = mc_new(dg, group, ifindex, src, &m);
 	if (rc)
 		return rc;
-	rc = mc_if_join(dg->s, group, src);
-	if (rc) {
-		free(m);
-		return rc;
-	}
 	m->include = true;
 	m->src[m->nsrc++] = *src;
 	mc_link(dg, m);
