@@ -83,7 +83,7 @@ static const struct opt opts[] = {
 	{ "mtu", T_UINT, SOFF(mtu), sizeof(uint32_t), 576, 65535, "N",
 	  "IP MTU of the link (default 1500)", false },
 	{ "offload", T_YESNO, OFF(offload), 0, 0, 0, "yes|no",
-	  "a TAP's checksum and segmentation offload: the kernel's TCP segments merged, up to 64 KiB a read (default yes; off while impaired)", false },
+	  "a TAP's checksum and segmentation offload: TCP segments in frames of up to 64 KiB both ways (default yes; off while impaired)", false },
 	{ "socket", T_STR, OFF(socket_path), SZ(socket_path), 0, 0, "PATH",
 	  "control socket (default " USTACK_DEFAULT_SOCKET ")", false },
 	{ "socket-mode", T_MODE, OFF(socket_mode), 0, 0, 07777, "MODE",

@@ -40,7 +40,9 @@ struct daemon {
 	int ready_fd;                   /* pipe to the waiting parent, or -1 */
 	bool waiting_lease;             /* --dhcp: not ready until a lease */
 	bool stopping;                  /* SIGTERM while waiting for it */
+	bool gso_warned;                /* the link refused a frame of segments */
 	uint8_t rxbuf[LINK_FRAME_MAX];
+	uint8_t segbuf[LINK_FRAME_MAX]; /* one segment cut by gso_segment() */
 };
 
 uint64_t daemon_now(void);

@@ -86,19 +86,62 @@ static void host_log(void *ctx, int level, const char *msg)
 	log_msg(level, "%s", msg);
 }
 
-static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
-			    size_t len)
+/* One frame as the wire carries it: through the impairment, or out. */
+static int host_send_wire(void *arg, const uint8_t *frame, size_t len)
 {
-	struct daemon *d = ctx;
+	struct daemon *d = arg;
 
-	(void)ifindex;
-	if (d->cap)
-		capture_frame(d->cap, frame, len);
 	if (d->imp) {
 		impair_push(d->imp, IMPAIR_TX, frame, len, d->now);
 		return 0;
 	}
-	return d->link.ops->send(&d->link, frame, len);
+	return d->link.ops->send(&d->link, frame, len, NULL);
+}
+
+static int host_capture_wire(void *arg, const uint8_t *frame, size_t len)
+{
+	struct daemon *d = arg;
+
+	capture_frame(d->cap, frame, len);
+	return 0;
+}
+
+/*
+ * The engine's output. A frame of TCP segments (@gso) goes to the link
+ * whole, which cuts it, unless the link is impaired (loss and corruption
+ * act on the wire's frames) or cannot: then we cut it here. A capture
+ * file gets the segments the wire carries, with whole checksums, as
+ * tcpdump on the peer's side would see them.
+ */
+static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
+			    size_t len, const struct gso_tx *gso)
+{
+	struct daemon *d = ctx;
+	int rc;
+
+	(void)ifindex;
+	if (d->cap && gso)
+		gso_segment(frame, len, gso, d->segbuf, sizeof(d->segbuf),
+			    host_capture_wire, d);
+	else if (d->cap)
+		capture_frame(d->cap, frame, len);
+	if (!gso)
+		return host_send_wire(d, frame, len);
+	if (!d->imp && d->link.vnet_hdr_len) {
+		rc = d->link.ops->send(&d->link, frame, len, gso);
+		if (rc != -EINVAL)
+			return rc;
+		/* a kernel that takes no segmentation from us: from now on
+		 * the engine makes MTU-sized segments itself */
+		if (!d->gso_warned)
+			log_warn("%s %s: the kernel refused a frame of TCP "
+				 "segments (%zu bytes); segmenting ourselves",
+				 d->link.kind, d->link.name, len);
+		d->gso_warned = true;
+		stack_set_link_gso(d->stack, 0);
+	}
+	return gso_segment(frame, len, gso, d->segbuf, sizeof(d->segbuf),
+			   host_send_wire, d);
 }
 
 static void host_dgram_event(void *ctx, struct dgram *dg, unsigned events)
@@ -228,7 +271,7 @@ static void impair_drain(struct daemon *d)
 		if (f->dir == IMPAIR_RX)
 			deliver(d, f->data, f->len, NULL);
 		else
-			d->link.ops->send(&d->link, f->data, f->len);
+			d->link.ops->send(&d->link, f->data, f->len, NULL);
 		free(f);
 	}
 }
@@ -242,7 +285,7 @@ static void impair_drain_all(struct daemon *d)
 		if (f->dir == IMPAIR_RX)
 			deliver(d, f->data, f->len, NULL);
 		else
-			d->link.ops->send(&d->link, f->data, f->len);
+			d->link.ops->send(&d->link, f->data, f->len, NULL);
 		free(f);
 	}
 }
@@ -400,6 +443,19 @@ static void link_offload_apply(struct daemon *d, bool at_start)
 		 d->link.kind, d->link.name, d->link.offload ? "on" : "off");
 }
 
+/*
+ * Transmit segmentation: the engine sends frames of up to 64 KiB of TCP
+ * segments while offloads are on (so not while impaired) on a link that
+ * takes them, and not after the kernel refused one (host_link_output()).
+ */
+static void link_gso_apply(struct daemon *d)
+{
+	bool on = d->link.vnet_hdr_len && d->link.offload && !d->imp &&
+		  !d->gso_warned;
+
+	stack_set_link_gso(d->stack, on ? STACK_GSO_MAX : 0);
+}
+
 /* Apply a live setting that the daemon itself owns: capture, impair. */
 static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
 {
@@ -428,6 +484,7 @@ static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
 			d->imp = NULL;
 		}
 		link_offload_apply(d, false);
+		link_gso_apply(d);
 	}
 }
 
@@ -797,6 +854,7 @@ static int setup(struct daemon *d)
 		log_err("starting the stack: %s", strerror(-rc));
 		return -1;
 	}
+	link_gso_apply(d);
 	d->base = event_base_new();
 	if (!d->base) {
 		log_err("libevent: event_base_new failed");

@@ -17,7 +17,10 @@
  * what it said in a struct link_rx: the transport checksum is partial or
  * verified (the kernel's checksum offload), the frame is TCP segments of
  * one size merged (its segmentation offload: up to 64 KiB in one read).
- * On send it puts a header that asks for nothing.
+ * On send the header asks for nothing, or, for a frame of TCP segments
+ * from the engine (gso.h), that the kernel cut it (gso_type TCPV4/TCPV6,
+ * gso_size, hdr_len) and finish each segment's checksum (NEEDS_CSUM,
+ * csum_start, csum_offset): one write moves up to 64 KiB.
  */
 #ifndef USTACK_LINK_H
 #define USTACK_LINK_H
@@ -26,6 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "gso.h"
 
 struct link;
 
@@ -41,8 +46,11 @@ struct link_ops {
 	/* Return: frame length, 0 if none waits, or a negative errno */
 	int (*recv)(struct link *l, uint8_t *buf, size_t cap,
 		    struct link_rx *rx);
-	/* Return: 0, -ENOBUFS if the transmit queue is full, or -errno */
-	int (*send)(struct link *l, const uint8_t *frame, size_t len);
+	/* @gso: NULL, or the frame is TCP segments for the link to cut
+	 * (gso.h; only where vnet_hdr_len says it can).
+	 * Return: 0, -ENOBUFS if the transmit queue is full, or -errno */
+	int (*send)(struct link *l, const uint8_t *frame, size_t len,
+		    const struct gso_tx *gso);
 	void (*close)(struct link *l);
 };
 

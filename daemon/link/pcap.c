@@ -39,8 +39,11 @@ static int pcap_link_recv(struct link *l, uint8_t *buf, size_t cap,
 	return (int)h->caplen;
 }
 
-static int pcap_link_send(struct link *l, const uint8_t *frame, size_t len)
+static int pcap_link_send(struct link *l, const uint8_t *frame, size_t len,
+			  const struct gso_tx *gso)
 {
+	if (gso)        /* never declared: the host cuts them */
+		return -EINVAL;
 	if (pcap_inject(l->priv, frame, len) < 0) {
 		l->tx_errors++;
 		return -ENOBUFS;

@@ -66,13 +66,27 @@ static int tap_recv(struct link *l, uint8_t *buf, size_t cap,
 	return (int)n;
 }
 
-static int tap_send(struct link *l, const uint8_t *frame, size_t len)
+static int tap_send(struct link *l, const uint8_t *frame, size_t len,
+		    const struct gso_tx *gso)
 {
-	static const struct virtio_net_hdr none;   /* asks for nothing */
-	struct iovec iov[2] = { { (void *)&none, l->vnet_hdr_len },
+	struct virtio_net_hdr h = { 0 };       /* asks for nothing */
+	struct iovec iov[2] = { { &h, l->vnet_hdr_len },
 				{ (void *)frame, len } };
-	ssize_t n = l->vnet_hdr_len ? writev(l->fd, iov, 2)
-				    : write(l->fd, frame, len);
+	ssize_t n;
+
+	if (gso && !l->vnet_hdr_len)
+		return -EINVAL;
+	if (gso) {
+		/* the legacy header, in the host's byte order */
+		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.gso_type = gso->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+				       VIRTIO_NET_HDR_GSO_TCPV4;
+		h.hdr_len = gso->hdr_len;
+		h.gso_size = gso->gso_size;
+		h.csum_start = gso->csum_start;
+		h.csum_offset = gso->csum_offset;
+	}
+	n = l->vnet_hdr_len ? writev(l->fd, iov, 2) : write(l->fd, frame, len);
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == ENOBUFS) {

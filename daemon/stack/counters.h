@@ -18,6 +18,7 @@
 	X(eth, tx_bytes, "bytes sent")                                        \
 	X(eth, rx_csum_offload, "frames whose transport checksum the link vouched for") \
 	X(eth, rx_gso, "frames of merged TCP segments (the link's GSO/GRO)") \
+	X(eth, tx_gso, "frames of TCP segments the link cuts (its GSO/TSO)") \
 	X(eth, rx_short, "dropped: frame shorter than an Ethernet header")    \
 	X(eth, rx_not_for_us, "dropped: destination MAC not ours")            \
 	X(eth, rx_vlan, "dropped: VLAN-tagged frame")                         \

@@ -109,6 +109,24 @@ drop:
 	pbuf_free(p);
 }
 
+/*
+ * A frame of TCP segments (p->gso_size, set by tcp_xmit() only for an
+ * interface that segments): say where its headers and checksum lie. TCP
+ * over IPv6 carries no extension header of ours.
+ */
+static void eth_gso_describe(const struct pbuf *p, uint16_t type,
+			     struct gso_tx *g)
+{
+	const uint8_t *ip = p->data + ETH_HLEN;
+
+	g->v6 = type == ETH_P_IPV6;
+	g->gso_size = p->gso_size;
+	g->csum_start = (uint16_t)(ETH_HLEN + (g->v6 ? 40 : (ip[0] & 0xf) * 4));
+	g->csum_offset = 16;
+	g->hdr_len = (uint16_t)(g->csum_start +
+				(p->data[g->csum_start + 12] >> 4) * 4);
+}
+
 /**
  * eth_output() - prepend an Ethernet header and hand the frame to the host
  * @s: the stack
@@ -135,7 +153,18 @@ int eth_output(struct stack *s, struct netif *nif, const uint8_t *dst,
 	memcpy(h.src, nif->mac, ETH_ALEN);
 	h.type = type;
 	eth_build(hdr, &h);
-	rc = s->ops->link_output(s->ctx, nif->index, p->data, p->len);
+	if (p->gso_size) {
+		struct gso_tx g;
+
+		eth_gso_describe(p, type, &g);
+		rc = s->ops->link_output(s->ctx, nif->index, p->data, p->len,
+					 &g);
+		if (rc >= 0)
+			CNT(s, eth_tx_gso);
+	} else {
+		rc = s->ops->link_output(s->ctx, nif->index, p->data, p->len,
+					 NULL);
+	}
 	if (rc < 0) {
 		CNT(s, eth_tx_link_err);
 	} else {

@@ -445,7 +445,10 @@ int ipv4_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx)
 		if (!p)
 			return 0;
 	}
-	if (p->len + IPV4_HLEN <= nif->mtu) {
+	/* TCP segments for the link to cut (gso.h) go as one frame */
+	if (p->len + IPV4_HLEN <= nif->mtu ||
+	    (p->gso_size && nif->gso_max &&
+	     p->len + IPV4_HLEN <= IPV4_MAX_LEN)) {
 		h.total_len = (uint16_t)(p->len + IPV4_HLEN);
 		h.frag = df ? IP_FLAG_DF : 0;
 		return ipv4_send_one(s, nif, nexthop, p, &h,

@@ -592,7 +592,8 @@ int ipv6_output(struct stack *s, struct pbuf *p, const struct ip_tx *tx)
 		return ipv6_output_local(s, p, &h, ra);
 	total = IPV6_HLEN + (ra ? 8 : 0) + p->len;
 	mtu = ipv6_pmtu(s, &tx->dst);
-	if (total <= mtu) {
+	if (total <= mtu || (p->gso_size && nif->gso_max &&
+			     total - IPV6_HLEN <= IPV6_MAX_PAYLOAD)) {
 		if (ipv6_push_header(s, p, &h, ra)) {
 			CNT(s, ip6_tx_nomem);
 			pbuf_free(p);

@@ -34,7 +34,9 @@ struct pbuf {
 	uint32_t len;            /* valid bytes from @data */
 	uint32_t cap;            /* bytes in @buf */
 	uint32_t refcnt;
-	/* what the link says of a received frame (stack_input_meta()) */
+	/* what the link says of a received frame (stack_input_meta()), or
+	 * on transmit: TCP segments of this size for the link to cut, with
+	 * a partial checksum (gso.h) */
 	uint16_t gso_size;       /* a segment of segments this long, 0: not */
 	uint8_t rx_flags;        /* PBUF_RX_* */
 	struct pbuf *next;       /* link for whichever queue owns it */

@@ -431,6 +431,22 @@ void stack_input_meta(struct stack *s, unsigned ifindex, const void *frame,
 }
 
 /**
+ * stack_set_link_gso() - say whether the link segments TCP for us
+ * @s: the engine
+ * @max: the most IP payload (TCP header and data) in one frame of
+ *       segments, up to STACK_GSO_MAX; 0: the link takes MTU-sized
+ *       frames only (the default; pcap, an impaired or plain TAP)
+ *
+ * From the next segment on, TCP sends what the windows allow in frames
+ * of up to @max (gso.h); frames already queued keep their shape, so a
+ * host that stops segmenting still cuts those with gso_segment().
+ */
+void stack_set_link_gso(struct stack *s, uint32_t max)
+{
+	s->nif.gso_max = max > STACK_GSO_MAX ? STACK_GSO_MAX : max;
+}
+
+/**
  * stack_timeout() - run what is due and say when to call again
  * @s: the engine
  * @now: current time

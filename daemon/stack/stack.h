@@ -24,6 +24,7 @@
 
 #include "counters.h"
 #include "inet.h"
+#include "gso.h"
 #include "ip.h"
 #include "pbuf.h"
 #include "tcp.h"
@@ -58,11 +59,15 @@ struct stack_ops {
 	/*
 	 * Send one complete Ethernet frame on interface @ifindex. The engine
 	 * keeps ownership of @frame; the host copies or writes it before
-	 * returning. Return 0, or a negative errno (-ENOBUFS: the link's
-	 * transmit queue is full), which the engine counts.
+	 * returning. @gso is NULL but on an interface the host declared
+	 * able to segment (stack_set_link_gso()): there it may describe a
+	 * frame of several TCP segments with a partial checksum (gso.h),
+	 * which the link segments, or the host with gso_segment(). Return
+	 * 0, or a negative errno (-ENOBUFS: the link's transmit queue is
+	 * full), which the engine counts.
 	 */
 	int (*link_output)(void *ctx, unsigned ifindex, const uint8_t *frame,
-			   size_t len);
+			   size_t len, const struct gso_tx *gso);
 	/* Fill @buf with @len random bytes (the host's CSPRNG, or a seed). */
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* One log line, without newline. May be NULL. */
@@ -207,6 +212,10 @@ void stack_input_meta(struct stack *s, unsigned ifindex, const void *frame,
 		      size_t len, const struct stack_rx_meta *m,
 		      uint64_t now);
 uint64_t stack_timeout(struct stack *s, uint64_t now);
+/* The link takes frames of TCP segments up to @max bytes of IP payload
+ * each (gso.h); 0: it does not (the default) */
+void stack_set_link_gso(struct stack *s, uint32_t max);
+#define STACK_GSO_MAX 65535u
 
 const struct stack_counters *stack_counters(const struct stack *s);
 uint32_t stack_sockbuf_size(const struct stack *s, int val, bool snd,

@@ -33,6 +33,8 @@ struct netif {
 	struct stack_addr addr[STACK_MAX_ADDRS];
 	struct igmp_if igmp;         /* IPv4 groups (igmp.c) */
 	struct inet6_if in6;
+	uint32_t gso_max;            /* the link segments TCP frames of up to
+				      * this much IP payload (gso.h); 0: no */
 };
 
 /* Path MTU learned from Packet Too Big (RFC 8201), per destination */

@@ -386,6 +386,8 @@ void tcp_send_active_rst(struct tcp_sock *sk);
 void tcp_send_challenge_ack(struct tcp_sock *sk);
 int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 	     uint32_t off, uint32_t len);
+int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
+		  uint32_t off, uint32_t len, uint32_t gso);
 void tcp_timers_init(struct tcp_sock *sk);
 void tcp_timers_stop(struct tcp_sock *sk);
 void tcp_rearm_rtx(struct tcp_sock *sk);

@@ -307,7 +307,8 @@ static void tcp_fill_hdr(uint8_t *h, uint16_t sport, uint16_t dport,
  * TOS or traffic class and TTL or hop limit of its family */
 static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
 			 const struct tcp_sock *sk, const struct ip_addr *src,
-			 const struct ip_addr *dst, uint8_t flags)
+			 const struct ip_addr *dst, uint8_t flags,
+			 unsigned segs)
 {
 	struct ip_tx tx = { .src = *src, .dst = *dst,
 			    .proto = IP_PROTO_TCP, .flags = IP_TX_DONTFRAG };
@@ -322,8 +323,13 @@ static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
 		tx.tos = sk->ip6_tclass;
 		tx.ttl = sk->ip6_hops;
 	}
-	put16(p->data + 16, inet_fold(inet_sum(p->data, p->len, sum)));
-	CNT(s, tcp_tx);
+	/* a frame of segments: the link finishes each one's checksum from
+	 * the pseudo-header's sum (gso.h) */
+	if (p->gso_size)
+		put16(p->data + 16, (uint16_t)~inet_fold(sum));
+	else
+		put16(p->data + 16, inet_fold(inet_sum(p->data, p->len, sum)));
+	s->cnt.tcp_tx += segs;
 	if (flags & TCP_RST)
 		CNT(s, tcp_tx_rst);
 	rc = ip_output(s, p, &tx);
@@ -348,7 +354,30 @@ static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
 int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 	     uint32_t len)
 {
+	return tcp_xmit_segs(sk, seq, flags, off, len, 0);
+}
+
+/**
+ * tcp_xmit_segs() - tcp_xmit(), as one frame of several segments
+ * @sk: the socket
+ * @seq: the first one's sequence number
+ * @flags: TCP_ACK, TCP_PSH, TCP_FIN (on the last, when the link cuts)
+ * @off: offset of the payload in the send ring
+ * @len: payload bytes of all
+ * @gso: payload per segment, for a link that segments (gso.h); 0 or
+ *       @len or more: one segment
+ *
+ * Counted and recorded as the segments it stands for, as Linux counts a
+ * TSO frame by tcp_skb_pcount(): what RACK, SACK and TCP_INFO see does
+ * not depend on whether the link cuts it or we do.
+ *
+ * Return: 0 or a negative errno (counted)
+ */
+int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
+		  uint32_t off, uint32_t len, uint32_t gso)
+{
 	struct stack *s = sk->s;
+	unsigned segs = gso && len > gso ? (len + gso - 1) / gso : 1;
 	uint8_t opt[TCP_MAX_HLEN - TCP_HLEN];
 	uint8_t olen = (flags & TCP_SYN) ? tcp_syn_options(sk, opt) :
 					   tcp_data_options(sk, opt);
@@ -376,6 +405,8 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 			     hlen, flags, (uint16_t)(wnd >> sk->rcv_wscale));
 	}
 	memcpy(p->data + TCP_HLEN, opt, olen);
+	if (segs > 1)
+		p->gso_size = (uint16_t)gso;
 	if (len)
 		tcp_ring_copy_out(&sk->sndq, off, p->data + hlen, len);
 	if (flags & TCP_ACK) {
@@ -392,19 +423,19 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 			CNT(s, tcp_zero_wnd_sent);
 	}
 	if ((len || (flags & (TCP_SYN | TCP_FIN))) && SEQ_LT(seq, sk->snd_max)) {
-		sk->total_retrans++;
+		sk->total_retrans += segs;
 		sk->bytes_retrans += len;
-		CNT(s, tcp_retrans_segs);
+		s->cnt.tcp_retrans_segs += segs;
 	}
 	/* Linux sends a SYN-ACK from the request, not from the child */
 	if ((flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK))
-		sk->segs_out++;
+		sk->segs_out += segs;
 	if (len) {
-		sk->data_segs_out++;
+		sk->data_segs_out += segs;
 		sk->bytes_sent += len;
 		sk->last_data_sent = s->now;
 	}
-	rc = tcp_send_pbuf(s, p, sk, &sk->laddr, &sk->raddr, flags);
+	rc = tcp_send_pbuf(s, p, sk, &sk->laddr, &sk->raddr, flags, segs);
 	/* a retransmission (loss probe, fast or timeout): TCP_USER_TIMEOUT
 	 * counts from the oldest unacknowledged send, as Linux's
 	 * retrans_stamp (tcp_retransmit_skb()) */
@@ -413,8 +444,14 @@ int tcp_xmit(struct tcp_sock *sk, uint32_t seq, uint8_t flags, uint32_t off,
 		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now;
 	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
 	 * transmit records */
-	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS)
-		tcp_txrec_sent(sk, seq, len + !!(flags & TCP_FIN));
+	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS) {
+		uint32_t at = 0;
+
+		/* one record per segment, the FIN in the last */
+		for (; segs > 1 && len - at > gso; at += gso)
+			tcp_txrec_sent(sk, seq + at, gso);
+		tcp_txrec_sent(sk, seq + at, len - at + !!(flags & TCP_FIN));
+	}
 	return rc;
 }
 
@@ -515,7 +552,7 @@ void tcp_send_rst_for(struct stack *s, const struct tcp_seg *seg)
 	else
 		tcp_fill_hdr(p->data, seg->dport, seg->sport, 0,
 			     seg->seq + seglen, TCP_HLEN, TCP_RST | TCP_ACK, 0);
-	tcp_send_pbuf(s, p, NULL, &seg->dst, &seg->src, TCP_RST);
+	tcp_send_pbuf(s, p, NULL, &seg->dst, &seg->src, TCP_RST, 1);
 }
 
 /* -- the sender ------------------------------------------------------- */
@@ -628,7 +665,31 @@ static uint32_t tcp_skip_sacked(struct tcp_sock *sk)
 	return UINT32_MAX;
 }
 
-/* Send one segment from snd_nxt; false when nothing more may go. */
+/*
+ * The most payload one frame may carry when the link segments for us
+ * (stack_set_link_gso()), or 0: to our own addresses the loopback's MTU
+ * already makes segments that large, and an IPv4 route through another
+ * interface than the link gets MTU-sized ones.
+ */
+static uint32_t tcp_gso_room(const struct tcp_sock *sk, uint32_t mss)
+{
+	struct stack *s = sk->s;
+	uint32_t hdr = (sk->raddr.family == IP_V6 ? IPV6_HLEN : IPV4_HLEN) +
+		       TCP_MAX_HLEN;
+	const struct route *r;
+
+	if (!s->nif.gso_max || s->nif.gso_max < hdr + 2 * mss)
+		return 0;
+	if (sk->raddr.family == IP_V4) {
+		r = route_find(s, &sk->raddr);
+		if (r && r->ifindex != STACK_IF_LINK)
+			return 0;
+	}
+	return (s->nif.gso_max - hdr) / mss * mss;
+}
+
+/* Send one segment (or one frame of segments, for a link that cuts
+ * them) from snd_nxt; false when nothing more may go. */
 static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 {
 	uint32_t nxt = sk->snd_nxt, gap = tcp_skip_sacked(sk);
@@ -636,18 +697,31 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	uint32_t off = sk->snd_nxt - sk->sndq_seq;
 	uint32_t avail = SEQ_GT(data_end, sk->snd_nxt) ?
 			 data_end - sk->snd_nxt : 0;
-	uint32_t len = avail, mss = tcp_cur_mss(sk);
+	uint32_t len = avail, mss = tcp_cur_mss(sk), room = mss;
 	bool fin;
 	uint8_t flags = TCP_ACK;
 
 	if (sk->snd_nxt != nxt && limit > tcp_usable(sk))
 		limit = tcp_usable(sk);  /* snd_nxt moved on */
-	if (len > mss)
-		len = mss;
+	if (len > mss && limit > mss && gap > mss) {
+		uint32_t g = tcp_gso_room(sk, mss);
+
+		room = g ? g : mss;
+	}
+	if (len > room)
+		len = room;
 	if (len > gap)
 		len = gap;
 	if (len > limit)
 		len = limit;
+	/* several segments: a short last one goes with them only if Nagle
+	 * and cork would let it go after them one by one (data in flight
+	 * then): the end of the queue with TCP_NODELAY, a FIN, a forced
+	 * push; else it waits for its turn */
+	if (len > mss && len % mss &&
+	    !(len == avail && (sk->shut_wr || sk->force ||
+			       (sk->nodelay && !(sk->cork && !sk->push)))))
+		len -= len % mss;
 	/* a FIN alone goes even into a closed window, as in BSD */
 	fin = sk->shut_wr && sk->snd_nxt + len == data_end;
 	if (len == 0 && !fin)
@@ -662,7 +736,7 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 		sk->rtt_seq = sk->snd_nxt;  /* Karn: time new data only */
 		sk->rtt_time = sk->s->now;
 	}
-	if (tcp_xmit(sk, sk->snd_nxt, flags, off, len) == -ENOBUFS)
+	if (tcp_xmit_segs(sk, sk->snd_nxt, flags, off, len, mss) == -ENOBUFS)
 		return false;
 	sk->snd_nxt += len + fin;
 	if (fin)

@@ -55,10 +55,12 @@ static void __attribute__((noreturn)) fd_fail(const char *what)
 }
 
 static int fd_output(void *ctx, unsigned ifindex, const uint8_t *frame,
-		     size_t len)
+		     size_t len, const struct gso_tx *gso)
 {
 	(void)ctx;
 	(void)ifindex;
+	if (gso)
+		abort();        /* no segmentation was declared */
 	if (len < ETH_HLEN || len > 1514)
 		fd_fail("a frame of an impossible length");
 	if (memcmp(frame + 6, fd_mac, ETH_ALEN))

@@ -546,11 +546,12 @@ static void ff_check_ip6_out(struct ff *f, const uint8_t *ip, size_t n)
  * Return: 0, or -ENOBUFS for every link_fail_every-th frame
  */
 static int ff_link_output(void *ctx, unsigned ifindex, const uint8_t *fr,
-			  size_t len)
+			  size_t len, const struct gso_tx *gso)
 {
 	struct ff *f = ctx;
 	uint16_t type;
 
+	FF_ASSERT(!gso, "a frame of segments to a link that cuts none");
 	f->tx_total++;
 	f->tx_step++;
 	FF_ASSERT(ifindex == 1, "interface %u", ifindex);

@@ -228,7 +228,7 @@ static void sim_watch_window(struct sim *sim, unsigned from, const uint8_t *f,
 }
 
 static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
-			   size_t len)
+			   size_t len, const struct gso_tx *gso)
 {
 	struct sim_host *h = ctx;
 	struct sim *sim = h->sim;
@@ -239,6 +239,8 @@ static int sim_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 
 	if (sim->warmup)
 		return 0;
+	if (gso)        /* the simulated link declares no segmentation */
+		return -EINVAL;
 	sim->frames++;
 	if (len > sizeof(buf))
 		return -EMSGSIZE;

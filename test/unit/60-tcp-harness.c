@@ -42,10 +42,28 @@ static bool th_frame_kept(const uint8_t *frame, size_t len)
 }
 
 static int th_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
-			  size_t len)
+			  size_t len, const struct gso_tx *gso);
+
+static int th_link_segment(void *arg, const uint8_t *seg, size_t len)
+{
+	return th_link_output(arg, 1, seg, len, NULL);
+}
+
+static int th_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
+			  size_t len, const struct gso_tx *gso)
 {
 	struct th_frame *f;
 
+	if (gso) {
+		static uint8_t seg[1600];
+
+		cr_assert(T.gso, "a frame of segments to a link that cuts none");
+		cr_assert_gt(len, gso->hdr_len + gso->gso_size);
+		T.gso_frames++;
+		cr_assert_eq(gso_segment(frame, len, gso, seg, sizeof(seg),
+					 th_link_segment, ctx), 0);
+		return 0;
+	}
 	if (!th_frame_kept(frame, len))
 		return 0;
 	cr_assert_lt(T.tail - T.head, TH_MAXOUT, "too many frames queued");
@@ -208,16 +226,17 @@ struct ip_addr th_other(void)
 }
 
 /*
- * The family of the running test: IPv6 in the suites TH_SUITE() and
- * TH_TEST() name with "_v6", IPv4 elsewhere.
+ * What the running test's suite name says: "_v6" (TH_SUITE, TH_TEST) runs
+ * over IPv6, "_gso" over IPv4 on a link that cuts frames of segments;
+ * any other over IPv4.
  */
-static uint8_t th_run_family(void)
+static bool th_run_is(const char *suffix)
 {
 	const char *c = criterion_current_test ?
 			criterion_current_test->category : NULL;
-	size_t n = c ? strlen(c) : 0;
+	size_t n = c ? strlen(c) : 0, k = strlen(suffix);
 
-	return n > 3 && !strcmp(c + n - 3, "_v6") ? IP_V6 : IP_V4;
+	return n > k && !strcmp(c + n - k, suffix);
 }
 
 uint32_t th_mtu(void)
@@ -237,7 +256,8 @@ void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
 	if (T.s)  /* a test that wants its own configuration */
 		stack_free(T.s);
 	memset(&T, 0, sizeof(T));
-	T.family = th_run_family();
+	T.family = th_run_is("_v6") ? IP_V6 : IP_V4;
+	T.gso = th_run_is("_gso");
 	T.now = 1000 * TH_SEC;
 	T.pport = TH_PEER_PORT;
 	stack_config_defaults(&cfg);
@@ -267,6 +287,8 @@ void th_setup_cfg(void (*tweak)(struct stack_config *cfg))
 	} else {
 		cr_assert_eq(stack_new(&T.s, &cfg, &th_ops, NULL, T.now), 0);
 	}
+	if (T.gso)
+		stack_set_link_gso(T.s, STACK_GSO_MAX);
 	th_arp_prime();
 	T.head = T.tail = 0;
 }

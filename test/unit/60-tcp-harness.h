@@ -54,6 +54,8 @@ struct th_frame {
 struct th {
 	struct stack *s;
 	uint8_t family;             /* the engine and peer speak IP_V4/IP_V6 */
+	bool gso;                   /* the link cuts frames of segments */
+	unsigned gso_frames;        /* ... and had that many to cut */
 	uint64_t now;
 	uint32_t rnd;
 	uint16_t lport;             /* our port in the connection under test */
@@ -67,9 +69,12 @@ struct th {
 extern struct th T;
 
 /*
- * Every scripted test runs over both families: TH_TEST(suite, name, ...)
- * is Criterion's Test() twice, in suite over IPv4 and in suite_v6 over
- * IPv6, with one body; TH_SUITE() declares both suites. The harness takes
+ * Every scripted test runs over both families, and once more over a link
+ * that segments (gso.h): TH_TEST(suite, name, ...) is Criterion's Test()
+ * three times, in suite over IPv4, in suite_v6 over IPv6 and in
+ * suite_gso over IPv4 where the engine may send frames of several
+ * segments, which the harness cuts with gso_segment() as the daemon
+ * does: the trace must read the same, segment by segment. One body; TH_SUITE() declares both suites. The harness takes
  * the family from the suite's name (th_setup_cfg()), so a test reads the
  * same trace either way: the addresses are th_us(), th_peer(), th_other();
  * the IPv6 link's MTU is TH_MTU6, which gives the MSS IPv4 has at 1500
@@ -80,10 +85,13 @@ extern struct th T;
 	Test(suite, name, ##__VA_ARGS__) { th_body_##suite##_##name(); } \
 	Test(suite##_v6, name, ##__VA_ARGS__)				\
 	{ th_body_##suite##_##name(); }					\
+	Test(suite##_gso, name, ##__VA_ARGS__)				\
+	{ th_body_##suite##_##name(); }					\
 	static void th_body_##suite##_##name(void)
 #define TH_SUITE(suite, ...)						\
 	TestSuite(suite, ##__VA_ARGS__);				\
-	TestSuite(suite##_v6, ##__VA_ARGS__)
+	TestSuite(suite##_v6, ##__VA_ARGS__);				\
+	TestSuite(suite##_gso, ##__VA_ARGS__)
 #define TH_MTU6 1520
 /* The link MTU of the run: 1500, or TH_MTU6 */
 uint32_t th_mtu(void);

@@ -436,6 +436,65 @@ TH_TEST(tcp_data, nagle_nodelay_cork)
 	finish(l, c);
 }
 
+/*
+ * A link that cuts frames of segments (the _gso run: a TAP with offloads)
+ * gets a flight in one frame; the segments on the wire are the same as
+ * anywhere: ten of a full MSS (the initial window, RFC 6928), the short
+ * rest held by Nagle until the ACK, then sent with PSH; with TCP_NODELAY
+ * the short one goes in the same frame as the full ones before it.
+ */
+TH_TEST(tcp_data, flight_in_one_frame_of_segments)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false), mss = 1460;
+	uint32_t len = 10 * mss + 100;
+	struct th_seg a = ack_seg(1001, 0);
+
+	for (unsigned i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 13);
+	cr_assert_eq(tcp_send(c, buf, len, T.now), len);
+	for (unsigned k = 0; k < 10; k++) {
+		struct th_seg d = th_tmpl(TCP_ACK, iss + 1 + k * mss, 1001);
+
+		d.wnd = TH_ANY;
+		d.data = buf + k * mss;
+		d.len = mss;
+		th_expect(&d);
+	}
+	th_expect_none();
+	cr_assert_eq(T.gso_frames, T.gso ? 1u : 0u);
+	cr_assert_eq(th_counter("eth_tx_gso"), T.gso ? 1u : 0u);
+	cr_assert_eq(th_counter("tcp_tx"), 10 + 1);      /* and the SYN-ACK */
+	a.ack = iss + 1 + 10 * mss;
+	th_inject(&a);
+	{
+		struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH,
+					  iss + 1 + 10 * mss, 1001);
+
+		d.wnd = TH_ANY;
+		d.data = buf + 10 * mss;
+		d.len = 100;
+		th_expect(&d);
+	}
+	cr_assert_eq(T.gso_frames, T.gso ? 1u : 0u);
+	/* TCP_NODELAY: three full and the short rest, in one frame */
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1, T.now), 0);
+	a.ack = iss + 1 + len;
+	th_inject(&a);
+	cr_assert_eq(tcp_send(c, buf, 3 * mss + 7, T.now), 3 * mss + 7);
+	for (unsigned k = 0; k < 4; k++) {
+		struct th_seg d = th_tmpl(TCP_ACK | (k == 3 ? TCP_PSH : 0),
+					  iss + 1 + len + k * mss, 1001);
+
+		d.wnd = TH_ANY;
+		d.data = buf + k * mss;
+		d.len = k == 3 ? 7 : mss;
+		th_expect(&d);
+	}
+	cr_assert_eq(T.gso_frames, T.gso ? 2u : 0u);
+	finish(l, c);
+}
+
 /* Linux's do_tcp_setsockopt(TCP_NODELAY): setting it pushes what TCP_CORK
  * holds (TCP_NAGLE_PUSH), once: the cork stays and holds what follows */
 TH_TEST(tcp_data, nodelay_pushes_corked)

@@ -21,11 +21,12 @@ const uint8_t TH_ZERO_MAC[ETH_ALEN];
  * Return: th->link_rc, 0 unless a test simulates a full link queue
  */
 static int th_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
-			  size_t len)
+			  size_t len, const struct gso_tx *gso)
 {
 	struct th *t = ctx;
 	struct th_frame *f;
 
+	cr_assert_null(gso, "a frame of segments to a link that cuts none");
 	cr_assert_lt(t->nq, TH_MAX_FRAMES, "the test sent too many frames");
 	if (t->link_rc < 0)
 		return t->link_rc;
