@@ -36,74 +36,7 @@ done
 LIGHTTPD=$(PATH=$PATH:/usr/sbin command -v lighttpd)
 HAPROXY=$(PATH=$PATH:/usr/sbin command -v haproxy)
 
-if [ "$REFERENCE" = kernel ]; then
-	{ new_netns NSA && new_netns NSB; } || { fail "create namespaces"; summary; exit 1; }
-	ip link add v0 netns "$NSA" type veth peer name v1 netns "$NSB"
-	ip -n "$NSA" addr add $KERNEL/24 dev v0
-	ip -n "$NSB" addr add $US/24 dev v1
-	ip -n "$NSA" link set v0 up
-	ip -n "$NSB" link set v1 up
-	USNS=(ip netns exec "$NSB")
-	USRUN=()
-	KNS=(ip netns exec "$NSA")
-	echo "reference run: a kernel namespace stands where ustack would"
-else
-	new_netns NS || { fail "create namespace"; summary; exit 1; }
-	caps=()
-	if "$USTACKD" --help | grep -q -- --rmem-max; then
-		caps=(--rmem-max "$(cat /proc/sys/net/core/rmem_max)"
-			--wmem-max "$(cat /proc/sys/net/core/wmem_max)")
-	fi
-	start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $US/24 \
-		"${caps[@]}" || { fail "ustackd starts"; summary; exit 1; }
-	ip -n "$NS" addr add $KERNEL/24 dev ustk0
-	USNS=(ip netns exec "$NS")
-	USRUN=("$B/ustack-run" --socket "$SOCK")
-	KNS=(ip netns exec "$NS")
-fi
-
-us() { local t=$1; shift; "${USNS[@]}" timeout -k 5 "$t" "${USRUN[@]}" "$@"; }
-kn() { local t=$1; shift; "${KNS[@]}" timeout -k 5 "$t" "$@"; }
-bg_us() {
-	local log=$1 t=$2; shift 2
-	"${USNS[@]}" timeout -k 5 "$t" "${USRUN[@]}" "$@" >"$log" 2>&1 &
-	BGPID=$!
-	PIDS+=("$BGPID")
-}
-bg_kn() {
-	local log=$1 t=$2; shift 2
-	"${KNS[@]}" timeout -k 5 "$t" "$@" >"$log" 2>&1 &
-	BGPID=$!
-	PIDS+=("$BGPID")
-}
-stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-# listening PORT [udp]: a listener (or a bound UDP socket) where ustack stands
-listening() {
-	if [ "$REFERENCE" = kernel ]; then
-		if [ "${2:-}" = udp ]; then
-			"${USNS[@]}" ss -Huln "sport = :$1" | grep -q .
-		else
-			"${USNS[@]}" ss -Htln "sport = :$1" | grep -q .
-		fi
-	elif [ "${2:-}" = udp ]; then
-		ustack_bound "$SOCK" "$1"
-	else
-		"$B/ustackctl" --socket "$SOCK" netstat -n --state listen | grep -q ":$1 "
-	fi
-}
-kn_listening() { "${KNS[@]}" ss -Htln "sport = :$1" | grep -q .; }
-kn_udp() { "${KNS[@]}" ss -Huln "sport = :$1" | grep -q .; }
-up() {
-	local pid=$1 end=$((SECONDS + 30)); shift
-	while ((SECONDS < end)); do
-		"$@" && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-same() { cmp -s "$1" "$2"; }
-last() { tail -n1 "$1" | tr -d '\r' | cut -c1-160; }
+source "$(dirname "$0")/stock.sh"
 # timed VAR CMD...: run CMD, VAR gets its wall time in tenths of a second
 timed() {
 	local v=$1 t0 rc; shift
