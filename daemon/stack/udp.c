@@ -152,11 +152,13 @@ static bool udp_port_free(const struct stack *s, const struct udp_sock *us,
 static int udp_autobind(struct udp_sock *us)
 {
 	struct stack *s = us->dg.s;
-	unsigned range = UDP_PORT_HI - UDP_PORT_LO + 1;
-	unsigned start = stack_random32(s) % range;
+	unsigned range = UDP_PORT_HI - UDP_PORT_LO + 1, start;
 
 	if (us->lport)
 		return 0;
+	/* drawn only when a port is chosen: the host's random source may be
+	 * a system call, and every datagram sent comes through here */
+	start = stack_random32(s) % range;
 	for (unsigned i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(UDP_PORT_LO + (start + i) % range);
 
