@@ -446,6 +446,11 @@ static int ctl_call_iov(uint16_t type, const void *body, size_t blen,
 
 	if (rfd)
 		*rfd = -1;
+	/* a call that may change what a datagram send meets (dgram.c) */
+	if (type == USTACK_MSG_BIND || type == USTACK_MSG_CONNECT ||
+	    type == USTACK_MSG_SETSOCKOPT || type == USTACK_MSG_SHUTDOWN ||
+	    type == USTACK_MSG_IOCTL || type == USTACK_MSG_RENEW)
+		ust_dgram_fast_forget();
 	if (ctl_busy)
 		return ctl_call_nested(type, body, blen, iov2, niov2, fd,
 				       reply, rcap, rlen, rfd, rflags);

@@ -110,6 +110,7 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 			  int flags);
 ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags);
 int ust_dgram_so_error(int fd, int *err);
+void ust_dgram_fast_forget(void);
 int ust_poll_fix(struct pollfd *fds, nfds_t nfds, int n);
 int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	      const sigset_t *sigmask);

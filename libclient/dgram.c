@@ -27,6 +27,23 @@
  * sendmsg's control messages IP_TTL, IP_TOS and IP_PKTINFO travel in the
  * SENDTO request's meta block; others are refused as Linux's
  * ip_cmsg_send() refuses them.
+ *
+ * Sending without a round trip. A SENDTO request waits for the daemon's
+ * answer, so that every error comes back from the very call, as from
+ * Linux. A UDP send that can meet no error the previous one did not meet
+ * goes down the channel instead (the daemon sends what it reads there,
+ * in order, and takes everything already written there before a SENDTO
+ * request of the same socket): the same destination (or the connected
+ * peer) as a SENDTO that succeeded, at most as long, no control message,
+ * no flag but MSG_DONTWAIT and MSG_NOSIGNAL, the same socket (its identity
+ * checked), no bind, connect, shutdown, setsockopt, close or dup since
+ * (fast_gen), and nothing waiting to be read in the channel: an error the
+ * daemon holds for the socket (an ICMP error, a route gone) puts its
+ * notification there, so the send then asks the daemon and returns it,
+ * as Linux's next send does. What changes is that an error that arises
+ * while the datagram goes (the route removed that instant) is the
+ * socket's pending error, returned by the next call. A full channel
+ * blocks or says EAGAIN, as a full send buffer does.
  */
 #include <errno.h>
 #include <time.h>
@@ -498,6 +515,83 @@ static void dgram_send_failed(int fd)
 
 /* ---- send ---- */
 
+/* The last SENDTO that succeeded, per descriptor, in this thread */
+struct fast_dest {
+	int fd;
+	uint32_t id;                  /* the fd's identity then */
+	uint32_t gen;                 /* fast_gen then; 0: empty */
+	uint32_t max_len;             /* the longest that went */
+	struct ustack_sockaddr addr;  /* family 0: the connected peer */
+};
+
+#define FAST_SLOTS 8
+static __thread struct fast_dest fast_dests[FAST_SLOTS];
+static _Atomic uint32_t fast_gen = 1;
+
+/**
+ * ust_dgram_fast_forget() - a socket changed (bind, connect, shutdown, an
+ * option, close, dup): no send goes down a channel before a SENDTO again
+ */
+void ust_dgram_fast_forget(void)
+{
+	atomic_fetch_add_explicit(&fast_gen, 1, memory_order_release);
+}
+
+static struct fast_dest *fast_slot(int fd)
+{
+	return &fast_dests[(unsigned)fd % FAST_SLOTS];
+}
+
+/* A SENDTO of @len bytes to @addr went: the next ones like it may skip
+ * the round trip */
+static void fast_note(int fd, const struct ustack_sockaddr *addr,
+		      uint32_t len, uint32_t gen)
+{
+	struct fast_dest *f = fast_slot(fd);
+	uint32_t id = ust_entry_id(fd);
+
+	if (f->gen == gen && f->fd == fd && f->id == id &&
+	    !memcmp(&f->addr, addr, sizeof(*addr))) {
+		if (len > f->max_len)
+			f->max_len = len;
+		return;
+	}
+	f->fd = fd;
+	f->id = id;
+	f->gen = gen;
+	f->max_len = len;
+	f->addr = *addr;
+}
+
+/*
+ * Send down the channel if nothing can differ from the last SENDTO (see
+ * the top of the file). Return: bytes sent, -1 with errno EAGAIN, or -2:
+ * not possible here, ask the daemon.
+ */
+static ssize_t fast_send(int fd, unsigned k, struct ustack_dgram_hdr *h,
+			 struct iovec *iov, int niov, int flags)
+{
+	struct fast_dest *f = fast_slot(fd);
+	struct msghdr mm = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
+	int q = 0;
+	ssize_t n;
+
+	if (f->gen != atomic_load_explicit(&fast_gen, memory_order_acquire) ||
+	    f->fd != fd || h->len > f->max_len ||
+	    memcmp(&f->addr, &h->addr, sizeof(h->addr)))
+		return -2;
+	if (f->id != ust_entry_id(fd) || ust_check(fd, k) != k)
+		return -2;
+	if (ust_r.ioctl(fd, FIONREAD, &q) < 0 || q != 0)
+		return -2;      /* a datagram or an error's notification */
+	n = ust_r.sendmsg(fd, &mm, MSG_NOSIGNAL | (flags & MSG_DONTWAIT));
+	if (n >= 0)
+		return (ssize_t)h->len;
+	if (errno == EAGAIN)
+		return -1;
+	return -2;              /* shut down, say: the daemon says how */
+}
+
 /**
  * ust_dgram_sendmsg() - sendmsg on a datagram socket: a SENDTO request
  * @fd: the socket
@@ -516,6 +610,8 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	struct iovec iov[1 + 64];
 	size_t len = 0, n = 0;
 	int rc, niov = 0;
+	uint32_t gen = 0;
+	bool fast;
 
 	if (flags & MSG_OOB)
 		return dg_fail(-EOPNOTSUPP);
@@ -543,6 +639,20 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	if (len > USTACK_DGRAM_MAX)
 		return dg_fail(-EMSGSIZE);
 	h.len = (uint32_t)len;
+	fast = !meta.cmsg && !(k & UST_ICMP) &&
+	       (k & UST_TYPE_MASK) == SOCK_DGRAM &&
+	       !(flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL));
+	if (fast) {
+		struct iovec fiov[2 + 64];
+		ssize_t r;
+
+		fiov[0] = (struct iovec){ &h, sizeof(h) };
+		memcpy(fiov + 1, iov, (size_t)niov * sizeof(*iov));
+		r = fast_send(fd, k, &h, fiov, niov + 1, flags);
+		if (r != -2)
+			return r;
+		gen = atomic_load_explicit(&fast_gen, memory_order_acquire);
+	}
 	rc = ust_call(USTACK_MSG_SENDTO, &h, sizeof(h), iov, niov, fd, &res,
 		      sizeof(res), &n);
 	/* EPIPE after shutdown(SHUT_WR): UDP raises no SIGPIPE in Linux */
@@ -551,6 +661,8 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 		dgram_send_failed(fd);
 		return -1;
 	}
+	if (fast)
+		fast_note(fd, &h.addr, h.len, gen);
 	return res.value;
 }
 

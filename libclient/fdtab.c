@@ -237,6 +237,7 @@ void ust_forget(int fd)
 {
 	_Atomic uint64_t *s = slot(fd);
 
+	ust_dgram_fast_forget();
 	if (s)
 		atomic_store_explicit(s, 0, memory_order_release);
 }
@@ -245,6 +246,7 @@ void ust_forget_range(unsigned lo, unsigned hi)
 {
 	unsigned top = atomic_load(&tab_top);
 
+	ust_dgram_fast_forget();
 	for (unsigned i = lo; i <= hi && i < top; i++)
 		atomic_store_explicit(&tab[i], 0, memory_order_release);
 }

@@ -45,6 +45,7 @@
 #include "log.h"
 #include "mcast.h"
 #include "slab.h"
+#include "sock_dgram.h"
 #include "sock_impl.h"
 #include "stack.h"
 #include "udp.h"
@@ -1335,32 +1336,21 @@ give:
 
 static int req_sendto(struct sock *sk, const void *body, size_t len)
 {
-	const uint8_t *data = (const uint8_t *)body + sizeof(struct ustack_dgram_hdr);
-	struct ustack_dgram_meta m, *mp = NULL;
 	struct ustack_dgram_hdr h;
-	struct ip_addr addr;
-	uint16_t port;
 	int rc = ustack_dgram_check(body, len, &h);
 
 	if (rc == -EINVAL || (rc == 0 && h.kind != USTACK_DG_DATA))
 		return -EINVAL;
 	if (rc)
 		return rc;
-	if (h.flags & USTACK_DG_META) {      /* sendmsg's control messages */
-		memcpy(&m, data, sizeof(m));
-		data += sizeof(m);
-		mp = &m;
-	}
-	if (h.addr.family == AF_UNSPEC) {
-		rc = sk->proto->sendto(sk, data, h.len, NULL, 0, mp);
-	} else {
-		rc = sock_addr_in(sk, &h.addr, &addr, &port);
-		if (rc)
-			return rc;
-		rc = sock_sendto_addr(sk, data, h.len, &h.addr, &addr, port, mp);
-	}
+	/* what the program wrote into the channel before goes first */
+	if (sk->proto->chan_type == SOCK_SEQPACKET)
+		sock_dgram_flush(sk);
+	rc = sock_dgram_send(sk, &h, (const uint8_t *)body + sizeof(h));
+	if (rc >= 0)
+		sk->t->st.dgram_out++;
 	sock_settle(sk);
-	return rc < 0 ? rc : (int)h.len;
+	return rc;
 }
 
 /**

@@ -65,6 +65,7 @@ struct sock_limits {
 	X(chan_full, "datagrams held: the program's channel was full")        \
 	X(chan_err, "channel errors (socket closed)")                         \
 	X(dgram_out, "datagrams moved from programs to the engine")           \
+	X(dgram_chan, "... of them written into the channel (no round trip)") \
 	X(dgram_in, "datagrams moved from the engine to programs")            \
 	X(stream_out, "stream bytes moved from programs to the engine")       \
 	X(stream_in, "stream bytes moved from the engine to programs")        \

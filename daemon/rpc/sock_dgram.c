@@ -564,27 +564,78 @@ void dg_chan_write(struct sock *sk)
 	dg_drain(sk);
 }
 
-/* Send one message a program wrote into the channel itself. */
-static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
+/**
+ * sock_dgram_send() - send one datagram message (struct ustack_dgram_hdr
+ * as checked by ustack_dgram_check(), its meta block if flagged, the
+ * payload), from a SENDTO request or from the channel
+ * @sk: the socket
+ * @h: the header
+ * @body: what follows the header
+ *
+ * Return: bytes sent, or -errno
+ */
+int sock_dgram_send(struct sock *sk, const struct ustack_dgram_hdr *h,
+		    const uint8_t *body)
 {
 	struct ustack_dgram_meta meta, *m = NULL;
-	size_t off = sizeof(*h);
 	struct ip_addr addr;
 	uint16_t port;
 	int rc;
 
-	if (h->flags & USTACK_DG_META) {
-		memcpy(&meta, chan_buf + off, sizeof(meta));
+	if (h->flags & USTACK_DG_META) {    /* sendmsg's control messages */
+		memcpy(&meta, body, sizeof(meta));
 		m = &meta;
-		off += sizeof(meta);
+		body += sizeof(meta);
 	}
-	if (h->addr.family == AF_UNSPEC)
-		return sk->proto->sendto(sk, chan_buf + off, h->len, NULL, 0, m);
-	rc = sock_addr_in(sk, &h->addr, &addr, &port);
-	if (rc)
-		return rc == -EAFNOSUPPORT ? -ENETUNREACH : rc;
-	return sock_sendto_addr(sk, chan_buf + off, h->len, &h->addr, &addr,
-				port, m);
+	if (h->addr.family == AF_UNSPEC) {
+		rc = sk->proto->sendto(sk, body, h->len, NULL, 0, m);
+	} else {
+		rc = sock_addr_in(sk, &h->addr, &addr, &port);
+		if (rc)
+			return rc;
+		rc = sock_sendto_addr(sk, body, h->len, &h->addr, &addr, port,
+				      m);
+	}
+	return rc < 0 ? rc : (int)h->len;
+}
+
+/*
+ * Send what the program wrote into the channel (libustack's sends without
+ * a round trip, dgram.c; a program writing without the shim), at most
+ * @max messages; an error is the socket's pending error, returned by its
+ * next call. Return: true at end of file (every holder closed it).
+ */
+static bool dg_chan_take(struct sock *sk, int max)
+{
+	struct ustack_dgram_hdr h;
+	int i, rc;
+
+	for (i = 0; i < max; i++) {
+		ssize_t n = recv(sk->chan, chan_buf, sizeof(chan_buf),
+				 MSG_DONTWAIT);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			if (n < 0)
+				sk->t->st.chan_err++;
+			return true;
+		}
+		if (ustack_dgram_check(chan_buf, (size_t)n, &h) ||
+		    h.kind != USTACK_DG_DATA) {
+			sk->t->st.chan_bad_msg++;
+			continue;
+		}
+		sock_now(sk);
+		rc = sock_dgram_send(sk, &h, chan_buf + sizeof(h));
+		if (rc < 0) {
+			sk->pending_err = rc == -EAFNOSUPPORT ? ENETUNREACH : -rc;
+		} else {
+			sk->t->st.dgram_out++;
+			sk->t->st.dgram_chan++;
+		}
+	}
+	return false;
 }
 
 /**
@@ -594,36 +645,25 @@ static int dg_chan_send(struct sock *sk, const struct ustack_dgram_hdr *h)
  */
 void dg_chan_read(struct sock *sk)
 {
-	struct ustack_dgram_hdr h;
-	int i, rc;
-
-	for (i = 0; i < CHAN_BATCH; i++) {
-		ssize_t n = recv(sk->chan, chan_buf, sizeof(chan_buf),
-				 MSG_DONTWAIT);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			break;
-		if (n <= 0) {
-			if (n < 0)
-				sk->t->st.chan_err++;
-			sock_close(sk);
-			return;
-		}
-		if (ustack_dgram_check(chan_buf, (size_t)n, &h) ||
-		    h.kind != USTACK_DG_DATA) {
-			sk->t->st.chan_bad_msg++;
-			continue;
-		}
-		sock_now(sk);
-		rc = dg_chan_send(sk, &h);
-		if (rc < 0)
-			sk->pending_err = -rc;
-		else
-			sk->t->st.dgram_out++;
+	if (dg_chan_take(sk, CHAN_BATCH)) {
+		sock_close(sk);
+		return;
 	}
 	sock_settle(sk);
 	if (sk->pending_err)
 		dg_drain(sk);
+}
+
+/**
+ * sock_dgram_flush() - before a SENDTO request: what the program wrote
+ * into the channel before it goes first, so that its datagrams leave in
+ * the order it sent them (an end of file is left to the channel's event)
+ * @sk: the socket
+ */
+void sock_dgram_flush(struct sock *sk)
+{
+	/* bounded: another thread of the program may go on writing */
+	dg_chan_take(sk, 16 * CHAN_BATCH);
 }
 
 /* Is anything still pending, so that the notification must stay? */

@@ -26,6 +26,9 @@ int dg_ioctl(struct sock *sk, unsigned long req, int *val);
 int dg_tx(const struct ustack_dgram_meta *m, struct dgram_tx *tx);
 void dg_drain(struct sock *sk);
 void dg_chan_read(struct sock *sk);
+int sock_dgram_send(struct sock *sk, const struct ustack_dgram_hdr *h,
+		    const uint8_t *body);
+void sock_dgram_flush(struct sock *sk);
 void dg_chan_write(struct sock *sk);
 
 #endif

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * udp_basic - UDP as Linux has it: sendto/recvfrom, connected sockets,
- * ICMP port unreachable as ECONNREFUSED, bind errors, names, MSG_TRUNC,
+ * ICMP port unreachable as ECONNREFUSED (at the next receive, and at the
+ * next send after sends that went), datagrams in the order sent, bind
+ * errors, names, MSG_TRUNC,
  * the largest datagram, SO_BROADCAST, ports below 1024 for root only.
  * (AF_INET6: inet6.c, as on a kernel booted with ipv6.disable=1.)
  *   udp_basic PEER SELF   (peer echoes on PEER:7007)
  */
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +92,75 @@ static void refused(void)
 	report("connect closed port", connect(fd, (void *)&to, sizeof(to)));
 	report("send to closed port", send(fd, "q", 1, 0));
 	report("recv after port unreachable", recv(fd, buf, sizeof(buf), 0));
+	close(fd);
+}
+
+/*
+ * The error an ICMP port unreachable leaves is returned by the next send,
+ * once (libustack sends what it can without asking the daemon: the
+ * error's notification in the channel makes it ask again).
+ */
+static void refused_on_send(void)
+{
+	struct sockaddr_in to = sin_of(peer, 7998);
+	int fd = udp();
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+
+	report("connect closed port (2)", connect(fd, (void *)&to, sizeof(to)));
+	report("send to closed port (2)", send(fd, "q", 1, 0));
+	/* the unreachable is back when poll says POLLERR */
+	for (int i = 0; i < 300 && !(p.revents & POLLERR); i++) {
+		poll(&p, 1, 10);
+		if (!(p.revents & POLLERR))
+			usleep(10000);
+	}
+	line("poll after a send to a closed port: POLLERR=%d POLLOUT=%d",
+	     !!(p.revents & POLLERR), !!(p.revents & POLLOUT));
+	report("send after port unreachable", send(fd, "q", 1, 0));
+	report("send after the error was taken", send(fd, "q", 1, 0));
+	close(fd);
+}
+
+/*
+ * Datagrams leave in the order they were sent, whichever way each went
+ * (a control message makes libustack ask the daemon; plain ones go down
+ * the channel): 100 numbered ones echoed back in order.
+ */
+static void send_order(void)
+{
+	struct sockaddr_in to = sin_of(peer, 7007);
+	int fd = udp(), ttl = 64, got = 0, in_order = 1;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+
+	connect(fd, (void *)&to, sizeof(to));
+	for (int i = 0; i < 100; i++) {
+		uint8_t b = (uint8_t)i;
+		struct iovec iov = { &b, 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		if (i % 10 == 0) {      /* IP_TTL: asks the daemon */
+			struct cmsghdr *c = (struct cmsghdr *)cbuf;
+
+			m.msg_control = cbuf;
+			m.msg_controllen = sizeof(cbuf);
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_TTL;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &ttl, sizeof(int));
+		}
+		if (sendmsg(fd, &m, 0) != 1)
+			break;
+		if (i % 25 == 24) {     /* the echoes of this batch */
+			for (int k = i - 24; k <= i; k++) {
+				if (recv(fd, buf, sizeof(buf), 0) != 1)
+					break;
+				in_order &= (uint8_t)buf[0] == (uint8_t)k;
+				got++;
+			}
+		}
+	}
+	line("100 datagrams, some with IP_TTL: %d echoed, in order %d", got,
+	     in_order);
 	close(fd);
 }
 
@@ -220,6 +292,8 @@ int main(int argc, char **argv)
 	echo();
 	connected();
 	refused();
+	refused_on_send();
+	send_order();
 	trunc_and_peek();
 	largest();
 	binds();
