@@ -96,7 +96,7 @@ check "20 MB from the kernel to a server on ustack, offloads on: intact" transfe
 gso=$(stat_of rx_gso); cs=$(stat_of rx_csum_offload)
 check "the kernel's segments came merged (eth.rx_gso $gso) with partial checksums (eth.rx_csum_offload $cs)" \
 	test "${gso:-0}" -gt 0 -a "${cs:-0}" -gt 0
-check "20 MB from a program on ustack to the kernel, offloads on: intact" transfer_out 9411
+check "20 MB from a program on ustack to the kernel, offloads on: intact" transfer_out 9404
 tgso=$(stat_of tx_gso)
 check "ustack sent frames of segments for the kernel to cut (eth.tx_gso $tgso)" \
 	test "${tgso:-0}" -gt 0
@@ -109,7 +109,10 @@ check "a 3000-byte UDP datagram from the kernel (partial checksum) echoed by ust
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
 if command -v tshark >/dev/null; then
-	bad=$(tshark -r "$TMP/on.pcap" -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l)
+	# the transfers' random bytes as data: no dissector guesses at them
+	# (Zipkin's 9411 once made tshark read a segment as Thrift)
+	bad=$(tshark -r "$TMP/on.pcap" -d tcp.port==9401,data -d tcp.port==9404,data \
+		-Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l)
 	big=$(tshark -r "$TMP/on.pcap" -Y "frame.len > 1514 && ip.dst == $US" 2>/dev/null | wc -l)
 	check "the capture reads in tshark: no malformed frame ($bad), merged segments as they came ($big over 1514 bytes)" \
 		test "$bad" = 0 -a "$big" -gt 0
@@ -127,7 +130,7 @@ start_ustackd "$NS" "$TMP/ustackd-off.log" "$SOCK" --tap ustk1 --addr $US/24 \
 	--offload no || { fail "ustackd starts with --offload no"; summary; exit 1; }
 in_ns ip addr add $KERNEL/24 dev ustk1
 check "20 MB from the kernel, offload no: intact" transfer 9402
-check "20 MB from ustack to the kernel, offload no: intact" transfer_out 9412
+check "20 MB from ustack to the kernel, offload no: intact" transfer_out 9405
 gso=$(stat_of rx_gso); cs=$(stat_of rx_csum_offload); tgso=$(stat_of tx_gso)
 check "no merged segment, no partial checksum, none to cut (eth.rx_gso $gso, eth.rx_csum_offload $cs, eth.tx_gso $tgso)" \
 	test "${gso:-0}" = 0 -a "${cs:-0}" = 0 -a "${tgso:-0}" = 0
@@ -139,7 +142,7 @@ start_ustackd "$NS" "$TMP/ustackd-imp.log" "$SOCK" --tap ustk2 --addr $US/24 \
 	--impair loss=0.01,corrupt=0.01,seed=7 || { fail "ustackd starts impaired"; summary; exit 1; }
 in_ns ip addr add $KERNEL/24 dev ustk2
 check "20 MB from the kernel through 1% loss and 1% corruption: intact" transfer 9403
-check "20 MB from ustack to the kernel through them: intact" transfer_out 9413
+check "20 MB from ustack to the kernel through them: intact" transfer_out 9406
 a=$(stat_of rx_gso); b=$(stat_of tx_gso); gso=$((${a:-0} + ${b:-0}))
 bad=$("$B/ustackctl" --socket "$SOCK" stats | awk '$1 == "rx_bad_cksum" { n += $2 } END { print n + 0 }')
 check "impaired: plain frames both ways (eth.rx_gso and tx_gso $gso), corruption caught by checksums ($bad)" \
