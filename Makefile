@@ -255,7 +255,9 @@ check-integration: all
 deps:
 	@bash tools/deps.sh
 
-# ustack against the kernel in the same run; ratios, never pass/fail
+# ustack against the kernel in the same run; ratios, never pass/fail.
+# BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_ONLY (names, comma list) and
+# BENCH_OUT ($(BUILD)/bench: bench.json, bench.png) come from the environment
 bench: deps all
 	bash tools/bench/run.sh $(BUILD)
 

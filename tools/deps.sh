@@ -16,6 +16,8 @@ packages=(
 	# more stock programs (test/integration/56-stock-more.sh)
 	lighttpd haproxy rsync openssl
 	radvd
+	# make bench's plot (tools/bench/run.sh)
+	gnuplot-nox
 )
 
 missing=()
