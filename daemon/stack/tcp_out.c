@@ -391,11 +391,28 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		return -ENOBUFS;
 	}
 	if (flags & TCP_SYN) {
-		/* RFC 7323 2.2: the window in a SYN is never scaled */
-		uint32_t w = wnd > 65535 ? 65535 : wnd;
+		/*
+		 * As Linux's tcp_select_initial_window(): the space is first
+		 * quantized to a multiple of the MSS ("if (space > mss) space
+		 * = rounddown(space, mss)"), the MSS less the timestamp
+		 * option when the SYN-ACK agrees to timestamps
+		 * (tcp_openreq_init_rwin(): mss - TCPOLEN_TSTAMP_ALIGNED; a
+		 * SYN's tcp_connect_init() has no ts_recent yet and takes
+		 * the whole advmss); only then does the SYN's field, never
+		 * scaled (RFC 7323 2.2), cap it: tcp_make_synack() and
+		 * tcp_transmit_skb() send min(rcv_wnd, 65535U), whether or
+		 * not the peer scales. With the default 131072-byte buffer
+		 * the field says 65535, not a multiple of the MSS.
+		 */
+		uint32_t w = sk->rcvq.size;  /* tcp_full_space(): all of it */
+		uint32_t q = sk->rcv_mss;
 
-		if (sk->rcv_mss)
-			w = w / sk->rcv_mss * sk->rcv_mss;
+		if (q && (flags & TCP_ACK) && sk->ts_ok && q > 12)
+			q -= 12;
+		if (q && w > q)
+			w -= w % q;
+		if (w > 65535)
+			w = 65535;
 		wnd = w;
 		tcp_fill_hdr(p->data, sk->lport, sk->rport, seq,
 			     flags & TCP_ACK ? sk->rcv_nxt : 0, hlen, flags,

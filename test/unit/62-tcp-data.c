@@ -350,7 +350,7 @@ TH_TEST(tcp_data, receiver_zero_window_and_update)
 	iss = th_passive_open(&l, &c, 1000, false);
 	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 1, T.now), 0,
 		     "too late: ignored");
-	uint32_t edge = seq + 64240;  /* the SYN-ACK's window */
+	uint32_t edge = seq + 65535;  /* the SYN-ACK's window */
 
 	(void)got;
 	while (seq != edge) {
@@ -661,7 +661,7 @@ TH_TEST(tcp_data, data_beyond_window_is_trimmed)
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
 	struct th_seg d, a;
-	uint32_t edge = 1001 + 64240;  /* the SYN-ACK offered 64240 */
+	uint32_t edge = 1001 + 65535;  /* the SYN-ACK offered 65535 */
 
 	d = data_seg(edge - 100, iss + 1, 300);
 	th_inject(&d);
