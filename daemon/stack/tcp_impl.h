@@ -246,8 +246,13 @@ struct tcp_sock {
 	const struct tcp_cc_ops *cc;
 	uint64_t cc_priv[TCP_CC_PRIV / 8];
 
-	/* RTT and RTO, RFC 6298 (ns) */
+	/* RTT and RTO, RFC 6298 (ns): srtt and rttvar (Linux's mdev, what
+	 * TCP_INFO's tcpi_rttvar says) follow the estimator's state below */
 	uint64_t srtt, rttvar, rto;
+	/* Linux's tcp_rtt_estimator() state, in its units (us): srtt << 3,
+	 * mdev << 2, the round's largest mdev, the rttvar the RTO adds, and
+	 * the sequence that ends the round (Linux's tp->rtt_seq) */
+	uint32_t srtt_us8, mdev_us4, mdev_max_us, rttvar_us, rtt_round_seq;
 	uint64_t rtt_time;                      /* 0: nothing timed */
 	unsigned backoff;                       /* consecutive timeouts */
 	unsigned probes;                        /* persist/keepalive */

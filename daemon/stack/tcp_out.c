@@ -522,6 +522,8 @@ void tcp_send_syn(struct tcp_sock *sk)
 	if (!sk->backoff) {
 		sk->rtt_seq = sk->iss;
 		sk->rtt_time = sk->s->now;
+	} else {
+		sk->rtt_time = 0;  /* Karn: a resent SYN is not timed */
 	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
 	stack_arm(sk->s, &sk->rtx,
@@ -923,7 +925,10 @@ static bool tcp_tlp_ok(const struct tcp_sock *sk)
  */
 static uint64_t tcp_pto(const struct tcp_sock *sk)
 {
-	uint64_t pto = 2 * sk->srtt;
+	/* Linux's tcp_schedule_loss_probe(): usecs_to_jiffies(srtt_us >>
+	 * 2), 2 * SRTT rounded up to the jiffy (1 ms) */
+	uint64_t pto = (2 * sk->srtt + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC *
+		       NSEC_PER_MSEC;
 
 	if (sk->snd_max - sk->snd_una <= sk->mss)
 		pto += sk->s->cfg.tcp_rto_min;
@@ -1004,37 +1009,83 @@ void tcp_tlp_acked(struct tcp_sock *sk)
 }
 
 /**
- * tcp_rtt_sample() - RFC 6298 2.2/2.3: fold one RTT measurement in
+ * tcp_rtt_sample() - fold one RTT measurement in, as Linux does
  * @sk: the socket
  * @rtt: the measurement, ns
+ *
+ * Linux's tcp_rtt_estimator(), in its units (us, srtt kept << 3, mdev
+ * << 2), then tcp_set_rto():
+ *   first sample m: srtt = m, mdev = m / 2 ("make sure rto = 3*rtt"),
+ *     rttvar = max(mdev * 4, rto_min), mdev_max = rttvar;
+ *   later: err = m - srtt; srtt += err / 8; mdev += (|err| - mdev) / 4,
+ *     except that a sample below srtt moves mdev by 1/32 only (|err| -
+ *     mdev is shifted by 3 more when positive); rttvar rises with mdev
+ *     at once (mdev_max), and once per round trip (snd_una past rtt_seq)
+ *     falls a quarter of the way to the round's largest mdev, which then
+ *     restarts at rto_min;
+ *   __tcp_set_rto(): RTO = srtt + rttvar, i.e. SRTT + max(4 * mdev,
+ *     rto_min), in whole jiffies (rounded up; ms here, HZ=1000),
+ *     bounded by rto_max (tcp_bound_rto()).
+ * RFC 6298's max(rto_min, SRTT + 4 * RTTVAR) fires earlier: with a
+ * 100 ms RTT Linux waits 300 ms.
  */
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 {
 	struct stack *s = sk->s;
+	uint32_t rto_min_us = (uint32_t)(s->cfg.tcp_rto_min / 1000);
+	int64_t m, srtt = sk->srtt_us8;
 	uint64_t rto;
 
 	/* as Linux's tcp_rtt_tsopt_us(): a sample is at least 1 us (a
 	 * timestamp echoed within the same millisecond reads 0) */
 	if (rtt < 1000)
 		rtt = 1000;
-	if (!sk->srtt) {
-		/* "SRTT <- R, RTTVAR <- R/2" */
-		sk->srtt = rtt;
-		sk->rttvar = rtt / 2;
+	m = (int64_t)(rtt / 1000);
+	if (m < 1)
+		m = 1;
+	if (m > INT32_MAX / 8)
+		m = INT32_MAX / 8;
+	if (srtt) {
+		m -= srtt >> 3;             /* the error */
+		srtt += m;                  /* srtt = 7/8 srtt + 1/8 new */
+		if (m < 0) {
+			m = -m;
+			m -= sk->mdev_us4 >> 2;
+			if (m > 0)
+				m >>= 3;    /* a falling RTT: gain 1/32 */
+		} else {
+			m -= sk->mdev_us4 >> 2;
+		}
+		sk->mdev_us4 = (uint32_t)((int64_t)sk->mdev_us4 + m);
+		if (sk->mdev_us4 > sk->mdev_max_us) {
+			sk->mdev_max_us = sk->mdev_us4;
+			if (sk->mdev_max_us > sk->rttvar_us)
+				sk->rttvar_us = sk->mdev_max_us;
+		}
+		if (SEQ_GT(sk->snd_una, sk->rtt_round_seq)) {
+			if (sk->mdev_max_us < sk->rttvar_us)
+				sk->rttvar_us -= (sk->rttvar_us -
+						  sk->mdev_max_us) >> 2;
+			sk->rtt_round_seq = sk->snd_nxt;
+			sk->mdev_max_us = rto_min_us;
+		}
 	} else {
-		/* "RTTVAR <- (1 - beta) * RTTVAR + beta * |SRTT - R'|,
-		 *  SRTT <- (1 - alpha) * SRTT + alpha * R'", 1/4 and 1/8 */
-		uint64_t d = sk->srtt > rtt ? sk->srtt - rtt : rtt - sk->srtt;
-
-		sk->rttvar = (3 * sk->rttvar + d) / 4;
-		sk->srtt = (7 * sk->srtt + rtt) / 8;
+		srtt = m << 3;
+		sk->mdev_us4 = (uint32_t)(m << 1);
+		sk->rttvar_us = sk->mdev_us4 > rto_min_us ? sk->mdev_us4 :
+							    rto_min_us;
+		sk->mdev_max_us = sk->rttvar_us;
+		sk->rtt_round_seq = sk->snd_nxt;
 	}
+	sk->srtt_us8 = srtt > 1 ? (uint32_t)srtt : 1;
+	sk->srtt = (uint64_t)(sk->srtt_us8 >> 3) * 1000;
+	sk->rttvar = (uint64_t)(sk->mdev_us4 >> 2) * 1000;
 	tcp_rack_min_rtt(sk, rtt);
-	/* "RTO <- SRTT + max (G, K*RTTVAR)", bounded (2.4, 2.5) */
-	rto = sk->srtt + (4 * sk->rttvar > NSEC_PER_MSEC ? 4 * sk->rttvar :
-							   NSEC_PER_MSEC);
-	if (rto < s->cfg.tcp_rto_min)
-		rto = s->cfg.tcp_rto_min;
+	/* __tcp_set_rto(): "usecs_to_jiffies((tp->srtt_us >> 3) +
+	 * tp->rttvar_us)", rounded up to the jiffy (HZ=1000: 1 ms): a
+	 * connection whose RTT reads 1 us has an RTO of 201 ms, as on Linux */
+	rto = ((uint64_t)(sk->srtt_us8 >> 3) + sk->rttvar_us + 999) / 1000 *
+	      NSEC_PER_MSEC;
 	if (rto > s->cfg.tcp_rto_max)
 		rto = s->cfg.tcp_rto_max;
 	sk->rto = rto;
