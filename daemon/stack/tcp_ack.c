@@ -561,7 +561,10 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);
 	} else {
-		if (data)  /* SYN and FIN take no congestion window */
+		/* SYN and FIN take no congestion window; cwnd grows only
+		 * while it is used (RFC 7661; Linux's tcp_cong_avoid()
+		 * algorithms return at once unless tcp_is_cwnd_limited()) */
+		if (data && tcp_is_cwnd_limited(sk))
 			sk->cc->on_ack(sk, data, s->now);
 		sk->dupacks = 0;
 		tcp_sndbuf_autotune(sk);

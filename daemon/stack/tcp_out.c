@@ -789,17 +789,62 @@ bool tcp_output_new(struct tcp_sock *sk)
 }
 
 /**
+ * tcp_is_cwnd_limited() - may cwnd grow on this ACK (RFC 7661)?
+ * @sk: the socket
+ *
+ * Linux's tcp_is_cwnd_limited(): yes if the sender was cwnd-limited in
+ * the current usage window; in slow start also while cwnd is below twice
+ * the most segments that were out ("ensure cwnd grows to twice what was
+ * ACKed"). A sender that writes less than the window keeps its cwnd.
+ *
+ * Return: true if the congestion control may raise cwnd
+ */
+bool tcp_is_cwnd_limited(const struct tcp_sock *sk)
+{
+	if (sk->is_cwnd_limited)
+		return true;
+	if (sk->cwnd < sk->ssthresh)   /* tcp_in_slow_start() */
+		return sk->cwnd / (sk->mss ? sk->mss : 1) <
+		       2 * sk->max_packets_out;
+	return false;
+}
+
+/*
+ * Linux's tcp_cwnd_validate() after tcp_write_xmit(): the strongest
+ * signal of the window's use is kept per usage window (until snd_una
+ * passes cwnd_usage_seq): cwnd-limited once, or the most segments out.
+ * Segments out: the transmit records (Linux's packets_out).
+ */
+static void tcp_cwnd_validate(struct tcp_sock *sk, bool is_cwnd_limited)
+{
+	if (SEQ_GEQ(sk->snd_una, sk->cwnd_usage_seq) || is_cwnd_limited ||
+	    (!sk->is_cwnd_limited && sk->ntx > sk->max_packets_out)) {
+		sk->is_cwnd_limited = is_cwnd_limited;
+		sk->max_packets_out = sk->ntx;
+		sk->cwnd_usage_seq = sk->snd_nxt;
+	}
+}
+
+/**
  * tcp_output() - send what the windows, Nagle and cork allow
  * @sk: the socket
  */
 void tcp_output(struct tcp_sock *sk)
 {
-	uint32_t data_end;
+	uint32_t data_end, before = sk->snd_nxt, flight;
+	bool cwnd_limited;
 
 	if (!tcp_output_state(sk->state) || !sk->sndq.cap)
 		return;
 	while (tcp_output_one(sk, tcp_usable(sk)))
 		;
+	/* tcp_write_xmit(): "is_cwnd_limited |= (tcp_packets_in_flight(tp)
+	 * >= tcp_snd_cwnd(tp))", in segments: less than one left */
+	flight = sk->in_recovery && sk->rec_sack ? tcp_pipe(sk) :
+		 tcp_flight_unsacked(sk);
+	cwnd_limited = flight + sk->mss > sk->cwnd;
+	if (sk->snd_nxt != before || cwnd_limited)
+		tcp_cwnd_validate(sk, cwnd_limited);
 	data_end = sk->sndq_seq + sk->sndq.len;
 	/* RFC 9293 3.8.6.1: probe a zero window while data waits; and, as
 	 * Linux, a window too small to use (RFC 1122 4.2.3.4's override

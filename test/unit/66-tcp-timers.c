@@ -709,3 +709,58 @@ TH_TEST(tcp_timers, rto_is_srtt_plus_max_4mdev_rto_min)
 	tcp_abort(c, T.now);
 	drain();
 }
+
+/*
+ * RFC 7661 / Linux's tcp_is_cwnd_limited(): a sender that writes less
+ * than its window each round trip (two segments: 10 < 2 * 2 fails) keeps
+ * cwnd at the initial 10 segments, however many ACKs come; once it fills
+ * the window (20 segments written, 10 out) cwnd grows again.
+ */
+TH_TEST(tcp_timers, cwnd_grows_only_when_cwnd_limited)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq;
+	static uint8_t big[20 * 1460];
+	struct tcp_info_rec i;
+	struct tcp_linux_info ti;
+	struct th_seg d, a;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
+	seq = iss + 1;
+	for (int r = 0; r < 8; r++) {
+		cr_assert_eq(tcp_send(c, big, 2 * 1460, T.now), 2 * 1460);
+		for (int k = 0; k < 2; k++) {
+			d = th_tmpl(TCP_ACK | (k ? TCP_PSH : 0), seq + k * 1460,
+				    1001);
+			d.wnd = TH_ANY;
+			d.len = 1460;
+			th_expect(&d);
+		}
+		th_expect_none();
+		th_advance(20 * TH_MS);
+		seq += 2 * 1460;
+		a = th_tmpl(TCP_ACK, 1001, seq);
+		a.wnd = 502;
+		th_inject(&a);
+		tcp_get_info(c, &i, T.now);
+		tcp_info_to_linux(&i, &ti);
+		cr_assert_eq(ti.snd_cwnd, 10, "round %d: cwnd %u", r,
+			     ti.snd_cwnd);
+		cr_assert_eq(i.cwnd, 10 * 1460);
+	}
+	/* now the window is full: 10 of 20 segments go, cwnd-limited */
+	cr_assert_eq(tcp_send(c, big, sizeof(big), T.now), sizeof(big));
+	cr_assert_eq(th_pending(), 10);
+	drain();
+	th_advance(20 * TH_MS);
+	a = th_tmpl(TCP_ACK, 1001, seq + 2 * 1460);
+	a.wnd = 502;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	tcp_info_to_linux(&i, &ti);
+	cr_assert_eq(ti.snd_cwnd, 12, "slow start: + 2 segments acked");
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
