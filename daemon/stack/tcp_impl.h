@@ -420,6 +420,7 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg);
 void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end);
 uint32_t tcp_pipe(const struct tcp_sock *sk);
 bool tcp_is_cwnd_limited(const struct tcp_sock *sk);
+void tcp_slow_start_after_idle_check(struct tcp_sock *sk);
 void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes);
 void tcp_ack_flush(struct tcp_sock *sk);
 void tcp_sack_recovery_send(struct tcp_sock *sk);

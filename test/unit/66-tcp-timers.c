@@ -764,3 +764,117 @@ TH_TEST(tcp_timers, cwnd_grows_only_when_cwnd_limited)
 	tcp_abort(c, T.now);
 	drain();
 }
+
+/* Grow cwnd to 40 segments: 30 written, two rounds of ACKs 10 ms apart
+ * (10 acked: cwnd 20, the other 20 go; 20 acked while cwnd-limited: 40) */
+static uint32_t grow_to_40(struct tcp_sock *c, uint32_t iss)
+{
+	static uint8_t big[30 * 1460];
+	struct th_seg a;
+	struct tcp_info_rec i;
+
+	cr_assert_eq(tcp_send(c, big, sizeof(big), T.now), sizeof(big));
+	cr_assert_eq(th_pending(), 10);
+	drain();
+	th_advance(10 * TH_MS);
+	a = th_tmpl(TCP_ACK, 1001, iss + 1 + 10 * 1460);
+	a.wnd = 502;
+	th_inject(&a);
+	cr_assert_eq(th_pending(), 20);
+	drain();
+	th_advance(10 * TH_MS);
+	a.ack = iss + 1 + 30 * 1460;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 40 * 1460);
+	return iss + 1 + 30 * 1460;
+}
+
+/* one segment written, sent, ACKed at once */
+static uint32_t one_round(struct tcp_sock *c, uint32_t seq)
+{
+	static uint8_t b[1460];
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, seq, 1001), a;
+
+	cr_assert_eq(tcp_send(c, b, sizeof(b), T.now), sizeof(b));
+	d.wnd = TH_ANY;
+	d.len = 1460;
+	th_expect(&d);
+	a = th_tmpl(TCP_ACK, 1001, seq + 1460);
+	a.wnd = 502;
+	th_inject(&a);
+	return seq + 1460;
+}
+
+/*
+ * RFC 5681 4.1 restart after idle, as Linux's
+ * tcp_slow_start_after_idle_check() / tcp_cwnd_restart(): idle longer
+ * than the RTO with nothing in flight, the next write halves cwnd once
+ * per RTO that passed after the first, down to the restart window
+ * (min(init_cwnd, cwnd) = 10). RTO here: samples 1 us (handshake),
+ * 10 ms, 10 ms: srtt8 8 -> 10007 -> 18757, rttvar 200000 us, RTO =
+ * usecs_to_jiffies(2344 + 200000) = 203 ms.
+ */
+TH_TEST(tcp_timers, restart_after_idle_halves_per_rto)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq;
+	struct tcp_info_rec i;
+	uint64_t rto;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
+	seq = grow_to_40(c, iss);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.rto, 203 * TH_MS);
+	rto = i.rto;
+	/* idle exactly one RTO since data was last sent (10 ms before the
+	 * last ACK; Linux's lsndtime): not longer, nothing changes */
+	th_advance(rto - 10 * TH_MS);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 40 * 1460, "idle = RTO: cwnd %u", i.cwnd);
+	/* idle 1.5 RTO: delta - RTO > 0 once: 40 -> 20 */
+	tcp_get_info(c, &i, T.now);
+	rto = i.rto;
+	th_advance(rto + rto / 2);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 20 * 1460, "idle 1.5 RTO: cwnd %u", i.cwnd);
+	/* idle 5 RTOs: 20 -> 10, and never below the restart window */
+	tcp_get_info(c, &i, T.now);
+	th_advance(5 * i.rto);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 10 * 1460, "idle 5 RTO: cwnd %u", i.cwnd);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+static void no_tlp_no_ssai(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+	cfg->tcp_slow_start_after_idle = false;
+}
+
+/* tcp-slow-start-after-idle = no (net.ipv4.tcp_slow_start_after_idle=0):
+ * cwnd survives any idle time */
+TH_TEST(tcp_timers, restart_after_idle_off_keeps_cwnd)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq;
+	struct tcp_info_rec i;
+
+	th_setup_cfg(no_tlp_no_ssai);
+	iss = th_passive_open(&l, &c, 1000, false);
+	seq = grow_to_40(c, iss);
+	th_advance(60 * TH_SEC);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 40 * 1460);
+	(void)seq;
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
