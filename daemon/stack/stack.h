@@ -180,6 +180,7 @@ struct stack_config {
 	bool tcp_syncookies;          /* RFC 4987, when the SYN queue is full */
 	bool tcp_tlp;                 /* RFC 8985 7 tail loss probe (with SACK) */
 	bool tcp_rack;                /* RFC 8985 RACK loss detection (with SACK) */
+	bool tcp_slow_start_after_idle; /* RFC 5681 4.1 restart (Linux's 1) */
 	enum tcp_cc_algo tcp_cc;      /* default congestion control (CUBIC) */
 };
 

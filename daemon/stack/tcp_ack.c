@@ -420,16 +420,19 @@ static void tcp_take_rtt(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
 
-	/* RFC 7323 4.1: with timestamps every ACK of new data is a sample
-	 * ("RTTM"); RFC 6298 3 Karn otherwise */
-	if (sk->ts_ok && seg->has_ts && seg->tsecr) {
+	/* Linux's tcp_ack_update_rtt(): a segment timed when sent (never
+	 * resent: Karn) gives the sample, the handshake's too
+	 * (tcp_synack_rtt_meas()); else, RFC 7323 4.1, the TSecr of an ACK
+	 * of new data, a delta of 0 ms read as 1 us (tcp_rtt_tsopt_us()) */
+	if (sk->rtt_time && SEQ_GT(seg->ack, sk->rtt_seq)) {
+		tcp_rtt_sample(sk, s->now - sk->rtt_time);
+		sk->rtt_time = 0;
+	} else if (sk->ts_ok && seg->has_ts && seg->tsecr) {
 		uint32_t ms = tcp_tsval(sk) - seg->tsecr;
 
 		if (ms < 600000)
-			tcp_rtt_sample(sk, (uint64_t)(ms ? ms : 1) * NSEC_PER_MSEC);
-	} else if (sk->rtt_time && SEQ_GT(seg->ack, sk->rtt_seq)) {
-		tcp_rtt_sample(sk, s->now - sk->rtt_time);
-		sk->rtt_time = 0;
+			tcp_rtt_sample(sk, ms ? (uint64_t)ms * NSEC_PER_MSEC :
+						1000);
 	}
 }
 
@@ -531,9 +534,12 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return 0;
 	}
 	acked = seg->ack - sk->snd_una;
-	tcp_take_rtt(sk, seg);
 	fin_acked = tcp_clean_sndq(sk, seg->ack, &data);
 	sk->snd_una = seg->ack;
+	/* after snd_una moved, as Linux's tcp_ack() updates it before
+	 * tcp_clean_rtx_queue() takes the sample: the estimator's round
+	 * ends when snd_una passes its mark */
+	tcp_take_rtt(sk, seg);
 	tcp_confirm_nexthop(sk);
 	/* room again: no longer limited by the send buffer; nothing left:
 	 * no longer busy */
@@ -555,7 +561,10 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);
 	} else {
-		if (data)  /* SYN and FIN take no congestion window */
+		/* SYN and FIN take no congestion window; cwnd grows only
+		 * while it is used (RFC 7661; Linux's tcp_cong_avoid()
+		 * algorithms return at once unless tcp_is_cwnd_limited()) */
+		if (data && tcp_is_cwnd_limited(sk))
 			sk->cc->on_ack(sk, data, s->now);
 		sk->dupacks = 0;
 		tcp_sndbuf_autotune(sk);

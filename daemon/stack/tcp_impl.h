@@ -178,6 +178,7 @@ struct tcp_sock {
 	bool rack_reord : 1, rack_dsack_round_set : 1;
 	bool active : 1;                        /* we sent the first SYN */
 	bool rate_app_limited : 1;              /* rate_* sample was */
+	bool is_cwnd_limited : 1;               /* Linux's, tcp_cwnd_validate() */
 	bool push : 1;                          /* TCP_NODELAY set: what cork
 						 * holds goes, once (Linux's
 						 * TCP_NAGLE_PUSH) */
@@ -228,6 +229,9 @@ struct tcp_sock {
 
 	/* loss recovery, RFC 5681/6582/6675 */
 	uint32_t cwnd, ssthresh, recover, rtx_next;
+	/* RFC 7661 as Linux's tcp_cwnd_validate(): the most segments out in
+	 * this cwnd usage window, and the sequence that ends it */
+	uint32_t max_packets_out, cwnd_usage_seq;
 	uint32_t rescue_rxt;                    /* RFC 6675 RescueRxt */
 	unsigned dupacks;
 	uint32_t rcv_copied;                    /* autotuning: read by the app
@@ -246,8 +250,13 @@ struct tcp_sock {
 	const struct tcp_cc_ops *cc;
 	uint64_t cc_priv[TCP_CC_PRIV / 8];
 
-	/* RTT and RTO, RFC 6298 (ns) */
+	/* RTT and RTO, RFC 6298 (ns): srtt and rttvar (Linux's mdev, what
+	 * TCP_INFO's tcpi_rttvar says) follow the estimator's state below */
 	uint64_t srtt, rttvar, rto;
+	/* Linux's tcp_rtt_estimator() state, in its units (us): srtt << 3,
+	 * mdev << 2, the round's largest mdev, the rttvar the RTO adds, and
+	 * the sequence that ends the round (Linux's tp->rtt_seq) */
+	uint32_t srtt_us8, mdev_us4, mdev_max_us, rttvar_us, rtt_round_seq;
 	uint64_t rtt_time;                      /* 0: nothing timed */
 	unsigned backoff;                       /* consecutive timeouts */
 	unsigned probes;                        /* persist/keepalive */
@@ -410,6 +419,8 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg);
 bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg);
 void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end);
 uint32_t tcp_pipe(const struct tcp_sock *sk);
+bool tcp_is_cwnd_limited(const struct tcp_sock *sk);
+void tcp_slow_start_after_idle_check(struct tcp_sock *sk);
 void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes);
 void tcp_ack_flush(struct tcp_sock *sk);
 void tcp_sack_recovery_send(struct tcp_sock *sk);

@@ -517,11 +517,13 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 	 * state to ESTABLISHED, form an ACK segment <SEQ=SND.NXT>
 	 * <ACK=RCV.NXT><CTL=ACK> and send it." */
 	sk->snd_una = seg->ack;
-	if (sk->ts_ok && seg->tsecr && !sk->backoff)
+	/* Linux's tcp_ack_update_rtt(): the SYN's own timing first (us),
+	 * the timestamp echo only when that is missing */
+	if (sk->rtt_time && !sk->backoff)
+		tcp_rtt_sample(sk, s->now - sk->rtt_time);
+	else if (sk->ts_ok && seg->tsecr && !sk->backoff)
 		tcp_rtt_sample(sk, (uint64_t)(tcp_tsval(sk) - seg->tsecr) *
 					   NSEC_PER_MSEC);
-	else if (sk->rtt_time && !sk->backoff)
-		tcp_rtt_sample(sk, s->now - sk->rtt_time);
 	sk->rtt_time = 0;
 	stack_disarm(s, &sk->rtx);
 	sk->rtx_kind = TCP_TIMER_NONE;
@@ -701,6 +703,22 @@ static void tcp_rcv_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 			CNT(s, tcp_abort_on_data);
 			tcp_send_active_rst(sk);
 			tcp_done(sk, 0);
+			return;
+		}
+		/*
+		 * Linux's tcp_rcv_state_process(): shutdown(SHUT_RD) alone
+		 * discards nothing: in ESTABLISHED the data is queued and
+		 * ACKed as ever (tcp_data_queue()), and read afterwards.
+		 * Only in FIN_WAIT_1/2 with the receive side shut ("RFC
+		 * 1122 says we MUST send a reset") does new data beyond
+		 * rcv_nxt reset the connection (LINUX_MIB_TCPABORTONDATA),
+		 * the holder seeing ECONNRESET (tcp_reset()).
+		 */
+		if (seg->len && sk->shut_rd && sk->state != TCP_ESTABLISHED &&
+		    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt)) {
+			CNT(s, tcp_abort_on_data);
+			tcp_send_active_rst(sk);
+			tcp_done(sk, -ECONNRESET);
 			return;
 		}
 		if (seg->len)

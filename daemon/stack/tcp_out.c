@@ -391,11 +391,28 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		return -ENOBUFS;
 	}
 	if (flags & TCP_SYN) {
-		/* RFC 7323 2.2: the window in a SYN is never scaled */
-		uint32_t w = wnd > 65535 ? 65535 : wnd;
+		/*
+		 * As Linux's tcp_select_initial_window(): the space is first
+		 * quantized to a multiple of the MSS ("if (space > mss) space
+		 * = rounddown(space, mss)"), the MSS less the timestamp
+		 * option when the SYN-ACK agrees to timestamps
+		 * (tcp_openreq_init_rwin(): mss - TCPOLEN_TSTAMP_ALIGNED; a
+		 * SYN's tcp_connect_init() has no ts_recent yet and takes
+		 * the whole advmss); only then does the SYN's field, never
+		 * scaled (RFC 7323 2.2), cap it: tcp_make_synack() and
+		 * tcp_transmit_skb() send min(rcv_wnd, 65535U), whether or
+		 * not the peer scales. With the default 131072-byte buffer
+		 * the field says 65535, not a multiple of the MSS.
+		 */
+		uint32_t w = sk->rcvq.size;  /* tcp_full_space(): all of it */
+		uint32_t q = sk->rcv_mss;
 
-		if (sk->rcv_mss)
-			w = w / sk->rcv_mss * sk->rcv_mss;
+		if (q && (flags & TCP_ACK) && sk->ts_ok && q > 12)
+			q -= 12;
+		if (q && w > q)
+			w -= w % q;
+		if (w > 65535)
+			w = 65535;
 		wnd = w;
 		tcp_fill_hdr(p->data, sk->lport, sk->rport, seq,
 			     flags & TCP_ACK ? sk->rcv_nxt : 0, hlen, flags,
@@ -505,6 +522,8 @@ void tcp_send_syn(struct tcp_sock *sk)
 	if (!sk->backoff) {
 		sk->rtt_seq = sk->iss;
 		sk->rtt_time = sk->s->now;
+	} else {
+		sk->rtt_time = 0;  /* Karn: a resent SYN is not timed */
 	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
 	stack_arm(sk->s, &sk->rtx,
@@ -770,17 +789,62 @@ bool tcp_output_new(struct tcp_sock *sk)
 }
 
 /**
+ * tcp_is_cwnd_limited() - may cwnd grow on this ACK (RFC 7661)?
+ * @sk: the socket
+ *
+ * Linux's tcp_is_cwnd_limited(): yes if the sender was cwnd-limited in
+ * the current usage window; in slow start also while cwnd is below twice
+ * the most segments that were out ("ensure cwnd grows to twice what was
+ * ACKed"). A sender that writes less than the window keeps its cwnd.
+ *
+ * Return: true if the congestion control may raise cwnd
+ */
+bool tcp_is_cwnd_limited(const struct tcp_sock *sk)
+{
+	if (sk->is_cwnd_limited)
+		return true;
+	if (sk->cwnd < sk->ssthresh)   /* tcp_in_slow_start() */
+		return sk->cwnd / (sk->mss ? sk->mss : 1) <
+		       2 * sk->max_packets_out;
+	return false;
+}
+
+/*
+ * Linux's tcp_cwnd_validate() after tcp_write_xmit(): the strongest
+ * signal of the window's use is kept per usage window (until snd_una
+ * passes cwnd_usage_seq): cwnd-limited once, or the most segments out.
+ * Segments out: the transmit records (Linux's packets_out).
+ */
+static void tcp_cwnd_validate(struct tcp_sock *sk, bool is_cwnd_limited)
+{
+	if (SEQ_GEQ(sk->snd_una, sk->cwnd_usage_seq) || is_cwnd_limited ||
+	    (!sk->is_cwnd_limited && sk->ntx > sk->max_packets_out)) {
+		sk->is_cwnd_limited = is_cwnd_limited;
+		sk->max_packets_out = sk->ntx;
+		sk->cwnd_usage_seq = sk->snd_nxt;
+	}
+}
+
+/**
  * tcp_output() - send what the windows, Nagle and cork allow
  * @sk: the socket
  */
 void tcp_output(struct tcp_sock *sk)
 {
-	uint32_t data_end;
+	uint32_t data_end, before = sk->snd_nxt, flight;
+	bool cwnd_limited;
 
 	if (!tcp_output_state(sk->state) || !sk->sndq.cap)
 		return;
 	while (tcp_output_one(sk, tcp_usable(sk)))
 		;
+	/* tcp_write_xmit(): "is_cwnd_limited |= (tcp_packets_in_flight(tp)
+	 * >= tcp_snd_cwnd(tp))", in segments: less than one left */
+	flight = sk->in_recovery && sk->rec_sack ? tcp_pipe(sk) :
+		 tcp_flight_unsacked(sk);
+	cwnd_limited = flight + sk->mss > sk->cwnd;
+	if (sk->snd_nxt != before || cwnd_limited)
+		tcp_cwnd_validate(sk, cwnd_limited);
 	data_end = sk->sndq_seq + sk->sndq.len;
 	/* RFC 9293 3.8.6.1: probe a zero window while data waits; and, as
 	 * Linux, a window too small to use (RFC 1122 4.2.3.4's override
@@ -906,7 +970,10 @@ static bool tcp_tlp_ok(const struct tcp_sock *sk)
  */
 static uint64_t tcp_pto(const struct tcp_sock *sk)
 {
-	uint64_t pto = 2 * sk->srtt;
+	/* Linux's tcp_schedule_loss_probe(): usecs_to_jiffies(srtt_us >>
+	 * 2), 2 * SRTT rounded up to the jiffy (1 ms) */
+	uint64_t pto = (2 * sk->srtt + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC *
+		       NSEC_PER_MSEC;
 
 	if (sk->snd_max - sk->snd_una <= sk->mss)
 		pto += sk->s->cfg.tcp_rto_min;
@@ -987,37 +1054,83 @@ void tcp_tlp_acked(struct tcp_sock *sk)
 }
 
 /**
- * tcp_rtt_sample() - RFC 6298 2.2/2.3: fold one RTT measurement in
+ * tcp_rtt_sample() - fold one RTT measurement in, as Linux does
  * @sk: the socket
  * @rtt: the measurement, ns
+ *
+ * Linux's tcp_rtt_estimator(), in its units (us, srtt kept << 3, mdev
+ * << 2), then tcp_set_rto():
+ *   first sample m: srtt = m, mdev = m / 2 ("make sure rto = 3*rtt"),
+ *     rttvar = max(mdev * 4, rto_min), mdev_max = rttvar;
+ *   later: err = m - srtt; srtt += err / 8; mdev += (|err| - mdev) / 4,
+ *     except that a sample below srtt moves mdev by 1/32 only (|err| -
+ *     mdev is shifted by 3 more when positive); rttvar rises with mdev
+ *     at once (mdev_max), and once per round trip (snd_una past rtt_seq)
+ *     falls a quarter of the way to the round's largest mdev, which then
+ *     restarts at rto_min;
+ *   __tcp_set_rto(): RTO = srtt + rttvar, i.e. SRTT + max(4 * mdev,
+ *     rto_min), in whole jiffies (rounded up; ms here, HZ=1000),
+ *     bounded by rto_max (tcp_bound_rto()).
+ * RFC 6298's max(rto_min, SRTT + 4 * RTTVAR) fires earlier: with a
+ * 100 ms RTT Linux waits 300 ms.
  */
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 {
 	struct stack *s = sk->s;
+	uint32_t rto_min_us = (uint32_t)(s->cfg.tcp_rto_min / 1000);
+	int64_t m, srtt = sk->srtt_us8;
 	uint64_t rto;
 
 	/* as Linux's tcp_rtt_tsopt_us(): a sample is at least 1 us (a
 	 * timestamp echoed within the same millisecond reads 0) */
 	if (rtt < 1000)
 		rtt = 1000;
-	if (!sk->srtt) {
-		/* "SRTT <- R, RTTVAR <- R/2" */
-		sk->srtt = rtt;
-		sk->rttvar = rtt / 2;
+	m = (int64_t)(rtt / 1000);
+	if (m < 1)
+		m = 1;
+	if (m > INT32_MAX / 8)
+		m = INT32_MAX / 8;
+	if (srtt) {
+		m -= srtt >> 3;             /* the error */
+		srtt += m;                  /* srtt = 7/8 srtt + 1/8 new */
+		if (m < 0) {
+			m = -m;
+			m -= sk->mdev_us4 >> 2;
+			if (m > 0)
+				m >>= 3;    /* a falling RTT: gain 1/32 */
+		} else {
+			m -= sk->mdev_us4 >> 2;
+		}
+		sk->mdev_us4 = (uint32_t)((int64_t)sk->mdev_us4 + m);
+		if (sk->mdev_us4 > sk->mdev_max_us) {
+			sk->mdev_max_us = sk->mdev_us4;
+			if (sk->mdev_max_us > sk->rttvar_us)
+				sk->rttvar_us = sk->mdev_max_us;
+		}
+		if (SEQ_GT(sk->snd_una, sk->rtt_round_seq)) {
+			if (sk->mdev_max_us < sk->rttvar_us)
+				sk->rttvar_us -= (sk->rttvar_us -
+						  sk->mdev_max_us) >> 2;
+			sk->rtt_round_seq = sk->snd_nxt;
+			sk->mdev_max_us = rto_min_us;
+		}
 	} else {
-		/* "RTTVAR <- (1 - beta) * RTTVAR + beta * |SRTT - R'|,
-		 *  SRTT <- (1 - alpha) * SRTT + alpha * R'", 1/4 and 1/8 */
-		uint64_t d = sk->srtt > rtt ? sk->srtt - rtt : rtt - sk->srtt;
-
-		sk->rttvar = (3 * sk->rttvar + d) / 4;
-		sk->srtt = (7 * sk->srtt + rtt) / 8;
+		srtt = m << 3;
+		sk->mdev_us4 = (uint32_t)(m << 1);
+		sk->rttvar_us = sk->mdev_us4 > rto_min_us ? sk->mdev_us4 :
+							    rto_min_us;
+		sk->mdev_max_us = sk->rttvar_us;
+		sk->rtt_round_seq = sk->snd_nxt;
 	}
+	sk->srtt_us8 = srtt > 1 ? (uint32_t)srtt : 1;
+	sk->srtt = (uint64_t)(sk->srtt_us8 >> 3) * 1000;
+	sk->rttvar = (uint64_t)(sk->mdev_us4 >> 2) * 1000;
 	tcp_rack_min_rtt(sk, rtt);
-	/* "RTO <- SRTT + max (G, K*RTTVAR)", bounded (2.4, 2.5) */
-	rto = sk->srtt + (4 * sk->rttvar > NSEC_PER_MSEC ? 4 * sk->rttvar :
-							   NSEC_PER_MSEC);
-	if (rto < s->cfg.tcp_rto_min)
-		rto = s->cfg.tcp_rto_min;
+	/* __tcp_set_rto(): "usecs_to_jiffies((tp->srtt_us >> 3) +
+	 * tp->rttvar_us)", rounded up to the jiffy (HZ=1000: 1 ms): a
+	 * connection whose RTT reads 1 us has an RTO of 201 ms, as on Linux */
+	rto = ((uint64_t)(sk->srtt_us8 >> 3) + sk->rttvar_us + 999) / 1000 *
+	      NSEC_PER_MSEC;
 	if (rto > s->cfg.tcp_rto_max)
 		rto = s->cfg.tcp_rto_max;
 	sk->rto = rto;

@@ -561,6 +561,7 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 	if (n > tcp_ring_free(&sk->sndq))
 		return -EINVAL;
 	tcp_enter(s);
+	tcp_slow_start_after_idle_check(sk);
 	sk->sndq.len += (uint32_t)n;
 	tcp_output(sk);
 	/* the program filled the buffer: limited by it (Linux starts this
@@ -569,6 +570,49 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 		tcp_chrono_start(sk, TCP_CHRONO_SNDBUF);
 	tcp_leave(s);
 	return (ssize_t)n;
+}
+
+/**
+ * tcp_slow_start_after_idle_check() - RFC 5681 4.1 restart window
+ * @sk: the socket, about to queue new data
+ *
+ * Linux's tcp_slow_start_after_idle_check() (called as new data is
+ * queued, tcp_skb_entail()): with net.ipv4.tcp_slow_start_after_idle, no
+ * packets out, and more than an RTO since data was last sent (lsndtime,
+ * which starts when the connection does), tcp_cwnd_restart(): ssthresh
+ * becomes tcp_current_ssthresh() (max(ssthresh, 3/4 cwnd) outside
+ * recovery), and cwnd halves once for each whole RTO of the idle time
+ * beyond the first ("while ((delta -= rto) > 0 && cwnd > restart_cwnd)
+ * cwnd >>= 1"), never below the restart window min(init_cwnd, cwnd).
+ * In segments, as Linux counts cwnd.
+ */
+void tcp_slow_start_after_idle_check(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+	uint64_t last = sk->last_data_sent ? sk->last_data_sent :
+					     sk->state_since;
+	uint32_t mss = sk->mss ? sk->mss : 1, cwnd, restart, cur;
+	int64_t delta;
+
+	if (!s->cfg.tcp_slow_start_after_idle || sk->snd_una != sk->snd_max ||
+	    !sk->rto || s->now - last <= sk->rto)
+		return;
+	/* jiffies, as Linux's tcp_jiffies32 - lsndtime against icsk_rto */
+	delta = (int64_t)((s->now - last) / NSEC_PER_MSEC);
+	cwnd = sk->cwnd / mss;
+	restart = s->cfg.tcp_init_cwnd < cwnd ? s->cfg.tcp_init_cwnd : cwnd;
+	if (!sk->in_recovery && !sk->in_loss) {
+		cur = ((cwnd >> 1) + (cwnd >> 2)) * mss;
+		if (cur > sk->ssthresh)
+			sk->ssthresh = cur;
+	}
+	while ((delta -= (int64_t)(sk->rto / NSEC_PER_MSEC)) > 0 &&
+	       cwnd > restart)
+		cwnd >>= 1;
+	if (cwnd < restart)
+		cwnd = restart;
+	if (cwnd * mss < sk->cwnd)
+		sk->cwnd = cwnd * mss;
 }
 
 /**

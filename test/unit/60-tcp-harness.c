@@ -568,7 +568,9 @@ uint32_t th_passive_open(struct tcp_sock **l, struct tcp_sock **c,
 	sa.ts = ts;
 	sa.tsecr = ts ? 1000 : TH_ANY;
 	sa.ws = 7;
-	sa.wnd = 64240;
+	/* tcp_select_initial_window(): rounddown(131072, 1460 or 1448),
+	 * capped at 65535 by the unscaled field */
+	sa.wnd = 65535;
 	g = th_expect(&sa);
 	ack = th_tmpl(TCP_ACK, peer_isn + 1, g.seq + 1);
 	ack.ts = ts;
@@ -595,7 +597,7 @@ uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
 	syn.ts = true;
 	syn.tsecr = 0;
 	syn.ws = 7;
-	syn.wnd = 64240;
+	syn.wnd = 65535;  /* as Linux: rounddown(131072, 1460), capped */
 	g = th_expect(&syn);
 	{
 		struct ip_addr a;

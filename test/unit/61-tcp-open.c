@@ -110,7 +110,7 @@ TH_TEST(tcp_open, window_scale_edges)
 	syn.ws = 15;
 	th_inject(&syn);
 	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
-					.ack = 101, .wnd = 64240, .mss = 1460,
+					.ack = 101, .wnd = 65535, .mss = 1460,
 					.ws = 7, .tsecr = TH_ANY });
 	ack = th_tmpl(TCP_ACK, 101, g.seq + 1);
 	ack.wnd = 4;  /* << 14 = 65536 */
@@ -143,7 +143,7 @@ TH_TEST(tcp_open, no_window_scale_from_peer)
 	syn.mss = 1000;
 	th_inject(&syn);
 	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
-					.ack = 101, .wnd = 64240, .mss = 1460,
+					.ack = 101, .wnd = 65535, .mss = 1460,
 					.tsecr = TH_ANY, .ws = -1 });
 	ack = th_tmpl(TCP_ACK, 101, g.seq + 1);
 	ack.wnd = 8000;
@@ -195,7 +195,7 @@ TH_TEST(tcp_open, syn_retries_then_etimedout)
 	syn.mss = 1460;
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
-	syn.wnd = 64240;
+	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EALREADY);
@@ -229,7 +229,7 @@ TH_TEST(tcp_open, syn_ends_at_user_timeout)
 	syn.mss = 1460;
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
-	syn.wnd = 64240;
+	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_USER_TIMEOUT, 2500, T.now), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
@@ -255,7 +255,7 @@ TH_TEST(tcp_open, connection_refused)
 	syn.mss = 1460;
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
-	syn.wnd = 64240;
+	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
@@ -283,7 +283,7 @@ TH_TEST(tcp_open, simultaneous_open)
 	syn.mss = 1460;
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
-	syn.wnd = 64240;
+	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
@@ -401,4 +401,112 @@ TH_TEST(tcp_open, data_and_fin_complete_handshake)
 	th_advance(3600 * TH_SEC);
 	while (th_pending())
 		T.head++;
+}
+
+/*
+ * The window of a SYN and a SYN-ACK as Linux's tcp_select_initial_window()
+ * picks it: the buffer quantized to the MSS first, the 16-bit field's
+ * cap after. The default 131072-byte buffer: 65535 (not 64240 = 44 *
+ * 1460), wscale 7, both ways.
+ */
+TH_TEST(tcp_open, syn_windows_default_buffer)
+{
+	struct tcp_sock *l, *c, *a;
+
+	th_passive_open(&l, &c, 1000, true);  /* expects SYN-ACK wnd 65535 */
+	tcp_close(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = TH_ANY,
+				    .ack = 1001, .wnd = TH_ANY, .mss = -1,
+				    .ws = -1, .ts = true, .tsecr = TH_ANY });
+	tcp_close(l, T.now);
+	th_active_open(&a, 9000, true);       /* expects SYN wnd 65535 */
+	tcp_close(a, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = TH_ANY,
+				    .ack = 9001, .wnd = TH_ANY, .mss = -1,
+				    .ws = -1, .ts = true, .tsecr = TH_ANY });
+}
+
+static void rcvbuf_10000(struct stack_config *cfg)
+{
+	cfg->tcp_rcvbuf = 10000;
+}
+
+static void setup_rcvbuf_10000(void)
+{
+	th_setup_cfg(rcvbuf_10000);
+}
+
+/*
+ * With a buffer below 64K the quantum shows: the SYN-ACK's MSS is the
+ * advertised one less the timestamp option when timestamps are agreed
+ * (tcp_openreq_init_rwin(): mss - TCPOLEN_TSTAMP_ALIGNED), so 10000 bytes
+ * offer 6 * 1448 = 8688 with timestamps and 6 * 1460 = 8760 without; our
+ * SYN, sent before any timestamp came (tcp_connect_init()), offers 8760.
+ */
+TH_TEST(tcp_open, syn_window_quantum_small_buffer,
+	.init = setup_rcvbuf_10000)
+{
+	struct tcp_sock *l;
+	struct th_seg syn = th_tmpl(TCP_SYN, 100, 0);
+	struct th_seg sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 101);
+
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
+	cr_assert_eq(tcp_listen(l, 4, T.now), 0);
+	T.lport = 80;
+	/* with timestamps */
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.tsval = 10;
+	syn.tsecr = 0;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	th_inject(&syn);
+	sa.mss = 1460;
+	sa.sackok = sa.ts = true;
+	sa.tsecr = 10;
+	sa.ws = 7;
+	sa.wnd = 8688;                 /* rounddown(10000, 1448) */
+	th_expect(&sa);
+	/* without, from another port */
+	syn = th_tmpl(TCP_SYN, 500, 0);
+	syn.sport = TH_PEER_PORT + 1;
+	syn.mss = 1460;
+	syn.sackok = true;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	th_inject(&syn);
+	sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 501);
+	sa.dport = TH_PEER_PORT + 1;
+	sa.mss = 1460;
+	sa.sackok = true;
+	sa.ws = 7;
+	sa.wnd = 8760;                 /* rounddown(10000, 1460) */
+	th_expect(&sa);
+	/* closing the listener resets both, the newest first */
+	tcp_close(l, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = TH_ANY,
+				    .ack = 501, .wnd = TH_ANY, .mss = -1,
+				    .ws = -1, .tsecr = TH_ANY });
+	th_expect(&(struct th_seg){ .flags = TCP_RST | TCP_ACK, .seq = TH_ANY,
+				    .ack = 101, .wnd = TH_ANY, .mss = -1,
+				    .ws = -1, .ts = true, .tsecr = TH_ANY });
+}
+
+/* Our SYN with the small buffer: timestamps offered, the whole MSS */
+TH_TEST(tcp_open, active_syn_window_small_buffer,
+	.init = setup_rcvbuf_10000)
+{
+	struct tcp_sock *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.tsecr = 0;
+	syn.ws = 7;
+	syn.wnd = 8760;                /* rounddown(10000, 1460) */
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
+	th_expect(&syn);
+	tcp_close(c, T.now);
 }

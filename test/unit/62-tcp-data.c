@@ -141,7 +141,8 @@ static void no_tlp_rack(struct stack_config *cfg)
 	cfg->tcp_rack = false;
 }
 
-/* RFC 6298: RTO min 200 ms, doubled per timeout, stopped by the ACK */
+/* RTO as Linux's (201 ms after a 1 us handshake), doubled per timeout,
+ * stopped by the ACK */
 TH_TEST(tcp_data, retransmission_timeout_and_backoff)
 {
 	struct tcp_sock *l, *c;
@@ -159,13 +160,15 @@ TH_TEST(tcp_data, retransmission_timeout_and_backoff)
 	th_expect(&d);
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
-	cr_assert_eq(i.rto, 200 * TH_MS);
-	cr_assert_eq(i.timer_left, 200 * TH_MS);
-	th_advance(200 * TH_MS - 1);
+	/* Linux's __tcp_set_rto(): srtt (the handshake's 1 us) + rttvar
+	 * (max(2 us, rto_min) = 200 ms), rounded up to the jiffy: 201 ms */
+	cr_assert_eq(i.rto, 201 * TH_MS);
+	cr_assert_eq(i.timer_left, 201 * TH_MS);
+	th_advance(201 * TH_MS - 1);
 	th_expect_none();
 	th_advance(1);
 	th_expect(&d);
-	th_advance(400 * TH_MS - 1);
+	th_advance(402 * TH_MS - 1);
 	th_expect_none();
 	th_advance(1);
 	th_expect(&d);
@@ -319,9 +322,13 @@ TH_TEST(tcp_data, zero_window_persist)
 	cr_assert_eq(i.timer, TCP_TIMER_PERSIST);
 	probe = th_tmpl(TCP_ACK, iss, 1001);
 	probe.wnd = TH_ANY;
-	th_advance(200 * TH_MS);
+	/* the RTO, Linux's 201 ms (1 us handshake + max(2 us, 200 ms),
+	 * rounded up to the jiffy), then doubled */
+	th_advance(201 * TH_MS - 1);
+	th_expect_none();
+	th_advance(1);
 	th_expect(&probe);
-	th_advance(400 * TH_MS - 1);
+	th_advance(402 * TH_MS - 1);
 	th_expect_none();
 	th_advance(1);
 	th_expect(&probe);
@@ -350,7 +357,7 @@ TH_TEST(tcp_data, receiver_zero_window_and_update)
 	iss = th_passive_open(&l, &c, 1000, false);
 	cr_assert_eq(tcp_setsockopt(c, TCP_SO_RCVBUF, 1, T.now), 0,
 		     "too late: ignored");
-	uint32_t edge = seq + 64240;  /* the SYN-ACK's window */
+	uint32_t edge = seq + 65535;  /* the SYN-ACK's window */
 
 	(void)got;
 	while (seq != edge) {
@@ -610,7 +617,8 @@ TH_TEST(tcp_data, tail_loss_probe)
 	send_segments(c, iss, 3, 1460);
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.timer, TCP_TIMER_LOSS_PROBE);
-	pto = 2 * i.srtt + 2 * TH_MS;
+	/* Linux: 2 * SRTT in whole jiffies (rounded up), + 2 ms */
+	pto = (2 * i.srtt + TH_MS - 1) / TH_MS * TH_MS + 2 * TH_MS;
 	cr_assert_eq(i.timer_left, pto);
 	th_advance(pto - 1);
 	th_expect_none();
@@ -623,7 +631,7 @@ TH_TEST(tcp_data, tail_loss_probe)
 	cr_assert_eq(th_counter("tcp_tlp_probes"), 1);
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.timer, TCP_TIMER_RETRANSMIT);
-	cr_assert_eq(i.timer_left, 200 * TH_MS);
+	cr_assert_eq(i.timer_left, 201 * TH_MS);  /* Linux's RTO, as above */
 	a = ack_seg(1001, iss + 1 + 3 * 1460);
 	th_inject(&a);
 	cr_assert_eq(th_counter("tcp_tlp_recoveries"), 1);
@@ -646,7 +654,9 @@ TH_TEST(tcp_data, sender_sws_avoidance_and_override)
 	th_inject(&a);
 	cr_assert_eq(tcp_send(c, buf, 1000, T.now), 1000);
 	th_expect_none();
-	th_advance(200 * TH_MS);
+	th_advance(201 * TH_MS - 1);  /* the RTO: 1 us + 200 ms, in jiffies */
+	th_expect_none();
+	th_advance(1);
 	d = th_tmpl(TCP_ACK, iss + 1, 1001);
 	d.wnd = TH_ANY;
 	d.data = buf;
@@ -661,7 +671,7 @@ TH_TEST(tcp_data, data_beyond_window_is_trimmed)
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
 	struct th_seg d, a;
-	uint32_t edge = 1001 + 64240;  /* the SYN-ACK offered 64240 */
+	uint32_t edge = 1001 + 65535;  /* the SYN-ACK offered 65535 */
 
 	d = data_seg(edge - 100, iss + 1, 300);
 	th_inject(&d);
@@ -800,7 +810,9 @@ TH_TEST(tcp_data, rto_skips_sacked_data)
 	a.sack[0][1] = b + 3 * m;
 	th_inject(&a);  /* one duplicate ACK: no fast retransmit yet */
 	th_expect_none();
-	th_advance(200 * TH_MS);
+	th_advance(201 * TH_MS - 1);  /* Linux's RTO: 1 us + 200 ms, rounded up */
+	th_expect_none();
+	th_advance(1);
 	r = th_tmpl(TCP_ACK, b, 1001);
 	r.wnd = TH_ANY;
 	r.data = buf;

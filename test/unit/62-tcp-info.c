@@ -193,13 +193,22 @@ TH_TEST(tcp_info, passive_data_both_ways)
 	cr_assert_eq(ti.pmtu, th_mtu());
 	cr_assert_eq(ti.unacked, 0);
 	cr_assert_eq(ti.notsent_bytes, 0);
-	/* RFC 6298 over the samples 1 ms (the handshake: TSecr = TSval),
-	 * 50 ms, 50 ms: SRTT 7.125 then 12.484375 ms, RTTVAR 12.625 then
-	 * 20.1875 ms; the minimum is the first */
-	cr_assert_eq(ti.rtt, 12484, "srtt %u", ti.rtt);
-	cr_assert_eq(ti.rttvar, 20187);
-	cr_assert_eq(ti.min_rtt, 1000);
-	cr_assert_eq(ti.rto, 200000);
+	/* Linux's tcp_rtt_estimator() (us; srtt kept << 3, mdev << 2) over
+	 * the samples 1 us (the handshake's own timing, 0 read as 1 us, as
+	 * tcp_synack_rtt_meas()), 50 ms, 50 ms (TSecr):
+	 *   1 us:  srtt8 = 8, mdev4 = 2, rttvar = max(2, 200000) = 200000
+	 *   50 ms: err = 50000 - 1 = 49999, srtt8 = 50007,
+	 *          mdev4 = 2 + (49999 - 0) = 50001
+	 *   50 ms: err = 50000 - 6250 = 43750, srtt8 = 93757,
+	 *          mdev4 = 50001 + (43750 - 12500) = 81251
+	 * tcpi_rtt = 93757 >> 3 = 11719, tcpi_rttvar = 81251 >> 2 = 20312;
+	 * rttvar stays 200000 (mdev never passed rto_min), so RTO =
+	 * usecs_to_jiffies(11719 + 200000) = 212 ms; the minimum is the
+	 * first sample */
+	cr_assert_eq(ti.rtt, 11719, "srtt %u", ti.rtt);
+	cr_assert_eq(ti.rttvar, 20312);
+	cr_assert_eq(ti.min_rtt, 1);
+	cr_assert_eq(ti.rto, 212000);
 	cr_assert_eq(ti.ato, 40000);
 	cr_assert_eq(ti.bytes_acked, 3000, "a passive open's SYN is not counted");
 	cr_assert_eq(ti.bytes_received, 3 * 1448);
@@ -217,14 +226,16 @@ TH_TEST(tcp_info, passive_data_both_ways)
 	cr_assert_eq(ti.busy_time, 100000, "from the first data to its ACK");
 	cr_assert_eq(ti.rwnd_limited + ti.sndbuf_limited, 0);
 	cr_assert_eq(ti.snd_wnd, 502 << 7);
-	cr_assert_eq(ti.snd_cwnd, 12, "slow start by bytes: 14480 + 3000");
+	/* RFC 7661, Linux's tcp_is_cwnd_limited(): at most 3 segments were
+	 * out, 10 < 2 * 3 fails: the window was not used, it does not grow */
+	cr_assert_eq(ti.snd_cwnd, 10, "not cwnd-limited: no growth");
 	cr_assert_eq(ti.snd_ssthresh, 0x7fffffff);
 	/* the last sample: 104 bytes in 50 ms, sent with nothing more */
 	cr_assert_eq(ti.delivery_rate, 104 * 20);
 	cr_assert_eq(ti.app_limited, 1);
 	/* Linux's pacing: 200% of cwnd * mss / srtt in slow start:
-	 * 2 * (12 * 1448 * 1e9 / 12484375 = 1391819) */
-	cr_assert_eq(ti.pacing_rate, 2783638);
+	 * 2 * (10 * 1448 * 1e9 / 11719000 = 1235600) */
+	cr_assert_eq(ti.pacing_rate, 2471200);
 	cr_assert_eq(ti.rcv_space, 10 * 1448, "nothing read yet");
 	cr_assert_eq(ti.total_retrans + ti.retrans + ti.lost + ti.sacked, 0);
 	finish(l, c);
@@ -285,13 +296,15 @@ TH_TEST(tcp_info, retransmission_timeout)
 	d.wnd = TH_ANY;
 	d.len = 5;
 	th_expect(&d);
-	th_advance(200 * TH_MS);
+	/* Linux's RTO after the 1 us handshake: 1 + max(2, 200000) us,
+	 * rounded up to the jiffy: 201 ms; then doubled */
+	th_advance(201 * TH_MS);
 	th_expect(&d);
 	ti = info(c);
 	cr_assert_eq(ti.ca_state, 4);           /* TCP_CA_Loss */
 	cr_assert_eq(ti.retransmits, 1);
 	cr_assert_eq(ti.backoff, 1);
-	cr_assert_eq(ti.rto, 400000);
+	cr_assert_eq(ti.rto, 402000);
 	cr_assert_eq(ti.total_retrans, 1);
 	cr_assert_eq(ti.retrans, 1, "the retransmission is in flight");
 	cr_assert_eq(ti.bytes_sent, 10);

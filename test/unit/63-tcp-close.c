@@ -160,7 +160,11 @@ TH_TEST(tcp_close, fin_retransmission)
 
 	tcp_close(c, T.now);
 	EXPECT(TCP_FIN | TCP_ACK, iss + 1, 1001);
-	th_advance(200 * TH_MS);
+	/* Linux's RTO after a handshake read as 1 us: srtt 1 us + rttvar
+	 * max(2 us, rto_min 200 ms) = 200.001 ms, rounded up to the jiffy */
+	th_advance(201 * TH_MS - 1);
+	th_expect_none();
+	th_advance(1);
 	EXPECT(TCP_FIN | TCP_ACK, iss + 1, 1001);
 	INJECT(TCP_FIN | TCP_ACK, 1001, iss + 2);
 	EXPECT(TCP_ACK, iss + 2, 1002);
@@ -339,5 +343,86 @@ TH_TEST(tcp_close, time_wait_reuse_needs_newer_timestamp)
 	th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
 				    .ack = 90001, .wnd = TH_ANY, .mss = 1460,
 				    .ws = -1, .ts = true, .tsecr = 5000 });
+	tcp_close(l, T.now);
+}
+
+/*
+ * Linux's documented quirk: shutdown(SHUT_RD) on TCP discards nothing.
+ * Data that comes afterwards is queued and ACKed as before
+ * (tcp_rcv_state_process() -> tcp_data_queue() in ESTABLISHED) and read
+ * afterwards; with nothing queued, a read returns 0 (end of stream).
+ */
+TH_TEST(tcp_close, data_after_shut_rd_is_queued_and_acked)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = seg(TCP_ACK | TCP_PSH, 1001, iss + 1);
+	char buf[64];
+
+	cr_assert_eq(tcp_shutdown(c, TCP_SHUT_RD, T.now), 0);
+	th_expect_none();                        /* no FIN: only reading */
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	cr_assert_eq(tcp_recv(c, buf, sizeof(buf), 0, T.now), 0);
+	d.data = "after shut_rd";
+	d.len = 13;
+	th_inject(&d);
+	EXPECT(TCP_ACK, iss + 1, 1014);          /* ACKed, quick-ack mode */
+	cr_assert_eq(tcp_recv_avail(c), 13);
+	cr_assert_eq(tcp_recv(c, buf, sizeof(buf), 0, T.now), 13);
+	cr_assert(!memcmp(buf, "after shut_rd", 13));
+	cr_assert_eq(tcp_recv(c, buf, sizeof(buf), 0, T.now), 0);
+	cr_assert_eq(th_counter("tcp_abort_on_data"), 0);
+	/* we may still send */
+	cr_assert_eq(tcp_send(c, "ok", 2, T.now), 2);
+	{
+		struct th_seg w = want(TCP_ACK | TCP_PSH, iss + 1, 1014);
+
+		w.data = "ok";
+		w.len = 2;
+		th_expect(&w);
+	}
+	tcp_close(c, T.now);
+	EXPECT(TCP_FIN | TCP_ACK, iss + 3, 1014);
+	tcp_close(l, T.now);
+}
+
+/*
+ * ... but once our FIN went too (shutdown(SHUT_RDWR): FIN_WAIT_1), new
+ * data resets, as Linux's tcp_rcv_state_process() does in FIN_WAIT_1/2
+ * with RCV_SHUTDOWN set; the holder reads ECONNRESET. A retransmission
+ * of data already received does not.
+ */
+TH_TEST(tcp_close, data_after_shut_rdwr_resets)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = seg(TCP_ACK | TCP_PSH, 1001, iss + 1);
+
+	d.data = "ab";
+	d.len = 2;
+	th_inject(&d);
+	EXPECT(TCP_ACK, iss + 1, 1003);
+	cr_assert_eq(tcp_shutdown(c, TCP_SHUT_RDWR, T.now), 0);
+	EXPECT(TCP_FIN | TCP_ACK, iss + 1, 1003);
+	cr_assert_eq(tcp_sock_state(c), TCP_FIN_WAIT_1);
+	th_inject(&d);                           /* old data: a D-SACK */
+	{
+		struct th_seg w = want(TCP_ACK, iss + 2, 1003);
+
+		w.nsack = 1;
+		w.sack[0][0] = 1001;
+		w.sack[0][1] = 1003;
+		th_expect(&w);
+	}
+	cr_assert_eq(tcp_sock_state(c), TCP_FIN_WAIT_1);
+	d = seg(TCP_ACK | TCP_PSH, 1003, iss + 2);
+	d.data = "zz";
+	d.len = 2;
+	th_inject(&d);
+	EXPECT(TCP_RST | TCP_ACK, iss + 2, 1003);
+	cr_assert_eq(th_counter("tcp_abort_on_data"), 1);
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSED);
+	cr_assert_eq(tcp_sock_error(c), -ECONNRESET);
+	tcp_close(c, T.now);
 	tcp_close(l, T.now);
 }

@@ -305,7 +305,9 @@ TH_TEST(tcp_timers, info_record)
 	cr_assert_eq(i.snd_mss, 1448);
 	cr_assert_eq(i.rcv_mss, 1460);
 	cr_assert_eq(i.cwnd, 10 * 1448, "RFC 6928 initial window");
-	cr_assert_eq(i.rto, 200 * TH_MS);
+	/* Linux's __tcp_set_rto() after the handshake read as 1 us: 1 us +
+	 * max(2 us, rto_min 200 ms), rounded up to the jiffy */
+	cr_assert_eq(i.rto, 201 * TH_MS);
 	cr_assert_eq(i.snd_queued, 6);
 	cr_assert_eq(i.rcv_queued, 0);
 	cr_assert_eq(i.sndbuf, 131072);
@@ -378,7 +380,7 @@ TH_TEST(tcp_timers, icmp_port_unreachable_refuses)
 	syn.mss = 1460;
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
-	syn.wnd = 64240;
+	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
@@ -447,7 +449,7 @@ static void cwnd_growth(enum tcp_cc_algo algo, uint32_t want_ssthresh)
 	cr_assert_eq(i.cwnd, 12 * 1460);
 	cr_assert_eq(th_pending(), 4, "2 acked + 2 growth");
 	drain();
-	th_advance(200 * TH_MS);
+	th_advance(201 * TH_MS);  /* the RTO: 1 us + 200 ms, in jiffies */
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.ssthresh, want_ssthresh);
 	cr_assert_eq(i.cwnd, 1460);
@@ -537,6 +539,341 @@ TH_TEST(tcp_timers, cubic_window_follows_rfc9438)
 	cr_assert(at_k > 97 && at_k < 103, "cwnd %.1f at K, want ~100", at_k);
 	cr_assert(past_k > 108, "convex beyond K: %.1f", past_k);
 	c->cwnd = 10 * seg;
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/* th_passive_open() with @rtt between our SYN-ACK and the peer's ACK */
+static uint32_t open_after(struct tcp_sock **l, struct tcp_sock **c,
+			   uint64_t rtt, bool ts)
+{
+	struct th_seg syn = th_tmpl(TCP_SYN, 1000, 0), sa, ack;
+	struct tcp_seg g;
+
+	cr_assert_eq(th_open(l), 0);
+	cr_assert_eq(tcp_bind(*l, NULL, 80), 0);
+	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	syn.sackok = true;
+	syn.ts = ts;
+	syn.tsval = 1000;
+	syn.tsecr = 0;
+	syn.ws = 7;
+	syn.wnd = 64240;
+	th_inject(&syn);
+	sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 1001);
+	sa.mss = 1460;
+	sa.sackok = true;
+	sa.ts = ts;
+	sa.ws = 7;
+	g = th_expect(&sa);
+	th_advance(rtt);
+	ack = th_tmpl(TCP_ACK, 1001, g.seq + 1);
+	ack.ts = ts;
+	ack.tsval = 1001;
+	ack.tsecr = g.tsval;
+	ack.wnd = 502;
+	th_inject(&ack);
+	cr_assert_eq(tcp_accept(*l, c), 0);
+	return g.seq;
+}
+
+/*
+ * The handshake's RTT seeds SRTT, as Linux's tcp_synack_rtt_meas() /
+ * tcp_ack_update_rtt() do: a 10 ms handshake reads SRTT 10 ms, mdev 5 ms,
+ * RTO 10 ms + max(4 * 5 ms, 200 ms) = 210 ms; with timestamps too.
+ */
+TH_TEST(tcp_timers, handshake_rtt_seeds_srtt)
+{
+	struct tcp_sock *l, *c;
+	struct tcp_info_rec i;
+
+	th_setup_cfg(no_tlp);
+	open_after(&l, &c, 10 * TH_MS, false);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.srtt, 10 * TH_MS, "srtt %llu", (unsigned long long)i.srtt);
+	cr_assert_eq(i.rttvar, 5 * TH_MS);
+	cr_assert_eq(i.rto, 210 * TH_MS);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+TH_TEST(tcp_timers, handshake_rtt_seeds_srtt_with_timestamps)
+{
+	struct tcp_sock *l, *c;
+	struct tcp_info_rec i;
+
+	th_setup_cfg(no_tlp);
+	open_after(&l, &c, 10 * TH_MS, true);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.srtt, 10 * TH_MS, "srtt %llu", (unsigned long long)i.srtt);
+	cr_assert_eq(i.rto, 210 * TH_MS);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/* Our SYN answered 10 ms later: the same seed on the active side */
+TH_TEST(tcp_timers, active_handshake_rtt_seeds_srtt)
+{
+	struct tcp_sock *c;
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0), sa;
+	struct tcp_seg g;
+	struct tcp_info_rec i;
+
+	th_setup_cfg(no_tlp);
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.tsecr = 0;
+	syn.ws = 7;
+	syn.wnd = 65535;
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
+	g = th_expect(&syn);
+	{
+		struct ip_addr a;
+
+		tcp_getsockname(c, &a, &T.lport);
+	}
+	th_advance(10 * TH_MS);
+	sa = th_tmpl(TCP_SYN | TCP_ACK, 5000, g.seq + 1);
+	sa.mss = 1460;
+	sa.sackok = sa.ts = true;
+	sa.tsval = 7;
+	sa.tsecr = g.tsval;
+	sa.ws = 7;
+	sa.wnd = 65160;
+	T.pport = 80;
+	th_inject(&sa);
+	drain();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	cr_assert_eq(i.srtt, 10 * TH_MS);
+	cr_assert_eq(i.rto, 210 * TH_MS);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/*
+ * RTO = SRTT + max(4 * mdev, rto_min) (Linux's tcp_rtt_estimator(),
+ * __tcp_set_rto()), not max(rto_min, SRTT + 4 * RTTVAR): at a steady
+ * 100 ms RTT the RTO stays 300 ms, where RFC 6298's formula had come down
+ * to 212.5 ms after three samples and fired early.
+ *   handshake 100 ms: srtt 100, mdev 50, rttvar max(200, 200) -> 300 ms
+ *   data 100 ms:      error 0, mdev 50 - 50/4 = 37.5, rttvar stays
+ *                     200 (rto_min is its floor each round) -> 300 ms
+ *   data 100 ms:      mdev 28.125 -> 300 ms
+ */
+TH_TEST(tcp_timers, rto_is_srtt_plus_max_4mdev_rto_min)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq;
+	struct tcp_info_rec i;
+	struct th_seg d, a;
+
+	th_setup_cfg(no_tlp);
+	iss = open_after(&l, &c, 100 * TH_MS, false);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.rto, 300 * TH_MS);
+	seq = iss + 1;
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(tcp_send(c, "x", 1, T.now), 1);
+		d = th_tmpl(TCP_ACK | TCP_PSH, seq, 1001);
+		d.wnd = TH_ANY;
+		d.len = 1;
+		th_expect(&d);
+		th_advance(100 * TH_MS);
+		a = th_tmpl(TCP_ACK, 1001, ++seq);
+		a.wnd = 502;
+		th_inject(&a);
+		tcp_get_info(c, &i, T.now);
+		cr_assert_eq(i.srtt, 100 * TH_MS);
+		cr_assert_eq(i.rto, 300 * TH_MS, "sample %d: rto %llu", k,
+			     (unsigned long long)i.rto);
+	}
+	cr_assert_eq(i.rttvar, 28125 * 1000, "mdev 28.125 ms");
+	/* a segment lost: resent at 300 ms, not before */
+	cr_assert_eq(tcp_send(c, "y", 1, T.now), 1);
+	d = th_tmpl(TCP_ACK | TCP_PSH, seq, 1001);
+	d.wnd = TH_ANY;
+	d.len = 1;
+	th_expect(&d);
+	th_advance(300 * TH_MS - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&d);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/*
+ * RFC 7661 / Linux's tcp_is_cwnd_limited(): a sender that writes less
+ * than its window each round trip (two segments: 10 < 2 * 2 fails) keeps
+ * cwnd at the initial 10 segments, however many ACKs come; once it fills
+ * the window (20 segments written, 10 out) cwnd grows again.
+ */
+TH_TEST(tcp_timers, cwnd_grows_only_when_cwnd_limited)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq;
+	static uint8_t big[20 * 1460];
+	struct tcp_info_rec i;
+	struct tcp_linux_info ti;
+	struct th_seg d, a;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
+	seq = iss + 1;
+	for (int r = 0; r < 8; r++) {
+		cr_assert_eq(tcp_send(c, big, 2 * 1460, T.now), 2 * 1460);
+		for (int k = 0; k < 2; k++) {
+			d = th_tmpl(TCP_ACK | (k ? TCP_PSH : 0), seq + k * 1460,
+				    1001);
+			d.wnd = TH_ANY;
+			d.len = 1460;
+			th_expect(&d);
+		}
+		th_expect_none();
+		th_advance(20 * TH_MS);
+		seq += 2 * 1460;
+		a = th_tmpl(TCP_ACK, 1001, seq);
+		a.wnd = 502;
+		th_inject(&a);
+		tcp_get_info(c, &i, T.now);
+		tcp_info_to_linux(&i, &ti);
+		cr_assert_eq(ti.snd_cwnd, 10, "round %d: cwnd %u", r,
+			     ti.snd_cwnd);
+		cr_assert_eq(i.cwnd, 10 * 1460);
+	}
+	/* now the window is full: 10 of 20 segments go, cwnd-limited */
+	cr_assert_eq(tcp_send(c, big, sizeof(big), T.now), sizeof(big));
+	cr_assert_eq(th_pending(), 10);
+	drain();
+	th_advance(20 * TH_MS);
+	a = th_tmpl(TCP_ACK, 1001, seq + 2 * 1460);
+	a.wnd = 502;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	tcp_info_to_linux(&i, &ti);
+	cr_assert_eq(ti.snd_cwnd, 12, "slow start: + 2 segments acked");
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/* Grow cwnd to 40 segments: 30 written, two rounds of ACKs 10 ms apart
+ * (10 acked: cwnd 20, the other 20 go; 20 acked while cwnd-limited: 40) */
+static uint32_t grow_to_40(struct tcp_sock *c, uint32_t iss)
+{
+	static uint8_t big[30 * 1460];
+	struct th_seg a;
+	struct tcp_info_rec i;
+
+	cr_assert_eq(tcp_send(c, big, sizeof(big), T.now), sizeof(big));
+	cr_assert_eq(th_pending(), 10);
+	drain();
+	th_advance(10 * TH_MS);
+	a = th_tmpl(TCP_ACK, 1001, iss + 1 + 10 * 1460);
+	a.wnd = 502;
+	th_inject(&a);
+	cr_assert_eq(th_pending(), 20);
+	drain();
+	th_advance(10 * TH_MS);
+	a.ack = iss + 1 + 30 * 1460;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 40 * 1460);
+	return iss + 1 + 30 * 1460;
+}
+
+/* one segment written, sent, ACKed at once */
+static uint32_t one_round(struct tcp_sock *c, uint32_t seq)
+{
+	static uint8_t b[1460];
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, seq, 1001), a;
+
+	cr_assert_eq(tcp_send(c, b, sizeof(b), T.now), sizeof(b));
+	d.wnd = TH_ANY;
+	d.len = 1460;
+	th_expect(&d);
+	a = th_tmpl(TCP_ACK, 1001, seq + 1460);
+	a.wnd = 502;
+	th_inject(&a);
+	return seq + 1460;
+}
+
+/*
+ * RFC 5681 4.1 restart after idle, as Linux's
+ * tcp_slow_start_after_idle_check() / tcp_cwnd_restart(): idle longer
+ * than the RTO with nothing in flight, the next write halves cwnd once
+ * per RTO that passed after the first, down to the restart window
+ * (min(init_cwnd, cwnd) = 10). RTO here: samples 1 us (handshake),
+ * 10 ms, 10 ms: srtt8 8 -> 10007 -> 18757, rttvar 200000 us, RTO =
+ * usecs_to_jiffies(2344 + 200000) = 203 ms.
+ */
+TH_TEST(tcp_timers, restart_after_idle_halves_per_rto)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq;
+	struct tcp_info_rec i;
+	uint64_t rto;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
+	seq = grow_to_40(c, iss);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.rto, 203 * TH_MS);
+	rto = i.rto;
+	/* idle exactly one RTO since data was last sent (10 ms before the
+	 * last ACK; Linux's lsndtime): not longer, nothing changes */
+	th_advance(rto - 10 * TH_MS);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 40 * 1460, "idle = RTO: cwnd %u", i.cwnd);
+	/* idle 1.5 RTO: delta - RTO > 0 once: 40 -> 20 */
+	tcp_get_info(c, &i, T.now);
+	rto = i.rto;
+	th_advance(rto + rto / 2);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 20 * 1460, "idle 1.5 RTO: cwnd %u", i.cwnd);
+	/* idle 5 RTOs: 20 -> 10, and never below the restart window */
+	tcp_get_info(c, &i, T.now);
+	th_advance(5 * i.rto);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 10 * 1460, "idle 5 RTO: cwnd %u", i.cwnd);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+static void no_tlp_no_ssai(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+	cfg->tcp_slow_start_after_idle = false;
+}
+
+/* tcp-slow-start-after-idle = no (net.ipv4.tcp_slow_start_after_idle=0):
+ * cwnd survives any idle time */
+TH_TEST(tcp_timers, restart_after_idle_off_keeps_cwnd)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss, seq;
+	struct tcp_info_rec i;
+
+	th_setup_cfg(no_tlp_no_ssai);
+	iss = th_passive_open(&l, &c, 1000, false);
+	seq = grow_to_40(c, iss);
+	th_advance(60 * TH_SEC);
+	seq = one_round(c, seq);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.cwnd, 40 * 1460);
+	(void)seq;
 	tcp_close(l, T.now);
 	tcp_abort(c, T.now);
 	drain();
