@@ -547,6 +547,13 @@ uint64_t th_counter(const char *name)
 uint32_t th_passive_open(struct tcp_sock **l, struct tcp_sock **c,
 			 uint32_t peer_isn, bool ts)
 {
+	return th_passive_open_rtt(l, c, peer_isn, ts, 0);
+}
+
+/* th_passive_open() with @rtt between our SYN-ACK and the peer's ACK */
+uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
+			     uint32_t peer_isn, bool ts, uint64_t rtt)
+{
 	struct th_seg syn = th_tmpl(TCP_SYN, peer_isn, 0), sa, ack;
 	struct tcp_seg g;
 
@@ -572,6 +579,8 @@ uint32_t th_passive_open(struct tcp_sock **l, struct tcp_sock **c,
 	 * capped at 65535 by the unscaled field */
 	sa.wnd = 65535;
 	g = th_expect(&sa);
+	if (rtt)
+		th_advance(rtt);
 	ack = th_tmpl(TCP_ACK, peer_isn + 1, g.seq + 1);
 	ack.ts = ts;
 	ack.tsval = 1001;

@@ -130,6 +130,8 @@ void th_inject_ip(uint8_t proto, const void *l4, size_t len);
 /* Common handshakes. Return: the engine's ISN */
 uint32_t th_passive_open(struct tcp_sock **listener, struct tcp_sock **conn,
 			 uint32_t peer_isn, bool ts);
+uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
+			     uint32_t peer_isn, bool ts, uint64_t rtt);
 uint32_t th_active_open(struct tcp_sock **conn, uint32_t peer_isn, bool ts);
 
 #endif

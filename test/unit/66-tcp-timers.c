@@ -544,76 +544,29 @@ TH_TEST(tcp_timers, cubic_window_follows_rfc9438)
 	drain();
 }
 
-/* th_passive_open() with @rtt between our SYN-ACK and the peer's ACK */
-static uint32_t open_after(struct tcp_sock **l, struct tcp_sock **c,
-			   uint64_t rtt, bool ts)
-{
-	struct th_seg syn = th_tmpl(TCP_SYN, 1000, 0), sa, ack;
-	struct tcp_seg g;
-
-	cr_assert_eq(th_open(l), 0);
-	cr_assert_eq(tcp_bind(*l, NULL, 80), 0);
-	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
-	T.lport = 80;
-	syn.mss = 1460;
-	syn.sackok = true;
-	syn.ts = ts;
-	syn.tsval = 1000;
-	syn.tsecr = 0;
-	syn.ws = 7;
-	syn.wnd = 64240;
-	th_inject(&syn);
-	sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 1001);
-	sa.mss = 1460;
-	sa.sackok = true;
-	sa.ts = ts;
-	sa.ws = 7;
-	g = th_expect(&sa);
-	th_advance(rtt);
-	ack = th_tmpl(TCP_ACK, 1001, g.seq + 1);
-	ack.ts = ts;
-	ack.tsval = 1001;
-	ack.tsecr = g.tsval;
-	ack.wnd = 502;
-	th_inject(&ack);
-	cr_assert_eq(tcp_accept(*l, c), 0);
-	return g.seq;
-}
-
 /*
  * The handshake's RTT seeds SRTT, as Linux's tcp_synack_rtt_meas() /
  * tcp_ack_update_rtt() do: a 10 ms handshake reads SRTT 10 ms, mdev 5 ms,
- * RTO 10 ms + max(4 * 5 ms, 200 ms) = 210 ms; with timestamps too.
+ * RTO 10 ms + max(4 * 5 ms, 200 ms) = 210 ms; without timestamps and
+ * with them.
  */
 TH_TEST(tcp_timers, handshake_rtt_seeds_srtt)
 {
-	struct tcp_sock *l, *c;
-	struct tcp_info_rec i;
+	for (int ts = 0; ts < 2; ts++) {
+		struct tcp_sock *l, *c;
+		struct tcp_info_rec i;
 
-	th_setup_cfg(no_tlp);
-	open_after(&l, &c, 10 * TH_MS, false);
-	tcp_get_info(c, &i, T.now);
-	cr_assert_eq(i.srtt, 10 * TH_MS, "srtt %llu", (unsigned long long)i.srtt);
-	cr_assert_eq(i.rttvar, 5 * TH_MS);
-	cr_assert_eq(i.rto, 210 * TH_MS);
-	tcp_close(l, T.now);
-	tcp_abort(c, T.now);
-	drain();
-}
-
-TH_TEST(tcp_timers, handshake_rtt_seeds_srtt_with_timestamps)
-{
-	struct tcp_sock *l, *c;
-	struct tcp_info_rec i;
-
-	th_setup_cfg(no_tlp);
-	open_after(&l, &c, 10 * TH_MS, true);
-	tcp_get_info(c, &i, T.now);
-	cr_assert_eq(i.srtt, 10 * TH_MS, "srtt %llu", (unsigned long long)i.srtt);
-	cr_assert_eq(i.rto, 210 * TH_MS);
-	tcp_close(l, T.now);
-	tcp_abort(c, T.now);
-	drain();
+		th_setup_cfg(no_tlp);
+		th_passive_open_rtt(&l, &c, 1000, ts, 10 * TH_MS);
+		tcp_get_info(c, &i, T.now);
+		cr_assert_eq(i.srtt, 10 * TH_MS, "ts %d: srtt %llu", ts,
+			     (unsigned long long)i.srtt);
+		cr_assert_eq(i.rttvar, 5 * TH_MS, "ts %d", ts);
+		cr_assert_eq(i.rto, 210 * TH_MS, "ts %d", ts);
+		tcp_close(l, T.now);
+		tcp_abort(c, T.now);
+		drain();
+	}
 }
 
 /* Our SYN answered 10 ms later: the same seed on the active side */
@@ -675,7 +628,7 @@ TH_TEST(tcp_timers, rto_is_srtt_plus_max_4mdev_rto_min)
 	struct th_seg d, a;
 
 	th_setup_cfg(no_tlp);
-	iss = open_after(&l, &c, 100 * TH_MS, false);
+	iss = th_passive_open_rtt(&l, &c, 1000, false, 100 * TH_MS);
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.rto, 300 * TH_MS);
 	seq = iss + 1;
