@@ -1414,6 +1414,9 @@ static void opt_ifindex(struct ustack_sockopt *o, bool in)
 		  o->name == IP_MULTICAST_IF) &&
 		 o->len >= sizeof(struct ip_mreqn))
 		at = offsetof(struct ip_mreqn, imr_ifindex);
+	else if (o->level == IPPROTO_IP && !in && o->name == IP_PKTOPTIONS &&
+		 o->len >= CMSG_LEN(sizeof(struct in_pktinfo)))
+		at = CMSG_LEN(0) + offsetof(struct in_pktinfo, ipi_ifindex);
 	else if (o->level == IPPROTO_IP && in &&
 		 (o->name == MCAST_JOIN_GROUP || o->name == MCAST_LEAVE_GROUP ||
 		  o->name == MCAST_JOIN_SOURCE_GROUP ||

@@ -1275,6 +1275,49 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	return sk->proto->setopt(sk, o->level, o->name, val);
 }
 
+/*
+ * getsockopt(IP_PKTOPTIONS) on a TCP socket, as Linux's do_ip_getsockopt():
+ * the control messages the connection's options ask for, here IP_PKTINFO
+ * (ipi_ifindex: the interface an accepted connection came in on, Linux's
+ * mc_index, 0 for one we opened; both addresses the local one). dnsmasq
+ * asks it of every TCP query's connection and drops the connection when
+ * it fails. The length is what was written; IP_RECVTTL's cmsg (the SYN's
+ * TTL) is not given: the engine does not keep it.
+ */
+static int get_pktoptions(struct sock *sk, const struct ustack_sockopt *o,
+			  struct ustack_sockopt *out)
+{
+	struct in_pktinfo pi;
+	struct cmsghdr ch;
+	struct ip_addr a;
+	uint16_t port;
+
+	if (sk->type != SOCK_STREAM)
+		return -ENOPROTOOPT;
+	out->len = 0;
+	if (!sock_kept(sk, KEPT_IP_PKTINFO) ||
+	    o->len < CMSG_SPACE(sizeof(pi)))
+		return 0;
+	if (sk->proto->getname(sk, false, &a, &port))
+		return 0;
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi_addr.s_addr = pi.ipi_spec_dst.s_addr =
+		a.family == IP_V4 ? htonl(a.v4) : 0;
+	if (a.family == IP_V4 && ipv4_is_loopback(a.v4))
+		pi.ipi_ifindex = STACK_IF_LOOPBACK;
+	else if (sk->accepted)
+		pi.ipi_ifindex = STACK_IF_LINK;
+	memset(&ch, 0, sizeof(ch));
+	ch.cmsg_len = CMSG_LEN(sizeof(pi));
+	ch.cmsg_level = IPPROTO_IP;
+	ch.cmsg_type = IP_PKTINFO;
+	memset(out->val, 0, CMSG_SPACE(sizeof(pi)));
+	memcpy(out->val, &ch, sizeof(ch));
+	memcpy(out->val + CMSG_LEN(0), &pi, sizeof(pi));
+	out->len = CMSG_SPACE(sizeof(pi));
+	return 0;
+}
+
 static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 			  struct ustack_sockopt *out)
 {
@@ -1308,6 +1351,9 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		return sock_icmp6_filter(sk, o, out);
 	if (o->level == IPPROTO_IP && o->name == IP_MULTICAST_IF)
 		return sock_mcast_getopt(sk, o, out);
+	if (o->level == IPPROTO_IP && o->name == IP_PKTOPTIONS &&
+	    sk->domain == AF_INET)
+		return get_pktoptions(sk, o, out);
 	if (o->level == IPPROTO_IPV6 && sk->domain == AF_INET6) {
 		rc = sock_inet6_getopt(sk, o->name, &val);
 		if (rc)

@@ -112,6 +112,7 @@ struct sock {
 	bool prog_eof : 1;              /* the program shut down writing */
 	bool chan_wr_shut : 1;          /* we shut the channel for writing */
 	bool pend_connect : 1;          /* a blocking CONNECT awaits its reply */
+	bool accepted : 1;              /* came from a listener (accept) */
 	/* the connection died (reset, timeout): the channel is shut both
 	 * ways, so only sock_end.c can tell when the program lets go */
 	bool dead : 1;

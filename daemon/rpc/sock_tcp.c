@@ -105,7 +105,7 @@ static int st_open(struct sock *sk, void *engine)
 	sk->e.tcp = ts;
 	tcp_set_user(ts, sk);
 	if (engine)
-		sk->conn_done = true;
+		sk->conn_done = sk->accepted = true;
 	/* its uid is charged the socket, not its buffer sizes: the engine
 	 * charges the bytes buffers hold, by use, to tcp-mem-budget */
 	return 0;

@@ -10,6 +10,7 @@
  *   tcp_basic PEER SELF   (peer: echo 7007, reset 7010, connect-back 7012)
  */
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -300,6 +301,48 @@ static void reset(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/*
+ * getsockopt(IP_PKTOPTIONS) (dnsmasq asks it of each TCP connection):
+ * nothing before IP_PKTINFO, then an IP_PKTINFO message with the local
+ * address and, for an accepted connection, the interface it came in on
+ * (Linux's mc_index; 0 for a connection we opened)
+ */
+static void pktoptions(const char *what, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[256];
+	} cm;
+	socklen_t len = sizeof(cm.b);
+	struct sockaddr_in me;
+	socklen_t ml = sizeof(me);
+	struct in_pktinfo pi;
+	int one = 1;
+
+	getsockname(fd, (void *)&me, &ml);
+	report("IP_PKTOPTIONS", getsockopt(fd, IPPROTO_IP, IP_PKTOPTIONS,
+					   cm.b, &len));
+	line("%s: IP_PKTOPTIONS before IP_PKTINFO: length %u", what, len);
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	len = sizeof(cm.b);
+	report("IP_PKTOPTIONS", getsockopt(fd, IPPROTO_IP, IP_PKTOPTIONS,
+					   cm.b, &len));
+	if (len < CMSG_LEN(sizeof(pi))) {
+		line("%s: IP_PKTOPTIONS length %u", what, len);
+		return;
+	}
+	memcpy(&pi, CMSG_DATA(&cm.h), sizeof(pi));
+	line("%s: IP_PKTOPTIONS length %u, level %d type %d, ifindex %s, "
+	     "addr is ours %d, spec_dst is ours %d", what, len,
+	     cm.h.cmsg_level, cm.h.cmsg_type,
+	     pi.ipi_ifindex == 0 ? "0" :
+	     pi.ipi_ifindex == (int)if_nametoindex(getenv("INET6_IF") ?
+						   getenv("INET6_IF") : "") ?
+	     "the link's" : "other",
+	     pi.ipi_addr.s_addr == me.sin_addr.s_addr,
+	     pi.ipi_spec_dst.s_addr == me.sin_addr.s_addr);
+}
+
 static void listening(void)
 {
 	struct sockaddr_in sa = sin_of("0.0.0.0", 7300), from;
@@ -334,12 +377,14 @@ static void listening(void)
 		struct timeval tv = { 5, 0 };
 
 		setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		pktoptions("accepted", a);
 		n = recv(a, buf, 10, MSG_WAITALL);
 		line("accepted: read %zd '%.*s'", n, (int)(n > 0 ? n : 0), buf);
 		n = recv(a, buf, 10, 0);
 		line("accepted: then %zd", n);
 		close(a);
 	}
+	pktoptions("connected", c);
 	close(c);
 	close(l);
 }
