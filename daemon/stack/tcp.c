@@ -806,20 +806,23 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 	return sk;
 }
 
+/* Out of the TIME_WAIT age list, in O(1): a connect loop leaves
+ * thousands there, and a port taken again from one unlinks it mid-list */
 static void tcp_tw_unlink(struct tcp_sock *sk)
 {
 	struct tcp_table *t = sk->s->tcp;
-	struct tcp_sock **pp = &t->tw_head, *prev = NULL;
 
-	while (*pp && *pp != sk) {
-		prev = *pp;
-		pp = &(*pp)->tw_next;
-	}
-	if (!*pp)
-		return;
-	*pp = sk->tw_next;
-	if (t->tw_tail == sk)
-		t->tw_tail = prev;
+	if (sk->tw_prev)
+		sk->tw_prev->tw_next = sk->tw_next;
+	else if (t->tw_head == sk)
+		t->tw_head = sk->tw_next;
+	else
+		return;                 /* not on it */
+	if (sk->tw_next)
+		sk->tw_next->tw_prev = sk->tw_prev;
+	else
+		t->tw_tail = sk->tw_prev;
+	sk->tw_prev = sk->tw_next = NULL;
 	t->ntw--;
 }
 
@@ -967,9 +970,13 @@ void tcp_enter_time_wait(struct tcp_sock *sk)
 		CNT(sk->s, tcp_tw_recycled);
 		tcp_done(t->tw_head, 0);
 	}
+	/* only a closed connection gets here, never one on a listener's
+	 * queue: tw_prev shares qnext's place */
+	tcp_unlink_child(sk);
 	tcp_set_state(sk, TCP_TIME_WAIT);
 	tcp_timers_stop(sk);
 	sk->tw_next = NULL;
+	sk->tw_prev = t->tw_tail;
 	if (t->tw_tail)
 		t->tw_tail->tw_next = sk;
 	else

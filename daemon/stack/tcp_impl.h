@@ -151,7 +151,10 @@ struct tcp_sock {
 						 * server shares its port */
 	struct tcp_sock *reap_next;             /* waiting to be freed */
 	struct tcp_sock *parent;                /* listener of a child */
-	struct tcp_sock *qnext;                 /* on parent's syn_q/accept_q */
+	union {
+		struct tcp_sock *qnext;         /* on parent's syn_q/accept_q */
+		struct tcp_sock *tw_prev;       /* TIME_WAIT, never on those */
+	};
 	struct tcp_sock *tw_next;               /* TIME_WAIT age list */
 	void *user;
 	uint64_t id;                            /* for netstat and kill */

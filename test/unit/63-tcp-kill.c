@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "60-tcp-harness.h"
+#include "stack_impl.h"
 
 TH_SUITE(tcp_kill, .init = th_setup, .fini = th_teardown);
 
@@ -124,5 +125,57 @@ TH_TEST(tcp_kill, established_orphan_and_time_wait)
 	cr_assert_eq(tcp_sock_state(sk), TCP_TIME_WAIT);
 	cr_assert_eq(tcp_terminate(sk, T.now), 0);
 	th_expect_none();
+	cr_assert_eq(tcp_sock_count(T.s), 0);
+}
+
+/* An active open and close to TIME_WAIT; Return: the engine's socket */
+static struct tcp_sock *to_time_wait(uint32_t peer_isn)
+{
+	struct tcp_sock *c, *sk;
+	uint32_t iss = th_active_open(&c, peer_isn, false);
+	struct ip_addr laddr, raddr;
+	uint16_t lport, rport;
+	struct th_seg fa;
+
+	tcp_getsockname(c, &laddr, &lport);
+	tcp_getpeername(c, &raddr, &rport);
+	tcp_close(c, T.now);
+	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = iss + 1,
+				    .ack = peer_isn + 1, .wnd = TH_ANY,
+				    .mss = -1, .ws = -1 });
+	fa = seg(TCP_FIN | TCP_ACK, peer_isn + 1, iss + 2);
+	fa.dport = lport;
+	th_inject(&fa);
+	th_expect(&(struct th_seg){ .flags = TCP_ACK, .seq = iss + 2,
+				    .ack = peer_isn + 2, .wnd = TH_ANY,
+				    .mss = -1, .ws = -1 });
+	sk = tcp_find(T.s, 0, &laddr, lport, &raddr, rport);
+	cr_assert_not_null(sk);
+	cr_assert_eq(tcp_sock_state(sk), TCP_TIME_WAIT);
+	return sk;
+}
+
+/* The TIME_WAIT age list stays whole when one leaves from its middle,
+ * its head or its tail (a kill here; a port taken again, elsewhere) */
+TH_TEST(tcp_kill, time_wait_list_unlinks_anywhere)
+{
+	struct tcp_table *t = T.s->tcp;
+	struct tcp_sock *a = to_time_wait(1000), *b = to_time_wait(2000);
+	struct tcp_sock *c = to_time_wait(3000), *d = to_time_wait(4000);
+
+	cr_assert_eq(t->ntw, 4u);
+	cr_assert(t->tw_head == a && t->tw_tail == d);
+	cr_assert_eq(tcp_terminate(b, T.now), 0);          /* the middle */
+	cr_assert_eq(t->ntw, 3u);
+	cr_assert(a->tw_next == c && c->tw_prev == a);
+	cr_assert_eq(tcp_terminate(a, T.now), 0);          /* the head */
+	cr_assert(t->tw_head == c && c->tw_prev == NULL);
+	cr_assert_eq(tcp_terminate(d, T.now), 0);          /* the tail */
+	cr_assert(t->tw_head == c && t->tw_tail == c && !c->tw_next);
+	cr_assert_eq(t->ntw, 1u);
+	th_expect_none();
+	th_advance(3600 * TH_SEC);                         /* 2 MSL: freed */
+	cr_assert_eq(t->ntw, 0u);
+	cr_assert(!t->tw_head && !t->tw_tail);
 	cr_assert_eq(tcp_sock_count(T.s), 0);
 }
