@@ -607,9 +607,11 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	struct ustack_dgram_hdr h;
 	struct ustack_dgram_meta meta;
 	struct ustack_int res;
-	struct iovec iov[1 + 64];
+	/* iov[0]: the header, for a send down the channel; a SENDTO
+	 * request carries it itself and takes what follows */
+	struct iovec iov[2 + 64];
 	size_t len = 0, n = 0;
-	int rc, niov = 0;
+	int rc, niov = 1;
 	uint32_t gen = 0;
 	bool fast;
 
@@ -643,18 +645,16 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	       (k & UST_TYPE_MASK) == SOCK_DGRAM &&
 	       !(flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL));
 	if (fast) {
-		struct iovec fiov[2 + 64];
 		ssize_t r;
 
-		fiov[0] = (struct iovec){ &h, sizeof(h) };
-		memcpy(fiov + 1, iov, (size_t)niov * sizeof(*iov));
-		r = fast_send(fd, k, &h, fiov, niov + 1, flags);
+		iov[0] = (struct iovec){ &h, sizeof(h) };
+		r = fast_send(fd, k, &h, iov, niov, flags);
 		if (r != -2)
 			return r;
 		gen = atomic_load_explicit(&fast_gen, memory_order_acquire);
 	}
-	rc = ust_call(USTACK_MSG_SENDTO, &h, sizeof(h), iov, niov, fd, &res,
-		      sizeof(res), &n);
+	rc = ust_call(USTACK_MSG_SENDTO, &h, sizeof(h), iov + 1, niov - 1, fd,
+		      &res, sizeof(res), &n);
 	/* EPIPE after shutdown(SHUT_WR): UDP raises no SIGPIPE in Linux */
 	if (rc) {
 		errno = -rc;

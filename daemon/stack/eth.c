@@ -121,7 +121,8 @@ static void eth_gso_describe(const struct pbuf *p, uint16_t type,
 
 	g->v6 = type == ETH_P_IPV6;
 	g->gso_size = p->gso_size;
-	g->csum_start = (uint16_t)(ETH_HLEN + (g->v6 ? 40 : (ip[0] & 0xf) * 4));
+	g->csum_start = (uint16_t)(ETH_HLEN +
+				   (g->v6 ? IPV6_HLEN : (ip[0] & 0xf) * 4));
 	g->csum_offset = 16;
 	g->hdr_len = (uint16_t)(g->csum_start +
 				(p->data[g->csum_start + 12] >> 4) * 4);

@@ -520,7 +520,8 @@ void tcp_sndbuf_autotune(struct tcp_sock *sk)
 void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
 {
 	struct stack *s = sk->s;
-	uint64_t rtt = sk->srtt > NSEC_PER_MSEC ? sk->srtt : NSEC_PER_MSEC;
+	uint64_t srtt = tcp_srtt(sk);
+	uint64_t rtt = srtt > NSEC_PER_MSEC ? srtt : NSEC_PER_MSEC;
 	uint64_t want;
 	uint32_t slack;
 

@@ -144,7 +144,7 @@ static void cubic_on_ack(struct tcp_sock *sk, uint32_t acked, uint64_t now)
 	if (!c->epoch)
 		cubic_epoch(sk, c, cwnd, now);
 	/* eq. 1, evaluated one RTT ahead (4.4) */
-	t = (double)(now - c->epoch + sk->srtt) / 1e9;
+	t = (double)(now - c->epoch + tcp_srtt(sk)) / 1e9;
 	target = c->origin + CUBIC_C * (t - c->k) * (t - c->k) * (t - c->k);
 	if (target < cwnd)
 		target = cwnd;

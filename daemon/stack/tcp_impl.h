@@ -253,12 +253,11 @@ struct tcp_sock {
 	const struct tcp_cc_ops *cc;
 	uint64_t cc_priv[TCP_CC_PRIV / 8];
 
-	/* RTT and RTO, RFC 6298 (ns): srtt and rttvar (Linux's mdev, what
-	 * TCP_INFO's tcpi_rttvar says) follow the estimator's state below */
-	uint64_t srtt, rttvar, rto;
-	/* Linux's tcp_rtt_estimator() state, in its units (us): srtt << 3,
-	 * mdev << 2, the round's largest mdev, the rttvar the RTO adds, and
-	 * the sequence that ends the round (Linux's tp->rtt_seq) */
+	/* RTO (ns), and Linux's tcp_rtt_estimator() state, in its units
+	 * (us): srtt << 3, mdev << 2, the round's largest mdev, the rttvar
+	 * the RTO adds, and the sequence that ends the round (Linux's
+	 * tp->rtt_seq); tcp_srtt() and tcp_rttvar() read them in ns */
+	uint64_t rto;
 	uint32_t srtt_us8, mdev_us4, mdev_max_us, rttvar_us, rtt_round_seq;
 	uint64_t rtt_time;                      /* 0: nothing timed */
 	unsigned backoff;                       /* consecutive timeouts */
@@ -423,6 +422,18 @@ bool tcp_data(struct tcp_sock *sk, const struct tcp_seg *seg);
 void tcp_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end);
 uint32_t tcp_pipe(const struct tcp_sock *sk);
 bool tcp_is_cwnd_limited(const struct tcp_sock *sk);
+
+/* Smoothed RTT and its mean deviation (what TCP_INFO's tcpi_rtt and
+ * tcpi_rttvar say), ns, from the estimator's state; 0 before a sample */
+static inline uint64_t tcp_srtt(const struct tcp_sock *sk)
+{
+	return (uint64_t)(sk->srtt_us8 >> 3) * 1000;
+}
+
+static inline uint64_t tcp_rttvar(const struct tcp_sock *sk)
+{
+	return (uint64_t)(sk->mdev_us4 >> 2) * 1000;
+}
 void tcp_slow_start_after_idle_check(struct tcp_sock *sk);
 void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes);
 void tcp_ack_flush(struct tcp_sock *sk);

@@ -692,33 +692,29 @@ static void tcp_fin_input(struct tcp_sock *sk)
 static void tcp_rcv_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
-	bool fin_ok = true;
+	bool fin_ok = true, orphan;
 
 	switch (sk->state) {
 	case TCP_ESTABLISHED:
 	case TCP_FIN_WAIT_1:
 	case TCP_FIN_WAIT_2:
-		if (seg->len && !sk->held && !sk->parent) {
-			/* Linux: data for a closed socket resets it */
-			CNT(s, tcp_abort_on_data);
-			tcp_send_active_rst(sk);
-			tcp_done(sk, 0);
-			return;
-		}
 		/*
-		 * Linux's tcp_rcv_state_process(): shutdown(SHUT_RD) alone
-		 * discards nothing: in ESTABLISHED the data is queued and
-		 * ACKed as ever (tcp_data_queue()), and read afterwards.
-		 * Only in FIN_WAIT_1/2 with the receive side shut ("RFC
-		 * 1122 says we MUST send a reset") does new data beyond
-		 * rcv_nxt reset the connection (LINUX_MIB_TCPABORTONDATA),
-		 * the holder seeing ECONNRESET (tcp_reset()).
+		 * Linux's tcp_rcv_state_process(): data for a closed socket
+		 * (no holder) resets it; shutdown(SHUT_RD) alone discards
+		 * nothing: in ESTABLISHED the data is queued and ACKed as
+		 * ever (tcp_data_queue()), and read afterwards. Only in
+		 * FIN_WAIT_1/2 with the receive side shut ("RFC 1122 says
+		 * we MUST send a reset") does new data beyond rcv_nxt reset
+		 * the connection (LINUX_MIB_TCPABORTONDATA), the holder
+		 * seeing ECONNRESET (tcp_reset()).
 		 */
-		if (seg->len && sk->shut_rd && sk->state != TCP_ESTABLISHED &&
-		    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt)) {
+		orphan = !sk->held && !sk->parent;
+		if (seg->len &&
+		    (orphan || (sk->shut_rd && sk->state != TCP_ESTABLISHED &&
+				SEQ_GT(seg->seq + seg->len, sk->rcv_nxt)))) {
 			CNT(s, tcp_abort_on_data);
 			tcp_send_active_rst(sk);
-			tcp_done(sk, -ECONNRESET);
+			tcp_done(sk, orphan ? 0 : -ECONNRESET);
 			return;
 		}
 		if (seg->len)

@@ -213,12 +213,12 @@ static uint64_t tcp_pacing_rate(const struct tcp_sock *sk, uint32_t pkts)
 {
 	uint32_t cwnd = sk->mss ? sk->cwnd / sk->mss : 0;
 	uint32_t ssth = sk->mss ? sk->ssthresh / sk->mss : 0;
-	uint64_t rate;
+	uint64_t rate, srtt = tcp_srtt(sk);
 
-	if (!sk->srtt || !sk->mss)
+	if (!srtt || !sk->mss)
 		return UINT64_MAX;
 	rate = (uint64_t)sk->mss * (cwnd > pkts ? cwnd : pkts) * NSEC_PER_SEC /
-	       sk->srtt;
+	       srtt;
 	return rate * (cwnd < ssth / 2 ? 200 : 120) / 100;
 }
 

@@ -329,7 +329,7 @@ void tcp_rack_recovery_done(struct tcp_sock *sk)
  */
 uint64_t tcp_rack_reo_wnd(const struct tcp_sock *sk)
 {
-	uint64_t w;
+	uint64_t w, srtt;
 
 	/* "If RACK.reordering_seen is FALSE: If in Fast or RTO recovery:
 	 * return 0; Else if RACK.segs_sacked >= DupThresh: return 0" */
@@ -342,7 +342,8 @@ uint64_t tcp_rack_reo_wnd(const struct tcp_sock *sk)
 	/* "return min(RACK.reo_wnd_mult * RACK.min_RTT / 4, SRTT)" */
 	w = (uint64_t)(sk->rack_reo_mult ? sk->rack_reo_mult : 1) *
 	    (sk->rack_min_rtt / 4);
-	return sk->srtt && w > sk->srtt ? sk->srtt : w;
+	srtt = tcp_srtt(sk);
+	return srtt && w > srtt ? srtt : w;
 }
 
 /*

@@ -622,12 +622,19 @@ static uint32_t tcp_flight_unsacked(const struct tcp_sock *sk)
  * not count against cwnd; in SACK recovery what may go is cwnd - pipe
  * (RFC 6675 5 (C), SetPipe).
  */
+/* What counts against cwnd: the pipe in SACK recovery, else the flight
+ * less what the peer has SACKed */
+static uint32_t tcp_in_flight(const struct tcp_sock *sk)
+{
+	return sk->in_recovery && sk->rec_sack ? tcp_pipe(sk) :
+	       tcp_flight_unsacked(sk);
+}
+
 static uint32_t tcp_usable(const struct tcp_sock *sk)
 {
 	uint32_t edge = sk->snd_una + sk->snd_wnd;
 	uint32_t room = SEQ_GT(edge, sk->snd_nxt) ? edge - sk->snd_nxt : 0;
-	uint32_t flight = sk->in_recovery && sk->rec_sack ? tcp_pipe(sk) :
-			  tcp_flight_unsacked(sk);
+	uint32_t flight = tcp_in_flight(sk);
 	uint32_t cw = sk->cwnd > flight ? sk->cwnd - flight : 0;
 
 	return room < cw ? room : cw;
@@ -831,7 +838,7 @@ static void tcp_cwnd_validate(struct tcp_sock *sk, bool is_cwnd_limited)
  */
 void tcp_output(struct tcp_sock *sk)
 {
-	uint32_t data_end, before = sk->snd_nxt, flight;
+	uint32_t data_end, before = sk->snd_nxt;
 	bool cwnd_limited;
 
 	if (!tcp_output_state(sk->state) || !sk->sndq.cap)
@@ -840,9 +847,7 @@ void tcp_output(struct tcp_sock *sk)
 		;
 	/* tcp_write_xmit(): "is_cwnd_limited |= (tcp_packets_in_flight(tp)
 	 * >= tcp_snd_cwnd(tp))", in segments: less than one left */
-	flight = sk->in_recovery && sk->rec_sack ? tcp_pipe(sk) :
-		 tcp_flight_unsacked(sk);
-	cwnd_limited = flight + sk->mss > sk->cwnd;
+	cwnd_limited = tcp_in_flight(sk) + sk->mss > sk->cwnd;
 	if (sk->snd_nxt != before || cwnd_limited)
 		tcp_cwnd_validate(sk, cwnd_limited);
 	data_end = sk->sndq_seq + sk->sndq.len;
@@ -956,8 +961,8 @@ void tcp_rearm_rtx(struct tcp_sock *sk)
  * loss, with no probe out, once there is an RTT estimate. */
 static bool tcp_tlp_ok(const struct tcp_sock *sk)
 {
-	return sk->s->cfg.tcp_tlp && sk->sack_ok && sk->srtt && !sk->in_recovery &&
-	       !sk->in_loss && !sk->tlp_out && sk->snd_una != sk->snd_max &&
+	return sk->s->cfg.tcp_tlp && sk->sack_ok && sk->srtt_us8 &&
+	       !sk->in_recovery && !sk->in_loss && !sk->tlp_out && sk->snd_una != sk->snd_max &&
 	       (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
 		sk->state == TCP_FIN_WAIT_1 || sk->state == TCP_CLOSING ||
 		sk->state == TCP_LAST_ACK);
@@ -972,7 +977,7 @@ static uint64_t tcp_pto(const struct tcp_sock *sk)
 {
 	/* Linux's tcp_schedule_loss_probe(): usecs_to_jiffies(srtt_us >>
 	 * 2), 2 * SRTT rounded up to the jiffy (1 ms) */
-	uint64_t pto = (2 * sk->srtt + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC *
+	uint64_t pto = (2 * tcp_srtt(sk) + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC *
 		       NSEC_PER_MSEC;
 
 	if (sk->snd_max - sk->snd_una <= sk->mss)
@@ -1086,8 +1091,6 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 	if (rtt < 1000)
 		rtt = 1000;
 	m = (int64_t)(rtt / 1000);
-	if (m < 1)
-		m = 1;
 	if (m > INT32_MAX / 8)
 		m = INT32_MAX / 8;
 	if (srtt) {
@@ -1123,8 +1126,6 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 		sk->rtt_round_seq = sk->snd_nxt;
 	}
 	sk->srtt_us8 = srtt > 1 ? (uint32_t)srtt : 1;
-	sk->srtt = (uint64_t)(sk->srtt_us8 >> 3) * 1000;
-	sk->rttvar = (uint64_t)(sk->mdev_us4 >> 2) * 1000;
 	tcp_rack_min_rtt(sk, rtt);
 	/* __tcp_set_rto(): "usecs_to_jiffies((tp->srtt_us >> 3) +
 	 * tp->rttvar_us)", rounded up to the jiffy (HZ=1000: 1 ms): a

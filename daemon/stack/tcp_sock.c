@@ -1262,8 +1262,8 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->rcv_mss = sk->rcv_mss;
 	i->cwnd = sk->cwnd;
 	i->ssthresh = sk->ssthresh;
-	i->srtt = sk->srtt;
-	i->rttvar = sk->rttvar;
+	i->srtt = tcp_srtt(sk);
+	i->rttvar = tcp_rttvar(sk);
 	i->rto = sk->rto;
 	i->retransmits = sk->backoff;
 	i->total_retrans = sk->total_retrans;

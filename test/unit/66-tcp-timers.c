@@ -508,7 +508,7 @@ TH_TEST(tcp_timers, cubic_window_follows_rfc9438)
 	th_passive_open(&l, &c, 1000, false);
 	una = c->snd_una;
 	c->mss = (uint16_t)seg;
-	c->srtt = 100 * TH_MS;
+	c->srtt_us8 = 100000 << 3;     /* SRTT 100 ms */
 	c->cwnd = 100 * seg;
 	c->snd_max = una + 100 * seg;   /* a full window in flight */
 	c->ssthresh = c->cc->ssthresh(c, T.now);
