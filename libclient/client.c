@@ -1619,6 +1619,15 @@ static unsigned send_kind(int fd, bool addr)
 	return k;
 }
 
+/* A send on a descriptor that is not ustack's went out (@n its result):
+ * an address dump request is answered with ustack's (ifaddr.c) */
+static ssize_t foreign_sent(int fd, const struct msghdr *m, ssize_t n)
+{
+	if (n > 0)
+		ust_rtnl_sent(fd, m);
+	return n;
+}
+
 PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	unsigned k = send_kind(fd, msg->msg_name != NULL);
@@ -1633,7 +1642,7 @@ PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (k)
 		n = stream_sendmsg(fd, k, msg, flags);
 	if (!k || n == NOT_OURS_NOW)
-		return ust_r.sendmsg(fd, msg, flags);
+		return foreign_sent(fd, msg, ust_r.sendmsg(fd, msg, flags));
 	return n;
 }
 
@@ -1653,7 +1662,8 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 		k = 0;
 	}
 	if (!k)
-		return ust_r.sendto(fd, buf, len, flags, addr, alen);
+		return foreign_sent(fd, &m, ust_r.sendto(fd, buf, len, flags,
+							 addr, alen));
 	/* sendto, unlike sendmsg, refuses an address longer than any */
 	if (addr && alen > sizeof(struct sockaddr_storage))
 		return fail(-EINVAL);
@@ -1661,7 +1671,8 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 		m.msg_namelen = 0;
 	n = stream_sendmsg(fd, k, &m, flags);
 	if (n == NOT_OURS_NOW)
-		return ust_r.sendto(fd, buf, len, flags, addr, alen);
+		return foreign_sent(fd, &m, ust_r.sendto(fd, buf, len, flags,
+							 addr, alen));
 	return n;
 }
 
@@ -1680,6 +1691,8 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	if (k && UST_DECIDES(k))
 		k = ust_check(fd, k);
 	if (!k) {
+		if (ust_rtnl_recv(fd, msg, flags, &n))
+			return n;
 		/* descriptors may come with it: the numbers are new */
 		n = ust_r.recvmsg(fd, msg, flags);
 		if (n >= 0)
@@ -1706,8 +1719,16 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 	unsigned k;
 	ssize_t n;
 
-	PASS_UNLESS_OURS_IF(k, fd, UST_DECIDES(k),
-			    recvfrom(fd, buf, len, flags, addr, alen));
+	k = ust_kind(fd);
+	if (k && UST_DECIDES(k))
+		k = ust_check(fd, k);
+	if (!k) {
+		if (!ust_rtnl_recv(fd, &m, flags, &n))
+			return ust_r.recvfrom(fd, buf, len, flags, addr, alen);
+		if (n >= 0 && addr && alen)
+			*alen = m.msg_namelen;
+		return n;
+	}
 	if (!ust_is_dgram(k)) {
 		if (stream_unusable(fd, k, false, flags))
 			return -1;
@@ -1736,8 +1757,12 @@ PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 
 	if (k && UST_DECIDES(k))
 		k = ust_check(fd, k);
-	if (!k)
-		return ust_r.read(fd, buf, len);
+	if (!k) {
+		ssize_t n;
+
+		return ust_rtnl_recv(fd, &m, 0, &n) ? n
+						    : ust_r.read(fd, buf, len);
+	}
 	if (ust_is_dgram(k))
 		return dgram_recvmsg(fd, &m, 0);
 	if (stream_unusable(fd, k, false, 0))
@@ -2031,6 +2056,8 @@ PUBLIC int ustack_ioctl(int fd, unsigned long req, ...)
 		memcpy(arg, &val, sizeof(int));
 		return 0;
 	}
+	if (k && ust_ifaddr_ioctl(req, arg, &rc))
+		return rc ? fail(rc) : 0;
 	return ust_r.ioctl(fd, req, arg);
 }
 

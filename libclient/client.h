@@ -101,6 +101,15 @@ int ust_addr_in(unsigned k, enum ust_addr_call call,
 socklen_t ust_addr_out(unsigned k, const struct ustack_sockaddr *ua,
 		       struct sockaddr *sa, socklen_t len);
 
+/* The addresses a program sees (ifaddr.c): ustack's */
+#define UST_ADDR_MAX 64
+struct ustack_addr;
+int ust_addr_list(struct ustack_addr *out, unsigned cap, unsigned *n);
+void ust_rtnl_sent(int fd, const struct msghdr *msg);
+bool ust_rtnl_recv(int fd, struct msghdr *msg, int flags, ssize_t *n);
+void ust_rtnl_forget(int fd);
+bool ust_ifaddr_ioctl(unsigned long req, void *arg, int *rc);
+
 /* Name lookups (names.c) */
 int ust_addr_families(bool *v4, bool *v6);
 int ust_addrconfig(int family, int *out);

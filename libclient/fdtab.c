@@ -238,6 +238,7 @@ void ust_forget(int fd)
 	_Atomic uint64_t *s = slot(fd);
 
 	ust_dgram_fast_forget();
+	ust_rtnl_forget(fd);
 	if (s)
 		atomic_store_explicit(s, 0, memory_order_release);
 }

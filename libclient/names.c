@@ -41,28 +41,17 @@
 int ust_addr_families(bool *v4, bool *v6)
 {
 	static const uint8_t lo4[4] = { 127, 0, 0, 1 }, lo6[16] = { [15] = 1 };
-	static __thread union {
-		struct ustack_list_reply h;
-		uint8_t b[sizeof(struct ustack_list_reply) +
-			  64 * sizeof(struct ustack_addr)];
-	} r;
-	size_t n = 0;
-	int rc = ust_call(USTACK_MSG_ADDR_LIST, NULL, 0, NULL, 0, -1, r.b,
-			  sizeof(r.b), &n);
+	struct ustack_addr a[UST_ADDR_MAX];
+	unsigned n;
+	int rc = ust_addr_list(a, UST_ADDR_MAX, &n);
 
 	*v4 = *v6 = false;
 	if (rc)
 		return rc;
-	if (n < sizeof(r.h) ||
-	    (n - sizeof(r.h)) / sizeof(struct ustack_addr) < r.h.count)
-		return -EPROTO;
-	for (uint32_t i = 0; i < r.h.count; i++) {
-		struct ustack_addr a;
-
-		memcpy(&a, r.b + sizeof(r.h) + i * sizeof(a), sizeof(a));
-		if (a.addr.family == 4 && memcmp(a.addr.addr, lo4, 4))
+	for (unsigned i = 0; i < n; i++) {
+		if (a[i].addr.family == 4 && memcmp(a[i].addr.addr, lo4, 4))
 			*v4 = true;
-		else if (a.addr.family == 6 && memcmp(a.addr.addr, lo6, 16))
+		else if (a[i].addr.family == 6 && memcmp(a[i].addr.addr, lo6, 16))
 			*v6 = true;
 	}
 	return 0;

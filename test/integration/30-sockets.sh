@@ -26,7 +26,8 @@ new_netns KB || { fail "create namespace"; summary; exit 1; }
 ipv6_on "$KA"
 ipv6_on "$KB"
 ip link add ustkva netns "$KA" type veth peer name ustkvb netns "$KB"
-ip -n "$KA" addr add $SELF/24 dev ustkva
+# brd +: the broadcast address ustack's IPv4 address has (test/sockets/ifaddrs)
+ip -n "$KA" addr add $SELF/24 brd + dev ustkva
 ip -n "$KB" addr add $PEER/24 dev ustkvb
 ip -n "$KA" addr add $SELF6/64 dev ustkva nodad
 ip -n "$KB" addr add $PEER6/64 dev ustkvb nodad

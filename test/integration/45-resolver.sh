@@ -3,7 +3,11 @@
 # dnsmasq answers; getent and curl under ustack-run look names up through
 # it, and ustackd's counters show the queries went over its UDP. libc makes
 # these socket calls to itself; the shim's seccomp trap hands them to
-# ustack (libclient/trap.c).
+# ustack (libclient/trap.c). dig under ustack-run asks it over UDP and TCP.
+# Then the reverse: dnsmasq on ustack in its default wildcard mode, which
+# checks each TCP query's local address against the addresses it found
+# over rtnetlink (libclient/ifaddr.c shows ustack's), asked by the kernel's
+# dig over UDP and TCP; ip addr under ustack-run shows ustack's address.
 source "$(dirname "$0")/lib.sh"
 need_root "45-resolver"
 
@@ -47,7 +51,33 @@ check "python3 gethostbyname under ustack-run ($out)" test "$out" = $KERNEL
 out=$(in_ns timeout 10 env USTACK_TRAP=0 "$RUN" --socket "$SOCK" getent hosts web.ustack.test)
 check "USTACK_TRAP=0: libc's own calls go to the kernel, and still resolve ($out)" \
 	grep -q "^$KERNEL" <<<"$out"
+# dig under ustack-run asks the kernel's dnsmasq over UDP and over TCP
+for proto in notcp tcp; do
+	out=$(ur dig +$proto +short +tries=1 +time=5 @$KERNEL web.ustack.test 2>&1)
+	check "dig +$proto under ustack-run gets the kernel dnsmasq's answer ($out)" \
+		test "$out" = $KERNEL
+done
 queries=$(grep -c 'query\[' "$TMP/dnsmasq.log")
+
+# dnsmasq on ustack with its stock wildcard setup (no --bind-interfaces):
+# it answers a TCP query only if the connection's local address is among
+# the addresses it enumerated over rtnetlink, which must be ustack's
+echo "192.0.2.77 stock.ustack.test" >"$TMP/hosts"
+in_ns timeout 120 "$RUN" --socket "$SOCK" dnsmasq --no-daemon --no-resolv \
+	--no-hosts --addn-hosts="$TMP/hosts" --port 5353 --user=root \
+	--pid-file= --log-queries --log-facility=- >"$TMP/dnsmasq-us.log" 2>&1 &
+DM=$!
+PIDS+=($DM)
+wait_for 10 ustack_bound "$SOCK" 5353 || fail "dnsmasq on ustack starts"
+for proto in notcp tcp; do
+	out=$(in_ns timeout 10 dig +$proto +short +tries=1 +time=5 -p 5353 @$US stock.ustack.test 2>&1)
+	check "dnsmasq on ustack answers the kernel's dig +$proto ($out)" \
+		test "$out" = 192.0.2.77
+done
+out=$(ur ip -4 -o addr show dev ustk0 | awk '{print $4}')
+check "ip addr under ustack-run shows ustack's address ($out)" test "$out" = $US/24
+kill "$DM"
+wait "$DM" 2>/dev/null
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
 udp_tx=$(log_value "$TMP/ustackd.log" "counters udp:" tx)
