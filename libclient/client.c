@@ -1381,13 +1381,15 @@ PUBLIC int ustack_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	return getname(USTACK_MSG_GETPEERNAME, fd, addr, len);
 }
 
-/* Options that belong to the descriptor itself: the kernel's own. */
+/* Options that belong to the descriptor itself: the kernel's own. The
+ * channel is ustackd's socket, made in ustackd's network namespace: its
+ * SO_NETNS_COOKIE is that of the namespace ustack's sockets live in. */
 static bool opt_is_local(int level, int name)
 {
 	return level == SOL_SOCKET &&
 	       (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD ||
 		name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW ||
-		name == SO_PASSCRED || name == SO_PEERCRED);
+		name == SO_PEERCRED || name == SO_NETNS_COOKIE);
 }
 
 /*
@@ -1586,6 +1588,10 @@ static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
 	struct msghdr m = *msg;
 	int rc;
 
+	/* tcp_sendmsg_fastopen() with net.ipv4.tcp_fastopen's client bit
+	 * off, as ustack has no Fast Open (ustack(7)): before any state */
+	if (flags & MSG_FASTOPEN)
+		return fail(-EOPNOTSUPP);
 	if (m.msg_name && m.msg_namelen) {
 		if ((rc = stream_check_addr(fd, &m)))
 			return fail(rc);
@@ -1594,8 +1600,6 @@ static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
 	}
 	if (stream_unusable(fd, k, true, flags))
 		return -1;
-	if (flags & MSG_FASTOPEN)
-		return fail(-EISCONN);
 	stream_settle(fd, k);
 	return stream_xmit(fd, k, &m, flags, false);
 }

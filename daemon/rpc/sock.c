@@ -249,7 +249,66 @@ static void sock_unkick(struct sock *sk)
 /* The defaults of the kept options, as Linux gives a new socket */
 static int kept_default(int k)
 {
-	return k == KEPT_RCVLOWAT ? 1 : k == KEPT_IP_TTL ? 64 : 0;
+	switch (k) {
+	case KEPT_RCVLOWAT:
+	case KEPT_IP_MULTICAST_LOOP:
+		return 1;
+	case KEPT_IP_TTL:
+		return 64;
+	case KEPT_INCOMING_CPU:
+		return -1;
+	case KEPT_IP_MULTICAST_ALL:
+		return 1;
+	}
+	return 0;
+}
+
+/**
+ * sock_ts_flags_set() - SO_TIMESTAMP(NS), old and new, as Linux's
+ * sock_set_timestamp() sets its flags
+ * @f: the socket's USTACK_CM_TIMESTAMP/TIMESTAMPNS/TS_NEW bits
+ * @name: which of the four
+ * @val: on or off
+ */
+void sock_ts_flags_set(uint32_t *f, int name, int val)
+{
+	if (!val) {
+		*f &= ~(USTACK_CM_TIMESTAMP | USTACK_CM_TIMESTAMPNS);
+		return;
+	}
+	if (name == SO_TIMESTAMP_NEW || name == SO_TIMESTAMPNS_NEW)
+		*f |= USTACK_CM_TS_NEW;
+	else
+		*f &= ~USTACK_CM_TS_NEW;
+	if (name == SO_TIMESTAMP_OLD || name == SO_TIMESTAMP_NEW)
+		*f &= ~USTACK_CM_TIMESTAMPNS;
+	else
+		*f |= USTACK_CM_TIMESTAMPNS;
+	*f |= USTACK_CM_TIMESTAMP;
+}
+
+/**
+ * sock_ts_flags_get() - what getsockopt() of @name says of flags @f
+ * @f: as sock_ts_flags_set() left them
+ * @name: SO_TIMESTAMP(NS)_OLD or _NEW
+ *
+ * Return: 0 or 1
+ */
+int sock_ts_flags_get(uint32_t f, int name)
+{
+	bool on = f & USTACK_CM_TIMESTAMP, ns = f & USTACK_CM_TIMESTAMPNS;
+	bool nw = f & USTACK_CM_TS_NEW;
+
+	switch (name) {
+	case SO_TIMESTAMP_OLD:
+		return on && !nw && !ns;
+	case SO_TIMESTAMP_NEW:
+		return on && nw && !ns;
+	case SO_TIMESTAMPNS_OLD:
+		return ns && !nw;
+	default:
+		return ns && nw;
+	}
 }
 
 static int kept6_default(const struct sock *sk, int k)
@@ -312,6 +371,8 @@ int sock_opts_inherit(struct sock *c, const struct sock *l)
 	o->user_mss = l->o->user_mss;
 	o->user_sndbuf = l->o->user_sndbuf;
 	o->user_rcvbuf = l->o->user_rcvbuf;
+	o->tfo_qlen = l->o->tfo_qlen;
+	o->tfo_no_cookie = l->o->tfo_no_cookie;
 	o->set = true;
 	return 0;
 }
@@ -1125,7 +1186,11 @@ static int kept_index(int level, int name)
 		case SO_PRIORITY: return KEPT_PRIORITY;
 		case SO_RCVLOWAT: return KEPT_RCVLOWAT;
 		case SO_NO_CHECK: return KEPT_NO_CHECK;
-		case SO_TIMESTAMP: return KEPT_TIMESTAMP;
+		case SO_BROADCAST: return KEPT_BROADCAST;
+		case SO_MARK: return KEPT_MARK;
+		case SO_RXQ_OVFL: return KEPT_RXQ_OVFL;
+		case SO_BUSY_POLL: return KEPT_BUSY_POLL;
+		case SO_INCOMING_CPU: return KEPT_INCOMING_CPU;
 		}
 	} else if (level == IPPROTO_IP) {
 		switch (name) {
@@ -1134,9 +1199,117 @@ static int kept_index(int level, int name)
 		case IP_RECVERR: return KEPT_IP_RECVERR;
 		case IP_MTU_DISCOVER: return KEPT_IP_MTU_DISCOVER;
 		case IP_PKTINFO: return KEPT_IP_PKTINFO;
+		case IP_RECVTOS: return KEPT_IP_RECVTOS;
+		case IP_RECVTTL: return KEPT_IP_RECVTTL;
+		case IP_RECVORIGDSTADDR: return KEPT_IP_RECVORIGDSTADDR;
+		case IP_MULTICAST_LOOP: return KEPT_IP_MULTICAST_LOOP;
+		case IP_MINTTL: return KEPT_IP_MINTTL;
 		}
 	}
 	return -1;
+}
+
+/*
+ * Options of Linux's socket layer that a stream keeps and that act on
+ * nothing ustack has, as on Linux for TCP (SO_BROADCAST, SO_RXQ_OVFL, the
+ * IP_RECV* flags outside IP_PKTOPTIONS, IP_MULTICAST_LOOP), or on what a
+ * user-space stack has no part of (SO_MARK: no mark-based routing or
+ * filter; SO_BUSY_POLL: no device queue to poll; SO_INCOMING_CPU: one
+ * thread). Datagram sockets answer SO_BROADCAST and the IP_RECV* flags
+ * themselves; their SO_RXQ_OVFL and IP_RECVORIGDSTADDR, whose control
+ * messages ustack does not write, stay refused (ENOPROTOOPT, as a kernel
+ * without them).
+ */
+static bool kept_only_stream(int k)
+{
+	return k == KEPT_BROADCAST || k == KEPT_RXQ_OVFL ||
+	       k == KEPT_IP_RECVTOS || k == KEPT_IP_RECVTTL ||
+	       k == KEPT_IP_RECVORIGDSTADDR || k == KEPT_IP_MULTICAST_LOOP;
+}
+
+/* SO_BUF_LOCK: a stream's locks are its engine's (sock_tcp.c); a
+ * datagram socket keeps them (its buffers are never autotuned) */
+static int set_buf_lock(struct sock *sk, int val)
+{
+	if (sk->type == SOCK_STREAM)
+		return sk->proto->setopt(sk, SOL_SOCKET, SO_BUF_LOCK, val);
+	if (val & ~3)
+		return -EINVAL;
+	return sock_kept_set(sk, KEPT_BUF_LOCK, val);
+}
+
+static int get_buf_lock(struct sock *sk)
+{
+	int v = 0;
+
+	if (sk->type == SOCK_STREAM &&
+	    sk->proto->getopt(sk, SOL_SOCKET, SO_BUF_LOCK, &v) == 0)
+		return v;
+	return sock_kept(sk, KEPT_BUF_LOCK);
+}
+
+/*
+ * IP_FREEBIND, IP_TRANSPARENT (their IPv6 names the same flags, as
+ * Linux's inet_sock) and IP_BIND_ADDRESS_NO_PORT: kept here, and the
+ * engine told what bind() is to do: take an address that is not ours
+ * (either flag; a transparent socket receives what a TPROXY rule would
+ * give it, and ustack has no such rule) and leave the port to connect().
+ * Return: the KEPT_* index, or -1 for another option
+ */
+static int nonlocal_index(const struct sock *sk, int level, int name)
+{
+	if (level == IPPROTO_IP)
+		return name == IP_FREEBIND ? KEPT_IP_FREEBIND :
+		       name == IP_TRANSPARENT ? KEPT_IP_TRANSPARENT :
+		       name == IP_BIND_ADDRESS_NO_PORT ? KEPT_IP_BIND_NO_PORT : -1;
+	if (level == IPPROTO_IPV6 && sk->domain == AF_INET6)
+		return name == IPV6_FREEBIND ? KEPT_IP_FREEBIND :
+		       name == IPV6_TRANSPARENT ? KEPT_IP_TRANSPARENT : -1;
+	return -1;
+}
+
+static int set_nonlocal(struct sock *sk, int k, int val)
+{
+	int rc;
+
+	/* CAP_NET_RAW or CAP_NET_ADMIN: root here */
+	if (k == KEPT_IP_TRANSPARENT && val && sk->owner->uid)
+		return -EPERM;
+	rc = sock_kept_set(sk, k, val != 0);
+	if (rc)
+		return rc;
+	if (k == KEPT_IP_BIND_NO_PORT)
+		rc = sk->proto->setopt(sk, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
+				       val != 0);
+	else
+		rc = sk->proto->setopt(sk, IPPROTO_IP, IP_FREEBIND,
+				       sock_kept(sk, KEPT_IP_FREEBIND) ||
+				       sock_kept(sk, KEPT_IP_TRANSPARENT));
+	return rc == -ENOPROTOOPT ? 0 : rc;     /* ping, raw: kept only */
+}
+
+static bool is_ts_opt(int level, int name)
+{
+	return level == SOL_SOCKET &&
+	       (name == SO_TIMESTAMP_OLD || name == SO_TIMESTAMP_NEW ||
+		name == SO_TIMESTAMPNS_OLD || name == SO_TIMESTAMPNS_NEW);
+}
+
+/* The checks Linux's sk_setsockopt() and do_ip_setsockopt() make of the
+ * kept options: 0 or -errno */
+static int kept_check(const struct sock *sk, int k, int val)
+{
+	switch (k) {
+	case KEPT_MARK:         /* CAP_NET_RAW or CAP_NET_ADMIN: root here */
+		return sk->owner->uid ? -EPERM : 0;
+	case KEPT_IP_MINTTL:
+		return val < 0 || val > 255 ? -EINVAL : 0;
+	case KEPT_BUSY_POLL:
+		if (val < 0)
+			return -EINVAL;
+		return val > sock_kept(sk, k) && sk->owner->uid ? -EPERM : 0;
+	}
+	return 0;
 }
 
 #ifndef SO_BINDTOIFINDEX
@@ -1246,6 +1419,9 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	} else {
 		memcpy(&val, o->val, sizeof(int));
 	}
+	k = nonlocal_index(sk, o->level, o->name);
+	if (k >= 0)
+		return set_nonlocal(sk, k, val);
 	if (o->level == IPPROTO_IPV6)   /* an AF_INET socket: ip_setsockopt() */
 		return sk->domain == AF_INET6 ? sock_inet6_setopt(sk, o) :
 		       -ENOPROTOOPT;
@@ -1253,20 +1429,42 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	if (o->level == SOL_SOCKET && sk->owner->uid != 0 &&
 	    (o->name == SO_RCVBUFFORCE || o->name == SO_SNDBUFFORCE))
 		return -EPERM;
+	if (o->level == SOL_SOCKET && o->name == SO_PASSCRED)
+		return -EOPNOTSUPP;     /* Linux 6.x: AF_UNIX and netlink's */
+	if (is_ts_opt(o->level, o->name) && sk->type == SOCK_STREAM) {
+		uint32_t f = (uint32_t)sock_kept(sk, KEPT_TSFLAGS);
+
+		sock_ts_flags_set(&f, o->name, val);
+		return sock_kept_set(sk, KEPT_TSFLAGS, (int)f);
+	}
+	if (o->level == SOL_SOCKET && o->name == SO_BUF_LOCK)
+		return set_buf_lock(sk, val);
+	if (o->level == IPPROTO_IP && sk->type == SOCK_STREAM &&
+	    (o->name == IP_MULTICAST_TTL || o->name == IP_MULTICAST_ALL))
+		/* do_ip_setsockopt(): not for a stream; the flag any socket */
+		return o->name == IP_MULTICAST_TTL ? -EINVAL :
+		       sock_kept_set(sk, KEPT_IP_MULTICAST_ALL, val != 0);
 	k = kept_index(o->level, o->name);
+	if (k >= 0 && kept_only_stream(k) && sk->type != SOCK_STREAM)
+		k = -1;
 	if (k == KEPT_IP_TTL && (val < -1 || val == 0 || val > 255))
 		return -EINVAL;
 	if (k == KEPT_IP_TTL && val == -1)
 		val = 64;
 	if (k >= 0) {
-		int rc = sk->proto->setopt(sk, o->level, o->name, val);
+		int rc = kept_check(sk, k, val);
 
+		if (rc)
+			return rc;
+		rc = sk->proto->setopt(sk, o->level, o->name, val);
 		if (rc && rc != -ENOPROTOOPT)
 			return rc;
 		if (k == KEPT_KEEPALIVE || k == KEPT_DONTROUTE ||
 		    k == KEPT_OOBINLINE || k == KEPT_NO_CHECK ||
-		    k == KEPT_TIMESTAMP || k == KEPT_IP_RECVERR ||
-		    k == KEPT_IP_PKTINFO)
+		    k == KEPT_IP_RECVERR || k == KEPT_IP_PKTINFO ||
+		    k == KEPT_BROADCAST || k == KEPT_RXQ_OVFL ||
+		    k == KEPT_IP_RECVTOS || k == KEPT_IP_RECVTTL ||
+		    k == KEPT_IP_RECVORIGDSTADDR || k == KEPT_IP_MULTICAST_LOOP)
 			val = val != 0;
 		if (k == KEPT_RCVLOWAT && val < 1)
 			val = 1;
@@ -1345,7 +1543,43 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 			memcpy(out->val, &l, out->len);
 			return 0;
 		}
+		case SO_SNDLOWAT:
+			val = 1;        /* Linux's, fixed */
+			goto give;
+		case SO_PASSCRED:
+			return -EOPNOTSUPP;
+		case SO_BUF_LOCK:
+			val = get_buf_lock(sk);
+			goto give;
+		case SO_COOKIE:
+			/* sk_getsockopt(): a u64, EINVAL for less room; the
+			 * cookie of the program's end names the socket */
+			if (o->len < sizeof(uint64_t))
+				return -EINVAL;
+			out->len = sizeof(uint64_t);
+			memcpy(out->val, &sk->cookie, sizeof(uint64_t));
+			return 0;
 		}
+		if (is_ts_opt(o->level, o->name) && sk->type == SOCK_STREAM) {
+			val = sock_ts_flags_get((uint32_t)sock_kept(sk, KEPT_TSFLAGS),
+						o->name);
+			goto give;
+		}
+	}
+	if (o->level == IPPROTO_IP && sk->type == SOCK_STREAM) {
+		switch (o->name) {
+		case IP_MULTICAST_TTL:
+			val = 1;        /* never set on a stream */
+			goto give;
+		case IP_MULTICAST_ALL:
+			val = sock_kept(sk, KEPT_IP_MULTICAST_ALL);
+			goto give;
+		}
+	}
+	if (o->level == IPPROTO_IP && o->name == IP_NODEFRAG &&
+	    sk->type != SOCK_RAW) {
+		val = 0;                /* only a raw socket sets it */
+		goto give;
 	}
 	if (o->level == IPPROTO_ICMPV6 && sk->domain == AF_INET6)
 		return sock_icmp6_filter(sk, o, out);
@@ -1354,6 +1588,25 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 	if (o->level == IPPROTO_IP && o->name == IP_PKTOPTIONS &&
 	    sk->domain == AF_INET)
 		return get_pktoptions(sk, o, out);
+	k = nonlocal_index(sk, o->level, o->name);
+	if (k >= 0) {
+		val = sock_kept(sk, k);
+		goto give;
+	}
+	if ((o->level == IPPROTO_IP && o->name == IP_MTU &&
+	     sk->domain == AF_INET) ||
+	    (o->level == IPPROTO_IPV6 && o->name == IPV6_MTU &&
+	     sk->domain == AF_INET6)) {
+		/* the route's MTU to the peer (the path's, for IPv6);
+		 * ENOTCONN without a peer, as Linux without a cached route */
+		struct ip_addr a;
+		uint16_t port;
+
+		if (sk->proto->getname(sk, true, &a, &port))
+			return -ENOTCONN;
+		val = (int)dgram_path_mtu(sk->t->stack, &a);
+		goto give;
+	}
 	if (o->level == IPPROTO_IPV6 && sk->domain == AF_INET6) {
 		rc = sock_inet6_getopt(sk, o->name, &val);
 		if (rc)
@@ -1368,10 +1621,18 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		return 0;
 	}
 	rc = sk->proto->getopt(sk, o->level, o->name, &val);
-	if (rc == -ENOPROTOOPT && (k = kept_index(o->level, o->name)) >= 0) {
+	if (rc == -ENOPROTOOPT && (k = kept_index(o->level, o->name)) >= 0 &&
+	    (!kept_only_stream(k) || sk->type == SOCK_STREAM)) {
 		val = sock_kept(sk, k);
 		rc = 0;
 	}
+	/* a level neither the socket's nor IP's ends in ip_getsockopt(),
+	 * which says EOPNOTSUPP (an AF_INET6 socket's ipv6_getsockopt()
+	 * says ENOPROTOOPT) */
+	if (rc == -ENOPROTOOPT && sk->domain == AF_INET &&
+	    o->level != SOL_SOCKET && o->level != IPPROTO_IP &&
+	    o->level != sk->protocol)
+		rc = -EOPNOTSUPP;
 	if (rc)
 		return rc;
 give:

@@ -91,44 +91,6 @@ static int dg_setbuf(struct sock *sk, enum dgram_opt o, int val)
 	return 0;
 }
 
-/* sock_set_timestamp(): SO_TIMESTAMP(NS) old and new, as Linux's flags. */
-static void dg_set_timestamp(struct sock *sk, int name, int val)
-{
-	uint32_t *f = &sk->dg_cmsg;
-
-	if (!val) {
-		*f &= ~(USTACK_CM_TIMESTAMP | USTACK_CM_TIMESTAMPNS);
-		return;
-	}
-	if (name == SO_TIMESTAMP_NEW || name == SO_TIMESTAMPNS_NEW)
-		*f |= USTACK_CM_TS_NEW;
-	else
-		*f &= ~USTACK_CM_TS_NEW;
-	if (name == SO_TIMESTAMP_OLD || name == SO_TIMESTAMP_NEW)
-		*f &= ~USTACK_CM_TIMESTAMPNS;
-	else
-		*f |= USTACK_CM_TIMESTAMPNS;
-	*f |= USTACK_CM_TIMESTAMP;
-}
-
-static int dg_get_timestamp(const struct sock *sk, int name)
-{
-	uint32_t f = sk->dg_cmsg;
-	bool on = f & USTACK_CM_TIMESTAMP, ns = f & USTACK_CM_TIMESTAMPNS;
-	bool nw = f & USTACK_CM_TS_NEW;
-
-	switch (name) {
-	case SO_TIMESTAMP_OLD:
-		return on && !nw && !ns;
-	case SO_TIMESTAMP_NEW:
-		return on && nw && !ns;
-	case SO_TIMESTAMPNS_OLD:
-		return ns && !nw;
-	default:
-		return ns && nw;
-	}
-}
-
 static void dg_flag(uint32_t *f, uint32_t bit, int val)
 {
 	if (val)
@@ -154,7 +116,7 @@ static int dg_setopt_socket(struct sock *sk, int name, int val)
 	case SO_TIMESTAMP_NEW:
 	case SO_TIMESTAMPNS_OLD:
 	case SO_TIMESTAMPNS_NEW:
-		dg_set_timestamp(sk, name, val);
+		sock_ts_flags_set(&sk->dg_cmsg, name, val);
 		return 0;
 	}
 	return -ENOPROTOOPT;
@@ -177,6 +139,10 @@ static int dg_setopt_ip(struct sock *sk, int name, int val)
 		return dgram_setopt(sk->dg, DGRAM_IP_MULTICAST_LOOP, val);
 	case IP_MULTICAST_ALL:
 		return dgram_setopt(sk->dg, DGRAM_IP_MULTICAST_ALL, val);
+	case IP_FREEBIND:               /* sock.c: either flag */
+		return dgram_setopt(sk->dg, DGRAM_IP_NONLOCAL, val);
+	case IP_BIND_ADDRESS_NO_PORT:
+		return dgram_setopt(sk->dg, DGRAM_IP_BIND_NO_PORT, val);
 	case IP_PKTINFO:
 		dg_flag(&sk->dg_cmsg, USTACK_CM_PKTINFO, val);
 		return 0;
@@ -340,7 +306,7 @@ int dg_getopt(struct sock *sk, int level, int name, int *val)
 	case SO_TIMESTAMP_NEW:
 	case SO_TIMESTAMPNS_OLD:
 	case SO_TIMESTAMPNS_NEW:
-		*val = dg_get_timestamp(sk, name);
+		*val = sock_ts_flags_get(sk->dg_cmsg, name);
 		return 0;
 	}
 	return -ENOPROTOOPT;

@@ -23,7 +23,14 @@ enum sock_kept_opt {
 	KEPT_KEEPALIVE, KEPT_DONTROUTE, KEPT_OOBINLINE, KEPT_PRIORITY,
 	KEPT_RCVLOWAT, KEPT_NO_CHECK, KEPT_IP_TOS, KEPT_IP_TTL,
 	KEPT_IP_RECVERR, KEPT_IP_MTU_DISCOVER, KEPT_IP_PKTINFO,
-	KEPT_LINGER_ON, KEPT_LINGER_SECS, KEPT_TIMESTAMP,
+	KEPT_LINGER_ON, KEPT_LINGER_SECS,
+	KEPT_TSFLAGS,           /* a stream's SO_TIMESTAMP(NS): USTACK_CM_* */
+	KEPT_BROADCAST, KEPT_MARK, KEPT_RXQ_OVFL, KEPT_BUSY_POLL,
+	KEPT_INCOMING_CPU, KEPT_BUF_LOCK,
+	KEPT_IP_RECVTOS, KEPT_IP_RECVTTL, KEPT_IP_RECVORIGDSTADDR,
+	KEPT_IP_MULTICAST_LOOP, KEPT_IP_MULTICAST_ALL,
+	KEPT_IP_FREEBIND, KEPT_IP_TRANSPARENT, KEPT_IP_BIND_NO_PORT,
+	KEPT_IP_MINTTL,         /* a datagram socket's: no effect, as Linux */
 	KEPT_MAX
 };
 
@@ -50,6 +57,8 @@ struct sock_opts {
 	int ip6_kept[KEPT6_MAX];        /* AF_INET6 (sock_inet6.c) */
 	int user_mss;                   /* TCP_MAXSEG set, 0: none */
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
+	int tfo_qlen;                   /* TCP_FASTOPEN (kept, sock_tcp.c) */
+	bool tfo_no_cookie;             /* TCP_FASTOPEN_NO_COOKIE */
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
 	struct ip_addr bound_addr;      /* bind()'s address and port */
 	uint16_t bound_port;
@@ -248,6 +257,9 @@ struct sock_opts *sock_opts(struct sock *sk);
 int sock_opts_inherit(struct sock *c, const struct sock *l);
 int sock_kept(const struct sock *sk, int k);
 int sock_kept_set(struct sock *sk, int k, int val);
+/* SO_TIMESTAMP(NS) old and new: USTACK_CM_* flags as Linux keeps them */
+void sock_ts_flags_set(uint32_t *f, int name, int val);
+int sock_ts_flags_get(uint32_t f, int name);
 int sock_kept6(const struct sock *sk, int k);
 int sock_kept6_set(struct sock *sk, int k, int val);
 int sock_charge(struct sock *sk, size_t bytes);

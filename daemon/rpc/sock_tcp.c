@@ -168,6 +168,9 @@ static const enum tcp_sockopt renew_opts[] = {
 	TCP_SO_REUSEADDR, TCP_SO_REUSEPORT, TCP_SO_KEEPALIVE, TCP_SO_LINGER,
 	TCP_OPT_NODELAY, TCP_OPT_CORK, TCP_OPT_KEEPIDLE, TCP_OPT_KEEPINTVL,
 	TCP_OPT_KEEPCNT, TCP_OPT_CONGESTION, TCP_OPT_USER_TIMEOUT,
+	TCP_OPT_SYNCNT, TCP_OPT_LINGER2, TCP_OPT_WINDOW_CLAMP,
+	TCP_OPT_QUICKACK, TCP_OPT_THIN_LTO, TCP_IP_NONLOCAL, TCP_IP_BIND_NO_PORT,
+	TCP_IP_MINTTL,
 };
 
 /**
@@ -362,12 +365,19 @@ static int st_opt(int level, int name)
 		case SO_KEEPALIVE: return TCP_SO_KEEPALIVE;
 		case SO_LINGER: return TCP_SO_LINGER;
 		case SO_BINDTOIFINDEX: return TCP_SO_BINDTOIFINDEX;
+		case SO_BUF_LOCK: return TCP_SO_BUF_LOCK;
 		}
 	} else if (level == IPPROTO_IP) {
 		if (name == IP_TOS)
 			return TCP_IP_TOS;
 		if (name == IP_TTL)
 			return TCP_IP_TTL;
+		if (name == IP_FREEBIND)        /* sock.c: either flag */
+			return TCP_IP_NONLOCAL;
+		if (name == IP_BIND_ADDRESS_NO_PORT)
+			return TCP_IP_BIND_NO_PORT;
+		if (name == IP_MINTTL)
+			return TCP_IP_MINTTL;
 	} else if (level == IPPROTO_IPV6) {
 		if (name == IPV6_V6ONLY)
 			return TCP_IP6_V6ONLY;
@@ -384,14 +394,65 @@ static int st_opt(int level, int name)
 		case TCP_KEEPCNT: return TCP_OPT_KEEPCNT;
 		case TCP_MAXSEG: return TCP_OPT_MAXSEG;
 		case TCP_USER_TIMEOUT: return TCP_OPT_USER_TIMEOUT;
+		case TCP_SYNCNT: return TCP_OPT_SYNCNT;
+		case TCP_LINGER2: return TCP_OPT_LINGER2;
+		case TCP_WINDOW_CLAMP: return TCP_OPT_WINDOW_CLAMP;
+		case TCP_QUICKACK: return TCP_OPT_QUICKACK;
+		case TCP_THIN_LINEAR_TIMEOUTS: return TCP_OPT_THIN_LTO;
+		case TCP_THIN_DUPACK: return TCP_OPT_THIN_DUPACK;
+		case TCP_TIMESTAMP: return TCP_OPT_TIMESTAMP;
 		}
 	}
 	return -1;
 }
 
+/*
+ * TCP Fast Open's options, as Linux with net.ipv4.tcp_fastopen = 0 (ustack
+ * has no Fast Open yet, ustack(7)): TCP_FASTOPEN (a listener's queue
+ * length) and TCP_FASTOPEN_NO_COOKIE are kept and change nothing, as there;
+ * TCP_FASTOPEN_CONNECT is EOPNOTSUPP (the client side is off), and so is
+ * MSG_FASTOPEN. 1: answered (*@rc), 0: not one of them.
+ */
+static int st_tfo_setopt(struct sock *sk, int name, int val, int *rc)
+{
+	enum tcp_state st = tcp_sock_state(T(sk));
+	bool closed_or_listen = st == TCP_CLOSED || st == TCP_LISTEN;
+	struct sock_opts *o;
+
+	switch (name) {
+	case TCP_FASTOPEN:
+		*rc = val >= 0 && closed_or_listen ? 0 : -EINVAL;
+		break;
+	case TCP_FASTOPEN_NO_COOKIE:
+		*rc = val < 0 || val > 1 || !closed_or_listen ? -EINVAL : 0;
+		break;
+	case TCP_FASTOPEN_CONNECT:
+		*rc = val < 0 || val > 1 ? -EINVAL : -EOPNOTSUPP;
+		return 1;
+	default:
+		return 0;
+	}
+	if (*rc)
+		return 1;
+	o = sock_opts(sk);
+	if (!o) {
+		*rc = -ENOMEM;
+		return 1;
+	}
+	if (name == TCP_FASTOPEN)
+		o->tfo_qlen = val;
+	else
+		o->tfo_no_cookie = val;
+	o->set = true;
+	return 1;
+}
+
 static int st_setopt(struct sock *sk, int level, int name, int val)
 {
 	int o = st_opt(level, name), rc;
+
+	if (level == IPPROTO_TCP && st_tfo_setopt(sk, name, val, &rc))
+		return rc;
 
 	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
 		/* lwIP's TCP_KEEPALIVE: idle time in milliseconds */
@@ -441,6 +502,13 @@ static int st_getopt(struct sock *sk, int level, int name, int *val)
 	}
 	if (level == SOL_SOCKET && name == SO_ACCEPTCONN) {
 		*val = sk->listening;
+		return 0;
+	}
+	if (level == IPPROTO_TCP &&
+	    (name == TCP_FASTOPEN || name == TCP_FASTOPEN_NO_COOKIE ||
+	     name == TCP_FASTOPEN_CONNECT)) {
+		*val = !sk->o ? 0 : name == TCP_FASTOPEN ? sk->o->tfo_qlen :
+		       name == TCP_FASTOPEN_NO_COOKIE ? sk->o->tfo_no_cookie : 0;
 		return 0;
 	}
 	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {

@@ -535,6 +535,12 @@ int dgram_setopt(struct dgram *dg, enum dgram_opt opt, int val)
 			return -EINVAL;
 		dg->mc_all = val;
 		return 0;
+	case DGRAM_IP_NONLOCAL:
+		dg->nonlocal = val != 0;
+		return 0;
+	case DGRAM_IP_BIND_NO_PORT:
+		dg->bind_no_port = val != 0;
+		return 0;
 	default:
 		return dgram_setopt6(dg, opt, val);
 	}
@@ -583,6 +589,12 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
 		return 0;
 	case DGRAM_IP_MULTICAST_ALL:
 		*val = dg->mc_all;
+		return 0;
+	case DGRAM_IP_NONLOCAL:
+		*val = dg->nonlocal;
+		return 0;
+	case DGRAM_IP_BIND_NO_PORT:
+		*val = dg->bind_no_port;
 		return 0;
 	case DGRAM_IP6_UNICAST_HOPS:
 		*val = dg->hops6 >= 0 ? dg->hops6 : dg->s->nif.in6.hop_limit;

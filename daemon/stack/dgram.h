@@ -98,6 +98,10 @@ enum dgram_opt {
 	DGRAM_IP6_RECVERR,           /* bool; IPv6's errors (IP_RECVERR:
 				      * both families'); off purges the
 				      * error queue */
+	DGRAM_IP_NONLOCAL,           /* bool: bind() takes an address not
+				      * ours (IP_FREEBIND, IP_TRANSPARENT) */
+	DGRAM_IP_BIND_NO_PORT,       /* bool: bind(addr, 0) leaves the port
+				      * to connect() or the first send */
 };
 
 struct stack;
@@ -123,6 +127,7 @@ struct dgram {
 	bool mc_loop6;
 	bool recverr, broadcast;
 	bool recverr6;               /* IPV6_RECVERR */
+	bool nonlocal, bind_no_port; /* DGRAM_IP_NONLOCAL, _BIND_NO_PORT */
 	int err;                     /* pending error, positive errno */
 	uint32_t rcvbuf, sndbuf;     /* as getsockopt shows them */
 	size_t rmem;                 /* charged for both queues */

@@ -922,6 +922,24 @@ void tcp_set_state(struct tcp_sock *sk, enum tcp_state st)
 }
 
 /**
+ * tcp_fin_wait2_time() - how long an orphan stays in FIN_WAIT_2
+ * @sk: the socket
+ *
+ * Linux's tcp_fin_time(): TCP_LINGER2 if set, else tcp_fin_timeout, and
+ * never less than three and a half retransmission timeouts.
+ *
+ * Return: ns
+ */
+uint64_t tcp_fin_wait2_time(const struct tcp_sock *sk)
+{
+	uint64_t t = sk->linger2 > 0 ? (uint64_t)sk->linger2 * NSEC_PER_SEC :
+				       sk->s->cfg.tcp_fin_timeout;
+	uint64_t floor = (sk->rto << 2) - (sk->rto >> 1);
+
+	return t < floor ? floor : t;
+}
+
+/**
  * tcp_done() - the connection is over: TCP_CLOSED, report, maybe free
  * @sk: the socket
  * @err: negative errno to report (ECONNRESET, ETIMEDOUT...), or 0

@@ -113,6 +113,20 @@ enum tcp_sockopt {
 	TCP_IP_TTL,          /* IP_TTL of IPv4 segments, 1..255 */
 	TCP_IP6_TCLASS,      /* IPV6_TCLASS of IPv6 segments, -1: 0 */
 	TCP_IP6_HOPS,        /* IPV6_UNICAST_HOPS, -1 (or 0): the default */
+	TCP_SO_BUF_LOCK,     /* SO_BUF_LOCK: 1 send, 2 receive buffer fixed */
+	TCP_OPT_SYNCNT,      /* SYN (SYN-ACK) retransmissions, 1..127 */
+	TCP_OPT_LINGER2,     /* seconds in FIN_WAIT_2 (orphan), -1: none */
+	TCP_OPT_WINDOW_CLAMP, /* bytes, the most window advertised */
+	TCP_OPT_QUICKACK,    /* 1: ACK at once (leave pingpong), 0: delay */
+	TCP_OPT_THIN_LTO,    /* TCP_THIN_LINEAR_TIMEOUTS, bool */
+	TCP_OPT_THIN_DUPACK, /* accepted, no effect (Linux 6.x) */
+	TCP_OPT_TIMESTAMP,   /* get: the TSval clock now; set: EPERM */
+	TCP_IP_NONLOCAL,     /* bool: bind() takes an address not ours
+			      * (IP_FREEBIND, IP_TRANSPARENT) */
+	TCP_IP_BIND_NO_PORT, /* bool: bind(addr, 0) leaves the port to
+			      * connect() (IP_BIND_ADDRESS_NO_PORT) */
+	TCP_IP_MINTTL,       /* 0..255: IPv4 segments with a lower TTL are
+			      * dropped (RFC 5082, GTSM) */
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };

@@ -465,9 +465,15 @@ static int tcp_fin_acked(struct tcp_sock *sk)
 		/* "if the FIN segment is now acknowledged, then enter
 		 * FIN-WAIT-2 and continue processing" */
 		tcp_set_state(sk, TCP_FIN_WAIT_2);
+		if (!sk->held && sk->linger2 < 0) {
+			/* tcp_rcv_state_process(): an orphan with
+			 * TCP_LINGER2 < 0 ends here, without a reset */
+			tcp_done(sk, 0);
+			return -1;
+		}
 		if (!sk->held)
 			tcp_arm_misc(sk, TCP_TIMER_FIN_WAIT_2,
-				     sk->s->cfg.tcp_fin_timeout);
+				     tcp_fin_wait2_time(sk));
 		return 0;
 	case TCP_CLOSING:
 		/* "if the ACK acknowledges our FIN, then enter TIME-WAIT" */

@@ -204,6 +204,6 @@ void tcp_cc_set(struct tcp_sock *sk, enum tcp_cc_algo algo)
 	sk->cc->init(sk);
 	if (first) {
 		sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
-		sk->ssthresh = UINT32_MAX / 2;
+		sk->ssthresh = TCP_INFINITE_SSTHRESH;
 	}
 }

@@ -58,6 +58,7 @@
 #define TCP_MAX_OOO 8            /* out-of-order ranges held */
 #define TCP_MAX_SACK 8           /* SACKed ranges remembered (scoreboard) */
 #define TCP_DUPTHRESH 3          /* RFC 5681 */
+#define TCP_INFINITE_SSTHRESH 0x7fffffffu /* before the first loss (Linux's) */
 #define TCP_QUICKACKS 16         /* segments acked at once at start */
 #define TCP_PAWS_IDLE_S (24u * 86400) /* RFC 7323 5.5, seconds */
 #define TCP_CC_PRIV 32            /* cubic_priv (tcp_cc.c) fits */
@@ -185,6 +186,12 @@ struct tcp_sock {
 	bool push : 1;                          /* TCP_NODELAY set: what cork
 						 * holds goes, once (Linux's
 						 * TCP_NAGLE_PUSH) */
+	bool pingpong : 1;                      /* TCP_QUICKACK 0: ACKs wait
+						 * (Linux's pingpong mode) */
+	bool thin_lto : 1;                      /* TCP_THIN_LINEAR_TIMEOUTS */
+	bool nonlocal : 1;                      /* IP_FREEBIND/IP_TRANSPARENT:
+						 * bind to any address */
+	bool bind_no_port : 1;                  /* IP_BIND_ADDRESS_NO_PORT */
 	uint64_t state_since;
 	/* a connection's addresses are of the family its segments have:
 	 * an AF_INET6 socket's IPv4 connection holds IPv4 ones (ip.h) */
@@ -229,6 +236,8 @@ struct tcp_sock {
 	uint8_t rtx_kind, misc_kind;            /* enum tcp_timer_kind */
 	uint8_t keepcnt;                        /* TCP_KEEPCNT, <= 127 */
 	uint16_t keepidle_s, keepintvl_s;       /* <= 32767, as Linux */
+	uint8_t syncnt;                         /* TCP_SYNCNT, 0: the stack's */
+	uint8_t min_ttl;                        /* IP_MINTTL (IPv4 segments) */
 
 	/* loss recovery, RFC 5681/6582/6675 */
 	uint32_t cwnd, ssthresh, recover, rtx_next;
@@ -259,6 +268,7 @@ struct tcp_sock {
 	 * tp->rtt_seq); tcp_srtt() and tcp_rttvar() read them in ns */
 	uint64_t rto;
 	uint32_t srtt_us8, mdev_us4, mdev_max_us, rttvar_us, rtt_round_seq;
+	uint32_t window_clamp;                  /* TCP_WINDOW_CLAMP, 0: none */
 	uint64_t rtt_time;                      /* 0: nothing timed */
 	unsigned backoff;                       /* consecutive timeouts */
 	unsigned probes;                        /* persist/keepalive */
@@ -277,6 +287,9 @@ struct tcp_sock {
 	 * the stack's default) */
 	uint8_t ip_tos, ip_ttl, ip6_tclass, ip6_hops;
 	uint8_t chrono;                         /* enum tcp_chrono running */
+	int16_t linger2;                        /* TCP_LINGER2: seconds an
+						 * orphan stays in FIN_WAIT_2,
+						 * 0: the stack's, -1: none */
 	uint32_t total_retrans;                 /* u32, as Linux's */
 	uint64_t rtx_stamp, probe_stamp;
 
@@ -338,6 +351,7 @@ void tcp_fini(struct stack *s);
 void tcp_set_state(struct tcp_sock *sk, enum tcp_state st);
 void tcp_event(struct tcp_sock *sk, unsigned ev);
 void tcp_done(struct tcp_sock *sk, int err);
+uint64_t tcp_fin_wait2_time(const struct tcp_sock *sk);
 void tcp_enter(struct stack *s);
 void tcp_addr_gone(struct stack *s, const struct ip_addr *addr);
 void tcp_leave(struct stack *s);

@@ -295,6 +295,12 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->keepintvl_s = l->keepintvl_s;
 	c->keepcnt = l->keepcnt;
 	c->user_timeout_ms = l->user_timeout_ms;
+	c->syncnt = l->syncnt;
+	c->min_ttl = l->min_ttl;
+	c->linger2 = l->linger2;
+	c->window_clamp = l->window_clamp;
+	c->thin_lto = l->thin_lto;
+	c->pingpong = l->pingpong;
 	c->ip_tos = l->ip_tos;
 	c->ip_ttl = l->ip_ttl;
 	c->ip6_tclass = l->ip6_tclass;
@@ -960,6 +966,11 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 	if (!sk) {
 		CNT(s, tcp_rx_no_sock);
 		tcp_send_rst_for(s, &seg);
+		goto out;
+	}
+	/* IP_MINTTL, as tcp_v4_rcv(): dropped without an answer */
+	if (rx->src.family == IP_V4 && rx->ttl < sk->min_ttl) {
+		CNT(s, tcp_rx_minttl);
 		goto out;
 	}
 	/* merged segments count one by one, as Linux's tcp_segs_in() */

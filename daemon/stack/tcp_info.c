@@ -43,7 +43,6 @@ static const uint8_t tcp_linux_state[] = {
 	[TCP_LAST_ACK] = 9, [TCP_TIME_WAIT] = 6,
 };
 
-#define TCP_INFINITE_SSTHRESH 0x7fffffffu
 #define TCPI_OPT_TIMESTAMPS 1
 #define TCPI_OPT_SACK 2
 #define TCPI_OPT_WSCALE 4

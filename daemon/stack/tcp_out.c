@@ -258,6 +258,7 @@ static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
  * the edge back by up to a unit, below data the peer may already have
  * sent: cut off here, and beyond the window its pure ACKs then seem to
  * lie (issue 8 item 6: a bulk transfer both ways stalled on it).
+ * TCP_WINDOW_CLAMP caps it, the edge still never moving back.
  *
  * Return: bytes, a multiple of 1 << rcv_wscale
  */
@@ -278,6 +279,8 @@ uint32_t tcp_rcv_window(struct tcp_sock *sk)
 		free_sp = cur;
 	if (free_sp > max)
 		free_sp = max;
+	if (sk->window_clamp && free_sp > sk->window_clamp)
+		free_sp = sk->window_clamp;     /* TCP_WINDOW_CLAMP */
 	w = free_sp & ~(unit - 1);
 	if (w < cur) {
 		/* cur <= max, a multiple of the unit: so is the result */
@@ -406,6 +409,9 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		 */
 		uint32_t w = sk->rcvq.size;  /* tcp_full_space(): all of it */
 		uint32_t q = sk->rcv_mss;
+
+		if (sk->window_clamp && w > sk->window_clamp)
+			w = sk->window_clamp;   /* TCP_WINDOW_CLAMP */
 
 		if (q && (flags & TCP_ACK) && sk->ts_ok && q > 12)
 			q -= 12;
@@ -868,13 +874,14 @@ void tcp_output(struct tcp_sock *sk)
  * RFC 5681 4.2 / RFC 1122 4.2.3.2: "an ACK SHOULD be generated for at
  * least every second full-sized segment", and a delayed ACK waits at most
  * tcp_delack_max (Linux: 40 ms). The first TCP_QUICKACKS segments are
- * acknowledged at once (Linux's quick-ack mode), and so is anything that
- * fills or creates a hole (the caller sets ack_now).
+ * acknowledged at once (Linux's quick-ack mode, which TCP_QUICKACK 0
+ * turns off: pingpong), and so is anything that fills or creates a hole
+ * (the caller sets ack_now).
  */
 void tcp_ack_decide(struct tcp_sock *sk, uint32_t bytes)
 {
 	sk->unacked_bytes += bytes;
-	if (sk->quickacks) {
+	if (sk->quickacks && !sk->pingpong) {
 		sk->quickacks--;
 		sk->ack_now = true;
 	}
@@ -1079,12 +1086,22 @@ void tcp_tlp_acked(struct tcp_sock *sk)
  * RFC 6298's max(rto_min, SRTT + 4 * RTTVAR) fires earlier: with a
  * 100 ms RTT Linux waits 300 ms.
  */
+/* __tcp_set_rto(): "usecs_to_jiffies((tp->srtt_us >> 3) + tp->rttvar_us)",
+ * rounded up to the jiffy (HZ=1000: 1 ms): a connection whose RTT reads
+ * 1 us has an RTO of 201 ms, as on Linux */
+static uint64_t tcp_rto_est(const struct tcp_sock *sk)
+{
+	uint64_t rto = ((uint64_t)(sk->srtt_us8 >> 3) + sk->rttvar_us + 999) /
+		       1000 * NSEC_PER_MSEC;
+
+	return rto > sk->s->cfg.tcp_rto_max ? sk->s->cfg.tcp_rto_max : rto;
+}
+
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 {
 	struct stack *s = sk->s;
 	uint32_t rto_min_us = (uint32_t)(s->cfg.tcp_rto_min / 1000);
 	int64_t m, srtt = sk->srtt_us8;
-	uint64_t rto;
 
 	/* as Linux's tcp_rtt_tsopt_us(): a sample is at least 1 us (a
 	 * timestamp echoed within the same millisecond reads 0) */
@@ -1127,18 +1144,20 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 	}
 	sk->srtt_us8 = srtt > 1 ? (uint32_t)srtt : 1;
 	tcp_rack_min_rtt(sk, rtt);
-	/* __tcp_set_rto(): "usecs_to_jiffies((tp->srtt_us >> 3) +
-	 * tp->rttvar_us)", rounded up to the jiffy (HZ=1000: 1 ms): a
-	 * connection whose RTT reads 1 us has an RTO of 201 ms, as on Linux */
-	rto = ((uint64_t)(sk->srtt_us8 >> 3) + sk->rttvar_us + 999) / 1000 *
-	      NSEC_PER_MSEC;
-	if (rto > s->cfg.tcp_rto_max)
-		rto = s->cfg.tcp_rto_max;
-	sk->rto = rto;
+	sk->rto = tcp_rto_est(sk);
 }
 
 static void tcp_backoff(struct tcp_sock *sk)
 {
+	/* TCP_THIN_LINEAR_TIMEOUTS, as Linux's tcp_retransmit_timer(): a
+	 * thin stream (fewer than 4 segments out, past the first slow
+	 * start) keeps its RTO for the first 6 timeouts */
+	if (sk->thin_lto && sk->state == TCP_ESTABLISHED && sk->ntx < 4 &&
+	    sk->ssthresh != TCP_INFINITE_SSTHRESH && sk->backoff < 6) {
+		sk->rto = tcp_rto_est(sk);
+		sk->backoff++;
+		return;
+	}
 	/* RFC 6298 5.5: "The host MUST set RTO <- RTO * 2 ("back off") */
 	sk->rto *= 2;
 	if (sk->rto > sk->s->cfg.tcp_rto_max)
@@ -1187,8 +1206,12 @@ static bool tcp_write_timed_out(const struct tcp_sock *sk)
 {
 	const struct stack *s = sk->s;
 	bool syn = sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED;
-	unsigned limit = sk->state == TCP_SYN_SENT ? s->cfg.tcp_syn_retries :
-			 sk->state == TCP_SYN_RECEIVED ? s->cfg.tcp_synack_retries :
+	/* TCP_SYNCNT bounds both: a child has its listener's, as Linux's
+	 * request sockets take the listener's icsk_syn_retries */
+	unsigned limit = sk->state == TCP_SYN_SENT ?
+			 (sk->syncnt ? sk->syncnt : s->cfg.tcp_syn_retries) :
+			 sk->state == TCP_SYN_RECEIVED ?
+			 (sk->syncnt ? sk->syncnt : s->cfg.tcp_synack_retries) :
 			 s->cfg.tcp_retries2;
 
 	if (syn && sk->backoff >= limit)

@@ -158,7 +158,7 @@ static int tcp_bind_addr(const struct tcp_sock *sk, const struct ip_addr *in,
 		if (ip_addr_is_multicast(a))
 			return 0;
 	}
-	if (!ip_addr_is_any(a) && !stack_addr_is_local(s, a))
+	if (!ip_addr_is_any(a) && !stack_addr_is_local(s, a) && !sk->nonlocal)
 		return -EADDRNOTAVAIL;
 	return 0;
 }
@@ -179,6 +179,9 @@ static uint16_t tcp_bind_ephemeral(struct tcp_sock *sk,
 	}
 	return 0;
 }
+
+static int tcp_bind_port(struct tcp_sock *sk, const struct ip_addr *ap,
+			 bool v6only, uint16_t port);
 
 /**
  * tcp_bind() - give @sk a local address and port
@@ -202,6 +205,23 @@ int tcp_bind(struct tcp_sock *sk, const struct ip_addr *addr, uint16_t port)
 	rc = tcp_bind_addr(sk, addr, &a, &v6only);
 	if (rc)
 		return rc;
+	if (port == 0 && sk->bind_no_port) {
+		/* inet_bind(): the address only; connect() or listen()
+		 * picks the port, and bind() may be called again */
+		sk->laddr = a;
+		sk->v6only = v6only;
+		return 0;
+	}
+	return tcp_bind_port(sk, &a, v6only, port);
+}
+
+/* bind()'s second half: the port for address @a, checked (inet_bind()'s
+ * get_port) */
+static int tcp_bind_port(struct tcp_sock *sk, const struct ip_addr *ap,
+			 bool v6only, uint16_t port)
+{
+	struct ip_addr a = *ap;
+
 	if (port == 0) {
 		port = tcp_bind_ephemeral(sk, &a, v6only);
 		if (port == 0)
@@ -253,7 +273,9 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 			return -ENOMEM;
 	}
 	if (!sk->bound) {
-		rc = tcp_bind(sk, NULL, 0);
+		/* a port for the address bind() gave (IP_BIND_ADDRESS_NO_PORT)
+		 * or the wildcard */
+		rc = tcp_bind_port(sk, &sk->laddr, sk->v6only, 0);
 		if (rc)
 			return rc;
 	}
@@ -922,9 +944,14 @@ void tcp_close(struct tcp_sock *sk, uint64_t now)
 	} else {
 		sk->shut_rd = true;
 		tcp_queue_fin(sk);
-		if (sk->state == TCP_FIN_WAIT_2)
+		if (sk->state == TCP_FIN_WAIT_2 && sk->linger2 < 0) {
+			/* tcp_close(): TCP_LINGER2 < 0 resets an orphan in
+			 * FIN_WAIT_2 at once */
+			tcp_reset_conn(sk, 0);
+		} else if (sk->state == TCP_FIN_WAIT_2) {
 			tcp_arm_misc(sk, TCP_TIMER_FIN_WAIT_2,
-				     s->cfg.tcp_fin_timeout);
+				     tcp_fin_wait2_time(sk));
+		}
 		if (sk->state == TCP_TIME_WAIT)
 			tcp_bufs_release(sk);
 	}
@@ -982,6 +1009,25 @@ static int tcp_set_bound_if(struct tcp_sock *sk, int val)
 	if (val && !stack_netif(sk->s, (unsigned)val))
 		return -ENODEV;
 	sk->bound_if = (uint8_t)val;
+	return 0;
+}
+
+/*
+ * TCP_WINDOW_CLAMP, as Linux's tcp_set_window_clamp(): 0 only before the
+ * connection (EINVAL after), otherwise at least half of SOCK_MIN_RCVBUF;
+ * the window advertised from then on is at most the clamp (tcp_rcv_window()
+ * never moves the right edge back, so it shrinks as data comes).
+ */
+static int tcp_set_window_clamp(struct tcp_sock *sk, int val)
+{
+	if (!val) {
+		if (sk->state != TCP_CLOSED)
+			return -EINVAL;
+		sk->window_clamp = 0;
+		return 0;
+	}
+	/* SOCK_MIN_RCVBUF / 2: (2048 + 2 * sizeof(struct sk_buff)) / 2 */
+	sk->window_clamp = val < 1200 ? 1200u : (uint32_t)val;
 	return 0;
 }
 
@@ -1101,6 +1147,62 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 			return -EINVAL;
 		sk->v6only = val != 0;
 		return 0;
+	case TCP_SO_BUF_LOCK:
+		/* sk_setsockopt(): SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK; a
+		 * locked buffer is not autotuned */
+		if (val & ~3)
+			return -EINVAL;
+		sk->sndbuf_locked = val & 1;
+		sk->rcvbuf_locked = (val & 2) != 0;
+		return 0;
+	case TCP_OPT_SYNCNT:
+		if (val < 1 || val > 127)      /* MAX_TCP_SYNCNT */
+			return -EINVAL;
+		sk->syncnt = (uint8_t)val;
+		return 0;
+	case TCP_OPT_LINGER2:
+		/* do_tcp_setsockopt(): negative is "none", more than
+		 * TCP_FIN_TIMEOUT_MAX (120 s) is that */
+		sk->linger2 = (int16_t)(val < 0 ? -1 : val > 120 ? 120 : val);
+		return 0;
+	case TCP_OPT_WINDOW_CLAMP:
+		return tcp_set_window_clamp(sk, val);
+	case TCP_OPT_QUICKACK:
+		/* __tcp_sock_set_quickack(): 0 delays ACKs (pingpong);
+		 * otherwise an ACK due goes now, and bit 0 leaves pingpong */
+		if (!val) {
+			sk->pingpong = true;
+			return 0;
+		}
+		sk->pingpong = false;
+		if ((sk->state == TCP_ESTABLISHED ||
+		     sk->state == TCP_CLOSE_WAIT) && sk->unacked_bytes) {
+			sk->ack_now = true;
+			tcp_ack_flush(sk);
+		}
+		if (!(val & 1))
+			sk->pingpong = true;
+		return 0;
+	case TCP_OPT_THIN_LTO:
+	case TCP_OPT_THIN_DUPACK:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		if (opt == TCP_OPT_THIN_LTO)
+			sk->thin_lto = val;
+		return 0;
+	case TCP_OPT_TIMESTAMP:
+		return -EPERM;          /* Linux: only in repair mode */
+	case TCP_IP_NONLOCAL:
+		sk->nonlocal = val != 0;
+		return 0;
+	case TCP_IP_BIND_NO_PORT:
+		sk->bind_no_port = val != 0;
+		return 0;
+	case TCP_IP_MINTTL:
+		if (val < 0 || val > 255)
+			return -EINVAL;
+		sk->min_ttl = (uint8_t)val;
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -1139,6 +1241,40 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		if (sk->family != IP_V6)
 			return -ENOPROTOOPT;
 		*val = sk->v6only;
+		return 0;
+	case TCP_SO_BUF_LOCK:
+		*val = sk->sndbuf_locked | sk->rcvbuf_locked << 1;
+		return 0;
+	case TCP_OPT_SYNCNT:
+		*val = sk->syncnt ? sk->syncnt : (int)sk->s->cfg.tcp_syn_retries;
+		return 0;
+	case TCP_OPT_LINGER2:
+		*val = sk->linger2 ? sk->linger2 :
+		       (int)(sk->s->cfg.tcp_fin_timeout / NSEC_PER_SEC);
+		return 0;
+	case TCP_OPT_WINDOW_CLAMP:
+		*val = (int)sk->window_clamp;
+		return 0;
+	case TCP_OPT_QUICKACK:
+		*val = !sk->pingpong;
+		return 0;
+	case TCP_OPT_THIN_LTO:
+		*val = sk->thin_lto;
+		return 0;
+	case TCP_OPT_THIN_DUPACK:
+		*val = 0;
+		return 0;
+	case TCP_OPT_TIMESTAMP:
+		*val = (int)tcp_tsval(sk);
+		return 0;
+	case TCP_IP_NONLOCAL:
+		*val = sk->nonlocal;
+		return 0;
+	case TCP_IP_BIND_NO_PORT:
+		*val = sk->bind_no_port;
+		return 0;
+	case TCP_IP_MINTTL:
+		*val = sk->min_ttl;
 		return 0;
 	case TCP_SO_SNDBUFFORCE:
 	case TCP_SO_RCVBUFFORCE:

@@ -196,7 +196,7 @@ static int udp_bind_addr(const struct udp_sock *us, const struct ip_addr *in,
 		*v6only = true;
 	}
 	if (!ip_addr_is_any(a) && !stack_addr_is_local(s, a) &&
-	    !stack_addr_is_bcast(s, a))
+	    !stack_addr_is_bcast(s, a) && !us->dg.nonlocal)
 		return -EADDRNOTAVAIL;
 	return 0;
 }
@@ -235,7 +235,9 @@ int udp_bind(struct udp_sock *us, const struct ip_addr *addr, uint16_t port)
 		us->bound_port = true;
 		return 0;
 	}
-	return udp_autobind(us);
+	/* IP_BIND_ADDRESS_NO_PORT: the port comes with connect() or the
+	 * first send, as any unbound socket's */
+	return us->dg.bind_no_port ? 0 : udp_autobind(us);
 }
 
 /*

@@ -120,14 +120,14 @@ void th_inject_ip(uint8_t proto, const void *l4, size_t len)
 
 	cr_assert_leq(hlen + len, sizeof(ip));
 	if (T.family == IP_V6) {
-		struct ipv6_hdr h = { .nh = proto, .hlim = 64,
+		struct ipv6_hdr h = { .nh = proto, .hlim = T.ttl ? T.ttl : 64,
 				      .plen = (uint16_t)len };
 
 		memcpy(h.src, th_peer().v6, 16);
 		memcpy(h.dst, th_us().v6, 16);
 		ipv6_build(ip, &h);
 	} else {
-		struct ipv4_hdr h = { .ttl = 64, .proto = proto,
+		struct ipv4_hdr h = { .ttl = T.ttl ? T.ttl : 64, .proto = proto,
 				      .src = TH_PEER, .dst = TH_US,
 				      .total_len = (uint16_t)(IPV4_HLEN + len) };
 

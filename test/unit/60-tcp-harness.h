@@ -60,6 +60,7 @@ struct th {
 	uint32_t rnd;
 	uint16_t lport;             /* our port in the connection under test */
 	uint16_t pport;             /* the peer's port */
+	uint8_t ttl;                /* of what the peer sends, 0: 64 */
 	struct th_frame out[TH_MAXOUT];
 	unsigned head, tail;
 	unsigned events;            /* TCP_EV_* accumulated */
@@ -119,6 +120,20 @@ unsigned th_pending(void);
 void th_advance(uint64_t ns);
 void th_advance_to(uint64_t t);
 struct th_seg th_tmpl(uint8_t flags, uint32_t seq, uint32_t ack);
+
+/* Expect a segment of @f, @s, @a (any window, no options checked); inject
+ * one with window 502 */
+#define EXPECT(f, s, a)                                         \
+	do {                                                    \
+		struct th_seg w_ = th_tmpl(f, s, a);            \
+		th_expect(&w_);                                 \
+	} while (0)
+#define INJECT(f, s, a)                                         \
+	do {                                                    \
+		struct th_seg i_ = th_tmpl(f, s, a);            \
+		i_.wnd = 502;                                   \
+		th_inject(&i_);                                 \
+	} while (0)
 uint64_t th_counter(const char *name);
 const uint8_t *th_peek_tcp(size_t *len);
 /* The peer receives a datagram of the run's family: checks, L4 bytes */

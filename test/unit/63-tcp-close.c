@@ -20,24 +20,6 @@ static struct th_seg seg(uint8_t flags, uint32_t seq, uint32_t ack)
 	return s;
 }
 
-static struct th_seg want(uint8_t flags, uint32_t seq, uint32_t ack)
-{
-	struct th_seg s = th_tmpl(flags, seq, ack);
-
-	return s;
-}
-
-#define EXPECT(f, s, a)                         \
-	do {                                    \
-		struct th_seg w_ = want(f, s, a); \
-		th_expect(&w_);                 \
-	} while (0)
-#define INJECT(f, s, a)                         \
-	do {                                    \
-		struct th_seg i_ = seg(f, s, a);  \
-		th_inject(&i_);                 \
-	} while (0)
-
 /* One more connection on listener @l from peer port @sport. */
 static struct tcp_sock *conn_on(struct tcp_sock *l, uint16_t sport,
 				uint32_t isn, uint32_t *iss)
@@ -375,7 +357,7 @@ TH_TEST(tcp_close, data_after_shut_rd_is_queued_and_acked)
 	/* we may still send */
 	cr_assert_eq(tcp_send(c, "ok", 2, T.now), 2);
 	{
-		struct th_seg w = want(TCP_ACK | TCP_PSH, iss + 1, 1014);
+		struct th_seg w = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1014);
 
 		w.data = "ok";
 		w.len = 2;
@@ -407,7 +389,7 @@ TH_TEST(tcp_close, data_after_shut_rdwr_resets)
 	cr_assert_eq(tcp_sock_state(c), TCP_FIN_WAIT_1);
 	th_inject(&d);                           /* old data: a D-SACK */
 	{
-		struct th_seg w = want(TCP_ACK, iss + 2, 1003);
+		struct th_seg w = th_tmpl(TCP_ACK, iss + 2, 1003);
 
 		w.nsack = 1;
 		w.sack[0][0] = 1001;
