@@ -1431,6 +1431,12 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 		return -EPERM;
 	if (o->level == SOL_SOCKET && o->name == SO_PASSCRED)
 		return -EOPNOTSUPP;     /* Linux 6.x: AF_UNIX and netlink's */
+	if (o->level == IPPROTO_TCP && o->name == TCP_CONGESTION &&
+	    sk->type == SOCK_STREAM) {
+		size_t n = o->len;
+
+		return sock_tcp_congestion(sk, true, (char *)o->val, &n);
+	}
 	if (is_ts_opt(o->level, o->name) && sk->type == SOCK_STREAM) {
 		uint32_t f = (uint32_t)sock_kept(sk, KEPT_TSFLAGS);
 
@@ -1618,6 +1624,34 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 	if (o->level == IPPROTO_TCP && o->name == TCP_INFO &&
 	    sk->type == SOCK_STREAM) {
 		out->len = (uint32_t)sock_tcp_info(sk, out->val, o->len);
+		return 0;
+	}
+	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
+	    o->name == TCP_CONGESTION) {
+		size_t n = o->len;
+
+		rc = sock_tcp_congestion(sk, false, (char *)out->val, &n);
+		out->len = (uint32_t)n;
+		return rc;
+	}
+	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
+	    o->name == TCP_CC_INFO) {
+		/* reno and cubic have no get_info(): Linux writes nothing */
+		out->len = 0;
+		return 0;
+	}
+	if (o->level == SOL_SOCKET && o->name == SO_MEMINFO) {
+		uint32_t m[9] = { 0 };
+
+		if (sk->type == SOCK_STREAM) {
+			sock_tcp_meminfo(sk, m);
+		} else if (sk->dg) {
+			m[0] = (uint32_t)sk->dg->rmem;  /* both queues */
+			m[1] = sk->dg->rcvbuf;
+			m[3] = sk->dg->sndbuf;
+		}
+		out->len = o->len < sizeof(m) ? o->len : sizeof(m);
+		memcpy(out->val, m, out->len);
 		return 0;
 	}
 	rc = sk->proto->getopt(sk, o->level, o->name, &val);

@@ -547,6 +547,65 @@ int sock_tcp_info(struct sock *sk, void *out, size_t len)
 	return (int)len;
 }
 
+/**
+ * sock_tcp_congestion() - TCP_CONGESTION, a name both ways, as Linux's
+ * do_tcp_setsockopt() and do_tcp_getsockopt()
+ * @sk: the socket
+ * @set: set from @name (at most @len bytes, NUL or not), or read into it
+ * @name: the name
+ * @len: its bytes; on a read, the room, set to what was written
+ *
+ * ustack has Linux's two default algorithms ("reno", "cubic", both in
+ * net.ipv4.tcp_allowed_congestion_control); another name is ENOENT, as a
+ * module Linux cannot load. A read gives the name padded with NULs to
+ * TCP_CA_NAME_MAX (16) bytes, cut to the room.
+ *
+ * Return: 0 or -errno
+ */
+int sock_tcp_congestion(struct sock *sk, bool set, char *name, size_t *len)
+{
+	static const char *const names[] = { [TCP_CC_NEWRENO] = "reno",
+					     [TCP_CC_CUBIC] = "cubic" };
+	char buf[16] = "";
+	int v = 0;
+
+	if (set) {
+		memcpy(buf, name, *len < sizeof(buf) - 1 ? *len : sizeof(buf) - 1);
+		for (v = 0; v < 2; v++)
+			if (!strcmp(buf, names[v]))
+				return tcp_setsockopt(T(sk), TCP_OPT_CONGESTION, v,
+						      sock_now(sk));
+		return -ENOENT;
+	}
+	tcp_getsockopt(T(sk), TCP_OPT_CONGESTION, &v);
+	strncpy(buf, names[v == TCP_CC_NEWRENO ? TCP_CC_NEWRENO : TCP_CC_CUBIC],
+		sizeof(buf) - 1);
+	if (*len > sizeof(buf))
+		*len = sizeof(buf);
+	memcpy(name, buf, *len);
+	return 0;
+}
+
+/**
+ * sock_tcp_meminfo() - SO_MEMINFO of a stream: Linux's nine counters
+ * (sk_get_meminfo()) from the engine's buffers: bytes held received and
+ * queued to send, the two sizes; nothing is charged to a device queue,
+ * forward allocation, option memory or a backlog here
+ * @sk: the socket
+ * @m: the nine values (SK_MEMINFO_*)
+ */
+void sock_tcp_meminfo(struct sock *sk, uint32_t m[9])
+{
+	struct tcp_info_rec r;
+
+	tcp_get_info(T(sk), &r, sock_now(sk));
+	memset(m, 0, 9 * sizeof(m[0]));
+	m[0] = r.rcv_queued;    /* SK_MEMINFO_RMEM_ALLOC */
+	m[1] = r.rcvbuf;        /* SK_MEMINFO_RCVBUF */
+	m[3] = r.sndbuf;        /* SK_MEMINFO_SNDBUF */
+	m[5] = r.snd_queued;    /* SK_MEMINFO_WMEM_QUEUED */
+}
+
 static int st_shutdown(struct sock *sk, int how)
 {
 	enum tcp_state st = tcp_sock_state(T(sk));

@@ -13,6 +13,7 @@
  */
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -153,6 +154,52 @@ static void try_opt(const char *where, int fd, const struct opt *o)
 	line("%s %s get: %s", where, o->name, got);
 }
 
+/* The options that are not an int: TCP_CONGESTION both ways (reno
+ * written and read back cut to 4 bytes, an unknown name, cubic),
+ * TCP_CC_INFO's length (reno and cubic have no information), SO_MEMINFO's
+ * length */
+static void other_opts(const char *where, int fd, unsigned type)
+{
+	char name[32];
+	uint32_t mem[16];
+	socklen_t l;
+	int rc;
+
+	if (type & T_TCP) {
+		memset(name, 'x', sizeof(name));
+		l = sizeof(name);
+		rc = getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l);
+		/* the default is the host's on Linux (it may be bbr) and
+		 * cubic on ustack: only a name, NUL-padded */
+		line("%s TCP_CONGESTION get: %s, %s (len %u)", where,
+		     rc ? errname(errno) : "ok",
+		     !rc && name[0] != 'x' && !name[15] ? "a name" : "-",
+		     (unsigned)l);
+		line("%s TCP_CONGESTION set reno: %s", where,
+		     setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4) ?
+		     errname(errno) : "ok");
+		l = 4;
+		rc = getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l);
+		line("%s TCP_CONGESTION get in 4 bytes: %s \"%.4s\" (len %u)",
+		     where, rc ? errname(errno) : "ok", rc ? "" : name,
+		     (unsigned)l);
+		line("%s TCP_CONGESTION set nosuchcc: %s", where,
+		     setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "nosuchcc", 9) ?
+		     errname(errno) : "ok");
+		line("%s TCP_CONGESTION set cubic: %s", where,
+		     setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic", 6) ?
+		     errname(errno) : "ok");
+		l = sizeof(mem);
+		rc = getsockopt(fd, IPPROTO_TCP, TCP_CC_INFO, mem, &l);
+		line("%s TCP_CC_INFO get: %s (len %u)", where,
+		     rc ? errname(errno) : "ok", (unsigned)l);
+	}
+	l = sizeof(mem);
+	rc = getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &l);
+	line("%s SO_MEMINFO get: %s (len %u)", where,
+	     rc ? errname(errno) : "ok", (unsigned)l);
+}
+
 static void all_opts(const char *where, int fd, unsigned type, int v6)
 {
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -163,6 +210,7 @@ static void all_opts(const char *where, int fd, unsigned type, int v6)
 			continue;
 		try_opt(where, fd, o);
 	}
+	other_opts(where, fd, type);
 }
 
 /* The TCP options on a socket in each state: fresh, listening, connected */
