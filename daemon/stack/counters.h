@@ -188,6 +188,7 @@
 	X(tcp, rx_bad_flags, "dropped: invalid flag combination")             \
 	X(tcp, rx_no_sock, "segments for no socket (RST sent unless RST)")    \
 	X(tcp, rx_minttl, "segments dropped: TTL below the socket's IP_MINTTL")\
+	X(tcp, defer_accept_drops, "handshake ACKs without data a deferring listener dropped") \
 	X(tcp, tx, "TCP segments sent")                                       \
 	X(tcp, tx_rst, "RSTs sent")                                           \
 	X(tcp, tx_nomem, "segments not sent: no buffer")                      \

@@ -127,6 +127,8 @@ enum tcp_sockopt {
 			      * connect() (IP_BIND_ADDRESS_NO_PORT) */
 	TCP_IP_MINTTL,       /* 0..255: IPv4 segments with a lower TTL are
 			      * dropped (RFC 5082, GTSM) */
+	TCP_OPT_DEFER_ACCEPT, /* seconds a listener's connection may wait
+			      * for data before accept() sees it */
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };

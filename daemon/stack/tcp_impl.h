@@ -192,6 +192,9 @@ struct tcp_sock {
 	bool nonlocal : 1;                      /* IP_FREEBIND/IP_TRANSPARENT:
 						 * bind to any address */
 	bool bind_no_port : 1;                  /* IP_BIND_ADDRESS_NO_PORT */
+	bool defer_acked : 1;                   /* child: the handshake's ACK
+						 * came without data, dropped
+						 * (TCP_DEFER_ACCEPT) */
 	uint64_t state_since;
 	/* a connection's addresses are of the family its segments have:
 	 * an AF_INET6 socket's IPv4 connection holds IPv4 ones (ip.h) */
@@ -287,6 +290,9 @@ struct tcp_sock {
 	 * the stack's default) */
 	uint8_t ip_tos, ip_ttl, ip6_tclass, ip6_hops;
 	uint8_t chrono;                         /* enum tcp_chrono running */
+	uint8_t defer_accept;                   /* TCP_DEFER_ACCEPT: SYN-ACK
+						 * timeouts a listener waits
+						 * for data, 0: none */
 	int16_t linger2;                        /* TCP_LINGER2: seconds an
 						 * orphan stays in FIN_WAIT_2,
 						 * 0: the stack's, -1: none */

@@ -755,6 +755,15 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_send_rst_for(s, seg);
 		return false;
 	}
+	if (l && l->defer_accept && !seg->len && !(seg->flags & TCP_FIN) &&
+	    sk->backoff < l->defer_accept) {
+		/* TCP_DEFER_ACCEPT, as tcp_check_req(): the handshake's ACK
+		 * without data is dropped; the connection waits in
+		 * SYN_RECEIVED for data (tcp_rtx_timeout() for the rest) */
+		sk->defer_acked = true;
+		CNT(s, tcp_defer_accept_drops);
+		return false;
+	}
 	if (l && l->lq->accept_qlen > l->lq->backlog) {
 		CNT(s, tcp_listen_overflow);  /* Linux drops the ACK */
 		return false;

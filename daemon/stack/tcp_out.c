@@ -1214,6 +1214,11 @@ static bool tcp_write_timed_out(const struct tcp_sock *sk)
 			 (sk->syncnt ? sk->syncnt : s->cfg.tcp_synack_retries) :
 			 s->cfg.tcp_retries2;
 
+	/* TCP_DEFER_ACCEPT, as Linux's syn_ack_recalc(): a connection whose
+	 * ACK came without data waits the listener's deferral out */
+	if (sk->state == TCP_SYN_RECEIVED && sk->defer_acked && sk->parent &&
+	    sk->backoff < sk->parent->defer_accept)
+		return false;
 	if (syn && sk->backoff >= limit)
 		return true;
 	if (sk->user_timeout_ms)  /* Linux: only after a timeout */
@@ -1238,6 +1243,14 @@ static void tcp_rtx_timeout(struct tcp_sock *sk)
 	if (!sk->rtx_stamp)
 		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now - sk->rto;
 	tcp_backoff(sk);
+	if (sk->state == TCP_SYN_RECEIVED && sk->defer_acked && sk->parent &&
+	    sk->backoff < sk->parent->defer_accept) {
+		/* syn_ack_recalc(): no SYN-ACK while deferring, but at the
+		 * last timeout: a last chance for the data (or the ACK) */
+		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
+		stack_arm(s, &sk->rtx, s->now + sk->rto);
+		return;
+	}
 	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED) {
 		CNT(s, tcp_syn_retrans);
 		tcp_send_syn(sk);

@@ -1013,6 +1013,41 @@ static int tcp_set_bound_if(struct tcp_sock *sk, int val)
 }
 
 /*
+ * TCP_DEFER_ACCEPT's seconds as SYN-ACK timeouts and back, as Linux's
+ * secs_to_retrans() and retrans_to_secs() with its initial RTO (1 s) and
+ * RTO_MAX (120 s): 5 s is 3 timeouts, read back as 1 + 2 + 4 = 7 s.
+ */
+static uint8_t defer_secs_to_retrans(int secs)
+{
+	int period = 1, timeout = 1;
+	uint8_t res = 0;
+
+	if (secs > 0) {
+		res = 1;
+		while (secs > period && res < 255) {
+			res++;
+			timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+			period += timeout;
+		}
+	}
+	return res;
+}
+
+static int defer_retrans_to_secs(uint8_t retrans)
+{
+	int period = 0, timeout = 1;
+
+	if (retrans > 0) {
+		period = timeout;
+		while (--retrans) {
+			timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+			period += timeout;
+		}
+	}
+	return period;
+}
+
+/*
  * TCP_WINDOW_CLAMP, as Linux's tcp_set_window_clamp(): 0 only before the
  * connection (EINVAL after), otherwise at least half of SOCK_MIN_RCVBUF;
  * the window advertised from then on is at most the clamp (tcp_rcv_window()
@@ -1203,6 +1238,9 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 			return -EINVAL;
 		sk->min_ttl = (uint8_t)val;
 		return 0;
+	case TCP_OPT_DEFER_ACCEPT:
+		sk->defer_accept = defer_secs_to_retrans(val);
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -1275,6 +1313,9 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		return 0;
 	case TCP_IP_MINTTL:
 		*val = sk->min_ttl;
+		return 0;
+	case TCP_OPT_DEFER_ACCEPT:
+		*val = defer_retrans_to_secs(sk->defer_accept);
 		return 0;
 	case TCP_SO_SNDBUFFORCE:
 	case TCP_SO_RCVBUFFORCE:

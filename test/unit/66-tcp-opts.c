@@ -257,3 +257,77 @@ TH_TEST(tcp_opts, minttl_drops_lower_ttl)
 	tcp_close(l, T.now);
 	drain();
 }
+
+/* A listener deferring 5 s (3 SYN-ACK timeouts, read back as 7 s), the
+ * peer's SYN answered; returns our ISS */
+static uint32_t deferred_syn(struct tcp_sock **l)
+{
+	struct th_seg syn = th_tmpl(TCP_SYN, 1000, 0);
+	struct th_seg sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 1001);
+
+	cr_assert_eq(th_open(l), 0);
+	cr_assert_eq(tcp_setsockopt(*l, TCP_OPT_DEFER_ACCEPT, 5, T.now), 0);
+	cr_assert_eq(get(*l, TCP_OPT_DEFER_ACCEPT), 7);
+	cr_assert_eq(tcp_bind(*l, NULL, 80), 0);
+	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	th_inject(&syn);
+	sa.mss = 1460;
+	sa.wnd = TH_ANY;
+	return th_expect(&sa).seq;
+}
+
+/* TCP_DEFER_ACCEPT: the handshake's bare ACK is dropped and accept()
+ * sees nothing; the data that follows makes the connection, its data
+ * there to read */
+TH_TEST(tcp_opts, defer_accept_waits_for_data)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = deferred_syn(&l);
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, 1001, iss + 1);
+	char buf[8];
+
+	INJECT(TCP_ACK, 1001, iss + 1);
+	th_expect_none();
+	cr_assert_eq(tcp_accept(l, &c), -EAGAIN);
+	cr_assert_eq(th_counter("tcp_defer_accept_drops"), 1);
+	th_advance(500 * TH_MS);
+	d.data = "GET /";
+	d.len = 5;
+	d.wnd = 502;
+	th_inject(&d);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	cr_assert_eq(tcp_recv(c, buf, sizeof(buf), 0, T.now), 5);
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+	drain();
+}
+
+/* Without data, as Linux's syn_ack_recalc(): no SYN-ACK at the first two
+ * timeouts (1, 3 s), one at each from the third (7, 15, 31 s), and the
+ * connection dropped without a reset at the fifth (tcp_synack_retries,
+ * 63 s); accept() never saw it */
+TH_TEST(tcp_opts, defer_accept_without_data)
+{
+	struct tcp_sock *l, *c;
+	uint64_t t0 = T.now;
+	uint32_t iss = deferred_syn(&l);
+	static const unsigned resend[] = { 7, 15, 31 };
+
+	INJECT(TCP_ACK, 1001, iss + 1);
+	th_advance_to(t0 + 7 * TH_SEC - 1);
+	th_expect_none();
+	for (unsigned i = 0; i < 3; i++) {
+		th_advance_to(t0 + resend[i] * TH_SEC);
+		EXPECT(TCP_SYN | TCP_ACK, iss, 1001);
+		th_expect_none();
+	}
+	cr_assert_eq(tcp_sock_count(T.s), 2);
+	th_advance_to(t0 + 63 * TH_SEC);
+	th_expect_none();
+	cr_assert_eq(tcp_sock_count(T.s), 1);
+	cr_assert_eq(tcp_accept(l, &c), -EAGAIN);
+	tcp_close(l, T.now);
+}
