@@ -45,6 +45,7 @@
 #include <limits.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1524,6 +1525,13 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 		else
 			ust_set_flags(fd, 0, UST_LINGER);
 	}
+	if (rc == 0 && ust_is_stream(k) && level == IPPROTO_TCP &&
+	    name == TCP_INQ && len >= sizeof(int)) {
+		int v;
+
+		memcpy(&v, val, sizeof(v));
+		ust_set_flags(fd, v ? UST_INQ : 0, v ? 0 : UST_INQ);
+	}
 	return rc ? fail(rc) : 0;
 }
 
@@ -1685,11 +1693,33 @@ PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
 	return ustack_sendto(fd, buf, len, flags, NULL, 0);
 }
 
+/*
+ * TCP_INQ, as tcp_recvmsg(): after each recvmsg a TCP_CM_INQ message with
+ * the bytes left to read, here those waiting in the channel (what FIONREAD
+ * says); MSG_CTRUNC if it does not fit in @cap bytes of control room.
+ */
+static void stream_inq(int fd, struct msghdr *msg, size_t cap)
+{
+	struct cmsghdr h = { .cmsg_len = CMSG_LEN(sizeof(int)),
+			     .cmsg_level = SOL_TCP, .cmsg_type = TCP_CM_INQ };
+	int inq = 0;
+
+	if (cap < CMSG_SPACE(sizeof(int))) {
+		if (msg->msg_control)
+			msg->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	ust_r.ioctl(fd, FIONREAD, &inq);
+	memcpy(msg->msg_control, &h, sizeof(h));
+	memcpy((char *)msg->msg_control + CMSG_LEN(0), &inq, sizeof(inq));
+	msg->msg_controllen = CMSG_SPACE(sizeof(int));
+}
+
 PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	unsigned k;
 	ssize_t n;
-	size_t len = 0;
+	size_t len = 0, ctl;
 
 	k = ust_kind(fd);
 	if (k && UST_DECIDES(k))
@@ -1708,10 +1738,14 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	if (stream_unusable(fd, k, false, flags))
 		return -1;
 	/* the channel's kernel sets msg_namelen to 0, as TCP's does */
+	ctl = msg->msg_control ? msg->msg_controllen : 0;
 	n = ust_r.recvmsg(fd, msg, flags);
 	for (size_t i = 0; n == 0 && i < msg->msg_iovlen; i++)
 		len += msg->msg_iov[i].iov_len;
-	return stream_read_result(fd, n, len);
+	n = stream_read_result(fd, n, len);
+	if (n >= 0 && (k & UST_INQ))
+		stream_inq(fd, msg, ctl);
+	return n;
 }
 
 PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
@@ -1979,7 +2013,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	}
 	if (flags & SOCK_NONBLOCK)
 		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
-	ust_set(nfd, kind_of(&am.info) | (k & UST_LINGER));
+	ust_set(nfd, kind_of(&am.info) | (k & (UST_LINGER | UST_INQ)));
 	if (addr && len)
 		*len = ust_addr_out(k, &am.peer, addr, *len);
 	return nfd;

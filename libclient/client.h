@@ -75,6 +75,8 @@ int ust_trap_install(void);
 				      * interrupted; its outcome is awaited */
 #define UST_ORPHAN 0x2000u           /* stream: a listener whose daemon
 				      * is gone (listener_orphan()) */
+#define UST_INQ 0x4000u              /* stream: TCP_INQ set, recvmsg adds
+				      * TCP_CM_INQ */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);

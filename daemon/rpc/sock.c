@@ -373,6 +373,7 @@ int sock_opts_inherit(struct sock *c, const struct sock *l)
 	o->user_rcvbuf = l->o->user_rcvbuf;
 	o->tfo_qlen = l->o->tfo_qlen;
 	o->tfo_no_cookie = l->o->tfo_no_cookie;
+	o->tcp_inq = l->o->tcp_inq;
 	o->set = true;
 	return 0;
 }

@@ -454,6 +454,16 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 
 	if (level == IPPROTO_TCP && st_tfo_setopt(sk, name, val, &rc))
 		return rc;
+	if (level == IPPROTO_TCP && name == TCP_INQ) {
+		/* kept here; libclient writes the control message */
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		if (!sock_opts(sk))
+			return -ENOMEM;
+		sk->o->tcp_inq = val;
+		sk->o->set = true;
+		return 0;
+	}
 
 	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
 		/* lwIP's TCP_KEEPALIVE: idle time in milliseconds */
@@ -503,6 +513,10 @@ static int st_getopt(struct sock *sk, int level, int name, int *val)
 	}
 	if (level == SOL_SOCKET && name == SO_ACCEPTCONN) {
 		*val = sk->listening;
+		return 0;
+	}
+	if (level == IPPROTO_TCP && name == TCP_INQ) {
+		*val = sk->o && sk->o->tcp_inq;
 		return 0;
 	}
 	if (level == IPPROTO_TCP &&

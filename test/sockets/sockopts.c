@@ -307,6 +307,40 @@ static void bind_rules(const char *peer, const char *self)
 	}
 }
 
+/* TCP_INQ: recvmsg's TCP_CM_INQ says what is left to read; with no room
+ * for it, MSG_CTRUNC */
+static void inq_check(const char *peer)
+{
+	struct sockaddr_in to = sin_of(peer, 7007);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	char buf[16], ctl[CMSG_SPACE(sizeof(int))];
+
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_INQ, &one, sizeof(one)) ||
+	    send(fd, "hello, world", 12, 0) != 12) {
+		line("TCP_INQ: setup %s", errname(errno));
+		close(fd);
+		return;
+	}
+	usleep(200000);         /* the echo, whole */
+	for (int i = 0; i < 3; i++) {
+		struct iovec iov = { buf, i == 0 ? 5 : sizeof(buf) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = i == 1 ? 4 : sizeof(ctl) };
+		ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+		struct cmsghdr *c = m.msg_controllen ? CMSG_FIRSTHDR(&m) : NULL;
+		int v = -1;
+
+		if (c && c->cmsg_level == IPPROTO_TCP && c->cmsg_type == TCP_CM_INQ)
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		line("TCP_INQ recvmsg %d: %zd bytes, %s, inq %d%s", i, n,
+		     n < 0 ? errname(errno) : "ok", v,
+		     m.msg_flags & MSG_CTRUNC ? ", MSG_CTRUNC" : "");
+	}
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -324,6 +358,7 @@ int main(int argc, char **argv)
 	all_opts("udp6", fd, T_UDP, 1);
 	close(fd);
 	bind_rules(argv[1], argv[2]);
+	inq_check(argv[1]);
 	{
 		/* MSG_FASTOPEN with the client side of Fast Open off */
 		struct sockaddr_in to = sin_of(argv[1], 7007);
