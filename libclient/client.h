@@ -117,6 +117,7 @@ int ust_addr_families(bool *v4, bool *v6);
 int ust_addrconfig(int family, int *out);
 
 /* Datagram sockets (dgram.c) */
+size_t ust_iov_copy_out(struct msghdr *m, const uint8_t *d, size_t len);
 ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 			  int flags);
 ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags);

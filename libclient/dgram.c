@@ -679,8 +679,15 @@ static void dgram_name(struct msghdr *m, const struct ustack_sockaddr *ua,
 		m->msg_namelen = 0;
 }
 
-/* Copy @len bytes into the message's iovecs. Return: bytes copied */
-static size_t dgram_copy_out(struct msghdr *m, const uint8_t *d, size_t len)
+/**
+ * ust_iov_copy_out() - copy @len bytes into a message's iovecs
+ * @m: the message
+ * @d: the bytes
+ * @len: their count
+ *
+ * Return: bytes copied (less than @len if the iovecs are shorter)
+ */
+size_t ust_iov_copy_out(struct msghdr *m, const uint8_t *d, size_t len)
 {
 	size_t done = 0;
 
@@ -764,7 +771,7 @@ static ssize_t dgram_recverr(int fd, unsigned k, struct msghdr *m)
 	m->msg_flags = 0;
 	for (size_t i = 0; i < m->msg_iovlen; i++)
 		room += m->msg_iov[i].iov_len;
-	copied = dgram_copy_out(m, dgerr_buf.b + sizeof(*r), r->len);
+	copied = ust_iov_copy_out(m, dgerr_buf.b + sizeof(*r), r->len);
 	if (r->full_len > copied || room < r->full_len)
 		m->msg_flags |= MSG_TRUNC;
 	dgram_name(m, &r->name, k);

@@ -487,16 +487,8 @@ static void kernel_drain(int fd, struct dump *d, uint8_t *buf, size_t cap)
 static ssize_t give(struct msghdr *msg, const uint8_t *p, size_t len,
 		    int flags)
 {
-	size_t done = 0;
+	size_t done = ust_iov_copy_out(msg, p, len);
 
-	for (size_t i = 0; i < msg->msg_iovlen && done < len; i++) {
-		size_t c = msg->msg_iov[i].iov_len;
-
-		if (c > len - done)
-			c = len - done;
-		memcpy(msg->msg_iov[i].iov_base, p + done, c);
-		done += c;
-	}
 	msg->msg_flags = done < len ? MSG_TRUNC : 0;
 	if (msg->msg_name) {
 		struct sockaddr_nl from = { .nl_family = AF_NETLINK };

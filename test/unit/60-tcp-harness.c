@@ -593,20 +593,29 @@ uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 	return g.seq;
 }
 
+/* The SYN a connect() of ours sends with the defaults: MSS 1460, SACK,
+ * timestamps, window scale 7, the window 65535 (as Linux:
+ * rounddown(131072, 1460), capped) */
+struct th_seg th_our_syn(void)
+{
+	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+
+	syn.mss = 1460;
+	syn.sackok = syn.ts = true;
+	syn.ws = 7;
+	syn.wnd = 65535;
+	return syn;
+}
+
 /* connect() to the peer's port 80; the peer answers SYN-ACK. */
 uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
 {
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0), sa, ack;
+	struct th_seg syn = th_our_syn(), sa, ack;
 	struct tcp_seg g;
 
 	cr_assert_eq(th_open(c), 0);
 	cr_assert_eq(tcp_connect(*c, TH_PEER_A, 80, T.now), -EINPROGRESS);
-	syn.mss = 1460;
-	syn.sackok = true;
-	syn.ts = true;
 	syn.tsecr = 0;
-	syn.ws = 7;
-	syn.wnd = 65535;  /* as Linux: rounddown(131072, 1460), capped */
 	g = th_expect(&syn);
 	{
 		struct ip_addr a;

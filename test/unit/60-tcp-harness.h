@@ -120,6 +120,7 @@ unsigned th_pending(void);
 void th_advance(uint64_t ns);
 void th_advance_to(uint64_t t);
 struct th_seg th_tmpl(uint8_t flags, uint32_t seq, uint32_t ack);
+struct th_seg th_our_syn(void);
 
 /* Expect a segment of @f, @s, @a (any window, no options checked); inject
  * one with window 502 */

@@ -190,12 +190,8 @@ TH_TEST(tcp_open, syn_retries_then_etimedout)
 	struct tcp_sock *c;
 	uint64_t t0 = T.now;
 	static const unsigned at[] = { 1, 3, 7, 15, 31, 63 };
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct th_seg syn = th_our_syn();
 
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
-	syn.ws = 7;
-	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EALREADY);
@@ -224,12 +220,8 @@ TH_TEST(tcp_open, syn_ends_at_user_timeout)
 {
 	struct tcp_sock *c;
 	uint64_t t0 = T.now;
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct th_seg syn = th_our_syn();
 
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
-	syn.ws = 7;
-	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_USER_TIMEOUT, 2500, T.now), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
@@ -249,13 +241,9 @@ TH_TEST(tcp_open, syn_ends_at_user_timeout)
 TH_TEST(tcp_open, connection_refused)
 {
 	struct tcp_sock *c;
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct th_seg syn = th_our_syn();
 	struct tcp_seg g;
 
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
-	syn.ws = 7;
-	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
@@ -277,13 +265,9 @@ TH_TEST(tcp_open, connection_refused)
 TH_TEST(tcp_open, simultaneous_open)
 {
 	struct tcp_sock *c;
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct th_seg syn = th_our_syn();
 	struct tcp_seg g;
 
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
-	syn.ws = 7;
-	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);

@@ -35,12 +35,8 @@ TH_TEST(tcp_opts, syncnt_bounds_the_syn_retries)
 {
 	struct tcp_sock *c;
 	uint64_t t0 = T.now;
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct th_seg syn = th_our_syn();
 
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
-	syn.ws = 7;
-	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(get(c, TCP_OPT_SYNCNT), 6);
 	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_SYNCNT, 0, T.now), -EINVAL);
@@ -158,11 +154,8 @@ TH_TEST(tcp_opts, quickack_zero_delays_and_one_flushes)
 TH_TEST(tcp_opts, window_clamp_caps_the_window)
 {
 	struct tcp_sock *c;
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct th_seg syn = th_our_syn();
 
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
-	syn.ws = 7;
 	syn.wnd = 4380;                 /* 5000 less 5000 % 1460 */
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(get(c, TCP_OPT_WINDOW_CLAMP), 0);

@@ -375,12 +375,8 @@ TH_TEST(tcp_timers, icmp_port_unreachable_refuses)
 	struct ip_addr a;
 	uint16_t port;
 	struct tcp_seg g;
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
+	struct th_seg syn = th_our_syn();
 
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
-	syn.ws = 7;
-	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
@@ -573,16 +569,12 @@ TH_TEST(tcp_timers, handshake_rtt_seeds_srtt)
 TH_TEST(tcp_timers, active_handshake_rtt_seeds_srtt)
 {
 	struct tcp_sock *c;
-	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0), sa;
+	struct th_seg syn = th_our_syn(), sa;
 	struct tcp_seg g;
 	struct tcp_info_rec i;
 
 	th_setup_cfg(no_tlp);
-	syn.mss = 1460;
-	syn.sackok = syn.ts = true;
 	syn.tsecr = 0;
-	syn.ws = 7;
-	syn.wnd = 65535;
 	cr_assert_eq(th_open(&c), 0);
 	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	g = th_expect(&syn);
