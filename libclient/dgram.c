@@ -281,6 +281,22 @@ static void cm_ip(struct cm_out *o, const struct ustack_dgram_meta *m)
 	}
 	if (m->cmsg & USTACK_CM_TOS)
 		cm_put(o, SOL_IP, IP_TOS, &m->tos, 1);
+	if (m->cmsg & USTACK_CM_ORIGDSTADDR) {
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(m->dport);
+		memcpy(&sin.sin_addr, m->dst, 4);
+		cm_put(o, SOL_IP, IP_ORIGDSTADDR, &sin, sizeof(sin));
+	}
+}
+
+/* sock_recv_drops(): SO_RXQ_OVFL, only when something was dropped */
+static void cm_drops(struct cm_out *o, const struct ustack_dgram_meta *m)
+{
+	if ((m->cmsg & USTACK_CM_RXQ_OVFL) && m->drops)
+		cm_put(o, SOL_SOCKET, SO_RXQ_OVFL, &m->drops, sizeof(m->drops));
 }
 
 /* What recvmsg adds after the timestamp: an AF_INET socket's IP_*; an
@@ -854,6 +870,7 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags)
 	dgram_name(m, &h.addr, k);
 	cm_begin(&o, m);
 	cm_time(&o, &meta);
+	cm_drops(&o, &meta);
 	cm_inet(&o, k, &meta);
 	cm_end(&o);
 	if ((flags & MSG_TRUNC) && !((k & UST_ICMP) &&

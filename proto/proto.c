@@ -330,13 +330,15 @@ int ustack_addr_check(const struct ustack_sockaddr *ua)
  * ustack_meta_check() - validate a datagram's ancillary data
  * @m: the meta block
  *
- * Return: 0, or -EINVAL (unknown control message bits, reserved bits,
- * nanoseconds out of range)
+ * Return: 0, or -EINVAL (unknown control message bits, reserved bits, a
+ * port or drop count without its bit, nanoseconds out of range)
  */
 int ustack_meta_check(const struct ustack_dgram_meta *m)
 {
-	if ((m->cmsg & ~USTACK_CM_ALL) || m->reserved || m->reserved0 ||
-	    m->reserved1 || m->nsec >= 1000000000u ||
+	if ((m->cmsg & ~USTACK_CM_ALL) || m->reserved ||
+	    (m->dport && !(m->cmsg & USTACK_CM_ORIGDSTADDR)) ||
+	    (m->drops && !(m->cmsg & USTACK_CM_RXQ_OVFL)) ||
+	    m->nsec >= 1000000000u ||
 	    (m->family && m->family != AF_INET && m->family != AF_INET6))
 		return -EINVAL;
 	return 0;

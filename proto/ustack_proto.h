@@ -202,7 +202,10 @@ struct ustack_dgram_hdr {
 #define USTACK_CM_PKTINFO6 0x40u     /* IPV6_PKTINFO (IPV6_RECVPKTINFO) */
 #define USTACK_CM_HOPLIMIT 0x80u     /* IPV6_HOPLIMIT (IPV6_RECVHOPLIMIT) */
 #define USTACK_CM_TCLASS 0x100u      /* IPV6_TCLASS (IPV6_RECVTCLASS) */
-#define USTACK_CM_ALL 0x1ffu
+#define USTACK_CM_RXQ_OVFL 0x200u    /* SO_RXQ_OVFL: @drops, if not 0 */
+#define USTACK_CM_ORIGDSTADDR 0x400u /* IP_ORIGDSTADDR (IP_RECVORIGDSTADDR):
+				      * @dst and @dport */
+#define USTACK_CM_ALL 0x7ffu
 
 /*
  * Program to daemon, an AF_INET6 socket's IPV6_PKTINFO is PKTINFO6 with
@@ -217,8 +220,10 @@ struct ustack_dgram_meta {
 			      * about its own datagram) */
 	uint16_t family;     /* of the datagram and of spec_dst and dst:
 			      * AF_INET (or 0) or AF_INET6 */
-	uint16_t reserved0;  /* must be 0 */
-	uint32_t reserved1;  /* must be 0 */
+	uint16_t dport;      /* ORIGDSTADDR: the UDP destination port (host
+			      * order), else 0 */
+	uint32_t drops;      /* RXQ_OVFL: datagrams the socket had dropped
+			      * when this one was queued, else 0 */
 	uint8_t spec_dst[16];/* IP_PKTINFO ipi_spec_dst, network order (4
 			      * bytes for AF_INET) */
 	uint8_t dst[16];     /* ipi_addr, ipi6_addr: the IP header's

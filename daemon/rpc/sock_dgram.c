@@ -112,6 +112,9 @@ static int dg_setopt_socket(struct sock *sk, int name, int val)
 		return dg_setbuf(sk, DGRAM_SO_SNDBUFFORCE, val);
 	case SO_BROADCAST:
 		return dgram_setopt(sk->dg, DGRAM_SO_BROADCAST, val);
+	case SO_RXQ_OVFL:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_RXQ_OVFL, val);
+		return 0;
 	case SO_TIMESTAMP_OLD:
 	case SO_TIMESTAMP_NEW:
 	case SO_TIMESTAMPNS_OLD:
@@ -151,6 +154,9 @@ static int dg_setopt_ip(struct sock *sk, int name, int val)
 		return 0;
 	case IP_RECVTOS:
 		dg_flag(&sk->dg_cmsg, USTACK_CM_TOS, val);
+		return 0;
+	case IP_RECVORIGDSTADDR:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_ORIGDSTADDR, val);
 		return 0;
 	case IP_RECVOPTS:
 	case IP_RETOPTS:
@@ -264,6 +270,9 @@ static int dg_getopt_ip(struct sock *sk, int name, int *val)
 	case IP_RECVTOS:
 		*val = !!(sk->dg_cmsg & USTACK_CM_TOS);
 		return 0;
+	case IP_RECVORIGDSTADDR:
+		*val = !!(sk->dg_cmsg & USTACK_CM_ORIGDSTADDR);
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -302,6 +311,9 @@ int dg_getopt(struct sock *sk, int level, int name, int *val)
 		return dgram_getopt(sk->dg, DGRAM_SO_SNDBUF, val);
 	case SO_BROADCAST:
 		return dgram_getopt(sk->dg, DGRAM_SO_BROADCAST, val);
+	case SO_RXQ_OVFL:
+		*val = !!(sk->dg_cmsg & USTACK_CM_RXQ_OVFL);
+		return 0;
 	case SO_TIMESTAMP_OLD:
 	case SO_TIMESTAMP_NEW:
 	case SO_TIMESTAMPNS_OLD:
@@ -462,6 +474,10 @@ static void dg_describe(struct sock *sk, const struct dgram_info *in,
 				   STACK_IF_LOOPBACK : in->ifindex;
 	memset(m, 0, sizeof(*m));
 	m->cmsg = sk->dg_cmsg;
+	if (m->cmsg & USTACK_CM_ORIGDSTADDR)
+		m->dport = in->dport;
+	if (m->cmsg & USTACK_CM_RXQ_OVFL)
+		m->drops = in->drops;
 	m->ttl = in->ttl;
 	m->tos = in->tos;
 	m->ifindex = in->ifindex;

@@ -224,14 +224,21 @@ static bool dgram_room_for(const struct dgram *dg)
  */
 int dgram_queue(struct dgram *dg, struct pbuf *p, const struct dgram_info *in)
 {
+	struct dgram_info *kept;
+
 	if (!dgram_room_for(dg)) {
 		pbuf_free(p);
+		dg->drops++;
 		return -ENOBUFS;
 	}
 	p = dgram_room(dg->s, p, DGRAM_RX_HEADROOM);
-	if (!p)
+	if (!p) {
+		dg->drops++;
 		return -ENOMEM;
-	memcpy(p->buf, in, sizeof(*in));
+	}
+	kept = (struct dgram_info *)p->buf;
+	memcpy(kept, in, sizeof(*in));
+	kept->drops = dg->drops;
 	p->next = NULL;
 	*dg->rxtail = p;
 	dg->rxtail = &p->next;

@@ -49,6 +49,8 @@ struct dgram_info {
 	uint8_t ttl, tos;            /* TTL or Hop Limit, TOS or Class */
 	uint16_t ifindex;            /* the engine's interface, or
 				      * DGRAM_IF_LOOPBACK (dgram.c) */
+	uint32_t drops;              /* the socket's drops when it was queued
+				      * (dgram_queue() sets it) */
 	uint64_t time;               /* arrival, on the engine's clock */
 };
 
@@ -128,6 +130,8 @@ struct dgram {
 	bool recverr, broadcast;
 	bool recverr6;               /* IPV6_RECVERR */
 	bool nonlocal, bind_no_port; /* DGRAM_IP_NONLOCAL, _BIND_NO_PORT */
+	uint32_t drops;              /* received, not queued (Linux's
+				      * sk_drops: SO_RXQ_OVFL) */
 	int err;                     /* pending error, positive errno */
 	uint32_t rcvbuf, sndbuf;     /* as getsockopt shows them */
 	size_t rmem;                 /* charged for both queues */

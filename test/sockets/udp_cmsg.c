@@ -5,7 +5,8 @@
  * order), MSG_CTRUNC, IP_TTL/IP_TOS/IP_PKTINFO on send; IP_RECVERR with a
  * port unreachable (POLLERR, the error queue's entry, its control
  * messages), the pending error reported by the next call (send too),
- * IP_MTU_DISCOVER's local EMSGSIZE error.
+ * IP_MTU_DISCOVER's local EMSGSIZE error; IP_RECVORIGDSTADDR and
+ * SO_RXQ_OVFL.
  *   udp_cmsg PEER SELF   (peer echoes on PEER:7007, nothing on 7999)
  */
 #include <ifaddrs.h>
@@ -97,6 +98,21 @@ static void show_cmsgs(struct msghdr *m)
 			     e.ee.ee_origin, e.ee.ee_type, e.ee.ee_code,
 			     e.ee.ee_info, e.off.sin_family ?
 			     ntop((void *)&e.off, a, sizeof(a)) : "none");
+		} else if (c->cmsg_level == SOL_IP &&
+			   c->cmsg_type == IP_ORIGDSTADDR) {
+			struct sockaddr_in o;
+			char a[64];
+
+			memcpy(&o, d, sizeof(o));
+			line("  IP_ORIGDSTADDR len %zu: %s", (size_t)c->cmsg_len,
+			     ntop((void *)&o, a, sizeof(a)));
+		} else if (c->cmsg_level == SOL_SOCKET &&
+			   c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t n;
+
+			memcpy(&n, d, sizeof(n));
+			line("  SO_RXQ_OVFL len %zu: %s", (size_t)c->cmsg_len,
+			     n ? "a count of drops" : "0");
 		} else {
 			line("  level %d type %d", c->cmsg_level, c->cmsg_type);
 		}
@@ -345,6 +361,40 @@ static void pmtu(void)
 	close(fd);
 }
 
+/*
+ * IP_RECVORIGDSTADDR: the datagram's destination address and port (a
+ * transparent proxy's); SO_RXQ_OVFL: the socket's drop count with each
+ * datagram queued after a drop (none before, as Linux writes it only when
+ * not 0). The drops come from a receive buffer too small for what a
+ * second socket sends it, to SELF: how many depends on the stack's
+ * accounting, so only that there was a count is shown.
+ */
+static void origdst_and_drops(void)
+{
+	struct sockaddr_in me = sin_of(self, 7301), from = sin_of(self, 7302);
+	int r = udp(), s = udp(), small = 1, got = 0;
+
+	bind(r, (void *)&me, sizeof(me));
+	bind(s, (void *)&from, sizeof(from));
+	set(r, SOL_IP, IP_RECVORIGDSTADDR, 1, "IP_RECVORIGDSTADDR");
+	set(r, SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL");
+	line("read back: %d %d", get(r, SOL_IP, IP_RECVORIGDSTADDR),
+	     get(r, SOL_SOCKET, SO_RXQ_OVFL));
+	sendto(s, "orig", 4, 0, (void *)&me, sizeof(me));
+	recv_show(r, 0, "to SELF:7301", 1024);
+	setsockopt(r, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	for (int i = 0; i < 200; i++)
+		sendto(s, buf, 1000, MSG_DONTWAIT, (void *)&me, sizeof(me));
+	usleep(100000);
+	while (recv(r, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		got++;
+	line("a full buffer: some read (%d), not all of 200", got > 0 && got < 200);
+	sendto(s, "after", 5, 0, (void *)&me, sizeof(me));
+	recv_show(r, 0, "after the drops", 1024);
+	close(r);
+	close(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -358,5 +408,6 @@ int main(int argc, char **argv)
 	recverr();
 	connected();
 	pmtu();
+	origdst_and_drops();
 	return 0;
 }

@@ -177,6 +177,24 @@ Test(proto_sock, datagram_meta_block)
 	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL,
 		     "a second of nanoseconds");
 	meta.nsec = 0;
+	/* a port or a drop count only with its control message */
+	meta.dport = 53;
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL,
+		     "a port without ORIGDSTADDR");
+	meta.cmsg |= USTACK_CM_ORIGDSTADDR;
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), 0);
+	meta.drops = 3;
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL,
+		     "drops without RXQ_OVFL");
+	meta.cmsg |= USTACK_CM_RXQ_OVFL;
+	memcpy(m + sizeof(h), &meta, sizeof(meta));
+	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), 0);
+	meta.cmsg = USTACK_CM_TTL;
+	meta.dport = 0;
+	meta.drops = 0;
 	meta.reserved = 1;
 	memcpy(m + sizeof(h), &meta, sizeof(meta));
 	cr_expect_eq(ustack_dgram_check(m, sizeof(m), &out), -EINVAL);
