@@ -712,14 +712,16 @@ static void tcp_rcv_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 		 * FIN_WAIT_1/2 with the receive side shut ("RFC 1122 says
 		 * we MUST send a reset") does new data beyond rcv_nxt reset
 		 * the connection (LINUX_MIB_TCPABORTONDATA), the holder
-		 * seeing ECONNRESET (tcp_reset()).
+		 * seeing ECONNRESET (tcp_reset()). The reset answers the
+		 * segment as tcp_v4_send_reset() does: <SEQ=SEG.ACK><CTL=RST>,
+		 * without ACK.
 		 */
 		orphan = !sk->held && !sk->parent;
 		if (seg->len &&
 		    (orphan || (sk->shut_rd && sk->state != TCP_ESTABLISHED &&
 				SEQ_GT(seg->seq + seg->len, sk->rcv_nxt)))) {
 			CNT(s, tcp_abort_on_data);
-			tcp_send_active_rst(sk);
+			tcp_send_rst_for(s, seg);
 			tcp_done(sk, orphan ? 0 : -ECONNRESET);
 			return;
 		}
