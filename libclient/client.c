@@ -1696,23 +1696,15 @@ PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
 /*
  * TCP_INQ, as tcp_recvmsg(): after each recvmsg a TCP_CM_INQ message with
  * the bytes left to read, here those waiting in the channel (what FIONREAD
- * says); MSG_CTRUNC if it does not fit in @cap bytes of control room.
+ * says), in the @cap bytes of control room the program gave.
  */
 static void stream_inq(int fd, struct msghdr *msg, size_t cap)
 {
-	struct cmsghdr h = { .cmsg_len = CMSG_LEN(sizeof(int)),
-			     .cmsg_level = SOL_TCP, .cmsg_type = TCP_CM_INQ };
 	int inq = 0;
 
-	if (cap < CMSG_SPACE(sizeof(int))) {
-		if (msg->msg_control)
-			msg->msg_flags |= MSG_CTRUNC;
-		return;
-	}
 	ust_r.ioctl(fd, FIONREAD, &inq);
-	memcpy(msg->msg_control, &h, sizeof(h));
-	memcpy((char *)msg->msg_control + CMSG_LEN(0), &inq, sizeof(inq));
-	msg->msg_controllen = CMSG_SPACE(sizeof(int));
+	msg->msg_controllen = cap;
+	ust_cmsg_only(msg, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
 }
 
 PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)

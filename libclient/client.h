@@ -92,6 +92,7 @@ const char *ust_link_name(void);     /* the daemon's interface (HELLO) */
 
 /* Interface numbers between the program's namespace and the daemon */
 uint32_t ust_ifindex_in(uint32_t idx);
+int ust_if_index(const char *name);
 uint32_t ust_ifindex_out(uint32_t idx);
 
 /* Addresses a call takes (client.c): Linux's rules per family and call */
@@ -118,6 +119,8 @@ int ust_addrconfig(int family, int *out);
 
 /* Datagram sockets (dgram.c) */
 size_t ust_iov_copy_out(struct msghdr *m, const uint8_t *d, size_t len);
+void ust_cmsg_only(struct msghdr *m, int level, int type, const void *data,
+		   size_t len);
 ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 			  int flags);
 ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags);

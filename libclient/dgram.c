@@ -73,8 +73,13 @@ static int dg_fail(int negerr)
 static _Atomic int link_ifindex, lo_ifindex;   /* 0: not asked yet;
 						 * -1: none here */
 
-/* The index of interface @name in this namespace, or -1 */
-static int if_index(const char *name)
+/**
+ * ust_if_index() - the index of interface @name in this namespace
+ * @name: its name
+ *
+ * Return: the index, or -1 (no such interface, or it cannot be asked)
+ */
+int ust_if_index(const char *name)
 {
 	struct ifreq ifr;
 	int s, idx = -1;
@@ -97,7 +102,7 @@ static int link_index(void)
 	int idx = atomic_load(&link_ifindex);
 
 	if (!idx) {
-		idx = if_index(ust_link_name());
+		idx = ust_if_index(ust_link_name());
 		atomic_store(&link_ifindex, idx);
 	}
 	return idx;
@@ -118,7 +123,7 @@ static int ifindex_here(unsigned stack_index)
 	} else if (stack_index == 0) {
 		idx = atomic_load(&lo_ifindex);
 		if (!idx) {
-			idx = if_index("lo");
+			idx = ust_if_index("lo");
 			atomic_store(&lo_ifindex, idx);
 		}
 	}
@@ -149,7 +154,7 @@ uint32_t ust_ifindex_in(uint32_t idx)
 		return STACK_LINK;
 	lo = atomic_load(&lo_ifindex);
 	if (!lo) {
-		lo = if_index("lo");
+		lo = ust_if_index("lo");
 		atomic_store(&lo_ifindex, lo);
 	}
 	return (int)idx == lo ? STACK_LOOPBACK : STACK_NONE;
@@ -326,6 +331,25 @@ static void cm_begin(struct cm_out *o, struct msghdr *m)
 static void cm_end(struct cm_out *o)
 {
 	o->m->msg_controllen = o->used;
+}
+
+/**
+ * ust_cmsg_only() - a message's control data: one control message, written
+ * as put_cmsg() writes it (truncated, MSG_CTRUNC, when it does not fit)
+ * @m: the message; msg_controllen its room
+ * @level: the message's level
+ * @type: its type
+ * @data: its payload
+ * @len: the payload's bytes
+ */
+void ust_cmsg_only(struct msghdr *m, int level, int type, const void *data,
+		   size_t len)
+{
+	struct cm_out o;
+
+	cm_begin(&o, m);
+	cm_put(&o, level, type, data, len);
+	cm_end(&o);
 }
 
 /* ip_cmsg_send(): what sendmsg's control messages ask of one datagram */

@@ -637,22 +637,6 @@ static int gifconf(struct ifconf *ifc, const struct ustack_addr *a,
 	return 0;
 }
 
-/* Does interface @name exist in this namespace? */
-static bool if_exists(const char *name)
-{
-	struct ifreq r;
-	int s = ust_r.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool yes;
-
-	if (s < 0)
-		return true;
-	memset(&r, 0, sizeof(r));
-	strncpy(r.ifr_name, name, IFNAMSIZ - 1);
-	yes = ust_r.ioctl(s, SIOCGIFINDEX, &r) == 0;
-	ust_r.close(s);
-	return yes;
-}
-
 /* SIOCGIFADDR and the like, as Linux's devinet_ioctl() finds the address:
  * the one given in ifr_addr if the interface has it, else its first */
 static int gifaddr(unsigned long req, struct ifreq *r,
@@ -679,7 +663,7 @@ static int gifaddr(unsigned long req, struct ifreq *r,
 			hit = &a[i];
 	}
 	if (!hit)
-		return if_exists(name) ? -EADDRNOTAVAIL : -ENODEV;
+		return ust_if_index(name) > 0 ? -EADDRNOTAVAIL : -ENODEV;
 	memcpy(&ip, hit->addr.addr, 4);
 	switch (req) {
 	case SIOCGIFNETMASK:

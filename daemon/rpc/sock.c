@@ -252,13 +252,12 @@ static int kept_default(int k)
 	switch (k) {
 	case KEPT_RCVLOWAT:
 	case KEPT_IP_MULTICAST_LOOP:
+	case KEPT_IP_MULTICAST_ALL:
 		return 1;
 	case KEPT_IP_TTL:
 		return 64;
 	case KEPT_INCOMING_CPU:
 		return -1;
-	case KEPT_IP_MULTICAST_ALL:
-		return 1;
 	}
 	return 0;
 }
@@ -1216,10 +1215,8 @@ static int kept_index(int level, int name)
  * IP_RECV* flags outside IP_PKTOPTIONS, IP_MULTICAST_LOOP), or on what a
  * user-space stack has no part of (SO_MARK: no mark-based routing or
  * filter; SO_BUSY_POLL: no device queue to poll; SO_INCOMING_CPU: one
- * thread). Datagram sockets answer SO_BROADCAST and the IP_RECV* flags
- * themselves; their SO_RXQ_OVFL and IP_RECVORIGDSTADDR, whose control
- * messages ustack does not write, stay refused (ENOPROTOOPT, as a kernel
- * without them).
+ * thread). Datagram sockets answer the first group themselves
+ * (sock_dgram.c: they act on them), so it is kept here for streams only.
  */
 static bool kept_only_stream(int k)
 {

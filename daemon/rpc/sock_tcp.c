@@ -408,13 +408,15 @@ static int st_opt(int level, int name)
 }
 
 /*
- * TCP Fast Open's options, as Linux with net.ipv4.tcp_fastopen = 0 (ustack
- * has no Fast Open yet, ustack(7)): TCP_FASTOPEN (a listener's queue
- * length) and TCP_FASTOPEN_NO_COOKIE are kept and change nothing, as there;
+ * The TCP options the socket layer keeps (struct sock_opts), the engine
+ * knowing nothing of them: TCP_INQ (libclient writes its control message)
+ * and Fast Open's, as Linux with net.ipv4.tcp_fastopen = 0 (ustack has no
+ * Fast Open yet, ustack(7)): TCP_FASTOPEN (a listener's queue length) and
+ * TCP_FASTOPEN_NO_COOKIE are kept and change nothing, as there;
  * TCP_FASTOPEN_CONNECT is EOPNOTSUPP (the client side is off), and so is
  * MSG_FASTOPEN. 1: answered (*@rc), 0: not one of them.
  */
-static int st_tfo_setopt(struct sock *sk, int name, int val, int *rc)
+static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 {
 	enum tcp_state st = tcp_sock_state(T(sk));
 	bool closed_or_listen = st == TCP_CLOSED || st == TCP_LISTEN;
@@ -426,6 +428,9 @@ static int st_tfo_setopt(struct sock *sk, int name, int val, int *rc)
 		break;
 	case TCP_FASTOPEN_NO_COOKIE:
 		*rc = val < 0 || val > 1 || !closed_or_listen ? -EINVAL : 0;
+		break;
+	case TCP_INQ:
+		*rc = val < 0 || val > 1 ? -EINVAL : 0;
 		break;
 	case TCP_FASTOPEN_CONNECT:
 		*rc = val < 0 || val > 1 ? -EINVAL : -EOPNOTSUPP;
@@ -442,28 +447,42 @@ static int st_tfo_setopt(struct sock *sk, int name, int val, int *rc)
 	}
 	if (name == TCP_FASTOPEN)
 		o->tfo_qlen = val;
+	else if (name == TCP_INQ)
+		o->tcp_inq = val;
 	else
 		o->tfo_no_cookie = val;
 	o->set = true;
 	return 1;
 }
 
+/* st_kept_setopt()'s options read back: 1 answered (*@val), 0 not one */
+static int st_kept_getopt(struct sock *sk, int name, int *val)
+{
+	const struct sock_opts *o = sk->o;
+
+	switch (name) {
+	case TCP_FASTOPEN:
+		*val = o ? o->tfo_qlen : 0;
+		return 1;
+	case TCP_FASTOPEN_NO_COOKIE:
+		*val = o && o->tfo_no_cookie;
+		return 1;
+	case TCP_INQ:
+		*val = o && o->tcp_inq;
+		return 1;
+	case TCP_FASTOPEN_CONNECT:
+		*val = 0;
+		return 1;
+	}
+	return 0;
+}
+
 static int st_setopt(struct sock *sk, int level, int name, int val)
 {
 	int o = st_opt(level, name), rc;
 
-	if (level == IPPROTO_TCP && st_tfo_setopt(sk, name, val, &rc))
+	if (level == IPPROTO_TCP && st_kept_setopt(sk, name, val, &rc))
 		return rc;
-	if (level == IPPROTO_TCP && name == TCP_INQ) {
-		/* kept here; libclient writes the control message */
-		if (val < 0 || val > 1)
-			return -EINVAL;
-		if (!sock_opts(sk))
-			return -ENOMEM;
-		sk->o->tcp_inq = val;
-		sk->o->set = true;
-		return 0;
-	}
 
 	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
 		/* lwIP's TCP_KEEPALIVE: idle time in milliseconds */
@@ -515,17 +534,8 @@ static int st_getopt(struct sock *sk, int level, int name, int *val)
 		*val = sk->listening;
 		return 0;
 	}
-	if (level == IPPROTO_TCP && name == TCP_INQ) {
-		*val = sk->o && sk->o->tcp_inq;
+	if (level == IPPROTO_TCP && st_kept_getopt(sk, name, val))
 		return 0;
-	}
-	if (level == IPPROTO_TCP &&
-	    (name == TCP_FASTOPEN || name == TCP_FASTOPEN_NO_COOKIE ||
-	     name == TCP_FASTOPEN_CONNECT)) {
-		*val = !sk->o ? 0 : name == TCP_FASTOPEN ? sk->o->tfo_qlen :
-		       name == TCP_FASTOPEN_NO_COOKIE ? sk->o->tfo_no_cookie : 0;
-		return 0;
-	}
 	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
 		int s = 0;
 
@@ -579,22 +589,17 @@ int sock_tcp_info(struct sock *sk, void *out, size_t len)
  */
 int sock_tcp_congestion(struct sock *sk, bool set, char *name, size_t *len)
 {
-	static const char *const names[] = { [TCP_CC_NEWRENO] = "reno",
-					     [TCP_CC_CUBIC] = "cubic" };
 	char buf[16] = "";
 	int v = 0;
 
 	if (set) {
 		memcpy(buf, name, *len < sizeof(buf) - 1 ? *len : sizeof(buf) - 1);
-		for (v = 0; v < 2; v++)
-			if (!strcmp(buf, names[v]))
-				return tcp_setsockopt(T(sk), TCP_OPT_CONGESTION, v,
-						      sock_now(sk));
-		return -ENOENT;
+		v = tcp_cc_lookup(buf);
+		return v < 0 ? v : tcp_setsockopt(T(sk), TCP_OPT_CONGESTION, v,
+						  sock_now(sk));
 	}
 	tcp_getsockopt(T(sk), TCP_OPT_CONGESTION, &v);
-	strncpy(buf, names[v == TCP_CC_NEWRENO ? TCP_CC_NEWRENO : TCP_CC_CUBIC],
-		sizeof(buf) - 1);
+	strncpy(buf, tcp_cc_name((enum tcp_cc_algo)v), sizeof(buf) - 1);
 	if (*len > sizeof(buf))
 		*len = sizeof(buf);
 	memcpy(name, buf, *len);

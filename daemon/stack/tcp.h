@@ -132,6 +132,10 @@ enum tcp_sockopt {
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
+/* An algorithm's name as Linux spells it ("reno", "cubic"), and back:
+ * the enum, or -ENOENT */
+const char *tcp_cc_name(enum tcp_cc_algo algo);
+int tcp_cc_lookup(const char *name);
 
 /* Which timer of a connection runs, for the info record */
 enum tcp_timer_kind {

@@ -14,6 +14,7 @@
  *            C * (t - K)^3 + W_max, C = 0.4, beta_cubic = 0.7, with the
  *            Reno-friendly region (4.3) and fast convergence (4.7).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "stack_impl.h"
@@ -189,6 +190,30 @@ const struct tcp_cc_ops tcp_cubic_ops = {
 	.ssthresh = cubic_ssthresh,
 };
 
+static const struct tcp_cc_ops *tcp_cc_ops_of(enum tcp_cc_algo algo)
+{
+	return algo == TCP_CC_NEWRENO ? &tcp_newreno_ops : &tcp_cubic_ops;
+}
+
+/**
+ * tcp_cc_name() - see tcp.h
+ */
+const char *tcp_cc_name(enum tcp_cc_algo algo)
+{
+	return tcp_cc_ops_of(algo)->name;
+}
+
+/**
+ * tcp_cc_lookup() - see tcp.h
+ */
+int tcp_cc_lookup(const char *name)
+{
+	for (int a = TCP_CC_NEWRENO; a <= TCP_CC_CUBIC; a++)
+		if (!strcmp(name, tcp_cc_ops_of((enum tcp_cc_algo)a)->name))
+			return a;
+	return -ENOENT;
+}
+
 /**
  * tcp_cc_set() - choose the algorithm; the first call sets the initial
  * window (RFC 6928: min(10 * MSS, max(2 * MSS, 14600)) generalised to
@@ -200,7 +225,7 @@ void tcp_cc_set(struct tcp_sock *sk, enum tcp_cc_algo algo)
 {
 	bool first = !sk->cc;
 
-	sk->cc = algo == TCP_CC_NEWRENO ? &tcp_newreno_ops : &tcp_cubic_ops;
+	sk->cc = tcp_cc_ops_of(algo);
 	sk->cc->init(sk);
 	if (first) {
 		sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;

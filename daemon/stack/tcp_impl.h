@@ -358,6 +358,13 @@ void tcp_set_state(struct tcp_sock *sk, enum tcp_state st);
 void tcp_event(struct tcp_sock *sk, unsigned ev);
 void tcp_done(struct tcp_sock *sk, int err);
 uint64_t tcp_fin_wait2_time(const struct tcp_sock *sk);
+
+/* A listener's connection still inside its TCP_DEFER_ACCEPT: fewer
+ * SYN-ACK timeouts than the listener defers for (syn_ack_recalc()) */
+static inline bool tcp_deferring(const struct tcp_sock *sk)
+{
+	return sk->parent && sk->backoff < sk->parent->defer_accept;
+}
 void tcp_enter(struct stack *s);
 void tcp_addr_gone(struct stack *s, const struct ip_addr *addr);
 void tcp_leave(struct stack *s);

@@ -757,8 +757,7 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_send_rst_for(s, seg);
 		return false;
 	}
-	if (l && l->defer_accept && !seg->len && !(seg->flags & TCP_FIN) &&
-	    sk->backoff < l->defer_accept) {
+	if (!seg->len && !(seg->flags & TCP_FIN) && tcp_deferring(sk)) {
 		/* TCP_DEFER_ACCEPT, as tcp_check_req(): the handshake's ACK
 		 * without data is dropped; the connection waits in
 		 * SYN_RECEIVED for data (tcp_rtx_timeout() for the rest) */

@@ -1216,8 +1216,8 @@ static bool tcp_write_timed_out(const struct tcp_sock *sk)
 
 	/* TCP_DEFER_ACCEPT, as Linux's syn_ack_recalc(): a connection whose
 	 * ACK came without data waits the listener's deferral out */
-	if (sk->state == TCP_SYN_RECEIVED && sk->defer_acked && sk->parent &&
-	    sk->backoff < sk->parent->defer_accept)
+	if (sk->state == TCP_SYN_RECEIVED && sk->defer_acked &&
+	    tcp_deferring(sk))
 		return false;
 	if (syn && sk->backoff >= limit)
 		return true;
@@ -1243,8 +1243,8 @@ static void tcp_rtx_timeout(struct tcp_sock *sk)
 	if (!sk->rtx_stamp)
 		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now - sk->rto;
 	tcp_backoff(sk);
-	if (sk->state == TCP_SYN_RECEIVED && sk->defer_acked && sk->parent &&
-	    sk->backoff < sk->parent->defer_accept) {
+	if (sk->state == TCP_SYN_RECEIVED && sk->defer_acked &&
+	    tcp_deferring(sk)) {
 		/* syn_ack_recalc(): no SYN-ACK while deferring, but at the
 		 * last timeout: a last chance for the data (or the ACK) */
 		sk->rtx_kind = TCP_TIMER_RETRANSMIT;
