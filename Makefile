@@ -99,9 +99,11 @@ $(BUILD)/libustack.so: $(CLIENT_OBJ)
 $(BUILD)/libustack-preload.so: $(CLIENT_OBJ) $(PRELOAD_OBJ)
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,libustack-preload.so -Wl,-z,defs -o $@ $^ -ldl -lpthread
 
-$(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libclient/trapbpf.o $(BUILD)/libcore.a
+# ustack-run carries the supervisor (libclient/supervise.c) and the client
+$(BUILD)/ustack-run: tools/ustack-run.c $(BUILD)/libclient/trapbpf.o \
+		$(BUILD)/libclient/supervise.o $(CLIENT_OBJ) $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Ilibclient -DUSTACK_LIBDIR='"$(PREFIX)/lib"' $(LDFLAGS) -o $@ $< $(BUILD)/libclient/trapbpf.o $(BUILD)/libcore.a
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Ilibclient -DUSTACK_LIBDIR='"$(PREFIX)/lib"' $(LDFLAGS) -o $@ $< $(BUILD)/libclient/trapbpf.o $(BUILD)/libclient/supervise.o $(CLIENT_OBJ) $(BUILD)/libcore.a -ldl -lpthread
 
 # socket test programs: plain programs, run under ustack-run and on the kernel
 $(BUILD)/test/sockets/%: test/sockets/%.c test/sockets/common.h

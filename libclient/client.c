@@ -158,6 +158,13 @@ __attribute__((constructor)) static void ctl_path_init(void)
 		strcpy(ctl_path_buf, p);
 }
 
+/* The control socket's path, given (the supervisor, ustack-run's --socket) */
+void ust_ctl_path_set(const char *path)
+{
+	if (strlen(path) < sizeof(ctl_path_buf))
+		strcpy(ctl_path_buf, path);
+}
+
 static const char *ctl_path(void)
 {
 	const char *p;
@@ -475,6 +482,29 @@ static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
 {
 	return ctl_call_iov(type, body, blen, NULL, 0, fd, reply, rcap, rlen,
 			    NULL, 0);
+}
+
+/*
+ * ust_act_for() - this thread's requests act for process @pid from now on
+ * (USTACK_MSG_ACT_FOR; said again only when @pid or the connection
+ * changes). For the supervisor. Return: 0, or a negative errno
+ */
+static __thread pid_t act_pid;
+static __thread uint32_t act_conn;      /* ctl_id it was said on */
+
+int ust_act_for(pid_t pid)
+{
+	struct ustack_int v = { (int32_t)pid };
+	int rc;
+
+	if (act_pid == pid && act_conn && act_conn == ctl_id && ctl_fd >= 0)
+		return 0;
+	rc = ctl_call(USTACK_MSG_ACT_FOR, &v, sizeof(v), -1, NULL, 0, NULL);
+	if (rc == 0) {
+		act_pid = pid;
+		act_conn = ctl_id;
+	}
+	return rc;
 }
 
 /* ctl_call_iov() for dgram.c */

@@ -59,6 +59,9 @@ void ust_init(void);
 #include "trapbpf.h"     /* UST_MAGIC */
 void ust_use_raw(void);
 int ust_trap_install(void);
+void ust_supervise(int listener) __attribute__((noreturn));
+void ust_ctl_path_set(const char *path);
+int ust_act_for(pid_t pid);
 
 /* What the descriptor table knows about an fd (fdtab.c) */
 #define UST_NOT_OURS 1u
@@ -140,6 +143,7 @@ void ust_set_flags(int fd, unsigned set, unsigned clear);
 uint32_t ust_identity(int fd);
 uint32_t ust_entry_id(int fd);
 void ust_forget(int fd);
+void ust_fdtab_clear(int fd);
 void ust_copy(int from, int to);
 void ust_forget_range(unsigned lo, unsigned hi);
 /* client.c: what an fd not seen before is; sets *id to its identity */

@@ -243,6 +243,16 @@ void ust_forget(int fd)
 		atomic_store_explicit(s, 0, memory_order_release);
 }
 
+/* Empty @fd's entry, keeping what the datagram fast path knows (which
+ * checks the socket's identity itself): the supervisor's copies */
+void ust_fdtab_clear(int fd)
+{
+	_Atomic uint64_t *s = slot(fd);
+
+	if (s)
+		atomic_store_explicit(s, 0, memory_order_release);
+}
+
 void ust_forget_range(unsigned lo, unsigned hi)
 {
 	unsigned top = atomic_load(&tab_top);

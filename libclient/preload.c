@@ -95,8 +95,8 @@ static void sig_init(void)
 }
 
 /*
- * Loaded: unless USTACK_TRAP=0, libustack's own socket calls take the
- * marked system calls and libc's internal ones are trapped (trap.c).
+ * Loaded: libustack's own socket calls take the marked system calls, and
+ * unless USTACK_TRAP=0 libc's internal ones are trapped (trap.c).
  */
 __attribute__((constructor)) static void preload_init(void)
 {
@@ -105,9 +105,11 @@ __attribute__((constructor)) static void preload_init(void)
 	ust_init();
 	sig_init();
 	ust_sigpipe_track();
+	/* marked even without the trap: under ustack-run's supervisor an
+	 * unmarked call of ours would be served a second time */
+	ust_use_raw();
 	if (t && !strcmp(t, "0"))
 		return;
-	ust_use_raw();
 	ust_trap_install();
 }
 

@@ -114,6 +114,46 @@ static void emit_range(struct bpf *b, uint64_t lo, uint64_t hi)
 	JMP(b, BPF_JGT, (uint32_t)last, L_ALLOW, L_MAGIC);
 }
 
+/*
+ * The filter both use: socket() of AF_INET or AF_INET6 and the calls of
+ * trapped[] without UST_MAGIC in their sixth argument get @action, made
+ * from [@lo, @hi) if @hi is not 0, from anywhere otherwise.
+ */
+static int build(struct sock_filter *f, uint64_t lo, uint64_t hi,
+		 uint32_t action)
+{
+	struct bpf b0, *b = &b0;
+	enum label check = hi ? L_RANGE : L_MAGIC;
+
+	memset(b, 0, sizeof(*b));
+	LD(b, offsetof(struct seccomp_data, arch));
+	JMP(b, BPF_JEQ, AUDIT_ARCH_X86_64, L_NEXT, L_ALLOW);
+	LD(b, offsetof(struct seccomp_data, nr));
+	JMP(b, BPF_JEQ, SYS_socket, L_SOCK, L_NEXT);
+	for (unsigned i = 0; i < NTRAPPED; i++)
+		JMP(b, BPF_JEQ, (uint32_t)trapped[i], check, L_NEXT);
+	RET(b, SECCOMP_RET_ALLOW);
+	here(b, L_SOCK);
+	LD(b, ARG_LO(0));
+	JMP(b, BPF_JEQ, AF_INET, check, L_NEXT);
+	JMP(b, BPF_JEQ, AF_INET6, check, L_ALLOW);
+	if (hi)
+		emit_range(b, lo, hi);
+	here(b, L_MAGIC);
+	LD(b, ARG_LO(5));
+	JMP(b, BPF_JEQ, (uint32_t)UST_MAGIC, L_NEXT, L_TRAP);
+	LD(b, ARG_HI(5));
+	JMP(b, BPF_JEQ, (uint32_t)(UST_MAGIC >> 32), L_ALLOW, L_TRAP);
+	here(b, L_TRAP);
+	RET(b, action);
+	here(b, L_ALLOW);
+	RET(b, SECCOMP_RET_ALLOW);
+	if (link_bpf(b))
+		return -1;
+	memcpy(f, b->f, b->n * sizeof(*f));
+	return (int)b->n;
+}
+
 /**
  * ust_trap_filter() - the seccomp filter of the libc trap
  * @f: room for UST_TRAP_FILTER_MAX instructions
@@ -128,36 +168,24 @@ static void emit_range(struct bpf *b, uint64_t lo, uint64_t hi)
  */
 int ust_trap_filter(struct sock_filter *f, uint64_t lo, uint64_t hi)
 {
-	struct bpf b0, *b = &b0;
-
 	if (hi <= lo || hi - lo >= (1ull << 32))
 		return -1;
-	memset(b, 0, sizeof(*b));
-	LD(b, offsetof(struct seccomp_data, arch));
-	JMP(b, BPF_JEQ, AUDIT_ARCH_X86_64, L_NEXT, L_ALLOW);
-	LD(b, offsetof(struct seccomp_data, nr));
-	JMP(b, BPF_JEQ, SYS_socket, L_SOCK, L_NEXT);
-	for (unsigned i = 0; i < NTRAPPED; i++)
-		JMP(b, BPF_JEQ, (uint32_t)trapped[i], L_RANGE, L_NEXT);
-	RET(b, SECCOMP_RET_ALLOW);
-	here(b, L_SOCK);
-	LD(b, ARG_LO(0));
-	JMP(b, BPF_JEQ, AF_INET, L_RANGE, L_NEXT);
-	JMP(b, BPF_JEQ, AF_INET6, L_RANGE, L_ALLOW);
-	emit_range(b, lo, hi);
-	here(b, L_MAGIC);
-	LD(b, ARG_LO(5));
-	JMP(b, BPF_JEQ, (uint32_t)UST_MAGIC, L_NEXT, L_TRAP);
-	LD(b, ARG_HI(5));
-	JMP(b, BPF_JEQ, (uint32_t)(UST_MAGIC >> 32), L_ALLOW, L_TRAP);
-	here(b, L_TRAP);
-	RET(b, SECCOMP_RET_TRAP);
-	here(b, L_ALLOW);
-	RET(b, SECCOMP_RET_ALLOW);
-	if (link_bpf(b))
-		return -1;
-	memcpy(f, b->f, b->n * sizeof(*f));
-	return (int)b->n;
+	return build(f, lo, hi, SECCOMP_RET_TRAP);
+}
+
+/**
+ * ust_notify_filter() - the seccomp filter of the supervisor (supervise.c)
+ * @f: room for UST_TRAP_FILTER_MAX instructions
+ *
+ * SECCOMP_RET_USER_NOTIF for the same calls as ust_trap_filter(), made
+ * from anywhere: what the shim does not see goes to the supervisor.
+ * The x86-64 system calls only: a 32-bit call (int 0x80) passes.
+ *
+ * Return: the number of instructions, or -1
+ */
+int ust_notify_filter(struct sock_filter *f)
+{
+	return build(f, 0, 0, SECCOMP_RET_USER_NOTIF);
 }
 
 /**

@@ -14,6 +14,7 @@
 #define UST_TRAP_FILTER_MAX 64
 
 int ust_trap_filter(struct sock_filter *f, uint64_t lo, uint64_t hi);
+int ust_notify_filter(struct sock_filter *f);
 int ust_aslr_off(void);
 
 #endif

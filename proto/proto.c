@@ -42,6 +42,7 @@ static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
 	[USTACK_MSG_DGERR] = { SZ(ustack_dgerr_req), SZ(ustack_dgerr_reply), 1,
 			       LIST_ENTRY },
 	[USTACK_MSG_RENEW] = { 0, 0, 0, 0 },
+	[USTACK_MSG_ACT_FOR] = { SZ(ustack_int), 0, 0, 0 },
 #undef S
 #undef SZ
 };

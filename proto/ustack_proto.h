@@ -86,6 +86,12 @@ enum ustack_msg_type {
 	 * attempt. Body: none. Reply: none, with the program's new end (an
 	 * fd) if it was made; libustack puts it at the socket's descriptor */
 	USTACK_MSG_RENEW = 16,
+	/* the connection's later requests act for another process (ustack-
+	 * run's supervisor): its pid and uid own what they create and are
+	 * charged. Body: ustack_int pid (0: the connection's own). Reply:
+	 * none. -EPERM unless the sender is root or the process's real uid;
+	 * -ESRCH without such a process */
+	USTACK_MSG_ACT_FOR = 17,
 	USTACK_MSG_TYPE_MAX
 };
 

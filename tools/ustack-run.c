@@ -30,12 +30,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "trapbpf.h"
 #include "ustack_proto.h"
 
@@ -223,6 +229,145 @@ static void note_trap(void)
 		"ustack; see ustack-run(1)\n");
 }
 
+/* The kernel's version as a number (5.14 -> 0x050e), 0 if unknown */
+static unsigned kernel_version(void)
+{
+	struct utsname u;
+	unsigned a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &a, &b) != 2)
+		return 0;
+	return a << 8 | b;
+}
+
+/* Install the supervisor's filter on this process. Return: its listener,
+ * or -1 with errno */
+static int notify_install(void)
+{
+	struct sock_filter f[UST_TRAP_FILTER_MAX];
+	struct sock_fprog prog;
+	unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			 SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	int n = ust_notify_filter(f), fd;
+
+	if (n < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	prog.len = (unsigned short)n;
+	prog.filter = f;
+	for (int tries = 0; tries < 3; tries++) {
+		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags,
+				  &prog);
+		if (fd >= 0)
+			return fd;
+		if (errno == EINVAL &&
+		    (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV))
+			flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+		else if (errno == EACCES)
+			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		else
+			break;
+	}
+	return -1;
+}
+
+/*
+ * Start the supervisor (libclient/supervise.c) for the socket calls the
+ * shim cannot see: a process of its own, forked twice so that it is
+ * nobody's child to wait for, with no terminal and none of our
+ * descriptors; then put this process (and so CMD and its children) under
+ * the filter whose listener it serves. Return: 0, or -1 (the reason
+ * told on standard error; CMD runs without the supervisor)
+ */
+static int supervisor_start(const char *path)
+{
+	struct msghdr m;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	int sp[2], st, lfd;
+	pid_t pid;
+
+	if (kernel_version() < 0x050e) {
+		fprintf(stderr,
+			"ustack-run: this kernel lacks seccomp's SECCOMP_ADDFD_FLAG_SEND (Linux 5.14):\n"
+			"ustack-run: sockets of programs that do not call libc (Go, static) are not ustack's\n");
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int nul;
+
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		nul = open("/dev/null", O_RDWR);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		if (dup2(sp[1], 3) != 3)
+			_exit(1);
+		syscall(SYS_close_range, 4, ~0u, 0);
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof(u.buf);
+		if (recvmsg(3, &m, MSG_CMSG_CLOEXEC) != 1 ||
+		    !CMSG_FIRSTHDR(&m) ||
+		    CMSG_FIRSTHDR(&m)->cmsg_type != SCM_RIGHTS)
+			_exit(0);       /* ustack-run went on without us */
+		memcpy(&lfd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(lfd));
+		close(3);
+		ust_ctl_path_set(path);
+		ust_supervise(lfd);
+	}
+	close(sp[1]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	lfd = notify_install();
+	if (lfd < 0) {
+		fprintf(stderr,
+			"ustack-run: the supervisor's seccomp filter: %s\n"
+			"ustack-run: sockets of programs that do not call libc (Go, static) are not ustack's\n",
+			strerror(errno));
+		close(sp[0]);
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	memset(&u, 0, sizeof(u));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = u.buf;
+	m.msg_controllen = sizeof(u.buf);
+	CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &lfd, sizeof(lfd));
+	/* marked: this process is under the filter now, and the supervisor
+	 * that would serve an unmarked send is waiting for this one */
+	if (syscall(SYS_sendmsg, sp[0], &m, MSG_NOSIGNAL, 0, 0,
+		    (long)UST_MAGIC) != 1)
+		fprintf(stderr, "ustack-run: the supervisor did not start: %s\n",
+			strerror(errno));
+	close(lfd);
+	close(sp[0]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("USTACK_SOCKET");
@@ -290,7 +435,9 @@ int main(int argc, char **argv)
 		ld = preload;
 	}
 	setenv("LD_PRELOAD", ld, 1);
-	note_trap();
+	old = getenv("USTACK_SUPERVISE");
+	if ((old && !strcmp(old, "0")) || supervisor_start(path))
+		note_trap();    /* without the supervisor, say what is left */
 	exec_without_caps(&argv[i]);
 	execvp(argv[i], &argv[i]);
 	rc = errno;

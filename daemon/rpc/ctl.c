@@ -48,6 +48,8 @@ struct ctl_client {
 	int fd;
 	struct event *ev;
 	struct ucred cred;
+	pid_t act_pid;          /* ACT_FOR: requests are this process's, */
+	uid_t act_uid;          /* as this uid (0 pid: the connection's) */
 	bool admin;
 };
 
@@ -254,12 +256,62 @@ static bool client_is_admin(const struct ctl *c, int fd, const struct ucred *cr)
 	return false;
 }
 
+/* The real uid of process @pid, from /proc. Return: 0, or -ESRCH */
+static int proc_uid(pid_t pid, uid_t *uid)
+{
+	char path[32], line[128];
+	unsigned u;
+	int rc = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u", &u) == 1) {
+			*uid = (uid_t)u;
+			rc = 0;
+			break;
+		}
+	fclose(f);
+	return rc;
+}
+
+/* USTACK_MSG_ACT_FOR (proto/README.md). Return: 0 or -errno */
+static int act_for(struct ctl_client *cl, const struct ustack_msg_hdr *h)
+{
+	struct ustack_int v;
+	uid_t uid;
+	int rc;
+
+	if (h->len - sizeof(*h) != sizeof(v))
+		return -EINVAL;
+	memcpy(&v, cl->ctl->buf + sizeof(*h), sizeof(v));
+	if (v.value == 0 || v.value == cl->cred.pid) {
+		cl->act_pid = 0;
+		return 0;
+	}
+	if (v.value < 0)
+		return -ESRCH;
+	if ((rc = proc_uid((pid_t)v.value, &uid)))
+		return rc;
+	if (cl->cred.uid != 0 && cl->cred.uid != uid)
+		return -EPERM;
+	cl->act_pid = (pid_t)v.value;
+	cl->act_uid = uid;
+	return 0;
+}
+
 static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
 			int *fd)
 {
 	struct ctl *c = cl->ctl;
 	struct ustack_hello_reply hello;
 
+	if (h->type == USTACK_MSG_ACT_FOR)      /* the connection's own */
+		return client_reply(cl, h->type, h->seq, act_for(cl, h), NULL,
+				    0);
 	for (unsigned i = 0; i < c->nhandlers; i++) {
 		struct ctl_handler *hd = &c->handlers[i];
 		struct ctl_req req;
@@ -271,7 +323,8 @@ static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
 		req = (struct ctl_req){
 			.client = id, .hdr = h, .body = c->buf + sizeof(*h),
 			.len = h->len - sizeof(*h), .fd = *fd,
-			.pid = cl->cred.pid, .uid = cl->cred.uid,
+			.pid = cl->act_pid ? cl->act_pid : cl->cred.pid,
+			.uid = cl->act_pid ? cl->act_uid : cl->cred.uid,
 			.admin = cl->admin,
 		};
 		rc = hd->fn(hd->arg, &req);

@@ -3,7 +3,8 @@
  * 75-trap-filter: the seccomp filter of libustack-preload's libc trap
  * (libclient/trapbpf.c), run through a classic BPF interpreter on made-up
  * struct seccomp_data: what it traps, what it lets through, and the range
- * of instruction pointers it watches, also across a 4 GB boundary.
+ * of instruction pointers it watches, also across a 4 GB boundary; and
+ * the supervisor's filter (ustack-run), which watches every address.
  */
 #include <criterion/criterion.h>
 #include <linux/audit.h>
@@ -142,4 +143,28 @@ Test(trap_filter, refuses_an_empty_or_huge_range)
 	cr_expect_eq(ust_trap_filter(prog, LO, LO), -1);
 	cr_expect_eq(ust_trap_filter(prog, HI, LO), -1);
 	cr_expect_eq(ust_trap_filter(prog, 0, 1ull << 33), -1);
+}
+
+/* ustack-run's supervisor: the same calls, from anywhere, to user space */
+Test(notify_filter, socket_calls_from_anywhere_notify)
+{
+	struct seccomp_data d = call(SYS_connect, 0x401000, 3, 0);
+
+	len = ust_notify_filter(prog);
+	cr_assert_gt(len, 0);
+	cr_expect_eq(verdict(SYS_socket, 0x401000, AF_INET, 0), SECCOMP_RET_USER_NOTIF);
+	cr_expect_eq(verdict(SYS_socket, LO + 0x1000, AF_INET6, 0), SECCOMP_RET_USER_NOTIF);
+	cr_expect_eq(verdict(SYS_connect, 0x401000, 3, 0), SECCOMP_RET_USER_NOTIF);
+	cr_expect_eq(verdict(SYS_accept4, 0xc000123456ull, 3, 0), SECCOMP_RET_USER_NOTIF);
+	cr_expect_eq(verdict(SYS_recvmmsg, HI + 5, 3, 0), SECCOMP_RET_USER_NOTIF);
+	/* the rest, and the marked calls of the shim and of ustack-run */
+	cr_expect_eq(verdict(SYS_socket, 0x401000, AF_UNIX, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(verdict(SYS_read, 0x401000, 3, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(verdict(SYS_write, 0x401000, 3, 0), SECCOMP_RET_ALLOW);
+	cr_expect_eq(verdict(SYS_connect, 0x401000, 3, UST_MAGIC), SECCOMP_RET_ALLOW);
+	cr_expect_eq(verdict(SYS_sendmsg, 0x401000, 3, UST_MAGIC), SECCOMP_RET_ALLOW);
+	cr_expect_eq(verdict(SYS_connect, 0x401000, 3, (uint32_t)UST_MAGIC),
+		     SECCOMP_RET_USER_NOTIF);
+	d.arch = AUDIT_ARCH_I386;
+	cr_expect_eq(run(&d), SECCOMP_RET_ALLOW);
 }

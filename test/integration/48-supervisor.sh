@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# Programs the shim cannot reach, served by ustack-run's supervisor
+# (libclient/supervise.c, ustack-run(1)):
+# - a Go program (Go's runtime makes its own system calls): an HTTP server
+#   on ustack that the kernel's curl reaches, and an HTTP client on ustack
+#   that fetches from a Go server on the kernel;
+# - a statically linked C client and server (no loader, no shim): TCP both
+#   ways, UDP sendto/recvfrom both ways, their connection in netstat under
+#   their own name;
+# - a blocking accept() interrupted by a signal: EINTR without SA_RESTART,
+#   restarted with it, as on Linux;
+# - USTACK_SUPERVISE=0: the program's own calls go to the kernel, as before.
+source "$(dirname "$0")/lib.sh"
+need_root "48-supervisor"
+
+B=$PWD/$BUILD
+RUN=$B/ustack-run
+US=192.0.2.2
+KERNEL=192.0.2.1
+SOCK=$TMP/ctl.sock
+
+new_netns NS || { fail "create namespace"; summary; exit 1; }
+start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr $US/24 \
+	|| { fail "ustackd starts"; summary; exit 1; }
+ip -n "$NS" addr add $KERNEL/24 dev ustk0
+in_ns() { ip netns exec "$NS" timeout -k 5 30 "$@"; }
+ur() { in_ns "$RUN" --socket "$SOCK" "$@"; }
+netstat() { "$B/ustackctl" --socket "$SOCK" netstat -n "$@"; }
+
+# --- the programs --------------------------------------------------------
+cat >"$TMP/st.c" <<'EOF'
+/* st MODE ADDR PORT: srv (accept one, echo, print the peer), cli (send
+ * "ping", print our address and the echo, hold the connection ARG4 ms),
+ * usrv (answer one datagram), ucli (send one, print the answer and the
+ * source), sig (a blocking accept with a SIGALRM at 1 s; ARG4 "restart"
+ * sets SA_RESTART) */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void on_alarm(int sig) { (void)sig; }
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, p;
+	socklen_t l = sizeof(p);
+	char buf[256];
+	int udp = argv[1][0] == 'u', one = 1, s, c;
+	ssize_t n;
+
+	if (argc < 4)
+		return 2;
+	a.sin_port = htons((unsigned short)atoi(argv[3]));
+	inet_pton(AF_INET, argv[2], &a.sin_addr);
+	s = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (s < 0) {
+		perror("socket");
+		return 1;
+	}
+	if (!strcmp(argv[1], "srv") || !strcmp(argv[1], "sig") ||
+	    !strcmp(argv[1], "usrv")) {
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(s, (void *)&a, sizeof(a)) || (!udp && listen(s, 4))) {
+			perror("bind");
+			return 1;
+		}
+		printf("ready\n");
+		fflush(stdout);
+	}
+	if (!strcmp(argv[1], "usrv")) {
+		n = recvfrom(s, buf, sizeof(buf), 0, (void *)&p, &l);
+		if (n < 0 || sendto(s, buf, (size_t)n, 0, (void *)&p, l) != n) {
+			perror("usrv");
+			return 1;
+		}
+		printf("from %s\n", inet_ntoa(p.sin_addr));
+		return 0;
+	}
+	if (!strcmp(argv[1], "ucli")) {
+		if (sendto(s, "ping", 4, 0, (void *)&a, sizeof(a)) != 4 ||
+		    (n = recvfrom(s, buf, sizeof(buf) - 1, 0, (void *)&p, &l)) < 0 ||
+		    getsockname(s, (void *)&a, &(socklen_t){ sizeof(a) })) {
+			perror("ucli");
+			return 1;
+		}
+		buf[n] = 0;
+		printf("%s %s", inet_ntoa(a.sin_addr), buf);
+		printf(" from %s\n", inet_ntoa(p.sin_addr));
+		return 0;
+	}
+	if (!strcmp(argv[1], "sig")) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = argc > 4 && !strcmp(argv[4], "restart") ? SA_RESTART : 0;
+		sigaction(SIGALRM, &sa, NULL);
+		alarm(1);
+		c = accept(s, NULL, NULL);
+		printf("%s\n", c >= 0 ? "accepted" : errno == EINTR ? "EINTR" : strerror(errno));
+		return 0;
+	}
+	if (!strcmp(argv[1], "srv")) {
+		c = accept(s, (void *)&p, &l);
+		if (c < 0) {
+			perror("accept");
+			return 1;
+		}
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			if (write(c, buf, (size_t)n) != n)
+				break;
+		printf("from %s\n", inet_ntoa(p.sin_addr));
+		return 0;
+	}
+	if (connect(s, (void *)&a, sizeof(a)) ||
+	    getsockname(s, (void *)&p, &l) || write(s, "ping", 4) != 4 ||
+	    (n = read(s, buf, sizeof(buf) - 1)) <= 0) {
+		perror("cli");
+		return 1;
+	}
+	buf[n] = 0;
+	printf("%s %s\n", inet_ntoa(p.sin_addr), buf);
+	fflush(stdout);
+	usleep(argc > 4 ? (useconds_t)atoi(argv[4]) * 1000 : 0);
+	return 0;
+}
+EOF
+cat >"$TMP/gohttp.go" <<'EOF'
+// gohttp serve ADDR:PORT | gohttp URL
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+)
+
+func main() {
+	if len(os.Args) > 2 && os.Args[1] == "serve" {
+		ln, err := net.Listen("tcp", os.Args[2])
+		if err != nil {
+			fmt.Println("listen:", err)
+			os.Exit(1)
+		}
+		fmt.Println("listening", ln.Addr())
+		http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "hello %s\n", r.RemoteAddr)
+		})
+		http.Serve(ln, nil)
+		return
+	}
+	resp, err := http.Get(os.Args[1])
+	if err != nil {
+		fmt.Println("get:", err)
+		os.Exit(1)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Print(string(b))
+}
+EOF
+chmod 755 "$TMP"
+if ! ${CC:-cc} -static -O -o "$TMP/st" "$TMP/st.c" 2>"$TMP/st.err"; then
+	fail "cc -static builds the test program: $(head -n1 "$TMP/st.err")"
+fi
+if ! command -v go >/dev/null; then
+	fail "go is installed (golang-go; make deps)"
+elif ! (cd "$TMP" && GOCACHE=$B/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+	CGO_ENABLED=0 go build -o "$TMP/gohttp" gohttp.go) >"$TMP/go.err" 2>&1; then
+	fail "go builds the test program: $(head -n3 "$TMP/go.err")"
+fi
+
+# --- 1. Go ----------------------------------------------------------------
+ip netns exec "$NS" timeout -k 5 60 "$RUN" --socket "$SOCK" \
+	"$TMP/gohttp" serve $US:8080 >"$TMP/gos.log" 2>&1 &
+PIDS+=($!)
+up() { grep -q listening "$TMP/gos.log"; }
+wait_for 10 up
+check "a Go HTTP server under ustack-run listens ($(head -n1 "$TMP/gos.log"))" \
+	grep -q "listening $US:8080" "$TMP/gos.log"
+out=$(in_ns curl -sS --max-time 10 http://$US:8080/ 2>&1)
+check "the kernel's curl reaches it: $out" grep -q "^hello $KERNEL:" <<<"$out"
+own=$(netstat --state listen | grep ":8080 ")
+check "netstat names the Go program, not ustack-run ($own)" grep -q "/gohttp" <<<"$own"
+
+ip netns exec "$NS" timeout -k 5 60 "$TMP/gohttp" serve $KERNEL:8081 >"$TMP/gok.log" 2>&1 &
+PIDS+=($!)
+kup() { grep -q listening "$TMP/gok.log"; }
+wait_for 10 kup
+out=$(ur "$TMP/gohttp" http://$KERNEL:8081/ 2>&1)
+check "a Go HTTP client under ustack-run fetches from the kernel's side from ustack's address: $out" \
+	grep -q "^hello $US:" <<<"$out"
+out=$(USTACK_SUPERVISE=0 ur "$TMP/gohttp" http://$KERNEL:8081/ 2>&1)
+check "USTACK_SUPERVISE=0: the Go client's socket is the kernel's: $out" \
+	grep -q "^hello $KERNEL:" <<<"$out"
+
+# --- 2. static C ------------------------------------------------------------
+ip netns exec "$NS" timeout -k 5 20 "$RUN" --socket "$SOCK" "$TMP/st" srv $US 7500 >"$TMP/srv.log" 2>&1 &
+srv=$!
+PIDS+=($srv)
+sup() { grep -q ready "$TMP/srv.log"; }
+wait_for 10 sup
+out=$(in_ns "$TMP/st" cli $US 7500 2>&1)
+wait $srv
+check "a static server under ustack-run accepts the kernel's client ($out; $(tail -n1 "$TMP/srv.log"))" \
+	test "$out" = "$KERNEL ping" -a "$(tail -n1 "$TMP/srv.log")" = "from $KERNEL"
+
+ip netns exec "$NS" timeout -k 5 20 "$TMP/st" srv $KERNEL 7501 >"$TMP/ksrv.log" 2>&1 &
+PIDS+=($!)
+ksup() { grep -q ready "$TMP/ksrv.log"; }
+wait_for 10 ksup
+ip netns exec "$NS" timeout -k 5 20 "$RUN" --socket "$SOCK" "$TMP/st" cli $KERNEL 7501 1500 >"$TMP/cli.log" 2>&1 &
+cli=$!
+PIDS+=($cli)
+held() { netstat | grep -q "$KERNEL:7501 .*ESTABLISHED"; }
+wait_for 10 held
+row=$(netstat | grep "$KERNEL:7501 ")
+check "a static client's connection in netstat under its own name ($row)" \
+	grep -q "ESTABLISHED.*/st " <<<"$row"
+wait $cli
+check "the static client's socket is ustack's ($(cat "$TMP/cli.log"))" \
+	test "$(cat "$TMP/cli.log")" = "$US ping"
+
+ip netns exec "$NS" timeout -k 5 20 "$RUN" --socket "$SOCK" "$TMP/st" usrv $US 7502 >"$TMP/usrv.log" 2>&1 &
+usrv=$!
+PIDS+=($usrv)
+usup() { grep -q ready "$TMP/usrv.log"; }
+wait_for 10 usup
+out=$(in_ns "$TMP/st" ucli $US 7502 2>&1)
+wait $usrv
+# (an unbound UDP socket's name after sendto is 0.0.0.0, as on Linux)
+check "UDP: a static server under ustack-run answers the kernel's datagram ($out; $(tail -n1 "$TMP/usrv.log"))" \
+	test "$out" = "0.0.0.0 ping from $US" -a "$(tail -n1 "$TMP/usrv.log")" = "from $KERNEL"
+ip netns exec "$NS" timeout -k 5 20 "$TMP/st" usrv $KERNEL 7503 >"$TMP/kusrv.log" 2>&1 &
+kusrv=$!
+PIDS+=($kusrv)
+kusup() { grep -q ready "$TMP/kusrv.log"; }
+wait_for 10 kusup
+out=$(ur "$TMP/st" ucli $KERNEL 7503 2>&1)
+wait $kusrv
+check "UDP: a static client under ustack-run, answered from ustack's address ($out; $(tail -n1 "$TMP/kusrv.log"))" \
+	test "$out" = "0.0.0.0 ping from $KERNEL" -a "$(tail -n1 "$TMP/kusrv.log")" = "from $US"
+
+# --- 3. a signal during a blocking accept ----------------------------------
+out=$(ur "$TMP/st" sig $US 7504 2>&1 | tail -n1)
+check "a blocking accept() and a signal without SA_RESTART: EINTR ($out)" test "$out" = EINTR
+ip netns exec "$NS" timeout -k 5 20 "$RUN" --socket "$SOCK" "$TMP/st" sig $US 7505 restart >"$TMP/sig.log" 2>&1 &
+sig=$!
+PIDS+=($sig)
+sleep 1.5
+in_ns "$TMP/st" cli $US 7505 >/dev/null 2>&1
+wait $sig
+check "with SA_RESTART the accept() goes on after the signal and accepts ($(tail -n1 "$TMP/sig.log"))" \
+	test "$(tail -n1 "$TMP/sig.log")" = accepted
+
+stop_ustackd "$DPID"
+check "ustackd exits 0" test $? -eq 0
+summary
