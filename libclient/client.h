@@ -80,6 +80,8 @@ int ust_act_for(pid_t pid);
 				      * is gone (listener_orphan()) */
 #define UST_INQ 0x4000u              /* stream: TCP_INQ set, recvmsg adds
 				      * TCP_CM_INQ */
+#define UST_PLAIN 0x8000u            /* datagram: a plain channel
+				      * (USTACK_SO_PLAIN; the supervisor's) */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);

@@ -82,6 +82,7 @@
 
 #include "client.h"
 #include "ustack.h"
+#include "ustack_proto.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -282,6 +283,16 @@ static int call_fd(struct call *c)
 	if (k)
 		ust_set(c->fd, k);
 	c->k = ust_kind_checked(c->fd);
+	if (!k && ust_is_dgram(c->k)) {     /* learnt afresh: plain? */
+		int v = 0;
+		socklen_t l = sizeof(v);
+
+		if (ustack_getsockopt(c->fd, SOL_SOCKET, USTACK_SO_PLAIN, &v,
+				      &l) == 0 && v) {
+			ust_set_flags(c->fd, UST_PLAIN, 0);
+			c->k |= UST_PLAIN;
+		}
+	}
 	return 0;
 }
 
@@ -773,6 +784,102 @@ static long do_mmsg(struct call *c, const uint64_t *a, bool recv)
 	return done;
 }
 
+/*
+ * Plain datagram channels. A program outside the shim read()s and
+ * write()s its connected datagram sockets (Go's resolver does), and those
+ * calls are never stopped: at its connect the supervisor makes the
+ * channel plain (USTACK_SO_PLAIN: payloads alone, to and from the
+ * connected peer). Its stopped calls then go as follows: a send without
+ * an address or control data, and a receive that asks for neither, are
+ * the channel's own; a receive that asks for the address takes the
+ * payload from the channel and names the connected peer; a send to an
+ * address or with control data goes as a SENDTO request. What a plain
+ * channel loses: the control messages of received datagrams, and the
+ * error notification (an ICMP error is returned by the next call that
+ * reaches the daemon, SO_ERROR, not by read()).
+ */
+static void plain_set(struct call *c, int on)
+{
+	if (ustack_setsockopt(c->fd, SOL_SOCKET, USTACK_SO_PLAIN, &on,
+			      sizeof(on)) == 0)
+		ust_set_flags(c->fd, on ? UST_PLAIN : 0, on ? 0 : UST_PLAIN);
+}
+
+#define PLAIN_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_PEEK | MSG_TRUNC | \
+		     MSG_WAITALL)
+
+/* recvfrom/recvmsg asking for the address on a plain channel */
+static long plain_recv(struct call *c, uint64_t buf, size_t len, int flags,
+		       uint64_t name, uint64_t namelenp, struct msg *m)
+{
+	struct sockaddr_storage ss;
+	socklen_t in = 0, out = sizeof(ss);
+	uint8_t *data;
+	ssize_t n;
+	int rc = 0;
+
+	if (name && namelenp)
+		in = len_in(c, namelenp, &rc);
+	if (rc)
+		return rc;
+	if ((rc = wait_ready(c, POLLIN, flags, SO_RCVTIMEO)))
+		return rc;
+	if (len > SUP_MAX_DATA)
+		len = SUP_MAX_DATA;
+	data = m ? m->data : malloc(len ? len : 1);
+	if (!data)
+		return -ENOMEM;
+	n = recv(c->fd, data, len, (flags & PLAIN_FLAGS) | MSG_DONTWAIT);
+	if (n < 0) {
+		rc = -errno;
+		goto out;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (ustack_getpeername(c->fd, (struct sockaddr *)&ss, &out))
+		out = 0;
+	if (m) {
+		memcpy(&m->name, &ss, sizeof(ss));
+		m->h.msg_namelen = out;
+		m->h.msg_controllen = 0;
+		m->h.msg_flags = (size_t)n > len ? MSG_TRUNC : 0;
+		rc = msg_out(c, buf, m, (size_t)n < len ? (size_t)n : len);
+	} else {
+		rc = poke(c, buf, data, (size_t)n < len ? (size_t)n : len);
+		if (!rc && name)
+			rc = addr_out(c, name, namelenp, &ss, in, out);
+	}
+out:
+	if (!m)
+		free(data);
+	return rc ? rc : n;
+}
+
+/* A datagram call on a plain channel that the channel can serve */
+static bool plain(const struct call *c, int flags)
+{
+	return (c->k & UST_PLAIN) && !(flags & ~PLAIN_FLAGS);
+}
+
+static long plain_recvmsg(struct call *c, uint64_t addr, int flags)
+{
+	struct msg m;
+	long r;
+	int rc = msg_in(c, addr, &m, true);
+
+	if (rc) {
+		msg_free(&m);
+		return rc;
+	}
+	if (!m.prog.msg_name && !m.prog.msg_controllen) {
+		msg_free(&m);
+		pass(c);
+		return ANSWERED;
+	}
+	r = plain_recv(c, addr, m.len, flags, 0, 0, &m);
+	msg_free(&m);
+	return r;
+}
+
 /* A data call on a stream that carries data: the channel's own */
 static bool stream_data(const struct call *c)
 {
@@ -825,6 +932,8 @@ static long dispatch(struct call *c)
 			return rc;
 		r = rc_of(ustack_connect(c->fd, (struct sockaddr *)&ss,
 					 (socklen_t)a[2]));
+		if (r == 0 && ust_is_dgram(c->k))
+			plain_set(c, ss.ss_family != AF_UNSPEC);
 		/* a failed attempt's channel renewed: the program's fd
 		 * names the old one, give it the new */
 		if (ust_identity(c->fd) != id0) {
@@ -864,20 +973,35 @@ static long dispatch(struct call *c)
 	case SYS_shutdown:
 		return rc_of(ustack_shutdown(c->fd, (int)a[1]));
 	case SYS_sendto:
-		if (stream_data(c) && !a[4])
+		if ((stream_data(c) || plain(c, (int)a[3])) && !a[4])
 			break;
+		ust_dgram_fast_forget();   /* a plain channel takes no header */
 		return do_sendto(c, a);
 	case SYS_recvfrom:
-		if (stream_data(c) && !a[4])
+		if ((stream_data(c) || plain(c, (int)a[3])) && !a[4])
 			break;
+		if (plain(c, (int)a[3]))
+			return plain_recv(c, a[1], (size_t)a[2], (int)a[3],
+					  a[4], a[5], NULL);
 		return do_recvfrom(c, a);
 	case SYS_sendmsg:
 		if (stream_data(c))
 			break;
+		if (plain(c, (int)a[2])) {
+			struct msghdr h;
+
+			if ((rc = peek(c, a[1], &h, sizeof(h))))
+				return rc;
+			if (!h.msg_name && !h.msg_controllen)
+				break;
+			ust_dgram_fast_forget();
+		}
 		return do_sendmsg(c, a[1], (int)a[2]);
 	case SYS_recvmsg:
 		if (stream_data(c))
 			break;
+		if (plain(c, (int)a[2]))
+			return plain_recvmsg(c, a[1], (int)a[2]);
 		return do_recvmsg(c, a[1], (int)a[2]);
 	case SYS_sendmmsg:
 		if (stream_data(c))

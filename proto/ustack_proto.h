@@ -163,6 +163,16 @@ struct ustack_linger_req {
  * else the pending error, taken as SO_ERROR takes it.
  */
 #define USTACK_SO_READ_ERROR 0x7502
+/*
+ * A datagram socket's plain channel (SOL_SOCKET, int 0/1): the channel
+ * carries bare payloads both ways, no ustack_dgram_hdr: each message the
+ * program writes goes to the connected peer, each datagram received is
+ * written as its payload alone, and no error notification is posted (the
+ * error stays pending for SO_ERROR and the next call through libustack).
+ * For programs that read() and write() a connected datagram socket
+ * without the shim (ustack-run's supervisor sets it at their connect).
+ */
+#define USTACK_SO_PLAIN 0x7503
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */

@@ -28,7 +28,9 @@
  * control connection, so errors (EACCES, EMSGSIZE, ENOBUFS, ...) come back
  * synchronously as from the kernel. Datagrams written straight into the
  * channel (a program writing without the shim) are sent too; their errors
- * become the socket's pending error.
+ * become the socket's pending error. A plain channel (USTACK_SO_PLAIN, for
+ * a program outside the shim that read()s and write()s a connected
+ * socket) carries the payloads alone, both ways, and no notification.
  */
 #include "sock_dgram.h"
 
@@ -120,6 +122,9 @@ static int dg_setopt_socket(struct sock *sk, int name, int val)
 	case SO_TIMESTAMPNS_OLD:
 	case SO_TIMESTAMPNS_NEW:
 		sock_ts_flags_set(&sk->dg_cmsg, name, val);
+		return 0;
+	case USTACK_SO_PLAIN:
+		dg_flag(&sk->dg_flags, DG_PLAIN, val);
 		return 0;
 	}
 	return -ENOPROTOOPT;
@@ -320,6 +325,9 @@ int dg_getopt(struct sock *sk, int level, int name, int *val)
 	case SO_TIMESTAMPNS_NEW:
 		*val = sock_ts_flags_get(sk->dg_cmsg, name);
 		return 0;
+	case USTACK_SO_PLAIN:
+		*val = !!(sk->dg_flags & DG_PLAIN);
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -425,6 +433,12 @@ static int chan_put(struct sock *sk, const struct ustack_dgram_hdr *h,
 	struct iovec iov[3] = { { (void *)h, sizeof(*h) } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1 };
 
+	if (sk->dg_flags & DG_PLAIN) {     /* the payload alone */
+		if (h->kind != USTACK_DG_DATA)
+			return 1;
+		msg.msg_iovlen = 0;
+		m = NULL;
+	}
 	if (m)
 		iov[msg.msg_iovlen++] = (struct iovec){ (void *)m, sizeof(*m) };
 	if (len)
@@ -603,13 +617,20 @@ static bool dg_chan_take(struct sock *sk, int max)
 				sk->t->st.chan_err++;
 			return true;
 		}
-		if (ustack_dgram_check(chan_buf, (size_t)n, &h) ||
-		    h.kind != USTACK_DG_DATA) {
+		if (sk->dg_flags & DG_PLAIN) {    /* to the connected peer */
+			memset(&h, 0, sizeof(h));
+			h.kind = USTACK_DG_DATA;
+			h.len = (uint32_t)n;
+			sock_now(sk);
+			rc = sock_dgram_send(sk, &h, chan_buf);
+		} else if (ustack_dgram_check(chan_buf, (size_t)n, &h) ||
+			   h.kind != USTACK_DG_DATA) {
 			sk->t->st.chan_bad_msg++;
 			continue;
+		} else {
+			sock_now(sk);
+			rc = sock_dgram_send(sk, &h, chan_buf + sizeof(h));
 		}
-		sock_now(sk);
-		rc = sock_dgram_send(sk, &h, chan_buf + sizeof(h));
 		if (rc < 0) {
 			sk->pending_err = rc == -EAFNOSUPPORT ? ENETUNREACH : -rc;
 		} else {

@@ -17,6 +17,7 @@
 #define DG_NOTIFIED 0x1u      /* an ERROR notification is in the channel */
 #define DG_REUSEADDR 0x2u     /* raw: kept for getsockopt */
 #define DG_REUSEPORT 0x4u     /* ping, raw: kept for getsockopt */
+#define DG_PLAIN 0x8u         /* USTACK_SO_PLAIN: bare payloads */
 
 int dg_open(struct sock *sk, struct dgram *dg);
 int dg_setopt(struct sock *sk, int level, int name, int val);

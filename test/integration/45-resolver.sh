@@ -49,8 +49,13 @@ check "curl by host name under ustack-run ($out)" test "$out" = "found by name"
 out=$(ur python3 -c 'import socket; print(socket.gethostbyname("web.ustack.test"))')
 check "python3 gethostbyname under ustack-run ($out)" test "$out" = $KERNEL
 out=$(in_ns timeout 10 env USTACK_TRAP=0 "$RUN" --socket "$SOCK" getent hosts web.ustack.test)
-check "USTACK_TRAP=0: libc's own calls go to the kernel, and still resolve ($out)" \
-	grep -q "^$KERNEL" <<<"$out"
+asked=$(grep -a "query\[.*web.ustack.test" "$TMP/dnsmasq.log" | tail -n1)
+check "USTACK_TRAP=0: libc's own calls reach ustack through the supervisor, and resolve ($out; $asked)" \
+	test -n "$out" -a "${out%% *}" = $KERNEL -a "${asked##* from }" = $US
+out=$(in_ns timeout 10 env USTACK_TRAP=0 USTACK_SUPERVISE=0 "$RUN" --socket "$SOCK" getent hosts web.ustack.test)
+asked=$(grep -a "query\[.*web.ustack.test" "$TMP/dnsmasq.log" | tail -n1)
+check "USTACK_TRAP=0 USTACK_SUPERVISE=0: libc's own calls go to the kernel, and still resolve ($out; $asked)" \
+	test -n "$out" -a "${out%% *}" = $KERNEL -a "${asked##* from }" = $KERNEL
 # dig under ustack-run asks the kernel's dnsmasq over UDP and over TCP
 for proto in notcp tcp; do
 	out=$(ur dig +$proto +short +tries=1 +time=5 @$KERNEL web.ustack.test 2>&1)

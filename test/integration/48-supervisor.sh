@@ -3,7 +3,8 @@
 # (libclient/supervise.c, ustack-run(1)):
 # - a Go program (Go's runtime makes its own system calls): an HTTP server
 #   on ustack that the kernel's curl reaches, and an HTTP client on ustack
-#   that fetches from a Go server on the kernel;
+#   that fetches from a Go server on the kernel, also by name (Go's own
+#   resolver over a connected UDP socket: a plain channel);
 # - a statically linked C client and server (no loader, no shim): TCP both
 #   ways, UDP sendto/recvfrom both ways, their connection in netstat under
 #   their own name;
@@ -196,6 +197,21 @@ wait_for 10 kup
 out=$(ur "$TMP/gohttp" http://$KERNEL:8081/ 2>&1)
 check "a Go HTTP client under ustack-run fetches from the kernel's side from ustack's address: $out" \
 	grep -q "^hello $US:" <<<"$out"
+# by name: Go's own resolver reads and writes a connected UDP socket (a
+# plain channel), asking the kernel-side dnsmasq that resolv.conf names
+mkdir -p "/etc/netns/$NS"
+echo "nameserver $KERNEL" >"/etc/netns/$NS/resolv.conf"
+trap 'cleanup; rm -rf "/etc/netns/$NS"' EXIT
+in_ns dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+	--listen-address=$KERNEL --address=/go.ustack.test/$KERNEL \
+	--log-queries --log-facility=- >"$TMP/dnsmasq.log" 2>&1 &
+PIDS+=($!)
+dns_up() { ip netns exec "$NS" ss -Hlun "sport = :53" | grep -q .; }
+wait_for 10 dns_up
+out=$(ur "$TMP/gohttp" http://go.ustack.test:8081/ 2>&1)
+asked=$(grep -a "query\[A\] go.ustack.test" "$TMP/dnsmasq.log" | head -n1)
+check "the Go client by name: its resolver's UDP is ustack's ($out; $asked)" \
+	test "${out%%:*}" = "hello $US" -a "${asked##* from }" = "$US"
 out=$(USTACK_SUPERVISE=0 ur "$TMP/gohttp" http://$KERNEL:8081/ 2>&1)
 check "USTACK_SUPERVISE=0: the Go client's socket is the kernel's: $out" \
 	grep -q "^hello $KERNEL:" <<<"$out"
