@@ -234,10 +234,16 @@ static int poke(const struct call *c, uint64_t addr, const void *buf,
  * it is gone */
 static pid_t call_tgid(const struct call *c)
 {
+	/* the last thread this worker served: a program's calls come from
+	 * few threads (a thread number reused by another process while
+	 * cached would only name the wrong owner in netstat) */
+	static __thread pid_t last_tid, last_tgid;
 	char path[64], line[128];
 	int tgid = 0;
 	FILE *f;
 
+	if (last_tid && last_tid == (pid_t)c->n.pid)
+		return last_tgid;
 	snprintf(path, sizeof(path), "/proc/%u/status", c->n.pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -246,6 +252,8 @@ static pid_t call_tgid(const struct call *c)
 		if (sscanf(line, "Tgid: %d", &tgid) == 1)
 			break;
 	fclose(f);
+	last_tid = (pid_t)c->n.pid;
+	last_tgid = (pid_t)tgid;
 	return (pid_t)tgid;
 }
 
@@ -359,8 +367,9 @@ static bool signal_pending(const struct call *c)
 }
 
 /*
- * Before a call that may block: wait until @events on our copy, in
- * slices. Return: 0 (go on: ready, or a non-blocking call), -EAGAIN
+ * Before a receive or an accept, which may block for ever: wait until
+ * @events on our copy, in slices (a send waits at most until the daemon
+ * drains the channel, and is made at once). Return: 0 (go on: ready, or a non-blocking call), -EAGAIN
  * (SO_RCVTIMEO ran out), -ERESTARTSYS (a signal to deliver), or -ESRCH
  * (the call is gone)
  */
@@ -671,8 +680,6 @@ static long do_sendmsg(struct call *c, uint64_t addr, int flags)
 	long r;
 	int rc = msg_in(c, addr, &m, false);
 
-	if (!rc)
-		rc = wait_ready(c, POLLOUT, flags, SO_SNDTIMEO);
 	r = rc ? rc : rc_of(ustack_sendmsg(c->fd, &m.h, flags));
 	msg_free(&m);
 	return r;
@@ -714,8 +721,6 @@ static long do_sendto(struct call *c, const uint64_t *a)
 	rc = peek(c, a[1], buf, len);
 	if (!rc && a[4])
 		rc = addr_in(c, a[4], a[5], &ss);
-	if (!rc)
-		rc = wait_ready(c, POLLOUT, (int)a[3], SO_SNDTIMEO);
 	r = rc ? rc
 	       : rc_of(ustack_sendto(c->fd, buf, len, (int)a[3],
 				     a[4] ? (struct sockaddr *)&ss : NULL,
@@ -975,7 +980,8 @@ static long dispatch(struct call *c)
 	case SYS_sendto:
 		if ((stream_data(c) || plain(c, (int)a[3])) && !a[4])
 			break;
-		ust_dgram_fast_forget();   /* a plain channel takes no header */
+		if (c->k & UST_PLAIN)
+			ust_dgram_fast_forget();   /* it takes no header */
 		return do_sendto(c, a);
 	case SYS_recvfrom:
 		if ((stream_data(c) || plain(c, (int)a[3])) && !a[4])
@@ -1054,23 +1060,20 @@ static void worker_start(void)
 	pthread_attr_destroy(&at);
 }
 
+/* A worker waits in SECCOMP_IOCTL_NOTIF_RECV itself: the kernel hands
+ * each notification to one of them */
 static void *worker(void *arg)
 {
 	struct seccomp_notif n;
 
 	(void)arg;
 	for (;;) {
-		struct pollfd p = { .fd = sup_listener, .events = POLLIN };
-
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
-			break;
-		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
-			exit(0);        /* every process of the tree is gone */
-		if (!(p.revents & POLLIN))
-			continue;
 		memset(&n, 0, sizeof(n));
-		if (ioctl(sup_listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
-			continue;       /* another thread took it */
+		if (ioctl(sup_listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;       /* gone before we took it */
+			break;
+		}
 		if (atomic_fetch_sub(&sup_idle, 1) == 1)
 			worker_start();
 		serve(&n);
@@ -1096,6 +1099,14 @@ void ust_supervise(int listener)
 	sup_listener = listener;
 	atomic_store(&sup_idle, 0);
 	worker_start();
-	worker(NULL);
+	/* the listener reports POLLHUP when no process uses the filter */
+	for (;;) {
+		struct pollfd p = { .fd = listener, .events = 0 };
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+	}
 	exit(0);
 }

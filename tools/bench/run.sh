@@ -14,6 +14,9 @@
 #   accept        TCP server: new connections per second (churn)
 #   idle-memory   memory of an idle connection, server side (one round:
 #                 the daemon keeps what it grew, a second round sees none)
+#   supervisor    socket calls through ustack-run's supervisor (a static
+#                 program) and through the shim (the same program built
+#                 dynamically): connect+close, sendto, accept per second
 #
 # Two paths, each in namespaces of our own, the same kernel tools driving
 # both from the same side:
@@ -49,7 +52,7 @@ OUT=${BENCH_OUT:-$BUILD/bench}
 USTACKD=$BUILD/ustackd
 RUN=$BUILD/ustack-run
 CTL=$BUILD/ustackctl
-BENCHES="ping echo-rate sockperf-tcp sockperf-udp iperf3-tcp iperf3-udp nginx redis connect accept idle-memory"
+BENCHES="ping echo-rate sockperf-tcp sockperf-udp iperf3-tcp iperf3-udp nginx redis connect accept idle-memory supervisor"
 
 die() { echo "bench: $*" >&2; exit 1; }
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, not '$ROUNDS'"
@@ -493,6 +496,57 @@ b_accept() {
 		add k accept "$(cps K1 $K_SRV 5000)"
 	done
 	stop $HSU $HSK
+}
+
+# ustack-run's supervisor against the shim: the same calls from the same
+# program (tools/bench/callcost.c), static (the supervisor serves it) and
+# dynamic (the shim does), each against the kernel running it
+defrow sup-connect supervisor "connect+close, static (supervisor)" conn/s higher
+defrow shim-connect supervisor "connect+close, dynamic (shim)" conn/s higher
+defrow sup-sendto supervisor "UDP sendto 64 B, static (supervisor)" calls/s higher
+defrow shim-sendto supervisor "UDP sendto 64 B, dynamic (shim)" calls/s higher
+defrow sup-accept supervisor "accept, echo 1 byte, static (supervisor)" conn/s higher
+defrow shim-accept supervisor "accept, echo 1 byte, dynamic (shim)" conn/s higher
+UDP_SINK_PY='
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2]))); time.sleep(float(sys.argv[3]))'
+b_supervisor() {
+	need supervisor python3 cc || return
+	[ -x "$CHURN" ] || { skip supervisor "skipped: $CHURN not built"; return; }
+	cc -O2 -o "$TMP/cc-dyn" "$SRC/tools/bench/callcost.c" &&
+		cc -O2 -static -o "$TMP/cc-static" "$SRC/tools/bench/callcost.c" ||
+		{ skip supervisor "skipped: callcost does not build (static libc?)"; return; }
+	local r v p s
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for v in static dyn; do
+			p=sup; [ $v = dyn ] && p=shim
+			srv_p "$TMP/sink.log" python3 -c "$SINK_PY" $US_PEER 7000; s=$BGPID
+			up $s k_listening U 7000 || fail_up supervisor "TAP side" "$TMP/sink.log"
+			add u $p-connect "$(cu_run "$TMP/cc-$v" connect $US_PEER 7000 2000 2>/dev/null)"
+			stop $s
+			srv_k "$TMP/sink.log" python3 -c "$SINK_PY" $K_SRV 7000; s=$BGPID
+			up $s k_listening K2 7000 || fail_up supervisor kernel "$TMP/sink.log"
+			add k $p-connect "$(c_k "$TMP/cc-$v" connect $K_SRV 7000 2000 2>/dev/null)"
+			stop $s
+			srv_p "$TMP/usink.log" python3 -c "$UDP_SINK_PY" $US_PEER 7001 $RUN_T; s=$BGPID
+			add u $p-sendto "$(cu_run "$TMP/cc-$v" sendto $US_PEER 7001 20000 2>/dev/null)"
+			stop $s
+			srv_k "$TMP/usink.log" python3 -c "$UDP_SINK_PY" $K_SRV 7001 $RUN_T; s=$BGPID
+			add k $p-sendto "$(c_k "$TMP/cc-$v" sendto $K_SRV 7001 20000 2>/dev/null)"
+			stop $s
+			srv_u "$TMP/acc-u.log" "$TMP/cc-$v" accept $US 7002 2000; s=$BGPID
+			up $s tcp_answers U $US 7002 || fail_up supervisor ustack "$TMP/acc-u.log"
+			U timeout 60 "$CHURN" $US 7002 1999 >/dev/null 2>&1
+			wait $s 2>/dev/null
+			add u $p-accept "$(tail -n1 "$TMP/acc-u.log")"
+			srv_k "$TMP/acc-k.log" "$TMP/cc-$v" accept $K_SRV 7002 2000; s=$BGPID
+			up $s tcp_answers K1 $K_SRV 7002 || fail_up supervisor kernel "$TMP/acc-k.log"
+			K1 timeout 60 "$CHURN" $K_SRV 7002 1999 >/dev/null 2>&1
+			wait $s 2>/dev/null
+			add k $p-accept "$(tail -n1 "$TMP/acc-k.log")"
+		done
+	done
 }
 
 defrow idle-mem idle-memory "memory per idle connection, server side" bytes lower
