@@ -202,30 +202,32 @@ static int answer_fd(const struct call *c, int fd, bool cloexec, int at,
 
 /* ---- the program's memory ---- */
 
-static int peek(const struct call *c, uint64_t addr, void *buf, size_t len)
+/* Copy @len bytes between @buf and the program's @addr. Return: 0, or
+ * -EFAULT (an address the program cannot read or write) */
+static int mem(const struct call *c, uint64_t addr, void *buf, size_t len,
+	       bool write)
 {
 	struct iovec l = { buf, len }, r = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
 
 	if (!len)
 		return 0;
 	if (!addr)
 		return -EFAULT;
-	return process_vm_readv((pid_t)c->n.pid, &l, 1, &r, 1, 0) ==
-	       (ssize_t)len ? 0 : -EFAULT;
+	n = write ? process_vm_writev((pid_t)c->n.pid, &l, 1, &r, 1, 0)
+		  : process_vm_readv((pid_t)c->n.pid, &l, 1, &r, 1, 0);
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+static int peek(const struct call *c, uint64_t addr, void *buf, size_t len)
+{
+	return mem(c, addr, buf, len, false);
 }
 
 static int poke(const struct call *c, uint64_t addr, const void *buf,
 		size_t len)
 {
-	struct iovec l = { (void *)buf, len }, r = { (void *)(uintptr_t)addr,
-						     len };
-
-	if (!len)
-		return 0;
-	if (!addr)
-		return -EFAULT;
-	return process_vm_writev((pid_t)c->n.pid, &l, 1, &r, 1, 0) ==
-	       (ssize_t)len ? 0 : -EFAULT;
+	return mem(c, addr, (void *)buf, len, true);
 }
 
 /* ---- the program's descriptor ---- */

@@ -217,20 +217,22 @@ check "USTACK_SUPERVISE=0: the Go client's socket is the kernel's: $out" \
 	grep -q "^hello $KERNEL:" <<<"$out"
 
 # --- 2. static C ------------------------------------------------------------
-ip netns exec "$NS" timeout -k 5 20 "$RUN" --socket "$SOCK" "$TMP/st" srv $US 7500 >"$TMP/srv.log" 2>&1 &
-srv=$!
-PIDS+=($srv)
-sup() { grep -q ready "$TMP/srv.log"; }
-wait_for 10 sup
+# started LOG CMD...: a server in the namespace, its pid in BG, once it has
+# said "ready"
+started() {
+	local log=$1; shift
+	ip netns exec "$NS" timeout -k 5 20 "$@" >"$log" 2>&1 &
+	BG=$!
+	PIDS+=($BG)
+	wait_for 10 grep -q ready "$log"
+}
+started "$TMP/srv.log" "$RUN" --socket "$SOCK" "$TMP/st" srv $US 7500
 out=$(in_ns "$TMP/st" cli $US 7500 2>&1)
-wait $srv
+wait $BG
 check "a static server under ustack-run accepts the kernel's client ($out; $(tail -n1 "$TMP/srv.log"))" \
 	test "$out" = "$KERNEL ping" -a "$(tail -n1 "$TMP/srv.log")" = "from $KERNEL"
 
-ip netns exec "$NS" timeout -k 5 20 "$TMP/st" srv $KERNEL 7501 >"$TMP/ksrv.log" 2>&1 &
-PIDS+=($!)
-ksup() { grep -q ready "$TMP/ksrv.log"; }
-wait_for 10 ksup
+started "$TMP/ksrv.log" "$TMP/st" srv $KERNEL 7501
 ip netns exec "$NS" timeout -k 5 20 "$RUN" --socket "$SOCK" "$TMP/st" cli $KERNEL 7501 1500 >"$TMP/cli.log" 2>&1 &
 cli=$!
 PIDS+=($cli)
@@ -243,23 +245,15 @@ wait $cli
 check "the static client's socket is ustack's ($(cat "$TMP/cli.log"))" \
 	test "$(cat "$TMP/cli.log")" = "$US ping"
 
-ip netns exec "$NS" timeout -k 5 20 "$RUN" --socket "$SOCK" "$TMP/st" usrv $US 7502 >"$TMP/usrv.log" 2>&1 &
-usrv=$!
-PIDS+=($usrv)
-usup() { grep -q ready "$TMP/usrv.log"; }
-wait_for 10 usup
+started "$TMP/usrv.log" "$RUN" --socket "$SOCK" "$TMP/st" usrv $US 7502
 out=$(in_ns "$TMP/st" ucli $US 7502 2>&1)
-wait $usrv
+wait $BG
 # (an unbound UDP socket's name after sendto is 0.0.0.0, as on Linux)
 check "UDP: a static server under ustack-run answers the kernel's datagram ($out; $(tail -n1 "$TMP/usrv.log"))" \
 	test "$out" = "0.0.0.0 ping from $US" -a "$(tail -n1 "$TMP/usrv.log")" = "from $KERNEL"
-ip netns exec "$NS" timeout -k 5 20 "$TMP/st" usrv $KERNEL 7503 >"$TMP/kusrv.log" 2>&1 &
-kusrv=$!
-PIDS+=($kusrv)
-kusup() { grep -q ready "$TMP/kusrv.log"; }
-wait_for 10 kusup
+started "$TMP/kusrv.log" "$TMP/st" usrv $KERNEL 7503
 out=$(ur "$TMP/st" ucli $KERNEL 7503 2>&1)
-wait $kusrv
+wait $BG
 check "UDP: a static client under ustack-run, answered from ustack's address ($out; $(tail -n1 "$TMP/kusrv.log"))" \
 	test "$out" = "0.0.0.0 ping from $KERNEL" -a "$(tail -n1 "$TMP/kusrv.log")" = "from $US"
 
