@@ -507,6 +507,15 @@ int ust_act_for(pid_t pid)
 	return rc;
 }
 
+/* ust_sup_refused() - tell the daemon the supervisor could not serve @n
+ * calls of the process this thread acts for (USTACK_MSG_SUP_REFUSED) */
+void ust_sup_refused(int n)
+{
+	struct ustack_int v = { n };
+
+	ctl_call(USTACK_MSG_SUP_REFUSED, &v, sizeof(v), -1, NULL, 0, NULL);
+}
+
 /* ctl_call_iov() for dgram.c */
 int ust_call(uint16_t type, const void *body, size_t blen,
 	     const struct iovec *iov2, int niov2, int fd, void *reply,

@@ -56,8 +56,8 @@
  * What a process may do to another: reading its memory and taking its
  * descriptors need ptrace access (same user and dumpable, or
  * CAP_SYS_PTRACE). A call the supervisor cannot serve for that reason
- * fails with EPERM and is counted in the supervisor's log line at exit;
- * it never goes to the kernel's stack.
+ * fails with EPERM and is told to the daemon, which counts it
+ * (ctl.sup_refused) and logs it; it never goes to the kernel's stack.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,7 +102,6 @@
 
 static int sup_listener = -1;
 static _Atomic int sup_idle, sup_threads;
-static _Atomic unsigned long sup_refused;
 
 /* ---- the kinds libustack learnt, by socket identity ---- */
 
@@ -920,7 +919,7 @@ static long dispatch(struct call *c)
 	}
 	rc = call_fd(c);
 	if (rc == -EPERM || rc == -EACCES) {
-		atomic_fetch_add(&sup_refused, 1);
+		ust_sup_refused(1);     /* counted and logged by the daemon */
 		return -EPERM;
 	}
 	if (rc)

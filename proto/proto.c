@@ -43,6 +43,7 @@ static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
 			       LIST_ENTRY },
 	[USTACK_MSG_RENEW] = { 0, 0, 0, 0 },
 	[USTACK_MSG_ACT_FOR] = { SZ(ustack_int), 0, 0, 0 },
+	[USTACK_MSG_SUP_REFUSED] = { SZ(ustack_int), 0, 0, 0 },
 #undef S
 #undef SZ
 };

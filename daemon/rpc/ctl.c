@@ -300,6 +300,25 @@ static int act_for(struct ctl_client *cl, const struct ustack_msg_hdr *h)
 		return -EPERM;
 	cl->act_pid = (pid_t)v.value;
 	cl->act_uid = uid;
+	cl->ctl->st.act_for++;
+	return 0;
+}
+
+/* USTACK_MSG_SUP_REFUSED (proto/README.md). Return: 0 or -errno */
+static int sup_refused(struct ctl_client *cl, const struct ustack_msg_hdr *h)
+{
+	struct ustack_int v;
+
+	if (h->len - sizeof(*h) != sizeof(v))
+		return -EINVAL;
+	memcpy(&v, cl->ctl->buf + sizeof(*h), sizeof(v));
+	if (v.value <= 0)
+		return -EINVAL;
+	cl->ctl->st.sup_refused += (uint64_t)v.value;
+	log_warn("ctl: pid %d: ustack-run's supervisor (pid %d) could not "
+		 "serve %d socket call(s): no ptrace access to the process "
+		 "(EPERM)", (int)(cl->act_pid ? cl->act_pid : cl->cred.pid),
+		 (int)cl->cred.pid, (int)v.value);
 	return 0;
 }
 
@@ -312,6 +331,9 @@ static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
 	if (h->type == USTACK_MSG_ACT_FOR)      /* the connection's own */
 		return client_reply(cl, h->type, h->seq, act_for(cl, h), NULL,
 				    0);
+	if (h->type == USTACK_MSG_SUP_REFUSED)
+		return client_reply(cl, h->type, h->seq, sup_refused(cl, h),
+				    NULL, 0);
 	for (unsigned i = 0; i < c->nhandlers; i++) {
 		struct ctl_handler *hd = &c->handlers[i];
 		struct ctl_req req;

@@ -19,6 +19,8 @@ struct ctl_stats {
 	uint64_t bad_framing;     /* clients disconnected: broken framing */
 	uint64_t bad_request;     /* error replies to invalid requests */
 	uint64_t send_fail;       /* clients disconnected: reply not taken */
+	uint64_t act_for;         /* ACT_FOR accepted (the supervisor's) */
+	uint64_t sup_refused;     /* calls the supervisor could not serve */
 };
 
 #define CTL_MAX_CLIENTS 1024

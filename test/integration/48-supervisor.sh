@@ -10,7 +10,8 @@
 #   their own name;
 # - a blocking accept() interrupted by a signal: EINTR without SA_RESTART,
 #   restarted with it, as on Linux;
-# - USTACK_SUPERVISE=0: the program's own calls go to the kernel, as before.
+# - USTACK_SUPERVISE=0: the program's own calls go to the kernel, as before;
+# - a process the supervisor has no ptrace access to: EPERM, counted.
 source "$(dirname "$0")/lib.sh"
 need_root "48-supervisor"
 
@@ -34,13 +35,15 @@ cat >"$TMP/st.c" <<'EOF'
  * "ping", print our address and the echo, hold the connection ARG4 ms),
  * usrv (answer one datagram), ucli (send one, print the answer and the
  * source), sig (a blocking accept with a SIGALRM at 1 s; ARG4 "restart"
- * sets SA_RESTART) */
+ * sets SA_RESTART). ST_NODUMP=1: not dumpable first (no ptrace access
+ * for a supervisor without CAP_SYS_PTRACE) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +59,8 @@ int main(int argc, char **argv)
 
 	if (argc < 4)
 		return 2;
+	if (getenv("ST_NODUMP"))
+		prctl(PR_SET_DUMPABLE, 0);
 	a.sin_port = htons((unsigned short)atoi(argv[3]));
 	inet_pton(AF_INET, argv[2], &a.sin_addr);
 	s = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
@@ -268,6 +273,17 @@ in_ns "$TMP/st" cli $US 7505 >/dev/null 2>&1
 wait $sig
 check "with SA_RESTART the accept() goes on after the signal and accepts ($(tail -n1 "$TMP/sig.log"))" \
 	test "$(tail -n1 "$TMP/sig.log")" = accepted
+
+# --- 4. a process the supervisor may not reach ------------------------------
+# run as nobody, the supervisor has no ptrace access to a process that made
+# itself not dumpable: its connect() fails with EPERM (never the kernel's
+# socket), and the daemon counts it
+user_copy "$RUN" "$B/libustack-preload.so" "$TMP/st"
+out=$(in_ns setpriv --reuid 65534 --regid 65534 --clear-groups env ST_NODUMP=1 \
+	"$TMP/bin/ustack-run" --socket "$SOCK" "$TMP/bin/st" cli $KERNEL 7506 2>&1)
+refused=$("$B/ustackctl" --socket "$SOCK" stats | grep -o "sup_refused[ =:]*[0-9]*")
+check "not dumpable, run as nobody: connect() fails with EPERM, counted ($out; $refused)" \
+	test "$out" = "cli: Operation not permitted" -a "${refused##*[ =:]}" = 1
 
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
