@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 }
 EOF
 cat >"$TMP/gohttp.go" <<'EOF'
-// gohttp serve ADDR:PORT | gohttp URL
+// gohttp serve ADDR:PORT | gohttp URL | gohttp udp-serve ADDR:PORT |
+// gohttp udp ADDR:PORT (one datagram, the answer and our address)
 package main
 
 import (
@@ -148,7 +149,40 @@ import (
 	"os"
 )
 
+func udp() {
+	if os.Args[1] == "udp-serve" {
+		pc, err := net.ListenPacket("udp", os.Args[2])
+		if err != nil {
+			fmt.Println("listen:", err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		buf := make([]byte, 1500)
+		for {
+			n, addr, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			fmt.Println("from", addr)
+			pc.WriteTo(append([]byte("echo "), buf[:n]...), addr)
+		}
+	}
+	c, err := net.Dial("udp", os.Args[2])
+	if err != nil {
+		fmt.Println("dial:", err)
+		os.Exit(1)
+	}
+	c.Write([]byte("hi"))
+	buf := make([]byte, 100)
+	n, err := c.Read(buf)
+	fmt.Println(string(buf[:n]), err, c.LocalAddr())
+}
+
 func main() {
+	if os.Args[1] == "udp" || os.Args[1] == "udp-serve" {
+		udp()
+		return
+	}
 	if len(os.Args) > 2 && os.Args[1] == "serve" {
 		ln, err := net.Listen("tcp", os.Args[2])
 		if err != nil {
@@ -217,6 +251,20 @@ out=$(ur "$TMP/gohttp" http://go.ustack.test:8081/ 2>&1)
 asked=$(grep -a "query\[A\] go.ustack.test" "$TMP/dnsmasq.log" | head -n1)
 check "the Go client by name: its resolver's UDP is ustack's ($out; $asked)" \
 	test "${out%%:*}" = "hello $US" -a "${asked##* from }" = "$US"
+# UDP: Go's ReadFrom/WriteTo (recvfrom, sendto) on a dual-stack socket,
+# and Dial/Write/Read (a connected socket: a plain channel)
+ip netns exec "$NS" timeout -k 5 30 "$RUN" --socket "$SOCK" "$TMP/gohttp" udp-serve :9000 >"$TMP/gou.log" 2>&1 &
+PIDS+=($!)
+ip netns exec "$NS" timeout -k 5 30 "$TMP/gohttp" udp-serve $KERNEL:9001 >"$TMP/gouk.log" 2>&1 &
+PIDS+=($!)
+uup() { grep -q ready "$TMP/gou.log" && grep -q ready "$TMP/gouk.log"; }
+wait_for 10 uup
+out=$(in_ns "$TMP/gohttp" udp $US:9000 2>&1)
+check "a Go UDP server under ustack-run answers the kernel's Go client ($out; $(tail -n1 "$TMP/gou.log"))" \
+	test "${out%%:*}" = "echo hi <nil> $KERNEL" -a "$(tail -n1 "$TMP/gou.log")" = "from ${out##* }"
+out=$(ur "$TMP/gohttp" udp $KERNEL:9001 2>&1)
+check "a Go UDP client under ustack-run, answered by the kernel's ($out; $(tail -n1 "$TMP/gouk.log"))" \
+	test "${out%%:*}" = "echo hi <nil> $US" -a "$(tail -n1 "$TMP/gouk.log")" = "from ${out##* }"
 out=$(USTACK_SUPERVISE=0 ur "$TMP/gohttp" http://$KERNEL:8081/ 2>&1)
 check "USTACK_SUPERVISE=0: the Go client's socket is the kernel's: $out" \
 	grep -q "^hello $KERNEL:" <<<"$out"
