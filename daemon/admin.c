@@ -203,7 +203,7 @@ static int admin_stats(struct admin *a, struct ctl_req *req)
 	counter_add(c, &n, max, "ctl", "requests", "requests received", cs->requests);
 	counter_add(c, &n, max, "ctl", "bad_framing", "clients dropped: broken framing", cs->bad_framing);
 	counter_add(c, &n, max, "ctl", "act_for", "requests made for another process (ustack-run's supervisor)", cs->act_for);
-	counter_add(c, &n, max, "ctl", "sup_refused", "socket calls the supervisor could not serve (no ptrace access: EPERM)", cs->sup_refused);
+	counter_add(c, &n, max, "ctl", "sup_refused", "socket calls the supervisor could not serve (EPERM: no ptrace access; EAFNOSUPPORT: 32-bit)", cs->sup_refused);
 	counter_add(c, &n, max, "ctl", "bad_request", "requests refused: invalid", cs->bad_request);
 	counter_add(c, &n, max, "ctl", "send_fail", "clients dropped: reply not taken", cs->send_fail);
 	counter_add(c, &n, max, "capture", "frames", "frames written to the capture",

@@ -507,11 +507,12 @@ int ust_act_for(pid_t pid)
 	return rc;
 }
 
-/* ust_sup_refused() - tell the daemon the supervisor could not serve @n
- * calls of the process this thread acts for (USTACK_MSG_SUP_REFUSED) */
-void ust_sup_refused(int n)
+/* ust_sup_refused() - tell the daemon the supervisor could not serve a
+ * call of the process this thread acts for, which failed with @err
+ * (USTACK_MSG_SUP_REFUSED) */
+void ust_sup_refused(int err)
 {
-	struct ustack_int v = { n };
+	struct ustack_int v = { err };
 
 	ctl_call(USTACK_MSG_SUP_REFUSED, &v, sizeof(v), -1, NULL, 0, NULL);
 }

@@ -62,7 +62,7 @@ int ust_trap_install(void);
 void ust_supervise(int listener) __attribute__((noreturn));
 void ust_ctl_path_set(const char *path);
 int ust_act_for(pid_t pid);
-void ust_sup_refused(int n);
+void ust_sup_refused(int err);
 
 /* What the descriptor table knows about an fd (fdtab.c) */
 #define UST_NOT_OURS 1u

@@ -57,11 +57,14 @@
  * descriptors need ptrace access (same user and dumpable, or
  * CAP_SYS_PTRACE). A call the supervisor cannot serve for that reason
  * fails with EPERM and is told to the daemon, which counts it
- * (ctl.sup_refused) and logs it; it never goes to the kernel's stack.
+ * (ctl.sup_refused) and logs it; it never goes to the kernel's stack. A
+ * 32-bit socket() of AF_INET or AF_INET6 (int 0x80) is refused the same
+ * way, with EAFNOSUPPORT: ustack serves the 64-bit calls.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
 #include <stddef.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -81,6 +84,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "trapbpf.h"
 #include "ustack.h"
 #include "ustack_proto.h"
 
@@ -893,6 +897,26 @@ static bool stream_data(const struct call *c)
 	       !(c->k & (UST_FRESH | UST_LISTENING | UST_INQ | UST_SMALLBUF));
 }
 
+/*
+ * A 32-bit call (int 0x80) of a socket of ustack's families: ustack serves
+ * the 64-bit system calls only, so it is refused as by a kernel without
+ * the family (EAFNOSUPPORT), told to the daemon, never the kernel's.
+ * socketcall(SYS_SOCKET) has its family in memory: another family goes on.
+ */
+static long i386_call(struct call *c)
+{
+	uint32_t args[3];
+
+	if (c->n.data.nr == UST_I386_SOCKETCALL &&
+	    (peek(c, c->n.data.args[1], args, sizeof(args)) ||
+	     (args[0] != AF_INET && args[0] != AF_INET6))) {
+		pass(c);
+		return ANSWERED;
+	}
+	ust_sup_refused(EAFNOSUPPORT);
+	return -EAFNOSUPPORT;
+}
+
 /* Serve notification @c. Return: ANSWERED, or the call's result */
 static long dispatch(struct call *c)
 {
@@ -904,6 +928,8 @@ static long dispatch(struct call *c)
 	c->tgid = call_tgid(c);
 	if (c->tgid > 0)
 		ust_act_for(c->tgid);
+	if (c->n.data.arch == AUDIT_ARCH_I386)
+		return i386_call(c);
 	if (nr == SYS_socket) {
 		int fd = ustack_socket((int)a[0], (int)a[1], (int)a[2]);
 
@@ -919,7 +945,7 @@ static long dispatch(struct call *c)
 	}
 	rc = call_fd(c);
 	if (rc == -EPERM || rc == -EACCES) {
-		ust_sup_refused(1);     /* counted and logged by the daemon */
+		ust_sup_refused(EPERM);  /* counted and logged by the daemon */
 		return -EPERM;
 	}
 	if (rc)

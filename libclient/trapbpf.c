@@ -34,7 +34,7 @@ static const int trapped[] = {
 /* ---- the filter: a little assembler with forward labels ---- */
 
 enum label { L_NEXT, L_SOCK, L_RANGE, L_RANGE_HI, L_MAGIC, L_TRAP, L_ALLOW,
-	     L_COUNT };
+	     L_I386, L_SOCK32, L_TRAP32, L_COUNT };
 
 struct bpf {
 	struct sock_filter f[UST_TRAP_FILTER_MAX];
@@ -127,7 +127,8 @@ static int build(struct sock_filter *f, uint64_t lo, uint64_t hi,
 
 	memset(b, 0, sizeof(*b));
 	LD(b, offsetof(struct seccomp_data, arch));
-	JMP(b, BPF_JEQ, AUDIT_ARCH_X86_64, L_NEXT, L_ALLOW);
+	JMP(b, BPF_JEQ, AUDIT_ARCH_X86_64, L_NEXT,
+	    action == SECCOMP_RET_USER_NOTIF ? L_I386 : L_ALLOW);
 	LD(b, offsetof(struct seccomp_data, nr));
 	JMP(b, BPF_JEQ, SYS_socket, L_SOCK, L_NEXT);
 	for (unsigned i = 0; i < NTRAPPED; i++)
@@ -145,6 +146,22 @@ static int build(struct sock_filter *f, uint64_t lo, uint64_t hi,
 	LD(b, ARG_HI(5));
 	JMP(b, BPF_JEQ, (uint32_t)(UST_MAGIC >> 32), L_ALLOW, L_TRAP);
 	here(b, L_TRAP);
+	RET(b, action);
+	/* the supervisor's: a 32-bit socket() of AF_INET or AF_INET6, and
+	 * socketcall(SYS_SOCKET) whose family is in memory, are notified
+	 * (refused: ustack serves 64-bit calls only) */
+	here(b, L_I386);
+	JMP(b, BPF_JEQ, AUDIT_ARCH_I386, L_NEXT, L_ALLOW);
+	LD(b, offsetof(struct seccomp_data, nr));
+	JMP(b, BPF_JEQ, UST_I386_SOCKETCALL, L_NEXT, L_SOCK32);
+	LD(b, ARG_LO(0));
+	JMP(b, BPF_JEQ, 1 /* SYS_SOCKET */, L_TRAP32, L_ALLOW);
+	here(b, L_SOCK32);
+	JMP(b, BPF_JEQ, UST_I386_SOCKET, L_NEXT, L_ALLOW);
+	LD(b, ARG_LO(0));
+	JMP(b, BPF_JEQ, AF_INET, L_TRAP32, L_NEXT);
+	JMP(b, BPF_JEQ, AF_INET6, L_TRAP32, L_ALLOW);
+	here(b, L_TRAP32);
 	RET(b, action);
 	here(b, L_ALLOW);
 	RET(b, SECCOMP_RET_ALLOW);
@@ -179,7 +196,9 @@ int ust_trap_filter(struct sock_filter *f, uint64_t lo, uint64_t hi)
  *
  * SECCOMP_RET_USER_NOTIF for the same calls as ust_trap_filter(), made
  * from anywhere: what the shim does not see goes to the supervisor.
- * The x86-64 system calls only: a 32-bit call (int 0x80) passes.
+ * Of the 32-bit calls (int 0x80), socket() of AF_INET or AF_INET6 and
+ * socketcall(SYS_SOCKET) are notified too (the supervisor refuses the
+ * first and looks at the second's family); the rest pass.
  *
  * Return: the number of instructions, or -1
  */

@@ -13,6 +13,10 @@
 
 #define UST_TRAP_FILTER_MAX 64
 
+/* i386 system call numbers the supervisor's filter looks at */
+#define UST_I386_SOCKETCALL 102
+#define UST_I386_SOCKET 359
+
 int ust_trap_filter(struct sock_filter *f, uint64_t lo, uint64_t hi);
 int ust_notify_filter(struct sock_filter *f);
 int ust_aslr_off(void);

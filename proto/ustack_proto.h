@@ -92,9 +92,10 @@ enum ustack_msg_type {
 	 * none. -EPERM unless the sender is root or the process's real uid;
 	 * -ESRCH without such a process */
 	USTACK_MSG_ACT_FOR = 17,
-	/* the supervisor could not serve @value calls of the process it acts
-	 * for (no ptrace access to it: they failed with EPERM): counted as
-	 * ctl.sup_refused and logged. Body: ustack_int. Reply: none */
+	/* the supervisor could not serve a call of the process it acts for,
+	 * which failed with errno @value (EPERM: no ptrace access to it;
+	 * EAFNOSUPPORT: a 32-bit socket call): counted as ctl.sup_refused
+	 * and logged. Body: ustack_int. Reply: none */
 	USTACK_MSG_SUP_REFUSED = 18,
 	USTACK_MSG_TYPE_MAX
 };

@@ -312,13 +312,15 @@ static int sup_refused(struct ctl_client *cl, const struct ustack_msg_hdr *h)
 	if (h->len - sizeof(*h) != sizeof(v))
 		return -EINVAL;
 	memcpy(&v, cl->ctl->buf + sizeof(*h), sizeof(v));
-	if (v.value <= 0)
+	if (v.value <= 0 || v.value > 4095)
 		return -EINVAL;
-	cl->ctl->st.sup_refused += (uint64_t)v.value;
-	log_warn("ctl: pid %d: ustack-run's supervisor (pid %d) could not "
-		 "serve %d socket call(s): no ptrace access to the process "
-		 "(EPERM)", (int)(cl->act_pid ? cl->act_pid : cl->cred.pid),
-		 (int)cl->cred.pid, (int)v.value);
+	cl->ctl->st.sup_refused++;
+	log_warn("ctl: pid %d: a socket call that ustack-run's supervisor "
+		 "(pid %d) could not serve failed with %s%s",
+		 (int)(cl->act_pid ? cl->act_pid : cl->cred.pid),
+		 (int)cl->cred.pid, strerror(v.value),
+		 v.value == EPERM ? " (no ptrace access to the process)" :
+		 v.value == EAFNOSUPPORT ? " (a 32-bit call)" : "");
 	return 0;
 }
 

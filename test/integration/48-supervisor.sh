@@ -11,7 +11,8 @@
 # - a blocking accept() interrupted by a signal: EINTR without SA_RESTART,
 #   restarted with it, as on Linux;
 # - USTACK_SUPERVISE=0: the program's own calls go to the kernel, as before;
-# - a process the supervisor has no ptrace access to: EPERM, counted.
+# - a process the supervisor has no ptrace access to: EPERM, counted;
+# - a 32-bit socket() (int 0x80): EAFNOSUPPORT, counted.
 source "$(dirname "$0")/lib.sh"
 need_root "48-supervisor"
 
@@ -332,6 +333,31 @@ out=$(in_ns setpriv --reuid 65534 --regid 65534 --clear-groups env ST_NODUMP=1 \
 refused=$("$B/ustackctl" --socket "$SOCK" stats | grep -o "sup_refused[ =:]*[0-9]*")
 check "not dumpable, run as nobody: connect() fails with EPERM, counted ($out; $refused)" \
 	test "$out" = "cli: Operation not permitted" -a "${refused##*[ =:]}" = 1
+
+# --- 5. a 32-bit socket() (int 0x80) --------------------------------------
+cat >"$TMP/i386.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+int main(void)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r)
+			 : "a"(359L), "b"((long)AF_INET), "c"((long)SOCK_STREAM), "d"(0L)
+			 : "memory");
+	printf("%s\n", r < 0 ? strerror((int)-r) : "a socket");
+	return 0;
+}
+EOF
+if ${CC:-cc} -static -O -o "$TMP/i386" "$TMP/i386.c" 2>"$TMP/i386.err"; then
+	out=$(ur "$TMP/i386" 2>&1)
+	refused=$("$B/ustackctl" --socket "$SOCK" stats | grep -o "sup_refused[ =:]*[0-9]*")
+	check "a 32-bit socket(AF_INET) under ustack-run: EAFNOSUPPORT, counted, never the kernel's ($out; $refused)" \
+		test "$out" = "Address family not supported by protocol" -a "${refused##*[ =:]}" = 2
+else
+	fail "cc builds the int 0x80 program: $(head -n1 "$TMP/i386.err")"
+fi
 
 stop_ustackd "$DPID"
 check "ustackd exits 0" test $? -eq 0
