@@ -51,7 +51,9 @@
  * not block, and if so answers ERESTARTSYS, which the kernel turns into
  * a restart (SA_RESTART) or EINTR when it delivers the signal, as Linux
  * does for a socket wait; a notification no longer valid (the thread was
- * killed) ends the wait.
+ * killed) ends the wait. A blocking connect waits in the daemon's reply
+ * (libustack's stream_connect_wait()), so a handled signal is delivered
+ * when the handshake has ended, not before (a fatal one at once).
  *
  * What a process may do to another: reading its memory and taking its
  * descriptors need ptrace access (same user and dumpable, or
