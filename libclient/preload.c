@@ -96,8 +96,7 @@ static void sig_init(void)
 
 /*
  * Loaded: libustack's own socket calls take the marked system calls, and
- * libc's internal ones are trapped (trap.c), unless USTACK_TRAP=0 or
- * ustack-run's supervisor serves them (USTACK_SUPERVISED=1).
+ * unless USTACK_TRAP=0 libc's internal ones are trapped (trap.c).
  */
 __attribute__((constructor)) static void preload_init(void)
 {
@@ -110,11 +109,6 @@ __attribute__((constructor)) static void preload_init(void)
 	 * unmarked call of ours would be served a second time */
 	ust_use_raw();
 	if (t && !strcmp(t, "0"))
-		return;
-	/* under ustack-run's supervisor libc's own calls reach it: no trap,
-	 * whose filter could kill a shimless child (trap.c) */
-	t = getenv("USTACK_SUPERVISED");
-	if (t && !strcmp(t, "1"))
 		return;
 	ust_trap_install();
 }

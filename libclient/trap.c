@@ -42,12 +42,6 @@
  * installed (ustack-run says so on standard error), and libc's internal
  * calls (name lookups) go to the kernel.
  *
- * Under ustack-run's supervisor (supervise.c; USTACK_SUPERVISED=1) the
- * trap is not installed at all: the supervisor serves libc's internal
- * calls too, a little slower (a round trip through another process per
- * call, a name lookup makes about ten), and with no filter of this kind
- * no child can ever be killed by it.
- *
  * The filter needs PR_SET_NO_NEW_PRIVS unless the process may administer
  * the system (CAP_SYS_ADMIN): it is set only when the filter cannot be
  * installed without it, so that root's children may still run setuid

@@ -436,12 +436,8 @@ int main(int argc, char **argv)
 	}
 	setenv("LD_PRELOAD", ld, 1);
 	old = getenv("USTACK_SUPERVISE");
-	if ((old && !strcmp(old, "0")) || supervisor_start(path)) {
-		unsetenv("USTACK_SUPERVISED");
+	if ((old && !strcmp(old, "0")) || supervisor_start(path))
 		note_trap();    /* without the supervisor, say what is left */
-	} else {
-		setenv("USTACK_SUPERVISED", "1", 1);    /* the shim: no trap */
-	}
 	exec_without_caps(&argv[i]);
 	execvp(argv[i], &argv[i]);
 	rc = errno;
