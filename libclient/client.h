@@ -117,6 +117,9 @@ int ust_addr_list(struct ustack_addr *out, unsigned cap, unsigned *n);
 void ust_rtnl_sent(int fd, const struct msghdr *msg);
 bool ust_rtnl_recv(int fd, struct msghdr *msg, int flags, ssize_t *n);
 void ust_rtnl_forget(int fd);
+void ust_rtnl_by_identity(void);
+bool ust_rtnl_open(int fd);
+bool ust_rtnl_request(const void *h, size_t len);
 bool ust_ifaddr_ioctl(unsigned long req, void *arg, int *rc);
 
 /* Name lookups (names.c) */

@@ -307,6 +307,24 @@ static struct dump dumps[DUMPS] = {
 };
 static pthread_mutex_t dumps_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic unsigned dumps_open;
+/*
+ * The supervisor (supervise.c) works on a fresh copy of the program's
+ * descriptor for each call: its dumps are known by the socket's identity
+ * alone, and a full table gives way to a new request (a program that
+ * closed its socket before the end leaves its entry behind).
+ */
+static bool by_identity;
+
+void ust_rtnl_by_identity(void)
+{
+	by_identity = true;
+}
+
+/* Is @d the dump of @fd, whose identity is @id? */
+static bool dump_of(const struct dump *d, int fd, uint32_t id)
+{
+	return d->fd >= 0 && (by_identity ? d->id == id : d->fd == fd);
+}
 
 static void dump_free(struct dump *d)
 {
@@ -346,6 +364,7 @@ void ust_rtnl_sent(int fd, const struct msghdr *msg)
 	const struct sockaddr_nl *to = msg->msg_name;
 	struct dump *d = NULL;
 	int saved = errno;
+	uint32_t id;
 
 	if (!msg->msg_iovlen || msg->msg_iov[0].iov_len < NLMSG_LENGTH(1))
 		return;
@@ -364,18 +383,23 @@ void ust_rtnl_sent(int fd, const struct msghdr *msg)
 	if ((g.rtgen_family != AF_UNSPEC && g.rtgen_family != AF_INET &&
 	     g.rtgen_family != AF_INET6) || !is_rtnl(fd))
 		goto out;
+	id = ust_identity(fd);
 	pthread_mutex_lock(&dumps_lock);
 	for (int i = 0; i < DUMPS; i++)
-		if (dumps[i].fd >= 0 &&
-		    (dumps[i].fd == fd ||       /* a new request ends it */
+		if (dump_of(&dumps[i], fd, id) ||  /* a new request ends it */
+		    (!by_identity && dumps[i].fd >= 0 &&
 		     dumps[i].id != ust_identity(dumps[i].fd)))
 			dump_free(&dumps[i]);
 	for (int i = 0; i < DUMPS && !d; i++)
 		if (dumps[i].fd < 0)
 			d = &dumps[i];
+	if (!d && by_identity) {
+		d = &dumps[h.nlmsg_seq % DUMPS];
+		dump_free(d);
+	}
 	if (d) {
 		d->fd = fd;
-		d->id = ust_identity(fd);
+		d->id = id;
 		d->seq = h.nlmsg_seq;
 		d->family = g.rtgen_family;
 		atomic_fetch_add(&dumps_open, 1);
@@ -391,13 +415,51 @@ out:
  */
 void ust_rtnl_forget(int fd)
 {
-	if (!atomic_load_explicit(&dumps_open, memory_order_relaxed))
+	if (by_identity ||
+	    !atomic_load_explicit(&dumps_open, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&dumps_lock);
 	for (int i = 0; i < DUMPS; i++)
 		if (dumps[i].fd == fd)
 			dump_free(&dumps[i]);
 	pthread_mutex_unlock(&dumps_lock);
+}
+
+/**
+ * ust_rtnl_open() - is an address dump answered on @fd (its identity)?
+ * @fd: the descriptor
+ *
+ * For the supervisor, which serves the receives of those only.
+ */
+bool ust_rtnl_open(int fd)
+{
+	uint32_t id;
+	bool open = false;
+
+	if (!atomic_load_explicit(&dumps_open, memory_order_relaxed))
+		return false;
+	id = ust_identity(fd);
+	pthread_mutex_lock(&dumps_lock);
+	for (int i = 0; i < DUMPS && !open; i++)
+		open = dump_of(&dumps[i], fd, id);
+	pthread_mutex_unlock(&dumps_lock);
+	return open;
+}
+
+/**
+ * ust_rtnl_request() - is @h (a message's first bytes, @len of them) an
+ * address dump request, which ust_rtnl_sent() would remember?
+ */
+bool ust_rtnl_request(const void *h, size_t len)
+{
+	struct nlmsghdr nh;
+
+	if (len < sizeof(nh))
+		return false;
+	memcpy(&nh, h, sizeof(nh));
+	return nh.nlmsg_type == RTM_GETADDR &&
+	       (nh.nlmsg_flags & (NLM_F_REQUEST | NLM_F_DUMP)) ==
+		       (NLM_F_REQUEST | NLM_F_DUMP);
 }
 
 /* Our messages for dump @d, its kernel part's header @kh (its port id) */
@@ -518,17 +580,19 @@ bool ust_rtnl_recv(int fd, struct msghdr *msg, int flags, ssize_t *n)
 {
 	static __thread uint8_t *kbuf;
 	struct dump *d = NULL;
+	uint32_t id;
 	bool last;
 	ssize_t k;
 	size_t part;
 
 	if (!atomic_load_explicit(&dumps_open, memory_order_relaxed))
 		return false;
+	id = ust_identity(fd);
 	pthread_mutex_lock(&dumps_lock);
 	for (int i = 0; i < DUMPS && !d; i++)
-		if (dumps[i].fd == fd)
+		if (dump_of(&dumps[i], fd, id))
 			d = &dumps[i];
-	if (d && d->id != ust_identity(fd)) {
+	if (d && d->id != id) {
 		dump_free(d);   /* the number names something else now */
 		d = NULL;
 	}

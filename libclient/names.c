@@ -15,7 +15,8 @@
  * kept. The order of the results (RFC 6724, glibc's rfc3484_sort) is
  * ustack's already: glibc learns each destination's source address by
  * connect() and getsockname() on a UDP socket it opens itself, and the
- * seccomp trap (trap.c) makes those sockets ustack's, so unreachable
+ * seccomp trap (trap.c) or ustack-run's supervisor (supervise.c) makes
+ * those sockets ustack's, so unreachable
  * destinations sort last (Rule 1) and the scopes, labels and precedences
  * are those of ustack's source addresses. What glibc still reads from the
  * kernel is each source address's flags (deprecated, temporary), which

@@ -67,6 +67,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/audit.h>
+#include <linux/netlink.h>
 #include <stddef.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -919,6 +920,57 @@ static long i386_call(struct call *c)
 	return -EAFNOSUPPORT;
 }
 
+/*
+ * A call on a descriptor that is not ustack's goes on to the kernel,
+ * except on a NETLINK_ROUTE socket: an address dump request is sent from
+ * here, and its answer received here, so that the program reads ustack's
+ * addresses (ifaddr.c, as the shim does in the process: Go's
+ * net.InterfaceAddrs(), a static program's getifaddrs()).
+ */
+static long foreign(struct call *c)
+{
+	const uint64_t *a = (const uint64_t *)c->n.data.args;
+	int nr = c->n.data.nr, dom = 0, proto = 0;
+	socklen_t l = sizeof(int);
+	uint8_t head[NLMSG_HDRLEN];
+	struct msghdr h;
+	struct iovec iov;
+
+	if ((nr != SYS_sendto && nr != SYS_sendmsg && nr != SYS_recvfrom &&
+	     nr != SYS_recvmsg) ||
+	    getsockopt(c->fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) ||
+	    dom != AF_NETLINK ||
+	    getsockopt(c->fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) ||
+	    proto != NETLINK_ROUTE)
+		goto pass;
+	switch (nr) {
+	case SYS_sendto:
+		if (a[2] < NLMSG_HDRLEN || peek(c, a[1], head, NLMSG_HDRLEN) ||
+		    !ust_rtnl_request(head, NLMSG_HDRLEN))
+			goto pass;
+		return do_sendto(c, a);
+	case SYS_sendmsg:
+		if (peek(c, a[1], &h, sizeof(h)) || h.msg_iovlen < 1 ||
+		    peek(c, (uintptr_t)h.msg_iov, &iov, sizeof(iov)) ||
+		    iov.iov_len < NLMSG_HDRLEN ||
+		    peek(c, (uintptr_t)iov.iov_base, head, NLMSG_HDRLEN) ||
+		    !ust_rtnl_request(head, NLMSG_HDRLEN))
+			goto pass;
+		return do_sendmsg(c, a[1], (int)a[2]);
+	case SYS_recvfrom:
+		if (!ust_rtnl_open(c->fd))
+			goto pass;
+		return do_recvfrom(c, a);
+	case SYS_recvmsg:
+		if (!ust_rtnl_open(c->fd))
+			goto pass;
+		return do_recvmsg(c, a[1], (int)a[2]);
+	}
+pass:
+	pass(c);
+	return ANSWERED;
+}
+
 /* Serve notification @c. Return: ANSWERED, or the call's result */
 static long dispatch(struct call *c)
 {
@@ -952,10 +1004,8 @@ static long dispatch(struct call *c)
 	}
 	if (rc)
 		return rc == -ESRCH ? ANSWERED : rc;
-	if (!c->k) {
-		pass(c);
-		return ANSWERED;
-	}
+	if (!c->k)
+		return foreign(c);
 	id0 = c->id;
 	switch (nr) {
 	case SYS_connect: {
@@ -1125,6 +1175,7 @@ void ust_supervise(int listener)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);    /* a send on a closed channel */
 	ust_init();
+	ust_rtnl_by_identity();
 	sup_listener = listener;
 	atomic_store(&sup_idle, 0);
 	worker_start();

@@ -36,10 +36,11 @@ cat >"$TMP/st.c" <<'EOF'
  * "ping", print our address and the echo, hold the connection ARG4 ms),
  * usrv (answer one datagram), ucli (send one, print the answer and the
  * source), sig (a blocking accept with a SIGALRM at 1 s; ARG4 "restart"
- * sets SA_RESTART). ST_NODUMP=1: not dumpable first (no ptrace access
+ * sets SA_RESTART); st ifaddrs: getifaddrs()'s IPv4 addresses. ST_NODUMP=1: not dumpable first (no ptrace access
  * for a supervisor without CAP_SYS_PTRACE) */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,17 @@ int main(int argc, char **argv)
 	int udp = argv[1][0] == 'u', one = 1, s, c;
 	ssize_t n;
 
+	if (argc == 2 && !strcmp(argv[1], "ifaddrs")) {
+		struct ifaddrs *ifa, *i;
+
+		if (getifaddrs(&ifa))
+			return 1;
+		for (i = ifa; i; i = i->ifa_next)
+			if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+				printf("%s %s\n", i->ifa_name,
+				       inet_ntoa(((struct sockaddr_in *)i->ifa_addr)->sin_addr));
+		return 0;
+	}
 	if (argc < 4)
 		return 2;
 	if (getenv("ST_NODUMP"))
@@ -139,7 +151,8 @@ int main(int argc, char **argv)
 EOF
 cat >"$TMP/gohttp.go" <<'EOF'
 // gohttp serve ADDR:PORT | gohttp URL | gohttp udp-serve ADDR:PORT |
-// gohttp udp ADDR:PORT (one datagram, the answer and our address)
+// gohttp udp ADDR:PORT (one datagram, the answer and our address) |
+// gohttp addrs (net.InterfaceAddrs())
 package main
 
 import (
@@ -182,6 +195,11 @@ func udp() {
 func main() {
 	if os.Args[1] == "udp" || os.Args[1] == "udp-serve" {
 		udp()
+		return
+	}
+	if os.Args[1] == "addrs" {
+		addrs, err := net.InterfaceAddrs()
+		fmt.Println(addrs, err)
 		return
 	}
 	if len(os.Args) > 2 && os.Args[1] == "serve" {
@@ -252,6 +270,15 @@ out=$(ur "$TMP/gohttp" http://go.ustack.test:8081/ 2>&1)
 asked=$(grep -a "query\[A\] go.ustack.test" "$TMP/dnsmasq.log" | head -n1)
 check "the Go client by name: its resolver's UDP is ustack's ($out; $asked)" \
 	test "${out%%:*}" = "hello $US" -a "${asked##* from }" = "$US"
+# the addresses a Go program and a static one list (netlink dumps through
+# the supervisor) are ustack's
+out=$(ur "$TMP/gohttp" addrs 2>&1)
+check "Go's net.InterfaceAddrs() under ustack-run lists ustack's address ($out)" \
+	grep -q " $US/24 " <<<"$out"
+out=$(ur "$TMP/st" ifaddrs 2>&1 | tr '\n' ' ')
+check "a static program's getifaddrs() under ustack-run: ustack's address ($out)" \
+	grep -q "ustk0 $US " <<<"$out"
+
 # UDP: Go's ReadFrom/WriteTo (recvfrom, sendto) on a dual-stack socket,
 # and Dial/Write/Read (a connected socket: a plain channel)
 ip netns exec "$NS" timeout -k 5 30 "$RUN" --socket "$SOCK" "$TMP/gohttp" udp-serve :9000 >"$TMP/gou.log" 2>&1 &
