@@ -17,7 +17,7 @@ packages=(
 	lighttpd haproxy rsync openssl
 	radvd
 	# Go and static programs under ustack-run's supervisor (48-supervisor.sh)
-	golang-go
+	golang-go caddy
 	# make bench's plot (tools/bench/run.sh)
 	gnuplot-nox
 )

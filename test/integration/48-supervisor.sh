@@ -4,7 +4,8 @@
 # - a Go program (Go's runtime makes its own system calls): an HTTP server
 #   on ustack that the kernel's curl reaches, and an HTTP client on ustack
 #   that fetches from a Go server on the kernel, also by name (Go's own
-#   resolver over a connected UDP socket: a plain channel);
+#   resolver over a connected UDP socket: a plain channel); Debian's caddy
+#   as a file server and as a reverse proxy to the kernel's side;
 # - a statically linked C client and server (no loader, no shim): TCP both
 #   ways, UDP sendto/recvfrom both ways, their connection in netstat under
 #   their own name;
@@ -296,6 +297,39 @@ check "a Go UDP client under ustack-run, answered by the kernel's ($out; $(tail 
 out=$(USTACK_SUPERVISE=0 ur "$TMP/gohttp" http://$KERNEL:8081/ 2>&1)
 check "USTACK_SUPERVISE=0: the Go client's socket is the kernel's: $out" \
 	grep -q "^hello $KERNEL:" <<<"$out"
+
+# caddy, a stock Go server from Debian (dynamically linked with cgo: the
+# shim is loaded, Go's own calls go to the supervisor), both roles: a file
+# server for the kernel's curl, and a reverse proxy to a kernel backend
+if ! command -v caddy >/dev/null; then
+	fail "caddy is installed (make deps)"
+else
+	mkdir -p "$TMP/www" "$TMP/caddy-home"
+	echo "caddy on ustack" >"$TMP/www/index.html"
+	(cd "$TMP/www" && exec ip netns exec "$NS" timeout -k 5 60 python3 -m http.server 8000 --bind $KERNEL) >/dev/null 2>&1 &
+	PIDS+=($!)
+	ip netns exec "$NS" timeout -k 5 60 env HOME="$TMP/caddy-home" "$RUN" --socket "$SOCK" \
+		caddy file-server --listen $US:8090 --root "$TMP/www" >"$TMP/caddy1.log" 2>&1 &
+	caddy1=$!
+	PIDS+=($caddy1)
+	ip netns exec "$NS" timeout -k 5 60 env HOME="$TMP/caddy-home" "$RUN" --socket "$SOCK" \
+		caddy reverse-proxy --from :8091 --to $KERNEL:8000 >"$TMP/caddy2.log" 2>&1 &
+	caddy2=$!
+	PIDS+=($caddy2)
+	backend() { ip netns exec "$NS" ss -Htln "sport = :8000" | grep -q .; }
+	wait_for 15 backend
+	wait_for 15 ustack_bound "$SOCK" 8090
+	wait_for 15 ustack_bound "$SOCK" 8091
+	out=$(in_ns curl -sS --max-time 10 http://$US:8090/ 2>&1)
+	check "caddy file-server under ustack-run serves the kernel's curl ($out)" \
+		test "$out" = "caddy on ustack"
+	out=$(in_ns curl -sS --max-time 10 -w " %{http_code}" http://$US:8091/ 2>&1)
+	check "caddy reverse-proxy under ustack-run reaches the kernel's backend ($out$(grep -m1 -o '"error":"[^"]*' "$TMP/caddy2.log"))" \
+		test "$out" = "caddy on ustack
+ 200"
+	kill -TERM $caddy1 $caddy2 2>/dev/null
+	wait $caddy1 $caddy2 2>/dev/null
+fi
 
 # --- 2. static C ------------------------------------------------------------
 # started LOG CMD...: a server in the namespace, its pid in BG, once it has
