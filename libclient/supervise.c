@@ -438,8 +438,9 @@ static int addr_out(const struct call *c, uint64_t addr, uint64_t lenp,
 {
 	int rc;
 
-	if (!addr || !lenp)
+	if (!lenp)
 		return 0;
+	/* a null address with room is EFAULT, with none fine (poke) */
 	rc = poke(c, addr, ss, out < in ? out : in);
 	return rc ? rc : poke(c, lenp, &out, sizeof(out));
 }
@@ -489,6 +490,8 @@ static long do_getname(struct call *c, const uint64_t *a, bool peer)
 	int err;
 	int r;
 
+	if (!a[2])
+		return -EFAULT;         /* as move_addr_to_user() */
 	in = len_in(c, a[2], &err);
 	if (err)
 		return err;
