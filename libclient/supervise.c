@@ -377,9 +377,10 @@ static bool signal_pending(const struct call *c)
 /*
  * Before a receive or an accept, which may block for ever: wait until
  * @events on our copy, in slices (a send waits at most until the daemon
- * drains the channel, and is made at once). Return: 0 (go on: ready, or a non-blocking call), -EAGAIN
- * (SO_RCVTIMEO ran out), -ERESTARTSYS (a signal to deliver), or -ESRCH
- * (the call is gone)
+ * drains the channel, and is made at once). Return: 0 (go on: ready, or
+ * a non-blocking call), -EAGAIN (SO_RCVTIMEO ran out), -ERESTARTSYS (a
+ * signal to deliver; -EINTR with a timeout, as sock_intr_errno()), or
+ * -ESRCH (the call is gone)
  */
 static int wait_ready(const struct call *c, short events, int flags,
 		      int rcvtimeo_name)
@@ -408,7 +409,7 @@ static int wait_ready(const struct call *c, short events, int flags,
 		if (!call_valid(c))
 			return -ESRCH;
 		if (signal_pending(c))
-			return -ERESTARTSYS;
+			return left >= 0 ? -EINTR : -ERESTARTSYS;
 		if (left >= 0 && (left -= slice) <= 0)
 			return -EAGAIN;
 	}
@@ -479,6 +480,7 @@ static long do_accept(struct call *c, const uint64_t *a, int flags)
 		ustack_close(nfd);
 		return rc;
 	}
+	kind_keep(ust_identity(nfd), ust_kind_known(nfd));
 	rc = answer_fd(c, nfd, flags & SOCK_CLOEXEC, -1, true);
 	return rc && rc != -ENOENT ? rc : ANSWERED;
 }
@@ -682,7 +684,15 @@ static int msg_out(const struct call *c, uint64_t addr, struct msg *m,
 		return rc;
 	m->prog.msg_controllen = m->ctl ? m->h.msg_controllen : 0;
 	m->prog.msg_flags = m->h.msg_flags;
-	return poke(c, addr, &m->prog, sizeof(m->prog));
+	/* the three fields the kernel writes, and nothing else */
+	if ((rc = poke(c, addr + offsetof(struct msghdr, msg_namelen),
+		       &m->prog.msg_namelen, sizeof(m->prog.msg_namelen))) ||
+	    (rc = poke(c, addr + offsetof(struct msghdr, msg_controllen),
+		       &m->prog.msg_controllen,
+		       sizeof(m->prog.msg_controllen))))
+		return rc;
+	return poke(c, addr + offsetof(struct msghdr, msg_flags),
+		    &m->prog.msg_flags, sizeof(m->prog.msg_flags));
 }
 
 static long do_sendmsg(struct call *c, uint64_t addr, int flags)
@@ -702,7 +712,8 @@ static long do_recvmsg(struct call *c, uint64_t addr, int flags)
 	long r;
 	int rc = msg_in(c, addr, &m, true);
 
-	if (!rc)
+	/* the error queue is read without waiting, as on Linux */
+	if (!rc && !(flags & MSG_ERRQUEUE))
 		rc = wait_ready(c, POLLIN, flags, SO_RCVTIMEO);
 	if (rc) {
 		msg_free(&m);
@@ -772,6 +783,10 @@ static long do_recvfrom(struct call *c, const uint64_t *a)
 	return r;
 }
 
+static bool plain_rx(const struct call *c, int flags);
+static long plain_recvmsg(struct call *c, uint64_t addr, int flags,
+			  bool may_pass);
+
 /* sendmmsg and recvmmsg: one message at a time, as the kernel's loop */
 static long do_mmsg(struct call *c, const uint64_t *a, bool recv)
 {
@@ -785,8 +800,12 @@ static long do_mmsg(struct call *c, const uint64_t *a, bool recv)
 		unsigned len;
 		long r;
 
-		r = recv ? do_recvmsg(c, at, flags & ~MSG_WAITFORONE)
-			 : do_sendmsg(c, at, flags);
+		if (!recv)
+			r = do_sendmsg(c, at, flags);
+		else if (plain_rx(c, flags))
+			r = plain_recvmsg(c, at, flags & ~MSG_WAITFORONE, false);
+		else
+			r = do_recvmsg(c, at, flags & ~MSG_WAITFORONE);
 		if (r < 0)
 			return done ? done : r;
 		len = (unsigned)r;
@@ -876,7 +895,17 @@ static bool plain(const struct call *c, int flags)
 	return (c->k & UST_PLAIN) && !(flags & ~PLAIN_FLAGS);
 }
 
-static long plain_recvmsg(struct call *c, uint64_t addr, int flags)
+/* A receive on a plain channel (not of the error queue, which is the
+ * daemon's): the payload comes from the channel whatever the flags */
+static bool plain_rx(const struct call *c, int flags)
+{
+	return (c->k & UST_PLAIN) && !(flags & MSG_ERRQUEUE);
+}
+
+/* One message received from a plain channel into the msghdr at @addr;
+ * @may_pass: the call may go on to the kernel if the channel serves it */
+static long plain_recvmsg(struct call *c, uint64_t addr, int flags,
+			  bool may_pass)
 {
 	struct msg m;
 	long r;
@@ -886,7 +915,8 @@ static long plain_recvmsg(struct call *c, uint64_t addr, int flags)
 		msg_free(&m);
 		return rc;
 	}
-	if (!m.prog.msg_name && !m.prog.msg_controllen) {
+	if (may_pass && !m.prog.msg_name && !m.prog.msg_controllen &&
+	    plain(c, flags)) {
 		msg_free(&m);
 		pass(c);
 		return ANSWERED;
@@ -1010,6 +1040,10 @@ static long dispatch(struct call *c)
 	if (!c->k)
 		return foreign(c);
 	id0 = c->id;
+	/* a send through libustack to a plain channel goes as a SENDTO
+	 * request: never down the channel, which takes no header */
+	if (c->k & UST_PLAIN)
+		ust_dgram_fast_forget();
 	switch (nr) {
 	case SYS_connect: {
 		struct sockaddr_storage ss;
@@ -1062,13 +1096,11 @@ static long dispatch(struct call *c)
 	case SYS_sendto:
 		if ((stream_data(c) || plain(c, (int)a[3])) && !a[4])
 			break;
-		if (c->k & UST_PLAIN)
-			ust_dgram_fast_forget();   /* it takes no header */
 		return do_sendto(c, a);
 	case SYS_recvfrom:
 		if ((stream_data(c) || plain(c, (int)a[3])) && !a[4])
 			break;
-		if (plain(c, (int)a[3]))
+		if (plain_rx(c, (int)a[3]))
 			return plain_recv(c, a[1], (size_t)a[2], (int)a[3],
 					  a[4], a[5], NULL);
 		return do_recvfrom(c, a);
@@ -1082,14 +1114,13 @@ static long dispatch(struct call *c)
 				return rc;
 			if (!h.msg_name && !h.msg_controllen)
 				break;
-			ust_dgram_fast_forget();
 		}
 		return do_sendmsg(c, a[1], (int)a[2]);
 	case SYS_recvmsg:
 		if (stream_data(c))
 			break;
-		if (plain(c, (int)a[2]))
-			return plain_recvmsg(c, a[1], (int)a[2]);
+		if (plain_rx(c, (int)a[2]))
+			return plain_recvmsg(c, a[1], (int)a[2], true);
 		return do_recvmsg(c, a[1], (int)a[2]);
 	case SYS_sendmmsg:
 		if (stream_data(c))

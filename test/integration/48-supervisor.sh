@@ -35,10 +35,11 @@ netstat() { "$B/ustackctl" --socket "$SOCK" netstat -n "$@"; }
 cat >"$TMP/st.c" <<'EOF'
 /* st MODE ADDR PORT: srv (accept one, echo, print the peer), cli (send
  * "ping", print our address and the echo, hold the connection ARG4 ms),
- * usrv (answer one datagram), ucli (send one, print the answer and the
- * source), sig (a blocking accept with a SIGALRM at 1 s; ARG4 "restart"
+ * usrv (answer ARG4 datagrams, 1 by default), ucli (send one, print the
+ * answer and the source), uconn (connected: write, recvfrom, recvmmsg), sig (a blocking accept with a SIGALRM at 1 s; ARG4 "restart"
  * sets SA_RESTART); st ifaddrs: getifaddrs()'s IPv4 addresses. ST_NODUMP=1: not dumpable first (no ptrace access
  * for a supervisor without CAP_SYS_PTRACE) */
+#define _GNU_SOURCE             /* recvmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -92,13 +93,37 @@ int main(int argc, char **argv)
 		printf("ready\n");
 		fflush(stdout);
 	}
-	if (!strcmp(argv[1], "usrv")) {
-		n = recvfrom(s, buf, sizeof(buf), 0, (void *)&p, &l);
-		if (n < 0 || sendto(s, buf, (size_t)n, 0, (void *)&p, l) != n) {
-			perror("usrv");
-			return 1;
+	if (!strcmp(argv[1], "usrv")) {      /* ARG4: datagrams to answer */
+		for (int k = argc > 4 ? atoi(argv[4]) : 1; k > 0; k--) {
+			l = sizeof(p);
+			n = recvfrom(s, buf, sizeof(buf), 0, (void *)&p, &l);
+			if (n < 0 || sendto(s, buf, (size_t)n, 0, (void *)&p, l) != n) {
+				perror("usrv");
+				return 1;
+			}
 		}
 		printf("from %s\n", inet_ntoa(p.sin_addr));
+		return 0;
+	}
+	if (!strcmp(argv[1], "uconn")) {       /* connected: write, recvfrom */
+		struct mmsghdr mm = { 0 };
+		struct iovec iov = { buf, sizeof(buf) - 1 };
+
+		if (connect(s, (void *)&a, sizeof(a)) || write(s, "ping", 4) != 4 ||
+		    (n = recvfrom(s, buf, sizeof(buf) - 1, 0, (void *)&p, &l)) < 0) {
+			perror("uconn");
+			return 1;
+		}
+		buf[n] = 0;
+		printf("%s from %s", buf, inet_ntoa(p.sin_addr));
+		/* and a second answer through recvmmsg */
+		mm.msg_hdr.msg_iov = &iov;
+		mm.msg_hdr.msg_iovlen = 1;
+		if (write(s, "ping", 4) != 4 || recvmmsg(s, &mm, 1, 0, NULL) != 1) {
+			perror("uconn recvmmsg");
+			return 1;
+		}
+		printf(", %u bytes\n", mm.msg_len);
 		return 0;
 	}
 	if (!strcmp(argv[1], "ucli")) {
@@ -371,6 +396,14 @@ out=$(ur "$TMP/st" ucli $KERNEL 7503 2>&1)
 wait $BG
 check "UDP: a static client under ustack-run, answered from ustack's address ($out; $(tail -n1 "$TMP/kusrv.log"))" \
 	test "$out" = "0.0.0.0 ping from $KERNEL" -a "$(tail -n1 "$TMP/kusrv.log")" = "from $US"
+
+# a connected UDP socket of a static program (a plain channel): write(),
+# then recvfrom() that asks for the address, then recvmmsg()
+started "$TMP/kusrv2.log" "$TMP/st" usrv $KERNEL 7507 2
+out=$(ur "$TMP/st" uconn $KERNEL 7507 2>&1)
+wait $BG
+check "UDP, connected, static under ustack-run: recvfrom names the peer, recvmmsg gets the next ($out; $(tail -n1 "$TMP/kusrv2.log"))" \
+	test "$out" = "ping from $KERNEL, 4 bytes" -a "$(tail -n1 "$TMP/kusrv2.log")" = "from $US"
 
 # --- 3. a signal during a blocking accept ----------------------------------
 out=$(ur "$TMP/st" sig $US 7504 2>&1 | tail -n1)
