@@ -1633,6 +1633,17 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		return rc;
 	}
 	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
+	    o->name == TCP_SAVED_SYN) {
+		size_t n = 0;
+
+		rc = sock_tcp_saved_syn(sk, out->val,
+					o->len < sizeof(out->val) ? o->len
+								  : sizeof(out->val),
+					&n);
+		out->len = rc ? 0 : (uint32_t)n;
+		return rc;
+	}
+	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
 	    o->name == TCP_CC_INFO) {
 		/* reno and cubic have no get_info(): Linux writes nothing */
 		out->len = 0;

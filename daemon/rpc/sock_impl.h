@@ -269,6 +269,7 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			void *engine, int *client_fd, int *err);
 void sock_reply_pending(struct sock *sk, int status);
 int sock_tcp_info(struct sock *sk, void *out, size_t len);
+int sock_tcp_saved_syn(struct sock *sk, void *out, size_t cap, size_t *len);
 int sock_tcp_congestion(struct sock *sk, bool set, char *name, size_t *len);
 void sock_tcp_meminfo(struct sock *sk, uint32_t m[9]);
 int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,

@@ -402,6 +402,7 @@ static int st_opt(int level, int name)
 		case TCP_THIN_LINEAR_TIMEOUTS: return TCP_OPT_THIN_LTO;
 		case TCP_THIN_DUPACK: return TCP_OPT_THIN_DUPACK;
 		case TCP_TIMESTAMP: return TCP_OPT_TIMESTAMP;
+		case TCP_SAVE_SYN: return TCP_OPT_SAVE_SYN;
 		}
 	}
 	return -1;
@@ -570,6 +571,13 @@ int sock_tcp_info(struct sock *sk, void *out, size_t len)
 		len = TCP_LINUX_INFO_LEN;
 	memcpy(out, &ti, len);
 	return (int)len;
+}
+
+/* TCP_SAVED_SYN: the engine's tcp_saved_syn() (0 bytes without one) */
+int sock_tcp_saved_syn(struct sock *sk, void *out, size_t cap, size_t *len)
+{
+	*len = 0;
+	return T(sk) ? tcp_saved_syn(T(sk), out, cap, len) : 0;
 }
 
 /**

@@ -827,10 +827,54 @@ static void tcp_tw_unlink(struct tcp_sock *sk)
 	t->ntw--;
 }
 
+/* The SYN kept for @sk (TCP_SAVE_SYN), unlinked if @take; NULL if none */
+static struct tcp_saved_syn *tcp_saved_find(struct tcp_sock *sk, bool take)
+{
+	struct tcp_saved_syn **pp, *ss;
+
+	if (!sk->syn_saved)
+		return NULL;
+	for (pp = &sk->s->tcp->saved_syns; (ss = *pp); pp = &ss->next)
+		if (ss->sk == sk) {
+			if (take) {
+				*pp = ss->next;
+				sk->syn_saved = false;
+			}
+			return ss;
+		}
+	sk->syn_saved = false;
+	return NULL;
+}
+
+/**
+ * tcp_saved_syn() - TCP_SAVED_SYN, as Linux's do_tcp_getsockopt(): the
+ * headers of the SYN that made @sk, given once
+ * @sk: an accepted socket whose listener had TCP_SAVE_SYN
+ * @buf: where they go
+ * @cap: its room
+ * @len: set to the bytes given (0: none kept), or needed on -EINVAL
+ *
+ * Return: 0, or -EINVAL (@cap too small; they stay kept)
+ */
+int tcp_saved_syn(struct tcp_sock *sk, void *buf, size_t cap, size_t *len)
+{
+	struct tcp_saved_syn *ss = tcp_saved_find(sk, false);
+
+	*len = ss ? ss->len : 0;
+	if (!ss)
+		return 0;
+	if (cap < ss->len)
+		return -EINVAL;
+	memcpy(buf, ss->data, ss->len);
+	free(tcp_saved_find(sk, true));
+	return 0;
+}
+
 static void tcp_sock_free(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
 
+	free(tcp_saved_find(sk, true));
 	tcp_timers_stop(sk);
 	tcp_unhash_conn(sk);
 	tcp_unhash_bound(sk);

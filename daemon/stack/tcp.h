@@ -121,6 +121,7 @@ enum tcp_sockopt {
 	TCP_OPT_THIN_LTO,    /* TCP_THIN_LINEAR_TIMEOUTS, bool */
 	TCP_OPT_THIN_DUPACK, /* accepted, no effect (Linux 6.x) */
 	TCP_OPT_TIMESTAMP,   /* get: the TSval clock now; set: EPERM */
+	TCP_OPT_SAVE_SYN,    /* 0, 1 or 2: keep a listener's SYNs' headers */
 	TCP_IP_NONLOCAL,     /* bool: bind() takes an address not ours
 			      * (IP_FREEBIND, IP_TRANSPARENT) */
 	TCP_IP_BIND_NO_PORT, /* bool: bind(addr, 0) leaves the port to
@@ -269,6 +270,7 @@ void tcp_close(struct tcp_sock *sk, uint64_t now);
 void tcp_abort(struct tcp_sock *sk, uint64_t now);
 int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 		   uint64_t now);
+int tcp_saved_syn(struct tcp_sock *sk, void *buf, size_t cap, size_t *len);
 int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		   int *val);
 int tcp_sock_error(struct tcp_sock *sk);

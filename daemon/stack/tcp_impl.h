@@ -84,6 +84,17 @@ struct tcp_seg {
 	const uint8_t *data;
 	uint32_t len;          /* payload bytes */
 	struct ip_addr src, dst;
+	/* the network header as received (TCP_SAVE_SYN), or NULL */
+	const uint8_t *nethdr;
+	uint16_t nethdr_len;
+};
+
+/* A SYN's network and TCP headers, kept for TCP_SAVED_SYN */
+struct tcp_saved_syn {
+	struct tcp_saved_syn *next;
+	const struct tcp_sock *sk;
+	uint16_t len;
+	uint8_t data[];
 };
 
 /* A byte ring: the send queue, or the receive queue plus its OOO space. */
@@ -192,6 +203,9 @@ struct tcp_sock {
 	bool nonlocal : 1;                      /* IP_FREEBIND/IP_TRANSPARENT:
 						 * bind to any address */
 	bool bind_no_port : 1;                  /* IP_BIND_ADDRESS_NO_PORT */
+	uint8_t save_syn : 2;                   /* TCP_SAVE_SYN (0-2) */
+	bool syn_saved : 1;                     /* a saved SYN is kept for
+						 * it (tcp_saved_syn()) */
 	bool defer_acked : 1;                   /* child: the handshake's ACK
 						 * came without data, dropped
 						 * (TCP_DEFER_ACCEPT) */
@@ -345,6 +359,7 @@ struct tcp_table {
 	unsigned chack_count;
 	struct tcp_sock *reap;                  /* dead, freed on leave */
 	uint64_t last_cookie;                   /* when a SYN cookie went out */
+	struct tcp_saved_syn *saved_syns;       /* TCP_SAVE_SYN's, few */
 	unsigned busy;                          /* nesting of entry points */
 	uint64_t next_id;                       /* last socket id given */
 };

@@ -20,6 +20,7 @@
  * reach tcp_err() through the protocol table (RFC 5927 checks, RFC 1122
  * 4.2.3.9 actions).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "icmp.h"
@@ -274,6 +275,32 @@ static uint32_t tcp_cookie_tsoff(struct stack *s, const struct tcp_seg *seg)
 
 /* -- listener ---------------------------------------------------------- */
 
+/*
+ * TCP_SAVE_SYN, as Linux's tcp_reqsk_record_syn(): the SYN's network and
+ * TCP headers are kept for the child until TCP_SAVED_SYN reads them
+ * (once). Value 2 asks for the MAC header too, which ustack does not
+ * keep: the same bytes as 1. Without memory the SYN is not kept.
+ */
+static void tcp_save_syn(struct tcp_sock *c, const struct tcp_seg *seg)
+{
+	struct tcp_saved_syn *ss;
+	size_t len;
+
+	if (!seg->nethdr || !seg->data)
+		return;
+	len = (size_t)seg->nethdr_len + seg->hlen;
+	ss = malloc(sizeof(*ss) + len);
+	if (!ss)
+		return;
+	ss->sk = c;
+	ss->len = (uint16_t)len;
+	memcpy(ss->data, seg->nethdr, seg->nethdr_len);
+	memcpy(ss->data + seg->nethdr_len, seg->data - seg->hlen, seg->hlen);
+	ss->next = c->s->tcp->saved_syns;
+	c->s->tcp->saved_syns = ss;
+	c->syn_saved = true;
+}
+
 static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 				      const struct tcp_seg *seg)
 {
@@ -298,6 +325,7 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->syncnt = l->syncnt;
 	c->min_ttl = l->min_ttl;
 	c->linger2 = l->linger2;
+	c->save_syn = l->save_syn;
 	c->window_clamp = l->window_clamp;
 	c->thin_lto = l->thin_lto;
 	c->pingpong = l->pingpong;
@@ -464,6 +492,8 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 	c = tcp_child_new(l, seg);
 	if (!c)
 		return;
+	if (l->save_syn)
+		tcp_save_syn(c, seg);
 	if (iss) {
 		c->iss = *iss;
 		c->snd_una = c->snd_nxt = c->snd_max = *iss;
@@ -965,6 +995,8 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 	}
 	seg.src = rx->src;
 	seg.dst = rx->dst;
+	seg.nethdr = rx->hdr;
+	seg.nethdr_len = rx->hdr_len;
 	if ((seg.flags & TCP_SYN) && (seg.flags & (TCP_RST | TCP_FIN))) {
 		CNT(s, tcp_rx_bad_flags);
 		goto out;

@@ -1227,6 +1227,11 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 		return 0;
 	case TCP_OPT_TIMESTAMP:
 		return -EPERM;          /* Linux: only in repair mode */
+	case TCP_OPT_SAVE_SYN:
+		if (val < 0 || val > 2)
+			return -EINVAL;
+		sk->save_syn = (uint8_t)val;
+		return 0;
 	case TCP_IP_NONLOCAL:
 		sk->nonlocal = val != 0;
 		return 0;
@@ -1304,6 +1309,9 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		return 0;
 	case TCP_OPT_TIMESTAMP:
 		*val = (int)tcp_tsval(sk);
+		return 0;
+	case TCP_OPT_SAVE_SYN:
+		*val = sk->save_syn;
 		return 0;
 	case TCP_IP_NONLOCAL:
 		*val = sk->nonlocal;

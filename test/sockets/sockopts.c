@@ -341,6 +341,59 @@ static void inq_check(const char *peer)
 	close(fd);
 }
 
+/* TCP_SAVE_SYN: an accepted connection gives its SYN's headers once
+ * through TCP_SAVED_SYN (too little room: EINVAL and the length needed) */
+static void saved_syn_check(const char *self)
+{
+	struct sockaddr_in me = sin_of(self, 7010);
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1, c, a = -1;
+	uint8_t buf[512];
+	socklen_t len;
+
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (setsockopt(l, IPPROTO_TCP, TCP_SAVE_SYN, &one, sizeof(one)) ||
+	    bind(l, (struct sockaddr *)&me, sizeof(me)) || listen(l, 4)) {
+		line("TCP_SAVED_SYN: setup %s", errname(errno));
+		close(l);
+		return;
+	}
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&me, sizeof(me)) ||
+	    (a = accept(l, NULL, NULL)) < 0) {
+		line("TCP_SAVED_SYN: connect/accept %s", errname(errno));
+	} else {
+		len = 8;
+		line("TCP_SAVED_SYN, 8 bytes of room: %s",
+		     getsockopt(a, IPPROTO_TCP, TCP_SAVED_SYN, buf, &len) ?
+		     errname(errno) : "ok");
+		len = sizeof(buf);
+		if (getsockopt(a, IPPROTO_TCP, TCP_SAVED_SYN, buf, &len))
+			line("TCP_SAVED_SYN: %s", errname(errno));
+		else if (len < 40)
+			line("TCP_SAVED_SYN: %u bytes", (unsigned)len);
+		else    /* the SYN's own options are the stack's: not printed */
+			line("TCP_SAVED_SYN: IPv%u, header %u bytes, protocol %u, "
+			     "then TCP to port %u, flags %#x, %s",
+			     buf[0] >> 4, (buf[0] & 15) * 4, buf[9],
+			     buf[(buf[0] & 15) * 4 + 2] << 8 |
+			     buf[(buf[0] & 15) * 4 + 3],
+			     buf[(buf[0] & 15) * 4 + 13],
+			     len == (buf[0] & 15) * 4u +
+				    (buf[(buf[0] & 15) * 4 + 12] >> 4) * 4u ?
+			     "all of it" : "a length that is not the headers'");
+		len = sizeof(buf);
+		getsockopt(a, IPPROTO_TCP, TCP_SAVED_SYN, buf, &len);
+		line("TCP_SAVED_SYN again: %u bytes", (unsigned)len);
+		len = sizeof(one);
+		getsockopt(a, IPPROTO_TCP, TCP_SAVE_SYN, &one, &len);
+		line("TCP_SAVE_SYN of the accepted socket: %d", one);
+	}
+	if (a >= 0)
+		close(a);
+	close(c);
+	close(l);
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -359,6 +412,7 @@ int main(int argc, char **argv)
 	close(fd);
 	bind_rules(argv[1], argv[2]);
 	inq_check(argv[1]);
+	saved_syn_check(argv[2]);
 	{
 		/* MSG_FASTOPEN with the client side of Fast Open off */
 		struct sockaddr_in to = sin_of(argv[1], 7007);

@@ -324,3 +324,65 @@ TH_TEST(tcp_opts, defer_accept_without_data)
 	cr_assert_eq(tcp_accept(l, &c), -EAGAIN);
 	tcp_close(l, T.now);
 }
+
+/*
+ * TCP_SAVE_SYN, as Linux: an accepted connection of a listener that set it
+ * gives the SYN's network and TCP headers once through TCP_SAVED_SYN (too
+ * little room: EINVAL and the length needed, the headers still kept; then
+ * 0 bytes); the option is inherited; values above 2 are EINVAL.
+ */
+TH_TEST(tcp_opts, save_syn)
+{
+	struct th_seg syn = th_tmpl(TCP_SYN, 1000, 0);
+	struct th_seg sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 1001);
+	struct tcp_sock *l, *c;
+	uint8_t buf[256];
+	size_t len = 0, ip = T.family == IP_V4 ? 20 : 40;
+	uint32_t iss;
+
+	cr_assert_eq(th_open(&l), 0);
+	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_SAVE_SYN, 3, T.now), -EINVAL);
+	cr_assert_eq(tcp_setsockopt(l, TCP_OPT_SAVE_SYN, 1, T.now), 0);
+	cr_assert_eq(get(l, TCP_OPT_SAVE_SYN), 1);
+	cr_assert_eq(tcp_bind(l, NULL, 80), 0);
+	cr_assert_eq(tcp_listen(l, 16, T.now), 0);
+	T.lport = 80;
+	syn.mss = 1460;
+	th_inject(&syn);
+	sa.mss = 1460;
+	sa.wnd = TH_ANY;
+	iss = th_expect(&sa).seq;
+	INJECT(TCP_ACK, 1001, iss + 1);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	cr_assert_eq(get(c, TCP_OPT_SAVE_SYN), 1);
+	cr_assert_eq(tcp_saved_syn(c, buf, 10, &len), -EINVAL);
+	cr_assert_eq(len, ip + 24);     /* the header and the MSS option */
+	cr_assert_eq(tcp_saved_syn(c, buf, sizeof(buf), &len), 0);
+	cr_assert_eq(len, ip + 24);
+	cr_assert_eq(buf[0] >> 4, T.family == IP_V4 ? 4 : 6);
+	cr_assert_eq(buf[ip] << 8 | buf[ip + 1], T.pport);     /* source */
+	cr_assert_eq(buf[ip + 2] << 8 | buf[ip + 3], 80);
+	cr_assert_eq(buf[ip + 12] >> 4, 6);                    /* 24 bytes */
+	cr_assert_eq(buf[ip + 13], TCP_SYN);
+	cr_assert_eq(tcp_saved_syn(c, buf, sizeof(buf), &len), 0);
+	cr_assert_eq(len, 0);           /* given once */
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+	drain();
+}
+
+/* Without TCP_SAVE_SYN nothing is kept */
+TH_TEST(tcp_opts, save_syn_off)
+{
+	struct tcp_sock *l, *c;
+	uint8_t buf[256];
+	size_t len = 1;
+
+	th_passive_open(&l, &c, 1000, false);
+	cr_assert_eq(get(c, TCP_OPT_SAVE_SYN), 0);
+	cr_assert_eq(tcp_saved_syn(c, buf, sizeof(buf), &len), 0);
+	cr_assert_eq(len, 0);
+	tcp_close(c, T.now);
+	tcp_close(l, T.now);
+	drain();
+}
