@@ -74,10 +74,11 @@ check "route del of a missing route: exit 1, 'no such route'" \
 	test $rc -eq 1 -a -n "$(grep 'no such route' <<<"$out")"
 
 check "addr add 192.0.2.3/24" C addr add 192.0.2.3/24
-out=$(in_ns ping -n -c 2 -i 0.2 -W 5 192.0.2.3)
-# (its summary in the message: a run under heavy load once saw a loss here)
+out=$(in_ns ping -n -c 3 -i 0.2 -W 5 192.0.2.3)
+# the new address answers: one reply of three is enough (runs under heavy
+# load saw one echo of two lost here, twice; 10-ping checks loss)
 check "the kernel pings the new address ($(grep -o '[0-9]* received' <<<"$out"))" \
-	grep -q '2 received' <<<"$out"
+	grep -q '[1-3] received' <<<"$out"
 check "addr --json lists both" python3 -c '
 import json, sys
 a = json.loads(sys.argv[1])["addresses"]
