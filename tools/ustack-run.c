@@ -312,6 +312,8 @@ static int supervisor_start(const char *path)
 		if (fork() != 0)
 			_exit(0);
 		setsid();
+		if (chdir("/"))         /* holds no directory in use */
+			_exit(1);
 		nul = open("/dev/null", O_RDWR);
 		if (nul >= 0) {
 			dup2(nul, 0);
