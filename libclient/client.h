@@ -120,6 +120,7 @@ void ust_rtnl_forget(int fd);
 void ust_rtnl_by_identity(void);
 bool ust_rtnl_open(int fd);
 bool ust_rtnl_request(const void *h, size_t len);
+bool ust_is_rtnl(int fd);
 bool ust_ifaddr_ioctl(unsigned long req, void *arg, int *rc);
 
 /* Name lookups (names.c) */

@@ -334,8 +334,8 @@ static void dump_free(struct dump *d)
 	atomic_fetch_sub(&dumps_open, 1);
 }
 
-/* Is @fd a NETLINK_ROUTE socket? */
-static bool is_rtnl(int fd)
+/* ust_is_rtnl() - is @fd a NETLINK_ROUTE socket? */
+bool ust_is_rtnl(int fd)
 {
 	int v = 0;
 	socklen_t l = sizeof(v);
@@ -346,6 +346,22 @@ static bool is_rtnl(int fd)
 	l = sizeof(v);
 	return !ust_r.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) &&
 	       v == NETLINK_ROUTE;
+}
+
+/**
+ * ust_rtnl_request() - is @h (a message's first bytes, @len of them) an
+ * address dump request, which ust_rtnl_sent() would remember?
+ */
+bool ust_rtnl_request(const void *h, size_t len)
+{
+	struct nlmsghdr nh;
+
+	if (len < sizeof(nh))
+		return false;
+	memcpy(&nh, h, sizeof(nh));
+	return nh.nlmsg_type == RTM_GETADDR &&
+	       (nh.nlmsg_flags & (NLM_F_REQUEST | NLM_F_DUMP)) ==
+		       (NLM_F_REQUEST | NLM_F_DUMP);
 }
 
 /**
@@ -369,10 +385,7 @@ void ust_rtnl_sent(int fd, const struct msghdr *msg)
 	if (!msg->msg_iovlen || msg->msg_iov[0].iov_len < NLMSG_LENGTH(1))
 		return;
 	memcpy(&h, msg->msg_iov[0].iov_base, sizeof(h));
-	if (h.nlmsg_type != RTM_GETADDR ||
-	    (h.nlmsg_flags & (NLM_F_REQUEST | NLM_F_DUMP)) !=
-		    (NLM_F_REQUEST | NLM_F_DUMP) ||
-	    h.nlmsg_len < NLMSG_LENGTH(1) ||
+	if (!ust_rtnl_request(&h, sizeof(h)) || h.nlmsg_len < NLMSG_LENGTH(1) ||
 	    h.nlmsg_len > msg->msg_iov[0].iov_len)
 		return;
 	if (to && (msg->msg_namelen < sizeof(*to) ||
@@ -381,7 +394,7 @@ void ust_rtnl_sent(int fd, const struct msghdr *msg)
 	memcpy(&g, (const uint8_t *)msg->msg_iov[0].iov_base + NLMSG_HDRLEN,
 	       sizeof(g));
 	if ((g.rtgen_family != AF_UNSPEC && g.rtgen_family != AF_INET &&
-	     g.rtgen_family != AF_INET6) || !is_rtnl(fd))
+	     g.rtgen_family != AF_INET6) || !ust_is_rtnl(fd))
 		goto out;
 	id = ust_identity(fd);
 	pthread_mutex_lock(&dumps_lock);
@@ -444,22 +457,6 @@ bool ust_rtnl_open(int fd)
 		open = dump_of(&dumps[i], fd, id);
 	pthread_mutex_unlock(&dumps_lock);
 	return open;
-}
-
-/**
- * ust_rtnl_request() - is @h (a message's first bytes, @len of them) an
- * address dump request, which ust_rtnl_sent() would remember?
- */
-bool ust_rtnl_request(const void *h, size_t len)
-{
-	struct nlmsghdr nh;
-
-	if (len < sizeof(nh))
-		return false;
-	memcpy(&nh, h, sizeof(nh));
-	return nh.nlmsg_type == RTM_GETADDR &&
-	       (nh.nlmsg_flags & (NLM_F_REQUEST | NLM_F_DUMP)) ==
-		       (NLM_F_REQUEST | NLM_F_DUMP);
 }
 
 /* Our messages for dump @d, its kernel part's header @kh (its port id) */

@@ -238,31 +238,48 @@ static int poke(const struct call *c, uint64_t addr, const void *buf,
 
 /* ---- the program's descriptor ---- */
 
-/* The process (thread group) of the calling thread, from /proc; 0 if
- * it is gone */
+/* What /proc/TID/status says of the calling thread */
+struct thread_status {
+	int tgid;                               /* its process */
+	unsigned long long pnd, shd, blk;       /* SigPnd, ShdPnd, SigBlk */
+};
+
+/* Return: 0, or -1 if the thread is gone */
+static int thread_status(const struct call *c, struct thread_status *ts)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	memset(ts, 0, sizeof(*ts));
+	snprintf(path, sizeof(path), "/proc/%u/status", c->n.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &ts->tgid) != 1 &&
+		    sscanf(line, "SigPnd: %llx", &ts->pnd) != 1 &&
+		    sscanf(line, "ShdPnd: %llx", &ts->shd) != 1)
+			sscanf(line, "SigBlk: %llx", &ts->blk);
+	fclose(f);
+	return 0;
+}
+
+/* The process (thread group) of the calling thread; 0 if it is gone */
 static pid_t call_tgid(const struct call *c)
 {
 	/* the last thread this worker served: a program's calls come from
 	 * few threads (a thread number reused by another process while
 	 * cached would only name the wrong owner in netstat) */
 	static __thread pid_t last_tid, last_tgid;
-	char path[64], line[128];
-	int tgid = 0;
-	FILE *f;
+	struct thread_status ts;
 
 	if (last_tid && last_tid == (pid_t)c->n.pid)
 		return last_tgid;
-	snprintf(path, sizeof(path), "/proc/%u/status", c->n.pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (thread_status(c, &ts))
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
 	last_tid = (pid_t)c->n.pid;
-	last_tgid = (pid_t)tgid;
-	return (pid_t)tgid;
+	last_tgid = (pid_t)ts.tgid;
+	return last_tgid;
 }
 
 /* A pidfd for the calling thread's process. Return: 0, or -errno */
@@ -354,24 +371,9 @@ static int pidfd_fd_cloexec(const struct call *c, int *cloexec)
 /* Does the calling thread have a signal pending that it does not block? */
 static bool signal_pending(const struct call *c)
 {
-	char path[64], line[256];
-	unsigned long long pnd = 0, shd = 0, blk = 0, v;
-	FILE *f;
+	struct thread_status ts;
 
-	snprintf(path, sizeof(path), "/proc/%u/status", c->n.pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "SigPnd: %llx", &v) == 1)
-			pnd = v;
-		else if (sscanf(line, "ShdPnd: %llx", &v) == 1)
-			shd = v;
-		else if (sscanf(line, "SigBlk: %llx", &v) == 1)
-			blk = v;
-	}
-	fclose(f);
-	return ((pnd | shd) & ~blk) != 0;
+	return !thread_status(c, &ts) && ((ts.pnd | ts.shd) & ~ts.blk) != 0;
 }
 
 /*
@@ -963,18 +965,13 @@ static long i386_call(struct call *c)
 static long foreign(struct call *c)
 {
 	const uint64_t *a = (const uint64_t *)c->n.data.args;
-	int nr = c->n.data.nr, dom = 0, proto = 0;
-	socklen_t l = sizeof(int);
+	int nr = c->n.data.nr;
 	uint8_t head[NLMSG_HDRLEN];
 	struct msghdr h;
 	struct iovec iov;
 
 	if ((nr != SYS_sendto && nr != SYS_sendmsg && nr != SYS_recvfrom &&
-	     nr != SYS_recvmsg) ||
-	    getsockopt(c->fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) ||
-	    dom != AF_NETLINK ||
-	    getsockopt(c->fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) ||
-	    proto != NETLINK_ROUTE)
+	     nr != SYS_recvmsg) || !ust_is_rtnl(c->fd))
 		goto pass;
 	switch (nr) {
 	case SYS_sendto:

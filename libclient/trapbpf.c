@@ -147,22 +147,24 @@ static int build(struct sock_filter *f, uint64_t lo, uint64_t hi,
 	JMP(b, BPF_JEQ, (uint32_t)(UST_MAGIC >> 32), L_ALLOW, L_TRAP);
 	here(b, L_TRAP);
 	RET(b, action);
-	/* the supervisor's: a 32-bit socket() of AF_INET or AF_INET6, and
-	 * socketcall(SYS_SOCKET) whose family is in memory, are notified
-	 * (refused: ustack serves 64-bit calls only) */
-	here(b, L_I386);
-	JMP(b, BPF_JEQ, AUDIT_ARCH_I386, L_NEXT, L_ALLOW);
-	LD(b, offsetof(struct seccomp_data, nr));
-	JMP(b, BPF_JEQ, UST_I386_SOCKETCALL, L_NEXT, L_SOCK32);
-	LD(b, ARG_LO(0));
-	JMP(b, BPF_JEQ, 1 /* SYS_SOCKET */, L_TRAP32, L_ALLOW);
-	here(b, L_SOCK32);
-	JMP(b, BPF_JEQ, UST_I386_SOCKET, L_NEXT, L_ALLOW);
-	LD(b, ARG_LO(0));
-	JMP(b, BPF_JEQ, AF_INET, L_TRAP32, L_NEXT);
-	JMP(b, BPF_JEQ, AF_INET6, L_TRAP32, L_ALLOW);
-	here(b, L_TRAP32);
-	RET(b, action);
+	if (action == SECCOMP_RET_USER_NOTIF) {
+		/* the supervisor's: a 32-bit socket() of AF_INET or AF_INET6,
+		 * and socketcall(SYS_SOCKET) whose family is in memory, are
+		 * notified (refused: ustack serves 64-bit calls only) */
+		here(b, L_I386);
+		JMP(b, BPF_JEQ, AUDIT_ARCH_I386, L_NEXT, L_ALLOW);
+		LD(b, offsetof(struct seccomp_data, nr));
+		JMP(b, BPF_JEQ, UST_I386_SOCKETCALL, L_NEXT, L_SOCK32);
+		LD(b, ARG_LO(0));
+		JMP(b, BPF_JEQ, 1 /* SYS_SOCKET */, L_TRAP32, L_ALLOW);
+		here(b, L_SOCK32);
+		JMP(b, BPF_JEQ, UST_I386_SOCKET, L_NEXT, L_ALLOW);
+		LD(b, ARG_LO(0));
+		JMP(b, BPF_JEQ, AF_INET, L_TRAP32, L_NEXT);
+		JMP(b, BPF_JEQ, AF_INET6, L_TRAP32, L_ALLOW);
+		here(b, L_TRAP32);
+		RET(b, action);
+	}
 	here(b, L_ALLOW);
 	RET(b, SECCOMP_RET_ALLOW);
 	if (link_bpf(b))

@@ -278,16 +278,23 @@ static int proc_uid(pid_t pid, uid_t *uid)
 	return rc;
 }
 
-/* USTACK_MSG_ACT_FOR (proto/README.md). Return: 0 or -errno */
-static int act_for(struct ctl_client *cl, const struct ustack_msg_hdr *h)
+/* The ustack_int body of the request in @cl's buffer (its length checked
+ * by ustack_msg_check() against the type's rule before dispatch) */
+static struct ustack_int body_int(const struct ctl_client *cl)
 {
 	struct ustack_int v;
+
+	memcpy(&v, cl->ctl->buf + sizeof(struct ustack_msg_hdr), sizeof(v));
+	return v;
+}
+
+/* USTACK_MSG_ACT_FOR (proto/README.md). Return: 0 or -errno */
+static int act_for(struct ctl_client *cl)
+{
+	struct ustack_int v = body_int(cl);
 	uid_t uid;
 	int rc;
 
-	if (h->len - sizeof(*h) != sizeof(v))
-		return -EINVAL;
-	memcpy(&v, cl->ctl->buf + sizeof(*h), sizeof(v));
 	if (v.value == 0 || v.value == cl->cred.pid) {
 		cl->act_pid = 0;
 		return 0;
@@ -305,13 +312,10 @@ static int act_for(struct ctl_client *cl, const struct ustack_msg_hdr *h)
 }
 
 /* USTACK_MSG_SUP_REFUSED (proto/README.md). Return: 0 or -errno */
-static int sup_refused(struct ctl_client *cl, const struct ustack_msg_hdr *h)
+static int sup_refused(struct ctl_client *cl)
 {
-	struct ustack_int v;
+	struct ustack_int v = body_int(cl);
 
-	if (h->len - sizeof(*h) != sizeof(v))
-		return -EINVAL;
-	memcpy(&v, cl->ctl->buf + sizeof(*h), sizeof(v));
 	if (v.value <= 0 || v.value > 4095)
 		return -EINVAL;
 	cl->ctl->st.sup_refused++;
@@ -331,11 +335,10 @@ static int ctl_dispatch(struct ctl_client *cl, const struct ustack_msg_hdr *h,
 	struct ustack_hello_reply hello;
 
 	if (h->type == USTACK_MSG_ACT_FOR)      /* the connection's own */
-		return client_reply(cl, h->type, h->seq, act_for(cl, h), NULL,
-				    0);
+		return client_reply(cl, h->type, h->seq, act_for(cl), NULL, 0);
 	if (h->type == USTACK_MSG_SUP_REFUSED)
-		return client_reply(cl, h->type, h->seq, sup_refused(cl, h),
-				    NULL, 0);
+		return client_reply(cl, h->type, h->seq, sup_refused(cl), NULL,
+				    0);
 	for (unsigned i = 0; i < c->nhandlers; i++) {
 		struct ctl_handler *hd = &c->handlers[i];
 		struct ctl_req req;
