@@ -172,8 +172,12 @@ check "socat on ustack to the kernel's socat echo: 2 MB back ($((t / 10)).$((t %
 stop "$rt"
 stop "$ek"
 
-# UDP: an echo (one child per datagram) and a relay in front of it
-bg_kn "$TMP/uecho-k.log" 60 socat -T 0.5 UDP4-RECVFROM:8541,fork EXEC:/bin/cat
+# UDP: an echo (one child per datagram) and a relay in front of it. A
+# child shares the bound socket and ends after -T seconds idle: it must
+# outlive the start of its cat on a loaded machine (0.5 s did not, once:
+# the answer never came), and be gone before the next client sends, or it
+# would take that datagram (clients are -t 3 s apart)
+bg_kn "$TMP/uecho-k.log" 60 socat -T 1 UDP4-RECVFROM:8541,fork EXEC:/bin/cat
 uk=$BGPID
 up "$uk" kn_udp 8541 || fail "the kernel's UDP echo starts"
 bg_us "$TMP/relay-udp.log" 60 socat UDP4-LISTEN:8540 UDP4:$KERNEL:8541
@@ -182,16 +186,19 @@ up "$ru" listening 8540 udp
 out=$(echo "via the relay" | kn 10 socat -t 3 - UDP4:$US:8540 2>&1)
 check "socat UDP relay on ustack: a datagram to the kernel's echo and back ($out)" \
 	test "$out" = "via the relay"
-out=$(echo "from ustack" | us 10 socat -t 3 - UDP4:$KERNEL:8541 2>&1)
-check "socat on ustack, UDP, to the kernel's echo ($out)" test "$out" = "from ustack"
 stop "$ru"
 stop "$uk"
-# each child (it shares the bound socket) ends after 0.5 s idle, before
-# the next client sends: a live child would take the next datagram
-bg_us "$TMP/uecho-us.log" 60 socat -T 0.5 UDP4-RECVFROM:8542,fork EXEC:/bin/cat
+# the direct client meets an echo of its own (one peer, no children)
+bg_kn "$TMP/uecho-k2.log" 60 socat UDP4-RECVFROM:8543 EXEC:/bin/cat
+uk=$BGPID
+up "$uk" kn_udp 8543 || fail "the kernel's second UDP echo starts"
+out=$(echo "from ustack" | us 10 socat -t 3 - UDP4:$KERNEL:8543 2>&1)
+check "socat on ustack, UDP, to the kernel's echo ($out)" test "$out" = "from ustack"
+stop "$uk"
+bg_us "$TMP/uecho-us.log" 60 socat -T 1 UDP4-RECVFROM:8542,fork EXEC:/bin/cat
 uu=$BGPID
 up "$uu" listening 8542 udp
-out=$(for i in 1 2 3; do echo "datagram $i" | kn 10 socat -t 2 - UDP4:$US:8542 2>&1; done | tr '\n' ' ')
+out=$(for i in 1 2 3; do echo "datagram $i" | kn 10 socat -t 3 - UDP4:$US:8542 2>&1; done | tr '\n' ' ')
 check "socat UDP-RECVFROM,fork echo on ustack: three datagrams from the kernel back ($out)" \
 	test "$out" = "datagram 1 datagram 2 datagram 3 "
 stop "$uu"
