@@ -34,6 +34,7 @@ enum opt_type {
 	T_CC,                 /* congestion control: cubic or newreno */
 	T_GATEWAY,            /* an IPv4 or an IPv6 router, one of each */
 	T_SECRET,             /* 128 bits as 32 hex digits */
+	T_DNS,                /* a DNS server, IPv4 or IPv6; repeated */
 };
 
 struct opt {
@@ -65,9 +66,17 @@ static const struct opt opts[] = {
 	{ "dhcp-arp-probes", T_UINT, SOFF(dhcp_arp_probes), sizeof(unsigned), 0, 10, "N",
 	  "RFC 5227 ARP probes of an offered address before it is used, 0: none (default 3)", false },
 	{ "dhcp-hostname", T_STR, SOFF(dhcp_hostname), SZ(stack.dhcp_hostname), 0, 0, "NAME",
-	  "host name sent to the DHCP server, option 12 (default: the host's name)", false },
+	  "host name sent to the DHCP server, option 12 (default: --hostname)", false },
 	{ "dhcp-lease-file", T_STR, OFF(dhcp_lease_file), SZ(dhcp_lease_file), 0, 0, "PATH",
 	  "the last lease, kept for INIT-REBOOT after a restart (default: ustackd-IFNAME.lease beside the control socket)", false },
+	{ "dns", T_DNS, 0, 0, 0, 0, "ADDR",
+	  "a DNS server for programs, asked before those DHCP and router advertisements give; repeat for up to 4", false },
+	{ "dns-stub", T_YESNO, SOFF(dns_stub), 0, 0, 0, "yes|no",
+	  "answer programs' DNS queries to the nameservers of /etc/resolv.conf with the link's DNS servers, and .local names through mDNS (default yes)", false },
+	{ "mdns", T_YESNO, SOFF(mdns), 0, 0, 0, "yes|no",
+	  "answer multicast DNS queries for NAME.local (--hostname) on the link, after probing that nobody holds it (default yes)", false },
+	{ "hostname", T_STR, SOFF(hostname), SZ(stack.hostname), 0, 0, "NAME",
+	  "our host name: NAME.local is answered with our addresses (default: the host's name, up to its first dot)", false },
 	{ "gateway", T_GATEWAY, SOFF(gateway), 0, 0, 0, "ADDR",
 	  "default router, IPv4 on one of our subnets or IPv6 (link-local too); one of each family", false },
 	{ "ipv6", T_YESNO, SOFF(ipv6), 0, 0, 0, "yes|no",
@@ -273,6 +282,7 @@ static int parse_bytes(const char *v, unsigned long min, unsigned long max,
 
 struct parse_ctx {
 	bool addrs_from_cli;
+	bool dns_from_cli;
 	bool cli;
 };
 
@@ -324,6 +334,27 @@ static int opt_set(struct daemon_config *cfg, struct parse_ctx *pc,
 			memcpy(sc->addr6[sc->naddr6].addr, a.v6, 16);
 			sc->addr6[sc->naddr6++].prefix = (uint8_t)n;
 		}
+		return 0;
+	}
+	case T_DNS: {
+		struct stack_config *sc = &cfg->stack;
+		struct ip_addr a;
+
+		if (pc->cli && !pc->dns_from_cli) {
+			pc->dns_from_cli = true;
+			sc->ndns = 0;
+		}
+		if (ip_pton(v, &a) || ip_addr_is_any(&a) ||
+		    ip_addr_is_multicast(&a)) {
+			snprintf(err, errlen, "dns: '%s' is not a unicast IPv4 or IPv6 address", v);
+			return -1;
+		}
+		if (sc->ndns == sizeof(sc->dns) / sizeof(sc->dns[0])) {
+			snprintf(err, errlen, "dns: at most %zu servers",
+				 sizeof(sc->dns) / sizeof(sc->dns[0]));
+			return -1;
+		}
+		sc->dns[sc->ndns++] = ip_addr_is_v4mapped(&a) ? ip_unmap(&a) : a;
 		return 0;
 	}
 	case T_GATEWAY: {
@@ -752,16 +783,20 @@ int config_finish(struct daemon_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "no address: give --addr A.B.C.D/N, or --dhcp");
 		return -1;
 	}
-	if (cfg->stack.dhcp && !*cfg->stack.dhcp_hostname) {
+	if (!*cfg->stack.hostname) {
 		char hn[256];
 
 		if (gethostname(hn, sizeof(hn)) == 0) {
 			hn[sizeof(hn) - 1] = '\0';
 			hn[strcspn(hn, ".")] = '\0';
-			snprintf(cfg->stack.dhcp_hostname,
-				 sizeof(cfg->stack.dhcp_hostname), "%s", hn);
+			snprintf(cfg->stack.hostname,
+				 sizeof(cfg->stack.hostname), "%s", hn);
 		}
 	}
+	if (cfg->stack.dhcp && !*cfg->stack.dhcp_hostname)
+		snprintf(cfg->stack.dhcp_hostname,
+			 sizeof(cfg->stack.dhcp_hostname), "%s",
+			 cfg->stack.hostname);
 	if (cfg->stack.dhcp && !*cfg->dhcp_lease_file) {
 		const char *ifn = *cfg->tap ? cfg->tap : cfg->pcap;
 		const char *slash = strrchr(cfg->socket_path, '/');
@@ -844,6 +879,13 @@ void config_print(const struct daemon_config *cfg, FILE *out)
 				fprintf(out, "addr = %s/%u\n", ip_ntop(&x, buf),
 					cfg->stack.addr6[a].prefix);
 			}
+			break;
+		case T_DNS:
+			for (unsigned a = 0; a < cfg->stack.ndns; a++)
+				fprintf(out, "dns = %s\n",
+					ip_ntop(&cfg->stack.dns[a], buf));
+			if (!cfg->stack.ndns)
+				fprintf(out, "# dns is not set\n");
 			break;
 		case T_GATEWAY: {
 			static const uint8_t zero[16];
@@ -962,6 +1004,7 @@ static size_t opt_size(const struct opt *o)
 	case T_CC:
 		return sizeof(enum tcp_cc_algo);
 	case T_ADDR:
+	case T_DNS:
 		return 0;
 	case T_GATEWAY:
 		return sizeof(uint32_t);
@@ -992,6 +1035,10 @@ void config_diff(const struct daemon_config *old, const struct daemon_config *cu
 				  old->stack.naddr6 != cur->stack.naddr6 ||
 				  memcmp(old->stack.addr6, cur->stack.addr6,
 					 sizeof(old->stack.addr6));
+		else if (o->type == T_DNS)
+			differs = old->stack.ndns != cur->stack.ndns ||
+				  memcmp(old->stack.dns, cur->stack.dns,
+					 sizeof(old->stack.dns));
 		else if (o->type == T_GATEWAY)
 			differs = old->stack.gateway != cur->stack.gateway ||
 				  memcmp(old->stack.gateway6, cur->stack.gateway6, 16);

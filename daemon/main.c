@@ -492,6 +492,45 @@ static void reload_link_side(struct daemon *d, const struct daemon_config *nc)
  * SIGHUP: read the configuration file and command line again, apply what
  * can change live (each setting's `live` flag in config.c) and name the rest.
  */
+/*
+ * The DNS stub answers for the nameservers programs are given: those of
+ * the resolv.conf this daemon sees, which is the one programs read unless
+ * they run in another mount namespace (ip netns exec mounts
+ * /etc/netns/NS/resolv.conf over it for both). Read at start and on
+ * SIGHUP; a file that is missing or names none steers nothing.
+ */
+#define RESOLV_CONF "/etc/resolv.conf"
+static void dns_steer_load(struct daemon *d)
+{
+	struct ip_addr ns[STACK_DNS_STEER_MAX];
+	char line[512], list[STACK_DNS_STEER_MAX * 48] = "", buf[64];
+	unsigned n = 0;
+	FILE *f = fopen(RESOLV_CONF, "re");
+
+	while (f && fgets(line, sizeof(line), f) && n < STACK_DNS_STEER_MAX) {
+		char addr[64];
+
+		if (sscanf(line, " nameserver %63s", addr) != 1)
+			continue;
+		addr[strcspn(addr, "%")] = '\0';      /* fe80::1%eth0 */
+		if (ip_pton(addr, &ns[n]) == 0)
+			n++;
+	}
+	if (f)
+		fclose(f);
+	stack_dns_steer(d->stack, ns, n);
+	for (unsigned i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i ? ", " : "", ip_ntop(&ns[i], buf));
+	if (!d->cfg.stack.dns_stub)
+		log_info("dns: the stub is off (dns-stub = no)");
+	else if (n)
+		log_info("dns: the stub answers programs' queries to %s (" RESOLV_CONF ")",
+			 list);
+	else
+		log_info("dns: " RESOLV_CONF " names no nameserver; the stub steers nothing");
+}
+
 static void reload(struct daemon *d)
 {
 	struct daemon_config nc;
@@ -510,6 +549,7 @@ static void reload(struct daemon *d)
 	reload_link_side(d, &nc);
 	/* settings that need a restart keep their running values */
 	config_apply_live(&d->cfg, &nc);
+	dns_steer_load(d);
 	log_info("reload: done");
 	notify_send("READY=1\nSTATUS=serving; configuration reloaded");
 	daemon_settle(d);
@@ -878,6 +918,7 @@ static int setup(struct daemon *d)
 	d->armed = STACK_NO_DEADLINE;
 	if (d->cfg.stack.dhcp)
 		lease_load(d);
+	dns_steer_load(d);
 	stack_start(d->stack, d->now);
 	daemon_settle(d);
 	wait_for_lease(d);

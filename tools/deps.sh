@@ -16,6 +16,8 @@ packages=(
 	# more stock programs (test/integration/56-stock-more.sh)
 	lighttpd haproxy rsync openssl
 	radvd
+	# packets crafted by the tests (26-loopback, 35-hostile...)
+	python3-scapy
 	# Go and static programs under ustack-run's supervisor (48-supervisor.sh)
 	golang-go caddy
 	# make bench's plot (tools/bench/run.sh)

@@ -319,7 +319,29 @@
 	X(dhcp, leases, "leases put in force (address added)")               \
 	X(dhcp, renewals, "renewals started at T1")                           \
 	X(dhcp, rebinds, "rebindings started at T2")                          \
-	X(dhcp, expired, "leases expired: the address taken away")
+	X(dhcp, expired, "leases expired: the address taken away")            \
+	X(dns, queries, "queries programs sent to a steered nameserver (the stub's)") \
+	X(dns, answered, "answers relayed from a DNS server")                 \
+	X(dns, mdns_answered, "answers for .local names from mDNS responders") \
+	X(dns, local, "answers about our own NAME.local, made by the stub")   \
+	X(dns, retrans, "queries asked again (no answer in time)")            \
+	X(dns, servfail, "SERVFAIL answered: no DNS server answered")        \
+	X(dns, nxdomain, "NXDOMAIN answered: no mDNS responder answered")     \
+	X(dns, formerr, "FORMERR answered: a query the stub cannot read")     \
+	X(dns, full, "SERVFAIL answered at once: too many queries in flight") \
+	X(dns, malformed, "dropped: query or answer not a DNS message")       \
+	X(dns, rx_unmatched, "dropped: answer to no query in flight (id, server or question)") \
+	X(dns, no_socket, "dropped: the asking socket was gone when the answer came") \
+	X(dns, tx_err, "sends to a server that failed (the next one asked)") \
+	X(mdns, rx, "mDNS messages to port 5353 the responder read")          \
+	X(mdns, rx_ours, "queries for our NAME.local")                        \
+	X(mdns, rx_malformed, "dropped: mDNS message malformed")             \
+	X(mdns, rx_ignored, "ignored: opcode or rcode not 0 (RFC 6762 18)")   \
+	X(mdns, tx_answer, "answers sent about NAME.local")                   \
+	X(mdns, tx_probe, "probes sent for NAME.local (RFC 6762 8.1)")        \
+	X(mdns, tx_announce, "announcements sent (RFC 6762 8.3)")             \
+	X(mdns, conflicts, "another host answered for our name while we probed: renamed") \
+	X(mdns, tx_err, "mDNS messages that could not be sent")
 
 struct stack_counters {
 #define X(group, name, desc) uint64_t group##_##name;

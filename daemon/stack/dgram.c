@@ -67,7 +67,9 @@ static void dgram_event(struct dgram *dg, unsigned events)
 {
 	struct stack *s = dg->s;
 
-	if (s->ops->dgram_event)
+	if (dg->own)
+		dg->own(dg, events);
+	else if (s->ops->dgram_event)
 		s->ops->dgram_event(s->ctx, dg, events);
 }
 

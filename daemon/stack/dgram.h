@@ -138,6 +138,8 @@ struct dgram {
 	struct pbuf *rxq, **rxtail;
 	struct pbuf *errq, **errtail;
 	unsigned nerr;
+	/* an engine module's own socket: its events go here, not to the host */
+	void (*own)(struct dgram *dg, unsigned events);
 };
 
 /* For the host */

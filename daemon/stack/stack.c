@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns_stub.h"
+#include "mdns.h"
 #include "eth.h"
 #include "icmp.h"
 #include "icmp6.h"
@@ -37,6 +39,8 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->mtu = 1500;
 	cfg->ttl = 64;
 	cfg->dhcp_arp_probes = 3;
+	cfg->dns_stub = true;
+	cfg->mdns = true;
 	cfg->mem_budget = 64u << 20;
 	cfg->neigh_max_entries = 512;
 	cfg->neigh_reachable = 30 * NSEC_PER_SEC;
@@ -243,6 +247,10 @@ int stack_new(struct stack **out, const struct stack_config *cfg,
 	dhcp_init(s);
 	if (rc == 0)
 		rc = transport_init(s);
+	if (rc == 0)
+		rc = dns_stub_init(s);
+	if (rc == 0)
+		rc = mdns_init(s);
 	for (unsigned i = 0; rc == 0 && i < cfg->naddr; i++) {
 		uint32_t mask = ipv4_mask(cfg->addr[i].prefix);
 
@@ -274,6 +282,8 @@ void stack_free(struct stack *s)
 {
 	if (!s)
 		return;
+	mdns_fini(s);
+	dns_stub_fini(s);
 	transport_fini(s);
 	pbuf_free_chain(s->loop_q);
 	reass_fini(s);
@@ -337,6 +347,7 @@ void stack_start(struct stack *s, uint64_t now)
 	arp_announce(s, &s->nif);
 	addrconf_start(s);
 	dhcp_start(s);
+	mdns_start(s);
 }
 
 /*

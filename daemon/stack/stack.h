@@ -117,6 +117,12 @@ struct stack_config {
 	bool dhcp;                    /* on: no --addr is needed */
 	unsigned dhcp_arp_probes;     /* RFC 5227 PROBE_NUM (3), 0: no probing */
 	char dhcp_hostname[64];       /* sent as option 12; empty: none */
+	/* the DNS stub (dns_stub.c) */
+	bool dns_stub;                /* answer queries to the steered servers */
+	unsigned ndns;
+	struct ip_addr dns[4];        /* configured servers, before learned ones */
+	char hostname[64];            /* NAME.local is ours; empty: none */
+	bool mdns;                    /* answer NAME.local on the link (mdns.c) */
 
 	/* IPv6 (ipv6.c, addrconf.c, nd.c, mld.c) */
 	bool ipv6;                    /* on (default), with a link-local address */
@@ -285,6 +291,8 @@ struct stack_dns {
 };
 unsigned stack_dns_list(const struct stack *s, uint64_t now,
 			struct stack_dns *out, unsigned max);
+#define STACK_DNS_STEER_MAX 8        /* resolv.conf names up to 3 (MAXNS) */
+void stack_dns_steer(struct stack *s, const struct ip_addr *addrs, unsigned n);
 /* A group the link listens to (IGMP, MLD), for ustackctl maddr */
 #define STACK_MADDR_SOURCES 16
 struct stack_maddr {

@@ -100,6 +100,8 @@ struct stack {
 	struct tcp_table *tcp;
 	struct ip_proto_table protos;
 	struct pmtu_entry pmtu[PMTU_CACHE];
+	struct dns_stub *stub;       /* programs' DNS queries (dns_stub.c) */
+	struct mdns *mdns;           /* NAME.local's responder (mdns.c) */
 
 	/* ICMP error rate limit: a token bucket (RFC 1812 4.3.2.8) */
 	uint64_t icmp_tokens;        /* in units of 1/NSEC_PER_SEC token */

@@ -49,12 +49,14 @@
 #include <string.h>
 
 #include "dgram.h"
+#include "dns_stub.h"
 #include "icmp.h"
 #include "icmp6.h"
 #include "ip.h"
 #include "ipv4.h"
 #include "ipv6.h"
 #include "mcast.h"
+#include "mdns.h"
 #include "stack_impl.h"
 
 struct udp_sock {
@@ -267,6 +269,27 @@ static int udp_source(const struct udp_sock *us, const struct ip_addr *dst,
 }
 
 /*
+ * The address a datagram steered to the DNS stub (dns_stub.c) is taken to
+ * come from, where its answer goes: the bound or connected one, else the
+ * route's, else (a nameserver no route reaches, which the stub answers
+ * all the same) the link's first address or the loopback.
+ */
+static void udp_stub_source(const struct udp_sock *us,
+			    const struct ip_addr *dst, struct ip_addr *src)
+{
+	struct stack *s = us->dg.s;
+
+	if (!ip_addr_is_any(&us->laddr) && !stack_addr_is_bcast(s, &us->laddr))
+		*src = us->laddr;
+	else if (udp_source(us, dst, src) == 0)
+		return;
+	else if (dst->family == IP_V4)
+		*src = ip4(s->nif.naddr ? s->nif.addr[0].addr : IPV4(127, 0, 0, 1));
+	else
+		*src = ip6((const uint8_t[16]){ [15] = 1 });
+}
+
+/*
  * The peer a program names, as the engine keeps it: an AF_INET6
  * socket's ::ffff:a.b.c.d is IPv4 (unless IPV6_V6ONLY: ENETUNREACH, as
  * Linux's udpv6_sendmsg()); the unspecified address is the bound address
@@ -340,8 +363,12 @@ int udp_connect(struct udp_sock *us, const struct ip_addr *addr,
 		return rc;
 	if (ip_addr_is_loopback(&us->laddr) && !stack_addr_is_local(s, &dst))
 		return -EINVAL;
-	if (udp_source(us, &dst, &src))
-		return -ENETUNREACH;
+	if (udp_source(us, &dst, &src)) {
+		/* a nameserver the stub answers for needs no route */
+		if (!dns_stub_steers(s, us, &dst, port))
+			return -ENETUNREACH;
+		udp_stub_source(us, &dst, &src);
+	}
 	rc = udp_dst_check(us, &dst);
 	if (rc)
 		return rc;
@@ -427,6 +454,32 @@ static int udp_output(struct udp_sock *us, const void *buf, size_t len,
 }
 
 /**
+ * udp_sendto_port() - send one datagram from @sport, which @us does not
+ * hold (the engine's mDNS responder speaks from 5353, which stays free
+ * for programs)
+ * @us: the socket, its options (TTL, multicast interface)
+ * @sport: the source port
+ * @buf: payload
+ * @len: its length
+ * @dst: destination address
+ * @dport: destination port
+ *
+ * Return: as udp_sendmsg()
+ */
+int udp_sendto_port(struct udp_sock *us, uint16_t sport, const void *buf,
+		    size_t len, const struct ip_addr *dst, uint16_t dport)
+{
+	uint16_t lport = us->lport;
+	int rc;
+
+	us->lport = sport;
+	rc = udp_output(us, buf, len, dst, dport, NULL);
+	us->lport = lport;
+	ip_loop_drain(us->dg.s);
+	return rc;
+}
+
+/**
  * udp_sendto() - send one datagram
  * @us: the socket
  * @buf: payload
@@ -504,6 +557,14 @@ int udp_sendmsg(struct udp_sock *us, const void *buf, size_t len,
 		return rc;
 	if (len > (daddr.family == IP_V6 ? UDP6_MAX_PAYLOAD : UDP_MAX_PAYLOAD))
 		return -EMSGSIZE;
+	if (dns_stub_steers(s, us, &daddr, dport)) {
+		/* for the DNS stub: it answers as the server named */
+		rc = udp_autobind(us);
+		if (rc)
+			return rc;
+		udp_stub_source(us, &daddr, &src);
+		return dns_stub_query(s, buf, len, &src, us->lport, &daddr);
+	}
 	if (udp_source(us, &daddr, &src)) {
 		CNT(s, ip_tx_no_route);
 		return -ENETUNREACH;
@@ -798,6 +859,43 @@ static struct udp_sock *udp_lookup(struct stack *s, const struct udp_meta *m)
 	return best;
 }
 
+/**
+ * udp_deliver() - a datagram made by the engine, to the socket a datagram
+ * from @src:@sport to @dst:@dport would reach (the DNS stub's answers)
+ * @s: the engine
+ * @buf: the payload
+ * @len: its length
+ * @src: where it is to come from
+ * @sport: ... from which port
+ * @dst: where it goes
+ * @dport: ... to which port
+ *
+ * Return: 0 (queued, or dropped as a full queue drops), -ENOENT (no
+ * socket), -ENOBUFS (no buffer)
+ */
+int udp_deliver(struct stack *s, const void *buf, size_t len,
+		const struct ip_addr *src, uint16_t sport,
+		const struct ip_addr *dst, uint16_t dport)
+{
+	struct udp_meta m = { .src = *src, .dst = *dst, .sport = sport,
+			      .dport = dport, .len = (uint32_t)len };
+	struct ip_rx rx = { .src = *src, .dst = *dst, .proto = IP_PROTO_UDP,
+			    .ttl = 64, .ifindex = STACK_IF_LINK };
+	struct udp_sock *us = udp_lookup(s, &m);
+	struct pbuf *p;
+
+	if (!us)
+		return -ENOENT;
+	p = pbuf_alloc(&s->pool, sizeof(struct dgram_info), len);
+	if (!p) {
+		CNT(s, udp_rx_nomem);
+		return -ENOBUFS;
+	}
+	memcpy(p->data, buf, len);
+	udp_queue(us, p, &m, &rx);
+	return 0;
+}
+
 /* RFC 1122 4.1.3.1, RFC 4443 3.1: no socket, port unreachable, quoting
  * the datagram from its IP header */
 static void udp_unreachable(struct stack *s, struct pbuf *p,
@@ -825,6 +923,7 @@ static void udp_input(struct stack *s, struct pbuf *p,
 {
 	struct udp_sock *us;
 	struct udp_meta m;
+	bool mdns;
 
 	CNT(s, udp_rx);
 	if (udp_parse(s, p, rx, &m)) {
@@ -838,13 +937,23 @@ static void udp_input(struct stack *s, struct pbuf *p,
 		pbuf_free(p);
 		return;
 	}
+	/* the engine's mDNS responder reads, sockets on the port get it too */
+	mdns = m.dport == MDNS_PORT && mdns_input(s, p->data, p->len, &m, rx);
 	if (rx->to_bcast || rx->l2_bcast || ip_addr_is_multicast(&m.dst)) {
+		if (mdns && !udp_lookup(s, &m)) {
+			pbuf_free(p);
+			return;
+		}
 		udp_deliver_bcast(s, p, &m, rx);
 		return;
 	}
 	us = udp_lookup(s, &m);
 	if (us) {
 		udp_queue(us, p, &m, rx);
+		return;
+	}
+	if (mdns) {
+		pbuf_free(p);
 		return;
 	}
 	udp_unreachable(s, p, rx);

@@ -90,6 +90,11 @@ int udp_getpeername(const struct udp_sock *us, struct ip_addr *addr,
 unsigned udp_sock_count(const struct stack *s);
 
 /* For the engine's own modules */
+int udp_sendto_port(struct udp_sock *us, uint16_t sport, const void *buf,
+		    size_t len, const struct ip_addr *dst, uint16_t dport);
+int udp_deliver(struct stack *s, const void *buf, size_t len,
+		const struct ip_addr *src, uint16_t sport,
+		const struct ip_addr *dst, uint16_t dport);
 int udp_init(struct stack *s);
 void udp_fini(struct stack *s);
 

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdns.c - the multicast DNS responder for our host name (RFC 6762)
+ *
+ * Theory of operation. ustack answers NAME.local (cfg.hostname, as the
+ * host's name by default) with its link addresses: A and AAAA records,
+ * each unique to us. It holds no port: UDP shows it every datagram to
+ * port 5353 before delivering it to whatever socket is bound there
+ * (udp.c), so a program of ours may run its own mDNS service on the port
+ * as on Linux, where the kernel answers nothing. Its one engine socket
+ * never receives (no port); it holds the membership of 224.0.0.251 on the
+ * link (an IGMP report, as Linux sends for that group) and sends our
+ * messages from port 5353, TTL 255 (RFC 6762 11).
+ *
+ *   probing     once the link has an IPv4 address: three queries for
+ *               NAME.local (type ANY, unicast-response bit) 250 ms apart,
+ *               the first after 0..250 ms, our records in the authority
+ *               section (8.1). A response from elsewhere with a record of
+ *               the name is a conflict: the name becomes NAME-2, NAME-3...
+ *               (9), probing starts again, at most MDNS_RENAMES times;
+ *   announcing  two unsolicited responses, a second apart (8.3), records
+ *               with the cache-flush bit and TTL 120;
+ *   ready       queries answered at once (our records are unique, 6):
+ *               from a port other than 5353, a one-shot query (6.7): a
+ *               unicast reply to its port with its id and question, TTL
+ *               10, no cache-flush bit; from 5353, a multicast response,
+ *               or a unicast one to a query sent unicast or with the QU
+ *               bit (5.4, 5.5).
+ *
+ * Not done: simultaneous-probe tie-breaking (8.2), conflicts after the
+ * probe (defence and re-probe, 9), announcing again when addresses change,
+ * known-answer suppression (7.1), mDNS over IPv6 (ff02::fb): AAAA
+ * records are answered over IPv4. Every message refused is counted.
+ */
+#include "mdns.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dgram.h"
+#include "dns_stub.h"
+#include "mcast.h"
+#include "stack_impl.h"
+#include "udp.h"
+
+#define MDNS_GROUP IPV4(224, 0, 0, 251)
+#define MDNS_PROBE_GAP (250 * NSEC_PER_MSEC)
+#define MDNS_PROBES 3
+#define MDNS_ANNOUNCES 2
+#define MDNS_ANNOUNCE_GAP NSEC_PER_SEC
+#define MDNS_NOADDR_WAIT NSEC_PER_SEC   /* no address yet: look again */
+#define MDNS_RENAMES 9
+#define MDNS_TTL 120
+#define MDNS_LEGACY_TTL 10
+#define MDNS_MSG 1500
+
+#define DNS_HLEN 12
+#define DNS_QR 0x8000u
+#define DNS_AA 0x0400u
+#define DNS_TYPE_A 1
+#define DNS_TYPE_AAAA 28
+#define DNS_TYPE_ANY 255
+#define DNS_CLASS_IN 1
+#define DNS_QU 0x8000u               /* question: unicast response wanted */
+
+enum mdns_state { MDNS_OFF, MDNS_WAITING, MDNS_PROBING, MDNS_ANNOUNCING,
+		  MDNS_READY };
+
+struct mdns {
+	struct udp_sock *us;
+	char name[64];               /* the name we hold, without .local */
+	uint8_t state;               /* enum mdns_state */
+	uint8_t step;                /* probes or announcements sent */
+	uint8_t renames;
+	struct timer timer;
+	struct stack *s;
+};
+
+/**
+ * mdns_name() - the name NAME.local answers to
+ * @s: the engine
+ *
+ * Return: the responder's name (renamed after a conflict), else the
+ * configured host name; "" for none
+ */
+const char *mdns_name(const struct stack *s)
+{
+	return s->mdns && s->mdns->state != MDNS_OFF ? s->mdns->name :
+	       s->cfg.hostname;
+}
+
+/* ---- messages ------------------------------------------------------- */
+
+static int mdns_send(struct stack *s, const uint8_t *m, size_t len,
+		     const struct ip_addr *dst, uint16_t dport)
+{
+	int rc = udp_sendto_port(s->mdns->us, MDNS_PORT, m, len, dst, dport);
+
+	if (rc)
+		CNT(s, mdns_tx_err);
+	return rc;
+}
+
+/* A probe (a query with our records as proposals) or an announcement
+ * (a response with all our records), multicast */
+static void mdns_send_own(struct stack *s, bool probe)
+{
+	struct ip_addr g = ip4(MDNS_GROUP);
+	uint8_t m[MDNS_MSG];
+	unsigned n = 0;
+	size_t o;
+
+	memset(m, 0, DNS_HLEN);
+	if (probe) {
+		o = dns_put_name(m, DNS_HLEN, sizeof(m), s->mdns->name);
+		if (!o)
+			return;
+		put16(m + 4, 1);
+		put16(m + o, DNS_TYPE_ANY);
+		put16(m + o + 2, DNS_CLASS_IN | DNS_QU);
+		o += 4;
+		o = dns_put_own(s, m, o, sizeof(m), DNS_TYPE_ANY, DNS_HLEN,
+				MDNS_TTL, false, &n);
+		put16(m + 8, (uint16_t)n);
+		CNT(s, mdns_tx_probe);
+	} else {
+		put16(m + 2, DNS_QR | DNS_AA);
+		o = dns_put_own(s, m, DNS_HLEN, sizeof(m), DNS_TYPE_ANY, 0,
+				MDNS_TTL, true, &n);
+		put16(m + 6, (uint16_t)n);
+		CNT(s, mdns_tx_announce);
+	}
+	if (n)
+		mdns_send(s, m, o, &g, MDNS_PORT);
+}
+
+static void mdns_arm(struct stack *s, uint64_t delay)
+{
+	stack_arm(s, &s->mdns->timer, s->now + delay);
+}
+
+static void mdns_probe_start(struct stack *s)
+{
+	struct mdns *md = s->mdns;
+
+	md->state = MDNS_PROBING;
+	md->step = 0;
+	mdns_arm(s, stack_random32(s) % MDNS_PROBE_GAP);
+}
+
+static void mdns_timer(struct timer *t, uint64_t now)
+{
+	struct mdns *md = container_of(t, struct mdns, timer);
+	struct stack *s = md->s;
+
+	s->now = now;
+	switch (md->state) {
+	case MDNS_WAITING:
+		if (!s->nif.naddr) {
+			mdns_arm(s, MDNS_NOADDR_WAIT);
+			return;
+		}
+		mdns_probe_start(s);
+		return;
+	case MDNS_PROBING:
+		if (md->step < MDNS_PROBES) {
+			mdns_send_own(s, true);
+			md->step++;
+			mdns_arm(s, MDNS_PROBE_GAP);
+			return;
+		}
+		md->state = MDNS_ANNOUNCING;
+		md->step = 0;
+		/* fall through */
+	case MDNS_ANNOUNCING:
+		mdns_send_own(s, false);
+		if (++md->step < MDNS_ANNOUNCES) {
+			mdns_arm(s, MDNS_ANNOUNCE_GAP);
+			return;
+		}
+		md->state = MDNS_READY;
+		stack_log(s, STACK_LOG_INFO, "mdns: %s.local is ours", md->name);
+		return;
+	default:
+		return;
+	}
+}
+
+/* A response: does it claim our name (a conflict while we probe)? */
+static void mdns_response(struct stack *s, const uint8_t *m, size_t len,
+			  const struct ip_rx *rx)
+{
+	struct mdns *md = s->mdns;
+	unsigned n = get16(m + 6) + get16(m + 8) + get16(m + 10);
+	char want[80], name[256];
+	int o = DNS_HLEN;
+
+	for (unsigned i = get16(m + 4); i && o >= 0; i--) {
+		o = dns_read_name(m, len, (size_t)o, name, sizeof(name));
+		o = o < 0 || (size_t)o + 4 > len ? -1 : o + 4;
+	}
+	snprintf(want, sizeof(want), "%s.local", md->name);
+	for (unsigned i = 0; i < n && o >= 0; i++) {
+		uint16_t type;
+
+		o = dns_read_name(m, len, (size_t)o, name, sizeof(name));
+		if (o < 0 || (size_t)o + 10 > len ||
+		    (size_t)o + 10 + get16(m + o + 8) > len)
+			break;
+		type = get16(m + o);
+		o += 10 + get16(m + o + 8);
+		if (md->state != MDNS_PROBING || strcasecmp(name, want) ||
+		    (type != DNS_TYPE_A && type != DNS_TYPE_AAAA))
+			continue;
+		if (stack_addr_is_local(s, &rx->src))
+			continue;           /* our own, looped back */
+		CNT(s, mdns_conflicts);
+		if (++md->renames > MDNS_RENAMES) {
+			stack_log(s, STACK_LOG_ERR, "mdns: %s.local is taken; giving up after %u names",
+				  md->name, MDNS_RENAMES);
+			md->state = MDNS_OFF;
+			stack_disarm(s, &md->timer);
+			return;
+		}
+		snprintf(md->name, sizeof(md->name), "%.56s-%u",
+			 s->cfg.hostname, md->renames + 1);
+		stack_log(s, STACK_LOG_WARN, "mdns: %s answered for our name: probing for %s.local",
+			  ip_ntop(&rx->src, name), md->name);
+		mdns_probe_start(s);
+		return;
+	}
+	if (o < 0)
+		CNT(s, mdns_rx_malformed);
+}
+
+/*
+ * RFC 6762 6.1: a question about our name for a type we have no record of
+ * is answered with an NSEC record naming the types we have (RFC 4034
+ * 4.1, one window), in the additional section, so that the asker stops
+ * waiting; it points to the name at @name_off, or carries it in full.
+ * Return: the offset past it (@o when it does not fit)
+ */
+static size_t mdns_put_nsec(struct stack *s, uint8_t *r, size_t o,
+			    size_t room, uint16_t name_off, uint32_t ttl,
+			    bool flush)
+{
+	uint8_t scratch[MDNS_MSG], bitmap[4] = { 0 };
+	unsigned n4 = 0, n6 = 0;
+	size_t e = o, blen;
+
+	dns_put_own(s, scratch, 0, sizeof(scratch), DNS_TYPE_A, 1, 0, false, &n4);
+	dns_put_own(s, scratch, 0, sizeof(scratch), DNS_TYPE_AAAA, 1, 0, false, &n6);
+	if (n4)
+		bitmap[0] |= 0x40;          /* type 1 */
+	if (n6)
+		bitmap[3] |= 0x08;          /* type 28 */
+	blen = n6 ? 4 : 1;
+	if (name_off) {
+		if (e + 2 > room)
+			return o;
+		put16(r + e, (uint16_t)(0xc000 | name_off));
+		e += 2;
+	} else {
+		e = dns_put_name(r, e, room, s->mdns->name);
+		if (!e)
+			return o;
+		name_off = (uint16_t)o;
+	}
+	if (e + 10 + 2 + 2 + blen > room)
+		return o;
+	put16(r + e, 47);                   /* NSEC */
+	put16(r + e + 2, (uint16_t)(DNS_CLASS_IN | (flush ? 0x8000 : 0)));
+	put32(r + e + 4, ttl);
+	put16(r + e + 8, (uint16_t)(2 + 2 + blen));
+	put16(r + e + 10, (uint16_t)(0xc000 | name_off));  /* next: itself */
+	r[e + 12] = 0;                      /* window 0 */
+	r[e + 13] = (uint8_t)blen;
+	memcpy(r + e + 14, bitmap, blen);
+	put16(r + 10, (uint16_t)(get16(r + 10) + 1));
+	return e + 14 + blen;
+}
+
+/* A query: the types of ours it asks for; an answer when it asks any */
+static void mdns_query(struct stack *s, const uint8_t *m, size_t len,
+		       const struct udp_meta *um, const struct ip_rx *rx)
+{
+	struct mdns *md = s->mdns;
+	bool legacy = um->sport != MDNS_PORT, unicast = !rx->to_bcast;
+	bool want_a = false, want_aaaa = false;
+	char want[80], name[256];
+	uint8_t r[MDNS_MSG];
+	unsigned n = 0, nq = get16(m + 4);
+	size_t o = DNS_HLEN, match = 0;
+	uint16_t type;
+
+	snprintf(want, sizeof(want), "%s.local", md->name);
+	for (unsigned i = 0; i < nq; i++) {
+		int e = dns_read_name(m, len, o, name, sizeof(name));
+		uint16_t qtype, cls;
+
+		if (e < 0 || (size_t)e + 4 > len) {
+			CNT(s, mdns_rx_malformed);
+			return;
+		}
+		qtype = get16(m + e);
+		cls = get16(m + e + 2);
+		if (!strcasecmp(name, want) && (cls & 0x7fff) == DNS_CLASS_IN) {
+			if (!match)
+				match = o;
+			if (cls & DNS_QU)
+				unicast = true;
+			want_a |= qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY;
+			want_aaaa |= qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_ANY;
+		}
+		o = (size_t)e + 4;
+	}
+	if ((!want_a && !want_aaaa) || md->state != MDNS_READY)
+		return;
+	CNT(s, mdns_rx_ours);
+	type = want_a && want_aaaa ? DNS_TYPE_ANY :
+	       want_a ? DNS_TYPE_A : DNS_TYPE_AAAA;
+	if (legacy) {
+		/* 6.7: id and questions repeated, a short TTL, no flag; the
+		 * records name the question that asked */
+		if (o > sizeof(r) / 2)
+			return;
+		memcpy(r, m, o);
+		put16(r + 2, DNS_QR | DNS_AA);
+		put16(r + 8, 0);
+		put16(r + 10, 0);
+		o = dns_put_own(s, r, o, sizeof(r), type, (uint16_t)match,
+				MDNS_LEGACY_TTL, false, &n);
+	} else {
+		memset(r, 0, DNS_HLEN);
+		put16(r + 2, DNS_QR | DNS_AA);
+		if (unicast)
+			put16(r, get16(m));     /* 18.1: echoed to a unicast query */
+		o = dns_put_own(s, r, DNS_HLEN, sizeof(r), type, 0, MDNS_TTL,
+				true, &n);
+	}
+	put16(r + 6, (uint16_t)n);
+	if (!n)             /* no address of the type asked: say so */
+		o = mdns_put_nsec(s, r, o, sizeof(r), legacy ? (uint16_t)match : 0,
+				  legacy ? MDNS_LEGACY_TTL : MDNS_TTL, !legacy);
+	CNT(s, mdns_tx_answer);
+	if (legacy || unicast)
+		mdns_send(s, r, o, &um->src, um->sport);
+	else
+		mdns_send(s, r, o, &(struct ip_addr){ .family = IP_V4,
+			  .v4 = MDNS_GROUP }, MDNS_PORT);
+}
+
+/**
+ * mdns_input() - a datagram to port 5353, shown to the responder first
+ * @s: the engine
+ * @m: its payload (not consumed: UDP delivers it after)
+ * @len: its length
+ * @um: its addresses and ports
+ * @rx: what the network layer learned
+ *
+ * Return: true if it was an mDNS message for us to read (then, with no
+ * socket on the port, no port unreachable goes back)
+ */
+bool mdns_input(struct stack *s, const uint8_t *m, size_t len,
+		const struct udp_meta *um, const struct ip_rx *rx)
+{
+	struct mdns *md = s->mdns;
+
+	if (!md || md->state == MDNS_OFF || md->state == MDNS_WAITING ||
+	    um->src.family != IP_V4)
+		return false;
+	if (stack_addr_is_local(s, &um->src) && um->sport == MDNS_PORT)
+		return true;                /* our own, looped back */
+	CNT(s, mdns_rx);
+	if (len < DNS_HLEN) {
+		CNT(s, mdns_rx_malformed);
+		return true;
+	}
+	/* 18.3, 18.11: standard queries and responses only, rcode 0 */
+	if ((get16(m + 2) & 0x780f) != 0) {
+		CNT(s, mdns_rx_ignored);
+		return true;
+	}
+	if (get16(m + 2) & DNS_QR)
+		mdns_response(s, m, len, rx);
+	else
+		mdns_query(s, m, len, um, rx);
+	return true;
+}
+
+/**
+ * mdns_start() - join 224.0.0.251 and probe for our name
+ * @s: the engine
+ *
+ * Nothing without a host name or with cfg.mdns off; with no IPv4 address
+ * yet (DHCP), probing waits for one.
+ */
+void mdns_start(struct stack *s)
+{
+	struct mdns *md = s->mdns;
+	struct ip_addr g = ip4(MDNS_GROUP);
+
+	if (!md || !s->cfg.mdns || !s->cfg.hostname[0] || md->us)
+		return;
+	if (udp_open(s, IP_V4, &md->us))
+		return;
+	mcast_set_if(udp_dgram(md->us), STACK_IF_LINK, 0);
+	udp_dgram(md->us)->mc_ttl = 255;
+	udp_dgram(md->us)->mc_loop = false;
+	udp_dgram(md->us)->ttl = 255;
+	if (mcast_join(udp_dgram(md->us), &g, STACK_IF_LINK, s->now)) {
+		stack_log(s, STACK_LOG_WARN, "mdns: cannot join 224.0.0.251; no responder");
+		return;
+	}
+	snprintf(md->name, sizeof(md->name), "%s", s->cfg.hostname);
+	if (s->nif.naddr) {
+		mdns_probe_start(s);
+		return;
+	}
+	md->state = MDNS_WAITING;
+	mdns_arm(s, MDNS_NOADDR_WAIT);
+}
+
+int mdns_init(struct stack *s)
+{
+	struct mdns *md = calloc(1, sizeof(*md));
+
+	if (!md)
+		return -ENOMEM;
+	md->s = s;
+	timer_init(&md->timer, mdns_timer);
+	s->mdns = md;
+	return 0;
+}
+
+void mdns_fini(struct stack *s)
+{
+	struct mdns *md = s->mdns;
+
+	if (!md)
+		return;
+	stack_disarm(s, &md->timer);
+	if (md->us)
+		udp_close(md->us);
+	free(md);
+	s->mdns = NULL;
+}

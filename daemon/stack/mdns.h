@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdns.h - the multicast DNS responder for our host name (mdns.c)
+ */
+#ifndef USTACK_MDNS_H
+#define USTACK_MDNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct stack;
+struct udp_meta;
+struct ip_rx;
+
+int mdns_init(struct stack *s);
+void mdns_fini(struct stack *s);
+void mdns_start(struct stack *s);
+bool mdns_input(struct stack *s, const uint8_t *m, size_t len,
+		const struct udp_meta *um, const struct ip_rx *rx);
+const char *mdns_name(const struct stack *s);
+
+#endif
