@@ -1316,9 +1316,11 @@ static int cmd_kill(int argc, char **argv)
 
 static const char dns_usage[] =
 	"Usage: ustackctl dns [--json]\n"
-	"The DNS servers and search domains the interface learned, with the\n"
-	"lifetime left: router advertisements' RDNSS and DNSSL (RFC 8106), then\n"
-	"the DHCP lease's servers (option 6) and domain (option 15).\n";
+	"The DNS servers and search domains of the interface, with the lifetime\n"
+	"left: the configured ones (dns = ADDR), router advertisements' RDNSS and\n"
+	"DNSSL (RFC 8106), then the DHCP lease's servers (option 6) and domain\n"
+	"(option 15). Programs' queries to resolv.conf's nameservers are answered\n"
+	"from these servers, in this order (ustackd(8), NAMES).\n";
 
 static int cmd_dns(int argc, char **argv)
 {
@@ -1522,7 +1524,7 @@ static const struct command {
 	{ "neigh", cmd_neigh, "the neighbour cache (ARP, IPv6 ND)" },
 	{ "route", cmd_route, "show, add, del routes" },
 	{ "addr", cmd_addr, "show, add, del addresses" },
-	{ "dns", cmd_dns, "DNS servers and domains: router advertisements', DHCP's" },
+	{ "dns", cmd_dns, "DNS servers and domains: configured, router advertisements', DHCP's" },
 	{ "maddr", cmd_maddr, "multicast groups joined, and by whom" },
 	{ "config", cmd_config, "the running configuration" },
 	{ "capture", cmd_capture, "start FILE | stop: pcap of everything on the link" },

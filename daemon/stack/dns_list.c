@@ -3,7 +3,8 @@
  * dns_list.c - the DNS configuration router advertisements gave (RFC 8106),
  * for ustackctl dns
  *
- * Theory of operation: nd.c records each RA's RDNSS servers and DNSSL
+ * Theory of operation: the configured servers come first (dns = ADDR);
+ * nd.c records each RA's RDNSS servers and DNSSL
  * domains per interface with their lifetimes (lifetimes are checked when
  * read: an entry past its time is not shown, and the next RA replaces it).
  * This only reads them out, recursive servers first.
@@ -49,8 +50,28 @@ static unsigned dns_list_dhcp(const struct stack *s, uint64_t now,
 	return n;
 }
 
+/* The configured servers (dns = ADDR), first and for good */
+static unsigned dns_list_static(const struct stack *s, struct stack_dns *out,
+				unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->cfg.ndns; i++, n++) {
+		struct ip_addr m = ip_map(&s->cfg.dns[i]);
+
+		if (n >= max)
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].ifindex = s->nif.index;
+		out[n].left = UINT64_MAX;
+		memcpy(out[n].addr, m.v6, 16);
+	}
+	return n;
+}
+
 /**
- * stack_dns_list() - the link's RDNSS servers, then its DNSSL domains
+ * stack_dns_list() - the configured servers, the link's RDNSS servers,
+ * then its DNSSL domains
  * @s: the stack
  * @now: current time
  * @out: filled with up to @max entries
@@ -62,7 +83,7 @@ unsigned stack_dns_list(const struct stack *s, uint64_t now,
 			struct stack_dns *out, unsigned max)
 {
 	const struct inet6_if *in6 = &s->nif.in6;
-	unsigned n = 0;
+	unsigned n = dns_list_static(s, out, max);
 
 	for (unsigned k = 0; k < 2; k++) {
 		const struct nd_dns *tab = k ? in6->dnssl : in6->rdnss;

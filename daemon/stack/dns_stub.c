@@ -357,8 +357,6 @@ static unsigned stub_servers(struct stack *s, struct ip_addr *out,
 	struct stack_dns d[16];
 	unsigned n = 0, k = stack_dns_list(s, s->now, d, 16);
 
-	for (unsigned i = 0; i < s->cfg.ndns && n < max; i++)
-		out[n++] = s->cfg.dns[i];
 	for (unsigned i = 0; i < k && i < 16 && n < max; i++) {
 		struct ip_addr a = ip6(d[i].addr);
 

@@ -123,8 +123,15 @@ Test(dns, steered_query_relayed_and_answered)
 	size_t ql = query(q, 0x1234, "www.example.test", 1), plen, al;
 	const uint8_t *u;
 	uint16_t up_id, port;
+	struct stack_dns d;
 
 	setup(&t, true);
+	/* ustackctl dns: the configured server, v4-mapped, for good */
+	cr_assert_eq(stack_dns_list(t.s, t.now, &d, 1), 1);
+	cr_expect_eq(get32(d.addr + 12), TH_PEER);
+	cr_expect_eq(d.addr[10], 0xff);
+	cr_expect_eq(d.left, UINT64_MAX);
+	cr_expect_not(d.search);
 	udp_open(t.s, IP_V4, &us);
 	cr_assert_eq(udp_connect(us, TH_A4(NOWHERE), 53), 0);
 	cr_assert_eq(udp_sendto(us, q, ql, NULL, 0, t.now), 0);
