@@ -17,8 +17,9 @@
  * ustack learned none, the server the program named; the answer comes
  * back to the program's socket from the address and port it asked
  * (udp_deliver()), so connected sockets and resolvers that check the
- * source (all of them) take it. Queries over TCP are not steered: they go
- * where the program sends them.
+ * source (all of them) take it. A TCP connect to port 53 of a steered
+ * address goes to the first server of the link instead (DNS over TCP has
+ * nothing to rewrite), or where it was sent when ustack learned none.
  *
  * A name under .local is not for unicast DNS (RFC 6762 3): our own
  * host name is answered here from our addresses; any other goes as a
@@ -589,11 +590,47 @@ bool dns_stub_steers(const struct stack *s, const struct udp_sock *us,
 	const struct dns_stub *st = s->stub;
 
 	if (dport != DNS_PORT || !st || !st->nsteer || !s->cfg.dns_stub ||
-	    us == st->up[0] || us == st->up[1])
+	    (us && (us == st->up[0] || us == st->up[1])))
 		return false;
 	for (unsigned i = 0; i < st->nsteer; i++)
 		if (ip_addr_eq(&st->steer[i], dst))
 			return true;
+	return false;
+}
+
+/**
+ * dns_stub_tcp_target() - where a program's TCP connect to a steered
+ * nameserver goes
+ * @s: the engine
+ * @addr: the address it connects to (an AF_INET6 socket's may be
+ *        v4-mapped)
+ * @port: the port
+ * @to: set to the first DNS server of the link of the same family, in
+ *      the form of @addr
+ *
+ * DNS over TCP (a truncated answer's retry, dig +tcp) carries its own ids
+ * and needs no stub: the connection is simply made to the server the stub
+ * would ask, and getpeername() shows that server.
+ *
+ * Return: true if @to is to be used instead of @addr
+ */
+bool dns_stub_tcp_target(struct stack *s, const struct ip_addr *addr,
+			 uint16_t port, struct ip_addr *to)
+{
+	struct ip_addr a = ip_addr_is_v4mapped(addr) ? ip_unmap(addr) : *addr;
+	struct ip_addr srv[12];
+	unsigned n;
+
+	if (!dns_stub_steers(s, NULL, &a, port))
+		return false;
+	n = stub_servers(s, srv, sizeof(srv) / sizeof(srv[0]));
+	for (unsigned i = 0; i < n; i++) {
+		if (srv[i].family != a.family)
+			continue;
+		*to = ip_addr_is_v4mapped(addr) ? ip_map(&srv[i]) : srv[i];
+		CNT(s, dns_tcp_redirected);
+		return true;
+	}
 	return false;
 }
 
@@ -702,6 +739,12 @@ void stack_dns_steer(struct stack *s, const struct ip_addr *addrs, unsigned n)
 	for (unsigned i = 0; i < n && st->nsteer < DNS_STUB_STEER_MAX; i++)
 		st->steer[st->nsteer++] = ip_addr_is_v4mapped(&addrs[i]) ?
 					  ip_unmap(&addrs[i]) : addrs[i];
+}
+
+/* What the stub holds at rest, for the fuzzer's heap accounting */
+size_t dns_stub_size(void)
+{
+	return sizeof(struct dns_stub);
 }
 
 int dns_stub_init(struct stack *s)

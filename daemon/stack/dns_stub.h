@@ -22,9 +22,12 @@ struct stack;
 struct udp_sock;
 
 int dns_stub_init(struct stack *s);
+size_t dns_stub_size(void);
 void dns_stub_fini(struct stack *s);
 bool dns_stub_steers(const struct stack *s, const struct udp_sock *us,
 		     const struct ip_addr *dst, uint16_t dport);
+bool dns_stub_tcp_target(struct stack *s, const struct ip_addr *addr,
+			 uint16_t port, struct ip_addr *to);
 int dns_stub_query(struct stack *s, const void *buf, size_t len,
 		   const struct ip_addr *client, uint16_t cport,
 		   const struct ip_addr *server);

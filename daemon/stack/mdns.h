@@ -14,6 +14,7 @@ struct udp_meta;
 struct ip_rx;
 
 int mdns_init(struct stack *s);
+size_t mdns_size(void);
 void mdns_fini(struct stack *s);
 void mdns_start(struct stack *s);
 bool mdns_input(struct stack *s, const uint8_t *m, size_t len,

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns_stub.h"
 #include "stack_impl.h"
 #include "tcp_impl.h"
 
@@ -408,12 +409,14 @@ int tcp_connect(struct tcp_sock *sk, const struct ip_addr *addr,
 		uint16_t port, uint64_t now)
 {
 	struct stack *s = sk->s;
-	struct ip_addr dst, src;
+	struct ip_addr dst, src, to;
 	int rc = tcp_connect_check(sk);
 
 	s->now = now;
 	if (rc)
 		return rc;
+	if (dns_stub_tcp_target(s, addr, port, &to))
+		addr = &to;
 	rc = tcp_connect_addrs(sk, addr, port, &dst, &src);
 	if (rc)
 		return rc;

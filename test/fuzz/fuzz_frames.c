@@ -52,12 +52,14 @@
 #include <string.h>
 
 #include "arp.h"
+#include "dns_stub.h"
 #include "eth.h"
 #include "fuzz_frames.h"
 #include "icmp.h"
 #include "igmp.h"
 #include "ipv4.h"
 #include "mcast.h"
+#include "mdns.h"
 #include "ipv6.h"
 #include "ping.h"
 #include "raw.h"
@@ -628,6 +630,8 @@ static size_t ff_heap_expected(const struct stack *s, size_t pbuf_bytes)
 	n += heap_cost(sizeof(*s->tcp)) + heap_cost(sizeof(*s->udp)) +
 	     heap_cost(sizeof(*s->ping)) + heap_cost(sizeof(*s->raw));
 	n += heap_cost(s->tcp->conn_size * sizeof(*s->tcp->conn));
+	/* the DNS stub and the mDNS responder: no query steered, no name */
+	n += heap_cost(dns_stub_size()) + heap_cost(mdns_size());
 	if (s->neigh.e) {
 		n += heap_cost(s->neigh.cap * sizeof(*s->neigh.e));
 		n += heap_cost(s->neigh.nbuckets * sizeof(*s->neigh.bucket));

@@ -107,6 +107,10 @@ check "curl by name ($out)" test "$out" = "found by name"
 # dig asks resolv.conf's server itself: it gets the answer from there
 out=$(ur dig +short +tries=1 +time=3 only-dnsmasq.test 2>&1)
 check "dig (its own resolver, UDP) through the stub ($out)" test "$out" = 192.0.2.77
+# over TCP (a truncated answer's retry): the connect goes to the link's server
+out=$(ur dig +tcp +short +tries=1 +time=3 only-dnsmasq.test 2>&1)
+check "dig +tcp: the connect to $NOWHERE goes to dnsmasq ($out, redirected $(counter dns tcp_redirected))" \
+	test "$out" = 192.0.2.77 -a "$(counter dns tcp_redirected)" = 1
 
 # nginx's resolver names the server in its configuration: resolv.conf's,
 # so the stub answers it too; the name is resolved at each request. Its

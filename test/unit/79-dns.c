@@ -546,3 +546,30 @@ Test(dns, wire_helpers)
 	put16(m + 12, 0xc00c);
 	cr_expect_eq(dns_read_name(m, l, 12, name, sizeof(name)), -1);
 }
+
+Test(dns, tcp_connect_goes_to_the_link_server)
+{
+	struct th t;
+	struct tcp_sock *sk, *sk2;
+	struct ipv4_hdr h;
+	size_t plen;
+	const uint8_t *seg;
+
+	setup(&t, true);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &sk, t.now), 0);
+	cr_assert_eq(tcp_connect(sk, TH_A4(NOWHERE), 53, t.now), -EINPROGRESS);
+	seg = th_check_ipv4(th_pop(&t), TH_PEER_MAC, &h, &plen);
+	cr_expect_eq(h.proto, IP_PROTO_TCP);
+	cr_expect_eq(h.dst, TH_PEER, "the SYN goes to the configured server");
+	cr_expect_eq(get16(seg + 2), 53);
+	cr_expect_eq(th_cnt(&t)->dns_tcp_redirected, 1);
+	/* another port of that address is not DNS: as addressed */
+	th_learn(&t, TH_GW, TH_GW_MAC);
+	cr_assert_eq(tcp_open(t.s, IP_V4, &sk2, t.now), 0);
+	cr_assert_eq(tcp_connect(sk2, TH_A4(NOWHERE), 80, t.now), -EINPROGRESS);
+	th_check_ipv4(th_pop(&t), TH_GW_MAC, &h, &plen);
+	cr_expect_eq(h.dst, NOWHERE);
+	tcp_abort(sk, t.now);
+	tcp_abort(sk2, t.now);
+	th_fini(&t);
+}
