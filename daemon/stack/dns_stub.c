@@ -481,6 +481,20 @@ static void stub_answer(struct stack *s, const struct stub_q *q,
 	stub_deliver(s, q, m, o);
 }
 
+/* No answer will come: NXDOMAIN for a .local name (nobody answered),
+ * SERVFAIL otherwise; the slot is free after */
+static void stub_give_up(struct stack *s, struct stub_q *q)
+{
+	if (q->mdns) {
+		CNT(s, dns_nxdomain);
+		stub_answer(s, q, DNS_RCODE_NXDOMAIN, false);
+	} else {
+		CNT(s, dns_servfail);
+		stub_answer(s, q, DNS_RCODE_SERVFAIL, false);
+	}
+	stub_free_q(q);
+}
+
 static void stub_rearm(struct stack *s)
 {
 	struct dns_stub *st = s->stub;
@@ -562,14 +576,7 @@ static void stub_timer(struct timer *t, uint64_t now)
 			if (stub_try(s, q) == 0)
 				continue;
 		}
-		if (q->mdns) {
-			CNT(s, dns_nxdomain);
-			stub_answer(s, q, DNS_RCODE_NXDOMAIN, false);
-		} else {
-			CNT(s, dns_servfail);
-			stub_answer(s, q, DNS_RCODE_SERVFAIL, false);
-		}
-		stub_free_q(q);
+		stub_give_up(s, q);
 	}
 	stub_rearm(s);
 }
@@ -710,14 +717,7 @@ int dns_stub_query(struct stack *s, const void *buf, size_t len,
 	}
 	q->id_up = (uint16_t)stack_random32(s);
 	if (stub_try(s, q)) {
-		if (q->mdns) {
-			CNT(s, dns_nxdomain);
-			stub_answer(s, q, DNS_RCODE_NXDOMAIN, false);
-		} else {
-			CNT(s, dns_servfail);
-			stub_answer(s, q, DNS_RCODE_SERVFAIL, false);
-		}
-		stub_free_q(q);
+		stub_give_up(s, q);
 	}
 	stub_rearm(s);
 	return 0;
