@@ -32,6 +32,7 @@ enum opt_type {
 	T_U16,
 	T_YESNO,              /* a bool that takes yes or no, also as an option */
 	T_CC,                 /* congestion control: cubic or newreno */
+	T_ECN,                /* TCP ECN: no, yes or server (enum tcp_ecn) */
 	T_GATEWAY,            /* an IPv4 or an IPv6 router, one of each */
 	T_SECRET,             /* 128 bits as 32 hex digits */
 	T_DNS,                /* a DNS server, IPv4 or IPv6; repeated */
@@ -196,6 +197,8 @@ static const struct opt opts[] = {
 	  "initial congestion window (default 10, RFC 6928)", true },
 	{ "tcp-congestion", T_CC, SOFF(tcp_cc), 0, 0, 0, "cubic|newreno",
 	  "default congestion control (default cubic)", true },
+	{ "tcp-ecn", T_ECN, SOFF(tcp_ecn), 0, 0, 0, "no|server|yes",
+	  "ECN (RFC 3168), as net.ipv4.tcp_ecn: yes asks for it on connect, server agrees when a peer asks (default server)", true },
 	{ "tcp-timestamps", T_YESNO, SOFF(tcp_timestamps), 0, 0, 0, "yes|no",
 	  "RFC 7323 timestamps (default yes)", true },
 	{ "tcp-window-scaling", T_YESNO, SOFF(tcp_window_scaling), 0, 0, 0, "yes|no",
@@ -478,6 +481,18 @@ static int opt_set(struct daemon_config *cfg, struct parse_ctx *pc,
 			*(enum tcp_cc_algo *)(void *)base = TCP_CC_NEWRENO;
 		else {
 			snprintf(err, errlen, "%s: '%s' is not cubic or newreno", o->name, v);
+			return -1;
+		}
+		return 0;
+	case T_ECN:
+		if (!strcmp(v, "no") || !strcmp(v, "0"))
+			*(enum tcp_ecn *)(void *)base = TCP_ECN_OFF;
+		else if (!strcmp(v, "yes") || !strcmp(v, "1"))
+			*(enum tcp_ecn *)(void *)base = TCP_ECN_ON;
+		else if (!strcmp(v, "server") || !strcmp(v, "2"))
+			*(enum tcp_ecn *)(void *)base = TCP_ECN_SERVER;
+		else {
+			snprintf(err, errlen, "%s: '%s' is not no, server or yes", o->name, v);
 			return -1;
 		}
 		return 0;
@@ -956,6 +971,13 @@ void config_print(const struct daemon_config *cfg, FILE *out)
 				*(const enum tcp_cc_algo *)(const void *)base == TCP_CC_NEWRENO ?
 				"newreno" : "cubic");
 			break;
+		case T_ECN: {
+			enum tcp_ecn e = *(const enum tcp_ecn *)(const void *)base;
+
+			fprintf(out, "%s = %s\n", o->name, e == TCP_ECN_OFF ? "no" :
+				e == TCP_ECN_ON ? "yes" : "server");
+			break;
+		}
 		case T_YESNO:
 		case T_BOOL:
 			fprintf(out, "%s = %s\n", o->name,
@@ -1003,6 +1025,8 @@ static size_t opt_size(const struct opt *o)
 		return sizeof(uint16_t);
 	case T_CC:
 		return sizeof(enum tcp_cc_algo);
+	case T_ECN:
+		return sizeof(enum tcp_ecn);
 	case T_ADDR:
 	case T_DNS:
 		return 0;

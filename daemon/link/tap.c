@@ -81,6 +81,9 @@ static int tap_send(struct link *l, const uint8_t *frame, size_t len,
 		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		h.gso_type = gso->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
 				       VIRTIO_NET_HDR_GSO_TCPV4;
+		/* a CWR goes on the first segment only (RFC 3168 6.1.2) */
+		if (gso->csum_start + 13u < len && (frame[gso->csum_start + 13] & 0x80))
+			h.gso_type |= VIRTIO_NET_HDR_GSO_ECN;
 		h.hdr_len = gso->hdr_len;
 		h.gso_size = gso->gso_size;
 		h.csum_start = gso->csum_start;

@@ -260,6 +260,10 @@
 	X(tcp, neigh_failures, "connections opening failed: ARP got no answer") \
 	X(tcp, pmtu_updates, "MSS lowered by ICMP fragmentation needed")      \
 	X(tcp, zero_wnd_sent, "ACKs advertising a zero window")                \
+	X(tcp, ecn_accepted, "ECN-setup SYNs agreed to (RFC 3168)")            \
+	X(tcp, ecn_ce_rcvd, "segments received with a CE mark")              \
+	X(tcp, ecn_ece_rcvd, "ACKs echoing a congestion mark (ECE)")         \
+	X(tcp, ecn_cwr, "window reductions for an echoed mark (CWR)")        \
 	X(udp, rx, "UDP datagrams received")                                  \
 	X(udp, rx_short, "dropped: shorter than a UDP header")                \
 	X(udp, rx_bad_len, "dropped: UDP length field invalid")               \

@@ -187,6 +187,13 @@ struct ip_tx {
 #define IP_TX_MC_LOOP 0x10u     /* IPv4 group: a copy to our own members */
 #define IP_TX_TTL0 0x20u        /* IPv4 group: TTL 0, our members only */
 
+/* The ECN field: the low two bits of the TOS or Traffic Class (RFC 3168 5) */
+#define IP_ECN_MASK 0x3u
+#define IP_ECN_NOT_ECT 0x0u
+#define IP_ECN_ECT1 0x1u
+#define IP_ECN_ECT0 0x2u
+#define IP_ECN_CE 0x3u
+
 /*
  * An ICMP or ICMPv6 error about a datagram we sent, as the transport that
  * sent it sees it.

@@ -133,6 +133,8 @@ enum tcp_sockopt {
 };
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
+/* RFC 3168, with the values of Linux's net.ipv4.tcp_ecn */
+enum tcp_ecn { TCP_ECN_OFF, TCP_ECN_ON, TCP_ECN_SERVER };
 /* An algorithm's name as Linux spells it ("reno", "cubic"), and back:
  * the enum, or -ENOENT */
 const char *tcp_cc_name(enum tcp_cc_algo algo);
@@ -189,6 +191,7 @@ struct tcp_info_rec {
 	 * tcp_info_to_linux()); times ns, *_ago since then */
 	bool active;                        /* we sent the first SYN */
 	bool ws;                            /* window scaling in use */
+	bool ecn, ecn_seen;                 /* RFC 3168 agreed; ECT/CE seen */
 	bool fin_acked, fin_rcvd;
 	uint8_t ca_state;                   /* TCP_CA_* as Linux's */
 	uint32_t probes, backoff;           /* persist/keepalive; RTO shift */
@@ -213,6 +216,7 @@ struct tcp_info_rec {
 /* TCP_CA_* of Linux's tcpi_ca_state */
 #define TCP_CA_STATE_OPEN 0
 #define TCP_CA_STATE_DISORDER 1
+#define TCP_CA_STATE_CWR 2
 #define TCP_CA_STATE_RECOVERY 3
 #define TCP_CA_STATE_LOSS 4
 

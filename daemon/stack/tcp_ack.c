@@ -216,6 +216,32 @@ void tcp_sack_recovery_send(struct tcp_sock *sk)
 	}
 }
 
+/**
+ * tcp_enter_cwr() - RFC 3168 6.1.2: the peer echoed a congestion mark
+ * @sk: the socket, its ECN agreed
+ *
+ * Once per window of data, and not while recovering from a loss (which
+ * reduced the window already): ssthresh as for a loss, cwnd down to it at
+ * once (Linux reaches it over the next round trip, by PRR), CWR on the next
+ * new data, no growth until snd_una is past what was sent by then (Linux's
+ * tcp_enter_cwr(), TCP_CA_CWR).
+ */
+void tcp_enter_cwr(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+
+	CNT(s, tcp_ecn_ece_rcvd);
+	if (sk->in_cwr || sk->in_recovery || sk->in_loss)
+		return;
+	CNT(s, tcp_ecn_cwr);
+	sk->ssthresh = sk->cc->ssthresh(sk, s->now);
+	if (sk->cwnd > sk->ssthresh)
+		sk->cwnd = sk->ssthresh;
+	sk->cwr_high = sk->snd_max;
+	sk->in_cwr = true;
+	sk->ecn_queue_cwr = true;
+}
+
 /* RFC 5681 3.2 step 2-4 / RFC 6675 5 step 4: start fast recovery. */
 static void tcp_enter_recovery(struct tcp_sock *sk)
 {
@@ -227,6 +253,9 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 	sk->recover = sk->snd_max;
 	sk->ssthresh = sk->cc->ssthresh(sk, s->now);
 	sk->in_recovery = true;
+	/* a reduction the peer hears of, as for an echo (RFC 3168 6.1.2) */
+	sk->ecn_queue_cwr = sk->ecn_ok;
+	sk->in_cwr = false;
 	sk->rtt_time = 0;
 	sk->rtx_next = sk->snd_una;
 	sk->rescue_set = false;
@@ -562,6 +591,10 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->in_loss = false;
 		tcp_rack_recovery_done(sk);
 	}
+	/* past what was out when it began (Linux: "something *above*
+	 * high_seq", so that the CWR reached the receiver): grow again */
+	if (sk->in_cwr && SEQ_GT(sk->snd_una, sk->cwr_high))
+		sk->in_cwr = false;
 	sk->backoff = 0;
 	sk->rtx_stamp = 0;  /* progress: TCP_USER_TIMEOUT's clock stops */
 	if (sk->in_recovery) {
@@ -570,7 +603,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		/* SYN and FIN take no congestion window; cwnd grows only
 		 * while it is used (RFC 7661; Linux's tcp_cong_avoid()
 		 * algorithms return at once unless tcp_is_cwnd_limited()) */
-		if (data && tcp_is_cwnd_limited(sk))
+		if (data && tcp_is_cwnd_limited(sk) && !sk->in_cwr)
 			sk->cc->on_ack(sk, data, s->now);
 		sk->dupacks = 0;
 		tcp_sndbuf_autotune(sk);

@@ -72,6 +72,7 @@ struct tcp_seg {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t hlen, flags;
+	uint8_t ecn;           /* the IP header's ECN field (RFC 3168 5) */
 	uint16_t wnd, cksum, urp;
 	/* options */
 	bool has_mss, has_ws, sack_perm, has_ts;
@@ -200,6 +201,13 @@ struct tcp_sock {
 	bool pingpong : 1;                      /* TCP_QUICKACK 0: ACKs wait
 						 * (Linux's pingpong mode) */
 	bool thin_lto : 1;                      /* TCP_THIN_LINEAR_TIMEOUTS */
+	/* RFC 3168 (tcp_ecn_* in tcp_in.c and tcp_out.c), Linux's ecn_flags */
+	bool ecn_ok : 1;                        /* both ends agreed */
+	bool ecn_seen : 1;                      /* ECT or CE came */
+	bool ecn_demand_cwr : 1;                /* CE came: ECE until CWR */
+	bool ecn_queue_cwr : 1;                 /* CWR on the next new data */
+	bool in_cwr : 1;                        /* reduced for an ECE, until
+						 * snd_una reaches cwr_high */
 	bool nonlocal : 1;                      /* IP_FREEBIND/IP_TRANSPARENT:
 						 * bind to any address */
 	bool bind_no_port : 1;                  /* IP_BIND_ADDRESS_NO_PORT */
@@ -215,6 +223,7 @@ struct tcp_sock {
 	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint32_t tlp_end_seq;
+	uint32_t cwr_high;                      /* snd_max when CWR began */
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;
@@ -518,6 +527,7 @@ void tcp_info_data_rcvd(struct tcp_sock *sk, const struct tcp_seg *seg,
 void tcp_info_delivered(struct tcp_sock *sk, const struct tcp_txrec *r,
 			uint32_t bytes);
 void tcp_info_established(struct tcp_sock *sk);
+void tcp_enter_cwr(struct tcp_sock *sk);
 void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
 		   uint64_t now);
 

@@ -344,6 +344,14 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->reuseaddr = l->reuseaddr;
 	c->reuseport = l->reuseport;
 	c->segs_in = 1;  /* the SYN, as Linux's tcp_create_openreq_child() */
+	/* RFC 3168 6.1.1, Linux's tcp_ecn_create_request(): an ECN-setup
+	 * SYN (ECE and CWR, itself not ECT) is agreed to unless tcp-ecn =
+	 * no; a cookie's connection goes without */
+	c->ecn_ok = (seg->flags & TCP_SYN) && s->cfg.tcp_ecn != TCP_ECN_OFF &&
+		    (seg->flags & (TCP_ECE | TCP_CWR)) == (TCP_ECE | TCP_CWR) &&
+		    seg->ecn == IP_ECN_NOT_ECT;
+	if (c->ecn_ok)
+		CNT(s, tcp_ecn_accepted);
 	tcp_offer_options(c);
 	tcp_negotiate(c, seg);
 	c->ts_offset = stack_random32(s);
@@ -541,6 +549,13 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return;
 	}
 	tcp_negotiate(sk, seg);
+	/* RFC 3168 6.1.1: our ECN-setup SYN is agreed to by a SYN-ACK with
+	 * ECE alone (Linux's tcp_ecn_rcv_synack()); a simultaneous open by
+	 * a SYN with both (tcp_ecn_rcv_syn()) */
+	if (sk->ecn_ok &&
+	    (ack_ok ? !(seg->flags & TCP_ECE) || (seg->flags & TCP_CWR) :
+	     (seg->flags & (TCP_ECE | TCP_CWR)) != (TCP_ECE | TCP_CWR)))
+		sk->ecn_ok = false;
 	if (!ack_ok) {
 		/* simultaneous open: "Otherwise, enter SYN-RECEIVED, form a
 		 * SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>" */
@@ -570,6 +585,41 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 }
 
 /* -- synchronized states ---------------------------------------------- */
+
+/*
+ * RFC 3168 6.1.3, as Linux's tcp_ecn_accept_cwr() and tcp_ecn_check_ce():
+ * a CWR ends our echo (and is ACKed at once: the sender's window may be
+ * small); a CE mark starts it, ECE on every segment until that CWR, and
+ * is ACKed at once the first time; ECT or CE is remembered
+ * (TCPI_OPT_ECN_SEEN), after which a segment without it is most likely
+ * a retransmission, also ACKed at once.
+ */
+static void tcp_ecn_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	if (!sk->ecn_ok)
+		return;
+	if (seg->flags & TCP_CWR) {
+		sk->ecn_demand_cwr = false;
+		sk->ack_now = true;
+	}
+	switch (seg->ecn) {
+	case IP_ECN_NOT_ECT:
+		if (sk->ecn_seen)
+			sk->ack_now = true;
+		break;
+	case IP_ECN_CE:
+		CNT(sk->s, tcp_ecn_ce_rcvd);
+		if (!sk->ecn_demand_cwr) {
+			sk->ack_now = true;
+			sk->ecn_demand_cwr = true;
+		}
+		sk->ecn_seen = true;
+		break;
+	default:
+		sk->ecn_seen = true;
+		break;
+	}
+}
 
 /* RFC 9293 3.10.7.4 first check, with Linux's tcp_sequence() leniency
  * for a zero window (an in-order segment is looked at for its ACK). */
@@ -755,8 +805,10 @@ static void tcp_rcv_data(struct tcp_sock *sk, const struct tcp_seg *seg)
 			tcp_done(sk, orphan ? 0 : -ECONNRESET);
 			return;
 		}
-		if (seg->len)
+		if (seg->len) {
+			tcp_ecn_rcv(sk, seg);
 			fin_ok = tcp_data(sk, seg);
+		}
 		break;
 	default:
 		/* "This should not occur since a FIN has been received from
@@ -958,6 +1010,8 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return;
 	if (tcp_ack(sk, seg) < 0 || sk->dead || sk->state == TCP_CLOSED)
 		return;
+	if (sk->ecn_ok && (seg->flags & TCP_ECE))
+		tcp_enter_cwr(sk);
 	tcp_rcv_data(sk, seg);
 	if (sk->dead || sk->state == TCP_CLOSED)
 		return;
@@ -995,6 +1049,7 @@ void tcp_input(struct stack *s, struct pbuf *p, const struct ip_rx *rx)
 	}
 	seg.src = rx->src;
 	seg.dst = rx->dst;
+	seg.ecn = rx->tos & IP_ECN_MASK;
 	seg.nethdr = rx->hdr;
 	seg.nethdr_len = rx->hdr_len;
 	if ((seg.flags & TCP_SYN) && (seg.flags & (TCP_RST | TCP_FIN))) {

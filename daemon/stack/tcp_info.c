@@ -46,6 +46,8 @@ static const uint8_t tcp_linux_state[] = {
 #define TCPI_OPT_TIMESTAMPS 1
 #define TCPI_OPT_SACK 2
 #define TCPI_OPT_WSCALE 4
+#define TCPI_OPT_ECN 8
+#define TCPI_OPT_ECN_SEEN 16
 
 /* -- the chrono: why the sender was stuck ---------------------------- */
 
@@ -227,6 +229,8 @@ static uint8_t tcp_ca_state(const struct tcp_sock *sk)
 		return TCP_CA_STATE_LOSS;
 	if (sk->in_recovery)
 		return TCP_CA_STATE_RECOVERY;
+	if (sk->in_cwr)
+		return TCP_CA_STATE_CWR;
 	if (sk->dupacks || sk->nsacked)
 		return TCP_CA_STATE_DISORDER;
 	return TCP_CA_STATE_OPEN;
@@ -246,6 +250,8 @@ void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
 
 	i->active = sk->active;
 	i->ws = sk->ws_ok;
+	i->ecn = sk->ecn_ok;
+	i->ecn_seen = sk->ecn_seen;
 	i->fin_rcvd = sk->fin_rcvd;
 	i->fin_acked = sk->fin_sent && sk->snd_una == sk->snd_max;
 	i->ca_state = tcp_ca_state(sk);
@@ -372,7 +378,9 @@ void tcp_info_to_linux(const struct tcp_info_rec *r, struct tcp_linux_info *ti)
 	ti->ca_state = r->ca_state;
 	ti->options = (r->ts ? TCPI_OPT_TIMESTAMPS : 0) |
 		      (r->sack ? TCPI_OPT_SACK : 0) |
-		      (r->ws ? TCPI_OPT_WSCALE : 0);
+		      (r->ws ? TCPI_OPT_WSCALE : 0) |
+		      (r->ecn ? TCPI_OPT_ECN : 0) |
+		      (r->ecn_seen ? TCPI_OPT_ECN_SEEN : 0);
 	if (r->ws)
 		ti->wscale = (uint8_t)((r->snd_wscale & 15) |
 				       (r->rcv_wscale & 15) << 4);

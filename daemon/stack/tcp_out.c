@@ -311,7 +311,7 @@ static void tcp_fill_hdr(uint8_t *h, uint16_t sport, uint16_t dport,
 static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
 			 const struct tcp_sock *sk, const struct ip_addr *src,
 			 const struct ip_addr *dst, uint8_t flags,
-			 unsigned segs)
+			 unsigned segs, uint8_t ect)
 {
 	struct ip_tx tx = { .src = *src, .dst = *dst,
 			    .proto = IP_PROTO_TCP, .flags = IP_TX_DONTFRAG };
@@ -319,11 +319,13 @@ static int tcp_send_pbuf(struct stack *s, struct pbuf *p,
 				     (uint32_t)p->len);
 	int rc;
 
+	/* the ECN field is TCP's own: what IP_TOS or IPV6_TCLASS set there
+	 * is not sent (Linux keeps it from a stream socket's tos) */
 	if (sk && dst->family == IP_V4) {
-		tx.tos = sk->ip_tos;
+		tx.tos = (uint8_t)((sk->ip_tos & ~IP_ECN_MASK) | ect);
 		tx.ttl = sk->ip_ttl;
 	} else if (sk) {
-		tx.tos = sk->ip6_tclass;
+		tx.tos = (uint8_t)((sk->ip6_tclass & ~IP_ECN_MASK) | ect);
 		tx.ttl = sk->ip6_hops;
 	}
 	/* a frame of segments: the link finishes each one's checksum from
@@ -387,6 +389,7 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 	uint8_t hlen = (uint8_t)(TCP_HLEN + olen);
 	uint32_t wnd = tcp_rcv_window(sk);
 	struct pbuf *p = pbuf_alloc(&s->pool, PBUF_HEADROOM, hlen + len);
+	uint8_t ect = 0;
 	int rc;
 
 	if (!p) {
@@ -427,6 +430,20 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		tcp_fill_hdr(p->data, sk->lport, sk->rport, seq, sk->rcv_nxt,
 			     hlen, flags, (uint16_t)(wnd >> sk->rcv_wscale));
 	}
+	/* RFC 3168 6.1 as Linux's tcp_ecn_send(): new data is ECT(0) and
+	 * carries a CWR that is due; ACKs and retransmissions are not ECT;
+	 * every segment echoes ECE while a CE mark waits for its CWR */
+	if (sk->ecn_ok && !(flags & (TCP_SYN | TCP_RST))) {
+		if (len && SEQ_GEQ(seq, sk->snd_max)) {
+			ect = IP_ECN_ECT0;
+			if (sk->ecn_queue_cwr) {
+				sk->ecn_queue_cwr = false;
+				p->data[13] |= TCP_CWR;
+			}
+		}
+		if (sk->ecn_demand_cwr)
+			p->data[13] |= TCP_ECE;
+	}
 	memcpy(p->data + TCP_HLEN, opt, olen);
 	if (segs > 1)
 		p->gso_size = (uint16_t)gso;
@@ -458,7 +475,7 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		sk->bytes_sent += len;
 		sk->last_data_sent = s->now;
 	}
-	rc = tcp_send_pbuf(s, p, sk, &sk->laddr, &sk->raddr, flags, segs);
+	rc = tcp_send_pbuf(s, p, sk, &sk->laddr, &sk->raddr, flags, segs, ect);
 	/* a retransmission (loss probe, fast or timeout): TCP_USER_TIMEOUT
 	 * counts from the oldest unacknowledged send, as Linux's
 	 * retrans_stamp (tcp_retransmit_skb()) */
@@ -521,6 +538,18 @@ void tcp_send_syn(struct tcp_sock *sk)
 {
 	uint8_t flags = sk->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
 
+	/* RFC 3168 6.1.1: an ECN-setup SYN (ECE and CWR) with tcp-ecn =
+	 * yes, the first only (Linux's tcp_ecn_clear_syn(): a resent SYN
+	 * goes without, in case ECN is what is dropped); an ECN-setup
+	 * SYN-ACK (ECE) to a peer that asked */
+	if (flags == TCP_SYN) {
+		if (!sk->backoff)
+			sk->ecn_ok = sk->s->cfg.tcp_ecn == TCP_ECN_ON;
+		if (sk->ecn_ok && !sk->backoff)
+			flags |= TCP_ECE | TCP_CWR;
+	} else if (sk->ecn_ok) {
+		flags |= TCP_ECE;
+	}
 	tcp_xmit(sk, sk->iss, flags, 0, 0);
 	sk->snd_nxt = sk->iss + 1;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
@@ -577,7 +606,7 @@ void tcp_send_rst_for(struct stack *s, const struct tcp_seg *seg)
 	else
 		tcp_fill_hdr(p->data, seg->dport, seg->sport, 0,
 			     seg->seq + seglen, TCP_HLEN, TCP_RST | TCP_ACK, 0);
-	tcp_send_pbuf(s, p, NULL, &seg->dst, &seg->src, TCP_RST, 1);
+	tcp_send_pbuf(s, p, NULL, &seg->dst, &seg->src, TCP_RST, 1, 0);
 }
 
 /* -- the sender ------------------------------------------------------- */
@@ -1179,6 +1208,8 @@ void tcp_enter_loss(struct tcp_sock *sk)
 	sk->snd_nxt = SEQ_LT(sk->snd_una, sk->sndq_seq) ? sk->sndq_seq :
 							  sk->snd_una;
 	sk->in_recovery = false;
+	sk->in_cwr = false;
+	sk->ecn_queue_cwr = sk->ecn_ok;
 	sk->dupacks = 0;
 	/* what the peer SACKed is not resent after a first timeout (as
 	 * Linux); a second one forgets it, in case the receiver reneged

@@ -121,13 +121,14 @@ void th_inject_ip(uint8_t proto, const void *l4, size_t len)
 	cr_assert_leq(hlen + len, sizeof(ip));
 	if (T.family == IP_V6) {
 		struct ipv6_hdr h = { .nh = proto, .hlim = T.ttl ? T.ttl : 64,
-				      .plen = (uint16_t)len };
+				      .plen = (uint16_t)len, .tclass = T.tos };
 
 		memcpy(h.src, th_peer().v6, 16);
 		memcpy(h.dst, th_us().v6, 16);
 		ipv6_build(ip, &h);
 	} else {
 		struct ipv4_hdr h = { .ttl = T.ttl ? T.ttl : 64, .proto = proto,
+				      .tos = T.tos,
 				      .src = TH_PEER, .dst = TH_US,
 				      .total_len = (uint16_t)(IPV4_HLEN + len) };
 
@@ -440,6 +441,12 @@ struct tcp_seg th_expect(const struct th_seg *w)
 
 	cr_assert_gt(th_pending(), 0, "expected a segment (flags 0x%x seq %u), got nothing",
 		     w->flags, w->seq);
+	{
+		const uint8_t *ip = T.out[T.head % TH_MAXOUT].data + 14;
+
+		T.last_tos = T.family == IP_V6 ?
+			     (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
+	}
 	l4 = th_frame_l4(&T.out[T.head++ % TH_MAXOUT], IP_PROTO_TCP, &len);
 	cr_assert_eq(tcp_parse(l4, len, &g), 0);
 	cr_assert_eq(g.flags, w->flags, "flags 0x%x, want 0x%x (seq %u ack %u len %u)",
@@ -568,8 +575,9 @@ uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 	syn.tsecr = 0;
 	syn.ws = 7;
 	syn.wnd = 64240;
+	syn.flags |= T.syn_flags;
 	th_inject(&syn);
-	sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, peer_isn + 1);
+	sa = th_tmpl(TCP_SYN | TCP_ACK | T.synack_flags, TH_ANY, peer_isn + 1);
 	sa.mss = 1460;
 	sa.sackok = true;
 	sa.ts = ts;
@@ -616,13 +624,14 @@ uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
 	cr_assert_eq(th_open(c), 0);
 	cr_assert_eq(tcp_connect(*c, TH_PEER_A, 80, T.now), -EINPROGRESS);
 	syn.tsecr = 0;
+	syn.flags |= T.syn_flags;
 	g = th_expect(&syn);
 	{
 		struct ip_addr a;
 
 		tcp_getsockname(*c, &a, &T.lport);
 	}
-	sa = th_tmpl(TCP_SYN | TCP_ACK, peer_isn, g.seq + 1);
+	sa = th_tmpl(TCP_SYN | TCP_ACK | T.synack_flags, peer_isn, g.seq + 1);
 	T.pport = 80;
 	sa.mss = 1460;
 	sa.sackok = true;

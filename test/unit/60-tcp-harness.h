@@ -61,6 +61,10 @@ struct th {
 	uint16_t lport;             /* our port in the connection under test */
 	uint16_t pport;             /* the peer's port */
 	uint8_t ttl;                /* of what the peer sends, 0: 64 */
+	uint8_t tos;                /* ... its TOS or traffic class */
+	uint8_t last_tos;           /* of the segment th_expect() took */
+	uint8_t syn_flags;          /* added to the handshakes' SYN ... */
+	uint8_t synack_flags;       /* ... and SYN-ACK (ECN setup) */
 	struct th_frame out[TH_MAXOUT];
 	unsigned head, tail;
 	unsigned events;            /* TCP_EV_* accumulated */
