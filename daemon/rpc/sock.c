@@ -1204,6 +1204,7 @@ static int kept_index(int level, int name)
 		case IP_RECVORIGDSTADDR: return KEPT_IP_RECVORIGDSTADDR;
 		case IP_MULTICAST_LOOP: return KEPT_IP_MULTICAST_LOOP;
 		case IP_MINTTL: return KEPT_IP_MINTTL;
+		case IP_LOCAL_PORT_RANGE: return KEPT_IP_PORT_RANGE;
 		}
 	}
 	return -1;
@@ -1302,6 +1303,12 @@ static int kept_check(const struct sock *sk, int k, int val)
 		return sk->owner->uid ? -EPERM : 0;
 	case KEPT_IP_MINTTL:
 		return val < 0 || val > 255 ? -EINVAL : 0;
+	case KEPT_IP_PORT_RANGE: {
+		/* lo | hi << 16; either 0 for none, not lo above hi */
+		unsigned lo = (uint32_t)val & 0xffff, hi = (uint32_t)val >> 16;
+
+		return lo && hi && lo > hi ? -EINVAL : 0;
+	}
 	case KEPT_BUSY_POLL:
 		if (val < 0)
 			return -EINVAL;
@@ -1410,6 +1417,10 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 		return sock_icmp6_filter(sk, o, NULL);
 	if (o->level == IPPROTO_IP && sock_mcast_opt(o->name))
 		return sock_mcast_setopt(sk, o);
+	/* do_ip_setsockopt(): exactly a __u32 */
+	if (o->level == IPPROTO_IP && o->name == IP_LOCAL_PORT_RANGE &&
+	    o->len != sizeof(uint32_t))
+		return -EINVAL;
 	if (o->len < sizeof(int)) {
 		if (o->len == 0)
 			return -EINVAL;

@@ -151,6 +151,8 @@ static int dg_setopt_ip(struct sock *sk, int name, int val)
 		return dgram_setopt(sk->dg, DGRAM_IP_NONLOCAL, val);
 	case IP_BIND_ADDRESS_NO_PORT:
 		return dgram_setopt(sk->dg, DGRAM_IP_BIND_NO_PORT, val);
+	case IP_LOCAL_PORT_RANGE:
+		return dgram_setopt(sk->dg, DGRAM_IP_PORT_RANGE, val);
 	case IP_PKTINFO:
 		dg_flag(&sk->dg_cmsg, USTACK_CM_PKTINFO, val);
 		return 0;

@@ -11,6 +11,10 @@
 #include "ip.h"
 #include "sock.h"
 
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51          /* Linux 6.3; older headers lack it */
+#endif
+
 struct uid_quota {
 	struct uid_quota *next;
 	uid_t uid;
@@ -31,6 +35,7 @@ enum sock_kept_opt {
 	KEPT_IP_MULTICAST_LOOP, KEPT_IP_MULTICAST_ALL,
 	KEPT_IP_FREEBIND, KEPT_IP_TRANSPARENT, KEPT_IP_BIND_NO_PORT,
 	KEPT_IP_MINTTL,         /* a datagram socket's: no effect, as Linux */
+	KEPT_IP_PORT_RANGE,     /* IP_LOCAL_PORT_RANGE (the engine's too) */
 	KEPT_MAX
 };
 

@@ -170,7 +170,7 @@ static const enum tcp_sockopt renew_opts[] = {
 	TCP_OPT_KEEPCNT, TCP_OPT_CONGESTION, TCP_OPT_USER_TIMEOUT,
 	TCP_OPT_SYNCNT, TCP_OPT_LINGER2, TCP_OPT_WINDOW_CLAMP,
 	TCP_OPT_QUICKACK, TCP_OPT_THIN_LTO, TCP_IP_NONLOCAL, TCP_IP_BIND_NO_PORT,
-	TCP_IP_MINTTL, TCP_OPT_DEFER_ACCEPT,
+	TCP_IP_MINTTL, TCP_OPT_DEFER_ACCEPT, TCP_IP_PORT_RANGE, TCP_SO_BUF_LOCK,
 };
 
 /**
@@ -378,6 +378,8 @@ static int st_opt(int level, int name)
 			return TCP_IP_BIND_NO_PORT;
 		if (name == IP_MINTTL)
 			return TCP_IP_MINTTL;
+		if (name == IP_LOCAL_PORT_RANGE)
+			return TCP_IP_PORT_RANGE;
 	} else if (level == IPPROTO_IPV6) {
 		if (name == IPV6_V6ONLY)
 			return TCP_IP6_V6ONLY;

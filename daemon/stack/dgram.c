@@ -550,6 +550,9 @@ int dgram_setopt(struct dgram *dg, enum dgram_opt opt, int val)
 	case DGRAM_IP_BIND_NO_PORT:
 		dg->bind_no_port = val != 0;
 		return 0;
+	case DGRAM_IP_PORT_RANGE:
+		dg->port_range = (uint32_t)val;
+		return 0;
 	default:
 		return dgram_setopt6(dg, opt, val);
 	}
@@ -604,6 +607,9 @@ int dgram_getopt(const struct dgram *dg, enum dgram_opt opt, int *val)
 		return 0;
 	case DGRAM_IP_BIND_NO_PORT:
 		*val = dg->bind_no_port;
+		return 0;
+	case DGRAM_IP_PORT_RANGE:
+		*val = (int)dg->port_range;
 		return 0;
 	case DGRAM_IP6_UNICAST_HOPS:
 		*val = dg->hops6 >= 0 ? dg->hops6 : dg->s->nif.in6.hop_limit;

@@ -104,6 +104,8 @@ enum dgram_opt {
 				      * ours (IP_FREEBIND, IP_TRANSPARENT) */
 	DGRAM_IP_BIND_NO_PORT,       /* bool: bind(addr, 0) leaves the port
 				      * to connect() or the first send */
+	DGRAM_IP_PORT_RANGE,         /* IP_LOCAL_PORT_RANGE: lo | hi << 16
+				      * (checked by the socket layer) */
 };
 
 struct stack;
@@ -130,6 +132,7 @@ struct dgram {
 	bool recverr, broadcast;
 	bool recverr6;               /* IPV6_RECVERR */
 	bool nonlocal, bind_no_port; /* DGRAM_IP_NONLOCAL, _BIND_NO_PORT */
+	uint32_t port_range;         /* IP_LOCAL_PORT_RANGE, 0: none */
 	uint32_t drops;              /* received, not queued (Linux's
 				      * sk_drops: SO_RXQ_OVFL) */
 	int err;                     /* pending error, positive errno */

@@ -565,6 +565,33 @@ void stack_log(struct stack *s, int level, const char *fmt, ...)
 	s->ops->log(s->ctx, level, msg);
 }
 
+/**
+ * stack_port_range() - the ephemeral ports a socket draws from
+ * @s: the engine (its range: tcp-port-lo..tcp-port-hi, Linux's
+ *     net.ipv4.ip_local_port_range, for TCP and UDP alike)
+ * @sk_range: the socket's IP_LOCAL_PORT_RANGE (low 16 bits the lowest
+ *            port, high 16 the highest; 0: none)
+ * @lo: set to the lowest port
+ * @hi: set to the highest
+ *
+ * As Linux's inet_sk_get_local_port_range(): each bound of the socket's
+ * narrows the stack's range only when it lies within it.
+ */
+void stack_port_range(const struct stack *s, uint32_t sk_range,
+		      unsigned *lo, unsigned *hi)
+{
+	unsigned sk_lo = sk_range & 0xffff, sk_hi = sk_range >> 16;
+
+	*lo = s->cfg.tcp_port_lo;
+	*hi = s->cfg.tcp_port_hi;
+	if (!sk_range)
+		return;
+	if (*lo <= sk_lo && sk_lo <= *hi)
+		*lo = sk_lo;
+	if (*lo <= sk_hi && sk_hi <= *hi)
+		*hi = sk_hi;
+}
+
 uint32_t stack_random32(struct stack *s)
 {
 	uint32_t v;

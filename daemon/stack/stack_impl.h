@@ -119,6 +119,8 @@ void transport_fini(struct stack *s);
 void stack_log(struct stack *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint32_t stack_random32(struct stack *s);
+void stack_port_range(const struct stack *s, uint32_t sk_range,
+		      unsigned *lo, unsigned *hi);
 struct netif *stack_netif(struct stack *s, unsigned ifindex);
 bool stack_is_local_addr(const struct stack *s, uint32_t addr);
 bool netif_has_addr(const struct netif *nif, uint32_t addr);

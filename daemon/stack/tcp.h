@@ -126,6 +126,8 @@ enum tcp_sockopt {
 			      * (IP_FREEBIND, IP_TRANSPARENT) */
 	TCP_IP_BIND_NO_PORT, /* bool: bind(addr, 0) leaves the port to
 			      * connect() (IP_BIND_ADDRESS_NO_PORT) */
+	TCP_IP_PORT_RANGE,   /* IP_LOCAL_PORT_RANGE: lo | hi << 16 (the
+			      * socket layer checked it), 0: none */
 	TCP_IP_MINTTL,       /* 0..255: IPv4 segments with a lower TTL are
 			      * dropped (RFC 5082, GTSM) */
 	TCP_OPT_DEFER_ACCEPT, /* seconds a listener's connection may wait

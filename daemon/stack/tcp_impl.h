@@ -224,6 +224,7 @@ struct tcp_sock {
 	uint16_t lport, rport;
 	uint32_t tlp_end_seq;
 	uint32_t cwr_high;                      /* snd_max when CWR began */
+	uint32_t port_range;                    /* IP_LOCAL_PORT_RANGE */
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;

@@ -169,11 +169,13 @@ static uint16_t tcp_bind_ephemeral(struct tcp_sock *sk,
 				   const struct ip_addr *a, bool v6only)
 {
 	struct stack *s = sk->s;
-	unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
+	unsigned lo, hi, n;
 	uint32_t off = stack_random32(s);
 
+	stack_port_range(s, sk->port_range, &lo, &hi);
+	n = hi - lo + 1;
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t p = (uint16_t)(s->cfg.tcp_port_lo + (off + i) % n);
+		uint16_t p = (uint16_t)(lo + (off + i) % n);
 
 		if (!tcp_port_conflict(sk, a, v6only, p))
 			return p;
@@ -297,14 +299,15 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 static int tcp_pick_ephemeral(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
-	unsigned n = (unsigned)s->cfg.tcp_port_hi - s->cfg.tcp_port_lo + 1;
 	struct ip_addr any = ip_any(sk->laddr.family);
 	uint32_t off = (uint32_t)tcp_tuple_hash(s, &sk->laddr, 0, &sk->raddr,
 						sk->rport);
+	unsigned lo, hi, n;
 
+	stack_port_range(s, sk->port_range, &lo, &hi);
+	n = hi - lo + 1;
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t port = (uint16_t)(s->cfg.tcp_port_lo +
-					   (off + s->tcp->next_ephemeral + i) % n);
+		uint16_t port = (uint16_t)(lo + (off + s->tcp->next_ephemeral + i) % n);
 
 		if (tcp_lookup_conn(s, &sk->laddr, port, &sk->raddr, sk->rport))
 			continue;
@@ -1246,6 +1249,9 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 			return -EINVAL;
 		sk->min_ttl = (uint8_t)val;
 		return 0;
+	case TCP_IP_PORT_RANGE:
+		sk->port_range = (uint32_t)val;
+		return 0;
 	case TCP_OPT_DEFER_ACCEPT:
 		sk->defer_accept = defer_secs_to_retrans(val);
 		return 0;
@@ -1324,6 +1330,9 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		return 0;
 	case TCP_IP_MINTTL:
 		*val = sk->min_ttl;
+		return 0;
+	case TCP_IP_PORT_RANGE:
+		*val = (int)sk->port_range;
 		return 0;
 	case TCP_OPT_DEFER_ACCEPT:
 		*val = defer_retrans_to_secs(sk->defer_accept);

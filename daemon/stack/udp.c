@@ -154,15 +154,17 @@ static bool udp_port_free(const struct stack *s, const struct udp_sock *us,
 static int udp_autobind(struct udp_sock *us)
 {
 	struct stack *s = us->dg.s;
-	unsigned range = UDP_PORT_HI - UDP_PORT_LO + 1, start;
+	unsigned lo, hi, range, start;
 
 	if (us->lport)
 		return 0;
+	stack_port_range(s, us->dg.port_range, &lo, &hi);
+	range = hi - lo + 1;
 	/* drawn only when a port is chosen: the host's random source may be
 	 * a system call, and every datagram sent comes through here */
 	start = stack_random32(s) % range;
 	for (unsigned i = 0; i < range; i++) {
-		uint16_t port = (uint16_t)(UDP_PORT_LO + (start + i) % range);
+		uint16_t port = (uint16_t)(lo + (start + i) % range);
 
 		if (udp_port_free(s, us, &us->laddr, us->v6only, port)) {
 			us->lport = port;

@@ -307,6 +307,72 @@ static void bind_rules(const char *peer, const char *self)
 	}
 }
 
+/* The port of @fd, said as within [@lo, @hi] or not */
+static const char *port_within(int fd, unsigned lo, unsigned hi)
+{
+	struct sockaddr_in a;
+	socklen_t n = sizeof(a);
+	unsigned p;
+
+	if (getsockname(fd, (struct sockaddr *)&a, &n))
+		return errname(errno);
+	p = ntohs(a.sin_port);
+	return p >= lo && p <= hi ? "within the range" :
+	       p ? "outside the range" : "port 0";
+}
+
+/*
+ * IP_LOCAL_PORT_RANGE (Linux 6.3): lo | hi << 16 narrows where bind(0),
+ * connect() and UDP's first send take a port; a bound beyond the system's
+ * range is ignored; lo above hi is EINVAL, and so is a length that is not
+ * 4; getsockopt gives back what was set.
+ */
+static void port_range(const char *peer)
+{
+	struct sockaddr_in any = sin_of("0.0.0.0", 0), to = sin_of(peer, 7007);
+	uint32_t r = 40000u | 40009u << 16, bad = 40009u | 40000u << 16, got = 0;
+	int types[2] = { SOCK_STREAM, SOCK_DGRAM };
+	socklen_t n = sizeof(got);
+
+	for (int i = 0; i < 2; i++) {
+		const char *t = i ? "udp4" : "tcp4";
+		int fd = socket(AF_INET, types[i], 0);
+		uint16_t half = 1;
+
+		line("%s IP_LOCAL_PORT_RANGE 40000-40009: %s", t,
+		     setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &r, sizeof(r)) ?
+		     errname(errno) : "ok");
+		n = sizeof(got);
+		getsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &got, &n);
+		line("%s ... getsockopt: %#x (%u bytes)", t, got, (unsigned)n);
+		line("%s ... bind(0): %s, %s", t,
+		     bind(fd, (struct sockaddr *)&any, sizeof(any)) ?
+		     errname(errno) : "ok", port_within(fd, 40000, 40009));
+		close(fd);
+		fd = socket(AF_INET, types[i], 0);
+		setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &r, sizeof(r));
+		line("%s ... connect: %s, %s", t,
+		     connect(fd, (struct sockaddr *)&to, sizeof(to)) ?
+		     errname(errno) : "ok", port_within(fd, 40000, 40009));
+		line("%s ... lo above hi: %s", t,
+		     setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &bad,
+				sizeof(bad)) ? errname(errno) : "ok");
+		line("%s ... 2 bytes: %s", t,
+		     setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &half,
+				sizeof(half)) ? errname(errno) : "ok");
+		close(fd);
+		/* a range beyond the system's (32768-60999) is not taken */
+		fd = socket(AF_INET, types[i], 0);
+		r = 1000u | 2000u << 16;
+		setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &r, sizeof(r));
+		line("%s ... 1000-2000, beyond the system's: bind(0) %s, %s", t,
+		     bind(fd, (struct sockaddr *)&any, sizeof(any)) ?
+		     errname(errno) : "ok", port_within(fd, 32768, 60999));
+		r = 40000u | 40009u << 16;
+		close(fd);
+	}
+}
+
 /* TCP_INQ: recvmsg's TCP_CM_INQ says what is left to read; with no room
  * for it, MSG_CTRUNC */
 static void inq_check(const char *peer)
@@ -411,6 +477,7 @@ int main(int argc, char **argv)
 	all_opts("udp6", fd, T_UDP, 1);
 	close(fd);
 	bind_rules(argv[1], argv[2]);
+	port_range(argv[1]);
 	inq_check(argv[1]);
 	saved_syn_check(argv[2]);
 	{
