@@ -213,9 +213,9 @@ static const struct opt opts[] = {
 	  SOFF(tcp_slow_start_after_idle), 0, 0, 0, "yes|no",
 	  "RFC 5681 4.1 restart window after an idle RTO (default yes)", true },
 	{ "tcp-port-lo", T_U16, SOFF(tcp_port_lo), 0, 1, 65535, "PORT",
-	  "first ephemeral port (default 32768)", true },
+	  "first ephemeral port, TCP and UDP (default 32768)", true },
 	{ "tcp-port-hi", T_U16, SOFF(tcp_port_hi), 0, 1, 65535, "PORT",
-	  "last ephemeral port (default 60999)", true },
+	  "last ephemeral port, TCP and UDP (default 60999)", true },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
