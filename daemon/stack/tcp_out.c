@@ -637,10 +637,24 @@ uint32_t tcp_cur_mss(const struct tcp_sock *sk)
 	return sk->mss - (2 + 2 + 8 * nb);
 }
 
-/* Flight minus what the peer has SACKed (it has left the network). */
+/*
+ * Flight minus what the peer has SACKed (it has left the network). A peer
+ * without SACK says it with duplicate ACKs alone: each stands for a
+ * segment that left, as Linux's tcp_add_reno_sack() counts them (at most
+ * all but one segment out), which makes limited transmit (RFC 3042) of
+ * Linux's: a new segment on each of the first two, before recovery
+ * (which inflates the window itself, RFC 6582).
+ */
 static uint32_t tcp_flight_unsacked(const struct tcp_sock *sk)
 {
 	uint32_t flight = sk->snd_nxt - sk->snd_una;
+
+	if (!sk->sack_ok && sk->dupacks && !sk->in_recovery && !sk->in_loss &&
+	    flight > sk->mss) {
+		uint32_t left = (uint32_t)sk->dupacks * sk->mss;
+
+		return left < flight - sk->mss ? flight - left : sk->mss;
+	}
 
 	for (unsigned i = 0; i < sk->nsacked; i++) {
 		const struct tcp_range *r = &sk->sb->sacked[i];

@@ -569,7 +569,7 @@ uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 	cr_assert_eq(tcp_listen(*l, 16, T.now), 0);
 	T.lport = 80;
 	syn.mss = 1460;
-	syn.sackok = true;
+	syn.sackok = !T.no_sack;
 	syn.ts = ts;
 	syn.tsval = 1000;
 	syn.tsecr = 0;
@@ -579,7 +579,7 @@ uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 	th_inject(&syn);
 	sa = th_tmpl(TCP_SYN | TCP_ACK | T.synack_flags, TH_ANY, peer_isn + 1);
 	sa.mss = 1460;
-	sa.sackok = true;
+	sa.sackok = !T.no_sack;
 	sa.ts = ts;
 	sa.tsecr = ts ? 1000 : TH_ANY;
 	sa.ws = 7;

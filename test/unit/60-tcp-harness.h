@@ -65,6 +65,7 @@ struct th {
 	uint8_t last_tos;           /* of the segment th_expect() took */
 	uint8_t syn_flags;          /* added to the handshakes' SYN ... */
 	uint8_t synack_flags;       /* ... and SYN-ACK (ECN setup) */
+	bool no_sack;               /* the peer offers no SACK-permitted */
 	struct th_frame out[TH_MAXOUT];
 	unsigned head, tail;
 	unsigned events;            /* TCP_EV_* accumulated */

@@ -831,3 +831,47 @@ TH_TEST(tcp_data, rto_skips_sacked_data)
 	th_expect(&r);
 	finish(l, c);
 }
+
+/* RFC 3042 limited transmit with a peer that has no SACK, as Linux (its
+ * duplicate ACKs count as segments that left, tcp_add_reno_sack()): the
+ * first two each let one new segment go beyond cwnd, the third starts
+ * fast retransmit */
+TH_TEST(tcp_data, limited_transmit_without_sack)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss;
+	struct th_seg a, r;
+
+	T.no_sack = true;
+	iss = th_passive_open(&l, &c, 1000, false);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_NODELAY, 1, T.now), 0);
+	for (unsigned i = 0; i < 12 * 1460; i++)
+		buf[i] = (uint8_t)(i * 7);
+	/* an initial window of 10 segments: 10 go, 2 wait */
+	cr_assert_eq(tcp_send(c, buf, 12 * 1460, T.now), 12 * 1460);
+	for (unsigned k = 0; k < 10; k++) {
+		r = th_tmpl(TCP_ACK, iss + 1 + k * 1460, 1001);
+		r.wnd = TH_ANY;
+		r.data = buf + k * 1460;
+		r.len = 1460;
+		th_expect(&r);
+	}
+	th_expect_none();
+	a = ack_seg(1001, iss + 1);
+	for (unsigned k = 10; k < 12; k++) {
+		th_inject(&a);
+		r = th_tmpl(TCP_ACK | (k == 11 ? TCP_PSH : 0), iss + 1 + k * 1460, 1001);
+		r.wnd = TH_ANY;
+		r.data = buf + k * 1460;
+		r.len = 1460;
+		th_expect(&r);
+	}
+	th_inject(&a);
+	r = th_tmpl(TCP_ACK, iss + 1, 1001);
+	r.wnd = TH_ANY;
+	r.data = buf;
+	r.len = 1460;
+	th_expect(&r);
+	cr_assert_eq(th_counter("tcp_fast_retrans"), 1);
+	finish(l, c);
+}
