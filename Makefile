@@ -174,10 +174,10 @@ check-sim: $(BUILD)/sim-tests
 # Fuzzing (test/fuzz): libFuzzer targets built by clang with ASan and
 # UBSan into build/fuzz. make fuzz runs each for FUZZ_SECONDS and keeps what
 # it finds in build/fuzz/corpus/TARGET; check-fuzz runs each for
-# FUZZ_CHECK_SECONDS (fuzz_proto and fuzz_dhcp, small, 5 s) from the generated seeds
+# FUZZ_CHECK_SECONDS (fuzz_proto, fuzz_dhcp and fuzz_dns, small, 5 s) from the generated seeds
 # alone, after replaying the seeds through a gcc build of the same targets
 # (build/fuzz-replay).
-FUZZ_TARGETS := fuzz_frames fuzz_proto fuzz_dhcp
+FUZZ_TARGETS := fuzz_frames fuzz_proto fuzz_dhcp fuzz_dns
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 20
@@ -215,7 +215,7 @@ check-fuzz:
 	for t in $(FUZZ_TARGETS); do \
 		build/fuzz-replay/$$t-replay $(FUZZ_BUILD)/seeds/$$t || exit 1; done
 	bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS) check \
-		fuzz_frames fuzz_proto:5 fuzz_dhcp:5
+		fuzz_frames fuzz_proto:5 fuzz_dhcp:5 fuzz_dns:5
 
 MAN := $(wildcard man/*.[1-8])
 

@@ -764,7 +764,9 @@ static unsigned udp_match(const struct udp_sock *us, const struct udp_meta *m)
 {
 	unsigned score;
 
-	if (us->lport != m->dport)
+	/* a socket without a port yet is in no table of Linux's: nothing
+	 * reaches it, a datagram to port 0 neither (found by fuzz_dns) */
+	if (us->lport != m->dport || !us->lport)
 		return 0;
 	score = ip_sock_match(&us->laddr, us->family, us->v6only, &m->dst);
 	if (!score)

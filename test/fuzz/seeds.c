@@ -12,6 +12,8 @@
  * IPv6 with the host's sockets on :: (and IPv4 to them, and V6ONLY).
  * DIR/fuzz_proto: each control message and each framing error.
  * DIR/fuzz_dhcp: leases obtained, renewed, lost, refused, declined.
+ * DIR/fuzz_dns: a program's query answered, our own and another .local
+ * name, the responder probing, announcing and answering, a conflict.
  *
  * Seeds are generated at build time, so that no binary blob is committed
  * and the seeds follow the script format when it changes.
@@ -1197,6 +1199,77 @@ static void seeds_dhcp(void)
 	save("fuzz_dhcp", "reboot-nak");
 }
 
+/* ---- fuzz_dns: the DNS stub and the mDNS responder ---- */
+
+/* One message record (fuzz_dns.c): kind and flags, length, the message:
+ * a header with @id and @flags, one question for @name (dotted) of
+ * @type, and, when @addr, one A record answering it */
+static void dns_rec(unsigned op, unsigned id, unsigned flags,
+		    const char *name, unsigned type, const uint8_t *addr)
+{
+	uint8_t m[300] = { (uint8_t)(id >> 8), (uint8_t)id,
+			   (uint8_t)(flags >> 8), (uint8_t)flags, 0, 1, 0,
+			   addr ? 1 : 0, 0, 0, 0, 0 };
+	size_t o = 12;
+	const char *p = name;
+
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		m[o++] = (uint8_t)l;
+		memcpy(m + o, p, l);
+		o += l;
+		p += l + (dot ? 1 : 0);
+	}
+	m[o++] = 0;
+	m[o++] = 0; m[o++] = (uint8_t)type; m[o++] = 0; m[o++] = 1;
+	if (addr) {
+		static const uint8_t rr[] = { 0xc0, 12, 0, 1, 0x80, 1,
+					      0, 0, 0, 120, 0, 4 };
+
+		memcpy(m + o, rr, sizeof(rr));
+		o += sizeof(rr);
+		memcpy(m + o, addr, 4);
+		o += 4;
+	}
+	put8(op);
+	put8((unsigned)(o >> 8));
+	put8((unsigned)(o & 0xff));
+	put(m, o);
+}
+
+static void seeds_dns(void)
+{
+	static const uint8_t a77[4] = { 192, 0, 2, 77 }, a9[4] = { 192, 0, 2, 9 };
+
+	/* a query relayed, answered with the try's id and question */
+	dns_rec(2, 0x1234, 0x0100, "www.example.test", 1, NULL);
+	dns_rec(0x17, 0, 0x8180, "www.example.test", 1, a77);
+	/* unanswered: tries, then SERVFAIL */
+	dns_rec(2, 0x2222, 0x0100, "slow.test", 28, NULL);
+	for (int i = 0; i < 4; i++)
+		put8(0x05);
+	save("fuzz_dns", "relay-servfail");
+	/* our name at once; another by mDNS, answered from 5353; one not */
+	dns_rec(0x06, 0x3333, 0x0100, "x", 1, NULL);
+	dns_rec(0x0a, 0x4444, 0x0100, "x", 1, NULL);
+	dns_rec(0x1f, 0, 0x8400, "other.local", 1, a9);
+	dns_rec(0x1a, 0x5555, 0x0100, "x", 28, NULL);
+	put8(0x05);
+	put8(0x05);
+	save("fuzz_dns", "local-names");
+	/* the responder: a conflict while probing, then probes and
+	 * announcements; a one-shot query, a 5353 one, a unicast one */
+	dns_rec(0x04, 0, 0x8400, "fuzz.local", 1, a9);
+	for (int i = 0; i < 10; i++)
+		put8(0x05);
+	dns_rec(0x00, 0x6666, 0, "fuzz-2.local", 1, NULL);
+	dns_rec(0x04, 0, 0, "fuzz-2.local", 255, NULL);
+	dns_rec(0x08, 0x7777, 0, "fuzz-2.local", 28, NULL);
+	save("fuzz_dns", "responder");
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -1213,7 +1286,10 @@ int main(int argc, char **argv)
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/fuzz_dhcp", outdir);
 	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fuzz_dns", outdir);
+	mkdir(path, 0755);
 	seeds_dhcp();
+	seeds_dns();
 	seeds_frames();
 	seeds_tcp();
 	seeds_udp();

@@ -124,8 +124,11 @@ check "the kernel pings the leased address" \
 	in_ns ping -n -q -c 3 -i 0.2 -W 2 "$addr"
 
 # T1 = 6 s: a unicast REQUEST to the server, ACKed
-if wait_for 15 test "$(counter dhcp renewals)" -ge 1 &&
-   wait_for 5 test "$(grep -c "DHCPACK(ustk0) $addr" "$TMP/dnsmasq.log")" -ge 2; then
+# (each wait looks again every time: a "$(...)" argument of wait_for would be
+# read once, and the check then depended on whether T1 had come already)
+renewed() { test "$(counter dhcp renewals)" -ge 1; }
+acked_twice() { test "$(grep -c "DHCPACK(ustk0) $addr" "$TMP/dnsmasq.log")" -ge 2; }
+if wait_for 15 renewed && wait_for 5 acked_twice; then
 	ok "a renewal at T1, ACKed by dnsmasq"
 else
 	fail "a renewal at T1, ACKed by dnsmasq"

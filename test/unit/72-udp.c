@@ -619,3 +619,21 @@ Test(udp, neighbour_that_never_answers_is_host_unreachable)
 	udp_close(us);
 	th_fini(&t);
 }
+
+/* A socket without a port receives nothing, not even what is sent to
+ * port 0 (as Linux: it is in no table); port 0 is unreachable */
+Test(udp, unbound_socket_takes_nothing_for_port_zero)
+{
+	struct th t;
+	struct udp_sock *us;
+	struct udp_meta m;
+
+	setup(&t);
+	cr_assert_eq(udp_open(t.s, IP_V4, &us), 0);
+	inject(&t, TH_PEER, 4000, TH_IP, 0, "port zero");
+	cr_expect_null(udp_recv_peek(us, &m));
+	cr_expect_eq(th_cnt(&t)->udp_rx_no_port, 1);
+	th_pop(&t);             /* the port unreachable */
+	udp_close(us);
+	th_fini(&t);
+}
