@@ -31,6 +31,7 @@
 
 #include "dhcp.h"
 #include "eth.h"
+#include "fuzz_util.h"
 #include "stack.h"
 #include "stack_impl.h"
 #include "udp.h"
@@ -70,15 +71,7 @@ static int fd_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 
 static void fd_random(void *ctx, void *buf, size_t len)
 {
-	struct fd *f = ctx;
-	uint8_t *p = buf;
-
-	for (size_t i = 0; i < len; i++) {
-		f->rng ^= f->rng >> 12;
-		f->rng ^= f->rng << 25;
-		f->rng ^= f->rng >> 27;
-		p[i] = (uint8_t)((f->rng * 0x2545f4914f6cdd1dull) >> 56);
-	}
+	fuzz_random_bytes(&((struct fd *)ctx)->rng, buf, len);
 }
 
 static const struct stack_ops fd_ops = {
@@ -86,29 +79,13 @@ static const struct stack_ops fd_ops = {
 	.random = fd_random,
 };
 
-/* A frame: Ethernet, IPv4 (checksum done), UDP without checksum */
+/* A message from the server to port 68 */
 static void fd_inject(struct fd *f, uint32_t dst, const uint8_t *msg,
 		      size_t len)
 {
-	static uint8_t fr[ETH_HLEN + IPV4_HLEN + UDP_HLEN + 65536];
-	struct ipv4_hdr h = { .ttl = 64, .proto = IP_PROTO_UDP,
-			      .src = FD_SERVER, .dst = dst };
-	uint8_t *ip = fr + ETH_HLEN, *u = ip + IPV4_HLEN;
-	size_t n = IPV4_HLEN + UDP_HLEN + len;
-
-	if (n > 1500)
-		return;
-	memcpy(fr, dst == IPV4_BROADCAST ? eth_broadcast : fd_mac, ETH_ALEN);
-	memcpy(fr + 6, fd_server_mac, ETH_ALEN);
-	put16(fr + 12, ETH_P_IP);
-	h.total_len = (uint16_t)n;
-	ipv4_build(ip, &h);
-	put16(u, DHCP_SERVER_PORT);
-	put16(u + 2, DHCP_CLIENT_PORT);
-	put16(u + 4, (uint16_t)(UDP_HLEN + len));
-	put16(u + 6, 0);
-	memcpy(u + UDP_HLEN, msg, len);
-	stack_input_copy(f->s, STACK_IF_LINK, fr, ETH_HLEN + n, f->now);
+	fuzz_udp4_input(f->s, f->now, dst == IPV4_BROADCAST ? eth_broadcast :
+			fd_mac, fd_server_mac, FD_SERVER, DHCP_SERVER_PORT, dst,
+			DHCP_CLIENT_PORT, 64, msg, len);
 }
 
 static void fd_arp(struct fd *f, uint8_t flags)

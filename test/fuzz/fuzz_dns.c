@@ -25,8 +25,7 @@
  * allocation of exactly its size, so that ASan sees any read past it.
  * After every record: the deadline is in the future, the responder still
  * has a name, what the program's socket received is a DNS message from
- * 198.51.100.53:53 with at most a 12-byte header's worth of trust (its id
- * one the program used). stack_free() ends each input; LeakSanitizer
+ * 198.51.100.53:53, of a header at least, with an id the program used. stack_free() ends each input; LeakSanitizer
  * checks the rest (the stub's queries, its sockets).
  */
 #include <stdio.h>
@@ -35,6 +34,7 @@
 
 #include "dns_stub.h"
 #include "eth.h"
+#include "fuzz_util.h"
 #include "ipv4.h"
 #include "mdns.h"
 #include "stack.h"
@@ -58,7 +58,7 @@ struct fz {
 	uint16_t up_port, up_id;     /* the stub's last try */
 	uint8_t up_q[512];           /* its header and question */
 	size_t up_qlen;
-	uint16_t ids[8];             /* ids the program used, last 8 */
+	uint8_t ids[65536 / 8];      /* ids the program used, a bit each */
 };
 
 static void __attribute__((noreturn)) fz_fail(const char *what)
@@ -101,15 +101,7 @@ static int fz_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 
 static void fz_random(void *ctx, void *buf, size_t len)
 {
-	struct fz *f = ctx;
-	uint8_t *p = buf;
-
-	for (size_t i = 0; i < len; i++) {
-		f->rng ^= f->rng >> 12;
-		f->rng ^= f->rng << 25;
-		f->rng ^= f->rng >> 27;
-		p[i] = (uint8_t)((f->rng * 0x2545f4914f6cdd1dull) >> 56);
-	}
+	fuzz_random_bytes(&((struct fz *)ctx)->rng, buf, len);
 }
 
 static const struct stack_ops fz_ops = {
@@ -117,30 +109,13 @@ static const struct stack_ops fz_ops = {
 	.random = fz_random,
 };
 
-/* A UDP datagram to us: Ethernet, IPv4 (checksum done), no UDP checksum */
+/* A UDP datagram to us or to the mDNS group */
 static void fz_inject(struct fz *f, uint32_t src, uint16_t sport,
 		      uint32_t dst, uint16_t dport, const uint8_t *msg,
 		      size_t len)
 {
-	static uint8_t fr[ETH_HLEN + IPV4_HLEN + UDP_HLEN + 1500];
-	struct ipv4_hdr h = { .ttl = 255, .proto = IP_PROTO_UDP,
-			      .src = src, .dst = dst };
-	uint8_t *ip = fr + ETH_HLEN, *u = ip + IPV4_HLEN;
-	size_t n = IPV4_HLEN + UDP_HLEN + len;
-
-	if (n > 1500)
-		return;
-	memcpy(fr, dst == FZ_US ? fz_mac : fz_mdns_mac, ETH_ALEN);
-	memcpy(fr + 6, fz_peer_mac, ETH_ALEN);
-	put16(fr + 12, ETH_P_IP);
-	h.total_len = (uint16_t)n;
-	ipv4_build(ip, &h);
-	put16(u, sport);
-	put16(u + 2, dport);
-	put16(u + 4, (uint16_t)(UDP_HLEN + len));
-	put16(u + 6, 0);
-	memcpy(u + UDP_HLEN, msg, len);
-	stack_input_copy(f->s, STACK_IF_LINK, fr, ETH_HLEN + n, f->now);
+	fuzz_udp4_input(f->s, f->now, dst == FZ_US ? fz_mac : fz_mdns_mac,
+			fz_peer_mac, src, sport, dst, dport, 255, msg, len);
 }
 
 /* The wire helpers on exactly the message's bytes */
@@ -166,15 +141,14 @@ static void fz_drain(struct fz *f, struct udp_sock *us)
 	const uint8_t *d;
 
 	while ((d = udp_recv_peek(us, &m))) {
-		bool known = false;
+		uint16_t id;
 
 		if (m.src.v4 != FZ_NOWHERE || m.sport != DNS_PORT)
 			fz_fail("an answer not from the server asked");
 		if (m.len < 12)
 			fz_fail("an answer shorter than a header");
-		for (unsigned i = 0; i < 8; i++)
-			known |= get16(d) == f->ids[i];
-		if (!known)
+		id = get16(d);
+		if (!(f->ids[id / 8] & (1u << (id % 8))))
 			fz_fail("an answer with an id the program never used");
 		udp_recv_next(us);
 	}
@@ -187,7 +161,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ip_addr nowhere = ip4(FZ_NOWHERE);
 	struct udp_sock *us;
 	uint64_t deadline;
-	unsigned nids = 0;
 	size_t i = 0;
 
 	stack_config_defaults(&cfg);
@@ -256,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				len = 12 + nl + 4 + (op & 0x20 ? rest : 0);
 			}
 			if (len >= 2)
-				f.ids[nids++ % 8] = get16(m);
+				f.ids[get16(m) / 8] |= (uint8_t)(1u << (get16(m) % 8));
 			udp_sendto(us, m, len, &nowhere, DNS_PORT, f.now);
 			break;
 		case 3:

@@ -55,6 +55,7 @@
 #include "dns_stub.h"
 #include "eth.h"
 #include "fuzz_frames.h"
+#include "fuzz_util.h"
 #include "icmp.h"
 #include "igmp.h"
 #include "ipv4.h"
@@ -579,15 +580,7 @@ static int ff_link_output(void *ctx, unsigned ifindex, const uint8_t *fr,
 /* xorshift64*: the engine's random bytes, the same for every run */
 static void ff_random(void *ctx, void *buf, size_t len)
 {
-	struct ff *f = ctx;
-	uint8_t *b = buf;
-
-	for (size_t i = 0; i < len; i++) {
-		f->rng ^= f->rng >> 12;
-		f->rng ^= f->rng << 25;
-		f->rng ^= f->rng >> 27;
-		b[i] = (uint8_t)((f->rng * 2685821657736338717ull) >> 56);
-	}
+	fuzz_random_bytes(&((struct ff *)ctx)->rng, buf, len);
 }
 
 static void ff_sock_event(void *ctx, struct tcp_sock *sk, unsigned events)
