@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "ipv6.h"
+#include "mdns.h"
 #include "stack_impl.h"
 
 #define TWO_HOURS (7200ull * NSEC_PER_SEC)
@@ -299,6 +300,8 @@ static void addrconf_dad_done(struct stack *s, struct ifaddr6 *a)
 	addrconf_arm_lifetime(s, a);
 	if (a->origin == IFA6_LINKLOCAL)
 		nd_start(s);
+	else
+		mdns_addrs_changed(s);  /* a new AAAA record to announce */
 }
 
 static void addrconf_timer_fire(struct timer *t, uint64_t now)

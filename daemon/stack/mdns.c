@@ -27,8 +27,12 @@
  *               or a unicast one to a query sent unicast or with the QU
  *               bit (5.4, 5.5).
  *
- * Not done: simultaneous-probe tie-breaking (8.2), conflicts after the
- * probe (defence and re-probe, 9), announcing again when addresses change,
+ * Later, a response from elsewhere giving our name an address we do not
+ * have is a conflict too: the name is probed for again (9), and renamed
+ * if the other host answers; an address added or removed is announced
+ * again (8.4); the first IPv4 address (a DHCP lease) starts the probe.
+ *
+ * Not done: simultaneous-probe tie-breaking (8.2), goodbye packets (10.1),
  * known-answer suppression (7.1), mDNS over IPv6 (ff02::fb): AAAA
  * records are answered over IPv4. Every message refused is counted.
  */
@@ -50,7 +54,6 @@
 #define MDNS_PROBES 3
 #define MDNS_ANNOUNCES 2
 #define MDNS_ANNOUNCE_GAP NSEC_PER_SEC
-#define MDNS_NOADDR_WAIT NSEC_PER_SEC   /* no address yet: look again */
 #define MDNS_RENAMES 9
 #define MDNS_TTL 120
 #define MDNS_LEGACY_TTL 10
@@ -157,12 +160,7 @@ static void mdns_timer(struct timer *t, uint64_t now)
 
 	s->now = now;
 	switch (md->state) {
-	case MDNS_WAITING:
-		if (!s->nif.naddr) {
-			mdns_arm(s, MDNS_NOADDR_WAIT);
-			return;
-		}
-		mdns_probe_start(s);
+	case MDNS_WAITING:              /* mdns_addrs_changed() wakes it */
 		return;
 	case MDNS_PROBING:
 		if (md->step < MDNS_PROBES) {
@@ -203,19 +201,40 @@ static void mdns_response(struct stack *s, const uint8_t *m, size_t len,
 	}
 	snprintf(want, sizeof(want), "%s.local", md->name);
 	for (unsigned i = 0; i < n && o >= 0; i++) {
-		uint16_t type;
+		uint16_t type, rdlen;
+		const uint8_t *rd;
 
 		o = dns_read_name(m, len, (size_t)o, name, sizeof(name));
 		if (o < 0 || (size_t)o + 10 > len ||
-		    (size_t)o + 10 + get16(m + o + 8) > len)
+		    (size_t)o + 10 + get16(m + o + 8) > len) {
+			o = -1;
 			break;
+		}
 		type = get16(m + o);
-		o += 10 + get16(m + o + 8);
-		if (md->state != MDNS_PROBING || strcasecmp(name, want) ||
+		rdlen = get16(m + o + 8);
+		rd = m + o + 10;
+		o += 10 + rdlen;
+		if (strcasecmp(name, want) ||
 		    (type != DNS_TYPE_A && type != DNS_TYPE_AAAA))
 			continue;
 		if (stack_addr_is_local(s, &rx->src))
 			continue;           /* our own, looped back */
+		/* once the name is ours, only a record that is not (an
+		 * address we do not have) conflicts (RFC 6762 9): probe
+		 * again under the same name, which renames if it goes on */
+		if (md->state != MDNS_PROBING) {
+			struct ip_addr a = rdlen == 4 && type == DNS_TYPE_A ?
+				ip4(get32(rd)) : rdlen == 16 && type == DNS_TYPE_AAAA ?
+				ip6(rd) : ip_any(IP_V4);
+
+			if (ip_addr_is_any(&a) || stack_addr_is_local(s, &a))
+				continue;
+			CNT(s, mdns_conflicts);
+			stack_log(s, STACK_LOG_WARN, "mdns: %s claims %s.local: probing again",
+				  ip_ntop(&rx->src, name), md->name);
+			mdns_probe_start(s);
+			return;
+		}
 		CNT(s, mdns_conflicts);
 		if (++md->renames > MDNS_RENAMES) {
 			stack_log(s, STACK_LOG_ERR, "mdns: %s.local is taken; giving up after %u names",
@@ -391,6 +410,32 @@ bool mdns_input(struct stack *s, const uint8_t *m, size_t len,
 }
 
 /**
+ * mdns_addrs_changed() - the link's addresses changed
+ * @s: the engine
+ *
+ * The first IPv4 address (a DHCP lease) starts the probe; a change once
+ * the name is ours is announced (RFC 6762 8.4); with no IPv4 address left
+ * the responder waits, silent, for the next one.
+ */
+void mdns_addrs_changed(struct stack *s)
+{
+	struct mdns *md = s->mdns;
+
+	if (!md || md->state == MDNS_OFF)
+		return;
+	if (!s->nif.naddr) {
+		md->state = MDNS_WAITING;
+		stack_disarm(s, &md->timer);
+	} else if (md->state == MDNS_WAITING) {
+		mdns_probe_start(s);
+	} else if (md->state == MDNS_READY) {
+		md->state = MDNS_ANNOUNCING;
+		md->step = 0;
+		mdns_arm(s, 0);
+	}
+}
+
+/**
  * mdns_start() - join 224.0.0.251 and probe for our name
  * @s: the engine
  *
@@ -420,7 +465,6 @@ void mdns_start(struct stack *s)
 		return;
 	}
 	md->state = MDNS_WAITING;
-	mdns_arm(s, MDNS_NOADDR_WAIT);
 }
 
 /* What the responder holds off (no name), for the fuzzer's accounting */

@@ -17,6 +17,7 @@ int mdns_init(struct stack *s);
 size_t mdns_size(void);
 void mdns_fini(struct stack *s);
 void mdns_start(struct stack *s);
+void mdns_addrs_changed(struct stack *s);
 bool mdns_input(struct stack *s, const uint8_t *m, size_t len,
 		const struct udp_meta *um, const struct ip_rx *rx);
 const char *mdns_name(const struct stack *s);

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "mdns.h"
 #include "stack_impl.h"
 
 /**
@@ -320,6 +321,7 @@ int stack_addr_add(struct stack *s, uint32_t addr, unsigned prefix,
 	s->cfg.naddr = nif->naddr;
 	memcpy(s->cfg.addr, nif->addr, sizeof(nif->addr));
 	arp_announce_one(s, nif, addr);
+	mdns_addrs_changed(s);
 	return 0;
 }
 
@@ -364,6 +366,7 @@ int stack_addr_del(struct stack *s, uint32_t addr, unsigned prefix)
 	}
 	s->cfg.naddr = nif->naddr;
 	memcpy(s->cfg.addr, nif->addr, sizeof(nif->addr));
+	mdns_addrs_changed(s);
 	return 0;
 }
 

@@ -374,16 +374,19 @@ Test(dns, local_names)
 
 /* ---- the responder -------------------------------------------------- */
 
-/* The next frame that is mDNS (IGMP reports and ARP go by) */
+/* The next frame that is mDNS (IGMP reports, ARP and DHCP go by) */
 static const uint8_t *pop_mdns(struct th *t, struct ipv4_hdr *h, size_t *plen)
 {
 	while (th_queued(t)) {
 		struct th_frame *f = th_pop(t);
+		const uint8_t *u;
 
 		if (f->len < 14 + 20 + 8 || get16(f->data + 12) != 0x0800 ||
 		    f->data[14 + 9] != IP_PROTO_UDP)
 			continue;
-		return th_check_ipv4(f, f->data, h, plen);
+		u = th_check_ipv4(f, f->data, h, plen);
+		if (get16(u) == 5353 || get16(u + 2) == 5353)
+			return u;
 	}
 	cr_assert_fail("no mDNS frame");
 	return NULL;
@@ -571,5 +574,75 @@ Test(dns, tcp_connect_goes_to_the_link_server)
 	cr_expect_eq(h.dst, NOWHERE);
 	tcp_abort(sk, t.now);
 	tcp_abort(sk2, t.now);
+	th_fini(&t);
+}
+
+/* Once the name is ours: a response giving it an address we do not have
+ * sends us probing again (RFC 6762 9), one giving ours is no conflict; a
+ * new address is announced (8.4); a DHCP-like first address starts it */
+Test(mdns, conflict_after_probe_and_address_changes)
+{
+	struct th t;
+	struct ipv4_hdr h;
+	uint8_t a[512];
+	size_t al, plen;
+	const uint8_t *u;
+
+	start_responder(&t);
+	al = query(a, 0, "uhost.local", 1);
+	put16(a + 2, 0x8400);
+	put16(a + 4, 0);
+	put16(a + 6, 1);
+	put16(a + al - 2, 0x8001);
+	put32(a + al, 120);
+	put16(a + al + 4, 4);
+	put32(a + al + 6, TH_IP);      /* our own address: agreed */
+	inject_udp(&t, mdns_mac, OTHER, 5353, MDNS_GRP, 5353, a, al + 10);
+	cr_expect_eq(th_cnt(&t)->mdns_conflicts, 0);
+	put32(a + al + 6, OTHER);      /* another's: probe again */
+	inject_udp(&t, mdns_mac, OTHER, 5353, MDNS_GRP, 5353, a, al + 10);
+	cr_expect_eq(th_cnt(&t)->mdns_conflicts, 1);
+	cr_expect_str_eq(mdns_name(t.s), "uhost", "the same name, probed");
+	th_tick(&t, 250 * NSEC_PER_MSEC);
+	u = pop_mdns(&t, &h, &plen);
+	cr_expect_eq(get16(u + 8 + 2), 0, "a probe");
+	/* quiet: ours again after 3 probes and 2 announcements */
+	for (int i = 0; i < 8; i++)
+		th_tick(&t, 500 * NSEC_PER_MSEC);
+	while (th_queued(&t))
+		th_pop(&t);
+	cr_expect_eq(th_cnt(&t)->mdns_tx_probe, 6);
+	cr_expect_eq(th_cnt(&t)->mdns_tx_announce, 4);
+	/* a new address: announced at once, with both records */
+	cr_assert_eq(stack_addr_add(t.s, IPV4(198, 51, 100, 1), 24, t.now), 0);
+	th_deadline(&t);
+	u = pop_mdns(&t, &h, &plen);
+	cr_expect_eq(get16(u + 8 + 2), 0x8400);
+	cr_expect_eq(get16(u + 8 + 6), 2, "both addresses");
+	th_fini(&t);
+}
+
+Test(mdns, waits_for_an_address)
+{
+	struct th t;
+	struct stack_config cfg;
+	struct ipv4_hdr h;
+	size_t plen;
+
+	th_config(&cfg);
+	cfg.naddr = 0;
+	cfg.gateway = 0;
+	cfg.dhcp = true;                /* an address to come */
+	snprintf(cfg.hostname, sizeof(cfg.hostname), "uhost");
+	th_init_cfg(&t, &cfg);
+	stack_start(t.s, t.now);
+	th_tick(&t, 3 * NSEC_PER_SEC);
+	while (th_queued(&t))
+		th_pop(&t);
+	cr_expect_eq(th_cnt(&t)->mdns_tx_probe, 0, "no address: no probe");
+	cr_assert_eq(stack_addr_add(t.s, TH_IP, 24, t.now), 0);
+	th_tick(&t, 250 * NSEC_PER_MSEC);
+	pop_mdns(&t, &h, &plen);
+	cr_expect_eq(th_cnt(&t)->mdns_tx_probe, 1);
 	th_fini(&t);
 }
