@@ -242,8 +242,52 @@ void tcp_enter_cwr(struct tcp_sock *sk)
 	sk->ecn_queue_cwr = true;
 }
 
+/*
+ * RFC 6937 Proportional Rate Reduction, as Linux's tcp_cwnd_reduction(),
+ * in whole segments as Linux counts (bytes are rounded: pipe and what was
+ * delivered up, ssthresh and the cwnd before recovery down): in SACK
+ * recovery each ACK that reports @delivered bytes newly arrived
+ * (cumulatively or by SACK) sets cwnd to pipe plus what may go now. While
+ * pipe is above ssthresh, sending follows delivery in the ratio ssthresh /
+ * the cwnd before recovery; at or below it, it catches up to ssthresh by
+ * at most what was delivered (and one segment more when snd_una moved and
+ * nothing was newly found lost: PRR-SSRB as Linux has it). The first call
+ * of a recovery lets the fast retransmission go whatever the numbers say.
+ * Recovery ends with cwnd = ssthresh (tcp_recovery_ack()).
+ */
+static void tcp_prr(struct tcp_sock *sk, uint32_t delivered, bool una_moved,
+		    bool newly_lost)
+{
+	uint32_t mss = sk->mss, pipe = (tcp_pipe(sk) + mss - 1) / mss;
+	uint32_t ssth = sk->ssthresh / mss, prior = sk->prior_cwnd / mss;
+	int64_t sndcnt;
+
+	if (!delivered || !prior)
+		return;
+	sk->prr_delivered += (delivered + mss - 1) / mss;
+	if (pipe > ssth) {
+		uint64_t d = (uint64_t)ssth * sk->prr_delivered + prior - 1;
+
+		sndcnt = (int64_t)(d / prior) - sk->prr_out;
+	} else {
+		int64_t limit = (int64_t)sk->prr_delivered - sk->prr_out;
+
+		if (limit < (delivered + mss - 1) / mss)
+			limit = (delivered + mss - 1) / mss;
+		if (una_moved && !newly_lost)
+			limit++;
+		sndcnt = ssth - pipe < limit ? ssth - pipe : limit;
+	}
+	if (!sk->prr_out && sndcnt < 1)
+		sndcnt = 1;         /* the fast retransmission goes */
+	if (sndcnt < 0)
+		sndcnt = 0;
+	sk->cwnd = (pipe + (uint32_t)sndcnt) * mss;
+}
+
 /* RFC 5681 3.2 step 2-4 / RFC 6675 5 step 4: start fast recovery. */
-static void tcp_enter_recovery(struct tcp_sock *sk)
+static void tcp_enter_recovery(struct tcp_sock *sk, uint32_t delivered,
+			       bool una_moved)
 {
 	struct stack *s = sk->s;
 	uint32_t start, end;
@@ -263,12 +307,18 @@ static void tcp_enter_recovery(struct tcp_sock *sk)
 	sk->rec_sack = sk->sack_ok && sk->nsacked;
 	if (sk->rec_sack) {
 		CNT(s, tcp_sack_recoveries);
-		sk->cwnd = sk->ssthresh;
+		/* PRR from here (RFC 6937: RecoverFS, Linux's prior_cwnd);
+		 * a loss found by the timer counts one segment delivered,
+		 * as Linux's tcp_rack_reo_timeout() says */
+		sk->prior_cwnd = sk->cwnd;
+		sk->prr_delivered = sk->prr_out = 0;
 		/* RFC 6675 5 (4.3): "Retransmit the first data segment
 		 * presumed dropped" (with RACK, the first it marked),
-		 * whatever pipe says; then (4.5), NextSeg */
+		 * whatever pipe says (PRR's first call lets it go); then
+		 * (4.5), NextSeg */
 		if (!tcp_rack_on(sk))
 			tcp_mark_head_lost(sk);
+		tcp_prr(sk, delivered ? delivered : sk->mss, una_moved, false);
 		if (tcp_next_seg(sk, 1, &start, &end)) {
 			uint32_t len = end - start < tcp_cur_mss(sk) ?
 				       end - start : tcp_cur_mss(sk);
@@ -311,13 +361,17 @@ static bool tcp_is_dupack(const struct tcp_sock *sk, const struct tcp_seg *seg,
  * DupThresh duplicate ACK or IsLost (HighACK + 1)", RFC 8985: a loss
  * RACK marked; RFC 5681 3.2 without SACK -- or go on with it.
  */
-static void tcp_loss_step(struct tcp_sock *sk, bool dup)
+static void tcp_loss_step(struct tcp_sock *sk, bool dup, uint32_t delivered,
+			  bool una_moved)
 {
-	bool lost = false;
+	bool lost = false, newly_lost = false;
 
 	if (sk->sack_ok) {
+		uint32_t before = tcp_txrec_lost_out(sk);
+
 		tcp_mark_lost(sk);
 		lost = tcp_txrec_lost_out(sk) > 0;
+		newly_lost = tcp_txrec_lost_out(sk) > before;
 	}
 	if (!sk->in_recovery) {
 		/* RFC 6582 3.2 step 1: not for data sent before a timeout
@@ -328,12 +382,13 @@ static void tcp_loss_step(struct tcp_sock *sk, bool dup)
 		 * no SACK blocks (RFC 8985 6.2 subsumes it otherwise) */
 		if (lost || (dup && sk->dupacks >= TCP_DUPTHRESH &&
 			     (!tcp_rack_on(sk) || !sk->nsacked)))
-			tcp_enter_recovery(sk);
+			tcp_enter_recovery(sk, delivered, una_moved);
 		return;
 	}
-	if (sk->rec_sack)
+	if (sk->rec_sack) {
+		tcp_prr(sk, delivered, una_moved, newly_lost);
 		tcp_sack_recovery_send(sk);
-	else if (dup)
+	} else if (dup)
 		sk->cwnd += sk->mss;  /* RFC 5681 3.2 step 4: inflate */
 }
 
@@ -344,7 +399,7 @@ static void tcp_loss_step(struct tcp_sock *sk, bool dup)
  */
 void tcp_loss_detected(struct tcp_sock *sk)
 {
-	tcp_loss_step(sk, false);
+	tcp_loss_step(sk, false, 0, false);
 }
 
 /**
@@ -381,11 +436,12 @@ static void tcp_recovery_ack(struct tcp_sock *sk, uint32_t acked)
 		tcp_rack_recovery_done(sk);
 		/* RFC 6582 3.2 step 3 full ACK: "Set cwnd to either (1)
 		 * min (ssthresh, max(FlightSize, SMSS) + SMSS) or (2)
-		 * ssthresh" -- (1), which avoids a burst */
+		 * ssthresh" -- (1), which avoids a burst; after PRR, (2)
+		 * (RFC 6937 3.1, Linux's tcp_end_cwnd_reduction()) */
 		uint32_t flight = sk->snd_max - sk->snd_una;
 		uint32_t alt = (flight > sk->mss ? flight : sk->mss) + sk->mss;
 
-		sk->cwnd = sk->ssthresh < alt ? sk->ssthresh : alt;
+		sk->cwnd = sk->rec_sack || sk->ssthresh < alt ? sk->ssthresh : alt;
 		sk->in_recovery = false;
 		sk->dupacks = 0;
 		return;
@@ -521,11 +577,11 @@ static int tcp_fin_acked(struct tcp_sock *sk)
 /* An ACK that acknowledges no new data: a duplicate, SACK news, or
  * neither; RACK may have a reorder timer to arm. */
 static void tcp_ack_nothing_new(struct tcp_sock *sk, const struct tcp_seg *seg,
-				bool dup)
+				bool dup, uint32_t delivered)
 {
 	sk->dupacks += dup;
 	if (dup || seg->nsack)
-		tcp_loss_step(sk, dup);
+		tcp_loss_step(sk, dup, delivered, false);
 	tcp_rack_arm(sk);
 }
 
@@ -540,6 +596,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
 	uint32_t old_wnd = sk->snd_wnd, acked, data;
+	uint32_t sacked0 = sk->nsacked ? tcp_sacked_bytes(sk) : 0;
 	bool fin_acked, new_sack = false;
 
 	/* RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =<
@@ -564,8 +621,11 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_txrec_sacked(sk);
 	}
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
+		uint32_t sacked = sk->nsacked ? tcp_sacked_bytes(sk) : 0;
+
 		tcp_ack_nothing_new(sk, seg, tcp_is_dupack(sk, seg, old_wnd,
-							   new_sack));
+							   new_sack),
+				    sacked > sacked0 ? sacked - sacked0 : 0);
 		return 0;
 	}
 	acked = seg->ack - sk->snd_una;
@@ -608,7 +668,15 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->dupacks = 0;
 		tcp_sndbuf_autotune(sk);
 	}
-	tcp_loss_step(sk, false);
+	{
+		/* delivered: newly acked and newly SACKed (what the trim
+		 * took off the scoreboard was counted when SACKed), as
+		 * Linux's newly_acked_sacked */
+		uint32_t sacked = sk->nsacked ? tcp_sacked_bytes(sk) : 0;
+		int64_t dlv = (int64_t)acked + sacked - sacked0;
+
+		tcp_loss_step(sk, false, dlv > 0 ? (uint32_t)dlv : 0, true);
+	}
 	tcp_tlp_acked(sk);
 	tcp_rearm_rtx(sk);
 	if (sk->sndq.cap && sk->held)

@@ -225,6 +225,9 @@ struct tcp_sock {
 	uint32_t tlp_end_seq;
 	uint32_t cwr_high;                      /* snd_max when CWR began */
 	uint32_t port_range;                    /* IP_LOCAL_PORT_RANGE */
+	/* RFC 6937 PRR in SACK recovery (tcp_prr() in tcp_ack.c): the cwnd
+	 * before it (bytes), segments delivered and sent since */
+	uint32_t prior_cwnd, prr_delivered, prr_out;
 	int linger;
 	int err;                                /* pending SO_ERROR */
 	enum tcp_cc_algo cc_algo;

@@ -474,6 +474,8 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		sk->data_segs_out += segs;
 		sk->bytes_sent += len;
 		sk->last_data_sent = s->now;
+		if (sk->in_recovery && sk->rec_sack)
+			sk->prr_out += segs;    /* RFC 6937: prr_out */
 	}
 	rc = tcp_send_pbuf(s, p, sk, &sk->laddr, &sk->raddr, flags, segs, ect);
 	/* a retransmission (loss probe, fast or timeout): TCP_USER_TIMEOUT

@@ -189,7 +189,11 @@ TH_TEST(tcp_recovery, pipe_as_rfc6675_defines_it)
 }
 
 /* RFC 6675 4 NextSeg rule 2: when no hole is lost and cwnd - pipe leaves
- * room, previously unsent data goes */
+ * room, previously unsent data goes. How much, PRR says (RFC 6937): the
+ * SACK of 1-3 starts recovery with pipe 6 > ssthresh 5 (NewReno: 10 / 2),
+ * prr_delivered 3: ceil(5 * 3 / 10) = 2 segments, the hole 0 (NextSeg
+ * rule 1) and new data, 10 (rule 2). The SACK of 4-6 leaves pipe = 1 (0)
+ * + 4 (7-10) = 5 = ssthresh: nothing more. */
 TH_TEST(tcp_recovery, rule2_new_data_when_no_hole_is_lost)
 {
 	struct tcp_sock *l, *c;
@@ -198,12 +202,12 @@ TH_TEST(tcp_recovery, rule2_new_data_when_no_hole_is_lost)
 
 	queue_data(c, b, 20, 10);
 	sack(b, b, 1, s1);
-	expect_seg(b, 0, false);   /* 4.3: whatever pipe says */
-	th_expect_none();           /* pipe 7 M > cwnd 5 M */
-	/* 4-6 SACKed too: pipe = 1 M (0) + 3 M (7-9, not lost) = 4 M */
-	sack(b, b, 1, s2);
+	expect_seg(b, 0, false);
 	expect_seg(b, 10, false);
 	th_expect_none();
+	sack(b, b, 1, s2);
+	th_expect_none();
+	cr_assert_eq(tcp_pipe(c), 5 * M, "pipe %u", tcp_pipe(c));
 	finish(l, c);
 }
 
@@ -656,5 +660,59 @@ TH_TEST(tcp_recovery, records_merge_when_they_cannot_grow)
 	a.wnd = 502;
 	th_inject(&a);
 	cr_assert_eq(c->ntx, 0);
+	finish(l, c);
+}
+
+static void rack_off_cwnd20(struct stack_config *cfg)
+{
+	rack_off(cfg);
+	cfg->tcp_init_cwnd = 20;
+}
+
+/*
+ * RFC 6937 PRR, as Linux: 20 segments out (cwnd 20), segment 0 lost, 1,
+ * 2, 3... SACKed one per ACK. The first two SACKs each let a new segment
+ * go (what the peer SACKed left the network: 20, 21). The third starts
+ * recovery with 22 out (CUBIC: ssthresh 0.7 * 22 = 15.4 segments, 15 as
+ * PRR counts): pipe = 22 - 3 SACKed - 1 lost = 18 > 15, so sending
+ * follows delivery by 15/20: prr_delivered 1 -> ceil(15/20) = 1 (the
+ * retransmission of 0); 2 -> ceil(30/20) - 1 = 1 new segment; 3 -> 3 - 2
+ * = 1; 4 -> ceil(60/20) - 3 = 0; 5 -> 4 - 3 = 1. (Without PRR, cwnd =
+ * ssthresh at once: nothing new until pipe fell below it.) The ACK of all
+ * that was out when recovery began ends it with cwnd at ssthresh.
+ */
+TH_TEST(tcp_recovery, prr_sends_in_proportion_to_delivery)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b;
+	unsigned next = 20;
+	struct tcp_info_rec i;
+
+	th_setup_cfg(rack_off_cwnd20);
+	b = th_passive_open(&l, &c, 1000, false) + 1;
+	queue_data(c, b, 30, 20);
+	for (unsigned k = 1; k <= 7; k++) {
+		const unsigned se[] = { 1, k + 1 };
+
+		sack(b, b, 1, se);
+		if (k == 3)
+			expect_seg(b, 0, false);        /* the fast retransmit */
+		if (k != 3 && k != 6)
+			expect_seg(b, next++, false);
+		th_expect_none();
+	}
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.ssthresh, 22 * M * 7 / 10, "ssthresh %u", i.ssthresh);
+	cr_assert_eq(i.ca_state, TCP_CA_STATE_RECOVERY);
+	/* everything up to what was out when recovery began: it ends */
+	{
+		struct th_seg a = th_tmpl(TCP_ACK, 1001, b + 22 * M);
+
+		a.wnd = 502;
+		th_inject(&a);
+	}
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.ca_state, TCP_CA_STATE_OPEN);
+	cr_assert_eq(i.cwnd, 22 * M * 7 / 10, "cwnd %u: ssthresh at the end", i.cwnd);
 	finish(l, c);
 }
