@@ -397,6 +397,10 @@ static struct udp_sock *stub_socket(struct stack *s, uint8_t family)
 	udp_dgram(us)->mc_loop = false;
 	udp_dgram(us)->mc_hops6 = 255;
 	udp_dgram(us)->mc_loop6 = false;
+	/* a router advertisement's RDNSS is often its link-local address,
+	 * which needs an interface: the link, the only one */
+	if (family == IP_V6)
+		udp_setsockopt(us, UDP_SO_BINDTOIFINDEX, STACK_IF_LINK);
 	st->up[k] = us;
 	return us;
 }
@@ -415,8 +419,6 @@ static int stub_try(struct stack *s, struct stub_q *q)
 
 		if (!us)
 			return -1;
-		if (!v4)
-			udp_setsockopt(us, UDP_SO_BINDTOIFINDEX, STACK_IF_LINK);
 		put16(q->msg, q->id_up);
 		if (udp_sendto(us, q->msg, q->len, &g, MDNS_PORT, s->now)) {
 			CNT(s, dns_tx_err);

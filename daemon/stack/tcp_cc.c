@@ -37,11 +37,6 @@ struct cubic_priv {
 
 _Static_assert(sizeof(struct cubic_priv) <= TCP_CC_PRIV, "cc private area");
 
-static uint32_t tcp_flight(const struct tcp_sock *sk)
-{
-	return sk->snd_max - sk->snd_una;
-}
-
 /* RFC 5681 3.1: slow start; returns the acked bytes it did not use. */
 static uint32_t tcp_slow_start(struct tcp_sock *sk, uint32_t acked)
 {
@@ -78,12 +73,17 @@ static void reno_on_ack(struct tcp_sock *sk, uint32_t acked, uint64_t now)
 	}
 }
 
+/*
+ * Linux's tcp_reno_ssthresh(): half the congestion window in whole
+ * segments, at least 2 ("max(tcp_snd_cwnd(tp) >> 1U, 2U)"), where RFC
+ * 5681 eq. 4 says FlightSize / 2: the same while the window is full, more
+ * when the sender was not using all of it.
+ */
 static uint32_t reno_ssthresh(struct tcp_sock *sk, uint64_t now)
 {
-	/* RFC 5681 eq. 4: "ssthresh = max (FlightSize / 2, 2*SMSS)" */
-	uint32_t half = tcp_flight(sk) / 2;
+	uint32_t half = sk->cwnd / sk->mss / 2;
 
-	return half > 2u * sk->mss ? half : 2u * sk->mss;
+	return (half > 2u ? half : 2u) * sk->mss;
 }
 
 const struct tcp_cc_ops tcp_newreno_ops = {
@@ -178,9 +178,11 @@ static uint32_t cubic_ssthresh(struct tcp_sock *sk, uint64_t now)
 		c->w_max = cwnd * (1 + CUBIC_BETA) / 2;
 	else
 		c->w_max = cwnd;
-	/* 4.6: ssthresh = cwnd * beta_cubic (flight-based, as RFC 5681) */
-	th = (uint32_t)(tcp_flight(sk) * CUBIC_BETA);
-	return th > 2u * sk->mss ? th : 2u * sk->mss;
+	/* 4.6: ssthresh = cwnd * beta_cubic, as Linux's
+	 * bictcp_recalc_ssthresh() in whole segments: cwnd * 717 / 1024,
+	 * at least 2 (RFC 9438 would take the flight size) */
+	th = sk->cwnd / sk->mss * 717u / 1024u;
+	return (th > 2u ? th : 2u) * sk->mss;
 }
 
 const struct tcp_cc_ops tcp_cubic_ops = {

@@ -229,9 +229,10 @@ TH_TEST(tcp_data, fast_retransmit_newreno)
 	r.len = 1460;
 	th_expect(&r);
 	tcp_get_info(c, &i, T.now);
-	/* ssthresh = FlightSize / 2; cwnd = ssthresh + 3 * SMSS */
-	cr_assert_eq(i.ssthresh, 6 * 1460 / 2);
-	cr_assert_eq(i.cwnd, 6 * 1460 / 2 + 3 * 1460);
+	/* ssthresh = cwnd / 2 as Linux (10 segments; RFC 5681 says
+	 * FlightSize / 2, 6 here); cwnd = ssthresh + 3 * SMSS */
+	cr_assert_eq(i.ssthresh, 5 * 1460);
+	cr_assert_eq(i.cwnd, 5 * 1460 + 3 * 1460);
 	cr_assert_eq(th_counter("tcp_fast_retrans"), 1);
 	/* partial ACK: segment 3 is lost too */
 	a.ack = iss + 1 + 2 * 1460;

@@ -418,7 +418,8 @@ TH_TEST(tcp_timers, icmp_frag_needed_lowers_mss)
 }
 
 /* Slow start: cwnd grows by the bytes acked (RFC 5681 3.1), for both
- * algorithms; a loss sets ssthresh per algorithm (0.5 or 0.7). */
+ * algorithms; a loss sets ssthresh per algorithm, from the window in
+ * whole segments as Linux (cwnd / 2; cwnd * 717 / 1024). */
 static void no_tlp(struct stack_config *cfg)
 {
 	cfg->tcp_tlp = false;
@@ -461,7 +462,7 @@ TH_TEST(tcp_timers, newreno_slow_start_and_loss)
 
 TH_TEST(tcp_timers, cubic_slow_start_and_loss)
 {
-	cwnd_growth(TCP_CC_CUBIC, (uint32_t)(12 * 1460 * 0.7));
+	cwnd_growth(TCP_CC_CUBIC, 12 * 717 / 1024 * 1460);
 }
 
 /* ARP gives up on the next hop: a connection still opening fails with

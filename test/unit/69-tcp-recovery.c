@@ -7,7 +7,7 @@
  *
  * The engine sends; the fake peer answers with SACK blocks. The RFC 6675
  * cases run with RACK off (DupThresh is their loss detector) and NewReno
- * (ssthresh = FlightSize / 2) so that the numbers are round; the RACK
+ * (ssthresh = cwnd / 2, as Linux) so that the numbers are round; the RACK
  * cases open the connection with a 50 ms round trip so that min_RTT, and
  * with it the reordering window (min_RTT / 4 = 12.5 ms), are known.
  */
@@ -212,7 +212,12 @@ TH_TEST(tcp_recovery, rule2_new_data_when_no_hole_is_lost)
 }
 
 /* RFC 6675 4 NextSeg rule 3: no lost hole, no new data: a hole below the
- * highest SACK that is not (yet) deemed lost goes */
+ * highest SACK that is not (yet) deemed lost goes. 8 out, cwnd 10,
+ * ssthresh 5 (NewReno as Linux). The SACK of 1-3 and 6 starts recovery:
+ * pipe = 4 + 5 + 7 = 3 M, 4 delivered: PRR lets min(5 - 3, 4) = 2 go,
+ * the lost 0 (rule 1) and the hole 4 (rule 3: one SACK above it only).
+ * The SACK of 7: pipe = 1 (0) + 2 (4: not lost, resent) + 1 (5) = 4 M,
+ * one more may go: 5, the next hole not yet resent (rule 3 again) */
 TH_TEST(tcp_recovery, rule3_hole_not_yet_lost)
 {
 	struct tcp_sock *l, *c;
@@ -222,10 +227,11 @@ TH_TEST(tcp_recovery, rule3_hole_not_yet_lost)
 	queue_data(c, b, 8, 8);
 	sack(b, b, 2, s1);
 	expect_seg(b, 0, false);
-	th_expect_none();           /* pipe = 0 + 4 + 5 + 7 = 4 M = cwnd */
+	expect_seg(b, 4, false);
+	th_expect_none();
 	/* 7 SACKed: 4 and 5 have one range (2 M) above: not lost */
 	sack(b, b, 2, s2);
-	expect_seg(b, 4, false);
+	expect_seg(b, 5, false);
 	th_expect_none();
 	cr_assert_eq(th_counter("tcp_rescue_rtx"), 0);
 	finish(l, c);
@@ -278,7 +284,7 @@ TH_TEST(tcp_recovery, no_sack_blocks_is_newreno)
 		sack(b, b, 0, NULL);
 	expect_seg(b, 0, false);
 	tcp_get_info(c, &i, T.now);
-	cr_assert_eq(i.cwnd, 3 * M + 3 * M);
+	cr_assert_eq(i.cwnd, 5 * M + 3 * M, "ssthresh (10 / 2) + 3 * SMSS");
 	cr_assert_eq(th_counter("tcp_sack_recoveries"), 0);
 	finish(l, c);
 }
@@ -673,11 +679,11 @@ static void rack_off_cwnd20(struct stack_config *cfg)
  * RFC 6937 PRR, as Linux: 20 segments out (cwnd 20), segment 0 lost, 1,
  * 2, 3... SACKed one per ACK. The first two SACKs each let a new segment
  * go (what the peer SACKed left the network: 20, 21). The third starts
- * recovery with 22 out (CUBIC: ssthresh 0.7 * 22 = 15.4 segments, 15 as
- * PRR counts): pipe = 22 - 3 SACKed - 1 lost = 18 > 15, so sending
- * follows delivery by 15/20: prr_delivered 1 -> ceil(15/20) = 1 (the
- * retransmission of 0); 2 -> ceil(30/20) - 1 = 1 new segment; 3 -> 3 - 2
- * = 1; 4 -> ceil(60/20) - 3 = 0; 5 -> 4 - 3 = 1. (Without PRR, cwnd =
+ * recovery with 22 out (CUBIC as Linux: ssthresh 20 * 717 / 1024 = 14):
+ * pipe = 22 - 3 SACKed - 1 lost = 18 > 14, so sending follows delivery
+ * by 14/20: prr_delivered 1 -> ceil(14/20) = 1 (the retransmission of 0);
+ * 2 -> ceil(28/20) - 1 = 1 new segment; 3 -> 3 - 2 = 1; 4 -> ceil(56/20)
+ * - 3 = 0; 5 -> 4 - 3 = 1. (Without PRR, cwnd =
  * ssthresh at once: nothing new until pipe fell below it.) The ACK of all
  * that was out when recovery began ends it with cwnd at ssthresh.
  */
@@ -702,7 +708,7 @@ TH_TEST(tcp_recovery, prr_sends_in_proportion_to_delivery)
 		th_expect_none();
 	}
 	tcp_get_info(c, &i, T.now);
-	cr_assert_eq(i.ssthresh, 22 * M * 7 / 10, "ssthresh %u", i.ssthresh);
+	cr_assert_eq(i.ssthresh, 14 * M, "ssthresh %u", i.ssthresh);
 	cr_assert_eq(i.ca_state, TCP_CA_STATE_RECOVERY);
 	/* everything up to what was out when recovery began: it ends */
 	{
@@ -713,6 +719,6 @@ TH_TEST(tcp_recovery, prr_sends_in_proportion_to_delivery)
 	}
 	tcp_get_info(c, &i, T.now);
 	cr_assert_eq(i.ca_state, TCP_CA_STATE_OPEN);
-	cr_assert_eq(i.cwnd, 22 * M * 7 / 10, "cwnd %u: ssthresh at the end", i.cwnd);
+	cr_assert_eq(i.cwnd, 14 * M, "cwnd %u: ssthresh at the end", i.cwnd);
 	finish(l, c);
 }

@@ -646,3 +646,54 @@ Test(mdns, waits_for_an_address)
 	cr_expect_eq(th_cnt(&t)->mdns_tx_probe, 1);
 	th_fini(&t);
 }
+
+/* A router's RDNSS is often its link-local address: the stub asks it on
+ * the link (an IPv6 socket bound to the interface) */
+Test(dns, link_local_server)
+{
+	struct th t;
+	struct stack_config cfg;
+	struct udp_sock *us;
+	struct ipv6_hdr h6;
+	struct ip_addr ll = th_a6(TH_LL);
+	uint8_t q[512], fr[1600], u[600];
+	size_t ql = query(q, 0x6161, "v6.test", 28), plen;
+	const uint8_t *p;
+	uint16_t ck;
+
+	th_init6(&t);
+	th_learn6(&t, &ll, TH_PEER_MAC);
+	cfg = t.cfg;
+	cfg.dns[0] = ll;
+	cfg.ndns = 1;
+	cr_assert_eq(stack_reconfigure(t.s, &cfg), 0);
+	stack_dns_steer(t.s, TH_A4(NOWHERE), 1);
+	udp_open(t.s, IP_V4, &us);
+	cr_assert_eq(udp_sendto(us, q, ql, TH_A4(NOWHERE), 53, t.now), 0);
+	p = th_check_ipv6(th_pop(&t), &h6, &plen);
+	cr_assert_eq(h6.nh, IP_PROTO_UDP);
+	cr_expect_arr_eq(h6.dst, ll.v6, 16, "asked of fe80::2");
+	cr_expect_eq(get16(p + 2), 53);
+	/* its answer, back to the program from 198.51.100.53 */
+	memcpy(u, p, plen);
+	put16(u, 53);
+	put16(u + 2, get16(p));
+	u[8 + 2] |= 0x80;
+	put16(u + 6, 0);
+	{
+		struct ip_addr src = ll, dst = ip6(h6.src);
+		struct th_ip6 ip = { .src = src, .dst = dst, .nh = IP_PROTO_UDP,
+				     .hlim = 64 };
+
+		ck = inet_fold(inet_sum(u, plen, ip_pseudo_sum(&src, &dst,
+				IP_PROTO_UDP, (uint32_t)plen)));
+		put16(u + 6, ck ? ck : 0xffff);
+		th_input(&t, fr, th_ipv6(fr, TH_PEER_MAC, TH_MAC, &ip, u, plen));
+	}
+	th_deadline(&t);
+	cr_assert_eq(recv_from(us, NOWHERE, q), ql);
+	cr_expect_eq(get16(q), 0x6161);
+	cr_expect_eq(th_cnt(&t)->dns_answered, 1);
+	udp_close(us);
+	th_fini(&t);
+}
