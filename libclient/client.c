@@ -1636,10 +1636,27 @@ static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
 	struct msghdr m = *msg;
 	int rc;
 
-	/* tcp_sendmsg_fastopen() with net.ipv4.tcp_fastopen's client bit
-	 * off, as ustack has no Fast Open (ustack(7)): before any state */
-	if (flags & MSG_FASTOPEN)
-		return fail(-EOPNOTSUPP);
+	/* tcp_sendmsg_fastopen() with Linux's default net.ipv4.tcp_fastopen
+	 * (the client side on) and no cookie ever cached (ustack(7)): a
+	 * connect to the address, then the data as any send; an address
+	 * of AF_UNSPEC is EOPNOTSUPP, none EINVAL, a connecting socket
+	 * EALREADY and a connected one EISCONN (connect's), a non-blocking
+	 * one EINPROGRESS (nothing was sent in the SYN) */
+	if (flags & MSG_FASTOPEN) {
+		const struct sockaddr *sa = m.msg_name;
+
+		if (sa && m.msg_namelen >= sizeof(sa->sa_family) &&
+		    sa->sa_family == AF_UNSPEC)
+			return fail(-EOPNOTSUPP);
+		if (!sa || m.msg_namelen < sizeof(sa->sa_family))
+			return fail(-EINVAL);
+		if (ustack_connect(fd, sa, m.msg_namelen) < 0)
+			return -1;
+		k = ust_kind(fd);
+		flags &= ~MSG_FASTOPEN;
+		m.msg_name = NULL;
+		m.msg_namelen = 0;
+	}
 	if (m.msg_name && m.msg_namelen) {
 		if ((rc = stream_check_addr(fd, &m)))
 			return fail(rc);

@@ -64,6 +64,7 @@ struct sock_opts {
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
 	int tfo_qlen;                   /* TCP_FASTOPEN (kept, sock_tcp.c) */
 	bool tfo_no_cookie;             /* TCP_FASTOPEN_NO_COOKIE */
+	bool tfo_connect;               /* TCP_FASTOPEN_CONNECT */
 	bool tcp_inq;                   /* TCP_INQ (libclient acts on it) */
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
 	struct ip_addr bound_addr;      /* bind()'s address and port */

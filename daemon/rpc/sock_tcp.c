@@ -413,11 +413,13 @@ static int st_opt(int level, int name)
 /*
  * The TCP options the socket layer keeps (struct sock_opts), the engine
  * knowing nothing of them: TCP_INQ (libclient writes its control message)
- * and Fast Open's, as Linux with net.ipv4.tcp_fastopen = 0 (ustack has no
- * Fast Open yet, ustack(7)): TCP_FASTOPEN (a listener's queue length) and
+ * and Fast Open's, as Linux with its default net.ipv4.tcp_fastopen = 1
+ * (the client side on, the server side off; ustack never holds a cookie,
+ * ustack(7)): TCP_FASTOPEN (a listener's queue length) and
  * TCP_FASTOPEN_NO_COOKIE are kept and change nothing, as there;
- * TCP_FASTOPEN_CONNECT is EOPNOTSUPP (the client side is off), and so is
- * MSG_FASTOPEN. 1: answered (*@rc), 0: not one of them.
+ * TCP_FASTOPEN_CONNECT is kept while the socket is closed (EINVAL after)
+ * and, with no cookie, connect() is an ordinary one; MSG_FASTOPEN is a
+ * connect and a send (libclient). 1: answered (*@rc), 0: not one of them.
  */
 static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 {
@@ -436,8 +438,8 @@ static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 		*rc = val < 0 || val > 1 ? -EINVAL : 0;
 		break;
 	case TCP_FASTOPEN_CONNECT:
-		*rc = val < 0 || val > 1 ? -EINVAL : -EOPNOTSUPP;
-		return 1;
+		*rc = val < 0 || val > 1 || st != TCP_CLOSED ? -EINVAL : 0;
+		break;
 	default:
 		return 0;
 	}
@@ -452,6 +454,8 @@ static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 		o->tfo_qlen = val;
 	else if (name == TCP_INQ)
 		o->tcp_inq = val;
+	else if (name == TCP_FASTOPEN_CONNECT)
+		o->tfo_connect = val;
 	else
 		o->tfo_no_cookie = val;
 	o->set = true;
@@ -474,7 +478,7 @@ static int st_kept_getopt(struct sock *sk, int name, int *val)
 		*val = o && o->tcp_inq;
 		return 1;
 	case TCP_FASTOPEN_CONNECT:
-		*val = 0;
+		*val = o && o->tfo_connect;
 		return 1;
 	}
 	return 0;

@@ -35,8 +35,9 @@ ip -n "$KA" link set ustkva up
 ip -n "$KB" link set ustkvb up
 # ping sockets for every group, as ustack gives them (ustack(7))
 ip netns exec "$KA" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-# no TCP Fast Open, as ustack has none yet (ustack(7)): test/sockets/sockopts
-ip netns exec "$KA" sysctl -qw net.ipv4.tcp_fastopen=0
+# TCP Fast Open as the default (net.ipv4.tcp_fastopen = 1, the client
+# side): the namespace's own default, said here for test/sockets/sockopts
+ip netns exec "$KA" sysctl -qw net.ipv4.tcp_fastopen=1
 
 # ustack: ustackd on a TAP, the kernel on the other side of it. Its caps on
 # SO_RCVBUF/SO_SNDBUF are the kernel's (net.core.rmem_max/wmem_max are the

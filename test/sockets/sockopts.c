@@ -481,13 +481,49 @@ int main(int argc, char **argv)
 	inq_check(argv[1]);
 	saved_syn_check(argv[2]);
 	{
-		/* MSG_FASTOPEN with the client side of Fast Open off */
+		/* MSG_FASTOPEN, the client side of Fast Open on (Linux's
+		 * default) and no cookie: a connect and a send (blocking),
+		 * EINPROGRESS (non-blocking), then EISCONN; no address
+		 * EINVAL, AF_UNSPEC EOPNOTSUPP; TCP_FASTOPEN_CONNECT: an
+		 * ordinary connect, the option not once connected */
 		struct sockaddr_in to = sin_of(argv[1], 7007);
+		struct sockaddr un = { .sa_family = AF_UNSPEC };
+		char back[2] = "";
+		int one = 1;
 
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		line("tcp4 sendto MSG_FASTOPEN: %s",
 		     sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&to,
 			    sizeof(to)) < 0 ? errname(errno) : "ok");
+		line("tcp4 ... the echo: %s", recv(fd, back, 1, MSG_WAITALL) == 1 ?
+		     back : errname(errno));
+		line("tcp4 ... again: %s",
+		     sendto(fd, "y", 1, MSG_FASTOPEN, (struct sockaddr *)&to,
+			    sizeof(to)) < 0 ? errname(errno) : "ok");
+		line("tcp4 ... TCP_FASTOPEN_CONNECT once connected: %s",
+		     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+				sizeof(one)) ? errname(errno) : "ok");
+		close(fd);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		line("tcp4 non-blocking sendto MSG_FASTOPEN: %s",
+		     sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&to,
+			    sizeof(to)) < 0 ? errname(errno) : "ok");
+		close(fd);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		line("tcp4 send MSG_FASTOPEN without an address: %s",
+		     send(fd, "x", 1, MSG_FASTOPEN) < 0 ? errname(errno) : "ok");
+		line("tcp4 sendto MSG_FASTOPEN to AF_UNSPEC: %s",
+		     sendto(fd, "x", 1, MSG_FASTOPEN, &un, sizeof(un)) < 0 ?
+		     errname(errno) : "ok");
+		line("tcp4 TCP_FASTOPEN_CONNECT: %s",
+		     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+				sizeof(one)) ? errname(errno) : "ok");
+		line("tcp4 ... connect: %s",
+		     connect(fd, (struct sockaddr *)&to, sizeof(to)) ?
+		     errname(errno) : "ok");
+		line("tcp4 ... send and echo: %s",
+		     send(fd, "z", 1, 0) == 1 && recv(fd, back, 1, MSG_WAITALL) == 1 ?
+		     back : errname(errno));
 		close(fd);
 	}
 	return 0;
