@@ -575,6 +575,13 @@ static void netstat_tcp(void *arg, const struct tcp_sock *sk)
 	n->retransmits = i.retransmits;
 	n->total_retrans = i.total_retrans;
 	n->user_timeout_ms = i.user_timeout_ms;
+	{
+		struct tcp_linux_info li;
+
+		tcp_info_to_linux(&i, &li);
+		n->tcp_options = li.options;
+		n->ca_state = li.ca_state;
+	}
 }
 
 static void netstat_udp(void *arg, const struct sock_udp_view *v)

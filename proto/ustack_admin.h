@@ -222,7 +222,11 @@ struct ustack_netsock {
 	uint8_t timer;          /* enum ustack_netsock_timer */
 	uint8_t orphan;         /* closed by its program, kept by the stack */
 	uint8_t family;         /* the socket's: 4 (AF_INET), 6 (AF_INET6) */
-	uint8_t pad3[3];
+	uint8_t tcp_options;    /* TCP: Linux's TCPI_OPT_* (timestamps 1, SACK
+				 * 2, window scale 4, ECN 8, ECN seen 16) */
+	uint8_t ca_state;       /* TCP: Linux's tcpi_ca_state (0 open, 1
+				 * disorder, 2 CWR, 3 recovery, 4 loss) */
+	uint8_t pad3;
 	struct ustack_ip laddr, raddr;  /* the connection's: IPv4 for an
 					 * AF_INET6 socket's IPv4 traffic */
 	uint16_t lport, rport;

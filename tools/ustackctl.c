@@ -990,7 +990,10 @@ static const char netstat_usage[] =
 	"the accept queue and the backlog. A summary line counts each state.\n"
 	"  -n, --numeric     ports as numbers (addresses are always numeric)\n"
 	"  -e, --extended    TCP internals: cwnd, ssthresh, srtt, rttvar, rto,\n"
-	"                    retransmits, windows, MSS, TCP_USER_TIMEOUT if set\n"
+	"                    retransmits, windows, MSS, TCP_USER_TIMEOUT if set,\n"
+	"                    the options in use (ts sack wscale ecn ecnseen) and\n"
+	"                    the congestion state (open, disorder, cwr, recovery,\n"
+	"                    loss)\n"
 	"  --state STATE     only sockets in STATE: listen, syn-sent,\n"
 	"                    syn-received, established, fin-wait-1, fin-wait-2,\n"
 	"                    close-wait, closing, last-ack, time-wait, unconn,\n"
@@ -1078,6 +1081,15 @@ static void duration(uint64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", ms / 3600000, ms / 60000 % 60);
 }
 
+/* Linux's tcpi_ca_state, by name */
+static const char *ca_name(unsigned st)
+{
+	static const char *const names[] = { "open", "disorder", "cwr",
+					     "recovery", "loss" };
+
+	return st < 5 ? names[st] : "?";
+}
+
 static void netsock_json(const struct ustack_netsock *n, bool first, bool ext)
 {
 	char l[64], r[64];
@@ -1100,10 +1112,12 @@ static void netsock_json(const struct ustack_netsock *n, bool first, bool ext)
 		       "\"rttvar_us\": %u, \"rto_ms\": %u, \"retransmits\": %u, "
 		       "\"total_retrans\": %" PRIu64 ", \"snd_wnd\": %u, "
 		       "\"rcv_wnd\": %u, \"snd_mss\": %u, \"rcv_mss\": %u, "
-		       "\"user_timeout_ms\": %u",
+		       "\"user_timeout_ms\": %u, \"options\": %u, "
+		       "\"ca_state\": \"%s\"",
 		       n->cwnd, n->ssthresh, n->srtt_us, n->rttvar_us, n->rto_ms,
 		       n->retransmits, n->total_retrans, n->snd_wnd, n->rcv_wnd,
-		       n->snd_mss, n->rcv_mss, n->user_timeout_ms);
+		       n->snd_mss, n->rcv_mss, n->user_timeout_ms,
+		       n->tcp_options, ca_name(n->ca_state));
 	printf("}");
 }
 
@@ -1138,7 +1152,12 @@ static void netsock_line(const struct ustack_netsock *n, bool numeric, bool ext)
 		       n->rcv_mss);
 		if (n->user_timeout_ms)   /* TCP_USER_TIMEOUT, when set */
 			printf(" user-timeout %ums", n->user_timeout_ms);
-		printf("\n");
+		/* as ss -i names them */
+		for (unsigned b = 0; b < 5; b++)
+			if (n->tcp_options & (1u << b))
+				printf(" %s", (const char *[]){ "ts", "sack",
+					"wscale", "ecn", "ecnseen" }[b]);
+		printf(" %s\n", ca_name(n->ca_state));
 	}
 }
 

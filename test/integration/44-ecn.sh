@@ -86,6 +86,15 @@ i = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
 print("options", i[5])' $KERNEL 2>&1)
 check "TCP_INFO on ustack: tcpi_options has TCPI_OPT_ECN and ECN_SEEN ($info)" \
 	bash -c "o=\${1#options }; [ \$((o & 24)) -eq 24 ]" _ "$info"
+# ustackctl netstat -e names them as ss -i does, with the congestion state
+(head -c 5000 /dev/zero; sleep 3) | ur socat - TCP4:$KERNEL:9001 >/dev/null 2>&1 &
+held=$!
+estab_ecn() { C netstat -e -n --port 9001 --state established | grep -q ecnseen; }
+wait_for 3 estab_ecn
+out=$(C netstat -e -n --port 9001 --state established | grep -m1 " cwnd ")
+check "ustackctl netstat -e: ts sack wscale ecn ecnseen open ($out)" \
+	grep -q "ts sack wscale ecn ecnseen open$" <<<"$out"
+wait "$held"
 
 # ---- tcp-ecn = no: a kernel that asks gets no ECN ----------------------
 sed -i 's/^tcp-ecn = yes$/tcp-ecn = no/' "$CONF"
