@@ -13,13 +13,15 @@
  * which addresses resolv.conf names (stack_dns_steer()), and a UDP
  * datagram a program's socket sends to port 53 of one of them is not sent
  * at all: udp.c hands it here (dns_stub_steers(), dns_stub_query()). The
- * stub asks, with an id of its own, the link's servers in turn, or, when
- * ustack learned none, the server the program named; the answer comes
+ * stub asks, with an id of its own, the link's servers in turn (the server
+ * the program named if they are gone meanwhile); the answer comes
  * back to the program's socket from the address and port it asked
  * (udp_deliver()), so connected sockets and resolvers that check the
- * source (all of them) take it. A TCP connect to port 53 of a steered
+ * source (all of them) take it. With no server known (none configured or
+ * learned), only .local questions are the stub's: the rest go where the
+ * program sends them, as without a stub. A TCP connect to port 53 of a steered
  * address goes to the first server of the link instead (DNS over TCP has
- * nothing to rewrite), or where it was sent when ustack learned none.
+ * nothing to rewrite), or where it was sent when there is none.
  *
  * A name under .local is not for unicast DNS (RFC 6762 3): our own
  * host name is answered here from our addresses; any other goes as a
@@ -583,28 +585,52 @@ static void stub_timer(struct timer *t, uint64_t now)
 	stub_rearm(s);
 }
 
+/* Does the link have a DNS server (configured or learned) to ask? */
+static bool stub_has_servers(const struct stack *s)
+{
+	struct stack_dns d[16];
+	unsigned k = stack_dns_list(s, s->now, d, 16);
+
+	for (unsigned i = 0; i < k && i < 16; i++)
+		if (!d[i].search)
+			return true;
+	return false;
+}
+
 /**
  * dns_stub_steers() - is a datagram for the stub rather than the network
  * @s: the engine
  * @us: the socket that sends it
  * @dst: its destination, as the engine keeps it
  * @dport: its destination port
+ * @buf: the datagram, or NULL for a connect() (which it may then be)
+ * @len: its length
  *
  * Return: true for port 53 of an address stack_dns_steer() named, sent
- * by a program's socket
+ * by a program's socket, when the link has a DNS server to ask or the
+ * question is about a .local name. With no server known, any other query
+ * goes where the program sends it, as without the stub (a server that
+ * does not answer then fails as fast as it would).
  */
 bool dns_stub_steers(const struct stack *s, const struct udp_sock *us,
-		     const struct ip_addr *dst, uint16_t dport)
+		     const struct ip_addr *dst, uint16_t dport,
+		     const void *buf, size_t len)
 {
 	const struct dns_stub *st = s->stub;
+	bool named = false;
+	char host[256];
+	int qend;
 
 	if (dport != DNS_PORT || !st || !st->nsteer || !s->cfg.dns_stub ||
 	    (us && (us == st->up[0] || us == st->up[1])))
 		return false;
-	for (unsigned i = 0; i < st->nsteer; i++)
-		if (ip_addr_eq(&st->steer[i], dst))
-			return true;
-	return false;
+	for (unsigned i = 0; i < st->nsteer && !named; i++)
+		named = ip_addr_eq(&st->steer[i], dst);
+	if (!named || !buf || stub_has_servers(s))
+		return named;
+	qend = dns_question_end(buf, len);
+	return qend > 0 && dns_name_is_local(buf, (size_t)qend, host,
+					     sizeof(host));
 }
 
 /**
@@ -630,7 +656,7 @@ bool dns_stub_tcp_target(struct stack *s, const struct ip_addr *addr,
 	struct ip_addr srv[12];
 	unsigned n;
 
-	if (!dns_stub_steers(s, NULL, &a, port))
+	if (!dns_stub_steers(s, NULL, &a, port, NULL, 0))
 		return false;
 	n = stub_servers(s, srv, sizeof(srv) / sizeof(srv[0]));
 	for (unsigned i = 0; i < n; i++) {

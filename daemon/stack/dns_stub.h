@@ -25,7 +25,8 @@ int dns_stub_init(struct stack *s);
 size_t dns_stub_size(void);
 void dns_stub_fini(struct stack *s);
 bool dns_stub_steers(const struct stack *s, const struct udp_sock *us,
-		     const struct ip_addr *dst, uint16_t dport);
+		     const struct ip_addr *dst, uint16_t dport,
+		     const void *buf, size_t len);
 bool dns_stub_tcp_target(struct stack *s, const struct ip_addr *addr,
 			 uint16_t port, struct ip_addr *to);
 int dns_stub_query(struct stack *s, const void *buf, size_t len,

@@ -367,7 +367,7 @@ int udp_connect(struct udp_sock *us, const struct ip_addr *addr,
 		return -EINVAL;
 	if (udp_source(us, &dst, &src)) {
 		/* a nameserver the stub answers for needs no route */
-		if (!dns_stub_steers(s, us, &dst, port))
+		if (!dns_stub_steers(s, us, &dst, port, NULL, 0))
 			return -ENETUNREACH;
 		udp_stub_source(us, &dst, &src);
 	}
@@ -559,7 +559,7 @@ int udp_sendmsg(struct udp_sock *us, const void *buf, size_t len,
 		return rc;
 	if (len > (daddr.family == IP_V6 ? UDP6_MAX_PAYLOAD : UDP_MAX_PAYLOAD))
 		return -EMSGSIZE;
-	if (dns_stub_steers(s, us, &daddr, dport)) {
+	if (dns_stub_steers(s, us, &daddr, dport, buf, len)) {
 		/* for the DNS stub: it answers as the server named */
 		rc = udp_autobind(us);
 		if (rc)

@@ -228,16 +228,22 @@ Test(dns, servfail_after_the_tries)
 	th_fini(&t);
 }
 
-Test(dns, unreachable_server_is_answered_at_once)
+/* A server the link cannot reach: SERVFAIL at once. With no server at
+ * all, a query goes where the program sends it (here: no route), and only
+ * a .local one is the stub's. */
+Test(dns, unreachable_server_and_no_server)
 {
 	struct th t;
 	struct stack_config cfg;
 	struct udp_sock *us;
+	struct ipv4_hdr h;
 	uint8_t q[512];
-	size_t ql = query(q, 5, "x.test", 1);
+	size_t ql = query(q, 5, "x.test", 1), plen;
 
 	th_config(&cfg);
 	cfg.gateway = 0;                              /* no route off the link */
+	cfg.dns[0] = ip4(IPV4(198, 51, 100, 1));      /* ... to this server */
+	cfg.ndns = 1;
 	th_init_cfg(&t, &cfg);
 	stack_dns_steer(t.s, TH_A4(NOWHERE), 1);
 	udp_open(t.s, IP_V4, &us);
@@ -251,6 +257,21 @@ Test(dns, unreachable_server_is_answered_at_once)
 	cr_assert_eq(recv_from(us, NOWHERE, q), ql);
 	cr_expect_eq(get16(q + 2) & 0xf, 2, "SERVFAIL");
 	cr_expect_eq(th_cnt(&t)->dns_tx_err, 1);
+	udp_close(us);
+	th_fini(&t);
+
+	cfg.ndns = 0;                                 /* no server known */
+	th_init_cfg(&t, &cfg);
+	stack_dns_steer(t.s, TH_A4(NOWHERE), 1);
+	udp_open(t.s, IP_V4, &us);
+	ql = query(q, 6, "x.test", 1);
+	cr_expect_eq(udp_sendto(us, q, ql, TH_A4(NOWHERE), 53, t.now),
+		     -ENETUNREACH, "as without the stub");
+	cr_expect_eq(th_cnt(&t)->dns_queries, 0);
+	ql = query(q, 7, "printer.local", 1);
+	cr_expect_eq(udp_sendto(us, q, ql, TH_A4(NOWHERE), 53, t.now), 0);
+	pop_udp(&t, mdns_mac, &h, &plen);
+	cr_expect_eq(th_cnt(&t)->dns_queries, 1, ".local: the stub's");
 	udp_close(us);
 	th_fini(&t);
 }
