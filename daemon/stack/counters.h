@@ -338,6 +338,7 @@
 	X(dns, no_socket, "dropped: the asking socket was gone when the answer came") \
 	X(dns, tx_err, "sends to a server that failed (the next one asked)") \
 	X(dns, tcp_redirected, "TCP connects to a steered nameserver sent to the link's server") \
+	X(dns, unreachable, "tries a server refused (ICMP unreachable): the next one at once") \
 	X(mdns, rx, "mDNS messages to port 5353 the responder read")          \
 	X(mdns, rx_ours, "queries for our NAME.local")                        \
 	X(mdns, rx_malformed, "dropped: mDNS message malformed")             \

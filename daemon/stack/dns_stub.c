@@ -34,7 +34,8 @@
  * State is bounded: DNS_STUB_PENDING queries in flight (one more is
  * answered SERVFAIL at once, counted); each is retried upstream every
  * DNS_TRY (a second) DNS_TRIES times in all, over the servers in turn,
- * then answered SERVFAIL. An answer is taken only from the server the try
+ * then answered SERVFAIL; an ICMP unreachable quoting a try (the upstream
+ * sockets have IP_RECVERR) makes the next try go at once. An answer is taken only from the server the try
  * went to (for mDNS: from port 5353), with our id and the same question.
  * The upstream sockets are the engine's own UDP sockets, read from the
  * stub's timer (armed at once when one becomes readable), never from
@@ -374,7 +375,7 @@ static void stub_event(struct dgram *dg, unsigned events)
 {
 	struct dns_stub *st = dg->s->stub;
 
-	if (events & DGRAM_EV_READABLE) {
+	if (events & (DGRAM_EV_READABLE | DGRAM_EV_ERROR)) {
 		st->readable = true;
 		stack_arm(dg->s, &st->timer, dg->s->now);
 	}
@@ -403,6 +404,12 @@ static struct udp_sock *stub_socket(struct stack *s, uint8_t family)
 	 * which needs an interface: the link, the only one */
 	if (family == IP_V6)
 		udp_setsockopt(us, UDP_SO_BINDTOIFINDEX, STACK_IF_LINK);
+	/* a server that is not there says so (port or host unreachable):
+	 * the next one is asked at once, as a resolver whose connected
+	 * socket gets ECONNREFUSED does */
+	dgram_setopt(udp_dgram(us), DGRAM_IP_RECVERR, 1);
+	if (family == IP_V6)
+		dgram_setopt(udp_dgram(us), DGRAM_IP6_RECVERR, 1);
 	st->up[k] = us;
 	return us;
 }
@@ -444,6 +451,7 @@ static int stub_try(struct stack *s, struct stub_q *q)
 		if (!us)
 			continue;
 		put16(q->msg, q->id_up);
+		dgram_take_error(udp_dgram(us));   /* another try's, read later */
 		if (udp_sendto(us, q->msg, q->len, &dst, DNS_PORT, s->now)) {
 			CNT(s, dns_tx_err);
 			continue;
@@ -550,6 +558,27 @@ static void stub_reply(struct stack *s, uint8_t *m, size_t len,
 	CNT(s, dns_rx_unmatched);
 }
 
+/* An ICMP error quoting a try (its id first in what it quotes): that
+ * server is not answering; the next try goes now */
+static void stub_unreachable(struct stack *s, const uint8_t *quote,
+			     size_t len, const struct dgram_ee *ee)
+{
+	struct dns_stub *st = s->stub;
+
+	if (len < 2 || (ee->origin != DGRAM_EE_ICMP && ee->origin != DGRAM_EE_ICMP6))
+		return;
+	for (unsigned i = 0; i < DNS_STUB_PENDING; i++) {
+		struct stub_q *q = &st->q[i];
+
+		if (!q->msg || q->mdns || q->id_up != get16(quote) ||
+		    !ip_addr_eq(&q->upstream, &ee->addr))
+			continue;
+		CNT(s, dns_unreachable);
+		q->deadline = s->now;       /* stub_timer() moves on */
+		return;
+	}
+}
+
 static void stub_timer(struct timer *t, uint64_t now)
 {
 	struct dns_stub *st = container_of(t, struct dns_stub, timer);
@@ -562,10 +591,22 @@ static void stub_timer(struct timer *t, uint64_t now)
 			struct udp_meta um;
 			const uint8_t *p;
 
+			struct dgram_info in;
+			struct dgram_ee ee;
+			size_t qlen;
+
 			while (st->up[k] && (p = udp_recv_peek(st->up[k], &um))) {
 				stub_reply(s, (uint8_t *)p, um.len, &um);
 				udp_recv_next(st->up[k]);
 			}
+			while (st->up[k] &&
+			       (p = dgram_errq_peek(udp_dgram(st->up[k]), &in,
+						    &ee, &qlen))) {
+				stub_unreachable(s, p, qlen, &ee);
+				dgram_errq_next(udp_dgram(st->up[k]));
+			}
+			if (st->up[k])
+				dgram_take_error(udp_dgram(st->up[k]));
 		}
 	}
 	for (unsigned i = 0; i < DNS_STUB_PENDING; i++) {

@@ -718,3 +718,39 @@ Test(dns, link_local_server)
 	udp_close(us);
 	th_fini(&t);
 }
+
+/* A server that answers with port unreachable: the stub does not wait a
+ * second per try, it tries again at once (each try to the next server;
+ * one server here), then SERVFAIL, within the same instant */
+Test(dns, port_unreachable_moves_on_at_once)
+{
+	struct th t;
+	struct udp_sock *us;
+	uint8_t q[512], icmp[600], fr[700];
+	size_t ql = query(q, 0x0707, "gone.test", 1);
+	struct th_ip ip;
+
+	setup(&t, true);
+	udp_open(t.s, IP_V4, &us);
+	cr_assert_eq(udp_sendto(us, q, ql, TH_A4(NOWHERE), 53, t.now), 0);
+	for (int i = 0; i < 3; i++) {
+		struct th_frame *f = th_pop(&t);
+		size_t il = f->len - 14;
+
+		/* the peer quotes the whole datagram, as Linux does */
+		th_ip_default(&ip, IP_PROTO_ICMP);
+		ip.src = TH_PEER;
+		ip.dst = TH_IP;
+		th_input(&t, fr, th_ipv4(fr, TH_MAC, &ip, icmp,
+					 th_icmp(icmp, ICMP_UNREACH,
+						 ICMP_UNREACH_PORT, 0,
+						 f->data + 14, il)));
+		th_deadline(&t);
+	}
+	th_expect_silence(&t);
+	cr_assert_eq(recv_from(us, NOWHERE, q), ql);
+	cr_expect_eq(get16(q + 2) & 0xf, 2, "SERVFAIL, with no time passed");
+	cr_expect_eq(th_cnt(&t)->dns_unreachable, 3);
+	udp_close(us);
+	th_fini(&t);
+}
