@@ -300,8 +300,7 @@ static void addrconf_dad_done(struct stack *s, struct ifaddr6 *a)
 	addrconf_arm_lifetime(s, a);
 	if (a->origin == IFA6_LINKLOCAL)
 		nd_start(s);
-	else
-		mdns_addrs_changed(s);  /* a new AAAA record to announce */
+	mdns_addrs_changed(s);          /* a new AAAA record to announce */
 }
 
 static void addrconf_timer_fire(struct timer *t, uint64_t now)

@@ -201,17 +201,19 @@ size_t dns_put_name(uint8_t *m, size_t o, size_t room, const char *host)
  *            record carries mdns_name(s).local in full, the others point
  *            to it
  * @ttl: their TTL
- * @flush: set mDNS's cache-flush bit in their class (RFC 6762 10.2)
+ * @flags: DNS_OWN_FLUSH: mDNS's cache-flush bit in their class (RFC 6762
+ *         10.2); DNS_OWN_LINKLOCAL: IPv6 link-local addresses too (mDNS,
+ *         which stays on the link; not to a program: an answer carries no
+ *         zone, and fe80:: is no use without one)
  * @count: increased by the records written
  *
- * Addresses still tentative are not given, nor IPv6 link-local ones: an
- * answer carries no zone, and a program could not use fe80:: without one.
- * Records that do not fit are left out.
+ * Addresses still tentative are not given. Records that do not fit are
+ * left out.
  *
  * Return: the offset past the records
  */
 size_t dns_put_own(struct stack *s, uint8_t *m, size_t o, size_t room,
-		   uint16_t type, uint16_t name_off, uint32_t ttl, bool flush,
+		   uint16_t type, uint16_t name_off, uint32_t ttl, unsigned flags,
 		   unsigned *count)
 {
 	struct stack_ifaddr a[STACK_MAX_ADDRS + STACK_MAX_ADDRS6 + 2];
@@ -224,7 +226,8 @@ size_t dns_put_own(struct stack *s, uint8_t *m, size_t o, size_t room,
 		if (a[i].ifindex != STACK_IF_LINK ||
 		    (a[i].state != IFA6_PREFERRED &&
 		     a[i].state != IFA6_DEPRECATED) ||
-		    (!v4 && ip_addr_is_linklocal(&a[i].addr)))
+		    (!v4 && ip_addr_is_linklocal(&a[i].addr) &&
+		     !(flags & DNS_OWN_LINKLOCAL)))
 			continue;
 		if (type != DNS_TYPE_ANY && type != (v4 ? DNS_TYPE_A : DNS_TYPE_AAAA))
 			continue;
@@ -243,7 +246,8 @@ size_t dns_put_own(struct stack *s, uint8_t *m, size_t o, size_t room,
 		if (!name_off)
 			name_off = (uint16_t)o;
 		put16(m + e, v4 ? DNS_TYPE_A : DNS_TYPE_AAAA);
-		put16(m + e + 2, (uint16_t)(DNS_CLASS_IN | (flush ? 0x8000 : 0)));
+		put16(m + e + 2, (uint16_t)(DNS_CLASS_IN |
+					    (flags & DNS_OWN_FLUSH ? 0x8000 : 0)));
 		put32(m + e + 4, ttl);
 		put16(m + e + 8, (uint16_t)rdlen);
 		if (v4)
@@ -488,7 +492,7 @@ static void stub_answer(struct stack *s, const struct stub_q *q,
 	put16(m + 10, 0);
 	if (own)
 		o = dns_put_own(s, m, o, sizeof(m), get16(q->msg + q->qend - 4),
-				DNS_HLEN, DNS_LOCAL_TTL, false, &n);
+				DNS_HLEN, DNS_LOCAL_TTL, 0, &n);
 	put16(m + 6, (uint16_t)n);
 	stub_deliver(s, q, m, o);
 }

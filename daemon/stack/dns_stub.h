@@ -38,9 +38,11 @@ int dns_question_end(const uint8_t *m, size_t len);
 int dns_read_name(const uint8_t *m, size_t len, size_t o, char *out,
 		  size_t outlen);
 size_t dns_put_name(uint8_t *m, size_t o, size_t room, const char *host);
+#define DNS_OWN_FLUSH 0x1u           /* dns_put_own(): cache-flush bit */
+#define DNS_OWN_LINKLOCAL 0x2u       /* ... IPv6 link-local addresses too */
 size_t dns_put_own(struct stack *s, uint8_t *m, size_t o, size_t room,
-		   uint16_t type, uint16_t name_off, uint32_t ttl, bool flush,
-		   unsigned *count);
+		   uint16_t type, uint16_t name_off, uint32_t ttl,
+		   unsigned flags, unsigned *count);
 bool dns_name_is_local(const uint8_t *m, size_t len, char *host,
 		       size_t hostlen);
 

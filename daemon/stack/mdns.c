@@ -12,7 +12,7 @@
  * link (an IGMP report, as Linux sends for that group) and sends our
  * messages from port 5353, TTL 255 (RFC 6762 11).
  *
- *   probing     once the link has an IPv4 address: three queries for
+ *   probing     once the link has an address (IPv4, IPv6 past DAD): three queries for
  *               NAME.local (type ANY, unicast-response bit) 250 ms apart,
  *               the first after 0..250 ms, our records in the authority
  *               section (8.1). A response from elsewhere with a record of
@@ -30,11 +30,16 @@
  * Later, a response from elsewhere giving our name an address we do not
  * have is a conflict too: the name is probed for again (9), and renamed
  * if the other host answers; an address added or removed is announced
- * again (8.4); the first IPv4 address (a DHCP lease) starts the probe.
+ * again (8.4); the first address (a DHCP lease, DAD done) starts the probe.
+ *
+ * With IPv6 on, a second portless socket holds ff02::fb and speaks IPv6
+ * (bound to the link, hop limit 255): probes and announcements go to both
+ * groups, queries are answered in the family they came in, and the AAAA
+ * records include the link-local address (RFC 6762 6.2: it is valid on
+ * the link the answer stays on).
  *
  * Not done: simultaneous-probe tie-breaking (8.2), goodbye packets (10.1),
- * known-answer suppression (7.1), mDNS over IPv6 (ff02::fb): AAAA
- * records are answered over IPv4. Every message refused is counted.
+ * known-answer suppression (7.1). Every message refused is counted.
  */
 #include "mdns.h"
 
@@ -72,7 +77,8 @@ enum mdns_state { MDNS_OFF, MDNS_WAITING, MDNS_PROBING, MDNS_ANNOUNCING,
 		  MDNS_READY };
 
 struct mdns {
-	struct udp_sock *us;
+	struct udp_sock *us;         /* IPv4: 224.0.0.251 */
+	struct udp_sock *us6;        /* IPv6: ff02::fb, when IPv6 is on */
 	char name[64];               /* the name we hold, without .local */
 	uint8_t state;               /* enum mdns_state */
 	uint8_t step;                /* probes or announcements sent */
@@ -96,10 +102,33 @@ const char *mdns_name(const struct stack *s)
 
 /* ---- messages ------------------------------------------------------- */
 
+/* The mDNS group of a family: 224.0.0.251, ff02::fb */
+static struct ip_addr mdns_group(uint8_t family)
+{
+	return family == IP_V6 ?
+	       ip6((const uint8_t[16]){ 0xff, 0x02, [15] = 0xfb }) :
+	       ip4(MDNS_GROUP);
+}
+
+/* An address of ours the responder can speak from and give: IPv4, or an
+ * IPv6 one past DAD (link-local will do: mDNS stays on the link) */
+static bool mdns_have_addr(struct stack *s)
+{
+	struct stack_ifaddr a[STACK_MAX_ADDRS + STACK_MAX_ADDRS6 + 2];
+	unsigned k = stack_addr_list(s, s->now, a, sizeof(a) / sizeof(a[0]));
+
+	for (unsigned i = 0; i < k && i < sizeof(a) / sizeof(a[0]); i++)
+		if (a[i].ifindex == STACK_IF_LINK &&
+		    (a[i].state == IFA6_PREFERRED || a[i].state == IFA6_DEPRECATED))
+			return true;
+	return false;
+}
+
 static int mdns_send(struct stack *s, const uint8_t *m, size_t len,
 		     const struct ip_addr *dst, uint16_t dport)
 {
-	int rc = udp_sendto_port(s->mdns->us, MDNS_PORT, m, len, dst, dport);
+	struct udp_sock *us = dst->family == IP_V6 ? s->mdns->us6 : s->mdns->us;
+	int rc = us ? udp_sendto_port(us, MDNS_PORT, m, len, dst, dport) : -EAFNOSUPPORT;
 
 	if (rc)
 		CNT(s, mdns_tx_err);
@@ -125,18 +154,25 @@ static void mdns_send_own(struct stack *s, bool probe)
 		put16(m + o + 2, DNS_CLASS_IN | DNS_QU);
 		o += 4;
 		o = dns_put_own(s, m, o, sizeof(m), DNS_TYPE_ANY, DNS_HLEN,
-				MDNS_TTL, false, &n);
+				MDNS_TTL, DNS_OWN_LINKLOCAL, &n);
 		put16(m + 8, (uint16_t)n);
 		CNT(s, mdns_tx_probe);
 	} else {
 		put16(m + 2, DNS_QR | DNS_AA);
 		o = dns_put_own(s, m, DNS_HLEN, sizeof(m), DNS_TYPE_ANY, 0,
-				MDNS_TTL, true, &n);
+				MDNS_TTL, DNS_OWN_FLUSH | DNS_OWN_LINKLOCAL, &n);
 		put16(m + 6, (uint16_t)n);
 		CNT(s, mdns_tx_announce);
 	}
-	if (n)
+	if (!n)
+		return;
+	if (s->nif.naddr)
 		mdns_send(s, m, o, &g, MDNS_PORT);
+	if (s->mdns->us6) {
+		struct ip_addr g6 = mdns_group(IP_V6);
+
+		mdns_send(s, m, o, &g6, MDNS_PORT);
+	}
 }
 
 static void mdns_arm(struct stack *s, uint64_t delay)
@@ -269,8 +305,10 @@ static size_t mdns_put_nsec(struct stack *s, uint8_t *r, size_t o,
 	unsigned n4 = 0, n6 = 0;
 	size_t e = o, blen;
 
-	dns_put_own(s, scratch, 0, sizeof(scratch), DNS_TYPE_A, 1, 0, false, &n4);
-	dns_put_own(s, scratch, 0, sizeof(scratch), DNS_TYPE_AAAA, 1, 0, false, &n6);
+	dns_put_own(s, scratch, 0, sizeof(scratch), DNS_TYPE_A, 1, 0,
+		    DNS_OWN_LINKLOCAL, &n4);
+	dns_put_own(s, scratch, 0, sizeof(scratch), DNS_TYPE_AAAA, 1, 0,
+		    DNS_OWN_LINKLOCAL, &n6);
 	if (n4)
 		bitmap[0] |= 0x40;          /* type 1 */
 	if (n6)
@@ -335,7 +373,10 @@ static void mdns_query(struct stack *s, const uint8_t *m, size_t len,
 		}
 		o = (size_t)e + 4;
 	}
-	if ((!want_a && !want_aaaa) || md->state != MDNS_READY)
+	/* the name is ours once probed: announcing it again (an address
+	 * changed) is no reason to keep quiet */
+	if ((!want_a && !want_aaaa) ||
+	    (md->state != MDNS_READY && md->state != MDNS_ANNOUNCING))
 		return;
 	CNT(s, mdns_rx_ours);
 	type = want_a && want_aaaa ? DNS_TYPE_ANY :
@@ -350,25 +391,27 @@ static void mdns_query(struct stack *s, const uint8_t *m, size_t len,
 		put16(r + 8, 0);
 		put16(r + 10, 0);
 		o = dns_put_own(s, r, o, sizeof(r), type, (uint16_t)match,
-				MDNS_LEGACY_TTL, false, &n);
+				MDNS_LEGACY_TTL, DNS_OWN_LINKLOCAL, &n);
 	} else {
 		memset(r, 0, DNS_HLEN);
 		put16(r + 2, DNS_QR | DNS_AA);
 		if (unicast)
 			put16(r, get16(m));     /* 18.1: echoed to a unicast query */
 		o = dns_put_own(s, r, DNS_HLEN, sizeof(r), type, 0, MDNS_TTL,
-				true, &n);
+				DNS_OWN_FLUSH | DNS_OWN_LINKLOCAL, &n);
 	}
 	put16(r + 6, (uint16_t)n);
 	if (!n)             /* no address of the type asked: say so */
 		o = mdns_put_nsec(s, r, o, sizeof(r), legacy ? (uint16_t)match : 0,
 				  legacy ? MDNS_LEGACY_TTL : MDNS_TTL, !legacy);
 	CNT(s, mdns_tx_answer);
-	if (legacy || unicast)
+	if (legacy || unicast) {
 		mdns_send(s, r, o, &um->src, um->sport);
-	else
-		mdns_send(s, r, o, &(struct ip_addr){ .family = IP_V4,
-			  .v4 = MDNS_GROUP }, MDNS_PORT);
+	} else {
+		struct ip_addr g = mdns_group(um->src.family);
+
+		mdns_send(s, r, o, &g, MDNS_PORT);
+	}
 }
 
 /**
@@ -388,7 +431,7 @@ bool mdns_input(struct stack *s, const uint8_t *m, size_t len,
 	struct mdns *md = s->mdns;
 
 	if (!md || md->state == MDNS_OFF || md->state == MDNS_WAITING ||
-	    um->src.family != IP_V4)
+	    (um->src.family == IP_V6 && !md->us6))
 		return false;
 	if (stack_addr_is_local(s, &um->src) && um->sport == MDNS_PORT)
 		return true;                /* our own, looped back */
@@ -413,9 +456,9 @@ bool mdns_input(struct stack *s, const uint8_t *m, size_t len,
  * mdns_addrs_changed() - the link's addresses changed
  * @s: the engine
  *
- * The first IPv4 address (a DHCP lease) starts the probe; a change once
- * the name is ours is announced (RFC 6762 8.4); with no IPv4 address left
- * the responder waits, silent, for the next one.
+ * The first address (a DHCP lease, an IPv6 one past DAD) starts the probe;
+ * a change once the name is ours is announced (RFC 6762 8.4); with no
+ * address left the responder waits, silent, for the next one.
  */
 void mdns_addrs_changed(struct stack *s)
 {
@@ -423,7 +466,7 @@ void mdns_addrs_changed(struct stack *s)
 
 	if (!md || md->state == MDNS_OFF)
 		return;
-	if (!s->nif.naddr) {
+	if (!mdns_have_addr(s)) {
 		md->state = MDNS_WAITING;
 		stack_disarm(s, &md->timer);
 	} else if (md->state == MDNS_WAITING) {
@@ -439,8 +482,8 @@ void mdns_addrs_changed(struct stack *s)
  * mdns_start() - join 224.0.0.251 and probe for our name
  * @s: the engine
  *
- * Nothing without a host name or with cfg.mdns off; with no IPv4 address
- * yet (DHCP), probing waits for one.
+ * Nothing without a host name or with cfg.mdns off; with no address yet
+ * (DHCP, DAD), probing waits for one (mdns_addrs_changed()).
  */
 void mdns_start(struct stack *s)
 {
@@ -460,7 +503,19 @@ void mdns_start(struct stack *s)
 		return;
 	}
 	snprintf(md->name, sizeof(md->name), "%s", s->cfg.hostname);
-	if (s->nif.naddr) {
+	if (s->nif.in6.enabled && udp_open(s, IP_V6, &md->us6) == 0) {
+		struct ip_addr g6 = mdns_group(IP_V6);
+
+		udp_setsockopt(md->us6, UDP_SO_BINDTOIFINDEX, STACK_IF_LINK);
+		udp_dgram(md->us6)->mc_hops6 = 255;
+		udp_dgram(md->us6)->mc_loop6 = false;
+		udp_dgram(md->us6)->hops6 = 255;
+		if (mcast_join(udp_dgram(md->us6), &g6, STACK_IF_LINK, s->now)) {
+			udp_close(md->us6);
+			md->us6 = NULL;
+		}
+	}
+	if (mdns_have_addr(s)) {
 		mdns_probe_start(s);
 		return;
 	}
@@ -494,6 +549,8 @@ void mdns_fini(struct stack *s)
 	stack_disarm(s, &md->timer);
 	if (md->us)
 		udp_close(md->us);
+	if (md->us6)
+		udp_close(md->us6);
 	free(md);
 	s->mdns = NULL;
 }

@@ -20,7 +20,7 @@ US6=2001:db8:1::2
 KERNEL6=2001:db8:1::1
 
 start_ustackd "$NS" "$TMP/ustackd.log" "$SOCK" --tap ustk0 --addr 192.0.2.2/24 \
-	--addr $US6/64 --capture "$CAP" || { fail "ustackd starts"; summary; exit 1; }
+	--addr $US6/64 --hostname ustk-six --capture "$CAP" || { fail "ustackd starts"; summary; exit 1; }
 in_ns ip link set ustk0 up
 in_ns ip addr add 192.0.2.1/24 dev ustk0
 in_ns ip addr add $KERNEL6/64 dev ustk0
@@ -88,6 +88,30 @@ check "router advertisements counted" python3 -c '
 import json,sys
 c = json.loads(sys.argv[1])["counters"]
 assert c["nd"]["rx_ra"] >= 1, c["nd"]' "$out"
+
+# multicast DNS over IPv6: the kernel's one-shot query to ff02::fb on the
+# link gets ustack's AAAA records (its link-local one among them)
+py_mdns6=$(cat <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+idx = socket.if_nametoindex("ustk0")
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+q = struct.pack("!6H", 0x5151, 0, 1, 0, 0, 0) + b"\x08ustk-six\x05local\x00" + struct.pack("!2H", 28, 1)
+s.sendto(q, ("ff02::fb", 5353, 0, idx))
+s.settimeout(3)
+m, src = s.recvfrom(1500)
+an, o = struct.unpack("!H", m[6:8])[0], len(q)
+for _ in range(an):
+    o += 2 if m[o] & 0xc0 == 0xc0 else 0
+    t, c, ttl, n = struct.unpack("!HHIH", m[o:o + 10])
+    if t == 28:
+        print(socket.inet_ntop(socket.AF_INET6, m[o + 10:o + 26]))
+    o += 10 + n
+PY
+)
+out=$(in_ns timeout 10 python3 -c "$py_mdns6" 2>&1 | sort | tr '\n' ' ')
+check "mDNS over IPv6: ustk-six.local AAAA, answered to the kernel's one-shot query ($out)" \
+	bash -c "grep -qw '$US6' <<<'$out' && grep -q 'fe80::' <<<'$out'"
 
 stop_ustackd "$DPID"
 check "ustackd exits cleanly" test $? -eq 0

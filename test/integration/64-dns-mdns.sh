@@ -165,8 +165,9 @@ out=$(in_ns dig +short +tries=1 +time=2 -p 5353 @"$US" $HOST.local 2>&1)
 check "the kernel's dig, a one-shot query to port 5353: our address ($out)" test "$out" = "$US"
 hdr=$(in_ns dig +tries=1 +time=2 -p 5353 @"$US" $HOST.local 2>&1 | grep -E 'flags: qr aa; QUERY: 1, ANSWER: 1' | head -n1)
 check "...with the question repeated and one answer ($hdr)" test -n "$hdr"
-out=$(in_ns dig +short +tries=1 +time=2 -p 5353 @"$US" $HOST.LOCAL AAAA 2>&1; echo "rc $?")
-check "AAAA for a v4-only name: no answer, no error ($(echo $out))" test "$out" = "rc 0"
+out=$(in_ns dig +short +tries=1 +time=2 -p 5353 @"$US" $HOST.LOCAL AAAA 2>&1)
+check "AAAA (any case): our link-local address, valid on the link mDNS stays on ($(echo $out))" \
+	grep -q '^fe80::' <<<"$out"
 
 # a query from port 5353 to the group: the answer is multicast to the group
 py_mq=$(cat <<'PY'
@@ -263,10 +264,11 @@ kill -TERM "$DPID"; wait "$DPID"
 rc=$?
 check "ustackd exits 0 on SIGTERM ($rc)" test $rc -eq 0
 [ $rc = 0 ] || tail -n 5 "$LOG"
-probes=$(tshark -r "$CAP" -Y "mdns && ip.src == $US && dns.flags.response == 0 && dns.count.auth_rr > 0" 2>/dev/null | wc -l)
+# the probes went before the lease, over IPv6 (the kernel side has it off)
+probes=$(tshark -r "$CAP" -Y "mdns && dns.flags.response == 0 && dns.count.auth_rr > 0" 2>/dev/null | wc -l)
 ann=$(tshark -r "$CAP" -Y "mdns && ip.src == $US && ip.dst == 224.0.0.251 && dns.flags.response == 1" 2>/dev/null | wc -l)
 check "capture: 3 probes with our records as proposals ($probes)" test "$probes" -eq 3
-check "capture: 2 announcements, then the multicast answer ($ann)" test "$ann" -eq 3
+check "capture: 2 announcements over IPv4 once leased, then the multicast answer ($ann)" test "$ann" -eq 3
 bad=$(tshark -r "$CAP" -Y "_ws.malformed || _ws.expert.severity == error" 2>/dev/null | wc -l)
 check "capture: no malformed frame ($bad)" test "$bad" -eq 0
 summary

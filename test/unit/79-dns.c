@@ -754,3 +754,58 @@ Test(dns, port_unreachable_moves_on_at_once)
 	udp_close(us);
 	th_fini(&t);
 }
+
+/* Over IPv6 (ff02::fb): a one-shot query from a link-local address gets
+ * its unicast answer there, our AAAA records with the link-local one
+ * (mDNS stays on the link, RFC 6762 6.2) */
+Test(mdns, answers_over_ipv6)
+{
+	struct th t;
+	struct stack_config cfg;
+	struct ip_addr us6 = th_a6(TH_IP6), ll = th_a6(TH_LL);
+	struct ip_addr grp = ip6((const uint8_t[16]){ 0xff, 0x02, [15] = 0xfb });
+	static const uint8_t mac6[6] = { 0x33, 0x33, 0, 0, 0, 0xfb };
+	struct th_ip6 ip = { .src = ll, .dst = grp, .nh = IP_PROTO_UDP,
+			     .hlim = 255 };
+	struct ipv6_hdr h6;
+	uint8_t q[512], u[600], fr[800];
+	size_t ql = query(q, 0x6666, "uhost.local", 28), plen;
+	const uint8_t *p;
+	uint16_t ck;
+
+	th_config(&cfg);
+	cfg.ipv6 = true;
+	cfg.naddr6 = 1;
+	memcpy(cfg.addr6[0].addr, us6.v6, 16);
+	cfg.addr6[0].prefix = 64;
+	cfg.dad_transmits = 0;
+	cfg.rtr_solicits = 0;
+	snprintf(cfg.hostname, sizeof(cfg.hostname), "uhost");
+	th_init_cfg(&t, &cfg);
+	stack_start(t.s, t.now);
+	for (int i = 0; i < 12; i++) {
+		th_tick(&t, 500 * NSEC_PER_MSEC);
+		while (th_queued(&t))
+			th_pop(&t);
+	}
+	cr_assert_geq(th_cnt(&t)->mdns_tx_announce, 2);
+	th_learn6(&t, &ll, TH_PEER_MAC);
+	put16(u, 40000);
+	put16(u + 2, 5353);
+	put16(u + 4, (uint16_t)(8 + ql));
+	put16(u + 6, 0);
+	memcpy(u + 8, q, ql);
+	ck = inet_fold(inet_sum(u, 8 + ql, ip_pseudo_sum(&ll, &grp, IP_PROTO_UDP,
+							  (uint32_t)(8 + ql))));
+	put16(u + 6, ck ? ck : 0xffff);
+	th_input(&t, fr, th_ipv6(fr, TH_PEER_MAC, mac6, &ip, u, 8 + ql));
+	p = th_check_ipv6(th_pop(&t), &h6, &plen);
+	cr_assert_eq(h6.nh, IP_PROTO_UDP);
+	cr_expect_arr_eq(h6.dst, ll.v6, 16, "unicast to the asker");
+	cr_expect_eq(get16(p), 5353);
+	cr_expect_eq(get16(p + 2), 40000);
+	cr_expect_eq(get16(p + 8), 0x6666);
+	cr_expect_eq(get16(p + 8 + 6), 2, "2001:db8::1 and fe80::...");
+	cr_expect_eq(get16(p + 8 + ql + 2), 28);
+	th_fini(&t);
+}
