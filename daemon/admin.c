@@ -354,7 +354,8 @@ static int admin_dns(struct admin *a, struct ctl_req *req)
 	struct ustack_list_reply *lr = (void *)a->body;
 	struct ustack_dns *out = (void *)(a->body + sizeof(*lr));
 	struct stack_dns sd[16];
-	unsigned n = stack_dns_list(d->stack, daemon_now(), sd, 16);
+	struct ip_addr steer[STACK_DNS_STEER_MAX];
+	unsigned n = stack_dns_list(d->stack, daemon_now(), sd, 16), k;
 
 	if (n > 16)
 		n = 16;
@@ -366,6 +367,16 @@ static int admin_dns(struct admin *a, struct ctl_req *req)
 				(uint32_t)(sd[i].left / NSEC_PER_SEC);
 		memcpy(out[i].addr, sd[i].addr, 16);
 		memcpy(out[i].name, sd[i].name, sizeof(sd[i].name));
+	}
+	/* then the resolv.conf nameservers the stub answers for */
+	k = stack_dns_steered(d->stack, steer, STACK_DNS_STEER_MAX);
+	for (unsigned i = 0; i < k; i++, n++) {
+		struct ip_addr m = ip_map(&steer[i]);
+
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].search = 2;
+		out[n].left_s = UINT32_MAX;
+		memcpy(out[n].addr, m.v6, 16);
 	}
 	lr->total = lr->count = n;
 	return ctl_reply(d->ctl, req->client, req->hdr->type, req->hdr->seq, 0,

@@ -137,7 +137,9 @@ struct ustack_addr {
  * given IPv4-mapped, ::ffff:A.B.C.D) */
 struct ustack_dns {
 	uint8_t ifindex;        /* USTACK_IF_LINK */
-	uint8_t search;         /* 1: DNSSL, @name; 0: RDNSS, @addr */
+	uint8_t search;         /* 1: DNSSL, @name; 0: RDNSS, @addr; 2: a
+				 * resolv.conf nameserver the stub answers
+				 * for, @addr (ustackd(8), NAMES) */
 	uint8_t pad[2];
 	uint32_t left_s;        /* lifetime left, seconds; 0xffffffff: forever */
 	uint8_t addr[16];       /* network order */

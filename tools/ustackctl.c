@@ -1339,7 +1339,8 @@ static const char dns_usage[] =
 	"left: the configured ones (dns = ADDR), router advertisements' RDNSS and\n"
 	"DNSSL (RFC 8106), then the DHCP lease's servers (option 6) and domain\n"
 	"(option 15). Programs' queries to resolv.conf's nameservers are answered\n"
-	"from these servers, in this order (ustackd(8), NAMES).\n";
+	"from these servers, in this order (ustackd(8), NAMES); the last lines\n"
+	"(\"stub\") are the nameservers those queries go to.\n";
 
 static int cmd_dns(int argc, char **argv)
 {
@@ -1358,11 +1359,12 @@ static int cmd_dns(int argc, char **argv)
 		printf("{\"interfaces\": [{\"name\": ");
 	if (json)
 		json_str(link);
-	for (int search = 0; search < 2; search++) {
+	for (int search = 0; search < 3; search++) {
 		bool first = true;
 
 		if (json)
-			printf(", \"%s\": [", search ? "search" : "servers");
+			printf(", \"%s\": [", search == 2 ? "stub_answers_for" :
+			       search ? "search" : "servers");
 		for (unsigned i = 0; i < lr->count; i++) {
 			static const uint8_t v4mapped[12] = { [10] = 0xff,
 							      [11] = 0xff };
@@ -1377,8 +1379,11 @@ static int cmd_dns(int argc, char **argv)
 				u.family = 4;
 				memmove(u.addr, u.addr + 12, 4);
 			}
-			what = search ? d[i].name : ustack_ip_ntop(&u, ip);
-			if (json) {
+			what = search == 1 ? d[i].name : ustack_ip_ntop(&u, ip);
+			if (json && search == 2) {
+				printf("%s", first ? "" : ", ");
+				json_str(what);
+			} else if (json) {
 				printf("%s{\"%s\": ", first ? "" : ", ",
 				       search ? "domain" : "server");
 				json_str(what);
@@ -1386,8 +1391,9 @@ static int cmd_dns(int argc, char **argv)
 				       d[i].left_s == UINT32_MAX ? -1LL :
 				       (long long)d[i].left_s);
 			} else {
-				printf("%-6s %-7s %-40s %10s\n", link,
-				       search ? "search" : "server", what,
+				printf("%-6s %-7s %-40s %10s\n", search == 2 ? "-" : link,
+				       search == 2 ? "stub" : search ? "search" : "server",
+				       what, search == 2 ? "resolv.conf" :
 				       lifetime_str(d[i].left_s, left, sizeof(left)));
 			}
 			first = false;

@@ -797,6 +797,27 @@ int dns_stub_query(struct stack *s, const void *buf, size_t len,
 }
 
 /**
+ * stack_dns_steered() - the nameservers the stub answers for
+ * @s: the engine
+ * @out: filled with up to @max of them
+ * @max: room in @out
+ *
+ * Return: how many (none while dns-stub is off)
+ */
+unsigned stack_dns_steered(const struct stack *s, struct ip_addr *out,
+			   unsigned max)
+{
+	const struct dns_stub *st = s->stub;
+	unsigned n = 0;
+
+	if (!st || !s->cfg.dns_stub)
+		return 0;
+	for (unsigned i = 0; i < st->nsteer && n < max; i++)
+		out[n++] = st->steer[i];
+	return n;
+}
+
+/**
  * stack_dns_steer() - the nameservers programs are configured with
  * @s: the engine
  * @addrs: their addresses (IPv4-mapped IPv6 ones are taken as IPv4)

@@ -294,6 +294,8 @@ unsigned stack_dns_list(const struct stack *s, uint64_t now,
 			struct stack_dns *out, unsigned max);
 #define STACK_DNS_STEER_MAX 8        /* resolv.conf names up to 3 (MAXNS) */
 void stack_dns_steer(struct stack *s, const struct ip_addr *addrs, unsigned n);
+unsigned stack_dns_steered(const struct stack *s, struct ip_addr *out,
+			   unsigned max);
 /* A group the link listens to (IGMP, MLD), for ustackctl maddr */
 #define STACK_MADDR_SOURCES 16
 struct stack_maddr {

@@ -85,6 +85,16 @@ US=$("$CTL" --socket "$SOCK" addr --json | python3 -c \
 ok "ustackd holds a lease ($US), DNS server $KERNEL"
 check "the log names the nameserver the stub answers for" \
 	grep -q "dns: the stub answers programs' queries to $NOWHERE" "$LOG"
+out=$("$CTL" --socket "$SOCK" dns)
+echo "$out" | sed 's/^/    /'
+check "ustackctl dns: the DHCP server, and the nameserver the stub answers for" \
+	bash -c "grep -Eq 'server +$KERNEL ' <<<'$out' && grep -Eq 'stub +$NOWHERE +resolv.conf' <<<'$out'"
+out=$("$CTL" --socket "$SOCK" dns --json)
+check "ustackctl dns --json: stub_answers_for ($out)" python3 -c '
+import json, sys
+i = json.loads(sys.argv[1])["interfaces"][0]
+assert i["stub_answers_for"] == [sys.argv[2]], i
+assert [s["server"] for s in i["servers"]] == [sys.argv[3]], i' "$out" $NOWHERE $KERNEL
 check "the kernel's side knows no route to $NOWHERE (the server does not exist)" \
 	bash -c "! ip netns exec $NS ip route get $NOWHERE >/dev/null 2>&1"
 
