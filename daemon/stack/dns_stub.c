@@ -50,7 +50,6 @@
 #include <strings.h>
 
 #include "dgram.h"
-#include "mcast.h"
 #include "mdns.h"
 #include "stack_impl.h"
 #include "udp.h"
@@ -293,26 +292,16 @@ int dns_question_end(const uint8_t *m, size_t len)
 bool dns_name_is_local(const uint8_t *m, size_t len, char *host,
 		       size_t hostlen)
 {
-	size_t o = DNS_HLEN, n = 0, last = 0, lastlen = 0;
+	size_t n;
 
-	while (o < len && m[o] && !(m[o] & 0xc0)) {
-		uint8_t l = m[o];
-
-		if (o + 1 + l > len)
-			return false;
-		last = n;
-		lastlen = l;
-		for (size_t i = 0; i < l && n + 2 < hostlen; i++)
-			host[n++] = (char)tolower(m[o + 1 + i]);
-		if (n + 2 < hostlen)
-			host[n++] = '.';
-		o += 1u + l;
-	}
-	if (n < 2 || last == 0 || lastlen != 5 || o >= len || m[o])
+	if (dns_read_name(m, len, DNS_HLEN, host, hostlen) < 0)
 		return false;
-	if (strncmp(host + last, "local.", 6))
+	n = strlen(host);
+	for (size_t i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)host[i]);
+	if (n < 7 || strcmp(host + n - 6, ".local"))
 		return false;
-	host[last - 1] = '\0';
+	host[n - 6] = '\0';
 	return true;
 }
 
@@ -359,7 +348,7 @@ static void stub_free_q(struct stub_q *q)
 }
 
 /* The servers to ask: configured, then learned (RA, DHCP); none: 0 */
-static unsigned stub_servers(struct stack *s, struct ip_addr *out,
+static unsigned stub_servers(const struct stack *s, struct ip_addr *out,
 			     unsigned max)
 {
 	struct stack_dns d[16];
@@ -393,21 +382,12 @@ static struct udp_sock *stub_socket(struct stack *s, uint8_t family)
 
 	if (st->up[k])
 		return st->up[k];
-	if (udp_open(s, family, &us))
+	/* the one-shot mDNS queries go to the link's group as the
+	 * responder's do; bound to the link, an IPv6 socket can also ask a
+	 * router advertisement's RDNSS, often its link-local address */
+	if (mdns_socket(s, family, &us))
 		return NULL;
 	udp_dgram(us)->own = stub_event;
-	/* the one-shot mDNS queries go to the link's group, TTL 255 as
-	 * RFC 6762 11 asks, without a copy to ourselves */
-	if (family == IP_V4)
-		mcast_set_if(udp_dgram(us), STACK_IF_LINK, 0);
-	udp_dgram(us)->mc_ttl = 255;
-	udp_dgram(us)->mc_loop = false;
-	udp_dgram(us)->mc_hops6 = 255;
-	udp_dgram(us)->mc_loop6 = false;
-	/* a router advertisement's RDNSS is often its link-local address,
-	 * which needs an interface: the link, the only one */
-	if (family == IP_V6)
-		udp_setsockopt(us, UDP_SO_BINDTOIFINDEX, STACK_IF_LINK);
 	/* a server that is not there says so (port or host unreachable):
 	 * the next one is asked at once, as a resolver whose connected
 	 * socket gets ECONNREFUSED does */
@@ -425,9 +405,7 @@ static int stub_try(struct stack *s, struct stub_q *q)
 	unsigned n;
 
 	if (q->mdns) {
-		bool v4 = s->nif.naddr > 0;
-		struct ip_addr g = v4 ? ip4(IPV4(224, 0, 0, 251)) :
-			ip6((const uint8_t[16]){ 0xff, 0x02, [15] = 0xfb });
+		struct ip_addr g = mdns_group(s->nif.naddr ? IP_V4 : IP_V6);
 		struct udp_sock *us = stub_socket(s, g.family);
 
 		if (!us)
@@ -594,7 +572,6 @@ static void stub_timer(struct timer *t, uint64_t now)
 		for (unsigned k = 0; k < 2; k++) {
 			struct udp_meta um;
 			const uint8_t *p;
-
 			struct dgram_info in;
 			struct dgram_ee ee;
 			size_t qlen;
@@ -630,18 +607,6 @@ static void stub_timer(struct timer *t, uint64_t now)
 	stub_rearm(s);
 }
 
-/* Does the link have a DNS server (configured or learned) to ask? */
-static bool stub_has_servers(const struct stack *s)
-{
-	struct stack_dns d[16];
-	unsigned k = stack_dns_list(s, s->now, d, 16);
-
-	for (unsigned i = 0; i < k && i < 16; i++)
-		if (!d[i].search)
-			return true;
-	return false;
-}
-
 /**
  * dns_stub_steers() - is a datagram for the stub rather than the network
  * @s: the engine
@@ -662,6 +627,7 @@ bool dns_stub_steers(const struct stack *s, const struct udp_sock *us,
 		     const void *buf, size_t len)
 {
 	const struct dns_stub *st = s->stub;
+	struct ip_addr srv;
 	bool named = false;
 	char host[256];
 	int qend;
@@ -671,7 +637,8 @@ bool dns_stub_steers(const struct stack *s, const struct udp_sock *us,
 		return false;
 	for (unsigned i = 0; i < st->nsteer && !named; i++)
 		named = ip_addr_eq(&st->steer[i], dst);
-	if (!named || !buf || stub_has_servers(s))
+	/* a server (configured or learned) to ask? */
+	if (!named || !buf || stub_servers(s, &srv, 1))
 		return named;
 	qend = dns_question_end(buf, len);
 	return qend > 0 && dns_name_is_local(buf, (size_t)qend, host,

@@ -103,11 +103,43 @@ const char *mdns_name(const struct stack *s)
 /* ---- messages ------------------------------------------------------- */
 
 /* The mDNS group of a family: 224.0.0.251, ff02::fb */
-static struct ip_addr mdns_group(uint8_t family)
+struct ip_addr mdns_group(uint8_t family)
 {
 	return family == IP_V6 ?
 	       ip6((const uint8_t[16]){ 0xff, 0x02, [15] = 0xfb }) :
 	       ip4(MDNS_GROUP);
+}
+
+/**
+ * mdns_socket() - an engine UDP socket that speaks mDNS on the link
+ * @s: the engine
+ * @family: IP_V4 or IP_V6
+ * @out: set to it
+ *
+ * What goes to a group leaves on the link (IP_MULTICAST_IF; an IPv6 one
+ * is bound to the link, which a link-local peer needs too) with TTL or
+ * hop limit 255 (RFC 6762 11), and no copy comes back to ourselves. The
+ * responder's and the stub's sockets (dns_stub.c) are made here.
+ *
+ * Return: 0, or udp_open()'s error
+ */
+int mdns_socket(struct stack *s, uint8_t family, struct udp_sock **out)
+{
+	struct udp_sock *us;
+	int rc = udp_open(s, family, &us);
+
+	if (rc)
+		return rc;
+	if (family == IP_V4)
+		mcast_set_if(udp_dgram(us), STACK_IF_LINK, 0);
+	else
+		udp_setsockopt(us, UDP_SO_BINDTOIFINDEX, STACK_IF_LINK);
+	udp_dgram(us)->mc_ttl = 255;
+	udp_dgram(us)->mc_loop = false;
+	udp_dgram(us)->mc_hops6 = 255;
+	udp_dgram(us)->mc_loop6 = false;
+	*out = us;
+	return 0;
 }
 
 /* An address of ours the responder can speak from and give: IPv4, or an
@@ -488,27 +520,21 @@ void mdns_addrs_changed(struct stack *s)
 void mdns_start(struct stack *s)
 {
 	struct mdns *md = s->mdns;
-	struct ip_addr g = ip4(MDNS_GROUP);
+	struct ip_addr g = mdns_group(IP_V4);
 
 	if (!md || !s->cfg.mdns || !s->cfg.hostname[0] || md->us)
 		return;
-	if (udp_open(s, IP_V4, &md->us))
+	if (mdns_socket(s, IP_V4, &md->us))
 		return;
-	mcast_set_if(udp_dgram(md->us), STACK_IF_LINK, 0);
-	udp_dgram(md->us)->mc_ttl = 255;
-	udp_dgram(md->us)->mc_loop = false;
-	udp_dgram(md->us)->ttl = 255;
+	udp_dgram(md->us)->ttl = 255;       /* unicast answers too (11) */
 	if (mcast_join(udp_dgram(md->us), &g, STACK_IF_LINK, s->now)) {
 		stack_log(s, STACK_LOG_WARN, "mdns: cannot join 224.0.0.251; no responder");
 		return;
 	}
 	snprintf(md->name, sizeof(md->name), "%s", s->cfg.hostname);
-	if (s->nif.in6.enabled && udp_open(s, IP_V6, &md->us6) == 0) {
+	if (s->nif.in6.enabled && mdns_socket(s, IP_V6, &md->us6) == 0) {
 		struct ip_addr g6 = mdns_group(IP_V6);
 
-		udp_setsockopt(md->us6, UDP_SO_BINDTOIFINDEX, STACK_IF_LINK);
-		udp_dgram(md->us6)->mc_hops6 = 255;
-		udp_dgram(md->us6)->mc_loop6 = false;
 		udp_dgram(md->us6)->hops6 = 255;
 		if (mcast_join(udp_dgram(md->us6), &g6, STACK_IF_LINK, s->now)) {
 			udp_close(md->us6);

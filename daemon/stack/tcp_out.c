@@ -545,10 +545,11 @@ void tcp_send_syn(struct tcp_sock *sk)
 	 * goes without, in case ECN is what is dropped); an ECN-setup
 	 * SYN-ACK (ECE) to a peer that asked */
 	if (flags == TCP_SYN) {
-		if (!sk->backoff)
+		if (!sk->backoff) {
 			sk->ecn_ok = sk->s->cfg.tcp_ecn == TCP_ECN_ON;
-		if (sk->ecn_ok && !sk->backoff)
-			flags |= TCP_ECE | TCP_CWR;
+			if (sk->ecn_ok)
+				flags |= TCP_ECE | TCP_CWR;
+		}
 	} else if (sk->ecn_ok) {
 		flags |= TCP_ECE;
 	}

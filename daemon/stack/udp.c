@@ -41,7 +41,8 @@
  * never silent loss). Binding follows Linux: ports below 1024 are the
  * host's to police (it knows the caller's uid), SO_REUSEADDR or
  * SO_REUSEPORT on both sockets lets them share a port, an unbound socket
- * gets an ephemeral port from 32768..60999 on its first send or connect.
+ * gets an ephemeral port from the stack's range (tcp-port-lo..hi, 32768..60999
+ * by default; IP_LOCAL_PORT_RANGE narrows it) on its first send or connect.
  */
 #include "udp.h"
 

@@ -23,8 +23,6 @@
 #define UDP_HLEN 8
 #define UDP_MAX_PAYLOAD 65507        /* 65535 - IPv4 header - UDP header */
 #define UDP6_MAX_PAYLOAD 65527       /* 65535 - UDP header (no jumbograms) */
-#define UDP_PORT_LO 32768            /* Linux's ephemeral range */
-#define UDP_PORT_HI 60999
 #define UDP_RCVBUF_DEFAULT 212992    /* Linux: net.core.rmem_default */
 #define UDP_SNDBUF_DEFAULT 212992
 #define UDP_RCVBUF_MIN 2304          /* Linux: SOCK_MIN_RCVBUF */
