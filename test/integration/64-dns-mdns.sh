@@ -117,6 +117,11 @@ check "curl by name ($out)" test "$out" = "found by name"
 # dig asks resolv.conf's server itself: it gets the answer from there
 out=$(ur dig +short +tries=1 +time=3 only-dnsmasq.test 2>&1)
 check "dig (its own resolver, UDP) through the stub ($out)" test "$out" = 192.0.2.77
+# bind9's own resolver library (host, nslookup) goes the same way
+out=$(ur host only-dnsmasq.test 2>&1 | head -n1)
+check "host (bind9's resolver) through the stub ($out)" grep -q "only-dnsmasq.test has address 192.0.2.77" <<<"$out"
+out=$(ur nslookup only-dnsmasq.test 2>&1 | grep -A1 "^Name:" | tr '\n' ' ')
+check "nslookup through the stub ($out)" grep -q "Address: 192.0.2.77" <<<"$out"
 # over TCP (a truncated answer's retry): the connect goes to the link's server
 out=$(ur dig +tcp +short +tries=1 +time=3 only-dnsmasq.test 2>&1)
 check "dig +tcp: the connect to $NOWHERE goes to dnsmasq ($out, redirected $(counter dns tcp_redirected))" \
