@@ -160,6 +160,13 @@ static void host_tcp_event(void *ctx, struct tcp_sock *ts, unsigned events)
 		sock_tcp_event(d->socks, ts, events);
 }
 
+static uint32_t host_tcp_unread(void *ctx, struct tcp_sock *ts)
+{
+	struct daemon *d = ctx;
+
+	return d->socks ? sock_tcp_unread(d->socks, ts) : 0;
+}
+
 /*
  * The DHCP lease across restarts (RFC 2131 3.2 INIT-REBOOT): a small text
  * file, written whole (a temporary file renamed) each time the lease is
@@ -246,6 +253,7 @@ static const struct stack_ops host_ops = {
 	.dhcp_event = host_dhcp_event,
 	.dgram_event = host_dgram_event,
 	.sock_event = host_tcp_event,
+	.sock_unread = host_tcp_unread,
 	.link_output = host_link_output,
 	.random = host_random,
 	.log = host_log,

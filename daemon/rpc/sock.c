@@ -125,7 +125,8 @@ int sock_charge(struct sock *sk, size_t bytes)
  * while the engine has room: chan_read() resumes by itself), a datagram
  * channel level-triggered, and a channel is watched for room only while
  * the engine has something the channel did not take (sock_want_write(),
- * one-shot: the first report of room disarms it).
+ * one-shot: the first report of room disarms it), or, a stream's, while
+ * its window waits for the program to read (sock_watch_unread()).
  */
 #define SOCK_EV_BATCH 64
 
@@ -134,7 +135,8 @@ static int chan_watch(struct sock *sk, int op)
 	struct epoll_event ev = { .data.ptr = sk };
 
 	ev.events = EPOLLIN | (sk->proto->chan_type == SOCK_STREAM ?
-			       EPOLLET : 0) | (sk->wev_armed ? EPOLLOUT : 0);
+			       EPOLLET : 0) |
+		    (sk->wev_armed || sk->watch_unread ? EPOLLOUT : 0);
 	return epoll_ctl(sk->t->epfd, op, sk->chan, &ev);
 }
 
@@ -158,6 +160,10 @@ static void on_chan_events(evutil_socket_t fd, short what, void *arg)
 			sock_want_write(sk, false);
 			sk->proto->chan_write(sk);
 			sk = evs[t->ev_i].data.ptr;     /* NULL: freed */
+		} else if (sk && sk->watch_unread && (e & EPOLLOUT)) {
+			/* the program read (a stream's window, sock_tcp.c) */
+			sk->proto->chan_write(sk);
+			sk = evs[t->ev_i].data.ptr;
 		}
 		if (sk && (e & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 			sk->proto->chan_read(sk);
@@ -176,6 +182,24 @@ void sock_want_write(struct sock *sk, bool on)
 		 * room again when the engine next writes to it */
 		sk->t->st.chan_err++;
 		sk->wev_armed = false;
+	}
+}
+
+/*
+ * A stream channel is watched for the program's reads while the window
+ * waits on them (sock_tcp.c): edge-triggered EPOLLOUT, which the kernel
+ * reports each time the program takes a message of the daemon's off the
+ * channel (while the channel has room), and which is left armed, unlike
+ * sock_want_write()'s one-shot.
+ */
+void sock_watch_unread(struct sock *sk, bool on)
+{
+	if (on == sk->watch_unread || !sk->polled)
+		return;
+	sk->watch_unread = on;
+	if (chan_watch(sk, EPOLL_CTL_MOD)) {
+		sk->t->st.chan_err++;
+		sk->watch_unread = false;
 	}
 }
 

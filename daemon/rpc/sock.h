@@ -147,5 +147,6 @@ void sock_dgram_event(struct socktab *t, struct dgram *dg, unsigned events);
 /* stack_ops.sock_event: the engine has news for a TCP socket. */
 struct tcp_sock;
 void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events);
+uint32_t sock_tcp_unread(struct socktab *t, struct tcp_sock *ts);
 
 #endif

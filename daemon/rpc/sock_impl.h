@@ -116,6 +116,8 @@ struct sock {
 	/* flags, one bit each (an idle socket is small: issue 11) */
 	bool polled : 1;                /* the channel is in t->epfd */
 	bool wev_armed : 1;             /* ... watched for room too */
+	bool watch_unread : 1;          /* ... and for the program's reads
+					 * (sock_tcp.c: the window) */
 	bool shut_rd : 1, shut_wr : 1;
 	bool abort : 1;                 /* close with RST (sock_tcp.c) */
 	bool kicked : 1;                /* on the kick list */
@@ -259,6 +261,7 @@ int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
 void sock_linger_reply(struct sock *sk);
 int sock_linger_arm(struct sock *sk);
 void sock_want_write(struct sock *sk, bool on);
+void sock_watch_unread(struct sock *sk, bool on);
 void sock_kick(struct sock *sk);
 struct sock_opts *sock_opts(struct sock *sk);
 int sock_opts_inherit(struct sock *c, const struct sock *l);

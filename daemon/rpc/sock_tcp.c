@@ -13,7 +13,15 @@
  *
  * Peer to program: received bytes go into the channel as far as it takes
  * them (peeked, written, then consumed); the rest waits in the engine's
- * receive buffer, and the window closes. The peer's FIN, once everything
+ * receive buffer, and the window closes. Bytes in the channel the program
+ * has not read still fill the receive buffer, as unread bytes fill a
+ * kernel socket's: the window leaves them out (the engine asks through
+ * stack_ops.sock_unread, SIOCOUTQ on our end, when it works out a
+ * window), and while the window left is small enough that a read of the
+ * program's is worth an update (Linux's tcp_cleanup_rbuf() rule) the
+ * channel is watched for those reads (sock_watch_unread(): each message
+ * the program takes off the channel wakes our end).
+ * The peer's FIN, once everything
  * before it is in the channel, becomes shutdown(channel, SHUT_WR): the
  * program reads 0. A reset or a timeout is kept for SO_ERROR and ends the
  * channel the same way; libustack asks for the error when a read returns
@@ -726,8 +734,10 @@ static void st_fail(struct sock *sk, int err)
 /*
  * Engine to program, as far as the channel takes it: the receive ring is
  * written to the channel in place (tcp_recv_spans(), one sendmsg() of up
- * to two pieces), then what the channel took is consumed. With nothing
- * queued, tcp_recv() says why (more may come, end of stream, an error).
+ * to two pieces), then what the channel took is passed on
+ * (tcp_recv_pass()): it leaves the ring but the window still counts it
+ * until the program reads it. With nothing queued, tcp_recv() says why
+ * (more may come, end of stream, an error).
  */
 static void st_drain(struct sock *sk)
 {
@@ -743,7 +753,7 @@ static void st_drain(struct sock *sk)
 		if (n == 0)
 			n = tcp_recv(T(sk), scratch, 1, TCP_RECV_PEEK, now);
 		if (n == -EAGAIN || n == -ENOTCONN)
-			return;
+			break;
 		if (n == 0) {
 			/* the peer's FIN, everything before it delivered */
 			shutdown(sk->chan, SHUT_WR);
@@ -759,19 +769,48 @@ static void st_drain(struct sock *sk)
 		m.msg_iovlen = sp[1].len ? 2 : 1;
 		k = sendmsg(sk->chan, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (k < 0) {
-			if (errno == EAGAIN) {
-				sock_want_write(sk, true);
-				sk->t->st.chan_full++;
-			}
-			return;   /* EPIPE: the program is gone; EOF follows */
+			if (errno != EAGAIN)
+				return;   /* EPIPE: the program is gone */
+			sock_want_write(sk, true);
+			sk->t->st.chan_full++;
+			break;
 		}
-		tcp_recv_consume(T(sk), (size_t)k, now);
+		tcp_recv_pass(T(sk), (size_t)k, now);
 		sk->t->st.stream_in += (uint64_t)k;
 		if (k < n) {
 			sock_want_write(sk, true);
-			return;
+			break;
 		}
 	}
+	sock_watch_unread(sk, tcp_recv_watch(T(sk)));
+}
+
+/* The bytes of ours the program has not read: what the channel holds of
+ * what we wrote (its kernel size, a little more than the bytes) */
+static uint32_t st_unread(const struct sock *sk)
+{
+	int q = 0;
+
+	if (sk->chan < 0 || ioctl(sk->chan, SIOCOUTQ, &q) || q < 0)
+		return 0;
+	return (uint32_t)q;
+}
+
+/**
+ * sock_tcp_unread() - stack_ops.sock_unread: of what st_drain() passed
+ * on, how much the program has still not read
+ * @t: the socket table
+ * @ts: the engine's socket
+ *
+ * Return: bytes (an upper bound; the engine keeps the smaller of this and
+ * what it passed)
+ */
+uint32_t sock_tcp_unread(struct socktab *t, struct tcp_sock *ts)
+{
+	struct sock *sk = tcp_user(ts);
+
+	(void)t;
+	return sk ? st_unread(sk) : 0;
 }
 
 /* Return: true if the socket was freed */
@@ -1100,7 +1139,12 @@ static void st_chan_write(struct sock *sk)
 {
 	if (sk->listening)
 		st_accept(sk);
-	else if (sk->conn_done)
+	else if (sk->conn_done && sk->watch_unread && !sk->dead)
+		/* the program read: the window opens (and st_drain() says
+		 * whether to go on watching) */
+		sock_watch_unread(sk, tcp_recv_unread(T(sk), st_unread(sk),
+						      sock_now(sk)));
+	if (!sk->listening && sk->conn_done)
 		st_drain(sk);
 	sock_settle(sk);
 }

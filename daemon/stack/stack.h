@@ -88,6 +88,15 @@ struct stack_ops {
 	 */
 	void (*sock_event)(void *ctx, struct tcp_sock *sk, unsigned events);
 	/*
+	 * Of the bytes @sk's host passed on with tcp_recv_pass(), how many
+	 * its program has still not read: they still fill the receive
+	 * buffer, so the window leaves them out, as Linux's counts what
+	 * the program has not read. Asked when a window is worked out
+	 * while some are unread. May be NULL: then they count until the
+	 * host says otherwise (tcp_recv_unread()).
+	 */
+	uint32_t (*sock_unread)(void *ctx, struct tcp_sock *sk);
+	/*
 	 * The DHCP client's lease changed: bound, renewed, lost, released
 	 * (@info->state says which; stack_dhcp_info()). May be NULL.
 	 */

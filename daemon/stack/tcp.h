@@ -22,6 +22,12 @@
  * tcp_recv_spans()/tcp_recv_consume() do the same in place, so a host can
  * read its channel straight into the send ring and write the receive ring
  * straight to its channel. The window offered follows what is consumed.
+ * A host whose program reads later (a channel between them) passes bytes
+ * on with tcp_recv_pass() instead: they count as unread, and the window
+ * leaves them out, until stack_ops.sock_unread or tcp_recv_unread() says
+ * the program read them; then the window opens as Linux's does when a
+ * program reads (tcp_recv_unread() returns whether the host should tell
+ * it of the next read at once).
  *
  * Events: TCP_EV_READABLE (data or end of stream), TCP_EV_WRITABLE (send
  * space), TCP_EV_CONNECTED, TCP_EV_ACCEPT (on a listener), TCP_EV_EOF,
@@ -271,6 +277,9 @@ size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2]);
 ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now);
 size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2]);
 int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now);
+int tcp_recv_pass(struct tcp_sock *sk, size_t n, uint64_t now);
+bool tcp_recv_unread(struct tcp_sock *sk, uint32_t unread, uint64_t now);
+bool tcp_recv_watch(const struct tcp_sock *sk);
 int tcp_shutdown(struct tcp_sock *sk, int how, uint64_t now);
 void tcp_close(struct tcp_sock *sk, uint64_t now);
 void tcp_abort(struct tcp_sock *sk, uint64_t now);

@@ -34,6 +34,7 @@
 #define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
 #define TCP_HLEN 20
+#define TCP_PUSH_MARKS 2        /* write ends remembered ahead of SND.NXT */
 #define TCP_MAX_HLEN 60
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -186,6 +187,7 @@ struct tcp_sock {
 	bool ts_ok : 1, sack_ok : 1, ws_ok : 1, in_recovery : 1, rec_sack : 1;
 	bool on_accept_q : 1, dead : 1, sndbuf_locked : 1, rcvbuf_locked : 1;
 	bool force : 1;                         /* persist: override SWS */
+	uint8_t npush : 2;                      /* push_mark[] in use */
 	bool in_loss : 1;                       /* after an RTO, until recover */
 	bool sack_seen : 1;                     /* the peer sent SACK blocks */
 	bool tlp_out : 1, tlp_retrans : 1;      /* RFC 8985 7: a probe is out */
@@ -237,6 +239,9 @@ struct tcp_sock {
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
 	uint32_t max_sndwnd;
 	uint32_t sndq_seq;                      /* seq of sndq's first byte */
+	/* where writes ended, not sent yet: the segment that carries one
+	 * gets PSH (tcp_push_mark()) */
+	uint32_t push_mark[TCP_PUSH_MARKS];
 	uint32_t unacked_bytes;                 /* received, not yet acked */
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv;         /* rcv_adv: right edge sent */
@@ -252,6 +257,9 @@ struct tcp_sock {
 	uint32_t confirmed_ms;                  /* next hop last confirmed */
 	uint32_t last_ack_sent;
 	uint32_t rtt_seq;                       /* the segment timed (rtt_time) */
+	uint32_t rcv_unread;                    /* passed to the host's
+						 * program, not read yet
+						 * (tcp_recv_pass()) */
 
 	/* buffers */
 	struct tcp_ring sndq;                   /* from snd_buf_seq() on */
@@ -464,6 +472,8 @@ void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 		  uint64_t delay);
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);
 uint32_t tcp_rcv_window(struct tcp_sock *sk);
+void tcp_push_mark(struct tcp_sock *sk, uint32_t start, uint32_t end);
+uint32_t tcp_rcv_unread_now(struct tcp_sock *sk);
 uint32_t tcp_tsval(const struct tcp_sock *sk);
 uint16_t tcp_mss_for_route(struct stack *s, const struct ip_addr *dst);
 void tcp_enter_loss(struct tcp_sock *sk);

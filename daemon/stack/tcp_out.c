@@ -258,7 +258,10 @@ static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
  * the edge back by up to a unit, below data the peer may already have
  * sent: cut off here, and beyond the window its pure ACKs then seem to
  * lie (issue 8 item 6: a bulk transfer both ways stalled on it).
- * TCP_WINDOW_CLAMP caps it, the edge still never moving back.
+ * TCP_WINDOW_CLAMP caps it, the edge still never moving back. Bytes
+ * passed on to the program and not read yet (tcp_recv_pass()) still
+ * fill the buffer: they are left out, as Linux leaves out what its
+ * program has not read.
  *
  * Return: bytes, a multiple of 1 << rcv_wscale
  */
@@ -266,7 +269,8 @@ uint32_t tcp_rcv_window(struct tcp_sock *sk)
 {
 	uint32_t slack = sk->rcvq.cap ? sk->rcvq.cap - sk->rcvq.size : 0;
 	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvq.size;
-	uint32_t free_sp = room > slack ? room - slack : 0;
+	uint32_t unread = tcp_rcv_unread_now(sk);
+	uint32_t free_sp = room > slack + unread ? room - slack - unread : 0;
 	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 		       sk->rcv_adv - sk->rcv_nxt : 0;
 	uint32_t step = sk->rcvq.size / 2 < sk->rcv_mss ? sk->rcvq.size / 2 :
@@ -766,6 +770,67 @@ static uint32_t tcp_gso_room(const struct tcp_sock *sk, uint32_t mss)
 	return (s->nif.gso_max - hdr) / mss * mss;
 }
 
+/**
+ * tcp_push_mark() - a write queued [@start, @end): its end is a push
+ * @sk: the socket
+ * @start: sequence number of its first byte
+ * @end: of the byte after its last
+ *
+ * Linux pushes at the end of every sendmsg() (tcp_push(): PSH on the
+ * last segment of each write) and, inside a long one, once the data since
+ * the last push passes half the largest window the peer offered
+ * (forced_push()). The host's writes are what it commits at a time (the
+ * daemon: what one read of the program's channel returned, which ends
+ * where the program's last write ended, or where the send buffer was full,
+ * where Linux pushes too before it waits for room). The marks ahead of
+ * SND.NXT are kept, a few: when they run out the last one moves on, and a
+ * push between them is lost.
+ */
+void tcp_push_mark(struct tcp_sock *sk, uint32_t start, uint32_t end)
+{
+	uint32_t half = sk->max_sndwnd / 2, m;
+
+	/* the last push was at the end of the write before: @start */
+	do {
+		m = half && end - start > half ? start + half : end;
+		if (sk->npush && sk->push_mark[sk->npush - 1] == m)
+			;
+		else if (sk->npush == TCP_PUSH_MARKS)
+			sk->push_mark[TCP_PUSH_MARKS - 1] = m;
+		else
+			sk->push_mark[sk->npush++] = m;
+		start = m;
+	} while (m != end);
+}
+
+/*
+ * The first push mark in (@seq, @seq + @len], or 0 bytes if none: then
+ * Return: the bytes from @seq up to and including it
+ */
+static uint32_t tcp_push_in(const struct tcp_sock *sk, uint32_t seq,
+			    uint32_t len)
+{
+	for (unsigned i = 0; i < sk->npush; i++) {
+		uint32_t m = sk->push_mark[i];
+
+		if (SEQ_GT(m, seq) && SEQ_LEQ(m, seq + len))
+			return m - seq;
+	}
+	return 0;
+}
+
+/* Marks at or before @seq are behind SND.NXT: gone. */
+static void tcp_push_sent(struct tcp_sock *sk, uint32_t seq)
+{
+	unsigned i = 0, k;
+
+	while (i < sk->npush && SEQ_LEQ(sk->push_mark[i], seq))
+		i++;
+	for (k = 0; i < sk->npush; i++, k++)
+		sk->push_mark[k] = sk->push_mark[i];
+	sk->npush = k & 3;
+}
+
 /* Send one segment (or one frame of segments, for a link that cuts
  * them) from snd_nxt; false when nothing more may go. */
 static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
@@ -800,6 +865,15 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	    !(len == avail && (sk->shut_wr || sk->force ||
 			       (sk->nodelay && !(sk->cork && !sk->push)))))
 		len -= len % mss;
+	/* a frame of several segments ends with the first write end in it,
+	 * whose segment has PSH: the segments read as without the frame */
+	if (len > mss) {
+		uint32_t p = tcp_push_in(sk, sk->snd_nxt, len);
+
+		if (p && p < len)
+			len = (p + mss - 1) / mss * mss < len ?
+			      (p + mss - 1) / mss * mss : len;
+	}
 	/* a FIN alone goes even into a closed window, as in BSD */
 	fin = sk->shut_wr && sk->snd_nxt + len == data_end;
 	if (len == 0 && !fin)
@@ -808,7 +882,7 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 		return false;
 	if (fin)
 		flags |= TCP_FIN;
-	if (len && len == avail)
+	if (len && (len == avail || tcp_push_in(sk, sk->snd_nxt, len)))
 		flags |= TCP_PSH;
 	if (!sk->rtt_time && !sk->ts_ok && SEQ_GEQ(sk->snd_nxt, sk->snd_max)) {
 		sk->rtt_seq = sk->snd_nxt;  /* Karn: time new data only */
@@ -817,6 +891,7 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	if (tcp_xmit_segs(sk, sk->snd_nxt, flags, off, len, mss) == -ENOBUFS)
 		return false;
 	sk->snd_nxt += len + fin;
+	tcp_push_sent(sk, sk->snd_nxt);
 	if (fin)
 		sk->fin_sent = true;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))

@@ -569,7 +569,9 @@ size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2])
  * @now: current time
  *
  * A host that found nothing to put there commits 0: a ring that holds
- * nothing goes back (memory by use), nothing is sent.
+ * nothing goes back (memory by use), nothing is sent. What one commit
+ * queues is one write of the program's: the segment that carries its
+ * last byte has PSH (tcp_push_mark()).
  *
  * Return: @n, or an error as tcp_send(), or -EINVAL if @n exceeds the space
  */
@@ -590,6 +592,8 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 		return -EINVAL;
 	tcp_enter(s);
 	tcp_slow_start_after_idle_check(sk);
+	tcp_push_mark(sk, sk->sndq_seq + sk->sndq.len,
+		      sk->sndq_seq + sk->sndq.len + (uint32_t)n);
 	sk->sndq.len += (uint32_t)n;
 	tcp_output(sk);
 	/* the program filled the buffer: limited by it (Linux starts this
@@ -695,23 +699,76 @@ bool tcp_recv_eof(const struct tcp_sock *sk)
 	return sk->fin_rcvd && sk->rcvq.len == 0;
 }
 
-/* After the application read: announce a window that opened enough. */
+/* The largest window we offer: Linux's window_clamp. */
+static uint32_t tcp_wnd_max(const struct tcp_sock *sk)
+{
+	uint32_t max = 65535u << sk->rcv_wscale;
+
+	if (sk->rcvq.size < max)
+		max = sk->rcvq.size;
+	if (sk->window_clamp && sk->window_clamp < max)
+		max = sk->window_clamp;
+	return max;
+}
+
+/*
+ * After the program read: announce a window that opened enough, by
+ * Linux's rule (tcp_cleanup_rbuf()): only when what is left of the window
+ * offered is at most half the largest, and the window now is at least
+ * twice that. Not once the peer's FIN came or reading was shut down.
+ */
 static void tcp_window_update(struct tcp_sock *sk)
 {
-	uint32_t old = sk->rcv_adv - sk->rcv_nxt;
-	/* the window the ACK would carry, not the ring's free space (its
-	 * slack is never offered): an update that repeats the window is a
-	 * duplicate ACK to the peer, and three make a fast retransmit */
-	uint32_t now_wnd = tcp_rcv_window(sk);
-	uint32_t thresh = sk->rcvq.size / 2 < sk->rcv_mss ? sk->rcvq.size / 2 :
-							  sk->rcv_mss;
+	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
+		       sk->rcv_adv - sk->rcv_nxt : 0;
+	uint32_t now_wnd;
 
 	if (sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT_1 &&
 	    sk->state != TCP_FIN_WAIT_2)
 		return;
-	/* RFC 1122 4.2.3.3: only when it grows by min(buffer/2, MSS) */
-	if (now_wnd >= old + thresh)
+	if (sk->shut_rd || (uint64_t)cur * 2 > tcp_wnd_max(sk))
+		return;
+	/* the window the ACK would carry, not the ring's free space (its
+	 * slack is never offered) */
+	now_wnd = tcp_rcv_window(sk);
+	if (now_wnd && now_wnd >= (uint64_t)cur * 2)
 		tcp_send_ack(sk);
+}
+
+/**
+ * tcp_recv_watch() - whether a read of the program's would be worth an
+ * update now: bytes are unread and the window left is small enough
+ * @sk: the socket
+ *
+ * Return: true if the host should tell of the next read at once
+ */
+bool tcp_recv_watch(const struct tcp_sock *sk)
+{
+	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
+		       sk->rcv_adv - sk->rcv_nxt : 0;
+
+	return sk->rcv_unread && !sk->shut_rd && !sk->fin_rcvd &&
+	       (uint64_t)cur * 2 <= tcp_wnd_max(sk);
+}
+
+/**
+ * tcp_rcv_unread_now() - the passed bytes the program has not read, as
+ * the host says now
+ * @sk: the socket
+ *
+ * Return: bytes
+ */
+uint32_t tcp_rcv_unread_now(struct tcp_sock *sk)
+{
+	struct stack *s = sk->s;
+
+	if (sk->rcv_unread && s->ops->sock_unread) {
+		uint32_t n = s->ops->sock_unread(s->ctx, sk);
+
+		if (n < sk->rcv_unread)
+			sk->rcv_unread = n;
+	}
+	return sk->rcv_unread;
 }
 
 /* With nothing to read: end of stream (0), an error, or -EAGAIN. */
@@ -815,6 +872,52 @@ ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 	if (!(flags & TCP_RECV_PEEK))
 		tcp_recv_consume(sk, n, now);
 	return n;
+}
+
+/**
+ * tcp_recv_pass() - the host passed @n bytes from the front on to its
+ * program, which has not read them yet
+ * @sk: the socket
+ * @n: bytes, at most tcp_recv_avail()
+ * @now: current time
+ *
+ * They leave the ring but still fill the receive buffer: the window does
+ * not open for them until the program reads them (tcp_recv_unread(), or
+ * stack_ops.sock_unread when a window is worked out).
+ *
+ * Return: 0, or -EINVAL if @n exceeds what is queued
+ */
+int tcp_recv_pass(struct tcp_sock *sk, size_t n, uint64_t now)
+{
+	if (n > sk->rcvq.len)
+		return -EINVAL;
+	sk->rcv_unread += (uint32_t)n;
+	return tcp_recv_consume(sk, n, now);
+}
+
+/**
+ * tcp_recv_unread() - the program read some of the passed bytes
+ * @sk: the socket
+ * @unread: how many it has still not read
+ * @now: current time
+ *
+ * The window opens, and is announced as Linux announces it after a read.
+ *
+ * Return: whether the host should tell of the program's next read at once
+ * (the window left is small: that read may be worth an update)
+ */
+bool tcp_recv_unread(struct tcp_sock *sk, uint32_t unread, uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	s->now = now;
+	if (unread < sk->rcv_unread) {
+		sk->rcv_unread = unread;
+		tcp_enter(s);
+		tcp_window_update(sk);
+		tcp_leave(s);
+	}
+	return tcp_recv_watch(sk);
 }
 
 static void tcp_stop_listening(struct tcp_sock *sk);

@@ -90,10 +90,20 @@ static void th_sock_event(void *ctx, struct tcp_sock *sk, unsigned events)
 	T.ev_sk = sk;
 }
 
+/* what the host's program has not read of what was passed to it, when a
+ * test says (T.unread_known): else "no fewer than passed" */
+static uint32_t th_sock_unread(void *ctx, struct tcp_sock *sk)
+{
+	(void)ctx;
+	(void)sk;
+	return T.unread_known ? T.unread : UINT32_MAX;
+}
+
 static const struct stack_ops th_ops = {
 	.link_output = th_link_output,
 	.random = th_random,
 	.sock_event = th_sock_event,
+	.sock_unread = th_sock_unread,
 };
 
 static void th_inject_frame(const uint8_t *ip, size_t len)

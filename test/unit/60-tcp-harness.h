@@ -69,6 +69,8 @@ struct th {
 	struct th_frame out[TH_MAXOUT];
 	unsigned head, tail;
 	unsigned events;            /* TCP_EV_* accumulated */
+	bool unread_known;          /* stack_ops.sock_unread answers ... */
+	uint32_t unread;            /* ... this */
 	struct tcp_sock *ev_sk;
 };
 

@@ -876,3 +876,67 @@ TH_TEST(tcp_data, limited_transmit_without_sack)
 	cr_assert_eq(th_counter("tcp_fast_retrans"), 1);
 	finish(l, c);
 }
+
+/* Our segment [@seq, @seq + @len) of buf, with PSH or not */
+static void expect_out(uint32_t seq, uint32_t len, bool psh)
+{
+	struct th_seg d = th_tmpl(TCP_ACK | (psh ? TCP_PSH : 0), seq, 1001);
+
+	d.wnd = TH_ANY;
+	d.len = len;
+	th_expect(&d);
+}
+
+/*
+ * Issue 13 item 1: PSH where Linux puts it, on the segment that carries
+ * the last byte of each write (tcp_push() at the end of every sendmsg()),
+ * not only when the send queue empties. Write A (2000 bytes): 1460 go,
+ * Nagle holds A's last 540 while they fly; write B (2000) joins them:
+ * the full segment now going carries A's end, so it has PSH (Linux: A's
+ * unsent tail skb, marked, filled up with B's bytes); B's last 1080 wait
+ * for the ACK and go with PSH, the end of B.
+ */
+TH_TEST(tcp_data, psh_on_the_segment_ending_each_write)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b = th_passive_open(&l, &c, 1000, false) + 1;
+	struct th_seg a = ack_seg(1001, b + 2920);
+
+	cr_assert_eq(tcp_send(c, buf, 2000, T.now), 2000);
+	expect_out(b, 1460, false);
+	th_expect_none();
+	cr_assert_eq(tcp_send(c, buf + 2000, 2000, T.now), 2000);
+	expect_out(b + 1460, 1460, true);
+	th_expect_none();
+	th_inject(&a);
+	expect_out(b + 2920, 1080, true);
+	th_expect_none();
+	finish(l, c);
+}
+
+/*
+ * Inside one long write Linux pushes once half the peer's largest window
+ * has gone since the last push (forced_push()): a write of 30 segments to
+ * a peer whose largest window is 64256 bytes has PSH on the segment that
+ * holds byte 32128 past its start, and on its last.
+ */
+TH_TEST(tcp_data, forced_push_inside_a_long_write)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b = th_passive_open(&l, &c, 1000, false) + 1;
+	unsigned k, sent = 0;
+
+	cr_assert_eq(c->max_sndwnd, 502u << 7);
+	cr_assert_eq(tcp_send(c, buf, 30 * 1460, T.now), 30 * 1460);
+	while (sent < 30) {
+		struct th_seg a;
+
+		for (k = sent; th_pending(); k++)
+			expect_out(b + k * 1460, 1460, k == 22 || k == 29);
+		cr_assert_gt(k, sent, "nothing went after %u", sent);
+		sent = k;
+		a = ack_seg(1001, b + sent * 1460);
+		th_inject(&a);
+	}
+	finish(l, c);
+}

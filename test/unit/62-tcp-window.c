@@ -301,3 +301,138 @@ TH_TEST(tcp_window, old_duplicate_ack_is_taken)
 	cr_assert_eq(th_counter("tcp_retrans_segs"), 0);
 	finish(l, c);
 }
+
+/* The peer's @n segments from 1001, each ACKed at once (the quick ACKs
+ * of a connection's start); the host passes each on unread if @pass.
+ * Return: the last window offered, in units */
+static uint32_t peer_segments(uint32_t iss, struct tcp_sock *c, unsigned n,
+			      bool pass, uint32_t *wnd)
+{
+	uint32_t w = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct th_seg a = th_tmpl(TCP_ACK, iss + 1, 1001 + (i + 1) * SEG);
+		struct tcp_seg g;
+
+		peer_data(1001 + i * SEG, iss + 1, SEG);
+		a.wnd = TH_ANY;
+		g = th_expect(&a);
+		wnd[i] = w = g.wnd;
+		th_expect_none();
+		if (pass) {
+			cr_assert_eq(tcp_recv_pass(c, SEG, T.now), 0);
+			/* nothing read yet, nothing to announce */
+			th_expect_none();
+		}
+	}
+	return w;
+}
+
+/*
+ * Issue 13 item 2: the window counts what the program has not read yet.
+ * The host passes received bytes on to its program (the daemon writes
+ * them into the program's channel: tcp_recv_pass()), which reads them
+ * later; until it does they fill the receive buffer, as unread bytes fill
+ * a kernel socket's. Passing them on announces nothing (ustack used to
+ * send the window they freed at once, an ACK with the old ACK number the
+ * kernel never sends), and the windows offered are those of a buffer
+ * nobody read: the same trace twice, once with the bytes left in the
+ * ring, once passed on unread. Then the program's reads open the window
+ * by Linux's rule (tcp_cleanup_rbuf(): announced when the window left is
+ * at most half the buffer and the new one at least twice it).
+ */
+TH_TEST(tcp_window, window_follows_program_reads)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c), kept[5], passed[5], w;
+
+	w = peer_segments(iss, c, 5, false, kept);
+	finish(l, c);
+	iss = open_conn(&l, &c);
+	cr_assert_eq(peer_segments(iss, c, 5, true, passed), w);
+	for (unsigned i = 0; i < 5; i++)
+		cr_assert_eq(passed[i], kept[i], "ACK %u: window %u, unread "
+			     "in the ring %u", i + 1, passed[i], kept[i]);
+	cr_assert_eq(tcp_recv_avail(c), 0);
+	/* the SYN-ACK's edge (8301) holds the first windows up: 46 units
+	 * at 2449, then 11 fewer per segment: 2 left at 8241 (edge 8497) */
+	cr_assert_eq(w, 2, "%u units left", w);
+	/* 7240 unread, 2 units left of 64: a read is worth telling */
+	cr_assert(tcp_recv_watch(c));
+	T.unread_known = true;
+	/* a segment read: 2400 free, 18 units, at least twice 2: announced */
+	T.unread = 4 * SEG;
+	cr_assert(tcp_recv_unread(c, T.unread, T.now));
+	expect_ack(iss + 1, 1001 + 5 * SEG, 18);
+	th_expect_none();
+	/* another: 3848 free, 30 units, not twice 18: not announced */
+	T.unread = 3 * SEG;
+	cr_assert(tcp_recv_unread(c, T.unread, T.now));
+	th_expect_none();
+	/* another: 5296 free, 41 units, twice 18 at least: announced; now
+	 * more than half the buffer is offered, and reads need not be told */
+	T.unread = 2 * SEG;
+	cr_assert_not(tcp_recv_unread(c, T.unread, T.now));
+	expect_ack(iss + 1, 1001 + 5 * SEG, 41);
+	th_expect_none();
+	/* the rest: not announced (41 units left is over half of 64) */
+	T.unread = 0;
+	cr_assert_not(tcp_recv_unread(c, 0, T.now));
+	th_expect_none();
+	/* the next ACK offers the whole buffer */
+	peer_data(1001 + 5 * SEG, iss + 1, SEG);
+	expect_ack(iss + 1, 1001 + 6 * SEG, 52);
+	finish(l, c);
+}
+
+/*
+ * Linux's rule, the other half: a read that leaves more than half the
+ * buffer offered is not announced (the next ACK carries the window).
+ */
+TH_TEST(tcp_window, read_with_half_the_window_left_is_not_announced)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c), wnd[2];
+
+	/* two segments unread: the window left is over half of 64 units */
+	cr_assert_gt(peer_segments(iss, c, 2, true, wnd) * 2, 64);
+	cr_assert_not(tcp_recv_watch(c));
+	T.unread_known = true;
+	T.unread = 0;
+	cr_assert_not(tcp_recv_unread(c, 0, T.now));
+	th_expect_none();
+	finish(l, c);
+}
+
+/*
+ * A program that reads nothing closes the window, as on Linux: the
+ * zero window is offered while the bytes sit unread in its channel (the
+ * host asked, stack_ops.sock_unread, and they are all there), and its
+ * first read opens the window at once.
+ */
+TH_TEST(tcp_window, unread_channel_closes_the_window)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c);
+	uint32_t seq = 1001, last = 1;
+
+	T.unread_known = true;
+	for (unsigned i = 0; i < 12 && last; i++) {
+		struct th_seg a = th_tmpl(TCP_ACK, iss + 1, TH_ANY);
+
+		peer_data(seq, iss + 1, SEG);
+		seq = 1001 + (uint32_t)tcp_recv_avail(c) + T.unread;
+		/* every byte goes into the channel at once, unread */
+		T.unread += (uint32_t)tcp_recv_avail(c);
+		cr_assert_eq(tcp_recv_pass(c, tcp_recv_avail(c), T.now), 0);
+		a.wnd = TH_ANY;
+		while (th_pending())
+			last = th_expect(&a).wnd;
+	}
+	cr_assert_eq(last, 0, "window %u units with the buffer unread", last);
+	/* the program reads everything: the window opens, announced */
+	T.unread = 0;
+	cr_assert_not(tcp_recv_unread(c, 0, T.now));
+	expect_ack(iss + 1, seq, 64);
+	finish(l, c);
+}

@@ -570,42 +570,47 @@ TH_TEST(tcp_recovery, paws_spares_a_disordered_pure_ack)
 	finish(l, c);
 }
 
-/* A window update goes only when the window it carries grew by
- * min(buffer / 2, MSS) (RFC 1122 4.2.3.3); the ring's slack, never
- * offered, does not count */
+/* A window update after a read goes as Linux's tcp_cleanup_rbuf() sends
+ * it: only when the window left is at most half the buffer and the one
+ * the ACK would carry (never the ring's slack) is at least twice it */
 TH_TEST(tcp_recovery, window_update_only_when_the_window_grows)
 {
 	struct tcp_sock *l, *c;
 	uint32_t iss = th_passive_open(&l, &c, 1000, false);
-	uint32_t seq = 1001, old, room, slack, r;
-	static uint8_t sink[70000];
+	uint32_t seq = 1001, left = 0, r, max = 65535u << c->rcv_wscale;
+	static uint8_t sink[140000];
 
-	for (int k = 0; k < 30; k++) {
+	if (c->rcvq.size < max)
+		max = c->rcvq.size;     /* the largest window we offer */
+
+	/* the peer fills the window until at most half of it is left */
+	for (int k = 0; k < 200; k++) {
 		struct th_seg d = th_tmpl(TCP_ACK, seq, iss + 1);
 
+		left = c->rcv_adv - c->rcv_nxt;
+		if (k && left * 2 <= max)
+			break;
 		d.wnd = 502;
 		d.data = buf;
-		d.len = 1460;
+		d.len = 1460 < left ? 1460 : left;
 		th_inject(&d);
-		seq += 1460;
+		seq += d.len;
 	}
 	th_advance(40 * TH_MS);
 	while (th_pending())
 		T.head++;
-	old = c->rcv_adv - c->rcv_nxt;
-	room = tcp_ring_free(&c->rcvq);
-	slack = c->rcvq.cap - c->rcvq.size;
-	cr_assert_gt(slack, 2);
-	/* read as much as leaves the window offered (free space less the
-	 * slack) just short of old + MSS, while the free space with the
-	 * slack passes it (the slack may have grown: tcp_rcv_window() keeps
-	 * the edge from moving back) */
-	r = old + c->rcv_mss + slack - room - 1;
-	cr_assert(r > 0 && r < sizeof(sink));
+	left = c->rcv_adv - c->rcv_nxt;
+	cr_assert(left * 2 <= max && left > 1460, "left %u", left);
+	/* a read of half the window left: it would not double, no update */
+	r = left / 2;
 	cr_assert_eq(tcp_recv(c, sink, r, 0, T.now), (ssize_t)r);
 	th_expect_none();
-	cr_assert_eq(tcp_recv(c, sink, c->rcv_mss, 0, T.now), c->rcv_mss);
+	/* read everything: it more than doubles, an update */
+	r = (uint32_t)tcp_recv_avail(c);
+	cr_assert(r < sizeof(sink));
+	cr_assert_eq(tcp_recv(c, sink, r, 0, T.now), (ssize_t)r);
 	cr_assert_eq(th_pending(), 1, "the window grew: an update");
+	T.head++;
 	finish(l, c);
 }
 
@@ -703,8 +708,12 @@ TH_TEST(tcp_recovery, prr_sends_in_proportion_to_delivery)
 		sack(b, b, 1, se);
 		if (k == 3)
 			expect_seg(b, 0, false);        /* the fast retransmit */
-		if (k != 3 && k != 6)
-			expect_seg(b, next++, false);
+		/* segment 22 holds byte 32128, half the peer's largest
+		 * window past the write's start: Linux's forced push */
+		if (k != 3 && k != 6) {
+			expect_seg(b, next, next == 22);
+			next++;
+		}
 		th_expect_none();
 	}
 	tcp_get_info(c, &i, T.now);
