@@ -751,6 +751,16 @@ bool tcp_recv_watch(const struct tcp_sock *sk)
 	       (uint64_t)cur * 2 <= tcp_wnd_max(sk);
 }
 
+/* The program read all but @unread of what was passed: autotuning sees
+ * it (Linux's tcp_rcv_space_adjust() runs as the program reads) */
+static void tcp_rcv_read(struct tcp_sock *sk, uint32_t unread)
+{
+	if (unread >= sk->rcv_unread)
+		return;
+	sk->rcv_copied += sk->rcv_unread - unread;
+	sk->rcv_unread = unread;
+}
+
 /**
  * tcp_rcv_unread_now() - the passed bytes the program has not read, as
  * the host says now
@@ -762,12 +772,8 @@ uint32_t tcp_rcv_unread_now(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
 
-	if (sk->rcv_unread && s->ops->sock_unread) {
-		uint32_t n = s->ops->sock_unread(s->ctx, sk);
-
-		if (n < sk->rcv_unread)
-			sk->rcv_unread = n;
-	}
+	if (sk->rcv_unread && s->ops->sock_unread)
+		tcp_rcv_read(sk, s->ops->sock_unread(s->ctx, sk));
 	return sk->rcv_unread;
 }
 
@@ -817,6 +823,27 @@ size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2])
 	return r->len;
 }
 
+/* @n bytes leave the ring, of which the program read @read now */
+static int tcp_recv_take(struct tcp_sock *sk, size_t n, uint32_t read,
+			 uint64_t now)
+{
+	struct stack *s = sk->s;
+
+	s->now = now;
+	if (n > sk->rcvq.len)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	tcp_enter(s);
+	sk->rcvq.head = (uint32_t)((sk->rcvq.head + n) % sk->rcvq.cap);
+	sk->rcvq.len -= (uint32_t)n;
+	tcp_ring_release(sk, &sk->rcvq);   /* if all was read */
+	tcp_rcvbuf_autotune(sk, read);
+	tcp_window_update(sk);
+	tcp_leave(s);
+	return 0;
+}
+
 /**
  * tcp_recv_consume() - drop @n bytes the host has taken from the front
  * @sk: the socket
@@ -830,21 +857,7 @@ size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2])
  */
 int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now)
 {
-	struct stack *s = sk->s;
-
-	s->now = now;
-	if (n > sk->rcvq.len)
-		return -EINVAL;
-	if (!n)
-		return 0;
-	tcp_enter(s);
-	sk->rcvq.head = (uint32_t)((sk->rcvq.head + n) % sk->rcvq.cap);
-	sk->rcvq.len -= (uint32_t)n;
-	tcp_ring_release(sk, &sk->rcvq);   /* if all was read */
-	tcp_rcvbuf_autotune(sk, (uint32_t)n);
-	tcp_window_update(sk);
-	tcp_leave(s);
-	return 0;
+	return tcp_recv_take(sk, n, (uint32_t)n, now);
 }
 
 /**
@@ -892,7 +905,8 @@ int tcp_recv_pass(struct tcp_sock *sk, size_t n, uint64_t now)
 	if (n > sk->rcvq.len)
 		return -EINVAL;
 	sk->rcv_unread += (uint32_t)n;
-	return tcp_recv_consume(sk, n, now);
+	/* autotuning follows the program's reads (tcp_rcv_read()) */
+	return tcp_recv_take(sk, n, 0, now);
 }
 
 /**
@@ -912,7 +926,7 @@ bool tcp_recv_unread(struct tcp_sock *sk, uint32_t unread, uint64_t now)
 
 	s->now = now;
 	if (unread < sk->rcv_unread) {
-		sk->rcv_unread = unread;
+		tcp_rcv_read(sk, unread);
 		tcp_enter(s);
 		tcp_window_update(sk);
 		tcp_leave(s);

@@ -582,6 +582,7 @@ TH_TEST(tcp_recovery, window_update_only_when_the_window_grows)
 
 	if (c->rcvq.size < max)
 		max = c->rcvq.size;     /* the largest window we offer */
+	c->rcvbuf_locked = true;        /* as SO_RCVBUF: no autotuning */
 
 	/* the peer fills the window until at most half of it is left */
 	for (int k = 0; k < 200; k++) {
