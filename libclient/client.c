@@ -748,6 +748,28 @@ void ust_sigpipe_track(void)
 }
 
 /*
+ * A send with MSG_EOR that wrote all its bytes: the daemon ends a record
+ * after them (USTACK_TCP_EOR), one round trip; a partial one does not end
+ * a record, as Linux marks the EOR only with the send's last byte.
+ */
+static void stream_eor(int fd, const struct msghdr *m, size_t n)
+{
+	struct ustack_sockopt o;
+	size_t total = 0;
+
+	for (size_t i = 0; i < m->msg_iovlen; i++)
+		total += m->msg_iov[i].iov_len;
+	if (n != total)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.level = IPPROTO_TCP;
+	o.name = USTACK_TCP_EOR;
+	o.len = sizeof(int);
+	o.val[0] = 1;
+	ctl_call(USTACK_MSG_SETSOCKOPT, &o, sizeof(o), fd, NULL, 0, NULL);
+}
+
+/*
  * Send on a connected stream's channel, with the kernel's SIGPIPE kept
  * out of it: when the daemon shut the channel, its error decides
  * (stream_send_error()). write() and writev() (@plain) are sent with
@@ -773,10 +795,12 @@ static ssize_t stream_xmit(int fd, unsigned k, const struct msghdr *m,
 				m->msg_iov[0].iov_len) :
 		    ust_r.writev(fd, m->msg_iov, (int)m->msg_iovlen);
 	else
-		n = ust_r.sendmsg(fd, m, flags | MSG_NOSIGNAL);
+		n = ust_r.sendmsg(fd, m, (flags & ~MSG_EOR) | MSG_NOSIGNAL);
 	e = errno;
+	if (n > 0 && (flags & MSG_EOR))
+		stream_eor(fd, m, (size_t)n);
 	if (n >= 0 || (e != EPIPE && e != ENOTSOCK))
-		return n;
+		return (errno = e, n);
 	if (!ust_check(fd, k))
 		return NOT_OURS_NOW;
 	if (e != EPIPE)

@@ -178,6 +178,14 @@ struct ustack_linger_req {
  * without the shim (ustack-run's supervisor sets it at their connect).
  */
 #define USTACK_SO_PLAIN 0x7503
+/*
+ * A stream's MSG_EOR (IPPROTO_TCP, set, value ignored): libustack sets it
+ * after a send with MSG_EOR wrote all its bytes into the channel; the
+ * daemon takes what the channel holds into the send queue and ends a
+ * record there (no segment carries bytes of both sides), as Linux ends an
+ * skb at an EOR. One round trip per such send, none for the others.
+ */
+#define USTACK_TCP_EOR 0x7504
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */

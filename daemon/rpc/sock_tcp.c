@@ -93,6 +93,7 @@
 static uint8_t scratch[256 * 1024];
 
 static void st_kick_cb(struct sock *sk);
+static int st_eor(struct sock *sk);
 
 static struct tcp_sock *T(const struct sock *sk)
 {
@@ -499,6 +500,8 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 	if (level == IPPROTO_TCP && st_kept_setopt(sk, name, val, &rc))
 		return rc;
 
+	if (level == IPPROTO_TCP && name == USTACK_TCP_EOR)
+		return st_eor(sk);
 	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
 		/* lwIP's TCP_KEEPALIVE: idle time in milliseconds */
 		if (val < 1)
@@ -861,6 +864,58 @@ static bool st_filler_stale(const struct sock *sk)
 	return sk->filler && !sk->connecting && !sk->conn_done;
 }
 
+/*
+ * One read of the channel straight into the send ring, committed (one
+ * write for TCP: its end is a push). Return: bytes, 0 at end of file, -1
+ * (errno) for none, or -2 when the engine has no room.
+ */
+static ssize_t st_pull_once(struct sock *sk, uint64_t now)
+{
+	struct tcp_span sp[2];
+	struct iovec iov[2];
+	ssize_t n;
+	int e;
+
+	if (!tcp_send_space(T(sk)) || !tcp_send_spans(T(sk), sp))
+		return -2;
+	iov[0] = (struct iovec){ sp[0].base, sp[0].len };
+	iov[1] = (struct iovec){ sp[1].base, sp[1].len };
+	n = readv(sk->chan, iov, sp[1].len ? 2 : 1);
+	if (n > 0) {
+		ssize_t acc = tcp_send_commit(T(sk), (size_t)n, now);
+
+		if (acc > 0)
+			sk->t->st.stream_out += (uint64_t)acc;
+		return n;
+	}
+	/* nothing written: an empty ring goes back */
+	e = errno;
+	tcp_send_commit(T(sk), 0, now);
+	errno = e;
+	return n;
+}
+
+/*
+ * USTACK_TCP_EOR: the bytes of the send that asked are in the channel
+ * (libustack wrote them first): take them, then end the record. If the
+ * send buffer cannot take them all now, the record's end is not marked
+ * (the bytes after it may share a segment): said in ustack(7).
+ */
+static int st_eor(struct sock *sk)
+{
+	uint64_t now = sock_now(sk);
+	int q = 0;
+
+	if (sk->dead || sk->filler || !sk->conn_done)
+		return 0;
+	while (ioctl(sk->chan, SIOCINQ, &q) == 0 && q > 0 &&
+	       st_pull_once(sk, now) > 0)
+		;
+	if (q == 0)
+		tcp_send_eor(T(sk));
+	return 0;
+}
+
 /* Program to engine, while the engine has room. */
 static void st_pull(struct sock *sk)
 {
@@ -872,31 +927,13 @@ static void st_pull(struct sock *sk)
 	if (st_discard_filler(sk) || sk->filler)
 		return;
 	for (;;) {
-		struct tcp_span sp[2];
-		size_t space = tcp_send_space(T(sk));
 		ssize_t n;
-		int e;
 
 		st = tcp_sock_state(T(sk));
-		if (space && tcp_send_spans(T(sk), sp)) {
-			/* the channel read straight into the send ring */
-			struct iovec iov[2] = { { sp[0].base, sp[0].len },
-						{ sp[1].base, sp[1].len } };
-
-			n = readv(sk->chan, iov, sp[1].len ? 2 : 1);
-			if (n > 0) {
-				ssize_t acc = tcp_send_commit(T(sk), (size_t)n,
-							      now);
-
-				if (acc > 0)
-					sk->t->st.stream_out += (uint64_t)acc;
-				continue;
-			}
-			/* nothing written: an empty ring goes back */
-			e = errno;
-			tcp_send_commit(T(sk), 0, now);
-			errno = e;
-		} else {
+		n = st_pull_once(sk, now);
+		if (n > 0)
+			continue;
+		if (n == -2) {
 			/* a dead connection still drains its channel, to
 			 * see the program close it */
 			if (!(sk->conn_done && (st == TCP_CLOSED ||

@@ -275,6 +275,7 @@ ssize_t tcp_recv(struct tcp_sock *sk, void *buf, size_t len, int flags,
 /* zero-copy: fill/drain the rings in place, then commit/consume */
 size_t tcp_send_spans(struct tcp_sock *sk, struct tcp_span sp[2]);
 ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now);
+void tcp_send_eor(struct tcp_sock *sk);
 size_t tcp_recv_spans(const struct tcp_sock *sk, struct tcp_span sp[2]);
 int tcp_recv_consume(struct tcp_sock *sk, size_t n, uint64_t now);
 int tcp_recv_pass(struct tcp_sock *sk, size_t n, uint64_t now);

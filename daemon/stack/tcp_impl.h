@@ -188,6 +188,8 @@ struct tcp_sock {
 	bool on_accept_q : 1, dead : 1, sndbuf_locked : 1, rcvbuf_locked : 1;
 	bool force : 1;                         /* persist: override SWS */
 	uint8_t npush : 2;                      /* push_mark[] in use */
+	uint8_t push_eor : TCP_PUSH_MARKS;      /* bit i: push_mark[i] ends
+						 * a record (MSG_EOR) */
 	bool in_loss : 1;                       /* after an RTO, until recover */
 	bool sack_seen : 1;                     /* the peer sent SACK blocks */
 	bool tlp_out : 1, tlp_retrans : 1;      /* RFC 8985 7: a probe is out */

@@ -795,24 +795,54 @@ void tcp_push_mark(struct tcp_sock *sk, uint32_t start, uint32_t end)
 		m = half && end - start > half ? start + half : end;
 		if (sk->npush && sk->push_mark[sk->npush - 1] == m)
 			;
-		else if (sk->npush == TCP_PUSH_MARKS)
-			sk->push_mark[TCP_PUSH_MARKS - 1] = m;
-		else
+		else if (sk->npush == TCP_PUSH_MARKS) {
+			/* a record's end stays where it is */
+			if (!(sk->push_eor & 1u << (TCP_PUSH_MARKS - 1)))
+				sk->push_mark[TCP_PUSH_MARKS - 1] = m;
+		} else
 			sk->push_mark[sk->npush++] = m;
 		start = m;
 	} while (m != end);
 }
 
+/**
+ * tcp_send_eor() - what is queued ends a record (MSG_EOR): no segment
+ * carries bytes of both sides of it, as Linux sends no skb across an
+ * EOR (tcp_skb_can_collapse_to())
+ * @sk: the socket
+ */
+void tcp_send_eor(struct tcp_sock *sk)
+{
+	uint32_t end = sk->sndq_seq + sk->sndq.len;
+	unsigned i = sk->npush;
+
+	if (!SEQ_GT(end, sk->snd_nxt))
+		return;         /* all sent: the next byte starts a segment */
+	if (!i || sk->push_mark[i - 1] != end) {
+		if (i == TCP_PUSH_MARKS)
+			i--;
+		else
+			sk->npush++;
+		sk->push_mark[i] = end;
+	} else {
+		i--;
+	}
+	sk->push_eor |= 1u << i;
+}
+
 /*
- * The first push mark in (@seq, @seq + @len], or 0 bytes if none: then
+ * The first push mark in (@seq, @seq + @len] (only those ending a record
+ * if @eor), or 0 bytes if none
  * Return: the bytes from @seq up to and including it
  */
 static uint32_t tcp_push_in(const struct tcp_sock *sk, uint32_t seq,
-			    uint32_t len)
+			    uint32_t len, bool eor)
 {
 	for (unsigned i = 0; i < sk->npush; i++) {
 		uint32_t m = sk->push_mark[i];
 
+		if (eor && !(sk->push_eor & 1u << i))
+			continue;
 		if (SEQ_GT(m, seq) && SEQ_LEQ(m, seq + len))
 			return m - seq;
 	}
@@ -826,6 +856,7 @@ static void tcp_push_sent(struct tcp_sock *sk, uint32_t seq)
 
 	while (i < sk->npush && SEQ_LEQ(sk->push_mark[i], seq))
 		i++;
+	sk->push_eor = (uint8_t)((sk->push_eor >> i) & 3);
 	for (k = 0; i < sk->npush; i++, k++)
 		sk->push_mark[k] = sk->push_mark[i];
 	sk->npush = k & 3;
@@ -840,7 +871,7 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	uint32_t off = sk->snd_nxt - sk->sndq_seq;
 	uint32_t avail = SEQ_GT(data_end, sk->snd_nxt) ?
 			 data_end - sk->snd_nxt : 0;
-	uint32_t len = avail, mss = tcp_cur_mss(sk), room = mss;
+	uint32_t len = avail, mss = tcp_cur_mss(sk), room = mss, eor;
 	bool fin;
 	uint8_t flags = TCP_ACK;
 
@@ -868,21 +899,26 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	/* a frame of several segments ends with the first write end in it,
 	 * whose segment has PSH: the segments read as without the frame */
 	if (len > mss) {
-		uint32_t p = tcp_push_in(sk, sk->snd_nxt, len);
+		uint32_t p = tcp_push_in(sk, sk->snd_nxt, len, false);
 
 		if (p && p < len)
 			len = (p + mss - 1) / mss * mss < len ?
 			      (p + mss - 1) / mss * mss : len;
 	}
+	/* and no segment crosses the end of a record: the one ending there
+	 * is whole, as the last of the queue is (Nagle below) */
+	eor = tcp_push_in(sk, sk->snd_nxt, len, true);
+	if (eor && eor < len)
+		len = eor;
 	/* a FIN alone goes even into a closed window, as in BSD */
 	fin = sk->shut_wr && sk->snd_nxt + len == data_end;
 	if (len == 0 && !fin)
 		return false;
-	if (!tcp_nagle_ok(sk, len, avail, fin, mss))
+	if (!tcp_nagle_ok(sk, len, eor == len ? len : avail, fin, mss))
 		return false;
 	if (fin)
 		flags |= TCP_FIN;
-	if (len && (len == avail || tcp_push_in(sk, sk->snd_nxt, len)))
+	if (len && (len == avail || tcp_push_in(sk, sk->snd_nxt, len, false)))
 		flags |= TCP_PSH;
 	if (!sk->rtt_time && !sk->ts_ok && SEQ_GEQ(sk->snd_nxt, sk->snd_max)) {
 		sk->rtt_seq = sk->snd_nxt;  /* Karn: time new data only */

@@ -940,3 +940,35 @@ TH_TEST(tcp_data, forced_push_inside_a_long_write)
 	}
 	finish(l, c);
 }
+
+/*
+ * MSG_EOR (tcp_send_eor()): no segment carries bytes of both sides of a
+ * record's end, as Linux never collapses an skb past an EOR. 500 bytes go
+ * at once; a 300-byte record then waits for their ACK (Nagle), and 2000
+ * bytes follow: once the ACK comes the record goes alone (300 bytes, PSH:
+ * its write ended there), then a full segment, and Nagle holds the last
+ * 540 until that is acked. Without the record's end the 300 bytes would
+ * have gone with the next 1160 in one segment.
+ */
+TH_TEST(tcp_data, eor_ends_a_segment)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b = th_passive_open(&l, &c, 1000, false) + 1;
+	struct th_seg a = ack_seg(1001, b + 500);
+
+	cr_assert_eq(tcp_send(c, buf, 500, T.now), 500);
+	expect_out(b, 500, true);
+	cr_assert_eq(tcp_send(c, buf + 500, 300, T.now), 300);
+	tcp_send_eor(c);
+	cr_assert_eq(tcp_send(c, buf + 800, 2000, T.now), 2000);
+	th_expect_none();
+	th_inject(&a);
+	expect_out(b + 500, 300, true);
+	expect_out(b + 800, 1460, false);
+	th_expect_none();
+	a.ack = b + 2260;
+	th_inject(&a);
+	expect_out(b + 2260, 540, true);
+	th_expect_none();
+	finish(l, c);
+}
