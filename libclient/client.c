@@ -637,12 +637,34 @@ static void stream_settle(int fd, unsigned k)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	int v = 212992 / 2;
+	uint32_t lowat = 0;
+	socklen_t len = sizeof(lowat);
 
 	if (!(k & UST_SMALLBUF) || ust_r.poll(&p, 1, 0) != 1 ||
 	    !(p.revents & POLLOUT))
 		return;
+	if ((k & UST_LOWAT) &&
+	    ustack_getsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+			      &len) == 0)
+		v = ustack_lowat_chan_sndbuf(lowat);
 	ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 	ust_set_flags(fd, 0, UST_SMALLBUF);
+}
+
+/*
+ * TCP_NOTSENT_LOWAT set: the fd is writable, as Linux's socket, only
+ * while little waits unsent. The daemon takes no more from the channel
+ * while the mark waits unsent in its send queue, and the channel is made
+ * small (ustack_lowat_chan_sndbuf()), so that it fills soon after; while
+ * a non-blocking connect's filler holds it small, stream_settle() does it.
+ */
+static void stream_lowat(int fd, unsigned k, uint32_t lowat)
+{
+	int v = ustack_lowat_chan_sndbuf(lowat);
+
+	ust_set_flags(fd, lowat ? UST_LOWAT : 0, lowat ? 0 : UST_LOWAT);
+	if (!(k & UST_SMALLBUF))
+		ust_r.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
 static int ctl_call(uint16_t type, const void *body, size_t blen, int fd,
@@ -1590,6 +1612,13 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 			ust_set_flags(fd, 0, UST_LINGER);
 	}
 	if (rc == 0 && ust_is_stream(k) && level == IPPROTO_TCP &&
+	    name == TCP_NOTSENT_LOWAT && len >= sizeof(int)) {
+		uint32_t v;
+
+		memcpy(&v, val, sizeof(v));
+		stream_lowat(fd, ust_kind(fd), v);
+	}
+	if (rc == 0 && ust_is_stream(k) && level == IPPROTO_TCP &&
 	    name == TCP_INQ && len >= sizeof(int)) {
 		int v;
 
@@ -2086,7 +2115,8 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	}
 	if (flags & SOCK_NONBLOCK)
 		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
-	ust_set(nfd, kind_of(&am.info) | (k & (UST_LINGER | UST_INQ)));
+	ust_set(nfd, kind_of(&am.info) | (k & (UST_LINGER | UST_INQ |
+						  UST_LOWAT)));
 	if (addr && len)
 		*len = ust_addr_out(k, &am.peer, addr, *len);
 	return nfd;

@@ -83,6 +83,8 @@ void ust_sup_refused(int err);
 				      * TCP_CM_INQ */
 #define UST_PLAIN 0x8000u            /* datagram: a plain channel
 				      * (USTACK_SO_PLAIN; the supervisor's) */
+#define UST_LOWAT 0x10000u           /* stream: TCP_NOTSENT_LOWAT set: the
+				      * channel's SO_SNDBUF follows it */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);

@@ -384,3 +384,13 @@ int ustack_dgram_check(const void *buf, size_t len,
 	}
 	return ustack_addr_check(&h->addr);
 }
+
+int ustack_lowat_chan_sndbuf(uint32_t lowat)
+{
+	/* the kernel's default (net.core.wmem_default 212992, halved as
+	 * SO_SNDBUF doubles) with no mark or a large one; at least its
+	 * least (SOCK_MIN_SNDBUF / 2) */
+	if (!lowat || lowat >= 212992)
+		return 212992 / 2;
+	return lowat / 2 < 2304 ? 2304 : (int)(lowat / 2);
+}

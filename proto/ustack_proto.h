@@ -186,6 +186,15 @@ struct ustack_linger_req {
  * skb at an EOR. One round trip per such send, none for the others.
  */
 #define USTACK_TCP_EOR 0x7504
+/*
+ * TCP_NOTSENT_LOWAT: the program's end of a stream channel is given this
+ * SO_SNDBUF (the kernel doubles it) so that it is writable, as Linux's
+ * socket is while less than the mark waits unsent, only while the channel
+ * holds about a quarter of the mark (the daemon takes no more from it
+ * while the mark waits unsent); 0: the default size.
+ */
+int ustack_lowat_chan_sndbuf(uint32_t lowat);
+
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */

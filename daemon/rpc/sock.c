@@ -397,6 +397,7 @@ int sock_opts_inherit(struct sock *c, const struct sock *l)
 	o->tfo_qlen = l->o->tfo_qlen;
 	o->tfo_no_cookie = l->o->tfo_no_cookie;
 	o->tcp_inq = l->o->tcp_inq;
+	o->notsent_lowat = l->o->notsent_lowat;
 	o->set = true;
 	return 0;
 }

@@ -66,6 +66,7 @@ struct sock_opts {
 	bool tfo_no_cookie;             /* TCP_FASTOPEN_NO_COOKIE */
 	bool tfo_connect;               /* TCP_FASTOPEN_CONNECT */
 	bool tcp_inq;                   /* TCP_INQ (libclient acts on it) */
+	uint32_t notsent_lowat;         /* TCP_NOTSENT_LOWAT, 0: none */
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
 	struct ip_addr bound_addr;      /* bind()'s address and port */
 	uint16_t bound_port;

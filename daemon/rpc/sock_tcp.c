@@ -89,6 +89,7 @@
 #include "stack.h"
 
 #define TCP_KEEPALIVE_MS 0x7501        /* libustack's TCP_KEEPALIVE (ms) */
+#define ST_SKB_MAX 65536                /* Linux's largest skb (GSO) */
 
 static uint8_t scratch[256 * 1024];
 
@@ -446,6 +447,9 @@ static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 	case TCP_INQ:
 		*rc = val < 0 || val > 1 ? -EINVAL : 0;
 		break;
+	case TCP_NOTSENT_LOWAT:
+		*rc = 0;        /* any value, as Linux's (negative: huge) */
+		break;
 	case TCP_FASTOPEN_CONNECT:
 		*rc = val < 0 || val > 1 || st != TCP_CLOSED ? -EINVAL : 0;
 		break;
@@ -463,6 +467,10 @@ static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 		o->tfo_qlen = val;
 	else if (name == TCP_INQ)
 		o->tcp_inq = val;
+	else if (name == TCP_NOTSENT_LOWAT) {
+		o->notsent_lowat = (uint32_t)val;
+		st_kick(sk);    /* a higher mark lets more in now */
+	}
 	else if (name == TCP_FASTOPEN_CONNECT)
 		o->tfo_connect = val;
 	else
@@ -485,6 +493,9 @@ static int st_kept_getopt(struct sock *sk, int name, int *val)
 		return 1;
 	case TCP_INQ:
 		*val = o && o->tcp_inq;
+		return 1;
+	case TCP_NOTSENT_LOWAT:
+		*val = o ? (int)o->notsent_lowat : 0;
 		return 1;
 	case TCP_FASTOPEN_CONNECT:
 		*val = o && o->tfo_connect;
@@ -871,6 +882,7 @@ static bool st_filler_stale(const struct sock *sk)
  */
 static ssize_t st_pull_once(struct sock *sk, uint64_t now)
 {
+	uint32_t lowat = sk->o ? sk->o->notsent_lowat : 0, unsent, want;
 	struct tcp_span sp[2];
 	struct iovec iov[2];
 	ssize_t n;
@@ -878,6 +890,25 @@ static ssize_t st_pull_once(struct sock *sk, uint64_t now)
 
 	if (!tcp_send_space(T(sk)) || !tcp_send_spans(T(sk), sp))
 		return -2;
+	if (lowat) {
+		/* TCP_NOTSENT_LOWAT: no more while that much waits unsent
+		 * (the channel then fills: libustack made it small); below
+		 * it, as much as one of Linux's skbs more (a write checks
+		 * the mark before each skb it fills: tcp_sendmsg_locked()) */
+		unsent = tcp_send_unsent(T(sk));
+		if (unsent >= lowat) {
+			tcp_send_commit(T(sk), 0, now);
+			return -2;
+		}
+		want = lowat - unsent > ST_SKB_MAX ? lowat - unsent
+						   : ST_SKB_MAX;
+		if (sp[0].len >= want) {
+			sp[0].len = want;
+			sp[1].len = 0;
+		} else if (sp[1].len > want - sp[0].len) {
+			sp[1].len = want - sp[0].len;
+		}
+	}
 	iov[0] = (struct iovec){ sp[0].base, sp[0].len };
 	iov[1] = (struct iovec){ sp[1].base, sp[1].len };
 	n = readv(sk->chan, iov, sp[1].len ? 2 : 1);
@@ -1027,6 +1058,14 @@ static void st_accept(struct sock *l)
 			 * no memory for them, the defaults (counted) */
 			if (sock_opts_inherit(c, l))
 				l->t->st.chan_err++;
+			if (c->o && c->o->notsent_lowat) {
+				/* its end small, as libustack makes it */
+				int v = ustack_lowat_chan_sndbuf(
+					c->o->notsent_lowat);
+
+				setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &v,
+					   sizeof(v));
+			}
 			a->pend_child = c;
 			a->pend_child_fd = cfd;
 		}

@@ -513,6 +513,20 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 	return tcp_ring_free(r);
 }
 
+/**
+ * tcp_send_unsent() - bytes queued and never sent (Linux's notsent:
+ * write_seq - snd_nxt)
+ * @sk: the socket
+ *
+ * Return: bytes
+ */
+uint32_t tcp_send_unsent(const struct tcp_sock *sk)
+{
+	uint32_t end = sk->sndq_seq + sk->sndq.len;
+
+	return SEQ_GT(end, sk->snd_nxt) ? end - sk->snd_nxt : 0;
+}
+
 /* The errors tcp_send() reports before looking at space; 0 if none. */
 static int tcp_send_check(struct tcp_sock *sk)
 {
