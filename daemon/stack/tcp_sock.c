@@ -510,6 +510,10 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 		return 0;
 	if (!r->buf && r->cap > TCP_RING_MIN && !tcp_mem_room(sk->s, r->cap))
 		return TCP_RING_MIN;
+	/* a buffer shrunk (SO_SNDBUF) keeps its ring until it drains, but
+	 * takes no more than its new size */
+	if (r->size < r->cap)
+		return r->len < r->size ? r->size - r->len : 0;
 	return tcp_ring_free(r);
 }
 
@@ -1116,7 +1120,8 @@ void tcp_abort(struct tcp_sock *sk, uint64_t now)
 
 /* SO_SNDBUF/SO_RCVBUF (stack_sockbuf_size(): Linux's rule) fix the size:
  * no more autotuning. Before the buffers exist any size goes; afterwards
- * they can only grow. */
+ * the send buffer grows or shrinks (what is queued stays), the receive
+ * buffer only grows (the window offered never moves back). */
 static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 {
 	uint32_t v = stack_sockbuf_size(sk->s, val, snd, force);
@@ -1134,6 +1139,14 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 	}
 	if (snd && v > sk->sndq.size && !tcp_ring_grow(sk, &sk->sndq, v))
 		sk->sndq.size = v;
+	/* smaller: as Linux's sk_sndbuf, what is queued stays and no more
+	 * is taken until it is below; the ring, once empty, comes back at
+	 * the new size (tcp_ring_release()) */
+	if (snd && v < sk->sndq.size) {
+		sk->sndq.size = v;
+		if (!sk->sndq.buf)
+			sk->sndq.cap = v;
+	}
 	if (!snd && v > sk->rcvq.size &&
 	    !tcp_ring_grow(sk, &sk->rcvq, v + (sk->rcvq.cap - sk->rcvq.size)))
 		sk->rcvq.size = v;

@@ -972,3 +972,39 @@ TH_TEST(tcp_data, eor_ends_a_segment)
 	th_expect_none();
 	finish(l, c);
 }
+
+/*
+ * SO_SNDBUF made smaller on a connection (issue 13 item 7), as Linux's
+ * sk_sndbuf: what is queued stays and goes, no more is taken until the
+ * queue is below the new size, which getsockopt reads back (doubled, as
+ * Linux doubles it); the ring comes back at that size once it drains.
+ */
+TH_TEST(tcp_data, sndbuf_shrinks_on_a_connection)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b = th_passive_open(&l, &c, 1000, false) + 1;
+	int v = 0;
+	struct th_seg a;
+
+	cr_assert_eq(tcp_send(c, buf, 20000, T.now), 20000);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_SNDBUF, 4096, T.now), 0);
+	cr_assert_eq(tcp_getsockopt(c, TCP_SO_SNDBUF, &v), 0);
+	cr_assert_eq(v, 8192);
+	cr_assert_eq(tcp_send_space(c), 0, "%zu taken over a full buffer",
+		     tcp_send_space(c));
+	cr_assert_eq(tcp_send(c, buf, 100, T.now), -EAGAIN);
+	/* the peer takes everything: the 20000 bytes went */
+	while (th_pending())
+		T.head++;
+	for (int i = 0; i < 10 && tcp_send_unsent(c) + (c->snd_nxt -
+							c->snd_una); i++) {
+		a = ack_seg(1001, c->snd_nxt);
+		th_inject(&a);
+		while (th_pending())
+			T.head++;
+	}
+	cr_assert_eq(c->snd_una, b + 20000);
+	cr_assert_eq(tcp_send_space(c), 8192);
+	cr_assert_eq(tcp_send(c, buf, 10000, T.now), 8192);
+	finish(l, c);
+}
