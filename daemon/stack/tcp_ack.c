@@ -508,16 +508,13 @@ static void tcp_take_rtt(struct tcp_sock *sk, const struct tcp_seg *seg)
 	/* Linux's tcp_ack_update_rtt(): a segment timed when sent (never
 	 * resent: Karn) gives the sample, the handshake's too
 	 * (tcp_synack_rtt_meas()); else, RFC 7323 4.1, the TSecr of an ACK
-	 * of new data, a delta of 0 ms read as 1 us (tcp_rtt_tsopt_us()) */
+	 * of new data (tcp_rtt_tsecr(): a resent SYN-ACK's too, the echo
+	 * says which copy was answered) */
 	if (sk->rtt_time && SEQ_GT(seg->ack, sk->rtt_seq)) {
 		tcp_rtt_sample(sk, s->now - sk->rtt_time);
 		sk->rtt_time = 0;
 	} else if (sk->ts_ok && seg->has_ts && seg->tsecr) {
-		uint32_t ms = tcp_tsval(sk) - seg->tsecr;
-
-		if (ms < 600000)
-			tcp_rtt_sample(sk, ms ? (uint64_t)ms * NSEC_PER_MSEC :
-						1000);
+		tcp_rtt_tsecr(sk, seg->tsecr);
 	}
 }
 

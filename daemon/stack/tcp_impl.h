@@ -463,6 +463,7 @@ void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len);
 void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 		  uint64_t delay);
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);
+void tcp_rtt_tsecr(struct tcp_sock *sk, uint32_t tsecr);
 uint32_t tcp_rcv_window(struct tcp_sock *sk);
 uint32_t tcp_tsval(const struct tcp_sock *sk);
 uint16_t tcp_mss_for_route(struct stack *s, const struct ip_addr *dst);

@@ -569,12 +569,12 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 	 * <ACK=RCV.NXT><CTL=ACK> and send it." */
 	sk->snd_una = seg->ack;
 	/* Linux's tcp_ack_update_rtt(): the SYN's own timing first (us),
-	 * the timestamp echo only when that is missing */
+	 * the timestamp echo only when that is missing -- a resent SYN is
+	 * not timed (Karn), but its echo says which SYN was answered */
 	if (sk->rtt_time && !sk->backoff)
 		tcp_rtt_sample(sk, s->now - sk->rtt_time);
-	else if (sk->ts_ok && seg->tsecr && !sk->backoff)
-		tcp_rtt_sample(sk, (uint64_t)(tcp_tsval(sk) - seg->tsecr) *
-					   NSEC_PER_MSEC);
+	else if (sk->ts_ok && seg->tsecr)
+		tcp_rtt_tsecr(sk, seg->tsecr);
 	sk->rtt_time = 0;
 	stack_disarm(s, &sk->rtx);
 	sk->rtx_kind = TCP_TIMER_NONE;
