@@ -726,10 +726,50 @@ TH_TEST(tcp_timers, resent_syn_timed_by_its_echo)
 }
 
 /*
- * A timestamp echoed within the millisecond it was sent reads 1 ms, as
- * Linux's tcp_rtt_tsopt_us(tp, 1) (it read 1 us): after a 10 ms
- * handshake an ACK of data whose TSecr is this very millisecond's TSval
- * moves SRTT by (1 - 10) / 8 ms, to 8.875 ms (8.75 ms before).
+ * With timestamps, data is timed by when it was sent, as Linux's
+ * tcp_clean_rtx_queue() / tcp_ack_update_rtt() do (the TSecr, in whole
+ * milliseconds, only when no segment sent once is acknowledged): after a
+ * 10 ms handshake a byte acked 300 us later is a 300 us sample, SRTT
+ * 10 - 9.7 / 8 = 8.787 ms (ustack took the echo: 0 ms, then 1 us).
+ */
+TH_TEST(tcp_timers, data_timed_by_send_time_with_timestamps)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss;
+	struct tcp_info_rec i;
+	struct th_seg d, a;
+	struct tcp_seg g;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open_rtt(&l, &c, 1000, true, 10 * TH_MS);
+	cr_assert_eq(tcp_send(c, "x", 1, T.now), 1);
+	d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.ts = true;
+	d.tsecr = TH_ANY;
+	d.len = 1;
+	g = th_expect(&d);
+	th_advance(300 * 1000);
+	a = th_tmpl(TCP_ACK, 1001, iss + 2);
+	a.ts = true;
+	a.tsval = 1002;
+	a.tsecr = g.tsval;
+	a.wnd = 502;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.srtt, 8787 * 1000, "srtt %llu",
+		     (unsigned long long)i.srtt);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/*
+ * A resent segment is not timed (Karn); its ACK's TSecr is, and an echo
+ * of this very millisecond reads 1 ms, as Linux's tcp_rtt_tsopt_us(tp, 1)
+ * (ustack read 1 us): after a 10 ms handshake (RTO 210 ms) a byte is
+ * lost, resent at 210 ms, and acked at once echoing the resend's TSval:
+ * SRTT moves by (1 - 10) / 8 ms, to 8.875 ms (8.75 ms before).
  */
 TH_TEST(tcp_timers, tsecr_of_this_millisecond_reads_1ms)
 {
@@ -747,7 +787,9 @@ TH_TEST(tcp_timers, tsecr_of_this_millisecond_reads_1ms)
 	d.ts = true;
 	d.tsecr = TH_ANY;
 	d.len = 1;
-	g = th_expect(&d);
+	th_expect(&d);
+	th_advance(210 * TH_MS);
+	g = th_expect(&d);                      /* the RTO's resend */
 	a = th_tmpl(TCP_ACK, 1001, iss + 2);
 	a.ts = true;
 	a.tsval = 1002;
