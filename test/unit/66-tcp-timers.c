@@ -617,7 +617,8 @@ TH_TEST(tcp_timers, active_handshake_rtt_seeds_srtt)
  * we resend the SYN-ACK; the ACK 1 ms later answers the first copy. It
  * is not timed from the resend (that read 1 ms, a tenth of the round
  * trip); with timestamps the echo of the first copy's TSval says 10 ms,
- * without them there is no sample.
+ * without them there is no sample and the RTO starts at Linux's 3 s
+ * (tcp_init_metrics(), RFC 6298 5.7).
  *   t=0   SYN in, SYN-ACK out (TSval v)
  *   t=9   the SYN again: the SYN-ACK again (TSval v + 9)
  *   t=10  ACK (TSecr v): SRTT 10 ms with timestamps, none without
@@ -664,8 +665,10 @@ TH_TEST(tcp_timers, synack_resent_for_a_resent_syn_is_not_timed)
 		tcp_get_info(c, &i, T.now);
 		cr_assert_eq(i.srtt, ts ? 10 * TH_MS : 0, "ts %d: srtt %llu", ts,
 			     (unsigned long long)i.srtt);
-		if (ts)
-			cr_assert_eq(i.rto, 210 * TH_MS);
+		/* without a sample, Linux's tcp_init_metrics() fallback:
+		 * RTO 3 s, mdev 3 s (tcpi_rttvar 750 ms) */
+		cr_assert_eq(i.rto, ts ? 210 * TH_MS : 3 * TH_SEC, "ts %d", ts);
+		cr_assert_eq(i.rttvar, ts ? 5 * TH_MS : 750 * TH_MS, "ts %d", ts);
 		tcp_close(l, T.now);
 		tcp_abort(c, T.now);
 		drain();
@@ -677,7 +680,8 @@ TH_TEST(tcp_timers, synack_resent_for_a_resent_syn_is_not_timed)
  * resent at 1 s and the SYN-ACK comes 10 ms later. The resent SYN is not
  * timed, but with timestamps its echo (TSecr: the resent SYN's TSval)
  * gives the sample: SRTT 10 ms, RTO 210 ms (ustack took none: SRTT 0
- * until the first data). Without timestamps nothing is known.
+ * until the first data). Without timestamps nothing is known: the RTO
+ * starts at 3 s (tcp_init_metrics(); ustack kept the handshake's RTO).
  */
 TH_TEST(tcp_timers, resent_syn_timed_by_its_echo)
 {
@@ -718,8 +722,10 @@ TH_TEST(tcp_timers, resent_syn_timed_by_its_echo)
 		cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
 		cr_assert_eq(i.srtt, ts ? 10 * TH_MS : 0, "ts %d: srtt %llu", ts,
 			     (unsigned long long)i.srtt);
-		if (ts)
-			cr_assert_eq(i.rto, 210 * TH_MS);
+		/* without a sample, Linux's tcp_init_metrics() fallback:
+		 * RTO 3 s, mdev 3 s (tcpi_rttvar 750 ms) */
+		cr_assert_eq(i.rto, ts ? 210 * TH_MS : 3 * TH_SEC, "ts %d", ts);
+		cr_assert_eq(i.rttvar, ts ? 5 * TH_MS : 750 * TH_MS, "ts %d", ts);
 		tcp_abort(c, T.now);
 		drain();
 	}
