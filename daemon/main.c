@@ -8,8 +8,9 @@
  * hand off and re-arm:
  *
  *   link readable  read up to LINK_BATCH frames, feed each to the engine
- *                  (through --impair if set), then run the engine's due
- *                  timers once and re-arm the timer for its next deadline;
+ *                  (through --impair if set) at the time it was read,
+ *                  then run the engine's due timers once and re-arm the
+ *                  timer for its next deadline;
  *   timer          the same, without frames;
  *   engine output  capture, then impair or write to the link at once.
  *
@@ -379,12 +380,18 @@ static void on_link(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	d->now = daemon_now();
 	for (int i = 0; i < LINK_BATCH; i++) {
 		struct link_rx rx;
 		int n = d->link.ops->recv(&d->link, d->rxbuf, sizeof(d->rxbuf),
 					  &rx);
 
+		/* each frame at its own time, as Linux stamps each skb: over
+		 * a fast link the answer to what the engine sent for one
+		 * frame of the batch is read later in the same batch, and a
+		 * clock read once per batch timed that round trip as 0 (a
+		 * SYN-ACK's, the data's: tcpi_rtt 1 us where the kernel
+		 * peer saw 50 us) */
+		d->now = daemon_now();
 		if (n <= 0) {
 			if (n < 0)
 				log_warn("%s %s: receive failed: %s", d->link.kind,

@@ -501,24 +501,35 @@ static bool tcp_clean_sndq(struct tcp_sock *sk, uint32_t ack, uint32_t *freed)
 	return sk->fin_sent && SEQ_GT(ack, data_end);
 }
 
-static void tcp_take_rtt(struct tcp_sock *sk, const struct tcp_seg *seg)
+/*
+ * Linux's tcp_ack_update_rtt() on an ACK of new data, with the send times
+ * tcp_clean_rtx_queue() and tcp_sacktag_one() found: the oldest segment
+ * it acknowledges that was sent once only and not SACKed (Karn per
+ * segment; the transmit records keep the time and the mark), or the
+ * SYN-ACK (tcp_synack_rtt_meas()), or a segment timed when the records
+ * could not be had; else the oldest segment newly SACKed, sent once
+ * (@sack_ts, 0: none); else, RFC 7323 4.1, the TSecr (tcp_rtt_tsecr(): a
+ * resent SYN-ACK's too, the echo says which copy was answered). Every
+ * ACK that has one gives a sample, as Linux's; the TSecr, in
+ * milliseconds, serves only when no send time does.
+ */
+static void tcp_take_rtt(struct tcp_sock *sk, const struct tcp_seg *seg,
+			 uint64_t sack_ts)
 {
 	struct stack *s = sk->s;
+	uint64_t ts = tcp_txrec_first_acked(sk, seg->ack);
 
-	/* Linux's tcp_ack_update_rtt(): a segment timed when sent (never
-	 * resent: Karn) gives the sample, the handshake's too
-	 * (tcp_synack_rtt_meas()); else, RFC 7323 4.1, the TSecr of an ACK
-	 * of new data, a delta of 0 ms read as 1 us (tcp_rtt_tsopt_us()) */
 	if (sk->rtt_time && SEQ_GT(seg->ack, sk->rtt_seq)) {
-		tcp_rtt_sample(sk, s->now - sk->rtt_time);
+		if (!ts)
+			ts = sk->rtt_time;
 		sk->rtt_time = 0;
-	} else if (sk->ts_ok && seg->has_ts && seg->tsecr) {
-		uint32_t ms = tcp_tsval(sk) - seg->tsecr;
-
-		if (ms < 600000)
-			tcp_rtt_sample(sk, ms ? (uint64_t)ms * NSEC_PER_MSEC :
-						1000);
 	}
+	if (!ts)
+		ts = sack_ts;
+	if (ts)
+		tcp_rtt_sample(sk, s->now - ts);
+	else if (sk->ts_ok && seg->has_ts && seg->tsecr)
+		tcp_rtt_tsecr(sk, seg->tsecr);
 }
 
 /* RFC 9293 3.10.7.4 fifth check, SND.WL1/SND.WL2 window update. */
@@ -598,6 +609,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	uint32_t old_wnd = sk->snd_wnd, acked, data;
 	uint32_t sacked0 = sk->nsacked ? tcp_sacked_bytes(sk) : 0;
 	bool fin_acked, new_sack = false;
+	uint64_t sack_ts = 0;
 
 	/* RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =<
 	 * SND.NXT; "All incoming segments whose ACK value doesn't satisfy
@@ -618,10 +630,15 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (sk->sack_ok && seg->nsack) {
 		tcp_dsack_rcvd(sk, seg);
 		new_sack = tcp_sack_update(sk, seg);
-		tcp_txrec_sacked(sk);
+		sack_ts = tcp_txrec_sacked(sk);
 	}
 	if (!SEQ_GT(seg->ack, sk->snd_una)) {
 		uint32_t sacked = sk->nsacked ? tcp_sacked_bytes(sk) : 0;
+
+		/* Linux samples a duplicate ACK's newly SACKed segments too
+		 * (sack_rtt_us) */
+		if (sack_ts)
+			tcp_rtt_sample(sk, s->now - sack_ts);
 
 		tcp_ack_nothing_new(sk, seg, tcp_is_dupack(sk, seg, old_wnd,
 							   new_sack),
@@ -634,7 +651,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	/* after snd_una moved, as Linux's tcp_ack() updates it before
 	 * tcp_clean_rtx_queue() takes the sample: the estimator's round
 	 * ends when snd_una passes its mark */
-	tcp_take_rtt(sk, seg);
+	tcp_take_rtt(sk, seg, sack_ts);
 	tcp_confirm_nexthop(sk);
 	/* room again: no longer limited by the send buffer; nothing left:
 	 * no longer busy */

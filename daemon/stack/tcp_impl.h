@@ -473,6 +473,7 @@ void tcp_retransmit_at(struct tcp_sock *sk, uint32_t seq, uint32_t len);
 void tcp_arm_misc(struct tcp_sock *sk, enum tcp_timer_kind kind,
 		  uint64_t delay);
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);
+void tcp_rtt_tsecr(struct tcp_sock *sk, uint32_t tsecr);
 uint32_t tcp_rcv_window(struct tcp_sock *sk);
 void tcp_push_mark(struct tcp_sock *sk, uint32_t start, uint32_t end);
 uint32_t tcp_rcv_unread_now(struct tcp_sock *sk);
@@ -513,7 +514,8 @@ void tcp_txrec_free(struct tcp_sock *sk);
 size_t tcp_txrec_bytes(const struct tcp_sock *sk);
 void tcp_txrec_sent(struct tcp_sock *sk, uint32_t seq, uint32_t len);
 void tcp_txrec_ack(struct tcp_sock *sk);
-void tcp_txrec_sacked(struct tcp_sock *sk);
+uint64_t tcp_txrec_first_acked(const struct tcp_sock *sk, uint32_t ack);
+uint64_t tcp_txrec_sacked(struct tcp_sock *sk);
 void tcp_txrec_forget_sacks(struct tcp_sock *sk);
 void tcp_txrec_mark_all_lost(struct tcp_sock *sk);
 unsigned tcp_txrec_lost_out(const struct tcp_sock *sk);

@@ -203,10 +203,28 @@ void tcp_prepare_active(struct tcp_sock *sk)
 	sk->sndq_seq = sk->iss + 1;
 }
 
+/* Linux's TCP_TIMEOUT_FALLBACK */
+#define TCP_RTO_FALLBACK (3 * NSEC_PER_SEC)
+
 /* Both ends of the handshake arrive here on entering ESTABLISHED. */
 static void tcp_established(struct tcp_sock *sk)
 {
 	tcp_set_state(sk, TCP_ESTABLISHED);
+	/* no RTT sample from the handshake yet (the SYN or SYN-ACK was
+	 * resent and no TSecr told which copy was answered, or a cookie):
+	 * Linux's tcp_init_metrics() (RFC 6298 5.7) starts the RTO at 3 s,
+	 * the deviation with it, not at the 1 s (or the backed-off RTO) the
+	 * handshake used. A passive open's sample comes right after this
+	 * (tcp_ack()) and, the first, replaces all of it. */
+	if (!sk->srtt_us8) {
+		uint64_t rto = TCP_RTO_FALLBACK;
+
+		sk->mdev_us4 = sk->mdev_max_us = sk->rttvar_us =
+			(uint32_t)(TCP_RTO_FALLBACK / 1000);
+		if (rto > sk->s->cfg.tcp_rto_max)
+			rto = sk->s->cfg.tcp_rto_max;
+		sk->rto = rto;
+	}
 	sk->backoff = 0;
 	sk->rtx_stamp = 0;
 	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
@@ -569,12 +587,12 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 	 * <ACK=RCV.NXT><CTL=ACK> and send it." */
 	sk->snd_una = seg->ack;
 	/* Linux's tcp_ack_update_rtt(): the SYN's own timing first (us),
-	 * the timestamp echo only when that is missing */
+	 * the timestamp echo only when that is missing -- a resent SYN is
+	 * not timed (Karn), but its echo says which SYN was answered */
 	if (sk->rtt_time && !sk->backoff)
 		tcp_rtt_sample(sk, s->now - sk->rtt_time);
-	else if (sk->ts_ok && seg->tsecr && !sk->backoff)
-		tcp_rtt_sample(sk, (uint64_t)(tcp_tsval(sk) - seg->tsecr) *
-					   NSEC_PER_MSEC);
+	else if (sk->ts_ok && seg->tsecr)
+		tcp_rtt_tsecr(sk, seg->tsecr);
 	sk->rtt_time = 0;
 	stack_disarm(s, &sk->rtx);
 	sk->rtx_kind = TCP_TIMER_NONE;

@@ -11,7 +11,10 @@
  * cumulative ACK drops them, the SACK scoreboard (byte ranges, tcp_ack.c)
  * marks the ones it covers whole. They are bounded (TCP_MAX_TXREC, memory
  * charged to the socket); when they cannot grow, new data joins the last
- * record, which costs precision, never correctness.
+ * record, which costs precision, never correctness. Their send times are
+ * also the RTT samples (tcp_txrec_first_acked(), tcp_txrec_sacked()), as
+ * Linux times every ACK from its skbs' send times (Karn per segment: a
+ * record ever resent gives none).
  *
  * A record is marked lost by one of two detectors:
  *   - RFC 6675 IsLost (tcp_rack off): DupThresh discontiguous SACKed
@@ -438,12 +441,33 @@ void tcp_txrec_ack(struct tcp_sock *sk)
 }
 
 /**
+ * tcp_txrec_first_acked() - when the oldest record the cumulative ACK
+ * @ack covers was sent, if it was sent once and not SACKed (Linux's
+ * first_ackt in tcp_clean_rtx_queue(): Karn's rule per segment)
+ * @sk: the socket
+ * @ack: the ACK, not yet applied to the records
+ *
+ * Return: its send time, or 0 if no record gives one
+ */
+uint64_t tcp_txrec_first_acked(const struct tcp_sock *sk, uint32_t ack)
+{
+	for (unsigned i = 0; i < sk->ntx && SEQ_LEQ(sk->txq[i].end, ack); i++)
+		if (!(sk->txq[i].flags & (TXR_SACKED | TXR_EVER_RTX)))
+			return sk->txq[i].ts;
+	return 0;
+}
+
+/**
  * tcp_txrec_sacked() - mark the records the SACK scoreboard now covers
  * whole, each a delivery for RACK
  * @sk: the socket
+ *
+ * Return: when the first of them sent once only was sent (Linux's
+ * first_sackt, tcp_sacktag_one()), 0 if none
  */
-void tcp_txrec_sacked(struct tcp_sock *sk)
+uint64_t tcp_txrec_sacked(struct tcp_sock *sk)
 {
+	uint64_t first = 0;
 	unsigned j = 0;
 
 	for (unsigned i = 0; i < sk->ntx && j < sk->nsacked; i++) {
@@ -457,10 +481,13 @@ void tcp_txrec_sacked(struct tcp_sock *sk)
 		    SEQ_GEQ(sk->sb->sacked[j].end, r->end)) {
 			tcp_rack_delivered(sk, r, true);
 			tcp_info_delivered(sk, r, r->end - r->start);
+			if (!first && !(r->flags & TXR_EVER_RTX))
+				first = r->ts;
 			r->flags = (uint8_t)((r->flags & ~(TXR_LOST | TXR_RETRANS)) |
 					     TXR_SACKED);
 		}
 	}
+	return first;
 }
 
 /**

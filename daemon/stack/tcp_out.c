@@ -543,6 +543,10 @@ void tcp_send_challenge_ack(struct tcp_sock *sk)
 void tcp_send_syn(struct tcp_sock *sk)
 {
 	uint8_t flags = sk->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+	/* the first copy, as Linux's snt_synack with num_retrans 0: a SYN-ACK
+	 * resent for a retransmitted SYN, or a SYN-ACK after our SYN
+	 * (simultaneous open), is another copy */
+	bool first = !sk->backoff && sk->snd_max == sk->iss;
 
 	/* RFC 3168 6.1.1: an ECN-setup SYN (ECE and CWR) with tcp-ecn =
 	 * yes, the first only (Linux's tcp_ecn_clear_syn(): a resent SYN
@@ -561,11 +565,13 @@ void tcp_send_syn(struct tcp_sock *sk)
 	sk->snd_nxt = sk->iss + 1;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
-	if (!sk->backoff) {
+	if (first) {
 		sk->rtt_seq = sk->iss;
 		sk->rtt_time = sk->s->now;
 	} else {
-		sk->rtt_time = 0;  /* Karn: a resent SYN is not timed */
+		/* Karn: which copy an ACK answers is unknown (the TSecr of
+		 * it tells, tcp_rtt_tsecr()) */
+		sk->rtt_time = 0;
 	}
 	sk->rtx_kind = TCP_TIMER_RETRANSMIT;
 	stack_arm(sk->s, &sk->rtx,
@@ -1260,8 +1266,9 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 	uint32_t rto_min_us = (uint32_t)(s->cfg.tcp_rto_min / 1000);
 	int64_t m, srtt = sk->srtt_us8;
 
-	/* as Linux's tcp_rtt_tsopt_us(): a sample is at least 1 us (a
-	 * timestamp echoed within the same millisecond reads 0) */
+	/* a segment timed when sent and answered within the microsecond
+	 * (a fast link, or frames read together) reads 1 us, the least
+	 * Linux keeps (srtt_us is at least 1) */
 	if (rtt < 1000)
 		rtt = 1000;
 	m = (int64_t)(rtt / 1000);
@@ -1302,6 +1309,26 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt)
 	sk->srtt_us8 = srtt > 1 ? (uint32_t)srtt : 1;
 	tcp_rack_min_rtt(sk, rtt);
 	sk->rto = tcp_rto_est(sk);
+}
+
+/**
+ * tcp_rtt_tsecr() - an RTT measurement from a timestamp echo (RFC 7323
+ * 4.1), as Linux's tcp_rtt_tsopt_us(tp, 1)
+ * @sk: the socket, timestamps in use
+ * @tsecr: the echo, on our TSval clock (milliseconds)
+ *
+ * An echo of this millisecond reads one millisecond (min_delta 1 tick,
+ * 1000 us at TCP_TS_HZ 1000), not less: a round trip shorter than the
+ * clock's tick is not known to be shorter. An echo more than INT_MAX us
+ * old gives nothing.
+ */
+void tcp_rtt_tsecr(struct tcp_sock *sk, uint32_t tsecr)
+{
+	uint32_t ms = tcp_tsval(sk) - tsecr;
+
+	if (ms >= INT32_MAX / 1000)
+		return;
+	tcp_rtt_sample(sk, (uint64_t)(ms ? ms : 1) * NSEC_PER_MSEC);
 }
 
 static void tcp_backoff(struct tcp_sock *sk)

@@ -425,6 +425,13 @@ static void no_tlp(struct stack_config *cfg)
 	cfg->tcp_tlp = false;
 }
 
+/* ... and no timestamps either (our SYN goes without them) */
+static void no_ts(struct stack_config *cfg)
+{
+	cfg->tcp_tlp = false;
+	cfg->tcp_timestamps = false;
+}
+
 static void cwnd_growth(enum tcp_cc_algo algo, uint32_t want_ssthresh)
 {
 	struct tcp_sock *l, *c;
@@ -599,6 +606,206 @@ TH_TEST(tcp_timers, active_handshake_rtt_seeds_srtt)
 	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
 	cr_assert_eq(i.srtt, 10 * TH_MS);
 	cr_assert_eq(i.rto, 210 * TH_MS);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/*
+ * Karn on the passive side, as Linux's tcp_synack_rtt_meas() (no timing
+ * once req->num_retrans is not 0) and tcp_ack_update_rtt() (then the
+ * TSecr, if any): the peer's SYN comes again 9 ms after our SYN-ACK and
+ * we resend the SYN-ACK; the ACK 1 ms later answers the first copy. It
+ * is not timed from the resend (that read 1 ms, a tenth of the round
+ * trip); with timestamps the echo of the first copy's TSval says 10 ms,
+ * without them there is no sample and the RTO starts at Linux's 3 s
+ * (tcp_init_metrics(), RFC 6298 5.7).
+ *   t=0   SYN in, SYN-ACK out (TSval v)
+ *   t=9   the SYN again: the SYN-ACK again (TSval v + 9)
+ *   t=10  ACK (TSecr v): SRTT 10 ms with timestamps, none without
+ */
+TH_TEST(tcp_timers, synack_resent_for_a_resent_syn_is_not_timed)
+{
+	for (int ts = 0; ts < 2; ts++) {
+		struct th_seg syn = th_tmpl(TCP_SYN, 1000, 0), sa, ack;
+		struct tcp_sock *l, *c;
+		struct tcp_info_rec i;
+		struct tcp_seg g;
+
+		th_setup_cfg(no_tlp);
+		cr_assert_eq(th_open(&l), 0);
+		cr_assert_eq(tcp_bind(l, NULL, 80), 0);
+		cr_assert_eq(tcp_listen(l, 16, T.now), 0);
+		T.lport = 80;
+		syn.mss = 1460;
+		syn.sackok = syn.ts = ts;
+		syn.tsval = 1000;
+		syn.ws = 7;
+		syn.wnd = 64240;
+		th_inject(&syn);
+		sa = th_tmpl(TCP_SYN | TCP_ACK, TH_ANY, 1001);
+		sa.mss = 1460;
+		sa.sackok = sa.ts = ts;
+		sa.tsecr = ts ? 1000 : TH_ANY;
+		sa.ws = 7;
+		sa.wnd = TH_ANY;
+		g = th_expect(&sa);
+		th_advance(9 * TH_MS);
+		th_inject(&syn);
+		sa.seq = g.seq;
+		th_expect(&sa);
+		th_advance(TH_MS);
+		ack = th_tmpl(TCP_ACK, 1001, g.seq + 1);
+		ack.ts = ts;
+		ack.tsval = 1010;
+		ack.tsecr = g.tsval;        /* the first copy's */
+		ack.wnd = 502;
+		th_inject(&ack);
+		th_expect_none();
+		cr_assert_eq(tcp_accept(l, &c), 0);
+		tcp_get_info(c, &i, T.now);
+		cr_assert_eq(i.srtt, ts ? 10 * TH_MS : 0, "ts %d: srtt %llu", ts,
+			     (unsigned long long)i.srtt);
+		/* without a sample, Linux's tcp_init_metrics() fallback:
+		 * RTO 3 s, mdev 3 s (tcpi_rttvar 750 ms) */
+		cr_assert_eq(i.rto, ts ? 210 * TH_MS : 3 * TH_SEC, "ts %d", ts);
+		cr_assert_eq(i.rttvar, ts ? 5 * TH_MS : 750 * TH_MS, "ts %d", ts);
+		tcp_close(l, T.now);
+		tcp_abort(c, T.now);
+		drain();
+	}
+}
+
+/*
+ * Karn on the active side, as Linux's tcp_ack_update_rtt(): our SYN is
+ * resent at 1 s and the SYN-ACK comes 10 ms later. The resent SYN is not
+ * timed, but with timestamps its echo (TSecr: the resent SYN's TSval)
+ * gives the sample: SRTT 10 ms, RTO 210 ms (ustack took none: SRTT 0
+ * until the first data). Without timestamps nothing is known: the RTO
+ * starts at 3 s (tcp_init_metrics(); ustack kept the handshake's RTO).
+ */
+TH_TEST(tcp_timers, resent_syn_timed_by_its_echo)
+{
+	for (int ts = 0; ts < 2; ts++) {
+		struct tcp_sock *c;
+		struct th_seg syn = th_our_syn(), sa;
+		struct tcp_seg g;
+		struct tcp_info_rec i;
+		uint64_t t0;
+
+		th_setup_cfg(ts ? no_tlp : no_ts);
+		syn.ts = ts;
+		syn.tsecr = ts ? 0 : TH_ANY;
+		cr_assert_eq(th_open(&c), 0);
+		t0 = T.now;
+		cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), -EINPROGRESS);
+		th_expect(&syn);
+		th_advance_to(t0 + TH_SEC);
+		g = th_expect(&syn);
+		{
+			struct ip_addr a;
+
+			tcp_getsockname(c, &a, &T.lport);
+		}
+		th_advance(10 * TH_MS);
+		sa = th_tmpl(TCP_SYN | TCP_ACK, 5000, g.seq + 1);
+		sa.mss = 1460;
+		sa.sackok = true;
+		sa.ts = ts;
+		sa.tsval = 7;
+		sa.tsecr = g.tsval;          /* the resent SYN's */
+		sa.ws = 7;
+		sa.wnd = 65160;
+		T.pport = 80;
+		th_inject(&sa);
+		drain();
+		tcp_get_info(c, &i, T.now);
+		cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+		cr_assert_eq(i.srtt, ts ? 10 * TH_MS : 0, "ts %d: srtt %llu", ts,
+			     (unsigned long long)i.srtt);
+		/* without a sample, Linux's tcp_init_metrics() fallback:
+		 * RTO 3 s, mdev 3 s (tcpi_rttvar 750 ms) */
+		cr_assert_eq(i.rto, ts ? 210 * TH_MS : 3 * TH_SEC, "ts %d", ts);
+		cr_assert_eq(i.rttvar, ts ? 5 * TH_MS : 750 * TH_MS, "ts %d", ts);
+		tcp_abort(c, T.now);
+		drain();
+	}
+}
+
+/*
+ * With timestamps, data is timed by when it was sent, as Linux's
+ * tcp_clean_rtx_queue() / tcp_ack_update_rtt() do (the TSecr, in whole
+ * milliseconds, only when no segment sent once is acknowledged): after a
+ * 10 ms handshake a byte acked 300 us later is a 300 us sample, SRTT
+ * 10 - 9.7 / 8 = 8.787 ms (ustack took the echo: 0 ms, then 1 us).
+ */
+TH_TEST(tcp_timers, data_timed_by_send_time_with_timestamps)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss;
+	struct tcp_info_rec i;
+	struct th_seg d, a;
+	struct tcp_seg g;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open_rtt(&l, &c, 1000, true, 10 * TH_MS);
+	cr_assert_eq(tcp_send(c, "x", 1, T.now), 1);
+	d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.ts = true;
+	d.tsecr = TH_ANY;
+	d.len = 1;
+	g = th_expect(&d);
+	th_advance(300 * 1000);
+	a = th_tmpl(TCP_ACK, 1001, iss + 2);
+	a.ts = true;
+	a.tsval = 1002;
+	a.tsecr = g.tsval;
+	a.wnd = 502;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.srtt, 8787 * 1000, "srtt %llu",
+		     (unsigned long long)i.srtt);
+	tcp_close(l, T.now);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+/*
+ * A resent segment is not timed (Karn); its ACK's TSecr is, and an echo
+ * of this very millisecond reads 1 ms, as Linux's tcp_rtt_tsopt_us(tp, 1)
+ * (ustack read 1 us): after a 10 ms handshake (RTO 210 ms) a byte is
+ * lost, resent at 210 ms, and acked at once echoing the resend's TSval:
+ * SRTT moves by (1 - 10) / 8 ms, to 8.875 ms (8.75 ms before).
+ */
+TH_TEST(tcp_timers, tsecr_of_this_millisecond_reads_1ms)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss;
+	struct tcp_info_rec i;
+	struct th_seg d, a;
+	struct tcp_seg g;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open_rtt(&l, &c, 1000, true, 10 * TH_MS);
+	cr_assert_eq(tcp_send(c, "x", 1, T.now), 1);
+	d = th_tmpl(TCP_ACK | TCP_PSH, iss + 1, 1001);
+	d.wnd = TH_ANY;
+	d.ts = true;
+	d.tsecr = TH_ANY;
+	d.len = 1;
+	th_expect(&d);
+	th_advance(210 * TH_MS);
+	g = th_expect(&d);                      /* the RTO's resend */
+	a = th_tmpl(TCP_ACK, 1001, iss + 2);
+	a.ts = true;
+	a.tsval = 1002;
+	a.tsecr = g.tsval;
+	a.wnd = 502;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.srtt, 8875 * 1000, "srtt %llu",
+		     (unsigned long long)i.srtt);
+	tcp_close(l, T.now);
 	tcp_abort(c, T.now);
 	drain();
 }

@@ -490,6 +490,73 @@ TH_TEST(tcp_recovery, rack_tlp_tail_loss)
 	finish(l, c);
 }
 
+/* The peer's ACK of @ack with one SACK block of bytes [@start, @end) */
+static void sack_bytes(uint32_t ack, uint32_t start, uint32_t end)
+{
+	struct th_seg a = th_tmpl(TCP_ACK, 1001, ack);
+
+	a.wnd = 502;
+	a.nsack = 1;
+	a.sack[0][0] = start;
+	a.sack[0][1] = end;
+	th_inject(&a);
+}
+
+/*
+ * A segment whose last byte alone is SACKed is not delivered (Linux's
+ * tcp_match_skb_to_sack(): a one-segment skb is SACKed only whole), so
+ * RACK learns nothing from that ACK; the loss probe does not wait for
+ * the RTO: at PTO (2 * SRTT + 2 ms, three segments out) the last segment
+ * goes again (tcp_send_loss_probe()), its SACK (merged with the lone
+ * byte) makes it RACK's most recent delivery, and the two segments sent
+ * a PTO before it are lost at once (RACK.rtt + reo_wnd long past): the
+ * first goes on that ACK (PRR: one delivered, snd_una still: one), the
+ * second when the first is acked (one delivered, +1 as snd_una moved).
+ *   t=0     segments 0 1 2 out
+ *   t=50    SACK of the last byte of segment 1: nothing, probe armed
+ *   t=152   the probe: segment 2
+ *   t=202   SACK [last byte of 1, end of 2]: segment 0 resent
+ *   t=252   ACK of segment 0: segment 1 resent; no RTO ever fires
+ */
+TH_TEST(tcp_recovery, last_byte_sacked_alone_probe_then_rack)
+{
+	struct tcp_sock *l, *c;
+	uint32_t b = open_rtt(&l, &c, NULL);
+	struct tcp_info_rec i;
+
+	queue_data(c, b, 3, 3);
+	th_advance(RTT);
+	sack_bytes(b, b + 2 * M - 1, b + 2 * M);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.rack_lost, 0);
+	cr_assert_eq(i.sacked_out, 0, "a byte of a segment SACKs no segment");
+	cr_assert_eq(i.timer, TCP_TIMER_LOSS_PROBE);
+	cr_assert_eq(i.timer_left, 2 * RTT + 2 * TH_MS - RTT);
+	th_advance(i.timer_left - 1);
+	th_expect_none();
+	th_advance(1);
+	expect_seg(b, 2, true);                 /* the probe */
+	cr_assert_eq(th_counter("tcp_tlp_probes"), 1);
+	th_advance(RTT);
+	sack_bytes(b, b + 2 * M - 1, b + 3 * M);
+	expect_seg(b, 0, false);
+	th_expect_none();
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.rack_lost, 2);
+	cr_assert_eq(i.ca_state, TCP_CA_STATE_RECOVERY);
+	th_advance(RTT);
+	sack_bytes(b + M, b + 2 * M - 1, b + 3 * M);
+	expect_seg(b, 1, false);
+	th_expect_none();
+	sack(b, b + 3 * M, 0, NULL);
+	tcp_get_info(c, &i, T.now);
+	cr_assert_eq(i.ca_state, TCP_CA_STATE_OPEN);
+	cr_assert_eq(i.timer, TCP_TIMER_NONE);
+	cr_assert_eq(th_counter("tcp_rto_timeouts"), 0);
+	finish(l, c);
+}
+
 /* The transmit records follow what is in flight, and their memory is
  * charged to the socket and returned */
 TH_TEST(tcp_recovery, records_follow_the_flight)
