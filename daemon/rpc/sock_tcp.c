@@ -577,22 +577,27 @@ static int st_getopt(struct sock *sk, int level, int name, int *val)
 	return tcp_getsockopt(T(sk), (enum tcp_sockopt)o, val);
 }
 
-/* TCP_INFO: Linux 6.1's struct tcp_info (tcp_info_to_linux()), at most
- * its 232 bytes, as 6.1 gives. */
+/* TCP_INFO: Linux 6.18's struct tcp_info (tcp_info_to_linux()), at most
+ * its 280 bytes, as 6.18 gives (a program built with older headers asks
+ * for fewer and gets those). */
 int sock_tcp_info(struct sock *sk, void *out, size_t len)
 {
 	struct tcp_info_rec r;
 	struct tcp_linux_info ti;
 
 	_Static_assert(offsetof(struct tcp_linux_info, snd_wnd) + 4 ==
-		       TCP_LINUX_INFO_LEN &&
+		       TCP_LINUX_INFO_LEN_61 &&
+		       offsetof(struct tcp_linux_info, total_rto) == 240 &&
+		       offsetof(struct tcp_linux_info, received_ce) == 248 &&
+		       offsetof(struct tcp_linux_info, accecn_opt_seen) == 278 &&
+		       sizeof(struct tcp_linux_info) == TCP_LINUX_INFO_LEN &&
 		       offsetof(struct tcp_linux_info, snd_wnd) ==
 		       offsetof(struct tcp_info, tcpi_snd_wnd) &&
 		       offsetof(struct tcp_linux_info, rto) ==
 		       offsetof(struct tcp_info, tcpi_rto) &&
 		       offsetof(struct tcp_linux_info, pacing_rate) ==
 		       offsetof(struct tcp_info, tcpi_pacing_rate),
-		       "struct tcp_info of Linux 6.1");
+		       "struct tcp_info of Linux 6.18 (6.1's in the headers)");
 	tcp_get_info(T(sk), &r, sock_now(sk));
 	tcp_info_to_linux(&r, &ti);
 	if (len > TCP_LINUX_INFO_LEN)

@@ -219,6 +219,10 @@ struct tcp_info_rec {
 	bool app_limited;                   /* ... taken while app-limited */
 	uint64_t pacing_rate;               /* bytes/s, UINT64_MAX: none */
 	uint32_t init_cwnd;                 /* segments */
+	/* RTO timeouts (the SYN's too), recoveries from them, and the ms
+	 * spent in those, the unfinished one's so far */
+	uint32_t total_rto, total_rto_recoveries, total_rto_time;
+	uint32_t received_ce, delivered_ce; /* ECN, segments */
 };
 
 /* TCP_CA_* of Linux's tcpi_ca_state */
@@ -229,9 +233,10 @@ struct tcp_info_rec {
 #define TCP_CA_STATE_LOSS 4
 
 /*
- * struct tcp_info as Linux 6.1 lays it out (include/uapi/linux/tcp.h; the
- * ABI only grows at the end), and getsockopt(TCP_INFO) gives at most
- * TCP_LINUX_INFO_LEN bytes of it, as 6.1 does.
+ * struct tcp_info as Linux 6.18 lays it out (include/uapi/linux/tcp.h; the
+ * ABI only grows at the end: 6.1's ends at snd_wnd, 232 bytes), and
+ * getsockopt(TCP_INFO) gives at most TCP_LINUX_INFO_LEN bytes of it, as
+ * 6.18 does.
  */
 struct tcp_linux_info {
 	uint8_t state, ca_state, retransmits, probes, backoff, options;
@@ -249,9 +254,17 @@ struct tcp_linux_info {
 	uint32_t delivered, delivered_ce;
 	uint64_t bytes_sent, bytes_retrans;
 	uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
+	uint32_t rcv_wnd, rehash;                       /* 6.2 */
+	uint16_t total_rto, total_rto_recoveries;       /* 6.7 */
+	uint32_t total_rto_time;
+	uint32_t received_ce;                           /* 6.18, AccECN */
+	uint32_t delivered_e1_bytes, delivered_e0_bytes, delivered_ce_bytes;
+	uint32_t received_e1_bytes, received_e0_bytes, received_ce_bytes;
+	uint16_t accecn_fail_mode, accecn_opt_seen;
 };
 
-#define TCP_LINUX_INFO_LEN 232u
+#define TCP_LINUX_INFO_LEN 280u
+#define TCP_LINUX_INFO_LEN_61 232u      /* 6.1's, up to snd_wnd */
 
 /* A piece of a socket's buffer, for the zero-copy calls */
 struct tcp_span {

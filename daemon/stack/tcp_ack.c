@@ -625,7 +625,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return -1;
 	}
 	tcp_update_window(sk, seg);
-	sk->last_ack_recv = s->now;
+	sk->last_ack_recv = tcp_stamp_ms(s->now);
 	sk->rack_tsecr = sk->ts_ok && seg->has_ts ? seg->tsecr : 0;
 	if (sk->sack_ok && seg->nsack) {
 		tcp_dsack_rcvd(sk, seg);
@@ -673,6 +673,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (sk->in_cwr && SEQ_GT(sk->snd_una, sk->cwr_high))
 		sk->in_cwr = false;
 	sk->backoff = 0;
+	tcp_rto_recovered(sk);
 	sk->rtx_stamp = 0;  /* progress: TCP_USER_TIMEOUT's clock stops */
 	if (sk->in_recovery) {
 		tcp_recovery_ack(sk, acked);

@@ -234,7 +234,8 @@ struct tcp_sock {
 	uint32_t prior_cwnd, prr_delivered, prr_out;
 	int linger;
 	int err;                                /* pending SO_ERROR */
-	enum tcp_cc_algo cc_algo;
+	uint8_t cc_algo;                        /* enum tcp_cc_algo */
+	uint16_t total_rto_rec;                 /* RTO recoveries (TCP_INFO) */
 	uint32_t mem;                           /* buffer bytes charged */
 
 	/* send sequence space, RFC 9293 3.3.1 */
@@ -310,8 +311,9 @@ struct tcp_sock {
 	uint32_t srtt_us8, mdev_us4, mdev_max_us, rttvar_us, rtt_round_seq;
 	uint32_t window_clamp;                  /* TCP_WINDOW_CLAMP, 0: none */
 	uint64_t rtt_time;                      /* 0: nothing timed */
-	unsigned backoff;                       /* consecutive timeouts */
-	unsigned probes;                        /* persist/keepalive */
+	uint16_t backoff;                       /* consecutive timeouts */
+	uint16_t probes;                        /* persist/keepalive */
+	uint32_t total_rto_time;                /* ms in ended RTO recoveries */
 	uint64_t last_rcv;                      /* for keepalive */
 
 	/* timers: rtx (retransmit or persist), dack, misc */
@@ -327,6 +329,9 @@ struct tcp_sock {
 	 * the stack's default) */
 	uint8_t ip_tos, ip_ttl, ip6_tclass, ip6_hops;
 	uint8_t chrono;                         /* enum tcp_chrono running */
+	uint16_t total_rto;                     /* RTOs, the SYN's too */
+	uint32_t rto_stamp;                     /* ms + 1 when this RTO
+						 * recovery began, 0: none */
 	uint8_t defer_accept;                   /* TCP_DEFER_ACCEPT: SYN-ACK
 						 * timeouts a listener waits
 						 * for data, 0: none */
@@ -334,6 +339,7 @@ struct tcp_sock {
 						 * orphan stays in FIN_WAIT_2,
 						 * 0: the stack's, -1: none */
 	uint32_t total_retrans;                 /* u32, as Linux's */
+	uint32_t delivered_ce;                  /* delivered by ACKs with ECE */
 	uint64_t rtx_stamp, probe_stamp;
 
 	struct tcp_listenq *lq;                 /* a listener's (since listen) */
@@ -348,13 +354,28 @@ struct tcp_sock {
 	uint64_t delivered_bytes;               /* acked or SACKed */
 	uint32_t delivered;                     /* segments, the SYN too */
 	uint32_t dsack_dups, reord_seen, rcv_ooopack;
-	uint64_t last_data_sent, last_data_recv, last_ack_recv;
+	/* in tcp_stamp_ms(), as Linux keeps them in jiffies; 0: never */
+	uint32_t last_data_sent, last_data_recv, last_ack_recv;
 	uint32_t rcv_mss_seen;                  /* Linux's icsk_ack.rcv_mss */
 	uint32_t rcv_space;                     /* most read in one RTT */
-	uint64_t rcv_rtt;                       /* ns, from TSecr; 0: none */
-	uint64_t rate_interval;                 /* ... over this long, ns */
+	uint32_t received_ce;                   /* segments with CE */
+	uint32_t rcv_rtt;                       /* us, from TSecr; 0: none */
+	uint32_t rate_interval;                 /* ... over this long, us */
 	uint64_t chrono_start, chrono_stat[3];  /* ns per enum tcp_chrono */
 };
+
+/* The engine's clock in ms, + 1 so that 0 can mean "never" (wraps after
+ * 49 days, as Linux's jiffies stamps do): the last_* times of TCP_INFO */
+static inline uint32_t tcp_stamp_ms(uint64_t now)
+{
+	return (uint32_t)(now / 1000000u) + 1;
+}
+
+/* ns since a tcp_stamp_ms() stamp, or since the clock's start for 0 */
+static inline uint64_t tcp_stamp_age(uint32_t stamp, uint64_t now)
+{
+	return (uint64_t)(uint32_t)(tcp_stamp_ms(now) - stamp) * 1000000u;
+}
 
 /* Linux's chrono types: why the sender was stuck, timed for TCP_INFO */
 enum tcp_chrono {
@@ -476,6 +497,7 @@ void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt);
 void tcp_rtt_tsecr(struct tcp_sock *sk, uint32_t tsecr);
 uint32_t tcp_rcv_window(struct tcp_sock *sk);
 void tcp_push_mark(struct tcp_sock *sk, uint32_t start, uint32_t end);
+void tcp_rto_recovered(struct tcp_sock *sk);
 uint32_t tcp_rcv_unread_now(struct tcp_sock *sk);
 uint32_t tcp_tsval(const struct tcp_sock *sk);
 uint16_t tcp_mss_for_route(struct stack *s, const struct ip_addr *dst);

@@ -226,6 +226,7 @@ static void tcp_established(struct tcp_sock *sk)
 		sk->rto = rto;
 	}
 	sk->backoff = 0;
+	tcp_rto_recovered(sk);
 	sk->rtx_stamp = 0;
 	sk->cwnd = sk->s->cfg.tcp_init_cwnd * (uint32_t)sk->mss;
 	sk->rack_fack = sk->snd_una;  /* RFC 8985 RACK.fack starts here */
@@ -627,6 +628,7 @@ static void tcp_ecn_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 		break;
 	case IP_ECN_CE:
 		CNT(sk->s, tcp_ecn_ce_rcvd);
+		sk->received_ce++;
 		if (!sk->ecn_demand_cwr) {
 			sk->ack_now = true;
 			sk->ecn_demand_cwr = true;
@@ -1001,6 +1003,7 @@ static bool tcp_rcv_early(struct tcp_sock *sk, const struct tcp_seg *seg)
 static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
+	uint32_t delivered;
 
 	if (tcp_rcv_early(sk, seg))
 		return;
@@ -1026,10 +1029,14 @@ static void tcp_rcv(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	if (sk->state == TCP_SYN_RECEIVED && !tcp_synrecv_ack(sk, seg))
 		return;
+	delivered = sk->delivered;
 	if (tcp_ack(sk, seg) < 0 || sk->dead || sk->state == TCP_CLOSED)
 		return;
-	if (sk->ecn_ok && (seg->flags & TCP_ECE))
+	if (sk->ecn_ok && (seg->flags & TCP_ECE)) {
+		/* Linux's tcp_count_delivered(..., ece_ack) */
+		sk->delivered_ce += sk->delivered - delivered;
 		tcp_enter_cwr(sk);
+	}
 	tcp_rcv_data(sk, seg);
 	if (sk->dead || sk->state == TCP_CLOSED)
 		return;

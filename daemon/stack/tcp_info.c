@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcp_info.c - what getsockopt(TCP_INFO) reports, counted as Linux 6.1
+ * tcp_info.c - what getsockopt(TCP_INFO) reports, counted as Linux 6.18
  *
  * Theory of operation: Linux's tcp_get_info() (net/ipv4/tcp.c) fills
  * struct tcp_info from the socket's own counters; programs (ss, iperf3,
@@ -19,15 +19,23 @@
  *
  * tcp_get_info() copies them into struct tcp_info_rec with the rest of
  * the connection's state; tcp_info_to_linux() turns that record into
- * Linux 6.1's struct tcp_info, in Linux's units (microseconds,
+ * Linux 6.18's struct tcp_info, in Linux's units (microseconds,
  * milliseconds for the last_* times, segments for cwnd and ssthresh,
  * TCP_INFINITE_SSTHRESH, ~0 for no pacing or no min_rtt) and with its
  * quirks (bytes_acked counts our SYN on an active open and our FIN,
  * bytes_received the peer's FIN; a listener reports its accept queue and
  * backlog in unacked and sacked, and little else).
  *
- * Not kept, as not in ustack: ECN (delivered_ce 0), TCP Fast Open, the
- * fackets and last_ack_sent fields (Linux fills them with 0 too).
+ * Since 6.1: the window we offered last (rcv_wnd); the RTO timeouts
+ * (the SYN's and SYN-ACK's too), the recoveries they began and the ms
+ * spent in them, the unfinished one's so far (tcp_update_rto_stats(),
+ * tcp_update_rto_time()); rehash, which Linux counts at each of those
+ * timeouts (a new flow hash, timeout_rehash); CE-marked segments received
+ * (received_ce) and segments delivered by ACKs with ECE (delivered_ce).
+ * AccECN's byte counters and modes stay 0: ustack speaks classic ECN.
+ *
+ * Not kept, as not in ustack: the fackets and last_ack_sent fields
+ * (Linux fills them with 0 too).
  */
 #include <string.h>
 
@@ -136,7 +144,9 @@ static void tcp_rcv_rtt_sample(struct tcp_sock *sk, const struct tcp_seg *seg,
 		return;  /* an echo from before a wrap, or a bogus one */
 	if (!m)
 		m = NSEC_PER_MSEC / 2;
-	sk->rcv_rtt = sk->rcv_rtt ? sk->rcv_rtt - sk->rcv_rtt / 8 + m / 8 : m;
+	m /= 1000;      /* us, as Linux keeps rcv_rtt_est */
+	sk->rcv_rtt = (uint32_t)(sk->rcv_rtt ? sk->rcv_rtt - sk->rcv_rtt / 8 +
+					       m / 8 : m);
 }
 
 /**
@@ -152,7 +162,7 @@ void tcp_info_data_rcvd(struct tcp_sock *sk, const struct tcp_seg *seg,
 {
 	uint32_t adv = sk->rcv_mss - (sk->ts_ok ? 12 : 0);
 
-	sk->last_data_recv = sk->s->now;
+	sk->last_data_recv = tcp_stamp_ms(sk->s->now);
 	if (seg->len >= sk->rcv_mss_seen)
 		sk->rcv_mss_seen = seg->len < adv ? seg->len : adv;
 	tcp_rcv_rtt_sample(sk, seg, len);
@@ -172,8 +182,8 @@ void tcp_info_established(struct tcp_sock *sk)
 	uint32_t hint = adv < sk->mss ? adv : sk->mss;
 
 	sk->delivered = 1;
-	sk->last_data_sent = sk->s->now;
-	sk->last_data_recv = sk->last_ack_recv = sk->s->now;
+	sk->last_data_sent = tcp_stamp_ms(sk->s->now);
+	sk->last_data_recv = sk->last_ack_recv = sk->last_data_sent;
 	if (hint > wnd / 2)
 		hint = wnd / 2;
 	if (hint > TCP_DEFAULT_MSS)
@@ -202,7 +212,9 @@ void tcp_info_delivered(struct tcp_sock *sk, const struct tcp_txrec *r,
 	if (!interval)
 		return;
 	sk->rate_bytes = (uint32_t)sk->delivered_bytes - r->delivered;
-	sk->rate_interval = interval;
+	interval /= 1000;       /* us, as Linux's rate samples */
+	sk->rate_interval = interval > UINT32_MAX ? UINT32_MAX :
+			    interval ? (uint32_t)interval : 1;
 	sk->rate_app_limited = r->flags & TCP_TXR_APP_LIMITED;
 }
 
@@ -264,16 +276,16 @@ void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->sacked_out = tcp_sacked_segs(sk);
 	i->lost_out = tcp_txrec_lost_out(sk);
 	i->retrans_out = tcp_txrec_retrans_out(sk);
-	i->last_data_sent_ago = now - sk->last_data_sent;
-	i->last_data_recv_ago = now - sk->last_data_recv;
-	i->last_ack_recv_ago = now - sk->last_ack_recv;
+	i->last_data_sent_ago = tcp_stamp_age(sk->last_data_sent, now);
+	i->last_data_recv_ago = tcp_stamp_age(sk->last_data_recv, now);
+	i->last_ack_recv_ago = tcp_stamp_age(sk->last_ack_recv, now);
 	i->pmtu = sk->mss ? sk->mss + (sk->raddr.family == IP_V6 ? IPV6_HLEN :
 							       IPV4_HLEN) +
 			    TCP_HLEN + (sk->ts_ok ? 12u : 0u) : 0;
 	i->rcv_ssthresh = sk->rcvq.size < max ? sk->rcvq.size : max;
 	i->reordering = TCP_DUPTHRESH;
 	i->rcv_space = sk->rcv_space;
-	i->rcv_rtt = sk->rcv_rtt;
+	i->rcv_rtt = (uint64_t)sk->rcv_rtt * 1000;
 	i->notsent = SEQ_GT(data_end, sk->snd_max) ? data_end - sk->snd_max : 0;
 	i->busy_time = sk->chrono_stat[0];
 	i->rwnd_limited = sk->chrono_stat[1];
@@ -300,7 +312,13 @@ void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->dsack_dups = sk->dsack_dups;
 	i->reord_seen = sk->reord_seen;
 	i->rcv_ooopack = sk->rcv_ooopack;
-	i->delivery_rate = sk->rate_interval ? sk->rate_bytes * NSEC_PER_SEC /
+	i->total_rto = sk->total_rto;
+	i->total_rto_recoveries = sk->total_rto_rec;
+	i->total_rto_time = sk->total_rto_time +
+			    (sk->rto_stamp ? tcp_stamp_ms(now) - sk->rto_stamp : 0);
+	i->received_ce = sk->received_ce;
+	i->delivered_ce = sk->delivered_ce;
+	i->delivery_rate = sk->rate_interval ? sk->rate_bytes * 1000000ull /
 					       sk->rate_interval : 0;
 	i->app_limited = sk->rate_app_limited;
 	i->pacing_rate = tcp_pacing_rate(sk, sk->ntx);
@@ -356,7 +374,7 @@ static void tcp_info_linux_send(const struct tcp_info_rec *r,
 }
 
 /**
- * tcp_info_to_linux() - Linux 6.1's struct tcp_info from the record, as
+ * tcp_info_to_linux() - Linux 6.18's struct tcp_info from the record, as
  * its tcp_get_info() fills it
  * @r: the record of tcp_get_info()
  * @ti: filled in (all of it; getsockopt gives TCP_LINUX_INFO_LEN at most)
@@ -411,4 +429,14 @@ void tcp_info_to_linux(const struct tcp_info_rec *r, struct tcp_linux_info *ti)
 	ti->dsack_dups = r->dsack_dups;
 	ti->reord_seen = r->reord_seen;
 	ti->rcv_ooopack = r->rcv_ooopack;
+	ti->delivered_ce = r->delivered_ce;
+	ti->rcv_wnd = r->rcv_wnd;
+	/* Linux picks a new flow hash (tcp_write_timeout(): timeout_rehash)
+	 * at every timeout that does not end the connection */
+	ti->rehash = r->total_rto;
+	ti->total_rto = (uint16_t)(r->total_rto > UINT16_MAX ? UINT16_MAX :
+				   r->total_rto);
+	ti->total_rto_recoveries = (uint16_t)r->total_rto_recoveries;
+	ti->total_rto_time = r->total_rto_time;
+	ti->received_ce = r->received_ce;
 }

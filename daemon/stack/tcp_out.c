@@ -477,7 +477,7 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 	if (len) {
 		sk->data_segs_out += segs;
 		sk->bytes_sent += len;
-		sk->last_data_sent = s->now;
+		sk->last_data_sent = tcp_stamp_ms(s->now);
 		if (sk->in_recovery && sk->rec_sack)
 			sk->prr_out += segs;    /* RFC 6937: prr_out */
 	}
@@ -1331,8 +1331,29 @@ void tcp_rtt_tsecr(struct tcp_sock *sk, uint32_t tsecr)
 	tcp_rtt_sample(sk, (uint64_t)(ms ? ms : 1) * NSEC_PER_MSEC);
 }
 
+/**
+ * tcp_rto_recovered() - the peer acknowledged new data: an RTO recovery
+ * under way ends (its time goes to TCP_INFO's total_rto_time, as Linux's
+ * tcp_update_rto_time())
+ * @sk: the socket
+ */
+void tcp_rto_recovered(struct tcp_sock *sk)
+{
+	if (!sk->rto_stamp)
+		return;
+	sk->total_rto_time += tcp_stamp_ms(sk->s->now) - sk->rto_stamp;
+	sk->rto_stamp = 0;
+}
+
 static void tcp_backoff(struct tcp_sock *sk)
 {
+	/* TCP_INFO, as Linux's tcp_update_rto_stats(): the first timeout
+	 * of a run begins a recovery */
+	if (!sk->backoff) {
+		sk->total_rto_rec++;
+		sk->rto_stamp = tcp_stamp_ms(sk->s->now);
+	}
+	sk->total_rto++;
 	/* TCP_THIN_LINEAR_TIMEOUTS, as Linux's tcp_retransmit_timer(): a
 	 * thin stream (fewer than 4 segments out, past the first slow
 	 * start) keeps its RTO for the first 6 timeouts */

@@ -639,16 +639,17 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 void tcp_slow_start_after_idle_check(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
-	uint64_t last = sk->last_data_sent ? sk->last_data_sent :
-					     sk->state_since;
+	uint64_t idle = sk->last_data_sent ?
+			tcp_stamp_age(sk->last_data_sent, s->now) :
+			s->now - sk->state_since;
 	uint32_t mss = sk->mss ? sk->mss : 1, cwnd, restart, cur;
 	int64_t delta;
 
 	if (!s->cfg.tcp_slow_start_after_idle || sk->snd_una != sk->snd_max ||
-	    !sk->rto || s->now - last <= sk->rto)
+	    !sk->rto || idle <= sk->rto)
 		return;
 	/* jiffies, as Linux's tcp_jiffies32 - lsndtime against icsk_rto */
-	delta = (int64_t)((s->now - last) / NSEC_PER_MSEC);
+	delta = (int64_t)(idle / NSEC_PER_MSEC);
 	cwnd = sk->cwnd / mss;
 	restart = s->cfg.tcp_init_cwnd < cwnd ? s->cfg.tcp_init_cwnd : cwnd;
 	if (!sk->in_recovery && !sk->in_loss) {

@@ -38,7 +38,8 @@ static void finish(struct tcp_sock *l, struct tcp_sock *c)
 		T.head++;
 }
 
-/* The layout is Linux's, field by field, and 6.1's ends at tcpi_snd_wnd */
+/* The layout is Linux's, field by field: 6.1's (the headers here) ends
+ * at tcpi_snd_wnd, 232 bytes; 6.18's goes on to 280 */
 TH_TEST(tcp_info, layout_is_linux_6_1)
 {
 #define SAME(a, b) cr_assert_eq(offsetof(struct tcp_linux_info, a), \
@@ -61,13 +62,24 @@ TH_TEST(tcp_info, layout_is_linux_6_1)
 	SAME(rcv_ooopack, tcpi_rcv_ooopack);
 	SAME(snd_wnd, tcpi_snd_wnd);
 #undef SAME
+	cr_assert_eq(offsetof(struct tcp_linux_info, snd_wnd) + 4, 232);
+	cr_assert_eq(offsetof(struct tcp_linux_info, rcv_wnd), 232);
+	cr_assert_eq(offsetof(struct tcp_linux_info, rehash), 236);
+	cr_assert_eq(offsetof(struct tcp_linux_info, total_rto), 240);
+	cr_assert_eq(offsetof(struct tcp_linux_info, total_rto_recoveries), 242);
+	cr_assert_eq(offsetof(struct tcp_linux_info, total_rto_time), 244);
+	cr_assert_eq(offsetof(struct tcp_linux_info, received_ce), 248);
+	cr_assert_eq(offsetof(struct tcp_linux_info, received_ce_bytes), 272);
+	cr_assert_eq(offsetof(struct tcp_linux_info, accecn_fail_mode), 276);
 	cr_assert_eq(sizeof(struct tcp_linux_info), TCP_LINUX_INFO_LEN);
+	cr_assert_eq(TCP_LINUX_INFO_LEN, 280);
 	{
 		struct tcp_info k = { .tcpi_snd_wscale = 7, .tcpi_rcv_wscale = 9,
 				      .tcpi_delivery_rate_app_limited = 1 };
 		struct tcp_linux_info u;
 
-		memcpy(&u, &k, sizeof(u));
+		memset(&u, 0, sizeof(u));
+		memcpy(&u, &k, sizeof(k));
 		cr_assert_eq(u.wscale, 7 | 9 << 4, "the bit-fields");
 		cr_assert_eq(u.app_limited, 1);
 	}
@@ -310,13 +322,32 @@ TH_TEST(tcp_info, retransmission_timeout)
 	cr_assert_eq(ti.bytes_sent, 10);
 	cr_assert_eq(ti.bytes_retrans, 5);
 	cr_assert_eq(ti.snd_cwnd, 1);
+	/* 6.7's RTO counts: one timeout, one recovery under way (its time
+	 * so far), a new flow hash at the timeout */
+	cr_assert_eq(ti.total_rto, 1);
+	cr_assert_eq(ti.total_rto_recoveries, 1);
+	cr_assert_eq(ti.total_rto_time, 0);
+	cr_assert_eq(ti.rehash, 1);
+	/* a second timeout of the same recovery */
+	th_advance(402 * TH_MS);
+	th_expect(&d);
+	th_advance(30 * TH_MS);
+	ti = info(c);
+	cr_assert_eq(ti.total_rto, 2);
+	cr_assert_eq(ti.total_rto_recoveries, 1);
+	cr_assert_eq(ti.total_rto_time, 432, "%u ms", ti.total_rto_time);
 	a = th_tmpl(TCP_ACK, 1001, iss + 6);
 	a.wnd = 502;
 	th_inject(&a);
 	ti = info(c);
 	cr_assert_eq(ti.ca_state, 0);
 	cr_assert_eq(ti.retransmits + ti.backoff + ti.retrans + ti.unacked, 0);
-	cr_assert_eq(ti.total_retrans, 1);
+	cr_assert_eq(ti.total_retrans, 2);
+	/* the recovery ended: its time stays, no more is added */
+	th_advance(500 * TH_MS);
+	ti = info(c);
+	cr_assert_eq(ti.total_rto_time, 432);
+	cr_assert_eq(ti.total_rto_recoveries, 1);
 	finish(l, c);
 }
 

@@ -191,6 +191,13 @@ TH_TEST(tcp_ecn, ce_is_echoed_until_cwr)
 	/* the sender's CWR ends it */
 	peer_data(1021, iss + 11, 10, 2, TCP_CWR);
 	EXPECT(TCP_ACK, iss + 11, 1031);
+	{
+		struct tcp_info_rec r;
+
+		/* TCP_INFO's received_ce: the one CE segment */
+		tcp_get_info(c, &r, T.now);
+		cr_assert_eq(r.received_ce, 1);
+	}
 	finish(l, c);
 }
 
@@ -232,6 +239,8 @@ TH_TEST(tcp_ecn, ece_halves_the_window_once_per_window)
 	}
 	tcp_get_info(c, &r, T.now);
 	cr_assert_eq(r.cwnd, cwnd);
+	/* TCP_INFO's delivered_ce: the two segments those echoes acked */
+	cr_assert_eq(r.delivered_ce, 2, "%u", r.delivered_ce);
 	cr_assert_eq(th_counter("tcp_ecn_cwr"), 1);
 	cr_assert_eq(th_counter("tcp_ecn_ece_rcvd"), 2);
 	/* all that was out when it began is acknowledged: open again */
