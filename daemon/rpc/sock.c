@@ -370,8 +370,6 @@ int sock_opts_inherit(struct sock *c, const struct sock *l)
 	o->user_mss = l->o->user_mss;
 	o->user_sndbuf = l->o->user_sndbuf;
 	o->user_rcvbuf = l->o->user_rcvbuf;
-	o->tfo_qlen = l->o->tfo_qlen;
-	o->tfo_no_cookie = l->o->tfo_no_cookie;
 	o->tcp_inq = l->o->tcp_inq;
 	o->set = true;
 	return 0;
@@ -1421,6 +1419,12 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	if (o->level == IPPROTO_IP && o->name == IP_LOCAL_PORT_RANGE &&
 	    o->len != sizeof(uint32_t))
 		return -EINVAL;
+	if (o->level == IPPROTO_TCP && o->name == TCP_FASTOPEN_KEY &&
+	    sk->type == SOCK_STREAM) {
+		size_t n = o->len;
+
+		return sock_tcp_fastopen_key(sk, true, (uint8_t *)o->val, &n);
+	}
 	if (o->len < sizeof(int)) {
 		if (o->len == 0)
 			return -EINVAL;
@@ -1641,6 +1645,14 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 
 		rc = sock_tcp_congestion(sk, false, (char *)out->val, &n);
 		out->len = (uint32_t)n;
+		return rc;
+	}
+	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
+	    o->name == TCP_FASTOPEN_KEY) {
+		size_t n = o->len < sizeof(out->val) ? o->len : sizeof(out->val);
+
+		rc = sock_tcp_fastopen_key(sk, false, out->val, &n);
+		out->len = rc ? 0 : (uint32_t)n;
 		return rc;
 	}
 	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&

@@ -161,7 +161,7 @@ static uint8_t tcp_syn_options(const struct tcp_sock *sk, uint8_t *o)
 		o[n++] = 3;
 		o[n++] = sk->rcv_wscale;
 	}
-	return n;
+	return (uint8_t)(n + tcp_tfo_syn_option(sk, o + n));
 }
 
 /* RFC 2018 4: "the first SACK block ... MUST specify the contiguous block
@@ -539,6 +539,7 @@ void tcp_send_challenge_ack(struct tcp_sock *sk)
 void tcp_send_syn(struct tcp_sock *sk)
 {
 	uint8_t flags = sk->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+	uint32_t data;
 
 	/* RFC 3168 6.1.1: an ECN-setup SYN (ECE and CWR) with tcp-ecn =
 	 * yes, the first only (Linux's tcp_ecn_clear_syn(): a resent SYN
@@ -553,8 +554,16 @@ void tcp_send_syn(struct tcp_sock *sk)
 	} else if (sk->ecn_ok) {
 		flags |= TCP_ECE;
 	}
-	tcp_xmit(sk, sk->iss, flags, 0, 0);
-	sk->snd_nxt = sk->iss + 1;
+	/* RFC 7413: the first SYN may carry the Fast Open option and data
+	 * (tcp_tfo_connect()), the SYN-ACK a cookie (tcp_tfo_listen());
+	 * nothing resent does, as Linux's */
+	if (sk->backoff)
+		sk->s->tcp->tfo_out_on = false;
+	data = flags & TCP_ACK || sk->backoff ? 0 : sk->s->tcp->tfo_out_data;
+	tcp_xmit(sk, sk->iss, flags, 0, data);
+	sk->s->tcp->tfo_out_on = false;
+	sk->s->tcp->tfo_out_data = 0;
+	sk->snd_nxt = sk->iss + 1 + data;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
 	if (!sk->backoff) {
