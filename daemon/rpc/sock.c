@@ -1138,7 +1138,8 @@ static int sock_dgram_connect6(struct sock *sk, const struct ustack_sockaddr *ua
 }
 
 static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
-		       uint64_t client, uint32_t seq)
+		       const uint8_t *data, size_t dlen, uint64_t client,
+		       uint32_t seq)
 {
 	struct ip_addr addr;
 	uint16_t port;
@@ -1163,7 +1164,15 @@ static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 	}
 	if (sk->pend_connect)
 		return -EALREADY;
-	rc = sk->proto->connect(sk, &addr, port, r->nonblock != 0);
+	if ((r->fastopen || dlen) && sk->type != SOCK_STREAM)
+		return -EINVAL;
+	if (r->fastopen)        /* MSG_FASTOPEN: data for the SYN */
+		rc = sock_tcp_fastopen(sk, &addr, port, r->nonblock != 0,
+				       data, dlen);
+	else if (dlen)
+		return -EINVAL;
+	else
+		rc = sk->proto->connect(sk, &addr, port, r->nonblock != 0);
 	if (rc == SOCK_PENDING) {
 		sk->pend_connect = true;
 		sk->pend_client = client;
@@ -1796,7 +1805,8 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		struct ustack_connect_req r;
 
 		memcpy(&r, body, sizeof(r));
-		return req_connect(sk, &r, client, h->seq);
+		return req_connect(sk, &r, (const uint8_t *)body + sizeof(r),
+				   blen - sizeof(r), client, h->seq);
 	}
 	case USTACK_MSG_LISTEN:
 		memcpy(&iv, body, sizeof(iv));

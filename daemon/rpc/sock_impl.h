@@ -143,8 +143,9 @@ struct sock {
 		struct {                /* stream (sock_tcp.c) */
 			/* channel bytes to discard (connect) */
 			uint32_t filler;
-			/* a blocking CONNECT's request, while pend_connect */
-			uint32_t pend_seq;
+			/* a blocking CONNECT's request, while pend_connect,
+			 * and the MSG_FASTOPEN bytes it took */
+			uint32_t pend_seq, syn_taken;
 			uint64_t pend_client;
 		};
 		struct {                /* datagram (sock_dgram.c) */
@@ -274,6 +275,9 @@ void sock_reply_pending(struct sock *sk, int status);
 int sock_tcp_info(struct sock *sk, void *out, size_t len);
 int sock_tcp_saved_syn(struct sock *sk, void *out, size_t cap, size_t *len);
 int sock_tcp_fastopen_key(struct sock *sk, bool set, uint8_t *key, size_t *len);
+int sock_tcp_fastopen(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port, bool nonblock, const void *data,
+		      size_t len);
 int sock_tcp_congestion(struct sock *sk, bool set, char *name, size_t *len);
 void sock_tcp_meminfo(struct sock *sk, uint32_t m[9]);
 int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,

@@ -293,6 +293,56 @@ static int st_connect(struct sock *sk, const struct ip_addr *addr,
 	return rc;
 }
 
+/**
+ * sock_tcp_fastopen() - the connect of sendto/sendmsg(MSG_FASTOPEN), with
+ * the send's first bytes (Linux's tcp_sendmsg_fastopen())
+ * @sk: the socket
+ * @addr: where to
+ * @port: its port
+ * @nonblock: the program does not wait
+ * @data: the bytes
+ * @len: their number
+ *
+ * The engine's tcp_connect_data(): a blocking send hands over all of
+ * them (in the SYN as far as a cookie allows, the rest after the
+ * handshake) and is answered, with their number, when the handshake
+ * ends; a non-blocking one only those the SYN carries, answered at once
+ * (-EINPROGRESS for none, as Linux). A socket already connecting or
+ * connected answers as connect() does, with nothing taken.
+ *
+ * Return: bytes taken, -errno, or SOCK_PENDING
+ */
+int sock_tcp_fastopen(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port, bool nonblock, const void *data,
+		      size_t len)
+{
+	size_t taken = 0;
+	int rc;
+
+	if (sk->listening || sk->nb_connect ||
+	    tcp_sock_state(T(sk)) != TCP_CLOSED)
+		return st_connect(sk, addr, port, nonblock);
+	if (!sk->conn_done)
+		st_drop_unsent(sk, sk->filler);
+	sk->syn_taken = 0;
+	rc = tcp_connect_data(T(sk), addr, port, data, len, nonblock, &taken,
+			      sock_now(sk));
+	if (rc == -EINPROGRESS) {
+		sk->connecting = true;
+		if (!nonblock) {
+			sk->syn_taken = (uint32_t)taken;
+			return SOCK_PENDING;
+		}
+		sk->nb_connect = true;
+		return taken ? (int)taken : rc;
+	}
+	if (rc == 0 || rc == -EISCONN)
+		sk->conn_done = true;
+	if (rc != -EALREADY && rc != -EISCONN)
+		st_kick(sk);    /* discard the filler of a failed attempt */
+	return rc;
+}
+
 /*
  * connect(AF_UNSPEC): Linux's tcp_disconnect(). A listener stops (its
  * pending connections are reset; libustack drops the ones its channel
@@ -1101,7 +1151,8 @@ static void st_kick_cb(struct sock *sk)
 			return;
 		}
 		sk->conn_done = true;
-		sock_reply_pending(sk, 0);
+		sock_reply_pending(sk, (int)sk->syn_taken);
+		sk->syn_taken = 0;
 	}
 	if (!sk->conn_done) {
 		/* a connect that failed at once: its filler goes */
