@@ -15,8 +15,9 @@
  * valid cookie (or any SYN with data when the server needs no cookie,
  * 0x200 or TCP_FASTOPEN_NO_COOKIE) makes a child whose SYN data is
  * queued for the program at once: the SYN-ACK acknowledges it, and the
- * child goes to the accept queue in SYN_RECEIVED, acceptable and readable
- * before the handshake ends (tcp_listen_input()). A cookie that fails
+ * child goes to the accept queue in SYN_RECEIVED, acceptable, readable
+ * and writable before the handshake ends (tcp_listen_input(),
+ * tcp_passive_fastopen()): an answer goes right after the SYN-ACK. A cookie that fails
  * gets its data ignored and a fresh cookie in the SYN-ACK; one valid only
  * under the listener's backup key is taken, and the SYN-ACK gives the
  * current one. While the listener has as many Fast Open children still in
@@ -36,8 +37,8 @@
  * Not done: the experimental option (kind 254, magic 0xF989), Linux's
  * blackhole detection and per-destination SYN-loss back-off, the MSS the
  * cache keeps (the SYN's data is sized by the route), data in our
- * SYN-ACK, sending before the handshake ends on a Fast Open child, and a
- * deferred SYN for TCP_FASTOPEN_CONNECT (the connect sends it at once,
+ * SYN-ACK, a reset child holding its place in the queue until it would
+ * have timed out (Linux's rskq_rst_head), and a deferred SYN for TCP_FASTOPEN_CONNECT (the connect sends it at once,
  * with the cookie but no data).
  */
 #include <stdlib.h>
@@ -311,6 +312,10 @@ struct tcp_sock *tcp_tfo_listen(struct tcp_sock *l, const struct tcp_seg *seg,
 		return NULL;
 	CNT(s, tcp_fastopen_passive);
 	tfo_take_syn_data(c, seg);
+	/* it may send before the handshake ends: Linux's
+	 * tcp_init_transfer() for the child */
+	c->cwnd = s->cfg.tcp_init_cwnd * (uint32_t)c->mss;
+	tcp_bufs_alloc(c);
 	c->tfo_child = true;
 	c->tfo_lsn = l;
 	l->lq->tfo_qlen++;

@@ -433,6 +433,13 @@ void tcp_event(struct tcp_sock *sk, unsigned ev);
 void tcp_done(struct tcp_sock *sk, int err);
 uint64_t tcp_fin_wait2_time(const struct tcp_sock *sk);
 
+/* Linux's tcp_passive_fastopen(): a Fast Open child before the end of
+ * its handshake, which may send (RFC 7413 4.2.2) */
+static inline bool tcp_passive_fastopen(const struct tcp_sock *sk)
+{
+	return sk->state == TCP_SYN_RECEIVED && sk->tfo_child;
+}
+
 /* A listener's connection still inside its TCP_DEFER_ACCEPT: fewer
  * SYN-ACK timeouts than the listener defers for (syn_ack_recalc()) */
 static inline bool tcp_deferring(const struct tcp_sock *sk)

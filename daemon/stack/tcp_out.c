@@ -563,7 +563,9 @@ void tcp_send_syn(struct tcp_sock *sk)
 	tcp_xmit(sk, sk->iss, flags, 0, data);
 	sk->s->tcp->tfo_out_on = false;
 	sk->s->tcp->tfo_out_data = 0;
-	sk->snd_nxt = sk->iss + 1 + data;
+	/* never back: a Fast Open child may have sent data after it */
+	if (SEQ_LT(sk->snd_nxt, sk->iss + 1 + data))
+		sk->snd_nxt = sk->iss + 1 + data;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
 	if (!sk->backoff) {
@@ -711,14 +713,18 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
 static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 			 uint32_t avail, bool fin, uint32_t mss)
 {
+	/* a Fast Open child's SYN-ACK is not data in flight (Linux sends
+	 * it from the request, outside the child's queue) */
+	bool idle = sk->snd_nxt == sk->snd_una ||
+		    (tcp_passive_fastopen(sk) && sk->snd_nxt == sk->iss + 1);
+
 	if (len >= mss || fin || sk->force)
 		return true;
 	if (sk->cork && !sk->push)
 		return false;
-	if (len == avail && (sk->nodelay || sk->snd_nxt == sk->snd_una))
+	if (len == avail && (sk->nodelay || idle))
 		return true;
-	return sk->max_sndwnd && len >= sk->max_sndwnd / 2 &&
-	       sk->snd_nxt == sk->snd_una;
+	return sk->max_sndwnd && len >= sk->max_sndwnd / 2 && idle;
 }
 
 static void tcp_arm_persist(struct tcp_sock *sk)
@@ -849,8 +855,8 @@ bool tcp_output_new(struct tcp_sock *sk)
 {
 	uint32_t before = sk->snd_nxt;
 
-	if (!tcp_output_state(sk->state) || !sk->sndq.cap ||
-	    sk->snd_nxt != sk->snd_max)
+	if ((!tcp_output_state(sk->state) && !tcp_passive_fastopen(sk)) ||
+	    !sk->sndq.cap || sk->snd_nxt != sk->snd_max)
 		return false;
 	tcp_output_one(sk, tcp_usable(sk));
 	return sk->snd_nxt != before;
@@ -902,7 +908,8 @@ void tcp_output(struct tcp_sock *sk)
 	uint32_t data_end, before = sk->snd_nxt;
 	bool cwnd_limited;
 
-	if (!tcp_output_state(sk->state) || !sk->sndq.cap)
+	if ((!tcp_output_state(sk->state) && !tcp_passive_fastopen(sk)) ||
+	    !sk->sndq.cap)
 		return;
 	while (tcp_output_one(sk, tcp_usable(sk)))
 		;

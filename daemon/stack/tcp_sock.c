@@ -540,9 +540,11 @@ int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child)
 	return 0;
 }
 
-static bool tcp_can_send_state(enum tcp_state st)
+/* The states a program may send in: a Fast Open child's SYN_RECEIVED too */
+static bool tcp_can_send(const struct tcp_sock *sk)
 {
-	return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT;
+	return sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
+	       tcp_passive_fastopen(sk);
 }
 
 /**
@@ -558,7 +560,7 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 {
 	const struct tcp_ring *r = &sk->sndq;
 
-	if (!tcp_can_send_state(sk->state) || sk->shut_wr || !r->cap)
+	if (!tcp_can_send(sk) || sk->shut_wr || !r->cap)
 		return 0;
 	if (!r->buf && r->cap > TCP_RING_MIN && !tcp_mem_room(sk->s, r->cap))
 		return TCP_RING_MIN;
@@ -577,9 +579,10 @@ static int tcp_send_check(struct tcp_sock *sk)
 	}
 	if (sk->shut_wr)
 		return -EPIPE;
-	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
+	if (sk->state == TCP_SYN_SENT ||
+	    (sk->state == TCP_SYN_RECEIVED && !tcp_passive_fastopen(sk)))
 		return -EAGAIN;
-	if (!tcp_can_send_state(sk->state))
+	if (!tcp_can_send(sk))
 		return sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ?
 		       (sk->in_conn_hash || sk->bytes_acked ? -EPIPE : -ENOTCONN) :
 		       -EPIPE;

@@ -207,6 +207,60 @@ TH_TEST(tcp_tfo, valid_cookie_data_is_acked_and_accepted_at_once)
 	drain();
 }
 
+TH_TEST(tcp_tfo, child_answers_before_the_handshake_ends)
+{
+	struct tcp_sock *l, *c;
+	uint8_t cookie[8];
+	struct tcp_seg g;
+	struct th_seg d;
+
+	th_setup_cfg(tfo_server);
+	l = listener(16);
+	get_cookie(40000, cookie);
+	peer_syn(40001, 5000, 8, cookie, 100);
+	g = our_synack(5101, -1, NULL);
+	cr_assert_eq(tcp_accept(l, &c), 0);
+	/* RFC 7413 4.2.2: the server may send in SYN_RECEIVED */
+	cr_assert_gt(tcp_send_space(c), 0);
+	memset(buf, 'r', 300);
+	cr_assert_eq(tcp_send(c, buf, 300, T.now), 300);
+	d = th_tmpl(TCP_ACK | TCP_PSH, g.seq + 1, 5101);
+	d.len = 300;
+	th_expect(&d);
+	/* the SYN-ACK is resent at its timeout, the data not yet */
+	th_advance(1100 * TH_MS);
+	our_synack(5101, -1, NULL);
+	th_expect_none();
+	/* the handshake's ACK takes both */
+	INJECT(TCP_ACK, 5101, g.seq + 301);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	th_expect_none();
+	cr_assert_eq(info(c).unacked, 0);
+	cr_assert_eq(tcp_send(c, buf, 10, T.now), 10);
+	d = th_tmpl(TCP_ACK | TCP_PSH, g.seq + 301, 5101);
+	d.len = 10;
+	th_expect(&d);
+	tcp_abort(c, T.now);
+	tcp_close(l, T.now);
+	drain();
+}
+
+TH_TEST(tcp_tfo, ordinary_child_cannot_send_early)
+{
+	struct tcp_sock *l;
+
+	th_setup_cfg(tfo_server);
+	l = listener(16);
+	peer_syn(40000, 1000, 0, NULL, 0);
+	our_synack(1001, 8, NULL);
+	cr_assert_eq(l->lq->accept_qlen, 0);
+	cr_assert_eq(l->lq->syn_q->state, TCP_SYN_RECEIVED);
+	cr_assert_eq(tcp_send_space(l->lq->syn_q), 0);
+	cr_assert_eq(tcp_send(l->lq->syn_q, buf, 1, T.now), -EAGAIN);
+	tcp_close(l, T.now);
+	drain();
+}
+
 TH_TEST(tcp_tfo, invalid_cookie_data_ignored_fresh_cookie)
 {
 	struct tcp_sock *l, *c;
