@@ -29,6 +29,8 @@
  * the SYN carries it and as much data as fits (the route's MSS less 40
  * bytes of options, Linux's space); without, the SYN asks for a cookie
  * (tcpi_fastopen_client_fail 1) and the data waits for the handshake.
+ * TCP_FASTOPEN_CONNECT's connect() with a cookie succeeds at once and the
+ * SYN waits for the first data (tcp_tfo_defer()).
  * With 0x4 or TCP_FASTOPEN_NO_COOKIE the data goes without a cookie or
  * option. A resent SYN carries neither option nor data. The SYN-ACK's
  * cookie is cached; if it acknowledges only part of the SYN's data the
@@ -37,9 +39,8 @@
  * Not done: the experimental option (kind 254, magic 0xF989), Linux's
  * blackhole detection and per-destination SYN-loss back-off, the MSS the
  * cache keeps (the SYN's data is sized by the route), data in our
- * SYN-ACK, a reset child holding its place in the queue until it would
- * have timed out (Linux's rskq_rst_head), and a deferred SYN for TCP_FASTOPEN_CONNECT (the connect sends it at once,
- * with the cookie but no data).
+ * SYN-ACK, and a reset child holding its place in the queue until it
+ * would have timed out (Linux's rskq_rst_head).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +361,59 @@ static void tfo_cache_set(struct stack *s, const struct ip_addr *a,
 	CNT(s, tcp_fastopen_cookies_cached);
 }
 
+/* Data a SYN may carry, as Linux's tcp_send_syn_data(): the path's MSS
+ * less the most options can take, or TCP_MAXSEG if smaller */
+static uint32_t tfo_syn_space(const struct tcp_sock *sk)
+{
+	uint32_t space = tcp_mss_for_route(sk->s, &sk->raddr) -
+			 TCP_TFO_OPT_SPACE;
+
+	return sk->user_mss && sk->user_mss < space ? sk->user_mss : space;
+}
+
+/**
+ * tcp_tfo_defer() - TCP_FASTOPEN_CONNECT's connect, as Linux's
+ * tcp_fastopen_defer_connect(): when the SYN could carry data (a cookie
+ * cached, or none needed) it waits for the program's first data
+ * (tcp_tfo_send_deferred()), connect() succeeding at once; without, the
+ * SYN asking for a cookie goes now
+ * @sk: the socket in SYN_SENT, after tcp_tfo_connect() without data
+ *
+ * Return: true if the SYN waits
+ */
+bool tcp_tfo_defer(struct tcp_sock *sk)
+{
+	struct tcp_table *t = sk->s->tcp;
+
+	if (t->tfo_out_on && !t->tfo_out_len)
+		return false;
+	t->tfo_out_on = false;
+	sk->syn_fastopen = false;
+	sk->tfo_defer = true;
+	return true;
+}
+
+/**
+ * tcp_tfo_send_deferred() - the first data of a deferred connect came:
+ * the SYN goes with the cookie (looked up again) and what fits of it, as
+ * Linux's tcp_sendmsg_fastopen() from tcp_sendmsg() with DEFER_CONNECT
+ * @sk: the socket, its data in the send ring
+ */
+void tcp_tfo_send_deferred(struct tcp_sock *sk)
+{
+	struct tcp_table *t = sk->s->tcp;
+	uint32_t space;
+
+	sk->tfo_defer = false;
+	tcp_tfo_connect(sk, NULL, 0, true);
+	if (!t->tfo_out_on || t->tfo_out_len) {
+		space = tfo_syn_space(sk);
+		t->tfo_out_data = sk->sndq.len < space ? sk->sndq.len : space;
+		sk->syn_data = t->tfo_out_data != 0;
+	}
+	tcp_send_syn(sk);
+}
+
 /**
  * tcp_tfo_connect() - our SYN's Fast Open option and data, as Linux's
  * tcp_send_syn_data() with tcp_fastopen_cookie_check()
@@ -404,9 +458,7 @@ uint32_t tcp_tfo_connect(struct tcp_sock *sk, const void *data, size_t len,
 	space = tcp_ring_free(&sk->sndq);
 	n = len < space ? (uint32_t)len : space;
 	if (with_data) {
-		space = tcp_mss_for_route(s, &sk->raddr) - TCP_TFO_OPT_SPACE;
-		if (sk->user_mss && sk->user_mss < space)
-			space = sk->user_mss;
+		space = tfo_syn_space(sk);
 		if (n > space && syn_only)
 			n = space;
 		t->tfo_out_data = n < space ? n : space;

@@ -249,6 +249,8 @@ struct tcp_sock {
 	bool tfo_connect : 1;                   /* TCP_FASTOPEN_CONNECT */
 	bool tfo_no_cookie : 1;                 /* TCP_FASTOPEN_NO_COOKIE */
 	bool tfo_req : 1;                       /* this connect is Fast Open */
+	bool tfo_defer : 1;                     /* SYN_SENT, its SYN waiting
+						 * for the first data */
 	bool syn_fastopen : 1;                  /* our SYN had the option */
 	bool syn_data : 1;                      /* ... and data */
 	bool syn_data_acked : 1;                /* SYN data acknowledged
@@ -585,6 +587,8 @@ struct tcp_sock *tcp_tfo_listen(struct tcp_sock *l, const struct tcp_seg *seg,
 uint32_t tcp_tfo_connect(struct tcp_sock *sk, const void *data, size_t len,
 			 bool syn_only);
 void tcp_tfo_synack(struct tcp_sock *sk, const struct tcp_seg *seg);
+bool tcp_tfo_defer(struct tcp_sock *sk);
+void tcp_tfo_send_deferred(struct tcp_sock *sk);
 void tcp_tfo_syn_timeout(struct tcp_sock *sk);
 
 /* tcp_cc.c */

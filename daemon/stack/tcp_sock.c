@@ -422,7 +422,8 @@ static int tcp_connect_addrs(const struct tcp_sock *sk,
  * and tcp_v6_connect()).
  *
  * Return: -EINPROGRESS (the SYN is out; TCP_EV_CONNECTED or TCP_EV_ERROR
- * follows), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS,
+ * follows), 0 (TCP_FASTOPEN_CONNECT with a cookie: the SYN waits for the
+ * first tcp_send()), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS,
  * -EAFNOSUPPORT, -EINVAL (bound to 127/8, to a peer not ours; IPv6
  * link-local without an interface)
  */
@@ -502,6 +503,12 @@ int tcp_connect_data(struct tcp_sock *sk, const struct ip_addr *addr,
 			       (s->cfg.tcp_fastopen & TCP_TFO_CLIENT));
 	if (sk->tfo_req)
 		*taken = tcp_tfo_connect(sk, data, len, syn_only);
+	if (sk->tfo_req && !data && tcp_tfo_defer(sk)) {
+		/* TCP_FASTOPEN_CONNECT with a cookie: "connected", the SYN
+		 * waits for data (Linux's DEFER_CONNECT) */
+		tcp_leave(s);
+		return 0;
+	}
 	tcp_send_syn(sk);
 	tcp_leave(s);
 	return -EINPROGRESS;
@@ -540,11 +547,12 @@ int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child)
 	return 0;
 }
 
-/* The states a program may send in: a Fast Open child's SYN_RECEIVED too */
+/* The states a program may send in: a Fast Open child's SYN_RECEIVED too,
+ * and a deferred Fast Open connect's SYN_SENT */
 static bool tcp_can_send(const struct tcp_sock *sk)
 {
 	return sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
-	       tcp_passive_fastopen(sk);
+	       tcp_passive_fastopen(sk) || sk->tfo_defer;
 }
 
 /**
@@ -579,7 +587,7 @@ static int tcp_send_check(struct tcp_sock *sk)
 	}
 	if (sk->shut_wr)
 		return -EPIPE;
-	if (sk->state == TCP_SYN_SENT ||
+	if ((sk->state == TCP_SYN_SENT && !sk->tfo_defer) ||
 	    (sk->state == TCP_SYN_RECEIVED && !tcp_passive_fastopen(sk)))
 		return -EAGAIN;
 	if (!tcp_can_send(sk))
@@ -646,7 +654,10 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 	tcp_enter(s);
 	tcp_slow_start_after_idle_check(sk);
 	sk->sndq.len += (uint32_t)n;
-	tcp_output(sk);
+	if (sk->tfo_defer)
+		tcp_tfo_send_deferred(sk);      /* the SYN, with this data */
+	else
+		tcp_output(sk);
 	/* the program filled the buffer: limited by it (Linux starts this
 	 * chrono when tcp_sendmsg() waits for memory) */
 	if (!tcp_ring_free(&sk->sndq))

@@ -10,8 +10,9 @@
 # carries the cookie and the data, which the kernel takes; TCP_INFO says
 # so (tcpi_fastopen_client_fail 1 the first time, TCPI_OPT_SYN_DATA the
 # second), and a non-blocking MSG_FASTOPEN with the cookie returns the
-# bytes its SYN carried. With tcp-fastopen = 0 MSG_FASTOPEN is
-# EOPNOTSUPP, as Linux's.
+# bytes its SYN carried, and TCP_FASTOPEN_CONNECT's connect() succeeds at
+# once, its SYN carrying the first write. With tcp-fastopen = 0
+# MSG_FASTOPEN is EOPNOTSUPP, as Linux's.
 source "$(dirname "$0")/lib.sh"
 need_root "49-fastopen"
 
@@ -69,8 +70,9 @@ for i in range(n):
     c.sendall(b"got:" + d)
     c.close()
 EOF
-# A client: sendto(MSG_FASTOPEN) of "helloN", the answer, TCP_INFO's
-# options and tcpi_fastopen_client_fail
+# A client: sendto(MSG_FASTOPEN) of "helloN" (mode fc: connect() with
+# TCP_FASTOPEN_CONNECT, then send()), the answer, TCP_INFO's options and
+# tcpi_fastopen_client_fail
 cat >"$TMP/client.py" <<'EOF'
 import select, socket, sys
 host, port, i, nb = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "nb"
@@ -78,7 +80,12 @@ s = socket.socket()  # blocking: a timeout would make it O_NONBLOCK
 if nb:
     s.setblocking(False)
 try:
-    r = s.sendto(b"hello" + i.encode(), socket.MSG_FASTOPEN, (host, port))
+    if sys.argv[4] == "fc":
+        s.setsockopt(socket.IPPROTO_TCP, getattr(socket, "TCP_FASTOPEN_CONNECT", 30), 1)
+        s.connect((host, port))
+        r = s.send(b"hello" + i.encode())
+    else:
+        r = s.sendto(b"hello" + i.encode(), socket.MSG_FASTOPEN, (host, port))
 except OSError as e:
     print("sendto", e.strerror)
     sys.exit(0)
@@ -122,22 +129,25 @@ n=$(C stats --json | $PY -c 'import json,sys; c=json.load(sys.stdin)["counters"]
 check "ustackctl stats: fastopen_cookie_reqd 1, fastopen_passive 1 ($n)" test "$n" = "1 1"
 
 # ---- a client on ustack, the kernel server --------------------------
-in_ns timeout 40 $PY "$TMP/server.py" $KERNEL 9001 3 >"$TMP/ksrv.out" 2>&1 &
+in_ns timeout 40 $PY "$TMP/server.py" $KERNEL 9001 4 >"$TMP/ksrv.out" 2>&1 &
 PIDS+=($!)
 wait_for 10 grep -q listening "$TMP/ksrv.out"
 u1=$(ur $PY "$TMP/client.py" $KERNEL 9001 1 b 2>&1)
 u2=$(ur $PY "$TMP/client.py" $KERNEL 9001 2 b 2>&1)
 u3=$(ur $PY "$TMP/client.py" $KERNEL 9001 3 nb 2>&1)
+u4=$(ur $PY "$TMP/client.py" $KERNEL 9001 4 fc 2>&1)
 check "ustack client, first: answered, no cookie yet ($u1)" \
 	grep -q "sent 6 answer got:hello1 syn_data 0 fail 1" <<<"$u1"
 check "ustack client, second: its data in the SYN ($u2)" \
 	grep -q "sent 6 answer got:hello2 syn_data 1 fail 0" <<<"$u2"
 check "ustack client, non-blocking with the cookie: sendto says 6 ($u3)" \
 	grep -q "sent 6 answer got:hello3 syn_data 1 fail 0" <<<"$u3"
-wait_for 5 grep -q "conn 2" "$TMP/ksrv.out"
+check "ustack client, TCP_FASTOPEN_CONNECT: the write in the SYN ($u4)" \
+	grep -q "sent 6 answer got:hello4 syn_data 1 fail 0" <<<"$u4"
+wait_for 5 grep -q "conn 3" "$TMP/ksrv.out"
 ksrv=$(tr '\n' ' ' <"$TMP/ksrv.out")
-check "the kernel server read all three, the last two from the SYN ($ksrv)" \
-	grep -q "conn 0 got hello1 syn_data 0 conn 1 got hello2 syn_data 1 conn 2 got hello3 syn_data 1" <<<"$ksrv"
+check "the kernel server read all four, the last three from the SYN ($ksrv)" \
+	grep -q "conn 0 got hello1 syn_data 0 conn 1 got hello2 syn_data 1 conn 2 got hello3 syn_data 1 conn 3 got hello4 syn_data 1" <<<"$ksrv"
 s=$(syns 9001 $US)
 s1=$(head -n1 <<<"$s"); s2=$(sed -n 2p <<<"$s")
 check "our first SYN asks for a cookie (${s1##*options})" grep -q "tfo  cookiereq" <<<"$s1"
@@ -145,14 +155,17 @@ kc=$(synacks 9001 $KERNEL | head -n1 | grep -o "tfo  cookie [0-9a-f]*")
 check "the kernel's SYN-ACK gives one ($kc)" test -n "$kc"
 check "our second SYN: that cookie and 6 bytes (${s2##*options})" \
 	bash -c 'grep -q "$2" <<<"$1" && grep -q "length 6$" <<<"$1"' _ "$s2" "$kc"
+s4=$(sed -n 4p <<<"$s")
+check "our fourth SYN (TCP_FASTOPEN_CONNECT): the cookie and 6 bytes (${s4##*options})" \
+	bash -c 'grep -q "$2" <<<"$1" && grep -q "length 6$" <<<"$1"' _ "$s4" "$kc"
 
 # ---- tcp-fastopen = 0: MSG_FASTOPEN is EOPNOTSUPP ---------------------
 sed -i 's/^tcp-fastopen = 3$/tcp-fastopen = 0/' "$CONF"
 kill -HUP "$DPID"
 wait_for 5 bash -c "'$B/ustackctl' --socket '$SOCK' config | grep -qx 'tcp-fastopen = 0'"
-u4=$(ur $PY "$TMP/client.py" $KERNEL 9001 4 b 2>&1)
-check "tcp-fastopen = 0 (a reload): MSG_FASTOPEN fails EOPNOTSUPP ($u4)" \
-	grep -q "sendto Operation not supported" <<<"$u4"
+u5=$(ur $PY "$TMP/client.py" $KERNEL 9001 5 b 2>&1)
+check "tcp-fastopen = 0 (a reload): MSG_FASTOPEN fails EOPNOTSUPP ($u5)" \
+	grep -q "sendto Operation not supported" <<<"$u5"
 
 check "ustackd still runs" kill -0 "$DPID"
 stop_ustackd "$DPID"

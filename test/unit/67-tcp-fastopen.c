@@ -538,6 +538,44 @@ TH_TEST(tcp_tfo, client_no_cookie_mode_and_nonblocking)
 	drain();
 }
 
+TH_TEST(tcp_tfo, fastopen_connect_waits_for_data_with_a_cookie)
+{
+	struct th_seg syn = th_our_syn();
+	struct tcp_sock *c;
+	struct tcp_seg g;
+
+	client_learns_cookie();
+	cr_assert_eq(th_open(&c), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_FASTOPEN_CONNECT, 1, T.now), 0);
+	/* Linux's DEFER_CONNECT: connect() succeeds, no SYN yet */
+	cr_assert_eq(tcp_connect(c, TH_PEER_A, 80, T.now), 0);
+	th_expect_none();
+	cr_assert_eq(tcp_sock_state(c), TCP_SYN_SENT);
+	cr_assert_gt(tcp_send_space(c), 0);
+	{
+		struct ip_addr a;
+
+		tcp_getsockname(c, &a, &T.lport);
+	}
+	/* the first data goes in the SYN, with the cookie */
+	memset(buf, 'w', 50);
+	cr_assert_eq(tcp_send(c, buf, 50, T.now), 50);
+	syn.tfo = true;
+	syn.tfo_len = 8;
+	syn.tfo_cookie = peer_cookie;
+	syn.len = 50;
+	g = th_expect(&syn);
+	/* then nothing more until the handshake */
+	cr_assert_eq(tcp_send_space(c), 0);
+	cr_assert_eq(tcp_send(c, buf, 5, T.now), -EAGAIN);
+	peer_synack(g.seq + 51, -1);
+	EXPECT(TCP_ACK, g.seq + 51, 3001);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	cr_assert(info(c).options & TCPI_OPT_SYN_DATA);
+	tcp_abort(c, T.now);
+	drain();
+}
+
 TH_TEST(tcp_tfo, fastopen_connect_option)
 {
 	struct th_seg syn = th_our_syn();
