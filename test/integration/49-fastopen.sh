@@ -159,6 +159,50 @@ s4=$(sed -n 4p <<<"$s")
 check "our fourth SYN (TCP_FASTOPEN_CONNECT): the cookie and 6 bytes (${s4##*options})" \
 	bash -c 'grep -q "$2" <<<"$1" && grep -q "length 6$" <<<"$1"' _ "$s4" "$kc"
 
+# a blocking MSG_FASTOPEN of 5000 bytes: the SYN takes what fits, the
+# rest follows; sendto says 5000 and the kernel echoes them all
+cat >"$TMP/echo.py" <<'EOF'
+import socket, sys
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+l.bind((sys.argv[1], int(sys.argv[2])))
+l.listen(4)
+l.settimeout(20)
+print("listening", flush=True)
+c, _ = l.accept()
+c.settimeout(10)
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    c.sendall(d)
+c.close()
+EOF
+cat >"$TMP/big.py" <<'EOF'
+import socket, sys
+data = bytes((i * 7) % 251 for i in range(5000))
+s = socket.socket()
+n = s.sendto(data, socket.MSG_FASTOPEN, (sys.argv[1], int(sys.argv[2])))
+s.shutdown(socket.SHUT_WR)
+s.settimeout(10)
+back = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    back += d
+print("sent %d back %d %s" % (n, len(back), "same" if back == data else "differ"))
+EOF
+in_ns timeout 40 $PY "$TMP/echo.py" $KERNEL 9002 >"$TMP/echo.out" 2>&1 &
+PIDS+=($!)
+wait_for 10 grep -q listening "$TMP/echo.out"
+big=$(ur $PY "$TMP/big.py" $KERNEL 9002 2>&1)
+check "blocking MSG_FASTOPEN of 5000 bytes: all sent, echoed intact ($big)" \
+	grep -q "sent 5000 back 5000 same" <<<"$big"
+sb=$(syns 9002 $US | head -n1)
+check "... its SYN carried 1420 of them (${sb##*options})" grep -q "length 1420$" <<<"$sb"
+
 # ---- tcp-fastopen = 0: MSG_FASTOPEN is EOPNOTSUPP ---------------------
 sed -i 's/^tcp-fastopen = 3$/tcp-fastopen = 0/' "$CONF"
 kill -HUP "$DPID"
