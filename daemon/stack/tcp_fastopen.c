@@ -26,8 +26,8 @@
  * Client: a cookie cache of TCP_TFO_CACHE peers by address (the least
  * recently used gives way). MSG_FASTOPEN (tcp_connect_data()) and
  * TCP_FASTOPEN_CONNECT make a Fast Open connect: with a cookie cached
- * the SYN carries it and as much data as fits (the route's MSS less 40
- * bytes of options, Linux's space); without, the SYN asks for a cookie
+ * the SYN carries it and as much data as fits (the route's MSS, or the
+ * server's last if smaller, less 40 bytes of options, Linux's space); without, the SYN asks for a cookie
  * (tcpi_fastopen_client_fail 1) and the data waits for the handshake.
  * TCP_FASTOPEN_CONNECT's connect() with a cookie succeeds at once and the
  * SYN waits for the first data (tcp_tfo_defer()).
@@ -37,9 +37,8 @@
  * rest is sent after the handshake (fail 2, or 3 after a resent SYN).
  *
  * Not done: the experimental option (kind 254, magic 0xF989), Linux's
- * blackhole detection and per-destination SYN-loss back-off, the MSS the
- * cache keeps (the SYN's data is sized by the route), data in our
- * SYN-ACK, and a reset child holding its place in the queue until it
+ * blackhole detection (off by default in 6.x:
+ * tcp_fastopen_blackhole_timeout_sec 0), data in our SYN-ACK, and a reset child holding its place in the queue until it
  * would have timed out (Linux's rskq_rst_head).
  */
 #include <stdlib.h>
@@ -59,6 +58,7 @@
 struct tcp_tfo_entry {
 	struct ip_addr addr;
 	uint64_t used;          /* last use, ns; 0: free */
+	uint16_t mss;           /* the server's, from its SYN-ACK; 0: none */
 	uint8_t len;
 	uint8_t cookie[TCP_TFO_COOKIE_MAX];
 };
@@ -361,14 +361,21 @@ static void tfo_cache_set(struct stack *s, const struct ip_addr *a,
 	CNT(s, tcp_fastopen_cookies_cached);
 }
 
-/* Data a SYN may carry, as Linux's tcp_send_syn_data(): the path's MSS
- * less the most options can take, or TCP_MAXSEG if smaller */
-static uint32_t tfo_syn_space(const struct tcp_sock *sk)
+/* Data a SYN may carry, as Linux's tcp_send_syn_data(): the path's MSS,
+ * no more than the server's last (cached) or TCP_MAXSEG, less the most
+ * options can take; the MSS at least 48 (TCP_MIN_SND_MSS) */
+static uint32_t tfo_syn_space(struct tcp_sock *sk)
 {
-	uint32_t space = tcp_mss_for_route(sk->s, &sk->raddr) -
-			 TCP_TFO_OPT_SPACE;
+	const struct tcp_tfo_entry *e = tfo_cache_find(sk->s, &sk->raddr);
+	uint32_t mss = tcp_mss_for_route(sk->s, &sk->raddr);
 
-	return sk->user_mss && sk->user_mss < space ? sk->user_mss : space;
+	if (e && e->mss && e->mss < mss)
+		mss = e->mss;
+	if (sk->user_mss && sk->user_mss < mss)
+		mss = sk->user_mss;
+	if (mss < 48)
+		mss = 48;
+	return mss - TCP_TFO_OPT_SPACE;
 }
 
 /**
@@ -482,12 +489,17 @@ uint32_t tcp_tfo_connect(struct tcp_sock *sk, const void *data, size_t len,
 void tcp_tfo_synack(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
+	struct tcp_tfo_entry *e;
 	uint32_t acked, sent;
 
 	if (!sk->tfo_req)
 		return;
 	if (sk->syn_fastopen && seg->has_tfo && seg->tfo_len)
 		tfo_cache_set(s, &sk->raddr, seg);
+	/* the server's MSS bounds the next SYN's data */
+	e = tfo_cache_find(s, &sk->raddr);
+	if (e && seg->has_mss)
+		e->mss = seg->mss;
 	if (!sk->syn_data)
 		return;
 	sent = sk->snd_max - sk->iss - 1;

@@ -393,13 +393,15 @@ static size_t fo_connect(struct tcp_sock **c, size_t len, bool syn_only)
 	return taken;
 }
 
+static int peer_mss = 1460;    /* of the peer's SYN-ACKs */
+
 /* The peer's SYN-ACK to our ISN @iss acknowledging @ack, with a cookie
  * of @clen bytes (-1: none) */
 static void peer_synack(uint32_t ack, int clen)
 {
 	struct th_seg sa = th_tmpl(TCP_SYN | TCP_ACK, 3000, ack);
 
-	sa.mss = 1460;
+	sa.mss = peer_mss;
 	sa.sackok = true;
 	sa.ws = 7;
 	sa.wnd = 65160;
@@ -456,6 +458,25 @@ TH_TEST(tcp_tfo, client_cookie_then_data_in_the_syn)
 	cr_assert(info(c).options & TCPI_OPT_SYN_DATA);
 	cr_assert_eq(info(c).app_limited >> 1, 0);
 	cr_assert_eq(th_counter("tcp_fastopen_active"), 1);
+	tcp_abort(c, T.now);
+	drain();
+}
+
+TH_TEST(tcp_tfo, syn_data_bounded_by_the_servers_mss)
+{
+	struct th_seg syn = th_our_syn();
+	struct tcp_sock *c;
+
+	/* the server said MSS 1000 with its cookie: the next SYN carries
+	 * 1000 - 40 bytes, as Linux's cached MSS bounds it */
+	peer_mss = 1000;
+	client_learns_cookie();
+	peer_mss = 1460;
+	cr_assert_eq(fo_connect(&c, 3000, true), 960);
+	syn.tfo = true;
+	syn.tfo_len = 8;
+	syn.len = 960;
+	th_expect(&syn);
 	tcp_abort(c, T.now);
 	drain();
 }
