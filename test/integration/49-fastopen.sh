@@ -11,8 +11,9 @@
 # so (tcpi_fastopen_client_fail 1 the first time, TCPI_OPT_SYN_DATA the
 # second), and a non-blocking MSG_FASTOPEN with the cookie returns the
 # bytes its SYN carried, and TCP_FASTOPEN_CONNECT's connect() succeeds at
-# once, its SYN carrying the first write. With tcp-fastopen = 0
-# MSG_FASTOPEN is EOPNOTSUPP, as Linux's.
+# once, its SYN carrying the first write. The same both ways over IPv6
+# (cookies of 128-bit addresses). With tcp-fastopen = 0 MSG_FASTOPEN is
+# EOPNOTSUPP, as Linux's.
 source "$(dirname "$0")/lib.sh"
 need_root "49-fastopen"
 
@@ -20,11 +21,16 @@ B=$PWD/$BUILD
 PY=/usr/bin/python3
 US=192.0.2.2
 KERNEL=192.0.2.1
+US6=2001:db8:1::2
+KERNEL6=2001:db8:1::1
 SOCK=$TMP/ctl.sock
 CONF=$TMP/ustackd.conf
 CAP=$TMP/tfo.pcap
 new_netns NS || { fail "create namespace"; summary; exit 1; }
 in_ns() { ip netns exec "$NS" "$@"; }
+# IPv6 on in the namespace (new_netns turns it off), before the TAP comes
+in_ns sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+in_ns sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 ur() { in_ns timeout 30 "$B/ustack-run" --socket "$SOCK" "$@"; }
 C() { "$B/ustackctl" --socket "$SOCK" "$@"; }
 # the capture (ustackd writes it as it goes): pkt FILTER
@@ -38,7 +44,7 @@ synacks() {   # synacks PORT FROM
 		grep -A1 "^ *$2" | grep "Flags"
 }
 
-printf 'tap = ustk0\naddr = %s/24\ntcp-fastopen = 3\n' "$US" >"$CONF"
+printf 'tap = ustk0\naddr = %s/24\naddr = %s/64\ntcp-fastopen = 3\n' "$US" "$US6" >"$CONF"
 ip netns exec "$NS" "$USTACKD" --foreground --config "$CONF" --socket "$SOCK" \
 	--capture "$CAP" 2>"$TMP/ustackd.log" &
 DPID=$!
@@ -46,6 +52,7 @@ PIDS+=("$DPID")
 wait_for 10 test -S "$SOCK" || { fail "ustackd starts"; cat "$TMP/ustackd.log"; summary; exit 1; }
 in_ns ip addr add $KERNEL/24 dev ustk0
 in_ns ip link set ustk0 up
+in_ns ip addr add $KERNEL6/64 dev ustk0 nodad
 in_ns sysctl -qw net.ipv4.tcp_fastopen=3
 check "ustackctl config: tcp-fastopen = 3" bash -c "'$B/ustackctl' --socket '$SOCK' config | grep -qx 'tcp-fastopen = 3'"
 
@@ -54,7 +61,7 @@ check "ustackctl config: tcp-fastopen = 3" bash -c "'$B/ustackctl' --socket '$SO
 cat >"$TMP/server.py" <<'EOF'
 import socket, sys
 host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-l = socket.socket()
+l = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
 l.bind((host, port))
@@ -76,7 +83,8 @@ EOF
 cat >"$TMP/client.py" <<'EOF'
 import select, socket, sys
 host, port, i, nb = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "nb"
-s = socket.socket()  # blocking: a timeout would make it O_NONBLOCK
+# blocking: a timeout would make it O_NONBLOCK
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
 if nb:
     s.setblocking(False)
 try:
@@ -202,6 +210,31 @@ check "blocking MSG_FASTOPEN of 5000 bytes: all sent, echoed intact ($big)" \
 	grep -q "sent 5000 back 5000 same" <<<"$big"
 sb=$(syns 9002 $US | head -n1)
 check "... its SYN carried 1420 of them (${sb##*options})" grep -q "length 1420$" <<<"$sb"
+
+# ---- IPv6, both ways -------------------------------------------------
+dad_ok() { C stats --json | $PY -c 'import json,sys; c=json.load(sys.stdin)["counters"]; sys.exit(0 if c["addr6"]["dad_ok"] >= 2 else 1)'; }
+wait_for 10 dad_ok
+in_ns timeout 40 "$B/ustack-run" --socket "$SOCK" $PY "$TMP/server.py" :: 9003 2 \
+	>"$TMP/srv6.out" 2>&1 &
+PIDS+=($!)
+wait_for 10 grep -q listening "$TMP/srv6.out"
+c1=$(in_ns timeout 20 $PY "$TMP/client.py" $US6 9003 1 b 2>&1)
+c2=$(in_ns timeout 20 $PY "$TMP/client.py" $US6 9003 2 b 2>&1)
+wait_for 5 grep -q "conn 1" "$TMP/srv6.out"
+srv=$(tr '\n' ' ' <"$TMP/srv6.out")
+check "IPv6: a kernel client's second SYN carries its data to ustack ($c2; $srv)" \
+	bash -c 'grep -q "answer got:hello2 syn_data 1" <<<"$1" &&
+		 grep -q "conn 0 got hello1 syn_data 0 conn 1 got hello2 syn_data 1" <<<"$2"' _ "$c2" "$srv"
+in_ns timeout 40 $PY "$TMP/server.py" $KERNEL6 9004 2 >"$TMP/ksrv6.out" 2>&1 &
+PIDS+=($!)
+wait_for 10 grep -q listening "$TMP/ksrv6.out"
+u1=$(ur $PY "$TMP/client.py" $KERNEL6 9004 1 b 2>&1)
+u2=$(ur $PY "$TMP/client.py" $KERNEL6 9004 2 b 2>&1)
+wait_for 5 grep -q "conn 1" "$TMP/ksrv6.out"
+ksrv=$(tr '\n' ' ' <"$TMP/ksrv6.out")
+check "IPv6: ustack's second SYN carries its data to the kernel ($u1; $u2; $ksrv)" \
+	bash -c 'grep -q "fail 1" <<<"$1" && grep -q "answer got:hello2 syn_data 1 fail 0" <<<"$2" &&
+		 grep -q "conn 0 got hello1 syn_data 0 conn 1 got hello2 syn_data 1" <<<"$3"' _ "$u1" "$u2" "$ksrv"
 
 # ---- tcp-fastopen = 0: MSG_FASTOPEN is EOPNOTSUPP ---------------------
 sed -i 's/^tcp-fastopen = 3$/tcp-fastopen = 0/' "$CONF"
