@@ -199,6 +199,8 @@ static const struct opt opts[] = {
 	  "default congestion control (default cubic)", true },
 	{ "tcp-ecn", T_ECN, SOFF(tcp_ecn), 0, 0, 0, "no|server|yes",
 	  "ECN (RFC 3168), as net.ipv4.tcp_ecn: yes asks for it on connect, server agrees when a peer asks (default server)", true },
+	{ "tcp-fastopen", T_UINT, SOFF(tcp_fastopen), sizeof(unsigned), 0, 0xfff, "BITS",
+	  "Fast Open (RFC 7413), net.ipv4.tcp_fastopen's bits, decimal: 1 client, 2 server (listeners with TCP_FASTOPEN), 4 client data without a cookie, 512 server without a cookie, 1024 every listener (default 1)", true },
 	{ "tcp-timestamps", T_YESNO, SOFF(tcp_timestamps), 0, 0, 0, "yes|no",
 	  "RFC 7323 timestamps (default yes)", true },
 	{ "tcp-window-scaling", T_YESNO, SOFF(tcp_window_scaling), 0, 0, 0, "yes|no",

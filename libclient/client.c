@@ -1160,7 +1160,8 @@ static void pend_add(int fd, uint32_t seq)
  * with a bound any signal ends it (EINTR). Cut short, the handshake goes
  * on: its reply is awaited by the next connect() (connect_resume()).
  */
-static int stream_connect_wait(int fd, const struct ustack_connect_req *r)
+static int stream_connect_wait(int fd, const struct ustack_connect_req *r,
+			       const struct iovec *data, int ndata)
 {
 	struct ctl_how how = { .deadline = sndtimeo_deadline(fd),
 			       .intr = true, .main = true };
@@ -1168,14 +1169,15 @@ static int stream_connect_wait(int fd, const struct ustack_connect_req *r)
 	int c, rc;
 
 	if (ctl_busy)   /* in a signal handler: wait on a connection of its own */
-		return ctl_call(USTACK_MSG_CONNECT, r, sizeof(*r), fd, NULL, 0,
-				NULL);
+		return ctl_call_iov(USTACK_MSG_CONNECT, r, sizeof(*r), data,
+				    ndata, fd, NULL, 0, NULL, NULL, 0);
 	c = ctl_get();
 	if (c < 0)
 		return -ENETDOWN;
 	ctl_busy = true;
 	seq = ++ctl_seq;
-	rc = ctl_send(c, USTACK_MSG_CONNECT, r, sizeof(*r), NULL, 0, fd, seq);
+	rc = ctl_send(c, USTACK_MSG_CONNECT, r, sizeof(*r), data, ndata, fd,
+		      seq);
 	if (rc == 0)
 		rc = ctl_wait(c, USTACK_MSG_CONNECT, seq, NULL, 0, NULL, NULL,
 			      0, &how);
@@ -1354,6 +1356,7 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	fl = ust_r.fcntl(fd, F_GETFL);
 	r.nonblock = fl >= 0 && (fl & O_NONBLOCK);
 	r.filler = 0;
+	r.fastopen = 0;
 	stream = ust_is_stream(k) && r.addr.family != AF_UNSPEC;
 	if (stream && (k & UST_CONNECT_PEND)) {
 		rc = connect_resume(fd, r.nonblock);
@@ -1370,7 +1373,7 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
 	if (stream && !r.nonblock)
-		rc = stream_connect_wait(fd, &r);
+		rc = stream_connect_wait(fd, &r, NULL, 0);
 	else
 		rc = ctl_call(USTACK_MSG_CONNECT, &r, sizeof(r), fd, NULL, 0,
 			      NULL);
@@ -1680,6 +1683,88 @@ static int stream_check_addr(int fd, const struct msghdr *m)
 }
 
 /*
+ * The connect of MSG_FASTOPEN on a fresh stream (Linux's
+ * tcp_sendmsg_fastopen()): one CONNECT carrying the first
+ * USTACK_FASTOPEN_MAX bytes of @m for the SYN (daemon/rpc/sock_tcp.c
+ * sock_tcp_fastopen()). Blocking (neither O_NONBLOCK nor MSG_DONTWAIT), it
+ * waits for the handshake and the daemon takes them all; non-blocking,
+ * only those the SYN carries (a cookie was cached), EINPROGRESS for none.
+ * Return: the bytes taken, or -errno
+ */
+static ssize_t stream_fastopen(int fd, unsigned k, const struct msghdr *m,
+			       int flags)
+{
+	struct ustack_connect_req r;
+	uint8_t data[USTACK_FASTOPEN_MAX];
+	struct iovec iov = { data, 0 };
+	int rc, fl;
+
+	if ((rc = ust_addr_in(k, UST_ADDR_CONNECT, &r.addr, m->msg_name,
+			      m->msg_namelen)))
+		return rc;
+	for (size_t i = 0; i < m->msg_iovlen && iov.iov_len < sizeof(data);
+	     i++) {
+		size_t n = m->msg_iov[i].iov_len;
+
+		if (n > sizeof(data) - iov.iov_len)
+			n = sizeof(data) - iov.iov_len;
+		memcpy(data + iov.iov_len, m->msg_iov[i].iov_base, n);
+		iov.iov_len += n;
+	}
+	fl = ust_r.fcntl(fd, F_GETFL);
+	r.nonblock = (fl >= 0 && (fl & O_NONBLOCK)) || (flags & MSG_DONTWAIT);
+	r.fastopen = 1;
+	rc = stream_renew(fd);
+	if (rc)
+		return rc;
+	r.filler = stream_fill(fd);
+	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
+	if (r.nonblock)
+		rc = ctl_call_iov(USTACK_MSG_CONNECT, &r, sizeof(r), &iov, 1, fd,
+				  NULL, 0, NULL, NULL, 0);
+	else
+		rc = stream_connect_wait(fd, &r, &iov, 1);
+	stream_connected(fd, rc < 0 ? rc : 0, false);
+	return rc;
+}
+
+/* A blocking MSG_FASTOPEN send whose first @done bytes the daemon took:
+ * the rest as any send. Return: what the program is told */
+static ssize_t stream_send_rest(int fd, const struct msghdr *msg, int flags,
+				size_t done)
+{
+	size_t i = 0, skip = done;
+	struct iovec first;
+	struct msghdr m = { 0 };
+	ssize_t n;
+
+	while (i < msg->msg_iovlen && skip >= msg->msg_iov[i].iov_len)
+		skip -= msg->msg_iov[i++].iov_len;
+	if (i == msg->msg_iovlen)
+		return (ssize_t)done;
+	first = (struct iovec){ (char *)msg->msg_iov[i].iov_base + skip,
+				msg->msg_iov[i].iov_len - skip };
+	for (int part = 0; part < 2; part++) {
+		unsigned k = ust_kind(fd);
+
+		m.msg_iov = part ? msg->msg_iov + i + 1 : &first;
+		m.msg_iovlen = part ? msg->msg_iovlen - i - 1 : 1;
+		if (!m.msg_iovlen)
+			break;
+		if (stream_unusable(fd, k, true, flags))
+			return done ? (ssize_t)done : -1;
+		stream_settle(fd, k);
+		n = stream_xmit(fd, k, &m, flags, false);
+		if (n < 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)n;
+		if (!part && (size_t)n < first.iov_len)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+/*
  * sendmsg on a stream: the kernel's, on the channel, once an address is
  * checked and dropped and the stream known to be connected
  */
@@ -1689,24 +1774,41 @@ static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
 	struct msghdr m = *msg;
 	int rc;
 
-	/* tcp_sendmsg_fastopen() with Linux's default net.ipv4.tcp_fastopen
-	 * (the client side on) and no cookie ever cached (ustack(7)): a
-	 * connect to the address, then the data as any send; an address
+	/* tcp_sendmsg_fastopen(), the client side on (tcp-fastopen's bit
+	 * 1, the daemon says EOPNOTSUPP without it): a fresh stream
+	 * connects with the data for the SYN (stream_fastopen()); else a
+	 * connect to the address, then the data as any send. An address
 	 * of AF_UNSPEC is EOPNOTSUPP, none EINVAL, a connecting socket
-	 * EALREADY and a connected one EISCONN (connect's), a non-blocking
-	 * one EINPROGRESS (nothing was sent in the SYN) */
+	 * EALREADY and a connected one EISCONN (connect's) */
 	if (flags & MSG_FASTOPEN) {
 		const struct sockaddr *sa = m.msg_name;
+		ssize_t n;
 
 		if (sa && m.msg_namelen >= sizeof(sa->sa_family) &&
 		    sa->sa_family == AF_UNSPEC)
 			return fail(-EOPNOTSUPP);
 		if (!sa || m.msg_namelen < sizeof(sa->sa_family))
 			return fail(-EINVAL);
+		flags &= ~MSG_FASTOPEN;
+		if (!(k & (UST_CONNECT_TRIED | UST_CONNECT_PEND))) {
+			n = stream_fastopen(fd, k, &m, flags);
+			if (n < 0)
+				return fail((int)n);
+			m.msg_name = NULL;
+			m.msg_namelen = 0;
+			if (flags & MSG_DONTWAIT) /* O_NONBLOCK: the same */
+				return n;
+			{
+				int fl = ust_r.fcntl(fd, F_GETFL);
+
+				if (fl >= 0 && (fl & O_NONBLOCK))
+					return n;
+			}
+			return stream_send_rest(fd, &m, flags, (size_t)n);
+		}
 		if (ustack_connect(fd, sa, m.msg_namelen) < 0)
 			return -1;
 		k = ust_kind(fd);
-		flags &= ~MSG_FASTOPEN;
 		m.msg_name = NULL;
 		m.msg_namelen = 0;
 	}

@@ -12,6 +12,7 @@
  * of `entry` bytes (entry 0: exactly fixed). Lists also carry their count.
  */
 #define BODY_DATAGRAM UINT32_MAX        /* ustack_dgram_hdr [meta] 0..65535 */
+#define BODY_CONNECT (UINT32_MAX - 1)   /* ustack_connect_req [data] */
 
 struct body_rule {
 	uint32_t req;                   /* request body, exact (or above) */
@@ -29,7 +30,7 @@ static const struct body_rule rules[USTACK_MSG_TYPE_MAX] = {
 	[USTACK_MSG_SOCKET] = S(ustack_socket_req, ustack_sock_info),
 	[USTACK_MSG_QUERY] = { 0, SZ(ustack_sock_info), 0, 0 },
 	[USTACK_MSG_BIND] = { SZ(ustack_sockaddr), 0, 0, 0 },
-	[USTACK_MSG_CONNECT] = { SZ(ustack_connect_req), 0, 0, 0 },
+	[USTACK_MSG_CONNECT] = { BODY_CONNECT, 0, 0, 0 },
 	[USTACK_MSG_LISTEN] = { SZ(ustack_int), 0, 0, 0 },
 	[USTACK_MSG_GETSOCKNAME] = { 0, SZ(ustack_sockaddr), 0, 0 },
 	[USTACK_MSG_GETPEERNAME] = { 0, SZ(ustack_sockaddr), 0, 0 },
@@ -97,6 +98,10 @@ static int body_ok(const struct body_rule *r, const uint8_t *body, size_t len,
 		return len >= sizeof(struct ustack_dgram_hdr) &&
 		       len - sizeof(struct ustack_dgram_hdr) <=
 		       sizeof(struct ustack_dgram_meta) + USTACK_DGRAM_MAX;
+	if (!is_reply && r->req == BODY_CONNECT)
+		return len >= sizeof(struct ustack_connect_req) &&
+		       len - sizeof(struct ustack_connect_req) <=
+		       USTACK_FASTOPEN_MAX;
 	if (!is_reply)
 		return len == r->req;
 	if (len < r->fixed)

@@ -27,7 +27,7 @@
 /* 2: datagram ancillary data (struct ustack_dgram_meta), the error queue
  * (USTACK_MSG_DGERR), the link's name in HELLO; 3: AF_INET6 sockets (IPv6
  * addresses in the meta block and the error queue's offender, scope ids) */
-#define USTACK_PROTO_VERSION 3
+#define USTACK_PROTO_VERSION 4
 /* header and body: room for a whole 65507-byte datagram in a SENDTO */
 #define USTACK_MSG_MAX (65536 + 1024)
 #define USTACK_MSG_REPLY 0x8000u
@@ -59,7 +59,7 @@ enum ustack_msg_type {
 	USTACK_MSG_QUERY = 3,
 	/* Body: struct ustack_sockaddr. Reply: none */
 	USTACK_MSG_BIND = 4,
-	/* Body: struct ustack_connect_req. Reply: none */
+	/* Body: struct ustack_connect_req [MSG_FASTOPEN data]. Reply: none */
 	USTACK_MSG_CONNECT = 5,
 	/* Body: struct ustack_int (backlog). Reply: none */
 	USTACK_MSG_LISTEN = 6,
@@ -142,7 +142,15 @@ struct ustack_connect_req {
 	uint32_t filler;     /* stream: bytes written to the channel before
 			      * this request that the daemon discards (they
 			      * keep the fd unwritable until connected) */
+	uint32_t fastopen;   /* stream: 1 for MSG_FASTOPEN (RFC 7413): the
+			      * first bytes of the send follow the request
+			      * (at most USTACK_FASTOPEN_MAX), and a status
+			      * of 0 or more is how many of them the daemon
+			      * took (a non-blocking one: those its SYN
+			      * carries, -EINPROGRESS for none) */
 };
+
+#define USTACK_FASTOPEN_MAX 1460
 
 struct ustack_int {
 	int32_t value;

@@ -394,8 +394,6 @@ int sock_opts_inherit(struct sock *c, const struct sock *l)
 	o->user_mss = l->o->user_mss;
 	o->user_sndbuf = l->o->user_sndbuf;
 	o->user_rcvbuf = l->o->user_rcvbuf;
-	o->tfo_qlen = l->o->tfo_qlen;
-	o->tfo_no_cookie = l->o->tfo_no_cookie;
 	o->tcp_inq = l->o->tcp_inq;
 	o->notsent_lowat = l->o->notsent_lowat;
 	o->set = true;
@@ -1165,7 +1163,8 @@ static int sock_dgram_connect6(struct sock *sk, const struct ustack_sockaddr *ua
 }
 
 static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
-		       uint64_t client, uint32_t seq)
+		       const uint8_t *data, size_t dlen, uint64_t client,
+		       uint32_t seq)
 {
 	struct ip_addr addr;
 	uint16_t port;
@@ -1190,7 +1189,15 @@ static int req_connect(struct sock *sk, const struct ustack_connect_req *r,
 	}
 	if (sk->pend_connect)
 		return -EALREADY;
-	rc = sk->proto->connect(sk, &addr, port, r->nonblock != 0);
+	if ((r->fastopen || dlen) && sk->type != SOCK_STREAM)
+		return -EINVAL;
+	if (r->fastopen)        /* MSG_FASTOPEN: data for the SYN */
+		rc = sock_tcp_fastopen(sk, &addr, port, r->nonblock != 0,
+				       data, dlen);
+	else if (dlen)
+		return -EINVAL;
+	else
+		rc = sk->proto->connect(sk, &addr, port, r->nonblock != 0);
 	if (rc == SOCK_PENDING) {
 		sk->pend_connect = true;
 		sk->pend_client = client;
@@ -1446,6 +1453,12 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 	if (o->level == IPPROTO_IP && o->name == IP_LOCAL_PORT_RANGE &&
 	    o->len != sizeof(uint32_t))
 		return -EINVAL;
+	if (o->level == IPPROTO_TCP && o->name == TCP_FASTOPEN_KEY &&
+	    sk->type == SOCK_STREAM) {
+		size_t n = o->len;
+
+		return sock_tcp_fastopen_key(sk, true, (uint8_t *)o->val, &n);
+	}
 	if (o->len < sizeof(int)) {
 		if (o->len == 0)
 			return -EINVAL;
@@ -1669,6 +1682,14 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		return rc;
 	}
 	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
+	    o->name == TCP_FASTOPEN_KEY) {
+		size_t n = o->len < sizeof(out->val) ? o->len : sizeof(out->val);
+
+		rc = sock_tcp_fastopen_key(sk, false, out->val, &n);
+		out->len = rc ? 0 : (uint32_t)n;
+		return rc;
+	}
+	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
 	    o->name == TCP_SAVED_SYN) {
 		size_t n = 0;
 
@@ -1809,7 +1830,8 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		struct ustack_connect_req r;
 
 		memcpy(&r, body, sizeof(r));
-		return req_connect(sk, &r, client, h->seq);
+		return req_connect(sk, &r, (const uint8_t *)body + sizeof(r),
+				   blen - sizeof(r), client, h->seq);
 	}
 	case USTACK_MSG_LISTEN:
 		memcpy(&iv, body, sizeof(iv));

@@ -62,9 +62,6 @@ struct sock_opts {
 	int ip6_kept[KEPT6_MAX];        /* AF_INET6 (sock_inet6.c) */
 	int user_mss;                   /* TCP_MAXSEG set, 0: none */
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
-	int tfo_qlen;                   /* TCP_FASTOPEN (kept, sock_tcp.c) */
-	bool tfo_no_cookie;             /* TCP_FASTOPEN_NO_COOKIE */
-	bool tfo_connect;               /* TCP_FASTOPEN_CONNECT */
 	bool tcp_inq;                   /* TCP_INQ (libclient acts on it) */
 	uint32_t notsent_lowat;         /* TCP_NOTSENT_LOWAT, 0: none */
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
@@ -149,8 +146,9 @@ struct sock {
 		struct {                /* stream (sock_tcp.c) */
 			/* channel bytes to discard (connect) */
 			uint32_t filler;
-			/* a blocking CONNECT's request, while pend_connect */
-			uint32_t pend_seq;
+			/* a blocking CONNECT's request, while pend_connect,
+			 * and the MSG_FASTOPEN bytes it took */
+			uint32_t pend_seq, syn_taken;
 			uint64_t pend_client;
 		};
 		struct {                /* datagram (sock_dgram.c) */
@@ -280,6 +278,10 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 void sock_reply_pending(struct sock *sk, int status);
 int sock_tcp_info(struct sock *sk, void *out, size_t len);
 int sock_tcp_saved_syn(struct sock *sk, void *out, size_t cap, size_t *len);
+int sock_tcp_fastopen_key(struct sock *sk, bool set, uint8_t *key, size_t *len);
+int sock_tcp_fastopen(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port, bool nonblock, const void *data,
+		      size_t len);
 int sock_tcp_congestion(struct sock *sk, bool set, char *name, size_t *len);
 void sock_tcp_meminfo(struct sock *sk, uint32_t m[9]);
 int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,

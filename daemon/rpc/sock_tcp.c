@@ -181,6 +181,7 @@ static const enum tcp_sockopt renew_opts[] = {
 	TCP_OPT_SYNCNT, TCP_OPT_LINGER2, TCP_OPT_WINDOW_CLAMP,
 	TCP_OPT_QUICKACK, TCP_OPT_THIN_LTO, TCP_IP_NONLOCAL, TCP_IP_BIND_NO_PORT,
 	TCP_IP_MINTTL, TCP_OPT_DEFER_ACCEPT, TCP_IP_PORT_RANGE, TCP_SO_BUF_LOCK,
+	TCP_OPT_FASTOPEN, TCP_OPT_FASTOPEN_CONNECT, TCP_OPT_FASTOPEN_NO_COOKIE,
 };
 
 /**
@@ -302,6 +303,56 @@ static int st_connect(struct sock *sk, const struct ip_addr *addr,
 	return rc;
 }
 
+/**
+ * sock_tcp_fastopen() - the connect of sendto/sendmsg(MSG_FASTOPEN), with
+ * the send's first bytes (Linux's tcp_sendmsg_fastopen())
+ * @sk: the socket
+ * @addr: where to
+ * @port: its port
+ * @nonblock: the program does not wait
+ * @data: the bytes
+ * @len: their number
+ *
+ * The engine's tcp_connect_data(): a blocking send hands over all of
+ * them (in the SYN as far as a cookie allows, the rest after the
+ * handshake) and is answered, with their number, when the handshake
+ * ends; a non-blocking one only those the SYN carries, answered at once
+ * (-EINPROGRESS for none, as Linux). A socket already connecting or
+ * connected answers as connect() does, with nothing taken.
+ *
+ * Return: bytes taken, -errno, or SOCK_PENDING
+ */
+int sock_tcp_fastopen(struct sock *sk, const struct ip_addr *addr,
+		      uint16_t port, bool nonblock, const void *data,
+		      size_t len)
+{
+	size_t taken = 0;
+	int rc;
+
+	if (sk->listening || sk->nb_connect ||
+	    tcp_sock_state(T(sk)) != TCP_CLOSED)
+		return st_connect(sk, addr, port, nonblock);
+	if (!sk->conn_done)
+		st_drop_unsent(sk, sk->filler);
+	sk->syn_taken = 0;
+	rc = tcp_connect_data(T(sk), addr, port, data, len, nonblock, &taken,
+			      sock_now(sk));
+	if (rc == -EINPROGRESS) {
+		sk->connecting = true;
+		if (!nonblock) {
+			sk->syn_taken = (uint32_t)taken;
+			return SOCK_PENDING;
+		}
+		sk->nb_connect = true;
+		return taken ? (int)taken : rc;
+	}
+	if (rc == 0 || rc == -EISCONN)
+		sk->conn_done = true;
+	if (rc != -EALREADY && rc != -EISCONN)
+		st_kick(sk);    /* discard the filler of a failed attempt */
+	return rc;
+}
+
 /*
  * connect(AF_UNSPEC): Linux's tcp_disconnect(). A listener stops (its
  * pending connections are reset; libustack drops the ones its channel
@@ -415,6 +466,9 @@ static int st_opt(int level, int name)
 		case TCP_THIN_DUPACK: return TCP_OPT_THIN_DUPACK;
 		case TCP_TIMESTAMP: return TCP_OPT_TIMESTAMP;
 		case TCP_SAVE_SYN: return TCP_OPT_SAVE_SYN;
+		case TCP_FASTOPEN: return TCP_OPT_FASTOPEN;
+		case TCP_FASTOPEN_CONNECT: return TCP_OPT_FASTOPEN_CONNECT;
+		case TCP_FASTOPEN_NO_COOKIE: return TCP_OPT_FASTOPEN_NO_COOKIE;
 		}
 	}
 	return -1;
@@ -422,36 +476,21 @@ static int st_opt(int level, int name)
 
 /*
  * The TCP options the socket layer keeps (struct sock_opts), the engine
- * knowing nothing of them: TCP_INQ (libclient writes its control message)
- * and Fast Open's, as Linux with its default net.ipv4.tcp_fastopen = 1
- * (the client side on, the server side off; ustack never holds a cookie,
- * ustack(7)): TCP_FASTOPEN (a listener's queue length) and
- * TCP_FASTOPEN_NO_COOKIE are kept and change nothing, as there;
- * TCP_FASTOPEN_CONNECT is kept while the socket is closed (EINVAL after)
- * and, with no cookie, connect() is an ordinary one; MSG_FASTOPEN is a
- * connect and a send (libclient). 1: answered (*@rc), 0: not one of them.
+ * knowing nothing of them: TCP_INQ (libclient writes its control
+ * message) and TCP_NOTSENT_LOWAT (st_pull_once() and libustack act on
+ * it). Fast Open's are the engine's (tcp_fastopen.c). 1: answered
+ * (*@rc), 0: not one of them.
  */
 static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 {
-	enum tcp_state st = tcp_sock_state(T(sk));
-	bool closed_or_listen = st == TCP_CLOSED || st == TCP_LISTEN;
 	struct sock_opts *o;
 
 	switch (name) {
-	case TCP_FASTOPEN:
-		*rc = val >= 0 && closed_or_listen ? 0 : -EINVAL;
-		break;
-	case TCP_FASTOPEN_NO_COOKIE:
-		*rc = val < 0 || val > 1 || !closed_or_listen ? -EINVAL : 0;
-		break;
 	case TCP_INQ:
 		*rc = val < 0 || val > 1 ? -EINVAL : 0;
 		break;
 	case TCP_NOTSENT_LOWAT:
 		*rc = 0;        /* any value, as Linux's (negative: huge) */
-		break;
-	case TCP_FASTOPEN_CONNECT:
-		*rc = val < 0 || val > 1 || st != TCP_CLOSED ? -EINVAL : 0;
 		break;
 	default:
 		return 0;
@@ -463,42 +502,27 @@ static int st_kept_setopt(struct sock *sk, int name, int val, int *rc)
 		*rc = -ENOMEM;
 		return 1;
 	}
-	if (name == TCP_FASTOPEN)
-		o->tfo_qlen = val;
-	else if (name == TCP_INQ)
+	if (name == TCP_INQ) {
 		o->tcp_inq = val;
-	else if (name == TCP_NOTSENT_LOWAT) {
+	} else {
 		o->notsent_lowat = (uint32_t)val;
 		st_kick(sk);    /* a higher mark lets more in now */
 	}
-	else if (name == TCP_FASTOPEN_CONNECT)
-		o->tfo_connect = val;
-	else
-		o->tfo_no_cookie = val;
 	o->set = true;
 	return 1;
 }
 
-/* st_kept_setopt()'s options read back: 1 answered (*@val), 0 not one */
+/* st_kept_setopt()'s option read back: 1 answered (*@val), 0 not it */
 static int st_kept_getopt(struct sock *sk, int name, int *val)
 {
 	const struct sock_opts *o = sk->o;
 
 	switch (name) {
-	case TCP_FASTOPEN:
-		*val = o ? o->tfo_qlen : 0;
-		return 1;
-	case TCP_FASTOPEN_NO_COOKIE:
-		*val = o && o->tfo_no_cookie;
-		return 1;
 	case TCP_INQ:
 		*val = o && o->tcp_inq;
 		return 1;
 	case TCP_NOTSENT_LOWAT:
 		*val = o ? (int)o->notsent_lowat : 0;
-		return 1;
-	case TCP_FASTOPEN_CONNECT:
-		*val = o && o->tfo_connect;
 		return 1;
 	}
 	return 0;
@@ -604,6 +628,12 @@ int sock_tcp_info(struct sock *sk, void *out, size_t len)
 		len = TCP_LINUX_INFO_LEN;
 	memcpy(out, &ti, len);
 	return (int)len;
+}
+
+/* TCP_FASTOPEN_KEY both ways: the engine's tcp_fastopen_key() */
+int sock_tcp_fastopen_key(struct sock *sk, bool set, uint8_t *key, size_t *len)
+{
+	return tcp_fastopen_key(T(sk), set, key, len);
 }
 
 /* TCP_SAVED_SYN: the engine's tcp_saved_syn() (0 bytes without one) */
@@ -1254,7 +1284,8 @@ static void st_kick_cb(struct sock *sk)
 			return;
 		}
 		sk->conn_done = true;
-		sock_reply_pending(sk, 0);
+		sock_reply_pending(sk, (int)sk->syn_taken);
+		sk->syn_taken = 0;
 	}
 	if (!sk->conn_done) {
 		/* a connect that failed at once: its filler goes */

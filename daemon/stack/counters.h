@@ -264,6 +264,14 @@
 	X(tcp, ecn_ce_rcvd, "segments received with a CE mark")              \
 	X(tcp, ecn_ece_rcvd, "ACKs echoing a congestion mark (ECE)")         \
 	X(tcp, ecn_cwr, "window reductions for an echoed mark (CWR)")        \
+	X(tcp, fastopen_cookie_reqd, "Fast Open cookie requests received (RFC 7413)") \
+	X(tcp, fastopen_passive, "Fast Open connections accepted from a SYN with a cookie") \
+	X(tcp, fastopen_passive_fail, "Fast Open SYNs with a cookie not valid here") \
+	X(tcp, fastopen_passive_altkey, "Fast Open cookies valid under the listener's backup key") \
+	X(tcp, fastopen_listen_overflow, "Fast Open SYNs past the listener's TCP_FASTOPEN queue") \
+	X(tcp, fastopen_active, "Fast Open SYNs whose data the peer acknowledged") \
+	X(tcp, fastopen_active_fail, "Fast Open SYNs whose data the peer did not acknowledge") \
+	X(tcp, fastopen_cookies_cached, "Fast Open cookies received and cached") \
 	X(udp, rx, "UDP datagrams received")                                  \
 	X(udp, rx_short, "dropped: shorter than a UDP header")                \
 	X(udp, rx_bad_len, "dropped: UDP length field invalid")               \

@@ -95,6 +95,7 @@ void stack_config_defaults(struct stack_config *cfg)
 	cfg->tcp_slow_start_after_idle = true;
 	cfg->tcp_cc = TCP_CC_CUBIC;
 	cfg->tcp_ecn = TCP_ECN_SERVER;
+	cfg->tcp_fastopen = TCP_TFO_CLIENT;
 }
 
 /**

@@ -194,6 +194,7 @@ struct stack_config {
 	bool tcp_sack;                /* RFC 2018 */
 	bool tcp_syncookies;          /* RFC 4987, when the SYN queue is full */
 	enum tcp_ecn tcp_ecn;         /* RFC 3168: ask (ON), agree (SERVER) */
+	unsigned tcp_fastopen;        /* RFC 7413: TCP_TFO_* bits (Linux's) */
 	bool tcp_tlp;                 /* RFC 8985 7 tail loss probe (with SACK) */
 	bool tcp_rack;                /* RFC 8985 RACK loss detection (with SACK) */
 	bool tcp_slow_start_after_idle; /* RFC 5681 4.1 restart (Linux's 1) */

@@ -173,6 +173,7 @@ int tcp_init(struct stack *s)
 	s->tcp->conn_size = TCP_HASH;
 	s->ops->random(s->ctx, s->tcp->secret, sizeof(s->tcp->secret));
 	s->tcp->next_ephemeral = stack_random32(s);
+	tcp_tfo_init(s);
 	s->protos.v4[IP_PROTO_TCP] = &tcp_proto;
 	s->protos.v6[IP_PROTO_TCP] = &tcp_proto;
 	return 0;
@@ -192,6 +193,7 @@ void tcp_fini(struct stack *s)
 		sk->dead = true;
 		tcp_sock_free(sk);
 	}
+	tcp_tfo_fini(s);
 	free(s->tcp->conn);
 	free(s->tcp);
 	s->tcp = NULL;
@@ -884,6 +886,7 @@ static void tcp_sock_free(struct tcp_sock *sk)
 	struct stack *s = sk->s;
 
 	free(tcp_saved_find(sk, true));
+	tcp_tfo_sock_free(sk);
 	tcp_timers_stop(sk);
 	tcp_unhash_conn(sk);
 	tcp_unhash_bound(sk);
@@ -970,6 +973,7 @@ void tcp_set_state(struct tcp_sock *sk, enum tcp_state st)
 		tcp_hash_listen(sk);
 	else if (st != TCP_LISTEN)
 		tcp_unhash_listen(sk);
+	tcp_tfo_state_change(sk, st);
 	sk->state = st;
 	sk->state_since = sk->s->now;
 }

@@ -138,7 +138,20 @@ enum tcp_sockopt {
 			      * dropped (RFC 5082, GTSM) */
 	TCP_OPT_DEFER_ACCEPT, /* seconds a listener's connection may wait
 			      * for data before accept() sees it */
+	TCP_OPT_FASTOPEN,    /* TCP_FASTOPEN: a listener's queue of Fast
+			      * Open connections not yet established */
+	TCP_OPT_FASTOPEN_CONNECT, /* bool, while closed; -EOPNOTSUPP
+			      * without the client bit */
+	TCP_OPT_FASTOPEN_NO_COOKIE, /* bool, closed or listening */
 };
+
+/* net.ipv4.tcp_fastopen's bits, the value of tcp-fastopen (RFC 7413) */
+#define TCP_TFO_CLIENT 0x1          /* MSG_FASTOPEN, TCP_FASTOPEN_CONNECT */
+#define TCP_TFO_SERVER 0x2          /* listeners with TCP_FASTOPEN */
+#define TCP_TFO_CLIENT_NO_COOKIE 0x4 /* data in the SYN without a cookie */
+#define TCP_TFO_SERVER_NO_COOKIE 0x200 /* data taken without a cookie */
+#define TCP_TFO_SERVER_WO_SOCKOPT 0x400 /* every listener: qlen = backlog */
+#define TCP_TFO_KEY_LEN 16          /* a TCP_FASTOPEN_KEY key */
 
 enum tcp_cc_algo { TCP_CC_NEWRENO, TCP_CC_CUBIC };
 /* RFC 3168, with the values of Linux's net.ipv4.tcp_ecn */
@@ -223,6 +236,8 @@ struct tcp_info_rec {
 	 * spent in those, the unfinished one's so far */
 	uint32_t total_rto, total_rto_recoveries, total_rto_time;
 	uint32_t received_ce, delivered_ce; /* ECN, segments */
+	bool syn_data_acked;                /* TCPI_OPT_SYN_DATA */
+	uint8_t fastopen_client_fail;       /* TFO_* of Linux's tcp_info */
 };
 
 /* TCP_CA_* of Linux's tcpi_ca_state */
@@ -280,6 +295,11 @@ int tcp_bind(struct tcp_sock *sk, const struct ip_addr *addr, uint16_t port);
 int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now);
 int tcp_connect(struct tcp_sock *sk, const struct ip_addr *addr,
 		uint16_t port, uint64_t now);
+int tcp_connect_data(struct tcp_sock *sk, const struct ip_addr *addr,
+		     uint16_t port, const void *data, size_t len,
+		     bool syn_only, size_t *taken, uint64_t now);
+int tcp_fastopen_key(struct tcp_sock *sk, bool set, uint8_t *key,
+		     size_t *len);
 int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child);
 ssize_t tcp_send(struct tcp_sock *sk, const void *buf, size_t len,
 		 uint64_t now);

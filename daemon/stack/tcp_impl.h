@@ -52,6 +52,10 @@
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_SACK 5
 #define TCPOPT_TS 8
+#define TCPOPT_FASTOPEN 34       /* RFC 7413 */
+
+#define TCP_TFO_COOKIE_LEN 8     /* the cookies we give (Linux's) */
+#define TCP_TFO_COOKIE_MAX 16    /* RFC 7413 4.1.1: 4 to 16, even */
 
 #define TCP_DEFAULT_MSS 536      /* RFC 9293 3.7.1, when none is sent */
 #define TCP_MIN_MSS 88           /* Linux's floor for a clamped MSS */
@@ -82,6 +86,11 @@ struct tcp_seg {
 	uint32_t tsval, tsecr;
 	uint8_t nsack;
 	struct { uint32_t start, end; } sack[4];
+	/* RFC 7413 Fast Open option (SYN and SYN-ACK only): tfo_len 0 is a
+	 * cookie request, else the cookie's bytes */
+	bool has_tfo;
+	uint8_t tfo_len;
+	uint8_t tfo_cookie[TCP_TFO_COOKIE_MAX];
 	/* payload */
 	const uint8_t *data;
 	uint32_t len;          /* payload bytes */
@@ -140,6 +149,21 @@ struct tcp_sock;
 struct tcp_listenq {
 	struct tcp_sock *syn_q, *accept_q, *accept_tail;
 	unsigned syn_qlen, accept_qlen, backlog;
+	/* RFC 7413 Fast Open (tcp_fastopen.c): children still in
+	 * SYN_RECEIVED, TCP_FASTOPEN's bound on them, TCP_FASTOPEN_KEY's
+	 * keys (a socket that sets either before listen() has its queues
+	 * from then on) */
+	unsigned tfo_qlen;
+	uint32_t tfo_max_qlen;
+	struct tcp_tfo_key *tfo_key;
+};
+
+/* A listener's own Fast Open keys (TCP_FASTOPEN_KEY): the first makes
+ * cookies, both are taken (tcp_fastopen.c) */
+struct tcp_tfo_key {
+	uint8_t raw[2][16];     /* as the program gave them */
+	uint64_t key[2][2];     /* ... as SipHash keys */
+	bool backup;            /* a second key was given */
 };
 
 /* Congestion control, RFC 5681's hooks behind a table */
@@ -169,7 +193,11 @@ struct tcp_sock {
 		struct tcp_sock *qnext;         /* on parent's syn_q/accept_q */
 		struct tcp_sock *tw_prev;       /* TIME_WAIT, never on those */
 	};
-	struct tcp_sock *tw_next;               /* TIME_WAIT age list */
+	union {
+		struct tcp_sock *tw_next;       /* TIME_WAIT age list */
+		struct tcp_sock *tfo_lsn;       /* a Fast Open child's
+						 * listener (tfo_child) */
+	};
 	void *user;
 	uint64_t id;                            /* for netstat and kill */
 
@@ -221,6 +249,19 @@ struct tcp_sock {
 	bool defer_acked : 1;                   /* child: the handshake's ACK
 						 * came without data, dropped
 						 * (TCP_DEFER_ACCEPT) */
+	/* RFC 7413 Fast Open (tcp_fastopen.c), Linux's names */
+	bool tfo_connect : 1;                   /* TCP_FASTOPEN_CONNECT */
+	bool tfo_no_cookie : 1;                 /* TCP_FASTOPEN_NO_COOKIE */
+	bool tfo_req : 1;                       /* this connect is Fast Open */
+	bool tfo_defer : 1;                     /* SYN_SENT, its SYN waiting
+						 * for the first data */
+	bool syn_fastopen : 1;                  /* our SYN had the option */
+	bool syn_data : 1;                      /* ... and data */
+	bool syn_data_acked : 1;                /* SYN data acknowledged
+						 * (client) or taken (server) */
+	bool tfo_child : 1;                     /* counted in tfo_lsn's
+						 * tfo_qlen */
+	uint8_t tfo_client_fail : 2;            /* tcpi_fastopen_client_fail */
 	uint64_t state_since;
 	/* a connection's addresses are of the family its segments have:
 	 * an AF_INET6 socket's IPv4 connection holds IPv4 ones (ip.h) */
@@ -405,6 +446,13 @@ struct tcp_table {
 	uint64_t last_cookie;                   /* when a SYN cookie went out */
 	struct tcp_saved_syn *saved_syns;       /* TCP_SAVE_SYN's, few */
 	unsigned busy;                          /* nesting of entry points */
+	uint64_t tfo_key[2];                    /* Fast Open cookie key */
+	struct tcp_tfo_cache *tfo_cache;        /* client: cookies by peer */
+	/* the cookie the next SYN-ACK carries (tcp_syn_options()) */
+	bool tfo_out_on;
+	uint8_t tfo_out_len;
+	uint8_t tfo_out[TCP_TFO_COOKIE_MAX];
+	uint32_t tfo_out_data;                  /* ... and our SYN's data */
 	uint64_t next_id;                       /* last socket id given */
 };
 
@@ -417,6 +465,13 @@ void tcp_set_state(struct tcp_sock *sk, enum tcp_state st);
 void tcp_event(struct tcp_sock *sk, unsigned ev);
 void tcp_done(struct tcp_sock *sk, int err);
 uint64_t tcp_fin_wait2_time(const struct tcp_sock *sk);
+
+/* Linux's tcp_passive_fastopen(): a Fast Open child before the end of
+ * its handshake, which may send (RFC 7413 4.2.2) */
+static inline bool tcp_passive_fastopen(const struct tcp_sock *sk)
+{
+	return sk->state == TCP_SYN_RECEIVED && sk->tfo_child;
+}
 
 /* A listener's connection still inside its TCP_DEFER_ACCEPT: fewer
  * SYN-ACK timeouts than the listener defers for (syn_ack_recalc()) */
@@ -554,6 +609,23 @@ void tcp_mark_head_lost(struct tcp_sock *sk);
 void tcp_txrec_rescued(struct tcp_sock *sk, uint32_t start);
 bool tcp_next_seg(struct tcp_sock *sk, int rule, uint32_t *start,
 		  uint32_t *end);
+
+/* tcp_fastopen.c: RFC 7413 as Linux's tcp_fastopen.c */
+int tcp_tfo_init(struct stack *s);
+void tcp_tfo_fini(struct stack *s);
+void tcp_tfo_sock_free(struct tcp_sock *sk);
+struct tcp_listenq *tcp_lq(struct tcp_sock *sk);
+void tcp_tfo_state_change(struct tcp_sock *sk, enum tcp_state st);
+void tcp_tfo_parse(const uint8_t *o, uint8_t len, struct tcp_seg *seg);
+uint8_t tcp_tfo_syn_option(const struct tcp_sock *sk, uint8_t *o);
+struct tcp_sock *tcp_tfo_listen(struct tcp_sock *l, const struct tcp_seg *seg,
+				struct tcp_sock *c);
+uint32_t tcp_tfo_connect(struct tcp_sock *sk, const void *data, size_t len,
+			 bool syn_only);
+void tcp_tfo_synack(struct tcp_sock *sk, const struct tcp_seg *seg);
+bool tcp_tfo_defer(struct tcp_sock *sk);
+void tcp_tfo_send_deferred(struct tcp_sock *sk);
+void tcp_tfo_syn_timeout(struct tcp_sock *sk);
 
 /* tcp_cc.c */
 void tcp_cc_set(struct tcp_sock *sk, enum tcp_cc_algo algo);

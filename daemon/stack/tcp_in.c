@@ -64,6 +64,8 @@ static void tcp_parse_options(const uint8_t *o, size_t n, struct tcp_seg *seg)
 				seg->sack[b].end = get32(o + i + 6 + 8 * b);
 				seg->nsack = (uint8_t)(b + 1);
 			}
+		} else if (kind == TCPOPT_FASTOPEN && (seg->flags & TCP_SYN)) {
+			tcp_tfo_parse(o + i + 2, (uint8_t)(len - 2), seg);
 		}
 		i += len;
 	}
@@ -87,7 +89,7 @@ int tcp_parse(const uint8_t *buf, size_t len, struct tcp_seg *seg)
 	seg->seq = get32(buf + 4);
 	seg->ack = get32(buf + 8);
 	seg->hlen = (uint8_t)((buf[12] >> 4) * 4);
-	seg->flags = buf[13];
+	seg->flags = buf[13];  /* before the options: Fast Open's needs SYN */
 	seg->wnd = get16(buf + 14);
 	seg->cksum = get16(buf + 16);
 	seg->urp = get16(buf + 18);
@@ -345,6 +347,7 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	c->min_ttl = l->min_ttl;
 	c->linger2 = l->linger2;
 	c->save_syn = l->save_syn;
+	c->tfo_no_cookie = l->tfo_no_cookie;
 	c->window_clamp = l->window_clamp;
 	c->thin_lto = l->thin_lto;
 	c->pingpong = l->pingpong;
@@ -526,6 +529,17 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		c->snd_una = c->snd_nxt = c->snd_max = *iss;
 		c->sndq_seq = *iss + 1;
 	}
+	if (tcp_tfo_listen(l, seg, c)) {
+		/* RFC 7413 4.2.2: the SYN's data is the program's now; the
+		 * SYN-ACK acknowledges it and accept() takes the connection
+		 * before the handshake ends (Linux's tcp_fastopen_create_child()
+		 * and inet_csk_reqsk_queue_add()) */
+		tcp_set_state(c, TCP_SYN_RECEIVED);
+		CNT(s, tcp_passive_opens);
+		tcp_send_syn(c);
+		tcp_child_ready(c);
+		return;
+	}
 	c->qnext = l->lq->syn_q;
 	l->lq->syn_q = c;
 	l->lq->syn_qlen++;
@@ -544,7 +558,7 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (seg->flags & TCP_ACK) {
 		/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset
 		 * (unless the RST bit is set, if so drop the segment)" */
-		if (SEQ_LEQ(seg->ack, sk->iss) || SEQ_GT(seg->ack, sk->snd_nxt)) {
+		if (SEQ_LEQ(seg->ack, sk->iss) || SEQ_GT(seg->ack, sk->snd_max)) {
 			CNT(s, tcp_bad_synack);
 			tcp_send_rst_for(s, seg);
 			return;
@@ -585,7 +599,9 @@ static void tcp_synsent_input(struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	/* "If SND.UNA > ISS (our SYN has been ACKed), change the connection
 	 * state to ESTABLISHED, form an ACK segment <SEQ=SND.NXT>
-	 * <ACK=RCV.NXT><CTL=ACK> and send it." */
+	 * <ACK=RCV.NXT><CTL=ACK> and send it." (SND.MAX: a Fast Open SYN's
+	 * data counts, its SYN resent or not) */
+	tcp_tfo_synack(sk, seg);
 	sk->snd_una = seg->ack;
 	/* Linux's tcp_ack_update_rtt(): the SYN's own timing first (us),
 	 * the timestamp echo only when that is missing -- a resent SYN is
@@ -867,7 +883,7 @@ static bool tcp_synrecv_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 		CNT(s, tcp_defer_accept_drops);
 		return false;
 	}
-	if (l && l->lq->accept_qlen > l->lq->backlog) {
+	if (l && !sk->on_accept_q && l->lq->accept_qlen > l->lq->backlog) {
 		CNT(s, tcp_listen_overflow);  /* Linux drops the ACK */
 		return false;
 	}

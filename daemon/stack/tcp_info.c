@@ -56,6 +56,7 @@ static const uint8_t tcp_linux_state[] = {
 #define TCPI_OPT_WSCALE 4
 #define TCPI_OPT_ECN 8
 #define TCPI_OPT_ECN_SEEN 16
+#define TCPI_OPT_SYN_DATA 32
 
 /* -- the chrono: why the sender was stuck ---------------------------- */
 
@@ -323,6 +324,8 @@ void tcp_info_fill(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->app_limited = sk->rate_app_limited;
 	i->pacing_rate = tcp_pacing_rate(sk, sk->ntx);
 	i->init_cwnd = sk->s->cfg.tcp_init_cwnd;
+	i->syn_data_acked = sk->syn_data_acked;
+	i->fastopen_client_fail = sk->tfo_client_fail;
 }
 
 static uint32_t us32(uint64_t ns)
@@ -369,7 +372,9 @@ static void tcp_info_linux_send(const struct tcp_info_rec *r,
 	ti->rwnd_limited = r->rwnd_limited / 1000;
 	ti->sndbuf_limited = r->sndbuf_limited / 1000;
 	ti->delivery_rate = r->delivery_rate;
-	ti->app_limited = r->app_limited ? 1 : 0;
+	/* tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2 */
+	ti->app_limited = (uint8_t)((r->app_limited ? 1 : 0) |
+				    (r->fastopen_client_fail & 3) << 1);
 	ti->snd_wnd = r->snd_wnd;
 }
 
@@ -398,7 +403,8 @@ void tcp_info_to_linux(const struct tcp_info_rec *r, struct tcp_linux_info *ti)
 		      (r->sack ? TCPI_OPT_SACK : 0) |
 		      (r->ws ? TCPI_OPT_WSCALE : 0) |
 		      (r->ecn ? TCPI_OPT_ECN : 0) |
-		      (r->ecn_seen ? TCPI_OPT_ECN_SEEN : 0);
+		      (r->ecn_seen ? TCPI_OPT_ECN_SEEN : 0) |
+		      (r->syn_data_acked ? TCPI_OPT_SYN_DATA : 0);
 	if (r->ws)
 		ti->wscale = (uint8_t)((r->snd_wscale & 15) |
 				       (r->rcv_wscale & 15) << 4);

@@ -161,7 +161,7 @@ static uint8_t tcp_syn_options(const struct tcp_sock *sk, uint8_t *o)
 		o[n++] = 3;
 		o[n++] = sk->rcv_wscale;
 	}
-	return n;
+	return (uint8_t)(n + tcp_tfo_syn_option(sk, o + n));
 }
 
 /* RFC 2018 4: "the first SACK block ... MUST specify the contiguous block
@@ -547,6 +547,7 @@ void tcp_send_syn(struct tcp_sock *sk)
 	 * resent for a retransmitted SYN, or a SYN-ACK after our SYN
 	 * (simultaneous open), is another copy */
 	bool first = !sk->backoff && sk->snd_max == sk->iss;
+	uint32_t data;
 
 	/* RFC 3168 6.1.1: an ECN-setup SYN (ECE and CWR) with tcp-ecn =
 	 * yes, the first only (Linux's tcp_ecn_clear_syn(): a resent SYN
@@ -561,8 +562,18 @@ void tcp_send_syn(struct tcp_sock *sk)
 	} else if (sk->ecn_ok) {
 		flags |= TCP_ECE;
 	}
-	tcp_xmit(sk, sk->iss, flags, 0, 0);
-	sk->snd_nxt = sk->iss + 1;
+	/* RFC 7413: the first SYN may carry the Fast Open option and data
+	 * (tcp_tfo_connect()), the SYN-ACK a cookie (tcp_tfo_listen());
+	 * nothing resent does, as Linux's */
+	if (sk->backoff)
+		sk->s->tcp->tfo_out_on = false;
+	data = flags & TCP_ACK || sk->backoff ? 0 : sk->s->tcp->tfo_out_data;
+	tcp_xmit(sk, sk->iss, flags, 0, data);
+	sk->s->tcp->tfo_out_on = false;
+	sk->s->tcp->tfo_out_data = 0;
+	/* never back: a Fast Open child may have sent data after it */
+	if (SEQ_LT(sk->snd_nxt, sk->iss + 1 + data))
+		sk->snd_nxt = sk->iss + 1 + data;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
 	if (first) {
@@ -712,14 +723,18 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
 static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 			 uint32_t avail, bool fin, uint32_t mss)
 {
+	/* a Fast Open child's SYN-ACK is not data in flight (Linux sends
+	 * it from the request, outside the child's queue) */
+	bool idle = sk->snd_nxt == sk->snd_una ||
+		    (tcp_passive_fastopen(sk) && sk->snd_nxt == sk->iss + 1);
+
 	if (len >= mss || fin || sk->force)
 		return true;
 	if (sk->cork && !sk->push)
 		return false;
-	if (len == avail && (sk->nodelay || sk->snd_nxt == sk->snd_una))
+	if (len == avail && (sk->nodelay || idle))
 		return true;
-	return sk->max_sndwnd && len >= sk->max_sndwnd / 2 &&
-	       sk->snd_nxt == sk->snd_una;
+	return sk->max_sndwnd && len >= sk->max_sndwnd / 2 && idle;
 }
 
 static void tcp_arm_persist(struct tcp_sock *sk)
@@ -957,8 +972,8 @@ bool tcp_output_new(struct tcp_sock *sk)
 {
 	uint32_t before = sk->snd_nxt;
 
-	if (!tcp_output_state(sk->state) || !sk->sndq.cap ||
-	    sk->snd_nxt != sk->snd_max)
+	if ((!tcp_output_state(sk->state) && !tcp_passive_fastopen(sk)) ||
+	    !sk->sndq.cap || sk->snd_nxt != sk->snd_max)
 		return false;
 	tcp_output_one(sk, tcp_usable(sk));
 	return sk->snd_nxt != before;
@@ -1010,7 +1025,8 @@ void tcp_output(struct tcp_sock *sk)
 	uint32_t data_end, before = sk->snd_nxt;
 	bool cwnd_limited;
 
-	if (!tcp_output_state(sk->state) || !sk->sndq.cap)
+	if ((!tcp_output_state(sk->state) && !tcp_passive_fastopen(sk)) ||
+	    !sk->sndq.cap)
 		return;
 	while (tcp_output_one(sk, tcp_usable(sk)))
 		;

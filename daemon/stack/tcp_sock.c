@@ -270,11 +270,8 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 	}
 	if (sk->state != TCP_CLOSED || sk->in_conn_hash)
 		return -EINVAL;
-	if (!sk->lq) {
-		sk->lq = calloc(1, sizeof(*sk->lq));
-		if (!sk->lq)
-			return -ENOMEM;
-	}
+	if (!tcp_lq(sk))
+		return -ENOMEM;
 	if (!sk->bound) {
 		/* a port for the address bind() gave (IP_BIND_ADDRESS_NO_PORT)
 		 * or the wildcard */
@@ -290,9 +287,30 @@ int tcp_listen(struct tcp_sock *sk, int backlog, uint64_t now)
 		    tcp_bind_conflict(sk, o, &sk->laddr, sk->v6only))
 			return -EADDRINUSE;
 	tcp_set_backlog(sk, backlog);
+	/* inet_listen(): with both server bits, a listener without
+	 * TCP_FASTOPEN takes its backlog as the queue length */
+	if ((s->cfg.tcp_fastopen & (TCP_TFO_SERVER | TCP_TFO_SERVER_WO_SOCKOPT)) ==
+	    (TCP_TFO_SERVER | TCP_TFO_SERVER_WO_SOCKOPT) &&
+	    !sk->lq->tfo_max_qlen)
+		tcp_setsockopt(sk, TCP_OPT_FASTOPEN, backlog < 0 ? 0 : backlog,
+			       now);
 	sk->listening = true;
 	tcp_set_state(sk, TCP_LISTEN);
 	return 0;
+}
+
+/**
+ * tcp_lq() - @sk's listener queues, made if it has none (listen(), or
+ * Fast Open's options before it)
+ * @sk: the socket
+ *
+ * Return: them, or NULL without memory
+ */
+struct tcp_listenq *tcp_lq(struct tcp_sock *sk)
+{
+	if (!sk->lq)
+		sk->lq = calloc(1, sizeof(*sk->lq));
+	return sk->lq;
 }
 
 /* RFC 6056 3.3.3 (algorithm 3): port = min + (next + F(addrs, key)) % n */
@@ -404,18 +422,49 @@ static int tcp_connect_addrs(const struct tcp_sock *sk,
  * and tcp_v6_connect()).
  *
  * Return: -EINPROGRESS (the SYN is out; TCP_EV_CONNECTED or TCP_EV_ERROR
- * follows), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS,
+ * follows), 0 (TCP_FASTOPEN_CONNECT with a cookie: the SYN waits for the
+ * first tcp_send()), -EALREADY, -EISCONN, -ENETUNREACH, -EADDRNOTAVAIL, -ENOBUFS,
  * -EAFNOSUPPORT, -EINVAL (bound to 127/8, to a peer not ours; IPv6
  * link-local without an interface)
  */
 int tcp_connect(struct tcp_sock *sk, const struct ip_addr *addr,
 		uint16_t port, uint64_t now)
 {
+	size_t taken;
+
+	return tcp_connect_data(sk, addr, port, NULL, 0, true, &taken, now);
+}
+
+/**
+ * tcp_connect_data() - tcp_connect(), with MSG_FASTOPEN's data (RFC 7413)
+ * @sk: the socket
+ * @addr: remote address, as tcp_connect()'s
+ * @port: remote port
+ * @data: bytes for the peer (a Fast Open connect), or NULL: a Fast Open
+ *        connect only with TCP_FASTOPEN_CONNECT
+ * @len: their number
+ * @syn_only: take only what the SYN carries (a non-blocking send, which
+ *            Linux fails with EINPROGRESS when no cookie lets data go);
+ *            else all of it (at most the send buffer), the rest to go
+ *            after the handshake
+ * @taken: set to the bytes taken
+ * @now: current time
+ *
+ * Return: as tcp_connect(); -EOPNOTSUPP for data without tcp-fastopen's
+ * client bit
+ */
+int tcp_connect_data(struct tcp_sock *sk, const struct ip_addr *addr,
+		     uint16_t port, const void *data, size_t len,
+		     bool syn_only, size_t *taken, uint64_t now)
+{
 	struct stack *s = sk->s;
 	struct ip_addr dst, src, to;
 	int rc = tcp_connect_check(sk);
 
 	s->now = now;
+	*taken = 0;
+	if (!rc && data && !(s->cfg.tcp_fastopen & TCP_TFO_CLIENT))
+		rc = -EOPNOTSUPP;
 	if (rc)
 		return rc;
 	if (dns_stub_tcp_target(s, addr, port, &to))
@@ -450,6 +499,16 @@ int tcp_connect(struct tcp_sock *sk, const struct ip_addr *addr,
 	tcp_hash_conn(sk);
 	tcp_set_state(sk, TCP_SYN_SENT);
 	CNT(s, tcp_active_opens);
+	sk->tfo_req = data || (sk->tfo_connect &&
+			       (s->cfg.tcp_fastopen & TCP_TFO_CLIENT));
+	if (sk->tfo_req)
+		*taken = tcp_tfo_connect(sk, data, len, syn_only);
+	if (sk->tfo_req && !data && tcp_tfo_defer(sk)) {
+		/* TCP_FASTOPEN_CONNECT with a cookie: "connected", the SYN
+		 * waits for data (Linux's DEFER_CONNECT) */
+		tcp_leave(s);
+		return 0;
+	}
 	tcp_send_syn(sk);
 	tcp_leave(s);
 	return -EINPROGRESS;
@@ -488,9 +547,12 @@ int tcp_accept(struct tcp_sock *sk, struct tcp_sock **child)
 	return 0;
 }
 
-static bool tcp_can_send_state(enum tcp_state st)
+/* The states a program may send in: a Fast Open child's SYN_RECEIVED too,
+ * and a deferred Fast Open connect's SYN_SENT */
+static bool tcp_can_send(const struct tcp_sock *sk)
 {
-	return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT;
+	return sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
+	       tcp_passive_fastopen(sk) || sk->tfo_defer;
 }
 
 /**
@@ -506,7 +568,7 @@ size_t tcp_send_space(const struct tcp_sock *sk)
 {
 	const struct tcp_ring *r = &sk->sndq;
 
-	if (!tcp_can_send_state(sk->state) || sk->shut_wr || !r->cap)
+	if (!tcp_can_send(sk) || sk->shut_wr || !r->cap)
 		return 0;
 	if (!r->buf && r->cap > TCP_RING_MIN && !tcp_mem_room(sk->s, r->cap))
 		return TCP_RING_MIN;
@@ -543,9 +605,10 @@ static int tcp_send_check(struct tcp_sock *sk)
 	}
 	if (sk->shut_wr)
 		return -EPIPE;
-	if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECEIVED)
+	if ((sk->state == TCP_SYN_SENT && !sk->tfo_defer) ||
+	    (sk->state == TCP_SYN_RECEIVED && !tcp_passive_fastopen(sk)))
 		return -EAGAIN;
-	if (!tcp_can_send_state(sk->state))
+	if (!tcp_can_send(sk))
 		return sk->state == TCP_CLOSED || sk->state == TCP_LISTEN ?
 		       (sk->in_conn_hash || sk->bytes_acked ? -EPIPE : -ENOTCONN) :
 		       -EPIPE;
@@ -613,7 +676,10 @@ ssize_t tcp_send_commit(struct tcp_sock *sk, size_t n, uint64_t now)
 	tcp_push_mark(sk, sk->sndq_seq + sk->sndq.len,
 		      sk->sndq_seq + sk->sndq.len + (uint32_t)n);
 	sk->sndq.len += (uint32_t)n;
-	tcp_output(sk);
+	if (sk->tfo_defer)
+		tcp_tfo_send_deferred(sk);      /* the SYN, with this data */
+	else
+		tcp_output(sk);
 	/* the program filled the buffer: limited by it (Linux starts this
 	 * chrono when tcp_sendmsg() waits for memory) */
 	if (!tcp_ring_free(&sk->sndq))
@@ -1400,8 +1466,87 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 	case TCP_OPT_DEFER_ACCEPT:
 		sk->defer_accept = defer_secs_to_retrans(val);
 		return 0;
+	case TCP_OPT_FASTOPEN:
+		/* do_tcp_setsockopt(): closed or listening; the length no
+		 * more than somaxconn (fastopen_queue_tune()) */
+		if (val < 0 || (sk->state != TCP_CLOSED &&
+				sk->state != TCP_LISTEN))
+			return -EINVAL;
+		if (!val && !sk->lq)
+			return 0;
+		if (!tcp_lq(sk))
+			return -ENOMEM;
+		sk->lq->tfo_max_qlen = (uint32_t)val < sk->s->cfg.tcp_somaxconn ?
+				       (uint32_t)val : sk->s->cfg.tcp_somaxconn;
+		return 0;
+	case TCP_OPT_FASTOPEN_CONNECT:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		if (!(sk->s->cfg.tcp_fastopen & TCP_TFO_CLIENT))
+			return -EOPNOTSUPP;
+		if (sk->state != TCP_CLOSED)
+			return -EINVAL;
+		sk->tfo_connect = val;
+		return 0;
+	case TCP_OPT_FASTOPEN_NO_COOKIE:
+		if (val < 0 || val > 1 || (sk->state != TCP_CLOSED &&
+					   sk->state != TCP_LISTEN))
+			return -EINVAL;
+		sk->tfo_no_cookie = val;
+		return 0;
 	}
 	return -ENOPROTOOPT;
+}
+
+/**
+ * tcp_fastopen_key() - TCP_FASTOPEN_KEY, as Linux's: set, 16 bytes (a key)
+ * or 32 (and a backup key, whose cookies are still taken), the socket's
+ * own from then on; read, the socket's keys or else the stack's
+ * @sk: the socket
+ * @set: set from @key, or read into it
+ * @key: the bytes
+ * @len: their number; on a read, the room, set to what was written
+ *
+ * Return: 0, -EINVAL for a length not 16 or 32, -ENOMEM
+ */
+int tcp_fastopen_key(struct tcp_sock *sk, bool set, uint8_t *key,
+		     size_t *len)
+{
+	struct tcp_tfo_key *k = sk->lq ? sk->lq->tfo_key : NULL;
+	size_t n;
+
+	if (!set) {
+		uint8_t b[2 * TCP_TFO_KEY_LEN];
+
+		n = k ? (k->backup ? 2u : 1u) * TCP_TFO_KEY_LEN :
+			TCP_TFO_KEY_LEN;
+		if (k)
+			memcpy(b, k->raw, sizeof(b));
+		else
+			for (unsigned i = 0; i < TCP_TFO_KEY_LEN; i++)
+				b[i] = (uint8_t)(sk->s->tcp->tfo_key[i / 8] >>
+						 (8 * (i % 8)));
+		if (*len > n)
+			*len = n;
+		memcpy(key, b, *len);
+		return 0;
+	}
+	if (*len != TCP_TFO_KEY_LEN && *len != 2 * TCP_TFO_KEY_LEN)
+		return -EINVAL;
+	if (!tcp_lq(sk) || (!k && !(k = calloc(1, sizeof(*k)))))
+		return -ENOMEM;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->raw, key, *len);
+	k->backup = *len == 2 * TCP_TFO_KEY_LEN;
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t v = 0;
+
+		for (int b = 7; b >= 0; b--)
+			v = v << 8 | k->raw[i / 2][(i % 2) * 8 + (unsigned)b];
+		k->key[i / 2][i % 2] = v;
+	}
+	sk->lq->tfo_key = k;
+	return 0;
 }
 
 /**
@@ -1481,6 +1626,15 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 		return 0;
 	case TCP_OPT_DEFER_ACCEPT:
 		*val = defer_retrans_to_secs(sk->defer_accept);
+		return 0;
+	case TCP_OPT_FASTOPEN:
+		*val = sk->lq ? (int)sk->lq->tfo_max_qlen : 0;
+		return 0;
+	case TCP_OPT_FASTOPEN_CONNECT:
+		*val = sk->tfo_connect;
+		return 0;
+	case TCP_OPT_FASTOPEN_NO_COOKIE:
+		*val = sk->tfo_no_cookie;
 		return 0;
 	case TCP_SO_SNDBUFFORCE:
 	case TCP_SO_RCVBUFFORCE:

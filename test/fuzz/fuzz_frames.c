@@ -1102,6 +1102,11 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 	cfg->tcp_sack = !(c[FF_CFG_TCP] & FT_NO_SACK);
 	cfg->tcp_syncookies = !(c[FF_CFG_TCP] & FT_NO_COOKIES);
 	cfg->tcp_cc = c[FF_CFG_TCP] & FT_NEWRENO ? TCP_CC_NEWRENO : TCP_CC_CUBIC;
+	/* Fast Open both ways; with NewReno the listener needs no cookie,
+	 * so that any SYN with data makes a Fast Open child */
+	cfg->tcp_fastopen = TCP_TFO_CLIENT | TCP_TFO_SERVER |
+			    (c[FF_CFG_TCP] & FT_NEWRENO ?
+			     TCP_TFO_SERVER_NO_COOKIE : 0);
 	f->ops.link_output = ff_link_output;
 	f->ops.sock_event = ff_sock_event;
 	f->ops.dgram_event = ff_dgram_event;
@@ -1129,6 +1134,8 @@ static int ff_setup(struct ff *f, const uint8_t *c)
 			FF_ASSERT(tcp_setsockopt(f->sk[0], TCP_IP6_V6ONLY, 1,
 						 f->now) == 0, "V6ONLY");
 		FF_ASSERT(tcp_bind(f->sk[0], NULL, 80) == 0, "tcp_bind");
+		FF_ASSERT(tcp_setsockopt(f->sk[0], TCP_OPT_FASTOPEN, 2,
+					 f->now) == 0, "TCP_FASTOPEN");
 		FF_ASSERT(tcp_listen(f->sk[0], 2, f->now) == 0, "tcp_listen");
 	}
 	if (c[FF_CFG_TCP] & FT_UDP) {
@@ -1947,9 +1954,23 @@ static void ff_rec_sock(struct ff *f, const uint8_t *rec)
 		if (f->sock_v6only)
 			FF_ASSERT(tcp_setsockopt(child, TCP_IP6_V6ONLY, 1,
 						 f->now) == 0, "V6ONLY");
-		rc = tcp_connect(child, &(struct ip_addr[]){
-					 ff_sock_addr(f, rec[1] & 15) }[0],
-				 80 + (rec[1] >> 4), f->now);
+		if (rec[1] & 0x10) {
+			/* an odd port: MSG_FASTOPEN with 100 bytes, all of
+			 * them or only what the SYN takes */
+			size_t taken = 0;
+
+			memset(buf, 'f', 100);
+			rc = tcp_connect_data(child, &(struct ip_addr[]){
+						      ff_sock_addr(f, rec[1] & 15) }[0],
+					      80 + (rec[1] >> 4), buf, 100,
+					      rec[1] & 0x20, &taken, f->now);
+			FF_ASSERT(taken <= 100, "tcp_connect_data took %zu",
+				  taken);
+		} else {
+			rc = tcp_connect(child, &(struct ip_addr[]){
+						 ff_sock_addr(f, rec[1] & 15) }[0],
+					 80 + (rec[1] >> 4), f->now);
+		}
 		FF_ASSERT(rc <= 0 && rc > -4096, "tcp_connect: %zd", rc);
 		f->sk[f->nsk++] = child;
 		return;

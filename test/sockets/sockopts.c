@@ -526,5 +526,47 @@ int main(int argc, char **argv)
 		     back : errname(errno));
 		close(fd);
 	}
+	{
+		/* the server's options: TCP_FASTOPEN bounded by somaxconn,
+		 * TCP_FASTOPEN_KEY 16 or 32 bytes read back as set */
+		uint8_t key[32], got[40];
+		socklen_t n = sizeof(got);
+		int v = 100000, bad = -1, two = 2;
+
+		for (unsigned i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)(i * 7 + 1);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		line("tcp4 TCP_FASTOPEN -1: %s",
+		     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &bad,
+				sizeof(bad)) ? errname(errno) : "ok");
+		line("tcp4 TCP_FASTOPEN 100000: %s",
+		     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &v, sizeof(v)) ?
+		     errname(errno) : "ok");
+		n = sizeof(v);
+		getsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &v, &n);
+		line("tcp4 ... reads %d", v);
+		line("tcp4 TCP_FASTOPEN_NO_COOKIE 2: %s",
+		     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, &two,
+				sizeof(two)) ? errname(errno) : "ok");
+		line("tcp4 TCP_FASTOPEN_KEY of 15 bytes: %s",
+		     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, key, 15) ?
+		     errname(errno) : "ok");
+		for (socklen_t len = 16; len <= 32; len += 16) {
+			line("tcp4 TCP_FASTOPEN_KEY of %u bytes: %s", len,
+			     setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, key,
+					len) ? errname(errno) : "ok");
+			n = sizeof(got);
+			memset(got, 0, sizeof(got));
+			line("tcp4 ... reads %s, %u bytes, %s",
+			     getsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, got,
+					&n) ? errname(errno) : "ok", n,
+			     !memcmp(got, key, len) ? "the key" : "another");
+		}
+		n = 8;
+		line("tcp4 ... into 8 bytes: %s, %u bytes",
+		     getsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, got, &n) ?
+		     errname(errno) : "ok", n);
+		close(fd);
+	}
 	return 0;
 }

@@ -351,6 +351,13 @@ static size_t th_opts(const struct th_seg *sg, uint8_t *o)
 		o[n++] = 3;
 		o[n++] = (uint8_t)sg->ws;
 	}
+	if (sg->tfo) {
+		o[n++] = TCPOPT_FASTOPEN;
+		o[n++] = (uint8_t)(2 + sg->tfo_len);
+		if (sg->tfo_len)
+			memcpy(o + n, sg->tfo_cookie, sg->tfo_len);
+		n += sg->tfo_len;
+	}
 	if (sg->nsack) {
 		o[n++] = TCPOPT_NOP;
 		o[n++] = TCPOPT_NOP;
@@ -481,6 +488,15 @@ struct tcp_seg th_expect(const struct th_seg *w)
 	cr_assert_eq(g.has_ts, w->ts, "timestamps %d, want %d", g.has_ts, w->ts);
 	if (w->ts && w->tsecr != TH_ANY)
 		cr_assert_eq(g.tsecr, w->tsecr, "tsecr %u, want %u", g.tsecr, w->tsecr);
+	cr_assert_eq(g.has_tfo, w->tfo, "Fast Open option %d, want %d",
+		     g.has_tfo, w->tfo);
+	if (w->tfo) {
+		cr_assert_eq(g.tfo_len, w->tfo_len, "cookie of %u bytes, want %u",
+			     g.tfo_len, w->tfo_len);
+		if (w->tfo_cookie)
+			cr_assert(!memcmp(g.tfo_cookie, w->tfo_cookie,
+					  w->tfo_len), "cookie differs");
+	}
 	cr_assert_eq(g.nsack, w->nsack, "%u SACK blocks, want %u", g.nsack, w->nsack);
 	for (unsigned i = 0; i < w->nsack; i++) {
 		cr_assert_eq(g.sack[i].start, w->sack[i][0], "SACK %u start", i);

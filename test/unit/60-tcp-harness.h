@@ -42,6 +42,10 @@ struct th_seg {
 	uint32_t tsval, tsecr;      /* tsecr TH_ANY: don't check */
 	unsigned nsack;
 	uint32_t sack[4][2];
+	bool tfo;                   /* a Fast Open option (RFC 7413) ... */
+	uint8_t tfo_len;            /* ... of this cookie length (0: a
+				     * request) */
+	const uint8_t *tfo_cookie;  /* the cookie; expecting: NULL, any */
 	const void *data;
 	uint32_t len;
 };

@@ -17,7 +17,6 @@ Test(proto_sock, every_request_has_its_body_size)
 		{ USTACK_MSG_SOCKET, sizeof(struct ustack_socket_req) },
 		{ USTACK_MSG_QUERY, 0 },
 		{ USTACK_MSG_BIND, sizeof(struct ustack_sockaddr) },
-		{ USTACK_MSG_CONNECT, sizeof(struct ustack_connect_req) },
 		{ USTACK_MSG_LISTEN, sizeof(struct ustack_int) },
 		{ USTACK_MSG_GETSOCKNAME, 0 },
 		{ USTACK_MSG_GETPEERNAME, 0 },
@@ -40,6 +39,28 @@ Test(proto_sock, every_request_has_its_body_size)
 				     t[i].body + 1);
 		cr_expect_eq(ustack_msg_check(buf, n, 0, &h), USTACK_CHECK_BODY,
 			     "type %u one byte long", t[i].type);
+	}
+}
+
+Test(proto_sock, connect_body_may_carry_fastopen_data)
+{
+	enum { R = sizeof(struct ustack_connect_req) };
+	static uint8_t body[R + USTACK_FASTOPEN_MAX + 1];
+	static const struct { size_t len; int want; } t[] = {
+		{ R - 1, USTACK_CHECK_BODY },
+		{ R, USTACK_CHECK_OK },
+		{ R + 1, USTACK_CHECK_OK },
+		{ R + USTACK_FASTOPEN_MAX, USTACK_CHECK_OK },
+		{ R + USTACK_FASTOPEN_MAX + 1, USTACK_CHECK_BODY },
+	};
+	struct ustack_msg_hdr h;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t n = ustack_msg_build(buf, sizeof(buf), USTACK_MSG_CONNECT,
+					    1, 0, body, t[i].len);
+
+		cr_expect_eq(ustack_msg_check(buf, n, 0, &h), t[i].want,
+			     "a body of %zu bytes", t[i].len);
 	}
 }
 
