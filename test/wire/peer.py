@@ -702,6 +702,39 @@ def sc_user_timeout(w):
     w.call("recv 10")
 
 
+def sc_close_unread(w):
+    """The program closes with 100 bytes it never read: a RST, not a FIN
+    (RFC 2525 2.17, Linux's tcp_close()), seq where the FIN would be."""
+    c = open_passive(w, 5023)
+    c.send("PA", 100)
+    c.expect(1, timeout=1, settle=0.05)
+    w.call("close")
+    c.expect(1, timeout=1, settle=0.1)
+
+
+def sc_linger_zero(w):
+    """SO_LINGER {1, 0} then close: a RST at once (the abortive close)."""
+    c = open_passive(w, 5024)
+    w.call("linger0")
+    w.call("close")
+    c.expect(1, timeout=1, settle=0.1)
+
+
+def sc_rst_challenge(w):
+    """RFC 5961: a RST in the window but not at rcv_nxt gets a challenge
+    ACK and leaves the connection up, so does a SYN on it; a RST exactly
+    at rcv_nxt resets it: recv says ECONNRESET."""
+    c = open_passive(w, 5025)
+    c.send("R", seq=1001)
+    c.expect(1, timeout=1, settle=0.1)
+    w.call("state")
+    c.send("S", seq=0, opts="linux")
+    c.expect(1, timeout=1, settle=0.1)
+    c.send("R")
+    c.expect(0, timeout=0, settle=0.1)
+    w.call("recv 10")
+
+
 SCENARIOS = [(n[3:], f) for n, f in list(globals().items())
              if n.startswith("sc_") and callable(f)]
 

@@ -110,6 +110,10 @@ def call(words):
     if op == "state":       # TCP_INFO's tcpi_state
         i = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
         return STATES[i[0]] if i[0] < len(STATES) else str(i[0])
+    if op == "linger0":     # SO_LINGER {1, 0}: close resets
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+        return "ok"
     if op == "shutdown":
         sock.shutdown({"RD": socket.SHUT_RD, "WR": socket.SHUT_WR,
                        "RDWR": socket.SHUT_RDWR}[args[0]])
