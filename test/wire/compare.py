@@ -7,17 +7,22 @@
 # order, each on its own so that a program's answer racing a segment does
 # not matter: the segments the target sent ("<"), the program's call
 # results ("P") and the scenario's aborts ("X"). Two segment lines match
-# when their text is the same (flags, relative seq/ack, window, length,
-# options in order, ECN codepoint, DF) and, when both are timed, their
+# when their fields are the same (flags, relative seq/ack, the window of
+# a SYN, the window of the others, length, options in order, the
+# window scale, ECN codepoint, DF) and, when both are timed, their
 # times since the scenario's mark are within TOL_ABS + TOL_REL * the
 # kernel's (defaults 30 ms + 30 %; WIRE_TOL_ABS, WIRE_TOL_REL). What the
 # peer sent (">") is shown, never compared: it follows from the rest.
 #
-# test/wire/known lists scenarios that still differ from the kernel, one
-# a line: the name, then why. A listed scenario that differs is reported
-# ("known NAME: why; first difference"), not failed; a listed scenario
-# that now matches FAILS, so that the list only shrinks. A failure prints
-# both traces side by side. The last line is "N passed, N failed"; the
+# test/wire/known lists what still differs from the kernel, one a line,
+# then why: a scenario (NAME), one field of a scenario (NAME:FIELD) or a
+# field in every scenario (*:FIELD). The fields listed for a scenario are
+# left out of its comparison; a listed scenario may differ anywhere. A
+# listed difference is reported ("known NAME: ..."), not failed; an entry
+# that no longer differs FAILS (a scenario that now matches, a field
+# that matches wherever it applies: each field is checked alone, the
+# other listed ones left out), so that the list only shrinks. A failure
+# prints both traces side by side. The last line is "N passed, N failed"; the
 # exit status is 1 when anything failed.
 #
 # Usage: compare.py kernel.json ustack.json known [NAME...]
@@ -30,7 +35,8 @@ TOL_REL = float(os.environ.get("WIRE_TOL_REL", "0.3"))
 WIDTH = 66
 
 
-SEG_FIELDS = ("flags", "seq", "ack", "win", "len", "opts", "ws", "ecn", "df")
+SEG_FIELDS = ("flags", "seq", "ack", "synwin", "win", "len", "opts", "ws",
+              "ecn", "df")
 FIELDS = SEG_FIELDS + ("time", "prog", "abort", "count")
 
 
@@ -78,7 +84,7 @@ def first_difference(k, u, masked=()):
                        "ustack has no line for the kernel's %s" % show(a))
             elif d == "<":
                 for f in SEG_FIELDS:
-                    if f not in masked and a["f"][f] != b["f"][f]:
+                    if f not in masked and a["f"].get(f) != b["f"].get(f):
                         why = "%s: kernel %s | ustack %s" % (f, show(a), show(b))
                         break
                 else:

@@ -302,7 +302,7 @@ class Conn:
         ecn = ("", "ect1", "ect0", "ce")[ip.tos & 3]
         df = "df" if ip.flags.DF else ""
         f = {"flags": fmt_flags(flags), "seq": seq[4:], "ack": ack[4:],
-             "win": t.window, "len": n,
+             "synwin" if flags & 0x02 else "win": t.window, "len": n,
              "opts": " ".join("ws" if o.startswith("ws") else o for o in opts),
              "ws": ",".join(o[2:] for o in opts if o.startswith("ws")),
              "ecn": ecn, "df": df}
