@@ -28,7 +28,8 @@
 # scenarios that still differ, with why (see compare.py).
 #
 # Usage: run.sh [BUILD_DIR] [SCENARIO...]   (as root; make check-wire)
-# WIRE_VERBOSE=1 prints every scenario's two traces side by side.
+# WIRE_VERBOSE=1 prints every scenario's two traces side by side;
+# WIRE_KEEP=DIR keeps the traces (kernel.json, ustack.json) and the logs.
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${1:-build}
 [ $# -gt 0 ] && shift
@@ -98,6 +99,12 @@ if [ $krc -ne 0 ] || [ $urc -ne 0 ]; then
 	fail "the peer ran every scenario on both targets"
 fi
 echo "# played in $((SECONDS - t0)) s"
+# WIRE_KEEP=DIR: the traces and the peers' logs kept there
+if [ -n "${WIRE_KEEP:-}" ]; then
+	mkdir -p "$WIRE_KEEP" &&
+		cp "$TMP"/kernel.json "$TMP"/ustack.json "$TMP"/kernel.log \
+			"$TMP"/ustack.log "$TMP"/ustackd.log "$WIRE_KEEP"/
+fi
 kill -0 "$DPID" 2>/dev/null || fail "ustackd still runs"
 stop_ustackd "$DPID" || fail "ustackd exits cleanly"
 
