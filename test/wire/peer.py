@@ -337,8 +337,9 @@ class Conn:
     def send(self, flags, n=0, seq=None, ack=None, win=None, opts=None,
              sack=None, tos=0):
         """One segment. FLAGS in scapy's letters (S A P F R E C); SEQ and
-        ACK relative (default: what comes next); OPTS for a SYN: "linux"
-        (a Linux client's), "none" or a scapy list."""
+        ACK relative (default: what comes next), SACK blocks [(left,
+        right)] relative as ACK; OPTS for a SYN: "linux" (a Linux
+        client's), "none" or a scapy list."""
         syn = "S" in flags
         if seq is None:
             aseq = self.snd_nxt
@@ -366,7 +367,8 @@ class Conn:
                 o = [("NOP", None), ("NOP", None), ("Timestamp", (tsval, self.ts_recent))]
             if sack:
                 o += [("NOP", None), ("NOP", None),
-                      ("SAck", tuple((self.iss + x) & 0xffffffff for b in sack for x in b))]
+                      ("SAck", tuple(((self.irs or 0) + x) & 0xffffffff
+                                     for b in sack for x in b))]
             if win is None:
                 win = WIN if self.wscale else SYN_WIN
             w = win
@@ -733,6 +735,35 @@ def sc_rst_challenge(w):
     c.send("R")
     c.expect(0, timeout=0, settle=0.1)
     w.call("recv 10")
+
+
+def sc_mss_small(w):
+    """The peer's SYN says MSS 1000: the SYN-ACK keeps its own 1460, the
+    data comes in segments of 1000 less the 12 bytes of timestamps (two
+    of them: no tail for Nagle to hold)."""
+    c = open_passive(w, 5026, opts=[("MSS", 1000), ("SAckOK", b""),
+                                    ("Timestamp", (1, 0)), ("NOP", None),
+                                    ("WScale", 7)])
+    w.call("get TCP_MAXSEG")
+    w.call("send 1976")
+    ack_all(c, c.expect(nbytes=1976, timeout=1, settle=0.1))
+    c.expect(0, timeout=0, settle=0.1)
+
+
+def sc_fast_retransmit(w):
+    """Five segments; the first is lost: three duplicate ACKs whose SACK
+    blocks cover the next ones bring its retransmission at once (RFC
+    6675, RACK), long before an RTO; then everything is acknowledged."""
+    c = open_passive(w, 5027)
+    w.call("send 7240")
+    c.expect(nbytes=7240, timeout=1, settle=0.05)
+    for k in (2, 3, 4):
+        w.mark()
+        c.send("A", ack=1, sack=[(1449, 1 + 1448 * k)])
+    c.expect(1, timeout=1, settle=0.1)
+    w.unmark()
+    c.send("A")
+    c.expect(0, timeout=0, settle=0.1)
 
 
 SCENARIOS = [(n[3:], f) for n, f in list(globals().items())
