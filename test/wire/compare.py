@@ -33,7 +33,7 @@ import sys
 
 TOL_ABS = float(os.environ.get("WIRE_TOL_ABS", "0.02"))
 TOL_REL = float(os.environ.get("WIRE_TOL_REL", "0.3"))
-WIDTH = 66
+WIDTH = 84
 
 
 SEG_FIELDS = ("flags", "seq", "ack", "synwin", "win", "len", "opts", "ws",

@@ -420,7 +420,7 @@ def ack_all(c, segs):
 
 def sc_handshake_passive(w):
     """SYN as a Linux client sends it: the SYN-ACK's options and window,
-    the MSS the program sees."""
+    the MSS and TCP_INFO the program sees."""
     w.call("listen 5001")
     c = w.conn(5001)
     c.send("S")
@@ -429,6 +429,7 @@ def sc_handshake_passive(w):
     w.call("accept")
     w.call("get TCP_MAXSEG")
     w.call("state")
+    w.call("info")
     c.expect(0, timeout=0, settle=0.2)
 
 
@@ -443,6 +444,7 @@ def sc_handshake_active(w):
     w.result()
     w.call("get TCP_MAXSEG")
     w.call("state")
+    w.call("info")
 
 
 def sc_syn_no_options(w):
@@ -623,7 +625,7 @@ def sc_fin_timewait(w):
 def sc_rto_backoff(w):
     """The peer stops acknowledging: the retransmissions' times (after
     the handshake's RTT sample: RTO at its 200 ms floor, then doubled;
-    a tail loss probe may come first)."""
+    a tail loss probe may come first); TCP_INFO in Loss and after."""
     c = open_passive(w, 5017)
     w.call("send 100")
     first = c.expect(1, timeout=1, settle=0)
@@ -631,8 +633,10 @@ def sc_rto_backoff(w):
         w.mark(first[0]["ts"])
     c.expect(4, timeout=2.5, settle=0)
     w.unmark()
+    w.call("info")
     c.send("A")
     c.expect(0, timeout=0, settle=0.1)
+    w.call("info")
 
 
 def sc_synack_retrans(w):

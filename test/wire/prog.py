@@ -114,6 +114,19 @@ def call(words):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                         struct.pack("ii", 1, 0))
         return "ok"
+    if op == "info":        # TCP_INFO's fields that do not depend on time
+        i = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        (_, ca, rtx, probes, backoff, opts, ws, _, _, _, snd_mss, rcv_mss,
+         unacked, sacked, lost, retrans, _, _, _, _, _, pmtu, rcv_ssthresh,
+         _, _, ssthresh, cwnd, advmss, reord, _, _, total) = \
+            struct.unpack("8B24I", i[:104])
+        return ("ca_state=%d retransmits=%d probes=%d backoff=%d options=%d "
+                "wscale=%d/%d snd_mss=%d rcv_mss=%d unacked=%d sacked=%d "
+                "lost=%d retrans=%d pmtu=%d cwnd=%d ssthresh=%d advmss=%d "
+                "reordering=%d total_retrans=%d" % (
+                    ca, rtx, probes, backoff, opts, ws & 15, ws >> 4, snd_mss,
+                    rcv_mss, unacked, sacked, lost, retrans, pmtu, cwnd,
+                    ssthresh, advmss, reord, total))
     if op == "shutdown":
         sock.shutdown({"RD": socket.SHUT_RD, "WR": socket.SHUT_WR,
                        "RDWR": socket.SHUT_RDWR}[args[0]])
