@@ -264,7 +264,8 @@ class Conn:
     # --- segments in ----------------------------------------------------
     def input(self, ip, t, ts):
         flags = int(t.flags)
-        n = len(bytes(t.payload))
+        # from the IP header: a short frame's Ethernet padding is no payload
+        n = ip.len - ip.ihl * 4 - t.dataofs * 4
         if flags & 0x02 and self.irs is None:
             self.irs = t.seq
             self.rcv_nxt = t.seq + 1
