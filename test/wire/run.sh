@@ -59,7 +59,7 @@ ip netns exec "$KB" ethtool -K ustkwb tso off gso off gro off >/dev/null 2>&1
 ip netns exec "$KA" ethtool -K ustkwa tso off gso off gro off >/dev/null 2>&1
 # Linux's defaults, whatever the host's are (a namespace copies some of
 # them, such as tcp_rmem and the congestion control, from the host's).
-# tcp_syn_linear_timeouts (Linux 6.7 on: the first 4 SYN retries 1 s
+# tcp_syn_linear_timeouts (Linux 6.5 on: the first 4 SYN retries 1 s
 # apart) is set to 0, the older kernels' RFC 6298 backoff, so that the
 # result does not depend on the kernel CI runs
 for s in tcp_timestamps=1 tcp_sack=1 tcp_window_scaling=1 tcp_ecn=2 \
