@@ -771,6 +771,57 @@ def sc_fast_retransmit(w):
     c.expect(0, timeout=0, settle=0.1)
 
 
+def sc_half_close(w):
+    """shutdown(SHUT_WR): FIN; the peer acknowledges and goes on sending
+    (the target in FIN_WAIT_2 acknowledges and the program reads), then
+    the peer's FIN: TIME_WAIT."""
+    c = open_passive(w, 5028)
+    w.call("shutdown WR")
+    c.need(c.expect(1, timeout=1, settle=0.05), "FIN", 0x01)
+    c.send("A")
+    c.expect(0, timeout=0, settle=0.05)
+    w.call("state")
+    c.send("PA", 100)
+    c.expect(1, timeout=1, settle=0.05)
+    w.call("recv 1000")
+    c.send("FA")
+    c.expect(1, timeout=1, settle=0.1)
+    w.call("recv 1000")
+    w.call("state")
+
+
+def sc_syn_with_data(w):
+    """A SYN carrying 100 bytes (no Fast Open cookie): the SYN-ACK
+    acknowledges the SYN alone; the bytes are sent again after the
+    handshake and then acknowledged."""
+    w.call("listen 5029")
+    c = w.conn(5029)
+    c.send("S", 100)
+    c.need(c.expect(1, timeout=2, settle=0.1), "SYN-ACK", 0x12)
+    c.snd_nxt = c.iss + 1
+    c.send("A")
+    w.call("accept")
+    c.send("PA", 100)
+    c.expect(1, timeout=1, settle=0.1)
+    w.call("recv 1000")
+
+
+def sc_dup_syn(w):
+    """The SYN again while the target is in SYN-RECEIVED (the peer lost
+    the SYN-ACK): the SYN-ACK again, at once; then the handshake ends."""
+    w.call("listen 5030")
+    c = w.conn(5030)
+    c.send("S")
+    c.need(c.expect(1, timeout=2, settle=0.1), "SYN-ACK", 0x12)
+    w.mark()
+    c.send("S", seq=0)
+    c.expect(1, timeout=1.5, settle=0.1)
+    w.unmark()
+    c.send("A")
+    w.call("accept")
+    w.call("state")
+
+
 SCENARIOS = [(n[3:], f) for n, f in list(globals().items())
              if n.startswith("sc_") and callable(f)]
 
