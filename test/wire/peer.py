@@ -834,9 +834,12 @@ def main():
     ap.add_argument("--run", default="")
     ap.add_argument("--prog", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--list", action="store_true")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
+    unknown = set(a.names) - {n for n, _ in SCENARIOS}
+    if unknown:
+        sys.exit("peer.py: no scenario %s (%s)" % (
+            " ".join(sorted(unknown)), " ".join(n for n, _ in SCENARIOS)))
     link = Link(a.iface, a.mac, a.target_mac)
     out = {}
     for name, fn in SCENARIOS:
