@@ -23,8 +23,8 @@
 # that no longer differs FAILS (a scenario that now matches, a field
 # that matches wherever it applies: each field is checked alone, the
 # other listed ones left out), so that the list only shrinks. A failure
-# prints both traces side by side. The last line is "N passed, N failed"; the
-# exit status is 1 when anything failed.
+# prints both traces side by side. The last line is "N passed, N
+# failed"; the exit status is 1 when anything failed.
 #
 # Usage: compare.py kernel.json ustack.json known [NAME...]
 import json
