@@ -588,8 +588,10 @@ def sc_shutdown_rd(w):
     c.send("PA", 100)
     c.expect(1, timeout=1, settle=0.1)
     w.call("recv 1000")
+    w.mark()
     c.send("FA")
     c.expect(1, timeout=1, settle=0.1)
+    w.unmark()
     w.call("recv 1000")
     w.call("state")
 
@@ -598,8 +600,10 @@ def sc_fin_passive(w):
     """The peer closes first: its FIN acknowledged at once, the program
     reads end of file, CLOSE_WAIT; the program closes: FIN, LAST_ACK."""
     c = open_passive(w, 5015)
+    w.mark()
     c.send("FA")
     c.expect(1, timeout=1, settle=0.1)
+    w.unmark()
     w.call("recv 100")
     w.call("state")
     w.call("close")
@@ -617,8 +621,10 @@ def sc_fin_timewait(w):
     c.need(c.expect(1, timeout=1, settle=0.05), "FIN", 0x01)
     c.send("A")
     c.expect(0, timeout=0, settle=0.1)
+    w.mark()
     c.send("FA")
     c.expect(1, timeout=1, settle=0.1)
+    w.unmark()
     c.send("FA", seq=1)
     c.expect(1, timeout=1, settle=0.1)
 
@@ -784,8 +790,10 @@ def sc_half_close(w):
     c.send("PA", 100)
     c.expect(1, timeout=1, settle=0.05)
     w.call("recv 1000")
+    w.mark()
     c.send("FA")
     c.expect(1, timeout=1, settle=0.1)
+    w.unmark()
     w.call("recv 1000")
     w.call("state")
 
