@@ -556,13 +556,16 @@ def sc_delayed_ack(w):
 
 def sc_ooo_sack(w):
     """A segment past a hole: an immediate duplicate ACK with its SACK
-    block; the hole filled: one ACK of both."""
+    block; the hole filled: one ACK of both, at once too (both timed)."""
     c = open_passive(w, 5012)
+    w.mark()
     c.send("PA", 1000, seq=1001)
     c.expect(1, timeout=1, settle=0.05)
+    w.mark()
     c.send("PA", 1000, seq=1)
     c.snd_nxt = c.iss + 2001
     c.expect(1, timeout=1, settle=0.1)
+    w.unmark()
     w.call("recvall 2000")
 
 
