@@ -583,6 +583,38 @@ def sc_window_on_read(w):
     c.expect(0, timeout=0, settle=0.3)
 
 
+def sc_window_fill(w):
+    """The program does not read; the peer sends as far as each ACK's
+    window allows (rounds of at most 60 segments, 0.3 s apart, 8 at
+    most) until the window is 0; then the program reads 20000 bytes (a
+    window update, RFC 9293 3.8.6.2.2: it is worth more than an MSS),
+    and then the rest."""
+    c = open_passive(w, 5031)
+    right = c.snd_nxt + WIN * 128
+
+    def room():
+        d = (right - c.snd_nxt) & 0xffffffff
+        return 0 if d >= 1 << 31 else d
+    sent = 0
+    for _ in range(8):
+        n = 0
+        while room() and n < 60:
+            size = min(1448, room())
+            c.send("A", size)
+            n += 1
+            sent += size
+        segs = c.expect(1000, timeout=0.3, settle=0)
+        if segs:
+            right = segs[-1]["ack"] + (segs[-1]["win"] << 7)
+        if not room():
+            break
+    w.note("P", "peer sent %d bytes" % sent)
+    w.call("recvall 20000")
+    c.expect(0, timeout=0, settle=0.2)
+    w.call("recvall %d" % (sent - 20000))
+    c.expect(0, timeout=0, settle=0.2)
+
+
 def sc_shutdown_rd(w):
     """shutdown(SHUT_RD), then the peer sends: Linux still acknowledges
     and queues the bytes; what recv gives then, and after the peer's FIN."""
