@@ -17,6 +17,12 @@
 # as text. No call blocks longer than TIMEOUT seconds (a socket timeout,
 # reported as "timeout"), so a target that never answers cannot hang the
 # test; end of input ends the program.
+#
+# Calls: listen PORT, accept, connect HOST PORT [TIMEOUT [LPORT]], send N,
+# sendall N, recv N, recvall N (until N bytes or end of file), set OPT
+# VAL, get OPT (OPTS below), state (TCP_INFO's), info (TCP_INFO's fields
+# that do not depend on time), linger0, shutdown RD|WR|RDWR, close,
+# lclose (the listener), timeout S, sleep S.
 import errno
 import socket
 import struct
