@@ -450,11 +450,11 @@ def sc_handshake_active(w):
 
 def sc_syn_no_options(w):
     """A SYN without options: MSS 536 assumed (RFC 9293 3.7.1), no
-    timestamps, SACK or scaling in the SYN-ACK; the data in 536-byte
-    segments."""
+    timestamps, SACK or scaling in the SYN-ACK; a write of 1072 bytes in
+    two 536-byte segments."""
     c = open_passive(w, 5003, opts="none")
-    w.call("send 1000")
-    segs = c.expect(nbytes=1000, timeout=2, settle=0.1)
+    w.call("send 1072")
+    segs = c.expect(nbytes=1072, timeout=2, settle=0.1)
     ack_all(c, segs)
     c.expect(0, timeout=0, settle=0.1)
 
@@ -492,11 +492,11 @@ def sc_psh_small_writes(w):
 
 
 def sc_psh_large_write(w):
-    """One 10000-byte write within the initial window: MSS-sized
+    """One 8688-byte write within the initial window: six MSS-sized
     segments (1448 with timestamps), PSH on the last one only."""
     c = open_passive(w, 5007)
-    w.call("send 10000")
-    ack_all(c, c.expect(nbytes=10000, timeout=2, settle=0.1))
+    w.call("send 8688")
+    ack_all(c, c.expect(nbytes=8688, timeout=2, settle=0.1))
     c.expect(0, timeout=0, settle=0.1)
 
 
@@ -511,6 +511,18 @@ def sc_nagle(w):
     c.expect(0, timeout=0, settle=0.15)
     c.send("A")
     ack_all(c, c.expect(1, timeout=1, settle=0.1))
+
+
+def sc_nagle_minshall(w):
+    """One write of 1548 bytes: a full segment and 100 bytes. Linux's
+    Nagle (Minshall's variant, tcp_minshall_check()) holds a small
+    segment only while another small one is unacknowledged: both go at
+    once."""
+    c = open_passive(w, 5032)
+    w.call("send 1548")
+    c.expect(nbytes=1548, timeout=0.5, settle=0.05)
+    c.send("A")
+    ack_all(c, c.expect(1, timeout=0.5, settle=0.1))
 
 
 def sc_cork_nodelay(w):
