@@ -7,8 +7,10 @@
 # ustackd's TAP) through an AF_PACKET socket and reads every frame that
 # comes back on it, with the kernel's receive timestamp (SO_TIMESTAMPNS).
 # Its kernel does not own PEER_IP, so it neither answers nor resets what
-# the target sends; the peer answers ARP for PEER_IP itself (ustack asks;
-# the kernel target has a permanent neighbour entry).
+# the target sends; the peer answers ARP and Neighbor Solicitations for
+# PEER_IP itself (ustack asks; the kernel target has permanent neighbour
+# entries). One run plays one family: IPv4, or with --family 6 the
+# scenarios of BOTH_FAMILIES over IPv6, their names NAME/6.
 #
 # A scenario is a function sc_NAME(w) below. It drives two things in step:
 # the program on the target's side (prog.py, started per scenario by the
@@ -28,8 +30,8 @@
 #
 # Every wait is bounded (expect's timeout, TIMEOUT for a program's
 # answer). Usage:
-#   peer.py --iface IF --mac MAC --target-mac MAC --run "PREFIX"
-#           --prog prog.py --out trace.json [NAME...]
+#   peer.py [--family 6] --iface IF --mac MAC --target-mac MAC
+#           --run "PREFIX" --prog prog.py --out trace.json [NAME...]
 import argparse
 import fcntl
 import json
@@ -44,8 +46,12 @@ import time
 import traceback
 
 from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import (IPv6, ICMPv6ND_NA, ICMPv6ND_NS,
+                                ICMPv6NDOptDstLLAddr)
 from scapy.layers.l2 import ARP, Ether
 
+# the family (--family 6: the same over IPv6) sets these
+FAMILY = 4
 PEER_IP = "192.0.2.1"
 TARGET_IP = "192.0.2.2"
 ETH_P_ALL = 3
@@ -58,6 +64,19 @@ TIMEOUT = 10.0
 SYN_WIN = 64240
 WIN = 502
 MSS = 1460
+# the scenarios played over IPv6 too (--family 6): those whose sizes do
+# not assume IPv4's MSS
+BOTH_FAMILIES = ("handshake_passive", "handshake_active", "rst_closed_port",
+                 "psh_small_writes", "ooo_sack", "fin_passive", "fin_timewait",
+                 "rto_backoff", "zero_window", "close_unread", "rst_challenge",
+                 "dup_syn", "delayed_ack")
+
+
+def ip_layer(**kw):
+    """The IP header to the target, of the family played."""
+    if FAMILY == 6:
+        return IPv6(src=PEER_IP, dst=TARGET_IP, tc=kw.get("tos", 0))
+    return IP(src=PEER_IP, dst=TARGET_IP, **kw)
 
 
 class Abort(Exception):
@@ -140,7 +159,7 @@ class World:
 
     # --- the program --------------------------------------------------
     def prog_start(self):
-        cmd = shlex.split(self.run) + [PY, self.progpath]
+        cmd = shlex.split(self.run) + [PY, self.progpath, str(FAMILY)]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE)
         fl = fcntl.fcntl(self.p.stdout, fcntl.F_GETFL)
@@ -224,11 +243,18 @@ class World:
                 self.link.send(ARP(op=2, hwsrc=self.link.mac, psrc=PEER_IP,
                                    hwdst=a.hwsrc, pdst=a.psrc))
             return
-        if IP not in e or TCP not in e or e[IP].src != TARGET_IP:
+        if ICMPv6ND_NS in e:
+            if e[ICMPv6ND_NS].tgt == PEER_IP:
+                self.link.send(IPv6(src=PEER_IP, dst=e[IPv6].src) /
+                               ICMPv6ND_NA(tgt=PEER_IP, R=0, S=1, O=1) /
+                               ICMPv6NDOptDstLLAddr(lladdr=self.link.mac))
+            return
+        ip = e.getlayer(IPv6 if FAMILY == 6 else IP)
+        if ip is None or TCP not in e or ip.src != TARGET_IP:
             return
         for c in self.conns:
             if c.match(e[TCP]):
-                c.input(e[IP], e[TCP], ts)
+                c.input(ip, e[TCP], ts)
                 return
 
     def conn(self, port, sport=None, **kw):
@@ -265,7 +291,10 @@ class Conn:
     def input(self, ip, t, ts):
         flags = int(t.flags)
         # from the IP header: a short frame's Ethernet padding is no payload
-        n = ip.len - ip.ihl * 4 - t.dataofs * 4
+        if FAMILY == 6:
+            n = ip.plen - t.dataofs * 4
+        else:
+            n = ip.len - ip.ihl * 4 - t.dataofs * 4
         if flags & 0x02 and self.irs is None:
             self.irs = t.seq
             self.rcv_nxt = t.seq + 1
@@ -300,8 +329,8 @@ class Conn:
                     for i in range(0, len(v) - 1, 2)))
             else:
                 opts.append("opt%s" % k)
-        ecn = ("", "ect1", "ect0", "ce")[ip.tos & 3]
-        df = "df" if ip.flags.DF else ""
+        ecn = ("", "ect1", "ect0", "ce")[(ip.tc if FAMILY == 6 else ip.tos) & 3]
+        df = "df" if FAMILY == 4 and ip.flags.DF else ""
         f = {"flags": fmt_flags(flags), "seq": seq[4:], "ack": ack[4:],
              "synwin" if flags & 0x02 else "win": t.window, "len": n,
              "opts": " ".join("ws" if o.startswith("ws") else o for o in opts),
@@ -375,7 +404,7 @@ class Conn:
             w = win
         t = TCP(sport=self.pport, dport=self.tport, seq=aseq,
                 ack=aack if "A" in flags else 0, flags=flags, window=w, options=o)
-        pkt = IP(src=PEER_IP, dst=TARGET_IP, tos=tos, flags="DF") / t
+        pkt = ip_layer(tos=tos, flags="DF") / t
         if n:
             pkt = pkt / (b"y" * n)
         self.last_sent = self.w.link.send(pkt)
@@ -393,7 +422,7 @@ class Conn:
             return
         t = TCP(sport=self.pport, dport=self.tport, seq=self.snd_nxt, flags="R",
                 window=0)
-        self.w.link.send(IP(src=PEER_IP, dst=TARGET_IP) / t)
+        self.w.link.send(ip_layer() / t)
 
 
 # ---------------------------------------------------------------------------
@@ -889,16 +918,30 @@ def main():
     ap.add_argument("--run", default="")
     ap.add_argument("--prog", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--family", type=int, choices=(4, 6), default=4)
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
-    unknown = set(a.names) - {n for n, _ in SCENARIOS}
+    global FAMILY, PEER_IP, TARGET_IP, MSS
+    scenarios = SCENARIOS
+    suffix = ""
+    if a.family == 6:
+        FAMILY, PEER_IP, TARGET_IP, MSS = 6, "2001:db8::1", "2001:db8::2", 1440
+        scenarios = [(n, f) for n, f in SCENARIOS if n in BOTH_FAMILIES]
+        suffix = "/6"
+    # NAME/6 is NAME over IPv6: played by the IPv6 pass; NAME by both
+    base = {n[:-2] if n.endswith("/6") else n for n in a.names}
+    if a.family == 6:
+        wanted = base
+    else:
+        wanted = {n for n in a.names if not n.endswith("/6")}
+    unknown = base - {n for n, _ in SCENARIOS}
     if unknown:
         sys.exit("peer.py: no scenario %s (%s)" % (
             " ".join(sorted(unknown)), " ".join(n for n, _ in SCENARIOS)))
     link = Link(a.iface, a.mac, a.target_mac)
     out = {}
-    for name, fn in SCENARIOS:
-        if a.names and name not in a.names:
+    for name, fn in scenarios:
+        if a.names and name not in wanted:
             continue
         link.drain()
         w = World(link, a.run, a.prog)
@@ -913,7 +956,7 @@ def main():
             for c in w.conns:
                 c.reset()
             w.prog_stop()
-        out[name] = {"doc": " ".join((fn.__doc__ or "").split()),
+        out[name + suffix] = {"doc": " ".join((fn.__doc__ or "").split()),
                      "trace": w.trace, "secs": round(time.time() - w.t0, 2)}
         print("%s: %.1f s" % (name, time.time() - w.t0), file=sys.stderr, flush=True)
     with open(a.out, "w") as f:

@@ -10,7 +10,8 @@
 # wants. Only the standard socket module is used (under ustack-run every
 # socket call goes to ustackd); stdin and stdout are plain pipes.
 #
-# One listener (made by "listen") and one connection (from "accept" or
+# With the argument 6 its sockets are AF_INET6 (the peer plays over
+# IPv6). One listener (made by "listen") and one connection (from "accept" or
 # "connect") at most. Every call answers "NAME RESULT", the result being
 # a number, "ok", a short description of what came back, or the errno's
 # name (ENOTCONN, ...) so that the kernel's answers and ustack's compare
@@ -30,6 +31,9 @@ import sys
 import time
 
 TIMEOUT = 8.0
+# prog.py 6: AF_INET6 sockets (the peer plays over IPv6)
+FAMILY = socket.AF_INET6 if sys.argv[1:2] == ["6"] else socket.AF_INET
+ANY = "::" if FAMILY == socket.AF_INET6 else "0.0.0.0"
 lsock = None
 sock = None
 
@@ -60,7 +64,7 @@ def err(e):
 def new_socket():
     """A TCP socket with Linux's default congestion control (a namespace
     may only pick those the host allows: a root program may set any)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(FAMILY, socket.SOCK_STREAM)
     try:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
     except OSError:
@@ -75,7 +79,7 @@ def call(words):
         lsock = new_socket()
         lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         lsock.settimeout(TIMEOUT)
-        lsock.bind(("0.0.0.0", int(args[0])))
+        lsock.bind((ANY, int(args[0])))
         lsock.listen(8)
         return "ok"
     if op == "accept":
@@ -85,7 +89,7 @@ def call(words):
     if op == "connect":
         sock = new_socket()
         if len(args) > 3:
-            sock.bind(("0.0.0.0", int(args[3])))
+            sock.bind((ANY, int(args[3])))
         sock.settimeout(float(args[2]) if len(args) > 2 else TIMEOUT)
         sock.connect((args[0], int(args[1])))
         sock.settimeout(TIMEOUT)

@@ -4,19 +4,22 @@
 # ustack, what each sends back compared segment by segment, and the
 # results of the program's socket calls on the target's side.
 #
-# Theory of operation. Two targets, both at 192.0.2.2, both talking to a
-# scripted peer at 192.0.2.1 that no kernel owns:
+# Theory of operation. Two targets, both at 192.0.2.2 and 2001:db8::2,
+# both talking to a scripted peer at 192.0.2.1 and 2001:db8::1 that no
+# kernel owns:
 #
 #   kernel: namespaces KA and KB joined by a veth (ustkwa - ustkwb). KB's
-#     kernel owns 192.0.2.2 on ustkwb, with a permanent neighbour entry
-#     for the peer (ustkwa's MAC), and segmentation offloads off so that it
-#     puts MSS-sized segments on the wire as ustack does. KA's kernel has
-#     no address at all: the peer (peer.py) writes and reads raw frames on
+#     kernel owns the target's addresses on ustkwb (IPv6 on in KB alone,
+#     no DAD), with permanent neighbour entries for the peer (ustkwa's
+#     MAC), and segmentation offloads off so that it puts MSS-sized
+#     segments on the wire as ustack does. KA's kernel has no address at
+#     all, IPv6 off: the peer (peer.py) writes and reads raw frames on
 #     ustkwa, and nothing in KA answers or resets them.
-#   ustack: ustackd on a TAP (ustk0) in namespace US, offloads off, no IPv6
-#     nor mDNS (no chatter); the kernel side of ustk0 is up without an
-#     address, and the peer plays on it the same way. ustack asks ARP for
-#     the peer; the peer answers.
+#   ustack: ustackd on a TAP (ustk0) in namespace US with both addresses,
+#     offloads off, no DAD, SLAAC nor mDNS; the kernel side of ustk0 is up
+#     without an address (IPv6 off), and the peer plays on it the same
+#     way. ustack asks ARP and Neighbor Solicitations for the peer; the
+#     peer answers.
 #
 # In each, prog.py does the socket calls (plainly in KB; under ustack-run
 # in US), driven by the peer one call at a time. Both kernels' TCP
@@ -24,12 +27,15 @@
 # scaling, tcp_ecn = 2; cubic, which prog.py sets on its sockets as a
 # namespace may not choose it), as are ustackd's. The kernel target runs
 # first, then ustack, one after the other (timing is compared: they do
-# not share the CPUs). compare.py judges; test/wire/known lists the
+# not share the CPUs), every scenario over IPv4, then those peer.py
+# plays over both families over IPv6 (named NAME/6). compare.py judges; test/wire/known lists the
 # scenarios that still differ, with why (see compare.py). A scenario that
 # fails is played again once on both targets, and only that verdict
 # counts (a loaded machine may starve the peer for a moment).
 #
 # Usage: run.sh [BUILD_DIR] [SCENARIO...]   (as root; make check-wire)
+# (NAME plays NAME over both families if it is one of those, NAME/6 only
+# over IPv6)
 # WIRE_VERBOSE=1 prints every scenario's two traces side by side;
 # WIRE_KEEP=DIR keeps the traces (kernel.json, ustack.json) and the logs.
 cd "$(dirname "$0")/../.." || exit 1
@@ -43,6 +49,8 @@ PY=/usr/bin/python3
 W=$PWD/test/wire
 PEER=192.0.2.1
 TARGET=192.0.2.2
+PEER6=2001:db8::1
+TARGET6=2001:db8::2
 UMAC=02:00:00:00:02:02
 
 "$PY" -c 'import scapy' 2>/dev/null ||
@@ -53,6 +61,11 @@ new_netns KA || { fail "create namespace"; summary; exit 1; }
 new_netns KB || { fail "create namespace"; summary; exit 1; }
 ip link add ustkwa netns "$KA" type veth peer name ustkwb netns "$KB"
 ip -n "$KB" addr add $TARGET/24 dev ustkwb
+# IPv6 in KB alone (its own link-local chatter is nothing the peer reads)
+for c in all default ustkwb; do
+	ip netns exec "$KB" sysctl -qw "net.ipv6.conf.$c.disable_ipv6=0"
+done
+ip -n "$KB" addr add $TARGET6/64 dev ustkwb nodad
 ip -n "$KA" link set ustkwa up
 ip -n "$KB" link set ustkwb up
 ip netns exec "$KB" ethtool -K ustkwb tso off gso off gro off >/dev/null 2>&1
@@ -74,17 +87,19 @@ done
 AMAC=$(ip netns exec "$KA" cat /sys/class/net/ustkwa/address)
 BMAC=$(ip netns exec "$KB" cat /sys/class/net/ustkwb/address)
 ip -n "$KB" neigh replace $PEER lladdr "$AMAC" dev ustkwb nud permanent
+ip -n "$KB" -6 neigh replace $PEER6 lladdr "$AMAC" dev ustkwb nud permanent
 
 # ---- the ustack target -----------------------------------------------------
 new_netns US || { fail "create namespace"; summary; exit 1; }
 SOCK=$TMP/ctl.sock
-printf '%s\n' "tap = ustk0" "addr = $TARGET/24" "mac = $UMAC" "ipv6 = no" \
-	"mdns = no" "offload = no" >"$TMP/ustackd.conf"
+printf '%s\n' "tap = ustk0" "mac = $UMAC" "mdns = no" "offload = no" \
+	"slaac = no" "dad-transmits = 0" >"$TMP/ustackd.conf"
 # ustackd and the peer run at nice -10 (the kernel target answers from
 # softirq): a peer starved for a moment on a loaded machine would change
 # the RTT the target measures, and with it every timer after
 ip netns exec "$US" nice -n -10 "$USTACKD" --foreground --socket "$SOCK" \
-	--config "$TMP/ustackd.conf" 2>"$TMP/ustackd.log" &
+	--config "$TMP/ustackd.conf" --addr $TARGET/24 --addr $TARGET6/64 \
+	2>"$TMP/ustackd.log" &
 DPID=$!
 PIDS+=("$DPID")
 wait_for 10 test -S "$SOCK" ||
@@ -93,21 +108,25 @@ ip -n "$US" link set ustk0 up
 UPEERMAC=$(ip netns exec "$US" cat /sys/class/net/ustk0/address)
 
 # play TAG SCENARIO...: every scenario (or those) on each target, one
-# target after the other; traces in $TMP/kernel.TAG.json, ustack.TAG.json
+# target after the other, over IPv4, then those of them that peer.py
+# plays over both families over IPv6 (NAME/6); traces in
+# $TMP/kernel.TAG.json, kernel.TAG6.json, ustack.TAG.json, ustack.TAG6.json
 play() {
-	local tag=$1 krc urc; shift
-	ip netns exec "$KA" timeout 150 nice -n -10 "$PY" "$W/peer.py" \
-		--iface ustkwa --mac "$AMAC" --target-mac "$BMAC" \
-		--run "ip netns exec $KB" --prog "$W/prog.py" \
-		--out "$TMP/kernel.$tag.json" "$@" 2>>"$TMP/kernel.log"
-	krc=$?
-	ip netns exec "$US" timeout 150 nice -n -10 "$PY" "$W/peer.py" \
-		--iface ustk0 --mac "$UPEERMAC" --target-mac "$UMAC" \
-		--run "$B/ustack-run --socket $SOCK" --prog "$W/prog.py" \
-		--out "$TMP/ustack.$tag.json" "$@" 2>>"$TMP/ustack.log"
-	urc=$?
-	if [ $krc -ne 0 ] || [ $urc -ne 0 ]; then
-		echo "peer exit: kernel $krc, ustack $urc"
+	local tag=$1 fam rc=0; shift
+	for fam in 4 6; do
+		ip netns exec "$KA" timeout 150 nice -n -10 "$PY" "$W/peer.py" \
+			--family $fam --iface ustkwa --mac "$AMAC" --target-mac "$BMAC" \
+			--run "ip netns exec $KB" --prog "$W/prog.py" \
+			--out "$TMP/kernel.$tag${fam#4}.json" "$@" 2>>"$TMP/kernel.log" ||
+			rc=$?
+		ip netns exec "$US" timeout 150 nice -n -10 "$PY" "$W/peer.py" \
+			--family $fam --iface ustk0 --mac "$UPEERMAC" --target-mac "$UMAC" \
+			--run "$B/ustack-run --socket $SOCK" --prog "$W/prog.py" \
+			--out "$TMP/ustack.$tag${fam#4}.json" "$@" 2>>"$TMP/ustack.log" ||
+			rc=$?
+	done
+	if [ $rc -ne 0 ]; then
+		echo "a peer exited $rc"
 		tail -n 20 "$TMP/kernel.log" "$TMP/ustack.log"
 		fail "the peer played every scenario on both targets ($tag)"
 		return 1
@@ -117,8 +136,8 @@ play() {
 # judge TAG SCENARIO...: compare.py's verdicts; its summary in P and F
 judge() {
 	local tag=$1 out line; shift
-	out=$("$PY" "$W/compare.py" "$TMP/kernel.$tag.json" \
-		"$TMP/ustack.$tag.json" "$W/known" "$@")
+	out=$("$PY" "$W/compare.py" "$TMP/kernel.$tag.json,$TMP/kernel.${tag}6.json" \
+		"$TMP/ustack.$tag.json,$TMP/ustack.${tag}6.json" "$W/known" "$@")
 	echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
 	VERDICTS=$out
 	line=$(echo "$out" | tail -n1)
@@ -136,7 +155,7 @@ if play 1 "$@"; then
 	# (other tests run beside this one). Both verdicts are shown; only
 	# the second counts. A known line that no longer applies anywhere
 	# ("FAIL known ...") is not played again.
-	again=$(sed -n 's/^FAIL \([a-z0-9_]*\): .*/\1/p' <<<"$VERDICTS" | grep -vx known)
+	again=$(sed -n 's/^FAIL \([a-z0-9_/]*\): .*/\1/p' <<<"$VERDICTS" | grep -vx known)
 	n=$(wc -w <<<"$again")
 	if [ "$n" -gt 0 ] && [ "$n" -le 5 ]; then
 		echo "# failed once, played again: ${again//$'\n'/ }"
