@@ -2,8 +2,8 @@
 #
 #   make            build everything into build/
 #   make check      every test: unit (also under ASan+UBSan), clang build,
-#                   a short fuzz run, integration in network namespaces
-#                   (needs root)
+#                   a short fuzz run, integration in network namespaces,
+#                   the wire test against the kernel (needs root)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make demo       install what is missing, build, run the demo
 #   make deps       apt-get install what the build and tests need
@@ -75,7 +75,8 @@ LIBS_DAEMON := -levent -lpcap
 LIBS_UNIT := -lcriterion
 
 .PHONY: all check check-unit check-asan check-clang check-integration \
-	check-sim check-man check-install check-service deps demo install clean
+	check-sim check-man check-install check-service check-wire deps demo \
+	install clean
 
 all: $(BUILD)/ustackd $(BUILD)/ustackctl $(CLIENT_LIBS) $(BUILD)/ustack-run \
 	$(SOCKTEST_BIN) $(ITEST_BIN) $(BUILD)/test/libustack/api
@@ -139,7 +140,7 @@ $(BUILD)/sim-tests: $(SIM_OBJ) $(BUILD)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
 CHECK_PHASES = check-unit check-asan check-clang check-sim check-fuzz \
-	check-man check-install check-service check-integration
+	check-man check-install check-service check-integration check-wire
 # each phase in turn, stopping at the first that fails; how long each took
 # is printed as it ends (CI has 30 minutes for all of them)
 check: deps
@@ -253,6 +254,12 @@ check-service: all
 
 check-integration: all
 	bash test/integration/run.sh $(BUILD)
+
+# the differential wire test (test/wire, issue 13): the same scripted TCP
+# exchanges against the Linux kernel and against ustack, compared segment
+# by segment; WIRE_SCENARIOS="a b" plays only those
+check-wire: all
+	bash test/wire/run.sh $(BUILD) $(WIRE_SCENARIOS)
 
 deps:
 	@bash tools/deps.sh
