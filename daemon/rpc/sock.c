@@ -1858,7 +1858,11 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		struct ustack_sockopt o;
 
 		memcpy(&o, body, sizeof(o));
-		return req_setsockopt(sk, &o);
+		rc = req_setsockopt(sk, &o);
+		/* an option may arm a timer (SO_KEEPALIVE, TCP_KEEPIDLE) or
+		 * send (TCP_NODELAY): the daemon's deadline follows */
+		sock_settle(sk);
+		return rc;
 	}
 	case USTACK_MSG_GETSOCKOPT: {
 		struct ustack_sockopt o, out;

@@ -1220,6 +1220,26 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 	return 0;
 }
 
+/*
+ * TCP_KEEPIDLE on a connection whose keepalive runs: the timer is armed
+ * again for the new idle time less what has passed since the peer was
+ * last heard, as Linux's do_tcp_setsockopt() (keepalive_time_elapsed()).
+ */
+static void tcp_keepalive_rearm(struct tcp_sock *sk)
+{
+	uint64_t idle = (uint64_t)sk->keepidle_s * NSEC_PER_SEC;
+	uint64_t elapsed = sk->s->now - sk->last_rcv;
+
+	if (!sk->keepalive || (sk->state != TCP_ESTABLISHED &&
+			       sk->state != TCP_CLOSE_WAIT))
+		return;
+	if (sk->misc_kind != TCP_TIMER_KEEPALIVE &&
+	    sk->misc_kind != TCP_TIMER_NONE)
+		return;         /* another use of the timer runs */
+	tcp_arm_misc(sk, TCP_TIMER_KEEPALIVE, idle > elapsed ? idle - elapsed
+							      : 0);
+}
+
 /* SO_BINDTOIFINDEX: one of the engine's interfaces, or 0 for none */
 static int tcp_set_bound_if(struct tcp_sock *sk, int val)
 {
@@ -1340,10 +1360,12 @@ int tcp_setsockopt(struct tcp_sock *sk, enum tcp_sockopt opt, int val,
 	case TCP_OPT_KEEPINTVL:
 		if (val < 1 || val > 32767)
 			return -EINVAL;
-		if (opt == TCP_OPT_KEEPIDLE)
+		if (opt == TCP_OPT_KEEPIDLE) {
 			sk->keepidle_s = (unsigned)val;
-		else
+			tcp_keepalive_rearm(sk);
+		} else {
 			sk->keepintvl_s = (unsigned)val;
+		}
 		return 0;
 	case TCP_OPT_KEEPCNT:
 		if (val < 1 || val > 127)

@@ -66,6 +66,32 @@ TH_TEST(tcp_timers, keepalive_probes_then_reset)
 	tcp_close(c, T.now);
 }
 
+/* SO_KEEPALIVE first, then TCP_KEEPIDLE (the order programs use): the
+ * timer armed for the default 7200 s is armed again for the new idle
+ * time, counted from when the peer was last heard, as Linux's
+ * do_tcp_setsockopt() does; the probes follow at the interval */
+TH_TEST(tcp_timers, keepidle_after_keepalive_rearms)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg probe = th_tmpl(TCP_ACK, iss, 1001);
+	uint64_t t0 = T.now;
+
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_setsockopt(c, TCP_SO_KEEPALIVE, 1, T.now), 0);
+	th_advance(300 * TH_MS);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPIDLE, 1, T.now), 0);
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_KEEPINTVL, 1, T.now), 0);
+	th_advance_to(t0 + TH_SEC - 1);
+	th_expect_none();
+	th_advance(1);
+	th_expect(&probe);
+	th_advance(TH_SEC);
+	th_expect(&probe);
+	tcp_abort(c, T.now);
+	drain();
+}
+
 /* SO_KEEPALIVE set after an idle hour (no engine call in between: no
  * deadline) arms the timer from the time of the call, not from the
  * engine's last call */
