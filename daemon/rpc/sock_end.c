@@ -53,7 +53,9 @@
  * @sk: the socket
  *
  * Return: true on POLLHUP or POLLERR (POLLERR: it closed with bytes it
- * never read), or when the channel is closed already
+ * never read), or when the channel is closed already; not on the POLLHUP
+ * of a channel both sides shut for writing whose program end the kernel
+ * still has (sock_prog_alive())
  */
 bool sock_chan_gone(struct sock *sk)
 {
@@ -61,7 +63,16 @@ bool sock_chan_gone(struct sock *sk)
 
 	if (sk->chan < 0)
 		return true;
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+	if (poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
+		return false;
+	/* a channel both sides shut for writing (the program's shutdown
+	 * and our end of stream: a half close both ways, the connection
+	 * in TIME_WAIT or LAST_ACK) shows POLLHUP while the program still
+	 * holds it: the kernel says whether its end is there */
+	if (!(p.revents & POLLERR) && sk->chan_wr_shut &&
+	    sock_prog_alive(sk) == 1)
+		return false;
+	return true;
 }
 
 /* 1: the AF_UNIX socket @ino with @cookie exists, 0: it does not, -1: no

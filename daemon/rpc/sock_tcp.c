@@ -624,6 +624,10 @@ int sock_tcp_info(struct sock *sk, void *out, size_t len)
 		       "struct tcp_info of Linux 6.18 (6.1's in the headers)");
 	tcp_get_info(T(sk), &r, sock_now(sk));
 	tcp_info_to_linux(&r, &ti);
+	/* Linux hands TIME_WAIT to a minisock and closes the program's
+	 * socket (tcp_time_wait(), tcp_done()): the program sees CLOSE */
+	if (r.state == TCP_TIME_WAIT)
+		ti.state = 7;
 	if (len > TCP_LINUX_INFO_LEN)
 		len = TCP_LINUX_INFO_LEN;
 	memcpy(out, &ti, len);
