@@ -546,8 +546,8 @@ void tcp_rcvbuf_autotune(struct tcp_sock *sk, uint32_t copied)
 	want = 2ull * got + 16ull * sk->rcv_mss;
 	if (sk->rcvbuf_locked || want <= sk->rcvq.size || !sk->rcvq.cap)
 		return;
-	if (want > s->cfg.tcp_rcvbuf_max)
-		want = s->cfg.tcp_rcvbuf_max;
+	if (want > tcp_win_from_space(s->cfg.tcp_rcvbuf_max))
+		want = tcp_win_from_space(s->cfg.tcp_rcvbuf_max);
 	if (want <= sk->rcvq.size)
 		return;
 	slack = sk->rcvq.cap - sk->rcvq.size;
@@ -801,7 +801,7 @@ struct tcp_sock *tcp_sock_new(struct stack *s)
 	sk->state = TCP_CLOSED;
 	sk->state_since = s->now;
 	sk->sndq.size = s->cfg.tcp_sndbuf;
-	sk->rcvq.size = s->cfg.tcp_rcvbuf;
+	sk->rcvq.size = tcp_win_from_space(s->cfg.tcp_rcvbuf);
 	sk->linger = -1;
 	sk->keepidle_s = (unsigned)(s->cfg.tcp_keepidle / NSEC_PER_SEC);
 	sk->keepintvl_s = (unsigned)(s->cfg.tcp_keepintvl / NSEC_PER_SEC);

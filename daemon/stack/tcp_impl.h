@@ -405,6 +405,25 @@ struct tcp_sock {
 	uint64_t chrono_start, chrono_stat[3];  /* ns per enum tcp_chrono */
 };
 
+/*
+ * A receive buffer's size as Linux counts it (sk_rcvbuf: SO_RCVBUF's
+ * doubled value, tcp_rmem) and the window it offers: Linux leaves part of
+ * the buffer for its skbs' overhead, tcp_win_from_space() at the scaling
+ * ratio every socket starts with (TCP_DEFAULT_SCALING_RATIO, half). The
+ * engine's ring holds payload only, so it holds the window's worth: the
+ * ring's size (rcvq.size) is the window space, half the buffer the
+ * program sets and reads back.
+ */
+static inline uint32_t tcp_win_from_space(uint32_t space)
+{
+	return space / 2;
+}
+
+static inline uint32_t tcp_space_from_win(uint32_t win)
+{
+	return win > UINT32_MAX / 2 ? UINT32_MAX : win * 2;
+}
+
 /* The engine's clock in ms, + 1 so that 0 can mean "never" (wraps after
  * 49 days, as Linux's jiffies stamps do): the last_* times of TCP_INFO */
 static inline uint32_t tcp_stamp_ms(uint64_t now)

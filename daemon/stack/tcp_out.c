@@ -411,10 +411,13 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		 * the whole advmss); only then does the SYN's field, never
 		 * scaled (RFC 7323 2.2), cap it: tcp_make_synack() and
 		 * tcp_transmit_skb() send min(rcv_wnd, 65535U), whether or
-		 * not the peer scales. With the default 131072-byte buffer
-		 * the field says 65535, not a multiple of the MSS.
+		 * not the peer scales. The space is tcp_full_space(), the
+		 * buffer's window (rcvq.size, tcp_win_from_space()): with
+		 * the default 131072-byte buffer 65536, so 64240 in a SYN
+		 * (44 x 1460) and 65160 in a SYN-ACK with timestamps
+		 * (45 x 1448), as the kernel sends them.
 		 */
-		uint32_t w = sk->rcvq.size;  /* tcp_full_space(): all of it */
+		uint32_t w = sk->rcvq.size;
 		uint32_t q = sk->rcv_mss;
 
 		if (sk->window_clamp && w > sk->window_clamp)

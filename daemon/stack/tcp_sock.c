@@ -1197,6 +1197,8 @@ static int tcp_set_bufsize(struct tcp_sock *sk, bool snd, int val, bool force)
 		sk->sndbuf_locked = true;
 	else
 		sk->rcvbuf_locked = true;
+	if (!snd)
+		v = tcp_win_from_space(v);      /* the ring holds the window */
 	if (!sk->sndq.cap) {   /* no connection yet: tcp_bufs_alloc() */
 		if (snd)
 			sk->sndq.size = v;
@@ -1584,7 +1586,9 @@ int tcp_getsockopt(const struct tcp_sock *sk, enum tcp_sockopt opt,
 {
 	switch (opt) {
 	case TCP_SO_SNDBUF: *val = (int)sk->sndq.size; return 0;
-	case TCP_SO_RCVBUF: *val = (int)sk->rcvq.size; return 0;
+	case TCP_SO_RCVBUF:
+		*val = (int)tcp_space_from_win(sk->rcvq.size);
+		return 0;
 	case TCP_SO_REUSEADDR: *val = sk->reuseaddr; return 0;
 	case TCP_SO_REUSEPORT: *val = sk->reuseport; return 0;
 	case TCP_SO_KEEPALIVE: *val = sk->keepalive; return 0;
@@ -1789,7 +1793,7 @@ void tcp_get_info(const struct tcp_sock *sk, struct tcp_info_rec *i,
 	i->snd_queued = sk->sndq.len;
 	i->rcv_queued = sk->rcvq.len;
 	i->sndbuf = sk->sndq.size;
-	i->rcvbuf = sk->rcvq.size;
+	i->rcvbuf = tcp_space_from_win(sk->rcvq.size);
 	i->bytes_acked = sk->bytes_acked;
 	i->bytes_received = sk->bytes_received;
 	i->cc = sk->cc_algo;

@@ -609,9 +609,10 @@ uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 	sa.ts = ts;
 	sa.tsecr = ts ? 1000 : TH_ANY;
 	sa.ws = 7;
-	/* tcp_select_initial_window(): rounddown(131072, 1460 or 1448),
-	 * capped at 65535 by the unscaled field */
-	sa.wnd = 65535;
+	/* tcp_select_initial_window(): tcp_full_space() (the 131072-byte
+	 * buffer's window, half: 65536) rounded down to the MSS less the
+	 * timestamps: 45 x 1448, or 44 x 1460 */
+	sa.wnd = ts ? 65160 : 64240;
 	g = th_expect(&sa);
 	if (rtt)
 		th_advance(rtt);
@@ -628,8 +629,8 @@ uint32_t th_passive_open_rtt(struct tcp_sock **l, struct tcp_sock **c,
 }
 
 /* The SYN a connect() of ours sends with the defaults: MSS 1460, SACK,
- * timestamps, window scale 7, the window 65535 (as Linux:
- * rounddown(131072, 1460), capped) */
+ * timestamps, window scale 7, the window 64240 (as Linux: the 131072-byte
+ * buffer's window, 65536, rounded down to 44 x 1460) */
 struct th_seg th_our_syn(void)
 {
 	struct th_seg syn = th_tmpl(TCP_SYN, TH_ANY, 0);
@@ -637,7 +638,7 @@ struct th_seg th_our_syn(void)
 	syn.mss = 1460;
 	syn.sackok = syn.ts = true;
 	syn.ws = 7;
-	syn.wnd = 65535;
+	syn.wnd = 64240;
 	return syn;
 }
 
@@ -670,7 +671,7 @@ uint32_t th_active_open(struct tcp_sock **c, uint32_t peer_isn, bool ts)
 	ack = th_tmpl(TCP_ACK, g.seq + 1, peer_isn + 1);
 	ack.ts = ts;
 	ack.tsecr = ts ? 5000 : TH_ANY;
-	ack.wnd = 1024;
+	ack.wnd = 512;          /* 65536 >> 7 */
 	th_expect(&ack);
 	cr_assert_eq(tcp_sock_state(*c), TCP_ESTABLISHED);
 	cr_assert(T.events & TCP_EV_CONNECTED);

@@ -110,7 +110,7 @@ TH_TEST(tcp_open, window_scale_edges)
 	syn.ws = 15;
 	th_inject(&syn);
 	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
-					.ack = 101, .wnd = 65535, .mss = 1460,
+					.ack = 101, .wnd = 64240, .mss = 1460,
 					.ws = 7, .tsecr = TH_ANY });
 	ack = th_tmpl(TCP_ACK, 101, g.seq + 1);
 	ack.wnd = 4;  /* << 14 = 65536 */
@@ -122,7 +122,7 @@ TH_TEST(tcp_open, window_scale_edges)
 	cr_assert_eq(i.snd_mss, 1460, "no timestamps: full MSS, clamped");
 	tcp_close(c, T.now);
 	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = g.seq + 1,
-				    .ack = 101, .wnd = 1024, .mss = -1, .ws = -1,
+				    .ack = 101, .wnd = 512, .mss = -1, .ws = -1,
 				    .tsecr = TH_ANY });
 	tcp_close(l, T.now);
 	th_inject(&(struct th_seg){ .flags = TCP_RST, .seq = 101, .wnd = 0,
@@ -143,7 +143,7 @@ TH_TEST(tcp_open, no_window_scale_from_peer)
 	syn.mss = 1000;
 	th_inject(&syn);
 	g = th_expect(&(struct th_seg){ .flags = TCP_SYN | TCP_ACK, .seq = TH_ANY,
-					.ack = 101, .wnd = 65535, .mss = 1460,
+					.ack = 101, .wnd = 64240, .mss = 1460,
 					.tsecr = TH_ANY, .ws = -1 });
 	ack = th_tmpl(TCP_ACK, 101, g.seq + 1);
 	ack.wnd = 8000;
@@ -389,21 +389,23 @@ TH_TEST(tcp_open, data_and_fin_complete_handshake)
 
 /*
  * The window of a SYN and a SYN-ACK as Linux's tcp_select_initial_window()
- * picks it: the buffer quantized to the MSS first, the 16-bit field's
- * cap after. The default 131072-byte buffer: 65535 (not 64240 = 44 *
- * 1460), wscale 7, both ways.
+ * picks it: the buffer's window (tcp_full_space(): half the buffer at
+ * the scaling ratio a socket starts with) quantized to the MSS first, the
+ * 16-bit field's cap after. The default 131072-byte buffer: 65536, so
+ * 65160 = 45 x 1448 in a SYN-ACK with timestamps, 64240 = 44 x 1460 in
+ * our SYN, wscale 7, as the kernel sends them (test/wire).
  */
 TH_TEST(tcp_open, syn_windows_default_buffer)
 {
 	struct tcp_sock *l, *c, *a;
 
-	th_passive_open(&l, &c, 1000, true);  /* expects SYN-ACK wnd 65535 */
+	th_passive_open(&l, &c, 1000, true);  /* expects SYN-ACK wnd 65160 */
 	tcp_close(c, T.now);
 	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = TH_ANY,
 				    .ack = 1001, .wnd = TH_ANY, .mss = -1,
 				    .ws = -1, .ts = true, .tsecr = TH_ANY });
 	tcp_close(l, T.now);
-	th_active_open(&a, 9000, true);       /* expects SYN wnd 65535 */
+	th_active_open(&a, 9000, true);       /* expects SYN wnd 64240 */
 	tcp_close(a, T.now);
 	th_expect(&(struct th_seg){ .flags = TCP_FIN | TCP_ACK, .seq = TH_ANY,
 				    .ack = 9001, .wnd = TH_ANY, .mss = -1,
@@ -412,7 +414,7 @@ TH_TEST(tcp_open, syn_windows_default_buffer)
 
 static void rcvbuf_10000(struct stack_config *cfg)
 {
-	cfg->tcp_rcvbuf = 10000;
+	cfg->tcp_rcvbuf = 20000;        /* a window of 10000 */
 }
 
 static void setup_rcvbuf_10000(void)
@@ -421,7 +423,8 @@ static void setup_rcvbuf_10000(void)
 }
 
 /*
- * With a buffer below 64K the quantum shows: the SYN-ACK's MSS is the
+ * With a window below 64K (10000 bytes: a 20000-byte buffer, as Linux
+ * counts it) the quantum shows: the SYN-ACK's MSS is the
  * advertised one less the timestamp option when timestamps are agreed
  * (tcp_openreq_init_rwin(): mss - TCPOLEN_TSTAMP_ALIGNED), so 10000 bytes
  * offer 6 * 1448 = 8688 with timestamps and 6 * 1460 = 8760 without; our

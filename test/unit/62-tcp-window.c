@@ -8,7 +8,8 @@
  * are still taken (RFC 9293 3.10.7.4, "special allowance should be made
  * to accept valid ACKs"; RFC 5961 5.2 bounds the ACK).
  *
- * The engine has an 8192-byte receive buffer and window scale 7 (units
+ * The engine has an 8192-byte receive window (a 16384-byte buffer, as
+ * Linux counts it: tcp_win_from_space()) and window scale 7 (units
  * of 128 bytes); the peer sends 1448-byte segments, as the kernel with
  * timestamps does, so that every ACK leaves a window that is not a
  * multiple of the unit.
@@ -20,7 +21,7 @@
 
 static void small_rcvbuf(struct stack_config *cfg)
 {
-	cfg->tcp_rcvbuf = 8192;
+	cfg->tcp_rcvbuf = 16384;        /* as Linux's: a window of 8192 */
 }
 
 static void setup(void)

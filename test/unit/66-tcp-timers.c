@@ -324,7 +324,7 @@ TH_TEST(tcp_timers, info_record)
 	cr_assert_eq(i.snd_nxt, iss + 7);
 	cr_assert_eq(i.rcv_nxt, 1001);
 	cr_assert_eq(i.snd_wnd, 502 << 7);
-	cr_assert_eq(i.rcv_wnd, 1024 << 7);
+	cr_assert_eq(i.rcv_wnd, 512 << 7);
 	cr_assert_eq(i.snd_wscale, 7);
 	cr_assert_eq(i.rcv_wscale, 7);
 	cr_assert(i.ts && i.sack);

@@ -136,10 +136,12 @@ def main():
         whole = [(i, why) for i, f, why in mine if f is None]
         fields = {f: (i, why) for i, f, why in mine if f is not None}
         diff = first_difference(k, u, fields)
-        # the known fields that differ here: each unmasked alone
+        # the known fields that differ here: each compared alone (every
+        # other field masked, so that a difference elsewhere does not
+        # count as this field's)
         hits = []
         for f, (i, why) in fields.items():
-            if first_difference(k, u, set(fields) - {f}) is not None:
+            if first_difference(k, u, set(FIELDS) - {f}) is not None:
                 used.add(i)
                 hits.append(f)
         if diff is not None and whole:
