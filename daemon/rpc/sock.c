@@ -606,6 +606,19 @@ static int chan_pair(int type, int fds[2], uint64_t *cookie, ino_t *ino)
 		return rc;
 	}
 	*ino = st.st_ino;
+	if (type == SOCK_STREAM) {
+		/* our end's send buffer as large as the kernel allows: the
+		 * program's reads wake our end only while what it has not
+		 * read is under a quarter of it (unix_writable()), and the
+		 * window waits on those reads (sock_tcp.c) */
+		int v = 4 << 20;
+
+		if (setsockopt(fds[0], SOL_SOCKET, SO_SNDBUFFORCE, &v,
+			       sizeof(v))) {
+			v = 4 << 20;    /* capped at net.core.wmem_max */
+			setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+		}
+	}
 	return 0;
 }
 

@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <poll.h>
@@ -75,9 +76,34 @@ bool sock_chan_gone(struct sock *sk)
 	return true;
 }
 
+/* The UNIX_DIAG_RQLEN attribute of a reply: 1, or -1 if it has none */
+static int diag_rqlen(const struct nlmsghdr *nlh, size_t n, uint32_t *inq)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(nlh);
+	const struct rtattr *a = (const struct rtattr *)(m + 1);
+	size_t left;
+
+	if (n < NLMSG_LENGTH(sizeof(*m)) || nlh->nlmsg_len > n)
+		return -1;
+	left = nlh->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+		if (a->rta_type == UNIX_DIAG_RQLEN &&
+		    RTA_PAYLOAD(a) >= sizeof(struct unix_diag_rqlen)) {
+			struct unix_diag_rqlen q;
+
+			memcpy(&q, RTA_DATA(a), sizeof(q));
+			*inq = q.udiag_rqueue;
+			return 1;
+		}
+	}
+	return -1;
+}
+
 /* 1: the AF_UNIX socket @ino with @cookie exists, 0: it does not, -1: no
- * answer (sock_diag missing or failing) */
-static int diag_query(struct socktab *t, ino_t ino, uint64_t cookie)
+ * answer (sock_diag missing or failing); with @inq, the bytes it has to
+ * read (UNIX_DIAG_RQLEN: unix_inq_len(), what is left of each message) */
+static int diag_query(struct socktab *t, ino_t ino, uint64_t cookie,
+		      uint32_t *inq)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -104,6 +130,8 @@ static int diag_query(struct socktab *t, ino_t ino, uint64_t cookie)
 	req.r.udiag_ino = (uint32_t)ino;
 	req.r.udiag_cookie[0] = (uint32_t)cookie;
 	req.r.udiag_cookie[1] = (uint32_t)(cookie >> 32);
+	if (inq)
+		req.r.udiag_show = UDIAG_SHOW_RQLEN;
 	if (send(t->diag_fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
 	/* the kernel answers within send(): the reply is queued already */
@@ -111,8 +139,11 @@ static int diag_query(struct socktab *t, ino_t ino, uint64_t cookie)
 	       (ssize_t)sizeof(struct nlmsghdr)) {
 		if (rep.nlh.nlmsg_seq != t->diag_seq)
 			continue;       /* a late answer to an older query */
-		if (rep.nlh.nlmsg_type == SOCK_DIAG_BY_FAMILY)
+		if (rep.nlh.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			if (inq)
+				return diag_rqlen(&rep.nlh, (size_t)n, inq);
 			return 1;
+		}
 		if (rep.nlh.nlmsg_type == NLMSG_ERROR &&
 		    n >= (ssize_t)(sizeof(struct nlmsghdr) +
 				   sizeof(struct nlmsgerr))) {
@@ -145,7 +176,7 @@ bool sock_diag_usable(struct sock *sk)
 	t->diag_state = -1;
 	if (sk->chan >= 0 && !fstat(sk->chan, &st) &&
 	    !getsockopt(sk->chan, SOL_SOCKET, SO_COOKIE, &cookie, &len) &&
-	    diag_query(t, st.st_ino, cookie) == 1)
+	    diag_query(t, st.st_ino, cookie, NULL) == 1)
 		t->diag_state = 1;
 	else
 		log_warn("sock_diag (AF_UNIX) does not answer: a write after "
@@ -162,11 +193,28 @@ bool sock_diag_usable(struct sock *sk)
  */
 int sock_prog_alive(struct sock *sk)
 {
-	int r = diag_query(sk->t, sk->prog_ino, sk->cookie);
+	int r = diag_query(sk->t, sk->prog_ino, sk->cookie, NULL);
 
 	if (r < 0)
 		sk->t->st.diag_fail++;
 	return r;
+}
+
+/**
+ * sock_prog_inq() - how many bytes the program has still to read from its
+ * end of @sk's stream channel (the kernel's count, exact: what SIOCOUTQ on
+ * our end cannot say, counting whole messages with their overhead)
+ * @sk: a stream socket
+ *
+ * Return: bytes, or -1 if sock_diag does not answer
+ */
+int64_t sock_prog_inq(struct sock *sk)
+{
+	uint32_t inq = 0;
+
+	if (diag_query(sk->t, sk->prog_ino, sk->cookie, &inq) != 1)
+		return -1;
+	return inq;
 }
 
 /**

@@ -254,6 +254,7 @@ void sock_close(struct sock *sk);
 void sock_detach(struct sock *sk);
 bool sock_chan_gone(struct sock *sk);
 int sock_prog_alive(struct sock *sk);
+int64_t sock_prog_inq(struct sock *sk);
 bool sock_diag_usable(struct sock *sk);
 int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
 		     uint32_t seq, uint32_t id);

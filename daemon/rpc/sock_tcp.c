@@ -849,6 +849,14 @@ static uint32_t st_unread(const struct sock *sk)
 	return (uint32_t)q;
 }
 
+/* What the program has left to read, exactly if the kernel says */
+static uint32_t st_unread_exact(struct sock *sk)
+{
+	int64_t n = sock_prog_inq(sk);
+
+	return n >= 0 ? (uint32_t)n : st_unread(sk);
+}
+
 /**
  * sock_tcp_unread() - stack_ops.sock_unread: of what st_drain() passed
  * on, how much the program has still not read
@@ -1255,9 +1263,11 @@ static void st_chan_write(struct sock *sk)
 	if (sk->listening)
 		st_accept(sk);
 	else if (sk->conn_done && sk->watch_unread && !sk->dead)
-		/* the program read: the window opens (and st_drain() says
-		 * whether to go on watching) */
-		sock_watch_unread(sk, tcp_recv_unread(T(sk), st_unread(sk),
+		/* the program read: the window opens, by what it has left
+		 * to read exactly (sock_diag; our end's count of whole
+		 * messages with their overhead when it does not answer),
+		 * and st_drain() says whether to go on watching */
+		sock_watch_unread(sk, tcp_recv_unread(T(sk), st_unread_exact(sk),
 						      sock_now(sk)));
 	if (!sk->listening && sk->conn_done)
 		st_drain(sk);
