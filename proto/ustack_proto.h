@@ -178,6 +178,13 @@ struct ustack_linger_req {
  * without the shim (ustack-run's supervisor sets it at their connect).
  */
 #define USTACK_SO_PLAIN 0x7503
+/*
+ * A datagram socket's arrival times (SOL_SOCKET, int 0/1): each datagram's
+ * meta block carries its arrival time (flag USTACK_CM_RXTIME) whether or
+ * not SO_TIMESTAMP asks for a control message: libustack's SO_TIMESTAMPING
+ * with SOF_TIMESTAMPING_RX_SOFTWARE writes SCM_TIMESTAMPING from it.
+ */
+#define USTACK_SO_RXTIME 0x7504
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */
@@ -226,7 +233,10 @@ struct ustack_dgram_hdr {
 #define USTACK_CM_RXQ_OVFL 0x200u    /* SO_RXQ_OVFL: @drops, if not 0 */
 #define USTACK_CM_ORIGDSTADDR 0x400u /* IP_ORIGDSTADDR (IP_RECVORIGDSTADDR):
 				      * @dst and @dport */
-#define USTACK_CM_ALL 0x7ffu
+#define USTACK_CM_RXTIME 0x800u    /* @sec and @nsec are set, for
+				      * USTACK_SO_RXTIME (no control message
+				      * of their own) */
+#define USTACK_CM_ALL 0xfffu
 
 /*
  * Program to daemon, an AF_INET6 socket's IPV6_PKTINFO is PKTINFO6 with
