@@ -140,6 +140,26 @@ int ust_poll_fix(struct pollfd *fds, nfds_t nfds, int n);
 int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	      const sigset_t *sigmask);
 
+/* errq.c: SO_ZEROCOPY and SO_TIMESTAMPING for TCP and UDP */
+bool ust_xs_setsockopt(int fd, unsigned k, int level, int name,
+		       const void *val, socklen_t len, int *rc);
+bool ust_xs_getsockopt(int fd, int level, int name, void *val,
+		       socklen_t *len, int *rc);
+void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
+		 ssize_t n);
+bool ust_xs_rx_stamp(int fd, bool *is_new);
+void ust_xs_rx_cmsg(struct msghdr *m, size_t *used, int64_t sec,
+		    uint32_t nsec, bool is_new);
+bool ust_xs_recverr(int fd, unsigned k, struct msghdr *m, ssize_t *n);
+bool ust_xs_poll_due(const struct pollfd *fds, nfds_t nfds);
+int ust_xs_poll(struct pollfd *fds, nfds_t nfds, int n);
+void ust_xs_inherit(int listener, int fd);
+void ust_xs_drop(uint32_t id);
+void ust_xs_atfork(void);
+/* dgram.c: put_cmsg() at @*used in @m's control buffer */
+void ust_cmsg_put(struct msghdr *m, size_t *used, int level, int type,
+		  const void *data, size_t len);
+
 void ust_fdtab_init(void);
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
 unsigned ust_check(int fd, unsigned k);
@@ -149,6 +169,7 @@ void ust_set(int fd, unsigned k);
 void ust_set_flags(int fd, unsigned set, unsigned clear);
 uint32_t ust_identity(int fd);
 uint32_t ust_entry_id(int fd);
+bool ust_id_in_use(uint32_t id);
 void ust_forget(int fd);
 void ust_fdtab_clear(int fd);
 void ust_copy(int from, int to);

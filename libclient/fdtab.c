@@ -233,6 +233,26 @@ uint32_t ust_entry_id(int fd)
 	return s ? ENT_ID(atomic_load(s)) : 0;
 }
 
+/**
+ * ust_id_in_use() - does a descriptor's entry still name object @id?
+ * @id: an identity
+ *
+ * Return: true if one does (a walk of the table: for rare callers)
+ */
+bool ust_id_in_use(uint32_t id)
+{
+	unsigned top = atomic_load(&tab_top);
+
+	for (unsigned i = 0; i < top; i++) {
+		uint64_t e = atomic_load_explicit(&tab[i],
+						  memory_order_relaxed);
+
+		if ((ENT_KIND(e) & UST_OURS) && ENT_ID(e) == id)
+			return true;
+	}
+	return false;
+}
+
 void ust_forget(int fd)
 {
 	_Atomic uint64_t *s = slot(fd);
