@@ -209,8 +209,7 @@ static int tcp_state(int fd)
 }
 
 /* sock_set_timestamping(). Return: 0 or -errno */
-static int set_timestamping(int fd, unsigned k, int name, uint32_t v,
-			    bool phc)
+static int set_timestamping(int fd, unsigned k, int name, uint32_t v)
 {
 	struct xsock *x;
 	bool had_id;
@@ -233,11 +232,11 @@ static int set_timestamping(int fd, unsigned k, int name, uint32_t v,
 		return -EINVAL;
 	if (v & TS_BIND_PHC) {
 		/* sock_timestamping_bind_phc(): a socket bound to a device
-		 * (SO_BINDTODEVICE) that has no PHC virtual clock */
+		 * (SO_BINDTODEVICE) that has no PHC virtual clock, whatever
+		 * so_timestamping.bind_phc names */
 		char dev[16];
 		socklen_t dl = sizeof(dev);
 
-		(void)phc;
 		if (ustack_getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev,
 				      &dl) || dl == 0 || !dev[0])
 			return -EOPNOTSUPP;
@@ -278,7 +277,6 @@ static int set_timestamping(int fd, unsigned k, int name, uint32_t v,
 bool ust_xs_setsockopt(int fd, unsigned k, int level, int name,
 		       const void *val, socklen_t len, int *rc)
 {
-	struct so_timestamping st;
 	int v;
 
 	if (level != SOL_SOCKET ||
@@ -308,13 +306,9 @@ bool ust_xs_setsockopt(int fd, unsigned k, int level, int name,
 		}
 		return true;
 	}
-	memset(&st, 0, sizeof(st));
-	if (len == sizeof(st))
-		memcpy(&st, val, sizeof(st));
-	else
-		st.flags = v;
-	*rc = set_timestamping(fd, k, name, (uint32_t)st.flags,
-			       len == sizeof(st));
+	/* an int, or a struct so_timestamping: its flags come first (its
+	 * bind_phc matters only where BIND_PHC fails anyway) */
+	*rc = set_timestamping(fd, k, name, (uint32_t)v);
 	return true;
 }
 

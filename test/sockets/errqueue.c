@@ -277,6 +277,24 @@ static void timestamping_opts(void)
 	l = sizeof(v);
 	getsockopt(u, SOL_SOCKET, SO_TIMESTAMPING_NEW, &v, &l);
 	line("ts udp get new after old: %d", v);
+	{
+		struct so_timestamping st = { F_RX_SW | F_SW, 0 };
+
+		report("ts udp set struct", setsockopt(u, SOL_SOCKET,
+						       SO_TIMESTAMPING_OLD,
+						       &st, sizeof(st)));
+		memset(&st, 0x55, sizeof(st));
+		l = sizeof(st);
+		getsockopt(u, SOL_SOCKET, SO_TIMESTAMPING_OLD, &st, &l);
+		line("ts udp get struct: flags %s bind_phc %d len %u",
+		     st.flags == (F_RX_SW | F_SW) ? "same" : "other",
+		     st.bind_phc, (unsigned)l);
+		l = sizeof(v);
+		report("ts udp set new", seti(u, SO_TIMESTAMPING_NEW, f));
+		v = -1;
+		getsockopt(u, SOL_SOCKET, SO_TIMESTAMPING_NEW, &v, &l);
+		line("ts udp get new after new: %s", v == f ? "same" : "other");
+	}
 	report("ts udp unknown flag", set_ts(u, 1 << 19));
 	report("ts udp id_tcp alone", set_ts(u, F_ID_TCP));
 	report("ts udp id_tcp with id", set_ts(u, F_ID_TCP | F_ID));
