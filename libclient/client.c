@@ -1676,6 +1676,15 @@ static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
 	}
 	if (stream_unusable(fd, k, true, flags))
 		return -1;
+	/* control messages are tcp_sendmsg()'s, checked as it checks them
+	 * once connected (a send's SO_TIMESTAMPING is errq.c's), none for
+	 * the channel's kernel */
+	if (m.msg_control && m.msg_controllen) {
+		if ((rc = ust_cmsg_check_socket(&m)))
+			return fail(rc);
+		m.msg_control = NULL;
+		m.msg_controllen = 0;
+	}
 	stream_settle(fd, k);
 	return stream_xmit(fd, k, &m, flags, false);
 }

@@ -156,6 +156,7 @@ int ust_xs_poll(struct pollfd *fds, nfds_t nfds, int n);
 void ust_xs_inherit(int listener, int fd);
 void ust_xs_drop(uint32_t id);
 void ust_xs_atfork(void);
+int ust_cmsg_check_socket(const struct msghdr *msg);
 /* dgram.c: put_cmsg() at @*used in @m's control buffer */
 void ust_cmsg_put(struct msghdr *m, size_t *used, int level, int type,
 		  const void *data, size_t len);

@@ -481,7 +481,8 @@ static int cm_parse_ipv6(const struct cmsghdr *c, struct ustack_dgram_meta *m)
 		      (1u << 18))
 
 /* __sock_cmsg_send(): the SOL_SOCKET ones Linux knows are no-ops here,
- * but SO_TIMESTAMPING's, checked here and followed by errq.c */
+ * but SO_TIMESTAMPING's, checked here and followed by errq.c; Linux
+ * passes over SCM_RIGHTS and SCM_CREDENTIALS (AF_UNIX's) too */
 static int cm_parse_socket(const struct cmsghdr *c)
 {
 	uint32_t v;
@@ -496,6 +497,8 @@ static int cm_parse_socket(const struct cmsghdr *c)
 	case SO_MARK:
 	case SO_PRIORITY:
 	case SCM_TXTIME:
+	case SCM_RIGHTS:
+	case SCM_CREDENTIALS:
 		return 0;
 	}
 	return -EINVAL;
@@ -522,6 +525,33 @@ static int cm_parse(const struct msghdr *msg, unsigned k,
 			rc = cm_parse_ip(c, m);
 		else if (c->cmsg_level == SOL_IPV6 && (k & UST_V6))
 			rc = cm_parse_ipv6(c, m);
+	}
+	return rc;
+}
+
+/**
+ * ust_cmsg_check_socket() - a TCP send's control messages, as Linux's
+ * sock_cmsg_send() checks them: each whole, the SOL_SOCKET ones known
+ * (tcp_sendmsg() reads no other level)
+ * @msg: the message
+ *
+ * Return: 0, or -EINVAL
+ */
+int ust_cmsg_check_socket(const struct msghdr *msg)
+{
+	struct msghdr mm = *msg;
+	int rc = 0;
+
+	if (!msg->msg_control || !msg->msg_controllen)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm); c && !rc;
+	     c = CMSG_NXTHDR(&mm, c)) {
+		if (c->cmsg_len < sizeof(*c) ||
+		    (char *)c + c->cmsg_len >
+		    (char *)msg->msg_control + msg->msg_controllen)
+			return -EINVAL;
+		if (c->cmsg_level == SOL_SOCKET)
+			rc = cm_parse_socket(c);
 	}
 	return rc;
 }

@@ -26,7 +26,7 @@
  *
  * SO_TIMESTAMPING. The flags are checked as sock_set_timestamping()
  * checks them and kept. Transmit: a send with SOF_TIMESTAMPING_TX_SCHED
- * or TX_SOFTWARE (the socket's, or a UDP send's SO_TIMESTAMPING control
+ * or TX_SOFTWARE (the socket's, or the send's SO_TIMESTAMPING control
  * message) queues, when it returns, an SCM_TSTAMP_SCHED and an
  * SCM_TSTAMP_SND report (SO_EE_ORIGIN_TIMESTAMPING, ee_errno ENOMSG) with
  * that moment: the data is in the stack's hands then; Linux takes them
@@ -41,8 +41,7 @@
  * are set (dgram.c writes it). What is not done: TCP receive timestamps,
  * TX_ACK reports, the sent packet that Linux returns with a report made
  * without OPT_TSONLY (the read returns no bytes here), OPT_CMSG's
- * IP_PKTINFO, OPT_STATS's statistics, a TCP send's own SO_TIMESTAMPING
- * control message, reports for sendfile().
+ * IP_PKTINFO, OPT_STATS's statistics, reports for sendfile().
  *
  * recvmsg(MSG_ERRQUEUE) takes the head of this queue first (for a UDP
  * socket, then the daemon's queue of ICMP errors), with the control
@@ -358,7 +357,7 @@ bool ust_xs_getsockopt(int fd, int level, int name, void *val,
 	return true;
 }
 
-/* A UDP send's SO_TIMESTAMPING control message: its record flags replace
+/* A send's SO_TIMESTAMPING control message: its record flags replace
  * the socket's (__sock_cmsg_send(), checked by dgram.c) */
 static uint32_t cmsg_tsflags(const struct msghdr *m, uint32_t flags)
 {
@@ -405,7 +404,7 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 		goto out;
 	if ((flags & MSG_ZEROCOPY) && x->zc && (udp || n > 0))
 		xs_zc_done(x, x->zckey++);
-	tsf = udp ? cmsg_tsflags(m, x->tsflags) : x->tsflags;
+	tsf = cmsg_tsflags(m, x->tsflags);
 	if (!udp)               /* tcp_tx_timestamp(): a send of bytes */
 		x->tskey += (uint32_t)n;
 	if ((tsf & (TS_TX_SCHED | TS_TX_SOFTWARE)) && (udp || n > 0)) {

@@ -5,7 +5,8 @@
  * queue (their origin, code, range, control message level and type, and
  * coalescing), POLLERR while they wait, EAGAIN when none; SO_TIMESTAMPING's
  * flags (set, get, the combinations refused), transmit reports (SCHED and
- * SND, OPT_ID keys, OPT_TSONLY, a send's own control message) and a UDP
+ * SND, OPT_ID keys, OPT_TSONLY, a send's own control message, TCP's
+ * checks of a send's control messages) and a UDP
  * datagram's receive timestamp. Times are printed only as present or not.
  *   errqueue PEER SELF PEER6 SELF6   (peer echoes on 7007, UDP and TCP)
  */
@@ -386,6 +387,53 @@ static void timestamping_udp(void)
 	close(fd);
 }
 
+/* sendmsg on a stream with control message @level/@type of @v */
+static long tcp_send_cmsg(int fd, int level, int type, int v, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { "abc", 3 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	memset(ctl, 0, sizeof(ctl));
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), &v, sizeof(v));
+	return sendmsg(fd, &m, 0);
+}
+
+/* TCP's control messages: SO_TIMESTAMPING's asks for a report; other
+ * levels are ignored; unknown SOL_SOCKET types and bad lengths refused */
+static void tcp_cmsgs(int fd)
+{
+	report("ts tcp cmsg only set", set_ts(fd, F_SW | F_ID | F_TSONLY));
+	report("ts tcp cmsg send", tcp_send_cmsg(fd, SOL_SOCKET,
+						 SO_TIMESTAMPING_OLD, F_TX_SW,
+						 sizeof(int)));
+	one("ts tcp cmsg", fd);
+	report("ts tcp cmsg rx flag", tcp_send_cmsg(fd, SOL_SOCKET,
+						    SO_TIMESTAMPING_OLD,
+						    F_RX_SW, sizeof(int)));
+	report("ts tcp cmsg short", tcp_send_cmsg(fd, SOL_SOCKET,
+						  SO_TIMESTAMPING_OLD,
+						  F_TX_SW, 2));
+	report("ts tcp cmsg ip_ttl", tcp_send_cmsg(fd, SOL_IP, IP_TTL, 9,
+						   sizeof(int)));
+	report("ts tcp cmsg unknown", tcp_send_cmsg(fd, SOL_SOCKET,
+						    SO_KEEPALIVE, 1,
+						    sizeof(int)));
+	report("ts tcp cmsg credentials", tcp_send_cmsg(fd, SOL_SOCKET,
+							SCM_CREDENTIALS, 0,
+							sizeof(int)));
+	report("ts tcp cmsg rights", tcp_send_cmsg(fd, SOL_SOCKET,
+						   SCM_RIGHTS, 0,
+						   sizeof(int)));
+	usleep(100000);
+	show_empty("ts tcp cmsg none after", fd);
+}
+
 static void timestamping_tcp(void)
 {
 	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
@@ -402,6 +450,7 @@ static void timestamping_tcp(void)
 	send(fd, "01234", 5, 0);
 	one("ts tcp tx 5 more", fd);
 	show_empty("ts tcp drained", fd);
+	tcp_cmsgs(fd);
 	close(fd);
 }
 
