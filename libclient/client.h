@@ -148,6 +148,7 @@ bool ust_xs_getsockopt(int fd, int level, int name, void *val,
 void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 		 ssize_t n);
 bool ust_xs_rx_stamp(int fd, bool *is_new);
+bool ust_xs_opt_id(int fd);
 void ust_xs_rx_cmsg(struct msghdr *m, size_t *used, int64_t sec,
 		    uint32_t nsec, bool is_new);
 bool ust_xs_recverr(int fd, unsigned k, struct msghdr *m, ssize_t *n);

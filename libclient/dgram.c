@@ -480,14 +480,24 @@ static int cm_parse_ipv6(const struct cmsghdr *c, struct ustack_dgram_meta *m)
 #define TS_TX_RECORD ((1u << 0) | (1u << 1) | (1u << 8) | (1u << 9) | \
 		      (1u << 18))
 
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81        /* Linux 6.13 */
+#endif
+
 /* __sock_cmsg_send(): the SOL_SOCKET ones Linux knows are no-ops here,
- * but SO_TIMESTAMPING's, checked here and followed by errq.c; Linux
- * passes over SCM_RIGHTS and SCM_CREDENTIALS (AF_UNIX's) too */
-static int cm_parse_socket(const struct cmsghdr *c)
+ * but SO_TIMESTAMPING's and SCM_TS_OPT_ID's (a datagram's OPT_ID key),
+ * checked here and followed by errq.c; Linux passes over SCM_RIGHTS and
+ * SCM_CREDENTIALS (AF_UNIX's) too. @fd is the socket, @tcp says TCP. */
+static int cm_parse_socket(const struct cmsghdr *c, int fd, bool tcp)
 {
 	uint32_t v;
 
 	switch (c->cmsg_type) {
+	case SCM_TS_OPT_ID:
+		if (tcp || !ust_xs_opt_id(fd) ||
+		    c->cmsg_len != CMSG_LEN(sizeof(v)))
+			return -EINVAL;
+		return 0;
 	case SO_TIMESTAMPING_OLD:
 	case SO_TIMESTAMPING_NEW:
 		if (c->cmsg_len != CMSG_LEN(sizeof(v)))
@@ -504,7 +514,7 @@ static int cm_parse_socket(const struct cmsghdr *c)
 	return -EINVAL;
 }
 
-static int cm_parse(const struct msghdr *msg, unsigned k,
+static int cm_parse(int fd, const struct msghdr *msg, unsigned k,
 		    struct ustack_dgram_meta *m)
 {
 	struct msghdr mm = *msg;
@@ -520,7 +530,7 @@ static int cm_parse(const struct msghdr *msg, unsigned k,
 		    (char *)msg->msg_control + msg->msg_controllen)
 			return -EINVAL;
 		if (c->cmsg_level == SOL_SOCKET)
-			rc = cm_parse_socket(c);
+			rc = cm_parse_socket(c, fd, false);
 		else if (c->cmsg_level == SOL_IP)
 			rc = cm_parse_ip(c, m);
 		else if (c->cmsg_level == SOL_IPV6 && (k & UST_V6))
@@ -551,7 +561,7 @@ int ust_cmsg_check_socket(const struct msghdr *msg)
 		    (char *)msg->msg_control + msg->msg_controllen)
 			return -EINVAL;
 		if (c->cmsg_level == SOL_SOCKET)
-			rc = cm_parse_socket(c);
+			rc = cm_parse_socket(c, -1, true);
 	}
 	return rc;
 }
@@ -744,7 +754,7 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	}
 	if (m->msg_iovlen > 64)
 		return dg_fail(-EMSGSIZE);
-	rc = cm_parse(m, k, &meta);
+	rc = cm_parse(fd, m, k, &meta);
 	if (rc)
 		return dg_fail(rc);
 	if (meta.cmsg) {

@@ -32,7 +32,7 @@
  * that moment: the data is in the stack's hands then; Linux takes them
  * when the packet meets the qdisc and the driver, microseconds later.
  * With SOF_TIMESTAMPING_OPT_ID, ee_data is the key: for UDP a counter of
- * timestamped sends from 0, for TCP the offset of the send's last byte
+ * timestamped sends from 0 (or the send's own SCM_TS_OPT_ID), for TCP the offset of the send's last byte
  * from where the stream stood when OPT_ID was set (Linux counts from
  * snd_una, or write_seq with OPT_ID_TCP; here the bytes written since,
  * which is the same when all that was sent before had been acknowledged).
@@ -82,8 +82,10 @@
 #define TS_TX_RECORD_MASK ((1u << 0) | TS_TX_SOFTWARE | TS_TX_SCHED | \
 			   TS_TX_ACK | (1u << 18))
 
-#define XQ_MAX 64               /* reports a socket keeps; later ones drop,
-				 * as sock_queue_err_skb() past SO_RCVBUF */
+#define XQ_MAX 256              /* reports a socket keeps; later ones drop,
+				 * as sock_queue_err_skb() drops past
+				 * SO_RCVBUF (about 300 OPT_TSONLY reports
+				 * in Linux's default 208 KiB) */
 
 struct xrep {
 	struct sock_extended_err ee;
@@ -357,26 +359,60 @@ bool ust_xs_getsockopt(int fd, int level, int name, void *val,
 	return true;
 }
 
-/* A send's SO_TIMESTAMPING control message: its record flags replace
- * the socket's (__sock_cmsg_send(), checked by dgram.c) */
-static uint32_t cmsg_tsflags(const struct msghdr *m, uint32_t flags)
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81        /* Linux 6.13 */
+#endif
+
+/*
+ * A send's control messages (__sock_cmsg_send(), checked by dgram.c):
+ * SO_TIMESTAMPING's record flags replace the socket's in *@flags;
+ * SCM_TS_OPT_ID gives the send's key (*@key, and true)
+ */
+static bool cmsg_ts(const struct msghdr *m, uint32_t *flags, uint32_t *key)
 {
 	struct msghdr mm = *m;
+	bool has_key = false;
 	uint32_t v;
 
 	if (!m->msg_control || !m->msg_controllen)
-		return flags;
+		return false;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm); c;
 	     c = CMSG_NXTHDR(&mm, c)) {
 		if (c->cmsg_level != SOL_SOCKET ||
-		    (c->cmsg_type != SO_TIMESTAMPING_OLD &&
-		     c->cmsg_type != SO_TIMESTAMPING_NEW) ||
 		    c->cmsg_len != CMSG_LEN(sizeof(v)))
 			continue;
 		memcpy(&v, CMSG_DATA(c), sizeof(v));
-		flags = (flags & ~TS_TX_RECORD_MASK) | (v & TS_TX_RECORD_MASK);
+		if (c->cmsg_type == SO_TIMESTAMPING_OLD ||
+		    c->cmsg_type == SO_TIMESTAMPING_NEW)
+			*flags = (*flags & ~TS_TX_RECORD_MASK) |
+				 (v & TS_TX_RECORD_MASK);
+		else if (c->cmsg_type == SCM_TS_OPT_ID) {
+			*key = v;
+			has_key = true;
+		}
 	}
-	return flags;
+	return has_key;
+}
+
+/**
+ * ust_xs_opt_id() - has @fd SOF_TIMESTAMPING_OPT_ID set (which a send's
+ * SCM_TS_OPT_ID needs)?
+ * @fd: a ustack socket
+ *
+ * Return: true if so
+ */
+bool ust_xs_opt_id(int fd)
+{
+	struct xsock *x;
+	bool yes;
+
+	if (!atomic_load_explicit(&xs_count, memory_order_relaxed))
+		return false;
+	lock();
+	x = xs_find(fd, false);
+	yes = x && (x->tsflags & TS_OPT_ID);
+	unlock();
+	return yes;
 }
 
 /**
@@ -392,8 +428,8 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 {
 	struct timespec now;
 	struct xsock *x;
-	uint32_t tsf;
-	bool udp = is_udp(k);
+	uint32_t tsf, key = 0;
+	bool udp = is_udp(k), has_key;
 
 	if (n < 0 || !atomic_load_explicit(&xs_count, memory_order_relaxed) ||
 	    (!udp && !ust_is_stream(k)))
@@ -404,13 +440,17 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 		goto out;
 	if ((flags & MSG_ZEROCOPY) && x->zc && (udp || n > 0))
 		xs_zc_done(x, x->zckey++);
-	tsf = cmsg_tsflags(m, x->tsflags);
+	tsf = x->tsflags;
+	has_key = cmsg_ts(m, &tsf, &key);
 	if (!udp)               /* tcp_tx_timestamp(): a send of bytes */
 		x->tskey += (uint32_t)n;
 	if ((tsf & (TS_TX_SCHED | TS_TX_SOFTWARE)) && (udp || n > 0)) {
-		/* UDP counts the sends it stamps while OPT_ID is on */
-		uint32_t key = !udp ? x->tskey - 1 :
-			       tsf & TS_OPT_ID ? x->tskey++ : 0;
+		/* UDP counts the sends it stamps while OPT_ID is on, but
+		 * for those that give their own key (SCM_TS_OPT_ID) */
+		if (!udp)
+			key = x->tskey - 1;
+		else if (!has_key)
+			key = tsf & TS_OPT_ID ? x->tskey++ : 0;
 
 		clock_gettime(CLOCK_REALTIME, &now);
 		if (tsf & TS_TX_SCHED)

@@ -31,6 +31,9 @@
 #define F_STATS (1 << 12)
 #define F_PHC (1 << 15)
 #define F_ID_TCP (1 << 16)
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81        /* Linux 6.13 */
+#endif
 
 static const char *peer, *peer6;
 
@@ -352,6 +355,17 @@ static void timestamping_udp(void)
 	memcpy(CMSG_DATA(c), &v, sizeof(v));
 	report("ts udp cmsg send", sendmsg(fd, &m, 0));
 	one("ts udp cmsg", fd);
+	/* SCM_TS_OPT_ID: the send's own key, only with OPT_ID */
+	c->cmsg_type = SCM_TS_OPT_ID;
+	v = 1000;
+	memcpy(CMSG_DATA(c), &v, sizeof(v));
+	report("ts udp opt_id cmsg without OPT_ID", sendmsg(fd, &m, 0));
+	report("ts udp opt_id set", set_ts(fd, F_TX_SW | F_SW | F_ID |
+					   F_TSONLY));
+	report("ts udp opt_id cmsg", sendmsg(fd, &m, 0));
+	one("ts udp opt_id key", fd);
+	send(fd, "g", 1, 0);
+	one("ts udp opt_id counter after", fd);
 	send(fd, "e", 1, 0);
 	usleep(100000);
 	show_empty("ts udp no cmsg no report", fd);
@@ -420,6 +434,9 @@ static void tcp_cmsgs(int fd)
 						  SO_TIMESTAMPING_OLD,
 						  F_TX_SW, 2));
 	report("ts tcp cmsg ip_ttl", tcp_send_cmsg(fd, SOL_IP, IP_TTL, 9,
+						   sizeof(int)));
+	report("ts tcp cmsg opt_id", tcp_send_cmsg(fd, SOL_SOCKET,
+						   SCM_TS_OPT_ID, 5,
 						   sizeof(int)));
 	report("ts tcp cmsg unknown", tcp_send_cmsg(fd, SOL_SOCKET,
 						    SO_KEEPALIVE, 1,
