@@ -133,7 +133,7 @@ static void init_real(void)
 	REAL(read); REAL(write); REAL(readv); REAL(writev); REAL(fcntl);
 	REAL(ioctl); REAL(dup); REAL(dup2); REAL(dup3); REAL(poll);
 	REAL(ppoll);
-	REAL(select); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
+	REAL(select); REAL(pselect); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
 	REAL(close_range); REAL(socketpair);
 	ust_fdtab_init();
 	pthread_key_create(&ctl_key, ctl_key_free);
@@ -2238,9 +2238,49 @@ int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	return n >= 0 ? ust_xs_poll(fds, nfds, n) : n;
 }
 
+/*
+ * select and pselect are the kernel's; with reports waiting (errq.c) on a
+ * descriptor asked about for reading or writing, they do not block, and
+ * that descriptor is readable and writable, as Linux's POLLERR makes it
+ */
 PUBLIC int ustack_select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 			 struct timeval *timeout)
 {
+	struct timeval zero = { 0, 0 };
+	fd_set ask_r, ask_w;
+	bool due;
+	int n;
+
 	ust_init();
-	return ust_r.select(nfds, r, w, e, timeout);
+	due = ust_xs_select_due(nfds, r, w);
+	if (!due)
+		return ust_r.select(nfds, r, w, e, timeout);
+	if (r)
+		ask_r = *r;
+	if (w)
+		ask_w = *w;
+	n = ust_r.select(nfds, r, w, e, &zero);
+	return n < 0 ? n : ust_xs_select(nfds, r ? &ask_r : NULL,
+					 w ? &ask_w : NULL, r, w, n);
+}
+
+int ust_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		const struct timespec *timeout, const sigset_t *sigmask)
+{
+	static const struct timespec zero;
+	fd_set ask_r, ask_w;
+	bool due;
+	int n;
+
+	ust_init();
+	due = ust_xs_select_due(nfds, r, w);
+	if (!due)
+		return ust_r.pselect(nfds, r, w, e, timeout, sigmask);
+	if (r)
+		ask_r = *r;
+	if (w)
+		ask_w = *w;
+	n = ust_r.pselect(nfds, r, w, e, &zero, sigmask);
+	return n < 0 ? n : ust_xs_select(nfds, r ? &ask_r : NULL,
+					 w ? &ask_w : NULL, r, w, n);
 }

@@ -46,6 +46,8 @@ struct ust_real {
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
 		     const sigset_t *);
 	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
+		       const struct timespec *, const sigset_t *);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
@@ -137,6 +139,8 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags);
 int ust_dgram_so_error(int fd, int *err);
 void ust_dgram_fast_forget(void);
 int ust_poll_fix(struct pollfd *fds, nfds_t nfds, int n);
+int ust_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		const struct timespec *timeout, const sigset_t *sigmask);
 int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	      const sigset_t *sigmask);
 
@@ -154,6 +158,9 @@ void ust_xs_rx_cmsg(struct msghdr *m, size_t *used, int64_t sec,
 bool ust_xs_recverr(int fd, unsigned k, struct msghdr *m, ssize_t *n);
 bool ust_xs_poll_due(const struct pollfd *fds, nfds_t nfds);
 int ust_xs_poll(struct pollfd *fds, nfds_t nfds, int n);
+bool ust_xs_select_due(int nfds, const fd_set *r, const fd_set *w);
+int ust_xs_select(int nfds, const fd_set *ask_r, const fd_set *ask_w,
+		  fd_set *r, fd_set *w, int n);
 void ust_xs_inherit(int listener, int fd);
 void ust_xs_drop(uint32_t id);
 void ust_xs_atfork(void);

@@ -49,8 +49,9 @@
  * when SOF_TIMESTAMPING_SOFTWARE is set and the report has a time, then
  * IP_RECVERR (SOL_IP) or IPV6_RECVERR (SOL_IPV6) with the
  * sock_extended_err and an empty offender address. poll() and ppoll()
- * report POLLERR while reports wait (ust_xs_poll()); select() and epoll
- * do not see them. A forked child has a copy of the queue.
+ * report POLLERR while reports wait (ust_xs_poll()), select() and
+ * pselect() readable and writable (ust_xs_select()); epoll does not see
+ * them: its readiness is the channel's. A forked child has a copy of the queue.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -624,6 +625,67 @@ int ust_xs_poll(struct pollfd *fds, nfds_t nfds, int n)
 		if (!fds[i].revents)
 			n++;
 		fds[i].revents |= POLLERR;
+	}
+	return n;
+}
+
+/* The descriptors a select of @nfds can name */
+static int select_top(int nfds)
+{
+	return nfds < 0 ? 0 : nfds > FD_SETSIZE ? FD_SETSIZE : nfds;
+}
+
+/**
+ * ust_xs_select_due() - has a descriptor a select asks about for reading
+ * or writing reports waiting?
+ * @nfds: select's first argument
+ * @r: its read set, or NULL
+ * @w: its write set, or NULL
+ *
+ * Return: true if one has (then the select must not block: the caller
+ * makes it with no timeout, then calls ust_xs_select())
+ */
+bool ust_xs_select_due(int nfds, const fd_set *r, const fd_set *w)
+{
+	if (!atomic_load_explicit(&xs_waiting, memory_order_relaxed))
+		return false;
+	for (int fd = 0; fd < select_top(nfds); fd++)
+		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w))) &&
+		    xs_has(fd))
+			return true;
+	return false;
+}
+
+/**
+ * ust_xs_select() - after the kernel's select: a descriptor with reports
+ * is readable and writable where it was asked about (Linux's POLLIN_SET
+ * and POLLOUT_SET hold POLLERR)
+ * @nfds: select's first argument
+ * @ask_r: the read set as the program gave it, or NULL
+ * @ask_w: the write set as given, or NULL
+ * @r: the read set as the kernel returned it
+ * @w: the write set as returned
+ * @n: the kernel's result (>= 0)
+ *
+ * Return: @n with the bits set here
+ */
+int ust_xs_select(int nfds, const fd_set *ask_r, const fd_set *ask_w,
+		  fd_set *r, fd_set *w, int n)
+{
+	for (int fd = 0; fd < select_top(nfds); fd++) {
+		bool in = ask_r && FD_ISSET(fd, ask_r);
+		bool out = ask_w && FD_ISSET(fd, ask_w);
+
+		if ((!in && !out) || !xs_has(fd))
+			continue;
+		if (in && !FD_ISSET(fd, r)) {
+			FD_SET(fd, r);
+			n++;
+		}
+		if (out && !FD_ISSET(fd, w)) {
+			FD_SET(fd, w);
+			n++;
+		}
 	}
 	return n;
 }

@@ -14,6 +14,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -262,6 +263,39 @@ static void zerocopy_tcp(bool v6)
 	close(fd);
 }
 
+/* select() sees a waiting completion: readable, as Linux's POLLERR makes
+ * a socket (on 7014, which sends nothing back) */
+static void zerocopy_select(void)
+{
+	struct sockaddr_in sa = sin_of(peer, 7014);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = { 2, 0 };
+	struct report r;
+	fd_set rd;
+	int n;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		line("zc select: no connection");
+		return;
+	}
+	seti(fd, SO_ZEROCOPY, 1);
+	send(fd, "x", 1, MSG_ZEROCOPY);
+	FD_ZERO(&rd);
+	FD_SET(fd, &rd);
+	n = select(fd + 1, &rd, NULL, NULL, &tv);
+	line("zc select: %d readable %d", n, n > 0 && FD_ISSET(fd, &rd));
+	if (take(fd, &r))
+		report("zc select report", -1);
+	else
+		show("zc select report", &r);
+	FD_ZERO(&rd);
+	FD_SET(fd, &rd);
+	tv = (struct timeval){ 0, 200000 };
+	n = select(fd + 1, &rd, NULL, NULL, &tv);
+	line("zc select after: %d", n);
+	close(fd);
+}
+
 static int set_ts(int fd, int flags)
 {
 	return seti(fd, SO_TIMESTAMPING_OLD, flags);
@@ -483,6 +517,7 @@ int main(int argc, char **argv)
 	zerocopy_udp();
 	zerocopy_tcp(false);
 	zerocopy_tcp(true);
+	zerocopy_select();
 	timestamping_opts();
 	timestamping_udp();
 	timestamping_tcp();
