@@ -19,7 +19,7 @@
  * connected or listens is answered here (stream_unusable()).
  * SO_ZEROCOPY and SO_TIMESTAMPING are kept here (errq.c): each send tells
  * it what went (xs_sent()), recvmsg(MSG_ERRQUEUE) on a stream takes its
- * reports, poll and ppoll add their POLLERR.
+ * reports, poll, ppoll, select and pselect add their POLLERR.
  * Blocking, O_NONBLOCK, SO_RCVTIMEO/SO_SNDTIMEO, poll/select/epoll are
  * the kernel's own on the program's end; the options that concern the
  * descriptor itself are set on it directly.
@@ -133,7 +133,8 @@ static void init_real(void)
 	REAL(read); REAL(write); REAL(readv); REAL(writev); REAL(fcntl);
 	REAL(ioctl); REAL(dup); REAL(dup2); REAL(dup3); REAL(poll);
 	REAL(ppoll);
-	REAL(select); REAL(pselect); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
+	REAL(select); REAL(pselect); REAL(sendfile); REAL(recvmmsg);
+	REAL(sendmmsg);
 	REAL(close_range); REAL(socketpair);
 	ust_fdtab_init();
 	pthread_key_create(&ctl_key, ctl_key_free);

@@ -32,16 +32,18 @@
  * that moment: the data is in the stack's hands then; Linux takes them
  * when the packet meets the qdisc and the driver, microseconds later.
  * With SOF_TIMESTAMPING_OPT_ID, ee_data is the key: for UDP a counter of
- * timestamped sends from 0 (or the send's own SCM_TS_OPT_ID), for TCP the offset of the send's last byte
- * from where the stream stood when OPT_ID was set (Linux counts from
- * snd_una, or write_seq with OPT_ID_TCP; here the bytes written since,
- * which is the same when all that was sent before had been acknowledged).
- * Receive: a datagram's SCM_TIMESTAMPING (ts[0] its arrival time, which
- * the daemon sends with every datagram) when RX_SOFTWARE and SOFTWARE
- * are set (dgram.c writes it). What is not done: TCP receive timestamps,
- * TX_ACK reports, the sent packet that Linux returns with a report made
- * without OPT_TSONLY (the read returns no bytes here), OPT_CMSG's
- * IP_PKTINFO, OPT_STATS's statistics, reports for sendfile().
+ * timestamped sends from 0 (or the send's own SCM_TS_OPT_ID), for TCP
+ * the offset of the send's last byte from where the stream stood when
+ * OPT_ID was set (Linux counts from snd_una, or write_seq with
+ * OPT_ID_TCP; here the bytes written since, which is the same when all
+ * that was sent before had been acknowledged). Receive: a datagram's
+ * SCM_TIMESTAMPING (ts[0] its arrival time, which the daemon sends while
+ * USTACK_SO_RXTIME, set here with RX_SOFTWARE, asks for it) when
+ * RX_SOFTWARE and SOFTWARE are set (dgram.c writes it). What is not
+ * done: TCP receive timestamps, TX_ACK reports, the sent packet that
+ * Linux returns with a report made without OPT_TSONLY (the read returns
+ * no bytes here), OPT_CMSG's IP_PKTINFO, OPT_STATS's statistics, reports
+ * for sendfile().
  *
  * recvmsg(MSG_ERRQUEUE) takes the head of this queue first (for a UDP
  * socket, then the daemon's queue of ICMP errors), with the control
@@ -51,7 +53,8 @@
  * sock_extended_err and an empty offender address. poll() and ppoll()
  * report POLLERR while reports wait (ust_xs_poll()), select() and
  * pselect() readable and writable (ust_xs_select()); epoll does not see
- * them: its readiness is the channel's. A forked child has a copy of the queue.
+ * them: its readiness is the channel's. A forked child has a copy of the
+ * queue.
  */
 #include <errno.h>
 #include <stdatomic.h>
