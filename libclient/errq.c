@@ -42,8 +42,9 @@
  * RX_SOFTWARE and SOFTWARE are set (dgram.c writes it). What is not
  * done: TCP receive timestamps, TX_ACK reports, the sent packet that
  * Linux returns with a report made without OPT_TSONLY (the read returns
- * no bytes here), OPT_CMSG's IP_PKTINFO, OPT_STATS's statistics, reports
- * for sendfile().
+ * no bytes here), OPT_CMSG's IP_PKTINFO, OPT_STATS's statistics, the
+ * SO_TIMESTAMP(NS) message Linux adds to a report when that is set too,
+ * reports for sendfile().
  *
  * recvmsg(MSG_ERRQUEUE) takes the head of this queue first (for a UDP
  * socket, then the daemon's queue of ICMP errors), with the control

@@ -485,6 +485,24 @@ static void tcp_cmsgs(int fd)
 	show_empty("ts tcp cmsg none after", fd);
 }
 
+/* IPv6 UDP: a completion and a transmit report, IPV6_RECVERR */
+static void udp6(void)
+{
+	int fd = sock_to(SOCK_DGRAM, true);
+
+	if (fd < 0) {
+		line("udp6: no socket");
+		return;
+	}
+	seti(fd, SO_ZEROCOPY, 1);
+	report("udp6 zc send", send(fd, "abc", 3, MSG_ZEROCOPY));
+	one("udp6 zc", fd);
+	report("udp6 ts set", set_ts(fd, F_TX_SW | F_SW | F_ID | F_TSONLY));
+	send(fd, "abc", 3, 0);
+	one("udp6 ts", fd);
+	close(fd);
+}
+
 static void timestamping_tcp(void)
 {
 	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
@@ -521,5 +539,6 @@ int main(int argc, char **argv)
 	timestamping_opts();
 	timestamping_udp();
 	timestamping_tcp();
+	udp6();
 	return 0;
 }
