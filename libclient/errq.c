@@ -106,7 +106,7 @@ struct xsock {
 	uint32_t tsflags;       /* SO_TIMESTAMPING */
 	uint32_t tskey;         /* UDP: next key; TCP: bytes since OPT_ID */
 	unsigned head, n;
-	struct xrep q[XQ_MAX];
+	struct xrep *q;         /* XQ_MAX of them, from the first report */
 };
 
 static struct xsock *xs_list;
@@ -157,7 +157,7 @@ static struct xrep *xs_push(struct xsock *x)
 {
 	struct xrep *r;
 
-	if (x->n == XQ_MAX)
+	if (x->n == XQ_MAX || (!x->q && !(x->q = calloc(XQ_MAX, sizeof(*r)))))
 		return NULL;
 	r = &x->q[(x->head + x->n++) % XQ_MAX];
 	memset(r, 0, sizeof(*r));
@@ -718,15 +718,25 @@ void ust_xs_inherit(int listener, int fd)
 
 /**
  * ust_xs_drop() - forget socket @id's state once no descriptor names it
- * @id: the identity the closed descriptor had
+ * @id: the identity a descriptor closed or replaced (dup2) had
+ *
+ * Cheap for a socket without state; one walk of fdtab.c's table for one
+ * with it.
  */
 void ust_xs_drop(uint32_t id)
 {
 	struct xsock **p, *x = NULL;
+	bool has = false;
 
-	if (!id || !atomic_load_explicit(&xs_count, memory_order_relaxed) ||
-	    ust_id_in_use(id))
+	if (!id || !atomic_load_explicit(&xs_count, memory_order_relaxed))
 		return;
+	lock();
+	for (x = xs_list; x && !has; x = x->next)
+		has = x->id == id;
+	unlock();
+	if (!has || ust_id_in_use(id))
+		return;
+	x = NULL;
 	lock();
 	for (p = &xs_list; *p; p = &(*p)->next)
 		if ((*p)->id == id) {
@@ -737,6 +747,8 @@ void ust_xs_drop(uint32_t id)
 			break;
 		}
 	unlock();
+	if (x)
+		free(x->q);
 	free(x);
 }
 

@@ -229,6 +229,35 @@ static void zerocopy_udp(void)
 	close(fd);
 }
 
+/* A dup()ed descriptor is the same socket: its option, its counter */
+static void zerocopy_dup(void)
+{
+	int fd = sock_to(SOCK_DGRAM, false), d, v = 0;
+	socklen_t l = sizeof(v);
+
+	if (fd < 0) {
+		line("zc dup: no socket");
+		return;
+	}
+	seti(fd, SO_ZEROCOPY, 1);
+	send(fd, "a", 1, MSG_ZEROCOPY);
+	one("zc dup before", fd);
+	d = dup(fd);
+	close(fd);
+	getsockopt(d, SOL_SOCKET, SO_ZEROCOPY, &v, &l);
+	line("zc dup option: %d", v);
+	send(d, "a", 1, MSG_ZEROCOPY);
+	one("zc dup after close", d);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	dup2(fd, d);            /* the socket's last descriptor replaced */
+	v = 7;
+	getsockopt(d, SOL_SOCKET, SO_ZEROCOPY, &v, &l);
+	line("zc dup2 replaced option: %d", v);
+	show_empty("zc dup2 replaced errqueue", d);
+	close(fd);
+	close(d);
+}
+
 static void zerocopy_tcp(bool v6)
 {
 	int fd = sock_to(SOCK_STREAM, v6);
@@ -533,6 +562,7 @@ int main(int argc, char **argv)
 	peer6 = argv[3];
 	zerocopy_opts();
 	zerocopy_udp();
+	zerocopy_dup();
 	zerocopy_tcp(false);
 	zerocopy_tcp(true);
 	zerocopy_select();
