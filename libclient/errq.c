@@ -443,8 +443,6 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 	x = xs_find(fd, false);
 	if (!x)
 		goto out;
-	if ((flags & MSG_ZEROCOPY) && x->zc && (udp || n > 0))
-		xs_zc_done(x, x->zckey++);
 	tsf = x->tsflags;
 	has_key = cmsg_ts(m, &tsf, &key);
 	if (!udp)               /* tcp_tx_timestamp(): a send of bytes */
@@ -463,6 +461,10 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 		if (tsf & TS_TX_SOFTWARE)
 			xs_tstamp(x, SCM_TSTAMP_SND, key, &now);
 	}
+	/* the completion last: Linux's comes when the sent data is freed,
+	 * after its SCHED and SND reports */
+	if ((flags & MSG_ZEROCOPY) && x->zc && (udp || n > 0))
+		xs_zc_done(x, x->zckey++);
 out:
 	unlock();
 }

@@ -36,7 +36,7 @@
 #define SCM_TS_OPT_ID 81        /* Linux 6.13 */
 #endif
 
-static const char *peer, *peer6;
+static const char *peer, *peer6, *self;
 
 static int sock_to(int type, bool v6)
 {
@@ -532,6 +532,44 @@ static void udp6(void)
 	close(fd);
 }
 
+/* An accepted socket has its listener's SO_ZEROCOPY and SO_TIMESTAMPING */
+static void accepted(void)
+{
+	struct sockaddr_in sa = sin_of(self, 0);
+	socklen_t l = sizeof(sa);
+	int ls = socket(AF_INET, SOCK_STREAM, 0), c, a, v;
+
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(ls, 1) || getsockname(ls, (struct sockaddr *)&sa, &l)) {
+		line("accepted: no listener");
+		return;
+	}
+	report("accepted listener zc", seti(ls, SO_ZEROCOPY, 1));
+	report("accepted listener ts id", set_ts(ls, F_TX_SW | F_ID));
+	report("accepted listener ts", set_ts(ls, F_TX_SW | F_SW | F_TSONLY));
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (a = accept(ls, NULL, NULL)) < 0) {
+		line("accepted: no connection");
+		return;
+	}
+	v = 7;
+	l = sizeof(v);
+	getsockopt(a, SOL_SOCKET, SO_ZEROCOPY, &v, &l);
+	line("accepted zc: %d", v);
+	v = 7;
+	l = sizeof(v);
+	getsockopt(a, SOL_SOCKET, SO_TIMESTAMPING_OLD, &v, &l);
+	line("accepted ts: %s", v == (F_TX_SW | F_SW | F_TSONLY) ? "same" :
+	     "other");
+	report("accepted send", send(a, "hey", 3, MSG_ZEROCOPY));
+	one("accepted first report", a);
+	one("accepted second report", a);
+	close(a);
+	close(c);
+	close(ls);
+}
+
 static void timestamping_tcp(void)
 {
 	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
@@ -559,6 +597,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	peer = argv[1];
+	self = argv[2];
 	peer6 = argv[3];
 	zerocopy_opts();
 	zerocopy_udp();
@@ -570,5 +609,6 @@ int main(int argc, char **argv)
 	timestamping_udp();
 	timestamping_tcp();
 	udp6();
+	accepted();
 	return 0;
 }
