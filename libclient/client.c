@@ -17,6 +17,9 @@
  * then EPIPE and SIGPIPE); write() and writev() stay write(2) and
  * writev(2) when SIGPIPE is ignored (stream_xmit()). A stream that is not
  * connected or listens is answered here (stream_unusable()).
+ * SO_ZEROCOPY and SO_TIMESTAMPING are kept here (errq.c): each send tells
+ * it what went (xs_sent()), recvmsg(MSG_ERRQUEUE) on a stream takes its
+ * reports, poll, ppoll, select and pselect add their POLLERR.
  * Blocking, O_NONBLOCK, SO_RCVTIMEO/SO_SNDTIMEO, poll/select/epoll are
  * the kernel's own on the program's end; the options that concern the
  * descriptor itself are set on it directly.
@@ -116,6 +119,7 @@ static void atfork_child(void)
 {
 	ctl_drop();
 	ctl_busy = false;       /* forked from a signal handler: no wait here */
+	ust_xs_atfork();
 }
 
 #define REAL(name) ust_r.name = (__typeof__(ust_r.name))dlsym(RTLD_NEXT, #name)
@@ -129,7 +133,8 @@ static void init_real(void)
 	REAL(read); REAL(write); REAL(readv); REAL(writev); REAL(fcntl);
 	REAL(ioctl); REAL(dup); REAL(dup2); REAL(dup3); REAL(poll);
 	REAL(ppoll);
-	REAL(select); REAL(sendfile); REAL(recvmmsg); REAL(sendmmsg);
+	REAL(select); REAL(pselect); REAL(sendfile); REAL(recvmmsg);
+	REAL(sendmmsg);
 	REAL(close_range); REAL(socketpair);
 	ust_fdtab_init();
 	pthread_key_create(&ctl_key, ctl_key_free);
@@ -1427,12 +1432,15 @@ static int linger_close(int fd)
 PUBLIC int ustack_close(int fd)
 {
 	unsigned k;
+	uint32_t id;
 
 	ust_init();
 	k = ust_kind_known(fd);
 	if (k & UST_LINGER)
 		k = ust_check(fd, k);
+	id = k ? ust_entry_id(fd) : 0;
 	ust_forget(fd);
+	ust_xs_drop(id);            /* errq.c's state, if no dup is left */
 	if (ust_is_stream(k) && (k & UST_LINGER))
 		return linger_close(fd);
 	return ust_r.close(fd);
@@ -1539,6 +1547,8 @@ PUBLIC int ustack_getsockopt(int fd, int level, int name, void *val,
 		return ust_r.getsockopt(fd, level, name, val, len);
 	if (!len || (int)*len < 0)
 		return fail(-EINVAL);
+	if (ust_xs_getsockopt(fd, level, name, val, len, &rc))
+		return rc ? fail(rc) : 0;
 	if (ust_is_stream(k) && level == SOL_SOCKET && name == SO_ERROR) {
 		int e = k & UST_CONNECT_PEND ? connect_pending_error(fd) : 0;
 
@@ -1590,6 +1600,8 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 		return fail(-EINVAL);
 	if (len && !val)
 		return fail(-EFAULT);
+	if (ust_xs_setsockopt(fd, k, level, name, val, len, &rc))
+		return rc ? fail(rc) : 0;
 	/* a group_source_req is longer than what a request carries: its
 	 * length is checked here, its tail (padding) not sent */
 	if (level == IPPROTO_IP && (name == MCAST_JOIN_SOURCE_GROUP ||
@@ -1820,6 +1832,15 @@ static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
 	}
 	if (stream_unusable(fd, k, true, flags))
 		return -1;
+	/* control messages are tcp_sendmsg()'s, checked as it checks them
+	 * once connected (a send's SO_TIMESTAMPING is errq.c's), none for
+	 * the channel's kernel */
+	if (m.msg_control && m.msg_controllen) {
+		if ((rc = ust_cmsg_check_socket(&m)))
+			return fail(rc);
+		m.msg_control = NULL;
+		m.msg_controllen = 0;
+	}
 	stream_settle(fd, k);
 	return stream_xmit(fd, k, &m, flags, false);
 }
@@ -1852,19 +1873,34 @@ static ssize_t foreign_sent(int fd, const struct msghdr *m, ssize_t n)
 	return n;
 }
 
+/* A send on ustack socket @fd returned @n: MSG_ZEROCOPY's and
+ * SO_TIMESTAMPING's reports (errq.c), errno kept */
+static ssize_t xs_sent(int fd, unsigned k, const struct msghdr *m,
+		       int flags, ssize_t n)
+{
+	int e = errno;
+
+	if (n != NOT_OURS_NOW)
+		ust_xs_sent(fd, k, m, flags, n);
+	errno = e;
+	return n;
+}
+
 PUBLIC ssize_t ustack_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	unsigned k = send_kind(fd, msg->msg_name != NULL);
+	/* the data is copied whatever MSG_ZEROCOPY asks (errq.c) */
+	int f = flags & ~MSG_ZEROCOPY;
 	ssize_t n;
 
 	if (ust_is_dgram(k)) {
-		n = dgram_send(fd, k, msg, flags);
+		n = xs_sent(fd, k, msg, flags, dgram_send(fd, k, msg, f));
 		if (n != NOT_OURS_NOW)
 			return n;
 		k = 0;
 	}
 	if (k)
-		n = stream_sendmsg(fd, k, msg, flags);
+		n = xs_sent(fd, k, msg, flags, stream_sendmsg(fd, k, msg, f));
 	if (!k || n == NOT_OURS_NOW)
 		return foreign_sent(fd, msg, ust_r.sendmsg(fd, msg, flags));
 	return n;
@@ -1877,10 +1913,11 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 	struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = alen,
 			    .msg_iov = &iov, .msg_iovlen = 1 };
 	unsigned k = send_kind(fd, addr != NULL);
+	int f = flags & ~MSG_ZEROCOPY;  /* copied all the same (errq.c) */
 	ssize_t n;
 
 	if (ust_is_dgram(k)) {
-		n = dgram_send(fd, k, &m, flags);
+		n = xs_sent(fd, k, &m, flags, dgram_send(fd, k, &m, f));
 		if (n != NOT_OURS_NOW)
 			return n;
 		k = 0;
@@ -1893,7 +1930,7 @@ PUBLIC ssize_t ustack_sendto(int fd, const void *buf, size_t len, int flags,
 		return fail(-EINVAL);
 	if (!addr)
 		m.msg_namelen = 0;
-	n = stream_sendmsg(fd, k, &m, flags);
+	n = xs_sent(fd, k, &m, flags, stream_sendmsg(fd, k, &m, f));
 	if (n == NOT_OURS_NOW)
 		return foreign_sent(fd, &m, ust_r.sendto(fd, buf, len, flags,
 							 addr, alen));
@@ -1919,6 +1956,19 @@ static void stream_inq(int fd, struct msghdr *msg, size_t cap)
 	ust_cmsg_only(msg, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
 }
 
+/*
+ * tcp_recvmsg(MSG_ERRQUEUE): inet_recv_error(), whatever the state; the
+ * reports are errq.c's, EAGAIN when there is none
+ */
+static ssize_t stream_recverr(int fd, unsigned k, struct msghdr *msg)
+{
+	ssize_t n;
+
+	if (ust_xs_recverr(fd, k, msg, &n))
+		return n;
+	return fail(-EAGAIN);
+}
+
 PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	unsigned k;
@@ -1939,6 +1989,8 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	if (ust_is_dgram(k))
 		return dgram_recvmsg(fd, msg, flags);
+	if (flags & MSG_ERRQUEUE)
+		return stream_recverr(fd, k, msg);
 	if (stream_unusable(fd, k, false, flags))
 		return -1;
 	/* the channel's kernel sets msg_namelen to 0, as TCP's does */
@@ -1969,6 +2021,13 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 			return ust_r.recvfrom(fd, buf, len, flags, addr, alen);
 		if (n >= 0 && addr && alen)
 			*alen = m.msg_namelen;
+		return n;
+	}
+	if (!ust_is_dgram(k) && (flags & MSG_ERRQUEUE)) {
+		m.msg_namelen = 0;
+		n = stream_recverr(fd, k, &m);
+		if (n >= 0 && alen)
+			*alen = 0;
 		return n;
 	}
 	if (!ust_is_dgram(k)) {
@@ -2030,7 +2089,7 @@ PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
 	if (stream_unusable(fd, k, true, 0))
 		return -1;
 	stream_settle(fd, k);
-	n = stream_xmit(fd, k, &m, 0, true);
+	n = xs_sent(fd, k, &m, 0, stream_xmit(fd, k, &m, 0, true));
 	return n == NOT_OURS_NOW ? ust_r.write(fd, buf, len) : n;
 }
 
@@ -2075,7 +2134,7 @@ PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)
 	if (stream_unusable(fd, k, true, 0))
 		return -1;
 	stream_settle(fd, k);
-	n = stream_xmit(fd, k, &m, 0, true);
+	n = xs_sent(fd, k, &m, 0, stream_xmit(fd, k, &m, 0, true));
 	return n == NOT_OURS_NOW ? ust_r.writev(fd, iov, iovcnt) : n;
 }
 
@@ -2219,6 +2278,7 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
 	ust_set(nfd, kind_of(&am.info) | (k & (UST_LINGER | UST_INQ |
 						  UST_LOWAT)));
+	ust_xs_inherit(fd, nfd);
 	if (addr && len)
 		*len = ust_addr_out(k, &am.peer, addr, *len);
 	return nfd;
@@ -2310,8 +2370,13 @@ PUBLIC int ustack_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	int n;
 
 	ust_init();
+	/* reports already waiting (errq.c): the poll does not block */
+	if (ust_xs_poll_due(fds, nfds))
+		timeout = 0;
 	n = ust_r.poll(fds, nfds, timeout);
-	return n > 0 ? ust_poll_fix(fds, nfds, n) : n;
+	if (n > 0)
+		n = ust_poll_fix(fds, nfds, n);
+	return n >= 0 ? ust_xs_poll(fds, nfds, n) : n;
 }
 
 int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
@@ -2319,14 +2384,60 @@ int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 {
 	int n;
 
+	static const struct timespec zero;
+
 	ust_init();
+	if (ust_xs_poll_due(fds, nfds))
+		timeout = &zero;
 	n = ust_r.ppoll(fds, nfds, timeout, sigmask);
-	return n > 0 ? ust_poll_fix(fds, nfds, n) : n;
+	if (n > 0)
+		n = ust_poll_fix(fds, nfds, n);
+	return n >= 0 ? ust_xs_poll(fds, nfds, n) : n;
 }
 
+/*
+ * select and pselect are the kernel's; with reports waiting (errq.c) on a
+ * descriptor asked about for reading or writing, they do not block, and
+ * that descriptor is readable and writable, as Linux's POLLERR makes it
+ */
 PUBLIC int ustack_select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 			 struct timeval *timeout)
 {
+	struct timeval zero = { 0, 0 };
+	fd_set ask_r, ask_w;
+	bool due;
+	int n;
+
 	ust_init();
-	return ust_r.select(nfds, r, w, e, timeout);
+	due = ust_xs_select_due(nfds, r, w);
+	if (!due)
+		return ust_r.select(nfds, r, w, e, timeout);
+	if (r)
+		ask_r = *r;
+	if (w)
+		ask_w = *w;
+	n = ust_r.select(nfds, r, w, e, &zero);
+	return n < 0 ? n : ust_xs_select(nfds, r ? &ask_r : NULL,
+					 w ? &ask_w : NULL, r, w, n);
+}
+
+int ust_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		const struct timespec *timeout, const sigset_t *sigmask)
+{
+	static const struct timespec zero;
+	fd_set ask_r, ask_w;
+	bool due;
+	int n;
+
+	ust_init();
+	due = ust_xs_select_due(nfds, r, w);
+	if (!due)
+		return ust_r.pselect(nfds, r, w, e, timeout, sigmask);
+	if (r)
+		ask_r = *r;
+	if (w)
+		ask_w = *w;
+	n = ust_r.pselect(nfds, r, w, e, &zero, sigmask);
+	return n < 0 ? n : ust_xs_select(nfds, r ? &ask_r : NULL,
+					 w ? &ask_w : NULL, r, w, n);
 }

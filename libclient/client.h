@@ -46,6 +46,8 @@ struct ust_real {
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
 		     const sigset_t *);
 	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
+		       const struct timespec *, const sigset_t *);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
@@ -139,8 +141,35 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags);
 int ust_dgram_so_error(int fd, int *err);
 void ust_dgram_fast_forget(void);
 int ust_poll_fix(struct pollfd *fds, nfds_t nfds, int n);
+int ust_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		const struct timespec *timeout, const sigset_t *sigmask);
 int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	      const sigset_t *sigmask);
+
+/* errq.c: SO_ZEROCOPY and SO_TIMESTAMPING for TCP and UDP */
+bool ust_xs_setsockopt(int fd, unsigned k, int level, int name,
+		       const void *val, socklen_t len, int *rc);
+bool ust_xs_getsockopt(int fd, int level, int name, void *val,
+		       socklen_t *len, int *rc);
+void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
+		 ssize_t n);
+bool ust_xs_rx_stamp(int fd, bool *is_new);
+bool ust_xs_opt_id(int fd);
+void ust_xs_rx_cmsg(struct msghdr *m, size_t *used, int64_t sec,
+		    uint32_t nsec, bool is_new);
+bool ust_xs_recverr(int fd, unsigned k, struct msghdr *m, ssize_t *n);
+bool ust_xs_poll_due(const struct pollfd *fds, nfds_t nfds);
+int ust_xs_poll(struct pollfd *fds, nfds_t nfds, int n);
+bool ust_xs_select_due(int nfds, const fd_set *r, const fd_set *w);
+int ust_xs_select(int nfds, const fd_set *ask_r, const fd_set *ask_w,
+		  fd_set *r, fd_set *w, int n);
+void ust_xs_inherit(int listener, int fd);
+void ust_xs_drop(uint32_t id);
+void ust_xs_atfork(void);
+int ust_cmsg_check_socket(const struct msghdr *msg);
+/* dgram.c: put_cmsg() at @*used in @m's control buffer */
+void ust_cmsg_put(struct msghdr *m, size_t *used, int level, int type,
+		  const void *data, size_t len);
 
 void ust_fdtab_init(void);
 unsigned ust_kind(int fd);           /* 0 if not ours, else UST_OURS|... */
@@ -151,6 +180,7 @@ void ust_set(int fd, unsigned k);
 void ust_set_flags(int fd, unsigned set, unsigned clear);
 uint32_t ust_identity(int fd);
 uint32_t ust_entry_id(int fd);
+bool ust_id_in_use(uint32_t id);
 void ust_forget(int fd);
 void ust_fdtab_clear(int fd);
 void ust_copy(int from, int to);

@@ -25,8 +25,12 @@
  * more, the notification is removed from the channel's head.
  *
  * sendmsg's control messages IP_TTL, IP_TOS and IP_PKTINFO travel in the
- * SENDTO request's meta block; others are refused as Linux's
- * ip_cmsg_send() refuses them.
+ * SENDTO request's meta block; SO_TIMESTAMPING's is checked here and
+ * asks errq.c for the send's transmit reports; others are refused as
+ * Linux's ip_cmsg_send() refuses them. Receive: SCM_TIMESTAMPING, when
+ * errq.c says SO_TIMESTAMPING asks for it, from the arrival time the
+ * daemon sends (USTACK_SO_RXTIME). The error queue's head is errq.c's
+ * reports (MSG_ZEROCOPY, SO_TIMESTAMPING) first, then the daemon's.
  *
  * Sending without a round trip. A SENDTO request waits for the daemon's
  * answer, so that every error comes back from the very call, as from
@@ -334,6 +338,37 @@ static void cm_end(struct cm_out *o)
 }
 
 /**
+ * ust_cmsg_put() - one control message, as put_cmsg() writes it
+ * @m: the message; msg_controllen its room
+ * @used: control bytes already written; advanced
+ * @level: the message's level
+ * @type: its type
+ * @data: its payload
+ * @len: the payload's bytes
+ */
+void ust_cmsg_put(struct msghdr *m, size_t *used, int level, int type,
+		  const void *data, size_t len)
+{
+	struct cm_out o;
+
+	cm_begin(&o, m);
+	o.used = *used;
+	cm_put(&o, level, type, data, len);
+	*used = o.used;
+}
+
+/* SO_TIMESTAMPING's receive time (errq.c), after SO_TIMESTAMP(NS) as
+ * __sock_recv_timestamp() writes them */
+static void cm_tstamping(struct cm_out *o, int fd,
+			 const struct ustack_dgram_meta *m)
+{
+	bool is_new = false;
+
+	if (ust_xs_rx_stamp(fd, &is_new))
+		ust_xs_rx_cmsg(o->m, &o->used, m->sec, m->nsec, is_new);
+}
+
+/**
  * ust_cmsg_only() - a message's control data: one control message, written
  * as put_cmsg() writes it (truncated, MSG_CTRUNC, when it does not fit)
  * @m: the message; msg_controllen its room
@@ -440,21 +475,46 @@ static int cm_parse_ipv6(const struct cmsghdr *c, struct ustack_dgram_meta *m)
 	return -EINVAL;
 }
 
-/* __sock_cmsg_send(): the SOL_SOCKET ones Linux knows are no-ops here */
-static int cm_parse_socket(const struct cmsghdr *c)
+/* Linux 6.x's SOF_TIMESTAMPING_TX_RECORD_MASK: TX_HARDWARE, TX_SOFTWARE,
+ * TX_SCHED, TX_ACK, TX_COMPLETION */
+#define TS_TX_RECORD ((1u << 0) | (1u << 1) | (1u << 8) | (1u << 9) | \
+		      (1u << 18))
+
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81        /* Linux 6.13 */
+#endif
+
+/* __sock_cmsg_send(): the SOL_SOCKET ones Linux knows are no-ops here,
+ * but SO_TIMESTAMPING's and SCM_TS_OPT_ID's (a datagram's OPT_ID key),
+ * checked here and followed by errq.c; Linux passes over SCM_RIGHTS and
+ * SCM_CREDENTIALS (AF_UNIX's) too. @fd is the socket, @tcp says TCP. */
+static int cm_parse_socket(const struct cmsghdr *c, int fd, bool tcp)
 {
+	uint32_t v;
+
 	switch (c->cmsg_type) {
-	case SO_MARK:
-	case SO_PRIORITY:
+	case SCM_TS_OPT_ID:
+		if (tcp || !ust_xs_opt_id(fd) ||
+		    c->cmsg_len != CMSG_LEN(sizeof(v)))
+			return -EINVAL;
+		return 0;
 	case SO_TIMESTAMPING_OLD:
 	case SO_TIMESTAMPING_NEW:
+		if (c->cmsg_len != CMSG_LEN(sizeof(v)))
+			return -EINVAL;
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		return v & ~TS_TX_RECORD ? -EINVAL : 0;
+	case SO_MARK:
+	case SO_PRIORITY:
 	case SCM_TXTIME:
+	case SCM_RIGHTS:
+	case SCM_CREDENTIALS:
 		return 0;
 	}
 	return -EINVAL;
 }
 
-static int cm_parse(const struct msghdr *msg, unsigned k,
+static int cm_parse(int fd, const struct msghdr *msg, unsigned k,
 		    struct ustack_dgram_meta *m)
 {
 	struct msghdr mm = *msg;
@@ -470,11 +530,38 @@ static int cm_parse(const struct msghdr *msg, unsigned k,
 		    (char *)msg->msg_control + msg->msg_controllen)
 			return -EINVAL;
 		if (c->cmsg_level == SOL_SOCKET)
-			rc = cm_parse_socket(c);
+			rc = cm_parse_socket(c, fd, false);
 		else if (c->cmsg_level == SOL_IP)
 			rc = cm_parse_ip(c, m);
 		else if (c->cmsg_level == SOL_IPV6 && (k & UST_V6))
 			rc = cm_parse_ipv6(c, m);
+	}
+	return rc;
+}
+
+/**
+ * ust_cmsg_check_socket() - a TCP send's control messages, as Linux's
+ * sock_cmsg_send() checks them: each whole, the SOL_SOCKET ones known
+ * (tcp_sendmsg() reads no other level)
+ * @msg: the message
+ *
+ * Return: 0, or -EINVAL
+ */
+int ust_cmsg_check_socket(const struct msghdr *msg)
+{
+	struct msghdr mm = *msg;
+	int rc = 0;
+
+	if (!msg->msg_control || !msg->msg_controllen)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm); c && !rc;
+	     c = CMSG_NXTHDR(&mm, c)) {
+		if (c->cmsg_len < sizeof(*c) ||
+		    (char *)c + c->cmsg_len >
+		    (char *)msg->msg_control + msg->msg_controllen)
+			return -EINVAL;
+		if (c->cmsg_level == SOL_SOCKET)
+			rc = cm_parse_socket(c, -1, true);
 	}
 	return rc;
 }
@@ -667,7 +754,7 @@ ssize_t ust_dgram_sendmsg(int fd, unsigned k, const struct msghdr *m,
 	}
 	if (m->msg_iovlen > 64)
 		return dg_fail(-EMSGSIZE);
-	rc = cm_parse(m, k, &meta);
+	rc = cm_parse(fd, m, k, &meta);
 	if (rc)
 		return dg_fail(rc);
 	if (meta.cmsg) {
@@ -861,6 +948,9 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags)
 
 	if (m->msg_iovlen > 64)
 		return dg_fail(-EMSGSIZE);
+	/* MSG_ZEROCOPY's and SO_TIMESTAMPING's reports first (errq.c) */
+	if ((flags & MSG_ERRQUEUE) && ust_xs_recverr(fd, k, m, &n))
+		return n;
 	if (flags & MSG_ERRQUEUE)
 		return dgram_recverr(fd, k, m);
 	iov[0] = (struct iovec){ &h, sizeof(h) };
@@ -894,6 +984,7 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags)
 	dgram_name(m, &h.addr, k);
 	cm_begin(&o, m);
 	cm_time(&o, &meta);
+	cm_tstamping(&o, fd, &meta);
 	cm_drops(&o, &meta);
 	cm_inet(&o, k, &meta);
 	cm_end(&o);

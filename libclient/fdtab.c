@@ -233,6 +233,26 @@ uint32_t ust_entry_id(int fd)
 	return s ? ENT_ID(atomic_load(s)) : 0;
 }
 
+/**
+ * ust_id_in_use() - does a descriptor's entry still name object @id?
+ * @id: an identity
+ *
+ * Return: true if one does (a walk of the table: for rare callers)
+ */
+bool ust_id_in_use(uint32_t id)
+{
+	unsigned top = atomic_load(&tab_top);
+
+	for (unsigned i = 0; i < top; i++) {
+		uint64_t e = atomic_load_explicit(&tab[i],
+						  memory_order_relaxed);
+
+		if ((ENT_KIND(e) & UST_OURS) && ENT_ID(e) == id)
+			return true;
+	}
+	return false;
+}
+
 void ust_forget(int fd)
 {
 	_Atomic uint64_t *s = slot(fd);
@@ -253,20 +273,33 @@ void ust_fdtab_clear(int fd)
 		atomic_store_explicit(s, 0, memory_order_release);
 }
 
+/* An entry that is gone: errq.c's state of its socket goes with the last
+ * descriptor that named it */
+static void gone(uint64_t e)
+{
+	if (ENT_KIND(e) & UST_OURS)
+		ust_xs_drop(ENT_ID(e));
+}
+
 void ust_forget_range(unsigned lo, unsigned hi)
 {
 	unsigned top = atomic_load(&tab_top);
 
 	ust_dgram_fast_forget();
 	for (unsigned i = lo; i <= hi && i < top; i++)
-		atomic_store_explicit(&tab[i], 0, memory_order_release);
+		gone(atomic_exchange_explicit(&tab[i], 0,
+					      memory_order_acq_rel));
 }
 
 /* dup family: @to names the same object as @from, and so the same entry */
 void ust_copy(int from, int to)
 {
 	_Atomic uint64_t *f = slot(from), *t = slot(to);
+	uint64_t old;
 
-	if (t)
-		put(t, f ? atomic_load(f) : 0);
+	if (!t)
+		return;
+	old = atomic_load(t);
+	put(t, f ? atomic_load(f) : 0);
+	gone(old);
 }

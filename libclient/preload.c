@@ -6,7 +6,8 @@
  * library defines the socket calls under libc's own names, and every other
  * name through which a program reaches them (accept4, recvmmsg, sendmmsg,
  * the _chk variants that _FORTIFY_SOURCE compiles calls into, the dup
- * family, close, close_range, fcntl, ioctl, sendfile, poll), and the
+ * family, close, close_range, fcntl, ioctl, sendfile, poll, select,
+ * pselect), and the
  * calls that set SIGPIPE's disposition (signal, sigaction: whether it is
  * ignored decides how a stream write is made, client.c). socket() with
  * AF_INET or AF_INET6 asks ustack; everything
@@ -419,6 +420,19 @@ PUBLIC int __ppoll_chk(struct pollfd *fds, nfds_t nfds,
 	if (fdslen / sizeof(*fds) < nfds)
 		__chk_fail();
 	return ust_ppoll(fds, nfds, timeout, sigmask);
+}
+
+/* select, pselect: the kernel's, with errq.c's reports as POLLERR */
+PUBLIC int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		  struct timeval *timeout)
+{
+	return ustack_select(nfds, r, w, e, timeout);
+}
+
+PUBLIC int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		   const struct timespec *timeout, const sigset_t *sigmask)
+{
+	return ust_pselect(nfds, r, w, e, timeout, sigmask);
 }
 
 PUBLIC int close(int fd)

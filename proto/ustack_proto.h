@@ -193,7 +193,7 @@ struct ustack_linger_req {
  * record there (no segment carries bytes of both sides), as Linux ends an
  * skb at an EOR. One round trip per such send, none for the others.
  */
-#define USTACK_TCP_EOR 0x7504
+#define USTACK_TCP_EOR 0x7505
 /*
  * TCP_NOTSENT_LOWAT: the program's end of a stream channel is given this
  * SO_SNDBUF (the kernel doubles it) so that it is writable, as Linux's
@@ -203,6 +203,13 @@ struct ustack_linger_req {
  */
 int ustack_lowat_chan_sndbuf(uint32_t lowat);
 
+/*
+ * A datagram socket's arrival times (SOL_SOCKET, int 0/1): each datagram's
+ * meta block carries its arrival time (flag USTACK_CM_RXTIME) whether or
+ * not SO_TIMESTAMP asks for a control message: libustack's SO_TIMESTAMPING
+ * with SOF_TIMESTAMPING_RX_SOFTWARE writes SCM_TIMESTAMPING from it.
+ */
+#define USTACK_SO_RXTIME 0x7504
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */
@@ -251,7 +258,10 @@ struct ustack_dgram_hdr {
 #define USTACK_CM_RXQ_OVFL 0x200u    /* SO_RXQ_OVFL: @drops, if not 0 */
 #define USTACK_CM_ORIGDSTADDR 0x400u /* IP_ORIGDSTADDR (IP_RECVORIGDSTADDR):
 				      * @dst and @dport */
-#define USTACK_CM_ALL 0x7ffu
+#define USTACK_CM_RXTIME 0x800u    /* @sec and @nsec are set, for
+				      * USTACK_SO_RXTIME (no control message
+				      * of their own) */
+#define USTACK_CM_ALL 0xfffu
 
 /*
  * Program to daemon, an AF_INET6 socket's IPV6_PKTINFO is PKTINFO6 with

@@ -126,6 +126,9 @@ static int dg_setopt_socket(struct sock *sk, int name, int val)
 	case USTACK_SO_PLAIN:
 		dg_flag(&sk->dg_flags, DG_PLAIN, val);
 		return 0;
+	case USTACK_SO_RXTIME:
+		dg_flag(&sk->dg_cmsg, USTACK_CM_RXTIME, val);
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -330,6 +333,9 @@ int dg_getopt(struct sock *sk, int level, int name, int *val)
 	case USTACK_SO_PLAIN:
 		*val = !!(sk->dg_flags & DG_PLAIN);
 		return 0;
+	case USTACK_SO_RXTIME:
+		*val = !!(sk->dg_cmsg & USTACK_CM_RXTIME);
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -473,8 +479,9 @@ static void dg_describe(struct sock *sk, const struct dgram_info *in,
 			size_t len, struct ustack_dgram_hdr *h,
 			struct ustack_dgram_meta *m)
 {
-	/* the wall clock only when SO_TIMESTAMP asks for it */
-	uint64_t rt = sk->dg_cmsg & USTACK_CM_TIMESTAMP ?
+	/* the wall clock only when SO_TIMESTAMP (or USTACK_SO_RXTIME, for
+	 * SO_TIMESTAMPING) asks for it */
+	uint64_t rt = sk->dg_cmsg & (USTACK_CM_TIMESTAMP | USTACK_CM_RXTIME) ?
 		      sock_realtime(sk, in->time) : 0;
 
 	memset(h, 0, sizeof(*h));
