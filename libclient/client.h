@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 
 /* libc's own functions, found with dlsym(RTLD_NEXT) */
 struct ust_real {
@@ -168,6 +170,17 @@ void ust_xs_drop(uint32_t id);
 void ust_xs_atfork(void);
 int ust_cmsg_check_socket(const struct msghdr *msg);
 /* dgram.c: put_cmsg() at @*used in @m's control buffer */
+/* IP_RECVERR's and IPV6_RECVERR's message: the extended error, then the
+ * offender's address (ip_recv_error(), ipv6_recv_error()); sent as long
+ * as the family's sockaddr */
+struct ust_exterr {
+	struct sock_extended_err ee;
+	union {
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} off;
+};
+
 void ust_cmsg_put(struct msghdr *m, size_t *used, int level, int type,
 		  const void *data, size_t len);
 

@@ -514,13 +514,17 @@ static int cm_parse_socket(const struct cmsghdr *c, int fd, bool tcp)
 	return -EINVAL;
 }
 
-static int cm_parse(int fd, const struct msghdr *msg, unsigned k,
-		    struct ustack_dgram_meta *m)
+/*
+ * Walk a send's control messages, each checked whole: a datagram's
+ * (@m: filled in) or, with @m NULL, a stream's, whose SOL_SOCKET ones
+ * alone are read (tcp_sendmsg() reads no other level).
+ */
+static int cm_walk(int fd, const struct msghdr *msg, unsigned k,
+		   struct ustack_dgram_meta *m)
 {
 	struct msghdr mm = *msg;
 	int rc = 0;
 
-	memset(m, 0, sizeof(*m));
 	if (!msg->msg_control || !msg->msg_controllen)
 		return 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm); c && !rc;
@@ -530,40 +534,32 @@ static int cm_parse(int fd, const struct msghdr *msg, unsigned k,
 		    (char *)msg->msg_control + msg->msg_controllen)
 			return -EINVAL;
 		if (c->cmsg_level == SOL_SOCKET)
-			rc = cm_parse_socket(c, fd, false);
-		else if (c->cmsg_level == SOL_IP)
+			rc = cm_parse_socket(c, fd, !m);
+		else if (m && c->cmsg_level == SOL_IP)
 			rc = cm_parse_ip(c, m);
-		else if (c->cmsg_level == SOL_IPV6 && (k & UST_V6))
+		else if (m && c->cmsg_level == SOL_IPV6 && (k & UST_V6))
 			rc = cm_parse_ipv6(c, m);
 	}
 	return rc;
 }
 
+static int cm_parse(int fd, const struct msghdr *msg, unsigned k,
+		    struct ustack_dgram_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	return cm_walk(fd, msg, k, m);
+}
+
 /**
  * ust_cmsg_check_socket() - a TCP send's control messages, as Linux's
  * sock_cmsg_send() checks them: each whole, the SOL_SOCKET ones known
- * (tcp_sendmsg() reads no other level)
  * @msg: the message
  *
  * Return: 0, or -EINVAL
  */
 int ust_cmsg_check_socket(const struct msghdr *msg)
 {
-	struct msghdr mm = *msg;
-	int rc = 0;
-
-	if (!msg->msg_control || !msg->msg_controllen)
-		return 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm); c && !rc;
-	     c = CMSG_NXTHDR(&mm, c)) {
-		if (c->cmsg_len < sizeof(*c) ||
-		    (char *)c + c->cmsg_len >
-		    (char *)msg->msg_control + msg->msg_controllen)
-			return -EINVAL;
-		if (c->cmsg_level == SOL_SOCKET)
-			rc = cm_parse_socket(c, -1, true);
-	}
-	return rc;
+	return cm_walk(-1, msg, 0, NULL);
 }
 
 /* ---- the error notification ---- */
@@ -835,13 +831,7 @@ size_t ust_iov_copy_out(struct msghdr *m, const uint8_t *d, size_t len)
 static void errq_cmsg(struct cm_out *o, unsigned k,
 		      const struct ustack_dgerr_reply *r)
 {
-	struct {
-		struct sock_extended_err ee;
-		union {
-			struct sockaddr_in sin;
-			struct sockaddr_in6 sin6;
-		} off;
-	} eh;
+	struct ust_exterr eh;
 	bool icmp = r->ee.origin == SO_EE_ORIGIN_ICMP;
 	bool icmp6 = r->ee.origin == SO_EE_ORIGIN_ICMP6;
 

@@ -537,13 +537,7 @@ void ust_xs_rx_cmsg(struct msghdr *m, size_t *used, int64_t sec,
  */
 bool ust_xs_recverr(int fd, unsigned k, struct msghdr *m, ssize_t *n)
 {
-	struct {
-		struct sock_extended_err ee;
-		union {
-			struct sockaddr_in sin;
-			struct sockaddr_in6 sin6;
-		} off;
-	} eh;
+	struct ust_exterr eh;
 	struct xsock *x;
 	struct xrep r;
 	size_t used = 0;

@@ -611,11 +611,13 @@ static int chan_pair(int type, int fds[2], uint64_t *cookie, ino_t *ino)
 		 * program's reads wake our end only while what it has not
 		 * read is under a quarter of it (unix_writable()), and the
 		 * window waits on those reads (sock_tcp.c) */
+		static bool no_force;   /* no CAP_NET_ADMIN: not tried again */
 		int v = 4 << 20;
 
-		if (setsockopt(fds[0], SOL_SOCKET, SO_SNDBUFFORCE, &v,
-			       sizeof(v))) {
-			v = 4 << 20;    /* capped at net.core.wmem_max */
+		if (no_force || setsockopt(fds[0], SOL_SOCKET, SO_SNDBUFFORCE,
+					   &v, sizeof(v))) {
+			no_force = true;
+			/* capped at net.core.wmem_max */
 			setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 		}
 	}

@@ -935,18 +935,15 @@ static ssize_t st_pull_once(struct sock *sk, uint64_t now)
 	ssize_t n;
 	int e;
 
-	if (!tcp_send_space(T(sk)) || !tcp_send_spans(T(sk), sp))
+	/* TCP_NOTSENT_LOWAT: no more while that much waits unsent (the
+	 * channel then fills: libustack made it small); below it, as much
+	 * as one of Linux's skbs more (a write checks the mark before each
+	 * skb it fills: tcp_sendmsg_locked()) */
+	unsent = lowat ? tcp_send_unsent(T(sk)) : 0;
+	if ((lowat && unsent >= lowat) || !tcp_send_space(T(sk)) ||
+	    !tcp_send_spans(T(sk), sp))
 		return -2;
 	if (lowat) {
-		/* TCP_NOTSENT_LOWAT: no more while that much waits unsent
-		 * (the channel then fills: libustack made it small); below
-		 * it, as much as one of Linux's skbs more (a write checks
-		 * the mark before each skb it fills: tcp_sendmsg_locked()) */
-		unsent = tcp_send_unsent(T(sk));
-		if (unsent >= lowat) {
-			tcp_send_commit(T(sk), 0, now);
-			return -2;
-		}
 		want = lowat - unsent > ST_SKB_MAX ? lowat - unsent
 						   : ST_SKB_MAX;
 		if (sp[0].len >= want) {
