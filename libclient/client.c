@@ -1399,6 +1399,8 @@ PUBLIC int ustack_shutdown(int fd, int how)
 	 * in the channel, as end of file */
 	if (rc == 0 && ust_is_stream(k) && how != SHUT_RD)
 		ust_r.shutdown(fd, SHUT_WR);
+	if (rc == 0 && ust_is_stream(k) && how != SHUT_WR)
+		ust_set_flags(fd, UST_RD_SHUT, 0);
 	return rc ? fail(rc) : 0;
 }
 
@@ -1845,10 +1847,69 @@ static ssize_t stream_sendmsg(int fd, unsigned k, const struct msghdr *msg,
 	return stream_xmit(fd, k, &m, flags, false);
 }
 
-/* What a stream read of @len bytes that gave @n means */
-static ssize_t stream_read_result(int fd, ssize_t n, size_t len)
+/*
+ * A stream read after shutdown(SHUT_RD) here met the channel's end: what
+ * the daemon queued since (USTACK_TCP_RECV_SHUT), into @iov, a round
+ * trip per USTACK_OPT_MAX bytes; a peek takes one look. Return: bytes
+ */
+static size_t stream_shut_read(int fd, const struct iovec *iov, size_t cnt,
+			       int flags)
 {
-	return n == 0 ? stream_eof(fd, len) : n;
+	size_t total = 0, i = 0, at = 0;
+
+	while (i < cnt) {
+		struct ustack_sockopt o, out;
+		size_t want = 0, got, n = 0;
+
+		for (size_t j = i; j < cnt && want < USTACK_OPT_MAX; j++)
+			want += iov[j].iov_len - (j == i ? at : 0);
+		if (want == 0)
+			break;
+		memset(&o, 0, sizeof(o));
+		o.level = IPPROTO_TCP;
+		o.name = USTACK_TCP_RECV_SHUT;
+		o.len = want > USTACK_OPT_MAX ? USTACK_OPT_MAX : (uint32_t)want;
+		o.val[0] = !!(flags & MSG_PEEK);
+		if (ctl_call(USTACK_MSG_GETSOCKOPT, &o, sizeof(o), fd, &out,
+			     sizeof(out), &n) || n != sizeof(out) ||
+		    out.len > o.len)
+			break;
+		got = out.len;
+		for (size_t off = 0; off < got;) {
+			size_t c = iov[i].iov_len - at;
+
+			if (c > got - off)
+				c = got - off;
+			memcpy((char *)iov[i].iov_base + at, out.val + off, c);
+			off += c;
+			at += c;
+			if (at == iov[i].iov_len) {
+				i++;
+				at = 0;
+			}
+		}
+		total += got;
+		if (got < o.len || (flags & MSG_PEEK))
+			break;
+	}
+	return total;
+}
+
+/* What a stream read into @iov that gave @n means */
+static ssize_t stream_read_result(int fd, unsigned k, ssize_t n,
+				  const struct iovec *iov, size_t cnt,
+				  int flags)
+{
+	size_t len = 0, got;
+
+	if (n != 0)
+		return n;
+	for (size_t i = 0; i < cnt; i++)
+		len += iov[i].iov_len;
+	if (len && (k & UST_RD_SHUT) &&
+	    (got = stream_shut_read(fd, iov, cnt, flags)))
+		return (ssize_t)got;
+	return stream_eof(fd, len);
 }
 
 /*
@@ -1973,7 +2034,7 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	unsigned k;
 	ssize_t n;
-	size_t len = 0, ctl;
+	size_t ctl;
 
 	k = ust_kind(fd);
 	if (k && UST_DECIDES(k))
@@ -1996,9 +2057,7 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	/* the channel's kernel sets msg_namelen to 0, as TCP's does */
 	ctl = msg->msg_control ? msg->msg_controllen : 0;
 	n = ust_r.recvmsg(fd, msg, flags);
-	for (size_t i = 0; n == 0 && i < msg->msg_iovlen; i++)
-		len += msg->msg_iov[i].iov_len;
-	n = stream_read_result(fd, n, len);
+	n = stream_read_result(fd, k, n, msg->msg_iov, msg->msg_iovlen, flags);
 	if (n >= 0 && (k & UST_INQ))
 		stream_inq(fd, msg, ctl);
 	return n;
@@ -2035,7 +2094,7 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 			return -1;
 		/* the channel's kernel gives *alen 0, as TCP's does */
 		n = ust_r.recvfrom(fd, buf, len, flags, addr, alen);
-		return stream_read_result(fd, n, len);
+		return stream_read_result(fd, k, n, &iov, 1, flags);
 	}
 	if (!addr)
 		m.msg_namelen = 0;
@@ -2068,7 +2127,7 @@ PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 		return dgram_recvmsg(fd, &m, 0);
 	if (stream_unusable(fd, k, false, 0))
 		return -1;
-	return stream_read_result(fd, ust_r.read(fd, buf, len), len);
+	return stream_read_result(fd, k, ust_r.read(fd, buf, len), &iov, 1, 0);
 }
 
 PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
@@ -2098,7 +2157,6 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 	struct msghdr m = { .msg_iov = (struct iovec *)iov,
 			    .msg_iovlen = iovcnt < 0 ? 0 : (size_t)iovcnt };
 	unsigned k = ust_kind(fd);
-	size_t len = 0;
 	ssize_t n;
 
 	if (k && UST_DECIDES(k))
@@ -2110,9 +2168,7 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 	if (stream_unusable(fd, k, false, 0))
 		return -1;
 	n = ust_r.readv(fd, iov, iovcnt);
-	for (int i = 0; n == 0 && i < iovcnt; i++)
-		len += iov[i].iov_len;
-	return stream_read_result(fd, n, len);
+	return stream_read_result(fd, k, n, iov, m.msg_iovlen, 0);
 }
 
 PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)

@@ -89,6 +89,9 @@ void ust_sup_refused(int err);
 				      * (USTACK_SO_PLAIN; the supervisor's) */
 #define UST_LOWAT 0x10000u           /* stream: TCP_NOTSENT_LOWAT set: the
 				      * channel's SO_SNDBUF follows it */
+#define UST_RD_SHUT 0x20000u         /* stream: shutdown(SHUT_RD) here: at
+				      * end of file, ask the daemon for what
+				      * came since (USTACK_TCP_RECV_SHUT) */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);

@@ -195,6 +195,17 @@ struct ustack_linger_req {
  */
 #define USTACK_TCP_EOR 0x7505
 /*
+ * A stream's bytes after shutdown(SHUT_RD) (IPPROTO_TCP, get; val[0] of
+ * the request 1 to peek): Linux keeps queueing what arrives once reading
+ * is shut and its reads return it, 0 only when nothing is queued; the
+ * daemon ends the channel at the shutdown (that wakes a blocked reader
+ * and makes poll say readable, as Linux's), and libustack, reading end of
+ * file on a socket it shut so, asks with this for what the daemon holds
+ * since: up to the option's room (USTACK_OPT_MAX) per round trip, none
+ * (len 0) when nothing is queued. One round trip per such read only.
+ */
+#define USTACK_TCP_RECV_SHUT 0x7506
+/*
  * TCP_NOTSENT_LOWAT: the program's end of a stream channel is given this
  * SO_SNDBUF (the kernel doubles it) so that it is writable, as Linux's
  * socket is while less than the mark waits unsent, only while the channel

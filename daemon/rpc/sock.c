@@ -1705,6 +1705,12 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		return rc;
 	}
 	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
+	    o->name == USTACK_TCP_RECV_SHUT) {
+		out->len = (uint32_t)sock_tcp_recv_shut(sk, out->val, o->len,
+							o->val[0] & 1);
+		return 0;
+	}
+	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
 	    o->name == TCP_SAVED_SYN) {
 		size_t n = 0;
 

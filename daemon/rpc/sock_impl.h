@@ -278,6 +278,7 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			void *engine, int *client_fd, int *err);
 void sock_reply_pending(struct sock *sk, int status);
 int sock_tcp_info(struct sock *sk, void *out, size_t len);
+size_t sock_tcp_recv_shut(struct sock *sk, void *out, size_t len, bool peek);
 int sock_tcp_saved_syn(struct sock *sk, void *out, size_t cap, size_t *len);
 int sock_tcp_fastopen_key(struct sock *sk, bool set, uint8_t *key, size_t *len);
 int sock_tcp_fastopen(struct sock *sk, const struct ip_addr *addr,

@@ -874,6 +874,33 @@ uint32_t sock_tcp_unread(struct socktab *t, struct tcp_sock *ts)
 	return sk ? st_unread(sk) : 0;
 }
 
+/**
+ * sock_tcp_recv_shut() - USTACK_TCP_RECV_SHUT: bytes the engine holds
+ * once the channel was ended by a shutdown(SHUT_RD)
+ * @sk: a stream socket
+ * @out: where they go
+ * @len: room (at most USTACK_OPT_MAX)
+ * @peek: leave them queued
+ *
+ * Only once our end of the channel is shut: before that, the channel
+ * carries every byte in order and libustack does not ask. An error
+ * waiting is left for USTACK_SO_READ_ERROR (the read's next question).
+ *
+ * Return: the bytes written to @out (0: none queued)
+ */
+size_t sock_tcp_recv_shut(struct sock *sk, void *out, size_t len, bool peek)
+{
+	ssize_t n;
+
+	if (!T(sk) || !sk->chan_wr_shut || !tcp_recv_avail(T(sk)))
+		return 0;
+	if (len > USTACK_OPT_MAX)
+		len = USTACK_OPT_MAX;
+	n = tcp_recv(T(sk), out, len, peek ? TCP_RECV_PEEK : 0, sock_now(sk));
+	sock_settle(sk);
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* Return: true if the socket was freed */
 static bool st_eof(struct sock *sk)
 {

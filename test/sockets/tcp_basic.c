@@ -4,7 +4,7 @@
  * non-blocking with EINPROGRESS then SO_ERROR, EHOSTUNREACH from a
  * neighbour that never answers ARP), EISCONN/EALREADY-free
  * retries, data both ways with MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT,
- * FIONREAD, names, options, half-close, ECONNRESET then EPIPE with and
+ * FIONREAD, names, options, half-close, reads after shutdown(SHUT_RD), ECONNRESET then EPIPE with and
  * without SIGPIPE, listening and accept4, EADDRINUSE, a socket shared by
  * fork, timeouts, readiness over ustack and kernel fds mixed.
  *   tcp_basic PEER SELF   (peer: echo 7007, reset 7010, connect-back 7012)
@@ -95,6 +95,52 @@ static void shutdown_wakes(void)
 	line("the blocked recv returned %ld (%s)", blocked_n,
 	     blocked_n < 0 ? errname(blocked_errno) : "ok");
 	report("send after SHUT_RDWR", send(fd, "x", 1, MSG_NOSIGNAL));
+	close(fd);
+}
+
+/*
+ * Linux's quirk after shutdown(SHUT_RD): what arrives is still queued and
+ * read (tcp_recvmsg() looks at the queue before RCV_SHUTDOWN), and a read
+ * with nothing queued returns 0 at once; poll says POLLIN|POLLRDHUP
+ */
+static void shutdown_rd_reads(void)
+{
+	int fd = conn(7007), n;
+	struct pollfd p = { .fd = -1 };
+	pthread_t th;
+	long rc;
+
+	rc = shutdown(fd, SHUT_RD);
+	report("shutdown SHUT_RD", rc);
+	report("recv after SHUT_RD, nothing queued", recv(fd, buf, 10, 0));
+	for (n = 0; n < 1000; n++)
+		big[n] = (char)('a' + n % 26);
+	report("send 1000 bytes after SHUT_RD", send(fd, big, 1000, 0));
+	usleep(300000);         /* the echo is back */
+	p = (struct pollfd){ .fd = fd, .events = POLLIN | POLLRDHUP };
+	poll(&p, 1, 1000);
+	line("poll after SHUT_RD: POLLIN %d POLLRDHUP %d", !!(p.revents & POLLIN),
+	     !!(p.revents & POLLRDHUP));
+	report("recv MSG_PEEK 10 of the echo", recv(fd, buf, 10, MSG_PEEK));
+	line("peeked the echo's start: %d", memcmp(buf, big, 10) == 0);
+	rc = recv(fd, buf, 600, 0);
+	report("recv 600 of the echo", rc);
+	rc = recv(fd, buf + 600, 1000, 0);
+	report("recv the rest of the echo", rc);
+	line("the echo came back whole: %d", memcmp(buf, big, 1000) == 0);
+	report("recv after that", recv(fd, buf, 10, 0));
+	close(fd);
+
+	/* a thread blocked in recv wakes with 0 at SHUT_RD alone too */
+	fd = conn(7007);
+	pthread_create(&th, NULL, blocked_reader, &fd);
+	usleep(200000);
+	rc = shutdown(fd, SHUT_RD);
+	pthread_join(th, NULL);
+	report("shutdown SHUT_RD with a thread blocked in recv", rc);
+	line("the blocked recv returned %ld (%s)", blocked_n,
+	     blocked_n < 0 ? errname(blocked_errno) : "ok");
+	report("send after SHUT_RD", send(fd, "x", 1, MSG_NOSIGNAL));
 	close(fd);
 }
 
@@ -474,5 +520,6 @@ int main(int argc, char **argv)
 	readiness();
 	timeouts();
 	shutdown_wakes();
+	shutdown_rd_reads();
 	return 0;
 }
