@@ -54,7 +54,7 @@ DAEMON_SRC := $(filter-out daemon/link/impair.c daemon/link/offload.c, \
 UNIT_SRC := $(wildcard test/unit/*.c)
 # libustack.so (the ustack_* calls) and libustack-preload.so (libc's names)
 CLIENT_SRC := libclient/client.c libclient/dgram.c libclient/errq.c \
-	libclient/fdtab.c \
+	libclient/epoll.c libclient/fdtab.c \
 	libclient/ifaddr.c libclient/names.c libclient/rawsys.c
 PRELOAD_SRC := libclient/preload.c libclient/trap.c libclient/trapbpf.c
 SOCKTEST_SRC := $(wildcard test/sockets/*.c)

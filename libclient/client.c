@@ -59,6 +59,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -120,6 +121,21 @@ static void atfork_child(void)
 	ctl_drop();
 	ctl_busy = false;       /* forked from a signal handler: no wait here */
 	ust_xs_atfork();
+	ust_ep_atfork();
+}
+
+/* epoll_pwait2(2) itself, where libc has no wrapper for it */
+static int raw_epoll_pwait2(int epfd, struct epoll_event *ev, int max,
+			    const struct timespec *t, const sigset_t *mask)
+{
+#ifdef SYS_epoll_pwait2
+	return (int)syscall(SYS_epoll_pwait2, epfd, ev, max, t, mask,
+			    _NSIG / 8);
+#else
+	(void)epfd; (void)ev; (void)max; (void)t; (void)mask;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 #define REAL(name) ust_r.name = (__typeof__(ust_r.name))dlsym(RTLD_NEXT, #name)
@@ -136,6 +152,9 @@ static void init_real(void)
 	REAL(select); REAL(pselect); REAL(sendfile); REAL(recvmmsg);
 	REAL(sendmmsg);
 	REAL(close_range); REAL(socketpair);
+	REAL(epoll_ctl); REAL(epoll_pwait); REAL(epoll_pwait2);
+	if (!ust_r.epoll_pwait2)        /* a libc older than 2.35 */
+		ust_r.epoll_pwait2 = raw_epoll_pwait2;
 	ust_fdtab_init();
 	pthread_key_create(&ctl_key, ctl_key_free);
 	pthread_atfork(NULL, NULL, atfork_child);

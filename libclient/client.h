@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -55,6 +56,11 @@ struct ust_real {
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
 	int (*close_range)(unsigned, unsigned, int);
 	int (*socketpair)(int, int, int, int *);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int,
+			   const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int,
+			    const struct timespec *, const sigset_t *);
 };
 
 extern struct ust_real ust_r;
@@ -171,6 +177,13 @@ int ust_xs_select(int nfds, const fd_set *ask_r, const fd_set *ask_w,
 void ust_xs_inherit(int listener, int fd);
 void ust_xs_drop(uint32_t id);
 void ust_xs_atfork(void);
+bool ust_xs_pending(int fd, uint32_t *gen);
+bool ust_xs_waiting(void);
+bool ust_xs_has_state(int fd);
+/* epoll's EPOLLERR for errq.c's reports (epoll.c) */
+void ust_ep_forget(int fd);
+void ust_ep_forget_range(unsigned lo, unsigned hi);
+void ust_ep_atfork(void);
 int ust_cmsg_check_socket(const struct msghdr *msg);
 /* dgram.c: put_cmsg() at @*used in @m's control buffer */
 /* IP_RECVERR's and IPV6_RECVERR's message: the extended error, then the

@@ -53,9 +53,9 @@
  * IP_RECVERR (SOL_IP) or IPV6_RECVERR (SOL_IPV6) with the
  * sock_extended_err and an empty offender address. poll() and ppoll()
  * report POLLERR while reports wait (ust_xs_poll()), select() and
- * pselect() readable and writable (ust_xs_select()); epoll does not see
- * them: its readiness is the channel's. A forked child has a copy of the
- * queue.
+ * pselect() readable and writable (ust_xs_select()), epoll EPOLLERR
+ * (epoll.c, for sockets that had the option when they were added). A
+ * forked child has a copy of the queue.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -106,6 +106,7 @@ struct xsock {
 	uint32_t tsflags;       /* SO_TIMESTAMPING */
 	uint32_t tskey;         /* UDP: next key; TCP: bytes since OPT_ID */
 	unsigned head, n;
+	uint32_t gen;           /* reports queued or extended, ever */
 	struct xrep *q;         /* XQ_MAX of them, from the first report */
 };
 
@@ -161,6 +162,7 @@ static struct xrep *xs_push(struct xsock *x)
 		return NULL;
 	r = &x->q[(x->head + x->n++) % XQ_MAX];
 	memset(r, 0, sizeof(*r));
+	x->gen++;
 	atomic_fetch_add(&xs_waiting, 1);
 	return r;
 }
@@ -175,6 +177,7 @@ static void xs_zc_done(struct xsock *x, uint32_t key)
 		if (r->ee.ee_origin == SO_EE_ORIGIN_ZEROCOPY &&
 		    r->ee.ee_data + 1 == key && key != r->ee.ee_info - 1) {
 			r->ee.ee_data = key;
+			x->gen++;       /* Linux wakes for it all the same */
 			return;
 		}
 	}
@@ -746,6 +749,51 @@ void ust_xs_drop(uint32_t id)
 	if (x)
 		free(x->q);
 	free(x);
+}
+
+/**
+ * ust_xs_pending() - has @fd reports waiting (for epoll.c)?
+ * @fd: a descriptor
+ * @gen: set to the count of reports queued on it ever, which changes with
+ *       each new one (0 for a socket without state)
+ *
+ * Return: true if reports wait
+ */
+bool ust_xs_pending(int fd, uint32_t *gen)
+{
+	struct xsock *x;
+	bool yes = false;
+
+	*gen = 0;
+	if (!atomic_load_explicit(&xs_count, memory_order_relaxed))
+		return false;
+	lock();
+	x = xs_find(fd, false);
+	if (x) {
+		*gen = x->gen;
+		yes = x->n > 0;
+	}
+	unlock();
+	return yes;
+}
+
+/* Are reports waiting on any socket? */
+bool ust_xs_waiting(void)
+{
+	return atomic_load_explicit(&xs_waiting, memory_order_relaxed) > 0;
+}
+
+/* Has @fd errq.c's state (SO_ZEROCOPY or SO_TIMESTAMPING set)? */
+bool ust_xs_has_state(int fd)
+{
+	struct xsock *x;
+
+	if (!atomic_load_explicit(&xs_count, memory_order_relaxed))
+		return false;
+	lock();
+	x = xs_find(fd, false);
+	unlock();
+	return x != NULL;
 }
 
 /* A forked child: the lock may have been held by a thread not copied */

@@ -259,6 +259,7 @@ void ust_forget(int fd)
 
 	ust_dgram_fast_forget();
 	ust_rtnl_forget(fd);
+	ust_ep_forget(fd);
 	if (s)
 		atomic_store_explicit(s, 0, memory_order_release);
 }
@@ -286,6 +287,7 @@ void ust_forget_range(unsigned lo, unsigned hi)
 	unsigned top = atomic_load(&tab_top);
 
 	ust_dgram_fast_forget();
+	ust_ep_forget_range(lo, hi);
 	for (unsigned i = lo; i <= hi && i < top; i++)
 		gone(atomic_exchange_explicit(&tab[i], 0,
 					      memory_order_acq_rel));

@@ -435,6 +435,30 @@ PUBLIC int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 	return ust_pselect(nfds, r, w, e, timeout, sigmask);
 }
 
+/* epoll: the kernel's, with errq.c's reports as EPOLLERR (epoll.c) */
+PUBLIC int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	return ustack_epoll_ctl(epfd, op, fd, ev);
+}
+
+PUBLIC int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	return ustack_epoll_wait(epfd, ev, max, timeout);
+}
+
+PUBLIC int epoll_pwait(int epfd, struct epoll_event *ev, int max,
+		       int timeout, const sigset_t *sigmask)
+{
+	return ustack_epoll_pwait(epfd, ev, max, timeout, sigmask);
+}
+
+PUBLIC int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
+			const struct timespec *timeout,
+			const sigset_t *sigmask)
+{
+	return ustack_epoll_pwait2(epfd, ev, max, timeout, sigmask);
+}
+
 PUBLIC int close(int fd)
 {
 	return ustack_close(fd);

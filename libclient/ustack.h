@@ -59,6 +59,14 @@ int ustack_ioctl(int fd, unsigned long req, ...);
 int ustack_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int ustack_select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		  struct timeval *timeout);
+struct epoll_event;
+int ustack_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int ustack_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout);
+int ustack_epoll_pwait(int epfd, struct epoll_event *ev, int max,
+		       int timeout, const sigset_t *sigmask);
+int ustack_epoll_pwait2(int epfd, struct epoll_event *ev, int max,
+			const struct timespec *timeout,
+			const sigset_t *sigmask);
 
 /* Is @fd a ustack socket? 1 yes, 0 no. */
 int ustack_is_socket(int fd);

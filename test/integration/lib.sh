@@ -2,6 +2,7 @@
 # Helpers for ustack's integration tests. Each test script sources this,
 # creates its own network namespace(s) with names unique to its pid, and
 # deletes everything it created on exit (trap), whatever happens.
+# USTACK_KEEP_TMP=DIR keeps a copy of its scratch directory (outputs) there.
 # All traffic stays inside those namespaces, on 192.0.2.0/24 (TEST-NET-1,
 # RFC 5737), an address range that exists nowhere else.
 
@@ -36,6 +37,7 @@ cleanup() {
 	for ns in "${NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	[ -n "${USTACK_KEEP_TMP:-}" ] && cp -r "$TMP" "$USTACK_KEEP_TMP"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

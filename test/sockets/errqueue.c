@@ -3,7 +3,7 @@
  * errqueue - MSG_ZEROCOPY and SO_TIMESTAMPING as a program sees them on
  * Linux, for UDP and TCP: SO_ZEROCOPY's errors, completions on the error
  * queue (their origin, code, range, control message level and type, and
- * coalescing), POLLERR while they wait, EAGAIN when none; SO_TIMESTAMPING's
+ * coalescing), POLLERR (and epoll's EPOLLERR) while they wait, EAGAIN when none; SO_TIMESTAMPING's
  * flags (set, get, the combinations refused), transmit reports (SCHED and
  * SND, OPT_ID keys, OPT_TSONLY, a send's own control message, TCP's
  * checks of a send's control messages) and a UDP
@@ -14,6 +14,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -325,6 +326,76 @@ static void zerocopy_select(void)
 	close(fd);
 }
 
+/* One epoll_wait of @ms: its count, and the first event's bits and data */
+static void ep_show(const char *what, int ep, int ms)
+{
+	struct epoll_event ev[4];
+	int n = epoll_wait(ep, ev, 4, ms);
+
+	if (n > 0)
+		line("%s: %d events 0x%x data %llu", what, n, ev[0].events,
+		     (unsigned long long)ev[0].data.u64);
+	else
+		line("%s: %d", what, n);
+}
+
+/* epoll sees a waiting completion as EPOLLERR: level-triggered while it
+ * waits, EPOLLET once per completion, EPOLLONESHOT once until armed again,
+ * merged into the event of the same registration */
+static void zerocopy_epoll(void)
+{
+	struct sockaddr_in sa = sin_of(peer, 7014);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	struct report r;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		line("zc epoll: no connection");
+		return;
+	}
+	seti(fd, SO_ZEROCOPY, 1);
+	report("zc epoll add", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	ep_show("zc epoll before", ep, 100);
+	send(fd, "x", 1, MSG_ZEROCOPY);
+	ep_show("zc epoll level", ep, 2000);
+	ep_show("zc epoll level again", ep, 0);
+	while (!take(fd, &r))
+		;
+	ep_show("zc epoll taken", ep, 200);
+
+	ev.events = EPOLLIN | EPOLLET;
+	report("zc epoll mod ET", epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+	send(fd, "x", 1, MSG_ZEROCOPY);
+	ep_show("zc epoll edge", ep, 2000);
+	ep_show("zc epoll edge again", ep, 200);
+	while (!take(fd, &r))
+		;
+
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	report("zc epoll mod ONESHOT", epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+	send(fd, "x", 1, MSG_ZEROCOPY);
+	ep_show("zc epoll oneshot", ep, 2000);
+	ep_show("zc epoll oneshot again", ep, 200);
+	report("zc epoll mod rearm", epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+	ep_show("zc epoll rearmed", ep, 2000);
+	while (!take(fd, &r))
+		;
+
+	ev.events = EPOLLOUT;
+	report("zc epoll mod OUT", epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev));
+	send(fd, "x", 1, MSG_ZEROCOPY);
+	usleep(200000);         /* the completion is there */
+	ep_show("zc epoll out", ep, 2000);
+	while (!take(fd, &r))
+		;
+	ep_show("zc epoll out taken", ep, 200);
+	report("zc epoll del", epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL));
+	send(fd, "x", 1, MSG_ZEROCOPY);
+	ep_show("zc epoll deleted", ep, 200);
+	close(ep);
+	close(fd);
+}
+
 static int set_ts(int fd, int flags)
 {
 	return seti(fd, SO_TIMESTAMPING_OLD, flags);
@@ -605,6 +676,7 @@ int main(int argc, char **argv)
 	zerocopy_tcp(false);
 	zerocopy_tcp(true);
 	zerocopy_select();
+	zerocopy_epoll();
 	timestamping_opts();
 	timestamping_udp();
 	timestamping_tcp();
