@@ -28,18 +28,28 @@
 
 /**
  * rx_log_new() - a log for a socket that now asks for receive times
- * @unread: bytes the channel holds already: they come first and have no
- * time (they arrived before the socket asked, as skbs Linux did not stamp)
+ * @unread: bytes the channel holds already
+ * @queued: and the engine's receive queue: these come after them, and
+ * none of them has a time (they arrived before the socket asked, as skbs
+ * Linux did not stamp)
  *
  * Return: the log, or NULL (no memory)
  */
-struct rx_log *rx_log_new(uint64_t unread)
+struct rx_log *rx_log_new(uint64_t unread, uint64_t queued)
 {
 	struct rx_log *l = calloc(1, sizeof(*l));
 
-	if (l)
-		l->passed = l->base = unread;
+	if (l) {
+		l->passed = unread;
+		l->base = unread + queued;
+	}
 	return l;
+}
+
+/* The end of what has a mark, or of what came before the log */
+static uint64_t marked_end(const struct rx_log *l)
+{
+	return l->n ? l->m[l->n - 1].end : l->base;
 }
 
 void rx_log_free(struct rx_log *l)
@@ -57,10 +67,17 @@ void rx_log_pass(struct rx_log *l, uint64_t n)
 	l->passed += n;
 }
 
-/* Will the next new mark have to be made room for? */
-bool rx_log_full(const struct rx_log *l)
+/**
+ * rx_log_full() - would the engine's @queued bytes need a mark that the
+ * log has no room for? (Then the caller may rx_log_trim() first.)
+ * @l: the log
+ * @queued: as for rx_log_arrived()
+ *
+ * Return: true if so
+ */
+bool rx_log_full(const struct rx_log *l, uint64_t queued)
 {
-	return l->n == RX_LOG_MAX;
+	return l->n == RX_LOG_MAX && l->passed + queued > marked_end(l);
 }
 
 /**
@@ -96,7 +113,7 @@ void rx_log_arrived(struct rx_log *l, uint64_t queued, uint64_t time)
 	uint64_t gap, best;
 	unsigned i, at;
 
-	if (end <= (l->n ? l->m[l->n - 1].end : l->base))
+	if (end <= marked_end(l))
 		return;
 	if (l->n && l->m[l->n - 1].time == time) {
 		l->m[l->n - 1].end = end;       /* the same moment */

@@ -33,10 +33,10 @@ struct rx_log {
 	struct rx_mark m[RX_LOG_MAX];
 };
 
-struct rx_log *rx_log_new(uint64_t unread);
+struct rx_log *rx_log_new(uint64_t unread, uint64_t queued);
 void rx_log_free(struct rx_log *l);
 void rx_log_pass(struct rx_log *l, uint64_t n);
-bool rx_log_full(const struct rx_log *l);
+bool rx_log_full(const struct rx_log *l, uint64_t queued);
 void rx_log_trim(struct rx_log *l, uint64_t consumed);
 void rx_log_arrived(struct rx_log *l, uint64_t queued, uint64_t time);
 uint64_t rx_log_time(struct rx_log *l, uint64_t last, uint64_t consumed);

@@ -12,7 +12,7 @@
 
 Test(rxlog, last_byte_read_says_its_time)
 {
-	struct rx_log *l = rx_log_new(0);
+	struct rx_log *l = rx_log_new(0, 0);
 
 	cr_assert_not_null(l);
 	rx_log_arrived(l, 100, 1000);           /* bytes 1..100 at 1000 */
@@ -37,20 +37,22 @@ Test(rxlog, last_byte_read_says_its_time)
 
 Test(rxlog, bytes_held_before_have_no_time)
 {
-	struct rx_log *l = rx_log_new(40);      /* the channel held 40 */
+	/* the channel held 40, the engine 5 more */
+	struct rx_log *l = rx_log_new(40, 5);
 
-	rx_log_arrived(l, 0, 500);
+	rx_log_arrived(l, 5, 500);
 	cr_assert_eq(l->n, 0);
-	rx_log_arrived(l, 10, 600);             /* 41..50 */
+	rx_log_arrived(l, 15, 600);             /* 46..55 */
 	cr_assert_eq(rx_log_time(l, 40, 40), 0);
-	cr_assert_eq(rx_log_time(l, 41, 45), 600);
-	cr_assert_eq(rx_log_time(l, 50, 50), 600);
+	cr_assert_eq(rx_log_time(l, 45, 45), 0);
+	cr_assert_eq(rx_log_time(l, 46, 50), 600);
+	cr_assert_eq(rx_log_time(l, 55, 55), 600);
 	rx_log_free(l);
 }
 
 Test(rxlog, same_moment_extends_the_mark)
 {
-	struct rx_log *l = rx_log_new(0);
+	struct rx_log *l = rx_log_new(0, 0);
 
 	rx_log_arrived(l, 10, 700);
 	rx_log_arrived(l, 30, 700);
@@ -61,7 +63,7 @@ Test(rxlog, same_moment_extends_the_mark)
 
 Test(rxlog, bounded_by_merging_the_closest_marks)
 {
-	struct rx_log *l = rx_log_new(0);
+	struct rx_log *l = rx_log_new(0, 0);
 	uint64_t t = 0;
 
 	/* ten thousand arrivals the program does not read */
@@ -71,6 +73,8 @@ Test(rxlog, bounded_by_merging_the_closest_marks)
 		cr_assert_leq(l->n, RX_LOG_MAX);
 	}
 	cr_assert_eq(l->n, RX_LOG_MAX);
+	cr_assert(rx_log_full(l, 1000001 - l->passed));
+	cr_assert_not(rx_log_full(l, 1000000 - l->passed));
 	/* ends still rise, and the newest bytes keep the newest time */
 	for (unsigned i = 1; i < l->n; i++) {
 		cr_assert_gt(l->m[i].end, l->m[i - 1].end);
