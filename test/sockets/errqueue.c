@@ -703,12 +703,19 @@ static void rx_read(const char *what, int fd, const char *data, size_t n,
 static void timestamping_tcp_rx(void)
 {
 	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
+	/* Linux stamps packets only while some socket asks, and turns that
+	 * on for the whole host lazily (net_enable_timestamp() defers it to
+	 * a work item): a packet that comes right after the first socket
+	 * asked has no time. This one asks throughout, a moment ahead. */
+	int keep = socket(AF_INET, SOCK_DGRAM, 0);
 	char b[8];
 
-	if (fd < 0) {
+	if (fd < 0 || keep < 0) {
 		line("ts tcp rx: no socket");
 		return;
 	}
+	seti(keep, SO_TIMESTAMP_OLD, 1);
+	usleep(200000);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
 	rx_read("tcp rx none", fd, "ab", 2, 512, 0);
 	report("tcp rx timestamp set", seti(fd, SO_TIMESTAMP_OLD, 1));
@@ -743,6 +750,7 @@ static void timestamping_tcp_rx(void)
 	report("tcp rx timestamping off", set_ts(fd, 0));
 	rx_read("tcp rx off", fd, "vw", 2, 512, 0);
 	close(fd);
+	close(keep);
 }
 
 int main(int argc, char **argv)
