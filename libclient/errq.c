@@ -545,10 +545,11 @@ static void put_tstamp(struct msghdr *m, size_t *used,
 }
 
 /**
- * ust_xs_rx_cmsg() - write a datagram's SCM_TIMESTAMPING
+ * ust_xs_rx_cmsg() - write a received message's SCM_TIMESTAMPING (a
+ * datagram's, a stream read's: dgram.c's cm_rxtime())
  * @m: the message being received
  * @used: control bytes written so far; advanced
- * @sec: the datagram's arrival, seconds (CLOCK_REALTIME)
+ * @sec: its arrival, seconds (CLOCK_REALTIME)
  * @nsec: and nanoseconds
  * @is_new: the 64-bit form (SO_TIMESTAMPING_NEW)
  */
