@@ -538,64 +538,6 @@ static void udp6(void)
 	close(fd);
 }
 
-/* An accepted socket has its listener's SO_ZEROCOPY and SO_TIMESTAMPING */
-static void accepted(void)
-{
-	struct sockaddr_in sa = sin_of(self, 0);
-	socklen_t l = sizeof(sa);
-	int ls = socket(AF_INET, SOCK_STREAM, 0), c, a, v;
-
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(ls, 1) || getsockname(ls, (struct sockaddr *)&sa, &l)) {
-		line("accepted: no listener");
-		return;
-	}
-	report("accepted listener zc", seti(ls, SO_ZEROCOPY, 1));
-	report("accepted listener ts id", set_ts(ls, F_TX_SW | F_ID));
-	report("accepted listener ts", set_ts(ls, F_TX_SW | F_SW | F_TSONLY));
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    (a = accept(ls, NULL, NULL)) < 0) {
-		line("accepted: no connection");
-		return;
-	}
-	v = 7;
-	l = sizeof(v);
-	getsockopt(a, SOL_SOCKET, SO_ZEROCOPY, &v, &l);
-	line("accepted zc: %d", v);
-	v = 7;
-	l = sizeof(v);
-	getsockopt(a, SOL_SOCKET, SO_TIMESTAMPING_OLD, &v, &l);
-	line("accepted ts: %s", v == (F_TX_SW | F_SW | F_TSONLY) ? "same" :
-	     "other");
-	report("accepted send", send(a, "hey", 3, MSG_ZEROCOPY));
-	one("accepted first report", a);
-	one("accepted second report", a);
-	close(a);
-	close(c);
-	close(ls);
-}
-
-static void timestamping_tcp(void)
-{
-	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
-
-	if (fd < 0) {
-		line("ts tcp: no socket");
-		return;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
-	report("ts tcp connected id", set_ts(fd, F_TX_SW | F_SW | F_ID |
-					     F_TSONLY));
-	send(fd, "0123456789", 10, 0);
-	one("ts tcp tx 10 bytes", fd);
-	send(fd, "01234", 5, 0);
-	one("ts tcp tx 5 more", fd);
-	show_empty("ts tcp drained", fd);
-	tcp_cmsgs(fd);
-	close(fd);
-}
-
 /* Wait up to 2 s for @n bytes to read on @fd */
 static void wait_bytes(int fd, int n)
 {
@@ -698,6 +640,84 @@ static void rx_read(const char *what, int fd, const char *data, size_t n,
 		return;
 	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
 		rx_cmsg(what, c);
+}
+
+/* An accepted socket has its listener's SO_ZEROCOPY and SO_TIMESTAMPING */
+static void accepted(void)
+{
+	struct sockaddr_in sa = sin_of(self, 0);
+	socklen_t l = sizeof(sa);
+	int ls = socket(AF_INET, SOCK_STREAM, 0), c, a, v;
+
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(ls, 1) || getsockname(ls, (struct sockaddr *)&sa, &l)) {
+		line("accepted: no listener");
+		return;
+	}
+	report("accepted listener zc", seti(ls, SO_ZEROCOPY, 1));
+	report("accepted listener ts id", set_ts(ls, F_TX_SW | F_ID));
+	report("accepted listener ts", set_ts(ls, F_TX_SW | F_SW | F_TSONLY));
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (a = accept(ls, NULL, NULL)) < 0) {
+		line("accepted: no connection");
+		return;
+	}
+	v = 7;
+	l = sizeof(v);
+	getsockopt(a, SOL_SOCKET, SO_ZEROCOPY, &v, &l);
+	line("accepted zc: %d", v);
+	v = 7;
+	l = sizeof(v);
+	getsockopt(a, SOL_SOCKET, SO_TIMESTAMPING_OLD, &v, &l);
+	line("accepted ts: %s", v == (F_TX_SW | F_SW | F_TSONLY) ? "same" :
+	     "other");
+	report("accepted send", send(a, "hey", 3, MSG_ZEROCOPY));
+	one("accepted first report", a);
+	one("accepted second report", a);
+	close(a);
+	close(c);
+	/* SO_TIMESTAMP is inherited too: bytes sent before the accept have
+	 * a time (given a moment for Linux to turn stamping on) */
+	report("accepted listener rx", seti(ls, SO_TIMESTAMP_OLD, 1));
+	usleep(200000);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa))) {
+		line("accepted rx: no connection");
+		close(ls);
+		return;
+	}
+	send(c, "early", 5, 0);
+	usleep(100000);
+	a = accept(ls, NULL, NULL);
+	wait_bytes(a, 5);
+	rx_read("accepted rx early", a, NULL, 5, 512, 0);
+	send(c, "late", 4, 0);
+	wait_bytes(a, 4);
+	rx_read("accepted rx late", a, NULL, 4, 512, 0);
+	close(a);
+	close(c);
+	close(ls);
+}
+
+static void timestamping_tcp(void)
+{
+	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
+
+	if (fd < 0) {
+		line("ts tcp: no socket");
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
+	report("ts tcp connected id", set_ts(fd, F_TX_SW | F_SW | F_ID |
+					     F_TSONLY));
+	send(fd, "0123456789", 10, 0);
+	one("ts tcp tx 10 bytes", fd);
+	send(fd, "01234", 5, 0);
+	one("ts tcp tx 5 more", fd);
+	show_empty("ts tcp drained", fd);
+	tcp_cmsgs(fd);
+	close(fd);
 }
 
 static void timestamping_tcp_rx(void)
