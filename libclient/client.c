@@ -1654,6 +1654,19 @@ PUBLIC int ustack_setsockopt(int fd, int level, int name, const void *val,
 		memcpy(&v, val, sizeof(v));
 		stream_lowat(fd, ust_kind(fd), v);
 	}
+	if (rc == 0 && ust_is_stream(k) && level == SOL_SOCKET &&
+	    (name == SO_TIMESTAMP_OLD || name == SO_TIMESTAMP_NEW ||
+	     name == SO_TIMESTAMPNS_OLD || name == SO_TIMESTAMPNS_NEW)) {
+		int v = 0;
+
+		/* the daemon logs its arrivals now: its reads are counted
+		 * (errq.c); the value as the daemon read it */
+		if (len >= sizeof(int))
+			memcpy(&v, val, sizeof(v));
+		else
+			v = *(const uint8_t *)val;
+		rc = ust_xs_rx_opt(fd, v);
+	}
 	if (rc == 0 && ust_is_stream(k) && level == IPPROTO_TCP &&
 	    name == TCP_INQ && len >= sizeof(int)) {
 		int v;
@@ -2023,17 +2036,73 @@ PUBLIC ssize_t ustack_send(int fd, const void *buf, size_t len, int flags)
 }
 
 /*
- * TCP_INQ, as tcp_recvmsg(): after each recvmsg a TCP_CM_INQ message with
- * the bytes left to read, here those waiting in the channel (what FIONREAD
- * says), in the @cap bytes of control room the program gave.
+ * When the last byte of a stream read arrived (*@r: its offsets in, the
+ * time and the socket's SO_TIMESTAMP(NS) flags out), the daemon's to say
+ * (sock_tcp.c): one round trip. Return: false if it could not be asked
+ * (then the read has no time, as an unstamped skb's)
  */
-static void stream_inq(int fd, struct msghdr *msg, size_t cap)
+static bool stream_rxtime(int fd, struct ustack_stream_rxtime *r)
 {
+	struct ustack_sockopt o, out;
+	size_t n = 0;
+	int e = errno;
+
+	memset(&o, 0, sizeof(o));
+	o.level = SOL_SOCKET;
+	o.name = USTACK_SO_RXTIME;
+	o.len = sizeof(*r);
+	memcpy(o.val, r, sizeof(*r));
+	if (ctl_call(USTACK_MSG_GETSOCKOPT, &o, sizeof(o), fd, &out,
+		     sizeof(out), &n) || n != sizeof(out) ||
+	    out.len != sizeof(*r)) {
+		errno = e;
+		return false;
+	}
+	memcpy(r, out.val, sizeof(*r));
+	errno = e;
+	return true;
+}
+
+/* A stream read without control room (recv, read, readv) read @n: the
+ * count of a socket that asks for receive times goes on (errq.c) */
+static ssize_t stream_count(int fd, ssize_t n, int flags)
+{
+	if (n > 0)
+		ust_xs_rx_read(fd, (size_t)n, flags & MSG_PEEK, NULL, NULL);
+	return n;
+}
+
+/*
+ * A stream recvmsg's control messages, as tcp_recvmsg() writes them after
+ * the copy, in the @cap bytes of control room the program gave: its
+ * receive times when it read bytes and asks for them (SO_TIMESTAMP(NS),
+ * SO_TIMESTAMPING: tcp_recv_timestamp(), for the last byte read, as Linux
+ * gives the last skb's), then TCP_INQ's TCP_CM_INQ with the bytes left to
+ * read, here those waiting in the channel (what FIONREAD says). No room:
+ * MSG_CTRUNC, as put_cmsg() says it.
+ */
+static void stream_recv_cmsg(int fd, unsigned k, struct msghdr *msg,
+			     size_t cap, ssize_t n, int flags)
+{
+	struct ustack_stream_rxtime r;
+	size_t used = 0;
+	bool ts;
 	int inq = 0;
 
-	ust_r.ioctl(fd, FIONREAD, &inq);
+	memset(&r, 0, sizeof(r));
+	ts = n > 0 && ust_xs_rx_read(fd, (size_t)n, flags & MSG_PEEK,
+				     &r.last, &r.consumed);
+	if (!ts && !(k & UST_INQ))
+		return;
 	msg->msg_controllen = cap;
-	ust_cmsg_only(msg, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
+	if (ts && stream_rxtime(fd, &r))
+		ust_cmsg_rxtime(msg, &used, fd, r.cmsg, r.sec, r.nsec);
+	if (k & UST_INQ) {
+		ust_r.ioctl(fd, FIONREAD, &inq);
+		ust_cmsg_put(msg, &used, SOL_TCP, TCP_CM_INQ, &inq,
+			     sizeof(inq));
+	}
+	msg->msg_controllen = used;
 }
 
 /*
@@ -2052,7 +2121,7 @@ static ssize_t stream_recverr(int fd, unsigned k, struct msghdr *msg)
 PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	unsigned k;
-	ssize_t n;
+	ssize_t n, got;
 	size_t ctl;
 
 	k = ust_kind(fd);
@@ -2076,9 +2145,12 @@ PUBLIC ssize_t ustack_recvmsg(int fd, struct msghdr *msg, int flags)
 	/* the channel's kernel sets msg_namelen to 0, as TCP's does */
 	ctl = msg->msg_control ? msg->msg_controllen : 0;
 	n = ust_r.recvmsg(fd, msg, flags);
+	got = n;
 	n = stream_read_result(fd, k, n, msg->msg_iov, msg->msg_iovlen, flags);
-	if (n >= 0 && (k & UST_INQ))
-		stream_inq(fd, msg, ctl);
+	/* bytes taken after SHUT_RD (stream_shut_read()) never were in the
+	 * channel: the receive times count the channel's alone */
+	if (n >= 0)
+		stream_recv_cmsg(fd, k, msg, ctl, got > 0 ? got : 0, flags);
 	return n;
 }
 
@@ -2113,7 +2185,8 @@ PUBLIC ssize_t ustack_recvfrom(int fd, void *buf, size_t len, int flags,
 			return -1;
 		/* the channel's kernel gives *alen 0, as TCP's does */
 		n = ust_r.recvfrom(fd, buf, len, flags, addr, alen);
-		return stream_read_result(fd, k, n, &iov, 1, flags);
+		return stream_read_result(fd, k, stream_count(fd, n, flags),
+					  &iov, 1, flags);
 	}
 	if (!addr)
 		m.msg_namelen = 0;
@@ -2146,7 +2219,9 @@ PUBLIC ssize_t ustack_read(int fd, void *buf, size_t len)
 		return dgram_recvmsg(fd, &m, 0);
 	if (stream_unusable(fd, k, false, 0))
 		return -1;
-	return stream_read_result(fd, k, ust_r.read(fd, buf, len), &iov, 1, 0);
+	return stream_read_result(fd, k, stream_count(fd, ust_r.read(fd, buf,
+								     len), 0),
+				  &iov, 1, 0);
 }
 
 PUBLIC ssize_t ustack_write(int fd, const void *buf, size_t len)
@@ -2187,7 +2262,8 @@ PUBLIC ssize_t ustack_readv(int fd, const struct iovec *iov, int iovcnt)
 	if (stream_unusable(fd, k, false, 0))
 		return -1;
 	n = ust_r.readv(fd, iov, iovcnt);
-	return stream_read_result(fd, k, n, iov, m.msg_iovlen, 0);
+	return stream_read_result(fd, k, stream_count(fd, n, 0), iov,
+				  m.msg_iovlen, 0);
 }
 
 PUBLIC ssize_t ustack_writev(int fd, const struct iovec *iov, int iovcnt)

@@ -165,6 +165,11 @@ bool ust_xs_getsockopt(int fd, int level, int name, void *val,
 void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 		 ssize_t n);
 bool ust_xs_rx_stamp(int fd, bool *is_new);
+int ust_xs_rx_opt(int fd, int val);
+bool ust_xs_rx_read(int fd, size_t n, bool peek, uint64_t *last,
+		    uint64_t *consumed);
+void ust_cmsg_rxtime(struct msghdr *m, size_t *used, int fd, uint32_t cmsg,
+		     int64_t sec, uint32_t nsec);
 bool ust_xs_opt_id(int fd);
 void ust_xs_rx_cmsg(struct msghdr *m, size_t *used, int64_t sec,
 		    uint32_t nsec, bool is_new);

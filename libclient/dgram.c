@@ -210,26 +210,25 @@ static void cm_put(struct cm_out *o, int level, int type, const void *data,
 	o->used += CMSG_SPACE(len) < room ? CMSG_SPACE(len) : room;
 }
 
-/* __sock_recv_timestamp(): SO_TIMESTAMP(NS), in the width asked for */
-static void cm_time(struct cm_out *o, const struct ustack_dgram_meta *m)
+/* __sock_recv_timestamp(), tcp_recv_timestamp(): SO_TIMESTAMP(NS) as
+ * flags @f (USTACK_CM_*) ask, in the width asked for, of time @sec/@nsec */
+static void cm_time(struct cm_out *o, uint32_t f, int64_t sec, uint32_t nsec)
 {
-	uint32_t f = m->cmsg;
-
 	if (!(f & USTACK_CM_TIMESTAMP))
 		return;
 	if (!(f & USTACK_CM_TS_NEW)) {
 		if (f & USTACK_CM_TIMESTAMPNS) {
-			struct timespec ts = { m->sec, m->nsec };
+			struct timespec ts = { sec, nsec };
 
 			cm_put(o, SOL_SOCKET, SO_TIMESTAMPNS_OLD, &ts, sizeof(ts));
 		} else {
-			struct timeval tv = { m->sec, m->nsec / 1000 };
+			struct timeval tv = { sec, nsec / 1000 };
 
 			cm_put(o, SOL_SOCKET, SO_TIMESTAMP_OLD, &tv, sizeof(tv));
 		}
 	} else {
-		int64_t t[2] = { m->sec, f & USTACK_CM_TIMESTAMPNS ?
-				 m->nsec : m->nsec / 1000 };
+		int64_t t[2] = { sec, f & USTACK_CM_TIMESTAMPNS ?
+				 nsec : nsec / 1000 };
 
 		cm_put(o, SOL_SOCKET, f & USTACK_CM_TIMESTAMPNS ?
 		       SO_TIMESTAMPNS_NEW : SO_TIMESTAMP_NEW, t, sizeof(t));
@@ -357,15 +356,43 @@ void ust_cmsg_put(struct msghdr *m, size_t *used, int level, int type,
 	*used = o.used;
 }
 
-/* SO_TIMESTAMPING's receive time (errq.c), after SO_TIMESTAMP(NS) as
- * __sock_recv_timestamp() writes them */
-static void cm_tstamping(struct cm_out *o, int fd,
-			 const struct ustack_dgram_meta *m)
+/*
+ * A received message's times, as __sock_recv_timestamp() (a datagram) and
+ * tcp_recv_timestamp() (a stream's read) write them: SO_TIMESTAMP(NS) as
+ * flags @f ask, then SO_TIMESTAMPING's (errq.c says whether) with the
+ * software time; nothing when the message has no time (0)
+ */
+static void cm_rxtime(struct cm_out *o, int fd, uint32_t f, int64_t sec,
+		      uint32_t nsec)
 {
 	bool is_new = false;
 
+	if (!sec && !nsec)
+		return;
+	cm_time(o, f, sec, nsec);
 	if (ust_xs_rx_stamp(fd, &is_new))
-		ust_xs_rx_cmsg(o->m, &o->used, m->sec, m->nsec, is_new);
+		ust_xs_rx_cmsg(o->m, &o->used, sec, nsec, is_new);
+}
+
+/**
+ * ust_cmsg_rxtime() - a stream read's receive times (client.c), written
+ * as a datagram's are
+ * @m: the message; msg_controllen its room
+ * @used: control bytes already written; advanced
+ * @fd: the socket (its SO_TIMESTAMPING flags are errq.c's)
+ * @cmsg: its SO_TIMESTAMP(NS) flags, USTACK_CM_*
+ * @sec: the time of the read's last byte (CLOCK_REALTIME), 0 and
+ * @nsec: 0 for none
+ */
+void ust_cmsg_rxtime(struct msghdr *m, size_t *used, int fd, uint32_t cmsg,
+		     int64_t sec, uint32_t nsec)
+{
+	struct cm_out o;
+
+	cm_begin(&o, m);
+	o.used = *used;
+	cm_rxtime(&o, fd, cmsg, sec, nsec);
+	*used = o.used;
 }
 
 /**
@@ -893,7 +920,7 @@ static ssize_t dgram_recverr(int fd, unsigned k, struct msghdr *m)
 		m->msg_flags |= MSG_TRUNC;
 	dgram_name(m, &r->name, k);
 	cm_begin(&o, m);
-	cm_time(&o, &r->meta);
+	cm_time(&o, r->meta.cmsg, r->meta.sec, r->meta.nsec);
 	errq_cmsg(&o, k, r);
 	cm_end(&o);
 	m->msg_flags |= MSG_ERRQUEUE;
@@ -973,8 +1000,7 @@ ssize_t ust_dgram_recvmsg(int fd, unsigned k, struct msghdr *m, int flags)
 		m->msg_flags |= MSG_TRUNC;
 	dgram_name(m, &h.addr, k);
 	cm_begin(&o, m);
-	cm_time(&o, &meta);
-	cm_tstamping(&o, fd, &meta);
+	cm_rxtime(&o, fd, meta.cmsg, meta.sec, meta.nsec);
 	cm_drops(&o, &meta);
 	cm_inet(&o, k, &meta);
 	cm_end(&o);

@@ -39,8 +39,15 @@
  * that was sent before had been acknowledged). Receive: a datagram's
  * SCM_TIMESTAMPING (ts[0] its arrival time, which the daemon sends while
  * USTACK_SO_RXTIME, set here with RX_SOFTWARE, asks for it) when
- * RX_SOFTWARE and SOFTWARE are set (dgram.c writes it). What is not
- * done: TCP receive timestamps, TX_ACK reports, the sent packet that
+ * SOFTWARE is set and RX_SOFTWARE, or not OPT_RX_FILTER (dgram.c writes
+ * it). A TCP socket's receive times: while SO_TIMESTAMP(NS) or
+ * RX_SOFTWARE is set (the daemon is told of the latter by
+ * USTACK_SO_RXTIME as well) the daemon logs when the stream's bytes
+ * arrive and the reads of the channel are counted here (ust_xs_rx_read(),
+ * MSG_PEEK not counted); after a recvmsg that read bytes client.c asks
+ * for the arrival of the last one, one round trip, and writes
+ * SCM_TIMESTAMP(NS) and SCM_TIMESTAMPING as tcp_recv_timestamp() does
+ * (dgram.c's writers). What is not done: TX_ACK reports, the sent packet that
  * Linux returns with a report made without OPT_TSONLY (the read returns
  * no bytes here), OPT_CMSG's IP_PKTINFO, OPT_STATS's statistics, the
  * SO_TIMESTAMP(NS) message Linux adds to a report when that is set too,
@@ -83,6 +90,7 @@
 #define TS_OPT_STATS (1u << 12)
 #define TS_BIND_PHC (1u << 15)
 #define TS_OPT_ID_TCP (1u << 16)
+#define TS_OPT_RX_FILTER (1u << 17)
 #define TS_MASK ((1u << 19) - 1)        /* up to TX_COMPLETION (6.15) */
 #define TS_TX_RECORD_MASK ((1u << 0) | TS_TX_SOFTWARE | TS_TX_SCHED | \
 			   TS_TX_ACK | (1u << 18))
@@ -105,10 +113,17 @@ struct xsock {
 	uint32_t zckey;         /* next zerocopy send's number */
 	uint32_t tsflags;       /* SO_TIMESTAMPING */
 	uint32_t tskey;         /* UDP: next key; TCP: bytes since OPT_ID */
+	uint8_t rx;             /* TCP: XS_RX_*, receive times asked for */
+	uint64_t rx_read;       /* TCP: bytes read since rx became non-0 */
 	unsigned head, n;
 	uint32_t gen;           /* reports queued or extended, ever */
 	struct xrep *q;         /* XQ_MAX of them, from the first report */
 };
+
+/* what asks the daemon for a stream's receive times (its log runs while
+ * either is set, and counts from when the first was) */
+#define XS_RX_STAMP 0x1u        /* SO_TIMESTAMP(NS), old or new */
+#define XS_RX_SOFTWARE 0x2u     /* SO_TIMESTAMPING's RX_SOFTWARE */
 
 static struct xsock *xs_list;
 static _Atomic unsigned xs_count;       /* sockets in the list */
@@ -151,6 +166,17 @@ static bool is_udp(unsigned k)
 {
 	return ust_is_dgram(k) && !(k & UST_ICMP) &&
 	       (k & UST_TYPE_MASK) == SOCK_DGRAM;
+}
+
+/* Stream @x's receive-time bit @bit now @on; the count of bytes read
+ * starts again with the daemon's log (sock_tcp.c sock_tcp_rx_sync()) */
+static void xs_rx_set(struct xsock *x, unsigned bit, bool on)
+{
+	uint8_t rx = on ? x->rx | bit : x->rx & ~bit;
+
+	if (rx && !x->rx)
+		x->rx_read = 0;
+	x->rx = rx;
 }
 
 /* A report at the tail of @x's queue; false when the queue is full */
@@ -222,6 +248,7 @@ static int set_timestamping(int fd, unsigned k, int name, uint32_t v)
 {
 	struct xsock *x;
 	bool had_id;
+	int rx, had_rx;
 
 	if (v & ~TS_MASK)
 		return -EINVAL;
@@ -230,6 +257,7 @@ static int set_timestamping(int fd, unsigned k, int name, uint32_t v)
 	lock();
 	x = xs_find(fd, false);
 	had_id = x && (x->tsflags & TS_OPT_ID);
+	had_rx = x && (x->rx & XS_RX_SOFTWARE);
 	unlock();
 	if ((v & TS_OPT_ID) && !had_id && ust_is_stream(k)) {
 		int st = tcp_state(fd);
@@ -251,16 +279,18 @@ static int set_timestamping(int fd, unsigned k, int name, uint32_t v)
 			return -EOPNOTSUPP;
 		return -EINVAL;
 	}
-	/* a datagram socket's datagrams then carry their arrival time */
-	if (ust_is_dgram(k)) {
-		int rx = !!(v & TS_RX_SOFTWARE);
-
+	/* a datagram socket's datagrams then carry their arrival time; a
+	 * stream's daemon logs when its bytes arrive (asked once it changes) */
+	rx = !!(v & TS_RX_SOFTWARE);
+	if (ust_is_dgram(k) || (ust_is_stream(k) && rx != had_rx)) {
 		if (ustack_setsockopt(fd, SOL_SOCKET, USTACK_SO_RXTIME, &rx,
 				      sizeof(rx)))
 			return -errno;
 	}
 	lock();
 	x = xs_find(fd, v != 0);
+	if (x && ust_is_stream(k))
+		xs_rx_set(x, XS_RX_SOFTWARE, rx);
 	if (x) {
 		if ((v & TS_OPT_ID) && !(x->tsflags & TS_OPT_ID))
 			x->tskey = 0;
@@ -478,7 +508,10 @@ out:
  * @fd: a datagram socket
  * @is_new: set to whether SO_TIMESTAMPING_NEW set the flags
  *
- * Return: true when RX_SOFTWARE and SOFTWARE are set
+ * Return: true when SOFTWARE is set, and RX_SOFTWARE or not OPT_RX_FILTER
+ * (Linux 6.x's __sock_recv_timestamp() and tcp_recv_timestamp(), for a
+ * message that has a time: with neither RX_SOFTWARE nor SO_TIMESTAMP
+ * none has here, as on a host where no socket turned stamping on)
  */
 bool ust_xs_rx_stamp(int fd, bool *is_new)
 {
@@ -489,8 +522,9 @@ bool ust_xs_rx_stamp(int fd, bool *is_new)
 		return false;
 	lock();
 	x = xs_find(fd, false);
-	if (x && (x->tsflags & TS_RX_SOFTWARE) &&
-	    (x->tsflags & TS_SOFTWARE)) {
+	if (x && (x->tsflags & TS_SOFTWARE) &&
+	    ((x->tsflags & TS_RX_SOFTWARE) ||
+	     !(x->tsflags & TS_OPT_RX_FILTER))) {
 		yes = true;
 		*is_new = x->ts_new;
 	}
@@ -514,10 +548,11 @@ static void put_tstamp(struct msghdr *m, size_t *used,
 }
 
 /**
- * ust_xs_rx_cmsg() - write a datagram's SCM_TIMESTAMPING
+ * ust_xs_rx_cmsg() - write a received message's SCM_TIMESTAMPING (a
+ * datagram's, a stream read's: dgram.c's cm_rxtime())
  * @m: the message being received
  * @used: control bytes written so far; advanced
- * @sec: the datagram's arrival, seconds (CLOCK_REALTIME)
+ * @sec: its arrival, seconds (CLOCK_REALTIME)
  * @nsec: and nanoseconds
  * @is_new: the 64-bit form (SO_TIMESTAMPING_NEW)
  */
@@ -527,6 +562,62 @@ void ust_xs_rx_cmsg(struct msghdr *m, size_t *used, int64_t sec,
 	struct timespec t = { (time_t)sec, (long)nsec };
 
 	put_tstamp(m, used, &t, is_new);
+}
+
+/**
+ * ust_xs_rx_opt() - SO_TIMESTAMP(NS) (old or new) was set on stream @fd:
+ * its reads are counted while it is on (the daemon logs its arrivals)
+ * @fd: the stream
+ * @val: the value set (0 turns SO_TIMESTAMP and SO_TIMESTAMPNS off, as
+ * sock_set_timestamp())
+ *
+ * Return: 0, or -ENOMEM
+ */
+int ust_xs_rx_opt(int fd, int val)
+{
+	struct xsock *x;
+
+	lock();
+	x = xs_find(fd, val != 0);
+	if (x)
+		xs_rx_set(x, XS_RX_STAMP, val != 0);
+	unlock();
+	return x || !val ? 0 : -ENOMEM;
+}
+
+/**
+ * ust_xs_rx_read() - a read of @n bytes off stream @fd's channel
+ * @fd: the stream
+ * @n: bytes read (> 0)
+ * @peek: MSG_PEEK: they stay in the channel (not counted)
+ * @last: if not NULL, set to the offset of the read's last byte, counted
+ * from 1, in the daemon's log
+ * @consumed: if not NULL, set to the bytes taken off the channel since
+ *
+ * Return: true if @fd asks for receive times (then the daemon knows when
+ * byte *@last arrived)
+ */
+bool ust_xs_rx_read(int fd, size_t n, bool peek, uint64_t *last,
+		    uint64_t *consumed)
+{
+	struct xsock *x;
+	bool yes = false;
+
+	if (!atomic_load_explicit(&xs_count, memory_order_relaxed))
+		return false;
+	lock();
+	x = xs_find(fd, false);
+	if (x && x->rx) {
+		yes = true;
+		if (last)
+			*last = x->rx_read + n;
+		if (!peek)
+			x->rx_read += n;
+		if (consumed)
+			*consumed = x->rx_read;
+	}
+	unlock();
+	return yes;
 }
 
 /**
@@ -707,10 +798,11 @@ void ust_xs_inherit(int listener, int fd)
 		return;
 	lock();
 	l = xs_find(listener, false);
-	if (l && (l->zc || l->tsflags) && (x = xs_find(fd, true))) {
+	if (l && (l->zc || l->tsflags || l->rx) && (x = xs_find(fd, true))) {
 		x->zc = l->zc;
 		x->tsflags = l->tsflags;
 		x->ts_new = l->ts_new;
+		x->rx = l->rx;  /* its log begins with its channel */
 	}
 	unlock();
 }

@@ -221,6 +221,25 @@ int ustack_lowat_chan_sndbuf(uint32_t lowat);
  * with SOF_TIMESTAMPING_RX_SOFTWARE writes SCM_TIMESTAMPING from it.
  */
 #define USTACK_SO_RXTIME 0x7504
+/*
+ * On a stream, USTACK_SO_RXTIME set (SO_TIMESTAMPING's RX_SOFTWARE) or
+ * SO_TIMESTAMP(NS) makes the daemon log when the stream's bytes arrive
+ * (daemon/rpc/rxlog.c), counting them from the moment the first of these
+ * was set (bytes the channel held then come first and have no time), as
+ * the program counts what it reads off the channel. GETSOCKOPT of
+ * USTACK_SO_RXTIME on a stream takes and gives this struct (len its size):
+ * in, @last and @consumed; out, @sec/@nsec the arrival (CLOCK_REALTIME)
+ * of byte @last, 0/0 if it has none, and @cmsg the socket's
+ * USTACK_CM_TIMESTAMP, TIMESTAMPNS and TS_NEW bits (SO_TIMESTAMP(NS)).
+ */
+struct ustack_stream_rxtime {
+	uint64_t last;       /* the read's last byte, counted from 1 */
+	uint64_t consumed;   /* bytes taken off the channel after the read
+			      * (a peek takes none) */
+	int64_t sec;
+	uint32_t nsec;
+	uint32_t cmsg;
+};
 struct ustack_sockopt {
 	int32_t level, name;
 	uint32_t len;        /* bytes of val used; at most USTACK_OPT_MAX */

@@ -396,6 +396,7 @@ int sock_opts_inherit(struct sock *c, const struct sock *l)
 	o->user_rcvbuf = l->o->user_rcvbuf;
 	o->tcp_inq = l->o->tcp_inq;
 	o->notsent_lowat = l->o->notsent_lowat;
+	o->rxtime = l->o->rxtime;
 	o->set = true;
 	return 0;
 }
@@ -1503,7 +1504,10 @@ static int req_setsockopt(struct sock *sk, const struct ustack_sockopt *o)
 		uint32_t f = (uint32_t)sock_kept(sk, KEPT_TSFLAGS);
 
 		sock_ts_flags_set(&f, o->name, val);
-		return sock_kept_set(sk, KEPT_TSFLAGS, (int)f);
+		if (sock_kept_set(sk, KEPT_TSFLAGS, (int)f))
+			return -ENOMEM;
+		sock_tcp_rx_sync(sk);   /* its receive times: logged or not */
+		return 0;
 	}
 	if (o->level == SOL_SOCKET && o->name == SO_BUF_LOCK)
 		return set_buf_lock(sk, val);
@@ -1628,6 +1632,8 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 			memcpy(out->val, &sk->cookie, sizeof(uint64_t));
 			return 0;
 		}
+		if (o->name == USTACK_SO_RXTIME && sk->type == SOCK_STREAM)
+			return sock_tcp_rxtime(sk, o, out);
 		if (is_ts_opt(o->level, o->name) && sk->type == SOCK_STREAM) {
 			val = sock_ts_flags_get((uint32_t)sock_kept(sk, KEPT_TSFLAGS),
 						o->name);

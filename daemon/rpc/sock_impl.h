@@ -15,6 +15,8 @@
 #define IP_LOCAL_PORT_RANGE 51          /* Linux 6.3; older headers lack it */
 #endif
 
+struct rx_log;
+
 struct uid_quota {
 	struct uid_quota *next;
 	uid_t uid;
@@ -64,6 +66,10 @@ struct sock_opts {
 	int user_sndbuf, user_rcvbuf;   /* sizes set, 0: none (autotuned) */
 	bool tcp_inq;                   /* TCP_INQ (libclient acts on it) */
 	uint32_t notsent_lowat;         /* TCP_NOTSENT_LOWAT, 0: none */
+	bool rxtime;                    /* a stream's USTACK_SO_RXTIME */
+	/* a stream's receive times while SO_TIMESTAMP(NS) or rxtime asks
+	 * for them (sock_tcp.c st_rx_sync()); never inherited */
+	struct rx_log *rxlog;
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
 	struct ip_addr bound_addr;      /* bind()'s address and port */
 	uint16_t bound_port;
@@ -286,6 +292,9 @@ int sock_tcp_fastopen(struct sock *sk, const struct ip_addr *addr,
 		      size_t len);
 int sock_tcp_congestion(struct sock *sk, bool set, char *name, size_t *len);
 void sock_tcp_meminfo(struct sock *sk, uint32_t m[9]);
+void sock_tcp_rx_sync(struct sock *sk);
+int sock_tcp_rxtime(struct sock *sk, const struct ustack_sockopt *o,
+		    struct ustack_sockopt *out);
 int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
 		 struct ip_addr *addr, uint16_t *port);
 void sock_addr_out(struct sock *sk, const struct ip_addr *addr,

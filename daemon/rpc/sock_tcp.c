@@ -69,6 +69,19 @@
  * keeps the socket, shut both ways in the engine, until the FIN is
  * acknowledged or the time is up.
  *
+ * Receive times (SO_TIMESTAMP(NS), SO_TIMESTAMPING's RX_SOFTWARE, which
+ * libustack tells as USTACK_SO_RXTIME): while one is set the socket keeps
+ * a log of when its bytes arrived (rxlog.c, beside the socket in its
+ * sock_opts, not in the engine's tcp_sock): at each engine event the
+ * bytes its receive queue gained arrived at the engine's clock of that
+ * moment (the frame being received), and every byte written into the
+ * channel moves the log's offset on. libustack counts what the program
+ * reads from the channel and asks (GETSOCKOPT USTACK_SO_RXTIME) for the
+ * time of the last byte a recvmsg read; Linux's tcp_recvmsg() reports
+ * the last skb's. Bytes that came before the option have none, as skbs
+ * Linux did not stamp; an accepted connection whose listener asked gets
+ * the time of the accept for the bytes that came before it.
+ *
  * Engine callbacks never close anything: they activate a per-socket
  * "kick" event, and the work happens from the event loop.
  */
@@ -85,6 +98,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rxlog.h"
 #include "sock_impl.h"
 #include "stack.h"
 
@@ -95,6 +109,7 @@ static uint8_t scratch[256 * 1024];
 
 static void st_kick_cb(struct sock *sk);
 static int st_eor(struct sock *sk);
+static uint32_t st_unread_exact(struct sock *sk);
 
 static struct tcp_sock *T(const struct sock *sk)
 {
@@ -136,6 +151,10 @@ static void st_drop_pend_child(struct sock *sk)
 
 static void st_close(struct sock *sk)
 {
+	if (sk->o) {
+		rx_log_free(sk->o->rxlog);
+		sk->o->rxlog = NULL;
+	}
 	st_drop_pend_child(sk);
 	sock_reply_pending(sk, -EBADF);
 	if (T(sk)) {
@@ -537,6 +556,15 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 
 	if (level == IPPROTO_TCP && name == USTACK_TCP_EOR)
 		return st_eor(sk);
+	if (level == SOL_SOCKET && name == USTACK_SO_RXTIME) {
+		/* SO_TIMESTAMPING's RX_SOFTWARE, kept by libustack */
+		if (!sock_opts(sk))
+			return -ENOMEM;
+		sk->o->rxtime = val != 0;
+		sk->o->set = true;      /* accepted connections take it */
+		sock_tcp_rx_sync(sk);
+		return 0;
+	}
 	if (level == IPPROTO_TCP && name == TCP_KEEPALIVE_MS) {
 		/* lwIP's TCP_KEEPALIVE: idle time in milliseconds */
 		if (val < 1)
@@ -784,6 +812,110 @@ static void st_fail(struct sock *sk, int err)
 	}
 }
 
+/* ---- receive times (rxlog.c) ---- */
+
+/* Does @sk ask for its receive times? */
+static bool st_rx_wanted(const struct sock *sk)
+{
+	return sk->o && (sk->o->rxtime ||
+			 (sock_kept(sk, KEPT_TSFLAGS) & USTACK_CM_TIMESTAMP));
+}
+
+/*
+ * The bytes the engine's receive queue gained since the last look arrived
+ * now. Called at every engine event, so "now" is the clock of the frame
+ * that brought them (the event comes while the engine takes it in), not
+ * that of their later way into the channel. A full log first loses what
+ * the program has read (the only time that is asked of the kernel).
+ */
+static void st_rx_note(struct sock *sk)
+{
+	struct rx_log *l = sk->o ? sk->o->rxlog : NULL;
+	uint64_t q, unread;
+
+	if (!l || !T(sk))
+		return;
+	q = tcp_recv_avail(T(sk));
+	if (rx_log_full(l, q)) {
+		unread = st_unread_exact(sk);
+		rx_log_trim(l, unread < l->passed ? l->passed - unread : 0);
+	}
+	rx_log_arrived(l, q, sock_now(sk));
+}
+
+/**
+ * sock_tcp_rx_sync() - SO_TIMESTAMP(NS) or USTACK_SO_RXTIME changed (or
+ * was inherited): make the receive log, or free it when none asks
+ * @sk: a stream socket
+ *
+ * A new log counts from now, as libustack does from the option's set: the
+ * channel's unread bytes and the engine's queue have no time (an accepted
+ * connection's is made with its channel: st_rx_child()). Without memory
+ * for it, no times, as for bytes Linux did not stamp.
+ */
+void sock_tcp_rx_sync(struct sock *sk)
+{
+	struct sock_opts *o = sk->o;
+
+	if (sk->type != SOCK_STREAM || !o)
+		return;
+	if (!st_rx_wanted(sk)) {
+		rx_log_free(o->rxlog);
+		o->rxlog = NULL;
+		return;
+	}
+	if (o->rxlog)
+		return;
+	o->rxlog = rx_log_new(st_unread_exact(sk),
+			      T(sk) ? tcp_recv_avail(T(sk)) : 0);
+}
+
+/*
+ * An accepted connection whose listener asked for receive times: its log
+ * begins with its channel, and what came before the accept is stamped now
+ */
+static void st_rx_child(struct sock *c)
+{
+	if (!st_rx_wanted(c))
+		return;
+	c->o->rxlog = rx_log_new(0, 0);
+	st_rx_note(c);
+}
+
+/**
+ * sock_tcp_rxtime() - GETSOCKOPT USTACK_SO_RXTIME on a stream: when the
+ * last byte of a read arrived (struct ustack_stream_rxtime)
+ * @sk: the socket
+ * @o: the request: the read's offsets
+ * @out: the reply
+ *
+ * Return: 0, or -EINVAL for a short request
+ */
+int sock_tcp_rxtime(struct sock *sk, const struct ustack_sockopt *o,
+		    struct ustack_sockopt *out)
+{
+	struct ustack_stream_rxtime r;
+	struct rx_log *l = sk->o ? sk->o->rxlog : NULL;
+	uint64_t t = 0;
+
+	if (o->len < sizeof(r))
+		return -EINVAL;
+	memcpy(&r, o->val, sizeof(r));
+	if (l)
+		t = rx_log_time(l, r.last, r.consumed);
+	if (t)
+		t = sock_realtime(sk, t);
+	r.sec = (int64_t)(t / NSEC_PER_SEC);
+	r.nsec = (uint32_t)(t % NSEC_PER_SEC);
+	r.cmsg = (uint32_t)sock_kept(sk, KEPT_TSFLAGS) &
+		 (USTACK_CM_TIMESTAMP | USTACK_CM_TIMESTAMPNS |
+		  USTACK_CM_TS_NEW);
+	*out = *o;
+	out->len = sizeof(r);
+	memcpy(out->val, &r, sizeof(r));
+	return 0;
+}
+
 /*
  * Engine to program, as far as the channel takes it: the receive ring is
  * written to the channel in place (tcp_recv_spans(), one sendmsg() of up
@@ -796,6 +928,7 @@ static void st_drain(struct sock *sk)
 {
 	uint64_t now = sock_now(sk);
 
+	st_rx_note(sk);         /* what came without an event (accept) */
 	while (!sk->chan_wr_shut) {
 		struct tcp_span sp[2];
 		struct iovec iov[2];
@@ -829,6 +962,8 @@ static void st_drain(struct sock *sk)
 			break;
 		}
 		tcp_recv_pass(T(sk), (size_t)k, now);
+		if (sk->o && sk->o->rxlog)
+			rx_log_pass(sk->o->rxlog, (uint64_t)k);
 		sk->t->st.stream_in += (uint64_t)k;
 		if (k < n) {
 			sock_want_write(sk, true);
@@ -1129,6 +1264,7 @@ static void st_accept(struct sock *l)
 			 * no memory for them, the defaults (counted) */
 			if (sock_opts_inherit(c, l))
 				l->t->st.chan_err++;
+			st_rx_child(c);
 			if (c->o && c->o->notsent_lowat) {
 				/* its end small, as libustack makes it */
 				int v = ustack_lowat_chan_sndbuf(
@@ -1378,6 +1514,8 @@ void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events)
 
 	(void)t;
 	(void)events;
-	if (sk)
+	if (sk) {
+		st_rx_note(sk);
 		st_kick(sk);
+	}
 }

@@ -6,13 +6,19 @@
  * coalescing), POLLERR (and epoll's EPOLLERR) while they wait, EAGAIN when none; SO_TIMESTAMPING's
  * flags (set, get, the combinations refused), transmit reports (SCHED and
  * SND, OPT_ID keys, OPT_TSONLY, a send's own control message, TCP's
- * checks of a send's control messages) and a UDP
- * datagram's receive timestamp. Times are printed only as present or not.
+ * checks of a send's control messages), a UDP datagram's receive
+ * timestamp, and a TCP socket's receive timestamps as tcp_recvmsg() writes
+ * them after a read (SO_TIMESTAMP, SO_TIMESTAMPNS, old and new,
+ * SO_TIMESTAMPING's RX_SOFTWARE|SOFTWARE, in Linux's order; too little
+ * control room, MSG_CTRUNC; a recv() without control room, then a
+ * recvmsg; MSG_PEEK; all off). Times are printed only as present or not,
+ * or as within a few seconds of now.
  *   errqueue PEER SELF PEER6 SELF6   (peer echoes on 7007, UDP and TCP)
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <stdbool.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
@@ -603,6 +609,110 @@ static void udp6(void)
 	close(fd);
 }
 
+/* Wait up to 2 s for @n bytes to read on @fd */
+static void wait_bytes(int fd, int n)
+{
+	for (int i = 0; i < 200; i++) {
+		int q = 0;
+
+		if (ioctl(fd, FIONREAD, &q) == 0 && q >= n)
+			return;
+		usleep(10000);
+	}
+}
+
+/* Is @sec within a few seconds of now? */
+static const char *near_now(int64_t sec)
+{
+	int64_t d = sec - (int64_t)time(NULL);
+
+	return d >= -5 && d <= 5 ? "now" : "far";
+}
+
+/* One control message a TCP read gave: its name, and its time */
+static void rx_cmsg(const char *what, const struct cmsghdr *c)
+{
+	size_t dl = c->cmsg_len - CMSG_LEN(0);
+	struct timespec ts[3];
+	struct timeval tv;
+	int64_t t64[2];
+
+	if (c->cmsg_level != SOL_SOCKET) {
+		line("%s: cmsg %d/%d", what, c->cmsg_level, c->cmsg_type);
+		return;
+	}
+	switch (c->cmsg_type) {
+	case SO_TIMESTAMP_OLD:
+		if (dl < sizeof(tv))
+			break;
+		memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+		line("%s: SCM_TIMESTAMP %s", what, near_now(tv.tv_sec));
+		return;
+	case SO_TIMESTAMPNS_OLD:
+		if (dl < sizeof(ts[0]))
+			break;
+		memcpy(ts, CMSG_DATA(c), sizeof(ts[0]));
+		line("%s: SCM_TIMESTAMPNS %s", what, near_now(ts[0].tv_sec));
+		return;
+	case SO_TIMESTAMP_NEW:
+	case SO_TIMESTAMPNS_NEW:
+		if (dl < sizeof(t64))
+			break;
+		memcpy(t64, CMSG_DATA(c), sizeof(t64));
+		line("%s: %s %s", what, c->cmsg_type == SO_TIMESTAMP_NEW ?
+		     "SO_TIMESTAMP_NEW" : "SO_TIMESTAMPNS_NEW",
+		     near_now(t64[0]));
+		return;
+	case SO_TIMESTAMPING_OLD:
+		if (dl < sizeof(ts))
+			break;
+		memcpy(ts, CMSG_DATA(c), sizeof(ts));
+		line("%s: SCM_TIMESTAMPING %s%s", what, near_now(ts[0].tv_sec),
+		     ts[1].tv_sec || ts[1].tv_nsec || ts[2].tv_sec ||
+		     ts[2].tv_nsec ? " hw" : "");
+		return;
+	}
+	line("%s: cmsg SOL_SOCKET/%d of %zu bytes", what, c->cmsg_type, dl);
+}
+
+/*
+ * Send @data to the echo, wait for it to come back, and read @n bytes of
+ * it with recvmsg (@room bytes of control room, NULL for none): what came
+ */
+static void rx_read(const char *what, int fd, const char *data, size_t n,
+		    size_t room, int flags)
+{
+	union {
+		char b[512];
+		struct cmsghdr align;
+	} cb;
+	char b[64];
+	struct iovec iov = { b, n };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = room ? cb.b : NULL,
+			    .msg_controllen = room };
+	struct cmsghdr *c;
+	ssize_t got;
+
+	if (data) {
+		send(fd, data, strlen(data), 0);
+		wait_bytes(fd, (int)strlen(data));
+	}
+	memset(&cb, 0, sizeof(cb));
+	got = recvmsg(fd, &m, MSG_DONTWAIT | flags);
+	if (got < 0) {
+		line("%s: %s", what, errname(errno));
+		return;
+	}
+	line("%s: %zd bytes%s, %zu control bytes", what, got,
+	     m.msg_flags & MSG_CTRUNC ? ", ctrunc" : "",
+	     (size_t)m.msg_controllen);
+	if (!room)
+		return;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		rx_cmsg(what, c);
+}
+
 /* An accepted socket has its listener's SO_ZEROCOPY and SO_TIMESTAMPING */
 static void accepted(void)
 {
@@ -638,6 +748,26 @@ static void accepted(void)
 	one("accepted second report", a);
 	close(a);
 	close(c);
+	/* SO_TIMESTAMP is inherited too: bytes sent before the accept have
+	 * a time (given a moment for Linux to turn stamping on) */
+	report("accepted listener rx", seti(ls, SO_TIMESTAMP_OLD, 1));
+	usleep(200000);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa))) {
+		line("accepted rx: no connection");
+		close(ls);
+		return;
+	}
+	send(c, "early", 5, 0);
+	usleep(100000);
+	a = accept(ls, NULL, NULL);
+	wait_bytes(a, 5);
+	rx_read("accepted rx early", a, NULL, 5, 512, 0);
+	send(c, "late", 4, 0);
+	wait_bytes(a, 4);
+	rx_read("accepted rx late", a, NULL, 4, 512, 0);
+	close(a);
+	close(c);
 	close(ls);
 }
 
@@ -661,6 +791,59 @@ static void timestamping_tcp(void)
 	close(fd);
 }
 
+static void timestamping_tcp_rx(void)
+{
+	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
+	/* Linux stamps packets only while some socket asks, and turns that
+	 * on for the whole host lazily (net_enable_timestamp() defers it to
+	 * a work item): a packet that comes right after the first socket
+	 * asked has no time. This one asks throughout, a moment ahead. */
+	int keep = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[8];
+
+	if (fd < 0 || keep < 0) {
+		line("ts tcp rx: no socket");
+		return;
+	}
+	seti(keep, SO_TIMESTAMP_OLD, 1);
+	usleep(200000);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
+	rx_read("tcp rx none", fd, "ab", 2, 512, 0);
+	report("tcp rx timestamp set", seti(fd, SO_TIMESTAMP_OLD, 1));
+	rx_read("tcp rx timestamp", fd, "cd", 2, 512, 0);
+	report("tcp rx timestampns set", seti(fd, SO_TIMESTAMPNS_OLD, 1));
+	rx_read("tcp rx timestampns", fd, "ef", 2, 512, 0);
+	report("tcp rx timestamp_new set", seti(fd, SO_TIMESTAMP_NEW, 1));
+	rx_read("tcp rx timestamp_new", fd, "gh", 2, 512, 0);
+	report("tcp rx timestampns_new set", seti(fd, SO_TIMESTAMPNS_NEW, 1));
+	rx_read("tcp rx timestampns_new", fd, "ij", 2, 512, 0);
+	/* SO_TIMESTAMPING alone, then with SO_TIMESTAMP: that one first */
+	report("tcp rx timestamp off", seti(fd, SO_TIMESTAMPNS_OLD, 0));
+	report("tcp rx timestamping set", set_ts(fd, F_RX_SW | F_SW));
+	rx_read("tcp rx timestamping", fd, "kl", 2, 512, 0);
+	report("tcp rx both set", seti(fd, SO_TIMESTAMP_OLD, 1));
+	rx_read("tcp rx both", fd, "mn", 2, 512, 0);
+	/* room for the first only (the second cut short), for none */
+	rx_read("tcp rx room for one", fd, "op", 2,
+		CMSG_SPACE(sizeof(struct timeval)) + CMSG_LEN(0) + 8, 0);
+	rx_read("tcp rx no room", fd, "qr", 2, 0, 0);
+	/* a recv() has no control room; the recvmsg after it a time */
+	send(fd, "stu", 3, 0);
+	wait_bytes(fd, 3);
+	report("tcp rx recv", recv(fd, b, 1, MSG_DONTWAIT));
+	rx_read("tcp rx after recv", fd, NULL, 1, 512, 0);
+	rx_read("tcp rx peek", fd, NULL, 1, 512, MSG_PEEK);
+	rx_read("tcp rx after peek", fd, NULL, 1, 512, 0);
+	/* nothing to read: no time */
+	rx_read("tcp rx empty", fd, NULL, 1, 512, 0);
+	/* all off */
+	report("tcp rx timestamp off again", seti(fd, SO_TIMESTAMP_OLD, 0));
+	report("tcp rx timestamping off", set_ts(fd, 0));
+	rx_read("tcp rx off", fd, "vw", 2, 512, 0);
+	close(fd);
+	close(keep);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -680,6 +863,7 @@ int main(int argc, char **argv)
 	timestamping_opts();
 	timestamping_udp();
 	timestamping_tcp();
+	timestamping_tcp_rx();
 	udp6();
 	accepted();
 	return 0;
