@@ -530,6 +530,8 @@ size_t tcp_tuple_bytes(uint8_t *b, const struct ip_addr *laddr,
 uint64_t tcp_tuple_hash(const struct stack *s, const struct ip_addr *laddr,
 			uint16_t lport, const struct ip_addr *raddr,
 			uint16_t rport);
+uint32_t tcp_ts_offset(const struct stack *s, const struct ip_addr *laddr,
+		       const struct ip_addr *raddr);
 uint32_t tcp_isn(struct stack *s, const struct ip_addr *laddr, uint16_t lport,
 		 const struct ip_addr *raddr, uint16_t rport);
 void tcp_enter_time_wait(struct tcp_sock *sk);

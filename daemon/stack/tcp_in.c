@@ -376,7 +376,7 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 		CNT(s, tcp_ecn_accepted);
 	tcp_offer_options(c);
 	tcp_negotiate(c, seg);
-	c->ts_offset = stack_random32(s);
+	c->ts_offset = tcp_ts_offset(s, &c->laddr, &c->raddr);
 	c->iss = tcp_isn(s, &c->laddr, c->lport, &c->raddr, c->rport);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->sndq_seq = c->iss + 1;

@@ -494,7 +494,7 @@ int tcp_connect_data(struct tcp_sock *sk, const struct ip_addr *addr,
 	if (rc)
 		goto fail;
 	sk->err = 0;
-	sk->ts_offset = stack_random32(s);
+	sk->ts_offset = tcp_ts_offset(s, &sk->laddr, &sk->raddr);
 	tcp_cc_set(sk, sk->cc_algo);
 	tcp_hash_conn(sk);
 	tcp_set_state(sk, TCP_SYN_SENT);
