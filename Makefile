@@ -48,9 +48,10 @@ CPPFLAGS += -Idaemon/stack -Idaemon -Iproto
 # The engine and the pure parts of the daemon: everything the unit tests
 # and the simulator link against. No libevent, no libpcap here.
 CORE_SRC := $(wildcard daemon/stack/*.c) daemon/link/impair.c \
-	daemon/link/offload.c daemon/rpc/rxlog.c $(wildcard proto/*.c)
+	daemon/link/offload.c daemon/rpc/rxlog.c daemon/rpc/ackmark.c \
+	$(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/link/impair.c daemon/link/offload.c \
-	daemon/rpc/rxlog.c, \
+	daemon/rpc/rxlog.c daemon/rpc/ackmark.c, \
 	$(wildcard daemon/*.c daemon/link/*.c daemon/rpc/*.c))
 UNIT_SRC := $(wildcard test/unit/*.c)
 # libustack.so (the ustack_* calls) and libustack-preload.so (libc's names)

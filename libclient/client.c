@@ -2515,15 +2515,105 @@ PUBLIC int ustack_ioctl(int fd, unsigned long req, ...)
 	return ust_r.ioctl(fd, req, arg);
 }
 
+/* CLOCK_MONOTONIC now, in ns */
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* A timeout as an end on CLOCK_MONOTONIC (-1: none) */
+static int64_t wait_end(const struct timespec *timeout)
+{
+	if (!timeout)
+		return -1;
+	return mono_ns() + (int64_t)timeout->tv_sec * 1000000000 +
+	       timeout->tv_nsec;
+}
+
+/* The next slice of a wait that ends at @end (-1: never): at most
+ * UST_XS_SLICE_NS; false when the wait is over */
+static bool wait_slice(int64_t end, struct timespec *slice)
+{
+	int64_t left = UST_XS_SLICE_NS;
+
+	if (end >= 0) {
+		left = end - mono_ns();
+		if (left <= 0)
+			return false;
+		if (left > UST_XS_SLICE_NS)
+			left = UST_XS_SLICE_NS;
+	}
+	slice->tv_sec = 0;
+	slice->tv_nsec = left;
+	return true;
+}
+
+/* What is left of a wait that ends at @end (NULL for none, into @t) */
+static const struct timespec *wait_left(int64_t end, struct timespec *t)
+{
+	int64_t left;
+
+	if (end < 0)
+		return NULL;
+	left = end - mono_ns();
+	if (left < 0)
+		left = 0;
+	t->tv_sec = left / 1000000000;
+	t->tv_nsec = left % 1000000000;
+	return t;
+}
+
+/*
+ * A poll of @fds, one of which has TX_ACK marks the daemon has not seen
+ * acknowledged (errq.c): the daemon cannot wake us when one is, so the
+ * wait is made of slices of UST_XS_SLICE_NS, the daemon asked between
+ * them, until an event, a report, or the end of @timeout; once no mark is
+ * out, the rest is one wait. The signal mask is the program's during each
+ * slice, not between them.
+ */
+static int poll_sliced(struct pollfd *fds, nfds_t nfds,
+		       const struct timespec *timeout, const sigset_t *sigmask)
+{
+	int64_t end = wait_end(timeout);
+	struct timespec t;
+	int n;
+
+	for (;;) {
+		if (!ust_xs_poll_marked(fds, nfds)) {
+			n = ust_r.ppoll(fds, nfds, wait_left(end, &t),
+					sigmask);
+			break;
+		}
+		if (!wait_slice(end, &t)) {
+			n = 0;
+			break;
+		}
+		n = ust_r.ppoll(fds, nfds, &t, sigmask);
+		if (n != 0)
+			break;
+		if (ust_xs_poll_due(fds, nfds))         /* asks the daemon */
+			break;
+	}
+	if (n > 0)
+		n = ust_poll_fix(fds, nfds, n);
+	return n >= 0 ? ust_xs_poll(fds, nfds, n) : n;
+}
+
 /* poll is the kernel's; a datagram socket with an error gets POLLERR */
 PUBLIC int ustack_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
+	struct timespec t = { timeout / 1000, (timeout % 1000) * 1000000L };
 	int n;
 
 	ust_init();
 	/* reports already waiting (errq.c): the poll does not block */
 	if (ust_xs_poll_due(fds, nfds))
 		timeout = 0;
+	else if (timeout != 0 && ust_xs_poll_marked(fds, nfds))
+		return poll_sliced(fds, nfds, timeout < 0 ? NULL : &t, NULL);
 	n = ust_r.poll(fds, nfds, timeout);
 	if (n > 0)
 		n = ust_poll_fix(fds, nfds, n);
@@ -2540,6 +2630,9 @@ int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	ust_init();
 	if (ust_xs_poll_due(fds, nfds))
 		timeout = &zero;
+	else if ((!timeout || timeout->tv_sec || timeout->tv_nsec) &&
+		 ust_xs_poll_marked(fds, nfds))
+		return poll_sliced(fds, nfds, timeout, sigmask);
 	n = ust_r.ppoll(fds, nfds, timeout, sigmask);
 	if (n > 0)
 		n = ust_poll_fix(fds, nfds, n);
@@ -2547,20 +2640,89 @@ int ust_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 }
 
 /*
+ * A select whose sets name a descriptor with TX_ACK marks out (errq.c):
+ * slices, as poll_sliced(), the sets given again to each. Return: as
+ * select; *@timeout, if given (select's), is left with the time not
+ * waited, as Linux's select leaves it
+ */
+static int select_sliced(int nfds, fd_set *r, fd_set *w, fd_set *e,
+			 const struct timespec *timeout,
+			 const sigset_t *sigmask, struct timeval *left)
+{
+	int64_t end = wait_end(timeout);
+	fd_set ask_r, ask_w, ask_e;
+	struct timespec t;
+	int n;
+
+	if (r)
+		ask_r = *r;
+	if (w)
+		ask_w = *w;
+	if (e)
+		ask_e = *e;
+	for (;;) {
+		if (r)
+			*r = ask_r;
+		if (w)
+			*w = ask_w;
+		if (e)
+			*e = ask_e;
+		if (!ust_xs_select_marked(nfds, r, w)) {
+			n = ust_r.pselect(nfds, r, w, e, wait_left(end, &t),
+					  sigmask);
+			break;
+		}
+		if (!wait_slice(end, &t)) {
+			n = 0;
+			if (r)
+				FD_ZERO(r);
+			if (w)
+				FD_ZERO(w);
+			if (e)
+				FD_ZERO(e);
+			break;
+		}
+		n = ust_r.pselect(nfds, r, w, e, &t, sigmask);
+		if (n != 0)
+			break;
+		if (ust_xs_select_due(nfds, &ask_r, &ask_w))
+			break;          /* asked the daemon: reports came */
+	}
+	if (left && end >= 0) {
+		wait_left(end, &t);
+		left->tv_sec = t.tv_sec;
+		left->tv_usec = t.tv_nsec / 1000;
+	}
+	return n < 0 ? n : ust_xs_select(nfds, r ? &ask_r : NULL,
+					 w ? &ask_w : NULL, r, w, n);
+}
+
+/*
  * select and pselect are the kernel's; with reports waiting (errq.c) on a
  * descriptor asked about for reading or writing, they do not block, and
- * that descriptor is readable and writable, as Linux's POLLERR makes it
+ * that descriptor is readable and writable, as Linux's POLLERR makes it;
+ * with TX_ACK marks out on one, they wait in slices (select_sliced())
  */
 PUBLIC int ustack_select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 			 struct timeval *timeout)
 {
 	struct timeval zero = { 0, 0 };
+	struct timespec t;
 	fd_set ask_r, ask_w;
 	bool due;
 	int n;
 
 	ust_init();
 	due = ust_xs_select_due(nfds, r, w);
+	if (!due && (!timeout || timeout->tv_sec || timeout->tv_usec) &&
+	    ust_xs_select_marked(nfds, r, w)) {
+		if (timeout) {
+			t.tv_sec = timeout->tv_sec;
+			t.tv_nsec = timeout->tv_usec * 1000L;
+		}
+		return select_sliced(nfds, r, w, e, timeout ? &t : NULL,
+				     NULL, timeout);
+	}
 	if (!due)
 		return ust_r.select(nfds, r, w, e, timeout);
 	if (r)
@@ -2582,6 +2744,9 @@ int ust_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 
 	ust_init();
 	due = ust_xs_select_due(nfds, r, w);
+	if (!due && (!timeout || timeout->tv_sec || timeout->tv_nsec) &&
+	    ust_xs_select_marked(nfds, r, w))
+		return select_sliced(nfds, r, w, e, timeout, sigmask, NULL);
 	if (!due)
 		return ust_r.pselect(nfds, r, w, e, timeout, sigmask);
 	if (r)

@@ -185,6 +185,13 @@ void ust_xs_atfork(void);
 bool ust_xs_pending(int fd, uint32_t *gen);
 bool ust_xs_waiting(void);
 bool ust_xs_has_state(int fd);
+/* a wait on a socket with TX_ACK marks out is cut into slices this long,
+ * the daemon asked for acked marks between them (errq.c) */
+#define UST_XS_SLICE_NS 2000000L
+bool ust_xs_fetch(int fd);
+bool ust_xs_marks(void);
+bool ust_xs_poll_marked(const struct pollfd *fds, nfds_t nfds);
+bool ust_xs_select_marked(int nfds, const fd_set *r, const fd_set *w);
 /* epoll's EPOLLERR for errq.c's reports (epoll.c) */
 void ust_ep_forget(int fd);
 void ust_ep_forget_range(unsigned lo, unsigned hi);

@@ -18,6 +18,12 @@
  *   - EPOLLONESHOT: once, until epoll_ctl(EPOLL_CTL_MOD) arms it again
  *     (the kernel's registration is left armed: its own events still
  *     come, which Linux's would not).
+ * A registered socket with SO_TIMESTAMPING TX_ACK marks out (errq.c) has
+ * its acked marks asked of the daemon before each wait, and since the
+ * daemon cannot wake the program when one is acked, the wait is made of
+ * slices of UST_XS_SLICE_NS (2 ms), the daemon asked between them, until
+ * an event, a report or the timeout (wait_sliced()); nothing of this
+ * happens while no socket has marks out (one counter, looked at first).
  * Only sockets that have errq.c's state (SO_ZEROCOPY or SO_TIMESTAMPING
  * set) when they are added are followed (ustack_epoll_ctl()). A
  * registration whose descriptor now names another object is dropped;
@@ -30,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include "client.h"
 #include "ustack.h"
@@ -195,11 +202,93 @@ static int merge(struct epoll_event *ev, int n, int max, const struct due *d,
 	return n;
 }
 
-/* Are there reports anywhere, and registrations to tell them by? */
+/* Are there reports anywhere, or marks that may become some, and
+ * registrations to tell them by? */
 static bool maybe_due(void)
 {
 	return atomic_load_explicit(&ep_count, memory_order_relaxed) &&
-	       ust_xs_waiting();
+	       (ust_xs_waiting() || ust_xs_marks());
+}
+
+/*
+ * The TX_ACK marks of @epfd's registered sockets acked so far become
+ * reports (errq.c asks the daemon, outside the lock: at most EP_DUE_MAX
+ * sockets a wait). Return: true if one of them still has marks out
+ */
+static bool fetch_marks(int epfd)
+{
+	int fds[EP_DUE_MAX], k = 0;
+	bool out = false;
+
+	if (!ust_xs_marks())
+		return false;
+	lock();
+	for (size_t b = 0; b < EP_BUCKETS && k < EP_DUE_MAX; b++)
+		for (struct epreg *r = bucket[b]; r && k < EP_DUE_MAX;
+		     r = r->next)
+			if (r->epfd == epfd && !r->off &&
+			    ust_entry_id(r->fd) == r->id)
+				fds[k++] = r->fd;
+	unlock();
+	for (int i = 0; i < k; i++)
+		if (ust_xs_fetch(fds[i]))
+			out = true;
+	return out;
+}
+
+/* CLOCK_MONOTONIC now, in ms */
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * A wait of @ms (-1: none) while a registered socket has TX_ACK marks
+ * out: slices of UST_XS_SLICE_NS (rounded up to a millisecond, epoll's
+ * unit), the daemon asked between them, until the kernel has events,
+ * reports come, or the time is up; once no mark is out, the rest is one
+ * wait. Return: as epoll_wait, with EPOLLERR where reports wait
+ */
+static int wait_sliced(int epfd, struct epoll_event *ev, int max, int ms,
+		       const sigset_t *sigmask)
+{
+	const int slice = (int)((UST_XS_SLICE_NS + 999999) / 1000000);
+	int64_t end = ms < 0 ? -1 : mono_ms() + ms;
+	struct due d[EP_DUE_MAX];
+	bool marked;
+	int n, nd, t;
+
+	for (;;) {
+		t = slice;
+		if (end >= 0) {
+			int64_t left = end - mono_ms();
+
+			if (left <= 0)
+				return 0;
+			if (left < t)
+				t = (int)left;
+		}
+		n = ust_r.epoll_pwait(epfd, ev, max, t, sigmask);
+		if (n < 0)
+			return n;
+		marked = fetch_marks(epfd);
+		nd = collect(epfd, d, max < EP_DUE_MAX ? max : EP_DUE_MAX);
+		if (n || nd)
+			return merge(ev, n, max, d, nd);
+		if (!marked)
+			break;          /* no mark left out: one wait */
+	}
+	if (end >= 0) {
+		int64_t left = end - mono_ms();
+
+		t = left > 0 ? (int)left : 0;
+	} else {
+		t = -1;
+	}
+	return ust_r.epoll_pwait(epfd, ev, max, t, sigmask);
 }
 
 PUBLIC int ustack_epoll_pwait2(int epfd, struct epoll_event *ev, int max,
@@ -210,9 +299,19 @@ PUBLIC int ustack_epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 	struct due d[EP_DUE_MAX];
 	int nd, n;
 
+	bool marked;
+
 	ust_init();
-	if (!maybe_due() || max <= 0 ||
-	    !(nd = collect(epfd, d, max < EP_DUE_MAX ? max : EP_DUE_MAX)))
+	if (!maybe_due() || max <= 0)
+		return ust_r.epoll_pwait2(epfd, ev, max, timeout, sigmask);
+	marked = fetch_marks(epfd);
+	nd = collect(epfd, d, max < EP_DUE_MAX ? max : EP_DUE_MAX);
+	if (!nd && marked && (!timeout || timeout->tv_sec || timeout->tv_nsec))
+		return wait_sliced(epfd, ev, max, !timeout ? -1 :
+				   (int)(timeout->tv_sec * 1000 +
+					 (timeout->tv_nsec + 999999) / 1000000),
+				   sigmask);
+	if (!nd)
 		return ust_r.epoll_pwait2(epfd, ev, max, timeout, sigmask);
 	n = ust_r.epoll_pwait2(epfd, ev, max, &zero, sigmask);
 	return n < 0 ? n : merge(ev, n, max, d, nd);
@@ -224,9 +323,16 @@ PUBLIC int ustack_epoll_pwait(int epfd, struct epoll_event *ev, int max,
 	struct due d[EP_DUE_MAX];
 	int nd, n;
 
+	bool marked;
+
 	ust_init();
-	if (!maybe_due() || max <= 0 ||
-	    !(nd = collect(epfd, d, max < EP_DUE_MAX ? max : EP_DUE_MAX)))
+	if (!maybe_due() || max <= 0)
+		return ust_r.epoll_pwait(epfd, ev, max, timeout, sigmask);
+	marked = fetch_marks(epfd);
+	nd = collect(epfd, d, max < EP_DUE_MAX ? max : EP_DUE_MAX);
+	if (!nd && marked && timeout != 0)
+		return wait_sliced(epfd, ev, max, timeout, sigmask);
+	if (!nd)
 		return ust_r.epoll_pwait(epfd, ev, max, timeout, sigmask);
 	n = ust_r.epoll_pwait(epfd, ev, max, 0, sigmask);
 	return n < 0 ? n : merge(ev, n, max, d, nd);

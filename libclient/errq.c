@@ -47,7 +47,33 @@
  * MSG_PEEK not counted); after a recvmsg that read bytes client.c asks
  * for the arrival of the last one, one round trip, and writes
  * SCM_TIMESTAMP(NS) and SCM_TIMESTAMPING as tcp_recv_timestamp() does
- * (dgram.c's writers). What is not done: TX_ACK reports, the sent packet that
+ * (dgram.c's writers).
+ *
+ * TX_ACK (TCP). Linux marks a send's last byte (tcp_tx_timestamp()) and
+ * queues an SCM_TSTAMP_ACK report, with the same key as the send's SND
+ * report, when the peer's cumulative ACK covers it (tcp_ack_tstamp()).
+ * Only the daemon sees the ACKs, and it cannot wake the program for them:
+ * so a send that asks for TX_ACK (the socket's flags or its control
+ * message) tells the daemon its key (USTACK_TCP_ACKMARK set, one round
+ * trip, none for other sends), which marks the end of what the program
+ * has written (daemon/rpc/ackmark.c) and times the moment SND.UNA passes
+ * it; and while a socket has marks outstanding (xs_marks counts them,
+ * all sockets, looked at first: nothing is asked otherwise) libustack
+ * asks the daemon for the acked ones (USTACK_TCP_ACKMARK get) whenever
+ * the program looks at the socket's error queue or readiness:
+ * recvmsg(MSG_ERRQUEUE), poll and ppoll, select and pselect, epoll; each
+ * becomes an SCM_TSTAMP_ACK report with the ACK's time, in order. A wait
+ * on such a socket (poll, select, epoll: every one of them asks for
+ * errors) is cut into slices of UST_XS_SLICE_NS (2 ms), the daemon asked
+ * between them, until a report or another event comes or the program's
+ * timeout is up (client.c, epoll.c): the report comes up to a slice late.
+ * A reset drops the marks not acked, which Linux never reports either.
+ * Where Linux's skbs make a difference (ackmark.c): its report comes when
+ * the whole skb holding the byte is acknowledged, and two stamped sends
+ * coalesced into one unsent skb give one report, the later key; here
+ * each send's report comes when its own last byte is acknowledged.
+ *
+ * What is not done: the sent packet that
  * Linux returns with a report made without OPT_TSONLY (the read returns
  * no bytes here), OPT_CMSG's IP_PKTINFO, OPT_STATS's statistics, the
  * SO_TIMESTAMP(NS) message Linux adds to a report when that is set too,
@@ -117,6 +143,10 @@ struct xsock {
 	uint64_t rx_read;       /* TCP: bytes read since rx became non-0 */
 	unsigned head, n;
 	uint32_t gen;           /* reports queued or extended, ever */
+	uint32_t marks;         /* TCP: TX_ACK marks the daemon holds for it
+				 * (acked or not), as it last said */
+	uint32_t mark_gen;      /* marks set, ever */
+	uint32_t setting;       /* marks being set now (other threads) */
 	struct xrep *q;         /* XQ_MAX of them, from the first report */
 };
 
@@ -128,6 +158,7 @@ struct xsock {
 static struct xsock *xs_list;
 static _Atomic unsigned xs_count;       /* sockets in the list */
 static _Atomic unsigned xs_waiting;     /* reports queued, all sockets */
+static _Atomic unsigned xs_marks;       /* TX_ACK marks out, all sockets */
 static atomic_flag xs_lock = ATOMIC_FLAG_INIT;
 
 static void lock(void)
@@ -160,6 +191,16 @@ static struct xsock *xs_find(int fd, bool make)
 	xs_list = x;
 	atomic_fetch_add(&xs_count, 1);
 	return x;
+}
+
+/* @x holds @v marks now (lock held): the total follows */
+static void xs_marks_set(struct xsock *x, uint32_t v)
+{
+	if (v > x->marks)
+		atomic_fetch_add(&xs_marks, v - x->marks);
+	else
+		atomic_fetch_sub(&xs_marks, x->marks - v);
+	x->marks = v;
 }
 
 static bool is_udp(unsigned k)
@@ -453,6 +494,137 @@ bool ust_xs_opt_id(int fd)
 	return yes;
 }
 
+/*
+ * A TX_ACK send on stream @fd wrote its bytes into the channel: the
+ * daemon marks their end with @key (USTACK_TCP_ACKMARK), one round trip.
+ * The caller counted the call in x->setting. A mark that could not be set
+ * (the connection is gone) makes no report, as Linux's send would have
+ * failed.
+ */
+static void xs_mark(int fd, uint32_t key)
+{
+	struct xsock *x;
+	int v = (int)key, e = errno, rc;
+
+	rc = ustack_setsockopt(fd, IPPROTO_TCP, USTACK_TCP_ACKMARK, &v,
+			       sizeof(v));
+	errno = e;
+	lock();
+	x = xs_find(fd, false);
+	if (x) {
+		x->setting--;
+		if (rc == 0) {
+			xs_marks_set(x, x->marks + 1);
+			x->mark_gen++;
+		}
+	}
+	unlock();
+}
+
+/*
+ * Stream @fd's acked marks, asked of the daemon while it holds some: each
+ * becomes an SCM_TSTAMP_ACK report, in order. The daemon says how many it
+ * still holds; when a mark was set meanwhile (another thread), only those
+ * taken are counted off, and the next look corrects the count.
+ */
+static void xs_fetch(int fd)
+{
+	union {
+		uint8_t b[USTACK_OPT_MAX];
+		struct ustack_ackmark_hdr h;
+	} r;
+	struct ustack_ackmark_hdr h;
+	struct ustack_ackmark am;
+	struct timespec t;
+	struct xsock *x;
+	uint32_t gen;
+	socklen_t len;
+	bool quiet;
+	int e = errno, rc;
+
+	for (int round = 0; round < 64; round++) {
+		lock();
+		x = xs_find(fd, false);
+		if (!x || !x->marks) {
+			unlock();
+			break;
+		}
+		gen = x->mark_gen;
+		quiet = !x->setting;
+		unlock();
+		len = sizeof(r.b);
+		rc = ustack_getsockopt(fd, IPPROTO_TCP, USTACK_TCP_ACKMARK,
+				       r.b, &len);
+		memcpy(&h, r.b, sizeof(h));
+		if (rc || len < sizeof(h) || h.n > USTACK_ACKMARK_MAX ||
+		    len < sizeof(h) + h.n * sizeof(am)) {
+			/* no daemon to ask: no reports will come */
+			lock();
+			x = xs_find(fd, false);
+			if (x && x->mark_gen == gen)
+				xs_marks_set(x, 0);
+			unlock();
+			break;
+		}
+		lock();
+		x = xs_find(fd, false);
+		if (!x) {
+			unlock();
+			break;
+		}
+		for (uint32_t i = 0; i < h.n; i++) {
+			memcpy(&am, r.b + sizeof(h) + i * sizeof(am),
+			       sizeof(am));
+			t.tv_sec = (time_t)am.sec;
+			t.tv_nsec = (long)am.nsec;
+			xs_tstamp(x, SCM_TSTAMP_ACK, am.key, &t);
+		}
+		if (quiet && !x->setting && x->mark_gen == gen)
+			xs_marks_set(x, h.acked + h.waiting);
+		else
+			xs_marks_set(x, x->marks > h.n ? x->marks - h.n : 0);
+		unlock();
+		if (!h.acked)
+			break;
+	}
+	errno = e;
+}
+
+/* Has @fd marks out? */
+static bool xs_marked(int fd)
+{
+	struct xsock *x;
+	bool yes;
+
+	lock();
+	x = xs_find(fd, false);
+	yes = x && x->marks;
+	unlock();
+	return yes;
+}
+
+/**
+ * ust_xs_fetch() - @fd's acked TX_ACK marks become reports (a round trip
+ * to the daemon only while it has marks out)
+ * @fd: a descriptor
+ *
+ * Return: true if @fd still has marks not acked (a wait on it is sliced)
+ */
+bool ust_xs_fetch(int fd)
+{
+	if (!atomic_load_explicit(&xs_marks, memory_order_relaxed) ||
+	    !xs_marked(fd))
+		return false;
+	xs_fetch(fd);
+	return xs_marked(fd);
+}
+
+/* Are TX_ACK marks out on any socket? */
+bool ust_xs_marks(void)
+{
+	return atomic_load_explicit(&xs_marks, memory_order_relaxed) > 0;
+}
+
 /**
  * ust_xs_sent() - a send on a ustack socket returned @n: its reports
  * @fd: the socket
@@ -466,8 +638,8 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 {
 	struct timespec now;
 	struct xsock *x;
-	uint32_t tsf, key = 0;
-	bool udp = is_udp(k), has_key;
+	uint32_t tsf, key = 0, ack_key = 0;
+	bool udp = is_udp(k), has_key, mark = false;
 
 	if (n < 0 || !atomic_load_explicit(&xs_count, memory_order_relaxed) ||
 	    (!udp && !ust_is_stream(k)))
@@ -480,6 +652,12 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 	has_key = cmsg_ts(m, &tsf, &key);
 	if (!udp)               /* tcp_tx_timestamp(): a send of bytes */
 		x->tskey += (uint32_t)n;
+	if (!udp && n > 0 && (tsf & TS_TX_ACK)) {
+		/* its SND report's key (below) */
+		mark = true;
+		ack_key = x->tskey - 1;
+		x->setting++;
+	}
 	if ((tsf & (TS_TX_SCHED | TS_TX_SOFTWARE)) && (udp || n > 0)) {
 		/* UDP counts the sends it stamps while OPT_ID is on, but
 		 * for those that give their own key (SCM_TS_OPT_ID) */
@@ -500,6 +678,8 @@ void ust_xs_sent(int fd, unsigned k, const struct msghdr *m, int flags,
 		xs_zc_done(x, x->zckey++);
 out:
 	unlock();
+	if (mark)
+		xs_mark(fd, ack_key);
 }
 
 /**
@@ -637,6 +817,7 @@ bool ust_xs_recverr(int fd, unsigned k, struct msghdr *m, ssize_t *n)
 	size_t used = 0;
 	bool sw, is_new;
 
+	ust_xs_fetch(fd);       /* what was acked since comes in order */
 	if (!atomic_load_explicit(&xs_waiting, memory_order_relaxed))
 		return false;
 	lock();
@@ -683,6 +864,39 @@ static bool xs_has(int fd)
 	return yes;
 }
 
+/* The TX_ACK marks of @fds acked so far become reports. Return: true if
+ * one of them still has marks not acked */
+static bool xs_poll_fetch(const struct pollfd *fds, nfds_t nfds)
+{
+	bool out = false;
+
+	if (!atomic_load_explicit(&xs_marks, memory_order_relaxed))
+		return false;
+	for (nfds_t i = 0; i < nfds; i++)
+		if (fds[i].fd >= 0 && ust_xs_fetch(fds[i].fd))
+			out = true;
+	return out;
+}
+
+/**
+ * ust_xs_poll_marked() - has one of @fds TX_ACK marks not acked yet? (A
+ * poll of them then waits in slices, asking between them: POLLERR is
+ * always asked for.)
+ * @fds: the poll's descriptors
+ * @nfds: their number
+ *
+ * Return: true if so
+ */
+bool ust_xs_poll_marked(const struct pollfd *fds, nfds_t nfds)
+{
+	if (!atomic_load_explicit(&xs_marks, memory_order_relaxed))
+		return false;
+	for (nfds_t i = 0; i < nfds; i++)
+		if (fds[i].fd >= 0 && xs_marked(fds[i].fd))
+			return true;
+	return false;
+}
+
 /**
  * ust_xs_poll_due() - does a poll of @fds have reports to show already?
  * @fds: the poll's descriptors
@@ -693,6 +907,7 @@ static bool xs_has(int fd)
  */
 bool ust_xs_poll_due(const struct pollfd *fds, nfds_t nfds)
 {
+	xs_poll_fetch(fds, nfds);
 	if (!atomic_load_explicit(&xs_waiting, memory_order_relaxed))
 		return false;
 	for (nfds_t i = 0; i < nfds; i++)
@@ -711,6 +926,7 @@ bool ust_xs_poll_due(const struct pollfd *fds, nfds_t nfds)
  */
 int ust_xs_poll(struct pollfd *fds, nfds_t nfds, int n)
 {
+	xs_poll_fetch(fds, nfds);       /* acked while it waited */
 	if (!atomic_load_explicit(&xs_waiting, memory_order_relaxed))
 		return n;
 	for (nfds_t i = 0; i < nfds; i++) {
@@ -729,6 +945,41 @@ static int select_top(int nfds)
 	return nfds < 0 ? 0 : nfds > FD_SETSIZE ? FD_SETSIZE : nfds;
 }
 
+/* The TX_ACK marks of the descriptors a select asks about for reading
+ * or writing become reports. Return: true if one still has marks out */
+static bool xs_select_fetch(int nfds, const fd_set *r, const fd_set *w)
+{
+	bool out = false;
+
+	if (!atomic_load_explicit(&xs_marks, memory_order_relaxed))
+		return false;
+	for (int fd = 0; fd < select_top(nfds); fd++)
+		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w))) &&
+		    ust_xs_fetch(fd))
+			out = true;
+	return out;
+}
+
+/**
+ * ust_xs_select_marked() - has a descriptor a select asks about for
+ * reading or writing (where POLLERR shows) TX_ACK marks not acked yet?
+ * @nfds: select's first argument
+ * @r: its read set, or NULL
+ * @w: its write set, or NULL
+ *
+ * Return: true if so (the select then waits in slices)
+ */
+bool ust_xs_select_marked(int nfds, const fd_set *r, const fd_set *w)
+{
+	if (!atomic_load_explicit(&xs_marks, memory_order_relaxed))
+		return false;
+	for (int fd = 0; fd < select_top(nfds); fd++)
+		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w))) &&
+		    xs_marked(fd))
+			return true;
+	return false;
+}
+
 /**
  * ust_xs_select_due() - has a descriptor a select asks about for reading
  * or writing reports waiting?
@@ -741,6 +992,7 @@ static int select_top(int nfds)
  */
 bool ust_xs_select_due(int nfds, const fd_set *r, const fd_set *w)
 {
+	xs_select_fetch(nfds, r, w);
 	if (!atomic_load_explicit(&xs_waiting, memory_order_relaxed))
 		return false;
 	for (int fd = 0; fd < select_top(nfds); fd++)
@@ -766,6 +1018,7 @@ bool ust_xs_select_due(int nfds, const fd_set *r, const fd_set *w)
 int ust_xs_select(int nfds, const fd_set *ask_r, const fd_set *ask_w,
 		  fd_set *r, fd_set *w, int n)
 {
+	xs_select_fetch(nfds, ask_r, ask_w);    /* acked while it waited */
 	for (int fd = 0; fd < select_top(nfds); fd++) {
 		bool in = ask_r && FD_ISSET(fd, ask_r);
 		bool out = ask_w && FD_ISSET(fd, ask_w);
@@ -835,6 +1088,7 @@ void ust_xs_drop(uint32_t id)
 			*p = x->next;
 			atomic_fetch_sub(&xs_count, 1);
 			atomic_fetch_sub(&xs_waiting, x->n);
+			atomic_fetch_sub(&xs_marks, x->marks);
 			break;
 		}
 	unlock();

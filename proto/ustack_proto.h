@@ -206,6 +206,35 @@ struct ustack_linger_req {
  */
 #define USTACK_TCP_RECV_SHUT 0x7506
 /*
+ * A stream's SO_TIMESTAMPING TX_ACK (IPPROTO_TCP; daemon/rpc/ackmark.c).
+ * Set, int the send's key: libustack sets it after a send that asked for
+ * TX_ACK wrote its bytes into the channel (one round trip per such send,
+ * none for the others); the daemon marks the end of what the program has
+ * written so far (the engine's write sequence and what its end of the
+ * channel holds unread) with that key. ENOTCONN if the connection is
+ * gone. Get: the marks the peer's cumulative ACK has passed since the
+ * last get, oldest first, taken off the daemon's list: a struct
+ * ustack_ackmark_hdr, then @n struct ustack_ackmark (at most
+ * USTACK_ACKMARK_MAX: ask again while @acked says some are acked). A reset,
+ * a timeout or a disconnect drops the marks not acked (Linux never
+ * reports them).
+ */
+#define USTACK_TCP_ACKMARK 0x7507
+struct ustack_ackmark_hdr {
+	uint32_t n;          /* entries that follow */
+	uint32_t acked;      /* acked marks left after these (ask again) */
+	uint32_t waiting;    /* marks not acked yet */
+	uint32_t reserved;
+};
+struct ustack_ackmark {
+	int64_t sec;         /* when SND.UNA passed it (CLOCK_REALTIME) */
+	uint32_t nsec;
+	uint32_t key;        /* as set */
+};
+#define USTACK_ACKMARK_MAX ((USTACK_OPT_MAX - \
+			    sizeof(struct ustack_ackmark_hdr)) / \
+			   sizeof(struct ustack_ackmark))
+/*
  * TCP_NOTSENT_LOWAT: the program's end of a stream channel is given this
  * SO_SNDBUF (the kernel doubles it) so that it is writable, as Linux's
  * socket is while less than the mark waits unsent, only while the channel

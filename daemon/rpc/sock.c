@@ -1711,6 +1711,9 @@ static int req_getsockopt(struct sock *sk, const struct ustack_sockopt *o,
 		return rc;
 	}
 	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
+	    o->name == USTACK_TCP_ACKMARK)
+		return sock_tcp_ackmarks(sk, o, out);
+	if (o->level == IPPROTO_TCP && sk->type == SOCK_STREAM &&
 	    o->name == USTACK_TCP_RECV_SHUT) {
 		out->len = (uint32_t)sock_tcp_recv_shut(sk, out->val, o->len,
 							o->val[0] & 1);

@@ -16,6 +16,7 @@
 #endif
 
 struct rx_log;
+struct ack_marks;
 
 struct uid_quota {
 	struct uid_quota *next;
@@ -70,6 +71,9 @@ struct sock_opts {
 	/* a stream's receive times while SO_TIMESTAMP(NS) or rxtime asks
 	 * for them (sock_tcp.c st_rx_sync()); never inherited */
 	struct rx_log *rxlog;
+	/* a stream's SO_TIMESTAMPING TX_ACK marks, made by the first send
+	 * that asks (sock_tcp.c); never inherited */
+	struct ack_marks *ackmarks;
 	/* what a new engine socket takes over (sock_tcp.c st_renew()) */
 	struct ip_addr bound_addr;      /* bind()'s address and port */
 	uint16_t bound_port;
@@ -295,6 +299,8 @@ void sock_tcp_meminfo(struct sock *sk, uint32_t m[9]);
 void sock_tcp_rx_sync(struct sock *sk);
 int sock_tcp_rxtime(struct sock *sk, const struct ustack_sockopt *o,
 		    struct ustack_sockopt *out);
+int sock_tcp_ackmarks(struct sock *sk, const struct ustack_sockopt *o,
+		      struct ustack_sockopt *out);
 int sock_addr_in(const struct sock *sk, const struct ustack_sockaddr *ua,
 		 struct ip_addr *addr, uint16_t *port);
 void sock_addr_out(struct sock *sk, const struct ip_addr *addr,

@@ -82,6 +82,17 @@
  * Linux did not stamp; an accepted connection whose listener asked gets
  * the time of the accept for the bytes that came before it.
  *
+ * Transmit acknowledgements (SO_TIMESTAMPING's TX_ACK, kept by libustack):
+ * a send that asks is followed by a SETSOCKOPT USTACK_TCP_ACKMARK with its
+ * key, and the socket marks the end of what the program has written so
+ * far (ackmark.c, beside the socket in its sock_opts): the engine's write
+ * sequence plus what our end of the channel holds unread, the bytes of
+ * that send being the last the program wrote. At each engine event the
+ * marks SND.UNA has reached take the engine's clock (the ACK's frame);
+ * libustack takes them (GETSOCKOPT) when the program looks at the error
+ * queue or waits on the socket, and queues SCM_TSTAMP_ACK reports. A
+ * reset, a timeout or a disconnect drops the marks not reached.
+ *
  * Engine callbacks never close anything: they activate a per-socket
  * "kick" event, and the work happens from the event loop.
  */
@@ -97,6 +108,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ackmark.h"
 #include "log.h"
 #include "rxlog.h"
 #include "sock_impl.h"
@@ -110,6 +122,7 @@ static uint8_t scratch[256 * 1024];
 static void st_kick_cb(struct sock *sk);
 static int st_eor(struct sock *sk);
 static uint32_t st_unread_exact(struct sock *sk);
+static int st_ack_mark(struct sock *sk, uint32_t key);
 
 static struct tcp_sock *T(const struct sock *sk)
 {
@@ -154,6 +167,8 @@ static void st_close(struct sock *sk)
 	if (sk->o) {
 		rx_log_free(sk->o->rxlog);
 		sk->o->rxlog = NULL;
+		ack_marks_free(sk->o->ackmarks);
+		sk->o->ackmarks = NULL;
 	}
 	st_drop_pend_child(sk);
 	sock_reply_pending(sk, -EBADF);
@@ -240,6 +255,8 @@ static int st_renew(struct sock *sk)
 	tcp_getsockname(old, &a, &p);
 	if (p && (o = sock_opts(sk)))
 		o->old_lport = p;
+	if (o && o->ackmarks)      /* what was not acked never will be */
+		ack_marks_drop_waiting(o->ackmarks);
 	tcp_set_user(old, NULL);
 	tcp_abort(old, now);
 	sk->e.tcp = nw;
@@ -556,6 +573,8 @@ static int st_setopt(struct sock *sk, int level, int name, int val)
 
 	if (level == IPPROTO_TCP && name == USTACK_TCP_EOR)
 		return st_eor(sk);
+	if (level == IPPROTO_TCP && name == USTACK_TCP_ACKMARK)
+		return st_ack_mark(sk, (uint32_t)val);
 	if (level == SOL_SOCKET && name == USTACK_SO_RXTIME) {
 		/* SO_TIMESTAMPING's RX_SOFTWARE, kept by libustack */
 		if (!sock_opts(sk))
@@ -797,6 +816,8 @@ static void st_fail(struct sock *sk, int err)
 {
 	if (!sk->pending_err && err)
 		sk->pending_err = err;
+	if (sk->o && sk->o->ackmarks)   /* never acked now: no reports */
+		ack_marks_drop_waiting(sk->o->ackmarks);
 	if (sk->dead)
 		return;
 	if (sock_diag_usable(sk)) {
@@ -810,6 +831,19 @@ static void st_fail(struct sock *sk, int err)
 		shutdown(sk->chan, SHUT_WR);
 		sk->chan_wr_shut = true;
 	}
+}
+
+/*
+ * The engine's clock @t (a frame's: an arrival, an ACK) as the program's
+ * CLOCK_REALTIME, in seconds and nanoseconds; 0 stays 0 (no time)
+ */
+static void st_wall(struct sock *sk, uint64_t t, int64_t *sec,
+		    uint32_t *nsec)
+{
+	if (t)
+		t = sock_realtime(sk, t);
+	*sec = (int64_t)(t / NSEC_PER_SEC);
+	*nsec = (uint32_t)(t % NSEC_PER_SEC);
 }
 
 /* ---- receive times (rxlog.c) ---- */
@@ -903,16 +937,89 @@ int sock_tcp_rxtime(struct sock *sk, const struct ustack_sockopt *o,
 	memcpy(&r, o->val, sizeof(r));
 	if (l)
 		t = rx_log_time(l, r.last, r.consumed);
-	if (t)
-		t = sock_realtime(sk, t);
-	r.sec = (int64_t)(t / NSEC_PER_SEC);
-	r.nsec = (uint32_t)(t % NSEC_PER_SEC);
+	st_wall(sk, t, &r.sec, &r.nsec);
 	r.cmsg = (uint32_t)sock_kept(sk, KEPT_TSFLAGS) &
 		 (USTACK_CM_TIMESTAMP | USTACK_CM_TIMESTAMPNS |
 		  USTACK_CM_TS_NEW);
 	*out = *o;
 	out->len = sizeof(r);
 	memcpy(out->val, &r, sizeof(r));
+	return 0;
+}
+
+/* ---- transmit acknowledgements (ackmark.c) ---- */
+
+/*
+ * USTACK_TCP_ACKMARK set: the send that asked wrote its last byte into
+ * the channel just before, so the end of what the program has written is
+ * the engine's write sequence plus what the channel holds that we have
+ * not read (the daemon is one thread: nothing moves between the two
+ * looks). A connection that is gone, or not yet made, takes no mark, as
+ * Linux's send would have failed.
+ */
+static int st_ack_mark(struct sock *sk, uint32_t key)
+{
+	enum tcp_state st = T(sk) ? tcp_sock_state(T(sk)) : TCP_CLOSED;
+	int q = 0;
+
+	if (sk->dead || sk->listening || st == TCP_CLOSED ||
+	    st == TCP_LISTEN || st == TCP_SYN_SENT)
+		return -ENOTCONN;
+	if (!sock_opts(sk))
+		return -ENOMEM;
+	if (ioctl(sk->chan, SIOCINQ, &q) || q < 0)
+		q = 0;
+	return ack_marks_add(&sk->o->ackmarks,
+			     tcp_send_end(T(sk)) + (uint32_t)q, key);
+}
+
+/* At an engine event: the marks SND.UNA reached were acked now, at the
+ * clock of the ACK that moved it (the event comes while it is taken in) */
+static void st_ack_note(struct sock *sk)
+{
+	struct ack_marks *l = sk->o ? sk->o->ackmarks : NULL;
+
+	if (ack_marks_waiting(l) && T(sk))
+		ack_marks_acked(l, tcp_send_una(T(sk)), sock_now(sk));
+}
+
+/**
+ * sock_tcp_ackmarks() - GETSOCKOPT USTACK_TCP_ACKMARK: the acked marks,
+ * oldest first, taken off the list (struct ustack_ackmark_hdr, then the
+ * marks, as many as the reply holds)
+ * @sk: the socket
+ * @o: the request (its value is not looked at)
+ * @out: the reply
+ *
+ * Return: 0
+ */
+int sock_tcp_ackmarks(struct sock *sk, const struct ustack_sockopt *o,
+		      struct ustack_sockopt *out)
+{
+	struct ack_marks *l = sk->o ? sk->o->ackmarks : NULL;
+	struct ack_mark m[USTACK_ACKMARK_MAX];
+	struct ustack_ackmark_hdr h = { 0, 0, 0, 0 };
+	struct ustack_ackmark e;
+
+	*out = *o;
+	if (l) {
+		st_ack_note(sk);        /* nothing happens between events */
+		h.n = ack_marks_take(l, m, USTACK_ACKMARK_MAX);
+		h.acked = l->acked;
+		h.waiting = ack_marks_waiting(l);
+	}
+	for (unsigned i = 0; i < h.n; i++) {
+		st_wall(sk, m[i].time, &e.sec, &e.nsec);
+		e.key = m[i].key;
+		memcpy(out->val + sizeof(h) + i * sizeof(e), &e, sizeof(e));
+	}
+	memcpy(out->val, &h, sizeof(h));
+	out->len = (uint32_t)(sizeof(h) + h.n * sizeof(e));
+	if (l && !l->n) {
+		/* none left: the memory goes until the next send asks */
+		ack_marks_free(l);
+		sk->o->ackmarks = NULL;
+	}
 	return 0;
 }
 
@@ -1516,6 +1623,7 @@ void sock_tcp_event(struct socktab *t, struct tcp_sock *ts, unsigned events)
 	(void)events;
 	if (sk) {
 		st_rx_note(sk);
+		st_ack_note(sk);
 		st_kick(sk);
 	}
 }

@@ -326,6 +326,8 @@ int tcp_sock_error(struct tcp_sock *sk);
 enum tcp_state tcp_sock_state(const struct tcp_sock *sk);
 size_t tcp_send_space(const struct tcp_sock *sk);
 uint32_t tcp_send_unsent(const struct tcp_sock *sk);
+uint32_t tcp_send_end(const struct tcp_sock *sk);
+uint32_t tcp_send_una(const struct tcp_sock *sk);
 size_t tcp_recv_avail(const struct tcp_sock *sk);
 bool tcp_recv_eof(const struct tcp_sock *sk);
 uint8_t tcp_family(const struct tcp_sock *sk);

@@ -593,6 +593,29 @@ uint32_t tcp_send_unsent(const struct tcp_sock *sk)
 	return SEQ_GT(end, sk->snd_nxt) ? end - sk->snd_nxt : 0;
 }
 
+/**
+ * tcp_send_end() - the sequence number after the last byte queued to send
+ * (Linux's write_seq): where a byte the host hands over next will go
+ * @sk: the socket
+ *
+ * Return: the sequence number
+ */
+uint32_t tcp_send_end(const struct tcp_sock *sk)
+{
+	return sk->sndq_seq + sk->sndq.len;
+}
+
+/**
+ * tcp_send_una() - SND.UNA: the first byte the peer has not acknowledged
+ * @sk: the socket
+ *
+ * Return: the sequence number
+ */
+uint32_t tcp_send_una(const struct tcp_sock *sk)
+{
+	return sk->snd_una;
+}
+
 /* The errors tcp_send() reports before looking at space; 0 if none. */
 static int tcp_send_check(struct tcp_sock *sk)
 {

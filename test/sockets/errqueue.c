@@ -6,7 +6,11 @@
  * coalescing), POLLERR (and epoll's EPOLLERR) while they wait, EAGAIN when none; SO_TIMESTAMPING's
  * flags (set, get, the combinations refused), transmit reports (SCHED and
  * SND, OPT_ID keys, OPT_TSONLY, a send's own control message, TCP's
- * checks of a send's control messages), a UDP datagram's receive
+ * checks of a send's control messages), TCP's TX_ACK reports (SCM_TSTAMP_
+ * ACK when the peer acknowledges a send's last byte: after SCHED and SND,
+ * the same key; several sends; asked by a send's control message only;
+ * seen by poll, select and epoll while the acknowledgement is awaited),
+ * a UDP datagram's receive
  * timestamp, and a TCP socket's receive timestamps as tcp_recvmsg() writes
  * them after a read (SO_TIMESTAMP, SO_TIMESTAMPNS, old and new,
  * SO_TIMESTAMPING's RX_SOFTWARE|SOFTWARE, in Linux's order; too little
@@ -35,6 +39,7 @@
 #define F_SW (1 << 4)
 #define F_ID (1 << 7)
 #define F_SCHED (1 << 8)
+#define F_TX_ACK (1 << 9)
 #define F_TSONLY (1 << 11)
 #define F_STATS (1 << 12)
 #define F_PHC (1 << 15)
@@ -791,6 +796,114 @@ static void timestamping_tcp(void)
 	close(fd);
 }
 
+/* A connection to the sink (7014, which sends nothing back), Nagle off:
+ * each send its own segment, so that Linux marks each in its own skb */
+static int sink_conn(void)
+{
+	struct sockaddr_in sa = sin_of(peer, 7014);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one_ = 1;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
+	return fd;
+}
+
+/* @n reports, each waited for with poll (POLLERR) and shown */
+static void reports(const char *what, int fd, int n)
+{
+	char name[128];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s %d", what, i);
+		one(name, fd);
+	}
+}
+
+/* TX_ACK: an SCM_TSTAMP_ACK report (info 2) when the peer acknowledges
+ * the send's last byte, keyed as its SND report */
+static void timestamping_tcp_ack(void)
+{
+	int fd = sink_conn();
+
+	if (fd < 0) {
+		line("ts tcp ack: no connection");
+		return;
+	}
+	report("ts tcp ack set", set_ts(fd, F_TX_ACK | F_SW | F_ID |
+					F_TSONLY));
+	report("ts tcp ack send", send(fd, "hello", 5, 0));
+	reports("ts tcp ack one send", fd, 1);
+	show_empty("ts tcp ack drained", fd);
+	/* SCHED and SND first, then the ACK, all with the send's key */
+	report("ts tcp ack all set", set_ts(fd, F_SCHED | F_TX_SW | F_TX_ACK |
+					    F_SW | F_ID | F_TSONLY));
+	report("ts tcp ack all send", send(fd, "0123456789", 10, 0));
+	reports("ts tcp ack all", fd, 3);
+	show_empty("ts tcp ack all drained", fd);
+	/* several sends, one report each, in order */
+	report("ts tcp ack only set", set_ts(fd, F_TX_ACK | F_SW | F_ID |
+					     F_TSONLY));
+	send(fd, "abc", 3, 0);
+	send(fd, "defg", 4, 0);
+	send(fd, "hi", 2, 0);
+	reports("ts tcp ack three sends", fd, 3);
+	show_empty("ts tcp ack three drained", fd);
+	/* asked by the send's own control message only; a plain send after
+	 * it asks for nothing */
+	report("ts tcp ack cmsg set", set_ts(fd, F_SW | F_ID | F_TSONLY));
+	report("ts tcp ack cmsg send", tcp_send_cmsg(fd, SOL_SOCKET,
+						     SO_TIMESTAMPING_OLD,
+						     F_TX_ACK, sizeof(int)));
+	reports("ts tcp ack cmsg", fd, 1);
+	send(fd, "xy", 2, 0);
+	usleep(100000);
+	show_empty("ts tcp ack cmsg none after", fd);
+	close(fd);
+}
+
+/* select and epoll wait for the acknowledgement too */
+static void timestamping_tcp_ack_wait(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 7 };
+	struct timeval tv = { 2, 0 };
+	struct report r;
+	fd_set rd;
+	int fd = sink_conn(), ep, n;
+
+	if (fd < 0) {
+		line("ts tcp ack wait: no connection");
+		return;
+	}
+	set_ts(fd, F_TX_ACK | F_SW | F_ID | F_TSONLY);
+	send(fd, "select", 6, 0);
+	FD_ZERO(&rd);
+	FD_SET(fd, &rd);
+	n = select(fd + 1, &rd, NULL, NULL, &tv);
+	line("ts tcp ack select: %d readable %d", n,
+	     n > 0 && FD_ISSET(fd, &rd));
+	if (take(fd, &r))
+		report("ts tcp ack select report", -1);
+	else
+		show("ts tcp ack select report", &r);
+
+	ep = epoll_create1(0);
+	report("ts tcp ack epoll add", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	ep_show("ts tcp ack epoll before", ep, 100);
+	send(fd, "epoll", 5, 0);
+	ep_show("ts tcp ack epoll", ep, 2000);
+	if (take(fd, &r))
+		report("ts tcp ack epoll report", -1);
+	else
+		show("ts tcp ack epoll report", &r);
+	ep_show("ts tcp ack epoll taken", ep, 200);
+	close(ep);
+	close(fd);
+}
+
 static void timestamping_tcp_rx(void)
 {
 	int fd = sock_to(SOCK_STREAM, false), one_ = 1;
@@ -863,6 +976,8 @@ int main(int argc, char **argv)
 	timestamping_opts();
 	timestamping_udp();
 	timestamping_tcp();
+	timestamping_tcp_ack();
+	timestamping_tcp_ack_wait();
 	timestamping_tcp_rx();
 	udp6();
 	accepted();
