@@ -26,8 +26,8 @@
  * TCP_USER_TIMEOUT (RFC 5482's "user timeout", Linux's semantics): how
  * long data may stay unacknowledged before the connection is aborted with
  * ETIMEDOUT, in place of the tcp_retries2 count. Its clock starts at the
- * first retransmission (of any kind), from when the oldest unacknowledged
- * data was sent (Linux's retrans_stamp), and stops when an ACK
+ * first retransmission (of any kind), from that retransmission (Linux's
+ * retrans_stamp, the time the first retransmission went), and stops when an ACK
  * acknowledges new data (Linux keeps it until no retransmitted data is
  * outstanding: with partial progress ustack waits longer); it is looked at
  * only after a retransmission timeout, and from then on the retransmission
@@ -486,11 +486,12 @@ int tcp_xmit_segs(struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 	}
 	rc = tcp_send_pbuf(s, p, sk, &sk->laddr, &sk->raddr, flags, segs, ect);
 	/* a retransmission (loss probe, fast or timeout): TCP_USER_TIMEOUT
-	 * counts from the oldest unacknowledged send, as Linux's
-	 * retrans_stamp (tcp_retransmit_skb()) */
+	 * counts from the first one, as Linux's retrans_stamp: "stamp of
+	 * the first (attempted) retransmit" (tcp_retransmit_skb(), which
+	 * reads the skb's time after __tcp_transmit_skb() set it to now) */
 	if ((len || (flags & TCP_FIN)) && SEQ_LT(seq, sk->snd_max) &&
 	    !sk->rtx_stamp && !(flags & (TCP_SYN | TCP_RST)))
-		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now;
+		sk->rtx_stamp = s->now;
 	/* -ENOBUFS: tcp_output_one() takes it as not sent, and so do the
 	 * transmit records */
 	if (!(flags & (TCP_SYN | TCP_RST)) && rc != -ENOBUFS) {
@@ -1464,10 +1465,13 @@ static void tcp_rtx_timeout(struct tcp_sock *sk)
 		return;
 	}
 	CNT(s, tcp_rto_timeouts);
-	/* the user timeout counts from the oldest unacknowledged send (the
-	 * SYN's: the timer was armed when it went) */
+	/* the user timeout counts from the first retransmission, this one;
+	 * a SYN's from the SYN itself (Linux's tcp_connect() sets
+	 * retrans_stamp as it sends it): the timer was armed when it went */
 	if (!sk->rtx_stamp)
-		sk->rtx_stamp = sk->ntx ? sk->txq[0].ts : s->now - sk->rto;
+		sk->rtx_stamp = sk->state == TCP_SYN_SENT ||
+				sk->state == TCP_SYN_RECEIVED ? s->now - sk->rto
+							      : s->now;
 	tcp_backoff(sk);
 	if (sk->state == TCP_SYN_RECEIVED && sk->defer_acked &&
 	    tcp_deferring(sk)) {
