@@ -204,6 +204,7 @@
 	X(tcp, ack_challenged, "ACKs of unsent data answered (RFC 5961 5.2)")  \
 	X(tcp, challenge_acks, "challenge ACKs sent")                         \
 	X(tcp, challenge_limited, "challenge ACKs suppressed by the rate limit") \
+	X(tcp, challenge_skipped, "challenge ACKs suppressed: one per connection per 500 ms") \
 	X(tcp, ack_too_old, "dropped: ACK older than the window (RFC 5961)")  \
 	X(tcp, drop_paws, "dropped: timestamp older than ts_recent (PAWS)")   \
 	X(tcp, drop_unacceptable, "dropped: segment not acceptable, ACK sent") \

@@ -381,6 +381,8 @@ struct tcp_sock {
 						 * 0: the stack's, -1: none */
 	uint32_t total_retrans;                 /* u32, as Linux's */
 	uint32_t delivered_ce;                  /* delivered by ACKs with ECE */
+	uint32_t last_oow_ack;  /* tcp_stamp_ms() of the last challenge ACK
+				 * (Linux's last_oow_ack_time); 0: none */
 	uint64_t rtx_stamp, probe_stamp;
 
 	struct tcp_listenq *lq;                 /* a listener's (since listen) */

@@ -967,6 +967,15 @@ static void tcp_unacceptable(struct tcp_sock *sk, const struct tcp_seg *seg)
 		return;
 	}
 	CNT(s, tcp_drop_unacceptable);
+	/* a SYN outside the window of a synchronized connection: Linux's
+	 * tcp_validate_incoming() answers it as one inside ("goto
+	 * syn_challenge"), with a challenge ACK and its rate limits */
+	if ((seg->flags & TCP_SYN) && sk->state != TCP_SYN_RECEIVED &&
+	    sk->state != TCP_TIME_WAIT) {
+		CNT(s, tcp_syn_challenged);
+		tcp_send_challenge_ack(sk);
+		return;
+	}
 	/* an old duplicate (a retransmission we had): D-SACK it */
 	if (seg->len && SEQ_LEQ(seg->seq + seg->len, sk->rcv_nxt) &&
 	    SEQ_GT(seg->seq + seg->len, sk->rcv_nxt - sk->rcvq.size))

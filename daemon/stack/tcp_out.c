@@ -517,8 +517,13 @@ void tcp_send_ack(struct tcp_sock *sk)
 	tcp_xmit(sk, sk->snd_max, TCP_ACK, 0, 0);
 }
 
+/* Linux's tcp_invalid_ratelimit: HZ/2 */
+#define TCP_OOW_RATELIMIT_MS 500
+
 /**
- * tcp_send_challenge_ack() - RFC 5961 7: an ACK, at most
+ * tcp_send_challenge_ack() - RFC 5961 7: an ACK, at most one per
+ * connection every 500 ms (Linux's __tcp_oow_rate_limited() on
+ * last_oow_ack_time, tcp_invalid_ratelimit), and at most
  * tcp_challenge_ack_limit per second for the whole stack
  * @sk: the socket
  */
@@ -526,6 +531,14 @@ void tcp_send_challenge_ack(struct tcp_sock *sk)
 {
 	struct stack *s = sk->s;
 	struct tcp_table *t = s->tcp;
+	uint32_t now_ms = tcp_stamp_ms(s->now);
+
+	if (sk->last_oow_ack &&
+	    now_ms - sk->last_oow_ack < TCP_OOW_RATELIMIT_MS) {
+		CNT(s, tcp_challenge_skipped);
+		return;
+	}
+	sk->last_oow_ack = now_ms;
 
 	if (s->now - t->chack_window >= NSEC_PER_SEC || !t->chack_window) {
 		t->chack_window = s->now ? s->now : 1;

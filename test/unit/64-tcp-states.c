@@ -174,25 +174,54 @@ static void table_row(const struct row *r)
 		T.head++;
 }
 
-static void chack_limit_two(struct stack_config *cfg)
+/* A SYN outside the window of an established connection is answered as
+ * one inside: a challenge ACK (Linux's "goto syn_challenge"), and a second
+ * one 100 ms later gets nothing (one per connection per 500 ms) */
+TH_TEST(tcp_states, syn_outside_window_challenged_once, .init = th_setup,
+	.fini = th_teardown)
 {
-	cfg->tcp_challenge_ack_limit = 2;
+	uint32_t snd, rcv;
+	struct tcp_sock *c = drive(TCP_ESTABLISHED, &snd, &rcv);
+
+	inject(TCP_SYN, rcv - 5000, 0, 0);
+	cr_assert_eq(th_pending(), 1);
+	cr_assert_eq(th_counter("tcp_syn_challenged"), 1);
+	T.head++;
+	th_advance(100 * TH_MS);
+	inject(TCP_SYN, rcv - 5000, 0, 0);
+	cr_assert_eq(th_pending(), 0);
+	cr_assert_eq(th_counter("tcp_challenge_skipped"), 1);
+	cr_assert_eq(tcp_sock_state(c), TCP_ESTABLISHED);
+	tcp_abort(c, T.now);
+	while (th_pending())
+		T.head++;
 }
 
-/* RFC 5961 7: challenge ACKs are rate limited */
+static void chack_limit_one(struct stack_config *cfg)
+{
+	cfg->tcp_challenge_ack_limit = 1;
+}
+
+/* RFC 5961 7: challenge ACKs are rate limited, as Linux's
+ * tcp_send_challenge_ack(): first one per connection per 500 ms
+ * (tcp_invalid_ratelimit), then the stack's budget per second */
 TH_TEST(tcp_states, challenge_ack_rate_limit)
 {
 	uint32_t snd, rcv;
 	struct tcp_sock *c;
 
-	th_setup_cfg(chack_limit_two);
+	th_setup_cfg(chack_limit_one);
 	c = drive(TCP_ESTABLISHED, &snd, &rcv);
 	for (int i = 0; i < 3; i++)
 		inject(TCP_RST, rcv + 100 + i, 0, 0);
-	cr_assert_eq(th_pending(), 2);
+	cr_assert_eq(th_pending(), 1, "one per connection per 500 ms");
+	cr_assert_eq(th_counter("tcp_challenge_skipped"), 2);
+	T.head += 1;
+	th_advance(600 * TH_MS);
+	inject(TCP_RST, rcv + 100, 0, 0);
+	cr_assert_eq(th_pending(), 0, "the stack's budget of 1 per second");
 	cr_assert_eq(th_counter("tcp_challenge_limited"), 1);
-	T.head += 2;
-	th_advance(TH_SEC);
+	th_advance(500 * TH_MS);
 	inject(TCP_RST, rcv + 100, 0, 0);
 	cr_assert_eq(th_pending(), 1, "a new second, a new budget");
 	tcp_abort(c, T.now);
