@@ -607,6 +607,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	struct stack *s = sk->s;
 	uint32_t old_wnd = sk->snd_wnd, acked, data;
+	unsigned segs;
 	uint32_t sacked0 = sk->nsacked ? tcp_sacked_bytes(sk) : 0;
 	bool fin_acked, new_sack = false;
 	uint64_t sack_ts = 0;
@@ -663,7 +664,7 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 						      sk->nsacked, sk->snd_una);
 		tcp_sb_settle(sk);
 	}
-	tcp_txrec_ack(sk);
+	segs = tcp_txrec_ack(sk);
 	if (sk->in_loss && SEQ_GEQ(sk->snd_una, sk->recover)) {
 		sk->in_loss = false;
 		tcp_rack_recovery_done(sk);
@@ -680,9 +681,11 @@ int tcp_ack(struct tcp_sock *sk, const struct tcp_seg *seg)
 	} else {
 		/* SYN and FIN take no congestion window; cwnd grows only
 		 * while it is used (RFC 7661; Linux's tcp_cong_avoid()
-		 * algorithms return at once unless tcp_is_cwnd_limited()) */
+		 * algorithms return at once unless tcp_is_cwnd_limited()),
+		 * by whole segments acknowledged, as Linux counts packets
+		 * (a partly acknowledged one counts when it is whole) */
 		if (data && tcp_is_cwnd_limited(sk) && !sk->in_cwr)
-			sk->cc->on_ack(sk, data, s->now);
+			sk->cc->on_ack(sk, segs * sk->mss, s->now);
 		sk->dupacks = 0;
 		tcp_sndbuf_autotune(sk);
 	}

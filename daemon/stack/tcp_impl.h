@@ -613,7 +613,7 @@ size_t tcp_txrec_init(struct tcp_sock *sk);
 void tcp_txrec_free(struct tcp_sock *sk);
 size_t tcp_txrec_bytes(const struct tcp_sock *sk);
 void tcp_txrec_sent(struct tcp_sock *sk, uint32_t seq, uint32_t len);
-void tcp_txrec_ack(struct tcp_sock *sk);
+unsigned tcp_txrec_ack(struct tcp_sock *sk);
 uint64_t tcp_txrec_first_acked(const struct tcp_sock *sk, uint32_t ack);
 uint64_t tcp_txrec_sacked(struct tcp_sock *sk);
 void tcp_txrec_forget_sacks(struct tcp_sock *sk);

@@ -412,20 +412,25 @@ unsigned tcp_rack_detect(struct tcp_sock *sk)
  * tcp_txrec_ack() - the cumulative ACK moved to snd_una: drop the
  * records it covers, each a delivery for RACK
  * @sk: the socket
+ *
+ * Return: the segments it acknowledged whole that were not SACKed before
+ * (Linux's packets acked in tcp_clean_rtx_queue(), which congestion
+ * control counts: a segment of 100 bytes is one, as one of 1448)
  */
-void tcp_txrec_ack(struct tcp_sock *sk)
+unsigned tcp_txrec_ack(struct tcp_sock *sk)
 {
-	unsigned n = 0;
+	unsigned n = 0, segs = 0;
 
 	if (sk->rack_dsack_round_set && SEQ_GEQ(sk->snd_una, sk->rack_dsack_round))
 		sk->rack_dsack_round_set = false;
 	if (!sk->txq)
-		return;         /* none: nothing was in flight */
+		return 0;       /* none: nothing was in flight */
 	while (n < sk->ntx && SEQ_LEQ(sk->txq[n].end, sk->snd_una)) {
 		if (!(sk->txq[n].flags & TXR_SACKED)) {
 			tcp_rack_delivered(sk, &sk->txq[n], false);
 			tcp_info_delivered(sk, &sk->txq[n],
 					   sk->txq[n].end - sk->txq[n].start);
+			segs++;
 		}
 		n++;
 	}
@@ -438,6 +443,7 @@ void tcp_txrec_ack(struct tcp_sock *sk)
 		tcp_mem_charge(sk, -(ssize_t)tcp_txrec_bytes(sk));
 		tcp_txrec_free(sk);
 	}
+	return segs;
 }
 
 /**

@@ -966,6 +966,40 @@ TH_TEST(tcp_timers, cwnd_grows_only_when_cwnd_limited)
 	drain();
 }
 
+/*
+ * Congestion control counts segments, not bytes, as Linux counts packets:
+ * after a timeout (cwnd 1) the ACK of the resent 100-byte segment grows
+ * cwnd to 2 in slow start, as a full one would
+ */
+TH_TEST(tcp_timers, cwnd_counts_segments_not_bytes)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss;
+	struct tcp_info_rec i;
+	struct tcp_linux_info ti;
+	struct th_seg a;
+
+	th_setup_cfg(no_tlp);
+	iss = th_passive_open(&l, &c, 1000, false);
+	tcp_close(l, T.now);
+	cr_assert_eq(tcp_send(c, "0123456789", 10, T.now), 10);
+	drain();
+	until_resent(T.now + 10 * TH_SEC);
+	tcp_get_info(c, &i, T.now);
+	tcp_info_to_linux(&i, &ti);
+	cr_assert_eq(ti.snd_cwnd, 1, "after the timeout");
+	th_advance(10 * TH_MS);
+	a = th_tmpl(TCP_ACK, 1001, iss + 1 + 10);
+	a.wnd = 502;
+	th_inject(&a);
+	tcp_get_info(c, &i, T.now);
+	tcp_info_to_linux(&i, &ti);
+	cr_assert_eq(ti.snd_cwnd, 2, "one segment acked: cwnd %u",
+		     ti.snd_cwnd);
+	tcp_abort(c, T.now);
+	drain();
+}
+
 /* Grow cwnd to 40 segments: 30 written, two rounds of ACKs 10 ms apart
  * (10 acked: cwnd 20, the other 20 go; 20 acked while cwnd-limited: 40) */
 static uint32_t grow_to_40(struct tcp_sock *c, uint32_t iss)
