@@ -262,6 +262,8 @@ struct tcp_sock {
 	bool tfo_child : 1;                     /* counted in tfo_lsn's
 						 * tfo_qlen */
 	uint8_t tfo_client_fail : 2;            /* tcpi_fastopen_client_fail */
+	uint32_t snd_sml;       /* end of the last short segment sent (Linux's
+				 * snd_sml, Minshall's Nagle) */
 	uint64_t state_since;
 	/* a connection's addresses are of the family its segments have:
 	 * an AF_INET6 socket's IPv4 connection holds IPv4 ones (ip.h) */

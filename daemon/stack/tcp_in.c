@@ -378,7 +378,7 @@ static struct tcp_sock *tcp_child_new(struct tcp_sock *l,
 	tcp_negotiate(c, seg);
 	c->ts_offset = tcp_ts_offset(s, &c->laddr, &c->raddr);
 	c->iss = tcp_isn(s, &c->laddr, c->lport, &c->raddr, c->rport);
-	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
 	c->sndq_seq = c->iss + 1;
 	tcp_cc_set(c, c->cc_algo);
 	tcp_hash_conn(c);
@@ -455,7 +455,7 @@ static void tcp_cookie_ack(struct tcp_sock *l, const struct tcp_seg *seg)
 	if (!c)
 		return;
 	c->iss = seg->ack - 1;
-	c->snd_una = c->snd_nxt = c->snd_max = c->iss + 1;
+	c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss + 1;
 	c->sndq_seq = c->iss + 1;
 	if (!c->ws_ok)
 		c->rcv_wscale = 0;
@@ -526,7 +526,7 @@ static void tcp_listen_input(struct tcp_sock *l, const struct tcp_seg *seg,
 		tcp_save_syn(c, seg);
 	if (iss) {
 		c->iss = *iss;
-		c->snd_una = c->snd_nxt = c->snd_max = *iss;
+		c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = *iss;
 		c->sndq_seq = *iss + 1;
 	}
 	if (tcp_tfo_listen(l, seg, c)) {

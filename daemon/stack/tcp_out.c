@@ -730,12 +730,21 @@ static uint32_t tcp_usable(const struct tcp_sock *sk)
 	return room < cw ? room : cw;
 }
 
+/* Is a short segment we sent unacknowledged (Linux's tcp_minshall_check())? */
+static bool tcp_small_in_flight(const struct tcp_sock *sk)
+{
+	return SEQ_GT(sk->snd_sml, sk->snd_una) &&
+	       SEQ_LEQ(sk->snd_sml, sk->snd_nxt);
+}
+
 /*
  * RFC 1122 4.2.3.4 (Nagle, RFC 896, and sender SWS avoidance): send if a
- * maximum-sized segment can go, or if all queued data fits and nothing is
- * unacknowledged (or TCP_NODELAY), or if it is at least half the largest
- * window the peer has offered. TCP_CORK holds everything short, but for
- * the push that setting TCP_NODELAY makes.
+ * maximum-sized segment can go, or if all queued data fits and no short
+ * segment is unacknowledged (or TCP_NODELAY), or if it is at least half
+ * the largest window the peer has offered. The short segment is Minshall's
+ * variant of Nagle's rule, as Linux's tcp_nagle_check(): full segments in
+ * flight do not hold the tail of a write back. TCP_CORK holds everything
+ * short, but for the push that setting TCP_NODELAY makes.
  */
 static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 			 uint32_t avail, bool fin, uint32_t mss)
@@ -749,7 +758,8 @@ static bool tcp_nagle_ok(const struct tcp_sock *sk, uint32_t len,
 		return true;
 	if (sk->cork && !sk->push)
 		return false;
-	if (len == avail && (sk->nodelay || idle))
+	if (len == avail &&
+	    (sk->nodelay || idle || !tcp_small_in_flight(sk)))
 		return true;
 	return sk->max_sndwnd && len >= sk->max_sndwnd / 2 && idle;
 }
@@ -964,6 +974,9 @@ static bool tcp_output_one(struct tcp_sock *sk, uint32_t limit)
 	}
 	if (tcp_xmit_segs(sk, sk->snd_nxt, flags, off, len, mss) == -ENOBUFS)
 		return false;
+	/* tcp_minshall_update(): new data ending in a short segment */
+	if (len % mss && SEQ_GEQ(sk->snd_nxt, sk->snd_max))
+		sk->snd_sml = sk->snd_nxt + len;
 	sk->snd_nxt += len + fin;
 	tcp_push_sent(sk, sk->snd_nxt);
 	if (fin)

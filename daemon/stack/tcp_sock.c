@@ -487,7 +487,7 @@ int tcp_connect_data(struct tcp_sock *sk, const struct ip_addr *addr,
 		goto fail;
 	}
 	sk->iss = tcp_isn(s, &sk->laddr, sk->lport, &dst, port);
-	sk->snd_una = sk->snd_nxt = sk->snd_max = sk->iss;
+	sk->snd_una = sk->snd_nxt = sk->snd_max = sk->snd_sml = sk->iss;
 	sk->mss = tcp_mss_for_route(s, &dst);
 	tcp_prepare_active(sk);
 	rc = tcp_bufs_alloc(sk);

@@ -890,26 +890,27 @@ static void expect_out(uint32_t seq, uint32_t len, bool psh)
 /*
  * Issue 13 item 1: PSH where Linux puts it, on the segment that carries
  * the last byte of each write (tcp_push() at the end of every sendmsg()),
- * not only when the send queue empties. Write A (2000 bytes): 1460 go,
- * Nagle holds A's last 540 while they fly; write B (2000) joins them:
- * the full segment now going carries A's end, so it has PSH (Linux: A's
- * unsent tail skb, marked, filled up with B's bytes); B's last 1080 wait
- * for the ACK and go with PSH, the end of B.
+ * not only when the send queue empties. Write A (2000 bytes): 1460 and
+ * its last 540 with PSH go at once (Minshall's Nagle, as Linux's: no
+ * short segment flies yet); write B (2000): its full 1460 go, without
+ * PSH (B does not end there); its last 540 wait while A's short segment
+ * is unacknowledged, and go with PSH, the end of B, once it is.
  */
 TH_TEST(tcp_data, psh_on_the_segment_ending_each_write)
 {
 	struct tcp_sock *l, *c;
 	uint32_t b = th_passive_open(&l, &c, 1000, false) + 1;
-	struct th_seg a = ack_seg(1001, b + 2920);
+	struct th_seg a = ack_seg(1001, b + 2000);
 
 	cr_assert_eq(tcp_send(c, buf, 2000, T.now), 2000);
 	expect_out(b, 1460, false);
+	expect_out(b + 1460, 540, true);
 	th_expect_none();
 	cr_assert_eq(tcp_send(c, buf + 2000, 2000, T.now), 2000);
-	expect_out(b + 1460, 1460, true);
+	expect_out(b + 2000, 1460, false);
 	th_expect_none();
 	th_inject(&a);
-	expect_out(b + 2920, 1080, true);
+	expect_out(b + 3460, 540, true);
 	th_expect_none();
 	finish(l, c);
 }
