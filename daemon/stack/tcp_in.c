@@ -789,6 +789,19 @@ static void tcp_fin_input(struct tcp_sock *sk)
 	case TCP_ESTABLISHED:
 		/* "Enter the CLOSE-WAIT state" */
 		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		/* Linux's tcp_fin() enters pingpong mode here: no quick ACK,
+		 * the delayed-ACK timer (its ato, 40 ms) acknowledges the FIN,
+		 * so that the program's close has the time to send its FIN
+		 * with the ACK in one segment; at once if no data ever came
+		 * (ato still 0), if more than a segment is unacknowledged or
+		 * out-of-order data waits (__tcp_ack_snd_check()) */
+		if (sk->bytes_received && sk->unacked_bytes <= sk->rcv_mss &&
+		    !sk->nooo) {
+			sk->ack_now = false;
+			if (!timer_armed(&sk->dack))
+				stack_arm(sk->s, &sk->dack,
+					  sk->s->now + sk->s->cfg.tcp_delack_max);
+		}
 		break;
 	case TCP_FIN_WAIT_1:
 		/* "If our FIN has been ACKed (perhaps in this segment), then

@@ -350,7 +350,8 @@ TH_TEST(tcp_open, close_in_syn_sent)
 }
 
 /* The handshake's ACK lost, the peer's first data completes it; data
- * with FIN goes straight on to CLOSE_WAIT */
+ * with FIN goes straight on to CLOSE_WAIT, its ACK delayed (Linux's
+ * tcp_fin(): pingpong mode), so that it rides on the FIN of the close */
 TH_TEST(tcp_open, data_and_fin_complete_handshake)
 {
 	struct tcp_sock *l, *c;
@@ -372,8 +373,7 @@ TH_TEST(tcp_open, data_and_fin_complete_handshake)
 	d.data = "hi";
 	d.len = 2;
 	th_inject(&d);
-	th_expect(&(struct th_seg){ .flags = TCP_ACK, .seq = g.seq + 1, .ack = 504,
-				    .wnd = TH_ANY, .mss = -1, .ws = -1 });
+	th_expect_none();
 	cr_assert_eq(tcp_accept(l, &c), 0);
 	cr_assert_eq(tcp_sock_state(c), TCP_CLOSE_WAIT);
 	cr_assert_eq(tcp_recv(c, b, sizeof(b), 0, T.now), 2);

@@ -1000,6 +1000,56 @@ TH_TEST(tcp_timers, cwnd_counts_segments_not_bytes)
 	drain();
 }
 
+/*
+ * The peer's FIN after its data waits for the delayed-ACK timer (Linux's
+ * tcp_fin(): CLOSE_WAIT in pingpong mode, ato 40 ms), so that a prompt
+ * close carries the ACK on its FIN; a FIN before any data is acknowledged
+ * at once (ato still 0)
+ */
+TH_TEST(tcp_timers, fin_after_data_acked_by_the_delack_timer)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = th_passive_open(&l, &c, 1000, false);
+	struct th_seg d = th_tmpl(TCP_ACK | TCP_PSH, 1001, iss + 1), f, a;
+	uint64_t t0;
+
+	tcp_close(l, T.now);
+	d.wnd = 502;
+	d.data = (const uint8_t *)"0123456789";
+	d.len = 10;
+	th_inject(&d);
+	a = th_tmpl(TCP_ACK, iss + 1, 1011);
+	a.wnd = TH_ANY;
+	th_expect(&a);                  /* quick ACK of the data */
+	th_advance(100 * TH_MS);
+	f = th_tmpl(TCP_ACK | TCP_FIN, 1011, iss + 1);
+	f.wnd = 502;
+	th_inject(&f);
+	t0 = T.now;
+	cr_assert_eq(tcp_sock_state(c), TCP_CLOSE_WAIT);
+	th_expect_none();
+	th_advance(40 * TH_MS - 1);
+	th_expect_none();
+	th_advance(1);
+	a.ack = 1012;
+	th_expect(&a);
+	cr_assert_eq(T.now - t0, 40 * TH_MS);
+	tcp_abort(c, T.now);
+	drain();
+
+	/* no data before: at once */
+	iss = th_passive_open(&l, &c, 1000, false);
+	tcp_close(l, T.now);
+	f = th_tmpl(TCP_ACK | TCP_FIN, 1001, iss + 1);
+	f.wnd = 502;
+	th_inject(&f);
+	a = th_tmpl(TCP_ACK, iss + 1, 1002);
+	a.wnd = TH_ANY;
+	th_expect(&a);
+	tcp_abort(c, T.now);
+	drain();
+}
+
 /* Grow cwnd to 40 segments: 30 written, two rounds of ACKs 10 ms apart
  * (10 acked: cwnd 20, the other 20 go; 20 acked while cwnd-limited: 40) */
 static uint32_t grow_to_40(struct tcp_sock *c, uint32_t iss)
