@@ -13,7 +13,9 @@
 #   restarted with it, as on Linux;
 # - USTACK_SUPERVISE=0: the program's own calls go to the kernel, as before;
 # - a process the supervisor has no ptrace access to: EPERM, counted;
-# - a 32-bit socket() (int 0x80): EAFNOSUPPORT, counted.
+# - a 32-bit socket() (int 0x80): EAFNOSUPPORT, counted (where the kernel
+#   has no 32-bit calls and int 0x80 faults anyway: the same fault, nothing
+#   made or counted).
 source "$(dirname "$0")/lib.sh"
 need_root "48-supervisor"
 
@@ -445,10 +447,21 @@ int main(void)
 }
 EOF
 if ${CC:-cc} -static -O -o "$TMP/i386" "$TMP/i386.c" 2>"$TMP/i386.err"; then
+	# a kernel (or hypervisor) without 32-bit system calls from a 64-bit
+	# process faults at int 0x80 (SIGSEGV) without ustack too: then
+	# what is checked is that ustack-run changes nothing, no socket made
+	in_ns "$TMP/i386" >/dev/null 2>&1
+	bare=$?
 	out=$(ur "$TMP/i386" 2>&1)
+	st=$?
 	refused=$("$B/ustackctl" --socket "$SOCK" stats | grep -o "sup_refused[ =:]*[0-9]*")
-	check "a 32-bit socket(AF_INET) under ustack-run: EAFNOSUPPORT, counted, never the kernel's ($out; $refused)" \
-		test "$out" = "Address family not supported by protocol" -a "${refused##*[ =:]}" = 2
+	if [ "$bare" -eq 139 ]; then
+		check "a 32-bit socket(AF_INET) faults on this kernel without ustack; under ustack-run the same, nothing counted ($st; $refused)" \
+			test "$st" -eq 139 -a "${refused##*[ =:]}" = 1
+	else
+		check "a 32-bit socket(AF_INET) under ustack-run: EAFNOSUPPORT, counted, never the kernel's ($out; $refused)" \
+			test "$out" = "Address family not supported by protocol" -a "${refused##*[ =:]}" = 2
+	fi
 else
 	fail "cc builds the int 0x80 program: $(head -n1 "$TMP/i386.err")"
 fi
