@@ -479,8 +479,11 @@ static void link_offload_apply(struct daemon *d, bool at_start)
 	} else if (!at_start) {
 		return;         /* a reload that changes nothing here */
 	}
-	log_info("%s %s: checksum and segmentation offload %s",
-		 d->link.kind, d->link.name, d->link.offload ? "on" : "off");
+	log_info("%s %s: checksum and segmentation offload %s%s",
+		 d->link.kind, d->link.name, d->link.offload ? "on" : "off",
+		 !d->link.offload ? "" : d->link.uso ?
+		 ", UDP segmentation offload on" :
+		 " (no UDP segmentation offload: the kernel refused it)");
 }
 
 /*
