@@ -41,6 +41,7 @@ struct daemon {
 	bool waiting_lease;             /* --dhcp: not ready until a lease */
 	bool stopping;                  /* SIGTERM while waiting for it */
 	bool gso_warned;                /* the link refused a frame of segments */
+	bool uso_warned;                /* ... a frame of UDP datagrams */
 	uint8_t rxbuf[LINK_FRAME_MAX];
 	uint8_t segbuf[LINK_FRAME_MAX]; /* one segment cut by gso_segment() */
 };

@@ -12,7 +12,9 @@
  *                  then run the engine's due timers once and re-arm the
  *                  timer for its next deadline;
  *   timer          the same, without frames;
- *   engine output  capture, then impair or write to the link at once.
+ *   engine output  capture, then impair or write to the link at once;
+ *   end of a turn  UDP datagrams the engine held to merge for the link to
+ *                  cut (USO, eth.c) go (stack_flush(), daemon_loop()).
  *
  * An idle engine has no deadline, so an idle daemon sits in epoll_wait
  * with no timeout and makes no system call at all.
@@ -108,11 +110,11 @@ static int host_capture_wire(void *arg, const uint8_t *frame, size_t len)
 }
 
 /*
- * The engine's output. A frame of TCP segments (@gso) goes to the link
- * whole, which cuts it, unless the link is impaired (loss and corruption
- * act on the wire's frames) or cannot: then we cut it here. A capture
- * file gets the segments the wire carries, with whole checksums, as
- * tcpdump on the peer's side would see them.
+ * The engine's output. A frame of TCP segments or UDP datagrams (@gso)
+ * goes to the link whole, which cuts it, unless the link is impaired
+ * (loss and corruption act on the wire's frames) or cannot: then we cut
+ * it here. A capture file gets the segments the wire carries, with whole
+ * checksums, as tcpdump on the peer's side would see them.
  */
 static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 			    size_t len, const struct gso_tx *gso)
@@ -132,14 +134,26 @@ static int host_link_output(void *ctx, unsigned ifindex, const uint8_t *frame,
 		rc = d->link.ops->send(&d->link, frame, len, gso);
 		if (rc != -EINVAL)
 			return rc;
-		/* a kernel that takes no segmentation from us: from now on
-		 * the engine makes MTU-sized segments itself */
-		if (!d->gso_warned)
-			log_warn("%s %s: the kernel refused a frame of TCP "
-				 "segments (%zu bytes); segmenting ourselves",
-				 d->link.kind, d->link.name, len);
-		d->gso_warned = true;
-		stack_set_link_gso(d->stack, 0);
+		if (gso->udp) {
+			/* the engine stops merging at the turn's end
+			 * (daemon_loop(): this frame is its batch's) */
+			if (!d->uso_warned)
+				log_warn("%s %s: the kernel refused a frame of "
+					 "UDP datagrams (%zu bytes); sending "
+					 "them one by one", d->link.kind,
+					 d->link.name, len);
+			d->uso_warned = true;
+		} else {
+			/* a kernel that takes no segmentation from us: from
+			 * now on the engine makes MTU-sized segments itself */
+			if (!d->gso_warned)
+				log_warn("%s %s: the kernel refused a frame of "
+					 "TCP segments (%zu bytes); segmenting "
+					 "ourselves", d->link.kind,
+					 d->link.name, len);
+			d->gso_warned = true;
+			stack_set_link_gso(d->stack, 0);
+		}
 	}
 	return gso_segment(frame, len, gso, d->segbuf, sizeof(d->segbuf),
 			   host_send_wire, d);
@@ -261,12 +275,23 @@ static const struct stack_ops host_ops = {
 	.echo_reply = admin_echo_reply,
 };
 
+/*
+ * A frame in, to the capture and the engine. The kernel's UDP datagrams
+ * merged (USO) are captured as the wire would carry them, one by one;
+ * its merged TCP segments as they came (as a GRO interface's capture).
+ */
 static void deliver(struct daemon *d, const uint8_t *frame, size_t len,
 		    const struct link_rx *rx)
 {
-	struct stack_rx_meta m = { rx && rx->csum_ok, rx ? rx->gso_size : 0 };
+	struct stack_rx_meta m = { rx && rx->csum_ok, rx ? rx->gso_size : 0,
+				   rx && rx->gso_size && rx->gso_udp };
+	struct gso_tx g;
 
-	if (d->cap)
+	if (d->cap && m.gso_udp &&
+	    !gso_describe_udp(frame, len, m.gso_size, &g))
+		gso_segment(frame, len, &g, d->segbuf, sizeof(d->segbuf),
+			    host_capture_wire, d);
+	else if (d->cap)
 		capture_frame(d->cap, frame, len);
 	stack_input_meta(d->stack, 1, frame, len, &m, d->now);
 }
@@ -454,21 +479,52 @@ static void link_offload_apply(struct daemon *d, bool at_start)
 	} else if (!at_start) {
 		return;         /* a reload that changes nothing here */
 	}
-	log_info("%s %s: checksum and segmentation offload %s",
-		 d->link.kind, d->link.name, d->link.offload ? "on" : "off");
+	log_info("%s %s: checksum and segmentation offload %s%s",
+		 d->link.kind, d->link.name, d->link.offload ? "on" : "off",
+		 !d->link.offload ? "" : d->link.uso ?
+		 ", UDP segmentation offload on" :
+		 " (no UDP segmentation offload: the kernel refused it)");
 }
 
 /*
  * Transmit segmentation: the engine sends frames of up to 64 KiB of TCP
- * segments while offloads are on (so not while impaired) on a link that
- * takes them, and not after the kernel refused one (host_link_output()).
+ * segments, and merges UDP datagrams of a flow, while offloads are on (so
+ * not while impaired) on a link that takes them (USO: a kernel that took
+ * TUN_F_USO4|USO6), and not after the kernel refused one
+ * (host_link_output()).
  */
 static void link_gso_apply(struct daemon *d)
 {
-	bool on = d->link.vnet_hdr_len && d->link.offload && !d->imp &&
-		  !d->gso_warned;
+	bool on = d->link.vnet_hdr_len && d->link.offload && !d->imp;
 
-	stack_set_link_gso(d->stack, on ? STACK_GSO_MAX : 0);
+	stack_set_link_gso(d->stack, on && !d->gso_warned ? STACK_GSO_MAX : 0);
+	if (stack_set_link_uso(d->stack, on && d->link.uso && !d->uso_warned))
+		log_warn("%s %s: no memory to merge UDP datagrams",
+			 d->link.kind, d->link.name);
+}
+
+/*
+ * The event loop, one turn at a time: after each turn's callbacks the
+ * engine sends the UDP datagrams it held to merge with those of their
+ * flow (a program's burst read from its channel in one callback), so that
+ * none waits longer than the turn it was sent in.
+ */
+static void daemon_loop(struct daemon *d)
+{
+	for (;;) {
+		int rc = event_base_loop(d->base, EVLOOP_ONCE);
+
+		stack_flush(d->stack);
+		if (d->uso_warned && d->link.uso) {
+			d->link.uso = false;
+			link_gso_apply(d);
+		}
+		if (d->cap)
+			capture_flush(d->cap);
+		if (rc || event_base_got_break(d->base) ||
+		    event_base_got_exit(d->base))
+			break;
+	}
 }
 
 /* Apply a live setting that the daemon itself owns: capture, impair. */
@@ -861,7 +917,7 @@ static void wait_for_lease(struct daemon *d)
 	log_info("dhcp: waiting up to %llu s for a lease",
 		 (unsigned long long)(d->cfg.dhcp_timeout / NSEC_PER_SEC));
 	d->waiting_lease = true;
-	event_base_dispatch(d->base);
+	daemon_loop(d);
 	d->waiting_lease = false;
 	event_free(ev);
 }
@@ -996,6 +1052,7 @@ static void teardown(struct daemon *d)
 		d->now = daemon_now();
 		if (stack_dhcp_release(d->stack, d->now) == 0)
 			log_info("dhcp: lease released");
+		stack_flush(d->stack);
 		if (d->imp)
 			impair_drain_all(d);
 		if (d->cap)
@@ -1019,6 +1076,8 @@ static void teardown(struct daemon *d)
 		event_free(d->timer_ev);
 	if (d->base)
 		event_base_free(d->base);
+	if (d->stack)
+		stack_flush(d->stack);
 	stack_free(d->stack);
 	if (d->imp) {
 		impair_fini(d->imp);
@@ -1092,7 +1151,7 @@ int main(int argc, char **argv)
 			announce_ready(&d);
 			log_init(false, d.cfg.log_level);
 		}
-		event_base_dispatch(d.base);
+		daemon_loop(&d);
 	}
 	teardown(&d);
 	return rc ? 1 : 0;

@@ -15,12 +15,13 @@
  * struct virtio_net_hdr (@vnet_hdr_len bytes; 0: plain frames, as pcap's
  * and a TAP's with offloads off). The driver strips it on receive and says
  * what it said in a struct link_rx: the transport checksum is partial or
- * verified (the kernel's checksum offload), the frame is TCP segments of
- * one size merged (its segmentation offload: up to 64 KiB in one read).
- * On send the header asks for nothing, or, for a frame of TCP segments
- * from the engine (gso.h), that the kernel cut it (gso_type TCPV4/TCPV6,
- * gso_size, hdr_len) and finish each segment's checksum (NEEDS_CSUM,
- * csum_start, csum_offset): one write moves up to 64 KiB.
+ * verified (the kernel's checksum offload), the frame is TCP segments or
+ * UDP datagrams of one size merged (its segmentation offload: up to 64
+ * KiB in one read). On send the header asks for nothing, or, for a frame
+ * of TCP segments or UDP datagrams from the engine (gso.h), that the
+ * kernel cut it (gso_type TCPV4/TCPV6/UDP_L4, gso_size, hdr_len) and
+ * finish each one's checksum (NEEDS_CSUM, csum_start, csum_offset): one
+ * write moves up to 64 KiB.
  */
 #ifndef USTACK_LINK_H
 #define USTACK_LINK_H
@@ -38,6 +39,7 @@ struct link;
 struct link_rx {
 	bool csum_ok;              /* transport checksum partial or verified */
 	uint16_t gso_size;         /* merged TCP segments of this size, or 0 */
+	bool gso_udp;              /* ... UDP datagrams of this payload */
 	uint16_t csum_start, csum_offset;   /* where a partial one lies */
 	bool csum_partial;         /* ... and it is partial */
 };
@@ -64,6 +66,8 @@ struct link {
 	size_t vnet_hdr_len;       /* see above */
 	bool offload;              /* the kernel may give us partial
 				    * checksums and merged segments */
+	bool uso;                  /* ... and takes and gives merged UDP
+				    * datagrams (TUN_F_USO4|USO6) */
 	void *priv;
 	uint64_t rx_frames, tx_frames, rx_errors, tx_errors, tx_full,
 		rx_truncated;

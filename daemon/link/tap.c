@@ -11,7 +11,25 @@
  * pseudo-header's sum is in the field) and its TCP segments merged up to
  * 64 KiB (gso_type TCPV4/TCPV6, gso_size the segments' size), so one read
  * moves up to 64 KiB instead of one MTU; what we write carries a header
- * that asks for nothing. If no interface of that name exists
+ * that asks for nothing, or for the kernel to cut a frame of TCP segments
+ * from the engine (GSO_TCPV4/TCPV6).
+ *
+ * UDP segmentation offload (USO; Linux 6.2 on): TUN_F_USO4 | TUN_F_USO6
+ * are asked for too, and where the kernel refuses them (EINVAL) the rest
+ * is asked for alone. With them the engine merges the UDP datagrams it
+ * sends back to back on one flow (same addresses, ports and payload
+ * size, the last possibly shorter; gso.h) into one frame of up to 64 KiB
+ * and 64 datagrams, which we write with gso_type GSO_UDP_L4, gso_size the
+ * payload per datagram and NEEDS_CSUM at the UDP checksum: the kernel
+ * cuts it as it cuts a socket's UDP_SEGMENT sends, so a program's burst
+ * costs one write instead of one per datagram. The engine holds a batch
+ * at most until the end of the daemon's loop turn. In the other direction
+ * the kernel may hand us a sender's UDP_SEGMENT datagrams merged
+ * (GSO_UDP_L4): the engine takes each on its own, as the kernel's receive
+ * path splits them for a socket without UDP_GRO, and a capture holds
+ * them one by one as the wire would carry them.
+ *
+ * If no interface of that name exists
  * we create it, and it disappears when we close it (it is not persistent);
  * an existing persistent TAP is attached to and left in place. The
  * interface is brought up and given our MTU; its addresses belong to the
@@ -29,6 +47,15 @@
 #include <unistd.h>
 
 #include "link.h"
+
+/* The kernel's ABI (Linux 6.2), for headers older than the kernel */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
 
 static int tap_recv(struct link *l, uint8_t *buf, size_t cap,
 		    struct link_rx *rx)
@@ -63,6 +90,7 @@ static int tap_recv(struct link *l, uint8_t *buf, size_t cap,
 	}
 	if ((h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE)
 		rx->gso_size = h.gso_size;
+	rx->gso_udp = h.gso_type == VIRTIO_NET_HDR_GSO_UDP_L4;
 	return (int)n;
 }
 
@@ -79,10 +107,12 @@ static int tap_send(struct link *l, const uint8_t *frame, size_t len,
 	if (gso) {
 		/* the legacy header, in the host's byte order */
 		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		h.gso_type = gso->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+		h.gso_type = gso->udp ? VIRTIO_NET_HDR_GSO_UDP_L4 :
+			     gso->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
 				       VIRTIO_NET_HDR_GSO_TCPV4;
 		/* a CWR goes on the first segment only (RFC 3168 6.1.2) */
-		if (gso->csum_start + 13u < len && (frame[gso->csum_start + 13] & 0x80))
+		if (!gso->udp && gso->csum_start + 13u < len &&
+		    (frame[gso->csum_start + 13] & 0x80))
 			h.gso_type |= VIRTIO_NET_HDR_GSO_ECN;
 		h.hdr_len = gso->hdr_len;
 		h.gso_size = gso->gso_size;
@@ -228,7 +258,8 @@ int link_tap_open(struct link *l, const char *name, unsigned mtu,
  * Only a TAP opened with offloads can (it has the header to say so);
  * turned off when the link is impaired, so that loss and corruption
  * apply to frames as the wire carries them. A kernel that refuses
- * (TUNSETOFFLOAD) leaves them off.
+ * (TUNSETOFFLOAD) leaves them off; one that knows no USO (before 6.2:
+ * EINVAL) gets the rest without it (@l->uso says which).
  *
  * Return: 0, or a negative errno
  */
@@ -238,6 +269,12 @@ int link_set_offload(struct link *l, bool on)
 
 	if (!l->vnet_hdr_len || strcmp(l->kind, "tap"))
 		return on ? -EOPNOTSUPP : 0;
+	l->uso = false;
+	if (on && ioctl(l->fd, TUNSETOFFLOAD,
+			f | TUN_F_USO4 | TUN_F_USO6) == 0) {
+		l->offload = l->uso = true;
+		return 0;
+	}
 	if (ioctl(l->fd, TUNSETOFFLOAD, f) < 0) {
 		l->offload = false;
 		return -errno;

@@ -19,6 +19,11 @@
 	X(eth, rx_csum_offload, "frames whose transport checksum the link vouched for") \
 	X(eth, rx_gso, "frames of merged TCP segments (the link's GSO/GRO)") \
 	X(eth, tx_gso, "frames of TCP segments the link cuts (its GSO/TSO)") \
+	X(eth, rx_uso, "frames of UDP datagrams merged by the link (its USO), split here") \
+	X(eth, rx_uso_segs, "UDP datagrams split from those frames")     \
+	X(eth, rx_uso_bad, "dropped: a frame of UDP datagrams not as the link said") \
+	X(eth, tx_uso, "frames of UDP datagrams the link cuts (its USO)") \
+	X(eth, tx_uso_segs, "UDP datagrams sent in those frames")        \
 	X(eth, rx_short, "dropped: frame shorter than an Ethernet header")    \
 	X(eth, rx_not_for_us, "dropped: destination MAC not ours")            \
 	X(eth, rx_vlan, "dropped: VLAN-tagged frame")                         \

@@ -120,6 +120,7 @@ static void eth_gso_describe(const struct pbuf *p, uint16_t type,
 	const uint8_t *ip = p->data + ETH_HLEN;
 
 	g->v6 = type == ETH_P_IPV6;
+	g->udp = false;
 	g->gso_size = p->gso_size;
 	g->csum_start = (uint16_t)(ETH_HLEN +
 				   (g->v6 ? IPV6_HLEN : (ip[0] & 0xf) * 4));
@@ -129,12 +130,57 @@ static void eth_gso_describe(const struct pbuf *p, uint16_t type,
 }
 
 /**
+ * eth_uso_flush() - send the UDP datagrams held for the link to cut
+ * @s: the stack
+ * @nif: the interface
+ *
+ * One datagram goes as the engine built it; several as one frame with
+ * its struct gso_tx (gso.h). The link's answer reaches no sender: the
+ * datagrams were reported sent when they were held (a TAP takes a frame
+ * or fails it for a reason that holds for every frame, and drops beyond
+ * its queue without saying so). Counted as eth_output() counts.
+ *
+ * Return: 0, or the link's negative errno
+ */
+int eth_uso_flush(struct stack *s, struct netif *nif)
+{
+	struct uso_batch *b = &nif->uso;
+	unsigned count = b->count;
+	struct gso_tx g;
+	size_t len;
+	int rc;
+
+	if (!b->buf || !b->len)
+		return 0;
+	len = uso_finish(b, &g);
+	rc = s->ops->link_output(s->ctx, nif->index, b->buf, len,
+				 g.gso_size ? &g : NULL);
+	if (rc < 0) {
+		CNT(s, eth_tx_link_err);
+		return rc;
+	}
+	if (g.gso_size) {
+		CNT(s, eth_tx_uso);
+		s->cnt.eth_tx_uso_segs += count;
+	}
+	CNT(s, eth_tx_frames);
+	s->cnt.eth_tx_bytes += len;
+	return 0;
+}
+
+/**
  * eth_output() - prepend an Ethernet header and hand the frame to the host
  * @s: the stack
  * @nif: interface to send on
  * @dst: destination MAC
  * @type: EtherType
  * @p: payload; consumed
+ *
+ * On an interface whose link cuts UDP (stack_set_link_uso()) a datagram
+ * is held (struct uso_batch) with those of its flow sent right after it,
+ * to go as one frame when another frame comes or at stack_flush(); any
+ * other frame sends what is held first, so the wire's order is the
+ * engine's.
  *
  * Return: 0, or a negative errno from the link (-ENOBUFS: queue full)
  */
@@ -154,6 +200,22 @@ int eth_output(struct stack *s, struct netif *nif, const uint8_t *dst,
 	memcpy(h.src, nif->mac, ETH_ALEN);
 	h.type = type;
 	eth_build(hdr, &h);
+	if (nif->uso.buf && !p->gso_size) {
+		enum uso_verdict v = uso_add(&nif->uso, p->data, p->len);
+
+		if (v == USO_FLUSH) {
+			eth_uso_flush(s, nif);
+			v = uso_add(&nif->uso, p->data, p->len);
+		}
+		if (v == USO_HELD) {
+			if (uso_full(&nif->uso))
+				eth_uso_flush(s, nif);
+			pbuf_free(p);
+			return 0;
+		}
+	} else if (nif->uso.len) {
+		eth_uso_flush(s, nif);
+	}
 	if (p->gso_size) {
 		struct gso_tx g;
 

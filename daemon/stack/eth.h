@@ -36,6 +36,7 @@ void eth_build(uint8_t *buf, const struct eth_hdr *h);
 struct stack;
 struct netif;
 void eth_input(struct stack *s, struct netif *nif, struct pbuf *p);
+int eth_uso_flush(struct stack *s, struct netif *nif);
 int eth_output(struct stack *s, struct netif *nif, const uint8_t *dst,
 	       uint16_t type, struct pbuf *p);
 

@@ -295,6 +295,8 @@ void stack_free(struct stack *s)
 	neigh_fini(s);
 	timer_heap_free(&s->timers);
 	pbuf_pool_drain(&s->pool);
+	free(s->nif.uso.buf);
+	free(s->uso_scratch);
 	free(s);
 }
 
@@ -411,6 +413,58 @@ void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 	stack_input_meta(s, ifindex, frame, len, NULL, now);
 }
 
+struct uso_rx {
+	struct stack *s;
+	unsigned ifindex;
+	uint8_t rx_flags;
+	uint64_t now;
+	unsigned segs;
+};
+
+static int uso_rx_one(void *arg, const uint8_t *seg, size_t len)
+{
+	struct uso_rx *u = arg;
+	struct pbuf *p = stack_rx_buf(u->s, len);
+
+	if (!p)
+		return 0;       /* counted; the next may find a buffer */
+	memcpy(p->data, seg, len);
+	p->rx_flags = u->rx_flags;
+	u->segs++;
+	stack_input(u->s, u->ifindex, p, u->now);
+	return 0;
+}
+
+/*
+ * A frame of UDP datagrams the kernel sent with UDP_SEGMENT (the link's
+ * USO, virtio's GSO_UDP_L4): each datagram is its own, as the kernel's
+ * receive path splits it for a socket without UDP_GRO, its checksum
+ * whole and taken as the link vouched for the frame's. Consumes @p.
+ */
+static void stack_input_uso(struct stack *s, unsigned ifindex, struct pbuf *p,
+			    const struct stack_rx_meta *m, uint64_t now)
+{
+	struct uso_rx u = { s, ifindex, m->csum_ok ? PBUF_RX_CSUM_OK : 0,
+			    now, 0 };
+	struct gso_tx g;
+
+	if (m->csum_ok)
+		CNT(s, eth_rx_csum_offload);
+	if (!s->uso_scratch)
+		s->uso_scratch = malloc(USO_BUF_LEN);
+	if (!s->uso_scratch) {
+		CNT(s, eth_rx_nomem);
+	} else if (gso_describe_udp(p->data, p->len, m->gso_size, &g) ||
+		   gso_segment(p->data, p->len, &g, s->uso_scratch,
+			       USO_BUF_LEN, uso_rx_one, &u)) {
+		CNT(s, eth_rx_uso_bad);
+	} else {
+		CNT(s, eth_rx_uso);
+		s->cnt.eth_rx_uso_segs += u.segs;
+	}
+	pbuf_free(p);
+}
+
 /**
  * stack_input_meta() - a frame from a link that offloads: copied in,
  * with what the link says of it
@@ -433,6 +487,10 @@ void stack_input_meta(struct stack *s, unsigned ifindex, const void *frame,
 	if (!p)
 		return;
 	memcpy(p->data, frame, len);
+	if (m && m->gso_size && m->gso_udp) {
+		stack_input_uso(s, ifindex, p, m, now);
+		return;
+	}
 	if (m) {
 		p->rx_flags = m->csum_ok ? PBUF_RX_CSUM_OK : 0;
 		p->gso_size = m->gso_size;
@@ -458,6 +516,46 @@ void stack_input_meta(struct stack *s, unsigned ifindex, const void *frame,
 void stack_set_link_gso(struct stack *s, uint32_t max)
 {
 	s->nif.gso_max = max > STACK_GSO_MAX ? STACK_GSO_MAX : max;
+}
+
+/**
+ * stack_set_link_uso() - say whether the link cuts frames of UDP datagrams
+ * @s: the engine
+ * @on: it does (a TAP with TUN_F_USO4|TUN_F_USO6); off: the default
+ *
+ * On, the datagrams the engine sends back to back on one flow go as one
+ * frame (eth_output()), held until another frame goes or stack_flush().
+ * Off, what is held goes first.
+ *
+ * Return: 0, or -ENOMEM (the batch's buffer; it stays off)
+ */
+int stack_set_link_uso(struct stack *s, bool on)
+{
+	struct uso_batch *b = &s->nif.uso;
+
+	if (on && !b->buf) {
+		b->buf = malloc(USO_BUF_LEN);
+		b->len = 0;
+		return b->buf ? 0 : -ENOMEM;
+	}
+	if (!on && b->buf) {
+		eth_uso_flush(s, &s->nif);
+		free(b->buf);
+		b->buf = NULL;
+	}
+	return 0;
+}
+
+/**
+ * stack_flush() - send what the engine holds for the link to cut
+ * @s: the engine
+ *
+ * The host calls it at the end of every turn of its loop, so that a
+ * datagram held for those of its flow that may follow waits no longer.
+ */
+void stack_flush(struct stack *s)
+{
+	eth_uso_flush(s, &s->nif);
 }
 
 /**

@@ -60,9 +60,10 @@ struct stack_ops {
 	 * Send one complete Ethernet frame on interface @ifindex. The engine
 	 * keeps ownership of @frame; the host copies or writes it before
 	 * returning. @gso is NULL but on an interface the host declared
-	 * able to segment (stack_set_link_gso()): there it may describe a
-	 * frame of several TCP segments with a partial checksum (gso.h),
-	 * which the link segments, or the host with gso_segment(). Return
+	 * able to segment (stack_set_link_gso(), stack_set_link_uso()):
+	 * there it may describe a frame of several TCP segments or UDP
+	 * datagrams with a partial checksum (gso.h), which the link
+	 * segments, or the host with gso_segment(). Return
 	 * 0, or a negative errno (-ENOBUFS: the link's transmit queue is
 	 * full), which the engine counts.
 	 */
@@ -225,6 +226,8 @@ void stack_input_copy(struct stack *s, unsigned ifindex, const void *frame,
 struct stack_rx_meta {
 	bool csum_ok;           /* transport checksum partial or verified */
 	uint16_t gso_size;      /* merged TCP segments of this size, or 0 */
+	bool gso_udp;           /* ... UDP datagrams of this payload (USO):
+				 * each is taken on its own */
 };
 void stack_input_meta(struct stack *s, unsigned ifindex, const void *frame,
 		      size_t len, const struct stack_rx_meta *m,
@@ -233,6 +236,10 @@ uint64_t stack_timeout(struct stack *s, uint64_t now);
 /* The link takes frames of TCP segments up to @max bytes of IP payload
  * each (gso.h); 0: it does not (the default) */
 void stack_set_link_gso(struct stack *s, uint32_t max);
+/* The link cuts frames of UDP datagrams (gso.h): the engine merges those
+ * of one flow sent back to back and holds them until stack_flush() */
+int stack_set_link_uso(struct stack *s, bool on);
+void stack_flush(struct stack *s);
 #define STACK_GSO_MAX 65535u
 
 const struct stack_counters *stack_counters(const struct stack *s);

@@ -35,6 +35,9 @@ struct netif {
 	struct inet6_if in6;
 	uint32_t gso_max;            /* the link segments TCP frames of up to
 				      * this much IP payload (gso.h); 0: no */
+	struct uso_batch uso;        /* UDP datagrams held for the link to
+				      * cut (gso.h); uso.buf NULL: it does
+				      * not (eth.c) */
 };
 
 /* Path MTU learned from Packet Too Big (RFC 8201), per destination */
@@ -91,6 +94,8 @@ struct stack {
 	const struct neigh_ops *neigh_ops[2];      /* [0] ARP, [1] ND */
 	struct neigh_params neigh_params[2];
 	struct reass_table reass;
+	uint8_t *uso_scratch;         /* one datagram cut from a frame of
+				       * UDP datagrams (stack_input_uso()) */
 	uint16_t ip_id;
 
 	/* the transports' own tables (transport.c makes them) */
