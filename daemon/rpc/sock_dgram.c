@@ -444,24 +444,41 @@ int dg_tx(const struct ustack_dgram_meta *m, struct dgram_tx *tx)
 	return 0;
 }
 
+/*
+ * One channel message's pieces: the header, the meta block if any, the
+ * payload; on a plain channel the payload alone, and nothing for what
+ * such a channel does not carry. Return: false if nothing is to go
+ */
+static bool chan_msg(const struct sock *sk, const struct ustack_dgram_hdr *h,
+		     const struct ustack_dgram_meta *m, const void *data,
+		     size_t len, struct iovec iov[3], struct msghdr *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->msg_iov = iov;
+	if (sk->dg_flags & DG_PLAIN) {     /* the payload alone */
+		if (h->kind != USTACK_DG_DATA)
+			return false;
+		m = NULL;
+	} else {
+		iov[msg->msg_iovlen++] = (struct iovec){ (void *)h, sizeof(*h) };
+	}
+	if (m)
+		iov[msg->msg_iovlen++] = (struct iovec){ (void *)m, sizeof(*m) };
+	if (len)
+		iov[msg->msg_iovlen++] = (struct iovec){ (void *)data, len };
+	return true;
+}
+
 /* Write one message to the channel. Return: 1 sent, 0 full, -1 gone */
 static int chan_put(struct sock *sk, const struct ustack_dgram_hdr *h,
 		    const struct ustack_dgram_meta *m, const void *data,
 		    size_t len)
 {
-	struct iovec iov[3] = { { (void *)h, sizeof(*h) } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1 };
+	struct iovec iov[3];
+	struct msghdr msg;
 
-	if (sk->dg_flags & DG_PLAIN) {     /* the payload alone */
-		if (h->kind != USTACK_DG_DATA)
-			return 1;
-		msg.msg_iovlen = 0;
-		m = NULL;
-	}
-	if (m)
-		iov[msg.msg_iovlen++] = (struct iovec){ (void *)m, sizeof(*m) };
-	if (len)
-		iov[msg.msg_iovlen++] = (struct iovec){ (void *)data, len };
+	if (!chan_msg(sk, h, m, data, len, iov, &msg))
+		return 1;
 	if (sendmsg(sk->chan, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
 		return 1;
 	if (errno == EAGAIN || errno == ENOBUFS) {
@@ -544,30 +561,71 @@ static int dg_notify(struct sock *sk)
 	return rc;
 }
 
+/* datagrams handed to the channel per system call (sendmmsg) */
+#define DG_DRAIN_BATCH 16
+
+/*
+ * Up to DG_DRAIN_BATCH queued datagrams into the channel in one sendmmsg.
+ * Return: 1 all of them went (or the program is gone: dropped, as one
+ * sendmsg failing so dropped it), 0 the channel is full (what went is
+ * taken off the queue), -1 nothing was queued
+ */
+static int dg_drain_batch(struct sock *sk)
+{
+	struct ustack_dgram_hdr h[DG_DRAIN_BATCH];
+	struct ustack_dgram_meta m[DG_DRAIN_BATCH];
+	struct iovec iov[DG_DRAIN_BATCH][3];
+	struct mmsghdr v[DG_DRAIN_BATCH];
+	struct dgram_info in;
+	const void *pos = NULL;
+	const uint8_t *d;
+	unsigned n = 0, go = 0;
+	size_t len;
+	int k;
+
+	while (n < DG_DRAIN_BATCH &&
+	       (d = dgram_recv_peek_after(sk->dg, &pos, &in, &len))) {
+		dg_describe(sk, &in, len, &h[n], &m[n]);
+		/* received datagrams are USTACK_DG_DATA: always a message */
+		if (chan_msg(sk, &h[n], &m[n], d, len, iov[n], &v[go].msg_hdr))
+			go++;
+		n++;
+	}
+	if (!n)
+		return -1;
+	k = go ? sendmmsg(sk->chan, v, go, MSG_DONTWAIT | MSG_NOSIGNAL) : 0;
+	if (k < 0 && errno != EAGAIN && errno != ENOBUFS)
+		k = (int)go;            /* gone: dropped, not counted */
+	else if (k >= 0)
+		sk->t->st.dgram_in += (uint64_t)k;
+	else
+		k = 0;
+	for (int i = 0; i < k; i++)
+		dgram_recv_next(sk->dg);
+	if ((unsigned)k < go) {
+		sk->t->st.chan_full++;
+		return 0;
+	}
+	return 1;
+}
+
 /**
  * dg_drain() - move what the engine queued into the channel, as far as it
- * takes it, then the error notification if one is due
+ * takes it (several datagrams per system call), then the error
+ * notification if one is due
  * @sk: the socket
  */
 void dg_drain(struct sock *sk)
 {
-	struct ustack_dgram_hdr h;
-	struct ustack_dgram_meta m;
 	struct dgram_info in;
-	const uint8_t *d;
 	size_t len;
 	int rc;
 
-	while (!sk->shut_rd && (d = dgram_recv_peek(sk->dg, &in, &len))) {
-		dg_describe(sk, &in, len, &h, &m);
-		rc = chan_put(sk, &h, &m, d, len);
+	while (!sk->shut_rd && (rc = dg_drain_batch(sk)) != -1) {
 		if (rc == 0) {
 			sock_want_write(sk, true);
 			return;
 		}
-		if (rc > 0)
-			sk->t->st.dgram_in++;
-		dgram_recv_next(sk->dg);
 	}
 	while (sk->shut_rd && dgram_recv_peek(sk->dg, &in, &len))
 		dgram_recv_next(sk->dg);
@@ -812,9 +870,24 @@ void sock_dgram_event(struct socktab *t, struct dgram *dg, unsigned events)
 	struct sock *sk = dgram_user(dg);
 
 	(void)t;
-	(void)events;
-	if (!sk)
+	if (!sk || sk->wev_armed)
 		return;
+	/* an error at once: the program that gets EMSGSIZE from a send
+	 * finds its report waiting (POLLERR) when the reply comes */
+	if (events & DGRAM_EV_ERROR)
+		dg_drain(sk);
+	/* datagrams after the events being handled (dg_kick()): those of a
+	 * batch of frames go into the channel together */
+	else
+		sock_kick(sk);
+}
+
+/**
+ * dg_kick() - sock_proto.kick: the deferred drain of sock_dgram_event()
+ * @sk: the socket
+ */
+void dg_kick(struct sock *sk)
+{
 	if (!sk->wev_armed)
 		dg_drain(sk);
 }

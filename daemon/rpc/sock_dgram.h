@@ -31,5 +31,6 @@ int sock_dgram_send(struct sock *sk, const struct ustack_dgram_hdr *h,
 		    const uint8_t *body);
 void sock_dgram_flush(struct sock *sk);
 void dg_chan_write(struct sock *sk);
+void dg_kick(struct sock *sk);
 
 #endif

@@ -155,6 +155,7 @@ const struct sock_proto sock_ping_proto = {
 	.sendto = sp_sendto,
 	.chan_read = dg_chan_read,
 	.chan_write = dg_chan_write,
+	.kick = dg_kick,
 };
 
 static int sr_open(struct sock *sk, void *engine)
@@ -268,4 +269,5 @@ const struct sock_proto sock_raw_proto = {
 	.sendto = sr_sendto,
 	.chan_read = dg_chan_read,
 	.chan_write = dg_chan_write,
+	.kick = dg_kick,
 };

@@ -125,4 +125,5 @@ const struct sock_proto sock_udp_proto = {
 	.sendto = su_sendto,
 	.chan_read = dg_chan_read,
 	.chan_write = dg_chan_write,
+	.kick = dg_kick,
 };

@@ -270,6 +270,32 @@ const uint8_t *dgram_recv_peek(struct dgram *dg, struct dgram_info *in,
 }
 
 /**
+ * dgram_recv_peek_after() - look along the receive queue without taking
+ * @dg: the socket
+ * @pos: NULL for the head, else what the last call left: moved on
+ * @in: set to the datagram's addresses and ancillary data
+ * @len: set to its payload's length
+ *
+ * For a host that hands several datagrams on in one system call, then
+ * drops those that went with dgram_recv_next().
+ *
+ * Return: the payload, NULL past the last
+ */
+const uint8_t *dgram_recv_peek_after(struct dgram *dg, const void **pos,
+				     struct dgram_info *in, size_t *len)
+{
+	const struct pbuf *p = *pos ? ((const struct pbuf *)*pos)->next
+				    : dg->rxq;
+
+	if (!p)
+		return NULL;
+	*pos = p;
+	memcpy(in, p->buf, sizeof(*in));
+	*len = p->len;
+	return p->data;
+}
+
+/**
  * dgram_recv_next() - drop the datagram at the head of the receive queue
  * @dg: the socket
  */

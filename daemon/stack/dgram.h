@@ -151,6 +151,8 @@ void *dgram_user(const struct dgram *dg);
 const uint8_t *dgram_recv_peek(struct dgram *dg, struct dgram_info *in,
 			       size_t *len);
 void dgram_recv_next(struct dgram *dg);
+const uint8_t *dgram_recv_peek_after(struct dgram *dg, const void **pos,
+				     struct dgram_info *in, size_t *len);
 size_t dgram_recv_queued(const struct dgram *dg);
 const uint8_t *dgram_errq_peek(struct dgram *dg, struct dgram_info *in,
 			       struct dgram_ee *ee, size_t *len);
