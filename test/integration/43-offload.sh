@@ -160,7 +160,7 @@ transfer_out() {
 
 # --- offloads on (the default), with a capture ---------------------------
 start_ustackd "$NS" "$TMP/ustackd-on.log" "$SOCK" --tap ustk0 --addr $US/24 \
-	--capture "$TMP/on.pcap" || { fail "ustackd starts"; summary; exit 1; }
+	--offload yes --capture "$TMP/on.pcap" || { fail "ustackd starts"; summary; exit 1; }
 in_ns ip addr add $KERNEL/24 dev ustk0
 check "the log says offloads are on ($(grep -o 'offload on' "$TMP/ustackd-on.log" | head -n1))" \
 	grep -q "segmentation offload on" "$TMP/ustackd-on.log"

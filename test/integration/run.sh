@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every integration test script; print each one's result and a total.
-# Usage: run.sh [BUILD_DIR]
+# Usage: run.sh [BUILD_DIR]; ITEST_ONLY and USTACK_TEST_OFFLOAD (lib.sh)
+# choose the scripts and the daemons' offloads.
 set -u
 export BUILD=${1:-build}
 cd "$(dirname "$0")/../.."
@@ -8,7 +9,12 @@ passed=0 failed=0 scripts_failed=0
 # what failed, and how long each script took, again at the end: the tail
 # of a long log is what a CI page shows
 report=()
+# ITEST_ONLY="30-sockets 40-tcp-programs": only those scripts
 for t in test/integration/[0-9]*.sh; do
+	if [ -n "${ITEST_ONLY:-}" ]; then
+		b=$(basename "$t" .sh)
+		[[ " $ITEST_ONLY " == *" $b "* ]] || continue
+	fi
 	echo "=== $t"
 	t0=$SECONDS
 	out=$(bash "$t" 2>&1)
