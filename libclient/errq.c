@@ -590,17 +590,22 @@ static void xs_fetch(int fd)
 	errno = e;
 }
 
-/* Has @fd marks out? */
-static bool xs_marked(int fd)
+/* Has @fd reports waiting, or (@marks) TX_ACK marks out? */
+static bool xs_has_any(int fd, bool marks)
 {
 	struct xsock *x;
 	bool yes;
 
 	lock();
 	x = xs_find(fd, false);
-	yes = x && x->marks;
+	yes = x && (marks ? x->marks != 0 : x->n != 0);
 	unlock();
 	return yes;
+}
+
+static bool xs_marked(int fd)
+{
+	return xs_has_any(fd, true);
 }
 
 /**
@@ -851,17 +856,9 @@ bool ust_xs_recverr(int fd, unsigned k, struct msghdr *m, ssize_t *n)
 	return true;
 }
 
-/* Has @fd reports waiting? */
 static bool xs_has(int fd)
 {
-	struct xsock *x;
-	bool yes;
-
-	lock();
-	x = xs_find(fd, false);
-	yes = x && x->n;
-	unlock();
-	return yes;
+	return xs_has_any(fd, false);
 }
 
 /* The TX_ACK marks of @fds acked so far become reports. Return: true if
