@@ -291,39 +291,12 @@ static int wait_sliced(int epfd, struct epoll_event *ev, int max, int ms,
 	return ust_r.epoll_pwait(epfd, ev, max, t, sigmask);
 }
 
-PUBLIC int ustack_epoll_pwait2(int epfd, struct epoll_event *ev, int max,
-			       const struct timespec *timeout,
-			       const sigset_t *sigmask)
-{
-	static const struct timespec zero;
-	struct due d[EP_DUE_MAX];
-	int nd, n;
-
-	bool marked;
-
-	ust_init();
-	if (!maybe_due() || max <= 0)
-		return ust_r.epoll_pwait2(epfd, ev, max, timeout, sigmask);
-	marked = fetch_marks(epfd);
-	nd = collect(epfd, d, max < EP_DUE_MAX ? max : EP_DUE_MAX);
-	if (!nd && marked && (!timeout || timeout->tv_sec || timeout->tv_nsec))
-		return wait_sliced(epfd, ev, max, !timeout ? -1 :
-				   (int)(timeout->tv_sec * 1000 +
-					 (timeout->tv_nsec + 999999) / 1000000),
-				   sigmask);
-	if (!nd)
-		return ust_r.epoll_pwait2(epfd, ev, max, timeout, sigmask);
-	n = ust_r.epoll_pwait2(epfd, ev, max, &zero, sigmask);
-	return n < 0 ? n : merge(ev, n, max, d, nd);
-}
-
 PUBLIC int ustack_epoll_pwait(int epfd, struct epoll_event *ev, int max,
 			      int timeout, const sigset_t *sigmask)
 {
 	struct due d[EP_DUE_MAX];
-	int nd, n;
-
 	bool marked;
+	int nd, n;
 
 	ust_init();
 	if (!maybe_due() || max <= 0)
@@ -336,6 +309,22 @@ PUBLIC int ustack_epoll_pwait(int epfd, struct epoll_event *ev, int max,
 		return ust_r.epoll_pwait(epfd, ev, max, timeout, sigmask);
 	n = ust_r.epoll_pwait(epfd, ev, max, 0, sigmask);
 	return n < 0 ? n : merge(ev, n, max, d, nd);
+}
+
+/* epoll_pwait2(): the kernel's own while nothing is due here; else
+ * ustack_epoll_pwait()'s path, whose waits are none or in milliseconds
+ * (the timeout rounded up, as the kernel rounds a poll's) */
+PUBLIC int ustack_epoll_pwait2(int epfd, struct epoll_event *ev, int max,
+			       const struct timespec *timeout,
+			       const sigset_t *sigmask)
+{
+	ust_init();
+	if (!maybe_due() || max <= 0)
+		return ust_r.epoll_pwait2(epfd, ev, max, timeout, sigmask);
+	return ustack_epoll_pwait(epfd, ev, max, !timeout ? -1 :
+				  (int)(timeout->tv_sec * 1000 +
+					(timeout->tv_nsec + 999999) / 1000000),
+				  sigmask);
 }
 
 PUBLIC int ustack_epoll_wait(int epfd, struct epoll_event *ev, int max,
