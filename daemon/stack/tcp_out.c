@@ -265,11 +265,11 @@ static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
  *
  * Return: bytes, a multiple of 1 << rcv_wscale
  */
-uint32_t tcp_rcv_window(struct tcp_sock *sk)
+static uint32_t rcv_window_with(const struct tcp_sock *sk, uint32_t unread,
+			       bool *rounded)
 {
 	uint32_t slack = sk->rcvq.cap ? sk->rcvq.cap - sk->rcvq.size : 0;
 	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvq.size;
-	uint32_t unread = tcp_rcv_unread_now(sk);
 	uint32_t free_sp = room > slack + unread ? room - slack - unread : 0;
 	uint32_t cur = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 		       sk->rcv_adv - sk->rcv_nxt : 0;
@@ -286,12 +286,34 @@ uint32_t tcp_rcv_window(struct tcp_sock *sk)
 	if (sk->window_clamp && free_sp > sk->window_clamp)
 		free_sp = sk->window_clamp;     /* TCP_WINDOW_CLAMP */
 	w = free_sp & ~(unit - 1);
-	if (w < cur) {
-		/* cur <= max, a multiple of the unit: so is the result */
+	*rounded = w < cur;
+	if (w < cur)    /* cur <= max, a multiple of the unit: so is w */
 		w = (cur + unit - 1) & ~(unit - 1);
-		if (w > room)
-			tcp_rcv_reserve(sk, w - room);
-	}
+	return w;
+}
+
+/*
+ * The bytes passed and not read come from the host (stack_ops.sock_unread,
+ * a system call in the daemon), asked only where the answer can matter:
+ * the window does not grow as the unread bytes shrink (it is the same
+ * with none unread as with all of them, and it is monotone between), and
+ * they are under an MSS (so autotuning, which counts the program's reads,
+ * misses little until the next time). A request/response exchange keeps
+ * a few bytes unread at each reply: this spares it a system call each.
+ */
+uint32_t tcp_rcv_window(struct tcp_sock *sk)
+{
+	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvq.size;
+	bool rounded;
+	uint32_t w;
+
+	if (sk->rcv_unread && (sk->rcv_unread > sk->rcv_mss ||
+			       rcv_window_with(sk, 0, &rounded) !=
+			       rcv_window_with(sk, sk->rcv_unread, &rounded)))
+		tcp_rcv_unread_now(sk);
+	w = rcv_window_with(sk, sk->rcv_unread, &rounded);
+	if (rounded && w > room)        /* the edge kept, beyond the ring */
+		tcp_rcv_reserve(sk, w - room);
 	return w;
 }
 

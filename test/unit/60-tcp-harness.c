@@ -96,6 +96,7 @@ static uint32_t th_sock_unread(void *ctx, struct tcp_sock *sk)
 {
 	(void)ctx;
 	(void)sk;
+	T.unread_asked++;
 	return T.unread_known ? T.unread : UINT32_MAX;
 }
 

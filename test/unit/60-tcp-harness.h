@@ -75,6 +75,7 @@ struct th {
 	unsigned events;            /* TCP_EV_* accumulated */
 	bool unread_known;          /* stack_ops.sock_unread answers ... */
 	uint32_t unread;            /* ... this */
+	unsigned unread_asked;      /* times the engine asked */
 	struct tcp_sock *ev_sk;
 };
 

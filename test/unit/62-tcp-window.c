@@ -448,3 +448,50 @@ TH_TEST(tcp_window, unread_channel_closes_the_window)
 	expect_ack(iss + 1, seq, 64);
 	finish(l, c);
 }
+
+/*
+ * A request and its reply. The host passed the request on; the program
+ * read it (the host would say 0 unread). The host is asked only where
+ * its answer changes the window (stack_ops.sock_unread is a system call
+ * in the daemon):
+ * - the first request was acknowledged at once (quick ACK), so the
+ *   reply's window, the whole buffer once read, differs: asked;
+ * - in pingpong (delayed ACKs), the reply carries the ACK and the same
+ *   window either way (the space the request takes is under the SWS
+ *   step, and the edge stays): not asked;
+ * - more than an MSS passed on: asked (autotuning counts the reads).
+ */
+TH_TEST(tcp_window, small_unread_not_asked_when_window_same)
+{
+	struct tcp_sock *l, *c;
+	uint32_t iss = open_conn(&l, &c);
+
+	T.unread_known = true;
+	T.unread = 0;
+	peer_data(1001, iss + 1, 100);
+	expect_ack(iss + 1, 1101, 57);
+	cr_assert_eq(tcp_recv_pass(c, 100, T.now), 0);
+	T.unread_asked = 0;
+	cr_assert_eq(tcp_send(c, buf, 200, T.now), 200);
+	expect_data(iss + 1, 1101, 64, buf, 200, true);
+	cr_assert_gt(T.unread_asked, 0);
+	/* pingpong: the next request waits for the reply's ACK */
+	cr_assert_eq(tcp_setsockopt(c, TCP_OPT_QUICKACK, 0, T.now), 0);
+	peer_data(1101, iss + 201, 100);
+	th_expect_none();
+	cr_assert_eq(tcp_recv_pass(c, 100, T.now), 0);
+	T.unread_asked = 0;
+	cr_assert_eq(tcp_send(c, buf, 200, T.now), 200);
+	expect_data(iss + 201, 1201, 64, buf, 200, true);
+	cr_assert_eq(T.unread_asked, 0);
+	/* more than an MSS passed on: asked */
+	peer_data(1201, iss + 401, SEG);
+	peer_data(1201 + SEG, iss + 401, SEG);
+	while (th_pending())
+		T.head++;
+	cr_assert_eq(tcp_recv_pass(c, 2 * SEG, T.now), 0);
+	T.unread_asked = 0;
+	cr_assert_eq(tcp_send(c, buf, 200, T.now), 200);
+	cr_assert_gt(T.unread_asked, 0);
+	finish(l, c);
+}
