@@ -884,8 +884,8 @@ PUBLIC int ustack_is_socket(int fd)
 
 PUBLIC int ustack_socket(int domain, int type, int protocol)
 {
-	struct ustack_socket_req req = { domain, type & ~(SOCK_NONBLOCK |
-							 SOCK_CLOEXEC),
+	/* the daemon makes the end non-blocking if asked (no fcntl) */
+	struct ustack_socket_req req = { domain, type & ~SOCK_CLOEXEC,
 					 protocol };
 	struct ustack_sock_info info;
 	size_t n = 0;
@@ -906,9 +906,10 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 		return fail(rc);
 	if (fd < 0 || n != sizeof(info))
 		return fail(-EPROTO);
-	if (type & SOCK_NONBLOCK)
+	if (type & SOCK_NONBLOCK && !(info.flags & USTACK_INFO_NONBLOCK))
 		ust_r.fcntl(fd, F_SETFL, O_NONBLOCK | ust_r.fcntl(fd, F_GETFL));
-	ust_set(fd, kind_of(&info) | (info.type == SOCK_STREAM ? UST_FRESH : 0));
+	ust_set_ino(fd, kind_of(&info) |
+			(info.type == SOCK_STREAM ? UST_FRESH : 0), info.ino);
 	return fd;
 }
 
@@ -2425,10 +2426,12 @@ PUBLIC int ustack_accept4(int fd, struct sockaddr *addr, socklen_t *len,
 			ust_r.close(nfd);
 		return fail(-ECONNABORTED);
 	}
-	if (flags & SOCK_NONBLOCK)
-		ust_r.fcntl(nfd, F_SETFL, O_NONBLOCK);
-	ust_set(nfd, kind_of(&am.info) | (k & (UST_LINGER | UST_INQ |
-						  UST_LOWAT)));
+	/* the end comes non-blocking (as servers accept4() it): made
+	 * blocking for an accept that did not ask */
+	if (!(flags & SOCK_NONBLOCK) != !(am.info.flags & USTACK_INFO_NONBLOCK))
+		ust_r.fcntl(nfd, F_SETFL, flags & SOCK_NONBLOCK ? O_NONBLOCK : 0);
+	ust_set_ino(nfd, kind_of(&am.info) | (k & (UST_LINGER | UST_INQ |
+						      UST_LOWAT)), am.info.ino);
 	ust_xs_inherit(fd, nfd);
 	if (addr && len)
 		*len = ust_addr_out(k, &am.peer, addr, *len);

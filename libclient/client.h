@@ -218,6 +218,7 @@ unsigned ust_check(int fd, unsigned k);
 unsigned ust_kind_checked(int fd);
 unsigned ust_kind_known(int fd);
 void ust_set(int fd, unsigned k);
+void ust_set_ino(int fd, unsigned k, uint64_t ino);
 void ust_set_flags(int fd, unsigned set, unsigned clear);
 uint32_t ust_identity(int fd);
 uint32_t ust_entry_id(int fd);

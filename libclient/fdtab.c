@@ -74,6 +74,12 @@ void ust_fdtab_init(void)
 		tab = p;
 }
 
+/* A socket's inode number folded to an identity (never 0) */
+static uint32_t ident_of(uint64_t ino)
+{
+	return (uint32_t)(ino ^ (ino >> 32)) ?: 1;
+}
+
 /**
  * ust_identity() - the identity of the object @fd names now
  * @fd: a descriptor
@@ -87,7 +93,7 @@ uint32_t ust_identity(int fd)
 
 	if (syscall(SYS_fstat, fd, &st) || !S_ISSOCK(st.st_mode))
 		return 0;
-	return (uint32_t)(st.st_ino ^ (st.st_ino >> 32)) ?: 1;
+	return ident_of(st.st_ino);
 }
 
 static _Atomic uint64_t *slot(int fd)
@@ -197,6 +203,21 @@ void ust_set(int fd, unsigned k)
 
 	if (s)
 		put(s, ENT(k, ust_identity(fd)));
+}
+
+/**
+ * ust_set_ino() - ust_set() with the identity the daemon told
+ * (struct ustack_sock_info's inode of the end it just passed: no fstat)
+ * @fd: a descriptor that we just received from the daemon
+ * @k: UST_OURS|...
+ * @ino: its inode number (0: unknown, learnt with fstat())
+ */
+void ust_set_ino(int fd, unsigned k, uint64_t ino)
+{
+	_Atomic uint64_t *s = slot(fd);
+
+	if (s)
+		put(s, ENT(k, ino ? ident_of(ino) : ust_identity(fd)));
 }
 
 /**

@@ -26,8 +26,10 @@
 #define USTACK_PROTO_MAGIC 0x75737463u      /* "ustc" */
 /* 2: datagram ancillary data (struct ustack_dgram_meta), the error queue
  * (USTACK_MSG_DGERR), the link's name in HELLO; 3: AF_INET6 sockets (IPv6
- * addresses in the meta block and the error queue's offender, scope ids) */
-#define USTACK_PROTO_VERSION 4
+ * addresses in the meta block and the error queue's offender, scope ids);
+ * 5: struct ustack_sock_info says the program end's inode and whether it
+ * is non-blocking, and SOCKET takes SOCK_NONBLOCK */
+#define USTACK_PROTO_VERSION 5
 /* header and body: room for a whole 65507-byte datagram in a SENDTO */
 #define USTACK_MSG_MAX (65536 + 1024)
 #define USTACK_MSG_REPLY 0x8000u
@@ -127,14 +129,24 @@ struct ustack_sockaddr {
 
 struct ustack_socket_req {
 	int32_t domain;      /* AF_INET, AF_INET6 */
-	int32_t type;        /* SOCK_STREAM, SOCK_DGRAM; no SOCK_* flags */
+	int32_t type;        /* SOCK_STREAM, SOCK_DGRAM, with SOCK_NONBLOCK or
+			      * not (the program's end comes so: no fcntl) */
 	int32_t protocol;
 };
 
 struct ustack_sock_info {
 	int32_t domain, type, protocol;
 	uint32_t id;         /* the daemon's number for the socket (ustackctl) */
+	uint64_t ino;        /* the program's end's inode (its st_ino): what
+			      * libustack would learn with fstat() */
+	uint32_t flags;      /* USTACK_INFO_* */
+	uint32_t pad;
 };
+
+/* the program's end is O_NONBLOCK: SOCKET when asked, and an accepted
+ * connection's always (libustack makes it blocking for an accept without
+ * SOCK_NONBLOCK: one system call fewer for the servers that ask) */
+#define USTACK_INFO_NONBLOCK 1u
 
 struct ustack_connect_req {
 	struct ustack_sockaddr addr;

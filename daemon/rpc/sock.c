@@ -135,7 +135,7 @@ static int chan_watch(struct sock *sk, int op)
 	struct epoll_event ev = { .data.ptr = sk };
 
 	ev.events = EPOLLIN | (sk->proto->chan_type == SOCK_STREAM ?
-			       EPOLLET : 0) |
+			       EPOLLET | EPOLLRDHUP : 0) |
 		    (sk->wev_armed || sk->watch_unread ? EPOLLOUT : 0);
 	return epoll_ctl(sk->t->epfd, op, sk->chan, &ev);
 }
@@ -196,11 +196,67 @@ void sock_watch_unread(struct sock *sk, bool on)
 {
 	if (on == sk->watch_unread || !sk->polled)
 		return;
+	if (on)
+		sock_chan_grow(sk);     /* the edges come below a quarter */
 	sk->watch_unread = on;
 	if (chan_watch(sk, EPOLL_CTL_MOD)) {
 		sk->t->st.chan_err++;
 		sk->watch_unread = false;
 	}
+}
+
+/**
+ * sock_ev_bits() - what epoll reported for @sk, if its report is the one
+ * being dispatched now
+ * @sk: the socket
+ * @bits: set to the report's events
+ *
+ * They tell the channel's state as of the epoll_wait(): data, the
+ * program's shutdown (EPOLLRDHUP, a stream's) or close (EPOLLHUP). What
+ * changes after it is reported again (a new edge, or the level), so a
+ * caller may take them instead of asking the kernel once more.
+ *
+ * Return: true if @bits was set
+ */
+bool sock_ev_bits(const struct sock *sk, uint32_t *bits)
+{
+	const struct socktab *t = sk->t;
+
+	if (!t->evs || t->ev_i >= t->ev_n || t->evs[t->ev_i].data.ptr != sk)
+		return false;
+	*bits = t->evs[t->ev_i].events;
+	return true;
+}
+
+/**
+ * sock_chan_grow() - our end of a stream channel's send buffer as large
+ * as the kernel allows, the first time it is wanted
+ * @sk: a stream socket
+ *
+ * The program's reads wake our end only while what it has not read is
+ * under a quarter of that buffer (unix_writable()), and the window waits
+ * on those reads (sock_tcp.c); a window's worth also goes in with fewer
+ * wake-ups. Wanted when the channel is first full or the window first
+ * waits on the program: a connection that never fills it (a request and
+ * a reply) is spared the system call.
+ *
+ * Return: true if it grew now (a write that found the channel full may
+ * try again)
+ */
+bool sock_chan_grow(struct sock *sk)
+{
+	static bool no_force;   /* no CAP_NET_ADMIN: not tried again */
+	int v = 4 << 20;
+
+	if (sk->chan_big || sk->chan < 0)
+		return false;
+	sk->chan_big = true;
+	if (!no_force && !setsockopt(sk->chan, SOL_SOCKET, SO_SNDBUFFORCE,
+				     &v, sizeof(v)))
+		return true;
+	no_force = true;
+	/* capped at net.core.wmem_max */
+	return !setsockopt(sk->chan, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
 /* deferred work: each socket once, in the order they asked, after the
@@ -452,9 +508,11 @@ void sock_detach(struct sock *sk)
 		*pp = sk->hnext;
 	sk->hnext = NULL;
 	if (sk->polled) {
-		epoll_ctl(t->epfd, EPOLL_CTL_DEL, sk->chan, NULL);
-		/* a report still to dispatch in this batch is stale (the
-		 * one being dispatched included) */
+		/* the close below takes the channel out of the epoll set:
+		 * only this daemon ever holds its end (never duplicated or
+		 * passed), so it is the last reference; a report still to
+		 * dispatch in this batch is stale (the one being dispatched
+		 * included) */
 		for (int i = t->ev_i; i < t->ev_n; i++)
 			if (t->evs[i].data.ptr == sk)
 				t->evs[i].data.ptr = NULL;
@@ -588,40 +646,30 @@ static const struct sock_proto *proto_for(int domain, int type, int *protocol)
 
 /*
  * A channel: the daemon's end (fds[0]) non-blocking, the program's end's
- * cookie and inode (how sock_end.c finds it). Return: 0, or a negative
- * errno with nothing left open.
+ * cookie and inode (how sock_end.c finds it). @prog_nb: the program's end
+ * non-blocking too (both made so at once: no fcntl()). A stream's send
+ * buffer grows when it is first wanted (sock_chan_grow()).
+ * Return: 0, or a negative errno with nothing left open.
  */
-static int chan_pair(int type, int fds[2], uint64_t *cookie, ino_t *ino)
+static int chan_pair(int type, bool prog_nb, int fds[2], uint64_t *cookie,
+		     ino_t *ino)
 {
 	socklen_t len = sizeof(*cookie);
 	struct stat st;
 	int rc;
 
-	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds))
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC |
+		       (prog_nb ? SOCK_NONBLOCK : 0), 0, fds))
 		return -errno;
 	if (getsockopt(fds[1], SOL_SOCKET, SO_COOKIE, cookie, &len) ||
-	    fstat(fds[1], &st) || fcntl(fds[0], F_SETFL, O_NONBLOCK)) {
+	    fstat(fds[1], &st) ||
+	    (!prog_nb && fcntl(fds[0], F_SETFL, O_NONBLOCK))) {
 		rc = -errno;
 		close(fds[0]);
 		close(fds[1]);
 		return rc;
 	}
 	*ino = st.st_ino;
-	if (type == SOCK_STREAM) {
-		/* our end's send buffer as large as the kernel allows: the
-		 * program's reads wake our end only while what it has not
-		 * read is under a quarter of it (unix_writable()), and the
-		 * window waits on those reads (sock_tcp.c) */
-		static bool no_force;   /* no CAP_NET_ADMIN: not tried again */
-		int v = 4 << 20;
-
-		if (no_force || setsockopt(fds[0], SOL_SOCKET, SO_SNDBUFFORCE,
-					   &v, sizeof(v))) {
-			no_force = true;
-			/* capped at net.core.wmem_max */
-			setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-		}
-	}
 	return 0;
 }
 
@@ -643,7 +691,7 @@ int sock_chan_renew(struct sock *sk, int *client_fd)
 	ino_t ino;
 	int fds[2], rc;
 
-	rc = chan_pair(sk->proto->chan_type, fds, &cookie, &ino);
+	rc = chan_pair(sk->proto->chan_type, false, fds, &cookie, &ino);
 	if (rc)
 		return rc;
 	if (sk->proto->chan_type == SOCK_STREAM)
@@ -659,7 +707,7 @@ int sock_chan_renew(struct sock *sk, int *client_fd)
 	sk->cookie = cookie;
 	sk->prog_ino = ino;
 	sk->polled = true;
-	sk->dead = sk->chan_wr_shut = sk->prog_eof = false;
+	sk->dead = sk->chan_wr_shut = sk->prog_eof = sk->chan_big = false;
 	sk->hnext = t->hash[hash_of(t, sk->cookie)];
 	t->hash[hash_of(t, sk->cookie)] = sk;
 	t->st.chan_renewed++;
@@ -672,7 +720,8 @@ int sock_chan_renew(struct sock *sk, int *client_fd)
  * @t: the table
  * @q: the uid that pays for it
  * @domain: AF_INET or AF_INET6
- * @type: SOCK_DGRAM or SOCK_STREAM
+ * @type: SOCK_DGRAM or SOCK_STREAM, with SOCK_NONBLOCK for a program's
+ * end made non-blocking
  * @protocol: IPPROTO_UDP or IPPROTO_TCP
  * @proto: the protocol glue
  * @engine: an engine socket to adopt (an accepted connection), or NULL
@@ -685,9 +734,11 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 			int type, int protocol, const struct sock_proto *proto,
 			void *engine, int *client_fd, int *err)
 {
+	bool prog_nb = type & SOCK_NONBLOCK;
 	struct sock *sk;
 	int fds[2], rc;
 
+	type &= ~SOCK_NONBLOCK;
 	if (t->count >= t->lim.max_socks) {
 		t->st.limit_socks++;
 		*err = -ENFILE;
@@ -715,7 +766,8 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 		return NULL;
 	}
 	q->socks++;
-	rc = chan_pair(proto->chan_type, fds, &sk->cookie, &sk->prog_ino);
+	rc = chan_pair(proto->chan_type, prog_nb, fds, &sk->cookie,
+		       &sk->prog_ino);
 	if (rc)
 		goto fail_pair;
 	sk->chan = fds[0];
@@ -744,9 +796,7 @@ struct sock *sock_alloc(struct socktab *t, struct uid_quota *q, int domain,
 	*client_fd = fds[1];
 	return sk;
 fail_fds:
-	if (sk->polled)
-		epoll_ctl(t->epfd, EPOLL_CTL_DEL, fds[0], NULL);
-	sock_unkick(sk);
+	sock_unkick(sk);                /* the close leaves the epoll set */
 	close(fds[0]);
 	close(fds[1]);
 fail_pair:
@@ -872,29 +922,45 @@ static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 	struct uid_quota *q;
 	struct sock *sk;
 	int protocol = req->protocol, rc;
+	int type = req->type & ~SOCK_NONBLOCK;
+	bool nb = req->type & SOCK_NONBLOCK;
 
 	if (req->domain != AF_INET && req->domain != AF_INET6)
 		return -EAFNOSUPPORT;
 	/* inet_create(): a raw socket needs a protocol, then CAP_NET_RAW */
-	if (req->type == SOCK_RAW && protocol > 0 && protocol < 256 && uid != 0)
+	if (type == SOCK_RAW && protocol > 0 && protocol < 256 && uid != 0)
 		return -EPERM;
-	proto = proto_for(req->domain, req->type, &protocol);
+	proto = proto_for(req->domain, type, &protocol);
 	if (!proto)
-		return req->type == SOCK_STREAM || req->type == SOCK_DGRAM ||
-		       req->type == SOCK_RAW ? -EPROTONOSUPPORT : -EINVAL;
+		return type == SOCK_STREAM || type == SOCK_DGRAM ||
+		       type == SOCK_RAW ? -EPROTONOSUPPORT : -EINVAL;
 	q = quota_get(t, uid);
 	if (!q)
 		return -ENOMEM;
-	sk = sock_alloc(t, q, req->domain, req->type, protocol, proto, NULL,
-			client_fd, &rc);
+	sk = sock_alloc(t, q, req->domain, type | (nb ? SOCK_NONBLOCK : 0),
+			protocol, proto, NULL, client_fd, &rc);
 	if (!sk)
 		return rc;
 	sock_set_owner(sk, uid, pid);
-	info->domain = sk->domain;
-	info->type = sk->type;
-	info->protocol = sk->protocol;
-	info->id = sk->id;
+	sock_info(sk, nb ? USTACK_INFO_NONBLOCK : 0, info);
 	return 0;
+}
+
+/**
+ * sock_info() - what a program learns of a socket it receives (SOCKET,
+ * QUERY, an accept)
+ * @sk: the socket
+ * @flags: USTACK_INFO_*, as its end was made
+ * @info: filled in
+ */
+void sock_info(const struct sock *sk, uint32_t flags,
+	       struct ustack_sock_info *info)
+{
+	*info = (struct ustack_sock_info){
+		.domain = sk->domain, .type = sk->type,
+		.protocol = sk->protocol, .id = sk->id,
+		.ino = (uint64_t)sk->prog_ino, .flags = flags,
+	};
 }
 
 /* The socket whose program end @fd is, or NULL (counted). */
@@ -1843,9 +1909,9 @@ int sock_request(struct socktab *t, uid_t uid, pid_t pid, uint64_t client,
 		}
 		return 0;
 	case USTACK_MSG_QUERY: {
-		struct ustack_sock_info info = { sk->domain, sk->type,
-						 sk->protocol, sk->id };
+		struct ustack_sock_info info;
 
+		sock_info(sk, 0, &info);
 		memcpy(reply, &info, sizeof(info));
 		*reply_len = sizeof(info);
 		return 0;

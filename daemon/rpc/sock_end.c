@@ -61,10 +61,19 @@
 bool sock_chan_gone(struct sock *sk)
 {
 	struct pollfd p = { .fd = sk->chan, .events = POLLIN };
+	uint32_t ev;
 
 	if (sk->chan < 0)
 		return true;
-	if (poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
+	if (sock_ev_bits(sk, &ev)) {
+		/* the report being dispatched says (a close after it is
+		 * reported again, and seen then): no poll() */
+		p.revents = (short)((ev & EPOLLHUP ? POLLHUP : 0) |
+				    (ev & EPOLLERR ? POLLERR : 0));
+	} else if (poll(&p, 1, 0) != 1) {
+		return false;
+	}
+	if (!(p.revents & (POLLHUP | POLLERR)))
 		return false;
 	/* a channel both sides shut for writing (the program's shutdown
 	 * and our end of stream: a half close both ways, the connection

@@ -146,6 +146,7 @@ struct sock {
 	 * connection waits for its FIN's ACK without a channel; a program
 	 * waits for that */
 	bool linger_close : 1, lingering : 1, linger_waiter : 1;
+	bool chan_big : 1;              /* sock_chan_grow() was done */
 	uint8_t bound_if;               /* ping: SO_BINDTOIFINDEX */
 	int pending_err;                /* to post on the channel, positive */
 	/* what a listener or a lingering close needs (sock_aux()) */
@@ -271,6 +272,10 @@ int sock_linger_wait(struct socktab *t, uid_t uid, uint64_t client,
 void sock_linger_reply(struct sock *sk);
 int sock_linger_arm(struct sock *sk);
 void sock_want_write(struct sock *sk, bool on);
+bool sock_ev_bits(const struct sock *sk, uint32_t *bits);
+bool sock_chan_grow(struct sock *sk);
+void sock_info(const struct sock *sk, uint32_t flags,
+	       struct ustack_sock_info *info);
 void sock_watch_unread(struct sock *sk, bool on);
 void sock_kick(struct sock *sk);
 struct sock_opts *sock_opts(struct sock *sk);

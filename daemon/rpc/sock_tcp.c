@@ -1064,6 +1064,8 @@ static void st_drain(struct sock *sk)
 		if (k < 0) {
 			if (errno != EAGAIN)
 				return;   /* EPIPE: the program is gone */
+			if (sock_chan_grow(sk))
+				continue;
 			sock_want_write(sk, true);
 			sk->t->st.chan_full++;
 			break;
@@ -1196,7 +1198,7 @@ static bool st_filler_stale(const struct sock *sk)
  * write for TCP: its end is a push). Return: bytes, 0 at end of file, -1
  * (errno) for none, or -2 when the engine has no room.
  */
-static ssize_t st_pull_once(struct sock *sk, uint64_t now)
+static ssize_t st_pull_once(struct sock *sk, uint64_t now, size_t *asked)
 {
 	uint32_t lowat = sk->o ? sk->o->notsent_lowat : 0, unsent, want;
 	struct tcp_span sp[2];
@@ -1224,6 +1226,7 @@ static ssize_t st_pull_once(struct sock *sk, uint64_t now)
 	}
 	iov[0] = (struct iovec){ sp[0].base, sp[0].len };
 	iov[1] = (struct iovec){ sp[1].base, sp[1].len };
+	*asked = sp[0].len + sp[1].len;
 	n = readv(sk->chan, iov, sp[1].len ? 2 : 1);
 	if (n > 0) {
 		ssize_t acc = tcp_send_commit(T(sk), (size_t)n, now);
@@ -1248,33 +1251,48 @@ static ssize_t st_pull_once(struct sock *sk, uint64_t now)
 static int st_eor(struct sock *sk)
 {
 	uint64_t now = sock_now(sk);
+	size_t asked;
 	int q = 0;
 
 	if (sk->dead || sk->filler || !sk->conn_done)
 		return 0;
 	while (ioctl(sk->chan, SIOCINQ, &q) == 0 && q > 0 &&
-	       st_pull_once(sk, now) > 0)
+	       st_pull_once(sk, now, &asked) > 0)
 		;
 	if (q == 0)
 		tcp_send_eor(T(sk));
 	return 0;
 }
 
-/* Program to engine, while the engine has room. */
+/*
+ * Program to engine, while the engine has room. A read that comes back
+ * short has emptied the channel (a stream's read glues every message
+ * queued, up to what it asks): when the epoll report being dispatched
+ * says the program had not shut down or closed its end, nothing more is
+ * there to read, and what the program does next is a new edge; so the
+ * read that would say EAGAIN is not made (one system call per exchange).
+ * Called at any other time (the engine made room), it reads on until
+ * EAGAIN or the end.
+ */
 static void st_pull(struct sock *sk)
 {
 	uint64_t now = sock_now(sk);
 	enum tcp_state st;
+	uint32_t ev;
 
 	if (sk->dead)
 		return;         /* shut both ways: sock_end.c sees the close */
 	if (st_discard_filler(sk) || sk->filler)
 		return;
 	for (;;) {
+		size_t asked = 0;
 		ssize_t n;
 
 		st = tcp_sock_state(T(sk));
-		n = st_pull_once(sk, now);
+		n = st_pull_once(sk, now, &asked);
+		if (n > 0 && (size_t)n < asked && sock_ev_bits(sk, &ev) &&
+		    !(ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+			break;
 		if (n > 0)
 			continue;
 		if (n == -2) {
@@ -1326,8 +1344,7 @@ static int st_hand_over(struct sock *l, struct sock *c, int cfd)
 	sock_addr_out(l, &a, p, &am.local);
 	tcp_getpeername(T(c), &a, &p);
 	sock_addr_out(l, &a, p, &am.peer);
-	am.info = (struct ustack_sock_info){ c->domain, c->type, c->protocol,
-					     c->id };
+	sock_info(c, USTACK_INFO_NONBLOCK, &am.info);
 	memset(&cm, 0, sizeof(cm));
 	cm.h.cmsg_level = SOL_SOCKET;
 	cm.h.cmsg_type = SCM_RIGHTS;
@@ -1355,7 +1372,9 @@ static void st_accept(struct sock *l)
 		if (!a->pend_child) {
 			if (tcp_accept(T(l), &ts))
 				return;
-			c = sock_alloc(l->t, l->q, l->domain, SOCK_STREAM,
+			/* its end non-blocking, as servers accept4() it */
+			c = sock_alloc(l->t, l->q, l->domain,
+				       SOCK_STREAM | SOCK_NONBLOCK,
 				       IPPROTO_TCP, &sock_tcp_proto, ts, &cfd,
 				       &rc);
 			if (!c) {

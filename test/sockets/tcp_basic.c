@@ -408,8 +408,10 @@ static void listening(void)
 	line("poll listener: %d", poll(&p, 1, 5000));
 	n = accept4(l, (void *)&from, &fl, SOCK_CLOEXEC);
 	report("accept4", n);
-	line("peer address: %s, addrlen %u, cloexec %d", inet_ntoa(from.sin_addr), fl,
-	     n >= 0 && (fcntl((int)n, F_GETFD) & FD_CLOEXEC));
+	line("peer address: %s, addrlen %u, cloexec %d, nonblock %d",
+	     inet_ntoa(from.sin_addr), fl,
+	     n >= 0 && (fcntl((int)n, F_GETFD) & FD_CLOEXEC),
+	     n >= 0 && (fcntl((int)n, F_GETFL) & O_NONBLOCK));
 	if (n >= 0) {
 		int a = (int)n;
 		struct timeval tv = { 5, 0 };
@@ -424,7 +426,37 @@ static void listening(void)
 	}
 	pktoptions("connected", c);
 	close(c);
+	/* accept4(SOCK_NONBLOCK): non-blocking, and a read says EAGAIN
+	 * until the data is there */
+	c = conn(7012);
+	send(c, req, strlen(req), 0);
+	p = (struct pollfd){ .fd = l, .events = POLLIN };
+	line("poll listener again: %d", poll(&p, 1, 5000));
+	n = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	report("accept4 SOCK_NONBLOCK", n);
+	if (n >= 0) {
+		int a = (int)n;
+
+		line("nonblock %d, cloexec %d",
+		     !!(fcntl(a, F_GETFL) & O_NONBLOCK),
+		     !!(fcntl(a, F_GETFD) & FD_CLOEXEC));
+		p = (struct pollfd){ .fd = a, .events = POLLIN };
+		line("poll accepted: %d", poll(&p, 1, 5000));
+		n = recv(a, buf, 10, 0);
+		line("accepted: read %zd '%.*s'", n, (int)(n > 0 ? n : 0), buf);
+		close(a);
+	}
+	close(c);
 	close(l);
+	/* socket() as asked */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	n = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	line("socket nonblock %d, SOCK_NONBLOCK nonblock %d",
+	     !!(fcntl(c, F_GETFL) & O_NONBLOCK),
+	     n >= 0 && (fcntl((int)n, F_GETFL) & O_NONBLOCK));
+	close(c);
+	if (n >= 0)
+		close((int)n);
 }
 
 static void shared(void)
