@@ -38,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -526,14 +527,41 @@ void sock_detach(struct sock *sk)
 
 /* The record of process @pid as @uid, made (its command read from /proc)
  * if it has none; NULL without memory. */
-static struct sock_prog *prog_get(struct socktab *t, uid_t uid, pid_t pid)
+static uint64_t prog_clock_ms(void)
 {
-	struct sock_prog **b = &t->progs[(unsigned)pid % SOCK_PROG_HASH], *p;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);   /* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void prog_read_comm(struct sock_prog *p)
+{
 	char path[32];
 	FILE *f;
 
+	snprintf(p->comm, sizeof(p->comm), "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)p->pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(p->comm, sizeof(p->comm), f))
+			p->comm[strcspn(p->comm, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static struct sock_prog *prog_get(struct socktab *t, uid_t uid, pid_t pid)
+{
+	struct sock_prog **b = &t->progs[(unsigned)pid % SOCK_PROG_HASH], *p;
+
 	for (p = *b; p; p = p->next)
 		if (p->pid == pid && p->uid == uid) {
+			if (!p->refs) {
+				t->progs_idle--;
+				if (prog_clock_ms() - p->idle_ms >
+				    SOCK_PROG_FRESH_MS)
+					prog_read_comm(p);
+			}
 			p->refs++;
 			return p;
 		}
@@ -543,32 +571,43 @@ static struct sock_prog *prog_get(struct socktab *t, uid_t uid, pid_t pid)
 	p->pid = pid;
 	p->uid = uid;
 	p->refs = 1;
-	snprintf(p->comm, sizeof(p->comm), "?");
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(p->comm, sizeof(p->comm), f))
-			p->comm[strcspn(p->comm, "\n")] = '\0';
-		fclose(f);
-	}
+	prog_read_comm(p);
 	p->next = *b;
 	*b = p;
 	return p;
 }
 
+/* Free the idle records idle since before @before (0: all idle ones). */
+static void prog_reap(struct socktab *t, uint64_t before)
+{
+	for (unsigned i = 0; i < SOCK_PROG_HASH; i++) {
+		struct sock_prog **pp = &t->progs[i], *p;
+
+		while ((p = *pp)) {
+			if (p->refs || (before && p->idle_ms >= before)) {
+				pp = &p->next;
+				continue;
+			}
+			*pp = p->next;
+			free(p);
+			t->progs_idle--;
+		}
+	}
+}
+
 static void prog_put(struct socktab *t, struct sock_prog *p)
 {
-	struct sock_prog **pp;
+	uint64_t now;
 
 	if (!p || p == &t->noprog || --p->refs)
 		return;
-	for (pp = &t->progs[(unsigned)p->pid % SOCK_PROG_HASH]; *pp;
-	     pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	free(p);
+	now = prog_clock_ms();
+	p->idle_ms = now;
+	if (++t->progs_idle <= SOCK_PROG_IDLE)
+		return;
+	prog_reap(t, now > SOCK_PROG_FRESH_MS ? now - SOCK_PROG_FRESH_MS : 1);
+	if (t->progs_idle > 4 * SOCK_PROG_IDLE)
+		prog_reap(t, 0);
 }
 
 /**
@@ -2120,6 +2159,7 @@ void socktab_free(struct socktab *t)
 		t->quotas = q->next;
 		free(q);
 	}
+	prog_reap(t, 0);
 	free(t->hash);
 	if (t->ep_ev)
 		event_free(t->ep_ev);

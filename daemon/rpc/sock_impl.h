@@ -89,11 +89,19 @@ struct sock_prog {
 	struct sock_prog *next;         /* socktab's chain */
 	pid_t pid;
 	uid_t uid;
-	unsigned refs;
+	unsigned refs;                  /* 0: idle, kept a while */
 	char comm[16];                  /* its command, from /proc */
+	uint64_t idle_ms;               /* when its last socket went */
 };
 
 #define SOCK_PROG_HASH 64
+/* records of processes with no socket left, kept so that a program that
+ * opens and closes sockets in turn does not read /proc for each one; past
+ * this many, those idle for over SOCK_PROG_FRESH_MS go (all of them past
+ * four times as many); one idle longer than that is read again if its
+ * process makes a socket (its pid may be another program's by then) */
+#define SOCK_PROG_IDLE 32
+#define SOCK_PROG_FRESH_MS 1000
 
 /* A socket's parts that only a listener or a lingering close uses,
  * allocated by the first use (sock_aux()) */
@@ -235,6 +243,7 @@ struct socktab {
 	uint32_t next_id;
 	struct uid_quota *quotas;
 	struct sock_prog *progs[SOCK_PROG_HASH];  /* by pid */
+	unsigned progs_idle;            /* of them, with no socket */
 	/* the owner of a socket whose own record found no memory: no
 	 * command, and no root privilege */
 	struct sock_prog noprog;

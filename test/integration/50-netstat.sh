@@ -164,6 +164,26 @@ check "after an idle period a new listener's age (${age:-?} ms) is within the ${
 	test -n "$age" -a "${age:-99999}" -le "$since"
 kill "$IDLER"
 
+# a program's record outlives its last socket for a while (no /proc read
+# per socket for a program that opens and closes them in turn), but one
+# idle for over a second is read again: a process that renamed itself
+# (or a pid now another program's) shows its command of now
+ip netns exec "$NS" "$RUN" --socket "$SOCK" python3 -c "
+import ctypes, socket, time
+for _ in range(50):
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
+ctypes.CDLL(None).prctl(15, b'renamed', 0, 0, 0)   # PR_SET_NAME
+time.sleep(1.5)
+s = socket.socket(); s.bind(('', 8282)); s.listen(1); time.sleep(60)" &
+RENAMED=$!
+PIDS+=("$RENAMED")
+wait_for 10 tcp_bound 8282
+comm=$(J --port 8282 --state listen | python3 -c '
+import json, sys; print(json.load(sys.stdin)["sockets"][0]["comm"])')
+check "a program renamed a second after its last socket shows its new command (${comm:-?})" \
+	test "$comm" = renamed
+kill "$RENAMED"
+
 out=$(C netstat --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin); print(d["summary"]["total"], d["summary"]["tcp"])')
