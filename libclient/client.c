@@ -909,7 +909,8 @@ PUBLIC int ustack_socket(int domain, int type, int protocol)
 	if (type & SOCK_NONBLOCK && !(info.flags & USTACK_INFO_NONBLOCK))
 		ust_r.fcntl(fd, F_SETFL, O_NONBLOCK | ust_r.fcntl(fd, F_GETFL));
 	ust_set_ino(fd, kind_of(&info) |
-			(info.type == SOCK_STREAM ? UST_FRESH : 0), info.ino);
+			(info.type == SOCK_STREAM ? UST_FRESH | UST_NEW : 0),
+		    info.ino);
 	return fd;
 }
 
@@ -1070,7 +1071,7 @@ PUBLIC int ustack_listen(int fd, int backlog)
 	PASS_UNLESS_OURS(k, fd, listen(fd, backlog));
 	rc = ctl_call(USTACK_MSG_LISTEN, &v, sizeof(v), fd, NULL, 0, NULL);
 	if (rc == 0)
-		ust_set_flags(fd, UST_LISTENING, UST_FRESH);
+		ust_set_flags(fd, UST_LISTENING, UST_FRESH | UST_NEW);
 	return rc ? fail(rc) : 0;
 }
 
@@ -1082,7 +1083,10 @@ PUBLIC int ustack_listen(int fd, int backlog)
  */
 static uint32_t stream_fill(int fd)
 {
-	static const char fill[512];
+	/* one send fills it: a stream send that cannot take all goes on
+	 * until the buffer is full and returns what it took (about 4 KB at
+	 * the smallest SO_SNDBUF); taken whole, the buffer had room left */
+	static const char fill[16384];
 	uint32_t filler = 0;
 	int v = 1;
 
@@ -1094,6 +1098,8 @@ static uint32_t stream_fill(int fd)
 		if (n <= 0)
 			break;
 		filler += (uint32_t)n;
+		if ((size_t)n < sizeof(fill))
+			break;
 	}
 	ust_set_flags(fd, UST_SMALLBUF, 0);
 	return filler;
@@ -1107,13 +1113,15 @@ static uint32_t stream_fill(int fd)
  * options kept on the channel itself (SO_RCVTIMEO, SO_SNDTIMEO).
  * Return: 0, or a negative errno
  */
-static int stream_renew(int fd)
+static int stream_renew(int fd, unsigned k)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	struct timeval rcv, snd;
 	socklen_t l1 = sizeof(rcv), l2 = sizeof(snd);
 	int nfd = -1, fl, rc;
 
+	if (k & UST_NEW)
+		return 0;               /* never tried: nothing to renew */
 	if (ust_r.poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP))
 		return 0;               /* a channel that still works */
 	rc = ctl_call_iov(USTACK_MSG_RENEW, NULL, 0, NULL, 0, fd, NULL, 0,
@@ -1391,12 +1399,12 @@ PUBLIC int ustack_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		}
 	}
 	if (stream && !(k & UST_CONNECT_TRIED)) {
-		rc = stream_renew(fd);
+		rc = stream_renew(fd, k);
 		if (rc)
 			return fail(rc);
 		r.filler = stream_fill(fd);
 	}
-	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
+	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH | UST_NEW);
 	if (stream && !r.nonblock)
 		rc = stream_connect_wait(fd, &r, NULL, 0);
 	else
@@ -1761,11 +1769,11 @@ static ssize_t stream_fastopen(int fd, unsigned k, const struct msghdr *m,
 	fl = ust_r.fcntl(fd, F_GETFL);
 	r.nonblock = (fl >= 0 && (fl & O_NONBLOCK)) || (flags & MSG_DONTWAIT);
 	r.fastopen = 1;
-	rc = stream_renew(fd);
+	rc = stream_renew(fd, k);
 	if (rc)
 		return rc;
 	r.filler = stream_fill(fd);
-	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH);
+	ust_set_flags(fd, UST_CONNECT_TRIED, UST_FRESH | UST_NEW);
 	if (r.nonblock)
 		rc = ctl_call_iov(USTACK_MSG_CONNECT, &r, sizeof(r), &iov, 1, fd,
 				  NULL, 0, NULL, NULL, 0);

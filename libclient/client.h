@@ -98,6 +98,9 @@ void ust_sup_refused(int err);
 #define UST_RD_SHUT 0x20000u         /* stream: shutdown(SHUT_RD) here: at
 				      * end of file, ask the daemon for what
 				      * came since (USTACK_TCP_RECV_SHUT) */
+#define UST_NEW 0x40000u             /* stream: made by socket() here and
+					* never connected nor listening: its
+					* channel is as the daemon made it */
 #define UST_TYPE_MASK 0xfu
 
 int ust_socketpair(int domain, int type, int protocol, int sv[2]);
