@@ -747,6 +747,7 @@ int sock_chan_renew(struct sock *sk, int *client_fd)
 	sk->prog_ino = ino;
 	sk->polled = true;
 	sk->dead = sk->chan_wr_shut = sk->prog_eof = sk->chan_big = false;
+	sk->chan_empty = false;
 	sk->hnext = t->hash[hash_of(t, sk->cookie)];
 	t->hash[hash_of(t, sk->cookie)] = sk;
 	t->st.chan_renewed++;

@@ -155,6 +155,10 @@ struct sock {
 	 * waits for that */
 	bool linger_close : 1, lingering : 1, linger_waiter : 1;
 	bool chan_big : 1;              /* sock_chan_grow() was done */
+	/* a stream's channel was found empty (or at its end) by the last
+	 * read, and whatever the program does next is a new epoll edge:
+	 * deferred work need not read it (sock_tcp.c: st_pull()) */
+	bool chan_empty : 1;
 	uint8_t bound_if;               /* ping: SO_BINDTOIFINDEX */
 	int pending_err;                /* to post on the channel, positive */
 	/* what a listener or a lingering close needs (sock_aux()) */

