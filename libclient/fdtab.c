@@ -199,10 +199,7 @@ unsigned ust_kind_checked(int fd)
  */
 void ust_set(int fd, unsigned k)
 {
-	_Atomic uint64_t *s = slot(fd);
-
-	if (s)
-		put(s, ENT(k, ust_identity(fd)));
+	ust_set_ino(fd, k, 0);
 }
 
 /**

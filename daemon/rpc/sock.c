@@ -525,8 +525,6 @@ void sock_detach(struct sock *sk)
 	sk->chan = -1;
 }
 
-/* The record of process @pid as @uid, made (its command read from /proc)
- * if it has none; NULL without memory. */
 static uint64_t prog_clock_ms(void)
 {
 	struct timespec ts;
@@ -550,6 +548,8 @@ static void prog_read_comm(struct sock_prog *p)
 	}
 }
 
+/* The record of process @pid as @uid, made (its command read from /proc)
+ * if it has none, revived if idle; NULL without memory. */
 static struct sock_prog *prog_get(struct socktab *t, uid_t uid, pid_t pid)
 {
 	struct sock_prog **b = &t->progs[(unsigned)pid % SOCK_PROG_HASH], *p;
@@ -963,7 +963,6 @@ static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 	struct sock *sk;
 	int protocol = req->protocol, rc;
 	int type = req->type & ~SOCK_NONBLOCK;
-	bool nb = req->type & SOCK_NONBLOCK;
 
 	if (req->domain != AF_INET && req->domain != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -977,12 +976,13 @@ static int sock_create(struct socktab *t, uid_t uid, pid_t pid,
 	q = quota_get(t, uid);
 	if (!q)
 		return -ENOMEM;
-	sk = sock_alloc(t, q, req->domain, type | (nb ? SOCK_NONBLOCK : 0),
-			protocol, proto, NULL, client_fd, &rc);
+	sk = sock_alloc(t, q, req->domain, req->type, protocol, proto, NULL,
+			client_fd, &rc);
 	if (!sk)
 		return rc;
 	sock_set_owner(sk, uid, pid);
-	sock_info(sk, nb ? USTACK_INFO_NONBLOCK : 0, info);
+	sock_info(sk, req->type & SOCK_NONBLOCK ? USTACK_INFO_NONBLOCK : 0,
+		  info);
 	return 0;
 }
 

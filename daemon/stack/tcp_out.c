@@ -266,7 +266,7 @@ static void tcp_rcv_reserve(struct tcp_sock *sk, uint32_t need)
  * Return: bytes, a multiple of 1 << rcv_wscale
  */
 static uint32_t rcv_window_with(const struct tcp_sock *sk, uint32_t unread,
-			       bool *rounded)
+			       uint32_t *beyond)
 {
 	uint32_t slack = sk->rcvq.cap ? sk->rcvq.cap - sk->rcvq.size : 0;
 	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvq.size;
@@ -286,9 +286,14 @@ static uint32_t rcv_window_with(const struct tcp_sock *sk, uint32_t unread,
 	if (sk->window_clamp && free_sp > sk->window_clamp)
 		free_sp = sk->window_clamp;     /* TCP_WINDOW_CLAMP */
 	w = free_sp & ~(unit - 1);
-	*rounded = w < cur;
-	if (w < cur)    /* cur <= max, a multiple of the unit: so is w */
+	*beyond = 0;
+	if (w < cur) {
+		/* cur <= max, a multiple of the unit: so is the result; the
+		 * edge kept may lie beyond the ring */
 		w = (cur + unit - 1) & ~(unit - 1);
+		if (w > room)
+			*beyond = w - room;
+	}
 	return w;
 }
 
@@ -303,17 +308,15 @@ static uint32_t rcv_window_with(const struct tcp_sock *sk, uint32_t unread,
  */
 uint32_t tcp_rcv_window(struct tcp_sock *sk)
 {
-	uint32_t room = sk->rcvq.cap ? tcp_ring_free(&sk->rcvq) : sk->rcvq.size;
-	bool rounded;
-	uint32_t w;
+	uint32_t beyond, w;
 
 	if (sk->rcv_unread && (sk->rcv_unread > sk->rcv_mss ||
-			       rcv_window_with(sk, 0, &rounded) !=
-			       rcv_window_with(sk, sk->rcv_unread, &rounded)))
+			       rcv_window_with(sk, 0, &beyond) !=
+			       rcv_window_with(sk, sk->rcv_unread, &beyond)))
 		tcp_rcv_unread_now(sk);
-	w = rcv_window_with(sk, sk->rcv_unread, &rounded);
-	if (rounded && w > room)        /* the edge kept, beyond the ring */
-		tcp_rcv_reserve(sk, w - room);
+	w = rcv_window_with(sk, sk->rcv_unread, &beyond);
+	if (beyond)
+		tcp_rcv_reserve(sk, beyond);
 	return w;
 }
 
